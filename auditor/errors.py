@@ -1,0 +1,124 @@
+"""The project's one error hierarchy.
+
+Every problem a user can cause is raised as an :class:`AuditorError` (or a
+subclass) that knows where it happened (file, line, column, rule id) and, when a
+name was not recognised, the closest valid one. ``str(error)`` is the single
+line the command line prints.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+def closest_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like ``name``, or ``None`` when nothing is close."""
+    pool = sorted(set(candidates))
+    found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    lowered = {c.lower(): c for c in pool}
+    return lowered.get(name.lower())
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; line and column count from 1."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def shifted(self, lines: int = 0, columns: int = 0) -> Location:
+        line = None if self.line is None else self.line + lines
+        if lines:
+            column = None if self.column is None else columns + 1
+        else:
+            column = None if self.column is None else self.column + columns
+        return Location(self.path, line, column)
+
+
+class AuditorError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        rule_id: str | None = None,
+        suggestion: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.rule_id = rule_id
+        self.suggestion = suggestion
+        self.hint = hint
+
+    @property
+    def path(self) -> str | None:
+        return self.location.path if self.location else None
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line if self.location else None
+
+    @property
+    def column(self) -> int | None:
+        return self.location.column if self.location else None
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.location is not None:
+            text = f"{self.location}: {text}"
+        if self.suggestion:
+            text += f"; did you mean '{self.suggestion}'?"
+        if self.hint:
+            text += f"; {self.hint}"
+        return text
+
+
+class ExpressionError(AuditorError):
+    """An expression that does not parse or does not type-check."""
+
+
+class PackError(AuditorError):
+    """A rule pack that is not valid."""
+
+
+class StandardFileError(AuditorError):
+    """A standard file that is not valid."""
+
+
+class PackErrors(AuditorError):
+    """Several problems found while checking one pack, reported together."""
+
+    def __init__(self, errors: list[AuditorError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(
+            first.message,
+            location=first.location,
+            rule_id=first.rule_id,
+            suggestion=first.suggestion,
+            hint=first.hint,
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class EvidenceError(AuditorError):
+    """An evidence file that cannot be read at all."""

@@ -1,0 +1,145 @@
+"""YAML read safely, keeping where every key and value came from.
+
+Packs and standards are read with :func:`load_yaml`, which returns plain
+Python values whose mappings and sequences remember the line and column of each
+entry, so that a problem found later can point at the exact place in the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import AuditorError, Location
+
+
+class YamlMap(dict[str, Any]):
+    """A mapping read from YAML; ``where(key)`` gives the value's location."""
+
+    source: str | None
+    start: Location
+    key_locations: dict[str, Location]
+    value_locations: dict[str, Location]
+    value_styles: dict[str, str | None]
+
+    def where(self, key: str) -> Location:
+        return self.value_locations.get(key, self.start)
+
+    def where_key(self, key: str) -> Location:
+        return self.key_locations.get(key, self.start)
+
+
+class YamlList(list[Any]):
+    """A sequence read from YAML; ``where(i)`` gives an item's location."""
+
+    start: Location
+    item_locations: list[Location]
+    item_styles: list[str | None]
+
+    def where(self, index: int) -> Location:
+        if 0 <= index < len(self.item_locations):
+            return self.item_locations[index]
+        return self.start
+
+
+def _location(path: str | None, node: yaml.Node) -> Location:
+    mark = node.start_mark
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise AuditorError(
+                f"value cannot be read: {getattr(exc, 'problem', exc)}",
+                location=_location(self.path, node),
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode) -> YamlMap:
+        result = YamlMap()
+        result.start = _location(self.path, node)
+        result.key_locations = {}
+        result.value_locations = {}
+        result.value_styles = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise AuditorError(
+                    "YAML merge keys ('<<') are not supported in packs",
+                    location=_location(self.path, key_node),
+                    hint="write the entries out",
+                )
+            key = self.build(key_node)
+            if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
+                raise AuditorError(
+                    "mapping keys must be plain names",
+                    location=_location(self.path, key_node),
+                )
+            key = str(key)
+            if key in result:
+                raise AuditorError(
+                    f"duplicate key '{key}' (first at line {result.key_locations[key].line})",
+                    location=_location(self.path, key_node),
+                    hint="remove one of them",
+                )
+            result[key] = self.build(value_node)
+            result.key_locations[key] = _location(self.path, key_node)
+            result.value_locations[key] = _location(self.path, value_node)
+            result.value_styles[key] = getattr(value_node, "style", None)
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode) -> YamlList:
+        result = YamlList(self.build(item) for item in node.value)
+        result.start = _location(self.path, node)
+        result.item_locations = [_location(self.path, item) for item in node.value]
+        result.item_styles = [getattr(item, "style", None) for item in node.value]
+        return result
+
+
+def load_yaml_text(text: str, path: str | None = None) -> Any:
+    """Parse one YAML document safely, keeping locations."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise AuditorError(
+            f"YAML syntax error: {problem}",
+            location=location,
+            hint="check indentation, quotes and colons around this place",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise AuditorError(f"YAML syntax error: {exc}", location=Location(path)) from None
+    if node is None:
+        raise AuditorError("the file is empty", location=Location(path, 1, 1))
+    return _Builder(path).build(node)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely, keeping locations."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AuditorError("file not found", location=Location(name)) from None
+    except UnicodeDecodeError as exc:
+        raise AuditorError(
+            f"not UTF-8 text (byte {exc.start})",
+            location=Location(name),
+            hint="save the file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise AuditorError(f"cannot read: {exc.strerror}", location=Location(name)) from None
+    return load_yaml_text(text, name)
