@@ -1,0 +1,278 @@
+"""The checked, compiled form of a rule pack: what the engine and reports read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from .expression import Expr, FieldType
+from .standards import Standard, Text
+from .units import Duration, Threshold
+
+SEVERITIES = ("major", "minor")
+PERIODS = ("day", "week", "month", "quarter", "year", "all")
+FIELD_TYPES = ("string", "integer", "number", "boolean", "timestamp", "date", "duration", "enum")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    optional: bool = False
+    values: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def checker_type(self) -> FieldType:
+        return FieldType(self.type, self.values, self.optional)
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    name: str
+    title: Text
+    key: tuple[str, ...]
+    time: str | None
+    fields: dict[str, FieldSpec]
+    missing: tuple[str, ...] = ("",)
+
+    @property
+    def schema(self) -> dict[str, FieldType]:
+        return {name: spec.checker_type for name, spec in self.fields.items()}
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Weekly opening hours plus the holiday source; seconds from midnight."""
+
+    name: str
+    hours: dict[int, tuple[tuple[int, int], ...]]  # weekday (0 = Monday) -> open stretches
+    holidays: str | None  # "CN" or None
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    condition: Expr
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Intervals subtracted from a duration, read from another evidence kind."""
+
+    evidence: str
+    match: tuple[tuple[str, str], ...]  # (field in pause kind, field in rule kind)
+    start: str
+    end: str
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
+class DurationMeasure:
+    start: str
+    end: str
+    limit: Duration
+    calendar: str | None = None
+    pauses: Pauses | None = None
+    name = "duration"
+    per_record = True
+
+
+@dataclass(frozen=True)
+class ConditionMeasure:
+    condition: Expr
+    name = "condition"
+    per_record = True
+
+
+@dataclass(frozen=True)
+class FreshnessMeasure:
+    """Every in-scope record has a matching record in ``evidence`` not older than ``within``."""
+
+    evidence: str
+    match: tuple[tuple[str, str], ...]  # (field in other kind, field in rule kind)
+    at: str
+    within: Duration
+    where: Expr | None = None
+    name = "fresh"
+    per_record = True
+
+
+@dataclass(frozen=True)
+class MeanMeasure:
+    of: str
+    name = "mean"
+    per_record = False
+
+
+@dataclass(frozen=True)
+class PercentileMeasure:
+    of: str
+    p: Decimal
+    name = "percentile"
+    per_record = False
+
+
+@dataclass(frozen=True)
+class NpsMeasure:
+    of: str
+    name = "nps"
+    per_record = False
+
+
+@dataclass(frozen=True)
+class PerThousandMeasure:
+    condition: Expr
+    name = "per_1000"
+    per_record = False
+
+
+@dataclass(frozen=True)
+class ManualMeasure:
+    """An item answered by an auditor's checklist evidence."""
+
+    checklist: str
+    item: str
+    name = "manual"
+    per_record = True
+
+
+Measure = (
+    DurationMeasure
+    | ConditionMeasure
+    | FreshnessMeasure
+    | MeanMeasure
+    | PercentileMeasure
+    | NpsMeasure
+    | PerThousandMeasure
+    | ManualMeasure
+)
+
+
+@dataclass(frozen=True)
+class CorrectiveAction:
+    action: Text
+    owner: str
+    due_days: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a rule's figure must reach.
+
+    Per-record measures: ``share`` is the fraction of in-scope records that must
+    conform; aggregates: ``threshold`` is what the value must satisfy.
+    """
+
+    share: Decimal | None = None
+    threshold: Threshold | None = None
+    warn_share: Decimal | None = None
+    warn_threshold: Threshold | None = None
+    major_below: Decimal | None = None
+
+    def __str__(self) -> str:
+        if self.share is not None:
+            return f">= {_percent(self.share)}"
+        return str(self.threshold)
+
+
+def _percent(value: Decimal) -> str:
+    text = format(value * 100, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    clause: str
+    title: Text
+    evidence: str
+    measure: Measure
+    target: Target
+    severity: str
+    capa: CorrectiveAction
+    where: Expr | None = None
+    exclusions: tuple[Exclusion, ...] = ()
+    time: str | None = None
+    min_records: int = 30
+    group_by: tuple[str, ...] = ()
+    period: str = "all"
+    judge: str = "pooled"  # or "each-group"
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    version: str
+    title: Text
+    standard: Standard
+    timezone: str
+    calendars: dict[str, Calendar]
+    evidence: dict[str, EvidenceKind]
+    rules: tuple[Rule, ...]
+    path: str
+    sha256: str
+    language: str = "zh"
+    due_days: dict[str, int] = field(default_factory=lambda: {"major": 30, "minor": 90})
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def coverage(self) -> Coverage:
+        by_clause: dict[str, list[str]] = {}
+        for rule in self.rules:
+            by_clause.setdefault(rule.clause, []).append(rule.id)
+        covered = [c for c in self.standard.clauses if c in by_clause]
+        measurable_open = [
+            c
+            for c, clause in self.standard.clauses.items()
+            if c not in by_clause and clause.assessment == "measurable"
+        ]
+        judgement = [
+            c
+            for c, clause in self.standard.clauses.items()
+            if c not in by_clause and clause.assessment == "judgement"
+        ]
+        return Coverage(by_clause, covered, measurable_open, judgement)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    rules_by_clause: dict[str, list[str]]
+    covered: list[str]
+    measurable_without_rule: list[str]
+    left_to_auditor: list[str]
+
+
+__all__ = [
+    "FIELD_TYPES",
+    "PERIODS",
+    "SEVERITIES",
+    "WEEKDAYS",
+    "Calendar",
+    "ConditionMeasure",
+    "CorrectiveAction",
+    "Coverage",
+    "DurationMeasure",
+    "EvidenceKind",
+    "Exclusion",
+    "FieldSpec",
+    "FreshnessMeasure",
+    "ManualMeasure",
+    "MeanMeasure",
+    "Measure",
+    "NpsMeasure",
+    "Pack",
+    "Pauses",
+    "PerThousandMeasure",
+    "PercentileMeasure",
+    "Rule",
+    "Target",
+]

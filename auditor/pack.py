@@ -1,0 +1,925 @@
+"""Load a rule pack, check every part of it, and compile it.
+
+Everything is checked before any evidence is read: the YAML, the pack's keys,
+the evidence schemas, calendars, each rule's clause (against its standard),
+measure, fields, units and expressions (parsed and type-checked). All problems
+are collected and raised together as :class:`PackErrors`, one line each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zoneinfo
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import expression as ex
+from .errors import AuditorError, ExpressionError, Location, PackError, PackErrors, closest_name
+from .model import (
+    FIELD_TYPES,
+    PERIODS,
+    SEVERITIES,
+    WEEKDAYS,
+    Calendar,
+    ConditionMeasure,
+    CorrectiveAction,
+    DurationMeasure,
+    EvidenceKind,
+    Exclusion,
+    FieldSpec,
+    FreshnessMeasure,
+    ManualMeasure,
+    MeanMeasure,
+    Measure,
+    NpsMeasure,
+    Pack,
+    Pauses,
+    PercentileMeasure,
+    PerThousandMeasure,
+    Rule,
+    Target,
+)
+from .sourcemap import YamlList, YamlMap, load_yaml
+from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
+from .units import Duration, parse_duration, parse_percent, parse_threshold
+
+PACK_KEYS = (
+    "pack", "version", "title", "standard", "timezone", "language",
+    "calendars", "evidence", "defaults", "rules",
+)  # fmt: skip
+KIND_KEYS = ("title", "key", "time", "fields", "missing")
+FIELD_KEYS = ("type", "optional", "values", "aliases")
+CALENDAR_KEYS = ("hours", "holidays", "extra_holidays", "extra_workdays")
+DEFAULT_KEYS = ("min_records", "due_days")
+RULE_KEYS = (
+    "id", "clause", "title", "evidence", "where", "exclude", "time",
+    "target", "warn", "major_below", "severity", "min_records", "group_by",
+    "period", "judge", "capa", "note",
+)  # fmt: skip
+MEASURE_NAMES = ("duration", "condition", "fresh", "mean", "percentile", "nps", "per_1000", "manual")
+CAPA_KEYS = ("action", "owner", "due_days")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class _Checker:
+    """Collects problems with their locations while a pack is read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[AuditorError] = []
+
+    def error(
+        self, message: str, where: Location | None, *, rule: str | None = None, **kw: Any
+    ) -> None:
+        if rule:
+            message = f"{message} in rule {rule}"
+        self.errors.append(PackError(message, location=where, rule_id=rule, **kw))
+
+    def adopt(self, error: AuditorError, where: Location | None, rule: str | None = None) -> None:
+        message = f"{error.message} in rule {rule}" if rule else error.message
+        self.errors.append(
+            PackError(
+                message,
+                location=where,
+                rule_id=rule,
+                suggestion=error.suggestion,
+                hint=error.hint,
+            )
+        )
+
+
+def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pack:
+    """Read, check and compile a pack; raise :class:`PackErrors` listing every problem."""
+    name = str(path)
+    data = load_yaml(path)
+    raw = Path(path).read_bytes()
+    checker = _Checker(name)
+    if not isinstance(data, YamlMap):
+        raise PackErrors([PackError("a pack must be a mapping", location=Location(name, 1, 1))])
+    unknown_keys(data, PACK_KEYS, "pack", checker.errors)
+    pack_id = _required_name(data, "pack", checker)
+    version = data.get("version")
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        checker.error("missing 'version'", data.start)
+    title = (
+        read_text_pair(data["title"], data.where("title"), "title", checker.errors)
+        if "title" in data
+        else Text(str(pack_id), str(pack_id))
+    )
+    timezone = _timezone(data, checker)
+    language = data.get("language", "zh")
+    if language not in ("zh", "en"):
+        checker.error("language must be zh or en", data.where("language"))
+    standard = _standard(data, checker, Path(path), standards_dirs)
+    defaults = _defaults(data, checker)
+    calendars = _calendars(data, checker)
+    evidence = _evidence_kinds(data, checker)
+    rules = _rules(data, checker, standard, evidence, calendars, defaults)
+    if checker.errors:
+        raise PackErrors(checker.errors)
+    assert standard is not None
+    return Pack(
+        id=str(pack_id),
+        version=str(version),
+        title=title,
+        standard=standard,
+        timezone=timezone,
+        calendars=calendars,
+        evidence=evidence,
+        rules=tuple(rules),
+        path=name,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        language=str(language),
+        due_days=defaults["due_days"],
+    )
+
+
+# ------------------------------------------------------------ pack-level parts
+
+
+def _required_name(data: YamlMap, key: str, checker: _Checker) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        checker.error(f"missing '{key}'", data.where(key) if key in data else data.start)
+        return ""
+    return value
+
+
+def _timezone(data: YamlMap, checker: _Checker) -> str:
+    value = data.get("timezone", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        checker.error(
+            f"unknown time zone '{value}'",
+            data.where("timezone"),
+            suggestion=closest_name(str(value), zoneinfo.available_timezones()),
+        )
+        return "UTC"
+    return str(value)
+
+
+def _standard(
+    data: YamlMap, checker: _Checker, path: Path, dirs: list[Path] | None
+) -> Standard | None:
+    std_id = _required_name(data, "standard", checker)
+    if not std_id:
+        return None
+    search = dirs or [path.resolve().parent.parent / "standards", path.resolve().parent]
+    try:
+        return find_standard(std_id, search)
+    except PackErrors as exc:
+        checker.errors.extend(exc.errors)
+    except AuditorError as exc:
+        checker.adopt(exc, data.where("standard"))
+    return None
+
+
+def _defaults(data: YamlMap, checker: _Checker) -> dict[str, Any]:
+    result: dict[str, Any] = {"min_records": 30, "due_days": {"major": 30, "minor": 90}}
+    raw = data.get("defaults")
+    if raw is None:
+        return result
+    if not isinstance(raw, YamlMap):
+        checker.error("'defaults' must be a mapping", data.where("defaults"))
+        return result
+    unknown_keys(raw, DEFAULT_KEYS, "defaults", checker.errors)
+    if "min_records" in raw:
+        result["min_records"] = _positive_int(raw, "min_records", checker)
+    due = raw.get("due_days")
+    if due is not None:
+        if not isinstance(due, YamlMap):
+            checker.error("due_days must map major/minor to days", raw.where("due_days"))
+        else:
+            unknown_keys(due, SEVERITIES, "due_days", checker.errors)
+            for severity in SEVERITIES:
+                if severity in due:
+                    result["due_days"][severity] = _positive_int(due, severity, checker)
+    return result
+
+
+def _positive_int(data: YamlMap, key: str, checker: _Checker, rule: str | None = None) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        checker.error(f"'{key}' must be a whole number of 0 or more", data.where(key), rule=rule)
+        return 0
+    return value
+
+
+# ------------------------------------------------------------ calendars
+
+
+def _calendars(data: YamlMap, checker: _Checker) -> dict[str, Calendar]:
+    raw = data.get("calendars", {})
+    if not isinstance(raw, dict):
+        checker.error("'calendars' must be a mapping", data.where("calendars"))
+        return {}
+    result = {}
+    for name, spec in raw.items():
+        where = raw.where(name) if isinstance(raw, YamlMap) else data.start
+        if not isinstance(spec, YamlMap):
+            checker.error(f"calendar '{name}' must be a mapping", where)
+            continue
+        unknown_keys(spec, CALENDAR_KEYS, f"calendar '{name}'", checker.errors)
+        hours = _weekly_hours(spec, name, checker)
+        holidays = spec.get("holidays", "none")
+        if holidays not in ("CN", "none"):
+            checker.error(
+                f"calendar '{name}': holidays must be CN or none",
+                spec.where("holidays"),
+                suggestion=closest_name(str(holidays), ["CN", "none"]),
+            )
+        result[name] = Calendar(
+            name=name,
+            hours=hours,
+            holidays=None if holidays == "none" else str(holidays),
+            extra_holidays=_dates(spec, "extra_holidays", checker),
+            extra_workdays=_dates(spec, "extra_workdays", checker),
+        )
+    return result
+
+
+def _weekly_hours(
+    spec: YamlMap, name: str, checker: _Checker
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    hours = spec.get("hours")
+    if not isinstance(hours, YamlMap) or not hours:
+        checker.error(
+            f"calendar '{name}' needs 'hours', e.g. {{mon-fri: \"09:00-18:00\"}}",
+            spec.where("hours") if "hours" in spec else spec.start,
+        )
+        return {}
+    result: dict[int, tuple[tuple[int, int], ...]] = {}
+    for days_text, windows_text in hours.items():
+        days = _weekdays(str(days_text), hours.where_key(days_text), checker)
+        windows = _windows(str(windows_text), hours.where(days_text), checker)
+        for day in days:
+            if day in result:
+                checker.error(f"calendar '{name}': {WEEKDAYS[day]} given twice", hours.where_key(days_text))
+            result[day] = windows
+    return result
+
+
+def _weekdays(text: str, where: Location, checker: _Checker) -> list[int]:
+    days: list[int] = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        ends = part.split("-")
+        for end in ends:
+            if end not in WEEKDAYS:
+                checker.error(
+                    f"unknown weekday '{end}'", where, suggestion=closest_name(end, WEEKDAYS)
+                )
+                return days
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        if len(ends) > 2 or last < first:
+            checker.error(f"weekday range '{part}' must run forward, e.g. mon-fri", where)
+            return days
+        days.extend(range(first, last + 1))
+    return days
+
+
+def _windows(text: str, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:
+    if text.strip().lower() == "closed":
+        return ()
+    windows = []
+    for part in text.split(","):
+        match = _HOURS.match(part.strip())
+        if not match:
+            checker.error(f"opening hours '{part.strip()}' must look like 09:00-18:00", where)
+            continue
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+        if m1 > 59 or m2 > 59 or end > 86400 or start >= end:
+            checker.error(f"opening hours '{part.strip()}' are not a forward range within a day", where)
+            continue
+        windows.append((start, end))
+    windows.sort()
+    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+        if start < end:
+            checker.error(f"opening hours '{text}' overlap", where)
+    return tuple(windows)
+
+
+def _dates(spec: YamlMap, key: str, checker: _Checker) -> tuple[date, ...]:
+    raw = spec.get(key, [])
+    if not isinstance(raw, list):
+        checker.error(f"'{key}' must be a list of dates (YYYY-MM-DD)", spec.where(key))
+        return ()
+    out = []
+    for index, item in enumerate(raw):
+        if isinstance(item, date):
+            out.append(item)
+            continue
+        try:
+            out.append(date.fromisoformat(str(item)))
+        except ValueError:
+            where = raw.where(index) if isinstance(raw, YamlList) else spec.where(key)
+            checker.error(f"'{item}' is not a date (YYYY-MM-DD)", where)
+    return tuple(out)
+
+
+# ------------------------------------------------------------ evidence kinds
+
+
+def _evidence_kinds(data: YamlMap, checker: _Checker) -> dict[str, EvidenceKind]:
+    raw = data.get("evidence")
+    if not isinstance(raw, YamlMap) or not raw:
+        checker.error("'evidence' must declare at least one evidence kind", data.where("evidence"))
+        return {}
+    return {
+        name: kind
+        for name, spec in raw.items()
+        if (kind := _evidence_kind(name, spec, raw.where(name), checker)) is not None
+    }
+
+
+def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> EvidenceKind | None:
+    if not _NAME.match(name):
+        checker.error(f"evidence kind name '{name}' must be a plain identifier", where)
+    if not isinstance(spec, YamlMap):
+        checker.error(f"evidence kind '{name}' must be a mapping", where)
+        return None
+    unknown_keys(spec, KIND_KEYS, f"evidence kind '{name}'", checker.errors)
+    fields = _fields(name, spec, checker)
+    key = spec.get("key")
+    keys: tuple[str, ...] = ()
+    if isinstance(key, str):
+        keys = (key,)
+    elif isinstance(key, list) and all(isinstance(k, str) for k in key) and key:
+        keys = tuple(key)
+    else:
+        checker.error(f"evidence kind '{name}' needs a 'key' field (or list of fields)", spec.start)
+    for k in keys:
+        if k not in fields:
+            checker.error(
+                f"key '{k}' of evidence kind '{name}' is not one of its fields",
+                spec.where("key"),
+                suggestion=closest_name(k, fields),
+            )
+    time_field = spec.get("time")
+    if time_field is not None:
+        if time_field not in fields:
+            checker.error(
+                f"time field '{time_field}' of evidence kind '{name}' is not one of its fields",
+                spec.where("time"),
+                suggestion=closest_name(str(time_field), fields),
+            )
+        elif fields[time_field].type not in ("timestamp", "date"):
+            checker.error(f"time field '{time_field}' must be a timestamp or date", spec.where("time"))
+    missing = spec.get("missing", [""])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        checker.error("'missing' must be a list of texts that mean 'no value'", spec.where("missing"))
+        missing = [""]
+    title = (
+        read_text_pair(spec["title"], spec.where("title"), f"title of {name}", checker.errors)
+        if "title" in spec
+        else Text(name, name)
+    )
+    return EvidenceKind(name, title, keys, time_field, fields, tuple(missing))
+
+
+def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]:
+    raw = spec.get("fields")
+    if not isinstance(raw, YamlMap) or not raw:
+        checker.error(f"evidence kind '{kind}' needs 'fields'", spec.where("fields"))
+        return {}
+    result = {}
+    for name, value in raw.items():
+        where = raw.where(name)
+        if not _NAME.match(name) or name.lower() in ex.KEYWORDS:
+            checker.error(
+                f"field name '{name}' must be an identifier (letters, digits, _) and not a keyword",
+                raw.where_key(name),
+                hint="map source columns with Chinese or spaced names through 'aliases'",
+            )
+            continue
+        spec_field = _field(kind, name, value, where, checker)
+        if spec_field is not None:
+            result[name] = spec_field
+    return result
+
+
+def _field(kind: str, name: str, value: Any, where: Location, checker: _Checker) -> FieldSpec | None:
+    if isinstance(value, str):
+        optional = value.endswith("?")
+        type_name = value.rstrip("?")
+        values: list[str] = []
+        aliases: list[str] = []
+    elif isinstance(value, YamlMap):
+        unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
+        type_name = str(value.get("type", "string")).rstrip("?")
+        optional = bool(value.get("optional", False)) or str(value.get("type", "")).endswith("?")
+        values = value.get("values", [])
+        aliases = value.get("aliases", [])
+        where = value.where("type") if "type" in value else where
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
+            values = []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            checker.error(f"aliases of field '{name}' must be a list of texts", value.where("aliases"))
+            aliases = []
+    else:
+        checker.error(f"field '{name}' of '{kind}' must be a type name or a mapping", where)
+        return None
+    if type_name not in FIELD_TYPES:
+        checker.error(
+            f"unknown type '{type_name}' for field '{name}' (types: {', '.join(FIELD_TYPES)})",
+            where,
+            suggestion=closest_name(type_name, FIELD_TYPES),
+        )
+        return None
+    if type_name == "enum" and not values:
+        checker.error(f"enum field '{name}' needs 'values'", where)
+    return FieldSpec(name, type_name, optional, tuple(values), tuple(aliases))
+
+
+# ------------------------------------------------------------ rules
+
+
+class _RuleContext:
+    def __init__(
+        self,
+        raw: YamlMap,
+        rule_id: str,
+        checker: _Checker,
+        kind: EvidenceKind | None,
+        evidence: dict[str, EvidenceKind],
+        calendars: dict[str, Calendar],
+    ) -> None:
+        self.raw = raw
+        self.rule_id = rule_id
+        self.checker = checker
+        self.kind = kind
+        self.evidence = evidence
+        self.calendars = calendars
+
+    def error(self, message: str, where: Location | None, **kw: Any) -> None:
+        self.checker.error(message, where, rule=self.rule_id, **kw)
+
+    def expression(
+        self, mapping: YamlMap, key: str, kind: EvidenceKind | None = None
+    ) -> ex.Expr | None:
+        """Parse and type-check ``mapping[key]``, pointing errors at the right column."""
+        kind = kind or self.kind
+        text = mapping.get(key)
+        where = mapping.where(key)
+        if not isinstance(text, str):
+            self.error(f"'{key}' must be an expression written as text", where)
+            return None
+        try:
+            tree = ex.parse(text)
+            if kind is not None:
+                ex.check(tree, kind.schema)
+        except ExpressionError as exc:
+            self.checker.adopt(exc, _expression_location(mapping, key, exc), self.rule_id)
+            return None
+        return tree
+
+    def field(
+        self,
+        mapping: YamlMap,
+        key: str,
+        types: tuple[str, ...],
+        kind: EvidenceKind | None = None,
+    ) -> str | None:
+        kind = kind or self.kind
+        name = mapping.get(key)
+        where = mapping.where(key)
+        if not isinstance(name, str):
+            self.error(f"'{key}' must name a field", where if key in mapping else mapping.start)
+            return None
+        if kind is None:
+            return name
+        if name not in kind.fields:
+            self.error(
+                f"unknown field '{name}'", where, suggestion=closest_name(name, kind.fields)
+            )
+            return None
+        if types and kind.fields[name].type not in types:
+            self.error(
+                f"field '{name}' is a {kind.fields[name].type}; '{key}' needs {' or '.join(types)}",
+                where,
+            )
+            return None
+        return name
+
+    def duration(self, mapping: YamlMap, key: str) -> Duration | None:
+        try:
+            return parse_duration(mapping.get(key))
+        except AuditorError as exc:
+            self.checker.adopt(exc, mapping.where(key), self.rule_id)
+            return None
+
+    def other_kind(self, mapping: YamlMap, key: str) -> EvidenceKind | None:
+        name = mapping.get(key)
+        if name not in self.evidence:
+            self.error(
+                f"unknown evidence kind '{name}'",
+                mapping.where(key),
+                suggestion=closest_name(str(name), self.evidence),
+            )
+            return None
+        return self.evidence[str(name)]
+
+    def match(
+        self, mapping: YamlMap, other: EvidenceKind | None
+    ) -> tuple[tuple[str, str], ...]:
+        raw = mapping.get("match")
+        if not isinstance(raw, YamlMap) or not raw:
+            self.error("'match' must map fields of the other kind to fields of this one", mapping.where("match") if "match" in mapping else mapping.start)
+            return ()
+        pairs = []
+        for theirs in raw:
+            if other is not None and theirs not in other.fields:
+                self.error(
+                    f"unknown field '{theirs}' in evidence kind '{other.name}'",
+                    raw.where_key(theirs),
+                    suggestion=closest_name(theirs, other.fields),
+                )
+            ours = self.field(raw, theirs, ())
+            if ours:
+                pairs.append((theirs, ours))
+        return tuple(pairs)
+
+
+def _expression_location(mapping: YamlMap, key: str, exc: AuditorError) -> Location:
+    base = mapping.where(key)
+    style = mapping.value_styles.get(key)
+    line, column = exc.line or 1, exc.column or 1
+    if style in ("|", ">"):
+        return Location(base.path, (base.line or 0) + line, column)
+    offset = 1 if style in ('"', "'") else 0
+    if line > 1:
+        return base.shifted(lines=line - 1, columns=column)
+    return base.shifted(columns=column - 1 + offset)
+
+
+def _rules(
+    data: YamlMap,
+    checker: _Checker,
+    standard: Standard | None,
+    evidence: dict[str, EvidenceKind],
+    calendars: dict[str, Calendar],
+    defaults: dict[str, Any],
+) -> list[Rule]:
+    raw = data.get("rules")
+    if not isinstance(raw, YamlList) or not raw:
+        checker.error("'rules' must be a non-empty list", data.where("rules") if "rules" in data else data.start)
+        return []
+    rules: list[Rule] = []
+    seen: dict[str, int | None] = {}
+    for index, item in enumerate(raw):
+        if not isinstance(item, YamlMap):
+            checker.error("each rule must be a mapping", raw.where(index))
+            continue
+        rule = _rule(item, checker, standard, evidence, calendars, defaults)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            checker.error(
+                f"duplicate rule id '{rule.id}' (first at line {seen[rule.id]})", item.where("id")
+            )
+            continue
+        seen[rule.id] = rule.line
+        rules.append(rule)
+    return rules
+
+
+def _rule(
+    raw: YamlMap,
+    checker: _Checker,
+    standard: Standard | None,
+    evidence: dict[str, EvidenceKind],
+    calendars: dict[str, Calendar],
+    defaults: dict[str, Any],
+) -> Rule | None:
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+        checker.error("rule needs an 'id' of letters, digits, '-', '_' or '.'", raw.where("id") if "id" in raw else raw.start)
+        return None
+    start = len(checker.errors)
+    measures = [k for k in raw if k in MEASURE_NAMES]
+    for key in raw:
+        if key not in RULE_KEYS and key not in MEASURE_NAMES:
+            checker.error(
+                f"unknown key '{key}'",
+                raw.where_key(key),
+                rule=rule_id,
+                suggestion=closest_name(key, RULE_KEYS + MEASURE_NAMES),
+            )
+    clause = _clause(raw, rule_id, checker, standard)
+    title = read_text_pair(raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors)
+    kind = None
+    kind_name = raw.get("evidence")
+    if kind_name not in evidence:
+        checker.error(
+            f"unknown evidence kind '{kind_name}'",
+            raw.where("evidence") if "evidence" in raw else raw.start,
+            rule=rule_id,
+            suggestion=closest_name(str(kind_name), evidence),
+        )
+    else:
+        kind = evidence[str(kind_name)]
+    ctx = _RuleContext(raw, rule_id, checker, kind, evidence, calendars)
+    where = ctx.expression(raw, "where") if "where" in raw else None
+    exclusions = _exclusions(raw, ctx)
+    measure: Measure | None = None
+    if len(measures) != 1:
+        ctx.error(
+            "a rule needs exactly one measure "
+            f"({', '.join(MEASURE_NAMES)}); found {len(measures) or 'none'}",
+            raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
+        )
+    else:
+        measure = _MEASURE_READERS[measures[0]](raw, measures[0], ctx)
+    target = _target(raw, ctx, measure)
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        ctx.error(
+            f"severity must be major or minor, not {severity!r}",
+            raw.where("severity") if "severity" in raw else raw.start,
+            suggestion=closest_name(str(severity), SEVERITIES),
+        )
+        severity = "minor"
+    time_field = _time_field(raw, ctx, measure)
+    group_by = _group_by(raw, ctx)
+    period = raw.get("period", "all")
+    if period not in PERIODS:
+        ctx.error(
+            f"period must be one of {', '.join(PERIODS)}",
+            raw.where("period"),
+            suggestion=closest_name(str(period), PERIODS),
+        )
+    judge = raw.get("judge", "pooled")
+    if judge not in ("pooled", "each-group"):
+        ctx.error("judge must be pooled or each-group", raw.where("judge"))
+    min_records = (
+        _positive_int(raw, "min_records", checker, rule_id)
+        if "min_records" in raw
+        else defaults["min_records"]
+    )
+    capa = _capa(raw, ctx, str(severity), defaults)
+    if len(checker.errors) > start or measure is None or target is None:
+        return None
+    return Rule(
+        id=rule_id,
+        clause=clause,
+        title=title,
+        evidence=str(kind_name),
+        measure=measure,
+        target=target,
+        severity=str(severity),
+        capa=capa,
+        where=where,
+        exclusions=exclusions,
+        time=time_field,
+        min_records=min_records,
+        group_by=group_by,
+        period=str(period),
+        judge=str(judge),
+        line=raw.start.line,
+    )
+
+
+def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | None) -> str:
+    clause = raw.get("clause")
+    if isinstance(clause, float | int) and not isinstance(clause, bool):
+        checker.error(
+            f"clause {clause!r} must be quoted text, e.g. \"{clause}\"", raw.where("clause"), rule=rule_id
+        )
+        return ""
+    if not isinstance(clause, str):
+        checker.error("missing 'clause'", raw.start, rule=rule_id)
+        return ""
+    if standard is not None and standard.clause(clause) is None:
+        checker.error(
+            f"unknown clause '{clause}' of standard {standard.id}",
+            raw.where("clause"),
+            rule=rule_id,
+            suggestion=closest_name(clause, standard.clauses),
+        )
+    return clause
+
+
+def _exclusions(raw: YamlMap, ctx: _RuleContext) -> tuple[Exclusion, ...]:
+    items = raw.get("exclude")
+    if items is None:
+        return ()
+    if not isinstance(items, YamlList):
+        ctx.error("'exclude' must be a list of {when, reason}", raw.where("exclude"))
+        return ()
+    result = []
+    for index, item in enumerate(items):
+        if not isinstance(item, YamlMap) or "when" not in item or "reason" not in item:
+            ctx.error("each exclusion needs 'when' (a condition) and 'reason'", items.where(index))
+            continue
+        unknown_keys(item, ("when", "reason"), "exclusion", ctx.checker.errors)
+        condition = ctx.expression(item, "when")
+        if condition is not None:
+            result.append(Exclusion(condition, str(item["reason"])))
+    return tuple(result)
+
+
+def _measure_map(raw: YamlMap, key: str, ctx: _RuleContext, keys: tuple[str, ...]) -> YamlMap | None:
+    spec = raw.get(key)
+    if not isinstance(spec, YamlMap):
+        ctx.error(f"'{key}' must be a mapping with {', '.join(keys)}", raw.where(key))
+        return None
+    for name in spec:
+        if name not in keys:
+            ctx.error(
+                f"unknown key '{name}' in {key} measure",
+                spec.where_key(name),
+                suggestion=closest_name(name, keys),
+            )
+    return spec
+
+
+def _duration_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    spec = _measure_map(raw, key, ctx, ("from", "to", "max", "calendar", "pauses"))
+    if spec is None:
+        return None
+    start = ctx.field(spec, "from", ("timestamp", "date"))
+    end = ctx.field(spec, "to", ("timestamp", "date"))
+    limit = ctx.duration(spec, "max") if "max" in spec else None
+    if "max" not in spec:
+        ctx.error("duration measure needs 'max', e.g. max: 30s", spec.start)
+    calendar = spec.get("calendar")
+    if calendar is not None and calendar not in ctx.calendars:
+        ctx.error(
+            f"unknown calendar '{calendar}'",
+            spec.where("calendar"),
+            suggestion=closest_name(str(calendar), ctx.calendars),
+        )
+    pauses = _pauses(spec, ctx) if "pauses" in spec else None
+    if start is None or end is None or limit is None:
+        return None
+    return DurationMeasure(start, end, limit, calendar, pauses)
+
+
+def _pauses(spec: YamlMap, ctx: _RuleContext) -> Pauses | None:
+    raw = _measure_map(spec, "pauses", ctx, ("evidence", "match", "from", "to", "where"))
+    if raw is None:
+        return None
+    other = ctx.other_kind(raw, "evidence")
+    pairs = ctx.match(raw, other)
+    start = ctx.field(raw, "from", ("timestamp",), other)
+    end = ctx.field(raw, "to", ("timestamp",), other)
+    where = ctx.expression(raw, "where", other) if "where" in raw else None
+    if other is None or start is None or end is None:
+        return None
+    return Pauses(other.name, pairs, start, end, where)
+
+
+def _condition_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    condition = ctx.expression(raw, key)
+    if condition is None:
+        return None
+    return ConditionMeasure(condition) if key == "condition" else PerThousandMeasure(condition)
+
+
+def _fresh_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    spec = _measure_map(raw, key, ctx, ("evidence", "match", "at", "within", "where"))
+    if spec is None:
+        return None
+    other = ctx.other_kind(spec, "evidence")
+    pairs = ctx.match(spec, other)
+    at = ctx.field(spec, "at", ("timestamp", "date"), other)
+    within = ctx.duration(spec, "within")
+    where = ctx.expression(spec, "where", other) if "where" in spec else None
+    if other is None or at is None or within is None:
+        return None
+    return FreshnessMeasure(other.name, pairs, at, within, where)
+
+
+def _value_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    keys = ("of", "p") if key == "percentile" else ("of",)
+    spec = _measure_map(raw, key, ctx, keys)
+    if spec is None:
+        return None
+    of = ctx.field(spec, "of", ("number", "integer", "duration"))
+    if of is None:
+        return None
+    if key == "mean":
+        return MeanMeasure(of)
+    if key == "nps":
+        return NpsMeasure(of)
+    p = spec.get("p")
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 100:
+        ctx.error("percentile needs 'p' between 0 and 100, e.g. p: 90", spec.where("p"))
+        return None
+    return PercentileMeasure(of, Decimal(str(p)))
+
+
+def _manual_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    spec = _measure_map(raw, key, ctx, ("item",))
+    if spec is None:
+        return None
+    item = spec.get("item")
+    if not isinstance(item, str) or not item:
+        ctx.error("manual measure needs 'item' (the checklist item id)", spec.start)
+        return None
+    kind = ctx.kind
+    if kind is not None:
+        for required in ("item", "result"):
+            if required not in kind.fields:
+                ctx.error(
+                    f"manual rules read checklist evidence with fields 'item' and 'result'; "
+                    f"'{kind.name}' has no '{required}'",
+                    raw.where("evidence"),
+                )
+                return None
+    return ManualMeasure(kind.name if kind else "", item)
+
+
+_MEASURE_READERS: dict[str, Callable[[YamlMap, str, _RuleContext], Measure | None]] = {
+    "duration": _duration_measure,
+    "condition": _condition_measure,
+    "per_1000": _condition_measure,
+    "fresh": _fresh_measure,
+    "mean": _value_measure,
+    "percentile": _value_measure,
+    "nps": _value_measure,
+    "manual": _manual_measure,
+}
+
+
+def _target(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> Target | None:
+    if measure is None:
+        return None
+    try:
+        if measure.per_record:
+            share = parse_percent(raw.get("target", "100%"))
+            warn = parse_percent(raw["warn"]) if "warn" in raw else None
+            major_below = parse_percent(raw["major_below"]) if "major_below" in raw else None
+            if warn is not None and warn < share:
+                ctx.error("'warn' must be at or above the target", raw.where("warn"))
+            if major_below is not None and major_below > share:
+                ctx.error("'major_below' must be at or below the target", raw.where("major_below"))
+            return Target(share=share, warn_share=warn, major_below=major_below)
+        if "target" not in raw:
+            ctx.error(f"a {measure.name} rule needs a 'target' such as '>= 4.2'", raw.start)
+            return None
+        threshold = parse_threshold(raw["target"])
+        warn_threshold = parse_threshold(raw["warn"]) if "warn" in raw else None
+        if "major_below" in raw:
+            ctx.error("'major_below' applies to per-record rules only", raw.where("major_below"))
+        return Target(threshold=threshold, warn_threshold=warn_threshold)
+    except AuditorError as exc:
+        bad = next((k for k in ("warn", "major_below") if k in raw and str(raw[k]) in exc.message), "target")
+        ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
+        return None
+
+
+def _time_field(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> str | None:
+    if "time" in raw:
+        return ctx.field(raw, "time", ("timestamp", "date"))
+    if isinstance(measure, DurationMeasure):
+        return measure.start
+    return ctx.kind.time if ctx.kind else None
+
+
+def _group_by(raw: YamlMap, ctx: _RuleContext) -> tuple[str, ...]:
+    value = raw.get("group_by", [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        ctx.error("group_by must be a field or list of fields", raw.where("group_by"))
+        return ()
+    result = []
+    for name in value:
+        if ctx.kind is not None and name not in ctx.kind.fields:
+            ctx.error(
+                f"unknown field '{name}' in group_by",
+                raw.where("group_by"),
+                suggestion=closest_name(str(name), ctx.kind.fields),
+            )
+            continue
+        result.append(str(name))
+    return tuple(result)
+
+
+def _capa(raw: YamlMap, ctx: _RuleContext, severity: str, defaults: dict[str, Any]) -> CorrectiveAction:
+    spec = raw.get("capa")
+    default_due = defaults["due_days"].get(severity, 90)
+    if not isinstance(spec, YamlMap):
+        ctx.error(
+            "rule needs 'capa' with action (zh/en), owner and optionally due_days",
+            raw.where("capa") if "capa" in raw else raw.start,
+        )
+        return CorrectiveAction(Text("", ""), "", default_due)
+    unknown_keys(spec, CAPA_KEYS, f"capa of rule {ctx.rule_id}", ctx.checker.errors)
+    action = read_text_pair(spec.get("action"), spec.where("action"), f"capa action of rule {ctx.rule_id}", ctx.checker.errors)
+    owner = spec.get("owner")
+    if not isinstance(owner, str) or not owner:
+        ctx.error("capa needs an 'owner' role", spec.start)
+        owner = ""
+    due = _positive_int(spec, "due_days", ctx.checker, ctx.rule_id) if "due_days" in spec else default_due
+    return CorrectiveAction(action, owner, due)
