@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -57,14 +58,22 @@ def pack() -> None:
 
 @pack.command("check")
 @click.argument("packs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--standards",
+    "standards_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="Folder of standard files (repeatable). Default: standards/ beside the pack's folder.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final line.")
 @reports_errors
-def pack_check(packs: tuple[str, ...], quiet: bool) -> None:
+def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: bool) -> None:
     """Check PACKS and show their rules and clause coverage.
 
     Exits 0 when every pack is valid, 2 (with one line per problem) when not.
     """
-    reports = check_packs(list(packs))
+    dirs = [Path(d) for d in standards_dirs] or None
+    reports = check_packs(list(packs), dirs)
     failed = 0
     for report in reports:
         if report.errors:

@@ -124,7 +124,7 @@ _TOKEN_NAMES = {
 def _describe_expected(expected: set[str]) -> str:
     names = sorted({_TOKEN_NAMES.get(e, e.lower()) for e in expected})
     if len(names) > 4:
-        names = names[:4] + ["..."]
+        names = [*names[:4], "..."]
     return ", ".join(names)
 
 
@@ -139,7 +139,8 @@ def parse(text: str) -> Expr:
     try:
         tree = _parser().parse(text)
     except lark.UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         hint = None
         if char in "\"'":
             raise ExpressionError(
@@ -149,7 +150,7 @@ def parse(text: str) -> Expr:
             ) from None
         if char == "=":
             hint = "compare with '==' (a single '=' is not an operator)"
-        elif char in ";-" or text[exc.pos_in_stream : exc.pos_in_stream + 2] in ("--", "/*"):
+        elif char in ";-" or text[pos : pos + 2] in ("--", "/*"):
             hint = "only comparisons, and/or/not, in, is null, literals and fields are allowed"
         raise ExpressionError(
             f"unexpected character {char!r} in expression",
@@ -174,7 +175,7 @@ def parse(text: str) -> Expr:
         if word.lower() in KEYWORDS and word != word.lower():
             hint = f"keywords are written in lower case: '{word.lower()}'"
         raise ExpressionError(
-            f"unexpected {word!r} in expression; expected {expected}",
+            f"unexpected {word!r} in expression" + ("" if hint else f"; expected {expected}"),
             location=Location(None, token.line or 1, token.column or 1),
             hint=hint,
         ) from None
@@ -237,7 +238,9 @@ def _build(node: lark.Tree | lark.Token) -> Expr:
     if kind == "field":
         name = str(kids[0])
         if name in KEYWORDS:
-            raise ExpressionError(f"'{name}' is a keyword, not a field", location=Location(None, 1, col))
+            raise ExpressionError(
+                f"'{name}' is a keyword, not a field", location=Location(None, 1, col)
+            )
         return Field(name, col)
     if kind == "string":
         return Literal(_unquote(kids[0]), col)  # type: ignore[arg-type]
@@ -260,8 +263,9 @@ def _build(node: lark.Tree | lark.Token) -> Expr:
     if kind in ("is_null", "is_not_null"):
         return IsNull(_build(kids[0]), kind == "is_not_null", col)
     if kind in ("member", "not_member"):
-        values = tuple(_build(k) for k in kids[1].children)  # type: ignore[union-attr]
-        return In(_build(kids[0]), values, kind == "not_member", col)  # type: ignore[arg-type]
+        values = tuple(_build(k) for k in kids[1].children)
+        literals = tuple(v for v in values if isinstance(v, Literal))
+        return In(_build(kids[0]), literals, kind == "not_member", col)
     if kind in ("add", "subtract"):
         return Arith("+" if kind == "add" else "-", _build(kids[0]), _build(kids[1]), col)
     raise ExpressionError(f"unsupported construct '{kind}'")  # pragma: no cover
@@ -386,7 +390,7 @@ def check(expr: Expr, schema: Mapping[str, FieldType], *, boolean: bool = True) 
         raise ExpressionError(
             f"expression is a {result}, not a condition",
             location=Location(None, 1, expr.column or 1),
-            hint="compare it with something, e.g. x == \"value\"",
+            hint='compare it with something, e.g. x == "value"',
         )
     return result
 
@@ -444,14 +448,17 @@ def _type_of(expr: Expr, schema: Mapping[str, FieldType]) -> str:
         _type_of(expr.operand, schema)
         return "boolean"
     if isinstance(expr, In):
-        operand = _type_of(expr.operand, schema)
-        if operand not in ("string", "number"):
-            raise _err(f"'in' works on strings and numbers, not a {operand}", expr)
-        for value in expr.values:
-            kind = _literal_type(value.value)
-            if kind != operand:
-                raise _err(f"list value {format_literal(value.value)} is a {kind}, not a {operand}", value)
-            _enum_check(expr.operand, value, schema)
+        operand_type = _type_of(expr.operand, schema)
+        if operand_type not in ("string", "number"):
+            raise _err(f"'in' works on strings and numbers, not a {operand_type}", expr)
+        for item in expr.values:
+            kind = _literal_type(item.value)
+            if kind != operand_type:
+                raise _err(
+                    f"list value {format_literal(item.value)} is a {kind}, not a {operand_type}",
+                    item,
+                )
+            _enum_check(expr.operand, item, schema)
         return "boolean"
     if isinstance(expr, Arith):
         left, right = _type_of(expr.left, schema), _type_of(expr.right, schema)
@@ -615,6 +622,11 @@ def evaluate(expr: Expr, record: Mapping[str, Any]) -> Any:
     raise TypeError(f"not an expression: {expr!r}")  # pragma: no cover
 
 
+def holds(expr: Expr, record: Mapping[str, Any]) -> bool:
+    """True when a condition is met on ``record``; unknown (a missing value) is not met."""
+    return _truth(evaluate(expr, record)) is True
+
+
 def _truth(value: Any) -> bool | None:
     if value is None:
         return None
@@ -637,6 +649,7 @@ __all__ = [
     "check",
     "evaluate",
     "fields_of",
+    "holds",
     "parse",
     "to_sql",
     "to_text",

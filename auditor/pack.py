@@ -9,6 +9,7 @@ are collected and raised together as :class:`PackErrors`, one line each.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -60,7 +61,16 @@ RULE_KEYS = (
     "target", "warn", "major_below", "severity", "min_records", "group_by",
     "period", "judge", "capa", "note",
 )  # fmt: skip
-MEASURE_NAMES = ("duration", "condition", "fresh", "mean", "percentile", "nps", "per_1000", "manual")
+MEASURE_NAMES = (
+    "duration",
+    "condition",
+    "fresh",
+    "mean",
+    "percentile",
+    "nps",
+    "per_1000",
+    "manual",
+)
 CAPA_KEYS = ("action", "owner", "due_days")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -73,6 +83,8 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.errors: list[AuditorError] = []
+        #: fields already reported as broken; later uses of them are not reported again
+        self.broken_fields: set[str] = set()
 
     def error(
         self, message: str, where: Location | None, *, rule: str | None = None, **kw: Any
@@ -171,7 +183,11 @@ def _standard(
     std_id = _required_name(data, "standard", checker)
     if not std_id:
         return None
-    search = dirs or [path.resolve().parent.parent / "standards", path.resolve().parent]
+    search = dirs or [
+        path.resolve().parent.parent / "standards",
+        path.resolve().parent,
+        Path.cwd() / "standards",
+    ]
     try:
         return find_standard(std_id, search)
     except PackErrors as exc:
@@ -261,7 +277,9 @@ def _weekly_hours(
         windows = _windows(str(windows_text), hours.where(days_text), checker)
         for day in days:
             if day in result:
-                checker.error(f"calendar '{name}': {WEEKDAYS[day]} given twice", hours.where_key(days_text))
+                checker.error(
+                    f"calendar '{name}': {WEEKDAYS[day]} given twice", hours.where_key(days_text)
+                )
             result[day] = windows
     return result
 
@@ -297,11 +315,13 @@ def _windows(text: str, where: Location, checker: _Checker) -> tuple[tuple[int, 
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
         if m1 > 59 or m2 > 59 or end > 86400 or start >= end:
-            checker.error(f"opening hours '{part.strip()}' are not a forward range within a day", where)
+            checker.error(
+                f"opening hours '{part.strip()}' are not a forward range within a day", where
+            )
             continue
         windows.append((start, end))
     windows.sort()
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(windows):
         if start < end:
             checker.error(f"opening hours '{text}' overlap", where)
     return tuple(windows)
@@ -372,10 +392,14 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
                 suggestion=closest_name(str(time_field), fields),
             )
         elif fields[time_field].type not in ("timestamp", "date"):
-            checker.error(f"time field '{time_field}' must be a timestamp or date", spec.where("time"))
+            checker.error(
+                f"time field '{time_field}' must be a timestamp or date", spec.where("time")
+            )
     missing = spec.get("missing", [""])
     if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-        checker.error("'missing' must be a list of texts that mean 'no value'", spec.where("missing"))
+        checker.error(
+            "'missing' must be a list of texts that mean 'no value'", spec.where("missing")
+        )
         missing = [""]
     title = (
         read_text_pair(spec["title"], spec.where("title"), f"title of {name}", checker.errors)
@@ -406,7 +430,9 @@ def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]
     return result
 
 
-def _field(kind: str, name: str, value: Any, where: Location, checker: _Checker) -> FieldSpec | None:
+def _field(
+    kind: str, name: str, value: Any, where: Location, checker: _Checker
+) -> FieldSpec | None:
     if isinstance(value, str):
         optional = value.endswith("?")
         type_name = value.rstrip("?")
@@ -420,15 +446,20 @@ def _field(kind: str, name: str, value: Any, where: Location, checker: _Checker)
         aliases = value.get("aliases", [])
         where = value.where("type") if "type" in value else where
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
+            checker.error(
+                f"values of field '{name}' must be a list of texts", value.where("values")
+            )
             values = []
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            checker.error(f"aliases of field '{name}' must be a list of texts", value.where("aliases"))
+            checker.error(
+                f"aliases of field '{name}' must be a list of texts", value.where("aliases")
+            )
             aliases = []
     else:
         checker.error(f"field '{name}' of '{kind}' must be a type name or a mapping", where)
         return None
     if type_name not in FIELD_TYPES:
+        checker.broken_fields.add(name)
         checker.error(
             f"unknown type '{type_name}' for field '{name}' (types: {', '.join(FIELD_TYPES)})",
             where,
@@ -478,7 +509,8 @@ class _RuleContext:
             if kind is not None:
                 ex.check(tree, kind.schema)
         except ExpressionError as exc:
-            self.checker.adopt(exc, _expression_location(mapping, key, exc), self.rule_id)
+            if not any(f"unknown field '{b}'" in exc.message for b in self.checker.broken_fields):
+                self.checker.adopt(exc, _expression_location(mapping, key, exc), self.rule_id)
             return None
         return tree
 
@@ -495,12 +527,10 @@ class _RuleContext:
         if not isinstance(name, str):
             self.error(f"'{key}' must name a field", where if key in mapping else mapping.start)
             return None
-        if kind is None:
-            return name
+        if kind is None or name in self.checker.broken_fields:
+            return None if name in self.checker.broken_fields else name
         if name not in kind.fields:
-            self.error(
-                f"unknown field '{name}'", where, suggestion=closest_name(name, kind.fields)
-            )
+            self.error(f"unknown field '{name}'", where, suggestion=closest_name(name, kind.fields))
             return None
         if types and kind.fields[name].type not in types:
             self.error(
@@ -528,12 +558,13 @@ class _RuleContext:
             return None
         return self.evidence[str(name)]
 
-    def match(
-        self, mapping: YamlMap, other: EvidenceKind | None
-    ) -> tuple[tuple[str, str], ...]:
+    def match(self, mapping: YamlMap, other: EvidenceKind | None) -> tuple[tuple[str, str], ...]:
         raw = mapping.get("match")
         if not isinstance(raw, YamlMap) or not raw:
-            self.error("'match' must map fields of the other kind to fields of this one", mapping.where("match") if "match" in mapping else mapping.start)
+            self.error(
+                "'match' must map fields of the other kind to fields of this one",
+                mapping.where("match") if "match" in mapping else mapping.start,
+            )
             return ()
         pairs = []
         for theirs in raw:
@@ -571,7 +602,10 @@ def _rules(
 ) -> list[Rule]:
     raw = data.get("rules")
     if not isinstance(raw, YamlList) or not raw:
-        checker.error("'rules' must be a non-empty list", data.where("rules") if "rules" in data else data.start)
+        checker.error(
+            "'rules' must be a non-empty list",
+            data.where("rules") if "rules" in data else data.start,
+        )
         return []
     rules: list[Rule] = []
     seen: dict[str, int | None] = {}
@@ -602,20 +636,25 @@ def _rule(
 ) -> Rule | None:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
-        checker.error("rule needs an 'id' of letters, digits, '-', '_' or '.'", raw.where("id") if "id" in raw else raw.start)
+        checker.error(
+            "rule needs an 'id' of letters, digits, '-', '_' or '.'",
+            raw.where("id") if "id" in raw else raw.start,
+        )
         return None
     start = len(checker.errors)
     measures = [k for k in raw if k in MEASURE_NAMES]
-    for key in raw:
-        if key not in RULE_KEYS and key not in MEASURE_NAMES:
-            checker.error(
-                f"unknown key '{key}'",
-                raw.where_key(key),
-                rule=rule_id,
-                suggestion=closest_name(key, RULE_KEYS + MEASURE_NAMES),
-            )
+    unknown = [k for k in raw if k not in RULE_KEYS and k not in MEASURE_NAMES]
+    for key in unknown:
+        checker.error(
+            f"unknown key '{key}'",
+            raw.where_key(key),
+            rule=rule_id,
+            suggestion=closest_name(key, RULE_KEYS + MEASURE_NAMES),
+        )
     clause = _clause(raw, rule_id, checker, standard)
-    title = read_text_pair(raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors)
+    title = read_text_pair(
+        raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors
+    )
     kind = None
     kind_name = raw.get("evidence")
     if kind_name not in evidence:
@@ -631,13 +670,13 @@ def _rule(
     where = ctx.expression(raw, "where") if "where" in raw else None
     exclusions = _exclusions(raw, ctx)
     measure: Measure | None = None
-    if len(measures) != 1:
+    if len(measures) != 1 and not (not measures and unknown):
         ctx.error(
             "a rule needs exactly one measure "
             f"({', '.join(MEASURE_NAMES)}); found {len(measures) or 'none'}",
             raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
         )
-    else:
+    elif measures:
         measure = _MEASURE_READERS[measures[0]](raw, measures[0], ctx)
     target = _target(raw, ctx, measure)
     severity = raw.get("severity")
@@ -692,7 +731,9 @@ def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | 
     clause = raw.get("clause")
     if isinstance(clause, float | int) and not isinstance(clause, bool):
         checker.error(
-            f"clause {clause!r} must be quoted text, e.g. \"{clause}\"", raw.where("clause"), rule=rule_id
+            f'clause {clause!r} must be quoted text, e.g. "{clause}"',
+            raw.where("clause"),
+            rule=rule_id,
         )
         return ""
     if not isinstance(clause, str):
@@ -727,7 +768,9 @@ def _exclusions(raw: YamlMap, ctx: _RuleContext) -> tuple[Exclusion, ...]:
     return tuple(result)
 
 
-def _measure_map(raw: YamlMap, key: str, ctx: _RuleContext, keys: tuple[str, ...]) -> YamlMap | None:
+def _measure_map(
+    raw: YamlMap, key: str, ctx: _RuleContext, keys: tuple[str, ...]
+) -> YamlMap | None:
     spec = raw.get(key)
     if not isinstance(spec, YamlMap):
         ctx.error(f"'{key}' must be a mapping with {', '.join(keys)}", raw.where(key))
@@ -873,7 +916,10 @@ def _target(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> Target 
             ctx.error("'major_below' applies to per-record rules only", raw.where("major_below"))
         return Target(threshold=threshold, warn_threshold=warn_threshold)
     except AuditorError as exc:
-        bad = next((k for k in ("warn", "major_below") if k in raw and str(raw[k]) in exc.message), "target")
+        bad = next(
+            (k for k in ("warn", "major_below") if k in raw and str(raw[k]) in exc.message),
+            "target",
+        )
         ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
         return None
 
@@ -906,7 +952,9 @@ def _group_by(raw: YamlMap, ctx: _RuleContext) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _capa(raw: YamlMap, ctx: _RuleContext, severity: str, defaults: dict[str, Any]) -> CorrectiveAction:
+def _capa(
+    raw: YamlMap, ctx: _RuleContext, severity: str, defaults: dict[str, Any]
+) -> CorrectiveAction:
     spec = raw.get("capa")
     default_due = defaults["due_days"].get(severity, 90)
     if not isinstance(spec, YamlMap):
@@ -916,10 +964,19 @@ def _capa(raw: YamlMap, ctx: _RuleContext, severity: str, defaults: dict[str, An
         )
         return CorrectiveAction(Text("", ""), "", default_due)
     unknown_keys(spec, CAPA_KEYS, f"capa of rule {ctx.rule_id}", ctx.checker.errors)
-    action = read_text_pair(spec.get("action"), spec.where("action"), f"capa action of rule {ctx.rule_id}", ctx.checker.errors)
+    action = read_text_pair(
+        spec.get("action"),
+        spec.where("action"),
+        f"capa action of rule {ctx.rule_id}",
+        ctx.checker.errors,
+    )
     owner = spec.get("owner")
     if not isinstance(owner, str) or not owner:
         ctx.error("capa needs an 'owner' role", spec.start)
         owner = ""
-    due = _positive_int(spec, "due_days", ctx.checker, ctx.rule_id) if "due_days" in spec else default_due
+    due = (
+        _positive_int(spec, "due_days", ctx.checker, ctx.rule_id)
+        if "due_days" in spec
+        else default_due
+    )
     return CorrectiveAction(action, owner, due)

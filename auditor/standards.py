@@ -93,7 +93,9 @@ def load_standard(path: str | Path) -> Standard:
     raw = Path(path).read_bytes()
     errors: list[AuditorError] = []
     if not isinstance(data, YamlMap):
-        raise StandardFileError("a standard must be a mapping", location=getattr(data, "start", None))
+        raise StandardFileError(
+            "a standard must be a mapping", location=getattr(data, "start", None)
+        )
     unknown_keys(data, _STANDARD_KEYS, "standard", errors)
     std_id = data.get("standard")
     if not isinstance(std_id, str) or not std_id:
@@ -106,7 +108,9 @@ def load_standard(path: str | Path) -> Standard:
     clauses: dict[str, Clause] = {}
     items = data.get("clauses")
     if not isinstance(items, YamlList) or not items:
-        errors.append(StandardFileError("'clauses' must be a non-empty list", location=data.where("clauses")))
+        errors.append(
+            StandardFileError("'clauses' must be a non-empty list", location=data.where("clauses"))
+        )
         items = YamlList()
         items.start = data.start
         items.item_locations = []
@@ -141,12 +145,14 @@ def _read_clause(item: Any, where: Any, errors: list[AuditorError]) -> Clause | 
     if not isinstance(clause_id, str) or not _CLAUSE_ID.match(clause_id):
         errors.append(
             StandardFileError(
-                f"clause id {clause_id!r} must be dotted numbers written as a string, e.g. \"3.1.2\"",
+                f'clause id {clause_id!r} must be dotted numbers written as a string, e.g. "3.1.2"',
                 location=item.where("id"),
             )
         )
         return None
-    title = read_text_pair(item.get("title"), item.where("title"), f"title of clause {clause_id}", errors)
+    title = read_text_pair(
+        item.get("title"), item.where("title"), f"title of clause {clause_id}", errors
+    )
     requirement = item.get("requirement")
     if not isinstance(requirement, str) or not requirement.strip():
         errors.append(
@@ -165,7 +171,10 @@ def _read_clause(item: Any, where: Any, errors: list[AuditorError]) -> Clause | 
     figures = item.get("figures", [])
     if not isinstance(figures, list) or not all(isinstance(f, str) for f in figures):
         errors.append(
-            StandardFileError(f"clause {clause_id}: figures must be a list of texts", location=item.where("figures"))
+            StandardFileError(
+                f"clause {clause_id}: figures must be a list of texts",
+                location=item.where("figures"),
+            )
         )
         figures = []
     return Clause(clause_id, title, requirement.strip(), str(assessment), tuple(figures))

@@ -1,0 +1,114 @@
+"""Every deliberately broken pack gives exactly its one expected line, at the right line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from auditor import PackErrors, load_pack
+from auditor.errors import AuditorError
+
+from .conftest import STANDARDS, TEST_PACKS
+
+BROKEN = sorted((TEST_PACKS / "broken").glob("*.yaml"))
+_EXPECT = re.compile(r"^# expect line (\d+): (.+)$")
+
+
+def expectation(path: Path) -> tuple[int, str]:
+    match = _EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
+    assert match, f"{path.name} lacks its '# expect line N: text' header"
+    return int(match.group(1)), match.group(2)
+
+
+def test_there_are_at_least_twelve_broken_packs() -> None:
+    assert len(BROKEN) >= 12
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_pack_reports_one_located_problem(path: Path) -> None:
+    line, text = expectation(path)
+    with pytest.raises(AuditorError) as caught:
+        load_pack(path, [STANDARDS])
+    errors = caught.value.errors if isinstance(caught.value, PackErrors) else [caught.value]
+    assert len(errors) == 1, [str(e) for e in errors]
+    error = errors[0]
+    assert error.path == str(path)
+    assert error.line == line, str(error)
+    assert error.column is not None
+    assert text in str(error)
+    assert "\n" not in str(error)
+
+
+def test_valid_minimal_pack_loads() -> None:
+    pack = load_pack(TEST_PACKS / "valid-minimal.yaml", [STANDARDS])
+    assert [r.id for r in pack.rules] == ["RESP-PHONE-30S"]
+
+
+def test_expression_column_points_into_the_yaml_line(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(
+        text.replace('where: channel == "phone"', 'where: channel == "phone" and chanel == "x"')
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    error = caught.value.errors[0]
+    source_line = path.read_text(encoding="utf-8").splitlines()[error.line - 1]
+    assert source_line[error.column - 1 :].startswith("chanel")
+
+
+def test_quoted_expression_column_counts_the_quote(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace('where: channel == "phone"', "where: 'chanel == \"phone\"'"))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    error = caught.value.errors[0]
+    source_line = path.read_text(encoding="utf-8").splitlines()[error.line - 1]
+    assert source_line[error.column - 1 :].startswith("chanel")
+
+
+def test_several_problems_are_all_reported(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("to: answered_at", "to: anwsered_at").replace(
+        "severity: minor", "severity: big"
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(text), [STANDARDS])
+    messages = [str(e) for e in caught.value.errors]
+    assert len(messages) == 2
+    assert any("anwsered_at" in m for m in messages)
+    assert any("severity" in m for m in messages)
+
+
+def test_rule_needs_a_corrective_action(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("    capa: {action: {zh: 增加坐席, en: Add agents}, owner: manager}\n", "")
+    with pytest.raises(PackErrors, match="capa"):
+        load_pack(write_pack(text), [STANDARDS])
+
+
+def test_calendar_hours_are_checked(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "timezone: Asia/Shanghai\n",
+        'timezone: Asia/Shanghai\ncalendars:\n  office:\n    hours: {mon-fry: "09:00-18:00"}\n',
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(text), [STANDARDS])
+    assert "did you mean 'fri'?" in str(caught.value)
+    assert caught.value.errors[0].line == 7
+
+
+def test_unknown_time_zone_is_suggested(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("timezone: Asia/Shanghai", "timezone: Asia/Shanghia")
+    with pytest.raises(PackErrors, match="did you mean 'Asia/Shanghai'"):
+        load_pack(write_pack(text), [STANDARDS])
+
+
+def test_empty_and_non_mapping_files(write_pack) -> None:
+    with pytest.raises(AuditorError, match="empty"):
+        load_pack(write_pack(""), [STANDARDS])
+    with pytest.raises(AuditorError, match="mapping"):
+        load_pack(write_pack("- a\n- b\n"), [STANDARDS])

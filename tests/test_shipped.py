@@ -1,0 +1,73 @@
+"""The shipped standards and packs: all load, every clause a rule names exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import load_pack, load_standard
+from auditor.model import ManualMeasure
+
+from .conftest import RULES, STANDARDS
+
+STANDARD_FILES = sorted(STANDARDS.glob("*.yaml"))
+PACK_FILES = sorted(RULES.glob("*.yaml"))
+
+
+def test_five_standards_are_shipped() -> None:
+    assert len(STANDARD_FILES) == 5
+
+
+@pytest.mark.parametrize("path", STANDARD_FILES, ids=lambda p: p.stem)
+def test_standard_loads_with_a_sensible_number_of_clauses(path: Path) -> None:
+    standard = load_standard(path)
+    assert standard.id == path.stem
+    assert 15 <= len(standard.clauses) <= 40
+    for clause in standard.clauses.values():
+        assert clause.title.zh and clause.title.en and clause.requirement
+
+
+def test_numbers_from_the_source_documents_are_kept() -> None:
+    standard = load_standard(STANDARDS / "service-quality-standard.yaml")
+    text = " ".join(" ".join([c.requirement, *c.figures]) for c in standard.clauses.values())
+    for figure in ("30 seconds", "1 minute", "4 hours", "95 %", "4.2", "NPS", "once a year"):
+        assert figure in text, figure
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
+def test_shipped_pack_is_valid_and_its_clauses_exist(path: Path) -> None:
+    pack = load_pack(path)
+    assert pack.rules
+    for rule in pack.rules:
+        assert pack.standard.clause(rule.clause) is not None, rule.id
+        assert rule.capa.action.en and rule.capa.action.zh and rule.capa.owner
+        assert rule.capa.due_days > 0
+
+
+def test_both_required_packs_are_shipped() -> None:
+    names = {p.stem for p in PACK_FILES}
+    assert {"service-quality", "special-service-monitoring"} <= names
+
+
+def test_service_quality_pack_holds_the_headline_numbers() -> None:
+    pack = load_pack(RULES / "service-quality.yaml")
+    phone = pack.rule("RESP-PHONE-30S")
+    assert phone is not None and phone.measure.limit.seconds == 30  # type: ignore[union-attr]
+    chat = pack.rule("RESP-CHAT-1MIN")
+    assert chat is not None and chat.measure.limit.seconds == 60  # type: ignore[union-attr]
+    tech = pack.rule("TECH-INITIAL-4H")
+    assert tech is not None and tech.measure.limit.seconds == 4 * 3600  # type: ignore[union-attr]
+    assert tech.measure.calendar == "office"  # type: ignore[union-attr]
+    closure = pack.rule("CLOSURE-95")
+    assert closure is not None and float(closure.target.share or 0) == 0.95
+    csat = pack.rule("CSAT-Q-4.2")
+    assert csat is not None and csat.period == "quarter"
+    assert csat.target.threshold is not None and float(csat.target.threshold.value) == 4.2
+
+
+def test_special_service_pack_covers_observation_items() -> None:
+    pack = load_pack(RULES / "special-service-monitoring.yaml")
+    clauses = {r.clause for r in pack.rules}
+    assert {"3.1.1", "3.1.2", "3.1.3", "3.2.1", "3.3.1", "3.4.1", "3.4.2"} <= clauses
+    assert any(isinstance(r.measure, ManualMeasure) for r in pack.rules)

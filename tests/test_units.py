@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.errors import AuditorError
+from auditor.units import DURATION_UNITS, parse_duration, parse_percent, parse_threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("1min", 60), ("4h", 14400), ("5d", 432000), ("2w", 1209600), ("1.5h", 5400)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text).seconds == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "30 minutes", "h", "-5s", "", "30m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(AuditorError):
+        parse_duration(text)
+
+
+def test_minutes_written_as_m_suggests_min() -> None:
+    with pytest.raises(AuditorError) as caught:
+        parse_duration("30m")
+    assert caught.value.suggestion == "min"
+
+
+@given(st.decimals(min_value=0, max_value=10**5, places=2), st.sampled_from(sorted(DURATION_UNITS)))
+def test_duration_text_round_trips(amount: Decimal, unit: str) -> None:
+    duration = parse_duration(f"{amount}{unit}")
+    assert parse_duration(str(duration)) == duration
+
+
+def test_percentages() -> None:
+    assert parse_percent("95%") == Decimal("0.95")
+    assert parse_percent("99.5%") == Decimal("0.995")
+    assert parse_percent(0.9) == Decimal("0.9")
+    for bad in ("195%", "abc", 2, True):
+        with pytest.raises(AuditorError):
+            parse_percent(bad)
+
+
+def test_thresholds() -> None:
+    t = parse_threshold(">= 4.2")
+    assert (t.op, t.value, t.kind) == (">=", Decimal("4.2"), "number")
+    assert t.holds(4.2) and not t.holds(4.19)
+    assert parse_threshold("<= 5%").value == Decimal("0.05")
+    assert parse_threshold("< 20s").value == Decimal("20")
+    assert parse_threshold(4.2).op == ">="
+    with pytest.raises(AuditorError):
+        parse_threshold(">= lots")
