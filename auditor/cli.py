@@ -16,7 +16,11 @@ import click
 
 from . import __version__
 from .errors import AuditorError
+from .ingest import IngestReport, ingest
+from .mapping import Mapping, find_preset, load_mapping
+from .pack import load_pack
 from .packcheck import PackReport, check_packs
+from .store import EvidenceStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,3 +116,167 @@ def _describe(report: PackReport) -> str:
     lines.append(f"    auditor's judgement: {', '.join(coverage.left_to_auditor) or '-'}")
     lines.append(f"    measurable, no rule: {', '.join(coverage.measurable_without_rule) or '-'}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ evidence
+
+
+@main.group()
+def evidence() -> None:
+    """Ingest, validate and generate evidence."""
+
+
+def _mapping_option(mapping: str | None, preset: str | None) -> Mapping | None:
+    if mapping and preset:
+        raise click.UsageError("give --mapping or --preset, not both")
+    if preset:
+        return load_mapping(find_preset(preset))
+    return load_mapping(mapping) if mapping else None
+
+
+class _ProgressLine:
+    """A one-line progress report on stderr for files that take more than a second."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, path: str, rows: int, seconds: float) -> None:
+        if not self.enabled or seconds < 1.0:
+            return
+        self.shown = True
+        rate = rows / seconds if seconds else 0
+        click.echo(f"\r{path}: {rows:,} rows read ({rate:,.0f}/s)", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _summary(report: IngestReport) -> str:
+    rows = [("file", "kind", "read", "stored", "quarantined", "status")]
+    for f in report.files:
+        rows.append(
+            (
+                f.path,
+                f.kind or "-",
+                f"{f.rows_read:,}",
+                f"{f.stored:,}",
+                f"{f.quarantined:,}",
+                f.status,
+            )
+        )
+    rows.append(
+        ("total", "", f"{report.rows_read:,}", f"{report.stored:,}", f"{report.quarantined:,}", "")
+    )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [
+            c.ljust(w) if i in (0, 1, 5) else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0 or index == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    balanced = report.rows_read == report.stored + report.quarantined
+    lines.append(
+        f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
+        + ("" if balanced else "  (DOES NOT BALANCE)")
+    )
+    reasons = report.reasons()
+    if reasons:
+        lines.append("quarantine reasons:")
+        for reason, count in reasons.most_common(10):
+            lines.append(f"  {count:>8,}  {reason}")
+    return "\n".join(lines)
+
+
+def _run_ingest(
+    pack_path: str,
+    source: str,
+    store_path: str | None,
+    mapping: str | None,
+    preset: str | None,
+    strict: bool,
+) -> None:
+    pack = load_pack(pack_path)
+    chosen = _mapping_option(mapping, preset)
+    store = EvidenceStore(store_path)
+    progress = _ProgressLine()
+    try:
+        report = ingest(pack, source, store, chosen, progress)
+    finally:
+        progress.done()
+        store.close()
+    for failed in report.errors:
+        click.echo(f"error: {failed.reason}", err=True)
+    click.echo(_summary(report))
+    if report.errors:
+        sys.exit(EXIT_INPUT)
+    if strict and report.quarantined:
+        sys.exit(EXIT_FINDINGS)
+
+
+_source_argument = click.argument("source", type=click.Path(exists=True))
+_pack_option = click.option(
+    "--pack",
+    "pack_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Rule pack whose evidence kinds the files hold.",
+)
+_mapping_opt = click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Mapping file for every file in SOURCE (a FILE.mapping.yaml beside a file wins).",
+)
+_preset_opt = click.option(
+    "--preset", help="Shipped import preset (evidence/presets/NAME.yaml), e.g. nyc-311."
+)
+_strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
+
+
+@evidence.command("ingest")
+@_source_argument
+@_pack_option
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite evidence store to write (created if missing).",
+)
+@_mapping_opt
+@_preset_opt
+@_strict_opt
+@reports_errors
+def evidence_ingest(
+    source: str,
+    pack_path: str,
+    store_path: str,
+    mapping: str | None,
+    preset: str | None,
+    strict: bool,
+) -> None:
+    """Read the evidence files in SOURCE (a folder or one file) into a store.
+
+    Every row is stored or quarantined with its file, line, column and reason.
+    Exit 0 when every file was read, 1 with --strict when rows were
+    quarantined, 2 when a file cannot be read at all.
+    """
+    _run_ingest(pack_path, source, store_path, mapping, preset, strict)
+
+
+@evidence.command("validate")
+@_source_argument
+@_pack_option
+@_mapping_opt
+@_preset_opt
+@_strict_opt
+@reports_errors
+def evidence_validate(
+    source: str, pack_path: str, mapping: str | None, preset: str | None, strict: bool
+) -> None:
+    """Check the evidence files in SOURCE as ingest would, writing nothing."""
+    _run_ingest(pack_path, source, None, mapping, preset, strict)

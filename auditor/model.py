@@ -23,6 +23,8 @@ class FieldSpec:
     optional: bool = False
     values: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: source texts that stand for an enum value, e.g. {电话: phone}
+    value_aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def checker_type(self) -> FieldType:

@@ -53,7 +53,7 @@ PACK_KEYS = (
     "calendars", "evidence", "defaults", "rules",
 )  # fmt: skip
 KIND_KEYS = ("title", "key", "time", "fields", "missing")
-FIELD_KEYS = ("type", "optional", "values", "aliases")
+FIELD_KEYS = ("type", "optional", "values", "aliases", "value_aliases")
 CALENDAR_KEYS = ("hours", "holidays", "extra_holidays", "extra_workdays")
 DEFAULT_KEYS = ("min_records", "due_days")
 RULE_KEYS = (
@@ -438,12 +438,22 @@ def _field(
         type_name = value.rstrip("?")
         values: list[str] = []
         aliases: list[str] = []
+        value_aliases: dict[str, str] = {}
     elif isinstance(value, YamlMap):
         unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
         type_name = str(value.get("type", "string")).rstrip("?")
         optional = bool(value.get("optional", False)) or str(value.get("type", "")).endswith("?")
         values = value.get("values", [])
         aliases = value.get("aliases", [])
+        value_aliases = value.get("value_aliases", {})
+        if not isinstance(value_aliases, dict) or any(
+            str(v) not in [str(x) for x in values] for v in value_aliases.values()
+        ):
+            checker.error(
+                f"value_aliases of field '{name}' must map source texts to its values",
+                value.where("value_aliases"),
+            )
+            value_aliases = {}
         where = value.where("type") if "type" in value else where
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             checker.error(
@@ -468,7 +478,14 @@ def _field(
         return None
     if type_name == "enum" and not values:
         checker.error(f"enum field '{name}' needs 'values'", where)
-    return FieldSpec(name, type_name, optional, tuple(values), tuple(aliases))
+    return FieldSpec(
+        name,
+        type_name,
+        optional,
+        tuple(values),
+        tuple(aliases),
+        tuple((str(k), str(v)) for k, v in value_aliases.items()),
+    )
 
 
 # ------------------------------------------------------------ rules

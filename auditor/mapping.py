@@ -1,0 +1,254 @@
+"""How source columns become an evidence kind's fields.
+
+Without a mapping file a field is matched to a column by its own name or one of
+its declared aliases (case, spaces, ``_`` and ``-`` ignored), so Chinese headers
+such as 受理时间 work when the pack lists them. A mapping file (or a shipped
+preset under ``evidence/presets/``) says it explicitly:
+
+```yaml
+preset: nyc-311                     # name (presets only)
+kind: tickets                       # evidence kind of the pack
+timezone: America/New_York          # zone of naive timestamps (default: the pack's)
+dst: strict                         # strict | earlier | later, for repeated local times
+missing: ["", "N/A"]                # texts meaning "no value" (added to the kind's)
+reader: {delimiter: ",", encoding: utf-8, sheet: Sheet1}
+columns:
+  ticket_id: Unique Key                                   # one column
+  status: {column: Status, values: {Closed: closed}}      # with a value map
+  opened_at: {column: Created Date, format: "%m/%d/%Y %I:%M:%S %p"}
+  received_at: {date: date, time: [q_start, vru_exit]}    # date + first present time
+  interaction_id: {join: [vru+line, call_id], sep: "-"}   # several columns joined
+  channel: {value: phone}                                 # a constant
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_name
+from .model import EvidenceKind, Pack
+from .sourcemap import YamlMap, load_yaml
+
+MAPPING_KEYS = (
+    "preset",
+    "description",
+    "pack",
+    "kind",
+    "timezone",
+    "dst",
+    "missing",
+    "reader",
+    "columns",
+    "checked_on",
+)
+COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value")
+READER_KEYS = ("delimiter", "encoding", "sheet")
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "evidence" / "presets"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Where one field's raw value comes from."""
+
+    target: str
+    columns: tuple[str, ...] = ()  # coalesce: the first present value
+    join: tuple[str, ...] = ()  # all joined with sep
+    sep: str = "-"
+    date_column: str | None = None  # date taken from here, time from ``columns``
+    constant: Any = None
+    has_constant: bool = False
+    values: dict[str, str] = field(default_factory=dict)
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: str
+    columns: dict[str, ColumnSpec]
+    name: str | None = None
+    timezone: str | None = None
+    dst: str = "strict"
+    missing: tuple[str, ...] = ()
+    reader: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[\s_\-./()]+", "", name).lower()
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and check a mapping file or preset."""
+    data = load_yaml(path)
+    name = str(path)
+    errors: list[AuditorError] = []
+    if not isinstance(data, YamlMap):
+        raise EvidenceError("a mapping file must be a mapping", location=Location(name, 1, 1))
+    for key in data:
+        if key not in MAPPING_KEYS:
+            errors.append(
+                EvidenceError(
+                    f"unknown key '{key}' in mapping",
+                    location=data.where_key(key),
+                    suggestion=closest_name(key, MAPPING_KEYS),
+                )
+            )
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        errors.append(
+            EvidenceError("mapping needs 'kind' (the evidence kind)", location=data.start)
+        )
+        kind = ""
+    dst = data.get("dst", "strict")
+    if dst not in ("strict", "earlier", "later"):
+        errors.append(
+            EvidenceError("dst must be strict, earlier or later", location=data.where("dst"))
+        )
+    missing = data.get("missing", [])
+    if not isinstance(missing, list):
+        errors.append(
+            EvidenceError("missing must be a list of texts", location=data.where("missing"))
+        )
+        missing = []
+    reader = data.get("reader", {})
+    if not isinstance(reader, dict) or any(k not in READER_KEYS for k in reader):
+        errors.append(
+            EvidenceError(
+                f"reader may set only {', '.join(READER_KEYS)}", location=data.where("reader")
+            )
+        )
+        reader = {}
+    columns: dict[str, ColumnSpec] = {}
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, YamlMap) or not raw_columns:
+        errors.append(EvidenceError("mapping needs 'columns'", location=data.where("columns")))
+    else:
+        for field_name, spec in raw_columns.items():
+            column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)
+            if column is not None:
+                columns[field_name] = column
+    if errors:
+        raise PackErrors(errors)
+    return Mapping(
+        kind=kind,
+        columns=columns,
+        name=data.get("preset"),
+        timezone=data.get("timezone"),
+        dst=str(dst),
+        missing=tuple(str(m) for m in missing),
+        reader=dict(reader),
+        path=name,
+    )
+
+
+def _column_spec(
+    name: str, spec: Any, where: Location, errors: list[AuditorError]
+) -> ColumnSpec | None:
+    if isinstance(spec, str):
+        return ColumnSpec(name, columns=(spec,))
+    if not isinstance(spec, YamlMap):
+        errors.append(
+            EvidenceError(f"column spec of '{name}' must be a name or a mapping", location=where)
+        )
+        return None
+    for key in spec:
+        if key not in COLUMN_KEYS:
+            errors.append(
+                EvidenceError(
+                    f"unknown key '{key}' for field '{name}'",
+                    location=spec.where_key(key),
+                    suggestion=closest_name(key, COLUMN_KEYS),
+                )
+            )
+    if "value" in spec:
+        return ColumnSpec(name, constant=spec["value"], has_constant=True)
+    values = spec.get("values", {})
+    if not isinstance(values, dict):
+        errors.append(
+            EvidenceError(
+                f"values of '{name}' must map source values to field values", location=where
+            )
+        )
+        values = {}
+    values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
+    fmt = spec.get("format")
+
+    def names(key: str) -> tuple[str, ...]:
+        raw = spec.get(key)
+        if raw is None:
+            return ()
+        return (str(raw),) if isinstance(raw, str) else tuple(str(r) for r in raw)
+
+    if "join" in spec:
+        return ColumnSpec(
+            name, join=names("join"), sep=str(spec.get("sep", "-")), values=values, format=fmt
+        )
+    if "date" in spec:
+        return ColumnSpec(
+            name, columns=names("time"), date_column=str(spec["date"]), values=values, format=fmt
+        )
+    if "column" not in spec:
+        errors.append(
+            EvidenceError(f"field '{name}' needs column, join, date or value", location=where)
+        )
+        return None
+    return ColumnSpec(name, columns=names("column"), values=values, format=fmt)
+
+
+def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
+    path = directory / f"{name}.yaml"
+    if path.exists():
+        return path
+    known = [p.stem for p in sorted(directory.glob("*.yaml"))]
+    raise EvidenceError(
+        f"unknown preset '{name}' (presets: {', '.join(known) or 'none'})",
+        suggestion=closest_name(name, known),
+    )
+
+
+# ------------------------------------------------------------ resolving against a header
+
+Getter = Callable[[Any], Any]
+
+
+def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
+    """Match each field to a header column by name or alias."""
+    index = {normalise(h): h for h in header if h}
+    columns = {}
+    for name, spec in kind.fields.items():
+        for candidate in (name, *spec.aliases):
+            column = index.get(normalise(candidate))
+            if column is not None:
+                columns[name] = ColumnSpec(name, columns=(column,))
+                break
+    return Mapping(kind=kind.name, columns=columns)
+
+
+def match_score(kind: EvidenceKind, header: list[str]) -> tuple[int, bool]:
+    """How many of the kind's fields the header has, and whether all required ones are there."""
+    mapping = auto_mapping(kind, header)
+    required = [n for n, f in kind.fields.items() if not f.optional]
+    return len(mapping.columns), all(r in mapping.columns for r in required)
+
+
+def choose_kind(pack: Pack, path: Path, header: list[str]) -> EvidenceKind:
+    """The evidence kind of a file: by its name first, else by its header."""
+    stem = normalise(path.stem)
+    for name, kind in sorted(pack.evidence.items(), key=lambda item: -len(item[0])):
+        titles = (normalise(name), normalise(kind.title.zh), normalise(kind.title.en))
+        if any(t and stem.startswith(t) for t in titles):
+            return kind
+    scored = [(match_score(k, header), k) for k in pack.evidence.values()]
+    complete = sorted(((s[0], k.name) for s, k in scored if s[1] and s[0] > 0), reverse=True)
+    if complete and (len(complete) == 1 or complete[0][0] > complete[1][0]):
+        return pack.evidence[complete[0][1]]
+    raise EvidenceError(
+        f"cannot tell which evidence kind this file holds (kinds: {', '.join(pack.evidence)})",
+        location=Location(str(path)),
+        hint="name the file after its kind (e.g. interactions-2026-07.csv) or give --mapping/--preset",
+    )

@@ -1,0 +1,307 @@
+"""Streaming readers for evidence files: CSV (any encoding Excel writes), JSONL, XLSX.
+
+Each reader yields ``RawRow`` objects one at a time, so a file larger than
+memory can be read. A row that cannot even be split into values (a broken
+quote, a line that is not JSON) is yielded with ``problem`` set, so that the
+caller can quarantine it: every row read is accounted for.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EvidenceError, Location
+
+SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+}
+SAMPLE_BYTES = 1 << 16
+MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
+csv.field_size_limit(MAX_FIELD)
+
+
+@dataclass
+class RawRow:
+    line: int
+    values: list[Any] | dict[str, Any]
+    problem: str | None = None
+    raw: str | None = None
+    nul: bool = False
+
+
+@dataclass
+class Table:
+    """An opened evidence file: its header and a stream of rows."""
+
+    path: Path
+    format: str
+    header: list[str]
+    rows: Iterator[RawRow]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def file_format(path: Path) -> str | None:
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Excel's ANSI)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "utf-8"
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The separator that splits the header best: comma, tab, semicolon or bar."""
+    counts = {d: 0 for d in (",", "\t", ";", "|")}
+    quoted = False
+    for ch in first_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
+    """Open an evidence file for streaming; raise :class:`EvidenceError` if it cannot be read."""
+    options = dict(options or {})
+    kind = file_format(path)
+    if kind is None:
+        raise EvidenceError(
+            f"unsupported file type '{path.suffix}'",
+            location=Location(str(path)),
+            hint="use .csv, .tsv, .jsonl or .xlsx",
+        )
+    try:
+        if kind == "csv":
+            return _open_csv(path, options)
+        if kind == "jsonl":
+            return _open_jsonl(path, options)
+        return _open_xlsx(path, options)
+    except OSError as exc:
+        raise EvidenceError(
+            f"cannot read file: {exc.strerror or exc}", location=Location(str(path))
+        ) from None
+
+
+# ------------------------------------------------------------ CSV
+
+
+class _Lines:
+    """Physical lines of a text file, with NUL characters taken out and noted."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.count = 0
+        self.nul_lines: set[int] = set()
+        self.last = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.handle:
+            self.count += 1
+            if "\x00" in line:
+                self.nul_lines.add(self.count)
+                line = line.replace("\x00", "")
+            self.last = line
+            yield line
+
+
+def _open_csv(path: Path, options: dict[str, Any]) -> Table:
+    with path.open("rb") as probe:
+        sample = probe.read(SAMPLE_BYTES)
+    if not sample.strip(b"\x00 \r\n\t"):
+        raise EvidenceError(
+            "the file is empty (no header, no rows)", location=Location(str(path), 1)
+        )
+    encoding = options.get("encoding") or detect_encoding(sample)
+    handle = path.open("r", encoding=encoding, errors="surrogateescape", newline="")
+    lines = _Lines(handle)
+    line_iter = iter(lines)
+    first = next(line_iter, "")
+    delimiter = options.get("delimiter") or detect_delimiter(first)
+    options.update(encoding=encoding, delimiter=delimiter)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from line_iter
+
+    reader = csv.reader(chained(), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        handle.close()
+        raise EvidenceError(
+            f"header cannot be read: {exc}", location=Location(str(path), 1)
+        ) from None
+    except StopIteration:
+        handle.close()
+        raise EvidenceError(
+            "the file is empty (no header, no rows)", location=Location(str(path), 1)
+        ) from None
+    header = [h.strip() for h in header]
+    if _has_surrogates(header):
+        handle.close()
+        raise EvidenceError(
+            f"header is not valid {encoding} text",
+            location=Location(str(path), 1),
+            hint="save the file as UTF-8 or GB18030",
+        )
+    return Table(path, "csv", header, _csv_rows(reader, lines, handle, encoding), options)
+
+
+def _has_surrogates(values: list[str]) -> bool:
+    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values if v)
+
+
+def _csv_rows(reader: Any, lines: _Lines, handle: Any, encoding: str) -> Iterator[RawRow]:
+    try:
+        while True:
+            start = lines.count + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                message = str(exc)
+                if "unexpected end of data" in message:
+                    yield RawRow(
+                        start,
+                        [],
+                        problem=f"unterminated quote starting on line {start}: the rest of the "
+                        f"file (lines {start}-{lines.count}) cannot be split into rows",
+                        raw=lines.last[:200],
+                    )
+                    return
+                yield RawRow(start, [], problem=f"malformed CSV: {message}", raw=lines.last[:200])
+                continue
+            if not values:
+                continue  # a blank line is not a row
+            nul = any(n in lines.nul_lines for n in range(start, lines.count + 1))
+            row = RawRow(start, values, nul=nul)
+            if nul:
+                row.problem = "contains NUL bytes (binary data or a damaged export)"
+            elif _has_surrogates(values):
+                row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
+            yield row
+    finally:
+        handle.close()
+
+
+# ------------------------------------------------------------ JSONL
+
+
+def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
+    handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
+    first_keys: list[str] = []
+    # The header is the keys of the first object; later objects are read by name.
+    with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
+        for text in probe:
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                first_keys = [str(k) for k in value]
+                break
+    if not first_keys and path.stat().st_size == 0:
+        handle.close()
+        raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
+    options.update(encoding="utf-8")
+    return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
+
+
+def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
+    try:
+        for number, text in enumerate(handle, start=1):
+            stripped = text.strip()
+            if not stripped:
+                continue
+            if "\x00" in stripped:
+                yield RawRow(number, {}, problem="contains NUL bytes", raw=stripped[:200])
+                continue
+            try:
+                value = json.loads(stripped)
+            except ValueError as exc:
+                yield RawRow(number, {}, problem=f"not valid JSON: {exc}", raw=stripped[:200])
+                continue
+            if not isinstance(value, dict):
+                yield RawRow(
+                    number, {}, problem="line is JSON but not an object", raw=stripped[:200]
+                )
+                continue
+            yield RawRow(number, value)
+    finally:
+        handle.close()
+
+
+# ------------------------------------------------------------ XLSX
+
+
+def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise EvidenceError(
+            f"not a readable .xlsx workbook ({type(exc).__name__})",
+            location=Location(str(path)),
+            hint="open it in Excel and save it again as .xlsx",
+        ) from None
+    sheet_name = options.get("sheet")
+    if sheet_name and sheet_name not in book.sheetnames:
+        book.close()
+        raise EvidenceError(
+            f"no sheet named '{sheet_name}' (sheets: {', '.join(book.sheetnames)})",
+            location=Location(str(path)),
+        )
+    sheet = book[sheet_name] if sheet_name else book.worksheets[0]
+    options.update(sheet=sheet.title)
+    rows = sheet.iter_rows(values_only=True)
+    header: list[str] = []
+    header_row = 0
+    for number, values in enumerate(rows, start=1):
+        if any(v not in (None, "") for v in values):
+            header = ["" if v is None else str(v).strip() for v in values]
+            header_row = number
+            break
+    if not header:
+        book.close()
+        raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
+    return Table(path, "xlsx", header, _xlsx_rows(rows, header_row, book), options)
+
+
+def _xlsx_rows(rows: Iterator[tuple[Any, ...]], header_row: int, book: Any) -> Iterator[RawRow]:
+    try:
+        for number, values in enumerate(rows, start=header_row + 1):
+            if all(v is None or v == "" for v in values):
+                continue
+            yield RawRow(number, list(values))
+    finally:
+        book.close()

@@ -1,0 +1,146 @@
+"""The evidence store: one SQLite database (through sqlite-utils) per audit.
+
+Tables:
+- one per evidence kind, named after it, with a typed column per field plus
+  ``_file`` and ``_line`` (where the record came from);
+- ``_quarantine``: every row that was read but not stored, with file, line,
+  column, raw value, reason and the whole raw row as JSON;
+- ``_manifest``: every file ingested, with its SHA-256, size, rows read,
+  stored and quarantined, its status and the reader options used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .convert import sql_type
+from .errors import EvidenceError, Location
+from .expression import quote_identifier
+from .model import EvidenceKind
+
+QUARANTINE = "_quarantine"
+MANIFEST = "_manifest"
+
+
+class EvidenceStore:
+    """A SQLite evidence store. ``path=None`` keeps it in memory (dry runs)."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = None if path is None else str(path)
+        try:
+            self.db = (
+                sqlite_utils.Database(memory=True)
+                if path is None
+                else sqlite_utils.Database(str(path))
+            )
+            self.db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
+        except Exception as exc:  # sqlite3.DatabaseError: not a database, locked, ...
+            raise EvidenceError(
+                f"cannot open the store: {exc}", location=Location(str(path))
+            ) from None
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.conn.isolation_level = None  # explicit transactions only
+        self._ensure_meta()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _ensure_meta(self) -> None:
+        if not self.db[QUARANTINE].exists():
+            self.db.table(QUARANTINE).create(
+                {
+                    "file": str,
+                    "line": int,
+                    "kind": str,
+                    "column": str,
+                    "raw_value": str,
+                    "reason": str,
+                    "record": str,
+                }
+            )
+        if not self.db[MANIFEST].exists():
+            self.db.table(MANIFEST).create(
+                {
+                    "file": str,
+                    "kind": str,
+                    "sha256": str,
+                    "size": int,
+                    "rows_read": int,
+                    "stored": int,
+                    "quarantined": int,
+                    "status": str,
+                    "reason": str,
+                    "reader": str,
+                }
+            )
+
+    def ensure_kind(self, kind: EvidenceKind) -> None:
+        table = self.db.table(kind.name)
+        columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
+        columns.update({"_file": str, "_line": int})
+        if not table.exists():
+            table.create(columns)
+            return
+        existing = set(table.columns_dict)
+        for name, kind_type in columns.items():
+            if name not in existing:
+                table.add_column(name, kind_type)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One file's ingest: all of it lands, or none of it."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def insert_records(
+        self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
+        columns = ", ".join(quote_identifier(n) for n in [*names, "_file", "_line"])
+        marks = ", ".join("?" for _ in range(len(names) + 2))
+        self.db.conn.executemany(
+            f"INSERT INTO {quote_identifier(kind.name)} ({columns}) VALUES ({marks})", rows
+        )
+
+    def insert_quarantine(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.db.conn.executemany(
+            f"INSERT INTO {QUARANTINE} (file, line, kind, column, raw_value, reason, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def record_file(self, entry: dict[str, Any]) -> None:
+        entry = dict(entry)
+        entry["reader"] = json.dumps(entry.get("reader", {}), ensure_ascii=False, sort_keys=True)
+        names = list(entry)
+        self.db.conn.execute(
+            f"INSERT INTO {MANIFEST} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            [entry[n] for n in names],
+        )
+
+    def existing_keys(self, kind: EvidenceKind) -> Iterator[tuple[tuple[Any, ...], str, int]]:
+        """Keys already stored for a kind, each with the file and line it came from."""
+        if not self.db[kind.name].exists():
+            return
+        key_sql = ", ".join(quote_identifier(k) for k in kind.key)
+        table = quote_identifier(kind.name)
+        for row in self.db.execute(f"SELECT {key_sql}, _file, _line FROM {table}"):
+            yield tuple(row[:-2]), row[-2], row[-1]
+
+    def count(self, table: str) -> int:
+        return self.db[table].count if self.db[table].exists() else 0
+
+    def manifest(self) -> list[dict[str, Any]]:
+        return list(self.db[MANIFEST].rows)
+
+    def quarantine(self) -> list[dict[str, Any]]:
+        return list(self.db[QUARANTINE].rows)

@@ -1,0 +1,164 @@
+"""Timestamps as service exports write them, turned into epoch seconds (UTC).
+
+Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
+``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``,
+``DD/MM/YYYY HH:MM`` when a mapping says so (``format``), Chinese
+``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel serial day numbers.
+A value without an offset is local time in the given zone. A local time that
+does not exist (clocks jump forward) is refused; one that happens twice (clocks
+go back) is refused unless the caller chose the earlier or later reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_UTC = UTC
+
+#: strptime formats tried after ISO 8601, most common first
+FORMATS: tuple[str, ...] = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%Y/%m/%d %H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+class TimeValueError(ValueError):
+    """A text that is not a usable timestamp; the message says why."""
+
+
+def localize(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> datetime:
+    """Attach ``zone`` to a naive local time, refusing gaps and (if strict) overlaps."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    # Round-tripping through UTC tells a gap from an overlap.
+    back = first.astimezone(_UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive:
+        raise TimeValueError(
+            f"{naive:%Y-%m-%d %H:%M:%S} does not exist in {zone.key} (clocks jump forward); "
+            "give the time with its UTC offset"
+        )
+    if dst == "earlier":
+        return first
+    if dst == "later":
+        return second
+    raise TimeValueError(
+        f"{naive:%Y-%m-%d %H:%M:%S} happens twice in {zone.key} (clocks go back); "
+        "give the time with its UTC offset, or set dst: earlier or later in the mapping"
+    )
+
+
+def to_epoch(moment: datetime, zone: ZoneInfo, dst: str = "strict") -> float:
+    if moment.tzinfo is None:
+        moment = localize(moment, zone, dst)
+    return moment.timestamp()
+
+
+def excel_serial(value: float) -> datetime:
+    """A naive local datetime from an Excel serial day number (1900 date system)."""
+    if not 20000 <= value <= 80000:
+        raise TimeValueError(f"{value} is not a plausible Excel date serial (1954-2119)")
+    return _EXCEL_EPOCH + timedelta(days=value)
+
+
+class TimestampParser:
+    """Parses one column's values; remembers which format worked last."""
+
+    def __init__(self, zone: ZoneInfo, formats: tuple[str, ...] = (), dst: str = "strict") -> None:
+        self.zone = zone
+        self.dst = dst
+        self.formats = formats or FORMATS
+        self.explicit = bool(formats)
+        self._last: Callable[[str], datetime] | None = None
+
+    def __call__(self, text: str) -> float:
+        return to_epoch(self.naive_or_aware(text), self.zone, self.dst)
+
+    def naive_or_aware(self, text: str) -> datetime:
+        value = text.strip()
+        if self._last is not None:
+            try:
+                return self._last(value)
+            except ValueError:
+                pass
+        for reader in self._readers():
+            try:
+                result = reader(value)
+            except ValueError:
+                continue
+            self._last = reader
+            return result
+        raise TimeValueError(self._why_not(value))
+
+    def _readers(self) -> list[Callable[[str], datetime]]:
+        readers: list[Callable[[str], datetime]] = []
+        if not self.explicit:
+            readers.append(_iso)
+        readers.extend(_strptime(f) for f in self.formats)
+        if not self.explicit:
+            readers.append(_serial)
+        return readers
+
+    def _why_not(self, value: str) -> str:
+        if not value:
+            return "empty timestamp"
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or re.match(r"^\d{1,2}/\d{1,2}/\d{4}", value):
+            return f"'{_short(value)}' is not a valid date/time (impossible day, month or hour?)"
+        if self.explicit:
+            return f"'{_short(value)}' does not match the format {self.formats[0]}"
+        return f"'{_short(value)}' is not a date/time in a known format"
+
+
+def _short(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _iso(value: str) -> datetime:
+    if len(value) < 10 or value[4] != "-":
+        raise ValueError("not ISO")
+    return datetime.fromisoformat(value)
+
+
+def _strptime(fmt: str) -> Callable[[str], datetime]:
+    def read(value: str) -> datetime:
+        return datetime.strptime(value, fmt)
+
+    return read
+
+
+def _serial(value: str) -> datetime:
+    if not _NUMBER.match(value):
+        raise ValueError("not a number")
+    return excel_serial(float(value))
+
+
+def parse_date(text: str) -> date:
+    """A calendar day from ISO, slash or Chinese forms, or a timestamp at midnight."""
+    value = text.strip()
+    if _DATE_ONLY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise TimeValueError(f"'{value}' is not a valid date") from None
+    parser = TimestampParser(ZoneInfo("UTC"))
+    moment = parser.naive_or_aware(value)
+    return moment.date()
