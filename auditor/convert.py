@@ -51,7 +51,7 @@ def sql_type(spec: FieldSpec) -> type:
 
 
 def converter(
-    spec: FieldSpec, zone: ZoneInfo, dst: str, fmt: str | None, values: dict[str, str]
+    spec: FieldSpec, zone: ZoneInfo, dst: str, fmt: str | None, values: dict[str, str | None]
 ) -> Converter:
     """A function from a raw value (text, number, datetime, bool) to the stored value."""
     kind = spec.type
@@ -372,7 +372,7 @@ class RowPlan:
         return tuple(out)
 
 
-def _mapped(convert: Converter, value_map: dict[str, str]) -> Converter:
+def _mapped(convert: Converter, value_map: dict[str, str | None]) -> Converter:
     def wrapped(raw: Any) -> Any:
         text = raw.strip() if isinstance(raw, str) else raw
         if isinstance(text, str) and text in value_map:

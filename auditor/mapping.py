@@ -62,7 +62,7 @@ class ColumnSpec:
     date_column: str | None = None  # date taken from here, time from ``columns``
     constant: Any = None
     has_constant: bool = False
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str | None] = field(default_factory=dict)
     format: str | None = None
 
 
