@@ -231,7 +231,11 @@ class RowPlan:
             else:
                 positions[name] = i
         self.positions = positions
+        for name, position in list(positions.items()):
+            positions.setdefault(normalise(name), position)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
+        #: optional fields whose mapped columns this file does not have
+        self.absent: list[str] = []
         problems = []
         for spec in self.fields:
             column = mapping.columns.get(spec.name)
@@ -246,6 +250,11 @@ class RowPlan:
                 *column.join,
                 *((column.date_column,) if column.date_column else ()),
             )
+            absent = [n for n in used if header and self._position(n) is None]
+            if absent and spec.optional and len(absent) == len(used):
+                self.absent.append(spec.name)  # an optional field this layout lacks
+                self.steps.append((spec.name, lambda row: None, _text, True))
+                continue
             for name in used:
                 if name in duplicates:
                     raise EvidenceError(
@@ -253,7 +262,7 @@ class RowPlan:
                         location=Location(str(path), 1),
                         hint="rename one of them or map the field explicitly",
                     )
-                if header and name not in positions:
+                if header and self._position(name) is None:
                     problems.append(
                         EvidenceError(
                             f"no column '{name}' for field '{spec.name}'",
@@ -339,8 +348,12 @@ class RowPlan:
 
         return first
 
-    def _picker(self, name: str) -> Callable[[Any], Any]:
+    def _position(self, name: str) -> int | None:
         position = self.positions.get(name)
+        return self.positions.get(normalise(name)) if position is None else position
+
+    def _picker(self, name: str) -> Callable[[Any], Any]:
+        position = self._position(name)
 
         def pick(row: Any) -> Any:
             if isinstance(row, dict):

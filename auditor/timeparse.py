@@ -21,6 +21,8 @@ _UTC = UTC
 
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
     "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p",
     "%Y/%m/%d %H:%M:%S.%f",
