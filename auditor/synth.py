@@ -13,6 +13,7 @@ Chinese headers saved as GB18030, XLSX, JSONL and plain UTF-8 CSV.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -394,10 +395,8 @@ def _write_xlsx(path: Path, kind: EvidenceKind, rows: list[dict[str, Any]]) -> N
             value = row.get(n)
             spec = kind.fields[n]
             if spec.type == "timestamp" and value:
-                try:
+                with contextlib.suppress(ValueError):  # a deliberately broken value stays text
                     value = datetime.fromisoformat(str(value))
-                except ValueError:
-                    pass  # a deliberately broken value stays text
             cells.append(_cell(value))
         sheet.append(cells)
     book.save(path)
