@@ -151,7 +151,15 @@ class Ingest:
             report.kind = kind.name
             active = mapping or auto_mapping(kind, table.header)
             zone = ZoneInfo(active.timezone or self.pack.timezone)
-            plan = RowPlan(kind, active, table.header, zone, path)
+            plan = RowPlan(
+                kind,
+                active,
+                table.header,
+                zone,
+                path,
+                table.format == "jsonl",
+                table.format == "csv",
+            )
             self.store.ensure_kind(kind)
             with self.store.transaction():
                 self._load(table, kind, plan, active, report)
@@ -221,56 +229,70 @@ class Ingest:
             record = raw.raw if raw.raw is not None else _json(raw.values)
             quarantine.append((path, raw.line, kind.name, column, _text(value), reason, record))
 
+        pending: list[tuple[RawRow, Any]] = []
+
+        def settle(results: list[Any], raws: list[RawRow]) -> None:
+            if single_key is not None and not any(r.__class__ is Rejected for r in results):
+                keys = [r[single_key] for r in results]
+                if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
+                    seen.update(zip(keys, [file_marker | raw.line for raw in raws], strict=True))
+                    records.extend(results)
+                    return
+            for raw, result in zip(raws, results, strict=True):
+                if result.__class__ is Rejected:
+                    bad(
+                        raw,
+                        _source_name(sources, result.field),
+                        result.raw,
+                        f"{result.field}: {result.reason}",
+                    )
+                    continue
+                key = (
+                    result[single_key]
+                    if single_key is not None
+                    else tuple(result[p] for p in key_positions)
+                )
+                first = seen.get(key)
+                if first is not None:
+                    bad(
+                        raw,
+                        ",".join(kind.key),
+                        key,
+                        f"duplicate key (first stored at {self._where(first)}); kept once",
+                    )
+                else:
+                    seen[key] = file_marker | raw.line
+                    records.append(result)
+
+        def flush() -> None:
+            if pending:
+                raws = [raw for raw, _ in pending]
+                rows = [values for _, values in pending]
+                pending.clear()
+                settle(convert_chunk(plan, rows, [raw.line for raw in raws], path), raws)
+
         rows: Iterator[RawRow] = table.rows
         for raw in rows:
             report.rows_read += 1
             if raw.problem:
                 bad(raw, "", raw.raw, raw.problem)
-            else:
-                values: Any = raw.values
-                if fixed_width and len(values) != width:
-                    extra = values[width:]
-                    if len(values) > width and all(
-                        v is None or str(v).strip() == "" for v in extra
-                    ):
-                        values = values[:width]
-                    else:
-                        bad(
-                            raw,
-                            "",
-                            None,
-                            f"expected {width} columns as in the header, found {len(values)}",
-                        )
-                        values = None
-                if values is not None:
-                    try:
-                        record = plan.convert(values)
-                    except BadValue as exc:
-                        bad(
-                            raw,
-                            _source_name(sources, exc.column),
-                            exc.raw,
-                            f"{exc.column}: {exc.reason}",
-                        )
-                    else:
-                        key = (
-                            record[single_key]
-                            if single_key is not None
-                            else tuple(record[p] for p in key_positions)
-                        )
-                        first = seen.get(key)
-                        if first is not None:
-                            where = self._where(first)
-                            bad(
-                                raw,
-                                ",".join(kind.key),
-                                key,
-                                f"duplicate key (first stored at {where}); kept once",
-                            )
-                        else:
-                            seen[key] = file_marker | raw.line
-                            records.append((*record, path, raw.line))
-            if len(records) >= BATCH:
+                continue
+            values: Any = raw.values
+            if fixed_width and len(values) != width:
+                extra = values[width:]
+                if len(values) > width and all(v is None or str(v).strip() == "" for v in extra):
+                    values = values[:width]
+                else:
+                    bad(
+                        raw,
+                        "",
+                        None,
+                        f"expected {width} columns as in the header, found {len(values)}",
+                    )
+                    continue
+            pending.append((raw, values))
+            if len(pending) >= BATCH:
+                flush()
                 self.store.insert_records(kind, names, records)
                 report.stored += len(records)
                 records.clear()
@@ -280,6 +302,7 @@ class Ingest:
             if len(quarantine) >= BATCH:
                 self.store.insert_quarantine(quarantine)
                 quarantine.clear()
+        flush()
         if records:
             self.store.insert_records(kind, names, records)
             report.stored += len(records)
@@ -315,6 +338,29 @@ class Ingest:
                 self.store.record_file(_manifest_entry(report))
         except AuditorError:
             pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row the plan could not convert: which field, its raw value, why."""
+
+    field: str
+    raw: Any
+    reason: str
+
+
+def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], path: str) -> list[Any]:
+    """Records (with file and line appended) or :class:`Rejected` entries, one per row."""
+    converted = plan.convert_batch(rows, [[path] * len(lines), lines])
+    if converted is not None:
+        return converted
+    out: list[Any] = []
+    for values, line in zip(rows, lines, strict=True):
+        try:
+            out.append((*plan.convert(values), path, line))
+        except BadValue as exc:
+            out.append(Rejected(exc.column, exc.raw, exc.reason))
+    return out
 
 
 def _manifest_entry(report: FileReport) -> dict[str, Any]:

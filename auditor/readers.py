@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     line: int
     values: list[Any] | dict[str, Any]
@@ -108,25 +109,6 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
 # ------------------------------------------------------------ CSV
 
 
-class _Lines:
-    """Physical lines of a text file, with NUL characters taken out and noted."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.count = 0
-        self.nul_lines: set[int] = set()
-        self.last = ""
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self.handle:
-            self.count += 1
-            if "\x00" in line:
-                self.nul_lines.add(self.count)
-                line = line.replace("\x00", "")
-            self.last = line
-            yield line
-
-
 def _open_csv(path: Path, options: dict[str, Any]) -> Table:
     with path.open("rb") as probe:
         sample = probe.read(SAMPLE_BYTES)
@@ -136,17 +118,11 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
         )
     encoding = options.get("encoding") or detect_encoding(sample)
     handle = path.open("r", encoding=encoding, errors="surrogateescape", newline="")
-    lines = _Lines(handle)
-    line_iter = iter(lines)
-    first = next(line_iter, "")
+    first = handle.readline()
     delimiter = options.get("delimiter") or detect_delimiter(first)
     options.update(encoding=encoding, delimiter=delimiter)
-
-    def chained() -> Iterator[str]:
-        yield first
-        yield from line_iter
-
-    reader = csv.reader(chained(), delimiter=delimiter, strict=True)
+    handle.seek(0)
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -167,17 +143,22 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             location=Location(str(path), 1),
             hint="save the file as UTF-8 or GB18030",
         )
-    return Table(path, "csv", header, _csv_rows(reader, lines, handle, encoding), options)
+    return Table(path, "csv", header, _csv_rows(reader, handle, encoding), options)
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_SUSPECT = re.compile("[\x00\udc80-\udcff]")
 
 
 def _has_surrogates(values: list[str]) -> bool:
-    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values if v)
+    """True when a value holds bytes the encoding could not decode."""
+    return _SURROGATE.search("".join(values)) is not None
 
 
-def _csv_rows(reader: Any, lines: _Lines, handle: Any, encoding: str) -> Iterator[RawRow]:
+def _csv_rows(reader: Any, handle: Any, encoding: str) -> Iterator[RawRow]:
     try:
         while True:
-            start = lines.count + 1
+            start = reader.line_num + 1
             try:
                 values = next(reader)
             except StopIteration:
@@ -189,20 +170,21 @@ def _csv_rows(reader: Any, lines: _Lines, handle: Any, encoding: str) -> Iterato
                         start,
                         [],
                         problem=f"unterminated quote starting on line {start}: the rest of the "
-                        f"file (lines {start}-{lines.count}) cannot be split into rows",
-                        raw=lines.last[:200],
+                        f"file (lines {start}-{reader.line_num}) cannot be split into rows",
                     )
                     return
-                yield RawRow(start, [], problem=f"malformed CSV: {message}", raw=lines.last[:200])
+                yield RawRow(start, [], problem=f"malformed CSV: {message}")
                 continue
             if not values:
                 continue  # a blank line is not a row
-            nul = any(n in lines.nul_lines for n in range(start, lines.count + 1))
-            row = RawRow(start, values, nul=nul)
-            if nul:
-                row.problem = "contains NUL bytes (binary data or a damaged export)"
-            elif _has_surrogates(values):
-                row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
+            row = RawRow(start, values)
+            joined = "".join(values)
+            if _SUSPECT.search(joined) is not None:
+                if "\x00" in joined:
+                    row.problem = "contains NUL bytes (binary data or a damaged export)"
+                    row.nul = True
+                else:
+                    row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
             yield row
     finally:
         handle.close()

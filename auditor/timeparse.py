@@ -75,6 +75,56 @@ def to_epoch(moment: datetime, zone: ZoneInfo, dst: str = "strict") -> float:
     return moment.timestamp()
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+class LocalClock:
+    """Local times of one zone to epoch seconds, fast.
+
+    The UTC offset is worked out once per local hour and cached; hours in which
+    the offset changes (DST gaps and overlaps) always take the careful path.
+    """
+
+    def __init__(self, zone: ZoneInfo, dst: str = "strict") -> None:
+        self.zone = zone
+        self.dst = dst
+        self._offsets: dict[tuple[int, int, int, int], float | None] = {}
+
+    def epoch(self, moment: datetime) -> float:
+        if moment.tzinfo is not None:
+            return moment.timestamp()
+        hour = (moment.year, moment.month, moment.day, moment.hour)
+        offset = self._offsets.get(hour, -1.0)
+        if offset == -1.0:
+            offset = self._offsets[hour] = self._hour_offset(moment)
+        if offset is None:
+            return localize(moment, self.zone, self.dst).timestamp()
+        return (moment - _NAIVE_EPOCH).total_seconds() - offset
+
+    def _hour_offset(self, moment: datetime) -> float | None:
+        start = moment.replace(minute=0, second=0, microsecond=0)
+        offsets = set()
+        for minute in (0, 59):
+            for fold in (0, 1):
+                probe = start.replace(
+                    minute=minute, second=59 if minute else 0, tzinfo=self.zone, fold=fold
+                )
+                delta = probe.utcoffset()
+                offsets.add(None if delta is None else delta.total_seconds())
+        if len(offsets) != 1:
+            return None
+        # A gap also shows as a round trip that does not come back.
+        back = (
+            start.replace(tzinfo=self.zone)
+            .astimezone(_UTC)
+            .astimezone(self.zone)
+            .replace(tzinfo=None)
+        )
+        if back != start:
+            return None
+        return offsets.pop()
+
+
 def excel_serial(value: float) -> datetime:
     """A naive local datetime from an Excel serial day number (1900 date system)."""
     if not 20000 <= value <= 80000:
@@ -88,12 +138,52 @@ class TimestampParser:
     def __init__(self, zone: ZoneInfo, formats: tuple[str, ...] = (), dst: str = "strict") -> None:
         self.zone = zone
         self.dst = dst
+        self.clock = LocalClock(zone, dst)
         self.formats = formats or FORMATS
         self.explicit = bool(formats)
         self._last: Callable[[str], datetime] | None = None
+        #: epoch seconds at the start of each local hour seen (``YYYY-MM-DD HH``)
+        self._hours: dict[str, float] = {}
+        self._minutes: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
-        return to_epoch(self.naive_or_aware(text), self.zone, self.dst)
+        if not self.explicit:
+            if len(text) == 19 and text[16] == ":":
+                base = self._minutes.get(text[:16])
+                if base is None:
+                    base = self._minute_base(text[:16])
+                second = text[17:19]
+                if base is not None and second.isdigit() and second < "60":
+                    return base + int(second)
+            try:  # the next most common case, at C speed
+                return self.clock.epoch(datetime.fromisoformat(text))
+            except ValueError:
+                pass
+        return self.clock.epoch(self.naive_or_aware(text))
+
+    def _minute_base(self, minute_text: str) -> float | None:
+        """Epoch seconds of ``YYYY-MM-DD HH:MM`` :00 local, or None (not that form)."""
+        if minute_text[13] != ":" or not minute_text[14:16].isdigit() or minute_text[14:16] >= "60":
+            return None
+        hour = self._hours.get(minute_text[:13])
+        if hour is None:
+            hour = self._hour_base(minute_text[:13])
+        if hour is None:
+            return None
+        base = self._minutes[minute_text] = hour + int(minute_text[14:16]) * 60
+        return base
+
+    def _hour_base(self, hour_text: str) -> float | None:
+        """Epoch seconds of ``YYYY-MM-DD HH`` :00:00 local, or None (invalid, or a DST hour)."""
+        try:
+            start = datetime.fromisoformat(hour_text + ":00:00")
+        except ValueError:
+            return None
+        if self.clock._hour_offset(start) is None:
+            return None
+        base = self.clock.epoch(start)
+        self._hours[hour_text] = base
+        return base
 
     def naive_or_aware(self, text: str) -> datetime:
         value = text.strip()
