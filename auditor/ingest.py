@@ -92,14 +92,17 @@ def evidence_files(source: Path) -> list[Path]:
     )
 
 
-def file_digest(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int, bool]:
+    """SHA-256, size in bytes, and whether the file holds any NUL byte."""
     digest = hashlib.sha256()
     size = 0
+    has_nul = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size
+            has_nul = has_nul or b"\x00" in chunk
+    return digest.hexdigest(), size, has_nul
 
 
 class Ingest:
@@ -129,14 +132,15 @@ class Ingest:
     def ingest_file(self, path: Path) -> FileReport:
         report = FileReport(str(path))
         started = time.perf_counter()
-        report.sha256, report.size = file_digest(path)
+        report.sha256, report.size, has_nul = file_digest(path)
         if self._already_ingested(report):
             report.status = "skipped"
             report.reason = "already in the store (same path and SHA-256)"
             return report
         try:
             mapping = self._mapping_for(path)
-            table = open_table(path, mapping.reader if mapping else {})
+            reader_options = dict(mapping.reader) if mapping else {}
+            table = open_table(path, {**reader_options, "has_nul": has_nul})
             report.reader = {"format": table.format, **table.options}
             kind = (
                 self.pack.evidence.get(mapping.kind)
@@ -162,9 +166,11 @@ class Ingest:
             )
             self.store.ensure_kind(kind)
             with self.store.transaction():
-                self._load(table, kind, plan, active, report)
-                self._check_balance(kind, report)
-                self._record(report)
+                report.status = "loading"
+                source = self.store.record_file(_manifest_entry(report))
+                self._load(table, kind, plan, active, report, source)
+                self._check_balance(kind, report, source)
+                self.store.update_file(source, _manifest_entry(report))
         except EvidenceError as exc:
             report.status = "error"
             report.reason = str(exc)
@@ -174,11 +180,13 @@ class Ingest:
         return report
 
     def _already_ingested(self, report: FileReport) -> bool:
-        rows = self.store.db.execute(
-            "SELECT 1 FROM _manifest WHERE file = ? AND sha256 = ? AND status != 'error'",
+        row = self.store.db.execute(
+            "SELECT kind FROM _manifest WHERE file = ? AND sha256 = ? AND status != 'error'",
             [report.path, report.sha256],
         ).fetchone()
-        return rows is not None
+        if row is not None:
+            report.kind = row[0]
+        return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
         sidecar = path.with_name(path.stem + ".mapping.yaml")
@@ -207,7 +215,13 @@ class Ingest:
         return f"{self.file_names[marker >> 32]}:{marker & 0xFFFFFFFF}"
 
     def _load(
-        self, table: Table, kind: EvidenceKind, plan: RowPlan, mapping: Mapping, report: FileReport
+        self,
+        table: Table,
+        kind: EvidenceKind,
+        plan: RowPlan,
+        mapping: Mapping,
+        report: FileReport,
+        source: int,
     ) -> None:
         path = report.path
         seen = self._seen(kind)
@@ -227,7 +241,9 @@ class Ingest:
             report.quarantined += 1
             report.reasons[_reason_class(reason)] += 1
             record = raw.raw if raw.raw is not None else _json(raw.values)
-            quarantine.append((path, raw.line, kind.name, column, _text(value), reason, record))
+            quarantine.append(
+                (source, path, raw.line, kind.name, column, _text(value), reason, record)
+            )
 
         pending: list[tuple[RawRow, Any]] = []
 
@@ -269,7 +285,7 @@ class Ingest:
                 raws = [raw for raw, _ in pending]
                 rows = [values for _, values in pending]
                 pending.clear()
-                settle(convert_chunk(plan, rows, [raw.line for raw in raws], path), raws)
+                settle(convert_chunk(plan, rows, [raw.line for raw in raws], source), raws)
 
         rows: Iterator[RawRow] = table.rows
         for raw in rows:
@@ -313,14 +329,16 @@ class Ingest:
             report.reason = "header only: no rows"
         elif report.quarantined:
             report.status = "quarantined"
+        else:
+            report.status = "ok"
 
-    def _check_balance(self, kind: EvidenceKind, report: FileReport) -> None:
+    def _check_balance(self, kind: EvidenceKind, report: FileReport, source: int) -> None:
         db = self.store.db
         stored = db.execute(
-            f'SELECT COUNT(*) FROM "{kind.name}" WHERE _file = ?', [report.path]
+            f'SELECT COUNT(*) FROM "{kind.name}" WHERE _source = ?', [source]
         ).fetchone()[0]
         quarantined = db.execute(
-            f"SELECT COUNT(*) FROM {QUARANTINE} WHERE file = ?", [report.path]
+            f"SELECT COUNT(*) FROM {QUARANTINE} WHERE source = ?", [source]
         ).fetchone()[0]
         if stored != report.stored or quarantined != report.quarantined or not report.balanced:
             raise EvidenceError(
@@ -328,9 +346,6 @@ class Ingest:
                 f"quarantined {quarantined}; nothing from this file was kept",
                 location=Location(report.path),
             )
-
-    def _record(self, report: FileReport) -> None:
-        self.store.record_file(_manifest_entry(report))
 
     def _record_failure(self, report: FileReport) -> None:
         try:
@@ -349,15 +364,15 @@ class Rejected:
     reason: str
 
 
-def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], path: str) -> list[Any]:
-    """Records (with file and line appended) or :class:`Rejected` entries, one per row."""
-    converted = plan.convert_batch(rows, [[path] * len(lines), lines])
+def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], source: int) -> list[Any]:
+    """Records (with source and line appended) or :class:`Rejected` entries, one per row."""
+    converted = plan.convert_batch(rows, [[source] * len(lines), lines])
     if converted is not None:
         return converted
     out: list[Any] = []
     for values, line in zip(rows, lines, strict=True):
         try:
-            out.append((*plan.convert(values), path, line))
+            out.append((*plan.convert(values), source, line))
         except BadValue as exc:
             out.append(Rejected(exc.column, exc.raw, exc.reason))
     return out

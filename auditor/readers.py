@@ -117,7 +117,7 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
     encoding = options.get("encoding") or detect_encoding(sample)
-    handle = path.open("r", encoding=encoding, errors="surrogateescape", newline="")
+    handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()
     delimiter = options.get("delimiter") or detect_delimiter(first)
     options.update(encoding=encoding, delimiter=delimiter)
@@ -143,11 +143,27 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             location=Location(str(path), 1),
             hint="save the file as UTF-8 or GB18030",
         )
-    return Table(path, "csv", header, _csv_rows(reader, handle, encoding), options)
+    has_nul = bool(options.pop("has_nul", True))
+    return Table(path, "csv", header, _csv_rows(reader, handle, encoding, has_nul), options)
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _SUSPECT = re.compile("[\x00\udc80-\udcff]")
+
+
+class _DecodeErrors:
+    """A codec error handler that keeps undecodable bytes (as surrogates) and counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, error: UnicodeError) -> tuple[str, int]:
+        self.count += 1
+        return codecs.lookup_error("surrogateescape")(error)
+
+
+_DECODE_ERRORS = _DecodeErrors()
+codecs.register_error("auditor-count", _DECODE_ERRORS)
 
 
 def _has_surrogates(values: list[str]) -> bool:
@@ -155,7 +171,9 @@ def _has_surrogates(values: list[str]) -> bool:
     return _SURROGATE.search("".join(values)) is not None
 
 
-def _csv_rows(reader: Any, handle: Any, encoding: str) -> Iterator[RawRow]:
+def _csv_rows(reader: Any, handle: Any, encoding: str, has_nul: bool) -> Iterator[RawRow]:
+    """Rows of a CSV file; only rows that may hold NULs or undecodable bytes are searched."""
+    errors_seen = _DECODE_ERRORS.count
     try:
         while True:
             start = reader.line_num + 1
@@ -178,13 +196,15 @@ def _csv_rows(reader: Any, handle: Any, encoding: str) -> Iterator[RawRow]:
             if not values:
                 continue  # a blank line is not a row
             row = RawRow(start, values)
-            joined = "".join(values)
-            if _SUSPECT.search(joined) is not None:
-                if "\x00" in joined:
-                    row.problem = "contains NUL bytes (binary data or a damaged export)"
-                    row.nul = True
-                else:
-                    row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
+            if has_nul or _DECODE_ERRORS.count != errors_seen:
+                errors_seen = _DECODE_ERRORS.count
+                joined = "".join(values)
+                if _SUSPECT.search(joined) is not None:
+                    if "\x00" in joined:
+                        row.problem = "contains NUL bytes (binary data or a damaged export)"
+                        row.nul = True
+                    else:
+                        row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
             yield row
     finally:
         handle.close()

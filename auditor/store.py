@@ -2,7 +2,7 @@
 
 Tables:
 - one per evidence kind, named after it, with a typed column per field plus
-  ``_file`` and ``_line`` (where the record came from);
+  ``_source`` (the ``_manifest`` id of the file it came from) and ``_line``;
 - ``_quarantine``: every row that was read but not stored, with file, line,
   column, raw value, reason and the whole raw row as JSON;
 - ``_manifest``: every file ingested, with its SHA-256, size, rows read,
@@ -55,6 +55,7 @@ class EvidenceStore:
         if not self.db[QUARANTINE].exists():
             self.db.table(QUARANTINE).create(
                 {
+                    "source": int,
                     "file": str,
                     "line": int,
                     "kind": str,
@@ -77,13 +78,14 @@ class EvidenceStore:
                     "status": str,
                     "reason": str,
                     "reader": str,
-                }
+                },
+                pk="id",
             )
 
     def ensure_kind(self, kind: EvidenceKind) -> None:
         table = self.db.table(kind.name)
         columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
-        columns.update({"_file": str, "_line": int})
+        columns.update({"_source": int, "_line": int})
         if not table.exists():
             table.create(columns)
             return
@@ -106,7 +108,7 @@ class EvidenceStore:
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
     ) -> None:
-        columns = ", ".join(quote_identifier(n) for n in [*names, "_file", "_line"])
+        columns = ", ".join(quote_identifier(n) for n in [*names, "_source", "_line"])
         marks = ", ".join("?" for _ in range(len(names) + 2))
         self.db.conn.executemany(
             f"INSERT INTO {quote_identifier(kind.name)} ({columns}) VALUES ({marks})", rows
@@ -114,26 +116,43 @@ class EvidenceStore:
 
     def insert_quarantine(self, rows: Iterable[tuple[Any, ...]]) -> None:
         self.db.conn.executemany(
-            f"INSERT INTO {QUARANTINE} (file, line, kind, column, raw_value, reason, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {QUARANTINE} (source, file, line, kind, column, raw_value, reason, record) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
-    def record_file(self, entry: dict[str, Any]) -> None:
+    def record_file(self, entry: dict[str, Any]) -> int:
+        """Add a file to the manifest; return its id (the ``_source`` of its records)."""
+        entry = dict(entry)
+        entry["reader"] = json.dumps(entry.get("reader", {}), ensure_ascii=False, sort_keys=True)
+        names = list(entry)
+        cursor = self.db.conn.execute(
+            f"INSERT INTO {MANIFEST} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            [entry[n] for n in names],
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def update_file(self, source: int, entry: dict[str, Any]) -> None:
         entry = dict(entry)
         entry["reader"] = json.dumps(entry.get("reader", {}), ensure_ascii=False, sort_keys=True)
         names = list(entry)
         self.db.conn.execute(
-            f"INSERT INTO {MANIFEST} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-            [entry[n] for n in names],
+            f"UPDATE {MANIFEST} SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+            [*(entry[n] for n in names), source],
         )
 
     def existing_keys(self, kind: EvidenceKind) -> Iterator[tuple[tuple[Any, ...], str, int]]:
         """Keys already stored for a kind, each with the file and line it came from."""
         if not self.db[kind.name].exists():
             return
-        key_sql = ", ".join(quote_identifier(k) for k in kind.key)
+        key_sql = ", ".join("t." + quote_identifier(k) for k in kind.key)
         table = quote_identifier(kind.name)
-        for row in self.db.execute(f"SELECT {key_sql}, _file, _line FROM {table}"):
+        sql = (
+            f"SELECT {key_sql}, m.file, t._line FROM {table} AS t "
+            f"JOIN {MANIFEST} AS m ON m.id = t._source"
+        )
+        for row in self.db.execute(sql):
             yield tuple(row[:-2]), row[-2], row[-1]
 
     def count(self, table: str) -> int:

@@ -144,34 +144,22 @@ class TimestampParser:
         self._last: Callable[[str], datetime] | None = None
         #: epoch seconds at the start of each local hour seen (``YYYY-MM-DD HH``)
         self._hours: dict[str, float] = {}
-        self._minutes: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
         if not self.explicit:
-            if len(text) == 19 and text[16] == ":":
-                base = self._minutes.get(text[:16])
+            if len(text) == 19 and text[13] == ":" and text[16] == ":":
+                base = self._hours.get(text[:13])
                 if base is None:
-                    base = self._minute_base(text[:16])
-                second = text[17:19]
-                if base is not None and second.isdigit() and second < "60":
-                    return base + int(second)
+                    base = self._hour_base(text[:13])
+                if base is not None:
+                    minute, second = text[14:16], text[17:19]
+                    if minute.isdigit() and second.isdigit() and minute < "60" and second < "60":
+                        return base + int(minute) * 60 + int(second)
             try:  # the next most common case, at C speed
                 return self.clock.epoch(datetime.fromisoformat(text))
             except ValueError:
                 pass
         return self.clock.epoch(self.naive_or_aware(text))
-
-    def _minute_base(self, minute_text: str) -> float | None:
-        """Epoch seconds of ``YYYY-MM-DD HH:MM`` :00 local, or None (not that form)."""
-        if minute_text[13] != ":" or not minute_text[14:16].isdigit() or minute_text[14:16] >= "60":
-            return None
-        hour = self._hours.get(minute_text[:13])
-        if hour is None:
-            hour = self._hour_base(minute_text[:13])
-        if hour is None:
-            return None
-        base = self._minutes[minute_text] = hour + int(minute_text[14:16]) * 60
-        return base
 
     def _hour_base(self, hour_text: str) -> float | None:
         """Epoch seconds of ``YYYY-MM-DD HH`` :00:00 local, or None (invalid, or a DST hour)."""
