@@ -159,7 +159,8 @@ class _DecodeErrors:
 
     def __call__(self, error: UnicodeError) -> tuple[str, int]:
         self.count += 1
-        return codecs.lookup_error("surrogateescape")(error)
+        replacement, position = codecs.lookup_error("surrogateescape")(error)
+        return str(replacement), position
 
 
 _DECODE_ERRORS = _DecodeErrors()
