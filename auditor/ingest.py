@@ -142,6 +142,7 @@ class Ingest:
             reader_options = dict(mapping.reader) if mapping else {}
             table = open_table(path, {**reader_options, "has_nul": has_nul})
             report.reader = {"format": table.format, **table.options}
+            report.reader.pop("has_nul", None)
             kind = (
                 self.pack.evidence.get(mapping.kind)
                 if mapping
@@ -401,11 +402,20 @@ def _source_name(sources: dict[str, Any], field_name: str) -> str:
     return names[0] if len(names) == 1 else field_name
 
 
+def _printable(text: str) -> str:
+    """Text SQLite can hold: bytes that could not be decoded are kept as \\xNN escapes."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    return text[:1000]
+    return _printable(text[:1000])
 
 
 def _json(values: Any) -> str:
@@ -418,7 +428,7 @@ def _json(values: Any) -> str:
         data: Any = {str(k): plain(v) for k, v in values.items()}
     else:
         data = [plain(v) for v in values]
-    text = json.dumps(data, ensure_ascii=False)
+    text = _printable(json.dumps(data, ensure_ascii=False))
     return text if len(text) <= 20000 else text[:20000] + "…"
 
 

@@ -28,6 +28,7 @@ SUFFIXES = {
     ".xlsx": "xlsx",
 }
 SAMPLE_BYTES = 1 << 16
+JSONL_HEADER_LINES = 10_000  # lines read to learn a JSONL file's keys
 MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
 
@@ -57,18 +58,27 @@ def file_format(path: Path) -> str | None:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Excel's ANSI)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Excel's ANSI).
+
+    A sample that is mostly valid UTF-8 with a few bad sequences is taken as
+    UTF-8 with damaged rows (those rows are quarantined), not as GB18030, which
+    would turn every good Chinese character into the wrong one without a trace.
+    """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "utf-8"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    wide = sum(1 for ch in text if ord(ch) > 127) - bad
+    if wide >= 4 * bad:
+        return "utf-8"
+    return "gb18030"
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -117,6 +127,7 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
     encoding = options.get("encoding") or detect_encoding(sample)
+    errors_before = _DECODE_ERRORS.count
     handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()
     delimiter = options.get("delimiter") or detect_delimiter(first)
@@ -144,7 +155,9 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             hint="save the file as UTF-8 or GB18030",
         )
     has_nul = bool(options.pop("has_nul", True))
-    return Table(path, "csv", header, _csv_rows(reader, handle, encoding, has_nul), options)
+    return Table(
+        path, "csv", header, _csv_rows(reader, handle, encoding, has_nul, errors_before), options
+    )
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -172,9 +185,12 @@ def _has_surrogates(values: list[str]) -> bool:
     return _SURROGATE.search("".join(values)) is not None
 
 
-def _csv_rows(reader: Any, handle: Any, encoding: str, has_nul: bool) -> Iterator[RawRow]:
+def _csv_rows(
+    reader: Any, handle: Any, encoding: str, has_nul: bool, errors_at_open: int
+) -> Iterator[RawRow]:
     """Rows of a CSV file; only rows that may hold NULs or undecodable bytes are searched."""
-    errors_seen = _DECODE_ERRORS.count
+    # Text is decoded ahead of the rows in chunks, so once any byte of this file
+    # failed to decode, every later row is searched.
     try:
         while True:
             start = reader.line_num + 1
@@ -197,8 +213,7 @@ def _csv_rows(reader: Any, handle: Any, encoding: str, has_nul: bool) -> Iterato
             if not values:
                 continue  # a blank line is not a row
             row = RawRow(start, values)
-            if has_nul or _DECODE_ERRORS.count != errors_seen:
-                errors_seen = _DECODE_ERRORS.count
+            if has_nul or _DECODE_ERRORS.count != errors_at_open:
                 joined = "".join(values)
                 if _SUSPECT.search(joined) is not None:
                     if "\x00" in joined:
@@ -217,9 +232,12 @@ def _csv_rows(reader: Any, handle: Any, encoding: str, has_nul: bool) -> Iterato
 def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     first_keys: list[str] = []
-    # The header is the keys of the first object; later objects are read by name.
+    # The header is every key seen in the first objects; later objects are read by name.
+    seen: dict[str, None] = {}
     with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
-        for text in probe:
+        for number, text in enumerate(probe):
+            if number >= JSONL_HEADER_LINES:
+                break
             text = text.strip()
             if not text:
                 continue
@@ -228,8 +246,8 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
             except ValueError:
                 continue
             if isinstance(value, dict):
-                first_keys = [str(k) for k in value]
-                break
+                seen.update(dict.fromkeys(str(k) for k in value))
+    first_keys = list(seen)
     if not first_keys and path.stat().st_size == 0:
         handle.close()
         raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))

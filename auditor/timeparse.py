@@ -201,10 +201,10 @@ class TimestampParser:
     def _why_not(self, value: str) -> str:
         if not value:
             return "empty timestamp"
-        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or re.match(r"^\d{1,2}/\d{1,2}/\d{4}", value):
-            return f"'{_short(value)}' is not a valid date/time (impossible day, month or hour?)"
         if self.explicit:
             return f"'{_short(value)}' does not match the format {self.formats[0]}"
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or re.match(r"^\d{1,2}/\d{1,2}/\d{4}", value):
+            return f"'{_short(value)}' is not a valid date/time (impossible day, month or hour?)"
         return f"'{_short(value)}' is not a date/time in a known format"
 
 

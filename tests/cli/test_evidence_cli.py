@@ -1,0 +1,57 @@
+"""`auditor evidence ...` as a user runs it."""
+
+from __future__ import annotations
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+PACK = str(RULES / "service-quality.yaml")
+
+
+def test_validate_demo_prints_the_summary_and_balances(runner) -> None:
+    result = runner.invoke(main, ["evidence", "validate", str(DEMO), "--pack", PACK])
+    assert result.exit_code == 0, result.output
+    assert "interactions-2026Q3.csv" in result.output
+    assert "rows read" in result.output and "= stored" in result.output
+    assert "quarantine reasons:" in result.output
+
+
+def test_strict_exits_1_when_rows_were_quarantined(runner) -> None:
+    result = runner.invoke(main, ["evidence", "validate", str(DEMO), "--pack", PACK, "--strict"])
+    assert result.exit_code == 1
+
+
+def test_ingest_writes_a_store(runner, tmp_path) -> None:
+    store = tmp_path / "audit.db"
+    result = runner.invoke(
+        main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    assert store.exists()
+
+
+def test_unreadable_file_exits_2_with_one_line(runner, tmp_path) -> None:
+    (tmp_path / "interactions.csv").write_text("", encoding="utf-8")
+    result = runner.invoke(main, ["evidence", "validate", str(tmp_path), "--pack", PACK])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "empty" in errors[0]
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_unknown_preset_is_one_line(runner) -> None:
+    result = runner.invoke(
+        main, ["evidence", "validate", str(DEMO), "--pack", PACK, "--preset", "nyc311"]
+    )
+    assert result.exit_code == 2
+    assert "did you mean 'nyc-311'" in result.stderr
+
+
+def test_synth_writes_files(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["evidence", "synth", "--pack", PACK, "--records", "200", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "interactions-2026Q3.csv").exists()

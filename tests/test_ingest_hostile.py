@@ -1,0 +1,220 @@
+"""Hostile files: every one gives clear one-line reasons, no traceback, and read = stored + quarantined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import load_pack
+from auditor.ingest import IngestReport, ingest
+from auditor.mapping import load_mapping
+from auditor.store import EvidenceStore
+
+from .conftest import STANDARDS, TEST_PACKS
+
+PACK = load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
+HEADER = "record_id,name,count,at\n"
+
+
+def run(folder: Path, mapping: Path | None = None) -> tuple[IngestReport, EvidenceStore]:
+    store = EvidenceStore(None)
+    report = ingest(PACK, folder, store, load_mapping(mapping) if mapping else None)
+    for f in report.files:
+        assert f.rows_read == f.stored + f.quarantined, f
+        assert "\n" not in f.reason
+    for row in store.quarantine():
+        assert row["reason"] and "\n" not in row["reason"]
+        assert row["line"] >= 1
+    return report, store
+
+
+def write(folder: Path, name: str, data: bytes | str) -> Path:
+    path = folder / name
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def reasons(store: EvidenceStore) -> list[str]:
+    return [r["reason"] for r in store.quarantine()]
+
+
+def test_truncated_quote(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER + 'A,fine,1,\nB,"never closed,2,\nC,x,3,\n')
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 1
+    assert report.files[0].quarantined == 1
+    assert "unterminated quote starting on line 3" in reasons(store)[0]
+
+
+def test_mixed_encodings(tmp_path) -> None:
+    good = "".join(f"R{i},名称{i},{i},\n" for i in range(30))
+    data = (HEADER + good).encode("utf-8") + "BAD,错误编码,1,\n".encode("gb18030")
+    write(tmp_path, "records.csv", data)
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 30
+    assert report.files[0].reader["encoding"] == "utf-8"
+    assert "not valid utf-8" in reasons(store)[0]
+    names = [r["name"] for r in store.db.execute_returning_dicts("SELECT name FROM records")]
+    assert names[0] == "名称0"
+
+
+def test_a_one_megabyte_field(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER + "A," + "x" * 1_000_000 + ",1,\nB,ok,2,\n")
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 1
+    assert "1,000,000 characters long" in reasons(store)[0]
+
+
+def test_nul_bytes(tmp_path) -> None:
+    write(tmp_path, "records.csv", (HEADER + "A,a\x00b,1,\nB,ok,2,\n").encode())
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 1
+    assert "NUL" in reasons(store)[0]
+
+
+def test_header_only(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER)
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "empty"
+    assert report.files[0].rows_read == 0
+
+
+def test_empty_file_is_an_error_with_one_line(tmp_path) -> None:
+    write(tmp_path, "records.csv", "")
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "error"
+    assert "empty" in report.files[0].reason
+
+
+def test_duplicate_header(tmp_path) -> None:
+    write(tmp_path, "records.csv", "record_id,name,name\nA,x,y\n")
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "error"
+    assert "appears more than once" in report.files[0].reason
+
+
+def test_wrong_column_count(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER + "A,x,1,\nB,y\nC,z,3,,,\nD,w,4,,,9\n")
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 2  # A, and C whose extra cells are empty
+    assert sorted(reasons(store)) == [
+        "expected 4 columns as in the header, found 2",
+        "expected 4 columns as in the header, found 6",
+    ]
+
+
+def test_formula_and_script_values_are_kept_as_inert_text(tmp_path) -> None:
+    write(
+        tmp_path,
+        "records.csv",
+        HEADER + 'A,"=HYPERLINK(""http://x"",""y"")",1,\nB,<script>alert(1)</script>,2,\n',
+    )
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 2
+    names = [
+        r["name"]
+        for r in store.db.execute_returning_dicts("SELECT name FROM records ORDER BY _line")
+    ]
+    assert names == ['=HYPERLINK("http://x","y")', "<script>alert(1)</script>"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-02-30 10:00:00", "2026-13-01 00:00:00", "02/30/2026 10:00:00 AM", "2026-07-01 25:00:00"],
+)
+def test_impossible_dates(tmp_path, value: str) -> None:
+    write(tmp_path, "records.csv", HEADER + f"A,x,1,{value}\n")
+    report, store = run(tmp_path)
+    assert report.files[0].quarantined == 1
+    assert "not a valid date/time" in reasons(store)[0]
+
+
+def test_timestamp_in_a_dst_gap_and_overlap(tmp_path) -> None:
+    mapping = write(
+        tmp_path,
+        "ny.mapping.yaml",
+        "kind: records\ntimezone: America/New_York\ncolumns:\n  record_id: record_id\n  at: at\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "records.csv",
+        "record_id,at\nA,2026-03-08 02:30:00\nB,2026-11-01 01:30:00\nC,2026-07-01 12:00:00\n",
+    )
+    report, store = run(folder, mapping)
+    assert report.files[0].stored == 1
+    found = reasons(store)
+    assert any("does not exist in America/New_York" in r for r in found)
+    assert any("happens twice in America/New_York" in r for r in found)
+
+
+def test_dst_overlap_resolved_when_the_mapping_says_so(tmp_path) -> None:
+    mapping = write(
+        tmp_path,
+        "ny.mapping.yaml",
+        "kind: records\ntimezone: America/New_York\ndst: earlier\ncolumns:\n  record_id: record_id\n  at: at\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "record_id,at\nB,2026-11-01 01:30:00\n")
+    report, store = run(folder, mapping)
+    assert report.files[0].stored == 1
+    at = store.db.execute_returning_dicts("SELECT at FROM records")[0]["at"]
+    assert at == 1793511000.0  # 01:30 EDT (UTC-4) = 05:30 UTC
+
+
+def test_not_really_an_xlsx(tmp_path) -> None:
+    write(tmp_path, "records.xlsx", b"this is not a zip file")
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "error"
+    assert "not a readable .xlsx" in report.files[0].reason
+
+
+def test_jsonl_with_broken_lines(tmp_path) -> None:
+    write(
+        tmp_path,
+        "records.jsonl",
+        '{"record_id": "A"}\nnot json\n[1, 2]\n{"record_id": "B", "count": "x"}\n',
+    )
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 1
+    found = reasons(store)
+    assert any("not valid JSON" in r for r in found)
+    assert any("not an object" in r for r in found)
+    assert any("count" in r and "whole number" in r for r in found)
+
+
+def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
+    write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
+    write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
+    report, store = run(tmp_path)
+    assert report.stored == 1
+    assert "records-1.csv:2" in reasons(store)[0]
+
+
+def test_a_second_ingest_of_the_same_file_is_skipped(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER + "A,x,1,\n")
+    store = EvidenceStore(tmp_path / "audit.db")
+    first = ingest(PACK, tmp_path, store)
+    second = ingest(PACK, tmp_path, store)
+    assert first.stored == 1
+    assert second.files[0].status == "skipped"
+    assert store.count("records") == 1
+
+
+def test_unknown_kind_of_file(tmp_path) -> None:
+    write(tmp_path, "whatever.csv", "a,b\n1,2\n")
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "error"
+    assert "cannot tell which evidence kind" in report.files[0].reason
+
+
+def test_missing_required_column_names_the_closest(tmp_path) -> None:
+    write(tmp_path, "records.csv", "recordid_x,name\nA,x\n")
+    report, _ = run(tmp_path)
+    assert "no column for required field 'record_id'" in report.files[0].reason

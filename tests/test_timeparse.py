@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.timeparse import LocalClock, TimestampParser, TimeValueError, localize
+
+NY = ZoneInfo("America/New_York")
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-07-01 09:30:00", datetime(2026, 7, 1, 9, 30, tzinfo=SH)),
+        ("2026-07-01T09:30:00", datetime(2026, 7, 1, 9, 30, tzinfo=SH)),
+        ("2026-07-01 9:30:00", datetime(2026, 7, 1, 9, 30, tzinfo=SH)),
+        ("2026-07-01T09:30:00+00:00", datetime(2026, 7, 1, 9, 30, tzinfo=UTC)),
+        ("2026-07-01T09:30:00Z", datetime(2026, 7, 1, 9, 30, tzinfo=UTC)),
+        ("07/01/2026 09:30:00 PM", datetime(2026, 7, 1, 21, 30, tzinfo=SH)),
+        ("2026/07/01 09:30", datetime(2026, 7, 1, 9, 30, tzinfo=SH)),
+        ("2026/07/01 09:30:05.000", datetime(2026, 7, 1, 9, 30, 5, tzinfo=SH)),
+        ("2026年7月1日 09:30", datetime(2026, 7, 1, 9, 30, tzinfo=SH)),
+        ("2026-07-01", datetime(2026, 7, 1, tzinfo=SH)),
+        ("46204.5", datetime(2026, 7, 1, 12, tzinfo=SH)),
+    ],
+)
+def test_formats(text: str, expected: datetime) -> None:
+    assert TimestampParser(SH)(text) == expected.timestamp()
+
+
+def test_explicit_day_first_format() -> None:
+    parser = TimestampParser(SH, ("%d/%m/%Y %H:%M",))
+    assert parser("29/2/2016 01:16") == datetime(2016, 2, 29, 1, 16, tzinfo=SH).timestamp()
+    with pytest.raises(TimeValueError, match="does not match the format"):
+        parser("2016-02-29 01:16")
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-02-30 10:00:00", "yesterday", "2026-07-01 24:30:00", "13/13/2026"]
+)
+def test_bad_values(text: str) -> None:
+    with pytest.raises(TimeValueError):
+        TimestampParser(SH)(text)
+
+
+def test_gap_and_overlap() -> None:
+    with pytest.raises(TimeValueError, match="does not exist"):
+        localize(datetime(2026, 3, 8, 2, 30), NY)
+    with pytest.raises(TimeValueError, match="happens twice"):
+        localize(datetime(2026, 11, 1, 1, 30), NY)
+    early = localize(datetime(2026, 11, 1, 1, 30), NY, "earlier")
+    late = localize(datetime(2026, 11, 1, 1, 30), NY, "later")
+    assert late.timestamp() - early.timestamp() == 3600
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2035, 12, 31)))
+@settings(max_examples=500)
+def test_fast_clock_agrees_with_zoneinfo(moment: datetime) -> None:
+    """The cached-offset clock gives zoneinfo's answer, or refuses where zoneinfo is ambiguous."""
+    clock = LocalClock(NY)
+    first = moment.replace(tzinfo=NY, fold=0)
+    second = moment.replace(tzinfo=NY, fold=1)
+    round_trip = first.astimezone(UTC).astimezone(NY).replace(tzinfo=None)
+    if first.utcoffset() == second.utcoffset() and round_trip == moment:
+        assert clock.epoch(moment) == first.timestamp()
+    else:
+        with pytest.raises(TimeValueError):
+            clock.epoch(moment)
+
+
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31)).map(
+        lambda d: d.replace(microsecond=0)
+    )
+)
+@settings(max_examples=300)
+def test_text_round_trip_in_a_zone_without_dst(moment: datetime) -> None:
+    parser = TimestampParser(SH)
+    assert parser(moment.strftime("%Y-%m-%d %H:%M:%S")) == moment.replace(tzinfo=SH).timestamp()
+    assert parser(moment.isoformat()) == moment.replace(tzinfo=SH).timestamp()
+    later = moment + timedelta(hours=1)
+    assert (
+        parser(later.strftime("%Y-%m-%d %H:%M:%S")) - parser(moment.strftime("%Y-%m-%d %H:%M:%S"))
+        == 3600
+    )
