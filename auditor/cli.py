@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .audit import AuditResult, run_audit
 from .errors import AuditorError
 from .ingest import IngestReport, ingest
 from .mapping import Mapping, find_preset, load_mapping
@@ -319,3 +320,105 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     )
     for name, count in written.items():
         click.echo(f"{count:>8,}  {Path(out) / name}")
+
+
+# ------------------------------------------------------------------ audit
+
+
+@main.command("audit")
+@click.argument("pack_path", metavar="PACK", type=click.Path(dir_okay=False))
+@click.argument("evidence_dir", metavar="EVIDENCE_DIR", type=click.Path(exists=True))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for findings.json, the store and the reports.",
+)
+@click.option(
+    "--period",
+    help="Audit period: 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-01..2026-09-30 (default: whole months spanning the evidence).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["major", "minor", "observation", "never"]),
+    default="major",
+    show_default=True,
+    help="Exit 1 when a rule's verdict is at or above this level.",
+)
+@_mapping_opt
+@_preset_opt
+@click.option("--auditor", "auditor_name", help="Name of the auditor, for the report.")
+@click.option("--organisation", help="Audited organisation, for the report.")
+@reports_errors
+def audit_command(
+    pack_path: str,
+    evidence_dir: str,
+    out: str,
+    period: str | None,
+    fail_on: str,
+    mapping: str | None,
+    preset: str | None,
+    auditor_name: str | None,
+    organisation: str | None,
+) -> None:
+    """Audit the evidence in EVIDENCE_DIR against PACK and write findings.json.
+
+    Exit 0 when no rule is at or above --fail-on, 1 when one is, 2 on usage or
+    input errors (one line each).
+    """
+    chosen = _mapping_option(mapping, preset)
+    result = run_audit(pack_path, evidence_dir, out, period, chosen, auditor_name, organisation)
+    click.echo(_audit_summary(result))
+    sys.exit(EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK)
+
+
+def _audit_summary(result: AuditResult) -> str:
+    rows = [("rule", "clause", "verdict", "value", "target", "n")]
+    for rule in result.results:
+        pooled = rule.findings[0]
+        verdict = (
+            rule.verdict
+            if rule.verdict != "nonconform"
+            else f"nonconform ({rule.verdict_severity})"
+        )
+        rows.append(
+            (
+                rule.rule,
+                rule.clause,
+                verdict,
+                _value_text(pooled.value, pooled.unit),
+                pooled.target,
+                f"{pooled.counts.n:,}",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"audit of {result.document['manifest']['pack']['id']} for {result.period.label}"]
+    for index, row in enumerate(rows):
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i in (3, 5) else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    verdicts = result.document["summary"]["verdicts"]
+    lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))
+    lines.append(
+        f"evidence: {result.ingest.rows_read:,} rows read = {result.ingest.stored:,} stored + "
+        f"{result.ingest.quarantined:,} quarantined"
+    )
+    lines.append(f"wrote {result.out / 'findings.json'}")
+    return "\n".join(lines)
+
+
+def _value_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "per_1000":
+        return f"{value:.2f}/1000"
+    if unit == "points":
+        return f"{value:+.1f}"
+    return f"{value:.2f}"

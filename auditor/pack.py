@@ -716,11 +716,12 @@ def _rule(
     judge = raw.get("judge", "pooled")
     if judge not in ("pooled", "each-group"):
         ctx.error("judge must be pooled or each-group", raw.where("judge"))
-    min_records = (
-        _positive_int(raw, "min_records", checker, rule_id)
-        if "min_records" in raw
-        else defaults["min_records"]
-    )
+    if "min_records" in raw:
+        min_records = _positive_int(raw, "min_records", checker, rule_id)
+    elif isinstance(measure, ManualMeasure):
+        min_records = 1  # one auditor's answer is the evidence
+    else:
+        min_records = defaults["min_records"]
     capa = _capa(raw, ctx, str(severity), defaults)
     if len(checker.errors) > start or measure is None or target is None:
         return None

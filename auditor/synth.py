@@ -77,16 +77,16 @@ class Synth:
             site = self.rng.choice(SITES)
             channel = self.rng.choices(["phone", "chat", "email"], weights=[65, 30, 5])[0]
             if channel == "phone":
-                mean = {"BJ": 11.0, "SH": 13.0, "GZ": 12.0}[site]
+                mean = {"BJ": 7.0, "SH": 8.0, "GZ": 7.5}[site]
                 if site == self.o.slow_site and received.month == self.o.slow_month:
-                    mean = 34.0
-                busy = 1.6 if HOURLY[received.hour] > 24 else 1.0
+                    mean = 30.0
+                busy = 1.3 if HOURLY[received.hour] > 24 else 1.0
                 wait = self.rng.expovariate(1 / (mean * busy))
             elif channel == "chat":
                 wait = self.rng.expovariate(1 / 22.0)
             else:
                 wait = self.rng.expovariate(1 / 1800.0)
-            patience = self.rng.expovariate(1 / 120.0) if channel == "phone" else 10**6
+            patience = self.rng.expovariate(1 / 240.0) if channel == "phone" else 10**6
             agent = f"{site}-A{self.rng.randrange(1, 21):02d}"
             if wait > patience:
                 answered, ended, agent_id = None, received + timedelta(seconds=patience), ""
@@ -112,7 +112,7 @@ class Synth:
             category = self.rng.choices(
                 ["technical", "billing", "account", "general", ""], weights=[40, 20, 15, 24, 1]
             )[0]
-            solve_hours = self.rng.lognormvariate(math.log(1.6), 0.7)
+            solve_hours = self.rng.lognormvariate(math.log(1.1), 0.6)
             first = opened + timedelta(hours=solve_hours)
             if first.hour >= 18:  # finished the next working morning
                 first = first + timedelta(hours=15)

@@ -1,0 +1,159 @@
+"""Business time: a pack calendar turned into open stretches with a running total.
+
+A calendar's open time between two moments is ``cum(b) - cum(a)``, where
+``cum(t)`` is the number of open seconds from the start of the calendar up to
+``t``. The stretches (start, end, open seconds before start) are held as a
+table, so the same two look-ups work in Python (bisect) and in SQL (a
+correlated look-up of the last stretch starting at or before ``t``).
+
+Statutory holidays of mainland China, and the weekend days made working days
+to compensate, come from the chinesecalendar library (2004 to the last year it
+knows); a pack adds later years with ``extra_holidays`` and ``extra_workdays``.
+A year with no data is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from .errors import AuditorError
+from .model import Calendar
+
+MONDAY = 0
+
+
+@dataclass(frozen=True)
+class Stretch:
+    start: float  # epoch seconds
+    end: float
+    before: float  # open seconds in all earlier stretches
+
+
+class BusinessClock:
+    """Open stretches of one calendar over a range of days, with cumulative seconds."""
+
+    def __init__(self, calendar: Calendar, zone: ZoneInfo, first: date, last: date) -> None:
+        self.calendar = calendar
+        self.zone = zone
+        self.first = first
+        self.last = last
+        self.stretches = self._build()
+        self.starts = [s.start for s in self.stretches]
+        self.begin = _epoch(first, time(0), zone)
+        self.finish = _epoch(last + timedelta(days=1), time(0), zone)
+
+    # ------------------------------------------------------------ days
+
+    def day_kind(self, day: date) -> str:
+        """'open' (normal day), 'makeup' (weekend day worked), or 'holiday'."""
+        cal = self.calendar
+        if day in cal.extra_holidays:
+            return "holiday"
+        if day in cal.extra_workdays:
+            return "makeup" if day.weekday() >= 5 else "open"
+        if cal.holidays != "CN":
+            return "open"
+        if self._pack_covers(day.year):
+            return "open"
+        try:
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            raise AuditorError(
+                f"calendar '{cal.name}' has no holiday data for {day.year}: the holiday library "
+                f"covers up to {_library_last_year()}; add that year's official holidays and "
+                "make-up working days as extra_holidays and extra_workdays in the pack",
+                hint="the audit does not guess holidays",
+            ) from None
+        if on_holiday and name is not None:
+            return "holiday"
+        if not on_holiday and day.weekday() >= 5:
+            return "makeup"
+        return "open"
+
+    def _pack_covers(self, year: int) -> bool:
+        """A year beyond the library counts as covered when the pack lists its days."""
+        if year <= _library_last_year():
+            return False
+        listed = [*self.calendar.extra_holidays, *self.calendar.extra_workdays]
+        return any(d.year == year for d in listed)
+
+    def hours_of(self, day: date) -> tuple[tuple[int, int], ...]:
+        kind = self.day_kind(day)
+        if kind == "holiday":
+            return ()
+        weekday = MONDAY if kind == "makeup" else day.weekday()
+        return self.calendar.hours.get(weekday, ())
+
+    def _build(self) -> list[Stretch]:
+        stretches: list[Stretch] = []
+        total = 0.0
+        day = self.first
+        while day <= self.last:
+            for start, end in self.hours_of(day):
+                a = (
+                    _epoch(day, _clock(start), self.zone)
+                    if start < 86400
+                    else _epoch(day + timedelta(days=1), time(0), self.zone)
+                )
+                b = (
+                    _epoch(day + timedelta(days=1), time(0), self.zone)
+                    if end >= 86400
+                    else _epoch(day, _clock(end), self.zone)
+                )
+                if b > a:
+                    stretches.append(Stretch(a, b, total))
+                    total += b - a
+            day += timedelta(days=1)
+        return stretches
+
+    # ------------------------------------------------------------ arithmetic
+
+    def cumulative(self, moment: float) -> float:
+        """Open seconds from the start of the calendar up to ``moment``."""
+        if moment < self.begin or moment > self.finish:
+            raise AuditorError(
+                f"{datetime.fromtimestamp(moment, self.zone):%Y-%m-%d %H:%M} is outside calendar "
+                f"'{self.calendar.name}' ({self.first} to {self.last})"
+            )
+        index = bisect.bisect_right(self.starts, moment) - 1
+        if index < 0:
+            return 0.0
+        stretch = self.stretches[index]
+        return stretch.before + min(moment, stretch.end) - stretch.start
+
+    def seconds_between(self, start: float, end: float) -> float:
+        """Open seconds from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+        return self.cumulative(end) - self.cumulative(start)
+
+    def rows(self) -> list[tuple[float, float, float]]:
+        return [(s.start, s.end, s.before) for s in self.stretches]
+
+
+def _clock(seconds: int) -> time:
+    return time(seconds // 3600, (seconds % 3600) // 60, seconds % 60)
+
+
+def _epoch(day: date, clock: time, zone: ZoneInfo) -> float:
+    return datetime.combine(day, clock, zone).timestamp()
+
+
+def _library_last_year() -> int:
+    return max(d.year for d in chinese_calendar.holidays)
+
+
+def cumulative_sql(table: str, moment_sql: str) -> str:
+    """SQL for ``cum(moment)`` against a stretches table ``(start, "end", before)``.
+
+    Plain SQL (a correlated look-up with ORDER BY ... LIMIT 1 and CASE), so it
+    reads the same in SQLite, DuckDB and PostgreSQL.
+    """
+    return (
+        f'COALESCE((SELECT c.before + CASE WHEN {moment_sql} < c."end" THEN {moment_sql} - c.start '
+        f'ELSE c."end" - c.start END FROM {table} AS c WHERE c.start <= {moment_sql} '
+        "ORDER BY c.start DESC LIMIT 1), 0)"
+    )

@@ -1,0 +1,107 @@
+"""Findings: one verdict per rule x group x period, with the arithmetic behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+VERDICTS = ("conform", "observation", "nonconform", "not-evaluable", "not-applicable")
+
+#: how bad a verdict is, for the rule-level verdict and --fail-on
+RANK = {
+    "not-applicable": 0,
+    "not-evaluable": 0,
+    "conform": 0,
+    "observation": 1,
+    "minor": 2,
+    "major": 3,
+}
+
+
+@dataclass
+class Counts:
+    n: int = 0  # in the denominator: conforming + breached
+    conforming: int = 0
+    breached: int = 0
+    pending: int = 0
+    excluded: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "n": self.n,
+            "conforming": self.conforming,
+            "breached": self.breached,
+            "pending": self.pending,
+            "excluded": self.excluded,
+        }
+
+
+@dataclass
+class Finding:
+    id: str
+    rule: str
+    clause: str
+    measure: str
+    group: dict[str, Any]
+    period: str
+    pooled: bool
+    verdict: str = "not-evaluable"
+    severity: str | None = None
+    counts: Counts = field(default_factory=Counts)
+    value: float | None = None
+    unit: str = "share"  # share | number | points | per_1000 | seconds
+    interval: tuple[float, float] | None = None
+    target: str = ""
+    shortfall: int | None = None
+    explanation: str = ""
+    reasons: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    failing: list[str] = field(default_factory=list)
+    excluded_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def level(self) -> int:
+        if self.verdict == "nonconform":
+            return RANK[self.severity or "minor"]
+        return RANK.get(self.verdict, 0)
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    clause: str
+    title_en: str
+    title_zh: str
+    measure: str
+    severity: str
+    verdict: str
+    verdict_severity: str | None
+    judge: str
+    findings: list[Finding]
+    capa: dict[str, Any]
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pooled(self) -> Finding:
+        return (
+            next(
+                f
+                for f in self.findings
+                if f.pooled and not f.group and f.period == self.findings[0].period
+            )
+            if any(f.pooled for f in self.findings)
+            else self.findings[0]
+        )
+
+    @property
+    def level(self) -> int:
+        if self.verdict == "nonconform":
+            return RANK[self.verdict_severity or "minor"]
+        return RANK.get(self.verdict, 0)
+
+
+def worst(findings: list[Finding]) -> Finding | None:
+    judged = [f for f in findings if f.verdict in ("conform", "observation", "nonconform")]
+    if not judged:
+        return None
+    return max(judged, key=lambda f: f.level)

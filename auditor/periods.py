@@ -1,0 +1,100 @@
+"""Audit periods and the sub-periods (day, week, month, quarter, year) a rule reports by.
+
+Boundaries are local midnights in the pack's time zone, turned into epoch
+seconds with the zone's real offsets, so a month that contains a DST change is
+still exactly that month.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .errors import AuditorError
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first: date  # first day
+    last: date  # last day, inclusive
+
+    def start(self, zone: ZoneInfo) -> float:
+        return datetime.combine(self.first, time(0), zone).timestamp()
+
+    def end(self, zone: ZoneInfo) -> float:
+        """Epoch seconds of the first moment after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), zone).timestamp()
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def parse_period(text: str) -> Period:
+    """``2026-Q3``, ``2026-07``, ``2026``, ``2026-H2``, or ``2026-07-01..2026-09-30``."""
+    value = text.strip()
+    try:
+        if match := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value):
+            year, quarter = int(match.group(1)), int(match.group(2))
+            first = date(year, 3 * quarter - 2, 1)
+            return Period(f"{year}-Q{quarter}", first, _month_end(year, 3 * quarter))
+        if match := re.fullmatch(r"(\d{4})-?[Hh]([12])", value):
+            year, half = int(match.group(1)), int(match.group(2))
+            return Period(
+                f"{year}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
+            )
+        if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
+            year, month = int(match.group(1)), int(match.group(2))
+            return Period(f"{year}-{month:02d}", date(year, month, 1), _month_end(year, month))
+        if match := re.fullmatch(r"(\d{4})", value):
+            year = int(match.group(1))
+            return Period(str(year), date(year, 1, 1), date(year, 12, 31))
+        if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", value):
+            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+            if last < first:
+                raise AuditorError(f"period '{text}' ends before it starts")
+            return Period(f"{first}..{last}", first, last)
+    except ValueError as exc:
+        raise AuditorError(f"period '{text}' is not a valid date range: {exc}") from None
+    raise AuditorError(
+        f"'{text}' is not an audit period",
+        hint="write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-01..2026-09-30",
+    )
+
+
+def sub_periods(period: Period, unit: str) -> list[Period]:
+    """The day/week/month/quarter/year periods that make up ``period`` (clipped to it)."""
+    if unit == "all":
+        return [period]
+    out: list[Period] = []
+    day = period.first
+    while day <= period.last:
+        if unit == "day":
+            first, last, label = day, day, day.isoformat()
+        elif unit == "week":
+            first = day - timedelta(days=day.weekday())
+            last = first + timedelta(days=6)
+            iso = first.isocalendar()
+            label = f"{iso.year}-W{iso.week:02d}"
+        elif unit == "month":
+            first, last = day.replace(day=1), _month_end(day.year, day.month)
+            label = f"{day.year}-{day.month:02d}"
+        elif unit == "quarter":
+            quarter = (day.month - 1) // 3 + 1
+            first = date(day.year, 3 * quarter - 2, 1)
+            last = _month_end(day.year, 3 * quarter)
+            label = f"{day.year}-Q{quarter}"
+        elif unit == "year":
+            first, last, label = date(day.year, 1, 1), date(day.year, 12, 31), str(day.year)
+        else:  # pragma: no cover - units are checked when the pack loads
+            raise AuditorError(f"unknown period unit '{unit}'")
+        out.append(Period(label, max(first, period.first), min(last, period.last)))
+        day = last + timedelta(days=1)
+    return out
