@@ -98,7 +98,9 @@ def run_audit(
 
 
 def _unreadable(report: IngestReport) -> AuditorError:
-    errors = [EvidenceError(f.reason, location=Location(f.path)) for f in report.errors]
+    errors: list[AuditorError] = [
+        EvidenceError(f.reason, location=Location(f.path)) for f in report.errors
+    ]
     if len(errors) == 1:
         return errors[0]
     from .errors import PackErrors

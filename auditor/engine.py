@@ -177,7 +177,7 @@ class Engine:
         table = q(kind.name)
         has_period = time_field is not None
         sql.add(f"SELECT {columns} FROM {table} AS t ")
-        if has_period:
+        if time_field is not None:
             periods = self._periods_table(unit)
             sql.add(
                 f'JOIN temp.{periods} AS p ON t.{q(time_field)} >= p.start AND t.{q(time_field)} < p."end" '
@@ -541,7 +541,9 @@ class Engine:
         )
         f.explanation = f"{head}: {_verdict_words(f)}"
         if f.shortfall:
-            f.explanation += f"; {f.shortfall:,} more conforming records were needed"
+            f.explanation += (
+                f"; {f.shortfall:,} more records meeting \u201c{rule.title.en}\u201d were needed"
+            )
 
     def _judge_aggregate(self, rule: Rule, f: Finding, values: list[tuple[float, str]]) -> None:
         measure = rule.measure
@@ -661,15 +663,14 @@ def _num(value: float) -> str:
 def _excluded_text(count: int, reasons: dict[str, int]) -> str:
     if not count:
         return ""
+    if len(reasons) == 1:
+        return f"; {count:,} excluded: {next(iter(reasons))}"
     detail = ", ".join(f"{n:,} {r}" for r, n in sorted(reasons.items()))
     return f"; {count:,} excluded: {detail}"
 
 
 def _verdict_words(f: Finding) -> str:
-    if f.verdict == "nonconform":
-        words = f"{f.severity} nonconformity"
-    else:
-        words = f.verdict
+    words = f"{f.severity} nonconformity" if f.verdict == "nonconform" else f.verdict
     if f.reasons:
         words += f" ({'; '.join(f.reasons)})"
     return words

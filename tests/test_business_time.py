@@ -1,0 +1,109 @@
+"""Business time: properties, and known cases around the 2026 Spring Festival."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.business_time import BusinessClock
+from auditor.errors import AuditorError
+from auditor.model import Calendar
+
+SH = ZoneInfo("Asia/Shanghai")
+OFFICE = Calendar("office", {d: ((9 * 3600, 18 * 3600),) for d in range(5)}, "CN")
+SPLIT = Calendar(
+    "split", {d: ((9 * 3600, 12 * 3600), (13 * 3600, 18 * 3600)) for d in range(6)}, "CN"
+)
+CLOCK = BusinessClock(OFFICE, SH, date(2026, 1, 1), date(2026, 12, 31))
+SPLIT_CLOCK = BusinessClock(SPLIT, SH, date(2026, 1, 1), date(2026, 12, 31))
+START = datetime(2026, 1, 2, tzinfo=SH).timestamp()
+END = datetime(2026, 12, 30, tzinfo=SH).timestamp()
+
+moments = st.floats(min_value=START, max_value=END, allow_nan=False)
+
+
+def at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=SH).timestamp()
+
+
+@given(moments, moments, moments)
+@settings(max_examples=300)
+def test_additive_over_a_split_point(a: float, b: float, c: float) -> None:
+    a, b, c = sorted((a, b, c))
+    for clock in (CLOCK, SPLIT_CLOCK):
+        whole = clock.seconds_between(a, c)
+        parts = clock.seconds_between(a, b) + clock.seconds_between(b, c)
+        assert whole == pytest.approx(parts, abs=1e-6)
+
+
+@given(moments, moments)
+@settings(max_examples=300)
+def test_never_more_than_wall_time_and_never_negative(a: float, b: float) -> None:
+    a, b = sorted((a, b))
+    for clock in (CLOCK, SPLIT_CLOCK):
+        business = clock.seconds_between(a, b)
+        assert -1e-6 <= business <= b - a + 1e-6
+
+
+@given(st.dates(min_value=date(2026, 1, 2), max_value=date(2026, 12, 29)), st.floats(0, 1))
+@settings(max_examples=300)
+def test_zero_across_a_closed_stretch(day: date, share: float) -> None:
+    # From 18:00 to 09:00 the next morning the office is closed (whatever the day).
+    evening = datetime(day.year, day.month, day.day, 18, tzinfo=SH).timestamp()
+    later = evening + share * 15 * 3600
+    assert CLOCK.seconds_between(evening, later) == 0
+    # Lunch is closed in the split calendar.
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=SH).timestamp()
+    assert SPLIT_CLOCK.seconds_between(noon, noon + share * 3600) == 0
+
+
+def test_spring_festival_2026_is_closed() -> None:
+    # Friday 13 Feb 17:00 to Tuesday 24 Feb 10:00: 1 h on Friday, Saturday 14 Feb is a
+    # make-up working day (9 h), 15-23 Feb are holidays, 1 h on Tuesday 24 Feb.
+    assert (
+        CLOCK.seconds_between(at("2026-02-13 17:00"), at("2026-02-24 10:00")) == (1 + 9 + 1) * 3600
+    )
+
+
+def test_makeup_saturday_28_february_is_open_and_sunday_1_march_closed() -> None:
+    assert CLOCK.seconds_between(at("2026-02-28 09:00"), at("2026-02-28 18:00")) == 9 * 3600
+    assert CLOCK.seconds_between(at("2026-03-01 00:00"), at("2026-03-02 00:00")) == 0
+    assert CLOCK.day_kind(date(2026, 2, 14)) == "makeup"
+    assert CLOCK.day_kind(date(2026, 2, 16)) == "holiday"
+    assert CLOCK.day_kind(date(2026, 2, 24)) == "open"
+
+
+def test_four_business_hours_across_a_holiday() -> None:
+    # Opened Friday 13 Feb at 16:00: 2 h that day, then Saturday 14 Feb (a working day)
+    # from 09:00, so the 4-hour limit falls at 11:00 on Saturday.
+    opened = at("2026-02-13 16:00")
+    assert CLOCK.seconds_between(opened, at("2026-02-14 11:00")) == 4 * 3600
+
+
+def test_a_year_without_holiday_data_is_an_error() -> None:
+    with pytest.raises(AuditorError, match="no holiday data for 2027"):
+        BusinessClock(OFFICE, SH, date(2026, 12, 20), date(2027, 1, 10))
+
+
+def test_a_pack_can_supply_a_later_year() -> None:
+    calendar = Calendar(
+        "office",
+        OFFICE.hours,
+        "CN",
+        extra_holidays=(date(2027, 1, 1),),
+        extra_workdays=(date(2027, 1, 2),),
+    )
+    clock = BusinessClock(calendar, SH, date(2026, 12, 30), date(2027, 1, 5))
+    assert clock.day_kind(date(2027, 1, 1)) == "holiday"
+    assert clock.day_kind(date(2027, 1, 2)) == "makeup"
+    assert clock.seconds_between(at("2027-01-01 00:00"), at("2027-01-03 00:00")) == 9 * 3600
+
+
+def test_calendar_without_holidays_uses_weekly_hours_only() -> None:
+    plain = Calendar("plain", OFFICE.hours, None)
+    clock = BusinessClock(plain, SH, date(2026, 2, 1), date(2026, 2, 28))
+    assert clock.seconds_between(at("2026-02-16 09:00"), at("2026-02-16 18:00")) == 9 * 3600
