@@ -45,11 +45,15 @@ class AuditResult:
 
 
 def infer_period(pack: Pack, store: EvidenceStore) -> Period:
-    """Whole months from the earliest to the latest record time in the store."""
+    """Whole months from the earliest to the latest time of the records the rules judge.
+
+    Kinds only looked up by other rules (training history, pauses) do not count.
+    """
     zone = ZoneInfo(pack.timezone)
     moments: list[float] = []
+    judged = {rule.evidence for rule in pack.rules}
     for kind in pack.evidence.values():
-        if kind.time and store.db[kind.name].exists():
+        if kind.name in judged and kind.time and store.db[kind.name].exists():
             row = store.db.execute(
                 f'SELECT MIN("{kind.time}"), MAX("{kind.time}") FROM "{kind.name}"'
             ).fetchone()

@@ -373,23 +373,18 @@ def audit_command(
 
 
 def _audit_summary(result: AuditResult) -> str:
-    rows = [("rule", "clause", "verdict", "value", "target", "n")]
+    rows = [("rule", "clause", "verdict", "value", "target", "n", "decided by")]
     for rule in result.results:
-        pooled = rule.findings[0]
-        verdict = (
-            rule.verdict
-            if rule.verdict != "nonconform"
-            else f"nonconform ({rule.verdict_severity})"
-        )
+        shown = rule.findings[0]
+        if rule.judge == "each-group" and rule.level > shown.level:
+            shown = max(rule.findings, key=lambda f: f.level)
+        verdict = rule.verdict
+        if verdict == "nonconform":
+            verdict = f"nonconform ({rule.verdict_severity})"
+        where = "all" if shown is rule.findings[0] else shown.id.split("@", 1)[1]
+        value = _value_text(shown.value, shown.unit)
         rows.append(
-            (
-                rule.rule,
-                rule.clause,
-                verdict,
-                _value_text(pooled.value, pooled.unit),
-                pooled.target,
-                f"{pooled.counts.n:,}",
-            )
+            (rule.rule, rule.clause, verdict, value, shown.target, f"{shown.counts.n:,}", where)
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"audit of {result.document['manifest']['pack']['id']} for {result.period.label}"]

@@ -100,6 +100,8 @@ class Engine:
         self.ctx = Context(pack, store, period, zone, period.start(zone), period.end(zone), {})
         self.db = store.db
         self.present = self._kinds_with_rows()
+        #: notes about the rule being evaluated, added to each of its findings
+        self.notes: list[str] = []
 
     # ------------------------------------------------------------ set-up
 
@@ -150,6 +152,7 @@ class Engine:
         return [self.evaluate(rule) for rule in self.ctx.pack.rules]
 
     def evaluate(self, rule: Rule) -> RuleResult:
+        self.notes = []
         kind = self.ctx.pack.evidence[rule.evidence]
         needed = {rule.evidence}
         measure = rule.measure
@@ -289,9 +292,13 @@ class Engine:
             table = None
             elapsed = f"({effective} - {start})"
         if measure.pauses is not None:
-            elapsed = (
-                f"({elapsed} - {self._pause_sql(measure, kind, sql, start, effective, table)})"
-            )
+            if measure.pauses.evidence in self.present:
+                pause = self._pause_sql(measure, kind, sql, start, effective, table)
+                elapsed = f"({elapsed} - {pause})"
+            else:
+                self.notes.append(
+                    f"no {measure.pauses.evidence} evidence was ingested, so durations are not net of pauses"
+                )
         limit = sql.value(measure.limit.seconds)
         outcome = (
             f"CASE WHEN {start} IS NULL THEN 'excluded:no start time' "
@@ -624,6 +631,9 @@ class Engine:
     def _result(
         self, rule: Rule, findings: list[Finding], ledger: list[dict[str, Any]]
     ) -> RuleResult:
+        if self.notes:
+            for finding in findings:
+                finding.details["notes"] = list(self.notes)
         pooled = findings[0]
         if rule.judge == "each-group":
             decisive = worst(findings)

@@ -1,0 +1,87 @@
+"""`auditor audit` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+PACK = str(RULES / "service-quality.yaml")
+
+
+def test_audit_prints_the_summary_and_writes_findings(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--period", "2026-Q3"]
+    )
+    assert result.exit_code == 1, result.output  # the demo has a major nonconformity
+    assert "RESP-PHONE-30S" in result.output and "nonconform (major)" in result.output
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert document["manifest"]["parameters"]["period"]["label"] == "2026-Q3"
+
+
+def test_fail_on_never_exits_0(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "audit",
+            PACK,
+            str(DEMO),
+            "--out",
+            str(tmp_path),
+            "--period",
+            "2026-Q3",
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert result.exit_code == 0
+
+
+def test_fail_on_levels(runner, tmp_path) -> None:
+    for level in ("major", "minor", "observation"):
+        result = runner.invoke(
+            main,
+            [
+                "audit",
+                PACK,
+                str(DEMO),
+                "--out",
+                str(tmp_path / level),
+                "--period",
+                "2026-Q3",
+                "--fail-on",
+                level,
+            ],
+        )
+        assert result.exit_code == 1, level
+
+
+def test_bad_period_is_one_line(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--period", "2026-Q5"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("error:") == 1
+    assert "not an audit period" in result.stderr
+
+
+def test_unreadable_evidence_exits_2(runner, tmp_path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("", encoding="utf-8")
+    result = runner.invoke(main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "empty" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_period_is_inferred_from_the_evidence(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--fail-on", "never"]
+    )
+    assert result.exit_code == 0
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    period = document["manifest"]["parameters"]["period"]
+    assert period["first_day"] == "2026-07-01" and period["last_day"] == "2026-09-30"

@@ -1,0 +1,142 @@
+"""Engine semantics on small hand-made evidence, each figure worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor import load_pack
+from auditor.business_time import BusinessClock
+from auditor.engine import evaluate
+from auditor.ingest import ingest
+from auditor.periods import parse_period
+from auditor.store import EvidenceStore
+
+from .conftest import STANDARDS, TEST_PACKS
+
+PACK = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+SH = ZoneInfo("Asia/Shanghai")
+TICKETS = "ticket_id,site,opened_at,solved_at,status\n"
+PAUSES = "ticket_id,started_at,ended_at,reason\n"
+
+
+def run(folder: Path, tickets: str, pauses: str = "", period: str = "2026-02") -> dict:
+    (folder / "tickets.csv").write_text(TICKETS + tickets, encoding="utf-8")
+    if pauses:
+        (folder / "pauses.csv").write_text(PAUSES + pauses, encoding="utf-8")
+    store = EvidenceStore(None)
+    ingest(PACK, folder, store)
+    results = evaluate(PACK, store, parse_period(period))
+    store.close()
+    return {r.rule: r for r in results}
+
+
+def test_wall_clock_conform_breach_and_pending(tmp_path) -> None:
+    results = run(
+        tmp_path,
+        "A,BJ,2026-02-02 09:00:00,2026-02-02 12:00:00,closed\n"  # 3 h: conform
+        "B,BJ,2026-02-02 09:00:00,2026-02-02 14:00:00,closed\n"  # 5 h: breach
+        "C,BJ,2026-02-28 22:00:00,,open\n"  # open 2 h at period end: pending
+        "D,BJ,2026-02-27 09:00:00,,open\n"  # open, long past 4 h: breach
+        "E,BJ,2026-02-28 23:00:00,2026-03-01 05:00:00,closed\n",  # solved after the end: open then, 1 h: pending
+    )
+    f = results["WALL-4H"].findings[0]
+    assert (f.counts.conforming, f.counts.breached, f.counts.pending, f.counts.n) == (1, 2, 2, 3)
+    assert f.value == pytest.approx(1 / 3)
+    assert f.verdict == "nonconform" and f.severity == "major"  # 33 % < 50 %: escalated
+    assert f.failing == ["B", "D"]
+    assert f.shortfall == 2  # ceil(0.75 * 3) = 3 needed, 1 had
+
+
+def test_business_hours_across_the_spring_festival_with_a_pause(tmp_path) -> None:
+    results = run(
+        tmp_path,
+        # Opened Fri 13 Feb 16:00, solved Tue 24 Feb 10:00: 2 + 9 (Sat 14 Feb worked) + 1 = 12 h,
+        # minus a customer pause Sat 14 Feb 09:00-17:00 (8 h) = 4 h: conform.
+        "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n"
+        # Same times without the pause (the pause of B is not the customer's): 12 h: breach.
+        "B,SH,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n",
+        "A,2026-02-14 09:00:00,2026-02-14 17:00:00,customer\n"
+        "B,2026-02-14 09:00:00,2026-02-14 17:00:00,internal\n",
+    )
+    rule = results["BUSINESS-4H"]
+    by_site = {f.group.get("site"): f for f in rule.findings}
+    assert by_site["BJ"].counts.conforming == 1
+    assert by_site["SH"].counts.breached == 1
+    assert rule.verdict == "nonconform" and rule.verdict_severity == "major"
+
+
+def test_warn_band_gives_an_observation(tmp_path) -> None:
+    rows = "".join(
+        f"T{i},BJ,2026-02-02 09:00:00,,{'closed' if i < 7 else 'open'}\n" for i in range(10)
+    )
+    f = run(tmp_path, rows)["CLOSED"].findings[0]
+    assert f.value == 0.7
+    assert f.verdict == "observation"
+    assert "warn band" in f.explanation
+
+
+def test_too_few_records_is_not_evaluable_never_a_pass(tmp_path) -> None:
+    f = run(tmp_path, "A,BJ,2026-02-02 09:00:00,,closed\n")["MANY"].findings[0]
+    assert f.verdict == "not-evaluable"
+    assert "fewer than the minimum of 100" in f.explanation
+
+
+def test_missing_evidence_kind_is_not_evaluable(tmp_path) -> None:
+    (tmp_path / "pauses.csv").write_text(
+        PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"
+    )
+    store = EvidenceStore(None)
+    ingest(PACK, tmp_path, store)
+    results = {r.rule: r for r in evaluate(PACK, store, parse_period("2026-02"))}
+    assert results["CLOSED"].verdict == "not-evaluable"
+    assert "no evidence of kind tickets" in results["CLOSED"].findings[0].explanation
+
+
+def test_records_outside_the_period_are_not_counted(tmp_path) -> None:
+    f = run(tmp_path, "A,BJ,2026-01-31 23:59:59,,closed\nB,BJ,2026-02-01 00:00:00,,closed\n")[
+        "CLOSED"
+    ].findings[0]
+    assert f.counts.n == 1
+
+
+CLOCK = BusinessClock(
+    PACK.calendars["office"], SH, datetime(2026, 1, 1).date(), datetime(2026, 3, 31).date()
+)
+times = st.datetimes(min_value=datetime(2026, 2, 1), max_value=datetime(2026, 2, 27)).map(
+    lambda d: d.replace(microsecond=0)
+)
+
+
+@given(st.lists(st.tuples(times, st.integers(0, 10 * 86400)), min_size=1, max_size=12))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_sql_business_time_equals_the_python_clock(tmp_path_factory, cases) -> None:
+    folder = tmp_path_factory.mktemp("bt")
+    rows = []
+    expected_ok = 0
+    end = datetime(2026, 3, 1, tzinfo=SH).timestamp()
+    decided = 0
+    for i, (opened, seconds) in enumerate(cases):
+        solved = datetime.fromtimestamp(
+            opened.replace(tzinfo=SH).timestamp() + seconds, SH
+        ).replace(tzinfo=None)
+        rows.append(f"T{i},BJ,{opened:%Y-%m-%d %H:%M:%S},{solved:%Y-%m-%d %H:%M:%S},closed\n")
+        a = opened.replace(tzinfo=SH).timestamp()
+        b = solved.replace(tzinfo=SH).timestamp()
+        if b > end:
+            elapsed = CLOCK.seconds_between(a, end)
+            if elapsed <= 4 * 3600:
+                continue  # pending
+        else:
+            elapsed = CLOCK.seconds_between(a, b)
+        decided += 1
+        expected_ok += elapsed <= 4 * 3600
+    f = run(folder, "".join(rows))["BUSINESS-4H"].findings[0]
+    assert (f.counts.n, f.counts.conforming) == (decided, expected_ok)
