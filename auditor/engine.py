@@ -114,7 +114,9 @@ class Engine:
     def _periods_table(self, unit: str) -> str:
         name = f"_periods_{unit}"
         self.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        self.db.execute(f'CREATE TEMP TABLE {name} (label TEXT, start REAL, "end" REAL)')
+        self.db.execute(
+            f'CREATE TEMP TABLE {name} (label TEXT, start REAL PRIMARY KEY, "end" REAL)'
+        )
         rows = [
             (p.label, p.start(self.ctx.zone), p.end(self.ctx.zone))
             for p in sub_periods(self.ctx.period, unit)
@@ -174,21 +176,38 @@ class Engine:
     # ------------------------------------------------------------ scope
 
     def _scope(self, rule: Rule, kind: EvidenceKind, sql: Sql, columns: str) -> tuple[str, bool]:
-        """``FROM ... WHERE ...`` of the rule's records in the audit period; has periods?"""
+        """``SELECT columns FROM ... WHERE ...``: the rule's records in the audit period."""
         time_field = rule.time or kind.time
         unit = rule.period if time_field else "all"
-        table = q(kind.name)
-        has_period = time_field is not None
-        sql.add(f"SELECT {columns} FROM {table} AS t ")
+        sql.add(f"SELECT {columns} FROM {q(kind.name)} AS t WHERE 1 = 1 ")
         if time_field is not None:
-            periods = self._periods_table(unit)
+            column = f"t.{q(time_field)}"
             sql.add(
-                f'JOIN temp.{periods} AS p ON t.{q(time_field)} >= p.start AND t.{q(time_field)} < p."end" '
+                f"AND {column} >= {sql.value(self.ctx.start)} AND {column} < {sql.value(self.ctx.end)} "
             )
-        sql.add("WHERE 1 = 1 ")
         if rule.where is not None:
             sql.add("AND " + sql.expr(rule.where, kind, "t.") + " ")
-        return unit, has_period
+        return unit, time_field is not None
+
+    def _period_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> str:
+        """The label of the sub-period a record falls in, as an SQL expression.
+
+        A CASE over the period ends when there are few (months, quarters), else a
+        look-up in a periods table (days, weeks).
+        """
+        time_field = rule.time or kind.time
+        if time_field is None:
+            return sql.value(self.ctx.period.label)
+        column = f"t.{q(time_field)}"
+        periods = sub_periods(self.ctx.period, rule.period)
+        if len(periods) <= 40:
+            cases = " ".join(
+                f"WHEN {column} < {sql.value(p.end(self.ctx.zone))} THEN {sql.value(p.label)}"
+                for p in periods
+            )
+            return f"CASE {cases} END"
+        table = self._periods_table(rule.period)
+        return f"(SELECT p.label FROM temp.{table} AS p WHERE p.start <= {column} ORDER BY p.start DESC LIMIT 1)"
 
     def _key_sql(self, kind: EvidenceKind) -> str:
         parts = [f"CAST(t.{q(k)} AS TEXT)" for k in kind.key]
@@ -212,7 +231,7 @@ class Engine:
         self, rule: Rule, kind: EvidenceKind
     ) -> tuple[list[Finding], list[dict[str, Any]]]:
         sql = Sql()
-        period_col = "p.label" if (rule.time or kind.time) else sql.value(self.ctx.period.label)
+        period_col = self._period_sql(rule, kind, sql)
         head = f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
         excluded = self._exclusion_sql(rule, kind, sql)
         outcome, value = self._outcome_sql(rule, kind, sql)
@@ -230,16 +249,15 @@ class Engine:
             f"GROUP BY {group_cols}_period, o, COALESCE(_excluded, '')"
         )
         counts = self.db.execute(counts_sql, params).fetchall()
-        failing = self.db.execute(
+        # One more pass lists the records that are not simply conforming.
+        listed = self.db.execute(
             base
-            + f"SELECT {group_cols}_period, _key, _value FROM m WHERE _excluded IS NULL AND _outcome = 'breach' ORDER BY _key",
+            + f"SELECT {group_cols}_period, _key, _value, COALESCE(_excluded, _outcome) FROM m "
+            "WHERE _excluded IS NOT NULL OR _outcome = 'breach' OR _outcome LIKE 'excluded:%' ORDER BY _key",
             params,
         ).fetchall()
-        excluded_keys = self.db.execute(
-            base + "SELECT COALESCE(_excluded, _outcome), _key FROM m "
-            "WHERE _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' ORDER BY _key",
-            params,
-        ).fetchall()
+        failing = [row[:-1] for row in listed if row[-1] == "breach"]
+        excluded_keys = [(row[-1], row[-3]) for row in listed if row[-1] != "breach"]
         return self._per_record_findings(rule, unit, counts, failing, excluded_keys)
 
     def _outcome_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> tuple[str, str]:
@@ -437,7 +455,7 @@ class Engine:
     ) -> tuple[list[Finding], list[dict[str, Any]]]:
         measure = rule.measure
         sql = Sql()
-        period_col = "p.label" if (rule.time or kind.time) else sql.value(self.ctx.period.label)
+        period_col = self._period_sql(rule, kind, sql)
         excluded = self._exclusion_sql(rule, kind, sql)
         if isinstance(measure, PerThousandMeasure):
             value = "CASE WHEN " + sql.expr(measure.condition, kind, "t.") + " THEN 1 ELSE 0 END"
