@@ -8,7 +8,7 @@ and is described in docs/findings.md.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class AuditResult:
     ingest: IngestReport
     period: Period
     out: Path
+    written: list[Path] = field(default_factory=list)
 
     def worst_level(self) -> int:
         return max((r.level for r in self.results), default=0)
@@ -201,8 +202,33 @@ def findings_document(
             "quarantined": report.quarantined,
         },
         "rules": [_rule_entry(pack, r) for r in results],
+        "coverage": _coverage(pack, results),
         "exclusions": [e for r in results for e in r.exclusions],
     }
+
+
+def _coverage(pack: Pack, results: list[RuleResult]) -> list[dict[str, Any]]:
+    """Every clause of the standard, with the rules that check it and their verdicts."""
+    by_clause: dict[str, list[RuleResult]] = {}
+    for result in results:
+        by_clause.setdefault(result.clause, []).append(result)
+    return [
+        {
+            "clause": clause.id,
+            "title": {"zh": clause.title.zh, "en": clause.title.en},
+            "assessment": clause.assessment,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "verdict": r.verdict,
+                    "severity": r.verdict_severity,
+                    "measure": r.measure,
+                }
+                for r in by_clause.get(clause.id, [])
+            ],
+        }
+        for clause in pack.standard.clauses.values()
+    ]
 
 
 def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
@@ -242,6 +268,7 @@ def _finding_entry(f: Finding) -> dict[str, Any]:
         "excluded_by_reason": f.excluded_by_reason,
         "failing_count": len(f.failing),
         "failing": f.failing,
+        "failing_values": f.failing_values,
     }
 
 

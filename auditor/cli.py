@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .audit import AuditResult, run_audit
+from .audit import AuditResult, load_findings, run_audit
 from .errors import AuditorError
 from .ingest import IngestReport, ingest
 from .mapping import Mapping, find_preset, load_mapping
 from .pack import load_pack
 from .packcheck import PackReport, check_packs
+from .report import FORMATS, render_reports
 from .store import EvidenceStore
 from .synth import SynthOptions, synthesise
 
@@ -349,6 +350,16 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 @_preset_opt
 @click.option("--auditor", "auditor_name", help="Name of the auditor, for the report.")
 @click.option("--organisation", help="Audited organisation, for the report.")
+@click.option(
+    "--format",
+    "formats",
+    default="json,html,pdf,csv,xlsx",
+    show_default=True,
+    help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv, failing-records.csv), xlsx (capa.xlsx).",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
+)
 @reports_errors
 def audit_command(
     pack_path: str,
@@ -360,14 +371,23 @@ def audit_command(
     preset: str | None,
     auditor_name: str | None,
     organisation: str | None,
+    formats: str,
+    lang: str | None,
 ) -> None:
-    """Audit the evidence in EVIDENCE_DIR against PACK and write findings.json.
+    """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
     Exit 0 when no rule is at or above --fail-on, 1 when one is, 2 on usage or
     input errors (one line each).
     """
+    wanted = _formats(formats)
     chosen = _mapping_option(mapping, preset)
     result = run_audit(pack_path, evidence_dir, out, period, chosen, auditor_name, organisation)
+    reports = tuple(f for f in wanted if f != "json")
+    if reports:
+        written = render_reports(
+            result.document, out, reports, lang, None, organisation, auditor_name
+        )
+        result.written.extend(written)
     click.echo(_audit_summary(result))
     sys.exit(EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK)
 
@@ -404,6 +424,8 @@ def _audit_summary(result: AuditResult) -> str:
         f"{result.ingest.quarantined:,} quarantined"
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
+    for path in result.written:
+        lines.append(f"wrote {path}")
     return "\n".join(lines)
 
 
@@ -417,3 +439,65 @@ def _value_text(value: float | None, unit: str) -> str:
     if unit == "points":
         return f"{value:+.1f}"
     return f"{value:.2f}"
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    wanted = tuple(part.strip() for part in text.split(",") if part.strip())
+    for name in wanted:
+        if name not in FORMATS:
+            raise click.BadParameter(
+                f"unknown format '{name}' (formats: {', '.join(FORMATS)})", param_hint="--format"
+            )
+    return wanted
+
+
+# ------------------------------------------------------------------ report
+
+
+@main.group()
+def report() -> None:
+    """Render reports from findings.json."""
+
+
+@report.command("render")
+@click.argument("findings", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "formats",
+    default="html,pdf",
+    show_default=True,
+    help="Outputs, comma-separated: html, pdf, csv, xlsx.",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder to write into (default: beside findings.json).",
+)
+@click.option(
+    "--date",
+    "report_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Issue date (default: the audit's date).",
+)
+@click.option("--auditor", "auditor_name", help="Name of the auditor.")
+@click.option("--organisation", help="Audited organisation.")
+@reports_errors
+def report_render(
+    findings: str,
+    formats: str,
+    lang: str | None,
+    out: str | None,
+    report_date: object,
+    auditor_name: str | None,
+    organisation: str | None,
+) -> None:
+    """Render the report from FINDINGS without evaluating again."""
+    document = load_findings(findings)
+    wanted = tuple(f for f in _formats(formats) if f != "json")
+    folder = out or str(Path(findings).parent)
+    day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
+    for path in render_reports(document, folder, wanted, lang, day, organisation, auditor_name):
+        click.echo(f"wrote {path}")

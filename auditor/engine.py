@@ -394,11 +394,16 @@ class Engine:
                         continue
                     c.excluded += count
                     reasons[cell][reason] += count
-        keys: dict[tuple, list[str]] = defaultdict(list)
+        keys: dict[tuple, list[tuple[str, float | None]]] = defaultdict(list)
         for row in failing:
-            group, period, key = tuple(row[:ngroups]), row[ngroups], row[ngroups + 1]
+            group, period, key, value = (
+                tuple(row[:ngroups]),
+                row[ngroups],
+                row[ngroups + 1],
+                row[ngroups + 2],
+            )
             for cell in self._cells(rule, unit, group, period):
-                keys[cell].append(str(key))
+                keys[cell].append((str(key), value))
         findings = []
         for cell in self._ordered_cells(rule, unit, cells):
             group_values, period = cell
@@ -412,7 +417,9 @@ class Engine:
             )
             finding.counts = c
             finding.excluded_by_reason = dict(sorted(reasons[cell].items()))
-            finding.failing = sorted(keys.get(cell, []))
+            listed = sorted(keys.get(cell, []), key=lambda item: item[0])
+            finding.failing = [k for k, _ in listed]
+            finding.failing_values = [v for _, v in listed]
             self._judge_share(rule, finding)
             findings.append(finding)
         ledger: dict[str, list[str]] = defaultdict(list)
@@ -627,7 +634,9 @@ class Engine:
             failing = [k for v, k in values if v >= 1]
         f.value = value
         f.interval = low_high
+        by_key = dict((k, v) for v, k in values)
         f.failing = sorted(failing)
+        f.failing_values = [by_key[k] for k in f.failing]
         if not threshold.holds(value):
             f.verdict, f.severity = "nonconform", rule.severity
         elif rule.target.warn_threshold is not None and not rule.target.warn_threshold.holds(value):

@@ -57,6 +57,8 @@ class Finding:
     reasons: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     failing: list[str] = field(default_factory=list)
+    #: the measured value of each failing record (seconds for durations), same order
+    failing_values: list[float | None] = field(default_factory=list)
     excluded_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property

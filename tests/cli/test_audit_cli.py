@@ -72,7 +72,9 @@ def test_unreadable_evidence_exits_2(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
     folder.mkdir()
     (folder / "interactions.csv").write_text("", encoding="utf-8")
-    result = runner.invoke(main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), "--format", "json"]
+    )
     assert result.exit_code == 2
     assert "empty" in result.stderr and "Traceback" not in result.stderr
 
@@ -85,3 +87,11 @@ def test_period_is_inferred_from_the_evidence(runner, tmp_path) -> None:
     document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     period = document["manifest"]["parameters"]["period"]
     assert period["first_day"] == "2026-07-01" and period["last_day"] == "2026-09-30"
+
+
+def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--format", "json,docx"]
+    )
+    assert result.exit_code == 2
+    assert "unknown format 'docx'" in result.output + result.stderr
