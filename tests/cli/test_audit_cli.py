@@ -10,59 +10,40 @@ from ..conftest import ROOT, RULES
 
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
 PACK = str(RULES / "service-quality.yaml")
+JSON_ONLY = ["--format", "json"]  # reports are tested in test_report.py; keep these quick
+
+
+def audit(runner, out, *extra):
+    return runner.invoke(main, ["audit", PACK, str(DEMO), "--out", str(out), *extra])
 
 
 def test_audit_prints_the_summary_and_writes_findings(runner, tmp_path) -> None:
-    result = runner.invoke(
-        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--period", "2026-Q3"]
-    )
+    result = audit(runner, tmp_path, "--period", "2026-Q3", "--format", "json,html,csv")
     assert result.exit_code == 1, result.output  # the demo has a major nonconformity
     assert "RESP-PHONE-30S" in result.output and "nonconform (major)" in result.output
+    assert "site=SH@2026-08" in result.output
     document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     assert document["manifest"]["parameters"]["period"]["label"] == "2026-Q3"
+    assert (tmp_path / "report.html").exists() and (tmp_path / "capa.csv").exists()
 
 
 def test_fail_on_never_exits_0(runner, tmp_path) -> None:
-    result = runner.invoke(
-        main,
-        [
-            "audit",
-            PACK,
-            str(DEMO),
-            "--out",
-            str(tmp_path),
-            "--period",
-            "2026-Q3",
-            "--fail-on",
-            "never",
-        ],
+    assert (
+        audit(runner, tmp_path, "--period", "2026-Q3", "--fail-on", "never", *JSON_ONLY).exit_code
+        == 0
     )
-    assert result.exit_code == 0
 
 
 def test_fail_on_levels(runner, tmp_path) -> None:
     for level in ("major", "minor", "observation"):
-        result = runner.invoke(
-            main,
-            [
-                "audit",
-                PACK,
-                str(DEMO),
-                "--out",
-                str(tmp_path / level),
-                "--period",
-                "2026-Q3",
-                "--fail-on",
-                level,
-            ],
+        result = audit(
+            runner, tmp_path / level, "--period", "2026-Q3", "--fail-on", level, *JSON_ONLY
         )
         assert result.exit_code == 1, level
 
 
 def test_bad_period_is_one_line(runner, tmp_path) -> None:
-    result = runner.invoke(
-        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--period", "2026-Q5"]
-    )
+    result = audit(runner, tmp_path, "--period", "2026-Q5", *JSON_ONLY)
     assert result.exit_code == 2
     assert result.stderr.count("error:") == 1
     assert "not an audit period" in result.stderr
@@ -73,25 +54,20 @@ def test_unreadable_evidence_exits_2(runner, tmp_path) -> None:
     folder.mkdir()
     (folder / "interactions.csv").write_text("", encoding="utf-8")
     result = runner.invoke(
-        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), "--format", "json"]
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), *JSON_ONLY]
     )
     assert result.exit_code == 2
     assert "empty" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_period_is_inferred_from_the_evidence(runner, tmp_path) -> None:
-    result = runner.invoke(
-        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--fail-on", "never"]
-    )
-    assert result.exit_code == 0
+    assert audit(runner, tmp_path, "--fail-on", "never", *JSON_ONLY).exit_code == 0
     document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
     period = document["manifest"]["parameters"]["period"]
     assert period["first_day"] == "2026-07-01" and period["last_day"] == "2026-09-30"
 
 
 def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
-    result = runner.invoke(
-        main, ["audit", PACK, str(DEMO), "--out", str(tmp_path), "--format", "json,docx"]
-    )
+    result = audit(runner, tmp_path, "--format", "json,docx")
     assert result.exit_code == 2
     assert "unknown format 'docx'" in result.output + result.stderr
