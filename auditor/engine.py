@@ -38,8 +38,10 @@ from .model import (
     PercentileMeasure,
     PerThousandMeasure,
     Rule,
+    SequenceMeasure,
 )
 from .periods import Period, sub_periods
+from .sequence import sequence_cte
 from .stats import Z_95, nearest_rank_percentile, net_promoter_score, shortfall, wilson_interval
 from .store import EvidenceStore
 
@@ -230,16 +232,21 @@ class Engine:
     def _per_record(
         self, rule: Rule, kind: EvidenceKind
     ) -> tuple[list[Finding], list[dict[str, Any]]]:
-        sql = Sql()
-        period_col = self._period_sql(rule, kind, sql)
-        head = f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
-        excluded = self._exclusion_sql(rule, kind, sql)
-        outcome, value = self._outcome_sql(rule, kind, sql)
-        body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value"
-        # Outcome and value are computed once per record in a CTE, then counted and listed.
-        unit, _ = self._scope(rule, kind, sql, body)
-        base = "WITH m AS (" + sql.text + ") "
-        params = sql.params
+        if isinstance(rule.measure, SequenceMeasure):
+            base, params, unit = sequence_cte(self, rule, kind, rule.measure)
+        else:
+            sql = Sql()
+            period_col = self._period_sql(rule, kind, sql)
+            head = (
+                f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
+            )
+            excluded = self._exclusion_sql(rule, kind, sql)
+            outcome, value = self._outcome_sql(rule, kind, sql)
+            body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value, NULL AS _detail"
+            # Outcome and value are computed once per record in a CTE, then counted and listed.
+            unit, _ = self._scope(rule, kind, sql, body)
+            base = "WITH m AS (" + sql.text + ") "
+            params = sql.params
         groups = [q("_g_" + g) for g in rule.group_by]
         group_cols = "".join(f"{g}, " for g in groups)
         counts_sql = (
@@ -252,12 +259,12 @@ class Engine:
         # One more pass lists the records that are not simply conforming.
         listed = self.db.execute(
             base
-            + f"SELECT {group_cols}_period, _key, _value, COALESCE(_excluded, _outcome) FROM m "
+            + f"SELECT {group_cols}_period, _key, _value, _detail, COALESCE(_excluded, _outcome) FROM m "
             "WHERE _excluded IS NOT NULL OR _outcome = 'breach' OR _outcome LIKE 'excluded:%' ORDER BY _key",
             params,
         ).fetchall()
         failing = [row[:-1] for row in listed if row[-1] == "breach"]
-        excluded_keys = [(row[-1], row[-3]) for row in listed if row[-1] != "breach"]
+        excluded_keys = [(row[-1], row[-4]) for row in listed if row[-1] != "breach"]
         return self._per_record_findings(rule, unit, counts, failing, excluded_keys)
 
     def _outcome_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> tuple[str, str]:
@@ -395,15 +402,14 @@ class Engine:
                     c.excluded += count
                     reasons[cell][reason] += count
         keys: dict[tuple, list[tuple[str, float | None]]] = defaultdict(list)
+        details: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for row in failing:
-            group, period, key, value = (
-                tuple(row[:ngroups]),
-                row[ngroups],
-                row[ngroups + 1],
-                row[ngroups + 2],
-            )
+            group, period = tuple(row[:ngroups]), row[ngroups]
+            key, value, detail = row[ngroups + 1], row[ngroups + 2], row[ngroups + 3]
             for cell in self._cells(rule, unit, group, period):
                 keys[cell].append((str(key), value))
+                if detail:
+                    details[cell][detail] += 1
         findings = []
         for cell in self._ordered_cells(rule, unit, cells):
             group_values, period = cell
@@ -420,6 +426,8 @@ class Engine:
             listed = sorted(keys.get(cell, []), key=lambda item: item[0])
             finding.failing = [k for k, _ in listed]
             finding.failing_values = [v for _, v in listed]
+            if details.get(cell):
+                finding.details["breaches_by_step"] = dict(sorted(details[cell].items()))
             self._judge_share(rule, finding)
             findings.append(finding)
         ledger: dict[str, list[str]] = defaultdict(list)

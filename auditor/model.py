@@ -143,6 +143,35 @@ class ManualMeasure:
     per_record = True
 
 
+@dataclass(frozen=True)
+class SequenceStep:
+    """One step of a sequence: its name, and how soon after an earlier step it must happen."""
+
+    name: str
+    within: Duration | None = None
+    after: str | None = None  # the step the bound counts from; default the previous one
+
+
+@dataclass(frozen=True)
+class SequenceMeasure:
+    """Ordered events per key with time bounds ("received, then acknowledged within 24 h ...")."""
+
+    key: str  # field that groups events into one case
+    step: str  # field that names the step of an event
+    at: str  # event time
+    steps: tuple[SequenceStep, ...]
+    calendar: str | None = None
+    name = "sequence"
+    per_record = True
+
+    def origin(self, index: int) -> int:
+        """Index of the step that step ``index``'s bound counts from."""
+        step = self.steps[index]
+        if step.after is None:
+            return index - 1
+        return next(i for i, s in enumerate(self.steps) if s.name == step.after)
+
+
 Measure = (
     DurationMeasure
     | ConditionMeasure
@@ -152,6 +181,7 @@ Measure = (
     | NpsMeasure
     | PerThousandMeasure
     | ManualMeasure
+    | SequenceMeasure
 )
 
 
@@ -276,5 +306,7 @@ __all__ = [
     "PerThousandMeasure",
     "PercentileMeasure",
     "Rule",
+    "SequenceMeasure",
+    "SequenceStep",
     "Target",
 ]

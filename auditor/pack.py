@@ -42,6 +42,8 @@ from .model import (
     PercentileMeasure,
     PerThousandMeasure,
     Rule,
+    SequenceMeasure,
+    SequenceStep,
     Target,
 )
 from .sourcemap import YamlList, YamlMap, load_yaml
@@ -70,6 +72,7 @@ MEASURE_NAMES = (
     "nps",
     "per_1000",
     "manual",
+    "sequence",
 )
 CAPA_KEYS = ("action", "owner", "due_days")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -900,7 +903,79 @@ def _manual_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None
     return ManualMeasure(kind.name if kind else "", item)
 
 
+def _sequence_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
+    spec = _measure_map(raw, key, ctx, ("key", "step", "at", "steps", "calendar"))
+    if spec is None:
+        return None
+    case_key = ctx.field(spec, "key", ())
+    step_field = ctx.field(spec, "step", ("string", "enum"))
+    at = ctx.field(spec, "at", ("timestamp", "date"))
+    calendar = spec.get("calendar")
+    if calendar is not None and calendar not in ctx.calendars:
+        ctx.error(
+            f"unknown calendar '{calendar}'",
+            spec.where("calendar"),
+            suggestion=closest_name(str(calendar), ctx.calendars),
+        )
+    items = spec.get("steps")
+    if not isinstance(items, YamlList) or len(items) < 2:
+        ctx.error(
+            "a sequence needs 'steps': at least two, in order",
+            spec.where("steps") if "steps" in spec else spec.start,
+        )
+        return None
+    allowed: tuple[str, ...] = ()
+    if ctx.kind is not None and step_field in ctx.kind.fields:
+        allowed = ctx.kind.fields[step_field].values
+    steps: list[SequenceStep] = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item_map: YamlMap | None = None
+            name = item
+        elif isinstance(item, YamlMap):
+            item_map = item
+            unknown_keys(item, ("name", "within", "after"), "sequence step", ctx.checker.errors)
+            name = str(item.get("name", ""))
+        else:
+            ctx.error("each step is a name or {name, within, after}", items.where(index))
+            continue
+        if not name:
+            ctx.error("a sequence step needs a 'name'", items.where(index))
+            continue
+        if allowed and name not in allowed:
+            ctx.error(
+                f"step '{name}' is not a value of {step_field} (values: {', '.join(allowed)})",
+                items.where(index),
+                suggestion=closest_name(name, allowed),
+            )
+        within = None
+        after = None
+        if item_map is not None and "within" in item_map:
+            within = ctx.duration(item_map, "within")
+        if item_map is not None and "after" in item_map:
+            after = str(item_map["after"])
+            earlier = [s.name for s in steps]
+            if after not in earlier:
+                ctx.error(
+                    f"step '{name}' counts from '{after}', which is not an earlier step",
+                    item_map.where("after"),
+                    suggestion=closest_name(after, earlier),
+                )
+        if index == 0 and (within is not None or after is not None):
+            ctx.error(
+                "the first step starts the sequence and takes no 'within' or 'after'",
+                items.where(index),
+            )
+        if any(s.name == name for s in steps):
+            ctx.error(f"step '{name}' is listed twice", items.where(index))
+        steps.append(SequenceStep(name, within, after))
+    if case_key is None or step_field is None or at is None or len(steps) != len(items):
+        return None
+    return SequenceMeasure(case_key, step_field, at, tuple(steps), calendar)
+
+
 _MEASURE_READERS: dict[str, Callable[[YamlMap, str, _RuleContext], Measure | None]] = {
+    "sequence": _sequence_measure,
     "duration": _duration_measure,
     "condition": _condition_measure,
     "per_1000": _condition_measure,
@@ -947,6 +1022,8 @@ def _time_field(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> str
         return ctx.field(raw, "time", ("timestamp", "date"))
     if isinstance(measure, DurationMeasure):
         return measure.start
+    if isinstance(measure, SequenceMeasure):
+        return measure.at
     return ctx.kind.time if ctx.kind else None
 
 

@@ -279,26 +279,34 @@ class Synth:
                 "working": self.rng.random() > 0.015,
             }
 
-    def complaints(self) -> Iterator[dict[str, Any]]:
+    def complaint_events(self) -> Iterator[dict[str, Any]]:
+        """Received, acknowledged, resolved, followed up: mostly in time, some late, a few odd."""
         for n in range(max(self.o.records // 40, 30)):
+            complaint = f"CP{n + 1:05d}"
+            site = self.rng.choice(SITES)
             received = self.moment()
             ack = received + timedelta(hours=self.rng.expovariate(1 / 6.0))
-            resolved = ack + timedelta(hours=self.rng.lognormvariate(math.log(50), 0.6))
-            followed = (
-                resolved + timedelta(hours=self.rng.uniform(2, 72))
-                if self.rng.random() > 0.1
-                else None
-            )
-            yield {
-                "complaint_id": f"CP{n + 1:05d}",
-                "site": self.rng.choice(SITES),
-                "received_at": self.text(received),
-                "acknowledged_at": self.text(ack),
-                "resolved_at": self.text(resolved) if resolved.date() <= self.o.end else "",
-                "followed_up_at": self.text(followed)
-                if followed and followed.date() <= self.o.end
-                else "",
-            }
+            resolved = received + timedelta(hours=self.rng.lognormvariate(math.log(50), 0.6))
+            followed = resolved + timedelta(hours=self.rng.uniform(2, 200))
+            steps = [
+                ("received", received),
+                ("acknowledged", ack),
+                ("resolved", resolved),
+                ("followed_up", followed),
+            ]
+            odd = self.rng.random()
+            if odd < 0.03:
+                steps = [s for s in steps if s[0] != "acknowledged"]  # a skipped step
+            elif odd < 0.05:
+                steps.append(("acknowledged", ack + timedelta(hours=3)))  # a repeated step
+            for name, when in steps:
+                if when.date() <= self.o.end:
+                    yield {
+                        "complaint_id": complaint,
+                        "event": name,
+                        "at": self.text(when),
+                        "site": site,
+                    }
 
     def feedback(self) -> Iterator[dict[str, Any]]:
         for n in range(max(self.o.records // 8, 40)):
@@ -455,7 +463,7 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
         "observations": synth.observations,
         "visits": synth.visits,
         "equipment_checks": synth.equipment_checks,
-        "complaints": synth.complaints,
+        "complaint_events": synth.complaint_events,
         "feedback": synth.feedback,
     }
     written: dict[str, int] = {}

@@ -1,0 +1,125 @@
+"""Sequence rules against cases worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import PackErrors, load_pack
+from auditor.engine import evaluate
+from auditor.ingest import ingest
+from auditor.periods import parse_period
+from auditor.store import EvidenceStore
+
+from .conftest import STANDARDS, TEST_PACKS
+
+PACK = load_pack(TEST_PACKS / "sequence.yaml", [STANDARDS])
+HEADER = "complaint_id,event,at,site\n"
+
+
+def run(folder: Path, events: str, period: str = "2026-02") -> tuple[dict, EvidenceStore]:
+    (folder / "complaint_events.csv").write_text(HEADER + events, encoding="utf-8")
+    store = EvidenceStore(None)
+    report = ingest(PACK, folder, store)
+    results = {r.rule: r for r in evaluate(PACK, store, parse_period(period))}
+    return results, store, report
+
+
+def outcome(result, key: str) -> str:
+    pooled = result.findings[0]
+    return "breach" if key in pooled.failing else "not failing"
+
+
+def test_hand_computed_cases(tmp_path) -> None:
+    events = (
+        # A: all in time (ack 2 h, resolved 2 d): met
+        "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 12:00:00,BJ\nA,resolved,2026-02-04 10:00:00,BJ\n"
+        # B: acknowledged 30 h after: late by 6 h
+        "B,received,2026-02-02 10:00:00,BJ\nB,acknowledged,2026-02-03 16:00:00,BJ\nB,resolved,2026-02-04 10:00:00,BJ\n"
+        # C: out of order: acknowledged before received
+        "C,received,2026-02-05 10:00:00,SH\nC,acknowledged,2026-02-05 09:00:00,SH\nC,resolved,2026-02-06 10:00:00,SH\n"
+        # D: missing middle step (no acknowledgement), resolved in time: missing at acknowledged, by 28 d - 24 h at period end
+        "D,received,2026-02-01 00:00:00,SH\nD,resolved,2026-02-03 00:00:00,SH\n"
+        # E: a duplicate acknowledgement: the first one counts (1 h), met
+        "E,received,2026-02-10 10:00:00,SH\nE,acknowledged,2026-02-10 11:00:00,SH\nE,acknowledged,2026-02-12 11:00:00,SH\nE,resolved,2026-02-11 10:00:00,SH\n"
+        # F: two records with identical content: the second is quarantined as a duplicate
+        "F,received,2026-02-10 10:00:00,SH\nF,received,2026-02-10 10:00:00,SH\nF,acknowledged,2026-02-10 10:30:00,SH\nF,resolved,2026-02-10 12:00:00,SH\n"
+        # G: still open at period end, ack in time, resolution not yet due: pending
+        "G,received,2026-02-27 10:00:00,BJ\nG,acknowledged,2026-02-27 11:00:00,BJ\n"
+        # H: received only, 2 days before the end: acknowledgement already overdue: missing, breached
+        "H,received,2026-02-26 00:00:00,BJ\n"
+    )
+    results, store, report = run(tmp_path, events)
+    assert report.quarantined == 1
+    assert "duplicate key" in store.quarantine()[0]["reason"]
+    f = results["HANDLING"].findings[0]
+    assert (f.counts.conforming, f.counts.breached, f.counts.pending) == (
+        3,
+        4,
+        1,
+    )  # A E F met; B C D H
+    assert f.failing == ["B", "C", "D", "H"]
+    values = dict(zip(f.failing, f.failing_values, strict=True))
+    assert values["B"] == 6 * 3600
+    assert values["C"] is None  # out of order has no overrun
+    assert values["D"] == pytest.approx(
+        (28 - 1) * 86400
+    )  # open from 1 Feb 00:00 to 1 Mar 00:00, minus 24 h
+    assert values["H"] == pytest.approx(3 * 86400 - 86400)
+    assert f.details["breaches_by_step"] == {
+        "acknowledged: late": 1,
+        "acknowledged: missing": 2,
+        "acknowledged: out of order": 1,
+    }
+    assert f.verdict == "nonconform" and f.value == pytest.approx(3 / 7)
+
+
+def test_groups_come_from_the_first_step(tmp_path) -> None:
+    results, _, _ = run(
+        tmp_path,
+        "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 11:00:00,SH\nA,resolved,2026-02-02 12:00:00,SH\n",
+    )
+    by_site = {f.group.get("site"): f for f in results["HANDLING"].findings[1:]}
+    assert set(by_site) == {"BJ"}
+
+
+def test_a_deadline_crossing_the_spring_festival_in_business_time(tmp_path) -> None:
+    results, _, _ = run(
+        tmp_path,
+        # Received Fri 13 Feb 14:00: 4 h that day, Sat 14 Feb is a make-up working day (9 h):
+        # acknowledged Tue 24 Feb 09:30 = 4 + 9 + 0.5 = 13.5 business hours: late by 5.5 h.
+        "A,received,2026-02-13 14:00:00,BJ\nA,acknowledged,2026-02-24 09:30:00,BJ\n"
+        # Received Fri 13 Feb 17:00, acknowledged Sat 14 Feb 15:00 = 1 + 6 = 7 h: in time.
+        "B,received,2026-02-13 17:00:00,BJ\nB,acknowledged,2026-02-14 15:00:00,BJ\n",
+    )
+    f = results["HANDLING-BUSINESS"].findings[0]
+    assert f.failing == ["A"]
+    assert f.failing_values == [pytest.approx(5.5 * 3600)]
+    assert f.counts.conforming == 1
+
+
+def test_a_case_without_its_first_step_is_excluded(tmp_path) -> None:
+    results, _, _ = run(
+        tmp_path,
+        "A,acknowledged,2026-02-02 10:00:00,BJ\nB,received,2026-02-02 10:00:00,BJ\nB,acknowledged,2026-02-02 11:00:00,BJ\nB,resolved,2026-02-02 12:00:00,BJ\n",
+    )
+    f = results["HANDLING"].findings[0]
+    assert f.counts.excluded == 1 and f.excluded_by_reason == {"no received step": 1}
+
+
+def test_sequence_steps_are_checked_when_the_pack_loads(write_pack) -> None:
+    text = (
+        (TEST_PACKS / "sequence.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{name: acknowledged, within: 24h}", "{name: acknowledgd, within: 24h}", 1)
+    )
+    with pytest.raises(PackErrors, match="did you mean 'acknowledged'"):
+        load_pack(write_pack(text), [STANDARDS])
+    text = (
+        (TEST_PACKS / "sequence.yaml")
+        .read_text(encoding="utf-8")
+        .replace("after: received}", "after: resolved}", 1)
+    )
+    with pytest.raises(PackErrors, match="not an earlier step"):
+        load_pack(write_pack(text), [STANDARDS])
