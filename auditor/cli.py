@@ -7,6 +7,7 @@ library's errors into one clear line on stderr with exit code 2.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -501,3 +502,88 @@ def report_render(
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
     for path in render_reports(document, folder, wanted, lang, day, organisation, auditor_name):
         click.echo(f"wrote {path}")
+
+
+# ------------------------------------------------------------------ watch
+
+
+@main.command("watch")
+@click.argument("pack_path", metavar="PACK", type=click.Path(dir_okay=False))
+@click.option(
+    "--input",
+    "source",
+    default="-",
+    show_default=True,
+    type=click.File("r", encoding="utf-8"),
+    help='JSON lines of evidence records, each with "kind"; - for standard input.',
+)
+@click.option(
+    "--alerts",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="Where alerts go, one JSON object a line; - for standard output.",
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["event", "wall"]),
+    default="event",
+    show_default=True,
+    help="Judge deadlines by the records' own times (a watermark) or by the wall clock.",
+)
+@click.option(
+    "--until",
+    help="End of the watch in the pack's time zone (ISO date or time): deadlines are judged as of then.",
+)
+@reports_errors
+def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: str | None) -> None:
+    """Watch records as they arrive and write an alert the moment a rule is breached.
+
+    durable_rules judges each record and each sequence step; a record still
+    open, or a step still missing, is a breach once its deadline has passed.
+    Counts go to stderr at the end of the input or on Ctrl-C.
+    """
+    from .watch import Watcher, read_lines
+
+    pack = load_pack(pack_path)
+
+    def sink(alert: dict[str, Any]) -> None:
+        alerts.write(json.dumps(alert, ensure_ascii=False) + "\\n")
+        alerts.flush()
+
+    watcher = Watcher(pack, sink, clock, _moment(until, pack.timezone) if until else None)
+    interrupted = False
+    try:
+        read_lines(source, watcher)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        watcher.finish()
+        c = watcher.counts
+        click.echo(
+            f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
+            f"{c.alerts:,} alerts, {c.duplicates:,} duplicate keys, {c.rejected:,} rejected"
+            + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
+            err=True,
+        )
+        for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1])[:5]:
+            click.echo(f"  {count:>8,} rejected: {reason}", err=True)
+        if watcher.skipped:
+            click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
+    sys.exit(130 if interrupted else EXIT_OK)
+
+
+def _moment(text: str, zone: str) -> float:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise AuditorError(
+            f"--until '{text}' is not an ISO date or time",
+            hint="e.g. 2026-10-01 or 2026-09-30T18:00",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.timestamp()

@@ -229,24 +229,41 @@ class Engine:
 
     # ------------------------------------------------------------ per-record measures
 
+    def record_outcomes(self, rule: Rule) -> dict[str, str]:
+        """Each in-scope record's (or case's) outcome: conform, breach, pending or excluded.
+
+        The per-key view of a per-record rule, for comparing with the live
+        monitor key by key.
+        """
+        kind = self.ctx.pack.evidence[rule.evidence]
+        if rule.evidence not in self.present:
+            return {}
+        base, params, _ = self._measured_cte(rule, kind)
+        rows = self.db.execute(
+            base + "SELECT _key, CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
+            "THEN 'excluded' ELSE _outcome END FROM m",
+            params,
+        ).fetchall()
+        return {str(key): outcome for key, outcome in rows}
+
+    def _measured_cte(self, rule: Rule, kind: EvidenceKind) -> tuple[str, dict[str, Any], str]:
+        """``WITH m AS (...)``: key, groups, period, exclusion, outcome, value, detail per record."""
+        if isinstance(rule.measure, SequenceMeasure):
+            return sequence_cte(self, rule, kind, rule.measure)
+        sql = Sql()
+        period_col = self._period_sql(rule, kind, sql)
+        head = f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
+        excluded = self._exclusion_sql(rule, kind, sql)
+        outcome, value = self._outcome_sql(rule, kind, sql)
+        body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value, NULL AS _detail"
+        unit, _ = self._scope(rule, kind, sql, body)
+        return "WITH m AS (" + sql.text + ") ", sql.params, unit
+
     def _per_record(
         self, rule: Rule, kind: EvidenceKind
     ) -> tuple[list[Finding], list[dict[str, Any]]]:
-        if isinstance(rule.measure, SequenceMeasure):
-            base, params, unit = sequence_cte(self, rule, kind, rule.measure)
-        else:
-            sql = Sql()
-            period_col = self._period_sql(rule, kind, sql)
-            head = (
-                f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
-            )
-            excluded = self._exclusion_sql(rule, kind, sql)
-            outcome, value = self._outcome_sql(rule, kind, sql)
-            body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value, NULL AS _detail"
-            # Outcome and value are computed once per record in a CTE, then counted and listed.
-            unit, _ = self._scope(rule, kind, sql, body)
-            base = "WITH m AS (" + sql.text + ") "
-            params = sql.params
+        # Outcome and value are computed once per record in a CTE, then counted and listed.
+        base, params, unit = self._measured_cte(rule, kind)
         groups = [q("_g_" + g) for g in rule.group_by]
         group_cols = "".join(f"{g}, " for g in groups)
         counts_sql = (

@@ -8,7 +8,9 @@ repeated event is ignored). For each later step, in order:
 - it has not happened by the period end and its bound has passed: **missing**, by the overrun;
 - it has not happened and its bound has not passed: the case is **pending**.
 
-The first of these decides the case; a case with every step in time is met.
+A case with any breach is breached, and the first breach in step order is the
+one reported; otherwise a case with a step still to come is pending; a case
+with every step in time is met.
 A case without its first step is excluded from the rate. Bounds are in wall
 time, or in business time when the rule names a calendar.
 """
@@ -69,23 +71,29 @@ def sequence_cte(
 
     outcome = [f"WHEN c._t0 IS NULL THEN 'excluded:no {measure.steps[0].name} step'"]
     decided: list[tuple[str, str, str]] = []  # condition, detail, overrun
+    waiting: list[str] = []
     for i, step in enumerate(measure.steps[1:], start=1):
         before = f"{seen(i)} AND c._t{i - 1} IS NOT NULL AND c._t{i} < c._t{i - 1}"
-        outcome.append(f"WHEN {before} THEN 'breach'")
         decided.append((before, f"{step.name}: out of order", "NULL"))
+        waiting.append(f"WHEN NOT {seen(i)} THEN 'pending'")
         if step.within is None:
-            outcome.append(f"WHEN NOT {seen(i)} THEN 'pending'")
             continue
         limit = sql.value(step.within.seconds)
         origin = f"c._t{measure.origin(i)}"
         done, still_open = span(origin, f"c._t{i}"), span(origin, end)
-        late = f"{seen(i)} AND {done} > {limit}"
-        missing = f"NOT {seen(i)} AND {still_open} > {limit}"
-        outcome.append(f"WHEN {late} THEN 'breach'")
-        outcome.append(f"WHEN {missing} THEN 'breach'")
-        outcome.append(f"WHEN NOT {seen(i)} THEN 'pending'")
-        decided.append((late, f"{step.name}: late", f"{done} - {limit}"))
-        decided.append((missing, f"{step.name}: missing", f"{still_open} - {limit}"))
+        decided.append(
+            (f"{seen(i)} AND {done} > {limit}", f"{step.name}: late", f"{done} - {limit}")
+        )
+        decided.append(
+            (
+                f"NOT {seen(i)} AND {still_open} > {limit}",
+                f"{step.name}: missing",
+                f"{still_open} - {limit}",
+            )
+        )
+    # A breach anywhere is certain, so breaches (first in step order) come before pending steps.
+    outcome.extend(f"WHEN {cond} THEN 'breach'" for cond, _, _ in decided)
+    outcome.extend(waiting)
     # The first failing step decides; pending cases take no detail.
     detail = (
         "CASE "

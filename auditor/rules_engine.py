@@ -1,0 +1,189 @@
+"""The one adapter to durable_rules, the rules engine behind live monitoring.
+
+Everything that knows durable_rules is here. It has sharp edges, and each is
+met on purpose:
+
+- Rulesets live in process-wide state and cannot be redefined: every watch run
+  names its rulesets with a run number, so several runs (and several packs) can
+  share one process.
+- Each ``Host`` starts dispatcher threads that never stop: :class:`SyncHost`
+  starts none and is driven synchronously; actions run inside ``post``.
+- Facts cost about 9 KB each and are never given back: nothing is asserted as
+  a fact. Only events are posted, and every ruleset's rules are mutually
+  exclusive and exhaustive for the messages it gets, so each event is consumed
+  by exactly one rule at once (``post`` gives an event to the first matching
+  rule, which is then the only one). Memory stays flat however long the stream.
+- Identity is a 32-bit hash of the message: every message carries a unique
+  number ``n``, and when the engine still reports an identical message
+  (``MessageObservedException``, a hash collision) the message is posted again
+  with a fresh number; collisions are counted, never swallowed.
+- Record fields may not be called ``id`` or ``sid``: record values travel under
+  prefixed names (``f_...``), never under their own.
+- Timestamps must be numbers: they are epoch seconds (and business seconds).
+- Exceptions raised inside actions are caught by the action wrapper and raised
+  again from ``post``, never left in the engine's state.
+- A ruleset of 513 or more rules hangs and a message may match at most 64
+  rules: rulesets are one per pack rule, a few rules each; the generator
+  refuses to build anything bigger.
+- It imports on Python 3.11 and 3.12, not 3.13.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import AuditorError
+
+try:  # durable_rules does not import on Python 3.13
+    from durable.engine import Host, MessageNotHandledException, MessageObservedException
+except ImportError as exc:  # pragma: no cover - depends on the interpreter
+    raise AuditorError(
+        f"the rules engine durable_rules cannot be imported ({exc}); live monitoring needs Python 3.11 or 3.12"
+    ) from None
+
+MAX_RULES_PER_RULESET = 500
+Condition = dict[str, Any]
+Action = Callable[[dict[str, Any]], None]
+
+_RUN_NUMBERS = itertools.count(1)
+_LOCK = threading.Lock()
+
+
+class SyncHost(Host):
+    """A durable_rules host without dispatcher threads, driven by its caller."""
+
+    def _run(self) -> None:
+        """Start no timers: actions run synchronously inside ``post``."""
+
+
+class RulesEngineError(AuditorError):
+    """The rules engine failed or an action raised."""
+
+
+class LiveRuleset:
+    """One ruleset of named rules, each a condition on one message and an action.
+
+    The conditions of one ruleset must exclude each other; the action gets the
+    message that matched, with its original field names.
+    """
+
+    def __init__(
+        self, host: SyncHost, name: str, rules: dict[str, tuple[Condition, Action]]
+    ) -> None:
+        if len(rules) > MAX_RULES_PER_RULESET:
+            raise RulesEngineError(
+                f"ruleset {name} would have {len(rules)} rules; the engine hangs above 512"
+            )
+        self.host = host
+        self.name = name
+        self.errors: list[BaseException] = []
+        self.collisions = 0
+        definition = {
+            rule: {"all": [{"m": condition}], "run": self._wrap(action)}
+            for rule, (condition, action) in rules.items()
+        }
+        with _LOCK:
+            host.register_rulesets({name: definition})
+        self._numbers = itertools.count(1)
+
+    def _wrap(self, action: Action) -> Callable[[Any], None]:
+        def run(closure: Any) -> None:
+            try:
+                action(dict(closure.m._d))
+            except BaseException as exc:  # surfaced by post(), never left in the engine
+                self.errors.append(exc)
+
+        return run
+
+    def post(self, message: dict[str, Any]) -> None:
+        """Post one event; exactly one rule handles it."""
+        body = dict(message)
+        while True:
+            body["n"] = next(self._numbers)
+            try:
+                self.host.post(self.name, body)
+            except MessageObservedException:
+                self.collisions += 1  # a 32-bit identity collision: post again with a new number
+                continue
+            except MessageNotHandledException:
+                raise RulesEngineError(
+                    f"no rule of {self.name} handled a message ({sorted(message)}); the rule set is incomplete"
+                ) from None
+            except Exception as exc:
+                raise RulesEngineError(f"the rules engine failed in {self.name}: {exc}") from exc
+            break
+        if self.errors:
+            error = self.errors.pop(0)
+            self.errors.clear()
+            raise RulesEngineError(f"an action of {self.name} failed: {error}") from error
+
+
+def new_host() -> SyncHost:
+    return SyncHost()
+
+
+def run_number() -> int:
+    return next(_RUN_NUMBERS)
+
+
+# ------------------------------------------------------------ conditions in the engine's JSON form
+
+
+def equals(field: str, value: Any) -> Condition:
+    return {field: value}
+
+
+def compare(op: str, field: str, value: Any) -> Condition:
+    """``field op value`` where value is a number, text, or {'$r': other field}."""
+    names = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+    key = names[op]
+    if key is None:
+        return {field: value}
+    return {key: {field: value}}
+
+
+def exists(field: str) -> Condition:
+    return {"$ex": {field: 1}}
+
+
+def missing(field: str) -> Condition:
+    return {"$nex": {field: 1}}
+
+
+def all_of(*conditions: Condition) -> Condition:
+    items = [c for c in conditions if c]
+    if len(items) == 1:
+        return items[0]
+    return {"$and": items}
+
+
+def any_of(*conditions: Condition) -> Condition:
+    items = [c for c in conditions if c]
+    if len(items) == 1:
+        return items[0]
+    return {"$or": items}
+
+
+_FLIP = {"$lt": "$gte", "$gte": "$lt", "$gt": "$lte", "$lte": "$gt", "$ex": "$nex", "$nex": "$ex"}
+
+
+def complement(condition: Condition) -> Condition:
+    """The condition that holds exactly when ``condition`` does not.
+
+    Exact when every comparison in ``condition`` only touches fields it has
+    first checked to exist, as the compiler in the watcher guarantees.
+    """
+    if "$and" in condition:
+        return {"$or": [complement(c) for c in condition["$and"]]}
+    if "$or" in condition:
+        return {"$and": [complement(c) for c in condition["$or"]]}
+    ((key, value),) = condition.items()
+    if key in _FLIP:
+        return {_FLIP[key]: value}
+    if key == "$neq":
+        ((field, target),) = value.items()
+        return {field: target}
+    return {"$neq": {key: value}}
