@@ -25,6 +25,9 @@ met on purpose:
 - A ruleset of 513 or more rules hangs and a message may match at most 64
   rules: rulesets are one per pack rule, a few rules each; the generator
   refuses to build anything bigger.
+- A rule whose whole condition is an existence test (``$ex`` / ``$nex`` alone)
+  never returns from ``post`` (seen with 2.0.28): every generated rule also
+  tests the message type ``t`` for equality, and such rules are refused here.
 - It imports on Python 3.11 and 3.12, not 3.13.
 """
 
@@ -77,6 +80,11 @@ class LiveRuleset:
             raise RulesEngineError(
                 f"ruleset {name} would have {len(rules)} rules; the engine hangs above 512"
             )
+        for rule, (condition, _) in rules.items():
+            if set(condition) <= {"$ex", "$nex"}:
+                raise RulesEngineError(
+                    f"rule {rule} of {name} tests only existence, which hangs the engine"
+                )
         self.host = host
         self.name = name
         self.errors: list[BaseException] = []

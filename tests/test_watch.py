@@ -1,0 +1,285 @@
+"""Live monitoring: durable_rules gives, key by key, the verdicts of the batch audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor import load_pack
+from auditor.engine import Engine
+from auditor.ingest import ingest
+from auditor.periods import parse_period
+from auditor.store import EvidenceStore
+from auditor.watch import watch
+
+from .conftest import RULES, STANDARDS, TEST_PACKS
+
+PACK = load_pack(TEST_PACKS / "live.yaml", [STANDARDS])
+SH = ZoneInfo("Asia/Shanghai")
+PERIOD = parse_period("2026-02")
+END = PERIOD.end(SH)
+START = datetime(2026, 2, 1)
+
+
+def text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+offsets = st.integers(0, 26 * 86400)
+calls = st.lists(
+    st.fixed_dictionaries(
+        {
+            "channel": st.sampled_from(["phone", "chat"]),
+            "start": offsets,
+            "wait": st.one_of(st.none(), st.integers(0, 6 * 3600), st.integers(0, 90)),
+            "end_after": st.one_of(st.none(), st.integers(0, 20)),
+            "agent": st.one_of(st.none(), st.sampled_from(["", "A1", "B2"])),
+            "score": st.one_of(st.none(), st.integers(0, 5)),
+        }
+    ),
+    max_size=25,
+)
+cases = st.lists(
+    st.lists(
+        st.tuples(st.sampled_from(["opened", "answered", "closed"]), st.integers(0, 3 * 86400)),
+        min_size=1,
+        max_size=4,
+    ),
+    max_size=12,
+)
+
+
+def records(call_specs, case_specs) -> list[dict]:
+    out = []
+    for n, spec in enumerate(call_specs):
+        received = START + timedelta(seconds=spec["start"])
+        answered = None if spec["wait"] is None else received + timedelta(seconds=spec["wait"])
+        ended = (
+            None
+            if spec["end_after"] is None
+            else (answered or received) + timedelta(seconds=spec["end_after"])
+        )
+        out.append(
+            {
+                "kind": "calls",
+                "call_id": f"C{n}",
+                "channel": spec["channel"],
+                "received_at": text(received),
+                "answered_at": text(answered),
+                "ended_at": text(ended),
+                "agent": spec["agent"],
+                "score": spec["score"],
+            }
+        )
+    for n, events in enumerate(case_specs):
+        base = START + timedelta(days=n)
+        for step, offset in events:
+            out.append(
+                {
+                    "kind": "steps",
+                    "case_id": f"K{n}",
+                    "step": step,
+                    "at": text(base + timedelta(seconds=offset)),
+                }
+            )
+    return out
+
+
+def batch(folder, items) -> dict[str, dict[str, str]]:
+    with (
+        (folder / "calls.jsonl").open("w", encoding="utf-8") as calls_file,
+        (folder / "steps.jsonl").open("w", encoding="utf-8") as steps_file,
+    ):
+        for item in items:
+            target = calls_file if item["kind"] == "calls" else steps_file
+            target.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
+    store = EvidenceStore(None)
+    ingest(PACK, folder, store)
+    engine = Engine(PACK, store, PERIOD)
+    return {rule.id: engine.record_outcomes(rule) for rule in PACK.rules}
+
+
+@given(calls, cases, st.randoms(use_true_random=False))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_watch_agrees_with_the_batch_audit_key_by_key(
+    tmp_path_factory, call_specs, case_specs, rng
+) -> None:
+    items = records(call_specs, case_specs)
+    expected = batch(tmp_path_factory.mktemp("batch"), items)
+    rng.shuffle(items)  # events arrive in any order
+    lines = [json.dumps(item) for item in items]
+    watcher = watch(PACK, lines, lambda alert: None, until=END)
+    got = watcher.verdicts()
+    for rule in PACK.rules:
+        assert got[rule.id] == expected[rule.id], rule.id
+
+
+def test_alerts_are_written_when_a_breach_becomes_certain() -> None:
+    items = [
+        {
+            "kind": "calls",
+            "call_id": "A",
+            "channel": "phone",
+            "received_at": "2026-02-02 10:00:00",
+            "answered_at": "2026-02-02 10:00:45",
+        },
+        {"kind": "calls", "call_id": "B", "channel": "phone", "received_at": "2026-02-02 10:01:00"},
+        {
+            "kind": "calls",
+            "call_id": "C",
+            "channel": "phone",
+            "received_at": "2026-02-02 10:05:00",
+            "answered_at": "2026-02-02 10:05:10",
+        },
+    ]
+    alerts: list[dict] = []
+    watcher = watch(PACK, [json.dumps(i) for i in items], alerts.append)
+    phone = [a for a in alerts if a["rule"] == "ANSWER-30S"]
+    assert [a["key"] for a in phone] == ["A", "B"]
+    assert phone[0]["by_seconds"] == 15
+    # B was still open when C arrived (its latest time 10:05:10), long past 30 s: breached then.
+    assert phone[1]["event_time"].startswith("2026-02-02T10:05:10")
+    assert watcher.verdicts()["ANSWER-30S"] == {"A": "breach", "B": "breach", "C": "conform"}
+
+
+def test_sequence_alerts_name_the_step() -> None:
+    items = [
+        {"kind": "steps", "case_id": "K", "step": "opened", "at": "2026-02-02 10:00:00"},
+        {"kind": "steps", "case_id": "K", "step": "answered", "at": "2026-02-02 12:00:00"},
+    ]
+    alerts: list[dict] = []
+    watch(PACK, [json.dumps(i) for i in items], alerts.append)
+    assert alerts == [
+        {
+            "rule": "CASE-FLOW",
+            "clause": "3.3.3",
+            "key": "K",
+            "breach": "answered: late",
+            "by_seconds": 3600.0,
+            "event_time": "2026-02-02T12:00:00+08:00",
+        }
+    ]
+
+
+def test_two_watches_with_different_packs_in_one_process() -> None:
+    quality = load_pack(RULES / "service-quality.yaml")
+    items = [
+        {
+            "kind": "interactions",
+            "interaction_id": "I1",
+            "channel": "phone",
+            "site": "BJ",
+            "received_at": "2026-07-01 10:00:00",
+            "answered_at": "2026-07-01 10:01:00",
+        },
+        {
+            "kind": "interactions",
+            "interaction_id": "I2",
+            "channel": "chat",
+            "site": "BJ",
+            "received_at": "2026-07-01 10:00:00",
+            "answered_at": "2026-07-01 10:00:20",
+            "agent_id": "A",
+        },
+    ]
+    live = [
+        {
+            "kind": "calls",
+            "call_id": "A",
+            "channel": "phone",
+            "received_at": "2026-02-02 10:00:00",
+            "answered_at": "2026-02-02 10:00:45",
+        },
+    ]
+    alone_q = watch(quality, [json.dumps(i) for i in items], lambda a: None).verdicts()
+    alone_l = watch(PACK, [json.dumps(i) for i in live], lambda a: None).verdicts()
+    again_q = watch(quality, [json.dumps(i) for i in items], lambda a: None).verdicts()
+    again_l = watch(PACK, [json.dumps(i) for i in live], lambda a: None).verdicts()
+    assert alone_q == again_q and alone_l == again_l
+    assert alone_q["RESP-PHONE-30S"] == {"I1": "breach"}
+    assert alone_q["RECORD-AGENT"] == {"I1": "breach", "I2": "conform"}
+
+
+def test_bad_lines_are_counted_not_fatal() -> None:
+    lines = [
+        "not json",
+        "[1]",
+        json.dumps({"kind": "nope"}),
+        json.dumps(
+            {
+                "kind": "calls",
+                "call_id": "X",
+                "channel": "fax",
+                "received_at": "2026-02-02 10:00:00",
+            }
+        ),
+    ]
+    watcher = watch(PACK, lines, lambda a: None)
+    assert watcher.counts.rejected == 4
+    assert watcher.counts.events == 4
+
+
+def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
+    from durable.engine import MessageObservedException
+
+    from auditor import rules_engine
+
+    calls_seen = {"n": 0}
+    original = rules_engine.SyncHost.post
+
+    def flaky(self, name, message, complete=None):
+        calls_seen["n"] += 1
+        if calls_seen["n"] == 1:
+            raise MessageObservedException(message)
+        return original(self, name, message, complete)
+
+    monkeypatch.setattr(rules_engine.SyncHost, "post", flaky)
+    item = {
+        "kind": "calls",
+        "call_id": "A",
+        "channel": "chat",
+        "received_at": "2026-02-02 10:00:00",
+        "answered_at": "2026-02-02 10:00:05",
+        "agent": "Z",
+        "score": 4,
+    }
+    watcher = watch(PACK, [json.dumps(item)], lambda a: None)
+    assert watcher.counts.collisions == 1
+    assert watcher.verdicts()["AGENT-KNOWN"] == {"A": "conform"}
+
+
+def test_an_exception_in_an_action_is_raised_not_swallowed() -> None:
+    from auditor.rules_engine import LiveRuleset, RulesEngineError, new_host
+
+    def boom(message):
+        raise ValueError("broken action")
+
+    ruleset = LiveRuleset(
+        new_host(), "auditor-test-boom", {"one": ({"v": 1}, boom), "two": ({"v": 2}, boom)}
+    )
+    with pytest.raises(RulesEngineError, match="broken action"):
+        ruleset.post({"v": 1})
+
+
+def test_an_existence_only_rule_is_refused() -> None:
+    from auditor.rules_engine import LiveRuleset, RulesEngineError, new_host
+
+    with pytest.raises(RulesEngineError, match="only existence"):
+        LiveRuleset(new_host(), "auditor-test-exists", {"has": ({"$ex": {"v": 1}}, print)})
+
+
+def test_a_rule_set_that_misses_a_message_is_an_error_not_silence() -> None:
+    from auditor.rules_engine import LiveRuleset, RulesEngineError, new_host
+
+    ruleset = LiveRuleset(new_host(), "auditor-test-gap", {"one": ({"v": 1}, print)})
+    with pytest.raises(RulesEngineError, match="no rule"):
+        ruleset.post({"v": 2})
