@@ -551,7 +551,9 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
         alerts.write(json.dumps(alert, ensure_ascii=False) + "\\n")
         alerts.flush()
 
-    watcher = Watcher(pack, sink, clock, _moment(until, pack.timezone) if until else None)
+    watcher = Watcher(
+        pack, sink, clock, _moment(until, pack.timezone) if until else None, remember=False
+    )
     interrupted = False
     try:
         read_lines(source, watcher)

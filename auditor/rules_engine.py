@@ -6,8 +6,11 @@ met on purpose:
 - Rulesets live in process-wide state and cannot be redefined: every watch run
   names its rulesets with a run number, so several runs (and several packs) can
   share one process.
-- Each ``Host`` starts dispatcher threads that never stop: :class:`SyncHost`
-  starts none and is driven synchronously; actions run inside ``post``.
+- Each ``Host`` starts dispatcher threads that never stop, and its Python
+  layer costs more than the engine itself: rulesets here are created in the
+  engine directly and driven synchronously (assert the event, take the rule it
+  fired, run its action, complete it), with no host and no threads. This is
+  about three times faster than ``Host.post``.
 - Facts cost about 9 KB each and are never given back: nothing is asserted as
   a fact. Only events are posted, and every ruleset's rules are mutually
   exclusive and exhaustive for the messages it gets, so each event is consumed
@@ -34,6 +37,7 @@ met on purpose:
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +45,7 @@ from typing import Any
 from .errors import AuditorError
 
 try:  # durable_rules does not import on Python 3.13
-    from durable.engine import Host, MessageNotHandledException, MessageObservedException
+    import durable_rules_engine as engine
 except ImportError as exc:  # pragma: no cover - depends on the interpreter
     raise AuditorError(
         f"the rules engine durable_rules cannot be imported ({exc}); live monitoring needs Python 3.11 or 3.12"
@@ -55,13 +59,6 @@ _RUN_NUMBERS = itertools.count(1)
 _LOCK = threading.Lock()
 
 
-class SyncHost(Host):
-    """A durable_rules host without dispatcher threads, driven by its caller."""
-
-    def _run(self) -> None:
-        """Start no timers: actions run synchronously inside ``post``."""
-
-
 class RulesEngineError(AuditorError):
     """The rules engine failed or an action raised."""
 
@@ -70,12 +67,12 @@ class LiveRuleset:
     """One ruleset of named rules, each a condition on one message and an action.
 
     The conditions of one ruleset must exclude each other; the action gets the
-    message that matched, with its original field names.
+    message that matched.
     """
 
-    def __init__(
-        self, host: SyncHost, name: str, rules: dict[str, tuple[Condition, Action]]
-    ) -> None:
+    NOT_HANDLED, OBSERVED = 1, 2
+
+    def __init__(self, name: str, rules: dict[str, tuple[Condition, Action]]) -> None:
         if len(rules) > MAX_RULES_PER_RULESET:
             raise RulesEngineError(
                 f"ruleset {name} would have {len(rules)} rules; the engine hangs above 512"
@@ -85,52 +82,41 @@ class LiveRuleset:
                 raise RulesEngineError(
                     f"rule {rule} of {name} tests only existence, which hangs the engine"
                 )
-        self.host = host
         self.name = name
-        self.errors: list[BaseException] = []
         self.collisions = 0
-        definition = {
-            rule: {"all": [{"m": condition}], "run": self._wrap(action)}
-            for rule, (condition, action) in rules.items()
-        }
+        self.actions = {rule: action for rule, (_, action) in rules.items()}
+        definition = {rule: {"all": [{"m": condition}]} for rule, (condition, _) in rules.items()}
         with _LOCK:
-            host.register_rulesets({name: definition})
+            self.handle = engine.create_ruleset(name, json.dumps(definition))
         self._numbers = itertools.count(1)
 
-    def _wrap(self, action: Action) -> Callable[[Any], None]:
-        def run(closure: Any) -> None:
-            try:
-                action(dict(closure.m._d))
-            except BaseException as exc:  # surfaced by post(), never left in the engine
-                self.errors.append(exc)
-
-        return run
-
     def post(self, message: dict[str, Any]) -> None:
-        """Post one event; exactly one rule handles it."""
-        body = dict(message)
+        """Post one event; exactly one rule handles it, and its action runs now."""
+        body = message  # the caller's message; only its number is set here
         while True:
             body["n"] = next(self._numbers)
             try:
-                self.host.post(self.name, body)
-            except MessageObservedException:
-                self.collisions += 1  # a 32-bit identity collision: post again with a new number
-                continue
-            except MessageNotHandledException:
-                raise RulesEngineError(
-                    f"no rule of {self.name} handled a message ({sorted(message)}); the rule set is incomplete"
-                ) from None
+                result = engine.assert_event(self.handle, json.dumps(body))
             except Exception as exc:
                 raise RulesEngineError(f"the rules engine failed in {self.name}: {exc}") from exc
+            if result[0] == self.OBSERVED:
+                self.collisions += 1  # a 32-bit identity collision: post again with a new number
+                continue
+            if result[0] == self.NOT_HANDLED:
+                raise RulesEngineError(
+                    f"no rule of {self.name} handled a message ({sorted(message)}); the rule set is incomplete"
+                )
             break
-        if self.errors:
-            error = self.errors.pop(0)
-            self.errors.clear()
-            raise RulesEngineError(f"an action of {self.name} failed: {error}") from error
-
-
-def new_host() -> SyncHost:
-    return SyncHost()
+        state = result[1]
+        fired = engine.start_action_for_state(self.handle, state)
+        while fired:
+            for rule, matched in json.loads(fired[1]).items():
+                try:
+                    self.actions[rule](matched["m"])
+                except BaseException as exc:  # surfaced here, never left in the engine
+                    engine.abandon_action(self.handle, state)
+                    raise RulesEngineError(f"an action of {self.name} failed: {exc}") from exc
+            fired = engine.complete_and_start_action(self.handle, state)
 
 
 def run_number() -> int:

@@ -22,6 +22,7 @@ the earliest event of each step counts.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -213,6 +214,7 @@ class RecordRule:
     watcher: Watcher
     ruleset: dr.LiveRuleset = field(init=False)
     compiler: Compiler = field(init=False)
+    needed: list[str] = field(init=False)
     outcomes: dict[str, str] = field(default_factory=dict)
     open: dict[str, float] = field(default_factory=dict)  # key -> start of a record still open
     deadlines: list[tuple[float, str]] = field(default_factory=list)
@@ -268,18 +270,34 @@ class RecordRule:
                 self._set("pending"),
             )
         name = f"auditor-{self.watcher.run}-{self.rule.id}"
-        self.ruleset = dr.LiveRuleset(self.watcher.host, name, rules)
+        self.ruleset = dr.LiveRuleset(name, rules)
+        # Only the fields the rule's conditions read travel in its messages.
+        used: set[str] = set()
+        for expr in (
+            self.rule.where,
+            *(e.condition for e in self.rule.exclusions),
+            getattr(measure, "condition", None),
+        ):
+            if expr is not None:
+                used |= ex.fields_of(expr)
+        self.needed = sorted(used)
 
     # actions (they run inside post)
     def _set(self, outcome: str) -> dr.Action:
         def action(message: dict[str, Any]) -> None:
-            self.outcomes[message["k"]] = outcome
+            self._outcome(message["k"], outcome)
 
         return action
 
+    def _outcome(self, key: str, outcome: str) -> None:
+        if self.watcher.remember or outcome == "pending":
+            self.outcomes[key] = outcome
+        else:
+            self.outcomes.pop(key, None)
+
     def _breach(self, message: dict[str, Any]) -> None:
         key = message["k"]
-        self.outcomes[key] = "breach"
+        self._outcome(key, "breach")
         measure = self.rule.measure
         if isinstance(measure, DurationMeasure):
             over = message["d_elapsed"] - measure.limit.seconds
@@ -299,7 +317,7 @@ class RecordRule:
 
     def _overdue(self, message: dict[str, Any]) -> None:
         key = message["k"]
-        self.outcomes[key] = "breach"
+        self._outcome(key, "breach")
         self.open.pop(key, None)
         measure = self.rule.measure
         assert isinstance(measure, DurationMeasure)
@@ -309,13 +327,13 @@ class RecordRule:
 
     # feeding
     def record(self, key: str, record: dict[str, Any]) -> None:
-        if key in self.outcomes:
-            return
         message: dict[str, Any] = {"t": "record", "k": key}
-        for name, value in record.items():
+        for name in self.needed:
+            value = record[name]
             if value is not None:
                 message["f_" + name] = value
-        message.update(self.compiler.message_values(record))
+        if self.compiler.derived:
+            message.update(self.compiler.message_values(record))
         measure = self.rule.measure
         time_field = self.rule.time or self.kind.time
         if time_field and record.get(time_field) is not None:
@@ -348,7 +366,7 @@ class RecordRule:
             assert isinstance(measure, DurationMeasure)
             elapsed = self.watcher.clocks.between(measure.calendar, start, watermark)
             self.ruleset.post({"t": "deadline", "k": key, "d_open": elapsed, "d_now": watermark})
-            if self.outcomes.get(key) == "breach":
+            if self.outcomes.get(key) != "pending":
                 self.open.pop(key, None)
 
     def verdicts(self) -> dict[str, str]:
@@ -422,7 +440,7 @@ class SequenceRule:
             )
             rules["event_in"] = (dr.all_of(event, self.compiler.true(self.rule.where)), self._keep)
         name = f"auditor-{self.watcher.run}-{self.rule.id}"
-        self.ruleset = dr.LiveRuleset(self.watcher.host, name, rules)
+        self.ruleset = dr.LiveRuleset(name, rules)
         self._kept: bool = False
 
     @property
@@ -476,6 +494,9 @@ class SequenceRule:
         case.times[index] = at
         self._judge_steps(case_key, case, at)
         self._schedule(case_key, case)
+        if not self.watcher.remember and len(case.times) == len(measure.steps):
+            del self.cases[case_key]  # every step seen: nothing more can happen to it
+            self.judged.pop(case_key, None)
 
     def _judge_steps(self, key: str, case: Case, now: float) -> None:
         """Post every seen later step of the case with its order and time since its origin."""
@@ -511,7 +532,9 @@ class SequenceRule:
             heapq.heappush(self.deadlines, (due, key, i))
 
     def _deadline(self, key: str, step: int, watermark: float) -> None:
-        case = self.cases[key]
+        case = self.cases.get(key)
+        if case is None:
+            return
         measure = self.measure
         t = case.times.get(step)
         if t is not None and t <= watermark:
@@ -578,7 +601,13 @@ class Watcher:
     """Feeds records to the pack's watched rules and writes alerts as they become certain."""
 
     def __init__(
-        self, pack: Pack, sink: Sink, clock: str = "event", until: float | None = None
+        self,
+        pack: Pack,
+        sink: Sink,
+        clock: str = "event",
+        until: float | None = None,
+        remember: bool = True,
+        key_memory: int = 1_000_000,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
@@ -586,7 +615,6 @@ class Watcher:
         self.sink = sink
         self.clock = clock
         self.zone = ZoneInfo(pack.timezone)
-        self.host = dr.new_host()
         self.run = dr.run_number()
         self.clocks = Clocks(pack)
         self.watermark = float("-inf")
@@ -598,7 +626,11 @@ class Watcher:
         self.plans: dict[str, RowPlan] = {}
         self.rules: list[RecordRule | SequenceRule] = []
         self.skipped: list[str] = []
-        self.seen_keys: dict[str, set[str]] = {}
+        #: keep every key's verdict (for a report or a comparison); a long-running
+        #: monitor keeps only what is still open, so its memory stays bounded
+        self.remember = remember
+        self.key_memory = key_memory
+        self.seen_keys: dict[str, dict[str, None]] = {}
         for rule in pack.rules:
             kind = pack.evidence[rule.evidence]
             if isinstance(rule.measure, DurationMeasure | ConditionMeasure):
@@ -607,6 +639,13 @@ class Watcher:
                 self.rules.append(SequenceRule(rule, kind, self))
             else:
                 self.skipped.append(rule.id)
+        self.by_kind: dict[str, list[RecordRule | SequenceRule]] = {}
+        for watched in self.rules:
+            self.by_kind.setdefault(watched.kind.name, []).append(watched)
+        self.time_fields = {
+            name: [f for f, spec in kind.fields.items() if spec.type in ("timestamp", "date")]
+            for name, kind in pack.evidence.items()
+        }
 
     def due(self, calendar: str | None, start: float, limit: float) -> float:
         """The moment ``limit`` seconds (wall or business) after ``start``."""
@@ -667,20 +706,18 @@ class Watcher:
             return
         record = dict(zip(kind.fields, values, strict=True))
         key = "|".join(str(record[k]) for k in kind.key)
-        keys = self.seen_keys.setdefault(kind.name, set())
+        keys = self.seen_keys.setdefault(kind.name, {})
         if key in keys:
             self.counts.duplicates += 1
             return
-        keys.add(key)
-        moments = [
-            v
-            for n, v in record.items()
-            if v is not None and kind.fields[n].type in ("timestamp", "date")
-        ]
-        for watched in self.rules:
-            if watched.kind.name == kind.name:
-                watched.record(key, record)
-                self.counts.judged += 1
+        keys[key] = None
+        if not self.remember and len(keys) > self.key_memory:  # forget the oldest keys
+            for old in list(itertools.islice(keys, len(keys) - self.key_memory)):
+                del keys[old]
+        for watched in self.by_kind.get(kind.name, ()):
+            watched.record(key, record)
+            self.counts.judged += 1
+        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
         self._advance(max(moments) if moments else None)
 
     def _advance(self, event_time: float | None) -> None:
@@ -736,10 +773,15 @@ def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
 
 
 def watch(
-    pack: Pack, lines: Iterable[str], sink: Sink, clock: str = "event", until: float | None = None
+    pack: Pack,
+    lines: Iterable[str],
+    sink: Sink,
+    clock: str = "event",
+    until: float | None = None,
+    remember: bool = True,
 ) -> Watcher:
     """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided."""
-    watcher = Watcher(pack, sink, clock, until)
+    watcher = Watcher(pack, sink, clock, until, remember)
     try:
         read_lines(lines, watcher)
     finally:
