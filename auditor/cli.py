@@ -548,7 +548,7 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
     pack = load_pack(pack_path)
 
     def sink(alert: dict[str, Any]) -> None:
-        alerts.write(json.dumps(alert, ensure_ascii=False) + "\\n")
+        alerts.write(json.dumps(alert, ensure_ascii=False) + "\n")
         alerts.flush()
 
     watcher = Watcher(
