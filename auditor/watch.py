@@ -22,9 +22,9 @@ the earliest event of each step counts.
 from __future__ import annotations
 
 import heapq
-import itertools
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -630,7 +630,7 @@ class Watcher:
         #: monitor keeps only what is still open, so its memory stays bounded
         self.remember = remember
         self.key_memory = key_memory
-        self.seen_keys: dict[str, dict[str, None]] = {}
+        self.seen_keys: dict[str, OrderedDict[str, None]] = {}
         for rule in pack.rules:
             kind = pack.evidence[rule.evidence]
             if isinstance(rule.measure, DurationMeasure | ConditionMeasure):
@@ -706,14 +706,13 @@ class Watcher:
             return
         record = dict(zip(kind.fields, values, strict=True))
         key = "|".join(str(record[k]) for k in kind.key)
-        keys = self.seen_keys.setdefault(kind.name, {})
+        keys = self.seen_keys.setdefault(kind.name, OrderedDict())
         if key in keys:
             self.counts.duplicates += 1
             return
         keys[key] = None
-        if not self.remember and len(keys) > self.key_memory:  # forget the oldest keys
-            for old in list(itertools.islice(keys, len(keys) - self.key_memory)):
-                del keys[old]
+        if not self.remember and len(keys) > self.key_memory:
+            keys.popitem(last=False)  # forget the oldest key (in constant time)
         for watched in self.by_kind.get(kind.name, ()):
             watched.record(key, record)
             self.counts.judged += 1
