@@ -84,18 +84,6 @@ class RuleResult:
     exclusions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def pooled(self) -> Finding:
-        return (
-            next(
-                f
-                for f in self.findings
-                if f.pooled and not f.group and f.period == self.findings[0].period
-            )
-            if any(f.pooled for f in self.findings)
-            else self.findings[0]
-        )
-
-    @property
     def level(self) -> int:
         if self.verdict == "nonconform":
             return RANK[self.verdict_severity or "minor"]
