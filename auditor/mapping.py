@@ -33,6 +33,7 @@ from typing import Any
 from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_name
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
+from .standards import unknown_keys
 
 MAPPING_KEYS = (
     "preset",
@@ -89,15 +90,7 @@ def load_mapping(path: str | Path) -> Mapping:
     errors: list[AuditorError] = []
     if not isinstance(data, YamlMap):
         raise EvidenceError("a mapping file must be a mapping", location=Location(name, 1, 1))
-    for key in data:
-        if key not in MAPPING_KEYS:
-            errors.append(
-                EvidenceError(
-                    f"unknown key '{key}' in mapping",
-                    location=data.where_key(key),
-                    suggestion=closest_name(key, MAPPING_KEYS),
-                )
-            )
+    unknown_keys(data, MAPPING_KEYS, "mapping", errors)
     kind = data.get("kind")
     if not isinstance(kind, str):
         errors.append(
@@ -156,15 +149,7 @@ def _column_spec(
             EvidenceError(f"column spec of '{name}' must be a name or a mapping", location=where)
         )
         return None
-    for key in spec:
-        if key not in COLUMN_KEYS:
-            errors.append(
-                EvidenceError(
-                    f"unknown key '{key}' for field '{name}'",
-                    location=spec.where_key(key),
-                    suggestion=closest_name(key, COLUMN_KEYS),
-                )
-            )
+    unknown_keys(spec, COLUMN_KEYS, f"the spec of field '{name}'", errors)
     if "value" in spec:
         return ColumnSpec(name, constant=spec["value"], has_constant=True)
     values = spec.get("values", {})
