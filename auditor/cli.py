@@ -250,6 +250,9 @@ _mapping_opt = click.option(
 _preset_opt = click.option(
     "--preset", help="Shipped import preset (evidence/presets/NAME.yaml), e.g. nyc-311."
 )
+_lang_opt = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
+)
 _strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
 
 
@@ -358,9 +361,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     show_default=True,
     help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv, failing-records.csv), xlsx (capa.xlsx).",
 )
-@click.option(
-    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
-)
+@_lang_opt
 @reports_errors
 def audit_command(
     pack_path: str,
@@ -469,9 +470,7 @@ def report() -> None:
     show_default=True,
     help="Outputs, comma-separated: html, pdf, csv, xlsx.",
 )
-@click.option(
-    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
-)
+@_lang_opt
 @click.option(
     "--out",
     type=click.Path(file_okay=False),

@@ -192,24 +192,32 @@ class Engine:
         return unit, time_field is not None
 
     def _period_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> str:
-        """The label of the sub-period a record falls in, as an SQL expression.
-
-        A CASE over the period ends when there are few (months, quarters), else a
-        look-up in a periods table (days, weeks).
-        """
+        """The label of the sub-period a record falls in, by its time field."""
         time_field = rule.time or kind.time
         if time_field is None:
             return sql.value(self.ctx.period.label)
-        column = f"t.{q(time_field)}"
-        periods = sub_periods(self.ctx.period, rule.period)
+        return self.period_label_sql(rule.period, sql, f"t.{q(time_field)}")
+
+    def period_label_sql(self, unit: str, sql: Sql, column: str) -> str:
+        """SQL for the label of the ``unit`` sub-period that the moment ``column`` falls in.
+
+        A CASE over the period ends when there are few (months, quarters), else a
+        look-up in a periods table (days, weeks). A missing moment gets the
+        audit period's own label.
+        """
+        periods = sub_periods(self.ctx.period, unit)
+        whole = sql.value(self.ctx.period.label)
         if len(periods) <= 40:
             cases = " ".join(
                 f"WHEN {column} < {sql.value(p.end(self.ctx.zone))} THEN {sql.value(p.label)}"
                 for p in periods
             )
-            return f"CASE {cases} END"
-        table = self._periods_table(rule.period)
-        return f"(SELECT p.label FROM temp.{table} AS p WHERE p.start <= {column} ORDER BY p.start DESC LIMIT 1)"
+            return f"COALESCE(CASE {cases} END, {whole})"
+        table = self._periods_table(unit)
+        return (
+            f"COALESCE((SELECT p.label FROM temp.{table} AS p WHERE p.start <= {column} "
+            f"ORDER BY p.start DESC LIMIT 1), {whole})"
+        )
 
     def _key_sql(self, kind: EvidenceKind) -> str:
         parts = [f"CAST(t.{q(k)} AS TEXT)" for k in kind.key]

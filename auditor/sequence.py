@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from .business_time import cumulative_sql
 from .expression import quote_identifier as q
 from .model import EvidenceKind, Rule, SequenceMeasure
-from .periods import sub_periods
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -101,7 +100,7 @@ def sequence_cte(
         + " END"
     )
     overrun = "CASE " + " ".join(f"WHEN {cond} THEN {value}" for cond, _, value in decided) + " END"
-    period = _period(engine, rule, sql, "c._t0")
+    period = engine.period_label_sql(rule.period, sql, "c._t0")
     group_cols = "".join(f", c.{q('_g_' + g)}" for g in rule.group_by)
     body = (
         f"SELECT c._key AS _key{group_cols}, {period} AS _period, NULL AS _excluded, "
@@ -110,14 +109,3 @@ def sequence_cte(
         f"WHERE c._t0 IS NULL OR (c._t0 >= {sql.value(ctx.start)} AND c._t0 < {end})"
     )
     return "WITH m AS (" + body + ") ", sql.params, rule.period
-
-
-def _period(engine: Engine, rule: Rule, sql: Any, column: str) -> str:
-    ctx = engine.ctx
-    periods = sub_periods(ctx.period, rule.period)
-    if len(periods) == 1:
-        return str(sql.value(periods[0].label))
-    cases = " ".join(
-        f"WHEN {column} < {sql.value(p.end(ctx.zone))} THEN {sql.value(p.label)}" for p in periods
-    )
-    return f"COALESCE(CASE {cases} END, {sql.value(ctx.period.label)})"
