@@ -16,16 +16,28 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .engine import evaluate
-from .errors import AuditorError, EvidenceError, Location
-from .findings import Finding, RuleResult
+from .errors import (
+    AuditorError,
+    EvidenceError,
+    Location,
+    PackErrors,
+    PeriodError,
+    QuarantineError,
+)
+from .evidence_span import KindCoverage, judged_kinds, kind_coverage, span_text
+from .failing import CAP_PER_FINDING, capped, failing_unit, write_failing_records
+from .findings import RANK, Finding, RuleResult
+from .formatting import percent_text
 from .ingest import IngestReport, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
 from .periods import Period, parse_period
+from .recommendation import recommendation
 from .store import EvidenceStore
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+DEFAULT_MAX_QUARANTINE = 0.02
 FAIL_LEVELS = {"major": 3, "minor": 2, "observation": 1, "never": 99}
 
 
@@ -38,11 +50,19 @@ class AuditResult:
     out: Path
     written: list[Path] = field(default_factory=list)
 
-    def worst_level(self) -> int:
-        return max((r.level for r in self.results), default=0)
+    def worst_level(self, allow_not_evaluable: bool = False) -> int:
+        """The worst rule level; a rule not evaluable counts as major unless allowed."""
+        levels = [r.level for r in self.results]
+        if not allow_not_evaluable:
+            levels += [RANK["major"] for r in self.results if r.verdict == "not-evaluable"]
+        return max(levels, default=0)
 
-    def fails(self, fail_on: str) -> bool:
-        return self.worst_level() >= FAIL_LEVELS[fail_on]
+    def fails(self, fail_on: str, allow_not_evaluable: bool = False) -> bool:
+        return self.worst_level(allow_not_evaluable) >= FAIL_LEVELS[fail_on]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return list(self.document["summary"]["warnings"])
 
 
 def infer_period(pack: Pack, store: EvidenceStore) -> Period:
@@ -60,8 +80,9 @@ def infer_period(pack: Pack, store: EvidenceStore) -> Period:
             ).fetchone()
             moments.extend(v for v in row if v is not None)
     if not moments:
-        raise AuditorError(
-            "cannot tell the audit period: no timed records", hint="give --period, e.g. 2026-Q3"
+        raise PeriodError(
+            "cannot tell the audit period: no timed record was stored",
+            hint="check the evidence folder and the ingest summary, or give --period, e.g. 2026-Q3",
         )
     first = datetime.fromtimestamp(min(moments), zone).date().replace(day=1)
     last_day = datetime.fromtimestamp(max(moments), zone).date()
@@ -78,8 +99,14 @@ def run_audit(
     mapping: Mapping | None = None,
     auditor_name: str | None = None,
     organisation: str | None = None,
+    max_quarantine: float = DEFAULT_MAX_QUARANTINE,
 ) -> AuditResult:
-    """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``."""
+    """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
+
+    Stops with an error, before judging anything, when a file cannot be read,
+    when a file's quarantined share is above ``max_quarantine`` or when the
+    period holds no evidence record.
+    """
     pack = load_pack(pack_path)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
@@ -91,10 +118,22 @@ def run_audit(
         report = ingest(pack, evidence, store, mapping)
         if report.errors:
             raise _unreadable(report)
+        check_quarantine(report, max_quarantine)
         audit_period = parse_period(period) if period else infer_period(pack, store)
+        coverage = kind_coverage(pack, store, audit_period)
+        check_period_has_evidence(pack, audit_period, coverage, report)
         results = evaluate(pack, store, audit_period)
+        failing = write_failing_records(results, target)
         document = findings_document(
-            pack, audit_period, report, results, auditor_name, organisation
+            pack,
+            audit_period,
+            report,
+            results,
+            auditor_name,
+            organisation,
+            coverage,
+            failing,
+            max_quarantine,
         )
     finally:
         store.close()
@@ -102,14 +141,53 @@ def run_audit(
     return AuditResult(document, results, report, audit_period, target)
 
 
+def check_quarantine(report: IngestReport, ceiling: float) -> None:
+    """Stop when a file has more of its rows quarantined than ``ceiling`` (a fraction) allows."""
+    errors: list[AuditorError] = []
+    for f in report.files:
+        if not f.rows_read or f.quarantined / f.rows_read <= ceiling:
+            continue
+        reasons = "; ".join(f"{n:,} {reason}" for reason, n in f.reasons.most_common(3))
+        errors.append(
+            QuarantineError(
+                f"{f.quarantined:,} of {f.rows_read:,} rows quarantined "
+                f"({percent_text(f.quarantined / f.rows_read, ceiling)}), above the "
+                f"{percent_text(ceiling, least=0)} ceiling; top reasons: {reasons}",
+                location=Location(f.path),
+                hint="fix the file or its mapping, or accept it with --max-quarantine 100%",
+            )
+        )
+    if errors:
+        raise errors[0] if len(errors) == 1 else PackErrors(errors)
+
+
+def check_period_has_evidence(
+    pack: Pack, period: Period, coverage: dict[str, KindCoverage], report: IngestReport
+) -> None:
+    """Stop when the period holds no record of any kind a rule judges."""
+    judged = [coverage[name] for name in judged_kinds(pack)]
+    timed = [c for c in judged if c.in_period is not None]
+    found = any(c.in_period for c in timed) if timed else any(c.stored for c in judged)
+    if found:
+        return
+    span = span_text(pack, coverage)
+    if span is not None:
+        raise PeriodError(
+            f"no record in {period.label}; the evidence spans {span}",
+            hint="give a --period inside that span",
+        )
+    raise PeriodError(
+        f"no evidence record in {period.label}: {len(report.files):,} file(s) read, "
+        f"{report.stored:,} rows stored",
+        hint="check the evidence folder, the file names and the mapping",
+    )
+
+
 def _unreadable(report: IngestReport) -> AuditorError:
-    errors: list[AuditorError] = [
-        EvidenceError(f.reason, location=Location(f.path)) for f in report.errors
-    ]
+    # The reason already names the file (and line) it is about.
+    errors: list[AuditorError] = [EvidenceError(f.reason) for f in report.errors]
     if len(errors) == 1:
         return errors[0]
-    from .errors import PackErrors
-
     return PackErrors(errors)
 
 
@@ -123,6 +201,9 @@ def findings_document(
     results: list[RuleResult],
     auditor_name: str | None = None,
     organisation: str | None = None,
+    coverage: dict[str, KindCoverage] | None = None,
+    failing: dict[str, Any] | None = None,
+    max_quarantine: float = DEFAULT_MAX_QUARANTINE,
 ) -> dict[str, Any]:
     zone = ZoneInfo(pack.timezone)
     counts: dict[str, int] = {}
@@ -143,6 +224,7 @@ def findings_document(
                 "version": pack.version,
                 "path": pack.path,
                 "sha256": pack.sha256,
+                "title": {"zh": pack.title.zh, "en": pack.title.en} if pack.title else None,
             },
             "standard": {
                 "id": pack.standard.id,
@@ -162,6 +244,8 @@ def findings_document(
                     "quarantined": f.quarantined,
                     "status": f.status,
                     "quarantine_reasons": dict(sorted(f.reasons.items())),
+                    "mapping": getattr(f, "mapping", None),
+                    "warnings": list(getattr(f, "warnings", [])),
                 }
                 for f in report.files
             ],
@@ -190,6 +274,7 @@ def findings_document(
                 "interval": {"method": "wilson", "confidence": 0.95},
                 "percentile_method": "nearest rank",
                 "due_days": dict(pack.due_days),
+                "max_quarantine": max_quarantine,
                 "auditor": auditor_name,
                 "organisation": organisation,
             },
@@ -200,11 +285,80 @@ def findings_document(
             "rows_read": report.rows_read,
             "stored": report.stored,
             "quarantined": report.quarantined,
+            "recommendation": recommendation(results),
+            "kinds": kinds_summary(pack, report, coverage or {}),
+            "warnings": audit_warnings(pack, report, coverage or {}),
         },
         "rules": [_rule_entry(pack, r) for r in results],
         "coverage": _coverage(pack, results),
-        "exclusions": [e for r in results for e in r.exclusions],
+        "exclusions": [_capped_keys(e) for r in results for e in r.exclusions],
+        "failing_records": failing,
+        "reason_titles": _reason_titles(pack),
     }
+
+
+def kinds_summary(
+    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
+) -> list[dict[str, Any]]:
+    """Per evidence kind: files, rows read, stored, quarantined and records in the period."""
+    rows = []
+    for name, kind in pack.evidence.items():
+        files = [f for f in report.files if f.kind == name]
+        covered = coverage.get(name)
+        rows.append(
+            {
+                "kind": name,
+                "title": {"zh": kind.title.zh, "en": kind.title.en},
+                "files": len(files),
+                "rows_read": sum(f.rows_read for f in files),
+                "stored": sum(f.stored for f in files),
+                "quarantined": sum(f.quarantined for f in files),
+                "in_period": covered.in_period if covered else None,
+            }
+        )
+    return rows
+
+
+def audit_warnings(
+    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
+) -> list[dict[str, Any]]:
+    """Things a reader must know: optional fields no file filled, judged kinds empty in the period."""
+    warnings: list[dict[str, Any]] = []
+    for f in report.files:
+        kind = pack.evidence.get(f.kind or "")
+        mapped = (getattr(f, "mapping", None) or {}).get("columns")
+        if kind is None or mapped is None:
+            continue
+        for name, spec in kind.fields.items():
+            if spec.optional and name not in mapped:
+                warnings.append(
+                    {
+                        "code": "optional-field-missing",
+                        "file": f.path,
+                        "kind": kind.name,
+                        "field": name,
+                    }
+                )
+    for name in judged_kinds(pack):
+        covered = coverage.get(name)
+        if covered is not None and covered.in_period == 0:
+            warnings.append({"code": "kind-empty-in-period", "kind": name})
+    return warnings
+
+
+def _reason_titles(pack: Pack) -> dict[str, dict[str, str]]:
+    """The packs' bilingual exclusion reasons, keyed by the text findings count them under."""
+    titles = {}
+    for rule in pack.rules:
+        for exclusion in rule.exclusions:
+            if exclusion.title is not None:
+                titles[exclusion.reason] = {"zh": exclusion.title.zh, "en": exclusion.title.en}
+    return dict(sorted(titles.items()))
+
+
+def _capped_keys(entry: dict[str, Any], cap: int = CAP_PER_FINDING) -> dict[str, Any]:
+    """An exclusion ledger entry with at most ``cap`` keys (``count`` stays whole)."""
+    return {**entry, "keys": entry["keys"][:cap], "keys_truncated": len(entry["keys"]) > cap}
 
 
 def _coverage(pack: Pack, results: list[RuleResult]) -> list[dict[str, Any]]:
@@ -244,7 +398,9 @@ def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
         "verdict": result.verdict,
         "verdict_severity": result.verdict_severity,
         "capa": result.capa,
-        "findings": [_finding_entry(f) for f in result.findings],
+        "calendar": result.calendar,
+        "failing_unit": failing_unit(result, result.findings[0]),
+        "findings": [capped(_finding_entry(f)) for f in result.findings],
     }
 
 
@@ -269,6 +425,9 @@ def _finding_entry(f: Finding) -> dict[str, Any]:
         "failing_count": len(f.failing),
         "failing": f.failing,
         "failing_values": f.failing_values,
+        "failing_notes": f.failing_notes or [None] * len(f.failing),
+        "threshold": f.threshold,
+        "not_evaluable": f.not_evaluable,
     }
 
 

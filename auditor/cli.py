@@ -30,6 +30,12 @@ from .synth import SynthOptions, synthesise
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+RECOMMENDATION_WORDS = {
+    "recommended": "certification recommended",
+    "subject-to-plan": "certification recommended subject to an accepted corrective-action plan",
+    "withheld": "no recommendation: some rules could not be evaluated (evidence missing)",
+    "not-recommended": "certification not recommended (major nonconformity)",
+}
 
 
 def reports_errors(func: F) -> F:
@@ -348,7 +354,18 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     type=click.Choice(["major", "minor", "observation", "never"]),
     default="major",
     show_default=True,
-    help="Exit 1 when a rule's verdict is at or above this level.",
+    help="Exit 1 when a rule's verdict is at or above this level (a rule not evaluable counts as major).",
+)
+@click.option(
+    "--allow-not-evaluable",
+    is_flag=True,
+    help="Do not count rules that could not be evaluated against --fail-on.",
+)
+@click.option(
+    "--max-quarantine",
+    default="2%",
+    show_default=True,
+    help="Stop when a file has a larger share of its rows quarantined (100% accepts any).",
 )
 @_mapping_opt
 @_preset_opt
@@ -369,6 +386,8 @@ def audit_command(
     out: str,
     period: str | None,
     fail_on: str,
+    allow_not_evaluable: bool,
+    max_quarantine: str,
     mapping: str | None,
     preset: str | None,
     auditor_name: str | None,
@@ -378,12 +397,18 @@ def audit_command(
 ) -> None:
     """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
-    Exit 0 when no rule is at or above --fail-on, 1 when one is, 2 on usage or
-    input errors (one line each).
+    Exit 0 when no rule is at or above --fail-on, 1 when one is (a rule that
+    could not be evaluated counts as a major nonconformity unless
+    --allow-not-evaluable is given), 2 on usage or input errors (one line
+    each): a file that cannot be read, a file with more rows quarantined than
+    --max-quarantine, a period that holds no evidence.
     """
     wanted = _formats(formats)
+    ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
-    result = run_audit(pack_path, evidence_dir, out, period, chosen, auditor_name, organisation)
+    result = run_audit(
+        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling
+    )
     reports = tuple(f for f in wanted if f != "json")
     if reports:
         written = render_reports(
@@ -391,7 +416,34 @@ def audit_command(
         )
         result.written.extend(written)
     click.echo(_audit_summary(result))
-    sys.exit(EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK)
+    for line in _warning_lines(result):
+        click.echo(f"warning: {line}", err=True)
+    sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _ceiling(text: str) -> float:
+    from .units import parse_percent
+
+    try:
+        return float(parse_percent(text))
+    except AuditorError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-quarantine") from None
+
+
+def _warning_lines(result: AuditResult) -> list[str]:
+    lines = []
+    for warning in result.warnings:
+        if warning["code"] == "optional-field-missing":
+            lines.append(
+                f"{warning['file']}: optional field '{warning['field']}' has no column; "
+                "rules that read it are not evaluable"
+            )
+        elif warning["code"] == "kind-empty-in-period":
+            lines.append(f"no {warning['kind']} record in {result.period.label}")
+    decision = result.document["summary"]["recommendation"]
+    for item in decision["not_evaluable"]:
+        lines.append(f"{item['rule']} (clause {item['clause']}) not evaluable: {item['reason']}")
+    return lines
 
 
 def _audit_summary(result: AuditResult) -> str:
@@ -404,7 +456,7 @@ def _audit_summary(result: AuditResult) -> str:
         if verdict == "nonconform":
             verdict = f"nonconform ({rule.verdict_severity})"
         where = "all" if shown is rule.findings[0] else shown.id.split("@", 1)[1]
-        value = _value_text(shown.value, shown.unit)
+        value = _value_text(shown.value, shown.unit, shown.threshold)
         rows.append(
             (rule.rule, rule.clause, verdict, value, shown.target, f"{shown.counts.n:,}", where)
         )
@@ -421,6 +473,8 @@ def _audit_summary(result: AuditResult) -> str:
             lines.append("  ".join("-" * w for w in widths))
     verdicts = result.document["summary"]["verdicts"]
     lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))
+    decision = result.document["summary"]["recommendation"]["decision"]
+    lines.append(f"recommendation: {RECOMMENDATION_WORDS[decision]}")
     lines.append(
         f"evidence: {result.ingest.rows_read:,} rows read = {result.ingest.stored:,} stored + "
         f"{result.ingest.quarantined:,} quarantined"
@@ -431,16 +485,21 @@ def _audit_summary(result: AuditResult) -> str:
     return "\n".join(lines)
 
 
-def _value_text(value: float | None, unit: str) -> str:
+def _value_text(value: float | None, unit: str, threshold: dict[str, Any] | None) -> str:
+    from .formatting import number_text, percent_text
+
     if value is None:
         return "-"
+    limit = threshold["value"] if threshold else None
     if unit == "share":
-        return f"{value * 100:.1f} %"
+        return percent_text(value, limit)
     if unit == "per_1000":
-        return f"{value:.2f}/1000"
+        return f"{number_text(value, limit)}/1000"
     if unit == "points":
-        return f"{value:+.1f}"
-    return f"{value:.2f}"
+        return ("+" if value >= 0 else "") + number_text(value, limit, 1)
+    if unit in ("seconds", "business-seconds"):
+        return f"{number_text(value, limit, 0)} s"
+    return number_text(value, limit)
 
 
 def _formats(text: str) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from . import expression as ex
 from .business_time import BusinessClock, cumulative_sql
 from .errors import AuditorError
 from .findings import Counts, Finding, RuleResult, worst
+from .formatting import number_text, percent_text
 from .model import (
     ConditionMeasure,
     DurationMeasure,
@@ -47,6 +48,34 @@ from .store import EvidenceStore
 
 q = ex.quote_identifier
 POOLED = "all"
+#: the note of a duration whose end had not happened by the period end
+OPEN_AT_END = "open at period end"
+
+
+def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | None:
+    """Why one record failed, from the SQL detail text ("resolved: late", "open at period end")."""
+    if not detail:
+        return None
+    if detail == OPEN_AT_END:
+        return {"problem": OPEN_AT_END, "step": None, "over_seconds": None}
+    step, _, problem = detail.rpartition(": ")
+    over = value if problem in ("late", "missing") else None
+    return {"problem": problem, "step": step or None, "over_seconds": over}
+
+
+def measure_fields(measure: Any) -> list[str]:
+    """The fields of the rule's own evidence kind that a measure reads."""
+    if isinstance(measure, DurationMeasure):
+        return [measure.start, measure.end]
+    if isinstance(measure, ConditionMeasure | PerThousandMeasure):
+        return sorted(ex.fields_of(measure.condition))
+    if isinstance(measure, FreshnessMeasure):
+        return [ours for _, ours in measure.match]
+    if isinstance(measure, MeanMeasure | PercentileMeasure | NpsMeasure):
+        return [measure.of]
+    if isinstance(measure, SequenceMeasure):
+        return [measure.step, measure.at]
+    return []
 
 
 class Sql:
@@ -164,16 +193,51 @@ class Engine:
             needed.add(measure.evidence)
         missing = sorted(k for k in needed if k not in self.present)
         if missing:
-            finding = self._finding(rule, {}, self.ctx.period.label, True)
-            finding.verdict = "not-evaluable"
-            finding.reasons.append(f"no evidence of kind {', '.join(missing)} was ingested")
-            finding.explanation = f"not evaluable: {finding.reasons[0]}"
-            return self._result(rule, [finding], [])
+            return self._result(rule, [self._no_evidence(rule, missing)], [])
+        empty = self._empty_field(rule, kind)
+        if empty is not None:
+            return self._result(rule, [empty], [])
         if measure.per_record:
             findings, ledger = self._per_record(rule, kind)
         else:
             findings, ledger = self._aggregate(rule, kind)
         return self._result(rule, findings, ledger)
+
+    def _no_evidence(self, rule: Rule, kinds: list[str]) -> Finding:
+        finding = self._finding(rule, {}, self.ctx.period.label, True)
+        finding.verdict = "not-evaluable"
+        finding.not_evaluable = {"code": "no-evidence", "kinds": kinds}
+        finding.reasons.append(f"no evidence of kind {', '.join(kinds)} was ingested")
+        finding.explanation = f"not evaluable: {finding.reasons[0]}"
+        return finding
+
+    def _empty_field(self, rule: Rule, kind: EvidenceKind) -> Finding | None:
+        """A not-evaluable finding when a field the measure reads is empty in every record in scope.
+
+        A field that no record fills (an optional column missing from the
+        export, say) would otherwise turn into "0 of N" and a false breach.
+        """
+        fields = [f for f in measure_fields(rule.measure) if f in kind.fields]
+        if not fields:
+            return None
+        sql = Sql()
+        counts = ", ".join(f"COUNT(t.{q(f)})" for f in fields)
+        self._scope(rule, kind, sql, f"COUNT(*), {counts}")
+        row = self.db.execute(sql.text, sql.params).fetchone()
+        if not row or not row[0]:
+            return None
+        empty = [f for f, filled in zip(fields, row[1:], strict=True) if not filled]
+        if not empty:
+            return None
+        finding = self._finding(rule, {}, self.ctx.period.label, True)
+        finding.verdict = "not-evaluable"
+        finding.counts = Counts(excluded=0)
+        finding.not_evaluable = {"code": "field-empty", "field": empty[0], "n": int(row[0])}
+        finding.reasons.append(
+            f"field '{empty[0]}' is empty in all {row[0]:,} {kind.name} records in scope"
+        )
+        finding.explanation = f"not evaluable: {finding.reasons[0]}"
+        return finding
 
     # ------------------------------------------------------------ scope
 
@@ -262,8 +326,8 @@ class Engine:
         period_col = self._period_sql(rule, kind, sql)
         head = f"{self._key_sql(kind)} AS _key{self._group_sql(rule)}, {period_col} AS _period, "
         excluded = self._exclusion_sql(rule, kind, sql)
-        outcome, value = self._outcome_sql(rule, kind, sql)
-        body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value, NULL AS _detail"
+        outcome, value, detail = self._outcome_sql(rule, kind, sql)
+        body = f"{head}{excluded} AS _excluded, {outcome} AS _outcome, {value} AS _value, {detail} AS _detail"
         unit, _ = self._scope(rule, kind, sql, body)
         return "WITH m AS (" + sql.text + ") ", sql.params, unit
 
@@ -292,11 +356,12 @@ class Engine:
         excluded_keys = [(row[-1], row[-4]) for row in listed if row[-1] != "breach"]
         return self._per_record_findings(rule, unit, counts, failing, excluded_keys)
 
-    def _outcome_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> tuple[str, str]:
+    def _outcome_sql(self, rule: Rule, kind: EvidenceKind, sql: Sql) -> tuple[str, str, str]:
+        """SQL for a record's outcome, its measured value and a note on why it failed."""
         measure = rule.measure
         if isinstance(measure, ConditionMeasure):
             cond = sql.expr(measure.condition, kind, "t.")
-            return f"CASE WHEN {cond} THEN 'conform' ELSE 'breach' END", "NULL"
+            return f"CASE WHEN {cond} THEN 'conform' ELSE 'breach' END", "NULL", "NULL"
         if isinstance(measure, ManualMeasure):
             item = sql.value(measure.item)
             return (
@@ -304,9 +369,10 @@ class Engine:
                 f"WHEN t.{q('result')} = 'yes' THEN 'conform' "
                 f"WHEN t.{q('result')} = 'na' THEN 'excluded:answered not applicable' ELSE 'breach' END",
                 "NULL",
+                "NULL",
             )
         if isinstance(measure, FreshnessMeasure):
-            return self._freshness_sql(measure, sql), "NULL"
+            return self._freshness_sql(measure, sql), "NULL", "NULL"
         if isinstance(measure, DurationMeasure):
             return self._duration_sql(rule, measure, kind, sql)
         raise AuditorError(
@@ -329,7 +395,7 @@ class Engine:
 
     def _duration_sql(
         self, rule: Rule, measure: DurationMeasure, kind: EvidenceKind, sql: Sql
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, str]:
         start = f"t.{q(measure.start)}"
         # As of the period end: an end after it means the record was still open then.
         end = f"(CASE WHEN t.{q(measure.end)} IS NOT NULL AND t.{q(measure.end)} <= {sql.value(self.ctx.end)} THEN t.{q(measure.end)} END)"
@@ -356,7 +422,7 @@ class Engine:
             f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
             f"WHEN {elapsed} <= {limit} THEN 'conform' ELSE 'breach' END"
         )
-        return outcome, elapsed
+        return outcome, elapsed, f"CASE WHEN {end} IS NULL THEN '{OPEN_AT_END}' END"
 
     def _pause_sql(
         self,
@@ -426,13 +492,13 @@ class Engine:
                         continue
                     c.excluded += count
                     reasons[cell][reason] += count
-        keys: dict[tuple, list[tuple[str, float | None]]] = defaultdict(list)
+        keys: dict[tuple, list[tuple[str, float | None, str | None]]] = defaultdict(list)
         details: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for row in failing:
             group, period = tuple(row[:ngroups]), row[ngroups]
             key, value, detail = row[ngroups + 1], row[ngroups + 2], row[ngroups + 3]
             for cell in self._cells(rule, unit, group, period):
-                keys[cell].append((str(key), value))
+                keys[cell].append((str(key), value, detail))
                 if detail:
                     details[cell][detail] += 1
         findings = []
@@ -449,8 +515,9 @@ class Engine:
             finding.counts = c
             finding.excluded_by_reason = dict(sorted(reasons[cell].items()))
             listed = sorted(keys.get(cell, []), key=lambda item: item[0])
-            finding.failing = [k for k, _ in listed]
-            finding.failing_values = [v for _, v in listed]
+            finding.failing = [k for k, _, _ in listed]
+            finding.failing_values = [v for _, v, _ in listed]
+            finding.failing_notes = [failing_note(d, v) for _, v, d in listed]
             if details.get(cell):
                 finding.details["breaches_by_step"] = dict(sorted(details[cell].items()))
             self._judge_share(rule, finding)
@@ -569,8 +636,10 @@ class Engine:
             f.verdict = "not-applicable"
             f.explanation = f"not applicable: every answer was 'not applicable'{excluded_text}"
             return
+        f.threshold = {"op": ">=", "value": float(target)}
         if c.n < rule.min_records:
             f.verdict = "not-evaluable"
+            f.not_evaluable = {"code": "too-few", "n": c.n, "minimum": rule.min_records}
             f.reasons.append(
                 f"{c.n:,} records in the rate, fewer than the minimum of {rule.min_records:,}"
             )
@@ -597,11 +666,13 @@ class Engine:
         elif target < 1 and low < float(target):
             # A 100 % target is a check of every record, not an estimate: no bound applies.
             f.verdict = "observation"
-            f.reasons.append(f"meets the target but the 95 % lower bound {_pct(low)} is below it")
+            f.reasons.append(
+                f"meets the target but the 95 % lower bound {percent_text(low, float(target))} is below it"
+            )
         else:
             f.verdict = "conform"
         head = (
-            f"{_pct(rate)} ({c.conforming:,} of {c.n:,}{excluded_text}{pending_text}; "
+            f"{percent_text(rate, float(target))} ({c.conforming:,} of {c.n:,}{excluded_text}{pending_text}; "
             f"95 % CI {_pct(low, bare=True)}-{_pct(high)}) against at least {_pct(float(target))}"
         )
         f.explanation = f"{head}: {_verdict_words(f)}"
@@ -617,8 +688,11 @@ class Engine:
         n = len(values)
         f.counts = Counts(n=n, excluded=sum(f.excluded_by_reason.values()))
         excluded_text = _excluded_text(f.counts.excluded, f.excluded_by_reason)
+        limit = float(threshold.value)
+        f.threshold = {"op": threshold.op, "value": limit}
         if n < rule.min_records:
             f.verdict = "not-evaluable"
+            f.not_evaluable = {"code": "too-few", "n": n, "minimum": rule.min_records}
             f.reasons.append(f"{n:,} values, fewer than the minimum of {rule.min_records:,}")
             f.explanation = f"not evaluable: {f.reasons[0]}{excluded_text}"
             return
@@ -631,14 +705,14 @@ class Engine:
             half = Z_95 * math.sqrt(variance / n)
             low_high = (value - half, value + half)
             f.details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
-            arithmetic = f"mean {value:.3f} (= {_num(total)} / {n:,}{excluded_text}; 95 % CI {low_high[0]:.3f}-{low_high[1]:.3f})"
-            f.unit = "number"
+            arithmetic = f"mean {number_text(value, limit, 3)} (= {_num(total)} / {n:,}{excluded_text}; 95 % CI {low_high[0]:.3f}-{low_high[1]:.3f})"
+            f.unit = self._value_unit(rule)
             failing = [k for v, k in values if not threshold.holds(v)]
         elif isinstance(measure, PercentileMeasure):
             value, rank = nearest_rank_percentile(numbers, float(measure.p))
             f.details = {"p": float(measure.p), "rank": rank, "n": n, "method": "nearest rank"}
-            arithmetic = f"{_num(float(measure.p))}th percentile {_num(value)} (value at rank {rank:,} of {n:,}{excluded_text})"
-            f.unit = "number"
+            arithmetic = f"{_num(float(measure.p))}th percentile {_near(value, limit)} (value at rank {rank:,} of {n:,}{excluded_text})"
+            f.unit = self._value_unit(rule)
             failing = [k for v, k in values if not threshold.holds(v)]
         elif isinstance(measure, NpsMeasure):
             promoters = sum(1 for v in numbers if v >= 9)
@@ -651,7 +725,7 @@ class Engine:
                 "n": n,
             }
             arithmetic = (
-                f"NPS {value:+.1f} ({promoters:,} promoters {_pct(promoters / n)} - "
+                f"NPS {'+' if value >= 0 else ''}{number_text(value, limit, 1)} ({promoters:,} promoters {_pct(promoters / n)} - "
                 f"{detractors:,} detractors {_pct(detractors / n)}, of {n:,}{excluded_text})"
             )
             f.unit = "points"
@@ -662,7 +736,7 @@ class Engine:
             low, high = wilson_interval(count, n)
             low_high = (low * 1000, high * 1000)
             f.details = {"count": count, "n": n}
-            arithmetic = f"{value:.2f} per 1,000 ({count:,} of {n:,}{excluded_text}; 95 % CI {low_high[0]:.2f}-{low_high[1]:.2f})"
+            arithmetic = f"{number_text(value, limit)} per 1,000 ({count:,} of {n:,}{excluded_text}; 95 % CI {low_high[0]:.2f}-{low_high[1]:.2f})"
             f.unit = "per_1000"
             failing = [k for v, k in values if v >= 1]
         f.value = value
@@ -687,6 +761,12 @@ class Engine:
         else:
             f.verdict = "conform"
         f.explanation = f"{arithmetic} against {threshold}: {_verdict_words(f)}"
+
+    def _value_unit(self, rule: Rule) -> str:
+        """``seconds`` for a mean or percentile of a duration field, else ``number``."""
+        of = getattr(rule.measure, "of", None)
+        spec = self.ctx.pack.evidence[rule.evidence].fields.get(of or "")
+        return "seconds" if spec is not None and spec.type == "duration" else "number"
 
     def _result(
         self, rule: Rule, findings: list[Finding], ledger: list[dict[str, Any]]
@@ -718,12 +798,20 @@ class Engine:
                 "due_days": rule.capa.due_days,
             },
             exclusions=ledger,
+            calendar=getattr(rule.measure, "calendar", None),
         )
 
 
 def _pct(value: float, bare: bool = False) -> str:
     text = f"{value * 100:.1f}"
     return text if bare else f"{text} %"
+
+
+def _near(value: float, limit: float) -> str:
+    """A measured value beside its limit: whole numbers bare, others with the decimals they need."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return number_text(value, limit, 2)
 
 
 def _num(value: float) -> str:

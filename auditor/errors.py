@@ -122,3 +122,11 @@ class PackErrors(AuditorError):
 
 class EvidenceError(AuditorError):
     """An evidence file that cannot be read at all."""
+
+
+class PeriodError(AuditorError):
+    """An audit period that holds no evidence, or cannot be told."""
+
+
+class QuarantineError(AuditorError):
+    """An evidence file with more of its rows quarantined than the audit accepts."""

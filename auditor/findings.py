@@ -59,7 +59,14 @@ class Finding:
     failing: list[str] = field(default_factory=list)
     #: the measured value of each failing record (seconds for durations), same order
     failing_values: list[float | None] = field(default_factory=list)
+    #: why each failing record failed, same order: None or
+    #: {"problem": late | missing | out of order | open at period end, "step", "over_seconds"}
+    failing_notes: list[dict[str, Any] | None] = field(default_factory=list)
     excluded_by_reason: dict[str, int] = field(default_factory=dict)
+    #: the target as a comparison in the unit of ``value`` ({"op": ">=", "value": 0.95})
+    threshold: dict[str, Any] | None = None
+    #: why the finding could not be judged: {"code": no-evidence | too-few | field-empty, ...}
+    not_evaluable: dict[str, Any] | None = None
 
     @property
     def level(self) -> int:
@@ -82,6 +89,8 @@ class RuleResult:
     findings: list[Finding]
     capa: dict[str, Any]
     exclusions: list[dict[str, Any]] = field(default_factory=list)
+    #: the business calendar the measure counts time in, if any
+    calendar: str | None = None
 
     @property
     def level(self) -> int:

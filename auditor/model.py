@@ -59,7 +59,9 @@ class Calendar:
 @dataclass(frozen=True)
 class Exclusion:
     condition: Expr
-    reason: str
+    reason: str  # the English text: the key it is counted under in findings
+    #: both languages, when the pack gives ``reason: {zh: ..., en: ...}``
+    title: Text | None = None
 
 
 @dataclass(frozen=True)

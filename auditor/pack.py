@@ -784,8 +784,15 @@ def _exclusions(raw: YamlMap, ctx: _RuleContext) -> tuple[Exclusion, ...]:
             continue
         unknown_keys(item, ("when", "reason"), "exclusion", ctx.checker.errors)
         condition = ctx.expression(item, "when")
+        raw_reason = item["reason"]
+        title = None
+        if isinstance(raw_reason, dict):
+            title = read_text_pair(
+                raw_reason, item.where("reason"), "an exclusion's reason", ctx.checker.errors
+            )
+            raw_reason = title.en
         if condition is not None:
-            result.append(Exclusion(condition, str(item["reason"])))
+            result.append(Exclusion(condition, str(raw_reason), title))
     return tuple(result)
 
 

@@ -67,8 +67,13 @@ def read_text_pair(value: Any, where: Any, what: str, errors: list[AuditorError]
     for key in value:
         if key not in ("zh", "en"):
             loc = value.where_key(key) if isinstance(value, YamlMap) else where
+            hint = None
+            if value.get(key) is None:
+                hint = 'a text with a comma in a {zh: ..., en: ...} pair must be quoted, e.g. en: "a, b"'
             errors.append(
-                AuditorError(f"unknown language '{key}' in {what} (use zh and en)", location=loc)
+                AuditorError(
+                    f"unknown language '{key}' in {what} (use zh and en)", location=loc, hint=hint
+                )
             )
     return Text(out["zh"], out["en"])
 

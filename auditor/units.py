@@ -80,7 +80,10 @@ def parse_percent(text: object) -> Decimal:
     if isinstance(text, int | float):
         value = Decimal(str(text))
         if not 0 <= value <= 1:
-            raise AuditorError(f"{text} is not a fraction between 0 and 1", hint="write it as 95%")
+            hint = (
+                f"write it as {text}%" if 1 < value <= 100 else "write it as a percentage, e.g. 95%"
+            )
+            raise AuditorError(f"{text} is not a fraction between 0 and 1", hint=hint)
         return value
     if not isinstance(text, str):
         raise AuditorError(f"expected a percentage such as 95%, found {text!r}")

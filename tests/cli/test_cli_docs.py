@@ -21,8 +21,11 @@ INTRO = """# Command-line reference
 makes one library call and turns errors into one line on stderr.
 
 Exit codes: **0** success (all conform); **1** findings at or above `--fail-on`
-(audits) or quarantined rows under `--strict` (ingest); **2** usage or input
-error, with one line per problem (`file:line:column: what is wrong; what to do`).
+(audits; a rule that could not be evaluated counts as major unless
+`--allow-not-evaluable` is given) or quarantined rows under `--strict` (ingest);
+**2** usage or input error, with one line per problem (`file:line:column: what
+is wrong; what to do`): an unreadable file, a file with more rows quarantined
+than `--max-quarantine`, a period that holds no evidence.
 No command prints a traceback.
 
 This page is generated from `--help` and checked by the test suite.

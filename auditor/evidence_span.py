@@ -1,0 +1,66 @@
+"""What the stored evidence covers: records per kind in the audit period, and the span of its times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from .expression import quote_identifier as q
+from .model import Pack
+from .periods import Period
+from .store import EvidenceStore
+
+
+@dataclass(frozen=True)
+class KindCoverage:
+    kind: str
+    stored: int
+    #: records whose time falls in the period; None for kinds without a time field
+    in_period: int | None
+    first: float | None = None
+    last: float | None = None
+
+
+def judged_kinds(pack: Pack) -> list[str]:
+    """The kinds some rule judges (not those only looked up, such as training history)."""
+    names = {rule.evidence for rule in pack.rules}
+    return [name for name in pack.evidence if name in names]
+
+
+def kind_coverage(pack: Pack, store: EvidenceStore, period: Period) -> dict[str, KindCoverage]:
+    """For every kind of the pack: records stored, records in ``period`` and their time span."""
+    zone = ZoneInfo(pack.timezone)
+    start, end = period.start(zone), period.end(zone)
+    result = {}
+    for kind in pack.evidence.values():
+        if not store.db[kind.name].exists():
+            result[kind.name] = KindCoverage(kind.name, 0, 0 if kind.time else None)
+            continue
+        if kind.time is None:
+            stored = store.count(kind.name)
+            result[kind.name] = KindCoverage(kind.name, stored, None)
+            continue
+        column = q(kind.time)
+        row = store.db.execute(
+            f"SELECT COUNT(*), SUM({column} >= ? AND {column} < ?), MIN({column}), MAX({column}) "
+            f"FROM {q(kind.name)}",
+            [start, end],
+        ).fetchone()
+        result[kind.name] = KindCoverage(kind.name, row[0], int(row[1] or 0), row[2], row[3])
+    return result
+
+
+def span_text(pack: Pack, coverage: dict[str, KindCoverage]) -> str | None:
+    """``2010-08-01..2010-08-31``: the local dates of the first and last timed record judged."""
+    judged = set(judged_kinds(pack))
+    firsts = [c.first for c in coverage.values() if c.kind in judged and c.first is not None]
+    lasts = [c.last for c in coverage.values() if c.kind in judged and c.last is not None]
+    if not firsts or not lasts:
+        return None
+    zone = ZoneInfo(pack.timezone)
+    return f"{_day(min(firsts), zone)}..{_day(max(lasts), zone)}"
+
+
+def _day(moment: float, zone: ZoneInfo) -> date:
+    return datetime.fromtimestamp(moment, zone).date()
