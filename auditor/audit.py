@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import __version__
+from . import failing as failing_module
 from .engine import evaluate
 from .errors import (
     AuditorError,
@@ -25,7 +26,7 @@ from .errors import (
     QuarantineError,
 )
 from .evidence_span import KindCoverage, judged_kinds, kind_coverage, span_text
-from .failing import CAP_PER_FINDING, capped, failing_unit, write_failing_records
+from .failing import capped, failing_unit, write_failing_records
 from .findings import RANK, Finding, RuleResult
 from .formatting import percent_text
 from .ingest import IngestReport, ingest
@@ -356,8 +357,9 @@ def _reason_titles(pack: Pack) -> dict[str, dict[str, str]]:
     return dict(sorted(titles.items()))
 
 
-def _capped_keys(entry: dict[str, Any], cap: int = CAP_PER_FINDING) -> dict[str, Any]:
-    """An exclusion ledger entry with at most ``cap`` keys (``count`` stays whole)."""
+def _capped_keys(entry: dict[str, Any]) -> dict[str, Any]:
+    """An exclusion ledger entry with at most the cap's keys (``count`` stays whole)."""
+    cap = failing_module.CAP_PER_FINDING
     return {**entry, "keys": entry["keys"][:cap], "keys_truncated": len(entry["keys"]) > cap}
 
 

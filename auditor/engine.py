@@ -673,7 +673,8 @@ class Engine:
             f.verdict = "conform"
         head = (
             f"{percent_text(rate, float(target))} ({c.conforming:,} of {c.n:,}{excluded_text}{pending_text}; "
-            f"95 % CI {_pct(low, bare=True)}-{_pct(high)}) against at least {_pct(float(target))}"
+            f"95 % CI {percent_text(low, float(target))[:-2]}-{percent_text(high, float(target))}) "
+            f"against at least {_pct(float(target))}"
         )
         f.explanation = f"{head}: {_verdict_words(f)}"
         if f.shortfall:

@@ -98,12 +98,13 @@ def write_failing_records(results: list[RuleResult], folder: Path) -> dict[str, 
         "path": FILE_NAME,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "rows": rows,
-        "cap_per_finding": CAP_PER_FINDING,
+        "cap_per_finding": CAP_PER_FINDING,  # read at call time, so tests can lower it
     }
 
 
-def capped(entry: dict[str, Any], cap: int = CAP_PER_FINDING) -> dict[str, Any]:
+def capped(entry: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
     """A finding's JSON entry with its failing lists cut to ``cap`` (``failing_count`` stays whole)."""
+    cap = CAP_PER_FINDING if cap is None else cap
     truncated = len(entry["failing"]) > cap
     entry["failing_truncated"] = truncated
     if truncated:

@@ -1,0 +1,115 @@
+"""`auditor audit` never passes without evidence: exit codes and the one line a user reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from auditor.cli import main
+
+from ..conftest import TEST_PACKS
+
+PACK = str(TEST_PACKS / "trust.yaml")
+HEADER = "call_id,site,received_at,answered_at,server,test_call\n"
+
+
+def folder_with(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "evidence"
+    folder.mkdir(exist_ok=True)
+    (folder / "calls.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def good_calls(count: int = 40) -> str:
+    return HEADER + "".join(
+        f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1,\n" for i in range(count)
+    )
+
+
+def audit(runner, evidence: Path, out: Path, *extra: str):
+    return runner.invoke(
+        main, ["audit", PACK, str(evidence), "--out", str(out), "--format", "json", *extra]
+    )
+
+
+def only_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+def test_empty_folder_exits_2_and_recommends_nothing(runner, tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = audit(
+        runner, empty, tmp_path / "out", "--period", "2010-08", "--fail-on", "observation"
+    )
+    assert result.exit_code == 2
+    assert only_line(result.output).startswith("error: no evidence record in 2010-08")
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_mistyped_period_exits_2_naming_the_span(runner, tmp_path) -> None:
+    evidence = folder_with(tmp_path, good_calls())
+    result = audit(runner, evidence, tmp_path / "out", "--period", "2011-08")
+    assert result.exit_code == 2
+    assert only_line(result.output) == (
+        "error: no record in 2011-08; the evidence spans 2026-07-06..2026-07-06; "
+        "give a --period inside that span"
+    )
+
+
+def test_header_only_file_exits_2(runner, tmp_path) -> None:
+    evidence = folder_with(tmp_path, HEADER)
+    result = audit(runner, evidence, tmp_path / "out", "--period", "2026-07")
+    assert result.exit_code == 2
+    assert "no evidence record in 2026-07" in only_line(result.output)
+
+
+def test_fully_quarantined_file_exits_2_unless_accepted(runner, tmp_path) -> None:
+    rows = HEADER + "".join(
+        f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1,\n" for i in range(40)
+    )
+    rows += "".join(f"Q{i},BJ,2026-07-06 25:00:00,,S1,\n" for i in range(10))
+    evidence = folder_with(tmp_path, rows)
+    refused = audit(runner, evidence, tmp_path / "a", "--period", "2026-07")
+    assert refused.exit_code == 2
+    line = only_line(refused.output)
+    assert "calls.csv: 10 of 50 rows quarantined (20.0 %), above the 2 % ceiling" in line
+    accepted = audit(
+        runner, evidence, tmp_path / "b", "--period", "2026-07", "--max-quarantine", "100%"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "10 quarantined" in accepted.output
+
+
+def test_bad_max_quarantine_is_a_usage_error(runner, tmp_path) -> None:
+    evidence = folder_with(tmp_path, good_calls())
+    result = audit(runner, evidence, tmp_path / "out", "--max-quarantine", "lots")
+    assert result.exit_code == 2
+    assert "--max-quarantine" in result.output
+
+
+def test_not_evaluable_fails_unless_allowed(runner, tmp_path) -> None:
+    header = "call_id,site,received_at,answered_at\n"
+    rows = "".join(f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10\n" for i in range(40))
+    evidence = folder_with(tmp_path, header + rows)
+    failed = audit(runner, evidence, tmp_path / "a", "--period", "2026-07")
+    assert failed.exit_code == 1
+    assert "recommendation: no recommendation" in failed.output
+    assert "SERVER-RECORDED (clause 3.1.2) not evaluable: field 'server' is empty" in failed.output
+    allowed = audit(
+        runner, evidence, tmp_path / "b", "--period", "2026-07", "--allow-not-evaluable"
+    )
+    assert allowed.exit_code == 0, allowed.output
+    document = json.loads((tmp_path / "b" / "findings.json").read_text(encoding="utf-8"))
+    assert document["summary"]["recommendation"]["decision"] == "withheld"
+
+
+def test_console_prints_99_97_not_100(runner, tmp_path) -> None:
+    rows = HEADER + "L0,BJ,2026-07-06 10:00:00,2026-07-06 10:00:45,S1,\n"
+    rows += "".join(f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1,\n" for i in range(3450))
+    result = audit(runner, folder_with(tmp_path, rows), tmp_path / "out", "--period", "2026-07")
+    line = next(x for x in result.output.splitlines() if x.startswith("ANSWERED-30S"))
+    assert "99.97 %" in line and "100.0 %" not in line
+    assert "nonconform (minor)" in line

@@ -1,0 +1,241 @@
+"""Statements an audit makes are true: no pass without evidence, values that agree with verdicts.
+
+Each test starts from a situation a user met: an empty folder, a mistyped
+period, a header-only file, a fully quarantined file, an optional column
+missing from an export, 3,450 of 3,451 calls against a 100 % target, a
+sequence that fails at one step, a record still open at the period end.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import auditor.failing
+from auditor.audit import run_audit
+from auditor.errors import AuditorError, PackErrors, PeriodError, QuarantineError
+from auditor.pack import load_pack
+
+from .conftest import STANDARDS, TEST_PACKS
+
+PACK = TEST_PACKS / "trust.yaml"
+HEADER = "call_id,site,received_at,answered_at,server,test_call\n"
+SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "findings.schema.json"
+
+
+def calls(rows: list[str], header: str = HEADER) -> str:
+    return header + "".join(row + "\n" for row in rows)
+
+
+def evidence(tmp_path: Path, text: str, name: str = "calls.csv") -> Path:
+    folder = tmp_path / "evidence"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def rows_with_wait(count: int, late: int, server: str = "S1") -> list[str]:
+    """``count`` calls on 6 July 2026, the first ``late`` answered after 45 s, the rest after 10 s."""
+    out = []
+    for i in range(count):
+        answer = "10:00:45" if i < late else "10:00:10"
+        out.append(f"C{i:05d},BJ,2026-07-06 10:00:00,2026-07-06 {answer},{server},")
+    return out
+
+
+def audit(tmp_path: Path, rows: list[str], period: str | None = "2026-07", **options):
+    folder = evidence(tmp_path, calls(rows))
+    return run_audit(PACK, folder, tmp_path / "out", period, **options)
+
+
+# ------------------------------------------------------------ no pass without evidence
+
+
+def test_an_empty_folder_stops_the_audit(tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with pytest.raises(PeriodError, match="no evidence record in 2010-08"):
+        run_audit(PACK, folder, tmp_path / "out", "2010-08")
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_a_mistyped_period_names_the_span_the_evidence_covers(tmp_path: Path) -> None:
+    with pytest.raises(PeriodError) as caught:
+        audit(tmp_path, rows_with_wait(40, 0), period="2011-08")
+    assert str(caught.value).startswith(
+        "no record in 2011-08; the evidence spans 2026-07-06..2026-07-06"
+    )
+
+
+def test_a_header_only_file_stops_the_audit(tmp_path: Path) -> None:
+    with pytest.raises(PeriodError, match="no evidence record in 2026-07"):
+        audit(tmp_path, [])
+
+
+def test_a_fully_quarantined_file_stops_the_audit_with_its_reasons(tmp_path: Path) -> None:
+    rows = [f"C{i},BJ,not a time,,S1," for i in range(50)]
+    with pytest.raises(QuarantineError) as caught:
+        audit(tmp_path, rows)
+    message = str(caught.value)
+    assert "calls.csv" in message and "50 of 50 rows quarantined (100.0 %)" in message
+    assert "above the 2 % ceiling" in message and "50 received_at" in message
+    assert "--max-quarantine 100%" in message
+
+
+def test_the_quarantine_ceiling_counts_per_file_and_can_be_raised(tmp_path: Path) -> None:
+    rows = rows_with_wait(97, 0) + [f"X{i},BJ,not a time,,S1," for i in range(3)]
+    with pytest.raises(QuarantineError, match="3 of 100 rows quarantined"):
+        audit(tmp_path, rows)
+    result = audit(tmp_path, rows, max_quarantine=0.05)
+    kinds = {k["kind"]: k for k in result.document["summary"]["kinds"]}
+    assert kinds["calls"] == {
+        "kind": "calls",
+        "title": kinds["calls"]["title"],
+        "files": 1,
+        "rows_read": 100,
+        "stored": 97,
+        "quarantined": 3,
+        "in_period": 97,
+    }
+    assert result.document["manifest"]["parameters"]["max_quarantine"] == 0.05
+
+
+def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: Path) -> None:
+    # No file fills 'server': the server rule cannot be judged; the answer rule conforms.
+    header = "call_id,site,received_at,answered_at\n"
+    rows = [f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10" for i in range(40)]
+    folder = evidence(tmp_path, calls(rows, header))
+    result = run_audit(PACK, folder, tmp_path / "out", "2026-07")
+    by_rule = {r.rule: r for r in result.results}
+    server = by_rule["SERVER-RECORDED"]
+    assert server.verdict == "not-evaluable"
+    finding = server.findings[0]
+    assert finding.not_evaluable == {"code": "field-empty", "field": "server", "n": 40}
+    assert "0 of" not in finding.explanation
+    assert finding.explanation == (
+        "not evaluable: field 'server' is empty in all 40 calls records in scope"
+    )
+    decision = result.document["summary"]["recommendation"]
+    assert decision["decision"] == "withheld"
+    assert decision["not_evaluable"] == [
+        {"rule": "SERVER-RECORDED", "clause": "3.1.2", "reason": finding.reasons[0]}
+    ]
+    assert result.fails("major") and result.fails("observation")
+    assert not result.fails("major", allow_not_evaluable=True)
+    assert not result.fails("never")
+
+
+# ------------------------------------------------------------ values never contradict verdicts
+
+
+def test_3450_of_3451_against_100_percent_prints_99_97(tmp_path: Path) -> None:
+    result = audit(tmp_path, rows_with_wait(3451, 1))
+    finding = {r.rule: r for r in result.results}["ANSWERED-30S"].findings[0]
+    assert (finding.counts.conforming, finding.counts.n) == (3450, 3451)
+    assert finding.verdict == "nonconform"
+    assert finding.explanation.startswith("99.97 % (3,450 of 3,451;")
+    assert "100.0 %" not in finding.explanation.split(" against ")[0]
+    assert finding.threshold == {"op": ">=", "value": 1.0}
+
+
+# ------------------------------------------------------------ failing records: notes, cap, file
+
+
+def test_open_records_are_marked_open_at_period_end(tmp_path: Path) -> None:
+    rows = [*rows_with_wait(30, 0), "OPEN1,BJ,2026-07-31 23:00:00,,S1,"]
+    result = audit(tmp_path, rows)
+    finding = {r.rule: r for r in result.results}["ANSWERED-30S"].findings[0]
+    assert finding.failing == ["OPEN1"]
+    assert finding.failing_notes == [
+        {"problem": "open at period end", "step": None, "over_seconds": None}
+    ]
+    assert finding.failing_values == [pytest.approx(3600.0)]  # 23:00 to midnight
+
+
+def test_failing_lists_are_capped_and_complete_in_the_csv(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(auditor.failing, "CAP_PER_FINDING", 5)
+    result = audit(tmp_path, rows_with_wait(40, 12))
+    entry = next(r for r in result.document["rules"] if r["rule"] == "ANSWERED-30S")
+    pooled = entry["findings"][0]
+    assert pooled["failing_count"] == 12
+    assert pooled["failing"] == [f"C{i:05d}" for i in range(5)]
+    assert len(pooled["failing_values"]) == len(pooled["failing_notes"]) == 5
+    assert pooled["failing_truncated"] is True
+    listed = result.document["failing_records"]
+    path = tmp_path / "out" / "failing-records.csv"
+    assert listed["path"] == "failing-records.csv" and listed["cap_per_finding"] == 5
+    assert listed["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert listed["rows"] == len(rows) == 12
+    assert sorted(r["key"] for r in rows) == [f"C{i:05d}" for i in range(12)]
+    assert {r["value"] for r in rows} == {"45.0"} and {r["unit"] for r in rows} == {"seconds"}
+    jsonschema.validate(result.document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+def test_sequence_failures_name_the_step_and_the_overrun(tmp_path: Path) -> None:
+    from auditor.engine import evaluate
+    from auditor.ingest import ingest
+    from auditor.periods import parse_period
+    from auditor.store import EvidenceStore
+
+    pack = load_pack(TEST_PACKS / "sequence.yaml", [STANDARDS])
+    folder = evidence(
+        tmp_path,
+        "complaint_id,event,at,site\n"
+        "K1,received,2026-02-02 09:00:00,BJ\n"
+        "K1,acknowledged,2026-02-03 11:00:00,BJ\n"  # 26 h after received: 2 h late
+        "K2,received,2026-02-02 09:00:00,BJ\n"
+        "K2,acknowledged,2026-02-02 10:00:00,BJ\n"
+        "K2,resolved,2026-02-08 09:00:00,BJ\n",  # 6 d after received: 1 d late
+        "complaint_events.csv",
+    )
+    store = EvidenceStore(None)
+    ingest(pack, folder, store)
+    results = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}
+    store.close()
+    finding = results["HANDLING"].findings[0]
+    notes = dict(zip(finding.failing, finding.failing_notes, strict=True))
+    assert notes["K1"] == {"problem": "late", "step": "acknowledged", "over_seconds": 7200.0}
+    assert notes["K2"] == {"problem": "late", "step": "resolved", "over_seconds": 86400.0}
+
+
+# ------------------------------------------------------------ the pack's own words
+
+
+def test_bilingual_exclusion_reasons_reach_findings(tmp_path: Path) -> None:
+    rows = rows_with_wait(30, 0)
+    rows.append("T1,BJ,2026-07-06 10:00:00,2026-07-06 10:05:00,S1,true")
+    result = audit(tmp_path, rows)
+    finding = {r.rule: r for r in result.results}["ANSWERED-30S"].findings[0]
+    assert finding.excluded_by_reason == {"test call": 1}
+    assert result.document["reason_titles"] == {"test call": {"zh": "测试来电", "en": "test call"}}
+    assert result.document["manifest"]["pack"]["title"] == {
+        "zh": "来电测试规则包",
+        "en": "Call test pack",
+    }
+
+
+def test_an_unquoted_comma_in_a_title_gets_a_hint(write_pack) -> None:
+    text = (TEST_PACKS / "trust.yaml").read_text(encoding="utf-8")
+    text = text.replace("en: Answered within 30 s}", "en: Answered (phone, chat) within 30 s}")
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(text), [STANDARDS])
+    message = str(caught.value)
+    assert "unknown language 'chat) within 30 s'" in message
+    assert "must be quoted" in message
+
+
+def test_a_bare_number_as_target_suggests_the_same_number_as_a_percentage(write_pack) -> None:
+    text = (
+        (TEST_PACKS / "trust.yaml").read_text(encoding="utf-8").replace("target: 95%", "target: 90")
+    )
+    with pytest.raises(AuditorError) as caught:
+        load_pack(write_pack(text), [STANDARDS])
+    assert "write it as 90%" in str(caught.value)
+    assert "95%" not in str(caught.value)
