@@ -12,20 +12,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .audit import AuditResult, load_findings, run_audit
 from .errors import AuditorError
-from .ingest import IngestReport, ingest
-from .mapping import Mapping, find_preset, load_mapping
-from .pack import load_pack
-from .packcheck import PackReport, check_packs
-from .report import FORMATS, render_reports
-from .store import EvidenceStore
-from .synth import SynthOptions, synthesise
+
+if TYPE_CHECKING:
+    from .audit import AuditResult
+    from .ingest import IngestReport
+    from .mapping import Mapping
+    from .packcheck import PackReport
+
+# The library is imported inside each command, so that `auditor --help` starts quickly.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,6 +98,8 @@ def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: b
 
     Exits 0 when every pack is valid, 2 (with one line per problem) when not.
     """
+    from .packcheck import check_packs
+
     dirs = [Path(d) for d in standards_dirs] or None
     reports = check_packs(list(packs), dirs)
     failed = 0
@@ -149,6 +151,8 @@ def evidence() -> None:
 
 
 def _mapping_option(mapping: str | None, preset: str | None) -> Mapping | None:
+    from .mapping import find_preset, load_mapping
+
     if mapping and preset:
         raise click.UsageError("give --mapping or --preset, not both")
     if preset:
@@ -222,6 +226,10 @@ def _run_ingest(
     preset: str | None,
     strict: bool,
 ) -> None:
+    from .ingest import ingest
+    from .pack import load_pack
+    from .store import EvidenceStore
+
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
     store = EvidenceStore(store_path)
@@ -325,6 +333,9 @@ def evidence_validate(
 @reports_errors
 def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_rows: bool) -> None:
     """Write realistic, reproducible demo evidence for a pack (2026 Q3)."""
+    from .pack import load_pack
+    from .synth import SynthOptions, synthesise
+
     pack = load_pack(pack_path)
     written = synthesise(
         pack, out, SynthOptions(seed=seed, records=records, bad_rows=not no_bad_rows)
@@ -403,6 +414,9 @@ def audit_command(
     each): a file that cannot be read, a file with more rows quarantined than
     --max-quarantine, a period that holds no evidence.
     """
+    from .audit import run_audit
+    from .report import render_reports
+
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
@@ -503,6 +517,8 @@ def _value_text(value: float | None, unit: str, threshold: dict[str, Any] | None
 
 
 def _formats(text: str) -> tuple[str, ...]:
+    from .report import FORMATS
+
     wanted = tuple(part.strip() for part in text.split(",") if part.strip())
     for name in wanted:
         if name not in FORMATS:
@@ -554,6 +570,9 @@ def report_render(
     organisation: str | None,
 ) -> None:
     """Render the report from FINDINGS without evaluating again."""
+    from .audit import load_findings
+    from .report import render_reports
+
     document = load_findings(findings)
     wanted = tuple(f for f in _formats(formats) if f != "json")
     folder = out or str(Path(findings).parent)
@@ -601,6 +620,7 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
     open, or a step still missing, is a breach once its deadline has passed.
     Counts go to stderr at the end of the input or on Ctrl-C.
     """
+    from .pack import load_pack
     from .watch import Watcher, read_lines
 
     pack = load_pack(pack_path)
