@@ -6,13 +6,11 @@ library's errors into one clear line on stderr with exit code 2.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
 
 # The library is imported inside each command, so that `auditor --help` starts quickly.
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 RECOMMENDATION_WORDS = {
@@ -38,36 +35,54 @@ RECOMMENDATION_WORDS = {
 }
 
 
-def reports_errors(func: F) -> F:
-    """Print :class:`AuditorError` as one line per problem and exit 2; never a traceback."""
+EXIT_INTERRUPTED, EXIT_INTERNAL = 130, 3
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+
+def internal_error(exc: BaseException) -> int:
+    """Save the traceback of a bug to a file, print one line about it, return exit code 3."""
+    import tempfile
+    import traceback
+
+    if os.environ.get("AUDITOR_DEBUG"):
+        raise exc
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="auditor-internal-error-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(f"auditor {__version__}: {' '.join(sys.argv)}\n")
+        traceback.print_exception(exc, file=handle)
+    click.echo(
+        f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in auditor, "
+        f"please report it with the traceback saved in {handle.name}",
+        err=True,
+    )
+    return EXIT_INTERNAL
+
+
+class AuditorGroup(click.Group):
+    """The one place where library errors become exits: one line each, never a traceback.
+
+    An :class:`AuditorError` prints its line(s) and exits with its ``exit_code``
+    (2 for input and usage errors); Ctrl-C exits 130; anything else is a bug:
+    one "internal error" line, the traceback saved to a file, exit 3.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except AuditorError as exc:
             for line in str(exc).splitlines():
                 click.echo(f"error: {line}", err=True)
-            sys.exit(EXIT_INPUT)
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
-        except click.exceptions.ClickException:
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug: still one line, never a traceback
-            if os.environ.get("AUDITOR_DEBUG"):
-                raise
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); "
-                "rerun with AUDITOR_DEBUG=1 for the details and report it",
-                err=True,
-            )
-            sys.exit(EXIT_INPUT)
-
-    return wrapper  # type: ignore[return-value]
+        except Exception as exc:
+            ctx.exit(internal_error(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 def main() -> None:
     """Service-quality compliance and certification auditor.
@@ -92,7 +107,6 @@ def pack() -> None:
     help="Folder of standard files (repeatable). Default: standards/ beside the pack's folder.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the final line.")
-@reports_errors
 def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: bool) -> None:
     """Check PACKS and show their rules and clause coverage.
 
@@ -283,7 +297,6 @@ _strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row w
 @_mapping_opt
 @_preset_opt
 @_strict_opt
-@reports_errors
 def evidence_ingest(
     source: str,
     pack_path: str,
@@ -307,7 +320,6 @@ def evidence_ingest(
 @_mapping_opt
 @_preset_opt
 @_strict_opt
-@reports_errors
 def evidence_validate(
     source: str, pack_path: str, mapping: str | None, preset: str | None, strict: bool
 ) -> None:
@@ -330,7 +342,6 @@ def evidence_validate(
     "--out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into."
 )
 @click.option("--no-bad-rows", is_flag=True, help="Leave out the deliberately broken rows.")
-@reports_errors
 def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_rows: bool) -> None:
     """Write realistic, reproducible demo evidence for a pack (2026 Q3)."""
     from .pack import load_pack
@@ -390,7 +401,6 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv, failing-records.csv), xlsx (capa.xlsx).",
 )
 @_lang_opt
-@reports_errors
 def audit_command(
     pack_path: str,
     evidence_dir: str,
@@ -559,7 +569,6 @@ def report() -> None:
 )
 @click.option("--auditor", "auditor_name", help="Name of the auditor.")
 @click.option("--organisation", help="Audited organisation.")
-@reports_errors
 def report_render(
     findings: str,
     formats: str,
@@ -612,7 +621,6 @@ def report_render(
     "--until",
     help="End of the watch in the pack's time zone (ISO date or time): deadlines are judged as of then.",
 )
-@reports_errors
 def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: str | None) -> None:
     """Watch records as they arrive and write an alert the moment a rule is breached.
 

@@ -49,7 +49,13 @@ class Location:
 
 
 class AuditorError(Exception):
-    """Base class of every error the project raises on purpose."""
+    """Base class of every error the project raises on purpose.
+
+    ``exit_code`` is what the command line exits with when this error stops a
+    command: 2 for anything the user can fix (bad input, bad usage).
+    """
+
+    exit_code = 2
 
     def __init__(
         self,
@@ -122,6 +128,26 @@ class PackErrors(AuditorError):
 
 class EvidenceError(AuditorError):
     """An evidence file that cannot be read at all."""
+
+
+class MappingError(EvidenceError):
+    """A mapping file or preset that is not valid, or does not fit the file it is applied to."""
+
+
+class UnitError(AuditorError):
+    """A duration, percentage or threshold that cannot be read."""
+
+
+class ReportError(AuditorError):
+    """A report that cannot be rendered or written (a findings.json that is not one, say)."""
+
+
+class StoreError(AuditorError):
+    """An evidence store that cannot be opened or written."""
+
+
+class EngineError(AuditorError):
+    """A rule the evaluation engine cannot run on the evidence it was given."""
 
 
 class PeriodError(AuditorError):

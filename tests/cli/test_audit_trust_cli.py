@@ -113,3 +113,29 @@ def test_console_prints_99_97_not_100(runner, tmp_path) -> None:
     line = next(x for x in result.output.splitlines() if x.startswith("ANSWERED-30S"))
     assert "99.97 %" in line and "100.0 %" not in line
     assert "nonconform (minor)" in line
+
+
+def test_a_bug_is_an_internal_error_with_exit_3_and_a_saved_traceback(
+    runner, tmp_path, monkeypatch
+) -> None:
+    import auditor.audit
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(auditor.audit, "run_audit", broken)
+    monkeypatch.delenv("AUDITOR_DEBUG", raising=False)
+    result = audit(runner, folder_with(tmp_path, good_calls()), tmp_path / "out")
+    assert result.exit_code == 3
+    line = only_line(result.output)
+    assert line.startswith("error: internal error (ZeroDivisionError: division by zero)")
+    saved = Path(line.rsplit(" ", 1)[1])
+    assert "Traceback" in saved.read_text(encoding="utf-8")
+    saved.unlink()
+
+
+def test_input_errors_carry_exit_code_2(runner, tmp_path) -> None:
+    from auditor.errors import AuditorError, MappingError, PeriodError, QuarantineError
+
+    assert AuditorError.exit_code == MappingError.exit_code == 2
+    assert PeriodError("x").exit_code == QuarantineError("x").exit_code == 2

@@ -25,8 +25,9 @@ Exit codes: **0** success (all conform); **1** findings at or above `--fail-on`
 `--allow-not-evaluable` is given) or quarantined rows under `--strict` (ingest);
 **2** usage or input error, with one line per problem (`file:line:column: what
 is wrong; what to do`): an unreadable file, a file with more rows quarantined
-than `--max-quarantine`, a period that holds no evidence.
-No command prints a traceback.
+than `--max-quarantine`, a period that holds no evidence; **3** an internal
+error (a bug): one line, with the traceback saved to a file to report; **130**
+interrupted (Ctrl-C). No command prints a traceback.
 
 This page is generated from `--help` and checked by the test suite.
 """
