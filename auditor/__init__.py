@@ -20,7 +20,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AuditResult": ("audit", "AuditResult"),
     "load_findings": ("audit", "load_findings"),
     "run_audit": ("audit", "run_audit"),
-    "evaluate": ("engine", "evaluate"),
+    "evaluate": ("evaluate", "evaluate"),
     "AuditorError": ("errors", "AuditorError"),
     "EvidenceError": ("errors", "EvidenceError"),
     "ExpressionError": ("errors", "ExpressionError"),
@@ -114,7 +114,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .audit import AuditResult, load_findings, run_audit
-    from .engine import evaluate
+    from .evaluate import evaluate
     from .errors import (
         AuditorError,
         EvidenceError,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from . import failing as failing_module
-from .engine import evaluate
+from .evaluate import evaluate
 from .errors import (
     AuditorError,
     EvidenceError,

@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from .expression import Expr, FieldType
+from .measures.base import Measure
 from .standards import Standard, Text
-from .units import Duration, Threshold
+from .units import Threshold
 
 SEVERITIES = ("major", "minor")
 PERIODS = ("day", "week", "month", "quarter", "year", "all")
@@ -62,129 +63,6 @@ class Exclusion:
     reason: str  # the English text: the key it is counted under in findings
     #: both languages, when the pack gives ``reason: {zh: ..., en: ...}``
     title: Text | None = None
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Intervals subtracted from a duration, read from another evidence kind."""
-
-    evidence: str
-    match: tuple[tuple[str, str], ...]  # (field in pause kind, field in rule kind)
-    start: str
-    end: str
-    where: Expr | None = None
-
-
-@dataclass(frozen=True)
-class DurationMeasure:
-    start: str
-    end: str
-    limit: Duration
-    calendar: str | None = None
-    pauses: Pauses | None = None
-    name = "duration"
-    per_record = True
-
-
-@dataclass(frozen=True)
-class ConditionMeasure:
-    condition: Expr
-    name = "condition"
-    per_record = True
-
-
-@dataclass(frozen=True)
-class FreshnessMeasure:
-    """Every in-scope record has a matching record in ``evidence`` not older than ``within``."""
-
-    evidence: str
-    match: tuple[tuple[str, str], ...]  # (field in other kind, field in rule kind)
-    at: str
-    within: Duration
-    where: Expr | None = None
-    name = "fresh"
-    per_record = True
-
-
-@dataclass(frozen=True)
-class MeanMeasure:
-    of: str
-    name = "mean"
-    per_record = False
-
-
-@dataclass(frozen=True)
-class PercentileMeasure:
-    of: str
-    p: Decimal
-    name = "percentile"
-    per_record = False
-
-
-@dataclass(frozen=True)
-class NpsMeasure:
-    of: str
-    name = "nps"
-    per_record = False
-
-
-@dataclass(frozen=True)
-class PerThousandMeasure:
-    condition: Expr
-    name = "per_1000"
-    per_record = False
-
-
-@dataclass(frozen=True)
-class ManualMeasure:
-    """An item answered by an auditor's checklist evidence."""
-
-    checklist: str
-    item: str
-    name = "manual"
-    per_record = True
-
-
-@dataclass(frozen=True)
-class SequenceStep:
-    """One step of a sequence: its name, and how soon after an earlier step it must happen."""
-
-    name: str
-    within: Duration | None = None
-    after: str | None = None  # the step the bound counts from; default the previous one
-
-
-@dataclass(frozen=True)
-class SequenceMeasure:
-    """Ordered events per key with time bounds ("received, then acknowledged within 24 h ...")."""
-
-    key: str  # field that groups events into one case
-    step: str  # field that names the step of an event
-    at: str  # event time
-    steps: tuple[SequenceStep, ...]
-    calendar: str | None = None
-    name = "sequence"
-    per_record = True
-
-    def origin(self, index: int) -> int:
-        """Index of the step that step ``index``'s bound counts from."""
-        step = self.steps[index]
-        if step.after is None:
-            return index - 1
-        return next(i for i, s in enumerate(self.steps) if s.name == step.after)
-
-
-Measure = (
-    DurationMeasure
-    | ConditionMeasure
-    | FreshnessMeasure
-    | MeanMeasure
-    | PercentileMeasure
-    | NpsMeasure
-    | PerThousandMeasure
-    | ManualMeasure
-    | SequenceMeasure
-)
 
 
 @dataclass(frozen=True)
@@ -291,24 +169,13 @@ __all__ = [
     "SEVERITIES",
     "WEEKDAYS",
     "Calendar",
-    "ConditionMeasure",
     "CorrectiveAction",
     "Coverage",
-    "DurationMeasure",
     "EvidenceKind",
     "Exclusion",
     "FieldSpec",
-    "FreshnessMeasure",
-    "ManualMeasure",
-    "MeanMeasure",
     "Measure",
-    "NpsMeasure",
     "Pack",
-    "Pauses",
-    "PerThousandMeasure",
-    "PercentileMeasure",
     "Rule",
-    "SequenceMeasure",
-    "SequenceStep",
     "Target",
 ]

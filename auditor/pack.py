@@ -12,43 +12,32 @@ import hashlib
 import itertools
 import re
 import zoneinfo
-from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from . import expression as ex
-from .errors import AuditorError, ExpressionError, Location, PackError, PackErrors, closest_name
+from .errors import AuditorError, Location, PackError, PackErrors, closest_name
+from .measures import Measure
+from .measures import measures as registered_measures
+from .measures.reading import RuleContext
 from .model import (
     FIELD_TYPES,
     PERIODS,
     SEVERITIES,
     WEEKDAYS,
     Calendar,
-    ConditionMeasure,
     CorrectiveAction,
-    DurationMeasure,
     EvidenceKind,
     Exclusion,
     FieldSpec,
-    FreshnessMeasure,
-    ManualMeasure,
-    MeanMeasure,
-    Measure,
-    NpsMeasure,
     Pack,
-    Pauses,
-    PercentileMeasure,
-    PerThousandMeasure,
     Rule,
-    SequenceMeasure,
-    SequenceStep,
     Target,
 )
 from .sourcemap import YamlList, YamlMap, load_yaml
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
-from .units import Duration, parse_duration, parse_percent, parse_threshold
+from .units import parse_percent, parse_threshold
 
 PACK_KEYS = (
     "pack", "version", "title", "standard", "timezone", "language",
@@ -63,17 +52,6 @@ RULE_KEYS = (
     "target", "warn", "major_below", "severity", "min_records", "group_by",
     "period", "judge", "capa", "note",
 )  # fmt: skip
-MEASURE_NAMES = (
-    "duration",
-    "condition",
-    "fresh",
-    "mean",
-    "percentile",
-    "nps",
-    "per_1000",
-    "manual",
-    "sequence",
-)
 CAPA_KEYS = ("action", "owner", "due_days")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -494,124 +472,6 @@ def _field(
 # ------------------------------------------------------------ rules
 
 
-class _RuleContext:
-    def __init__(
-        self,
-        raw: YamlMap,
-        rule_id: str,
-        checker: _Checker,
-        kind: EvidenceKind | None,
-        evidence: dict[str, EvidenceKind],
-        calendars: dict[str, Calendar],
-    ) -> None:
-        self.raw = raw
-        self.rule_id = rule_id
-        self.checker = checker
-        self.kind = kind
-        self.evidence = evidence
-        self.calendars = calendars
-
-    def error(self, message: str, where: Location | None, **kw: Any) -> None:
-        self.checker.error(message, where, rule=self.rule_id, **kw)
-
-    def expression(
-        self, mapping: YamlMap, key: str, kind: EvidenceKind | None = None
-    ) -> ex.Expr | None:
-        """Parse and type-check ``mapping[key]``, pointing errors at the right column."""
-        kind = kind or self.kind
-        text = mapping.get(key)
-        where = mapping.where(key)
-        if not isinstance(text, str):
-            self.error(f"'{key}' must be an expression written as text", where)
-            return None
-        try:
-            tree = ex.parse(text)
-            if kind is not None:
-                ex.check(tree, kind.schema)
-        except ExpressionError as exc:
-            if not any(f"unknown field '{b}'" in exc.message for b in self.checker.broken_fields):
-                self.checker.adopt(exc, _expression_location(mapping, key, exc), self.rule_id)
-            return None
-        return tree
-
-    def field(
-        self,
-        mapping: YamlMap,
-        key: str,
-        types: tuple[str, ...],
-        kind: EvidenceKind | None = None,
-    ) -> str | None:
-        kind = kind or self.kind
-        name = mapping.get(key)
-        where = mapping.where(key)
-        if not isinstance(name, str):
-            self.error(f"'{key}' must name a field", where if key in mapping else mapping.start)
-            return None
-        if kind is None or name in self.checker.broken_fields:
-            return None if name in self.checker.broken_fields else name
-        if name not in kind.fields:
-            self.error(f"unknown field '{name}'", where, suggestion=closest_name(name, kind.fields))
-            return None
-        if types and kind.fields[name].type not in types:
-            self.error(
-                f"field '{name}' is a {kind.fields[name].type}; '{key}' needs {' or '.join(types)}",
-                where,
-            )
-            return None
-        return name
-
-    def duration(self, mapping: YamlMap, key: str) -> Duration | None:
-        try:
-            return parse_duration(mapping.get(key))
-        except AuditorError as exc:
-            self.checker.adopt(exc, mapping.where(key), self.rule_id)
-            return None
-
-    def other_kind(self, mapping: YamlMap, key: str) -> EvidenceKind | None:
-        name = mapping.get(key)
-        if name not in self.evidence:
-            self.error(
-                f"unknown evidence kind '{name}'",
-                mapping.where(key),
-                suggestion=closest_name(str(name), self.evidence),
-            )
-            return None
-        return self.evidence[str(name)]
-
-    def match(self, mapping: YamlMap, other: EvidenceKind | None) -> tuple[tuple[str, str], ...]:
-        raw = mapping.get("match")
-        if not isinstance(raw, YamlMap) or not raw:
-            self.error(
-                "'match' must map fields of the other kind to fields of this one",
-                mapping.where("match") if "match" in mapping else mapping.start,
-            )
-            return ()
-        pairs = []
-        for theirs in raw:
-            if other is not None and theirs not in other.fields:
-                self.error(
-                    f"unknown field '{theirs}' in evidence kind '{other.name}'",
-                    raw.where_key(theirs),
-                    suggestion=closest_name(theirs, other.fields),
-                )
-            ours = self.field(raw, theirs, ())
-            if ours:
-                pairs.append((theirs, ours))
-        return tuple(pairs)
-
-
-def _expression_location(mapping: YamlMap, key: str, exc: AuditorError) -> Location:
-    base = mapping.where(key)
-    style = mapping.value_styles.get(key)
-    line, column = exc.line or 1, exc.column or 1
-    if style in ("|", ">"):
-        return Location(base.path, (base.line or 0) + line, column)
-    offset = 1 if style in ('"', "'") else 0
-    if line > 1:
-        return base.shifted(lines=line - 1, columns=column)
-    return base.shifted(columns=column - 1 + offset)
-
-
 def _rules(
     data: YamlMap,
     checker: _Checker,
@@ -662,14 +522,15 @@ def _rule(
         )
         return None
     start = len(checker.errors)
-    measures = [k for k in raw if k in MEASURE_NAMES]
-    unknown = [k for k in raw if k not in RULE_KEYS and k not in MEASURE_NAMES]
+    known = registered_measures()
+    measures = [k for k in raw if k in known]
+    unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
     for key in unknown:
         checker.error(
             f"unknown key '{key}'",
             raw.where_key(key),
             rule=rule_id,
-            suggestion=closest_name(key, RULE_KEYS + MEASURE_NAMES),
+            suggestion=closest_name(key, (*RULE_KEYS, *known)),
         )
     clause = _clause(raw, rule_id, checker, standard)
     title = read_text_pair(
@@ -686,18 +547,18 @@ def _rule(
         )
     else:
         kind = evidence[str(kind_name)]
-    ctx = _RuleContext(raw, rule_id, checker, kind, evidence, calendars)
+    ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars)
     where = ctx.expression(raw, "where") if "where" in raw else None
     exclusions = _exclusions(raw, ctx)
     measure: Measure | None = None
     if len(measures) != 1 and not (not measures and unknown):
         ctx.error(
             "a rule needs exactly one measure "
-            f"({', '.join(MEASURE_NAMES)}); found {len(measures) or 'none'}",
+            f"({', '.join(known)}); found {len(measures) or 'none'}",
             raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
         )
     elif measures:
-        measure = _MEASURE_READERS[measures[0]](raw, measures[0], ctx)
+        measure = known[measures[0]].read(raw, measures[0], ctx)
     target = _target(raw, ctx, measure)
     severity = raw.get("severity")
     if severity not in SEVERITIES:
@@ -721,8 +582,8 @@ def _rule(
         ctx.error("judge must be pooled or each-group", raw.where("judge"))
     if "min_records" in raw:
         min_records = _positive_int(raw, "min_records", checker, rule_id)
-    elif isinstance(measure, ManualMeasure):
-        min_records = 1  # one auditor's answer is the evidence
+    elif measure is not None and measure.default_min_records is not None:
+        min_records = measure.default_min_records
     else:
         min_records = defaults["min_records"]
     capa = _capa(raw, ctx, str(severity), defaults)
@@ -770,7 +631,7 @@ def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | 
     return clause
 
 
-def _exclusions(raw: YamlMap, ctx: _RuleContext) -> tuple[Exclusion, ...]:
+def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
     items = raw.get("exclude")
     if items is None:
         return ()
@@ -796,205 +657,7 @@ def _exclusions(raw: YamlMap, ctx: _RuleContext) -> tuple[Exclusion, ...]:
     return tuple(result)
 
 
-def _measure_map(
-    raw: YamlMap, key: str, ctx: _RuleContext, keys: tuple[str, ...]
-) -> YamlMap | None:
-    spec = raw.get(key)
-    if not isinstance(spec, YamlMap):
-        ctx.error(f"'{key}' must be a mapping with {', '.join(keys)}", raw.where(key))
-        return None
-    for name in spec:
-        if name not in keys:
-            ctx.error(
-                f"unknown key '{name}' in {key} measure",
-                spec.where_key(name),
-                suggestion=closest_name(name, keys),
-            )
-    return spec
-
-
-def _duration_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    spec = _measure_map(raw, key, ctx, ("from", "to", "max", "calendar", "pauses"))
-    if spec is None:
-        return None
-    start = ctx.field(spec, "from", ("timestamp", "date"))
-    end = ctx.field(spec, "to", ("timestamp", "date"))
-    limit = ctx.duration(spec, "max") if "max" in spec else None
-    if "max" not in spec:
-        ctx.error("duration measure needs 'max', e.g. max: 30s", spec.start)
-    calendar = spec.get("calendar")
-    if calendar is not None and calendar not in ctx.calendars:
-        ctx.error(
-            f"unknown calendar '{calendar}'",
-            spec.where("calendar"),
-            suggestion=closest_name(str(calendar), ctx.calendars),
-        )
-    pauses = _pauses(spec, ctx) if "pauses" in spec else None
-    if start is None or end is None or limit is None:
-        return None
-    return DurationMeasure(start, end, limit, calendar, pauses)
-
-
-def _pauses(spec: YamlMap, ctx: _RuleContext) -> Pauses | None:
-    raw = _measure_map(spec, "pauses", ctx, ("evidence", "match", "from", "to", "where"))
-    if raw is None:
-        return None
-    other = ctx.other_kind(raw, "evidence")
-    pairs = ctx.match(raw, other)
-    start = ctx.field(raw, "from", ("timestamp",), other)
-    end = ctx.field(raw, "to", ("timestamp",), other)
-    where = ctx.expression(raw, "where", other) if "where" in raw else None
-    if other is None or start is None or end is None:
-        return None
-    return Pauses(other.name, pairs, start, end, where)
-
-
-def _condition_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    condition = ctx.expression(raw, key)
-    if condition is None:
-        return None
-    return ConditionMeasure(condition) if key == "condition" else PerThousandMeasure(condition)
-
-
-def _fresh_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    spec = _measure_map(raw, key, ctx, ("evidence", "match", "at", "within", "where"))
-    if spec is None:
-        return None
-    other = ctx.other_kind(spec, "evidence")
-    pairs = ctx.match(spec, other)
-    at = ctx.field(spec, "at", ("timestamp", "date"), other)
-    within = ctx.duration(spec, "within")
-    where = ctx.expression(spec, "where", other) if "where" in spec else None
-    if other is None or at is None or within is None:
-        return None
-    return FreshnessMeasure(other.name, pairs, at, within, where)
-
-
-def _value_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    keys = ("of", "p") if key == "percentile" else ("of",)
-    spec = _measure_map(raw, key, ctx, keys)
-    if spec is None:
-        return None
-    of = ctx.field(spec, "of", ("number", "integer", "duration"))
-    if of is None:
-        return None
-    if key == "mean":
-        return MeanMeasure(of)
-    if key == "nps":
-        return NpsMeasure(of)
-    p = spec.get("p")
-    if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 100:
-        ctx.error("percentile needs 'p' between 0 and 100, e.g. p: 90", spec.where("p"))
-        return None
-    return PercentileMeasure(of, Decimal(str(p)))
-
-
-def _manual_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    spec = _measure_map(raw, key, ctx, ("item",))
-    if spec is None:
-        return None
-    item = spec.get("item")
-    if not isinstance(item, str) or not item:
-        ctx.error("manual measure needs 'item' (the checklist item id)", spec.start)
-        return None
-    kind = ctx.kind
-    if kind is not None:
-        for required in ("item", "result"):
-            if required not in kind.fields:
-                ctx.error(
-                    f"manual rules read checklist evidence with fields 'item' and 'result'; "
-                    f"'{kind.name}' has no '{required}'",
-                    raw.where("evidence"),
-                )
-                return None
-    return ManualMeasure(kind.name if kind else "", item)
-
-
-def _sequence_measure(raw: YamlMap, key: str, ctx: _RuleContext) -> Measure | None:
-    spec = _measure_map(raw, key, ctx, ("key", "step", "at", "steps", "calendar"))
-    if spec is None:
-        return None
-    case_key = ctx.field(spec, "key", ())
-    step_field = ctx.field(spec, "step", ("string", "enum"))
-    at = ctx.field(spec, "at", ("timestamp", "date"))
-    calendar = spec.get("calendar")
-    if calendar is not None and calendar not in ctx.calendars:
-        ctx.error(
-            f"unknown calendar '{calendar}'",
-            spec.where("calendar"),
-            suggestion=closest_name(str(calendar), ctx.calendars),
-        )
-    items = spec.get("steps")
-    if not isinstance(items, YamlList) or len(items) < 2:
-        ctx.error(
-            "a sequence needs 'steps': at least two, in order",
-            spec.where("steps") if "steps" in spec else spec.start,
-        )
-        return None
-    allowed: tuple[str, ...] = ()
-    if ctx.kind is not None and step_field in ctx.kind.fields:
-        allowed = ctx.kind.fields[step_field].values
-    steps: list[SequenceStep] = []
-    for index, item in enumerate(items):
-        if isinstance(item, str):
-            item_map: YamlMap | None = None
-            name = item
-        elif isinstance(item, YamlMap):
-            item_map = item
-            unknown_keys(item, ("name", "within", "after"), "sequence step", ctx.checker.errors)
-            name = str(item.get("name", ""))
-        else:
-            ctx.error("each step is a name or {name, within, after}", items.where(index))
-            continue
-        if not name:
-            ctx.error("a sequence step needs a 'name'", items.where(index))
-            continue
-        if allowed and name not in allowed:
-            ctx.error(
-                f"step '{name}' is not a value of {step_field} (values: {', '.join(allowed)})",
-                items.where(index),
-                suggestion=closest_name(name, allowed),
-            )
-        within = None
-        after = None
-        if item_map is not None and "within" in item_map:
-            within = ctx.duration(item_map, "within")
-        if item_map is not None and "after" in item_map:
-            after = str(item_map["after"])
-            earlier = [s.name for s in steps]
-            if after not in earlier:
-                ctx.error(
-                    f"step '{name}' counts from '{after}', which is not an earlier step",
-                    item_map.where("after"),
-                    suggestion=closest_name(after, earlier),
-                )
-        if index == 0 and (within is not None or after is not None):
-            ctx.error(
-                "the first step starts the sequence and takes no 'within' or 'after'",
-                items.where(index),
-            )
-        if any(s.name == name for s in steps):
-            ctx.error(f"step '{name}' is listed twice", items.where(index))
-        steps.append(SequenceStep(name, within, after))
-    if case_key is None or step_field is None or at is None or len(steps) != len(items):
-        return None
-    return SequenceMeasure(case_key, step_field, at, tuple(steps), calendar)
-
-
-_MEASURE_READERS: dict[str, Callable[[YamlMap, str, _RuleContext], Measure | None]] = {
-    "sequence": _sequence_measure,
-    "duration": _duration_measure,
-    "condition": _condition_measure,
-    "per_1000": _condition_measure,
-    "fresh": _fresh_measure,
-    "mean": _value_measure,
-    "percentile": _value_measure,
-    "nps": _value_measure,
-    "manual": _manual_measure,
-}
-
-
-def _target(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> Target | None:
+def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
     if measure is None:
         return None
     try:
@@ -1024,17 +687,16 @@ def _target(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> Target 
         return None
 
 
-def _time_field(raw: YamlMap, ctx: _RuleContext, measure: Measure | None) -> str | None:
+def _time_field(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> str | None:
     if "time" in raw:
         return ctx.field(raw, "time", ("timestamp", "date"))
-    if isinstance(measure, DurationMeasure):
-        return measure.start
-    if isinstance(measure, SequenceMeasure):
-        return measure.at
+    own = measure.default_time() if measure is not None else None
+    if own is not None:
+        return own
     return ctx.kind.time if ctx.kind else None
 
 
-def _group_by(raw: YamlMap, ctx: _RuleContext) -> tuple[str, ...]:
+def _group_by(raw: YamlMap, ctx: RuleContext) -> tuple[str, ...]:
     value = raw.get("group_by", [])
     if isinstance(value, str):
         value = [value]
@@ -1055,7 +717,7 @@ def _group_by(raw: YamlMap, ctx: _RuleContext) -> tuple[str, ...]:
 
 
 def _capa(
-    raw: YamlMap, ctx: _RuleContext, severity: str, defaults: dict[str, Any]
+    raw: YamlMap, ctx: RuleContext, severity: str, defaults: dict[str, Any]
 ) -> CorrectiveAction:
     spec = raw.get("capa")
     default_due = defaults["due_days"].get(severity, 90)

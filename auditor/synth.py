@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .model import EvidenceKind, ManualMeasure, Pack
+from .model import EvidenceKind, Pack
 
 SITES = ("BJ", "SH", "GZ")
 #: relative call volume per hour of day (a contact centre's daily shape)
@@ -202,9 +202,7 @@ class Synth:
         return agents, training
 
     def checklist(self) -> Iterator[dict[str, Any]]:
-        items = sorted(
-            {r.measure.item for r in self.pack.rules if isinstance(r.measure, ManualMeasure)}
-        )
+        items = sorted({item for r in self.pack.rules for item in r.measure.checklist_items()})
         for item in items:
             for site in SITES:
                 result = (

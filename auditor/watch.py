@@ -37,7 +37,10 @@ from .business_time import BusinessClock
 from .convert import BadValue, RowPlan
 from .errors import AuditorError
 from .mapping import auto_mapping
-from .model import ConditionMeasure, DurationMeasure, EvidenceKind, Pack, Rule, SequenceMeasure
+from .measures.condition import ConditionMeasure
+from .measures.duration import DurationMeasure
+from .measures.sequence import SequenceMeasure
+from .model import EvidenceKind, Pack, Rule
 
 Alert = dict[str, Any]
 Sink = Callable[[Alert], None]

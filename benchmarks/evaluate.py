@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auditor.business_time import BusinessClock  # noqa: E402
-from auditor.engine import evaluate  # noqa: E402
+from auditor.evaluate import evaluate  # noqa: E402
 from auditor.pack import load_pack  # noqa: E402
 from auditor.periods import parse_period  # noqa: E402
 from auditor.store import EvidenceStore  # noqa: E402

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from auditor import load_pack
 from auditor.business_time import BusinessClock
-from auditor.engine import evaluate
+from auditor.evaluate import evaluate
 from auditor.ingest import ingest
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor import PackErrors, load_pack
-from auditor.engine import evaluate
+from auditor.evaluate import evaluate
 from auditor.ingest import ingest
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
-from auditor.engine import Engine
+from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore
@@ -100,7 +100,7 @@ def batch(folder, items) -> dict[str, dict[str, str]]:
             target.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
     store = EvidenceStore(None)
     ingest(PACK, folder, store)
-    engine = Engine(PACK, store, PERIOD)
+    engine = Evaluation(PACK, backend_for(store), PERIOD)
     return {rule.id: engine.record_outcomes(rule) for rule in PACK.rules}
 
 

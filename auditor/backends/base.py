@@ -1,0 +1,45 @@
+"""What an evaluation asks of a database engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .statement import Statement
+
+
+@dataclass(frozen=True)
+class HelperTable:
+    """A small table an evaluation needs beside the evidence (a business calendar, period labels)."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, SQL type)
+    rows: tuple[tuple[Any, ...], ...]
+    primary_key: str | None = None
+
+
+class Backend(Protocol):
+    """A database engine holding the evidence store."""
+
+    dialect: str
+
+    def query(self, statement: Statement) -> list[tuple[Any, ...]]:
+        """Run a read-only statement and return its rows."""
+        ...
+
+    def create_helper(self, table: HelperTable) -> None:
+        """(Re)create a temporary helper table with its rows."""
+        ...
+
+    def kinds_with_rows(self) -> set[str]:
+        """Evidence kinds that hold at least one stored record."""
+        ...
+
+    def has_table(self, name: str) -> bool: ...
+
+    def time_range(
+        self, table: str, columns: Sequence[str], low: float | None, high: float | None
+    ) -> tuple[float | None, float | None]:
+        """MIN of the first column and MAX over all ``columns`` (for rows whose first is in [low, high))."""
+        ...

@@ -1,0 +1,65 @@
+"""The default backend: the SQLite evidence store, through sqlite-utils."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..expression import quote_identifier as q
+from .base import HelperTable
+from .statement import Statement
+
+if TYPE_CHECKING:
+    from ..store import EvidenceStore
+
+
+class SqliteBackend:
+    """Evaluation over a SQLite evidence store (embedded, no set-up)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, store: EvidenceStore) -> None:
+        self.store = store
+        self.db = store.db
+
+    def query(self, statement: Statement) -> list[tuple[Any, ...]]:
+        return list(self.db.execute(statement.render(self.dialect), statement.params).fetchall())
+
+    def create_helper(self, table: HelperTable) -> None:
+        name = q(table.name)
+        columns = ", ".join(
+            f"{q(column)} {kind}{' PRIMARY KEY' if column == table.primary_key else ''}"
+            for column, kind in table.columns
+        )
+        self.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self.db.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        marks = ", ".join("?" for _ in table.columns)
+        self.db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({marks})", table.rows)
+
+    def kinds_with_rows(self) -> set[str]:
+        rows = self.db.execute(
+            "SELECT kind, SUM(stored) FROM _manifest WHERE status != 'error' GROUP BY kind"
+        ).fetchall()
+        return {kind for kind, stored in rows if kind and (stored or 0) > 0}
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.db[name].exists())
+
+    def time_range(
+        self, table: str, columns: Sequence[str], low: float | None, high: float | None
+    ) -> tuple[float | None, float | None]:
+        first = q(columns[0])
+        highs = ", ".join(f"MAX({q(c)})" for c in columns)
+        where, params = [], []
+        if high is not None:
+            where.append(f"{first} < ?")
+            params.append(high)
+        if low is not None:
+            where.append(f"{first} >= ?")
+            params.append(low)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        row = self.db.execute(
+            f"SELECT MIN({first}), {highs} FROM {q(table)}{clause}", params
+        ).fetchone()
+        tops = [v for v in row[1:] if v is not None]
+        return row[0], (max(tops) if tops else None)

@@ -1,0 +1,142 @@
+"""A rule compiled into the statements that evaluate it: pure, no database is touched.
+
+For a per-record measure the records CTE gives every judged record its key,
+groups, sub-period, exclusion, outcome, value and failure note; one statement
+counts outcomes by cell, one lists the records that are not simply
+conforming. For an aggregate, the CTE gives every record's value (or why it
+cannot count); one statement counts, one computes the measure's summary per
+cell and for the whole period, one lists failing and excluded records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from ..backends.base import HelperTable
+from ..backends.statement import Sql, Statement
+from ..expression import quote_identifier as q
+from ..measures import AggregateMeasure, Measure, RecordMeasure
+from .scope import Scope
+
+if TYPE_CHECKING:
+    from ..model import EvidenceKind, Rule
+    from .env import Env
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    rule: Rule
+    kind: EvidenceKind
+    measure: Measure
+    scope: Scope
+    #: kinds the rule needs that hold no record: the rule is not evaluable, nothing runs
+    missing: tuple[str, ...] = ()
+    helpers: tuple[HelperTable, ...] = ()
+    #: fields the measure reads, and the statement counting the records that fill each
+    filled: Statement | None = None
+    filled_fields: tuple[str, ...] = ()
+    counts: Statement | None = None
+    listing: Statement | None = None
+    cells: Statement | None = None
+    outcomes: Statement | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def compile_rule(rule: Rule, env: Env) -> RulePlan:
+    """The statements evaluating ``rule`` in ``env``; composing them reads no data."""
+    kind = env.pack.evidence[rule.evidence]
+    measure = rule.measure
+    scope = Scope(rule, kind, env)
+    needed = [rule.evidence, *measure.other_kinds()]
+    missing = tuple(sorted(k for k in dict.fromkeys(needed) if k not in env.present))
+    if missing:
+        return RulePlan(rule, kind, measure, scope, missing=missing)
+    filled_fields = tuple(f for f in measure.fields() if f in kind.fields)
+    base = RulePlan(
+        rule,
+        kind,
+        measure,
+        scope,
+        helpers=tuple(scope.helpers()),
+        filled=_filled(scope, filled_fields) if filled_fields else None,
+        filled_fields=filled_fields,
+        notes=tuple(measure.notes(env.present)),
+    )
+    if isinstance(measure, RecordMeasure):
+        return _record_plan(base, measure)
+    assert isinstance(measure, AggregateMeasure)
+    return _aggregate_plan(base, measure)
+
+
+def _filled(scope: Scope, fields: tuple[str, ...]) -> Statement:
+    sql = Sql()
+    counts = ", ".join(f"COUNT(t.{q(f)})" for f in fields)
+    return sql.statement(scope.select(sql, f"COUNT(*), {counts}"))
+
+
+def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
+    sql = Sql()
+    base = f"WITH m AS ({measure.records_sql(plan.scope, sql)}) "
+    groups = "".join(f"{g}, " for g in plan.scope.group_names())
+    counts = (
+        base + f"SELECT {groups}_period, CASE WHEN _excluded IS NOT NULL THEN 'excluded' "
+        "ELSE _outcome END AS o, COALESCE(_excluded, ''), COUNT(*) FROM m "
+        f"GROUP BY {groups}_period, o, COALESCE(_excluded, '')"
+    )
+    listing = (
+        base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome) "
+        "FROM m WHERE _excluded IS NOT NULL OR _outcome = 'breach' "
+        "OR _outcome LIKE 'excluded:%' ORDER BY _key"
+    )
+    outcomes = (
+        base + "SELECT _key, CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
+        "THEN 'excluded' ELSE _outcome END FROM m"
+    )
+    return replace(
+        plan,
+        counts=sql.statement(counts),
+        listing=sql.statement(listing),
+        outcomes=sql.statement(outcomes),
+    )
+
+
+def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
+    scope = plan.scope
+    sql = Sql()
+    value = measure.value_sql(scope, sql)
+    columns = (
+        f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
+        f"COALESCE({scope.exclusion_sql(sql)}, {measure.invalid_sql(value, sql)}) AS _excluded, "
+        f"{value} AS _value"
+    )
+    base = f"WITH m AS ({scope.select(sql, columns)}) "
+    names = scope.group_names()
+    groups = "".join(f"{g}, " for g in names)
+    counts = (
+        base + f"SELECT {groups}_period, CASE WHEN _excluded IS NULL THEN 'valid' "
+        "ELSE 'excluded' END AS o, COALESCE(_excluded, ''), COUNT(*) FROM m "
+        f"GROUP BY {groups}_period, o, COALESCE(_excluded, '')"
+    )
+    own_windows, own = measure.cell_sql(sql, f"PARTITION BY {groups}_period")
+    all_windows, pooled = measure.cell_sql(sql, "")
+    nulls = "".join(f"NULL AS {g}, " for g in names)
+    whole = sql.value(scope.env.window.period.label)
+    cells = (
+        base + f"SELECT {groups}_period, {', '.join(own)} FROM "
+        f"(SELECT m.*{own_windows} FROM m WHERE _excluded IS NULL) AS v "
+        f"GROUP BY {groups}_period UNION ALL SELECT {nulls}{whole} AS _period, "
+        f"{', '.join(pooled)} FROM (SELECT m.*{all_windows} FROM m WHERE _excluded IS NULL) AS v"
+    )
+    threshold = plan.rule.target.threshold
+    assert threshold is not None
+    listing = (
+        base + f"SELECT {groups}_period, _key, _value, NULL, COALESCE(_excluded, 'breach') FROM m "
+        f"WHERE _excluded IS NOT NULL OR ({measure.failing_sql(threshold, sql)}) ORDER BY _key"
+    )
+    return replace(
+        plan,
+        counts=sql.statement(counts),
+        cells=sql.statement(cells),
+        listing=sql.statement(listing),
+    )

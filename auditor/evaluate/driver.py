@@ -1,0 +1,277 @@
+"""The evaluation driver: facts from the backend, plans from the compiler, findings from the rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from ..backends.base import Backend, HelperTable
+from ..business_time import BusinessClock
+from ..findings import Counts, Finding, RuleResult
+from ..measures import AggregateMeasure, RecordMeasure
+from ..periods import sub_periods
+from .compile import RulePlan, compile_rule
+from .env import Env, Window
+from .tally import Cell, Tally
+from .verdicts import excluded_text, judge_share, judge_threshold, too_few, worst
+
+if TYPE_CHECKING:
+    from ..model import Pack, Rule
+    from ..periods import Period
+
+OPEN_AT_END = "open at period end"
+
+
+class Evaluation:
+    """Every rule of a pack over one backend's evidence for one audit period."""
+
+    def __init__(self, pack: Pack, backend: Backend, period: Period) -> None:
+        self.pack = pack
+        self.backend = backend
+        window = Window.of(period, ZoneInfo(pack.timezone))
+        present = frozenset(backend.kinds_with_rows())
+        self.env = Env(pack, window, present, self._calendar_tables(window, present))
+
+    # ------------------------------------------------------------ facts
+
+    def _calendar_tables(self, window: Window, present: frozenset[str]) -> dict[str, str]:
+        """A helper table per calendar in use, covering every moment a rule needs."""
+        spans: dict[str, list[float]] = {}
+        for rule in self.pack.rules:
+            kind = self.pack.evidence[rule.evidence]
+            for kind_name, fields, lookback in rule.measure.clock_spans(kind):
+                low = None if lookback is None else window.start - lookback
+                if kind_name not in present:
+                    first = None
+                else:
+                    first, _ = self.backend.time_range(kind_name, fields, low, window.end)
+                calendar = rule.measure.calendar
+                assert calendar is not None
+                spans.setdefault(calendar, [window.start]).append(
+                    window.start if first is None else first
+                )
+        tables = {}
+        for name, moments in spans.items():
+            clock = _clock(self.pack, name, window, min(moments), window.end)
+            table = HelperTable(
+                f"_calendar_{name}",
+                (("start", "REAL"), ("end", "REAL"), ("before", "REAL")),
+                tuple(clock.rows()),
+                primary_key="start",
+            )
+            self.backend.create_helper(table)
+            tables[name] = table.name
+        return tables
+
+    # ------------------------------------------------------------ running
+
+    def run(self) -> list[RuleResult]:
+        return [self.evaluate(rule) for rule in self.pack.rules]
+
+    def plan(self, rule: Rule) -> RulePlan:
+        return compile_rule(rule, self.env)
+
+    def evaluate(self, rule: Rule) -> RuleResult:
+        plan = self.plan(rule)
+        if plan.missing:
+            return self._result(plan, [self._no_evidence(plan)], [])
+        for helper in plan.helpers:
+            self.backend.create_helper(helper)
+        empty = self._empty_field(plan)
+        if empty is not None:
+            return self._result(plan, [empty], [])
+        if isinstance(plan.measure, RecordMeasure):
+            findings, ledger = self._per_record(plan)
+        else:
+            findings, ledger = self._aggregate(plan)
+        return self._result(plan, findings, ledger)
+
+    def record_outcomes(self, rule: Rule) -> dict[str, str]:
+        """Each in-scope record's (or case's) outcome, for comparing with the live monitor key by key."""
+        plan = self.plan(rule)
+        if plan.missing or plan.outcomes is None:
+            return {}
+        for helper in plan.helpers:
+            self.backend.create_helper(helper)
+        return {str(key): outcome for key, outcome in self.backend.query(plan.outcomes)}
+
+    # ------------------------------------------------------------ findings
+
+    def _finding(self, rule: Rule, group: tuple[Any, ...], period: str) -> Finding:
+        whole = self.env.window.period.label
+        values = dict(zip(rule.group_by, group, strict=True)) if group else {}
+        parts = [rule.id, *(f"{k}={v}" for k, v in values.items())]
+        if period != whole:
+            parts.append(period)
+        return Finding(
+            id="@".join(parts),
+            rule=rule.id,
+            clause=rule.clause,
+            measure=rule.measure.name,
+            group=values,
+            period=period,
+            pooled=not group and period == whole,
+            target=str(rule.target),
+        )
+
+    def _no_evidence(self, plan: RulePlan) -> Finding:
+        finding = self._finding(plan.rule, (), self.env.window.period.label)
+        finding.verdict = "not-evaluable"
+        finding.not_evaluable = {"code": "no-evidence", "kinds": list(plan.missing)}
+        finding.reasons.append(f"no evidence of kind {', '.join(plan.missing)} was ingested")
+        finding.explanation = f"not evaluable: {finding.reasons[0]}"
+        return finding
+
+    def _empty_field(self, plan: RulePlan) -> Finding | None:
+        """Not evaluable when a field the measure reads is empty in every record in scope."""
+        if plan.filled is None:
+            return None
+        rows = self.backend.query(plan.filled)
+        if not rows or not rows[0][0]:
+            return None
+        total, *filled = rows[0]
+        empty = [f for f, n in zip(plan.filled_fields, filled, strict=True) if not n]
+        if not empty:
+            return None
+        finding = self._finding(plan.rule, (), self.env.window.period.label)
+        finding.verdict = "not-evaluable"
+        finding.not_evaluable = {"code": "field-empty", "field": empty[0], "n": int(total)}
+        finding.reasons.append(
+            f"field '{empty[0]}' is empty in all {total:,} {plan.kind.name} records in scope"
+        )
+        finding.explanation = f"not evaluable: {finding.reasons[0]}"
+        return finding
+
+    def _labels(self, plan: RulePlan) -> list[str]:
+        return [p.label for p in sub_periods(self.env.window.period, plan.scope.unit)]
+
+    def _per_record(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
+        assert plan.counts is not None and plan.listing is not None
+        tally = Tally(self.env.window.period.label, len(plan.rule.group_by))
+        tally.add_counts(self.backend.query(plan.counts))
+        tally.add_listing(self.backend.query(plan.listing))
+        findings = []
+        measure = plan.measure
+        assert isinstance(measure, RecordMeasure)
+        manual_like = measure.all_excluded_is_not_applicable
+        for cell in tally.ordered(set(tally.counts), self._labels(plan)):
+            finding = self._cell_finding(plan, tally, cell)
+            counts = tally.counts.get(cell, Counts())
+            counts.n = counts.conforming + counts.breached
+            finding.counts = counts
+            judge_share(plan.rule, finding, manual_like)
+            findings.append(finding)
+        return findings, tally.ledger_entries(plan.rule.id)
+
+    def _cell_finding(self, plan: RulePlan, tally: Tally, cell: Cell) -> Finding:
+        finding = self._finding(plan.rule, cell[0], cell[1])
+        finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
+        listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
+        finding.failing = [key for key, _, _ in listed]
+        finding.failing_values = [value for _, value, _ in listed]
+        finding.failing_notes = [failing_note(detail, value) for _, value, detail in listed]
+        if tally.steps.get(cell):
+            finding.details["breaches_by_step"] = dict(sorted(tally.steps[cell].items()))
+        return finding
+
+    def _aggregate(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
+        assert plan.counts is not None and plan.cells is not None and plan.listing is not None
+        measure = plan.measure
+        assert isinstance(measure, AggregateMeasure)
+        tally = Tally(self.env.window.period.label, len(plan.rule.group_by))
+        tally.add_counts(self.backend.query(plan.counts))
+        tally.add_listing(self.backend.query(plan.listing))
+        summaries: dict[Cell, tuple[Any, ...]] = {}
+        for row in self.backend.query(plan.cells):
+            cell = (tuple(row[: tally.ngroups]), row[tally.ngroups])
+            summaries.setdefault(cell, tuple(row[tally.ngroups + 1 :]))
+        findings = []
+        for cell in tally.ordered(set(summaries) | set(tally.counts), self._labels(plan)):
+            finding = self._cell_finding(plan, tally, cell)
+            finding.failing_notes = [None] * len(finding.failing)
+            finding.details = {}
+            counted = tally.counts.get(cell, Counts())
+            finding.counts = Counts(n=counted.conforming, excluded=counted.excluded)
+            self._judge_aggregate(plan, finding, summaries.get(cell))
+            findings.append(finding)
+        return findings, tally.ledger_entries(plan.rule.id)
+
+    def _judge_aggregate(self, plan: RulePlan, f: Finding, summary: tuple[Any, ...] | None) -> None:
+        measure = plan.measure
+        assert isinstance(measure, AggregateMeasure)
+        threshold = plan.rule.target.threshold
+        assert threshold is not None
+        f.threshold = {"op": threshold.op, "value": float(threshold.value)}
+        f.unit = measure.value_unit(plan.kind)
+        n = f.counts.n
+        tail = excluded_text(f.counts.excluded, f.excluded_by_reason)
+        if n < plan.rule.min_records or summary is None or not n:
+            too_few(f, n, plan.rule.min_records, "values", tail)
+            return
+        judge_threshold(plan.rule, f, measure.figure(summary, threshold, tail))
+
+    def _result(
+        self, plan: RulePlan, findings: list[Finding], ledger: list[dict[str, Any]]
+    ) -> RuleResult:
+        rule = plan.rule
+        for finding in findings:
+            if plan.notes:
+                finding.details["notes"] = list(plan.notes)
+        pooled = findings[0]
+        verdict, severity = pooled.verdict, pooled.severity
+        if rule.judge == "each-group":
+            decisive = worst(findings)
+            if decisive is not None:
+                verdict, severity = decisive.verdict, decisive.severity
+        return RuleResult(
+            rule=rule.id,
+            clause=rule.clause,
+            title_en=rule.title.en,
+            title_zh=rule.title.zh,
+            measure=rule.measure.name,
+            severity=rule.severity,
+            verdict=verdict,
+            verdict_severity=severity,
+            judge=rule.judge,
+            findings=findings,
+            capa={
+                "action": {"zh": rule.capa.action.zh, "en": rule.capa.action.en},
+                "owner": rule.capa.owner,
+                "due_days": rule.capa.due_days,
+            },
+            exclusions=ledger,
+            calendar=rule.measure.calendar,
+        )
+
+
+def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | None:
+    """Why one record failed, from the SQL detail text ("resolved: late", "open at period end")."""
+    if not detail:
+        return None
+    if detail == OPEN_AT_END:
+        return {"problem": OPEN_AT_END, "step": None, "over_seconds": None}
+    step, _, problem = detail.rpartition(": ")
+    over = value if problem in ("late", "missing") else None
+    return {"problem": problem, "step": step or None, "over_seconds": over}
+
+
+def _clock(pack: Pack, name: str, window: Window, low: float, high: float) -> BusinessClock:
+    zone = window.zone
+    first = datetime.fromtimestamp(low, zone).date() - timedelta(days=1)
+    last = datetime.fromtimestamp(high, zone).date() + timedelta(days=1)
+    return BusinessClock(pack.calendars[name], zone, first, last)
+
+
+def evaluate(pack: Pack, store: Any, period: Period) -> list[RuleResult]:
+    """Evaluate every rule of ``pack`` over ``store`` (an evidence store or a backend) for ``period``."""
+    return Evaluation(pack, backend_for(store), period).run()
+
+
+def backend_for(store: Any) -> Backend:
+    """The backend of an evidence store (a backend is returned as it is)."""
+    if hasattr(store, "query") and hasattr(store, "dialect"):
+        return store
+    from ..backends.sqlite import SqliteBackend
+
+    return SqliteBackend(store)

@@ -1,0 +1,40 @@
+"""What compiling a rule may know: the audit window, the kinds present, the helper tables built.
+
+Everything here is plain data worked out by the driver before compiling, so
+that composing a rule's SQL never touches a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from ..model import Pack
+from ..periods import Period
+
+
+@dataclass(frozen=True)
+class Window:
+    """The audit period as epoch seconds in the pack's zone: records with start <= t < end."""
+
+    period: Period
+    zone: ZoneInfo
+    start: float
+    end: float
+
+    @classmethod
+    def of(cls, period: Period, zone: ZoneInfo) -> Window:
+        return cls(period, zone, period.start(zone), period.end(zone))
+
+
+@dataclass(frozen=True)
+class Env:
+    pack: Pack
+    window: Window
+    #: evidence kinds holding at least one record
+    present: frozenset[str] = frozenset()
+    #: calendar name -> helper table of its business stretches, covering every moment a rule needs
+    calendars: dict[str, str] = field(default_factory=dict)
+
+    def calendar_table(self, name: str) -> str:
+        return self.calendars[name]

@@ -1,0 +1,154 @@
+"""A rule's scope, written once for every measure, batch and live.
+
+The scope owns which records a rule judges and how each is labelled: the
+audit window, the ``where`` filter, the exclusions with their reasons, the
+record key, the groups and the sub-period labels. It renders them as SQL for
+the batch engines and as conditions for the live monitor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..backends.base import HelperTable
+from ..backends.statement import Sql
+from ..expression import fields_of
+from ..expression import quote_identifier as q
+from ..periods import sub_periods
+
+if TYPE_CHECKING:
+    from ..model import EvidenceKind, Rule
+    from .env import Env
+
+#: sub-periods labelled by a CASE up to this many; beyond, by a look-up in a helper table
+CASE_PERIODS = 40
+
+
+def key_text(values: list[Any]) -> str:
+    """A record's key as text, exactly as :meth:`Scope.key_sql` renders it in SQL."""
+    return "|".join(_value_text(v) for v in values)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        text = f"{value:.15g}"
+        return text if any(c in text for c in ".eni") else text + ".0"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Scope:
+    rule: Rule
+    kind: EvidenceKind
+    env: Env
+
+    # ------------------------------------------------------------ what it reads
+
+    @property
+    def time_field(self) -> str | None:
+        """The field placing a record in the audit period (the rule's, the measure's or the kind's)."""
+        return self.rule.time or self.kind.time
+
+    @property
+    def unit(self) -> str:
+        """The sub-period unit findings are split by (``all`` for kinds without a time)."""
+        return self.rule.period if self.time_field else "all"
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        return self.rule.group_by
+
+    def fields(self) -> set[str]:
+        """Fields the filter and the exclusions read."""
+        used: set[str] = set()
+        for expr in (self.rule.where, *(e.condition for e in self.rule.exclusions)):
+            if expr is not None:
+                used |= fields_of(expr)
+        return used
+
+    # ------------------------------------------------------------ SQL
+
+    def select(
+        self, sql: Sql, columns: str, alias: str = "t", time_field: str | None = None
+    ) -> str:
+        """``SELECT columns FROM kind AS t WHERE ...``: the rule's records in the audit window."""
+        moment = time_field or self.time_field
+        text = f"SELECT {columns} FROM {q(self.kind.name)} AS {alias} WHERE 1 = 1"
+        if moment is not None:
+            text += " AND " + self.window_sql(sql, f"{alias}.{q(moment)}")
+        if self.rule.where is not None:
+            text += " AND " + self.filter_sql(sql, alias)
+        return text
+
+    def window_sql(self, sql: Sql, column: str) -> str:
+        window = self.env.window
+        return f"{column} >= {sql.value(window.start)} AND {column} < {sql.value(window.end)}"
+
+    def filter_sql(self, sql: Sql, alias: str = "t") -> str:
+        assert self.rule.where is not None
+        return sql.expr(self.rule.where, self.kind, f"{alias}.")
+
+    def key_sql(self, alias: str = "t", fields: tuple[str, ...] | None = None) -> str:
+        parts = [f"CAST({alias}.{q(k)} AS TEXT)" for k in (fields or self.kind.key)]
+        return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
+
+    def group_columns(self, alias: str = "t") -> str:
+        """``, t.site AS _g_site`` for each group field."""
+        return "".join(f", {alias}.{q(g)} AS {q('_g_' + g)}" for g in self.group_by)
+
+    def group_names(self) -> list[str]:
+        return [q("_g_" + g) for g in self.group_by]
+
+    def exclusion_sql(self, sql: Sql, alias: str = "t") -> str:
+        """The reason of the first exclusion a record matches, else NULL."""
+        if not self.rule.exclusions:
+            return "NULL"
+        cases = " ".join(
+            f"WHEN {sql.expr(e.condition, self.kind, alias + '.')} THEN {sql.value(e.reason)}"
+            for e in self.rule.exclusions
+        )
+        return f"CASE {cases} END"
+
+    def period_sql(self, sql: Sql, column: str | None = None) -> str:
+        """The label of the sub-period a record's moment falls in (the whole period's without one)."""
+        if column is None:
+            if self.time_field is None:
+                return sql.value(self.env.window.period.label)
+            column = f"t.{q(self.time_field)}"
+        periods = sub_periods(self.env.window.period, self.rule.period)
+        whole = sql.value(self.env.window.period.label)
+        zone = self.env.window.zone
+        if len(periods) <= CASE_PERIODS:
+            cases = " ".join(
+                f"WHEN {column} < {sql.value(p.end(zone))} THEN {sql.value(p.label)}"
+                for p in periods
+            )
+            return f"COALESCE(CASE {cases} END, {whole})"
+        table = q(self.periods_table().name)
+        return (
+            f"COALESCE((SELECT p.label FROM {table} AS p WHERE p.start <= {column} "
+            f"ORDER BY p.start DESC LIMIT 1), {whole})"
+        )
+
+    def periods_table(self) -> HelperTable:
+        """The helper table of sub-period labels and starts (for days and weeks)."""
+        zone = self.env.window.zone
+        rows = tuple(
+            (p.label, p.start(zone), p.end(zone))
+            for p in sub_periods(self.env.window.period, self.rule.period)
+        )
+        return HelperTable(
+            f"_periods_{self.rule.period}",
+            (("label", "TEXT"), ("start", "REAL"), ("end", "REAL")),
+            rows,
+            primary_key="start",
+        )
+
+    def helpers(self) -> list[HelperTable]:
+        """Helper tables the scope's SQL reads."""
+        if self.time_field is None:
+            return []
+        if len(sub_periods(self.env.window.period, self.rule.period)) <= CASE_PERIODS:
+            return []
+        return [self.periods_table()]

@@ -1,0 +1,157 @@
+"""Verdicts from figures: the one ranking of verdicts, the one choice of the deciding finding.
+
+Rates (per-record measures), with n = conforming + breached: too few records is
+not-evaluable; below the target is a nonconformity (major below
+``major_below``); inside the warn band, or (below a 100 % target) with the
+lower 95 % bound under the target, an observation; otherwise conform.
+Aggregates compare their value with the threshold the same way.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ..findings import RANK, Finding, RuleResult
+from ..formatting import percent_text
+from ..stats import shortfall, wilson_interval
+
+if TYPE_CHECKING:
+    from ..measures import Figure
+    from ..model import Rule
+
+
+def percent(value: float) -> str:
+    """A target or bound as written in a sentence: one decimal."""
+    return f"{value * 100:.1f} %"
+
+
+def excluded_text(count: int, reasons: dict[str, int]) -> str:
+    if not count:
+        return ""
+    if len(reasons) == 1:
+        return f"; {count:,} excluded: {next(iter(reasons))}"
+    detail = ", ".join(f"{n:,} {r}" for r, n in sorted(reasons.items()))
+    return f"; {count:,} excluded: {detail}"
+
+
+def verdict_words(f: Finding) -> str:
+    words = f"{f.severity} nonconformity" if f.verdict == "nonconform" else f.verdict
+    if f.reasons:
+        words += f" ({'; '.join(f.reasons)})"
+    return words
+
+
+def too_few(f: Finding, n: int, minimum: int, what: str, tail: str) -> None:
+    f.verdict = "not-evaluable"
+    f.not_evaluable = {"code": "too-few", "n": n, "minimum": minimum}
+    f.reasons.append(f"{n:,} {what}, fewer than the minimum of {minimum:,}")
+    f.explanation = f"not evaluable: {f.reasons[0]}{tail}"
+
+
+def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) -> None:
+    """The verdict of a rate of conforming records against the rule's target share."""
+    c = f.counts
+    target = rule.target.share or Decimal(1)
+    goal = float(target)
+    excluded = excluded_text(c.excluded, f.excluded_by_reason)
+    pending = f"; {c.pending:,} pending at period end" if c.pending else ""
+    f.threshold = {"op": ">=", "value": goal}
+    if c.n == 0 and c.excluded and not_applicable_when_all_excluded and not c.pending:
+        f.verdict = "not-applicable"
+        f.explanation = f"not applicable: every answer was 'not applicable'{excluded}"
+        return
+    if c.n < rule.min_records:
+        too_few(f, c.n, rule.min_records, "records in the rate", f"{excluded}{pending}")
+        return
+    rate = Fraction(c.conforming, c.n)
+    low, high = wilson_interval(c.conforming, c.n)
+    f.value, f.interval, f.unit = c.conforming / c.n, (low, high), "share"
+    f.shortfall = shortfall(c.conforming, c.n, Fraction(target))
+    _share_verdict(rule, f, rate, Fraction(target), low)
+    head = (
+        f"{percent_text(f.value, goal)} ({c.conforming:,} of {c.n:,}{excluded}{pending}; "
+        f"95 % CI {percent_text(low, goal)[:-2]}-{percent_text(high, goal)}) "
+        f"against at least {percent(goal)}"
+    )
+    f.explanation = f"{head}: {verdict_words(f)}"
+    if f.shortfall:
+        f.explanation += (
+            f"; {f.shortfall:,} more records meeting \u201c{rule.title.en}\u201d were needed"
+        )
+
+
+def _share_verdict(rule: Rule, f: Finding, rate: Fraction, target: Fraction, low: float) -> None:
+    warn, major_below = rule.target.warn_share, rule.target.major_below
+    if rate < target:
+        f.verdict, f.severity = "nonconform", rule.severity
+        if major_below is not None and rate < Fraction(major_below):
+            f.severity = "major"
+            f.reasons.append(f"below {percent(float(major_below))}, so major")
+    elif warn is not None and rate < Fraction(warn):
+        f.verdict = "observation"
+        f.reasons.append(
+            f"meets the target but is inside the warn band (below {percent(float(warn))})"
+        )
+    elif target < 1 and low < float(target):
+        # A 100 % target is a check of every record, not an estimate: no bound applies.
+        f.verdict = "observation"
+        f.reasons.append(
+            f"meets the target but the 95 % lower bound {percent_text(low, float(target))} is below it"
+        )
+    else:
+        f.verdict = "conform"
+
+
+def judge_threshold(rule: Rule, f: Finding, figure: Figure) -> None:
+    """The verdict of an aggregate value against the rule's threshold."""
+    threshold = rule.target.threshold
+    assert threshold is not None
+    f.value, f.interval = figure.value, figure.interval
+    f.details = dict(figure.details or {})
+    if not threshold.holds(figure.value):
+        f.verdict, f.severity = "nonconform", rule.severity
+    elif rule.target.warn_threshold is not None and not rule.target.warn_threshold.holds(
+        figure.value
+    ):
+        f.verdict = "observation"
+        f.reasons.append(f"meets the target but not the warn level {rule.target.warn_threshold}")
+    elif figure.interval is not None and not threshold.holds(
+        figure.interval[0] if threshold.higher_is_better else figure.interval[1]
+    ):
+        f.verdict = "observation"
+        f.reasons.append("meets the target but the 95 % confidence bound does not")
+    else:
+        f.verdict = "conform"
+    f.explanation = f"{figure.arithmetic} against {threshold}: {verdict_words(f)}"
+
+
+# ------------------------------------------------------------ ranking
+
+
+def level(verdict: str, severity: str | None) -> int:
+    """How bad a verdict is: major 3, minor 2, observation 1, anything else 0."""
+    if verdict == "nonconform":
+        return RANK[severity or "minor"]
+    return RANK.get(verdict, 0)
+
+
+def worst(findings: list[Finding]) -> Finding | None:
+    """The worst judged finding (conform, observation or nonconform), the first among equals."""
+    judged = [f for f in findings if f.verdict in ("conform", "observation", "nonconform")]
+    if not judged:
+        return None
+    return max(judged, key=lambda f: level(f.verdict, f.severity))
+
+
+def deciding_finding(result: RuleResult) -> Finding:
+    """The finding that decided a rule's verdict: the pooled one, or the worst group's."""
+    pooled = result.findings[0]
+    if result.judge == "each-group":
+        decisive = worst(result.findings)
+        if decisive is not None and level(decisive.verdict, decisive.severity) > level(
+            pooled.verdict, pooled.severity
+        ):
+            return decisive
+    return pooled

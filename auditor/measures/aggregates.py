@@ -1,0 +1,63 @@
+"""What the aggregate measures share: a field's value per record, its own exclusions, the threshold test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ..expression import quote_identifier as q
+from .base import AggregateMeasure
+from .reading import RuleContext, measure_map
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..evaluate.scope import Scope
+    from ..model import EvidenceKind
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+
+SQL_OPERATORS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "==": "="}
+
+
+def number(value: float) -> str:
+    """A figure in an arithmetic sentence: whole numbers bare, others to three decimals."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class FieldAggregate(AggregateMeasure):
+    """An aggregate over one numeric field (``of``)."""
+
+    of: str
+    extra_keys: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def read_of(cls, raw: YamlMap, key: str, ctx: RuleContext) -> tuple[YamlMap, str] | None:
+        spec = measure_map(raw, key, ctx, ("of", *cls.extra_keys))
+        if spec is None:
+            return None
+        of = ctx.field(spec, "of", ("number", "integer", "duration"))
+        return None if of is None else (spec, of)
+
+    def fields(self) -> list[str]:
+        return [self.of]
+
+    def value_sql(self, scope: Scope, sql: Sql) -> str:
+        return f"t.{q(self.of)}"
+
+    def invalid_sql(self, value: str, sql: Sql) -> str:
+        return f"CASE WHEN {value} IS NULL THEN {sql.value('no ' + self.of)} END"
+
+    def value_unit(self, kind: EvidenceKind) -> str:
+        spec = kind.fields.get(self.of)
+        return "seconds" if spec is not None and spec.type == "duration" else "number"
+
+    def failing_unit(self, kind: EvidenceKind) -> str | None:
+        return self.value_unit(kind)
+
+    def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
+        """Records whose own value does not meet the threshold."""
+        op = SQL_OPERATORS[threshold.op]
+        return f"NOT (_value {op} {sql.value(float(threshold.value))})"

@@ -1,0 +1,169 @@
+"""What a measure is: the one place that knows how a family of checks reads, computes and judges.
+
+A measure class is registered under the pack keys it reads (``duration``,
+``mean`` ...). It owns its dataclass (the checked form of its YAML), its reader,
+its SQL, its unit and its judgement, and points lazily to its live rule. The
+pack loader, the batch driver, the live monitor and the reports look measures
+up in the registry and never branch on a measure's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..evaluate.scope import Scope
+    from ..model import EvidenceKind
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+    from .reading import RuleContext
+
+
+@dataclass(frozen=True)
+class RecordSql:
+    """SQL expressions giving one record's outcome, its measured value and a note on a failure.
+
+    ``outcome`` is one of ``'conform'``, ``'breach'``, ``'pending'`` or
+    ``'excluded:<reason>'``; ``detail`` is NULL or a text such as
+    ``'resolved: late'`` or ``'open at period end'``.
+    """
+
+    outcome: str
+    value: str = "NULL"
+    detail: str = "NULL"
+
+
+@dataclass
+class Figure:
+    """An aggregate's value with its arithmetic, for one finding."""
+
+    value: float
+    arithmetic: str
+    interval: tuple[float, float] | None = None
+    details: dict[str, Any] | None = None
+
+
+class Measure:
+    """Base of every measure. Subclasses are frozen dataclasses registered in ``auditor.measures``."""
+
+    #: the pack key the measure is written under
+    name: ClassVar[str] = ""
+    #: per-record (a share of conforming records) or aggregate (a value against a threshold)
+    per_record: ClassVar[bool] = True
+    #: ``module:Class`` of the live rule that watches this measure, or None when batch-only
+    live_rule: ClassVar[str | None] = None
+    #: min_records when the rule gives none (None: the pack's default)
+    default_min_records: ClassVar[int | None] = None
+    #: the business calendar durations are counted in, if any
+    calendar: str | None = None
+
+    # ------------------------------------------------------------ the pack
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> Measure | None:
+        """The checked measure from its YAML (``raw[key]``), or None after reporting to ``ctx``."""
+        raise NotImplementedError
+
+    def default_time(self) -> str | None:
+        """The field placing a record in a period when the rule names none (else the kind's)."""
+        return None
+
+    def fields(self) -> list[str]:
+        """Fields of the rule's own evidence kind the measure reads."""
+        return []
+
+    def other_kinds(self) -> list[str]:
+        """Other evidence kinds the measure cannot be judged without."""
+        return []
+
+    def clock_spans(self, kind: EvidenceKind) -> list[tuple[str, tuple[str, ...], float | None]]:
+        """(kind, fields, look-back seconds) whose times the business clock must cover.
+
+        The clock covers from the earliest value of the first field (no earlier
+        than the look-back before the period start, when one is given) to the
+        period end.
+        """
+        return []
+
+    def checklist_items(self) -> list[str]:
+        """Checklist items an auditor answers for this measure (manual items)."""
+        return []
+
+    def notes(self, present: frozenset[str]) -> list[str]:
+        """What a reader must know about how the figure was reached (e.g. missing pause evidence)."""
+        return []
+
+    # ------------------------------------------------------------ units
+
+    def value_unit(self, kind: EvidenceKind) -> str:
+        """The unit of the finding's value: ``share`` for per-record measures."""
+        return "share"
+
+    def failing_unit(self, kind: EvidenceKind) -> str | None:
+        """The unit of each failing record's value, or None when failing records carry none."""
+        return None
+
+
+class RecordMeasure(Measure):
+    """A check of each record (or case): conform, breach, pending or excluded."""
+
+    per_record = True
+
+    #: a finding whose records were all excluded by the measure itself is not-applicable
+    all_excluded_is_not_applicable: ClassVar[bool] = False
+
+    def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
+        raise NotImplementedError
+
+    def scope_filter(self, scope: Scope, sql: Sql) -> str | None:
+        """A condition of the measure's own on which records it reads (beside the rule's ``where``)."""
+        return None
+
+    def records_sql(self, scope: Scope, sql: Sql) -> str:
+        """``SELECT`` of one row per judged record: key, groups, period, exclusion, outcome, value, detail."""
+        judged = self.record_sql(scope, sql)
+        columns = (
+            f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
+            f"{scope.exclusion_sql(sql)} AS _excluded, {judged.outcome} AS _outcome, "
+            f"{judged.value} AS _value, {judged.detail} AS _detail"
+        )
+        extra = self.scope_filter(scope, sql)
+        return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
+
+
+class AggregateMeasure(Measure):
+    """A value over the records in scope (mean, percentile, NPS, count per 1,000) against a threshold."""
+
+    per_record = False
+
+    def scope_filter(self, scope: Scope, sql: Sql) -> str | None:
+        return None
+
+    def value_sql(self, scope: Scope, sql: Sql) -> str:
+        """Each record's value."""
+        raise NotImplementedError
+
+    def invalid_sql(self, value: str, sql: Sql) -> str:
+        """The reason a record's value cannot count (``CASE ... END``), or ``NULL``."""
+        return "NULL"
+
+    def cell_sql(self, sql: Sql, partition: str) -> tuple[str, list[str]]:
+        """Window columns (``, AVG(_value) OVER (partition) AS _mean``) and the aggregate columns of one cell.
+
+        ``partition`` is the window's ``PARTITION BY`` clause for a cell of a
+        group and sub-period, or empty for the whole period.
+        """
+        raise NotImplementedError
+
+    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+        """The value and its arithmetic from the aggregate columns."""
+        raise NotImplementedError
+
+    def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
+        """Condition on ``_value`` for the records listed as failing."""
+        raise NotImplementedError
+
+    def failing_unit(self, kind: EvidenceKind) -> str | None:
+        return "number"

@@ -1,0 +1,36 @@
+"""``condition``: each record meets a condition ("badge worn", "status is closed")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ..expression import Expr, fields_of
+from . import register
+from .base import RecordMeasure, RecordSql
+from .reading import RuleContext
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..evaluate.scope import Scope
+    from ..sourcemap import YamlMap
+
+
+@register
+@dataclass(frozen=True)
+class ConditionMeasure(RecordMeasure):
+    condition: Expr
+    name: ClassVar[str] = "condition"
+    live_rule: ClassVar[str | None] = "auditor.live.record:RecordRule"
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> ConditionMeasure | None:
+        condition = ctx.expression(raw, key)
+        return None if condition is None else cls(condition)
+
+    def fields(self) -> list[str]:
+        return sorted(fields_of(self.condition))
+
+    def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
+        holds = sql.expr(self.condition, scope.kind, "t.")
+        return RecordSql(f"CASE WHEN {holds} THEN 'conform' ELSE 'breach' END")

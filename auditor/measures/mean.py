@@ -1,0 +1,53 @@
+"""``mean``: the average of a field (a CSAT score, a handling time) against a threshold.
+
+Interval: mean ± 1.96 · s / √n, with the sample standard deviation s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..formatting import number_text
+from ..stats import Z_95
+from . import register
+from .aggregates import FieldAggregate, number
+from .base import Figure
+from .reading import RuleContext
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+
+
+@register
+@dataclass(frozen=True)
+class MeanMeasure(FieldAggregate):
+    name: ClassVar[str] = "mean"
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> MeanMeasure | None:
+        found = cls.read_of(raw, key, ctx)
+        return None if found is None else cls(found[1])
+
+    def cell_sql(self, sql: Sql, partition: str) -> tuple[str, list[str]]:
+        # Two passes (the cell's mean first), so the variance does not lose digits.
+        return (
+            f", AVG(_value) OVER ({partition}) AS _mean",
+            ["COUNT(*)", "SUM(_value)", "SUM((_value - _mean) * (_value - _mean))"],
+        )
+
+    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+        n, total, squares = int(summary[0]), float(summary[1]), float(summary[2])
+        value = total / n
+        variance = squares / (n - 1) if n > 1 else 0.0
+        half = Z_95 * math.sqrt(variance / n)
+        low, high = value - half, value + half
+        text = (
+            f"mean {number_text(value, float(threshold.value), 3)} (= {number(total)} / {n:,}"
+            f"{excluded_text}; 95 % CI {low:.3f}-{high:.3f})"
+        )
+        details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
+        return Figure(value, text, (low, high), details)

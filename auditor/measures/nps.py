@@ -1,0 +1,72 @@
+"""``nps``: net promoter score, % promoters (9-10) minus % detractors (0-6), in points.
+
+Failing records are the detractors; scores outside 0-10 are excluded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..formatting import number_text, percent_text
+from ..stats import net_promoter_score
+from . import register
+from .aggregates import FieldAggregate
+from .base import Figure
+from .reading import RuleContext
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..model import EvidenceKind
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+
+
+@register
+@dataclass(frozen=True)
+class NpsMeasure(FieldAggregate):
+    name: ClassVar[str] = "nps"
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> NpsMeasure | None:
+        found = cls.read_of(raw, key, ctx)
+        return None if found is None else cls(found[1])
+
+    def invalid_sql(self, value: str, sql: Sql) -> str:
+        return (
+            f"CASE WHEN {value} IS NULL THEN {sql.value('no ' + self.of)} "
+            f"WHEN {value} < 0 OR {value} > 10 THEN 'score outside 0-10' END"
+        )
+
+    def value_unit(self, kind: EvidenceKind) -> str:
+        return "points"
+
+    def failing_unit(self, kind: EvidenceKind) -> str | None:
+        return "number"
+
+    def cell_sql(self, sql: Sql, partition: str) -> tuple[str, list[str]]:
+        return "", [
+            "COUNT(*)",
+            "SUM(CASE WHEN _value >= 9 THEN 1 ELSE 0 END)",
+            "SUM(CASE WHEN _value <= 6 THEN 1 ELSE 0 END)",
+        ]
+
+    def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
+        return "_value <= 6"
+
+    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+        n, promoters, detractors = (int(v) for v in summary)
+        value = net_promoter_score(promoters, detractors, n)
+        sign = "+" if value >= 0 else ""
+        text = (
+            f"NPS {sign}{number_text(value, float(threshold.value), 1)} ({promoters:,} promoters "
+            f"{percent_text(promoters / n)} - {detractors:,} detractors "
+            f"{percent_text(detractors / n)}, of {n:,}{excluded_text})"
+        )
+        details = {
+            "promoters": promoters,
+            "passives": n - promoters - detractors,
+            "detractors": detractors,
+            "n": n,
+        }
+        return Figure(value, text, None, details)

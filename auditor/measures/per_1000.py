@@ -1,0 +1,63 @@
+"""``per_1000``: records meeting a condition per 1,000 records in scope (complaints per 1,000 visits).
+
+Interval: Wilson's for the underlying share, times 1,000. Failing records are
+those meeting the condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..expression import Expr, fields_of
+from ..formatting import number_text
+from ..stats import wilson_interval
+from . import register
+from .base import AggregateMeasure, Figure
+from .reading import RuleContext
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..evaluate.scope import Scope
+    from ..model import EvidenceKind
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+
+
+@register
+@dataclass(frozen=True)
+class PerThousandMeasure(AggregateMeasure):
+    condition: Expr
+    name: ClassVar[str] = "per_1000"
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> PerThousandMeasure | None:
+        condition = ctx.expression(raw, key)
+        return None if condition is None else cls(condition)
+
+    def fields(self) -> list[str]:
+        return sorted(fields_of(self.condition))
+
+    def value_sql(self, scope: Scope, sql: Sql) -> str:
+        holds = sql.expr(self.condition, scope.kind, "t.")
+        return f"CASE WHEN {holds} THEN 1 ELSE 0 END"
+
+    def value_unit(self, kind: EvidenceKind) -> str:
+        return "per_1000"
+
+    def cell_sql(self, sql: Sql, partition: str) -> tuple[str, list[str]]:
+        return "", ["COUNT(*)", "SUM(_value)"]
+
+    def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
+        return "_value >= 1"
+
+    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+        n, count = int(summary[0]), int(summary[1])
+        value = count * 1000 / n
+        low, high = wilson_interval(count, n)
+        interval = (low * 1000, high * 1000)
+        text = (
+            f"{number_text(value, float(threshold.value))} per 1,000 ({count:,} of {n:,}"
+            f"{excluded_text}; 95 % CI {interval[0]:.2f}-{interval[1]:.2f})"
+        )
+        return Figure(value, text, interval, {"count": count, "n": n})

@@ -1,0 +1,70 @@
+"""``percentile``: the p-th percentile of a field by the nearest-rank method, against a threshold.
+
+The value at rank ⌈p/100 × n⌉ of the sorted values, found in SQL with integer
+arithmetic only (no rounding of p × n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..formatting import number_text
+from . import register
+from .aggregates import FieldAggregate, number
+from .base import Figure
+from .reading import RuleContext
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..sourcemap import YamlMap
+    from ..units import Threshold
+
+
+@register
+@dataclass(frozen=True)
+class PercentileMeasure(FieldAggregate):
+    p: Decimal = Decimal(50)
+    name: ClassVar[str] = "percentile"
+    extra_keys: ClassVar[tuple[str, ...]] = ("p",)
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> PercentileMeasure | None:
+        found = cls.read_of(raw, key, ctx)
+        if found is None:
+            return None
+        spec, of = found
+        p = spec.get("p")
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 100:
+            ctx.error("percentile needs 'p' between 0 and 100, e.g. p: 90", spec.where("p"))
+            return None
+        return cls(of, Decimal(str(p)))
+
+    def cell_sql(self, sql: Sql, partition: str) -> tuple[str, list[str]]:
+        share = Fraction(self.p) / 100
+        num, den = sql.value(share.numerator), sql.value(share.denominator)
+        # The nearest rank r is the least r with r / n >= p / 100.
+        at_rank = f"_rank * {den} >= {num} * _n AND (_rank - 1) * {den} < {num} * _n"
+        return (
+            f", ROW_NUMBER() OVER ({partition} ORDER BY _value, _key) AS _rank, "
+            f"COUNT(*) OVER ({partition}) AS _n",
+            [
+                "COUNT(*)",
+                f"MIN(CASE WHEN {at_rank} THEN _value END)",
+                f"MIN(CASE WHEN {at_rank} THEN _rank END)",
+            ],
+        )
+
+    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+        n, value, rank = int(summary[0]), float(summary[1]), int(summary[2])
+        shown = (
+            f"{value:,.0f}" if value.is_integer() else number_text(value, float(threshold.value), 2)
+        )
+        text = (
+            f"{number(float(self.p))}th percentile {shown} "
+            f"(value at rank {rank:,} of {n:,}{excluded_text})"
+        )
+        details = {"p": float(self.p), "rank": rank, "n": n, "method": "nearest rank"}
+        return Figure(value, text, None, details)

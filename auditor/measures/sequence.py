@@ -1,0 +1,232 @@
+"""``sequence``: ordered events per key, each step within a bound of an earlier one.
+
+A case is the events sharing a key. The first event of each step counts (a
+repeated event is ignored). For each later step, in order:
+
+- it happened before the step it follows: **out of order** (a breach);
+- it happened later than its bound after its origin step: **late**, by the overrun;
+- it has not happened by the period end and its bound has passed: **missing**, by the overrun;
+- it has not happened and its bound has not passed: the case is **pending**.
+
+A case with any breach is breached, and the first breach in step order is the
+one reported; otherwise a case with a step still to come is pending; a case
+with every step in time is met. A case without its first step is excluded
+from the rate. The case's groups, sub-period and exclusions are those of its
+first-step event. Bounds are in wall time, or in business time when the rule
+names a calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ..business_time import cumulative_sql
+from ..errors import closest_name
+from ..expression import quote_identifier as q
+from ..sourcemap import YamlList, YamlMap
+from ..standards import unknown_keys
+from ..units import Duration
+from . import register
+from .base import RecordMeasure
+from .reading import RuleContext, measure_map
+
+if TYPE_CHECKING:
+    from ..backends.statement import Sql
+    from ..evaluate.scope import Scope
+    from ..model import EvidenceKind
+
+
+@dataclass(frozen=True)
+class SequenceStep:
+    """One step of a sequence: its name, and how soon after an earlier step it must happen."""
+
+    name: str
+    within: Duration | None = None
+    after: str | None = None  # the step the bound counts from; default the previous one
+
+
+@register
+@dataclass(frozen=True)
+class SequenceMeasure(RecordMeasure):
+    """Ordered events per key with time bounds ("received, then acknowledged within 24 h ...")."""
+
+    key: str  # field that groups events into one case
+    step: str  # field that names the step of an event
+    at: str  # event time
+    steps: tuple[SequenceStep, ...]
+    calendar: str | None = None
+    name: ClassVar[str] = "sequence"
+    live_rule: ClassVar[str | None] = "auditor.live.sequence:SequenceRule"
+
+    def origin(self, index: int) -> int:
+        """Index of the step that step ``index``'s bound counts from."""
+        step = self.steps[index]
+        if step.after is None:
+            return index - 1
+        return next(i for i, s in enumerate(self.steps) if s.name == step.after)
+
+    @classmethod
+    def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> SequenceMeasure | None:
+        return read_sequence(cls, raw, key, ctx)
+
+    def default_time(self) -> str | None:
+        return self.at
+
+    def fields(self) -> list[str]:
+        return [self.step, self.at]
+
+    def clock_spans(self, kind: EvidenceKind) -> list[tuple[str, tuple[str, ...], float | None]]:
+        return [] if self.calendar is None else [(kind.name, (self.at,), None)]
+
+    def failing_unit(self, kind: EvidenceKind) -> str | None:
+        return "business-seconds" if self.calendar else "seconds"
+
+    # ------------------------------------------------------------ SQL
+
+    def records_sql(self, scope: Scope, sql: Sql) -> str:
+        """One row per case: its key, groups, period, exclusion, outcome, overrun and deciding step."""
+        window = scope.env.window
+        end = sql.value(window.end)
+        cases = self._cases_sql(scope, sql)
+        table = q(scope.env.calendar_table(self.calendar)) if self.calendar else None
+        decided, waiting = self._judgements(sql, end, table)
+        outcome = [f"WHEN c._t0 IS NULL THEN 'excluded:no {self.steps[0].name} step'"]
+        # A breach anywhere is certain, so breaches (first in step order) come before pending steps.
+        outcome.extend(f"WHEN {cond} THEN 'breach'" for cond, _, _ in decided)
+        outcome.extend(waiting)
+        detail = " ".join(f"WHEN {cond} THEN {sql.value(text)}" for cond, text, _ in decided)
+        overrun = " ".join(f"WHEN {cond} THEN {value}" for cond, _, value in decided)
+        period = scope.period_sql(sql, "c._t0")
+        groups = "".join(f", c.{name}" for name in scope.group_names())
+        return (
+            f"SELECT c._key AS _key{groups}, {period} AS _period, c._excluded AS _excluded, "
+            f"CASE {' '.join(outcome)} ELSE 'conform' END AS _outcome, "
+            f"CASE {overrun} END AS _value, CASE {detail} END AS _detail FROM ({cases}) AS c "
+            f"WHERE c._t0 IS NULL OR (c._t0 >= {sql.value(window.start)} AND c._t0 < {end})"
+        )
+
+    def _cases_sql(self, scope: Scope, sql: Sql) -> str:
+        """Events grouped into cases: each step's earliest time; groups and exclusion of the first step."""
+        step_col, at_col = f"t.{q(self.step)}", f"t.{q(self.at)}"
+        names = [sql.value(step.name) for step in self.steps]
+        firsts = ", ".join(
+            f"MIN(CASE WHEN {step_col} = {name} THEN {at_col} END) AS _t{i}"
+            for i, name in enumerate(names)
+        )
+        first_step = f"{step_col} = {names[0]}"
+        groups = "".join(
+            f", MIN(CASE WHEN {first_step} THEN t.{q(g)} END) AS {q('_g_' + g)}"
+            for g in scope.group_by
+        )
+        excluded = scope.exclusion_sql(sql)
+        where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
+        return (
+            f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}{groups}, "
+            f"MIN(CASE WHEN {first_step} THEN {excluded} END) AS _excluded "
+            f"FROM {q(scope.kind.name)} AS t{where} GROUP BY t.{q(self.key)}"
+        )
+
+    def _judgements(
+        self, sql: Sql, end: str, table: str | None
+    ) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """(condition, detail, overrun) of each possible breach in step order; the pending tests."""
+
+        def span(a: str, b: str) -> str:
+            if table is None:
+                return f"({b} - {a})"
+            return f"({cumulative_sql(table, b)} - {cumulative_sql(table, a)})"
+
+        def seen(i: int) -> str:  # the step happened by the period end
+            return f"(c._t{i} IS NOT NULL AND c._t{i} <= {end})"
+
+        decided: list[tuple[str, str, str]] = []
+        waiting: list[str] = []
+        for i, step in enumerate(self.steps[1:], start=1):
+            before = f"{seen(i)} AND c._t{i - 1} IS NOT NULL AND c._t{i} < c._t{i - 1}"
+            decided.append((before, f"{step.name}: out of order", "NULL"))
+            waiting.append(f"WHEN NOT {seen(i)} THEN 'pending'")
+            if step.within is None:
+                continue
+            limit = sql.value(step.within.seconds)
+            origin = f"c._t{self.origin(i)}"
+            done, still_open = span(origin, f"c._t{i}"), span(origin, end)
+            decided.append(
+                (f"{seen(i)} AND {done} > {limit}", f"{step.name}: late", f"{done} - {limit}")
+            )
+            decided.append(
+                (
+                    f"NOT {seen(i)} AND {still_open} > {limit}",
+                    f"{step.name}: missing",
+                    f"{still_open} - {limit}",
+                )
+            )
+        return decided, waiting
+
+
+def read_sequence(
+    cls: type[SequenceMeasure], raw: YamlMap, key: str, ctx: RuleContext
+) -> SequenceMeasure | None:
+    """The checked sequence: case key, step field, time and ordered steps with their bounds."""
+    spec = measure_map(raw, key, ctx, ("key", "step", "at", "steps", "calendar"))
+    if spec is None:
+        return None
+    case_key = ctx.field(spec, "key", ())
+    step_field = ctx.field(spec, "step", ("string", "enum"))
+    at = ctx.field(spec, "at", ("timestamp", "date"))
+    calendar = ctx.calendar(spec)
+    items = spec.get("steps")
+    if not isinstance(items, YamlList) or len(items) < 2:
+        ctx.error(
+            "a sequence needs 'steps': at least two, in order",
+            spec.where("steps") if "steps" in spec else spec.start,
+        )
+        return None
+    allowed: tuple[str, ...] = ()
+    if ctx.kind is not None and step_field in ctx.kind.fields:
+        allowed = ctx.kind.fields[step_field].values
+    steps: list[SequenceStep] = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item_map: YamlMap | None = None
+            name = item
+        elif isinstance(item, YamlMap):
+            item_map = item
+            unknown_keys(item, ("name", "within", "after"), "sequence step", ctx.checker.errors)
+            name = str(item.get("name", ""))
+        else:
+            ctx.error("each step is a name or {name, within, after}", items.where(index))
+            continue
+        if not name:
+            ctx.error("a sequence step needs a 'name'", items.where(index))
+            continue
+        if allowed and name not in allowed:
+            ctx.error(
+                f"step '{name}' is not a value of {step_field} (values: {', '.join(allowed)})",
+                items.where(index),
+                suggestion=closest_name(name, allowed),
+            )
+        within = None
+        after = None
+        if item_map is not None and "within" in item_map:
+            within = ctx.duration(item_map, "within")
+        if item_map is not None and "after" in item_map:
+            after = str(item_map["after"])
+            earlier = [s.name for s in steps]
+            if after not in earlier:
+                ctx.error(
+                    f"step '{name}' counts from '{after}', which is not an earlier step",
+                    item_map.where("after"),
+                    suggestion=closest_name(after, earlier),
+                )
+        if index == 0 and (within is not None or after is not None):
+            ctx.error(
+                "the first step starts the sequence and takes no 'within' or 'after'",
+                items.where(index),
+            )
+        if any(s.name == name for s in steps):
+            ctx.error(f"step '{name}' is listed twice", items.where(index))
+        steps.append(SequenceStep(name, within, after))
+    if case_key is None or step_field is None or at is None or len(steps) != len(items):
+        return None
+    return cls(case_key, step_field, at, tuple(steps), calendar)
