@@ -2,6 +2,9 @@
 
 Text in the SVG stays text (``svg.fonttype: none``) in a CJK-capable font
 family, so Chinese labels print as glyphs in the PDF and stay searchable.
+Labels never overlap: a Pareto chart with many or long group names turns its
+bars horizontal and names at most :data:`PARETO_BARS` groups (the rest in one
+bar); legends sit outside the plotted area.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ STYLE: Any = {  # matplotlib rc settings
     "svg.hashsalt": "auditor",
 }
 COLOURS = ["#1f5f8b", "#c8553d", "#588b5b", "#8c6bb1", "#d4a017", "#4d4d4d"]
+#: at most this many bars; the remaining groups are added up in one
+PARETO_BARS = 15
+#: vertical bars only for this many groups with names up to VERTICAL_NAME characters
+VERTICAL_BARS = 8
+VERTICAL_NAME = 8
+NAME_LENGTH = 28
 
 
 def _svg(figure: Any) -> str:
@@ -39,58 +48,134 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1] + "…"
+
+
+def trend_figure(
+    series: dict[str, list[tuple[str, float | None]]],
+    target: float | None,
+    share: bool,
+    title: str,
+    target_label: str,
+    y_label: str = "",
+) -> Any:
+    """One line per group across periods, the target dashed; the legend right of the plot."""
+    labels: list[str] = []
+    for points in series.values():
+        for label, _ in points:
+            if label not in labels:
+                labels.append(label)
+    labels.sort()
+    with plt.rc_context(STYLE):
+        figure, axis = plt.subplots(figsize=(6.2, 2.4))
+        for index, (name, points) in enumerate(sorted(series.items())):
+            xs = [labels.index(label) for label, value in points if value is not None]
+            ys = [value for _, value in points if value is not None]
+            axis.plot(
+                xs,
+                ys,
+                marker="o",
+                linewidth=1.5,
+                color=COLOURS[index % len(COLOURS)],
+                label=_short(name),
+            )
+        if target is not None:
+            axis.axhline(target, linestyle="--", linewidth=1.4, color="#b3261e", label=target_label)
+        axis.set_xticks(range(len(labels)), labels)
+        if len(labels) > 6:
+            plt.setp(axis.get_xticklabels(), rotation=90)
+        if share:
+            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        if y_label:
+            axis.set_ylabel(y_label)
+        axis.set_title(title, fontsize=9, loc="left")
+        axis.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        axis.grid(axis="y", linewidth=0.3)
+    return figure
+
+
 def trend_svg(
     series: dict[str, list[tuple[str, float | None]]],
     target: float | None,
     share: bool,
     title: str,
     target_label: str,
+    y_label: str = "",
 ) -> str:
-    """One line per group across periods, with the target as a dashed line."""
     with plt.rc_context(STYLE):
-        figure, axis = plt.subplots(figsize=(5.6, 2.3))
-        labels: list[str] = []
-        for points in series.values():
-            for label, _ in points:
-                if label not in labels:
-                    labels.append(label)
-        for index, (name, points) in enumerate(sorted(series.items())):
-            xs = [labels.index(label) for label, value in points if value is not None]
-            ys = [value for _, value in points if value is not None]
-            axis.plot(
-                xs, ys, marker="o", linewidth=1.5, color=COLOURS[index % len(COLOURS)], label=name
-            )
-        if target is not None:
-            axis.axhline(target, linestyle="--", linewidth=1.4, color="#b3261e", label=target_label)
-        axis.set_xticks(range(len(labels)), labels)
-        if share:
-            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axis.set_title(title, fontsize=9, loc="left")
-        axis.legend(fontsize=7, frameon=False, loc="best")
-        axis.grid(axis="y", linewidth=0.3)
-        return _svg(figure)
+        return _svg(trend_figure(series, target, share, title, target_label, y_label))
 
 
-def pareto_svg(counts: list[tuple[str, int]], title: str, y_label: str) -> str:
-    """Failures per group, largest first, with the cumulative share."""
-    ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
-    total = sum(c for _, c in ordered) or 1
+def pareto_bars(counts: list[tuple[str, int]], other_label: str) -> list[tuple[str, int]]:
+    """Groups with failures, largest first; beyond :data:`PARETO_BARS` added up in one bar."""
+    ordered = sorted(((n, c) for n, c in counts if c > 0), key=lambda item: (-item[1], item[0]))
+    if len(ordered) <= PARETO_BARS:
+        return ordered
+    head, rest = ordered[: PARETO_BARS - 1], ordered[PARETO_BARS - 1 :]
+    return [*head, (other_label.format(n=len(rest)), sum(c for _, c in rest))]
+
+
+def pareto_figure(
+    counts: list[tuple[str, int]],
+    title: str,
+    y_label: str,
+    cumulative_label: str = "cumulative share",
+    other_label: str = "{n} other groups",
+) -> Any:
+    """Failures per group, largest first, with the cumulative share; groups without failures left out."""
+    bars = pareto_bars(counts, other_label)
+    total = sum(c for _, c in bars) or 1
+    names = [_short(name) for name, _ in bars]
+    values = [count for _, count in bars]
+    shares, running = [], 0
+    for value in values:
+        running += value
+        shares.append(running / total)
+    vertical = (
+        len(bars) <= VERTICAL_BARS and max((len(n) for n in names), default=0) <= VERTICAL_NAME
+    )
     with plt.rc_context(STYLE):
-        figure, axis = plt.subplots(figsize=(5.6, 2.3))
-        names = [name for name, _ in ordered]
-        values = [count for _, count in ordered]
-        axis.bar(range(len(values)), values, color=COLOURS[0])
-        axis.set_xticks(range(len(names)), names)
-        axis.set_ylabel(y_label)
-        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-        cumulative = axis.twinx()
-        running, shares = 0, []
-        for value in values:
-            running += value
-            shares.append(running / total)
-        cumulative.plot(range(len(values)), shares, color=COLOURS[1], marker="o", linewidth=1.2)
-        cumulative.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        cumulative.set_ylim(0, 1.05)
-        cumulative.spines["top"].set_visible(False)
+        if vertical:
+            figure, axis = plt.subplots(figsize=(6.2, 2.4))
+            axis.bar(range(len(values)), values, color=COLOURS[0])
+            axis.set_xticks(range(len(names)), names)
+            axis.set_ylabel(y_label)
+            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+            cumulative = axis.twinx()
+            cumulative.plot(range(len(values)), shares, color=COLOURS[1], marker="o", linewidth=1.2)
+            cumulative.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            cumulative.set_ylim(0, 1.05)
+            cumulative.set_ylabel(cumulative_label)
+            cumulative.spines["top"].set_visible(False)
+        else:
+            figure, axis = _horizontal(names, values, shares, y_label)
         axis.set_title(title, fontsize=9, loc="left")
-        return _svg(figure)
+    return figure
+
+
+def _horizontal(names: list[str], values: list[int], shares: list[float], x_label: str) -> Any:
+    """Horizontal bars, largest on top, each labelled with its count and cumulative share."""
+    height = max(1.6, 0.22 * len(names) + 0.8)
+    figure, axis = plt.subplots(figsize=(6.2, height))
+    positions = list(range(len(names)))[::-1]
+    axis.barh(positions, values, color=COLOURS[0], height=0.7)
+    axis.set_yticks(positions, names)
+    axis.set_xlabel(x_label)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    top = max(values, default=1)
+    axis.set_xlim(0, top * 1.3)
+    for y, value, share in zip(positions, values, shares, strict=True):
+        axis.text(value + top * 0.02, y, f"{value:,} · {share:.0%}", va="center", fontsize=7)
+    return figure, axis
+
+
+def pareto_svg(
+    counts: list[tuple[str, int]],
+    title: str,
+    y_label: str,
+    cumulative_label: str = "cumulative share",
+    other_label: str = "{n} other groups",
+) -> str:
+    with plt.rc_context(STYLE):
+        return _svg(pareto_figure(counts, title, y_label, cumulative_label, other_label))
