@@ -1,0 +1,695 @@
+"""The report can be trusted: shown values never contradict verdicts, every finding carries its
+arithmetic with units, layout fits the page in both languages, a Chinese report is Chinese,
+the recommendation is the audit's, and the registers stay within Excel's limits."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import itertools
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from auditor import charts, report
+from auditor.audit import run_audit
+from auditor.formatting import number_text, percent_text
+from auditor.i18n import business, duration, translate_reason
+from auditor.pack import load_pack
+from auditor.report import render_reports
+
+from .conftest import ROOT, RULES
+from .test_report import parse, schema_1_1
+
+EVIDENCE = ROOT / "evidence" / "demo"
+PACKS = ("service-quality", "special-service-monitoring")
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory) -> dict[str, dict[str, Any]]:
+    """Both demo audits' findings documents (schema 1.1)."""
+    out = tmp_path_factory.mktemp("trust")
+    return {
+        name: schema_1_1(
+            run_audit(RULES / f"{name}.yaml", EVIDENCE / name, out / name, "2026-Q3").document
+        )
+        for name in PACKS
+    }
+
+
+def html_of(document: dict[str, Any], lang: str, folder: Path) -> str:
+    render_reports(document, folder, ("html",), lang)
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def rule_of(document: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    return next(r for r in document["rules"] if r["rule"] == rule_id)
+
+
+def items(cells: Any, attribute: str, value: str | None = None) -> list[dict[str, Any]]:
+    return [i for i in cells.items if attribute in i and (value is None or i[attribute] == value)]
+
+
+def section(html: str, name: str) -> str:
+    """The visible text of one <section id=name>."""
+    start = html.index(f'<section id="{name}"')
+    text = html[start : html.index("</section>", start)]
+    return re.sub(r"\s+", " ", "".join(parse(text).text))
+
+
+# ------------------------------------------------------------ 1 values never contradict verdicts
+
+
+def almost_all(document: dict[str, Any]) -> dict[str, Any]:
+    """RECORD-AGENT at 3,450 of 3,451 against 100 %: a minor nonconformity."""
+    doc = copy.deepcopy(document)
+    rule = rule_of(doc, "RECORD-AGENT")
+    rule["verdict"], rule["verdict_severity"] = "nonconform", "minor"
+    pooled = rule["findings"][0]
+    pooled["counts"].update(n=3451, conforming=3450, breached=1)
+    pooled.update(
+        value=3450 / 3451,
+        interval=[0.99836, 0.99995],
+        verdict="nonconform",
+        severity="minor",
+        threshold={"op": ">=", "value": 1.0},
+        target=">= 100%",
+        shortfall=1,
+        reasons=[],
+    )
+    return doc
+
+
+def test_a_rate_just_below_its_target_never_prints_as_the_target(demos, tmp_path) -> None:
+    doc = almost_all(demos["service-quality"])
+    for lang in ("en", "zh"):
+        cells = parse(html_of(doc, lang, tmp_path / lang))
+        value = next(
+            i for i in cells.items if i.get("data-finding") == "RECORD-AGENT" and i["tag"] == "tr"
+        )
+        assert "99.97 %" in value["_text"] and "100.0 %" not in value["_text"].split("≥")[0]
+        arith = items(cells, "data-arith", "RECORD-AGENT")[0]["_text"]
+        assert arith.startswith("99.97 %")
+        assert "99.8 %–99.995 %" in arith  # the bounds too, beside the 100 % target
+        capa = next(i for i in items(cells, "data-due") if i["data-finding"] == "RECORD-AGENT")
+        assert "99.97 %" in capa["_text"]
+    render_reports(doc, tmp_path / "registers", ("csv", "xlsx"), "en")
+    with (tmp_path / "registers" / "capa.csv").open(encoding="utf-8-sig") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["rule"] == "RECORD-AGENT")
+    assert row["value"].replace("\xa0", " ") == "99.97 %"
+    book = openpyxl.load_workbook(tmp_path / "registers" / "capa.xlsx", read_only=True)
+    cells = [c for r in book["CAPA"].iter_rows(values_only=True) for c in r]
+    book.close()
+    assert "99.97\xa0%" in cells and "100.0\xa0%" not in cells
+
+
+def test_a_mean_just_below_its_threshold_keeps_its_side(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    rule = rule_of(doc, "CSAT-Q-4.2")
+    pooled = rule["findings"][0]
+    pooled.update(value=4.1999, verdict="nonconform", severity="minor", interval=[4.1, 4.3])
+    rule["verdict"], rule["verdict_severity"] = "nonconform", "minor"
+    cells = parse(html_of(doc, "en", tmp_path))
+    arith = items(cells, "data-arith", "CSAT-Q-4.2")[0]["_text"]
+    assert arith.startswith("mean 4.1999 ") and "against ≥ 4.2" in arith
+
+
+# ------------------------------------------------------------ 2 the arithmetic of every finding
+
+
+def expected_figures(finding: dict[str, Any]) -> list[str]:
+    """The numbers a reader needs to redo a finding, from findings.json alone (English)."""
+    c, d, unit = finding["counts"], finding["details"], finding["unit"]
+    if unit == "share":
+        low, high = finding["interval"]
+        ref = finding["threshold"]["value"]
+        return [
+            f"{c['conforming']:,} of {c['n']:,}",
+            f"95 % CI {percent_text(low, ref)}–{percent_text(high, ref)}",
+        ]
+    if unit == "per_1000":
+        low, high = finding["interval"]
+        ref = finding["threshold"]["value"]
+        return [
+            f"{d['count']:,} of {d['n']:,}",
+            f"95 % CI {number_text(low, ref)} ‰–{number_text(high, ref)} ‰",
+        ]
+    if "rank" in d:
+        return [f"value at rank {d['rank']:,} of {d['n']:,}, nearest rank"]
+    if "promoters" in d:
+        return [
+            f"{d['promoters']:,} promoters",
+            f"{d['detractors']:,} detractors",
+            f"of {d['n']:,}",
+        ]
+    return [f"sum {d['sum']:,.0f} / {d['n']:,}", "95 % CI"]
+
+
+def test_every_rule_conform_or_not_shows_numerator_denominator_interval_and_target(
+    demos, tmp_path
+) -> None:
+    for name, doc in demos.items():
+        cells = parse(html_of(doc, "en", tmp_path / name))
+        for rule in doc["rules"]:
+            pooled = rule["findings"][0]
+            text = items(cells, "data-arith", rule["rule"])[0]["_text"]
+            assert pooled["verdict"] != "not-evaluable"
+            for figure in expected_figures(pooled):
+                assert figure in text, (rule["rule"], figure, text)
+            op = {">=": "≥", "<=": "≤"}[pooled["threshold"]["op"]]
+            assert f"against {op} " in text, text
+
+
+def test_every_group_of_a_grouped_rule_has_its_row(demos, tmp_path) -> None:
+    for name, doc in demos.items():
+        cells = parse(html_of(doc, "en", tmp_path / name))
+        rows = {r["data-group-finding"]: r for r in items(cells, "data-group-finding")}
+        cells_by_id = {f["id"]: f for r in doc["rules"] for f in r["findings"][1:]}
+        assert set(rows) == set(cells_by_id)
+        for finding_id, finding in cells_by_id.items():
+            text = rows[finding_id]["_text"]
+            verdict = {"not-evaluable": "not evaluable"}.get(finding["verdict"], finding["verdict"])
+            assert verdict.split("-")[0] in text.replace("nonconformity", "nonconform")
+            if finding["value"] is not None and finding["unit"] == "share":
+                ref = finding["threshold"]["value"]
+                assert percent_text(finding["value"], ref) in text
+                assert f"{finding['counts']['conforming']:,} / {finding['counts']['n']:,}" in text
+            if finding["not_evaluable"]:
+                assert f"n = {finding['counts']['n']:,}" in text
+
+
+def test_durations_and_business_time_read_as_people_read_them() -> None:
+    assert duration(3110206) == "35 d 23 h"
+    assert duration(252) == "4 min 12 s"
+    assert duration(234356, "zh") == "2 天 17 小时"
+    assert duration(29.6, reference=30) == "29.6 s"  # never rounded onto its limit
+    assert business(648000, "office") == "180 business hours (calendar office)"
+    assert business(15480, "office", "zh") == "4.3 个工作小时(日历 office)"
+
+
+def failing_rows(cells: Any, rule_id: str) -> list[dict[str, Any]]:
+    """The failing-record rows of a rule, each with the text of its "measured" cell."""
+    rows, row = [], None
+    for item in cells.items:
+        if "data-failing-finding" in item:
+            row = item if item["data-failing-finding"].startswith(rule_id) else None
+        elif row is not None and "measured" in (item.get("class") or "").split():
+            rows.append({**row, "_text": item["_text"]})
+            row = None
+    return rows
+
+
+def note_of(rule: dict[str, Any], key: str) -> tuple[float | None, dict[str, Any] | None]:
+    for finding in rule["findings"][1:] or rule["findings"]:
+        if key in finding["failing"]:
+            index = finding["failing"].index(key)
+            return finding["failing_values"][index], finding["failing_notes"][index]
+    raise AssertionError(key)
+
+
+def test_sequence_failures_name_the_step_and_the_overrun_in_units(demos, tmp_path) -> None:
+    doc = demos["special-service-monitoring"]
+    rule = rule_of(doc, "COMPLAINT-HANDLING")
+    for lang, words in (
+        ("en", ("late by", "missing", "out of order")),
+        ("zh", ("超时", "缺失", "顺序错误")),
+    ):
+        cells = parse(html_of(doc, lang, tmp_path / lang))
+        rows = failing_rows(cells, "COMPLAINT-HANDLING")
+        assert rows
+        for row in rows:
+            _, note = note_of(rule, row["data-key"])
+            text = row["_text"]
+            assert note is not None and note["step"] in text
+            word = dict(zip(("late", "missing", "out of order"), words, strict=True))[
+                note["problem"]
+            ]
+            assert word in text
+            assert not re.search(r"\d{4,}(\.\d+)?", text), text  # never raw seconds
+            if note["over_seconds"] is not None:
+                assert duration(note["over_seconds"], lang) in text.replace("\xa0", " ")
+
+
+def test_records_open_at_period_end_are_marked(demos, tmp_path) -> None:
+    doc = demos["service-quality"]
+    rule = rule_of(doc, "RESP-PHONE-30S")
+    open_keys = {
+        k
+        for f in rule["findings"][1:]
+        for k, n in zip(f["failing"], f["failing_notes"], strict=True)
+        if n and n["problem"] == "open at period end"
+    }
+    assert open_keys
+    for lang, words in (("en", "not closed by period end"), ("zh", "期末未关闭")):
+        cells = parse(html_of(doc, lang, tmp_path / lang))
+        rows = failing_rows(cells, "RESP-PHONE-30S")
+        assert any(row["data-key"] in open_keys for row in rows)
+        for row in rows:
+            assert (words in row["_text"]) == (row["data-key"] in open_keys), row
+
+
+def test_condition_rules_say_what_was_measured(demos, tmp_path) -> None:
+    doc = demos["special-service-monitoring"]
+    cells = parse(html_of(doc, "en", tmp_path))
+    for rule_id, words in (("APPEARANCE", "condition not met"), ("SPOT-CHECKS", "answered no")):
+        rows = failing_rows(cells, rule_id)
+        assert rows and all(words in r["_text"] for r in rows)
+
+
+def test_business_durations_name_the_calendar(demos, tmp_path) -> None:
+    doc = demos["service-quality"]
+    assert rule_of(doc, "TECH-INITIAL-4H")["calendar"] == "office"
+    cells = parse(html_of(doc, "en", tmp_path))
+    rows = failing_rows(cells, "TECH-INITIAL-4H")
+    assert rows and all(
+        re.search(r"\d business hours \(calendar office\)", r["_text"]) for r in rows
+    )
+
+
+def test_a_mean_of_durations_is_shown_as_a_duration(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    rule = rule_of(doc, "CSAT-Q-4.2")
+    pooled = rule["findings"][0]
+    pooled.update(
+        unit="seconds",
+        value=252.0,
+        interval=[230.0, 274.0],
+        threshold={"op": "<=", "value": 300.0},
+        target="<= 5min",
+        details={"sum": 252.0 * 723, "n": 723, "standard_deviation": 60.0},
+    )
+    cells = parse(html_of(doc, "en", tmp_path))
+    row = next(i for i in cells.items if i.get("data-finding") == "CSAT-Q-4.2" and i["tag"] == "tr")
+    assert "4 min 12 s" in row["_text"] and "≤ 5 min" in row["_text"]
+    arith = items(cells, "data-arith", "CSAT-Q-4.2")[0]["_text"]
+    assert "95 % CI 3 min 50 s–4 min 34 s" in arith
+
+
+# ------------------------------------------------------------ 3 layout and language
+
+
+def overflowing_boxes(html: str) -> list[tuple[int, str, float]]:
+    """Boxes that reach past the right margin, or past the table cell that holds them."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(HTML(string=html).render().pages, 1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for box in page_box.children[0].descendants():
+            if getattr(box, "width", None) is None:
+                continue
+            if box.position_x + box.margin_width() > right + 0.5:
+                found.append(
+                    (number, type(box).__name__, box.position_x + box.margin_width() - right)
+                )
+            if isinstance(box, boxes.TableCellBox):
+                edge = box.position_x + box.margin_width()
+                for inner in box.descendants():
+                    if (
+                        getattr(inner, "width", None) is not None
+                        and inner.position_x + inner.margin_width() > edge + 0.5
+                    ):
+                        found.append((number, getattr(inner, "text", type(inner).__name__), 0.0))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_table_fits_the_page_width(demos, tmp_path, lang) -> None:
+    for name, doc in demos.items():
+        assert overflowing_boxes(html_of(doc, lang, tmp_path / name)) == []
+
+
+def test_tables_have_fixed_column_widths(demos, tmp_path) -> None:
+    html = html_of(demos["special-service-monitoring"], "zh", tmp_path)
+    assert "table-layout: fixed" in html and "overflow-wrap: anywhere" in html
+    for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+        widths = [float(w) for w in re.findall(r'<col style="width: ([\d.]+)%">', table)]
+        assert widths and abs(sum(widths) - 100) < 0.01, table[:80]
+
+
+def test_the_capa_action_column_is_wide_enough_in_chinese(demos, tmp_path) -> None:
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    html = html_of(demos["special-service-monitoring"], "zh", tmp_path)
+    widths = []
+    for page in HTML(string=html).render().pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TableCellBox) and "action" in (box.element.get("class") or ""):
+                widths.append(box.width * 25.4 / 96)  # mm
+    assert widths and min(widths) > 25
+
+
+def overlaps(labels: list[Any], renderer: Any) -> bool:
+    boxes = [t.get_window_extent(renderer) for t in labels if t.get_text()]
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_pareto_labels_never_overlap_and_zero_groups_are_left_out() -> None:
+    counts = [(f"a rather long agent team name {i:02d}", i % 7) for i in range(40)]
+    figure = charts.pareto_figure(counts, "Pareto", "Count")
+    renderer = figure.canvas.get_renderer()
+    axis = figure.axes[0]
+    labels = axis.get_yticklabels() + axis.get_xticklabels()
+    assert not overlaps(labels, renderer)
+    shown = [t.get_text() for t in axis.get_yticklabels()]
+    assert len(shown) <= charts.PARETO_BARS
+    assert not any(name.endswith(f"{i:02d}") for name in shown for i in range(0, 40, 7))
+    small = charts.pareto_figure([("BJ", 3), ("GZ", 0), ("SH", 5)], "Pareto", "Count")
+    names = [t.get_text() for t in small.axes[0].get_xticklabels()]
+    assert names == ["SH", "BJ"]
+
+
+def test_trend_legend_stays_off_the_data() -> None:
+    series = {
+        g: [(f"2026-{m:02d}", 0.9 + m / 100) for m in range(1, 13)] for g in ("BJ", "GZ", "SH")
+    }
+    figure = charts.trend_figure(series, 0.95, True, "Trend", "Target")
+    renderer = figure.canvas.get_renderer()
+    axis = figure.axes[0]
+    legend = axis.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(axis.get_window_extent(renderer))
+    assert not overlaps(axis.get_xticklabels(), renderer)
+
+
+class Visible(HTMLParser):
+    """Visible text outside data (ids, keys, hashes, file names, evidence values) and charts."""
+
+    SKIP = frozenset({"style", "svg", "title"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, bool]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "col", "meta"):
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        self.stack.append((tag, tag in self.SKIP or bool(classes & {"data", "hash", "key"})))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if not any(skip for _, skip in self.stack):
+            self.text.append(data)
+
+
+def data_words(document: dict[str, Any]) -> set[str]:
+    """Words that come from the evidence or the pack as plain data (not translatable here)."""
+    pack = load_pack(ROOT / document["manifest"]["pack"]["path"])
+    texts = [
+        document["manifest"]["parameters"]["timezone"],
+        *document["manifest"]["parameters"]["calendars"],
+    ]
+    for kind in pack.evidence.values():
+        texts.extend(kind.fields)
+        texts.extend(v for spec in kind.fields.values() for v in spec.values or ())
+    for rule in document["rules"]:
+        texts.append(str(rule["capa"]["owner"]))
+        for f in rule["findings"]:
+            texts.extend(str(v) for v in f["group"].values())
+            texts.extend(n["step"] or "" for n in f["failing_notes"] if n)
+    reasons = [e["reason"] for e in document["exclusions"]]
+    texts.extend(r for r in reasons if r not in document["reason_titles"])
+    texts.extend(f["sha256"] for f in document["manifest"]["evidence"])
+    texts.append(document["failing_records"]["sha256"])
+    return {w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z_]+", t)}
+
+
+def test_a_chinese_report_is_chinese(demos, tmp_path) -> None:
+    allowed = {
+        "CSAT",
+        "NPS",
+        "SOP",
+        "CRM",
+        "Wilson",
+        "SHA",
+        "JSON",
+        "CAPA",
+        "CI",
+        "csv",
+        "json",
+        "xlsx",
+    }
+    for name, doc in demos.items():
+        visible = Visible()
+        visible.feed(html_of(doc, "zh", tmp_path / name))
+        text = (
+            " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+        )
+        english = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - data_words(doc) - allowed
+        assert english == set(), (name, sorted(english))
+
+
+def test_reasons_are_translated_or_taken_from_the_pack() -> None:
+    titles = {
+        "abandoned by the caller within 5 s": {
+            "zh": "来电者 5 秒内挂断",
+            "en": "abandoned by the caller within 5 s",
+        }
+    }
+    assert (
+        translate_reason("abandoned by the caller within 5 s", "zh", titles) == "来电者 5 秒内挂断"
+    )
+    for built_in in (
+        "ends before it starts (data error)",
+        "answered not applicable",
+        "no received step",
+        "no score",
+        "score outside 0-10",
+        "duplicate key",
+        "expected 14 columns as in the header, found 2",
+        "observed_at: '…' is not a valid date/time (impossible day, month or hour?)",
+        "status: '…' is not one of open, closed",
+        "meets the target but the 95 % lower bound 97.8 % is below it",
+    ):
+        zh = translate_reason(built_in, "zh")
+        assert zh != built_in and re.search(r"[\u4e00-\u9fff]", zh), built_in
+        assert translate_reason(built_in, "en") == built_in
+
+
+def test_reason_titles_reach_the_exclusion_ledger(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    reason = doc["exclusions"][0]["reason"]
+    doc["reason_titles"] = {reason: {"zh": "来电者 5 秒内挂断", "en": "caller hung up within 5 s"}}
+    assert "来电者 5 秒内挂断" in section(html_of(doc, "zh", tmp_path / "zh"), "appendix")
+    assert "caller hung up within 5 s" in section(html_of(doc, "en", tmp_path / "en"), "appendix")
+
+
+def test_the_method_describes_only_the_calendars_in_use(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    calendars = doc["manifest"]["parameters"]["calendars"]
+    calendars["office"]["holidays"] = "none"
+    calendars["weekend"] = copy.deepcopy(calendars["office"]) | {"holidays": "CN"}
+    en = section(html_of(doc, "en", tmp_path / "en"), "method")
+    assert "office" in en and "weekend" not in en
+    assert "no statutory holidays" in en and "statutory holidays of mainland China" not in en
+    zh = section(html_of(doc, "zh", tmp_path / "zh"), "method")
+    assert "不设法定节假日" in zh and "法定节假日休息" not in zh and "nearest rank" not in zh
+    none_used = copy.deepcopy(demos["special-service-monitoring"])
+    text = section(html_of(none_used, "en", tmp_path / "none"), "method")
+    assert "Calendars" not in text and "business time" not in text
+
+
+def test_no_empty_heading_or_table(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["special-service-monitoring"])
+    doc["exclusions"] = []
+    for file in doc["manifest"]["evidence"]:
+        file["quarantine_reasons"] = {}
+    html = html_of(doc, "en", tmp_path)
+    for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+        assert "<td" in table, table[:120]
+    events = re.findall(r"<(h[1-4]|/section|p|table|ul|div|dl)\b", html)
+    for current, following in itertools.pairwise(events):
+        if current.startswith("h"):
+            assert not following.startswith("h") or following > current, (current, following)
+            assert following != "/section"
+    assert "No record was excluded." in html and "No row was quarantined." in html
+
+
+def test_the_title_comes_from_the_standard_and_the_pack(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    doc["manifest"]["standard"]["title"] = {"zh": "示例标准", "en": "Example Standard"}
+    doc["manifest"]["pack"]["title"] = {"zh": "示例检查", "en": "Example checks"}
+    cells = parse(html_of(doc, "zh", tmp_path / "zh"))
+    assert items(cells, "class", "report-title")[0]["_text"] == "示例标准认证审核报告"
+    assert items(cells, "class", "subtitle")[0]["_text"] == "示例检查"
+    cells = parse(html_of(doc, "en", tmp_path / "en"))
+    assert (
+        items(cells, "class", "report-title")[0]["_text"]
+        == "Example Standard: Certification Audit Report"
+    )
+    doc["manifest"]["pack"]["title"] = None
+    assert not items(parse(html_of(doc, "en", tmp_path / "none")), "class", "subtitle")
+
+
+# ------------------------------------------------------------ first page, appendix
+
+
+def test_the_first_page_shows_the_evidence_per_kind_and_warnings(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    training = next(k for k in doc["summary"]["kinds"] if k["kind"] == "training")
+    training["in_period"] = 0
+    doc["summary"]["warnings"] = [
+        {
+            "code": "optional-field-missing",
+            "file": "evidence/x.csv",
+            "kind": "interactions",
+            "field": "agent_id",
+        },
+        {"code": "kind-empty-in-period", "kind": "training"},
+    ]
+    for lang, expected in (
+        (
+            "en",
+            [
+                "Training records: no record in the audit period",
+                "has no column for the optional field agent_id",
+            ],
+        ),
+        ("zh", ["培训记录:审核期间内无记录", "缺少可选字段 agent_id"]),
+    ):
+        render_reports(doc, tmp_path / lang, ("pdf",), lang)
+        first = PdfReader(tmp_path / lang / "report.pdf").pages[0].extract_text().replace("\n", " ")
+        for kind in doc["summary"]["kinds"]:
+            title = kind["title"][lang]
+            assert title in first
+            assert f"{kind['rows_read']:,}" in first and f"{kind['stored']:,}" in first
+        for text in expected:
+            assert text in first, (text, first)
+
+
+def test_the_appendix_shows_mappings_and_cites_the_failing_records_file(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    files = doc["manifest"]["evidence"]
+    files[0]["mapping"] = {
+        "name": "crm-export",
+        "source": "mapping",
+        "path": "mappings/crm.yaml",
+        "sha256": "cd" * 32,
+        "columns": {"agent_id": "Agent No.", "site": "Branch"},
+    }
+    files[1]["mapping"] = {
+        "name": "nyc-311",
+        "source": "preset",
+        "path": None,
+        "sha256": None,
+        "columns": {},
+    }
+    files[2].pop("warnings", None)  # older documents have none
+    text = section(html_of(doc, "en", tmp_path), "appendix")
+    assert "mapping file crm-export · mappings/crm.yaml · " + "cd" * 32 in text
+    assert "agent_id ← Agent No." in text and "site ← Branch" in text
+    assert "preset nyc-311" in text
+    assert doc["failing_records"]["sha256"] in text and "failing-records.csv" in text
+
+
+# ------------------------------------------------------------ 4 the recommendation
+
+
+def withheld(document: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(document)
+    rule = rule_of(doc, "CSAT-Q-4.2")
+    rule["verdict"], rule["verdict_severity"] = "not-evaluable", None
+    pooled = rule["findings"][0]
+    pooled.update(verdict="not-evaluable", severity=None, value=None, interval=None)
+    pooled["not_evaluable"] = {"code": "no-evidence", "kinds": ["surveys"]}
+    pooled["reasons"] = ["no evidence of kind surveys was ingested"]
+    doc["summary"]["recommendation"] = {
+        "decision": "withheld",
+        "not_evaluable": [
+            {
+                "rule": "CSAT-Q-4.2",
+                "clause": "2.1.2",
+                "reason": "no evidence of kind surveys was ingested",
+            }
+        ],
+        "majors": [],
+        "minors": ["ROOT-CAUSE"],
+    }
+    return doc
+
+
+def test_withheld_names_the_clauses_without_evidence(demos, tmp_path) -> None:
+    doc = withheld(demos["service-quality"])
+    for lang, expected in (
+        (
+            "en",
+            [
+                "No recommendation: evidence missing for clauses 2.1.2",
+                "no Satisfaction surveys evidence was ingested",
+            ],
+        ),
+        ("zh", ["不作推荐结论:以下条款缺少证据:2.1.2", "未导入满意度回访证据"]),
+    ):
+        cells = parse(html_of(doc, lang, tmp_path / lang))
+        box = items(cells, "data-recommendation")[0]
+        assert box["data-recommendation"] == "withheld"
+        assert expected[0] in box["_text"] and expected[1] in box["_text"]
+        missing = items(cells, "data-missing-rule", "CSAT-Q-4.2")
+        assert missing and expected[1] in missing[0]["_text"] and "2.1.2" in missing[0]["_text"]
+
+
+def test_the_report_shows_the_audits_decision_not_its_own(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    words = {
+        "recommended": "Recommended",
+        "subject-to-plan": "Recommended, subject to an accepted corrective-action plan",
+        "not-recommended": "Not recommended until",
+    }
+    for decision, text in words.items():
+        doc["summary"]["recommendation"]["decision"] = decision
+        box = items(parse(html_of(doc, "en", tmp_path / decision)), "data-recommendation")[0]
+        assert box["data-recommendation"] == decision and box["_text"].startswith(text)
+
+
+# ------------------------------------------------------------ 5 the xlsx within Excel's limits
+
+
+def sheet_rows(path: Path) -> list[tuple[Any, ...]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book["failing records"].iter_rows(values_only=True))
+    book.close()
+    return rows
+
+
+def test_the_failing_records_sheet_is_capped_with_a_pointer_to_the_csv(
+    demos, tmp_path, monkeypatch
+) -> None:
+    doc = demos["service-quality"]
+    render_reports(doc, tmp_path / "whole", ("xlsx",), "en")
+    whole = sheet_rows(tmp_path / "whole" / "capa.xlsx")
+    listed = sum(
+        len(f["failing"]) for r in doc["rules"] for f in (r["findings"][1:] or r["findings"])
+    )
+    assert len(whole) == 1 + listed  # header and every record, no note
+    monkeypatch.setattr(report, "XLSX_FAILING_ROWS", 5)
+    render_reports(doc, tmp_path / "capped", ("xlsx",), "en")
+    capped = sheet_rows(tmp_path / "capped" / "capa.xlsx")
+    assert len(capped) == 1 + 5 + 1
+    assert "failing-records.csv" in capped[-1][0] and "5" in capped[-1][0]
+    assert report.XLSX_FAILING_ROWS < 1_048_576
+
+
+def test_truncated_lists_point_to_the_csv(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    rule_of(doc, "ROOT-CAUSE")["findings"][0]["failing_truncated"] = True
+    render_reports(doc, tmp_path, ("xlsx",), "zh")
+    last = sheet_rows(tmp_path / "capa.xlsx")[-1][0]
+    assert "failing-records.csv" in last and "10,000" in last
+
+
+def test_render_writes_no_failing_records_csv(demos, tmp_path) -> None:
+    written = render_reports(demos["service-quality"], tmp_path, ("csv",), "en")
+    assert written == [tmp_path / "capa.csv"]
+    assert not (tmp_path / "failing-records.csv").exists()
