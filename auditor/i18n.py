@@ -91,6 +91,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "以上为前 {shown} 条,共 {total} 条不符合记录。",
         "en": "The first {shown} of {total} failing records.",
     },
+    "failing_all": {
+        "zh": "以上为全部 {total} 条不符合记录。",
+        "en": "All failing records are listed ({total}).",
+    },
     "failing_file": {
         "zh": "完整清单见 {path}(SHA-256 {sha256},共 {rows} 行)。",
         "en": "The complete list is in {path} (SHA-256 {sha256}, {rows} rows).",
@@ -239,8 +243,8 @@ FORMULAS: dict[str, dict[str, str]] = {
         "en": "sequences: each step of a case must happen within its bound after the step it counts from; a late step is reported with its overrun, a step not done by the period end after its bound has passed is missing, one before the step it follows is out of order.",
     },
     "business_time": {
-        "zh": "工作时间:只计日历的营业时间(见下表);暂停区间(如等待客户)予以扣除。",
-        "en": "business time: only the calendar's opening hours count (below); pause intervals (e.g. waiting for the customer) are subtracted.",
+        "zh": "工作时间:只计日历的营业时间(见下文“工作日历”);暂停区间(如等待客户)予以扣除。",
+        "en": "business time: only the calendar's opening hours count (see Calendars below); pause intervals (e.g. waiting for the customer) are subtracted.",
     },
     "open_at_end": {
         "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。",

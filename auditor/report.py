@@ -487,7 +487,10 @@ def _calendars(
     calendars: dict[str, Any], used: set[str], rules: list[dict[str, Any]], words: Words
 ) -> list[dict[str, Any]]:
     """The calendars the rules count in, described as they are (holidays only when they have some)."""
-    days = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+    days = {
+        "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    }
     out = []
     for name in sorted(used):
         cal = calendars[name]
