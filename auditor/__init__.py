@@ -2,7 +2,7 @@
 
 The public API: load and check rule packs and standards, parse expressions,
 ingest evidence, evaluate, run an audit, render reports. Live monitoring is in
-``auditor.watch`` (it needs durable_rules, which imports on Python 3.11-3.12).
+``auditor.live`` (it needs durable_rules, which imports on Python 3.11-3.12).
 
 Importing the package loads nothing heavy and changes nothing in the host
 program: each name below is imported from its module on first use.
@@ -114,7 +114,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .audit import AuditResult, load_findings, run_audit
-    from .evaluate import evaluate
     from .errors import (
         AuditorError,
         EvidenceError,
@@ -126,6 +125,7 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
         QuarantineError,
         StandardFileError,
     )
+    from .evaluate import evaluate
     from .expression import parse as parse_expression
     from .expression import to_sql as expression_to_sql
     from .expression import to_text as expression_to_text

@@ -157,3 +157,49 @@ def cumulative_sql(table: str, moment_sql: str) -> str:
         f'ELSE c."end" - c.start END FROM {table} AS c WHERE c.start <= {moment_sql} '
         "ORDER BY c.start DESC LIMIT 1), 0)"
     )
+
+
+class ClockCache:
+    """Business clocks of a pack's calendars, grown (in whole months) to cover the moments asked about.
+
+    The batch engine builds its calendar tables from it and the live monitor
+    counts business time with it, so both count the same stretches.
+    """
+
+    def __init__(self, calendars: dict[str, Calendar], zone: ZoneInfo) -> None:
+        self.calendars = calendars
+        self.zone = zone
+        self.clocks: dict[str, BusinessClock] = {}
+
+    def clock(self, name: str, low: float, high: float) -> BusinessClock:
+        """The clock of calendar ``name`` covering ``low`` to ``high`` (epoch seconds)."""
+        first = datetime.fromtimestamp(low, self.zone).date() - timedelta(days=1)
+        last = datetime.fromtimestamp(high, self.zone).date() + timedelta(days=1)
+        current = self.clocks.get(name)
+        if current is None or current.first > first or current.last < last:
+            if current is not None:
+                first, last = min(first, current.first), max(last, current.last)
+            first = date(first.year, first.month, 1)
+            following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+            current = BusinessClock(
+                self.calendars[name], self.zone, first, following - timedelta(days=1)
+            )
+            self.clocks[name] = current
+        return current
+
+    def between(self, calendar: str | None, start: float, end: float) -> float:
+        """Wall seconds from ``start`` to ``end``, or open seconds of ``calendar``."""
+        if calendar is None:
+            return end - start
+        return self.clock(calendar, min(start, end), max(start, end)).seconds_between(start, end)
+
+    def due(self, calendar: str | None, start: float, limit: float) -> float:
+        """The moment ``limit`` seconds (wall, or open time of ``calendar``) after ``start``."""
+        if calendar is None:
+            return start + limit
+        clock = self.clock(calendar, start, start + max(limit * 4, 14 * 86400))
+        target = clock.cumulative(start) + limit
+        for stretch in clock.stretches:
+            if stretch.before + (stretch.end - stretch.start) >= target and stretch.end > start:
+                return stretch.start + (target - stretch.before)
+        return clock.finish

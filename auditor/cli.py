@@ -628,8 +628,8 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
     open, or a step still missing, is a breach once its deadline has passed.
     Counts go to stderr at the end of the input or on Ctrl-C.
     """
+    from .live import Watcher, read_lines
     from .pack import load_pack
-    from .watch import Watcher, read_lines
 
     pack = load_pack(pack_path)
 

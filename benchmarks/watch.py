@@ -54,7 +54,7 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from auditor.pack import load_pack
-from auditor.watch import Watcher, read_lines
+from auditor.live import Watcher, read_lines
 
 pack = load_pack(sys.argv[1] + "/rules/service-quality.yaml")
 latencies = []

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from auditor import load_pack
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
+from auditor.live import watch
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore
-from auditor.watch import watch
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 
@@ -229,18 +229,20 @@ def test_bad_lines_are_counted_not_fatal() -> None:
 
 
 def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
-    from auditor import rules_engine
+    import durable_rules_engine
+
+    from auditor.live import adapter
 
     calls_seen = {"n": 0}
-    original = rules_engine.engine.assert_event
+    original = durable_rules_engine.assert_event
 
     def flaky(handle, body):
         calls_seen["n"] += 1
         if calls_seen["n"] == 1:
-            return (rules_engine.LiveRuleset.OBSERVED, 0)  # the engine's "already seen"
+            return (adapter.LiveRuleset.OBSERVED, 0)  # the engine's "already seen"
         return original(handle, body)
 
-    monkeypatch.setattr(rules_engine.engine, "assert_event", flaky)
+    monkeypatch.setattr(durable_rules_engine, "assert_event", flaky)
     item = {
         "kind": "calls",
         "call_id": "A",
@@ -256,7 +258,7 @@ def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
 
 
 def test_an_exception_in_an_action_is_raised_not_swallowed() -> None:
-    from auditor.rules_engine import LiveRuleset, RulesEngineError
+    from auditor.live.adapter import LiveRuleset, RulesEngineError
 
     def boom(message):
         raise ValueError("broken action")
@@ -267,14 +269,14 @@ def test_an_exception_in_an_action_is_raised_not_swallowed() -> None:
 
 
 def test_an_existence_only_rule_is_refused() -> None:
-    from auditor.rules_engine import LiveRuleset, RulesEngineError
+    from auditor.live.adapter import LiveRuleset, RulesEngineError
 
     with pytest.raises(RulesEngineError, match="only existence"):
         LiveRuleset("auditor-test-exists", {"has": ({"$ex": {"v": 1}}, print)})
 
 
 def test_a_rule_set_that_misses_a_message_is_an_error_not_silence() -> None:
-    from auditor.rules_engine import LiveRuleset, RulesEngineError
+    from auditor.live.adapter import LiveRuleset, RulesEngineError
 
     ruleset = LiveRuleset("auditor-test-gap", {"one": ({"v": 1}, print)})
     with pytest.raises(RulesEngineError, match="no rule"):

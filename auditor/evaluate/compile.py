@@ -121,7 +121,7 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     own_windows, own = measure.cell_sql(sql, f"PARTITION BY {groups}_period")
     all_windows, pooled = measure.cell_sql(sql, "")
     nulls = "".join(f"NULL AS {g}, " for g in names)
-    whole = sql.value(scope.env.window.period.label)
+    whole = sql.value(scope.batch.window.period.label)
     cells = (
         base + f"SELECT {groups}_period, {', '.join(own)} FROM "
         f"(SELECT m.*{own_windows} FROM m WHERE _excluded IS NULL) AS v "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
-from ..business_time import BusinessClock
+from ..business_time import ClockCache
 from ..findings import Counts, Finding, RuleResult
 from ..measures import AggregateMeasure, RecordMeasure
 from ..periods import sub_periods
@@ -30,6 +29,7 @@ class Evaluation:
         self.pack = pack
         self.backend = backend
         window = Window.of(period, ZoneInfo(pack.timezone))
+        self.clocks = ClockCache(pack.calendars, window.zone)
         present = frozenset(backend.kinds_with_rows())
         self.env = Env(pack, window, present, self._calendar_tables(window, present))
 
@@ -53,7 +53,7 @@ class Evaluation:
                 )
         tables = {}
         for name, moments in spans.items():
-            clock = _clock(self.pack, name, window, min(moments), window.end)
+            clock = self.clocks.clock(name, min(moments), window.end)
             table = HelperTable(
                 f"_calendar_{name}",
                 (("start", "REAL"), ("end", "REAL"), ("before", "REAL")),
@@ -254,13 +254,6 @@ def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | No
     step, _, problem = detail.rpartition(": ")
     over = value if problem in ("late", "missing") else None
     return {"problem": problem, "step": step or None, "over_seconds": over}
-
-
-def _clock(pack: Pack, name: str, window: Window, low: float, high: float) -> BusinessClock:
-    zone = window.zone
-    first = datetime.fromtimestamp(low, zone).date() - timedelta(days=1)
-    last = datetime.fromtimestamp(high, zone).date() + timedelta(days=1)
-    return BusinessClock(pack.calendars[name], zone, first, last)
 
 
 def evaluate(pack: Pack, store: Any, period: Period) -> list[RuleResult]:

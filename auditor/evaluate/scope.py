@@ -18,6 +18,7 @@ from ..expression import quote_identifier as q
 from ..periods import sub_periods
 
 if TYPE_CHECKING:
+    from ..live.conditions import Compiler
     from ..model import EvidenceKind, Rule
     from .env import Env
 
@@ -38,10 +39,24 @@ def _value_text(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class LiveGuards:
+    """The scope as live conditions on one message type.
+
+    ``out_of_scope`` holds for records the filter leaves out; each exclusion's
+    condition holds for in-scope records it is the first to match; ``in_scope``
+    (all of them) holds for records the rule judges.
+    """
+
+    out_of_scope: dict[str, Any] | None
+    exclusions: list[tuple[str, dict[str, Any]]]
+    in_scope: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class Scope:
     rule: Rule
     kind: EvidenceKind
-    env: Env
+    env: Env | None = None  # the batch environment; the live monitor has none
 
     # ------------------------------------------------------------ what it reads
 
@@ -67,7 +82,31 @@ class Scope:
                 used |= fields_of(expr)
         return used
 
+    # ------------------------------------------------------------ live
+
+    def live_guards(self, compiler: Compiler, message: dict[str, Any]) -> LiveGuards:
+        """The filter and the exclusions as conditions on messages matching ``message``."""
+        from ..live import adapter as dr
+
+        guard = [message]
+        out = None
+        if self.rule.where is not None:
+            holds = compiler.true(self.rule.where)
+            out = dr.all_of(message, dr.complement(holds))
+            guard.append(holds)
+        exclusions = []
+        for exclusion in self.rule.exclusions:
+            holds = compiler.true(exclusion.condition)
+            exclusions.append((exclusion.reason, dr.all_of(*guard, holds)))
+            guard.append(dr.complement(holds))
+        return LiveGuards(out, exclusions, guard)
+
     # ------------------------------------------------------------ SQL
+
+    @property
+    def batch(self) -> Env:
+        assert self.env is not None, "a live scope has no audit window"
+        return self.env
 
     def select(
         self, sql: Sql, columns: str, alias: str = "t", time_field: str | None = None
@@ -82,7 +121,7 @@ class Scope:
         return text
 
     def window_sql(self, sql: Sql, column: str) -> str:
-        window = self.env.window
+        window = self.batch.window
         return f"{column} >= {sql.value(window.start)} AND {column} < {sql.value(window.end)}"
 
     def filter_sql(self, sql: Sql, alias: str = "t") -> str:
@@ -114,11 +153,11 @@ class Scope:
         """The label of the sub-period a record's moment falls in (the whole period's without one)."""
         if column is None:
             if self.time_field is None:
-                return sql.value(self.env.window.period.label)
+                return sql.value(self.batch.window.period.label)
             column = f"t.{q(self.time_field)}"
-        periods = sub_periods(self.env.window.period, self.rule.period)
-        whole = sql.value(self.env.window.period.label)
-        zone = self.env.window.zone
+        periods = sub_periods(self.batch.window.period, self.rule.period)
+        whole = sql.value(self.batch.window.period.label)
+        zone = self.batch.window.zone
         if len(periods) <= CASE_PERIODS:
             cases = " ".join(
                 f"WHEN {column} < {sql.value(p.end(zone))} THEN {sql.value(p.label)}"
@@ -133,10 +172,10 @@ class Scope:
 
     def periods_table(self) -> HelperTable:
         """The helper table of sub-period labels and starts (for days and weeks)."""
-        zone = self.env.window.zone
+        zone = self.batch.window.zone
         rows = tuple(
             (p.label, p.start(zone), p.end(zone))
-            for p in sub_periods(self.env.window.period, self.rule.period)
+            for p in sub_periods(self.batch.window.period, self.rule.period)
         )
         return HelperTable(
             f"_periods_{self.rule.period}",
@@ -149,6 +188,6 @@ class Scope:
         """Helper tables the scope's SQL reads."""
         if self.time_field is None:
             return []
-        if len(sub_periods(self.env.window.period, self.rule.period)) <= CASE_PERIODS:
+        if len(sub_periods(self.batch.window.period, self.rule.period)) <= CASE_PERIODS:
             return []
         return [self.periods_table()]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class ConditionMeasure(RecordMeasure):
     condition: Expr
     name: ClassVar[str] = "condition"
-    live_rule: ClassVar[str | None] = "auditor.live.record:RecordRule"
+    live_rule: ClassVar[str | None] = "auditor.live.condition:ConditionRule"
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> ConditionMeasure | None:

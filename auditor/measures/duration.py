@@ -51,7 +51,7 @@ class DurationMeasure(RecordMeasure):
     calendar: str | None = None
     pauses: Pauses | None = None
     name: ClassVar[str] = "duration"
-    live_rule: ClassVar[str | None] = "auditor.live.record:RecordRule"
+    live_rule: ClassVar[str | None] = "auditor.live.duration:DurationRule"
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> DurationMeasure | None:
@@ -87,13 +87,13 @@ class DurationMeasure(RecordMeasure):
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         start = f"t.{q(self.start)}"
-        period_end = sql.value(scope.env.window.end)
+        period_end = sql.value(scope.batch.window.end)
         # As of the period end: an end after it means the record was still open then.
         end = f"(CASE WHEN t.{q(self.end)} IS NOT NULL AND t.{q(self.end)} <= {period_end} THEN t.{q(self.end)} END)"
         effective = f"COALESCE({end}, {period_end})"
-        table = q(scope.env.calendar_table(self.calendar)) if self.calendar else None
+        table = q(scope.batch.calendar_table(self.calendar)) if self.calendar else None
         elapsed = _span(table, start, effective)
-        if self.pauses is not None and self.pauses.evidence in scope.env.present:
+        if self.pauses is not None and self.pauses.evidence in scope.batch.present:
             elapsed = f"({elapsed} - {self._pause_sql(scope, sql, start, effective, table)})"
         limit = sql.value(self.limit.seconds)
         outcome = (
@@ -117,7 +117,7 @@ class DurationMeasure(RecordMeasure):
     ) -> str:
         pauses = self.pauses
         assert pauses is not None
-        other = scope.env.pack.evidence[pauses.evidence]
+        other = scope.batch.pack.evidence[pauses.evidence]
         matches = " AND ".join(f"s.{q(theirs)} = t.{q(ours)}" for theirs, ours in pauses.match)
         p_start = f"s.{q(pauses.start)}"
         p_end = f"COALESCE(s.{q(pauses.end)}, {effective})"

@@ -53,9 +53,9 @@ class FreshnessMeasure(RecordMeasure):
         return [self.evidence]
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
-        other = scope.env.pack.evidence[self.evidence]
+        other = scope.batch.pack.evidence[self.evidence]
         matches = " AND ".join(f"o.{q(theirs)} = t.{q(ours)}" for theirs, ours in self.match)
-        end = scope.env.window.end
+        end = scope.batch.window.end
         oldest, newest = sql.value(end - self.within.seconds), sql.value(end)
         extra = "" if self.where is None else " AND " + sql.expr(self.where, other, "o.")
         return RecordSql(

@@ -86,10 +86,10 @@ class SequenceMeasure(RecordMeasure):
 
     def records_sql(self, scope: Scope, sql: Sql) -> str:
         """One row per case: its key, groups, period, exclusion, outcome, overrun and deciding step."""
-        window = scope.env.window
+        window = scope.batch.window
         end = sql.value(window.end)
         cases = self._cases_sql(scope, sql)
-        table = q(scope.env.calendar_table(self.calendar)) if self.calendar else None
+        table = q(scope.batch.calendar_table(self.calendar)) if self.calendar else None
         decided, waiting = self._judgements(sql, end, table)
         outcome = [f"WHEN c._t0 IS NULL THEN 'excluded:no {self.steps[0].name} step'"]
         # A breach anywhere is certain, so breaches (first in step order) come before pending steps.

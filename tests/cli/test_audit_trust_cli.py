@@ -139,3 +139,61 @@ def test_input_errors_carry_exit_code_2(runner, tmp_path) -> None:
 
     assert AuditorError.exit_code == MappingError.exit_code == 2
     assert PeriodError("x").exit_code == QuarantineError("x").exit_code == 2
+
+
+def test_exclude_on_the_sequence_rule_of_the_special_service_demo(runner, tmp_path) -> None:
+    """Excluding one site's complaints takes every one of them out of n (independent count from the CSV)."""
+    import csv
+
+    from ..conftest import ROOT
+
+    demo = ROOT / "evidence" / "demo" / "special-service-monitoring"
+    text = (ROOT / "rules" / "special-service-monitoring.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    evidence: complaint_events\n    sequence:",
+        "    evidence: complaint_events\n"
+        '    exclude: [{when: site == "GZ", reason: {zh: 广州试点, en: Guangzhou pilot}}]\n'
+        "    sequence:",
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "pack.yaml").write_text(text, encoding="utf-8")
+    standards = tmp_path / "standards"
+    standards.mkdir()
+    for path in (ROOT / "standards").glob("*.yaml"):
+        (standards / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    with (demo / "complaint_events.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    first = {r["complaint_id"]: r for r in rows if r["event"] == "received"}
+    in_q3 = {k: r for k, r in first.items() if "2026-07-01" <= r["at"] < "2026-10-01"}
+    guangzhou = sum(1 for r in in_q3.values() if r["site"] == "GZ")
+    assert guangzhou > 0
+    result = runner.invoke(
+        main,
+        [
+            "audit",
+            str(rules / "pack.yaml"),
+            str(demo),
+            "--out",
+            str(tmp_path / "out"),
+            "--period",
+            "2026-Q3",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    rule = next(r for r in document["rules"] if r["rule"] == "COMPLAINT-HANDLING")
+    pooled = rule["findings"][0]
+    assert pooled["excluded_by_reason"] == {"Guangzhou pilot": guangzhou}
+    counts = pooled["counts"]
+    assert counts["excluded"] == guangzhou
+    assert counts["n"] + counts["pending"] + counts["excluded"] == len(in_q3)
+    assert not any(f["group"].get("site") == "GZ" and f["counts"]["n"] for f in rule["findings"])
+    assert document["reason_titles"]["Guangzhou pilot"] == {
+        "zh": "广州试点",
+        "en": "Guangzhou pilot",
+    }

@@ -31,7 +31,8 @@ met on purpose:
 - A rule whose whole condition is an existence test (``$ex`` / ``$nex`` alone)
   never returns from ``post`` (seen with 2.0.28): every generated rule also
   tests the message type ``t`` for equality, and such rules are refused here.
-- It imports on Python 3.11 and 3.12, not 3.13.
+- It imports on Python 3.11 and 3.12, not 3.13; it is imported when the first
+  ruleset is made, so building conditions needs no engine.
 """
 
 from __future__ import annotations
@@ -42,14 +43,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import AuditorError
-
-try:  # durable_rules does not import on Python 3.13
-    import durable_rules_engine as engine
-except ImportError as exc:  # pragma: no cover - depends on the interpreter
-    raise AuditorError(
-        f"the rules engine durable_rules cannot be imported ({exc}); live monitoring needs Python 3.11 or 3.12"
-    ) from None
+from ..errors import AuditorError
 
 MAX_RULES_PER_RULESET = 500
 Condition = dict[str, Any]
@@ -61,6 +55,17 @@ _LOCK = threading.Lock()
 
 class RulesEngineError(AuditorError):
     """The rules engine failed or an action raised."""
+
+
+def _engine() -> Any:
+    try:  # durable_rules does not import on Python 3.13
+        import durable_rules_engine
+    except ImportError as exc:  # pragma: no cover - depends on the interpreter
+        raise RulesEngineError(
+            f"the rules engine durable_rules cannot be imported ({exc}); "
+            "live monitoring needs Python 3.11 or 3.12"
+        ) from None
+    return durable_rules_engine
 
 
 class LiveRuleset:
@@ -86,12 +91,14 @@ class LiveRuleset:
         self.collisions = 0
         self.actions = {rule: action for rule, (_, action) in rules.items()}
         definition = {rule: {"all": [{"m": condition}]} for rule, (condition, _) in rules.items()}
+        self.engine = engine = _engine()
         with _LOCK:
             self.handle = engine.create_ruleset(name, json.dumps(definition))
         self._numbers = itertools.count(1)
 
     def post(self, message: dict[str, Any]) -> None:
         """Post one event; exactly one rule handles it, and its action runs now."""
+        engine = self.engine
         body = message  # the caller's message; only its number is set here
         while True:
             body["n"] = next(self._numbers)

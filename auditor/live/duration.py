@@ -1,0 +1,103 @@
+"""Live ``duration`` rules: judged when the end arrives, or when the deadline passes with none."""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any, cast
+
+from ..measures.duration import DurationMeasure
+from . import adapter as dr
+from .record import RecordRule, Rules
+
+
+class DurationRule(RecordRule):
+    """Open records wait on a deadline heap; the watermark passing a deadline judges them."""
+
+    def __init__(self, *args: Any) -> None:
+        self.open: dict[str, float] = {}  # key -> start of a record still open
+        self.deadlines: list[tuple[float, str]] = []
+        super().__init__(*args)
+
+    @property
+    def measure(self) -> DurationMeasure:
+        return cast(DurationMeasure, self.rule.measure)
+
+    def judgement(self, in_scope: list[dr.Condition]) -> Rules:
+        limit = self.measure.limit.seconds
+        has = dr.all_of(*in_scope, dr.exists("d_start"), dr.exists("d_elapsed"))
+        deadline = dr.equals("t", "deadline")
+        return {
+            "no_start": (dr.all_of(*in_scope, dr.missing("d_start")), self._set("excluded")),
+            "negative": (dr.all_of(has, dr.compare("<", "d_elapsed", 0)), self._set("excluded")),
+            "conform": (
+                dr.all_of(
+                    has, dr.compare(">=", "d_elapsed", 0), dr.compare("<=", "d_elapsed", limit)
+                ),
+                self._set("conform"),
+            ),
+            "breach": (dr.all_of(has, dr.compare(">", "d_elapsed", limit)), self._breach),
+            "open": (
+                dr.all_of(*in_scope, dr.exists("d_start"), dr.missing("d_elapsed")),
+                self._opened,
+            ),
+            "overdue": (dr.all_of(deadline, dr.compare(">", "d_open", limit)), self._overdue),
+            "not_yet": (
+                dr.all_of(deadline, dr.compare("<=", "d_open", limit)),
+                self._set("pending"),
+            ),
+        }
+
+    def measured(self, record: dict[str, Any], message: dict[str, Any]) -> None:
+        measure = self.measure
+        start, end = record.get(measure.start), record.get(measure.end)
+        if start is None:
+            return
+        message["d_start"] = start
+        if end is not None and end <= self.watcher.horizon:
+            message["d_end"] = end
+            message["d_elapsed"] = self.watcher.clocks.between(measure.calendar, start, end)
+
+    # ------------------------------------------------------------ actions
+
+    def _breach(self, message: dict[str, Any]) -> None:
+        key, measure = message["k"], self.measure
+        self.remember(key, "breach")
+        over = message["d_elapsed"] - measure.limit.seconds
+        what = f"{measure.end} {message['d_elapsed']:.0f} s after {measure.start}, limit {measure.limit}"
+        self.watcher.alert(self.rule, key, what, over, message["d_end"])
+
+    def _opened(self, message: dict[str, Any]) -> None:
+        key, measure = message["k"], self.measure
+        self.outcomes[key] = "pending"
+        self.open[key] = message["d_start"]
+        due = self.watcher.clocks.due(measure.calendar, message["d_start"], measure.limit.seconds)
+        heapq.heappush(self.deadlines, (due, key))
+
+    def _overdue(self, message: dict[str, Any]) -> None:
+        key, measure = message["k"], self.measure
+        self.remember(key, "breach")
+        self.open.pop(key, None)
+        over = message["d_open"] - measure.limit.seconds
+        what = f"no {measure.end} yet, {message['d_open']:.0f} s after {measure.start}; limit {measure.limit}"
+        self.watcher.alert(self.rule, key, what, over, message["d_now"])
+
+    # ------------------------------------------------------------ time
+
+    def _judge_open(self, key: str, start: float, watermark: float) -> None:
+        elapsed = self.watcher.clocks.between(self.measure.calendar, start, watermark)
+        self.ruleset.post({"t": "deadline", "k": key, "d_open": elapsed, "d_now": watermark})
+
+    def advance(self, watermark: float) -> None:
+        """Judge open records whose deadline the watermark has passed."""
+        while self.deadlines and self.deadlines[0][0] < watermark:
+            _, key = heapq.heappop(self.deadlines)
+            start = self.open.get(key)
+            if start is not None:
+                self._judge_open(key, start, watermark)
+
+    def finish(self, watermark: float) -> None:
+        self.advance(watermark)
+        for key, start in list(self.open.items()):
+            self._judge_open(key, start, watermark)
+            if self.outcomes.get(key) != "pending":
+                self.open.pop(key, None)

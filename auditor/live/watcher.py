@@ -1,0 +1,246 @@
+"""Live monitoring: the pack's rules evaluated by durable_rules as events arrive.
+
+Each input line is a JSON object: an evidence record with ``"kind"`` naming its
+evidence kind (``{"kind": "interactions", "interaction_id": ...}``). Records
+are typed exactly as the ingest types them. Per-record duration and condition
+rules and sequence rules are watched; aggregate, freshness and manual rules are
+batch-only.
+
+Time is event time: the watermark is the latest time seen in any record, or
+the wall clock with ``clock="wall"``. A record still open when the watermark
+passes its deadline, and a sequence step still missing when its bound has
+passed, are breaches the moment that is certain; an alert is written then. At
+the end of the stream every open record and case is judged once more at the
+final watermark, so the per-key verdicts are those a batch audit of the same
+records gives for a period ending at that moment.
+
+Keys: the first record of a key is the one judged (a later record with the
+same key is counted as a duplicate), as in the evidence store. In a sequence
+the earliest event of each step counts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..business_time import ClockCache
+from ..convert import BadValue, RowPlan
+from ..errors import AuditorError
+from ..evaluate.scope import key_text
+from ..mapping import auto_mapping
+from ..model import EvidenceKind, Pack, Rule
+from . import adapter as dr
+
+Alert = dict[str, Any]
+Sink = Callable[[Alert], None]
+
+
+def _live_rule_class(pointer: str | None) -> Any:
+    """The live rule a measure points to (``module:Class``), imported on first use."""
+    if pointer is None:
+        return None
+    module, _, name = pointer.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _iso(moment: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(moment, zone).isoformat()
+
+
+# ------------------------------------------------------------ the watcher
+
+
+@dataclass
+class WatchCounts:
+    events: int = 0
+    judged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    alerts: int = 0
+    collisions: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class Watcher:
+    """Feeds records to the pack's watched rules and writes alerts as they become certain."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        sink: Sink,
+        clock: str = "event",
+        until: float | None = None,
+        remember: bool = True,
+        key_memory: int = 1_000_000,
+    ) -> None:
+        if clock not in ("event", "wall"):
+            raise AuditorError(f"clock must be event or wall, not '{clock}'")
+        self.pack = pack
+        self.sink = sink
+        self.clock = clock
+        self.zone = ZoneInfo(pack.timezone)
+        self.run = dr.run_number()
+        self.clocks = ClockCache(pack.calendars, self.zone)
+        self.watermark = float("-inf")
+        self.horizon = (
+            until if until is not None else float("inf")
+        )  # ends later than this are not seen
+        self.until = until
+        self.counts = WatchCounts()
+        self.plans: dict[str, RowPlan] = {}
+        self.rules: list[Any] = []
+        self.skipped: list[str] = []
+        #: keep every key's verdict (for a report or a comparison); a long-running
+        #: monitor keeps only what is still open, so its memory stays bounded
+        self.remember = remember
+        self.key_memory = key_memory
+        self.seen_keys: dict[str, OrderedDict[str, None]] = {}
+        for rule in pack.rules:
+            live_rule = _live_rule_class(rule.measure.live_rule)
+            if live_rule is None:
+                self.skipped.append(rule.id)
+            else:
+                self.rules.append(live_rule(rule, pack.evidence[rule.evidence], self))
+        self.by_kind: dict[str, list[Any]] = {}
+        for watched in self.rules:
+            self.by_kind.setdefault(watched.kind.name, []).append(watched)
+        self.time_fields = {
+            name: [f for f, spec in kind.fields.items() if spec.type in ("timestamp", "date")]
+            for name, kind in pack.evidence.items()
+        }
+
+    def alert(self, rule: Rule, key: str, what: str, by: float | None, moment: float) -> None:
+        self.counts.alerts += 1
+        self.sink(
+            {
+                "rule": rule.id,
+                "clause": rule.clause,
+                "key": key,
+                "breach": what,
+                "by_seconds": None if by is None else round(by, 3),
+                "event_time": _iso(moment, self.zone),
+            }
+        )
+
+    def _plan(self, kind: EvidenceKind) -> RowPlan:
+        plan = self.plans.get(kind.name)
+        if plan is None:
+            plan = RowPlan(
+                kind,
+                auto_mapping(kind, list(kind.fields)),
+                list(kind.fields),
+                self.zone,
+                Path("<stream>"),
+                rows_are_dicts=True,
+            )
+            self.plans[kind.name] = plan
+        return plan
+
+    def _reject(self, reason: str) -> None:
+        self.counts.rejected += 1
+        self.counts.reasons[reason] = self.counts.reasons.get(reason, 0) + 1
+
+    def feed(self, item: dict[str, Any]) -> None:
+        """One input record."""
+        self.counts.events += 1
+        name = item.get("kind")
+        kind = self.pack.evidence.get(str(name)) if name is not None else None
+        if kind is None:
+            self._reject(f"unknown kind {name!r}")
+            return
+        try:
+            values = self._plan(kind).convert(item)
+        except BadValue as exc:
+            self._reject(f"{kind.name}.{exc.column}: {exc.reason}")
+            return
+        record = dict(zip(kind.fields, values, strict=True))
+        key = key_text([record[k] for k in kind.key])
+        keys = self.seen_keys.setdefault(kind.name, OrderedDict())
+        if key in keys:
+            self.counts.duplicates += 1
+            return
+        keys[key] = None
+        if not self.remember and len(keys) > self.key_memory:
+            keys.popitem(last=False)  # forget the oldest key (in constant time)
+        for watched in self.by_kind.get(kind.name, ()):
+            watched.record(key, record)
+            self.counts.judged += 1
+        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
+        self._advance(max(moments) if moments else None)
+
+    def _advance(self, event_time: float | None) -> None:
+        if self.clock == "wall":
+            moment = time.time()
+        elif event_time is None:
+            return
+        else:
+            moment = event_time
+        if self.until is not None:
+            moment = min(moment, self.until)
+        if moment > self.watermark:
+            self.watermark = moment
+            for watched in self.rules:
+                watched.advance(moment)
+
+    def finish(self) -> float:
+        """End of stream: judge what is still open at the final watermark."""
+        final = (
+            self.until
+            if self.until is not None
+            else (time.time() if self.clock == "wall" else self.watermark)
+        )
+        if final == float("-inf"):
+            final = time.time()
+        self.watermark = max(self.watermark, final)
+        for watched in self.rules:
+            watched.finish(final)
+        self.counts.collisions = sum(w.ruleset.collisions for w in self.rules)
+        return final
+
+    def verdicts(self) -> dict[str, dict[str, str]]:
+        """Per rule, per key: conform, breach, pending or excluded."""
+        return {w.rule.id: w.verdicts() for w in self.rules}
+
+
+def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError as exc:
+            watcher._reject(f"line {number}: not JSON ({exc.msg})")
+            watcher.counts.events += 1
+            continue
+        if not isinstance(item, dict):
+            watcher._reject(f"line {number}: not a JSON object")
+            watcher.counts.events += 1
+            continue
+        watcher.feed(item)
+
+
+def watch(
+    pack: Pack,
+    lines: Iterable[str],
+    sink: Sink,
+    clock: str = "event",
+    until: float | None = None,
+    remember: bool = True,
+) -> Watcher:
+    """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided."""
+    watcher = Watcher(pack, sink, clock, until, remember)
+    try:
+        read_lines(lines, watcher)
+    finally:
+        watcher.finish()
+    return watcher
