@@ -167,8 +167,19 @@ def _cover(document: dict[str, Any], options: Options, words: Words) -> dict[str
         "issue_date": options.report_date.isoformat(),
         "summary": document["summary"],
         "kinds": [_kind_row(k, words) for k in document["summary"]["kinds"]],
+        "empty_kinds": _empty_kinds(document["summary"], words),
         "warnings": [_warning(w, words) for w in document["summary"]["warnings"]],
     }
+
+
+def _empty_kinds(summary: dict[str, Any], words: Words) -> list[str]:
+    """Kinds with no record in the period that no warning already names."""
+    warned = {w.get("kind") for w in summary["warnings"] if w.get("code") == "kind-empty-in-period"}
+    return [
+        words.text(k["title"])
+        for k in summary["kinds"]
+        if k["in_period"] == 0 and k["kind"] not in warned
+    ]
 
 
 def _kind_row(kind: dict[str, Any], words: Words) -> dict[str, Any]:
