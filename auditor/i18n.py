@@ -328,6 +328,18 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^malformed CSV: .*$", "CSV 格式错误"),
         (r"^text is not valid (?P<e>\S+) .*$", "文本不是有效的 {e} 编码(文件混用多种编码?)"),
         (r"^not valid JSON: .*$", "不是有效的 JSON"),
+        (
+            r"^optional field '(?P<f>.+)' has no column in this file \((?P<c>.+) absent\); .*$",
+            "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),读取该字段的规则将无法评价",
+        ),
+        (
+            r"^optional field '(?P<f>.+)' has no column in this file; .*$",
+            "可选字段 {f} 在此文件中没有对应的列,读取该字段的规则将无法评价",
+        ),
+        (
+            r"^no date has a day over 12 to tell the order, .*$",
+            "没有日大于 12 的日期可判断日月顺序,带上午/下午的日期按月在前(MM/DD/YYYY hh:mm AM/PM)读取;如为日在前,请在映射中给出 format",
+        ),
         (r"^below (?P<p>.+), so major$", "低于 {p},故为严重"),
         (
             r"^meets the target but is inside the warn band \(below (?P<p>.+)\)$",
