@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .expression import quote_identifier as q
 from .model import Pack
 from .periods import Period
 from .store import EvidenceStore
@@ -30,24 +29,15 @@ def judged_kinds(pack: Pack) -> list[str]:
 
 def kind_coverage(pack: Pack, store: EvidenceStore, period: Period) -> dict[str, KindCoverage]:
     """For every kind of the pack: records stored, records in ``period`` and their time span."""
+    from .backends.sqlite import SqliteBackend
+
+    backend = SqliteBackend(store)
     zone = ZoneInfo(pack.timezone)
     start, end = period.start(zone), period.end(zone)
     result = {}
     for kind in pack.evidence.values():
-        if not store.db[kind.name].exists():
-            result[kind.name] = KindCoverage(kind.name, 0, 0 if kind.time else None)
-            continue
-        if kind.time is None:
-            stored = store.count(kind.name)
-            result[kind.name] = KindCoverage(kind.name, stored, None)
-            continue
-        column = q(kind.time)
-        row = store.db.execute(
-            f"SELECT COUNT(*), SUM({column} >= ? AND {column} < ?), MIN({column}), MAX({column}) "
-            f"FROM {q(kind.name)}",
-            [start, end],
-        ).fetchone()
-        result[kind.name] = KindCoverage(kind.name, row[0], int(row[1] or 0), row[2], row[3])
+        stored, in_period, first, last = backend.time_summary(kind.name, kind.time, start, end)
+        result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last)
     return result
 
 

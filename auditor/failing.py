@@ -39,17 +39,6 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def failing_unit(result: RuleResult, finding: Finding) -> str | None:
-    """The unit of a finding's failing values (seconds, business seconds, a number or none)."""
-    if result.measure in ("duration", "sequence"):
-        return "business-seconds" if result.calendar else "seconds"
-    if result.measure in ("mean", "percentile"):
-        return finding.unit if finding.unit in ("seconds", "number") else "number"
-    if result.measure in ("nps", "per_1000"):
-        return "number"
-    return None
-
-
 def _finest(result: RuleResult) -> list[Finding]:
     """The findings that hold each failing record once: the group/period cells, else the pooled one."""
     return result.findings[1:] or result.findings[:1]
@@ -58,7 +47,7 @@ def _finest(result: RuleResult) -> list[Finding]:
 def _rows(results: list[RuleResult]) -> Iterator[list[Any]]:
     for result in results:
         for finding in _finest(result):
-            unit = failing_unit(result, finding)
+            unit = result.failing_unit
             group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
             notes = finding.failing_notes or [None] * len(finding.failing)
             for key, value, note in zip(

@@ -1,8 +1,10 @@
-"""Shared fixtures: paths of the repository's packs and standards, a CLI runner."""
+"""Shared fixtures: paths, packs, an evidence store per backend, the demo audit, a CLI runner."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -45,3 +47,54 @@ def write_pack(tmp_path: Path):
         return path
 
     return write
+
+
+BACKENDS = ["sqlite"]  # every engine the store fixture runs on; the same tests run on each
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An empty in-memory evidence store, closed after the test."""
+    from auditor.store import EvidenceStore
+
+    assert request.param == "sqlite"
+    opened = EvidenceStore(None)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def pack() -> Callable[[str], Any]:
+    """Load a pack by name: a test pack (tests/packs/NAME.yaml) or a shipped one (rules/NAME.yaml)."""
+    from auditor.pack import load_pack
+
+    def load(name: str) -> Any:
+        path = TEST_PACKS / f"{name}.yaml"
+        if not path.exists():
+            path = RULES / f"{name}.yaml"
+        return _cached_pack(str(path), load_pack)
+
+    return load
+
+
+_PACKS: dict[str, Any] = {}
+
+
+def _cached_pack(path: str, loader: Callable[..., Any]) -> Any:
+    if path not in _PACKS:
+        _PACKS[path] = loader(path, [STANDARDS])
+    return _PACKS[path]
+
+
+@pytest.fixture(scope="session")
+def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The service-quality demo audited for 2026-Q3 (findings.json and store; no reports)."""
+    from auditor.audit import run_audit
+
+    out = tmp_path_factory.mktemp("demo-audit")
+    return run_audit(
+        RULES / "service-quality.yaml",
+        ROOT / "evidence" / "demo" / "service-quality",
+        out,
+        "2026-Q3",
+    )

@@ -187,7 +187,7 @@ def test_nps(audit) -> None:
 
 
 def test_findings_validate_against_the_schema(audit) -> None:
-    schema = json.loads((ROOT / "auditor" / "findings.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "auditor" / "findings" / "schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
         audit.document
     )

@@ -25,7 +25,7 @@ from .conftest import STANDARDS, TEST_PACKS
 
 PACK = TEST_PACKS / "trust.yaml"
 HEADER = "call_id,site,received_at,answered_at,server,test_call\n"
-SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "findings.schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "findings" / "schema.json"
 
 
 def calls(rows: list[str], header: str = HEADER) -> str:

@@ -242,6 +242,7 @@ class Evaluation:
             },
             exclusions=ledger,
             calendar=rule.measure.calendar,
+            failing_unit=rule.measure.failing_unit(plan.kind),
         )
 
 

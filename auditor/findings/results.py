@@ -91,6 +91,8 @@ class RuleResult:
     exclusions: list[dict[str, Any]] = field(default_factory=list)
     #: the business calendar the measure counts time in, if any
     calendar: str | None = None
+    #: the unit of the failing records' values (seconds, business-seconds, number) or None
+    failing_unit: str | None = None
 
     @property
     def level(self) -> int:

@@ -1,0 +1,7 @@
+"""Findings: the engine's results, and the typed contract of findings.json built from them."""
+
+from __future__ import annotations
+
+from .results import RANK, VERDICTS, Counts, Finding, RuleResult, worst
+
+__all__ = ["RANK", "VERDICTS", "Counts", "Finding", "RuleResult", "worst"]

@@ -1,0 +1,396 @@
+"""The findings contract: the typed form of findings.json, written once.
+
+These models are what an audit writes, what ``report render``, ``diff`` and
+``verify`` read, and the source of the JSON Schema
+(``auditor/findings/schema.json`` is generated from them and kept in step by a
+test). pydantic validates a document on load and serialises it on dump.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION = "1.1"
+
+
+class Verdict(StrEnum):
+    CONFORM = "conform"
+    OBSERVATION = "observation"
+    NONCONFORM = "nonconform"
+    NOT_EVALUABLE = "not-evaluable"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class Severity(StrEnum):
+    MAJOR = "major"
+    MINOR = "minor"
+
+
+class Outcome(StrEnum):
+    """What a record (or case) came to."""
+
+    CONFORM = "conform"
+    BREACH = "breach"
+    PENDING = "pending"
+    EXCLUDED = "excluded"
+
+
+class Unit(StrEnum):
+    """The unit of a value: a share (0-1), a number, NPS points, a count per 1,000, seconds."""
+
+    SHARE = "share"
+    NUMBER = "number"
+    POINTS = "points"
+    PER_1000 = "per_1000"
+    SECONDS = "seconds"
+    BUSINESS_SECONDS = "business-seconds"
+
+
+class Decision(StrEnum):
+    """The certification recommendation."""
+
+    RECOMMENDED = "recommended"
+    SUBJECT_TO_PLAN = "subject-to-plan"
+    WITHHELD = "withheld"
+    NOT_RECOMMENDED = "not-recommended"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Model):
+    zh: str
+    en: str
+
+
+# ------------------------------------------------------------ a finding
+
+
+class Counts(Model):
+    n: int = Field(ge=0, description="in the rate: conforming + breached (aggregates: values)")
+    conforming: int = Field(ge=0)
+    breached: int = Field(ge=0)
+    pending: int = Field(ge=0)
+    excluded: int = Field(ge=0)
+
+
+class Threshold(Model):
+    """The target as data, in the unit of the finding's value."""
+
+    op: Literal[">=", "<=", ">", "<", "=="]
+    value: float
+
+
+class FailingNote(Model):
+    problem: Literal["late", "missing", "out of order", "open at period end"]
+    step: str | None
+    over_seconds: float | None
+
+
+class NotEvaluable(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Literal["no-evidence", "too-few", "field-empty"]
+    kinds: list[str] | None = None
+    field: str | None = None
+    n: int | None = None
+    minimum: int | None = None
+
+
+class FindingEntry(Model):
+    id: str
+    group: dict[str, Any]
+    period: str
+    pooled: bool
+    verdict: Verdict
+    severity: Severity | None
+    counts: Counts
+    value: float | None
+    unit: Unit
+    interval: tuple[float, float] | None
+    target: str
+    threshold: Threshold | None
+    shortfall: int | None = Field(ge=0)
+    explanation: str
+    reasons: list[str]
+    details: dict[str, Any]
+    excluded_by_reason: dict[str, int]
+    not_evaluable: NotEvaluable | None
+    failing_count: int = Field(ge=0)
+    failing: list[str]
+    failing_values: list[float | None]
+    failing_notes: list[FailingNote | None]
+    failing_truncated: bool
+
+
+class Capa(Model):
+    action: Text
+    owner: str
+    due_days: int = Field(ge=0)
+
+
+class RuleEntry(Model):
+    rule: str
+    clause: str
+    clause_title: Text | None
+    title: Text
+    measure: str
+    severity: Severity
+    judge: Literal["pooled", "each-group"]
+    verdict: Verdict
+    verdict_severity: Severity | None
+    capa: Capa
+    calendar: str | None
+    failing_unit: Unit | None
+    findings: list[FindingEntry] = Field(min_length=1)
+
+    def deciding_finding(self) -> FindingEntry:
+        """The finding that decided the rule's verdict: the pooled one, or the worst group's."""
+        pooled = self.findings[0]
+        if self.judge != "each-group":
+            return pooled
+        judged = [f for f in self.findings if f.verdict in JUDGED]
+        worst = max(judged, key=level, default=pooled)
+        return worst if level(worst) > level(pooled) else pooled
+
+
+JUDGED = (Verdict.CONFORM, Verdict.OBSERVATION, Verdict.NONCONFORM)
+
+
+def level(finding: FindingEntry | RuleEntry) -> int:
+    """How bad a verdict is: major 3, minor 2, observation 1, anything else 0."""
+    verdict = finding.verdict
+    severity = finding.severity if isinstance(finding, FindingEntry) else finding.verdict_severity
+    if verdict == Verdict.NONCONFORM:
+        return 3 if severity == Severity.MAJOR else 2
+    return 1 if verdict == Verdict.OBSERVATION else 0
+
+
+# ------------------------------------------------------------ the manifest
+
+
+class Tool(Model):
+    name: Literal["auditor"]
+    version: str
+
+
+class PackRef(Model):
+    id: str
+    version: str
+    path: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    title: Text | None
+
+
+class StandardRef(Model):
+    id: str
+    version: str
+    title: Text
+    path: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+
+
+class MappingRef(Model):
+    name: str | None
+    source: Literal["preset", "mapping", "sidecar", "auto"]
+    path: str | None
+    sha256: str | None
+    columns: dict[str, str]
+
+
+class EvidenceFile(Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    file: str
+    kind: str | None
+    sha256: str
+    size: int = Field(ge=0)
+    rows_read: int = Field(ge=0)
+    stored: int = Field(ge=0)
+    quarantined: int = Field(ge=0)
+    status: Literal["ok", "quarantined", "empty", "skipped", "error"]
+    quarantine_reasons: dict[str, int]
+    mapping: MappingRef | None = None
+    warnings: list[str] = []
+
+
+class PeriodRef(Model):
+    label: str
+    first_day: str
+    last_day: str
+    start: float
+    end: float
+
+
+class Interval(Model):
+    method: Literal["wilson"]
+    confidence: float
+
+
+class Parameters(Model):
+    period: PeriodRef
+    timezone: str
+    language: Literal["zh", "en"]
+    calendars: dict[str, Any]
+    interval: Interval
+    percentile_method: str
+    due_days: dict[str, int]
+    max_quarantine: float = Field(ge=0, le=1)
+    auditor: str | None
+    organisation: str | None
+
+
+class Manifest(Model):
+    tool: Tool
+    pack: PackRef
+    standard: StandardRef
+    evidence: list[EvidenceFile]
+    parameters: Parameters
+
+
+# ------------------------------------------------------------ summary and the document
+
+
+class NotEvaluableRule(Model):
+    rule: str
+    clause: str
+    reason: str
+
+
+class Recommendation(Model):
+    decision: Decision
+    not_evaluable: list[NotEvaluableRule]
+    majors: list[str]
+    minors: list[str]
+
+
+class KindSummary(Model):
+    kind: str
+    title: Text
+    files: int = Field(ge=0)
+    rows_read: int = Field(ge=0)
+    stored: int = Field(ge=0)
+    quarantined: int = Field(ge=0)
+    in_period: int | None = Field(ge=0)
+
+
+class Warning_(Model):
+    code: Literal["optional-field-missing", "kind-empty-in-period"]
+    file: str | None = None
+    kind: str | None = None
+    field: str | None = None
+
+
+class Summary(Model):
+    rules: int
+    verdicts: dict[str, int]
+    rows_read: int
+    stored: int
+    quarantined: int
+    recommendation: Recommendation
+    kinds: list[KindSummary]
+    warnings: list[Warning_]
+
+
+class CoverageRule(Model):
+    rule: str
+    verdict: Verdict
+    severity: Severity | None
+    measure: str
+
+
+class ClauseCoverage(Model):
+    clause: str
+    title: Text
+    assessment: Literal["measurable", "judgement"]
+    rules: list[CoverageRule]
+
+
+class Exclusion(Model):
+    rule: str
+    reason: str
+    count: int = Field(ge=0)
+    keys: list[str]
+    keys_truncated: bool
+
+
+class FailingRecordsFile(Model):
+    path: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    rows: int = Field(ge=0)
+    cap_per_finding: int = Field(ge=1)
+
+
+class FindingsDocument(Model):
+    """One audit's findings: what findings.json holds."""
+
+    schema_version: Literal["1.1"]
+    generated_at: str
+    manifest: Manifest
+    summary: Summary
+    rules: list[RuleEntry]
+    coverage: list[ClauseCoverage]
+    exclusions: list[Exclusion]
+    failing_records: FailingRecordsFile | None
+    reason_titles: dict[str, Text]
+
+    def to_json(self) -> str:
+        """Deterministic JSON: sorted keys, two-space indent, UTF-8 text kept as text."""
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    def dump(self, path: str | Path) -> None:
+        from ..atomic import write_text
+
+        write_text(Path(path), self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> FindingsDocument:
+        """Read and validate findings.json; one clear error for anything else."""
+        from ..errors import Location, ReportError
+
+        where = Location(str(path))
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ReportError("file not found", location=where) from None
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"not a findings.json: {exc}", location=where) from None
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if version is None:
+            raise ReportError(
+                "not a findings.json (it has no schema_version)",
+                location=where,
+                hint="give the findings.json an audit wrote",
+            )
+        if version != SCHEMA_VERSION:
+            raise ReportError(
+                f"findings.json of schema {version!r}; this auditor reads schema {SCHEMA_VERSION}",
+                location=where,
+                hint="re-run the audit with this version, or use the auditor that wrote it",
+            )
+        return cls.from_data(data, where)
+
+    @classmethod
+    def from_data(cls, data: Any, where: Any = None) -> FindingsDocument:
+        from ..errors import ReportError
+
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise ReportError(
+                f"not a valid findings.json: {place}: {first['msg']}", location=where
+            ) from None
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        schema = cls.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "auditor findings"
+        return schema

@@ -1,0 +1,283 @@
+"""findings.json built from an audit's results: manifest, summary, rules, coverage, exclusions.
+
+The document is deterministic: the same inputs give the same bytes apart from
+the one ``generated_at`` field (keys sorted, lists in rule, group and period
+order, record keys sorted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from .. import __version__
+from .. import failing as failing_module
+from ..evidence_span import KindCoverage, judged_kinds
+from ..failing import capped
+from ..recommendation import recommendation
+from .contract import SCHEMA_VERSION
+from .results import Finding, RuleResult
+
+if TYPE_CHECKING:
+    from ..ingest import IngestReport
+    from ..model import Pack
+    from ..periods import Period
+
+
+@dataclass(frozen=True)
+class AuditInputs:
+    """What an audit read and was asked: everything the manifest records."""
+
+    pack: Pack
+    period: Period
+    report: IngestReport
+    coverage: dict[str, KindCoverage] = field(default_factory=dict)
+    failing: dict[str, Any] | None = None
+    max_quarantine: float = 0.02
+    auditor: str | None = None
+    organisation: str | None = None
+
+
+def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
+    """The findings.json data of one audit (validated by the contract when written)."""
+    pack = inputs.pack
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "manifest": {
+            "tool": {"name": "auditor", "version": __version__},
+            "pack": _pack_ref(pack),
+            "standard": {
+                "id": pack.standard.id,
+                "version": pack.standard.version,
+                "title": {"zh": pack.standard.title.zh, "en": pack.standard.title.en},
+                "path": pack.standard.path,
+                "sha256": pack.standard.sha256,
+            },
+            "evidence": [_evidence_file(f) for f in inputs.report.files],
+            "parameters": _parameters(inputs),
+        },
+        "summary": _summary(inputs, results),
+        "rules": [_rule_entry(pack, r) for r in results],
+        "coverage": _coverage(pack, results),
+        "exclusions": [_capped_keys(e) for r in results for e in r.exclusions],
+        "failing_records": inputs.failing,
+        "reason_titles": _reason_titles(pack),
+    }
+
+
+def _pack_ref(pack: Pack) -> dict[str, Any]:
+    return {
+        "id": pack.id,
+        "version": pack.version,
+        "path": pack.path,
+        "sha256": pack.sha256,
+        "title": {"zh": pack.title.zh, "en": pack.title.en} if pack.title else None,
+    }
+
+
+def _evidence_file(f: Any) -> dict[str, Any]:
+    return {
+        "file": f.path,
+        "kind": f.kind,
+        "sha256": f.sha256,
+        "size": f.size,
+        "rows_read": f.rows_read,
+        "stored": f.stored,
+        "quarantined": f.quarantined,
+        "status": f.status,
+        "quarantine_reasons": dict(sorted(f.reasons.items())),
+        "mapping": f.mapping,
+        "warnings": list(f.warnings),
+    }
+
+
+def _parameters(inputs: AuditInputs) -> dict[str, Any]:
+    pack, period = inputs.pack, inputs.period
+    zone = ZoneInfo(pack.timezone)
+    return {
+        "period": {
+            "label": period.label,
+            "first_day": period.first.isoformat(),
+            "last_day": period.last.isoformat(),
+            "start": period.start(zone),
+            "end": period.end(zone),
+        },
+        "timezone": pack.timezone,
+        "language": pack.language,
+        "calendars": {
+            name: {
+                "hours": {
+                    str(day): [list(w) for w in windows]
+                    for day, windows in sorted(cal.hours.items())
+                },
+                "holidays": cal.holidays or "none",
+                "extra_holidays": [d.isoformat() for d in cal.extra_holidays],
+                "extra_workdays": [d.isoformat() for d in cal.extra_workdays],
+            }
+            for name, cal in sorted(pack.calendars.items())
+        },
+        "interval": {"method": "wilson", "confidence": 0.95},
+        "percentile_method": "nearest rank",
+        "due_days": dict(pack.due_days),
+        "max_quarantine": inputs.max_quarantine,
+        "auditor": inputs.auditor,
+        "organisation": inputs.organisation,
+    }
+
+
+def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for result in results:
+        key = result.verdict
+        if result.verdict == "nonconform":
+            key = f"nonconform-{result.verdict_severity}"
+        counts[key] = counts.get(key, 0) + 1
+    report = inputs.report
+    return {
+        "rules": len(results),
+        "verdicts": dict(sorted(counts.items())),
+        "rows_read": report.rows_read,
+        "stored": report.stored,
+        "quarantined": report.quarantined,
+        "recommendation": recommendation(results),
+        "kinds": kinds_summary(inputs.pack, report, inputs.coverage),
+        "warnings": audit_warnings(inputs.pack, report, inputs.coverage),
+    }
+
+
+def kinds_summary(
+    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
+) -> list[dict[str, Any]]:
+    """Per evidence kind: files, rows read, stored, quarantined and records in the period."""
+    rows = []
+    for name, kind in pack.evidence.items():
+        files = [f for f in report.files if f.kind == name]
+        covered = coverage.get(name)
+        rows.append(
+            {
+                "kind": name,
+                "title": {"zh": kind.title.zh, "en": kind.title.en},
+                "files": len(files),
+                "rows_read": sum(f.rows_read for f in files),
+                "stored": sum(f.stored for f in files),
+                "quarantined": sum(f.quarantined for f in files),
+                "in_period": covered.in_period if covered else None,
+            }
+        )
+    return rows
+
+
+def audit_warnings(
+    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
+) -> list[dict[str, Any]]:
+    """Things a reader must know: optional fields no file filled, judged kinds empty in the period."""
+    warnings: list[dict[str, Any]] = []
+    for f in report.files:
+        kind = pack.evidence.get(f.kind or "")
+        mapped = (f.mapping or {}).get("columns")
+        if kind is None or mapped is None:
+            continue
+        for name, spec in kind.fields.items():
+            if spec.optional and name not in mapped:
+                warnings.append(
+                    {
+                        "code": "optional-field-missing",
+                        "file": f.path,
+                        "kind": kind.name,
+                        "field": name,
+                    }
+                )
+    for name in judged_kinds(pack):
+        covered = coverage.get(name)
+        if covered is not None and covered.in_period == 0:
+            warnings.append({"code": "kind-empty-in-period", "kind": name})
+    return warnings
+
+
+def _reason_titles(pack: Pack) -> dict[str, dict[str, str]]:
+    """The packs' bilingual exclusion reasons, keyed by the text findings count them under."""
+    titles = {}
+    for rule in pack.rules:
+        for exclusion in rule.exclusions:
+            if exclusion.title is not None:
+                titles[exclusion.reason] = {"zh": exclusion.title.zh, "en": exclusion.title.en}
+    return dict(sorted(titles.items()))
+
+
+def _capped_keys(entry: dict[str, Any]) -> dict[str, Any]:
+    """An exclusion ledger entry with at most the cap's keys (``count`` stays whole)."""
+    cap = failing_module.CAP_PER_FINDING
+    return {**entry, "keys": entry["keys"][:cap], "keys_truncated": len(entry["keys"]) > cap}
+
+
+def _coverage(pack: Pack, results: list[RuleResult]) -> list[dict[str, Any]]:
+    """Every clause of the standard, with the rules that check it and their verdicts."""
+    by_clause: dict[str, list[RuleResult]] = {}
+    for result in results:
+        by_clause.setdefault(result.clause, []).append(result)
+    return [
+        {
+            "clause": clause.id,
+            "title": {"zh": clause.title.zh, "en": clause.title.en},
+            "assessment": clause.assessment,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "verdict": r.verdict,
+                    "severity": r.verdict_severity,
+                    "measure": r.measure,
+                }
+                for r in by_clause.get(clause.id, [])
+            ],
+        }
+        for clause in pack.standard.clauses.values()
+    ]
+
+
+def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
+    clause = pack.standard.clause(result.clause)
+    return {
+        "rule": result.rule,
+        "clause": result.clause,
+        "clause_title": {"zh": clause.title.zh, "en": clause.title.en} if clause else None,
+        "title": {"zh": result.title_zh, "en": result.title_en},
+        "measure": result.measure,
+        "severity": result.severity,
+        "judge": result.judge,
+        "verdict": result.verdict,
+        "verdict_severity": result.verdict_severity,
+        "capa": result.capa,
+        "calendar": result.calendar,
+        "failing_unit": result.failing_unit,
+        "findings": [capped(_finding_entry(f)) for f in result.findings],
+    }
+
+
+def _finding_entry(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "group": f.group,
+        "period": f.period,
+        "pooled": f.pooled,
+        "verdict": f.verdict,
+        "severity": f.severity,
+        "counts": f.counts.as_dict(),
+        "value": f.value,
+        "unit": f.unit,
+        "interval": list(f.interval) if f.interval else None,
+        "target": f.target,
+        "shortfall": f.shortfall,
+        "explanation": f.explanation,
+        "reasons": f.reasons,
+        "details": f.details,
+        "excluded_by_reason": f.excluded_by_reason,
+        "failing_count": len(f.failing),
+        "failing": f.failing,
+        "failing_values": f.failing_values,
+        "failing_notes": f.failing_notes or [None] * len(f.failing),
+        "threshold": f.threshold,
+        "not_evaluable": f.not_evaluable,
+    }
