@@ -4,6 +4,11 @@ Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
 ``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``,
 ``DD/MM/YYYY HH:MM`` when a mapping says so (``format``), Chinese
 ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel serial day numbers.
+
+Numeric dates with the year last (``5/3/2016``, ``05.03.2016``, ``5-3-2016``)
+are read day-first or month-first as one :class:`DayMonthOrder` decides for
+the whole column, never value by value.
+
 A value without an offset is local time in the given zone. A local time that
 does not exist (clocks jump forward) is refused; one that happens twice (clocks
 go back) is refused unless the caller chose the earlier or later reading.
@@ -12,9 +17,13 @@ go back) is refused unless the caller chose the earlier or later reading.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from .errors import EvidenceError, Location
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UTC = UTC
@@ -39,6 +48,14 @@ FORMATS: tuple[str, ...] = (
     "%Y.%m.%d",
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: a numeric date with the year last (5/3/2016, 05.03.2016, 5-3-2016), at the start of a value
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?!\d)")
+_SEPARATORS = frozenset("/.-")
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+AMBIGUOUS = "ambiguous"
+#: what may follow a numeric date, most common first
+_NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%S.%f")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -135,19 +152,33 @@ def excel_serial(value: float) -> datetime:
 class TimestampParser:
     """Parses one column's values; remembers which format worked last."""
 
-    def __init__(self, zone: ZoneInfo, formats: tuple[str, ...] = (), dst: str = "strict") -> None:
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        formats: tuple[str, ...] = (),
+        dst: str = "strict",
+        order: DayMonthOrder | None = None,
+    ) -> None:
         self.zone = zone
         self.dst = dst
         self.clock = LocalClock(zone, dst)
-        self.formats = formats or FORMATS
         self.explicit = bool(formats)
+        #: the column's day/month order; without one, d/m/yyyy dates are read month-first
+        self.order = None if formats else order
+        if formats:
+            self.formats = formats
+        elif order is not None:  # numeric day/month dates go through the column's order only
+            self.formats = tuple(f for f in FORMATS if not f.startswith("%m/%d"))
+        else:
+            self.formats = FORMATS
         self._last: Callable[[str], datetime] | None = None
+        self._numeric: dict[str, NumericDates] = {}
         #: epoch seconds at the start of each local hour seen (``YYYY-MM-DD HH``)
         self._hours: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
         if not self.explicit:
-            if len(text) == 19 and text[13] == ":" and text[16] == ":":
+            if len(text) == 19 and text[13] == ":" and text[16] == ":" and text[4] == "-":
                 base = self._hours.get(text[:13])
                 if base is None:
                     base = self._hour_base(text[:13])
@@ -155,6 +186,8 @@ class TimestampParser:
                     minute, second = text[14:16], text[17:19]
                     if minute.isdigit() and second.isdigit() and minute < "60" and second < "60":
                         return base + int(minute) * 60 + int(second)
+            if text[4:5] != "-" and (text[2:3] in _SEPARATORS or text[1:2] in _SEPARATORS):
+                return self.clock.epoch(self.naive_or_aware(text))  # d/m/yyyy is never ISO
             try:  # the next most common case, at C speed
                 return self.clock.epoch(datetime.fromisoformat(text))
             except ValueError:
@@ -175,6 +208,10 @@ class TimestampParser:
 
     def naive_or_aware(self, text: str) -> datetime:
         value = text.strip()
+        if self.order is not None:
+            numeric = _NUMERIC_DATE.match(value)
+            if numeric is not None:
+                return self._day_month(value, numeric)
         if self._last is not None:
             try:
                 return self._last(value)
@@ -188,6 +225,22 @@ class TimestampParser:
             self._last = reader
             return result
         raise TimeValueError(self._why_not(value))
+
+    def _day_month(self, value: str, numeric: re.Match[str]) -> datetime:
+        """A d/m/yyyy or m/d/yyyy value, read in the column's order (or refused until it is known)."""
+        assert self.order is not None
+        order = self.order.order
+        if order is None:
+            if day_month_kind(int(numeric[1]), int(numeric[3])) is not None:
+                raise OrderUndecided(self.order, value)
+            order = MONTH_FIRST  # equal parts or impossible either way: the order does not matter
+        reader = self._numeric.get(order)
+        if reader is None:
+            reader = self._numeric[order] = NumericDates(order)
+        try:
+            return reader(value)
+        except ValueError:
+            raise TimeValueError(self._why_not(value)) from None
 
     def _readers(self) -> list[Callable[[str], datetime]]:
         readers: list[Callable[[str], datetime]] = []
@@ -203,7 +256,7 @@ class TimestampParser:
             return "empty timestamp"
         if self.explicit:
             return f"'{_short(value)}' does not match the format {self.formats[0]}"
-        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or re.match(r"^\d{1,2}/\d{1,2}/\d{4}", value):
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
             return f"'{_short(value)}' is not a valid date/time (impossible day, month or hour?)"
         return f"'{_short(value)}' is not a date/time in a known format"
 
@@ -231,14 +284,254 @@ def _serial(value: str) -> datetime:
     return excel_serial(float(value))
 
 
-def parse_date(text: str) -> date:
-    """A calendar day from ISO, slash or Chinese forms, or a timestamp at midnight."""
+def parse_date(text: str, parser: TimestampParser | None = None) -> date:
+    """A calendar day from ISO, slash or Chinese forms, or a timestamp at midnight.
+
+    ``parser`` is the column's (with its format or day/month order); without
+    one, d/m/yyyy is read month-first.
+    """
     value = text.strip()
-    if _DATE_ONLY.match(value):
+    if parser is None:
+        parser = TimestampParser(ZoneInfo("UTC"))
+    if not parser.explicit and _DATE_ONLY.match(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise TimeValueError(f"'{value}' is not a valid date") from None
-    parser = TimestampParser(ZoneInfo("UTC"))
-    moment = parser.naive_or_aware(value)
-    return moment.date()
+    return parser.naive_or_aware(value).date()
+
+
+# ------------------------------------------------------------ day/month order of a column
+
+
+def day_month_kind(first: int, second: int) -> str | None:
+    """What a numeric date's first two parts say about the order of its column.
+
+    ``DAY_FIRST`` (13/3), ``MONTH_FIRST`` (3/13), ``AMBIGUOUS`` (5/3), or
+    ``None`` when the order makes no difference: equal parts (5/5), or a date
+    that is impossible either way (13/13, 0/5, 45/3).
+    """
+    if first == second or not (1 <= first <= 31 and 1 <= second <= 31):
+        return None
+    if first > 12:
+        return DAY_FIRST if second <= 12 else None
+    return MONTH_FIRST if second > 12 else AMBIGUOUS
+
+
+#: the common layouts, read without strptime: d/m/yyyy [H:MM[:SS]]
+_PLAIN_NUMERIC = re.compile(
+    r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?: +(\d{1,2}):(\d\d)(?::(\d\d))?)?"
+)
+
+
+class NumericDates:
+    """Reads numeric dates (5/3/2016 10:15) in one order; remembers the layout that worked last."""
+
+    def __init__(self, order: str) -> None:
+        self.day_first = order == DAY_FIRST
+        first, second = ("%d", "%m") if self.day_first else ("%m", "%d")
+        self.formats = tuple(
+            f"{first}{sep}{second}{sep}%Y{clock}" for sep in "/.-" for clock in _NUMERIC_TIMES
+        )
+        self._last = self.formats[0]
+
+    def __call__(self, value: str) -> datetime:
+        plain = _PLAIN_NUMERIC.fullmatch(value)
+        if plain is not None:  # what strptime would give, at a tenth of its cost
+            first, second = int(plain[1]), int(plain[3])
+            day, month = (first, second) if self.day_first else (second, first)
+            hour, minute, second_ = plain[5], plain[6], plain[7]
+            return datetime(
+                int(plain[4]),
+                month,
+                day,
+                int(hour) if hour else 0,
+                int(minute) if minute else 0,
+                int(second_) if second_ else 0,
+            )
+        try:
+            return datetime.strptime(value, self._last)
+        except ValueError:
+            pass
+        for fmt in self.formats:
+            try:
+                result = datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            self._last = fmt
+            return result
+        raise ValueError(f"{value!r} is not a numeric date")
+
+
+class OrderUndecided(Exception):
+    """A d/m/yyyy value met before its column's order is known: the caller looks further."""
+
+    def __init__(self, order: DayMonthOrder, value: str) -> None:
+        super().__init__(value)
+        self.order = order
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A value seen in a column, with the line it is on (``None`` when not known)."""
+
+    value: str
+    line: int | None
+
+    def __str__(self) -> str:
+        where = "" if self.line is None else f" (line {self.line})"
+        return f"'{_short(self.value)}'{where}"
+
+
+_PART = r"(?<![^\x00])\s*"  # the start of a value in texts joined with NUL
+_DAY = r"(?:1[3-9]|2\d|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+#: values that can only be day-first, or only month-first
+_SETTLES = {
+    DAY_FIRST: re.compile(_PART + _DAY + r"([/.\-])" + _MONTH + r"\1\d{4}(?!\d)"),
+    MONTH_FIRST: re.compile(_PART + _MONTH + r"([/.\-])" + _DAY + r"\1\d{4}(?!\d)"),
+}
+#: values that could be either (when the parts differ), with what follows the date
+_EITHER = re.compile(_PART + r"(" + _MONTH + r")([/.\-])(" + _MONTH + r")\2\d{4}(?!\d)([^\x00]*)")
+_AM_PM = re.compile(r"(?i)\b[ap]\.?m\.?\s*$")
+EXAMPLES = 3
+
+
+class DayMonthOrder:
+    """The order (day-first or month-first) of one column's numeric dates in one file.
+
+    Decided once from the column's values: a value whose first part is over 12
+    settles day-first, one whose second part is over 12 settles month-first.
+    Both kinds in one column is an error for the file; so is a column whose
+    values could all be either, unless they carry AM/PM (the US layout
+    ``MM/DD/YYYY hh:mm AM/PM``, read month-first with a warning).
+    """
+
+    def __init__(self, column: str, field: str, path: str) -> None:
+        self.column = column
+        self.field = field
+        self.path = path
+        self.order: str | None = None
+        #: the batches of this column are searched (it has shown numeric dates)
+        self.active = False
+        self.seen: dict[str, Sighting] = {}
+        self.ambiguous: list[Sighting] = []
+        #: an ambiguous value without AM/PM was seen
+        self.twenty_four_hour = False
+        #: the warning given when the order was taken by convention
+        self.warning: str | None = None
+
+    def observe(self, values: Sequence[Any], lines: Sequence[int]) -> None:
+        """Learn from a batch of the column's raw values; raise on a contradiction."""
+        text = "\x00".join(v if v.__class__ is str else "" for v in values)
+        if self.order is None:
+            self._settle(text, values, lines)
+        if self.order is not None:
+            other = MONTH_FIRST if self.order == DAY_FIRST else DAY_FIRST
+            found = _SETTLES[other].search(text)
+            if found is not None:
+                self.seen[other] = _sighting(found, text, values, lines)
+                raise self.contradiction()
+        if self.seen or self.ambiguous:
+            self.active = True
+
+    def _settle(self, text: str, values: Sequence[Any], lines: Sequence[int]) -> None:
+        for kind, pattern in _SETTLES.items():
+            found = pattern.search(text)
+            if found is not None:
+                self.seen[kind] = _sighting(found, text, values, lines)
+        if len(self.seen) == 2:
+            raise self.contradiction()
+        if self.seen:
+            self.order = next(iter(self.seen))
+            return
+        for found in _EITHER.finditer(text):
+            if int(found[1]) == int(found[3]):
+                continue
+            if len(self.ambiguous) < EXAMPLES:
+                self.ambiguous.append(_sighting(found, text, values, lines))
+            if not _AM_PM.search(found[4]):
+                self.twenty_four_hour = True
+                if len(self.ambiguous) >= EXAMPLES:
+                    break
+
+    def note(self, value: str) -> None:
+        """An ambiguous value met where its line is not known."""
+        if not self.ambiguous:
+            self.ambiguous.append(Sighting(value, None))
+            self.twenty_four_hour = self.twenty_four_hour or not _AM_PM.search(value)
+        self.active = True
+
+    @property
+    def name(self) -> str:
+        """The column, and the field it is read into when that has another name."""
+        if self.column == self.field:
+            return f"column '{self.column}'"
+        return f"column '{self.column}' (field {self.field})"
+
+    @property
+    def needs_order(self) -> bool:
+        return self.order is None and bool(self.ambiguous)
+
+    def finish(self) -> None:
+        """At the end of the file: take the AM/PM convention, or refuse a column nothing settles."""
+        if not self.needs_order:
+            return
+        if self.twenty_four_hour:
+            raise self.undecidable()
+        self.order = MONTH_FIRST
+        self.warning = (
+            f"{self.name}: no date has a day over 12 to tell the order, "
+            "so its AM/PM dates are read month-first (MM/DD/YYYY hh:mm AM/PM); "
+            "give format: in the mapping if they are day-first"
+        )
+
+    def contradiction(self) -> EvidenceError:
+        day, month = self.seen[DAY_FIRST], self.seen[MONTH_FIRST]
+        first = min((day, month), key=lambda s: s.line or 0)
+        order = DAY_FIRST if first is day else MONTH_FIRST
+        return EvidenceError(
+            f"{self.name} mixes day-first and month-first dates: "
+            f"{day} can only be day-first, {month} only month-first",
+            location=Location(self.path),
+            hint="one column cannot hold both orders; give format: in the mapping, e.g. "
+            f'format: "{format_example(first.value, order)}" (values in the other order are '
+            "then quarantined)",
+        )
+
+    def undecidable(self) -> EvidenceError:
+        examples = ", ".join(str(s) for s in self.ambiguous)
+        sample = self.ambiguous[0].value
+        return EvidenceError(
+            f"{self.name}: every date could be day-first or "
+            f"month-first, e.g. {examples}, and none has a part over 12 to tell",
+            location=Location(self.path),
+            hint="give format: in the mapping, e.g. "
+            f'format: "{format_example(sample, DAY_FIRST)}" (day-first) or '
+            f'"{format_example(sample, MONTH_FIRST)}" (month-first)',
+        )
+
+
+def _sighting(
+    found: re.Match[str], text: str, values: Sequence[Any], lines: Sequence[int]
+) -> Sighting:
+    index = text.count("\x00", 0, found.start())
+    return Sighting(str(values[index]).strip(), lines[index])
+
+
+def format_example(value: str, order: str) -> str:
+    """The strptime format of a numeric date like ``value`` in ``order``, e.g. %d/%m/%Y %H:%M."""
+    numeric = _NUMERIC_DATE.match(value.strip())
+    if numeric is None:
+        return "%d/%m/%Y %H:%M" if order == DAY_FIRST else "%m/%d/%Y %H:%M"
+    sep = numeric[2]
+    day_month = f"%d{sep}%m" if order == DAY_FIRST else f"%m{sep}%d"
+    rest = value.strip()[numeric.end() :].strip()
+    if not rest:
+        return f"{day_month}{sep}%Y"
+    twelve = _AM_PM.search(rest) is not None
+    clock = "%I:%M" if twelve else "%H:%M"
+    if rest.count(":") >= 2:
+        clock += ":%S.%f" if re.search(r":\d+\.\d", rest) else ":%S"
+    return f"{day_month}{sep}%Y {clock}" + (" %p" if twelve else "")
