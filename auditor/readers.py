@@ -51,6 +51,8 @@ class Table:
     header: list[str]
     rows: Iterator[RawRow]
     options: dict[str, Any] = field(default_factory=dict)
+    #: the workbook's sheet names (XLSX only)
+    sheets: tuple[str, ...] = ()
 
 
 def file_format(path: Path) -> str | None:
@@ -315,7 +317,14 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
     if not header:
         book.close()
         raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
-    return Table(path, "xlsx", header, _xlsx_rows(rows, header_row, book), options)
+    return Table(
+        path,
+        "xlsx",
+        header,
+        _xlsx_rows(rows, header_row, book),
+        options,
+        sheets=tuple(book.sheetnames),
+    )
 
 
 def _xlsx_rows(rows: Iterator[tuple[Any, ...]], header_row: int, book: Any) -> Iterator[RawRow]:

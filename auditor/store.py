@@ -6,7 +6,9 @@ Tables:
 - ``_quarantine``: every row that was read but not stored, with file, line,
   column, raw value, reason and the whole raw row as JSON;
 - ``_manifest``: every file ingested, with its SHA-256, size, rows read,
-  stored and quarantined, its status and the reader options used.
+  stored and quarantined, its status, the reader options used, the mapping
+  that read it (JSON: name, source, path, sha256, columns) and its warnings
+  (a JSON list of texts).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from .model import EvidenceKind
 
 QUARANTINE = "_quarantine"
 MANIFEST = "_manifest"
+#: manifest columns that hold JSON, and their value when there is nothing to say
+JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": []}
 
 
 class EvidenceStore:
@@ -78,9 +82,15 @@ class EvidenceStore:
                     "status": str,
                     "reason": str,
                     "reader": str,
+                    "mapping": str,
+                    "warnings": str,
                 },
                 pk="id",
             )
+        columns = self.db[MANIFEST].columns_dict
+        for name in ("mapping", "warnings"):  # a store written before they were kept
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE {MANIFEST} ADD COLUMN {name} TEXT")
 
     def ensure_kind(self, kind: EvidenceKind) -> None:
         table = self.db.table(kind.name)
@@ -123,8 +133,7 @@ class EvidenceStore:
 
     def record_file(self, entry: dict[str, Any]) -> int:
         """Add a file to the manifest; return its id (the ``_source`` of its records)."""
-        entry = dict(entry)
-        entry["reader"] = json.dumps(entry.get("reader", {}), ensure_ascii=False, sort_keys=True)
+        entry = _with_json(entry)
         names = list(entry)
         cursor = self.db.conn.execute(
             f"INSERT INTO {MANIFEST} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
@@ -134,8 +143,7 @@ class EvidenceStore:
         return cursor.lastrowid
 
     def update_file(self, source: int, entry: dict[str, Any]) -> None:
-        entry = dict(entry)
-        entry["reader"] = json.dumps(entry.get("reader", {}), ensure_ascii=False, sort_keys=True)
+        entry = _with_json(entry)
         names = list(entry)
         self.db.conn.execute(
             f"UPDATE {MANIFEST} SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
@@ -163,3 +171,12 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
+
+
+def _with_json(entry: dict[str, Any]) -> dict[str, Any]:
+    """A manifest entry with its structured values as JSON text (a missing mapping as NULL)."""
+    out = dict(entry)
+    for name, default in JSON_COLUMNS.items():
+        value = out.get(name, default)
+        out[name] = None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return out
