@@ -19,11 +19,18 @@ columns:
   received_at: {date: date, time: [q_start, vru_exit]}    # date + first present time
   interaction_id: {join: [vru+line, call_id], sep: "-"}   # several columns joined
   channel: {value: phone}                                 # a constant
+  agent_id: {column: Agent, optional: true}               # a column some layouts lack
 ```
+
+Every key under ``columns`` must be a field of the kind, and every column a
+mapping names must be in the file (unless ``optional: true``): a typo is an
+error, never a silently empty field. A loaded :class:`Mapping` keeps its path,
+the SHA-256 of its bytes and how it was chosen, for the audit trail.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,9 +54,11 @@ MAPPING_KEYS = (
     "columns",
     "checked_on",
 )
-COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value")
+COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value", "optional")
 READER_KEYS = ("delimiter", "encoding", "sheet")
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "evidence" / "presets"
+#: how a file's mapping was chosen
+SOURCES = ("preset", "mapping", "sidecar", "auto")
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,13 @@ class ColumnSpec:
     has_constant: bool = False
     values: dict[str, str | None] = field(default_factory=dict)
     format: str | None = None
+    #: the columns may be absent from a file (one mapping for two layouts of an export)
+    optional: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every source column this spec reads."""
+        return (*self.columns, *self.join, *((self.date_column,) if self.date_column else ()))
 
 
 @dataclass(frozen=True)
@@ -77,14 +93,40 @@ class Mapping:
     missing: tuple[str, ...] = ()
     reader: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    #: SHA-256 of the mapping file's bytes (None for an automatic mapping)
+    sha256: str | None = None
+    #: how it was chosen: preset, mapping (given for every file), sidecar or auto
+    source: str = "auto"
+    #: where things are in the file: "kind", "columns" and "columns.FIELD" (the key)
+    locations: dict[str, Location] = field(default_factory=dict)
+
+    def where(self, key: str) -> Location:
+        return self.locations.get(key) or Location(self.path)
+
+
+def describe(column: ColumnSpec) -> str:
+    """A short text of where a field's value comes from, for the audit trail."""
+    if column.has_constant:
+        return f"= {column.constant}"
+    if column.join:
+        return f"join({', '.join(column.join)})"
+    sources = " | ".join(column.columns)
+    if column.date_column is not None:
+        times = f"({sources})" if len(column.columns) > 1 else sources
+        return f"{column.date_column} + {times}"
+    return sources
 
 
 def normalise(name: str) -> str:
     return re.sub(r"[\s_\-./()]+", "", name).lower()
 
 
-def load_mapping(path: str | Path) -> Mapping:
-    """Read and check a mapping file or preset."""
+def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
+    """Read and check a mapping file or preset.
+
+    ``source`` says how it was chosen; by default "preset" for a file in the
+    shipped presets folder, else "mapping".
+    """
     data = load_yaml(path)
     name = str(path)
     errors: list[AuditorError] = []
@@ -116,15 +158,8 @@ def load_mapping(path: str | Path) -> Mapping:
             )
         )
         reader = {}
-    columns: dict[str, ColumnSpec] = {}
-    raw_columns = data.get("columns")
-    if not isinstance(raw_columns, YamlMap) or not raw_columns:
-        errors.append(EvidenceError("mapping needs 'columns'", location=data.where("columns")))
-    else:
-        for field_name, spec in raw_columns.items():
-            column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)
-            if column is not None:
-                columns[field_name] = column
+    locations = {"kind": data.where("kind"), "columns": data.where_key("columns")}
+    columns = _columns(data, locations, errors)
     if errors:
         raise PackErrors(errors)
     return Mapping(
@@ -136,7 +171,31 @@ def load_mapping(path: str | Path) -> Mapping:
         missing=tuple(str(m) for m in missing),
         reader=dict(reader),
         path=name,
+        sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        source=source or ("preset" if _is_preset(Path(path)) else "mapping"),
+        locations=locations,
     )
+
+
+def _columns(
+    data: YamlMap, locations: dict[str, Location], errors: list[AuditorError]
+) -> dict[str, ColumnSpec]:
+    """The field specs under ``columns``; the location of each field's key goes into ``locations``."""
+    columns: dict[str, ColumnSpec] = {}
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, YamlMap) or not raw_columns:
+        errors.append(EvidenceError("mapping needs 'columns'", location=data.where("columns")))
+        return columns
+    for field_name, spec in raw_columns.items():
+        column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)
+        locations[f"columns.{field_name}"] = raw_columns.where_key(field_name)
+        if column is not None:
+            columns[field_name] = column
+    return columns
+
+
+def _is_preset(path: Path) -> bool:
+    return path.resolve().parent == PRESETS_DIR
 
 
 def _column_spec(
@@ -150,6 +209,14 @@ def _column_spec(
         )
         return None
     unknown_keys(spec, COLUMN_KEYS, f"the spec of field '{name}'", errors)
+    optional = spec.get("optional", False)
+    if not isinstance(optional, bool):
+        errors.append(
+            EvidenceError(
+                f"optional of '{name}' must be true or false", location=spec.where("optional")
+            )
+        )
+        optional = False
     if "value" in spec:
         return ColumnSpec(name, constant=spec["value"], has_constant=True)
     values = spec.get("values", {})
@@ -169,20 +236,17 @@ def _column_spec(
             return ()
         return (str(raw),) if isinstance(raw, str) else tuple(str(r) for r in raw)
 
+    common: dict[str, Any] = {"values": values, "format": fmt, "optional": optional}
     if "join" in spec:
-        return ColumnSpec(
-            name, join=names("join"), sep=str(spec.get("sep", "-")), values=values, format=fmt
-        )
+        return ColumnSpec(name, join=names("join"), sep=str(spec.get("sep", "-")), **common)
     if "date" in spec:
-        return ColumnSpec(
-            name, columns=names("time"), date_column=str(spec["date"]), values=values, format=fmt
-        )
+        return ColumnSpec(name, columns=names("time"), date_column=str(spec["date"]), **common)
     if "column" not in spec:
         errors.append(
             EvidenceError(f"field '{name}' needs column, join, date or value", location=where)
         )
         return None
-    return ColumnSpec(name, columns=names("column"), values=values, format=fmt)
+    return ColumnSpec(name, columns=names("column"), **common)
 
 
 def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
@@ -211,7 +275,36 @@ def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
             if column is not None:
                 columns[name] = ColumnSpec(name, columns=(column,))
                 break
-    return Mapping(kind=kind.name, columns=columns)
+    return Mapping(kind=kind.name, columns=columns, source="auto")
+
+
+def check_fields(mapping: Mapping, kind: EvidenceKind) -> None:
+    """Refuse keys under ``columns`` that are not fields of ``kind`` (typos), at the key."""
+    unknown = [name for name in mapping.columns if name not in kind.fields]
+    if not unknown:
+        return
+    first = unknown[0]
+    suggestion = closest_name(first, kind.fields)
+    also = f" (also not fields: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
+    raise EvidenceError(
+        f"'{first}' under columns is not a field of {kind.name}{also}",
+        location=mapping.where(f"columns.{first}"),
+        suggestion=suggestion,
+        hint=None if suggestion else f"its fields: {', '.join(kind.fields)}",
+    )
+
+
+def mapped_kind(mapping: Mapping, pack: Pack) -> EvidenceKind:
+    """The pack's evidence kind a mapping names, or an error at its ``kind:``."""
+    kind = pack.evidence.get(mapping.kind)
+    if kind is None:
+        raise EvidenceError(
+            f"mapping names unknown evidence kind '{mapping.kind}' "
+            f"(kinds of pack {pack.id}: {', '.join(pack.evidence)})",
+            location=mapping.where("kind"),
+            suggestion=closest_name(mapping.kind, pack.evidence),
+        )
+    return kind
 
 
 def match_score(kind: EvidenceKind, header: list[str]) -> tuple[int, bool]:
