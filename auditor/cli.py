@@ -398,7 +398,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     "formats",
     default="json,html,pdf,csv,xlsx",
     show_default=True,
-    help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv, failing-records.csv), xlsx (capa.xlsx).",
+    help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv), xlsx (capa.xlsx). failing-records.csv is always written.",
 )
 @_lang_opt
 def audit_command(

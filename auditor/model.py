@@ -26,6 +26,8 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     #: source texts that stand for an enum value, e.g. {电话: phone}
     value_aliases: tuple[tuple[str, str], ...] = ()
+    #: what a number in this field counts, for people ({zh: 分钟, en: min}), if the pack says
+    unit: Text | None = None
 
     @property
     def checker_type(self) -> FieldType:
@@ -68,7 +70,7 @@ class Exclusion:
 @dataclass(frozen=True)
 class CorrectiveAction:
     action: Text
-    owner: str
+    owner: Text  # the role, in both languages (the same text twice when the pack gives one)
     due_days: int
 
 

@@ -44,7 +44,7 @@ PACK_KEYS = (
     "calendars", "evidence", "defaults", "rules",
 )  # fmt: skip
 KIND_KEYS = ("title", "key", "time", "fields", "missing")
-FIELD_KEYS = ("type", "optional", "values", "aliases", "value_aliases")
+FIELD_KEYS = ("type", "optional", "values", "aliases", "value_aliases", "unit")
 CALENDAR_KEYS = ("hours", "holidays", "extra_holidays", "extra_workdays")
 DEFAULT_KEYS = ("min_records", "due_days")
 RULE_KEYS = (
@@ -420,6 +420,7 @@ def _field(
         values: list[str] = []
         aliases: list[str] = []
         value_aliases: dict[str, str] = {}
+        unit = None
     elif isinstance(value, YamlMap):
         unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
         type_name = str(value.get("type", "string")).rstrip("?")
@@ -427,6 +428,13 @@ def _field(
         values = value.get("values", [])
         aliases = value.get("aliases", [])
         value_aliases = value.get("value_aliases", {})
+        unit = (
+            read_text_pair(
+                value["unit"], value.where("unit"), f"unit of field '{name}'", checker.errors
+            )
+            if "unit" in value
+            else None
+        )
         if not isinstance(value_aliases, dict) or any(
             str(v) not in [str(x) for x in values] for v in value_aliases.values()
         ):
@@ -466,6 +474,7 @@ def _field(
         tuple(values),
         tuple(aliases),
         tuple((str(k), str(v)) for k, v in value_aliases.items()),
+        unit,
     )
 
 
@@ -726,7 +735,7 @@ def _capa(
             "rule needs 'capa' with action (zh/en), owner and optionally due_days",
             raw.where("capa") if "capa" in raw else raw.start,
         )
-        return CorrectiveAction(Text("", ""), "", default_due)
+        return CorrectiveAction(Text("", ""), Text("", ""), default_due)
     unknown_keys(spec, CAPA_KEYS, f"capa of rule {ctx.rule_id}", ctx.checker.errors)
     action = read_text_pair(
         spec.get("action"),
@@ -734,10 +743,16 @@ def _capa(
         f"capa action of rule {ctx.rule_id}",
         ctx.checker.errors,
     )
-    owner = spec.get("owner")
-    if not isinstance(owner, str) or not owner:
-        ctx.error("capa needs an 'owner' role", spec.start)
-        owner = ""
+    raw_owner = spec.get("owner")
+    if isinstance(raw_owner, dict):
+        owner = read_text_pair(
+            raw_owner, spec.where("owner"), f"capa owner of rule {ctx.rule_id}", ctx.checker.errors
+        )
+    elif isinstance(raw_owner, str) and raw_owner:
+        owner = Text(raw_owner, raw_owner)
+    else:
+        ctx.error("capa needs an 'owner' role (a text, or {zh: ..., en: ...})", spec.start)
+        owner = Text("", "")
     due = (
         _positive_int(spec, "due_days", ctx.checker, ctx.rule_id)
         if "due_days" in spec

@@ -237,12 +237,13 @@ class Evaluation:
             findings=findings,
             capa={
                 "action": {"zh": rule.capa.action.zh, "en": rule.capa.action.en},
-                "owner": rule.capa.owner,
+                "owner": {"zh": rule.capa.owner.zh, "en": rule.capa.owner.en},
                 "due_days": rule.capa.due_days,
             },
             exclusions=ledger,
             calendar=rule.measure.calendar,
             failing_unit=rule.measure.failing_unit(plan.kind),
+            unit_label=_text(rule.measure.unit_label(plan.kind)),
         )
 
 
@@ -255,6 +256,10 @@ def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | No
     step, _, problem = detail.rpartition(": ")
     over = value if problem in ("late", "missing") else None
     return {"problem": problem, "step": step or None, "over_seconds": over}
+
+
+def _text(text: Any) -> dict[str, str] | None:
+    return None if text is None else {"zh": text.zh, "en": text.en}
 
 
 def evaluate(pack: Pack, store: Any, period: Period) -> list[RuleResult]:

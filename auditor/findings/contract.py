@@ -130,7 +130,7 @@ class FindingEntry(Model):
 
 class Capa(Model):
     action: Text
-    owner: str
+    owner: Text | str
     due_days: int = Field(ge=0)
 
 
@@ -147,6 +147,8 @@ class RuleEntry(Model):
     capa: Capa
     calendar: str | None
     failing_unit: Unit | None
+    #: the pack's words for what a plain number counts (a field's ``unit``), if it gives them
+    unit_label: Text | None = None
     findings: list[FindingEntry] = Field(min_length=1)
 
     def deciding_finding(self) -> FindingEntry:

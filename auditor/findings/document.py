@@ -252,6 +252,7 @@ def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
         "capa": result.capa,
         "calendar": result.calendar,
         "failing_unit": result.failing_unit,
+        "unit_label": result.unit_label,
         "findings": [capped(_finding_entry(f)) for f in result.findings],
     }
 

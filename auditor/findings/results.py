@@ -93,6 +93,8 @@ class RuleResult:
     calendar: str | None = None
     #: the unit of the failing records' values (seconds, business-seconds, number) or None
     failing_unit: str | None = None
+    #: the pack's words for what a plain number counts ({"zh": "分钟", "en": "min"}), if any
+    unit_label: dict[str, str] | None = None
 
     @property
     def level(self) -> int:

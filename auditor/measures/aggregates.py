@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..evaluate.scope import Scope
     from ..model import EvidenceKind
     from ..sourcemap import YamlMap
+    from ..standards import Text
     from ..units import Threshold
 
 SQL_OPERATORS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "==": "="}
@@ -56,6 +57,10 @@ class FieldAggregate(AggregateMeasure):
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return self.value_unit(kind)
+
+    def unit_label(self, kind: EvidenceKind) -> Text | None:
+        spec = kind.fields.get(self.of)
+        return spec.unit if spec is not None else None
 
     def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
         """Records whose own value does not meet the threshold."""

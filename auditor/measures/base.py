@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..evaluate.scope import Scope
     from ..model import EvidenceKind
     from ..sourcemap import YamlMap
+    from ..standards import Text
     from ..units import Threshold
     from .reading import RuleContext
 
@@ -103,6 +104,10 @@ class Measure:
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         """The unit of each failing record's value, or None when failing records carry none."""
+        return None
+
+    def unit_label(self, kind: EvidenceKind) -> Text | None:
+        """The pack's words for what a plain number counts (a field's ``unit``), if any."""
         return None
 
 
