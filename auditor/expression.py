@@ -354,7 +354,6 @@ def _print(expr: Expr, _minimum: int) -> str:
 # ---------------------------------------------------------------- types
 
 #: value types of the language; "enum" fields are strings with a closed set of values
-VALUE_TYPES = ("string", "number", "integer", "boolean", "timestamp", "date", "duration")
 
 
 @dataclass(frozen=True)

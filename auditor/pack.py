@@ -422,38 +422,10 @@ def _field(
         value_aliases: dict[str, str] = {}
         unit = None
     elif isinstance(value, YamlMap):
-        unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
         type_name = str(value.get("type", "string")).rstrip("?")
         optional = bool(value.get("optional", False)) or str(value.get("type", "")).endswith("?")
-        values = value.get("values", [])
-        aliases = value.get("aliases", [])
-        value_aliases = value.get("value_aliases", {})
-        unit = (
-            read_text_pair(
-                value["unit"], value.where("unit"), f"unit of field '{name}'", checker.errors
-            )
-            if "unit" in value
-            else None
-        )
-        if not isinstance(value_aliases, dict) or any(
-            str(v) not in [str(x) for x in values] for v in value_aliases.values()
-        ):
-            checker.error(
-                f"value_aliases of field '{name}' must map source texts to its values",
-                value.where("value_aliases"),
-            )
-            value_aliases = {}
+        values, aliases, value_aliases, unit = _field_options(name, value, checker)
         where = value.where("type") if "type" in value else where
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            checker.error(
-                f"values of field '{name}' must be a list of texts", value.where("values")
-            )
-            values = []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            checker.error(
-                f"aliases of field '{name}' must be a list of texts", value.where("aliases")
-            )
-            aliases = []
     else:
         checker.error(f"field '{name}' of '{kind}' must be a type name or a mapping", where)
         return None
@@ -479,6 +451,36 @@ def _field(
 
 
 # ------------------------------------------------------------ rules
+
+
+def _field_options(
+    name: str, value: YamlMap, checker: _Checker
+) -> tuple[list[str], list[str], dict[str, str], Text | None]:
+    """A field's enum values, aliases, value aliases and unit, each checked."""
+    unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
+    values = value.get("values", [])
+    aliases = value.get("aliases", [])
+    value_aliases = value.get("value_aliases", {})
+    unit = None
+    if "unit" in value:
+        unit = read_text_pair(
+            value["unit"], value.where("unit"), f"unit of field '{name}'", checker.errors
+        )
+    if not isinstance(value_aliases, dict) or any(
+        str(v) not in [str(x) for x in values] for v in value_aliases.values()
+    ):
+        checker.error(
+            f"value_aliases of field '{name}' must map source texts to its values",
+            value.where("value_aliases"),
+        )
+        value_aliases = {}
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
+        values = []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        checker.error(f"aliases of field '{name}' must be a list of texts", value.where("aliases"))
+        aliases = []
+    return values, aliases, value_aliases, unit
 
 
 def _rules(
@@ -531,91 +533,104 @@ def _rule(
         )
         return None
     start = len(checker.errors)
-    known = registered_measures()
-    measures = [k for k in raw if k in known]
-    unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
-    for key in unknown:
-        checker.error(
-            f"unknown key '{key}'",
-            raw.where_key(key),
-            rule=rule_id,
-            suggestion=closest_name(key, (*RULE_KEYS, *known)),
-        )
     clause = _clause(raw, rule_id, checker, standard)
     title = read_text_pair(
         raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors
     )
-    kind = None
-    kind_name = raw.get("evidence")
-    if kind_name not in evidence:
-        checker.error(
-            f"unknown evidence kind '{kind_name}'",
-            raw.where("evidence") if "evidence" in raw else raw.start,
-            rule=rule_id,
-            suggestion=closest_name(str(kind_name), evidence),
-        )
-    else:
-        kind = evidence[str(kind_name)]
+    kind = _rule_kind(raw, rule_id, checker, evidence)
     ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars)
     where = ctx.expression(raw, "where") if "where" in raw else None
     exclusions = _exclusions(raw, ctx)
-    measure: Measure | None = None
-    if len(measures) != 1 and not (not measures and unknown):
-        ctx.error(
-            "a rule needs exactly one measure "
-            f"({', '.join(known)}); found {len(measures) or 'none'}",
-            raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
-        )
-    elif measures:
-        measure = known[measures[0]].read(raw, measures[0], ctx)
+    measure = _measure(raw, ctx)
     target = _target(raw, ctx, measure)
-    severity = raw.get("severity")
-    if severity not in SEVERITIES:
-        ctx.error(
-            f"severity must be major or minor, not {severity!r}",
-            raw.where("severity") if "severity" in raw else raw.start,
-            suggestion=closest_name(str(severity), SEVERITIES),
-        )
-        severity = "minor"
-    time_field = _time_field(raw, ctx, measure)
-    group_by = _group_by(raw, ctx)
-    period = raw.get("period", "all")
-    if period not in PERIODS:
-        ctx.error(
-            f"period must be one of {', '.join(PERIODS)}",
-            raw.where("period"),
-            suggestion=closest_name(str(period), PERIODS),
-        )
-    judge = raw.get("judge", "pooled")
-    if judge not in ("pooled", "each-group"):
-        ctx.error("judge must be pooled or each-group", raw.where("judge"))
-    if "min_records" in raw:
-        min_records = _positive_int(raw, "min_records", checker, rule_id)
-    elif measure is not None and measure.default_min_records is not None:
-        min_records = measure.default_min_records
-    else:
-        min_records = defaults["min_records"]
-    capa = _capa(raw, ctx, str(severity), defaults)
+    severity = _choice(raw, ctx, "severity", SEVERITIES, None)
+    period = _choice(raw, ctx, "period", PERIODS, "all")
+    judge = _choice(raw, ctx, "judge", ("pooled", "each-group"), "pooled")
+    time_field, group_by = _time_field(raw, ctx, measure), _group_by(raw, ctx)
+    min_records = _min_records(raw, ctx, measure, defaults)
+    capa = _capa(raw, ctx, severity, defaults)
     if len(checker.errors) > start or measure is None or target is None:
         return None
     return Rule(
         id=rule_id,
         clause=clause,
         title=title,
-        evidence=str(kind_name),
+        evidence=str(raw.get("evidence")),
         measure=measure,
         target=target,
-        severity=str(severity),
-        capa=capa,
+        severity=severity,
         where=where,
         exclusions=exclusions,
-        time=time_field,
-        min_records=min_records,
-        group_by=group_by,
-        period=str(period),
-        judge=str(judge),
+        period=period,
+        judge=judge,
         line=raw.start.line,
+        time=time_field,
+        group_by=group_by,
+        min_records=min_records,
+        capa=capa,
     )
+
+
+def _rule_kind(
+    raw: YamlMap, ctx_rule: str, checker: _Checker, evidence: dict[str, EvidenceKind]
+) -> EvidenceKind | None:
+    kind_name = raw.get("evidence")
+    if kind_name in evidence:
+        return evidence[str(kind_name)]
+    checker.error(
+        f"unknown evidence kind '{kind_name}'",
+        raw.where("evidence") if "evidence" in raw else raw.start,
+        rule=ctx_rule,
+        suggestion=closest_name(str(kind_name), evidence),
+    )
+    return None
+
+
+def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
+    """The rule's one measure, read by the registered measure of that name."""
+    known = registered_measures()
+    measures = [k for k in raw if k in known]
+    unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
+    for key in unknown:
+        ctx.error(
+            f"unknown key '{key}'",
+            raw.where_key(key),
+            suggestion=closest_name(key, (*RULE_KEYS, *known)),
+        )
+    if len(measures) == 1:
+        return known[measures[0]].read(raw, measures[0], ctx)
+    if measures or not unknown:
+        ctx.error(
+            f"a rule needs exactly one measure ({', '.join(known)}); found {len(measures) or 'none'}",
+            raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
+        )
+    return None
+
+
+def _choice(
+    raw: YamlMap, ctx: RuleContext, key: str, allowed: tuple[str, ...], default: str | None
+) -> str:
+    """``raw[key]`` when it is one of ``allowed`` (``default`` when absent), else an error."""
+    value = raw.get(key, default)
+    if value in allowed:
+        return str(value)
+    shown = f", not {value!r}" if key == "severity" else ""
+    ctx.error(
+        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{shown}",
+        raw.where(key) if key in raw else raw.start,
+        suggestion=closest_name(str(value), allowed),
+    )
+    return default or allowed[-1]
+
+
+def _min_records(
+    raw: YamlMap, ctx: RuleContext, measure: Measure | None, defaults: dict[str, Any]
+) -> int:
+    if "min_records" in raw:
+        return _positive_int(raw, "min_records", ctx.checker, ctx.rule_id)
+    if measure is not None and measure.default_min_records is not None:
+        return measure.default_min_records
+    return int(defaults["min_records"])
 
 
 def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | None) -> str:

@@ -24,9 +24,6 @@ class Text:
     zh: str
     en: str
 
-    def in_language(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
 
 @dataclass(frozen=True)
 class Clause:

@@ -12,8 +12,8 @@ from . import adapter as dr
 class Compiler:
     """Our checked AST as durable_rules conditions, with SQL's three-valued logic.
 
-    ``true(e)`` holds exactly when ``e`` is true; ``false(e)`` exactly when it
-    is false; neither when a value it needs is missing (unknown). Arithmetic is
+    ``true(e)`` holds exactly when ``e`` is true, never when a value it needs is
+    missing (unknown); its complement holds when ``e`` is false or unknown. Arithmetic is
     worked out beforehand into ``x_N`` fields of the message (absent when a
     value is missing), so the engine only compares.
     """
@@ -37,9 +37,6 @@ class Compiler:
 
     def true(self, expr: ex.Expr) -> dr.Condition:
         return self._cond(expr, True)
-
-    def false(self, expr: ex.Expr) -> dr.Condition:
-        return self._cond(expr, False)
 
     def _cond(self, expr: ex.Expr, want: bool) -> dr.Condition:
         if isinstance(expr, ex.Not):

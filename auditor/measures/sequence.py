@@ -187,46 +187,56 @@ def read_sequence(
         allowed = ctx.kind.fields[step_field].values
     steps: list[SequenceStep] = []
     for index, item in enumerate(items):
-        if isinstance(item, str):
-            item_map: YamlMap | None = None
-            name = item
-        elif isinstance(item, YamlMap):
-            item_map = item
-            unknown_keys(item, ("name", "within", "after"), "sequence step", ctx.checker.errors)
-            name = str(item.get("name", ""))
-        else:
-            ctx.error("each step is a name or {name, within, after}", items.where(index))
-            continue
-        if not name:
-            ctx.error("a sequence step needs a 'name'", items.where(index))
-            continue
-        if allowed and name not in allowed:
-            ctx.error(
-                f"step '{name}' is not a value of {step_field} (values: {', '.join(allowed)})",
-                items.where(index),
-                suggestion=closest_name(name, allowed),
-            )
-        within = None
-        after = None
-        if item_map is not None and "within" in item_map:
-            within = ctx.duration(item_map, "within")
-        if item_map is not None and "after" in item_map:
-            after = str(item_map["after"])
-            earlier = [s.name for s in steps]
-            if after not in earlier:
-                ctx.error(
-                    f"step '{name}' counts from '{after}', which is not an earlier step",
-                    item_map.where("after"),
-                    suggestion=closest_name(after, earlier),
-                )
-        if index == 0 and (within is not None or after is not None):
-            ctx.error(
-                "the first step starts the sequence and takes no 'within' or 'after'",
-                items.where(index),
-            )
-        if any(s.name == name for s in steps):
-            ctx.error(f"step '{name}' is listed twice", items.where(index))
-        steps.append(SequenceStep(name, within, after))
+        step = _read_step(item, index, items, steps, ctx, (step_field or "", allowed))
+        if step is not None:
+            steps.append(step)
     if case_key is None or step_field is None or at is None or len(steps) != len(items):
         return None
     return cls(case_key, step_field, at, tuple(steps), calendar)
+
+
+def _read_step(
+    item: object,
+    index: int,
+    items: YamlList,
+    earlier: list[SequenceStep],
+    ctx: RuleContext,
+    field: tuple[str, tuple[str, ...]],
+) -> SequenceStep | None:
+    """One step: a name, or ``{name, within, after}``, checked against the steps before it."""
+    step_field, allowed = field
+    where = items.where(index)
+    item_map = item if isinstance(item, YamlMap) else None
+    if item_map is not None:
+        unknown_keys(item_map, ("name", "within", "after"), "sequence step", ctx.checker.errors)
+        name = str(item_map.get("name", ""))
+    elif isinstance(item, str):
+        name = item
+    else:
+        ctx.error("each step is a name or {name, within, after}", where)
+        return None
+    if not name:
+        ctx.error("a sequence step needs a 'name'", where)
+        return None
+    if allowed and name not in allowed:
+        ctx.error(
+            f"step '{name}' is not a value of {step_field} (values: {', '.join(allowed)})",
+            where,
+            suggestion=closest_name(name, allowed),
+        )
+    within = ctx.duration(item_map, "within") if item_map and "within" in item_map else None
+    after = None
+    if item_map is not None and "after" in item_map:
+        after = str(item_map["after"])
+        names = [s.name for s in earlier]
+        if after not in names:
+            ctx.error(
+                f"step '{name}' counts from '{after}', which is not an earlier step",
+                item_map.where("after"),
+                suggestion=closest_name(after, names),
+            )
+    if index == 0 and (within is not None or after is not None):
+        ctx.error("the first step starts the sequence and takes no 'within' or 'after'", where)
+    if any(s.name == name for s in earlier):
+        ctx.error(f"step '{name}' is listed twice", where)
+    return SequenceStep(name, within, after)
