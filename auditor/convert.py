@@ -12,15 +12,23 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import EvidenceError, Location, closest_name
-from .mapping import ColumnSpec, Mapping, normalise
+from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
-from .timeparse import TimestampParser, TimeValueError, excel_serial, localize, parse_date
+from .timeparse import (
+    DayMonthOrder,
+    TimestampParser,
+    TimeValueError,
+    excel_serial,
+    localize,
+    parse_date,
+)
 
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
@@ -52,9 +60,17 @@ def sql_type(spec: FieldSpec) -> type:
 
 
 def converter(
-    spec: FieldSpec, zone: ZoneInfo, dst: str, fmt: str | None, values: dict[str, str | None]
+    spec: FieldSpec,
+    zone: ZoneInfo,
+    dst: str,
+    fmt: str | None,
+    values: dict[str, str | None],
+    order: DayMonthOrder | None = None,
 ) -> Converter:
-    """A function from a raw value (text, number, datetime, bool) to the stored value."""
+    """A function from a raw value (text, number, datetime, bool) to the stored value.
+
+    ``order`` is the column's day/month order, for timestamps and dates without ``fmt``.
+    """
     kind = spec.type
     if kind in ("string",):
         return _text
@@ -69,8 +85,8 @@ def converter(
     if kind == "duration":
         return _duration
     if kind == "date":
-        return _date(zone)
-    return _timestamp(zone, dst, fmt)
+        return _date(zone, fmt, order)
+    return _timestamp(zone, dst, fmt, order)
 
 
 def _text(raw: Any) -> str:
@@ -182,8 +198,8 @@ def _duration(raw: Any) -> float:
         raise ValueError(f"'{text[:40]}' is not a duration (seconds or H:MM:SS)") from None
 
 
-def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None) -> Converter:
-    parser = TimestampParser(zone, (fmt,) if fmt else (), dst)
+def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder | None) -> Converter:
+    parser = TimestampParser(zone, (fmt,) if fmt else (), dst, order)
 
     def convert(raw: Any) -> float:
         if raw.__class__ is str:
@@ -200,7 +216,9 @@ def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None) -> Converter:
     return convert
 
 
-def _date(zone: ZoneInfo) -> Converter:
+def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Converter:
+    parser = TimestampParser(ZoneInfo("UTC"), (fmt,) if fmt else (), "strict", order)
+
     def convert(raw: Any) -> float:
         if isinstance(raw, datetime):
             day = raw.date()
@@ -209,7 +227,7 @@ def _date(zone: ZoneInfo) -> Converter:
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
             day = excel_serial(float(raw)).date()
         else:
-            day = parse_date(str(raw))
+            day = parse_date(str(raw), parser)
         return localize(datetime.combine(day, time()), zone, "earlier").timestamp()
 
     return convert
@@ -230,87 +248,172 @@ class RowPlan:
         path: Path,
         rows_are_dicts: bool = False,
         rows_are_text: bool = False,
+        sheet: str | None = None,
+        sheets: tuple[str, ...] = (),
     ) -> None:
+        check_fields(mapping, kind)
         self.kind = kind
+        self.mapping = mapping
+        self.header = header
+        self.zone = zone
+        self.path = path
+        #: the sheet read and the workbook's sheets (XLSX only), for messages
+        self.sheet = sheet
+        self.sheets = sheets
         self.rows_are_dicts = rows_are_dicts
         #: every raw value is a str (CSV), so text fast paths apply
         self.rows_are_text = rows_are_text
         self.fields = list(kind.fields.values())
         self.missing = {m.strip() for m in (*kind.missing, *mapping.missing)}
-        positions: dict[str, int] = {}
-        duplicates: dict[str, list[int]] = {}
-        for i, name in enumerate(header):
-            if name in positions:
-                duplicates.setdefault(name, [positions[name] + 1]).append(i + 1)
-            else:
-                positions[name] = i
-        self.positions = positions
-        for name, position in list(positions.items()):
-            positions.setdefault(normalise(name), position)
+        self.positions, self.duplicates = _header_positions(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
-        #: optional fields whose mapped columns this file does not have
+        #: optional fields that have no column in this file
         self.absent: list[str] = []
-        problems = []
+        #: field -> where its value is read from, for fields this file has a column for
+        self.sources: dict[str, str] = {}
+        self.warnings: list[str] = []
+        #: (step index, day/month order) of each timestamp or date field without a format
+        self.orders: list[tuple[int, DayMonthOrder]] = []
+        read: dict[str, ColumnSpec | None] = {}
         for spec in self.fields:
-            column = mapping.columns.get(spec.name)
-            if column is None:
-                if not spec.optional:
-                    problems.append(self._missing_column(spec, header, path))
-                    continue
-                self.steps.append((spec.name, lambda row: None, _text, True))
-                continue
-            used = (
-                *column.columns,
-                *column.join,
-                *((column.date_column,) if column.date_column else ()),
-            )
-            absent = [n for n in used if header and self._position(n) is None]
-            if absent and spec.optional and len(absent) == len(used):
-                self.absent.append(spec.name)  # an optional field this layout lacks
-                self.steps.append((spec.name, lambda row: None, _text, True))
-                continue
-            for name in used:
-                if name in duplicates:
-                    raise EvidenceError(
-                        f"column '{name}' appears more than once (columns {', '.join(map(str, duplicates[name]))})",
-                        location=Location(str(path), 1),
-                        hint="rename one of them or map the field explicitly",
-                    )
-                if header and self._position(name) is None:
-                    problems.append(
-                        EvidenceError(
-                            f"no column '{name}' for field '{spec.name}'",
-                            location=Location(str(path), 1),
-                            suggestion=closest_name(name, header),
-                        )
-                    )
-            getter = self._getter(column)
-            convert = converter(spec, zone, mapping.dst, column.format, column.values)
-            if column.values and spec.type != "enum":
-                convert = _mapped(convert, column.values)
-            self.steps.append((spec.name, getter, convert, spec.optional))
-        if problems:
-            raise problems[0]
+            read[spec.name] = self._present(spec, mapping.columns.get(spec.name))
+            self.steps.append(self._step(spec, read[spec.name]))
         self.names = [s.name for s in self.fields]
         self.missing_or_none: set[Any] = {*self.missing, None}
         #: the header position each step reads directly, when it reads one column as is
         self.step_positions: list[int | None] = [
-            self._direct_position(mapping.columns.get(spec.name)) for spec in self.fields
+            self._direct_position(read[spec.name]) for spec in self.fields
         ]
         self.text_steps = [
             convert in (_text,) or spec.type in ("string", "enum")
             for (_, _, convert, _), spec in zip(self.steps, self.fields, strict=True)
         ]
 
-    def _missing_column(self, spec: FieldSpec, header: list[str], path: Path) -> EvidenceError:
+    def _step(
+        self, spec: FieldSpec, column: ColumnSpec | None
+    ) -> tuple[str, Callable[[Any], Any], Converter, bool]:
+        """How one field is read: its getter and converter (nothing, for a field with no column)."""
+        if column is None:
+            self.absent.append(spec.name)
+            return (spec.name, _nothing, _text, True)
+        self.sources[spec.name] = describe(column)
+        getter = self._getter(column)
+        order = None
+        if spec.type in ("timestamp", "date") and not column.format:
+            order = DayMonthOrder(describe(column), spec.name, str(self.path))
+            self.orders.append((len(self.steps), order))
+        convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
+        if column.values and spec.type != "enum":
+            convert = _mapped(convert, column.values)
+        return (spec.name, getter, convert, spec.optional)
+
+    def _present(self, spec: FieldSpec, column: ColumnSpec | None) -> ColumnSpec | None:
+        """The part of a field's column spec this file has; raise when a column it needs is absent."""
+        if column is None:
+            if not spec.optional:
+                raise self._missing_column(spec)
+            self._warn_absent(spec, "")
+            return None
+        if column.has_constant:
+            return column
+        for name in column.names:
+            if name in self.duplicates:
+                raise EvidenceError(
+                    f"column '{name}' appears more than once "
+                    f"(columns {', '.join(map(str, self.duplicates[name]))})",
+                    location=Location(str(self.path), 1),
+                    hint="rename one of them or map the field explicitly",
+                )
+        absent = [n for n in column.names if self.header and self._position(n) is None]
+        if not absent:
+            return column
+        if not column.optional:
+            raise self._absent_column(spec, absent[0])
+        kept = _without(column, absent)
+        if kept is None:
+            if not spec.optional:
+                raise self._absent_column(spec, absent[0])
+            self._warn_absent(spec, f" ({', '.join(absent)} absent)")
+        return kept
+
+    def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
+        self.warnings.append(
+            f"optional field '{spec.name}' has no column in this file{detail}; "
+            "rules that read it will be not evaluable"
+        )
+
+    def _missing_column(self, spec: FieldSpec) -> EvidenceError:
+        """A required field the mapping (or the automatic match) finds no column for."""
+        guesses = [closest_name(n, self.header) for n in (spec.name, *spec.aliases)]
+        suggestion = next((g for g in guesses if g), None)
+        if self.mapping.source != "auto":
+            return EvidenceError(
+                f"the mapping gives no column for required field '{spec.name}' of {self.kind.name}",
+                location=self.mapping.where("columns"),
+                hint=f"add '{spec.name}: {suggestion or 'COLUMN'}' under columns",
+            )
         tried = ", ".join((spec.name, *spec.aliases))
-        guesses = [closest_name(n, header) for n in (spec.name, *spec.aliases)]
+        sheet = self._sheet_note()
         return EvidenceError(
             f"no column for required field '{spec.name}' of {self.kind.name} (looked for: {tried})",
-            location=Location(str(path), 1),
-            suggestion=next((g for g in guesses if g), None),
-            hint="add an alias in the pack or map it with --mapping",
+            location=Location(str(self.path), 1),
+            suggestion=suggestion,
+            hint="add an alias in the pack or map it with --mapping"
+            + (f"; {sheet}" if sheet else ""),
         )
+
+    def _absent_column(self, spec: FieldSpec, name: str) -> EvidenceError:
+        """A column the mapping names that this file does not have (a typo, or another layout)."""
+        notes = [f"its columns: {_listing(self.header)}"]
+        sheet = self._sheet_note()
+        if sheet:
+            notes.append(sheet)
+        return EvidenceError(
+            f"column '{name}' of field '{spec.name}' is not in {self.path}",
+            location=self.mapping.where(f"columns.{spec.name}"),
+            suggestion=closest_name(name, self.header),
+            hint="; ".join(notes),
+        )
+
+    def _sheet_note(self) -> str:
+        """Which sheet of a workbook was read, and the others it has."""
+        if self.sheet is None:
+            return ""
+        note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
+        if len(self.sheets) > 1:
+            note += "; give reader: {sheet: NAME} in the mapping"
+        return note
+
+    # -------------------------------------------------------- day/month orders
+
+    def observe(self, rows: list[Any], lines: list[int], everything: bool = False) -> None:
+        """Show a batch to the day/month orders that watch their columns (or to all of them)."""
+        for index, order in self.orders:
+            if order.active or everything:
+                order.observe(list(map(self.steps[index][1], rows)), lines)
+
+    def observe_order(self, order: DayMonthOrder, rows: list[Any], lines: list[int]) -> None:
+        """Show a batch to one column's order, which starts watching its column."""
+        order.active = True
+        for index, candidate in self.orders:
+            if candidate is order:
+                order.observe(list(map(self.steps[index][1], rows)), lines)
+
+    def orders_settled(self) -> bool:
+        """No column has met an ambiguous date without its order being known."""
+        return not any(order.needs_order for _, order in self.orders)
+
+    def finish_orders(self) -> None:
+        """At the end of a file: settle by convention, or refuse, every open column."""
+        for _, order in self.orders:
+            order.finish()
+
+    def date_orders(self) -> dict[str, str]:
+        """field -> day-first or month-first, for each field whose order was decided."""
+        return {order.field: order.order for _, order in self.orders if order.order}
+
+    def order_warnings(self) -> list[str]:
+        return [order.warning for _, order in self.orders if order.warning]
 
     def _getter(self, column: ColumnSpec) -> Callable[[Any], Any]:
         missing = self.missing
@@ -450,6 +553,37 @@ class RowPlan:
                 raise BadValue(name, raw, f"required field '{name}' is mapped to no value")
             out.append(value)
         return tuple(out)
+
+
+def _nothing(row: Any) -> None:
+    return None
+
+
+def _header_positions(header: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Each column name's position (also under its normalised name), and duplicated names."""
+    positions: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name in positions:
+            duplicates.setdefault(name, [positions[name] + 1]).append(i + 1)
+        else:
+            positions[name] = i
+    for name, position in list(positions.items()):
+        positions.setdefault(normalise(name), position)
+    return positions, duplicates
+
+
+def _without(column: ColumnSpec, absent: list[str]) -> ColumnSpec | None:
+    """An optional column spec without the columns a file lacks; None when nothing is left."""
+    if column.join or column.date_column in absent:
+        return None
+    kept = tuple(c for c in column.columns if c not in absent)
+    return replace(column, columns=kept) if kept else None
+
+
+def _listing(names: list[str], limit: int = 60) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _mapped(convert: Converter, value_map: dict[str, str | None]) -> Converter:

@@ -4,6 +4,12 @@ Every row read is either stored or quarantined with its file, line, column and
 reason; the ingest checks ``rows read == stored + quarantined`` for every file
 against the store itself and refuses to commit a file where it does not hold.
 Each file is one transaction: a crash leaves the store as it was before it.
+
+Numeric dates (5/3/2016) are read in one day/month order per column, decided
+from the column's values as the batches are converted: the first batch that
+meets such a date is searched for a value that settles the order. When it does
+not settle it, the rest of the file is searched (without converting) until it
+does, and the file is read again from the start inside its transaction.
 """
 
 from __future__ import annotations
@@ -15,15 +21,24 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from .convert import BadValue, RowPlan
 from .errors import AuditorError, EvidenceError, Location
-from .mapping import Mapping, auto_mapping, choose_kind, load_mapping
+from .mapping import (
+    PRESETS_DIR,
+    Mapping,
+    auto_mapping,
+    choose_kind,
+    describe,
+    load_mapping,
+    mapped_kind,
+)
 from .model import EvidenceKind, Pack
 from .readers import RawRow, Table, file_format, open_table
 from .store import QUARANTINE, EvidenceStore
+from .timeparse import OrderUndecided
 
 BATCH = 5000
 
@@ -44,6 +59,10 @@ class FileReport:
     reasons: Counter[str] = field(default_factory=Counter)
     reader: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the mapping used: name, source (preset, mapping, sidecar, auto), path, sha256, columns
+    mapping: dict[str, Any] | None = None
+    #: things the auditor should know that are not errors (e.g. an optional field with no column)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -122,8 +141,11 @@ class Ingest:
         #: files whose keys are in ``seen``; a key's marker is file index << 32 | line
         self.file_names: list[str] = []
         self.seen: dict[str, dict[Any, int]] = {}
+        #: the evidence folder being ingested (mapping paths are recorded relative to it)
+        self.root: Path | None = None
 
     def run(self, source: Path) -> IngestReport:
+        self.root = source if source.is_dir() else None
         reports = [self.ingest_file(path) for path in evidence_files(source)]
         return IngestReport(reports)
 
@@ -138,62 +160,144 @@ class Ingest:
             report.reason = "already in the store (same path and SHA-256)"
             return report
         try:
-            mapping = self._mapping_for(path)
-            reader_options = dict(mapping.reader) if mapping else {}
-            table = open_table(path, {**reader_options, "has_nul": has_nul})
-            report.reader = {"format": table.format, **table.options}
-            report.reader.pop("has_nul", None)
-            kind = (
-                self.pack.evidence.get(mapping.kind)
-                if mapping
-                else choose_kind(self.pack, path, table.header)
-            )
-            if kind is None:
-                raise EvidenceError(
-                    f"mapping names unknown evidence kind '{mapping.kind if mapping else ''}'",
-                    location=Location(str(path)),
-                )
-            report.kind = kind.name
-            active = mapping or auto_mapping(kind, table.header)
-            zone = ZoneInfo(active.timezone or self.pack.timezone)
-            plan = RowPlan(
-                kind,
-                active,
-                table.header,
-                zone,
-                path,
-                table.format == "jsonl",
-                table.format == "csv",
-            )
-            self.store.ensure_kind(kind)
-            with self.store.transaction():
-                report.status = "loading"
-                source = self.store.record_file(_manifest_entry(report))
-                self._load(table, kind, plan, active, report, source)
-                self._check_balance(kind, report, source)
-                self.store.update_file(source, _manifest_entry(report))
+            self._ingest_checked(path, report, has_nul)
         except EvidenceError as exc:
             report.status = "error"
             report.reason = str(exc)
             report.stored = report.quarantined = report.rows_read = 0
+            report.reasons.clear()
             self._record_failure(report)
         report.seconds = time.perf_counter() - started
         return report
 
+    def _ingest_checked(self, path: Path, report: FileReport, has_nul: bool) -> None:
+        mapping = self._mapping_for(path)
+        table = self._open(path, mapping, report, has_nul)
+        kind = mapped_kind(mapping, self.pack) if mapping else None
+        if kind is None:
+            kind = choose_kind(self.pack, path, table.header)
+        report.kind = kind.name
+        active = mapping or auto_mapping(kind, table.header)
+        report.mapping = self._mapping_record(active)
+        plan = RowPlan(
+            kind,
+            active,
+            table.header,
+            ZoneInfo(active.timezone or self.pack.timezone),
+            path,
+            table.format == "jsonl",
+            table.format == "csv",
+            table.options.get("sheet"),
+            table.sheets,
+        )
+        report.mapping = self._mapping_record(active, plan.sources)
+        self.store.ensure_kind(kind)
+        # Each pass that ends in _Restart has settled the order of one more column.
+        for _ in range(len(plan.orders) + 1):
+            try:
+                self._load_once(table, kind, plan, active, report)
+                return
+            except _Restart:
+                _close(table)
+                table = self._open(path, mapping, report, has_nul)
+        raise EvidenceError(
+            "the dates' day/month order could not be settled", location=Location(str(path))
+        )
+
+    def _open(
+        self, path: Path, mapping: Mapping | None, report: FileReport, has_nul: bool
+    ) -> Table:
+        reader_options = dict(mapping.reader) if mapping else {}
+        table = open_table(path, {**reader_options, "has_nul": has_nul})
+        report.reader = {"format": table.format, **table.options}
+        report.reader.pop("has_nul", None)
+        return table
+
+    def _load_once(
+        self, table: Table, kind: EvidenceKind, plan: RowPlan, mapping: Mapping, report: FileReport
+    ) -> None:
+        """One pass over the file in one transaction; forget its keys if it does not commit."""
+        report.rows_read = report.stored = report.quarantined = 0
+        report.reasons.clear()
+        index = self._file_index(report.path)
+        try:
+            with self.store.transaction():
+                report.status = "loading"
+                source = self.store.record_file(_manifest_entry(report))
+                _FileLoad(self, table, kind, plan, mapping, report, source, index).run()
+                self._check_balance(kind, report, source)
+                report.warnings = [*plan.warnings, *plan.order_warnings()]
+                if plan.date_orders():
+                    report.reader["date_order"] = plan.date_orders()
+                self.store.update_file(source, _manifest_entry(report))
+        except BaseException:
+            self._forget(kind, index)
+            raise
+
+    def _forget(self, kind: EvidenceKind, index: int) -> None:
+        """Drop the keys a file that was rolled back had added to the duplicate check."""
+        seen = self.seen.get(kind.name)
+        if seen is not None:
+            self.seen[kind.name] = {k: v for k, v in seen.items() if v >> 32 != index}
+
+    def _mapping_record(
+        self, mapping: Mapping, columns: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The audit trail of a file's mapping: what it is, how it was chosen, what it read.
+
+        ``columns`` are the ones a plan found in the file; before there is a
+        plan, those the mapping names.
+        """
+        if columns is None:
+            columns = {name: describe(spec) for name, spec in mapping.columns.items()}
+        return {
+            "name": mapping.name if mapping.source == "preset" else None,
+            "source": mapping.source,
+            "path": self._mapping_path(mapping),
+            "sha256": mapping.sha256,
+            "columns": columns,
+        }
+
+    def _mapping_path(self, mapping: Mapping) -> str | None:
+        if mapping.path is None:
+            return None
+        path = Path(mapping.path)
+        if mapping.source == "preset":
+            return path.resolve().relative_to(PRESETS_DIR.parent).as_posix()
+        if self.root is not None and path.resolve().is_relative_to(self.root.resolve()):
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        return mapping.path
+
     def _already_ingested(self, report: FileReport) -> bool:
         row = self.store.db.execute(
-            "SELECT kind FROM _manifest WHERE file = ? AND sha256 = ? AND status != 'error'",
+            "SELECT kind, mapping, warnings FROM _manifest "
+            "WHERE file = ? AND sha256 = ? AND status != 'error'",
             [report.path, report.sha256],
         ).fetchone()
         if row is not None:
             report.kind = row[0]
+            report.mapping = json.loads(row[1]) if row[1] else None
+            report.warnings = json.loads(row[2]) if row[2] else []
         return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
-        sidecar = path.with_name(path.stem + ".mapping.yaml")
-        if sidecar.exists():
-            return load_mapping(sidecar)
-        return self.mapping
+        """The sidecar mapping beside a file, or the one given; both (if different) is an error."""
+        sidecar_path = path.with_name(path.stem + ".mapping.yaml")
+        if not sidecar_path.exists():
+            return self.mapping
+        sidecar = load_mapping(sidecar_path, source="sidecar")
+        given = self.mapping
+        if given is None:
+            return sidecar
+        if given.sha256 != sidecar.sha256:
+            option = (
+                f"--preset {given.name}" if given.source == "preset" else f"--mapping {given.path}"
+            )
+            raise EvidenceError(
+                f"has a sidecar mapping {sidecar_path.name} but {option} was given; remove one",
+                location=Location(str(path)),
+            )
+        return given
 
     def _file_index(self, path: str) -> int:
         self.file_names.append(path)
@@ -214,124 +318,6 @@ class Ingest:
 
     def _where(self, marker: int) -> str:
         return f"{self.file_names[marker >> 32]}:{marker & 0xFFFFFFFF}"
-
-    def _load(
-        self,
-        table: Table,
-        kind: EvidenceKind,
-        plan: RowPlan,
-        mapping: Mapping,
-        report: FileReport,
-        source: int,
-    ) -> None:
-        path = report.path
-        seen = self._seen(kind)
-        file_marker = self._file_index(path) << 32
-        names = plan.names
-        key_positions = [names.index(k) for k in kind.key]
-        single_key = key_positions[0] if len(key_positions) == 1 else None
-        width = len(table.header)
-        fixed_width = table.format != "jsonl"
-        records: list[tuple[Any, ...]] = []
-        quarantine: list[tuple[Any, ...]] = []
-        sources = {name: spec for name, spec in mapping.columns.items()}
-        last_tick = time.perf_counter()
-        started = last_tick
-
-        def bad(raw: RawRow, column: str, value: Any, reason: str) -> None:
-            report.quarantined += 1
-            report.reasons[_reason_class(reason)] += 1
-            record = raw.raw if raw.raw is not None else _json(raw.values)
-            quarantine.append(
-                (source, path, raw.line, kind.name, column, _text(value), reason, record)
-            )
-
-        pending: list[tuple[RawRow, Any]] = []
-
-        def settle(results: list[Any], raws: list[RawRow]) -> None:
-            if single_key is not None and not any(r.__class__ is Rejected for r in results):
-                keys = [r[single_key] for r in results]
-                if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-                    seen.update(zip(keys, [file_marker | raw.line for raw in raws], strict=True))
-                    records.extend(results)
-                    return
-            for raw, result in zip(raws, results, strict=True):
-                if result.__class__ is Rejected:
-                    bad(
-                        raw,
-                        _source_name(sources, result.field),
-                        result.raw,
-                        f"{result.field}: {result.reason}",
-                    )
-                    continue
-                key = (
-                    result[single_key]
-                    if single_key is not None
-                    else tuple(result[p] for p in key_positions)
-                )
-                first = seen.get(key)
-                if first is not None:
-                    bad(
-                        raw,
-                        ",".join(kind.key),
-                        key,
-                        f"duplicate key (first stored at {self._where(first)}); kept once",
-                    )
-                else:
-                    seen[key] = file_marker | raw.line
-                    records.append(result)
-
-        def flush() -> None:
-            if pending:
-                raws = [raw for raw, _ in pending]
-                rows = [values for _, values in pending]
-                pending.clear()
-                settle(convert_chunk(plan, rows, [raw.line for raw in raws], source), raws)
-
-        rows: Iterator[RawRow] = table.rows
-        for raw in rows:
-            report.rows_read += 1
-            if raw.problem:
-                bad(raw, "", raw.raw, raw.problem)
-                continue
-            values: Any = raw.values
-            if fixed_width and len(values) != width:
-                extra = values[width:]
-                if len(values) > width and all(v is None or str(v).strip() == "" for v in extra):
-                    values = values[:width]
-                else:
-                    bad(
-                        raw,
-                        "",
-                        None,
-                        f"expected {width} columns as in the header, found {len(values)}",
-                    )
-                    continue
-            pending.append((raw, values))
-            if len(pending) >= BATCH:
-                flush()
-                self.store.insert_records(kind, names, records)
-                report.stored += len(records)
-                records.clear()
-                if self.progress is not None and time.perf_counter() - last_tick > 0.5:
-                    last_tick = time.perf_counter()
-                    self.progress(path, report.rows_read, last_tick - started)
-            if len(quarantine) >= BATCH:
-                self.store.insert_quarantine(quarantine)
-                quarantine.clear()
-        flush()
-        if records:
-            self.store.insert_records(kind, names, records)
-            report.stored += len(records)
-        if quarantine:
-            self.store.insert_quarantine(quarantine)
-        if report.rows_read == 0:
-            report.status = "empty"
-            report.reason = "header only: no rows"
-        elif report.quarantined:
-            report.status = "quarantined"
-        else:
-            report.status = "ok"
 
     def _check_balance(self, kind: EvidenceKind, report: FileReport, source: int) -> None:
         db = self.store.db
@@ -356,6 +342,173 @@ class Ingest:
             pass
 
 
+class _Restart(Exception):
+    """The day/month order of a column was settled further on: read the file again."""
+
+
+class _FileLoad:
+    """One pass over one file's rows: converted in batches, each row stored or quarantined."""
+
+    def __init__(
+        self,
+        ingest: Ingest,
+        table: Table,
+        kind: EvidenceKind,
+        plan: RowPlan,
+        mapping: Mapping,
+        report: FileReport,
+        source: int,
+        index: int,
+    ) -> None:
+        self.ingest = ingest
+        self.store = ingest.store
+        self.table = table
+        self.kind = kind
+        self.plan = plan
+        self.report = report
+        self.source = source
+        self.seen = ingest._seen(kind)
+        self.file_marker = index << 32
+        self.key_positions = [plan.names.index(k) for k in kind.key]
+        self.single_key = self.key_positions[0] if len(self.key_positions) == 1 else None
+        self.width = len(table.header)
+        self.fixed_width = table.format != "jsonl"
+        self.sources = dict(mapping.columns)
+        self.records: list[tuple[Any, ...]] = []
+        self.quarantine: list[tuple[Any, ...]] = []
+        self.pending: list[tuple[RawRow, Any]] = []
+
+    def run(self) -> None:
+        report = self.report
+        progress = self.ingest.progress
+        started = last_tick = time.perf_counter()
+        rows: Iterator[RawRow] = iter(self.table.rows)
+        for raw in rows:
+            report.rows_read += 1
+            values, problem = self._shaped(raw)
+            if problem is not None:
+                self._bad(raw, "", raw.raw if raw.problem else None, problem)
+                continue
+            self.pending.append((raw, values))
+            if len(self.pending) >= BATCH:
+                self._flush(rows)
+                self._store_records()
+                if progress is not None and time.perf_counter() - last_tick > 0.5:
+                    last_tick = time.perf_counter()
+                    progress(report.path, report.rows_read, last_tick - started)
+            if len(self.quarantine) >= BATCH:
+                self._store_quarantine()
+        self._flush(rows)
+        self._store_records()
+        self._store_quarantine()
+        if report.rows_read == 0:
+            report.status = "empty"
+            report.reason = "header only: no rows"
+        else:
+            report.status = "quarantined" if report.quarantined else "ok"
+
+    def _shaped(self, raw: RawRow) -> tuple[Any, str | None]:
+        """A row's values cut to the header's width, or why the row cannot be converted."""
+        if raw.problem:
+            return None, raw.problem
+        values: Any = raw.values
+        if self.fixed_width and len(values) != self.width:
+            extra = values[self.width :]
+            if len(values) > self.width and all(v is None or str(v).strip() == "" for v in extra):
+                return values[: self.width], None
+            return None, f"expected {self.width} columns as in the header, found {len(values)}"
+        return values, None
+
+    def _flush(self, rows: Iterator[RawRow]) -> None:
+        if not self.pending:
+            return
+        raws = [raw for raw, _ in self.pending]
+        values = [v for _, v in self.pending]
+        self.pending.clear()
+        lines = [raw.line for raw in raws]
+        try:
+            results = convert_in_order(self.plan, values, lines, self.source)
+        except OrderUndecided:
+            self._scan_ahead(rows)
+        self._settle(results, raws)
+
+    def _scan_ahead(self, rows: Iterator[RawRow]) -> NoReturn:
+        """Search the rest of the file until every open day/month order is settled; then restart."""
+        batch: list[Any] = []
+        lines: list[int] = []
+        for raw in rows:
+            values, problem = self._shaped(raw)
+            if problem is not None:
+                continue
+            batch.append(values)
+            lines.append(raw.line)
+            if len(batch) >= BATCH:
+                self.plan.observe(batch, lines, everything=True)
+                batch, lines = [], []
+                if self.plan.orders_settled():
+                    raise _Restart
+        self.plan.observe(batch, lines, everything=True)
+        self.plan.finish_orders()
+        raise _Restart
+
+    def _bad(self, raw: RawRow, column: str, value: Any, reason: str) -> None:
+        self.report.quarantined += 1
+        self.report.reasons[_reason_class(reason)] += 1
+        record = raw.raw if raw.raw is not None else _json(raw.values)
+        self.quarantine.append(
+            (
+                self.source,
+                self.report.path,
+                raw.line,
+                self.kind.name,
+                column,
+                _text(value),
+                reason,
+                record,
+            )
+        )
+
+    def _settle(self, results: list[Any], raws: list[RawRow]) -> None:
+        seen = self.seen
+        single_key = self.single_key
+        if single_key is not None and not any(r.__class__ is Rejected for r in results):
+            keys = [r[single_key] for r in results]
+            if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
+                marker = self.file_marker
+                seen.update(zip(keys, [marker | raw.line for raw in raws], strict=True))
+                self.records.extend(results)
+                return
+        for raw, result in zip(raws, results, strict=True):
+            if result.__class__ is Rejected:
+                column = _source_name(self.sources, result.field)
+                self._bad(raw, column, result.raw, f"{result.field}: {result.reason}")
+                continue
+            key = (
+                result[single_key]
+                if single_key is not None
+                else tuple(result[p] for p in self.key_positions)
+            )
+            first = seen.get(key)
+            if first is not None:
+                where = self.ingest._where(first)
+                reason = f"duplicate key (first stored at {where}); kept once"
+                self._bad(raw, ",".join(self.kind.key), key, reason)
+            else:
+                seen[key] = self.file_marker | raw.line
+                self.records.append(result)
+
+    def _store_records(self) -> None:
+        if self.records:
+            self.store.insert_records(self.kind, self.plan.names, self.records)
+            self.report.stored += len(self.records)
+            self.records.clear()
+
+    def _store_quarantine(self) -> None:
+        if self.quarantine:
+            self.store.insert_quarantine(self.quarantine)
+            self.quarantine.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A row the plan could not convert: which field, its raw value, why."""
@@ -363,6 +516,27 @@ class Rejected:
     field: str
     raw: Any
     reason: str
+
+
+def convert_in_order(plan: RowPlan, rows: list[Any], lines: list[int], source: int) -> list[Any]:
+    """:func:`convert_chunk`, with the day/month order of each column settled first.
+
+    The columns whose order is watched see the batch before it is converted (a
+    contradiction is an error for the file). A column that meets its first
+    d/m/yyyy date here is searched in this batch; :class:`OrderUndecided`
+    leaves when the batch does not settle its order.
+    """
+    plan.observe(rows, lines)
+    while True:
+        try:
+            return convert_chunk(plan, rows, lines, source)
+        except OrderUndecided as exc:
+            if exc.order.active:
+                raise
+            plan.observe_order(exc.order, rows, lines)
+            if exc.order.order is None:
+                exc.order.note(exc.value)
+                raise
 
 
 def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], source: int) -> list[Any]:
@@ -379,6 +553,13 @@ def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], source: int)
     return out
 
 
+def _close(table: Table) -> None:
+    """Close a table whose rows were not read to the end (its file stays open otherwise)."""
+    close = getattr(table.rows, "close", None)
+    if close is not None:
+        close()
+
+
 def _manifest_entry(report: FileReport) -> dict[str, Any]:
     return {
         "file": report.path,
@@ -391,6 +572,8 @@ def _manifest_entry(report: FileReport) -> dict[str, Any]:
         "status": report.status,
         "reason": report.reason,
         "reader": report.reader,
+        "mapping": report.mapping,
+        "warnings": report.warnings,
     }
 
 

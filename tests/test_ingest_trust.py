@@ -1,0 +1,669 @@
+"""What an auditor can trust about an ingest: dates read in one order per column,
+the mapping of every file on record, and mapping typos refused where they are.
+
+Each test starts from the situation it names, builds its own small files in a
+temporary folder and reads them with the real ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import auditor.ingest as ingest_module
+from auditor import load_pack
+from auditor.errors import EvidenceError
+from auditor.ingest import IngestReport, ingest
+from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
+from auditor.store import EvidenceStore
+from auditor.timeparse import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    DayMonthOrder,
+    OrderUndecided,
+    TimestampParser,
+    day_month_kind,
+)
+
+from .conftest import RULES, STANDARDS, TEST_PACKS
+
+PACK = load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
+SERVICE = load_pack(RULES / "service-quality.yaml")
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def run(
+    folder: Path, mapping: Path | None = None, store: EvidenceStore | None = None
+) -> tuple[IngestReport, EvidenceStore]:
+    store = store or EvidenceStore(None)
+    report = ingest(PACK, folder, store, load_mapping(mapping) if mapping else None)
+    for f in report.files:
+        assert f.rows_read == f.stored + f.quarantined, f
+        assert "\n" not in f.reason
+    return report, store
+
+
+def stored_at(store: EvidenceStore, column: str = "at") -> dict[str, float | None]:
+    rows = store.db.execute(f"SELECT record_id, {column} FROM records ORDER BY _line").fetchall()
+    return dict(rows)
+
+
+def local(*parts: int) -> float:
+    return datetime(*parts, tzinfo=ZONE).timestamp()  # type: ignore[misc]
+
+
+def csv_of(values: list[str], column: str = "at") -> str:
+    return f"record_id,{column}\n" + "".join(f"R{i},{v}\n" for i, v in enumerate(values))
+
+
+# ------------------------------------------------------------ 1. one day/month order per column
+
+
+def test_a_day_over_12_settles_the_whole_column_day_first(tmp_path) -> None:
+    """The ServiceNow layout: 5/3/2016 is 5 March because 13/3/2016 is in the same column."""
+    write(tmp_path, "records.csv", csv_of(["5/3/2016 10:15", "13/3/2016 09:00", "1/2/2016 00:01"]))
+    report, store = run(tmp_path)
+    assert report.files[0].status == "ok"
+    assert list(stored_at(store).values()) == [
+        local(2016, 3, 5, 10, 15),
+        local(2016, 3, 13, 9, 0),
+        local(2016, 2, 1, 0, 1),
+    ]
+    assert report.files[0].reader["date_order"] == {"at": DAY_FIRST}
+
+
+def test_a_second_part_over_12_settles_the_column_month_first(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["5/3/2016 10:15", "3/13/2016 09:00"]))
+    report, store = run(tmp_path)
+    assert list(stored_at(store).values()) == [local(2016, 5, 3, 10, 15), local(2016, 3, 13, 9)]
+    assert report.files[0].reader["date_order"] == {"at": MONTH_FIRST}
+
+
+def test_dots_and_dashes_and_seconds_are_numeric_dates_too(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["05.03.2016 10:15:30", "13.03.2016", "2-1-2016 8:00"]))
+    _, store = run(tmp_path)
+    assert list(stored_at(store).values()) == [
+        local(2016, 3, 5, 10, 15, 30),
+        local(2016, 3, 13),
+        local(2016, 1, 2, 8),
+    ]
+
+
+def test_a_column_with_both_orders_is_an_error_quoting_one_of_each_with_lines(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["13/3/2016 10:00", "5/3/2016 11:00", "3/25/2016 12:00"]))
+    report, store = run(tmp_path)
+    reason = report.files[0].reason
+    assert report.files[0].status == "error"
+    assert "column 'at' mixes day-first and month-first dates" in reason
+    assert "'13/3/2016 10:00' (line 2)" in reason and "'3/25/2016 12:00' (line 4)" in reason
+    assert 'format: "%d/%m/%Y %H:%M"' in reason
+    assert store.count("records") == 0
+
+
+def test_a_column_nothing_settles_is_an_error_asking_for_format(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["5/3/2016 10:00", "7/4/2016 11:00", "1/2/2016 9:00"]))
+    report, store = run(tmp_path)
+    reason = report.files[0].reason
+    assert report.files[0].status == "error"
+    assert "column 'at': every date could be day-first or month-first" in reason
+    assert "'5/3/2016 10:00' (line 2)" in reason and "'7/4/2016 11:00' (line 3)" in reason
+    assert 'format: "%d/%m/%Y %H:%M" (day-first) or "%m/%d/%Y %H:%M" (month-first)' in reason
+    assert store.count("records") == 0
+
+
+def test_equal_day_and_month_need_no_decision(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["5/5/2016 10:00", "7/7/2016"]))
+    _, store = run(tmp_path)
+    assert list(stored_at(store).values()) == [local(2016, 5, 5, 10), local(2016, 7, 7)]
+
+
+def test_am_pm_dates_nothing_settles_are_read_month_first_with_a_warning(tmp_path) -> None:
+    """The US layout MM/DD/YYYY hh:mm:ss AM/PM (NYC 311): the one convention, and it is said."""
+    write(tmp_path, "records.csv", csv_of(["07/01/2026 09:30:00 PM", "07/02/2026 10:00:00 AM"]))
+    report, store = run(tmp_path)
+    assert list(stored_at(store).values()) == [local(2026, 7, 1, 21, 30), local(2026, 7, 2, 10)]
+    assert any("read month-first" in w for w in report.files[0].warnings)
+    manifest = store.manifest()[0]
+    assert any("AM/PM" in w for w in json.loads(manifest["warnings"]))
+
+
+def test_am_pm_dates_with_a_day_over_12_are_day_first(tmp_path) -> None:
+    write(tmp_path, "records.csv", csv_of(["05/03/2026 09:30:00 PM", "13/03/2026 10:00:00 AM"]))
+    report, store = run(tmp_path)
+    assert stored_at(store)["R0"] == local(2026, 3, 5, 21, 30)
+    assert not any("month-first" in w for w in report.files[0].warnings)
+
+
+def test_the_deciding_value_far_down_the_file_is_found_and_the_file_read_again(
+    tmp_path, monkeypatch
+) -> None:
+    """Batches of 10: the first ambiguous batch does not settle the order; row 95 does."""
+    monkeypatch.setattr(ingest_module, "BATCH", 10)
+    values = [f"{1 + i % 12}/{1 + (i + 5) % 12}/2016 10:00" for i in range(94)]
+    values = [v if v.split("/")[0] != v.split("/")[1] else "7/7/2016 10:00" for v in values]
+    write(tmp_path, "records.csv", csv_of([*values, "25/12/2016 10:00", "bad"]))
+    report, store = run(tmp_path)
+    f = report.files[0]
+    assert (f.rows_read, f.stored, f.quarantined) == (96, 95, 1)
+    first = stored_at(store)["R0"]  # 1/6/2016 day-first: 1 June
+    assert first == local(2016, 6, 1, 10)
+    assert len(store.manifest()) == 1 and store.count("_quarantine") == 1
+
+
+def test_a_contradiction_in_a_later_batch_keeps_nothing_of_the_file(tmp_path, monkeypatch) -> None:
+    """Batches already converted are rolled back, and their keys do not shadow a later file."""
+    monkeypatch.setattr(ingest_module, "BATCH", 5)
+    values = ["13/1/2016"] + ["1/2/2016"] * 20 + ["1/13/2016"]
+    write(tmp_path, "records-1.csv", csv_of(values))
+    write(tmp_path, "records-2.csv", "record_id,at\nR0,2016-01-13\n")
+    report, store = run(tmp_path)
+    first, second = report.files
+    assert first.status == "error" and "line 23" in first.reason
+    assert (second.status, second.stored) == ("ok", 1)
+    assert store.count("records") == 1 and store.count("_quarantine") == 0
+
+
+def test_a_date_field_and_a_date_plus_time_field_take_the_order_too(tmp_path) -> None:
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        "kind: records\ncolumns:\n  record_id: id\n  day: d\n  at: {date: d, time: t}\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id,d,t\nA,5/3/2016,10:00\nB,20/3/2016,11:00\n")
+    _, store = run(folder, mapping)
+    assert stored_at(store, "day")["A"] == local(2016, 3, 5)
+    assert stored_at(store)["A"] == local(2016, 3, 5, 10)
+
+
+def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) -> None:
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id,d,t\nA,5/3/2016,10:00\nB,4/3/2016,11:00\n")
+    report, _ = run(folder, mapping)
+    assert "column 'd + t' (field at): every date could be" in report.files[0].reason
+
+
+def test_an_explicit_format_takes_no_decision(tmp_path) -> None:
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        'kind: records\ncolumns:\n  record_id: record_id\n  at: {column: at, format: "%d/%m/%Y"}\n',
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", csv_of(["5/3/2016", "3/25/2016"]))
+    report, store = run(folder, mapping)
+    assert (report.files[0].stored, report.files[0].quarantined) == (1, 1)
+    assert stored_at(store)["R0"] == local(2016, 3, 5)
+    assert "date_order" not in report.files[0].reader
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2016-03-05 10:00:00", (2016, 3, 5, 10)),
+        ("2016/03/05 10:00", (2016, 3, 5, 10)),
+        ("2016年3月5日 10:00", (2016, 3, 5, 10)),
+        ("42434.4166666667", (2016, 3, 5, 10)),
+        ("2016.03.05", (2016, 3, 5)),
+    ],
+)
+def test_unambiguous_layouts_are_unaffected(tmp_path, text: str, expected: tuple[int, ...]) -> None:
+    write(tmp_path, "records.csv", f"record_id,at,day\nA,{text},{text.split(' ')[0]}\n")
+    report, store = run(tmp_path)
+    assert report.files[0].status == "ok", report.files[0].reason
+    assert abs(stored_at(store)["A"] - local(*expected)) < 1  # type: ignore[operator]
+    assert "date_order" not in report.files[0].reader
+
+
+def test_jsonl_values_are_decided_the_same_way(tmp_path) -> None:
+    lines = [{"record_id": "A", "at": "5/3/2016 10:00"}, {"record_id": "B", "at": "31/3/2016"}]
+    write(tmp_path, "records.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+    _, store = run(tmp_path)
+    assert stored_at(store)["A"] == local(2016, 3, 5, 10)
+
+
+def test_xlsx_text_cells_are_decided_the_same_way(tmp_path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["record_id", "at"])
+    sheet.append(["A", "5/3/2016 10:00"])
+    sheet.append(["B", datetime(2016, 3, 6, 8, 0)])
+    sheet.append(["C", "3/13/2016 10:00"])
+    book.save(tmp_path / "records.xlsx")
+    report, store = run(tmp_path)
+    assert stored_at(store)["A"] == local(2016, 5, 3, 10)
+    assert report.files[0].reader["date_order"] == {"at": MONTH_FIRST}
+
+
+def test_the_parser_refuses_an_ambiguous_value_until_the_column_is_decided() -> None:
+    order = DayMonthOrder("at", "at", "records.csv")
+    parser = TimestampParser(ZONE, order=order)
+    with pytest.raises(OrderUndecided):
+        parser("5/3/2016 10:00")
+    assert parser("5/5/2016 10:00") == local(2016, 5, 5, 10)  # the same either way
+    order.observe(["13/3/2016 10:00"], [2])
+    assert parser("5/3/2016 10:00") == local(2016, 3, 5, 10)
+    assert parser("2016-03-05 10:00:00") == local(2016, 3, 5, 10)
+
+
+@pytest.mark.parametrize(
+    ("parts", "kind"),
+    [((13, 3), DAY_FIRST), ((3, 13), MONTH_FIRST), ((5, 3), "ambiguous"), ((5, 5), None)],
+)
+def test_what_one_value_says_about_its_column(parts: tuple[int, int], kind: str | None) -> None:
+    assert day_month_kind(*parts) == kind
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
+
+
+@given(
+    st.lists(days, min_size=1, max_size=25),
+    st.sampled_from([DAY_FIRST, MONTH_FIRST]),
+    st.sampled_from("/.-"),
+    st.booleans(),
+)
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_random_columns_are_decided_by_their_values_alone(
+    tmp_path_factory, dates: list[date], written: str, sep: str, padded: bool
+) -> None:
+    """Day-first iff some first part is over 12; the dates stored are the ones written."""
+    folder = tmp_path_factory.mktemp("order")
+    pattern = ("%d{0}%m{0}%Y" if written == DAY_FIRST else "%m{0}%d{0}%Y").format(sep)
+    texts = [d.strftime(pattern) for d in dates]
+    if not padded:
+        texts = [t.lstrip("0").replace(sep + "0", sep) for t in texts]
+    write(folder, "records.csv", csv_of([f"{t} 12:00" for t in texts]))
+    report, store = run(folder)
+    firsts = [int(t.split(sep)[0]) for t in texts]
+    seconds = [int(t.split(sep)[1]) for t in texts]
+    ambiguous = any(a != b for a, b in zip(firsts, seconds, strict=True))
+    if any(a > 12 for a in firsts) or any(b > 12 for b in seconds) or not ambiguous:
+        assert report.files[0].status == "ok", report.files[0].reason
+        got = list(stored_at(store).values())
+        assert got == [datetime(d.year, d.month, d.day, 12, tzinfo=ZONE).timestamp() for d in dates]
+        decided = report.files[0].reader.get("date_order", {}).get("at")
+        assert (decided == DAY_FIRST) == any(a > 12 for a in firsts)
+    else:
+        assert report.files[0].status == "error"
+        assert "format:" in report.files[0].reason
+
+
+# ------------------------------------------------------------ 2. the audit trail of a mapping
+
+NYC = (
+    "Unique Key,Created Date,Closed Date,Due Date,Agency,Status\n"
+    "1,07/01/2026 09:30:00 AM,07/13/2026 10:00:00 AM,,NYPD,Closed\n"
+)
+
+
+def manifest_json(store: EvidenceStore, column: str) -> list[object]:
+    return [json.loads(row[column]) if row[column] else None for row in store.manifest()]
+
+
+def test_a_preset_is_recorded_with_its_name_path_hash_and_columns(tmp_path) -> None:
+    write(tmp_path, "requests.csv", NYC)
+    store = EvidenceStore(None)
+    report = ingest(SERVICE, tmp_path, store, load_mapping(find_preset("nyc-311")))
+    f = report.files[0]
+    assert f.status == "ok", f.reason
+    digest = hashlib.sha256((PRESETS_DIR / "nyc-311.yaml").read_bytes()).hexdigest()
+    assert f.mapping == {
+        "name": "nyc-311",
+        "source": "preset",
+        "path": "presets/nyc-311.yaml",
+        "sha256": digest,
+        "columns": {
+            "ticket_id": "Unique Key",
+            "site": "Agency",
+            "opened_at": "Created Date",
+            "closed_at": "Closed Date",
+            "status": "Status",
+            "due_at": "Due Date",
+        },
+    }
+    assert manifest_json(store, "mapping") == [f.mapping]
+    assert any("'channel' has no column" in w for w in f.warnings)
+    assert manifest_json(store, "warnings") == [f.warnings]
+
+
+def test_a_mapping_under_the_evidence_folder_is_recorded_relative_to_it(tmp_path) -> None:
+    folder = tmp_path / "evidence"
+    (folder / "maps").mkdir(parents=True)
+    mapping = write(folder / "maps", "m.yaml", "kind: records\ncolumns:\n  record_id: id\n")
+    write(folder, "data.csv", "id\nA\n")
+    report, _ = run(folder, mapping)
+    record = report.files[0].mapping
+    assert record is not None
+    assert (record["source"], record["path"], record["name"]) == ("mapping", "maps/m.yaml", None)
+    assert record["sha256"] == hashlib.sha256(mapping.read_bytes()).hexdigest()
+
+
+def test_a_mapping_outside_the_evidence_folder_is_recorded_as_given(tmp_path) -> None:
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n")
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    write(folder, "data.csv", "id\nA\n")
+    report, _ = run(folder, mapping)
+    assert report.files[0].mapping["path"] == str(mapping)  # type: ignore[index]
+
+
+def test_a_sidecar_is_recorded_as_such(tmp_path) -> None:
+    write(tmp_path, "data.csv", "id\nA\n")
+    write(tmp_path, "data.mapping.yaml", "kind: records\ncolumns:\n  record_id: id\n")
+    report, store = run(tmp_path)
+    assert report.files[0].mapping["source"] == "sidecar"  # type: ignore[index]
+    assert report.files[0].mapping["path"] == "data.mapping.yaml"  # type: ignore[index]
+    assert manifest_json(store, "mapping")[0]["source"] == "sidecar"  # type: ignore[index]
+
+
+def test_an_automatic_match_is_recorded_with_the_columns_found(tmp_path) -> None:
+    write(tmp_path, "records.csv", "编号,时间\nA,2026-07-01 10:00:00\n")
+    report, _ = run(tmp_path)
+    assert report.files[0].mapping == {
+        "name": None,
+        "source": "auto",
+        "path": None,
+        "sha256": None,
+        "columns": {"record_id": "编号", "at": "时间"},
+    }
+
+
+def test_every_way_of_reading_a_field_has_its_short_text(tmp_path) -> None:
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        "kind: records\ncolumns:\n"
+        "  record_id: {join: [a, b]}\n"
+        "  at: {date: d, time: [t1, t2]}\n"
+        "  day: {date: d, time: t1}\n"
+        "  name: {column: [n1, n2]}\n"
+        "  channel: {value: phone}\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "a,b,d,t1,t2,n1,n2\nx,1,2026-07-01,10:00,,N,\n")
+    report, _ = run(folder, mapping)
+    assert report.files[0].mapping["columns"] == {  # type: ignore[index]
+        "record_id": "join(a, b)",
+        "at": "d + (t1 | t2)",
+        "day": "d + t1",
+        "name": "n1 | n2",
+        "channel": "= phone",
+    }
+
+
+def test_a_sidecar_and_a_different_preset_is_an_error_naming_both(tmp_path) -> None:
+    write(tmp_path, "requests.csv", NYC)
+    write(tmp_path, "requests.mapping.yaml", "kind: tickets\ncolumns:\n  ticket_id: Unique Key\n")
+    store = EvidenceStore(None)
+    report = ingest(SERVICE, tmp_path, store, load_mapping(find_preset("nyc-311")))
+    reason = report.files[0].reason
+    assert report.files[0].status == "error"
+    assert reason == (
+        f"{tmp_path / 'requests.csv'}: has a sidecar mapping requests.mapping.yaml "
+        "but --preset nyc-311 was given; remove one"
+    )
+
+
+def test_a_sidecar_and_a_different_mapping_is_an_error_naming_both(tmp_path) -> None:
+    given = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "data.csv", "id\nA\n")
+    write(folder, "data.mapping.yaml", "kind: records\ncolumns:\n  record_id: id  # mine\n")
+    report, _ = run(folder, given)
+    assert f"but --mapping {given} was given; remove one" in report.files[0].reason
+
+
+def test_a_sidecar_identical_to_the_given_mapping_is_fine(tmp_path) -> None:
+    text = "kind: records\ncolumns:\n  record_id: id\n"
+    given = write(tmp_path, "m.yaml", text)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "data.csv", "id\nA\n")
+    write(folder, "data.mapping.yaml", text)
+    report, _ = run(folder, given)
+    assert report.files[0].status == "ok"
+    assert report.files[0].mapping["source"] == "mapping"  # type: ignore[index]
+
+
+def test_a_store_written_before_the_audit_trail_gets_its_columns(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE _manifest (id INTEGER PRIMARY KEY, file TEXT, kind TEXT, sha256 TEXT, "
+            "size INTEGER, rows_read INTEGER, stored INTEGER, quarantined INTEGER, "
+            "status TEXT, reason TEXT, reader TEXT)"
+        )
+        db.execute("INSERT INTO _manifest (file, status) VALUES ('old.csv', 'ok')")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "record_id\nA\n")
+    store = EvidenceStore(path)
+    report, _ = run(folder, store=store)
+    rows = store.manifest()
+    assert rows[0]["mapping"] is None and rows[0]["warnings"] is None
+    assert json.loads(rows[1]["mapping"]) == report.files[0].mapping
+    store.close()
+
+
+def test_a_file_skipped_as_already_stored_keeps_its_record(tmp_path) -> None:
+    write(tmp_path, "records.csv", "record_id\nA\n")
+    store = EvidenceStore(tmp_path / "audit.db")
+    first, _ = run(tmp_path, store=store)
+    second, _ = run(tmp_path, store=store)
+    assert second.files[0].status == "skipped"
+    assert second.files[0].mapping == first.files[0].mapping
+    assert second.files[0].warnings == first.files[0].warnings
+    store.close()
+
+
+# ------------------------------------------------------------ 3. mapping typos
+
+
+def mapping_and_data(tmp_path: Path, columns: str, data: str) -> tuple[Path, Path]:
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n" + columns)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", data)
+    return mapping, folder
+
+
+def test_an_unknown_field_key_is_an_error_at_the_key_with_the_closest_field(tmp_path) -> None:
+    mapping, folder = mapping_and_data(tmp_path, "  record_id: id\n  cuont: n\n", "id,n\nA,1\n")
+    report, _ = run(folder, mapping)
+    reason = report.files[0].reason
+    assert reason == (
+        f"{mapping}:4:3: 'cuont' under columns is not a field of records; did you mean 'count'?"
+    )
+
+
+def test_several_unknown_field_keys_are_all_named(tmp_path) -> None:
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: id\n  zzz: n\n  qqq: n\n", "id,n\nA,1\n"
+    )
+    report, _ = run(folder, mapping)
+    reason = report.files[0].reason
+    assert f"{mapping}:4:3: 'zzz' under columns" in reason and "also not fields: qqq" in reason
+    assert "its fields: record_id, name" in reason
+
+
+def test_a_mapped_column_the_file_lacks_is_an_error_listing_its_columns(tmp_path) -> None:
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: id\n  name: nmae\n", "id,name\nA,x\n"
+    )
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:4:3: column 'nmae' of field 'name' is not in {folder / 'records.csv'}; "
+        "did you mean 'name'?; its columns: id, name"
+    )
+
+
+def test_a_misspelt_column_of_an_optional_field_is_an_error_not_an_empty_field(tmp_path) -> None:
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: id\n  count: servr\n", "id,server\nA,3\n"
+    )
+    report, store = run(folder, mapping)
+    assert report.files[0].status == "error"
+    assert "column 'servr' of field 'count'" in report.files[0].reason
+    assert "did you mean 'server'" in report.files[0].reason
+    assert store.count("records") == 0
+
+
+def test_a_column_marked_optional_may_be_absent_and_is_warned_about(tmp_path) -> None:
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: id\n  count: {column: n, optional: true}\n", "id\nA\n"
+    )
+    report, _ = run(folder, mapping)
+    f = report.files[0]
+    assert f.status == "ok"
+    assert "optional field 'count' has no column in this file (n absent)" in " ".join(f.warnings)
+    assert "count" not in f.mapping["columns"]  # type: ignore[index]
+
+
+def test_an_optional_field_with_no_column_is_a_warning_in_report_and_manifest(tmp_path) -> None:
+    write(tmp_path, "records.csv", "record_id,name\nA,x\n")
+    report, store = run(tmp_path)
+    warning = (
+        "optional field 'count' has no column in this file; "
+        "rules that read it will be not evaluable"
+    )
+    assert warning in report.files[0].warnings
+    assert warning in manifest_json(store, "warnings")[0]  # type: ignore[operator]
+    assert not any("'name'" in w for w in report.files[0].warnings)
+
+
+def test_a_required_field_the_mapping_leaves_out_is_an_error_at_columns(tmp_path) -> None:
+    mapping, folder = mapping_and_data(tmp_path, "  name: record_id\n", "record_id\nA\n")
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:2:1: the mapping gives no column for required field 'record_id' of records; "
+        "add 'record_id: record_id' under columns"
+    )
+
+
+def test_an_unknown_kind_in_a_mapping_is_an_error_at_kind(tmp_path) -> None:
+    mapping = write(tmp_path, "m.yaml", "kind: record\ncolumns:\n  record_id: id\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id\nA\n")
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason.startswith(f"{mapping}:1:7: mapping names unknown evidence kind")
+    assert "did you mean 'records'?" in report.files[0].reason
+
+
+@pytest.mark.parametrize(
+    ("columns", "data"),
+    [
+        ("  record_id: id\n  cuont: n\n", "id,n\nA,1\n"),
+        ("  record_id: id\n  name: nmae\n", "id,name\nA,x\n"),
+        ("  name: record_id\n", "record_id\nA\n"),
+        ("  record_id: id\n  at: at\n", "id,at\nA,5/3/2016\nB,3/13/2016\nC,13/3/2016\n"),
+    ],
+)
+def test_every_message_prints_each_path_once(tmp_path, columns: str, data: str) -> None:
+    mapping, folder = mapping_and_data(tmp_path, columns, data)
+    report, _ = run(folder, mapping)
+    reason = report.files[0].reason
+    assert report.files[0].status == "error"
+    assert reason.count(str(mapping)) <= 1
+    assert reason.count(str(folder / "records.csv")) <= 1
+
+
+def test_an_unknown_field_key_is_refused_when_the_plan_is_made() -> None:
+    from auditor.convert import RowPlan
+
+    with pytest.raises(EvidenceError, match="'cuont' under columns is not a field of records"):
+        RowPlan(
+            PACK.evidence["records"],
+            load_mapping_text("kind: records\ncolumns:\n  record_id: id\n  cuont: n\n"),
+            ["id", "n"],
+            ZONE,
+            Path("records.csv"),
+        )
+
+
+def load_mapping_text(text: str):  # type: ignore[no-untyped-def]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return load_mapping(write(Path(folder), "m.yaml", text))
+
+
+# ------------------------------------------------------------ 4. XLSX sheets
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+def test_a_required_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
+    workbook(
+        tmp_path / "records.xlsx",
+        {"Sheet1": [["notes"], ["x"]], "Incidents": [["record_id"], ["A"]]},
+    )
+    report, _ = run(tmp_path)
+    reason = report.files[0].reason
+    assert "no column for required field 'record_id'" in reason
+    assert (
+        "sheet 'Sheet1' read (sheets: Sheet1, Incidents); give reader: {sheet: NAME} in the mapping"
+        in reason
+    )
+
+
+def test_a_mapped_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
+    workbook(
+        tmp_path / "records.xlsx",
+        {"Summary": [["id"], ["A"]], "Incidents": [["id", "n"], ["A", 1]]},
+    )
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  count: n\n")
+    report, _ = run(tmp_path, mapping)
+    reason = report.files[0].reason
+    assert "column 'n' of field 'count'" in reason and "its columns: id" in reason
+    assert "sheet 'Summary' read (sheets: Summary, Incidents)" in reason
+
+
+def test_the_sheet_named_in_the_mapping_is_read(tmp_path) -> None:
+    workbook(
+        tmp_path / "records.xlsx",
+        {"Summary": [["id"], ["A"]], "Incidents": [["id", "n"], ["A", 1]]},
+    )
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        "kind: records\nreader: {sheet: Incidents}\ncolumns:\n  record_id: id\n  count: n\n",
+    )
+    report, _ = run(tmp_path, mapping)
+    assert report.files[0].status == "ok" and report.files[0].reader["sheet"] == "Incidents"
