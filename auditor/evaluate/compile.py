@@ -11,7 +11,7 @@ cell and for the whole period, one lists failing and excluded records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..backends.base import HelperTable
 from ..backends.statement import Sql, Statement
@@ -63,10 +63,9 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         filled_fields=filled_fields,
         notes=tuple(measure.notes(env.present)),
     )
-    if isinstance(measure, RecordMeasure):
-        return _record_plan(base, measure)
-    assert isinstance(measure, AggregateMeasure)
-    return _aggregate_plan(base, measure)
+    if measure.per_record:
+        return _record_plan(base, cast(RecordMeasure, measure))
+    return _aggregate_plan(base, cast(AggregateMeasure, measure))
 
 
 def _filled(scope: Scope, fields: tuple[str, ...]) -> Statement:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
@@ -81,7 +81,7 @@ class Evaluation:
         empty = self._empty_field(plan)
         if empty is not None:
             return self._result(plan, [empty], [])
-        if isinstance(plan.measure, RecordMeasure):
+        if plan.measure.per_record:
             findings, ledger = self._per_record(plan)
         else:
             findings, ledger = self._aggregate(plan)
@@ -152,8 +152,7 @@ class Evaluation:
         tally.add_counts(self.backend.query(plan.counts))
         tally.add_listing(self.backend.query(plan.listing))
         findings = []
-        measure = plan.measure
-        assert isinstance(measure, RecordMeasure)
+        measure = cast(RecordMeasure, plan.measure)
         manual_like = measure.all_excluded_is_not_applicable
         for cell in tally.ordered(set(tally.counts), self._labels(plan)):
             finding = self._cell_finding(plan, tally, cell)
@@ -177,8 +176,6 @@ class Evaluation:
 
     def _aggregate(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
         assert plan.counts is not None and plan.cells is not None and plan.listing is not None
-        measure = plan.measure
-        assert isinstance(measure, AggregateMeasure)
         tally = Tally(self.env.window.period.label, len(plan.rule.group_by))
         tally.add_counts(self.backend.query(plan.counts))
         tally.add_listing(self.backend.query(plan.listing))
@@ -198,8 +195,7 @@ class Evaluation:
         return findings, tally.ledger_entries(plan.rule.id)
 
     def _judge_aggregate(self, plan: RulePlan, f: Finding, summary: tuple[Any, ...] | None) -> None:
-        measure = plan.measure
-        assert isinstance(measure, AggregateMeasure)
+        measure = cast(AggregateMeasure, plan.measure)
         threshold = plan.rule.target.threshold
         assert threshold is not None
         f.threshold = {"op": threshold.op, "value": float(threshold.value)}
