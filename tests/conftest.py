@@ -8,6 +8,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+
+# Property tests judge behaviour, not speed: no per-example deadline (a loaded CI
+# machine must not turn a slow example into a failure), a fixed number of examples,
+# and no health check that fails on slow data generation.
+settings.register_profile(
+    "auditor",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    derandomize=False,
+)
+settings.load_profile("auditor")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

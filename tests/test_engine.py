@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,12 +15,19 @@ from auditor import load_pack
 from auditor.business_time import BusinessClock
 from auditor.evaluate import evaluate
 from auditor.ingest import ingest
+from auditor.model import Pack
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 
-PACK = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+
+@functools.cache
+def the_pack() -> Pack:
+    """The pack these tests use, loaded on first use (never at import)."""
+    return load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+
+
 SH = ZoneInfo("Asia/Shanghai")
 TICKETS = "ticket_id,site,opened_at,solved_at,status\n"
 PAUSES = "ticket_id,started_at,ended_at,reason\n"
@@ -30,8 +38,8 @@ def run(folder: Path, tickets: str, pauses: str = "", period: str = "2026-02") -
     if pauses:
         (folder / "pauses.csv").write_text(PAUSES + pauses, encoding="utf-8")
     store = EvidenceStore(None)
-    ingest(PACK, folder, store)
-    results = evaluate(PACK, store, parse_period(period))
+    ingest(the_pack(), folder, store)
+    results = evaluate(the_pack(), store, parse_period(period))
     store.close()
     return {r.rule: r for r in results}
 
@@ -92,8 +100,8 @@ def test_missing_evidence_kind_is_not_evaluable(tmp_path) -> None:
         PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"
     )
     store = EvidenceStore(None)
-    ingest(PACK, tmp_path, store)
-    results = {r.rule: r for r in evaluate(PACK, store, parse_period("2026-02"))}
+    ingest(the_pack(), tmp_path, store)
+    results = {r.rule: r for r in evaluate(the_pack(), store, parse_period("2026-02"))}
     assert results["CLOSED"].verdict == "not-evaluable"
     assert "no evidence of kind tickets" in results["CLOSED"].findings[0].explanation
 
@@ -106,7 +114,7 @@ def test_records_outside_the_period_are_not_counted(tmp_path) -> None:
 
 
 CLOCK = BusinessClock(
-    PACK.calendars["office"], SH, datetime(2026, 1, 1).date(), datetime(2026, 3, 31).date()
+    the_pack().calendars["office"], SH, datetime(2026, 1, 1).date(), datetime(2026, 3, 31).date()
 )
 times = st.datetimes(min_value=datetime(2026, 2, 1), max_value=datetime(2026, 2, 27)).map(
     lambda d: d.replace(microsecond=0)

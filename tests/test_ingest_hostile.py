@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -9,17 +10,24 @@ import pytest
 from auditor import load_pack
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import load_mapping
+from auditor.model import Pack
 from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 
-PACK = load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
+
+@functools.cache
+def the_pack() -> Pack:
+    """The pack these tests use, loaded on first use (never at import)."""
+    return load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
+
+
 HEADER = "record_id,name,count,at\n"
 
 
 def run(folder: Path, mapping: Path | None = None) -> tuple[IngestReport, EvidenceStore]:
     store = EvidenceStore(None)
-    report = ingest(PACK, folder, store, load_mapping(mapping) if mapping else None)
+    report = ingest(the_pack(), folder, store, load_mapping(mapping) if mapping else None)
     for f in report.files:
         assert f.rows_read == f.stored + f.quarantined, f
         assert "\n" not in f.reason
@@ -200,8 +208,8 @@ def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
 def test_a_second_ingest_of_the_same_file_is_skipped(tmp_path) -> None:
     write(tmp_path, "records.csv", HEADER + "A,x,1,\n")
     store = EvidenceStore(tmp_path / "audit.db")
-    first = ingest(PACK, tmp_path, store)
-    second = ingest(PACK, tmp_path, store)
+    first = ingest(the_pack(), tmp_path, store)
+    second = ingest(the_pack(), tmp_path, store)
     assert first.stored == 1
     assert second.files[0].status == "skipped"
     assert store.count("records") == 1

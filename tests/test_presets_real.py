@@ -6,17 +6,26 @@ the ones found when the presets were written and checked against each file.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from auditor import load_pack
 from auditor.ingest import ingest
 from auditor.mapping import find_preset, load_mapping
+from auditor.model import Pack
 from auditor.store import EvidenceStore
 
 from .conftest import ROOT, RULES
 
 REAL = ROOT.parent / "shared" / "data" / "real"
-PACK = load_pack(RULES / "service-quality.yaml")
+
+
+@functools.cache
+def the_pack() -> Pack:
+    """The pack these tests use, loaded on first use (never at import)."""
+    return load_pack(RULES / "service-quality.yaml")
+
 
 CASES = [
     # preset, file or folder, rows read, stored at least
@@ -33,7 +42,7 @@ CASES = [
 @pytest.mark.parametrize(("preset", "source", "read", "stored"), CASES, ids=[c[0] for c in CASES])
 def test_preset_reads_the_real_export(preset: str, source: str, read: int, stored: int) -> None:
     store = EvidenceStore(None)
-    report = ingest(PACK, REAL / source, store, load_mapping(find_preset(preset)))
+    report = ingest(the_pack(), REAL / source, store, load_mapping(find_preset(preset)))
     assert not report.errors, [f.reason for f in report.errors]
     assert report.rows_read == read
     assert report.rows_read == report.stored + report.quarantined
@@ -48,9 +57,9 @@ def test_every_preset_loads_and_names_a_kind_of_its_pack() -> None:
     assert len(presets) >= 6
     for path in presets:
         mapping = load_mapping(path)
-        assert mapping.kind in PACK.evidence, path.name
+        assert mapping.kind in the_pack().evidence, path.name
         for field in mapping.columns:
-            assert field in PACK.evidence[mapping.kind].fields, (path.name, field)
+            assert field in the_pack().evidence[mapping.kind].fields, (path.name, field)
 
 
 def test_unknown_preset_suggests_the_closest() -> None:
@@ -84,7 +93,7 @@ def test_real_callcentre_answer_times_match_a_hand_count() -> None:
             answered += 1
             within += wait <= 30
     store = EvidenceStore(None)
-    ingest(PACK, path, store, load_mapping(find_preset("callcentre-queue-log")))
+    ingest(the_pack(), path, store, load_mapping(find_preset("callcentre-queue-log")))
     count, fast = store.db.execute(
         "SELECT COUNT(*), SUM(answered_at - received_at <= 30) FROM interactions "
         "WHERE answered_at IS NOT NULL AND answered_at >= received_at"

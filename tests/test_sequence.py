@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -9,20 +10,27 @@ import pytest
 from auditor import PackErrors, load_pack
 from auditor.evaluate import evaluate
 from auditor.ingest import ingest
+from auditor.model import Pack
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 
-PACK = load_pack(TEST_PACKS / "sequence.yaml", [STANDARDS])
+
+@functools.cache
+def the_pack() -> Pack:
+    """The pack these tests use, loaded on first use (never at import)."""
+    return load_pack(TEST_PACKS / "sequence.yaml", [STANDARDS])
+
+
 HEADER = "complaint_id,event,at,site\n"
 
 
 def run(folder: Path, events: str, period: str = "2026-02") -> tuple[dict, EvidenceStore]:
     (folder / "complaint_events.csv").write_text(HEADER + events, encoding="utf-8")
     store = EvidenceStore(None)
-    report = ingest(PACK, folder, store)
-    results = {r.rule: r for r in evaluate(PACK, store, parse_period(period))}
+    report = ingest(the_pack(), folder, store)
+    results = {r.rule: r for r in evaluate(the_pack(), store, parse_period(period))}
     return results, store, report
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,12 +15,19 @@ from auditor import load_pack
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.live import watch
+from auditor.model import Pack
 from auditor.periods import parse_period
 from auditor.store import EvidenceStore
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 
-PACK = load_pack(TEST_PACKS / "live.yaml", [STANDARDS])
+
+@functools.cache
+def the_pack() -> Pack:
+    """The pack these tests use, loaded on first use (never at import)."""
+    return load_pack(TEST_PACKS / "live.yaml", [STANDARDS])
+
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = parse_period("2026-02")
 END = PERIOD.end(SH)
@@ -99,9 +107,9 @@ def batch(folder, items) -> dict[str, dict[str, str]]:
             target = calls_file if item["kind"] == "calls" else steps_file
             target.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
     store = EvidenceStore(None)
-    ingest(PACK, folder, store)
-    engine = Evaluation(PACK, backend_for(store), PERIOD)
-    return {rule.id: engine.record_outcomes(rule) for rule in PACK.rules}
+    ingest(the_pack(), folder, store)
+    engine = Evaluation(the_pack(), backend_for(store), PERIOD)
+    return {rule.id: engine.record_outcomes(rule) for rule in the_pack().rules}
 
 
 @given(calls, cases, st.randoms(use_true_random=False))
@@ -117,9 +125,9 @@ def test_watch_agrees_with_the_batch_audit_key_by_key(
     expected = batch(tmp_path_factory.mktemp("batch"), items)
     rng.shuffle(items)  # events arrive in any order
     lines = [json.dumps(item) for item in items]
-    watcher = watch(PACK, lines, lambda alert: None, until=END)
+    watcher = watch(the_pack(), lines, lambda alert: None, until=END)
     got = watcher.verdicts()
-    for rule in PACK.rules:
+    for rule in the_pack().rules:
         assert got[rule.id] == expected[rule.id], rule.id
 
 
@@ -142,7 +150,7 @@ def test_alerts_are_written_when_a_breach_becomes_certain() -> None:
         },
     ]
     alerts: list[dict] = []
-    watcher = watch(PACK, [json.dumps(i) for i in items], alerts.append)
+    watcher = watch(the_pack(), [json.dumps(i) for i in items], alerts.append)
     phone = [a for a in alerts if a["rule"] == "ANSWER-30S"]
     assert [a["key"] for a in phone] == ["A", "B"]
     assert phone[0]["by_seconds"] == 15
@@ -157,7 +165,7 @@ def test_sequence_alerts_name_the_step() -> None:
         {"kind": "steps", "case_id": "K", "step": "answered", "at": "2026-02-02 12:00:00"},
     ]
     alerts: list[dict] = []
-    watch(PACK, [json.dumps(i) for i in items], alerts.append)
+    watch(the_pack(), [json.dumps(i) for i in items], alerts.append)
     assert alerts == [
         {
             "rule": "CASE-FLOW",
@@ -201,9 +209,9 @@ def test_two_watches_with_different_packs_in_one_process() -> None:
         },
     ]
     alone_q = watch(quality, [json.dumps(i) for i in items], lambda a: None).verdicts()
-    alone_l = watch(PACK, [json.dumps(i) for i in live], lambda a: None).verdicts()
+    alone_l = watch(the_pack(), [json.dumps(i) for i in live], lambda a: None).verdicts()
     again_q = watch(quality, [json.dumps(i) for i in items], lambda a: None).verdicts()
-    again_l = watch(PACK, [json.dumps(i) for i in live], lambda a: None).verdicts()
+    again_l = watch(the_pack(), [json.dumps(i) for i in live], lambda a: None).verdicts()
     assert alone_q == again_q and alone_l == again_l
     assert alone_q["RESP-PHONE-30S"] == {"I1": "breach"}
     assert alone_q["RECORD-AGENT"] == {"I1": "breach", "I2": "conform"}
@@ -223,7 +231,7 @@ def test_bad_lines_are_counted_not_fatal() -> None:
             }
         ),
     ]
-    watcher = watch(PACK, lines, lambda a: None)
+    watcher = watch(the_pack(), lines, lambda a: None)
     assert watcher.counts.rejected == 4
     assert watcher.counts.events == 4
 
@@ -252,7 +260,7 @@ def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
         "agent": "Z",
         "score": 4,
     }
-    watcher = watch(PACK, [json.dumps(item)], lambda a: None)
+    watcher = watch(the_pack(), [json.dumps(item)], lambda a: None)
     assert watcher.counts.collisions == 1
     assert watcher.verdicts()["AGENT-KNOWN"] == {"A": "conform"}
 
