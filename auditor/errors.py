@@ -104,8 +104,8 @@ class PackError(AuditorError):
     """A rule pack that is not valid."""
 
 
-class StandardFileError(AuditorError):
-    """A standard file that is not valid."""
+class StandardFileError(PackError):
+    """A standard file (that a pack implements) that is not valid."""
 
 
 class PackErrors(AuditorError):

@@ -88,10 +88,21 @@ class _Checker:
 
 
 def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pack:
-    """Read, check and compile a pack; raise :class:`PackErrors` listing every problem."""
+    """Read, check and compile a pack; raise :class:`PackErrors` listing every problem.
+
+    Everything raised is a pack error: a missing or unreadable file and YAML
+    syntax errors included.
+    """
     name = str(path)
-    data = load_yaml(path)
-    raw = Path(path).read_bytes()
+    try:
+        data = load_yaml(path)
+        raw = Path(path).read_bytes()
+    except PackError:
+        raise
+    except AuditorError as exc:
+        raise PackError(exc.message, location=exc.location, hint=exc.hint) from None
+    except OSError as exc:
+        raise PackError(f"cannot read: {exc.strerror}", location=Location(name)) from None
     checker = _Checker(name)
     if not isinstance(data, YamlMap):
         raise PackErrors([PackError("a pack must be a mapping", location=Location(name, 1, 1))])

@@ -112,3 +112,14 @@ def test_empty_and_non_mapping_files(write_pack) -> None:
         load_pack(write_pack(""), [STANDARDS])
     with pytest.raises(AuditorError, match="mapping"):
         load_pack(write_pack("- a\n- b\n"), [STANDARDS])
+
+
+def test_load_pack_raises_only_pack_errors(tmp_path) -> None:
+    from auditor.errors import PackError
+    from auditor.pack import load_pack
+
+    (tmp_path / "syntax.yaml").write_text("pack: [unclosed\n", encoding="utf-8")
+    for path in (tmp_path / "missing.yaml", tmp_path / "syntax.yaml", tmp_path):
+        with pytest.raises(PackError) as caught:
+            load_pack(path)
+        assert str(caught.value).startswith(str(path))
