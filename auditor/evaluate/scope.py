@@ -32,9 +32,15 @@ def key_text(values: list[Any]) -> str:
 
 
 def _value_text(value: Any) -> str:
+    """SQLite's text of a value (``CAST(x AS TEXT)``): 15 significant digits, a real keeps a point."""
     if isinstance(value, float):
         text = f"{value:.15g}"
-        return text if any(c in text for c in ".eni") else text + ".0"
+        if "n" in text or "i" in text:  # nan, inf
+            return text
+        mantissa, _, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        return f"{mantissa}e{exponent}" if exponent else mantissa
     return str(value)
 
 
