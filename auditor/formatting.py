@@ -3,11 +3,30 @@
 A rate of 3,450 of 3,451 is 99.97 %, not "100.0 %": a value shown next to a
 target gets as many decimals as it needs to differ from that target (and from
 0 % and 100 %, which a rate only reaches exactly).
+
+:func:`value_text` is the one place a value is written in its unit (a share as
+a percentage, a duration as a duration, business seconds as business hours
+naming the calendar); :func:`target_text` writes a target with it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .findings.contract import Threshold
+
 MAX_DECIMALS = 8
+NBSP = "\u00a0"
+DASH = "–"
+OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+# the units of findings.json (auditor.findings.contract.Unit), as text
+SHARE, NUMBER, POINTS, PER_1000 = "share", "number", "points", "per_1000"
+SECONDS, BUSINESS_SECONDS = "seconds", "business-seconds"
+
+#: days, hours, minutes, seconds
+TIME_WORDS = {"zh": ("天", "小时", "分", "秒"), "en": ("d", "h", "min", "s")}
 
 
 def _rounded(number: float, decimals: int) -> float:
@@ -50,3 +69,115 @@ def number_text(value: float, threshold: float | None = None, least: int = 2) ->
     """A mean, percentile or rate per 1,000 beside its threshold: ``4.199`` against 4.2."""
     refs = (threshold,) if threshold is not None else ()
     return f"{value:,.{decimals_needed(value, refs, least)}f}"
+
+
+def plain(value: float) -> str:
+    """A number as written: 4.2, 120, 0.5 (no trailing zeros)."""
+    text = f"{round(value, 6):,.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def count(value: int) -> str:
+    """A count with thousands separators: ``3,451``."""
+    return f"{value:,}"
+
+
+# ------------------------------------------------------------ time
+
+
+def duration(seconds: float, lang: str = "en", reference: float | None = None) -> str:
+    """A length of time as people read it: 66 s, 12 min 5 s, 5 h 3 min, 60 d 12 h.
+
+    Beside a ``reference`` (a limit) it never rounds onto or across it: a
+    value the rounding would make equal to the limit is shown in seconds with
+    the decimals it needs.
+    """
+    d, h, m, s = TIME_WORDS[lang]
+    whole = round(seconds)
+    step = 1 if abs(whole) < 7200 else (60 if abs(whole) < 48 * 3600 else 3600)
+    if reference is not None and seconds != reference:
+        shown, limit = round(seconds / step) * step, round(reference / step) * step
+        if (seconds < reference) != (shown < limit) or shown == limit:
+            digits = decimals_needed(seconds, (reference,), 0)
+            return f"{seconds:,.{digits}f} {s}"
+    if abs(whole) < 120:
+        return f"{whole} {s}"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 120:
+        return f"{minutes} {m} {rest} {s}" if rest else f"{minutes} {m}"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} {h} {minutes} {m}" if minutes else f"{hours} {h}"
+    days, hours = divmod(hours, 24)
+    return f"{days} {d} {hours} {h}" if hours else f"{days} {d}"
+
+
+def business(
+    seconds: float, calendar: str | None, lang: str = "en", reference: float | None = None
+) -> str:
+    """Business time in business hours, naming the calendar: ``180 business hours (calendar office)``."""
+    hours = seconds / 3600
+    least = 0 if float(round(hours, 6)).is_integer() else 1
+    refs = (reference / 3600,) if reference is not None else ()
+    text = f"{hours:,.{decimals_needed(hours, refs, least)}f}"
+    if lang == "zh":
+        named = f"(日历 {calendar})" if calendar else ""
+        return f"{text} 个工作小时{named}"
+    unit = "business hour" if text == "1" else "business hours"
+    return f"{text} {unit} (calendar {calendar})" if calendar else f"{text} {unit}"
+
+
+# ------------------------------------------------------------ a value in its unit
+
+
+def value_text(
+    value: float | None,
+    unit: str | None,
+    threshold: Threshold | float | None = None,
+    lang: str = "en",
+    calendar: str | None = None,
+    *,
+    written: bool = False,
+) -> str:
+    """``value`` in ``unit``, kept on one line; ``–`` for no value.
+
+    Beside a ``threshold`` (the target's limit, in the same unit) it has the
+    decimals it needs to keep its side of it. ``written`` shows it as a limit
+    or a record's own value is written: no added decimals (``90 %``, ``4.2``).
+    A value without a unit is a plain number.
+    """
+    if value is None:
+        return DASH
+    if threshold is None or isinstance(threshold, int | float):
+        limit = threshold
+    else:
+        limit = threshold.value
+    reference = None if written else limit
+    text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written)
+    if unit == BUSINESS_SECONDS:  # the calendar's name may wrap, the figure and its unit not
+        return text.replace(" ", NBSP, 1)
+    return text.replace(" ", NBSP)
+
+
+def _in_unit(
+    value: float, unit: str, lang: str, calendar: str | None, ref: float | None, written: bool
+) -> str:
+    if unit == SHARE:
+        return f"{plain(value * 100)} %" if written else percent_text(value, ref)
+    if unit == PER_1000:
+        return f"{plain(value) if written else number_text(value, ref)} ‰"
+    if unit == POINTS:
+        return plain(value) if written else ("+" if value > 0 else "") + number_text(value, ref, 1)
+    if unit == SECONDS:
+        return duration(value, lang, ref)
+    if unit == BUSINESS_SECONDS:
+        return business(value, calendar, lang, ref)
+    return plain(value) if written else number_text(value, ref)
+
+
+def target_text(
+    threshold: Threshold, unit: str, lang: str = "en", calendar: str | None = None
+) -> str:
+    """A target as the pack wrote it, in the unit of the value it is compared with: ``≥ 90 %``."""
+    shown = value_text(threshold.value, unit, None, lang, calendar, written=True)
+    return f"{OPS.get(threshold.op, threshold.op)}{NBSP}{shown}"

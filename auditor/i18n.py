@@ -1,24 +1,25 @@
-"""Report words in Chinese and English: labels, reasons, quantities with their units, sentences.
+"""Report words in Chinese and English: labels, formulas, reasons, evidence kinds, verdicts.
 
-Every figure is shown through :mod:`auditor.formatting`, so a value printed
-beside its target never contradicts the verdict (3,450 of 3,451 against
-100 % is 99.97 %, not 100.0 %). A Chinese report gets Chinese words
-throughout: built-in reasons (exclusions, quarantine classes, verdict
-reasons) are translated here, reasons a pack wrote come from the document's
-``reason_titles``.
+A Chinese report gets Chinese words throughout: built-in reasons (exclusions,
+quarantine classes, verdict reasons) are translated here, reasons a pack wrote
+come from the document's ``reason_titles``. Figures are written by
+:mod:`auditor.formatting` (``value_text``), the arithmetic sentence of a
+finding by :mod:`auditor.report.sentences`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import decimals_needed, number_text, percent_text
+from .findings.contract import FindingsDocument, Severity, Text, Verdict
+from .formatting import NBSP, OPS
+from .formatting import business as business
+from .formatting import duration as duration
 
 LANGUAGES = ("zh", "en")
-OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
-NBSP = "\u00a0"
 
 LABELS: dict[str, dict[str, str]] = {
     "report_title": {
@@ -212,7 +213,9 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: formulas, each shown only when a rule of the report uses it
+#: formulas, each shown only when the report needs it: by a unit of its findings (share,
+#: wilson, per_1000), by the measure of a rule (mean, percentile, nps, per_1000, sequence,
+#: duration) or by a business calendar in use (business_time)
 FORMULAS: dict[str, dict[str, str]] = {
     "share": {
         "zh": "比率 = 符合记录数 / n,n = 符合 + 不符合;待定(期末未到期)与排除的记录不计入 n。差额 = ⌈目标 × n⌉ − 符合记录数(精确分数运算)。",
@@ -246,7 +249,7 @@ FORMULAS: dict[str, dict[str, str]] = {
         "zh": "工作时间:只计日历的营业时间(见下文“工作日历”);暂停区间(如等待客户)予以扣除。",
         "en": "business time: only the calendar's opening hours count (see Calendars below); pause intervals (e.g. waiting for the customer) are subtracted.",
     },
-    "open_at_end": {
+    "duration": {
         "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。",
         "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending.",
     },
@@ -371,10 +374,12 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def translate_reason(text: str, lang: str, titles: dict[str, dict[str, str]] | None = None) -> str:
+def translate_reason(
+    text: str, lang: str, titles: Mapping[str, Text | Mapping[str, str]] | None = None
+) -> str:
     """A reason in the report's language: the pack's own title, a built-in translation or as given."""
     if titles and text in titles:
-        return titles[text].get(lang) or text
+        return in_language(titles[text], lang) or text
     if lang == "en":
         return text
     if text in REASONS_ZH:
@@ -389,202 +394,36 @@ def translate_reason(text: str, lang: str, titles: dict[str, dict[str, str]] | N
     return text
 
 
-# ------------------------------------------------------------ quantities
-
-UNIT_WORDS = {
-    "zh": {"d": "天", "h": "小时", "min": "分", "s": "秒"},
-    "en": {"d": "d", "h": "h", "min": "min", "s": "s"},
-}
-
-
-def duration(seconds: float, lang: str = "en", reference: float | None = None) -> str:
-    """A length of time as people read it: 66 s, 12 min 5 s, 5 h 3 min, 60 d 12 h.
-
-    Beside a ``reference`` (a limit) it never rounds onto or across it: a
-    value the rounding would make equal to the limit is shown in seconds with
-    the decimals it needs.
-    """
-    words = UNIT_WORDS[lang]
-    whole = round(seconds)
-    step = 1 if abs(whole) < 7200 else (60 if abs(whole) < 48 * 3600 else 3600)
-    if reference is not None and seconds != reference:
-        shown, limit = round(seconds / step) * step, round(reference / step) * step
-        if (seconds < reference) != (shown < limit) or shown == limit:
-            digits = decimals_needed(seconds, (reference,), 0)
-            return f"{seconds:,.{digits}f} {words['s']}"
-    if abs(whole) < 120:
-        return f"{whole} {words['s']}"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 120:
-        return (
-            f"{minutes} {words['min']} {rest} {words['s']}" if rest else f"{minutes} {words['min']}"
-        )
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return (
-            f"{hours} {words['h']} {minutes} {words['min']}" if minutes else f"{hours} {words['h']}"
-        )
-    days, hours = divmod(hours, 24)
-    return f"{days} {words['d']} {hours} {words['h']}" if hours else f"{days} {words['d']}"
+def in_language(pair: Text | Mapping[str, str] | str | None, lang: str) -> str:
+    """The ``lang`` text of a {zh, en} pair; plain text as it is."""
+    if isinstance(pair, Text):
+        return pair.zh if lang == "zh" else pair.en
+    if isinstance(pair, Mapping):
+        return str(pair.get(lang) or "")
+    return "" if pair is None else str(pair)
 
 
-def business(
-    seconds: float, calendar: str | None, lang: str = "en", reference: float | None = None
-) -> str:
-    """Business time in business hours, naming the calendar: ``180 business hours (calendar office)``."""
-    hours = seconds / 3600
-    least = 0 if float(round(hours, 6)).is_integer() else 1
-    refs = (reference / 3600,) if reference is not None else ()
-    text = f"{hours:,.{decimals_needed(hours, refs, least)}f}"
-    if lang == "zh":
-        named = f"(日历 {calendar})" if calendar else ""
-        return f"{text} 个工作小时{named}"
-    unit = "business hour" if text == "1" else "business hours"
-    return f"{text} {unit} (calendar {calendar})" if calendar else f"{text} {unit}"
-
-
-def plain(value: float) -> str:
-    """A limit as written: 4.2, 120, 0.5 (no trailing zeros)."""
-    text = f"{round(value, 6):,.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _unbroken(text: str, unit: str) -> str:
-    """A figure and its unit kept on one line (a business duration's calendar may wrap)."""
-    if unit == "business-seconds":
-        return text.replace(" ", NBSP, 1)
-    return text.replace(" ", NBSP)
-
-
-def quantity(
-    value: float,
-    unit: str,
-    lang: str,
-    reference: float | None = None,
-    calendar: str | None = None,
-) -> str:
-    """A measured value in its unit, with the decimals it needs beside ``reference``."""
-    return _unbroken(_quantity(value, unit, lang, reference, calendar), unit)
-
-
-def _quantity(
-    value: float, unit: str, lang: str, reference: float | None, calendar: str | None
-) -> str:
-    if unit == "share":
-        return percent_text(value, reference)
-    if unit == "per_1000":
-        return f"{number_text(value, reference)} ‰"
-    if unit == "points":
-        return ("+" if value > 0 else "") + number_text(value, reference, 1)
-    if unit == "seconds":
-        return duration(value, lang, reference)
-    if unit == "business-seconds":
-        return business(value, calendar, lang, reference)
-    return number_text(value, reference)
-
-
-def limit_text(value: float, unit: str, lang: str, calendar: str | None = None) -> str:
-    """A target's limit as written in the pack, in the unit of the value it is compared with."""
-    return _unbroken(_limit_text(value, unit, lang, calendar), unit)
-
-
-def _limit_text(value: float, unit: str, lang: str, calendar: str | None) -> str:
-    if unit == "share":
-        return f"{plain(value * 100)} %"
-    if unit == "per_1000":
-        return f"{plain(value)} ‰"
-    if unit == "seconds":
-        return duration(value, lang)
-    if unit == "business-seconds":
-        return business(value, calendar, lang)
-    return plain(value)
-
-
-# ------------------------------------------------------------ sentences
-
-#: pieces of the arithmetic sentence; ``sep`` joins the pieces inside the brackets
-PIECES: dict[str, dict[str, str]] = {
-    "sep": {"zh": ";", "en": "; "},
-    "open": {"zh": "(", "en": " ("},
-    "close": {"zh": ")", "en": ")"},
-    "list": {"zh": "、", "en": ", "},
-    "of": {"zh": "{n} 条中 {k} 条符合", "en": "{k} of {n}"},
-    "count_of": {"zh": "{n} 条中 {k} 条", "en": "{k} of {n}"},
-    "excluded": {"zh": "排除 {k} 条:{reasons}", "en": "{k} excluded: {reasons}"},
-    "reason_count": {"zh": "{reason} {k} 条", "en": "{reason} ({k})"},
-    "too_few_cell": {"zh": "n = {n}(最少 {minimum})", "en": "n = {n} (minimum {minimum})"},
-    "decided_by": {"zh": "决定结论的是 {where}:{sentence}", "en": "decided by {where}: {sentence}"},
-    "pending": {"zh": "期末待定 {k} 条", "en": "{k} pending at period end"},
-    "ci": {"zh": "95% 置信区间 {low}–{high}", "en": "95 % CI {low}–{high}"},
-    "against": {"zh": ",目标 {target}:{verdict}", "en": " against {target}: {verdict}"},
-    "why": {"zh": "({why})", "en": " ({why})"},
-    "shortfall": {
-        "zh": ";尚需再有 {k} 条符合方能达标",
-        "en": "; {k} more conforming records were needed",
-    },
-    "mean": {"zh": "均值 {value}", "en": "mean {value}"},
-    "sum": {"zh": "合计 {sum} / {n}", "en": "sum {sum} / {n}"},
-    "sd": {"zh": "标准差 {sd}", "en": "s = {sd}"},
-    "percentile": {"zh": "第 {p} 百分位数 {value}", "en": "{p}th percentile {value}"},
-    "rank": {
-        "zh": "{n} 个值中第 {rank} 位,{method}",
-        "en": "value at rank {rank} of {n}, {method}",
-    },
-    "nps": {
-        "zh": "{n} 人中推荐者 {promoters} 人({pp})− 贬损者 {detractors} 人({dp})",
-        "en": "{promoters} promoters {pp} − {detractors} detractors {dp}, of {n}",
-    },
-    "note": {"zh": "注:{note}", "en": "note: {note}"},
-    "no-evidence": {"zh": "未导入{kinds}证据", "en": "no {kinds} evidence was ingested"},
-    "too-few": {
-        "zh": "仅 {n} 条记录,少于最低要求 {minimum} 条",
-        "en": "only {n} records, fewer than the minimum of {minimum}",
-    },
-    "field-empty": {
-        "zh": "范围内全部 {n} 条记录的字段 {field} 均为空",
-        "en": "the field {field} is empty in all {n} records in scope",
-    },
-    "late": {"zh": "步骤“{step}”超时 {over}", "en": "step {step}: late by {over}"},
-    "missing": {
-        "zh": "步骤“{step}”缺失,已超时 {over}",
-        "en": "step {step}: missing, {over} past its bound",
-    },
-    "missing_bare": {"zh": "步骤“{step}”缺失", "en": "step {step}: missing"},
-    "out of order": {"zh": "步骤“{step}”顺序错误", "en": "step {step}: out of order"},
-    "open at period end": {
-        "zh": "期末未关闭(至期末已 {elapsed})",
-        "en": "not closed by period end (open {elapsed} by then)",
-    },
-    "condition": {"zh": "未满足条件", "en": "condition not met"},
-    "fresh": {"zh": "无期限内的相应记录", "en": "no matching record within the window"},
-    "manual": {"zh": "检查结果为“否”", "en": "answered no"},
-    "per_1000": {"zh": "计入(满足条件)", "en": "counted (meets the condition)"},
-    "nps_score": {"zh": "评分 {v}", "en": "score {v}"},
-}
-
-
-def _fmt(key: str, lang: str, **values: Any) -> str:
-    return PIECES[key][lang].format(**values)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Words:
-    """Everything a report says, in one language."""
+    """Everything a report says, in one language, knowing the pack's reason and kind titles."""
 
     lang: str
-    reason_titles: dict[str, dict[str, str]] = field(default_factory=dict)
-    kind_titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    reason_titles: Mapping[str, Text] = field(default_factory=dict)
+    kind_titles: Mapping[str, Text] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: FindingsDocument, lang: str) -> Words:
+        kinds = {kind.kind: kind.title for kind in document.summary.kinds}
+        return cls(lang, document.reason_titles, kinds)
 
     def label(self, key: str, **values: Any) -> str:
         entry = LABELS.get(key)
-        text = key if entry is None else entry.get(self.lang, entry["en"])
+        text = key if entry is None else entry[self.lang]
         return text.format(**values) if values else text
 
-    def text(self, pair: Any) -> str:
+    def text(self, pair: Text | str | None) -> str:
         """The report's language from a {zh, en} pair (plain text as it is)."""
-        if isinstance(pair, dict):
-            return str(pair.get(self.lang) or pair.get("en") or "")
-        return "" if pair is None else str(pair)
+        return in_language(pair, self.lang)
 
     def reason(self, text: str) -> str:
         shown = translate_reason(text, self.lang, self.reason_titles)
@@ -594,225 +433,15 @@ class Words:
         title = self.kind_titles.get(name)
         return self.text(title) if title else name
 
-    def verdict(self, verdict: str, severity: str | None = None) -> str:
-        if verdict == "nonconform" and severity:
-            return self.label(f"nonconform-{severity}")
+    def verdict(self, verdict: Verdict | str, severity: Severity | str | None = None) -> str:
+        if verdict == Verdict.NONCONFORM and severity:
+            return self.label(f"{Verdict.NONCONFORM}-{severity}")
         return self.label(verdict)
 
-    def number(self, value: Any) -> str:
-        return f"{value:,}" if isinstance(value, int) else str(value)
-
-    def group(self, group: dict[str, Any]) -> str:
+    def group(self, group: Mapping[str, Any]) -> str:
+        """A group's values, ``BJ · phone``; ``all`` for the pooled finding."""
         return " · ".join(str(v) for v in group.values()) or self.label("all_groups")
 
-    def decided(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        """The sentence of the finding that decided a rule, naming its group and period."""
-        where = " · ".join([*(str(v) for v in finding["group"].values()), finding["period"]])
-        return _fmt("decided_by", self.lang, where=where, sentence=self.sentence(finding, rule))
-
-    # ---------------------------------------------------------------- values
-
-    def threshold(self, finding: dict[str, Any]) -> dict[str, Any] | None:
-        return finding["threshold"] or parse_target(finding["target"], finding["unit"])
-
-    def value(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        """The finding's value in its unit, never contradicting its verdict."""
-        if finding["value"] is None:
-            return "–"
-        limit = self.threshold(finding)
-        return quantity(
-            finding["value"],
-            finding["unit"],
-            self.lang,
-            limit["value"] if limit else None,
-            rule["calendar"],
-        )
-
-    def target(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        limit = self.threshold(finding)
-        if limit is None:
-            return finding["target"]
-        shown = limit_text(limit["value"], finding["unit"], self.lang, rule["calendar"])
-        return f"{OPS.get(limit['op'], limit['op'])}{NBSP}{shown}"
-
-    def interval(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        bounds = finding["interval"]
-        if not bounds or finding["value"] is None:
-            return "–"
-        limit = self.threshold(finding)
-        ref = limit["value"] if limit else None
-        unit, calendar = finding["unit"], rule["calendar"]
-        low = quantity(bounds[0], unit, self.lang, ref, calendar)
-        high = quantity(bounds[1], unit, self.lang, ref, calendar)
-        return f"{low} – {high}"
-
-    def figures(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        """The numerator and denominator behind the value: ``1,790 / 1,934``."""
-        c, d, unit = finding["counts"], finding["details"], finding["unit"]
-        why = finding["not_evaluable"] or {}
-        if why.get("code") == "too-few":
-            return _fmt("too_few_cell", self.lang, n=f"{c['n']:,}", minimum=f"{why['minimum']:,}")
-        if finding["value"] is None:
-            return f"n = {c['n']:,}"
-        if unit == "share":
-            return f"{c['conforming']:,} / {c['n']:,}"
-        if unit == "per_1000":
-            return f"{d.get('count', 0):,} / {d.get('n', c['n']):,}"
-        if "sum" in d:
-            return f"Σ {self._amount(d['sum'], finding, rule)} / {d['n']:,}"
-        if "rank" in d:
-            return f"#{d['rank']:,} / {d['n']:,}"
-        if "promoters" in d:
-            return f"({d['promoters']:,} − {d['detractors']:,}) / {d['n']:,}"
-        return f"n = {c['n']:,}"
-
-    def _amount(self, value: float, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        if finding["unit"] in ("seconds", "business-seconds"):
-            return quantity(value, finding["unit"], self.lang, None, rule["calendar"])
-        return f"{value:,.0f}" if float(value).is_integer() else number_text(value)
-
-    # ---------------------------------------------------------------- sentences
-
-    def not_evaluable(self, finding: dict[str, Any]) -> str:
-        """Why a finding could not be judged, from its structured reason."""
-        why = finding["not_evaluable"]
-        if why and why.get("code") in PIECES:
-            kinds = PIECES["list"][self.lang].join(self.kind(k) for k in why.get("kinds") or [])
-            return _fmt(
-                why["code"],
-                self.lang,
-                kinds=kinds,
-                n=f"{why.get('n') or 0:,}",
-                minimum=f"{why.get('minimum') or 0:,}",
-                field=why.get("field") or "",
-            )
-        return PIECES["list"][self.lang].join(self.reason(r) for r in finding["reasons"])
-
-    def sentence(self, finding: dict[str, Any], rule: dict[str, Any]) -> str:
-        """The arithmetic of a finding in one sentence, from its structured figures."""
-        verdict = self.verdict(finding["verdict"], finding["severity"])
-        if finding["verdict"] == "not-evaluable" or finding["value"] is None:
-            why = self.not_evaluable(finding)
-            return f"{verdict}: {why}" if why else verdict
-        head, pieces = self._head(finding, rule)
-        pieces.extend(self._left_out(finding))
-        if finding["interval"]:
-            low, _, high = self.interval(finding, rule).partition(" – ")
-            pieces.append(_fmt("ci", self.lang, low=low, high=high))
-        inner = PIECES["sep"][self.lang].join(pieces)
-        text = f"{head}{_fmt('open', self.lang)}{inner}{_fmt('close', self.lang)}"
-        text += _fmt("against", self.lang, target=self.target(finding, rule), verdict=verdict)
-        reasons = [self.reason(r) for r in finding["reasons"]]
-        if reasons:
-            text += _fmt("why", self.lang, why=PIECES["list"][self.lang].join(reasons))
-        if finding["shortfall"]:
-            text += _fmt("shortfall", self.lang, k=f"{finding['shortfall']:,}")
-        notes = [self.reason(n) for n in (finding["details"]).get("notes") or []]
-        for note in notes:
-            text += PIECES["sep"][self.lang] + _fmt("note", self.lang, note=note)
-        return text
-
-    def _head(self, finding: dict[str, Any], rule: dict[str, Any]) -> tuple[str, list[str]]:
-        """The value as the sentence starts with it, and the figures that make it."""
-        c, d, unit, lang = (
-            finding["counts"],
-            finding["details"],
-            finding["unit"],
-            self.lang,
-        )
-        value = self.value(finding, rule)
-        if unit == "share":
-            return value, [_fmt("of", lang, k=f"{c['conforming']:,}", n=f"{c['n']:,}")]
-        if unit == "per_1000":
-            count = _fmt("count_of", lang, k=f"{d.get('count', 0):,}", n=f"{d.get('n', c['n']):,}")
-            return value, [count]
-        if unit == "points":
-            n = d.get("n") or c["n"] or 1
-            nps = _fmt(
-                "nps",
-                lang,
-                promoters=f"{d.get('promoters', 0):,}",
-                detractors=f"{d.get('detractors', 0):,}",
-                pp=percent_text(d.get("promoters", 0) / n),
-                dp=percent_text(d.get("detractors", 0) / n),
-                n=f"{n:,}",
-            )
-            return f"NPS {value}", [nps]
-        if "rank" in d:
-            method = self.label(str(d.get("method") or "nearest rank"))
-            rank = _fmt("rank", lang, rank=f"{d['rank']:,}", n=f"{d['n']:,}", method=method)
-            return _fmt("percentile", lang, p=plain(d["p"]), value=value), [rank]
-        pieces = []
-        if "sum" in d:
-            pieces.append(
-                _fmt("sum", lang, sum=self._amount(d["sum"], finding, rule), n=f"{d['n']:,}")
-            )
-        if "standard_deviation" in d:
-            pieces.append(_fmt("sd", lang, sd=self._amount(d["standard_deviation"], finding, rule)))
-        return _fmt("mean", lang, value=value), pieces or [f"n = {c['n']:,}"]
-
-    def _left_out(self, finding: dict[str, Any]) -> list[str]:
-        c, pieces = finding["counts"], []
-        if c["excluded"]:
-            counted = finding["excluded_by_reason"] or {}
-            reasons = PIECES["list"][self.lang].join(
-                _fmt("reason_count", self.lang, reason=self.reason(r), k=f"{k:,}")
-                if len(counted) > 1
-                else self.reason(r)
-                for r, k in counted.items()
-            )
-            pieces.append(_fmt("excluded", self.lang, k=f"{c['excluded']:,}", reasons=reasons))
-        if c["pending"]:
-            pieces.append(_fmt("pending", self.lang, k=f"{c['pending']:,}"))
-        return pieces
-
-    # ---------------------------------------------------------------- failing records
-
-    def failing(
-        self,
-        value: float | None,
-        note: dict[str, Any] | None,
-        rule: dict[str, Any],
-        unit: str | None,
-    ) -> str:
-        """What was measured on one failing record, in its unit or in words."""
-        calendar = rule["calendar"]
-        if note and note.get("problem") in ("late", "missing", "out of order"):
-            step = note.get("step") or ""
-            over = note.get("over_seconds")
-            if note["problem"] == "out of order" or over is None:
-                key = "missing_bare" if note["problem"] == "missing" else note["problem"]
-                return _fmt(key, self.lang, step=step)
-            return _fmt(
-                note["problem"], self.lang, step=step, over=self._time(over, unit, calendar)
-            )
-        if note and note.get("problem") == "open at period end":
-            elapsed = self._time(value, unit, calendar) if value is not None else "–"
-            return _fmt("open at period end", self.lang, elapsed=elapsed)
-        measure = rule["measure"]
-        if value is None or measure in ("condition", "fresh", "manual", "per_1000"):
-            return _fmt(measure, self.lang) if measure in PIECES else "–"
-        if measure == "nps":
-            return _fmt("nps_score", self.lang, v=plain(value))
-        if unit in ("seconds", "business-seconds") or measure in ("duration", "sequence"):
-            return self._time(value, unit, calendar)
-        limit = self.threshold(rule["findings"][0])
-        if float(value).is_integer():
-            return plain(value)
-        return number_text(value, limit["value"] if limit else None)
-
-    def _time(self, seconds: float, unit: str | None, calendar: str | None) -> str:
-        if unit == "business-seconds" or (unit is None and calendar):
-            return business(seconds, calendar, self.lang)
-        return duration(seconds, self.lang)
-
-
-def parse_target(target: str, unit: str) -> dict[str, Any] | None:
-    """A threshold from the target as written (``>= 90%``), for findings without one."""
-    match = re.match(r"^\s*(>=|<=|==|>|<)?\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$", target or "")
-    if not match:
-        return None
-    value = float(match.group(2))
-    if match.group(3) or unit == "share":
-        value = value / 100 if match.group(3) else value
-    return {"op": match.group(1) or ">=", "value": value}
+    def join(self, items: Iterable[str]) -> str:
+        """Items of a list in a sentence: ``a、b`` or ``a, b``."""
+        return ("、" if self.lang == "zh" else ", ").join(items)

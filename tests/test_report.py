@@ -15,6 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from auditor.audit import run_audit
+from auditor.errors import ReportError
+from auditor.findings.contract import FindingsDocument
 from auditor.formatting import percent_text
 from auditor.pack import load_pack
 from auditor.report import duration_text, neutralise, render_reports
@@ -316,6 +318,19 @@ def test_neutralise_and_durations() -> None:
     assert duration_text(725) == "12 min 5 s"
     assert duration_text(5 * 3600 + 180) == "5 h 3 min"
     assert duration_text(60 * 86400 + 12 * 3600) == "60 d 12 h"
+
+
+def test_render_reads_the_typed_document_and_validates_a_dict(audited, tmp_path) -> None:
+    document, _ = audited
+    typed = FindingsDocument.from_data(document)
+    render_reports(typed, tmp_path / "typed", ("html", "csv"), "en")
+    render_reports(document, tmp_path / "dict", ("html", "csv"), "en")
+    for name in ("report.html", "capa.csv"):
+        assert (tmp_path / "typed" / name).read_bytes() == (tmp_path / "dict" / name).read_bytes()
+    broken = copy.deepcopy(document)
+    del broken["rules"][0]["findings"][0]["counts"]
+    with pytest.raises(ReportError, match=r"not a valid findings\.json"):
+        render_reports(broken, tmp_path / "broken", ("html",), "en")
 
 
 def test_render_command_rerenders_without_evaluating(runner, audited, tmp_path) -> None:

@@ -18,7 +18,8 @@ from pypdf import PdfReader
 
 from auditor import charts, report
 from auditor.audit import run_audit
-from auditor.formatting import number_text, percent_text
+from auditor.findings.contract import FindingsDocument, Threshold
+from auditor.formatting import number_text, percent_text, target_text, value_text
 from auditor.i18n import business, duration, translate_reason
 from auditor.pack import load_pack
 from auditor.report import render_reports
@@ -288,6 +289,68 @@ def test_a_mean_of_durations_is_shown_as_a_duration(demos, tmp_path) -> None:
     assert "4 min 12 s" in row["_text"] and "≤ 5 min" in row["_text"]
     arith = items(cells, "data-arith", "CSAT-Q-4.2")[0]["_text"]
     assert "95 % CI 3 min 50 s–4 min 34 s" in arith
+
+
+def test_values_are_written_by_their_unit_in_one_place() -> None:
+    assert value_text(3450 / 3451, "share", 1.0) == "99.97\xa0%"
+    assert value_text(0.9, "share", written=True) == "90\xa0%"
+    assert value_text(4.1999, "number", 4.2) == "4.1999"
+    assert value_text(12.5, "per_1000", 20.0) == "12.50\xa0‰"
+    assert value_text(23.4, "points", 20.0) == "+23.4"
+    assert value_text(252, "seconds", 300.0) == "4\xa0min\xa012\xa0s"
+    assert value_text(252, "seconds", lang="zh") == "4\xa0分\xa012\xa0秒"
+    assert value_text(15480, "business-seconds", None, "en", "office") == (
+        "4.3\xa0business hours (calendar office)"
+    )
+    assert value_text(None, "share") == "–"
+    assert target_text(Threshold(op="<=", value=14400), "seconds") == "≤\xa04\xa0h"
+    assert target_text(Threshold(op=">=", value=0.95), "share", "zh") == "≥\xa095\xa0%"
+
+
+def test_the_target_is_read_from_the_threshold_not_its_text(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    phone = rule_of(doc, "RESP-PHONE-30S")["findings"][0]
+    phone["threshold"] = {"op": ">=", "value": 0.85}  # the text still says 90 %
+    csat = rule_of(doc, "CSAT-Q-4.2")["findings"][0]
+    csat.update(threshold=None, target=">= 4.2 on average")  # no threshold: the text as given
+    cells = parse(html_of(doc, "en", tmp_path))
+    row = next(
+        i for i in cells.items if i.get("data-finding") == "RESP-PHONE-30S" and i["tag"] == "tr"
+    )
+    assert "≥ 85 %" in row["_text"] and "90 %" not in row["_text"]
+    row = next(i for i in cells.items if i.get("data-finding") == "CSAT-Q-4.2" and i["tag"] == "tr")
+    assert ">= 4.2 on average" in row["_text"]
+
+
+def test_the_deciding_finding_is_the_contracts(demos, tmp_path) -> None:
+    for name, doc in demos.items():
+        typed = FindingsDocument.from_data(doc)
+        cells = parse(html_of(doc, "en", tmp_path / name))
+        capa = {i["data-finding"] for i in items(cells, "data-due")}
+        deciding = {r.rule: r.deciding_finding() for r in typed.rules}
+        nonconform = [r for r in typed.rules if r.verdict == "nonconform"]
+        assert capa == {deciding[r.rule].id for r in nonconform}
+        for rule in typed.rules:
+            arith = items(cells, "data-arith", rule.rule)[0]["_text"]
+            chosen = deciding[rule.rule]
+            if chosen is rule.findings[0]:
+                assert "decided by" not in arith
+            else:
+                where = " · ".join([*map(str, chosen.group.values()), chosen.period])
+                assert f"decided by {where}: " in arith
+
+
+def test_the_arithmetic_does_not_depend_on_the_measure_name(demos, tmp_path) -> None:
+    for name, doc in demos.items():
+        renamed = copy.deepcopy(doc)
+        for rule in renamed["rules"]:
+            rule["measure"] = "some-new-measure"
+        before = parse(html_of(doc, "en", tmp_path / name / "before"))
+        after = parse(html_of(renamed, "en", tmp_path / name / "after"))
+        for attribute in ("data-arith", "data-group-finding", "data-value"):
+            assert [i["_text"] for i in items(before, attribute)] == [
+                i["_text"] for i in items(after, attribute)
+            ]
 
 
 # ------------------------------------------------------------ 3 layout and language

@@ -1,0 +1,116 @@
+"""Reports from findings.json: HTML and PDF from one Jinja2 template, the CAPA registers.
+
+Everything is rendered from the typed findings document alone
+(:class:`auditor.findings.contract.FindingsDocument`), so
+``auditor report render findings.json`` re-renders without re-evaluating.
+The complete list of failing records, ``failing-records.csv``, is the
+audit's own output; the report cites it with its SHA-256.
+
+- :mod:`.sentences`: the arithmetic of a finding in words, one generator per language
+- :mod:`.context`: what the template shows (summary, cover, recommendation)
+- :mod:`.rules`: clause rows, group tables, gap analyses and their charts
+- :mod:`.appendix`: evidence, quarantine, exclusions and the method
+- :mod:`.registers`: capa.csv and capa.xlsx
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import AuditorError
+from ..failing import neutralise
+from ..findings.contract import FindingsDocument
+from ..formatting import count
+from ..formatting import duration as duration_text
+from ..i18n import LANGUAGES, Words
+from .context import Options, build_context, issue_date
+from .registers import capa_items, write_capa_csv, write_capa_xlsx
+
+FORMATS = ("html", "pdf", "json", "csv", "xlsx")
+#: data rows of the xlsx failing-records sheet, safely below Excel's 1,048,576 rows
+XLSX_FAILING_ROWS = 1_000_000
+
+__all__ = [
+    "FORMATS",
+    "XLSX_FAILING_ROWS",
+    "Options",
+    "build_context",
+    "duration_text",
+    "neutralise",
+    "render_html",
+    "render_reports",
+]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v: count(v) if isinstance(v, int) else v
+    return env
+
+
+def render_html(document: FindingsDocument, options: Options) -> str:
+    context = build_context(document, options)
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def write_pdf(html: str, path: Path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(path.parent)).write_pdf(path)
+
+
+def render_reports(
+    document: FindingsDocument | Mapping[str, Any],
+    folder: str | Path,
+    formats: tuple[str, ...] = ("html", "pdf", "csv", "xlsx"),
+    lang: str | None = None,
+    report_date: date | None = None,
+    organisation: str | None = None,
+    auditor: str | None = None,
+) -> list[Path]:
+    """Write the requested outputs for ``document`` into ``folder``; return the paths written.
+
+    ``document`` is a :class:`FindingsDocument` (a dict is validated into one
+    first). ``csv`` writes capa.csv; failing-records.csv is written by the audit itself.
+    """
+    if not isinstance(document, FindingsDocument):
+        document = FindingsDocument.from_data(document)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise AuditorError(f"unknown report format '{unknown[0]}' (formats: {', '.join(FORMATS)})")
+    language = lang or document.manifest.parameters.language
+    if language not in LANGUAGES:
+        raise AuditorError(f"unknown language '{language}' (zh or en)")
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    options = Options(language, issue_date(document, report_date), organisation, auditor)
+    written: list[Path] = []
+    if "html" in formats or "pdf" in formats:
+        html = render_html(document, options)
+        if "html" in formats:
+            (target / "report.html").write_text(html, encoding="utf-8")
+            written.append(target / "report.html")
+        if "pdf" in formats:
+            write_pdf(html, target / "report.pdf")
+            written.append(target / "report.pdf")
+    if "csv" in formats or "xlsx" in formats:
+        words = Words.of(document, language)
+        items = capa_items(document, options.report_date, words)
+        if "csv" in formats:
+            write_capa_csv(items, target / "capa.csv")
+            written.append(target / "capa.csv")
+        if "xlsx" in formats:
+            write_capa_xlsx(document, items, words, target / "capa.xlsx", XLSX_FAILING_ROWS)
+            written.append(target / "capa.xlsx")
+    return written

@@ -1,0 +1,175 @@
+"""The appendix (evidence, quarantine, exclusions) and the method (formulas, calendars, statistics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .. import i18n
+from ..findings.contract import EvidenceFile, FindingsDocument, MappingRef, RuleEntry, Unit
+from ..i18n import Words
+
+
+@dataclass(frozen=True)
+class MappingView:
+    name: str | None
+    code: str
+    source: str
+    path: str | None
+    sha256: str | None
+    columns: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    file: str
+    kind: str
+    sha256: str
+    rows_read: int
+    stored: int
+    quarantined: int
+    mapping: MappingView | None
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """A reason with its count: a file's quarantined rows, a rule's excluded records."""
+
+    where: str
+    reason: str
+    count: int
+
+
+def appendix(document: FindingsDocument, words: Words) -> dict[str, Any]:
+    files = document.manifest.evidence
+    return {
+        "evidence": [evidence_row(f, words) for f in files],
+        "quarantine": [
+            CountRow(f.file, words.reason(reason), number)
+            for f in files
+            for reason, number in f.quarantine_reasons.items()
+        ],
+        "exclusions": [
+            CountRow(e.rule, words.reason(e.reason), e.count) for e in document.exclusions
+        ],
+        "failing_file": document.failing_records,
+    }
+
+
+def _mapping(mapping: MappingRef, words: Words) -> MappingView:
+    return MappingView(
+        name=mapping.name,
+        code=mapping.source,
+        source=words.label(f"source_{mapping.source}"),
+        path=mapping.path,
+        sha256=mapping.sha256,
+        columns=sorted(mapping.columns.items()),
+    )
+
+
+def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
+    return EvidenceRow(
+        file=file.file,
+        kind=words.kind(file.kind) if file.kind else "",
+        sha256=file.sha256,
+        rows_read=file.rows_read,
+        stored=file.stored,
+        quarantined=file.quarantined,
+        mapping=_mapping(file.mapping, words) if file.mapping else None,
+        warnings=[words.reason(w) for w in file.warnings],
+    )
+
+
+# ------------------------------------------------------------ the method
+
+
+def method(document: FindingsDocument, words: Words) -> dict[str, Any]:
+    params = document.manifest.parameters
+    rules = document.rules
+    measures = {r.measure for r in rules}
+    units = {f.unit for r in rules for f in r.findings}
+    used = {r.calendar for r in rules if r.calendar}
+    rated = bool(units & {Unit.SHARE, Unit.PER_1000})
+    wanted: set[str] = {*measures, *units}
+    if rated:
+        wanted.add("wilson")
+    if used:
+        wanted.add("business_time")
+    stats = [words.label("timezone", zone=params.timezone)]
+    if rated:
+        confidence = f"{round(params.interval.confidence * 100)}%"
+        stats.insert(0, words.label("interval_wilson", confidence=confidence))
+    for measure, line in STATS.items():
+        if measure in measures:
+            stats.insert(-1, words.label(line, method=words.label(params.percentile_method)))
+    return {
+        "formulas": [text[words.lang] for topic, text in i18n.FORMULAS.items() if topic in wanted],
+        "calendars": calendars(params.calendars, used, rules, words),
+        "stats": stats,
+        "sampling": i18n.SAMPLING[words.lang],
+        "judgement": [c for c in document.coverage if c.assessment == "judgement"],
+    }
+
+
+#: the statistical method stated for a measure in use
+STATS = {"mean": "interval_mean", "percentile": "percentile_method"}
+
+WEEKDAYS = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+class Calendar(BaseModel):
+    """A business calendar as the manifest records it: opening hours per weekday, holidays."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    hours: dict[int, list[tuple[int, int]]]
+    holidays: str
+    extra_holidays: list[str] = []
+    extra_workdays: list[str] = []
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    name: str
+    hours: str
+    holidays: str
+    extra_holidays: list[str]
+    extra_workdays: list[str]
+    rules: list[str]
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def calendars(
+    recorded: dict[str, Any], used: set[str], rules: list[RuleEntry], words: Words
+) -> list[CalendarRow]:
+    """The calendars the rules count in, described as they are (holidays only when they have some)."""
+    out = []
+    for name in sorted(used):
+        calendar = Calendar.model_validate(recorded[name])
+        hours = [
+            f"{WEEKDAYS[words.lang][day]} "
+            + ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in windows)
+            for day, windows in sorted(calendar.hours.items())
+        ]
+        known = f"holidays_{calendar.holidays}" in i18n.LABELS
+        out.append(
+            CalendarRow(
+                name=name,
+                hours="; ".join(hours),
+                holidays=words.label(f"holidays_{calendar.holidays}")
+                if known
+                else calendar.holidays,
+                extra_holidays=calendar.extra_holidays,
+                extra_workdays=calendar.extra_workdays,
+                rules=[r.rule for r in rules if r.calendar == name],
+            )
+        )
+    return out

@@ -1,0 +1,209 @@
+"""What the template shows, worked out once from the typed findings document.
+
+The template gets the document's models (rules, findings, the manifest) and
+small view objects built here; it never looks into the document by key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..findings.contract import (
+    Decision,
+    FindingsDocument,
+    KindSummary,
+    RuleEntry,
+    Summary,
+    Verdict,
+    Warning_,
+    level,
+)
+from ..i18n import Words
+from . import appendix, registers, rules, sentences
+
+#: the group field whose values the cover lists as the audited sites
+SITE_FIELD = "site"
+
+
+@dataclass(frozen=True)
+class Options:
+    lang: str
+    report_date: date
+    organisation: str | None = None
+    auditor: str | None = None
+
+
+def issue_date(document: FindingsDocument, given: date | None) -> date:
+    """The report's date: the one given, else the day the audit ran."""
+    return given or datetime.fromisoformat(document.generated_at).date()
+
+
+def clause_key(clause: str) -> tuple[int, ...]:
+    """``3.10.2`` after ``3.9.1``: a clause number by its parts."""
+    return tuple(int(part) for part in re.findall(r"\d+", clause))
+
+
+def build_context(document: FindingsDocument, options: Options) -> dict[str, Any]:
+    """Everything the template shows, worked out from the findings document."""
+    words = Words.of(document, options.lang)
+    gaps = sorted(
+        (r for r in document.rules if r.verdict in (Verdict.NONCONFORM, Verdict.OBSERVATION)),
+        key=lambda r: (-level(r), clause_key(r.clause), r.rule),
+    )
+    gap_ids = {r.rule for r in gaps}
+    ordered = sorted(document.rules, key=lambda r: (clause_key(r.clause), r.rule))
+    return {
+        "lang": options.lang,
+        "w": words,
+        "L": words.label,
+        **cover(document, options, words),
+        "verdict_counts": verdict_counts(document),
+        "recommendation": recommendation(document, words),
+        "worst_gaps": [WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:5]],
+        "clause_rows": [rules.clause_row(rule, words) for rule in ordered],
+        "group_tables": [
+            rules.GroupTable(rule, rules.group_rows(rule, words))
+            for rule in ordered
+            if len(rule.findings) > 1 and rule.rule not in gap_ids
+        ],
+        "gaps": [rules.gap(rule, words, document.failing_records) for rule in gaps],
+        "capa": registers.capa_items(document, options.report_date, words),
+        **appendix.appendix(document, words),
+        **appendix.method(document, words),
+    }
+
+
+@dataclass(frozen=True)
+class WorstGap:
+    rule: RuleEntry
+    sentence: str
+
+
+def verdict_key(rule: RuleEntry) -> str:
+    """The verdict as the summary counts it: ``nonconform-major``, ``observation``, ..."""
+    if rule.verdict == Verdict.NONCONFORM and rule.verdict_severity:
+        return f"{rule.verdict}-{rule.verdict_severity}"
+    return str(rule.verdict)
+
+
+def verdict_counts(document: FindingsDocument) -> dict[str, int]:
+    """The audit's verdict counts, the worst first (ranked as the contract ranks verdicts)."""
+    rank: dict[str, int] = {}
+    for rule in document.rules:
+        rank.setdefault(verdict_key(rule), level(rule))
+    counted = document.summary.verdicts.items()
+    return dict(sorted(counted, key=lambda kv: -rank.get(kv[0], 0)))
+
+
+# ------------------------------------------------------------ the cover
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: str
+    title: str
+    files: int
+    rows_read: int
+    stored: int
+    quarantined: int
+    in_period: int | None
+
+    @property
+    def empty(self) -> bool:
+        return self.in_period == 0
+
+
+def cover(document: FindingsDocument, options: Options, words: Words) -> dict[str, Any]:
+    manifest = document.manifest
+    params = manifest.parameters
+    pack_title = manifest.pack.title
+    sites = {
+        str(value)
+        for rule in document.rules
+        for finding in rule.findings
+        for name, value in finding.group.items()
+        if name == SITE_FIELD
+    }
+    return {
+        "title": words.label("report_title", standard=words.text(manifest.standard.title)),
+        "pack_title": words.text(pack_title) if pack_title else None,
+        "organisation": options.organisation or params.organisation or words.label("not_given"),
+        "auditor": options.auditor or params.auditor or words.label("not_given"),
+        "sites": sorted(sites),
+        "manifest": manifest,
+        "period": params.period,
+        "issue_date": options.report_date.isoformat(),
+        "kinds": [_kind_row(k, words) for k in document.summary.kinds],
+        "empty_kinds": empty_kinds(document.summary, words),
+        "warnings": [warning_text(w, words) for w in document.summary.warnings],
+    }
+
+
+def _kind_row(kind: KindSummary, words: Words) -> KindRow:
+    return KindRow(
+        kind.kind,
+        words.text(kind.title),
+        kind.files,
+        kind.rows_read,
+        kind.stored,
+        kind.quarantined,
+        kind.in_period,
+    )
+
+
+def empty_kinds(summary: Summary, words: Words) -> list[str]:
+    """Kinds with no record in the period that no warning already names."""
+    warned = {w.kind for w in summary.warnings if w.code == "kind-empty-in-period"}
+    return [words.text(k.title) for k in summary.kinds if k.in_period == 0 and k.kind not in warned]
+
+
+def warning_text(warning: Warning_, words: Words) -> str:
+    """An audit warning in the report's language."""
+    kind = words.kind(warning.kind) if warning.kind else ""
+    return words.label(warning.code, file=warning.file or "", kind=kind, field=warning.field or "")
+
+
+# ------------------------------------------------------------ the recommendation
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A clause that could not be evaluated, and why."""
+
+    clause: str
+    clause_title: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecommendationView:
+    decision: str
+    text: str
+    missing: list[Missing]
+
+
+def recommendation(document: FindingsDocument, words: Words) -> RecommendationView:
+    """The certification recommendation as the audit decided it, with the clauses lacking evidence."""
+    stated = document.summary.recommendation
+    by_rule = {r.rule: r for r in document.rules}
+    missing = []
+    for item in stated.not_evaluable:
+        rule = by_rule.get(item.rule)
+        pooled = rule.findings[0] if rule else None
+        if pooled is not None and pooled.not_evaluable is not None:
+            reason = sentences.not_evaluable(pooled, words)
+        else:
+            reason = words.reason(item.reason)
+        title = words.text(rule.clause_title) if rule and rule.clause_title else ""
+        missing.append(Missing(item.clause, title, item.rule, reason))
+    decision = stated.decision
+    if decision == Decision.WITHHELD:
+        clauses = words.join(dict.fromkeys(f"{m.clause} ({m.reason})" for m in missing))
+        text = words.label(decision, clauses=clauses)
+    else:
+        text = words.label(decision)
+    return RecommendationView(decision.value, text, missing)

@@ -1,0 +1,155 @@
+"""The CAPA registers: capa.csv and capa.xlsx (with the failing records, within Excel's limits).
+
+Every text cell a spreadsheet would run as a formula is neutralised with
+:func:`auditor.failing.neutralise`, the same as failing-records.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, fields
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..failing import neutralise
+from ..findings.contract import FindingsDocument, RuleEntry, Verdict
+from ..formatting import count
+from ..i18n import Words
+from . import rules, sentences
+
+
+@dataclass(frozen=True)
+class CapaItem:
+    """One corrective action, for a nonconforming rule; the fields are the register's columns."""
+
+    number: str
+    finding: str
+    rule: str
+    clause: str
+    severity: str
+    value: str
+    target: str
+    correction: str
+    root_cause: str
+    action: str
+    owner: str
+    due: str
+    effectiveness: str
+    failing_count: int
+    status: str
+
+
+CAPA_HEADER = [f.name for f in fields(CapaItem)]
+CAPA_WIDTHS = (10, 32, 18, 8, 8, 12, 10, 24, 28, 40, 24, 11, 40, 8, 8)
+FAILING_HEADER = ["rule", "finding", "key", "group", "period", "value", "unit", "measured"]
+FAILING_WIDTHS = (18, 34, 16, 16, 10, 12, 16, 40)
+#: days after the action by when its effect is checked on new evidence
+EFFECTIVENESS_DAYS = 30
+
+
+def capa_items(document: FindingsDocument, issued: date, words: Words) -> list[CapaItem]:
+    """A CAPA item per nonconforming rule, for its deciding finding."""
+    nonconform = [r for r in document.rules if r.verdict == Verdict.NONCONFORM]
+    due_days = document.manifest.parameters.due_days
+    return [
+        _capa_item(number, rule, issued, due_days, words)
+        for number, rule in enumerate(nonconform, 1)
+    ]
+
+
+def _capa_item(
+    number: int, rule: RuleEntry, issued: date, due_days: dict[str, int], words: Words
+) -> CapaItem:
+    severity = rule.verdict_severity or rule.severity
+    days = min(rule.capa.due_days, due_days.get(severity, rule.capa.due_days))
+    deciding = rule.deciding_finding()
+    return CapaItem(
+        number=f"CAPA-{number:03d}",
+        finding=deciding.id,
+        rule=rule.rule,
+        clause=rule.clause,
+        severity=severity.value,
+        value=sentences.value(deciding, rule, words),
+        target=sentences.target(deciding, rule, words),
+        correction=words.label("correction_text", n=count(deciding.failing_count)),
+        root_cause="",
+        action=words.text(rule.capa.action),
+        owner=words.text(rule.capa.owner),
+        due=(issued + timedelta(days=days)).isoformat(),
+        effectiveness=words.label("effectiveness_text", days=EFFECTIVENESS_DAYS),
+        failing_count=deciding.failing_count,
+        status="open",
+    )
+
+
+def _cells(item: CapaItem) -> list[Any]:
+    return [neutralise(cell) for cell in astuple(item)]
+
+
+def write_capa_csv(items: list[CapaItem], path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CAPA_HEADER)
+        for item in items:
+            writer.writerow(_cells(item))
+
+
+def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[list[Any]]:
+    """The failing records findings.json lists, one row each, the measured value in words."""
+    for rule in document.rules:
+        for row in rules.failing_rows(rule):
+            yield [
+                rule.rule,
+                row.finding,
+                row.key,
+                row.group_text,
+                row.period,
+                "" if row.value is None else row.value,
+                rule.failing_unit.value if rule.failing_unit else "",
+                sentences.measured(row.value, row.note, rule, words),
+            ]
+
+
+def failing_note(document: FindingsDocument, words: Words, capped: int | None) -> str | None:
+    """The last row of the sheet when it does not hold every failing record."""
+    listing = document.failing_records
+    path = listing.path if listing else "failing-records.csv"
+    if capped is not None:
+        return words.label("xlsx_capped", cap=count(capped), path=path)
+    truncated = any(f.failing_truncated for r in document.rules for f in r.findings)
+    if truncated:
+        cap = listing.cap_per_finding if listing else 10_000
+        return words.label("xlsx_truncated", cap=count(cap), path=path)
+    return None
+
+
+def write_capa_xlsx(
+    document: FindingsDocument, items: list[CapaItem], words: Words, path: Path, cap: int
+) -> None:
+    """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("CAPA")
+    for index, width in enumerate(CAPA_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append(CAPA_HEADER)
+    for item in items:
+        sheet.append(_cells(item))
+    records = book.create_sheet("failing records")
+    for index, width in enumerate(FAILING_WIDTHS, 1):
+        records.column_dimensions[get_column_letter(index)].width = width
+    records.append(FAILING_HEADER)
+    capped = None
+    for written, cells in enumerate(failing_sheet_rows(document, words)):
+        if written >= cap:
+            capped = cap
+            break
+        records.append([neutralise(c) for c in cells])
+    note = failing_note(document, words, capped)
+    if note:
+        records.append([note])
+    book.save(path)

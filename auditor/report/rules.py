@@ -1,0 +1,212 @@
+"""The rules in the report: a row per rule, a table per grouped rule, a gap analysis per gap."""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .. import charts
+from ..findings.contract import (
+    FailingNote,
+    FailingRecordsFile,
+    FindingEntry,
+    RuleEntry,
+    Unit,
+)
+from ..i18n import Words
+from . import sentences
+
+#: failing records listed under a gap (the complete list is in failing-records.csv)
+FAILING_IN_REPORT = 10
+TIME_UNITS = (Unit.SECONDS, Unit.BUSINESS_SECONDS)
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    rule: RuleEntry
+    finding: FindingEntry
+    value: str
+    target: str
+    sentence: str
+    decided: str | None
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    finding: FindingEntry
+    group: str
+    period: str
+    value: str
+    figures: str
+    interval: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    rule: RuleEntry
+    rows: list[GroupRow]
+
+
+@dataclass(frozen=True)
+class FailingRow:
+    """One failing record with the finding, group and period it belongs to."""
+
+    rule: RuleEntry
+    finding: str
+    key: str
+    group: dict[str, Any]
+    period: str
+    value: float | None
+    note: FailingNote | None
+
+    @property
+    def group_text(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.group.items())
+
+
+@dataclass(frozen=True)
+class ShownFailing:
+    """A failing record as the report lists it."""
+
+    key: str
+    finding: str
+    where: str
+    period: str
+    measured: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    rule: RuleEntry
+    pooled: FindingEntry
+    pooled_sentence: str
+    decisive: FindingEntry
+    decisive_sentence: str
+    trend: str | None
+    pareto: str | None
+    groups: list[GroupRow]
+    failing: list[ShownFailing]
+    failing_total: int
+    failing_file: FailingRecordsFile | None
+
+
+def clause_row(rule: RuleEntry, words: Words) -> ClauseRow:
+    pooled = rule.findings[0]
+    deciding = rule.deciding_finding()
+    return ClauseRow(
+        rule=rule,
+        finding=pooled,
+        value=sentences.value(pooled, rule, words),
+        target=sentences.target(pooled, rule, words),
+        sentence=sentences.sentence(pooled, rule, words),
+        decided=sentences.decided(deciding, rule, words) if deciding is not pooled else None,
+    )
+
+
+def group_rows(rule: RuleEntry, words: Words) -> list[GroupRow]:
+    """Every group and period finding of a rule: value, arithmetic, interval, n and verdict."""
+    return [
+        GroupRow(
+            finding=f,
+            group=words.group(f.group),
+            period=f.period,
+            value=sentences.value(f, rule, words),
+            figures=sentences.figures(f, rule, words),
+            interval=sentences.interval(f, rule, words),
+            verdict=words.verdict(f.verdict, f.severity),
+        )
+        for f in rule.findings[1:]
+    ]
+
+
+def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) -> Gap:
+    pooled = rule.findings[0]
+    deciding = rule.deciding_finding()
+    excerpt = heapq.nsmallest(
+        FAILING_IN_REPORT, failing_rows(rule), key=lambda r: (r.key, r.finding)
+    )
+    return Gap(
+        rule=rule,
+        pooled=pooled,
+        pooled_sentence=sentences.sentence(pooled, rule, words),
+        decisive=deciding,
+        decisive_sentence=sentences.sentence(deciding, rule, words),
+        trend=trend(rule, words),
+        pareto=pareto(rule, words),
+        groups=group_rows(rule, words),
+        failing=[
+            ShownFailing(
+                row.key,
+                row.finding,
+                words.group(row.group),
+                row.period,
+                sentences.measured(row.value, row.note, rule, words),
+            )
+            for row in excerpt
+        ],
+        failing_total=pooled.failing_count,
+        failing_file=failing_file,
+    )
+
+
+def failing_rows(rule: RuleEntry) -> Iterator[FailingRow]:
+    """Failing records with the group and period they belong to (from the finest findings)."""
+    pooled, cells = rule.findings[0], rule.findings[1:]
+    finest = [f for f in cells if f.period != pooled.period] or cells or [pooled]
+    for f in finest:
+        values = f.failing_values or [None] * len(f.failing)
+        notes = f.failing_notes or [None] * len(f.failing)
+        for key, value, note in zip(f.failing, values, notes, strict=False):
+            yield FailingRow(rule, f.id, key, f.group, f.period, value, note)
+
+
+# ------------------------------------------------------------ charts
+
+
+def trend(rule: RuleEntry, words: Words) -> str | None:
+    """Each group's value by sub-period, when at least two sub-periods have one."""
+    pooled = rule.findings[0]
+    cells = [f for f in rule.findings[1:] if f.period != pooled.period and f.value is not None]
+    if len({f.period for f in cells}) < 2:
+        return None
+    scale, y_label = 1.0, ""
+    if pooled.unit in TIME_UNITS:
+        scale, y_label = 3600.0, words.label(f"hours_{pooled.unit}")
+    series: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
+    for f in cells:
+        assert f.value is not None
+        series[words.group(f.group)].append((f.period, f.value / scale))
+    limit = pooled.threshold
+    return charts.trend_svg(
+        dict(series),
+        limit.value / scale if limit else None,
+        pooled.unit == Unit.SHARE,
+        words.label("trend"),
+        words.label("target"),
+        y_label,
+    )
+
+
+def pareto(rule: RuleEntry, words: Words) -> str | None:
+    """Failures by group (summed over sub-periods when groups exist only per period)."""
+    pooled = rule.findings[0]
+    if pooled.unit != Unit.SHARE:
+        return None
+    cells = [f for f in rule.findings[1:] if f.group]
+    whole = [f for f in cells if f.period == pooled.period]
+    totals: dict[str, int] = defaultdict(int)
+    for f in whole or cells:
+        totals[words.group(f.group)] += f.counts.breached
+    if len(charts.pareto_bars(list(totals.items()), "")) < 2:
+        return None
+    return charts.pareto_svg(
+        list(totals.items()),
+        words.label("pareto"),
+        words.label("count"),
+        words.label("cumulative"),
+        words.label("other_groups"),
+    )

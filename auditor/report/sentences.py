@@ -1,0 +1,328 @@
+"""The arithmetic of a finding in words: one generator, driven by a table of words per language.
+
+Everything here is decided by the finding's structured figures: its ``unit``
+(a rate, a rate per 1,000, NPS points, a number, a duration), its counts, its
+``threshold``, its ``not_evaluable`` reason, and for failing records the
+rule's ``failing_unit``, ``calendar`` and the records' ``failing_notes``.
+Values are written by :func:`auditor.formatting.value_text`. The report, the
+CAPA registers and anything else that states a finding's arithmetic use these
+functions and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..findings.contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
+from ..formatting import DASH, count, percent_text, plain, target_text, value_text
+from ..i18n import Words
+
+#: the words of the sentences, per language; ``{name}`` are the figures put in
+PIECES: dict[str, dict[str, str]] = {
+    "en": {
+        "sep": "; ",
+        "open": " (",
+        "close": ")",
+        "of": "{k} of {n}",
+        "count_of": "{k} of {n}",
+        "excluded": "{k} excluded: {reasons}",
+        "reason_count": "{reason} ({k})",
+        "too_few_cell": "n = {n} (minimum {minimum})",
+        "decided_by": "decided by {where}: {sentence}",
+        "pending": "{k} pending at period end",
+        "ci": "95 % CI {low}–{high}",
+        "against": " against {target}: {verdict}",
+        "why": " ({why})",
+        "shortfall": "; {k} more conforming records were needed",
+        "mean": "mean {value}",
+        "sum": "sum {sum} / {n}",
+        "sd": "s = {sd}",
+        "percentile": "{p}th percentile {value}",
+        "rank": "value at rank {rank} of {n}, {method}",
+        "nps_head": "NPS {value}",
+        "nps": "{promoters} promoters {pp} − {detractors} detractors {dp}, of {n}",
+        "note": "note: {note}",
+        "no-evidence": "no {kinds} evidence was ingested",
+        "too-few": "only {n} records, fewer than the minimum of {minimum}",
+        "field-empty": "the field {field} is empty in all {n} records in scope",
+        "late": "step {step}: late by {over}",
+        "missing": "step {step}: missing, {over} past its bound",
+        "missing_bare": "step {step}: missing",
+        "out of order": "step {step}: out of order",
+        "open at period end": "not closed by period end (open {elapsed} by then)",
+        "counted": "counted (meets the condition)",
+        "score": "score {v}",
+    },
+    "zh": {
+        "sep": ";",
+        "open": "(",
+        "close": ")",
+        "of": "{n} 条中 {k} 条符合",
+        "count_of": "{n} 条中 {k} 条",
+        "excluded": "排除 {k} 条:{reasons}",
+        "reason_count": "{reason} {k} 条",
+        "too_few_cell": "n = {n}(最少 {minimum})",
+        "decided_by": "决定结论的是 {where}:{sentence}",
+        "pending": "期末待定 {k} 条",
+        "ci": "95% 置信区间 {low}–{high}",
+        "against": ",目标 {target}:{verdict}",
+        "why": "({why})",
+        "shortfall": ";尚需再有 {k} 条符合方能达标",
+        "mean": "均值 {value}",
+        "sum": "合计 {sum} / {n}",
+        "sd": "标准差 {sd}",
+        "percentile": "第 {p} 百分位数 {value}",
+        "rank": "{n} 个值中第 {rank} 位,{method}",
+        "nps_head": "NPS {value}",
+        "nps": "{n} 人中推荐者 {promoters} 人({pp})− 贬损者 {detractors} 人({dp})",
+        "note": "注:{note}",
+        "no-evidence": "未导入{kinds}证据",
+        "too-few": "仅 {n} 条记录,少于最低要求 {minimum} 条",
+        "field-empty": "范围内全部 {n} 条记录的字段 {field} 均为空",
+        "late": "步骤“{step}”超时 {over}",
+        "missing": "步骤“{step}”缺失,已超时 {over}",
+        "missing_bare": "步骤“{step}”缺失",
+        "out of order": "步骤“{step}”顺序错误",
+        "open at period end": "期末未关闭(至期末已 {elapsed})",
+        "counted": "计入(满足条件)",
+        "score": "评分 {v}",
+    },
+}
+
+#: what a failing record without a measured value failed, by the measure of its rule (the
+#: findings carry no value and no note for these records, only the rule's measure says it)
+UNMEASURED: dict[str, dict[str, str]] = {
+    "condition": {"zh": "未满足条件", "en": "condition not met"},
+    "fresh": {"zh": "无期限内的相应记录", "en": "no matching record within the window"},
+    "manual": {"zh": "检查结果为“否”", "en": "answered no"},
+}
+
+TIME_UNITS = (Unit.SECONDS, Unit.BUSINESS_SECONDS)
+
+
+class Figures(BaseModel):
+    """The arithmetic a finding keeps in ``details``, typed: a mean's sum, a percentile's rank, ..."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    n: int | None = None
+    sum: float | None = None
+    standard_deviation: float | None = None
+    p: float | None = None
+    rank: int | None = None
+    method: str | None = None
+    promoters: int | None = None
+    detractors: int | None = None
+    count: int | None = None
+    notes: list[str] = []
+
+    @classmethod
+    def of(cls, finding: FindingEntry) -> Figures:
+        return cls.model_validate(finding.details)
+
+
+def _fmt(words: Words, key: str, **values: Any) -> str:
+    return PIECES[words.lang][key].format(**values)
+
+
+# ------------------------------------------------------------ values
+
+
+def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The finding's value in its unit, never contradicting its verdict; ``–`` for none."""
+    return value_text(finding.value, finding.unit, finding.threshold, words.lang, rule.calendar)
+
+
+def target(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The target from the finding's structured threshold (its text when it has none)."""
+    if finding.threshold is None:
+        return finding.target
+    return target_text(finding.threshold, finding.unit, words.lang, rule.calendar)
+
+
+def _bounds(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, str] | None:
+    if finding.interval is None or finding.value is None:
+        return None
+    low, high = (
+        value_text(bound, finding.unit, finding.threshold, words.lang, rule.calendar)
+        for bound in finding.interval
+    )
+    return low, high
+
+
+def interval(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The confidence interval, ``97.1 % – 98.0 %``, or ``–``."""
+    bounds = _bounds(finding, rule, words)
+    return f"{bounds[0]} – {bounds[1]}" if bounds else DASH
+
+
+def _amount(amount: float, finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """A sum or a standard deviation in the finding's unit (whole numbers as they are)."""
+    whole = float(amount).is_integer()
+    return value_text(amount, finding.unit, None, words.lang, rule.calendar, written=whole)
+
+
+def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The numerator and denominator behind the value: ``1,790 / 1,934``."""
+    c, d = finding.counts, Figures.of(finding)
+    why = finding.not_evaluable
+    if why is not None and why.code == "too-few":
+        return _fmt(words, "too_few_cell", n=count(c.n), minimum=count(why.minimum or 0))
+    n = count(d.n if d.n is not None else c.n)
+    if finding.value is None:
+        return f"n = {count(c.n)}"
+    if finding.unit == Unit.SHARE:
+        return f"{count(c.conforming)} / {count(c.n)}"
+    if finding.unit == Unit.PER_1000:
+        return f"{count(d.count or 0)} / {n}"
+    if finding.unit == Unit.POINTS:
+        return f"({count(d.promoters or 0)} − {count(d.detractors or 0)}) / {n}"
+    if d.sum is not None:
+        return f"Σ {_amount(d.sum, finding, rule, words)} / {n}"
+    if d.rank is not None:
+        return f"#{count(d.rank)} / {n}"
+    return f"n = {count(c.n)}"
+
+
+# ------------------------------------------------------------ sentences
+
+
+def not_evaluable(finding: FindingEntry, words: Words) -> str:
+    """Why a finding could not be judged, from its structured reason (else its reasons)."""
+    why = finding.not_evaluable
+    if why is None:
+        return words.join(words.reason(r) for r in finding.reasons)
+    return _fmt(
+        words,
+        why.code,
+        kinds=words.join(words.kind(k) for k in why.kinds or []),
+        n=count(why.n or 0),
+        minimum=count(why.minimum or 0),
+        field=why.field or "",
+    )
+
+
+def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The arithmetic of a finding in one sentence, from its structured figures."""
+    verdict = words.verdict(finding.verdict, finding.severity)
+    if finding.verdict == Verdict.NOT_EVALUABLE or finding.value is None:
+        why = not_evaluable(finding, words)
+        return f"{verdict}: {why}" if why else verdict
+    head, pieces = _head(finding, rule, words)
+    pieces.extend(_left_out(finding, words))
+    bounds = _bounds(finding, rule, words)
+    if bounds:
+        pieces.append(_fmt(words, "ci", low=bounds[0], high=bounds[1]))
+    inner = _fmt(words, "sep").join(pieces)
+    text = f"{head}{_fmt(words, 'open')}{inner}{_fmt(words, 'close')}"
+    text += _fmt(words, "against", target=target(finding, rule, words), verdict=verdict)
+    if finding.reasons:
+        text += _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
+    if finding.shortfall:
+        text += _fmt(words, "shortfall", k=count(finding.shortfall))
+    for note in Figures.of(finding).notes:
+        text += _fmt(words, "sep") + _fmt(words, "note", note=words.reason(note))
+    return text
+
+
+def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, list[str]]:
+    """The value as the sentence starts with it, and the figures that make it."""
+    c, d = finding.counts, Figures.of(finding)
+    shown = value(finding, rule, words)
+    n = d.n if d.n is not None else c.n
+    if finding.unit == Unit.SHARE:
+        return shown, [_fmt(words, "of", k=count(c.conforming), n=count(c.n))]
+    if finding.unit == Unit.PER_1000:
+        return shown, [_fmt(words, "count_of", k=count(d.count or 0), n=count(n))]
+    if finding.unit == Unit.POINTS:
+        return _fmt(words, "nps_head", value=shown), [_nps(d, n or 1, words)]
+    if d.rank is not None:
+        method = words.label(d.method or "nearest rank")
+        rank = _fmt(words, "rank", rank=count(d.rank), n=count(n), method=method)
+        return _fmt(words, "percentile", p=plain(d.p or 0), value=shown), [rank]
+    pieces = []
+    if d.sum is not None:
+        pieces.append(_fmt(words, "sum", sum=_amount(d.sum, finding, rule, words), n=count(n)))
+    if d.standard_deviation is not None:
+        sd = _amount(d.standard_deviation, finding, rule, words)
+        pieces.append(_fmt(words, "sd", sd=sd))
+    return _fmt(words, "mean", value=shown), pieces or [f"n = {count(c.n)}"]
+
+
+def _nps(d: Figures, n: int, words: Words) -> str:
+    promoters, detractors = d.promoters or 0, d.detractors or 0
+    return _fmt(
+        words,
+        "nps",
+        promoters=count(promoters),
+        detractors=count(detractors),
+        pp=percent_text(promoters / n),
+        dp=percent_text(detractors / n),
+        n=count(n),
+    )
+
+
+def _left_out(finding: FindingEntry, words: Words) -> list[str]:
+    """The records not in n: excluded (with their reasons) and pending at period end."""
+    c, pieces = finding.counts, []
+    if c.excluded:
+        counted = finding.excluded_by_reason
+        reasons = words.join(
+            _fmt(words, "reason_count", reason=words.reason(r), k=count(k))
+            if len(counted) > 1
+            else words.reason(r)
+            for r, k in counted.items()
+        )
+        pieces.append(_fmt(words, "excluded", k=count(c.excluded), reasons=reasons))
+    if c.pending:
+        pieces.append(_fmt(words, "pending", k=count(c.pending)))
+    return pieces
+
+
+def decided(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The sentence of the finding that decided a rule, naming its group and period."""
+    where = " · ".join([*(str(v) for v in finding.group.values()), finding.period])
+    return _fmt(words, "decided_by", where=where, sentence=sentence(finding, rule, words))
+
+
+def deciding_sentence(rule: RuleEntry, words: Words) -> str:
+    """The sentence of the rule's deciding finding, naming it when it is not the pooled one."""
+    deciding = rule.deciding_finding()
+    if deciding is rule.findings[0]:
+        return sentence(deciding, rule, words)
+    return decided(deciding, rule, words)
+
+
+# ------------------------------------------------------------ failing records
+
+
+def measured(value: float | None, note: FailingNote | None, rule: RuleEntry, words: Words) -> str:
+    """What was measured on one failing record: its value in the rule's failing unit, or words."""
+    if note is not None:
+        return _noted(value, note, rule, words)
+    unit = rule.findings[0].unit
+    if unit == Unit.PER_1000:
+        return _fmt(words, "counted")
+    if value is None:
+        words_of = UNMEASURED.get(rule.measure)
+        return words_of[words.lang] if words_of else DASH
+    if unit == Unit.POINTS:
+        return _fmt(words, "score", v=plain(value))
+    return value_text(value, rule.failing_unit, None, words.lang, rule.calendar, written=True)
+
+
+def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words) -> str:
+    """A record with a note: a sequence step late, missing or out of order; open at period end."""
+    unit = rule.failing_unit
+    if unit not in TIME_UNITS:
+        unit = Unit.BUSINESS_SECONDS if rule.calendar else Unit.SECONDS
+    step = note.step or ""
+    if note.problem == "open at period end":
+        elapsed = value_text(value, unit, None, words.lang, rule.calendar)
+        return _fmt(words, note.problem, elapsed=elapsed)
+    if note.problem == "out of order" or note.over_seconds is None:
+        key = "missing_bare" if note.problem == "missing" else note.problem
+        return _fmt(words, key, step=step)
+    over = value_text(note.over_seconds, unit, None, words.lang, rule.calendar)
+    return _fmt(words, note.problem, step=step, over=over)
