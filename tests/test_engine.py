@@ -148,3 +148,39 @@ def test_sql_business_time_equals_the_python_clock(tmp_path_factory, cases) -> N
         expected_ok += elapsed <= 4 * 3600
     f = run(folder, "".join(rows))["BUSINESS-4H"].findings[0]
     assert (f.counts.n, f.counts.conforming) == (decided, expected_ok)
+
+
+def test_a_grouped_aggregate_is_judged_pooled_and_per_group(tmp_path, write_pack) -> None:
+    """A mean per site: the pooled finding is the whole period's mean, each site its own (by hand)."""
+    from auditor.store import EvidenceStore
+
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "      status: {type: enum, values: [open, closed]}",
+        "      status: {type: enum, values: [open, closed]}\n      score: number?",
+    )
+    text += (
+        '  - id: MEAN-SCORE\n    clause: "3.3.3"\n    title: {zh: 均值, en: Mean score}\n'
+        '    evidence: tickets\n    mean: {of: score}\n    target: ">= 3"\n    severity: minor\n'
+        "    min_records: 1\n    group_by: [site]\n    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    pack = load_pack(write_pack(text), [STANDARDS])
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,site,opened_at,solved_at,status,score\n"
+        "A,BJ,2026-02-02 09:00:00,,open,2\nB,BJ,2026-02-03 09:00:00,,open,3\n"
+        "C,SH,2026-02-04 09:00:00,,open,5\nD,SH,2026-02-05 09:00:00,,open,\n",
+        encoding="utf-8",
+    )
+    store = EvidenceStore(None)
+    ingest(pack, tmp_path, store)
+    result = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}["MEAN-SCORE"]
+    store.close()
+    by_id = {f.id: f for f in result.findings}
+    assert set(by_id) == {"MEAN-SCORE", "MEAN-SCORE@site=BJ", "MEAN-SCORE@site=SH"}
+    pooled = by_id["MEAN-SCORE"]
+    assert pooled.value == pytest.approx(10 / 3) and pooled.counts.n == 3
+    assert pooled.excluded_by_reason == {"no score": 1}
+    assert pooled.verdict == "observation"  # 3.33 meets 3, its 95 % lower bound does not
+    assert by_id["MEAN-SCORE@site=BJ"].value == pytest.approx(2.5)
+    assert by_id["MEAN-SCORE@site=BJ"].verdict == "nonconform"
+    assert by_id["MEAN-SCORE@site=SH"].value == pytest.approx(5.0)

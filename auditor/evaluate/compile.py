@@ -121,10 +121,11 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     all_windows, pooled = measure.cell_sql(sql, "")
     nulls = "".join(f"NULL AS {g}, " for g in names)
     whole = sql.value(scope.batch.window.period.label)
+    # The first column says which cell a row is: 0 a group x sub-period, 1 the pooled one.
     cells = (
-        base + f"SELECT {groups}_period, {', '.join(own)} FROM "
+        base + f"SELECT 0 AS _pooled, {groups}_period, {', '.join(own)} FROM "
         f"(SELECT m.*{own_windows} FROM m WHERE _excluded IS NULL) AS v "
-        f"GROUP BY {groups}_period UNION ALL SELECT {nulls}{whole} AS _period, "
+        f"GROUP BY {groups}_period UNION ALL SELECT 1 AS _pooled, {nulls}{whole} AS _period, "
         f"{', '.join(pooled)} FROM (SELECT m.*{all_windows} FROM m WHERE _excluded IS NULL) AS v"
     )
     threshold = plan.rule.target.threshold

@@ -180,9 +180,9 @@ class Evaluation:
         tally.add_counts(self.backend.query(plan.counts))
         tally.add_listing(self.backend.query(plan.listing))
         summaries: dict[Cell, tuple[Any, ...]] = {}
-        for row in self.backend.query(plan.cells):
-            cell = (tuple(row[: tally.ngroups]), row[tally.ngroups])
-            summaries.setdefault(cell, tuple(row[tally.ngroups + 1 :]))
+        for pooled, *row in self.backend.query(plan.cells):
+            own = (tuple(row[: tally.ngroups]), row[tally.ngroups])
+            summaries.setdefault(tally.pooled if pooled else own, tuple(row[tally.ngroups + 1 :]))
         findings = []
         for cell in tally.ordered(set(summaries) | set(tally.counts), self._labels(plan)):
             finding = self._cell_finding(plan, tally, cell)
