@@ -175,6 +175,9 @@ def test_batch_and_live_agree_and_exclusions_hold_on_every_measure(
                 )
             else:
                 assert pooled.counts.n + pooled.counts.excluded == len(calls), rule.id
+                assert (pooled.value is not None) == (pooled.counts.n > 0), rule.id
+                for finding in results[rule.id].findings[1:]:  # every group's cell is judged too
+                    assert (finding.value is not None) == (finding.counts.n > 0), finding.id
         watcher = watch(
             pack,
             live_lines(calls, cases),
