@@ -8,7 +8,7 @@ and is described in docs/findings.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from .ingest import IngestReport, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
-from .periods import Period, parse_period
+from .periods import Period, parse_period, whole_months
 from .store import EvidenceStore
 
 DEFAULT_MAX_QUARANTINE = 0.02
@@ -81,14 +81,12 @@ def infer_period(pack: Pack, store: EvidenceStore) -> Period:
     ]
     if not moments:
         raise PeriodError(
-            "cannot tell the audit period: no timed record was stored",
-            hint="check the evidence folder and the ingest summary, or give --period, e.g. 2026-Q3",
+            "cannot tell the audit period: no record with a time was stored",
+            hint="check the evidence folder, the file names and the mapping (see the ingest summary)",
         )
-    first = datetime.fromtimestamp(min(moments), zone).date().replace(day=1)
-    last_day = datetime.fromtimestamp(max(moments), zone).date()
-    following = date(last_day.year + last_day.month // 12, last_day.month % 12 + 1, 1)
-    last = following - timedelta(days=1)
-    return Period(f"{first.isoformat()}..{last.isoformat()}", first, last)
+    first = datetime.fromtimestamp(min(moments), zone).date()
+    last = datetime.fromtimestamp(max(moments), zone).date()
+    return whole_months(first, last)
 
 
 def run_audit(

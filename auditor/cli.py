@@ -66,6 +66,27 @@ class AuditorGroup(click.Group):
     one "internal error" line, the traceback saved to a file, exit 3.
     """
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """As click's, but a usage error is one line too (``error: ...; see 'auditor audit --help'``)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help
+            click.echo(exc.format_message(), err=True)
+            sys.exit(EXIT_INPUT)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "auditor"
+            click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -504,6 +525,9 @@ def _audit_summary(result: AuditResult) -> str:
         f"{result.ingest.quarantined:,} quarantined"
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
+    failing = result.document.get("failing_records")
+    if failing:
+        lines.append(f"wrote {result.out / failing['path']} ({failing['rows']:,} failing records)")
     for path in result.written:
         lines.append(f"wrote {path}")
     return "\n".join(lines)

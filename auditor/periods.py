@@ -69,6 +69,24 @@ def parse_period(text: str) -> Period:
     )
 
 
+def whole_months(first: date, last: date) -> Period:
+    """The period of whole months from ``first``'s month to ``last``'s, named as a person would.
+
+    One month is ``2010-08``, a calendar quarter ``2026-Q3``, a half ``2026-H2``,
+    a year ``2026``; anything else ``2026-07-01..2026-11-30``.
+    """
+    start, end = first.replace(day=1), _month_end(last.year, last.month)
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    for size, name in ((1, None), (3, "Q"), (6, "H"), (12, "")):
+        if months == size and (start.month - 1) % size == 0:
+            if name is None:
+                return Period(f"{start.year}-{start.month:02d}", start, end)
+            index = (start.month - 1) // size + 1
+            label = str(start.year) if size == 12 else f"{start.year}-{name}{index}"
+            return Period(label, start, end)
+    return Period(f"{start}..{end}", start, end)
+
+
 def sub_periods(period: Period, unit: str) -> list[Period]:
     """The day/week/month/quarter/year periods that make up ``period`` (clipped to it)."""
     if unit == "all":

@@ -197,3 +197,35 @@ def test_exclude_on_the_sequence_rule_of_the_special_service_demo(runner, tmp_pa
         "zh": "广州试点",
         "en": "Guangzhou pilot",
     }
+
+
+def test_usage_errors_are_one_line_with_exit_2(runner, tmp_path) -> None:
+    for args in (
+        ["audit", PACK, str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
+        ["audit", PACK, str(tmp_path), "--out", str(tmp_path / "o"), "--format", "pdff"],
+        ["no-such-command"],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, args
+        line = only_line(result.output)
+        assert line.startswith("error: ") and "--help" in line, line
+
+
+def test_an_inferred_period_is_named_as_a_person_would(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "audit",
+            PACK,
+            str(folder_with(tmp_path, good_calls())),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "audit of trust-test for 2026-07" in result.output
+    assert "failing-records.csv (0 failing records)" in result.output
