@@ -383,14 +383,18 @@ class _FileLoad:
         progress = self.ingest.progress
         started = last_tick = time.perf_counter()
         rows: Iterator[RawRow] = iter(self.table.rows)
+        pending = self.pending
+        width = self.width if self.fixed_width else None
         for raw in rows:
             report.rows_read += 1
-            values, problem = self._shaped(raw)
-            if problem is not None:
-                self._bad(raw, "", raw.raw if raw.problem else None, problem)
-                continue
-            self.pending.append((raw, values))
-            if len(self.pending) >= BATCH:
+            values = raw.values
+            if raw.problem or (width is not None and len(values) != width):
+                values, problem = self._shaped(raw)
+                if problem is not None:
+                    self._bad(raw, "", raw.raw if raw.problem else None, problem)
+                    continue
+            pending.append((raw, values))
+            if len(pending) >= BATCH:
                 self._flush(rows)
                 self._store_records()
                 if progress is not None and time.perf_counter() - last_tick > 0.5:
