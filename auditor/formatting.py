@@ -138,13 +138,15 @@ def value_text(
     calendar: str | None = None,
     *,
     written: bool = False,
+    label: str | None = None,
 ) -> str:
     """``value`` in ``unit``, kept on one line; ``–`` for no value.
 
     Beside a ``threshold`` (the target's limit, in the same unit) it has the
     decimals it needs to keep its side of it. ``written`` shows it as a limit
     or a record's own value is written: no added decimals (``90 %``, ``4.2``).
-    A value without a unit is a plain number.
+    A value without a unit is a plain number; ``label`` names what a plain
+    number counts (the pack's words, ``min``), the other units name themselves.
     """
     if value is None:
         return DASH
@@ -156,7 +158,10 @@ def value_text(
     text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written)
     if unit == BUSINESS_SECONDS:  # the calendar's name may wrap, the figure and its unit not
         return text.replace(" ", NBSP, 1)
-    return text.replace(" ", NBSP)
+    text = text.replace(" ", NBSP)
+    if label and (unit or NUMBER) == NUMBER:  # a pack's label may be long: it may wrap
+        return f"{text} {label}"
+    return text
 
 
 def _in_unit(
@@ -176,8 +181,12 @@ def _in_unit(
 
 
 def target_text(
-    threshold: Threshold, unit: str, lang: str = "en", calendar: str | None = None
+    threshold: Threshold,
+    unit: str,
+    lang: str = "en",
+    calendar: str | None = None,
+    label: str | None = None,
 ) -> str:
     """A target as the pack wrote it, in the unit of the value it is compared with: ``≥ 90 %``."""
-    shown = value_text(threshold.value, unit, None, lang, calendar, written=True)
+    shown = value_text(threshold.value, unit, None, lang, calendar, written=True, label=label)
     return f"{OPS.get(threshold.op, threshold.op)}{NBSP}{shown}"

@@ -303,8 +303,25 @@ def test_values_are_written_by_their_unit_in_one_place() -> None:
         "4.3\xa0business hours (calendar office)"
     )
     assert value_text(None, "share") == "–"
+    assert value_text(108.9, "number", 120.0, label="min") == "108.90 min"
+    assert value_text(0.5, "share", label="min") == "50.0\xa0%"  # a unit names itself
     assert target_text(Threshold(op="<=", value=14400), "seconds") == "≤\xa04\xa0h"
     assert target_text(Threshold(op=">=", value=0.95), "share", "zh") == "≥\xa095\xa0%"
+
+
+def test_a_plain_number_is_named_by_the_packs_unit_label(demos, tmp_path) -> None:
+    doc = demos["special-service-monitoring"]
+    assert rule_of(doc, "VISIT-P90-120MIN")["unit_label"] == {"zh": "分钟", "en": "min"}
+    for lang, unit in (("en", "min"), ("zh", "分钟")):
+        cells = parse(html_of(doc, lang, tmp_path / lang))
+        row = next(
+            i
+            for i in cells.items
+            if i.get("data-finding") == "VISIT-P90-120MIN" and i["tag"] == "tr"
+        )
+        assert f"108.90 {unit}" in row["_text"] and f"≤ 120 {unit}" in row["_text"]
+        arith = items(cells, "data-arith", "VISIT-P90-120MIN")[0]["_text"]
+        assert f"108.90 {unit}" in arith and f"≤ 120 {unit}" in arith
 
 
 def test_the_target_is_read_from_the_threshold_not_its_text(demos, tmp_path) -> None:

@@ -126,26 +126,47 @@ def _fmt(words: Words, key: str, **values: Any) -> str:
     return PIECES[words.lang][key].format(**values)
 
 
+def _label(rule: RuleEntry, words: Words) -> str | None:
+    """The pack's words for what the rule's plain numbers count (``min``), if it gives them."""
+    return words.text(rule.unit_label) if rule.unit_label else None
+
+
 # ------------------------------------------------------------ values
 
 
 def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The finding's value in its unit, never contradicting its verdict; ``–`` for none."""
-    return value_text(finding.value, finding.unit, finding.threshold, words.lang, rule.calendar)
+    return value_text(
+        finding.value,
+        finding.unit,
+        finding.threshold,
+        words.lang,
+        rule.calendar,
+        label=_label(rule, words),
+    )
 
 
 def target(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The target from the finding's structured threshold (its text when it has none)."""
     if finding.threshold is None:
         return finding.target
-    return target_text(finding.threshold, finding.unit, words.lang, rule.calendar)
+    return target_text(
+        finding.threshold, finding.unit, words.lang, rule.calendar, _label(rule, words)
+    )
 
 
 def _bounds(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, str] | None:
     if finding.interval is None or finding.value is None:
         return None
     low, high = (
-        value_text(bound, finding.unit, finding.threshold, words.lang, rule.calendar)
+        value_text(
+            bound,
+            finding.unit,
+            finding.threshold,
+            words.lang,
+            rule.calendar,
+            label=_label(rule, words),
+        )
         for bound in finding.interval
     )
     return low, high
@@ -160,7 +181,10 @@ def interval(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
 def _amount(amount: float, finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """A sum or a standard deviation in the finding's unit (whole numbers as they are)."""
     whole = float(amount).is_integer()
-    return value_text(amount, finding.unit, None, words.lang, rule.calendar, written=whole)
+    label = _label(rule, words)
+    return value_text(
+        amount, finding.unit, None, words.lang, rule.calendar, written=whole, label=label
+    )
 
 
 def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
@@ -309,7 +333,10 @@ def measured(value: float | None, note: FailingNote | None, rule: RuleEntry, wor
         return words_of[words.lang] if words_of else DASH
     if unit == Unit.POINTS:
         return _fmt(words, "score", v=plain(value))
-    return value_text(value, rule.failing_unit, None, words.lang, rule.calendar, written=True)
+    label = _label(rule, words)
+    return value_text(
+        value, rule.failing_unit, None, words.lang, rule.calendar, written=True, label=label
+    )
 
 
 def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words) -> str:
