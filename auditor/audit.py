@@ -46,6 +46,7 @@ class AuditResult:
     ingest: IngestReport
     period: Period
     out: Path
+    findings: FindingsDocument
     written: list[Path] = field(default_factory=list)
 
     def worst_level(self, allow_not_evaluable: bool = False) -> int:
@@ -132,11 +133,13 @@ def run_audit(
             auditor_name,
             organisation,
         )
-        document = findings_document(inputs, results)
+        findings = findings_document(inputs, results)
     finally:
         store.close()
-    write_findings(document, target / "findings.json")
-    return AuditResult(document, results, report, audit_period, target)
+    findings.dump(target / "findings.json")
+    return AuditResult(
+        findings.model_dump(mode="json"), results, report, audit_period, target, findings
+    )
 
 
 def check_quarantine(report: IngestReport, ceiling: float) -> None:

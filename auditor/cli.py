@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -492,62 +493,58 @@ def _warning_lines(result: AuditResult) -> list[str]:
 
 
 def _audit_summary(result: AuditResult) -> str:
+    from .formatting import target_text, value_text
+
+    document = result.findings
     rows = [("rule", "clause", "verdict", "value", "target", "n", "decided by")]
-    for rule in result.results:
-        shown = rule.findings[0]
-        if rule.judge == "each-group" and rule.level > shown.level:
-            shown = max(rule.findings, key=lambda f: f.level)
-        verdict = rule.verdict
-        if verdict == "nonconform":
+    for rule in document.rules:
+        shown = rule.deciding_finding()
+        verdict = str(rule.verdict)
+        if rule.verdict == "nonconform":
             verdict = f"nonconform ({rule.verdict_severity})"
         where = "all" if shown is rule.findings[0] else shown.id.split("@", 1)[1]
-        value = _value_text(shown.value, shown.unit, shown.threshold)
-        rows.append(
-            (rule.rule, rule.clause, verdict, value, shown.target, f"{shown.counts.n:,}", where)
+        label = rule.unit_label.en if rule.unit_label else None
+        value = value_text(
+            shown.value, shown.unit, shown.threshold, "en", rule.calendar, label=label
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"audit of {result.document['manifest']['pack']['id']} for {result.period.label}"]
-    for index, row in enumerate(rows):
-        lines.append(
-            "  ".join(
-                c.rjust(w) if i in (3, 5) else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
+        target = (
+            target_text(shown.threshold, shown.unit, "en", rule.calendar, label=label)
+            if shown.threshold
+            else shown.target
         )
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    verdicts = result.document["summary"]["verdicts"]
+        rows.append((rule.rule, rule.clause, verdict, value, target, f"{shown.counts.n:,}", where))
+    lines = [f"audit of {document.manifest.pack.id} for {result.period.label}", *_table(rows)]
+    verdicts = document.summary.verdicts
     lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))
-    decision = result.document["summary"]["recommendation"]["decision"]
-    lines.append(f"recommendation: {RECOMMENDATION_WORDS[decision]}")
+    lines.append(
+        f"recommendation: {RECOMMENDATION_WORDS[document.summary.recommendation.decision]}"
+    )
     lines.append(
         f"evidence: {result.ingest.rows_read:,} rows read = {result.ingest.stored:,} stored + "
         f"{result.ingest.quarantined:,} quarantined"
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
-    failing = result.document.get("failing_records")
+    failing = document.failing_records
     if failing:
-        lines.append(f"wrote {result.out / failing['path']} ({failing['rows']:,} failing records)")
-    for path in result.written:
-        lines.append(f"wrote {path}")
+        lines.append(f"wrote {result.out / failing.path} ({failing.rows:,} failing records)")
+    lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
 
 
-def _value_text(value: float | None, unit: str, threshold: dict[str, Any] | None) -> str:
-    from .formatting import number_text, percent_text
-
-    if value is None:
-        return "-"
-    limit = threshold["value"] if threshold else None
-    if unit == "share":
-        return percent_text(value, limit)
-    if unit == "per_1000":
-        return f"{number_text(value, limit)}/1000"
-    if unit == "points":
-        return ("+" if value >= 0 else "") + number_text(value, limit, 1)
-    if unit in ("seconds", "business-seconds"):
-        return f"{number_text(value, limit, 0)} s"
-    return number_text(value, limit)
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """Columns padded to their widest cell; numbers (value, n) right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = zip(row, widths, strict=True)
+        lines.append(
+            "  ".join(c.rjust(w) if i in (3, 5) else c.ljust(w) for i, (c, w) in enumerate(cells))
+            .rstrip()
+            .replace("\u00a0", " ")
+        )
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -603,10 +600,10 @@ def report_render(
     organisation: str | None,
 ) -> None:
     """Render the report from FINDINGS without evaluating again."""
-    from .audit import load_findings
+    from .findings.contract import FindingsDocument
     from .report import render_reports
 
-    document = load_findings(findings)
+    document = FindingsDocument.load(findings)
     wanted = tuple(f for f in _formats(formats) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ A Chinese report gets Chinese words throughout: built-in reasons (exclusions,
 quarantine classes, verdict reasons) are translated here, reasons a pack wrote
 come from the document's ``reason_titles``. Figures are written by
 :mod:`auditor.formatting` (``value_text``), the arithmetic sentence of a
-finding by :mod:`auditor.report.sentences`.
+finding by :mod:`auditor.findings.sentences`.
 """
 
 from __future__ import annotations

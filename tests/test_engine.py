@@ -86,13 +86,13 @@ def test_warn_band_gives_an_observation(tmp_path) -> None:
     f = run(tmp_path, rows)["CLOSED"].findings[0]
     assert f.value == 0.7
     assert f.verdict == "observation"
-    assert "warn band" in f.explanation
+    assert "warn band" in " ".join(f.reasons)
 
 
 def test_too_few_records_is_not_evaluable_never_a_pass(tmp_path) -> None:
     f = run(tmp_path, "A,BJ,2026-02-02 09:00:00,,closed\n")["MANY"].findings[0]
     assert f.verdict == "not-evaluable"
-    assert "fewer than the minimum of 100" in f.explanation
+    assert "fewer than the minimum of 100" in " ".join(f.reasons)
 
 
 def test_missing_evidence_kind_is_not_evaluable(tmp_path) -> None:
@@ -103,7 +103,7 @@ def test_missing_evidence_kind_is_not_evaluable(tmp_path) -> None:
     ingest(the_pack(), tmp_path, store)
     results = {r.rule: r for r in evaluate(the_pack(), store, parse_period("2026-02"))}
     assert results["CLOSED"].verdict == "not-evaluable"
-    assert "no evidence of kind tickets" in results["CLOSED"].findings[0].explanation
+    assert "no evidence of kind tickets" in " ".join(results["CLOSED"].findings[0].reasons)
 
 
 def test_records_outside_the_period_are_not_counted(tmp_path) -> None:

@@ -116,10 +116,9 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
     assert server.verdict == "not-evaluable"
     finding = server.findings[0]
     assert finding.not_evaluable == {"code": "field-empty", "field": "server", "n": 40}
-    assert "0 of" not in finding.explanation
-    assert finding.explanation == (
-        "not evaluable: field 'server' is empty in all 40 calls records in scope"
-    )
+    assert finding.reasons == ["field 'server' is empty in all 40 calls records in scope"]
+    written = next(r for r in result.findings.rules if r.rule == "SERVER-RECORDED").findings[0]
+    assert "0 of" not in written.explanation and "server" in written.explanation
     decision = result.document["summary"]["recommendation"]
     assert decision["decision"] == "withheld"
     assert decision["not_evaluable"] == [
@@ -138,8 +137,9 @@ def test_3450_of_3451_against_100_percent_prints_99_97(tmp_path: Path) -> None:
     finding = {r.rule: r for r in result.results}["ANSWERED-30S"].findings[0]
     assert (finding.counts.conforming, finding.counts.n) == (3450, 3451)
     assert finding.verdict == "nonconform"
-    assert finding.explanation.startswith("99.97 % (3,450 of 3,451;")
-    assert "100.0 %" not in finding.explanation.split(" against ")[0]
+    written = next(r for r in result.findings.rules if r.rule == "ANSWERED-30S").findings[0]
+    assert written.explanation.startswith("99.97 % (3,450 of 3,451;")
+    assert "100.0 %" not in written.explanation.split(" against ")[0]
     assert finding.threshold == {"op": ">=", "value": 1.0}
 
 

@@ -71,11 +71,15 @@ class SqliteBackend:
         if not self.has_table(table):
             return 0, (0 if column else None), None, None
         if column is None:
-            return int(self.db.execute(f"SELECT COUNT(*) FROM {q(table)}").fetchone()[0]), None, None, None
+            return (
+                int(self.db.execute(f"SELECT COUNT(*) FROM {q(table)}").fetchone()[0]),
+                None,
+                None,
+                None,
+            )
         c = q(column)
         row = self.db.execute(
             f"SELECT COUNT(*), SUM({c} >= ? AND {c} < ?), MIN({c}), MAX({c}) FROM {q(table)}",
             [start, end],
         ).fetchone()
         return int(row[0]), int(row[1] or 0), row[2], row[3]
-

@@ -13,7 +13,7 @@ from ..periods import sub_periods
 from .compile import RulePlan, compile_rule
 from .env import Env, Window
 from .tally import Cell, Tally
-from .verdicts import excluded_text, judge_share, judge_threshold, too_few, worst
+from .verdicts import judge_share, judge_threshold, too_few, worst
 
 if TYPE_CHECKING:
     from ..model import Pack, Rule
@@ -120,7 +120,6 @@ class Evaluation:
         finding.verdict = "not-evaluable"
         finding.not_evaluable = {"code": "no-evidence", "kinds": list(plan.missing)}
         finding.reasons.append(f"no evidence of kind {', '.join(plan.missing)} was ingested")
-        finding.explanation = f"not evaluable: {finding.reasons[0]}"
         return finding
 
     def _empty_field(self, plan: RulePlan) -> Finding | None:
@@ -140,7 +139,6 @@ class Evaluation:
         finding.reasons.append(
             f"field '{empty[0]}' is empty in all {total:,} {plan.kind.name} records in scope"
         )
-        finding.explanation = f"not evaluable: {finding.reasons[0]}"
         return finding
 
     def _labels(self, plan: RulePlan) -> list[str]:
@@ -201,11 +199,10 @@ class Evaluation:
         f.threshold = {"op": threshold.op, "value": float(threshold.value)}
         f.unit = measure.value_unit(plan.kind)
         n = f.counts.n
-        tail = excluded_text(f.counts.excluded, f.excluded_by_reason)
         if n < plan.rule.min_records or summary is None or not n:
-            too_few(f, n, plan.rule.min_records, "values", tail)
+            too_few(f, n, plan.rule.min_records, "values")
             return
-        judge_threshold(plan.rule, f, measure.figure(summary, threshold, tail))
+        judge_threshold(plan.rule, f, measure.figure(summary))
 
     def _result(
         self, plan: RulePlan, findings: list[Finding], ledger: list[dict[str, Any]]

@@ -34,7 +34,7 @@ def key_text(values: list[Any]) -> str:
 def _value_text(value: Any) -> str:
     """SQLite's text of a value (``CAST(x AS TEXT)``): 15 significant digits, a real keeps a point."""
     if isinstance(value, float):
-        text = f"{value:.15g}"
+        text = f"{value + 0.0:.15g}"  # -0.0 reads as 0.0, as in SQLite
         if "n" in text or "i" in text:  # nan, inf
             return text
         mantissa, _, exponent = text.partition("e")

@@ -23,63 +23,32 @@ if TYPE_CHECKING:
 
 
 def percent(value: float) -> str:
-    """A target or bound as written in a sentence: one decimal."""
+    """A target or bound as written in a reason: one decimal."""
     return f"{value * 100:.1f} %"
 
 
-def excluded_text(count: int, reasons: dict[str, int]) -> str:
-    if not count:
-        return ""
-    if len(reasons) == 1:
-        return f"; {count:,} excluded: {next(iter(reasons))}"
-    detail = ", ".join(f"{n:,} {r}" for r, n in sorted(reasons.items()))
-    return f"; {count:,} excluded: {detail}"
-
-
-def verdict_words(f: Finding) -> str:
-    words = f"{f.severity} nonconformity" if f.verdict == "nonconform" else f.verdict
-    if f.reasons:
-        words += f" ({'; '.join(f.reasons)})"
-    return words
-
-
-def too_few(f: Finding, n: int, minimum: int, what: str, tail: str) -> None:
+def too_few(f: Finding, n: int, minimum: int, what: str) -> None:
     f.verdict = "not-evaluable"
     f.not_evaluable = {"code": "too-few", "n": n, "minimum": minimum}
     f.reasons.append(f"{n:,} {what}, fewer than the minimum of {minimum:,}")
-    f.explanation = f"not evaluable: {f.reasons[0]}{tail}"
 
 
 def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) -> None:
     """The verdict of a rate of conforming records against the rule's target share."""
     c = f.counts
     target = rule.target.share or Decimal(1)
-    goal = float(target)
-    excluded = excluded_text(c.excluded, f.excluded_by_reason)
-    pending = f"; {c.pending:,} pending at period end" if c.pending else ""
-    f.threshold = {"op": ">=", "value": goal}
+    f.threshold = {"op": ">=", "value": float(target)}
     if c.n == 0 and c.excluded and not_applicable_when_all_excluded and not c.pending:
         f.verdict = "not-applicable"
-        f.explanation = f"not applicable: every answer was 'not applicable'{excluded}"
         return
     if c.n < rule.min_records:
-        too_few(f, c.n, rule.min_records, "records in the rate", f"{excluded}{pending}")
+        too_few(f, c.n, rule.min_records, "records in the rate")
         return
     rate = Fraction(c.conforming, c.n)
     low, high = wilson_interval(c.conforming, c.n)
     f.value, f.interval, f.unit = c.conforming / c.n, (low, high), "share"
     f.shortfall = shortfall(c.conforming, c.n, Fraction(target))
     _share_verdict(rule, f, rate, Fraction(target), low)
-    head = (
-        f"{percent_text(f.value, goal)} ({c.conforming:,} of {c.n:,}{excluded}{pending}; "
-        f"95 % CI {percent_text(low, goal)[:-2]}-{percent_text(high, goal)}) "
-        f"against at least {percent(goal)}"
-    )
-    f.explanation = f"{head}: {verdict_words(f)}"
-    if f.shortfall:
-        f.explanation += (
-            f"; {f.shortfall:,} more records meeting \u201c{rule.title.en}\u201d were needed"
-        )
 
 
 def _share_verdict(rule: Rule, f: Finding, rate: Fraction, target: Fraction, low: float) -> None:
@@ -124,7 +93,6 @@ def judge_threshold(rule: Rule, f: Finding, figure: Figure) -> None:
         f.reasons.append("meets the target but the 95 % confidence bound does not")
     else:
         f.verdict = "conform"
-    f.explanation = f"{figure.arithmetic} against {threshold}: {verdict_words(f)}"
 
 
 # ------------------------------------------------------------ ranking

@@ -16,9 +16,11 @@ from .. import __version__
 from .. import failing as failing_module
 from ..evidence_span import KindCoverage, judged_kinds
 from ..failing import capped
+from ..i18n import Words
 from ..recommendation import recommendation
-from .contract import SCHEMA_VERSION
+from .contract import SCHEMA_VERSION, FindingsDocument
 from .results import Finding, RuleResult
+from .sentences import sentence
 
 if TYPE_CHECKING:
     from ..ingest import IngestReport
@@ -40,8 +42,34 @@ class AuditInputs:
     organisation: str | None = None
 
 
-def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
-    """The findings.json data of one audit (validated by the contract when written)."""
+def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> FindingsDocument:
+    """The findings of one audit, checked against the contract, each finding's arithmetic in words."""
+    return explained(FindingsDocument.from_data(_document_data(inputs, results)))
+
+
+def explained(document: FindingsDocument) -> FindingsDocument:
+    """Every finding's ``explanation``: its arithmetic in English, by the one sentence generator."""
+    words = Words("en")
+    rules = [
+        rule.model_copy(
+            update={
+                "findings": [
+                    f.model_copy(update={"explanation": _plain(sentence(f, rule, words))})
+                    for f in rule.findings
+                ]
+            }
+        )
+        for rule in document.rules
+    ]
+    return document.model_copy(update={"rules": rules})
+
+
+def _plain(text: str) -> str:
+    """No-break spaces (kept together on a page) as plain spaces in the data."""
+    return text.replace("\u00a0", " ")
+
+
+def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
     pack = inputs.pack
     return {
         "schema_version": SCHEMA_VERSION,
@@ -271,7 +299,7 @@ def _finding_entry(f: Finding) -> dict[str, Any]:
         "interval": list(f.interval) if f.interval else None,
         "target": f.target,
         "shortfall": f.shortfall,
-        "explanation": f.explanation,
+        "explanation": "",  # written from the figures by findings.sentences, below
         "reasons": f.reasons,
         "details": f.details,
         "excluded_by_reason": f.excluded_by_reason,

@@ -53,7 +53,6 @@ class Finding:
     interval: tuple[float, float] | None = None
     target: str = ""
     shortfall: int | None = None
-    explanation: str = ""
     reasons: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     failing: list[str] = field(default_factory=list)

@@ -38,10 +38,9 @@ class RecordSql:
 
 @dataclass
 class Figure:
-    """An aggregate's value with its arithmetic, for one finding."""
+    """An aggregate's value, its interval and the figures it came from (sum, rank, promoters ...)."""
 
     value: float
-    arithmetic: str
     interval: tuple[float, float] | None = None
     details: dict[str, Any] | None = None
 
@@ -162,8 +161,8 @@ class AggregateMeasure(Measure):
         """
         raise NotImplementedError
 
-    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
-        """The value and its arithmetic from the aggregate columns."""
+    def figure(self, summary: tuple[Any, ...]) -> Figure:
+        """The value, its interval and its figures from the aggregate columns."""
         raise NotImplementedError
 
     def failing_sql(self, threshold: Threshold, sql: Sql) -> str:

@@ -9,17 +9,15 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..formatting import number_text
 from ..stats import Z_95
 from . import register
-from .aggregates import FieldAggregate, number
+from .aggregates import FieldAggregate
 from .base import Figure
 from .reading import RuleContext
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..sourcemap import YamlMap
-    from ..units import Threshold
 
 
 @register
@@ -39,15 +37,11 @@ class MeanMeasure(FieldAggregate):
             ["COUNT(*)", "SUM(_value)", "SUM((_value - _mean) * (_value - _mean))"],
         )
 
-    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+    def figure(self, summary: tuple[Any, ...]) -> Figure:
         n, total, squares = int(summary[0]), float(summary[1]), float(summary[2])
         value = total / n
         variance = squares / (n - 1) if n > 1 else 0.0
         half = Z_95 * math.sqrt(variance / n)
         low, high = value - half, value + half
-        text = (
-            f"mean {number_text(value, float(threshold.value), 3)} (= {number(total)} / {n:,}"
-            f"{excluded_text}; 95 % CI {low:.3f}-{high:.3f})"
-        )
         details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
-        return Figure(value, text, (low, high), details)
+        return Figure(value, (low, high), details)

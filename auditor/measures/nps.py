@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..formatting import number_text, percent_text
 from ..stats import net_promoter_score
 from . import register
 from .aggregates import FieldAggregate
@@ -54,19 +53,13 @@ class NpsMeasure(FieldAggregate):
     def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
         return "_value <= 6"
 
-    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+    def figure(self, summary: tuple[Any, ...]) -> Figure:
         n, promoters, detractors = (int(v) for v in summary)
         value = net_promoter_score(promoters, detractors, n)
-        sign = "+" if value >= 0 else ""
-        text = (
-            f"NPS {sign}{number_text(value, float(threshold.value), 1)} ({promoters:,} promoters "
-            f"{percent_text(promoters / n)} - {detractors:,} detractors "
-            f"{percent_text(detractors / n)}, of {n:,}{excluded_text})"
-        )
         details = {
             "promoters": promoters,
             "passives": n - promoters - detractors,
             "detractors": detractors,
             "n": n,
         }
-        return Figure(value, text, None, details)
+        return Figure(value, None, details)

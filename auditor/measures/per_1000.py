@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expression import Expr, fields_of
-from ..formatting import number_text
 from ..stats import wilson_interval
 from . import register
 from .base import AggregateMeasure, Figure
@@ -51,13 +50,9 @@ class PerThousandMeasure(AggregateMeasure):
     def failing_sql(self, threshold: Threshold, sql: Sql) -> str:
         return "_value >= 1"
 
-    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+    def figure(self, summary: tuple[Any, ...]) -> Figure:
         n, count = int(summary[0]), int(summary[1])
         value = count * 1000 / n
         low, high = wilson_interval(count, n)
         interval = (low * 1000, high * 1000)
-        text = (
-            f"{number_text(value, float(threshold.value))} per 1,000 ({count:,} of {n:,}"
-            f"{excluded_text}; 95 % CI {interval[0]:.2f}-{interval[1]:.2f})"
-        )
-        return Figure(value, text, interval, {"count": count, "n": n})
+        return Figure(value, interval, {"count": count, "n": n})

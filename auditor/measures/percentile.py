@@ -11,16 +11,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..formatting import number_text
 from . import register
-from .aggregates import FieldAggregate, number
+from .aggregates import FieldAggregate
 from .base import Figure
 from .reading import RuleContext
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..sourcemap import YamlMap
-    from ..units import Threshold
 
 
 @register
@@ -57,14 +55,7 @@ class PercentileMeasure(FieldAggregate):
             ],
         )
 
-    def figure(self, summary: tuple[Any, ...], threshold: Threshold, excluded_text: str) -> Figure:
+    def figure(self, summary: tuple[Any, ...]) -> Figure:
         n, value, rank = int(summary[0]), float(summary[1]), int(summary[2])
-        shown = (
-            f"{value:,.0f}" if value.is_integer() else number_text(value, float(threshold.value), 2)
-        )
-        text = (
-            f"{number(float(self.p))}th percentile {shown} "
-            f"(value at rank {rank:,} of {n:,}{excluded_text})"
-        )
         details = {"p": float(self.p), "rank": rank, "n": n, "method": "nearest rank"}
-        return Figure(value, text, None, details)
+        return Figure(value, None, details)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..findings import sentences
 from ..findings.contract import (
     Decision,
     FindingsDocument,
@@ -22,7 +23,7 @@ from ..findings.contract import (
     level,
 )
 from ..i18n import Words
-from . import appendix, registers, rules, sentences
+from . import appendix, registers, rules
 
 #: the group field whose values the cover lists as the audited sites
 SITE_FIELD = "site"

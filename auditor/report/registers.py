@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..failing import neutralise
+from ..findings import sentences
 from ..findings.contract import FindingsDocument, RuleEntry, Verdict
 from ..formatting import count
 from ..i18n import Words
-from . import rules, sentences
+from . import rules
 
 
 @dataclass(frozen=True)

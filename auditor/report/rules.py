@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import charts
+from ..findings import sentences
 from ..findings.contract import (
     FailingNote,
     FailingRecordsFile,
@@ -17,7 +18,6 @@ from ..findings.contract import (
     Unit,
 )
 from ..i18n import Words
-from . import sentences
 
 #: failing records listed under a gap (the complete list is in failing-records.csv)
 FAILING_IN_REPORT = 10

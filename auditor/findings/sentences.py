@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..findings.contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
 from ..formatting import DASH, count, percent_text, plain, target_text, value_text
 from ..i18n import Words
+from .contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
 
 #: the words of the sentences, per language; ``{name}`` are the figures put in
 PIECES: dict[str, dict[str, str]] = {
