@@ -475,17 +475,9 @@ class DayMonthOrder:
         return self.order is None and bool(self.ambiguous)
 
     def finish(self) -> None:
-        """At the end of the file: take the AM/PM convention, or refuse a column nothing settles."""
-        if not self.needs_order:
-            return
-        if self.twenty_four_hour:
+        """At the end of the file: refuse a column that no value settled (never a guess)."""
+        if self.needs_order:
             raise self.undecidable()
-        self.order = MONTH_FIRST
-        self.warning = (
-            f"{self.name}: no date has a day over 12 to tell the order, "
-            "so its AM/PM dates are read month-first (MM/DD/YYYY hh:mm AM/PM); "
-            "give format: in the mapping if they are day-first"
-        )
 
     def contradiction(self) -> EvidenceError:
         day, month = self.seen[DAY_FIRST], self.seen[MONTH_FIRST]

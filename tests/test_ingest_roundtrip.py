@@ -147,6 +147,14 @@ def test_csv_round_trip(tmp_path_factory, rows, encoding, delimiter, us_format) 
         writer.writerow(header)
         for row in rows:
             writer.writerow([csv_cell(n, row[n], us_format) for n in FIELDS])
+    if us_format:  # a US layout is stated, never guessed: its dates may all have days <= 12
+        columns = "\n".join(f"  {f}: {h}" for f, h in zip(FIELDS, header, strict=True) if f != "at")
+        at = header[FIELDS.index("at")]
+        (folder / "records.mapping.yaml").write_text(
+            f"kind: records\nreader: {{encoding: {encoding}}}\ncolumns:\n{columns}\n"
+            f'  at: {{column: {at}, format: "%m/%d/%Y %I:%M:%S %p"}}\n',
+            encoding="utf-8",
+        )
     same(read_back(folder), rows)
 
 

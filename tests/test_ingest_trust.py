@@ -132,14 +132,14 @@ def test_equal_day_and_month_need_no_decision(tmp_path) -> None:
     assert list(stored_at(store).values()) == [local(2016, 5, 5, 10), local(2016, 7, 7)]
 
 
-def test_am_pm_dates_nothing_settles_are_read_month_first_with_a_warning(tmp_path) -> None:
-    """The US layout MM/DD/YYYY hh:mm:ss AM/PM (NYC 311): the one convention, and it is said."""
+def test_am_pm_dates_nothing_settles_are_refused_not_guessed(tmp_path) -> None:
+    """The US layout MM/DD/YYYY hh:mm:ss AM/PM with no day over 12: never read by convention."""
     write(tmp_path, "records.csv", csv_of(["07/01/2026 09:30:00 PM", "07/02/2026 10:00:00 AM"]))
     report, store = run(tmp_path)
-    assert list(stored_at(store).values()) == [local(2026, 7, 1, 21, 30), local(2026, 7, 2, 10)]
-    assert any("read month-first" in w for w in report.files[0].warnings)
-    manifest = store.manifest()[0]
-    assert any("AM/PM" in w for w in json.loads(manifest["warnings"]))
+    failed = report.files[0]
+    assert failed.status == "error" and failed.stored == 0
+    assert "format:" in failed.reason and "07/01/2026 09:30:00 PM" in failed.reason
+    assert store.count("records") == 0 if store.db["records"].exists() else True
 
 
 def test_am_pm_dates_with_a_day_over_12_are_day_first(tmp_path) -> None:
