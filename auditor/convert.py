@@ -312,7 +312,7 @@ class RowPlan:
         if column is None:
             if not spec.optional:
                 raise self._missing_column(spec)
-            self._warn_absent(spec, "")
+            self._warn_absent(spec, self._unmapped_but_present(spec))
             return None
         if column.has_constant:
             return column
@@ -335,6 +335,21 @@ class RowPlan:
                 raise self._absent_column(spec, absent[0])
             self._warn_absent(spec, f" ({', '.join(absent)} absent)")
         return kept
+
+    def _unmapped_but_present(self, spec: FieldSpec) -> str:
+        """When a mapping leaves a field out that the file has a column for, say so."""
+        if self.mapping.source == "auto":
+            return ""
+        by_name = {normalise(h): h for h in self.header if h}
+        for candidate in (spec.name, *spec.aliases):
+            column = by_name.get(normalise(candidate))
+            if column is not None:
+                what = f"preset {self.mapping.name}" if self.mapping.name else "mapping"
+                return (
+                    f" (the {what} does not map it, though the file has a column '{column}': "
+                    f"add '{spec.name}: {column}' under columns in a mapping of your own)"
+                )
+        return ""
 
     def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
         self.warnings.append(

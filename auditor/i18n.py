@@ -336,6 +336,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),读取该字段的规则将无法评价",
         ),
         (
+            r"^optional field '(?P<f>.+)' has no column in this file \(the (?P<m>.+) does not map it, "
+            r"though the file has a column '(?P<c>.+)': .*$",
+            "可选字段 {f} 未被映射({m} 未包含该字段),但文件中有列 {c}:请在自己的映射中加上该字段",
+        ),
+        (
             r"^optional field '(?P<f>.+)' has no column in this file; .*$",
             "可选字段 {f} 在此文件中没有对应的列,读取该字段的规则将无法评价",
         ),

@@ -667,3 +667,35 @@ def test_the_sheet_named_in_the_mapping_is_read(tmp_path) -> None:
     )
     report, _ = run(tmp_path, mapping)
     assert report.files[0].status == "ok" and report.files[0].reader["sheet"] == "Incidents"
+
+
+def test_a_field_a_preset_leaves_out_but_the_file_has_is_named_in_the_warning(tmp_path) -> None:
+    """The call-centre preset maps no q_time; a pack with a q_time field is told where it is."""
+    text = (RULES / "service-quality.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "      agent_id: {type: string, optional: true",
+        "      q_time: {type: integer, optional: true}\n      agent_id: {type: string, optional: true",
+    )
+    assert "q_time" in text
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "pack.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "standards").symlink_to(STANDARDS)
+    pack = load_pack(rules / "pack.yaml")
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(
+        "vru+line,call_id,customer_id,priority,type,date,vru_entry,vru_exit,vru_time,q_start,"
+        "q_exit,q_time,outcome,ser_start,ser_exit,ser_time,server\n"
+        "AA0101,1,0,0,PS,990801,7:00:01,7:00:10,9,7:00:10,7:00:40,30,AGENT,7:00:40,7:02:00,80,A\n",
+        encoding="utf-8",
+    )
+    store = EvidenceStore(None)
+    report = ingest(pack, folder, store, load_mapping(find_preset("callcentre-queue-log")))
+    store.close()
+    warning = next(w for w in report.files[0].warnings if "'q_time'" in w)
+    assert "preset callcentre-queue-log does not map it" in warning
+    assert "add 'q_time: q_time' under columns" in warning
+    from auditor.i18n import translate_reason
+
+    assert "可选字段 q_time 未被映射" in translate_reason(warning, "zh")
