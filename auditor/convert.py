@@ -557,7 +557,7 @@ class RowPlan:
             raw = getter(row)
             if raw is None or (raw.__class__ is str and (raw in missing or raw.strip() in missing)):
                 if not optional:
-                    raise BadValue(name, raw, f"required field '{name}' is empty")
+                    raise BadValue(name, raw, "required field is empty")
                 out.append(None)
                 continue
             try:
@@ -565,7 +565,7 @@ class RowPlan:
             except (ValueError, TimeValueError, OverflowError) as exc:
                 raise BadValue(name, raw, str(exc)) from None
             if value is None and not optional:
-                raise BadValue(name, raw, f"required field '{name}' is mapped to no value")
+                raise BadValue(name, raw, "required field is mapped to no value")
             out.append(value)
         return tuple(out)
 

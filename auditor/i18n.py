@@ -317,8 +317,8 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"^value is (?P<n>[\d,]+) characters long \(limit (?P<m>[\d,]+)\)$",
             "值长 {n} 个字符(上限 {m})",
         ),
-        (r"^required field '(?P<f>.+)' is empty$", "必填字段 {f} 为空"),
-        (r"^required field '(?P<f>.+)' is mapped to no value$", "必填字段 {f} 未映射到任何值"),
+        (r"^required field is empty$", "必填字段为空"),
+        (r"^required field is mapped to no value$", "必填字段未映射到任何值"),
         (
             r"^(?P<t>.+) does not exist in (?P<z>\S+) \(clocks jump forward\).*$",
             "{t} 在 {z} 时区不存在(夏令时拨快)",
