@@ -484,6 +484,11 @@ def _warning_lines(result: AuditResult) -> list[str]:
                 f"{warning['file']}: optional field '{warning['field']}' has no column; "
                 "rules that read it are not evaluable"
             )
+        elif warning["code"] == "timezone-differs":
+            lines.append(
+                f"{warning['file']}: times are read in {warning['zone']}, but the pack judges "
+                f"periods, business hours and deadlines in {result.findings.manifest.parameters.timezone}"
+            )
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
     decision = result.document["summary"]["recommendation"]

@@ -199,6 +199,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{file}({kind})缺少可选字段 {field} 的列,读取该字段的规则无法评价",
         "en": "{file} ({kind}) has no column for the optional field {field}; rules that read it cannot be evaluated",
     },
+    "timezone-differs": {
+        "zh": "{file}({kind})的时间按 {zone} 读取,而规则包按 {pack_zone} 判定期间、营业时间和期限",
+        "en": "{file} ({kind}): times are read in {zone}, but the pack judges periods, business hours and deadlines in {pack_zone}",
+    },
     "kind-empty-in-period": {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",

@@ -256,6 +256,7 @@ class Ingest:
             "path": self._mapping_path(mapping),
             "sha256": mapping.sha256,
             "columns": columns,
+            "timezone": mapping.timezone,
         }
 
     def _mapping_path(self, mapping: Mapping) -> str | None:

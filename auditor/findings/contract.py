@@ -203,6 +203,8 @@ class MappingRef(Model):
     path: str | None
     sha256: str | None
     columns: dict[str, str]
+    #: the zone the mapping reads times without an offset in (None: the pack's)
+    timezone: str | None = None
 
 
 class EvidenceFile(Model):
@@ -281,10 +283,12 @@ class KindSummary(Model):
 
 
 class Warning_(Model):
-    code: Literal["optional-field-missing", "kind-empty-in-period"]
+    code: Literal["optional-field-missing", "kind-empty-in-period", "timezone-differs"]
     file: str | None = None
     kind: str | None = None
     field: str | None = None
+    #: for timezone-differs: the mapping's zone (the pack's is in the parameters)
+    zone: str | None = None
 
 
 class Summary(Model):

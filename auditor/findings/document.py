@@ -218,11 +218,22 @@ def audit_warnings(
                         "field": name,
                     }
                 )
+    warnings.extend(_zone_warnings(pack, report))
     for name in judged_kinds(pack):
         covered = coverage.get(name)
         if covered is not None and covered.in_period == 0:
             warnings.append({"code": "kind-empty-in-period", "kind": name})
     return warnings
+
+
+def _zone_warnings(pack: Pack, report: IngestReport) -> list[dict[str, Any]]:
+    """Files whose mapping reads times in another zone than the pack judges them in."""
+    found = []
+    for f in report.files:
+        zone = (f.mapping or {}).get("timezone")
+        if zone and zone != pack.timezone:
+            found.append({"code": "timezone-differs", "file": f.path, "kind": f.kind, "zone": zone})
+    return found
 
 
 def _reason_titles(pack: Pack) -> dict[str, dict[str, str]]:

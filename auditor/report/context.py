@@ -139,7 +139,10 @@ def cover(document: FindingsDocument, options: Options, words: Words) -> dict[st
         "issue_date": options.report_date.isoformat(),
         "kinds": [_kind_row(k, words) for k in document.summary.kinds],
         "empty_kinds": empty_kinds(document.summary, words),
-        "warnings": [warning_text(w, words) for w in document.summary.warnings],
+        "warnings": [
+            warning_text(w, words, document.manifest.parameters.timezone)
+            for w in document.summary.warnings
+        ],
     }
 
 
@@ -161,10 +164,17 @@ def empty_kinds(summary: Summary, words: Words) -> list[str]:
     return [words.text(k.title) for k in summary.kinds if k.in_period == 0 and k.kind not in warned]
 
 
-def warning_text(warning: Warning_, words: Words) -> str:
+def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
     """An audit warning in the report's language."""
     kind = words.kind(warning.kind) if warning.kind else ""
-    return words.label(warning.code, file=warning.file or "", kind=kind, field=warning.field or "")
+    return words.label(
+        warning.code,
+        file=warning.file or "",
+        kind=kind,
+        field=warning.field or "",
+        zone=warning.zone or "",
+        pack_zone=pack_zone,
+    )
 
 
 # ------------------------------------------------------------ the recommendation

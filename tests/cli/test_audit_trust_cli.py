@@ -229,3 +229,27 @@ def test_an_inferred_period_is_named_as_a_person_would(runner, tmp_path) -> None
     assert result.exit_code == 0, result.output
     assert "audit of trust-test for 2026-07" in result.output
     assert "failing-records.csv (0 failing records)" in result.output
+
+
+def test_a_mapping_in_another_zone_than_the_pack_is_a_warning(runner, tmp_path) -> None:
+    evidence = folder_with(tmp_path, good_calls())
+    mapping = tmp_path / "calls.mapping.yaml"
+    mapping.write_text(
+        "kind: calls\ntimezone: UTC\ncolumns:\n  call_id: call_id\n  site: site\n"
+        "  received_at: received_at\n  answered_at: answered_at\n  server: server\n",
+        encoding="utf-8",
+    )
+    result = audit(
+        runner, evidence, tmp_path / "out", "--period", "2026-07", "--mapping", str(mapping)
+    )
+    assert result.exit_code == 0, result.output
+    assert "times are read in UTC, but the pack judges" in result.output
+    assert "Asia/Shanghai" in result.output
+    document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert {
+        "code": "timezone-differs",
+        "file": str(evidence / "calls.csv"),
+        "kind": "calls",
+        "field": None,
+        "zone": "UTC",
+    } in document["summary"]["warnings"]
