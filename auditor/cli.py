@@ -298,7 +298,7 @@ _mapping_opt = click.option(
     help="Mapping file for every file in SOURCE (a FILE.mapping.yaml beside a file wins).",
 )
 _preset_opt = click.option(
-    "--preset", help="Shipped import preset (evidence/presets/NAME.yaml), e.g. nyc-311."
+    "--preset", help="Shipped import preset (auditor/presets/NAME.yaml, in a checkout also evidence/presets/), e.g. nyc-311."
 )
 _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,8 @@ MAPPING_KEYS = (
 )
 COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value", "optional")
 READER_KEYS = ("delimiter", "encoding", "sheet")
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "evidence" / "presets"
+#: the shipped presets: package data (``evidence/presets`` in a checkout points here)
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 #: how a file's mapping was chosen
 SOURCES = ("preset", "mapping", "sidecar", "auto")
 
@@ -262,7 +262,6 @@ def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
 
 # ------------------------------------------------------------ resolving against a header
 
-Getter = Callable[[Any], Any]
 
 
 def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
