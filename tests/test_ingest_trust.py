@@ -346,6 +346,7 @@ def test_a_preset_is_recorded_with_its_name_path_hash_and_columns(tmp_path) -> N
             "status": "Status",
             "due_at": "Due Date",
         },
+        "timezone": "America/New_York",
     }
     assert manifest_json(store, "mapping") == [f.mapping]
     assert any("'channel' has no column" in w for w in f.warnings)
@@ -391,6 +392,7 @@ def test_an_automatic_match_is_recorded_with_the_columns_found(tmp_path) -> None
         "path": None,
         "sha256": None,
         "columns": {"record_id": "编号", "at": "时间"},
+        "timezone": None,
     }
 
 
