@@ -51,7 +51,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Clause": ("standards", "Clause"),
     "Standard": ("standards", "Standard"),
     "load_standard": ("standards", "load_standard"),
-    "EvidenceStore": ("store", "EvidenceStore"),
+    "EvidenceStore": ("backends.store", "EvidenceStore"),
     "SynthOptions": ("synth", "SynthOptions"),
     "synthesise": ("synth", "synthesise"),
 }
@@ -114,6 +114,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .audit import AuditResult, load_findings, run_audit
+    from .backends.store import EvidenceStore
     from .errors import (
         AuditorError,
         EvidenceError,
@@ -138,5 +139,4 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .recommendation import recommendation
     from .report import render_reports
     from .standards import Clause, Standard, load_standard
-    from .store import EvidenceStore
     from .synth import SynthOptions, synthesise

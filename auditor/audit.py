@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .backends.store import EvidenceStore
 from .errors import (
     AuditorError,
     EvidenceError,
@@ -33,7 +34,6 @@ from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
 from .periods import Period, parse_period, whole_months
-from .store import EvidenceStore
 
 DEFAULT_MAX_QUARANTINE = 0.02
 FAIL_LEVELS = {"major": 3, "minor": 2, "observation": 1, "never": 99}

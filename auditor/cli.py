@@ -262,9 +262,9 @@ def _run_ingest(
     preset: str | None,
     strict: bool,
 ) -> None:
+    from .backends.store import EvidenceStore
     from .ingest import ingest
     from .pack import load_pack
-    from .store import EvidenceStore
 
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
@@ -298,7 +298,8 @@ _mapping_opt = click.option(
     help="Mapping file for every file in SOURCE (a FILE.mapping.yaml beside a file wins).",
 )
 _preset_opt = click.option(
-    "--preset", help="Shipped import preset (auditor/presets/NAME.yaml, in a checkout also evidence/presets/), e.g. nyc-311."
+    "--preset",
+    help="Shipped import preset (auditor/presets/NAME.yaml, in a checkout also evidence/presets/), e.g. nyc-311.",
 )
 _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from .backends.store import EvidenceStore
 from .model import Pack
 from .periods import Period
-from .store import EvidenceStore
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from .backends.store import EvidenceStore
 from .convert import BadValue, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
@@ -37,7 +38,6 @@ from .mapping import (
 )
 from .model import EvidenceKind, Pack
 from .readers import RawRow, Table, file_format, open_table
-from .store import QUARANTINE, EvidenceStore
 from .timeparse import OrderUndecided
 
 BATCH = 5000
@@ -270,11 +270,7 @@ class Ingest:
         return mapping.path
 
     def _already_ingested(self, report: FileReport) -> bool:
-        row = self.store.db.execute(
-            "SELECT kind, mapping, warnings FROM _manifest "
-            "WHERE file = ? AND sha256 = ? AND status != 'error'",
-            [report.path, report.sha256],
-        ).fetchone()
+        row = self.store.ingested(report.path, report.sha256)
         if row is not None:
             report.kind = row[0]
             report.mapping = json.loads(row[1]) if row[1] else None
@@ -321,13 +317,7 @@ class Ingest:
         return f"{self.file_names[marker >> 32]}:{marker & 0xFFFFFFFF}"
 
     def _check_balance(self, kind: EvidenceKind, report: FileReport, source: int) -> None:
-        db = self.store.db
-        stored = db.execute(
-            f'SELECT COUNT(*) FROM "{kind.name}" WHERE _source = ?', [source]
-        ).fetchone()[0]
-        quarantined = db.execute(
-            f"SELECT COUNT(*) FROM {QUARANTINE} WHERE source = ?", [source]
-        ).fetchone()[0]
+        stored, quarantined = self.store.rows_from(kind, source)
         if stored != report.stored or quarantined != report.quarantined or not report.balanced:
             raise EvidenceError(
                 f"row accounting does not balance: read {report.rows_read}, stored {stored}, "

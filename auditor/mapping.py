@@ -263,7 +263,6 @@ def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
 # ------------------------------------------------------------ resolving against a header
 
 
-
 def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
     """Match each field to a header column by name or alias."""
     index = {normalise(h): h for h in header if h}

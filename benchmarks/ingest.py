@@ -61,7 +61,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from auditor.pack import load_pack
-from auditor.store import EvidenceStore
+from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
 pack = load_pack(Path(sys.argv[1]) / "rules" / "service-quality.yaml")
 store = EvidenceStore(sys.argv[3])

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from auditor.backends.store import EvidenceStore  # noqa: E402
 from auditor.evaluate import evaluate  # noqa: E402
 from auditor.pack import load_pack  # noqa: E402
 from auditor.periods import parse_period  # noqa: E402
-from auditor.store import EvidenceStore  # noqa: E402
 
 PACK = ROOT / "tests" / "packs" / "sequence.yaml"
 

@@ -68,7 +68,7 @@ BACKENDS = ["sqlite"]  # every engine the store fixture runs on; the same tests 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest) -> Iterator[Any]:
     """An empty in-memory evidence store, closed after the test."""
-    from auditor.store import EvidenceStore
+    from auditor.backends.store import EvidenceStore
 
     assert request.param == "sqlite"
     opened = EvidenceStore(None)

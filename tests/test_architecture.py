@@ -144,3 +144,17 @@ def test_no_long_functions_in_the_rebuilt_modules() -> None:
                 if length > 60:
                     long.append(f"{name}.{node.name}: {length} lines")
     assert not long
+
+
+def test_database_connections_only_in_the_backends() -> None:
+    offenders = []
+    for name, path in modules().items():
+        if name.startswith("auditor.backends"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if all_imports(path) & {"sqlite3", "sqlite_utils", "duckdb", "pyspark"}:
+            offenders.append(f"{name}: imports a database driver")
+        for needle in ("store.db", ".db.", ".conn", ".execute("):
+            if needle in text:
+                offenders.append(f"{name}: {needle}")
+    assert not offenders

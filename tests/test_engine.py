@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.business_time import BusinessClock
 from auditor.evaluate import evaluate
 from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
-from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 
@@ -152,7 +152,7 @@ def test_sql_business_time_equals_the_python_clock(tmp_path_factory, cases) -> N
 
 def test_a_grouped_aggregate_is_judged_pooled_and_per_group(tmp_path, write_pack) -> None:
     """A mean per site: the pooled finding is the whole period's mean, each site its own (by hand)."""
-    from auditor.store import EvidenceStore
+    from auditor.backends.store import EvidenceStore
 
     text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
     text = text.replace(

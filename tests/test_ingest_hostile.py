@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import load_mapping
 from auditor.model import Pack
-from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 

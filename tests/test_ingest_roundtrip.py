@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
 from auditor.model import Pack
-from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 import auditor.ingest as ingest_module
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.errors import EvidenceError
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
-from auditor.store import EvidenceStore
 from auditor.timeparse import (
     DAY_FIRST,
     MONTH_FIRST,

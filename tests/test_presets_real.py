@@ -11,10 +11,10 @@ import functools
 import pytest
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
 from auditor.mapping import find_preset, load_mapping
 from auditor.model import Pack
-from auditor.store import EvidenceStore
 
 from .conftest import ROOT, RULES
 

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.backends.store import EvidenceStore
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.live import watch
@@ -24,7 +25,6 @@ from auditor.measures import RecordMeasure, RecordSql, measures, register
 from auditor.model import Pack
 from auditor.pack import load_pack
 from auditor.periods import parse_period
-from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 

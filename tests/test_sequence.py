@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from auditor import PackErrors, load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.evaluate import evaluate
 from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
-from auditor.store import EvidenceStore
 
 from .conftest import STANDARDS, TEST_PACKS
 

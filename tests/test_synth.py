@@ -3,8 +3,8 @@ from __future__ import annotations
 import openpyxl
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
-from auditor.store import EvidenceStore
 from auditor.synth import SynthOptions, synthesise
 
 from .conftest import RULES

@@ -179,10 +179,10 @@ def test_failing_lists_are_capped_and_complete_in_the_csv(tmp_path: Path, monkey
 
 
 def test_sequence_failures_name_the_step_and_the_overrun(tmp_path: Path) -> None:
+    from auditor.backends.store import EvidenceStore
     from auditor.evaluate import evaluate
     from auditor.ingest import ingest
     from auditor.periods import parse_period
-    from auditor.store import EvidenceStore
 
     pack = load_pack(TEST_PACKS / "sequence.yaml", [STANDARDS])
     folder = evidence(

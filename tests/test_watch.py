@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
+from auditor.backends.store import EvidenceStore
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.live import watch
 from auditor.model import Pack
 from auditor.periods import parse_period
-from auditor.store import EvidenceStore
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 

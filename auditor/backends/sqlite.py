@@ -10,7 +10,7 @@ from .base import HelperTable
 from .statement import Statement
 
 if TYPE_CHECKING:
-    from ..store import EvidenceStore
+    from .store import EvidenceStore
 
 
 class SqliteBackend:

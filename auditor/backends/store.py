@@ -21,10 +21,10 @@ from typing import Any
 
 import sqlite_utils
 
-from .convert import sql_type
-from .errors import EvidenceError, Location
-from .expression import quote_identifier
-from .model import EvidenceKind
+from ..convert import sql_type
+from ..errors import EvidenceError, Location
+from ..expression import quote_identifier
+from ..model import EvidenceKind
 
 QUARANTINE = "_quarantine"
 MANIFEST = "_manifest"
@@ -162,6 +162,25 @@ class EvidenceStore:
         )
         for row in self.db.execute(sql):
             yield tuple(row[:-2]), row[-2], row[-1]
+
+    def rows_from(self, kind: EvidenceKind, source: int) -> tuple[int, int]:
+        """Rows of one file (by its manifest id) stored in ``kind`` and in the quarantine."""
+        stored = self.db.execute(
+            f"SELECT COUNT(*) FROM {quote_identifier(kind.name)} WHERE _source = ?", [source]
+        ).fetchone()[0]
+        quarantined = self.db.execute(
+            f"SELECT COUNT(*) FROM {QUARANTINE} WHERE source = ?", [source]
+        ).fetchone()[0]
+        return int(stored), int(quarantined)
+
+    def ingested(self, path: str, sha256: str) -> tuple[Any, ...] | None:
+        """(kind, mapping JSON, warnings JSON) of a file already ingested with these bytes, if any."""
+        row = self.db.execute(
+            "SELECT kind, mapping, warnings FROM _manifest "
+            "WHERE file = ? AND sha256 = ? AND status != 'error'",
+            [path, sha256],
+        ).fetchone()
+        return None if row is None else tuple(row)
 
     def count(self, table: str) -> int:
         return self.db[table].count if self.db[table].exists() else 0
