@@ -86,12 +86,6 @@ def localize(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> datetime:
     )
 
 
-def to_epoch(moment: datetime, zone: ZoneInfo, dst: str = "strict") -> float:
-    if moment.tzinfo is None:
-        moment = localize(moment, zone, dst)
-    return moment.timestamp()
-
-
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
