@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,20 +32,22 @@ TICKETS = "ticket_id,site,opened_at,solved_at,status\n"
 PAUSES = "ticket_id,started_at,ended_at,reason\n"
 
 
-def run(folder: Path, tickets: str, pauses: str = "", period: str = "2026-02") -> dict:
-    (folder / "tickets.csv").write_text(TICKETS + tickets, encoding="utf-8")
-    if pauses:
-        (folder / "pauses.csv").write_text(PAUSES + pauses, encoding="utf-8")
-    store = EvidenceStore(None)
-    ingest(the_pack(), folder, store)
-    results = evaluate(the_pack(), store, parse_period(period))
-    store.close()
-    return {r.rule: r for r in results}
+@pytest.fixture
+def run(store, tmp_path):
+    """Write tickets (and pauses), ingest them into the test's store, evaluate the engine pack."""
+
+    def audit(tickets: str, pauses: str = "", period: str = "2026-02") -> dict:
+        (tmp_path / "tickets.csv").write_text(TICKETS + tickets, encoding="utf-8")
+        if pauses:
+            (tmp_path / "pauses.csv").write_text(PAUSES + pauses, encoding="utf-8")
+        ingest(the_pack(), tmp_path, store)
+        return {r.rule: r for r in evaluate(the_pack(), store, parse_period(period))}
+
+    return audit
 
 
-def test_wall_clock_conform_breach_and_pending(tmp_path) -> None:
+def test_wall_clock_conform_breach_and_pending(run) -> None:
     results = run(
-        tmp_path,
         "A,BJ,2026-02-02 09:00:00,2026-02-02 12:00:00,closed\n"  # 3 h: conform
         "B,BJ,2026-02-02 09:00:00,2026-02-02 14:00:00,closed\n"  # 5 h: breach
         "C,BJ,2026-02-28 22:00:00,,open\n"  # open 2 h at period end: pending
@@ -61,9 +62,8 @@ def test_wall_clock_conform_breach_and_pending(tmp_path) -> None:
     assert f.shortfall == 2  # ceil(0.75 * 3) = 3 needed, 1 had
 
 
-def test_business_hours_across_the_spring_festival_with_a_pause(tmp_path) -> None:
+def test_business_hours_across_the_spring_festival_with_a_pause(run) -> None:
     results = run(
-        tmp_path,
         # Opened Fri 13 Feb 16:00, solved Tue 24 Feb 10:00: 2 + 9 (Sat 14 Feb worked) + 1 = 12 h,
         # minus a customer pause Sat 14 Feb 09:00-17:00 (8 h) = 4 h: conform.
         "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n"
@@ -79,35 +79,34 @@ def test_business_hours_across_the_spring_festival_with_a_pause(tmp_path) -> Non
     assert rule.verdict == "nonconform" and rule.verdict_severity == "major"
 
 
-def test_warn_band_gives_an_observation(tmp_path) -> None:
+def test_warn_band_gives_an_observation(run) -> None:
     rows = "".join(
         f"T{i},BJ,2026-02-02 09:00:00,,{'closed' if i < 7 else 'open'}\n" for i in range(10)
     )
-    f = run(tmp_path, rows)["CLOSED"].findings[0]
+    f = run(rows)["CLOSED"].findings[0]
     assert f.value == 0.7
     assert f.verdict == "observation"
     assert "warn band" in " ".join(f.reasons)
 
 
-def test_too_few_records_is_not_evaluable_never_a_pass(tmp_path) -> None:
-    f = run(tmp_path, "A,BJ,2026-02-02 09:00:00,,closed\n")["MANY"].findings[0]
+def test_too_few_records_is_not_evaluable_never_a_pass(run) -> None:
+    f = run("A,BJ,2026-02-02 09:00:00,,closed\n")["MANY"].findings[0]
     assert f.verdict == "not-evaluable"
     assert "fewer than the minimum of 100" in " ".join(f.reasons)
 
 
-def test_missing_evidence_kind_is_not_evaluable(tmp_path) -> None:
+def test_missing_evidence_kind_is_not_evaluable(tmp_path, store) -> None:
     (tmp_path / "pauses.csv").write_text(
         PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"
     )
-    store = EvidenceStore(None)
     ingest(the_pack(), tmp_path, store)
     results = {r.rule: r for r in evaluate(the_pack(), store, parse_period("2026-02"))}
     assert results["CLOSED"].verdict == "not-evaluable"
     assert "no evidence of kind tickets" in " ".join(results["CLOSED"].findings[0].reasons)
 
 
-def test_records_outside_the_period_are_not_counted(tmp_path) -> None:
-    f = run(tmp_path, "A,BJ,2026-01-31 23:59:59,,closed\nB,BJ,2026-02-01 00:00:00,,closed\n")[
+def test_records_outside_the_period_are_not_counted(run) -> None:
+    f = run("A,BJ,2026-01-31 23:59:59,,closed\nB,BJ,2026-02-01 00:00:00,,closed\n")[
         "CLOSED"
     ].findings[0]
     assert f.counts.n == 1
@@ -146,7 +145,12 @@ def test_sql_business_time_equals_the_python_clock(tmp_path_factory, cases) -> N
             elapsed = CLOCK.seconds_between(a, b)
         decided += 1
         expected_ok += elapsed <= 4 * 3600
-    f = run(folder, "".join(rows))["BUSINESS-4H"].findings[0]
+    (folder / "tickets.csv").write_text(TICKETS + "".join(rows), encoding="utf-8")
+    store = EvidenceStore(None)  # a fresh store per example
+    ingest(the_pack(), folder, store)
+    results = {r.rule: r for r in evaluate(the_pack(), store, parse_period("2026-02"))}
+    store.close()
+    f = results["BUSINESS-4H"].findings[0]
     assert (f.counts.n, f.counts.conforming) == (decided, expected_ok)
 
 
