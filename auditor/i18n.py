@@ -217,9 +217,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: formulas, each shown only when the report needs it: by a unit of its findings (share,
-#: wilson, per_1000), by the measure of a rule (mean, percentile, nps, per_1000, sequence,
-#: duration) or by a business calendar in use (business_time)
+#: formulas a report shows when it needs them: by the units of its findings (share, wilson)
+#: or a business calendar in use (business_time); each measure states its own (``formula``)
 FORMULAS: dict[str, dict[str, str]] = {
     "share": {
         "zh": "比率 = 符合记录数 / n,n = 符合 + 不符合;待定(期末未到期)与排除的记录不计入 n。差额 = ⌈目标 × n⌉ − 符合记录数(精确分数运算)。",
@@ -229,33 +228,9 @@ FORMULAS: dict[str, dict[str, str]] = {
         "zh": "Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = 1.96。",
         "en": "Wilson interval: centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1−p)/n + z²/4n²), z = 1.96.",
     },
-    "mean": {
-        "zh": "均值 = 合计 / n;95% 区间为均值 ± 1.96 s/√n,s 为样本标准差。",
-        "en": "mean = sum / n; its 95 % interval is mean ± 1.96 s/√n, s the sample standard deviation.",
-    },
-    "percentile": {
-        "zh": "百分位数:最近秩法,取排序后第 ⌈p/100 × n⌉ 个值。",
-        "en": "percentile: nearest rank, the value at rank ⌈p/100 × n⌉ of the sorted values.",
-    },
-    "nps": {
-        "zh": "NPS = (推荐者 9-10 分 − 贬损者 0-6 分) / n × 100。",
-        "en": "NPS = (promoters 9-10 − detractors 0-6) / n × 100.",
-    },
-    "per_1000": {
-        "zh": "每千件 = 满足条件的记录数 / n × 1000。",
-        "en": "per 1,000 = records meeting the condition / n × 1,000.",
-    },
-    "sequence": {
-        "zh": "流程时限:每个案件的各步骤须在其起算步骤之后的时限内发生;迟到按超出时长计,期末仍未发生且已超时限的为缺失,早于前一步骤的为顺序错误。",
-        "en": "sequences: each step of a case must happen within its bound after the step it counts from; a late step is reported with its overrun, a step not done by the period end after its bound has passed is missing, one before the step it follows is out of order.",
-    },
     "business_time": {
         "zh": "工作时间:只计日历的营业时间(见下文“工作日历”);暂停区间(如等待客户)予以扣除。",
         "en": "business time: only the calendar's opening hours count (see Calendars below); pause intervals (e.g. waiting for the customer) are subtracted.",
-    },
-    "duration": {
-        "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。",
-        "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending.",
     },
 }
 

@@ -158,3 +158,39 @@ def test_database_connections_only_in_the_backends() -> None:
             if needle in text:
                 offenders.append(f"{name}: {needle}")
     assert not offenders
+
+
+def _reads_measure_name(node: ast.AST) -> bool:
+    """``x.measure`` (a finding's measure name) or ``x.measure.name``."""
+    if isinstance(node, ast.Attribute) and node.attr == "measure":
+        return True
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "name"
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "measure"
+    )
+
+
+def test_no_dispatch_on_a_measure_name_outside_the_measures() -> None:
+    """No comparison with, or look-up by, a measure's name: the registry is the one door."""
+    offenders = []
+    for name, path in modules().items():
+        if name.startswith("auditor.measures"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                _reads_measure_name(n) for n in (node.left, *node.comparators)
+            ):
+                offenders.append(f"{name}:{node.lineno}")
+            if isinstance(node, ast.Subscript) and _reads_measure_name(node.slice):
+                offenders.append(f"{name}:{node.lineno}")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and node.args
+                and _reads_measure_name(node.args[0])
+            ):
+                offenders.append(f"{name}:{node.lineno}")
+    assert not offenders

@@ -69,7 +69,7 @@ class Tally:
             if status == "breach":
                 for cell in cells:
                     self.failing[cell].append((str(key), value, detail))
-                    if detail:
+                    if detail and ": " in detail:  # a sequence's deciding step
                         self.steps[cell][detail] += 1
             else:
                 reason = status.split(":", 1)[1] if status.startswith("excluded:") else status

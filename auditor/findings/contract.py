@@ -88,7 +88,15 @@ class Threshold(Model):
 
 
 class FailingNote(Model):
-    problem: Literal["late", "missing", "out of order", "open at period end"]
+    problem: Literal[
+        "late",
+        "missing",
+        "out of order",
+        "open at period end",
+        "condition not met",
+        "no matching record within the window",
+        "answered no",
+    ]
     step: str | None
     over_seconds: float | None
 

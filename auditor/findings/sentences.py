@@ -94,9 +94,12 @@ PIECES: dict[str, dict[str, str]] = {
 #: what a failing record without a measured value failed, by the measure of its rule (the
 #: findings carry no value and no note for these records, only the rule's measure says it)
 UNMEASURED: dict[str, dict[str, str]] = {
-    "condition": {"zh": "未满足条件", "en": "condition not met"},
-    "fresh": {"zh": "无期限内的相应记录", "en": "no matching record within the window"},
-    "manual": {"zh": "检查结果为“否”", "en": "answered no"},
+    "condition not met": {"zh": "未满足条件", "en": "condition not met"},
+    "no matching record within the window": {
+        "zh": "无期限内的相应记录",
+        "en": "no matching record within the window",
+    },
+    "answered no": {"zh": "检查结果为“否”", "en": "answered no"},
 }
 
 TIME_UNITS = (Unit.SECONDS, Unit.BUSINESS_SECONDS)
@@ -329,8 +332,7 @@ def measured(value: float | None, note: FailingNote | None, rule: RuleEntry, wor
     if unit == Unit.PER_1000:
         return _fmt(words, "counted")
     if value is None:
-        words_of = UNMEASURED.get(rule.measure)
-        return words_of[words.lang] if words_of else DASH
+        return DASH
     if unit == Unit.POINTS:
         return _fmt(words, "score", v=plain(value))
     label = _label(rule, words)
@@ -345,6 +347,8 @@ def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words
     if unit not in TIME_UNITS:
         unit = Unit.BUSINESS_SECONDS if rule.calendar else Unit.SECONDS
     step = note.step or ""
+    if note.problem in UNMEASURED:
+        return UNMEASURED[note.problem][words.lang]
     if note.problem == "open at period end":
         elapsed = value_text(value, unit, None, words.lang, rule.calendar)
         return _fmt(words, note.problem, elapsed=elapsed)

@@ -58,6 +58,10 @@ class Measure:
     default_min_records: ClassVar[int | None] = None
     #: the business calendar durations are counted in, if any
     calendar: str | None = None
+    #: how the measure's figure is worked out, for a report's method section ({zh, en})
+    formula: ClassVar[dict[str, str] | None] = None
+    #: the label (in auditor.i18n) of a statistical note the method section adds, if any
+    method_label: ClassVar[str | None] = None
 
     # ------------------------------------------------------------ the pack
 

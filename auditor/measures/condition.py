@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from ..sourcemap import YamlMap
 
 
+#: the failing note of a record whose condition does not hold
+NOT_MET = "condition not met"
+
+
 @register
 @dataclass(frozen=True)
 class ConditionMeasure(RecordMeasure):
@@ -33,4 +37,6 @@ class ConditionMeasure(RecordMeasure):
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         holds = sql.expr(self.condition, scope.kind, "t.")
-        return RecordSql(f"CASE WHEN {holds} THEN 'conform' ELSE 'breach' END")
+        return RecordSql(
+            f"CASE WHEN {holds} THEN 'conform' ELSE 'breach' END", detail=f"'{NOT_MET}'"
+        )

@@ -51,6 +51,10 @@ class DurationMeasure(RecordMeasure):
     calendar: str | None = None
     pauses: Pauses | None = None
     name: ClassVar[str] = "duration"
+    formula: ClassVar[dict[str, str] | None] = {
+        "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。",
+        "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending.",
+    }
     live_rule: ClassVar[str | None] = "auditor.live.duration:DurationRule"
 
     @classmethod

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from ..sourcemap import YamlMap
 
 
+#: the failing note of a record with no recent enough matching record
+NO_MATCH = "no matching record within the window"
+
+
 @register
 @dataclass(frozen=True)
 class FreshnessMeasure(RecordMeasure):
@@ -61,5 +65,6 @@ class FreshnessMeasure(RecordMeasure):
         return RecordSql(
             f"CASE WHEN EXISTS (SELECT 1 FROM {q(other.name)} AS o WHERE {matches} "
             f"AND o.{q(self.at)} >= {oldest} AND o.{q(self.at)} < {newest}{extra}) "
-            "THEN 'conform' ELSE 'breach' END"
+            "THEN 'conform' ELSE 'breach' END",
+            detail=f"'{NO_MATCH}'",
         )

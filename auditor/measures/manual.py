@@ -59,5 +59,6 @@ class ManualMeasure(RecordMeasure):
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         return RecordSql(
             f"CASE WHEN t.{q('result')} = 'yes' THEN 'conform' "
-            f"WHEN t.{q('result')} = 'na' THEN 'excluded:answered not applicable' ELSE 'breach' END"
+            f"WHEN t.{q('result')} = 'na' THEN 'excluded:answered not applicable' ELSE 'breach' END",
+            detail="'answered no'",
         )

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class MeanMeasure(FieldAggregate):
     name: ClassVar[str] = "mean"
+    formula: ClassVar[dict[str, str] | None] = {
+        "zh": "均值 = 合计 / n;95% 区间为均值 ± 1.96 s/√n,s 为样本标准差。",
+        "en": "mean = sum / n; its 95 % interval is mean ± 1.96 s/√n, s the sample standard deviation.",
+    }
+    method_label: ClassVar[str | None] = "interval_mean"
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> MeanMeasure | None:

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class NpsMeasure(FieldAggregate):
     name: ClassVar[str] = "nps"
+    formula: ClassVar[dict[str, str] | None] = {
+        "zh": "NPS = (推荐者 9-10 分 − 贬损者 0-6 分) / n × 100。",
+        "en": "NPS = (promoters 9-10 − detractors 0-6) / n × 100.",
+    }
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> NpsMeasure | None:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 class PerThousandMeasure(AggregateMeasure):
     condition: Expr
     name: ClassVar[str] = "per_1000"
+    formula: ClassVar[dict[str, str] | None] = {
+        "zh": "每千件 = 满足条件的记录数 / n × 1000。",
+        "en": "per 1,000 = records meeting the condition / n × 1,000.",
+    }
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> PerThousandMeasure | None:

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class PercentileMeasure(FieldAggregate):
     p: Decimal = Decimal(50)
     name: ClassVar[str] = "percentile"
+    formula: ClassVar[dict[str, str] | None] = {
+        "zh": "百分位数:最近秩法,取排序后第 ⌈p/100 × n⌉ 个值。",
+        "en": "percentile: nearest rank, the value at rank ⌈p/100 × n⌉ of the sorted values.",
+    }
+    method_label: ClassVar[str | None] = "percentile_method"
     extra_keys: ClassVar[tuple[str, ...]] = ("p",)
 
     @classmethod

@@ -87,13 +87,15 @@ def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
 
 
 def method(document: FindingsDocument, words: Words) -> dict[str, Any]:
+    from ..measures import measure_named
+
     params = document.manifest.parameters
     rules = document.rules
-    measures = {r.measure for r in rules}
+    used_measures = [m for m in (measure_named(n) for n in sorted({r.measure for r in rules})) if m]
     units = {f.unit for r in rules for f in r.findings}
     used = {r.calendar for r in rules if r.calendar}
     rated = bool(units & {Unit.SHARE, Unit.PER_1000})
-    wanted: set[str] = {*measures, *units}
+    wanted: set[str] = set(units)
     if rated:
         wanted.add("wilson")
     if used:
@@ -102,20 +104,21 @@ def method(document: FindingsDocument, words: Words) -> dict[str, Any]:
     if rated:
         confidence = f"{round(params.interval.confidence * 100)}%"
         stats.insert(0, words.label("interval_wilson", confidence=confidence))
-    for measure, line in STATS.items():
-        if measure in measures:
-            stats.insert(-1, words.label(line, method=words.label(params.percentile_method)))
+    for measure in used_measures:
+        if measure.method_label:
+            stats.insert(
+                -1, words.label(measure.method_label, method=words.label(params.percentile_method))
+            )
+    formulas = [text[words.lang] for topic, text in i18n.FORMULAS.items() if topic in wanted]
+    formulas += [m.formula[words.lang] for m in used_measures if m.formula]
     return {
-        "formulas": [text[words.lang] for topic, text in i18n.FORMULAS.items() if topic in wanted],
+        "formulas": formulas,
         "calendars": calendars(params.calendars, used, rules, words),
         "stats": stats,
         "sampling": i18n.SAMPLING[words.lang],
         "judgement": [c for c in document.coverage if c.assessment == "judgement"],
     }
 
-
-#: the statistical method stated for a measure in use
-STATS = {"mean": "interval_mean", "percentile": "percentile_method"}
 
 WEEKDAYS = {
     "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
