@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .errors import AuditorError, closest_name
+from .errors import UnitError, closest_name
 
 #: seconds per unit; the names a pack may use
 DURATION_UNITS: dict[str, int] = {
@@ -51,14 +51,14 @@ def _plain(number: Decimal) -> str:
 def parse_duration(text: object) -> Duration:
     """Read ``30s`` / ``1min`` / ``4h`` / ``5d``; raise with the closest unit if unknown."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise AuditorError(f"expected a duration such as 30s or 4h, found {text!r}")
+        raise UnitError(f"expected a duration such as 30s or 4h, found {text!r}")
     if isinstance(text, int | float):
-        raise AuditorError(
+        raise UnitError(
             f"duration {text!r} has no unit", hint="write the unit, for example 30s, 1min, 4h, 5d"
         )
     match = _DURATION.match(text)
     if not match:
-        raise AuditorError(
+        raise UnitError(
             f"'{text}' is not a duration", hint="write a number and a unit, e.g. 30s, 1min, 4h, 5d"
         )
     amount, unit = match.groups()
@@ -66,7 +66,7 @@ def parse_duration(text: object) -> Duration:
         suggestion = closest_name(unit, DURATION_UNITS)
         if unit == "m":
             suggestion = "min"
-        raise AuditorError(
+        raise UnitError(
             f"unknown duration unit '{unit}' in '{text}' (units: s, sec, min, h, d, w)",
             suggestion=suggestion,
         )
@@ -76,23 +76,23 @@ def parse_duration(text: object) -> Duration:
 def parse_percent(text: object) -> Decimal:
     """Read ``95%`` (or a fraction such as 0.95) as a fraction between 0 and 1."""
     if isinstance(text, bool):
-        raise AuditorError(f"expected a percentage such as 95%, found {text!r}")
+        raise UnitError(f"expected a percentage such as 95%, found {text!r}")
     if isinstance(text, int | float):
         value = Decimal(str(text))
         if not 0 <= value <= 1:
             hint = (
                 f"write it as {text}%" if 1 < value <= 100 else "write it as a percentage, e.g. 95%"
             )
-            raise AuditorError(f"{text} is not a fraction between 0 and 1", hint=hint)
+            raise UnitError(f"{text} is not a fraction between 0 and 1", hint=hint)
         return value
     if not isinstance(text, str):
-        raise AuditorError(f"expected a percentage such as 95%, found {text!r}")
+        raise UnitError(f"expected a percentage such as 95%, found {text!r}")
     match = _PERCENT.match(text)
     if not match:
-        raise AuditorError(f"'{text}' is not a percentage", hint="write it like 95% or 99.5%")
+        raise UnitError(f"'{text}' is not a percentage", hint="write it like 95% or 99.5%")
     value = Decimal(match.group(1)) / 100
     if not 0 <= value <= 1:
-        raise AuditorError(f"percentage '{text}' is outside 0-100%")
+        raise UnitError(f"percentage '{text}' is outside 0-100%")
     return value
 
 
@@ -129,7 +129,7 @@ class Threshold:
 def parse_threshold(text: object) -> Threshold:
     """Read ``>= 4.2``, ``<= 5%``, ``<= 20s``. A bare number or percentage means ``>=``."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise AuditorError(f"expected a threshold such as '>= 4.2', found {text!r}")
+        raise UnitError(f"expected a threshold such as '>= 4.2', found {text!r}")
     raw = str(text).strip()
     match = _THRESHOLD.match(raw)
     op, rest = (match.group(1), match.group(2)) if match else (">=", raw)
@@ -141,9 +141,9 @@ def parse_threshold(text: object) -> Threshold:
     try:
         value = Decimal(rest)
     except InvalidOperation:
-        raise AuditorError(
+        raise UnitError(
             f"'{raw}' is not a threshold", hint="write an operator and a value, e.g. '>= 4.2'"
         ) from None
     if not value.is_finite():
-        raise AuditorError(f"'{raw}' is not a finite number")
+        raise UnitError(f"'{raw}' is not a finite number")
     return Threshold(op, value, "number", f"{op} {_plain(value)}")

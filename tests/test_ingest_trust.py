@@ -7,6 +7,7 @@ temporary folder and reads them with the real ingest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -25,6 +26,7 @@ from auditor.backends.store import EvidenceStore
 from auditor.errors import EvidenceError
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
+from auditor.model import Pack
 from auditor.timeparse import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -36,8 +38,17 @@ from auditor.timeparse import (
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 
-PACK = load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
-SERVICE = load_pack(RULES / "service-quality.yaml")
+
+@functools.cache
+def roundtrip_pack() -> Pack:
+    return load_pack(TEST_PACKS / "roundtrip.yaml", [STANDARDS])
+
+
+@functools.cache
+def service_pack() -> Pack:
+    return load_pack(RULES / "service-quality.yaml")
+
+
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -51,7 +62,7 @@ def run(
     folder: Path, mapping: Path | None = None, store: EvidenceStore | None = None
 ) -> tuple[IngestReport, EvidenceStore]:
     store = store or EvidenceStore(None)
-    report = ingest(PACK, folder, store, load_mapping(mapping) if mapping else None)
+    report = ingest(roundtrip_pack(), folder, store, load_mapping(mapping) if mapping else None)
     for f in report.files:
         assert f.rows_read == f.stored + f.quarantined, f
         assert "\n" not in f.reason
@@ -329,7 +340,7 @@ def manifest_json(store: EvidenceStore, column: str) -> list[object]:
 def test_a_preset_is_recorded_with_its_name_path_hash_and_columns(tmp_path) -> None:
     write(tmp_path, "requests.csv", NYC)
     store = EvidenceStore(None)
-    report = ingest(SERVICE, tmp_path, store, load_mapping(find_preset("nyc-311")))
+    report = ingest(service_pack(), tmp_path, store, load_mapping(find_preset("nyc-311")))
     f = report.files[0]
     assert f.status == "ok", f.reason
     digest = hashlib.sha256((PRESETS_DIR / "nyc-311.yaml").read_bytes()).hexdigest()
@@ -424,7 +435,7 @@ def test_a_sidecar_and_a_different_preset_is_an_error_naming_both(tmp_path) -> N
     write(tmp_path, "requests.csv", NYC)
     write(tmp_path, "requests.mapping.yaml", "kind: tickets\ncolumns:\n  ticket_id: Unique Key\n")
     store = EvidenceStore(None)
-    report = ingest(SERVICE, tmp_path, store, load_mapping(find_preset("nyc-311")))
+    report = ingest(service_pack(), tmp_path, store, load_mapping(find_preset("nyc-311")))
     reason = report.files[0].reason
     assert report.files[0].status == "error"
     assert reason == (
@@ -603,7 +614,7 @@ def test_an_unknown_field_key_is_refused_when_the_plan_is_made() -> None:
 
     with pytest.raises(EvidenceError, match="'cuont' under columns is not a field of records"):
         RowPlan(
-            PACK.evidence["records"],
+            roundtrip_pack().evidence["records"],
             load_mapping_text("kind: records\ncolumns:\n  record_id: id\n  cuont: n\n"),
             ["id", "n"],
             ZONE,

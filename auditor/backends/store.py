@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from ..convert import sql_type
-from ..errors import EvidenceError, Location
+from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
 
@@ -45,7 +45,7 @@ class EvidenceStore:
             )
             self.db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         except Exception as exc:  # sqlite3.DatabaseError: not a database, locked, ...
-            raise EvidenceError(
+            raise StoreError(
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
         self.db.execute("PRAGMA synchronous=NORMAL")
