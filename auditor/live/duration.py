@@ -17,6 +17,8 @@ class DurationRule(RecordRule):
         self.open: dict[str, float] = {}  # key -> start of a record still open
         self.deadlines: list[tuple[float, str]] = []
         super().__init__(*args)
+        measure = self.measure  # read once: measured() runs for every record
+        self._start, self._end, self._calendar = measure.start, measure.end, measure.calendar
 
     @property
     def measure(self) -> DurationMeasure:
@@ -48,14 +50,17 @@ class DurationRule(RecordRule):
         }
 
     def measured(self, record: dict[str, Any], message: dict[str, Any]) -> None:
-        measure = self.measure
-        start, end = record.get(measure.start), record.get(measure.end)
+        start, end = record.get(self._start), record.get(self._end)
         if start is None:
             return
         message["d_start"] = start
         if end is not None and end <= self.watcher.horizon:
             message["d_end"] = end
-            message["d_elapsed"] = self.watcher.clocks.between(measure.calendar, start, end)
+            message["d_elapsed"] = (
+                end - start
+                if self._calendar is None
+                else self.watcher.clocks.between(self._calendar, start, end)
+            )
 
     # ------------------------------------------------------------ actions
 

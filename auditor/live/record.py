@@ -39,6 +39,7 @@ class RecordRule:
         self.ruleset = dr.LiveRuleset(f"auditor-{watcher.run}-{rule.id}", rules)
         # Only the fields the rule's conditions read travel in its messages.
         self.needed = sorted(self.scope.fields() | set(self.condition_fields()))
+        self.time_field = self.scope.time_field
 
     # ------------------------------------------------------------ for subclasses
 
@@ -83,8 +84,9 @@ class RecordRule:
                 message["f_" + name] = value
         if self.compiler.derived:
             message.update(self.compiler.message_values(record))
-        if self.scope.time_field and record.get(self.scope.time_field) is not None:
-            message["d_time"] = record[self.scope.time_field]
+        moment = record.get(self.time_field) if self.time_field else None
+        if moment is not None:
+            message["d_time"] = moment
         self.measured(record, message)
         self.ruleset.post(message)
 
