@@ -1,0 +1,257 @@
+"""The CAPA register's SQLite file: audits, items, actions, links and the hash-chained history.
+
+One file that outlives audits, kept with sqlite-utils in WAL mode. Writers take
+the write lock at the start of their transaction (``BEGIN IMMEDIATE``) and
+item updates check the row's version in the ``UPDATE`` itself, so two people
+changing the same item never lose an update: one wins, the other is told.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import Location, StoreError
+
+KIND = "auditor-register"
+SCHEMA_VERSION = 1
+#: item columns holding JSON
+JSON_FIELDS = (
+    "evidence",
+    "whys",
+    "extent",
+    "criterion",
+    "verification",
+    "acceptance",
+    "acknowledged",
+)
+
+TABLES: dict[str, dict[str, Any]] = {
+    "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
+    "audits": {
+        "columns": {
+            "id": int, "findings_sha256": str, "pack_id": str, "pack_sha256": str,
+            "period": str, "first_day": str, "last_day": str, "recorded_at": str, "path": str,
+        },
+        "pk": "id",
+    },
+    "items": {
+        "columns": {
+            "id": str, "rule": str, "clause": str, "group_key": str, "severity": str,
+            "status": str, "statement": str, "evidence": str, "due": str, "recurring": int,
+            "escalation": str, "first_audit": int, "last_audit": int, "root_cause": str,
+            "whys": str, "correction": str, "correction_date": str, "containment": str,
+            "extent": str, "criterion": str, "verification": str, "acceptance": str,
+            "acknowledged": str, "implemented_on": str, "version": int,
+        },
+        "pk": "id",
+    },
+    "actions": {
+        "columns": {
+            "item": str, "no": int, "text": str, "owner": str, "due": str, "done": str,
+            "evidence": str,
+        },
+        "pk": ("item", "no"),
+    },
+    "links": {
+        "columns": {
+            "item": str, "audit": int, "finding": str, "period": str, "verdict": str,
+            "severity": str, "value": float,
+        },
+        "pk": ("item", "audit", "finding"),
+    },
+    "history": {
+        "columns": {
+            "seq": int, "item": str, "at": str, "who": str, "field": str, "old": str,
+            "new": str, "prev_hash": str, "hash": str,
+        },
+        "pk": "seq",
+    },
+}  # fmt: skip
+
+
+class Conflict(StoreError):
+    """An item changed since the caller read it."""
+
+
+class RegisterStore:
+    """Open (or create) a register file; refuse a file that is not one, or is from a newer version."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        where = Location(self.path)
+        existed = Path(path).exists() and Path(path).stat().st_size > 0
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.conn.isolation_level = None  # explicit transactions only
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            tables = set(self.db.table_names())
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not an auditor register: {exc}", location=where) from None
+        if existed and "meta" not in tables:
+            raise StoreError("not an auditor register (it has no meta table)", location=where)
+        if not existed:
+            self._create()
+        self._check_meta(where)
+
+    def _create(self) -> None:
+        with self.transaction():
+            for name, spec in TABLES.items():
+                self.db.table(name).create(spec["columns"], pk=spec["pk"], if_not_exists=True)
+            self.db.table("meta").insert_all(
+                [
+                    {"key": "kind", "value": KIND},
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                ],
+                replace=True,
+            )
+
+    def _check_meta(self, where: Location) -> None:
+        meta = self.meta()
+        if meta.get("kind") != KIND:
+            raise StoreError("not an auditor register", location=where)
+        version = int(meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"register of schema {version}, newer than this auditor's {SCHEMA_VERSION}",
+                location=where,
+                hint="use the auditor that wrote it",
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its start."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the register is busy: {exc}", location=Location(self.path)) from None
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def meta(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self.db.table("meta").rows}
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
+    # ------------------------------------------------------------ audits
+
+    def audit_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("audits").rows_where("findings_sha256 = ?", [sha256]))
+        return rows[0] if rows else None
+
+    def insert_audit(self, row: dict[str, Any]) -> int:
+        return int(self.db.table("audits").insert(row).last_pk or 0)
+
+    def audits(self) -> list[dict[str, Any]]:
+        return list(self.db.table("audits").rows_where(order_by="id"))
+
+    # ------------------------------------------------------------ items
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("items").rows_where("id = ?", [item_id]))
+        return _decoded(rows[0]) if rows else None
+
+    def items(self, where: str = "", params: list[Any] | None = None) -> list[dict[str, Any]]:
+        rows = self.db.table("items").rows_where(where or None, params or [], order_by="id")
+        return [_decoded(row) for row in rows]
+
+    def item_ids(self) -> list[str]:
+        return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
+
+    def latest_item(self, rule: str, group_key: str) -> dict[str, Any] | None:
+        """The most recent item of a rule and group, whatever its status."""
+        rows = list(
+            self.db.table("items").rows_where(
+                "rule = ? AND group_key = ?", [rule, group_key], order_by="id desc", limit=1
+            )
+        )
+        return _decoded(rows[0]) if rows else None
+
+    def next_number(self, year: int) -> int:
+        prefix = f"CAPA-{year}-"
+        row = self.db.execute(
+            "SELECT MAX(CAST(SUBSTR(id, ?) AS INTEGER)) FROM items WHERE id LIKE ?",
+            [len(prefix) + 1, prefix + "%"],
+        ).fetchone()
+        return int(row[0] or 0) + 1
+
+    def insert_item(self, row: dict[str, Any]) -> None:
+        self.db.table("items").insert(_encoded(row))
+
+    def update_item(self, item_id: str, changes: dict[str, Any], version: int) -> None:
+        """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`."""
+        encoded = _encoded(changes)
+        sets = ", ".join(f'"{k}" = ?' for k in encoded)
+        cursor = self.db.execute(
+            f'UPDATE items SET {sets}, "version" = "version" + 1 WHERE id = ? AND "version" = ?',
+            [*encoded.values(), item_id, version],
+        )
+        if cursor.rowcount != 1:
+            now = self.item(item_id)
+            current = now["version"] if now else "gone"
+            raise Conflict(
+                f"{item_id} changed since you read it (version {version} -> {current})",
+                hint="run capa show and try again",
+            )
+
+    # ------------------------------------------------------------ actions, links
+
+    def actions(self, item_id: str) -> list[dict[str, Any]]:
+        return list(self.db.table("actions").rows_where("item = ?", [item_id], order_by="no"))
+
+    def upsert_action(self, row: dict[str, Any]) -> None:
+        self.db.table("actions").upsert(row, pk=("item", "no"))
+
+    def insert_link(self, row: dict[str, Any]) -> None:
+        self.db.table("links").insert(row, ignore=True)
+
+    def links(self, item_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.table("links").rows_where("item = ?", [item_id], order_by="audit, finding")
+        )
+
+    # ------------------------------------------------------------ history
+
+    def history(self, item_id: str | None = None) -> list[dict[str, Any]]:
+        if item_id is None:
+            return list(self.db.table("history").rows_where(order_by="seq"))
+        return list(self.db.table("history").rows_where("item = ?", [item_id], order_by="seq"))
+
+    def last_hash(self) -> str:
+        row = self.db.execute("SELECT hash FROM history ORDER BY seq DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else ""
+
+    def append_history(self, row: dict[str, Any]) -> None:
+        self.db.table("history").insert(row)
+
+
+def _encoded(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (
+            json.dumps(v, ensure_ascii=False, sort_keys=True)
+            if k in JSON_FIELDS and v is not None
+            else v
+        )
+        for k, v in row.items()
+    }
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (json.loads(v) if k in JSON_FIELDS and isinstance(v, str) else v) for k, v in row.items()
+    }

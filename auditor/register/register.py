@@ -1,0 +1,323 @@
+"""The CAPA register: audits recorded, one item per nonconformity, every change in the history.
+
+Recording an audit is idempotent (an audit is known by its findings.json's
+SHA-256). A nonconformity of a rule and group that an earlier item already
+holds is linked to that item; when it comes back in a later period the item is
+flagged recurring, and a recurring minor becomes major, with the reason on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..backends.register_store import RegisterStore
+from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
+from .history import broken_rows, chained
+from .lifecycle import Status, check_move, status_of
+
+#: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
+EVIDENCE_KEYS = 20
+
+
+@dataclass
+class Recorded:
+    """What recording one audit did."""
+
+    audit: int | None
+    already: bool = False
+    created: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
+    recurring: list[str] = field(default_factory=list)
+
+
+def group_key(finding: FindingEntry) -> str:
+    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
+
+
+def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, FindingEntry]]:
+    """The findings an item is opened for, with the item's group key ('' for the rule itself).
+
+    Each nonconforming rule (with the finding that decided it), and each failing
+    group; a group failing in several sub-periods is one nonconformity (its worst cell).
+    """
+    found: dict[tuple[str, str], tuple[RuleEntry, FindingEntry]] = {}
+    for rule in document.rules:
+        if rule.verdict == Verdict.NONCONFORM:
+            found[(rule.rule, "")] = (rule, rule.deciding_finding())
+        for finding in rule.findings[1:]:
+            if finding.verdict != Verdict.NONCONFORM or not finding.group:
+                continue
+            key = (rule.rule, group_key(finding))
+            held = found.get(key)
+            if held is None or _worse(finding, held[1]):
+                found[key] = (rule, finding)
+    return [(key[1], *found[key]) for key in sorted(found)]
+
+
+def _worse(a: FindingEntry, b: FindingEntry) -> bool:
+    return a.severity == Severity.MAJOR and b.severity != Severity.MAJOR
+
+
+class Register:
+    def __init__(self, path: str) -> None:
+        self.store = RegisterStore(path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------ recording an audit
+
+    def record_audit(
+        self, document: FindingsDocument, sha256: str, path: str, today: date, who: str = "auditor"
+    ) -> Recorded:
+        """Record an audit and open, link or escalate one item per nonconformity."""
+        with self.store.transaction():
+            if self.store.audit_by_sha(sha256) is not None:
+                return Recorded(None, already=True)
+            period = document.manifest.parameters.period
+            audit = self.store.insert_audit(
+                {
+                    "findings_sha256": sha256,
+                    "pack_id": document.manifest.pack.id,
+                    "pack_sha256": document.manifest.pack.sha256,
+                    "period": period.label,
+                    "first_day": period.first_day,
+                    "last_day": period.last_day,
+                    "recorded_at": today.isoformat(),
+                    "path": path,
+                }
+            )
+            recorded = Recorded(audit)
+            for key, rule, finding in nonconformities(document):
+                self._one(document, audit, key, rule, finding, today, who, recorded)
+        return recorded
+
+    def _one(
+        self,
+        document: FindingsDocument,
+        audit: int,
+        key: str,
+        rule: RuleEntry,
+        finding: FindingEntry,
+        today: date,
+        who: str,
+        recorded: Recorded,
+    ) -> None:
+        earlier = self.store.latest_item(rule.rule, key)
+        later = earlier is not None and self._later(audit, earlier["first_audit"])
+        if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
+            self._link(earlier, audit, finding, later, today, who)
+            recorded.linked.append(earlier["id"])
+            if later:
+                recorded.recurring.append(earlier["id"])
+            return
+        item = self._new_item(document, audit, key, rule, finding, today, earlier)
+        self.store.insert_item(item)
+        self._log(item["id"], who, today, "created", None, item["statement"])
+        self._add_link(item["id"], audit, finding)
+        recorded.created.append(item["id"])
+        if earlier is not None:
+            recorded.recurring.append(item["id"])
+
+    def _later(self, audit: int, first_audit: int) -> bool:
+        audits = {a["id"]: a for a in self.store.audits()}
+        return bool(audits[audit]["first_day"] > audits[first_audit]["last_day"])
+
+    def _new_item(
+        self,
+        document: FindingsDocument,
+        audit: int,
+        key: str,
+        rule: RuleEntry,
+        finding: FindingEntry,
+        today: date,
+        earlier: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        severity = str(finding.severity or rule.severity)
+        escalation = None
+        if earlier is not None and severity == Severity.MINOR:
+            severity, escalation = (
+                str(Severity.MAJOR),
+                f"recurring after {earlier['id']} was closed",
+            )
+        due_days = document.manifest.parameters.due_days.get(severity, 90)
+        number = self.store.next_number(today.year)
+        return {
+            "id": f"CAPA-{today.year}-{number:04d}",
+            "rule": rule.rule,
+            "clause": rule.clause,
+            "group_key": key,
+            "severity": severity,
+            "status": str(Status.OPEN),
+            "statement": f"{rule.title.en}: {finding.explanation}",
+            "evidence": _evidence(document, audit, finding),
+            "due": (today + timedelta(days=due_days)).isoformat(),
+            "recurring": int(earlier is not None),
+            "escalation": escalation,
+            "first_audit": audit,
+            "last_audit": audit,
+            "extent": _extent(rule, finding),
+            "criterion": {"rule": rule.rule, "window_days": 30, "target": finding.target},
+            "version": 1,
+        }
+
+    def _link(
+        self,
+        item: dict[str, Any],
+        audit: int,
+        finding: FindingEntry,
+        later: bool,
+        today: date,
+        who: str,
+    ) -> None:
+        changes: dict[str, Any] = {"last_audit": audit}
+        if later and not item["recurring"]:
+            changes["recurring"] = 1
+        if later and item["severity"] == Severity.MINOR:
+            changes["severity"] = str(Severity.MAJOR)
+            changes["escalation"] = "recurring in a later period"
+        self._apply(item, changes, who, today)
+        self._add_link(item["id"], audit, finding)
+
+    def _add_link(self, item_id: str, audit: int, finding: FindingEntry) -> None:
+        self.store.insert_link(
+            {
+                "item": item_id,
+                "audit": audit,
+                "finding": finding.id,
+                "period": finding.period,
+                "verdict": str(finding.verdict),
+                "severity": str(finding.severity) if finding.severity else None,
+                "value": finding.value,
+            }
+        )
+
+    # ------------------------------------------------------------ changes
+
+    def update(
+        self,
+        item_id: str,
+        who: str,
+        changes: dict[str, Any],
+        version: int | None = None,
+        today: date | None = None,
+    ) -> dict[str, Any]:
+        """Change an item's fields (a status move checked by the lifecycle); each change is in the history."""
+        with self.store.transaction():
+            item = self.item(item_id)
+            if version is not None and version != item["version"]:
+                from ..backends.register_store import Conflict
+
+                raise Conflict(
+                    f"{item_id} changed since you read it (version {version} -> {item['version']})",
+                    hint="run capa show and try again",
+                )
+            if "status" in changes:
+                target = status_of(str(changes["status"]))
+                merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
+                check_move(merged, target, self.store.actions(item_id))
+                changes = {**changes, "status": str(target)}
+            self._apply(item, changes, who, today or date.today())
+            return self.item(item_id)
+
+    def add_action(
+        self, item_id: str, who: str, text: str, owner: str, due: date, today: date | None = None
+    ) -> int:
+        """A corrective action with its owner and due date; its number on the item."""
+        with self.store.transaction():
+            item = self.item(item_id)
+            number = len(self.store.actions(item_id)) + 1
+            self.store.upsert_action(
+                {
+                    "item": item_id,
+                    "no": number,
+                    "text": text,
+                    "owner": owner,
+                    "due": due.isoformat(),
+                }
+            )
+            self._log(
+                item["id"],
+                who,
+                today or date.today(),
+                f"action {number}",
+                None,
+                f"{text} (owner {owner}, due {due.isoformat()})",
+            )
+            return number
+
+    def action_done(self, item_id: str, number: int, who: str, on: date) -> None:
+        with self.store.transaction():
+            self.item(item_id)
+            actions = {a["no"]: a for a in self.store.actions(item_id)}
+            if number not in actions:
+                from .lifecycle import LifecycleError
+
+                raise LifecycleError(f"{item_id} has no action {number} (actions: {len(actions)})")
+            self.store.upsert_action({**actions[number], "done": on.isoformat()})
+            self._log(
+                item_id,
+                who,
+                on,
+                f"action {number} done",
+                actions[number].get("done"),
+                on.isoformat(),
+            )
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        from ..errors import AuditorError, closest_name
+
+        item = self.store.item(item_id)
+        if item is None:
+            raise AuditorError(
+                f"no CAPA item '{item_id}'", suggestion=closest_name(item_id, self.store.item_ids())
+            )
+        return item
+
+    def _apply(self, item: dict[str, Any], changes: dict[str, Any], who: str, today: date) -> None:
+        changed = {k: v for k, v in changes.items() if item.get(k) != v}
+        if not changed:
+            return
+        self.store.update_item(item["id"], changed, item["version"])
+        for name, value in changed.items():
+            self._log(item["id"], who, today, name, item.get(name), value)
+
+    def _log(self, item_id: str, who: str, today: date, name: str, old: Any, new: Any) -> None:
+        row = {
+            "item": item_id,
+            "at": datetime.combine(today, datetime.now().time()).isoformat(timespec="seconds"),
+            "who": who,
+            "field": name,
+            "old": None if old is None else str(old),
+            "new": None if new is None else str(new),
+        }
+        entry = chained(row, self.store.last_hash())
+        self.store.append_history(entry)
+        self.store.set_meta("history_head", entry["hash"])
+
+    # ------------------------------------------------------------ integrity
+
+    def check(self) -> list[str]:
+        """Every place where the history was changed or cut outside the tool (empty: intact)."""
+        head = self.store.meta().get("history_head", "")
+        return broken_rows(self.store.history(), head)
+
+
+def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:
+    return {
+        "finding": finding.id,
+        "audit": audit,
+        "period": finding.period,
+        "failing_count": finding.failing_count,
+        "failing": finding.failing[:EVIDENCE_KEYS],
+        "files": {f.file: f.sha256 for f in document.manifest.evidence},
+    }
+
+
+def _extent(rule: RuleEntry, finding: FindingEntry) -> list[str]:
+    """Where else the same rule fails in this audit: other groups and sub-periods."""
+    return [
+        f.id for f in rule.findings[1:] if f.verdict == Verdict.NONCONFORM and f.id != finding.id
+    ]

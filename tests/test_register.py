@@ -1,0 +1,181 @@
+"""The CAPA register on the demo audited for two months: items, links, recurrence, lifecycle, history."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import run_audit
+from auditor.backends.register_store import Conflict
+from auditor.errors import StoreError
+from auditor.findings.contract import FindingsDocument
+from auditor.register import LifecycleError, Register, Status, nonconformities
+
+from .conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+TODAY = date(2026, 10, 10)
+
+
+@pytest.fixture(scope="module")
+def audits(tmp_path_factory) -> dict[str, tuple[FindingsDocument, str, Path]]:
+    """The service-quality demo audited for July and for August."""
+    found = {}
+    for month in ("2026-07", "2026-08"):
+        out = tmp_path_factory.mktemp(month)
+        run_audit(RULES / "service-quality.yaml", DEMO, out, month)
+        path = out / "findings.json"
+        found[month] = (
+            FindingsDocument.load(path),
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path,
+        )
+    return found
+
+
+def record(register: Register, audits, month: str):
+    document, sha, path = audits[month]
+    return register.record_audit(document, sha, str(path), TODAY)
+
+
+def expected_keys(document: FindingsDocument) -> set[tuple[str, str]]:
+    """Worked out from the findings directly: nonconforming rules, and nonconforming groups."""
+    keys = set()
+    for rule in document.rules:
+        if rule.verdict == "nonconform":
+            keys.add((rule.rule, ""))
+        for f in rule.findings[1:]:
+            if f.verdict == "nonconform" and f.group:
+                keys.add((rule.rule, ", ".join(f"{k}={v}" for k, v in f.group.items())))
+    return keys
+
+
+def test_an_audit_opens_one_item_per_nonconformity_and_only_once(tmp_path, audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    first = record(register, audits, "2026-07")
+    keys = expected_keys(audits["2026-07"][0])
+    assert len(first.created) == len(keys) > 0
+    items = register.store.items()
+    assert {(i["rule"], i["group_key"]) for i in items} == keys
+    assert [i["id"] for i in items] == [f"CAPA-2026-{n:04d}" for n in range(1, len(keys) + 1)]
+    assert all(i["status"] == "open" and i["version"] == 1 for i in items)
+    again = record(register, audits, "2026-07")
+    assert again.already and not again.created
+    assert len(register.store.items()) == len(keys)
+    register.close()
+
+
+def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escalated(
+    tmp_path, audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, audits, "2026-07")
+    july = {(i["rule"], i["group_key"]): i for i in register.store.items()}
+    second = record(register, audits, "2026-08")
+    both = set(july) & expected_keys(audits["2026-08"][0])
+    assert both, "the demo fails some rule in both months"
+    for key in both:
+        item = register.store.item(july[key]["id"])
+        assert item is not None and item["recurring"] == 1 and item["last_audit"] == second.audit
+        assert item["severity"] == "major"
+        if july[key]["severity"] == "minor":
+            assert item["escalation"] == "recurring in a later period"
+        assert {link["audit"] for link in register.store.links(item["id"])} == {1, 2}
+    assert sorted(second.recurring) == sorted(july[k]["id"] for k in both)
+    new_keys = expected_keys(audits["2026-08"][0]) - set(july)
+    assert len(second.created) == len(new_keys)
+    register.close()
+
+
+def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(tmp_path, audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, audits, "2026-07")
+    item = register.store.items()[0]
+    with pytest.raises(LifecycleError, match="certifiers reject it"):
+        register.update(item["id"], "li", {"root_cause": "Human error", "status": "planned"})
+    with pytest.raises(LifecycleError, match="certifiers reject it"):
+        register.update(item["id"], "li", {"root_cause": "人为失误", "status": "planned"})
+    with pytest.raises(LifecycleError, match="at least one corrective action"):
+        register.update(item["id"], "li", {"root_cause": "no queue alarm", "status": "planned"})
+    number = register.add_action(
+        item["id"], "li", "Queue alarm at 20 s", "ops lead", date(2026, 11, 1)
+    )
+    planned = register.update(
+        item["id"], "li", {"root_cause": "no queue alarm", "status": "planned"}, today=TODAY
+    )
+    assert planned["status"] == Status.PLANNED
+    with pytest.raises(LifecycleError, match="it can move to: accepted, open"):
+        register.update(item["id"], "li", {"status": "implemented"})
+    register.update(item["id"], "certifier", {"status": "accepted"})
+    with pytest.raises(LifecycleError, match="not done"):
+        register.update(item["id"], "li", {"status": "implemented"})
+    register.action_done(item["id"], number, "li", date(2026, 10, 20))
+    done = register.update(item["id"], "li", {"status": "implemented"})
+    assert done["status"] == "implemented" and done["version"] == 4  # one per update
+    with pytest.raises(LifecycleError, match="unknown status 'closd'"):
+        register.update(item["id"], "li", {"status": "closd"})
+    fields = [row["field"] for row in register.store.history(item["id"])]
+    assert fields == [
+        "created", "action 1", "root_cause", "status", "status", "action 1 done", "status",
+    ]  # fmt: skip
+    register.close()
+
+
+def test_a_stale_version_is_a_conflict_and_nothing_changes(tmp_path, audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, audits, "2026-07")
+    item = register.store.items()[0]
+    register.update(item["id"], "a", {"correction": "extra staff on Monday"}, version=1)
+    with pytest.raises(
+        Conflict, match=rf"{item['id']} changed since you read it \(version 1 -> 2\)"
+    ):
+        register.update(item["id"], "b", {"correction": "something else"}, version=1)
+    assert register.store.item(item["id"])["correction"] == "extra staff on Monday"
+    assert [r["who"] for r in register.store.history(item["id"])] == ["auditor", "a"]
+    register.close()
+
+
+def test_a_history_row_edited_or_cut_outside_the_tool_is_named(tmp_path, audits) -> None:
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    record(register, audits, "2026-07")
+    item = register.store.items()[0]
+    register.update(item["id"], "a", {"correction": "one"})
+    register.update(item["id"], "a", {"containment": "two"})
+    assert register.check() == []
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE history SET new = 'forged' WHERE field = 'correction'")
+    broken = Register(str(path)).check()
+    assert len(broken) == 1 and "was changed outside the tool" in broken[0]
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history)")
+    assert any("last history rows were deleted" in p for p in Register(str(path)).check())
+
+
+def test_a_file_that_is_not_a_register_is_refused_in_one_line(tmp_path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE x (a)")
+    with pytest.raises(StoreError, match="not an auditor register"):
+        Register(str(other))
+    text = tmp_path / "notes.txt"
+    text.write_text("hello, this is not sqlite at all" * 10, encoding="utf-8")
+    with pytest.raises(StoreError, match="not an auditor register"):
+        Register(str(text))
+    newer = tmp_path / "newer.db"
+    Register(str(newer)).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this auditor's"):
+        Register(str(newer))
+
+
+def test_nonconformities_take_each_group_once(audits) -> None:
+    document = audits["2026-08"][0]
+    keys = [(rule.rule, key) for key, rule, _ in nonconformities(document)]
+    assert len(keys) == len(set(keys)) == len(expected_keys(document))
