@@ -111,3 +111,29 @@ def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Any:
         out,
         "2026-Q3",
     )
+
+
+@pytest.fixture(scope="session")
+def monthly_audits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, str, Path]]:
+    """The service-quality demo audited for July and for August."""
+    import hashlib
+
+    from auditor.audit import run_audit
+    from auditor.findings.contract import FindingsDocument
+
+    found = {}
+    for month in ("2026-07", "2026-08"):
+        out = tmp_path_factory.mktemp(month)
+        run_audit(
+            RULES / "service-quality.yaml",
+            ROOT / "evidence" / "demo" / "service-quality",
+            out,
+            month,
+        )
+        path = out / "findings.json"
+        found[month] = (
+            FindingsDocument.load(path),
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path,
+        )
+    return found

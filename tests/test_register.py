@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from auditor.audit import run_audit
 from auditor.backends.register_store import Conflict
 from auditor.errors import StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
 
-from .conftest import ROOT, RULES
+from .conftest import ROOT
 
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
 TODAY = date(2026, 10, 10)
 
 
-@pytest.fixture(scope="module")
-def audits(tmp_path_factory) -> dict[str, tuple[FindingsDocument, str, Path]]:
-    """The service-quality demo audited for July and for August."""
-    found = {}
-    for month in ("2026-07", "2026-08"):
-        out = tmp_path_factory.mktemp(month)
-        run_audit(RULES / "service-quality.yaml", DEMO, out, month)
-        path = out / "findings.json"
-        found[month] = (
-            FindingsDocument.load(path),
-            hashlib.sha256(path.read_bytes()).hexdigest(),
-            path,
-        )
-    return found
-
-
-def record(register: Register, audits, month: str):
-    document, sha, path = audits[month]
+def record(register: Register, monthly_audits, month: str):
+    document, sha, path = monthly_audits[month]
     return register.record_audit(document, sha, str(path), TODAY)
 
 
@@ -54,29 +35,29 @@ def expected_keys(document: FindingsDocument) -> set[tuple[str, str]]:
     return keys
 
 
-def test_an_audit_opens_one_item_per_nonconformity_and_only_once(tmp_path, audits) -> None:
+def test_an_audit_opens_one_item_per_nonconformity_and_only_once(tmp_path, monthly_audits) -> None:
     register = Register(str(tmp_path / "register.db"))
-    first = record(register, audits, "2026-07")
-    keys = expected_keys(audits["2026-07"][0])
+    first = record(register, monthly_audits, "2026-07")
+    keys = expected_keys(monthly_audits["2026-07"][0])
     assert len(first.created) == len(keys) > 0
     items = register.store.items()
     assert {(i["rule"], i["group_key"]) for i in items} == keys
     assert [i["id"] for i in items] == [f"CAPA-2026-{n:04d}" for n in range(1, len(keys) + 1)]
     assert all(i["status"] == "open" and i["version"] == 1 for i in items)
-    again = record(register, audits, "2026-07")
+    again = record(register, monthly_audits, "2026-07")
     assert again.already and not again.created
     assert len(register.store.items()) == len(keys)
     register.close()
 
 
 def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escalated(
-    tmp_path, audits
+    tmp_path, monthly_audits
 ) -> None:
     register = Register(str(tmp_path / "register.db"))
-    record(register, audits, "2026-07")
+    record(register, monthly_audits, "2026-07")
     july = {(i["rule"], i["group_key"]): i for i in register.store.items()}
-    second = record(register, audits, "2026-08")
-    both = set(july) & expected_keys(audits["2026-08"][0])
+    second = record(register, monthly_audits, "2026-08")
+    both = set(july) & expected_keys(monthly_audits["2026-08"][0])
     assert both, "the demo fails some rule in both months"
     for key in both:
         item = register.store.item(july[key]["id"])
@@ -86,14 +67,16 @@ def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escala
             assert item["escalation"] == "recurring in a later period"
         assert {link["audit"] for link in register.store.links(item["id"])} == {1, 2}
     assert sorted(second.recurring) == sorted(july[k]["id"] for k in both)
-    new_keys = expected_keys(audits["2026-08"][0]) - set(july)
+    new_keys = expected_keys(monthly_audits["2026-08"][0]) - set(july)
     assert len(second.created) == len(new_keys)
     register.close()
 
 
-def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(tmp_path, audits) -> None:
+def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
+    tmp_path, monthly_audits
+) -> None:
     register = Register(str(tmp_path / "register.db"))
-    record(register, audits, "2026-07")
+    record(register, monthly_audits, "2026-07")
     item = register.store.items()[0]
     with pytest.raises(LifecycleError, match="certifiers reject it"):
         register.update(item["id"], "li", {"root_cause": "Human error", "status": "planned"})
@@ -125,9 +108,9 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(tmp_path, au
     register.close()
 
 
-def test_a_stale_version_is_a_conflict_and_nothing_changes(tmp_path, audits) -> None:
+def test_a_stale_version_is_a_conflict_and_nothing_changes(tmp_path, monthly_audits) -> None:
     register = Register(str(tmp_path / "register.db"))
-    record(register, audits, "2026-07")
+    record(register, monthly_audits, "2026-07")
     item = register.store.items()[0]
     register.update(item["id"], "a", {"correction": "extra staff on Monday"}, version=1)
     with pytest.raises(
@@ -139,10 +122,10 @@ def test_a_stale_version_is_a_conflict_and_nothing_changes(tmp_path, audits) -> 
     register.close()
 
 
-def test_a_history_row_edited_or_cut_outside_the_tool_is_named(tmp_path, audits) -> None:
+def test_a_history_row_edited_or_cut_outside_the_tool_is_named(tmp_path, monthly_audits) -> None:
     path = tmp_path / "register.db"
     register = Register(str(path))
-    record(register, audits, "2026-07")
+    record(register, monthly_audits, "2026-07")
     item = register.store.items()[0]
     register.update(item["id"], "a", {"correction": "one"})
     register.update(item["id"], "a", {"containment": "two"})
@@ -175,7 +158,7 @@ def test_a_file_that_is_not_a_register_is_refused_in_one_line(tmp_path) -> None:
         Register(str(newer))
 
 
-def test_nonconformities_take_each_group_once(audits) -> None:
-    document = audits["2026-08"][0]
+def test_nonconformities_take_each_group_once(monthly_audits) -> None:
+    document = monthly_audits["2026-08"][0]
     keys = [(rule.rule, key) for key, rule, _ in nonconformities(document)]
     assert len(keys) == len(set(keys)) == len(expected_keys(document))
