@@ -162,3 +162,38 @@ def test_nonconformities_take_each_group_once(monthly_audits) -> None:
     document = monthly_audits["2026-08"][0]
     keys = [(rule.rule, key) for key, rule, _ in nonconformities(document)]
     assert len(keys) == len(set(keys)) == len(expected_keys(document))
+
+
+def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits) -> None:
+    import csv
+
+    import openpyxl
+
+    from auditor.register.export import export_csv, export_xlsx
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]
+    register.add_action(item["id"], "li", '=HYPERLINK("http://x")', "ops", date(2026, 11, 1))
+    register.update(item["id"], "li", {"correction": "+extra staff"})
+    rows = export_csv(register, tmp_path / "capa.csv")
+    first = (tmp_path / "capa.csv").read_bytes()
+    export_csv(register, tmp_path / "capa.csv")
+    assert (tmp_path / "capa.csv").read_bytes() == first  # the same register, the same bytes
+    with (tmp_path / "capa.csv").open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert rows == len(table) == len(register.store.items())
+    assert table[0]["correction"] == "'+extra staff"
+    counts = export_xlsx(register, tmp_path / "capa.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "capa.xlsx", read_only=True)
+    assert book.sheetnames == ["items", "actions", "history"]
+    assert counts == {
+        "items": len(table),
+        "actions": 1,
+        "history": len(register.store.history()),
+    }
+    for name, count in counts.items():
+        assert book[name].max_row == count + 1
+    action = next(iter(book["actions"].iter_rows(min_row=2, values_only=True)))
+    assert action[2] == '\'=HYPERLINK("http://x")'
+    register.close()
