@@ -12,7 +12,7 @@ from auditor.errors import StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
 
-from .conftest import ROOT
+from .conftest import ROOT, RULES
 
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
 TODAY = date(2026, 10, 10)
@@ -196,4 +196,69 @@ def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits
         assert book[name].max_row == count + 1
     action = next(iter(book["actions"].iter_rows(min_row=2, values_only=True)))
     assert action[2] == '\'=HYPERLINK("http://x")'
+    register.close()
+
+
+def _implemented(register: Register, item_id: str, on: str) -> None:
+    register.add_action(item_id, "li", "Fix the process", "ops", date(2026, 8, 15))
+    register.update(item_id, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    register.update(item_id, "cert", {"status": "accepted"})
+    register.action_done(item_id, 1, "li", date(2026, 7, 31))
+    register.update(
+        item_id,
+        "li",
+        {
+            "status": "implemented",
+            "implemented_on": on,
+            "criterion": {"rule": register.item(item_id)["rule"], "window_days": 31},
+        },
+    )
+
+
+def test_verify_closes_what_worked_and_reopens_what_did_not(tmp_path, monthly_audits) -> None:
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    august = monthly_audits["2026-08"][0]
+    verdicts = {}
+    for rule in august.rules:
+        for f in rule.findings:
+            if f.period == "2026-08" or f.id == rule.rule:
+                key = ", ".join(f"{k}={v}" for k, v in f.group.items())
+                verdicts.setdefault((rule.rule, key), (f.verdict, f.severity))
+    seen = set()
+    for item in register.store.items():
+        expected = verdicts.get((item["rule"], item["group_key"]))
+        if expected is None or expected[0] not in ("conform", "nonconform"):
+            continue
+        _implemented(register, item["id"], "2026-07-31")
+        result = verify_item(
+            register, item["id"], RULES / "service-quality.yaml", DEMO, "cert", TODAY
+        )
+        after = register.item(item["id"])
+        assert result.period == "2026-08-01..2026-08-31"
+        if expected[0] == "conform":
+            assert (result.outcome, after["status"]) == ("effective", "verified-effective")
+        else:
+            assert (result.outcome, after["status"]) == ("ineffective", "verified-ineffective")
+            assert after["severity"] == "major"
+        assert after["verification"]["verdict"] == expected[0]
+        seen.add(expected[0])
+    assert seen == {"conform", "nonconform"}, "the demo has both kinds of item"
+    register.close()
+
+
+def test_verify_without_records_changes_nothing(tmp_path, monthly_audits) -> None:
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]
+    _implemented(register, item["id"], "2026-07-31")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = verify_item(register, item["id"], RULES / "service-quality.yaml", empty, "cert", TODAY)
+    assert result.outcome.startswith("not-evaluable: no evidence of kind")
+    assert register.item(item["id"])["status"] == "implemented"
     register.close()

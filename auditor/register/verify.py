@@ -1,0 +1,125 @@
+"""Effectiveness: the item's rule run again, for its group, on evidence after the fix.
+
+The window starts the day after the item was implemented and lasts the
+criterion's days. The rule's own verdict for the item's group decides:
+conform (or an observation) closes the item as effective; a nonconformity
+reopens it, one severity level up; too few records changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..errors import AuditorError
+from ..findings import Finding
+from ..mapping import Mapping
+from ..periods import Period
+from .lifecycle import LifecycleError, Status
+from .register import Register
+
+
+@dataclass
+class Verification:
+    item: str
+    outcome: str  # effective | ineffective | not-evaluable
+    period: str
+    finding: Finding
+    status: str
+
+
+def verify_item(
+    register: Register,
+    item_id: str,
+    pack_path: str | Path,
+    evidence: str | Path,
+    who: str,
+    today: date,
+    mapping: Mapping | None = None,
+) -> Verification:
+    """Re-run the item's rule on ``evidence`` over the criterion's window and record the result."""
+    from ..backends.store import EvidenceStore
+    from ..evaluate.driver import Evaluation, backend_for
+    from ..ingest import ingest
+    from ..pack import load_pack
+
+    item = register.item(item_id)
+    if item["status"] != Status.IMPLEMENTED or not item.get("implemented_on"):
+        raise LifecycleError(
+            f"{item_id} is {item['status']}; only an implemented item (with its implementation "
+            "date) can be verified"
+        )
+    pack = load_pack(pack_path)
+    rule = pack.rule(item["rule"])
+    if rule is None:
+        raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
+    period = _window(item)
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, evidence, store, mapping)
+        result = Evaluation(pack, backend_for(store), period).evaluate(rule)
+    finally:
+        store.close()
+    finding = _for_group(result.findings, item["group_key"])
+    return _record(register, item, finding, period, who, today)
+
+
+def _window(item: dict[str, Any]) -> Period:
+    start = date.fromisoformat(item["implemented_on"]) + timedelta(days=1)
+    days = int((item.get("criterion") or {}).get("window_days", 30))
+    last = start + timedelta(days=days - 1)
+    return Period(f"{start}..{last}", start, last)
+
+
+def _for_group(findings: list[Finding], key: str) -> Finding:
+    """The whole-window finding of the item's group ('' for the pooled one)."""
+    if not key:
+        return findings[0]
+    whole = findings[0].period
+    for finding in findings:
+        text = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+        if text == key and finding.period == whole:
+            return finding
+    for finding in findings:  # a rule split by sub-periods: the group's cells have no whole one
+        if ", ".join(f"{k}={v}" for k, v in finding.group.items()) == key:
+            return finding
+    if findings[0].verdict in ("not-evaluable", "not-applicable"):
+        return findings[0]  # the whole rule could not be judged: its reason is the group's
+    return Finding(id=key, rule="", clause="", measure="", group={}, period=whole, pooled=False)
+
+
+def _record(
+    register: Register,
+    item: dict[str, Any],
+    finding: Finding,
+    period: Period,
+    who: str,
+    today: date,
+) -> Verification:
+    figures = {
+        "date": today.isoformat(),
+        "who": who,
+        "period": period.label,
+        "finding": finding.id,
+        "verdict": finding.verdict,
+        "value": finding.value,
+        "n": finding.counts.n,
+        "conforming": finding.counts.conforming,
+    }
+    if finding.verdict in ("conform", "observation"):
+        changes = {"status": str(Status.VERIFIED_EFFECTIVE), "verification": figures}
+        outcome = "effective"
+    elif finding.verdict == "nonconform":
+        changes = {"status": str(Status.VERIFIED_INEFFECTIVE), "verification": figures}
+        if item["severity"] == "minor":
+            changes |= {"severity": "major", "escalation": "the fix did not work"}
+        outcome = "ineffective"
+    else:
+        reason = "; ".join(finding.reasons) or "no record of the item's group in the window"
+        return Verification(
+            item["id"], f"not-evaluable: {reason}", period.label, finding, item["status"]
+        )
+    updated = register.update(item["id"], who, changes, today=today)
+    return Verification(item["id"], outcome, period.label, finding, updated["status"])
