@@ -565,6 +565,39 @@ def _formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
+@main.command("diff")
+@click.argument("old", metavar="OLD", type=click.Path())
+@click.argument("new", metavar="NEW", type=click.Path())
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for the terminal, or the machine-readable diff (JSON, stable key order).",
+)
+@click.option(
+    "--fail-on-new",
+    is_flag=True,
+    help="Exit 1 when a nonconformity is new or worsened.",
+)
+def diff_command(old: str, new: str, output: str, fail_on_new: bool) -> None:
+    """Compare two audits: which nonconformities are new, resolved, recurring or worsened.
+
+    OLD and NEW are each a findings.json or an audit folder holding one. Findings
+    are paired by rule, group and period, and each rule's and group's
+    whole-period findings also with the period ignored, so audits of different
+    periods compare (see docs/diff.md). Exit 0 (a report, not a gate) unless
+    --fail-on-new is given and a nonconformity is new or worsened (exit 1); 2
+    on bad input.
+    """
+    from .diff import diff_findings, diff_text, load_findings
+
+    result = diff_findings(load_findings(old), load_findings(new))
+    click.echo(result.to_json() if output == "json" else diff_text(result), nl=output != "json")
+    sys.exit(EXIT_FINDINGS if fail_on_new and result.has_new else EXIT_OK)
+
+
 # ------------------------------------------------------------------ report
 
 

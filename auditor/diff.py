@@ -1,0 +1,471 @@
+"""Two audits compared: what changed between an earlier findings.json and a later one.
+
+:func:`diff_findings` pairs the findings of two documents and classifies each
+nonconformity as new, resolved, recurring or worsened (see docs/diff.md).
+Findings are paired in two steps:
+
+1. by rule, group and the span the finding covers: its own period, or, for a
+   finding that holds the whole audit period (the pooled finding, a group's
+   finding, a quarter's cell in a monthly audit), the audit period;
+2. what is left, by rule and group with the period ignored: each audit's
+   whole-period finding of the rule and group, so that audits of different
+   periods (July and August) are still compared rule by rule and group by group.
+
+A second whole-period finding of the same rule and group (a quarter's cell in a
+monthly audit of an ungrouped rule) holds the same records as the first and is
+left out, so nothing is compared twice. :func:`load_findings` reads either a
+findings.json or an audit folder holding one; :func:`diff_text` writes the
+terminal table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import AuditorError, Location, ReportError
+from .findings.contract import (
+    FindingEntry,
+    FindingsDocument,
+    RuleEntry,
+    Severity,
+    Verdict,
+)
+from .formatting import value_text
+from .periods import parse_period
+
+FINDINGS_FILE = "findings.json"
+
+
+class Change(StrEnum):
+    """What happened to a finding between the two audits; the first four are the classes."""
+
+    NEW = "new"
+    RESOLVED = "resolved"
+    RECURRING = "recurring"
+    WORSENED = "worsened"
+    VERDICT_CHANGED = "verdict changed"
+    VALUE_CHANGED = "value changed"
+    UNCHANGED = "unchanged"
+    ONLY_OLD = "only in old"
+    ONLY_NEW = "only in new"
+
+
+#: the classes of a nonconformity, in the order they are counted; each row is in one at most
+CLASSES = (Change.NEW, Change.RESOLVED, Change.RECURRING, Change.WORSENED)
+
+Match = Literal["period", "whole-period"]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One audit's finding in a row of the diff."""
+
+    id: str
+    period: str  # the finding's own period label
+    span: str  # what it covers in its audit: the audit period for a whole-period finding
+    whole: bool  # it holds the whole audit period
+    verdict: str
+    severity: str | None
+    value: float | None
+    unit: str
+    threshold: dict[str, Any] | None  # {op, value}, in the unit of value
+    text: str  # the value as printed (formatting.value_text, English)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A finding of the old audit beside its counterpart in the new one (either may be absent)."""
+
+    rule: str
+    group: dict[str, Any]
+    match: Match | None  # how the two were paired; None when one side is absent
+    old: Side | None
+    new: Side | None
+    change: Change
+    worsened_by: tuple[str, ...] = ()  # "severity", "value"
+
+    @property
+    def group_text(self) -> str:
+        """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``."""
+        text = "@".join(f"{k}={v}" for k, v in self.group.items()) or "all"
+        sides = [s for s in (self.old, self.new) if s is not None]
+        if self.match != "whole-period" and not all(s.whole for s in sides):
+            text += f"@{sides[0].span}"
+        return text
+
+
+@dataclass(frozen=True)
+class AuditRef:
+    """Which audit a side of the diff is."""
+
+    pack: str
+    pack_version: str
+    period: str
+    first_day: str
+    last_day: str
+    generated_at: str
+
+
+@dataclass(frozen=True)
+class FindingsDiff:
+    """The comparison of two audits: one row per pair of findings, and what differs in the rules."""
+
+    old: AuditRef
+    new: AuditRef
+    rows: list[Row]
+    rules_only_old: list[str] = field(default_factory=list)
+    rules_only_new: list[str] = field(default_factory=list)
+
+    @property
+    def same_pack(self) -> bool:
+        return self.old.pack == self.new.pack
+
+    def counts(self) -> dict[str, int]:
+        """Nonconformities per class: ``{new, resolved, recurring, worsened}``."""
+        return {str(c): sum(1 for r in self.rows if r.change == c) for c in CLASSES}
+
+    @property
+    def has_new(self) -> bool:
+        """Any new or worsened nonconformity (what ``--fail-on-new`` fails on)."""
+        return any(r.change in (Change.NEW, Change.WORSENED) for r in self.rows)
+
+    def notes(self) -> list[str]:
+        """What the reader must know before reading the rows: other packs, rules on one side only."""
+        old, new = self.old, self.new
+        notes = []
+        if not self.same_pack:
+            notes.append(f"the two audits are of different packs: {old.pack} and {new.pack}")
+        elif old.pack_version != new.pack_version:
+            notes.append(
+                f"the two audits are of different versions of {new.pack}: "
+                f"{old.pack_version} and {new.pack_version}"
+            )
+        if self.rules_only_old:
+            notes.append(f"rules only in the old audit: {', '.join(self.rules_only_old)}")
+        if self.rules_only_new:
+            notes.append(f"rules only in the new audit: {', '.join(self.rules_only_new)}")
+        return notes
+
+    def to_data(self) -> dict[str, Any]:
+        rows = []
+        for row in self.rows:
+            data = asdict(row)
+            data["change"] = str(row.change)
+            data["worsened_by"] = list(row.worsened_by)
+            rows.append(data)
+        return {
+            "old": asdict(self.old),
+            "new": asdict(self.new),
+            "same_pack": self.same_pack,
+            "notes": self.notes(),
+            "rules_only_old": list(self.rules_only_old),
+            "rules_only_new": list(self.rules_only_new),
+            "counts": self.counts(),
+            "rows": rows,
+        }
+
+    def to_json(self) -> str:
+        """The machine-readable diff: sorted keys, two-space indent."""
+        return json.dumps(self.to_data(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# ------------------------------------------------------------ reading
+
+
+def load_findings(path: str | Path) -> FindingsDocument:
+    """A findings.json, or the findings.json in an audit folder; one error line for anything else."""
+    target = Path(path)
+    if target.is_dir():
+        inside = target / FINDINGS_FILE
+        if not inside.is_file():
+            raise ReportError(
+                f"no {FINDINGS_FILE} in this folder",
+                location=Location(str(target)),
+                hint="give an audit's --out folder or its findings.json",
+            )
+        target = inside
+    return FindingsDocument.load(target)
+
+
+# ------------------------------------------------------------ pairing
+
+
+def _day_span(label: str) -> tuple[date, date] | None:
+    """The first and last day of a period label (audit periods and sub-periods), or None."""
+    try:
+        if len(label) == 10 and label[4] == "-" and label[7] == "-":  # a day
+            day = date.fromisoformat(label)
+            return day, day
+        if len(label) == 8 and label[4:6] == "-W":  # an ISO week
+            first = date.fromisocalendar(int(label[:4]), int(label[6:]), 1)
+            return first, date.fromisocalendar(int(label[:4]), int(label[6:]), 7)
+        period = parse_period(label)
+    except (AuditorError, ValueError):
+        return None
+    return period.first, period.last
+
+
+def _covers(finding: FindingEntry, document: FindingsDocument) -> bool:
+    """Whether the finding holds the whole audit period (its period is the audit's, or wider)."""
+    audit = document.manifest.parameters.period
+    if finding.pooled or finding.period == audit.label:
+        return True
+    span = _day_span(finding.period)
+    if span is None:
+        return False
+    return span[0] <= date.fromisoformat(audit.first_day) and span[1] >= date.fromisoformat(
+        audit.last_day
+    )
+
+
+def _group_key(group: dict[str, Any]) -> str:
+    return json.dumps(group, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class _Cell:
+    rule: RuleEntry
+    finding: FindingEntry
+    whole: bool
+    span: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.rule.rule, _group_key(self.finding.group), self.span
+
+
+def _cells(document: FindingsDocument) -> list[_Cell]:
+    """Every finding with the span it covers; a second whole-period finding of a group is left out."""
+    label = document.manifest.parameters.period.label
+    cells: list[_Cell] = []
+    seen: set[tuple[str, str]] = set()
+    for rule in document.rules:
+        for finding in rule.findings:
+            whole = _covers(finding, document)
+            group = (rule.rule, _group_key(finding.group))
+            if whole and group in seen:
+                continue
+            if whole:
+                seen.add(group)
+            cells.append(_Cell(rule, finding, whole, label if whole else finding.period))
+    return cells
+
+
+Pair = tuple[_Cell | None, _Cell | None, Match | None]
+
+
+def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
+    """Pairs by rule, group and span; then the whole-period findings left, by rule and group.
+
+    In rule order (the new audit's, then rules only in the old one); within a
+    rule the new audit's findings in order, then those only in the old one.
+    """
+    old_left = {c.key: c for c in old}
+    partner: dict[tuple[str, str, str], tuple[_Cell, Match]] = {}
+    for cell in new:
+        if cell.key in old_left:
+            partner[cell.key] = (old_left.pop(cell.key), "period")
+    whole_left = {c.key[:2]: c for c in old_left.values() if c.whole}
+    for cell in new:
+        if cell.key not in partner and cell.whole and cell.key[:2] in whole_left:
+            other = whole_left.pop(cell.key[:2])
+            del old_left[other.key]
+            partner[cell.key] = (other, "whole-period")
+    by_rule: dict[str, list[Pair]] = {}
+    for cell in new:
+        found = partner.get(cell.key)
+        pair: Pair = (found[0], cell, found[1]) if found else (None, cell, None)
+        by_rule.setdefault(cell.rule.rule, []).append(pair)
+    for cell in old:
+        if old_left.get(cell.key) is cell:
+            by_rule.setdefault(cell.rule.rule, []).append((cell, None, None))
+    return [pair for pairs in by_rule.values() for pair in pairs]
+
+
+# ------------------------------------------------------------ judging a change
+
+
+def _nonconform(side: Side | None) -> bool:
+    return side is not None and side.verdict == Verdict.NONCONFORM
+
+
+def _further(old: Side, new: Side) -> bool:
+    """Whether the new value is further from the threshold than the old, on the failing side."""
+    if old.value is None or new.value is None or new.threshold is None:
+        return False
+    if old.unit != new.unit or math.isclose(old.value, new.value, rel_tol=1e-9, abs_tol=1e-12):
+        return False
+    op = new.threshold["op"]
+    if old.threshold is not None and old.threshold["op"] != op:
+        return False
+    if op in (">=", ">"):
+        return new.value < old.value
+    if op in ("<=", "<"):
+        return new.value > old.value
+    target = float(new.threshold["value"])
+    return abs(new.value - target) > abs(old.value - target)
+
+
+def _worsened_by(old: Side, new: Side) -> tuple[str, ...]:
+    reasons = []
+    if old.severity == Severity.MINOR and new.severity == Severity.MAJOR:
+        reasons.append("severity")
+    if _further(old, new):
+        reasons.append("value")
+    return tuple(reasons)
+
+
+def _change(old: Side | None, new: Side | None) -> tuple[Change, tuple[str, ...]]:
+    if _nonconform(new):
+        if not _nonconform(old):
+            return Change.NEW, ()
+        assert old is not None and new is not None
+        worse = _worsened_by(old, new)
+        return (Change.WORSENED, worse) if worse else (Change.RECURRING, ())
+    if (
+        _nonconform(old)
+        and new is not None
+        and new.verdict
+        in (
+            Verdict.CONFORM,
+            Verdict.OBSERVATION,
+        )
+    ):
+        return Change.RESOLVED, ()
+    if old is None or new is None:
+        return (Change.ONLY_NEW if old is None else Change.ONLY_OLD), ()
+    if (old.verdict, old.severity) != (new.verdict, new.severity):
+        return Change.VERDICT_CHANGED, ()
+    same = old.value == new.value or (
+        old.value is not None
+        and new.value is not None
+        and math.isclose(old.value, new.value, rel_tol=1e-9, abs_tol=1e-12)
+    )
+    return (Change.UNCHANGED if same else Change.VALUE_CHANGED), ()
+
+
+def _side(cell: _Cell | None) -> Side | None:
+    if cell is None:
+        return None
+    finding, rule = cell.finding, cell.rule
+    label = rule.unit_label.en if rule.unit_label else None
+    text = value_text(
+        finding.value, finding.unit, finding.threshold, "en", rule.calendar, label=label
+    )
+    threshold = finding.threshold.model_dump() if finding.threshold else None
+    return Side(
+        id=finding.id,
+        period=finding.period,
+        span=cell.span,
+        whole=cell.whole,
+        verdict=str(finding.verdict),
+        severity=str(finding.severity) if finding.severity else None,
+        value=finding.value,
+        unit=str(finding.unit),
+        threshold=threshold,
+        text=text.replace("\u00a0", " "),
+    )
+
+
+def _ref(document: FindingsDocument) -> AuditRef:
+    pack, period = document.manifest.pack, document.manifest.parameters.period
+    return AuditRef(
+        pack=pack.id,
+        pack_version=pack.version,
+        period=period.label,
+        first_day=period.first_day,
+        last_day=period.last_day,
+        generated_at=document.generated_at,
+    )
+
+
+def diff_findings(old: FindingsDocument, new: FindingsDocument) -> FindingsDiff:
+    """Compare two audits: one row per pair of findings, each nonconformity classified."""
+    rows = []
+    for before, after, match in _pairs(_cells(old), _cells(new)):
+        old_side, new_side = _side(before), _side(after)
+        change, worse = _change(old_side, new_side)
+        cell = after or before
+        assert cell is not None
+        rows.append(
+            Row(cell.rule.rule, dict(cell.finding.group), match, old_side, new_side, change, worse)
+        )
+    old_rules = [r.rule for r in old.rules]
+    new_rules = [r.rule for r in new.rules]
+    return FindingsDiff(
+        old=_ref(old),
+        new=_ref(new),
+        rows=rows,
+        rules_only_old=[r for r in old_rules if r not in set(new_rules)],
+        rules_only_new=[r for r in new_rules if r not in set(old_rules)],
+    )
+
+
+# ------------------------------------------------------------ the terminal table
+
+
+def _verdict_text(side: Side | None) -> str:
+    if side is None:
+        return "-"
+    if side.verdict == Verdict.NONCONFORM:
+        return f"nonconform ({side.severity})"
+    return side.verdict
+
+
+def _change_text(row: Row) -> str:
+    if row.change == Change.WORSENED:
+        words = {"severity": "minor → major", "value": "further from target"}
+        return f"worsened ({', '.join(words[w] for w in row.worsened_by)})"
+    if row.change == Change.NEW and row.old is None:
+        return "new (absent before)"
+    return "" if row.change == Change.UNCHANGED else str(row.change)
+
+
+def diff_text(diff: FindingsDiff) -> str:
+    """The diff as a table for the terminal, with the notes first and the counts last."""
+    old, new = diff.old, diff.new
+    same = old.period == new.period
+    lines = [
+        f"{old.pack} {old.pack_version} {old.period} → {new.pack} {new.pack_version} {new.period}"
+        + ("" if same else " (whole-period findings compared with the period ignored)")
+    ]
+    lines.extend(f"note: {note}" for note in diff.notes())
+    rows = [("rule", "group", "before", "", "after", "", "change")]
+    for row in diff.rows:
+        rows.append(
+            (
+                row.rule,
+                row.group_text,
+                _verdict_text(row.old),
+                row.old.text if row.old else "",
+                _verdict_text(row.new),
+                row.new.text if row.new else "",
+                _change_text(row),
+            )
+        )
+    lines.extend(_table(rows))
+    lines.append(", ".join(f"{name} {count}" for name, count in diff.counts().items()))
+    return "\n".join(lines)
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """Columns padded to their widest cell; values right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = zip(row, widths, strict=True)
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i in (3, 5) else c.ljust(w) for i, (c, w) in enumerate(cells)
+            ).rstrip()
+        )
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines

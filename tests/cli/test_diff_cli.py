@@ -1,0 +1,95 @@
+"""`auditor diff` as a user runs it: the table, --format json, --fail-on-new, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The service-quality demo audited for July and for August 2026: each audit's folder."""
+    from auditor.audit import run_audit
+
+    folders = {}
+    for period in ("2026-07", "2026-08"):
+        out = tmp_path_factory.mktemp(f"diff-cli-{period}")
+        run_audit(RULES / "service-quality.yaml", DEMO, out, period)
+        folders[period] = out
+    return folders
+
+
+def diff(runner, old: Path, new: Path, *extra: str):
+    return runner.invoke(main, ["diff", str(old), str(new), *extra])
+
+
+def test_the_table_and_the_counts(runner, months) -> None:
+    result = diff(runner, months["2026-07"], months["2026-08"] / "findings.json")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("service-quality 1.0.0 2026-07 → service-quality 1.0.0 2026-08")
+    assert lines[1].split() == ["rule", "group", "before", "after", "change"]
+    sh = next(line for line in lines if line.startswith("RESP-PHONE-30S") and "site=SH" in line)
+    assert sh.split() == [
+        *("RESP-PHONE-30S", "site=SH", "conform", "96.0", "%"),
+        *("nonconform", "(major)", "56.2", "%", "new"),
+    ]
+    csat = next(line for line in lines if line.startswith("CSAT-Q-4.2"))
+    assert csat.split()[-1] == "resolved" and "4.18" in csat and "4.33" in csat
+    assert lines[-1] == "new 2, resolved 4, recurring 1, worsened 0"
+    assert "\u00a0" not in result.output
+
+
+def test_format_json_is_the_machine_readable_diff(runner, months) -> None:
+    result = diff(runner, months["2026-07"], months["2026-08"], "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == sorted(data)
+    assert data["counts"] == {"new": 2, "recurring": 1, "resolved": 4, "worsened": 0}
+    assert (data["old"]["period"], data["new"]["period"]) == ("2026-07", "2026-08")
+    assert data["same_pack"] is True and data["notes"] == []
+    new = [(r["rule"], r["group"]) for r in data["rows"] if r["change"] == "new"]
+    assert new == [("RESP-PHONE-30S", {}), ("RESP-PHONE-30S", {"site": "SH"})]
+    again = diff(runner, months["2026-07"], months["2026-08"], "--format", "json")
+    assert again.output == result.output
+
+
+def test_fail_on_new(runner, months) -> None:
+    july, august = months["2026-07"], months["2026-08"]
+    assert diff(runner, july, august, "--fail-on-new").exit_code == 1  # two new nonconformities
+    assert diff(runner, july, august).exit_code == 0  # a report, not a gate
+    same = diff(runner, august, august, "--fail-on-new")
+    assert same.exit_code == 0, same.output  # recurring only
+    assert same.output.splitlines()[-1] == "new 0, resolved 0, recurring 3, worsened 0"
+
+
+@pytest.mark.parametrize("case", ["missing", "no-findings", "other-schema", "not-json"])
+def test_bad_input_is_one_line(runner, months, tmp_path, case) -> None:
+    old = tmp_path / "findings.json"
+    expected = {
+        "missing": "findings.json: file not found",
+        "no-findings": "no findings.json in this folder",
+        "other-schema": "findings.json of schema '1.0'; this auditor reads schema 1.1",
+        "not-json": "not a findings.json",
+    }[case]
+    if case == "no-findings":
+        old = tmp_path
+    elif case == "other-schema":
+        data = json.loads((months["2026-07"] / "findings.json").read_text(encoding="utf-8"))
+        data["schema_version"] = "1.0"
+        old.write_text(json.dumps(data), encoding="utf-8")
+    elif case == "not-json":
+        old.write_text("rule,verdict\n", encoding="utf-8")
+    result = diff(runner, old, months["2026-08"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""

@@ -1,0 +1,305 @@
+"""Two audits compared (auditor.diff): the pairing of findings and the class of each nonconformity."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.diff import Change, diff_findings, diff_text, load_findings
+from auditor.errors import ReportError
+from auditor.findings.contract import FindingsDocument
+
+from .conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The service-quality demo audited for July and for August 2026: each audit's folder."""
+    from auditor.audit import run_audit
+
+    folders = {}
+    for period in ("2026-07", "2026-08"):
+        out = tmp_path_factory.mktemp(f"diff-{period}")
+        run_audit(RULES / "service-quality.yaml", DEMO, out, period)
+        folders[period] = out
+    return folders
+
+
+def read(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------ the demo, July against August
+
+
+def whole_period_findings(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each rule's and group's finding of a monthly demo audit, in plain dicts.
+
+    In a monthly audit every finding holds the whole month: the pooled one, a
+    site's month, or a quarter's cell (cut to the month). The first of each
+    rule and group is the one compared; a second (CSAT's quarter cell beside
+    its pooled finding) holds the same records.
+    """
+    month = document["manifest"]["parameters"]["period"]["label"]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule in document["rules"]:
+        for finding in rule["findings"]:
+            assert finding["period"] in (month, "2026-Q3"), finding["id"]
+            site = finding["group"].get("site", "all")
+            found.setdefault((rule["rule"], site), finding)
+    return found
+
+
+def hand_class(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str | None:
+    def nonconform(f: dict[str, Any] | None) -> bool:
+        return f is not None and f["verdict"] == "nonconform"
+
+    if nonconform(after):
+        assert after is not None
+        if not nonconform(before):
+            return "new"
+        assert before is not None
+        if before["severity"] == "minor" and after["severity"] == "major":
+            return "worsened"
+        lower_is_worse = after["threshold"]["op"] in (">=", ">")
+        if (after["value"] - before["value"]) * (1 if lower_is_worse else -1) < 0:
+            return "worsened"
+        return "recurring"
+    if nonconform(before) and after and after["verdict"] in ("conform", "observation"):
+        return "resolved"
+    return None
+
+
+def test_july_to_august_counts_match_a_hand_computation(months) -> None:
+    """The acceptance test: new, resolved and recurring of two periods, worked out by hand."""
+    july, august = read(months["2026-07"]), read(months["2026-08"])
+    before, after = whole_period_findings(july), whole_period_findings(august)
+    expected: dict[str, set[tuple[str, str]]] = {
+        "new": set(),
+        "resolved": set(),
+        "recurring": set(),
+        "worsened": set(),
+    }
+    for key in before.keys() | after.keys():
+        found = hand_class(before.get(key), after.get(key))
+        if found:
+            expected[found].add(key)
+    # and read off the two audits' verdicts by eye:
+    assert expected == {
+        "new": {("RESP-PHONE-30S", "all"), ("RESP-PHONE-30S", "SH")},
+        "resolved": {
+            ("CLOSURE-95", "GZ"),
+            ("CSAT-Q-4.2", "all"),
+            ("TRAINED-12M", "all"),
+            ("TRAINED-12M", "SH"),
+        },
+        "recurring": {("STANDARD-TRAINED", "all")},
+        "worsened": set(),
+    }
+
+    diff = diff_findings(load_findings(months["2026-07"]), load_findings(months["2026-08"]))
+    assert diff.counts() == {"new": 2, "resolved": 4, "recurring": 1, "worsened": 0}
+    got = {name: set() for name in expected}
+    for row in diff.rows:
+        if row.change in expected:
+            got[str(row.change)].add((row.rule, row.group.get("site", "all")))
+    assert got == expected
+
+
+def test_july_to_august_pairs_each_rule_and_group_with_the_period_ignored(months) -> None:
+    diff = diff_findings(load_findings(months["2026-07"]), load_findings(months["2026-08"]))
+    assert {row.match for row in diff.rows} == {"whole-period"}
+    assert not diff.rules_only_old and not diff.rules_only_new and not diff.notes()
+    csat = [row for row in diff.rows if row.rule == "CSAT-Q-4.2"]
+    assert len(csat) == 1  # its quarter cell is the pooled finding's records: compared once
+    assert (csat[0].old and csat[0].old.id, csat[0].new and csat[0].new.id) == (
+        "CSAT-Q-4.2",
+        "CSAT-Q-4.2",
+    )
+    closure = next(r for r in diff.rows if r.rule == "CLOSURE-95" and r.group == {"site": "GZ"})
+    assert closure.old is not None and closure.new is not None
+    assert (closure.old.span, closure.new.span) == ("2026-07", "2026-08")
+    assert (closure.old.verdict, closure.old.severity) == ("nonconform", "major")
+
+
+def test_a_quarter_against_one_of_its_months_pairs_the_month_cells(demo_audit, months) -> None:
+    diff = diff_findings(demo_audit.findings, load_findings(months["2026-07"]))
+    row = next(r for r in diff.rows if r.rule == "RESP-PHONE-30S" and r.group == {"site": "SH"})
+    assert row.match == "period" and row.change == Change.UNCHANGED
+    assert row.old is not None and row.new is not None
+    assert (row.old.id, row.new.id) == ("RESP-PHONE-30S@site=SH@2026-07", "RESP-PHONE-30S@site=SH")
+    assert row.group_text == "site=SH@2026-07"
+    august = next(r for r in diff.rows if r.old and r.old.id == "RESP-PHONE-30S@site=SH@2026-08")
+    assert august.new is None and august.change == Change.ONLY_OLD  # not resolved: not judged now
+    pooled = diff.rows[0]
+    assert (pooled.rule, pooled.match, pooled.group_text) == (
+        "RESP-PHONE-30S",
+        "whole-period",
+        "all",
+    )
+
+
+# ------------------------------------------------------------ hand-made documents
+
+
+def edited(document: FindingsDocument, edit: Any) -> FindingsDocument:
+    data = copy.deepcopy(document.model_dump(mode="json"))
+    edit(data)
+    return FindingsDocument.from_data(data)
+
+
+def finding(data: dict[str, Any], finding_id: str) -> dict[str, Any]:
+    rule = finding_id.split("@", 1)[0]
+    entry = next(r for r in data["rules"] if r["rule"] == rule)
+    return next(f for f in entry["findings"] if f["id"] == finding_id)
+
+
+def setting(finding_id: str, **values: Any) -> Any:
+    def edit(data: dict[str, Any]) -> None:
+        finding(data, finding_id).update(values)
+
+    return edit
+
+
+def only(diff: Any, change: Change) -> list[str]:
+    return [(row.new or row.old).id for row in diff.rows if row.change == change]
+
+
+def test_the_same_audit_twice_is_all_recurring(demo_audit) -> None:
+    diff = diff_findings(demo_audit.findings, demo_audit.findings)
+    assert diff.counts() == {"new": 0, "resolved": 0, "recurring": 3, "worsened": 0}
+    assert only(diff, Change.RECURRING) == [
+        "RESP-PHONE-30S@site=SH@2026-08",
+        "STANDARD-TRAINED",
+        "ROOT-CAUSE",
+    ]
+    assert {row.match for row in diff.rows} == {"period"}
+    assert {row.change for row in diff.rows} == {Change.UNCHANGED, Change.RECURRING}
+    assert not diff.has_new
+
+
+def test_new_when_not_a_nonconformity_before(demo_audit) -> None:
+    new = edited(
+        demo_audit.findings, setting("CLOSURE-95@site=GZ", verdict="nonconform", severity="minor")
+    )
+    diff = diff_findings(demo_audit.findings, new)
+    assert only(diff, Change.NEW) == ["CLOSURE-95@site=GZ"]
+    assert diff.counts()["new"] == 1 and diff.has_new
+
+
+def test_resolved_when_conform_or_observation_now(demo_audit) -> None:
+    cell = "RESP-PHONE-30S@site=SH@2026-08"
+    for verdict in ("conform", "observation"):
+        new = edited(demo_audit.findings, setting(cell, verdict=verdict, severity=None, value=0.95))
+        diff = diff_findings(demo_audit.findings, new)
+        assert only(diff, Change.RESOLVED) == [cell]
+        assert diff.counts() == {"new": 0, "resolved": 1, "recurring": 2, "worsened": 0}
+    # not evaluable now is not resolved: the nonconformity was not checked again
+    new = edited(demo_audit.findings, setting(cell, verdict="not-evaluable", severity=None))
+    diff = diff_findings(demo_audit.findings, new)
+    assert diff.counts()["resolved"] == 0
+    assert next(r for r in diff.rows if r.new and r.new.id == cell).change == Change.VERDICT_CHANGED
+
+
+def test_worsened_when_the_severity_rises(demo_audit) -> None:
+    new = edited(demo_audit.findings, setting("STANDARD-TRAINED", severity="major"))
+    diff = diff_findings(demo_audit.findings, new)
+    row = next(r for r in diff.rows if r.rule == "STANDARD-TRAINED")
+    assert (row.change, row.worsened_by) == (Change.WORSENED, ("severity",))
+    assert diff.counts() == {"new": 0, "resolved": 0, "recurring": 2, "worsened": 1}
+    assert diff.has_new
+    # and falling is not worsening
+    back = diff_findings(new, demo_audit.findings)
+    assert next(r for r in back.rows if r.rule == "STANDARD-TRAINED").change == Change.RECURRING
+
+
+def test_worsened_when_the_value_moves_away_from_a_lower_limit(demo_audit) -> None:
+    # ROOT-CAUSE: 66.7 % against at least 100 %; lower is worse
+    worse = edited(demo_audit.findings, setting("ROOT-CAUSE", value=0.5))
+    row = next(r for r in diff_findings(demo_audit.findings, worse).rows if r.rule == "ROOT-CAUSE")
+    assert (row.change, row.worsened_by) == (Change.WORSENED, ("value",))
+    better = edited(demo_audit.findings, setting("ROOT-CAUSE", value=0.8))
+    row = next(r for r in diff_findings(demo_audit.findings, better).rows if r.rule == "ROOT-CAUSE")
+    assert row.change == Change.RECURRING
+
+
+def test_worsened_when_the_value_moves_away_from_an_upper_limit(demo_audit) -> None:
+    limit = {"op": "<=", "value": 0.5}
+    old = edited(demo_audit.findings, setting("ROOT-CAUSE", threshold=limit, value=0.6))
+    for value, change in (
+        (0.7, Change.WORSENED),
+        (0.55, Change.RECURRING),
+        (0.6, Change.RECURRING),
+    ):
+        new = edited(old, setting("ROOT-CAUSE", value=value))
+        row = next(r for r in diff_findings(old, new).rows if r.rule == "ROOT-CAUSE")
+        assert row.change == change, value
+    both = edited(old, setting("ROOT-CAUSE", value=0.7, severity="major"))
+    row = next(r for r in diff_findings(old, both).rows if r.rule == "ROOT-CAUSE")
+    assert row.worsened_by == ("severity", "value")
+
+
+def test_rules_in_one_document_only(demo_audit) -> None:
+    def drop(rule: str) -> Any:
+        def edit(data: dict[str, Any]) -> None:
+            data["rules"] = [r for r in data["rules"] if r["rule"] != rule]
+
+        return edit
+
+    old = edited(demo_audit.findings, drop("STANDARD-TRAINED"))
+    new = edited(demo_audit.findings, drop("ROOT-CAUSE"))
+    diff = diff_findings(old, new)
+    assert (diff.rules_only_old, diff.rules_only_new) == (["ROOT-CAUSE"], ["STANDARD-TRAINED"])
+    assert "rules only in the old audit: ROOT-CAUSE" in diff.notes()
+    assert "rules only in the new audit: STANDARD-TRAINED" in diff.notes()
+    assert only(diff, Change.NEW) == ["STANDARD-TRAINED"]  # a nonconformity absent before
+    assert only(diff, Change.ONLY_OLD) == ["ROOT-CAUSE"]  # gone with its rule: not resolved
+    assert diff.counts() == {"new": 1, "resolved": 0, "recurring": 1, "worsened": 0}
+    assert diff.rows[-1].rule == "ROOT-CAUSE"  # rules only in the old audit come last
+    assert "new (absent before)" in diff_text(diff)
+
+
+def test_different_packs_are_allowed_and_stated(demo_audit) -> None:
+    def other_pack(data: dict[str, Any]) -> None:
+        data["manifest"]["pack"].update(id="other-pack", version="2.0.0")
+
+    diff = diff_findings(demo_audit.findings, edited(demo_audit.findings, other_pack))
+    assert not diff.same_pack
+    assert diff.notes() == ["the two audits are of different packs: service-quality and other-pack"]
+    assert "note: the two audits are of different packs" in diff_text(diff)
+    assert diff.counts()["recurring"] == 3  # compared all the same, rule by rule
+
+    def other_version(data: dict[str, Any]) -> None:
+        data["manifest"]["pack"]["version"] = "1.1.0"
+
+    diff = diff_findings(demo_audit.findings, edited(demo_audit.findings, other_version))
+    assert diff.same_pack
+    assert diff.notes() == [
+        "the two audits are of different versions of service-quality: 1.0.0 and 1.1.0"
+    ]
+
+
+def test_the_json_diff_is_stable(demo_audit, months) -> None:
+    diff = diff_findings(demo_audit.findings, load_findings(months["2026-08"]))
+    text = diff.to_json()
+    assert text == diff.to_json()
+    data = json.loads(text)
+    assert list(data) == sorted(data)
+    assert list(data["rows"][0]) == sorted(data["rows"][0])
+    assert data["counts"] == diff.counts()
+    assert data["rows"][0]["old"]["text"] == "92.6 %"
+
+
+def test_load_findings_takes_a_folder_or_a_file(months, tmp_path) -> None:
+    folder = months["2026-07"]
+    assert load_findings(folder) == load_findings(folder / "findings.json")
+    with pytest.raises(ReportError, match=r"no findings\.json in this folder"):
+        load_findings(tmp_path)
+    with pytest.raises(ReportError, match="file not found"):
+        load_findings(tmp_path / "missing.json")
