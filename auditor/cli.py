@@ -414,6 +414,13 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 )
 @_mapping_opt
 @_preset_opt
+@click.option(
+    "--register",
+    "register_path",
+    envvar="AUDITOR_REGISTER",
+    type=click.Path(dir_okay=False),
+    help="Record the audit in this CAPA register: one item per nonconformity (or AUDITOR_REGISTER).",
+)
 @click.option("--auditor", "auditor_name", help="Name of the auditor, for the report.")
 @click.option("--organisation", help="Audited organisation, for the report.")
 @click.option(
@@ -434,6 +441,7 @@ def audit_command(
     max_quarantine: str,
     mapping: str | None,
     preset: str | None,
+    register_path: str | None,
     auditor_name: str | None,
     organisation: str | None,
     formats: str,
@@ -463,9 +471,26 @@ def audit_command(
         )
         result.written.extend(written)
     click.echo(_audit_summary(result))
+    if register_path:
+        click.echo(_record(register_path, result))
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _record(register_path: str, result: AuditResult) -> str:
+    from datetime import date
+
+    from .register.register import record_audit_file
+
+    done = record_audit_file(register_path, str(result.out / "findings.json"), date.today())
+    if done.already:
+        return f"register {register_path}: this audit is already recorded; nothing new"
+    recurring = f" ({', '.join(done.recurring)} recurring)" if done.recurring else ""
+    return (
+        f"register {register_path}: {len(done.created)} item(s) opened, "
+        f"{len(done.linked)} linked{recurring}"
+    )
 
 
 def _ceiling(text: str) -> float:
@@ -596,6 +621,276 @@ def diff_command(old: str, new: str, output: str, fail_on_new: bool) -> None:
     result = diff_findings(load_findings(old), load_findings(new))
     click.echo(result.to_json() if output == "json" else diff_text(result), nl=output != "json")
     sys.exit(EXIT_FINDINGS if fail_on_new and result.has_new else EXIT_OK)
+
+
+# ------------------------------------------------------------------ capa
+
+_register_opt = click.option(
+    "--register",
+    "register_path",
+    envvar="AUDITOR_REGISTER",
+    default="auditor-register.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="CAPA register file (or AUDITOR_REGISTER).",
+)
+_by_opt = click.option(
+    "--by", "who", required=True, help="Who makes the change (recorded in the history)."
+)
+
+
+def _open_register(path: str) -> Any:
+    from .register import Register
+
+    return Register(path)
+
+
+def _day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{text}' is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+@main.group()
+def capa() -> None:
+    """Work off nonconformities: the CAPA register across audits."""
+
+
+@capa.command("list")
+@click.option("--status", help="Only items in this status.")
+@click.option("--overdue", is_flag=True, help="Only items past their due date and not closed.")
+@click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
+@click.option("--group", help="Only items of this group, e.g. site=SH.")
+@click.option("--rule", help="Only items of this rule.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@_register_opt
+def capa_list(
+    status: str | None,
+    overdue: bool,
+    severity: str | None,
+    group: str | None,
+    rule: str | None,
+    output: str,
+    register_path: str,
+) -> None:
+    """List the register's items, overdue first (in red on a terminal)."""
+    from datetime import date
+
+    from .register.views import as_records, list_table, select_items
+
+    register = _open_register(register_path)
+    try:
+        filters = {
+            "status": status,
+            "overdue": overdue,
+            "severity": severity,
+            "group": group,
+            "rule": rule,
+        }
+        items = select_items(register, date.today(), filters)
+    finally:
+        register.close()
+    if output == "json":
+        click.echo(json.dumps(as_records(items), ensure_ascii=False, indent=2, sort_keys=True))
+    elif output == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(as_records([{}])[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(as_records(items))
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        colour = sys.stdout.isatty()
+        for line, late in list_table(items, date.today()):
+            click.echo(click.style(line, fg="red") if late and colour else line)
+
+
+@capa.command("show")
+@click.argument("item_id", metavar="ID")
+@_register_opt
+def capa_show(item_id: str, register_path: str) -> None:
+    """Show one item: its fields, actions, linked findings across audits and every change."""
+    from .register.views import item_text
+
+    register = _open_register(register_path)
+    try:
+        click.echo(item_text(register, item_id))
+    finally:
+        register.close()
+
+
+@capa.command("update")
+@click.argument("item_id", metavar="ID")
+@_by_opt
+@click.option(
+    "--status",
+    help="Move to: planned, accepted, implemented, verified-effective, verified-ineffective, open.",
+)
+@click.option("--correction", help="The immediate fix.")
+@click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
+@click.option("--containment", help="What keeps the problem from spreading meanwhile.")
+@click.option("--root-cause", help="Why the process let it happen.")
+@click.option("--why", "whys", multiple=True, help="One of the five whys (repeatable, in order).")
+@click.option("--action", help="A corrective action (with --owner and --due).")
+@click.option("--owner", help="Owner of the --action.")
+@click.option("--due", help="Due date of the --action (YYYY-MM-DD).")
+@click.option("--done", type=int, help="Mark action number N done (today).")
+@click.option("--implemented-on", help="Implementation date (with --status implemented).")
+@click.option(
+    "--version", type=int, help="The version you read (capa show); a newer one is a conflict."
+)
+@_register_opt
+def capa_update(
+    item_id: str,
+    who: str,
+    status: str | None,
+    correction: str | None,
+    correction_date: str | None,
+    containment: str | None,
+    root_cause: str | None,
+    whys: tuple[str, ...],
+    action: str | None,
+    owner: str | None,
+    due: str | None,
+    done: int | None,
+    implemented_on: str | None,
+    version: int | None,
+    register_path: str,
+) -> None:
+    """Record a correction, root cause, actions or a status move; each change goes into the history."""
+    from datetime import date
+
+    if action and not (owner and due):
+        raise click.UsageError("--action needs --owner and --due")
+    changes = {k: v for k, v in {
+        "correction": correction, "correction_date": _day(correction_date, "--correction-date") and correction_date,
+        "containment": containment, "root_cause": root_cause, "whys": list(whys) or None,
+        "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
+    }.items() if v is not None}  # fmt: skip
+    register = _open_register(register_path)
+    try:
+        if action:
+            register.add_action(item_id, who, action, str(owner), _day(due, "--due"))
+        if done is not None:
+            register.action_done(item_id, done, who, date.today())
+        if status is not None:
+            changes["status"] = status
+            if status == "implemented" and "implemented_on" not in changes:
+                changes["implemented_on"] = date.today().isoformat()
+        item = (
+            register.update(item_id, who, changes, version) if changes else register.item(item_id)
+        )
+    finally:
+        register.close()
+    click.echo(f"{item['id']}: {item['status']} (version {item['version']})")
+
+
+@capa.command("accept")
+@click.argument("item_id", metavar="ID")
+@_by_opt
+@click.option("--comment", default="", help="The certifier's comment on the plan.")
+@_register_opt
+def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> None:
+    """A certifier accepts the item's plan (planned -> accepted)."""
+    from datetime import date
+
+    acceptance = {"by": who, "on": date.today().isoformat(), "comment": comment}
+    register = _open_register(register_path)
+    try:
+        item = register.update(item_id, who, {"status": "accepted", "acceptance": acceptance})
+    finally:
+        register.close()
+    click.echo(f"{item['id']}: accepted by {who}")
+
+
+@capa.command("verify")
+@click.argument("item_id", metavar="ID")
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    required=True,
+    type=click.Path(exists=True),
+    help="Evidence after the fix.",
+)
+@click.option(
+    "--pack", "pack_path", required=True, type=click.Path(dir_okay=False), help="The rule pack."
+)
+@_mapping_opt
+@_preset_opt
+@_by_opt
+@_register_opt
+def capa_verify(
+    item_id: str,
+    evidence_dir: str,
+    pack_path: str,
+    mapping: str | None,
+    preset: str | None,
+    who: str,
+    register_path: str,
+) -> None:
+    """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
+    from datetime import date
+
+    from .register.verify import verify_item
+
+    chosen = _mapping_option(mapping, preset)
+    register = _open_register(register_path)
+    try:
+        result = verify_item(register, item_id, pack_path, evidence_dir, who, date.today(), chosen)
+    finally:
+        register.close()
+    click.echo(
+        f"{item_id}: {result.outcome} over {result.period} ({result.finding.id}); now {result.status}"
+    )
+
+
+@capa.command("check")
+@_register_opt
+def capa_check(register_path: str) -> None:
+    """Check the history's hash chain: exit 1 naming every row changed or cut outside the tool."""
+    register = _open_register(register_path)
+    try:
+        problems = register.check()
+    finally:
+        register.close()
+    for line in problems:
+        click.echo(f"broken: {line}")
+    click.echo("history intact" if not problems else f"{len(problems)} problem(s)")
+    sys.exit(EXIT_FINDINGS if problems else EXIT_OK)
+
+
+@capa.command("export")
+@click.option("--format", "output", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@_register_opt
+def capa_export(output: str, out: str, register_path: str) -> None:
+    """Write the register: items as CSV, or items, actions and history as XLSX sheets."""
+    from .register.export import export_csv, export_xlsx
+
+    register = _open_register(register_path)
+    try:
+        if output == "csv":
+            click.echo(f"wrote {out} ({export_csv(register, Path(out)):,} items)")
+        else:
+            counts = export_xlsx(register, Path(out))
+            click.echo(f"wrote {out} (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ")")
+    finally:
+        register.close()
 
 
 # ------------------------------------------------------------------ report

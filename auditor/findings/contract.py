@@ -357,6 +357,13 @@ class FindingsDocument(Model):
         data = self.model_dump(mode="json", exclude_none=False)
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
+    def fingerprint(self) -> str:
+        """SHA-256 of the document without its generation time: the same audit, the same print."""
+        import hashlib
+
+        text = self.model_copy(update={"generated_at": ""}).to_json()
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def dump(self, path: str | Path) -> None:
         from ..atomic import write_text
 

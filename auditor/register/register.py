@@ -321,3 +321,17 @@ def _extent(rule: RuleEntry, finding: FindingEntry) -> list[str]:
     return [
         f.id for f in rule.findings[1:] if f.verdict == Verdict.NONCONFORM and f.id != finding.id
     ]
+
+
+def record_audit_file(register_path: str, findings_path: str, today: date) -> Recorded:
+    """Record the audit whose findings.json is at ``findings_path`` in the register at ``register_path``.
+
+    An audit is known by its fingerprint (the document without its generation
+    time), so auditing the same evidence again records nothing new.
+    """
+    register = Register(register_path)
+    try:
+        document = FindingsDocument.load(findings_path)
+        return register.record_audit(document, document.fingerprint(), str(findings_path), today)
+    finally:
+        register.close()

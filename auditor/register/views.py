@@ -1,0 +1,85 @@
+"""The register as text for a terminal: a list of items (overdue first) and one item in full."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from .lifecycle import Status
+from .register import Register
+
+LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring")
+
+
+def is_overdue(item: dict[str, Any], today: date) -> bool:
+    return item["status"] != Status.VERIFIED_EFFECTIVE and item["due"] < today.isoformat()
+
+
+def select_items(register: Register, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Items matching the filters (status, severity, rule, group, overdue), overdue first then by id."""
+    items = register.store.items()
+    for name in ("status", "severity", "rule"):
+        if filters.get(name):
+            items = [i for i in items if i[name] == filters[name]]
+    if filters.get("group"):
+        items = [i for i in items if filters["group"] in i["group_key"].split(", ")]
+    if filters.get("overdue"):
+        items = [i for i in items if is_overdue(i, today)]
+    return sorted(items, key=lambda i: (not is_overdue(i, today), i["id"]))
+
+
+def list_table(items: list[dict[str, Any]], today: date) -> list[tuple[str, bool]]:
+    """Lines of the list, each with whether it is overdue (for colour on a terminal)."""
+    rows = [("item", "status", "severity", "rule", "group", "due", "recurring")]
+    flags = [False]
+    for item in items:
+        rows.append(
+            (
+                item["id"], item["status"], item["severity"], item["rule"],
+                item["group_key"] or "all", item["due"] + (" (overdue)" if is_overdue(item, today) else ""),
+                "yes" if item["recurring"] else "",
+            )
+        )  # fmt: skip
+        flags.append(is_overdue(item, today))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return list(zip(lines, flags, strict=True))
+
+
+def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: item.get(k) for k in (*LIST_COLUMNS, "statement")} for item in items]
+
+
+def item_text(register: Register, item_id: str) -> str:
+    """One item: its fields, actions, linked findings across audits and every change."""
+    item = register.item(item_id)
+    lines = [f"{item['id']}  {item['status']}  {item['severity']}  (version {item['version']})"]
+    for name in (
+        "rule", "clause", "group_key", "statement", "due", "recurring", "escalation", "root_cause",
+        "whys", "correction", "correction_date", "containment", "implemented_on", "extent",
+        "criterion", "verification", "acceptance", "acknowledged", "evidence",
+    ):  # fmt: skip
+        value = item.get(name)
+        if value not in (None, "", [], {}):
+            shown = (
+                json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+            )
+            lines.append(f"  {name}: {shown}")
+    lines.append("actions:")
+    for action in register.store.actions(item_id):
+        done = f", done {action['done']}" if action.get("done") else ""
+        lines.append(
+            f"  {action['no']}. {action['text']} (owner {action['owner']}, due {action['due']}{done})"
+        )
+    lines.append("findings:")
+    audits = {a["id"]: a for a in register.store.audits()}
+    for link in register.store.links(item_id):
+        audit = audits[link["audit"]]
+        lines.append(
+            f"  audit {link['audit']} ({audit['period']}): {link['finding']} {link['verdict']}"
+        )
+    lines.append("history:")
+    for row in register.store.history(item_id):
+        lines.append(f"  {row['at']}  {row['who']}: {row['field']}: {row['old']} -> {row['new']}")
+    return "\n".join(lines)
