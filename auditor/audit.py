@@ -34,6 +34,7 @@ from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
 from .periods import Period, parse_period, whole_months
+from .register.waivers import Waiver, apply_waivers, load_waivers_file
 
 DEFAULT_MAX_QUARANTINE = 0.02
 FAIL_LEVELS = {"major": 3, "minor": 2, "observation": 1, "never": 99}
@@ -99,6 +100,8 @@ def run_audit(
     auditor_name: str | None = None,
     organisation: str | None = None,
     max_quarantine: float = DEFAULT_MAX_QUARANTINE,
+    waivers: list[Waiver] | None = None,
+    today: date | None = None,
 ) -> AuditResult:
     """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
 
@@ -107,6 +110,8 @@ def run_audit(
     period holds no evidence record.
     """
     pack = load_pack(pack_path)
+    beside = Path(pack_path).with_name("waivers.yaml")
+    waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     store_path = target / "evidence.db"
@@ -122,6 +127,7 @@ def run_audit(
         coverage = kind_coverage(pack, store, audit_period)
         check_period_has_evidence(pack, audit_period, coverage, report)
         results = evaluate(pack, store, audit_period)
+        apply_waivers(results, waivers, today or date.today())
         failing = write_failing_records(results, target)
         inputs = AuditInputs(
             pack,

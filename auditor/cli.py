@@ -461,8 +461,9 @@ def audit_command(
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
+    waivers = _register_waivers(register_path) if register_path else []
     result = run_audit(
-        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling
+        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers
     )
     reports = tuple(f for f in wanted if f != "json")
     if reports:
@@ -476,6 +477,16 @@ def audit_command(
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _register_waivers(register_path: str) -> list[Any]:
+    if not Path(register_path).exists():
+        return []
+    register = _open_register(register_path)
+    try:
+        return list(register.waivers())
+    finally:
+        register.close()
 
 
 def _record(register_path: str, result: AuditResult) -> str:
@@ -891,6 +902,91 @@ def capa_export(output: str, out: str, register_path: str) -> None:
             click.echo(f"wrote {out} (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ")")
     finally:
         register.close()
+
+
+@main.group()
+def waiver() -> None:
+    """Governed deviations: a nonconformity accepted on purpose, for a while."""
+
+
+@waiver.command("add")
+@click.option("--rule", required=True, help="The rule the deviation is from.")
+@click.option(
+    "--group",
+    "group_key",
+    default="",
+    help="Only this group, e.g. site=BJ (default: the whole rule).",
+)
+@click.option("--reason", required=True, help="Why the deviation is accepted.")
+@click.option("--risk", type=click.Choice(["low", "medium", "high"]), required=True)
+@click.option("--requested-by", required=True)
+@click.option("--approved-by", required=True, help="Someone other than the requester.")
+@click.option("--from", "valid_from", help="First day in force (YYYY-MM-DD, default today).")
+@click.option(
+    "--until", "valid_until", required=True, help="Last day in force (at most a year out)."
+)
+@_register_opt
+def waiver_add(
+    rule: str,
+    group_key: str,
+    reason: str,
+    risk: str,
+    requested_by: str,
+    approved_by: str,
+    valid_from: str | None,
+    valid_until: str,
+    register_path: str,
+) -> None:
+    """Record a waiver: the covered nonconformity is reported as waived while it is in force."""
+    from datetime import date
+
+    from .register.waivers import Waiver
+
+    today = date.today()
+    waiver = Waiver("", rule, group_key, reason, risk, requested_by, approved_by,
+                    _day(valid_from, "--from") or today, _day(valid_until, "--until"))  # fmt: skip
+    register = _open_register(register_path)
+    try:
+        number = register.add_waiver(waiver, approved_by, today)
+    finally:
+        register.close()
+    click.echo(f"{number}: {rule} {group_key or 'all'} waived until {valid_until}")
+
+
+@waiver.command("list")
+@_register_opt
+def waiver_list(register_path: str) -> None:
+    """Every waiver, with whether it is in force today."""
+    from datetime import date
+
+    register = _open_register(register_path)
+    try:
+        for w in register.waivers():
+            state = (
+                "in force"
+                if w.in_force(date.today())
+                else ("revoked" if w.revoked_on else "not in force")
+            )
+            click.echo(f"{w.id}  {w.rule}  {w.group_key or 'all'}  {w.risk}  {w.valid_from}..{w.valid_until}"
+                       f"  {state}  requested by {w.requested_by}, approved by {w.approved_by}: {w.reason}")  # fmt: skip
+    finally:
+        register.close()
+
+
+@waiver.command("revoke")
+@click.argument("waiver_id", metavar="ID")
+@_by_opt
+@_register_opt
+def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
+    """End a waiver today: the next audit reports the nonconformity again."""
+    from datetime import date
+
+    register = _open_register(register_path)
+    try:
+        register.revoke_waiver(waiver_id, who, date.today())
+    finally:
+        register.close()
+    click.echo(f"{waiver_id}: revoked")
 
 
 # ------------------------------------------------------------------ report

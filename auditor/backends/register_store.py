@@ -66,6 +66,14 @@ TABLES: dict[str, dict[str, Any]] = {
         },
         "pk": ("item", "audit", "finding"),
     },
+    "waivers": {
+        "columns": {
+            "id": int, "rule": str, "group_key": str, "reason": str, "risk": str,
+            "requested_by": str, "approved_by": str, "valid_from": str, "valid_until": str,
+            "revoked_on": str, "revoked_by": str, "created_on": str,
+        },
+        "pk": "id",
+    },
     "history": {
         "columns": {
             "seq": int, "item": str, "at": str, "who": str, "field": str, "old": str,
@@ -224,6 +232,24 @@ class RegisterStore:
         return list(
             self.db.table("links").rows_where("item = ?", [item_id], order_by="audit, finding")
         )
+
+    # ------------------------------------------------------------ waivers
+
+    def insert_waiver(self, row: dict[str, Any]) -> int:
+        self.db.table("waivers").create(TABLES["waivers"]["columns"], pk="id", if_not_exists=True)
+        return int(self.db.table("waivers").insert(row).last_pk or 0)
+
+    def waivers(self) -> list[dict[str, Any]]:
+        if not self.db.table("waivers").exists():
+            return []
+        return list(self.db.table("waivers").rows_where(order_by="id"))
+
+    def revoke_waiver(self, waiver_id: int, on: str, by: str) -> bool:
+        cursor = self.db.execute(
+            "UPDATE waivers SET revoked_on = ?, revoked_by = ? WHERE id = ? AND revoked_on IS NULL",
+            [on, by, waiver_id],
+        )
+        return cursor.rowcount == 1
 
     # ------------------------------------------------------------ history
 

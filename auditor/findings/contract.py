@@ -24,6 +24,7 @@ class Verdict(StrEnum):
     NONCONFORM = "nonconform"
     NOT_EVALUABLE = "not-evaluable"
     NOT_APPLICABLE = "not-applicable"
+    WAIVED = "waived"
 
 
 class Severity(StrEnum):
@@ -110,6 +111,23 @@ class NotEvaluable(Model):
     minimum: int | None = None
 
 
+class WouldBe(Model):
+    verdict: Verdict
+    severity: Severity | None
+
+
+class Waived(Model):
+    """A governed deviation in force: what the finding would have been, and who allowed it."""
+
+    waiver: str
+    reason: str
+    risk: Literal["low", "medium", "high"]
+    requested_by: str
+    approved_by: str
+    valid_until: str
+    would_be: WouldBe
+
+
 class FindingEntry(Model):
     id: str
     group: dict[str, Any]
@@ -134,6 +152,8 @@ class FindingEntry(Model):
     failing_values: list[float | None]
     failing_notes: list[FailingNote | None]
     failing_truncated: bool
+    #: set when a waiver in force turned this nonconformity into ``waived``
+    waived: Waived | None = None
 
 
 class Capa(Model):
@@ -157,6 +177,8 @@ class RuleEntry(Model):
     failing_unit: Unit | None
     #: the pack's words for what a plain number counts (a field's ``unit``), if it gives them
     unit_label: Text | None = None
+    #: set when the rule's own nonconformity is waived
+    waived: Waived | None = None
     findings: list[FindingEntry] = Field(min_length=1)
 
     def deciding_finding(self) -> FindingEntry:

@@ -292,6 +292,7 @@ def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
         "calendar": result.calendar,
         "failing_unit": result.failing_unit,
         "unit_label": result.unit_label,
+        "waived": result.waived,
         "findings": [capped(_finding_entry(f)) for f in result.findings],
     }
 
@@ -320,4 +321,5 @@ def _finding_entry(f: Finding) -> dict[str, Any]:
         "failing_notes": f.failing_notes or [None] * len(f.failing),
         "threshold": f.threshold,
         "not_evaluable": f.not_evaluable,
+        "waived": f.waived,
     }

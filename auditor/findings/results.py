@@ -11,6 +11,7 @@ VERDICTS = ("conform", "observation", "nonconform", "not-evaluable", "not-applic
 RANK = {
     "not-applicable": 0,
     "not-evaluable": 0,
+    "waived": 0,
     "conform": 0,
     "observation": 1,
     "minor": 2,
@@ -66,6 +67,8 @@ class Finding:
     threshold: dict[str, Any] | None = None
     #: why the finding could not be judged: {"code": no-evidence | too-few | field-empty, ...}
     not_evaluable: dict[str, Any] | None = None
+    #: a waiver in force: its id, reason, risk, people, expiry and what the finding would be
+    waived: dict[str, Any] | None = None
 
     @property
     def level(self) -> int:
@@ -94,6 +97,8 @@ class RuleResult:
     failing_unit: str | None = None
     #: the pack's words for what a plain number counts ({"zh": "分钟", "en": "min"}), if any
     unit_label: dict[str, str] | None = None
+    #: a waiver in force over the rule's own nonconformity
+    waived: dict[str, Any] | None = None
 
     @property
     def level(self) -> int:

@@ -266,6 +266,50 @@ class Register:
                 on.isoformat(),
             )
 
+    # ------------------------------------------------------------ waivers
+
+    def add_waiver(self, waiver: Any, who: str, today: date) -> str:
+        """Record a governed waiver (checked first); its id (``W-1``)."""
+        from .waivers import check_waiver
+
+        check_waiver(waiver, today)
+        with self.store.transaction():
+            number = self.store.insert_waiver(
+                {
+                    "rule": waiver.rule,
+                    "group_key": waiver.group_key,
+                    "reason": waiver.reason,
+                    "risk": waiver.risk,
+                    "requested_by": waiver.requested_by,
+                    "approved_by": waiver.approved_by,
+                    "valid_from": waiver.valid_from.isoformat(),
+                    "valid_until": waiver.valid_until.isoformat(),
+                    "created_on": today.isoformat(),
+                }
+            )
+            text = f"{waiver.rule} {waiver.group_key or 'all'} until {waiver.valid_until}: {waiver.reason}"
+            self._log(f"W-{number}", who, today, "waiver", None, text)
+        return f"W-{number}"
+
+    def revoke_waiver(self, waiver_id: str, who: str, today: date) -> None:
+        from .waivers import WaiverError
+
+        number = int(waiver_id.removeprefix("W-")) if waiver_id.removeprefix("W-").isdigit() else -1
+        with self.store.transaction():
+            if not self.store.revoke_waiver(number, today.isoformat(), who):
+                known = [f"W-{w['id']}" for w in self.store.waivers() if not w.get("revoked_on")]
+                from ..errors import closest_name
+
+                raise WaiverError(
+                    f"no waiver in force '{waiver_id}'", suggestion=closest_name(waiver_id, known)
+                )
+            self._log(waiver_id, who, today, "revoked", None, today.isoformat())
+
+    def waivers(self) -> list[Any]:
+        from .waivers import from_row
+
+        return [from_row(row) for row in self.store.waivers()]
+
     def item(self, item_id: str) -> dict[str, Any]:
         from ..errors import AuditorError, closest_name
 

@@ -63,6 +63,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         **cover(document, options, words),
         "verdict_counts": verdict_counts(document),
         "recommendation": recommendation(document, words),
+        "waived": waived_rows(document),
         "worst_gaps": [WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:5]],
         "clause_rows": [rules.clause_row(rule, words) for rule in ordered],
         "group_tables": [
@@ -175,6 +176,27 @@ def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
         zone=warning.zone or "",
         pack_zone=pack_zone,
     )
+
+
+# ------------------------------------------------------------ waivers
+
+
+@dataclass(frozen=True)
+class WaivedRow:
+    finding: str
+    waived: Any
+
+
+def waived_rows(document: FindingsDocument) -> list[WaivedRow]:
+    """Every nonconformity a waiver in force turned into ``waived``: the rule's, then its groups'."""
+    rows = []
+    for rule in document.rules:
+        if rule.waived is not None:
+            rows.append(WaivedRow(rule.rule, rule.waived))
+        for finding in rule.findings:
+            if finding.waived is not None and not (finding.pooled and rule.waived is not None):
+                rows.append(WaivedRow(finding.id, finding.waived))
+    return rows
 
 
 # ------------------------------------------------------------ the recommendation

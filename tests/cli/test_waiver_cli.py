@@ -1,0 +1,111 @@
+"""Governed waivers: a waived major exits 0 and shows what it would be; expired, it is back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+
+from auditor.audit import run_audit
+from auditor.cli import main
+from auditor.findings.contract import FindingsDocument
+from auditor.register import Register
+from auditor.register.waivers import Waiver
+
+from ..conftest import ROOT, RULES, STANDARDS
+
+PACK = str(RULES / "service-quality.yaml")
+DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
+SOON = (date.today() + timedelta(days=30)).isoformat()
+
+
+def add(runner, register: str, *extra: str):
+    return runner.invoke(
+        main,
+        ["waiver", "add", "--rule", "RESP-PHONE-30S", "--reason", "new switch being installed",
+         "--risk", "medium", "--requested-by", "ops", "--register", register, *extra],
+    )  # fmt: skip
+
+
+def test_a_waived_major_passes_and_is_reported_with_what_it_would_be(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
+    assert added.exit_code == 0, added.output
+    assert added.output.startswith("W-1: RESP-PHONE-30S all waived until")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main,
+        ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json,html",
+         "--fail-on", "major", "--register", register],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    rule = next(r for r in document["rules"] if r["rule"] == "RESP-PHONE-30S")
+    assert rule["verdict"] == "waived" and rule["verdict_severity"] is None
+    assert rule["waived"]["would_be"] == {"verdict": "nonconform", "severity": "major"}
+    assert rule["waived"]["approved_by"] == "quality director"
+    assert document["summary"]["recommendation"]["majors"] == []
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'data-waived="RESP-PHONE-30S"' in html
+    items = Register(register).store.items()
+    assert not [i for i in items if i["rule"] == "RESP-PHONE-30S"]
+    listed = runner.invoke(main, ["waiver", "list", "--register", register])
+    assert "W-1  RESP-PHONE-30S  all  medium" in listed.output and "in force" in listed.output
+
+
+def test_after_the_expiry_the_nonconformity_is_back_and_opens_an_item(tmp_path) -> None:
+    waiver = Waiver("W-1", "RESP-PHONE-30S", "", "switch", "medium", "ops", "director",
+                    date(2026, 10, 1), date(2026, 10, 31))  # fmt: skip
+    for day, verdict in ((date(2026, 10, 15), "waived"), (date(2026, 11, 1), "nonconform")):
+        out = tmp_path / day.isoformat()
+        result = run_audit(PACK, DEMO, out, "2026-Q3", waivers=[waiver], today=day)
+        rule = next(r for r in result.results if r.rule == "RESP-PHONE-30S")
+        assert rule.verdict == verdict
+        assert result.fails("major") == (verdict == "nonconform")
+    document = FindingsDocument.load(tmp_path / "2026-11-01" / "findings.json")
+    register = Register(str(tmp_path / "r.db"))
+    recorded = register.record_audit(document, document.fingerprint(), "x", date(2026, 11, 1))
+    assert any(register.item(i)["rule"] == "RESP-PHONE-30S" for i in recorded.created)
+
+
+def test_ungoverned_waivers_are_refused_in_one_line(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    cases = {
+        ("--approved-by", "OPS", "--until", SOON): "the approver must not be the requester",
+        ("--approved-by", "director", "--until", "2020-01-01"): "the waiver expired on 2020-01-01",
+        ("--approved-by", "director", "--until", (date.today() + timedelta(days=400)).isoformat()):
+            "a waiver runs at most a year",
+        ("--approved-by", "director", "--until", "soon"): "is not a date",
+    }  # fmt: skip
+    for extra, message in cases.items():
+        result = add(runner, register, *extra)
+        assert result.exit_code == 2, extra
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.output
+    unknown = runner.invoke(main, ["waiver", "revoke", "W-9", "--by", "x", "--register", register])
+    assert unknown.exit_code == 2 and "no waiver in force 'W-9'" in unknown.output
+
+
+def test_waivers_yaml_beside_the_pack(runner, tmp_path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(PACK, rules / "sq.yaml")
+    shutil.copytree(STANDARDS, tmp_path / "standards")
+    (rules / "waivers.yaml").write_text(
+        f"- rule: RESP-PHONE-30S\n  group: site=SH\n  reason: new switch in Shanghai\n  risk: low\n"
+        f"  requested_by: ops\n  approved_by: director\n  until: {SOON}\n",
+        encoding="utf-8",
+    )
+    args = ["audit", str(rules / "sq.yaml"), DEMO, "--period", "2026-Q3", "--out",
+            str(tmp_path / "out"), "--format", "json", "--fail-on", "major"]  # fmt: skip
+    result = runner.invoke(main, args)
+    document = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    rule = next(r for r in document["rules"] if r["rule"] == "RESP-PHONE-30S")
+    waived = [f["id"] for f in rule["findings"] if f["verdict"] == "waived"]
+    assert waived and all("site=SH" in f for f in waived)
+    assert rule["verdict"] in ("waived", "nonconform")
+    assert result.exit_code == (1 if rule["verdict"] == "nonconform" else 0)
+    (rules / "waivers.yaml").write_text("- rule: RESP-PHONE-30S\n  risk: huge\n", encoding="utf-8")
+    broken = runner.invoke(main, args)
+    assert broken.exit_code == 2
+    assert "waivers.yaml" in broken.output and "needs 'reason'" in broken.output
