@@ -421,6 +421,12 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     type=click.Path(dir_okay=False),
     help="Record the audit in this CAPA register: one item per nonconformity (or AUDITOR_REGISTER).",
 )
+@click.option(
+    "--previous",
+    type=click.Path(exists=True),
+    help="An earlier audit (folder or findings.json): the report adds the status of its findings "
+    "(default with --register: the register's last audit of the same pack).",
+)
 @click.option("--auditor", "auditor_name", help="Name of the auditor, for the report.")
 @click.option("--organisation", help="Audited organisation, for the report.")
 @click.option(
@@ -442,6 +448,7 @@ def audit_command(
     mapping: str | None,
     preset: str | None,
     register_path: str | None,
+    previous: str | None,
     auditor_name: str | None,
     organisation: str | None,
     formats: str,
@@ -467,8 +474,9 @@ def audit_command(
     )
     reports = tuple(f for f in wanted if f != "json")
     if reports:
+        earlier = _previous_audit(previous, register_path, result)
         written = render_reports(
-            result.document, out, reports, lang, None, organisation, auditor_name
+            result.findings, out, reports, lang, None, organisation, auditor_name, earlier
         )
         result.written.extend(written)
     click.echo(_audit_summary(result))
@@ -477,6 +485,25 @@ def audit_command(
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _previous_audit(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
+    """The earlier audit the report compares with: the one given, else the register's last one."""
+    from .diff import load_findings
+
+    if previous:
+        return load_findings(previous)
+    if not register_path or not Path(register_path).exists():
+        return None
+    register = _open_register(register_path)
+    try:
+        pack = result.findings.manifest.pack.id
+        earlier = [
+            a for a in register.store.audits() if a["pack_id"] == pack and Path(a["path"]).exists()
+        ]
+    finally:
+        register.close()
+    return load_findings(earlier[-1]["path"]) if earlier else None
 
 
 def _register_waivers(register_path: str) -> list[Any]:

@@ -192,6 +192,17 @@ LABELS: dict[str, dict[str, str]] = {
     "not-evaluable": {"zh": "无法评价", "en": "not evaluable"},
     "not-applicable": {"zh": "不适用", "en": "not applicable"},
     "waived": {"zh": "已豁免", "en": "waived"},
+    "previous_title": {
+        "zh": "上次审核({period})发现项的状态",
+        "en": "Status of the previous audit's findings ({period})",
+    },
+    "before": {"zh": "上次", "en": "before"},
+    "after": {"zh": "本次", "en": "now"},
+    "change": {"zh": "变化", "en": "change"},
+    "change_new": {"zh": "新增", "en": "new"},
+    "change_resolved": {"zh": "已解决", "en": "resolved"},
+    "change_recurring": {"zh": "再次发生", "en": "recurring"},
+    "change_worsened": {"zh": "恶化", "en": "worsened"},
     "waived_title": {
         "zh": "已豁免的不符合项(豁免有效期内)",
         "en": "Waived nonconformities (waiver in force)",

@@ -78,6 +78,7 @@ def render_reports(
     report_date: date | None = None,
     organisation: str | None = None,
     auditor: str | None = None,
+    previous: FindingsDocument | None = None,
 ) -> list[Path]:
     """Write the requested outputs for ``document`` into ``folder``; return the paths written.
 
@@ -94,7 +95,7 @@ def render_reports(
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    options = Options(language, issue_date(document, report_date), organisation, auditor)
+    options = Options(language, issue_date(document, report_date), organisation, auditor, previous)
     written: list[Path] = []
     if "html" in formats or "pdf" in formats:
         html = render_html(document, options)

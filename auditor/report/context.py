@@ -35,6 +35,8 @@ class Options:
     report_date: date
     organisation: str | None = None
     auditor: str | None = None
+    #: the previous audit of the same pack, for the status of its findings
+    previous: FindingsDocument | None = None
 
 
 def issue_date(document: FindingsDocument, given: date | None) -> date:
@@ -63,6 +65,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         **cover(document, options, words),
         "verdict_counts": verdict_counts(document),
         "recommendation": recommendation(document, words),
+        "previous": _previous(document, options, words),
         "waived": waived_rows(document),
         "worst_gaps": [WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:5]],
         "clause_rows": [rules.clause_row(rule, words) for rule in ordered],
@@ -176,6 +179,14 @@ def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
         zone=warning.zone or "",
         pack_zone=pack_zone,
     )
+
+
+def _previous(document: FindingsDocument, options: Options, words: Words) -> Any:
+    if options.previous is None:
+        return None
+    from .previous import previous_view
+
+    return previous_view(options.previous, document, words)
 
 
 # ------------------------------------------------------------ waivers
