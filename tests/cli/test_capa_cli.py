@@ -129,3 +129,55 @@ def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp
     assert changes == {"new": 2, "resolved": 4, "recurring": 1, "worsened": 0}
     assert 'data-change="recurring" data-rule="STANDARD-TRAINED"' in html
     assert html.count('class="chart previous-chart"') == 1
+
+
+def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
+    """Month 1 opens items; two are worked off; month 2: one fix worked, one did not."""
+    register_path = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register_path).output
+    )
+    ids = {i["rule"] + "|" + i["group_key"]: i["id"] for i in listed}
+    worked, failed = ids["CLOSURE-95|site=GZ"], ids["STANDARD-TRAINED|"]
+    for item in (worked, failed):
+        for step in (
+            ("update", "--by", "li", "--root-cause", "no daily review of open tickets",
+             "--action", "Daily review", "--owner", "lead", "--due", "2026-07-20",
+             "--status", "planned"),
+            ("accept", "--by", "cert"),
+            ("update", "--by", "li", "--done", "1"),
+            ("update", "--by", "li", "--status", "implemented", "--implemented-on", "2026-07-31"),
+        ):  # fmt: skip
+            result = invoke(runner, "capa", step[0], item, *step[1:], "--register", register_path)
+            assert result.exit_code == 0, result.output
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    for item, outcome in ((worked, "effective"), (failed, "ineffective")):
+        verified = invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", PACK,
+                          "--by", "cert", "--register", register_path)  # fmt: skip
+        assert f"{item}: {outcome} over" in verified.output, verified.output
+    register = Register(register_path)
+    assert register.item(worked)["status"] == "verified-effective"
+    assert register.item(failed)["status"] == "verified-ineffective"
+    assert register.item(failed)["severity"] == "major"
+    count = len(register.store.items())
+    register.close()
+    again = audit(runner, tmp_path, "2026-08")
+    assert "already recorded; nothing new" in again.output
+    third = audit(runner, tmp_path, "2026-09")
+    assert f"{failed} recurring" in third.output
+    register = Register(register_path)
+    assert len(register.store.items()) >= count and register.item(failed)["recurring"] == 1
+    register.update(worked, "test", {"due": "2020-01-01"})  # closed: never overdue
+    late = ids["CSAT-Q-4.2|"]
+    register.update(late, "test", {"due": "2020-01-01"})
+    register.close()
+    overdue = json.loads(invoke(runner, "capa", "list", "--overdue", "--format", "json",
+                                "--register", register_path).output)  # fmt: skip
+    assert [i["id"] for i in overdue] == [late]
+    shown = invoke(runner, "capa", "show", failed, "--register", register_path).output
+    assert shown.count("\n  20") >= 10  # every change has its history line
+    with sqlite3.connect(register_path) as db:
+        db.execute("UPDATE history SET new = 'x' WHERE seq = 3")
+    broken = invoke(runner, "capa", "check", "--register", register_path)
+    assert broken.exit_code == 1 and "history row 3" in broken.output
