@@ -779,6 +779,11 @@ def capa_show(item_id: str, register_path: str) -> None:
     "--status",
     help="Move to: planned, accepted, implemented, verified-effective, verified-ineffective, open.",
 )
+@click.option(
+    "--acknowledge",
+    is_flag=True,
+    help="The auditee acknowledges the nonconformity (by --by, today).",
+)
 @click.option("--correction", help="The immediate fix.")
 @click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
@@ -797,6 +802,7 @@ def capa_update(
     item_id: str,
     who: str,
     status: str | None,
+    acknowledge: bool,
     correction: str | None,
     correction_date: str | None,
     containment: str | None,
@@ -820,6 +826,8 @@ def capa_update(
         "containment": containment, "root_cause": root_cause, "whys": list(whys) or None,
         "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
     }.items() if v is not None}  # fmt: skip
+    if acknowledge:
+        changes["acknowledged"] = {"by": who, "on": date.today().isoformat()}
     register = _open_register(register_path)
     try:
         if action:

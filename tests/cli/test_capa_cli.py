@@ -34,6 +34,9 @@ def test_the_capa_loop(runner, tmp_path) -> None:
     listed = invoke(runner, "capa", "list", "--register", register, "--format", "json")
     items = {i["rule"] + "|" + i["group_key"]: i for i in json.loads(listed.output)}
     item = items["STANDARD-TRAINED|"]["id"]
+    acknowledged = invoke(runner, "capa", "update", item, "--by", "site lead", "--acknowledge",
+                          "--register", register)  # fmt: skip
+    assert acknowledged.exit_code == 0, acknowledged.output
     weak = invoke(runner, "capa", "update", item, "--by", "li", "--register", register,
                   "--root-cause", "staff error", "--status", "planned")  # fmt: skip
     assert weak.exit_code == 2 and "certifiers reject it" in weak.output
@@ -55,7 +58,8 @@ def test_the_capa_loop(runner, tmp_path) -> None:
     assert "ineffective over 2026-08-01..2026-08-30" in verified.output
     shown = invoke(runner, "capa", "show", item, "--register", register).output
     assert "verified-ineffective" in shown and "escalation" in shown
-    for field in ("created", "action 1", "root_cause", "status", "acceptance", "action 1 done"):
+    assert '"by": "site lead"' in shown  # the auditee's acknowledgement
+    for field in ("created", "acknowledged", "action 1", "root_cause", "status", "acceptance"):
         assert f": {field}:" in shown, field
     assert invoke(runner, "capa", "check", "--register", register).exit_code == 0
     with sqlite3.connect(register) as db:
