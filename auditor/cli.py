@@ -1055,6 +1055,13 @@ def report() -> None:
 )
 @click.option("--auditor", "auditor_name", help="Name of the auditor.")
 @click.option("--organisation", help="Audited organisation.")
+@click.option(
+    "--register",
+    "register_path",
+    envvar="AUDITOR_REGISTER",
+    type=click.Path(dir_okay=False, exists=True),
+    help="CAPA register: the recommendation says how many minor items' plans are accepted.",
+)
 def report_render(
     findings: str,
     formats: str,
@@ -1063,6 +1070,7 @@ def report_render(
     report_date: object,
     auditor_name: str | None,
     organisation: str | None,
+    register_path: str | None,
 ) -> None:
     """Render the report from FINDINGS without evaluating again."""
     from .findings.contract import FindingsDocument
@@ -1072,8 +1080,20 @@ def report_render(
     wanted = tuple(f for f in _formats(formats) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
-    for path in render_reports(document, folder, wanted, lang, day, organisation, auditor_name):
+    plans = _plans(register_path, document) if register_path else None
+    written = render_reports(
+        document, folder, wanted, lang, day, organisation, auditor_name, None, plans
+    )
+    for path in written:
         click.echo(f"wrote {path}")
+
+
+def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
+    register = _open_register(register_path)
+    try:
+        return register.plan_status(document.fingerprint())
+    finally:
+        register.close()
 
 
 # ------------------------------------------------------------------ watch

@@ -63,6 +63,14 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Recommended, subject to an accepted corrective-action plan",
     },
     "recommended": {"zh": "推荐认证", "en": "Recommended"},
+    "plans_pending": {
+        "zh": "推荐认证,前提是纠正措施计划获得接受(一般不符合项计划已接受 {accepted}/{total})",
+        "en": "Recommended, subject to an accepted corrective-action plan ({accepted} of {total} plans for minor nonconformities accepted)",
+    },
+    "plans_accepted": {
+        "zh": "推荐认证:全部一般不符合项的纠正措施计划均已接受({total} 项)",
+        "en": "Recommended: the corrective-action plans for all {total} minor nonconformities are accepted",
+    },
     "withheld": {
         "zh": "不作推荐结论:以下条款缺少证据:{clauses}",
         "en": "No recommendation: evidence missing for clauses {clauses}",

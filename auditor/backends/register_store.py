@@ -228,6 +228,13 @@ class RegisterStore:
     def insert_link(self, row: dict[str, Any]) -> None:
         self.db.table("links").insert(row, ignore=True)
 
+    def items_of_audit(self, audit: int) -> list[dict[str, Any]]:
+        """Items a given audit opened or linked."""
+        rows = self.db.execute(
+            "SELECT DISTINCT item FROM links WHERE audit = ? ORDER BY item", [audit]
+        ).fetchall()
+        return [item for row in rows if (item := self.item(row[0])) is not None]
+
     def links(self, item_id: str) -> list[dict[str, Any]]:
         return list(
             self.db.table("links").rows_where("item = ?", [item_id], order_by="audit, finding")

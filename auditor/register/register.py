@@ -266,6 +266,15 @@ class Register:
                 on.isoformat(),
             )
 
+    def plan_status(self, fingerprint: str) -> tuple[int, int] | None:
+        """(accepted, all) plans of the minor items of the audit with this fingerprint, if recorded."""
+        audit = self.store.audit_by_sha(fingerprint)
+        if audit is None:
+            return None
+        minors = [i for i in self.store.items_of_audit(audit["id"]) if i["severity"] == "minor"]
+        accepted = (Status.ACCEPTED, Status.IMPLEMENTED, Status.VERIFIED_EFFECTIVE)
+        return sum(1 for i in minors if i["status"] in accepted), len(minors)
+
     # ------------------------------------------------------------ waivers
 
     def add_waiver(self, waiver: Any, who: str, today: date) -> str:

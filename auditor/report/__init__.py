@@ -79,6 +79,7 @@ def render_reports(
     organisation: str | None = None,
     auditor: str | None = None,
     previous: FindingsDocument | None = None,
+    plans: tuple[int, int] | None = None,
 ) -> list[Path]:
     """Write the requested outputs for ``document`` into ``folder``; return the paths written.
 
@@ -95,7 +96,9 @@ def render_reports(
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    options = Options(language, issue_date(document, report_date), organisation, auditor, previous)
+    options = Options(
+        language, issue_date(document, report_date), organisation, auditor, previous, plans
+    )
     written: list[Path] = []
     if "html" in formats or "pdf" in formats:
         html = render_html(document, options)

@@ -37,6 +37,8 @@ class Options:
     auditor: str | None = None
     #: the previous audit of the same pack, for the status of its findings
     previous: FindingsDocument | None = None
+    #: (accepted, all) corrective-action plans of the minor items, from the CAPA register
+    plans: tuple[int, int] | None = None
 
 
 def issue_date(document: FindingsDocument, given: date | None) -> date:
@@ -64,7 +66,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "L": words.label,
         **cover(document, options, words),
         "verdict_counts": verdict_counts(document),
-        "recommendation": recommendation(document, words),
+        "recommendation": recommendation(document, words, options.plans),
         "previous": _previous(document, options, words),
         "waived": waived_rows(document),
         "worst_gaps": [WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:5]],
@@ -230,7 +232,9 @@ class RecommendationView:
     missing: list[Missing]
 
 
-def recommendation(document: FindingsDocument, words: Words) -> RecommendationView:
+def recommendation(
+    document: FindingsDocument, words: Words, plans: tuple[int, int] | None = None
+) -> RecommendationView:
     """The certification recommendation as the audit decided it, with the clauses lacking evidence."""
     stated = document.summary.recommendation
     by_rule = {r.rule: r for r in document.rules}
@@ -248,6 +252,10 @@ def recommendation(document: FindingsDocument, words: Words) -> RecommendationVi
     if decision == Decision.WITHHELD:
         clauses = words.join(dict.fromkeys(f"{m.clause} ({m.reason})" for m in missing))
         text = words.label(decision, clauses=clauses)
+    elif decision == Decision.SUBJECT_TO_PLAN and plans is not None:
+        accepted, total = plans
+        key = "plans_accepted" if accepted == total else "plans_pending"
+        text = words.label(key, accepted=accepted, total=total)
     else:
         text = words.label(decision)
     return RecommendationView(decision.value, text, missing)

@@ -185,3 +185,39 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
         db.execute("UPDATE history SET new = 'x' WHERE seq = 3")
     broken = invoke(runner, "capa", "check", "--register", register_path)
     assert broken.exit_code == 1 and "history row 3" in broken.output
+
+
+def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_path) -> None:
+    """September: minor nonconformities only; the recommendation waits for their plans."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-09").exit_code == 0
+    findings = str(tmp_path / "2026-09" / "findings.json")
+    document = json.loads((tmp_path / "2026-09" / "findings.json").read_text(encoding="utf-8"))
+    assert document["summary"]["recommendation"]["decision"] == "subject-to-plan"
+    minors = [i for i in Register(register).store.items() if i["severity"] == "minor"]
+    assert minors
+
+    def rendered() -> str:
+        args = ["report", "render", findings, "--format", "html", "--lang", "en",
+                "--out", str(tmp_path / "r"), "--register", register]  # fmt: skip
+        assert invoke(runner, *args).exit_code == 0
+        return (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+
+    assert f"(0 of {len(minors)} plans for minor nonconformities accepted)" in rendered()
+    for item in minors:
+        for step in (
+            ("update", "--by", "li", "--root-cause", "the checklist lacks this step",
+             "--action", "Add the step", "--owner", "lead", "--due", "2026-12-01",
+             "--status", "planned"),
+            ("accept", "--by", "cert"),
+        ):  # fmt: skip
+            assert (
+                invoke(
+                    runner, "capa", step[0], item["id"], *step[1:], "--register", register
+                ).exit_code
+                == 0
+            )
+    assert (
+        f"the corrective-action plans for all {len(minors)} minor nonconformities are accepted"
+        in rendered()
+    )
