@@ -1,0 +1,173 @@
+"""The register as an OSCAL plan of action and milestones, checked with compliance-trestle's models."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from trestle.core.validator_factory import validator_factory
+from trestle.oscal import OSCAL_VERSION_REGEX
+from trestle.oscal.poam import Model, PlanOfActionAndMilestones
+
+from auditor.errors import AuditorError
+from auditor.register import Register
+from auditor.register.oscal import OSCAL_VERSION, export_oscal
+
+from .conftest import ROOT
+
+TODAY = date(2026, 8, 1)
+
+
+@pytest.fixture
+def worked(tmp_path, monthly_audits) -> Register:
+    """The July demo audit recorded; its first item worked from open to verified-effective."""
+    document, sha, path = monthly_audits["2026-07"]
+    register = Register(str(tmp_path / "register.db"))
+    register.record_audit(document, sha, str(path), TODAY)
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "Queue alarm at 20 s", "ops lead", date(2026, 8, 20), TODAY)
+    register.update(
+        item, "li", {"root_cause": "no queue alarm", "status": "planned"}, today=date(2026, 8, 2)
+    )
+    register.update(item, "certifier", {"status": "accepted"}, today=date(2026, 8, 3))
+    register.action_done(item, 1, "li", date(2026, 8, 10))
+    register.update(
+        item,
+        "li",
+        {"status": "implemented", "implemented_on": "2026-08-10"},
+        today=date(2026, 8, 10),
+    )
+    register.update(item, "certifier", {"status": "verified-effective"}, today=date(2026, 9, 15))
+    yield register
+    register.close()
+
+
+def exported(register: Register, path: Path) -> dict:
+    count = export_oscal(register, path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert count == len(document["plan-of-action-and-milestones"]["poam-items"])
+    return document["plan-of-action-and-milestones"]
+
+
+def test_the_register_exports_a_poam_that_trestle_parses_one_item_and_log_entry_each(
+    worked, tmp_path
+) -> None:
+    body = exported(worked, tmp_path / "poam.json")
+    parsed = PlanOfActionAndMilestones.model_validate(body)
+    Model.model_validate({"plan-of-action-and-milestones": body})
+    assert parsed.metadata.oscal_version.root.root == OSCAL_VERSION
+    assert re.match(OSCAL_VERSION_REGEX, OSCAL_VERSION), "a version trestle's models support"
+    assert all(v.model_is_valid(parsed, True) for v in validator_factory.get_all())
+    defined = {value for key, value in _pairs(body) if key == "uuid"}
+    referenced = {value for key, value in _pairs(body) if key.endswith(("-uuid", "-uuids"))}
+    hrefs = {value[1:] for key, value in _pairs(body) if key == "href" and value[0] == "#"}
+    assert referenced and hrefs and referenced | hrefs <= defined, "every reference resolves"
+    items = worked.store.items()
+    assert len(parsed.poam_items) == len(items) == len(body["risks"])
+    risks = {risk["uuid"]: risk for risk in body["risks"]}
+    findings = {finding["uuid"] for finding in body["findings"]}
+    for item, entry in zip(items, body["poam-items"], strict=True):
+        assert entry["description"] == item["statement"]
+        assert item["rule"] in entry["title"] and (item["group_key"] or "") in entry["title"]
+        assert {f["finding-uuid"] for f in entry["related-findings"]} <= findings
+        assert len(entry["related-findings"]) == len(worked.store.links(item["id"]))
+        (risk,) = [risks[r["risk-uuid"]] for r in entry["related-risks"]]
+        assert len(risk["risk-log"]["entries"]) == len(worked.store.history(item["id"]))
+        assert risk["status"] == ("closed" if item["status"] == "verified-effective" else "open")
+    of_items = [row for row in worked.store.history() if row["item"] in {i["id"] for i in items}]
+    assert sum(len(r["risk-log"]["entries"]) for r in risks.values()) == len(of_items)
+
+
+def test_the_worked_item_has_its_action_as_a_milestone_with_owner_and_due_date(
+    worked, tmp_path
+) -> None:
+    body = exported(worked, tmp_path / "poam.json")
+    item = worked.store.items()[0]
+    risk = body["risks"][0]
+    assert risk["status"] == "closed"
+    (remediation,) = risk["remediations"]
+    assert remediation["lifecycle"] == "completed"
+    assert "no queue alarm" in remediation["description"]
+    (task,) = remediation["tasks"]
+    assert task["type"] == "milestone"
+    assert task["timing"] == {"on-date": {"date": "2026-08-20T00:00:00+00:00"}}
+    parties = {p["uuid"]: p["name"] for p in body["metadata"]["parties"]}
+    (role,) = task["responsible-roles"]
+    assert [parties[u] for u in role["party-uuids"]] == ["ops lead"]
+    entries = risk["risk-log"]["entries"]
+    history = worked.store.history(item["id"])
+    assert [e["title"] for e in entries] == [f"{h['field']} by {h['who']}" for h in history]
+    status = [e for e in entries if e["title"].startswith("status ")]
+    assert [e["status-change"] for e in status] == ["open", "open", "open", "closed"]
+    assert status[-1]["description"] == "certifier: status: implemented -> verified-effective"
+    assert all(parties[e["logged-by"][0]["party-uuid"]] in e["description"] for e in entries)
+    other = body["risks"][1]
+    assert other["status"] == "open" and "remediations" not in other
+
+
+def test_the_back_matter_carries_each_evidence_file_s_sha256(worked, tmp_path) -> None:
+    body = exported(worked, tmp_path / "poam.json")
+    resources = {r["uuid"]: r for r in body["back-matter"]["resources"]}
+    files = {name for item in worked.store.items() for name in item["evidence"]["files"]}
+    assert len(files) == len(resources) > 0
+    for resource in resources.values():
+        (rlink,) = resource["rlinks"]
+        (digest,) = rlink["hashes"]
+        assert digest["algorithm"] == "SHA-256"
+        assert digest["value"] == hashlib.sha256((ROOT / rlink["href"]).read_bytes()).hexdigest()
+    for entry in body["poam-items"]:
+        assert {link["href"][1:] for link in entry["links"]} <= set(resources)
+
+
+def test_two_exports_are_byte_identical_with_stable_uuids_and_time(worked, tmp_path) -> None:
+    first, second = tmp_path / "one.json", tmp_path / "two.json"
+    body = exported(worked, first)
+    export_oscal(worked, second)
+    assert first.read_bytes() == second.read_bytes()
+    newest = max(row["at"] for row in worked.store.history())
+    assert body["metadata"]["last-modified"] == newest + "+00:00"
+    text = first.read_text(encoding="utf-8")
+    uuids = [value for key, value in _pairs(json.loads(text)) if key.endswith(("uuid", "uuids"))]
+    assert uuids and all(uuid.UUID(u).version == 5 for u in uuids)
+    own = [value for key, value in _pairs(body) if key == "uuid"]
+    assert len(own) == len(set(own)), "every subject has its own uuid"
+
+
+def test_a_waiver_row_in_the_history_is_in_no_item_s_risk_log(worked, tmp_path) -> None:
+    from auditor.register.waivers import Waiver
+
+    waiver = Waiver(
+        "", "NPS-20", "", "survey tool replaced", "low", "ops", "quality director",
+        date(2026, 9, 20), date(2026, 12, 31),
+    )  # fmt: skip
+    worked.add_waiver(waiver, "quality director", date(2026, 9, 20))
+    body = exported(worked, tmp_path / "poam.json")
+    PlanOfActionAndMilestones.model_validate(body)
+    entries = sum(len(r["risk-log"]["entries"]) for r in body["risks"])
+    assert entries == len(worked.store.history()) - 1
+    assert body["metadata"]["last-modified"].startswith("2026-09-20T")
+
+
+def test_an_empty_register_is_refused_and_nothing_written(tmp_path) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    with pytest.raises(AuditorError, match="no items"):
+        export_oscal(register, tmp_path / "poam.json")
+    assert not (tmp_path / "poam.json").exists()
+    register.close()
+
+
+def _pairs(node: object, key: str = ""):
+    """Every (key, text) in a JSON tree: a string value, or a string in a list, under its key."""
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from _pairs(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _pairs(value, key)
