@@ -921,17 +921,20 @@ def capa_check(register_path: str) -> None:
 
 
 @capa.command("export")
-@click.option("--format", "output", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--format", "output", type=click.Choice(["csv", "xlsx", "oscal"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @_register_opt
 def capa_export(output: str, out: str, register_path: str) -> None:
-    """Write the register: items as CSV, or items, actions and history as XLSX sheets."""
+    """Write the register: items as CSV; items, actions and history as XLSX; or an OSCAL POA&M (JSON)."""
     from .register.export import export_csv, export_xlsx
+    from .register.oscal import export_oscal
 
     register = _open_register(register_path)
     try:
         if output == "csv":
             click.echo(f"wrote {out} ({export_csv(register, Path(out)):,} items)")
+        elif output == "oscal":
+            click.echo(f"wrote {out} ({export_oscal(register, Path(out)):,} poam-items)")
         else:
             counts = export_xlsx(register, Path(out))
             click.echo(f"wrote {out} (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ")")

@@ -9,6 +9,7 @@ the batch engines and as conditions for the live monitor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..backends.base import HelperTable
@@ -34,14 +35,28 @@ def key_text(values: list[Any]) -> str:
 def _value_text(value: Any) -> str:
     """SQLite's text of a value (``CAST(x AS TEXT)``): 15 significant digits, a real keeps a point."""
     if isinstance(value, float):
-        text = f"{value + 0.0:.15g}"  # -0.0 reads as 0.0, as in SQLite
-        if "n" in text or "i" in text:  # nan, inf
-            return text
-        mantissa, _, exponent = text.partition("e")
-        if "." not in mantissa:
-            mantissa += ".0"
-        return f"{mantissa}e{exponent}" if exponent else mantissa
+        return _real_text(value)
     return str(value)
+
+
+def _real_text(value: float) -> str:
+    """A real as SQLite writes it: its exact value rounded half up to 15 digits, %g style."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{value:.15g}"
+    exact = Decimal(value + 0.0)  # the binary value exactly; -0.0 reads as 0.0, as in SQLite
+    if not exact:
+        return "0.0"
+    exponent = exact.adjusted()
+    digits = exact.scaleb(-exponent).quantize(Decimal("1." + "0" * 14), ROUND_HALF_UP)
+    if abs(digits) >= 10:
+        digits, exponent = digits / 10, exponent + 1
+    if -4 <= exponent < 15:
+        text = format(digits.scaleb(exponent), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return text if "." in text else text + ".0"
+    mantissa = format(digits, "f").rstrip("0").rstrip(".")
+    mantissa = mantissa if "." in mantissa else mantissa + ".0"
+    return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,11 @@ def test_export_files(runner, tmp_path) -> None:
     xlsx_out = invoke(runner, "capa", "export", "--format", "xlsx", "--out", str(tmp_path / "c.xlsx"),
                       "--register", register)  # fmt: skip
     assert xlsx_out.exit_code == 0 and "5 items, 0 actions, 5 history" in xlsx_out.output
+    oscal_out = invoke(runner, "capa", "export", "--format", "oscal", "--out",
+                       str(tmp_path / "poam.json"), "--register", register)  # fmt: skip
+    assert oscal_out.exit_code == 0 and "(5 poam-items)" in oscal_out.output
+    poam = json.loads((tmp_path / "poam.json").read_text(encoding="utf-8"))
+    assert len(poam["plan-of-action-and-milestones"]["poam-items"]) == 5
 
 
 def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp_path) -> None:
