@@ -95,7 +95,7 @@ def run_audit(
     pack_path: str | Path,
     evidence: str | Path,
     out: str | Path,
-    period: str | None = None,
+    period: str | Period | None = None,
     mapping: Mapping | None = None,
     auditor_name: str | None = None,
     organisation: str | None = None,
@@ -123,7 +123,10 @@ def run_audit(
         if report.errors:
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)
-        audit_period = parse_period(period) if period else infer_period(pack, store)
+        if isinstance(period, Period):
+            audit_period = period
+        else:
+            audit_period = parse_period(period) if period else infer_period(pack, store)
         coverage = kind_coverage(pack, store, audit_period)
         check_period_has_evidence(pack, audit_period, coverage, report)
         results = evaluate(pack, store, audit_period)
@@ -138,6 +141,7 @@ def run_audit(
             max_quarantine,
             auditor_name,
             organisation,
+            str(evidence),
         )
         findings = findings_document(inputs, results)
     finally:

@@ -422,6 +422,11 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     help="Record the audit in this CAPA register: one item per nonconformity (or AUDITOR_REGISTER).",
 )
 @click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Ed25519 private key (auditor keygen): write findings.json.sig beside findings.json.",
+)
+@click.option(
     "--previous",
     type=click.Path(exists=True),
     help="An earlier audit (folder or findings.json): the report adds the status of its findings "
@@ -448,6 +453,7 @@ def audit_command(
     mapping: str | None,
     preset: str | None,
     register_path: str | None,
+    sign_key: str | None,
     previous: str | None,
     auditor_name: str | None,
     organisation: str | None,
@@ -472,6 +478,10 @@ def audit_command(
     result = run_audit(
         pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers
     )
+    if sign_key:
+        from .certify.signing import sign
+
+        result.written.append(sign(result.out / "findings.json", Path(sign_key)))
     reports = tuple(f for f in wanted if f != "json")
     if reports:
         earlier = _previous_audit(previous, register_path, result)
@@ -1025,6 +1035,83 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     finally:
         register.close()
     click.echo(f"{waiver_id}: revoked")
+
+
+# ------------------------------------------------------------------ certifier
+
+
+@main.command("verify")
+@click.argument("audit_dir", metavar="AUDIT_DIR", type=click.Path(exists=True))
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    type=click.Path(exists=True),
+    help="Evidence folder (default: as recorded).",
+)
+@click.option(
+    "--pack",
+    "pack_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The pack (default: as recorded).",
+)
+@_mapping_opt
+@_preset_opt
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Check findings.json's signature first.",
+)
+def verify_command(
+    audit_dir: str,
+    evidence_dir: str | None,
+    pack_path: str | None,
+    mapping: str | None,
+    preset: str | None,
+    public_key: str | None,
+) -> None:
+    """Re-check an audit: every input's SHA-256, then every finding computed again.
+
+    Exit 0 verified, 1 differences (each named), 2 input errors.
+    """
+    from .certify.verify import load_audit, verify_audit
+
+    if public_key:
+        from .certify.signing import check_signature
+
+        _, folder = load_audit(Path(audit_dir))
+        check_signature(folder / "findings.json", Path(public_key))
+    chosen = _mapping_option(mapping, preset)
+    report = verify_audit(
+        Path(audit_dir),
+        Path(evidence_dir) if evidence_dir else None,
+        Path(pack_path) if pack_path else None,
+        chosen,
+    )
+    for line in report.differences:
+        click.echo(f"differs: {line}")
+    if report.verified:
+        signed = " (signature valid)" if public_key else ""
+        click.echo(
+            f"verified: {report.findings} findings reproduced from {report.files} files{signed}"
+        )
+    sys.exit(EXIT_OK if report.verified else EXIT_FINDINGS)
+
+
+@main.command("keygen")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Private key file (the public key goes to OUT.pub).",
+)
+def keygen_command(out: str) -> None:
+    """Make an Ed25519 key pair for signing audits."""
+    from .certify.signing import keygen
+
+    private, public = keygen(Path(out))
+    click.echo(
+        f"wrote {private} (private: keep it) and {public} (public: give it to the certifier)"
+    )
 
 
 # ------------------------------------------------------------------ report

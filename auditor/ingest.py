@@ -226,6 +226,7 @@ class Ingest:
                 source = self.store.record_file(_manifest_entry(report))
                 _FileLoad(self, table, kind, plan, mapping, report, source, index).run()
                 self._check_balance(kind, report, source)
+                self._check_unchanged(Path(report.path), report)
                 report.warnings = [*plan.warnings, *plan.order_warnings()]
                 if plan.date_orders():
                     report.reader["date_order"] = plan.date_orders()
@@ -315,6 +316,15 @@ class Ingest:
 
     def _where(self, marker: int) -> str:
         return f"{self.file_names[marker >> 32]}:{marker & 0xFFFFFFFF}"
+
+    def _check_unchanged(self, path: Path, report: FileReport) -> None:
+        """The recorded SHA-256 must be the hash of the bytes read: a file that changed is refused."""
+        if file_digest(path)[0] != report.sha256:
+            raise EvidenceError(
+                "the file changed while it was read; nothing from it was kept",
+                location=Location(str(path)),
+                hint="audit a copy that is no longer being written",
+            )
 
     def _check_balance(self, kind: EvidenceKind, report: FileReport, source: int) -> None:
         stored, quarantined = self.store.rows_from(kind, source)

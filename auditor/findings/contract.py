@@ -274,6 +274,8 @@ class Parameters(Model):
     percentile_method: str
     due_days: dict[str, int]
     max_quarantine: float = Field(ge=0, le=1)
+    #: the evidence folder as the audit was given it (file paths are relative to it)
+    evidence_root: str | None = None
     auditor: str | None
     organisation: str | None
 

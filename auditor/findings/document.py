@@ -40,6 +40,8 @@ class AuditInputs:
     max_quarantine: float = 0.02
     auditor: str | None = None
     organisation: str | None = None
+    #: the evidence folder (or file) the audit read; file paths are recorded relative to it
+    evidence_root: str | None = None
 
 
 def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> FindingsDocument:
@@ -84,7 +86,7 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
                 "path": pack.standard.path,
                 "sha256": pack.standard.sha256,
             },
-            "evidence": [_evidence_file(f) for f in inputs.report.files],
+            "evidence": [_evidence_file(f, inputs.evidence_root) for f in inputs.report.files],
             "parameters": _parameters(inputs),
         },
         "summary": _summary(inputs, results),
@@ -106,9 +108,23 @@ def _pack_ref(pack: Pack) -> dict[str, Any]:
     }
 
 
-def _evidence_file(f: Any) -> dict[str, Any]:
+def relative_path(path: str, root: str | None) -> str:
+    """``path`` relative to the evidence root (a POSIX path), so an audit verifies on another machine."""
+    from pathlib import Path
+
+    if root is None:
+        return Path(path).as_posix()
+    base = Path(root)
+    folder = base if base.is_dir() else base.parent
+    try:
+        return Path(path).resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
     return {
-        "file": f.path,
+        "file": relative_path(f.path, root),
         "kind": f.kind,
         "sha256": f.sha256,
         "size": f.size,
@@ -151,6 +167,7 @@ def _parameters(inputs: AuditInputs) -> dict[str, Any]:
         "percentile_method": "nearest rank",
         "due_days": dict(pack.due_days),
         "max_quarantine": inputs.max_quarantine,
+        "evidence_root": inputs.evidence_root,
         "auditor": inputs.auditor,
         "organisation": inputs.organisation,
     }

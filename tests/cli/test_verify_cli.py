@@ -1,0 +1,70 @@
+"""auditor verify and keygen as a certifier runs them; a file that changes while read is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import auditor.ingest as ingest_module
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+PACK = str(RULES / "service-quality.yaml")
+DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
+
+
+def test_sign_and_verify(runner, tmp_path) -> None:
+    key = tmp_path / "key"
+    made = runner.invoke(main, ["keygen", "--out", str(key)])
+    assert made.exit_code == 0 and (tmp_path / "key.pub").exists()
+    out = tmp_path / "audit"
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+               "--fail-on", "never", "--sign-key", str(key)],
+    )  # fmt: skip
+    assert audited.exit_code == 0 and f"wrote {out / 'findings.json.sig'}" in audited.output
+    verified = runner.invoke(main, ["verify", str(out), "--public-key", str(key) + ".pub"])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.strip() == (
+        "verified: 47 findings reproduced from 7 files (signature valid)"
+    )
+    signature = out / "findings.json.sig"
+    signature.write_text("AAAA" + signature.read_text(encoding="ascii")[4:], encoding="ascii")
+    forged = runner.invoke(main, ["verify", str(out), "--public-key", str(key) + ".pub"])
+    assert forged.exit_code == 2 and "signature does not match" in forged.output
+
+
+def test_differences_exit_1_and_bad_input_exit_2(runner, tmp_path) -> None:
+    out = tmp_path / "audit"
+    runner.invoke(main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out),
+                         "--format", "json", "--fail-on", "never"])  # fmt: skip
+    other = tmp_path / "evidence"
+    other.mkdir()
+    for path in Path(DEMO).iterdir():
+        (other / path.name).write_bytes(path.read_bytes())
+    (other / "agents.csv").write_bytes((other / "agents.csv").read_bytes() + b"\n")
+    differs = runner.invoke(main, ["verify", str(out), "--evidence", str(other)])
+    assert differs.exit_code == 1
+    assert differs.output.strip() == "differs: evidence file agents.csv: different SHA-256 " + (
+        differs.output.split("different SHA-256 ", 1)[1].strip()
+    )
+    not_audit = runner.invoke(main, ["verify", str(tmp_path)])
+    assert not_audit.exit_code == 2 and "not an audit" in not_audit.output
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(runner, tmp_path, monkeypatch) -> None:
+    real = ingest_module.file_digest
+    calls = {"n": 0}
+
+    def growing(path):
+        calls["n"] += 1
+        digest, size, nul = real(path)
+        return (digest if calls["n"] == 1 else "0" * 64), size, nul
+
+    monkeypatch.setattr(ingest_module, "file_digest", growing)
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "agents.csv").write_bytes((Path(DEMO) / "agents.csv").read_bytes())
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    assert result.exit_code == 2
+    assert "the file changed while it was read; nothing from it was kept" in result.output

@@ -1,0 +1,117 @@
+"""verify: an untouched audit verifies (also copied elsewhere); one byte changed anywhere is named."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import run_audit
+from auditor.certify.signing import check_signature, keygen, sign
+from auditor.certify.verify import verify_audit
+from auditor.errors import ReportError
+
+from .conftest import ROOT, RULES, STANDARDS
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> dict[str, Path]:
+    """Another machine: copies of the pack, standards and evidence, and an audit made there."""
+    (tmp_path / "rules").mkdir()
+    shutil.copy(RULES / "service-quality.yaml", tmp_path / "rules" / "sq.yaml")
+    shutil.copytree(STANDARDS, tmp_path / "standards")
+    shutil.copytree(ROOT / "evidence" / "demo" / "service-quality", tmp_path / "evidence")
+    run_audit(tmp_path / "rules" / "sq.yaml", tmp_path / "evidence", tmp_path / "audit", "2026-Q3")
+    return {
+        "pack": tmp_path / "rules" / "sq.yaml",
+        "standard": tmp_path / "standards" / "service-quality-standard.yaml",
+        "evidence": tmp_path / "evidence",
+        "audit": tmp_path / "audit",
+    }
+
+
+def flip(path: Path, offset: int = -10) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] = ord("7") if data[offset] != ord("7") else ord("8")
+    path.write_bytes(bytes(data))
+
+
+def test_an_untouched_audit_verifies(machine) -> None:
+    report = verify_audit(machine["audit"])
+    assert report.verified, report.differences
+    assert (report.files, report.findings) == (7, 47)
+    manifest = json.loads((machine["audit"] / "findings.json").read_text(encoding="utf-8"))
+    assert all(not Path(e["file"]).is_absolute() for e in manifest["manifest"]["evidence"])
+
+
+def test_an_audit_verifies_on_another_machine(machine, tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(machine["evidence"], elsewhere / "evidence")
+    shutil.copytree(machine["audit"], elsewhere / "audit")
+    shutil.copytree(machine["pack"].parent, elsewhere / "rules")
+    shutil.copytree(machine["standard"].parent, elsewhere / "standards")
+    shutil.rmtree(machine["evidence"])  # the recorded folder is gone: only the copy is left
+    report = verify_audit(
+        elsewhere / "audit", elsewhere / "evidence", elsewhere / "rules" / "sq.yaml"
+    )
+    assert report.verified, report.differences
+
+
+@pytest.mark.parametrize(
+    ("what", "named"),
+    [
+        ("evidence", "evidence file surveys.jsonl: different SHA-256"),
+        ("pack", "sq.yaml: different SHA-256 than recorded"),
+        ("standard", "standard service-quality-standard: different SHA-256 than recorded"),
+    ],
+)
+def test_one_byte_changed_in_an_input_is_named(machine, what, named) -> None:
+    target = machine["evidence"] / "surveys.jsonl" if what == "evidence" else machine[what]
+    flip(target)
+    report = verify_audit(machine["audit"])
+    assert not report.verified
+    assert any(named in line for line in report.differences), report.differences
+
+
+def test_a_value_changed_in_findings_json_is_named(machine) -> None:
+    path = machine["audit"] / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    finding = data["rules"][0]["findings"][0]
+    finding["counts"]["conforming"] += 1
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+    )
+    report = verify_audit(machine["audit"])
+    assert any(
+        line.startswith(f"finding {finding['id']}: counts was") for line in report.differences
+    )
+
+
+def test_a_missing_evidence_file_is_named(machine) -> None:
+    (machine["evidence"] / "agents.csv").unlink()
+    report = verify_audit(machine["audit"])
+    assert "evidence file agents.csv: missing" in report.differences
+
+
+def test_a_signature_catches_one_byte_in_findings_json(machine, tmp_path) -> None:
+    private, public = keygen(tmp_path / "key")
+    findings = machine["audit"] / "findings.json"
+    sign(findings, private)
+    check_signature(findings, public)  # untouched: valid
+    text = findings.read_text(encoding="utf-8")
+    findings.write_text(
+        text.replace('"schema_version": "1.1"', '"schema_version":  "1.1"'), encoding="utf-8"
+    )
+    with pytest.raises(ReportError, match=r"findings\.json was changed after it was signed"):
+        check_signature(findings, public)
+    _, other_public = keygen(tmp_path / "other")
+    findings.write_text(text, encoding="utf-8")
+    with pytest.raises(ReportError, match="signature does not match"):
+        check_signature(findings, other_public)
+
+
+def test_not_an_audit_is_one_line(tmp_path) -> None:
+    with pytest.raises(ReportError, match=r"not an audit: there is no findings\.json"):
+        verify_audit(tmp_path)
