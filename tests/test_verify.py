@@ -115,3 +115,16 @@ def test_a_signature_catches_one_byte_in_findings_json(machine, tmp_path) -> Non
 def test_not_an_audit_is_one_line(tmp_path) -> None:
     with pytest.raises(ReportError, match=r"not an audit: there is no findings\.json"):
         verify_audit(tmp_path)
+
+
+def test_the_report_says_how_to_verify_it(machine, tmp_path) -> None:
+    from auditor.findings.contract import FindingsDocument
+    from auditor.report import render_reports
+
+    document = FindingsDocument.load(machine["audit"] / "findings.json")
+    render_reports(document, tmp_path / "r", ("html",), "en")
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "auditor verify AUDIT_DIR --evidence EVIDENCE_DIR --pack sq.yaml" in html
+    assert document.manifest.pack.sha256 in html and document.manifest.standard.sha256 in html
+    for entry in document.manifest.evidence:  # the appendix lists every input with its hash
+        assert entry.sha256 in html
