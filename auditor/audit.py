@@ -131,7 +131,7 @@ def run_audit(
         check_period_has_evidence(pack, audit_period, coverage, report)
         results = evaluate(pack, store, audit_period)
         apply_waivers(results, waivers, today or date.today())
-        failing = write_failing_records(results, target)
+        failing = write_failing_records(results, target, str(evidence))
         inputs = AuditInputs(
             pack,
             audit_period,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, RuleResult
+from .paths import relative_path
 
 CAP_PER_FINDING = 10_000
 FILE_NAME = "failing-records.csv"
@@ -28,6 +29,8 @@ COLUMNS = (
     "problem",
     "step",
     "over_seconds",
+    "file",
+    "line",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,16 +47,18 @@ def _finest(result: RuleResult) -> list[Finding]:
     return result.findings[1:] or result.findings[:1]
 
 
-def _rows(results: list[RuleResult]) -> Iterator[list[Any]]:
+def _rows(results: list[RuleResult], root: str | None) -> Iterator[list[Any]]:
     for result in results:
         for finding in _finest(result):
             unit = result.failing_unit
             group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
             notes = finding.failing_notes or [None] * len(finding.failing)
-            for key, value, note in zip(
-                finding.failing, finding.failing_values, notes, strict=True
+            sources = finding.failing_sources or [None] * len(finding.failing)
+            for key, value, note, place in zip(
+                finding.failing, finding.failing_values, notes, sources, strict=True
             ):
                 note = note or {}
+                where = place or {}
                 yield [
                     result.rule,
                     finding.id,
@@ -65,10 +70,14 @@ def _rows(results: list[RuleResult]) -> Iterator[list[Any]]:
                     note.get("problem") or "",
                     note.get("step") or "",
                     "" if note.get("over_seconds") is None else note["over_seconds"],
+                    relative_path(where["file"], root) if where.get("file") else "",
+                    "" if where.get("line") is None else where["line"],
                 ]
 
 
-def write_failing_records(results: list[RuleResult], folder: Path) -> dict[str, Any]:
+def write_failing_records(
+    results: list[RuleResult], folder: Path, root: str | None = None
+) -> dict[str, Any]:
     """Write every failing record of every rule to ``failing-records.csv``; its path, hash and rows.
 
     Each record appears once, with the group and sub-period it belongs to.
@@ -79,7 +88,7 @@ def write_failing_records(results: list[RuleResult], folder: Path) -> dict[str, 
     with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for row in _rows(results):
+        for row in _rows(results, root):
             writer.writerow([neutralise(cell) for cell in row])
             rows += 1
     temporary.replace(path)
@@ -97,6 +106,6 @@ def capped(entry: dict[str, Any], cap: int | None = None) -> dict[str, Any]:
     truncated = len(entry["failing"]) > cap
     entry["failing_truncated"] = truncated
     if truncated:
-        for name in ("failing", "failing_values", "failing_notes"):
+        for name in ("failing", "failing_values", "failing_notes", "failing_sources"):
             entry[name] = entry[name][:cap]
     return entry

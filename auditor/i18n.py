@@ -201,6 +201,7 @@ LABELS: dict[str, dict[str, str]] = {
     "not-applicable": {"zh": "不适用", "en": "not applicable"},
     "waived": {"zh": "已豁免", "en": "waived"},
     "how_to_verify": {"zh": "如何复核本报告", "en": "How to verify this report"},
+    "source_line": {"zh": "来源文件:行", "en": "file:line"},
     "how_to_verify_text": {
         "zh": "复核人员可用下列命令核对每个证据文件、规则包和标准的 SHA-256(见附录与下方),并用记录的参数重新计算全部发现项;任何不一致都会逐项列出。",
         "en": "A certifier can check the SHA-256 of every evidence file, the pack and the standard (listed in the appendix and below) and compute every finding again with the recorded parameters with the command below; any difference is named.",

@@ -239,3 +239,21 @@ def test_a_bare_number_as_target_suggests_the_same_number_as_a_percentage(write_
         load_pack(write_pack(text), [STANDARDS])
     assert "write it as 90%" in str(caught.value)
     assert "95%" not in str(caught.value)
+
+
+def test_failing_records_carry_their_file_and_line(tmp_path: Path) -> None:
+    """A certifier can open the export at the line of each failing record (findings, CSV, report)."""
+    from auditor.report import render_reports
+
+    rows = [*rows_with_wait(30, 0), "OPEN1,BJ,2026-07-31 23:00:00,,S1,"]
+    result = audit(tmp_path, rows)
+    entry = next(r for r in result.findings.rules if r.rule == "ANSWERED-30S").findings[0]
+    assert entry.failing == ["OPEN1"]
+    assert entry.failing_sources[0] is not None
+    assert (entry.failing_sources[0].file, entry.failing_sources[0].line) == ("calls.csv", 32)
+    with (tmp_path / "out" / "failing-records.csv").open(encoding="utf-8-sig", newline="") as f:
+        listed = [r for r in csv.DictReader(f) if r["rule"] == "ANSWERED-30S"]
+    assert [(r["key"], r["file"], r["line"]) for r in listed] == [("OPEN1", "calls.csv", "32")]
+    render_reports(result.findings, tmp_path / "r", ("html",), "en")
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert '<td class="data source">calls.csv:32</td>' in html

@@ -38,6 +38,10 @@ class Backend(Protocol):
 
     def has_table(self, name: str) -> bool: ...
 
+    def source_files(self) -> dict[int, str]:
+        """The manifest id of every file ingested, and its path."""
+        ...
+
     def time_range(
         self, table: str, columns: Sequence[str], low: float | None, high: float | None
     ) -> tuple[float | None, float | None]:

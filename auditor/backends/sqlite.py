@@ -42,6 +42,12 @@ class SqliteBackend:
         ).fetchall()
         return {kind for kind, stored in rows if kind and (stored or 0) > 0}
 
+    def source_files(self) -> dict[int, str]:
+        """The manifest id of every file ingested, and its path."""
+        return {
+            int(i): str(f) for i, f in self.db.execute("SELECT id, file FROM _manifest").fetchall()
+        }
+
     def has_table(self, name: str) -> bool:
         return bool(self.db[name].exists())
 

@@ -84,7 +84,8 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
         f"GROUP BY {groups}_period, o, COALESCE(_excluded, '')"
     )
     listing = (
-        base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome) "
+        base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome), "
+        "_src, _ln "
         "FROM m WHERE _excluded IS NOT NULL OR _outcome = 'breach' "
         "OR _outcome LIKE 'excluded:%' ORDER BY _key"
     )
@@ -106,6 +107,7 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     value = measure.value_sql(scope, sql)
     columns = (
         f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
+        f"t._source AS _src, t._line AS _ln, "
         f"COALESCE({scope.exclusion_sql(sql)}, {measure.invalid_sql(value, sql)}) AS _excluded, "
         f"{value} AS _value"
     )
@@ -131,7 +133,8 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     threshold = plan.rule.target.threshold
     assert threshold is not None
     listing = (
-        base + f"SELECT {groups}_period, _key, _value, NULL, COALESCE(_excluded, 'breach') FROM m "
+        base + f"SELECT {groups}_period, _key, _value, NULL, COALESCE(_excluded, 'breach'), "
+        "_src, _ln FROM m "
         f"WHERE _excluded IS NOT NULL OR ({measure.failing_sql(threshold, sql)}) ORDER BY _key"
     )
     return replace(

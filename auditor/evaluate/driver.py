@@ -32,6 +32,7 @@ class Evaluation:
         self.clocks = ClockCache(pack.calendars, window.zone)
         present = frozenset(backend.kinds_with_rows())
         self.env = Env(pack, window, present, self._calendar_tables(window, present))
+        self._files: dict[int, str] | None = None
 
     # ------------------------------------------------------------ facts
 
@@ -165,12 +166,22 @@ class Evaluation:
         finding = self._finding(plan.rule, cell[0], cell[1])
         finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
         listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
-        finding.failing = [key for key, _, _ in listed]
-        finding.failing_values = [value for _, value, _ in listed]
-        finding.failing_notes = [failing_note(detail, value) for _, value, detail in listed]
+        finding.failing = [key for key, _, _, _ in listed]
+        finding.failing_values = [value for _, value, _, _ in listed]
+        finding.failing_notes = [failing_note(detail, value) for _, value, detail, _ in listed]
+        finding.failing_sources = [self._source(where) for _, _, _, where in listed]
         if tally.steps.get(cell):
             finding.details["breaches_by_step"] = dict(sorted(tally.steps[cell].items()))
         return finding
+
+    def _source(self, where: tuple[Any, Any]) -> dict[str, Any] | None:
+        """Where a record was read: its file and line."""
+        source, line = where
+        if source is None:
+            return None
+        if self._files is None:
+            self._files = self.backend.source_files()
+        return {"file": self._files.get(int(source), str(source)), "line": line}
 
     def _aggregate(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
         assert plan.counts is not None and plan.cells is not None and plan.listing is not None

@@ -23,7 +23,7 @@ class Tally:
     reasons: dict[Cell, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
-    failing: dict[Cell, list[tuple[str, float | None, str | None]]] = field(
+    failing: dict[Cell, list[tuple[str, float | None, str | None, tuple[Any, Any]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
     steps: dict[Cell, dict[str, int]] = field(
@@ -63,12 +63,12 @@ class Tally:
                     self.reasons[cell][reason] += count
 
     def add_listing(self, rows: list[tuple[Any, ...]]) -> None:
-        """Rows of (groups..., period, key, value, detail, status): failing or excluded records."""
+        """Rows of (groups..., period, key, value, detail, status, source id, line)."""
         for row in rows:
-            cells, (key, value, detail, status) = self._split(row)
+            cells, (key, value, detail, status, source, line) = self._split(row)
             if status == "breach":
                 for cell in cells:
-                    self.failing[cell].append((str(key), value, detail))
+                    self.failing[cell].append((str(key), value, detail, (source, line)))
                     if detail and ": " in detail:  # a sequence's deciding step
                         self.steps[cell][detail] += 1
             else:

@@ -102,6 +102,13 @@ class FailingNote(Model):
     over_seconds: float | None
 
 
+class Source(Model):
+    """Where a record was read: its evidence file (relative to the evidence folder) and line."""
+
+    file: str
+    line: int | None
+
+
 class NotEvaluable(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Literal["no-evidence", "too-few", "field-empty"]
@@ -151,6 +158,8 @@ class FindingEntry(Model):
     failing: list[str]
     failing_values: list[float | None]
     failing_notes: list[FailingNote | None]
+    #: beside each failing key: the file and line it was read from
+    failing_sources: list[Source | None] = []
     failing_truncated: bool
     #: set when a waiver in force turned this nonconformity into ``waived``
     waived: Waived | None = None

@@ -17,6 +17,7 @@ from .. import failing as failing_module
 from ..evidence_span import KindCoverage, judged_kinds
 from ..failing import capped
 from ..i18n import Words
+from ..paths import relative_path
 from ..recommendation import recommendation
 from .contract import SCHEMA_VERSION, FindingsDocument
 from .results import Finding, RuleResult
@@ -90,7 +91,7 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
             "parameters": _parameters(inputs),
         },
         "summary": _summary(inputs, results),
-        "rules": [_rule_entry(pack, r) for r in results],
+        "rules": [_rule_entry(pack, r, inputs.evidence_root) for r in results],
         "coverage": _coverage(pack, results),
         "exclusions": [_capped_keys(e) for r in results for e in r.exclusions],
         "failing_records": inputs.failing,
@@ -106,20 +107,6 @@ def _pack_ref(pack: Pack) -> dict[str, Any]:
         "sha256": pack.sha256,
         "title": {"zh": pack.title.zh, "en": pack.title.en} if pack.title else None,
     }
-
-
-def relative_path(path: str, root: str | None) -> str:
-    """``path`` relative to the evidence root (a POSIX path), so an audit verifies on another machine."""
-    from pathlib import Path
-
-    if root is None:
-        return Path(path).as_posix()
-    base = Path(root)
-    folder = base if base.is_dir() else base.parent
-    try:
-        return Path(path).resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
 
 
 def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
@@ -293,7 +280,7 @@ def _coverage(pack: Pack, results: list[RuleResult]) -> list[dict[str, Any]]:
     ]
 
 
-def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
+def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, Any]:
     clause = pack.standard.clause(result.clause)
     return {
         "rule": result.rule,
@@ -310,11 +297,11 @@ def _rule_entry(pack: Pack, result: RuleResult) -> dict[str, Any]:
         "failing_unit": result.failing_unit,
         "unit_label": result.unit_label,
         "waived": result.waived,
-        "findings": [capped(_finding_entry(f)) for f in result.findings],
+        "findings": [capped(_finding_entry(f, root)) for f in result.findings],
     }
 
 
-def _finding_entry(f: Finding) -> dict[str, Any]:
+def _finding_entry(f: Finding, root: str | None) -> dict[str, Any]:
     return {
         "id": f.id,
         "group": f.group,
@@ -336,6 +323,10 @@ def _finding_entry(f: Finding) -> dict[str, Any]:
         "failing": f.failing,
         "failing_values": f.failing_values,
         "failing_notes": f.failing_notes or [None] * len(f.failing),
+        "failing_sources": [
+            None if where is None else {**where, "file": relative_path(where["file"], root)}
+            for where in (f.failing_sources or [None] * len(f.failing))
+        ],
         "threshold": f.threshold,
         "not_evaluable": f.not_evaluable,
         "waived": f.waived,

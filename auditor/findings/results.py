@@ -62,6 +62,8 @@ class Finding:
     #: why each failing record failed, same order: None or
     #: {"problem": late | missing | out of order | open at period end, "step", "over_seconds"}
     failing_notes: list[dict[str, Any] | None] = field(default_factory=list)
+    #: where each failing record was read: {"file", "line"} (a sequence: its first step's event)
+    failing_sources: list[dict[str, Any] | None] = field(default_factory=list)
     excluded_by_reason: dict[str, int] = field(default_factory=dict)
     #: the target as a comparison in the unit of ``value`` ({"op": ">=", "value": 0.95})
     threshold: dict[str, Any] | None = None

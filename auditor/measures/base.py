@@ -134,6 +134,7 @@ class RecordMeasure(Measure):
         judged = self.record_sql(scope, sql)
         columns = (
             f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
+            f"t._source AS _src, t._line AS _ln, "
             f"{scope.exclusion_sql(sql)} AS _excluded, {judged.outcome} AS _outcome, "
             f"{judged.value} AS _value, {judged.detail} AS _detail"
         )

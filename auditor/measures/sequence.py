@@ -104,7 +104,8 @@ class SequenceMeasure(RecordMeasure):
         period = scope.period_sql(sql, "c._t0")
         groups = "".join(f", c.{name}" for name in scope.group_names())
         return (
-            f"SELECT c._key AS _key{groups}, {period} AS _period, c._excluded AS _excluded, "
+            f"SELECT c._key AS _key{groups}, {period} AS _period, c._src AS _src, c._ln AS _ln, "
+            f"c._excluded AS _excluded, "
             f"CASE {' '.join(outcome)} ELSE 'conform' END AS _outcome, "
             f"CASE {overrun} END AS _value, CASE {detail} END AS _detail FROM ({cases}) AS c "
             f"WHERE c._t0 IS NULL OR (c._t0 >= {sql.value(window.start)} AND c._t0 < {end})"
@@ -127,7 +128,9 @@ class SequenceMeasure(RecordMeasure):
         where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
         return (
             f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}{groups}, "
-            f"MIN(CASE WHEN {first_step} THEN {excluded} END) AS _excluded "
+            f"MIN(CASE WHEN {first_step} THEN {excluded} END) AS _excluded, "
+            f"MIN(CASE WHEN {first_step} THEN t._source END) AS _src, "
+            f"MIN(CASE WHEN {first_step} THEN t._line END) AS _ln "
             f"FROM {q(scope.kind.name)} AS t{where} GROUP BY t.{q(self.key)}"
         )
 

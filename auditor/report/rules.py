@@ -62,6 +62,7 @@ class FailingRow:
     period: str
     value: float | None
     note: FailingNote | None
+    source: str = ""  # file:line it was read from
 
     @property
     def group_text(self) -> str:
@@ -77,6 +78,7 @@ class ShownFailing:
     where: str
     period: str
     measured: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
                 words.group(row.group),
                 row.period,
                 sentences.measured(row.value, row.note, rule, words),
+                row.source,
             )
             for row in excerpt
         ],
@@ -160,8 +163,10 @@ def failing_rows(rule: RuleEntry) -> Iterator[FailingRow]:
     for f in finest:
         values = f.failing_values or [None] * len(f.failing)
         notes = f.failing_notes or [None] * len(f.failing)
-        for key, value, note in zip(f.failing, values, notes, strict=False):
-            yield FailingRow(rule, f.id, key, f.group, f.period, value, note)
+        sources = f.failing_sources or [None] * len(f.failing)
+        for key, value, note, where in zip(f.failing, values, notes, sources, strict=False):
+            source = f"{where.file}:{where.line}" if where is not None else ""
+            yield FailingRow(rule, f.id, key, f.group, f.period, value, note, source)
 
 
 # ------------------------------------------------------------ charts
