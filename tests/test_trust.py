@@ -257,3 +257,9 @@ def test_failing_records_carry_their_file_and_line(tmp_path: Path) -> None:
     render_reports(result.findings, tmp_path / "r", ("html",), "en")
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert '<td class="data source">calls.csv:32</td>' in html
+
+
+def test_keys_of_kinds_keyed_by_a_date_show_the_date(demo_audit) -> None:
+    """The checklist is keyed by item, site and date: the failing key names the day, not epoch seconds."""
+    rule = next(r for r in demo_audit.findings.rules if r.rule == "ROOT-CAUSE")
+    assert rule.findings[0].failing == ["ROOT-CAUSE|SH|2026-09-24"]  # checklist.csv: SH answered no

@@ -160,13 +160,19 @@ class Evaluation:
             finding.counts = counts
             judge_share(plan.rule, finding, manual_like)
             findings.append(finding)
-        return findings, tally.ledger_entries(plan.rule.id)
+        return findings, self._ledger(plan, tally)
+
+    def _ledger(self, plan: RulePlan, tally: Tally) -> list[dict[str, Any]]:
+        entries = tally.ledger_entries(plan.rule.id)
+        for entry in entries:
+            entry["keys"] = [plan.scope.display_key(key) for key in entry["keys"]]
+        return entries
 
     def _cell_finding(self, plan: RulePlan, tally: Tally, cell: Cell) -> Finding:
         finding = self._finding(plan.rule, cell[0], cell[1])
         finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
         listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
-        finding.failing = [key for key, _, _, _ in listed]
+        finding.failing = [plan.scope.display_key(key) for key, _, _, _ in listed]
         finding.failing_values = [value for _, value, _, _ in listed]
         finding.failing_notes = [failing_note(detail, value) for _, value, detail, _ in listed]
         finding.failing_sources = [self._source(where) for _, _, _, where in listed]
@@ -201,7 +207,7 @@ class Evaluation:
             finding.counts = Counts(n=counted.conforming, excluded=counted.excluded)
             self._judge_aggregate(plan, finding, summaries.get(cell))
             findings.append(finding)
-        return findings, tally.ledger_entries(plan.rule.id)
+        return findings, self._ledger(plan, tally)
 
     def _judge_aggregate(self, plan: RulePlan, f: Finding, summary: tuple[Any, ...] | None) -> None:
         measure = cast(AggregateMeasure, plan.measure)

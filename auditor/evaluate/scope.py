@@ -59,6 +59,15 @@ def _real_text(value: float) -> str:
     return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
 
 
+def _day_text(text: str, zone: Any) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromtimestamp(float(text), zone).date().isoformat()
+    except (ValueError, OverflowError, OSError):
+        return text
+
+
 @dataclass(frozen=True)
 class LiveGuards:
     """The scope as live conditions on one message type.
@@ -152,6 +161,20 @@ class Scope:
     def key_sql(self, alias: str = "t", fields: tuple[str, ...] | None = None) -> str:
         parts = [f"CAST({alias}.{q(k)} AS TEXT)" for k in (fields or self.kind.key)]
         return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
+
+    def display_key(self, key: str) -> str:
+        """A record key as people read it: parts that are dates (local midnights) as ISO dates."""
+        dated = [self.kind.fields[k].type == "date" for k in self.kind.key]
+        if not any(dated) or self.env is None:
+            return key
+        parts = key.split("|") if len(dated) > 1 else [key]
+        if len(parts) != len(dated):
+            return key
+        zone = self.env.window.zone
+        return "|".join(
+            _day_text(part, zone) if is_date else part
+            for part, is_date in zip(parts, dated, strict=True)
+        )
 
     def group_columns(self, alias: str = "t") -> str:
         """``, t.site AS _g_site`` for each group field."""
