@@ -439,7 +439,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     "formats",
     default="json,html,pdf,csv,xlsx",
     show_default=True,
-    help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv), xlsx (capa.xlsx). failing-records.csv is always written.",
+    help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv), xlsx (capa.xlsx), junit (junit.xml), oscal (assessment-results.json). failing-records.csv is always written.",
 )
 @_lang_opt
 def audit_command(
@@ -482,7 +482,8 @@ def audit_command(
         from .certify.signing import sign
 
         result.written.append(sign(result.out / "findings.json", Path(sign_key)))
-    reports = tuple(f for f in wanted if f != "json")
+    result.written.extend(_certifier_outputs(result, wanted, fail_on, allow_not_evaluable))
+    reports = tuple(f for f in wanted if f not in ("json", "junit", "oscal"))
     if reports:
         earlier = _previous_audit(previous, register_path, result)
         written = render_reports(
@@ -514,6 +515,24 @@ def _previous_audit(previous: str | None, register_path: str | None, result: Aud
     finally:
         register.close()
     return load_findings(earlier[-1]["path"]) if earlier else None
+
+
+def _certifier_outputs(
+    result: AuditResult, wanted: tuple[str, ...], fail_on: str, allow_not_evaluable: bool
+) -> list[Path]:
+    """junit.xml for a CI gate, assessment-results.json (OSCAL) for a GRC tool."""
+    from .certify_outputs import write_assessment_results, write_junit
+
+    written = []
+    if "junit" in wanted:
+        path = result.out / "junit.xml"
+        write_junit(result.findings, path, fail_on, allow_not_evaluable=allow_not_evaluable)
+        written.append(path)
+    if "oscal" in wanted:
+        path = result.out / "assessment-results.json"
+        write_assessment_results(result.findings, path)
+        written.append(path)
+    return written
 
 
 def _register_waivers(register_path: str) -> list[Any]:
@@ -626,14 +645,15 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     return lines
 
 
-def _formats(text: str) -> tuple[str, ...]:
-    from .report import FORMATS
+AUDIT_FORMATS = ("json", "html", "pdf", "csv", "xlsx", "junit", "oscal")
 
+
+def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ...]:
     wanted = tuple(part.strip() for part in text.split(",") if part.strip())
     for name in wanted:
-        if name not in FORMATS:
+        if name not in known:
             raise click.BadParameter(
-                f"unknown format '{name}' (formats: {', '.join(FORMATS)})", param_hint="--format"
+                f"unknown format '{name}' (formats: {', '.join(known)})", param_hint="--format"
             )
     return wanted
 
@@ -1167,7 +1187,7 @@ def report_render(
     from .report import render_reports
 
     document = FindingsDocument.load(findings)
-    wanted = tuple(f for f in _formats(formats) if f != "json")
+    wanted = tuple(f for f in _formats(formats, ("html", "pdf", "csv", "xlsx")) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
     plans = _plans(register_path, document) if register_path else None

@@ -68,3 +68,25 @@ def test_a_file_that_changes_while_it_is_read_is_refused(runner, tmp_path, monke
     result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
     assert result.exit_code == 2
     assert "the file changed while it was read; nothing from it was kept" in result.output
+
+
+def test_junit_gates_a_pipeline_and_oscal_goes_to_a_grc_tool(runner, tmp_path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "audit"
+    result = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out),
+               "--format", "json,junit,oscal", "--fail-on", "major"],
+    )  # fmt: skip
+    assert result.exit_code == 1  # the demo's phone rule is a major nonconformity
+    suite = ET.parse(out / "junit.xml").getroot()
+    failures = [
+        case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None
+    ]
+    assert "RESP-PHONE-30S" in failures
+    assert json.loads((out / "assessment-results.json").read_text(encoding="utf-8"))[
+        "assessment-results"
+    ]["results"]
+    bad = runner.invoke(main, ["report", "render", str(out / "findings.json"), "--format", "junit"])
+    assert bad.exit_code == 2 and "unknown format 'junit'" in bad.output
