@@ -1134,6 +1134,57 @@ def keygen_command(out: str) -> None:
     )
 
 
+@main.command("explain")
+@click.argument("rule_id", metavar="RULE")
+@click.option("--record", "key", required=True, help="The record's key, as the report lists it.")
+@click.option(
+    "--audit",
+    "audit_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="The audit folder (its evidence.db and findings.json).",
+)
+@click.option(
+    "--pack",
+    "pack_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The pack (default: as recorded).",
+)
+def explain_command(rule_id: str, key: str, audit_dir: str, pack_path: str | None) -> None:
+    """Show one record's computation step by step: source line, values, business time, outcome."""
+    from datetime import date
+
+    from .backends.store import EvidenceStore
+    from .certify.explain import explain_record
+    from .certify.verify import load_audit
+    from .evaluate.driver import Evaluation, backend_for
+    from .pack import load_pack
+    from .periods import Period
+
+    document, folder = load_audit(Path(audit_dir))
+    pack = load_pack(pack_path or document.manifest.pack.path)
+    params = document.manifest.parameters.period
+    period = Period(
+        params.label, date.fromisoformat(params.first_day), date.fromisoformat(params.last_day)
+    )
+    if not (folder / "evidence.db").exists():
+        raise AuditorError(
+            "the audit folder has no evidence.db", hint="explain reads the audit's store"
+        )
+    store = EvidenceStore(folder / "evidence.db")
+    try:
+        rule = pack.rule(rule_id)
+        outcome = (
+            Evaluation(pack, backend_for(store), period).record_outcomes(rule).get(key)
+            if rule
+            else None
+        )
+        explained = explain_record(pack, rule_id, key, store, period, outcome)
+    finally:
+        store.close()
+    click.echo("\n".join(explained.lines))
+
+
 # ------------------------------------------------------------------ report
 
 

@@ -185,6 +185,19 @@ class EvidenceStore:
     def count(self, table: str) -> int:
         return self.db[table].count if self.db[table].exists() else 0
 
+    def records(self, kind: EvidenceKind, fields: dict[str, str]) -> list[dict[str, Any]]:
+        """Records of ``kind`` whose fields read (as text) as given, each with its file and line."""
+        if not self.db[kind.name].exists():
+            return []
+        where = " AND ".join(f"CAST(t.{quote_identifier(k)} AS TEXT) = ?" for k in fields)
+        sql = (
+            f"SELECT t.*, m.file AS _file FROM {quote_identifier(kind.name)} AS t "
+            f"JOIN {MANIFEST} AS m ON m.id = t._source" + (f" WHERE {where}" if where else "")
+        )
+        cursor = self.db.execute(sql, list(fields.values()))
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def manifest(self) -> list[dict[str, Any]]:
         return list(self.db[MANIFEST].rows)
 

@@ -1,0 +1,225 @@
+"""One record's computation, step by step, so that a certifier can redo it by hand.
+
+Its source file and line with the raw cell texts; its parsed values with their
+zone; for a duration, each day between its start and end with the business
+stretches counted or the reason a day is skipped (closed hours, weekend,
+statutory holiday, make-up working day) and each pause subtracted; the
+result, the limit, the outcome and the exclusion that took it out, if any.
+The stretches shown add up to the duration the engine used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..errors import AuditorError
+from ..model import Pack, Rule
+
+
+@dataclass
+class Explanation:
+    lines: list[str] = field(default_factory=list)
+    #: for a duration: the open seconds counted, the pause seconds subtracted, the duration
+    counted: float | None = None
+    paused: float = 0.0
+    duration: float | None = None
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def explain_record(
+    pack: Pack, rule_id: str, key: str, store: Any, period: Any, outcome: str | None
+) -> Explanation:
+    """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence store)."""
+    rule = pack.rule(rule_id)
+    if rule is None:
+        from ..errors import closest_name
+
+        raise AuditorError(
+            f"no rule '{rule_id}'", suggestion=closest_name(rule_id, [r.id for r in pack.rules])
+        )
+    kind = pack.evidence[rule.evidence]
+    parts = key.split("|") if len(kind.key) > 1 else [key]
+    records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
+    if not records:
+        raise AuditorError(
+            f"no {kind.name} record with key '{key}' in the store",
+            hint="copy the key from the report",
+        )
+    record = records[0]
+    zone = ZoneInfo(pack.timezone)
+    out = Explanation()
+    out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
+    out.add(f"record {key}: {Path(record['_file']).name} line {record['_line']}")
+    _raw_cells(record, out)
+    _values(kind, record, zone, out)
+    _exclusions(rule, record, out)
+    measure: Any = rule.measure
+    if all(getattr(measure, name, None) is not None for name in ("start", "end", "limit")):
+        _duration(pack, rule, record, store, period, zone, out)  # a time from start to end
+    out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
+    return out
+
+
+def _raw_cells(record: dict[str, Any], out: Explanation) -> None:
+    from ..readers import open_table
+
+    try:
+        table = open_table(Path(record["_file"]))
+        for raw in table.rows:
+            if raw.line == record["_line"]:
+                cells = (
+                    raw.values
+                    if isinstance(raw.values, dict)
+                    else dict(zip(table.header, raw.values, strict=False))
+                )
+                out.add("  raw cells: " + ", ".join(f"{k}={v!r}" for k, v in cells.items()))
+                return
+    except (AuditorError, OSError) as exc:
+        out.add(f"  raw cells: the source file cannot be read now ({exc})")
+
+
+def _values(kind: Any, record: dict[str, Any], zone: ZoneInfo, out: Explanation) -> None:
+    for name, spec in kind.fields.items():
+        value = record.get(name)
+        if value is not None and spec.type in ("timestamp", "date"):
+            shown = datetime.fromtimestamp(value, zone)
+            value = (
+                shown.date().isoformat()
+                if spec.type == "date"
+                else f"{shown.isoformat()} ({zone.key})"
+            )
+        out.add(f"  {name} = {value}")
+
+
+def _exclusions(rule: Rule, record: dict[str, Any], out: Explanation) -> None:
+    from ..expression import holds, to_text
+
+    for exclusion in rule.exclusions:
+        if holds(exclusion.condition, record):
+            out.add(f"excluded: {exclusion.reason} ({to_text(exclusion.condition)} holds)")
+            return
+    if rule.exclusions:
+        out.add("no exclusion applies")
+
+
+def _duration(
+    pack: Pack,
+    rule: Rule,
+    record: dict[str, Any],
+    store: Any,
+    period: Any,
+    zone: ZoneInfo,
+    out: Explanation,
+) -> None:
+    measure: Any = rule.measure
+    start, end = record.get(measure.start), record.get(measure.end)
+    period_end = period.end(zone)
+    if start is None:
+        out.add(f"no {measure.start}: excluded (no start time)")
+        return
+    effective = end if end is not None and end <= period_end else period_end
+    if effective == period_end and (end is None or end > period_end):
+        out.add(
+            f"{measure.end} not by the period end: counted up to {datetime.fromtimestamp(period_end, zone)}"
+        )
+    if measure.calendar is None:
+        out.counted = effective - start
+        out.add(f"wall time: {_hours(out.counted)}")
+    else:
+        out.counted = _business(pack, measure.calendar, start, effective, zone, out)
+    out.paused = _pauses(pack, measure, record, store, start, effective, zone, out)
+    out.duration = out.counted - out.paused
+    out.add(
+        f"duration = {_hours(out.counted)} - {_hours(out.paused)} = {_hours(out.duration)}; "
+        f"limit {measure.limit}"
+    )
+
+
+def _business(
+    pack: Pack, name: str, start: float, end: float, zone: ZoneInfo, out: Explanation
+) -> float:
+    from ..business_time import ClockCache
+
+    clock = ClockCache(pack.calendars, zone).clock(name, start, end)
+    out.add(
+        f"business time in calendar {name} (holidays: {pack.calendars[name].holidays or 'none'}):"
+    )
+    total = 0.0
+    day = datetime.fromtimestamp(start, zone).date()
+    last = datetime.fromtimestamp(end, zone).date()
+    while day <= last:
+        total += _day(clock, day, start, end, zone, out)
+        day += timedelta(days=1)
+    out.add(f"  open time counted: {_hours(total)}")
+    return total
+
+
+def _day(
+    clock: Any, day: date, start: float, end: float, zone: ZoneInfo, out: Explanation
+) -> float:
+    kind = clock.day_kind(day)
+    label = {"holiday": "statutory holiday: closed", "makeup": "make-up working day"}.get(kind, "")
+    stretches = [
+        (max(s.start, start), min(s.end, end))
+        for s in clock.stretches
+        if datetime.fromtimestamp(s.start, zone).date() == day and s.end > start and s.start < end
+    ]
+    if not stretches:
+        reason = label or (
+            "weekend or closed day" if not clock.hours_of(day) else "outside the hours counted"
+        )
+        out.add(f"  {day} {day:%a}: {reason}, 0 h")
+        return 0.0
+    seconds = sum(b - a for a, b in stretches)
+    spans = ", ".join(
+        f"{datetime.fromtimestamp(a, zone):%H:%M}-{datetime.fromtimestamp(b, zone):%H:%M}"
+        for a, b in stretches
+    )
+    out.add(f"  {day} {day:%a}: {label + ', ' if label else ''}{spans} counted, {_hours(seconds)}")
+    return seconds
+
+
+def _pauses(
+    pack: Pack,
+    measure: Any,
+    record: dict[str, Any],
+    store: Any,
+    start: float,
+    end: float,
+    zone: ZoneInfo,
+    out: Explanation,
+) -> float:
+    from ..business_time import ClockCache
+    from ..expression import holds
+
+    pauses = measure.pauses
+    if pauses is None:
+        return 0.0
+    other = pack.evidence[pauses.evidence]
+    match = {theirs: str(record[ours]) for theirs, ours in pauses.match}
+    total = 0.0
+    clocks = ClockCache(pack.calendars, zone)
+    for row in store.records(other, match):
+        if pauses.where is not None and not holds(pauses.where, row):
+            continue
+        a = max(row[pauses.start], start)
+        b = min(row[pauses.end] if row[pauses.end] is not None else end, end)
+        if b <= a:
+            continue
+        length = b - a if measure.calendar is None else clocks.between(measure.calendar, a, b)
+        total += length
+        out.add(
+            f"  pause {datetime.fromtimestamp(a, zone):%Y-%m-%d %H:%M}-"
+            f"{datetime.fromtimestamp(b, zone):%Y-%m-%d %H:%M} subtracted: {_hours(length)}"
+        )
+    return total
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.4g} h"

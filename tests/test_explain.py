@@ -1,0 +1,101 @@
+"""explain: a ticket across a weekend, the Spring Festival with its make-up Saturday and a pause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.backends.store import EvidenceStore
+from auditor.certify.explain import explain_record
+from auditor.cli import main
+from auditor.evaluate.driver import Evaluation, backend_for
+from auditor.ingest import ingest
+from auditor.pack import load_pack
+from auditor.periods import parse_period
+
+from .conftest import STANDARDS, TEST_PACKS
+
+TICKETS = "ticket_id,site,opened_at,solved_at,status\n"
+PAUSES = "ticket_id,started_at,ended_at,reason\n"
+
+
+def store_with(folder: Path, tickets: str, pauses: str) -> EvidenceStore:
+    (folder / "tickets.csv").write_text(TICKETS + tickets, encoding="utf-8")
+    (folder / "pauses.csv").write_text(PAUSES + pauses, encoding="utf-8")
+    store = EvidenceStore(folder / "evidence.db")
+    ingest(load_pack(TEST_PACKS / "engine.yaml", [STANDARDS]), folder, store)
+    return store
+
+
+def test_each_stretch_is_shown_and_they_add_up_to_the_duration(tmp_path) -> None:
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = store_with(
+        tmp_path,
+        # Fri 13 Feb 16:00 to Tue 24 Feb 10:00 (2026): Fri 2 h + Sat 14 Feb, a make-up working day,
+        # 9 h + Tue 24 Feb 1 h = 12 h open; 15-23 Feb (Spring Festival) closed;
+        # a customer pause Sat 14 Feb 09:00-17:00 takes 8 h: 4 h.
+        "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n"
+        # Fri 6 Feb 17:00 to Mon 9 Feb 10:00: Fri 1 h, an ordinary weekend, Mon 1 h: 2 h.
+        "B,BJ,2026-02-06 17:00:00,2026-02-09 10:00:00,closed\n",
+        "A,2026-02-14 09:00:00,2026-02-14 17:00:00,customer\n"
+        "A,2026-02-20 09:00:00,2026-02-20 17:00:00,internal\n",  # not a customer pause: ignored
+    )
+    period = parse_period("2026-02")
+    try:
+        outcome = Evaluation(pack, backend_for(store), period).record_outcomes(
+            pack.rule("BUSINESS-4H")
+        )
+        explained = explain_record(pack, "BUSINESS-4H", "A", store, period, outcome["A"])
+        weekend = explain_record(pack, "BUSINESS-4H", "B", store, period, outcome["B"])
+    finally:
+        store.close()
+    assert (explained.counted, explained.paused, explained.duration) == (
+        12 * 3600,
+        8 * 3600,
+        4 * 3600,
+    )
+    text = "\n".join(explained.lines)
+    assert "record A: tickets.csv line 2" in text
+    assert "2026-02-13 Fri: 16:00-18:00 counted, 2 h" in text
+    assert "2026-02-14 Sat: make-up working day, 09:00-18:00 counted, 9 h" in text
+    assert "2026-02-15 Sun: statutory holiday: closed, 0 h" in text
+    assert "2026-02-16 Mon: statutory holiday: closed, 0 h" in text
+    assert "2026-02-24 Tue: 09:00-10:00 counted, 1 h" in text
+    assert "pause 2026-02-14 09:00-2026-02-14 17:00 subtracted: 8 h" in text
+    assert "2026-02-20 09:00" not in text  # the internal pause does not count
+    assert "duration = 12 h - 8 h = 4 h; limit 4h" in text
+    assert text.endswith("outcome: conform")
+    assert weekend.duration == 2 * 3600
+    other = "\n".join(weekend.lines)
+    assert "2026-02-07 Sat: weekend or closed day, 0 h" in other
+    assert "2026-02-08 Sun: weekend or closed day, 0 h" in other
+
+
+def test_an_unknown_record_or_rule_is_one_line(tmp_path) -> None:
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = store_with(tmp_path, "A,BJ,2026-02-13 16:00:00,,open\n", "")
+    try:
+        with pytest.raises(Exception, match="no tickets record with key 'B'"):
+            explain_record(pack, "BUSINESS-4H", "B", store, parse_period("2026-02"), None)
+        with pytest.raises(Exception, match="did you mean 'BUSINESS-4H'"):
+            explain_record(pack, "BUSINES-4H", "A", store, parse_period("2026-02"), None)
+    finally:
+        store.close()
+
+
+def test_explain_on_the_command_line(runner, tmp_path) -> None:
+    from .conftest import ROOT, RULES
+
+    out = tmp_path / "audit"
+    runner.invoke(main, ["audit", str(RULES / "service-quality.yaml"),
+                         str(ROOT / "evidence" / "demo" / "service-quality"), "--period", "2026-Q3",
+                         "--out", str(out), "--format", "json", "--fail-on", "never"])  # fmt: skip
+    result = runner.invoke(
+        main, ["explain", "TECH-INITIAL-4H", "--record", "T000081", "--audit", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "duration = 10.07 h - 3.681 h = 6.392 h; limit 4h" in result.output
+    )  # the engine: 23,011 s
+    assert result.output.strip().endswith("outcome: breach")
