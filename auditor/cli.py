@@ -1185,6 +1185,107 @@ def explain_command(rule_id: str, key: str, audit_dir: str, pack_path: str | Non
     click.echo("\n".join(explained.lines))
 
 
+@main.command("sample")
+@click.argument("rule_id", metavar="RULE", required=False)
+@click.option(
+    "--audit",
+    "audit_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="The audit folder (its evidence.db and findings.json).",
+)
+@click.option("--size", type=click.IntRange(min=1), help="Draw this many records (no plan).")
+@click.option(
+    "--plan",
+    "plan_name",
+    type=click.Choice(["iso2859-1"]),
+    help="Size the sample by an ISO 2859-1 single sampling plan (normal inspection).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["I", "II", "III"], case_sensitive=False),
+    default="II",
+    show_default=True,
+    help="General inspection level of the plan.",
+)
+@click.option("--aql", help="Acceptable quality limit in percent nonconforming (0.010 to 10).")
+@click.option(
+    "--stratify", help="Draw from each value of this column in proportion (e.g. engine_outcome)."
+)
+@click.option("--seed", type=int, help="Seed of the draw: the same seed gives the same sample.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="sample.csv",
+    show_default=True,
+    help="The sample file; its plan goes in a .json file beside it.",
+)
+@click.option(
+    "--pack",
+    "pack_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The pack (default: as recorded).",
+)
+@click.option(
+    "--judge",
+    "judge_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Judge the certifier's marks in a sample file instead of drawing one.",
+)
+def sample_command(
+    rule_id: str | None,
+    audit_dir: str | None,
+    size: int | None,
+    plan_name: str | None,
+    level: str,
+    aql: str | None,
+    stratify: str | None,
+    seed: int | None,
+    out: str,
+    pack_path: str | None,
+    judge_path: str | None,
+) -> None:
+    """Draw a reproducible sample of RULE's judged records for a certifier, or judge their marks.
+
+    \b
+    auditor sample RULE --audit DIR --plan iso2859-1 --level II --aql 2.5 --seed 7
+    auditor sample RULE --audit DIR --size 50 --stratify engine_outcome --seed 7
+    auditor sample --judge sample.csv
+    """
+    from .certify.sampling import judge, sample_audit
+
+    if judge_path:
+        click.echo("\n".join(judge(Path(judge_path)).lines()))
+        return
+    if not rule_id or not audit_dir or seed is None:
+        raise click.UsageError("drawing a sample needs RULE, --audit and --seed")
+    if (size is None) == (plan_name is None):
+        raise click.UsageError("give either --size N or --plan iso2859-1 with --aql")
+    if bool(plan_name) != bool(aql):
+        raise click.UsageError("--plan iso2859-1 and --aql go together")
+    plan, rows, side, lot = sample_audit(
+        Path(audit_dir),
+        rule_id,
+        Path(out),
+        seed=seed,
+        size=size,
+        level=level.upper() if plan_name else None,
+        aql=aql if plan_name else None,
+        stratify=stratify,
+        pack_path=Path(pack_path) if pack_path else None,
+    )
+    if plan is not None:
+        click.echo(
+            f"ISO 2859-1 level {plan.level}, AQL {plan.aql}, lot {lot}: code letter "
+            f"{plan.code_letter}, n = {plan.sample_size}, Ac {plan.accept}, Re {plan.reject}"
+        )
+        if plan.note:
+            click.echo(plan.note)
+    click.echo(f"drew {len(rows)} of {lot} judged records (seed {seed})")
+    click.echo(f"wrote {out}")
+    click.echo(f"wrote {side}")
+    click.echo(f"mark certifier_mark conform or nonconform, then: auditor sample --judge {out}")
+
+
 # ------------------------------------------------------------------ report
 
 

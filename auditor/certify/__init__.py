@@ -8,6 +8,7 @@ from .sampling import (
     draw_sample,
     judge,
     population_from_store,
+    sample_audit,
     write_sample,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "draw_sample",
     "judge",
     "population_from_store",
+    "sample_audit",
     "single_plan",
     "write_sample",
 ]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text
 from ..errors import AuditorError, Location, closest_name
+from ..formatting import value_text
 from .iso2859 import Plan, single_plan
 
 if TYPE_CHECKING:
@@ -402,8 +403,8 @@ def population_from_store(
     Each row has the record's ``key`` (as findings.json shows it: a date part
     as a date), ``engine_outcome``, and the
     ``source_file`` and ``line`` it was read from (empty when the outcome's key
-    is a case's rather than one stored record's). ``value`` is left empty: the
-    engine's value of a conforming record is not kept by the store.
+    is a case's rather than one stored record's), and its ``value`` as the
+    engine computed it, in the rule's unit as the report writes it.
     """
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
@@ -420,6 +421,8 @@ def population_from_store(
         period = parse_period(period_label)
         evaluation = Evaluation(pack, backend_for(store), period)
         outcomes = evaluation.record_outcomes(rule)
+        values = evaluation.record_values(rule)
+        unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
         shown = evaluation.plan(rule).scope.display_key
         origins = {
             key_text(list(key)): (file, line)
@@ -433,11 +436,22 @@ def population_from_store(
             "engine_outcome": outcome,
             "source_file": origins.get(key, (None, None))[0],
             "line": origins.get(key, (None, None))[1],
-            "value": None,
+            "value": _value_cell(values.get(key), unit, rule),
         }
         for key, outcome in sorted(outcomes.items())
         if outcome in ("conform", "breach")
     ]
+
+
+def _value_cell(value: Any, unit: str | None, rule: Rule) -> str | None:
+    """A record's value as the report writes it (``45 s``, ``3.2 business hours``)."""
+    if value is None:
+        return None
+    calendar = getattr(rule.measure, "calendar", None)
+    limit = getattr(rule.measure, "limit", None)  # decimals enough to keep the limit's side
+    reference = getattr(limit, "seconds", None)
+    text = value_text(float(value), unit, reference, lang="en", calendar=calendar)
+    return text.replace("\N{NO-BREAK SPACE}", " ")  # a spreadsheet cell needs no wrapping hints
 
 
 def _per_record_rule(pack: Pack, rule_id: str) -> Rule:
@@ -453,3 +467,46 @@ def _per_record_rule(pack: Pack, rule_id: str) -> Rule:
             rule_id=rule_id,
         )
     return rule
+
+
+def sample_audit(
+    audit_dir: Path,
+    rule_id: str,
+    out: Path,
+    *,
+    seed: int,
+    size: int | None = None,
+    level: str | None = None,
+    aql: float | str | None = None,
+    stratify: str | None = None,
+    pack_path: Path | None = None,
+) -> tuple[Plan | None, list[dict[str, Any]], Path, int]:
+    """Draw a sample of a rule's judged records from an audit folder (its store and findings.json).
+
+    The pack and period are those the audit recorded unless ``pack_path`` is given.
+    Returns the plan, the sampled rows, the sidecar's path and the lot size.
+    """
+    from .verify import load_audit
+
+    document, folder = load_audit(Path(audit_dir))
+    period = document.manifest.parameters.period
+    pack = Path(pack_path or document.manifest.pack.path)
+    if not pack.is_file():
+        raise AuditorError(f"the pack {pack} is not there", hint="give it with --pack")
+    population = population_from_store(
+        folder / "evidence.db",
+        rule_id,
+        pack,
+        f"{period.first_day}..{period.last_day}",
+    )
+    plan, rows, side = create_sample(
+        population,
+        Path(out),
+        rule=rule_id,
+        seed=seed,
+        size=size,
+        level=level,
+        aql=aql,
+        stratify=stratify,
+    )
+    return plan, rows, side, len(population)

@@ -97,6 +97,15 @@ class Evaluation:
             self.backend.create_helper(helper)
         return {str(key): outcome for key, outcome in self.backend.query(plan.outcomes)}
 
+    def record_values(self, rule: Rule) -> dict[str, Any]:
+        """Each judged record's (or case's) value in the rule's failing unit (seconds, a count...)."""
+        plan = self.plan(rule)
+        if plan.missing or plan.values is None:
+            return {}
+        for helper in plan.helpers:
+            self.backend.create_helper(helper)
+        return {str(key): value for key, value in self.backend.query(plan.values)}
+
     # ------------------------------------------------------------ findings
 
     def _finding(self, rule: Rule, group: tuple[Any, ...], period: str) -> Finding:

@@ -1,0 +1,120 @@
+"""auditor sample as a certifier runs it: draw by an ISO 2859-1 plan or a size, mark, judge."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+PERIOD_END = datetime(2026, 10, 1)
+INTERACTIONS = ROOT / "evidence" / "demo" / "service-quality" / "interactions-2026Q3.csv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_plan_sample_is_drawn_marked_and_judged(runner, demo_audit, tmp_path) -> None:
+    out = tmp_path / "sample.csv"
+    args = ["sample", "TECH-INITIAL-4H", "--audit", str(demo_audit.out), "--plan", "iso2859-1",
+            "--level", "II", "--aql", "2.5", "--seed", "7", "--out", str(out)]  # fmt: skip
+    drawn = runner.invoke(main, args)
+    assert drawn.exit_code == 0, drawn.output
+    lot = len(
+        [
+            k
+            for k, o in _outcomes(demo_audit, "TECH-INITIAL-4H").items()
+            if o in ("conform", "breach")
+        ]
+    )
+    # 151-280 records at level II is code letter G: 32 records, Ac 2 / Re 3 at AQL 2.5
+    assert 151 <= lot <= 280
+    assert f"lot {lot}: code letter G, n = 32, Ac 2, Re 3" in drawn.output
+    rows = _rows(out)
+    assert len(rows) == 32 and (tmp_path / "sample.json").exists()
+    for row in rows:
+        row["certifier_mark"] = "nonconform" if row["engine_outcome"] == "breach" else "conform"
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    judged = runner.invoke(main, ["sample", "--judge", str(out)])
+    assert judged.exit_code == 0, judged.output
+    breaches = sum(r["engine_outcome"] == "breach" for r in rows)
+    decision = "accept" if breaches <= 2 else "reject"
+    assert f"Ac 2, Re 3: {decision}" in judged.output
+    assert "agree on 32, disagree on 0" in judged.output
+
+
+def _outcomes(audit, rule_id: str) -> dict[str, str]:
+    from auditor.backends.store import EvidenceStore
+    from auditor.evaluate.driver import Evaluation, backend_for
+    from auditor.pack import load_pack
+
+    pack = load_pack(RULES / "service-quality.yaml")
+    store = EvidenceStore(audit.out / "evidence.db")
+    try:
+        return Evaluation(pack, backend_for(store), audit.period).record_outcomes(
+            pack.rule(rule_id)
+        )
+    finally:
+        store.close()
+
+
+def test_sampled_values_are_the_waits_in_the_source_file(runner, demo_audit, tmp_path) -> None:
+    out = tmp_path / "phone.csv"
+    args = ["sample", "RESP-PHONE-30S", "--audit", str(demo_audit.out), "--size", "25",
+            "--stratify", "engine_outcome", "--seed", "3", "--out", str(out)]  # fmt: skip
+    assert runner.invoke(main, args).exit_code == 0
+    with INTERACTIONS.open(encoding="gbk", newline="") as handle:
+        source = list(csv.reader(handle))[1:]
+    waits = {row[0]: (row[4], row[5]) for row in source if len(row) > 5}  # received, answered
+    rows = _rows(out)
+    assert len(rows) == 25
+    for row in rows:
+        assert row["source_file"].endswith("interactions-2026Q3.csv")
+        received, answered = waits[row["key"]]
+        if not answered:  # never answered: open at the period end, counted up to it
+            open_for = PERIOD_END - datetime.fromisoformat(received)
+            assert row["engine_outcome"] == "breach"
+            assert row["value"].startswith(f"{open_for.days} d ")
+            continue
+        wait = (datetime.fromisoformat(answered) - datetime.fromisoformat(received)).total_seconds()
+        assert row["value"] == f"{wait:.0f} s"
+        assert (wait > 30) == (row["engine_outcome"] == "breach")
+
+
+def test_the_same_seed_draws_the_same_file_and_another_seed_another(
+    runner, demo_audit, tmp_path
+) -> None:
+    files = []
+    for name, seed in (("a.csv", "11"), ("b.csv", "11"), ("c.csv", "12")):
+        args = ["sample", "RESP-PHONE-30S", "--audit", str(demo_audit.out), "--size", "40",
+                "--seed", seed, "--out", str(tmp_path / name)]  # fmt: skip
+        assert runner.invoke(main, args).exit_code == 0
+        files.append((tmp_path / name).read_bytes())
+    assert files[0] == files[1] and files[0] != files[2]
+
+
+def test_sample_mistakes_are_one_line_and_exit_2(runner, demo_audit, tmp_path) -> None:
+    audit = str(demo_audit.out)
+    out = str(tmp_path / "s.csv")
+    cases = {
+        ("CSAT-Q-4.2", "--size", "5", "--seed", "1"): "judged on an aggregate",
+        ("TECH-INITAL-4H", "--size", "5", "--seed", "1"): "did you mean 'TECH-INITIAL-4H'",
+        ("TECH-INITIAL-4H", "--size", "5"): "needs RULE, --audit and --seed",
+        ("TECH-INITIAL-4H", "--seed", "1"): "either --size N or --plan",
+        ("TECH-INITIAL-4H", "--plan", "iso2859-1", "--seed", "1"): "go together",
+        ("TECH-INITIAL-4H", "--plan", "iso2859-1", "--aql", "11", "--seed", "1"): "AQL '11'",
+    }
+    for extra, message in cases.items():
+        result = runner.invoke(
+            main, ["sample", extra[0], "--audit", audit, "--out", out, *extra[1:]]
+        )
+        assert result.exit_code == 2, (extra, result.output)
+        assert message in result.output and len(result.output.strip().splitlines()) == 1
