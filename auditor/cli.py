@@ -1140,9 +1140,14 @@ def keygen_command(out: str) -> None:
 @click.option(
     "--audit",
     "audit_dir",
-    required=True,
     type=click.Path(exists=True, file_okay=False),
     help="The audit folder (its evidence.db and findings.json).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Or the audit's evidence.db (its findings.json beside it).",
 )
 @click.option(
     "--pack",
@@ -1150,7 +1155,9 @@ def keygen_command(out: str) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="The pack (default: as recorded).",
 )
-def explain_command(rule_id: str, key: str, audit_dir: str, pack_path: str | None) -> None:
+def explain_command(
+    rule_id: str, key: str, audit_dir: str | None, store_path: str | None, pack_path: str | None
+) -> None:
     """Show one record's computation step by step: source line, values, business time, outcome."""
     from datetime import date
 
@@ -1161,17 +1168,20 @@ def explain_command(rule_id: str, key: str, audit_dir: str, pack_path: str | Non
     from .pack import load_pack
     from .periods import Period
 
-    document, folder = load_audit(Path(audit_dir))
+    if (audit_dir is None) == (store_path is None):
+        raise click.UsageError("give the audit with --audit DIR or --store DIR/evidence.db")
+    document, folder = load_audit(Path(audit_dir) if audit_dir else Path(str(store_path)).parent)
     pack = load_pack(pack_path or document.manifest.pack.path)
     params = document.manifest.parameters.period
     period = Period(
         params.label, date.fromisoformat(params.first_day), date.fromisoformat(params.last_day)
     )
-    if not (folder / "evidence.db").exists():
+    database = Path(store_path) if store_path else folder / "evidence.db"
+    if not database.exists():
         raise AuditorError(
             "the audit folder has no evidence.db", hint="explain reads the audit's store"
         )
-    store = EvidenceStore(folder / "evidence.db")
+    store = EvidenceStore(database)
     try:
         rule = pack.rule(rule_id)
         outcome = (

@@ -99,3 +99,49 @@ def test_explain_on_the_command_line(runner, tmp_path) -> None:
         "duration = 10.07 h - 3.681 h = 6.392 h; limit 4h" in result.output
     )  # the engine: 23,011 s
     assert result.output.strip().endswith("outcome: breach")
+
+
+def test_a_sequence_case_shows_each_step_against_its_bound(runner, tmp_path) -> None:
+    from .conftest import ROOT, RULES
+
+    out = tmp_path / "audit"
+    runner.invoke(main, ["audit", str(RULES / "special-service-monitoring.yaml"),
+                         str(ROOT / "evidence" / "demo" / "special-service-monitoring"),
+                         "--period", "2026-Q3", "--out", str(out), "--format", "json",
+                         "--fail-on", "never"])  # fmt: skip
+    result = runner.invoke(
+        main, ["explain", "COMPLAINT-HANDLING", "--record", "CP00002", "--audit", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  complaint_events.csv line 6: received at 2026-08-03 07:46:20" in lines
+    # received 08-03 07:46:20 to resolved 08-11 00:52:16 is 7 d 5:05:56 = 666,356 s;
+    # the bound of 5 d is 432,000 s, so 234,356 s over (the engine's overrun)
+    assert any(
+        line.startswith("step resolved: happened") and "over by 234,356 s" in line for line in lines
+    )
+    assert "step acknowledged: happened; 5.35 h of wall time after received" in result.output
+    assert lines[-1] == "outcome: breach"
+    unordered = runner.invoke(
+        main, ["explain", "COMPLAINT-HANDLING", "--record", "CP00005", "--audit", str(out)]
+    )
+    assert "step resolved: out of order (before acknowledged)" in unordered.output
+
+
+def test_a_condition_and_a_freshness_rule_show_what_decided(runner, demo_audit) -> None:
+    closed = runner.invoke(
+        main, ["explain", "CLOSURE-95", "--record", "T000005", "--audit", str(demo_audit.out)]
+    )
+    assert closed.exit_code == 0, closed.output
+    assert "创建时间=2026-09-10 14:59:45" in closed.output  # the cell as the sheet holds it
+    assert 'condition: status in ("resolved", "closed"): holds for this record' in closed.output
+    trained = runner.invoke(
+        main, ["explain", "STANDARD-TRAINED", "--record", "BJ-A12", "--audit", str(demo_audit.out)]
+    )
+    assert trained.exit_code == 0, trained.output
+    # 730 days before 2026-10-01 is 2024-10-01; the agent's only course is a refresher
+    assert "dated 2024-10-01 00:00 to 2026-10-01 00:00" in trained.output
+    assert "training.csv line 24: completed_on 2025-11-04 00:00: not counted (filter)" in (
+        trained.output
+    )
+    assert trained.output.strip().endswith("outcome: breach")

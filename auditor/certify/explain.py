@@ -44,6 +44,9 @@ def explain_record(
             f"no rule '{rule_id}'", suggestion=closest_name(rule_id, [r.id for r in pack.rules])
         )
     kind = pack.evidence[rule.evidence]
+    measure: Any = rule.measure
+    if getattr(measure, "steps", None):  # a sequence: the key is a case's, its events are records
+        return _sequence(pack, rule, key, store, period, outcome)
     parts = key.split("|") if len(kind.key) > 1 else [key]
     records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
     if not records:
@@ -59,9 +62,12 @@ def explain_record(
     _raw_cells(record, out)
     _values(kind, record, zone, out)
     _exclusions(rule, record, out)
-    measure: Any = rule.measure
     if all(getattr(measure, name, None) is not None for name in ("start", "end", "limit")):
         _duration(pack, rule, record, store, period, zone, out)  # a time from start to end
+    elif getattr(measure, "condition", None) is not None:
+        _condition(measure.condition, record, out)
+    elif getattr(measure, "within", None) is not None and getattr(measure, "match", None):
+        _freshness(pack, measure, record, store, period, zone, out)
     out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
     return out
 
@@ -78,10 +84,130 @@ def _raw_cells(record: dict[str, Any], out: Explanation) -> None:
                     if isinstance(raw.values, dict)
                     else dict(zip(table.header, raw.values, strict=False))
                 )
-                out.add("  raw cells: " + ", ".join(f"{k}={v!r}" for k, v in cells.items()))
+                shown = ", ".join(f"{k}={_cell_text(v)}" for k, v in cells.items())
+                out.add("  raw cells: " + shown)
                 return
     except (AuditorError, OSError) as exc:
         out.add(f"  raw cells: the source file cannot be read now ({exc})")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the export holds it: text quoted, a spreadsheet's date or time as written."""
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return repr(value)
+
+
+def _condition(condition: Any, record: dict[str, Any], out: Explanation) -> None:
+    from ..expression import holds, to_text
+
+    verdict = "holds" if holds(condition, record) else "does not hold"
+    out.add(f"condition: {to_text(condition)}: {verdict} for this record")
+
+
+def _freshness(
+    pack: Pack,
+    measure: Any,
+    record: dict[str, Any],
+    store: Any,
+    period: Any,
+    zone: ZoneInfo,
+    out: Explanation,
+) -> None:
+    from ..expression import holds, to_text
+
+    end = period.end(zone)
+    oldest = end - measure.within.seconds
+    window = (
+        f"{datetime.fromtimestamp(oldest, zone):%Y-%m-%d %H:%M} to "
+        f"{datetime.fromtimestamp(end, zone):%Y-%m-%d %H:%M}"
+    )
+    out.add(
+        f"needs a {measure.evidence} record dated {window} (within {measure.within} of the period end)"
+    )
+    if measure.where is not None:
+        out.add(f"  counting only {measure.evidence} records where {to_text(measure.where)}")
+    other = pack.evidence[measure.evidence]
+    match = {theirs: str(record[ours]) for theirs, ours in measure.match}
+    rows = sorted(store.records(other, match), key=lambda r: r.get(measure.at) or 0)
+    if not rows:
+        out.add(f"  no {measure.evidence} record matches ({match})")
+    for row in rows:
+        at = row.get(measure.at)
+        when = "no date" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M}"
+        counts = at is not None and oldest <= at < end
+        if measure.where is not None and not holds(measure.where, row):
+            counts, why = False, "not counted (filter)"
+        else:
+            why = "inside the window" if counts else "outside the window"
+        out.add(f"  {Path(row['_file']).name} line {row['_line']}: {measure.at} {when}: {why}")
+
+
+def _sequence(
+    pack: Pack, rule: Rule, key: str, store: Any, period: Any, outcome: str | None
+) -> Explanation:
+    from ..business_time import ClockCache
+
+    measure: Any = rule.measure
+    kind = pack.evidence[rule.evidence]
+    zone = ZoneInfo(pack.timezone)
+    events = sorted(store.records(kind, {measure.key: key}), key=lambda r: r.get(measure.at) or 0)
+    if not events:
+        raise AuditorError(f"no {kind.name} events with {measure.key} '{key}' in the store")
+    out = Explanation()
+    out.add(f"rule {rule.id} (sequence) of {pack.id}: {rule.title.en}")
+    out.add(f"case {key}: {len(events)} {kind.name} events")
+    firsts: dict[str, float] = {}
+    for event in events:
+        step, at = event.get(measure.step), event.get(measure.at)
+        first = step not in firsts and at is not None
+        if first:
+            firsts[step] = at
+        when = "no time" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M:%S}"
+        note = "" if first else " (a repeat: only the first counts)"
+        out.add(f"  {Path(event['_file']).name} line {event['_line']}: {step} at {when}{note}")
+    end = period.end(zone)
+    clocks = ClockCache(pack.calendars, zone)
+    for index, step in enumerate(measure.steps[1:], start=1):
+        _sequence_step(measure, index, step, firsts, end, clocks, zone, out)
+    out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
+    return out
+
+
+def _sequence_step(
+    measure: Any,
+    index: int,
+    step: Any,
+    firsts: dict[str, float],
+    end: float,
+    clocks: Any,
+    zone: ZoneInfo,
+    out: Explanation,
+) -> None:
+    origin = measure.steps[measure.origin(index)].name
+    at, since = firsts.get(step.name), firsts.get(origin)
+    if step.within is None or since is None:
+        why = "no bound" if step.within is None else f"{origin} has not happened, no bound runs"
+        out.add(f"step {step.name}: {'seen' if at is not None else 'not seen'}, {why}")
+        return
+    if at is not None and at <= end and at < firsts.get(measure.steps[index - 1].name, at):
+        out.add(f"step {step.name}: out of order (before {measure.steps[index - 1].name})")
+        return
+    upto = at if at is not None and at <= end else end
+    span = (
+        upto - since if measure.calendar is None else clocks.between(measure.calendar, since, upto)
+    )
+    clock = "wall time" if measure.calendar is None else f"business time ({measure.calendar})"
+    seen = "happened" if upto == at else "not by the period end, counted up to it"
+    out.add(
+        f"step {step.name}: {seen}; {_hours(span)} of {clock} after {origin}; "
+        f"bound {step.within}: "
+        + (
+            "within"
+            if span <= step.within.seconds
+            else f"over by {_seconds(span - step.within.seconds)}"
+        )
+    )
 
 
 def _values(kind: Any, record: dict[str, Any], zone: ZoneInfo, out: Explanation) -> None:
@@ -219,6 +345,10 @@ def _pauses(
             f"{datetime.fromtimestamp(b, zone):%Y-%m-%d %H:%M} subtracted: {_hours(length)}"
         )
     return total
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:,.0f} s ({_hours(seconds)})"
 
 
 def _hours(seconds: float) -> str:
