@@ -348,8 +348,12 @@ def _pauses(
 
 
 def _seconds(seconds: float) -> str:
-    return f"{seconds:,.0f} s ({_hours(seconds)})"
+    exact = f"{seconds:,.0f} s"
+    return exact if abs(seconds) < 3600 else f"{exact} ({_hours(seconds)})"
 
 
 def _hours(seconds: float) -> str:
+    """Hours to four figures; a span under an hour in seconds, as a limit such as 30s is written."""
+    if abs(seconds) < 3600:
+        return f"{seconds:.4g} s"
     return f"{seconds / 3600:.4g} h"
