@@ -117,6 +117,18 @@ def test_not_an_audit_is_one_line(tmp_path) -> None:
         verify_audit(tmp_path)
 
 
+def test_an_audit_without_its_evidence_folder_asks_for_it(machine) -> None:
+    findings = machine["audit"] / "findings.json"
+    document = json.loads(findings.read_text(encoding="utf-8"))
+    del document["manifest"]["parameters"]["evidence_root"]  # as older audits were written
+    findings.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(Exception, match="does not record its evidence folder") as caught:
+        verify_audit(machine["audit"])
+    assert caught.value.hint == "give it with --evidence"
+    report = verify_audit(machine["audit"], evidence=machine["evidence"])
+    assert report.verified, report.differences
+
+
 def test_the_report_says_how_to_verify_it(machine, tmp_path) -> None:
     from auditor.findings.contract import FindingsDocument
     from auditor.report import render_reports

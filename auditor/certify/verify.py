@@ -186,7 +186,12 @@ def verify_audit(
     """Check an audit's inputs against its manifest, then reproduce every finding."""
     document, _ = load_audit(audit)
     params = document.manifest.parameters
-    evidence = evidence or Path(params.evidence_root or "")
+    if evidence is None and not params.evidence_root:
+        raise AuditorError(
+            "the audit does not record its evidence folder (an audit written before it was recorded)",
+            hint="give it with --evidence",
+        )
+    evidence = evidence or Path(str(params.evidence_root))
     if not evidence.exists():
         raise AuditorError(
             f"the evidence folder {evidence} is not there", hint="give it with --evidence"
