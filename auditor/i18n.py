@@ -206,6 +206,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "复核人员可用下列命令核对每个证据文件、规则包和标准的 SHA-256(见附录与下方),并用记录的参数重新计算全部发现项;任何不一致都会逐项列出。",
         "en": "A certifier can check the SHA-256 of every evidence file, the pack and the standard (listed in the appendix and below) and compute every finding again with the recorded parameters with the command below; any difference is named.",
     },
+    "recheck_text": {
+        "zh": "逐条复核:下列第一条命令列出一条记录的来源行、原始单元格和计算步骤;第二条按 ISO 2859-1 正常检验一次抽样方案抽取可重现的样本供人工复核,人工标注后由工具判定该批接收或拒收。",
+        "en": "Record by record: the first command below shows one record's source line, raw cells and each step of its computation; the second draws a reproducible sample by an ISO 2859-1 single sampling plan for re-checking by hand, judged for acceptance with --judge once marked.",
+    },
     "previous_title": {
         "zh": "上次审核({period})发现项的状态",
         "en": "Status of the previous audit's findings ({period})",

@@ -513,6 +513,7 @@ def test_a_chinese_report_is_chinese(demos, tmp_path) -> None:
         "SOP",
         "CRM",
         "Wilson",
+        "ISO",  # the sampling standard's name, ISO 2859-1
         "SHA",
         "JSON",
         "CAPA",
