@@ -1219,7 +1219,9 @@ def explain_command(
 )
 @click.option("--aql", help="Acceptable quality limit in percent nonconforming (0.010 to 10).")
 @click.option(
-    "--stratify", help="Draw from each value of this column in proportion (e.g. engine_outcome)."
+    "--stratify",
+    help="Draw from each value of this field in proportion: a group_by field of the rule "
+    "(e.g. site), engine_outcome or source_file.",
 )
 @click.option("--seed", type=int, help="Seed of the draw: the same seed gives the same sample.")
 @click.option(

@@ -404,7 +404,8 @@ def population_from_store(
     as a date), ``engine_outcome``, and the
     ``source_file`` and ``line`` it was read from (empty when the outcome's key
     is a case's rather than one stored record's), and its ``value`` as the
-    engine computed it, in the rule's unit as the report writes it.
+    engine computed it, in the rule's unit as the report writes it; and the
+    value of each of the rule's ``group_by`` fields, to stratify by.
     """
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
@@ -421,7 +422,7 @@ def population_from_store(
         period = parse_period(period_label)
         evaluation = Evaluation(pack, backend_for(store), period)
         outcomes = evaluation.record_outcomes(rule)
-        values = evaluation.record_values(rule)
+        details = evaluation.record_details(rule)
         unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
         shown = evaluation.plan(rule).scope.display_key
         origins = {
@@ -436,7 +437,8 @@ def population_from_store(
             "engine_outcome": outcome,
             "source_file": origins.get(key, (None, None))[0],
             "line": origins.get(key, (None, None))[1],
-            "value": _value_cell(values.get(key), unit, rule),
+            "value": _value_cell(details.get(key, {}).get("value"), unit, rule),
+            **{g: details.get(key, {}).get(g) for g in rule.group_by},
         }
         for key, outcome in sorted(outcomes.items())
         if outcome in ("conform", "breach")

@@ -40,7 +40,7 @@ class RulePlan:
     listing: Statement | None = None
     cells: Statement | None = None
     outcomes: Statement | None = None
-    #: each judged record's (or case's) key and value in the measure's failing unit
+    #: each judged record's (or case's) key, group values and value in the measure's failing unit
     values: Statement | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -95,7 +95,7 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
         base + "SELECT _key, CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
         "THEN 'excluded' ELSE _outcome END FROM m"
     )
-    values = base + "SELECT _key, _value FROM m WHERE _excluded IS NULL"
+    values = base + f"SELECT _key, {groups}_value FROM m WHERE _excluded IS NULL"
     return replace(
         plan,
         counts=sql.statement(counts),

@@ -118,3 +118,21 @@ def test_sample_mistakes_are_one_line_and_exit_2(runner, demo_audit, tmp_path) -
         )
         assert result.exit_code == 2, (extra, result.output)
         assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_sample_stratified_by_the_rules_group_takes_each_site_from_its_line(
+    runner, demo_audit, tmp_path
+) -> None:
+    out = tmp_path / "by-site.csv"
+    args = ["sample", "RESP-PHONE-30S", "--audit", str(demo_audit.out), "--size", "12",
+            "--stratify", "site", "--seed", "3", "--out", str(out)]  # fmt: skip
+    assert runner.invoke(main, args).exit_code == 0
+    with INTERACTIONS.open(encoding="gbk", newline="") as handle:
+        lines = list(csv.reader(handle))
+    rows = _rows(out)
+    assert len(rows) == 12 and {r["group"] for r in rows} == {"BJ", "GZ", "SH"}
+    for row in rows:
+        source = lines[int(row["line"]) - 1]  # line 1 is the header
+        assert (source[0], source[2]) == (row["key"], row["group"])
+    wrong = runner.invoke(main, [*args[:-4], "--stratify", "sit", "--seed", "3", "--out", str(out)])
+    assert wrong.exit_code == 2 and "did you mean 'site'?" in wrong.output
