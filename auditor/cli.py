@@ -1212,7 +1212,7 @@ def explain_command(
 )
 @click.option(
     "--level",
-    type=click.Choice(["I", "II", "III"], case_sensitive=False),
+    type=click.Choice(["I", "II", "III"]),
     default="II",
     show_default=True,
     help="General inspection level of the plan.",
