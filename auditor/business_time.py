@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from .errors import AuditorError
+from .holiday_sets import public_holidays
 from .model import Calendar
 
 MONDAY = 0
@@ -56,8 +57,10 @@ class BusinessClock:
             return "holiday"
         if day in cal.extra_workdays:
             return "makeup" if day.weekday() >= 5 else "open"
-        if cal.holidays != "CN":
+        if cal.holidays is None:
             return "open"
+        if cal.holidays != "CN":
+            return "holiday" if day in public_holidays(cal.holidays) else "open"
         if self._pack_covers(day.year):
             return "open"
         try:

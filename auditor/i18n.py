@@ -173,6 +173,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "statutory holidays of mainland China closed, official make-up working days open with Monday's hours",
     },
     "holidays_none": {"zh": "不设法定节假日", "en": "no statutory holidays"},
+    "holidays_library": {
+        "zh": "{code} 的公共假日(holidays 库)全天休息,不设调休上班日",
+        "en": "public holidays of {code} (the holidays library) closed all day, no make-up working days",
+    },
     "extra_holidays": {"zh": "另休", "en": "also closed"},
     "extra_workdays": {"zh": "另上班", "en": "also open"},
     "used_by": {"zh": "使用规则", "en": "used by"},

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import expression as ex
 from .errors import AuditorError, Location, PackError, PackErrors, closest_name
+from .holiday_sets import holiday_set_problem
 from .measures import Measure
 from .measures import measures as registered_measures
 from .measures.reading import RuleContext
@@ -236,12 +237,11 @@ def _calendars(data: YamlMap, checker: _Checker) -> dict[str, Calendar]:
             continue
         unknown_keys(spec, CALENDAR_KEYS, f"calendar '{name}'", checker.errors)
         hours = _weekly_hours(spec, name, checker)
-        holidays = spec.get("holidays", "none")
-        if holidays not in ("CN", "none"):
+        holidays = str(spec.get("holidays", "none"))
+        problem = holiday_set_problem(holidays)
+        if problem is not None:
             checker.error(
-                f"calendar '{name}': holidays must be CN or none",
-                spec.where("holidays"),
-                suggestion=closest_name(str(holidays), ["CN", "none"]),
+                f"calendar '{name}': {problem[0]}", spec.where("holidays"), suggestion=problem[1]
             )
         result[name] = Calendar(
             name=name,

@@ -107,3 +107,41 @@ def test_calendar_without_holidays_uses_weekly_hours_only() -> None:
     plain = Calendar("plain", OFFICE.hours, None)
     clock = BusinessClock(plain, SH, date(2026, 2, 1), date(2026, 2, 28))
     assert clock.seconds_between(at("2026-02-16 09:00"), at("2026-02-16 18:00")) == 9 * 3600
+
+
+NY = ZoneInfo("America/New_York")
+
+
+def _ny(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=NY).timestamp()
+
+
+def test_a_country_or_subdivision_from_the_holidays_library() -> None:
+    # Tuesday 4 July 2023 is Independence Day in every US state; Monday 17 April 2023
+    # is Patriots' Day, a holiday in Massachusetts only.
+    new_york = BusinessClock(
+        Calendar("ny", OFFICE.hours, "US-NY"), NY, date(2023, 4, 1), date(2023, 7, 31)
+    )
+    boston = BusinessClock(
+        Calendar("ma", OFFICE.hours, "US-MA"), NY, date(2023, 4, 1), date(2023, 7, 31)
+    )
+    assert new_york.day_kind(date(2023, 7, 4)) == boston.day_kind(date(2023, 7, 4)) == "holiday"
+    assert new_york.day_kind(date(2023, 7, 3)) == "open"
+    # Monday 09:00 to Wednesday 18:00 around the 4th: Monday 9 h + Wednesday 9 h
+    assert new_york.seconds_between(_ny("2023-07-03 09:00"), _ny("2023-07-05 18:00")) == 18 * 3600
+    assert (boston.day_kind(date(2023, 4, 17)), new_york.day_kind(date(2023, 4, 17))) == (
+        "holiday",
+        "open",
+    )
+    italy = BusinessClock(
+        Calendar("it", OFFICE.hours, "IT"), NY, date(2023, 4, 1), date(2023, 4, 30)
+    )
+    assert italy.day_kind(date(2023, 4, 25)) == "holiday"  # Liberation Day, a Tuesday
+
+
+def test_an_unknown_holiday_set_names_the_closest() -> None:
+    from auditor.holiday_sets import holiday_set_problem
+
+    assert holiday_set_problem("US-NY") is None and holiday_set_problem("none") is None
+    message, closest = holiday_set_problem("US-YN") or ("", None)
+    assert "not a known holiday set" in message and closest == "US-NY"

@@ -169,7 +169,7 @@ def calendars(
                 hours="; ".join(hours),
                 holidays=words.label(f"holidays_{calendar.holidays}")
                 if known
-                else calendar.holidays,
+                else words.label("holidays_library").format(code=calendar.holidays),
                 extra_holidays=calendar.extra_holidays,
                 extra_workdays=calendar.extra_workdays,
                 rules=[r.rule for r in rules if r.calendar == name],

@@ -1,0 +1,62 @@
+"""Public holidays of a country or subdivision, from the ``holidays`` library.
+
+A calendar's ``holidays:`` names its set: ``CN`` (mainland China, from
+chinesecalendar, which also knows the make-up working days), ``none``, or any
+code the ``holidays`` library supports: a country (``US``, ``BR``, ``IL``,
+``IT``) or a country and subdivision (``US-NY``, ``US-MA``). The library
+computes each year's days from its rules, so no year is out of range.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from .errors import closest_name
+
+#: the sets that do not come from the ``holidays`` library
+OWN_SETS = ("CN", "none")
+CODE = re.compile(r"([A-Z]{2,3})(?:-([A-Z0-9]{1,5}))?")
+
+
+@cache
+def supported_codes() -> tuple[str, ...]:
+    """Every country and country-subdivision code the ``holidays`` library knows."""
+    import holidays
+
+    codes: list[str] = []
+    for country, subdivisions in holidays.list_supported_countries().items():
+        codes.append(country)
+        codes.extend(f"{country}-{sub}" for sub in subdivisions)
+    return tuple(sorted(codes))
+
+
+def holiday_set_problem(code: str) -> tuple[str, str | None] | None:
+    """Why ``code`` is not a holiday set (and the closest one), or ``None`` when it is."""
+    if code in OWN_SETS or code in supported_codes():
+        return None
+    message = (
+        f"holidays '{code}' is not a known holiday set: give CN, none, or a country or "
+        "subdivision code of the holidays library (US, US-NY, BR, IL, IT, ...)"
+    )
+    return message, _closest_code(code)
+
+
+def _closest_code(code: str) -> str | None:
+    """A code with the same letters transposed first (US-YN: US-NY), else the most similar."""
+    known = [*OWN_SETS, *supported_codes()]
+    swapped = [c for c in known if len(c) == len(code) and sorted(c) == sorted(code)]
+    return swapped[0] if len(swapped) == 1 else closest_name(code, known)
+
+
+@cache
+def public_holidays(code: str) -> Any:
+    """The ``holidays`` library's set for ``code`` (``US-NY``: New York State); filled per year."""
+    import holidays
+
+    match = CODE.fullmatch(code)
+    if match is None:  # checked when the pack is loaded
+        raise ValueError(code)
+    country, subdivision = match.groups()
+    return holidays.country_holidays(country, subdiv=subdivision)
