@@ -305,6 +305,19 @@ _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
 _strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
+#: options shared by the commands that read an audit folder
+_audit_folder_opt = click.option(
+    "--audit",
+    "audit_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="The audit folder (its evidence.db and findings.json).",
+)
+_recorded_pack_opt = click.option(
+    "--pack",
+    "pack_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The pack (default: as recorded).",
+)
 
 
 @evidence.command("ingest")
@@ -1068,12 +1081,7 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     type=click.Path(exists=True),
     help="Evidence folder (default: as recorded).",
 )
-@click.option(
-    "--pack",
-    "pack_path",
-    type=click.Path(dir_okay=False, exists=True),
-    help="The pack (default: as recorded).",
-)
+@_recorded_pack_opt
 @_mapping_opt
 @_preset_opt
 @click.option(
@@ -1137,72 +1145,30 @@ def keygen_command(out: str) -> None:
 @main.command("explain")
 @click.argument("rule_id", metavar="RULE")
 @click.option("--record", "key", required=True, help="The record's key, as the report lists it.")
-@click.option(
-    "--audit",
-    "audit_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="The audit folder (its evidence.db and findings.json).",
-)
+@_audit_folder_opt
 @click.option(
     "--store",
     "store_path",
     type=click.Path(exists=True, dir_okay=False),
     help="Or the audit's evidence.db (its findings.json beside it).",
 )
-@click.option(
-    "--pack",
-    "pack_path",
-    type=click.Path(dir_okay=False, exists=True),
-    help="The pack (default: as recorded).",
-)
+@_recorded_pack_opt
 def explain_command(
     rule_id: str, key: str, audit_dir: str | None, store_path: str | None, pack_path: str | None
 ) -> None:
     """Show one record's computation step by step: source line, values, business time, outcome."""
-    from datetime import date
-
-    from .backends.store import EvidenceStore
-    from .certify.explain import explain_record
-    from .certify.verify import load_audit
-    from .evaluate.driver import Evaluation, backend_for
-    from .pack import load_pack
-    from .periods import Period
+    from .certify.explain import explain_in_audit
 
     if (audit_dir is None) == (store_path is None):
         raise click.UsageError("give the audit with --audit DIR or --store DIR/evidence.db")
-    document, folder = load_audit(Path(audit_dir) if audit_dir else Path(str(store_path)).parent)
-    pack = load_pack(pack_path or document.manifest.pack.path)
-    params = document.manifest.parameters.period
-    period = Period(
-        params.label, date.fromisoformat(params.first_day), date.fromisoformat(params.last_day)
-    )
-    database = Path(store_path) if store_path else folder / "evidence.db"
-    if not database.exists():
-        raise AuditorError(
-            "the audit folder has no evidence.db", hint="explain reads the audit's store"
-        )
-    store = EvidenceStore(database)
-    try:
-        rule = pack.rule(rule_id)
-        outcome = (
-            Evaluation(pack, backend_for(store), period).record_outcomes(rule).get(key)
-            if rule
-            else None
-        )
-        explained = explain_record(pack, rule_id, key, store, period, outcome)
-    finally:
-        store.close()
+    store = Path(store_path) if store_path else Path(str(audit_dir)) / "evidence.db"
+    explained = explain_in_audit(store, rule_id, key, Path(pack_path) if pack_path else None)
     click.echo("\n".join(explained.lines))
 
 
 @main.command("sample")
 @click.argument("rule_id", metavar="RULE", required=False)
-@click.option(
-    "--audit",
-    "audit_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="The audit folder (its evidence.db and findings.json).",
-)
+@_audit_folder_opt
 @click.option("--size", type=click.IntRange(min=1), help="Draw this many records (no plan).")
 @click.option(
     "--plan",
@@ -1231,12 +1197,7 @@ def explain_command(
     show_default=True,
     help="The sample file; its plan goes in a .json file beside it.",
 )
-@click.option(
-    "--pack",
-    "pack_path",
-    type=click.Path(dir_okay=False, exists=True),
-    help="The pack (default: as recorded).",
-)
+@_recorded_pack_opt
 @click.option(
     "--judge",
     "judge_path",
@@ -1280,7 +1241,7 @@ def sample_command(
         Path(out),
         seed=seed,
         size=size,
-        level=level.upper() if plan_name else None,
+        level=level if plan_name else None,
         aql=aql if plan_name else None,
         stratify=stratify,
         pack_path=Path(pack_path) if pack_path else None,

@@ -137,3 +137,15 @@ def monthly_audits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
             path,
         )
     return found
+
+
+def json_pairs(node: object, key: str = ""):
+    """Every (key, text) in a JSON tree: a string value, or a string in a list, under its key."""
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from json_pairs(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from json_pairs(value, key)

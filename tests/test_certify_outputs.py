@@ -25,7 +25,7 @@ from auditor.errors import AuditorError
 from auditor.findings.contract import FindingsDocument, Verdict
 from auditor.register.waivers import Waiver
 
-from .conftest import ROOT
+from .conftest import ROOT, json_pairs
 
 RULES = ROOT / "rules"
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
@@ -322,10 +322,10 @@ def test_assessment_results_are_oscal_that_trestle_parses_every_reference_resolv
         assert re.match(OSCAL_VERSION_REGEX, OSCAL_VERSION)
         assert all(v.model_is_valid(parsed, True) for v in validator_factory.get_all())
         assert body["metadata"]["last-modified"] == audit.findings.generated_at
-        defined = {value for key, value in _pairs(body) if key == "uuid"}
-        assert len(defined) == len([v for k, v in _pairs(body) if k == "uuid"]), "each its own"
-        referenced = {v for k, v in _pairs(body) if k.endswith(("-uuid", "-uuids"))}
-        hrefs = {value[1:] for key, value in _pairs(body) if key == "href" and value[0] == "#"}
+        defined = {value for key, value in json_pairs(body) if key == "uuid"}
+        assert len(defined) == len([v for k, v in json_pairs(body) if k == "uuid"]), "each its own"
+        referenced = {v for k, v in json_pairs(body) if k.endswith(("-uuid", "-uuids"))}
+        hrefs = {value[1:] for key, value in json_pairs(body) if key == "href" and value[0] == "#"}
         assert referenced and hrefs and referenced | hrefs <= defined, "every reference resolves"
         parties = {p["name"] for p in body["metadata"].get("parties", [])}
         assert parties == ({"Li Wei", "ACME Service"} if audit is varied else set())
@@ -432,7 +432,7 @@ def test_two_exports_of_one_findings_json_are_the_same_bytes_with_uuid5s(
     write_assessment_results(loaded, tmp_path / "two.json")
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
     body = json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))
-    uuids = [value for key, value in _pairs(body) if key == "uuid" or key.endswith("-uuid")]
+    uuids = [value for key, value in json_pairs(body) if key == "uuid" or key.endswith("-uuid")]
     assert uuids and all(uuid.UUID(u).version == 5 for u in uuids)
 
 
@@ -442,15 +442,3 @@ def _located(href: str, out: Path) -> Path:
         if candidate.is_file():
             return candidate
     raise AssertionError(f"{href} not found")
-
-
-def _pairs(node: object, key: str = ""):
-    """Every (key, text) in a JSON tree: a string value, or a string in a list, under its key."""
-    if isinstance(node, str):
-        yield key, node
-    elif isinstance(node, dict):
-        for name, value in node.items():
-            yield from _pairs(value, name)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _pairs(value, key)

@@ -18,7 +18,7 @@ from auditor.errors import AuditorError
 from auditor.register import Register
 from auditor.register.oscal import OSCAL_VERSION, export_oscal
 
-from .conftest import ROOT
+from .conftest import ROOT, json_pairs
 
 TODAY = date(2026, 8, 1)
 
@@ -63,9 +63,9 @@ def test_the_register_exports_a_poam_that_trestle_parses_one_item_and_log_entry_
     assert parsed.metadata.oscal_version.root.root == OSCAL_VERSION
     assert re.match(OSCAL_VERSION_REGEX, OSCAL_VERSION), "a version trestle's models support"
     assert all(v.model_is_valid(parsed, True) for v in validator_factory.get_all())
-    defined = {value for key, value in _pairs(body) if key == "uuid"}
-    referenced = {value for key, value in _pairs(body) if key.endswith(("-uuid", "-uuids"))}
-    hrefs = {value[1:] for key, value in _pairs(body) if key == "href" and value[0] == "#"}
+    defined = {value for key, value in json_pairs(body) if key == "uuid"}
+    referenced = {value for key, value in json_pairs(body) if key.endswith(("-uuid", "-uuids"))}
+    hrefs = {value[1:] for key, value in json_pairs(body) if key == "href" and value[0] == "#"}
     assert referenced and hrefs and referenced | hrefs <= defined, "every reference resolves"
     items = worked.store.items()
     assert len(parsed.poam_items) == len(items) == len(body["risks"])
@@ -135,9 +135,11 @@ def test_two_exports_are_byte_identical_with_stable_uuids_and_time(worked, tmp_p
     newest = max(row["at"] for row in worked.store.history())
     assert body["metadata"]["last-modified"] == newest + "+00:00"
     text = first.read_text(encoding="utf-8")
-    uuids = [value for key, value in _pairs(json.loads(text)) if key.endswith(("uuid", "uuids"))]
+    uuids = [
+        value for key, value in json_pairs(json.loads(text)) if key.endswith(("uuid", "uuids"))
+    ]
     assert uuids and all(uuid.UUID(u).version == 5 for u in uuids)
-    own = [value for key, value in _pairs(body) if key == "uuid"]
+    own = [value for key, value in json_pairs(body) if key == "uuid"]
     assert len(own) == len(set(own)), "every subject has its own uuid"
 
 
@@ -162,15 +164,3 @@ def test_an_empty_register_is_refused_and_nothing_written(tmp_path) -> None:
         export_oscal(register, tmp_path / "poam.json")
     assert not (tmp_path / "poam.json").exists()
     register.close()
-
-
-def _pairs(node: object, key: str = ""):
-    """Every (key, text) in a JSON tree: a string value, or a string in a list, under its key."""
-    if isinstance(node, str):
-        yield key, node
-    elif isinstance(node, dict):
-        for name, value in node.items():
-            yield from _pairs(value, name)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _pairs(value, key)

@@ -32,6 +32,33 @@ class Explanation:
         self.lines.append(text)
 
 
+def explain_in_audit(
+    store_path: Path, rule_id: str, key: str, pack_path: Path | None = None
+) -> Explanation:
+    """Explain record ``key`` from an audit's store (its findings.json beside it), with the
+    recorded pack and period unless ``pack_path`` is given."""
+    from ..backends.store import EvidenceStore
+    from ..evaluate.driver import Evaluation, backend_for
+    from ..pack import load_pack
+    from .verify import load_audit, recorded_pack, recorded_period
+
+    document, _ = load_audit(store_path.parent)
+    pack = load_pack(recorded_pack(document, pack_path))
+    period = recorded_period(document)
+    if not store_path.is_file():
+        raise AuditorError(
+            "the audit folder has no evidence.db", hint="explain reads the audit's store"
+        )
+    store = EvidenceStore(store_path)
+    try:
+        rule = pack.rule(rule_id)
+        evaluation = Evaluation(pack, backend_for(store), period)
+        outcome = evaluation.record_outcomes(rule).get(key) if rule else None
+        return explain_record(pack, rule_id, key, store, period, outcome)
+    finally:
+        store.close()
+
+
 def explain_record(
     pack: Pack, rule_id: str, key: str, store: Any, period: Any, outcome: str | None
 ) -> Explanation:

@@ -34,6 +34,7 @@ from .iso2859 import Plan, single_plan
 
 if TYPE_CHECKING:
     from ..model import Pack, Rule
+    from ..periods import Period
 
 #: the sample file's columns, in order
 COLUMNS = ("key", "group", "source_file", "line", "engine_outcome", "value", "certifier_mark")
@@ -395,7 +396,7 @@ def population_from_store(
     store_path: Path,
     rule_id: str,
     pack_path: Path,
-    period_label: str,
+    period: str | Period,
     standards_dirs: list[Path] | None = None,
 ) -> list[dict[str, Any]]:
     """The records a per-record rule judged (conform or breach) in a period, as population rows.
@@ -419,9 +420,9 @@ def population_from_store(
     rule = _per_record_rule(pack, rule_id)
     store = EvidenceStore(store_path)
     try:
-        period = parse_period(period_label)
+        if isinstance(period, str):
+            period = parse_period(period)
         evaluation = Evaluation(pack, backend_for(store), period)
-        outcomes = evaluation.record_outcomes(rule)
         details = evaluation.record_details(rule)
         unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
         shown = evaluation.plan(rule).scope.display_key
@@ -434,14 +435,14 @@ def population_from_store(
     return [
         {
             "key": shown(key),
-            "engine_outcome": outcome,
+            "engine_outcome": detail["outcome"],
             "source_file": origins.get(key, (None, None))[0],
             "line": origins.get(key, (None, None))[1],
-            "value": _value_cell(details.get(key, {}).get("value"), unit, rule),
-            **{g: details.get(key, {}).get(g) for g in rule.group_by},
+            "value": _value_cell(detail["value"], unit, rule),
+            **{g: detail[g] for g in rule.group_by},
         }
-        for key, outcome in sorted(outcomes.items())
-        if outcome in ("conform", "breach")
+        for key, detail in sorted(details.items())
+        if detail["outcome"] in ("conform", "breach")
     ]
 
 
@@ -488,18 +489,14 @@ def sample_audit(
     The pack and period are those the audit recorded unless ``pack_path`` is given.
     Returns the plan, the sampled rows, the sidecar's path and the lot size.
     """
-    from .verify import load_audit
+    from .verify import load_audit, recorded_pack, recorded_period
 
     document, folder = load_audit(Path(audit_dir))
-    period = document.manifest.parameters.period
-    pack = Path(pack_path or document.manifest.pack.path)
-    if not pack.is_file():
-        raise AuditorError(f"the pack {pack} is not there", hint="give it with --pack")
     population = population_from_store(
         folder / "evidence.db",
         rule_id,
-        pack,
-        f"{period.first_day}..{period.last_day}",
+        recorded_pack(document, pack_path),
+        recorded_period(document),
     )
     plan, rows, side = create_sample(
         population,

@@ -56,6 +56,22 @@ def load_audit(audit: Path) -> tuple[FindingsDocument, Path]:
     return FindingsDocument.load(path), path.parent
 
 
+def recorded_period(document: FindingsDocument) -> Period:
+    """The period the audit covered, as its manifest records it."""
+    period = document.manifest.parameters.period
+    return Period(
+        period.label, date.fromisoformat(period.first_day), date.fromisoformat(period.last_day)
+    )
+
+
+def recorded_pack(document: FindingsDocument, pack: Path | None = None) -> Path:
+    """``pack`` if given, else the pack the audit recorded; one clear line when it is not there."""
+    path = Path(pack) if pack else Path(document.manifest.pack.path)
+    if not path.is_file():
+        raise AuditorError(f"the pack {path} is not there", hint="give it with --pack")
+    return path
+
+
 def audit_folder(audit: Path) -> Path:
     return audit if audit.is_dir() else audit.parent
 
@@ -121,11 +137,7 @@ def rerun(
     from ..audit import run_audit
 
     params = document.manifest.parameters
-    period = Period(
-        params.period.label,
-        date.fromisoformat(params.period.first_day),
-        date.fromisoformat(params.period.last_day),
-    )
+    period = recorded_period(document)
     ran_on = date.fromisoformat(document.generated_at[:10])
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
@@ -196,9 +208,7 @@ def verify_audit(
         raise AuditorError(
             f"the evidence folder {evidence} is not there", hint="give it with --evidence"
         )
-    pack = pack or Path(document.manifest.pack.path)
-    if not pack.exists():
-        raise AuditorError(f"the pack {pack} is not there", hint="give it with --pack")
+    pack = recorded_pack(document, pack)
     report = check_inputs(document, evidence if evidence.is_dir() else evidence.parent, pack)
     listed = document.failing_records
     if listed is not None:

@@ -40,7 +40,7 @@ class RulePlan:
     listing: Statement | None = None
     cells: Statement | None = None
     outcomes: Statement | None = None
-    #: each judged record's (or case's) key, group values and value in the measure's failing unit
+    #: each record's (or case's) key, outcome, group values and value in the measure's failing unit
     values: Statement | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -91,11 +91,12 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
         "FROM m WHERE _excluded IS NOT NULL OR _outcome = 'breach' "
         "OR _outcome LIKE 'excluded:%' ORDER BY _key"
     )
-    outcomes = (
-        base + "SELECT _key, CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
-        "THEN 'excluded' ELSE _outcome END FROM m"
+    outcome = (
+        "CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
+        "THEN 'excluded' ELSE _outcome END"
     )
-    values = base + f"SELECT _key, {groups}_value FROM m WHERE _excluded IS NULL"
+    outcomes = base + f"SELECT _key, {outcome} FROM m"
+    values = base + f"SELECT _key, {outcome}, {groups}_value FROM m WHERE _excluded IS NULL"
     return replace(
         plan,
         counts=sql.statement(counts),

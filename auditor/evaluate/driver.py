@@ -98,15 +98,19 @@ class Evaluation:
         return {str(key): outcome for key, outcome in self.backend.query(plan.outcomes)}
 
     def record_details(self, rule: Rule) -> dict[str, dict[str, Any]]:
-        """Each judged record's (or case's) group values and ``value`` in the rule's failing unit."""
+        """Each record's (or case's) ``outcome``, group values and ``value`` in the rule's failing unit."""
         plan = self.plan(rule)
         if plan.missing or plan.values is None:
             return {}
         for helper in plan.helpers:
             self.backend.create_helper(helper)
         return {
-            str(key): {**dict(zip(rule.group_by, groups, strict=True)), "value": value}
-            for key, *groups, value in self.backend.query(plan.values)
+            str(key): {
+                "outcome": outcome,
+                **dict(zip(rule.group_by, groups, strict=True)),
+                "value": value,
+            }
+            for key, outcome, *groups, value in self.backend.query(plan.values)
         }
 
     # ------------------------------------------------------------ findings
