@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import EvidenceKind, Pack
+from .synth_packs import pack_module
 
 SITES = ("BJ", "SH", "GZ")
 #: relative call volume per hour of day (a contact centre's daily shape)
@@ -453,6 +454,12 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
         produced["tickets"], produced["ticket_status"] = synth.tickets_and_history()
     if "agents" in pack.evidence or "training" in pack.evidence:
         produced["agents"], produced["training"] = synth.agents_and_training()
+    own = pack_module(pack.id)
+    own_generators = own.generators(synth) if own is not None else {}
+    layout = {**LAYOUT, **getattr(own, "LAYOUT", {})}
+    bad_kinds = {"interactions", "tickets", "observations", "surveys"} | set(
+        getattr(own, "BAD_ROWS", ())
+    )
     simple: dict[str, Callable[[], Iterator[dict[str, Any]]]] = {
         "interactions": synth.interactions,
         "surveys": synth.surveys,
@@ -466,7 +473,9 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
     }
     written: dict[str, int] = {}
     for name, kind in pack.evidence.items():
-        if name in produced:
+        if name in own_generators:
+            rows = list(own_generators[name]())
+        elif name in produced:
             rows = produced[name]
         elif name in simple:
             rows = list(simple[name]())
@@ -475,9 +484,9 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
         rows = [
             {k: v for k, v in row.items() if k in kind.fields or k == "__raw__"} for row in rows
         ]
-        if options.bad_rows and name in ("interactions", "tickets", "observations", "surveys"):
+        if options.bad_rows and name in bad_kinds:
             _bad_rows(kind, rows, synth.rng)
-        file_name, fmt, encoding, chinese = LAYOUT.get(name, (f"{name}.csv", "csv", "utf-8", False))
+        file_name, fmt, encoding, chinese = layout.get(name, (f"{name}.csv", "csv", "utf-8", False))
         path = target / file_name
         if fmt == "xlsx":
             _write_xlsx(path, kind, rows)
