@@ -54,6 +54,8 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
     missing = tuple(sorted(k for k in dict.fromkeys(needed) if k not in env.present))
     if missing:
         return RulePlan(rule, kind, measure, scope, missing=missing)
+    if measure.series:  # evaluated from its base rule's results, no statement of its own
+        return RulePlan(rule, kind, measure, scope, notes=tuple(measure.notes(env.present)))
     filled_fields = tuple(f for f in measure.fields() if f in kind.fields)
     base = RulePlan(
         rule,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from ..backends.base import Backend, HelperTable
 from ..business_time import ClockCache
 from ..findings import Counts, Finding, RuleResult
-from ..measures import AggregateMeasure, RecordMeasure
+from ..measures import AggregateMeasure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
 from .compile import RulePlan, compile_rule
 from .env import Env, Window
@@ -77,6 +77,8 @@ class Evaluation:
         plan = self.plan(rule)
         if plan.missing:
             return self._result(plan, [self._no_evidence(plan)], [])
+        if plan.measure.series:
+            return self._result(plan, self._series(plan), [])
         for helper in plan.helpers:
             self.backend.create_helper(helper)
         empty = self._empty_field(plan)
@@ -236,6 +238,24 @@ class Evaluation:
             too_few(f, n, plan.rule.min_records, "values")
             return
         judge_threshold(plan.rule, f, measure.figure(summary))
+
+    def _series(self, plan: RulePlan) -> list[Finding]:
+        """A series rule's findings, from its base rule evaluated as the measure asks."""
+        measure = cast(SeriesMeasure, plan.measure)
+        base = self.pack.rule(measure.base_rule_id())
+        assert base is not None  # checked when the pack loads
+        shaped = measure.shape(base)
+        results, elsewhere = [], False
+        for period in measure.periods(self.env.window.period):
+            if period == self.env.window.period:
+                results.append(self.evaluate(shaped))
+            else:
+                results.append(Evaluation(self.pack, self.backend, period).evaluate(shaped))
+                elsewhere = True
+        if elsewhere:  # another period's evaluation replaced the calendar tables: put ours back
+            self._calendar_tables(self.env.window, self.env.present)
+        pooled = self._finding(plan.rule, (), self.env.window.period.label)
+        return measure.judge(plan.rule, results, pooled)
 
     def _result(
         self, plan: RulePlan, findings: list[Finding], ledger: list[dict[str, Any]]

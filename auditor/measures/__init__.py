@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from .base import AggregateMeasure, Figure, Measure, RecordMeasure, RecordSql
+from .base import AggregateMeasure, Figure, Measure, RecordMeasure, RecordSql, SeriesMeasure
 
 BUILTIN_MODULES = (
     "duration",
@@ -67,6 +67,7 @@ __all__ = [
     "Measure",
     "RecordMeasure",
     "RecordSql",
+    "SeriesMeasure",
     "measure_named",
     "measures",
     "register",

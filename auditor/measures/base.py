@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
-    from ..model import EvidenceKind
+    from ..findings import Finding, RuleResult
+    from ..model import EvidenceKind, Rule
+    from ..periods import Period
     from ..sourcemap import YamlMap
     from ..standards import Text
     from ..units import Threshold
@@ -52,6 +54,8 @@ class Measure:
     name: ClassVar[str] = ""
     #: per-record (a share of conforming records) or aggregate (a value against a threshold)
     per_record: ClassVar[bool] = True
+    #: a figure over another rule's results (see :class:`SeriesMeasure`), evaluated by no SQL of its own
+    series: ClassVar[bool] = False
     #: ``module:Class`` of the live rule that watches this measure, or None when batch-only
     live_rule: ClassVar[str | None] = None
     #: min_records when the rule gives none (None: the pack's default)
@@ -176,3 +180,37 @@ class AggregateMeasure(Measure):
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "number"
+
+
+class SeriesMeasure(Measure):
+    """A figure worked out from another rule's results: its spread across groups, its trend
+    across periods, its daily course.
+
+    The rule names the rule it follows (``base_rule_id``). The driver evaluates
+    that rule in the shape the measure asks for (:meth:`shape`: grouped by site,
+    per day ...) over each period of :meth:`periods` (the audit period, and for a
+    trend the ones before it), then hands the results to :meth:`judge`, which
+    returns the series rule's findings (the pooled one first).
+    """
+
+    per_record = False
+    series = True
+
+    def base_rule_id(self) -> str:
+        raise NotImplementedError
+
+    def shape(self, base: Rule) -> Rule:
+        """The base rule as this measure needs it evaluated."""
+        return base
+
+    def periods(self, period: Period) -> list[Period]:
+        """The periods the base rule is evaluated over, oldest first, ending with ``period``."""
+        return [period]
+
+    def judge(self, rule: Rule, results: list[RuleResult], pooled: Finding) -> list[Finding]:
+        """The series rule's findings from the base rule's results (one per period of :meth:`periods`).
+
+        ``pooled`` is the rule's empty pooled finding (id, clause, period, target
+        filled in) for the measure to complete.
+        """
+        raise NotImplementedError
