@@ -134,7 +134,7 @@ def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: b
 
     Exits 0 when every pack is valid, 2 (with one line per problem) when not.
     """
-    from .packcheck import check_packs
+    from .packcheck import check_packs, is_tests_file
 
     dirs = [Path(d) for d in standards_dirs] or None
     reports = check_packs(list(packs), dirs)
@@ -147,11 +147,19 @@ def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: b
             continue
         if not quiet:
             click.echo(_describe(report))
-    click.echo(f"{len(reports) - failed} of {len(reports)} pack(s) valid")
+    tests = [r for r in reports if is_tests_file(r.path)]
+    failed_tests = sum(1 for r in tests if r.errors)
+    packs_checked, packs_failed = len(reports) - len(tests), failed - failed_tests
+    click.echo(f"{packs_checked - packs_failed} of {packs_checked} pack(s) valid")
+    if tests:
+        click.echo(f"{len(tests) - failed_tests} of {len(tests)} test file(s) valid")
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
 
 def _describe(report: PackReport) -> str:
+    if report.tests_of is not None:
+        tested, cases = report.tests_of
+        return f"{report.path}: {cases} test case(s) of pack {tested.id} (run them with 'auditor pack test')"
     pack = report.pack
     assert pack is not None
     coverage = pack.coverage()
@@ -176,6 +184,49 @@ def _describe(report: PackReport) -> str:
     lines.append(f"    auditor's judgement: {', '.join(coverage.left_to_auditor) or '-'}")
     lines.append(f"    measurable, no rule: {', '.join(coverage.measurable_without_rule) or '-'}")
     return "\n".join(lines)
+
+
+@pack.command("test")
+@click.argument("packs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--tests",
+    "tests_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The test file (one pack only). Default: PACK.tests.yaml beside the pack.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final line.")
+def pack_test(packs: tuple[str, ...], tests_file: str | None, quiet: bool) -> None:
+    """Run the test cases written beside PACKS (x.tests.yaml beside x.yaml).
+
+    Each case gives a few records and the outcome, value or verdict a rule must
+    give. Exits 0 when every case passes and every rule has a case, 1 when a
+    case fails or a rule has none, 2 when a pack or a test file is not valid.
+    """
+    from .packtest import pack_paths, run_pack_tests
+
+    paths = pack_paths(packs)
+    if tests_file and len(paths) > 1:
+        raise click.UsageError("--tests goes with one pack")
+    failing = 0
+    for path in paths:
+        report = run_pack_tests(path, tests_file)
+        for result in report.results:
+            if result.passed:
+                if not quiet:
+                    click.echo(f"ok    {report.pack.id} {result.case.rule}: {result.case.name}")
+                continue
+            click.echo(f"FAIL  {report.pack.id} {result.case.rule}: {result.case.name}")
+            for line in result.failures:
+                click.echo(f"        {line}")
+        if report.untested:
+            click.echo(f"FAIL  {report.pack.id}: no case for rule(s) {', '.join(report.untested)}")
+        passed = len(report.results) - len(report.failed)
+        click.echo(
+            f"{report.pack.id}: {passed} of {len(report.results)} case(s) passed; "
+            f"{len(report.pack.rules) - len(report.untested)} of {len(report.pack.rules)} rules tested"
+        )
+        failing += 0 if report.ok else 1
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
 # ------------------------------------------------------------------ evidence

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 STANDARDS = ROOT / "standards"
 TEST_PACKS = Path(__file__).resolve().parent / "packs"
+#: the shipped rule packs (rules/x.yaml), without their test files (rules/x.tests.yaml)
+SHIPPED_PACKS = sorted(p for p in RULES.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def standards_dir() -> Path:
 
 @pytest.fixture
 def shipped_packs() -> list[Path]:
-    return sorted(RULES.glob("*.yaml"))
+    return SHIPPED_PACKS
 
 
 @pytest.fixture

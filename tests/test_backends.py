@@ -15,8 +15,9 @@ from auditor.measures import measures
 from auditor.pack import load_pack
 from auditor.periods import parse_period
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKS = sorted((ROOT / "rules").glob("*.yaml"))
+from .conftest import SHIPPED_PACKS
+
+PACKS = SHIPPED_PACKS
 
 
 def plans(pack_path: Path):

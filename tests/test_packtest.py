@@ -1,0 +1,160 @@
+"""Pack tests: cases are read against the pack, run through the real ingest and engine, and compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import PackErrors
+from auditor.packtest import PackTestError, pack_paths, run_pack_tests
+
+from .conftest import SHIPPED_PACKS
+
+PACK = """
+pack: demo
+version: 1.0.0
+title: {zh: 演示, en: Demo}
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  calls:
+    title: {zh: 来电, en: Calls}
+    key: call_id
+    time: received_at
+    fields:
+      call_id: {type: string}
+      received_at: {type: timestamp}
+      answered_at: {type: timestamp, optional: true}
+      wait: {type: integer, optional: true}
+rules:
+  - id: ANSWER-30S
+    clause: "3.1.2"
+    title: {zh: 30秒接通, en: Answered within 30 s}
+    evidence: calls
+    duration: {from: received_at, to: answered_at, max: 30s}
+    target: 90%
+    severity: minor
+    capa: {action: {zh: 排班, en: Staffing}, owner: {zh: 经理, en: manager}}
+  - id: MEAN-WAIT
+    clause: "3.1.2"
+    title: {zh: 平均等待, en: Mean wait}
+    evidence: calls
+    where: wait is not null
+    mean: {of: wait}
+    target: "<= 20"
+    severity: minor
+    capa: {action: {zh: 排班, en: Staffing}, owner: {zh: 经理, en: manager}}
+"""
+
+CASES = """
+period: 2026-07
+cases:
+  - name: 29 s in time, 31 s late
+    rule: ANSWER-30S
+    records:
+      calls:
+        - {call_id: A, received_at: "2026-07-01 10:00:00", answered_at: "2026-07-01 10:00:29"}
+        - {call_id: B, received_at: "2026-07-01 10:00:00", answered_at: "2026-07-01 10:00:31"}
+    expect:
+      outcomes: {A: conform, B: breach}
+      value: 0.5
+      n: 2
+      verdict: nonconform
+  - name: the mean of 10 and 40 is 25
+    rule: MEAN-WAIT
+    records:
+      calls:
+        - {call_id: A, received_at: "2026-07-01 10:00:00", wait: 10}
+        - {call_id: B, received_at: "2026-07-01 10:00:00", wait: 40}
+        - {call_id: C, received_at: "2026-07-01 10:00:00"}
+    expect: {value: 25.0, n: 2}
+"""
+
+
+@pytest.fixture
+def pack_with_tests(write_pack, tmp_path: Path):
+    def write(cases: str) -> Path:
+        pack = write_pack(PACK, "demo.yaml")
+        (pack.parent / "demo.tests.yaml").write_text(cases, encoding="utf-8")
+        return pack
+
+    return write
+
+
+def test_cases_that_hold_pass_and_every_rule_is_tested(pack_with_tests) -> None:
+    report = run_pack_tests(pack_with_tests(CASES))
+    assert [r.failures for r in report.results] == [[], []]
+    assert report.untested == [] and report.ok
+
+
+def test_a_wrong_expectation_fails_with_expected_and_got(pack_with_tests) -> None:
+    wrong = CASES.replace("outcomes: {A: conform, B: breach}", "outcomes: {A: breach, B: breach}")
+    wrong = wrong.replace("{value: 25.0, n: 2}", "{value: 24.0, n: 3}")
+    report = run_pack_tests(pack_with_tests(wrong))
+    assert report.results[0].failures == ["record A: expected breach, got conform"]
+    assert report.results[1].failures == ["value: expected 24.0, got 25.0", "n: expected 3, got 2"]
+    assert not report.ok
+
+
+def test_a_rule_without_a_case_is_named(pack_with_tests) -> None:
+    only_one = CASES.split("  - name: the mean")[0]
+    report = run_pack_tests(pack_with_tests(only_one))
+    assert report.untested == ["MEAN-WAIT"] and not report.ok
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("rule: ANSWER-30S", "rule: ANSWER-30"),
+            "demo.tests.yaml:5:11: unknown rule 'ANSWER-30' of pack demo; did you mean 'ANSWER-30S'?",
+        ),
+        (
+            (
+                '      calls:\n        - {call_id: A, received_at: "2026-07-01 10:00:00", answered',
+                '      call:\n        - {call_id: A, received_at: "2026-07-01 10:00:00", answered',
+            ),
+            "demo.tests.yaml:7:7: unknown evidence kind 'call'; did you mean 'calls'?",
+        ),
+        (
+            ('answered_at: "2026-07-01 10:00:29"', 'answerd_at: "2026-07-01 10:00:29"'),
+            "unknown field of calls 'answerd_at'; did you mean 'answered_at'?",
+        ),
+        (("verdict: nonconform", "verdict: failed"), "unknown verdict 'failed'"),
+        (("period: 2026-07", "period: 2026-13"), "demo.tests.yaml:2:9:"),
+    ],
+)
+def test_a_malformed_case_is_a_located_error(pack_with_tests, change, expected) -> None:
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
+    assert expected in str(caught.value)
+
+
+def test_a_record_the_ingest_would_quarantine_makes_the_case_itself_wrong(pack_with_tests) -> None:
+    bad = CASES.replace("wait: 40}", "wait: forty}")
+    with pytest.raises(
+        PackTestError,
+        match=r"case 'the mean of 10 and 40 is 25': record 2 of calls \(wait\) is not valid evidence",
+    ):
+        run_pack_tests(pack_with_tests(bad))
+
+
+def test_no_test_file_says_where_it_is_looked_for(write_pack) -> None:
+    with pytest.raises(PackTestError, match=r"demo\.tests\.yaml: no test file for pack demo"):
+        run_pack_tests(write_pack(PACK, "demo.yaml"))
+
+
+def test_a_test_file_given_stands_for_its_pack_once() -> None:
+    assert pack_paths(["rules/a.yaml", "rules/a.tests.yaml", "rules/b.tests.yaml"]) == [
+        Path("rules/a.yaml"),
+        Path("rules/b.yaml"),
+    ]
+
+
+@pytest.mark.parametrize("pack", SHIPPED_PACKS, ids=lambda p: p.stem)
+def test_every_shipped_pack_has_a_passing_case_for_every_rule(pack: Path) -> None:
+    report = run_pack_tests(pack)
+    failures = {r.case.name: r.failures for r in report.results if r.failures}
+    assert failures == {}
+    assert report.untested == []
