@@ -64,16 +64,18 @@ def write_pack(tmp_path: Path):
     return write
 
 
-BACKENDS = ["sqlite"]  # every engine the store fixture runs on; the same tests run on each
+BACKENDS = [
+    "sqlite",
+    "duckdb",
+]  # every engine the store fixture runs on; the same tests run on each
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """An empty in-memory evidence store, closed after the test."""
+    """An empty in-memory evidence store evaluated on each engine, closed after the test."""
     from auditor.backends.store import EvidenceStore
 
-    assert request.param == "sqlite"
-    opened = EvidenceStore(None)
+    opened = EvidenceStore(None, engine=request.param)
     yield opened
     opened.close()
 

@@ -33,10 +33,15 @@ JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": []}
 
 
 class EvidenceStore:
-    """A SQLite evidence store. ``path=None`` keeps it in memory (dry runs)."""
+    """A SQLite evidence store. ``path=None`` keeps it in memory (dry runs).
 
-    def __init__(self, path: str | Path | None) -> None:
+    ``engine`` names the SQL engine that evaluates it (see
+    :mod:`auditor.backends.engines`): SQLite itself, or DuckDB over a copy.
+    """
+
+    def __init__(self, path: str | Path | None, engine: str = "sqlite") -> None:
         self.path = None if path is None else str(path)
+        self.engine = engine
         try:
             self.db = (
                 sqlite_utils.Database(memory=True)

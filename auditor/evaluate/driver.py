@@ -314,9 +314,9 @@ def evaluate(pack: Pack, store: Any, period: Period) -> list[RuleResult]:
 
 
 def backend_for(store: Any) -> Backend:
-    """The backend of an evidence store (a backend is returned as it is)."""
+    """The backend of an evidence store, on the engine the store names (a backend is returned as it is)."""
     if hasattr(store, "query") and hasattr(store, "dialect"):
         return store
-    from ..backends.sqlite import SqliteBackend
+    from ..backends.engines import open_backend
 
-    return SqliteBackend(store)
+    return open_backend(store, getattr(store, "engine", "sqlite"))

@@ -1,0 +1,56 @@
+"""The engine registry: every SQL engine, built-in or plug-in, comes in through :func:`register`.
+
+An engine is a backend class (see :class:`auditor.backends.base.Backend`) built
+from an evidence store. The built-ins are registered here by name and loaded
+lazily, so that choosing SQLite never imports DuckDB; a plug-in package makes
+its engine known through the ``auditor.engines`` entry-point group (each entry
+point a ``module:Class``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from ..errors import EngineError, closest_name
+
+if TYPE_CHECKING:
+    from .base import Backend
+
+BUILTIN_ENGINES = {
+    "sqlite": "auditor.backends.sqlite:SqliteBackend",
+    "duckdb": "auditor.backends.duckdb:DuckdbBackend",
+}
+_REGISTRY: dict[str, str] = {}
+
+
+def register(name: str, target: str) -> None:
+    """Make the backend class at ``target`` (``module:Class``) known as engine ``name``."""
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing != target:
+        raise ValueError(f"engine '{name}' is registered twice")
+    _REGISTRY[name] = target
+
+
+def engines() -> list[str]:
+    """Every engine's name, built-ins first."""
+    if not _REGISTRY:
+        for name, target in BUILTIN_ENGINES.items():
+            register(name, target)
+        for entry in entry_points(group="auditor.engines"):
+            register(entry.name, entry.value)
+    return list(_REGISTRY)
+
+
+def open_backend(store: Any, engine: str = "sqlite") -> Backend:
+    """A backend of ``engine`` evaluating the evidence in ``store``."""
+    known = engines()
+    if engine not in known:
+        raise EngineError(
+            f"unknown engine '{engine}' (engines: {', '.join(known)})",
+            suggestion=closest_name(engine, known),
+        )
+    module, _, name = _REGISTRY[engine].partition(":")
+    backend: Backend = getattr(importlib.import_module(module), name)(store)
+    return backend
