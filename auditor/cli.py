@@ -414,6 +414,38 @@ def evidence_validate(
     _run_ingest(pack_path, source, None, mapping, preset, strict)
 
 
+@evidence.command("export")
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The evidence store to export (an audit's evidence.db, or one 'evidence ingest' wrote).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet"]),
+    default="parquet",
+    show_default=True,
+    help="File format of the export.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="Folder to write the files into."
+)
+def evidence_export(store_path: str, fmt: str, out: str) -> None:
+    """Write every evidence kind (with _source and _line), the manifest and the quarantine as files.
+
+    One Parquet file per table, so that the same evidence can be audited by
+    another engine (DuckDB, Spark) or read by any tool. Prints each file with
+    its rows and SHA-256.
+    """
+    from .export import export_store
+
+    for exported in export_store(store_path, out, fmt):
+        click.echo(f"{exported.rows:>10,}  {exported.path}  sha256 {exported.sha256}")
+
+
 @evidence.command("synth")
 @_pack_option
 @click.option(

@@ -19,14 +19,8 @@ from .statement import Statement
 
 if TYPE_CHECKING:
     import duckdb
-    import pyarrow
 
     from .store import EvidenceStore
-
-#: rows read from the store per Arrow batch while copying a table
-BATCH_ROWS = 100_000
-#: SQLite declared types and the Arrow type their column is copied as
-ARROW_TYPES = {"INTEGER": "int64", "REAL": "float64", "FLOAT": "float64", "TEXT": "string"}
 
 
 class DuckdbBackend:
@@ -43,49 +37,18 @@ class DuckdbBackend:
             ) from None
         self.store = store
         self.con: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
-        for table in store.db.table_names():
+        for table in store.table_names():
             self._copy(table)
 
     def _copy(self, table: str) -> None:
-        """Copy one store table into DuckDB, batch by batch, typed as the store declares it."""
-        import pyarrow as pa
-
-        schema = self._arrow_schema(table)
-        cursor = self.store.db.conn.execute(f"SELECT * FROM {q(table)}")
-        first = True
-        while True:
-            rows = cursor.fetchmany(BATCH_ROWS)
-            if not rows and not first:
-                break
-            columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-            batch = pa.table(
-                [
-                    pa.array(values, type=field.type)
-                    for values, field in zip(columns, schema, strict=True)
-                ],
-                schema=schema,
-            )
+        """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store declares it."""
+        for index, batch in enumerate(self.store.arrow_batches(table)):
             self.con.register("_batch", batch)
-            if first:
+            if index == 0:
                 self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batch")
-                first = False
             else:
                 self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _batch")
             self.con.unregister("_batch")
-            if not rows:
-                break
-
-    def _arrow_schema(self, table: str) -> pyarrow.Schema:
-        import pyarrow as pa
-
-        fields = []
-        for column in self.store.db[table].columns:
-            declared = (column.type or "").upper()
-            arrow = ARROW_TYPES.get(declared)
-            if arrow is None:
-                arrow = "string"
-            fields.append(pa.field(column.name, getattr(pa, arrow)()))
-        return pa.schema(fields)
 
     # ------------------------------------------------------------ Backend
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -26,7 +26,12 @@ from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
 
+if TYPE_CHECKING:
+    import pyarrow
+
 QUARANTINE = "_quarantine"
+#: rows per Arrow batch when a table is read column-wise
+ARROW_BATCH_ROWS = 100_000
 MANIFEST = "_manifest"
 #: manifest columns that hold JSON, and their value when there is nothing to say
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": []}
@@ -202,6 +207,42 @@ class EvidenceStore:
         cursor = self.db.execute(sql, list(fields.values()))
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def arrow_schema(self, table: str) -> pyarrow.Schema:
+        """The Arrow schema of a table: each column as the store declares it (untyped ones as text)."""
+        import pyarrow as pa
+
+        kinds = {"INTEGER": pa.int64(), "REAL": pa.float64(), "FLOAT": pa.float64()}
+        return pa.schema(
+            [
+                pa.field(c.name, kinds.get((c.type or "").upper(), pa.string()))
+                for c in self.db[table].columns
+            ]
+        )
+
+    def arrow_batches(self, table: str, rows: int = ARROW_BATCH_ROWS) -> Iterator[pyarrow.Table]:
+        """A table read column-wise into Arrow tables of at most ``rows`` rows (one, maybe empty, at least)."""
+        import pyarrow as pa
+
+        schema = self.arrow_schema(table)
+        cursor = self.db.conn.execute(f"SELECT * FROM {quote_identifier(table)}")
+        first = True
+        while True:
+            chunk = cursor.fetchmany(rows)
+            if not chunk and not first:
+                return
+            first = False
+            columns: list[Any] = list(zip(*chunk, strict=True)) if chunk else [[] for _ in schema]
+            yield pa.table(
+                [pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
+                schema=schema,
+            )
+            if len(chunk) < rows:
+                return
+
+    def table_names(self) -> list[str]:
+        """Every table of the store: the evidence kinds, the manifest and the quarantine."""
+        return list(self.db.table_names())
 
     def manifest(self) -> list[dict[str, Any]]:
         return list(self.db[MANIFEST].rows)
