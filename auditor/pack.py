@@ -882,11 +882,13 @@ def _not_covered_clause(
 ) -> bool:
     """Whether a not_covered key names a clause of the standard that no rule checks."""
     open_clauses = [c for c in standard.clauses if c not in with_rule]
+    measurable = [c for c in open_clauses if standard.clauses[c].assessment == "measurable"]
+    closest = _nearest_clause(clause, measurable) or _nearest_clause(clause, open_clauses)
     if standard.clause(clause) is None:
         checker.error(
             f"not_covered names unknown clause '{clause}' of standard {standard.id}",
             where,
-            suggestion=closest_name(clause, open_clauses) or closest_name(clause, standard.clauses),
+            suggestion=closest or closest_name(clause, standard.clauses),
         )
         return False
     if clause in with_rule:
@@ -894,11 +896,18 @@ def _not_covered_clause(
             f"not_covered names clause '{clause}', which rule {', '.join(with_rule[clause])} "
             "covers",
             where,
-            suggestion=closest_name(clause, open_clauses),
+            suggestion=closest,
             hint="drop the entry, or move it to the clause that has no rule",
         )
         return False
     return True
+
+
+def _nearest_clause(clause: str, candidates: list[str]) -> str | None:
+    """The closest clause id, looking first among the clause's siblings (3.1.x for 3.1.2)."""
+    parent = clause.rsplit(".", 1)[0]
+    siblings = [c for c in candidates if c.rsplit(".", 1)[0] == parent]
+    return closest_name(clause, siblings) or closest_name(clause, candidates)
 
 
 def _uncovered(
