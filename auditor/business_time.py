@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from .errors import AuditorError
-from .holiday_sets import public_holidays
+from .holiday_sets import covered_years, public_holidays
 from .model import Calendar
 
 MONDAY = 0
@@ -60,6 +60,7 @@ class BusinessClock:
         if cal.holidays is None:
             return "open"
         if cal.holidays != "CN":
+            self._check_library_year(day.year)
             return "holiday" if day in public_holidays(cal.holidays) else "open"
         if self._pack_covers(day.year):
             return "open"
@@ -78,12 +79,29 @@ class BusinessClock:
             return "makeup"
         return "open"
 
+    def _check_library_year(self, year: int) -> None:
+        """A holidays-library set outside its years has no data: an error, never a guess."""
+        cal = self.calendar
+        assert cal.holidays is not None
+        years = covered_years(cal.holidays)
+        if years is None or years[0] <= year <= years[1] or self._listed(year):
+            return
+        raise AuditorError(
+            f"calendar '{cal.name}' has no holiday data for {year}: the set {cal.holidays} "
+            f"covers {years[0]} to {years[1]}; list that year's holidays as extra_holidays "
+            "in the pack",
+            hint="the audit does not guess holidays",
+        )
+
+    def _listed(self, year: int) -> bool:
+        listed = [*self.calendar.extra_holidays, *self.calendar.extra_workdays]
+        return any(d.year == year for d in listed)
+
     def _pack_covers(self, year: int) -> bool:
         """A year beyond the library counts as covered when the pack lists its days."""
         if year <= _library_last_year():
             return False
-        listed = [*self.calendar.extra_holidays, *self.calendar.extra_workdays]
-        return any(d.year == year for d in listed)
+        return self._listed(year)
 
     def hours_of(self, day: date) -> tuple[tuple[int, int], ...]:
         kind = self.day_kind(day)

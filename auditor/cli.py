@@ -132,25 +132,31 @@ def pack() -> None:
 def pack_check(packs: tuple[str, ...], standards_dirs: tuple[str, ...], quiet: bool) -> None:
     """Check PACKS and show their rules and clause coverage.
 
+    Lists, per standard, every clause with the rules that check it, "auditor's
+    judgement" or the pack's not_covered reason. A measurable clause with
+    neither a rule nor a not_covered entry is a problem; a rule whose number
+    differs from its clause's without an interpretation gets a warning.
     Exits 0 when every pack is valid, 2 (with one line per problem) when not.
     """
     from .packcheck import check_packs, is_tests_file
 
     dirs = [Path(d) for d in standards_dirs] or None
     reports = check_packs(list(packs), dirs)
-    failed = 0
+    failed = warned = 0
     for report in reports:
-        if report.errors:
-            failed += 1
-            for line in report.errors:
-                click.echo(f"error: {line}", err=True)
-            continue
-        if not quiet:
+        if (report.pack is not None or report.tests_of is not None) and not quiet:
             click.echo(_describe(report))
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
+        for line in report.errors:
+            click.echo(f"error: {line}", err=True)
+        failed += bool(report.errors)
+        warned += len(report.warnings)
+    tail = f", {warned} warning(s)" if warned else ""
     tests = [r for r in reports if is_tests_file(r.path)]
     failed_tests = sum(1 for r in tests if r.errors)
     packs_checked, packs_failed = len(reports) - len(tests), failed - failed_tests
-    click.echo(f"{packs_checked - packs_failed} of {packs_checked} pack(s) valid")
+    click.echo(f"{packs_checked - packs_failed} of {packs_checked} pack(s) valid{tail}")
     if tests:
         click.echo(f"{len(tests) - failed_tests} of {len(tests)} test file(s) valid")
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
@@ -162,7 +168,6 @@ def _describe(report: PackReport) -> str:
         return f"{report.path}: {cases} test case(s) of pack {tested.id} (run them with 'auditor pack test')"
     pack = report.pack
     assert pack is not None
-    coverage = pack.coverage()
     std = pack.standard
     lines = [
         f"{pack.id} {pack.version} ({report.path}) implements {std.id} {std.version}",
@@ -174,16 +179,38 @@ def _describe(report: PackReport) -> str:
             f"    {rule.id:<20} {rule.clause:<8} {rule.measure.name:<10} "
             f"{rule.severity:<5} target {rule.target}  {rule.title.en}"
         )
-    total = len(std.clauses)
-    lines.append(
-        f"  coverage of {std.id}: {len(coverage.covered)} of {total} clauses have a rule; "
-        f"{len(coverage.left_to_auditor)} left to the auditor's judgement; "
-        f"{len(coverage.measurable_without_rule)} measurable without a rule"
-    )
-    lines.append(f"    with a rule:         {', '.join(coverage.covered) or '-'}")
-    lines.append(f"    auditor's judgement: {', '.join(coverage.left_to_auditor) or '-'}")
-    lines.append(f"    measurable, no rule: {', '.join(coverage.measurable_without_rule) or '-'}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_coverage_lines(pack)])
+
+
+COVERAGE_WORDS = {
+    "rules": "with a rule",
+    "judgement": "auditor's judgement",
+    "not-covered": "not covered",
+    "uncovered": "measurable, no rule",
+}
+
+
+def _coverage_lines(pack: Any) -> list[str]:
+    """Every clause of the pack's standard: its rules, the auditor's judgement, or why not."""
+    coverage = pack.coverage()
+    std = pack.standard
+    counts = {status: len(coverage.with_status(status)) for status in COVERAGE_WORDS}
+    lines = [
+        f"  coverage of {std.id}: {counts['rules']} of {len(std.clauses)} clauses have a rule; "
+        f"{counts['judgement']} left to the auditor's judgement; "
+        f"{counts['not-covered']} not covered (with a reason); "
+        f"{counts['uncovered']} measurable without a rule"
+    ]
+    for row in coverage.clauses:
+        title = std.clauses[row.clause].title.en
+        if row.status == "rules":
+            shown = ", ".join(row.rules)
+        elif row.status == "not-covered" and row.reason is not None:
+            shown = f"not covered: {row.reason.en}"
+        else:
+            shown = COVERAGE_WORDS[row.status]
+        lines.append(f"    {row.clause:<8} {row.assessment:<10} {shown}  ({title})")
+    return lines
 
 
 @pack.command("test")

@@ -4,7 +4,11 @@ A calendar's ``holidays:`` names its set: ``CN`` (mainland China, from
 chinesecalendar, which also knows the make-up working days), ``none``, or any
 code the ``holidays`` library supports: a country (``US``, ``BR``, ``IL``,
 ``IT``) or a country and subdivision (``US-NY``, ``US-MA``). The library
-computes each year's days from its rules, so no year is out of range.
+computes each year's days from its rules, but only for the years its set is
+defined for (``start_year`` to ``end_year``, e.g. 1777 to 2100 for ``US``);
+chinesecalendar knows a fixed range (2004 to its last published year). A year
+outside its set's range has no holiday data, which the business clock refuses
+(it never guesses), and the report names the years an audit needed.
 """
 
 from __future__ import annotations
@@ -60,3 +64,16 @@ def public_holidays(code: str) -> Any:
         raise ValueError(code)
     country, subdivision = match.groups()
     return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def covered_years(code: str) -> tuple[int, int] | None:
+    """The first and last year the set ``code`` has holiday data for (``None`` for ``none``)."""
+    if code == "none":
+        return None
+    if code == "CN":
+        import chinese_calendar
+
+        years = [d.year for d in chinese_calendar.holidays]
+        return min(years), max(years)
+    found = public_holidays(code)
+    return int(found.start_year), int(found.end_year)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .errors import AuditorError
 from .expression import Expr, FieldType
 from .measures.base import Measure
 from .standards import Standard, Text
@@ -119,6 +120,8 @@ class Rule:
     period: str = "all"
     judge: str = "pooled"  # or "each-group"
     line: int | None = None
+    #: how the pack reads its clause (business hours for "4 hours", a target the standard leaves open)
+    interpretation: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -135,34 +138,74 @@ class Pack:
     sha256: str
     language: str = "zh"
     due_days: dict[str, int] = field(default_factory=lambda: {"major": 30, "minor": 90})
+    #: measurable clauses the pack does not check, with the reason (``not_covered:``)
+    not_covered: dict[str, Text] = field(default_factory=dict)
+    #: measurable clauses with neither a rule nor a ``not_covered`` entry: ``pack check`` fails on them
+    coverage_problems: tuple[AuditorError, ...] = ()
+    #: things ``pack check`` warns about (a rule's number unlike its clause's, without an interpretation)
+    warnings: tuple[AuditorError, ...] = ()
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def coverage(self) -> Coverage:
+        """Every clause of the standard with the rules checking it, its reason, or its gap."""
         by_clause: dict[str, list[str]] = {}
         for rule in self.rules:
             by_clause.setdefault(rule.clause, []).append(rule.id)
-        covered = [c for c in self.standard.clauses if c in by_clause]
-        measurable_open = [
-            c
-            for c, clause in self.standard.clauses.items()
-            if c not in by_clause and clause.assessment == "measurable"
-        ]
-        judgement = [
-            c
-            for c, clause in self.standard.clauses.items()
-            if c not in by_clause and clause.assessment == "judgement"
-        ]
-        return Coverage(by_clause, covered, measurable_open, judgement)
+        rows = []
+        for clause_id, clause in self.standard.clauses.items():
+            rules = tuple(by_clause.get(clause_id, ()))
+            if rules:
+                status = "rules"
+            elif clause_id in self.not_covered:
+                status = "not-covered"
+            elif clause.assessment == "judgement":
+                status = "judgement"
+            else:
+                status = "uncovered"
+            rows.append(
+                ClauseCoverage(
+                    clause_id, clause.assessment, status, rules, self.not_covered.get(clause_id)
+                )
+            )
+        return Coverage(tuple(rows))
+
+
+@dataclass(frozen=True)
+class ClauseCoverage:
+    """One clause as the pack covers it.
+
+    ``status``: ``rules`` (one or more rules check it), ``not-covered`` (no rule, with the
+    pack's reason), ``judgement`` (no rule, left to the auditor's judgement) or
+    ``uncovered`` (measurable with neither: ``pack check`` fails).
+    """
+
+    clause: str
+    assessment: str
+    status: str
+    rules: tuple[str, ...] = ()
+    reason: Text | None = None
 
 
 @dataclass(frozen=True)
 class Coverage:
-    rules_by_clause: dict[str, list[str]]
-    covered: list[str]
-    measurable_without_rule: list[str]
-    left_to_auditor: list[str]
+    clauses: tuple[ClauseCoverage, ...]
+
+    def with_status(self, status: str) -> list[str]:
+        return [c.clause for c in self.clauses if c.status == status]
+
+    @property
+    def covered(self) -> list[str]:
+        return self.with_status("rules")
+
+    @property
+    def measurable_without_rule(self) -> list[str]:
+        return self.with_status("uncovered")
+
+    @property
+    def left_to_auditor(self) -> list[str]:
+        return self.with_status("judgement")
 
 
 __all__ = [
@@ -171,6 +214,7 @@ __all__ = [
     "SEVERITIES",
     "WEEKDAYS",
     "Calendar",
+    "ClauseCoverage",
     "CorrectiveAction",
     "Coverage",
     "EvidenceKind",

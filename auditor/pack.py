@@ -18,6 +18,7 @@ from typing import Any
 
 from . import expression as ex
 from .errors import AuditorError, Location, PackError, PackErrors, closest_name
+from .figures import differing
 from .holiday_sets import holiday_set_problem
 from .measures import Measure
 from .measures import measures as registered_measures
@@ -42,7 +43,7 @@ from .units import parse_percent, parse_threshold
 
 PACK_KEYS = (
     "pack", "version", "title", "standard", "timezone", "language",
-    "calendars", "evidence", "defaults", "rules",
+    "calendars", "evidence", "defaults", "rules", "not_covered",
 )  # fmt: skip
 KIND_KEYS = ("title", "key", "time", "fields", "missing")
 FIELD_KEYS = ("type", "optional", "values", "aliases", "value_aliases", "unit")
@@ -51,7 +52,7 @@ DEFAULT_KEYS = ("min_records", "due_days")
 RULE_KEYS = (
     "id", "clause", "title", "evidence", "where", "exclude", "time",
     "target", "warn", "major_below", "severity", "min_records", "group_by",
-    "period", "judge", "capa", "note",
+    "period", "judge", "capa", "note", "interpretation",
 )  # fmt: skip
 CAPA_KEYS = ("action", "owner", "due_days")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -67,6 +68,8 @@ class _Checker:
         self.errors: list[AuditorError] = []
         #: fields already reported as broken; later uses of them are not reported again
         self.broken_fields: set[str] = set()
+        #: not errors: what ``pack check`` warns about
+        self.warnings: list[AuditorError] = []
 
     def error(
         self, message: str, where: Location | None, *, rule: str | None = None, **kw: Any
@@ -126,6 +129,7 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
     calendars = _calendars(data, checker)
     evidence = _evidence_kinds(data, checker)
     rules = _rules(data, checker, standard, evidence, calendars, defaults)
+    not_covered = _not_covered(data, checker, standard, rules)
     if checker.errors:
         raise PackErrors(checker.errors)
     assert standard is not None
@@ -142,6 +146,9 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
         sha256=hashlib.sha256(raw).hexdigest(),
         language=str(language),
         due_days=defaults["due_days"],
+        not_covered=not_covered,
+        coverage_problems=tuple(_uncovered(data, standard, rules, not_covered)),
+        warnings=tuple(checker.warnings),
     )
 
 
@@ -525,7 +532,26 @@ def _rules(
             continue
         seen[rule.id] = rule.line
         rules.append(rule)
+        if standard is not None:
+            _figure_warnings(item, rule, standard, checker)
     return rules
+
+
+def _figure_warnings(raw: YamlMap, rule: Rule, standard: Standard, checker: _Checker) -> None:
+    """A warning per number of the rule unlike every number of its clause, unless interpreted."""
+    clause = standard.clause(rule.clause)
+    if clause is None or rule.interpretation is not None:
+        return
+    for key, difference in differing(rule.measure, rule.target, clause.figures):
+        checker.warnings.append(
+            PackError(
+                f"rule {rule.id}: {difference} (clause {clause.id}) and the rule has no "
+                "interpretation",
+                location=raw.where(key) if key in raw else raw.start,
+                rule_id=rule.id,
+                hint="say how the rule reads its clause with interpretation: {zh: ..., en: ...}",
+            )
+        )
 
 
 def _rule(
@@ -560,6 +586,7 @@ def _rule(
     time_field, group_by = _time_field(raw, ctx, measure), _group_by(raw, ctx)
     min_records = _min_records(raw, ctx, measure, defaults)
     capa = _capa(raw, ctx, severity, defaults)
+    interpretation = _text_or_pair(raw, "interpretation", ctx) if "interpretation" in raw else None
     if len(checker.errors) > start or measure is None or target is None:
         return None
     return Rule(
@@ -579,7 +606,21 @@ def _rule(
         group_by=group_by,
         min_records=min_records,
         capa=capa,
+        interpretation=interpretation,
     )
+
+
+def _text_or_pair(raw: YamlMap, key: str, ctx: RuleContext) -> Text:
+    """One text (the same in both languages) or a ``{zh: ..., en: ...}`` pair."""
+    value = raw.get(key)
+    if isinstance(value, dict):
+        return read_text_pair(
+            value, raw.where(key), f"{key} of rule {ctx.rule_id}", ctx.checker.errors
+        )
+    if isinstance(value, str) and value.strip():
+        return Text(value.strip(), value.strip())
+    ctx.error(f"{key} must be a text or {{zh: ..., en: ...}}", raw.where(key))
+    return Text("", "")
 
 
 def _rule_kind(
@@ -785,3 +826,115 @@ def _capa(
         else default_due
     )
     return CorrectiveAction(action, owner, due)
+
+
+# ------------------------------------------------------------ clause coverage
+
+
+def _not_covered(
+    data: YamlMap, checker: _Checker, standard: Standard | None, rules: list[Rule]
+) -> dict[str, Text]:
+    """``not_covered: {clause: reason}``: each a clause of the standard that no rule checks."""
+    raw = data.get("not_covered")
+    if raw is None:
+        return {}
+    if not isinstance(raw, YamlMap):
+        checker.error(
+            "'not_covered' must map clauses to reasons, e.g. {\"4.1.1\": auditor's judgement}",
+            data.where("not_covered"),
+        )
+        return {}
+    with_rule: dict[str, list[str]] = {}
+    for rule in rules:
+        with_rule.setdefault(rule.clause, []).append(rule.id)
+    result = {}
+    for clause, reason in raw.items():
+        where = raw.where_key(clause)
+        if not isinstance(clause, str):
+            checker.error(f'clause {clause!r} must be quoted text, e.g. "{clause}"', where)
+            continue
+        if standard is not None and not _not_covered_clause(
+            clause, where, standard, with_rule, checker
+        ):
+            continue
+        if isinstance(reason, dict):
+            text = read_text_pair(
+                reason, raw.where(clause), f"not_covered reason of clause {clause}", checker.errors
+            )
+        elif isinstance(reason, str) and reason.strip():
+            text = Text(reason.strip(), reason.strip())
+        else:
+            checker.error(
+                f"not_covered clause {clause} needs a reason (a text or {{zh: ..., en: ...}})",
+                raw.where(clause),
+            )
+            continue
+        result[clause] = text
+    return result
+
+
+def _not_covered_clause(
+    clause: str,
+    where: Location,
+    standard: Standard,
+    with_rule: dict[str, list[str]],
+    checker: _Checker,
+) -> bool:
+    """Whether a not_covered key names a clause of the standard that no rule checks."""
+    open_clauses = [c for c in standard.clauses if c not in with_rule]
+    measurable = [c for c in open_clauses if standard.clauses[c].assessment == "measurable"]
+    closest = _nearest_clause(clause, measurable) or _nearest_clause(clause, open_clauses)
+    if standard.clause(clause) is None:
+        checker.error(
+            f"not_covered names unknown clause '{clause}' of standard {standard.id}",
+            where,
+            suggestion=closest or closest_name(clause, standard.clauses),
+        )
+        return False
+    if clause in with_rule:
+        checker.error(
+            f"not_covered names clause '{clause}', which rule {', '.join(with_rule[clause])} "
+            "covers",
+            where,
+            suggestion=closest,
+            hint="drop the entry, or move it to the clause that has no rule",
+        )
+        return False
+    return True
+
+
+def _nearest_clause(clause: str, candidates: list[str]) -> str | None:
+    """The closest clause id, looking first among the clause's siblings (3.1.x for 3.1.2)."""
+    parent = clause.rsplit(".", 1)[0]
+    siblings = [c for c in candidates if c.rsplit(".", 1)[0] == parent]
+    return closest_name(clause, siblings) or closest_name(clause, candidates)
+
+
+def _uncovered(
+    data: YamlMap, standard: Standard, rules: list[Rule], not_covered: dict[str, Text]
+) -> list[AuditorError]:
+    """A located problem per measurable clause with neither a rule nor a not_covered entry."""
+    covered = {rule.clause for rule in rules} | set(not_covered)
+    where = data.where_key("not_covered") if "not_covered" in data else data.where("standard")
+    problems: list[AuditorError] = []
+    for clause in standard.clauses.values():
+        if clause.assessment != "measurable" or clause.id in covered:
+            continue
+        problems.append(
+            PackError(
+                f"measurable clause {clause.id} ({clause.title.en}) of standard {standard.id} "
+                f"({_shown_path(standard.path)}:{clause.line}) has no rule and no not_covered entry",
+                location=where,
+                hint=f'add a rule with clause: "{clause.id}", or not_covered: '
+                f'{{"{clause.id}": why it is not checked}}',
+            )
+        )
+    return problems
+
+
+def _shown_path(path: str) -> str:
+    """A path relative to the working folder when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path

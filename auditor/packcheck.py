@@ -1,4 +1,10 @@
-"""Check several packs at once, keeping each pack's problems apart."""
+"""Check several packs at once, keeping each pack's problems apart.
+
+Besides what loading checks, ``pack check`` holds a pack to its standard: a
+measurable clause with neither a rule nor a ``not_covered`` entry is a problem,
+and a rule whose number differs from its clause's without an
+``interpretation`` is a warning.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ class PackReport:
     path: str
     pack: Pack | None = None
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     #: for a pack's test file: the pack it tests and how many cases it holds
     tests_of: tuple[Pack, int] | None = None
 
@@ -36,6 +43,9 @@ def check_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pa
         report.errors = [str(e) for e in exc.errors]
     except AuditorError as exc:
         report.errors = [str(exc)]
+    if report.pack is not None:
+        report.errors = [str(e) for e in report.pack.coverage_problems]
+        report.warnings = [str(w) for w in report.pack.warnings]
     return report
 
 

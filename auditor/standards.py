@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class Clause:
     requirement: str
     assessment: str  # "measurable" or "judgement"
     figures: tuple[str, ...] = ()
+    #: where the clause starts in its standard file
+    line: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,9 @@ def _read_clause(item: Any, where: Any, errors: list[AuditorError]) -> Clause | 
             )
         )
         figures = []
-    return Clause(clause_id, title, requirement.strip(), str(assessment), tuple(figures))
+    return Clause(
+        clause_id, title, requirement.strip(), str(assessment), tuple(figures), item.start.line
+    )
 
 
 def standard_files(directory: str | Path) -> list[Path]:

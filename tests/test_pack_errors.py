@@ -29,9 +29,11 @@ def test_there_are_at_least_twelve_broken_packs() -> None:
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
 def test_broken_pack_reports_one_located_problem(path: Path) -> None:
     line, text = expectation(path)
-    with pytest.raises(AuditorError) as caught:
-        load_pack(path, [STANDARDS])
-    errors = caught.value.errors if isinstance(caught.value, PackErrors) else [caught.value]
+    try:
+        # a pack that loads may still fail `pack check`: a measurable clause left uncovered
+        errors = list(load_pack(path, [STANDARDS]).coverage_problems)
+    except AuditorError as caught:
+        errors = caught.errors if isinstance(caught, PackErrors) else [caught]
     assert len(errors) == 1, [str(e) for e in errors]
     error = errors[0]
     assert error.path == str(path)

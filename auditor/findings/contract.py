@@ -188,6 +188,8 @@ class RuleEntry(Model):
     unit_label: Text | None = None
     #: set when the rule's own nonconformity is waived
     waived: Waived | None = None
+    #: how the pack reads the clause (``interpretation:`` of the rule), if it says
+    interpretation: Text | None = None
     findings: list[FindingEntry] = Field(min_length=1)
 
     def deciding_finding(self) -> FindingEntry:
@@ -355,6 +357,8 @@ class ClauseCoverage(Model):
     title: Text
     assessment: Literal["measurable", "judgement"]
     rules: list[CoverageRule]
+    #: the pack's reason for checking the clause with no rule (``not_covered:``), if it gives one
+    not_covered: Text | None = None
 
 
 class Exclusion(Model):

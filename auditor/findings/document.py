@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..ingest import IngestReport
     from ..model import Pack
     from ..periods import Period
+    from ..standards import Text
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _parameters(inputs: AuditInputs) -> dict[str, Any]:
                 "holidays": cal.holidays or "none",
                 "extra_holidays": [d.isoformat() for d in cal.extra_holidays],
                 "extra_workdays": [d.isoformat() for d in cal.extra_workdays],
+                "holiday_years": _holiday_years(cal.holidays),
             }
             for name, cal in sorted(pack.calendars.items())
         },
@@ -158,6 +160,14 @@ def _parameters(inputs: AuditInputs) -> dict[str, Any]:
         "auditor": inputs.auditor,
         "organisation": inputs.organisation,
     }
+
+
+def _holiday_years(code: str | None) -> list[int] | None:
+    """The first and last year the calendar's holiday set has data for."""
+    from ..holiday_sets import covered_years
+
+    years = covered_years(code or "none")
+    return None if years is None else list(years)
 
 
 def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
@@ -275,13 +285,19 @@ def _coverage(pack: Pack, results: list[RuleResult]) -> list[dict[str, Any]]:
                 }
                 for r in by_clause.get(clause.id, [])
             ],
+            "not_covered": _pair(pack.not_covered.get(clause.id)),
         }
         for clause in pack.standard.clauses.values()
     ]
 
 
+def _pair(text: Text | None) -> dict[str, str] | None:
+    return None if text is None else {"zh": text.zh, "en": text.en}
+
+
 def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, Any]:
     clause = pack.standard.clause(result.clause)
+    rule = pack.rule(result.rule)
     return {
         "rule": result.rule,
         "clause": result.clause,
@@ -297,6 +313,7 @@ def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, A
         "failing_unit": result.failing_unit,
         "unit_label": result.unit_label,
         "waived": result.waived,
+        "interpretation": _pair(rule.interpretation if rule is not None else None),
         "findings": [capped(_finding_entry(f, root)) for f in result.findings],
     }
 

@@ -113,10 +113,13 @@ def method(document: FindingsDocument, words: Words) -> dict[str, Any]:
     formulas += [m.formula[words.lang] for m in used_measures if m.formula]
     return {
         "formulas": formulas,
-        "calendars": calendars(params.calendars, used, rules, words),
+        "calendars": calendars(params.calendars, used, rules, words, _period_years(params)),
         "stats": stats,
         "sampling": i18n.SAMPLING[words.lang],
-        "judgement": [c for c in document.coverage if c.assessment == "judgement"],
+        "judgement": [
+            c for c in document.coverage if c.assessment == "judgement" and c.not_covered is None
+        ],
+        "not_covered": [c for c in document.coverage if c.not_covered is not None],
     }
 
 
@@ -134,6 +137,8 @@ class Calendar(BaseModel):
     holidays: str
     extra_holidays: list[str] = []
     extra_workdays: list[str] = []
+    #: the first and last year the holiday set has data for (recorded by the audit)
+    holiday_years: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,14 +149,25 @@ class CalendarRow:
     extra_holidays: list[str]
     extra_workdays: list[str]
     rules: list[str]
+    #: the years the set covers and the years the audit period needed, with whether they are covered
+    years: str = ""
 
 
 def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
+def _period_years(params: Any) -> list[int]:
+    first, last = int(params.period.first_day[:4]), int(params.period.last_day[:4])
+    return list(range(first, last + 1))
+
+
 def calendars(
-    recorded: dict[str, Any], used: set[str], rules: list[RuleEntry], words: Words
+    recorded: dict[str, Any],
+    used: set[str],
+    rules: list[RuleEntry],
+    words: Words,
+    needed: list[int] | None = None,
 ) -> list[CalendarRow]:
     """The calendars the rules count in, described as they are (holidays only when they have some)."""
     out = []
@@ -173,6 +189,29 @@ def calendars(
                 extra_holidays=calendar.extra_holidays,
                 extra_workdays=calendar.extra_workdays,
                 rules=[r.rule for r in rules if r.calendar == name],
+                years=holiday_years(calendar, needed or [], words),
             )
         )
     return out
+
+
+def holiday_years(calendar: Calendar, needed: list[int], words: Words) -> str:
+    """Which years the holiday set covers, which the audit period needed, and whether it has them."""
+    if calendar.holidays == "none" or calendar.holiday_years is None:
+        return ""
+    first, last = calendar.holiday_years
+    listed = {int(d[:4]) for d in [*calendar.extra_holidays, *calendar.extra_workdays]}
+    missing = [y for y in needed if not first <= y <= last]
+    if not missing:
+        status = words.label("holiday_years_covered")
+    elif all(y in listed for y in missing):
+        status = words.label("holiday_years_listed")
+    else:
+        status = words.label("holiday_years_missing")
+    return words.label(
+        "holiday_years",
+        first=first,
+        last=last,
+        needed=", ".join(str(y) for y in needed),
+        status=status,
+    )
