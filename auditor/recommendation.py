@@ -49,3 +49,8 @@ def _reason(result: RuleResult) -> str:
         if finding.verdict == "not-evaluable" and finding.reasons:
             return finding.reasons[0]
     return "not evaluable"
+
+
+def worst_decision(decisions: list[str]) -> str:
+    """The worst of several recommendations (a combined audit's): later in DECISIONS is worse."""
+    return max(decisions, key=DECISIONS.index, default=DECISIONS[0])
