@@ -1224,13 +1224,13 @@ def verify_command(
 
     Exit 0 verified, 1 differences (each named), 2 input errors.
     """
-    from .certify.verify import load_audit, verify_audit
+    from .certify.verify import verify_audit
 
     if public_key:
         from .certify.signing import check_signature
 
-        _, folder = load_audit(Path(audit_dir))
-        check_signature(folder / "findings.json", Path(public_key))
+        given = Path(audit_dir)
+        check_signature(given / "findings.json" if given.is_dir() else given, Path(public_key))
     chosen = _mapping_option(mapping, preset)
     report = verify_audit(
         Path(audit_dir),
@@ -1284,6 +1284,10 @@ def explain_command(
 
     if (audit_dir is None) == (store_path is None):
         raise click.UsageError("give the audit with --audit DIR or --store DIR/evidence.db")
+    if audit_dir is not None:
+        from .findings.combined import pack_folder_for_rule
+
+        audit_dir = str(pack_folder_for_rule(Path(audit_dir), rule_id))
     store = Path(store_path) if store_path else Path(str(audit_dir)) / "evidence.db"
     explained = explain_in_audit(store, rule_id, key, Path(pack_path) if pack_path else None)
     click.echo("\n".join(explained.lines))
@@ -1358,8 +1362,10 @@ def sample_command(
         raise click.UsageError("give either --size N or --plan iso2859-1 with --aql")
     if bool(plan_name) != bool(aql):
         raise click.UsageError("--plan iso2859-1 and --aql go together")
+    from .findings.combined import pack_folder_for_rule
+
     plan, rows, side, lot = sample_audit(
-        Path(audit_dir),
+        pack_folder_for_rule(Path(audit_dir), rule_id),
         rule_id,
         Path(out),
         seed=seed,
@@ -1430,20 +1436,58 @@ def report_render(
     organisation: str | None,
     register_path: str | None,
 ) -> None:
-    """Render the report from FINDINGS without evaluating again."""
+    """Render the report from FINDINGS without evaluating again.
+
+    FINDINGS may be a combined audit's findings.json: the report then has a
+    section per pack, and capa.csv / capa.xlsx go to each pack's folder.
+    """
+    from .findings.combined import is_combined, read_json
     from .findings.contract import FindingsDocument
     from .report import render_reports
 
-    document = FindingsDocument.load(findings)
     wanted = tuple(f for f in _formats(formats, ("html", "pdf", "csv", "xlsx")) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
+    if is_combined(read_json(findings)):
+        for path in _render_combined(
+            findings, folder, wanted, lang, day, organisation, auditor_name
+        ):
+            click.echo(f"wrote {path}")
+        return
+    document = FindingsDocument.load(findings)
     plans = _plans(register_path, document) if register_path else None
     written = render_reports(
         document, folder, wanted, lang, day, organisation, auditor_name, None, plans
     )
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _render_combined(
+    findings: str, folder: str, wanted: tuple[str, ...], lang: str | None, day: Any,
+    organisation: str | None, auditor_name: str | None,
+) -> list[Path]:  # fmt: skip
+    """A combined audit's report, and each pack's registers in its own folder."""
+    from .findings.combined import CombinedDocument
+    from .findings.contract import FindingsDocument
+    from .report import render_combined, render_reports
+
+    combined = CombinedDocument.load(findings)
+    source = Path(findings).parent
+    written = []
+    registers = tuple(f for f in wanted if f in ("csv", "xlsx"))
+    for entry in combined.packs if registers else []:
+        document = FindingsDocument.load(source / entry.findings)
+        target = Path(folder) / Path(entry.findings).parent
+        written += render_reports(
+            document, target, registers, lang, day, organisation, auditor_name
+        )
+    pages = tuple(f for f in wanted if f in ("html", "pdf"))
+    if pages:
+        written += render_combined(
+            combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder)
+        )
+    return written
 
 
 def _plans(register_path: str, document: Any) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ withholds a positive recommendation, because an absent figure is not a pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .findings import RuleResult
@@ -51,6 +52,6 @@ def _reason(result: RuleResult) -> str:
     return "not evaluable"
 
 
-def worst_decision(decisions: list[str]) -> str:
+def worst_decision(decisions: Sequence[str]) -> str:
     """The worst of several recommendations (a combined audit's): later in DECISIONS is worse."""
     return max(decisions, key=DECISIONS.index, default=DECISIONS[0])

@@ -174,3 +174,38 @@ def one_pack_only(data: Any, path: str | Path) -> Exception:
         f"audit: give its folder, e.g. {first.parent}",
         location=Location(str(path)),
     )
+
+
+def pack_folder_for_rule(folder: Path, rule: str) -> Path:
+    """In a combined audit folder, the folder of the one pack that has ``rule``; else ``folder``.
+
+    A command that works on one pack's audit (explain, sample) is pointed at
+    the pack's own folder; a rule no pack or several packs have is one clear line.
+    """
+    from ..errors import AuditorError, closest_name
+
+    top = folder / "findings.json"
+    if not top.is_file():
+        return folder
+    data = read_json(top)
+    if not is_combined(data):
+        return folder
+    document = CombinedDocument.load(top)
+    having: list[Path] = []
+    every: list[str] = []
+    for entry in document.packs:
+        rules = [r.get("rule") for r in read_json(folder / entry.findings).get("rules", [])]
+        every.extend(str(r) for r in rules)
+        if rule in rules:
+            having.append((folder / entry.findings).parent)
+    if len(having) == 1:
+        return having[0]
+    if having:
+        raise AuditorError(
+            f"rule {rule} is in several packs of this combined audit; give one pack's folder: "
+            + ", ".join(str(h) for h in having)
+        )
+    raise AuditorError(
+        f"no pack of this combined audit has rule {rule} (packs: {', '.join(document.pack_ids())})",
+        suggestion=closest_name(rule, every),
+    )

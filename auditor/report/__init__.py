@@ -76,11 +76,12 @@ def render_combined(
     organisation: str | None = None,
     auditor: str | None = None,
     previous: Mapping[str, FindingsDocument | None] | None = None,
+    out: Path | None = None,
 ) -> list[Path]:
     """The report of a combined audit: its opening part, then one section per pack.
 
     Each pack's findings are read from the combined document's folder
-    (``folder/<pack-id>/findings.json``).
+    (``folder/<pack-id>/findings.json``); the report goes to ``out`` (default ``folder``).
     """
     from markupsafe import Markup
 
@@ -102,7 +103,7 @@ def render_combined(
         document, packs, sections, Options(language, day, organisation, auditor)
     )
     html = _environment().get_template("report.html.j2").render(**context)
-    return _write_pages(html, target, formats)
+    return _write_pages(html, out or target, formats)
 
 
 def _write_pages(html: str, target: Path, formats: tuple[str, ...]) -> list[Path]:
