@@ -93,3 +93,13 @@ def test_a_file_no_pack_takes_is_one_line(runner, tmp_path) -> None:
         "unrelated.csv" in result.output
         and "no pack's evidence kinds take this file" in result.output
     )
+
+
+def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
+    register = tmp_path / "capa.db"
+    result = audit(
+        runner, evidence, tmp_path / "out", "--format", "json", "--register", str(register)
+    )
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(f"register {register}")]
+    assert len(lines) == 2 and all("item(s) opened" in line for line in lines)
