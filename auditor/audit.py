@@ -102,12 +102,14 @@ def run_audit(
     max_quarantine: float = DEFAULT_MAX_QUARANTINE,
     waivers: list[Waiver] | None = None,
     today: date | None = None,
+    files: list[Path] | None = None,
 ) -> AuditResult:
     """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
 
     Stops with an error, before judging anything, when a file cannot be read,
     when a file's quarantined share is above ``max_quarantine`` or when the
-    period holds no evidence record.
+    period holds no evidence record. ``files``, when given, are the only files
+    under ``evidence`` read (a combined audit hands each pack the files it claims).
     """
     pack = load_pack(pack_path)
     beside = Path(pack_path).with_name("waivers.yaml")
@@ -119,7 +121,7 @@ def run_audit(
         stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path)
     try:
-        report = ingest(pack, evidence, store, mapping)
+        report = ingest(pack, evidence, store, mapping, files=files)
         if report.errors:
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -505,8 +506,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 
 
 @main.command("audit")
-@click.argument("pack_path", metavar="PACK", type=click.Path(dir_okay=False))
-@click.argument("evidence_dir", metavar="EVIDENCE_DIR", type=click.Path(exists=True))
+@click.argument("paths", metavar="PACK... EVIDENCE_DIR", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--out",
     required=True,
@@ -566,8 +566,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 )
 @_lang_opt
 def audit_command(
-    pack_path: str,
-    evidence_dir: str,
+    paths: tuple[str, ...],
     out: str,
     period: str | None,
     fail_on: str,
@@ -585,6 +584,12 @@ def audit_command(
 ) -> None:
     """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
+    Several packs (PACK PACK ... EVIDENCE_DIR) are audited over the one
+    folder: each pack's audit goes to OUT/<pack-id>/ as if alone (its
+    findings.json, failing records, registers), OUT/findings.json combines
+    them (one entry per pack, the clause crosswalk, the worst recommendation)
+    and the report has a section per standard. --fail-on applies to every pack.
+
     Exit 0 when no rule is at or above --fail-on, 1 when one is (a rule that
     could not be evaluated counts as a major nonconformity unless
     --allow-not-evaluable is given), 2 on usage or input errors (one line
@@ -594,10 +599,16 @@ def audit_command(
     from .audit import run_audit
     from .report import render_reports
 
+    packs, evidence_dir = _audit_paths(paths)
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
     waivers = _register_waivers(register_path) if register_path else []
+    if len(packs) > 1:
+        given = AuditRun(out, period, chosen, auditor_name, organisation, ceiling, waivers)
+        outputs = Outputs(wanted, lang, sign_key, register_path, previous, fail_on)
+        sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
+    pack_path = packs[0]
     result = run_audit(
         pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers
     )
@@ -619,6 +630,118 @@ def audit_command(
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _audit_paths(paths: tuple[str, ...]) -> tuple[list[str], str]:
+    """The packs and the evidence folder of ``audit PACK... EVIDENCE_DIR``."""
+    if len(paths) < 2:
+        raise click.UsageError("give one or more PACKs, then EVIDENCE_DIR")
+    *packs, evidence_dir = paths
+    if not Path(evidence_dir).exists():
+        raise click.BadParameter(
+            f"Path '{evidence_dir}' does not exist.", param_hint="'EVIDENCE_DIR'"
+        )
+    for pack_path in packs:
+        if Path(pack_path).is_dir():
+            raise click.BadParameter(f"'{pack_path}' is a folder, not a pack", param_hint="'PACK'")
+    return packs, evidence_dir
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """What an audit of several packs is given, as ``run_multi_audit`` takes it."""
+
+    out: str
+    period: str | None
+    mapping: Mapping | None
+    auditor: str | None
+    organisation: str | None
+    max_quarantine: float
+    waivers: list[Any]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    formats: tuple[str, ...]
+    lang: str | None
+    sign_key: str | None
+    register: str | None
+    previous: str | None
+    fail_on: str
+
+
+def _audit_several(
+    packs: list[str], evidence_dir: str, given: AuditRun, outputs: Outputs, allow_ne: bool
+) -> int:
+    """Audit several packs over one folder; the exit code (--fail-on over every pack)."""
+    from .multi import run_multi_audit
+    from .report import render_combined, render_reports
+
+    result = run_multi_audit(
+        list(packs), evidence_dir, given.out, given.period, given.mapping, given.auditor,
+        given.organisation, given.max_quarantine, given.waivers,
+    )  # fmt: skip
+    registers = tuple(f for f in outputs.formats if f in ("csv", "xlsx"))
+    for audit in result.audits:
+        audit.written.extend(_certifier_outputs(audit, outputs.formats, outputs.fail_on, allow_ne))
+        audit.written.extend(
+            render_reports(audit.findings, audit.out, registers, outputs.lang, None,
+                           given.organisation, given.auditor)
+        )  # fmt: skip
+    if outputs.sign_key:
+        from .certify.signing import sign
+
+        result.written.append(sign(result.out / "findings.json", Path(outputs.sign_key)))
+    pages = tuple(f for f in outputs.formats if f in ("html", "pdf"))
+    if pages:
+        earlier = {
+            a.findings.manifest.pack.id: _previous_of(outputs.previous, outputs.register, a)
+            for a in result.audits
+        }
+        result.written.extend(
+            render_combined(result.document, result.out, pages, outputs.lang, None,
+                            given.organisation, given.auditor, earlier)
+        )  # fmt: skip
+    click.echo(_combined_summary(result))
+    for audit in result.audits:
+        if outputs.register:
+            click.echo(_record(outputs.register, audit))
+        for line in _warning_lines(audit):
+            click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
+    return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
+
+
+def _previous_of(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
+    """One pack's earlier audit in a combined audit: its folder in an earlier combined audit."""
+    from .findings.combined import is_combined, read_json
+
+    if previous:
+        top = Path(previous) / "findings.json" if Path(previous).is_dir() else Path(previous)
+        if top.is_file() and is_combined(read_json(top)):
+            own = top.parent / result.findings.manifest.pack.id
+            return _previous_audit(str(own), None, result) if own.is_dir() else None
+    return _previous_audit(previous, register_path, result)
+
+
+def _combined_summary(result: Any) -> str:
+    """Each pack's summary, the crosswalk and the combined recommendation."""
+    lines = []
+    for audit in result.audits:
+        lines.extend([_audit_summary(audit), ""])
+    document = result.document
+    for entry in document.crosswalk:
+        served = "; ".join(
+            f"{c.pack} {c.rule} (clause {c.clause}): {c.verdict}" for c in entry.clauses
+        )
+        lines.append(f"shared requirement ({entry.measure}, {entry.evidence}): {served}")
+    for item in document.recommendation.packs:
+        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}")
+    lines.append(
+        "combined recommendation: " + RECOMMENDATION_WORDS[document.recommendation.decision]
+    )
+    lines.append(f"wrote {result.out / 'findings.json'}")
+    lines.extend(f"wrote {path}" for path in result.written)
+    return "\n".join(lines)
 
 
 def _previous_audit(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
@@ -1211,13 +1334,13 @@ def verify_command(
 
     Exit 0 verified, 1 differences (each named), 2 input errors.
     """
-    from .certify.verify import load_audit, verify_audit
+    from .certify.verify import verify_audit
 
     if public_key:
         from .certify.signing import check_signature
 
-        _, folder = load_audit(Path(audit_dir))
-        check_signature(folder / "findings.json", Path(public_key))
+        given = Path(audit_dir)
+        check_signature(given / "findings.json" if given.is_dir() else given, Path(public_key))
     chosen = _mapping_option(mapping, preset)
     report = verify_audit(
         Path(audit_dir),
@@ -1271,6 +1394,10 @@ def explain_command(
 
     if (audit_dir is None) == (store_path is None):
         raise click.UsageError("give the audit with --audit DIR or --store DIR/evidence.db")
+    if audit_dir is not None:
+        from .findings.combined import pack_folder_for_rule
+
+        audit_dir = str(pack_folder_for_rule(Path(audit_dir), rule_id))
     store = Path(store_path) if store_path else Path(str(audit_dir)) / "evidence.db"
     explained = explain_in_audit(store, rule_id, key, Path(pack_path) if pack_path else None)
     click.echo("\n".join(explained.lines))
@@ -1345,8 +1472,10 @@ def sample_command(
         raise click.UsageError("give either --size N or --plan iso2859-1 with --aql")
     if bool(plan_name) != bool(aql):
         raise click.UsageError("--plan iso2859-1 and --aql go together")
+    from .findings.combined import pack_folder_for_rule
+
     plan, rows, side, lot = sample_audit(
-        Path(audit_dir),
+        pack_folder_for_rule(Path(audit_dir), rule_id),
         rule_id,
         Path(out),
         seed=seed,
@@ -1417,20 +1546,58 @@ def report_render(
     organisation: str | None,
     register_path: str | None,
 ) -> None:
-    """Render the report from FINDINGS without evaluating again."""
+    """Render the report from FINDINGS without evaluating again.
+
+    FINDINGS may be a combined audit's findings.json: the report then has a
+    section per pack, and capa.csv / capa.xlsx go to each pack's folder.
+    """
+    from .findings.combined import is_combined, read_json
     from .findings.contract import FindingsDocument
     from .report import render_reports
 
-    document = FindingsDocument.load(findings)
     wanted = tuple(f for f in _formats(formats, ("html", "pdf", "csv", "xlsx")) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
+    if is_combined(read_json(findings)):
+        for path in _render_combined(
+            findings, folder, wanted, lang, day, organisation, auditor_name
+        ):
+            click.echo(f"wrote {path}")
+        return
+    document = FindingsDocument.load(findings)
     plans = _plans(register_path, document) if register_path else None
     written = render_reports(
         document, folder, wanted, lang, day, organisation, auditor_name, None, plans
     )
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _render_combined(
+    findings: str, folder: str, wanted: tuple[str, ...], lang: str | None, day: Any,
+    organisation: str | None, auditor_name: str | None,
+) -> list[Path]:  # fmt: skip
+    """A combined audit's report, and each pack's registers in its own folder."""
+    from .findings.combined import CombinedDocument
+    from .findings.contract import FindingsDocument
+    from .report import render_combined, render_reports
+
+    combined = CombinedDocument.load(findings)
+    source = Path(findings).parent
+    written = []
+    registers = tuple(f for f in wanted if f in ("csv", "xlsx"))
+    for entry in combined.packs if registers else []:
+        document = FindingsDocument.load(source / entry.findings)
+        target = Path(folder) / Path(entry.findings).parent
+        written += render_reports(
+            document, target, registers, lang, day, organisation, auditor_name
+        )
+    pages = tuple(f for f in wanted if f in ("html", "pdf"))
+    if pages:
+        written += render_combined(
+            combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder)
+        )
+    return written
 
 
 def _plans(register_path: str, document: Any) -> tuple[int, int] | None:

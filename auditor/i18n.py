@@ -22,6 +22,30 @@ from .formatting import duration as duration
 LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, dict[str, str]] = {
+    "combined_title": {"zh": "多标准合并认证审核报告", "en": "Combined Certification Audit Report"},
+    "combined_standards": {"zh": "本次审核依据的标准", "en": "Standards audited"},
+    "combined_majors": {"zh": "严重不符合", "en": "Major nonconformities"},
+    "combined_minors": {"zh": "一般不符合", "en": "Minor nonconformities"},
+    "combined_recommendation": {
+        "zh": "合并认证推荐意见",
+        "en": "Combined certification recommendation",
+    },
+    "combined_rule": {
+        "zh": "合并意见取各标准推荐意见中最不利的一项;各标准的依据见上表及其各自章节。",
+        "en": "The combined recommendation is the least favourable of the standards' recommendations; "
+        "each standard's reasons are in the table above and in its own section.",
+    },
+    "crosswalk": {"zh": "条款对照", "en": "Clause crosswalk"},
+    "crosswalk_intro": {
+        "zh": "下列要求由多个标准的规则共同覆盖(度量方法、证据类型、字段、筛选条件和目标均相同),每项只列一次,并给出其对应的各条款及结论。",
+        "en": "Each requirement below is served by rules of several standards (the same measure, "
+        "evidence kind, fields, filter and target); it is shown once, with every clause it serves "
+        "and the verdict there.",
+    },
+    "crosswalk_none": {
+        "zh": "所审核的标准之间没有共同的要求。",
+        "en": "The standards audited share no requirement.",
+    },
     "report_title": {
         "zh": "{standard}认证审核报告",
         "en": "{standard}: Certification Audit Report",

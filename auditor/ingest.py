@@ -144,9 +144,11 @@ class Ingest:
         #: the evidence folder being ingested (mapping paths are recorded relative to it)
         self.root: Path | None = None
 
-    def run(self, source: Path) -> IngestReport:
+    def run(self, source: Path, files: list[Path] | None = None) -> IngestReport:
+        """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
         self.root = source if source.is_dir() else None
-        reports = [self.ingest_file(path) for path in evidence_files(source)]
+        chosen = evidence_files(source) if files is None else files
+        reports = [self.ingest_file(path) for path in chosen]
         return IngestReport(reports)
 
     # -------------------------------------------------------- one file
@@ -636,6 +638,7 @@ def ingest(
     store: EvidenceStore,
     mapping: Mapping | None = None,
     progress: Progress | None = None,
+    files: list[Path] | None = None,
 ) -> IngestReport:
-    """Ingest every evidence file under ``source`` into ``store``."""
-    return Ingest(pack, store, mapping, progress).run(Path(source))
+    """Ingest every evidence file under ``source`` (or only ``files``) into ``store``."""
+    return Ingest(pack, store, mapping, progress).run(Path(source), files)

@@ -312,13 +312,21 @@ def match_score(kind: EvidenceKind, header: list[str]) -> tuple[int, bool]:
     return len(mapping.columns), all(r in mapping.columns for r in required)
 
 
-def choose_kind(pack: Pack, path: Path, header: list[str]) -> EvidenceKind:
-    """The evidence kind of a file: by its name first, else by its header."""
+def kind_by_name(pack: Pack, path: Path) -> EvidenceKind | None:
+    """The kind whose name (or title) the file's name starts with, the longest name first."""
     stem = normalise(path.stem)
     for name, kind in sorted(pack.evidence.items(), key=lambda item: -len(item[0])):
         titles = (normalise(name), normalise(kind.title.zh), normalise(kind.title.en))
         if any(t and stem.startswith(t) for t in titles):
             return kind
+    return None
+
+
+def choose_kind(pack: Pack, path: Path, header: list[str]) -> EvidenceKind:
+    """The evidence kind of a file: by its name first, else by its header."""
+    named = kind_by_name(pack, path)
+    if named is not None:
+        return named
     scored = [(match_score(k, header), k) for k in pack.evidence.values()]
     complete = sorted(((s[0], k.name) for s, k in scored if s[1] and s[0] > 0), reverse=True)
     if complete and (len(complete) == 1 or complete[0][0] > complete[1][0]):

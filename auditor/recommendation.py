@@ -6,6 +6,7 @@ withholds a positive recommendation, because an absent figure is not a pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .findings import RuleResult
@@ -49,3 +50,8 @@ def _reason(result: RuleResult) -> str:
         if finding.verdict == "not-evaluable" and finding.reasons:
             return finding.reasons[0]
     return "not evaluable"
+
+
+def worst_decision(decisions: Sequence[str]) -> str:
+    """The worst of several recommendations (a combined audit's): later in DECISIONS is worse."""
+    return max(decisions, key=DECISIONS.index, default=DECISIONS[0])

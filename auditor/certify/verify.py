@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditorError, Location, ReportError
+from ..findings.combined import is_combined, read_json
 from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
 from ..periods import Period
@@ -76,6 +77,22 @@ def audit_folder(audit: Path) -> Path:
     return audit if audit.is_dir() else audit.parent
 
 
+def part_of_combined(folder: Path) -> None:
+    """One line naming the combined audit when ``folder`` is one pack's part of it."""
+    top = folder.resolve().parent / "findings.json"
+    if not top.is_file():
+        return
+    try:
+        data = read_json(top)
+    except AuditorError:
+        return
+    if is_combined(data) and folder.resolve().name in [p.get("id") for p in data["packs"]]:
+        raise AuditorError(
+            f"{folder} is one pack's part of a combined audit; verify the combined audit "
+            f"folder {top.parent} (its packs share the evidence folder)"
+        )
+
+
 def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> VerifyReport:
     """Hash every recorded input and compare with the manifest."""
     report = VerifyReport()
@@ -131,7 +148,11 @@ def recorded_mapping(document: FindingsDocument, evidence: Path) -> Mapping | No
 
 
 def rerun(
-    document: FindingsDocument, evidence: Path, pack: Path, mapping: Mapping | None
+    document: FindingsDocument,
+    evidence: Path,
+    pack: Path,
+    mapping: Mapping | None,
+    files: list[Path] | None = None,
 ) -> FindingsDocument:
     """The audit run again from its inputs with its recorded parameters, in a temporary folder."""
     from ..audit import run_audit
@@ -142,7 +163,7 @@ def rerun(
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
-            params.max_quarantine, today=ran_on,
+            params.max_quarantine, today=ran_on, files=files,
         )  # fmt: skip
         return result.findings
 
@@ -195,7 +216,16 @@ def verify_audit(
     pack: Path | None = None,
     mapping: Mapping | None = None,
 ) -> VerifyReport:
-    """Check an audit's inputs against its manifest, then reproduce every finding."""
+    """Check an audit's inputs against its manifest, then reproduce every finding.
+
+    A combined audit (several packs) is verified as a whole: see ``verify_combined``.
+    """
+    top = audit / "findings.json" if audit.is_dir() else audit
+    if top.is_file() and is_combined(read_json(top)):
+        from .combined import verify_combined
+
+        return verify_combined(top, evidence, mapping)
+    part_of_combined(audit_folder(audit))
     document, _ = load_audit(audit)
     params = document.manifest.parameters
     if evidence is None and not params.evidence_root:

@@ -419,6 +419,10 @@ class FindingsDocument(Model):
         except (OSError, ValueError) as exc:
             raise ReportError(f"not a findings.json: {exc}", location=where) from None
         version = data.get("schema_version") if isinstance(data, dict) else None
+        from .combined import is_combined, one_pack_only
+
+        if is_combined(data):
+            raise one_pack_only(data, path)
         if version is None:
             raise ReportError(
                 "not a findings.json (it has no schema_version)",

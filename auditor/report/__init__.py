@@ -24,6 +24,7 @@ import jinja2
 
 from ..errors import AuditorError
 from ..failing import neutralise
+from ..findings.combined import CombinedDocument
 from ..findings.contract import FindingsDocument
 from ..formatting import count
 from ..formatting import duration as duration_text
@@ -42,6 +43,7 @@ __all__ = [
     "build_context",
     "duration_text",
     "neutralise",
+    "render_combined",
     "render_html",
     "render_reports",
 ]
@@ -59,9 +61,61 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(document: FindingsDocument, options: Options) -> str:
+def render_html(document: FindingsDocument, options: Options, part: str = "page") -> str:
+    """The report page, or with ``part="section"`` its content alone (a combined report's section)."""
     context = build_context(document, options)
-    return _environment().get_template("report.html.j2").render(**context)
+    return _environment().get_template("report.html.j2").render(part=part, **context)
+
+
+def render_combined(
+    document: CombinedDocument,
+    folder: str | Path,
+    formats: tuple[str, ...] = ("html", "pdf"),
+    lang: str | None = None,
+    report_date: date | None = None,
+    organisation: str | None = None,
+    auditor: str | None = None,
+    previous: Mapping[str, FindingsDocument | None] | None = None,
+    out: Path | None = None,
+) -> list[Path]:
+    """The report of a combined audit: its opening part, then one section per pack.
+
+    Each pack's findings are read from the combined document's folder
+    (``folder/<pack-id>/findings.json``); the report goes to ``out`` (default ``folder``).
+    """
+    from markupsafe import Markup
+
+    from .combined import combined_context
+
+    target = Path(folder)
+    packs = {e.id: FindingsDocument.load(target / e.findings) for e in document.packs}
+    first = packs[document.packs[0].id]
+    language = lang or first.manifest.parameters.language
+    if language not in LANGUAGES:
+        raise AuditorError(f"unknown language '{language}' (zh or en)")
+    day = issue_date(first, report_date)
+    sections: list[str] = []
+    for pack_id, pack_document in packs.items():
+        earlier = (previous or {}).get(pack_id)
+        options = Options(language, day, organisation, auditor, earlier)
+        sections.append(Markup(render_html(pack_document, options, "section")))
+    context = combined_context(
+        document, packs, sections, Options(language, day, organisation, auditor)
+    )
+    html = _environment().get_template("report.html.j2").render(**context)
+    return _write_pages(html, out or target, formats)
+
+
+def _write_pages(html: str, target: Path, formats: tuple[str, ...]) -> list[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "html" in formats:
+        (target / "report.html").write_text(html, encoding="utf-8")
+        written.append(target / "report.html")
+    if "pdf" in formats:
+        write_pdf(html, target / "report.pdf")
+        written.append(target / "report.pdf")
+    return written
 
 
 def write_pdf(html: str, path: Path) -> None:

@@ -1,0 +1,101 @@
+"""Verify a combined audit (several packs): the top-level hashes, then each pack's audit.
+
+The combined findings.json records the SHA-256 of each pack's findings.json;
+each of those is checked first, then each pack's inputs as a one-pack audit's
+are, then every pack's audit is run again over the files it takes from the
+shared evidence folder (shared out again exactly as the audit did) and every
+finding compared. The combined recommendation must be the worst of the
+re-run packs'.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import AuditorError
+from ..findings.combined import CombinedDocument
+from ..findings.contract import FindingsDocument
+from ..mapping import Mapping
+from ..recommendation import worst_decision
+from .verify import (
+    VerifyReport,
+    check_inputs,
+    compare,
+    recorded_mapping,
+    recorded_pack,
+    rerun,
+    sha256_of,
+)
+
+
+def verify_combined(
+    path: Path, evidence: Path | None = None, mapping: Mapping | None = None
+) -> VerifyReport:
+    """Check a combined audit's files and inputs, then reproduce every pack's findings."""
+    combined = CombinedDocument.load(path)
+    folder = path.parent
+    report = VerifyReport()
+    for entry in combined.packs:
+        file = folder / entry.findings
+        if not file.is_file() or sha256_of(file) != entry.sha256:
+            report.differences.append(
+                f"{entry.findings}: missing or different SHA-256 than the combined findings.json records"
+            )
+    if report.differences:
+        return report
+    root = evidence or Path(combined.evidence_root)
+    if not root.exists():
+        raise AuditorError(
+            f"the evidence folder {root} is not there", hint="give it with --evidence"
+        )
+    documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
+    packs = [recorded_pack(d) for d in documents]
+    for entry, document, pack in zip(combined.packs, documents, packs, strict=True):
+        if entry.summary != document.summary:
+            report.differences.append(f"{entry.id}: summary differs from its findings.json")
+        _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
+    if report.differences:
+        return report  # inputs that changed: re-running would prove nothing
+    _rerun_all(combined, documents, packs, root, mapping, report)
+    return report
+
+
+def _check_pack(
+    document: FindingsDocument, pack: Path, root: Path, folder: Path, pack_id: str,
+    report: VerifyReport,
+) -> None:  # fmt: skip
+    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack)
+    report.files += inputs.files
+    report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
+    listed = document.failing_records
+    if listed is not None:
+        file = folder / listed.path
+        if not file.exists() or sha256_of(file) != listed.sha256:
+            report.differences.append(
+                f"{pack_id}: {listed.path}: missing or different SHA-256 than recorded"
+            )
+
+
+def _rerun_all(
+    combined: CombinedDocument, documents: list[FindingsDocument], packs: list[Path],
+    root: Path, mapping: Mapping | None, report: VerifyReport,
+) -> None:  # fmt: skip
+    from ..multi import claimed_files
+    from ..pack import load_pack
+
+    chosen = mapping or recorded_mapping(documents[0], root)
+    loaded = [load_pack(p) for p in packs]
+    claims = claimed_files(loaded, root, chosen)
+    decisions = []
+    for document, pack, model in zip(documents, packs, loaded, strict=True):
+        again = rerun(document, root, pack, chosen, claims[model.id])
+        decisions.append(again.summary.recommendation.decision)
+        one = VerifyReport()
+        compare(document, again, one)
+        report.findings += one.findings
+        report.differences.extend(f"{model.id}: {d}" for d in one.differences)
+    if worst_decision(decisions) != combined.recommendation.decision:
+        report.differences.append(
+            f"combined recommendation was {combined.recommendation.decision}, "
+            f"now {worst_decision(decisions)}"
+        )

@@ -1,0 +1,211 @@
+"""The combined findings contract: the top-level findings.json of an audit of several packs.
+
+A combined audit writes each pack's own findings document (the one-pack
+contract in ``contract.py``, unchanged) to ``DIR/<pack-id>/findings.json`` and
+this document to ``DIR/findings.json``: one entry per pack (its findings file
+and that file's SHA-256, its summary and recommendation), the clause
+crosswalk (one requirement served by rules of several packs) and the combined
+recommendation. ``combined-schema.json`` is generated from these models and
+kept in step by a test. See docs/findings.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from .contract import (
+    SCHEMA_VERSION,
+    Decision,
+    Model,
+    NotEvaluableRule,
+    Severity,
+    StandardRef,
+    Summary,
+    Text,
+    Tool,
+    Unit,
+    Verdict,
+)
+
+#: the value of ``document`` that tells a combined findings.json from a pack's own
+COMBINED = "combined"
+
+
+class PackEntry(Model):
+    id: str
+    version: str
+    title: Text | None
+    standard: StandardRef
+    #: the pack's own findings.json, relative to the combined findings.json's folder
+    findings: str
+    #: SHA-256 of that file's bytes
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    period: str
+    summary: Summary
+
+
+class CrosswalkClause(Model):
+    """One clause a shared requirement serves: the pack's rule and its verdict there."""
+
+    pack: str
+    rule: str
+    clause: str
+    clause_title: Text | None
+    title: Text
+    verdict: Verdict
+    verdict_severity: Severity | None
+    value: float | None
+    unit: Unit | None
+
+
+class CrosswalkEntry(Model):
+    """One requirement served by rules of several packs (same measure, kind, fields, target)."""
+
+    measure: str
+    evidence: str
+    #: the target as the first rule's pooled finding states it (English)
+    target: str | None
+    #: the worst of the clauses' verdicts
+    verdict: Verdict
+    verdict_severity: Severity | None
+    clauses: list[CrosswalkClause] = Field(min_length=2)
+
+
+class PackDecision(Model):
+    pack: str
+    decision: Decision
+    majors: list[str]
+    minors: list[str]
+    not_evaluable: list[NotEvaluableRule]
+
+
+class CombinedRecommendation(Model):
+    """The worst of the packs' decisions, with each pack's reasons."""
+
+    decision: Decision
+    packs: list[PackDecision]
+
+
+class CombinedDocument(Model):
+    """An audit of several packs over one evidence folder: what the top-level findings.json holds."""
+
+    schema_version: Literal["1.1"]
+    document: Literal["combined"]
+    generated_at: str
+    tool: Tool
+    evidence_root: str
+    packs: list[PackEntry] = Field(min_length=2)
+    crosswalk: list[CrosswalkEntry]
+    recommendation: CombinedRecommendation
+
+    def to_json(self) -> str:
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    def dump(self, path: str | Path) -> None:
+        from ..atomic import write_text
+
+        write_text(Path(path), self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> CombinedDocument:
+        from ..errors import Location, ReportError
+
+        where = Location(str(path))
+        data = read_json(path)
+        if not is_combined(data):
+            raise ReportError("not a combined findings.json", location=where)
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ReportError(
+                f"combined findings.json of schema {data.get('schema_version')!r}; "
+                f"this auditor reads schema {SCHEMA_VERSION}",
+                location=where,
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise ReportError(
+                f"not a valid combined findings.json: {place}: {first['msg']}", location=where
+            ) from None
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        schema = cls.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "auditor combined findings"
+        return schema
+
+    def pack_ids(self) -> list[str]:
+        return [p.id for p in self.packs]
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON in ``path``; a ReportError in one line when it is missing or not JSON."""
+    from ..errors import Location, ReportError
+
+    where = Location(str(path))
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError("file not found", location=where) from None
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"not a findings.json: {exc}", location=where) from None
+
+
+def is_combined(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("document") == COMBINED
+
+
+def one_pack_only(data: Any, path: str | Path) -> Exception:
+    """The one-line error for a command that reads one pack's audit but was given a combined one."""
+    from ..errors import Location, ReportError
+
+    folder = Path(path).parent
+    packs = [str(p.get("id")) for p in data.get("packs", []) if isinstance(p, dict)]
+    first = folder / (packs[0] if packs else "PACK") / "findings.json"
+    return ReportError(
+        f"a combined audit of {len(packs)} packs ({', '.join(packs)}); this reads one pack's "
+        f"audit: give its folder, e.g. {first.parent}",
+        location=Location(str(path)),
+    )
+
+
+def pack_folder_for_rule(folder: Path, rule: str) -> Path:
+    """In a combined audit folder, the folder of the one pack that has ``rule``; else ``folder``.
+
+    A command that works on one pack's audit (explain, sample) is pointed at
+    the pack's own folder; a rule no pack or several packs have is one clear line.
+    """
+    from ..errors import AuditorError, closest_name
+
+    top = folder / "findings.json"
+    if not top.is_file():
+        return folder
+    data = read_json(top)
+    if not is_combined(data):
+        return folder
+    document = CombinedDocument.load(top)
+    having: list[Path] = []
+    every: list[str] = []
+    for entry in document.packs:
+        rules = [r.get("rule") for r in read_json(folder / entry.findings).get("rules", [])]
+        every.extend(str(r) for r in rules)
+        if rule in rules:
+            having.append((folder / entry.findings).parent)
+    if len(having) == 1:
+        return having[0]
+    if having:
+        raise AuditorError(
+            f"rule {rule} is in several packs of this combined audit; give one pack's folder: "
+            + ", ".join(str(h) for h in having)
+        )
+    raise AuditorError(
+        f"no pack of this combined audit has rule {rule} (packs: {', '.join(document.pack_ids())})",
+        suggestion=closest_name(rule, every),
+    )

@@ -1,0 +1,290 @@
+"""An audit of several packs over one evidence folder, with a clause crosswalk.
+
+Every pack is loaded and checked first. The folder's files are then shared
+out: a file goes to each pack that takes it (by its name, as one pack's audit
+decides; when several packs' kinds take the name, only those whose kind finds
+every required column in its header; a file no pack takes is an error). Each
+pack is audited exactly as alone, over the files it takes, into
+``DIR/<pack-id>/`` with its own store (two packs may give one kind name
+different fields, and the store keeps one table per kind name), so each
+pack's findings.json is the one-pack contract unchanged. ``DIR/findings.json``
+is the combined document (``findings/combined.py``): one entry per pack, the
+crosswalk and the worst of the packs' recommendations.
+
+Two rules of different packs serve the same requirement when their measure
+(with every parameter and the fields it reads), evidence kind, filter, target
+and business calendar are equal; the crosswalk shows such a requirement once,
+with every clause it serves and its verdict in each pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .audit import DEFAULT_MAX_QUARANTINE, AuditResult, run_audit
+from .errors import AuditorError, EvidenceError, Location
+from .findings.combined import (
+    COMBINED,
+    CombinedDocument,
+    CrosswalkClause,
+    CrosswalkEntry,
+)
+from .findings.contract import RuleEntry, level
+from .ingest import evidence_files
+from .mapping import Mapping, choose_kind, kind_by_name, load_mapping, match_score
+from .model import Pack, Rule
+from .pack import load_pack
+from .periods import Period
+from .recommendation import worst_decision
+from .register.waivers import Waiver
+
+
+@dataclass
+class MultiResult:
+    """The packs' own audits, in the order given, and the combined document."""
+
+    audits: list[AuditResult]
+    document: CombinedDocument
+    out: Path
+    written: list[Path] = field(default_factory=list)
+
+    def fails(self, fail_on: str, allow_not_evaluable: bool = False) -> bool:
+        return any(a.fails(fail_on, allow_not_evaluable) for a in self.audits)
+
+
+def run_multi_audit(
+    pack_paths: list[str | Path],
+    evidence: str | Path,
+    out: str | Path,
+    period: str | Period | None = None,
+    mapping: Mapping | None = None,
+    auditor_name: str | None = None,
+    organisation: str | None = None,
+    max_quarantine: float = DEFAULT_MAX_QUARANTINE,
+    waivers: list[Waiver] | None = None,
+    today: date | None = None,
+) -> MultiResult:
+    """Audit ``evidence`` against every pack; write each pack's audit and ``out/findings.json``."""
+    packs = [load_pack(p) for p in pack_paths]
+    check_distinct(packs)
+    claims = claimed_files(packs, Path(evidence), mapping)
+    target = Path(out)
+    audits = [
+        run_audit(
+            path,
+            evidence,
+            target / pack.id,
+            period,
+            mapping,
+            auditor_name,
+            organisation,
+            max_quarantine,
+            waivers,
+            today,
+            files=claims[pack.id],
+        )
+        for path, pack in zip(pack_paths, packs, strict=True)
+    ]
+    document = combined_document(packs, audits, target, str(evidence))
+    document.dump(target / "findings.json")
+    return MultiResult(audits, document, target)
+
+
+def check_distinct(packs: list[Pack]) -> None:
+    seen: set[str] = set()
+    for pack in packs:
+        if pack.id in seen:
+            raise AuditorError(
+                f"pack {pack.id} is given twice; each pack's audit goes to its own folder",
+                location=Location(pack.path),
+            )
+        seen.add(pack.id)
+
+
+# ------------------------------------------------------------ sharing out the files
+
+
+def claimed_files(packs: list[Pack], root: Path, mapping: Mapping | None) -> dict[str, list[Path]]:
+    """For each pack id, the files under ``root`` it takes; an error for a file none takes."""
+    claims: dict[str, list[Path]] = {p.id: [] for p in packs}
+    for path in evidence_files(root):
+        owners = takers(packs, path, mapping)
+        if not owners:
+            raise EvidenceError(
+                "no pack's evidence kinds take this file "
+                f"(packs: {', '.join(p.id for p in packs)})",
+                location=Location(str(path)),
+                hint="name the file after its kind (e.g. interactions-2026-07.csv) or give a mapping",
+            )
+        for pack in owners:
+            claims[pack.id].append(path)
+    return claims
+
+
+def takers(packs: list[Pack], path: Path, mapping: Mapping | None) -> list[Pack]:
+    """The packs that read ``path``."""
+    sidecar = path.with_name(path.stem + ".mapping.yaml")
+    chosen = load_mapping(sidecar, source="sidecar") if sidecar.exists() else mapping
+    if chosen is not None:
+        return [p for p in packs if chosen.kind in p.evidence]
+    named = [p for p in packs if kind_by_name(p, path) is not None]
+    if len(named) == 1:
+        return named
+    header = _header(path, chosen)
+    if header is None:  # unreadable: every pack that could take it reports it
+        return named or packs
+    if named:
+        complete = [p for p in named if _complete(p, path, header)]
+        return complete or named
+    return [p for p in packs if _by_header(p, path, header)]
+
+
+def _complete(pack: Pack, path: Path, header: list[str]) -> bool:
+    kind = kind_by_name(pack, path)
+    return kind is not None and match_score(kind, header)[1]
+
+
+def _by_header(pack: Pack, path: Path, header: list[str]) -> bool:
+    try:
+        choose_kind(pack, path, header)
+    except EvidenceError:
+        return False
+    return True
+
+
+def _header(path: Path, mapping: Mapping | None) -> list[str] | None:
+    from .readers import open_table
+
+    try:
+        table = open_table(path, dict(mapping.reader) if mapping else {})
+    except EvidenceError:
+        return None
+    close = getattr(table.rows, "close", None)
+    if close is not None:
+        close()
+    return list(table.header)
+
+
+# ------------------------------------------------------------ the crosswalk
+
+
+def requirement(pack: Pack, rule: Rule) -> tuple[Any, ...]:
+    """What makes two rules the same requirement: measure, kind, fields, filter, target, calendar."""
+    measure = rule.measure
+    kind = pack.evidence.get(rule.evidence)
+    types = tuple(
+        kind.fields[f].type if kind and f in kind.fields else None for f in measure.fields()
+    )
+    calendar = pack.calendars.get(measure.calendar) if measure.calendar else None
+    hours = (
+        (calendar.hours, calendar.holidays, calendar.extra_holidays, calendar.extra_workdays)
+        if calendar
+        else None
+    )
+    return (type(measure).__name__, measure, rule.evidence, types, rule.where, rule.target, hours)
+
+
+def crosswalk(packs: list[Pack], audits: list[AuditResult]) -> list[CrosswalkEntry]:
+    """Requirements served by rules of at least two packs, in the order first met."""
+    groups: list[tuple[tuple[Any, ...], list[tuple[str, RuleEntry]]]] = []
+    kinds: dict[int, str] = {}
+    for pack, audit in zip(packs, audits, strict=True):
+        entries = {r.rule: r for r in audit.findings.rules}
+        for rule in pack.rules:
+            key = requirement(pack, rule)
+            group = next((g for k, g in groups if k == key), None)
+            if group is None:
+                group = []
+                groups.append((key, group))
+                kinds[id(group)] = rule.evidence
+            if rule.id in entries:
+                group.append((pack.id, entries[rule.id]))
+    return [
+        _entry(members, kinds[id(members)])
+        for _, members in groups
+        if len({pack_id for pack_id, _ in members}) >= 2
+    ]
+
+
+def _entry(members: list[tuple[str, RuleEntry]], kind: str) -> CrosswalkEntry:
+    worst = max((r for _, r in members), key=level)
+    first = members[0][1]
+    return CrosswalkEntry(
+        measure=first.measure,
+        evidence=kind,
+        target=first.findings[0].target,
+        verdict=worst.verdict,
+        verdict_severity=worst.verdict_severity,
+        clauses=[
+            CrosswalkClause(
+                pack=pack_id,
+                rule=r.rule,
+                clause=r.clause,
+                clause_title=r.clause_title,
+                title=r.title,
+                verdict=r.verdict,
+                verdict_severity=r.verdict_severity,
+                value=r.deciding_finding().value,
+                unit=r.deciding_finding().unit,
+            )
+            for pack_id, r in members
+        ],
+    )
+
+
+# ------------------------------------------------------------ the combined document
+
+
+def combined_document(
+    packs: list[Pack], audits: list[AuditResult], out: Path, evidence: str
+) -> CombinedDocument:
+    entries = []
+    for pack, audit in zip(packs, audits, strict=True):
+        path = audit.out / "findings.json"
+        doc = audit.findings
+        entries.append(
+            {
+                "id": pack.id,
+                "version": pack.version,
+                "title": doc.manifest.pack.title,
+                "standard": doc.manifest.standard,
+                "findings": path.relative_to(out).as_posix(),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "period": doc.manifest.parameters.period.label,
+                "summary": doc.summary,
+            }
+        )
+    return CombinedDocument.model_validate(
+        {
+            "schema_version": audits[0].findings.schema_version,
+            "document": COMBINED,
+            "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "tool": {"name": "auditor", "version": __version__},
+            "evidence_root": evidence,
+            "packs": entries,
+            "crosswalk": crosswalk(packs, audits),
+            "recommendation": combined_recommendation(entries),
+        }
+    )
+
+
+def combined_recommendation(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The worst of the packs' decisions, each pack's reasons beside it."""
+    decisions = []
+    for entry in entries:
+        stated = entry["summary"].recommendation
+        decisions.append(
+            {
+                "pack": entry["id"],
+                "decision": stated.decision,
+                "majors": stated.majors,
+                "minors": stated.minors,
+                "not_evaluable": stated.not_evaluable,
+            }
+        )
+    return {"decision": worst_decision([d["decision"] for d in decisions]), "packs": decisions}

@@ -1,0 +1,143 @@
+"""What the combined report shows: the packs, their recommendations, the crosswalk.
+
+Each pack's section is the one-pack report's own content, rendered from its
+findings document; this module adds the opening part from the combined
+document: one row per standard with its decision and reasons, the combined
+(worst) decision, and the requirements several packs share, each shown once
+with every clause it serves and its verdict there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import sentences
+from ..findings.combined import CombinedDocument, CrosswalkEntry
+from ..findings.contract import Decision, FindingsDocument
+from ..i18n import Words
+from .context import Options, recommendation
+
+
+@dataclass(frozen=True)
+class PackRow:
+    pack: str
+    standard: str
+    period: str
+    decision: str
+    text: str
+    majors: list[str]
+    minors: list[str]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class CrosswalkRow:
+    pack: str
+    standard: str
+    clause: str
+    clause_title: str
+    rule: str
+    title: str
+    verdict: str
+    verdict_code: str
+    value: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    title: str
+    verdict: str
+    verdict_code: str
+    rows: list[CrosswalkRow]
+
+
+def combined_context(
+    document: CombinedDocument,
+    packs: dict[str, FindingsDocument],
+    sections: list[str],
+    options: Options,
+) -> dict[str, Any]:
+    """The template's values for the combined page (``part == 'combined'``)."""
+    first = packs[document.packs[0].id]
+    words = Words.of(first, options.lang)
+    rows = [_pack_row(packs[e.id], words) for e in document.packs]
+    periods = list(dict.fromkeys(e.period for e in document.packs))
+    return {
+        "lang": options.lang,
+        "w": words,
+        "L": words.label,
+        "part": "combined",
+        "title": words.label("combined_title"),
+        "period": {"label": words.join(periods)},
+        "organisation": options.organisation or _given(first, "organisation", words),
+        "auditor": options.auditor or _given(first, "auditor", words),
+        "issue_date": options.report_date.isoformat(),
+        "tool": f"{document.tool.name} {document.tool.version}",
+        "packs": rows,
+        "combined": _combined_text(document, rows, words),
+        "combined_code": document.recommendation.decision.value,
+        "crosswalk": [_requirement(e, packs, words) for e in document.crosswalk],
+        "sections": sections,
+    }
+
+
+def _given(document: FindingsDocument, name: str, words: Words) -> str:
+    value = getattr(document.manifest.parameters, name)
+    return str(value) if value else words.label("not_given")
+
+
+def _pack_row(document: FindingsDocument, words: Words) -> PackRow:
+    stated = document.summary.recommendation
+    view = recommendation(document, words)
+    return PackRow(
+        pack=document.manifest.pack.id,
+        standard=words.text(document.manifest.standard.title),
+        period=document.manifest.parameters.period.label,
+        decision=stated.decision.value,
+        text=view.text,
+        majors=list(stated.majors),
+        minors=list(stated.minors),
+        missing=[m.clause for m in view.missing],
+    )
+
+
+def _combined_text(document: CombinedDocument, rows: list[PackRow], words: Words) -> str:
+    decision = document.recommendation.decision
+    if decision == Decision.WITHHELD:
+        clauses = words.join(
+            f"{row.standard} {words.join(row.missing)}" for row in rows if row.missing
+        )
+        return words.label(decision, clauses=clauses)
+    return words.label(decision)
+
+
+def _requirement(
+    entry: CrosswalkEntry, packs: dict[str, FindingsDocument], words: Words
+) -> Requirement:
+    rows = []
+    for served in entry.clauses:
+        document = packs[served.pack]
+        rule = next(r for r in document.rules if r.rule == served.rule)
+        deciding = rule.deciding_finding()
+        rows.append(
+            CrosswalkRow(
+                pack=served.pack,
+                standard=words.text(document.manifest.standard.title),
+                clause=served.clause,
+                clause_title=words.text(served.clause_title) if served.clause_title else "",
+                rule=served.rule,
+                title=words.text(served.title),
+                verdict=words.verdict(served.verdict, served.verdict_severity),
+                verdict_code=served.verdict.value,
+                value=sentences.value(deciding, rule, words),
+                target=sentences.target(deciding, rule, words),
+            )
+        )
+    return Requirement(
+        title=rows[0].title,
+        verdict=words.verdict(entry.verdict, entry.verdict_severity),
+        verdict_code=entry.verdict.value,
+        rows=rows,
+    )

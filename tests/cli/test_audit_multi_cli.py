@@ -1,0 +1,105 @@
+"""`auditor audit PACK PACK EVIDENCE_DIR` and the commands that read a combined audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+
+from ..conftest import RULES
+from ..test_multi_pack import PACKS, both_demos
+
+PACK_PATHS = [str(RULES / f"{p}.yaml") for p in PACKS]
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory) -> Path:
+    return both_demos(tmp_path_factory.mktemp("ev") / "evidence")
+
+
+def audit(runner, evidence, out, *extra):
+    return runner.invoke(
+        main,
+        ["audit", *PACK_PATHS, str(evidence), "--out", str(out), "--period", "2026-Q3", *extra],
+    )
+
+
+def test_audit_of_two_packs_prints_each_summary_and_the_combined_one(
+    runner, evidence, tmp_path
+) -> None:
+    result = audit(runner, evidence, tmp_path, "--format", "json,html,csv", "--lang", "en")
+    assert result.exit_code == 1, result.output  # both demos hold a major nonconformity
+    assert "audit of service-quality for 2026-Q3" in result.output
+    assert "audit of special-service-monitoring for 2026-Q3" in result.output
+    assert "combined recommendation: certification not recommended" in result.output
+    assert (tmp_path / "report.html").exists()
+    for pack in PACKS:
+        assert (tmp_path / pack / "findings.json").exists()
+        assert (tmp_path / pack / "failing-records.csv").exists()
+        assert (tmp_path / pack / "capa.csv").exists()
+    top = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert [p["id"] for p in top["packs"]] == list(PACKS)
+
+
+def test_fail_on_never_exits_0(runner, evidence, tmp_path) -> None:
+    result = audit(runner, evidence, tmp_path, "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+
+
+def test_commands_on_a_combined_folder(runner, evidence, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert audit(runner, evidence, out, "--format", "json").exit_code == 1
+    verified = runner.invoke(main, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.startswith("verified: ")
+    one = runner.invoke(main, ["verify", str(out / "service-quality")])
+    assert one.exit_code == 2 and len(one.output.strip().splitlines()) == 1
+    assert "verify the combined audit folder" in one.output
+    diff = runner.invoke(main, ["diff", str(out), str(out)])
+    assert diff.exit_code == 2 and "give its folder, e.g." in diff.output
+    rendered = runner.invoke(
+        main, ["report", "render", str(out / "findings.json"), "--format", "html", "--lang", "en"]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    assert (out / "report.html").exists()
+    sample = runner.invoke(
+        main,
+        ["sample", "VISIT-ON-TIME", "--audit", str(out), "--size", "5", "--seed", "3",
+         "--out", str(tmp_path / "s.csv")],
+    )  # fmt: skip
+    assert sample.exit_code == 0, sample.output
+    unknown = runner.invoke(
+        main, ["sample", "VISIT-ON-TIM", "--audit", str(out), "--size", "5", "--seed", "3"]
+    )
+    assert unknown.exit_code == 2 and "VISIT-ON-TIME" in unknown.output
+
+
+def test_a_pack_given_twice_is_one_line(runner, evidence, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK_PATHS[0], PACK_PATHS[0], str(evidence), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "given twice" in result.output
+
+
+def test_a_file_no_pack_takes_is_one_line(runner, tmp_path) -> None:
+    folder = both_demos(tmp_path / "evidence")
+    (folder / "unrelated.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    result = audit(runner, folder, tmp_path / "out", "--format", "json")
+    assert result.exit_code == 2
+    assert (
+        "unrelated.csv" in result.output
+        and "no pack's evidence kinds take this file" in result.output
+    )
+
+
+def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
+    register = tmp_path / "capa.db"
+    result = audit(
+        runner, evidence, tmp_path / "out", "--format", "json", "--register", str(register)
+    )
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(f"register {register}")]
+    assert len(lines) == 2 and all("item(s) opened" in line for line in lines)

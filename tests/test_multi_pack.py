@@ -1,0 +1,263 @@
+"""Several packs in one audit: each pack's findings as if audited alone, a crosswalk, the worst
+recommendation, and a combined folder that verifies as a whole."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.certify.verify import verify_audit
+from auditor.errors import AuditorError, ReportError
+from auditor.findings.combined import CombinedDocument
+from auditor.findings.contract import FindingsDocument
+from auditor.multi import run_multi_audit
+from auditor.recommendation import DECISIONS, worst_decision
+from auditor.report import render_combined
+
+from .conftest import ROOT, RULES, STANDARDS
+from .test_demo_golden import GOLDEN, figures
+from .test_report_trust import Visible, data_words
+
+DEMO = ROOT / "evidence" / "demo"
+PACKS = ("service-quality", "special-service-monitoring")
+COMBINED_SCHEMA = ROOT / "auditor" / "findings" / "combined-schema.json"
+
+
+def both_demos(folder: Path) -> Path:
+    """One folder holding both demo evidence sets; a name both hold gets its pack's name added."""
+    names = [{p.name for p in (DEMO / pack).iterdir()} for pack in PACKS]
+    clashes = names[0] & names[1]
+    assert clashes == {"checklist.csv"}  # the only file name the two sets share
+    folder.mkdir()
+    for pack in PACKS:
+        for path in (DEMO / pack).iterdir():
+            name = f"{path.stem}-{pack}{path.suffix}" if path.name in clashes else path.name
+            shutil.copy(path, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def combined(tmp_path_factory) -> Any:
+    base = tmp_path_factory.mktemp("multi")
+    evidence = both_demos(base / "evidence")
+    result = run_multi_audit(
+        [RULES / f"{p}.yaml" for p in PACKS], evidence, base / "out", "2026-Q3"
+    )
+    return result
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_each_pack_has_the_figures_of_its_one_pack_audit(combined, pack) -> None:
+    golden = json.loads((GOLDEN / f"demo-{pack}.json").read_text(encoding="utf-8"))
+    data = json.loads((combined.out / pack / "findings.json").read_text(encoding="utf-8"))
+    got = json.loads(json.dumps(figures(data)))
+    assert got == golden
+
+
+def test_each_pack_reads_its_own_files(combined) -> None:
+    read = {
+        a.findings.manifest.pack.id: {e.file for e in a.findings.manifest.evidence}
+        for a in combined.audits
+    }
+    sq = {p.name for p in (DEMO / "service-quality").iterdir()} - {"checklist.csv"}
+    ssm = {p.name for p in (DEMO / "special-service-monitoring").iterdir()} - {"checklist.csv"}
+    assert read["service-quality"] == sq | {"checklist-service-quality.csv"}
+    # the monitoring pack's checklist kind also knows the column name of the other checklist
+    assert read["special-service-monitoring"] == ssm | {
+        "checklist-special-service-monitoring.csv",
+        "checklist-service-quality.csv",
+    }
+
+
+def test_the_top_level_lists_each_pack_with_its_hash(combined) -> None:
+    top = json.loads((combined.out / "findings.json").read_text(encoding="utf-8"))
+    assert top["document"] == "combined"
+    assert [p["id"] for p in top["packs"]] == list(PACKS)
+    for entry in top["packs"]:
+        path = combined.out / entry["findings"]
+        assert entry["findings"] == f"{entry['id']}/findings.json"
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        own = json.loads(path.read_text(encoding="utf-8"))
+        assert entry["summary"] == own["summary"]
+        assert entry["period"] == "2026-Q3"
+    assert CombinedDocument.load(combined.out / "findings.json").pack_ids() == list(PACKS)
+
+
+def test_the_combined_recommendation_is_the_worst(combined) -> None:
+    top = json.loads((combined.out / "findings.json").read_text(encoding="utf-8"))
+    decisions = {}
+    for pack in PACKS:
+        golden = json.loads((GOLDEN / f"demo-{pack}.json").read_text(encoding="utf-8"))
+        majors = [r for r, v in golden.items() if v["verdict_severity"] == "major"]
+        majors = [r for r in majors if golden[r]["verdict"] == "nonconform"]
+        decisions[pack] = "not-recommended" if majors else "other"
+    per_pack = {p["pack"]: p["decision"] for p in top["recommendation"]["packs"]}
+    assert per_pack == decisions  # both demos hold a major nonconformity
+    assert top["recommendation"]["decision"] == "not-recommended"
+    assert top["crosswalk"] == []  # the shipped packs share no requirement
+
+
+@given(st.lists(st.sampled_from(DECISIONS), min_size=1))
+def test_worst_decision_is_the_latest_in_order(decisions) -> None:
+    worst = worst_decision(decisions)
+    assert worst in decisions
+    assert all(DECISIONS.index(d) <= DECISIONS.index(worst) for d in decisions)
+
+
+def test_a_one_pack_findings_reader_names_the_pack_folder(combined) -> None:
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(combined.out / "findings.json")
+    text = str(caught.value)
+    assert "combined audit of 2 packs" in text and "service-quality" in text
+    assert "\n" not in text
+
+
+def test_the_combined_schema_file_is_generated_from_the_contract() -> None:
+    assert json.loads(COMBINED_SCHEMA.read_text(encoding="utf-8")) == (
+        CombinedDocument.json_schema()
+    )
+
+
+# ------------------------------------------------------------ two small packs that share
+
+
+def small_packs(folder: Path) -> tuple[Path, Path]:
+    """A phone-desk pack and a chat-desk pack; each has the chat reply rule under its own id."""
+    source = yaml.safe_load((RULES / "service-quality.yaml").read_text(encoding="utf-8"))
+    (folder / "rules").mkdir()
+    shutil.copytree(STANDARDS, folder / "standards")
+    paths = []
+    for name, keep in (
+        ("phone-desk", ("RESP-PHONE-30S", "RESP-CHAT-1MIN")),
+        ("chat-desk", ("RESP-CHAT-1MIN",)),
+    ):
+        pack = dict(source, pack=name)
+        pack["evidence"] = {"interactions": source["evidence"]["interactions"]}
+        rules = [dict(r) for r in source["rules"] if r["id"] in keep]
+        if name == "chat-desk":
+            rules[0]["id"] = "CHAT-REPLY"
+        pack["rules"] = rules
+        path = folder / "rules" / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(pack, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Any:
+    base = tmp_path_factory.mktemp("shared")
+    phone, chat = small_packs(base)
+    evidence = base / "evidence"
+    evidence.mkdir()
+    shutil.copy(DEMO / "service-quality" / "interactions-2026Q3.csv", evidence)
+    return run_multi_audit([phone, chat], evidence, base / "out", "2026-Q3")
+
+
+def test_a_requirement_both_packs_share_is_shown_once(shared) -> None:
+    top = json.loads((shared.out / "findings.json").read_text(encoding="utf-8"))
+    assert len(top["crosswalk"]) == 1
+    entry = top["crosswalk"][0]
+    assert [(c["pack"], c["rule"], c["clause"]) for c in entry["clauses"]] == [
+        ("phone-desk", "RESP-CHAT-1MIN", "3.1.2"),
+        ("chat-desk", "CHAT-REPLY", "3.1.2"),
+    ]
+    assert entry["evidence"] == "interactions" and entry["measure"] == "duration"
+    golden = json.loads((GOLDEN / "demo-service-quality.json").read_text(encoding="utf-8"))
+    pooled = golden["RESP-CHAT-1MIN"]["findings"]["RESP-CHAT-1MIN"]
+    for clause in entry["clauses"]:
+        assert clause["verdict"] == golden["RESP-CHAT-1MIN"]["verdict"] == "conform"
+        assert clause["value"] == pytest.approx(pooled["value"])
+
+
+def test_the_worst_pack_decides(shared) -> None:
+    top = json.loads((shared.out / "findings.json").read_text(encoding="utf-8"))
+    per_pack = {p["pack"]: p["decision"] for p in top["recommendation"]["packs"]}
+    # the phone rule has a major nonconformity (the demo's golden figures); the chat rule conforms
+    assert per_pack == {"phone-desk": "not-recommended", "chat-desk": "recommended"}
+    assert top["recommendation"]["decision"] == "not-recommended"
+
+
+def test_the_shared_requirement_in_the_report(shared, tmp_path) -> None:
+    document = CombinedDocument.load(shared.out / "findings.json")
+    render_combined(document, shared.out, ("html",), "en", out=tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert (
+        'data-crosswalk-rule="CHAT-REPLY"' in html
+        and 'data-crosswalk-rule="RESP-CHAT-1MIN"' in html
+    )
+    assert html.count('class="pack-section"') == 2
+
+
+# ------------------------------------------------------------ verify
+
+
+@pytest.fixture
+def audited(tmp_path) -> Path:
+    evidence = both_demos(tmp_path / "evidence")
+    run_multi_audit([RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3")
+    return tmp_path / "out"
+
+
+def test_verify_passes_then_names_an_edited_pack_findings(audited) -> None:
+    report = verify_audit(audited)
+    assert report.verified, report.differences
+    golden = [json.loads((GOLDEN / f"demo-{p}.json").read_text(encoding="utf-8")) for p in PACKS]
+    assert report.findings == sum(len(r["findings"]) for g in golden for r in g.values())
+    path = audited / "service-quality" / "findings.json"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"conform"', '"observation"', 1), encoding="utf-8"
+    )
+    report = verify_audit(audited)
+    assert not report.verified
+    assert report.differences == [
+        "service-quality/findings.json: missing or different SHA-256 than the combined "
+        "findings.json records"
+    ]
+
+
+def test_verify_of_one_pack_folder_names_the_combined_folder(audited) -> None:
+    with pytest.raises(AuditorError) as caught:
+        verify_audit(audited / "special-service-monitoring")
+    assert f"verify the combined audit folder {audited}" in str(caught.value)
+
+
+# ------------------------------------------------------------ the report in Chinese
+
+
+def test_the_combined_chinese_report_is_chinese(combined, tmp_path) -> None:
+    document = CombinedDocument.load(combined.out / "findings.json")
+    render_combined(document, combined.out, ("html",), "zh", out=tmp_path)
+    visible = Visible()
+    visible.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
+    text = " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+    allowed = {
+        "CSAT",
+        "NPS",
+        "SOP",
+        "CRM",
+        "Wilson",
+        "ISO",
+        "SHA",
+        "JSON",
+        "CAPA",
+        "CI",
+        "csv",
+        "json",
+        "xlsx",
+    }
+    known: set[str] = set()
+    for pack in PACKS:
+        known |= data_words(
+            json.loads((combined.out / pack / "findings.json").read_text(encoding="utf-8"))
+        )
+    english = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - known - allowed
+    assert english == set(), sorted(english)
