@@ -143,15 +143,18 @@ def _freshness(
 ) -> None:
     from ..expression import holds, to_text
 
-    end = period.end(zone)
+    own = getattr(measure, "at_record", None)
+    end = period.end(zone) if own is None else record.get(own)
+    if end is None:
+        out.add(f"  no {own}: the record is excluded")
+        return
     oldest = end - measure.within.seconds
     window = (
         f"{datetime.fromtimestamp(oldest, zone):%Y-%m-%d %H:%M} to "
         f"{datetime.fromtimestamp(end, zone):%Y-%m-%d %H:%M}"
     )
-    out.add(
-        f"needs a {measure.evidence} record dated {window} (within {measure.within} of the period end)"
-    )
+    of = "the period end" if own is None else f"the record's {own}"
+    out.add(f"needs a {measure.evidence} record dated {window} (within {measure.within} of {of})")
     if measure.where is not None:
         out.add(f"  counting only {measure.evidence} records where {to_text(measure.where)}")
     other = pack.evidence[measure.evidence]
@@ -162,7 +165,7 @@ def _freshness(
     for row in rows:
         at = row.get(measure.at)
         when = "no date" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M}"
-        counts = at is not None and oldest <= at < end
+        counts = at is not None and oldest <= at and (at < end or (own is not None and at == end))
         if measure.where is not None and not holds(measure.where, row):
             counts, why = False, "not counted (filter)"
         else:
