@@ -1,7 +1,7 @@
 """fresh at each record's time, repeat_contact, matched and availability, against hand-worked values.
 
 Every expected figure is worked out by hand in the comments, or by an independent
-computation (pandas, or plain Python over the same hand-made records).
+computation (the csv module, or plain Python over the same hand-made records).
 """
 
 from __future__ import annotations
@@ -114,3 +114,188 @@ def test_fresh_at_record_on_the_training_day_and_at_the_edge_of_the_window(tmp_p
         "E3": "conform",
         "E4": "breach",
     }
+
+
+# ------------------------------------------------------------ repeat_contact
+
+CONTACTS = INTERACTIONS + (
+    "A1,C1,billing,phone,,2026-03-02 10:00:00\n"  # A2 3 d later, same matter: breach
+    "A2,C1,billing,phone,,2026-03-05 10:00:00\n"  # next billing contact 15 d later: conform
+    "A3,C1,billing,phone,,2026-03-20 10:00:00\n"  # A4 (tech) 1 d later: a repeat only by customer
+    "A4,C1,tech,web,,2026-03-21 10:00:00\n"  # nothing after, window ends 03-28: conform
+    "B1,C2,billing,phone,,2026-03-28 10:00:00\n"  # window runs past the period end: pending
+    "B2,C2,billing,phone,,2026-04-02 10:00:00\n"  # after the period: not read
+    "B3,C3,billing,phone,,2026-03-10 10:00:00\n"  # B4 at the same moment, greater key: breach
+    "B4,C3,billing,phone,,2026-03-10 10:00:00\n"  # B3 is not later (smaller key): conform
+    "B5,C4,billing,phone,,2026-03-01 09:00:00\n"  # B6 exactly 7 d later: breach
+    "B6,C4,billing,phone,,2026-03-08 09:00:00\n"  # conform
+    "N1,,billing,phone,,2026-03-03 09:00:00\n"  # no customer: excluded
+    "N2,C5,,phone,,2026-03-03 09:00:00\n"  # no matter: excluded by matter, judged by customer
+)
+
+
+def test_repeat_contact_by_customer_and_matter(tmp_path: Path) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS})
+    assert got["outcomes"]["FCR-MATTER"] == {
+        "A1": "breach",
+        "A2": "conform",
+        "A3": "conform",
+        "A4": "conform",
+        "B1": "pending",
+        "B3": "breach",
+        "B4": "conform",
+        "B5": "breach",
+        "B6": "conform",
+        "N1": "excluded",
+        "N2": "excluded",
+    }
+    pooled = got["results"]["FCR-MATTER"].findings[0]
+    assert (pooled.counts.n, pooled.counts.conforming, pooled.counts.pending) == (8, 5, 1)
+    assert pooled.excluded_by_reason == {"no customer id": 1, "no matter": 1}
+    assert pooled.verdict == "nonconform"  # 5 / 8 = 62.5 % < 75 %
+    # the failing records name their first repeat and the gap in seconds
+    notes = dict(zip(pooled.failing, pooled.failing_notes, strict=True))
+    gaps = dict(zip(pooled.failing, pooled.failing_values, strict=True))
+    assert {k: notes[k]["step"] for k in ("A1", "B3", "B5")} == {"A1": "A2", "B3": "B4", "B5": "B6"}
+    assert {k: notes[k]["problem"] for k in ("A1", "B3", "B5")} == {
+        "A1": "repeat contact",
+        "B3": "repeat contact",
+        "B5": "repeat contact",
+    }
+    assert {k: gaps[k] for k in ("A1", "B3", "B5")} == {"A1": 3 * 86400, "B3": 0, "B5": 7 * 86400}
+
+
+def test_repeat_contact_by_customer_alone(tmp_path: Path) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS})
+    outcomes = got["outcomes"]["FCR-CUSTOMER"]
+    assert outcomes["A3"] == "breach"  # A4 a day later, another matter
+    assert outcomes["N2"] == "conform"  # judged without a matter
+    pooled = got["results"]["FCR-CUSTOMER"].findings[0]
+    # conform: A2, A4, B4, B6, N2; breach: A1, A3, B3, B5; pending B1; excluded N1
+    assert (pooled.counts.n, pooled.counts.conforming) == (9, 5)
+
+
+def expected_outcomes(rows: list[tuple[str, str | None, str, datetime]], matter: bool) -> dict:
+    """The outcomes worked out in plain Python from the definition in docs/rule-language.md."""
+    start = datetime(2026, 3, 1, tzinfo=ZONE)
+    end = datetime(2026, 4, 1, tzinfo=ZONE)
+    within = timedelta(days=7)
+    found = {}
+    for key, customer, topic, at in rows:
+        if not start <= at < end:
+            continue
+        if customer is None:
+            found[key] = "excluded"
+            continue
+        repeats = [
+            other
+            for other, c2, t2, at2 in rows
+            if c2 == customer
+            and (t2 == topic or not matter)
+            and (at2, other) > (at, key)
+            and at2 <= at + within
+            and at2 < end
+        ]
+        if repeats:
+            found[key] = "breach"
+        elif at + within >= end:
+            found[key] = "pending"
+        else:
+            found[key] = "conform"
+    return found
+
+
+CONTACT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from([None, "C1", "C2", "C3"]),
+        st.sampled_from(["billing", "tech"]),
+        st.integers(min_value=-5 * 24, max_value=36 * 24),  # hours from 2026-03-01 00:00
+    ),
+    max_size=25,
+)
+
+
+@given(CONTACT_ROWS)
+def test_repeat_contact_matches_a_plain_python_computation(tmp_path_factory, drawn) -> None:
+    folder = tmp_path_factory.mktemp("fcr")
+    base = datetime(2026, 3, 1, tzinfo=ZONE)
+    rows = [
+        (f"I{i:03d}", customer, topic, base + timedelta(hours=hours // 3 * 3))
+        for i, (customer, topic, hours) in enumerate(drawn)
+    ]
+    text = INTERACTIONS + "".join(
+        f"{key},{customer or ''},{topic},phone,,{at:%Y-%m-%d %H:%M:%S}\n"
+        for key, customer, topic, at in rows
+    )
+    got = run(folder, {"interactions": text})
+    assert got["outcomes"]["FCR-MATTER"] == expected_outcomes(rows, matter=True)
+    assert got["outcomes"]["FCR-CUSTOMER"] == expected_outcomes(rows, matter=False)
+
+
+# ------------------------------------------------------------ matched
+
+SENT = INVITATIONS + (
+    "I1,K1,phone,2026-03-02 10:00:00\n"
+    "I2,K2,phone,2026-03-03 10:00:00\n"
+    "I3,K3,web,2026-03-04 10:00:00\n"
+    "I4,,phone,2026-03-05 10:00:00\n"
+    "I5,K9,web,2026-03-06 10:00:00\n"
+)
+ANSWERED = RESPONSES + (
+    "R1,I1,complete,2026-03-02 12:00:00\n"
+    "R2,I2,partial,2026-03-03 12:00:00\n"  # partial: not a response under the rule's where
+    "R3,I3,complete,2026-03-04 12:00:00\n"
+    "R4,I3,complete,2026-03-05 12:00:00\n"  # a second response to I3 counts once
+    "R5,I8,complete,2026-03-05 12:00:00\n"  # to no invitation in scope
+    "R6,,complete,2026-03-05 12:00:00\n"
+)
+HANDLED = INTERACTIONS + (
+    "K1,,,phone,G1,2026-03-02 09:00:00\n"
+    "K2,,,phone,G1,2026-03-03 09:00:00\n"
+    "K3,,,web,G1,2026-03-04 09:00:00\n"
+    "K4,,,web,G1,2026-03-05 09:00:00\n"
+    "K5,,,phone,G1,2026-03-06 09:00:00\n"
+)
+
+
+def _independent_shares() -> tuple[dict, dict]:
+    """Response rate and coverage, pooled and per channel, with the csv module over the same records."""
+    import csv
+    import io
+
+    def rows(text: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def shares(records: list[dict[str, str]], hit: set[str], field: str) -> dict[str, float]:
+        cells: dict[str, list[bool]] = {"": []}
+        for record in records:
+            yes = record[field] in hit
+            cells[""].append(yes)
+            cells.setdefault(record["channel"], []).append(yes)
+        return {cell: sum(v) / len(v) for cell, v in cells.items()}
+
+    complete = {r["invitation_id"] for r in rows(ANSWERED) if r["status"] == "complete"}
+    invited = {r["interaction_id"] for r in rows(SENT) if r["interaction_id"]}
+    complete.discard("")
+    return (
+        shares(rows(SENT), complete, "invitation_id"),
+        shares(rows(HANDLED), invited, "interaction_id"),
+    )
+
+
+def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path) -> None:
+    got = run(
+        tmp_path,
+        {"invitations": SENT, "survey_responses": ANSWERED, "interactions": HANDLED},
+    )
+    rates, cover = _independent_shares()
+    for rule, expected in (("SURVEY-RESPONSE", rates), ("SURVEY-COVERAGE", cover)):
+        values = {f.group.get("channel", ""): f.value for f in got["results"][rule].findings}
+        assert values == pytest.approx(expected), rule
+    # by hand: I1 and I3 answered in full: 2 / 5; phone 1 / 3 (I1), web 1 / 2 (I3)
+    assert rates == pytest.approx({"": 2 / 5, "phone": 1 / 3, "web": 1 / 2})
+    # K1, K2, K3 invited: 3 / 5; phone 2 / 3, web 1 / 2
+    assert cover == pytest.approx({"": 3 / 5, "phone": 2 / 3, "web": 1 / 2})
+    pooled = got["results"]["SURVEY-RESPONSE"].findings[0]
+    assert pooled.failing == ["I2", "I4", "I5"]
+    assert pooled.failing_notes[0]["problem"] == "no matching record"
