@@ -299,3 +299,93 @@ def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path) -> None:
     pooled = got["results"]["SURVEY-RESPONSE"].findings[0]
     assert pooled.failing == ["I2", "I4", "I5"]
     assert pooled.failing_notes[0]["problem"] == "no matching record"
+
+
+# ------------------------------------------------------------ availability
+
+DOWN = OUTAGES + (
+    "P1,phone,2026-03-03 17:00:00,2026-03-03 19:00:00\n"  # 2 h, of which 17:00-18:00 open
+    "P2,phone,2026-03-10 10:00:00,2026-03-10 12:00:00\n"  # P2 and P3 overlap:
+    "P3,phone,2026-03-10 11:00:00,2026-03-10 13:30:00\n"  # 10:00-13:30 once, 3.5 h
+    "W1,web,2026-03-16 10:00:00,2026-03-16 11:00:00\n"  # on the calendar's holiday: 0
+    "W2,web,2026-03-31 17:00:00,\n"  # still open: runs to the period end, 17:00-18:00 open
+    "W3,web,2026-02-27 17:00:00,2026-03-02 10:00:00\n"  # from February: Mon 2 March 09:00-10:00
+    "W4,web,2026-03-10 12:00:00,2026-03-10 14:00:00\n"  # 2 h for web; overlaps P3 in the pooled
+    "W5,web,2026-04-01 09:00:00,2026-04-01 10:00:00\n"  # after the period: not read
+    "W6,web,2026-03-20 15:00:00,2026-03-20 14:00:00\n"  # ends before it starts: excluded
+)
+#: March 2026, Mon-Fri 09:00-18:00: 22 weekdays, less the holiday on Monday 16 March, x 9 h
+OPEN_MARCH = 21 * 9 * 3600
+
+
+def _brute_force(calendar: bool) -> dict[str, float]:
+    """Availability by counting every minute of March: open minutes and minutes under an outage."""
+    import csv
+    import io
+
+    start, end = datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 4, 1, tzinfo=ZONE)
+    spans: dict[str, list[tuple[datetime, datetime]]] = {"": []}
+    for row in csv.DictReader(io.StringIO(DOWN)):
+        a = datetime.fromisoformat(row["started_at"]).replace(tzinfo=ZONE)
+        b = datetime.fromisoformat(row["ended_at"]).replace(tzinfo=ZONE) if row["ended_at"] else end
+        if b < a:
+            continue
+        spans[""].append((a, b))
+        spans.setdefault(row["channel"], []).append((a, b))
+    opened, down = 0, dict.fromkeys(spans, 0)
+    minute = start
+    while minute < end:
+        is_open = not calendar or (
+            minute.weekday() < 5 and minute.day != 16 and 9 <= minute.hour < 18
+        )
+        if is_open:
+            opened += 1
+            for cell, intervals in spans.items():
+                down[cell] += any(a <= minute < b for a, b in intervals)
+        minute += timedelta(minutes=1)
+    return {cell: 1 - n / opened for cell, n in down.items()}
+
+
+def test_availability_by_hand_and_by_counting_minutes(tmp_path: Path) -> None:
+    got = run(tmp_path, {"outages": DOWN})
+    result = got["results"]["AVAILABILITY"]
+    values = {f.group.get("channel", ""): f.value for f in result.findings}
+    by_hand = {
+        "": 1 - (3600 + 4 * 3600 + 3600 + 3600) / OPEN_MARCH,  # 10:00-14:00 on the 10th merged
+        "phone": 1 - (3600 + 3.5 * 3600) / OPEN_MARCH,
+        "web": 1 - (3600 + 3600 + 2 * 3600) / OPEN_MARCH,
+    }
+    assert values == pytest.approx(by_hand, abs=1e-12)
+    assert values == pytest.approx(_brute_force(calendar=True), abs=1e-12)
+    pooled = result.findings[0]
+    assert pooled.details["open_seconds"] == OPEN_MARCH
+    assert pooled.details["down_seconds"] == 7 * 3600
+    assert pooled.counts.n == 7 and pooled.excluded_by_reason == {
+        "ends before it starts (data error)": 1
+    }
+    assert pooled.verdict == "nonconform"  # 1 - 25200 / 680400 = 96.3 %
+    # the outages that took open time, each with its own open seconds before merging
+    listed = dict(zip(pooled.failing, pooled.failing_values, strict=True))
+    assert listed == {
+        "P1": 3600,
+        "P2": 7200,
+        "P3": 9000,
+        "W2": 3600,
+        "W3": 3600,
+        "W4": 7200,
+    }
+
+
+def test_availability_in_wall_time(tmp_path: Path) -> None:
+    got = run(tmp_path, {"outages": DOWN})
+    pooled = got["results"]["AVAILABILITY-WALL"].findings[0]
+    # 2 h + 4 h + 1 h + 7 h (to midnight) + 34 h (from 1 March 00:00) of 31 days
+    assert pooled.value == pytest.approx(1 - 48 * 3600 / (31 * 86400), abs=1e-12)
+    assert pooled.value == pytest.approx(_brute_force(calendar=False)[""], abs=1e-12)
+
+
+def test_availability_with_no_outage_in_overlap_is_whole(tmp_path: Path) -> None:
+    down = OUTAGES + "X1,phone,2026-03-07 10:00:00,2026-03-07 12:00:00\n"  # a Saturday
+    got = run(tmp_path, {"outages": down})
+    pooled = got["results"]["AVAILABILITY"].findings[0]
+    assert pooled.value == 1.0 and pooled.verdict == "conform"
