@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.backends.store import EvidenceStore
-from auditor.evaluate.driver import Evaluation, evaluate
+from auditor.evaluate.driver import Evaluation
 from auditor.ingest import ingest
 from auditor.pack import load_pack
 from auditor.periods import parse_period

@@ -54,7 +54,9 @@ class FreshnessMeasure(RecordMeasure):
         at = ctx.field(spec, "at", ("timestamp", "date"), other)
         within = ctx.duration(spec, "within")
         where = ctx.expression(spec, "where", other) if "where" in spec else None
-        at_record = ctx.field(spec, "at_record", ("timestamp", "date")) if "at_record" in spec else None
+        at_record = (
+            ctx.field(spec, "at_record", ("timestamp", "date")) if "at_record" in spec else None
+        )
         if other is None or at is None or within is None:
             return None
         if "at_record" in spec and at_record is None:
