@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.backends.store import EvidenceStore
-from auditor.evaluate.driver import Evaluation
+from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.pack import load_pack
 from auditor.periods import parse_period
@@ -37,25 +37,21 @@ def the_pack():
     return load_pack(PACK, [STANDARDS])
 
 
-def run(folder: Path, files: dict[str, str]) -> dict:
-    """Write the files, ingest them into a fresh store and evaluate March 2026."""
+def run(folder: Path, files: dict[str, str], store=None) -> dict:
+    """Write the files, ingest them into the store (a fresh one when None) and evaluate March 2026."""
     for name, text in files.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
-    store = EvidenceStore(None)
+    own = store is None
+    store = EvidenceStore(None) if own else store
     try:
         ingest(the_pack(), folder, store)
-        evaluation = Evaluation(the_pack(), store_backend(store), MARCH)
+        evaluation = Evaluation(the_pack(), backend_for(store), MARCH)
         results = {r.rule: r for r in evaluation.run()}
         outcomes = {rule.id: evaluation.record_outcomes(rule) for rule in the_pack().rules}
     finally:
-        store.close()
+        if own:
+            store.close()
     return {"results": results, "outcomes": outcomes}
-
-
-def store_backend(store):
-    from auditor.evaluate.driver import backend_for
-
-    return backend_for(store)
 
 
 # ------------------------------------------------------------ fresh, at each record's time
@@ -73,8 +69,8 @@ CALLS = INTERACTIONS + (
 TRAINED = TRAINING + "G1,2026-03-15\nG2,2025-03-12\n"
 
 
-def test_fresh_at_each_records_time(tmp_path: Path) -> None:
-    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED})
+def test_fresh_at_each_records_time(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED}, store)
     assert got["outcomes"]["TRAINED-AT-CALL"] == {
         "K1": "breach",
         "K2": "conform",
@@ -88,9 +84,9 @@ def test_fresh_at_each_records_time(tmp_path: Path) -> None:
     assert pooled.failing_notes[0]["problem"] == "no matching record within the window"
 
 
-def test_fresh_without_at_record_still_judges_at_the_period_end(tmp_path: Path) -> None:
+def test_fresh_without_at_record_still_judges_at_the_period_end(tmp_path: Path, store) -> None:
     # window [2025-04-01, 2026-04-01): G1's training counts for every call, G2's for none
-    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED})
+    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED}, store)
     assert got["outcomes"]["TRAINED-AT-END"] == {
         "K1": "conform",
         "K2": "conform",
@@ -100,14 +96,16 @@ def test_fresh_without_at_record_still_judges_at_the_period_end(tmp_path: Path) 
     }
 
 
-def test_fresh_at_record_on_the_training_day_and_at_the_edge_of_the_window(tmp_path: Path) -> None:
+def test_fresh_at_record_on_the_training_day_and_at_the_edge_of_the_window(
+    tmp_path: Path, store
+) -> None:
     calls = INTERACTIONS + (
         "E1,,,phone,G1,2026-03-15 00:00:00\n"  # the training day's midnight: counts
         "E2,,,phone,G1,2026-03-14 23:59:59\n"  # a second before: no
         "E3,,,phone,G2,2026-03-12 00:00:00\n"  # exactly 365 d after 2025-03-12: still counts
         "E4,,,phone,G2,2026-03-12 00:00:01\n"  # a second later: no
     )
-    got = run(tmp_path, {"interactions": calls, "training": TRAINED})
+    got = run(tmp_path, {"interactions": calls, "training": TRAINED}, store)
     assert got["outcomes"]["TRAINED-AT-CALL"] == {
         "E1": "conform",
         "E2": "breach",
@@ -134,8 +132,8 @@ CONTACTS = INTERACTIONS + (
 )
 
 
-def test_repeat_contact_by_customer_and_matter(tmp_path: Path) -> None:
-    got = run(tmp_path, {"interactions": CONTACTS})
+def test_repeat_contact_by_customer_and_matter(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS}, store)
     assert got["outcomes"]["FCR-MATTER"] == {
         "A1": "breach",
         "A2": "conform",
@@ -165,8 +163,8 @@ def test_repeat_contact_by_customer_and_matter(tmp_path: Path) -> None:
     assert {k: gaps[k] for k in ("A1", "B3", "B5")} == {"A1": 3 * 86400, "B3": 0, "B5": 7 * 86400}
 
 
-def test_repeat_contact_by_customer_alone(tmp_path: Path) -> None:
-    got = run(tmp_path, {"interactions": CONTACTS})
+def test_repeat_contact_by_customer_alone(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS}, store)
     outcomes = got["outcomes"]["FCR-CUSTOMER"]
     assert outcomes["A3"] == "breach"  # A4 a day later, another matter
     assert outcomes["N2"] == "conform"  # judged without a matter
@@ -283,7 +281,7 @@ def _independent_shares() -> tuple[dict, dict]:
     )
 
 
-def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path) -> None:
+def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path, store) -> None:
     got = run(
         tmp_path,
         {"invitations": SENT, "survey_responses": ANSWERED, "interactions": HANDLED},
@@ -346,8 +344,8 @@ def _brute_force(calendar: bool) -> dict[str, float]:
     return {cell: 1 - n / opened for cell, n in down.items()}
 
 
-def test_availability_by_hand_and_by_counting_minutes(tmp_path: Path) -> None:
-    got = run(tmp_path, {"outages": DOWN})
+def test_availability_by_hand_and_by_counting_minutes(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"outages": DOWN}, store)
     result = got["results"]["AVAILABILITY"]
     values = {f.group.get("channel", ""): f.value for f in result.findings}
     by_hand = {
@@ -376,16 +374,16 @@ def test_availability_by_hand_and_by_counting_minutes(tmp_path: Path) -> None:
     }
 
 
-def test_availability_in_wall_time(tmp_path: Path) -> None:
-    got = run(tmp_path, {"outages": DOWN})
+def test_availability_in_wall_time(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"outages": DOWN}, store)
     pooled = got["results"]["AVAILABILITY-WALL"].findings[0]
     # 2 h + 4 h + 1 h + 7 h (to midnight) + 34 h (from 1 March 00:00) of 31 days
     assert pooled.value == pytest.approx(1 - 48 * 3600 / (31 * 86400), abs=1e-12)
     assert pooled.value == pytest.approx(_brute_force(calendar=False)[""], abs=1e-12)
 
 
-def test_availability_with_no_outage_in_overlap_is_whole(tmp_path: Path) -> None:
+def test_availability_with_no_outage_in_overlap_is_whole(tmp_path: Path, store) -> None:
     down = OUTAGES + "X1,phone,2026-03-07 10:00:00,2026-03-07 12:00:00\n"  # a Saturday
-    got = run(tmp_path, {"outages": down})
+    got = run(tmp_path, {"outages": down}, store)
     pooled = got["results"]["AVAILABILITY"].findings[0]
     assert pooled.value == 1.0 and pooled.verdict == "conform"
