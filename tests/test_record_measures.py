@@ -285,6 +285,7 @@ def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path, store) -
     got = run(
         tmp_path,
         {"invitations": SENT, "survey_responses": ANSWERED, "interactions": HANDLED},
+        store,
     )
     rates, cover = _independent_shares()
     for rule, expected in (("SURVEY-RESPONSE", rates), ("SURVEY-COVERAGE", cover)):
