@@ -388,3 +388,49 @@ def test_availability_with_no_outage_in_overlap_is_whole(tmp_path: Path, store) 
     got = run(tmp_path, {"outages": down}, store)
     pooled = got["results"]["AVAILABILITY"].findings[0]
     assert pooled.value == 1.0 and pooled.verdict == "conform"
+
+
+# ------------------------------------------------------------ report wording
+
+
+def test_the_report_words_outage_time_repeats_and_unmatched_records(tmp_path: Path) -> None:
+    from auditor.audit import run_audit
+    from auditor.findings import sentences
+    from auditor.findings.contract import FindingsDocument
+    from auditor.i18n import Words
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    files = {"outages": DOWN, "interactions": CONTACTS, "invitations": SENT}
+    files["survey_responses"] = ANSWERED
+    for name, text in files.items():
+        (evidence / f"{name}.csv").write_text(text, encoding="utf-8")
+    run_audit(PACK, evidence, tmp_path / "out", "2026-03")
+    document = FindingsDocument.load(tmp_path / "out" / "findings.json")
+    rules = {rule.rule: rule for rule in document.rules}
+    said = {}
+    for lang in ("en", "zh"):
+        words = Words.of(document, lang)
+        outage = rules["AVAILABILITY"]
+        said[lang, "availability"] = sentences.sentence(outage.findings[0], outage, words)
+        fcr = rules["FCR-MATTER"]
+        pooled = fcr.findings[0]
+        at = pooled.failing.index("A1")
+        note, gap = pooled.failing_notes[at], pooled.failing_values[at]
+        said[lang, "repeat"] = sentences.measured(gap, note, fcr, words)
+        survey = rules["SURVEY-RESPONSE"]
+        cell = survey.findings[1]
+        said[lang, "unmatched"] = sentences.measured(None, cell.failing_notes[0], survey, words)
+    said = {k: v.replace("\xa0", " ") for k, v in said.items()}  # no-break spaces read as spaces
+    # 25,200 s = 7 business hours down of 21 days x 9 h = 189 business hours open
+    assert said["en", "availability"].startswith("96.3 % (7 business hours")
+    assert (
+        "of 189 business hours (calendar office) open time under outage"
+        in said["en", "availability"]
+    )
+    assert "营业时间 189 个工作小时" in said["zh", "availability"]
+    assert "中停机 7 个工作小时" in said["zh", "availability"]
+    assert said["en", "repeat"] == "contacted again 3 d later (A2)"
+    assert said["zh", "repeat"] == "3 天 后再次联系(A2)"
+    assert said["en", "unmatched"] == "no matching record"
+    assert said["zh", "unmatched"] == "无相应记录"

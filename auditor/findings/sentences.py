@@ -55,7 +55,7 @@ PIECES: dict[str, dict[str, str]] = {
         "counted": "counted (meets the condition)",
         "score": "score {v}",
         "repeat contact": "contacted again {gap} later ({repeat})",
-        "outage": "{down} under outage of {open} open",
+        "outage": "{down} of {open} open time under outage",
     },
     "zh": {
         "sep": ";",
