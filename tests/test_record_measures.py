@@ -434,3 +434,32 @@ def test_the_report_words_outage_time_repeats_and_unmatched_records(tmp_path: Pa
     assert said["zh", "repeat"] == "3 天 后再次联系(A2)"
     assert said["en", "unmatched"] == "no matching record"
     assert said["zh", "unmatched"] == "无相应记录"
+
+
+# ------------------------------------------------------------ explain
+
+
+def test_explain_shows_the_window_at_the_records_time_and_the_repeats(tmp_path: Path) -> None:
+    from auditor.audit import run_audit
+    from auditor.certify.explain import explain_in_audit
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    calls = CALLS + "".join(line + "\n" for line in CONTACTS.splitlines()[1:])
+    (evidence / "interactions.csv").write_text(calls, encoding="utf-8")
+    (evidence / "training.csv").write_text(TRAINED, encoding="utf-8")
+    run_audit(PACK, evidence, tmp_path / "out", "2026-03")
+    store = tmp_path / "out" / "evidence.db"
+    trained = "\n".join(explain_in_audit(store, "TRAINED-AT-CALL", "K1").lines)
+    # 365 d before the call at 2026-03-10 10:00; G1's training on 03-15 is after it
+    assert (
+        "2025-03-10 10:00 to 2026-03-10 10:00 (within 365d of the record's received_at)" in trained
+    )
+    assert "completed_on 2026-03-15 00:00: outside the window" in trained
+    assert trained.rstrip().endswith("outcome: breach")
+    repeats = "\n".join(explain_in_audit(store, "FCR-MATTER", "A1").lines)
+    assert "A2: received_at 2026-03-05 10:00:00, +259200 s: a repeat" in repeats
+    assert "A3: received_at 2026-03-20 10:00:00, +1555200 s: too late" in repeats
+    pending = "\n".join(explain_in_audit(store, "FCR-CUSTOMER", "B1").lines)
+    assert "B2: received_at 2026-04-02 10:00:00, +432000 s: after the period end" in pending
+    assert pending.rstrip().endswith("outcome: pending")
