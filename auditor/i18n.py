@@ -342,6 +342,9 @@ REASONS_ZH: dict[str, str] = {
     "already in the store (same path and SHA-256)": "已在证据库中(路径与 SHA-256 相同)",
     "meets the target but the 95 % confidence bound does not": "达到目标,但 95% 置信区间的边界未达到",
     "every answer was 'not applicable'": "所有检查结果均为不适用",
+    "no customer id": "无客户编号",
+    "no matter": "无事项类别",
+    "no record time": "无记录时间",
 }
 
 #: patterns of built-in reasons with values in them, and their Chinese (``{name}`` = a group)

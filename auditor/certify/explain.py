@@ -95,6 +95,8 @@ def explain_record(
         _condition(measure.condition, record, out)
     elif getattr(measure, "within", None) is not None and getattr(measure, "match", None):
         _freshness(pack, measure, record, store, period, zone, out)
+    elif getattr(measure, "customer", None) is not None and record.get(measure.customer):
+        _repeats(rule, kind, key, record, store, period, zone, out)
     out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
     return out
 
@@ -143,15 +145,18 @@ def _freshness(
 ) -> None:
     from ..expression import holds, to_text
 
-    end = period.end(zone)
+    own = getattr(measure, "at_record", None)
+    end = period.end(zone) if own is None else record.get(own)
+    if end is None:
+        out.add(f"  no {own}: the record is excluded")
+        return
     oldest = end - measure.within.seconds
     window = (
         f"{datetime.fromtimestamp(oldest, zone):%Y-%m-%d %H:%M} to "
         f"{datetime.fromtimestamp(end, zone):%Y-%m-%d %H:%M}"
     )
-    out.add(
-        f"needs a {measure.evidence} record dated {window} (within {measure.within} of the period end)"
-    )
+    of = "the period end" if own is None else f"the record's {own}"
+    out.add(f"needs a {measure.evidence} record dated {window} (within {measure.within} of {of})")
     if measure.where is not None:
         out.add(f"  counting only {measure.evidence} records where {to_text(measure.where)}")
     other = pack.evidence[measure.evidence]
@@ -162,12 +167,56 @@ def _freshness(
     for row in rows:
         at = row.get(measure.at)
         when = "no date" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M}"
-        counts = at is not None and oldest <= at < end
+        counts = at is not None and oldest <= at and (at < end or (own is not None and at == end))
         if measure.where is not None and not holds(measure.where, row):
             counts, why = False, "not counted (filter)"
         else:
             why = "inside the window" if counts else "outside the window"
         out.add(f"  {Path(row['_file']).name} line {row['_line']}: {measure.at} {when}: {why}")
+
+
+def _repeats(
+    rule: Rule,
+    kind: Any,
+    key: str,
+    record: dict[str, Any],
+    store: Any,
+    period: Any,
+    zone: ZoneInfo,
+    out: Explanation,
+) -> None:
+    """A repeat_contact rule: the same customer's (and matter's) other contacts, later or not."""
+    from ..evaluate.scope import key_text
+    from ..expression import holds
+
+    measure: Any = rule.measure
+    same = [measure.customer] + ([measure.matter] if measure.matter else [])
+    at, end = record.get(measure.at), period.end(zone)
+    if at is None:
+        return
+    until = min(at + measure.within.seconds, end)
+    out.add(
+        f"a repeat is a contact with the same {', '.join(same)}, later than this one, within "
+        f"{measure.within} and before the period end: up to "
+        f"{datetime.fromtimestamp(until, zone):%Y-%m-%d %H:%M:%S}"
+    )
+    for row in sorted(
+        store.records(kind, {f: str(record[f]) for f in same}),
+        key=lambda r: (r.get(measure.at) or 0, key_text([r[k] for k in kind.key])),
+    ):
+        other, when = key_text([row[k] for k in kind.key]), row.get(measure.at)
+        if other == key or when is None:
+            continue
+        later = (when, other) > (at, key)
+        counts = later and when <= at + measure.within.seconds and when < end
+        if counts and rule.where is not None and not holds(rule.where, row):
+            why = "not counted (outside the rule's filter)"
+        else:
+            why = "a repeat" if counts else ("earlier" if not later else "too late")
+            if later and when <= at + measure.within.seconds and when >= end:
+                why = "after the period end (not read)"
+        moment = datetime.fromtimestamp(when, zone)
+        out.add(f"  {other}: {measure.at} {moment:%Y-%m-%d %H:%M:%S}, {when - at:+.0f} s: {why}")
 
 
 def _sequence(

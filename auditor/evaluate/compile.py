@@ -116,7 +116,7 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
         f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
         f"t._source AS _src, t._line AS _ln, "
         f"COALESCE({scope.exclusion_sql(sql)}, {measure.invalid_sql(value, sql)}) AS _excluded, "
-        f"{value} AS _value"
+        f"{value} AS _value{measure.columns_sql(scope, sql)}"
     )
     base = f"WITH m AS ({scope.select(sql, columns)}) "
     names = scope.group_names()

@@ -144,7 +144,10 @@ class Scope:
         """``SELECT columns FROM kind AS t WHERE ...``: the rule's records in the audit window."""
         moment = time_field or self.time_field
         text = f"SELECT {columns} FROM {q(self.kind.name)} AS {alias} WHERE 1 = 1"
-        if moment is not None:
+        own = None if time_field else self.rule.measure.window_sql(self, sql, alias)
+        if own is not None:
+            text += " AND " + own
+        elif moment is not None:
             text += " AND " + self.window_sql(sql, f"{alias}.{q(moment)}")
         if self.rule.where is not None:
             text += " AND " + self.filter_sql(sql, alias)

@@ -97,6 +97,8 @@ class FailingNote(Model):
         "condition not met",
         "no matching record within the window",
         "answered no",
+        "no matching record",
+        "repeat contact",
     ]
     step: str | None
     over_seconds: float | None

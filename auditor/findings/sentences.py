@@ -54,6 +54,8 @@ PIECES: dict[str, dict[str, str]] = {
         "open at period end": "not closed by period end (open {elapsed} by then)",
         "counted": "counted (meets the condition)",
         "score": "score {v}",
+        "repeat contact": "contacted again {gap} later ({repeat})",
+        "outage": "{down} of {open} open time under outage",
     },
     "zh": {
         "sep": ";",
@@ -88,6 +90,8 @@ PIECES: dict[str, dict[str, str]] = {
         "open at period end": "期末未关闭(至期末已 {elapsed})",
         "counted": "计入(满足条件)",
         "score": "评分 {v}",
+        "repeat contact": "{gap} 后再次联系({repeat})",
+        "outage": "营业时间 {open} 中停机 {down}",
     },
 }
 
@@ -100,6 +104,7 @@ UNMEASURED: dict[str, dict[str, str]] = {
         "en": "no matching record within the window",
     },
     "answered no": {"zh": "检查结果为“否”", "en": "answered no"},
+    "no matching record": {"zh": "无相应记录", "en": "no matching record"},
 }
 
 TIME_UNITS = (Unit.SECONDS, Unit.BUSINESS_SECONDS)
@@ -118,6 +123,8 @@ class Figures(BaseModel):
     promoters: int | None = None
     detractors: int | None = None
     count: int | None = None
+    down_seconds: float | None = None
+    open_seconds: float | None = None
     notes: list[str] = []
 
     @classmethod
@@ -199,6 +206,8 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     n = count(d.n if d.n is not None else c.n)
     if finding.value is None:
         return f"n = {count(c.n)}"
+    if d.open_seconds is not None:
+        return f"{_time(d.down_seconds or 0, rule, words)} / {_time(d.open_seconds, rule, words)}"
     if finding.unit == Unit.SHARE:
         return f"{count(c.conforming)} / {count(c.n)}"
     if finding.unit == Unit.PER_1000:
@@ -258,6 +267,9 @@ def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, li
     c, d = finding.counts, Figures.of(finding)
     shown = value(finding, rule, words)
     n = d.n if d.n is not None else c.n
+    if d.open_seconds is not None:  # availability: open time under outage, not records
+        down = _time(d.down_seconds or 0, rule, words)
+        return shown, [_fmt(words, "outage", down=down, open=_time(d.open_seconds, rule, words))]
     if finding.unit == Unit.SHARE:
         return shown, [_fmt(words, "of", k=count(c.conforming), n=count(c.n))]
     if finding.unit == Unit.PER_1000:
@@ -275,6 +287,12 @@ def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, li
         sd = _amount(d.standard_deviation, finding, rule, words)
         pieces.append(_fmt(words, "sd", sd=sd))
     return _fmt(words, "mean", value=shown), pieces or [f"n = {count(c.n)}"]
+
+
+def _time(seconds: float, rule: RuleEntry, words: Words) -> str:
+    """Seconds in the rule's failing unit (open time of its calendar, or wall time)."""
+    unit = Unit.BUSINESS_SECONDS if rule.calendar else Unit.SECONDS
+    return value_text(seconds, unit, None, words.lang, rule.calendar)
 
 
 def _nps(d: Figures, n: int, words: Words) -> str:
@@ -349,6 +367,9 @@ def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words
     step = note.step or ""
     if note.problem in UNMEASURED:
         return UNMEASURED[note.problem][words.lang]
+    if note.problem == "repeat contact":
+        gap = value_text(value, Unit.SECONDS, None, words.lang)
+        return _fmt(words, note.problem, gap=gap, repeat=step)
     if note.problem == "open at period end":
         elapsed = value_text(value, unit, None, words.lang, rule.calendar)
         return _fmt(words, note.problem, elapsed=elapsed)

@@ -78,6 +78,11 @@ class Measure:
         """The field placing a record in a period when the rule names none (else the kind's)."""
         return None
 
+    def window_sql(self, scope: Scope, sql: Sql, alias: str) -> str | None:
+        """The measure's own condition placing a record in the audit window, or None for the usual
+        one (its time field in the window); e.g. an interval overlapping the window."""
+        return None
+
     def fields(self) -> list[str]:
         """Fields of the rule's own evidence kind the measure reads."""
         return []
@@ -157,6 +162,10 @@ class AggregateMeasure(Measure):
     def value_sql(self, scope: Scope, sql: Sql) -> str:
         """Each record's value."""
         raise NotImplementedError
+
+    def columns_sql(self, scope: Scope, sql: Sql) -> str:
+        """Further columns of each record (``, expr AS _name``) that :meth:`cell_sql` reads."""
+        return ""
 
     def invalid_sql(self, value: str, sql: Sql) -> str:
         """The reason a record's value cannot count (``CASE ... END``), or ``NULL``."""

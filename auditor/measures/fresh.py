@@ -1,7 +1,11 @@
 """``fresh``: every record in scope has a matching record of another kind, recent enough.
 
 "Every active agent trained in the last 12 months": the matching record's time
-must fall within ``within`` before the end of the audit period.
+must fall within ``within`` before the end of the audit period. With
+``at_record: field`` it is judged at each record's own time instead: "every
+agent who handled a call held a valid training record on the call's date",
+the matching record falling within ``within`` before (or at) the record's
+``field``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 
 #: the failing note of a record with no recent enough matching record
 NO_MATCH = "no matching record within the window"
+#: the exclusion of a record judged at its own time that has none
+NO_RECORD_TIME = "no record time"
 
 
 @register
@@ -34,11 +40,13 @@ class FreshnessMeasure(RecordMeasure):
     at: str
     within: Duration
     where: Expr | None = None
+    at_record: str | None = None  # a field of the rule's kind: judged at that time, not period end
     name: ClassVar[str] = "fresh"
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> FreshnessMeasure | None:
-        spec = measure_map(raw, key, ctx, ("evidence", "match", "at", "within", "where"))
+        keys = ("evidence", "match", "at", "within", "where", "at_record")
+        spec = measure_map(raw, key, ctx, keys)
         if spec is None:
             return None
         other = ctx.other_kind(spec, "evidence")
@@ -46,12 +54,21 @@ class FreshnessMeasure(RecordMeasure):
         at = ctx.field(spec, "at", ("timestamp", "date"), other)
         within = ctx.duration(spec, "within")
         where = ctx.expression(spec, "where", other) if "where" in spec else None
+        at_record = (
+            ctx.field(spec, "at_record", ("timestamp", "date")) if "at_record" in spec else None
+        )
         if other is None or at is None or within is None:
             return None
-        return cls(other.name, pairs, at, within, where)
+        if "at_record" in spec and at_record is None:
+            return None
+        return cls(other.name, pairs, at, within, where, at_record)
+
+    def default_time(self) -> str | None:
+        return self.at_record
 
     def fields(self) -> list[str]:
-        return [ours for _, ours in self.match]
+        own = [self.at_record] if self.at_record else []
+        return [ours for _, ours in self.match] + own
 
     def other_kinds(self) -> list[str]:
         return [self.evidence]
@@ -59,12 +76,22 @@ class FreshnessMeasure(RecordMeasure):
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         other = scope.batch.pack.evidence[self.evidence]
         matches = " AND ".join(f"o.{q(theirs)} = t.{q(ours)}" for theirs, ours in self.match)
-        end = scope.batch.window.end
-        oldest, newest = sql.value(end - self.within.seconds), sql.value(end)
         extra = "" if self.where is None else " AND " + sql.expr(self.where, other, "o.")
+        at = f"o.{q(self.at)}"
+        if self.at_record is None:
+            end = scope.batch.window.end
+            oldest, newest = sql.value(end - self.within.seconds), sql.value(end)
+            window = f"{at} >= {oldest} AND {at} < {newest}"
+        else:
+            moment = f"t.{q(self.at_record)}"
+            window = f"{at} >= {moment} - {sql.value(self.within.seconds)} AND {at} <= {moment}"
+        found = f"EXISTS (SELECT 1 FROM {q(other.name)} AS o WHERE {matches} AND {window}{extra})"
+        missing = (
+            ""
+            if self.at_record is None
+            else f"WHEN t.{q(self.at_record)} IS NULL THEN 'excluded:{NO_RECORD_TIME}' "
+        )
         return RecordSql(
-            f"CASE WHEN EXISTS (SELECT 1 FROM {q(other.name)} AS o WHERE {matches} "
-            f"AND o.{q(self.at)} >= {oldest} AND o.{q(self.at)} < {newest}{extra}) "
-            "THEN 'conform' ELSE 'breach' END",
+            f"CASE {missing}WHEN {found} THEN 'conform' ELSE 'breach' END",
             detail=f"'{NO_MATCH}'",
         )

@@ -1,0 +1,465 @@
+"""fresh at each record's time, repeat_contact, matched and availability, against hand-worked values.
+
+Every expected figure is worked out by hand in the comments, or by an independent
+computation (the csv module, or plain Python over the same hand-made records).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.backends.store import EvidenceStore
+from auditor.evaluate.driver import Evaluation, backend_for
+from auditor.ingest import ingest
+from auditor.pack import load_pack
+from auditor.periods import parse_period
+
+from .conftest import STANDARDS, TEST_PACKS
+
+PACK = TEST_PACKS / "record-measures.yaml"
+ZONE = ZoneInfo("Asia/Shanghai")
+MARCH = parse_period("2026-03")
+
+INTERACTIONS = "interaction_id,customer_id,category,channel,agent_id,received_at\n"
+TRAINING = "agent_id,completed_on\n"
+INVITATIONS = "invitation_id,interaction_id,channel,sent_at\n"
+RESPONSES = "response_id,invitation_id,status,answered_at\n"
+OUTAGES = "outage_id,channel,started_at,ended_at\n"
+
+
+def the_pack():
+    return load_pack(PACK, [STANDARDS])
+
+
+def run(folder: Path, files: dict[str, str], store=None) -> dict:
+    """Write the files, ingest them into the store (a fresh one when None) and evaluate March 2026."""
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    own = store is None
+    store = EvidenceStore(None) if own else store
+    try:
+        ingest(the_pack(), folder, store)
+        evaluation = Evaluation(the_pack(), backend_for(store), MARCH)
+        results = {r.rule: r for r in evaluation.run()}
+        outcomes = {rule.id: evaluation.record_outcomes(rule) for rule in the_pack().rules}
+    finally:
+        if own:
+            store.close()
+    return {"results": results, "outcomes": outcomes}
+
+
+# ------------------------------------------------------------ fresh, at each record's time
+
+CALLS = INTERACTIONS + (
+    # G1 trained on 2026-03-15: a call before it breaches, one after conforms
+    "K1,,,phone,G1,2026-03-10 10:00:00\n"
+    "K2,,,phone,G1,2026-03-20 10:00:00\n"
+    # G2 trained on 2025-03-12, so valid (365 d) up to 2026-03-12 00:00: 03-05 yes, 03-20 no
+    "K3,,,phone,G2,2026-03-05 10:00:00\n"
+    "K4,,,phone,G2,2026-03-20 10:00:00\n"
+    # G3 never trained
+    "K5,,,web,G3,2026-03-06 10:00:00\n"
+)
+TRAINED = TRAINING + "G1,2026-03-15\nG2,2025-03-12\n"
+
+
+def test_fresh_at_each_records_time(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED}, store)
+    assert got["outcomes"]["TRAINED-AT-CALL"] == {
+        "K1": "breach",
+        "K2": "conform",
+        "K3": "conform",
+        "K4": "breach",
+        "K5": "breach",
+    }
+    pooled = got["results"]["TRAINED-AT-CALL"].findings[0]
+    assert (pooled.counts.n, pooled.counts.conforming) == (5, 2)
+    assert pooled.failing == ["K1", "K4", "K5"]
+    assert pooled.failing_notes[0]["problem"] == "no matching record within the window"
+
+
+def test_fresh_without_at_record_still_judges_at_the_period_end(tmp_path: Path, store) -> None:
+    # window [2025-04-01, 2026-04-01): G1's training counts for every call, G2's for none
+    got = run(tmp_path, {"interactions": CALLS, "training": TRAINED}, store)
+    assert got["outcomes"]["TRAINED-AT-END"] == {
+        "K1": "conform",
+        "K2": "conform",
+        "K3": "breach",
+        "K4": "breach",
+        "K5": "breach",
+    }
+
+
+def test_fresh_at_record_on_the_training_day_and_at_the_edge_of_the_window(
+    tmp_path: Path, store
+) -> None:
+    calls = INTERACTIONS + (
+        "E1,,,phone,G1,2026-03-15 00:00:00\n"  # the training day's midnight: counts
+        "E2,,,phone,G1,2026-03-14 23:59:59\n"  # a second before: no
+        "E3,,,phone,G2,2026-03-12 00:00:00\n"  # exactly 365 d after 2025-03-12: still counts
+        "E4,,,phone,G2,2026-03-12 00:00:01\n"  # a second later: no
+    )
+    got = run(tmp_path, {"interactions": calls, "training": TRAINED}, store)
+    assert got["outcomes"]["TRAINED-AT-CALL"] == {
+        "E1": "conform",
+        "E2": "breach",
+        "E3": "conform",
+        "E4": "breach",
+    }
+
+
+# ------------------------------------------------------------ repeat_contact
+
+CONTACTS = INTERACTIONS + (
+    "A1,C1,billing,phone,,2026-03-02 10:00:00\n"  # A2 3 d later, same matter: breach
+    "A2,C1,billing,phone,,2026-03-05 10:00:00\n"  # next billing contact 15 d later: conform
+    "A3,C1,billing,phone,,2026-03-20 10:00:00\n"  # A4 (tech) 1 d later: a repeat only by customer
+    "A4,C1,tech,web,,2026-03-21 10:00:00\n"  # nothing after, window ends 03-28: conform
+    "B1,C2,billing,phone,,2026-03-28 10:00:00\n"  # window runs past the period end: pending
+    "B2,C2,billing,phone,,2026-04-02 10:00:00\n"  # after the period: not read
+    "B3,C3,billing,phone,,2026-03-10 10:00:00\n"  # B4 at the same moment, greater key: breach
+    "B4,C3,billing,phone,,2026-03-10 10:00:00\n"  # B3 is not later (smaller key): conform
+    "B5,C4,billing,phone,,2026-03-01 09:00:00\n"  # B6 exactly 7 d later: breach
+    "B6,C4,billing,phone,,2026-03-08 09:00:00\n"  # conform
+    "N1,,billing,phone,,2026-03-03 09:00:00\n"  # no customer: excluded
+    "N2,C5,,phone,,2026-03-03 09:00:00\n"  # no matter: excluded by matter, judged by customer
+)
+
+
+def test_repeat_contact_by_customer_and_matter(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS}, store)
+    assert got["outcomes"]["FCR-MATTER"] == {
+        "A1": "breach",
+        "A2": "conform",
+        "A3": "conform",
+        "A4": "conform",
+        "B1": "pending",
+        "B3": "breach",
+        "B4": "conform",
+        "B5": "breach",
+        "B6": "conform",
+        "N1": "excluded",
+        "N2": "excluded",
+    }
+    pooled = got["results"]["FCR-MATTER"].findings[0]
+    assert (pooled.counts.n, pooled.counts.conforming, pooled.counts.pending) == (8, 5, 1)
+    assert pooled.excluded_by_reason == {"no customer id": 1, "no matter": 1}
+    assert pooled.verdict == "nonconform"  # 5 / 8 = 62.5 % < 75 %
+    # the failing records name their first repeat and the gap in seconds
+    notes = dict(zip(pooled.failing, pooled.failing_notes, strict=True))
+    gaps = dict(zip(pooled.failing, pooled.failing_values, strict=True))
+    assert {k: notes[k]["step"] for k in ("A1", "B3", "B5")} == {"A1": "A2", "B3": "B4", "B5": "B6"}
+    assert {k: notes[k]["problem"] for k in ("A1", "B3", "B5")} == {
+        "A1": "repeat contact",
+        "B3": "repeat contact",
+        "B5": "repeat contact",
+    }
+    assert {k: gaps[k] for k in ("A1", "B3", "B5")} == {"A1": 3 * 86400, "B3": 0, "B5": 7 * 86400}
+
+
+def test_repeat_contact_by_customer_alone(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"interactions": CONTACTS}, store)
+    outcomes = got["outcomes"]["FCR-CUSTOMER"]
+    assert outcomes["A3"] == "breach"  # A4 a day later, another matter
+    assert outcomes["N2"] == "conform"  # judged without a matter
+    pooled = got["results"]["FCR-CUSTOMER"].findings[0]
+    # conform: A2, A4, B4, B6, N2; breach: A1, A3, B3, B5; pending B1; excluded N1
+    assert (pooled.counts.n, pooled.counts.conforming) == (9, 5)
+
+
+def expected_outcomes(rows: list[tuple[str, str | None, str, datetime]], matter: bool) -> dict:
+    """The outcomes worked out in plain Python from the definition in docs/rule-language.md."""
+    start = datetime(2026, 3, 1, tzinfo=ZONE)
+    end = datetime(2026, 4, 1, tzinfo=ZONE)
+    within = timedelta(days=7)
+    found = {}
+    for key, customer, topic, at in rows:
+        if not start <= at < end:
+            continue
+        if customer is None:
+            found[key] = "excluded"
+            continue
+        repeats = [
+            other
+            for other, c2, t2, at2 in rows
+            if c2 == customer
+            and (t2 == topic or not matter)
+            and (at2, other) > (at, key)
+            and at2 <= at + within
+            and at2 < end
+        ]
+        if repeats:
+            found[key] = "breach"
+        elif at + within >= end:
+            found[key] = "pending"
+        else:
+            found[key] = "conform"
+    return found
+
+
+CONTACT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from([None, "C1", "C2", "C3"]),
+        st.sampled_from(["billing", "tech"]),
+        st.integers(min_value=-5 * 24, max_value=36 * 24),  # hours from 2026-03-01 00:00
+    ),
+    max_size=25,
+)
+
+
+@given(CONTACT_ROWS)
+def test_repeat_contact_matches_a_plain_python_computation(tmp_path_factory, drawn) -> None:
+    folder = tmp_path_factory.mktemp("fcr")
+    base = datetime(2026, 3, 1, tzinfo=ZONE)
+    rows = [
+        (f"I{i:03d}", customer, topic, base + timedelta(hours=hours // 3 * 3))
+        for i, (customer, topic, hours) in enumerate(drawn)
+    ]
+    text = INTERACTIONS + "".join(
+        f"{key},{customer or ''},{topic},phone,,{at:%Y-%m-%d %H:%M:%S}\n"
+        for key, customer, topic, at in rows
+    )
+    got = run(folder, {"interactions": text})
+    assert got["outcomes"]["FCR-MATTER"] == expected_outcomes(rows, matter=True)
+    assert got["outcomes"]["FCR-CUSTOMER"] == expected_outcomes(rows, matter=False)
+
+
+# ------------------------------------------------------------ matched
+
+SENT = INVITATIONS + (
+    "I1,K1,phone,2026-03-02 10:00:00\n"
+    "I2,K2,phone,2026-03-03 10:00:00\n"
+    "I3,K3,web,2026-03-04 10:00:00\n"
+    "I4,,phone,2026-03-05 10:00:00\n"
+    "I5,K9,web,2026-03-06 10:00:00\n"
+)
+ANSWERED = RESPONSES + (
+    "R1,I1,complete,2026-03-02 12:00:00\n"
+    "R2,I2,partial,2026-03-03 12:00:00\n"  # partial: not a response under the rule's where
+    "R3,I3,complete,2026-03-04 12:00:00\n"
+    "R4,I3,complete,2026-03-05 12:00:00\n"  # a second response to I3 counts once
+    "R5,I8,complete,2026-03-05 12:00:00\n"  # to no invitation in scope
+    "R6,,complete,2026-03-05 12:00:00\n"
+)
+HANDLED = INTERACTIONS + (
+    "K1,,,phone,G1,2026-03-02 09:00:00\n"
+    "K2,,,phone,G1,2026-03-03 09:00:00\n"
+    "K3,,,web,G1,2026-03-04 09:00:00\n"
+    "K4,,,web,G1,2026-03-05 09:00:00\n"
+    "K5,,,phone,G1,2026-03-06 09:00:00\n"
+)
+
+
+def _independent_shares() -> tuple[dict, dict]:
+    """Response rate and coverage, pooled and per channel, with the csv module over the same records."""
+    import csv
+    import io
+
+    def rows(text: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def shares(records: list[dict[str, str]], hit: set[str], field: str) -> dict[str, float]:
+        cells: dict[str, list[bool]] = {"": []}
+        for record in records:
+            yes = record[field] in hit
+            cells[""].append(yes)
+            cells.setdefault(record["channel"], []).append(yes)
+        return {cell: sum(v) / len(v) for cell, v in cells.items()}
+
+    complete = {r["invitation_id"] for r in rows(ANSWERED) if r["status"] == "complete"}
+    invited = {r["interaction_id"] for r in rows(SENT) if r["interaction_id"]}
+    complete.discard("")
+    return (
+        shares(rows(SENT), complete, "invitation_id"),
+        shares(rows(HANDLED), invited, "interaction_id"),
+    )
+
+
+def test_matched_response_rate_and_coverage_per_channel(tmp_path: Path, store) -> None:
+    got = run(
+        tmp_path,
+        {"invitations": SENT, "survey_responses": ANSWERED, "interactions": HANDLED},
+        store,
+    )
+    rates, cover = _independent_shares()
+    for rule, expected in (("SURVEY-RESPONSE", rates), ("SURVEY-COVERAGE", cover)):
+        values = {f.group.get("channel", ""): f.value for f in got["results"][rule].findings}
+        assert values == pytest.approx(expected), rule
+    # by hand: I1 and I3 answered in full: 2 / 5; phone 1 / 3 (I1), web 1 / 2 (I3)
+    assert rates == pytest.approx({"": 2 / 5, "phone": 1 / 3, "web": 1 / 2})
+    # K1, K2, K3 invited: 3 / 5; phone 2 / 3, web 1 / 2
+    assert cover == pytest.approx({"": 3 / 5, "phone": 2 / 3, "web": 1 / 2})
+    pooled = got["results"]["SURVEY-RESPONSE"].findings[0]
+    assert pooled.failing == ["I2", "I4", "I5"]
+    assert pooled.failing_notes[0]["problem"] == "no matching record"
+
+
+# ------------------------------------------------------------ availability
+
+DOWN = OUTAGES + (
+    "P1,phone,2026-03-03 17:00:00,2026-03-03 19:00:00\n"  # 2 h, of which 17:00-18:00 open
+    "P2,phone,2026-03-10 10:00:00,2026-03-10 12:00:00\n"  # P2 and P3 overlap:
+    "P3,phone,2026-03-10 11:00:00,2026-03-10 13:30:00\n"  # 10:00-13:30 once, 3.5 h
+    "W1,web,2026-03-16 10:00:00,2026-03-16 11:00:00\n"  # on the calendar's holiday: 0
+    "W2,web,2026-03-31 17:00:00,\n"  # still open: runs to the period end, 17:00-18:00 open
+    "W3,web,2026-02-27 17:00:00,2026-03-02 10:00:00\n"  # from February: Mon 2 March 09:00-10:00
+    "W4,web,2026-03-10 12:00:00,2026-03-10 14:00:00\n"  # 2 h for web; overlaps P3 in the pooled
+    "W5,web,2026-04-01 09:00:00,2026-04-01 10:00:00\n"  # after the period: not read
+    "W6,web,2026-03-20 15:00:00,2026-03-20 14:00:00\n"  # ends before it starts: excluded
+)
+#: March 2026, Mon-Fri 09:00-18:00: 22 weekdays, less the holiday on Monday 16 March, x 9 h
+OPEN_MARCH = 21 * 9 * 3600
+
+
+def _brute_force(calendar: bool) -> dict[str, float]:
+    """Availability by counting every minute of March: open minutes and minutes under an outage."""
+    import csv
+    import io
+
+    start, end = datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 4, 1, tzinfo=ZONE)
+    spans: dict[str, list[tuple[datetime, datetime]]] = {"": []}
+    for row in csv.DictReader(io.StringIO(DOWN)):
+        a = datetime.fromisoformat(row["started_at"]).replace(tzinfo=ZONE)
+        b = datetime.fromisoformat(row["ended_at"]).replace(tzinfo=ZONE) if row["ended_at"] else end
+        if b < a:
+            continue
+        spans[""].append((a, b))
+        spans.setdefault(row["channel"], []).append((a, b))
+    opened, down = 0, dict.fromkeys(spans, 0)
+    minute = start
+    while minute < end:
+        is_open = not calendar or (
+            minute.weekday() < 5 and minute.day != 16 and 9 <= minute.hour < 18
+        )
+        if is_open:
+            opened += 1
+            for cell, intervals in spans.items():
+                down[cell] += any(a <= minute < b for a, b in intervals)
+        minute += timedelta(minutes=1)
+    return {cell: 1 - n / opened for cell, n in down.items()}
+
+
+def test_availability_by_hand_and_by_counting_minutes(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"outages": DOWN}, store)
+    result = got["results"]["AVAILABILITY"]
+    values = {f.group.get("channel", ""): f.value for f in result.findings}
+    by_hand = {
+        "": 1 - (3600 + 4 * 3600 + 3600 + 3600) / OPEN_MARCH,  # 10:00-14:00 on the 10th merged
+        "phone": 1 - (3600 + 3.5 * 3600) / OPEN_MARCH,
+        "web": 1 - (3600 + 3600 + 2 * 3600) / OPEN_MARCH,
+    }
+    assert values == pytest.approx(by_hand, abs=1e-12)
+    assert values == pytest.approx(_brute_force(calendar=True), abs=1e-12)
+    pooled = result.findings[0]
+    assert pooled.details["open_seconds"] == OPEN_MARCH
+    assert pooled.details["down_seconds"] == 7 * 3600
+    assert pooled.counts.n == 7 and pooled.excluded_by_reason == {
+        "ends before it starts (data error)": 1
+    }
+    assert pooled.verdict == "nonconform"  # 1 - 25200 / 680400 = 96.3 %
+    # the outages that took open time, each with its own open seconds before merging
+    listed = dict(zip(pooled.failing, pooled.failing_values, strict=True))
+    assert listed == {
+        "P1": 3600,
+        "P2": 7200,
+        "P3": 9000,
+        "W2": 3600,
+        "W3": 3600,
+        "W4": 7200,
+    }
+
+
+def test_availability_in_wall_time(tmp_path: Path, store) -> None:
+    got = run(tmp_path, {"outages": DOWN}, store)
+    pooled = got["results"]["AVAILABILITY-WALL"].findings[0]
+    # 2 h + 4 h + 1 h + 7 h (to midnight) + 34 h (from 1 March 00:00) of 31 days
+    assert pooled.value == pytest.approx(1 - 48 * 3600 / (31 * 86400), abs=1e-12)
+    assert pooled.value == pytest.approx(_brute_force(calendar=False)[""], abs=1e-12)
+
+
+def test_availability_with_no_outage_in_overlap_is_whole(tmp_path: Path, store) -> None:
+    down = OUTAGES + "X1,phone,2026-03-07 10:00:00,2026-03-07 12:00:00\n"  # a Saturday
+    got = run(tmp_path, {"outages": down}, store)
+    pooled = got["results"]["AVAILABILITY"].findings[0]
+    assert pooled.value == 1.0 and pooled.verdict == "conform"
+
+
+# ------------------------------------------------------------ report wording
+
+
+def test_the_report_words_outage_time_repeats_and_unmatched_records(tmp_path: Path) -> None:
+    from auditor.audit import run_audit
+    from auditor.findings import sentences
+    from auditor.findings.contract import FindingsDocument
+    from auditor.i18n import Words
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    files = {"outages": DOWN, "interactions": CONTACTS, "invitations": SENT}
+    files["survey_responses"] = ANSWERED
+    for name, text in files.items():
+        (evidence / f"{name}.csv").write_text(text, encoding="utf-8")
+    run_audit(PACK, evidence, tmp_path / "out", "2026-03")
+    document = FindingsDocument.load(tmp_path / "out" / "findings.json")
+    rules = {rule.rule: rule for rule in document.rules}
+    said = {}
+    for lang in ("en", "zh"):
+        words = Words.of(document, lang)
+        outage = rules["AVAILABILITY"]
+        said[lang, "availability"] = sentences.sentence(outage.findings[0], outage, words)
+        fcr = rules["FCR-MATTER"]
+        pooled = fcr.findings[0]
+        at = pooled.failing.index("A1")
+        note, gap = pooled.failing_notes[at], pooled.failing_values[at]
+        said[lang, "repeat"] = sentences.measured(gap, note, fcr, words)
+        survey = rules["SURVEY-RESPONSE"]
+        cell = survey.findings[1]
+        said[lang, "unmatched"] = sentences.measured(None, cell.failing_notes[0], survey, words)
+    said = {k: v.replace("\xa0", " ") for k, v in said.items()}  # no-break spaces read as spaces
+    # 25,200 s = 7 business hours down of 21 days x 9 h = 189 business hours open
+    assert said["en", "availability"].startswith("96.3 % (7 business hours")
+    assert (
+        "of 189 business hours (calendar office) open time under outage"
+        in said["en", "availability"]
+    )
+    assert "营业时间 189 个工作小时" in said["zh", "availability"]
+    assert "中停机 7 个工作小时" in said["zh", "availability"]
+    assert said["en", "repeat"] == "contacted again 3 d later (A2)"
+    assert said["zh", "repeat"] == "3 天 后再次联系(A2)"
+    assert said["en", "unmatched"] == "no matching record"
+    assert said["zh", "unmatched"] == "无相应记录"
+
+
+# ------------------------------------------------------------ explain
+
+
+def test_explain_shows_the_window_at_the_records_time_and_the_repeats(tmp_path: Path) -> None:
+    from auditor.audit import run_audit
+    from auditor.certify.explain import explain_in_audit
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    calls = CALLS + "".join(line + "\n" for line in CONTACTS.splitlines()[1:])
+    (evidence / "interactions.csv").write_text(calls, encoding="utf-8")
+    (evidence / "training.csv").write_text(TRAINED, encoding="utf-8")
+    run_audit(PACK, evidence, tmp_path / "out", "2026-03")
+    store = tmp_path / "out" / "evidence.db"
+    trained = "\n".join(explain_in_audit(store, "TRAINED-AT-CALL", "K1").lines)
+    # 365 d before the call at 2026-03-10 10:00; G1's training on 03-15 is after it
+    assert (
+        "2025-03-10 10:00 to 2026-03-10 10:00 (within 365d of the record's received_at)" in trained
+    )
+    assert "completed_on 2026-03-15 00:00: outside the window" in trained
+    assert trained.rstrip().endswith("outcome: breach")
+    repeats = "\n".join(explain_in_audit(store, "FCR-MATTER", "A1").lines)
+    assert "A2: received_at 2026-03-05 10:00:00, +259200 s: a repeat" in repeats
+    assert "A3: received_at 2026-03-20 10:00:00, +1555200 s: too late" in repeats
+    pending = "\n".join(explain_in_audit(store, "FCR-CUSTOMER", "B1").lines)
+    assert "B2: received_at 2026-04-02 10:00:00, +432000 s: after the period end" in pending
+    assert pending.rstrip().endswith("outcome: pending")
