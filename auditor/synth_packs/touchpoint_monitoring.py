@@ -171,7 +171,7 @@ class TouchpointSynth:
     # ------------------------------------------------------------ surveys
 
     def invitations(self) -> list[dict[str, Any]]:
-        found = []
+        found: list[dict[str, Any]] = []
         for c in self.contacts():
             served = c["answered"] is not None or c["channel"] == "counter"
             if served and self.rng.random() < 0.35:
@@ -194,7 +194,8 @@ class TouchpointSynth:
         return self.rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
 
     def surveys(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        invitations, responses = [], []
+        invitations: list[dict[str, Any]] = []
+        responses: list[dict[str, Any]] = []
         for inv in self.invitations():
             c = inv["contact"]
             invitations.append(
