@@ -230,8 +230,9 @@ class TouchpointSynth:
             for channel in CHANNELS:
                 day = START + timedelta(days=self.rng.randrange(1, 12))
                 while day <= self.end:
+                    day += timedelta(days=max(0, 7 - day.weekday()) if day.weekday() > 4 else 0)
                     stopped = site == WEAK_SITE and channel == "app" and day > date(2026, 7, 8)
-                    if day.weekday() < 5 and not stopped:
+                    if day <= self.end and not stopped:
                         visits.append((day, site, channel))
                     day += timedelta(days=self.rng.randrange(10, 19))
         visits.sort()
