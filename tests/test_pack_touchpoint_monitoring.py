@@ -299,3 +299,19 @@ def test_demo_evidence_spans_the_baseline_and_is_reproducible(tmp_path: Path) ->
             assert rows[0] == rows[1], path.name
         else:
             assert path.read_bytes() == again.read_bytes(), path.name
+
+
+def test_the_chinese_report_is_chinese(tp_audit: dict[str, Any], tmp_path: Path) -> None:
+    """Rule ids, data values and file names aside, the zh report has no English words."""
+    import re
+
+    from .test_report import schema_1_1
+    from .test_report_trust import Visible, data_words, html_of
+
+    document = schema_1_1(tp_audit)
+    visible = Visible()
+    visible.feed(html_of(document, "zh", tmp_path))
+    text = " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+    allowed = {"CSAT", "APP", "Wilson", "ISO", "SHA", "JSON", "CAPA", "CI", "csv", "json", "xlsx"}
+    english = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - data_words(document) - allowed
+    assert english == set(), sorted(english)
