@@ -501,8 +501,11 @@ def generators(synth: Synth) -> dict[str, Callable[[], Iterator[dict[str, Any]]]
         "observations", "feedback_events", "risk_register", "emergency_plans", "drills",
         "costs", "improvement_plans", "quality_reviews", "checklist",
     )  # fmt: skip
-    found: dict[str, Callable[[], Iterator[dict[str, Any]]]] = {}
-    for kind in kinds:
-        method = getattr(world, kind)
-        found[kind] = lambda m=method: iter(m())
-    return found
+    return {kind: _rows_of(getattr(world, kind)) for kind in kinds}
+
+
+def _rows_of(method: Callable[[], Any]) -> Callable[[], Iterator[dict[str, Any]]]:
+    def rows() -> Iterator[dict[str, Any]]:
+        return iter(method())
+
+    return rows
