@@ -259,6 +259,9 @@ class CustomerService:
             else:
                 on_job = max(hired, self.day_in(date(2025, 10, 8), date(2026, 9, 20)))
             yield {"agent_id": name, "course": "在岗培训", "completed_on": on_job.isoformat()}
+            before = on_job - timedelta(days=self.rng.randrange(330, 364))
+            if before >= hired and name != "GZ-A07":  # the year before: valid at earlier contacts
+                yield {"agent_id": name, "course": "在岗培训", "completed_on": before.isoformat()}
             if name != "SH-A11":
                 etiquette = max(hired, self.day_in(date(2025, 11, 1), date(2026, 8, 31)))
                 yield {
