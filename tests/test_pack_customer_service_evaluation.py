@@ -23,13 +23,18 @@ Q3 = (datetime(2026, 7, 1), datetime(2026, 10, 1))  # local time, end exclusive
 
 
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The demo audited for 2026-Q3 once for this module; findings.json read as plain JSON."""
+def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """The demo audited for 2026-Q3 once for this module: the result and its folder."""
     from auditor.audit import run_audit
 
     out = tmp_path_factory.mktemp("cse-audit")
-    run_audit(PACK, DEMO, out, "2026-Q3")
-    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return run_audit(PACK, DEMO, out, "2026-Q3"), out
+
+
+@pytest.fixture(scope="module")
+def findings(audit: tuple[Any, Path]) -> dict[str, Any]:
+    """The audit's findings.json read as plain JSON, per rule."""
+    document = json.loads((audit[1] / "findings.json").read_text(encoding="utf-8"))
     return {rule["rule"]: rule for rule in document["rules"]}
 
 
@@ -304,5 +309,17 @@ def test_draft_measures_find_what_they_read_in_the_demo() -> None:
     assert ("SH", "2026-08") not in reviews and ("BJ", "2026-08") in reviews
 
 
-def test_pack_path_is_the_shipped_one() -> None:
-    assert Path(PACK).is_file() and DEMO.is_dir()
+def test_the_chinese_report_of_the_demo_is_chinese(audit, tmp_path) -> None:
+    """Only data words (field and enum names, ids), and the usual short allowlist, are Latin."""
+    import re
+
+    from .test_report import schema_1_1
+    from .test_report_trust import Visible, data_words, html_of
+
+    document = schema_1_1(audit[0].document)
+    visible = Visible()
+    visible.feed(html_of(document, "zh", tmp_path))
+    text = " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+    allowed = {"CSAT", "NPS", "Wilson", "ISO", "SHA", "JSON", "CAPA", "CI", "csv", "json", "xlsx"}
+    latin = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - data_words(document) - allowed
+    assert latin == set()
