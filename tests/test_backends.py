@@ -16,7 +16,7 @@ from auditor.pack import load_pack
 from auditor.periods import parse_period
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKS = sorted((ROOT / "rules").glob("*.yaml"))
+PACKS = sorted(p for p in (ROOT / "rules").glob("*.yaml") if not p.name.endswith(".tests.yaml"))
 
 
 def plans(pack_path: Path):

@@ -8,14 +8,14 @@ from ..conftest import RULES, STANDARDS, TEST_PACKS
 
 
 def test_shipped_packs_are_valid_and_coverage_is_listed(runner) -> None:
-    packs = [str(p) for p in sorted(RULES.glob("*.yaml"))]
+    packs = [str(p) for p in sorted(RULES.glob("*.yaml")) if not p.name.endswith(".tests.yaml")]
     result = runner.invoke(main, ["pack", "check", *packs])
     assert result.exit_code == 0, result.output
     assert "coverage of service-quality-standard" in result.output
     assert "coverage of special-service-monitoring" in result.output
     assert "auditor's judgement" in result.output
     assert "RESP-PHONE-30S" in result.output
-    assert "2 of 2 pack(s) valid" in result.output
+    assert f"{len(packs)} of {len(packs)} pack(s) valid" in result.output
 
 
 def test_broken_pack_exits_2_with_one_line_and_no_traceback(runner) -> None:
