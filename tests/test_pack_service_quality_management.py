@@ -1,0 +1,232 @@
+"""The service-quality-management pack: it checks, and its demo audit's figures equal
+figures worked out independently from the evidence files (csv, json, openpyxl only)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import load_pack
+
+from .conftest import ROOT, RULES
+
+PACK = RULES / "service-quality-management.yaml"
+DEMO = ROOT / "evidence" / "demo" / "service-quality-management"
+Q3 = (datetime(2026, 7, 1), datetime(2026, 10, 1))
+CHANNELS = {"电话": "phone", "热线": "phone", "在线": "chat", "在线客服": "chat", "APP": "app"}
+CHANNELS.update({c: c for c in ("phone", "chat", "app")})
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo audited for 2026-Q3, once for this module: rule id -> its findings.json entry."""
+    from auditor.audit import run_audit
+
+    out = tmp_path_factory.mktemp("sqm-demo")
+    run_audit(PACK, DEMO, out, "2026-Q3")
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return {rule["rule"]: rule for rule in document["rules"]}
+
+
+def _pooled(rule: dict[str, Any]) -> dict[str, Any]:
+    return next(f for f in rule["findings"] if f["pooled"])
+
+
+def _groups(rule: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (next(iter(f["group"].values())), f["period"]): f
+        for f in rule["findings"]
+        if not f["pooled"]
+    }
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _contacts() -> list[dict[str, str]]:
+    """The GB18030 contact log read by hand: broken rows dropped, a repeated key kept once."""
+    with (DEMO / "contacts-2026Q3.csv").open(encoding="gb18030", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, seen, kept = rows[0], set(), []
+    for cells in rows[1:]:
+        if len(cells) != len(header):
+            continue
+        row = dict(zip(header, cells, strict=True))
+        if row["渠道"] not in CHANNELS or _when(row["进线时间"]) is None:
+            continue
+        if row["接触编号"] in seen:
+            continue
+        seen.add(row["接触编号"])
+        kept.append(row)
+    return kept
+
+
+# ------------------------------------------------------------ the pack
+
+
+def test_pack_loads_and_every_rule_names_a_clause_and_an_action() -> None:
+    pack = load_pack(PACK)
+    assert pack.standard.id == "service-quality-management-system"
+    assert 12 <= len(pack.rules) <= 26
+    for rule in pack.rules:
+        assert pack.standard.clause(rule.clause) is not None, rule.id
+        assert rule.title.zh and rule.title.en
+        assert rule.capa.action.zh and rule.capa.action.en and rule.capa.owner
+
+
+def test_pack_check_passes(runner: Any) -> None:
+    from auditor.cli import main
+
+    result = runner.invoke(main, ["pack", "check", str(PACK)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 pack(s) valid" in result.output
+
+
+def test_the_issue_indicators_each_have_a_rule() -> None:
+    ids = {rule.id for rule in load_pack(PACK).rules}
+    wanted = {
+        "SLA-ATTAINMENT", "RESP-PHONE-30S", "HANDLE-TIME-MEAN", "RESOLUTION-RATE",
+        "CLOSURE-RATE", "REPLY-ACCURACY", "COMPLAINTS-PER-1000", "COMPLAINT-ROOT-CAUSE",
+        "CHURN-RATE", "PLAN-OWNER-DEADLINE", "PLAN-DONE-BY-DEADLINE", "CERT-SURVEILLANCE",
+    }  # fmt: skip
+    assert wanted <= ids
+
+
+def test_demo_evidence_is_reproducible(tmp_path: Path) -> None:
+    from auditor.synth import synthesise
+
+    synthesise(load_pack(PACK), tmp_path)
+    for path in sorted(DEMO.iterdir()):
+        if path.suffix in (".csv", ".jsonl"):
+            assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_survey_evidence_spans_four_quarters_for_the_trend() -> None:
+    lines = (DEMO / "survey-responses.jsonl").read_text(encoding="utf-8").splitlines()
+    answered = [json.loads(line)["answered_at"] for line in lines]
+    assert min(answered) < "2025-10-08" and max(answered) >= "2026-09-23"
+
+
+# ------------------------------------------------------------ figures against a hand computation
+
+
+def test_reply_accuracy_per_site_equals_the_qa_samples(findings: dict[str, Any]) -> None:
+    totals: dict[str, list[int]] = {}
+    for line in (DEMO / "qa-samples-2026Q3.jsonl").read_text(encoding="utf-8").splitlines():
+        sample = json.loads(line)
+        tally = totals.setdefault(sample["site"], [0, 0])
+        tally[0] += bool(sample["accurate"])
+        tally[1] += 1
+    groups = _groups(findings["REPLY-ACCURACY"])
+    for site, (good, n) in totals.items():
+        assert groups[(site, "2026-Q3")]["counts"]["n"] == n
+        assert groups[(site, "2026-Q3")]["value"] == pytest.approx(good / n, abs=1e-12)
+    pooled = _pooled(findings["REPLY-ACCURACY"])
+    good = sum(t[0] for t in totals.values())
+    assert pooled["value"] == pytest.approx(good / sum(t[1] for t in totals.values()))
+    assert totals["SH"][0] / totals["SH"][1] < 0.97  # the site placed below target
+
+
+def test_quarterly_csat_equals_the_mean_of_q3_responses(findings: dict[str, Any]) -> None:
+    scores = []
+    for line in (DEMO / "survey-responses.jsonl").read_text(encoding="utf-8").splitlines():
+        response = json.loads(line)
+        when = _when(response["answered_at"])
+        if when and Q3[0] <= when < Q3[1] and response["csat"] is not None:
+            scores.append(response["csat"])
+    pooled = _pooled(findings["CSAT-QUARTER"])
+    assert pooled["counts"]["n"] == len(scores)
+    assert pooled["value"] == pytest.approx(sum(scores) / len(scores), abs=1e-9)
+    assert 4.2 <= pooled["value"] < 4.4 and pooled["verdict"] == "observation"
+
+
+def test_complaints_per_1000_contacts_from_the_gb18030_log(findings: dict[str, Any]) -> None:
+    contacts = [r for r in _contacts() if Q3[0] <= (_when(r["进线时间"]) or Q3[1]) < Q3[1]]
+    complaints = sum(r["转投诉"] == "是" for r in contacts)
+    pooled = _pooled(findings["COMPLAINTS-PER-1000"])
+    assert pooled["counts"]["n"] == len(contacts)
+    assert pooled["value"] == pytest.approx(complaints * 1000 / len(contacts), abs=1e-9)
+
+
+def test_phone_answer_within_30s_per_site_and_month(findings: dict[str, Any]) -> None:
+    tally: dict[tuple[str, str], list[int]] = {}
+    for row in _contacts():
+        received = _when(row["进线时间"])
+        if CHANNELS[row["渠道"]] != "phone" or received is None:
+            continue
+        answered, ended = _when(row["应答时间"]), _when(row["结束时间"])
+        if answered is None and ended is not None and (ended - received).total_seconds() < 5:
+            continue  # abandoned within 5 s: excluded
+        ok = answered is not None and (answered - received).total_seconds() <= 30
+        counts = tally.setdefault((row["站点"], received.strftime("%Y-%m")), [0, 0])
+        counts[0] += ok
+        counts[1] += 1
+    groups = _groups(findings["RESP-PHONE-30S"])
+    assert set(groups) == set(tally)
+    for key, (good, n) in tally.items():
+        assert groups[key]["counts"]["n"] == n, key
+        assert groups[key]["value"] == pytest.approx(good / n, abs=1e-12), key
+    assert groups[("SH", "2026-08")]["verdict"] == "nonconform"
+
+
+def test_churn_rate_from_the_customer_roster(findings: dict[str, Any]) -> None:
+    with (DEMO / "customers-2026-07-01.csv").open(encoding="utf-8", newline="") as handle:
+        customers = list(csv.DictReader(handle))
+    stayed = sum(not row["churned_on"] for row in customers)
+    pooled = _pooled(findings["CHURN-RATE"])
+    assert pooled["counts"]["n"] == len(customers)
+    assert pooled["value"] == pytest.approx(stayed / len(customers), abs=1e-12)
+
+
+def test_plans_due_in_q3_done_by_their_deadline_from_the_xlsx(findings: dict[str, Any]) -> None:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(DEMO / "improvement-plans.xlsx", read_only=True).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    plans = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+
+    def day(value: object) -> date | None:
+        return date.fromisoformat(str(value)[:10]) if value else None
+
+    due = [
+        p
+        for p in plans
+        if (d := day(p["计划完成日期"])) and date(2026, 7, 1) <= d <= date(2026, 9, 30)
+    ]
+    on_time = [
+        p for p in due if (done := day(p["实际完成日期"])) and done <= day(p["计划完成日期"])
+    ]  # type: ignore[operator]
+    pooled = _pooled(findings["PLAN-DONE-BY-DEADLINE"])
+    assert pooled["counts"]["n"] == len(due) and len(due) >= 3
+    assert pooled["value"] == pytest.approx(len(on_time) / len(due), abs=1e-12)
+
+
+# ------------------------------------------------------------ the verdicts designed into the demo
+
+
+def test_demo_audit_has_every_verdict_kind(findings: dict[str, Any]) -> None:
+    verdicts = {rule["verdict"] for rule in findings.values()}
+    assert verdicts == {"conform", "observation", "nonconform", "not-evaluable", "not-applicable"}
+    severities = {r["verdict_severity"] for r in findings.values() if r["verdict"] == "nonconform"}
+    assert severities == {"major", "minor"}
+    expected = {
+        "CERT-SURVEILLANCE": "nonconform",  # GZ's last audit is over a year old
+        "PLAN-OWNER-DEADLINE": "nonconform",  # one plan has no owner
+        "PAIN-POINT-EFFORT": "not-evaluable",  # the effort question is new: too few answers
+        "CERT-FINDINGS-CLOSED": "not-applicable",  # the certification body raised none
+        "RESOLUTION-RATE": "conform",
+        "CSAT-QUARTER": "observation",
+    }
+    for rule_id, verdict in expected.items():
+        assert findings[rule_id]["verdict"] == verdict, rule_id
