@@ -103,6 +103,7 @@ def run_audit(
     waivers: list[Waiver] | None = None,
     today: date | None = None,
     files: list[Path] | None = None,
+    engine: str = "sqlite",
 ) -> AuditResult:
     """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
 
@@ -110,8 +111,13 @@ def run_audit(
     when a file's quarantined share is above ``max_quarantine`` or when the
     period holds no evidence record. ``files``, when given, are the only files
     under ``evidence`` read (a combined audit hands each pack the files it claims).
+    ``engine`` names the SQL engine that evaluates the rules (see
+    :mod:`auditor.backends.engines`); the evidence store is SQLite whichever it is.
     """
     pack = load_pack(pack_path)
+    from .backends.engines import check_engine
+
+    check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
     waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
     target = Path(out)
@@ -119,7 +125,7 @@ def run_audit(
     store_path = target / "evidence.db"
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)
-    store = EvidenceStore(store_path)
+    store = EvidenceStore(store_path, engine=engine)
     try:
         report = ingest(pack, evidence, store, mapping, files=files)
         if report.errors:
@@ -144,6 +150,7 @@ def run_audit(
             auditor_name,
             organisation,
             str(evidence),
+            engine,
         )
         findings = findings_document(inputs, results)
     finally:

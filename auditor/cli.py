@@ -384,6 +384,13 @@ _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
 _strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
+_engine_opt = click.option(
+    "--engine",
+    default=None,
+    metavar="NAME",
+    help="SQL engine that evaluates the rules: sqlite (default) or duckdb "
+    "(or a plug-in's). The evidence store is SQLite whichever it is.",
+)
 #: options shared by the commands that read an audit folder
 _audit_folder_opt = click.option(
     "--audit",
@@ -565,6 +572,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     help="Outputs, comma-separated: json (findings.json), html, pdf (report), csv (capa.csv), xlsx (capa.xlsx), junit (junit.xml), oscal (assessment-results.json). failing-records.csv is always written.",
 )
 @_lang_opt
+@_engine_opt
 def audit_command(
     paths: tuple[str, ...],
     out: str,
@@ -581,6 +589,7 @@ def audit_command(
     organisation: str | None,
     formats: str,
     lang: str | None,
+    engine: str | None,
 ) -> None:
     """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
@@ -605,13 +614,16 @@ def audit_command(
     chosen = _mapping_option(mapping, preset)
     waivers = _register_waivers(register_path) if register_path else []
     if len(packs) > 1:
-        given = AuditRun(out, period, chosen, auditor_name, organisation, ceiling, waivers)
+        given = AuditRun(
+            out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite"
+        )
         outputs = Outputs(wanted, lang, sign_key, register_path, previous, fail_on)
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
     result = run_audit(
-        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers
-    )
+        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers,
+        engine=engine or "sqlite",
+    )  # fmt: skip
     if sign_key:
         from .certify.signing import sign
 
@@ -658,6 +670,7 @@ class AuditRun:
     organisation: str | None
     max_quarantine: float
     waivers: list[Any]
+    engine: str = "sqlite"
 
 
 @dataclass(frozen=True)
@@ -679,7 +692,7 @@ def _audit_several(
 
     result = run_multi_audit(
         list(packs), evidence_dir, given.out, given.period, given.mapping, given.auditor,
-        given.organisation, given.max_quarantine, given.waivers,
+        given.organisation, given.max_quarantine, given.waivers, engine=given.engine,
     )  # fmt: skip
     registers = tuple(f for f in outputs.formats if f in ("csv", "xlsx"))
     for audit in result.audits:
@@ -1322,6 +1335,13 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="Check findings.json's signature first.",
 )
+@click.option(
+    "--engine",
+    default=None,
+    metavar="NAME",
+    help="Compute the findings again on this SQL engine (default: the one the audit used); "
+    "the same findings from another engine are an independent check.",
+)
 def verify_command(
     audit_dir: str,
     evidence_dir: str | None,
@@ -1329,6 +1349,7 @@ def verify_command(
     mapping: str | None,
     preset: str | None,
     public_key: str | None,
+    engine: str | None,
 ) -> None:
     """Re-check an audit: every input's SHA-256, then every finding computed again.
 
@@ -1347,6 +1368,7 @@ def verify_command(
         Path(evidence_dir) if evidence_dir else None,
         Path(pack_path) if pack_path else None,
         chosen,
+        engine,
     )
     for line in report.differences:
         click.echo(f"differs: {line}")

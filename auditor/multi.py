@@ -68,6 +68,7 @@ def run_multi_audit(
     max_quarantine: float = DEFAULT_MAX_QUARANTINE,
     waivers: list[Waiver] | None = None,
     today: date | None = None,
+    engine: str = "sqlite",
 ) -> MultiResult:
     """Audit ``evidence`` against every pack; write each pack's audit and ``out/findings.json``."""
     packs = [load_pack(p) for p in pack_paths]
@@ -87,6 +88,7 @@ def run_multi_audit(
             waivers,
             today,
             files=claims[pack.id],
+            engine=engine,
         )
         for path, pack in zip(pack_paths, packs, strict=True)
     ]

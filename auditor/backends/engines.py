@@ -43,14 +43,19 @@ def engines() -> list[str]:
     return list(_REGISTRY)
 
 
-def open_backend(store: Any, engine: str = "sqlite") -> Backend:
-    """A backend of ``engine`` evaluating the evidence in ``store``."""
+def check_engine(engine: str) -> None:
+    """Stop with the closest name when ``engine`` is not a registered engine."""
     known = engines()
     if engine not in known:
         raise EngineError(
             f"unknown engine '{engine}' (engines: {', '.join(known)})",
             suggestion=closest_name(engine, known),
         )
+
+
+def open_backend(store: Any, engine: str = "sqlite") -> Backend:
+    """A backend of ``engine`` evaluating the evidence in ``store``."""
+    check_engine(engine)
     module, _, name = _REGISTRY[engine].partition(":")
     backend: Backend = getattr(importlib.import_module(module), name)(store)
     return backend

@@ -29,7 +29,10 @@ from .verify import (
 
 
 def verify_combined(
-    path: Path, evidence: Path | None = None, mapping: Mapping | None = None
+    path: Path,
+    evidence: Path | None = None,
+    mapping: Mapping | None = None,
+    engine: str | None = None,
 ) -> VerifyReport:
     """Check a combined audit's files and inputs, then reproduce every pack's findings."""
     combined = CombinedDocument.load(path)
@@ -56,7 +59,7 @@ def verify_combined(
         _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    _rerun_all(combined, documents, packs, root, mapping, report)
+    _rerun_all(combined, documents, packs, root, mapping, report, engine)
     return report
 
 
@@ -78,7 +81,7 @@ def _check_pack(
 
 def _rerun_all(
     combined: CombinedDocument, documents: list[FindingsDocument], packs: list[Path],
-    root: Path, mapping: Mapping | None, report: VerifyReport,
+    root: Path, mapping: Mapping | None, report: VerifyReport, engine: str | None = None,
 ) -> None:  # fmt: skip
     from ..multi import claimed_files
     from ..pack import load_pack
@@ -88,7 +91,7 @@ def _rerun_all(
     claims = claimed_files(loaded, root, chosen)
     decisions = []
     for document, pack, model in zip(documents, packs, loaded, strict=True):
-        again = rerun(document, root, pack, chosen, claims[model.id])
+        again = rerun(document, root, pack, chosen, claims[model.id], engine)
         decisions.append(again.summary.recommendation.decision)
         one = VerifyReport()
         compare(document, again, one)

@@ -153,8 +153,13 @@ def rerun(
     pack: Path,
     mapping: Mapping | None,
     files: list[Path] | None = None,
+    engine: str | None = None,
 ) -> FindingsDocument:
-    """The audit run again from its inputs with its recorded parameters, in a temporary folder."""
+    """The audit run again from its inputs with its recorded parameters, in a temporary folder.
+
+    ``engine`` runs it on another SQL engine than the one recorded: the same
+    findings from an engine the audit did not use are an independent check.
+    """
     from ..audit import run_audit
 
     params = document.manifest.parameters
@@ -163,7 +168,7 @@ def rerun(
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
-            params.max_quarantine, today=ran_on, files=files,
+            params.max_quarantine, today=ran_on, files=files, engine=engine or params.engine,
         )  # fmt: skip
         return result.findings
 
@@ -215,16 +220,18 @@ def verify_audit(
     evidence: Path | None = None,
     pack: Path | None = None,
     mapping: Mapping | None = None,
+    engine: str | None = None,
 ) -> VerifyReport:
     """Check an audit's inputs against its manifest, then reproduce every finding.
 
     A combined audit (several packs) is verified as a whole: see ``verify_combined``.
+    ``engine`` reproduces the findings on another SQL engine than the recorded one.
     """
     top = audit / "findings.json" if audit.is_dir() else audit
     if top.is_file() and is_combined(read_json(top)):
         from .combined import verify_combined
 
-        return verify_combined(top, evidence, mapping)
+        return verify_combined(top, evidence, mapping, engine)
     part_of_combined(audit_folder(audit))
     document, _ = load_audit(audit)
     params = document.manifest.parameters
@@ -249,7 +256,9 @@ def verify_audit(
         return report  # inputs that changed: re-running would prove nothing
     compare(
         document,
-        rerun(document, evidence, pack, mapping or recorded_mapping(document, evidence)),
+        rerun(
+            document, evidence, pack, mapping or recorded_mapping(document, evidence), None, engine
+        ),
         report,
     )
     return report

@@ -287,6 +287,8 @@ class Parameters(Model):
     percentile_method: str
     due_days: dict[str, int]
     max_quarantine: float = Field(ge=0, le=1)
+    #: the SQL engine that evaluated the rules (``verify`` runs the audit again on it)
+    engine: str = "sqlite"
     #: the evidence folder as the audit was given it (file paths are relative to it)
     evidence_root: str | None = None
     auditor: str | None

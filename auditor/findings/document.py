@@ -44,6 +44,8 @@ class AuditInputs:
     organisation: str | None = None
     #: the evidence folder (or file) the audit read; file paths are recorded relative to it
     evidence_root: str | None = None
+    #: the SQL engine that evaluated the rules
+    engine: str = "sqlite"
 
 
 def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> FindingsDocument:
@@ -156,6 +158,7 @@ def _parameters(inputs: AuditInputs) -> dict[str, Any]:
         "percentile_method": "nearest rank",
         "due_days": dict(pack.due_days),
         "max_quarantine": inputs.max_quarantine,
+        "engine": inputs.engine,
         "evidence_root": inputs.evidence_root,
         "auditor": inputs.auditor,
         "organisation": inputs.organisation,

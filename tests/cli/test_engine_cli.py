@@ -1,0 +1,52 @@
+"""--engine on audit and verify: the same findings on DuckDB, recorded, and re-checked across engines."""
+
+from __future__ import annotations
+
+import json
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+PACK = str(RULES / "special-service-monitoring.yaml")
+DEMO = str(ROOT / "evidence" / "demo" / "special-service-monitoring")
+
+
+def _findings(folder) -> list[tuple]:
+    document = json.loads((folder / "findings.json").read_text(encoding="utf-8"))
+    return [
+        (f["id"], f["verdict"], f["counts"], f["value"], f["interval"], f["failing"])
+        for rule in document["rules"]
+        for f in rule["findings"]
+    ]
+
+
+def test_an_audit_on_duckdb_gives_the_sqlite_findings_and_records_its_engine(
+    runner, tmp_path
+) -> None:
+    runs = {}
+    for engine in ("sqlite", "duckdb"):
+        out = tmp_path / engine
+        result = runner.invoke(
+            main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+                   "--fail-on", "never", "--engine", engine],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs[engine] = out
+    assert _findings(runs["duckdb"]) == _findings(runs["sqlite"])
+    recorded = json.loads((runs["duckdb"] / "findings.json").read_text(encoding="utf-8"))
+    assert recorded["manifest"]["parameters"]["engine"] == "duckdb"
+    again = runner.invoke(main, ["verify", str(runs["sqlite"]), "--engine", "duckdb"])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("verified: ")
+
+
+def test_an_unknown_engine_is_one_line_with_the_closest_name(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["audit", PACK, DEMO, "--out", str(tmp_path / "x"), "--engine", "duckbd"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: unknown engine 'duckbd' (engines: sqlite, duckdb); did you mean 'duckdb'?"
+    )
+    assert not (tmp_path / "x" / "evidence.db").exists()  # refused before any evidence is read
