@@ -24,6 +24,7 @@ BUILTIN_MODULES = (
     "per_1000",
     "manual",
     "sequence",
+    "control_chart",
 )
 _REGISTRY: dict[str, type[Measure]] = {}
 _loaded = False

@@ -66,6 +66,8 @@ class Measure:
     formula: ClassVar[dict[str, str] | None] = None
     #: the label (in auditor.i18n) of a statistical note the method section adds, if any
     method_label: ClassVar[str | None] = None
+    #: whether the rule takes a ``target`` (False: the measure judges by its own test)
+    takes_target: ClassVar[bool] = True
 
     # ------------------------------------------------------------ the pack
 
@@ -198,6 +200,10 @@ class SeriesMeasure(Measure):
 
     def base_rule_id(self) -> str:
         raise NotImplementedError
+
+    def check_base(self, base: Rule) -> str | None:
+        """Why ``base`` cannot be followed by this measure (checked when the pack loads), or None."""
+        return None
 
     def shape(self, base: Rule) -> Rule:
         """The base rule as this measure needs it evaluated."""
