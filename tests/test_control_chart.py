@@ -19,6 +19,7 @@ from auditor.backends.store import EvidenceStore
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.findings import RuleResult
 from auditor.ingest import ingest
+from auditor.errors import PackErrors
 from auditor.model import Pack
 from auditor.pack import load_pack
 from auditor.periods import parse_period
@@ -264,3 +265,33 @@ def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
     assert finding.reasons == [
         "the baseline 2026-06 has 20 judged records, fewer than the minimum of 30"
     ]
+
+
+# ------------------------------------------------------------ the pack
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("    severity: minor\n    capa: {action: {zh: 查明原因", "a control_chart rule takes no 'target'"),
+        ("per: day, baseline: 2026-06", "'per' must be day or week, not 'month'"),
+        ("of: ANSWER-30S", "'HANDLE-CHART' is itself worked out from another rule"),
+        ("mean: {of: score}", "'SCORE-MEAN' is a percentile rule; a control_chart charts a rate or a mean"),
+        ('target: ">= 3.0"', "'SCORE-MEAN' has target '== 3', which names no adverse side"),
+    ],
+)
+def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(write_pack, change: str, message: str) -> None:
+    text = (TEST_PACKS / "control.yaml").read_text(encoding="utf-8")
+    replacement = {
+        "    severity: minor\n    capa: {action: {zh: 查明原因": '    target: ">= 90%"\n    severity: minor\n    capa: {action: {zh: 查明原因',
+        "per: day, baseline: 2026-06": "per: month, baseline: 2026-06",
+        "of: ANSWER-30S": "of: HANDLE-CHART",
+        "mean: {of: score}": "percentile: {of: score, p: 90}",
+        'target: ">= 3.0"': 'target: "== 3"',
+    }[change]
+    path = write_pack(text.replace(change, replacement, 1))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    (error,) = caught.value.errors
+    assert message in error.message, error.message
+    assert caught.value.errors[0].line is not None
