@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from auditor import control_limits as cl
 from auditor.backends.store import EvidenceStore
+from auditor.errors import PackErrors
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.findings import RuleResult
 from auditor.ingest import ingest
-from auditor.errors import PackErrors
 from auditor.model import Pack
 from auditor.pack import load_pack
 from auditor.periods import parse_period
@@ -75,7 +75,27 @@ def stream(audit_plan: Plan, baseline_plan: Plan | None = None) -> list[dict[str
 
 def drift_from(first: int, answered: int) -> Plan:
     """90 of 100 answered in time until July ``first``, then ``answered`` of 100."""
-    return lambda day: (90 if day.day < first else answered, 10 if day.day < first else 100 - answered, [3, 3, 5, 5])
+
+    def plan(day: date) -> tuple[int, int, list[float]]:
+        good = 90 if day.day < first else answered
+        return (good, 100 - good, [3, 3, 5, 5])
+
+    return plan
+
+
+def sudden_drop(day: date) -> tuple[int, int, list[float]]:
+    """July 20: 80 of 100 answered in time; other days 90."""
+    return (80, 20, [3, 3, 5, 5]) if day.day == 20 else (90, 10, [3, 3, 5, 5])
+
+
+def score_dip(day: date) -> tuple[int, int, list[float]]:
+    """July 9 and 10: scores 3, 3, 4.5, 4.5 (mean 3.75); other days 3, 3, 5, 5 (mean 4)."""
+    return (90, 10, [3, 3, 4.5, 4.5] if day.day in (9, 10) else [3, 3, 5, 5])
+
+
+def first_day_only(day: date) -> tuple[int, int, list[float]]:
+    """20 calls on the 1st of the month, none on other days."""
+    return (18, 2, [4]) if day.day == 1 else (0, 0, [4])
 
 
 def audit_of(items: list[dict[str, Any]], folder: Path) -> dict[str, RuleResult]:
@@ -218,8 +238,7 @@ def test_a_steady_month_conforms(tmp_path: Path) -> None:
 
 def test_a_sudden_drop_signals_on_its_day(tmp_path: Path) -> None:
     # July 20: 80 of 100, z = (0.80 − 0.90) / 0.03 = −3.33
-    plan: Plan = lambda day: (80, 20, [3, 3, 5, 5]) if day.day == 20 else (90, 10, [3, 3, 5, 5])
-    result = audit_of(stream(plan), tmp_path)["ANSWER-CHART"]
+    result = audit_of(stream(sudden_drop), tmp_path)["ANSWER-CHART"]
     assert result.verdict == "observation"
     assert chart(result)["signals"] == [
         {"rule": 1, "day": "2026-07-20", "since": "2026-07-20", "days": ["2026-07-20"]}
@@ -229,18 +248,25 @@ def test_a_sudden_drop_signals_on_its_day(tmp_path: Path) -> None:
 def test_a_mean_gives_an_x_bar_chart(tmp_path: Path) -> None:
     # Baseline days: scores 3, 3, 5, 5 (25 times each way): mean 4, s = √(100 / 99) per day.
     # July 9 and 10: scores 3, 3, 4.5, 4.5: mean 3.75; sigma = s / √100 = 0.1005, z = −2.49
-    dip: Plan = lambda day: (90, 10, [3, 3, 4.5, 4.5] if day.day in (9, 10) else [3, 3, 5, 5])
-    items = stream(dip)
+    items = stream(score_dip)
     result = audit_of(items, tmp_path)["SCORE-CHART"]
     details = chart(result)
-    june = [[float(i["score"]) for i in items if i["received_at"].startswith(str(d))] for d in BASELINE_DAYS]
+    june = [
+        [float(i["score"]) for i in items if i["received_at"].startswith(str(d))]
+        for d in BASELINE_DAYS
+    ]
     residuals = [v - statistics.mean(d) for d in june for v in d]
     s = math.sqrt(sum(r * r for r in residuals) / (len(residuals) - len(june)))
     assert details["chart"] == "xbar"
     assert details["centre"] == pytest.approx(statistics.mean(v for d in june for v in d))
     assert details["sigma_of_one"] == pytest.approx(s) == pytest.approx(math.sqrt(100 / 99))
     assert details["signals"] == [
-        {"rule": 2, "day": "2026-07-10", "since": "2026-07-09", "days": ["2026-07-09", "2026-07-10"]}
+        {
+            "rule": 2,
+            "day": "2026-07-10",
+            "since": "2026-07-09",
+            "days": ["2026-07-09", "2026-07-10"],
+        }
     ]
     assert result.verdict == "observation"
 
@@ -251,14 +277,19 @@ def test_a_mean_that_must_stay_low_warns_on_high_points(tmp_path: Path) -> None:
     result = audit_of(stream(drift_from(40, 90)), tmp_path)["HANDLE-CHART"]
     details = chart(result)
     assert details["adverse"] == "high" and details["per"] == "week"
-    assert [p["day"] for p in details["points"]] == ["2026-W27", "2026-W28", "2026-W29", "2026-W30", "2026-W31"]
+    assert [p["day"] for p in details["points"]] == [
+        "2026-W27",
+        "2026-W28",
+        "2026-W29",
+        "2026-W30",
+        "2026-W31",
+    ]
     assert result.verdict == "conform"
 
 
 def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
     # June 1 only has records, 20 of them: fewer than the pack's min_records 30
-    baseline: Plan = lambda day: (18, 2, [4]) if day.day == 1 else (0, 0, [4])
-    result = audit_of(stream(drift_from(11, 80), baseline), tmp_path)["ANSWER-CHART"]
+    result = audit_of(stream(drift_from(11, 80), first_day_only), tmp_path)["ANSWER-CHART"]
     finding = result.findings[0]
     assert result.verdict == "not-evaluable"
     assert finding.not_evaluable == {"code": "too-few", "n": 20, "minimum": 30}
@@ -273,14 +304,22 @@ def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("    severity: minor\n    capa: {action: {zh: 查明原因", "a control_chart rule takes no 'target'"),
+        (
+            "    severity: minor\n    capa: {action: {zh: 查明原因",
+            "a control_chart rule takes no 'target'",
+        ),
         ("per: day, baseline: 2026-06", "'per' must be day or week, not 'month'"),
         ("of: ANSWER-30S", "'HANDLE-CHART' is itself worked out from another rule"),
-        ("mean: {of: score}", "'SCORE-MEAN' is a percentile rule; a control_chart charts a rate or a mean"),
+        (
+            "mean: {of: score}",
+            "'SCORE-MEAN' is a percentile rule; a control_chart charts a rate or a mean",
+        ),
         ('target: ">= 3.0"', "'SCORE-MEAN' has target '== 3', which names no adverse side"),
     ],
 )
-def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(write_pack, change: str, message: str) -> None:
+def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(
+    write_pack, change: str, message: str
+) -> None:
     text = (TEST_PACKS / "control.yaml").read_text(encoding="utf-8")
     replacement = {
         "    severity: minor\n    capa: {action: {zh: 查明原因": '    target: ">= 90%"\n    severity: minor\n    capa: {action: {zh: 查明原因',

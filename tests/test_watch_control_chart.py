@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +18,9 @@ from .test_control_chart import (
     chart,
     control_pack,
     drift_from,
+    score_dip,
     stream,
+    sudden_drop,
 )
 
 SH_END = AUDIT.end(ZoneInfo("Asia/Shanghai"))
@@ -43,14 +45,8 @@ def live_signals(warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 CASES: dict[str, tuple[str, Plan]] = {
     "rule 3, slow drift": ("ANSWER-CHART", drift_from(11, 85)),
-    "rule 1, sudden drop": (
-        "ANSWER-CHART",
-        lambda day: (80, 20, [3, 3, 5, 5]) if day.day == 20 else (90, 10, [3, 3, 5, 5]),
-    ),
-    "rule 2, two low score days": (
-        "SCORE-CHART",
-        lambda day: (90, 10, [3, 3, 4.5, 4.5] if day.day in (9, 10) else [3, 3, 5, 5]),
-    ),
+    "rule 1, sudden drop": ("ANSWER-CHART", sudden_drop),
+    "rule 2, two low score days": ("SCORE-CHART", score_dip),
 }
 
 

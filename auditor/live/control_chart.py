@@ -111,7 +111,7 @@ class ControlChartRule:
         if inner_class is None:
             watcher.skipped.append(rule.id)
         else:
-            self.inner = inner_class(base, kind, quiet)
+            self.inner = inner_class(base, kind, cast("Watcher", quiet))
             self.ruleset = self.inner.ruleset
         self.zone = watcher.zone
         self.baseline_end = self.measure.baseline.end(self.zone)

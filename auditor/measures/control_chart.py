@@ -139,7 +139,9 @@ class ControlChartMeasure(SeriesMeasure):
             )
         return [pooled]
 
-    def _details(self, baseline: cl.Baseline, points: list[cl.Point], adverse: int) -> dict[str, Any]:
+    def _details(
+        self, baseline: cl.Baseline, points: list[cl.Point], adverse: int
+    ) -> dict[str, Any]:
         return {
             "control_chart": {
                 "chart": baseline.chart,
