@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -14,7 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor import charts
 from auditor import control_limits as cl
+from auditor.audit import run_audit
 from auditor.backends.store import EvidenceStore
 from auditor.errors import PackErrors
 from auditor.evaluate.driver import Evaluation, backend_for
@@ -25,6 +28,8 @@ from auditor.pack import load_pack
 from auditor.periods import parse_period
 
 from .conftest import STANDARDS, TEST_PACKS
+from .test_report import schema_1_1
+from .test_report_trust import Visible, data_words, html_of, overlaps
 
 AUDIT = parse_period("2026-07")
 BASELINE_DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(30)]
@@ -334,3 +339,69 @@ def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(
     (error,) = caught.value.errors
     assert message in error.message, error.message
     assert caught.value.errors[0].line is not None
+
+
+# ------------------------------------------------------------ the report
+
+
+@pytest.fixture(scope="module")
+def drift_audit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("report")
+    evidence = folder / "evidence"
+    evidence.mkdir()
+    with (evidence / "interactions.jsonl").open("w", encoding="utf-8") as out:
+        for item in stream(drift_from(11, 85)):
+            out.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
+    return schema_1_1(
+        run_audit(TEST_PACKS / "control.yaml", evidence, folder / "audit", "2026-07").document
+    )
+
+
+def svg_texts(html: str) -> list[str]:
+    """The text of the control chart's SVG."""
+    chart_div = html[html.index('<div class="chart control">') :]
+    svg = chart_div[: chart_div.index("</svg>")]
+    return [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t.strip()]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_draws_the_chart_in_its_language(drift_audit, tmp_path, lang) -> None:
+    html = html_of(drift_audit, lang, tmp_path)
+    texts = svg_texts(html)
+    words = {
+        "zh": [
+            "控制图:各期数值与基准期 2026-06 得出的控制限",
+            "中心线",
+            "3σ 控制限",
+            "2σ 界限",
+            "判异点",
+        ],
+        "en": ["Control chart: each point against limits from the baseline 2026-06", "centre line"],
+    }[lang]
+    for word in words:
+        assert word in texts
+    if lang == "zh":
+        assert {w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z_]+", t)} == set()
+        visible = Visible()
+        visible.feed(html)
+        text = (
+            " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+        )
+        # the trust test's allowlist, and this pack's id and its kind (it gives the kind no title)
+        allowed = data_words(drift_audit) | {"SHA", "JSON", "CAPA", "CI", "ISO", "Wilson"}
+        allowed |= {"csv", "json", "xlsx", "control", "interactions"}
+        assert set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - allowed == set()
+        assert "自 2026-07-11 起出现偏移:判异准则 3" in text
+
+
+def test_the_chart_legend_stays_off_the_data(drift_audit) -> None:
+    rule = next(r for r in drift_audit["rules"] if r["rule"] == "ANSWER-CHART")
+    details = rule["findings"][0]["details"]["control_chart"]
+    labels = {k: k for k in ("title", "value", "centre", "limit2", "limit3", "signal")}
+    figure = charts.control_figure(details["points"], list(range(10, 18)), True, labels)
+    renderer = figure.canvas.get_renderer()
+    axis = figure.axes[0]
+    assert (
+        not axis.get_legend().get_window_extent(renderer).overlaps(axis.get_window_extent(renderer))
+    )
+    assert not overlaps(axis.get_xticklabels(), renderer)
