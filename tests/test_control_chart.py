@@ -320,6 +320,10 @@ def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
             "'SCORE-MEAN' is a percentile rule; a control_chart charts a rate or a mean",
         ),
         ('target: ">= 3.0"', "'SCORE-MEAN' has target '== 3', which names no adverse side"),
+        (
+            "    control_chart: {of: SCORE-MEAN",
+            "a control_chart rule takes 'group_by' from the rule it charts",
+        ),
     ],
 )
 def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(
@@ -332,6 +336,7 @@ def test_a_chart_of_the_wrong_thing_is_a_located_pack_error(
         "of: ANSWER-30S": "of: HANDLE-CHART",
         "mean: {of: score}": "percentile: {of: score, p: 90}",
         'target: ">= 3.0"': 'target: "== 3"',
+        "    control_chart: {of: SCORE-MEAN": "    group_by: [channel]\n    control_chart: {of: SCORE-MEAN",
     }[change]
     path = write_pack(text.replace(change, replacement, 1))
     with pytest.raises(PackErrors) as caught:

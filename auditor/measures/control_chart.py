@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from ..sourcemap import YamlMap
 
 PER = ("day", "week")
+#: keys whose meaning comes from the base rule: the chart's records, days and judgement are its
+SCOPE_KEYS = ("where", "exclude", "group_by", "period", "judge", "time")
 RULE_TEXT = {
     1: "one point beyond 3 sigma",
     2: "two of three points beyond 2 sigma",
@@ -60,6 +62,12 @@ class ControlChartMeasure(SeriesMeasure):
         spec = measure_map(raw, key, ctx, ("of", "per", "baseline"))
         if spec is None:
             return None
+        for own in SCOPE_KEYS:
+            if own in raw:
+                ctx.error(
+                    f"a control_chart rule takes '{own}' from the rule it charts",
+                    raw.where_key(own),
+                )
         of, per = spec.get("of"), spec.get("per", "day")
         if not isinstance(of, str) or not of:
             ctx.error("'of' must name another rule of the pack", spec.where("of"))
