@@ -728,11 +728,11 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
     if measure is None:
         return None
-    if not measure.takes_target:
+    if measure.own_target is not None:
         for key in ("target", "warn", "major_below"):
             if key in raw:
                 ctx.error(f"a {measure.name} rule takes no '{key}'", raw.where_key(key))
-        return Target()
+        return Target(text=measure.own_target)
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))

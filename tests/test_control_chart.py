@@ -214,6 +214,7 @@ def test_a_slow_drift_is_an_observation_before_the_rule_is_breached(slow_drift) 
     assert base.findings[0].counts.conforming == 10 * 90 + 21 * 85
     finding = result.findings[0]
     assert result.verdict == "observation" and finding.severity is None
+    assert finding.target == "±3σ" and finding.threshold is None
     assert finding.reasons[0].startswith("drifting since 2026-07-11: rule 3")
     signal = chart(result)["signals"][0]
     assert signal == {

@@ -66,8 +66,9 @@ class Measure:
     formula: ClassVar[dict[str, str] | None] = None
     #: the label (in auditor.i18n) of a statistical note the method section adds, if any
     method_label: ClassVar[str | None] = None
-    #: whether the rule takes a ``target`` (False: the measure judges by its own test)
-    takes_target: ClassVar[bool] = True
+    #: set when the rule takes no ``target`` and the measure judges by its own test: the
+    #: text that stands for the target in findings and listings (``±3σ``)
+    own_target: ClassVar[str | None] = None
 
     # ------------------------------------------------------------ the pack
 

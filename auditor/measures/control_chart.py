@@ -44,7 +44,7 @@ RULE_TEXT = {
 class ControlChartMeasure(SeriesMeasure):
     name: ClassVar[str] = "control_chart"
     live_rule: ClassVar[str | None] = "auditor.live.control_chart:ControlChartRule"
-    takes_target: ClassVar[bool] = False
+    own_target: ClassVar[str | None] = "±3σ"
     formula: ClassVar[dict[str, str] | None] = {
         "zh": "控制图:中心线与 3σ 控制限取自基准期;比率用 p 图(σ = √(p̄(1−p̄)/n)),"
         "均值用均值图(σ = s/√n,s 为基准期各日合并标准差);按西电规则判读不利一侧。",
@@ -113,7 +113,6 @@ class ControlChartMeasure(SeriesMeasure):
     def judge(self, rule: Rule, results: list[RuleResult], pooled: Finding) -> list[Finding]:
         baseline_result, audit = results[0], results[-1]
         per_record = _per_record(audit)
-        pooled.target = "±3σ"
         pooled.unit = audit.findings[0].unit
         baseline = _baseline(baseline_result, per_record)
         judged = 0 if baseline is None else baseline.n
