@@ -9,8 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from auditor.backends.store import EvidenceStore
+from auditor.cli import main
+from auditor.ingest import ingest
 from auditor.live import watch
 
+from .conftest import TEST_PACKS
 from .test_control_chart import (
     AUDIT,
     Plan,
@@ -83,3 +87,49 @@ def test_a_steady_stream_gives_no_warning() -> None:
 def test_without_baseline_records_there_is_no_chart() -> None:
     items = [i for i in stream(drift_from(11, 80)) if i["received_at"] >= "2026-07"]
     assert warnings_of(items, "ANSWER-CHART") == []
+
+
+def test_limits_from_the_store_give_the_same_warning(tmp_path: Path) -> None:
+    """The baseline's records in an evidence store, the audit period's in the stream."""
+    items = stream(drift_from(11, 85))
+    expected = batch_signals(items, "ANSWER-CHART", tmp_path / "batch")
+    june = [i for i in items if i["received_at"] < "2026-07"]
+    folder = tmp_path / "june"
+    folder.mkdir()
+    with (folder / "interactions.jsonl").open("w", encoding="utf-8") as out:
+        for item in june:
+            out.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
+    store = EvidenceStore(None)
+    ingest(control_pack(), folder, store)
+    alerts: list[dict[str, Any]] = []
+    july = [json.dumps(i) for i in items if i["received_at"] >= "2026-07"]
+    watch(control_pack(), july, alerts.append, until=SH_END, store=store)
+    store.close()
+    warnings = [a for a in alerts if a["rule"] == "ANSWER-CHART"]
+    assert live_signals(warnings) == expected
+    assert warnings[0]["centre"] == pytest.approx(0.9)
+
+
+def test_watch_takes_the_baseline_from_a_store_on_the_command_line(tmp_path: Path, runner) -> None:
+    items = stream(drift_from(11, 85))
+    folder = tmp_path / "june"
+    folder.mkdir()
+    with (folder / "interactions.jsonl").open("w", encoding="utf-8") as out:
+        for item in items:
+            if item["received_at"] < "2026-07":
+                out.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
+    db = tmp_path / "evidence.db"
+    store = EvidenceStore(db)
+    ingest(control_pack(), folder, store)
+    store.close()
+    july = tmp_path / "july.jsonl"
+    july.write_text(
+        "".join(json.dumps(i) + "\n" for i in items if i["received_at"] >= "2026-07"),
+        encoding="utf-8",
+    )
+    pack = str(TEST_PACKS / "control.yaml")
+    result = runner.invoke(
+        main, ["watch", pack, "--input", str(july), "--store", str(db), "--until", "2026-08-01"]
+    )
+    warnings = [json.loads(line) for line in result.output.splitlines() if '"warning"' in line]
+    assert [(w["since"], w["day"]) for w in warnings] == [("2026-07-11", "2026-07-18")]

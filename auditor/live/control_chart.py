@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import control_limits as cl
-from ..measures.control_chart import RULE_TEXT, ControlChartMeasure
+from ..measures.control_chart import RULE_TEXT, ControlChartMeasure, baseline_of
 from . import adapter as dr
 from .record import RecordRule, Rules
 
@@ -117,11 +117,26 @@ class ControlChartRule:
         self.baseline_end = self.measure.baseline.end(self.zone)
         self.baseline: cl.Baseline | None = None
         self.learning: dict[str, Tally] = {}  # the baseline's days
+        #: True once the limits are set (from the store, or from the stream's baseline days)
+        self.learning_closed = False
         self.open: dict[str, Tally] = {}  # points not yet closed, by label
         self.ends: dict[str, float] = {}
         self.pending: dict[str, set[str]] = {}
         self.points: list[cl.Point] = []
         self.late = 0
+        if watcher.store is not None and self.inner is not None:
+            self.baseline = self._stored(base)
+            self.learning_closed = True
+
+    def _stored(self, base: Rule) -> cl.Baseline | None:
+        """The limits from the baseline's records in the evidence store, as the batch audit works them out."""
+        from ..evaluate.driver import Evaluation, backend_for
+
+        evaluation = Evaluation(
+            self.watcher.pack, backend_for(self.watcher.store), self.measure.baseline
+        )
+        found = baseline_of(evaluation.evaluate(self.measure.shape(base)))
+        return found if found is not None and found.n >= self.rule.min_records else None
 
     # ------------------------------------------------------------ periods
 
@@ -149,6 +164,8 @@ class ControlChartRule:
             return
         label, end = self._label(moment)
         if moment < self.baseline_end:
+            if self.learning_closed:
+                return
             tally = self.learning.setdefault(label, Tally())
         elif label in self.ends and label not in self.open:
             self.late += 1  # its day has closed already
@@ -184,7 +201,7 @@ class ControlChartRule:
         if self.inner is None:
             return
         self.inner.advance(watermark)
-        if self.baseline is None and watermark >= self.baseline_end and self.learning:
+        if not self.learning_closed and watermark >= self.baseline_end and self.learning:
             self._learn()
         for label in sorted(self.open, key=lambda item: self.ends[item]):
             if self.ends[label] > watermark:
@@ -195,7 +212,7 @@ class ControlChartRule:
         if self.inner is None:
             return
         self.inner.finish(watermark)
-        if self.baseline is None and self.learning:
+        if not self.learning_closed and self.learning:
             self._learn()
         for label in sorted(self.open, key=lambda item: self.ends[item]):
             self._close(label, watermark)
@@ -210,7 +227,7 @@ class ControlChartRule:
                 self.baseline = cl.p_baseline(sum(t.conforming for t in days), judged)
             else:
                 self.baseline = cl.xbar_baseline([(t.n, t.mean(), t.deviation()) for t in days])
-        self.learning = {}
+        self.learning, self.learning_closed = {}, True
 
     def _close(self, label: str, watermark: float) -> None:
         tally = self.open.pop(label)

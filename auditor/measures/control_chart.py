@@ -114,7 +114,7 @@ class ControlChartMeasure(SeriesMeasure):
         baseline_result, audit = results[0], results[-1]
         per_record = _per_record(audit)
         pooled.unit = audit.findings[0].unit
-        baseline = _baseline(baseline_result, per_record)
+        baseline = baseline_of(baseline_result)
         judged = 0 if baseline is None else baseline.n
         if baseline is None or judged < rule.min_records:
             pooled.verdict = "not-evaluable"
@@ -170,6 +170,11 @@ class ControlChartMeasure(SeriesMeasure):
                 ],
             }
         }
+
+
+def baseline_of(result: RuleResult) -> cl.Baseline | None:
+    """The chart's centre and sigma from the base rule's per-day results over the baseline."""
+    return _baseline(result, _per_record(result))
 
 
 def _per_record(result: RuleResult) -> bool:
