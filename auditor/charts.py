@@ -179,3 +179,87 @@ def pareto_svg(
 ) -> str:
     with plt.rc_context(STYLE):
         return _svg(pareto_figure(counts, title, y_label, cumulative_label, other_label))
+
+
+def control_figure(
+    points: list[dict[str, Any]],
+    signals: list[int],
+    share: bool,
+    labels: dict[str, str],
+    scale: float = 1.0,
+) -> Any:
+    """A control chart: each day's point, the centre line, 2- and 3-sigma limits (steps, as they
+    vary with each day's n), the points of a signal ringed; the legend right of the plot.
+
+    ``points`` carry ``day``, ``value``, ``centre``, ``lcl2``/``ucl2``, ``lcl3``/``ucl3``;
+    ``signals`` are indexes of the points making a signal; ``labels`` name the title, the
+    centre, the two limits, the signal points and the value axis.
+    """
+    xs = list(range(len(points)))
+
+    def line(name: str) -> list[float]:
+        return [p[name] / scale for p in points]
+
+    with plt.rc_context(STYLE):
+        figure, axis = plt.subplots(figsize=(6.2, 2.6))
+        axis.plot(
+            xs,
+            line("value"),
+            marker="o",
+            markersize=3,
+            linewidth=1.2,
+            color=COLOURS[0],
+            label=labels["value"],
+        )
+        axis.step(
+            xs, line("centre"), where="mid", linewidth=1.0, color="#4d4d4d", label=labels["centre"]
+        )
+        for low, high, style, name in (
+            ("lcl2", "ucl2", ":", "limit2"),
+            ("lcl3", "ucl3", "--", "limit3"),
+        ):
+            axis.step(
+                xs,
+                line(low),
+                where="mid",
+                linestyle=style,
+                linewidth=1.0,
+                color="#b3261e",
+                label=labels[name],
+            )
+            axis.step(xs, line(high), where="mid", linestyle=style, linewidth=1.0, color="#b3261e")
+        if signals:
+            axis.scatter(
+                [xs[i] for i in signals],
+                [points[i]["value"] / scale for i in signals],
+                s=46,
+                facecolors="none",
+                edgecolors="#b3261e",
+                linewidths=1.4,
+                zorder=3,
+                label=labels["signal"],
+            )
+        step = max(1, len(points) // 12)
+        axis.set_xticks(
+            xs[::step], [p["day"][5:] if len(p["day"]) == 10 else p["day"] for p in points[::step]]
+        )
+        plt.setp(axis.get_xticklabels(), rotation=90)
+        if share:
+            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        if labels.get("y"):
+            axis.set_ylabel(labels["y"])
+        axis.set_title(labels["title"], fontsize=9, loc="left")
+        axis.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        axis.grid(axis="y", linewidth=0.3)
+    return figure
+
+
+def control_svg(
+    points: list[dict[str, Any]],
+    signals: list[int],
+    share: bool,
+    labels: dict[str, str],
+    scale: float = 1.0,
+) -> str:
+    with plt.rc_context(STYLE):
+        return _svg(control_figure(points, signals, share, labels, scale))

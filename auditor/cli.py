@@ -1661,7 +1661,15 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
     "--until",
     help="End of the watch in the pack's time zone (ISO date or time): deadlines are judged as of then.",
 )
-def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: str | None) -> None:
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An evidence.db holding the control charts' baseline periods (else the stream must carry them).",
+)
+def watch_command(
+    pack_path: str, source: Any, alerts: Any, clock: str, until: str | None, store_path: str | None
+) -> None:
     """Watch records as they arrive and write an alert the moment a rule is breached.
 
     durable_rules judges each record and each sequence step; a record still
@@ -1677,8 +1685,18 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
         alerts.write(json.dumps(alert, ensure_ascii=False) + "\n")
         alerts.flush()
 
+    store = None
+    if store_path is not None:
+        from .backends.store import EvidenceStore
+
+        store = EvidenceStore(store_path)
     watcher = Watcher(
-        pack, sink, clock, _moment(until, pack.timezone) if until else None, remember=False
+        pack,
+        sink,
+        clock,
+        _moment(until, pack.timezone) if until else None,
+        remember=False,
+        store=store,
     )
     interrupted = False
     try:
@@ -1687,6 +1705,8 @@ def watch_command(pack_path: str, source: Any, alerts: Any, clock: str, until: s
         interrupted = True
     finally:
         watcher.finish()
+        if store is not None:
+            store.close()
         c = watcher.counts
         click.echo(
             f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "

@@ -118,6 +118,15 @@ LABELS: dict[str, dict[str, str]] = {
     "trend": {"zh": "各期趋势", "en": "Trend by period"},
     "pareto": {"zh": "不符合记录按分组的帕累托图", "en": "Pareto of failures by group"},
     "cumulative": {"zh": "累计占比", "en": "cumulative share"},
+    "control_chart": {
+        "zh": "控制图:各期数值与基准期 {baseline} 得出的控制限",
+        "en": "Control chart: each point against limits from the baseline {baseline}",
+    },
+    "chart_value": {"zh": "数值", "en": "value"},
+    "centre_line": {"zh": "中心线", "en": "centre line"},
+    "limit_2sigma": {"zh": "2σ 界限", "en": "2σ limits"},
+    "limit_3sigma": {"zh": "3σ 控制限", "en": "3σ limits"},
+    "signal_points": {"zh": "判异点", "en": "signal points"},
     "other_groups": {"zh": "其他 {n} 组", "en": "{n} other groups"},
     "failing_records": {"zh": "不符合记录(节选)", "en": "Failing records (excerpt)"},
     "failing_first": {
@@ -345,6 +354,8 @@ REASONS_ZH: dict[str, str] = {
     "no customer id": "无客户编号",
     "no matter": "无事项类别",
     "no record time": "无记录时间",
+    "no control-chart signal": "控制图无判异信号",
+    "no judged records in the audit period": "审核期内无可判定记录",
 }
 
 #: patterns of built-in reasons with values in them, and their Chinese (``{name}`` = a group)
@@ -433,6 +444,23 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "仅 {n} 个值,少于最低要求 {m} 个",
         ),
         (r"^no evidence of kind (?P<k>.+) was ingested$", "未导入 {k} 类证据"),
+        (
+            r"^drifting since (?P<d>\S+): rule 1, .*\((?P<days>.+)\)$",
+            "自 {d} 起出现偏移:判异准则 1,一点超出 3σ 控制限({days})",
+        ),
+        (
+            r"^drifting since (?P<d>\S+): rule 2, .*\((?P<days>.+)\)$",
+            "自 {d} 起出现偏移:判异准则 2,连续 3 点中有 2 点在同侧超出 2σ({days})",
+        ),
+        (
+            r"^drifting since (?P<d>\S+): rule 3, .*\((?P<days>.+)\)$",
+            "自 {d} 起出现偏移:判异准则 3,连续 8 点位于中心线同侧({days})",
+        ),
+        (
+            r"^the baseline (?P<p>\S+) has (?P<n>[\d,]+) judged records, "
+            r"fewer than the minimum of (?P<m>[\d,]+)$",
+            "基准期 {p} 仅有 {n} 条可判定记录,少于最低要求 {m} 条",
+        ),
         (
             r"^field '(?P<f>.+)' is empty in all (?P<n>[\d,]+) (?P<k>\S+) records in scope$",
             "范围内全部 {n} 条 {k} 记录的字段 {f} 均为空",

@@ -88,11 +88,13 @@ class Target:
     warn_share: Decimal | None = None
     warn_threshold: Threshold | None = None
     major_below: Decimal | None = None
+    #: what stands for the target of a measure that judges by its own test (``±3σ``)
+    text: str = ""
 
     def __str__(self) -> str:
         if self.share is not None:
             return f">= {_percent(self.share)}"
-        return str(self.threshold)
+        return str(self.threshold) if self.threshold is not None else self.text
 
 
 def _percent(value: Decimal) -> str:

@@ -14,13 +14,13 @@ import re
 import zoneinfo
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import expression as ex
 from .errors import AuditorError, Location, PackError, PackErrors, closest_name
 from .figures import differing
 from .holiday_sets import holiday_set_problem
-from .measures import Measure
+from .measures import Measure, SeriesMeasure
 from .measures import measures as registered_measures
 from .measures.reading import RuleContext
 from .model import (
@@ -517,6 +517,7 @@ def _rules(
         )
         return []
     rules: list[Rule] = []
+    items: dict[str, YamlMap] = {}
     seen: dict[str, int | None] = {}
     for index, item in enumerate(raw):
         if not isinstance(item, YamlMap):
@@ -534,6 +535,9 @@ def _rules(
         rules.append(rule)
         if standard is not None:
             _figure_warnings(item, rule, standard, checker)
+        items[rule.id] = item
+    written = {str(item.get("id")) for item in raw if isinstance(item, YamlMap)}
+    _series_bases(rules, items, written, checker)
     return rules
 
 
@@ -552,6 +556,35 @@ def _figure_warnings(raw: YamlMap, rule: Rule, standard: Standard, checker: _Che
                 hint="say how the rule reads its clause with interpretation: {zh: ..., en: ...}",
             )
         )
+
+
+def _series_bases(
+    rules: list[Rule], items: dict[str, YamlMap], written: set[str], checker: _Checker
+) -> None:
+    """A rule worked out from another rule's results names a rule of the pack it can follow."""
+    by_id = {rule.id: rule for rule in rules}
+    for rule in rules:
+        if not rule.measure.series:
+            continue
+        measure = cast(SeriesMeasure, rule.measure)
+        spec = items[rule.id].get(measure.name)
+        where = spec.where("of") if isinstance(spec, YamlMap) else items[rule.id].start
+        base = by_id.get(measure.base_rule_id())
+        if base is None and measure.base_rule_id() in written:
+            continue  # the base rule has errors of its own, reported already
+        if base is None or base.id == rule.id:
+            checker.error(
+                f"unknown rule '{measure.base_rule_id()}'",
+                where,
+                rule=rule.id,
+                suggestion=closest_name(measure.base_rule_id(), [r for r in by_id if r != rule.id]),
+            )
+            continue
+        problem = measure.check_base(base)
+        if problem is None and base.evidence != rule.evidence:
+            problem = f"'{base.id}' reads {base.evidence}; this rule's evidence must be the same"
+        if problem is not None:
+            checker.error(problem, where, rule=rule.id)
 
 
 def _rule(
@@ -736,6 +769,11 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
     if measure is None:
         return None
+    if measure.own_target is not None:
+        for key in ("target", "warn", "major_below"):
+            if key in raw:
+                ctx.error(f"a {measure.name} rule takes no '{key}'", raw.where_key(key))
+        return Target(text=measure.own_target)
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))

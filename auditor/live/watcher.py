@@ -81,6 +81,7 @@ class Watcher:
         until: float | None = None,
         remember: bool = True,
         key_memory: int = 1_000_000,
+        store: Any = None,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
@@ -104,6 +105,8 @@ class Watcher:
         self.remember = remember
         self.key_memory = key_memory
         self.seen_keys: dict[str, OrderedDict[str, None]] = {}
+        #: an evidence store (or backend) live rules may read context from (control-chart baselines)
+        self.store = store
         for rule in pack.rules:
             live_rule = _live_rule_class(rule.measure.live_rule)
             if live_rule is None:
@@ -236,9 +239,10 @@ def watch(
     clock: str = "event",
     until: float | None = None,
     remember: bool = True,
+    store: Any = None,
 ) -> Watcher:
     """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided."""
-    watcher = Watcher(pack, sink, clock, until, remember)
+    watcher = Watcher(pack, sink, clock, until, remember, store=store)
     try:
         read_lines(lines, watcher)
     finally:

@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "repeat_contact",
     "matched",
     "availability",
+    "control_chart",
 )
 _REGISTRY: dict[str, type[Measure]] = {}
 _loaded = False

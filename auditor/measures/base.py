@@ -66,6 +66,9 @@ class Measure:
     formula: ClassVar[dict[str, str] | None] = None
     #: the label (in auditor.i18n) of a statistical note the method section adds, if any
     method_label: ClassVar[str | None] = None
+    #: set when the rule takes no ``target`` and the measure judges by its own test: the
+    #: text that stands for the target in findings and listings (``±3σ``)
+    own_target: ClassVar[str | None] = None
 
     # ------------------------------------------------------------ the pack
 
@@ -207,6 +210,10 @@ class SeriesMeasure(Measure):
 
     def base_rule_id(self) -> str:
         raise NotImplementedError
+
+    def check_base(self, base: Rule) -> str | None:
+        """Why ``base`` cannot be followed by this measure (checked when the pack loads), or None."""
+        return None
 
     def shape(self, base: Rule) -> Rule:
         """The base rule as this measure needs it evaluated."""

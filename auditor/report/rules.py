@@ -90,6 +90,7 @@ class Gap:
     decisive_sentence: str
     trend: str | None
     pareto: str | None
+    control: str | None
     groups: list[GroupRow]
     failing: list[ShownFailing]
     failing_total: int
@@ -139,6 +140,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
         decisive_sentence=sentences.sentence(deciding, rule, words),
         trend=trend(rule, words),
         pareto=pareto(rule, words),
+        control=control(rule, words),
         groups=group_rows(rule, words),
         failing=[
             ShownFailing(
@@ -215,3 +217,26 @@ def pareto(rule: RuleEntry, words: Words) -> str | None:
         words.label("cumulative"),
         words.label("other_groups"),
     )
+
+
+def control(rule: RuleEntry, words: Words) -> str | None:
+    """A control chart's points, centre and limits, with the points of its signals ringed."""
+    pooled = rule.findings[0]
+    details = pooled.details.get("control_chart")
+    if not details or not details.get("points"):
+        return None
+    days = [p["day"] for p in details["points"]]
+    ringed = sorted({days.index(d) for s in details["signals"] for d in s["days"] if d in days})
+    scale, y_label = 1.0, ""
+    if pooled.unit in TIME_UNITS:
+        scale, y_label = 3600.0, words.label(f"hours_{pooled.unit}")
+    labels = {
+        "title": words.label("control_chart", baseline=details["baseline"]),
+        "value": words.label("chart_value"),
+        "centre": words.label("centre_line"),
+        "limit2": words.label("limit_2sigma"),
+        "limit3": words.label("limit_3sigma"),
+        "signal": words.label("signal_points"),
+        "y": y_label,
+    }
+    return charts.control_svg(details["points"], ringed, pooled.unit == Unit.SHARE, labels, scale)
