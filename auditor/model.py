@@ -79,7 +79,8 @@ class Target:
     """What a rule's figure must reach.
 
     Per-record measures: ``share`` is the fraction of in-scope records that must
-    conform; aggregates: ``threshold`` is what the value must satisfy.
+    conform; aggregates: ``threshold`` is what the value must satisfy; a measure
+    with target words (a trend): ``word``.
     """
 
     share: Decimal | None = None
@@ -87,8 +88,12 @@ class Target:
     warn_share: Decimal | None = None
     warn_threshold: Threshold | None = None
     major_below: Decimal | None = None
+    #: a target written as a word of the measure's (a trend's ``no-decline``, ``improving``)
+    word: str | None = None
 
     def __str__(self) -> str:
+        if self.word is not None:
+            return self.word
         if self.share is not None:
             return f">= {_percent(self.share)}"
         return str(self.threshold)

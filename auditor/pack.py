@@ -511,11 +511,12 @@ def _rules(
         return []
     rules: list[Rule] = []
     seen: dict[str, int | None] = {}
+    others = {str(item["id"]): item for item in raw if isinstance(item, YamlMap) and "id" in item}
     for index, item in enumerate(raw):
         if not isinstance(item, YamlMap):
             checker.error("each rule must be a mapping", raw.where(index))
             continue
-        rule = _rule(item, checker, standard, evidence, calendars, defaults)
+        rule = _rule(item, checker, standard, evidence, calendars, defaults, others)
         if rule is None:
             continue
         if rule.id in seen:
@@ -535,6 +536,7 @@ def _rule(
     evidence: dict[str, EvidenceKind],
     calendars: dict[str, Calendar],
     defaults: dict[str, Any],
+    others: dict[str, YamlMap] | None = None,
 ) -> Rule | None:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
@@ -549,7 +551,7 @@ def _rule(
         raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors
     )
     kind = _rule_kind(raw, rule_id, checker, evidence)
-    ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars)
+    ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars, others)
     where = ctx.expression(raw, "where") if "where" in raw else None
     exclusions = _exclusions(raw, ctx)
     measure = _measure(raw, ctx)
@@ -695,6 +697,8 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
     if measure is None:
         return None
+    if measure.target_words:
+        return _target_word(raw, ctx, measure)
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))
@@ -720,6 +724,19 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
         )
         ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
         return None
+
+
+def _target_word(raw: YamlMap, ctx: RuleContext, measure: Measure) -> Target | None:
+    """A target written as a word of the measure's (``no-decline``, ``improving``)."""
+    word = raw.get("target")
+    if word in measure.target_words:
+        return Target(word=str(word))
+    ctx.error(
+        f"a {measure.name} rule's target must be {' or '.join(measure.target_words)}",
+        raw.where("target") if "target" in raw else raw.start,
+        suggestion=closest_name(str(word), measure.target_words) if "target" in raw else None,
+    )
+    return None
 
 
 def _time_field(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> str | None:

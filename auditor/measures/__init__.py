@@ -24,6 +24,9 @@ BUILTIN_MODULES = (
     "per_1000",
     "manual",
     "sequence",
+    "dispersion",
+    "trend",
+    "every",
 )
 _REGISTRY: dict[str, type[Measure]] = {}
 _loaded = False

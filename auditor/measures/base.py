@@ -66,6 +66,8 @@ class Measure:
     formula: ClassVar[dict[str, str] | None] = None
     #: the label (in auditor.i18n) of a statistical note the method section adds, if any
     method_label: ClassVar[str | None] = None
+    #: words a rule of this measure writes as its target instead of a share or threshold
+    target_words: ClassVar[tuple[str, ...]] = ()
 
     # ------------------------------------------------------------ the pack
 
