@@ -54,6 +54,7 @@ class TrendMeasure(SeriesMeasure):
     base: BaseUnit
     name: ClassVar[str] = "trend"
     default_min_records: ClassVar[int | None] = 0
+    method_label: ClassVar[str | None] = "interval_trend"
     target_words: ClassVar[tuple[str, ...]] = (NO_DECLINE, IMPROVING)
     formula: ClassVar[dict[str, str] | None] = {
         "zh": "趋势:各期值(比率以百分点计)对期序号作最小二乘回归,斜率的 95% 区间为 斜率 ± t(0.975, m−2)·标准误,m 为可评价的期数;“不下降”:区间整体低于 0 为不符合,末期比前一期下降超过噪声(两期之差标准误的 1.96 倍)为观察项;“改善”:区间整体高于 0 方为符合。",
