@@ -62,8 +62,14 @@ def rule(rule_id: str, body: str, severity: str = "minor") -> str:
 def calls(rows: list[tuple[Any, ...]]) -> str:
     """calls.csv from (call_id, site, received_at, answered, csat) rows."""
     lines = ["call_id,site,received_at,answered,csat"]
-    lines += [",".join("" if v is None else str(v) for v in row) for row in rows]
+    lines += [",".join(_cell(v) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -71,3 +77,31 @@ def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def audit(
+    write_pack: Any, store: Any, text: str, files: dict[str, str], period: str
+) -> dict[str, Any]:
+    """Load ``text`` as a pack, ingest ``files`` into ``store`` and evaluate: results by rule."""
+    from auditor import load_pack
+    from auditor.evaluate import evaluate
+    from auditor.ingest import ingest
+    from auditor.periods import parse_period
+
+    from .conftest import STANDARDS
+
+    path = write_pack(text)
+    pack = load_pack(path, [STANDARDS])
+    folder = path.parent.parent / "evidence"
+    for name, body in files.items():
+        write(folder, name, body)
+    ingest(pack, folder, store)
+    return {r.rule: r for r in evaluate(pack, store, parse_period(period))}
+
+
+def answered(month: str, site: str, good: int, total: int, start: int = 0) -> list[tuple[Any, ...]]:
+    """``total`` calls of ``site`` in ``month``, the first ``good`` answered."""
+    return [
+        (f"{site}{month}-{start + k}", site, f"{month}-{k % 28 + 1:02d} 10:00:00", k < good, None)
+        for k in range(total)
+    ]
