@@ -257,7 +257,7 @@ LABELS: dict[str, dict[str, str]] = {
     "base_value": {"zh": "所依据规则的值", "en": "Value of the rule followed"},
     "change_from_before": {"zh": "较上期变化", "en": "Change from the period before"},
     "interval_dispersion": {
-        "zh": "分组一致性:比率用 Pearson 卡方检验(不作连续性校正),均值用单因素方差分析 F 检验",
+        "zh": "分组一致性:比率用 皮尔逊卡方检验(不作连续性校正),均值用单因素方差分析 F 检验",
         "en": "consistency across groups: Pearson's chi-square for rates (no continuity correction), one-way ANOVA F for means",
     },
     "interval_trend": {

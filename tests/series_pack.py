@@ -8,10 +8,12 @@ from typing import Any
 PACK = """\
 pack: series
 version: 1.0.0
+title: {zh: 序列度量测试包, en: Series measures test pack}
 standard: service-quality-standard
 timezone: Asia/Shanghai
 evidence:
   calls:
+    title: {zh: 来电记录, en: Calls}
     key: call_id
     time: received_at
     fields:
@@ -21,6 +23,7 @@ evidence:
       answered: boolean
       csat: number?
   reviews:
+    title: {zh: 质量评审, en: Quality reviews}
     key: review_id
     time: held_on
     fields:

@@ -139,7 +139,7 @@ def test_a_base_rule_not_evaluable_makes_the_rule_not_evaluable(write_pack, stor
 def test_a_series_rule_may_come_before_the_rule_it_follows(write_pack) -> None:
     head, rules = PACK.split("rules:\n")
     pack = load_pack(write_pack(head + "rules:\n" + CONS + rules), [STANDARDS])
-    assert [r.id for r in pack.rules][0] == "CONS-SITE"
+    assert pack.rules[0].id == "CONS-SITE"
 
 
 def test_a_target_on_a_mean_in_the_wrong_unit_is_refused(write_pack) -> None:

@@ -52,7 +52,7 @@ class DispersionMeasure(SeriesMeasure):
     default_min_records: ClassVar[int | None] = 0
     method_label: ClassVar[str | None] = "interval_dispersion"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "离散度:各组差距 = 该组值 − 总体值(比率以百分点计);短缺 = 总体值 − 该组值;规则值为最大短缺。比率的各组一致性用 Pearson 卡方检验(分组 × 符合/不符合列联表,不作连续性校正);均值用单因素方差分析 F 检验(由各组 n、均值与标准差算得)。",
+        "zh": "离散度:各组差距 = 该组值 − 总体值(比率以百分点计);短缺 = 总体值 − 该组值;规则值为最大短缺。比率的各组一致性用 皮尔逊卡方检验(分组 × 符合/不符合列联表,不作连续性校正);均值用单因素方差分析 F 检验(由各组 n、均值与标准差算得)。",
         "en": "dispersion: each group's gap = its value − the pooled value (a rate's in percentage points); shortfall = pooled − group; the rule's value is the largest shortfall. A rate's groups are tested by Pearson's chi-square on the groups x (conforming, breached) table, without continuity correction; a mean's by a one-way ANOVA F test from each group's n, mean and standard deviation.",
     }
 
