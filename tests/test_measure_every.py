@@ -95,8 +95,10 @@ ALL_THREE = (
 )  # fmt: skip
 
 
-def test_the_chinese_report_of_the_three_measures_is_chinese(write_pack, tmp_path) -> None:
-    from .test_report_trust import Visible, data_words
+def test_the_report_of_the_three_measures_is_chinese_and_fits_the_page(
+    write_pack, tmp_path
+) -> None:
+    from .test_report_trust import Visible, data_words, overflowing_boxes
 
     rows = []
     for number, (bj, sh) in enumerate(((9, 8), (8, 9), (7, 9), (6, 9), (5, 9), (4, 9)), 4):
@@ -122,3 +124,7 @@ def test_the_chinese_report_of_the_three_measures_is_chinese(write_pack, tmp_pat
     words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))
     english = words - data_words(document) - allowed
     assert english == set(), sorted(english)
+    render_reports(document, tmp_path / "en", ("html",), "en")
+    for lang in ("zh", "en"):
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        assert overflowing_boxes(html) == [], lang

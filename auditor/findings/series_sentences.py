@@ -36,7 +36,6 @@ PIECES: dict[str, dict[str, str]] = {
         "covered": "{k} of {n} {units} hold a record",
         "missing": "missing: {periods}",
         "records": "{k} records in scope",
-        "per": "per {per}",
     },
     "zh": {
         "largest": "最大短缺 {value}",
@@ -56,7 +55,6 @@ PIECES: dict[str, dict[str, str]] = {
         "covered": "{n} 个{units}中 {k} 个有记录",
         "missing": "缺:{periods}",
         "records": "范围内记录 {k} 条",
-        "per": "每{per}",
     },
 }
 
@@ -116,15 +114,14 @@ def _base_value(amount: float, block: dict[str, Any], rule: RuleEntry, words: Wo
 
 
 def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str | None:
-    """The value as the tables show it, when it needs more than its unit (else None)."""
+    """The value as the tables show it, when its unit does not say it (else None).
+
+    A trend's slope is shown in its unit (``-2.00 pp``); its sentence says per what.
+    """
     found = _block(finding)
     if found is None or finding.value is None:
         return None
     key, block = found
-    if key == "trend":
-        shown = _difference(finding.value, finding, rule, words)
-        per = UNITS[words.lang][block["per"]][0]
-        return f"{shown} {_fmt(words, 'per', per=per)}" if words.lang == "en" else f"{shown}/{per}"
     if key == "every" and "records" in block:
         return count(int(finding.value))
     return None
