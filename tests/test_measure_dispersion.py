@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, f_oneway
 
 from auditor import PackErrors, load_pack
@@ -164,3 +166,28 @@ def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tm
     assert "largest shortfall +15.00 pp" in en and "chi-square 2.40, df = 1, p = 0.121" in en
     assert "60.0\u00a0% − 75.0\u00a0%" in en  # BJ's row: its rate against the pooled one
     assert "最大短缺 +15.00 个百分点" in zh and "卡方 2.40,自由度 1,p = 0.121" in zh
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=20), min_size=2, max_size=8),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_anova_from_summaries_is_scipys_from_raw_values(groups) -> None:
+    """The F test from each group's n, mean and s equals scipy's on the raw values."""
+    from auditor.measures.dispersion import anova
+
+    summaries = []
+    for values in groups:
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        summaries.append((len(values), mean, sd))
+    found = anova(summaries)
+    if found is None:  # no variation within the groups: F is undefined
+        assert all(len(set(values)) == 1 for values in groups)
+        return
+    expected = f_oneway(*groups)
+    assert found["statistic"] == pytest.approx(expected.statistic, rel=1e-9, abs=1e-12)
+    assert found["p_value"] == pytest.approx(expected.pvalue, rel=1e-7, abs=1e-12)

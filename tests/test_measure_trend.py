@@ -11,6 +11,8 @@ import math
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.measures.trend import unit_period
 from auditor.periods import parse_period
@@ -160,3 +162,20 @@ def test_the_report_names_the_target_in_its_language(write_pack, store, tmp_path
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
         for text in words:
             assert text in html, (lang, text)
+
+
+@given(st.lists(st.floats(min_value=-100, max_value=100, allow_nan=False), min_size=3, max_size=12))
+def test_the_slope_and_its_standard_error_are_numpys_least_squares(values) -> None:
+    """numpy's polyfit (an independent least squares) gives the same slope and standard error."""
+    import numpy
+
+    from auditor.measures.trend import slope
+
+    xs = [float(x) for x in range(len(values))]
+    found = slope(xs, values)
+    fitted, cov = numpy.polyfit(xs, values, 1, cov="unscaled")
+    residuals = numpy.asarray(values) - numpy.polyval(fitted, xs)
+    s2 = float(residuals @ residuals) / (len(values) - 2)
+    assert found["slope"] == pytest.approx(fitted[0], abs=1e-7)
+    assert found["standard_error"] == pytest.approx(math.sqrt(s2 * cov[0][0]), abs=1e-6)
+    assert found["low"] <= found["slope"] <= found["high"]
