@@ -106,6 +106,14 @@ def test_a_mean_is_tested_by_anova_as_scipy_does_on_the_raw_values(write_pack, s
     assert result.verdict == "nonconform"  # 52/15 - 17/6 = 0.633, over the bound of 0.5
 
 
+def test_every_record_conforming_leaves_nothing_to_test(write_pack, store) -> None:
+    files = {"calls.csv": sites({"BJ": (10, 10), "SH": (4, 4)})}
+    result = audit(write_pack, store, PACK + CONS, files, "2026-07")["CONS-SITE"]
+    block = result.findings[0].details["dispersion"]
+    assert block["test"] is None and block["largest"]["shortfall"] == 0.0
+    assert result.verdict == "conform"
+
+
 def test_warn_gives_an_observation(write_pack, store) -> None:
     text = PACK + CONS.replace('target: "<= 5"\n', 'target: "<= 20"\n    warn: "<= 5"\n')
     files = {"calls.csv": sites({"BJ": (6, 10), "SH": (9, 10)})}
