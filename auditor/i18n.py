@@ -300,6 +300,19 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",
     },
+    "target_no-decline": {"zh": "不下降", "en": "no decline"},
+    "target_improving": {"zh": "持续改善", "en": "improving"},
+    "series_periods": {"zh": "各期数值", "en": "Value by period"},
+    "base_value": {"zh": "所依据规则的值", "en": "Value of the rule followed"},
+    "change_from_before": {"zh": "较上期变化", "en": "Change from the period before"},
+    "interval_dispersion": {
+        "zh": "分组一致性:比率用 皮尔逊卡方检验(不作连续性校正),均值用单因素方差分析 F 检验",
+        "en": "consistency across groups: Pearson's chi-square for rates (no continuity correction), one-way ANOVA F for means",
+    },
+    "interval_trend": {
+        "zh": "趋势:最小二乘斜率,95% 区间用自由度 m−2 的 t 分布",
+        "en": "trends: least-squares slope, 95 % interval from the t distribution with m−2 degrees of freedom",
+    },
     "xlsx_capped": {
         "zh": "本表只列出前 {cap} 行;完整清单见 {path}",
         "en": "Only the first {cap} rows are listed here; the complete list is in {path}",
@@ -356,6 +369,9 @@ REASONS_ZH: dict[str, str] = {
     "no record time": "无记录时间",
     "no control-chart signal": "控制图无判异信号",
     "no judged records in the audit period": "审核期内无可判定记录",
+    "the slope's 95 % interval lies wholly below 0": "斜率的 95% 区间整体低于 0",
+    "the slope's 95 % interval does not lie wholly above 0": "斜率的 95% 区间并非整体高于 0",
+    "the last period fell below the one before by more than noise": "末期较前一期的下降超过噪声",
 }
 
 #: patterns of built-in reasons with values in them, and their Chinese (``{name}`` = a group)
@@ -426,6 +442,15 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "没有日大于 12 的日期可判断日月顺序,带上午/下午的日期按月在前(MM/DD/YYYY hh:mm AM/PM)读取;如为日在前,请在映射中给出 format",
         ),
         (r"^below (?P<p>.+), so major$", "低于 {p},故为严重"),
+        (r"^rule (?P<r>\S+) could not be judged$", "所依据的规则 {r} 无法评价"),
+        (
+            r"^(?P<n>[\d,]+) groups of (?P<f>\S+) could be judged, fewer than (?P<m>[\d,]+)$",
+            "{f} 仅 {n} 个分组可评价,少于 {m} 个",
+        ),
+        (
+            r"^rule (?P<r>\S+) could be judged in (?P<n>[\d,]+) periods, fewer than (?P<m>[\d,]+)$",
+            "规则 {r} 仅在 {n} 个期间可评价,少于 {m} 个",
+        ),
         (
             r"^meets the target but is inside the warn band \(below (?P<p>.+)\)$",
             "达到目标,但处于预警区间(低于 {p})",

@@ -80,7 +80,8 @@ class Target:
     """What a rule's figure must reach.
 
     Per-record measures: ``share`` is the fraction of in-scope records that must
-    conform; aggregates: ``threshold`` is what the value must satisfy.
+    conform; aggregates: ``threshold`` is what the value must satisfy; a measure
+    with target words (a trend): ``word``.
     """
 
     share: Decimal | None = None
@@ -90,8 +91,12 @@ class Target:
     major_below: Decimal | None = None
     #: what stands for the target of a measure that judges by its own test (``±3σ``)
     text: str = ""
+    #: a target written as a word of the measure's (a trend's ``no-decline``, ``improving``)
+    word: str | None = None
 
     def __str__(self) -> str:
+        if self.word is not None:
+            return self.word
         if self.share is not None:
             return f">= {_percent(self.share)}"
         return str(self.threshold) if self.threshold is not None else self.text

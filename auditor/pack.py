@@ -519,11 +519,12 @@ def _rules(
     rules: list[Rule] = []
     items: dict[str, YamlMap] = {}
     seen: dict[str, int | None] = {}
+    others = {str(item["id"]): item for item in raw if isinstance(item, YamlMap) and "id" in item}
     for index, item in enumerate(raw):
         if not isinstance(item, YamlMap):
             checker.error("each rule must be a mapping", raw.where(index))
             continue
-        rule = _rule(item, checker, standard, evidence, calendars, defaults)
+        rule = _rule(item, checker, standard, evidence, calendars, defaults, others)
         if rule is None:
             continue
         if rule.id in seen:
@@ -572,6 +573,8 @@ def _series_bases(
         base = by_id.get(measure.base_rule_id())
         if base is None and measure.base_rule_id() in written:
             continue  # the base rule has errors of its own, reported already
+        if base is not None and base.id == rule.id and measure.own_records:
+            continue  # a measure over its own rule's records (every)
         if base is None or base.id == rule.id:
             checker.error(
                 f"unknown rule '{measure.base_rule_id()}'",
@@ -594,6 +597,7 @@ def _rule(
     evidence: dict[str, EvidenceKind],
     calendars: dict[str, Calendar],
     defaults: dict[str, Any],
+    others: dict[str, YamlMap] | None = None,
 ) -> Rule | None:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
@@ -608,7 +612,7 @@ def _rule(
         raw.get("title"), raw.where("title"), f"title of rule {rule_id}", checker.errors
     )
     kind = _rule_kind(raw, rule_id, checker, evidence)
-    ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars)
+    ctx = RuleContext(raw, rule_id, checker, kind, evidence, calendars, others)
     where = ctx.expression(raw, "where") if "where" in raw else None
     exclusions = _exclusions(raw, ctx)
     measure = _measure(raw, ctx)
@@ -774,6 +778,8 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
             if key in raw:
                 ctx.error(f"a {measure.name} rule takes no '{key}'", raw.where_key(key))
         return Target(text=measure.own_target)
+    if measure.target_words:
+        return _target_word(raw, ctx, measure)
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))
@@ -799,6 +805,19 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
         )
         ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
         return None
+
+
+def _target_word(raw: YamlMap, ctx: RuleContext, measure: Measure) -> Target | None:
+    """A target written as a word of the measure's (``no-decline``, ``improving``)."""
+    word = raw.get("target")
+    if word in measure.target_words:
+        return Target(word=str(word))
+    ctx.error(
+        f"a {measure.name} rule's target must be {' or '.join(measure.target_words)}",
+        raw.where("target") if "target" in raw else raw.start,
+        suggestion=closest_name(str(word), measure.target_words) if "target" in raw else None,
+    )
+    return None
 
 
 def _time_field(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> str | None:

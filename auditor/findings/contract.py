@@ -113,7 +113,16 @@ class Source(Model):
 
 class NotEvaluable(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    code: Literal["no-evidence", "too-few", "field-empty"]
+    code: Literal[
+        "no-evidence",
+        "too-few",
+        "field-empty",
+        "base-not-evaluable",
+        "too-few-groups",
+        "too-few-periods",
+    ]
+    #: the rule a series rule follows, when that rule could not be judged
+    rule: str | None = None
     kinds: list[str] | None = None
     field: str | None = None
     n: int | None = None

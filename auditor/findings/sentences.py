@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..formatting import DASH, count, percent_text, plain, target_text, value_text
-from ..i18n import Words
+from ..i18n import LABELS, Words
+from . import series_sentences
 from .contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
 
 #: the words of the sentences, per language; ``{name}`` are the figures put in
@@ -47,6 +48,9 @@ PIECES: dict[str, dict[str, str]] = {
         "no-evidence": "no {kinds} evidence was ingested",
         "too-few": "only {n} records, fewer than the minimum of {minimum}",
         "field-empty": "the field {field} is empty in all {n} records in scope",
+        "base-not-evaluable": "the rule it follows, {rule}, could not be judged",
+        "too-few-groups": "only {n} groups could be judged, fewer than {minimum}",
+        "too-few-periods": "{rule} could be judged in only {n} periods, fewer than {minimum}",
         "late": "step {step}: late by {over}",
         "missing": "step {step}: missing, {over} past its bound",
         "missing_bare": "step {step}: missing",
@@ -83,6 +87,9 @@ PIECES: dict[str, dict[str, str]] = {
         "no-evidence": "未导入{kinds}证据",
         "too-few": "仅 {n} 条记录,少于最低要求 {minimum} 条",
         "field-empty": "范围内全部 {n} 条记录的字段 {field} 均为空",
+        "base-not-evaluable": "所依据的规则 {rule} 无法评价",
+        "too-few-groups": "仅 {n} 个分组可评价,少于 {minimum} 个",
+        "too-few-periods": "{rule} 仅在 {n} 个期间可评价,少于 {minimum} 个",
         "late": "步骤“{step}”超时 {over}",
         "missing": "步骤“{step}”缺失,已超时 {over}",
         "missing_bare": "步骤“{step}”缺失",
@@ -146,6 +153,9 @@ def _label(rule: RuleEntry, words: Words) -> str | None:
 
 def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The finding's value in its unit, never contradicting its verdict; ``–`` for none."""
+    special = series_sentences.value(finding, rule, words)
+    if special is not None:
+        return special
     return value_text(
         finding.value,
         finding.unit,
@@ -159,7 +169,8 @@ def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
 def target(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The target from the finding's structured threshold (its text when it has none)."""
     if finding.threshold is None:
-        return finding.target
+        word = f"target_{finding.target}"
+        return words.label(word) if word in LABELS else finding.target
     return target_text(
         finding.threshold, finding.unit, words.lang, rule.calendar, _label(rule, words)
     )
@@ -201,6 +212,9 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The numerator and denominator behind the value: ``1,790 / 1,934``."""
     c, d = finding.counts, Figures.of(finding)
     why = finding.not_evaluable
+    special = series_sentences.figures(finding, rule, words)
+    if special is not None:
+        return special
     if why is not None and why.code == "too-few":
         return _fmt(words, "too_few_cell", n=count(c.n), minimum=count(why.minimum or 0))
     n = count(d.n if d.n is not None else c.n)
@@ -236,6 +250,7 @@ def not_evaluable(finding: FindingEntry, words: Words) -> str:
         n=count(why.n or 0),
         minimum=count(why.minimum or 0),
         field=why.field or "",
+        rule=why.rule or "",
     )
 
 
@@ -245,16 +260,19 @@ def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     if finding.verdict == Verdict.NOT_EVALUABLE or finding.value is None:
         why = not_evaluable(finding, words)
         return f"{verdict}: {why}" if why else verdict
+    tail = _fmt(words, "against", target=target(finding, rule, words), verdict=verdict)
+    if finding.reasons:
+        tail += _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
+    special = series_sentences.sentence(finding, rule, words, tail)
+    if special is not None:
+        return special
     head, pieces = _head(finding, rule, words)
     pieces.extend(_left_out(finding, words))
     bounds = _bounds(finding, rule, words)
     if bounds:
         pieces.append(_fmt(words, "ci", low=bounds[0], high=bounds[1]))
     inner = _fmt(words, "sep").join(pieces)
-    text = f"{head}{_fmt(words, 'open')}{inner}{_fmt(words, 'close')}"
-    text += _fmt(words, "against", target=target(finding, rule, words), verdict=verdict)
-    if finding.reasons:
-        text += _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
+    text = f"{head}{_fmt(words, 'open')}{inner}{_fmt(words, 'close')}{tail}"
     if finding.shortfall:
         text += _fmt(words, "shortfall", k=count(finding.shortfall))
     for note in Figures.of(finding).notes:

@@ -28,6 +28,9 @@ BUILTIN_MODULES = (
     "matched",
     "availability",
     "control_chart",
+    "dispersion",
+    "trend",
+    "every",
 )
 _REGISTRY: dict[str, type[Measure]] = {}
 _loaded = False

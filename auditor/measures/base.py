@@ -69,6 +69,8 @@ class Measure:
     #: set when the rule takes no ``target`` and the measure judges by its own test: the
     #: text that stands for the target in findings and listings (``±3σ``)
     own_target: ClassVar[str | None] = None
+    #: words a rule of this measure writes as its target instead of a share or threshold
+    target_words: ClassVar[tuple[str, ...]] = ()
 
     # ------------------------------------------------------------ the pack
 
@@ -207,6 +209,8 @@ class SeriesMeasure(Measure):
 
     per_record = False
     series = True
+    #: the measure follows its own rule's records (``every``), not another rule
+    own_records: ClassVar[bool] = False
 
     def base_rule_id(self) -> str:
         raise NotImplementedError

@@ -8,13 +8,42 @@ its line and column.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .. import expression as ex
 from ..errors import AuditorError, ExpressionError, Location, closest_name
 from ..model import Calendar, EvidenceKind
 from ..sourcemap import YamlMap
 from ..units import Duration, parse_duration
+
+if TYPE_CHECKING:
+    from .base import Measure
+
+
+@dataclass(frozen=True)
+class BaseRule:
+    """The rule another rule follows (a series measure's ``of``), as far as its YAML tells.
+
+    ``measure`` is the base rule's measure read again (quietly: the base rule
+    reports its own problems when it is read), or None when it does not read.
+    """
+
+    id: str
+    kind: EvidenceKind | None
+    measure: Measure | None
+
+
+class _Quiet:
+    """A checker that keeps nothing: for reading a rule a second time."""
+
+    broken_fields: frozenset[str] = frozenset()
+
+    def error(self, *args: Any, **kw: Any) -> None:
+        pass
+
+    def adopt(self, *args: Any, **kw: Any) -> None:
+        pass
 
 
 class RuleContext:
@@ -26,6 +55,7 @@ class RuleContext:
         kind: EvidenceKind | None,
         evidence: dict[str, EvidenceKind],
         calendars: dict[str, Calendar],
+        rules: dict[str, YamlMap] | None = None,
     ) -> None:
         self.raw = raw
         self.rule_id = rule_id
@@ -33,6 +63,8 @@ class RuleContext:
         self.kind = kind
         self.evidence = evidence
         self.calendars = calendars
+        #: every rule of the pack by id, as written (for a rule that follows another)
+        self.rules = rules or {}
 
     def error(self, message: str, where: Location | None, **kw: Any) -> None:
         self.checker.error(message, where, rule=self.rule_id, **kw)
@@ -111,6 +143,41 @@ class RuleContext:
             )
             return None
         return self.evidence[str(name)]
+
+    def base_rule(self, mapping: YamlMap, key: str) -> BaseRule | None:
+        """The rule named by ``mapping[key]``: a rule of the pack, not this one, not itself a series.
+
+        The rule's own ``evidence`` must be the base rule's kind.
+        """
+        from . import measures
+
+        name = mapping.get(key)
+        where = mapping.where(key) if key in mapping else mapping.start
+        others = [r for r in self.rules if r != self.rule_id]
+        if not isinstance(name, str) or name not in others:
+            self.error(
+                f"'{key}' must name another rule of the pack, not {name!r}",
+                where,
+                suggestion=closest_name(str(name), others),
+            )
+            return None
+        raw = self.rules[name]
+        known = measures()
+        keys = [k for k in raw if k in known]
+        if len(keys) == 1 and known[keys[0]].series:
+            self.error(f"rule {name} is itself a {keys[0]} rule; '{key}' needs a plain rule", where)
+            return None
+        kind = self.evidence.get(str(raw.get("evidence")))
+        if kind is not None and self.kind is not None and kind.name != self.kind.name:
+            self.error(
+                f"rule {name} reads evidence '{kind.name}'; write evidence: {kind.name}",
+                self.raw.where("evidence"),
+            )
+        measure = None
+        if len(keys) == 1:
+            quiet = RuleContext(raw, name, _Quiet(), kind, self.evidence, self.calendars)
+            measure = known[keys[0]].read(raw, keys[0], quiet)
+        return BaseRule(name, kind, measure)
 
     def match(self, mapping: YamlMap, other: EvidenceKind | None) -> tuple[tuple[str, str], ...]:
         raw = mapping.get("match")

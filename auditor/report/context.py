@@ -76,6 +76,11 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
             for rule in ordered
             if len(rule.findings) > 1 and rule.rule not in gap_ids
         ],
+        "period_tables": [
+            table
+            for rule in ordered
+            if rule.rule not in gap_ids and (table := rules.period_table(rule, words))
+        ],
         "gaps": [rules.gap(rule, words, document.failing_records) for rule in gaps],
         "capa": registers.capa_items(document, options.report_date, words),
         **appendix.appendix(document, words),

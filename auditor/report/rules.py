@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import charts
@@ -17,6 +17,7 @@ from ..findings.contract import (
     RuleEntry,
     Unit,
 )
+from ..findings.series_sentences import PeriodRow, trend_rows
 from ..i18n import Words
 
 #: failing records listed under a gap (the complete list is in failing-records.csv)
@@ -95,6 +96,21 @@ class Gap:
     failing: list[ShownFailing]
     failing_total: int
     failing_file: FailingRecordsFile | None
+    #: a trend's periods: the followed rule's value in each
+    periods: list[PeriodRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PeriodTable:
+    """A trend's periods, for a rule without a gap section."""
+
+    rule: RuleEntry
+    rows: list[PeriodRow]
+
+
+def period_table(rule: RuleEntry, words: Words) -> PeriodTable | None:
+    rows = trend_rows(rule, words)
+    return PeriodTable(rule, rows) if rows else None
 
 
 def clause_row(rule: RuleEntry, words: Words) -> ClauseRow:
@@ -155,6 +171,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
         ],
         failing_total=pooled.failing_count,
         failing_file=failing_file,
+        periods=trend_rows(rule, words),
     )
 
 
@@ -177,9 +194,13 @@ def failing_rows(rule: RuleEntry) -> Iterator[FailingRow]:
 def trend(rule: RuleEntry, words: Words) -> str | None:
     """Each group's value by sub-period, when at least two sub-periods have one."""
     pooled = rule.findings[0]
-    cells = [f for f in rule.findings[1:] if f.period != pooled.period and f.value is not None]
+    cells = [
+        f
+        for f in rule.findings[1:]
+        if f.period != pooled.period and f.value is not None and f.unit == pooled.unit
+    ]
     if len({f.period for f in cells}) < 2:
-        return None
+        return series_trend(rule, words)
     scale, y_label = 1.0, ""
     if pooled.unit in TIME_UNITS:
         scale, y_label = 3600.0, words.label(f"hours_{pooled.unit}")
@@ -192,6 +213,28 @@ def trend(rule: RuleEntry, words: Words) -> str | None:
         dict(series),
         limit.value / scale if limit else None,
         pooled.unit == Unit.SHARE,
+        words.label("trend"),
+        words.label("target"),
+        y_label,
+    )
+
+
+def series_trend(rule: RuleEntry, words: Words) -> str | None:
+    """A trend rule's chart: the followed rule's value in each period."""
+    block = rule.findings[0].details.get("trend")
+    if not isinstance(block, dict):
+        return None
+    share = block.get("base_unit") == "share"
+    scale = 3600.0 if block.get("base_unit") in TIME_UNITS else 1.0
+    points = [
+        (p["period"], None if p.get("value") is None else p["value"] / scale)
+        for p in block["periods"]
+    ]
+    y_label = words.label(f"hours_{block['base_unit']}") if scale != 1.0 else ""
+    return charts.trend_svg(
+        {str(block["of"]): points},
+        None,
+        share,
         words.label("trend"),
         words.label("target"),
         y_label,

@@ -1,0 +1,181 @@
+"""trend: the followed rule's value per period, the least-squares slope and its 95 % interval.
+
+Slopes, standard errors and intervals are worked out by hand on made-up series
+(x = 0, 1, 2, 3; the t quantile from a printed table); the noise of the last
+change from the two rates' standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.measures.trend import unit_period
+from auditor.periods import parse_period
+
+from .series_pack import PACK, answered, audit, calls, rule
+
+T_975_2 = 4.302652729749464  # t(0.975) with 2 degrees of freedom (tables print 4.303)
+
+
+def trend(target: str = "no-decline", periods: int = 4, per: str = "month") -> str:
+    body = f"    evidence: calls\n    trend: {{of: ANSWERED, per: {per}, periods: {periods}}}\n"
+    return PACK + rule("TREND", body + f"    target: {target}\n")
+
+
+def months(goods: list[int | None], total: int = 20) -> dict[str, str]:
+    """Calls of April to July 2026: ``good`` of ``total`` answered each month (None: no calls)."""
+    rows = []
+    for number, good in enumerate(goods, 4):
+        if good is not None:
+            rows += answered(f"2026-{number:02d}", "BJ", good, total)
+    return {"calls.csv": calls(rows)}
+
+
+def test_the_slope_and_its_interval_by_hand(write_pack, store) -> None:
+    """85, 80, 80, 75 %: mean x 1.5, mean y 80; Sxy = -1.5·5 + 1.5·(-5) = -15, Sxx = 5, slope -3.
+
+    Fitted 84.5, 81.5, 78.5, 75.5; residuals .5, -1.5, 1.5, -.5; SSE 5, s² = 5/2,
+    SE = √(2.5/5); 95 % CI = -3 ± 4.303·0.7071 = -6.04 to 0.04: it holds 0.
+    """
+    result = audit(write_pack, store, trend(), months([17, 16, 16, 15]), "2026-07")["TREND"]
+    pooled = result.findings[0]
+    block = pooled.details["trend"]
+    assert [p["period"] for p in block["periods"]] == ["2026-04", "2026-05", "2026-06", "2026-07"]
+    assert [p["shown"] for p in block["periods"]] == pytest.approx([85, 80, 80, 75])
+    se = math.sqrt(2.5 / 5)
+    assert pooled.value == pytest.approx(-3.0) and block["intercept"] == pytest.approx(84.5)
+    assert block["standard_error"] == pytest.approx(se)
+    assert block["df"] == 2 and block["t"] == pytest.approx(T_975_2)
+    assert pooled.interval == pytest.approx((-3 - T_975_2 * se, -3 + T_975_2 * se))
+    # the last change: 75 - 80 = -5 points; noise 1.96·√(.8·.2/20 + .75·.25/20), in points
+    noise = 1.959963984540054 * math.sqrt(0.8 * 0.2 / 20 + 0.75 * 0.25 / 20) * 100
+    assert block["change"]["value"] == pytest.approx(-5.0)
+    assert block["change"]["noise"] == pytest.approx(noise)
+    assert block["change"]["beyond_noise"] is False
+    assert result.verdict == "conform"
+    assert pooled.unit == "number" and pooled.counts.n == 4
+
+
+def test_a_decline_beyond_doubt_is_a_nonconformity(write_pack, store) -> None:
+    """95, 85, 80, 65 %: slope -9.5, SSE 17.5, SE = √(8.75/5); CI -15.19 to -3.81, below 0."""
+    result = audit(write_pack, store, trend(), months([19, 17, 16, 13]), "2026-07")["TREND"]
+    pooled = result.findings[0]
+    se = math.sqrt(8.75 / 5)
+    assert pooled.value == pytest.approx(-9.5)
+    assert pooled.interval == pytest.approx((-9.5 - T_975_2 * se, -9.5 + T_975_2 * se))
+    assert result.verdict == "nonconform" and result.verdict_severity == "minor"
+    assert pooled.reasons == ["the slope's 95 % interval lies wholly below 0"]
+
+
+def test_improving_conforms_only_when_the_interval_is_above_zero(write_pack, store) -> None:
+    """65, 80, 85, 95 %: slope +9.5, the same residuals, CI 3.81 to 15.19."""
+    rising = audit(write_pack, store, trend("improving"), months([13, 16, 17, 19]), "2026-07")
+    assert rising["TREND"].verdict == "conform"
+    assert rising["TREND"].findings[0].value == pytest.approx(9.5)
+
+
+def test_improving_without_a_clear_rise_is_a_nonconformity(write_pack, store) -> None:
+    flat = audit(write_pack, store, trend("improving"), months([15, 16, 16, 17]), "2026-07")
+    assert flat["TREND"].verdict == "nonconform"
+
+
+def test_a_drop_beyond_noise_is_an_observation(write_pack, store) -> None:
+    """90, 80, 90, 70 % of 100: slope -5, CI holds 0; the last drop of 20 points is beyond
+    1.96·√(.9·.1/100 + .7·.3/100) = 10.7 points."""
+    files = months([90, 80, 90, 70], total=100)
+    result = audit(write_pack, store, trend(), files, "2026-07")["TREND"]
+    block = result.findings[0].details["trend"]
+    assert result.findings[0].value == pytest.approx(-5.0)
+    assert block["low"] < 0 < block["high"]
+    noise = 1.959963984540054 * math.sqrt(0.9 * 0.1 / 100 + 0.7 * 0.3 / 100) * 100
+    assert block["change"]["noise"] == pytest.approx(noise)
+    assert result.verdict == "observation"
+
+
+def test_periods_the_base_rule_cannot_judge_are_listed_and_skipped(write_pack, store) -> None:
+    """No calls in May: three periods remain, at x = 0, 2, 3 with 85, 80, 75 %.
+
+    Mean x 5/3, mean y 80; Sxy = (-5/3)·5 + (4/3)·(-5) = -15, Sxx = 42/9: slope -45/14.
+    """
+    result = audit(write_pack, store, trend(), months([17, None, 16, 15]), "2026-07")["TREND"]
+    block = result.findings[0].details["trend"]
+    may = block["periods"][1]
+    assert may["period"] == "2026-05" and may["shown"] is None and may["skipped"] == "too-few"
+    assert result.findings[0].value == pytest.approx(-45 / 14)
+    assert block["df"] == 1
+
+
+def test_fewer_than_three_judged_periods_are_not_evaluable(write_pack, store) -> None:
+    result = audit(write_pack, store, trend(), months([17, None, None, 15]), "2026-07")["TREND"]
+    assert result.verdict == "not-evaluable"
+    assert result.findings[0].not_evaluable == {
+        "code": "too-few-periods",
+        "rule": "ANSWERED",
+        "n": 2,
+        "minimum": 3,
+    }
+
+
+def test_the_periods_end_with_the_one_holding_the_audit_periods_last_day(write_pack) -> None:
+    from auditor import load_pack
+
+    from .conftest import STANDARDS
+
+    pack = load_pack(write_pack(trend(periods=4, per="quarter")), [STANDARDS])
+    measure = pack.rule("TREND").measure
+    quarter = parse_period("2026-Q3")
+    found = measure.periods(quarter)
+    assert [p.label for p in found] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    assert found[-1] is quarter  # the audit period itself: evaluated once, not twice
+    july = [p.label for p in measure.periods(parse_period("2026-07"))]
+    assert july == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+
+
+def test_unit_periods() -> None:
+    assert unit_period(date(2026, 1, 1), "week").label == "2026-W01"
+    assert unit_period(date(2026, 1, 1), "week").first == date(2025, 12, 29)
+    assert unit_period(date(2026, 2, 28), "month").last == date(2026, 2, 28)
+    assert unit_period(date(2026, 5, 2), "year").label == "2026"
+    assert unit_period(date(2026, 5, 2), "day").label == "2026-05-02"
+
+
+def test_the_report_names_the_target_in_its_language(write_pack, store, tmp_path) -> None:
+    from auditor.audit import run_audit
+    from auditor.report import render_reports
+
+    path = write_pack(trend())
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(months([19, 17, 16, 13])["calls.csv"], encoding="utf-8")
+    (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
+    document = run_audit(path, folder, tmp_path / "out", "2026-07").document
+    for lang, words in (
+        ("en", ["slope -9.50 pp per month over 4 periods", "against no decline", "2026-06"]),
+        ("zh", ["斜率 每月 -9.50 个百分点,共 4 期", "目标 不下降", "较上期变化"]),
+    ):
+        render_reports(document, tmp_path / lang, ("html",), lang)
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        for text in words:
+            assert text in html, (lang, text)
+
+
+@given(st.lists(st.floats(min_value=-100, max_value=100, allow_nan=False), min_size=3, max_size=12))
+def test_the_slope_and_its_standard_error_are_numpys_least_squares(values) -> None:
+    """numpy's polyfit (an independent least squares) gives the same slope and standard error."""
+    import numpy
+
+    from auditor.measures.trend import slope
+
+    xs = [float(x) for x in range(len(values))]
+    found = slope(xs, values)
+    fitted, cov = numpy.polyfit(xs, values, 1, cov="unscaled")
+    residuals = numpy.asarray(values) - numpy.polyval(fitted, xs)
+    s2 = float(residuals @ residuals) / (len(values) - 2)
+    assert found["slope"] == pytest.approx(fitted[0], abs=1e-7)
+    assert found["standard_error"] == pytest.approx(math.sqrt(s2 * cov[0][0]), abs=1e-6)
+    assert found["low"] <= found["slope"] <= found["high"]
