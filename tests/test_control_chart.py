@@ -411,3 +411,13 @@ def test_the_chart_legend_stays_off_the_data(drift_audit) -> None:
         not axis.get_legend().get_window_extent(renderer).overlaps(axis.get_window_extent(renderer))
     )
     assert not overlaps(axis.get_xticklabels(), renderer)
+
+
+def test_the_verdict_of_a_chart_is_said_once_after_its_reason(drift_audit, tmp_path) -> None:
+    """A chart finding has no value: its sentence is the signal, then the verdict, as others end."""
+    visible = Visible()
+    visible.feed(html_of(drift_audit, "en", tmp_path))
+    text = " ".join(" ".join(visible.text).split())
+    assert "observation: observation" not in text
+    assert "observation: drifting since" not in text
+    assert "(2026-07-11" in text or "drifting since 2026-07-11" in text

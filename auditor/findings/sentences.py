@@ -259,7 +259,13 @@ def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     verdict = words.verdict(finding.verdict, finding.severity)
     if finding.verdict == Verdict.NOT_EVALUABLE or finding.value is None:
         why = not_evaluable(finding, words)
-        return f"{verdict}: {why}" if why else verdict
+        if not why:
+            return verdict
+        if finding.verdict == Verdict.NOT_EVALUABLE:
+            return f"{verdict}: {why}"
+        # judged by the measure's own test (a control chart): the reason, then the verdict,
+        # as every other sentence ends (and the verdict is not said twice after a heading)
+        return f"{why}: {verdict}"
     tail = _fmt(words, "against", target=target(finding, rule, words), verdict=verdict)
     if finding.reasons:
         tail += _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
