@@ -2,7 +2,9 @@
 
 findings.json stays small at any size: each finding lists at most
 :data:`CAP_PER_FINDING` failing keys, and the complete lists go to
-``failing-records.csv``, which findings.json names with its SHA-256 and row count.
+``failing-records.csv`` (for people and spreadsheets) and
+``failing-records.parquet`` (typed columns, for engines and notebooks at any
+size), which findings.json names with their SHA-256 and row count.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .paths import relative_path
 
 CAP_PER_FINDING = 10_000
 FILE_NAME = "failing-records.csv"
+PARQUET_NAME = "failing-records.parquet"
+#: rows per Parquet row group
+BATCH_ROWS = 100_000
 COLUMNS = (
     "rule",
     "finding",
@@ -84,20 +89,95 @@ def write_failing_records(
     """
     path = folder / FILE_NAME
     temporary = path.with_name(f".{FILE_NAME}.tmp")
+    parquet = _ParquetRows(folder / PARQUET_NAME)
     rows = 0
-    with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for row in _rows(results, root):
-            writer.writerow([neutralise(cell) for cell in row])
-            rows += 1
+    try:
+        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in _rows(results, root):
+                writer.writerow([neutralise(cell) for cell in row])
+                parquet.add(row)
+                rows += 1
+        parquet.close()
+    except BaseException:
+        parquet.discard()
+        temporary.unlink(missing_ok=True)
+        raise
     temporary.replace(path)
+    parquet.path.parent.joinpath(parquet.temporary.name).replace(parquet.path)
     return {
         "path": FILE_NAME,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": _sha256(path),
         "rows": rows,
         "cap_per_finding": CAP_PER_FINDING,  # read at call time, so tests can lower it
+        "parquet": {"path": PARQUET_NAME, "sha256": _sha256(parquet.path)},
     }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _ParquetRows:
+    """The failing records as Parquet, typed (values and seconds as numbers, lines as integers),
+    written in row groups under a temporary name."""
+
+    NUMBERS = ("value", "over_seconds")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.tmp")
+        self.batch: list[list[Any]] = []
+        self.writer: Any = None
+
+    def add(self, row: list[Any]) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema(
+            [
+                pa.field(
+                    name,
+                    pa.float64()
+                    if name in self.NUMBERS
+                    else pa.int64()
+                    if name == "line"
+                    else pa.string(),
+                )
+                for name in COLUMNS
+            ]
+        )
+        columns: list[Any] = (
+            list(zip(*self.batch, strict=True)) if self.batch else [[] for _ in COLUMNS]
+        )
+        arrays = [
+            pa.array([None if cell == "" else cell for cell in values], type=field.type)
+            for values, field in zip(columns, schema, strict=True)
+        ]
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(str(self.temporary), schema)
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+        self.batch = []
+
+    def close(self) -> None:
+        if self.batch or self.writer is None:
+            self._flush()
+        self.writer.close()
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.temporary.unlink(missing_ok=True)
 
 
 def capped(entry: dict[str, Any], cap: int | None = None) -> dict[str, Any]:

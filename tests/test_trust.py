@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import jsonschema
 import pytest
 
@@ -176,6 +177,16 @@ def test_failing_lists_are_capped_and_complete_in_the_csv(tmp_path: Path, monkey
     assert sorted(r["key"] for r in rows) == [f"C{i:05d}" for i in range(12)]
     assert {r["value"] for r in rows} == {"45.0"} and {r["unit"] for r in rows} == {"seconds"}
     jsonschema.validate(result.document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    # the same records as typed Parquet, read back by another engine, named with its hash
+    parquet = tmp_path / "out" / "failing-records.parquet"
+    assert listed["parquet"] == {
+        "path": "failing-records.parquet",
+        "sha256": hashlib.sha256(parquet.read_bytes()).hexdigest(),
+    }
+    typed = duckdb.sql(f"SELECT key, value, line, unit FROM '{parquet}' ORDER BY key").fetchall()
+    assert typed == [
+        (r["key"], 45.0, int(r["line"]), "seconds") for r in sorted(rows, key=lambda r: r["key"])
+    ]
 
 
 def test_sequence_failures_name_the_step_and_the_overrun(tmp_path: Path) -> None:

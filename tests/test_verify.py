@@ -75,6 +75,13 @@ def test_one_byte_changed_in_an_input_is_named(machine, what, named) -> None:
     assert any(named in line for line in report.differences), report.differences
 
 
+@pytest.mark.parametrize("name", ["failing-records.csv", "failing-records.parquet"])
+def test_a_changed_failing_records_file_is_named(machine, name) -> None:
+    flip(machine["audit"] / name, offset=len((machine["audit"] / name).read_bytes()) // 2)
+    report = verify_audit(machine["audit"])
+    assert report.differences == [f"{name}: missing or different SHA-256 than recorded"]
+
+
 def test_a_value_changed_in_findings_json_is_named(machine) -> None:
     path = machine["audit"] / "findings.json"
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ from .verify import (
     VerifyReport,
     check_inputs,
     compare,
+    failing_files_differ,
     recorded_mapping,
     recorded_pack,
     rerun,
@@ -70,13 +71,7 @@ def _check_pack(
     inputs = check_inputs(document, root if root.is_dir() else root.parent, pack)
     report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
-    listed = document.failing_records
-    if listed is not None:
-        file = folder / listed.path
-        if not file.exists() or sha256_of(file) != listed.sha256:
-            report.differences.append(
-                f"{pack_id}: {listed.path}: missing or different SHA-256 than recorded"
-            )
+    report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
 
 
 def _rerun_all(

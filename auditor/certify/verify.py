@@ -215,6 +215,21 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
+    """The failing-records files (CSV, Parquet) that are missing or not the bytes recorded."""
+    listed = document.failing_records
+    if listed is None:
+        return []
+    files = [(listed.path, listed.sha256)]
+    if listed.parquet is not None:
+        files.append((listed.parquet.path, listed.parquet.sha256))
+    return [
+        f"{name}: missing or different SHA-256 than recorded"
+        for name, digest in files
+        if not (folder / name).exists() or sha256_of(folder / name) != digest
+    ]
+
+
 def verify_audit(
     audit: Path,
     evidence: Path | None = None,
@@ -247,11 +262,7 @@ def verify_audit(
         )
     pack = recorded_pack(document, pack)
     report = check_inputs(document, evidence if evidence.is_dir() else evidence.parent, pack)
-    listed = document.failing_records
-    if listed is not None:
-        path = audit_folder(audit) / listed.path
-        if not path.exists() or sha256_of(path) != listed.sha256:
-            report.differences.append(f"{listed.path}: missing or different SHA-256 than recorded")
+    report.differences.extend(failing_files_differ(document, audit_folder(audit)))
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
     compare(

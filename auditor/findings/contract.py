@@ -382,11 +382,18 @@ class Exclusion(Model):
     keys_truncated: bool
 
 
+class ListedFile(Model):
+    path: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+
+
 class FailingRecordsFile(Model):
     path: str
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
     rows: int = Field(ge=0)
     cap_per_finding: int = Field(ge=1)
+    #: the same records as typed Parquet (written by audits since it was added)
+    parquet: ListedFile | None = None
 
 
 class FindingsDocument(Model):
