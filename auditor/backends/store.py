@@ -48,6 +48,8 @@ class EvidenceStore:
         self.path = None if path is None else str(path)
         self.engine = engine
         try:
+            if path is not None:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.db = (
                 sqlite_utils.Database(memory=True)
                 if path is None

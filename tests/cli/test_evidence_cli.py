@@ -27,7 +27,7 @@ def test_strict_exits_1_when_rows_were_quarantined(runner) -> None:
 
 
 def test_ingest_writes_a_store(runner, tmp_path) -> None:
-    store = tmp_path / "audit.db"
+    store = tmp_path / "stores" / "q3" / "audit.db"  # folders made as needed
     result = runner.invoke(
         main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
     )
