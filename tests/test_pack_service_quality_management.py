@@ -54,7 +54,7 @@ def _when(text: str) -> datetime | None:
 
 def _contacts() -> list[dict[str, str]]:
     """The GB18030 contact log read by hand: broken rows dropped, a repeated key kept once."""
-    with (DEMO / "contacts-2026Q3.csv").open(encoding="gb18030", newline="") as handle:
+    with (DEMO / "contacts-2026Q2Q3.csv").open(encoding="gb18030", newline="") as handle:
         rows = list(csv.reader(handle))
     header, seen, kept = rows[0], set(), []
     for cells in rows[1:]:
