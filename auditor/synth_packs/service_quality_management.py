@@ -94,9 +94,7 @@ class _Demo:
         days = (last - first).days + 1
         day = first + timedelta(days=rng.randrange(days))
         hour = rng.choices(range(24), weights=HOURLY)[0]
-        return datetime(day.year, day.month, day.day, hour) + timedelta(
-            seconds=rng.randrange(3600)
-        )
+        return datetime(day.year, day.month, day.day, hour) + timedelta(seconds=rng.randrange(3600))
 
     # ------------------------------------------------------------ contacts
 
