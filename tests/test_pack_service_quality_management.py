@@ -1,11 +1,13 @@
 """The service-quality-management pack: it checks, and its demo audit's figures equal
-figures worked out independently from the evidence files (csv, json, openpyxl only)."""
+figures worked out independently from the evidence files (csv, json, openpyxl; scipy's
+chi-square and numpy's line fit for the dispersion and trend rules)."""
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime
+import math
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +54,29 @@ def _when(text: str) -> datetime | None:
         return None
 
 
+MATTERS = {
+    "账单": "billing",
+    "技术": "technical",
+    "账户": "account",
+    "配送": "delivery",
+    "其他": "other",
+}
+
+
+def _phone_outcome(row: dict[str, str]) -> bool | None:
+    """RESP-PHONE-30S by hand: in time within 30 s, None when out of scope or excluded."""
+    received = _when(row["进线时间"])
+    if CHANNELS[row["渠道"]] != "phone" or received is None:
+        return None
+    answered, ended = _when(row["应答时间"]), _when(row["结束时间"])
+    if answered is None and ended is not None and (ended - received).total_seconds() < 5:
+        return None  # abandoned within 5 s: excluded
+    return answered is not None and (answered - received).total_seconds() <= 30
+
+
 def _contacts() -> list[dict[str, str]]:
     """The GB18030 contact log read by hand: broken rows dropped, a repeated key kept once."""
-    with (DEMO / "contacts-2026Q3.csv").open(encoding="gb18030", newline="") as handle:
+    with (DEMO / "contacts-2026Q2Q3.csv").open(encoding="gb18030", newline="") as handle:
         rows = list(csv.reader(handle))
     header, seen, kept = rows[0], set(), []
     for cells in rows[1:]:
@@ -76,7 +98,7 @@ def _contacts() -> list[dict[str, str]]:
 def test_pack_loads_and_every_rule_names_a_clause_and_an_action() -> None:
     pack = load_pack(PACK)
     assert pack.standard.id == "service-quality-management-system"
-    assert 12 <= len(pack.rules) <= 26
+    assert 30 <= len(pack.rules) <= 36
     for rule in pack.rules:
         assert pack.standard.clause(rule.clause) is not None, rule.id
         assert rule.title.zh and rule.title.en
@@ -160,13 +182,9 @@ def test_complaints_per_1000_contacts_from_the_gb18030_log(findings: dict[str, A
 def test_phone_answer_within_30s_per_site_and_month(findings: dict[str, Any]) -> None:
     tally: dict[tuple[str, str], list[int]] = {}
     for row in _contacts():
-        received = _when(row["进线时间"])
-        if CHANNELS[row["渠道"]] != "phone" or received is None:
+        received, ok = _when(row["进线时间"]), _phone_outcome(row)
+        if received is None or ok is None or not Q3[0] <= received < Q3[1]:
             continue
-        answered, ended = _when(row["应答时间"]), _when(row["结束时间"])
-        if answered is None and ended is not None and (ended - received).total_seconds() < 5:
-            continue  # abandoned within 5 s: excluded
-        ok = answered is not None and (answered - received).total_seconds() <= 30
         counts = tally.setdefault((row["站点"], received.strftime("%Y-%m")), [0, 0])
         counts[0] += ok
         counts[1] += 1
@@ -230,3 +248,170 @@ def test_demo_audit_has_every_verdict_kind(findings: dict[str, Any]) -> None:
     }
     for rule_id, verdict in expected.items():
         assert findings[rule_id]["verdict"] == verdict, rule_id
+
+
+# ------------------------------------------------------------ the rules that follow another rule,
+# every, repeat contacts, survey response and availability, against a hand computation
+
+
+def _phone_counts(first: datetime, end: datetime, key: Any) -> dict[Any, list[int]]:
+    """(in time, judged) phone calls received in [first, end), per key(row, received)."""
+    tally: dict[Any, list[int]] = {}
+    for row in _contacts():
+        received, ok = _when(row["进线时间"]), _phone_outcome(row)
+        if received is None or ok is None or not first <= received < end:
+            continue
+        counts = tally.setdefault(key(row, received), [0, 0])
+        counts[0] += ok
+        counts[1] += 1
+    return tally
+
+
+def test_site_dispersion_of_phone_answering_with_scipy(findings: dict[str, Any]) -> None:
+    from scipy.stats import chi2_contingency
+
+    sites = _phone_counts(*Q3, lambda row, _: row["站点"])
+    good, n = sum(c[0] for c in sites.values()), sum(c[1] for c in sites.values())
+    shortfall = {site: (good / n - ok / m) * 100 for site, (ok, m) in sites.items()}
+    chi = chi2_contingency([[ok, m - ok] for ok, m in sites.values()], correction=False)
+    rule = findings["CONS-SITE-ANSWER"]
+    pooled, details = _pooled(rule), _pooled(rule)["details"]["dispersion"]
+    assert pooled["value"] == pytest.approx(max(shortfall.values()), abs=1e-9)
+    assert details["largest"]["group"] == max(shortfall, key=shortfall.__getitem__) == "SH"
+    assert details["test"]["statistic"] == pytest.approx(chi.statistic, rel=1e-9)
+    assert details["test"]["p_value"] == pytest.approx(chi.pvalue, rel=1e-6)
+    groups = {f["group"]["site"]: f for f in rule["findings"] if not f["pooled"]}
+    for site, (_, m) in sites.items():
+        assert groups[site]["counts"]["n"] == m
+        assert groups[site]["value"] == pytest.approx(shortfall[site], abs=1e-9)
+    assert shortfall["SH"] > 2 and pooled["verdict"] == "nonconform"
+
+
+def test_weekly_control_chart_of_phone_answering_from_the_q2_baseline(
+    findings: dict[str, Any],
+) -> None:
+    baseline = _phone_counts(datetime(2026, 4, 1), Q3[0], lambda row, when: "all")["all"]
+    centre = baseline[0] / baseline[1]
+    weeks = _phone_counts(
+        *Q3, lambda row, when: f"{when.isocalendar()[0]}-W{when.isocalendar()[1]:02d}"
+    )
+    finding = _pooled(findings["RESP-PHONE-CHART"])
+    chart = finding["details"]["control_chart"]
+    assert chart["baseline_n"] == baseline[1] and chart["centre"] == pytest.approx(centre)
+    points = {p["day"]: p for p in chart["points"]}
+    assert set(points) == set(weeks)
+    below = []
+    for week, (ok, m) in sorted(weeks.items()):
+        limit = centre - 3 * math.sqrt(centre * (1 - centre) / m)
+        assert points[week]["n"] == m and points[week]["value"] == pytest.approx(ok / m)
+        assert points[week]["lcl3"] == pytest.approx(limit, abs=1e-12)
+        if ok / m < limit:
+            below.append(week)
+    assert below and below[0] >= "2026-W31"  # the first point beyond 3 sigma is in SH's August
+    assert finding["verdict"] == "observation"
+    assert finding["reasons"][0].startswith(f"drifting since {below[0]}: rule 1")
+
+
+def test_csat_trend_over_four_quarters_with_numpy(findings: dict[str, Any]) -> None:
+    import numpy
+
+    quarters: dict[str, list[int]] = {}
+    for line in (DEMO / "survey-responses.jsonl").read_text(encoding="utf-8").splitlines():
+        response = json.loads(line)
+        when = _when(response["answered_at"])
+        if when and response["csat"] is not None and when >= datetime(2025, 10, 1):
+            quarters.setdefault(f"{when.year}-Q{(when.month - 1) // 3 + 1}", []).append(
+                response["csat"]
+            )
+    means = [sum(s) / len(s) for _, s in sorted(quarters.items())]
+    assert sorted(quarters) == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    slope = numpy.polyfit(range(4), means, 1)[0]
+    finding = _pooled(findings["CSAT-TREND"])
+    assert finding["value"] == pytest.approx(slope, abs=1e-12)
+    rows = finding["details"]["trend"]["periods"]
+    assert [r["value"] for r in rows] == pytest.approx(means, abs=1e-12)
+    # Q3 falls below Q2 by more than the noise of the two means, the line itself holds 0
+    q2, q3 = quarters["2026-Q2"], quarters["2026-Q3"]
+    noise = 1.96 * math.sqrt(numpy.var(q2, ddof=1) / len(q2) + numpy.var(q3, ddof=1) / len(q3))
+    assert means[3] - means[2] < -noise
+    assert finding["verdict"] == "observation"
+
+
+def test_a_month_without_a_quality_meeting_from_the_reviews_csv(findings: dict[str, Any]) -> None:
+    with (DEMO / "reviews.csv").open(encoding="utf-8-sig", newline="") as handle:
+        meetings = [r for r in csv.DictReader(handle) if r["会议类型"] == "质量例会"]
+    held = {r["召开日期"][:7] for r in meetings}
+    missing = [m for m in ("2026-07", "2026-08", "2026-09") if m not in held]
+    pooled = _pooled(findings["QUALITY-MEETING-MONTHLY"])
+    assert pooled["failing"] == missing == ["2026-08"]
+    assert pooled["value"] == pytest.approx(2 / 3) and pooled["verdict"] == "nonconform"
+    assert findings["MGMT-REVIEW-QUARTERLY"]["verdict"] == "conform"
+
+
+def test_first_contact_resolution_from_the_gb18030_log(findings: dict[str, Any]) -> None:
+    contacts = []
+    for row in _contacts():
+        matter = MATTERS.get(row["诉求类别"], row["诉求类别"])
+        contacts.append((_when(row["进线时间"]), row["客户编号"], matter, row["接触编号"]))
+    later: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+    for when, customer, matter, key in contacts:
+        if customer and matter and when is not None and when < Q3[1]:
+            later.setdefault((customer, matter), []).append((when, key))
+    tally = {"conform": 0, "breach": 0, "pending": 0, "excluded": 0}
+    for when, customer, matter, key in contacts:
+        if when is None or not Q3[0] <= when < Q3[1]:
+            continue
+        if not customer or not matter:
+            tally["excluded"] += 1
+            continue
+        repeat = any(
+            (other, k) > (when, key) and other - when <= timedelta(days=7)
+            for other, k in later[(customer, matter)]
+        )
+        if repeat:
+            tally["breach"] += 1
+        else:
+            tally["pending" if when + timedelta(days=7) > Q3[1] else "conform"] += 1
+    pooled = _pooled(findings["FIRST-CONTACT-RESOLUTION"])
+    counts = pooled["counts"]
+    assert (counts["conforming"], counts["breached"]) == (tally["conform"], tally["breach"])
+    assert (counts["pending"], counts["excluded"]) == (tally["pending"], tally["excluded"])
+    share = tally["conform"] / (tally["conform"] + tally["breach"])
+    assert pooled["value"] == pytest.approx(share, abs=1e-12) and share > 0.75
+
+
+def test_survey_response_rate_from_invitations_and_responses(findings: dict[str, Any]) -> None:
+    answered = {
+        json.loads(line)["invitation_id"]
+        for line in (DEMO / "survey-responses.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    with (DEMO / "survey-invitations.csv").open(encoding="utf-8", newline="") as handle:
+        sent = [
+            r["invitation_id"]
+            for r in csv.DictReader(handle)
+            if Q3[0] <= (_when(r["sent_at"]) or Q3[1]) < Q3[1]
+        ]
+    pooled = _pooled(findings["SURVEY-RESPONSE-RATE"])
+    assert pooled["counts"]["n"] == len(sent)
+    assert pooled["value"] == pytest.approx(sum(i in answered for i in sent) / len(sent))
+
+
+def test_availability_in_service_hours_per_channel(findings: dict[str, Any]) -> None:
+    down: dict[str, set[datetime]] = {}
+    for line in (DEMO / "outages.jsonl").read_text(encoding="utf-8").splitlines():
+        outage = json.loads(line)
+        start, end = _when(outage["started_at"]), _when(outage["ended_at"])
+        assert start is not None and end is not None
+        minute = start
+        while minute < end:  # the outages start and end on whole minutes
+            if 8 <= minute.hour < 22 and Q3[0] <= minute < Q3[1]:
+                down.setdefault(outage["channel"], set()).add(minute)
+            minute += timedelta(minutes=1)
+    open_minutes = 92 * 14 * 60
+    rule = findings["SERVICE-AVAILABILITY"]
+    groups = {f["group"]["channel"]: f for f in rule["findings"] if not f["pooled"]}
+    for channel, minutes in down.items():
+        assert groups[channel]["value"] == pytest.approx(1 - len(minutes) / open_minutes)
+    every = set().union(*down.values())
+    assert _pooled(rule)["value"] == pytest.approx(1 - len(every) / open_minutes)
+    assert groups["chat"]["verdict"] == "nonconform" and groups["phone"]["verdict"] == "conform"

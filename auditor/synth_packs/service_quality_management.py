@@ -2,7 +2,8 @@
 
 A contact centre with three sites (BJ, SH, GZ) and three channels over 2026 Q3:
 contacts with customers and matters (some customers call again about the same
-matter within days), tickets with SLA dates, QA-scored samples, a complaint
+matter within days), with the quarter before (2026 Q2, a steady quarter) as the
+baseline of a control chart, tickets with SLA dates, QA-scored samples, a complaint
 register, the customer roster at the start of the quarter, survey invitations
 and responses from 2025-10-01 (four quarters, for a trend of CSAT), improvement
 plans, management reviews and monthly quality meetings, certification audits,
@@ -17,6 +18,7 @@ meeting was held in August; the chat platform had a long outage in August.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,6 +37,10 @@ TALK_MU = {7: 5.46, 8: 5.52, 9: 5.62}
 SLA_LATE = {"phone": 0.05, "chat": 0.09, "app": 0.2}
 #: share of QA samples answered wrongly per site
 QA_WRONG = {"BJ": 0.012, "SH": 0.07, "GZ": 0.01}
+#: the quarter before the audited one, a stable baseline for the control chart of phone answering
+BASELINE = (date(2026, 4, 1), date(2026, 6, 30))
+#: the baseline's contacts come from a random stream of their own, named by this and the seed
+BASELINE_STREAM = "sqm-contacts-2026Q2"
 #: the effort question was added to the survey on this day
 EFFORT_FROM = date(2026, 9, 21)
 #: CSAT weights (1..5) per quarter start: Q3 2026 falls back
@@ -46,7 +52,7 @@ CSAT_WEIGHTS = {
 }
 
 LAYOUT: dict[str, tuple[str, str, str, bool]] = {
-    "interactions": ("contacts-2026Q3.csv", "csv", "gb18030", True),
+    "interactions": ("contacts-2026Q2Q3.csv", "csv", "gb18030", True),
     "tickets": ("tickets-2026Q3.xlsx", "xlsx", "", True),
     "qa_samples": ("qa-samples-2026Q3.jsonl", "jsonl", "utf-8", False),
     "complaints": ("complaints-2026Q3.csv", "csv", "utf-8-sig", True),
@@ -76,66 +82,75 @@ class _Demo:
 
     def __init__(self, synth: Any) -> None:
         self.rng = synth.rng
+        self.seed: int = synth.o.seed
         self.start: date = synth.o.start
         self.end: date = synth.o.end
         self.records: int = synth.o.records
         self.period_end = datetime.combine(self.end + timedelta(days=1), datetime.min.time())
         self.customer_ids = [f"C{n:05d}" for n in range(1, max(self.records * 2 // 5, 100) + 1)]
 
-    def moment(self, first: date, last: date) -> datetime:
+    def moment(self, first: date, last: date, rng: random.Random | None = None) -> datetime:
+        rng = rng or self.rng
         days = (last - first).days + 1
-        day = first + timedelta(days=self.rng.randrange(days))
-        hour = self.rng.choices(range(24), weights=HOURLY)[0]
-        return datetime(day.year, day.month, day.day, hour) + timedelta(
-            seconds=self.rng.randrange(3600)
-        )
+        day = first + timedelta(days=rng.randrange(days))
+        hour = rng.choices(range(24), weights=HOURLY)[0]
+        return datetime(day.year, day.month, day.day, hour) + timedelta(seconds=rng.randrange(3600))
 
     # ------------------------------------------------------------ contacts
 
-    def _wait(self, site: str, channel: str, received: datetime) -> float:
+    def _wait(self, rng: random.Random, site: str, channel: str, received: datetime) -> float:
         if channel == "phone":
             mean = PHONE_WAIT_BAD.get((site, received.month), PHONE_WAIT[site])
             busy = 1.3 if HOURLY[received.hour] > 24 else 1.0
-            return self.rng.expovariate(1 / (mean * busy))
-        return self.rng.expovariate(1 / (20.0 if channel == "chat" else 28.0))
+            return rng.expovariate(1 / (mean * busy))
+        return rng.expovariate(1 / (20.0 if channel == "chat" else 28.0))
 
     def interactions(self) -> Iterator[dict[str, Any]]:
+        """The audited quarter's contacts, then the quarter before it (the control chart's
+        baseline) from a random stream of its own, so that the audited quarter's contacts and
+        every later kind stay what they are; numbered in time order, the earlier quarter first."""
+        audited = list(self._contacts(self.rng, self.start, self.end))
+        baseline_rng = random.Random(f"{BASELINE_STREAM}-{self.seed}")
+        baseline = list(self._contacts(baseline_rng, BASELINE[0], BASELINE[1]))
+        for n, row in enumerate([*baseline, *audited]):
+            yield {"interaction_id": f"K{n + 1:07d}", **row}
+
+    def _contacts(self, rng: random.Random, first: date, last: date) -> Iterator[dict[str, Any]]:
         recent: list[tuple[datetime, str, str]] = []
-        for n in range(self.records):
-            received = self.moment(self.start, self.end)
-            site = self.rng.choice(SITES)
-            channel = self.rng.choices(CHANNELS, weights=[64, 35, 0.8])[0]
-            customer = self.rng.choice(self.customer_ids)
-            matter = self.rng.choices(MATTERS, weights=[30, 30, 15, 20, 5])[0]
-            if recent and self.rng.random() < 0.12:  # the same customer again about the same matter
-                earlier, customer, matter = self.rng.choice(recent[-40:])
-                received = earlier + timedelta(hours=self.rng.uniform(2, 120))
-                if received.date() > self.end:
+        for _ in range(self.records):
+            received = self.moment(first, last, rng)
+            site = rng.choice(SITES)
+            channel = rng.choices(CHANNELS, weights=[64, 35, 0.8])[0]
+            customer = rng.choice(self.customer_ids)
+            matter = rng.choices(MATTERS, weights=[30, 30, 15, 20, 5])[0]
+            if recent and rng.random() < 0.12:  # the same customer again about the same matter
+                earlier, customer, matter = rng.choice(recent[-40:])
+                received = earlier + timedelta(hours=rng.uniform(2, 120))
+                if received.date() > last:
                     received = earlier + timedelta(hours=2)
             recent.append((received, customer, matter))
-            wait = self._wait(site, channel, received)
-            patience = self.rng.expovariate(1 / 240.0) if channel == "phone" else 10**6
+            wait = self._wait(rng, site, channel, received)
+            patience = rng.expovariate(1 / 240.0) if channel == "phone" else 10**6
             answered = None if wait > patience else received + timedelta(seconds=wait)
-            talk = self.rng.lognormvariate(TALK_MU[received.month], 0.5) if answered else 0.0
+            talk = rng.lognormvariate(TALK_MU.get(received.month, 5.46), 0.5) if answered else 0.0
             ended = (
                 (answered + timedelta(seconds=talk))
                 if answered
                 else received + timedelta(seconds=patience)
             )
             yield {
-                "interaction_id": f"K{n + 1:07d}",
                 "channel": {"phone": "电话", "chat": "在线客服", "app": "APP"}[channel],
                 "site": site,
-                "agent_id": f"{site}-A{self.rng.randrange(1, 21):02d}"
-                if answered and self.rng.random() > 0.004
+                "agent_id": f"{site}-A{rng.randrange(1, 21):02d}"
+                if answered and rng.random() > 0.004
                 else "",
-                "customer_id": "" if self.rng.random() < 0.003 else customer,
-                "matter": self.rng.choice(["账单", "billing"]) if matter == "billing" else matter,
+                "customer_id": "" if rng.random() < 0.003 else customer,
+                "matter": rng.choice(["账单", "billing"]) if matter == "billing" else matter,
                 "received_at": _text(received),
                 "answered_at": _text(answered),
                 "ended_at": _text(ended),
-                "handle_seconds": round(talk + self.rng.uniform(20, 90)) if answered else "",
-                "complaint": "是" if self.rng.random() < 0.006 else "否",
+                "handle_seconds": round(talk + rng.uniform(20, 90)) if answered else "",
+                "complaint": "是" if rng.random() < 0.006 else "否",
             }
 
     # ------------------------------------------------------------ tickets
