@@ -156,6 +156,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "处理清单中的 {n} 条不符合记录",
         "en": "Deal with the {n} failing records listed",
     },
+    "correction_figure": {
+        "zh": "纠正差距分析所示的指标偏差",
+        "en": "Correct the shortfall the gap analysis shows",
+    },
     "root_cause": {"zh": "根本原因(由责任团队填写)", "en": "Root cause (for the team)"},
     "corrective_action": {"zh": "纠正措施", "en": "Corrective action"},
     "owner": {"zh": "责任岗位", "en": "Owner"},

@@ -106,6 +106,26 @@ def test_a_mean_is_tested_by_anova_as_scipy_does_on_the_raw_values(write_pack, s
     assert result.verdict == "nonconform"  # 52/15 - 17/6 = 0.633, over the bound of 0.5
 
 
+def test_a_figure_that_must_stay_low_falls_short_above_the_pooled_value(write_pack, store) -> None:
+    """Waits, complaints: a group is on the wrong side when its mean is higher than the pooled one."""
+    scores = {"BJ": [2, 2, 2, 2], "SH": [4, 4, 4, 4]}  # pooled mean 3
+    rows = [
+        (f"{site}{k}", site, f"2026-07-{k + 1:02d} 10:00:00", True, score)
+        for site, values in scores.items()
+        for k, score in enumerate(values)
+    ]
+    low = PACK.replace('target: ">= 3"', 'target: "<= 5"')
+    body = '    evidence: calls\n    dispersion: {of: CSAT, across: site}\n    target: "<= 0.5"\n'
+    result = audit(
+        write_pack, store, low + rule("CONS-LOW", body), {"calls.csv": calls(rows)}, "2026-07"
+    )
+    block = result["CONS-LOW"].findings[0].details["dispersion"]
+    assert block["lower_is_better"] is True
+    assert block["largest"] == {"group": "SH", "shortfall": pytest.approx(1.0)}  # 4 - 3
+    by_site = {f.group.get("site"): f for f in result["CONS-LOW"].findings[1:]}
+    assert by_site["SH"].verdict == "nonconform" and by_site["BJ"].verdict == "conform"
+
+
 def test_every_record_conforming_leaves_nothing_to_test(write_pack, store) -> None:
     files = {"calls.csv": sites({"BJ": (10, 10), "SH": (4, 4)})}
     result = audit(write_pack, store, PACK + CONS, files, "2026-07")["CONS-SITE"]
@@ -172,8 +192,11 @@ def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tm
     en = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
     zh = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     assert "largest shortfall +15.00 pp" in en and "chi-square 2.40, df = 1, p = 0.121" in en
-    assert "60.0\u00a0% − 75.0\u00a0%" in en  # BJ's row: its rate against the pooled one
+    assert "75.0\u00a0% − 60.0\u00a0%" in en  # BJ's row: the pooled rate less its own
     assert "最大短缺 +15.00 个百分点" in zh and "卡方 2.40,自由度 1,p = 0.121" in zh
+    # the corrective action of a spread names the figure, not "the 0 failing records"
+    assert "Correct the shortfall the gap analysis shows" in en and "0 failing records" not in en
+    assert "纠正差距分析所示的指标偏差" in zh
 
 
 @given(

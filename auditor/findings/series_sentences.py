@@ -135,7 +135,8 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str | None:
     block = found[1]
     group = _base_value(block["value"], block, rule, words)
     pooled = _base_value(block["pooled"]["value"], block, rule, words)
-    return f"{group} − {pooled}"
+    # the subtraction that gives the shortfall shown beside it
+    return f"{group} − {pooled}" if block.get("lower_is_better") else f"{pooled} − {group}"
 
 
 # ------------------------------------------------------------ sentences

@@ -110,7 +110,8 @@ class DispersionMeasure(SeriesMeasure):
                 n=len(judged),
                 minimum=MIN_GROUPS,
             )
-        rows = [self._row(name, p, whole) for name, _, p in judged]
+        lower = _lower_is_better(base.findings[0])
+        rows = [self._row(name, p, whole, lower) for name, _, p in judged]
         largest = max(rows, key=lambda r: r["shortfall"])
         details = {
             "of": self.of,
@@ -121,17 +122,22 @@ class DispersionMeasure(SeriesMeasure):
             "groups": rows,
             "not_judged": [{"group": name, "n": f.counts.n} for name, f, p in groups if p is None],
             "largest": {"group": largest["group"], "shortfall": largest["shortfall"]},
+            "lower_is_better": lower,
             "test": self.test([p for _, _, p in judged], whole),
         }
         return self._findings(rule, pooled, base, judged, details)
 
-    def _row(self, name: str, p: Point, whole: Point) -> dict[str, Any]:
+    def _row(self, name: str, p: Point, whole: Point, lower: bool) -> dict[str, Any]:
+        """A group's gap from the pooled value (group minus pooled) and its shortfall: how far
+        it is on the wrong side (below for a figure that must be high, above for one that must
+        be low)."""
         if p.conforming is not None and whole.conforming is not None:  # rates: exact fractions
             exact = Fraction(p.conforming, p.n) - Fraction(whole.conforming, whole.n)
             gap = float(exact * Fraction(str(self.base.scale)))
         else:
             gap = (p.value - whole.value) * self.base.scale
-        return {"group": name, **_figure(p), "gap": gap + 0.0, "shortfall": -gap + 0.0}
+        shortfall = gap if lower else -gap
+        return {"group": name, **_figure(p), "gap": gap + 0.0, "shortfall": shortfall + 0.0}
 
     def _findings(
         self,
@@ -163,6 +169,7 @@ class DispersionMeasure(SeriesMeasure):
                     "pooled": details["pooled"],
                     "base_unit": self.base.unit,
                     "scale": self.base.scale,
+                    "lower_is_better": details["lower_is_better"],
                 }
             }
             findings.append(own)
@@ -221,3 +228,8 @@ def anova(groups: list[tuple[int, float, float]]) -> dict[str, Any] | None:
         "df": [k - 1, total - k],
         "p_value": clean(float(f_distribution.sf(statistic, k - 1, total - k))),
     }
+
+
+def _lower_is_better(finding: Finding) -> bool:
+    """Whether the followed figure must stay low (a ``<=``/``<`` threshold: waits, complaints)."""
+    return finding.threshold is not None and finding.threshold["op"] in ("<=", "<")

@@ -74,7 +74,11 @@ def _capa_item(
         severity=severity.value,
         value=sentences.value(deciding, rule, words),
         target=sentences.target(deciding, rule, words),
-        correction=words.label("correction_text", n=count(deciding.failing_count)),
+        correction=(
+            words.label("correction_text", n=count(deciding.failing_count))
+            if deciding.failing_count
+            else words.label("correction_figure")  # a figure (a spread, a trend), no record
+        ),
         root_cause="",
         action=words.text(rule.capa.action),
         owner=words.text(rule.capa.owner),
