@@ -198,7 +198,10 @@ def control_figure(
     xs = list(range(len(points)))
 
     def line(name: str) -> list[float]:
-        return [p[name] / scale for p in points]
+        values = [p[name] / scale for p in points]
+        if share and name != "value":  # a share's limits stop at 0 % and 100 %
+            values = [min(1.0, max(0.0, v)) for v in values]
+        return values
 
     with plt.rc_context(STYLE):
         figure, axis = plt.subplots(figsize=(6.2, 2.6))
