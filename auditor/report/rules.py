@@ -232,7 +232,7 @@ def series_trend(rule: RuleEntry, words: Words) -> str | None:
     ]
     y_label = words.label(f"hours_{block['base_unit']}") if scale != 1.0 else ""
     return charts.trend_svg(
-        {str(block["of"]): points},
+        {f"{block['of']}: {words.label('base_value')}": points},
         None,
         share,
         words.label("trend"),
