@@ -103,6 +103,9 @@ def test_missing_evidence_kind_is_not_evaluable(tmp_path, store) -> None:
     results = {r.rule: r for r in evaluate(the_pack(), store, parse_period("2026-02"))}
     assert results["CLOSED"].verdict == "not-evaluable"
     assert "no evidence of kind tickets" in " ".join(results["CLOSED"].findings[0].reasons)
+    # still stated as judged findings state it: a share of at least 50 %
+    closed = results["CLOSED"].findings[0]
+    assert (closed.threshold, closed.unit) == ({"op": ">=", "value": 0.5}, "share")
 
 
 def test_records_outside_the_period_are_not_counted(run) -> None:

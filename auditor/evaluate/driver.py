@@ -139,7 +139,7 @@ class Evaluation:
         finding.verdict = "not-evaluable"
         finding.not_evaluable = {"code": "no-evidence", "kinds": list(plan.missing)}
         finding.reasons.append(f"no evidence of kind {', '.join(plan.missing)} was ingested")
-        return finding
+        return _with_target(plan, finding)
 
     def _empty_field(self, plan: RulePlan) -> Finding | None:
         """Not evaluable when a field the measure reads is empty in every record in scope."""
@@ -158,7 +158,7 @@ class Evaluation:
         finding.reasons.append(
             f"field '{empty[0]}' is empty in all {total:,} {plan.kind.name} records in scope"
         )
-        return finding
+        return _with_target(plan, finding)
 
     def _labels(self, plan: RulePlan) -> list[str]:
         return [p.label for p in sub_periods(self.env.window.period, plan.scope.unit)]
@@ -291,6 +291,18 @@ class Evaluation:
             failing_unit=rule.measure.failing_unit(plan.kind),
             unit_label=_text(rule.measure.unit_label(plan.kind)),
         )
+
+
+def _with_target(plan: RulePlan, finding: Finding) -> Finding:
+    """An unjudged finding still states its target as judged ones do (a comparison in its unit)."""
+    target, measure = plan.rule.target, plan.measure
+    if measure.per_record and target.share is not None:
+        finding.threshold = {"op": ">=", "value": float(target.share)}
+        finding.unit = "share"
+    elif not measure.per_record and target.threshold is not None:
+        finding.threshold = {"op": target.threshold.op, "value": float(target.threshold.value)}
+        finding.unit = measure.value_unit(plan.kind)
+    return finding
 
 
 def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | None:
