@@ -4,12 +4,13 @@ Six months of contacts (April to September 2026, so that Q2 can serve as a
 baseline for Q3) at three sites: BJ keeps its targets, GZ is middling and SH
 slips in the summer (phone waits drift up and peak in August, more customers
 call again about the same matter, lower scores, slower feedback handling, one
-privacy lapse, a month over its cost budget, a monthly review missed). Staff
-records hold an expired training, a training that runs out in mid-August, a
-new hire not yet assessed; one risk has no plan, one plan has not been drilled
-for over a year, GZ holds no drill in Q3. Contacts carry a customer id and a
-matter, survey invitations and responses are separate files, so the repeat-
-contact and response-rate checks of later measures have what they need.
+privacy lapse, a month over its cost budget). No monthly quality review was
+held anywhere in August: SH skipped it, BJ and GZ held only a special check.
+Staff records hold an expired training, a training that runs out in
+mid-August, a new hire not yet assessed; one risk has no plan, one plan has
+not been drilled for over a year, GZ holds no drill in Q3. Contacts carry a
+customer id and a matter, and survey invitations and responses are separate
+files, for the repeat-contact and response-rate checks.
 """
 
 from __future__ import annotations
@@ -467,10 +468,13 @@ class CustomerService:
                     continue  # the August review at SH was skipped
                 number += 1
                 day = date(2026, month, 20 + self.rng.randrange(8))
+                # in August BJ and GZ held only a special check of the phone slump:
+                # no monthly review anywhere that month
+                kind = "专项检查" if month == 8 else "月度质量检查"
                 yield {
                     "review_id": f"QR{number:03d}",
                     "site": site,
-                    "kind": "月度质量检查",
+                    "kind": kind,
                     "held_on": day.isoformat(),
                 }
 
