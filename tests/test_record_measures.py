@@ -161,6 +161,8 @@ def test_repeat_contact_by_customer_and_matter(tmp_path: Path, store) -> None:
         "B5": "repeat contact",
     }
     assert {k: gaps[k] for k in ("A1", "B3", "B5")} == {"A1": 3 * 86400, "B3": 0, "B5": 7 * 86400}
+    # a repeat's key is not a step: no tally of breaches by step (one entry per repeat otherwise)
+    assert "breaches_by_step" not in pooled.details
 
 
 def test_repeat_contact_by_customer_alone(tmp_path: Path, store) -> None:

@@ -165,11 +165,13 @@ class Evaluation:
 
     def _per_record(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
         assert plan.counts is not None and plan.listing is not None
-        tally = Tally(self.env.window.period.label, len(plan.rule.group_by))
+        measure = cast(RecordMeasure, plan.measure)
+        tally = Tally(
+            self.env.window.period.label, len(plan.rule.group_by), by_step=measure.notes_name_steps
+        )
         tally.add_counts(self.backend.query(plan.counts))
         tally.add_listing(self.backend.query(plan.listing))
         findings = []
-        measure = cast(RecordMeasure, plan.measure)
         manual_like = measure.all_excluded_is_not_applicable
         for cell in tally.ordered(set(tally.counts), self._labels(plan)):
             finding = self._cell_finding(plan, tally, cell)

@@ -30,6 +30,8 @@ class Tally:
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
     ledger: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: whether a failure's note names a step ("resolved: late") to count breaches by
+    by_step: bool = False
 
     @property
     def pooled(self) -> Cell:
@@ -69,7 +71,7 @@ class Tally:
             if status == "breach":
                 for cell in cells:
                     self.failing[cell].append((str(key), value, detail, (source, line)))
-                    if detail and ": " in detail:  # a sequence's deciding step
+                    if self.by_step and detail and ": " in detail:  # the deciding step
                         self.steps[cell][detail] += 1
             else:
                 reason = status.split(":", 1)[1] if status.startswith("excluded:") else status

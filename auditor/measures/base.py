@@ -135,6 +135,8 @@ class RecordMeasure(Measure):
 
     #: a finding whose records were all excluded by the measure itself is not-applicable
     all_excluded_is_not_applicable: ClassVar[bool] = False
+    #: a failure's note names the step that failed ("resolved: late"), counted by step
+    notes_name_steps: ClassVar[bool] = False
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         raise NotImplementedError

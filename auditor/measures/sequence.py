@@ -57,6 +57,7 @@ class SequenceMeasure(RecordMeasure):
     steps: tuple[SequenceStep, ...]
     calendar: str | None = None
     name: ClassVar[str] = "sequence"
+    notes_name_steps: ClassVar[bool] = True
     formula: ClassVar[dict[str, str] | None] = {
         "zh": "流程时限:每个案件的各步骤须在其起算步骤之后的时限内发生;迟到按超出时长计,期末仍未发生且已超时限的为缺失,早于前一步骤的为顺序错误。",
         "en": "sequences: each step of a case must happen within its bound after the step it counts from; a late step is reported with its overrun, a step not done by the period end after its bound has passed is missing, one before the step it follows is out of order.",
