@@ -179,3 +179,20 @@ def test_the_slope_and_its_standard_error_are_numpys_least_squares(values) -> No
     assert found["slope"] == pytest.approx(fitted[0], abs=1e-7)
     assert found["standard_error"] == pytest.approx(math.sqrt(s2 * cov[0][0]), abs=1e-6)
     assert found["low"] <= found["slope"] <= found["high"]
+
+
+def test_a_mean_of_one_value_a_period_has_no_noise_to_be_beyond(write_pack, store) -> None:
+    """Scores 4, 4.5, 5, 4 (one answer a month): slope +0.05, its interval holds 0; the last drop
+    of 1 cannot be judged against noise that one answer does not show, so no observation."""
+    scores = [4, 4.5, 5, 4]
+    rows = [
+        (f"C{month}", "BJ", f"2026-{month:02d}-10 10:00:00", True, score)
+        for month, score in zip(range(4, 8), scores, strict=True)
+    ]
+    body = "    evidence: calls\n    trend: {of: CSAT, per: month, periods: 4}\n"
+    text = PACK + rule("TREND", body + "    target: no-decline\n")
+    result = audit(write_pack, store, text, {"calls.csv": calls(rows)}, "2026-07")["TREND"]
+    block = result.findings[0].details["trend"]
+    assert result.findings[0].value == pytest.approx(0.05)  # cov 0.25 / var 5
+    assert block["change"]["noise"] is None and block["change"]["beyond_noise"] is False
+    assert result.verdict == "conform"

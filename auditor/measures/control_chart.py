@@ -209,7 +209,7 @@ def _baseline(result: RuleResult, per_record: bool) -> cl.Baseline | None:
         counts = result.findings[0].counts
         return cl.p_baseline(counts.conforming, counts.n) if counts.n else None
     cells = [
-        (f.counts.n, float(f.value), float(f.details.get("standard_deviation", 0.0)))
+        (f.counts.n, float(f.value), float(f.details.get("standard_deviation") or 0.0))
         for f in _day_cells(result)
         if f.value is not None
     ]

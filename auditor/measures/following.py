@@ -102,6 +102,8 @@ def point(finding: Finding) -> Point | None:
     sd = finding.details.get("standard_deviation")
     if sd is not None and n:
         return Point(value, n, None, float(sd), float(sd) / math.sqrt(n))
+    if n == 1:  # one value: nothing spreads within it, and its noise is unknown
+        return Point(value, n, None, 0.0, None)
     se = None
     if finding.interval is not None:
         se = (finding.interval[1] - finding.interval[0]) / (2 * Z_95)

@@ -45,8 +45,9 @@ class MeanMeasure(FieldAggregate):
     def figure(self, summary: tuple[Any, ...]) -> Figure:
         n, total, squares = int(summary[0]), float(summary[1]), float(summary[2])
         value = total / n
-        variance = squares / (n - 1) if n > 1 else 0.0
+        if n < 2:  # one value: no spread to measure, so no interval (not a zero-width one)
+            return Figure(value, None, {"sum": total, "n": n, "standard_deviation": None})
+        variance = squares / (n - 1)
         half = Z_95 * math.sqrt(variance / n)
-        low, high = value - half, value + half
         details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
-        return Figure(value, (low, high), details)
+        return Figure(value, (value - half, value + half), details)
