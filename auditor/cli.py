@@ -490,6 +490,7 @@ def evidence_export(store_path: str, fmt: str, out: str) -> None:
     "--records",
     default=3000,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Number of interactions (other kinds scale with it).",
 )
 @click.option(

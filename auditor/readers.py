@@ -245,7 +245,7 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
                 continue
             try:
                 value = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict):
                 seen.update(dict.fromkeys(str(k) for k in value))
@@ -270,6 +270,9 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 value = json.loads(stripped)
             except ValueError as exc:
                 yield RawRow(number, {}, problem=f"not valid JSON: {exc}", raw=stripped[:200])
+                continue
+            except RecursionError:
+                yield RawRow(number, {}, problem="JSON nested too deep", raw=stripped[:200])
                 continue
             if not isinstance(value, dict):
                 yield RawRow(

@@ -49,23 +49,70 @@ def _location(path: str | None, node: yaml.Node) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
+#: the YAML tags a pack may use (implicit or written): plain data, never a language's objects
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+)
+#: values built from one document, aliases counted each time they are used (an alias bomb
+#: expands to billions); far above any real pack
+MAX_VALUES = 200_000
+#: nesting a document may have (a recursive alias is infinitely deep)
+MAX_DEPTH = 64
+
+
 class _Builder:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self.constructor = yaml.SafeLoader("")
+        self.values = 0
+        self.depth = 0
 
     def build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node)
+        self._check(node)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self.depth += 1
+            try:
+                return (
+                    self._mapping(node)
+                    if isinstance(node, yaml.MappingNode)
+                    else self._sequence(node)
+                )
+            finally:
+                self.depth -= 1
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise AuditorError(
-                f"value cannot be read: {getattr(exc, 'problem', exc)}",
+                f"value cannot be read: {getattr(exc, 'problem', None) or exc}",
                 location=_location(self.path, node),
             ) from None
+        except ValueError:  # Python refuses integers of more than 4,300 digits
+            raise AuditorError(
+                f"a number of {len(str(node.value)):,} digits is too long",
+                location=_location(self.path, node),
+            ) from None
+
+    def _check(self, node: yaml.Node) -> None:
+        """Plain data only, of a size and depth a pack can have."""
+        if node.tag not in PLAIN_TAGS:
+            raise AuditorError(
+                f"the YAML tag '{node.tag}' is not allowed",
+                location=_location(self.path, node),
+                hint="a pack holds plain text, numbers, lists and mappings",
+            )
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise AuditorError(
+                f"more than {MAX_VALUES:,} values (anchors and aliases expanded)",
+                location=_location(self.path, node),
+                hint="an alias used many times over multiplies the document; write the values out",
+            )
+        if self.depth >= MAX_DEPTH:
+            raise AuditorError(
+                f"nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)",
+                location=_location(self.path, node),
+            )
 
     def _mapping(self, node: yaml.MappingNode) -> YamlMap:
         result = YamlMap()

@@ -197,6 +197,18 @@ def test_jsonl_with_broken_lines(tmp_path) -> None:
     assert any("count" in r and "whole number" in r for r in found)
 
 
+def test_json_nested_thousands_deep_is_quarantined_not_a_crash(tmp_path) -> None:
+    deep = '{"record_id": "D", "count": ' + "[" * 5000 + "]" * 5000 + "}"
+    write(tmp_path, "records.jsonl", '{"record_id": "A"}\n' + deep + "\n")
+    report, store = run(tmp_path)
+    assert (report.files[0].rows_read, report.files[0].stored, report.files[0].quarantined) == (
+        2,
+        1,
+        1,
+    )
+    assert reasons(store) == ["JSON nested too deep"]
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")

@@ -80,3 +80,12 @@ def test_synth_writes_files(runner, tmp_path) -> None:
             with (tmp_path / name).open(encoding=encoding, newline="") as handle:
                 assert sum(1 for _ in csv.reader(handle)) - 1 == count, name
     assert printed["interactions-2026Q3.csv"] >= 200  # the records asked for, plus broken rows
+
+
+def test_synth_refuses_a_number_of_records_below_one(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main, ["evidence", "synth", "--pack", PACK, "--records", "-5", "--out", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2
+    assert "'--records': -5 is not in the range x>=1" in result.output
+    assert not (tmp_path / "s").exists()
