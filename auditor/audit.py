@@ -33,6 +33,7 @@ from .ingest import IngestReport, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
+from .paths import output_folder
 from .periods import Period, parse_period, whole_months
 from .register.waivers import Waiver, apply_waivers, load_waivers_file
 
@@ -121,7 +122,7 @@ def run_audit(
     beside = Path(pack_path).with_name("waivers.yaml")
     waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
     target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     store_path = target / "evidence.db"
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)

@@ -158,6 +158,7 @@ def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
             )
         )
         reader = {}
+    errors.extend(_reader_problems(data, reader))
     locations = {"kind": data.where("kind"), "columns": data.where_key("columns")}
     columns = _columns(data, locations, errors)
     if errors:
@@ -175,6 +176,48 @@ def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
         source=source or ("preset" if _is_preset(Path(path)) else "mapping"),
         locations=locations,
     )
+
+
+def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError]:
+    """A time zone, an encoding and a separator the readers can use, each checked at its key."""
+    import codecs
+    from zoneinfo import ZoneInfo
+
+    problems: list[AuditorError] = []
+    zone = data.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            problems.append(
+                EvidenceError(
+                    f"unknown time zone '{zone}'",
+                    location=data.where("timezone"),
+                    hint="write an IANA name such as Asia/Shanghai or America/New_York",
+                )
+            )
+    encoding = reader.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            problems.append(
+                EvidenceError(
+                    f"unknown encoding '{encoding}'",
+                    location=data.where("reader"),
+                    hint="e.g. utf-8, utf-8-sig, gb18030, utf-16",
+                )
+            )
+    delimiter = reader.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        problems.append(
+            EvidenceError(
+                f"the delimiter must be one character, not {delimiter!r}",
+                location=data.where("reader"),
+                hint="e.g. ',', ';', '|' or a tab",
+            )
+        )
+    return problems
 
 
 def _columns(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import AuditorError, Location
+
 
 def relative_path(path: str, root: str | None) -> str:
     """``path`` relative to the evidence root (a POSIX path), so an audit verifies on another machine."""
@@ -15,3 +17,23 @@ def relative_path(path: str, root: str | None) -> str:
         return Path(path).resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def output_folder(path: str | Path) -> Path:
+    """``path`` made (with its parents) to write outputs into, or one clear line why it cannot be."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise AuditorError(
+            "cannot write outputs here: it, or a folder above it, is a file",
+            location=Location(str(folder)),
+            hint="give --out a folder",
+        ) from None
+    except OSError as exc:
+        raise AuditorError(
+            f"cannot write outputs here: {exc.strerror or exc}",
+            location=Location(str(folder)),
+            hint="give --out a folder you can write to",
+        ) from None
+    return folder

@@ -37,8 +37,22 @@ def _month_end(year: int, month: int) -> date:
     return following - timedelta(days=1)
 
 
+#: the last year a period may reach (its end must still be a date a clock can hold)
+LAST_YEAR = 9998
+
+
 def parse_period(text: str) -> Period:
     """``2026-Q3``, ``2026-07``, ``2026``, ``2026-H2``, or ``2026-07-01..2026-09-30``."""
+    period = _parse_period(text)
+    if period.last.year > LAST_YEAR:
+        raise AuditorError(
+            f"period '{text}' reaches beyond the year {LAST_YEAR}",
+            hint="give the period the evidence covers, e.g. 2026-Q3",
+        )
+    return period
+
+
+def _parse_period(text: str) -> Period:
     value = text.strip()
     try:
         if match := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value):

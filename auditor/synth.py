@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import EvidenceKind, Pack
+from .paths import output_folder
 from .synth_packs import pack_module
 
 SITES = ("BJ", "SH", "GZ")
@@ -448,7 +449,7 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
     options = options or SynthOptions()
     synth = Synth(pack, options)
     target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     produced: dict[str, list[dict[str, Any]]] = {}
     if "tickets" in pack.evidence or "ticket_status" in pack.evidence:
         produced["tickets"], produced["ticket_status"] = synth.tickets_and_history()

@@ -29,6 +29,7 @@ from ..findings.contract import FindingsDocument
 from ..formatting import count
 from ..formatting import duration as duration_text
 from ..i18n import LANGUAGES, Words
+from ..paths import output_folder
 from .context import Options, build_context, issue_date
 from .registers import capa_items, write_capa_csv, write_capa_xlsx
 
@@ -107,7 +108,7 @@ def render_combined(
 
 
 def _write_pages(html: str, target: Path, formats: tuple[str, ...]) -> list[Path]:
-    target.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     written = []
     if "html" in formats:
         (target / "report.html").write_text(html, encoding="utf-8")
@@ -149,7 +150,7 @@ def render_reports(
     if language not in LANGUAGES:
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
+    output_folder(target)
     options = Options(
         language, issue_date(document, report_date), organisation, auditor, previous, plans
     )

@@ -1,0 +1,56 @@
+"""Hostile input gets one clear line, never an internal error: mappings, outputs, periods."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.errors import AuditorError, PackErrors
+from auditor.mapping import load_mapping
+from auditor.periods import parse_period
+
+from .conftest import ROOT, RULES
+
+PACK = str(RULES / "service-quality.yaml")
+DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("timezone: Mars/Olympus", "2:11: unknown time zone 'Mars/Olympus'"),
+        ("reader: {encoding: klingon}", "2:9: unknown encoding 'klingon'"),
+        ("reader: {delimiter: ';;'}", "2:9: the delimiter must be one character, not ';;'"),
+    ],
+)
+def test_a_mapping_the_readers_cannot_use_is_one_located_line(tmp_path, line, expected) -> None:
+    path = tmp_path / "training.mapping.yaml"
+    path.write_text(f"kind: training\n{line}\ncolumns:\n  agent_id: agent_id\n", encoding="utf-8")
+    with pytest.raises(PackErrors) as caught:
+        load_mapping(path)
+    assert f"{path}:{expected}" in str(caught.value)
+
+
+def test_out_under_a_regular_file_is_one_line(runner, tmp_path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("", encoding="utf-8")
+    result = runner.invoke(
+        main, ["audit", PACK, DEMO, "--out", str(blocker / "out"), "--format", "json"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {blocker / 'out'}: cannot write outputs here: Not a directory; "
+        "give --out a folder you can write to"
+    )
+
+
+@pytest.mark.parametrize("text", ["9999", "9999-Q4", "2026-01-01..9999-12-31"])
+def test_a_period_beyond_the_year_9998_is_refused(text) -> None:
+    with pytest.raises(AuditorError, match="beyond the year 9998|not a valid date range"):
+        parse_period(text)
+
+
+def test_the_first_years_are_still_periods() -> None:
+    assert parse_period("0001").first.year == 1 and Path(DEMO).exists()
