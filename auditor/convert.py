@@ -90,6 +90,8 @@ def converter(
 
 
 def _text(raw: Any) -> str:
+    if isinstance(raw, dict | list):  # a JSON object or list where one value belongs
+        raise ValueError("a nested value (an object or a list), not one value")
     text = raw if isinstance(raw, str) else _plain(raw)
     text = text.strip()
     if len(text) > MAX_TEXT:
@@ -129,9 +131,17 @@ def _enum(spec: FieldSpec, value_map: dict[str, str | None]) -> Converter:
     return convert
 
 
+#: the whole numbers the store holds (SQLite's 64-bit integers)
+INTEGER_RANGE = range(-(2**63), 2**63)
+
+
 def _integer(raw: Any) -> int:
-    if isinstance(raw, bool):
-        return int(raw)
+    return _in_range(_whole(raw), raw)
+
+
+def _whole(raw: Any) -> int:
+    if isinstance(raw, bool):  # JSON true is not the number 1
+        raise ValueError(f"{str(raw).lower()} is a yes/no value, not a whole number")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
@@ -151,9 +161,15 @@ def _integer(raw: Any) -> int:
         raise ValueError(f"'{text[:40]}' is not a whole number") from None
 
 
+def _in_range(value: int, raw: Any) -> int:
+    if value not in INTEGER_RANGE:
+        raise ValueError(f"'{str(raw)[:40]}' is too large a whole number to store")
+    return value
+
+
 def _number(raw: Any) -> float:
-    if isinstance(raw, bool):
-        return float(raw)
+    if isinstance(raw, bool):  # JSON true is not the number 1
+        raise ValueError(f"{str(raw).lower()} is a yes/no value, not a number")
     if isinstance(raw, int | float):
         number = float(raw)
     else:
@@ -535,7 +551,11 @@ class RowPlan:
                 if fast is not None:
                     values = [None if raw in missing else fast(raw) for raw in raws]
                 elif text and convert is _text:
-                    values = [None if raw in missing else raw.strip() for raw in raws]
+                    stripped = [raw.strip() for raw in raws]  # a marker counts trimmed too
+                    values = [
+                        None if raw in missing or clean in missing else clean
+                        for raw, clean in zip(raws, stripped, strict=True)
+                    ]
                     if max(map(len, filter(None, values)), default=0) > MAX_TEXT:
                         return None
                 else:

@@ -145,9 +145,13 @@ def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
             EvidenceError("dst must be strict, earlier or later", location=data.where("dst"))
         )
     missing = data.get("missing", [])
-    if not isinstance(missing, list):
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
         errors.append(
-            EvidenceError("missing must be a list of texts", location=data.where("missing"))
+            EvidenceError(
+                "missing must be a list of texts (quote them: YAML reads NULL, null and ~ "
+                "unquoted as no value at all)",
+                location=data.where("missing"),
+            )
         )
         missing = []
     reader = data.get("reader", {})

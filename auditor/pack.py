@@ -397,7 +397,9 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
     missing = spec.get("missing", [""])
     if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
         checker.error(
-            "'missing' must be a list of texts that mean 'no value'", spec.where("missing")
+            "'missing' must be a list of texts that mean 'no value' (quote them: YAML reads "
+            "NULL, null and ~ unquoted as no value at all)",
+            spec.where("missing"),
         )
         missing = [""]
     title = (

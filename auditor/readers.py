@@ -257,6 +257,21 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
 
+class DuplicateKey(Exception):
+    """A JSON object naming one key twice (which value was meant cannot be told)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
 def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
     try:
         for number, text in enumerate(handle, start=1):
@@ -267,7 +282,12 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(number, {}, problem="contains NUL bytes", raw=stripped[:200])
                 continue
             try:
-                value = json.loads(stripped)
+                value = json.loads(stripped, object_pairs_hook=_unique_keys)
+            except DuplicateKey as exc:
+                yield RawRow(
+                    number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]
+                )
+                continue
             except ValueError as exc:
                 yield RawRow(number, {}, problem=f"not valid JSON: {exc}", raw=stripped[:200])
                 continue

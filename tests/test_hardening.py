@@ -54,3 +54,12 @@ def test_a_period_beyond_the_year_9998_is_refused(text) -> None:
 
 def test_the_first_years_are_still_periods() -> None:
     assert parse_period("0001").first.year == 1 and Path(DEMO).exists()
+
+
+def test_an_unquoted_null_among_missing_markers_is_refused(tmp_path) -> None:
+    path = tmp_path / "training.mapping.yaml"
+    path.write_text(
+        "kind: training\nmissing: [NULL]\ncolumns:\n  agent_id: agent_id\n", encoding="utf-8"
+    )
+    with pytest.raises(PackErrors, match=r"2:10: missing must be a list of texts \(quote them"):
+        load_mapping(path)

@@ -209,6 +209,43 @@ def test_json_nested_thousands_deep_is_quarantined_not_a_crash(tmp_path) -> None
     assert reasons(store) == ["JSON nested too deep"]
 
 
+def test_json_values_that_are_not_what_the_field_holds_are_quarantined(tmp_path) -> None:
+    lines = [
+        '{"record_id": "A", "count": 3}',
+        '{"record_id": "B", "count": true}',  # a yes/no value is not the number 1
+        '{"record_id": "C", "count": 1, "count": 2}',  # which one was meant?
+        '{"record_id": "D", "name": {"first": "x"}}',  # a nested object where text belongs
+        '{"record_id": "E", "count": 99999999999999999999999}',  # beyond SQLite's integers
+        '{"record_id": "F", "amount": false}',
+    ]
+    write(tmp_path, "records.jsonl", "\n".join(lines) + "\n")
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (1, 5)
+    assert sorted(reasons(store)) == sorted(
+        [
+            "count: true is a yes/no value, not a whole number",
+            "the key 'count' appears twice",
+            "name: a nested value (an object or a list), not one value",
+            "count: '99999999999999999999999' is too large a whole number to store",
+            "amount: false is a yes/no value, not a number",
+        ]
+    )
+
+
+def test_missing_value_markers_count_with_spaces_around_them(tmp_path) -> None:
+    write(tmp_path, "records.csv", HEADER + "A, NULL ,1,\nB, - ,2,\nC,named,3,\n")
+    mapping = write(
+        tmp_path,
+        "records.mapping.yaml",
+        "kind: records\nmissing: ['NULL', '-']\ncolumns:\n  record_id: record_id\n  name: name\n"
+        "  count: count\n  at: at\n",
+    )
+    report, store = run(tmp_path, mapping)
+    assert report.files[0].stored == 3
+    names = {r["record_id"]: r["name"] for r in store.db["records"].rows}
+    assert names == {"A": None, "B": None, "C": "named"}
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
