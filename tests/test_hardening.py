@@ -48,7 +48,7 @@ def test_out_under_a_regular_file_is_one_line(runner, tmp_path) -> None:
 
 @pytest.mark.parametrize("text", ["9999", "9999-Q4", "2026-01-01..9999-12-31"])
 def test_a_period_beyond_the_year_9998_is_refused(text) -> None:
-    with pytest.raises(AuditorError, match="beyond the year 9998|not a valid date range"):
+    with pytest.raises(AuditorError, match=r"beyond the year 9998|not a valid date range"):
         parse_period(text)
 
 
