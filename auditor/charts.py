@@ -49,7 +49,10 @@ def _svg(figure: Any) -> str:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1] + "…"
+    """A data value as a chart label: as written (no control characters, ``$`` not read as
+    matplotlib's mathematics), and cut when long."""
+    text = "".join(c if c.isprintable() else " " for c in str(name)).replace("$", r"\$")
+    return text if len(text) <= NAME_LENGTH else text[: NAME_LENGTH - 1] + "…"
 
 
 def trend_figure(

@@ -63,3 +63,12 @@ def test_an_unquoted_null_among_missing_markers_is_refused(tmp_path) -> None:
     )
     with pytest.raises(PackErrors, match=r"2:10: missing must be a list of texts \(quote them"):
         load_mapping(path)
+
+
+def test_chart_labels_show_data_as_written() -> None:
+    """A site named like matplotlib mathematics, or with a control character, is drawn as text."""
+    from auditor.charts import _short, pareto_svg
+
+    assert _short("$x^2$") == r"\$x^2\$"  # matplotlib draws an escaped $ as the character
+    assert _short("a\x07b") == "a b"
+    assert "\x07" not in pareto_svg([("a\x07b", 2)], "t", "y")
