@@ -141,6 +141,8 @@ class Ingest:
         #: files whose keys are in ``seen``; a key's marker is file index << 32 | line
         self.file_names: list[str] = []
         self.seen: dict[str, dict[Any, int]] = {}
+        #: the newest manifest id this ingest knows of (another process may add files too)
+        self.last_file = store.last_file_id()
         #: the evidence folder being ingested (mapping paths are recorded relative to it)
         self.root: Path | None = None
 
@@ -224,8 +226,13 @@ class Ingest:
         index = self._file_index(report.path)
         try:
             with self.store.transaction():
+                if self._others_wrote() and self._already_ingested(report):
+                    report.status = "skipped"  # another process took this file meanwhile
+                    report.reason = "already in the store (same path and SHA-256)"
+                    return
                 report.status = "loading"
                 source = self.store.record_file(_manifest_entry(report))
+                self.last_file = source
                 _FileLoad(self, table, kind, plan, mapping, report, source, index).run()
                 self._check_balance(kind, report, source)
                 self._check_unchanged(Path(report.path), report)
@@ -236,6 +243,13 @@ class Ingest:
         except BaseException:
             self._forget(kind, index)
             raise
+
+    def _others_wrote(self) -> bool:
+        """Whether another process stored files since; if so, their keys are read again."""
+        if self.store.last_file_id() == self.last_file:
+            return False
+        self.seen.clear()
+        return True
 
     def _forget(self, kind: EvidenceKind, index: int) -> None:
         """Drop the keys a file that was rolled back had added to the duplicate check."""
@@ -340,7 +354,8 @@ class Ingest:
     def _record_failure(self, report: FileReport) -> None:
         try:
             with self.store.transaction():
-                self.store.record_file(_manifest_entry(report))
+                self._others_wrote()
+                self.last_file = self.store.record_file(_manifest_entry(report))
         except AuditorError:
             pass
 

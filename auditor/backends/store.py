@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import pyarrow
 
 QUARANTINE = "_quarantine"
+#: how long a writer waits for another process's transaction on the same store
+BUSY_TIMEOUT_MS = 120_000
 #: rows per Arrow batch when a table is read column-wise
 ARROW_BATCH_ROWS = 100_000
 MANIFEST = "_manifest"
@@ -61,6 +63,8 @@ class EvidenceStore:
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # another process writing the store at the same moment: wait for it, not fail
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.conn.isolation_level = None  # explicit transactions only
         self._ensure_meta()
 
@@ -105,6 +109,19 @@ class EvidenceStore:
                 self.db.execute(f"ALTER TABLE {MANIFEST} ADD COLUMN {name} TEXT")
 
     def ensure_kind(self, kind: EvidenceKind) -> None:
+        """The kind's table with a column per field (made or widened under the write lock)."""
+        if self.db.conn.in_transaction:
+            self._ensure_kind(kind)
+            return
+        with self.transaction():
+            self._ensure_kind(kind)
+
+    def last_file_id(self) -> int:
+        """The newest manifest id (0 for none): whether another process has written since."""
+        row = self.db.execute(f"SELECT MAX(id) FROM {MANIFEST}").fetchone()
+        return int(row[0] or 0)
+
+    def _ensure_kind(self, kind: EvidenceKind) -> None:
         table = self.db.table(kind.name)
         columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
         columns.update({"_source": int, "_line": int})
