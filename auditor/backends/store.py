@@ -14,7 +14,9 @@ Tables:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,16 +59,18 @@ class EvidenceStore:
                 if path is None
                 else sqlite_utils.Database(str(path))
             )
-            self.db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
-        except Exception as exc:  # sqlite3.DatabaseError: not a database, locked, ...
+            # another process writing the store at the same moment: wait for it, not fail
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = "PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY"
+            _patiently(lambda: self.db.execute(mode))  # the switch does not wait by itself
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.conn.isolation_level = None  # explicit transactions only
+            with self.transaction():  # two processes opening a new store make its tables once
+                self._ensure_meta()
+        except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
             raise StoreError(
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        # another process writing the store at the same moment: wait for it, not fail
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.conn.isolation_level = None  # explicit transactions only
-        self._ensure_meta()
 
     def close(self) -> None:
         self.db.close()
@@ -268,6 +272,18 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
+
+
+def _patiently(step: Callable[[], Any]) -> Any:
+    """Run ``step``, trying again while another process holds the store (up to the busy timeout)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _with_json(entry: dict[str, Any]) -> dict[str, Any]:
