@@ -38,6 +38,8 @@ RECOMMENDATION_WORDS = {
 
 
 EXIT_INTERRUPTED, EXIT_INTERNAL = 130, 3
+#: stopped by SIGTERM (128 + 15), after finishing as after Ctrl-C
+EXIT_TERMINATED = 143
 
 
 def internal_error(exc: BaseException) -> int:
@@ -1699,12 +1701,13 @@ def watch_command(
         remember=False,
         store=store,
     )
-    interrupted = False
+    interrupted, code = False, EXIT_OK
+    _stop_on_sigterm()
     try:
         read_lines(source, watcher)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         interrupted = True
-    finally:
+        code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
         watcher.finish()
         if store is not None:
             store.close()
@@ -1719,7 +1722,22 @@ def watch_command(
             click.echo(f"  {count:>8,} rejected: {reason}", err=True)
         if watcher.skipped:
             click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
-    sys.exit(130 if interrupted else EXIT_OK)
+    sys.exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, taken like Ctrl-C: the monitor judges what is open and prints its counts."""
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _moment(text: str, zone: str) -> float:

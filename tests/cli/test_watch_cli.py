@@ -83,3 +83,37 @@ def test_bad_until_is_one_line(runner) -> None:
     result = runner.invoke(main, ["watch", PACK, "--until", "someday"], input="")
     assert result.exit_code == 2
     assert "not an ISO date" in result.stderr
+
+
+def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path) -> None:
+    """Killed by SIGTERM (a service manager stopping it): it finishes as after Ctrl-C, counts
+    printed, exit 143."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from ..conftest import ROOT
+
+    record = {
+        "kind": "interactions",
+        "interaction_id": "I1",
+        "channel": "phone",
+        "site": "BJ",
+        "received_at": "2026-07-01 10:00:00",
+    }
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "watch", PACK, "--input", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert watch.stdin is not None
+    watch.stdin.write(json.dumps(record) + "\n")
+    watch.stdin.flush()
+    time.sleep(8)  # durable_rules starts and reads the record; the input stays open
+    os.kill(watch.pid, signal.SIGTERM)
+    out, err = watch.communicate(timeout=60)
+    assert watch.returncode == 143, err
+    assert "Traceback" not in err
+    assert "interrupted: 1 records read" in err
+    assert out == ""  # 10:00:00 is the latest moment seen: nothing is late yet
