@@ -1708,6 +1708,7 @@ def watch_command(
     except KeyboardInterrupt as exc:
         interrupted = True
         code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+    finally:
         watcher.finish()
         if store is not None:
             store.close()
