@@ -83,6 +83,21 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030"
 
 
+def _first_wide_encoding(path: Path) -> str:
+    """The encoding of a file whose beginning is plain ASCII: decided where its first byte
+    beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
+    rows first is not read as UTF-8."""
+    with path.open("rb") as handle:
+        offset = 0
+        while chunk := handle.read(1 << 20):
+            if not chunk.isascii():
+                first = next(i for i, byte in enumerate(chunk) if byte > 127)
+                handle.seek(offset + max(0, first - 1024))
+                return detect_encoding(handle.read(SAMPLE_BYTES))
+            offset += len(chunk)
+    return "utf-8"
+
+
 def detect_delimiter(first_line: str) -> str:
     """The separator that splits the header best: comma, tab, semicolon or bar."""
     counts = {d: 0 for d in (",", "\t", ";", "|")}
@@ -129,6 +144,8 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
     encoding = options.get("encoding") or detect_encoding(sample)
+    if not options.get("encoding") and sample.isascii() and len(sample) == SAMPLE_BYTES:
+        encoding = _first_wide_encoding(path)  # ASCII so far says nothing about the rest
     errors_before = _DECODE_ERRORS.count
     handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()

@@ -246,6 +246,19 @@ def test_missing_value_markers_count_with_spaces_around_them(tmp_path) -> None:
     assert names == {"A": None, "B": None, "C": "named"}
 
 
+def test_a_gb18030_file_whose_first_64_kb_are_ascii_is_read_as_gb18030(tmp_path) -> None:
+    english = [f"R{i:05d},plain name {i},{i},2026-07-01 10:00:00" for i in range(2000)]
+    chinese = [f"C{i:05d},中文名称{i},{i},2026-07-01 10:00:00" for i in range(100)]
+    data = ("\r\n".join([HEADER.strip(), *english, *chinese]) + "\r\n").encode("gb18030")
+    assert data[: 1 << 16].isascii()  # the sniffed beginning tells nothing
+    write(tmp_path, "records.csv", data)
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (2100, 0)
+    assert report.files[0].reader["encoding"] == "gb18030"
+    names = {r["record_id"]: r["name"] for r in store.db["records"].rows}
+    assert names["C00099"] == "中文名称99" and names["R01999"] == "plain name 1999"
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
