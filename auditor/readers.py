@@ -28,7 +28,6 @@ SUFFIXES = {
     ".xlsx": "xlsx",
 }
 SAMPLE_BYTES = 1 << 16
-JSONL_HEADER_LINES = 10_000  # lines read to learn a JSONL file's keys
 MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
 
@@ -251,12 +250,11 @@ def _csv_rows(
 def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     first_keys: list[str] = []
-    # The header is every key seen in the first objects; later objects are read by name.
+    # The header is every key of every object in the file, in order of first appearance: a
+    # field that first appears late, or a key renamed midway, is still a column.
     seen: dict[str, None] = {}
     with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
-        for number, text in enumerate(probe):
-            if number >= JSONL_HEADER_LINES:
-                break
+        for text in probe:
             text = text.strip()
             if not text:
                 continue

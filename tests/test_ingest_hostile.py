@@ -259,6 +259,16 @@ def test_a_gb18030_file_whose_first_64_kb_are_ascii_is_read_as_gb18030(tmp_path)
     assert names["C00099"] == "中文名称99" and names["R01999"] == "plain name 1999"
 
 
+def test_a_jsonl_field_that_first_appears_late_is_still_read(tmp_path) -> None:
+    lines = [f'{{"record_id": "A{i}"}}' for i in range(12_000)]
+    lines.append('{"record_id": "Z", "name": "late", "count": 7}')
+    write(tmp_path, "records.jsonl", "\n".join(lines) + "\n")
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 12_001
+    late = next(r for r in store.db["records"].rows_where("record_id = 'Z'"))
+    assert (late["name"], late["count"]) == ("late", 7)
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
