@@ -230,6 +230,8 @@ def _csv_rows(
                 continue
             if not values:
                 continue  # a blank line is not a row
+            if values[0].startswith("\ufeff"):  # a byte-order mark inside the file: files
+                values[0] = values[0][1:]  # joined end to end; it is no part of the value
             row = RawRow(start, values)
             if has_nul or _DECODE_ERRORS.count != errors_at_open:
                 joined = "".join(values)

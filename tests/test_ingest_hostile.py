@@ -269,6 +269,15 @@ def test_a_jsonl_field_that_first_appears_late_is_still_read(tmp_path) -> None:
     assert (late["name"], late["count"]) == ("late", 7)
 
 
+def test_a_byte_order_mark_inside_a_file_is_not_kept_in_a_key(tmp_path) -> None:
+    first = HEADER + "A,one,1,2026-07-01 10:00:00\n"
+    second = "\ufeffB,two,2,2026-07-01 11:00:00\n"  # two exports joined end to end
+    write(tmp_path, "records.csv", ("\ufeff" + first + second).encode("utf-8"))
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 2
+    assert sorted(r["record_id"] for r in store.db["records"].rows) == ["A", "B"]
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
