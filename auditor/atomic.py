@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,3 +48,51 @@ def write_with(path: Path, writer: Callable[[Path], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+#: the files an audit writes into its folder (an earlier run's are replaced or removed)
+AUDIT_OUTPUTS = (
+    "findings.json",
+    "findings.json.sig",
+    "report.html",
+    "report.pdf",
+    "capa.csv",
+    "capa.xlsx",
+    "failing-records.csv",
+    "failing-records.parquet",
+    "junit.xml",
+    "assessment-results.json",
+    "evidence.db",
+    "evidence.db-wal",
+    "evidence.db-shm",
+)
+
+
+@contextmanager
+def staged_outputs(target: Path) -> Iterator[Path]:
+    """A hidden folder inside ``target`` to write a whole set of outputs into.
+
+    When the block ends normally the new set replaces the earlier one (its
+    files moved in, an earlier run's outputs the new set lacks removed); when it
+    fails, the staging folder goes and ``target`` keeps the earlier set as it was:
+    never a report of one run beside the findings of another.
+    """
+    from .paths import output_folder
+
+    output_folder(target)
+    staging = Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    produced = {entry.name for entry in staging.iterdir()}
+    for name in AUDIT_OUTPUTS:
+        if name not in produced:
+            (target / name).unlink(missing_ok=True)
+    for entry in staging.iterdir():
+        destination = target / entry.name
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
+        os.replace(entry, destination)
+    staging.rmdir()

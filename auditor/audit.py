@@ -122,6 +122,7 @@ def run_audit(
     beside = Path(pack_path).with_name("waivers.yaml")
     waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
     target = Path(out)
+    outside_the_evidence(target, Path(evidence))
     output_folder(target)
     store_path = target / "evidence.db"
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
@@ -160,6 +161,17 @@ def run_audit(
     return AuditResult(
         findings.model_dump(mode="json"), results, report, audit_period, target, findings
     )
+
+
+def outside_the_evidence(out: Path, evidence: Path) -> None:
+    """Outputs written among the evidence would be read as evidence by the next audit."""
+    if evidence.is_dir() and out.resolve().is_relative_to(evidence.resolve()):
+        raise AuditorError(
+            "the output folder is inside the evidence folder: the next audit would read the "
+            "reports and registers as evidence",
+            location=Location(str(out)),
+            hint="give --out a folder outside the evidence",
+        )
 
 
 def check_quarantine(report: IngestReport, ceiling: float) -> None:

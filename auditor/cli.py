@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -608,10 +608,12 @@ def audit_command(
     each): a file that cannot be read, a file with more rows quarantined than
     --max-quarantine, a period that holds no evidence.
     """
-    from .audit import run_audit
+    from .atomic import staged_outputs
+    from .audit import outside_the_evidence, run_audit
     from .report import render_reports
 
     packs, evidence_dir = _audit_paths(paths)
+    outside_the_evidence(Path(out), Path(evidence_dir))
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
@@ -623,28 +625,40 @@ def audit_command(
         outputs = Outputs(wanted, lang, sign_key, register_path, previous, fail_on)
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
-    result = run_audit(
-        pack_path, evidence_dir, out, period, chosen, auditor_name, organisation, ceiling, waivers,
-        engine=engine or "sqlite",
-    )  # fmt: skip
-    if sign_key:
-        from .certify.signing import sign
+    with staged_outputs(Path(out)) as staging:  # all of this run's outputs, or the last run's
+        result = run_audit(
+            pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation, ceiling,
+            waivers, engine=engine or "sqlite",
+        )  # fmt: skip
+        if sign_key:
+            from .certify.signing import sign
 
-        result.written.append(sign(result.out / "findings.json", Path(sign_key)))
-    result.written.extend(_certifier_outputs(result, wanted, fail_on, allow_not_evaluable))
-    reports = tuple(f for f in wanted if f not in ("json", "junit", "oscal"))
-    if reports:
-        earlier = _previous_audit(previous, register_path, result)
-        written = render_reports(
-            result.findings, out, reports, lang, None, organisation, auditor_name, earlier
-        )
-        result.written.extend(written)
+            result.written.append(sign(result.out / "findings.json", Path(sign_key)))
+        result.written.extend(_certifier_outputs(result, wanted, fail_on, allow_not_evaluable))
+        reports = tuple(f for f in wanted if f not in ("json", "junit", "oscal"))
+        if reports:
+            earlier = _previous_audit(previous, register_path, result)
+            written = render_reports(
+                result.findings, staging, reports, lang, None, organisation, auditor_name, earlier
+            )
+            result.written.extend(written)
+    _moved(result, staging, Path(out))
     click.echo(_audit_summary(result))
     if register_path:
         click.echo(_record(register_path, result))
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _moved(result: Any, staging: Path, target: Path) -> None:
+    """An audit's result (or a pack's in a combined audit) as written once its files moved."""
+    for audit in [result, *getattr(result, "audits", [])]:
+        audit.out = target / audit.out.relative_to(staging)
+        audit.written = [
+            target / p.relative_to(staging) if p.is_relative_to(staging) else p
+            for p in audit.written
+        ]
 
 
 def _audit_paths(paths: tuple[str, ...]) -> tuple[list[str], str]:
@@ -690,6 +704,26 @@ def _audit_several(
     packs: list[str], evidence_dir: str, given: AuditRun, outputs: Outputs, allow_ne: bool
 ) -> int:
     """Audit several packs over one folder; the exit code (--fail-on over every pack)."""
+    from .atomic import staged_outputs
+
+    with staged_outputs(Path(given.out)) as staging:  # all of this run's outputs, or the last
+        result = _several_written(
+            packs, evidence_dir, replace(given, out=str(staging)), outputs, allow_ne
+        )
+    _moved(result, staging, Path(given.out))
+    click.echo(_combined_summary(result))
+    for audit in result.audits:
+        if outputs.register:
+            click.echo(_record(outputs.register, audit))
+        for line in _warning_lines(audit):
+            click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
+    return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
+
+
+def _several_written(
+    packs: list[str], evidence_dir: str, given: AuditRun, outputs: Outputs, allow_ne: bool
+) -> Any:
+    """Every output of a combined audit written into ``given.out``; the result."""
     from .multi import run_multi_audit
     from .report import render_combined, render_reports
 
@@ -718,13 +752,7 @@ def _audit_several(
             render_combined(result.document, result.out, pages, outputs.lang, None,
                             given.organisation, given.auditor, earlier)
         )  # fmt: skip
-    click.echo(_combined_summary(result))
-    for audit in result.audits:
-        if outputs.register:
-            click.echo(_record(outputs.register, audit))
-        for line in _warning_lines(audit):
-            click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
-    return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
+    return result
 
 
 def _previous_of(previous: str | None, register_path: str | None, result: AuditResult) -> Any:

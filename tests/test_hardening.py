@@ -72,3 +72,44 @@ def test_chart_labels_show_data_as_written() -> None:
     assert _short("$x^2$") == r"\$x^2\$"  # matplotlib draws an escaped $ as the character
     assert _short("a\x07b") == "a b"
     assert "\x07" not in pareto_svg([("a\x07b", 2)], "t", "y")
+
+
+def _audit(runner, out: Path, *extra: str):
+    return runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--fail-on", "never",
+               *extra],
+    )  # fmt: skip
+
+
+def test_a_failed_audit_leaves_the_earlier_outputs_as_they_were(runner, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert _audit(runner, out, "--format", "json,html").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    failed = _audit(runner, out, "--format", "json,html", "--max-quarantine", "0")
+    assert failed.exit_code == 2  # the demo's deliberately bad rows break a 0 % ceiling
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_new_audit_leaves_no_report_of_an_earlier_run_beside_its_findings(
+    runner, tmp_path
+) -> None:
+    out = tmp_path / "out"
+    assert _audit(runner, out, "--format", "json,html").exit_code == 0
+    assert (out / "report.html").exists()
+    again = _audit(runner, out, "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert not (out / "report.html").exists()
+    assert f"wrote {out / 'findings.json'}" in again.output  # the final place, not the staging one
+
+
+def test_outputs_inside_the_evidence_folder_are_refused(runner, tmp_path) -> None:
+    import shutil
+
+    evidence = tmp_path / "evidence"
+    shutil.copytree(DEMO, evidence)
+    result = runner.invoke(main, ["audit", PACK, str(evidence), "--out", str(evidence / "out")])
+    assert result.exit_code == 2
+    assert "the output folder is inside the evidence folder" in result.output
+    assert not (evidence / "out").exists()
