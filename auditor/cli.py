@@ -613,10 +613,10 @@ def audit_command(
     from .report import render_reports
 
     packs, evidence_dir = _audit_paths(paths)
-    outside_the_evidence(Path(out), Path(evidence_dir))
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
+    outside_the_evidence(Path(out), Path(evidence_dir))
     waivers = _register_waivers(register_path) if register_path else []
     if len(packs) > 1:
         given = AuditRun(
