@@ -42,6 +42,28 @@ EXIT_INTERRUPTED, EXIT_INTERNAL = 130, 3
 EXIT_TERMINATED = 143
 
 
+#: what the operating system says when a file cannot grow (disk full, quota, size limit)
+NO_ROOM_ERRNOS = frozenset({28, 27, 122})  # ENOSPC, EFBIG, EDQUOT
+
+
+def _no_room(exc: BaseException) -> str | None:
+    """One line for a write that failed for want of room, or None for anything else (a bug)."""
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot write{where}: {exc.strerror}; free some space or raise the limit, then run again"
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and (
+        "disk is full" in text or "disk I/O error" in text
+    ):
+        return (
+            f"cannot write the evidence store: {text} (a full disk or a file-size limit?); "
+            "free some space or raise the limit, then run again"
+        )
+    return None
+
+
 def internal_error(exc: BaseException) -> int:
     """Save the traceback of a bug to a file, print one line about it, return exit code 3."""
     import tempfile
@@ -104,6 +126,10 @@ class AuditorGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
+            full = _no_room(exc)
+            if full is not None:
+                click.echo(f"error: {full}", err=True)
+                ctx.exit(EXIT_INPUT)
             ctx.exit(internal_error(exc))
 
 

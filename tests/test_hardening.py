@@ -113,3 +113,25 @@ def test_outputs_inside_the_evidence_folder_are_refused(runner, tmp_path) -> Non
     assert result.exit_code == 2
     assert "the output folder is inside the evidence folder" in result.output
     assert not (evidence / "out").exists()
+
+
+def test_a_file_size_limit_during_an_audit_is_one_line_and_leaves_nothing_half_written(
+    tmp_path,
+) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    def small_files() -> None:  # as a full disk would: writes beyond 200 kB fail
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", PACK, DEMO, "--out", str(out),
+         "--period", "2026-Q3", "--fail-on", "never"],
+        capture_output=True, text=True, preexec_fn=small_files, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "internal error" not in done.stderr
+    assert "free some space or raise the limit" in done.stderr
+    assert list(out.iterdir()) == []  # no findings without a report, no staging folder
