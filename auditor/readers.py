@@ -324,19 +324,39 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
 # ------------------------------------------------------------ XLSX
 
 
-def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
-    import zipfile
+def _unreadable_workbook(path: Path, exc: BaseException, line: int | None = None) -> EvidenceError:
+    return EvidenceError(
+        f"not a readable .xlsx workbook ({type(exc).__name__}: {str(exc)[:80]})",
+        location=Location(str(path), line),
+        hint="open it in Excel and save it again as .xlsx",
+    )
 
+
+#: what a damaged workbook raises inside openpyxl: bad zip, missing parts, bad XML, bad indexes
+XLSX_DAMAGE: tuple[type[BaseException], ...] = (
+    KeyError, ValueError, IndexError, TypeError, AttributeError, SyntaxError, OSError, EOFError,
+)  # fmt: skip
+
+
+def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
+    try:
+        return _read_xlsx(path, options)
+    except EvidenceError:
+        raise
+    except XLSX_DAMAGE as exc:  # XML ParseError is a SyntaxError; BadZipFile an Exception of zip
+        raise _unreadable_workbook(path, exc) from None
+    except Exception as exc:
+        import zipfile
+
+        if isinstance(exc, zipfile.BadZipFile):
+            raise _unreadable_workbook(path, exc) from None
+        raise
+
+
+def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise EvidenceError(
-            f"not a readable .xlsx workbook ({type(exc).__name__})",
-            location=Location(str(path)),
-            hint="open it in Excel and save it again as .xlsx",
-        ) from None
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet_name = options.get("sheet")
     if sheet_name and sheet_name not in book.sheetnames:
         book.close()
@@ -361,17 +381,22 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
         path,
         "xlsx",
         header,
-        _xlsx_rows(rows, header_row, book),
+        _xlsx_rows(rows, header_row, book, path),
         options,
         sheets=tuple(book.sheetnames),
     )
 
 
-def _xlsx_rows(rows: Iterator[tuple[Any, ...]], header_row: int, book: Any) -> Iterator[RawRow]:
+def _xlsx_rows(
+    rows: Iterator[tuple[Any, ...]], header_row: int, book: Any, path: Path
+) -> Iterator[RawRow]:
+    number = header_row
     try:
         for number, values in enumerate(rows, start=header_row + 1):
             if all(v is None or v == "" for v in values):
                 continue
             yield RawRow(number, list(values))
+    except XLSX_DAMAGE as exc:  # the sheet's XML breaks off: the file is not read at all
+        raise _unreadable_workbook(path, exc, number + 1) from None
     finally:
         book.close()

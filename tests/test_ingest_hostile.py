@@ -183,6 +183,42 @@ def test_not_really_an_xlsx(tmp_path) -> None:
     assert "not a readable .xlsx" in report.files[0].reason
 
 
+def _damaged_workbook(tmp_path: Path, damage) -> bytes:
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "name", "count"])
+    book.active.append(["A", "x", 1])
+    book.save(tmp_path / "base.xlsx")
+    with zipfile.ZipFile(tmp_path / "base.xlsx") as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    damage(parts)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    (tmp_path / "base.xlsx").unlink()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda parts: parts.__setitem__("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row>"),
+        lambda parts: parts.pop("xl/worksheets/sheet1.xml"),
+    ],
+    ids=["garbage-sheet-xml", "missing-sheet-part"],
+)
+def test_a_damaged_workbook_is_a_file_error_not_a_crash(tmp_path, damage) -> None:
+    write(tmp_path, "records.xlsx", _damaged_workbook(tmp_path, damage))
+    report, _ = run(tmp_path)
+    assert report.files[0].status == "error"
+    assert "not a readable .xlsx workbook" in report.files[0].reason
+
+
 def test_jsonl_with_broken_lines(tmp_path) -> None:
     write(
         tmp_path,
