@@ -274,6 +274,19 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(text: str) -> str:
+    """A line with bytes that are not UTF-8, as text that can be stored (the bytes as \\xNN)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")[:200]
+
+
 class DuplicateKey(Exception):
     """A JSON object naming one key twice (which value was meant cannot be told)."""
 
@@ -298,6 +311,9 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
             if "\x00" in stripped:
                 yield RawRow(number, {}, problem="contains NUL bytes", raw=stripped[:200])
                 continue
+            if not _encodable(stripped):  # bytes that are not UTF-8, kept as escapes
+                yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
+                continue
             try:
                 value = json.loads(stripped, object_pairs_hook=_unique_keys)
             except DuplicateKey as exc:
@@ -315,6 +331,12 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(
                     number, {}, problem="line is JSON but not an object", raw=stripped[:200]
                 )
+                continue
+            if not all(_encodable(v) for v in value.values() if isinstance(v, str)):
+                yield RawRow(
+                    number, {}, problem="a lone surrogate escape (\\ud800 ...) is not text",
+                    raw=stripped[:200],
+                )  # fmt: skip
                 continue
             yield RawRow(number, value)
     finally:

@@ -314,6 +314,21 @@ def test_a_byte_order_mark_inside_a_file_is_not_kept_in_a_key(tmp_path) -> None:
     assert sorted(r["record_id"] for r in store.db["records"].rows) == ["A", "B"]
 
 
+def test_jsonl_bytes_that_are_not_utf8_and_lone_surrogates_are_quarantined(tmp_path) -> None:
+    data = (
+        b'{"record_id": "A", "name": "ok"}\n'
+        b'{"record_id": "B", "name": "bad \xff\xfe bytes"}\n'
+        b'{"record_id": "C", "name": "lone \\ud800 surrogate"}\n'
+    )
+    write(tmp_path, "records.jsonl", data)
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (1, 2)
+    assert sorted(reasons(store)) == [
+        "a lone surrogate escape (\\ud800 ...) is not text",
+        "text is not valid UTF-8",
+    ]
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
