@@ -1697,7 +1697,7 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
     "source",
     default="-",
     show_default=True,
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="surrogateescape"),
     help='JSON lines of evidence records, each with "kind"; - for standard input.',
 )
 @click.option(

@@ -214,15 +214,33 @@ class Watcher:
         return {w.rule.id: w.verdicts() for w in self.rules}
 
 
+def _not_text(text: str) -> str | None:
+    """Why ``text`` cannot be read as text: bytes that are not UTF-8, or a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text is not valid UTF-8 (or holds a lone surrogate escape)"
+    return None
+
+
 def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text:
             continue
-        try:
-            item = json.loads(text)
-        except json.JSONDecodeError as exc:
-            watcher._reject(f"line {number}: not JSON ({exc.msg})")
+        problem = _not_text(text)
+        if problem is None:
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problem = f"not JSON ({exc.msg})"
+            except RecursionError:
+                problem = "JSON nested too deep"
+        if problem is None and isinstance(item, dict):
+            texts = (_not_text(v) for v in item.values() if isinstance(v, str))
+            problem = next((p for p in texts if p is not None), None)
+        if problem is not None:
+            watcher._reject(f"line {number}: {problem}")
             watcher.counts.events += 1
             continue
         if not isinstance(item, dict):

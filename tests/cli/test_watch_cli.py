@@ -117,3 +117,20 @@ def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path) -> None:
     assert "Traceback" not in err
     assert "interrupted: 1 records read" in err
     assert out == ""  # 10:00:00 is the latest moment seen: nothing is late yet
+
+
+def test_bytes_that_are_not_utf8_and_lone_surrogates_are_rejected_lines(runner, tmp_path) -> None:
+    stream = tmp_path / "live.jsonl"
+    stream.write_bytes(
+        b'{"kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "B\xff",'
+        b' "received_at": "2026-07-01 10:00:00"}\n'
+        b'{"kind": "interactions", "interaction_id": "I2", "channel": "phone", "site": "\\ud800",'
+        b' "received_at": "2026-07-01 10:00:00"}\n'
+        b'{"kind": "interactions", "interaction_id": "I3", "channel": "phone", "site": "BJ",'
+        b' "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:05"}\n'
+    )
+    result = runner.invoke(main, ["watch", PACK, "--input", str(stream)])
+    assert result.exit_code == 0, result.output
+    assert "3 records read" in result.stderr and "2 rejected" in result.stderr
+    assert "line 1: text is not valid UTF-8" in result.stderr
+    assert "line 2: text is not valid UTF-8" in result.stderr
