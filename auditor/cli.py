@@ -48,17 +48,14 @@ NO_ROOM_ERRNOS = frozenset({28, 27, 122})  # ENOSPC, EFBIG, EDQUOT
 
 def _no_room(exc: BaseException) -> str | None:
     """One line for a write that failed for want of room, or None for anything else (a bug)."""
-    import sqlite3
+    from .backends.store import store_full
 
     if isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"cannot write{where}: {exc.strerror}; free some space or raise the limit, then run again"
-    text = str(exc)
-    if isinstance(exc, sqlite3.OperationalError) and (
-        "disk is full" in text or "disk I/O error" in text
-    ):
+    if store_full(exc):
         return (
-            f"cannot write the evidence store: {text} (a full disk or a file-size limit?); "
+            f"cannot write the evidence store: {exc} (a full disk or a file-size limit?); "
             "free some space or raise the limit, then run again"
         )
     return None

@@ -274,6 +274,14 @@ class EvidenceStore:
         return list(self.db[QUARANTINE].rows)
 
 
+def store_full(exc: BaseException) -> bool:
+    """Whether SQLite stopped because the store could not grow (a full disk, a file-size limit)."""
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "disk is full" in text or "disk I/O error" in text
+    )
+
+
 def _patiently(step: Callable[[], Any]) -> Any:
     """Run ``step``, trying again while another process holds the store (up to the busy timeout)."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
