@@ -200,10 +200,13 @@ def _describe(report: PackReport) -> str:
         f"  {std.title.en} / {std.title.zh}",
         f"  rules: {len(pack.rules)}",
     ]
+    ids = max((len(r.id) for r in pack.rules), default=0)
+    clauses = max((len(r.clause) for r in pack.rules), default=0)
+    names = max((len(r.measure.name) for r in pack.rules), default=0)
     for rule in pack.rules:
         lines.append(
-            f"    {rule.id:<20} {rule.clause:<8} {rule.measure.name:<10} "
-            f"{rule.severity:<5} target {rule.target}  {rule.title.en}"
+            f"    {rule.id:<{ids}}  {rule.clause:<{clauses}}  {rule.measure.name:<{names}}  "
+            f"{rule.severity:<5}  target {rule.target}  {rule.title.en}"
         )
     return "\n".join([*lines, *_coverage_lines(pack)])
 
