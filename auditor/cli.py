@@ -921,6 +921,9 @@ def _audit_summary(result: AuditResult) -> str:
         value = value_text(
             shown.value, shown.unit, shown.threshold, "en", rule.calendar, label=label
         )
+        per = (shown.details.get("trend") or {}).get("per") if shown.value is not None else None
+        if per:  # a trend's slope is a change per period
+            value += f" per {per}"
         target = (
             target_text(shown.threshold, shown.unit, "en", rule.calendar, label=label)
             if shown.threshold
