@@ -425,7 +425,8 @@ def test_the_report_words_outage_time_repeats_and_unmatched_records(tmp_path: Pa
         said[lang, "unmatched"] = sentences.measured(None, cell.failing_notes[0], survey, words)
     said = {k: v.replace("\xa0", " ") for k, v in said.items()}  # no-break spaces read as spaces
     # 25,200 s = 7 business hours down of 21 days x 9 h = 189 business hours open
-    assert said["en", "availability"].startswith("96.3 % (7 business hours")
+    assert said["en", "availability"].startswith("96.3 % (7 business hours of 189")
+    assert said["en", "availability"].count("(calendar office)") == 1  # named once, not twice
     assert (
         "of 189 business hours (calendar office) open time under outage"
         in said["en", "availability"]

@@ -221,7 +221,8 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     if finding.value is None:
         return f"n = {count(c.n)}"
     if d.open_seconds is not None:
-        return f"{_time(d.down_seconds or 0, rule, words)} / {_time(d.open_seconds, rule, words)}"
+        down = _time(d.down_seconds or 0, rule, words, named=False)
+        return f"{down} / {_time(d.open_seconds, rule, words)}"
     if finding.unit == Unit.SHARE:
         return f"{count(c.conforming)} / {count(c.n)}"
     if finding.unit == Unit.PER_1000:
@@ -292,7 +293,7 @@ def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, li
     shown = value(finding, rule, words)
     n = d.n if d.n is not None else c.n
     if d.open_seconds is not None:  # availability: open time under outage, not records
-        down = _time(d.down_seconds or 0, rule, words)
+        down = _time(d.down_seconds or 0, rule, words, named=False)
         return shown, [_fmt(words, "outage", down=down, open=_time(d.open_seconds, rule, words))]
     if finding.unit == Unit.SHARE:
         return shown, [_fmt(words, "of", k=count(c.conforming), n=count(c.n))]
@@ -313,10 +314,11 @@ def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, li
     return _fmt(words, "mean", value=shown), pieces or [f"n = {count(c.n)}"]
 
 
-def _time(seconds: float, rule: RuleEntry, words: Words) -> str:
-    """Seconds in the rule's failing unit (open time of its calendar, or wall time)."""
+def _time(seconds: float, rule: RuleEntry, words: Words, named: bool = True) -> str:
+    """Seconds in the rule's failing unit (open time of its calendar, or wall time); the
+    calendar named unless ``named`` is false (a second figure beside a first that names it)."""
     unit = Unit.BUSINESS_SECONDS if rule.calendar else Unit.SECONDS
-    return value_text(seconds, unit, None, words.lang, rule.calendar)
+    return value_text(seconds, unit, None, words.lang, rule.calendar if named else None)
 
 
 def _nps(d: Figures, n: int, words: Words) -> str:
