@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -102,12 +103,21 @@ def evidence_files(source: Path) -> list[Path]:
         return [source]
     if not source.is_dir():
         raise EvidenceError("no such file or folder", location=Location(str(source)))
-    return sorted(
-        p
-        for p in source.rglob("*")
-        if p.is_file()
-        and file_format(p)
-        and not any(part.startswith(".") for part in p.relative_to(source).parts)
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(source, onerror=_unreadable_folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found.extend(
+            Path(folder) / n for n in names if not n.startswith(".") and file_format(Path(n))
+        )
+    return sorted(found)
+
+
+def _unreadable_folder(error: OSError) -> None:
+    """A folder of the evidence that cannot be listed is an error, never a silent skip."""
+    raise EvidenceError(
+        f"cannot read this folder: {error.strerror or error}",
+        location=Location(str(error.filename)),
+        hint="give the auditor read access to every folder of the evidence",
     )
 
 

@@ -329,6 +329,27 @@ def test_jsonl_bytes_that_are_not_utf8_and_lone_surrogates_are_quarantined(tmp_p
     ]
 
 
+def test_a_folder_that_cannot_be_listed_is_an_error_not_a_skip(tmp_path, monkeypatch) -> None:
+    import os
+
+    from auditor.errors import EvidenceError
+    from auditor.ingest import evidence_files
+
+    write(tmp_path, "records.csv", HEADER + "A,one,1,\n")
+    (tmp_path / "locked").mkdir()
+    write(tmp_path / "locked", "more.csv", HEADER + "B,two,2,\n")
+    real = os.scandir
+
+    def scandir(path: object = "."):  # as for a folder without read permission (tests run as root)
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(EvidenceError, match=r"locked: cannot read this folder: Permission denied"):
+        evidence_files(tmp_path)
+
+
 def test_duplicate_keys_across_files_point_to_the_first(tmp_path) -> None:
     write(tmp_path, "records-1.csv", HEADER + "A,x,1,\n")
     write(tmp_path, "records-2.csv", HEADER + "A,y,2,\n")
