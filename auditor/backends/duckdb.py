@@ -9,12 +9,12 @@ for DuckDB's dialect by sqlglot. Nothing about a rule is written twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError
 from ..expression import quote_identifier as q
 from .base import HelperTable
+from .facts import StatementFacts
 from .statement import Statement
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .store import EvidenceStore
 
 
-class DuckdbBackend:
+class DuckdbBackend(StatementFacts):
     """Evaluation in DuckDB over a copy of an evidence store's tables."""
 
     dialect = "duckdb"
@@ -65,42 +65,11 @@ class DuckdbBackend:
             marks = ", ".join("?" for _ in table.columns)
             self.con.executemany(f"INSERT INTO {q(table.name)} VALUES ({marks})", list(table.rows))
 
-    def kinds_with_rows(self) -> set[str]:
-        rows = self.con.execute(
-            "SELECT kind, SUM(stored) FROM _manifest WHERE status != 'error' GROUP BY kind"
-        ).fetchall()
-        return {kind for kind, stored in rows if kind and (stored or 0) > 0}
-
-    def source_files(self) -> dict[int, str]:
-        return {
-            int(i): str(f) for i, f in self.con.execute("SELECT id, file FROM _manifest").fetchall()
-        }
-
     def has_table(self, name: str) -> bool:
         found = self.con.execute(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchone()
         return bool(found and found[0])
-
-    def time_range(
-        self, table: str, columns: Sequence[str], low: float | None, high: float | None
-    ) -> tuple[float | None, float | None]:
-        first = q(columns[0])
-        highs = ", ".join(f"MAX({q(c)})" for c in columns)
-        where, params = [], []
-        if high is not None:
-            where.append(f"{first} < ?")
-            params.append(high)
-        if low is not None:
-            where.append(f"{first} >= ?")
-            params.append(low)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        row = self.con.execute(
-            f"SELECT MIN({first}), {highs} FROM {q(table)}{clause}", params
-        ).fetchone()
-        assert row is not None
-        tops = [v for v in row[1:] if v is not None]
-        return row[0], (max(tops) if tops else None)
 
     def close(self) -> None:
         self.con.close()

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..expression import quote_identifier as q
 from .base import HelperTable
+from .facts import StatementFacts
 from .statement import Statement
 
 if TYPE_CHECKING:
     from .store import EvidenceStore
 
 
-class SqliteBackend:
+class SqliteBackend(StatementFacts):
     """Evaluation over a SQLite evidence store (embedded, no set-up)."""
 
     dialect = "sqlite"
@@ -36,39 +36,8 @@ class SqliteBackend:
         marks = ", ".join("?" for _ in table.columns)
         self.db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({marks})", table.rows)
 
-    def kinds_with_rows(self) -> set[str]:
-        rows = self.db.execute(
-            "SELECT kind, SUM(stored) FROM _manifest WHERE status != 'error' GROUP BY kind"
-        ).fetchall()
-        return {kind for kind, stored in rows if kind and (stored or 0) > 0}
-
-    def source_files(self) -> dict[int, str]:
-        """The manifest id of every file ingested, and its path."""
-        return {
-            int(i): str(f) for i, f in self.db.execute("SELECT id, file FROM _manifest").fetchall()
-        }
-
     def has_table(self, name: str) -> bool:
         return bool(self.db[name].exists())
-
-    def time_range(
-        self, table: str, columns: Sequence[str], low: float | None, high: float | None
-    ) -> tuple[float | None, float | None]:
-        first = q(columns[0])
-        highs = ", ".join(f"MAX({q(c)})" for c in columns)
-        where, params = [], []
-        if high is not None:
-            where.append(f"{first} < ?")
-            params.append(high)
-        if low is not None:
-            where.append(f"{first} >= ?")
-            params.append(low)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        row = self.db.execute(
-            f"SELECT MIN({first}), {highs} FROM {q(table)}{clause}", params
-        ).fetchone()
-        tops = [v for v in row[1:] if v is not None]
-        return row[0], (max(tops) if tops else None)
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float

@@ -1,0 +1,56 @@
+"""The facts an evaluation asks of any engine, composed once as statements.
+
+Which kinds hold records, which file each manifest id names, and the time
+range of a kind's records are the same questions on every engine: they are
+written here once, as :class:`Statement` objects, and each backend answers
+them by running the statements through its own :meth:`query` (rendered for its
+dialect like every other statement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..expression import quote_identifier as q
+from .statement import Statement
+
+
+class StatementFacts:
+    """Backend methods answered by the shared statements; a backend supplies ``query``."""
+
+    def query(self, statement: Statement) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def kinds_with_rows(self) -> set[str]:
+        """Evidence kinds that hold at least one stored record."""
+        rows = self.query(
+            Statement(
+                "SELECT kind, SUM(stored) FROM _manifest WHERE status != 'error' GROUP BY kind"
+            )
+        )
+        return {kind for kind, stored in rows if kind and (stored or 0) > 0}
+
+    def source_files(self) -> dict[int, str]:
+        """The manifest id of every file ingested, and its path."""
+        return {int(i): str(f) for i, f in self.query(Statement("SELECT id, file FROM _manifest"))}
+
+    def time_range(
+        self, table: str, columns: Sequence[str], low: float | None, high: float | None
+    ) -> tuple[float | None, float | None]:
+        """MIN of the first column and MAX over all ``columns`` (rows whose first is in [low, high))."""
+        first = q(columns[0])
+        highs = ", ".join(f"MAX({q(c)})" for c in columns)
+        where, params = [], {}
+        if high is not None:
+            where.append(f"{first} < :high")
+            params["high"] = high
+        if low is not None:
+            where.append(f"{first} >= :low")
+            params["low"] = low
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        row = self.query(
+            Statement(f"SELECT MIN({first}), {highs} FROM {q(table)}{clause}", params)
+        )[0]
+        tops = [v for v in row[1:] if v is not None]
+        return row[0], (max(tops) if tops else None)
