@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from . import register
 from .base import Figure, SeriesMeasure
 from .following import (
-    POINTS_LABEL,
     BaseUnit,
     Point,
     cannot_judge,
@@ -82,11 +81,7 @@ class DispersionMeasure(SeriesMeasure):
         return self.base.difference_unit
 
     def unit_label(self, kind: EvidenceKind) -> Text | None:
-        if self.base.rate:
-            from ..standards import Text
-
-            return Text(POINTS_LABEL["zh"], POINTS_LABEL["en"])
-        return self.base.label
+        return self.base.difference_label
 
     # ------------------------------------------------------------ judging
 

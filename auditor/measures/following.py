@@ -61,6 +61,15 @@ class BaseUnit:
     def difference_unit(self) -> str:
         return "number" if self.rate else self.unit
 
+    @property
+    def difference_label(self) -> Text | None:
+        """The words for a difference of the base values: percentage points for a rate."""
+        if self.rate:
+            from ..standards import Text
+
+            return Text(POINTS_LABEL["zh"], POINTS_LABEL["en"])
+        return self.label
+
 
 def check_threshold(raw: YamlMap, key: str, ctx: RuleContext, base: BaseUnit) -> None:
     """A bound on a gap: ``<= 5`` (points) for a rate, in the base unit otherwise."""

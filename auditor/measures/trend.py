@@ -25,7 +25,7 @@ from ..periods import Period, parse_period
 from ..stats import Z_95
 from . import register
 from .base import SeriesMeasure
-from .following import POINTS_LABEL, BaseUnit, Point, cannot_judge, clean, no_scope_keys, point
+from .following import BaseUnit, Point, cannot_judge, clean, no_scope_keys, point
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -106,11 +106,7 @@ class TrendMeasure(SeriesMeasure):
         return self.base.difference_unit
 
     def unit_label(self, kind: EvidenceKind) -> Text | None:
-        if self.base.rate:
-            from ..standards import Text
-
-            return Text(POINTS_LABEL["zh"], POINTS_LABEL["en"])
-        return self.base.label
+        return self.base.difference_label
 
     # ------------------------------------------------------------ judging
 
