@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from .contract import (
     SCHEMA_VERSION,
     Decision,
+    JsonDocument,
     Model,
     NotEvaluableRule,
     Severity,
@@ -90,8 +91,11 @@ class CombinedRecommendation(Model):
     packs: list[PackDecision]
 
 
-class CombinedDocument(Model):
+class CombinedDocument(JsonDocument):
     """An audit of several packs over one evidence folder: what the top-level findings.json holds."""
+
+    document_name: ClassVar[str] = "combined findings.json"
+    schema_title: ClassVar[str] = "auditor combined findings"
 
     schema_version: Literal["1.1"]
     document: Literal["combined"]
@@ -101,15 +105,6 @@ class CombinedDocument(Model):
     packs: list[PackEntry] = Field(min_length=2)
     crosswalk: list[CrosswalkEntry]
     recommendation: CombinedRecommendation
-
-    def to_json(self) -> str:
-        data = self.model_dump(mode="json", exclude_none=False)
-        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-    def dump(self, path: str | Path) -> None:
-        from ..atomic import write_text
-
-        write_text(Path(path), self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> CombinedDocument:
@@ -125,21 +120,7 @@ class CombinedDocument(Model):
                 f"this auditor reads schema {SCHEMA_VERSION}",
                 location=where,
             )
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            place = ".".join(str(p) for p in first["loc"])
-            raise ReportError(
-                f"not a valid combined findings.json: {place}: {first['msg']}", location=where
-            ) from None
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        schema = cls.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = "auditor combined findings"
-        return schema
+        return cls.validated(data, where)
 
     def pack_ids(self) -> list[str]:
         return [p.id for p in self.packs]

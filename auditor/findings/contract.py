@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -63,6 +63,46 @@ class Decision(StrEnum):
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JsonDocument(Model):
+    """A document the auditor writes as JSON and reads back checked: findings.json, combined or not."""
+
+    #: what the document is called in messages ("findings.json")
+    document_name: ClassVar[str] = "findings.json"
+    #: the title of its JSON schema
+    schema_title: ClassVar[str] = "auditor findings"
+
+    def to_json(self) -> str:
+        """Deterministic JSON: sorted keys, two-space indent, UTF-8 text kept as text."""
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    def dump(self, path: str | Path) -> None:
+        from ..atomic import write_text
+
+        write_text(Path(path), self.to_json())
+
+    @classmethod
+    def validated(cls, data: Any, where: Any = None) -> Self:
+        """``data`` as this document, or one line naming the first field that is wrong."""
+        from ..errors import ReportError
+
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise ReportError(
+                f"not a valid {cls.document_name}: {place}: {first['msg']}", location=where
+            ) from None
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        schema = cls.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = cls.schema_title
+        return schema
 
 
 class Text(Model):
@@ -396,7 +436,7 @@ class FailingRecordsFile(Model):
     parquet: ListedFile | None = None
 
 
-class FindingsDocument(Model):
+class FindingsDocument(JsonDocument):
     """One audit's findings: what findings.json holds."""
 
     schema_version: Literal["1.1"]
@@ -409,22 +449,12 @@ class FindingsDocument(Model):
     failing_records: FailingRecordsFile | None
     reason_titles: dict[str, Text]
 
-    def to_json(self) -> str:
-        """Deterministic JSON: sorted keys, two-space indent, UTF-8 text kept as text."""
-        data = self.model_dump(mode="json", exclude_none=False)
-        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
     def fingerprint(self) -> str:
         """SHA-256 of the document without its generation time: the same audit, the same print."""
         import hashlib
 
         text = self.model_copy(update={"generated_at": ""}).to_json()
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def dump(self, path: str | Path) -> None:
-        from ..atomic import write_text
-
-        write_text(Path(path), self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> FindingsDocument:
@@ -459,20 +489,4 @@ class FindingsDocument(Model):
 
     @classmethod
     def from_data(cls, data: Any, where: Any = None) -> FindingsDocument:
-        from ..errors import ReportError
-
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            place = ".".join(str(p) for p in first["loc"])
-            raise ReportError(
-                f"not a valid findings.json: {place}: {first['msg']}", location=where
-            ) from None
-
-    @classmethod
-    def json_schema(cls) -> dict[str, Any]:
-        schema = cls.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = "auditor findings"
-        return schema
+        return cls.validated(data, where)
