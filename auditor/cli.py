@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -907,7 +906,7 @@ def _warning_lines(result: AuditResult) -> list[str]:
 
 
 def _audit_summary(result: AuditResult) -> str:
-    from .formatting import target_text, value_text
+    from .formatting import target_text, text_table, value_text
 
     document = result.findings
     rows = [("rule", "clause", "verdict", "value", "target", "n", "decided by")]
@@ -930,7 +929,10 @@ def _audit_summary(result: AuditResult) -> str:
             else shown.target
         )
         rows.append((rule.rule, rule.clause, verdict, value, target, f"{shown.counts.n:,}", where))
-    lines = [f"audit of {document.manifest.pack.id} for {result.period.label}", *_table(rows)]
+    lines = [
+        f"audit of {document.manifest.pack.id} for {result.period.label}",
+        *text_table(rows, right=(3, 5)),
+    ]
     verdicts = document.summary.verdicts
     lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))
     lines.append(
@@ -946,22 +948,6 @@ def _audit_summary(result: AuditResult) -> str:
         lines.append(f"wrote {result.out / failing.path} ({failing.rows:,} failing records)")
     lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Columns padded to their widest cell; numbers (value, n) right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        lines.append(
-            "  ".join(c.rjust(w) if i in (3, 5) else c.ljust(w) for i, (c, w) in enumerate(cells))
-            .rstrip()
-            .replace("\u00a0", " ")
-        )
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
 
 
 AUDIT_FORMATS = ("json", "html", "pdf", "csv", "xlsx", "junit", "oscal")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -37,7 +36,7 @@ from .findings.contract import (
     Severity,
     Verdict,
 )
-from .formatting import value_text
+from .formatting import text_table, value_text
 from .periods import parse_period
 
 FINDINGS_FILE = "findings.json"
@@ -450,22 +449,6 @@ def diff_text(diff: FindingsDiff) -> str:
                 _change_text(row),
             )
         )
-    lines.extend(_table(rows))
+    lines.extend(text_table(rows, right=(3, 5)))
     lines.append(", ".join(f"{name} {count}" for name, count in diff.counts().items()))
     return "\n".join(lines)
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Columns padded to their widest cell; values right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        lines.append(
-            "  ".join(
-                c.rjust(w) if i in (3, 5) else c.ljust(w) for i, (c, w) in enumerate(cells)
-            ).rstrip()
-        )
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines

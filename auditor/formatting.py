@@ -11,6 +11,7 @@ naming the calendar); :func:`target_text` writes a target with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -190,3 +191,17 @@ def target_text(
     """A target as the pack wrote it, in the unit of the value it is compared with: ``≥ 90 %``."""
     shown = value_text(threshold.value, unit, None, lang, calendar, written=True, label=label)
     return f"{OPS.get(threshold.op, threshold.op)}{NBSP}{shown}"
+
+
+def text_table(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> list[str]:
+    """A console table: columns padded to their widest cell, a rule under the header row, the
+    columns in ``right`` (numbers) right-aligned; no-break spaces read as spaces."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = zip(row, widths, strict=True)
+        line = "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(cells))
+        lines.append(line.rstrip().replace("\u00a0", " "))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
