@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from .backends.store import EvidenceStore
@@ -121,17 +121,30 @@ def _unreadable_folder(error: OSError) -> None:
     )
 
 
-def file_digest(path: Path) -> tuple[str, int, bool]:
-    """SHA-256, size in bytes, and whether the file holds any NUL byte."""
+class Digest(NamedTuple):
+    """What one read of a file's bytes tells before it is parsed."""
+
+    sha256: str
+    size: int
+    has_nul: bool
+    #: offset of the first byte beyond ASCII, or -1 (the CSV reader decides the encoding there)
+    first_wide: int
+
+
+def file_digest(path: Path) -> Digest:
+    """SHA-256, size in bytes, whether the file holds any NUL byte, where its first wide byte is."""
     digest = hashlib.sha256()
     size = 0
     has_nul = False
+    first_wide = -1
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+            if first_wide < 0 and not chunk.isascii():
+                first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
-    return digest.hexdigest(), size, has_nul
+    return Digest(digest.hexdigest(), size, has_nul, first_wide)
 
 
 class Ingest:
@@ -168,13 +181,14 @@ class Ingest:
     def ingest_file(self, path: Path) -> FileReport:
         report = FileReport(str(path))
         started = time.perf_counter()
-        report.sha256, report.size, has_nul = file_digest(path)
+        scanned = file_digest(path)
+        report.sha256, report.size = scanned.sha256, scanned.size
         if self._already_ingested(report):
             report.status = "skipped"
             report.reason = "already in the store (same path and SHA-256)"
             return report
         try:
-            self._ingest_checked(path, report, has_nul)
+            self._ingest_checked(path, report, scanned)
         except EvidenceError as exc:
             report.status = "error"
             report.reason = str(exc)
@@ -184,9 +198,9 @@ class Ingest:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_checked(self, path: Path, report: FileReport, has_nul: bool) -> None:
+    def _ingest_checked(self, path: Path, report: FileReport, scanned: Digest) -> None:
         mapping = self._mapping_for(path)
-        table = self._open(path, mapping, report, has_nul)
+        table = self._open(path, mapping, report, scanned)
         kind = mapped_kind(mapping, self.pack) if mapping else None
         if kind is None:
             kind = choose_kind(self.pack, path, table.header)
@@ -213,18 +227,20 @@ class Ingest:
                 return
             except _Restart:
                 _close(table)
-                table = self._open(path, mapping, report, has_nul)
+                table = self._open(path, mapping, report, scanned)
         raise EvidenceError(
             "the dates' day/month order could not be settled", location=Location(str(path))
         )
 
     def _open(
-        self, path: Path, mapping: Mapping | None, report: FileReport, has_nul: bool
+        self, path: Path, mapping: Mapping | None, report: FileReport, scanned: Digest
     ) -> Table:
         reader_options = dict(mapping.reader) if mapping else {}
-        table = open_table(path, {**reader_options, "has_nul": has_nul})
+        scan = {"has_nul": scanned.has_nul, "first_wide": scanned.first_wide}
+        table = open_table(path, {**reader_options, **scan})
         report.reader = {"format": table.format, **table.options}
-        report.reader.pop("has_nul", None)
+        for name in scan:
+            report.reader.pop(name, None)
         return table
 
     def _load_once(

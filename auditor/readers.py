@@ -82,19 +82,23 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030"
 
 
-def _first_wide_encoding(path: Path) -> str:
+def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
     """The encoding of a file whose beginning is plain ASCII: decided where its first byte
     beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
-    rows first is not read as UTF-8."""
+    rows first is not read as UTF-8. ``first_wide`` is that byte's offset when the file was
+    read already (the ingest's digest finds it; -1 for none), else the file is searched."""
     with path.open("rb") as handle:
-        offset = 0
-        while chunk := handle.read(1 << 20):
-            if not chunk.isascii():
-                first = next(i for i, byte in enumerate(chunk) if byte > 127)
-                handle.seek(offset + max(0, first - 1024))
-                return detect_encoding(handle.read(SAMPLE_BYTES))
-            offset += len(chunk)
-    return "utf-8"
+        if first_wide is None:
+            first_wide, offset = -1, 0
+            while chunk := handle.read(1 << 20):
+                if not chunk.isascii():
+                    first_wide = offset + next(i for i, byte in enumerate(chunk) if byte > 127)
+                    break
+                offset += len(chunk)
+        if first_wide < 0:
+            return "utf-8"
+        handle.seek(max(0, first_wide - 1024))
+        return detect_encoding(handle.read(SAMPLE_BYTES))
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -143,8 +147,9 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
     encoding = options.get("encoding") or detect_encoding(sample)
+    first_wide = options.pop("first_wide", None)
     if not options.get("encoding") and sample.isascii() and len(sample) == SAMPLE_BYTES:
-        encoding = _first_wide_encoding(path)  # ASCII so far says nothing about the rest
+        encoding = _first_wide_encoding(path, first_wide)  # ASCII so far says nothing of the rest
     errors_before = _DECODE_ERRORS.count
     handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()
