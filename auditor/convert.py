@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .columnar import timestamp_values
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -526,7 +527,10 @@ class RowPlan:
         return operator.itemgetter(position)
 
     def convert_batch(
-        self, rows: list[Any], tail: list[Any] | None = None
+        self,
+        rows: list[Any],
+        tail: list[Any] | None = None,
+        columns: list[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:
         """Convert many rows column by column (fast); ``None`` when any row needs a closer look.
 
@@ -535,8 +539,10 @@ class RowPlan:
         by row and learns which row failed and why.
         """
         missing = self.missing_or_none
-        transposed = None if self.rows_are_dicts else list(zip(*rows, strict=True))
-        columns: list[Any] = []
+        transposed: Any = columns
+        if transposed is None and not self.rows_are_dicts:
+            transposed = list(zip(*rows, strict=True))
+        converted: list[Any] = []
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
         ):
@@ -548,8 +554,9 @@ class RowPlan:
             )
             try:
                 fast = getattr(convert, "text_parser", None) if self.rows_are_text else None
+                values: list[Any]
                 if fast is not None:
-                    values = [None if raw in missing else fast(raw) for raw in raws]
+                    values = timestamp_values(fast, raws, missing)
                 elif text and convert is _text:
                     stripped = [raw.strip() for raw in raws]  # a marker counts trimmed too
                     values = [
@@ -558,16 +565,20 @@ class RowPlan:
                     ]
                     if max(map(len, filter(None, values)), default=0) > MAX_TEXT:
                         return None
+                elif self.rows_are_text:  # each distinct text converted once
+                    distinct = set(raws)
+                    meaning = {raw: None if raw in missing else convert(raw) for raw in distinct}
+                    values = list(map(meaning.__getitem__, raws))
                 else:
                     values = [None if raw in missing else convert(raw) for raw in raws]
             except (ValueError, TypeError, OverflowError, AttributeError):
                 return None
             if (not optional and None in values) or (text and "" in values):
                 return None
-            columns.append(values)
+            converted.append(values)
         if tail:
-            columns.extend(tail)
-        return list(zip(*columns, strict=True))
+            converted.extend(tail)
+        return list(zip(*converted, strict=True))
 
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one."""

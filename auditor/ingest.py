@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
+from . import columnar
 from .backends.store import EvidenceStore
+from .columnar import Declined, csv_columns
 from .convert import BadValue, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
@@ -129,6 +131,10 @@ class Digest(NamedTuple):
     has_nul: bool
     #: offset of the first byte beyond ASCII, or -1 (the CSV reader decides the encoding there)
     first_wide: int
+    #: how many line feeds the file holds, whether it has any double quote, its last byte
+    newlines: int = -1
+    has_quote: bool = True
+    last_byte: int = -1
 
 
 def file_digest(path: Path) -> Digest:
@@ -137,6 +143,9 @@ def file_digest(path: Path) -> Digest:
     size = 0
     has_nul = False
     first_wide = -1
+    newlines = 0
+    has_quote = False
+    last_byte = -1
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
@@ -144,7 +153,10 @@ def file_digest(path: Path) -> Digest:
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
-    return Digest(digest.hexdigest(), size, has_nul, first_wide)
+            has_quote = has_quote or b'"' in chunk
+            newlines += chunk.count(b"\n")
+            last_byte = chunk[-1]
+    return Digest(digest.hexdigest(), size, has_nul, first_wide, newlines, has_quote, last_byte)
 
 
 class Ingest:
@@ -207,27 +219,37 @@ class Ingest:
         report.kind = kind.name
         active = mapping or auto_mapping(kind, table.header)
         report.mapping = self._mapping_record(active)
-        plan = RowPlan(
-            kind,
-            active,
-            table.header,
-            ZoneInfo(active.timezone or self.pack.timezone),
-            path,
-            table.format == "jsonl",
-            table.format == "csv",
-            table.options.get("sheet"),
-            table.sheets,
-        )
+
+        def plan_for(table: Table) -> RowPlan:
+            return RowPlan(
+                kind,
+                active,
+                table.header,
+                ZoneInfo(active.timezone or self.pack.timezone),
+                path,
+                table.format == "jsonl",
+                table.format == "csv",
+                table.options.get("sheet"),
+                table.sheets,
+            )
+
+        plan = plan_for(table)
         report.mapping = self._mapping_record(active, plan.sources)
         self.store.ensure_kind(kind)
-        # Each pass that ends in _Restart has settled the order of one more column.
-        for _ in range(len(plan.orders) + 1):
+        columnar = scanned if _columnar(table, scanned) else None
+        # Each pass that ends in _Restart has settled the order of one more column; a
+        # column-wise pass that declines leaves the file to the row reader.
+        for _ in range(len(plan.orders) + 2):
             try:
-                self._load_once(table, kind, plan, active, report)
+                self._load_once(table, kind, plan, active, report, columnar)
                 return
             except _Restart:
                 _close(table)
                 table = self._open(path, mapping, report, scanned)
+            except Declined:
+                _close(table)
+                table = self._open(path, mapping, report, scanned)
+                plan, columnar = plan_for(table), None
         raise EvidenceError(
             "the dates' day/month order could not be settled", location=Location(str(path))
         )
@@ -244,7 +266,13 @@ class Ingest:
         return table
 
     def _load_once(
-        self, table: Table, kind: EvidenceKind, plan: RowPlan, mapping: Mapping, report: FileReport
+        self,
+        table: Table,
+        kind: EvidenceKind,
+        plan: RowPlan,
+        mapping: Mapping,
+        report: FileReport,
+        columnar: Digest | None = None,
     ) -> None:
         """One pass over the file in one transaction; forget its keys if it does not commit."""
         report.rows_read = report.stored = report.quarantined = 0
@@ -259,7 +287,11 @@ class Ingest:
                 report.status = "loading"
                 source = self.store.record_file(_manifest_entry(report))
                 self.last_file = source
-                _FileLoad(self, table, kind, plan, mapping, report, source, index).run()
+                if columnar is None:
+                    _FileLoad(self, table, kind, plan, mapping, report, source, index).run()
+                else:
+                    load = _ColumnarLoad(self, table, kind, plan, mapping, report, source, index)
+                    load.run_columnar(columnar)
                 self._check_balance(kind, report, source)
                 self._check_unchanged(Path(report.path), report)
                 report.warnings = [*plan.warnings, *plan.order_warnings()]
@@ -478,7 +510,7 @@ class _FileLoad:
             results = convert_in_order(self.plan, values, lines, self.source)
         except OrderUndecided:
             self._scan_ahead(rows)
-        self._settle(results, raws)
+        self._settle(results, lines, lambda: raws)
 
     def _scan_ahead(self, rows: Iterator[RawRow]) -> NoReturn:
         """Search the rest of the file until every open day/month order is settled; then restart."""
@@ -516,17 +548,20 @@ class _FileLoad:
             )
         )
 
-    def _settle(self, results: list[Any], raws: list[RawRow]) -> None:
+    def _settle(
+        self, results: list[Any], lines: list[int], raws: Callable[[], list[RawRow]]
+    ) -> None:
+        """Store each converted row, or quarantine it (``raws`` gives the rows, when needed)."""
         seen = self.seen
         single_key = self.single_key
         if single_key is not None and not any(r.__class__ is Rejected for r in results):
             keys = [r[single_key] for r in results]
             if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
                 marker = self.file_marker
-                seen.update(zip(keys, [marker | raw.line for raw in raws], strict=True))
+                seen.update(zip(keys, [marker | line for line in lines], strict=True))
                 self.records.extend(results)
                 return
-        for raw, result in zip(raws, results, strict=True):
+        for raw, result in zip(raws(), results, strict=True):
             if result.__class__ is Rejected:
                 column = _source_name(self.sources, result.field)
                 self._bad(raw, column, result.raw, f"{result.field}: {result.reason}")
@@ -557,6 +592,74 @@ class _FileLoad:
             self.quarantine.clear()
 
 
+class _ColumnarLoad(_FileLoad):
+    """One pass over a plain CSV file read column-wise by Arrow (see :mod:`auditor.columnar`).
+
+    Rows are numbered from the file's line feeds: the pass declines (and the file is read
+    row by row) unless the rows read account for every line of the file.
+    """
+
+    def run_columnar(self, digest: Digest) -> None:
+        report = self.report
+        progress = self.ingest.progress
+        started = last_tick = time.perf_counter()
+        line = 2
+        table = self.table
+        _close(table)  # the header was read row-wise; Arrow reads the rest
+        for columns in csv_columns(str(table.path), table.options["delimiter"], self.width):
+            count = len(columns[0])
+            lines = list(range(line, line + count))
+            line += count
+            report.rows_read += count
+            self._convert(columns, lines)
+            self._store_records()
+            if len(self.quarantine) >= BATCH:
+                self._store_quarantine()
+            if progress is not None and time.perf_counter() - last_tick > 0.5:
+                last_tick = time.perf_counter()
+                progress(report.path, report.rows_read, last_tick - started)
+        lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
+        if lines_in_file != report.rows_read + 1:
+            raise Declined("blank lines or line breaks the row reader counts differently")
+        self._store_quarantine()
+        if report.rows_read == 0:
+            report.status = "empty"
+            report.reason = "header only: no rows"
+        else:
+            report.status = "quarantined" if report.quarantined else "ok"
+
+    def _convert(self, columns: list[list[str]], lines: list[int]) -> None:
+        for start in range(0, len(lines), BATCH):
+            part = [column[start : start + BATCH] for column in columns]
+            rows = list(zip(*part, strict=True))
+            where = lines[start : start + BATCH]
+            try:
+                results = convert_in_order(self.plan, rows, where, self.source, part)
+            except OrderUndecided:
+                raise Declined("the dates' day/month order is settled further on") from None
+            self._settle(
+                results,
+                where,
+                lambda rows=rows, where=where: [  # type: ignore[misc]
+                    RawRow(n, list(values)) for n, values in zip(where, rows, strict=True)
+                ],
+            )
+
+
+def _columnar(table: Table, scanned: Digest) -> bool:
+    """Whether a file can be read column-wise exactly as the row reader reads it."""
+    return (
+        table.format == "csv"
+        and table.options.get("encoding") in ("utf-8", "utf-8-sig")
+        and not scanned.has_nul
+        and not scanned.has_quote
+        and scanned.newlines >= 0
+        and scanned.size >= columnar.MIN_COLUMNAR_BYTES
+        and len(table.header) >= 2
+        and len(table.options.get("delimiter", "")) == 1
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A row the plan could not convert: which field, its raw value, why."""
@@ -566,7 +669,13 @@ class Rejected:
     reason: str
 
 
-def convert_in_order(plan: RowPlan, rows: list[Any], lines: list[int], source: int) -> list[Any]:
+def convert_in_order(
+    plan: RowPlan,
+    rows: list[Any],
+    lines: list[int],
+    source: int,
+    columns: list[list[Any]] | None = None,
+) -> list[Any]:
     """:func:`convert_chunk`, with the day/month order of each column settled first.
 
     The columns whose order is watched see the batch before it is converted (a
@@ -577,7 +686,7 @@ def convert_in_order(plan: RowPlan, rows: list[Any], lines: list[int], source: i
     plan.observe(rows, lines)
     while True:
         try:
-            return convert_chunk(plan, rows, lines, source)
+            return convert_chunk(plan, rows, lines, source, columns)
         except OrderUndecided as exc:
             if exc.order.active:
                 raise
@@ -587,9 +696,18 @@ def convert_in_order(plan: RowPlan, rows: list[Any], lines: list[int], source: i
                 raise
 
 
-def convert_chunk(plan: RowPlan, rows: list[Any], lines: list[int], source: int) -> list[Any]:
-    """Records (with source and line appended) or :class:`Rejected` entries, one per row."""
-    converted = plan.convert_batch(rows, [[source] * len(lines), lines])
+def convert_chunk(
+    plan: RowPlan,
+    rows: list[Any],
+    lines: list[int],
+    source: int,
+    columns: list[list[Any]] | None = None,
+) -> list[Any]:
+    """Records (with source and line appended) or :class:`Rejected` entries, one per row.
+
+    ``columns`` are the rows' values column by column, when the reader has them so.
+    """
+    converted = plan.convert_batch(rows, [[source] * len(lines), lines], columns)
     if converted is not None:
         return converted
     out: list[Any] = []

@@ -100,6 +100,7 @@ class LocalClock:
         self.zone = zone
         self.dst = dst
         self._offsets: dict[tuple[int, int, int, int], float | None] = {}
+        self._by_hour: dict[int, float | None] = {}
 
     def epoch(self, moment: datetime) -> float:
         if moment.tzinfo is not None:
@@ -111,6 +112,21 @@ class LocalClock:
         if offset is None:
             return localize(moment, self.zone, self.dst).timestamp()
         return (moment - _NAIVE_EPOCH).total_seconds() - offset
+
+    def hour_offset(self, hour: int) -> float | None:
+        """The UTC offset in seconds throughout the local hour starting ``hour`` hours after
+        1970-01-01 00:00 (naive), or None for an hour in which the offset changes."""
+        known = self._by_hour.get(hour, -1.0)
+        if known != -1.0:
+            return known
+        try:
+            start = _NAIVE_EPOCH + timedelta(hours=hour)
+        except OverflowError:
+            offset = None
+        else:
+            offset = self._hour_offset(start)
+        self._by_hour[hour] = offset
+        return offset
 
     def _hour_offset(self, moment: datetime) -> float | None:
         start = moment.replace(minute=0, second=0, microsecond=0)

@@ -1,0 +1,149 @@
+"""Column-wise conversion gives exactly what the value-by-value converters give."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.columnar import MIN_VECTOR, iso_naive_seconds, timestamp_values
+from auditor.timeparse import TimestampParser
+
+ZONES = ["Asia/Shanghai", "America/Sao_Paulo", "Europe/Berlin", "Australia/Lord_Howe", "UTC"]
+
+
+def _naive_seconds(text: str) -> int | None:
+    """Independent: Python's own ISO reader, for values written exactly as the fast form."""
+    if len(text) != 19 or text[10] != " " or not text.isascii():
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.isoformat(sep=" ") != text:
+        return None  # a form Python also reads (a different separator), left to the row path
+    return int((moment - datetime(1970, 1, 1)).total_seconds())
+
+
+iso_like = st.builds(
+    "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format,
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+)
+texts = st.one_of(
+    iso_like,
+    st.text(alphabet="0123456789-: T/.", min_size=17, max_size=21),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(texts, max_size=60))
+def test_iso_naive_seconds_agree_with_python(values):
+    seconds, valid = iso_naive_seconds(pa.array(values, type=pa.string()))
+    for text, second, ok in zip(values, seconds.tolist(), valid.tolist(), strict=True):
+        expected = _naive_seconds(text)
+        if ok:
+            assert expected == second, text
+        else:
+            assert expected is None, text
+
+
+def test_iso_naive_seconds_take_every_plain_value():
+    values = ["2024-02-29 23:59:59", "0001-01-01 00:00:00", "9999-12-31 23:59:59"]
+    seconds, valid = iso_naive_seconds(pa.array(values))
+    assert valid.all()
+    assert seconds.tolist() == [_naive_seconds(v) for v in values]
+
+
+def test_iso_naive_seconds_refuse_impossible_dates():
+    values = [
+        "2023-02-29 00:00:00",
+        "2026-04-31 10:00:00",
+        "2026-07-01 24:00:00",
+        "2026-07-01 10:60:00",
+        "2026-07-01 10:00:60",
+        "0000-01-01 00:00:00",
+        "2026-07-01T10:00:00",
+        "2026/07/01 10:00:00",
+        None,
+        "",
+    ]
+    _, valid = iso_naive_seconds(pa.array(values, type=pa.string()))
+    assert not valid.any()
+
+
+moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31))
+
+
+def _one_by_one(parser, raws, missing):
+    out = []
+    for raw in raws:
+        if raw in missing:
+            out.append(None)
+            continue
+        try:
+            out.append(parser(raw))
+        except ValueError as exc:
+            out.append(("refused", str(exc)))
+    return out
+
+
+def _columnwise(parser, raws, missing):
+    try:
+        return timestamp_values(parser, raws, missing)
+    except ValueError as exc:
+        return ("refused", str(exc))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.lists(
+        st.one_of(
+            moments.map(lambda m: m.strftime("%Y-%m-%d %H:%M:%S")),
+            moments.map(lambda m: m.strftime("%Y-%m-%dT%H:%M")),
+            st.sampled_from(["", "NULL", "2026-02-30 10:00:00", "not a time"]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_timestamp_values_equal_the_parser_value_by_value(zone, sample):
+    raws = (sample * (MIN_VECTOR // len(sample) + 1))[: MIN_VECTOR + len(sample)]
+    missing = {"", "NULL"}
+    expected = _one_by_one(TimestampParser(ZoneInfo(zone)), raws, missing)
+    got = _columnwise(TimestampParser(ZoneInfo(zone)), raws, missing)
+    refusals = [v for v in expected if isinstance(v, tuple)]
+    if refusals:
+        assert got == refusals[0]  # the first refused value is what both report
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("zone", ["America/Sao_Paulo", "Europe/Berlin", "America/New_York"])
+def test_hours_around_dst_changes_go_the_careful_way(zone):
+    # Every minute of two days around each of the zone's 2026 changes: gaps are refused,
+    # repeated hours refused (strict), the rest equal to the value-by-value reading.
+    from datetime import timedelta
+
+    start = {
+        "America/Sao_Paulo": datetime(2018, 11, 3),
+        "Europe/Berlin": datetime(2026, 3, 28),
+        "America/New_York": datetime(2026, 11, 1),
+    }[zone]
+    raws = [(start + timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S") for m in range(2 * 1440)]
+    expected = _one_by_one(TimestampParser(ZoneInfo(zone)), raws, set())
+    good = [raw for raw, value in zip(raws, expected, strict=True) if not isinstance(value, tuple)]
+    assert len(good) < len(raws)  # the change is in the window
+    assert _columnwise(TimestampParser(ZoneInfo(zone)), good, set()) == [
+        v for v in expected if not isinstance(v, tuple)
+    ]
