@@ -18,7 +18,7 @@ from typing import Any
 from .findings import Finding, RuleResult
 from .paths import relative_path
 
-CAP_PER_FINDING = 10_000
+CAP_PER_FINDING = 1_000
 FILE_NAME = "failing-records.csv"
 PARQUET_NAME = "failing-records.parquet"
 #: rows per Parquet row group

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..failing import neutralise
+from ..failing import CAP_PER_FINDING, neutralise
 from ..findings import sentences
 from ..findings.contract import FindingsDocument, RuleEntry, Verdict
 from ..formatting import count
@@ -125,7 +125,7 @@ def failing_note(document: FindingsDocument, words: Words, capped: int | None) -
         return words.label("xlsx_capped", cap=count(capped), path=path)
     truncated = any(f.failing_truncated for r in document.rules for f in r.findings)
     if truncated:
-        cap = listing.cap_per_finding if listing else 10_000
+        cap = listing.cap_per_finding if listing else CAP_PER_FINDING
         return words.label("xlsx_truncated", cap=count(cap), path=path)
     return None
 
