@@ -12,13 +12,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator, PercentFormatter
-
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans", "sans-serif"]
 STYLE: Any = {  # matplotlib rc settings
     "svg.fonttype": "none",
@@ -38,7 +31,18 @@ VERTICAL_NAME = 8
 NAME_LENGTH = 28
 
 
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, imported when a chart is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _svg(figure: Any) -> str:
+    plt = _pyplot()
     buffer = io.StringIO()
     figure.savefig(
         buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
@@ -64,6 +68,9 @@ def trend_figure(
     y_label: str = "",
 ) -> Any:
     """One line per group across periods, the target dashed; the legend right of the plot."""
+    from matplotlib.ticker import PercentFormatter
+
+    plt = _pyplot()
     labels: list[str] = []
     for points in series.values():
         for label, _ in points:
@@ -106,6 +113,7 @@ def trend_svg(
     target_label: str,
     y_label: str = "",
 ) -> str:
+    plt = _pyplot()
     with plt.rc_context(STYLE):
         return _svg(trend_figure(series, target, share, title, target_label, y_label))
 
@@ -127,6 +135,9 @@ def pareto_figure(
     other_label: str = "{n} other groups",
 ) -> Any:
     """Failures per group, largest first, with the cumulative share; groups without failures left out."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    plt = _pyplot()
     bars = pareto_bars(counts, other_label)
     total = sum(c for _, c in bars) or 1
     names = [_short(name) for name, _ in bars]
@@ -159,6 +170,9 @@ def pareto_figure(
 
 def _horizontal(names: list[str], values: list[int], shares: list[float], x_label: str) -> Any:
     """Horizontal bars, largest on top, each labelled with its count and cumulative share."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _pyplot()
     height = max(1.6, 0.22 * len(names) + 0.8)
     figure, axis = plt.subplots(figsize=(6.2, height))
     positions = list(range(len(names)))[::-1]
@@ -180,6 +194,7 @@ def pareto_svg(
     cumulative_label: str = "cumulative share",
     other_label: str = "{n} other groups",
 ) -> str:
+    plt = _pyplot()
     with plt.rc_context(STYLE):
         return _svg(pareto_figure(counts, title, y_label, cumulative_label, other_label))
 
@@ -198,6 +213,9 @@ def control_figure(
     ``signals`` are indexes of the points making a signal; ``labels`` name the title, the
     centre, the two limits, the signal points and the value axis.
     """
+    from matplotlib.ticker import PercentFormatter
+
+    plt = _pyplot()
     xs = list(range(len(points)))
 
     def line(name: str) -> list[float]:
@@ -267,5 +285,6 @@ def control_svg(
     labels: dict[str, str],
     scale: float = 1.0,
 ) -> str:
+    plt = _pyplot()
     with plt.rc_context(STYLE):
         return _svg(control_figure(points, signals, share, labels, scale))

@@ -131,32 +131,41 @@ class Digest(NamedTuple):
     has_nul: bool
     #: offset of the first byte beyond ASCII, or -1 (the CSV reader decides the encoding there)
     first_wide: int
-    #: how many line feeds the file holds, whether it has any double quote, its last byte
+    #: how many line feeds the file holds, its last byte
     newlines: int = -1
-    has_quote: bool = True
     last_byte: int = -1
+    #: whether a double quote appears after the first line (or the first line's quotes are odd)
+    quotes_in_rows: bool = True
 
 
 def file_digest(path: Path) -> Digest:
-    """SHA-256, size in bytes, whether the file holds any NUL byte, where its first wide byte is."""
+    """SHA-256, size in bytes, whether the file holds any NUL byte, where its first wide byte
+    is, and what the column-wise CSV reader needs to know (line feeds, quotes after the header)."""
     digest = hashlib.sha256()
     size = 0
     has_nul = False
     first_wide = -1
     newlines = 0
-    has_quote = False
+    quotes_in_rows = False
     last_byte = -1
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             if first_wide < 0 and not chunk.isascii():
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
+            if size == 0:
+                header_end = chunk.find(b"\n")
+                quotes_in_rows = header_end < 0 or chunk.count(b'"', 0, header_end) % 2 == 1
+                quotes_in_rows = quotes_in_rows or b'"' in chunk[header_end + 1 :]
+            else:
+                quotes_in_rows = quotes_in_rows or b'"' in chunk
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
-            has_quote = has_quote or b'"' in chunk
             newlines += chunk.count(b"\n")
             last_byte = chunk[-1]
-    return Digest(digest.hexdigest(), size, has_nul, first_wide, newlines, has_quote, last_byte)
+    return Digest(
+        digest.hexdigest(), size, has_nul, first_wide, newlines, last_byte, quotes_in_rows
+    )
 
 
 class Ingest:
@@ -652,7 +661,7 @@ def _columnar(table: Table, scanned: Digest) -> bool:
         table.format == "csv"
         and table.options.get("encoding") in ("utf-8", "utf-8-sig")
         and not scanned.has_nul
-        and not scanned.has_quote
+        and not scanned.quotes_in_rows
         and scanned.newlines >= 0
         and scanned.size >= columnar.MIN_COLUMNAR_BYTES
         and len(table.header) >= 2

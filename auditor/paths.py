@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import AuditorError, Location
 
 
+@lru_cache(maxsize=4096)
 def relative_path(path: str, root: str | None) -> str:
     """``path`` relative to the evidence root (a POSIX path), so an audit verifies on another machine."""
     if root is None:

@@ -87,6 +87,8 @@ def localize(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> datetime:
 
 
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+#: each zone's UTC offset per local hour (hours since 1970 naive; None: the offset changes)
+_ZONE_HOURS: dict[ZoneInfo, dict[int, float | None]] = {}
 
 
 class LocalClock:
@@ -100,7 +102,7 @@ class LocalClock:
         self.zone = zone
         self.dst = dst
         self._offsets: dict[tuple[int, int, int, int], float | None] = {}
-        self._by_hour: dict[int, float | None] = {}
+        self._by_hour = _ZONE_HOURS.setdefault(zone, {})
 
     def epoch(self, moment: datetime) -> float:
         if moment.tzinfo is not None:

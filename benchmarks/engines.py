@@ -66,7 +66,7 @@ def generate(folder: Path, records: int, seed: int = 1) -> dict[str, int]:
 
     def write(name, columns):
         table = pa.table(columns)
-        options = pcsv.WriteOptions(quoting_style="needed")
+        options = pcsv.WriteOptions(quoting_style="none")
         pcsv.write_csv(table, folder / name, write_options=options)
 
     n = records

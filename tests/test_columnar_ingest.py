@@ -112,6 +112,12 @@ CASES = {
     "semicolons": "\n".join([HEADER.replace(",", ";"), *(r.replace(",", ";") for r in _rows(700))]),
     "lone carriage returns": "\r".join([HEADER, *_rows(700)]) + "\r",
     "header only": HEADER + "\n",
+    "quoted header": '"' + HEADER.replace(",", '","') + '"\n' + "\n".join(_rows(900)) + "\n",
+    "header with a line break": '"interaction_id","channel\n",site,agent_id,received_at,'
+    "answered_at,ended_at\n" + "\n".join(_rows(900)),
+    "a quoted value": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,"B,J",A1,2026-07-01 10:00:00,,']
+    ),
 }
 
 
@@ -141,6 +147,9 @@ def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):
     monkeypatch.setattr("auditor.ingest.csv_columns", watched)
     rows, columns = _both(pack, tmp_path, CASES["plain"].encode(), monkeypatch)
     assert len(taken) == 1 and columns == rows and len(rows["records"]) == 1200
+    taken.clear()
+    rows, columns = _both(pack, tmp_path, CASES["quoted header"].encode(), monkeypatch)
+    assert len(taken) == 1 and columns == rows and len(rows["records"]) == 900
 
 
 cell = st.one_of(
