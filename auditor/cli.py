@@ -367,14 +367,17 @@ def _run_ingest(
     mapping: str | None,
     preset: str | None,
     strict: bool,
+    engine: str = "sqlite",
 ) -> None:
+    from .backends.engines import check_engine
     from .backends.store import EvidenceStore
     from .ingest import ingest
     from .pack import load_pack
 
+    check_engine(engine)
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
-    store = EvidenceStore(store_path)
+    store = EvidenceStore(store_path, engine=engine)
     progress = _ProgressLine()
     try:
         report = ingest(pack, source, store, chosen, progress)
@@ -446,6 +449,13 @@ _recorded_pack_opt = click.option(
 @_mapping_opt
 @_preset_opt
 @_strict_opt
+@click.option(
+    "--engine",
+    default=None,
+    metavar="NAME",
+    help="Engine whose CSV reader reads plain CSV files column-wise: duckdb, or sqlite "
+    "(default; Apache Arrow's reader). What is stored and quarantined is the same either way.",
+)
 def evidence_ingest(
     source: str,
     pack_path: str,
@@ -453,6 +463,7 @@ def evidence_ingest(
     mapping: str | None,
     preset: str | None,
     strict: bool,
+    engine: str | None,
 ) -> None:
     """Read the evidence files in SOURCE (a folder or one file) into a store.
 
@@ -460,7 +471,7 @@ def evidence_ingest(
     Exit 0 when every file was read, 1 with --strict when rows were
     quarantined, 2 when a file cannot be read at all.
     """
-    _run_ingest(pack_path, source, store_path, mapping, preset, strict)
+    _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine or "sqlite")
 
 
 @evidence.command("validate")

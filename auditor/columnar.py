@@ -151,12 +151,36 @@ MIN_COLUMNAR_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20
 
 
+#: the CSV reader of the column-wise pass for each engine (Arrow's where none is named)
+READERS = {"duckdb": "duckdb"}
+
+
 def csv_columns(
+    path: str, delimiter: str, width: int, reader: str = "arrow"
+) -> Iterator[list[list[str]]]:
+    """The rows after the header of a CSV file whose rows hold no quote characters, as lists
+    of column values (text, nothing trimmed), a block at a time, read by Arrow's CSV reader or
+    by DuckDB's (``reader``). Raises :class:`Declined` where the row reader might read the file
+    differently; the caller also checks that the rows account for every line."""
+    if reader == "duckdb":
+        from .backends.duckdb import csv_text_columns
+
+        return (_checked(columns) for columns in csv_text_columns(path, delimiter, width))
+    return _arrow_columns(path, delimiter, width)
+
+
+def _checked(columns: list[list[str]]) -> list[list[str]]:
+    if columns and any(value.startswith("\ufeff") for value in columns[0]):
+        raise Declined("a byte-order mark inside the file")
+    return columns
+
+
+BATCH_ROWS = 65_536
+
+
+def _arrow_columns(
     path: str, delimiter: str, width: int, block_bytes: int = BLOCK_BYTES
 ) -> Iterator[list[list[str]]]:
-    """The rows after the header of a CSV file without quote characters, as lists of column
-    values (text, nothing trimmed), a block at a time. Raises :class:`Declined` where the row
-    reader might read the file differently."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -182,9 +206,6 @@ def csv_columns(
             path, read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            columns = [column.to_pylist() for column in batch.columns]
-            if columns and any(value.startswith("\ufeff") for value in columns[0]):
-                raise Declined("a byte-order mark inside the file")
-            yield columns
+            yield _checked([column.to_pylist() for column in batch.columns])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Declined(str(exc)) from None

@@ -615,7 +615,9 @@ class _ColumnarLoad(_FileLoad):
         line = 2
         table = self.table
         _close(table)  # the header was read row-wise; Arrow reads the rest
-        for columns in csv_columns(str(table.path), table.options["delimiter"], self.width):
+        reader = columnar.READERS.get(self.store.engine, "arrow")
+        delimiter = table.options["delimiter"]
+        for columns in csv_columns(str(table.path), delimiter, self.width, reader):
             count = len(columns[0])
             lines = list(range(line, line + count))
             line += count

@@ -89,3 +89,59 @@ def test_synth_refuses_a_number_of_records_below_one(runner, tmp_path) -> None:
     assert result.exit_code == 2
     assert "'--records': -5 is not in the range x>=1" in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_ingest_with_the_duckdb_reader_stores_the_same(runner, tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    import auditor.columnar
+
+    monkeypatch.setattr(auditor.columnar, "MIN_COLUMNAR_BYTES", 0)  # the demo files are small
+    tables = {}
+    for engine in ("sqlite", "duckdb"):
+        store = tmp_path / f"{engine}.db"
+        result = runner.invoke(
+            main,
+            [
+                "evidence",
+                "ingest",
+                str(DEMO),
+                "--pack",
+                PACK,
+                "--store",
+                str(store),
+                "--engine",
+                engine,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        con = sqlite3.connect(store)
+        tables[engine] = [
+            con.execute("SELECT * FROM interactions ORDER BY _line").fetchall(),
+            con.execute(
+                "SELECT line, column, raw_value, reason FROM _quarantine ORDER BY line"
+            ).fetchall(),
+        ]
+        con.close()
+    assert tables["duckdb"] == tables["sqlite"]
+    assert len(tables["sqlite"][0]) > 1000
+
+
+def test_ingest_with_an_unknown_engine_is_one_line(runner, tmp_path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "evidence",
+            "ingest",
+            str(DEMO),
+            "--pack",
+            PACK,
+            "--store",
+            str(tmp_path / "s.db"),
+            "--engine",
+            "duckbd",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "unknown engine 'duckbd'" in result.output and "duckdb" in result.output
+    assert not (tmp_path / "s.db").exists()
