@@ -158,7 +158,7 @@ READERS = {"duckdb": "duckdb"}
 def csv_columns(
     path: str, delimiter: str, width: int, reader: str = "arrow"
 ) -> Iterator[list[list[str]]]:
-    """The rows after the header of a CSV file whose rows hold no quote characters, as lists
+    """The rows after the header of a plainly quoted CSV file (see :class:`QuoteScan`), as lists
     of column values (text, nothing trimmed), a block at a time, read by Arrow's CSV reader or
     by DuckDB's (``reader``). Raises :class:`Declined` where the row reader might read the file
     differently; the caller also checks that the rows account for every line."""
@@ -188,8 +188,8 @@ def _arrow_columns(
     read = pcsv.ReadOptions(skip_rows=1, column_names=names, block_size=block_bytes)
     parse = pcsv.ParseOptions(
         delimiter=delimiter,
-        quote_char=False,
-        double_quote=False,
+        quote_char='"',
+        double_quote=True,
         escape_char=False,
         newlines_in_values=False,
         ignore_empty_lines=True,
@@ -209,3 +209,77 @@ def _arrow_columns(
             yield _checked([column.to_pylist() for column in batch.columns])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Declined(str(exc)) from None
+
+
+class QuoteScan:
+    """Whether a file's double quotes are all plain CSV quoting, fed the bytes chunk by chunk.
+
+    Plain means: each quoted value opens at the start of a line or after a separator, closes
+    before a separator, a line break or the end of the file, doubles the quotes inside it,
+    and holds no line break (so every row is one line). Such a file is split the same way by
+    every CSV reader; any other use of quotes leaves the file to the row reader, which says
+    exactly what is wrong with it. ``neighbours`` are the bytes seen just outside quoted
+    values (the separator the file must use).
+    """
+
+    _BREAKS = (ord("\n"), ord("\r"))
+
+    def __init__(self) -> None:
+        self.plain = True
+        self.quotes = 0
+        self.neighbours: set[int] = set()
+        self._held: bytes | None = None
+        self._before = -1  # the byte before the held chunk (-1: the start of the file)
+        self._offset = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self._held is not None:
+            self._scan(self._held, chunk[:1])
+        self._held = chunk
+
+    def finish(self) -> bool:
+        if self._held is not None:
+            self._scan(self._held, b"")
+            self._held = None
+        return self.plain and self.quotes % 2 == 0
+
+    def _scan(self, chunk: bytes, after: bytes) -> None:
+        import numpy as np
+
+        before = self._before
+        self._before = chunk[-1]
+        if not self.plain or (b'"' not in chunk and self.quotes % 2 == 0):
+            self._offset += len(chunk)
+            return
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        quotes = np.flatnonzero(data == ord('"'))
+        breaks = np.flatnonzero((data == ord("\n")) | (data == ord("\r")))
+        carried = self.quotes
+        # a line break inside a quoted value: an odd number of quotes before it
+        if ((np.searchsorted(quotes, breaks) + carried) % 2 == 1).any():
+            self.plain = False
+            return
+        padded = np.concatenate(
+            (
+                np.array([before if before >= 0 else ord("\n")], dtype=np.int16),
+                data.astype(np.int16),
+                np.array([after[0] if after else ord("\n")], dtype=np.int16),
+            )
+        )
+        previous = padded[quotes]  # padded is shifted by one: index q is the byte before q
+        following = padded[quotes + 2]
+        opening = (np.arange(len(quotes)) + carried) % 2 == 0
+        starts_file = self._offset == 0 and len(quotes) and quotes[0] in (0, 3)
+        open_before = previous[opening]
+        close_after = following[~opening]
+        if starts_file and opening[0]:
+            bom = chunk[:3] == b"\xef\xbb\xbf" and quotes[0] == 3
+            if quotes[0] == 0 or bom:
+                open_before = open_before[1:]
+        outside = np.concatenate((open_before, close_after))
+        outside = outside[(outside != ord('"')) & ~np.isin(outside, self._BREAKS)]
+        self.neighbours.update(np.unique(outside).tolist())
+        if len(self.neighbours) > 1:
+            self.plain = False
+        self.quotes += len(quotes)
+        self._offset += len(chunk)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from . import columnar
 from .backends.store import EvidenceStore
-from .columnar import Declined, csv_columns
+from .columnar import Declined, QuoteScan, csv_columns
 from .convert import BadValue, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
@@ -134,37 +134,35 @@ class Digest(NamedTuple):
     #: how many line feeds the file holds, its last byte
     newlines: int = -1
     last_byte: int = -1
-    #: whether a double quote appears after the first line (or the first line's quotes are odd)
-    quotes_in_rows: bool = True
+    #: whether the file's double quotes (if any) are plain CSV quoting, and the bytes next to them
+    plain_quotes: bool = False
+    quote_neighbours: frozenset[int] = frozenset()
 
 
 def file_digest(path: Path) -> Digest:
     """SHA-256, size in bytes, whether the file holds any NUL byte, where its first wide byte
-    is, and what the column-wise CSV reader needs to know (line feeds, quotes after the header)."""
+    is, and what the column-wise CSV reader needs to know (line feeds, how quotes are used)."""
     digest = hashlib.sha256()
     size = 0
     has_nul = False
     first_wide = -1
     newlines = 0
-    quotes_in_rows = False
+    quotes = QuoteScan()
     last_byte = -1
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             if first_wide < 0 and not chunk.isascii():
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
-            if size == 0:
-                header_end = chunk.find(b"\n")
-                quotes_in_rows = header_end < 0 or chunk.count(b'"', 0, header_end) % 2 == 1
-                quotes_in_rows = quotes_in_rows or b'"' in chunk[header_end + 1 :]
-            else:
-                quotes_in_rows = quotes_in_rows or b'"' in chunk
+            quotes.feed(chunk)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
             newlines += chunk.count(b"\n")
             last_byte = chunk[-1]
+    plain = quotes.finish()
+    neighbours = frozenset(quotes.neighbours)
     return Digest(
-        digest.hexdigest(), size, has_nul, first_wide, newlines, last_byte, quotes_in_rows
+        digest.hexdigest(), size, has_nul, first_wide, newlines, last_byte, plain, neighbours
     )
 
 
@@ -663,7 +661,8 @@ def _columnar(table: Table, scanned: Digest) -> bool:
         table.format == "csv"
         and table.options.get("encoding") in ("utf-8", "utf-8-sig")
         and not scanned.has_nul
-        and not scanned.quotes_in_rows
+        and scanned.plain_quotes
+        and scanned.quote_neighbours <= {ord(table.options.get("delimiter", ",")[:1] or ",")}
         and scanned.newlines >= 0
         and scanned.size >= columnar.MIN_COLUMNAR_BYTES
         and len(table.header) >= 2

@@ -121,6 +121,36 @@ CASES = {
     "a quoted value": "\n".join(
         [HEADER, *_rows(600), 'I900001,phone,"B,J",A1,2026-07-01 10:00:00,,']
     ),
+    "every value quoted": "\n".join(
+        ['"' + line.replace(",", '","') + '"' for line in [HEADER, *_rows(900)]]
+    ),
+    "quoted, escaped and empty": "\n".join(
+        [
+            HEADER,
+            *_rows(600),
+            'I900001,phone,"B""J",A1,2026-07-01 10:00:00,"",""',
+            'I900002,"phone","""BJ""",A1,"2026-07-01 10:00:00",,',
+            *_rows(5, 3000),
+        ]
+    ),
+    "text after a closing quote": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,"B"J,A1,2026-07-01 10:00:00,,', *_rows(5, 3000)]
+    ),
+    "a quote inside a plain value": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,B"J,A1,2026-07-01 10:00:00,,', *_rows(5, 3000)]
+    ),
+    "a line break inside quotes": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,"B\nJ",A1,2026-07-01 10:00:00,,', *_rows(5, 3000)]
+    ),
+    "a carriage return inside quotes": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,"B\rJ",A1,2026-07-01 10:00:00,,', *_rows(5, 3000)]
+    ),
+    "a quote left open": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,"BJ,A1,2026-07-01 10:00:00,,', *_rows(5, 3000)]
+    ),
+    "quoted semicolons in a comma file": "\n".join(
+        [HEADER, *_rows(600), 'I900001,phone,BJ;"x";y,A1,2026-07-01 10:00:00,,']
+    ),
 }
 
 
@@ -169,7 +199,8 @@ cell = st.one_of(
             "x",
         ]
     ),
-    st.text(alphabet="ab ,;\t\r\n\ufeff\u3000é-:0123456789", max_size=6),
+    st.text(alphabet='ab ,;\t\r\n\ufeff\u3000é-:0123456789"', max_size=6),
+    st.text(alphabet='ab ,"\n', max_size=5).map(lambda t: '"' + t.replace('"', '""') + '"'),
 )
 
 
@@ -182,3 +213,40 @@ def test_generated_files(pack, tmp_path, monkeypatch, table, final_newline):
     text = "\n".join(lines) + ("\n" if final_newline else "")
     rows, columns = _both(pack, tmp_path, text.encode("utf-8"), monkeypatch)
     assert columns == rows
+
+
+def test_quotes_across_the_digest_chunks(pack, tmp_path, monkeypatch):
+    # Over 1 MB of quoted values, so that quotes fall on both sides of the digest's 1 MB chunks.
+    lines = [HEADER]
+    for i, row in enumerate(_rows(16_000)):
+        cells = row.split(",")
+        cells[2] = f'"B, ""{i % 97}"""' if i % 3 else cells[2]
+        lines.append(",".join(cells))
+    content = ("\n".join(lines) + "\n").encode()
+    assert len(content) > 1 << 20
+    rows, columns = _both(pack, tmp_path, content, monkeypatch)
+    assert columns == rows and len(rows["records"]) == 16_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", ",", '"', '""', "\n", "\r\n", "\r", "b,c"]), max_size=30))
+def test_quote_scan_agrees_with_the_csv_module(pieces):
+    """Plain quoting by the scan means Python's csv module reads every row from one line."""
+    import csv
+    import io
+
+    from auditor.columnar import QuoteScan
+
+    text = "".join(pieces)
+    scan = QuoteScan()
+    data = text.encode()
+    for start in range(0, len(data), 3):  # tiny chunks: every boundary case
+        scan.feed(data[start : start + 3])
+    if not scan.finish() or not scan.neighbours <= {ord(",")}:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = list(reader)  # strict: raises on a quote the scan should have refused
+    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if physical and physical[-1] == "":
+        physical.pop()
+    assert len(rows) == len(physical)

@@ -83,7 +83,7 @@ def _duck_type(sqlite_type: str) -> str:
 
 
 def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[list[list[str]]]:
-    """The rows after the header of a CSV file without quoted values, read by DuckDB's CSV
+    """The rows after the header of a plainly quoted CSV file, read by DuckDB's CSV
     reader (parallel, strict): every value as text, an empty one as '', in file order.
     Raises :class:`auditor.columnar.Declined` for a file it cannot read as the row reader does."""
     import duckdb
@@ -92,8 +92,8 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[list[lis
 
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     query = (
-        "SELECT * FROM read_csv(?, header = false, skip = 1, delim = ?, quote = '', "
-        f"escape = '', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
+        "SELECT * FROM read_csv(?, header = false, skip = 1, delim = ?, quote = '\"', "
+        f"escape = '\"', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
         "strict_mode = true, null_padding = false)"
     )
     con = duckdb.connect()
