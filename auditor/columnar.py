@@ -161,18 +161,13 @@ def csv_columns(
     """The rows after the header of a plainly quoted CSV file (see :class:`QuoteScan`), as lists
     of column values (text, nothing trimmed), a block at a time, read by Arrow's CSV reader or
     by DuckDB's (``reader``). Raises :class:`Declined` where the row reader might read the file
-    differently; the caller also checks that the rows account for every line."""
+    differently; the caller checks that the rows account for every line, and reads a file
+    with a byte-order mark anywhere but at its start row by row."""
     if reader == "duckdb":
         from .backends.duckdb import csv_text_columns
 
-        return (_checked(columns) for columns in csv_text_columns(path, delimiter, width))
+        return csv_text_columns(path, delimiter, width)
     return _arrow_columns(path, delimiter, width)
-
-
-def _checked(columns: list[list[str]]) -> list[list[str]]:
-    if columns and any(value.startswith("\ufeff") for value in columns[0]):
-        raise Declined("a byte-order mark inside the file")
-    return columns
 
 
 BATCH_ROWS = 65_536
@@ -206,7 +201,7 @@ def _arrow_columns(
             path, read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            yield _checked([column.to_pylist() for column in batch.columns])
+            yield [column.to_pylist() for column in batch.columns]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Declined(str(exc)) from None
 

@@ -547,6 +547,9 @@ class RowPlan:
             self.steps, self.step_positions, self.text_steps, strict=True
         ):
             _, getter, convert, optional = step
+            if getter is _nothing:  # an optional field this file has no column for
+                converted.append([None] * len(rows))
+                continue
             raws = (
                 transposed[position]
                 if transposed is not None and position is not None

@@ -44,6 +44,9 @@ from .readers import RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 BATCH = 5000
+_BOM = b"\xef\xbb\xbf"
+#: rows converted at once on the column-wise path (a batch with a bad row goes row by row)
+COLUMN_BATCH = 20_000
 
 Progress = Callable[[str, int, float], None]
 
@@ -137,6 +140,8 @@ class Digest(NamedTuple):
     #: whether the file's double quotes (if any) are plain CSV quoting, and the bytes next to them
     plain_quotes: bool = False
     quote_neighbours: frozenset[int] = frozenset()
+    #: whether a UTF-8 byte-order mark appears anywhere but at the very start
+    inner_bom: bool = True
 
 
 def file_digest(path: Path) -> Digest:
@@ -149,12 +154,18 @@ def file_digest(path: Path) -> Digest:
     newlines = 0
     quotes = QuoteScan()
     last_byte = -1
+    inner_bom = False
+    tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             if first_wide < 0 and not chunk.isascii():
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
             quotes.feed(chunk)
+            joined = tail + chunk
+            found = joined.find(_BOM, 1 if size == 0 else 0)
+            inner_bom = inner_bom or found >= 0
+            tail = joined[-2:]
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
             newlines += chunk.count(b"\n")
@@ -162,7 +173,15 @@ def file_digest(path: Path) -> Digest:
     plain = quotes.finish()
     neighbours = frozenset(quotes.neighbours)
     return Digest(
-        digest.hexdigest(), size, has_nul, first_wide, newlines, last_byte, plain, neighbours
+        digest.hexdigest(),
+        size,
+        has_nul,
+        first_wide,
+        newlines,
+        last_byte,
+        plain,
+        neighbours,
+        inner_bom,
     )
 
 
@@ -638,10 +657,10 @@ class _ColumnarLoad(_FileLoad):
             report.status = "quarantined" if report.quarantined else "ok"
 
     def _convert(self, columns: list[list[str]], lines: list[int]) -> None:
-        for start in range(0, len(lines), BATCH):
-            part = [column[start : start + BATCH] for column in columns]
+        for start in range(0, len(lines), COLUMN_BATCH):
+            part = [column[start : start + COLUMN_BATCH] for column in columns]
             rows = list(zip(*part, strict=True))
-            where = lines[start : start + BATCH]
+            where = lines[start : start + COLUMN_BATCH]
             try:
                 results = convert_in_order(self.plan, rows, where, self.source, part)
             except OrderUndecided:
@@ -662,6 +681,7 @@ def _columnar(table: Table, scanned: Digest) -> bool:
         and table.options.get("encoding") in ("utf-8", "utf-8-sig")
         and not scanned.has_nul
         and scanned.plain_quotes
+        and not scanned.inner_bom
         and scanned.quote_neighbours <= {ord(table.options.get("delimiter", ",")[:1] or ",")}
         and scanned.newlines >= 0
         and scanned.size >= columnar.MIN_COLUMNAR_BYTES
