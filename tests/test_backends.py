@@ -61,3 +61,23 @@ def test_every_shipped_measure_compiles_with_no_database() -> None:
             used.add(plan.measure.name)
             assert not plan.missing
     assert used <= set(measures())
+
+
+def test_the_native_arrow_read_equals_the_row_read(tmp_path) -> None:
+    """SQLite's ADBC driver and the sqlite3 module give the same typed Arrow tables."""
+    import pyarrow as pa
+
+    from auditor.backends.store import EvidenceStore
+
+    store = EvidenceStore(tmp_path / "s.db")
+    store.db.execute("CREATE TABLE t (x REAL, n INTEGER, s TEXT, name_2 TEXT)")
+    rows = [(None, None, None, None)] * 3000 + [(1.5, 7, "a", "é"), (2.0, None, "", None)]
+    store.db.conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+    store.db.conn.commit()
+    native = store.native_arrow_batches("t")
+    assert native is not None
+    fast = pa.Table.from_batches(list(native), schema=store.arrow_schema("t"))
+    slow = pa.concat_tables(store.arrow_batches("t"))
+    assert fast.equals(slow) and fast.num_rows == 3002
+    assert fast.column("x").to_pylist()[-2:] == [1.5, 2.0]
+    assert EvidenceStore(None).native_arrow_batches("t") is None  # in memory: no second reader

@@ -9,7 +9,7 @@ for DuckDB's dialect by sqlglot. Nothing about a rule is written twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError
@@ -42,14 +42,40 @@ class DuckdbBackend(StatementFacts):
             self._copy(table)
 
     def _copy(self, table: str) -> None:
-        """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store declares it."""
+        """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store
+        declares it: read by SQLite's ADBC driver where it can, else row by row."""
+        import duckdb
+
+        native = self.store.native_arrow_batches(table)
+        if native is not None:
+            try:
+                self._load(table, native)
+                return
+            except (OSError, ValueError, TypeError, duckdb.Error):  # a value of another type
+                self.con.execute(f"DROP TABLE IF EXISTS {q(table)}")
         for index, batch in enumerate(self.store.arrow_batches(table)):
+            # each batch inserted from this thread: the sqlite3 cursor stays on it
             self.con.register("_batch", batch)
-            if index == 0:
-                self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batch")
-            else:
-                self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _batch")
+            verb = "CREATE TABLE {} AS" if index == 0 else "INSERT INTO {}"
+            self.con.execute(f"{verb.format(q(table))} SELECT * FROM _batch")
             self.con.unregister("_batch")
+
+    def _load(self, table: str, batches: Iterable[Any]) -> None:
+        """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads)."""
+        import pyarrow as pa
+
+        schema = self.store.arrow_schema(table)
+
+        def record_batches() -> Iterator[pa.RecordBatch]:
+            for part in batches:
+                yield from (part.to_batches() if isinstance(part, pa.Table) else [part])
+
+        reader = pa.RecordBatchReader.from_batches(schema, record_batches())
+        self.con.register("_batches", reader)
+        try:
+            self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batches")
+        finally:
+            self.con.unregister("_batches")
 
     # ------------------------------------------------------------ Backend
 
