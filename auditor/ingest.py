@@ -227,6 +227,8 @@ class Ingest:
             report.status = "skipped"
             report.reason = "already in the store (same path and SHA-256)"
             return report
+        if self.progress is not None:  # a file starts
+            self.progress(report.path, 0, 0.0)
         try:
             self._ingest_checked(path, report, scanned)
         except EvidenceError as exc:
