@@ -1242,6 +1242,7 @@ def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> Non
 @_preset_opt
 @_by_opt
 @_register_opt
+@_engine_opt
 def capa_verify(
     item_id: str,
     evidence_dir: str,
@@ -1250,6 +1251,7 @@ def capa_verify(
     preset: str | None,
     who: str,
     register_path: str,
+    engine: str | None,
 ) -> None:
     """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
     from datetime import date
@@ -1259,7 +1261,10 @@ def capa_verify(
     chosen = _mapping_option(mapping, preset)
     register = _open_register(register_path)
     try:
-        result = verify_item(register, item_id, pack_path, evidence_dir, who, date.today(), chosen)
+        result = verify_item(
+            register, item_id, pack_path, evidence_dir, who, date.today(), chosen,
+            engine or "sqlite",
+        )  # fmt: skip
     finally:
         register.close()
     click.echo(
