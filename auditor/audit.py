@@ -29,7 +29,7 @@ from .findings import RANK, RuleResult
 from .findings.contract import FindingsDocument
 from .findings.document import AuditInputs, findings_document
 from .formatting import percent_text
-from .ingest import IngestReport, ingest
+from .ingest import IngestReport, Progress, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
@@ -105,6 +105,7 @@ def run_audit(
     today: date | None = None,
     files: list[Path] | None = None,
     engine: str = "sqlite",
+    progress: Progress | None = None,
 ) -> AuditResult:
     """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
 
@@ -114,6 +115,7 @@ def run_audit(
     under ``evidence`` read (a combined audit hands each pack the files it claims).
     ``engine`` names the SQL engine that evaluates the rules (see
     :mod:`auditor.backends.engines`); the evidence store is SQLite whichever it is.
+    ``progress`` is the ingest's progress callback.
     """
     pack = load_pack(pack_path)
     from .backends.engines import check_engine
@@ -129,7 +131,7 @@ def run_audit(
         stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path, engine=engine)
     try:
-        report = ingest(pack, evidence, store, mapping, files=files)
+        report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)

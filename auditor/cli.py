@@ -302,23 +302,13 @@ def _mapping_option(mapping: str | None, preset: str | None) -> Mapping | None:
     return load_mapping(mapping) if mapping else None
 
 
-class _ProgressLine:
-    """A one-line progress report on stderr for files that take more than a second."""
+def _progress(quiet: bool, source: str | None) -> Any:
+    """The ingest's progress line on stderr (drawn only on a terminal, never with --quiet)."""
+    from .ingest import evidence_files
+    from .progress import IngestProgress
 
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.shown = False
-
-    def __call__(self, path: str, rows: int, seconds: float) -> None:
-        if not self.enabled or seconds < 1.0:
-            return
-        self.shown = True
-        rate = rows / seconds if seconds else 0
-        click.echo(f"\r{path}: {rows:,} rows read ({rate:,.0f}/s)", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.shown:
-            click.echo("", err=True)
+    files = len(evidence_files(Path(source))) if source is not None and not quiet else None
+    return IngestProgress(enabled=not quiet, files=files)
 
 
 def _summary(report: IngestReport) -> str:
@@ -368,6 +358,7 @@ def _run_ingest(
     preset: str | None,
     strict: bool,
     engine: str = "sqlite",
+    quiet: bool = False,
 ) -> None:
     from .backends.engines import check_engine
     from .backends.store import EvidenceStore
@@ -378,7 +369,7 @@ def _run_ingest(
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
     store = EvidenceStore(store_path, engine=engine)
-    progress = _ProgressLine()
+    progress = _progress(quiet, source)
     try:
         report = ingest(pack, source, store, chosen, progress)
     finally:
@@ -414,6 +405,12 @@ _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
 _strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
+_quiet_opt = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress line on stderr (it is drawn only when stderr is a terminal).",
+)
 _engine_opt = click.option(
     "--engine",
     default=None,
@@ -456,6 +453,7 @@ _recorded_pack_opt = click.option(
     help="Engine whose CSV reader reads plain CSV files column-wise: duckdb, or sqlite "
     "(default; Apache Arrow's reader). What is stored and quarantined is the same either way.",
 )
+@_quiet_opt
 def evidence_ingest(
     source: str,
     pack_path: str,
@@ -464,14 +462,16 @@ def evidence_ingest(
     preset: str | None,
     strict: bool,
     engine: str | None,
+    quiet: bool,
 ) -> None:
     """Read the evidence files in SOURCE (a folder or one file) into a store.
 
     Every row is stored or quarantined with its file, line, column and reason.
     Exit 0 when every file was read, 1 with --strict when rows were
-    quarantined, 2 when a file cannot be read at all.
+    quarantined, 2 when a file cannot be read at all. On a terminal, a line on
+    stderr shows the file, rows read, rows per second and time left.
     """
-    _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine or "sqlite")
+    _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine or "sqlite", quiet)
 
 
 @evidence.command("validate")
@@ -480,11 +480,12 @@ def evidence_ingest(
 @_mapping_opt
 @_preset_opt
 @_strict_opt
+@_quiet_opt
 def evidence_validate(
-    source: str, pack_path: str, mapping: str | None, preset: str | None, strict: bool
+    source: str, pack_path: str, mapping: str | None, preset: str | None, strict: bool, quiet: bool
 ) -> None:
     """Check the evidence files in SOURCE as ingest would, writing nothing."""
-    _run_ingest(pack_path, source, None, mapping, preset, strict)
+    _run_ingest(pack_path, source, None, mapping, preset, strict, quiet=quiet)
 
 
 @evidence.command("export")
@@ -612,6 +613,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 )
 @_lang_opt
 @_engine_opt
+@_quiet_opt
 def audit_command(
     paths: tuple[str, ...],
     out: str,
@@ -629,6 +631,7 @@ def audit_command(
     formats: str,
     lang: str | None,
     engine: str | None,
+    quiet: bool,
 ) -> None:
     """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
@@ -642,7 +645,8 @@ def audit_command(
     could not be evaluated counts as a major nonconformity unless
     --allow-not-evaluable is given), 2 on usage or input errors (one line
     each): a file that cannot be read, a file with more rows quarantined than
-    --max-quarantine, a period that holds no evidence.
+    --max-quarantine, a period that holds no evidence. On a terminal, a line
+    on stderr shows the ingest's progress (file, rows, rows per second, time left).
     """
     from .atomic import staged_outputs
     from .audit import outside_the_evidence, run_audit
@@ -656,16 +660,21 @@ def audit_command(
     waivers = _register_waivers(register_path) if register_path else []
     if len(packs) > 1:
         given = AuditRun(
-            out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite"
-        )
+            out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite",
+            _progress(quiet, None),
+        )  # fmt: skip
         outputs = Outputs(wanted, lang, sign_key, register_path, previous, fail_on)
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
+    progress = _progress(quiet, evidence_dir)
     with staged_outputs(Path(out)) as staging:  # all of this run's outputs, or the last run's
-        result = run_audit(
-            pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation, ceiling,
-            waivers, engine=engine or "sqlite",
-        )  # fmt: skip
+        try:
+            result = run_audit(
+                pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation,
+                ceiling, waivers, engine=engine or "sqlite", progress=progress,
+            )  # fmt: skip
+        finally:
+            progress.done()
         if sign_key:
             from .certify.signing import sign
 
@@ -724,6 +733,8 @@ class AuditRun:
     max_quarantine: float
     waivers: list[Any]
     engine: str = "sqlite"
+    #: the ingest's progress line (None: none)
+    progress: Any = None
 
 
 @dataclass(frozen=True)
@@ -763,10 +774,15 @@ def _several_written(
     from .multi import run_multi_audit
     from .report import render_combined, render_reports
 
-    result = run_multi_audit(
-        list(packs), evidence_dir, given.out, given.period, given.mapping, given.auditor,
-        given.organisation, given.max_quarantine, given.waivers, engine=given.engine,
-    )  # fmt: skip
+    try:
+        result = run_multi_audit(
+            list(packs), evidence_dir, given.out, given.period, given.mapping, given.auditor,
+            given.organisation, given.max_quarantine, given.waivers, engine=given.engine,
+            progress=given.progress,
+        )  # fmt: skip
+    finally:
+        if given.progress is not None:
+            given.progress.done()
     registers = tuple(f for f in outputs.formats if f in ("csv", "xlsx"))
     for audit in result.audits:
         audit.written.extend(_certifier_outputs(audit, outputs.formats, outputs.fail_on, allow_ne))
@@ -1226,6 +1242,7 @@ def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> Non
 @_preset_opt
 @_by_opt
 @_register_opt
+@_engine_opt
 def capa_verify(
     item_id: str,
     evidence_dir: str,
@@ -1234,6 +1251,7 @@ def capa_verify(
     preset: str | None,
     who: str,
     register_path: str,
+    engine: str | None,
 ) -> None:
     """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
     from datetime import date
@@ -1243,7 +1261,10 @@ def capa_verify(
     chosen = _mapping_option(mapping, preset)
     register = _open_register(register_path)
     try:
-        result = verify_item(register, item_id, pack_path, evidence_dir, who, date.today(), chosen)
+        result = verify_item(
+            register, item_id, pack_path, evidence_dir, who, date.today(), chosen,
+            engine or "sqlite",
+        )  # fmt: skip
     finally:
         register.close()
     click.echo(

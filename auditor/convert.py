@@ -24,10 +24,10 @@ from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
 from .timeparse import (
     DayMonthOrder,
+    LocalClock,
     TimestampParser,
     TimeValueError,
     excel_serial,
-    localize,
     parse_date,
 )
 
@@ -223,18 +223,23 @@ def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder |
             return parser(raw)
         if isinstance(raw, datetime):
             return parser.clock.epoch(raw)
-        if isinstance(raw, date):
-            return localize(datetime.combine(raw, time()), zone, dst).timestamp()
+        if isinstance(raw, date):  # a date alone: the start of its day
+            return parser.clock.day_epoch(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return localize(excel_serial(float(raw)), zone, dst).timestamp()
+            moment = excel_serial(float(raw))
+            if float(raw).is_integer():  # a whole day number is a date alone
+                return parser.clock.date_epoch(moment)
+            return parser.clock.epoch(moment)
         return parser(str(raw))
 
     convert.text_parser = parser  # type: ignore[attr-defined]
+    convert.clock = parser.clock  # type: ignore[attr-defined]
     return convert
 
 
 def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Converter:
     parser = TimestampParser(ZoneInfo("UTC"), (fmt,) if fmt else (), "strict", order)
+    clock = LocalClock(zone)
 
     def convert(raw: Any) -> float:
         if isinstance(raw, datetime):
@@ -245,8 +250,9 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
             day = excel_serial(float(raw)).date()
         else:
             day = parse_date(str(raw), parser)
-        return localize(datetime.combine(day, time()), zone, "earlier").timestamp()
+        return clock.day_epoch(day)
 
+    convert.clock = clock  # type: ignore[attr-defined]
     return convert
 
 
@@ -291,6 +297,9 @@ class RowPlan:
         self.warnings: list[str] = []
         #: (step index, day/month order) of each timestamp or date field without a format
         self.orders: list[tuple[int, DayMonthOrder]] = []
+        #: (field, clock) of each timestamp or date field: the clock counts values DST moved
+        self.clocks: list[tuple[str, LocalClock]] = []
+        self.clock_of: dict[str, LocalClock] = {}
         read: dict[str, ColumnSpec | None] = {}
         for spec in self.fields:
             read[spec.name] = self._present(spec, mapping.columns.get(spec.name))
@@ -320,6 +329,10 @@ class RowPlan:
             order = DayMonthOrder(describe(column), spec.name, str(self.path))
             self.orders.append((len(self.steps), order))
         convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
+        clock = getattr(convert, "clock", None)
+        if clock is not None:
+            self.clocks.append((spec.name, clock))
+            self.clock_of[spec.name] = clock
         if column.values and spec.type != "enum":
             convert = _mapped(convert, column.values)
         return (spec.name, getter, convert, spec.optional)
@@ -526,6 +539,33 @@ class RowPlan:
         # Rows of list-shaped files are checked to be as wide as the header first.
         return operator.itemgetter(position)
 
+    # -------------------------------------------------------- values moved by DST
+
+    def moved_counts(self) -> dict[str, int]:
+        """field -> values of rows converted so far that a DST change moved (none: left out)."""
+        return {name: clock.moved for name, clock in self.clocks if clock.moved}
+
+    def reset_moved(self) -> None:
+        """Start counting again (a file read again from its start)."""
+        for _, clock in self.clocks:
+            clock.moved = 0
+
+    def _counted(self, before: list[int] | None, converting: Callable[[], Any]) -> Any:
+        """``converting()``; values it moved stay counted only when it gives rows (not None, no error)."""
+        try:
+            result = converting()
+        except BaseException:
+            self._restore(before)
+            raise
+        if result is None:
+            self._restore(before)
+        return result
+
+    def _restore(self, before: list[int] | None) -> None:
+        if before is not None:
+            for (_, clock), count in zip(self.clocks, before, strict=True):
+                clock.moved = count
+
     def convert_batch(
         self,
         rows: list[Any],
@@ -536,8 +576,20 @@ class RowPlan:
 
         Gives exactly what :meth:`convert` gives row by row (with the ``tail``
         columns appended), or ``None`` so that the caller converts the batch row
-        by row and learns which row failed and why.
+        by row and learns which row failed and why. Values moved by DST are
+        counted only when the batch converts.
         """
+        if not self.clocks:
+            return self._convert_batch(rows, tail, columns)
+        before = [clock.moved for _, clock in self.clocks]
+        return self._counted(before, lambda: self._convert_batch(rows, tail, columns))
+
+    def _convert_batch(
+        self,
+        rows: list[Any],
+        tail: list[Any] | None = None,
+        columns: list[list[Any]] | None = None,
+    ) -> list[tuple[Any, ...]] | None:
         missing = self.missing_or_none
         transposed: Any = columns
         if transposed is None and not self.rows_are_dicts:
@@ -546,7 +598,7 @@ class RowPlan:
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
         ):
-            _, getter, convert, optional = step
+            name, getter, convert, optional = step
             if getter is _nothing:  # an optional field this file has no column for
                 converted.append([None] * len(rows))
                 continue
@@ -569,9 +621,7 @@ class RowPlan:
                     if max(map(len, filter(None, values)), default=0) > MAX_TEXT:
                         return None
                 elif self.rows_are_text:  # each distinct text converted once
-                    distinct = set(raws)
-                    meaning = {raw: None if raw in missing else convert(raw) for raw in distinct}
-                    values = list(map(meaning.__getitem__, raws))
+                    values = _distinct_values(convert, raws, missing, self.clock_of.get(name))
                 else:
                     values = [None if raw in missing else convert(raw) for raw in raws]
             except (ValueError, TypeError, OverflowError, AttributeError):
@@ -584,7 +634,16 @@ class RowPlan:
         return list(zip(*converted, strict=True))
 
     def convert(self, row: Any) -> tuple[Any, ...]:
-        """The stored values in field order; raise :class:`BadValue` on the first bad one."""
+        """The stored values in field order; raise :class:`BadValue` on the first bad one.
+
+        Values moved by DST are counted only when the whole row converts.
+        """
+        if not self.clocks:
+            return self._convert(row)
+        before = [clock.moved for _, clock in self.clocks]
+        return self._counted(before, lambda: self._convert(row))
+
+    def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
         missing = self.missing
         for name, getter, convert, optional in self.steps:
@@ -606,6 +665,25 @@ class RowPlan:
 
 def _nothing(row: Any) -> None:
     return None
+
+
+def _distinct_values(
+    convert: Converter, raws: list[Any], missing: set[Any], clock: LocalClock | None
+) -> list[Any]:
+    """Each distinct raw value converted once; a value DST moved counts once per row holding it."""
+    if clock is None:
+        meaning = {raw: None if raw in missing else convert(raw) for raw in set(raws)}
+        return list(map(meaning.__getitem__, raws))
+    meaning = {}
+    moved: set[Any] = set()
+    for raw in set(raws):
+        before = clock.moved
+        meaning[raw] = None if raw in missing else convert(raw)
+        if clock.moved != before:
+            moved.add(raw)
+    if moved:  # counted once each above; once per row holding it is what is stored
+        clock.moved += sum(raw in moved for raw in raws) - len(moved)
+    return list(map(meaning.__getitem__, raws))
 
 
 def _header_positions(header: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:

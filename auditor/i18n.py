@@ -181,6 +181,10 @@ LABELS: dict[str, dict[str, str]] = {
     "quarantined": {"zh": "隔离", "en": "Quarantined"},
     "mapping": {"zh": "字段映射", "en": "Mapping"},
     "columns": {"zh": "字段 ← 列", "en": "Field ← column"},
+    "moved_dst": {
+        "zh": "因夏令时调整而顺延的值",
+        "en": "Values moved by a DST change",
+    },
     "source_preset": {"zh": "预设", "en": "preset"},
     "source_mapping": {"zh": "映射文件", "en": "mapping file"},
     "source_sidecar": {"zh": "随附映射文件", "en": "sidecar file"},

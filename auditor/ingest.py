@@ -69,6 +69,8 @@ class FileReport:
     mapping: dict[str, Any] | None = None
     #: things the auditor should know that are not errors (e.g. an optional field with no column)
     warnings: list[str] = field(default_factory=list)
+    #: field -> stored values a DST change moved (a date at a skipped midnight, dst: forward)
+    moved_dst: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -225,6 +227,8 @@ class Ingest:
             report.status = "skipped"
             report.reason = "already in the store (same path and SHA-256)"
             return report
+        if self.progress is not None:  # a file starts
+            self.progress(report.path, 0, 0.0)
         try:
             self._ingest_checked(path, report, scanned)
         except EvidenceError as exc:
@@ -303,6 +307,7 @@ class Ingest:
         """One pass over the file in one transaction; forget its keys if it does not commit."""
         report.rows_read = report.stored = report.quarantined = 0
         report.reasons.clear()
+        plan.reset_moved()
         index = self._file_index(report.path)
         try:
             with self.store.transaction():
@@ -321,6 +326,7 @@ class Ingest:
                 self._check_balance(kind, report, source)
                 self._check_unchanged(Path(report.path), report)
                 report.warnings = [*plan.warnings, *plan.order_warnings()]
+                report.moved_dst = plan.moved_counts()
                 if plan.date_orders():
                     report.reader["date_order"] = plan.date_orders()
                 self.store.update_file(source, _manifest_entry(report))
@@ -376,6 +382,7 @@ class Ingest:
             report.kind = row[0]
             report.mapping = json.loads(row[1]) if row[1] else None
             report.warnings = json.loads(row[2]) if row[2] else []
+            report.moved_dst = json.loads(row[3]) if row[3] else {}
         return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
@@ -770,6 +777,7 @@ def _manifest_entry(report: FileReport) -> dict[str, Any]:
         "reader": report.reader,
         "mapping": report.mapping,
         "warnings": report.warnings,
+        "moved_dst": report.moved_dst,
     }
 
 

@@ -9,7 +9,7 @@ preset under ``evidence/presets/``) says it explicitly:
 preset: nyc-311                     # name (presets only)
 kind: tickets                       # evidence kind of the pack
 timezone: America/New_York          # zone of naive timestamps (default: the pack's)
-dst: strict                         # strict | earlier | later, for repeated local times
+dst: strict                         # strict | earlier | later | forward | [forward, earlier]
 missing: ["", "N/A"]                # texts meaning "no value" (added to the kind's)
 reader: {delimiter: ",", encoding: utf-8, sheet: Sheet1}
 columns:
@@ -40,6 +40,7 @@ from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_n
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
+from .timeparse import DST_POLICIES
 
 MAPPING_KEYS = (
     "preset",
@@ -139,10 +140,14 @@ def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
             EvidenceError("mapping needs 'kind' (the evidence kind)", location=data.start)
         )
         kind = ""
-    dst = data.get("dst", "strict")
-    if dst not in ("strict", "earlier", "later"):
+    dst = _dst_policy(data.get("dst", "strict"))
+    if dst is None:
         errors.append(
-            EvidenceError("dst must be strict, earlier or later", location=data.where("dst"))
+            EvidenceError(
+                "dst must be strict, earlier, later or forward, or a list of forward and "
+                "earlier or later (e.g. [forward, earlier])",
+                location=data.where("dst"),
+            )
         )
     missing = data.get("missing", [])
     if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
@@ -239,6 +244,17 @@ def _columns(
         if column is not None:
             columns[field_name] = column
     return columns
+
+
+def _dst_policy(value: Any) -> str | None:
+    """A mapping's ``dst`` as one of :data:`DST_POLICIES` (``[forward, earlier]`` is
+    ``forward+earlier``), or None when it is not one."""
+    parts = [value] if isinstance(value, str) else value
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        return None
+    ordered = sorted(set(parts), key=lambda p: p != "forward")
+    policy = "+".join(ordered)
+    return policy if policy in DST_POLICIES else None
 
 
 def _is_preset(path: Path) -> bool:

@@ -35,7 +35,7 @@ from .findings.combined import (
     CrosswalkEntry,
 )
 from .findings.contract import RuleEntry, level
-from .ingest import evidence_files
+from .ingest import Progress, evidence_files
 from .mapping import Mapping, choose_kind, kind_by_name, load_mapping, match_score
 from .model import Pack, Rule
 from .pack import load_pack
@@ -69,6 +69,7 @@ def run_multi_audit(
     waivers: list[Waiver] | None = None,
     today: date | None = None,
     engine: str = "sqlite",
+    progress: Progress | None = None,
 ) -> MultiResult:
     """Audit ``evidence`` against every pack; write each pack's audit and ``out/findings.json``."""
     packs = [load_pack(p) for p in pack_paths]
@@ -89,6 +90,7 @@ def run_multi_audit(
             today,
             files=claims[pack.id],
             engine=engine,
+            progress=progress,
         )
         for path, pack in zip(pack_paths, packs, strict=True)
     ]

@@ -10,8 +10,12 @@ are read day-first or month-first as one :class:`DayMonthOrder` decides for
 the whole column, never value by value.
 
 A value without an offset is local time in the given zone. A local time that
-does not exist (clocks jump forward) is refused; one that happens twice (clocks
-go back) is refused unless the caller chose the earlier or later reading.
+does not exist (clocks jump forward) is refused unless the caller chose
+``forward`` (moved on by the length of the gap); one that happens twice (clocks
+go back) is refused unless the caller chose the earlier or later reading. A
+date alone means the start of its day: on a day whose midnight is skipped, the
+first instant of the day that exists. :class:`LocalClock` counts the values it
+moved (``moved``).
 """
 
 from __future__ import annotations
@@ -63,27 +67,88 @@ class TimeValueError(ValueError):
     """A text that is not a usable timestamp; the message says why."""
 
 
+class SkippedTime(TimeValueError):
+    """A local time inside a DST gap (it never happened on the clock)."""
+
+
+#: how a mapping's ``dst`` may read: one policy, or forward with the choice for repeated times
+DST_POLICIES = ("strict", "earlier", "later", "forward", "forward+earlier", "forward+later")
+
+
+def dst_parts(dst: str) -> tuple[bool, str]:
+    """(move gap times forward, what to do with a repeated time: strict/earlier/later)."""
+    parts = dst.split("+")
+    forward = "forward" in parts
+    repeated = next((p for p in parts if p in ("earlier", "later")), "strict")
+    return forward, repeated
+
+
 def localize(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> datetime:
     """Attach ``zone`` to a naive local time, refusing gaps and (if strict) overlaps."""
+    return resolve(naive, zone, dst)[0]
+
+
+def resolve(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> tuple[datetime, bool]:
+    """``naive`` in ``zone``, and whether it was moved forward out of a DST gap.
+
+    With ``forward`` in ``dst`` a time inside a gap is moved on by the length of
+    the gap (02:30 in a 02:00->03:00 gap is 03:30), as PostgreSQL, DuckDB and
+    java.time do; otherwise it is refused.
+    """
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():
-        return first
+        return first, False
+    forward, repeated = dst_parts(dst)
     # Round-tripping through UTC tells a gap from an overlap.
     back = first.astimezone(_UTC).astimezone(zone).replace(tzinfo=None)
     if back != naive:
-        raise TimeValueError(
+        if forward:  # fold=0 reads it with the offset before the change: later by the gap
+            return first.astimezone(_UTC).astimezone(zone), True
+        raise SkippedTime(
             f"{naive:%Y-%m-%d %H:%M:%S} does not exist in {zone.key} (clocks jump forward); "
             "give the time with its UTC offset"
         )
-    if dst == "earlier":
-        return first
-    if dst == "later":
-        return second
+    if repeated == "earlier":
+        return first, False
+    if repeated == "later":
+        return second, False
     raise TimeValueError(
         f"{naive:%Y-%m-%d %H:%M:%S} happens twice in {zone.key} (clocks go back); "
         "give the time with its UTC offset, or set dst: earlier or later in the mapping"
     )
+
+
+def day_start(day: date, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """The first instant of ``day`` in ``zone``, and whether that is later than its midnight.
+
+    Midnight, unless a DST change skips it (America/Sao_Paulo 2018-11-04, 00:00
+    -> 01:00): then the first instant of the day that exists, found on the UTC
+    time line (the change itself).
+    """
+    midnight = datetime.combine(day, datetime.min.time())
+    first = midnight.replace(tzinfo=zone, fold=0)
+    second = midnight.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, False
+    back = first.astimezone(_UTC).astimezone(zone).replace(tzinfo=None)
+    if back == midnight:  # a repeated midnight: the day starts at its first one
+        return first, False
+    # The change lies between midnight read with the offset after it and with the one before.
+    low = int(second.timestamp())  # local time before midnight (the day before)
+    high = int(first.timestamp())  # local time after midnight (on the day)
+    while high - low > 1:
+        middle = (low + high) // 2
+        local = datetime.fromtimestamp(middle, zone).replace(tzinfo=None)
+        if local >= midnight:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, zone), True
+
+
+#: a value that is a date alone: digits and date separators, no time of day
+_DATE_ALONE = re.compile(r"[\d/.\-年月日]+")
 
 
 _NAIVE_EPOCH = datetime(1970, 1, 1)
@@ -103,6 +168,8 @@ class LocalClock:
         self.dst = dst
         self._offsets: dict[tuple[int, int, int, int], float | None] = {}
         self._by_hour = _ZONE_HOURS.setdefault(zone, {})
+        #: values moved by a DST change: gap times (``dst: forward``) and skipped midnights
+        self.moved = 0
 
     def epoch(self, moment: datetime) -> float:
         if moment.tzinfo is not None:
@@ -112,7 +179,9 @@ class LocalClock:
         if offset == -1.0:
             offset = self._offsets[hour] = self._hour_offset(moment)
         if offset is None:
-            return localize(moment, self.zone, self.dst).timestamp()
+            aware, moved = resolve(moment, self.zone, self.dst)
+            self.moved += moved
+            return aware.timestamp()
         return (moment - _NAIVE_EPOCH).total_seconds() - offset
 
     def hour_offset(self, hour: int) -> float | None:
@@ -129,6 +198,19 @@ class LocalClock:
             offset = self._hour_offset(start)
         self._by_hour[hour] = offset
         return offset
+
+    def day_epoch(self, day: date) -> float:
+        """Epoch seconds of the first instant of ``day`` (see :func:`day_start`)."""
+        start, moved = day_start(day, self.zone)
+        self.moved += moved
+        return start.timestamp()
+
+    def date_epoch(self, moment: datetime) -> float:
+        """:meth:`epoch` of a value that is a date alone: a skipped midnight starts the day later."""
+        try:
+            return self.epoch(moment)
+        except SkippedTime:
+            return self.day_epoch(moment.date())
 
     def _hour_offset(self, moment: datetime) -> float | None:
         start = moment.replace(minute=0, second=0, microsecond=0)
@@ -189,6 +271,17 @@ class TimestampParser:
         self._hours: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
+        try:
+            return self._epoch(text)
+        except SkippedTime:
+            if not _DATE_ALONE.fullmatch(text.strip()):
+                raise
+            moment = self.naive_or_aware(text)
+            if moment.tzinfo is not None or moment.time() != datetime.min.time():
+                raise
+            return self.clock.day_epoch(moment.date())
+
+    def _epoch(self, text: str) -> float:
         if not self.explicit:
             if len(text) == 19 and text[13] == ":" and text[16] == ":" and text[4] == "-":
                 base = self._hours.get(text[:13])

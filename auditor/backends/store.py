@@ -7,8 +7,8 @@ Tables:
   column, raw value, reason and the whole raw row as JSON;
 - ``_manifest``: every file ingested, with its SHA-256, size, rows read,
   stored and quarantined, its status, the reader options used, the mapping
-  that read it (JSON: name, source, path, sha256, columns) and its warnings
-  (a JSON list of texts).
+  that read it (JSON: name, source, path, sha256, columns), its warnings
+  (a JSON list of texts) and the values a DST change moved (JSON: field -> count).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ BUSY_TIMEOUT_MS = 120_000
 ARROW_BATCH_ROWS = 100_000
 MANIFEST = "_manifest"
 #: manifest columns that hold JSON, and their value when there is nothing to say
-JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": []}
+JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
 
 
 class EvidenceStore:
@@ -104,11 +104,12 @@ class EvidenceStore:
                     "reader": str,
                     "mapping": str,
                     "warnings": str,
+                    "moved_dst": str,
                 },
                 pk="id",
             )
         columns = self.db[MANIFEST].columns_dict
-        for name in ("mapping", "warnings"):  # a store written before they were kept
+        for name in ("mapping", "warnings", "moved_dst"):  # a store written before they were kept
             if name not in columns:
                 self.db.execute(f"ALTER TABLE {MANIFEST} ADD COLUMN {name} TEXT")
 
@@ -207,9 +208,9 @@ class EvidenceStore:
         return int(stored), int(quarantined)
 
     def ingested(self, path: str, sha256: str) -> tuple[Any, ...] | None:
-        """(kind, mapping JSON, warnings JSON) of a file already ingested with these bytes, if any."""
+        """(kind, mapping, warnings, moved_dst; JSON) of a file already ingested with these bytes."""
         row = self.db.execute(
-            "SELECT kind, mapping, warnings FROM _manifest "
+            "SELECT kind, mapping, warnings, moved_dst FROM _manifest "
             "WHERE file = ? AND sha256 = ? AND status != 'error'",
             [path, sha256],
         ).fetchone()

@@ -312,6 +312,8 @@ class EvidenceFile(Model):
     quarantine_reasons: dict[str, int]
     mapping: MappingRef | None = None
     warnings: list[str] = []
+    #: field -> values a DST change moved (a date at a skipped midnight, dst: forward)
+    moved_dst: dict[str, int] = {}
 
 
 class PeriodRef(Model):

@@ -125,6 +125,7 @@ def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
         "quarantine_reasons": dict(sorted(f.reasons.items())),
         "mapping": f.mapping,
         "warnings": list(f.warnings),
+        "moved_dst": dict(sorted(f.moved_dst.items())),
     }
 
 

@@ -4,6 +4,8 @@ The window starts the day after the item was implemented and lasts the
 criterion's days. The rule's own verdict for the item's group decides:
 conform (or an observation) closes the item as effective; a nonconformity
 reopens it, one severity level up; too few records changes nothing and says so.
+The rule runs on the SQL engine asked for (SQLite by default), recorded with
+the verification's figures.
 """
 
 from __future__ import annotations
@@ -38,13 +40,19 @@ def verify_item(
     who: str,
     today: date,
     mapping: Mapping | None = None,
+    engine: str = "sqlite",
 ) -> Verification:
-    """Re-run the item's rule on ``evidence`` over the criterion's window and record the result."""
+    """Re-run the item's rule on ``evidence`` over the criterion's window and record the result.
+
+    ``engine`` names the SQL engine that evaluates the rule (see :mod:`auditor.backends.engines`).
+    """
+    from ..backends.engines import check_engine
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
     from ..ingest import ingest
     from ..pack import load_pack
 
+    check_engine(engine)
     item = register.item(item_id)
     if item["status"] != Status.IMPLEMENTED or not item.get("implemented_on"):
         raise LifecycleError(
@@ -56,14 +64,14 @@ def verify_item(
     if rule is None:
         raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
     period = _window(item)
-    store = EvidenceStore(None)
+    store = EvidenceStore(None, engine=engine)
     try:
         ingest(pack, evidence, store, mapping)
         result = Evaluation(pack, backend_for(store), period).evaluate(rule)
     finally:
         store.close()
     finding = _for_group(result.findings, item["group_key"])
-    return _record(register, item, finding, period, who, today)
+    return _record(register, item, finding, period, who, today, engine)
 
 
 def _window(item: dict[str, Any]) -> Period:
@@ -97,6 +105,7 @@ def _record(
     period: Period,
     who: str,
     today: date,
+    engine: str = "sqlite",
 ) -> Verification:
     figures = {
         "date": today.isoformat(),
@@ -107,6 +116,7 @@ def _record(
         "value": finding.value,
         "n": finding.counts.n,
         "conforming": finding.counts.conforming,
+        "engine": engine,
     }
     if finding.verdict in ("conform", "observation"):
         changes = {"status": str(Status.VERIFIED_EFFECTIVE), "verification": figures}

@@ -32,6 +32,8 @@ class EvidenceRow:
     quarantined: int
     mapping: MappingView | None
     warnings: list[str]
+    #: (field, count) of values a DST change moved
+    moved_dst: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
         quarantined=file.quarantined,
         mapping=_mapping(file.mapping, words) if file.mapping else None,
         warnings=[words.reason(w) for w in file.warnings],
+        moved_dst=sorted(file.moved_dst.items()),
     )
 
 

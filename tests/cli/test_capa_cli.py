@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from auditor.cli import main
 from auditor.register import Register
 
@@ -226,3 +228,63 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
         f"the corrective-action plans for all {len(minors)} minor nonconformities are accepted"
         in rendered()
     )
+
+
+def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The register and the id of an item (STANDARD-TRAINED, July) implemented on 2026-07-31."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    listed = invoke(runner, "capa", "list", "--register", register, "--format", "json")
+    item = {i["rule"] + "|" + i["group_key"]: i for i in json.loads(listed.output)}[
+        "STANDARD-TRAINED|"
+    ]["id"]
+    steps = [
+        ("update", "--by", "li", "--acknowledge"),
+        ("update", "--by", "li", "--action", "Train the two new agents", "--owner", "trainer",
+         "--due", "2026-08-15", "--root-cause", "new starters skip the standard module",
+         "--status", "planned"),
+        ("accept", "--by", "auditor-x", "--comment", "plan is adequate"),
+        ("update", "--by", "li", "--done", "1"),
+        ("update", "--by", "li", "--status", "implemented", "--implemented-on", "2026-07-31"),
+    ]  # fmt: skip
+    for step in steps:
+        result = invoke(runner, "capa", step[0], item, *step[1:], "--register", register)
+        assert result.exit_code == 0, (step, result.output)
+    return register, item
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, engine: str) -> None:  # type: ignore[no-untyped-def]
+    from auditor.backends import engines
+
+    register, item = implemented_item(runner, tmp_path)
+    opened: list[str] = []
+    real = engines.open_backend
+
+    def spy(store, name="sqlite"):  # type: ignore[no-untyped-def]
+        opened.append(name)
+        return real(store, name)
+
+    monkeypatch.setattr(engines, "open_backend", spy)
+    verified = invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", PACK,
+                      "--by", "auditor-x", "--register", register, "--engine", engine)  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    assert "ineffective over 2026-08-01..2026-08-30" in verified.output
+    store = Register(register)
+    figures = store.item(item)["verification"]
+    store.close()
+    assert figures["engine"] == engine
+    assert opened and set(opened) == {engine}  # the rule ran on the engine asked for
+    # In August 47 of the 50 agents are trained on the standard (the demo's own figures).
+    assert (figures["n"], figures["conforming"], figures["verdict"]) == (50, 47, "nonconform")
+
+
+def test_capa_verify_unknown_engine(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    register = str(tmp_path / "r.db")
+    result = invoke(runner, "capa", "verify", "CAPA-2026-0001", "--evidence", DEMO, "--pack", PACK,
+                    "--by", "x", "--register", register, "--engine", "duckbd")  # fmt: skip
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "unknown engine 'duckbd'" in lines[0] and "duckdb" in lines[0]
+    assert "Traceback" not in result.output

@@ -1,0 +1,101 @@
+"""Progress of a long ingest on a terminal: which file, rows read, rows per second, time left.
+
+:class:`IngestProgress` is the ingest's ``progress`` callback
+(``progress(path, rows_read, seconds)``; the ingest calls it with 0 rows when
+it starts a file). It draws one line with tqdm on a terminal and nothing at all
+when its stream is not one (a pipe, a file, CI logs) or when it is disabled
+(``--quiet``). The time left of a text file (CSV, JSONL) comes from its rows
+read against an estimate of its rows, made from its size and the length of the
+lines at its start; a workbook shows its rate without a time left.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Never, TextIO
+
+from tqdm import tqdm
+
+from .readers import file_format
+
+#: bytes read at the start of a file to estimate its rows
+SAMPLE = 1 << 18
+#: seconds a file takes before its line is drawn (short files show nothing)
+DELAY = 1.0
+#: seconds between redraws at least
+REDRAW = 0.5
+
+
+def estimate_rows(path: Path) -> int | None:
+    """The rows (lines after the header) a text file probably holds; None for a workbook."""
+    if file_format(path) not in ("csv", "jsonl"):
+        return None
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            sample = handle.read(SAMPLE)
+    except OSError:
+        return None
+    ends = sample.count(b"\n")
+    if len(sample) >= size:  # the whole file was read: its lines are known
+        rows = ends + (0 if sample.endswith(b"\n") or not sample else 1)
+    else:  # the lines at its start, scaled to its size
+        rows = round(size * ends / len(sample))
+    header = 1 if file_format(path) == "csv" else 0
+    return max(rows - header, 0) or None
+
+
+class IngestProgress:
+    """One progress line on a terminal per file being ingested (nothing when not a terminal)."""
+
+    def __init__(
+        self, stream: TextIO | None = None, enabled: bool = True, files: int | None = None
+    ) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = enabled and isatty is not None and bool(isatty())
+        #: files the ingest will read (None: not known), and those started so far
+        self.files = files
+        self.started = 0
+        self.path: str | None = None
+        self.bar: tqdm[Never] | None = None
+
+    def __call__(self, path: str, rows: int, seconds: float) -> None:
+        if not self.enabled:
+            return
+        if path != self.path:
+            self._start(path)
+        bar = self.bar
+        assert bar is not None
+        if bar.total is not None and rows > bar.total:  # the estimate was short
+            bar.total = round(rows * 1.05)
+        bar.update(rows - bar.n)
+
+    def _start(self, path: str) -> None:
+        self._close()
+        self.path = path
+        self.started += 1
+        count = f"{self.started}/{self.files}" if self.files else f"{self.started}"
+        self.bar = tqdm(
+            total=estimate_rows(Path(path)),
+            desc=f"file {count} {Path(path).name}",
+            unit=" rows",
+            unit_scale=True,
+            file=self.stream,
+            delay=DELAY,
+            leave=False,
+            dynamic_ncols=True,
+            mininterval=REDRAW,
+            miniters=1,
+        )
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def done(self) -> None:
+        """Clear the line (called once the ingest has ended, also on an error)."""
+        self._close()
+        self.path = None
