@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import Location, StoreError
+from .store import store_full
 
 KIND = "auditor-register"
 SCHEMA_VERSION = 1
@@ -102,6 +103,8 @@ class RegisterStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             tables = set(self.db.table_names())
         except sqlite3.DatabaseError as exc:
+            if store_full(exc):
+                raise _no_room(exc, where) from None
             raise StoreError(f"not an auditor register: {exc}", location=where) from None
         if existed and "meta" not in tables:
             raise StoreError("not an auditor register (it has no meta table)", location=where)
@@ -145,10 +148,13 @@ class RegisterStore:
             raise StoreError(f"the register is busy: {exc}", location=Location(self.path)) from None
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                self.db.execute("ROLLBACK")
+            if store_full(exc):
+                raise _no_room(exc, Location(self.path)) from None
             raise
-        self.db.execute("COMMIT")
 
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.db.table("meta").rows}
@@ -271,6 +277,14 @@ class RegisterStore:
 
     def append_history(self, row: dict[str, Any]) -> None:
         self.db.table("history").insert(row)
+
+
+def _no_room(exc: BaseException, where: Location) -> StoreError:
+    return StoreError(
+        f"cannot write the register: {exc} (a full disk or a file-size limit?); nothing was changed",
+        location=where,
+        hint="free some space or raise the limit, then run again",
+    )
 
 
 def _encoded(row: dict[str, Any]) -> dict[str, Any]:
