@@ -1177,19 +1177,14 @@ def capa_update(
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
         changes["acknowledged"] = {"by": who, "on": date.today().isoformat()}
+    if status is not None:
+        changes["status"] = status
+        if status == "implemented" and "implemented_on" not in changes:
+            changes["implemented_on"] = date.today().isoformat()
+    planned = (action, str(owner), _day(due, "--due")) if action else None
     register = _open_register(register_path)
-    try:
-        if action:
-            register.add_action(item_id, who, action, str(owner), _day(due, "--due"))
-        if done is not None:
-            register.action_done(item_id, done, who, date.today())
-        if status is not None:
-            changes["status"] = status
-            if status == "implemented" and "implemented_on" not in changes:
-                changes["implemented_on"] = date.today().isoformat()
-        item = (
-            register.update(item_id, who, changes, version) if changes else register.item(item_id)
-        )
+    try:  # all of it in one transaction, or none of it
+        item = register.change(item_id, who, changes, version, planned, done)
     finally:
         register.close()
     click.echo(f"{item['id']}: {item['status']} (version {item['version']})")

@@ -141,7 +141,10 @@ class RegisterStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction holding the write lock from its start."""
+        """One write transaction holding the write lock from its start (inside one: part of it)."""
+        if self.db.conn.in_transaction:
+            yield
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
