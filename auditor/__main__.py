@@ -1,13 +1,16 @@
 """``python -m auditor``: the same command line as ``auditor``."""
 
-import sys
+import _signal  # type: ignore[import-not-found]  # C only: Ctrl-C and SIGTERM wait from the first line until they can be taken cleanly
 
-from .interrupts import exit_code, interrupted_line, sigterm_interrupts
+_signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGINT, _signal.SIGTERM})
 
-with sigterm_interrupts():  # from the start: a signal while the command line loads is one line too
-    try:
-        from .cli import main
-    except KeyboardInterrupt as exc:
-        print(interrupted_line(exc), file=sys.stderr)
-        sys.exit(exit_code(exc))
+from .interrupts import run_command  # noqa: E402
+
+
+def _command_line() -> None:
+    from .cli import main
+
     main(prog_name="auditor")
+
+
+run_command(_command_line)
