@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import Location, StoreError
-from .store import store_full
+from .store import _patiently, store_full
 
 KIND = "auditor-register"
 SCHEMA_VERSION = 1
@@ -95,24 +95,25 @@ class RegisterStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         where = Location(self.path)
-        existed = Path(path).exists() and Path(path).stat().st_size > 0
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.conn.isolation_level = None  # explicit transactions only
             self.db.execute("PRAGMA busy_timeout = 10000")
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))  # it does not wait
             tables = set(self.db.table_names())
+            if not tables:  # new: of several processes making it at once, one makes its
+                with self.transaction():  # tables, the others wait and find them
+                    tables = set(self.db.table_names()) or self._create()
         except sqlite3.DatabaseError as exc:
             if store_full(exc):
                 raise _no_room(exc, where) from None
             raise StoreError(f"not an auditor register: {exc}", location=where) from None
-        if existed and "meta" not in tables:
+        if "meta" not in tables:
             raise StoreError("not an auditor register (it has no meta table)", location=where)
-        if not existed:
-            self._create()
         self._check_meta(where)
 
-    def _create(self) -> None:
+    def _create(self) -> set[str]:
+        """A new register's tables (inside the caller's transaction); their names."""
         with self.transaction():
             for name, spec in TABLES.items():
                 self.db.table(name).create(spec["columns"], pk=spec["pk"], if_not_exists=True)
@@ -123,6 +124,7 @@ class RegisterStore:
                 ],
                 replace=True,
             )
+        return set(TABLES)
 
     def _check_meta(self, where: Location) -> None:
         meta = self.meta()
