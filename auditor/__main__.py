@@ -1,5 +1,16 @@
 """``python -m auditor``: the same command line as ``auditor``."""
 
-from .cli import main
+import _signal  # type: ignore[import-not-found]  # C only: Ctrl-C and SIGTERM wait from the first line until they can be taken cleanly
 
-main(prog_name="auditor")
+_signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGINT, _signal.SIGTERM})
+
+from .interrupts import run_command  # noqa: E402
+
+
+def _command_line() -> None:
+    from .cli import main
+
+    main(prog_name="auditor")
+
+
+run_command(_command_line)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .interrupts import held
+
 
 @contextmanager
 def replacing(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
@@ -86,13 +88,63 @@ def staged_outputs(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    produced = {entry.name for entry in staging.iterdir()}
-    for name in AUDIT_OUTPUTS:
-        if name not in produced:
-            (target / name).unlink(missing_ok=True)
-    for entry in staging.iterdir():
+    # Ctrl-C or SIGTERM now would leave half of each set: they wait the moves out; another
+    # process moving its own set into the same folder waits for this one's to be all in
+    with held(), _moving_into(target):
+        produced = {entry.name for entry in staging.iterdir()}
+        for name in AUDIT_OUTPUTS:
+            if name not in produced:
+                (target / name).unlink(missing_ok=True)
+        for entry in staging.iterdir():
+            destination = target / entry.name
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            os.replace(entry, destination)
+        staging.rmdir()
+
+
+@contextmanager
+def staged_files(target: Path) -> Iterator[Path]:
+    """A hidden folder inside ``target`` to write several files into, moved in together at the end.
+
+    Unlike :func:`staged_outputs` nothing else in ``target`` is touched: the
+    files written (in subfolders too) replace those of the same names when the
+    block ends normally, and none of them does when it fails or is interrupted.
+    """
+    from .paths import output_folder
+
+    output_folder(target)
+    staging = Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
+    try:
+        yield staging
+        with held(), _moving_into(target):
+            _move_into(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _moving_into(target: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (no lock file left behind) while a set moves in."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the moves are not serialised
+        yield
+        return
+    handle = os.open(target, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Every file under ``source`` renamed to the same place under ``target``."""
+    for entry in sorted(source.iterdir()):
         destination = target / entry.name
-        if destination.is_dir() and not destination.is_symlink():
-            shutil.rmtree(destination)
-        os.replace(entry, destination)
-    staging.rmdir()
+        if entry.is_dir() and not entry.is_symlink():
+            destination.mkdir(exist_ok=True)
+            _move_into(entry, destination)
+        else:
+            os.replace(entry, destination)

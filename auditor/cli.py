@@ -36,9 +36,8 @@ RECOMMENDATION_WORDS = {
 }
 
 
-EXIT_INTERRUPTED, EXIT_INTERNAL = 130, 3
-#: stopped by SIGTERM (128 + 15), after finishing as after Ctrl-C
-EXIT_TERMINATED = 143
+#: an internal error (a bug); Ctrl-C and SIGTERM exit 130 and 143 (auditor.interrupts)
+EXIT_INTERNAL = 3
 
 
 #: what the operating system says when a file cannot grow (disk full, quota, size limit)
@@ -80,20 +79,34 @@ def internal_error(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """One line for a command stopped by Ctrl-C or SIGTERM; its exit code (130 or 143)."""
+    from .interrupts import exit_code, interrupted_line
+
+    click.echo(interrupted_line(exc), err=True)
+    return exit_code(exc)
+
+
 class AuditorGroup(click.Group):
     """The one place where library errors become exits: one line each, never a traceback.
 
     An :class:`AuditorError` prints its line(s) and exits with its ``exit_code``
-    (2 for input and usage errors); Ctrl-C exits 130; anything else is a bug:
+    (2 for input and usage errors); Ctrl-C exits 130 and SIGTERM 143, each with one
+    line, the command's cleanup having run; anything else is a bug:
     one "internal error" line, the traceback saved to a file, exit 3.
     """
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """As click's, but a usage error is one line too (``error: ...; see 'auditor audit --help'``)."""
+        from .interrupts import sigterm_interrupts
+
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+            with sigterm_interrupts():
+                code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except KeyboardInterrupt as exc:  # before or after the command itself ran
+            sys.exit(_interrupted(exc))
         except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help
             click.echo(exc.format_message(), err=True)
             sys.exit(EXIT_INPUT)
@@ -104,9 +117,11 @@ class AuditorGroup(click.Group):
         except click.ClickException as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+        except click.Abort as exc:  # click's own answer to Ctrl-C while it parses
+            cause = exc.__cause__
+            sys.exit(
+                _interrupted(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt())
+            )
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -116,9 +131,8 @@ class AuditorGroup(click.Group):
             for line in str(exc).splitlines():
                 click.echo(f"error: {line}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            ctx.exit(_interrupted(exc))
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -1190,19 +1204,14 @@ def capa_update(
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
         changes["acknowledged"] = {"by": who, "on": date.today().isoformat()}
+    if status is not None:
+        changes["status"] = status
+        if status == "implemented" and "implemented_on" not in changes:
+            changes["implemented_on"] = date.today().isoformat()
+    planned = (action, str(owner), _day(due, "--due")) if action else None
     register = _open_register(register_path)
-    try:
-        if action:
-            register.add_action(item_id, who, action, str(owner), _day(due, "--due"))
-        if done is not None:
-            register.action_done(item_id, done, who, date.today())
-        if status is not None:
-            changes["status"] = status
-            if status == "implemented" and "implemented_on" not in changes:
-                changes["implemented_on"] = date.today().isoformat()
-        item = (
-            register.update(item_id, who, changes, version) if changes else register.item(item_id)
-        )
+    try:  # all of it in one transaction, or none of it
+        item = register.change(item_id, who, changes, version, planned, done)
     finally:
         register.close()
     click.echo(f"{item['id']}: {item['status']} (version {item['version']})")
@@ -1754,6 +1763,7 @@ def watch_command(
     open, or a step still missing, is a breach once its deadline has passed.
     Counts go to stderr at the end of the input or on Ctrl-C.
     """
+    from .interrupts import exit_code
     from .live import Watcher, read_lines
     from .pack import load_pack
 
@@ -1777,12 +1787,11 @@ def watch_command(
         store=store,
     )
     interrupted, code = False, EXIT_OK
-    _stop_on_sigterm()
     try:
         read_lines(source, watcher)
     except KeyboardInterrupt as exc:
         interrupted = True
-        code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+        code = exit_code(exc)  # SIGTERM (the group makes it an interrupt too) or Ctrl-C
     finally:
         watcher.finish()
         if store is not None:
@@ -1799,21 +1808,6 @@ def watch_command(
         if watcher.skipped:
             click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
     sys.exit(code)
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, taken like Ctrl-C: the monitor judges what is open and prints its counts."""
-
-
-def _stop_on_sigterm() -> None:
-    import signal
-    import threading
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Terminated()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
 
 
 def _moment(text: str, zone: str) -> float:

@@ -9,11 +9,11 @@ the rows and SHA-256 of each file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import write_with
+from .atomic import staged_files, write_with
 from .errors import Location, StoreError
 
 if TYPE_CHECKING:
@@ -64,8 +64,10 @@ def export_store(
 
 
 def export_tables(store: EvidenceStore, target: Path) -> list[ExportedTable]:
-    """Every table of an open store as ``<table>.parquet`` in ``target``."""
-    return [_export_table(store, table, target) for table in store.table_names()]
+    """Every table of an open store as ``<table>.parquet`` in ``target`` (all of them, or none)."""
+    with staged_files(target) as stage:
+        exported = [_export_table(store, table, stage) for table in store.table_names()]
+    return [replace(e, path=target / e.path.name) for e in exported]
 
 
 def _export_table(store: EvidenceStore, table: str, target: Path) -> ExportedTable:

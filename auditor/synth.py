@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .atomic import staged_files
 from .model import EvidenceKind, Pack
 from .paths import output_folder
 from .synth_packs import pack_module
@@ -473,27 +474,30 @@ def synthesise(pack: Pack, out: str | Path, options: SynthOptions | None = None)
         "feedback": synth.feedback,
     }
     written: dict[str, int] = {}
-    for name, kind in pack.evidence.items():
-        if name in own_generators:
-            rows = list(own_generators[name]())
-        elif name in produced:
-            rows = produced[name]
-        elif name in simple:
-            rows = list(simple[name]())
-        else:
-            rows = list(synth.generic(kind))
-        rows = [
-            {k: v for k, v in row.items() if k in kind.fields or k == "__raw__"} for row in rows
-        ]
-        if options.bad_rows and name in bad_kinds:
-            _bad_rows(kind, rows, synth.rng)
-        file_name, fmt, encoding, chinese = layout.get(name, (f"{name}.csv", "csv", "utf-8", False))
-        path = target / file_name
-        if fmt == "xlsx":
-            _write_xlsx(path, kind, rows)
-        elif fmt == "jsonl":
-            _write_jsonl(path, kind, rows)
-        else:
-            _write_csv(path, kind, rows, encoding, chinese)
-        written[file_name] = len(rows)
+    with staged_files(target) as stage:  # every file or none: an earlier set stays whole
+        for name, kind in pack.evidence.items():
+            if name in own_generators:
+                rows = list(own_generators[name]())
+            elif name in produced:
+                rows = produced[name]
+            elif name in simple:
+                rows = list(simple[name]())
+            else:
+                rows = list(synth.generic(kind))
+            rows = [
+                {k: v for k, v in row.items() if k in kind.fields or k == "__raw__"} for row in rows
+            ]
+            if options.bad_rows and name in bad_kinds:
+                _bad_rows(kind, rows, synth.rng)
+            file_name, fmt, encoding, chinese = layout.get(
+                name, (f"{name}.csv", "csv", "utf-8", False)
+            )
+            path = stage / file_name
+            if fmt == "xlsx":
+                _write_xlsx(path, kind, rows)
+            elif fmt == "jsonl":
+                _write_jsonl(path, kind, rows)
+            else:
+                _write_csv(path, kind, rows, encoding, chinese)
+            written[file_name] = len(rows)
     return written

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import Location, StoreError
+from .store import _patiently, store_full
 
 KIND = "auditor-register"
 SCHEMA_VERSION = 1
@@ -94,22 +95,25 @@ class RegisterStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         where = Location(self.path)
-        existed = Path(path).exists() and Path(path).stat().st_size > 0
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.conn.isolation_level = None  # explicit transactions only
             self.db.execute("PRAGMA busy_timeout = 10000")
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))  # it does not wait
             tables = set(self.db.table_names())
+            if not tables:  # new: of several processes making it at once, one makes its
+                with self.transaction():  # tables, the others wait and find them
+                    tables = set(self.db.table_names()) or self._create()
         except sqlite3.DatabaseError as exc:
+            if store_full(exc):
+                raise _no_room(exc, where) from None
             raise StoreError(f"not an auditor register: {exc}", location=where) from None
-        if existed and "meta" not in tables:
+        if "meta" not in tables:
             raise StoreError("not an auditor register (it has no meta table)", location=where)
-        if not existed:
-            self._create()
         self._check_meta(where)
 
-    def _create(self) -> None:
+    def _create(self) -> set[str]:
+        """A new register's tables (inside the caller's transaction); their names."""
         with self.transaction():
             for name, spec in TABLES.items():
                 self.db.table(name).create(spec["columns"], pk=spec["pk"], if_not_exists=True)
@@ -120,6 +124,7 @@ class RegisterStore:
                 ],
                 replace=True,
             )
+        return set(TABLES)
 
     def _check_meta(self, where: Location) -> None:
         meta = self.meta()
@@ -138,17 +143,23 @@ class RegisterStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction holding the write lock from its start."""
+        """One write transaction holding the write lock from its start (inside one: part of it)."""
+        if self.db.conn.in_transaction:
+            yield
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the register is busy: {exc}", location=Location(self.path)) from None
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                self.db.execute("ROLLBACK")
+            if store_full(exc):
+                raise _no_room(exc, Location(self.path)) from None
             raise
-        self.db.execute("COMMIT")
 
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.db.table("meta").rows}
@@ -271,6 +282,14 @@ class RegisterStore:
 
     def append_history(self, row: dict[str, Any]) -> None:
         self.db.table("history").insert(row)
+
+
+def _no_room(exc: BaseException, where: Location) -> StoreError:
+    return StoreError(
+        f"cannot write the register: {exc} (a full disk or a file-size limit?); nothing was changed",
+        location=where,
+        hint="free some space or raise the limit, then run again",
+    )
 
 
 def _encoded(row: dict[str, Any]) -> dict[str, Any]:

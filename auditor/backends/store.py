@@ -68,6 +68,12 @@ class EvidenceStore:
             with self.transaction():  # two processes opening a new store make its tables once
                 self._ensure_meta()
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
+            if store_full(exc):  # its journal or first pages could not be written
+                raise StoreError(
+                    f"cannot write the store: {exc} (a full disk or a file-size limit?)",
+                    location=Location(str(path)),
+                    hint="free some space or raise the limit, then run again",
+                ) from None
             raise StoreError(
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
@@ -144,10 +150,11 @@ class EvidenceStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]

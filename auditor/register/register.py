@@ -206,14 +206,7 @@ class Register:
     ) -> dict[str, Any]:
         """Change an item's fields (a status move checked by the lifecycle); each change is in the history."""
         with self.store.transaction():
-            item = self.item(item_id)
-            if version is not None and version != item["version"]:
-                from ..backends.register_store import Conflict
-
-                raise Conflict(
-                    f"{item_id} changed since you read it (version {version} -> {item['version']})",
-                    hint="run capa show and try again",
-                )
+            item = self._at_version(item_id, version)
             if "status" in changes:
                 target = status_of(str(changes["status"]))
                 merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
@@ -221,6 +214,42 @@ class Register:
                 changes = {**changes, "status": str(target)}
             self._apply(item, changes, who, today or date.today())
             return self.item(item_id)
+
+    def change(
+        self,
+        item_id: str,
+        who: str,
+        changes: dict[str, Any],
+        version: int | None = None,
+        action: tuple[str, str, date] | None = None,
+        done: int | None = None,
+        today: date | None = None,
+    ) -> dict[str, Any]:
+        """One ``capa update``: an action (text, owner, due), an action done, field changes.
+
+        All in one transaction, the version checked first: all of it lands or
+        none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
+        """
+        day = today or date.today()
+        with self.store.transaction():
+            self._at_version(item_id, version)
+            if action is not None:
+                self.add_action(item_id, who, *action, today=day)
+            if done is not None:
+                self.action_done(item_id, done, who, day)
+            return self.update(item_id, who, changes, None, day) if changes else self.item(item_id)
+
+    def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
+        """The item, if it is still at ``version`` (any version for None); else a conflict."""
+        item = self.item(item_id)
+        if version is not None and version != item["version"]:
+            from ..backends.register_store import Conflict
+
+            raise Conflict(
+                f"{item_id} changed since you read it (version {version} -> {item['version']})",
+                hint="run capa show and try again",
+            )
+        return item
 
     def add_action(
         self, item_id: str, who: str, text: str, owner: str, due: date, today: date | None = None

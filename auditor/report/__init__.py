@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 
+from ..atomic import staged_files
 from ..errors import AuditorError
 from ..failing import neutralise
 from ..findings.combined import CombinedDocument
@@ -108,13 +109,18 @@ def render_combined(
 
 
 def _write_pages(html: str, target: Path, formats: tuple[str, ...]) -> list[Path]:
-    output_folder(target)
+    with staged_files(target) as stage:  # both pages or neither (a stop mid-PDF keeps the old ones)
+        return _pages_into(html, stage, target, formats)
+
+
+def _pages_into(html: str, stage: Path, target: Path, formats: tuple[str, ...]) -> list[Path]:
+    """The pages written into ``stage``; the paths they will have in ``target``."""
     written = []
     if "html" in formats:
-        (target / "report.html").write_text(html, encoding="utf-8")
+        (stage / "report.html").write_text(html, encoding="utf-8")
         written.append(target / "report.html")
     if "pdf" in formats:
-        write_pdf(html, target / "report.pdf")
+        write_pdf(html, stage / "report.pdf")
         written.append(target / "report.pdf")
     return written
 
@@ -155,21 +161,16 @@ def render_reports(
         language, issue_date(document, report_date), organisation, auditor, previous, plans
     )
     written: list[Path] = []
-    if "html" in formats or "pdf" in formats:
-        html = render_html(document, options)
-        if "html" in formats:
-            (target / "report.html").write_text(html, encoding="utf-8")
-            written.append(target / "report.html")
-        if "pdf" in formats:
-            write_pdf(html, target / "report.pdf")
-            written.append(target / "report.pdf")
-    if "csv" in formats or "xlsx" in formats:
-        words = Words.of(document, language)
-        items = capa_items(document, options.report_date, words)
-        if "csv" in formats:
-            write_capa_csv(items, target / "capa.csv")
-            written.append(target / "capa.csv")
-        if "xlsx" in formats:
-            write_capa_xlsx(document, items, words, target / "capa.xlsx", XLSX_FAILING_ROWS)
-            written.append(target / "capa.xlsx")
+    with staged_files(target) as stage:  # every output asked for, or none of them
+        if "html" in formats or "pdf" in formats:
+            written += _pages_into(render_html(document, options), stage, target, formats)
+        if "csv" in formats or "xlsx" in formats:
+            words = Words.of(document, language)
+            items = capa_items(document, options.report_date, words)
+            if "csv" in formats:
+                write_capa_csv(items, stage / "capa.csv")
+                written.append(target / "capa.csv")
+            if "xlsx" in formats:
+                write_capa_xlsx(document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS)
+                written.append(target / "capa.xlsx")
     return written

@@ -27,7 +27,9 @@ Exit codes: **0** success (all conform); **1** findings at or above `--fail-on`
 is wrong; what to do`): an unreadable file, a file with more rows quarantined
 than `--max-quarantine`, a period that holds no evidence; **3** an internal
 error (a bug): one line, with the traceback saved to a file to report; **130**
-interrupted (Ctrl-C). No command prints a traceback.
+interrupted (Ctrl-C) and **143** stopped by SIGTERM: one line, and nothing
+half-written is kept (the earlier outputs stay as they were). No command prints
+a traceback.
 
 This page is generated from `--help` and checked by the test suite.
 """

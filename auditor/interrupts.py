@@ -1,0 +1,140 @@
+"""Ctrl-C and SIGTERM: both stop a command as an exception, never in the middle of a commit.
+
+SIGINT already arrives as :class:`KeyboardInterrupt`; :func:`sigterm_interrupts`
+makes SIGTERM arrive as :class:`Terminated` (a ``KeyboardInterrupt``), so that
+every ``except BaseException`` cleanup (staging folders, temporary files, open
+transactions) runs for both. :func:`held` delays both signals over the few
+renames that swap a finished set of outputs in, so that a set is never half
+moved.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+#: exit codes of a command stopped by a signal (128 + its number)
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, ``kill``), taken like Ctrl-C."""
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
+
+def interrupted_line(interrupt: KeyboardInterrupt) -> str:
+    """The one line a command stopped by a signal prints."""
+    name = "SIGTERM" if isinstance(interrupt, Terminated) else "SIGINT"
+    return f"error: interrupted ({name}); nothing half-written was kept, run the command again"
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` inside the block; the earlier handler comes back after it."""
+    if not _main_thread():
+        yield
+        return
+    earlier = signal.signal(signal.SIGTERM, _terminate)
+    hook = sys.unraisablehook
+    sys.unraisablehook = _sent_again(hook)
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+        signal.signal(signal.SIGTERM, earlier)
+
+
+def _sent_again(earlier: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable-exception hook that does not let Ctrl-C or SIGTERM get lost.
+
+    A signal's exception raised inside a finaliser or a weakref callback (the
+    garbage collector runs them, often inside WeasyPrint) cannot propagate:
+    Python would print it as "Exception ignored" and go on as if nothing had
+    happened. The hook sends the signal to the main thread again instead, so it
+    lands in ordinary code and stops the command as it should.
+    """
+
+    def hook(unraisable: Any) -> None:
+        interrupt = unraisable.exc_value
+        if isinstance(interrupt, KeyboardInterrupt):
+            number = signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT
+            _thread.interrupt_main(number)
+            return
+        earlier(unraisable)
+
+    return hook
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is over (then act as usual).
+
+    The handlers are swapped for one that notes the signal (masking would not
+    do: a library's worker thread, OpenBLAS's for one, takes a signal the main
+    thread blocks, and Python then runs the handler in the main thread anyway).
+    """
+    if not _main_thread():
+        yield
+        return
+    noted: list[int] = []
+    earlier = {number: signal.signal(number, lambda n, _: noted.append(n)) for number in STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in earlier.items():
+            signal.signal(number, handler)
+    if noted:
+        signal.raise_signal(noted[0])  # now, with the handler it would have met
+
+
+def run_command(command: Callable[[], object]) -> NoReturn:
+    """The program: ``command`` with both signals as interrupts, then exit with its code.
+
+    Called with SIGINT and SIGTERM blocked (``python -m auditor`` blocks them on
+    its first line): they are let in only inside the command, so that one
+    arriving while the command line loads is one line too. Once the command is
+    over they are ignored: one arriving while the interpreter shuts down (the
+    work done) cannot kill it half-way with no line. A command stopped by one
+    leaves with ``os._exit`` once its line is out (its cleanup has run): the
+    interpreter's own exit would, after a caught Ctrl-C, at times end the
+    process by SIGINT instead of exit code 130.
+    """
+    code: object = 0
+    signal.signal(signal.SIGTERM, _terminate)  # and it stays so until the finally below
+    try:
+        try:
+            with sigterm_interrupts():
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+                command()
+        finally:
+            for number in STOPPING:
+                signal.signal(number, signal.SIG_IGN)
+    except KeyboardInterrupt as interrupt:
+        print(interrupted_line(interrupt), file=sys.stderr)
+        code = exit_code(interrupt)
+    except SystemExit as done:
+        code = done.code
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):  # stopped, its line printed, cleanup done
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
+    sys.exit(code)  # type: ignore[arg-type]
