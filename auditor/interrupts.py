@@ -138,3 +138,20 @@ def run_command(command: Callable[[], object]) -> NoReturn:
         sys.stderr.flush()
         os._exit(int(code))
     sys.exit(code)  # type: ignore[arg-type]
+
+
+def console() -> NoReturn:
+    """The ``auditor`` console script: the same program as ``python -m auditor``.
+
+    The script's wrapper has imported this module before the first line here
+    runs, so the signals are blocked from here on (``python -m auditor`` blocks
+    them a few milliseconds sooner).
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+
+    def command_line() -> None:
+        from .cli import main
+
+        main(prog_name="auditor")
+
+    run_command(command_line)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from auditor.cli import main
 
 from ..conftest import RULES, STANDARDS, TEST_PACKS
@@ -85,16 +87,25 @@ def test_bad_until_is_one_line(runner) -> None:
     assert "not an ISO date" in result.stderr
 
 
-def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path) -> None:
+@pytest.mark.parametrize("launcher", ["python -m auditor", "console script"])
+def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path, launcher) -> None:
     """Killed by SIGTERM (a service manager stopping it): it finishes as after Ctrl-C, counts
-    printed, exit 143."""
+    printed, exit 143, whether started as ``python -m auditor`` or as the ``auditor`` script."""
     import os
     import signal
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
     from ..conftest import ROOT
+
+    command = [sys.executable, "-m", "auditor"]
+    if launcher == "console script":
+        script = Path(sys.executable).parent / "auditor"
+        if not script.exists():
+            pytest.skip("the package is not installed with its console script here")
+        command = [str(script)]
 
     record = {
         "kind": "interactions",
@@ -104,7 +115,7 @@ def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path) -> None:
         "received_at": "2026-07-01 10:00:00",
     }
     watch = subprocess.Popen(
-        [sys.executable, "-m", "auditor", "watch", PACK, "--input", "-"],
+        [*command, "watch", PACK, "--input", "-"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
     assert watch.stdin is not None
