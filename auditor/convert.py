@@ -313,6 +313,11 @@ class RowPlan:
             self.absent.append(spec.name)
             return (spec.name, _nothing, _text, True)
         self.sources[spec.name] = describe(column)
+        if self.mapping.source == "auto" and len(column.columns) > 1:
+            self.warnings.append(
+                f"field '{spec.name}' matches the columns {', '.join(column.columns)}: "
+                "each row's value is the first of them that has one"
+            )
         getter = self._getter(column)
         order = None
         if spec.type in ("timestamp", "date") and not column.format:

@@ -315,11 +315,12 @@ def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
     index = {normalise(h): h for h in header if h}
     columns = {}
     for name, spec in kind.fields.items():
-        for candidate in (name, *spec.aliases):
-            column = index.get(normalise(candidate))
-            if column is not None:
-                columns[name] = ColumnSpec(name, columns=(column,))
-                break
+        # Every column the field's name or an alias matches, in that order: a JSONL key renamed
+        # midway (name in early lines, an alias later) is read from whichever a row has.
+        found = [index.get(normalise(c)) for c in (name, *spec.aliases)]
+        matched = tuple(dict.fromkeys(c for c in found if c is not None))
+        if matched:
+            columns[name] = ColumnSpec(name, columns=matched)
     return Mapping(kind=kind.name, columns=columns, source="auto")
 
 
