@@ -260,11 +260,13 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     # The header is every key of every object in the file, in order of first appearance: a
     # field that first appears late, or a key renamed midway, is still a column.
     seen: dict[str, None] = {}
+    first_line = 0  # the first line that is not blank
     with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
-        for text in probe:
+        for number, text in enumerate(probe, start=1):
             text = text.strip()
             if not text:
                 continue
+            first_line = first_line or number
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError):
@@ -272,9 +274,15 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
             if isinstance(value, dict):
                 seen.update(dict.fromkeys(str(k) for k in value))
     first_keys = list(seen)
-    if not first_keys and path.stat().st_size == 0:
+    if not first_keys:
         handle.close()
-        raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
+        if not first_line:
+            raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
+        raise EvidenceError(
+            "no line of the file is a JSON object with keys",
+            location=Location(str(path), first_line),
+            hint='write one JSON object per line, e.g. {"id": "A1", ...}',
+        )
     options.update(encoding="utf-8")
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
@@ -337,11 +345,16 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                     number, {}, problem="line is JSON but not an object", raw=stripped[:200]
                 )
                 continue
-            if not all(_encodable(v) for v in value.values() if isinstance(v, str)):
+            texts = [v for v in value.values() if isinstance(v, str)]
+            if not all(_encodable(v) for v in texts):
                 yield RawRow(
                     number, {}, problem="a lone surrogate escape (\\ud800 ...) is not text",
                     raw=stripped[:200],
                 )  # fmt: skip
+                continue
+            if any("\x00" in v for v in texts):
+                yield RawRow(number, {}, problem="contains NUL characters (\\u0000)",
+                             raw=stripped[:200])  # fmt: skip
                 continue
             yield RawRow(number, value)
     finally:
