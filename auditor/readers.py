@@ -406,10 +406,10 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         )
     sheet = book[sheet_name] if sheet_name else book.worksheets[0]
     options.update(sheet=sheet.title)
-    rows = sheet.iter_rows(values_only=True)
+    rows = _sheet_rows(sheet)
     header: list[str] = []
     header_row = 0
-    for number, values in enumerate(rows, start=1):
+    for number, values in rows:
         if any(v not in (None, "") for v in values):
             header = ["" if v is None else str(v).strip() for v in values]
             header_row = number
@@ -417,25 +417,59 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     if not header:
         book.close()
         raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
+    while header and header[-1] == "":
+        header.pop()
     return Table(
         path,
         "xlsx",
         header,
-        _xlsx_rows(rows, header_row, book, path),
+        _xlsx_rows(rows, header_row, book, path, len(header)),
         options,
         sheets=tuple(book.sheetnames),
     )
 
 
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Every row of a read-only sheet as (its row number, its values), as the sheet's XML has them.
+
+    openpyxl's ``iter_rows`` trusts the sheet: a dimension claiming every cell of Excel pads
+    each row to 16,384 cells and each gap to a million empty rows (hours), one claiming too few
+    cuts cells off, and a row whose number is not above the one before is silently skipped.
+    Here each row is read once, as many cells wide as its last cell, under its own number.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if not cells:
+                continue
+            values: list[Any] = [None] * max(c["column"] for c in cells)
+            for c in cells:
+                values[c["column"] - 1] = c["value"]
+            yield number, values
+
+
 def _xlsx_rows(
-    rows: Iterator[tuple[Any, ...]], header_row: int, book: Any, path: Path
+    rows: Iterator[tuple[int, list[Any]]], header_row: int, book: Any, path: Path, width: int
 ) -> Iterator[RawRow]:
     number = header_row
     try:
-        for number, values in enumerate(rows, start=header_row + 1):
+        for number, values in rows:
             if all(v is None or v == "" for v in values):
                 continue
-            yield RawRow(number, list(values))
+            cells = list(values)
+            if len(cells) < width:  # a row's empty cells at its end are not in the sheet's XML
+                cells.extend([None] * (width - len(cells)))
+            yield RawRow(number, cells)
     except XLSX_DAMAGE as exc:  # the sheet's XML breaks off: the file is not read at all
         raise _unreadable_workbook(path, exc, number + 1) from None
     finally:
