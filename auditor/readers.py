@@ -393,9 +393,53 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
         raise
 
 
+#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
+#: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
+MAX_PART = 4 << 30
+EXPANDS_FREELY = 16 << 20
+MAX_RATIO = 100
+
+
+def _check_package(path: Path) -> None:
+    """Refuse, before parsing, an encrypted workbook and a part that is a zip bomb."""
+    import zipfile
+
+    with path.open("rb") as handle:
+        start = handle.read(len(OLE_MAGIC))
+    if start == OLE_MAGIC:
+        raise EvidenceError(
+            "is a password-protected (encrypted) workbook or an old .xls file, not an .xlsx",
+            location=Location(str(path)),
+            hint="open it in Excel, remove the password and save it as .xlsx",
+        )
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except zipfile.BadZipFile:
+        return  # openpyxl says what is wrong with it
+    for part in parts:
+        if part.flag_bits & 0x1:
+            raise EvidenceError(
+                f"its part {part.filename} is encrypted",
+                location=Location(str(path)),
+                hint="save the workbook again without a password",
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_PART or (part.file_size > EXPANDS_FREELY and ratio > MAX_RATIO):
+            raise EvidenceError(
+                f"its part {part.filename} expands to {part.file_size:,} bytes from "
+                f"{part.compress_size:,} ({ratio:,.0f}:1): refused as a zip bomb",
+                location=Location(str(path)),
+                hint="open it in Excel and save it again as .xlsx, or export it as CSV",
+            )
+
+
 def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     import openpyxl
 
+    _check_package(path)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet_name = options.get("sheet")
     if sheet_name and sheet_name not in book.sheetnames:
