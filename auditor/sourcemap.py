@@ -169,6 +169,10 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise AuditorError(f"YAML syntax error: {exc}", location=Location(path)) from None
+    except RecursionError:  # the YAML parser recurses per level: thousands of '[' end here
+        raise AuditorError(
+            f"nested more than {MAX_DEPTH} levels deep", location=Location(path)
+        ) from None
     if node is None:
         raise AuditorError("the file is empty", location=Location(path, 1, 1))
     return _Builder(path).build(node)
