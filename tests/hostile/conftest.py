@@ -41,7 +41,8 @@ class Case:
     args: tuple[str, ...]
     files: Mapping[str, bytes | str] = field(default_factory=dict)
     exit: int = 0
-    error: tuple[str, ...] = ()  # substrings of the one stderr line (exit 2)
+    error: tuple[str, ...] = ()  # substrings of the first stderr line (exit 2)
+    lines: int = 1  # error lines: more only where one mistake is really two problems
     store: str | None = None  # the store to check, relative to {tmp}
     stored: int | None = None  # rows stored in it, over every file
     quarantined: int | None = None
@@ -125,8 +126,8 @@ def run_case(case: Case, tmp: Path) -> Outcome:
     assert code == case.exit, said
     if case.exit == 2:
         lines = [line for line in err.splitlines() if line.strip()]
-        assert len(lines) == 1, said
-        assert lines[0].startswith("error: "), said
+        assert len(lines) == case.lines, said
+        assert all(line.startswith("error: ") for line in lines), said
         for part in case.error:
             assert _fill(part, tmp) in lines[0], f"{part!r} not in the error line\n{said}"
     for part in case.stdout:
