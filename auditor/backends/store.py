@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from ..atomic import make_parent
 from ..convert import sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
@@ -53,7 +54,7 @@ class EvidenceStore:
         self.engine = engine
         try:
             if path is not None:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                make_parent(Path(path))
             self.db = (
                 sqlite_utils.Database(memory=True)
                 if path is None
