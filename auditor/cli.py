@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import AuditorError
+from .errors import AuditorError, Location
 
 if TYPE_CHECKING:
     from .audit import AuditResult
@@ -1012,9 +1012,17 @@ _by_opt = click.option(
 )
 
 
-def _open_register(path: str) -> Any:
+def _open_register(path: str, create: bool = False) -> Any:
+    """The register at ``path``; one that is not there is an error unless ``create`` (a typo in
+    --register must not read as an empty register, nor make one)."""
     from .register import Register
 
+    if not create and not Path(path).exists():
+        raise AuditorError(
+            "no CAPA register here",
+            location=Location(path),
+            hint="give --register (or AUDITOR_REGISTER) the file an audit was recorded in",
+        )
     return Register(path)
 
 
@@ -1318,7 +1326,7 @@ def waiver_add(
     today = date.today()
     waiver = Waiver("", rule, group_key, reason, risk, requested_by, approved_by,
                     _day(valid_from, "--from") or today, _day(valid_until, "--until"))  # fmt: skip
-    register = _open_register(register_path)
+    register = _open_register(register_path, create=True)
     try:
         number = register.add_waiver(waiver, approved_by, today)
     finally:
