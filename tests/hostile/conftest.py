@@ -10,6 +10,7 @@ either nothing or exactly the set the case names.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from ..conftest import ROOT, RULES, TEST_PACKS
@@ -32,14 +34,14 @@ HEADER = "record_id,name,count,at\n"
 class Case:
     """One hostile input and what must come of it.
 
-    ``args`` and the strings in ``error`` may hold ``{tmp}`` (the case's folder) and
-    ``{root}`` (the checkout). ``files`` are written under ``{tmp}`` first (text as UTF-8,
+    ``args`` and the strings in ``error`` may hold ``{tmp}`` (the case's folder), ``{root}``
+    (the checkout) and ``{audit}`` (a copy of the small audit, see :func:`small_audit_folder`). ``files`` are written under ``{tmp}`` first (text as UTF-8,
     exactly as given); ``setup`` then runs with the folder for anything else.
     """
 
     id: str
     args: tuple[str, ...]
-    files: Mapping[str, bytes | str] = field(default_factory=dict)
+    files: Mapping[str, bytes | str] = field(default_factory=dict)  # written under {tmp}
     exit: int = 0
     error: tuple[str, ...] = ()  # substrings of the first stderr line (exit 2)
     lines: int = 1  # error lines: more only where one mistake is really two problems
@@ -54,6 +56,11 @@ class Case:
     stdout: tuple[str, ...] = ()  # substrings of stdout
     setup: Callable[[Path], None] | None = None
     subprocess: bool = False  # run as a process (signals, real stdin bytes)
+
+
+@pytest.fixture(scope="session")
+def small_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_audit_folder(tmp_path_factory.mktemp("small-audit"))
 
 
 @dataclass
@@ -71,7 +78,12 @@ def case_ids(cases: list[Case]) -> list[str]:
 
 
 def _fill(text: str, tmp: Path) -> str:
-    return text.replace("{tmp}", str(tmp)).replace("{root}", str(ROOT))
+    """``{tmp}``, ``{root}`` and ``{audit}`` (the copy of the small audit, under ``{tmp}/audit``)."""
+    return (
+        text.replace("{tmp}", str(tmp))
+        .replace("{root}", str(ROOT))
+        .replace("{audit}", f"{tmp}/audit")
+    )
 
 
 def write_files(tmp: Path, files: Mapping[str, bytes | str]) -> None:
@@ -111,8 +123,10 @@ def invoke(
     return result.exit_code, result.stdout, result.stderr
 
 
-def run_case(case: Case, tmp: Path) -> Outcome:
-    before: set[Path] = set()
+def run_case(case: Case, tmp: Path, audit: Path | None = None) -> Outcome:
+    """Run ``case`` in ``tmp``; ``audit``: a small audit folder copied to ``{tmp}/audit`` first."""
+    if audit is not None:
+        shutil.copytree(audit, tmp / "audit")
     write_files(tmp, case.files)
     if case.setup is not None:
         case.setup(tmp)
@@ -185,3 +199,24 @@ def check_store(case: Case, path: Path) -> None:
         table, column, expected = case.values
         got = store_rows(path, f'SELECT "{column}" FROM "{table}" ORDER BY _source, _line')
         assert tuple(r[0] for r in got) == tuple(expected), got
+
+
+def small_audit_folder(base: Path) -> Path:
+    """An audit of 40 records (10 without a name: rule NAMED nonconform) with its CAPA register.
+
+    ``base/evidence/records.csv``, ``base/out/`` (findings.json, report.html, capa.csv, the
+    failing records, evidence.db) and ``base/register.db`` holding CAPA-2026-0001.
+    """
+    evidence = base / "evidence"
+    evidence.mkdir(parents=True)
+    rows = [HEADER] + [
+        f"R{i:03d},{'' if i % 4 == 0 else 'n'},{i},2026-07-{1 + i % 28:02d} 10:00\n"
+        for i in range(40)
+    ]
+    (evidence / "records.csv").write_text("".join(rows), encoding="utf-8")
+    code, _, err = invoke(
+        ["audit", ROUNDTRIP, str(evidence), "--period", "2026-07", "--out", str(base / "out"),
+         "--fail-on", "never", "--format", "json,html,csv", "--register", str(base / "register.db")]
+    )  # fmt: skip
+    assert code == 0, err
+    return base
