@@ -95,16 +95,23 @@ class RegisterStore:
         self.path = str(path)
         where = Location(self.path)
         existed = Path(path).exists() and Path(path).stat().st_size > 0
+        self.db = sqlite_utils.Database(self.path)
         try:
-            self.db = sqlite_utils.Database(self.path)
+            self._open(where, existed)
+        except BaseException:  # a file that is not a register is left as it was, and closed
+            self.db.close()
+            raise
+
+    def _open(self, where: Location, existed: bool) -> None:
+        try:
             self.db.conn.isolation_level = None  # explicit transactions only
             self.db.execute("PRAGMA busy_timeout = 10000")
-            self.db.execute("PRAGMA journal_mode=WAL")
             tables = set(self.db.table_names())
+            if existed and "meta" not in tables:
+                raise StoreError("not an auditor register (it has no meta table)", location=where)
+            self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not an auditor register: {exc}", location=where) from None
-        if existed and "meta" not in tables:
-            raise StoreError("not an auditor register (it has no meta table)", location=where)
         if not existed:
             self._create()
         self._check_meta(where)
