@@ -153,11 +153,12 @@ def run_case(case: Case, tmp: Path, audit: Path | None = None) -> Outcome:
         check_store(case, tmp / case.store)
     if case.out is not None and case.outputs is not None:
         folder = tmp / case.out
-        found = (
-            sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-            if folder.exists()
-            else []
-        )
+        if folder.is_file():
+            found = [folder.name]
+        elif folder.exists():
+            found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        else:
+            found = []
         assert found == sorted(case.outputs), said
     return outcome
 
