@@ -38,6 +38,7 @@ from ..errors import AuditorError
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
+from ..periods import LAST_YEAR
 from . import adapter as dr
 
 Alert = dict[str, Any]
@@ -166,6 +167,10 @@ class Watcher:
             self._reject(f"{kind.name}.{exc.column}: {exc.reason}")
             return
         record = dict(zip(kind.fields, values, strict=True))
+        for name in self.time_fields[kind.name]:  # no calendar or clock reaches the year 10000
+            if record[name] is not None and record[name] >= LATEST_MOMENT:
+                self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}")
+                return
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
         if key in keys:
@@ -212,6 +217,10 @@ class Watcher:
     def verdicts(self) -> dict[str, dict[str, str]]:
         """Per rule, per key: conform, breach, pending or excluded."""
         return {w.rule.id: w.verdicts() for w in self.rules}
+
+
+#: the first moment of the year after LAST_YEAR, in epoch seconds
+LATEST_MOMENT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
 
 
 def _not_text(text: str) -> str | None:
