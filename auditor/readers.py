@@ -304,7 +304,7 @@ class DuplicateKey(Exception):
     """A JSON object naming one key twice (which value was meant cannot be told)."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) != len(pairs):
         seen: set[str] = set()
@@ -328,7 +328,7 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
                 continue
             try:
-                value = json.loads(stripped, object_pairs_hook=_unique_keys)
+                value = json.loads(stripped, object_pairs_hook=unique_keys)
             except DuplicateKey as exc:
                 yield RawRow(
                     number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]

@@ -39,6 +39,7 @@ from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
+from ..readers import DuplicateKey, unique_keys
 from . import adapter as dr
 
 Alert = dict[str, Any]
@@ -240,14 +241,18 @@ def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
         problem = _not_text(text)
         if problem is None:
             try:
-                item = json.loads(text)
+                item = json.loads(text, object_pairs_hook=unique_keys)
+            except DuplicateKey as exc:
+                problem = f"the key '{exc}' appears twice"
             except json.JSONDecodeError as exc:
                 problem = f"not JSON ({exc.msg})"
             except RecursionError:
                 problem = "JSON nested too deep"
         if problem is None and isinstance(item, dict):
-            texts = (_not_text(v) for v in item.values() if isinstance(v, str))
-            problem = next((p for p in texts if p is not None), None)
+            texts = [v for v in item.values() if isinstance(v, str)]
+            problem = next((p for p in map(_not_text, texts) if p is not None), None)
+            if problem is None and any("\x00" in v for v in texts):
+                problem = "contains NUL characters (\\u0000)"
         if problem is not None:
             watcher._reject(f"line {number}: {problem}")
             watcher.counts.events += 1
