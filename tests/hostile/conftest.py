@@ -54,6 +54,7 @@ class Case:
     outputs: tuple[str, ...] | None = None  # exactly the files in it (None: not checked)
     stdin: bytes | None = None
     stdout: tuple[str, ...] = ()  # substrings of stdout
+    stderr: tuple[str, ...] = ()  # substrings of stderr (counts and reasons of a run that works)
     setup: Callable[[Path], None] | None = None
     subprocess: bool = False  # run as a process (signals, real stdin bytes)
 
@@ -146,6 +147,8 @@ def run_case(case: Case, tmp: Path, audit: Path | None = None) -> Outcome:
             assert _fill(part, tmp) in lines[0], f"{part!r} not in the error line\n{said}"
     for part in case.stdout:
         assert _fill(part, tmp) in out, f"{part!r} not in stdout\n{said}"
+    for part in case.stderr:
+        assert _fill(part, tmp) in err, f"{part!r} not in stderr\n{said}"
     for path in tmp.rglob("*"):
         if path.is_file() and path not in before:
             assert path.stat().st_size > 0, f"0-byte file left: {path}"
