@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,10 +31,39 @@ def rows(n: int, start: int = 0) -> str:
     return "".join(f"R{i},n{i},{i},\n" for i in range(start, start + n))
 
 
+def fifo(tmp: Path) -> None:
+    (tmp / "ev").mkdir()
+    os.mkfifo(tmp / FILE)  # reading it would wait for a writer forever
+
+
+def endless(tmp: Path) -> None:
+    (tmp / "ev").mkdir()
+    (tmp / FILE).symlink_to("/dev/zero")  # reading it never ends
+
+
 ASCII_64K = rows(4000)  # about 70 KB of plain ASCII before the first wide byte
 assert len(ASCII_64K) > 65536
 
 CASES = [
+    # files that are not regular files
+    Case(
+        "a-named-pipe",
+        INGEST,
+        setup=fifo,
+        exit=2,
+        error=("{tmp}/ev/records.csv", "not a regular file"),
+        store="s.db",
+        stored=0,
+    ),
+    Case(
+        "a-link-to-dev-zero",
+        INGEST,
+        setup=endless,
+        exit=2,
+        error=("{tmp}/ev/records.csv", "not a regular file"),
+        store="s.db",
+        stored=0,
+    ),
     # encodings
     csv(
         "utf8-bom",
