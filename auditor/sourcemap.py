@@ -181,6 +181,10 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file safely, keeping locations."""
     name = str(path)
+    if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
+        raise AuditorError(
+            "not a regular file", location=Location(name), hint="give the path of a YAML file"
+        )
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -131,6 +131,8 @@ def read_json(path: str | Path) -> Any:
     from ..errors import Location, ReportError
 
     where = Location(str(path))
+    if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
+        raise ReportError("not a regular file", location=where)
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -462,6 +462,8 @@ class FindingsDocument(JsonDocument):
         from ..errors import Location, ReportError
 
         where = Location(str(path))
+        if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
+            raise ReportError("not a regular file", location=where)
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:

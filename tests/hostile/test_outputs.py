@@ -163,7 +163,14 @@ STALE_CASES = [
          out="o", outputs=("findings.json",)),
 ]  # fmt: skip
 
-CASES = FINDINGS_CASES + REGISTER_CASES + STALE_CASES
+SPECIAL_CASES = [
+    Case("render-dev-zero", ("report", "render", "/dev/zero", "--out", "{tmp}/r"), exit=2,
+         error=("/dev/zero", "not a regular file"), out="r", outputs=()),
+    Case("diff-dev-zero", ("diff", "/dev/zero", "{audit}/out"), exit=2,
+         error=("/dev/zero", "not a regular file")),
+]  # fmt: skip
+
+CASES = SPECIAL_CASES + FINDINGS_CASES + REGISTER_CASES + STALE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))

@@ -262,7 +262,17 @@ STANDARD_CASES = [
     standard("nested-deep", f"standard: service-quality-standard\nx: {deep(500)}\n", "nested"),
 ]
 
-CASES = PACK_CASES + TEST_FILE_CASES + MAPPING_CASES + STANDARD_CASES
+SPECIAL_CASES = [
+    Case("pack-is-dev-zero", ("pack", "check", "/dev/zero"), exit=2,
+         error=("/dev/zero", "not a regular file")),
+    Case("mapping-is-a-folder", ("evidence", "validate", "{tmp}/ev", "--pack", ROUNDTRIP,
+         "--mapping", "{tmp}/ev"), files={"ev/records.csv": "record_id\nA\n"}, exit=2,
+         error=("{tmp}/ev",)),
+    Case("tests-file-is-dev-zero", ("pack", "test", "{tmp}/rules/p.yaml", "--tests", "/dev/zero"),
+         files={PACK: MINIMAL}, exit=2, error=("/dev/zero", "not a regular file")),
+]  # fmt: skip
+
+CASES = SPECIAL_CASES + PACK_CASES + TEST_FILE_CASES + MAPPING_CASES + STANDARD_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
