@@ -3,9 +3,11 @@ numbers, names and formats, outputs where they cannot go. Each is one line and e
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from .conftest import ROUNDTRIP, Case, case_ids, run_case
+from .conftest import ROOT, ROUNDTRIP, Case, case_ids, run_case
 
 EV = "{audit}/evidence"
 OUT = "{audit}/out"
@@ -633,4 +635,35 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_cli_arguments(case: Case, tmp_path, small_audit) -> None:
+    run_case(case, tmp_path, small_audit)
+
+
+def unreadable(relative: str):
+    """A setup taking read permission from a file of the copied audit (or of the case)."""
+
+    def setup(tmp) -> None:
+        (tmp / relative).chmod(0)
+
+    return setup
+
+
+#: permissions do not stop root (CI runs tests as root): these run only for another user
+UNREADABLE = [
+    Case("unreadable-evidence-file", ("evidence", "ingest", EV, "--pack", ROUNDTRIP, "--store",
+         "{tmp}/s.db"), setup=unreadable("audit/evidence/records.csv"), exit=2,
+         error=("{audit}/evidence/records.csv",), store="s.db", stored=0),
+    Case("unreadable-pack", ("pack", "check", "{tmp}/p.yaml"),
+         files={"p.yaml": (ROOT / "tests/packs/valid-minimal.yaml").read_text(encoding="utf-8")},
+         setup=unreadable("p.yaml"), exit=2, error=("{tmp}/p.yaml",)),
+    Case("unreadable-findings", ("report", "render", f"{OUT}/findings.json", "--out", "{tmp}/r"),
+         setup=unreadable("audit/out/findings.json"), exit=2, error=("{audit}/out/findings.json",),
+         out="r", outputs=()),
+    Case("unreadable-register", ("capa", "list", "--register", REG),
+         setup=unreadable("audit/register.db"), exit=2, error=(REG,)),
+]  # fmt: skip
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without read permission")
+@pytest.mark.parametrize("case", UNREADABLE, ids=case_ids(UNREADABLE))
+def test_unreadable_files(case: Case, tmp_path, small_audit) -> None:
     run_case(case, tmp_path, small_audit)
