@@ -62,6 +62,7 @@ class EvidenceStore:
             )
             # another process writing the store at the same moment: wait for it, not fail
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._refuse_foreign(Location(str(path)))
             mode = "PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY"
             _patiently(lambda: self.db.execute(mode))  # the switch does not wait by itself
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -75,6 +76,18 @@ class EvidenceStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def _refuse_foreign(self, where: Location) -> None:
+        """A database with tables but no manifest (a CAPA register, an app's data) is not touched."""
+        tables = self.db.table_names()
+        if tables and MANIFEST not in tables:
+            self.db.close()
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"not an evidence store: it holds other tables ({shown})",
+                location=where,
+                hint="give --store a new file or a store the ingest wrote",
+            )
 
     def _ensure_meta(self) -> None:
         if not self.db[QUARANTINE].exists():
