@@ -1007,8 +1007,21 @@ _register_opt = click.option(
     type=click.Path(dir_okay=False),
     help="CAPA register file (or AUDITOR_REGISTER).",
 )
+
+
+def _a_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A person's name for the history: not blank (an empty name would be recorded as is)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("give a name, not a blank", ctx=ctx, param=param)
+    return value.strip() if value is not None else None
+
+
 _by_opt = click.option(
-    "--by", "who", required=True, help="Who makes the change (recorded in the history)."
+    "--by",
+    "who",
+    required=True,
+    callback=_a_name,
+    help="Who makes the change (recorded in the history).",
 )
 
 
@@ -1300,8 +1313,10 @@ def waiver() -> None:
 )
 @click.option("--reason", required=True, help="Why the deviation is accepted.")
 @click.option("--risk", type=click.Choice(["low", "medium", "high"]), required=True)
-@click.option("--requested-by", required=True)
-@click.option("--approved-by", required=True, help="Someone other than the requester.")
+@click.option("--requested-by", required=True, callback=_a_name)
+@click.option(
+    "--approved-by", required=True, callback=_a_name, help="Someone other than the requester."
+)
 @click.option("--from", "valid_from", help="First day in force (YYYY-MM-DD, default today).")
 @click.option(
     "--until", "valid_until", required=True, help="Last day in force (at most a year out)."
