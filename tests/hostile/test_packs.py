@@ -235,6 +235,24 @@ MAPPING_CASES = [
     ),
     mapping("unknown-dst", GOOD_MAPPING + "dst: sometimes\n", ":4:", "dst"),
     mapping("missing-is-a-text", GOOD_MAPPING + "missing: N/A\n", ":4:", "missing"),
+    mapping(
+        "join-of-no-column",
+        "kind: records\ncolumns:\n  record_id: {join: []}\n",
+        ":3:",
+        "join of 'record_id' names no column",
+    ),
+    mapping(
+        "date-without-time",
+        GOOD_MAPPING + "  at: {date: name}\n",
+        ":4:",
+        "time of 'at' names no column",
+    ),
+    mapping(
+        "enum-value-map-outside-the-enum",
+        GOOD_MAPPING + "  channel: {column: name, values: {x: fax}}\n",
+        ":4:",
+        "'fax', which is not one of phone, chat",
+    ),
 ]
 
 STANDARD_CHECK = ("pack", "check", "{tmp}/rules/p.yaml", "--standards", "{tmp}/std", "-q")
