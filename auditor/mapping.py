@@ -284,6 +284,17 @@ def _column_spec(
         return (str(raw),) if isinstance(raw, str) else tuple(str(r) for r in raw)
 
     common: dict[str, Any] = {"values": values, "format": fmt, "optional": optional}
+    for key, what in (("join", "join"), ("date", "time")):  # a date needs its time columns
+        if key in spec and not names(what):
+            errors.append(
+                EvidenceError(
+                    f"{what} of '{name}' names no column; every row's value would be empty",
+                    location=spec.where(what) if what in spec else where,
+                    hint=f"list the columns under {what}"
+                    + (", or map the field to the date column alone" if key == "date" else ""),
+                )
+            )
+            return None
     if "join" in spec:
         return ColumnSpec(name, join=names("join"), sep=str(spec.get("sep", "-")), **common)
     if "date" in spec:
