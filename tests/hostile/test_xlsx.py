@@ -285,6 +285,13 @@ CASES = [
         exit=2,
         error=("{tmp}/ev/records.xlsx", "expands to"),
     ),
+    Case(
+        "file-name-with-a-newline-and-a-terminal-escape",
+        INGEST,
+        files={"ev/records\n\x1b[31mevil.xlsx": b"garbage"},
+        exit=2,
+        error=("{tmp}/ev/records\\n\\x1b[31mevil.xlsx: not a readable .xlsx",),
+    ),
 ]
 
 
