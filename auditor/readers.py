@@ -467,10 +467,14 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         path,
         "xlsx",
         header,
-        _xlsx_rows(rows, header_row, book, path, len(header)),
+        _xlsx_rows(rows, header_row, book, path, header),
         options,
         sheets=tuple(book.sheetnames),
     )
+
+
+#: the note for a row with a formula cell whose value the workbook does not hold
+UNSAVED_FORMULA = object()
 
 
 def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -481,11 +485,18 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     cuts cells off, and a row whose number is not above the one before is silently skipped.
     Here each row is read once, as many cells wide as its last cell, under its own number.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = UNSAVED_FORMULA  # a formula never computed: no value to read
+            return cell
 
     book = sheet.parent
     with sheet._get_source() as source:
-        parser = WorkSheetParser(
+        parser = Parser(
             source,
             sheet._shared_strings,
             data_only=book.data_only,
@@ -503,9 +514,10 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(
-    rows: Iterator[tuple[int, list[Any]]], header_row: int, book: Any, path: Path, width: int
+    rows: Iterator[tuple[int, list[Any]]], header_row: int, book: Any, path: Path, header: list[str]
 ) -> Iterator[RawRow]:
     number = header_row
+    width = len(header)
     try:
         for number, values in rows:
             if all(v is None or v == "" for v in values):
@@ -513,6 +525,14 @@ def _xlsx_rows(
             cells = list(values)
             if len(cells) < width:  # a row's empty cells at its end are not in the sheet's XML
                 cells.extend([None] * (width - len(cells)))
+            if UNSAVED_FORMULA in cells:
+                column = cells.index(UNSAVED_FORMULA)
+                name = f"'{header[column]}'" if column < len(header) else f"{column + 1}"
+                yield RawRow(
+                    number, [], problem=f"column {name} holds a formula whose value the workbook "
+                    "does not hold (never computed); open it in Excel and save it again",
+                )  # fmt: skip
+                continue
             yield RawRow(number, cells)
     except XLSX_DAMAGE as exc:  # the sheet's XML breaks off: the file is not read at all
         raise _unreadable_workbook(path, exc, number + 1) from None
