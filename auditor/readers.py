@@ -12,6 +12,7 @@ import codecs
 import csv
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,6 +372,11 @@ def _unreadable_workbook(path: Path, exc: BaseException, line: int | None = None
         hint="open it in Excel and save it again as .xlsx",
     )
 
+
+# openpyxl tells of what it makes of a workbook through Python warnings ("Cell D2 is marked
+# as a date but the serial value ... is outside the limits", "no default style"): two lines
+# with a library path on stderr. What it means for a row is the row's quarantine reason.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?$")
 
 #: what a damaged workbook raises inside openpyxl: bad zip, missing parts, bad XML, bad indexes
 XLSX_DAMAGE: tuple[type[BaseException], ...] = (
