@@ -10,6 +10,7 @@ either nothing or exactly the set the case names.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -138,6 +139,7 @@ def run_case(case: Case, tmp: Path, audit: Path | None = None) -> Outcome:
     said = f"exit {code}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}"
     assert "Traceback" not in out + err, said
     assert "internal error" not in out + err, said
+    assert not re.search(r"\w+Warning: ", err), said  # a library's warning is not for the user
     assert code == case.exit, said
     if case.exit == 2:
         lines = [line for line in err.splitlines() if line.strip()]

@@ -292,6 +292,32 @@ CASES = [
         exit=2,
         error=("{tmp}/ev/records\\n\\x1b[31mevil.xlsx: not a readable .xlsx",),
     ),
+    xlsx(
+        "formula-never-computed",
+        workbook({SHEET: sheet(GOOD_ROW + row(3, cell("A3", "B"), '<c r="C3"><f>1+1</f></c>'))}),
+        stored=1,
+        quarantined=1,
+        reasons=("formula whose value the workbook does not hold",),
+    ),
+    xlsx(
+        "formula-with-its-saved-value",
+        workbook({SHEET: sheet(row(2, cell("A2", "A"), '<c r="C2"><f>1+1</f><v>2</v></c>'))}),
+        stored=1,
+        values=("records", "count", (2,)),
+    ),
+    Case(
+        "date-serial-beyond-the-calendar-says-nothing-on-stderr",
+        INGEST,
+        files={
+            FILE: workbook(
+                {SHEET: sheet(row(2, cell("A2", "A"), '<c r="C2" s="1"><v>1e300</v></c>'))}
+            )
+        },
+        store="s.db",
+        stored=0,
+        quarantined=1,
+        stderr=(),
+    ),
 ]
 
 
