@@ -10,13 +10,32 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import AuditorError, Location
 from .interrupts import held
+
+
+def make_parent(path: Path) -> None:
+    """Make ``path``'s folder and those above it, or say in one line why they cannot be made."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise AuditorError(
+            "cannot write here: a folder on the way is a regular file",
+            location=Location(str(path)),
+            hint="give a path whose folders are folders",
+        ) from None
+    except PermissionError as exc:
+        raise AuditorError(
+            f"cannot write here: {exc.strerror}",
+            location=Location(str(path)),
+            hint="give a path in a folder you can write to",
+        ) from None
 
 
 @contextmanager
 def replacing(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it goes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, mode, **options) as stream:
@@ -41,7 +60,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_with(path: Path, writer: Callable[[Path], None]) -> None:
     """Let ``writer`` write a temporary file (by path, for libraries that want one), then rename it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:

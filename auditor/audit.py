@@ -34,7 +34,7 @@ from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
 from .paths import output_folder
-from .periods import Period, parse_period, whole_months
+from .periods import LAST_YEAR, Period, parse_period, whole_months
 from .register.waivers import Waiver, apply_waivers, load_waivers_file
 
 DEFAULT_MAX_QUARANTINE = 0.02
@@ -89,6 +89,11 @@ def infer_period(pack: Pack, store: EvidenceStore) -> Period:
         )
     first = datetime.fromtimestamp(min(moments), zone).date()
     last = datetime.fromtimestamp(max(moments), zone).date()
+    if last.year > LAST_YEAR:
+        raise PeriodError(
+            f"cannot tell the audit period: the evidence reaches {last}, beyond the year {LAST_YEAR}",
+            hint="give --period, e.g. 2026-Q3",
+        )
     return whole_months(first, last)
 
 

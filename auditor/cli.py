@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import AuditorError
+from .errors import AuditorError, Location
 
 if TYPE_CHECKING:
     from .audit import AuditResult
@@ -1048,14 +1048,35 @@ _register_opt = click.option(
     type=click.Path(dir_okay=False),
     help="CAPA register file (or AUDITOR_REGISTER).",
 )
+
+
+def _a_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A person's name for the history: not blank (an empty name would be recorded as is)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("give a name, not a blank", ctx=ctx, param=param)
+    return value.strip() if value is not None else None
+
+
 _by_opt = click.option(
-    "--by", "who", required=True, help="Who makes the change (recorded in the history)."
+    "--by",
+    "who",
+    required=True,
+    callback=_a_name,
+    help="Who makes the change (recorded in the history).",
 )
 
 
-def _open_register(path: str) -> Any:
+def _open_register(path: str, create: bool = False) -> Any:
+    """The register at ``path``; one that is not there is an error unless ``create`` (a typo in
+    --register must not read as an empty register, nor make one)."""
     from .register import Register
 
+    if not create and not Path(path).exists():
+        raise AuditorError(
+            "no CAPA register here",
+            location=Location(path),
+            hint="give --register (or AUDITOR_REGISTER) the file an audit was recorded in",
+        )
     return Register(path)
 
 
@@ -1333,8 +1354,10 @@ def waiver() -> None:
 )
 @click.option("--reason", required=True, help="Why the deviation is accepted.")
 @click.option("--risk", type=click.Choice(["low", "medium", "high"]), required=True)
-@click.option("--requested-by", required=True)
-@click.option("--approved-by", required=True, help="Someone other than the requester.")
+@click.option("--requested-by", required=True, callback=_a_name)
+@click.option(
+    "--approved-by", required=True, callback=_a_name, help="Someone other than the requester."
+)
 @click.option("--from", "valid_from", help="First day in force (YYYY-MM-DD, default today).")
 @click.option(
     "--until", "valid_until", required=True, help="Last day in force (at most a year out)."
@@ -1359,7 +1382,7 @@ def waiver_add(
     today = date.today()
     waiver = Waiver("", rule, group_key, reason, risk, requested_by, approved_by,
                     _day(valid_from, "--from") or today, _day(valid_until, "--until"))  # fmt: skip
-    register = _open_register(register_path)
+    register = _open_register(register_path, create=True)
     try:
         number = register.add_waiver(waiver, approved_by, today)
     finally:

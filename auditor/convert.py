@@ -323,6 +323,19 @@ class RowPlan:
             self.absent.append(spec.name)
             return (spec.name, _nothing, _text, True)
         self.sources[spec.name] = describe(column)
+        wrong = [v for v in column.values.values() if v is not None and v not in spec.values]
+        if spec.type == "enum" and wrong:  # a value map may not put a value beside the enum
+            raise EvidenceError(
+                f"the values of '{spec.name}' map to '{wrong[0]}', which is not one of "
+                f"{', '.join(spec.values)}",
+                location=self.mapping.where(f"columns.{spec.name}"),
+                suggestion=closest_name(wrong[0], spec.values),
+            )
+        if self.mapping.source == "auto" and len(column.columns) > 1:
+            self.warnings.append(
+                f"field '{spec.name}' matches the columns {', '.join(column.columns)}: "
+                "each row's value is the first of them that has one"
+            )
         getter = self._getter(column)
         order = None
         if spec.type in ("timestamp", "date") and not column.format:

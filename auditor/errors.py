@@ -93,7 +93,16 @@ class AuditorError(Exception):
             text += f"; did you mean '{self.suggestion}'?"
         if self.hint:
             text += f"; {self.hint}"
-        return text
+        return text.translate(CONTROL_ESCAPES)
+
+
+#: control characters written as escapes in an error line: a newline in a file name must not
+#: split the line, an escape sequence must not reach the terminal
+CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0D: "\\r",
+}
 
 
 class ExpressionError(AuditorError):

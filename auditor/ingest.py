@@ -221,6 +221,17 @@ class Ingest:
     def ingest_file(self, path: Path) -> FileReport:
         report = FileReport(str(path))
         started = time.perf_counter()
+        if not path.is_file():  # a pipe blocks the read, a device never ends: neither is read
+            report.status = "error"
+            report.reason = str(
+                EvidenceError(
+                    "not a regular file (a pipe, a device or a socket), so it is not read",
+                    location=Location(str(path)),
+                    hint="copy the export into a regular file",
+                )
+            )
+            self._record_failure(report)
+            return report
         scanned = file_digest(path)
         report.sha256, report.size = scanned.sha256, scanned.size
         if self._already_ingested(report):

@@ -300,6 +300,17 @@ def _column_spec(
         return (str(raw),) if isinstance(raw, str) else tuple(str(r) for r in raw)
 
     common: dict[str, Any] = {"values": values, "format": fmt, "optional": optional}
+    for key, what in (("join", "join"), ("date", "time")):  # a date needs its time columns
+        if key in spec and not names(what):
+            errors.append(
+                EvidenceError(
+                    f"{what} of '{name}' names no column; every row's value would be empty",
+                    location=spec.where(what) if what in spec else where,
+                    hint=f"list the columns under {what}"
+                    + (", or map the field to the date column alone" if key == "date" else ""),
+                )
+            )
+            return None
     if "join" in spec:
         return ColumnSpec(name, join=names("join"), sep=str(spec.get("sep", "-")), **common)
     if "date" in spec:
@@ -331,11 +342,12 @@ def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
     index = {normalise(h): h for h in header if h}
     columns = {}
     for name, spec in kind.fields.items():
-        for candidate in (name, *spec.aliases):
-            column = index.get(normalise(candidate))
-            if column is not None:
-                columns[name] = ColumnSpec(name, columns=(column,))
-                break
+        # Every column the field's name or an alias matches, in that order: a JSONL key renamed
+        # midway (name in early lines, an alias later) is read from whichever a row has.
+        found = [index.get(normalise(c)) for c in (name, *spec.aliases)]
+        matched = tuple(dict.fromkeys(c for c in found if c is not None))
+        if matched:
+            columns[name] = ColumnSpec(name, columns=matched)
     return Mapping(kind=kind.name, columns=columns, source="auto")
 
 

@@ -192,8 +192,8 @@ def _standard(
         return find_standard(std_id, search)
     except PackErrors as exc:
         checker.errors.extend(exc.errors)
-    except AuditorError as exc:
-        checker.adopt(exc, data.where("standard"))
+    except AuditorError as exc:  # a standard file that cannot be read is named with its place
+        checker.adopt(exc, exc.location if exc.path else data.where("standard"))
     return None
 
 

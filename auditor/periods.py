@@ -58,18 +58,18 @@ def _parse_period(text: str) -> Period:
         if match := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value):
             year, quarter = int(match.group(1)), int(match.group(2))
             first = date(year, 3 * quarter - 2, 1)
-            return Period(f"{year}-Q{quarter}", first, _month_end(year, 3 * quarter))
+            return Period(f"{year:04d}-Q{quarter}", first, _month_end(year, 3 * quarter))
         if match := re.fullmatch(r"(\d{4})-?[Hh]([12])", value):
             year, half = int(match.group(1)), int(match.group(2))
             return Period(
-                f"{year}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
+                f"{year:04d}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
             )
         if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
             year, month = int(match.group(1)), int(match.group(2))
-            return Period(f"{year}-{month:02d}", date(year, month, 1), _month_end(year, month))
+            return Period(f"{year:04d}-{month:02d}", date(year, month, 1), _month_end(year, month))
         if match := re.fullmatch(r"(\d{4})", value):
             year = int(match.group(1))
-            return Period(str(year), date(year, 1, 1), date(year, 12, 31))
+            return Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31))
         if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", value):
             first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
             if last < first:

@@ -12,6 +12,7 @@ import codecs
 import csv
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,11 +261,13 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
     # The header is every key of every object in the file, in order of first appearance: a
     # field that first appears late, or a key renamed midway, is still a column.
     seen: dict[str, None] = {}
+    first_line = 0  # the first line that is not blank
     with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
-        for text in probe:
+        for number, text in enumerate(probe, start=1):
             text = text.strip()
             if not text:
                 continue
+            first_line = first_line or number
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError):
@@ -272,9 +275,15 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
             if isinstance(value, dict):
                 seen.update(dict.fromkeys(str(k) for k in value))
     first_keys = list(seen)
-    if not first_keys and path.stat().st_size == 0:
+    if not first_keys:
         handle.close()
-        raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
+        if not first_line:
+            raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
+        raise EvidenceError(
+            "no line of the file is a JSON object with keys",
+            location=Location(str(path), first_line),
+            hint='write one JSON object per line, e.g. {"id": "A1", ...}',
+        )
     options.update(encoding="utf-8")
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
@@ -296,7 +305,7 @@ class DuplicateKey(Exception):
     """A JSON object naming one key twice (which value was meant cannot be told)."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) != len(pairs):
         seen: set[str] = set()
@@ -320,7 +329,7 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
                 continue
             try:
-                value = json.loads(stripped, object_pairs_hook=_unique_keys)
+                value = json.loads(stripped, object_pairs_hook=unique_keys)
             except DuplicateKey as exc:
                 yield RawRow(
                     number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]
@@ -337,11 +346,16 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                     number, {}, problem="line is JSON but not an object", raw=stripped[:200]
                 )
                 continue
-            if not all(_encodable(v) for v in value.values() if isinstance(v, str)):
+            texts = [v for v in value.values() if isinstance(v, str)]
+            if not all(_encodable(v) for v in texts):
                 yield RawRow(
                     number, {}, problem="a lone surrogate escape (\\ud800 ...) is not text",
                     raw=stripped[:200],
                 )  # fmt: skip
+                continue
+            if any("\x00" in v for v in texts):
+                yield RawRow(number, {}, problem="contains NUL characters (\\u0000)",
+                             raw=stripped[:200])  # fmt: skip
                 continue
             yield RawRow(number, value)
     finally:
@@ -358,6 +372,11 @@ def _unreadable_workbook(path: Path, exc: BaseException, line: int | None = None
         hint="open it in Excel and save it again as .xlsx",
     )
 
+
+# openpyxl tells of what it makes of a workbook through Python warnings ("Cell D2 is marked
+# as a date but the serial value ... is outside the limits", "no default style"): two lines
+# with a library path on stderr. What it means for a row is the row's quarantine reason.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\..*)?$")
 
 #: what a damaged workbook raises inside openpyxl: bad zip, missing parts, bad XML, bad indexes
 XLSX_DAMAGE: tuple[type[BaseException], ...] = (
@@ -380,9 +399,53 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
         raise
 
 
+#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
+#: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
+MAX_PART = 4 << 30
+EXPANDS_FREELY = 16 << 20
+MAX_RATIO = 100
+
+
+def _check_package(path: Path) -> None:
+    """Refuse, before parsing, an encrypted workbook and a part that is a zip bomb."""
+    import zipfile
+
+    with path.open("rb") as handle:
+        start = handle.read(len(OLE_MAGIC))
+    if start == OLE_MAGIC:
+        raise EvidenceError(
+            "is a password-protected (encrypted) workbook or an old .xls file, not an .xlsx",
+            location=Location(str(path)),
+            hint="open it in Excel, remove the password and save it as .xlsx",
+        )
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except zipfile.BadZipFile:
+        return  # openpyxl says what is wrong with it
+    for part in parts:
+        if part.flag_bits & 0x1:
+            raise EvidenceError(
+                f"its part {part.filename} is encrypted",
+                location=Location(str(path)),
+                hint="save the workbook again without a password",
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_PART or (part.file_size > EXPANDS_FREELY and ratio > MAX_RATIO):
+            raise EvidenceError(
+                f"its part {part.filename} expands to {part.file_size:,} bytes from "
+                f"{part.compress_size:,} ({ratio:,.0f}:1): refused as a zip bomb",
+                location=Location(str(path)),
+                hint="open it in Excel and save it again as .xlsx, or export it as CSV",
+            )
+
+
 def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     import openpyxl
 
+    _check_package(path)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet_name = options.get("sheet")
     if sheet_name and sheet_name not in book.sheetnames:
@@ -393,10 +456,10 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         )
     sheet = book[sheet_name] if sheet_name else book.worksheets[0]
     options.update(sheet=sheet.title)
-    rows = sheet.iter_rows(values_only=True)
+    rows = _sheet_rows(sheet)
     header: list[str] = []
     header_row = 0
-    for number, values in enumerate(rows, start=1):
+    for number, values in rows:
         if any(v not in (None, "") for v in values):
             header = ["" if v is None else str(v).strip() for v in values]
             header_row = number
@@ -404,25 +467,79 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     if not header:
         book.close()
         raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
+    while header and header[-1] == "":
+        header.pop()
     return Table(
         path,
         "xlsx",
         header,
-        _xlsx_rows(rows, header_row, book, path),
+        _xlsx_rows(rows, header_row, book, path, header),
         options,
         sheets=tuple(book.sheetnames),
     )
 
 
+#: the note for a row with a formula cell whose value the workbook does not hold
+UNSAVED_FORMULA = object()
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Every row of a read-only sheet as (its row number, its values), as the sheet's XML has them.
+
+    openpyxl's ``iter_rows`` trusts the sheet: a dimension claiming every cell of Excel pads
+    each row to 16,384 cells and each gap to a million empty rows (hours), one claiming too few
+    cuts cells off, and a row whose number is not above the one before is silently skipped.
+    Here each row is read once, as many cells wide as its last cell, under its own number.
+    """
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = UNSAVED_FORMULA  # a formula never computed: no value to read
+            return cell
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = Parser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if not cells:
+                continue
+            values: list[Any] = [None] * max(c["column"] for c in cells)
+            for c in cells:
+                values[c["column"] - 1] = c["value"]
+            yield number, values
+
+
 def _xlsx_rows(
-    rows: Iterator[tuple[Any, ...]], header_row: int, book: Any, path: Path
+    rows: Iterator[tuple[int, list[Any]]], header_row: int, book: Any, path: Path, header: list[str]
 ) -> Iterator[RawRow]:
     number = header_row
+    width = len(header)
     try:
-        for number, values in enumerate(rows, start=header_row + 1):
+        for number, values in rows:
             if all(v is None or v == "" for v in values):
                 continue
-            yield RawRow(number, list(values))
+            cells = list(values)
+            if len(cells) < width:  # a row's empty cells at its end are not in the sheet's XML
+                cells.extend([None] * (width - len(cells)))
+            if UNSAVED_FORMULA in cells:
+                column = cells.index(UNSAVED_FORMULA)
+                name = f"'{header[column]}'" if column < len(header) else f"{column + 1}"
+                yield RawRow(
+                    number, [], problem=f"column {name} holds a formula whose value the workbook "
+                    "does not hold (never computed); open it in Excel and save it again",
+                )  # fmt: skip
+                continue
+            yield RawRow(number, cells)
     except XLSX_DAMAGE as exc:  # the sheet's XML breaks off: the file is not read at all
         raise _unreadable_workbook(path, exc, number + 1) from None
     finally:

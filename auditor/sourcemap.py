@@ -169,6 +169,10 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise AuditorError(f"YAML syntax error: {exc}", location=Location(path)) from None
+    except RecursionError:  # the YAML parser recurses per level: thousands of '[' end here
+        raise AuditorError(
+            f"nested more than {MAX_DEPTH} levels deep", location=Location(path)
+        ) from None
     if node is None:
         raise AuditorError("the file is empty", location=Location(path, 1, 1))
     return _Builder(path).build(node)
@@ -177,6 +181,10 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file safely, keeping locations."""
     name = str(path)
+    if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
+        raise AuditorError(
+            "not a regular file", location=Location(name), hint="give the path of a YAML file"
+        )
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

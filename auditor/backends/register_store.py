@@ -95,12 +95,21 @@ class RegisterStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         where = Location(self.path)
+        self.db = sqlite_utils.Database(self.path)
         try:
-            self.db = sqlite_utils.Database(self.path)
+            self._open(where)
+        except BaseException:  # a file that is not a register is left as it was, and closed
+            self.db.close()
+            raise
+
+    def _open(self, where: Location) -> None:
+        try:
             self.db.conn.isolation_level = None  # explicit transactions only
             self.db.execute("PRAGMA busy_timeout = 10000")
-            _patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))  # it does not wait
             tables = set(self.db.table_names())
+            if tables and "meta" not in tables:  # refused before anything in it changes
+                raise StoreError("not an auditor register (it has no meta table)", location=where)
+            _patiently(lambda: self.db.execute("PRAGMA journal_mode=WAL"))  # it does not wait
             if not tables:  # new: of several processes making it at once, one makes its
                 with self.transaction():  # tables, the others wait and find them
                     tables = set(self.db.table_names()) or self._create()

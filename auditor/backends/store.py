@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from ..atomic import make_parent
 from ..convert import sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
@@ -53,7 +54,7 @@ class EvidenceStore:
         self.engine = engine
         try:
             if path is not None:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                make_parent(Path(path))
             self.db = (
                 sqlite_utils.Database(memory=True)
                 if path is None
@@ -61,6 +62,7 @@ class EvidenceStore:
             )
             # another process writing the store at the same moment: wait for it, not fail
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._refuse_foreign(Location(str(path)))
             mode = "PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY"
             _patiently(lambda: self.db.execute(mode))  # the switch does not wait by itself
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -80,6 +82,18 @@ class EvidenceStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def _refuse_foreign(self, where: Location) -> None:
+        """A database with tables but no manifest (a CAPA register, an app's data) is not touched."""
+        tables = self.db.table_names()
+        if tables and MANIFEST not in tables:
+            self.db.close()
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"not an evidence store: it holds other tables ({shown})",
+                location=where,
+                hint="give --store a new file or a store the ingest wrote",
+            )
 
     def _ensure_meta(self) -> None:
         if not self.db[QUARANTINE].exists():

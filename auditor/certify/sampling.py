@@ -316,9 +316,10 @@ def _load_sidecar(path: Path) -> dict[str, Any]:
         )
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "JSON nested too deep" if isinstance(exc, RecursionError) else exc
         raise AuditorError(
-            f"cannot read the sidecar: {exc}", location=Location(str(side))
+            f"cannot read the sidecar: {reason}", location=Location(str(side))
         ) from None
     if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
         raise AuditorError("not a sample sidecar written by auditor", location=Location(str(side)))

@@ -131,10 +131,14 @@ def read_json(path: str | Path) -> Any:
     from ..errors import Location, ReportError
 
     where = Location(str(path))
+    if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
+        raise ReportError("not a regular file", location=where)
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReportError("file not found", location=where) from None
+    except RecursionError:
+        raise ReportError("not a findings.json: JSON nested too deep", location=where) from None
     except (OSError, ValueError) as exc:
         raise ReportError(f"not a findings.json: {exc}", location=where) from None
 

@@ -38,6 +38,8 @@ from ..errors import AuditorError
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
+from ..periods import LAST_YEAR
+from ..readers import DuplicateKey, unique_keys
 from . import adapter as dr
 
 Alert = dict[str, Any]
@@ -166,6 +168,10 @@ class Watcher:
             self._reject(f"{kind.name}.{exc.column}: {exc.reason}")
             return
         record = dict(zip(kind.fields, values, strict=True))
+        for name in self.time_fields[kind.name]:  # no calendar or clock reaches the year 10000
+            if record[name] is not None and record[name] >= LATEST_MOMENT:
+                self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}")
+                return
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
         if key in keys:
@@ -214,6 +220,10 @@ class Watcher:
         return {w.rule.id: w.verdicts() for w in self.rules}
 
 
+#: the first moment of the year after LAST_YEAR, in epoch seconds
+LATEST_MOMENT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
+
+
 def _not_text(text: str) -> str | None:
     """Why ``text`` cannot be read as text: bytes that are not UTF-8, or a lone surrogate."""
     try:
@@ -231,14 +241,18 @@ def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
         problem = _not_text(text)
         if problem is None:
             try:
-                item = json.loads(text)
+                item = json.loads(text, object_pairs_hook=unique_keys)
+            except DuplicateKey as exc:
+                problem = f"the key '{exc}' appears twice"
             except json.JSONDecodeError as exc:
                 problem = f"not JSON ({exc.msg})"
             except RecursionError:
                 problem = "JSON nested too deep"
         if problem is None and isinstance(item, dict):
-            texts = (_not_text(v) for v in item.values() if isinstance(v, str))
-            problem = next((p for p in texts if p is not None), None)
+            texts = [v for v in item.values() if isinstance(v, str)]
+            problem = next((p for p in map(_not_text, texts) if p is not None), None)
+            if problem is None and any("\x00" in v for v in texts):
+                problem = "contains NUL characters (\\u0000)"
         if problem is not None:
             watcher._reject(f"line {number}: {problem}")
             watcher.counts.events += 1
