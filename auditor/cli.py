@@ -1286,8 +1286,10 @@ def capa_verify(
     """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
     from datetime import date
 
+    from .backends.engines import check_engine
     from .register.verify import verify_item
 
+    check_engine(engine or "sqlite")  # a usage error before anything is opened
     chosen = _mapping_option(mapping, preset)
     register = _open_register(register_path)
     try:

@@ -232,7 +232,19 @@ class Ingest:
             )
             self._record_failure(report)
             return report
-        scanned = file_digest(path)
+        try:
+            scanned = file_digest(path)
+        except OSError as exc:  # no read permission, a disk error: a file error, never a skip
+            report.status = "error"
+            report.reason = str(
+                EvidenceError(
+                    f"cannot read file: {exc.strerror or exc}",
+                    location=Location(str(path)),
+                    hint="give the auditor read access to every file of the evidence",
+                )
+            )
+            self._record_failure(report)
+            return report
         report.sha256, report.size = scanned.sha256, scanned.size
         if self._already_ingested(report):
             report.status = "skipped"

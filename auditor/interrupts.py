@@ -70,14 +70,18 @@ def _sent_again(earlier: Callable[[Any], object]) -> Callable[[Any], None]:
     garbage collector runs them, often inside WeasyPrint) cannot propagate:
     Python would print it as "Exception ignored" and go on as if nothing had
     happened. The hook sends the signal to the main thread again instead, so it
-    lands in ordinary code and stops the command as it should.
+    lands in ordinary code and stops the command as it should. It is sent from
+    another thread a moment later: sent from here, the main thread would take
+    it at once, inside this hook, where it would be lost the same way.
     """
 
     def hook(unraisable: Any) -> None:
         interrupt = unraisable.exc_value
         if isinstance(interrupt, KeyboardInterrupt):
             number = signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT
-            _thread.interrupt_main(number)
+            again = threading.Timer(0.01, _thread.interrupt_main, args=(number,))
+            again.daemon = True
+            again.start()
             return
         earlier(unraisable)
 

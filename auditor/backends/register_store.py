@@ -95,7 +95,14 @@ class RegisterStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         where = Location(self.path)
-        self.db = sqlite_utils.Database(self.path)
+        try:
+            self.db = sqlite_utils.Database(self.path)
+        except sqlite3.DatabaseError as exc:  # no permission, a folder, no such folder
+            raise StoreError(
+                f"cannot open the register: {exc}",
+                location=where,
+                hint="give a register file the auditor may read and write",
+            ) from None
         try:
             self._open(where)
         except BaseException:  # a file that is not a register is left as it was, and closed

@@ -3,7 +3,10 @@ numbers, names and formats, outputs where they cannot go. Each is one line and e
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -707,7 +710,40 @@ UNREADABLE = [
 ]  # fmt: skip
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without read permission")
 @pytest.mark.parametrize("case", UNREADABLE, ids=case_ids(UNREADABLE))
-def test_unreadable_files(case: Case, tmp_path, small_audit) -> None:
-    run_case(case, tmp_path, small_audit)
+def test_unreadable_files(case: Case, tmp_path, small_audit, monkeypatch) -> None:
+    """As another user; when the tests run as root (CI), the command runs with the effective
+    user and group of ``nobody`` (root reads any file), in a folder that user may write in."""
+    if os.geteuid() != 0:
+        run_case(case, tmp_path, small_audit)
+        return
+    import pwd
+    import tempfile
+
+    from . import conftest
+
+    nobody = pwd.getpwnam("nobody")
+    original = conftest.invoke
+
+    def as_nobody(*args, **kwargs):
+        os.setegid(nobody.pw_gid)
+        os.seteuid(nobody.pw_uid)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+
+    def opened_up(tmp: Path) -> None:  # the copied audit readable by anyone, as a user's is
+        for path in tmp.rglob("*"):
+            path.chmod(0o777 if path.is_dir() else 0o644)
+        assert case.setup is not None
+        case.setup(tmp)
+
+    monkeypatch.setattr(conftest, "invoke", as_nobody)
+    base = Path(tempfile.mkdtemp(prefix="unreadable-", dir="/tmp"))
+    try:
+        base.chmod(0o777)
+        run_case(dataclasses.replace(case, setup=opened_up), base, small_audit)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
