@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -45,6 +46,7 @@ from .timeparse import OrderUndecided
 
 BATCH = 5000
 _BOM = b"\xef\xbb\xbf"
+_LONE_CR = re.compile(rb"\r(?!\n)")
 #: rows converted at once on the column-wise path (a batch with a bad row goes row by row)
 COLUMN_BATCH = 20_000
 
@@ -144,6 +146,8 @@ class Digest(NamedTuple):
     quote_neighbours: frozenset[int] = frozenset()
     #: whether a UTF-8 byte-order mark appears anywhere but at the very start
     inner_bom: bool = True
+    #: a carriage return not followed by a line feed, or a \x01 byte (DuckDB's null text)
+    odd_bytes: bool = True
 
 
 def file_digest(path: Path) -> Digest:
@@ -157,6 +161,7 @@ def file_digest(path: Path) -> Digest:
     quotes = QuoteScan()
     last_byte = -1
     inner_bom = False
+    odd_bytes = False
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -168,6 +173,9 @@ def file_digest(path: Path) -> Digest:
             found = joined.find(_BOM, 1 if size == 0 else 0)
             inner_bom = inner_bom or found >= 0
             tail = joined[-2:]
+            lone = _LONE_CR.search(joined)  # a CR at the very end waits for the next byte
+            odd_bytes = odd_bytes or b"\x01" in chunk
+            odd_bytes = odd_bytes or (lone is not None and lone.start() < len(joined) - 1)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
             newlines += chunk.count(b"\n")
@@ -184,6 +192,7 @@ def file_digest(path: Path) -> Digest:
         plain,
         neighbours,
         inner_bom,
+        odd_bytes or last_byte == ord("\r"),
     )
 
 
@@ -717,6 +726,8 @@ def _columnar(table: Table, scanned: Digest) -> bool:
         and scanned.size >= columnar.MIN_COLUMNAR_BYTES
         and len(table.header) >= 2
         and len(table.options.get("delimiter", "")) == 1
+        and table.options["delimiter"].isascii()
+        and not scanned.odd_bytes
     )
 
 

@@ -250,3 +250,74 @@ def test_quote_scan_agrees_with_the_csv_module(pieces):
     if physical and physical[-1] == "":
         physical.pop()
     assert len(rows) == len(physical)
+
+
+H = HEADER.encode()
+ROW = b",phone,BJ,A1,2026-07-01 10:00:00,,"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # a lone CR and a blank line: line counts that cancel out must not pass
+        H + b"\nI1" + ROW + b"\r\r\nI2" + ROW + b"\nI2,fax,BJ,A1,2026-07-01 10:00:00,,\n",
+        H + b"\nI1" + ROW + b"\rI2" + ROW + b"\n\nI3" + ROW + b"\nI3" + ROW + b"\n",
+        H + b"\nI1" + ROW + b"\nI2" + ROW + b"\r",  # a lone CR at the very end
+        # a \x01 byte is text (DuckDB's reader would read it as no value)
+        H + b"\nI1" + ROW + b"\nI2,phone,\x01,A1,2026-07-01 10:00:00,,\n",
+        H + b"\nI1" + ROW + b"\nI2,phone,BJ,\x01,2026-07-01 10:00:00,,\n",
+    ],
+    ids=[
+        "lone-cr-and-blank",
+        "lone-cr-blank-duplicate",
+        "lone-cr-at-end",
+        "x01-required",
+        "x01-optional",
+    ],
+)
+def test_reviewed_cases(pack, tmp_path, monkeypatch, content):
+    rows, columns = _both(pack, tmp_path, content, monkeypatch)
+    assert columns == rows
+
+
+def test_a_marker_written_as_a_time_is_no_value_in_every_batch(root, tmp_path, monkeypatch):
+    """A mapping's missing-value marker that is also a valid time is no value wherever it
+    falls (in a batch converted column-wise or row by row), as written or padded."""
+    from auditor.pack import load_pack
+
+    pack = load_pack(root / "rules" / "service-quality.yaml")
+    lines = [HEADER, *_rows(6000)]
+    lines[10] = "I900010,phone,BJ,A1,2026-07-01 10:00:00, 1900-01-01 00:00:00 ,"
+    lines[11] = "I900011,phone,BJ,A1,2026-07-01 10:00:00,1900-01-01 00:00:00,"
+    lines[5500] = "I905500,fax,BJ,A1,2026-07-01 10:00:00,,"
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "interactions.mapping.yaml").write_text(
+        'kind: interactions\nmissing: ["1900-01-01 00:00:00"]\ncolumns:\n'
+        + "".join(f"  {name}: {name}\n" for name in HEADER.split(",")),
+        encoding="utf-8",
+    )
+    results = {}
+    for way in ("rows", "arrow"):
+        db = tmp_path / f"{way}.db"
+        results[way] = _stored(pack, folder, db, way, monkeypatch)
+    assert results["arrow"] == results["rows"]
+    answered = {r[0]: r[5] for r in results["rows"]["records"]}
+    assert (answered["I900010"], answered["I900011"]) == (None, None), results["rows"]["files"]
+
+
+def test_a_delimiter_beyond_ascii_is_read_row_by_row(pack, tmp_path, monkeypatch):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    text = "\n".join(line.replace(",", "，") for line in [HEADER, *_rows(50)]) + "\n"
+    (folder / "interactions.csv").write_text(text, encoding="utf-8")
+    (folder / "interactions.mapping.yaml").write_text(
+        'kind: interactions\nreader: {delimiter: "，"}\ncolumns:\n'
+        + "".join(f"  {name}: {name}\n" for name in HEADER.split(",")),
+        encoding="utf-8",
+    )
+    results = {
+        w: _stored(pack, folder, tmp_path / f"{w}.db", w, monkeypatch) for w in ("rows", "arrow")
+    }
+    assert results["arrow"] == results["rows"] and len(results["rows"]["records"]) == 50
