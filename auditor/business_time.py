@@ -3,8 +3,8 @@
 A calendar's open time between two moments is ``cum(b) - cum(a)``, where
 ``cum(t)`` is the number of open seconds from the start of the calendar up to
 ``t``. The stretches (start, end, open seconds before start) are held as a
-table, so the same two look-ups work in Python (bisect) and in SQL (a
-correlated look-up of the last stretch starting at or before ``t``).
+table, so the same two look-ups work in Python (bisect) and in SQL (correlated
+look-ups of the last stretch starting at or before ``t``).
 
 Statutory holidays of mainland China, and the weekend days made working days
 to compensate, come from the chinesecalendar library (2004 to the last year it
@@ -170,13 +170,21 @@ def _library_last_year() -> int:
 def cumulative_sql(table: str, moment_sql: str) -> str:
     """SQL for ``cum(moment)`` against a stretches table ``(start, "end", before)``.
 
-    Plain SQL (a correlated look-up with ORDER BY ... LIMIT 1 and CASE), so it
-    reads the same in SQLite, DuckDB and PostgreSQL.
+    The last stretch starting at or before the moment gives ``before + min(moment,
+    end) - start``. Its three values are read as ``MAX`` over the stretches
+    starting at or before the moment (all three grow with ``start``), each in a
+    subquery that names the moment only in its ``WHERE``: plain SQL every engine
+    runs alike (SQLite, DuckDB, Spark, which refuses an outer reference
+    outside ``WHERE`` and gets a correlated ``ORDER BY ... LIMIT 1`` wrong).
     """
+    last = {
+        column: f"(SELECT MAX(c.{column}) FROM {table} AS c WHERE c.start <= {moment_sql})"
+        for column in ("start", '"end"', "before")
+    }
+    start, end, before = last["start"], last['"end"'], last["before"]
     return (
-        f'COALESCE((SELECT c.before + CASE WHEN {moment_sql} < c."end" THEN {moment_sql} - c.start '
-        f'ELSE c."end" - c.start END FROM {table} AS c WHERE c.start <= {moment_sql} '
-        "ORDER BY c.start DESC LIMIT 1), 0)"
+        f"COALESCE({before} + CASE WHEN {moment_sql} < {end} THEN {moment_sql} - {start} "
+        f"ELSE {end} - {start} END, 0)"
     )
 
 
