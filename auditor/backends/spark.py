@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 #: the master of a session started without one in the options or Spark's configuration
 DEFAULT_MASTER = "local[2]"
+#: how long a cluster's executors may take to run a first tiny job before the master counts as down
+CLUSTER_TIMEOUT_SECONDS = 120
 INSTALL_HINT = (
     "pip install 'auditor[spark]' (pyspark) and a Java 17 runtime "
     "(Debian: apt-get install openjdk-17-jre-headless)"
@@ -202,21 +204,48 @@ def spark_session(master: str | None = None) -> Any:
         conf.set(key, value)
     where = chosen or "as configured"
     try:
-        with log_file.open("ab") as log:
+        with log_file.open("wb") as log:
             gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
         SparkContext._ensure_initialized(gateway=gateway, conf=conf)
         session = SparkSession.builder.config(conf=conf).getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
-        session.sql("SELECT 1").collect()  # a cluster that does not answer fails here
+        _check_cluster(session)
     except Exception as exc:  # the JVM did not start, the master did not answer
         _stop_context()
         raise EngineError(
-            f"cannot start Spark (master {where}): {_first_line(exc)}",
+            f"cannot start Spark (master {where}): {_logged_reason(log_file) or _first_line(exc)}",
             hint=f"check --spark-master and that the cluster is reachable; Spark's log: {log_file}",
         ) from None
     _SESSION = session
-    atexit.register(_stop)
+    atexit.register(stop_session)
     return session
+
+
+def _check_cluster(session: Any) -> None:
+    """A tiny job on the executors, so that a master that does not answer fails here, not mid-audit."""
+    import threading
+
+    context = session.sparkContext
+    if context.master.startswith("local"):
+        return
+    outcome: list[BaseException | None] = []
+
+    def job() -> None:
+        try:
+            context.setJobGroup("auditor-check", "is the cluster there", True)
+            context.parallelize([1], 1).count()
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    runner = threading.Thread(target=job, daemon=True)
+    runner.start()
+    runner.join(CLUSTER_TIMEOUT_SECONDS)
+    if not outcome:
+        context.cancelJobGroup("auditor-check")
+        raise TimeoutError(f"no executor answered within {CLUSTER_TIMEOUT_SECONDS} s")
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _quiet_python_loggers() -> None:
@@ -248,7 +277,8 @@ def _spark_home_conf() -> str | None:
     return str(Path(home, "conf")) if home else None
 
 
-def _stop() -> None:
+def stop_session() -> None:
+    """Stop the process's Spark session (a later backend starts a new one)."""
     global _SESSION
     if _SESSION is not None:
         _SESSION.stop()
@@ -271,6 +301,23 @@ def _java_home() -> bool:
     return bool(home) and Path(str(home), "bin", "java").exists()
 
 
+def _logged_reason(log_file: Path) -> str | None:
+    """Why Spark gave up, as its log says (e.g. "All masters are unresponsive! Giving up.")."""
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    reasons = [line.split("Reason: ", 1)[1].strip() for line in lines if "Reason: " in line]
+    return reasons[-1] if reasons else None
+
+
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """The gist of an error from Spark: the Java exception's message when there is one."""
+    import re
+
+    lines = str(exc).strip().splitlines()
+    for line in lines:
+        found = re.match(r"[\s:]*(?:[\w$]+\.)+[\w$]+(?:Exception|Error): (.+)", line)
+        if found:
+            return found.group(1).strip()
+    return lines[0] if lines else type(exc).__name__
