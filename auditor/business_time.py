@@ -170,22 +170,21 @@ def _library_last_year() -> int:
 def cumulative_sql(table: str, moment_sql: str) -> str:
     """SQL for ``cum(moment)`` against a stretches table ``(start, "end", before)``.
 
-    The last stretch starting at or before the moment gives ``before + min(moment,
-    end) - start``. Its three values are read as ``MAX`` over the stretches
-    starting at or before the moment (all three grow with ``start``), each in a
-    subquery that names the moment only in its ``WHERE``: plain SQL every engine
-    runs alike (SQLite, DuckDB, Spark, which refuses an outer reference
-    outside ``WHERE`` and gets a correlated ``ORDER BY ... LIMIT 1`` wrong).
+    With the last stretch starting at or before the moment, ``cum = min(moment +
+    before - start, before + (end - start))``. Over the stretches starting at or
+    before the moment, ``before - start`` only falls and ``before + (end -
+    start)`` only grows, so the two are ``MIN`` and ``MAX`` of those stretches:
+    two subqueries that name the moment only in their ``WHERE``, plain SQL that
+    every engine runs alike (SQLite, DuckDB, Spark, which refuses an outer
+    reference outside ``WHERE`` and gets a correlated ``ORDER BY ... LIMIT 1``
+    wrong). The two-argument ``MIN`` is rendered as ``LEAST`` elsewhere.
     """
-    last = {
-        column: f"(SELECT MAX(c.{column}) FROM {table} AS c WHERE c.start <= {moment_sql})"
-        for column in ("start", '"end"', "before")
-    }
-    start, end, before = last["start"], last['"end"'], last["before"]
-    return (
-        f"COALESCE({before} + CASE WHEN {moment_sql} < {end} THEN {moment_sql} - {start} "
-        f"ELSE {end} - {start} END, 0)"
+    offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE c.start <= {moment_sql})"
+    closed = (
+        f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c '
+        f"WHERE c.start <= {moment_sql})"
     )
+    return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"
 
 
 class ClockCache:
