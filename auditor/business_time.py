@@ -3,8 +3,8 @@
 A calendar's open time between two moments is ``cum(b) - cum(a)``, where
 ``cum(t)`` is the number of open seconds from the start of the calendar up to
 ``t``. The stretches (start, end, open seconds before start) are held as a
-table, so the same two look-ups work in Python (bisect) and in SQL (a
-correlated look-up of the last stretch starting at or before ``t``).
+table, so the same two look-ups work in Python (bisect) and in SQL (correlated
+look-ups of the last stretch starting at or before ``t``).
 
 Statutory holidays of mainland China, and the weekend days made working days
 to compensate, come from the chinesecalendar library (2004 to the last year it
@@ -170,14 +170,21 @@ def _library_last_year() -> int:
 def cumulative_sql(table: str, moment_sql: str) -> str:
     """SQL for ``cum(moment)`` against a stretches table ``(start, "end", before)``.
 
-    Plain SQL (a correlated look-up with ORDER BY ... LIMIT 1 and CASE), so it
-    reads the same in SQLite, DuckDB and PostgreSQL.
+    With the last stretch starting at or before the moment, ``cum = min(moment +
+    before - start, before + (end - start))``. Over the stretches starting at or
+    before the moment, ``before - start`` only falls and ``before + (end -
+    start)`` only grows, so the two are ``MIN`` and ``MAX`` of those stretches:
+    two subqueries that name the moment only in their ``WHERE``, plain SQL that
+    every engine runs alike (SQLite, DuckDB, Spark, which refuses an outer
+    reference outside ``WHERE`` and gets a correlated ``ORDER BY ... LIMIT 1``
+    wrong). The two-argument ``MIN`` is rendered as ``LEAST`` elsewhere.
     """
-    return (
-        f'COALESCE((SELECT c.before + CASE WHEN {moment_sql} < c."end" THEN {moment_sql} - c.start '
-        f'ELSE c."end" - c.start END FROM {table} AS c WHERE c.start <= {moment_sql} '
-        "ORDER BY c.start DESC LIMIT 1), 0)"
+    offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE c.start <= {moment_sql})"
+    closed = (
+        f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c '
+        f"WHERE c.start <= {moment_sql})"
     )
+    return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"
 
 
 class ClockCache:

@@ -429,9 +429,30 @@ _engine_opt = click.option(
     "--engine",
     default=None,
     metavar="NAME",
-    help="SQL engine that evaluates the rules: sqlite (default) or duckdb "
+    help="SQL engine that evaluates the rules: sqlite (default), duckdb or spark "
     "(or a plug-in's). The evidence store is SQLite whichever it is.",
 )
+_spark_master_opt = click.option(
+    "--spark-master",
+    metavar="URL",
+    default=None,
+    help="Spark master for --engine spark, e.g. spark://host:7077 (default: spark.master "
+    "from Spark's configuration, else local[2]).",
+)
+
+
+def _engine_with(engine: str | None, spark_master: str | None) -> str | None:
+    """The engine asked for; a Spark master given is handed to the spark engine."""
+    if spark_master is None:
+        return engine
+    if engine not in (None, "spark"):
+        raise click.UsageError("--spark-master goes with --engine spark")
+    from .backends.engines import configure
+
+    configure("spark", master=spark_master)
+    return "spark"
+
+
 #: options shared by the commands that read an audit folder
 _audit_folder_opt = click.option(
     "--audit",
@@ -628,6 +649,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 @_lang_opt
 @_engine_opt
 @_quiet_opt
+@_spark_master_opt
 def audit_command(
     paths: tuple[str, ...],
     out: str,
@@ -646,6 +668,7 @@ def audit_command(
     lang: str | None,
     engine: str | None,
     quiet: bool,
+    spark_master: str | None,
 ) -> None:
     """Audit the evidence in EVIDENCE_DIR against PACK; write findings.json and the reports.
 
@@ -667,6 +690,7 @@ def audit_command(
     from .report import render_reports
 
     packs, evidence_dir = _audit_paths(paths)
+    engine = _engine_with(engine, spark_master)
     wanted = _formats(formats)
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
@@ -1454,6 +1478,7 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     help="Compute the findings again on this SQL engine (default: the one the audit used); "
     "the same findings from another engine are an independent check.",
 )
+@_spark_master_opt
 def verify_command(
     audit_dir: str,
     evidence_dir: str | None,
@@ -1462,6 +1487,7 @@ def verify_command(
     preset: str | None,
     public_key: str | None,
     engine: str | None,
+    spark_master: str | None,
 ) -> None:
     """Re-check an audit: every input's SHA-256, then every finding computed again.
 
@@ -1475,6 +1501,7 @@ def verify_command(
         given = Path(audit_dir)
         check_signature(given / "findings.json" if given.is_dir() else given, Path(public_key))
     chosen = _mapping_option(mapping, preset)
+    engine = _engine_with(engine, spark_master)
     report = verify_audit(
         Path(audit_dir),
         Path(evidence_dir) if evidence_dir else None,

@@ -14,6 +14,9 @@ and, as the reference measured in the same run, hand-written DuckDB SQL that
 reads the same CSV files and computes the same pooled figures (six rules). The
 engine's pooled figures are checked against the hand-written ones, and the
 engines against each other. Medians of ``--runs`` interleaved runs.
+``--engines sqlite,duckdb,spark`` adds Spark (pyspark and Java installed; its
+evaluation includes starting the JVM and exporting the store as Parquet, and
+its peak memory is the Python process's only, the JVM's is not counted).
 
     .venv/bin/python benchmarks/engines.py [--records 1000000] [--runs 3] [--engines sqlite,duckdb]
 """

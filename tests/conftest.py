@@ -70,6 +70,34 @@ BACKENDS = [
 ]  # every engine the store fixture runs on; the same tests run on each
 
 
+def _spark_missing() -> str | None:
+    """Why the spark engine cannot run here (pyspark or a Java runtime absent), or None."""
+    import importlib.util
+    import os
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+SPARK_MISSING = _spark_missing()
+needs_spark = pytest.mark.skipif(SPARK_MISSING is not None, reason=f"spark engine: {SPARK_MISSING}")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The test session's one Spark session (local[2], UI off, two shuffle partitions)."""
+    if SPARK_MISSING is not None:
+        pytest.skip(f"spark engine: {SPARK_MISSING}")
+    from auditor.backends import spark as engine
+
+    yield engine.spark_session()
+    engine.stop_session()
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest) -> Iterator[Any]:
     """An empty in-memory evidence store evaluated on each engine, closed after the test."""

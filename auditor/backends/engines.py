@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 BUILTIN_ENGINES = {
     "sqlite": "auditor.backends.sqlite:SqliteBackend",
     "duckdb": "auditor.backends.duckdb:DuckdbBackend",
+    "spark": "auditor.backends.spark:SparkBackend",
 }
 _REGISTRY: dict[str, str] = {}
+#: options every backend of an engine is opened with (e.g. Spark's master), set by :func:`configure`
+_OPTIONS: dict[str, dict[str, Any]] = {}
 
 
 def register(name: str, target: str) -> None:
@@ -53,9 +56,17 @@ def check_engine(engine: str) -> None:
         )
 
 
+def configure(engine: str, **options: Any) -> None:
+    """Options given to every backend of ``engine`` opened from now on (e.g. ``master`` for spark)."""
+    check_engine(engine)
+    _OPTIONS.setdefault(engine, {}).update(options)
+
+
 def open_backend(store: Any, engine: str = "sqlite") -> Backend:
     """A backend of ``engine`` evaluating the evidence in ``store``."""
     check_engine(engine)
     module, _, name = _REGISTRY[engine].partition(":")
-    backend: Backend = getattr(importlib.import_module(module), name)(store)
+    backend: Backend = getattr(importlib.import_module(module), name)(
+        store, **_OPTIONS.get(engine, {})
+    )
     return backend

@@ -31,11 +31,17 @@ class RecordSql:
     ``outcome`` is one of ``'conform'``, ``'breach'``, ``'pending'`` or
     ``'excluded:<reason>'``; ``detail`` is NULL or a text such as
     ``'resolved: late'`` or ``'open at period end'``.
+
+    ``computed`` names expressions worked out once per record (in an inner
+    ``SELECT``) that the other three read as ``t.<name>``: a costly figure
+    (a business-time span net of pauses) used in several places is then
+    evaluated once, on every engine.
     """
 
     outcome: str
     value: str = "NULL"
     detail: str = "NULL"
+    computed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -155,7 +161,11 @@ class RecordMeasure(Measure):
             f"{judged.value} AS _value, {judged.detail} AS _detail"
         )
         extra = self.scope_filter(scope, sql)
-        return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
+        if not judged.computed:
+            return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
+        named = "".join(f", {text} AS {name}" for name, text in judged.computed)
+        inner = scope.select(sql, f"t.*{named}") + (f" AND {extra}" if extra else "")
+        return f"SELECT {columns} FROM ({inner}) AS t"
 
 
 class AggregateMeasure(Measure):

@@ -92,13 +92,13 @@ class DurationMeasure(RecordMeasure):
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         start = f"t.{q(self.start)}"
         period_end = sql.value(scope.batch.window.end)
-        # As of the period end: an end after it means the record was still open then.
-        end = f"(CASE WHEN t.{q(self.end)} IS NOT NULL AND t.{q(self.end)} <= {period_end} THEN t.{q(self.end)} END)"
-        effective = f"COALESCE({end}, {period_end})"
+        end, effective = self._end_sql("t", period_end)
         table = q(scope.batch.calendar_table(self.calendar)) if self.calendar else None
-        elapsed = _span(table, start, effective)
+        span = _span(table, start, effective)
         if self.pauses is not None and self.pauses.evidence in scope.batch.present:
-            elapsed = f"({elapsed} - {self._pause_sql(scope, sql, start, effective, table)})"
+            paused = self._pause_sql(scope, sql, period_end, table)
+            span = f"({span} - {paused})"
+        elapsed = "t._elapsed"  # worked out once per record (see RecordSql.computed)
         limit = sql.value(self.limit.seconds)
         outcome = (
             f"CASE WHEN {start} IS NULL THEN 'excluded:no start time' "
@@ -106,7 +106,19 @@ class DurationMeasure(RecordMeasure):
             f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
             f"WHEN {elapsed} <= {limit} THEN 'conform' ELSE 'breach' END"
         )
-        return RecordSql(outcome, elapsed, f"CASE WHEN {end} IS NULL THEN '{OPEN_AT_END}' END")
+        return RecordSql(
+            outcome,
+            elapsed,
+            f"CASE WHEN {end} IS NULL THEN '{OPEN_AT_END}' END",
+            (("_elapsed", span),),
+        )
+
+    def _end_sql(self, alias: str, period_end: str) -> tuple[str, str]:
+        """The record's end as of the period end (NULL while open), and the moment it is judged at."""
+        column = f"{alias}.{q(self.end)}"
+        # As of the period end: an end after it means the record was still open then.
+        end = f"(CASE WHEN {column} IS NOT NULL AND {column} <= {period_end} THEN {column} END)"
+        return end, f"COALESCE({end}, {period_end})"
 
     def notes(self, present: frozenset[str]) -> list[str]:
         """What the reader must know about how the figure was reached."""
@@ -116,25 +128,62 @@ class DurationMeasure(RecordMeasure):
             ]
         return []
 
-    def _pause_sql(
-        self, scope: Scope, sql: Sql, start: str, effective: str, table: str | None
-    ) -> str:
+    def _pause_sql(self, scope: Scope, sql: Sql, period_end: str, table: str | None) -> str:
+        """The paused time of the record ``t``: its pauses, clipped to its span, summed.
+
+        Written without nested correlation, so that every engine (Spark too)
+        runs it: one uncorrelated query totals the pauses of each distinct
+        (match keys, start, judged-at moment) of the kind, joining the pauses
+        and, for business time, the calendar's open stretches each clipped pause
+        overlaps; the record looks its total up by those values.
+        """
         pauses = self.pauses
         assert pauses is not None
         other = scope.batch.pack.evidence[pauses.evidence]
-        matches = " AND ".join(f"s.{q(theirs)} = t.{q(ours)}" for theirs, ours in pauses.match)
-        p_start = f"s.{q(pauses.start)}"
-        p_end = f"COALESCE(s.{q(pauses.end)}, {effective})"
-        clip_start = f"(CASE WHEN {p_start} > {start} THEN {p_start} ELSE {start} END)"
-        clip_end = f"(CASE WHEN {p_end} < {effective} THEN {p_end} ELSE {effective} END)"
-        length = _span(table, clip_start, clip_end)
-        extra = ""
-        if pauses.where is not None:
-            extra = " AND " + sql.expr(pauses.where, other, "s.")
-        return (
-            f"COALESCE((SELECT SUM({length}) FROM {q(other.name)} AS s WHERE {matches}{extra} "
-            f"AND {p_start} < {effective} AND {p_end} > {start}), 0)"
+        ours = list(dict.fromkeys(field for _, field in pauses.match))
+        _, r_effective = self._end_sql("r", period_end)
+        keys = ", ".join(f"r.{q(field)} AS _k{i}" for i, field in enumerate(ours))
+        spans = (
+            f"SELECT DISTINCT {keys}, r.{q(self.start)} AS _start, {r_effective} AS _end "
+            f"FROM {q(scope.kind.name)} AS r"
         )
+        matches = " AND ".join(
+            f"s.{q(theirs)} = r._k{ours.index(field)}" for theirs, field in pauses.match
+        )
+        p_start = f"s.{q(pauses.start)}"
+        p_end = f"COALESCE(s.{q(pauses.end)}, r._end)"
+        clip_start = _later(p_start, "r._start")
+        clip_end = _earlier(p_end, "r._end")
+        if table is None:
+            length, stretches = f"({clip_end} - {clip_start})", ""
+        else:  # the open seconds of each stretch the clipped pause overlaps
+            stretch_end = 'c."end"'
+            length = f"({_earlier(stretch_end, clip_end)} - {_later('c.start', clip_start)})"
+            stretches = f' JOIN {table} AS c ON c.start < {clip_end} AND c."end" > {clip_start}'
+        extra = "" if pauses.where is None else " AND " + sql.expr(pauses.where, other, "s.")
+        group = ", ".join([*(f"r._k{i}" for i in range(len(ours))), "r._start", "r._end"])
+        totals = (
+            f"SELECT {group}, SUM({length}) AS _paused FROM ({spans}) AS r "
+            f"JOIN {q(other.name)} AS s ON {matches}{extra} "
+            f"AND {p_start} < r._end AND {p_end} > r._start{stretches} GROUP BY {group}"
+        )
+        _, effective = self._end_sql("t", period_end)
+        lookup = " AND ".join(
+            [
+                *(f"z._k{i} = t.{q(field)}" for i, field in enumerate(ours)),
+                f"z._start = t.{q(self.start)}",
+                f"z._end = {effective}",
+            ]
+        )
+        return f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)"
+
+
+def _later(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
+
+
+def _earlier(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)"
 
 
 def _span(table: str | None, start: str, end: str) -> str:

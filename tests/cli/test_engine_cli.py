@@ -47,6 +47,6 @@ def test_an_unknown_engine_is_one_line_with_the_closest_name(runner, tmp_path) -
     )
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "error: unknown engine 'duckbd' (engines: sqlite, duckdb); did you mean 'duckdb'?"
+        "error: unknown engine 'duckbd' (engines: sqlite, duckdb, spark); did you mean 'duckdb'?"
     )
     assert not (tmp_path / "x" / "evidence.db").exists()  # refused before any evidence is read

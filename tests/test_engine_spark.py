@@ -1,0 +1,141 @@
+"""The spark engine: generated evidence gives SQLite's findings, Parquet folders are checked, and a
+missing pyspark, Java runtime or cluster stops with one line.
+
+The shipped packs on their demo evidence are compared in tests/test_engines_agree.py
+(every engine, spark included). Every test here that runs Spark shares the test
+session's one Spark session (the ``spark`` fixture: local[2], UI off, two
+shuffle partitions) and skips, saying why, when pyspark or Java is absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from auditor import load_pack
+from auditor.backends import spark as spark_engine
+from auditor.backends.engines import open_backend
+from auditor.backends.store import EvidenceStore
+from auditor.errors import EngineError, EvidenceError
+from auditor.evaluate import evaluate
+from auditor.export import export_tables
+from auditor.ingest import ingest
+from auditor.periods import parse_period
+
+from .conftest import ROOT, RULES, needs_spark
+from .test_engines_agree import engines_agree_on, figures, numbers, same_numbers, tickets
+
+
+@needs_spark
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(evidence=tickets())
+def test_generated_durations_pauses_and_conditions_agree_on_spark(
+    tmp_path_factory, spark, evidence
+) -> None:
+    """Business-hour durations net of pauses (across a holiday), wall durations, conditions."""
+    engines_agree_on(tmp_path_factory, "spark", evidence)
+
+
+@pytest.fixture(scope="module")
+def service_quality() -> tuple[object, EvidenceStore]:
+    pack = load_pack(RULES / "service-quality.yaml")
+    store = EvidenceStore(None)
+    ingest(pack, ROOT / "evidence" / "demo" / "service-quality", store)
+    return pack, store
+
+
+@needs_spark
+def test_a_parquet_export_is_evaluated_as_the_store(spark, service_quality, tmp_path) -> None:
+    """A folder written by the export is read as it is (no second export) and gives the same findings."""
+    pack, store = service_quality
+    export_tables(store, tmp_path)
+    period = parse_period("2026-Q3")
+    reference = evaluate(pack, store, period)
+    other = evaluate(pack, spark_engine.SparkBackend(store, parquet=str(tmp_path)), period)
+    assert figures(other) == figures(reference)
+    assert same_numbers(numbers(other), numbers(reference))
+
+
+@needs_spark
+def test_a_parquet_column_of_the_wrong_type_is_named(spark, service_quality, tmp_path) -> None:
+    _, store = service_quality
+    export_tables(store, tmp_path)
+    calls = pq.read_table(tmp_path / "interactions.parquet")
+    index = calls.schema.get_field_index("received_at")
+    wrong = calls.set_column(index, "received_at", calls["received_at"].cast(pa.string()))
+    pq.write_table(wrong, tmp_path / "interactions.parquet")
+    with pytest.raises(EvidenceError) as caught:
+        spark_engine.SparkBackend(store, parquet=str(tmp_path))
+    assert "column 'received_at' is string" in str(caught.value)
+    assert caught.value.path == str(tmp_path / "interactions.parquet")
+
+
+@needs_spark
+def test_a_parquet_file_missing_a_column_is_named(spark, service_quality, tmp_path) -> None:
+    _, store = service_quality
+    export_tables(store, tmp_path)
+    calls = pq.read_table(tmp_path / "interactions.parquet")
+    pq.write_table(calls.drop_columns(["agent_id"]), tmp_path / "interactions.parquet")
+    with pytest.raises(EvidenceError, match="column 'agent_id' is missing"):
+        spark_engine.SparkBackend(store, parquet=str(tmp_path))
+
+
+def test_without_pyspark_the_engine_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setattr(spark_engine, "_SESSION", None)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(EngineError, match="needs pyspark") as caught:
+        open_backend(EvidenceStore(None), "spark")
+    assert "pip install" in str(caught.value.hint)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None, reason="spark engine: pyspark is not installed"
+)
+def test_without_java_the_engine_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setattr(spark_engine, "_SESSION", None)
+    monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(EngineError, match="needs a Java runtime") as caught:
+        open_backend(EvidenceStore(None), "spark")
+    assert "openjdk-17-jre-headless" in str(caught.value.hint)
+
+
+@needs_spark
+def test_a_master_that_cannot_be_used_stops_the_audit_with_one_line(tmp_path) -> None:
+    """Exit 2, one line, and no output folder (the outputs are staged until complete)."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(RULES / "service-quality.yaml"),
+         str(ROOT / "evidence" / "demo" / "service-quality"), "--period", "2026-Q3",
+         "--out", str(out), "--engine", "spark", "--spark-master", "nonsense://nowhere",
+         "--format", "json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start Spark (master nonsense://nowhere)" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_spark_master_goes_with_the_spark_engine(runner, tmp_path) -> None:
+    from auditor.cli import main
+
+    result = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"),
+         str(ROOT / "evidence" / "demo" / "service-quality"), "--out", str(tmp_path / "o"),
+         "--engine", "duckdb", "--spark-master", "local[1]"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--spark-master goes with --engine spark" in result.output
+    assert not Path(tmp_path / "o").exists()
