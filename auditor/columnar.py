@@ -51,10 +51,10 @@ def timestamp_values(
     value-by-value loop it replaces.
     """
     if len(raws) < MIN_VECTOR or parser.explicit:
-        return [None if _is_missing(raw, missing) else parser(raw) for raw in raws]
+        return [None if is_missing(raw, missing) else parser(raw) for raw in raws]
     strings = text_array(raws)
     if strings is None:
-        return [None if _is_missing(raw, missing) else parser(raw) for raw in raws]
+        return [None if is_missing(raw, missing) else parser(raw) for raw in raws]
     epochs, done = iso_epochs(parser, strings)
     markers = [m for m in missing if isinstance(m, str)]
     if markers:  # a marker written as a time is no value, as the row converter reads it
@@ -66,11 +66,11 @@ def timestamp_values(
     out: list[float | None] = epochs.tolist()
     for position in (~done).nonzero()[0].tolist():
         raw = raws[position]
-        out[position] = None if _is_missing(raw, missing) else parser(raw)
+        out[position] = None if is_missing(raw, missing) else parser(raw)
     return out
 
 
-def _is_missing(raw: Any, missing: set[Any]) -> bool:
+def is_missing(raw: Any, missing: set[Any]) -> bool:
     """A missing-value marker, as written or with spaces around it (as the row converter reads)."""
     return raw in missing or (raw.__class__ is str and raw.strip() in missing)
 

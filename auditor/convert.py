@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .columnar import timestamp_values
+from .columnar import is_missing, timestamp_values
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -636,7 +636,7 @@ class RowPlan:
                 elif self.rows_are_text:  # each distinct text converted once
                     values = _distinct_values(convert, raws, missing, self.clock_of.get(name))
                 else:
-                    values = [None if _marker(raw, missing) else convert(raw) for raw in raws]
+                    values = [None if is_missing(raw, missing) else convert(raw) for raw in raws]
             except (ValueError, TypeError, OverflowError, AttributeError):
                 return None
             if (not optional and None in values) or (text and "" in values):
@@ -676,11 +676,6 @@ class RowPlan:
         return tuple(out)
 
 
-def _marker(raw: Any, missing: set[Any]) -> bool:
-    """A missing-value marker (or no value), as written or with spaces around it."""
-    return raw in missing or (raw.__class__ is str and raw.strip() in missing)
-
-
 def _nothing(row: Any) -> None:
     return None
 
@@ -690,13 +685,13 @@ def _distinct_values(
 ) -> list[Any]:
     """Each distinct raw value converted once; a value DST moved counts once per row holding it."""
     if clock is None:
-        meaning = {raw: None if _marker(raw, missing) else convert(raw) for raw in set(raws)}
+        meaning = {raw: None if is_missing(raw, missing) else convert(raw) for raw in set(raws)}
         return list(map(meaning.__getitem__, raws))
     meaning = {}
     moved: set[Any] = set()
     for raw in set(raws):
         before = clock.moved
-        meaning[raw] = None if _marker(raw, missing) else convert(raw)
+        meaning[raw] = None if is_missing(raw, missing) else convert(raw)
         if clock.moved != before:
             moved.add(raw)
     if moved:  # counted once each above; once per row holding it is what is stored

@@ -546,6 +546,10 @@ class _FileLoad:
         self._flush(rows)
         self._store_records()
         self._store_quarantine()
+        self._settle_status()
+
+    def _settle_status(self) -> None:
+        report = self.report
         if report.rows_read == 0:
             report.status = "empty"
             report.reason = "header only: no rows"
@@ -689,11 +693,7 @@ class _ColumnarLoad(_FileLoad):
         if lines_in_file != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
         self._store_quarantine()
-        if report.rows_read == 0:
-            report.status = "empty"
-            report.reason = "header only: no rows"
-        else:
-            report.status = "quarantined" if report.quarantined else "ok"
+        self._settle_status()
 
     def _convert(self, columns: list[list[str]], lines: list[int]) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
