@@ -15,6 +15,7 @@ A year with no data is an error, never a guess.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from .errors import AuditorError
+from .expression import quote_identifier
 from .holiday_sets import covered_years, public_holidays
 from .model import Calendar
 
@@ -167,24 +169,54 @@ def _library_last_year() -> int:
     return max(d.year for d in chinese_calendar.holidays)
 
 
-def cumulative_sql(table: str, moment_sql: str) -> str:
-    """SQL for ``cum(moment)`` against a stretches table ``(start, "end", before)``.
+@dataclass(frozen=True)
+class CalendarTable:
+    """A helper table of a calendar's stretches ``(start, "end", before)`` and how to look one up.
 
-    With the last stretch starting at or before the moment, ``cum = min(moment +
-    before - start, before + (end - start))``. Over the stretches starting at or
-    before the moment, ``before - start`` only falls and ``before + (end -
-    start)`` only grows, so the two are ``MIN`` and ``MAX`` of those stretches:
-    two subqueries that name the moment only in their ``WHERE``, plain SQL that
-    every engine runs alike (SQLite, DuckDB, Spark, which refuses an outer
-    reference outside ``WHERE`` and gets a correlated ``ORDER BY ... LIMIT 1``
-    wrong). The two-argument ``MIN`` is rendered as ``LEAST`` elsewhere.
+    ``last_start`` is the start of its last stretch and ``reach`` is more than
+    the longest step from one stretch start to the next, so the last stretch
+    starting at or before a moment ``m`` starts after ``min(m, last_start) -
+    reach``. Saying so in the look-up lets an engine seek in the index on
+    ``start`` instead of reading every earlier stretch for every record.
     """
-    offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE c.start <= {moment_sql})"
-    closed = (
-        f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c '
-        f"WHERE c.start <= {moment_sql})"
-    )
-    return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"
+
+    name: str
+    last_start: float = 0.0
+    reach: float = 0.0
+
+    @classmethod
+    def of(cls, name: str, rows: list[tuple[float, float, float]]) -> CalendarTable:
+        starts = sorted(row[0] for row in rows)
+        if not starts:
+            return cls(name)
+        steps = [b - a for a, b in itertools.pairwise(starts)]
+        return cls(name, starts[-1], max(steps, default=0.0) + 1.0)
+
+    def cumulative_sql(self, moment_sql: str) -> str:
+        """SQL for ``cum(moment)``: open seconds of the calendar up to the moment.
+
+        With the last stretch starting at or before the moment, ``cum = min(moment +
+        before - start, before + (end - start))``. Over the stretches starting at or
+        before the moment, ``before - start`` only falls and ``before + (end -
+        start)`` only grows, so the two are ``MIN`` and ``MAX`` over any of those
+        stretches that include the last one: here the ones starting within
+        ``reach`` of ``min(moment, last_start)``. Two subqueries that name the
+        moment only in their ``WHERE``, plain SQL that every engine runs alike
+        (SQLite, DuckDB, Spark, which refuses an outer reference outside ``WHERE``
+        and gets a correlated ``ORDER BY ... LIMIT 1`` wrong). The two-argument
+        ``MIN`` is rendered as ``LEAST`` elsewhere.
+        """
+        table = quote_identifier(self.name)
+        low = f"MIN({moment_sql}, {_number(self.last_start)}) - {_number(self.reach)}"
+        where = f"c.start <= {moment_sql} AND c.start > {low}"
+        offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE {where})"
+        closed = f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c WHERE {where})'
+        return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"
+
+
+def _number(value: float) -> str:
+    """A float as SQL text that reads back as the same float."""
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 class ClockCache:

@@ -9,6 +9,7 @@ import pytest
 import sqlglot
 
 from auditor.backends.statement import Sql, Statement
+from auditor.business_time import CalendarTable
 from auditor.evaluate.compile import compile_rule
 from auditor.evaluate.env import Env, Window
 from auditor.measures import measures
@@ -23,7 +24,7 @@ PACKS = SHIPPED_PACKS
 def plans(pack_path: Path):
     pack = load_pack(pack_path)
     window = Window.of(parse_period("2026-Q3"), ZoneInfo(pack.timezone))
-    tables = {name: f"_calendar_{name}" for name in pack.calendars}
+    tables = {name: CalendarTable(f"_calendar_{name}") for name in pack.calendars}
     env = Env(pack, window, frozenset(pack.evidence), tables)
     return [compile_rule(rule, env) for rule in pack.rules]
 

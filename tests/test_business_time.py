@@ -145,3 +145,45 @@ def test_an_unknown_holiday_set_names_the_closest() -> None:
     assert holiday_set_problem("US-NY") is None and holiday_set_problem("none") is None
     message, closest = holiday_set_problem("US-YN") or ("", None)
     assert "not a known holiday set" in message and closest == "US-NY"
+
+
+def _sql_cumulative(clock: BusinessClock, moments: list[float]) -> list[float]:
+    import sqlite3
+
+    from auditor.business_time import CalendarTable
+
+    db = sqlite3.connect(":memory:")
+    db.execute('CREATE TABLE cal (start REAL PRIMARY KEY, "end" REAL, before REAL)')
+    db.executemany("INSERT INTO cal VALUES (?, ?, ?)", clock.rows())
+    db.execute("CREATE TABLE m (t REAL)")
+    db.executemany("INSERT INTO m VALUES (?)", [(m,) for m in moments])
+    table = CalendarTable.of("cal", clock.rows())
+    return [row[0] for row in db.execute(f"SELECT {table.cumulative_sql('m.t')} FROM m")]
+
+
+def _expected(clock: BusinessClock, moment: float) -> float:
+    return 0.0 if moment < clock.begin else clock.cumulative(moment)
+
+
+@pytest.mark.parametrize("clock", [CLOCK, SPLIT_CLOCK], ids=["office", "split"])
+def test_the_sql_look_up_agrees_at_every_stretch_edge(clock: BusinessClock) -> None:
+    """Just before, at and after every stretch's start and end, the longest closures included."""
+    edges = [s.start for s in clock.stretches] + [s.end for s in clock.stretches]
+    moments = [m + d for m in edges for d in (-1.0, 0.0, 1.0)] + [clock.begin, clock.finish]
+    for moment, value in zip(moments, _sql_cumulative(clock, moments), strict=True):
+        assert value == pytest.approx(_expected(clock, moment), abs=1e-6), moment
+
+
+@pytest.mark.parametrize("clock", [CLOCK, SPLIT_CLOCK], ids=["office", "split"])
+@given(
+    st.lists(
+        st.floats(min_value=CLOCK.begin - 5 * 86400, max_value=CLOCK.finish, allow_nan=False),
+        min_size=1,
+        max_size=40,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_the_sql_look_up_agrees_with_the_clock(clock: BusinessClock, moments: list[float]) -> None:
+    """Anywhere in the year and before it, the bounded SQL look-up gives the clock's seconds."""
+    for moment, value in zip(moments, _sql_cumulative(clock, moments), strict=True):
+        assert value == pytest.approx(_expected(clock, moment), abs=1e-6), moment

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
-from ..business_time import ClockCache
+from ..business_time import CalendarTable, ClockCache
 from ..findings import Counts, Finding, RuleResult
 from ..measures import AggregateMeasure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
@@ -36,7 +36,7 @@ class Evaluation:
 
     # ------------------------------------------------------------ facts
 
-    def _calendar_tables(self, window: Window, present: frozenset[str]) -> dict[str, str]:
+    def _calendar_tables(self, window: Window, present: frozenset[str]) -> dict[str, CalendarTable]:
         """A helper table per calendar in use, covering every moment a rule needs."""
         spans: dict[str, list[float]] = {}
         for rule in self.pack.rules:
@@ -62,7 +62,7 @@ class Evaluation:
                 primary_key="start",
             )
             self.backend.create_helper(table)
-            tables[name] = table.name
+            tables[name] = CalendarTable.of(table.name, list(table.rows))
         return tables
 
     # ------------------------------------------------------------ running

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from ..business_time import CalendarTable
 from ..model import Pack
 from ..periods import Period
 
@@ -34,7 +35,7 @@ class Env:
     #: evidence kinds holding at least one record
     present: frozenset[str] = frozenset()
     #: calendar name -> helper table of its business stretches, covering every moment a rule needs
-    calendars: dict[str, str] = field(default_factory=dict)
+    calendars: dict[str, CalendarTable] = field(default_factory=dict)
 
-    def calendar_table(self, name: str) -> str:
+    def calendar_table(self, name: str) -> CalendarTable:
         return self.calendars[name]

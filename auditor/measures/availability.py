@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..business_time import cumulative_sql
 from ..expression import quote_identifier as q
 from . import register
 from .base import AggregateMeasure, Figure
@@ -102,7 +101,7 @@ class AvailabilityMeasure(AggregateMeasure):
         """Open seconds (or wall seconds) up to ``moment``."""
         if self.calendar is None:
             return moment
-        return cumulative_sql(q(scope.batch.calendar_table(self.calendar)), moment)
+        return scope.batch.calendar_table(self.calendar).cumulative_sql(moment)
 
     def _bounds(self, scope: Scope, sql: Sql) -> tuple[str, str]:
         """The outage's clock readings at its start and end, both clipped to the period."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..business_time import cumulative_sql
+from ..business_time import CalendarTable
 from ..expression import Expr
 from ..expression import quote_identifier as q
 from ..units import Duration
@@ -93,7 +93,7 @@ class DurationMeasure(RecordMeasure):
         start = f"t.{q(self.start)}"
         period_end = sql.value(scope.batch.window.end)
         end, effective = self._end_sql("t", period_end)
-        table = q(scope.batch.calendar_table(self.calendar)) if self.calendar else None
+        table = scope.batch.calendar_table(self.calendar) if self.calendar else None
         span = _span(table, start, effective)
         if self.pauses is not None and self.pauses.evidence in scope.batch.present:
             paused = self._pause_sql(scope, sql, period_end, table)
@@ -128,7 +128,9 @@ class DurationMeasure(RecordMeasure):
             ]
         return []
 
-    def _pause_sql(self, scope: Scope, sql: Sql, period_end: str, table: str | None) -> str:
+    def _pause_sql(
+        self, scope: Scope, sql: Sql, period_end: str, table: CalendarTable | None
+    ) -> str:
         """The paused time of the record ``t``: its pauses, clipped to its span, summed.
 
         Written without nested correlation, so that every engine (Spark too)
@@ -159,7 +161,9 @@ class DurationMeasure(RecordMeasure):
         else:  # the open seconds of each stretch the clipped pause overlaps
             stretch_end = 'c."end"'
             length = f"({_earlier(stretch_end, clip_end)} - {_later('c.start', clip_start)})"
-            stretches = f' JOIN {table} AS c ON c.start < {clip_end} AND c."end" > {clip_start}'
+            stretches = (
+                f' JOIN {q(table.name)} AS c ON c.start < {clip_end} AND c."end" > {clip_start}'
+            )
         extra = "" if pauses.where is None else " AND " + sql.expr(pauses.where, other, "s.")
         group = ", ".join([*(f"r._k{i}" for i in range(len(ours))), "r._start", "r._end"])
         totals = (
@@ -186,11 +190,11 @@ def _earlier(a: str, b: str) -> str:
     return f"(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)"
 
 
-def _span(table: str | None, start: str, end: str) -> str:
+def _span(table: CalendarTable | None, start: str, end: str) -> str:
     """Wall seconds, or open seconds of a calendar table, from ``start`` to ``end``."""
     if table is None:
         return f"({end} - {start})"
-    return f"({cumulative_sql(table, end)} - {cumulative_sql(table, start)})"
+    return f"({table.cumulative_sql(end)} - {table.cumulative_sql(start)})"
 
 
 def _read_pauses(spec: YamlMap, ctx: RuleContext) -> Pauses | None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..business_time import cumulative_sql
 from ..errors import closest_name
 from ..expression import quote_identifier as q
 from ..sourcemap import YamlList, YamlMap
@@ -33,6 +32,7 @@ from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
+    from ..business_time import CalendarTable
     from ..evaluate.scope import Scope
     from ..model import EvidenceKind
 
@@ -94,7 +94,7 @@ class SequenceMeasure(RecordMeasure):
         window = scope.batch.window
         end = sql.value(window.end)
         cases = self._cases_sql(scope, sql)
-        table = q(scope.batch.calendar_table(self.calendar)) if self.calendar else None
+        table = scope.batch.calendar_table(self.calendar) if self.calendar else None
         decided, waiting = self._judgements(sql, end, table)
         outcome = [f"WHEN c._t0 IS NULL THEN 'excluded:no {self.steps[0].name} step'"]
         # A breach anywhere is certain, so breaches (first in step order) come before pending steps.
@@ -136,14 +136,14 @@ class SequenceMeasure(RecordMeasure):
         )
 
     def _judgements(
-        self, sql: Sql, end: str, table: str | None
+        self, sql: Sql, end: str, table: CalendarTable | None
     ) -> tuple[list[tuple[str, str, str]], list[str]]:
         """(condition, detail, overrun) of each possible breach in step order; the pending tests."""
 
         def span(a: str, b: str) -> str:
             if table is None:
                 return f"({b} - {a})"
-            return f"({cumulative_sql(table, b)} - {cumulative_sql(table, a)})"
+            return f"({table.cumulative_sql(b)} - {table.cumulative_sql(a)})"
 
         def seen(i: int) -> str:  # the step happened by the period end
             return f"(c._t{i} IS NOT NULL AND c._t{i} <= {end})"
