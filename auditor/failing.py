@@ -52,32 +52,53 @@ def _finest(result: RuleResult) -> list[Finding]:
     return result.findings[1:] or result.findings[:1]
 
 
-def _rows(results: list[RuleResult], root: str | None) -> Iterator[list[Any]]:
+def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[list[Any]]:
+    """One finding's failing records as the file's columns (values not yet neutralised)."""
+    count = len(finding.failing)
+    group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+    notes = [note or {} for note in (finding.failing_notes or [None] * count)]
+    places = [place or {} for place in (finding.failing_sources or [None] * count)]
+    files: dict[str, str] = {}
+
+    def file_of(where: dict[str, Any]) -> str:
+        name = where.get("file")
+        if not name:
+            return ""
+        if name not in files:
+            files[name] = relative_path(name, root)
+        return files[name]
+
+    def constant(value: Any) -> list[Any]:
+        return [value] * count
+
+    return [
+        constant(result.rule),
+        constant(finding.id),
+        list(finding.failing),
+        constant(group),
+        constant(finding.period),
+        ["" if value is None else value for value in finding.failing_values],
+        constant(result.failing_unit or ""),
+        [note.get("problem") or "" for note in notes],
+        [note.get("step") or "" for note in notes],
+        ["" if note.get("over_seconds") is None else note["over_seconds"] for note in notes],
+        [file_of(where) for where in places],
+        ["" if where.get("line") is None else where["line"] for where in places],
+    ]
+
+
+def _findings_columns(results: list[RuleResult], root: str | None) -> Iterator[list[list[Any]]]:
     for result in results:
         for finding in _finest(result):
-            unit = result.failing_unit
-            group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
-            notes = finding.failing_notes or [None] * len(finding.failing)
-            sources = finding.failing_sources or [None] * len(finding.failing)
-            for key, value, note, place in zip(
-                finding.failing, finding.failing_values, notes, sources, strict=True
-            ):
-                note = note or {}
-                where = place or {}
-                yield [
-                    result.rule,
-                    finding.id,
-                    key,
-                    group,
-                    finding.period,
-                    "" if value is None else value,
-                    unit or "",
-                    note.get("problem") or "",
-                    note.get("step") or "",
-                    "" if note.get("over_seconds") is None else note["over_seconds"],
-                    relative_path(where["file"], root) if where.get("file") else "",
-                    "" if where.get("line") is None else where["line"],
-                ]
+            if finding.failing:
+                yield _columns(result, finding, root)
+
+
+def _neutralised(column: list[Any]) -> list[Any]:
+    """A column as the CSV file holds it; a column of one repeated value is checked once."""
+    if column and column[0] is column[-1] and all(cell is column[0] for cell in column):
+        return [neutralise(column[0])] * len(column)
+    return [neutralise(cell) for cell in column]
 
 
 def write_failing_records(
@@ -86,6 +107,7 @@ def write_failing_records(
     """Write every failing record of every rule to ``failing-records.csv``; its path, hash and rows.
 
     Each record appears once, with the group and sub-period it belongs to.
+    Written a finding at a time, column-wise (a 10M-record audit lists millions).
     """
     path = folder / FILE_NAME
     temporary = path.with_name(f".{FILE_NAME}.tmp")
@@ -95,10 +117,10 @@ def write_failing_records(
         with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
-            for row in _rows(results, root):
-                writer.writerow([neutralise(cell) for cell in row])
-                parquet.add(row)
-                rows += 1
+            for columns in _findings_columns(results, root):
+                writer.writerows(zip(*map(_neutralised, columns), strict=True))
+                parquet.add(columns)
+                rows += len(columns[0])
         parquet.close()
     except BaseException:
         parquet.discard()
@@ -132,15 +154,17 @@ class _ParquetRows:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.temporary = path.with_name(f".{path.name}.tmp")
-        self.batch: list[list[Any]] = []
+        self.batch: list[list[Any]] = [[] for _ in COLUMNS]
         self.writer: Any = None
 
-    def add(self, row: list[Any]) -> None:
-        self.batch.append(row)
-        if len(self.batch) >= BATCH_ROWS:
-            self._flush()
+    def add(self, columns: list[list[Any]]) -> None:
+        """Some records, as columns; written in row groups of :data:`BATCH_ROWS`."""
+        for held, more in zip(self.batch, columns, strict=True):
+            held.extend(more)
+        while len(self.batch[0]) >= BATCH_ROWS:
+            self._flush(BATCH_ROWS)
 
-    def _flush(self) -> None:
+    def _flush(self, rows: int | None = None) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -157,20 +181,19 @@ class _ParquetRows:
                 for name in COLUMNS
             ]
         )
-        columns: list[Any] = (
-            list(zip(*self.batch, strict=True)) if self.batch else [[] for _ in COLUMNS]
-        )
+        rows = len(self.batch[0]) if rows is None else rows
         arrays = [
-            pa.array([None if cell == "" else cell for cell in values], type=field.type)
-            for values, field in zip(columns, schema, strict=True)
+            pa.array([None if cell == "" else cell for cell in values[:rows]], type=field.type)
+            for values, field in zip(self.batch, schema, strict=True)
         ]
         if self.writer is None:
             self.writer = pq.ParquetWriter(str(self.temporary), schema)
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-        self.batch = []
+        for values in self.batch:
+            del values[:rows]
 
     def close(self) -> None:
-        if self.batch or self.writer is None:
+        if self.batch[0] or self.writer is None:
             self._flush()
         self.writer.close()
 

@@ -27,7 +27,23 @@ class Statement:
             return self.text
         import sqlglot
 
-        return sqlglot.transpile(self.text, read="sqlite", write=dialect)[0]
+        tree = sqlglot.parse_one(self.text, read="sqlite").transform(_without_no_limit)
+        return tree.sql(dialect=dialect)
+
+
+#: SQLite's "no limit", written after a subquery whose columns must be worked out once per
+#: row: SQLite does not flatten a subquery with a LIMIT into the query around it (which
+#: would copy a costly column's expression into every place that reads it). Other
+#: engines are given the statement without it.
+ONCE_PER_ROW = "LIMIT -1"
+
+
+def _without_no_limit(node: Any) -> Any:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Limit) and node.expression.sql() == "-1":
+        return None
+    return node
 
 
 class Sql:

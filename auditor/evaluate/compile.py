@@ -78,6 +78,15 @@ def _filled(scope: Scope, fields: tuple[str, ...]) -> Statement:
     return sql.statement(scope.select(sql, f"COUNT(*), {counts}"))
 
 
+#: A record the listing names: excluded, or an outcome other than conform and pending
+#: (a breach, or 'excluded:<reason>'). The outcome is read once for most records: a
+#: costly outcome (business time) is not worked out again for each test.
+LISTED = (
+    "(CASE WHEN _excluded IS NOT NULL THEN 1 ELSE (CASE _outcome WHEN 'conform' THEN 0 "
+    "WHEN 'pending' THEN 0 ELSE (CASE WHEN _outcome IS NULL THEN 0 ELSE 1 END) END) END) = 1"
+)
+
+
 def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     sql = Sql()
     base = f"WITH m AS ({measure.records_sql(plan.scope, sql)}) "
@@ -90,8 +99,7 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     listing = (
         base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome), "
         "_src, _ln "
-        "FROM m WHERE _excluded IS NOT NULL OR _outcome = 'breach' "
-        "OR _outcome LIKE 'excluded:%' ORDER BY _key"
+        f"FROM m WHERE {LISTED} ORDER BY _key"
     )
     outcome = (
         "CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..backends.statement import ONCE_PER_ROW
+
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
@@ -165,7 +167,7 @@ class RecordMeasure(Measure):
             return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
         named = "".join(f", {text} AS {name}" for name, text in judged.computed)
         inner = scope.select(sql, f"t.*{named}") + (f" AND {extra}" if extra else "")
-        return f"SELECT {columns} FROM ({inner}) AS t"
+        return f"SELECT {columns} FROM ({inner} {ONCE_PER_ROW}) AS t"
 
 
 class AggregateMeasure(Measure):
