@@ -626,13 +626,10 @@ class RowPlan:
                 if fast is not None:
                     values = timestamp_values(fast, raws, missing)
                 elif text and convert is _text:
-                    stripped = [raw.strip() for raw in raws]  # a marker counts trimmed too
-                    values = [
-                        None if raw in missing or clean in missing else clean
-                        for raw, clean in zip(raws, stripped, strict=True)
-                    ]
-                    if max(map(len, filter(None, values)), default=0) > MAX_TEXT:
+                    texts = _texts(raws, missing)
+                    if texts is None:
                         return None
+                    values = texts
                 elif self.rows_are_text:  # each distinct text converted once
                     values = _distinct_values(convert, raws, missing, self.clock_of.get(name))
                 else:
@@ -674,6 +671,27 @@ class RowPlan:
                 raise BadValue(name, raw, "required field is mapped to no value")
             out.append(value)
         return tuple(out)
+
+
+def _texts(raws: list[str], missing: set[Any]) -> list[Any] | None:
+    """Text values trimmed, markers (as written or trimmed) as None; None if one is too long.
+
+    A column of few distinct values (a channel, a site) is read through its distinct values.
+    """
+    distinct = set(raws)
+    if len(distinct) * 4 < len(raws):
+        meaning = {raw: None if raw in missing else raw.strip() for raw in distinct}
+        meaning = {
+            raw: None if clean is None or clean in missing else clean
+            for raw, clean in meaning.items()
+        }
+        longest = max(map(len, filter(None, meaning.values())), default=0)
+        return None if longest > MAX_TEXT else list(map(meaning.__getitem__, raws))
+    values = [
+        None if raw in missing or clean in missing else clean
+        for raw, clean in zip(raws, [raw.strip() for raw in raws], strict=True)
+    ]
+    return None if max(map(len, filter(None, values)), default=0) > MAX_TEXT else values
 
 
 def _nothing(row: Any) -> None:
