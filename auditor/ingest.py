@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from . import columnar
@@ -43,6 +43,9 @@ from .mapping import (
 from .model import EvidenceKind, Pack
 from .readers import RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
+
+if TYPE_CHECKING:
+    from .key_index import KeyIndex
 
 BATCH = 5000
 _BOM = b"\xef\xbb\xbf"
@@ -212,7 +215,7 @@ class Ingest:
         self.progress = progress
         #: files whose keys are in ``seen``; a key's marker is file index << 32 | line
         self.file_names: list[str] = []
-        self.seen: dict[str, dict[Any, int]] = {}
+        self.seen: dict[str, KeyIndex] = {}
         #: the newest manifest id this ingest knows of (another process may add files too)
         self.last_file = store.last_file_id()
         #: the evidence folder being ingested (mapping paths are recorded relative to it)
@@ -377,7 +380,7 @@ class Ingest:
         """Drop the keys a file that was rolled back had added to the duplicate check."""
         seen = self.seen.get(kind.name)
         if seen is not None:
-            self.seen[kind.name] = {k: v for k, v in seen.items() if v >> 32 != index}
+            self.seen[kind.name] = seen.without_file(index)
 
     def _mapping_record(
         self, mapping: Mapping, columns: dict[str, str] | None = None
@@ -440,16 +443,25 @@ class Ingest:
         self.file_names.append(path)
         return len(self.file_names) - 1
 
-    def _seen(self, kind: EvidenceKind) -> dict[Any, int]:
+    def _seen(self, kind: EvidenceKind) -> KeyIndex:
         """Keys already stored for a kind, each with a marker of where it came from."""
         if kind.name not in self.seen:
-            seen: dict[Any, int] = {}
+            from .key_index import KeyIndex  # numpy, imported when an ingest needs it
+
+            seen = KeyIndex()
             indexes: dict[str, int] = {}
+            keys: list[Any] = []
+            markers: list[int] = []
             for key, path, line in self.store.existing_keys(kind):
                 index = indexes.get(path)
                 if index is None:
                     index = indexes[path] = self._file_index(path)
-                seen[key if len(kind.key) > 1 else key[0]] = index << 32 | int(line)
+                keys.append(key if len(kind.key) > 1 else key[0])
+                markers.append(index << 32 | int(line))
+                if len(keys) >= BATCH:
+                    seen.update(keys, markers)
+                    keys, markers = [], []
+            seen.update(keys, markers)
             self.seen[kind.name] = seen
         return self.seen[kind.name]
 
@@ -625,9 +637,8 @@ class _FileLoad:
         single_key = self.single_key
         if single_key is not None and not any(r.__class__ is Rejected for r in results):
             keys = [r[single_key] for r in results]
-            if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-                marker = self.file_marker
-                seen.update(zip(keys, [marker | line for line in lines], strict=True))
+            marker = self.file_marker
+            if len(set(keys)) == len(keys) and seen.add_new(keys, [marker | n for n in lines]):
                 self.records.extend(results)
                 return
         for raw, result in zip(raws(), results, strict=True):

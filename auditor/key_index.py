@@ -1,0 +1,151 @@
+"""The keys an ingest has stored, each with where it was first read, in little memory.
+
+The duplicate-key check asks, for every row, whether its key was stored
+before and where. Held as a Python dict, ten million text keys take about
+1.3 GB. Here a text key is held as two independent 64-bit hashes (Python's
+keyed SipHash of the key, and of the key with a separator appended) beside its
+marker: 24 bytes a key, in sorted numpy runs that are merged as they grow (a
+log-structured layout), looked up a batch at a time with ``searchsorted``.
+Two different keys are taken for one only if both hashes agree, a chance of
+about one in 10^21 for ten million keys. Keys of other types (numbers, dates,
+several fields) are held in a dict as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+#: appended to a text key for its second hash (a character no key is expected to end with)
+_SEP = "\x1f"
+#: single keys added one at a time are held in a dict until there are this many
+RECENT_LIMIT = 65_536
+
+
+def _hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    count = len(keys)
+    first = np.fromiter(map(hash, keys), dtype=np.int64, count=count)
+    second = np.fromiter((hash(key + _SEP) for key in keys), dtype=np.int64, count=count)
+    return first, second
+
+
+class _Run:
+    """Keys sorted by their first hash: (first, second, marker) columns."""
+
+    __slots__ = ("first", "marker", "second")
+
+    def __init__(self, first: np.ndarray, second: np.ndarray, marker: np.ndarray) -> None:
+        order = np.argsort(first, kind="stable")
+        self.first, self.second, self.marker = first[order], second[order], marker[order]
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def find(self, first: int, second: int) -> int | None:
+        position = int(np.searchsorted(self.first, first))
+        while position < len(self.first) and self.first[position] == first:
+            if self.second[position] == second:
+                return int(self.marker[position])
+            position += 1
+        return None
+
+    def holds_any(self, first: np.ndarray, second: np.ndarray) -> bool:
+        """Whether any of the keys is held; ``first`` sorted (looked up in order, near in memory)."""
+        if not len(self.first):
+            return False
+        positions = np.searchsorted(self.first, first)
+        inside = positions < len(self.first)
+        hit = np.zeros(len(first), dtype=bool)
+        hit[inside] = self.first[positions[inside]] == first[inside]
+        return any(
+            self.find(int(first[i]), int(second[i])) is not None for i in np.flatnonzero(hit)
+        )
+
+    def without_file(self, index: int) -> _Run:
+        keep = (self.marker >> 32) != index
+        return _Run(self.first[keep], self.second[keep], self.marker[keep])
+
+
+class KeyIndex:
+    """A mapping of stored key -> marker (file index << 32 | line) with the dict operations an ingest uses."""
+
+    def __init__(self) -> None:
+        self.runs: list[_Run] = []
+        self.recent: dict[str, int] = {}
+        self.other: dict[Any, int] = {}
+
+    def __len__(self) -> int:
+        return sum(map(len, self.runs)) + len(self.recent) + len(self.other)
+
+    def get(self, key: Any) -> int | None:
+        if key.__class__ is not str:
+            return self.other.get(key)
+        marker = self.recent.get(key)
+        if marker is not None or not self.runs:
+            return marker
+        first, second = hash(key), hash(key + _SEP)
+        for run in self.runs:
+            marker = run.find(first, second)
+            if marker is not None:
+                return marker
+        return None
+
+    def __setitem__(self, key: Any, marker: int) -> None:
+        if key.__class__ is not str:
+            self.other[key] = marker
+            return
+        self.recent[key] = marker
+        if len(self.recent) >= RECENT_LIMIT:
+            keys, markers = list(self.recent), list(self.recent.values())
+            self.recent = {}
+            self._add_run(keys, markers)
+
+    def add_new(self, keys: Sequence[Any], markers: Sequence[int]) -> bool:
+        """Add ``keys`` (distinct among themselves) with their markers if none is held yet.
+
+        Returns False, adding nothing, when one is held (the caller then goes key by key).
+        """
+        if not all(key.__class__ is str for key in keys):
+            if any(self.get(key) is not None for key in keys):
+                return False
+            self.update(keys, markers)
+            return True
+        if self.recent and not self.recent.keys().isdisjoint(keys):
+            return False
+        first, second = _hashes(keys)
+        run = _Run(first, second, np.asarray(markers, dtype=np.int64))
+        if any(old.holds_any(run.first, run.second) for old in self.runs):
+            return False
+        self._add(run)
+        return True
+
+    def update(self, keys: Iterable[Any], markers: Iterable[int]) -> None:
+        """Add keys known not to be held (distinct among themselves) with their markers."""
+        for key, marker in zip(keys, markers, strict=True):
+            self[key] = marker
+
+    def _add_run(self, keys: Sequence[str], markers: Sequence[int]) -> None:
+        first, second = _hashes(keys)
+        self._add(_Run(first, second, np.asarray(markers, dtype=np.int64)))
+
+    def _add(self, run: _Run) -> None:
+        self.runs.append(run)
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            newer, older = self.runs.pop(), self.runs.pop()
+            self.runs.append(
+                _Run(
+                    np.concatenate([older.first, newer.first]),
+                    np.concatenate([older.second, newer.second]),
+                    np.concatenate([older.marker, newer.marker]),
+                )
+            )
+
+    def without_file(self, index: int) -> KeyIndex:
+        """The keys not read from file ``index`` (a file whose load was rolled back)."""
+        kept = KeyIndex()
+        kept.runs = [run.without_file(index) for run in self.runs]
+        kept.recent = {k: v for k, v in self.recent.items() if v >> 32 != index}
+        kept.other = {k: v for k, v in self.other.items() if v >> 32 != index}
+        return kept
