@@ -192,13 +192,20 @@ class Evaluation:
         finding = self._finding(plan.rule, cell[0], cell[1])
         finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
         listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
-        finding.failing = [plan.scope.display_key(key) for key, _, _, _ in listed]
-        finding.failing_values = [value for _, value, _, _ in listed]
-        finding.failing_notes = [failing_note(detail, value) for _, value, detail, _ in listed]
-        finding.failing_sources = [self._source(where) for _, _, _, where in listed]
+        made = [self._note_and_source(item) for item in listed]
+        finding.failing = [plan.scope.display_key(item[0]) for item in listed]
+        finding.failing_values = [item[1] for item in listed]
+        finding.failing_notes = [note for note, _ in made]
+        finding.failing_sources = [source for _, source in made]
         if tally.steps.get(cell):
             finding.details["breaches_by_step"] = dict(sorted(tally.steps[cell].items()))
         return finding
+
+    def _note_and_source(self, item: list[Any]) -> tuple[Any, Any]:
+        """A failing record's note and source, made once for all the cells that list it."""
+        if item[4] is None:
+            item[4] = (failing_note(item[2], item[1]), self._source(item[3]))
+        return item[4]
 
     def _source(self, where: tuple[Any, Any]) -> dict[str, Any] | None:
         """Where a record was read: its file and line."""

@@ -23,9 +23,9 @@ class Tally:
     reasons: dict[Cell, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
-    failing: dict[Cell, list[tuple[str, float | None, str | None, tuple[Any, Any]]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    #: per cell, its failing records: [key, value, detail, (source id, line), made], one
+    #: list shared by the pooled cell and the record's own (``made``: filled by the driver)
+    failing: dict[Cell, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
     steps: dict[Cell, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -69,8 +69,9 @@ class Tally:
         for row in rows:
             cells, (key, value, detail, status, source, line) = self._split(row)
             if status == "breach":
+                item = [str(key), value, detail, (source, line), None]
                 for cell in cells:
-                    self.failing[cell].append((str(key), value, detail, (source, line)))
+                    self.failing[cell].append(item)
                     if self.by_step and detail and ": " in detail:  # the deciding step
                         self.steps[cell][detail] += 1
             else:
