@@ -688,18 +688,27 @@ class _ColumnarLoad(_FileLoad):
         _close(table)  # the header was read row-wise; Arrow reads the rest
         reader = columnar.READERS.get(self.store.engine, "arrow")
         delimiter = table.options["delimiter"]
-        for columns in csv_columns(str(table.path), delimiter, self.width, reader):
-            count = len(columns[0])
-            lines = list(range(line, line + count))
-            line += count
-            report.rows_read += count
-            self._convert(columns, lines)
-            self._store_records()
-            if len(self.quarantine) >= BATCH:
-                self._store_quarantine()
-            if progress is not None and time.perf_counter() - last_tick > 0.5:
-                last_tick = time.perf_counter()
-                progress(report.path, report.rows_read, last_tick - started)
+        behind = _Behind()
+        try:
+            for columns in csv_columns(str(table.path), delimiter, self.width, reader):
+                count = len(columns[0])
+                lines = list(range(line, line + count))
+                line += count
+                report.rows_read += count
+                self._convert(columns, lines)
+                if self.records:
+                    records, self.records = self.records, []
+                    behind.run(self.store.insert_records, self.kind, self.plan.names, records)
+                    report.stored += len(records)
+                if len(self.quarantine) >= BATCH:
+                    behind.wait()
+                    self._store_quarantine()
+                if progress is not None and time.perf_counter() - last_tick > 0.5:
+                    last_tick = time.perf_counter()
+                    progress(report.path, report.rows_read, last_tick - started)
+            behind.wait()
+        finally:
+            behind.close()
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         if lines_in_file != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
@@ -722,6 +731,40 @@ class _ColumnarLoad(_FileLoad):
                     RawRow(n, list(values)) for n, values in zip(where, rows, strict=True)
                 ],
             )
+
+
+class _Behind:
+    """Stores one batch on a second thread while the next is converted on this one.
+
+    SQLite does its part of an insert without Python's lock, so the two overlap
+    on two cores. At most one batch is in flight; :meth:`wait` raises what
+    storing it raised. :meth:`close` waits for the batch in flight even when the
+    load is failing, so that nothing writes while the transaction rolls back.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-store")
+        self.pending: Any = None
+
+    def run(self, work: Callable[..., Any], *args: Any) -> None:
+        self.wait()
+        self.pending = self.pool.submit(work, *args)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the batch in flight (its error, if any, is the caller's already)."""
+        from concurrent.futures import wait
+
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            wait([pending])
+        self.pool.shutdown(wait=True)
 
 
 def _columnar(table: Table, scanned: Digest) -> bool:

@@ -538,3 +538,44 @@ def test_a_capa_update_refused_half_way_adds_no_action(made: dict[str, Path]) ->
             assert (kept, logged.fetchone()[0]) == (0, 0), refusal
             db.close()
         assert_register_intact(register)
+
+
+def test_a_column_wise_ingest_stopped_leaves_the_store_whole(tmp_path: Path) -> None:
+    """A large plain CSV is read column-wise and stored one batch behind on a second thread:
+    stopped anywhere, the file is in the store whole or not at all, and the store is sound."""
+    demo = DEMO / "interactions-2026Q3.csv"
+    header = demo.read_bytes().decode("gb18030").splitlines()[0]
+    big = tmp_path / "evidence" / "interactions-big.csv"
+    big.parent.mkdir()
+    rng = random.Random(SEED)
+    with big.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header + "\n")
+        for n in range(150_000):
+            second = rng.randrange(86400 * 90)
+            day, rest = divmod(second, 86400)
+            start = f"2026-07-{1 + day % 28:02d} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+            handle.write(f"B{n:07d},phone,SH,SH-A{n % 40:02d},{start}:00,{start}:20,{start}:50\n")
+    assert big.stat().st_size > 8_000_000
+
+    outcomes: list[int] = []
+
+    def case(signum: int, delay: float) -> None:
+        with tempfile.TemporaryDirectory() as work:
+            store = Path(work) / "store.db"
+            args = ["evidence", "ingest", str(big.parent), "--pack", PACK, "--store", str(store)]
+            result = stopped(args, signum, delay)
+            assert_stopped_or_done(result, signum, (0,))
+            outcomes.append(result.returncode)
+            listed = assert_store_intact(store)
+            if result.returncode == 0:
+                assert listed == 1
+                db = sqlite3.connect(store)
+                assert db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 150_000
+                db.close()
+
+    # the whole command takes about a second here; the file is read in its second half
+    rng = random.Random(f"{SEED}-columnar")
+    signals = [signal.SIGINT, signal.SIGTERM] * 4
+    moments_ = [(signum, round(rng.uniform(0.4, 1.0), 3)) for signum in signals]
+    in_parallel([lambda s=s, d=d: case(s, d) for s, d in moments_])
+    assert any(code in (130, 143) for code in outcomes), outcomes
