@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -444,13 +444,13 @@ class RowPlan:
 
     # -------------------------------------------------------- day/month orders
 
-    def observe(self, rows: list[Any], lines: list[int], everything: bool = False) -> None:
+    def observe(self, rows: Sequence[Any], lines: list[int], everything: bool = False) -> None:
         """Show a batch to the day/month orders that watch their columns (or to all of them)."""
         for index, order in self.orders:
             if order.active or everything:
                 order.observe(list(map(self.steps[index][1], rows)), lines)
 
-    def observe_order(self, order: DayMonthOrder, rows: list[Any], lines: list[int]) -> None:
+    def observe_order(self, order: DayMonthOrder, rows: Sequence[Any], lines: list[int]) -> None:
         """Show a batch to one column's order, which starts watching its column."""
         order.active = True
         for index, candidate in self.orders:
@@ -581,7 +581,7 @@ class RowPlan:
 
     def convert_batch(
         self,
-        rows: list[Any],
+        rows: Sequence[Any],
         tail: list[Any] | None = None,
         columns: list[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:
@@ -599,7 +599,7 @@ class RowPlan:
 
     def _convert_batch(
         self,
-        rows: list[Any],
+        rows: Sequence[Any],
         tail: list[Any] | None = None,
         columns: list[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:

@@ -20,7 +20,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -718,7 +718,7 @@ class _ColumnarLoad(_FileLoad):
     def _convert(self, columns: list[list[str]], lines: list[int]) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
             part = [column[start : start + COLUMN_BATCH] for column in columns]
-            rows = list(zip(*part, strict=True))
+            rows = _RowsOf(part)
             where = lines[start : start + COLUMN_BATCH]
             try:
                 results = convert_in_order(self.plan, rows, where, self.source, part)
@@ -731,6 +731,29 @@ class _ColumnarLoad(_FileLoad):
                     RawRow(n, list(values)) for n, values in zip(where, rows, strict=True)
                 ],
             )
+
+
+class _RowsOf(Sequence[tuple[Any, ...]]):
+    """A batch's rows, made from its columns only if something reads them row by row
+    (a batch that converts column-wise never does)."""
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        self.columns = columns
+        self.made: list[tuple[Any, ...]] | None = None
+
+    def _rows(self) -> list[tuple[Any, ...]]:
+        if self.made is None:
+            self.made = list(zip(*self.columns, strict=True))
+        return self.made
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows()[index]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._rows())
 
 
 class _Behind:
@@ -796,7 +819,7 @@ class Rejected:
 
 def convert_in_order(
     plan: RowPlan,
-    rows: list[Any],
+    rows: Sequence[Any],
     lines: list[int],
     source: int,
     columns: list[list[Any]] | None = None,
@@ -823,7 +846,7 @@ def convert_in_order(
 
 def convert_chunk(
     plan: RowPlan,
-    rows: list[Any],
+    rows: Sequence[Any],
     lines: list[int],
     source: int,
     columns: list[list[Any]] | None = None,
