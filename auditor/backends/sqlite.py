@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..expression import quote_identifier as q
 from .base import HelperTable
@@ -18,9 +20,34 @@ class SqliteBackend(StatementFacts):
 
     dialect = "sqlite"
 
-    def __init__(self, store: EvidenceStore) -> None:
+    def __init__(self, store: EvidenceStore, db: Any = None) -> None:
         self.store = store
-        self.db = store.db
+        self.db = store.db if db is None else db
+
+    def companion(self) -> SqliteBackend | None:
+        """A second backend on its own read-only connection to the same file, for a second
+        thread (SQLite runs a query without Python's lock, so two rules run on two cores).
+
+        None for a store in memory, or while this connection has writes not yet committed
+        (the other connection would not see them).
+        """
+        import sqlite3
+
+        import sqlite_utils
+
+        if self.store.path is None or self.db.conn.in_transaction:
+            return None
+        uri = f"file:{quote(str(Path(self.store.path).resolve()))}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return SqliteBackend(self.store, sqlite_utils.Database(connection))
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this backend's connection (from another thread)."""
+        self.db.conn.interrupt()
+
+    def close(self) -> None:
+        if self.db is not self.store.db:
+            self.db.conn.close()
 
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
         return list(self.db.execute(statement.render(self.dialect), statement.params).fetchall())

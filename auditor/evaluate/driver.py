@@ -68,7 +68,48 @@ class Evaluation:
     # ------------------------------------------------------------ running
 
     def run(self) -> list[RuleResult]:
-        return [self.evaluate(rule) for rule in self.pack.rules]
+        rules = list(self.pack.rules)
+        companion = getattr(self.backend, "companion", None)
+        second = companion() if companion is not None and len(rules) > 1 else None
+        if second is None:
+            return [self.evaluate(rule) for rule in rules]
+        return self._run_in_two(rules, second)
+
+    def _run_in_two(self, rules: list[Rule], second: Any) -> list[RuleResult]:
+        """The rules shared between this thread and a second one on its own connection,
+        each taking the next rule when it is free; results (and the first error) in rule order."""
+        import itertools
+        from concurrent.futures import ThreadPoolExecutor
+
+        turns = itertools.count()  # handing out the next index is atomic
+        done: list[Any] = [None] * len(rules)
+        stopping = False
+
+        def work(evaluation: Evaluation) -> None:
+            while not stopping and (index := next(turns)) < len(rules):
+                try:
+                    done[index] = evaluation.evaluate(rules[index])
+                except Exception as exc:  # the first error in rule order is raised below
+                    done[index] = exc
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
+        try:
+            helper = pool.submit(
+                lambda: work(Evaluation(self.pack, second, self.env.window.period))
+            )
+            work(self)
+            helper.result()
+        except BaseException:
+            stopping = True
+            second.interrupt()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            second.close()
+        for outcome in done:
+            if isinstance(outcome, Exception):
+                raise outcome
+        return cast("list[RuleResult]", done)
 
     def plan(self, rule: Rule) -> RulePlan:
         return compile_rule(rule, self.env)

@@ -1,0 +1,82 @@
+"""Rules over a SQLite store on disk are shared between two threads, each on its own connection:
+the same results as one thread, in rule order, and the first error in rule order."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.backends.sqlite import SqliteBackend
+from auditor.backends.store import EvidenceStore
+from auditor.errors import AuditorError
+from auditor.evaluate import driver, evaluate
+from auditor.periods import parse_period
+
+
+@pytest.fixture
+def demo_store(demo_audit: Any, tmp_path: Path) -> EvidenceStore:
+    """A copy of the demo audit's store (the session's own stays as it is)."""
+    copy = tmp_path / "evidence.db"
+    shutil.copy(Path(demo_audit.out) / "evidence.db", copy)
+    return EvidenceStore(copy)
+
+
+def _plain(results: list[Any]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(result) for result in results]
+
+
+def test_two_threads_give_what_one_gives(demo_store: EvidenceStore, pack: Any, monkeypatch) -> None:
+    quarter = parse_period("2026-Q3")
+    service = pack("service-quality")
+    threads: set[str] = set()
+    real = driver.Evaluation.evaluate
+
+    def noted(self: Any, rule: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return real(self, rule)
+
+    monkeypatch.setattr(driver.Evaluation, "evaluate", noted)
+    both = evaluate(service, demo_store, quarter)
+    assert any(name.startswith("auditor-rules") for name in threads), threads
+    monkeypatch.setattr(SqliteBackend, "companion", lambda self: None)
+    one = evaluate(service, demo_store, quarter)
+    assert [r.rule for r in both] == [rule.id for rule in service.rules]
+    assert _plain(both) == _plain(one)
+
+
+def test_the_first_error_in_rule_order_is_raised(
+    demo_store: EvidenceStore, pack: Any, monkeypatch
+) -> None:
+    service = pack("service-quality")
+    second, third = service.rules[1].id, service.rules[2].id
+    real = driver.Evaluation.evaluate
+
+    def failing(self: Any, rule: Any) -> Any:
+        if rule.id == second:  # fails later in time than the rule after it
+            time.sleep(0.3)
+            raise AuditorError(f"failed: {rule.id}")
+        if rule.id == third:
+            raise AuditorError(f"failed: {rule.id}")
+        return real(self, rule)
+
+    monkeypatch.setattr(driver.Evaluation, "evaluate", failing)
+    with pytest.raises(AuditorError, match=f"failed: {second}$"):
+        evaluate(service, demo_store, parse_period("2026-Q3"))
+
+
+def test_no_second_connection_in_memory_or_with_writes_not_committed(
+    demo_store: EvidenceStore,
+) -> None:
+    assert SqliteBackend(EvidenceStore(None)).companion() is None
+    backend = SqliteBackend(demo_store)
+    other = backend.companion()
+    assert other is not None and other.db is not demo_store.db
+    other.close()
+    with demo_store.transaction():
+        assert backend.companion() is None
