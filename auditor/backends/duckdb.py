@@ -45,10 +45,11 @@ class DuckdbBackend(StatementFacts):
         # A database file of its own in a temporary folder, not one in memory: DuckDB then
         # keeps at most MEMORY_LIMIT of it in memory (10M records: 0.47 GB resident, 1.1 GB
         # in memory), at the same speed. The folder goes when the backend does.
-        self._folder = tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
+        folder = tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
+        self._folder: tempfile.TemporaryDirectory[str] | None = folder
         self.con: duckdb.DuckDBPyConnection = duckdb.connect(
-            str(Path(self._folder.name) / "evidence.duckdb"),
-            config={"memory_limit": MEMORY_LIMIT, "temp_directory": self._folder.name},
+            str(Path(folder.name) / "evidence.duckdb"),
+            config={"memory_limit": MEMORY_LIMIT, "temp_directory": folder.name},
         )
         for table in store.table_names():
             self._copy(table)
@@ -110,9 +111,20 @@ class DuckdbBackend(StatementFacts):
         ).fetchone()
         return bool(found and found[0])
 
+    def companion(self) -> DuckdbBackend:
+        """A second backend on its own cursor of the same database, for a second thread: one
+        rule's rows are turned into findings in Python while DuckDB runs another's queries."""
+        other = DuckdbBackend.__new__(DuckdbBackend)
+        other.store, other.con, other._folder = self.store, self.con.cursor(), None
+        return other
+
+    def interrupt(self) -> None:
+        self.con.interrupt()
+
     def close(self) -> None:
         self.con.close()
-        self._folder.cleanup()
+        if self._folder is not None:
+            self._folder.cleanup()
 
 
 def _duck_type(sqlite_type: str) -> str:
