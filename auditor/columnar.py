@@ -122,25 +122,29 @@ def iso_naive_seconds(strings: pa.Array) -> tuple[Any, Any]:
         shaped &= ~np.asarray(strings.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if data is None or not shaped.any():
         return seconds, valid
-    chars = data[offsets[:-1][shaped][:, None] + np.arange(19)].astype(np.int64)
+    if shaped.all():  # every value 19 bytes, one after another: a view of the bytes, no copy
+        chars = data[offsets[0] : offsets[-1]].reshape(count, 19)
+    else:
+        chars = data[offsets[:-1][shaped][:, None] + np.arange(19, dtype=np.int32)]
     ok = np.ones(len(chars), dtype=bool)
     for position, mark in _MARKS.items():
         ok &= chars[:, position] == mark
-    digits = chars[:, _DIGITS] - ord("0")
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    d = digits
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month = d[:, 4] * 10 + d[:, 5]
-    day = d[:, 6] * 10 + d[:, 7]
-    hour = d[:, 8] * 10 + d[:, 9]
-    minute = d[:, 10] * 10 + d[:, 11]
-    second = d[:, 12] * 10 + d[:, 13]
+    digits = chars[:, _DIGITS].astype(np.int32) - ord("0")
+    ok &= (digits.astype(np.uint32) <= 9).all(axis=1)  # a byte below "0" wraps round, too
+    d = digits.T
+    year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]
+    month = d[4] * 10 + d[5]
+    day = d[6] * 10 + d[7]
+    hour = d[8] * 10 + d[9]
+    minute = d[10] * 10 + d[11]
+    second = d[12] * 10 + d[13]
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
-    longest = np.array(_MONTH_DAYS)[np.where(month_ok, month, 1)] + ((month == 2) & leap)
+    some_month = np.where(month_ok, month, 1)
+    longest = np.array(_MONTH_DAYS, dtype=np.int32)[some_month] + ((month == 2) & leap)
     ok &= (year >= 1) & month_ok & (day >= 1) & (day <= longest)
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = _days_from_civil(year, np.where(month_ok, month, 1), day)
+    days = _days_from_civil(year.astype(np.int64), some_month.astype(np.int64), day)
     seconds[shaped] = days * 86400 + hour * 3600 + minute * 60 + second
     valid[shaped] = ok
     return seconds, valid

@@ -57,6 +57,17 @@ def test_iso_naive_seconds_agree_with_python(values):
             assert expected is None, text
 
 
+@settings(max_examples=200)
+@given(st.lists(iso_like, min_size=1, max_size=40), st.integers(0, 5))
+def test_iso_naive_seconds_of_values_all_nineteen_bytes_long(values, skip):
+    """Read as a view of the array's bytes (no gather), also from a slice of an array."""
+    whole = pa.array(["2026-01-01 00:00:00"] * skip + values, type=pa.string())
+    seconds, valid = iso_naive_seconds(whole.slice(skip))
+    for text, second, ok in zip(values, seconds.tolist(), valid.tolist(), strict=True):
+        expected = _naive_seconds(text)
+        assert (second if ok else None) == expected, text
+
+
 def test_iso_naive_seconds_take_every_plain_value():
     values = ["2024-02-29 23:59:59", "0001-01-01 00:00:00", "9999-12-31 23:59:59"]
     seconds, valid = iso_naive_seconds(pa.array(values))

@@ -321,3 +321,16 @@ def test_a_delimiter_beyond_ascii_is_read_row_by_row(pack, tmp_path, monkeypatch
         w: _stored(pack, folder, tmp_path / f"{w}.db", w, monkeypatch) for w in ("rows", "arrow")
     }
     assert results["arrow"] == results["rows"] and len(results["rows"]["records"]) == 50
+
+
+def test_a_store_in_memory_is_written_column_wise_too(pack, tmp_path, monkeypatch):
+    """A dry run's store in memory takes the column-wise pass and its second storing thread."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("\n".join([HEADER, *_rows(30_000)]) + "\n")
+    monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    store = EvidenceStore(None)
+    report = ingest(pack, folder, store)
+    assert [(f.rows_read, f.stored, f.status) for f in report.files] == [(30_000, 30_000, "ok")]
+    assert store.db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 30_000
+    store.close()

@@ -57,11 +57,8 @@ class EvidenceStore:
                 make_parent(Path(path))
             # an ingest stores one batch on a second thread while it converts the next
             # (never two threads at once: see ingest._Behind)
-            self.db = (
-                sqlite_utils.Database(memory=True)
-                if path is None
-                else sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
-            )
+            where = ":memory:" if path is None else str(path)
+            self.db = sqlite_utils.Database(sqlite3.connect(where, check_same_thread=False))
             # another process writing the store at the same moment: wait for it, not fail
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._refuse_foreign(Location(str(path)))
