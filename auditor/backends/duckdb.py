@@ -51,6 +51,7 @@ class DuckdbBackend(StatementFacts):
             str(Path(folder.name) / "evidence.duckdb"),
             config={"memory_limit": MEMORY_LIMIT, "temp_directory": folder.name},
         )
+        _quiet(self.con)
         for table in store.table_names():
             self._copy(table)
 
@@ -116,6 +117,7 @@ class DuckdbBackend(StatementFacts):
         rule's rows are turned into findings in Python while DuckDB runs another's queries."""
         other = DuckdbBackend.__new__(DuckdbBackend)
         other.store, other.con, other._folder = self.store, self.con.cursor(), None
+        _quiet(other.con)
         return other
 
     def interrupt(self) -> None:
@@ -125,6 +127,11 @@ class DuckdbBackend(StatementFacts):
         self.con.close()
         if self._folder is not None:
             self._folder.cleanup()
+
+
+def _quiet(con: Any) -> None:
+    """No progress bar from DuckDB itself: it would print to stdout during a long statement."""
+    con.execute("SET enable_progress_bar = false")
 
 
 def _duck_type(sqlite_type: str) -> str:
@@ -148,6 +155,7 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[list[lis
         "strict_mode = true, null_padding = false)"
     )
     con = duckdb.connect()
+    _quiet(con)
     try:
         relation = con.sql(query, params=[path, delimiter])
         for batch in relation.to_arrow_reader(BATCH_ROWS):
