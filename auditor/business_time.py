@@ -24,7 +24,7 @@ import chinese_calendar
 
 from .errors import AuditorError
 from .expression import quote_identifier
-from .holiday_sets import covered_years, public_holidays
+from .holiday_sets import covered_years, is_public_holiday
 from .model import Calendar
 
 MONDAY = 0
@@ -63,7 +63,7 @@ class BusinessClock:
             return "open"
         if cal.holidays != "CN":
             self._check_library_year(day.year)
-            return "holiday" if day in public_holidays(cal.holidays) else "open"
+            return "holiday" if is_public_holiday(cal.holidays, day) else "open"
         if self._pack_covers(day.year):
             return "open"
         try:

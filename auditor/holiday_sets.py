@@ -14,6 +14,8 @@ outside its set's range has no holiday data, which the business clock refuses
 from __future__ import annotations
 
 import re
+import threading
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -64,6 +66,19 @@ def public_holidays(code: str) -> Any:
         raise ValueError(code)
     country, subdivision = match.groups()
     return holidays.country_holidays(country, subdiv=subdivision)
+
+
+#: The holidays library fills a year of a set the first time a date in it is asked about,
+#: and marks the year done before it has filled it: two threads building calendars at
+#: once (rules run on two threads) could see a holiday as a working day. Asked one at a time.
+_FILLING = threading.Lock()
+
+
+def is_public_holiday(code: str, day: date) -> bool:
+    """Whether ``day`` is a public holiday of the set ``code`` (safe from any thread)."""
+    found = public_holidays(code)
+    with _FILLING:
+        return day in found
 
 
 def covered_years(code: str) -> tuple[int, int] | None:

@@ -105,3 +105,30 @@ def test_duckdb_prints_no_progress_bar_of_its_own(tmp_path: Path) -> None:
     finally:
         engine._quiet = real  # type: ignore[assignment]
     assert len(quieted) == 1  # the CSV reader's own connection
+
+
+def test_ctrl_c_in_a_duckdb_statement_is_a_keyboard_interrupt(tmp_path: Path) -> None:
+    """DuckDB catches Ctrl-C itself and says the query was interrupted: the engine passes it on
+    as the KeyboardInterrupt every command turns into exit 130."""
+    import threading
+
+    from auditor.backends.duckdb import DuckdbBackend
+    from auditor.backends.store import EvidenceStore
+
+    backend = DuckdbBackend(EvidenceStore(tmp_path / "store.db"))
+    timer = threading.Timer(0.3, backend.interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        backend.query(Statement("SELECT COUNT(*) FROM range(100000000000) AS r(i) WHERE i % 7 = 3"))
+    timer.join()
+    backend.close()
+
+
+def test_the_second_sqlite_connection_waits_for_a_busy_store_as_the_first(tmp_path: Path) -> None:
+    from auditor.backends.sqlite import SqliteBackend
+    from auditor.backends.store import BUSY_TIMEOUT_MS, EvidenceStore
+
+    other = SqliteBackend(EvidenceStore(tmp_path / "store.db")).companion()
+    assert other is not None
+    assert other.db.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
+    other.close()

@@ -187,3 +187,35 @@ def test_the_sql_look_up_agrees_with_the_clock(clock: BusinessClock, moments: li
     """Anywhere in the year and before it, the bounded SQL look-up gives the clock's seconds."""
     for moment, value in zip(moments, _sql_cumulative(clock, moments), strict=True):
         assert value == pytest.approx(_expected(clock, moment), abs=1e-6), moment
+
+
+def test_two_threads_building_one_calendar_see_the_same_holidays() -> None:
+    """The holidays library fills a year on first use and marks it filled first: two threads
+    (rules run on two) must not see a holiday as a working day meanwhile."""
+    import sys
+    import threading
+
+    from auditor import holiday_sets
+
+    us = Calendar("us", {d: ((9 * 3600, 17 * 3600),) for d in range(5)}, "US")
+    zone = ZoneInfo("America/New_York")
+    alone = BusinessClock(us, zone, date(2025, 1, 1), date(2025, 12, 31)).rows()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(25):
+            holiday_sets.public_holidays.cache_clear()
+            holiday_sets.public_holidays("US")  # made once; its years filled on first use
+            built: list[object] = [None, None]
+
+            def build(i: int, into: list[object] = built) -> None:
+                into[i] = BusinessClock(us, zone, date(2025, 1, 1), date(2025, 12, 31)).rows()
+
+            threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert built == [alone, alone]
+    finally:
+        sys.setswitchinterval(interval)

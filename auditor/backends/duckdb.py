@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +53,9 @@ class DuckdbBackend(StatementFacts):
             config={"memory_limit": MEMORY_LIMIT, "temp_directory": folder.name},
         )
         _quiet(self.con)
-        for table in store.table_names():
-            self._copy(table)
+        with _ctrl_c():
+            for table in store.table_names():
+                self._copy(table)
 
     def _copy(self, table: str) -> None:
         """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store
@@ -65,6 +67,8 @@ class DuckdbBackend(StatementFacts):
             try:
                 self._load(table, native)
                 return
+            except duckdb.InterruptException:  # Ctrl-C: not a reason to copy another way
+                raise
             except (OSError, ValueError, TypeError, duckdb.Error):  # a value of another type
                 self.con.execute(f"DROP TABLE IF EXISTS {q(table)}")
         for index, batch in enumerate(self.store.arrow_batches(table)):
@@ -94,7 +98,8 @@ class DuckdbBackend(StatementFacts):
     # ------------------------------------------------------------ Backend
 
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
-        return self.con.execute(statement.render(self.dialect), statement.params).fetchall()
+        with _ctrl_c():
+            return self.con.execute(statement.render(self.dialect), statement.params).fetchall()
 
     def create_helper(self, table: HelperTable) -> None:
         columns = ", ".join(
@@ -127,6 +132,18 @@ class DuckdbBackend(StatementFacts):
         self.con.close()
         if self._folder is not None:
             self._folder.cleanup()
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """Ctrl-C during a statement, which DuckDB catches and reports as an interrupted query,
+    as the KeyboardInterrupt every other command sees (exit 130, one line)."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
 
 
 def _quiet(con: Any) -> None:

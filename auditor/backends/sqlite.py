@@ -39,6 +39,9 @@ class SqliteBackend(StatementFacts):
             return None
         uri = f"file:{quote(str(Path(self.store.path).resolve()))}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        from .store import BUSY_TIMEOUT_MS
+
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # waits as the store does
         return SqliteBackend(self.store, sqlite_utils.Database(connection))
 
     def interrupt(self) -> None:
