@@ -678,20 +678,21 @@ def _texts(raws: list[str], missing: set[Any]) -> list[Any] | None:
 
     A column of few distinct values (a channel, a site) is read through its distinct values.
     """
-    distinct = set(raws)
+
+    def cleaned(texts: list[str]) -> list[Any]:
+        stripped = [text.strip() for text in texts]
+        return [
+            None if raw in missing or clean in missing else clean
+            for raw, clean in zip(texts, stripped, strict=True)
+        ]
+
+    distinct = list(set(raws))
     if len(distinct) * 4 < len(raws):
-        meaning = {raw: None if raw in missing else raw.strip() for raw in distinct}
-        meaning = {
-            raw: None if clean is None or clean in missing else clean
-            for raw, clean in meaning.items()
-        }
-        longest = max(map(len, filter(None, meaning.values())), default=0)
-        return None if longest > MAX_TEXT else list(map(meaning.__getitem__, raws))
-    values = [
-        None if raw in missing or clean in missing else clean
-        for raw, clean in zip(raws, [raw.strip() for raw in raws], strict=True)
-    ]
-    return None if max(map(len, filter(None, values)), default=0) > MAX_TEXT else values
+        kept = cleaned(distinct)
+        values = list(map(dict(zip(distinct, kept, strict=True)).__getitem__, raws))
+    else:
+        kept = values = cleaned(raws)
+    return None if max(map(len, filter(None, kept)), default=0) > MAX_TEXT else values
 
 
 def _nothing(row: Any) -> None:

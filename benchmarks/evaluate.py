@@ -173,6 +173,11 @@ HAND = {
 #: The same rules as the engine answers them: counts per site and month (the engine's cells)
 #: and the failing records' keys, values and places in key order (its listings).
 MONTH = "strftime('%Y-%m', {t} + 28800, 'unixepoch')"
+#: the two answer-time rules: channel, limit in seconds, the exclusion of short abandoned calls
+ANSWERED_RULES = (
+    ("phone", 30, " AND NOT (answered_at IS NULL AND ended_at - received_at < 5)"),
+    ("chat", 60, ""),
+)
 LIKE_FOR_LIKE = (
     [
         f"""SELECT site, {MONTH.format(t="received_at")}, e <= {limit}, COUNT(*) FROM (
@@ -180,10 +185,7 @@ LIKE_FOR_LIKE = (
                  COALESCE(CASE WHEN answered_at <= :end THEN answered_at END, :end) - received_at AS e
           FROM interactions WHERE channel = '{channel}' AND received_at >= :start AND received_at < :end{extra})
         GROUP BY 1, 2, 3"""
-        for channel, limit, extra in (
-            ("phone", 30, " AND NOT (answered_at IS NULL AND ended_at - received_at < 5)"),
-            ("chat", 60, ""),
-        )
+        for channel, limit, extra in ANSWERED_RULES
     ]
     + [
         f"""SELECT interaction_id, e, _source, _line FROM (
@@ -191,10 +193,7 @@ LIKE_FOR_LIKE = (
                  COALESCE(CASE WHEN answered_at <= :end THEN answered_at END, :end) - received_at AS e
           FROM interactions WHERE channel = '{channel}' AND received_at >= :start AND received_at < :end{extra})
         WHERE e > {limit} ORDER BY interaction_id"""
-        for channel, limit, extra in (
-            ("phone", 30, " AND NOT (answered_at IS NULL AND ended_at - received_at < 5)"),
-            ("chat", 60, ""),
-        )
+        for channel, limit, extra in ANSWERED_RULES
     ]
     + [
         f"""SELECT {MONTH.format(t="received_at")}, agent_id IS NOT NULL, COUNT(*) FROM interactions

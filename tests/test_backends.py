@@ -84,26 +84,23 @@ def test_the_native_arrow_read_equals_the_row_read(tmp_path) -> None:
     assert EvidenceStore(None).native_arrow_batches("t") is None  # in memory: no second reader
 
 
-def test_duckdb_prints_no_progress_bar_of_its_own(tmp_path: Path) -> None:
+def test_duckdb_prints_no_progress_bar_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """DuckDB draws a bar on stdout during a statement of more than two seconds (a 10M-record
     copy): every connection the engine opens has it off, the second thread's cursor too."""
-    from auditor.backends.duckdb import DuckdbBackend, csv_text_columns
+    from auditor.backends import duckdb as engine
     from auditor.backends.store import EvidenceStore
 
-    backend = DuckdbBackend(EvidenceStore(tmp_path / "store.db"))
+    backend = engine.DuckdbBackend(EvidenceStore(tmp_path / "store.db"))
     for con in (backend.con, backend.companion().con):
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
     backend.close()
-    from auditor.backends import duckdb as engine
-
     quieted = []
     real = engine._quiet
-    engine._quiet = lambda con: quieted.append(con) or real(con)  # type: ignore[assignment,func-returns-value]
-    try:
-        (tmp_path / "a.csv").write_text("x,y\n1,2\n")
-        assert list(csv_text_columns(str(tmp_path / "a.csv"), ",", 2)) == [[["1"], ["2"]]]
-    finally:
-        engine._quiet = real  # type: ignore[assignment]
+    monkeypatch.setattr(engine, "_quiet", lambda con: quieted.append(con) or real(con))
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    assert list(engine.csv_text_columns(str(tmp_path / "a.csv"), ",", 2)) == [[["1"], ["2"]]]
     assert len(quieted) == 1  # the CSV reader's own connection
 
 

@@ -35,7 +35,7 @@ class DuckdbBackend(StatementFacts):
 
     dialect = "duckdb"
 
-    def __init__(self, store: EvidenceStore) -> None:
+    def __init__(self, store: EvidenceStore, cursor: Any = None) -> None:
         try:
             import duckdb
         except ImportError:  # pragma: no cover - a dependency of the package
@@ -43,12 +43,17 @@ class DuckdbBackend(StatementFacts):
                 "the duckdb engine needs the duckdb package", hint="pip install duckdb pyarrow"
             ) from None
         self.store = store
+        if cursor is not None:  # a companion: the same database, already copied
+            self._folder: tempfile.TemporaryDirectory[str] | None = None
+            self.con: duckdb.DuckDBPyConnection = cursor
+            _quiet(self.con)
+            return
         # A database file of its own in a temporary folder, not one in memory: DuckDB then
         # keeps at most MEMORY_LIMIT of it in memory (10M records: 0.47 GB resident, 1.1 GB
         # in memory), at the same speed. The folder goes when the backend does.
         folder = tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
-        self._folder: tempfile.TemporaryDirectory[str] | None = folder
-        self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+        self._folder = folder
+        self.con = duckdb.connect(
             str(Path(folder.name) / "evidence.duckdb"),
             config={"memory_limit": MEMORY_LIMIT, "temp_directory": folder.name},
         )
@@ -120,10 +125,7 @@ class DuckdbBackend(StatementFacts):
     def companion(self) -> DuckdbBackend:
         """A second backend on its own cursor of the same database, for a second thread: one
         rule's rows are turned into findings in Python while DuckDB runs another's queries."""
-        other = DuckdbBackend.__new__(DuckdbBackend)
-        other.store, other.con, other._folder = self.store, self.con.cursor(), None
-        _quiet(other.con)
-        return other
+        return DuckdbBackend(self.store, cursor=self.con.cursor())
 
     def interrupt(self) -> None:
         self.con.interrupt()
