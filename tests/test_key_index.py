@@ -66,3 +66,39 @@ def test_ten_thousand_keys_in_many_runs() -> None:
     assert len(index.runs) < 8  # merged as they grow
     assert index.get("K04321") == 4321 and index.get("K10000") is None
     assert not index.add_new(["new", "K09999"], [1, 2]) and index.get("new") is None
+
+
+@given(
+    st.lists(st.integers(-3, 3), max_size=40),
+    st.lists(st.integers(-3, 3), max_size=40),
+)
+def test_two_runs_merge_as_one_sort_of_both(older: list[int], newer: list[int]) -> None:
+    """The linear merge keeps what a stable sort of both runs, older first, gives (equal
+    first hashes included), with each key's second hash and marker beside it."""
+    import numpy as np
+
+    def run(firsts: list[int], offset: int) -> key_index._Run:
+        first = np.array(firsts, dtype=np.int64)
+        return key_index._Run(first, first * 7 + offset, np.arange(len(firsts)) + offset)
+
+    a, b = run(older, 0), run(newer, 1000)
+    merged = key_index._Run.merged(a, b)
+    expected = key_index._Run(
+        np.concatenate([a.first, b.first]),
+        np.concatenate([a.second, b.second]),
+        np.concatenate([a.marker, b.marker]),
+    )
+    for name in ("first", "second", "marker"):
+        assert getattr(merged, name).tolist() == getattr(expected, name).tolist()
+
+
+def test_the_bitmap_never_hides_a_held_key() -> None:
+    """Keys held in runs are found through the bitmap however it has grown; new ones pass."""
+    index = KeyIndex()
+    for start in range(0, 200_000, 20_000):
+        batch = [f"K{n}" for n in range(start, start + 20_000)]
+        assert index.add_new(batch, range(start, start + 20_000))
+    assert index._bitmap is not None and index._bitmap.room >= 200_000
+    for n in range(0, 200_000, 997):
+        assert not index.add_new(["fresh", f"K{n}"], [0, 1])
+    assert index.add_new(["fresh"], [7]) and index.get("fresh") == 7
