@@ -75,13 +75,55 @@ def test_the_native_arrow_read_equals_the_row_read(tmp_path) -> None:
     rows = [(None, None, None, None)] * 3000 + [(1.5, 7, "a", "é"), (2.0, None, "", None)]
     store.db.conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
     store.db.conn.commit()
-    native = store.native_arrow_batches("t")
-    assert native is not None
-    fast = pa.Table.from_batches(list(native), schema=store.arrow_schema("t"))
+    schema = store.arrow_schema("t")
+    with store.native_arrow_batches("t") as native:
+        assert native is not None
+        fast = pa.Table.from_batches(list(native), schema=schema)
     slow = pa.concat_tables(store.arrow_batches("t"))
     assert fast.equals(slow) and fast.num_rows == 3002
     assert fast.column("x").to_pylist()[-2:] == [1.5, 2.0]
-    assert EvidenceStore(None).native_arrow_batches("t") is None  # in memory: no second reader
+    with EvidenceStore(None).native_arrow_batches("t") as native:
+        assert native is None  # in memory: no second reader
+    store.db.execute("BEGIN")
+    with store.native_arrow_batches("t") as native:
+        assert native is None  # a transaction: the driver would not see its writes
+    store.db.execute("ROLLBACK")
+
+
+def _posix_locks_on(path: Path) -> list[str]:
+    """The POSIX locks this process holds on a file, as /proc/locks lists them."""
+    import os
+
+    inode = f":{path.stat().st_ino} "
+    with open("/proc/locks") as locks:
+        return [
+            line.split(":", 1)[1].strip()  # without the number /proc/locks gives it
+            for line in locks
+            if f" {os.getpid()} " in line and inode in line
+        ]
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux's /proc/locks")
+def test_the_native_read_leaves_the_store_locked_as_before(tmp_path) -> None:
+    """The ADBC driver is a second copy of SQLite in this process; closing its file drops every
+    POSIX lock the process holds on it. The store's own connection, closed meanwhile and opened
+    again, holds its shared lock afterwards as it did before, so another process cannot take the
+    store for its last user and remove its write-ahead log under this one."""
+    from auditor.backends import duckdb as engine
+    from auditor.backends.store import EvidenceStore
+
+    path = tmp_path / "s.db"
+    store = EvidenceStore(path)
+    store.db.execute("CREATE TABLE t (x REAL)")
+    store.db.conn.executemany("INSERT INTO t VALUES (?)", [(1.0,), (2.0,)])
+    store.count("t")
+    held = _posix_locks_on(path)
+    assert held  # a connection to a store in WAL mode holds a shared lock on it
+    backend = engine.DuckdbBackend(store)  # copies every table through the driver
+    assert backend.con.execute("SELECT sum(x) FROM t").fetchone() == (3.0,)
+    assert _posix_locks_on(path) == held
+    assert store.count("t") == 2  # and the store is usable as before
+    backend.close()
 
 
 def test_duckdb_prints_no_progress_bar_of_its_own(

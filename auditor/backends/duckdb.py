@@ -67,15 +67,16 @@ class DuckdbBackend(StatementFacts):
         declares it: read by SQLite's ADBC driver where it can, else row by row."""
         import duckdb
 
-        native = self.store.native_arrow_batches(table)
-        if native is not None:
-            try:
-                self._load(table, native)
-                return
-            except duckdb.InterruptException:  # Ctrl-C: not a reason to copy another way
-                raise
-            except (OSError, ValueError, TypeError, duckdb.Error):  # a value of another type
-                self.con.execute(f"DROP TABLE IF EXISTS {q(table)}")
+        schema = self.store.arrow_schema(table)
+        try:
+            with self.store.native_arrow_batches(table) as native:
+                if native is not None:
+                    self._load(table, native, schema)
+                    return
+        except duckdb.InterruptException:  # Ctrl-C: not a reason to copy another way
+            raise
+        except (OSError, ValueError, TypeError, duckdb.Error):  # a value of another type
+            self.con.execute(f"DROP TABLE IF EXISTS {q(table)}")
         for index, batch in enumerate(self.store.arrow_batches(table)):
             # each batch inserted from this thread: the sqlite3 cursor stays on it
             self.con.register("_batch", batch)
@@ -83,11 +84,9 @@ class DuckdbBackend(StatementFacts):
             self.con.execute(f"{verb.format(q(table))} SELECT * FROM _batch")
             self.con.unregister("_batch")
 
-    def _load(self, table: str, batches: Iterable[Any]) -> None:
+    def _load(self, table: str, batches: Iterable[Any], schema: Any) -> None:
         """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads)."""
         import pyarrow as pa
-
-        schema = self.store.arrow_schema(table)
 
         def record_batches() -> Iterator[pa.RecordBatch]:
             for part in batches:

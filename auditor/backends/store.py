@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,15 +57,11 @@ class EvidenceStore:
                 make_parent(Path(path))
             # an ingest stores one batch on a second thread while it converts the next
             # (never two threads at once: see ingest._Behind)
-            where = ":memory:" if path is None else str(path)
-            self.db = sqlite_utils.Database(sqlite3.connect(where, check_same_thread=False))
-            # another process writing the store at the same moment: wait for it, not fail
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db = self._connect()
             self._refuse_foreign(Location(str(path)))
             mode = "PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY"
             _patiently(lambda: self.db.execute(mode))  # the switch does not wait by itself
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.conn.isolation_level = None  # explicit transactions only
             with self.transaction():  # two processes opening a new store make its tables once
                 self._ensure_meta()
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
@@ -79,8 +75,33 @@ class EvidenceStore:
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
 
+    def _connect(self) -> sqlite_utils.Database:
+        where = ":memory:" if self.path is None else self.path
+        db = sqlite_utils.Database(sqlite3.connect(where, check_same_thread=False))
+        # another process writing the store at the same moment: wait for it, not fail
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.conn.isolation_level = None  # explicit transactions only
+        return db
+
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def _let_go(self) -> Iterator[None]:
+        """This store's connection closed for a while, and opened again after.
+
+        Another copy of SQLite in this process (the ADBC driver's) does not see
+        this one's POSIX locks, and when it closes the file the kernel drops
+        every lock this process holds on it, ours too: another process could
+        then take the store for its last user and remove its write-ahead log
+        under us. So ours is closed while the other copy has the file open.
+        """
+        self.db.close()
+        try:
+            yield
+        finally:
+            self.db = self._connect()
+            self.db.execute("PRAGMA synchronous=NORMAL")
 
     def _refuse_foreign(self, where: Location) -> None:
         """A database with tables but no manifest (a CAPA register, an app's data) is not touched."""
@@ -264,13 +285,27 @@ class EvidenceStore:
             ]
         )
 
-    def native_arrow_batches(self, table: str) -> Iterator[pyarrow.RecordBatch] | None:
+    @contextmanager
+    def native_arrow_batches(self, table: str) -> Iterator[Iterator[pyarrow.RecordBatch] | None]:
         """The table as Arrow record batches read by SQLite's ADBC driver (in C, much faster than
-        :meth:`arrow_batches`), typed as the store declares it; None when the store is in memory
-        or the driver is not installed. The driver takes each column's type from its first
-        values, so a typed first row leads (and is dropped); a value of another type further on
-        raises ``OSError`` from the reader, and the caller reads the table the slow way."""
-        if self.path is None:
+        :meth:`arrow_batches`), typed as the store declares it; None when the store is in memory,
+        in a transaction (the driver would not see its writes) or the driver is not installed.
+        The driver takes each column's type from its first values, so a typed first row leads
+        (and is dropped); a value of another type further on raises ``OSError`` from the reader,
+        and the caller reads the table the slow way. While the batches are read, and until the
+        context ends, this store's own connection is closed (see :meth:`_let_go`)."""
+        batches = self._native_batches(table)
+        if batches is None:
+            yield None
+            return
+        with self._let_go():
+            try:
+                yield batches
+            finally:
+                batches.close()  # the driver's connection closed before ours opens again
+
+    def _native_batches(self, table: str) -> Generator[pyarrow.RecordBatch, None, None] | None:
+        if self.path is None or self.db.conn.in_transaction:
             return None
         try:
             import adbc_driver_sqlite.dbapi as adbc
@@ -283,9 +318,10 @@ class EvidenceStore:
         leading = ", ".join(f"{typed[f.type]} AS {quote_identifier(f.name)}" for f in schema)
         names = ", ".join(quote_identifier(f.name) for f in schema)
         query = f"SELECT {leading} UNION ALL SELECT {names} FROM {quote_identifier(table)}"
+        path = self.path
 
-        def batches() -> Iterator[pyarrow.RecordBatch]:
-            with adbc.connect(self.path) as con, con.cursor() as cursor:
+        def batches() -> Generator[pyarrow.RecordBatch, None, None]:
+            with adbc.connect(path) as con, con.cursor() as cursor:
                 cursor.execute(query)
                 first = True
                 for batch in cursor.fetch_record_batch():
