@@ -43,17 +43,26 @@ def text_array(values: Sequence[Any]) -> pa.Array | None:
 
 
 def timestamp_values(
-    parser: TimestampParser, raws: Sequence[Any], missing: set[Any]
+    parser: TimestampParser,
+    raws: Sequence[Any] | None,
+    missing: set[Any],
+    strings: pa.Array | None = None,
 ) -> list[float | None]:
     """Epoch seconds for each raw text (None for a missing marker), as ``parser`` gives them.
 
-    Raises what ``parser`` raises for the first value it refuses, like the
-    value-by-value loop it replaces.
+    The texts are ``raws``, or, when the reader has them so, ``strings`` (an
+    Arrow string array), of which only the values the row converter must look
+    at become Python texts. Raises what ``parser`` raises for the first value it
+    refuses, like the value-by-value loop it replaces.
     """
-    if len(raws) < MIN_VECTOR or parser.explicit:
-        return [None if is_missing(raw, missing) else parser(raw) for raw in raws]
-    strings = text_array(raws)
+    if raws is None:
+        assert strings is not None
+        if len(strings) < MIN_VECTOR or parser.explicit:
+            raws = strings.to_pylist()
+    else:
+        strings = None if len(raws) < MIN_VECTOR or parser.explicit else text_array(raws)
     if strings is None:
+        assert raws is not None
         return [None if is_missing(raw, missing) else parser(raw) for raw in raws]
     epochs, done = iso_epochs(parser, strings)
     markers = [m for m in missing if isinstance(m, str)]
@@ -64,8 +73,12 @@ def timestamp_values(
             zero_copy_only=False
         )
     out: list[float | None] = epochs.tolist()
-    for position in (~done).nonzero()[0].tolist():
-        raw = raws[position]
+    left = (~done).nonzero()[0]
+    texts: Any = raws
+    if texts is None:  # only the values left over become Python texts
+        texts = dict(zip(left.tolist(), strings.take(left).to_pylist(), strict=True))
+    for position in left.tolist():
+        raw = texts[position]
         out[position] = None if is_missing(raw, missing) else parser(raw)
     return out
 
@@ -162,6 +175,33 @@ def _days_from_civil(year: Any, month: Any, day: Any) -> Any:
     return era * 146097 + day_of_era - 719468
 
 
+class TextColumns(Sequence[list[str]]):
+    """A batch's columns as Arrow string arrays (``arrays``), each made a list of Python
+    texts only when something reads it so (a timestamp column converted from its Arrow
+    bytes never is)."""
+
+    def __init__(self, arrays: list[pa.Array]) -> None:
+        self.arrays = arrays
+        self._lists: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, int):
+            return [self[i] for i in range(len(self.arrays))[index]]
+        made = self._lists.get(index)
+        if made is None:
+            made = self._lists[index] = self.arrays[index].to_pylist()
+        return made
+
+    def rows(self) -> int:
+        return len(self.arrays[0]) if self.arrays else 0
+
+    def slice(self, start: int, length: int) -> TextColumns:
+        return TextColumns([array.slice(start, length) for array in self.arrays])
+
+
 class Declined(Exception):
     """The file has something the column-wise reader does not read exactly as the row reader
     does (a row of another width, bytes that are not UTF-8, a blank line, a byte-order mark
@@ -179,9 +219,9 @@ READERS = {"duckdb": "duckdb"}
 
 def csv_columns(
     path: str, delimiter: str, width: int, reader: str = "arrow"
-) -> Iterator[list[list[str]]]:
-    """The rows after the header of a plainly quoted CSV file (see :class:`QuoteScan`), as lists
-    of column values (text, nothing trimmed), a block at a time, read by Arrow's CSV reader or
+) -> Iterator[TextColumns]:
+    """The rows after the header of a plainly quoted CSV file (see :class:`QuoteScan`), as
+    columns of text (nothing trimmed), a block at a time, read by Arrow's CSV reader or
     by DuckDB's (``reader``). Raises :class:`Declined` where the row reader might read the file
     differently; the caller checks that the rows account for every line, and reads a file
     with a byte-order mark anywhere but at its start row by row."""
@@ -197,7 +237,7 @@ BATCH_ROWS = 65_536
 
 def _arrow_columns(
     path: str, delimiter: str, width: int, block_bytes: int = BLOCK_BYTES
-) -> Iterator[list[list[str]]]:
+) -> Iterator[TextColumns]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -223,7 +263,7 @@ def _arrow_columns(
             path, read_options=read, parse_options=parse, convert_options=convert
         )
         for batch in reader:
-            yield [column.to_pylist() for column in batch.columns]
+            yield TextColumns(batch.columns)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Declined(str(exc)) from None
 

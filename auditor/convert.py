@@ -583,7 +583,7 @@ class RowPlan:
         self,
         rows: Sequence[Any],
         tail: list[Any] | None = None,
-        columns: list[list[Any]] | None = None,
+        columns: Sequence[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:
         """Convert many rows column by column (fast); ``None`` when any row needs a closer look.
 
@@ -601,13 +601,15 @@ class RowPlan:
         self,
         rows: Sequence[Any],
         tail: list[Any] | None = None,
-        columns: list[list[Any]] | None = None,
+        columns: Sequence[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:
         missing = self.missing_or_none
         transposed: Any = columns
+        arrays = getattr(columns, "arrays", None)  # the reader's Arrow arrays, if it has them
         if transposed is None and not self.rows_are_dicts:
             transposed = list(zip(*rows, strict=True))
         converted: list[Any] = []
+        values: list[Any]
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
         ):
@@ -615,14 +617,22 @@ class RowPlan:
             if getter is _nothing:  # an optional field this file has no column for
                 converted.append([None] * len(rows))
                 continue
+            fast = getattr(convert, "text_parser", None) if self.rows_are_text else None
+            if fast is not None and arrays is not None and position is not None:
+                try:  # straight from the reader's Arrow array: no Python texts made first
+                    values = timestamp_values(fast, None, missing, arrays[position])
+                except (ValueError, TypeError, OverflowError, AttributeError):
+                    return None
+                if not optional and None in values:
+                    return None
+                converted.append(values)
+                continue
             raws = (
                 transposed[position]
                 if transposed is not None and position is not None
                 else list(map(getter, rows))
             )
             try:
-                fast = getattr(convert, "text_parser", None) if self.rows_are_text else None
-                values: list[Any]
                 if fast is not None:
                     values = timestamp_values(fast, raws, missing)
                 elif text and convert is _text:

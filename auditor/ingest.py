@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from . import columnar
 from .backends.store import EvidenceStore
-from .columnar import Declined, QuoteScan, csv_columns
+from .columnar import Declined, QuoteScan, TextColumns, csv_columns
 from .convert import BadValue, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
@@ -691,7 +691,7 @@ class _ColumnarLoad(_FileLoad):
         behind = _Behind()
         try:
             for columns in csv_columns(str(table.path), delimiter, self.width, reader):
-                count = len(columns[0])
+                count = columns.rows()
                 lines = list(range(line, line + count))
                 line += count
                 report.rows_read += count
@@ -715,9 +715,9 @@ class _ColumnarLoad(_FileLoad):
         self._store_quarantine()
         self._settle_status()
 
-    def _convert(self, columns: list[list[str]], lines: list[int]) -> None:
+    def _convert(self, columns: TextColumns, lines: list[int]) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
-            part = [column[start : start + COLUMN_BATCH] for column in columns]
+            part = columns.slice(start, COLUMN_BATCH)
             rows = _RowsOf(part)
             where = lines[start : start + COLUMN_BATCH]
             try:
@@ -737,7 +737,7 @@ class _RowsOf(Sequence[tuple[Any, ...]]):
     """A batch's rows, made from its columns only if something reads them row by row
     (a batch that converts column-wise never does)."""
 
-    def __init__(self, columns: list[list[Any]]) -> None:
+    def __init__(self, columns: Sequence[list[Any]]) -> None:
         self.columns = columns
         self.made: list[tuple[Any, ...]] | None = None
 
@@ -822,7 +822,7 @@ def convert_in_order(
     rows: Sequence[Any],
     lines: list[int],
     source: int,
-    columns: list[list[Any]] | None = None,
+    columns: Sequence[list[Any]] | None = None,
 ) -> list[Any]:
     """:func:`convert_chunk`, with the day/month order of each column settled first.
 
@@ -849,7 +849,7 @@ def convert_chunk(
     rows: Sequence[Any],
     lines: list[int],
     source: int,
-    columns: list[list[Any]] | None = None,
+    columns: Sequence[list[Any]] | None = None,
 ) -> list[Any]:
     """Records (with source and line appended) or :class:`Rejected` entries, one per row.
 

@@ -142,7 +142,8 @@ def test_duckdb_prints_no_progress_bar_of_its_own(
     real = engine._quiet
     monkeypatch.setattr(engine, "_quiet", lambda con: quieted.append(con) or real(con))
     (tmp_path / "a.csv").write_text("x,y\n1,2\n")
-    assert list(engine.csv_text_columns(str(tmp_path / "a.csv"), ",", 2)) == [[["1"], ["2"]]]
+    batches = list(engine.csv_text_columns(str(tmp_path / "a.csv"), ",", 2))
+    assert [list(batch) for batch in batches] == [[["1"], ["2"]]]
     assert len(quieted) == 1  # the CSV reader's own connection
 
 

@@ -108,9 +108,14 @@ def _one_by_one(parser, raws, missing):
     return out
 
 
-def _columnwise(parser, raws, missing):
+def _columnwise(parser, raws, missing, offset=None):
+    """timestamp_values of a Python list, or (``offset`` given) of an Arrow array sliced out of
+    a longer one at that offset, as the column-wise reader hands its batches over."""
     try:
-        return timestamp_values(parser, raws, missing)
+        if offset is None:
+            return timestamp_values(parser, raws, missing)
+        padded = pa.array(["x"] * offset + list(raws) + ["y"], type=pa.string())
+        return timestamp_values(parser, None, missing, padded.slice(offset, len(raws)))
     except ValueError as exc:
         return ("refused", str(exc))
 
@@ -127,17 +132,22 @@ def _columnwise(parser, raws, missing):
         min_size=1,
         max_size=40,
     ),
+    st.integers(0, 3),
+    st.booleans(),
 )
-def test_timestamp_values_equal_the_parser_value_by_value(zone, sample):
+def test_timestamp_values_equal_the_parser_value_by_value(zone, sample, offset, short):
     raws = (sample * (MIN_VECTOR // len(sample) + 1))[: MIN_VECTOR + len(sample)]
+    if short:
+        raws = sample  # below MIN_VECTOR: converted value by value, from the array too
     missing = {"", "NULL"}
     expected = _one_by_one(TimestampParser(ZoneInfo(zone)), raws, missing)
-    got = _columnwise(TimestampParser(ZoneInfo(zone)), raws, missing)
     refusals = [v for v in expected if isinstance(v, tuple)]
-    if refusals:
-        assert got == refusals[0]  # the first refused value is what both report
-    else:
-        assert got == expected
+    for start in (None, offset):  # from Python texts, and straight from an Arrow array
+        got = _columnwise(TimestampParser(ZoneInfo(zone)), raws, missing, start)
+        if refusals:
+            assert got == refusals[0]  # the first refused value is what both report
+        else:
+            assert got == expected
 
 
 @pytest.mark.parametrize("zone", ["America/Sao_Paulo", "Europe/Berlin", "America/New_York"])
@@ -155,6 +165,7 @@ def test_hours_around_dst_changes_go_the_careful_way(zone):
     expected = _one_by_one(TimestampParser(ZoneInfo(zone)), raws, set())
     good = [raw for raw, value in zip(raws, expected, strict=True) if not isinstance(value, tuple)]
     assert len(good) < len(raws)  # the change is in the window
-    assert _columnwise(TimestampParser(ZoneInfo(zone)), good, set()) == [
-        v for v in expected if not isinstance(v, tuple)
-    ]
+    for offset in (None, 2):
+        assert _columnwise(TimestampParser(ZoneInfo(zone)), good, set(), offset) == [
+            v for v in expected if not isinstance(v, tuple)
+        ]

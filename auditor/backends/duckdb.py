@@ -27,6 +27,7 @@ MEMORY_LIMIT = "1GB"
 if TYPE_CHECKING:
     import duckdb
 
+    from ..columnar import TextColumns
     from .store import EvidenceStore
 
 
@@ -158,13 +159,14 @@ def _duck_type(sqlite_type: str) -> str:
     )
 
 
-def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[list[list[str]]]:
+def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColumns]:
     """The rows after the header of a plainly quoted CSV file, read by DuckDB's CSV
     reader (parallel, strict): every value as text, an empty one as '', in file order.
     Raises :class:`auditor.columnar.Declined` for a file it cannot read as the row reader does."""
     import duckdb
+    import pyarrow as pa
 
-    from ..columnar import BATCH_ROWS, Declined
+    from ..columnar import BATCH_ROWS, Declined, TextColumns
 
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     query = (
@@ -177,7 +179,7 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[list[lis
     try:
         relation = con.sql(query, params=[path, delimiter])
         for batch in relation.to_arrow_reader(BATCH_ROWS):
-            yield [column.to_pylist() for column in batch.columns]
+            yield TextColumns([column.cast(pa.string()) for column in batch.columns])
     except duckdb.Error as exc:
         raise Declined(str(exc).splitlines()[0]) from None
     finally:
