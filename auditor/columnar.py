@@ -57,8 +57,8 @@ def timestamp_values(
     """
     if raws is None:
         assert strings is not None
-        if len(strings) < MIN_VECTOR or parser.explicit:
-            raws = strings.to_pylist()
+        if len(strings) < MIN_VECTOR or parser.explicit:  # value by value, as Python texts
+            raws, strings = strings.to_pylist(), None
     else:
         strings = None if len(raws) < MIN_VECTOR or parser.explicit else text_array(raws)
     if strings is None:

@@ -747,6 +747,8 @@ class _RowsOf(Sequence[tuple[Any, ...]]):
         return self.made
 
     def __len__(self) -> int:
+        if isinstance(self.columns, TextColumns):
+            return self.columns.rows()  # without making a column Python texts
         return len(self.columns[0]) if self.columns else 0
 
     def __getitem__(self, index: Any) -> Any:

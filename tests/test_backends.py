@@ -110,6 +110,7 @@ def test_the_native_read_leaves_the_store_locked_as_before(tmp_path) -> None:
     again, holds its shared lock afterwards as it did before, so another process cannot take the
     store for its last user and remove its write-ahead log under this one."""
     from auditor.backends import duckdb as engine
+    from auditor.backends.sqlite import SqliteBackend
     from auditor.backends.store import EvidenceStore
 
     path = tmp_path / "s.db"
@@ -119,11 +120,47 @@ def test_the_native_read_leaves_the_store_locked_as_before(tmp_path) -> None:
     store.count("t")
     held = _posix_locks_on(path)
     assert held  # a connection to a store in WAL mode holds a shared lock on it
+    on_sqlite = SqliteBackend(store)  # made before the copy, used after it
     backend = engine.DuckdbBackend(store)  # copies every table through the driver
     assert backend.con.execute("SELECT sum(x) FROM t").fetchone() == (3.0,)
     assert _posix_locks_on(path) == held
     assert store.count("t") == 2  # and the store is usable as before
+    assert on_sqlite.db.execute("SELECT sum(x) FROM t").fetchone() == (3.0,)
     backend.close()
+
+
+def test_ctrl_c_while_duckdb_pulls_a_batch_stops_the_copy(tmp_path, monkeypatch) -> None:
+    """A signal taken while DuckDB pulls a batch from the native reader on this thread reaches
+    DuckDB as a failed stream: the copy stops with the interrupt (exit 130/143 upstream),
+    neither read as a value of another type and copied again the slow way, nor an internal
+    error; the store's connection is open again afterwards."""
+    from auditor.backends import duckdb as engine
+    from auditor.backends.store import EvidenceStore
+    from auditor.interrupts import Terminated
+
+    store = EvidenceStore(tmp_path / "s.db")
+    store.db.execute("CREATE TABLE t (x REAL)")
+    store.db.conn.executemany("INSERT INTO t VALUES (?)", [(float(n),) for n in range(10)])
+    real = EvidenceStore._native_batches
+
+    def stopping(self, table):
+        batches = real(self, table)
+        if table != "t" or batches is None:
+            return batches
+
+        def then_a_signal():
+            yield next(batches)
+            batches.close()
+            raise Terminated
+
+        return then_a_signal()
+
+    slow = []
+    monkeypatch.setattr(EvidenceStore, "_native_batches", stopping)
+    monkeypatch.setattr(EvidenceStore, "arrow_batches", lambda self, table: slow.append(table))
+    with pytest.raises(Terminated):
+        engine.DuckdbBackend(store)
+    assert slow == [] and store.count("t") == 10
 
 
 def test_duckdb_prints_no_progress_bar_of_its_own(

@@ -150,6 +150,20 @@ def test_timestamp_values_equal_the_parser_value_by_value(zone, sample, offset, 
             assert got == expected
 
 
+@pytest.mark.parametrize("count", [5, MIN_VECTOR + 3])
+def test_a_format_given_is_kept_when_read_from_an_arrow_array(count):
+    """A parser with an explicit format reads every value by that format, from a list or from
+    the reader's Arrow array alike: 2026-05-07 read as year-day-month is the 5th of July."""
+    parser = TimestampParser(ZoneInfo("UTC"), ("%Y-%d-%m %H:%M:%S",))
+    raws = ["2026-05-07 10:00:00"] * count
+    expected = [datetime(2026, 7, 5, 10, tzinfo=ZoneInfo("UTC")).timestamp()] * count
+    assert _columnwise(parser, raws, set()) == expected
+    assert _columnwise(parser, raws, set(), offset=1) == expected
+    day_first = TimestampParser(ZoneInfo("UTC"), ("%d/%m/%Y %H:%M",))
+    refused = _columnwise(day_first, raws, set(), offset=1)
+    assert refused == _columnwise(day_first, raws, set()) and refused[0] == "refused"
+
+
 @pytest.mark.parametrize("zone", ["America/Sao_Paulo", "Europe/Berlin", "America/New_York"])
 def test_hours_around_dst_changes_go_the_careful_way(zone):
     # Every minute of two days around each of the zone's 2026 changes: gaps are refused,

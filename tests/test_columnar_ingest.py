@@ -8,7 +8,9 @@ column-wise, and compares everything the store holds: the records, the quarantin
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,7 @@ import auditor.columnar as columnar
 from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the pack's zone
 HEADER = "interaction_id,channel,site,agent_id,received_at,answered_at,ended_at"
 
 
@@ -166,6 +169,27 @@ def test_invalid_utf8_and_dst_gap(pack, tmp_path, monkeypatch):
     rows, columns = _both(pack, tmp_path, b"\n".join(lines) + b"\n", monkeypatch)
     assert columns == rows
     assert any("not valid" in q[4] for q in rows["quarantine"])
+
+
+@pytest.mark.parametrize("form", ["%Y-%d-%m %H:%M:%S", "%d/%m/%Y %H:%M:%S"])
+def test_a_mapping_s_time_format_holds_column_wise(pack, tmp_path, monkeypatch, form):
+    """A mapping that gives a time column its format is read by that format column-wise too:
+    year-day-month values stored as such, and values not in a day-first form quarantined."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    columns = "".join(f"  {n}: {n}\n" for n in HEADER.split(",") if n != "received_at")
+    (folder / "interactions.mapping.yaml").write_text(
+        f"kind: interactions\ncolumns:\n{columns}"
+        f'  received_at: {{column: received_at, format: "{form}"}}\n'
+    )
+    rows, columns_read = _both(pack, tmp_path, CASES["plain"].encode(), monkeypatch)
+    assert columns_read == rows
+    if form.startswith("%Y"):
+        # 2026-07-DD read as year-day-month: only DD 01-12 is a month (42 x 12 + 12 of 1,200)
+        assert len(rows["records"]) == 516 and len(rows["quarantine"]) == 684
+        assert rows["records"][0][4] == datetime(2026, 1, 7, 0, 0, 5, tzinfo=SHANGHAI).timestamp()
+    else:
+        assert not rows["records"] and len(rows["quarantine"]) == 1200
 
 
 def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):

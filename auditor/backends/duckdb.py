@@ -86,19 +86,38 @@ class DuckdbBackend(StatementFacts):
             self.con.unregister("_batch")
 
     def _load(self, table: str, batches: Iterable[Any], schema: Any) -> None:
-        """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads)."""
+        """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads).
+
+        Ctrl-C (or SIGTERM) taken while DuckDB pulls a batch on this thread reaches DuckDB
+        as a failed stream; it is raised here as the interrupt it was, not read as a value of
+        another type (which would copy the table again the slow way)."""
+        import duckdb
         import pyarrow as pa
 
+        stopped: list[KeyboardInterrupt] = []
+
         def record_batches() -> Iterator[pa.RecordBatch]:
-            for part in batches:
-                yield from (part.to_batches() if isinstance(part, pa.Table) else [part])
+            try:
+                for part in batches:
+                    yield from (part.to_batches() if isinstance(part, pa.Table) else [part])
+            except KeyboardInterrupt as interrupt:
+                stopped.append(interrupt)
+                raise
 
         reader = pa.RecordBatchReader.from_batches(schema, record_batches())
         self.con.register("_batches", reader)
         try:
             self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batches")
+        except (duckdb.Error, RuntimeError) as exc:
+            if stopped:
+                raise stopped[0] from None
+            if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None  # DuckDB's own word for a stopped query
+            raise
         finally:
             self.con.unregister("_batches")
+        if stopped:  # taken by DuckDB without failing the statement
+            raise stopped[0]
 
     # ------------------------------------------------------------ Backend
 

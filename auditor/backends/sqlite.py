@@ -22,7 +22,13 @@ class SqliteBackend(StatementFacts):
 
     def __init__(self, store: EvidenceStore, db: Any = None) -> None:
         self.store = store
-        self.db = store.db if db is None else db
+        self._own_db = db  # a companion's own connection; else the store's, whichever it is now
+
+    @property
+    def db(self) -> Any:
+        """The connection queries run on (the store's is looked up each time: the store may
+        have opened it again, as it does while the DuckDB engine copies it)."""
+        return self.store.db if self._own_db is None else self._own_db
 
     def companion(self) -> SqliteBackend | None:
         """A second backend on its own read-only connection to the same file, for a second
@@ -49,8 +55,8 @@ class SqliteBackend(StatementFacts):
         self.db.conn.interrupt()
 
     def close(self) -> None:
-        if self.db is not self.store.db:
-            self.db.conn.close()
+        if self._own_db is not None:
+            self._own_db.conn.close()
 
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
         return list(self.db.execute(statement.render(self.dialect), statement.params).fetchall())

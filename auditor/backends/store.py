@@ -100,8 +100,14 @@ class EvidenceStore:
         try:
             yield
         finally:
-            self.db = self._connect()
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self.db = self._connect()
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"cannot open the store again after copying it: {exc}",
+                    location=Location(str(self.path)),
+                ) from None
 
     def _refuse_foreign(self, where: Location) -> None:
         """A database with tables but no manifest (a CAPA register, an app's data) is not touched."""
