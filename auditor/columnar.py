@@ -83,6 +83,27 @@ def timestamp_values(
     return out
 
 
+#: values looked at first to guess whether a column has few distinct values
+_SAMPLE = 256
+
+
+def few_valued(strings: pa.Array) -> tuple[list[str], Any] | None:
+    """(its distinct texts, each value's index among them as a numpy array) for a column of
+    few distinct values (a channel, a site: at most a quarter as many as values), found by
+    Arrow's hashing; None for other columns, short ones, or one with a null (the row
+    converter's business)."""
+    if len(strings) < MIN_VECTOR or strings.null_count:
+        return None
+    if len(set(strings.slice(0, _SAMPLE).to_pylist())) * 4 >= _SAMPLE:
+        return None  # an identifier, a free text: not worth encoding
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(strings)
+    if len(encoded.dictionary) * 4 >= len(strings):
+        return None
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
+
+
 def is_missing(raw: Any, missing: set[Any]) -> bool:
     """A missing-value marker, as written or with spaces around it (as the row converter reads)."""
     return raw in missing or (raw.__class__ is str and raw.strip() in missing)

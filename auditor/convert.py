@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .columnar import is_missing, timestamp_values
+from .columnar import few_valued, is_missing, timestamp_values
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -627,6 +627,22 @@ class RowPlan:
                     return None
                 converted.append(values)
                 continue
+            few = (
+                few_valued(arrays[position])
+                if arrays is not None and position is not None and fast is None
+                else None
+            )
+            if few is not None and self.rows_are_text:
+                try:  # each distinct text read once, then spread over the rows in C
+                    spread_out = self._few_values(name, text and convert is _text, convert, few)
+                except (ValueError, TypeError, OverflowError, AttributeError):
+                    return None
+                if spread_out is None:  # a text too long
+                    return None
+                if (not optional and None in spread_out) or (text and "" in spread_out):
+                    return None
+                converted.append(spread_out)
+                continue
             raws = (
                 transposed[position]
                 if transposed is not None and position is not None
@@ -652,6 +668,28 @@ class RowPlan:
         if tail:
             converted.extend(tail)
         return list(zip(*converted, strict=True))
+
+    def _few_values(
+        self, name: str, is_text: bool, convert: Converter, few: tuple[list[str], Any]
+    ) -> list[Any] | None:
+        """A few-valued column's values from its distinct texts and each row's index among
+        them: as :func:`_texts` or :func:`_distinct_values` give them from the row texts."""
+        distinct, indices = few
+        if is_text:
+            kept = _cleaned(distinct, self.missing_or_none)
+            if _too_long(kept):
+                return None
+        else:
+            kept, moved = _meanings(
+                convert, distinct, self.missing_or_none, self.clock_of.get(name)
+            )
+            if moved:  # counted once each; once per row holding it is what is stored
+                import numpy as np
+
+                clock = self.clock_of[name]
+                counts = np.bincount(indices, minlength=len(distinct))
+                clock.moved += int(counts[moved].sum()) - len(moved)
+        return spread(kept, indices)
 
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one.
@@ -689,20 +727,37 @@ def _texts(raws: list[str], missing: set[Any]) -> list[Any] | None:
     A column of few distinct values (a channel, a site) is read through its distinct values.
     """
 
-    def cleaned(texts: list[str]) -> list[Any]:
-        stripped = [text.strip() for text in texts]
-        return [
-            None if raw in missing or clean in missing else clean
-            for raw, clean in zip(texts, stripped, strict=True)
-        ]
-
     distinct = list(set(raws))
     if len(distinct) * 4 < len(raws):
-        kept = cleaned(distinct)
+        kept = _cleaned(distinct, missing)
         values = list(map(dict(zip(distinct, kept, strict=True)).__getitem__, raws))
     else:
-        kept = values = cleaned(raws)
-    return None if max(map(len, filter(None, kept)), default=0) > MAX_TEXT else values
+        kept = values = _cleaned(raws, missing)
+    return None if _too_long(kept) else values
+
+
+def _cleaned(texts: list[str], missing: set[Any]) -> list[Any]:
+    """Texts trimmed; a missing-value marker (as written or trimmed) as None."""
+    stripped = [text.strip() for text in texts]
+    return [
+        None if raw in missing or clean in missing else clean
+        for raw, clean in zip(texts, stripped, strict=True)
+    ]
+
+
+def _too_long(texts: list[Any]) -> bool:
+    return max(map(len, filter(None, texts)), default=0) > MAX_TEXT
+
+
+def spread(kept: list[Any], indices: Any) -> list[Any]:
+    """``kept[i]`` for each index ``i`` (a numpy array), as a list."""
+    import numpy as np
+
+    held = np.empty(len(kept), dtype=object)
+    for position, value in enumerate(kept):  # one by one: a value is never taken apart
+        held[position] = value
+    result: list[Any] = held[indices].tolist()
+    return result
 
 
 def _nothing(row: Any) -> None:
@@ -713,19 +768,28 @@ def _distinct_values(
     convert: Converter, raws: list[Any], missing: set[Any], clock: LocalClock | None
 ) -> list[Any]:
     """Each distinct raw value converted once; a value DST moved counts once per row holding it."""
-    if clock is None:
-        meaning = {raw: None if is_missing(raw, missing) else convert(raw) for raw in set(raws)}
-        return list(map(meaning.__getitem__, raws))
-    meaning = {}
-    moved: set[Any] = set()
-    for raw in set(raws):
-        before = clock.moved
-        meaning[raw] = None if is_missing(raw, missing) else convert(raw)
-        if clock.moved != before:
-            moved.add(raw)
-    if moved:  # counted once each above; once per row holding it is what is stored
-        clock.moved += sum(raw in moved for raw in raws) - len(moved)
+    distinct = list(set(raws))
+    kept, moved = _meanings(convert, distinct, missing, clock)
+    meaning = dict(zip(distinct, kept, strict=True))
+    if moved:  # counted once each by _meanings; once per row holding it is what is stored
+        assert clock is not None
+        held = {distinct[position] for position in moved}
+        clock.moved += sum(raw in held for raw in raws) - len(moved)
     return list(map(meaning.__getitem__, raws))
+
+
+def _meanings(
+    convert: Converter, distinct: list[Any], missing: set[Any], clock: LocalClock | None
+) -> tuple[list[Any], list[int]]:
+    """Each distinct raw value converted, and the positions of those a DST change moved."""
+    kept: list[Any] = []
+    moved: list[int] = []
+    for position, raw in enumerate(distinct):
+        before = None if clock is None else clock.moved
+        kept.append(None if is_missing(raw, missing) else convert(raw))
+        if clock is not None and clock.moved != before:
+            moved.append(position)
+    return kept, moved
 
 
 def _header_positions(header: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:

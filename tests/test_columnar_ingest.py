@@ -239,6 +239,57 @@ def test_generated_files(pack, tmp_path, monkeypatch, table, final_newline):
     assert columns == rows
 
 
+few = st.sampled_from(
+    [
+        "phone",
+        " phone",
+        "phone\u3000",
+        "电话",
+        "fax",
+        "",
+        "NULL",
+        " - ",
+        "?",
+        "BJ",
+        "\x1cBJ",
+        "A001",
+    ]
+)
+channel_spellings = st.sampled_from(["phone", " phone", "phone\u3000", "电话", "chat", "email "])
+site_names = st.sampled_from(["BJ", "\x1cBJ", " SH", "电话", "A001", "NULLS"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(channel_spellings, min_size=1, max_size=5),
+    st.lists(site_names, min_size=1, max_size=5),
+    st.lists(few, min_size=1, max_size=5),
+    st.integers(0, 2**16),
+    st.sampled_from([None, "fax", ""]),
+)
+def test_few_valued_columns_in_long_files(
+    pack, tmp_path, monkeypatch, channels, sites, agents, seed, odd
+):
+    """Columns of a few distinct values, in batches long enough to be read through their
+    distinct values (Arrow's dictionary encoding): spaces of every kind, markers, aliases,
+    and (``odd``) one channel the enum refuses or leaves empty, give what the row reader gives."""
+    import random
+
+    chance = random.Random(seed)
+    lines = [HEADER]
+    for n in range(700):
+        lines.append(
+            f"I{n:05d},{chance.choice(channels)},{chance.choice(sites)},{chance.choice(agents)},"
+            f"2026-07-01 10:{n % 60:02d}:00,,2026-07-01 11:00:00"
+        )
+    if odd is not None:
+        at = chance.randrange(1, len(lines))
+        cells = lines[at].split(",")
+        lines[at] = ",".join([cells[0], odd, *cells[2:]])
+    rows, columns = _both(pack, tmp_path, ("\n".join(lines) + "\n").encode(), monkeypatch)
+    assert columns == rows
+
+
 def test_quotes_across_the_digest_chunks(pack, tmp_path, monkeypatch):
     # Over 1 MB of quoted values, so that quotes fall on both sides of the digest's 1 MB chunks.
     lines = [HEADER]
