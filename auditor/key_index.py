@@ -6,8 +6,9 @@ before and where. Held as a Python dict, ten million text keys take about
 keyed SipHash of the key, and of the key with a separator appended) beside its
 marker: 24 bytes a key, in sorted numpy runs that are merged as they grow (a
 log-structured layout), looked up a batch at a time with ``searchsorted``. A
-bitmap of the first hashes' low bits (one bit or more a key) answers "surely
-not held" for most keys of a batch without touching the runs.
+bitmap indexed by the first hashes' low bits (at least eight bits for each key
+held) answers "surely not held" for most keys of a batch without touching the
+runs.
 Two different keys are taken for one only if both hashes agree, a chance of
 about one in 10^21 for ten million keys. Keys of other types (numbers, dates,
 several fields) are held in a dict as before.
