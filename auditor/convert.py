@@ -603,71 +603,60 @@ class RowPlan:
         tail: list[Any] | None = None,
         columns: Sequence[list[Any]] | None = None,
     ) -> list[tuple[Any, ...]] | None:
-        missing = self.missing_or_none
         transposed: Any = columns
         arrays = getattr(columns, "arrays", None)  # the reader's Arrow arrays, if it has them
         if transposed is None and not self.rows_are_dicts:
             transposed = list(zip(*rows, strict=True))
         converted: list[Any] = []
-        values: list[Any]
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
         ):
-            name, getter, convert, optional = step
-            if getter is _nothing:  # an optional field this file has no column for
+            if step[1] is _nothing:  # an optional field this file has no column for
                 converted.append([None] * len(rows))
                 continue
-            fast = getattr(convert, "text_parser", None) if self.rows_are_text else None
-            if fast is not None and arrays is not None and position is not None:
-                try:  # straight from the reader's Arrow array: no Python texts made first
-                    values = timestamp_values(fast, None, missing, arrays[position])
-                except (ValueError, TypeError, OverflowError, AttributeError):
-                    return None
-                if not optional and None in values:
-                    return None
-                converted.append(values)
-                continue
-            few = (
-                few_valued(arrays[position])
-                if arrays is not None and position is not None and fast is None
-                else None
-            )
-            if few is not None and self.rows_are_text:
-                try:  # each distinct text read once, then spread over the rows in C
-                    spread_out = self._few_values(name, text and convert is _text, convert, few)
-                except (ValueError, TypeError, OverflowError, AttributeError):
-                    return None
-                if spread_out is None:  # a text too long
-                    return None
-                if (not optional and None in spread_out) or (text and "" in spread_out):
-                    return None
-                converted.append(spread_out)
-                continue
-            raws = (
-                transposed[position]
-                if transposed is not None and position is not None
-                else list(map(getter, rows))
-            )
             try:
-                if fast is not None:
-                    values = timestamp_values(fast, raws, missing)
-                elif text and convert is _text:
-                    texts = _texts(raws, missing)
-                    if texts is None:
-                        return None
-                    values = texts
-                elif self.rows_are_text:  # each distinct text converted once
-                    values = _distinct_values(convert, raws, missing, self.clock_of.get(name))
-                else:
-                    values = [None if is_missing(raw, missing) else convert(raw) for raw in raws]
+                values = self._column(step, position, text, rows, transposed, arrays)
             except (ValueError, TypeError, OverflowError, AttributeError):
                 return None
-            if (not optional and None in values) or (text and "" in values):
+            if values is None or (not step[3] and None in values) or (text and "" in values):
                 return None
             converted.append(values)
         if tail:
             converted.extend(tail)
         return list(zip(*converted, strict=True))
+
+    def _column(
+        self,
+        step: tuple[str, Callable[[Any], Any], Converter, bool],
+        position: int | None,
+        text: bool,
+        rows: Sequence[Any],
+        transposed: Any,
+        arrays: list[Any] | None,
+    ) -> list[Any] | None:
+        """One field's values for the batch, the fastest way its column allows; None when a
+        text is too long (the batch then goes row by row)."""
+        name, getter, convert, _ = step
+        missing = self.missing_or_none
+        fast = getattr(convert, "text_parser", None) if self.rows_are_text else None
+        if arrays is not None and position is not None:  # the reader's Arrow arrays
+            if fast is not None:  # no Python texts made first
+                return timestamp_values(fast, None, missing, arrays[position])
+            few = few_valued(arrays[position]) if self.rows_are_text else None
+            if few is not None:  # each distinct text read once, spread over the rows in C
+                return self._few_values(name, text and convert is _text, convert, few)
+        raws = (
+            transposed[position]
+            if transposed is not None and position is not None
+            else list(map(getter, rows))
+        )
+        if fast is not None:
+            return timestamp_values(fast, raws, missing)
+        if text and convert is _text:
+            return _texts(raws, missing)
+        if self.rows_are_text:  # each distinct text converted once
+            return _distinct_values(convert, raws, missing, self.clock_of.get(name))
+        return [None if is_missing(raw, missing) else convert(raw) for raw in raws]
 
     def _few_values(
         self, name: str, is_text: bool, convert: Converter, few: tuple[list[str], Any]

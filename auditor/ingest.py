@@ -737,7 +737,7 @@ class _RowsOf(Sequence[tuple[Any, ...]]):
     """A batch's rows, made from its columns only if something reads them row by row
     (a batch that converts column-wise never does)."""
 
-    def __init__(self, columns: Sequence[list[Any]]) -> None:
+    def __init__(self, columns: TextColumns) -> None:
         self.columns = columns
         self.made: list[tuple[Any, ...]] | None = None
 
@@ -747,9 +747,7 @@ class _RowsOf(Sequence[tuple[Any, ...]]):
         return self.made
 
     def __len__(self) -> int:
-        if isinstance(self.columns, TextColumns):
-            return self.columns.rows()  # without making a column Python texts
-        return len(self.columns[0]) if self.columns else 0
+        return self.columns.rows()  # without making a column Python texts
 
     def __getitem__(self, index: Any) -> Any:
         return self._rows()[index]
