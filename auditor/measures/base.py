@@ -44,6 +44,9 @@ class RecordSql:
     value: str = "NULL"
     detail: str = "NULL"
     computed: tuple[tuple[str, str], ...] = ()
+    #: a ``LEFT JOIN`` of a relation of the measure's own to the records in scope (``t``),
+    #: written where ``computed`` is worked out, so that those expressions can read it
+    joined: str = ""
 
 
 @dataclass
@@ -166,7 +169,11 @@ class RecordMeasure(Measure):
         if not judged.computed:
             return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
         named = "".join(f", {text} AS {name}" for name, text in judged.computed)
-        inner = scope.select(sql, f"t.*{named}") + (f" AND {extra}" if extra else "")
+        if judged.joined:
+            records = scope.select(sql, "t.*") + (f" AND {extra}" if extra else "")
+            inner = f"SELECT t.*{named} FROM ({records}) AS t {judged.joined}"
+        else:
+            inner = scope.select(sql, f"t.*{named}") + (f" AND {extra}" if extra else "")
         return f"SELECT {columns} FROM ({inner} {ONCE_PER_ROW}) AS t"
 
 

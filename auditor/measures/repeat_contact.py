@@ -80,31 +80,59 @@ class RepeatContactMeasure(RecordMeasure):
         return "seconds"
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
-        at, o_at = f"t.{q(self.at)}", f"o.{q(self.at)}"
-        same = [self.customer] + ([self.matter] if self.matter else [])
-        later = (
-            f"({o_at} > {at} OR ({o_at} = {at} AND {scope.key_sql('o')} > {scope.key_sql('t')}))"
-        )
-        conditions = [
-            *(f"o.{q(f)} = t.{q(f)}" for f in same),
-            later,
-            f"{o_at} <= {at} + {sql.value(self.within.seconds)}",
-            f"{o_at} < {sql.value(scope.batch.window.end)}",
-        ]
-        if scope.rule.where is not None:
-            conditions.append(scope.filter_sql(sql, "o"))
-        first = (
-            f"FROM {q(scope.kind.name)} AS o WHERE {' AND '.join(conditions)} "
-            f"ORDER BY {o_at}, {scope.key_sql('o')} LIMIT 1"
-        )
-        gap = f"(SELECT {o_at} - {at} {first})"
-        repeat = f"(SELECT {scope.key_sql('o')} {first})"
-        ends = f"{at} + {sql.value(self.within.seconds)} >= {sql.value(scope.batch.window.end)}"
+        at, within = f"t.{q(self.at)}", sql.value(self.within.seconds)
+        repeated = f"r._next_at <= {at} + {within}"
+        ends = f"{at} + {within} >= {sql.value(scope.batch.window.end)}"
         missing = f"WHEN t.{q(self.customer)} IS NULL THEN 'excluded:{NO_CUSTOMER}' "
         if self.matter:
             missing += f"WHEN t.{q(self.matter)} IS NULL THEN 'excluded:{NO_MATTER}' "
         outcome = (
-            f"CASE {missing}WHEN {gap} IS NOT NULL THEN 'breach' "
+            f"CASE {missing}WHEN t._gap IS NOT NULL THEN 'breach' "
             f"WHEN {ends} THEN 'pending' ELSE 'conform' END"
         )
-        return RecordSql(outcome, gap, f"{repeat} || ': {REPEAT}'")
+        on = " AND ".join(f"r._key{i} = t.{q(k)}" for i, k in enumerate(scope.kind.key))
+        return RecordSql(
+            outcome,
+            "t._gap",
+            f"t._repeat || ': {REPEAT}'",
+            computed=(
+                ("_gap", f"CASE WHEN {repeated} THEN r._next_at - {at} END"),
+                ("_repeat", f"CASE WHEN {repeated} THEN r._next_key END"),
+            ),
+            joined=f"LEFT JOIN ({self._next_sql(scope, sql)}) AS r ON {on}",
+        )
+
+    def _next_sql(self, scope: Scope, sql: Sql) -> str:
+        """Each record of the kind with the first contact after it that can be its repeat.
+
+        A repeat can be a record of the kind meeting the rule's ``where`` with its ``at``
+        before the period end (a candidate). In each customer's (and matter's) contacts
+        ordered by ``at`` and key, a running count of the candidates numbers them; the
+        first candidate after a record is the one numbered one more than the count at
+        that record. One sort and one equality join: no record is compared with every other.
+        """
+        same = [self.customer] + ([self.matter] if self.matter else [])
+        candidate = f"o.{q(self.at)} < {sql.value(scope.batch.window.end)}"
+        if scope.rule.where is not None:
+            candidate += f" AND {scope.filter_sql(sql, 'o')}"
+        parts = ", ".join(f"o.{q(f)} AS _same{i}" for i, f in enumerate(same))
+        filled = " AND ".join(f"o.{q(f)} IS NOT NULL" for f in [*same, self.at])
+        keys = "".join(f"o.{q(k)} AS _key{i}, " for i, k in enumerate(scope.kind.key))
+        contacts = (
+            f"SELECT {keys}{scope.key_sql('o')} AS _k, {parts}, o.{q(self.at)} AS _at, "
+            f"CASE WHEN {candidate} THEN 1 ELSE 0 END AS _candidate "
+            f"FROM {q(scope.kind.name)} AS o WHERE {filled}"
+        )
+        partition = ", ".join(f"_same{i}" for i in range(len(same)))
+        numbered = (
+            f"SELECT c.*, SUM(_candidate) OVER (PARTITION BY {partition} ORDER BY _at, _k "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _number FROM ({contacts}) AS c"
+        )
+        matches = "".join(f"n._same{i} = s._same{i} AND " for i in range(len(same)))
+        own_keys = "".join(f"s._key{i}, " for i in range(len(scope.kind.key)))
+        return (
+            f"WITH _numbered AS ({numbered}) "
+            f"SELECT {own_keys}n._at AS _next_at, n._k AS _next_key "
+            f"FROM _numbered AS s JOIN _numbered AS n ON {matches}"
+            "n._candidate = 1 AND n._number = s._number + 1"
+        )
