@@ -225,7 +225,7 @@ CONTACT_ROWS = st.lists(
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(drawn=CONTACT_ROWS)
 def test_repeat_contact_matches_a_plain_python_computation(
     tmp_path_factory, engine: str, drawn
