@@ -247,6 +247,75 @@ def test_repeat_contact_matches_a_plain_python_computation(
     assert got["outcomes"]["FCR-CUSTOMER"] == expected_outcomes(rows, matter=False)
 
 
+TRAINING_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["G1", "G2", "G3"]),
+        # mostly in March or 365 days before it, where the window's edges fall in March
+        st.one_of(st.integers(-2, 31), st.integers(-367, -333), st.integers(-400, 31)),
+    ),
+    min_size=1,  # without any, the rule is not evaluable (no evidence of kind training)
+    max_size=8,
+)  # agent, completion day (days from 2026-03-01)
+
+
+@st.composite
+def calls_around(draw: st.DrawFn, trained: list[tuple[str, int]]) -> list[tuple]:
+    """Calls (agent, day from 2026-03-01, second of the day), many of them on a completion
+    day or 365 days after one: the window's two edges."""
+    days = st.integers(min_value=-2, max_value=32)
+    edges = st.sampled_from(trained).flatmap(
+        lambda t: st.sampled_from([t[1], t[1] + 364, t[1] + 365, t[1] + 366])
+    )
+    return draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([None, "G1", "G2", "G3", "G4"]),
+                st.one_of(days, edges),
+                st.sampled_from([0, 1, 10 * 3600, 86399]),
+            ),
+            max_size=20,
+        )
+    )
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), trained=TRAINING_ROWS)
+def test_fresh_at_each_records_time_matches_plain_python(
+    tmp_path_factory, engine: str, data, trained
+) -> None:
+    """A call conforms when its agent completed training at most 365 days before the call
+    (the completion day's midnight counts, the call's own moment too), worked out in plain
+    Python; calls on the window's edges and several trainings per agent included."""
+    calls = data.draw(calls_around(trained))
+    folder = tmp_path_factory.mktemp("fresh")
+    base = datetime(2026, 3, 1, tzinfo=ZONE)
+    completions = {(agent, base + timedelta(days=day)) for agent, day in trained}
+    rows = [
+        (f"K{i:02d}", agent, base + timedelta(days=day, seconds=second))
+        for i, (agent, day, second) in enumerate(calls)
+    ]
+    got = run(
+        folder,
+        {
+            "interactions": INTERACTIONS
+            + "".join(f"{k},,,phone,{a or ''},{at:%Y-%m-%d %H:%M:%S}\n" for k, a, at in rows),
+            "training": TRAINING
+            + "".join(f"{agent},{day:%Y-%m-%d}\n" for agent, day in sorted(completions)),
+        },
+        engine=engine,
+    )
+    end = datetime(2026, 4, 1, tzinfo=ZONE)
+    expected = {
+        key: "conform"
+        if any(a == agent and at - timedelta(days=365) <= day <= at for a, day in completions)
+        else "breach"
+        for key, agent, at in rows
+        if agent is not None and base <= at < end
+    }
+    assert got["outcomes"]["TRAINED-AT-CALL"] == expected
+
+
 # ------------------------------------------------------------ matched
 
 SENT = INVITATIONS + (

@@ -49,6 +49,17 @@ class RecordSql:
     joined: str = ""
 
 
+def one_of(values: list[str], select: str) -> str:
+    """``values`` (one or several SQL expressions) found among the rows of ``select``.
+
+    An uncorrelated ``IN``: every engine runs ``select`` once and looks each record up
+    in its result (SQLite through a temporary index), where a correlated ``EXISTS``
+    reads the other table again for every record on SQLite.
+    """
+    left = values[0] if len(values) == 1 else f"({', '.join(values)})"
+    return f"{left} IN ({select})"
+
+
 @dataclass
 class Figure:
     """An aggregate's value, its interval and the figures it came from (sum, rank, promoters ...)."""
