@@ -382,6 +382,13 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
                 spec.where("key"),
                 suggestion=closest_name(k, fields),
             )
+        elif fields[k].optional:
+            checker.error(
+                f"key '{k}' of evidence kind '{name}' is optional: a record without it could "
+                "not be named in the findings or told apart from another",
+                spec.where("key"),
+                hint=f"make '{k}' required (no '?' after its type)",
+            )
     time_field = spec.get("time")
     if time_field is not None:
         if time_field not in fields:

@@ -119,6 +119,12 @@ PACK_CASES = [
         "did you mean 'string'",
         lines=2,
     ),  # and: the key is not one of its fields
+    pack(
+        "key-optional",
+        MINIMAL.replace("interaction_id: string", "interaction_id: string?"),
+        ":7:",
+        "key 'interaction_id' of evidence kind 'interactions' is optional",
+    ),
     pack("null-document", "~\n", ":1:"),
 ]
 
