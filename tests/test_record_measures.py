@@ -550,3 +550,150 @@ def test_explain_shows_the_window_at_the_records_time_and_the_repeats(tmp_path: 
     pending = "\n".join(explain_in_audit(store, "FCR-CUSTOMER", "B1").lines)
     assert "B2: received_at 2026-04-02 10:00:00, +432000 s: after the period end" in pending
     assert pending.rstrip().endswith("outcome: pending")
+
+
+# ------------------------------------------------------------ edge cases of the look-ups
+
+MATCH_TYPES_PACK = """\
+pack: match-types
+version: 1.0.0
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  interactions:
+    key: interaction_id
+    time: received_at
+    fields:
+      interaction_id: integer
+      received_at: timestamp
+  invitations:
+    key: invitation_id
+    time: sent_at
+    fields:
+      invitation_id: string
+      interaction_id: string?
+      sent_at: timestamp
+rules:
+  - id: COVER
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: invitations
+    matched: {evidence: interactions, match: {interaction_id: interaction_id}}
+    target: 50%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+  - id: FRESH
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: invitations
+    fresh: {evidence: interactions, match: {interaction_id: interaction_id}, at: received_at, within: 30d}
+    target: 50%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+  - id: FRESH-AT
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: invitations
+    fresh: {evidence: interactions, match: {interaction_id: interaction_id}, at: received_at, within: 1d, at_record: sent_at}
+    target: 50%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+COLLIDING_KEYS_PACK = """\
+pack: colliding-keys
+version: 1.0.0
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  interactions:
+    key: [site, seq]
+    time: received_at
+    fields:
+      site: string
+      seq: string
+      customer_id: string?
+      received_at: timestamp
+rules:
+  - id: FCR
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: interactions
+    repeat_contact: {customer: customer_id, at: received_at, within: 7d}
+    target: 75%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+
+def outcomes_of(folder: Path, pack_text: str, files: dict[str, str], engine: str) -> dict:
+    """Each rule's record outcomes for March 2026, with a pack of the test's own (and, under
+    ``"counts"``, each rule's pooled conforming and breached counts)."""
+    (folder / "pack.yaml").write_text(pack_text, encoding="utf-8")
+    evidence = folder / "evidence"
+    evidence.mkdir()
+    for name, text in files.items():
+        (evidence / f"{name}.csv").write_text(text, encoding="utf-8")
+    pack = load_pack(folder / "pack.yaml", [STANDARDS])
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, evidence, store)
+        backend = backend_for(store) if engine == "sqlite" else open_backend(store, engine)
+        evaluation = Evaluation(pack, backend, MARCH)
+        got: dict = {rule.id: evaluation.record_outcomes(rule) for rule in pack.rules}
+        pooled = {r.rule: r.findings[0].counts for r in evaluation.run()}
+        got["counts"] = {rule: (c.conforming, c.breached) for rule, c in pooled.items()}
+        return got
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_matching_text_to_numbers_compares_as_equality_does(tmp_path: Path, engine: str) -> None:
+    """Invitations name interactions by a text id, interactions hold it as a number: '07'
+    equals 7 as the engine's '=' compares a text with a number (DuckDB refused the same
+    comparison written as IN over the other kind's values)."""
+    got = outcomes_of(
+        tmp_path,
+        MATCH_TYPES_PACK,
+        {
+            "interactions": "interaction_id,received_at\n5,2026-03-02 10:00:00\n"
+            "7,2026-03-03 10:00:00\n",
+            "invitations": "invitation_id,interaction_id,sent_at\nI1,5,2026-03-02 11:00:00\n"
+            "I2,9,2026-03-02 11:00:00\nI3,07,2026-03-03 11:00:00\n",
+        },
+        engine,
+    )
+    expected = {"I1": "conform", "I2": "breach", "I3": "conform"}
+    assert got.pop("counts") == {"COVER": (2, 1), "FRESH": (2, 1), "FRESH-AT": (2, 1)}
+    assert got == {"COVER": expected, "FRESH": expected, "FRESH-AT": expected}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_contacts_whose_moment_and_key_text_are_the_same_are_not_each_others_repeat(
+    tmp_path: Path, engine: str
+) -> None:
+    """Keys (x|y, z) and (x, y|z) read the same as text (x|y|z): with the same moment, neither
+    is later than the other, so neither is a repeat; a third contact a day later is."""
+    got = outcomes_of(
+        tmp_path,
+        COLLIDING_KEYS_PACK,
+        {
+            "interactions": "site,seq,customer_id,received_at\n"
+            "x|y,z,C1,2026-03-02 10:00:00\nx,y|z,C1,2026-03-02 10:00:00\n"
+            "a,b,C2,2026-03-02 10:00:00\nb,c,C2,2026-03-10 10:00:00\n"
+            "c,d,C2,2026-03-11 10:00:00\n",
+        },
+        engine,
+    )
+    assert got["counts"]["FCR"] == (4, 1)  # the two x|y|z records both conform
+    assert got["FCR"] == {
+        "x|y|z": "conform",  # both records: one outcome per key text
+        "a|b": "conform",  # the next contact 8 days later
+        "b|c": "breach",  # c|d a day later
+        "c|d": "conform",
+    }

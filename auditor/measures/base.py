@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..backends.statement import ONCE_PER_ROW
+from ..expression import quote_identifier as q
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
@@ -49,13 +50,29 @@ class RecordSql:
     joined: str = ""
 
 
-def one_of(values: list[str], select: str) -> str:
-    """``values`` (one or several SQL expressions) found among the rows of ``select``.
+def matched_in(
+    scope: Scope,
+    pairs: tuple[tuple[str, str], ...],
+    other: str,
+    condition: str = "",
+    also: tuple[str, ...] = (),
+) -> str:
+    """Whether a record (``t``) has a record of kind ``other`` (``o``) with equal values in
+    the ``pairs`` (their field, our field) that meets ``condition`` (on ``o``, and on ``r``,
+    the record of the rule's kind being matched, whose fields ``also`` the condition reads).
 
-    An uncorrelated ``IN``: every engine runs ``select`` once and looks each record up
-    in its result (SQLite through a temporary index), where a correlated ``EXISTS``
-    reads the other table again for every record on SQLite.
+    An uncorrelated ``IN``: the values of the rule's kind that have such a match, found by
+    one join (in which each pair is compared with ``=``, as the engine compares two kinds'
+    values), and each record looked up among them (SQLite through a temporary index). A
+    correlated ``EXISTS`` would read the other kind again for every record on SQLite.
     """
+    ours = [q(field) for field in dict.fromkeys([*(own for _, own in pairs), *also])]
+    matches = " AND ".join(f"o.{q(theirs)} = r.{q(own)}" for theirs, own in pairs)
+    select = (
+        f"SELECT {', '.join(f'r.{field}' for field in ours)} FROM {q(scope.kind.name)} AS r "
+        f"JOIN {q(other)} AS o ON {matches}{f' AND {condition}' if condition else ''}"
+    )
+    values = [f"t.{field}" for field in ours]
     left = values[0] if len(values) == 1 else f"({', '.join(values)})"
     return f"{left} IN ({select})"
 

@@ -17,7 +17,7 @@ from ..expression import Expr
 from ..expression import quote_identifier as q
 from ..units import Duration
 from . import register
-from .base import RecordMeasure, RecordSql, one_of
+from .base import RecordMeasure, RecordSql, matched_in
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -75,29 +75,17 @@ class FreshnessMeasure(RecordMeasure):
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         other = scope.batch.pack.evidence[self.evidence]
-        extra = "" if self.where is None else " AND " + sql.expr(self.where, other, "o.")
         at = f"o.{q(self.at)}"
         if self.at_record is None:
             end = scope.batch.window.end
             oldest, newest = sql.value(end - self.within.seconds), sql.value(end)
-            theirs = ", ".join(f"o.{q(field)}" for field, _ in self.match)
-            found = one_of(
-                [f"t.{q(ours)}" for _, ours in self.match],
-                f"SELECT {theirs} FROM {q(other.name)} AS o "
-                f"WHERE {at} >= {oldest} AND {at} < {newest}{extra}",
-            )
-        else:
-            # the (match values, moment) pairs of the kind's records that have a recent enough
-            # match, as one join (SQLite indexes the other kind for it), looked up as a set
+            window = f"{at} >= {oldest} AND {at} < {newest}"
+        else:  # judged at the record's own moment, which is then looked up too
             moment = f"r.{q(self.at_record)}"
-            ours = [f"{q(field)}" for _, field in self.match] + [q(self.at_record)]
-            matches = " AND ".join(f"o.{q(theirs)} = r.{q(own)}" for theirs, own in self.match)
             window = f"{at} >= {moment} - {sql.value(self.within.seconds)} AND {at} <= {moment}"
-            found = one_of(
-                [f"t.{field}" for field in ours],
-                f"SELECT {', '.join(f'r.{field}' for field in ours)} FROM {q(scope.kind.name)} "
-                f"AS r JOIN {q(other.name)} AS o ON {matches} AND {window}{extra}",
-            )
+        extra = "" if self.where is None else " AND " + sql.expr(self.where, other, "o.")
+        also = () if self.at_record is None else (self.at_record,)
+        found = matched_in(scope, self.match, other.name, window + extra, also)
         missing = (
             ""
             if self.at_record is None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from ..expression import Expr
 from ..expression import quote_identifier as q
 from . import register
-from .base import RecordMeasure, RecordSql, one_of
+from .base import RecordMeasure, RecordSql, matched_in
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -62,12 +62,8 @@ class MatchedMeasure(RecordMeasure):
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         other = scope.batch.pack.evidence[self.evidence]
-        theirs = ", ".join(f"o.{q(field)}" for field, _ in self.match)
-        where = "" if self.where is None else " WHERE " + sql.expr(self.where, other, "o.")
-        found = one_of(
-            [f"t.{q(ours)}" for _, ours in self.match],
-            f"SELECT {theirs} FROM {q(other.name)} AS o{where}",
-        )
+        where = "" if self.where is None else sql.expr(self.where, other, "o.")
+        found = matched_in(scope, self.match, other.name, where)
         empty = "".join(
             f"WHEN t.{q(ours)} IS NULL THEN 'excluded:no {ours}' " for _, ours in self.match
         )

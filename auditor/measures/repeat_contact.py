@@ -90,7 +90,12 @@ class RepeatContactMeasure(RecordMeasure):
             f"CASE {missing}WHEN t._gap IS NOT NULL THEN 'breach' "
             f"WHEN {ends} THEN 'pending' ELSE 'conform' END"
         )
-        on = " AND ".join(f"r._key{i} = t.{q(k)}" for i, k in enumerate(scope.kind.key))
+        same = [self.customer] + ([self.matter] if self.matter else [])
+        on = " AND ".join(
+            [f"r._key{i} = t.{q(k)}" for i, k in enumerate(scope.kind.key)]
+            + [f"r._same{i} = t.{q(f)}" for i, f in enumerate(same)]
+            + [f"r._at = {at}"]
+        )
         return RecordSql(
             outcome,
             "t._gap",
@@ -103,36 +108,42 @@ class RepeatContactMeasure(RecordMeasure):
         )
 
     def _next_sql(self, scope: Scope, sql: Sql) -> str:
-        """Each record of the kind with the first contact after it that can be its repeat.
+        """Each contact of the kind (key, customer, matter, moment) with the first contact
+        after it that can be its repeat.
 
         A repeat can be a record of the kind meeting the rule's ``where`` with its ``at``
         before the period end (a candidate). In each customer's (and matter's) contacts
-        ordered by ``at`` and key, a running count of the candidates numbers them; the
-        first candidate after a record is the one numbered one more than the count at
-        that record. One sort and one equality join: no record is compared with every other.
+        ordered by ``at`` and key, a running count numbers the candidates one by one
+        (``_number``); ``_through`` counts them up to the last contact with the same moment
+        and key text, none of which is later than the others. The first candidate after a
+        contact is the one numbered one more than its ``_through``. One sort and one
+        equality join: no contact is compared with every other. Records sharing key,
+        customer, matter and moment (a store read under another key) give one row.
         """
         same = [self.customer] + ([self.matter] if self.matter else [])
         candidate = f"o.{q(self.at)} < {sql.value(scope.batch.window.end)}"
         if scope.rule.where is not None:
             candidate += f" AND {scope.filter_sql(sql, 'o')}"
-        parts = ", ".join(f"o.{q(f)} AS _same{i}" for i, f in enumerate(same))
-        filled = " AND ".join(f"o.{q(f)} IS NOT NULL" for f in [*same, self.at])
         keys = "".join(f"o.{q(k)} AS _key{i}, " for i, k in enumerate(scope.kind.key))
+        parts = "".join(f"o.{q(f)} AS _same{i}, " for i, f in enumerate(same))
+        filled = " AND ".join(f"o.{q(f)} IS NOT NULL" for f in [*same, self.at])
         contacts = (
-            f"SELECT {keys}{scope.key_sql('o')} AS _k, {parts}, o.{q(self.at)} AS _at, "
+            f"SELECT {keys}{parts}{scope.key_sql('o')} AS _k, o.{q(self.at)} AS _at, "
             f"CASE WHEN {candidate} THEN 1 ELSE 0 END AS _candidate "
             f"FROM {q(scope.kind.name)} AS o WHERE {filled}"
         )
-        partition = ", ".join(f"_same{i}" for i in range(len(same)))
+        order = f"PARTITION BY {', '.join(f'_same{i}' for i in range(len(same)))} ORDER BY _at, _k"
         numbered = (
-            f"SELECT c.*, SUM(_candidate) OVER (PARTITION BY {partition} ORDER BY _at, _k "
-            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _number FROM ({contacts}) AS c"
+            f"SELECT c.*, SUM(_candidate) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING "
+            f"AND CURRENT ROW) AS _number, SUM(_candidate) OVER ({order} RANGE BETWEEN "
+            f"UNBOUNDED PRECEDING AND CURRENT ROW) AS _through FROM ({contacts}) AS c"
         )
         matches = "".join(f"n._same{i} = s._same{i} AND " for i in range(len(same)))
-        own_keys = "".join(f"s._key{i}, " for i in range(len(scope.kind.key)))
+        own = "".join(f"s._key{i}, " for i in range(len(scope.kind.key)))
+        own += "".join(f"s._same{i}, " for i in range(len(same)))
         return (
             f"WITH _numbered AS ({numbered}) "
-            f"SELECT {own_keys}n._at AS _next_at, n._k AS _next_key "
+            f"SELECT DISTINCT {own}s._at, n._at AS _next_at, n._k AS _next_key "
             f"FROM _numbered AS s JOIN _numbered AS n ON {matches}"
-            "n._candidate = 1 AND n._number = s._number + 1"
+            "n._candidate = 1 AND n._number = s._through + 1"
         )
