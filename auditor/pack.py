@@ -432,6 +432,15 @@ def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]
                 hint="map source columns with Chinese or spaced names through 'aliases'",
             )
             continue
+        if name.startswith("_"):
+            checker.error(
+                f"field name '{name}' starts with '_', which the auditor keeps for the columns "
+                "it adds (_source, _line and those its queries work out)",
+                raw.where_key(name),
+                hint=f"name the field '{name.lstrip('_') or 'field'}' and map its column through "
+                "'aliases'",
+            )
+            continue
         spec_field = _field(kind, name, value, where, checker)
         if spec_field is not None:
             result[name] = spec_field

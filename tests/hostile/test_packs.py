@@ -120,6 +120,14 @@ PACK_CASES = [
         lines=2,
     ),  # and: the key is not one of its fields
     pack(
+        "field-name-underscore",
+        MINIMAL.replace(
+            "answered_at: timestamp?", "answered_at: timestamp?\n      _elapsed: number?"
+        ),
+        ":13:7:",
+        "field name '_elapsed' starts with '_'",
+    ),
+    pack(
         "key-optional",
         MINIMAL.replace("interaction_id: string", "interaction_id: string?"),
         ":7:",
