@@ -684,6 +684,12 @@ def audit_command(
     each): a file that cannot be read, a file with more rows quarantined than
     --max-quarantine, a period that holds no evidence. On a terminal, a line
     on stderr shows the ingest's progress (file, rows, rows per second, time left).
+
+    The summary shows each rule's verdict with the value, target and n of the
+    finding that decided it: "decided by" is "all" for the pooled finding (every
+    group, the whole period), else the group or sub-period (site=BJ) of a rule
+    judged group by group. The report and findings.json give every finding, its
+    exclusions and its pending records.
     """
     from .atomic import staged_outputs
     from .audit import outside_the_evidence, run_audit
