@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _generated import generated_file  # noqa: E402
+
 from auditor.backends.store import EvidenceStore  # noqa: E402
 from auditor.business_time import BusinessClock  # noqa: E402
 from auditor.evaluate import evaluate  # noqa: E402
@@ -43,20 +45,7 @@ def fill(store: EvidenceStore, pack, records: int, seed: int = 1) -> None:
         records - int(records * 0.8) - int(records * 0.1),
     )
     with store.transaction():
-        source = store.record_file(
-            {
-                "file": "bench",
-                "kind": "interactions",
-                "sha256": "0" * 64,
-                "size": 0,
-                "rows_read": calls,
-                "stored": calls,
-                "quarantined": 0,
-                "status": "ok",
-                "reason": "",
-                "reader": {},
-            }
-        )
+        source = generated_file(store, "bench", "interactions", calls)
         rows = []
         for n in range(calls):
             received = START + rng.random() * SPAN
@@ -77,20 +66,7 @@ def fill(store: EvidenceStore, pack, records: int, seed: int = 1) -> None:
                 )
             )
         store.insert_records(kinds["interactions"], list(kinds["interactions"].fields), rows)
-        source = store.record_file(
-            {
-                "file": "bench-t",
-                "kind": "tickets",
-                "sha256": "0" * 64,
-                "size": 0,
-                "rows_read": tickets,
-                "stored": tickets,
-                "quarantined": 0,
-                "status": "ok",
-                "reason": "",
-                "reader": {},
-            }
-        )
+        source = generated_file(store, "bench-t", "tickets", tickets)
         rows = []
         for n in range(tickets):
             opened = START + rng.random() * SPAN
@@ -112,20 +88,7 @@ def fill(store: EvidenceStore, pack, records: int, seed: int = 1) -> None:
                 )
             )
         store.insert_records(kinds["tickets"], list(kinds["tickets"].fields), rows)
-        source = store.record_file(
-            {
-                "file": "bench-s",
-                "kind": "surveys",
-                "sha256": "0" * 64,
-                "size": 0,
-                "rows_read": surveys,
-                "stored": surveys,
-                "quarantined": 0,
-                "status": "ok",
-                "reason": "",
-                "reader": {},
-            }
-        )
+        source = generated_file(store, "bench-s", "surveys", surveys)
         rows = [
             (
                 f"S{n:07d}",

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _generated import generated_file  # noqa: E402
+
 from auditor.backends.engines import open_backend  # noqa: E402
 from auditor.backends.store import EvidenceStore  # noqa: E402
 from auditor.evaluate.driver import Evaluation  # noqa: E402
@@ -49,20 +51,7 @@ def fill(store: EvidenceStore, pack, contacts: int, seed: int = 1) -> None:
     first = datetime(2026, 2, 25, tzinfo=ZONE).timestamp()
     customers = max(1, contacts // 4)
     with store.transaction():
-        source = store.record_file(
-            {
-                "file": "bench",
-                "kind": kind.name,
-                "sha256": "0" * 64,
-                "size": 0,
-                "rows_read": contacts,
-                "stored": contacts,
-                "quarantined": 0,
-                "status": "ok",
-                "reason": "",
-                "reader": {},
-            }
-        )
+        source = generated_file(store, "bench", kind.name, contacts)
         values = {
             "interaction_id": lambda n: f"I{n:08d}",
             "customer_id": lambda n: (

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _generated import generated_file  # noqa: E402
+
 from auditor.backends.store import EvidenceStore  # noqa: E402
 from auditor.evaluate import evaluate  # noqa: E402
 from auditor.pack import load_pack  # noqa: E402
@@ -36,20 +38,7 @@ def fill(store: EvidenceStore, pack, events: int) -> int:
     start = datetime(2026, 2, 1, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
     rows = []
     with store.transaction():
-        source = store.record_file(
-            {
-                "file": "bench",
-                "kind": kind.name,
-                "sha256": "0" * 64,
-                "size": 0,
-                "rows_read": events,
-                "stored": events,
-                "quarantined": 0,
-                "status": "ok",
-                "reason": "",
-                "reader": {},
-            }
-        )
+        source = generated_file(store, "bench", kind.name, events)
         case = 0
         while len(rows) < events:
             received = start + rng.random() * 27 * 86400

@@ -194,14 +194,15 @@ class RecordMeasure(Measure):
             f"{judged.value} AS _value, {judged.detail} AS _detail"
         )
         extra = self.scope_filter(scope, sql)
+        also = f" AND {extra}" if extra else ""
         if not judged.computed:
-            return scope.select(sql, columns) + (f" AND {extra}" if extra else "")
+            return scope.select(sql, columns) + also
         named = "".join(f", {text} AS {name}" for name, text in judged.computed)
         if judged.joined:
-            records = scope.select(sql, "t.*") + (f" AND {extra}" if extra else "")
+            records = scope.select(sql, "t.*") + also
             inner = f"SELECT t.*{named} FROM ({records}) AS t {judged.joined}"
         else:
-            inner = scope.select(sql, f"t.*{named}") + (f" AND {extra}" if extra else "")
+            inner = scope.select(sql, f"t.*{named}") + also
         return f"SELECT {columns} FROM ({inner} {ONCE_PER_ROW}) AS t"
 
 

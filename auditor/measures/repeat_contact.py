@@ -73,6 +73,11 @@ class RepeatContactMeasure(RecordMeasure):
     def default_time(self) -> str | None:
         return self.at
 
+    @property
+    def same(self) -> list[str]:
+        """The fields a repeat shares with its contact: the customer, and the matter if given."""
+        return [self.customer] + ([self.matter] if self.matter else [])
+
     def fields(self) -> list[str]:
         return [self.customer, self.at] + ([self.matter] if self.matter else [])
 
@@ -90,10 +95,9 @@ class RepeatContactMeasure(RecordMeasure):
             f"CASE {missing}WHEN t._gap IS NOT NULL THEN 'breach' "
             f"WHEN {ends} THEN 'pending' ELSE 'conform' END"
         )
-        same = [self.customer] + ([self.matter] if self.matter else [])
         on = " AND ".join(
             [f"r._key{i} = t.{q(k)}" for i, k in enumerate(scope.kind.key)]
-            + [f"r._same{i} = t.{q(f)}" for i, f in enumerate(same)]
+            + [f"r._same{i} = t.{q(f)}" for i, f in enumerate(self.same)]
             + [f"r._at = {at}"]
         )
         return RecordSql(
@@ -120,7 +124,7 @@ class RepeatContactMeasure(RecordMeasure):
         equality join: no contact is compared with every other. Records sharing key,
         customer, matter and moment (a store read under another key) give one row.
         """
-        same = [self.customer] + ([self.matter] if self.matter else [])
+        same = self.same
         candidate = f"o.{q(self.at)} < {sql.value(scope.batch.window.end)}"
         if scope.rule.where is not None:
             candidate += f" AND {scope.filter_sql(sql, 'o')}"
