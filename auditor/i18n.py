@@ -181,6 +181,12 @@ LABELS: dict[str, dict[str, str]] = {
     "quarantined": {"zh": "隔离", "en": "Quarantined"},
     "mapping": {"zh": "字段映射", "en": "Mapping"},
     "columns": {"zh": "字段 ← 列", "en": "Field ← column"},
+    "missing_texts": {"zh": "视为无值的文本", "en": "Texts read as no value"},
+    "value_map": {"zh": "值映射", "en": "Value map"},
+    "no_value": {"zh": "无值", "en": "no value"},
+    "time_formats": {"zh": "时间格式", "en": "Time formats"},
+    "mapping_zone": {"zh": "无时区时间按", "en": "Times without an offset in"},
+    "mapping_dst": {"zh": "夏令时处理", "en": "DST rule"},
     "moved_dst": {
         "zh": "因夏令时调整而顺延的值",
         "en": "Values moved by a DST change",

@@ -392,6 +392,9 @@ class Ingest:
         """
         if columns is None:
             columns = {name: describe(spec) for name, spec in mapping.columns.items()}
+        kind = self.pack.evidence.get(mapping.kind)
+        missing = {m.strip() for m in (*(kind.missing if kind else ()), *mapping.missing)}
+        specs = sorted(mapping.columns.items())
         return {
             "name": mapping.name if mapping.source == "preset" else None,
             "source": mapping.source,
@@ -399,6 +402,10 @@ class Ingest:
             "sha256": mapping.sha256,
             "columns": columns,
             "timezone": mapping.timezone,
+            "dst": mapping.dst,
+            "missing": sorted(missing),
+            "values": {name: dict(spec.values) for name, spec in specs if spec.values},
+            "formats": {name: spec.format for name, spec in specs if spec.format},
         }
 
     def _mapping_path(self, mapping: Mapping) -> str | None:

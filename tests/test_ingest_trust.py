@@ -358,6 +358,27 @@ def test_a_preset_is_recorded_with_its_name_path_hash_and_columns(tmp_path) -> N
             "due_at": "Due Date",
         },
         "timezone": "America/New_York",
+        "dst": "strict",
+        # what the audit trail needs to re-read a value: the texts taken as no value (the
+        # kind's "" and the preset's), the status map and the three month-first formats
+        "missing": ["", "N/A", "Unspecified"],
+        "values": {
+            "status": {
+                "Closed": "closed",
+                "Open": "open",
+                "Assigned": "open",
+                "Started": "open",
+                "Pending": "waiting_customer",
+                "Email Sent": "waiting_customer",
+                "Unassigned": "open",
+                "In Progress": "open",
+            }
+        },
+        "formats": {
+            "closed_at": "%m/%d/%Y %I:%M:%S %p",
+            "due_at": "%m/%d/%Y %I:%M:%S %p",
+            "opened_at": "%m/%d/%Y %I:%M:%S %p",
+        },
     }
     assert manifest_json(store, "mapping") == [f.mapping]
     assert any("'channel' has no column" in w for w in f.warnings)
@@ -404,6 +425,10 @@ def test_an_automatic_match_is_recorded_with_the_columns_found(tmp_path) -> None
         "sha256": None,
         "columns": {"record_id": "编号", "at": "时间"},
         "timezone": None,
+        "dst": "strict",
+        "missing": [""],
+        "values": {},
+        "formats": {},
     }
 
 

@@ -688,6 +688,43 @@ def test_the_appendix_shows_mappings_and_cites_the_failing_records_file(demos, t
     assert "可选字段 note 在此文件中没有对应的列" in text and "字段映射 映射文件 crm-export" in text
 
 
+def test_the_appendix_shows_how_a_mapping_reads_values(demos, tmp_path) -> None:
+    """A certifier re-reading an excluded or mapped record needs the texts taken as no value,
+    the value maps, the time formats, the zone and the DST rule, not only the columns."""
+    doc = copy.deepcopy(demos["service-quality"])
+    files = doc["manifest"]["evidence"]
+    files[0]["mapping"] = {
+        "name": None,
+        "source": "mapping",
+        "path": "calls.mapping.yaml",
+        "sha256": "ab" * 32,
+        "columns": {"customer_id": "customer_id"},
+        "timezone": "America/New_York",
+        "dst": "forward",
+        "missing": ["", "0", "N/A"],
+        "values": {"status": {"Closed": "closed", "Unknown": None}},
+        "formats": {"opened_at": "%m/%d/%Y %I:%M:%S %p"},
+    }
+    files[1]["mapping"] = {
+        "name": None,
+        "source": "auto",
+        "path": None,
+        "sha256": None,
+        "columns": {"ticket_id": "ticket_id"},
+        "missing": [""],
+    }
+    text = section(html_of(doc, "en", tmp_path), "appendix")
+    assert 'Texts read as no value "", "0", "N/A"' in text
+    assert "Value map status: Closed → closed; Unknown → no value" in text
+    assert "Time formats opened_at %m/%d/%Y %I:%M:%S %p" in text
+    assert "Times without an offset in America/New_York · DST rule forward" in text
+    # the default (only "") is not repeated per file; the demo's interactions kind adds texts
+    shown = [f for f in files if (f.get("mapping") or {}).get("missing", [""]) != [""]]
+    assert text.count("Texts read as no value") == len(shown) >= 1
+    text = section(html_of(doc, "zh", tmp_path / "zh"), "appendix")
+    assert '视为无值的文本 "", "0", "N/A"' in text and "Unknown → 无值" in text
+
+
 # ------------------------------------------------------------ 4 the recommendation
 
 

@@ -297,6 +297,14 @@ class MappingRef(Model):
     columns: dict[str, str]
     #: the zone the mapping reads times without an offset in (None: the pack's)
     timezone: str | None = None
+    #: how a local time that a DST change skips or repeats is read (see the mapping file)
+    dst: str = "strict"
+    #: the texts read as no value in this file: the kind's and the mapping's, trimmed
+    missing: list[str] = []
+    #: field -> source text -> stored value (None: read as no value), as the mapping maps them
+    values: dict[str, dict[str, str | None]] = {}
+    #: field -> the strptime format its times are read with
+    formats: dict[str, str] = {}
 
 
 class EvidenceFile(Model):

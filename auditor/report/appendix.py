@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,14 @@ class MappingView:
     path: str | None
     sha256: str | None
     columns: list[tuple[str, str]]
+    #: the texts read as no value, quoted so that an empty text shows
+    missing: list[str]
+    #: (field, [(source text, stored value or None)]) of each value map
+    values: list[tuple[str, list[tuple[str, str | None]]]]
+    formats: list[tuple[str, str]]
+    timezone: str | None
+    #: the DST policy when it is not the default (strict)
+    dst: str | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,15 @@ def _mapping(mapping: MappingRef, words: Words) -> MappingView:
         path=mapping.path,
         sha256=mapping.sha256,
         columns=sorted(mapping.columns.items()),
+        missing=(
+            [json.dumps(text, ensure_ascii=False) for text in mapping.missing]
+            if mapping.missing != [""]  # only the empty text: the default, not repeated per file
+            else []
+        ),
+        values=[(name, sorted(pairs.items())) for name, pairs in sorted(mapping.values.items())],
+        formats=sorted(mapping.formats.items()),
+        timezone=mapping.timezone,
+        dst=mapping.dst if mapping.dst != "strict" else None,
     )
 
 
