@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_each_stretch_is_shown_and_they_add_up_to_the_duration(tmp_path) -> None
     assert "2026-02-15 Sun: statutory holiday: closed, 0 h" in text
     assert "2026-02-16 Mon: statutory holiday: closed, 0 h" in text
     assert "2026-02-24 Tue: 09:00-10:00 counted, 1 h" in text
-    assert "pause 2026-02-14 09:00-2026-02-14 17:00 subtracted: 8 h" in text
+    assert "pause 2026-02-14 09:00+08:00 to 2026-02-14 17:00+08:00 subtracted: 8 h" in text
     assert "2026-02-20 09:00" not in text  # the internal pause does not count
     assert "duration = 12 h - 8 h = 4 h; limit 4h" in text
     assert text.endswith("outcome: conform")
@@ -114,7 +115,7 @@ def test_a_sequence_case_shows_each_step_against_its_bound(runner, tmp_path) -> 
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "  complaint_events.csv line 6: received at 2026-08-03 07:46:20" in lines
+    assert "  complaint_events.csv line 6: received at 2026-08-03 07:46:20+08:00" in lines
     # received 08-03 07:46:20 to resolved 08-11 00:52:16 is 7 d 5:05:56 = 666,356 s;
     # the bound of 5 d is 432,000 s, so 234,356 s over (the engine's overrun)
     assert any(
@@ -140,8 +141,22 @@ def test_a_condition_and_a_freshness_rule_show_what_decided(runner, demo_audit) 
     )
     assert trained.exit_code == 0, trained.output
     # 730 days before 2026-10-01 is 2024-10-01; the agent's only course is a refresher
-    assert "dated 2024-10-01 00:00 to 2026-10-01 00:00" in trained.output
-    assert "training.csv line 24: completed_on 2025-11-04 00:00: not counted (filter)" in (
+    assert "dated 2024-10-01 00:00+08:00 to 2026-10-01 00:00+08:00" in trained.output
+    assert "training.csv line 24: completed_on 2025-11-04 00:00+08:00: not counted (filter)" in (
         trained.output
     )
     assert trained.output.strip().endswith("outcome: breach")
+
+
+def test_explained_moments_carry_their_offset_in_a_repeated_hour() -> None:
+    """02:30 happens twice in Berlin on 2026-10-25: the offset tells the two apart."""
+    from zoneinfo import ZoneInfo
+
+    from auditor.certify.explain import _moment
+
+    zone = ZoneInfo("Europe/Berlin")
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC).timestamp()
+    second = first + 3600
+    assert _moment(first, zone) == "2026-10-25 02:30:00+02:00"
+    assert _moment(second, zone) == "2026-10-25 02:30:00+01:00"
+    assert _moment(second, zone, "minutes") == "2026-10-25 02:30+01:00"

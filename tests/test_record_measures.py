@@ -540,15 +540,16 @@ def test_explain_shows_the_window_at_the_records_time_and_the_repeats(tmp_path: 
     trained = "\n".join(explain_in_audit(store, "TRAINED-AT-CALL", "K1").lines)
     # 365 d before the call at 2026-03-10 10:00; G1's training on 03-15 is after it
     assert (
-        "2025-03-10 10:00 to 2026-03-10 10:00 (within 365d of the record's received_at)" in trained
+        "2025-03-10 10:00+08:00 to 2026-03-10 10:00+08:00 (within 365d of the record's received_at)"
+        in trained
     )
-    assert "completed_on 2026-03-15 00:00: outside the window" in trained
+    assert "completed_on 2026-03-15 00:00+08:00: outside the window" in trained
     assert trained.rstrip().endswith("outcome: breach")
     repeats = "\n".join(explain_in_audit(store, "FCR-MATTER", "A1").lines)
-    assert "A2: received_at 2026-03-05 10:00:00, +259200 s: a repeat" in repeats
-    assert "A3: received_at 2026-03-20 10:00:00, +1555200 s: too late" in repeats
+    assert "A2: received_at 2026-03-05 10:00:00+08:00, +259200 s: a repeat" in repeats
+    assert "A3: received_at 2026-03-20 10:00:00+08:00, +1555200 s: too late" in repeats
     pending = "\n".join(explain_in_audit(store, "FCR-CUSTOMER", "B1").lines)
-    assert "B2: received_at 2026-04-02 10:00:00, +432000 s: after the period end" in pending
+    assert "B2: received_at 2026-04-02 10:00:00+08:00, +432000 s: after the period end" in pending
     assert pending.rstrip().endswith("outcome: pending")
 
 

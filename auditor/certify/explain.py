@@ -151,10 +151,7 @@ def _freshness(
         out.add(f"  no {own}: the record is excluded")
         return
     oldest = end - measure.within.seconds
-    window = (
-        f"{datetime.fromtimestamp(oldest, zone):%Y-%m-%d %H:%M} to "
-        f"{datetime.fromtimestamp(end, zone):%Y-%m-%d %H:%M}"
-    )
+    window = f"{_moment(oldest, zone, 'minutes')} to {_moment(end, zone, 'minutes')}"
     of = "the period end" if own is None else f"the record's {own}"
     out.add(f"needs a {measure.evidence} record dated {window} (within {measure.within} of {of})")
     if measure.where is not None:
@@ -166,7 +163,7 @@ def _freshness(
         out.add(f"  no {measure.evidence} record matches ({match})")
     for row in rows:
         at = row.get(measure.at)
-        when = "no date" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M}"
+        when = "no date" if at is None else _moment(at, zone, "minutes")
         counts = at is not None and oldest <= at and (at < end or (own is not None and at == end))
         if measure.where is not None and not holds(measure.where, row):
             counts, why = False, "not counted (filter)"
@@ -198,7 +195,7 @@ def _repeats(
     out.add(
         f"a repeat is a contact with the same {', '.join(same)}, later than this one, within "
         f"{measure.within} and before the period end: up to "
-        f"{datetime.fromtimestamp(until, zone):%Y-%m-%d %H:%M:%S}"
+        f"{_moment(until, zone)}"
     )
     for row in sorted(
         store.records(kind, {f: str(record[f]) for f in same}),
@@ -215,8 +212,7 @@ def _repeats(
             why = "a repeat" if counts else ("earlier" if not later else "too late")
             if later and when <= at + measure.within.seconds and when >= end:
                 why = "after the period end (not read)"
-        moment = datetime.fromtimestamp(when, zone)
-        out.add(f"  {other}: {measure.at} {moment:%Y-%m-%d %H:%M:%S}, {when - at:+.0f} s: {why}")
+        out.add(f"  {other}: {measure.at} {_moment(when, zone)}, {when - at:+.0f} s: {why}")
 
 
 def _sequence(
@@ -239,7 +235,7 @@ def _sequence(
         first = step not in firsts and at is not None
         if first:
             firsts[step] = at
-        when = "no time" if at is None else f"{datetime.fromtimestamp(at, zone):%Y-%m-%d %H:%M:%S}"
+        when = "no time" if at is None else _moment(at, zone)
         note = "" if first else " (a repeat: only the first counts)"
         out.add(f"  {Path(event['_file']).name} line {event['_line']}: {step} at {when}{note}")
     end = period.end(zone)
@@ -417,8 +413,8 @@ def _pauses(
         length = b - a if measure.calendar is None else clocks.between(measure.calendar, a, b)
         total += length
         out.add(
-            f"  pause {datetime.fromtimestamp(a, zone):%Y-%m-%d %H:%M}-"
-            f"{datetime.fromtimestamp(b, zone):%Y-%m-%d %H:%M} subtracted: {_hours(length)}"
+            f"  pause {_moment(a, zone, 'minutes')} to {_moment(b, zone, 'minutes')} "
+            f"subtracted: {_hours(length)}"
         )
     return total
 
@@ -433,3 +429,9 @@ def _hours(seconds: float) -> str:
     if abs(seconds) < 3600:
         return f"{seconds:.4g} s"
     return f"{seconds / 3600:.4g} h"
+
+
+def _moment(seconds: float, zone: ZoneInfo, timespec: str = "seconds") -> str:
+    """A moment as local time with its UTC offset (e.g. 2026-07-28 12:06:08+08:00): a local
+    time alone is ambiguous in the hour a DST change repeats."""
+    return datetime.fromtimestamp(seconds, zone).isoformat(sep=" ", timespec=timespec)
