@@ -825,3 +825,19 @@ def test_render_writes_no_failing_records_csv(demos, tmp_path) -> None:
     written = render_reports(demos["service-quality"], tmp_path, ("csv",), "en")
     assert written == [tmp_path / "capa.csv"]
     assert not (tmp_path / "failing-records.csv").exists()
+
+
+def test_the_running_head_names_the_organisation_only_when_given(demos, tmp_path) -> None:
+    """Without an organisation the cover says it was not given; the running head on every
+    other page shows the period alone, not "not given · 2026-Q3"."""
+    doc = copy.deepcopy(demos["service-quality"])
+    doc["manifest"]["parameters"]["organisation"] = None
+    render_reports(doc, tmp_path / "none", ("pdf",), "en")
+    pages = PdfReader(tmp_path / "none" / "report.pdf").pages
+    assert "not given" in pages[0].extract_text()
+    assert "not given" not in pages[1].extract_text()
+    assert "2026-Q3" in pages[1].extract_text()
+    doc["manifest"]["parameters"]["organisation"] = "Acme Care Ltd"
+    render_reports(doc, tmp_path / "named", ("pdf",), "en")
+    second = PdfReader(tmp_path / "named" / "report.pdf").pages[1].extract_text()
+    assert "Acme Care Ltd · 2026-Q3" in second

@@ -72,6 +72,7 @@ def combined_context(
         "title": words.label("combined_title"),
         "period": {"label": words.join(periods)},
         "organisation": options.organisation or _given(first, "organisation", words),
+        "organisation_given": bool(options.organisation or first.manifest.parameters.organisation),
         "auditor": options.auditor or _given(first, "auditor", words),
         "issue_date": options.report_date.isoformat(),
         "tool": f"{document.tool.name} {document.tool.version}",

@@ -143,6 +143,7 @@ def cover(document: FindingsDocument, options: Options, words: Words) -> dict[st
         "title": words.label("report_title", standard=words.text(manifest.standard.title)),
         "pack_title": words.text(pack_title) if pack_title else None,
         "organisation": options.organisation or params.organisation or words.label("not_given"),
+        "organisation_given": bool(options.organisation or params.organisation),
         "auditor": options.auditor or params.auditor or words.label("not_given"),
         "sites": sorted(sites),
         "manifest": manifest,
