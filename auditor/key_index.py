@@ -4,8 +4,10 @@ The duplicate-key check asks, for every row, whether its key was stored
 before and where. Held as a Python dict, ten million text keys take about
 1.3 GB. Here a text key is held as two independent 64-bit hashes (Python's
 keyed SipHash of the key, and of the key with a separator appended) beside its
-marker: 24 bytes a key, in sorted numpy runs that are merged as they grow (a
-log-structured layout), looked up a batch at a time with ``searchsorted``. A
+marker: 24 bytes a key, in sorted numpy runs (a log-structured layout): every
+FAN_IN runs of one level are sorted into one run of the next level, so a key is
+moved once per level (three or four times for ten million keys), and a batch is
+looked up with ``searchsorted`` in each run. A
 bitmap indexed by the first hashes' low bits (at least eight bits for each key
 held) answers "surely not held" for most keys of a batch without touching the
 runs.
@@ -17,6 +19,8 @@ several fields) are held in a dict as before.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import concat
 from typing import Any
 
 import numpy as np
@@ -27,40 +31,43 @@ _SEP = "\x1f"
 RECENT_LIMIT = 65_536
 #: bits of the bitmap for each key held, at least (about one new key in nine then needs a look-up)
 BITS_PER_KEY = 8
+#: runs of one level sorted into one run of the next: fewer moves of each key as it grows,
+#: more runs to look a batch up in (at most FAN_IN - 1 per level)
+FAN_IN = 8
 
 
 def _hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     count = len(keys)
     first = np.fromiter(map(hash, keys), dtype=np.int64, count=count)
-    second = np.fromiter((hash(key + _SEP) for key in keys), dtype=np.int64, count=count)
+    second = np.fromiter(map(hash, map(concat, keys, repeat(_SEP))), dtype=np.int64, count=count)
     return first, second
 
 
+_COLUMNS = ("first", "second", "marker")
+
+
 class _Run:
-    """Keys sorted by their first hash: (first, second, marker) columns."""
+    """Keys sorted by their first hash: (first, second, marker) columns, and the run's level
+    (0: one batch; n + 1: FAN_IN runs of level n sorted into one)."""
 
-    __slots__ = ("first", "marker", "second")
+    __slots__ = ("first", "level", "marker", "second")
 
-    def __init__(self, first: np.ndarray, second: np.ndarray, marker: np.ndarray) -> None:
+    def __init__(
+        self, first: np.ndarray, second: np.ndarray, marker: np.ndarray, level: int = 0
+    ) -> None:
         order = np.argsort(first, kind="stable")
         self.first, self.second, self.marker = first[order], second[order], marker[order]
+        self.level = level
 
     @classmethod
-    def merged(cls, older: _Run, newer: _Run) -> _Run:
-        """The two runs as one, in one linear pass (each is sorted already)."""
-        run = cls.__new__(cls)
-        size = len(older) + len(newer)
-        # where each newer key goes: after the older keys not greater than it
-        at_new = np.searchsorted(older.first, newer.first, side="right")
-        at_new += np.arange(len(newer))
-        at_old = np.ones(size, dtype=bool)
-        at_old[at_new] = False
-        for name in cls.__slots__:
-            column = np.empty(size, dtype=np.int64)
-            column[at_new] = getattr(newer, name)
-            column[at_old] = getattr(older, name)
-            setattr(run, name, column)
-        return run
+    def of_runs(cls, runs: Sequence[_Run]) -> _Run:
+        """Several runs, oldest first, as one: a stable sort of their concatenation (timsort,
+        which finds the sorted runs in it and merges them), so equal first hashes keep the
+        older key first."""
+        first, second, marker = (
+            np.concatenate([getattr(r, name) for r in runs]) for name in _COLUMNS
+        )
+        return cls(first, second, marker, level=runs[-1].level + 1)
 
     def __len__(self) -> int:
         return len(self.first)
@@ -87,7 +94,7 @@ class _Run:
 
     def without_file(self, index: int) -> _Run:
         keep = (self.marker >> 32) != index
-        return _Run(self.first[keep], self.second[keep], self.marker[keep])
+        return _Run(self.first[keep], self.second[keep], self.marker[keep], self.level)
 
 
 class _Bitmap:
@@ -197,10 +204,12 @@ class KeyIndex:
     def _add(self, run: _Run) -> None:
         if self._bitmap is not None:
             self._bitmap_for(len(run)).add(run.first)
-        self.runs.append(run)
-        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
-            newer, older = self.runs.pop(), self.runs.pop()
-            self.runs.append(_Run.merged(older, newer))
+        runs = self.runs
+        runs.append(run)
+        while len(runs) >= FAN_IN and all(r.level == run.level for r in runs[-FAN_IN:]):
+            run = _Run.of_runs(runs[-FAN_IN:])
+            del runs[-FAN_IN:]
+            runs.append(run)
 
     def without_file(self, index: int) -> KeyIndex:
         """The keys not read from file ``index`` (a file whose load was rolled back)."""

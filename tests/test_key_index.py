@@ -29,6 +29,7 @@ operations = st.lists(
 @settings(max_examples=300, deadline=None)
 def test_the_index_answers_as_a_dict(ops: list[Any], probes: list[Any]) -> None:
     key_index.RECENT_LIMIT = 4  # single keys go into runs often
+    key_index.FAN_IN = 2  # and runs are sorted into the next level often
     try:
         index, expected = KeyIndex(), {}
         line = 0
@@ -55,7 +56,7 @@ def test_the_index_answers_as_a_dict(ops: list[Any], probes: list[Any]) -> None:
         for key in [*expected, *probes]:
             assert index.get(key) == expected.get(key)
     finally:
-        key_index.RECENT_LIMIT = 65_536
+        key_index.RECENT_LIMIT, key_index.FAN_IN = 65_536, 8
 
 
 def test_ten_thousand_keys_in_many_runs() -> None:
@@ -63,33 +64,32 @@ def test_ten_thousand_keys_in_many_runs() -> None:
     for start in range(0, 10_000, 500):
         batch = [f"K{n:05d}" for n in range(start, start + 500)]
         assert index.add_new(batch, range(start, start + 500))
-    assert len(index.runs) < 8  # merged as they grow
+    # 20 batches: two sorted into level 1 as eight batches came, four left at level 0
+    assert [run.level for run in index.runs] == [1, 1, 0, 0, 0, 0]
     assert index.get("K04321") == 4321 and index.get("K10000") is None
     assert not index.add_new(["new", "K09999"], [1, 2]) and index.get("new") is None
 
 
-@given(
-    st.lists(st.integers(-3, 3), max_size=40),
-    st.lists(st.integers(-3, 3), max_size=40),
-)
-def test_two_runs_merge_as_one_sort_of_both(older: list[int], newer: list[int]) -> None:
-    """The linear merge keeps what a stable sort of both runs, older first, gives (equal
-    first hashes included), with each key's second hash and marker beside it."""
+@given(st.lists(st.lists(st.integers(-3, 3), max_size=12), min_size=1, max_size=9))
+def test_runs_sorted_into_one_keep_the_older_key_first(firsts: list[list[int]]) -> None:
+    """Runs sorted into one hold what one stable sort of all their keys, oldest run first,
+    gives (equal first hashes included), with each key's second hash and marker beside it."""
     import numpy as np
 
-    def run(firsts: list[int], offset: int) -> key_index._Run:
-        first = np.array(firsts, dtype=np.int64)
-        return key_index._Run(first, first * 7 + offset, np.arange(len(firsts)) + offset)
-
-    a, b = run(older, 0), run(newer, 1000)
-    merged = key_index._Run.merged(a, b)
-    expected = key_index._Run(
-        np.concatenate([a.first, b.first]),
-        np.concatenate([a.second, b.second]),
-        np.concatenate([a.marker, b.marker]),
-    )
-    for name in ("first", "second", "marker"):
-        assert getattr(merged, name).tolist() == getattr(expected, name).tolist()
+    runs, offset = [], 0
+    for values in firsts:
+        first = np.array(values, dtype=np.int64)
+        marker = np.arange(len(values)) + offset
+        runs.append(key_index._Run(first, first * 7 + offset, marker))
+        offset += 1000
+    together = key_index._Run.of_runs(runs)
+    rows = sorted(
+        (f, s, m) for run in runs for f, s, m in zip(run.first, run.second, run.marker, strict=True)
+    )  # markers grow with the run, so for equal first hashes the older run's keys come first
+    assert list(zip(together.first, together.second, together.marker, strict=True)) == [
+        (f, s, m) for f, s, m in sorted(rows, key=lambda row: (row[0], row[2]))
+    ]
+    assert together.level == 1
 
 
 def test_the_bitmap_never_hides_a_held_key() -> None:
