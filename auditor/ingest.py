@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 BATCH = 5000
 _BOM = b"\xef\xbb\xbf"
 _LONE_CR = re.compile(rb"\r(?!\n)")
+#: bytes read at a time to digest a file
+DIGEST_CHUNK = 1 << 20
 #: rows converted at once on the column-wise path (a batch with a bad row goes row by row)
 COLUMN_BATCH = 20_000
 
@@ -167,18 +169,21 @@ def file_digest(path: Path) -> Digest:
     odd_bytes = False
     tail = b""
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(DIGEST_CHUNK):
             digest.update(chunk)
             if first_wide < 0 and not chunk.isascii():
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
             quotes.feed(chunk)
-            joined = tail + chunk
-            found = joined.find(_BOM, 1 if size == 0 else 0)
-            inner_bom = inner_bom or found >= 0
-            tail = joined[-2:]
-            lone = _LONE_CR.search(joined)  # a CR at the very end waits for the next byte
+            # the chunk with the two bytes before it (a mark or CR LF may straddle chunks),
+            # copied only where the bytes looked for are there at all
+            at_start = size == len(tail)  # tail + chunk starts the file: a mark may lead it
+            inner_bom = inner_bom or _found(tail, chunk, _BOM, 1 if at_start else 0)
+            if b"\r" in chunk or tail.endswith(b"\r"):
+                joined = tail + chunk
+                lone = _LONE_CR.search(joined)  # a CR at the very end waits for the next byte
+                odd_bytes = odd_bytes or (lone is not None and lone.start() < len(joined) - 1)
+            tail = (tail + chunk[-2:])[-2:]
             odd_bytes = odd_bytes or b"\x01" in chunk
-            odd_bytes = odd_bytes or (lone is not None and lone.start() < len(joined) - 1)
             size += len(chunk)
             has_nul = has_nul or b"\x00" in chunk
             newlines += chunk.count(b"\n")
@@ -197,6 +202,15 @@ def file_digest(path: Path) -> Digest:
         inner_bom,
         odd_bytes or last_byte == ord("\r"),
     )
+
+
+def _found(tail: bytes, chunk: bytes, text: bytes, start: int) -> bool:
+    """Whether ``text`` is in ``tail + chunk`` at or after ``start``, without joining them."""
+    if text[:1] not in chunk and text[:1] not in tail:  # one fast scan for its first byte
+        return False
+    if chunk.find(text, max(0, start - len(tail))) >= 0:
+        return True
+    return (tail + chunk[: len(text) - 1]).find(text, start) >= 0
 
 
 class Ingest:
