@@ -43,9 +43,6 @@ def _hashes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
-_COLUMNS = ("first", "second", "marker")
-
-
 class _Run:
     """Keys sorted by their first hash: (first, second, marker) columns, and the run's level
     (0: one batch; n + 1: FAN_IN runs of level n sorted into one)."""
@@ -64,10 +61,15 @@ class _Run:
         """Several runs, oldest first, as one: a stable sort of their concatenation (timsort,
         which finds the sorted runs in it and merges them), so equal first hashes keep the
         older key first."""
-        first, second, marker = (
-            np.concatenate([getattr(r, name) for r in runs]) for name in _COLUMNS
-        )
-        return cls(first, second, marker, level=runs[-1].level + 1)
+        run = cls.__new__(cls)
+        run.level = runs[-1].level + 1
+        first = np.concatenate([r.first for r in runs])
+        order = np.argsort(first, kind="stable")
+        run.first = first[order]
+        del first  # one column at a time: at most two copies of one column beside the runs
+        run.second = np.concatenate([r.second for r in runs])[order]
+        run.marker = np.concatenate([r.marker for r in runs])[order]
+        return run
 
     def __len__(self) -> int:
         return len(self.first)
