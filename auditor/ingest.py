@@ -662,23 +662,34 @@ class _FileLoad:
             if len(set(keys)) == len(keys) and seen.add_new(keys, [marker | n for n in lines]):
                 self.records.extend(results)
                 return
-        for raw, result in zip(raws(), results, strict=True):
+        keys = [
+            None
+            if result.__class__ is Rejected
+            else result[single_key]
+            if single_key is not None
+            else tuple(result[p] for p in self.key_positions)
+            for result in results
+        ]
+        held = seen.markers_of(keys)  # one look-up for the batch, not one per row
+        added: dict[Any, int] = {}  # keys first stored from this batch
+        rows: list[RawRow] | None = None  # made only if a row is quarantined
+        for index, result in enumerate(results):
+            key = keys[index]
             if result.__class__ is Rejected:
+                rows = raws() if rows is None else rows
                 column = _source_name(self.sources, result.field)
-                self._bad(raw, column, result.raw, f"{result.field}: {result.reason}")
+                self._bad(rows[index], column, result.raw, f"{result.field}: {result.reason}")
                 continue
-            key = (
-                result[single_key]
-                if single_key is not None
-                else tuple(result[p] for p in self.key_positions)
-            )
-            first = seen.get(key)
+            first = held[index]
+            if first is None:
+                first = added.get(key)
             if first is not None:
+                rows = raws() if rows is None else rows
                 where = self.ingest._where(first)
                 reason = f"duplicate key (first stored at {where}); kept once"
-                self._bad(raw, ",".join(self.kind.key), key, reason)
+                self._bad(rows[index], ",".join(self.kind.key), key, reason)
             else:
-                seen[key] = self.file_marker | raw.line
+                seen[key] = added[key] = self.file_marker | lines[index]
                 self.records.append(result)
 
     def _store_records(self) -> None:
@@ -945,6 +956,8 @@ def _json(values: Any) -> str:
 
     if isinstance(values, dict):
         data: Any = {str(k): plain(v) for k, v in values.items()}
+    elif isinstance(values, list | tuple) and all(v is None or v.__class__ is str for v in values):
+        data = values  # a CSV row's texts: as they are
     else:
         data = [plain(v) for v in values]
     text = _printable(json.dumps(data, ensure_ascii=False))

@@ -154,6 +154,32 @@ class KeyIndex:
                 return marker
         return None
 
+    def markers_of(self, keys: Sequence[Any]) -> list[int | None]:
+        """:meth:`get` of each key, looked up in each run once for all the text keys."""
+        found: list[int | None] = [
+            self.recent.get(key) if key.__class__ is str else self.other.get(key) for key in keys
+        ]
+        if not self.runs:
+            return found
+        texts = [i for i, key in enumerate(keys) if key.__class__ is str and found[i] is None]
+        if not texts:
+            return found
+        first, second = _hashes([keys[i] for i in texts])
+        for run in self.runs:
+            if not len(run):
+                continue
+            position = np.searchsorted(run.first, first)
+            inside = position < len(run)
+            hit = np.zeros(len(first), dtype=bool)
+            hit[inside] = run.first[position[inside]] == first[inside]
+            for j in np.flatnonzero(hit).tolist():
+                at = int(position[j])
+                if run.second[at] == second[j]:
+                    found[texts[j]] = int(run.marker[at])
+                elif found[texts[j]] is None:  # another key with the same first hash
+                    found[texts[j]] = run.find(int(first[j]), int(second[j]))
+        return found
+
     def __setitem__(self, key: Any, marker: int) -> None:
         if key.__class__ is not str:
             self.other[key] = marker

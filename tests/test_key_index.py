@@ -55,6 +55,8 @@ def test_the_index_answers_as_a_dict(ops: list[Any], probes: list[Any]) -> None:
             assert len(index) == len(expected)
         for key in [*expected, *probes]:
             assert index.get(key) == expected.get(key)
+        asked = [*expected, *probes]
+        assert index.markers_of(asked) == [expected.get(key) for key in asked]
     finally:
         key_index.RECENT_LIMIT, key_index.FAN_IN = 65_536, 8
 
