@@ -66,7 +66,7 @@ class _Run:
         first = np.concatenate([r.first for r in runs])
         order = np.argsort(first, kind="stable")
         run.first = first[order]
-        del first  # one column at a time: at most two copies of one column beside the runs
+        del first  # one column at a time: beside the runs, the order and two columns at most
         run.second = np.concatenate([r.second for r in runs])[order]
         run.marker = np.concatenate([r.marker for r in runs])[order]
         return run

@@ -160,3 +160,19 @@ def test_explained_moments_carry_their_offset_in_a_repeated_hour() -> None:
     assert _moment(first, zone) == "2026-10-25 02:30:00+02:00"
     assert _moment(second, zone) == "2026-10-25 02:30:00+01:00"
     assert _moment(second, zone, "minutes") == "2026-10-25 02:30+01:00"
+
+
+def test_a_time_of_day_carries_its_offset_only_on_a_dst_day() -> None:
+    """The business-time lines name times of day: on Berlin's 2026-10-25, 02:30 is two
+    moments, so each time there carries its offset; on other days it would only be noise."""
+    from zoneinfo import ZoneInfo
+
+    from auditor.certify.explain import _clock_time
+
+    zone = ZoneInfo("Europe/Berlin")
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC).timestamp()
+    assert _clock_time(first, zone) == "02:30+02:00"
+    assert _clock_time(first + 3600, zone) == "02:30+01:00"
+    assert _clock_time(datetime(2026, 10, 26, 15, tzinfo=UTC).timestamp(), zone) == "16:00"
+    # the night the clocks go forward, too
+    assert _clock_time(datetime(2026, 3, 29, 2, tzinfo=UTC).timestamp(), zone) == "04:00+02:00"

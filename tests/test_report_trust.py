@@ -702,7 +702,7 @@ def test_the_appendix_shows_how_a_mapping_reads_values(demos, tmp_path) -> None:
         "timezone": "America/New_York",
         "dst": "forward",
         "missing": ["", "0", "N/A"],
-        "values": {"status": {"Closed": "closed", "Unknown": None}},
+        "values": {"status": {"Closed": "closed", "Unknown": None, "": "open"}},
         "formats": {"opened_at": "%m/%d/%Y %I:%M:%S %p"},
     }
     files[1]["mapping"] = {
@@ -715,14 +715,15 @@ def test_the_appendix_shows_how_a_mapping_reads_values(demos, tmp_path) -> None:
     }
     text = section(html_of(doc, "en", tmp_path), "appendix")
     assert 'Texts read as no value "", "0", "N/A"' in text
-    assert "Value map status: Closed → closed; Unknown → no value" in text
+    # quoted, so that an empty source text shows
+    assert 'Value map status: "" → "open"; "Closed" → "closed"; "Unknown" → no value' in text
     assert "Time formats opened_at %m/%d/%Y %I:%M:%S %p" in text
     assert "Times without an offset in America/New_York · DST rule forward" in text
     # the default (only "") is not repeated per file; the demo's interactions kind adds texts
     shown = [f for f in files if (f.get("mapping") or {}).get("missing", [""]) != [""]]
     assert text.count("Texts read as no value") == len(shown) >= 1
     text = section(html_of(doc, "zh", tmp_path / "zh"), "appendix")
-    assert '视为无值的文本 "", "0", "N/A"' in text and "Unknown → 无值" in text
+    assert '视为无值的文本 "", "0", "N/A"' in text and '"Unknown" → 无值' in text
 
 
 # ------------------------------------------------------------ 4 the recommendation
@@ -841,3 +842,28 @@ def test_the_running_head_names_the_organisation_only_when_given(demos, tmp_path
     render_reports(doc, tmp_path / "named", ("pdf",), "en")
     second = PdfReader(tmp_path / "named" / "report.pdf").pages[1].extract_text()
     assert "Acme Care Ltd · 2026-Q3" in second
+
+
+def test_a_cover_without_an_organisation_clears_the_running_head(tmp_path) -> None:
+    """In one document of several covers (a combined report), a cover with no organisation
+    does not carry the previous cover's into its pages' running head."""
+    import weasyprint
+
+    css = (ROOT / "auditor" / "templates" / "report.css").read_text(encoding="utf-8")
+
+    def section(organisation: str, named: bool, period: str) -> str:
+        kind = "org named" if named else "org"
+        return (
+            f'<section style="break-before: page"><dl><dd class="{kind}">{organisation}</dd>'
+            f'<dd><span class="period-label">{period}</span></dd></dl>'
+            f'<p style="break-before: page">body of {period}</p></section>'
+        )
+
+    html = f"<html><head><style>{css}</style></head><body>"
+    html += section("Acme Ltd", True, "P1") + section("not given", False, "P2") + "</body></html>"
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "two.pdf")
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "two.pdf").pages]
+    body_one = next(text for text in pages if "body of P1" in text)
+    body_two = next(text for text in pages if "body of P2" in text)
+    assert "Acme Ltd · P1" in body_one
+    assert "Acme Ltd" not in body_two and "P2" in body_two

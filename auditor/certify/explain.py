@@ -11,7 +11,7 @@ The stretches shown add up to the duration the engine used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -375,10 +375,7 @@ def _day(
         out.add(f"  {day} {day:%a}: {reason}, 0 h")
         return 0.0
     seconds = sum(b - a for a, b in stretches)
-    spans = ", ".join(
-        f"{datetime.fromtimestamp(a, zone):%H:%M}-{datetime.fromtimestamp(b, zone):%H:%M}"
-        for a, b in stretches
-    )
+    spans = ", ".join(f"{_clock_time(a, zone)}-{_clock_time(b, zone)}" for a, b in stretches)
     out.add(f"  {day} {day:%a}: {label + ', ' if label else ''}{spans} counted, {_hours(seconds)}")
     return seconds
 
@@ -435,3 +432,13 @@ def _moment(seconds: float, zone: ZoneInfo, timespec: str = "seconds") -> str:
     """A moment as local time with its UTC offset (e.g. 2026-07-28 12:06:08+08:00): a local
     time alone is ambiguous in the hour a DST change repeats."""
     return datetime.fromtimestamp(seconds, zone).isoformat(sep=" ", timespec=timespec)
+
+
+def _clock_time(seconds: float, zone: ZoneInfo) -> str:
+    """A time of day (16:00), with its UTC offset (02:30+01:00) on a day a DST change falls on,
+    where the same time of day can name two moments."""
+    moment = datetime.fromtimestamp(seconds, zone)
+    midnight = datetime.combine(moment.date(), time(), zone)
+    if midnight.utcoffset() == (midnight + timedelta(days=1)).utcoffset():
+        return f"{moment:%H:%M}"
+    return moment.isoformat(timespec="minutes")[11:]  # 02:30+01:00

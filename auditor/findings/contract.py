@@ -297,14 +297,15 @@ class MappingRef(Model):
     columns: dict[str, str]
     #: the zone the mapping reads times without an offset in (None: the pack's)
     timezone: str | None = None
+    # How values were read (None: not recorded, in a findings.json written before they were).
     #: how a local time that a DST change skips or repeats is read (see the mapping file)
-    dst: str = "strict"
+    dst: str | None = None
     #: the texts read as no value in this file: the kind's and the mapping's, trimmed
-    missing: list[str] = []
+    missing: list[str] | None = None
     #: field -> source text -> stored value (None: read as no value), as the mapping maps them
-    values: dict[str, dict[str, str | None]] = {}
+    values: dict[str, dict[str, str | None]] | None = None
     #: field -> the strptime format its times are read with
-    formats: dict[str, str] = {}
+    formats: dict[str, str] | None = None
 
 
 class EvidenceFile(Model):

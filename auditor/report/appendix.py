@@ -79,15 +79,28 @@ def _mapping(mapping: MappingRef, words: Words) -> MappingView:
         sha256=mapping.sha256,
         columns=sorted(mapping.columns.items()),
         missing=(
-            [json.dumps(text, ensure_ascii=False) for text in mapping.missing]
-            if mapping.missing != [""]  # only the empty text: the default, not repeated per file
+            [_quoted(text) for text in mapping.missing]
+            if mapping.missing and mapping.missing != [""]  # the default is not repeated per file
             else []
         ),
-        values=[(name, sorted(pairs.items())) for name, pairs in sorted(mapping.values.items())],
-        formats=sorted(mapping.formats.items()),
+        values=[
+            (
+                name,
+                [(_quoted(raw), None if value is None else _quoted(value)) for raw, value in pairs],
+            )
+            for name, pairs in sorted(
+                (n, sorted(p.items())) for n, p in (mapping.values or {}).items()
+            )
+        ],
+        formats=sorted((mapping.formats or {}).items()),
         timezone=mapping.timezone,
-        dst=mapping.dst if mapping.dst != "strict" else None,
+        dst=mapping.dst if mapping.dst not in (None, "strict") else None,
     )
+
+
+def _quoted(text: str) -> str:
+    """A source text as JSON writes it, so that an empty text or spaces show."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
