@@ -686,10 +686,11 @@ def audit_command(
     on stderr shows the ingest's progress (file, rows, rows per second, time left).
 
     The summary shows each rule's verdict with the value, target and n of the
-    finding that decided it: "decided by" is "all" for the pooled finding (every
-    group, the whole period), else the group or sub-period (site=BJ) of a rule
-    judged group by group. The report and findings.json give every finding, its
-    exclusions and its pending records.
+    finding that decided it, and how many of its records are left out of n:
+    excluded (with a reason the report's exclusion ledger gives) or pending
+    (still open at the period end). "decided by" is "all" for the pooled finding
+    (every group, the whole period), else the group or sub-period (site=BJ) of a
+    rule judged group by group. The report and findings.json give every finding.
     """
     from .atomic import staged_outputs
     from .audit import outside_the_evidence, run_audit
@@ -980,7 +981,9 @@ def _audit_summary(result: AuditResult) -> str:
     from .formatting import target_text, text_table, value_text
 
     document = result.findings
-    rows = [("rule", "clause", "verdict", "value", "target", "n", "decided by")]
+    rows = [
+        ("rule", "clause", "verdict", "value", "target", "n", "excluded", "pending", "decided by")
+    ]
     for rule in document.rules:
         shown = rule.deciding_finding()
         verdict = str(rule.verdict)
@@ -999,10 +1002,23 @@ def _audit_summary(result: AuditResult) -> str:
             if shown.threshold
             else shown.target
         )
-        rows.append((rule.rule, rule.clause, verdict, value, target, f"{shown.counts.n:,}", where))
+        counts = shown.counts
+        rows.append(
+            (
+                rule.rule,
+                rule.clause,
+                verdict,
+                value,
+                target,
+                f"{counts.n:,}",
+                f"{counts.excluded:,}",
+                f"{counts.pending:,}",
+                where,
+            )
+        )
     lines = [
         f"audit of {document.manifest.pack.id} for {result.period.label}",
-        *text_table(rows, right=(3, 5)),
+        *text_table(rows, right=(3, 5, 6, 7)),
     ]
     verdicts = document.summary.verdicts
     lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))

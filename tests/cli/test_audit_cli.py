@@ -27,6 +27,29 @@ def test_audit_prints_the_summary_and_writes_findings(runner, tmp_path) -> None:
     assert (tmp_path / "report.html").exists() and (tmp_path / "capa.csv").exists()
 
 
+def test_the_summary_says_what_is_left_out_of_n(runner, tmp_path) -> None:
+    """Each rule's row gives the deciding finding's excluded and pending records beside n."""
+    result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
+    lines = result.output.splitlines()
+    header = lines[1].split()
+    assert header[5:8] == ["n", "excluded", "pending"]
+    phone = next(line.split() for line in lines if line.startswith("RESP-PHONE-30S"))
+    # counted from the demo CSV with the csv module: SH's phone calls of August not answered
+    # and ended within 5 s of arriving (abandoned by the caller) are 6
+    assert phone[-4:] == ["194", "6", "0", "site=SH@2026-08"]
+    document = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    for rule in document["rules"]:
+        row = next(line.split() for line in lines if line.startswith(rule["rule"] + " "))
+        counts = next(
+            f["counts"] for f in rule["findings"] if f["id"].endswith(row[-1]) or row[-1] == "all"
+        )
+        assert row[-4:-1] == [
+            f"{counts['n']:,}",
+            f"{counts['excluded']:,}",
+            f"{counts['pending']:,}",
+        ]
+
+
 def test_fail_on_never_exits_0(runner, tmp_path) -> None:
     result = audit(runner, tmp_path, "--period", "2026-Q3", "--fail-on", "never", *JSON_ONLY)
     assert result.exit_code == 0
