@@ -77,13 +77,13 @@ def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[lis
         list(finding.failing),
         constant(group),
         constant(finding.period),
-        ["" if value is None else value for value in finding.failing_values],
+        list(finding.failing_values),  # numbers: None where there is none (csv writes "")
         constant(result.failing_unit or ""),
         [note.get("problem") or "" for note in notes],
         [note.get("step") or "" for note in notes],
-        ["" if note.get("over_seconds") is None else note["over_seconds"] for note in notes],
+        [note.get("over_seconds") for note in notes],
         [file_of(where) for where in places],
-        ["" if where.get("line") is None else where["line"] for where in places],
+        [where.get("line") for where in places],
     ]
 
 
@@ -161,11 +161,16 @@ class _ParquetRows:
         """Some records, as columns; written in row groups of :data:`BATCH_ROWS`."""
         for held, more in zip(self.batch, columns, strict=True):
             held.extend(more)
-        while len(self.batch[0]) >= BATCH_ROWS:
-            self._flush(BATCH_ROWS)
+        full = len(self.batch[0]) - len(self.batch[0]) % BATCH_ROWS
+        for start in range(0, full, BATCH_ROWS):
+            self._write([values[start : start + BATCH_ROWS] for values in self.batch])
+        if full:
+            self.batch = [values[full:] for values in self.batch]
 
-    def _flush(self, rows: int | None = None) -> None:
+    def _write(self, columns: list[list[Any]]) -> None:
+        """One row group; an empty text is written as null, as a missing number is."""
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         schema = pa.schema(
@@ -181,20 +186,20 @@ class _ParquetRows:
                 for name in COLUMNS
             ]
         )
-        rows = len(self.batch[0]) if rows is None else rows
-        arrays = [
-            pa.array([None if cell == "" else cell for cell in values[:rows]], type=field.type)
-            for values, field in zip(self.batch, schema, strict=True)
-        ]
+        arrays = []
+        for values, field in zip(columns, schema, strict=True):
+            array = pa.array(values, type=field.type)
+            if field.type == pa.string():
+                array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+            arrays.append(array)
         if self.writer is None:
             self.writer = pq.ParquetWriter(str(self.temporary), schema)
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-        for values in self.batch:
-            del values[:rows]
 
     def close(self) -> None:
         if self.batch[0] or self.writer is None:
-            self._flush()
+            self._write(self.batch)
+            self.batch = [[] for _ in COLUMNS]
         self.writer.close()
 
     def discard(self) -> None:
