@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
@@ -174,6 +174,14 @@ def test_jsonl_round_trip(tmp_path_factory, rows) -> None:
 @given(rows)
 @settings_
 def test_xlsx_round_trip(tmp_path_factory, rows) -> None:
+    # a workbook is XML, which cannot hold U+FFFE or U+FFFF (a CSV can: the other tests)
+    assume(
+        not any(
+            isinstance(v, str) and ("\ufffe" in v or "\uffff" in v)
+            for r in rows
+            for v in r.values()
+        )
+    )
     folder = tmp_path_factory.mktemp("xlsx")
     book = openpyxl.Workbook()
     sheet = book.active
