@@ -287,7 +287,7 @@ class RowPlan:
         #: every raw value is a str (CSV), so text fast paths apply
         self.rows_are_text = rows_are_text
         self.fields = list(kind.fields.values())
-        self.missing = {m.strip() for m in (*kind.missing, *mapping.missing)}
+        self.missing = mapping.missing_texts(kind.missing)
         self.positions, self.duplicates = _header_positions(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
         #: optional fields that have no column in this file

@@ -407,7 +407,7 @@ class Ingest:
         if columns is None:
             columns = {name: describe(spec) for name, spec in mapping.columns.items()}
         kind = self.pack.evidence.get(mapping.kind)
-        missing = {m.strip() for m in (*(kind.missing if kind else ()), *mapping.missing)}
+        missing = mapping.missing_texts(kind.missing if kind else ())
         specs = sorted(mapping.columns.items())
         return {
             "name": mapping.name if mapping.source == "preset" else None,

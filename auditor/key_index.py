@@ -18,7 +18,7 @@ several fields) are held in a dict as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from operator import concat
 from typing import Any
@@ -82,17 +82,24 @@ class _Run:
             position += 1
         return None
 
-    def holds_any(self, first: np.ndarray, second: np.ndarray) -> bool:
-        """Whether any of the keys is held; ``first`` sorted (looked up in order, near in memory)."""
+    def held(self, first: np.ndarray, second: np.ndarray) -> Iterator[tuple[int, int]]:
+        """(position among the keys, marker) of each of the keys held here, in order."""
         if not len(self.first):
-            return False
+            return
         positions = np.searchsorted(self.first, first)
         inside = positions < len(self.first)
         hit = np.zeros(len(first), dtype=bool)
         hit[inside] = self.first[positions[inside]] == first[inside]
-        return any(
-            self.find(int(first[i]), int(second[i])) is not None for i in np.flatnonzero(hit)
-        )
+        for i in np.flatnonzero(hit).tolist():
+            at = int(positions[i])
+            if self.second[at] == second[i]:
+                yield i, int(self.marker[at])
+            elif (marker := self.find(int(first[i]), int(second[i]))) is not None:
+                yield i, marker  # another key with the same first hash came first
+
+    def holds_any(self, first: np.ndarray, second: np.ndarray) -> bool:
+        """Whether any of the keys is held; ``first`` sorted (looked up in order, near in memory)."""
+        return next(self.held(first, second), None) is not None
 
     def without_file(self, index: int) -> _Run:
         keep = (self.marker >> 32) != index
@@ -166,18 +173,8 @@ class KeyIndex:
             return found
         first, second = _hashes([keys[i] for i in texts])
         for run in self.runs:
-            if not len(run):
-                continue
-            position = np.searchsorted(run.first, first)
-            inside = position < len(run)
-            hit = np.zeros(len(first), dtype=bool)
-            hit[inside] = run.first[position[inside]] == first[inside]
-            for j in np.flatnonzero(hit).tolist():
-                at = int(position[j])
-                if run.second[at] == second[j]:
-                    found[texts[j]] = int(run.marker[at])
-                elif found[texts[j]] is None:  # another key with the same first hash
-                    found[texts[j]] = run.find(int(first[j]), int(second[j]))
+            for j, marker in run.held(first, second):
+                found[texts[j]] = marker
         return found
 
     def __setitem__(self, key: Any, marker: int) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,11 @@ class Mapping:
 
     def where(self, key: str) -> Location:
         return self.locations.get(key) or Location(self.path)
+
+    def missing_texts(self, kind_missing: Iterable[str]) -> set[str]:
+        """The texts read as no value in a file this mapping reads: the kind's and its own,
+        trimmed."""
+        return {m.strip() for m in (*kind_missing, *self.missing)}
 
 
 def describe(column: ColumnSpec) -> str:

@@ -86,11 +86,12 @@ def _mapping(mapping: MappingRef, words: Words) -> MappingView:
         values=[
             (
                 name,
-                [(_quoted(raw), None if value is None else _quoted(value)) for raw, value in pairs],
+                [
+                    (_quoted(raw), None if to is None else _quoted(to))
+                    for raw, to in sorted(pairs.items())
+                ],
             )
-            for name, pairs in sorted(
-                (n, sorted(p.items())) for n, p in (mapping.values or {}).items()
-            )
+            for name, pairs in sorted((mapping.values or {}).items())
         ],
         formats=sorted((mapping.formats or {}).items()),
         timezone=mapping.timezone,
