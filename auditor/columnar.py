@@ -309,8 +309,11 @@ class QuoteScan:
         self._held: bytes | None = None
         self._before = -1  # the byte before the held chunk (-1: the start of the file)
         self._offset = 0
+        self._head = b""  # the file's first three bytes (a byte-order mark may lead it)
 
     def feed(self, chunk: bytes) -> None:
+        if len(self._head) < 3:
+            self._head = (self._head + chunk)[:3]
         if self._held is not None:
             self._scan(self._held, chunk[:1])
         self._held = chunk
@@ -347,13 +350,13 @@ class QuoteScan:
         previous = padded[quotes]  # padded is shifted by one: index q is the byte before q
         following = padded[quotes + 2]
         opening = (np.arange(len(quotes)) + carried) % 2 == 0
-        starts_file = self._offset == 0 and len(quotes) and quotes[0] in (0, 3)
         open_before = previous[opening]
         close_after = following[~opening]
-        if starts_file and opening[0]:
-            bom = chunk[:3] == b"\xef\xbb\xbf" and quotes[0] == 3
-            if quotes[0] == 0 or bom:
-                open_before = open_before[1:]
+        # the file's first quote opens its first value: nothing before it but a byte-order mark
+        # (which may have come in earlier chunks than the quote)
+        first = self._offset + int(quotes[0]) if carried == 0 and len(quotes) else -1
+        if first == 0 or (first == 3 and self._head == b"\xef\xbb\xbf"):
+            open_before = open_before[1:]
         outside = np.concatenate((open_before, close_after))
         outside = outside[(outside != ord('"')) & ~np.isin(outside, self._BREAKS)]
         self.neighbours.update(np.unique(outside).tolist())

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from auditor.ingest import file_digest
@@ -24,6 +24,8 @@ pieces = st.sampled_from(
 
 @given(st.lists(pieces, max_size=40).map(b"".join), st.integers(1, 9))
 @settings(max_examples=300, deadline=None)
+@example(b'\xef\xbb\xbf""', 1)  # the mark and the first quote in different chunks
+@example(b'\xef\xbb\xbf"a",b', 2)
 def test_the_digest_is_the_same_whatever_the_chunks(data: bytes, chunk: int) -> None:
     import tempfile
 
