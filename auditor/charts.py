@@ -42,11 +42,17 @@ def _pyplot() -> Any:
 
 
 def _svg(figure: Any) -> str:
+    import warnings
+
     plt = _pyplot()
     buffer = io.StringIO()
-    figure.savefig(
-        buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
-    )
+    with warnings.catch_warnings():
+        # a label's glyph missing from matplotlib's font affects only its measured width; the
+        # SVG keeps the text as text, and the PDF's missing font is reported once by the CLI
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        figure.savefig(
+            buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
+        )
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]

@@ -738,7 +738,18 @@ def audit_command(
         click.echo(_record(register_path, result))
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
+    _font_warning(wanted)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _font_warning(formats: tuple[str, ...]) -> None:
+    """One line when a PDF was written on a machine with no font that prints Chinese."""
+    if "pdf" in formats:
+        from .report.fonts import missing_font_warning
+
+        line = missing_font_warning()
+        if line:
+            click.echo(f"warning: {line}", err=True)
 
 
 def _moved(result: Any, staging: Path, target: Path) -> None:
@@ -809,6 +820,7 @@ def _audit_several(
             click.echo(_record(outputs.register, audit))
         for line in _warning_lines(audit):
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
+    _font_warning(outputs.formats)
     return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
 
 
@@ -1746,6 +1758,7 @@ def report_render(
             findings, folder, wanted, lang, day, organisation, auditor_name
         ):
             click.echo(f"wrote {path}")
+        _font_warning(wanted)
         return
     document = FindingsDocument.load(findings)
     plans = _plans(register_path, document) if register_path else None
@@ -1754,6 +1767,7 @@ def report_render(
     )
     for path in written:
         click.echo(f"wrote {path}")
+    _font_warning(wanted)
 
 
 def _render_combined(
