@@ -9,7 +9,7 @@ from urllib.parse import quote
 from ..expression import quote_identifier as q
 from .base import HelperTable
 from .facts import StatementFacts
-from .statement import Statement
+from .statement import CountBy, Statement
 
 if TYPE_CHECKING:
     from .store import EvidenceStore
@@ -59,7 +59,24 @@ class SqliteBackend(StatementFacts):
             self._own_db.conn.close()
 
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
+        if statement.counted is not None:
+            return self._count(statement.counted, statement.params)
         return list(self.db.execute(statement.render(self.dialect), statement.params).fetchall())
+
+    def _count(self, counted: CountBy, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows counted by keys into a temporary keyed table (see :class:`CountBy`); what the
+        ``GROUP BY`` gives, in no particular order."""
+        connection = self.db.conn
+        table = "temp._count_by"
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
+        connection.execute(counted.table_sql(table))
+        try:
+            connection.execute(counted.upsert(table), params)
+            return list(connection.execute(counted.read_back(table)).fetchall())
+        finally:
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+            if connection.in_transaction and connection.isolation_level is not None:
+                connection.commit()  # the INSERT's implicit transaction (temporary tables only)
 
     def create_helper(self, table: HelperTable) -> None:
         name = q(table.name)

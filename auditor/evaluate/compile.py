@@ -87,15 +87,18 @@ LISTED = (
 )
 
 
+def _count_keys(groups: list[str], outcome: str) -> tuple[str, ...]:
+    """What a rule's records are counted by: its groups, the sub-period, the outcome and the
+    reason for an exclusion (or '')."""
+    return (*groups, "_period", outcome, "COALESCE(_excluded, '')")
+
+
 def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     sql = Sql()
     base = f"WITH m AS ({measure.records_sql(plan.scope, sql)}) "
     groups = "".join(f"{g}, " for g in plan.scope.group_names())
-    counts = (
-        base + f"SELECT {groups}_period, CASE WHEN _excluded IS NOT NULL THEN 'excluded' "
-        "ELSE _outcome END AS o, COALESCE(_excluded, ''), COUNT(*) FROM m "
-        f"GROUP BY {groups}_period, o, COALESCE(_excluded, '')"
-    )
+    outcome_or_excluded = "CASE WHEN _excluded IS NOT NULL THEN 'excluded' ELSE _outcome END"
+    counts = sql.count_statement(base, _count_keys(plan.scope.group_names(), outcome_or_excluded))
     listing = (
         base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome), "
         "_src, _ln "
@@ -109,7 +112,7 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     values = base + f"SELECT _key, {outcome}, {groups}_value FROM m WHERE _excluded IS NULL"
     return replace(
         plan,
-        counts=sql.statement(counts),
+        counts=counts,
         listing=sql.statement(listing),
         outcomes=sql.statement(outcomes),
         values=sql.statement(values),
@@ -129,10 +132,8 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     base = f"WITH m AS ({scope.select(sql, columns)}) "
     names = scope.group_names()
     groups = "".join(f"{g}, " for g in names)
-    counts = (
-        base + f"SELECT {groups}_period, CASE WHEN _excluded IS NULL THEN 'valid' "
-        "ELSE 'excluded' END AS o, COALESCE(_excluded, ''), COUNT(*) FROM m "
-        f"GROUP BY {groups}_period, o, COALESCE(_excluded, '')"
+    counts = sql.count_statement(
+        base, _count_keys(names, "CASE WHEN _excluded IS NULL THEN 'valid' ELSE 'excluded' END")
     )
     own_windows, own = measure.cell_sql(sql, f"PARTITION BY {groups}_period")
     all_windows, pooled = measure.cell_sql(sql, "")
@@ -154,7 +155,7 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
     )
     return replace(
         plan,
-        counts=sql.statement(counts),
+        counts=counts,
         cells=sql.statement(cells),
         listing=sql.statement(listing),
     )
