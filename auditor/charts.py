@@ -49,7 +49,8 @@ def _svg(figure: Any) -> str:
     with warnings.catch_warnings():
         # a label's glyph missing from matplotlib's font affects only its measured width; the
         # SVG keeps the text as text, and the PDF's missing font is reported once by the CLI
-        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        # (matplotlib 3.10 on: "missing from font(s) X"; before: "missing from current font")
+        warnings.filterwarnings("ignore", r"Glyph \d+ .*missing from (current )?font", UserWarning)
         figure.savefig(
             buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None}
         )

@@ -67,3 +67,27 @@ def test_other_matplotlib_warnings_are_not_hidden(monkeypatch: pytest.MonkeyPatc
     # nothing is written, so there is no <svg to cut at (ValueError)
     with pytest.warns(UserWarning, match="something else"), contextlib.suppress(ValueError):
         charts._svg(figure)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Glyph 19978 (\\N{CJK UNIFIED IDEOGRAPH-4E0A}) missing from font(s) DejaVu Sans.",
+        "Glyph 19978 (\\N{CJK UNIFIED IDEOGRAPH-4E0A}) missing from current font.",
+        "Glyph 19978 missing from current font.",
+    ],
+)
+def test_the_glyph_warnings_of_every_matplotlib_wording_are_filtered(
+    monkeypatch: pytest.MonkeyPatch, message: str
+) -> None:
+    plt = charts._pyplot()
+
+    def warn_on_save(*args: object, **kwargs: object) -> None:
+        warnings.warn(message, UserWarning, stacklevel=1)
+
+    figure = plt.figure()
+    monkeypatch.setattr(figure, "savefig", warn_on_save)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with contextlib.suppress(ValueError):  # nothing written: no <svg to cut at
+            charts._svg(figure)

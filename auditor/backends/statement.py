@@ -44,7 +44,8 @@ class CountBy:
     keyed table instead, one look-up per row. A table's key takes every NULL for a new
     value, so a row with a NULL key is a row of its own there; :meth:`read_back` adds
     those up with a ``GROUP BY`` over the few rows of the table, which groups exactly as
-    the plain statement does.
+    the plain statement does. (The table's columns compare bytes, as every column of the
+    store does; a key with another collation, NOCASE say, would need it on the table.)
     """
 
     base: str

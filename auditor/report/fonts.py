@@ -23,7 +23,7 @@ def chinese_font_installed() -> bool | None:
         return None
     try:
         listed = subprocess.run(
-            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.SubprocessError):
         return None
