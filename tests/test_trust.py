@@ -106,6 +106,42 @@ def test_the_quarantine_ceiling_counts_per_file_and_can_be_raised(tmp_path: Path
     assert result.document["manifest"]["parameters"]["max_quarantine"] == 0.05
 
 
+@pytest.mark.parametrize("filled_rows", [0, 1, 39])
+def test_sqlite_asks_for_one_value_before_counting_an_empty_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filled_rows: int
+) -> None:
+    """The check for a field empty throughout stops at the first value; the full count runs
+    only when a field has none, and the verdict is the same either way."""
+    from auditor.backends.sqlite import SqliteBackend
+
+    full_counts: list[str] = []
+    query = SqliteBackend.query
+
+    def watched(self: SqliteBackend, statement):  # type: ignore[no-untyped-def]
+        if statement.text.startswith("SELECT COUNT(*), COUNT("):
+            full_counts.append(statement.text)
+        return query(self, statement)
+
+    monkeypatch.setattr(SqliteBackend, "query", watched)
+    header = "call_id,site,received_at,answered_at,server\n"
+    rows = [
+        f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,{'S1' if i >= 40 - filled_rows else ''}"
+        for i in range(40)
+    ]
+    result = run_audit(PACK, evidence(tmp_path, calls(rows, header)), tmp_path / "out", "2026-07")
+    server = next(r for r in result.results if r.rule == "SERVER-RECORDED")
+    if filled_rows:
+        assert server.findings[0].not_evaluable is None
+        assert not any('"server"' in text for text in full_counts)
+    else:
+        assert server.findings[0].not_evaluable == {
+            "code": "field-empty",
+            "field": "server",
+            "n": 40,
+        }
+        assert any('"server"' in text for text in full_counts)
+
+
 def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: Path) -> None:
     # No file fills 'server': the server rule cannot be judged; the answer rule conforms.
     header = "call_id,site,received_at,answered_at\n"

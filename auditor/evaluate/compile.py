@@ -36,6 +36,9 @@ class RulePlan:
     #: fields the measure reads, and the statement counting the records that fill each
     filled: Statement | None = None
     filled_fields: tuple[str, ...] = ()
+    #: per field of ``filled_fields``: one row if some record in scope has a value there
+    #: (stops at the first), none if the field is empty throughout
+    filled_probes: tuple[Statement, ...] = ()
     counts: Statement | None = None
     listing: Statement | None = None
     cells: Statement | None = None
@@ -65,6 +68,7 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         helpers=tuple(scope.helpers()),
         filled=_filled(scope, filled_fields) if filled_fields else None,
         filled_fields=filled_fields,
+        filled_probes=tuple(_filled_probe(scope, f) for f in filled_fields),
         notes=tuple(measure.notes(env.present)),
     )
     if measure.per_record:
@@ -76,6 +80,12 @@ def _filled(scope: Scope, fields: tuple[str, ...]) -> Statement:
     sql = Sql()
     counts = ", ".join(f"COUNT(t.{q(f)})" for f in fields)
     return sql.statement(scope.select(sql, f"COUNT(*), {counts}"))
+
+
+def _filled_probe(scope: Scope, field_name: str) -> Statement:
+    sql = Sql()
+    records = scope.select(sql, f"t.{q(field_name)} AS v")
+    return sql.statement(f"SELECT 1 FROM ({records}) AS s WHERE s.v IS NOT NULL LIMIT 1")
 
 
 #: A record the listing names: excluded, or an outcome other than conform and pending

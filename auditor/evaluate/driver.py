@@ -186,6 +186,10 @@ class Evaluation:
         """Not evaluable when a field the measure reads is empty in every record in scope."""
         if plan.filled is None:
             return None
+        if getattr(self.backend, "probe_first", False) and all(
+            self.backend.query(probe) for probe in plan.filled_probes
+        ):
+            return None  # every field has a value somewhere in scope: none is empty throughout
         rows = self.backend.query(plan.filled)
         if not rows or not rows[0][0]:
             return None
