@@ -19,6 +19,11 @@ from .statement import Statement
 class StatementFacts:
     """Backend methods answered by the shared statements; a backend supplies ``query``."""
 
+    #: whether a query that stops at its first row is worth asking before a full count (a
+    #: rule's empty-field check): true where a count is a scan on one thread (SQLite); a
+    #: backend without the attribute (a plug-in's) is taken as false
+    probe_first: bool = False
+
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 

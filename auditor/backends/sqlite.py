@@ -19,9 +19,7 @@ class SqliteBackend(StatementFacts):
     """Evaluation over a SQLite evidence store (embedded, no set-up)."""
 
     dialect = "sqlite"
-    #: a query that stops at its first row is worth asking before a full count: a count
-    #: is a scan on one thread here (the check for a field empty throughout, say)
-    probe_first = True
+    probe_first = True  # a count is a scan on one thread here
 
     def __init__(self, store: EvidenceStore, db: Any = None) -> None:
         self.store = store
