@@ -10,6 +10,7 @@ bar); legends sit outside the plotted area.
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans", "sans-serif"]
@@ -42,8 +43,6 @@ def _pyplot() -> Any:
 
 
 def _svg(figure: Any) -> str:
-    import warnings
-
     plt = _pyplot()
     buffer = io.StringIO()
     with warnings.catch_warnings():

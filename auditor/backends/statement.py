@@ -22,7 +22,7 @@ class Statement:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
     #: for a count of rows by keys (the text is its GROUP BY form): the rows' query and the
-    #: keys, so that an engine may count another way (SQLite: :meth:`count_by_upsert`)
+    #: keys, so that an engine may count another way (SQLite: :meth:`CountBy.upsert`)
     counted: CountBy | None = None
 
     def render(self, dialect: str) -> str:

@@ -106,9 +106,10 @@ def _count_keys(groups: list[str], outcome: str) -> tuple[str, ...]:
 def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     sql = Sql()
     base = f"WITH m AS ({measure.records_sql(plan.scope, sql)}) "
-    groups = "".join(f"{g}, " for g in plan.scope.group_names())
+    names = plan.scope.group_names()
+    groups = "".join(f"{g}, " for g in names)
     outcome_or_excluded = "CASE WHEN _excluded IS NOT NULL THEN 'excluded' ELSE _outcome END"
-    counts = sql.count_statement(base, _count_keys(plan.scope.group_names(), outcome_or_excluded))
+    counts = sql.count_statement(base, _count_keys(names, outcome_or_excluded))
     listing = (
         base + f"SELECT {groups}_period, _key, _value, _detail, COALESCE(_excluded, _outcome), "
         "_src, _ln "
