@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -592,6 +592,16 @@ class RowPlan:
         by row and learns which row failed and why. Values moved by DST are
         counted only when the batch converts.
         """
+        records = self.convert_columns(rows, tail, columns)
+        return None if records is None else list(records)
+
+    def convert_columns(
+        self,
+        rows: Sequence[Any],
+        tail: list[Any] | None = None,
+        columns: Sequence[list[Any]] | None = None,
+    ) -> Records | None:
+        """:meth:`convert_batch`'s records, kept column by column (see :class:`Records`)."""
         if not self.clocks:
             return self._convert_batch(rows, tail, columns)
         before = [clock.moved for _, clock in self.clocks]
@@ -602,7 +612,7 @@ class RowPlan:
         rows: Sequence[Any],
         tail: list[Any] | None = None,
         columns: Sequence[list[Any]] | None = None,
-    ) -> list[tuple[Any, ...]] | None:
+    ) -> Records | None:
         transposed: Any = columns
         arrays = getattr(columns, "arrays", None)  # the reader's Arrow arrays, if it has them
         if transposed is None and not self.rows_are_dicts:
@@ -623,7 +633,7 @@ class RowPlan:
             converted.append(values)
         if tail:
             converted.extend(tail)
-        return list(zip(*converted, strict=True))
+        return Records(converted)
 
     def _column(
         self,
@@ -708,6 +718,45 @@ class RowPlan:
                 raise BadValue(name, raw, "required field is mapped to no value")
             out.append(value)
         return tuple(out)
+
+
+class Records(Sequence[tuple[Any, ...]]):
+    """Converted records held as their columns (each a list of one field's values).
+
+    Read as a sequence they are rows (tuples in field order), made on first use;
+    a store that takes the columns as they are never makes them.
+    """
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        lengths = set(map(len, columns))
+        if len(lengths) > 1:
+            raise ValueError(f"columns of {sorted(lengths)} values")
+        self.columns = columns
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    def _made(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            self._rows = list(zip(*self.columns, strict=True))
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._made()[index]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._made())
+
+    def values(self) -> list[Any]:
+        """Every value, row after row (what the rows hold, one after another)."""
+        width = len(self.columns)
+        if not width:
+            return []
+        values: list[Any] = [None] * (width * len(self))
+        for position, column in enumerate(self.columns):
+            values[position::width] = column
+        return values
 
 
 def _texts(raws: list[str], missing: set[Any]) -> list[Any] | None:

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, RowPlan
+from .convert import BadValue, Records, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -548,7 +548,8 @@ class _FileLoad:
         self.width = len(table.header)
         self.fixed_width = table.format != "jsonl"
         self.sources = dict(mapping.columns)
-        self.records: list[tuple[Any, ...]] = []
+        #: records to store, in order: batches kept whole (as converted), or the rows kept of one
+        self.records: list[Sequence[tuple[Any, ...]]] = []
         self.quarantine: list[tuple[Any, ...]] = []
         self.pending: list[tuple[RawRow, Any]] = []
 
@@ -651,16 +652,21 @@ class _FileLoad:
         )
 
     def _settle(
-        self, results: list[Any], lines: list[int], raws: Callable[[], list[RawRow]]
+        self, results: Sequence[Any], lines: list[int], raws: Callable[[], list[RawRow]]
     ) -> None:
         """Store each converted row, or quarantine it (``raws`` gives the rows, when needed)."""
         seen = self.seen
         single_key = self.single_key
-        if single_key is not None and not any(r.__class__ is Rejected for r in results):
-            keys = [r[single_key] for r in results]
+        whole = isinstance(results, Records)  # converted column-wise: no row was rejected
+        if single_key is not None and (whole or not any(r.__class__ is Rejected for r in results)):
+            keys = (
+                results.columns[single_key]
+                if isinstance(results, Records)
+                else [r[single_key] for r in results]
+            )
             marker = self.file_marker
             if len(set(keys)) == len(keys) and seen.add_new(keys, [marker | n for n in lines]):
-                self.records.extend(results)
+                self.records.append(results)
                 return
         keys = [
             None
@@ -673,6 +679,8 @@ class _FileLoad:
         held = seen.markers_of(keys)  # one look-up for the batch, not one per row
         added: dict[Any, int] = {}  # keys first stored from this batch
         rows: list[RawRow] | None = None  # made only if a row is quarantined
+        kept: list[tuple[Any, ...]] = []
+        self.records.append(kept)
         for index, result in enumerate(results):
             key = keys[index]
             if result.__class__ is Rejected:
@@ -690,13 +698,11 @@ class _FileLoad:
                 self._bad(rows[index], ",".join(self.kind.key), key, reason)
             else:
                 seen[key] = added[key] = self.file_marker | lines[index]
-                self.records.append(result)
+                kept.append(result)
 
     def _store_records(self) -> None:
-        if self.records:
-            self.store.insert_records(self.kind, self.plan.names, self.records)
-            self.report.stored += len(self.records)
-            self.records.clear()
+        records, self.records = self.records, []
+        self.report.stored += _store(self.store, self.kind, self.plan.names, records)
 
     def _store_quarantine(self) -> None:
         if self.quarantine:
@@ -730,8 +736,8 @@ class _ColumnarLoad(_FileLoad):
                 self._convert(columns, lines)
                 if self.records:
                     records, self.records = self.records, []
-                    behind.run(self.store.insert_records, self.kind, self.plan.names, records)
-                    report.stored += len(records)
+                    behind.run(_store, self.store, self.kind, self.plan.names, records)
+                    report.stored += sum(map(len, records))
                 if len(self.quarantine) >= BATCH:
                     behind.wait()
                     self._store_quarantine()
@@ -822,6 +828,19 @@ class _Behind:
         self.pool.shutdown(wait=True)
 
 
+def _store(
+    store: EvidenceStore,
+    kind: EvidenceKind,
+    names: list[str],
+    records: list[Sequence[tuple[Any, ...]]],
+) -> int:
+    """Store batches of records in order; how many records that was."""
+    for batch in records:
+        if batch:
+            store.insert_records(kind, names, batch)
+    return sum(map(len, records))
+
+
 def _columnar(table: Table, scanned: Digest) -> bool:
     """Whether a file can be read column-wise exactly as the row reader reads it."""
     return (
@@ -855,7 +874,7 @@ def convert_in_order(
     lines: list[int],
     source: int,
     columns: Sequence[list[Any]] | None = None,
-) -> list[Any]:
+) -> Sequence[Any]:
     """:func:`convert_chunk`, with the day/month order of each column settled first.
 
     The columns whose order is watched see the batch before it is converted (a
@@ -882,12 +901,12 @@ def convert_chunk(
     lines: list[int],
     source: int,
     columns: Sequence[list[Any]] | None = None,
-) -> list[Any]:
+) -> Sequence[Any]:
     """Records (with source and line appended) or :class:`Rejected` entries, one per row.
 
     ``columns`` are the rows' values column by column, when the reader has them so.
     """
-    converted = plan.convert_batch(rows, [[source] * len(lines), lines], columns)
+    converted = plan.convert_columns(rows, [[source] * len(lines), lines], columns)
     if converted is not None:
         return converted
     out: list[Any] = []

@@ -18,13 +18,14 @@ import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from ..atomic import make_parent
-from ..convert import sql_type
+from ..convert import Records, sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
@@ -38,8 +39,15 @@ BUSY_TIMEOUT_MS = 120_000
 #: rows per Arrow batch when a table is read column-wise
 ARROW_BATCH_ROWS = 100_000
 MANIFEST = "_manifest"
+#: values one INSERT statement binds at most (SQLite's smallest limit on any build)
+MAX_VARIABLES = 999
 #: manifest columns that hold JSON, and their value when there is nothing to say
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
+
+
+def rows_per_statement(width: int) -> int:
+    """Rows of ``width`` values one INSERT statement holds (at least one)."""
+    return max(1, MAX_VARIABLES // width)
 
 
 class EvidenceStore:
@@ -199,11 +207,36 @@ class EvidenceStore:
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
     ) -> None:
+        """Store records (each the fields' values in ``names`` order, then ``_source`` and
+        ``_line``), many rows to a statement: SQLite then runs one statement, and Python takes
+        its lock once, per :func:`rows_per_statement` rows instead of per row."""
+        width = len(names) + 2
+        if isinstance(rows, Records):  # converted column-wise: its values row after row
+            if len(rows.columns) != width:
+                raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
+            values = rows.values()
+        else:
+            rows = rows if isinstance(rows, list) else list(rows)
+            widths = set(map(len, rows))
+            if widths - {width}:  # a row of another width would shift every value after it
+                raise ValueError(f"records of {sorted(widths)} values for {width} columns")
+            values = list(chain.from_iterable(rows))
         columns = ", ".join(quote_identifier(n) for n in [*names, "_source", "_line"])
-        marks = ", ".join("?" for _ in range(len(names) + 2))
-        self.db.conn.executemany(
-            f"INSERT INTO {quote_identifier(kind.name)} ({columns}) VALUES ({marks})", rows
-        )
+        one = "(" + ", ".join("?" for _ in range(width)) + ")"
+        insert = f"INSERT INTO {quote_identifier(kind.name)} ({columns}) VALUES "
+        per = rows_per_statement(width)
+        whole = (len(values) // width) // per * per * width  # values in full statements
+        step = per * width
+        if whole:
+            self.db.conn.executemany(
+                insert + ", ".join([one] * per),
+                [values[start : start + step] for start in range(0, whole, step)],
+            )
+        if whole < len(values):
+            self.db.conn.executemany(
+                insert + one,
+                [values[start : start + width] for start in range(whole, len(values), width)],
+            )
 
     def insert_quarantine(self, rows: Iterable[tuple[Any, ...]]) -> None:
         self.db.conn.executemany(
