@@ -657,8 +657,10 @@ class _FileLoad:
         """Store each converted row, or quarantine it (``raws`` gives the rows, when needed)."""
         seen = self.seen
         single_key = self.single_key
-        whole = isinstance(results, Records)  # converted column-wise: no row was rejected
-        if single_key is not None and (whole or not any(r.__class__ is Rejected for r in results)):
+        if single_key is not None and (
+            isinstance(results, Records)  # converted column-wise: no row was rejected
+            or not any(r.__class__ is Rejected for r in results)
+        ):
             keys = (
                 results.columns[single_key]
                 if isinstance(results, Records)
@@ -680,7 +682,6 @@ class _FileLoad:
         added: dict[Any, int] = {}  # keys first stored from this batch
         rows: list[RawRow] | None = None  # made only if a row is quarantined
         kept: list[tuple[Any, ...]] = []
-        self.records.append(kept)
         for index, result in enumerate(results):
             key = keys[index]
             if result.__class__ is Rejected:
@@ -699,6 +700,8 @@ class _FileLoad:
             else:
                 seen[key] = added[key] = self.file_marker | lines[index]
                 kept.append(result)
+        if kept:
+            self.records.append(kept)
 
     def _store_records(self) -> None:
         records, self.records = self.records, []

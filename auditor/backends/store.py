@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,15 +39,19 @@ BUSY_TIMEOUT_MS = 120_000
 #: rows per Arrow batch when a table is read column-wise
 ARROW_BATCH_ROWS = 100_000
 MANIFEST = "_manifest"
-#: values one INSERT statement binds at most (SQLite's smallest limit on any build)
+#: values one INSERT statement binds at most: SQLite's default limit before 3.32 (a
+#: connection whose own limit is lower is held to that)
 MAX_VARIABLES = 999
+#: rows a call to insert_records lays out at a time (a benchmark stores whole tables at once)
+INSERT_CHUNK_ROWS = 20_000
 #: manifest columns that hold JSON, and their value when there is nothing to say
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
 
 
-def rows_per_statement(width: int) -> int:
-    """Rows of ``width`` values one INSERT statement holds (at least one)."""
-    return max(1, MAX_VARIABLES // width)
+def rows_per_statement(width: int, limit: int = MAX_VARIABLES) -> int:
+    """Rows of ``width`` values one INSERT statement holds (at least one), ``limit`` values
+    at most."""
+    return max(1, min(MAX_VARIABLES, limit) // width)
 
 
 class EvidenceStore:
@@ -214,28 +218,34 @@ class EvidenceStore:
         if isinstance(rows, Records):  # converted column-wise: its values row after row
             if len(rows.columns) != width:
                 raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
-            values = rows.values()
-        else:
-            rows = rows if isinstance(rows, list) else list(rows)
-            widths = set(map(len, rows))
+            self._insert_values(kind, names, rows.values())
+            return
+        iterator = iter(rows)
+        while chunk := list(islice(iterator, INSERT_CHUNK_ROWS)):
+            widths = set(map(len, chunk))
             if widths - {width}:  # a row of another width would shift every value after it
                 raise ValueError(f"records of {sorted(widths)} values for {width} columns")
-            values = list(chain.from_iterable(rows))
+            self._insert_values(kind, names, list(chain.from_iterable(chunk)))
+
+    def _insert_values(self, kind: EvidenceKind, names: list[str], values: list[Any]) -> None:
+        """Records' values, row after row, stored ``rows_per_statement`` rows a statement."""
+        width = len(names) + 2
         columns = ", ".join(quote_identifier(n) for n in [*names, "_source", "_line"])
         one = "(" + ", ".join("?" for _ in range(width)) + ")"
         insert = f"INSERT INTO {quote_identifier(kind.name)} ({columns}) VALUES "
-        per = rows_per_statement(width)
-        whole = (len(values) // width) // per * per * width  # values in full statements
+        limit = self.db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per = rows_per_statement(width, limit)
         step = per * width
+        whole = len(values) // step * step  # the values that fill whole statements
         if whole:
             self.db.conn.executemany(
                 insert + ", ".join([one] * per),
-                [values[start : start + step] for start in range(0, whole, step)],
+                (values[start : start + step] for start in range(0, whole, step)),
             )
         if whole < len(values):
             self.db.conn.executemany(
                 insert + one,
-                [values[start : start + width] for start in range(whole, len(values), width)],
+                (values[start : start + width] for start in range(whole, len(values), width)),
             )
 
     def insert_quarantine(self, rows: Iterable[tuple[Any, ...]]) -> None:
