@@ -66,3 +66,38 @@ def test_the_printed_sha256_is_the_file_s(exported) -> None:
 def test_a_missing_store_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(StoreError, match="no evidence store here"):
         export_store(tmp_path / "nothing.db", tmp_path / "out")
+
+
+def edited_copy(exported, tmp_path: Path, sql: str) -> Path:
+    """A copy of the exported store changed by hand with ``sql``."""
+    store_path = tmp_path / "edited.db"
+    with sqlite3.connect(exported[0]) as source, sqlite3.connect(store_path) as target:
+        source.backup(target)
+    with sqlite3.connect(store_path) as db:
+        db.execute(sql)
+    return store_path
+
+
+def test_a_fraction_in_a_whole_number_column_stops_the_copy_not_cut(exported, tmp_path) -> None:
+    """Arrow would store 2.5 as 2; the copy into DuckDB and the export refuse it instead."""
+    from auditor.backends.duckdb import DuckdbBackend
+
+    edited = edited_copy(exported, tmp_path, "UPDATE interactions SET _line = 2.5 WHERE rowid = 3")
+    store = EvidenceStore(edited)
+    try:
+        with pytest.raises(StoreError, match=r"column '_line' holds 2\.5 .*not an integer"):
+            list(store.arrow_batches("interactions"))
+        with pytest.raises(StoreError, match=r"interactions-2026Q3\.csv"):
+            DuckdbBackend(store)
+    finally:
+        store.close()
+    with pytest.raises(StoreError, match="changed outside auditor"):
+        export_store(edited, tmp_path / "parquet")
+
+
+def test_a_text_in_a_number_column_is_one_clear_error(exported, tmp_path) -> None:
+    edited = edited_copy(
+        exported, tmp_path, "UPDATE interactions SET received_at = 'soon' WHERE rowid = 5"
+    )
+    with pytest.raises(StoreError, match=r"'received_at' holds 'soon' \(read from .*line 6\)"):
+        export_store(edited, tmp_path / "parquet")

@@ -48,6 +48,14 @@ INSERT_CHUNK_ROWS = 20_000
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
 
 
+#: the Python types a column of each declared Arrow type may hold as SQLite returns them
+_ARROW_TYPES: dict[str, tuple[type, ...]] = {
+    "int64": (int, type(None)),
+    "double": (float, int, type(None)),
+    "string": (str, type(None)),
+}
+
+
 def rows_per_statement(width: int, limit: int = MAX_VARIABLES) -> int:
     """Rows of ``width`` values one INSERT statement holds (at least one), ``limit`` values
     at most."""
@@ -400,11 +408,42 @@ class EvidenceStore:
             first = False
             columns: list[Any] = list(zip(*chunk, strict=True)) if chunk else [[] for _ in schema]
             yield pa.table(
-                [pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
+                [
+                    self._arrow_column(table, field, values, chunk)
+                    for values, field in zip(columns, schema, strict=True)
+                ],
                 schema=schema,
             )
             if len(chunk) < rows:
                 return
+
+    def _arrow_column(
+        self, table: str, field: pyarrow.Field, values: Any, chunk: list[Any]
+    ) -> pyarrow.Array:
+        """One column's values as the column's declared type. A value of another type (only a
+        store changed by hand holds one) stops with the table, column, value and record:
+        Arrow would otherwise cut 2.5 to 2 in a whole-number column."""
+        import pyarrow as pa
+
+        allowed = _ARROW_TYPES.get(str(field.type), (str, type(None)))
+        if set(map(type, values)) <= set(allowed):  # the usual case, checked in C
+            return pa.array(values, type=field.type)
+        wrong = next(i for i, kind in enumerate(map(type, values)) if kind not in allowed)
+        names = [f.name for f in self.arrow_schema(table)]
+        record = dict(zip(names, chunk[wrong], strict=True))
+        where = ""
+        if "_source" in record and "_line" in record:
+            found = self.db.execute(
+                f"SELECT file FROM {MANIFEST} WHERE id = ?", [record["_source"]]
+            ).fetchone()
+            where = f" (read from {found[0] if found else '?'}, line {record['_line']})"
+        wanted = {"int64": "an integer", "double": "a number"}.get(str(field.type), "a text")
+        raise StoreError(
+            f"table '{table}', column '{field.name}' holds {values[wrong]!r}{where}, "
+            f"not {wanted} as the column declares: the store was changed outside auditor",
+            location=Location(str(self.path)),
+            hint="ingest the evidence files again into a new store",
+        )
 
     def table_names(self) -> list[str]:
         """Every table of the store: the evidence kinds, the manifest and the quarantine."""

@@ -145,3 +145,25 @@ def test_ingest_with_an_unknown_engine_is_one_line(runner, tmp_path) -> None:
     assert result.exit_code == 2
     assert "unknown engine 'duckbd'" in result.output and "duckdb" in result.output
     assert not (tmp_path / "s.db").exists()
+
+
+def test_export_of_a_store_changed_by_hand_is_one_line_and_exit_2(runner, tmp_path) -> None:
+    import sqlite3
+
+    store = tmp_path / "audit.db"
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
+    )
+    assert ingested.exit_code == 0, ingested.output
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE interactions SET received_at = 'soon' WHERE rowid = 5")
+    result = runner.invoke(
+        main, ["evidence", "export", "--store", str(store), "--format", "parquet",
+               "--out", str(tmp_path / "pq")],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "column 'received_at' holds 'soon'" in lines[0]
+    assert "ingest the evidence files again into a new store" in lines[0]
+    assert "Traceback" not in result.output and "internal error" not in result.output
