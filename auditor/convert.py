@@ -720,17 +720,10 @@ class RowPlan:
         return tuple(out)
 
 
-class Records(Sequence[tuple[Any, ...]]):
-    """Converted records held as their columns (each a list of one field's values).
+class ColumnRows(Sequence[tuple[Any, ...]]):
+    """Rows (tuples) over columns held as they are, made only when something reads them."""
 
-    Read as a sequence they are rows (tuples in field order), made on first use;
-    a store that takes the columns as they are never makes them.
-    """
-
-    def __init__(self, columns: list[list[Any]]) -> None:
-        lengths = set(map(len, columns))
-        if len(lengths) > 1:
-            raise ValueError(f"columns of {sorted(lengths)} values")
+    def __init__(self, columns: Sequence[Any]) -> None:
         self.columns = columns
         self._rows: list[tuple[Any, ...]] | None = None
 
@@ -747,6 +740,22 @@ class Records(Sequence[tuple[Any, ...]]):
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self._made())
+
+
+class Records(ColumnRows):
+    """Converted records held as their columns (each a list of one field's values).
+
+    Read as a sequence they are rows (tuples in field order), made on first use;
+    a store that takes the columns as they are never makes them.
+    """
+
+    columns: list[list[Any]]
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        lengths = set(map(len, columns))
+        if len(lengths) > 1:
+            raise ValueError(f"columns of {sorted(lengths)} values")
+        super().__init__(columns)
 
     def values(self) -> list[Any]:
         """Every value, row after row (what the rows hold, one after another)."""

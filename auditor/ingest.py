@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, Records, RowPlan
+from .convert import BadValue, ColumnRows, Records, RowPlan
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -774,27 +774,14 @@ class _ColumnarLoad(_FileLoad):
             )
 
 
-class _RowsOf(Sequence[tuple[Any, ...]]):
+class _RowsOf(ColumnRows):
     """A batch's rows, made from its columns only if something reads them row by row
     (a batch that converts column-wise never does)."""
 
-    def __init__(self, columns: TextColumns) -> None:
-        self.columns = columns
-        self.made: list[tuple[Any, ...]] | None = None
-
-    def _rows(self) -> list[tuple[Any, ...]]:
-        if self.made is None:
-            self.made = list(zip(*self.columns, strict=True))
-        return self.made
+    columns: TextColumns
 
     def __len__(self) -> int:
         return self.columns.rows()  # without making a column Python texts
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._rows()[index]
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self._rows())
 
 
 class _Behind:
