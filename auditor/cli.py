@@ -694,7 +694,6 @@ def audit_command(
     """
     from .atomic import staged_outputs
     from .audit import outside_the_evidence, run_audit
-    from .report import render_reports
 
     packs, evidence_dir = _audit_paths(paths)
     engine = _engine_with(engine, spark_master)
@@ -727,6 +726,8 @@ def audit_command(
         result.written.extend(_certifier_outputs(result, wanted, fail_on, allow_not_evaluable))
         reports = tuple(f for f in wanted if f not in ("json", "junit", "oscal"))
         if reports:
+            from .report import render_reports  # not imported for findings.json alone
+
             earlier = _previous_audit(previous, register_path, result)
             written = render_reports(
                 result.findings, staging, reports, lang, None, organisation, auditor_name, earlier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ class Evaluation:
         present = frozenset(backend.kinds_with_rows())
         self.env = Env(pack, window, present, self._calendar_tables(window, present))
         self._files: dict[int, str] | None = None
+        self._names: dict[Any, str] = {}  # source id as the engine gives it -> file name
 
     # ------------------------------------------------------------ facts
 
@@ -230,36 +232,36 @@ class Evaluation:
     def _ledger(self, plan: RulePlan, tally: Tally) -> list[dict[str, Any]]:
         entries = tally.ledger_entries(plan.rule.id)
         for entry in entries:
-            entry["keys"] = [plan.scope.display_key(key) for key in entry["keys"]]
+            entry["keys"] = plan.scope.display_keys(entry["keys"])
         return entries
 
     def _cell_finding(self, plan: RulePlan, tally: Tally, cell: Cell) -> Finding:
         finding = self._finding(plan.rule, cell[0], cell[1])
         finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
         listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
-        made = [self._note_and_source(item) for item in listed]
-        finding.failing = [plan.scope.display_key(item[0]) for item in listed]
+        source = self._source
+        for item in listed:  # made once for all the cells that list the record
+            if item[4] is None:
+                item[4] = (failing_note(item[2], item[1]), source(item[3]))
+        finding.failing = plan.scope.display_keys([item[0] for item in listed])
         finding.failing_values = [item[1] for item in listed]
-        finding.failing_notes = [note for note, _ in made]
-        finding.failing_sources = [source for _, source in made]
+        finding.failing_notes = [item[4][0] for item in listed]
+        finding.failing_sources = [item[4][1] for item in listed]
         if tally.steps.get(cell):
             finding.details["breaches_by_step"] = dict(sorted(tally.steps[cell].items()))
         return finding
-
-    def _note_and_source(self, item: list[Any]) -> tuple[Any, Any]:
-        """A failing record's note and source, made once for all the cells that list it."""
-        if item[4] is None:
-            item[4] = (failing_note(item[2], item[1]), self._source(item[3]))
-        return item[4]
 
     def _source(self, where: tuple[Any, Any]) -> dict[str, Any] | None:
         """Where a record was read: its file and line."""
         source, line = where
         if source is None:
             return None
-        if self._files is None:
-            self._files = self.backend.source_files()
-        return {"file": self._files.get(int(source), str(source)), "line": line}
+        name = self._names.get(source)
+        if name is None:
+            if self._files is None:
+                self._files = self.backend.source_files()
+            name = self._names[source] = self._files.get(int(source), str(source))
+        return {"file": name, "line": line}
 
     def _aggregate(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
         assert plan.counts is not None and plan.cells is not None and plan.listing is not None
@@ -363,11 +365,18 @@ def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | No
     """Why one record failed, from the SQL detail text ("resolved: late", "open at period end")."""
     if not detail:
         return None
+    problem, step, timed = _detail_parts(detail)
+    return {"problem": problem, "step": step, "over_seconds": value if timed else None}
+
+
+@lru_cache(maxsize=1024)
+def _detail_parts(detail: str) -> tuple[str, str | None, bool]:
+    """(problem, step, whether the value is the time over) of a detail text; a rule's
+    records share a few of them."""
     if detail == OPEN_AT_END:
-        return {"problem": OPEN_AT_END, "step": None, "over_seconds": None}
+        return OPEN_AT_END, None, False
     step, _, problem = detail.rpartition(": ")
-    over = value if problem in ("late", "missing") else None
-    return {"problem": problem, "step": step or None, "over_seconds": over}
+    return problem, step or None, problem in ("late", "missing")
 
 
 def _text(text: Any) -> dict[str, str] | None:

@@ -165,9 +165,18 @@ class Scope:
         parts = [f"CAST({alias}.{q(k)} AS TEXT)" for k in (fields or self.kind.key)]
         return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
 
+    def display_keys(self, keys: list[str]) -> list[str]:
+        """:meth:`display_key` of each key; the keys as they are when no part of a key is a date."""
+        if self.env is None or not any(self._dated_parts()):
+            return list(keys)
+        return [self.display_key(key) for key in keys]
+
+    def _dated_parts(self) -> list[bool]:
+        return [self.kind.fields[k].type == "date" for k in self.kind.key]
+
     def display_key(self, key: str) -> str:
         """A record key as people read it: parts that are dates (local midnights) as ISO dates."""
-        dated = [self.kind.fields[k].type == "date" for k in self.kind.key]
+        dated = self._dated_parts()
         if not any(dated) or self.env is None:
             return key
         parts = key.split("|") if len(dated) > 1 else [key]
