@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
+from itertools import repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ COLUMNS = (
     "line",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
 
 
 def neutralise(value: Any) -> Any:
@@ -96,9 +99,15 @@ def _findings_columns(results: list[RuleResult], root: str | None) -> Iterator[l
 
 def _neutralised(column: list[Any]) -> list[Any]:
     """A column as the CSV file holds it; a column of one repeated value is checked once."""
-    if column and column[0] is column[-1] and all(cell is column[0] for cell in column):
-        return [neutralise(column[0])] * len(column)
-    return [neutralise(cell) for cell in column]
+    if not column:
+        return column
+    first = column[0]
+    if all(map(is_, column, repeat(first))):
+        return [neutralise(first)] * len(column)
+    return [
+        "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_FIRST else cell
+        for cell in column
+    ]
 
 
 def write_failing_records(
@@ -114,7 +123,9 @@ def write_failing_records(
     parquet = _ParquetRows(folder / PARQUET_NAME)
     rows = 0
     try:
-        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            handle.write("\ufeff")  # the byte-order mark spreadsheets look for ("utf-8-sig"'s
+            # encoder would be called in Python for every row)
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             for columns in _findings_columns(results, root):
