@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import auditor
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_python(code: str) -> str:
@@ -21,6 +24,24 @@ def test_importing_auditor_loads_nothing_heavy() -> None:
         f"import sys, auditor; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     assert out == ""
+
+
+def test_an_audit_writing_findings_json_only_loads_no_report_machinery(tmp_path) -> None:
+    """The report package (Jinja2, matplotlib) is imported only when a report is asked for."""
+    out = run_python(
+        "import sys\n"
+        "from auditor.cli import main\n"
+        "try:\n"
+        f"    main(['audit', {str(ROOT / 'rules' / 'service-quality.yaml')!r},\n"
+        f"          {str(ROOT / 'evidence' / 'demo' / 'service-quality')!r}, '--period', '2026-Q3',\n"
+        f"          '--out', {str(tmp_path / 'out')!r}, '--format', 'json', '--quiet'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('auditor.report', 'jinja2', 'matplotlib', 'weasyprint')\n"
+        "print('loaded:', ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    assert out.splitlines()[-1] == "loaded:"
+    assert (tmp_path / "out" / "findings.json").exists()
 
 
 def test_importing_the_audit_does_not_switch_the_matplotlib_backend() -> None:
