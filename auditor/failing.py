@@ -39,13 +39,13 @@ COLUMNS = (
     "file",
     "line",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(_FORMULA_START)
+#: first characters that make a spreadsheet read a text cell as a formula
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 
 
 def neutralise(value: Any) -> Any:
     """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value[:1] in _FORMULA_FIRST:
         return "'" + value
     return value
 
@@ -104,7 +104,7 @@ def _neutralised(column: list[Any]) -> list[Any]:
     first = column[0]
     if all(map(is_, column, repeat(first))):
         return [neutralise(first)] * len(column)
-    return [
+    return [  # neutralise() inlined: one call per cell costs more than the test
         "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_FIRST else cell
         for cell in column
     ]
@@ -124,8 +124,9 @@ def write_failing_records(
     rows = 0
     try:
         with temporary.open("w", encoding="utf-8", newline="") as handle:
-            handle.write("\ufeff")  # the byte-order mark spreadsheets look for ("utf-8-sig"'s
-            # encoder would be called in Python for every row)
+            # the byte-order mark spreadsheets look for, written once ("utf-8-sig" would run
+            # its encoder, written in Python, for every row)
+            handle.write("\ufeff")
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             for columns in _findings_columns(results, root):

@@ -68,6 +68,17 @@ def _day_text(text: str, zone: Any) -> str:
         return text
 
 
+def _dated_key(key: str, dated: list[bool], zone: Any) -> str:
+    """A key whose parts marked ``dated`` are local midnights, with those parts as ISO dates."""
+    parts = key.split("|") if len(dated) > 1 else [key]
+    if len(parts) != len(dated):
+        return key
+    return "|".join(
+        _day_text(part, zone) if is_date else part
+        for part, is_date in zip(parts, dated, strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class LiveGuards:
     """The scope as live conditions on one message type.
@@ -166,27 +177,17 @@ class Scope:
         return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
 
     def display_keys(self, keys: list[str]) -> list[str]:
-        """:meth:`display_key` of each key; the keys as they are when no part of a key is a date."""
-        if self.env is None or not any(self._dated_parts()):
+        """Record keys as people read them: parts that are dates (local midnights) as ISO
+        dates; the keys as they are when no part of the kind's key is a date."""
+        dated = [self.kind.fields[k].type == "date" for k in self.kind.key]
+        if self.env is None or not any(dated):
             return list(keys)
-        return [self.display_key(key) for key in keys]
-
-    def _dated_parts(self) -> list[bool]:
-        return [self.kind.fields[k].type == "date" for k in self.kind.key]
+        zone = self.env.window.zone
+        return [_dated_key(key, dated, zone) for key in keys]
 
     def display_key(self, key: str) -> str:
-        """A record key as people read it: parts that are dates (local midnights) as ISO dates."""
-        dated = self._dated_parts()
-        if not any(dated) or self.env is None:
-            return key
-        parts = key.split("|") if len(dated) > 1 else [key]
-        if len(parts) != len(dated):
-            return key
-        zone = self.env.window.zone
-        return "|".join(
-            _day_text(part, zone) if is_date else part
-            for part, is_date in zip(parts, dated, strict=True)
-        )
+        """One record key as people read it (see :meth:`display_keys`)."""
+        return self.display_keys([key])[0]
 
     def group_columns(self, alias: str = "t") -> str:
         """``, t.site AS _g_site`` for each group field."""

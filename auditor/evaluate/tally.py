@@ -67,20 +67,19 @@ class Tally:
     def add_listing(self, rows: list[tuple[Any, ...]]) -> None:
         """Rows of (groups..., period, key, value, detail, status, source id, line)."""
         width = self.ngroups + 1
-        lists: dict[tuple[Any, ...], list[list[list[Any]]]] = {}  # each cell's failing list
+        places: dict[tuple[Any, ...], list[Cell]] = {}  # (groups..., period) -> its cells
         for row in rows:
             key, value, detail, status, source, line = row[width:]
             if status == "breach":
                 item = [str(key), value, detail, (source, line), None]
                 place = row[:width]
-                held = lists.get(place)
-                if held is None:
-                    cells = self.cells_of(tuple(place[:-1]), place[-1])
-                    held = lists[place] = [self.failing[cell] for cell in cells]
-                for failing in held:
-                    failing.append(item)
-                if self.by_step and detail and ": " in detail:  # the deciding step
-                    for cell in self.cells_of(tuple(place[:-1]), place[-1]):
+                cells = places.get(place)
+                if cells is None:
+                    cells = places[place] = self.cells_of(tuple(place[:-1]), place[-1])
+                stepped = self.by_step and detail and ": " in detail  # the deciding step
+                for cell in cells:
+                    self.failing[cell].append(item)
+                    if stepped:
                         self.steps[cell][detail] += 1
             else:
                 reason = status.split(":", 1)[1] if status.startswith("excluded:") else status
