@@ -23,6 +23,7 @@ from .errors import (
     QuarantineError,
 )
 from .evaluate import evaluate
+from .evaluate.driver import backend_for
 from .evidence_span import KindCoverage, judged_kinds, kind_coverage, span_text
 from .failing import write_failing_records
 from .findings import RANK, RuleResult
@@ -66,10 +67,11 @@ class AuditResult:
         return list(self.document["summary"]["warnings"])
 
 
-def infer_period(pack: Pack, store: EvidenceStore) -> Period:
+def infer_period(pack: Pack, store: Any) -> Period:
     """Whole months from the earliest to the latest time of the records the rules judge.
 
     Kinds only looked up by other rules (training history, pauses) do not count.
+    ``store`` is an evidence store or the backend evaluating it.
     """
     zone = ZoneInfo(pack.timezone)
     everything = Period("all", date(1, 1, 2), date(9999, 12, 30))
@@ -140,13 +142,19 @@ def run_audit(
         if report.errors:
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)
-        if isinstance(period, Period):
-            audit_period = period
-        else:
-            audit_period = parse_period(period) if period else infer_period(pack, store)
-        coverage = kind_coverage(pack, store, audit_period)
-        check_period_has_evidence(pack, audit_period, coverage, report)
-        results = evaluate(pack, store, audit_period)
+        backend = backend_for(store)  # one engine answers the coverage and the rules
+        try:
+            if isinstance(period, Period):
+                audit_period = period
+            else:
+                audit_period = parse_period(period) if period else infer_period(pack, backend)
+            coverage = kind_coverage(pack, backend, audit_period)
+            check_period_has_evidence(pack, audit_period, coverage, report)
+            results = evaluate(pack, backend, audit_period)
+        finally:
+            close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
+            if close is not None:
+                close()
         apply_waivers(results, waivers, today or date.today())
         failing = write_failing_records(results, target, str(evidence))
         inputs = AuditInputs(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .backends.store import EvidenceStore
 from .model import Pack
 from .periods import Period
 
@@ -27,11 +27,14 @@ def judged_kinds(pack: Pack) -> list[str]:
     return [name for name in pack.evidence if name in names]
 
 
-def kind_coverage(pack: Pack, store: EvidenceStore, period: Period) -> dict[str, KindCoverage]:
-    """For every kind of the pack: records stored, records in ``period`` and their time span."""
-    from .backends.sqlite import SqliteBackend
+def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCoverage]:
+    """For every kind of the pack: records stored, records in ``period`` and their time span.
 
-    backend = SqliteBackend(store)
+    ``store`` is an evidence store (asked through the engine it names) or a backend: an
+    audit asks the backend that then evaluates, so each kind is scanned by that engine."""
+    from .evaluate.driver import backend_for
+
+    backend = backend_for(store)
     zone = ZoneInfo(pack.timezone)
     start, end = period.start(zone), period.end(zone)
     result = {}

@@ -191,3 +191,27 @@ def test_a_grouped_aggregate_is_judged_pooled_and_per_group(tmp_path, write_pack
     assert by_id["MEAN-SCORE@site=BJ"].value == pytest.approx(2.5)
     assert by_id["MEAN-SCORE@site=BJ"].verdict == "nonconform"
     assert by_id["MEAN-SCORE@site=SH"].value == pytest.approx(5.0)
+
+
+def test_coverage_is_counted_by_the_engine_as_by_hand(store, tmp_path) -> None:
+    """Records stored, in the period and their span, per kind, asked of the store's engine;
+    a kind with no file (pauses here) holds nothing. Expected figures worked out by hand."""
+    from auditor.evaluate.driver import backend_for
+    from auditor.evidence_span import kind_coverage
+
+    (tmp_path / "tickets.csv").write_text(
+        TICKETS
+        + "A,BJ,2026-01-31 23:59:59,,open\n"  # the second before February (Shanghai)
+        + "B,BJ,2026-02-01 00:00:00,,open\n"  # February's first second: in
+        + "C,SH,2026-02-28 23:59:59,,open\n"  # its last second: in
+        + "D,SH,2026-03-01 00:00:00,,open\n",  # March: out
+        encoding="utf-8",
+    )
+    ingest(the_pack(), tmp_path, store)
+    coverage = kind_coverage(the_pack(), backend_for(store), parse_period("2026-02"))
+    tickets = coverage["tickets"]
+    first = datetime(2026, 1, 31, 23, 59, 59, tzinfo=SH).timestamp()
+    last = datetime(2026, 3, 1, tzinfo=SH).timestamp()
+    assert (tickets.stored, tickets.in_period, tickets.first, tickets.last) == (4, 2, first, last)
+    pauses = coverage["pauses"]
+    assert (pauses.stored, pauses.in_period, pauses.first, pauses.last) == (0, 0, None, None)

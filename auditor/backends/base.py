@@ -42,6 +42,12 @@ class Backend(Protocol):
         """The manifest id of every file ingested, and its path."""
         ...
 
+    def time_summary(
+        self, table: str, column: str | None, start: float, end: float
+    ) -> tuple[int, int | None, float | None, float | None]:
+        """Rows of ``table``; of them, rows with ``column`` in [start, end); the column's range."""
+        ...
+
     def time_range(
         self, table: str, columns: Sequence[str], low: float | None, high: float | None
     ) -> tuple[float | None, float | None]:

@@ -40,6 +40,33 @@ class StatementFacts:
         """The manifest id of every file ingested, and its path."""
         return {int(i): str(f) for i, f in self.query(Statement("SELECT id, file FROM _manifest"))}
 
+    def time_summary(
+        self, table: str, column: str | None, start: float, end: float
+    ) -> tuple[int, int | None, float | None, float | None]:
+        """Rows of ``table``; of them, rows with ``column`` in [start, end); and the column's
+        range (one scan). A table that does not exist holds no rows."""
+        if not self.has_table(table):
+            return 0, (0 if column else None), None, None
+        if column is None:
+            return (
+                int(self.query(Statement(f"SELECT COUNT(*) FROM {q(table)}"))[0][0]),
+                None,
+                None,
+                None,
+            )
+        c = q(column)
+        in_range = f"CASE WHEN {c} >= :start AND {c} < :end THEN 1 ELSE 0 END"
+        row = self.query(
+            Statement(
+                f"SELECT COUNT(*), SUM({in_range}), MIN({c}), MAX({c}) FROM {q(table)}",
+                {"start": start, "end": end},
+            )
+        )[0]
+        return int(row[0]), int(row[1] or 0), row[2], row[3]
+
+    def has_table(self, name: str) -> bool:
+        raise NotImplementedError
+
     def time_range(
         self, table: str, columns: Sequence[str], low: float | None, high: float | None
     ) -> tuple[float | None, float | None]:

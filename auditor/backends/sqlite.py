@@ -92,23 +92,3 @@ class SqliteBackend(StatementFacts):
 
     def has_table(self, name: str) -> bool:
         return bool(self.db[name].exists())
-
-    def time_summary(
-        self, table: str, column: str | None, start: float, end: float
-    ) -> tuple[int, int | None, float | None, float | None]:
-        """Rows of ``table``; of them, rows with ``column`` in [start, end); and the column's range."""
-        if not self.has_table(table):
-            return 0, (0 if column else None), None, None
-        if column is None:
-            return (
-                int(self.db.execute(f"SELECT COUNT(*) FROM {q(table)}").fetchone()[0]),
-                None,
-                None,
-                None,
-            )
-        c = q(column)
-        row = self.db.execute(
-            f"SELECT COUNT(*), SUM({c} >= ? AND {c} < ?), MIN({c}), MAX({c}) FROM {q(table)}",
-            [start, end],
-        ).fetchone()
-        return int(row[0]), int(row[1] or 0), row[2], row[3]
