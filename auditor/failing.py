@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from operator import is_
 from pathlib import Path
 from typing import Any
 
+from .evaluate.failing_lists import FailingNotes, FailingSources
 from .findings import Finding, RuleResult
 from .paths import relative_path
 
@@ -59,17 +60,9 @@ def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[lis
     """One finding's failing records as the file's columns (values not yet neutralised)."""
     count = len(finding.failing)
     group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
-    notes = [note or {} for note in (finding.failing_notes or [None] * count)]
-    places = [place or {} for place in (finding.failing_sources or [None] * count)]
-    files: dict[str, str] = {}
 
-    def file_of(where: dict[str, Any]) -> str:
-        name = where.get("file")
-        if not name:
-            return ""
-        if name not in files:
-            files[name] = relative_path(name, root)
-        return files[name]
+    def file_of(name: str | None) -> str:
+        return relative_path(name, root) if name else ""
 
     def constant(value: Any) -> list[Any]:
         return [value] * count
@@ -82,12 +75,35 @@ def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[lis
         constant(finding.period),
         list(finding.failing_values),  # numbers: None where there is none (csv writes "")
         constant(result.failing_unit or ""),
-        [note.get("problem") or "" for note in notes],
-        [note.get("step") or "" for note in notes],
-        [note.get("over_seconds") for note in notes],
-        [file_of(where) for where in places],
-        [where.get("line") for where in places],
+        *_note_columns(finding.failing_notes, count),
+        *_source_columns(finding.failing_sources, count, file_of),
     ]
+
+
+def _note_columns(
+    notes: Sequence[dict[str, Any] | None], count: int
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """Problem, step and seconds over of each record (made column-wise where the evaluation
+    kept the detail texts, see :mod:`auditor.evaluate.failing_lists`)."""
+    if isinstance(notes, FailingNotes):
+        return notes.columns()
+    made = [note or {} for note in (notes or [None] * count)]
+    return (
+        [note.get("problem") or "" for note in made],
+        [note.get("step") or "" for note in made],
+        [note.get("over_seconds") for note in made],
+    )
+
+
+def _source_columns(
+    sources: Sequence[dict[str, Any] | None], count: int, file_of: Callable[[str | None], str]
+) -> tuple[list[Any], list[Any]]:
+    """File (as ``file_of`` gives it, once per file) and line of each record."""
+    if isinstance(sources, FailingSources):
+        return sources.columns(file_of)
+    places = [place or {} for place in (sources or [None] * count)]
+    files = {name: file_of(name) for name in {where.get("file") for where in places}}
+    return [files[where.get("file")] for where in places], [where.get("line") for where in places]
 
 
 def _findings_columns(results: list[RuleResult], root: str | None) -> Iterator[list[list[Any]]]:

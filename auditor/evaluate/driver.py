@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -13,14 +13,13 @@ from ..measures import AggregateMeasure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
 from .compile import RulePlan, compile_rule
 from .env import Env, Window
+from .failing_lists import FailingNotes, FailingSources
 from .tally import Cell, Tally
 from .verdicts import judge_share, judge_threshold, too_few, worst
 
 if TYPE_CHECKING:
     from ..model import Pack, Rule
     from ..periods import Period
-
-OPEN_AT_END = "open at period end"
 
 
 class Evaluation:
@@ -238,30 +237,31 @@ class Evaluation:
     def _cell_finding(self, plan: RulePlan, tally: Tally, cell: Cell) -> Finding:
         finding = self._finding(plan.rule, cell[0], cell[1])
         finding.excluded_by_reason = dict(sorted(tally.reasons[cell].items()))
-        listed = sorted(tally.failing.get(cell, []), key=lambda item: item[0])
-        source = self._source
-        for item in listed:  # made once for all the cells that list the record
-            if item[4] is None:
-                item[4] = (failing_note(item[2], item[1]), source(item[3]))
-        finding.failing = plan.scope.display_keys([item[0] for item in listed])
-        finding.failing_values = [item[1] for item in listed]
-        finding.failing_notes = [item[4][0] for item in listed]
-        finding.failing_sources = [item[4][1] for item in listed]
+        listed = sorted(tally.failing.get(cell, []), key=itemgetter(0))
+        finding.failing = plan.scope.display_keys(list(map(itemgetter(0), listed)))
+        finding.failing_values = list(map(itemgetter(1), listed))
+        # notes and sources are made when read (see failing_lists): most are only written
+        # to the failing-records files, column by column
+        finding.failing_notes = FailingNotes(
+            list(map(itemgetter(2), listed)), finding.failing_values
+        )
+        places = list(map(itemgetter(3), listed))
+        for source in {source for source, _ in places}.difference(self._names):
+            if source is not None:
+                self._file_name(source)
+        finding.failing_sources = FailingSources(places, self._names)
         if tally.steps.get(cell):
             finding.details["breaches_by_step"] = dict(sorted(tally.steps[cell].items()))
         return finding
 
-    def _source(self, where: tuple[Any, Any]) -> dict[str, Any] | None:
-        """Where a record was read: its file and line."""
-        source, line = where
-        if source is None:
-            return None
+    def _file_name(self, source: Any) -> str:
+        """The name of the file a source id (as the engine gives it) names."""
         name = self._names.get(source)
         if name is None:
             if self._files is None:
                 self._files = self.backend.source_files()
             name = self._names[source] = self._files.get(int(source), str(source))
-        return {"file": name, "line": line}
+        return name
 
     def _aggregate(self, plan: RulePlan) -> tuple[list[Finding], list[dict[str, Any]]]:
         assert plan.counts is not None and plan.cells is not None and plan.listing is not None
@@ -359,24 +359,6 @@ def _with_target(plan: RulePlan, finding: Finding) -> Finding:
         finding.threshold = {"op": target.threshold.op, "value": float(target.threshold.value)}
         finding.unit = measure.value_unit(plan.kind)
     return finding
-
-
-def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | None:
-    """Why one record failed, from the SQL detail text ("resolved: late", "open at period end")."""
-    if not detail:
-        return None
-    problem, step, timed = _detail_parts(detail)
-    return {"problem": problem, "step": step, "over_seconds": value if timed else None}
-
-
-@lru_cache(maxsize=1024)
-def _detail_parts(detail: str) -> tuple[str, str | None, bool]:
-    """(problem, step, whether the value is the time over) of a detail text; a rule's
-    records share a few of them."""
-    if detail == OPEN_AT_END:
-        return OPEN_AT_END, None, False
-    step, _, problem = detail.rpartition(": ")
-    return problem, step or None, problem in ("late", "missing")
 
 
 def _text(text: Any) -> dict[str, str] | None:

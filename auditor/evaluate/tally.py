@@ -23,9 +23,9 @@ class Tally:
     reasons: dict[Cell, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
-    #: per cell, its failing records: [key, value, detail, (source id, line), made], one
-    #: list shared by the pooled cell and the record's own (``made``: filled by the driver)
-    failing: dict[Cell, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    #: per cell, its failing records: (key, value, detail, (source id, line)), one tuple
+    #: shared by the pooled cell and the record's own
+    failing: dict[Cell, list[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(list))
     steps: dict[Cell, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -71,7 +71,7 @@ class Tally:
         for row in rows:
             key, value, detail, status, source, line = row[width:]
             if status == "breach":
-                item = [str(key), value, detail, (source, line), None]
+                item = (str(key), value, detail, (source, line))
                 place = row[:width]
                 cells = places.get(place)
                 if cells is None:

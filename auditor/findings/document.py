@@ -323,6 +323,7 @@ def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, A
 
 
 def _finding_entry(f: Finding, root: str | None) -> dict[str, Any]:
+    shown = min(len(f.failing), failing_module.CAP_PER_FINDING)
     return {
         "id": f.id,
         "group": f.group,
@@ -343,10 +344,12 @@ def _finding_entry(f: Finding, root: str | None) -> dict[str, Any]:
         "failing_count": len(f.failing),
         "failing": f.failing,
         "failing_values": f.failing_values,
-        "failing_notes": f.failing_notes or [None] * len(f.failing),
+        # notes and sources only as far as findings.json lists them (capped() cuts the rest):
+        # at 10M records a finding may hold millions, each made when read
+        "failing_notes": list(f.failing_notes[:shown]) or [None] * shown,
         "failing_sources": [
             None if where is None else {**where, "file": relative_path(where["file"], root)}
-            for where in (f.failing_sources or [None] * len(f.failing))
+            for where in (f.failing_sources[:shown] or [None] * shown)
         ],
         "threshold": f.threshold,
         "not_evaluable": f.not_evaluable,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +62,9 @@ class Finding:
     failing_values: list[float | None] = field(default_factory=list)
     #: why each failing record failed, same order: None or
     #: {"problem": late | missing | out of order | open at period end, "step", "over_seconds"}
-    failing_notes: list[dict[str, Any] | None] = field(default_factory=list)
+    failing_notes: Sequence[dict[str, Any] | None] = field(default_factory=list)
     #: where each failing record was read: {"file", "line"} (a sequence: its first step's event)
-    failing_sources: list[dict[str, Any] | None] = field(default_factory=list)
+    failing_sources: Sequence[dict[str, Any] | None] = field(default_factory=list)
     excluded_by_reason: dict[str, int] = field(default_factory=dict)
     #: the target as a comparison in the unit of ``value`` ({"op": ">=", "value": 0.95})
     threshold: dict[str, Any] | None = None
