@@ -87,6 +87,8 @@ def _note_columns(
     kept the detail texts, see :mod:`auditor.evaluate.failing_lists`)."""
     if isinstance(notes, FailingNotes):
         return notes.columns()
+    if not any(notes):  # no record has a note (an aggregate's records)
+        return [""] * count, [""] * count, [None] * count
     made = [note or {} for note in (notes or [None] * count)]
     return (
         [note.get("problem") or "" for note in made],
