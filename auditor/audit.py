@@ -125,7 +125,7 @@ def run_audit(
     ``progress`` is the ingest's progress callback.
     """
     pack = load_pack(pack_path)
-    from .backends.engines import check_engine, follow_ingest
+    from .backends.engines import check_engine
 
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
@@ -138,7 +138,6 @@ def run_audit(
         stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path, engine=engine)
     try:
-        follow_ingest(store, engine)  # DuckDB: the records kept in DuckDB as they are stored
         report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:
             raise _unreadable(report)

@@ -44,15 +44,10 @@ class DuckdbBackend(StatementFacts):
                 "the duckdb engine needs the duckdb package", hint="pip install duckdb pyarrow"
             ) from None
         self.store = store
-        #: whether the records came from the store's mirror (see follow_ingest), not a copy
-        self.from_mirror = False
         if cursor is not None:  # a companion: the same database, already copied
             self._folder: tempfile.TemporaryDirectory[str] | None = None
             self.con: duckdb.DuckDBPyConnection = cursor
             _quiet(self.con)
-            return
-        if self._adopt(store):
-            self.from_mirror = True
             return
         # A database file of its own in a temporary folder, not one in memory: DuckDB then
         # keeps at most MEMORY_LIMIT of it in memory (10M records: 0.47 GB resident, 1.1 GB
@@ -67,39 +62,6 @@ class DuckdbBackend(StatementFacts):
         with _ctrl_c():
             for table in store.table_names():
                 self._copy(table)
-
-    @classmethod
-    def follow_ingest(cls, store: EvidenceStore) -> None:
-        """Keep the record tables in DuckDB while the ingest writes ``store`` (a store with no
-        record yet), so that the evaluation need not copy them (see :mod:`.duckdb_mirror`)."""
-        if store.path is None or store.has_records():
-            return
-        try:
-            from .duckdb_mirror import DuckdbMirror
-
-            mirror = DuckdbMirror()
-        except ImportError:  # not installed: the evaluation says so in one line
-            return
-        store.follow(mirror)
-
-    def _adopt(self, store: EvidenceStore) -> bool:
-        """Take the store's mirror as this backend's database when it holds every record the
-        store holds; copy the other tables (the manifest, the quarantine) into it."""
-        mirror = getattr(store, "mirror", None)
-        if mirror is None:
-            return False
-        store.mirror = None
-        if not mirror.intact or store.db.conn.in_transaction or not _complete(mirror, store):
-            mirror.close()
-            return False
-        self._folder, self.con = mirror.folder, mirror.con
-        mirror.folder = mirror.con = None
-        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        with _ctrl_c():
-            for table in store.table_names():
-                if table not in mirror.schemas:
-                    self._copy(table)
-        return True
 
     def _copy(self, table: str) -> None:
         """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store
@@ -208,28 +170,6 @@ def _ctrl_c() -> Iterator[None]:
 def _quiet(con: Any) -> None:
     """No progress bar from DuckDB itself: it would print to stdout during a long statement."""
     con.execute("SET enable_progress_bar = false")
-
-
-def _complete(mirror: Any, store: EvidenceStore) -> bool:
-    """Whether the mirror has the store's record tables and columns, and per table the same
-    records by count and by the sums of their file ids and lines."""
-    records = store.record_tables()
-    if sorted(records) != sorted(mirror.schemas):
-        return False
-    if any(mirror.schemas[name] != store.arrow_schema(name) for name in records):
-        return False
-    return mirror.tallies() == {name: store.tally(name) for name in records}
-
-
-def duck_type_of(arrow_type: Any) -> str:
-    """DuckDB's type for a column of the store's Arrow schema."""
-    import pyarrow as pa
-
-    if pa.types.is_integer(arrow_type):
-        return "BIGINT"
-    if pa.types.is_floating(arrow_type):
-        return "DOUBLE"
-    return "VARCHAR"
 
 
 def _duck_type(sqlite_type: str) -> str:

@@ -62,17 +62,6 @@ def configure(engine: str, **options: Any) -> None:
     _OPTIONS.setdefault(engine, {}).update(options)
 
 
-def follow_ingest(store: Any, engine: str) -> None:
-    """Let ``engine`` keep its own copy of the records while the ingest writes ``store``, when
-    its backend class offers to (a ``follow_ingest(store)`` class method), so that evaluating
-    needs no copy afterwards. The store stays the record of what was ingested."""
-    check_engine(engine)
-    module, _, name = _REGISTRY[engine].partition(":")
-    hook = getattr(getattr(importlib.import_module(module), name), "follow_ingest", None)
-    if hook is not None:
-        hook(store)
-
-
 def open_backend(store: Any, engine: str = "sqlite") -> Backend:
     """A backend of ``engine`` evaluating the evidence in ``store``."""
     check_engine(engine)

@@ -72,8 +72,6 @@ class EvidenceStore:
     def __init__(self, path: str | Path | None, engine: str = "sqlite") -> None:
         self.path = None if path is None else str(path)
         self.engine = engine
-        #: an engine's copy of the record tables kept in step with the ingest (see :meth:`follow`)
-        self.mirror: Any = None
         try:
             if path is not None:
                 make_parent(Path(path))
@@ -106,29 +104,7 @@ class EvidenceStore:
         return db
 
     def close(self) -> None:
-        if self.mirror is not None:
-            self.mirror.close()
-            self.mirror = None
         self.db.close()
-
-    def follow(self, mirror: Any) -> bool:
-        """Keep ``mirror``'s record tables in step with this store from now on: each record
-        table made, each batch of records stored, each transaction begun, committed or rolled
-        back (see :mod:`auditor.backends.duckdb_mirror`). Only a store that holds no record
-        yet can be followed: False, and the mirror closed, otherwise."""
-        if self.has_records():
-            mirror.close()
-            return False
-        self.mirror = mirror
-        return True
-
-    def has_records(self) -> bool:
-        """Whether any evidence kind's table exists (even empty)."""
-        return bool(self.record_tables())
-
-    def record_tables(self) -> list[str]:
-        """The evidence kinds' tables (every table but the manifest and the quarantine)."""
-        return [name for name in self.db.table_names() if name not in (MANIFEST, QUARANTINE)]
 
     @contextmanager
     def _let_go(self) -> Iterator[None]:
@@ -222,32 +198,23 @@ class EvidenceStore:
         columns.update({"_source": int, "_line": int})
         if not table.exists():
             table.create(columns)
-        else:
-            existing = set(table.columns_dict)
-            for name, kind_type in columns.items():
-                if name not in existing:
-                    table.add_column(name, kind_type)
-        if self.mirror is not None:
-            self.mirror.table(kind.name, self.arrow_schema(kind.name))
+            return
+        existing = set(table.columns_dict)
+        for name, kind_type in columns.items():
+            if name not in existing:
+                table.add_column(name, kind_type)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One file's ingest: all of it lands, or none of it."""
         self.db.execute("BEGIN IMMEDIATE")
-        mirror = self.mirror
-        if mirror is not None:
-            mirror.begin()
         try:
             yield
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                 self.db.execute("ROLLBACK")
-            if mirror is not None:
-                mirror.rollback()
             raise
-        if mirror is not None:
-            mirror.commit()
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
@@ -256,23 +223,17 @@ class EvidenceStore:
         ``_line``), many rows to a statement: SQLite then runs one statement, and Python takes
         its lock once, per :func:`rows_per_statement` rows instead of per row."""
         width = len(names) + 2
-        stored = [*names, "_source", "_line"]
         if isinstance(rows, Records):  # converted column-wise: its values row after row
             if len(rows.columns) != width:
                 raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
             self._insert_values(kind, names, rows.values())
-            if self.mirror is not None and len(rows):
-                self.mirror.append(kind.name, stored, rows.columns)
             return
         iterator = iter(rows)
         while chunk := list(islice(iterator, INSERT_CHUNK_ROWS)):
             widths = set(map(len, chunk))
             if widths - {width}:  # a row of another width would shift every value after it
                 raise ValueError(f"records of {sorted(widths)} values for {width} columns")
-            values = list(chain.from_iterable(chunk))
-            self._insert_values(kind, names, values)
-            if self.mirror is not None:
-                self.mirror.append(kind.name, stored, [values[i::width] for i in range(width)])
+            self._insert_values(kind, names, list(chain.from_iterable(chunk)))
 
     def _insert_values(self, kind: EvidenceKind, names: list[str], values: list[Any]) -> None:
         """Records' values, row after row, stored ``rows_per_statement`` rows a statement."""
@@ -352,14 +313,6 @@ class EvidenceStore:
             [path, sha256],
         ).fetchone()
         return None if row is None else tuple(row)
-
-    def tally(self, table: str) -> tuple[int, int, int]:
-        """A record table's records, and the sums of their file ids and of their lines."""
-        row = self.db.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(_source), 0), COALESCE(SUM(_line), 0) "
-            f"FROM {quote_identifier(table)}"
-        ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
 
     def count(self, table: str) -> int:
         return self.db[table].count if self.db[table].exists() else 0
