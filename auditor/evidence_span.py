@@ -30,18 +30,25 @@ def judged_kinds(pack: Pack) -> list[str]:
 def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCoverage]:
     """For every kind of the pack: records stored, records in ``period`` and their time span.
 
-    ``store`` is an evidence store (asked through the engine it names) or a backend: an
-    audit asks the backend that then evaluates, so each kind is scanned by that engine."""
+    ``store`` is a backend (an audit passes the one that then evaluates, so each kind is
+    scanned by that engine) or an evidence store, asked through the engine it names with a
+    backend opened and closed here."""
     from .evaluate.driver import backend_for
 
     backend = backend_for(store)
-    zone = ZoneInfo(pack.timezone)
-    start, end = period.start(zone), period.end(zone)
-    result = {}
-    for kind in pack.evidence.values():
-        stored, in_period, first, last = backend.time_summary(kind.name, kind.time, start, end)
-        result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last)
-    return result
+    try:
+        zone = ZoneInfo(pack.timezone)
+        start, end = period.start(zone), period.end(zone)
+        result = {}
+        for kind in pack.evidence.values():
+            stored, in_period, first, last = backend.time_summary(kind.name, kind.time, start, end)
+            result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last)
+        return result
+    finally:
+        if backend is not store:  # opened here
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
 
 
 def span_text(pack: Pack, coverage: dict[str, KindCoverage]) -> str | None:

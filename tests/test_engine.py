@@ -215,3 +215,38 @@ def test_coverage_is_counted_by_the_engine_as_by_hand(store, tmp_path) -> None:
     assert (tickets.stored, tickets.in_period, tickets.first, tickets.last) == (4, 2, first, last)
     pauses = coverage["pauses"]
     assert (pauses.stored, pauses.in_period, pauses.first, pauses.last) == (0, 0, None, None)
+
+
+def test_an_audit_asks_one_backend_for_the_coverage_and_the_rules(tmp_path, monkeypatch) -> None:
+    """On DuckDB the store is copied once: the coverage is counted on the copy the rules
+    then read, not on a second one (nor on SQLite)."""
+    from auditor.audit import run_audit
+    from auditor.backends.duckdb import DuckdbBackend
+    from auditor.backends.sqlite import SqliteBackend
+
+    opened, summaries = [], []
+    init, summary = DuckdbBackend.__init__, DuckdbBackend.time_summary
+
+    def counted_init(self, store, cursor=None) -> None:
+        if cursor is None:  # a companion shares the copy
+            opened.append(store)
+        init(self, store, cursor)
+
+    def counted_summary(self, *args):
+        summaries.append(args[0])
+        return summary(self, *args)
+
+    def not_here(*args):
+        raise AssertionError("coverage asked of SQLite")
+
+    monkeypatch.setattr(DuckdbBackend, "__init__", counted_init)
+    monkeypatch.setattr(DuckdbBackend, "time_summary", counted_summary)
+    monkeypatch.setattr(SqliteBackend, "time_summary", not_here)
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "tickets.csv").write_text(
+        TICKETS + "A,BJ,2026-02-02 09:00:00,2026-02-02 10:00:00,closed\n", encoding="utf-8"
+    )
+    pack = TEST_PACKS / "engine.yaml"
+    run_audit(pack, tmp_path / "ev", tmp_path / "out", engine="duckdb")  # period inferred
+    assert len(opened) == 1
+    assert sorted(summaries) == sorted(2 * list(the_pack().evidence))  # period, coverage

@@ -139,3 +139,32 @@ def test_spark_master_goes_with_the_spark_engine(runner, tmp_path) -> None:
     assert result.exit_code == 2
     assert "--spark-master goes with --engine spark" in result.output
     assert not Path(tmp_path / "o").exists()
+
+
+@needs_spark
+def test_a_view_left_by_an_earlier_store_is_not_this_stores_table(spark, tmp_path) -> None:
+    """The session's catalog keeps the views of a backend closed before (another store's
+    pauses, whose Parquet files are gone): this store has no pauses, so their coverage is
+    zero, and its own tickets are counted."""
+    from auditor.evidence_span import kind_coverage
+
+    from .test_engine import PAUSES, TICKETS, the_pack
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    (one / "tickets.csv").write_text(TICKETS + "A,BJ,2026-02-02 09:00:00,,open\n")
+    (one / "pauses.csv").write_text(PAUSES + "A,2026-02-02 10:00:00,2026-02-02 11:00:00,x\n")
+    (two / "tickets.csv").write_text(TICKETS + "B,BJ,2026-02-03 09:00:00,,open\n")
+    period = parse_period("2026-02")
+    first, second = EvidenceStore(None, engine="spark"), EvidenceStore(None, engine="spark")
+    try:
+        ingest(the_pack(), one, first)
+        ingest(the_pack(), two, second)
+        assert kind_coverage(the_pack(), first, period)["pauses"].stored == 1  # opened, closed
+        coverage = kind_coverage(the_pack(), second, period)
+        assert (coverage["pauses"].stored, coverage["pauses"].in_period) == (0, 0)
+        assert (coverage["tickets"].stored, coverage["tickets"].in_period) == (1, 1)
+    finally:
+        first.close()
+        second.close()

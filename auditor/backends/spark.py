@@ -66,6 +66,9 @@ class SparkBackend(StatementFacts):
         self.store = store
         self.spark = spark_session(master)
         self._folder: Path | None = None
+        #: the views this backend registered: the session's catalog also holds those of
+        #: backends before it (another store's tables, whose files may be gone)
+        self._views: set[str] = set()
         if parquet is None:
             from ..export import export_tables
 
@@ -92,6 +95,7 @@ class SparkBackend(StatementFacts):
             frame = self.spark.read.parquet(str(path.resolve()))
             _check_schema(frame, self.store.arrow_schema(table), path)
             frame.createOrReplaceTempView(table)
+            self._views.add(table)
 
     # ------------------------------------------------------------ Backend
 
@@ -110,9 +114,12 @@ class SparkBackend(StatementFacts):
         ]
         frame = self.spark.createDataFrame(rows, schema=schema.replace('"', "`"))
         frame.createOrReplaceTempView(table.name)
+        self._views.add(table.name)
 
     def has_table(self, name: str) -> bool:
-        return bool(self.spark.catalog.tableExists(name))
+        """Whether this backend registered a view ``name`` (the session may hold another
+        backend's view of that name, left when it closed)."""
+        return name in self._views
 
     def close(self) -> None:
         if self._folder is not None:

@@ -73,8 +73,11 @@ class _Lazy(Sequence[Any]):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self)!r})"
+    def __repr__(self) -> str:  # the first few: a finding may hold millions
+        shown = ", ".join(map(repr, self[:3]))
+        return (
+            f"{type(self).__name__}([{shown}{', ...' if len(self) > 3 else ''}], {len(self)} items)"
+        )
 
 
 class FailingNotes(_Lazy):
