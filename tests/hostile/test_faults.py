@@ -77,6 +77,10 @@ def stopped(args: list[str], signum: int, delay: float) -> subprocess.CompletedP
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+#: how long a started ``python -m auditor`` may take to reach its first line
+READY_SECONDS = 60.0
+
+
 def started(pid: int) -> None:
     """Wait until ``python -m auditor`` ran its first line (it holds both signals from there on).
 
@@ -84,7 +88,10 @@ def started(pid: int) -> None:
     way it kills any program; no code of the project can take it yet.
     """
     status = Path(f"/proc/{pid}/status")
-    for _ in range(2000):
+    # a deadline, not a count of polls: on a loaded 2-core machine (the cases run in
+    # parallel beside the rest of the suite) the interpreter took more than 4 s to start
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
         try:
             fields = dict(
                 line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
@@ -95,7 +102,7 @@ def started(pid: int) -> None:
         if held & STOPPING_BITS == STOPPING_BITS:
             return
         time.sleep(0.002)
-    raise AssertionError(f"process {pid} never got ready to take a signal")
+    raise AssertionError(f"process {pid} never got ready to take a signal in {READY_SECONDS} s")
 
 
 def limited(size: int) -> Callable[[], None]:
