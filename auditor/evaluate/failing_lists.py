@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, overload
 
-OPEN_AT_END = "open at period end"
+from ..measures.duration import OPEN_AT_END  # the detail text the duration measure writes
 
 
 def failing_note(detail: str | None, value: float | None) -> dict[str, Any] | None:

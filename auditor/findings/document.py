@@ -346,7 +346,7 @@ def _finding_entry(f: Finding, root: str | None) -> dict[str, Any]:
         "failing_values": f.failing_values,
         # notes and sources only as far as findings.json lists them (capped() cuts the rest):
         # at 10M records a finding may hold millions, each made when read
-        "failing_notes": list(f.failing_notes[:shown]) or [None] * shown,  # a list either way
+        "failing_notes": f.failing_notes[:shown] or [None] * shown,
         "failing_sources": [
             None if where is None else {**where, "file": relative_path(where["file"], root)}
             for where in (f.failing_sources[:shown] or [None] * shown)
