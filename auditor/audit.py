@@ -25,7 +25,7 @@ from .errors import (
 from .evaluate import evaluate
 from .evaluate.driver import backend_for
 from .evidence_span import KindCoverage, judged_kinds, kind_coverage, span_text
-from .failing import write_failing_records
+from .failing import FailingRecordsWriter
 from .findings import RANK, RuleResult
 from .findings.contract import FindingsDocument
 from .findings.document import AuditInputs, findings_document
@@ -150,13 +150,19 @@ def run_audit(
                 audit_period = parse_period(period) if period else infer_period(pack, backend)
             coverage = kind_coverage(pack, backend, audit_period)
             check_period_has_evidence(pack, audit_period, coverage, report)
-            results = evaluate(pack, backend, audit_period)
+            # each rule's failing records written while the engine evaluates the next rules
+            writer = FailingRecordsWriter(target, str(evidence))
+            try:
+                results = evaluate(pack, backend, audit_period, on_result=writer.add)
+            except BaseException:
+                writer.discard()
+                raise
         finally:
             close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
             if close is not None:
                 close()
+        failing = writer.finish()
         apply_waivers(results, waivers, today or date.today())
-        failing = write_failing_records(results, target, str(evidence))
         inputs = AuditInputs(
             pack,
             audit_period,

@@ -108,11 +108,10 @@ def _source_columns(
     return [files[where.get("file")] for where in places], [where.get("line") for where in places]
 
 
-def _findings_columns(results: list[RuleResult], root: str | None) -> Iterator[list[list[Any]]]:
-    for result in results:
-        for finding in _finest(result):
-            if finding.failing:
-                yield _columns(result, finding, root)
+def _result_columns(result: RuleResult, root: str | None) -> Iterator[list[list[Any]]]:
+    for finding in _finest(result):
+        if finding.failing:
+            yield _columns(result, finding, root)
 
 
 def _neutralised(column: list[Any]) -> list[Any]:
@@ -131,40 +130,76 @@ def _neutralised(column: list[Any]) -> list[Any]:
 def write_failing_records(
     results: list[RuleResult], folder: Path, root: str | None = None
 ) -> dict[str, Any]:
-    """Write every failing record of every rule to ``failing-records.csv``; its path, hash and rows.
-
-    Each record appears once, with the group and sub-period it belongs to.
-    Written a finding at a time, column-wise (a 10M-record audit lists millions).
-    """
-    path = folder / FILE_NAME
-    temporary = path.with_name(f".{FILE_NAME}.tmp")
-    parquet = _ParquetRows(folder / PARQUET_NAME)
-    rows = 0
+    """Write every failing record of every rule to ``failing-records.csv`` (and its Parquet
+    twin); their paths, hashes and rows (see :class:`FailingRecordsWriter`)."""
+    writer = FailingRecordsWriter(folder, root)
     try:
-        with temporary.open("w", encoding="utf-8", newline="") as handle:
+        for result in results:
+            writer.add(result)
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.finish()
+
+
+class FailingRecordsWriter:
+    """``failing-records.csv`` and ``failing-records.parquet`` written a rule's result at a
+    time, in the order they are added (an audit adds each as soon as it and every rule before
+    it are evaluated, while the engine evaluates the next ones).
+
+    Each record appears once, with the group and sub-period it belongs to, written a finding
+    at a time, column-wise (a 10M-record audit lists millions). Both files are written under
+    temporary names: :meth:`finish` puts them in place, :meth:`discard` removes them.
+    """
+
+    def __init__(self, folder: Path, root: str | None = None) -> None:
+        self.path = folder / FILE_NAME
+        self.root = root
+        self.rows = 0
+        self.temporary = self.path.with_name(f".{FILE_NAME}.tmp")
+        self.parquet = _ParquetRows(folder / PARQUET_NAME)
+        self.handle = self.temporary.open("w", encoding="utf-8", newline="")
+        try:
             # the byte-order mark spreadsheets look for, written once ("utf-8-sig" would run
             # its encoder, written in Python, for every row)
-            handle.write("\ufeff")
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for columns in _findings_columns(results, root):
-                writer.writerows(zip(*map(_neutralised, columns), strict=True))
-                parquet.add(columns)
-                rows += len(columns[0])
-        parquet.close()
-    except BaseException:
-        parquet.discard()
-        temporary.unlink(missing_ok=True)
-        raise
-    temporary.replace(path)
-    parquet.path.parent.joinpath(parquet.temporary.name).replace(parquet.path)
-    return {
-        "path": FILE_NAME,
-        "sha256": _sha256(path),
-        "rows": rows,
-        "cap_per_finding": CAP_PER_FINDING,  # read at call time, so tests can lower it
-        "parquet": {"path": PARQUET_NAME, "sha256": _sha256(parquet.path)},
-    }
+            self.handle.write("\ufeff")
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow(COLUMNS)
+        except BaseException:
+            self.discard()
+            raise
+
+    def add(self, result: RuleResult) -> None:
+        """One rule's failing records, after those of the rules added before it."""
+        for columns in _result_columns(result, self.root):
+            self.writer.writerows(zip(*map(_neutralised, columns), strict=True))
+            self.parquet.add(columns)
+            self.rows += len(columns[0])
+
+    def finish(self) -> dict[str, Any]:
+        """Both files complete and in place: their paths, hashes and rows."""
+        try:
+            self.handle.close()
+            self.parquet.close()
+        except BaseException:
+            self.discard()
+            raise
+        self.temporary.replace(self.path)
+        parquet = self.parquet
+        parquet.path.parent.joinpath(parquet.temporary.name).replace(parquet.path)
+        return {
+            "path": FILE_NAME,
+            "sha256": _sha256(self.path),
+            "rows": self.rows,
+            "cap_per_finding": CAP_PER_FINDING,  # read at call time, so tests can lower it
+            "parquet": {"path": PARQUET_NAME, "sha256": _sha256(parquet.path)},
+        }
+
+    def discard(self) -> None:
+        """Neither file written: what was written so far removed."""
+        self.handle.close()
+        self.parquet.discard()
+        self.temporary.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:

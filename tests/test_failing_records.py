@@ -8,7 +8,12 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.failing import _neutralised, neutralise, write_failing_records
+from auditor.failing import (
+    FailingRecordsWriter,
+    _neutralised,
+    neutralise,
+    write_failing_records,
+)
 from auditor.findings import Finding, RuleResult
 
 cells = st.one_of(
@@ -69,3 +74,23 @@ def test_the_file_starts_with_a_byte_order_mark_and_holds_each_record(tmp_path) 
          "9"],
     ]  # fmt: skip
     assert meta["rows"] == 3
+
+
+def test_results_added_one_by_one_give_the_files_written_at_once(tmp_path) -> None:
+    results = [_result(["=cmd|x", "I2", "-3"]), _result(["I7", "I8", "I9"])]
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "added").mkdir()
+    whole = write_failing_records(results, tmp_path / "whole")
+    writer = FailingRecordsWriter(tmp_path / "added")
+    for result in results:
+        writer.add(result)
+    assert writer.finish() == whole
+    for name in ("failing-records.csv", "failing-records.parquet"):
+        assert (tmp_path / "added" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+
+
+def test_a_discarded_writer_leaves_nothing_behind(tmp_path) -> None:
+    writer = FailingRecordsWriter(tmp_path)
+    writer.add(_result(["I1", "I2", "I3"]))
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []

@@ -80,3 +80,65 @@ def test_no_second_connection_in_memory_or_with_writes_not_committed(
     other.close()
     with demo_store.transaction():
         assert backend.companion() is None
+
+
+@pytest.mark.parametrize("two", [True, False], ids=["two threads", "one thread"])
+def test_results_are_handed_on_in_rule_order_as_they_are_ready(
+    demo_store: EvidenceStore, pack: Any, monkeypatch, two: bool
+) -> None:
+    service = pack("service-quality")
+    first = service.rules[0].id
+    real = driver.Evaluation.evaluate
+
+    def slow_first(self: Any, rule: Any) -> Any:
+        if rule.id == first:  # every later rule is ready before the first one
+            time.sleep(0.3)
+        return real(self, rule)
+
+    monkeypatch.setattr(driver.Evaluation, "evaluate", slow_first)
+    if not two:
+        monkeypatch.setattr(SqliteBackend, "companion", lambda self: None)
+    handed: list[tuple[str, str]] = []
+    results = evaluate(
+        service,
+        demo_store,
+        parse_period("2026-Q3"),
+        on_result=lambda r: handed.append((r.rule, threading.current_thread().name)),
+    )
+    assert [rule for rule, _ in handed] == [rule.id for rule in service.rules]
+    assert [r.rule for r in results] == [rule.id for rule in service.rules]
+    main = threading.main_thread().name
+    assert {thread for _, thread in handed} == {main}  # the caller's thread writes
+
+
+def test_nothing_after_an_error_is_handed_on(
+    demo_store: EvidenceStore, pack: Any, monkeypatch
+) -> None:
+    service = pack("service-quality")
+    second = service.rules[1].id
+    real = driver.Evaluation.evaluate
+
+    def failing(self: Any, rule: Any) -> Any:
+        if rule.id == second:
+            raise AuditorError(f"failed: {rule.id}")
+        return real(self, rule)
+
+    monkeypatch.setattr(driver.Evaluation, "evaluate", failing)
+    handed: list[str] = []
+    with pytest.raises(AuditorError, match=f"failed: {second}$"):
+        evaluate(
+            service, demo_store, parse_period("2026-Q3"), on_result=lambda r: handed.append(r.rule)
+        )
+    assert handed == [service.rules[0].id]
+
+
+def test_an_error_of_the_receiver_stops_the_evaluation(
+    demo_store: EvidenceStore, pack: Any
+) -> None:
+    service = pack("service-quality")
+
+    def full_disk(result: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        evaluate(service, demo_store, parse_period("2026-Q3"), on_result=full_disk)

@@ -18,6 +18,8 @@ from .tally import Cell, Tally
 from .verdicts import judge_share, judge_threshold, too_few, worst
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..model import Pack, Rule
     from ..periods import Period
 
@@ -68,37 +70,73 @@ class Evaluation:
 
     # ------------------------------------------------------------ running
 
-    def run(self) -> list[RuleResult]:
+    def run(self, on_result: Callable[[RuleResult], None] | None = None) -> list[RuleResult]:
+        """Every rule's result, in rule order. ``on_result`` is given each result, in rule
+        order, as soon as it and those before it are ready (on this thread, while a second
+        one may still be evaluating later rules)."""
         rules = list(self.pack.rules)
         companion = getattr(self.backend, "companion", None)
         second = companion() if companion is not None and len(rules) > 1 else None
         if second is None:
-            return [self.evaluate(rule) for rule in rules]
-        return self._run_in_two(rules, second)
+            results = []
+            for rule in rules:
+                results.append(self.evaluate(rule))
+                if on_result is not None:
+                    on_result(results[-1])
+            return results
+        return self._run_in_two(rules, second, on_result)
 
-    def _run_in_two(self, rules: list[Rule], second: Any) -> list[RuleResult]:
+    def _run_in_two(
+        self,
+        rules: list[Rule],
+        second: Any,
+        on_result: Callable[[RuleResult], None] | None = None,
+    ) -> list[RuleResult]:
         """The rules shared between this thread and a second one on its own connection,
-        each taking the next rule when it is free; results (and the first error) in rule order."""
+        each taking the next rule when it is free; results (and the first error) in rule order.
+        Between its own rules, and once none is left, this thread hands the results ready
+        so far to ``on_result``."""
         import itertools
+        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         turns = itertools.count()  # handing out the next index is atomic
         done: list[Any] = [None] * len(rules)
+        ready = [threading.Event() for _ in rules]
+        handed = 0  # results before this index have been given to on_result (or an error met)
         stopping = False
 
-        def work(evaluation: Evaluation) -> None:
+        def work(evaluation: Evaluation, hand_on: bool) -> None:
             while not stopping and (index := next(turns)) < len(rules):
                 try:
                     done[index] = evaluation.evaluate(rules[index])
                 except Exception as exc:  # the first error in rule order is raised below
                     done[index] = exc
+                ready[index].set()
+                if hand_on:
+                    hand_on_ready(wait=False)
+
+        def hand_on_ready(wait: bool) -> None:
+            nonlocal handed
+            while handed < len(rules) and (
+                ready[handed].is_set() or (wait and _waited(ready[handed]))
+            ):
+                outcome = done[handed]
+                if isinstance(outcome, Exception):
+                    handed = len(rules)  # nothing after an error is handed on
+                    return
+                if on_result is not None:
+                    on_result(outcome)
+                handed += 1
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
         try:
             helper = pool.submit(
-                lambda: work(Evaluation(self.pack, second, self.env.window.period))
+                lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
             )
-            work(self)
+            work(self, on_result is not None)
+            if on_result is not None:
+                hand_on_ready(wait=True)
             helper.result()
         except BaseException:
             stopping = True
@@ -365,9 +403,23 @@ def _text(text: Any) -> dict[str, str] | None:
     return None if text is None else {"zh": text.zh, "en": text.en}
 
 
-def evaluate(pack: Pack, store: Any, period: Period) -> list[RuleResult]:
-    """Evaluate every rule of ``pack`` over ``store`` (an evidence store or a backend) for ``period``."""
-    return Evaluation(pack, backend_for(store), period).run()
+def evaluate(
+    pack: Pack,
+    store: Any,
+    period: Period,
+    on_result: Callable[[RuleResult], None] | None = None,
+) -> list[RuleResult]:
+    """Evaluate every rule of ``pack`` over ``store`` (an evidence store or a backend) for
+    ``period``. ``on_result`` is given each rule's result in rule order as soon as it is ready
+    (an audit writes its failing records while the engine evaluates the next rules)."""
+    return Evaluation(pack, backend_for(store), period).run(on_result)
+
+
+def _waited(event: Any) -> bool:
+    """Wait for ``event`` in short steps (Ctrl-C is taken between them on every platform)."""
+    while not event.wait(0.25):
+        pass
+    return True
 
 
 def backend_for(store: Any) -> Backend:
