@@ -8,7 +8,7 @@ marker: 24 bytes a key, in sorted numpy runs (a log-structured layout): every
 FAN_IN runs of one level are sorted into one run of the next level, so a key is
 moved once per level (three or four times for ten million keys), and a batch is
 looked up with ``searchsorted`` in each run. A
-bitmap indexed by the first hashes' low bits (at least eight bits for each key
+bitmap indexed by the first hashes' low bits (at least sixteen bits for each key
 held) answers "surely not held" for most keys of a batch without touching the
 runs.
 Two different keys are taken for one only if both hashes agree, a chance of
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
-from operator import concat
+from operator import concat, is_not
 from typing import Any
 
 import numpy as np
@@ -29,8 +29,9 @@ import numpy as np
 _SEP = "\x1f"
 #: single keys added one at a time are held in a dict until there are this many
 RECENT_LIMIT = 65_536
-#: bits of the bitmap for each key held, at least (about one new key in nine then needs a look-up)
-BITS_PER_KEY = 8
+#: bits of the bitmap for each key held, at least (about one new key in seventeen then needs a
+#: look-up)
+BITS_PER_KEY = 16
 #: runs of one level sorted into one run of the next: fewer moves of each key as it grows,
 #: more runs to look a batch up in (at most FAN_IN - 1 per level)
 FAN_IN = 8
@@ -129,7 +130,13 @@ class _Bitmap:
 
     def add(self, first: np.ndarray) -> None:
         byte, bit = self._slots(first)
-        np.bitwise_or.at(self.bits, byte, bit)
+        # Set in one assignment: where two keys share a byte only the last one's bit lands,
+        # so the few bits missing after it are set again one by one (``ufunc.at`` for all of
+        # them costs ten times more).
+        self.bits[byte] |= bit
+        lost = (self.bits[byte] & bit) == 0
+        if lost.any():
+            np.bitwise_or.at(self.bits, byte[lost], bit[lost])
 
     def maybe_held(self, first: np.ndarray) -> np.ndarray:
         byte, bit = self._slots(first)
@@ -192,7 +199,7 @@ class KeyIndex:
 
         Returns False, adding nothing, when one is held (the caller then goes key by key).
         """
-        if not all(key.__class__ is str for key in keys):
+        if any(map(is_not, map(type, keys), repeat(str))):  # not all text
             if any(self.get(key) is not None for key in keys):
                 return False
             self.update(keys, markers)

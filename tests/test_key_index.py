@@ -104,3 +104,20 @@ def test_the_bitmap_never_hides_a_held_key() -> None:
     for n in range(0, 200_000, 997):
         assert not index.add_new(["fresh", f"K{n}"], [0, 1])
     assert index.add_new(["fresh"], [7]) and index.get("fresh") == 7
+
+
+@given(st.lists(st.integers(0, 1 << 20), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_every_bit_of_a_batch_lands_even_where_keys_share_a_byte(lows: list[int]) -> None:
+    """Many first hashes falling in the same byte of the bitmap (up to eight bits each) are
+    all set by one add, as setting them one at a time would set them."""
+    import numpy as np
+
+    bitmap = key_index._Bitmap([], 1)
+    first = np.array([low % 64 for low in lows] + lows, dtype=np.int64)  # crowded bytes first
+    bitmap.add(first)
+    assert bitmap.maybe_held(first).all()
+    expected = np.zeros_like(bitmap.bits)
+    byte, bit = bitmap._slots(first)
+    np.bitwise_or.at(expected, byte, bit)
+    assert (bitmap.bits == expected).all()
