@@ -183,3 +183,17 @@ def test_hours_around_dst_changes_go_the_careful_way(zone):
         assert _columnwise(TimestampParser(ZoneInfo(zone)), good, set(), offset) == [
             v for v in expected if not isinstance(v, tuple)
         ]
+
+
+@given(st.lists(st.integers(-(10**9), 10**9), max_size=60), st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_unique_inverse_is_numpys_unique(values: list[int], spread: int) -> None:
+    import numpy as np
+
+    from auditor.columnar import unique_inverse
+
+    hours = np.array([v // (10**spread * 1000) for v in values], dtype=np.int64)
+    unique, inverse = unique_inverse(hours)
+    expected, expected_inverse = np.unique(hours, return_inverse=True)
+    assert unique.dtype == expected.dtype and unique.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
