@@ -104,6 +104,40 @@ def few_valued(strings: pa.Array) -> tuple[list[str], Any] | None:
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
 
 
+#: bytes that Python's ``str.strip()`` may take off a text's ends: ASCII white space (with the
+#: four separators it counts as such), and any byte of a wider character (a few are spaces)
+_MAYBE_SPACE = frozenset(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ") | frozenset(range(0x80, 0x100))
+
+
+def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] | None:
+    """The values as Python texts, when reading them one by one (trimmed, a missing-value
+    marker as None, no longer than ``limit``) would leave every one as it is: none is empty,
+    starts or ends with a byte that may be white space, is a marker, or has more than
+    ``limit`` bytes. None otherwise, and the caller reads them one by one."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    count = len(strings)
+    if count < MIN_VECTOR or strings.null_count or strings.type != pa.string():
+        return None
+    buffers = strings.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[strings.offset : strings.offset + count + 1]
+    lengths = np.diff(offsets)
+    if buffers[2] is None or not lengths.all() or int(lengths.max()) > limit:
+        return None
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    edge = np.zeros(256, dtype=bool)
+    edge[list(_MAYBE_SPACE)] = True
+    if edge[data[offsets[:-1]]].any() or edge[data[offsets[1:] - 1]].any():
+        return None
+    markers = [m for m in missing if isinstance(m, str)]
+    if markers and pc.any(pc.is_in(strings, value_set=pa_strings(markers))).as_py():
+        return None
+    texts: list[str] = strings.to_pylist()
+    return texts
+
+
 def is_missing(raw: Any, missing: set[Any]) -> bool:
     """A missing-value marker, as written or with spaces around it (as the row converter reads)."""
     return raw in missing or (raw.__class__ is str and raw.strip() in missing)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .columnar import few_valued, is_missing, timestamp_values
+from .columnar import few_valued, is_missing, plain_texts, timestamp_values
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -655,6 +655,10 @@ class RowPlan:
             few = few_valued(arrays[position]) if self.rows_are_text else None
             if few is not None:  # each distinct text read once, spread over the rows in C
                 return self._few_values(name, text and convert is _text, convert, few)
+            if text and convert is _text and self.rows_are_text:  # an identifier, say
+                plain = plain_texts(arrays[position], missing, MAX_TEXT)
+                if plain is not None:  # checked in Arrow: nothing to trim or to read as missing
+                    return plain
         raws = (
             transposed[position]
             if transposed is not None and position is not None

@@ -197,3 +197,41 @@ def test_unique_inverse_is_numpys_unique(values: list[int], spread: int) -> None
     expected, expected_inverse = np.unique(hours, return_inverse=True)
     assert unique.dtype == expected.dtype and unique.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.tolist()
+
+
+_TEXT_PIECES = st.sampled_from(
+    ["I7", "a b", " ", "\t", "\x1f", "\x85", "\u3000", "\xa0", "中", "NA", "-", "", "x\u2028"]
+)
+
+
+@given(
+    st.lists(st.lists(_TEXT_PIECES, max_size=3).map("".join), min_size=1, max_size=8),
+    st.integers(MIN_VECTOR, MIN_VECTOR + 40),
+    st.integers(1, 8),
+)
+@settings(max_examples=300, deadline=None)
+def test_plain_texts_are_the_texts_read_one_by_one(
+    sample: list[str], count: int, limit: int
+) -> None:
+    """Whatever the texts, the Arrow check either declines or gives what trimming, reading
+    markers as missing and the length check give value by value."""
+    from auditor import convert
+    from auditor.columnar import plain_texts
+
+    texts = [sample[i % len(sample)] for i in range(count)]
+    missing = {None, "", "NA", "-"}
+    plain = plain_texts(pa.array(texts, type=pa.string()), missing, limit)
+    if plain is not None:
+        assert plain == texts
+        one_by_one = convert._texts(texts, missing)
+        assert one_by_one == texts and max(map(len, texts)) <= limit
+
+
+def test_identifiers_are_taken_whole() -> None:
+    from auditor.columnar import plain_texts
+
+    ids = [f"I{n}" for n in range(2 * MIN_VECTOR)]
+    assert plain_texts(pa.array(ids), {None, "", "NA"}, 100) == ids
+    assert plain_texts(pa.array([*ids, " I0"]), {None, ""}, 100) is None
+    assert plain_texts(pa.array([*ids, "NA"]), {None, "", "NA"}, 100) is None
+    assert plain_texts(pa.array([*ids, "中"]), {None, ""}, 100) is None  # may be a space: declined
