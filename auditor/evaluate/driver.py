@@ -97,37 +97,20 @@ class Evaluation:
         Between its own rules, and once none is left, this thread hands the results ready
         so far to ``on_result``."""
         import itertools
-        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         turns = itertools.count()  # handing out the next index is atomic
-        done: list[Any] = [None] * len(rules)
-        ready = [threading.Event() for _ in rules]
-        handed = 0  # results before this index have been given to on_result (or an error met)
+        outcomes = _InRuleOrder(len(rules), on_result)
         stopping = False
 
         def work(evaluation: Evaluation, hand_on: bool) -> None:
             while not stopping and (index := next(turns)) < len(rules):
                 try:
-                    done[index] = evaluation.evaluate(rules[index])
+                    outcomes.put(index, evaluation.evaluate(rules[index]))
                 except Exception as exc:  # the first error in rule order is raised below
-                    done[index] = exc
-                ready[index].set()
+                    outcomes.put(index, exc)
                 if hand_on:
-                    hand_on_ready(wait=False)
-
-        def hand_on_ready(wait: bool) -> None:
-            nonlocal handed
-            while handed < len(rules) and (
-                ready[handed].is_set() or (wait and _waited(ready[handed]))
-            ):
-                outcome = done[handed]
-                if isinstance(outcome, Exception):
-                    handed = len(rules)  # nothing after an error is handed on
-                    return
-                if on_result is not None:
-                    on_result(outcome)
-                handed += 1
+                    outcomes.hand_on(wait=False)
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
         try:
@@ -135,8 +118,7 @@ class Evaluation:
                 lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
             )
             work(self, on_result is not None)
-            if on_result is not None:
-                hand_on_ready(wait=True)
+            outcomes.hand_on(wait=True)
             helper.result()
         except BaseException:
             stopping = True
@@ -145,10 +127,7 @@ class Evaluation:
         finally:
             pool.shutdown(wait=True)
             second.close()
-        for outcome in done:
-            if isinstance(outcome, Exception):
-                raise outcome
-        return cast("list[RuleResult]", done)
+        return outcomes.results()
 
     def plan(self, rule: Rule) -> RulePlan:
         return compile_rule(rule, self.env)
@@ -413,6 +392,45 @@ def evaluate(
     ``period``. ``on_result`` is given each rule's result in rule order as soon as it is ready
     (an audit writes its failing records while the engine evaluates the next rules)."""
     return Evaluation(pack, backend_for(store), period).run(on_result)
+
+
+class _InRuleOrder:
+    """Rules' results (or errors) put by two threads in any order, handed to a receiver in
+    rule order as soon as each one and those before it are in; nothing after an error."""
+
+    def __init__(self, count: int, receiver: Callable[[RuleResult], None] | None) -> None:
+        import threading
+
+        self.outcomes: list[Any] = [None] * count
+        self.ready = [threading.Event() for _ in range(count)]
+        self.receiver = receiver
+        self.handed = 0  # the outcomes before this index have been handed on (or an error met)
+
+    def put(self, index: int, outcome: RuleResult | Exception) -> None:
+        self.outcomes[index] = outcome
+        self.ready[index].set()
+
+    def hand_on(self, wait: bool) -> None:
+        """Hand on the results that are in, in order; with ``wait``, wait for all of them."""
+        if self.receiver is None:
+            return
+        count = len(self.outcomes)
+        while self.handed < count and (
+            self.ready[self.handed].is_set() or (wait and _waited(self.ready[self.handed]))
+        ):
+            outcome = self.outcomes[self.handed]
+            if isinstance(outcome, Exception):
+                self.handed = count
+                return
+            self.receiver(outcome)
+            self.handed += 1
+
+    def results(self) -> list[RuleResult]:
+        """Every result in rule order, or the first error in rule order raised."""
+        for outcome in self.outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+        return cast("list[RuleResult]", self.outcomes)
 
 
 def _waited(event: Any) -> bool:
