@@ -143,25 +143,27 @@ def run_audit(
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)
         backend = backend_for(store)  # one engine answers the coverage and the rules
+        writer: FailingRecordsWriter | None = None
         try:
-            if isinstance(period, Period):
-                audit_period = period
-            else:
-                audit_period = parse_period(period) if period else infer_period(pack, backend)
-            coverage = kind_coverage(pack, backend, audit_period)
-            check_period_has_evidence(pack, audit_period, coverage, report)
-            # each rule's failing records written while the engine evaluates the next rules
-            writer = FailingRecordsWriter(target, str(evidence))
             try:
+                if isinstance(period, Period):
+                    audit_period = period
+                else:
+                    audit_period = parse_period(period) if period else infer_period(pack, backend)
+                coverage = kind_coverage(pack, backend, audit_period)
+                check_period_has_evidence(pack, audit_period, coverage, report)
+                # each rule's failing records written while the engine evaluates the next rules
+                writer = FailingRecordsWriter(target, str(evidence))
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
-            except BaseException:
+            finally:
+                close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
+                if close is not None:
+                    close()
+            failing = writer.finish()
+        except BaseException:
+            if writer is not None:  # nothing half-written left behind
                 writer.discard()
-                raise
-        finally:
-            close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
-            if close is not None:
-                close()
-        failing = writer.finish()
+            raise
         apply_waivers(results, waivers, today or date.today())
         inputs = AuditInputs(
             pack,

@@ -119,7 +119,9 @@ def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] |
     import pyarrow.compute as pc
 
     count = len(strings)
-    if count < MIN_VECTOR or strings.null_count or strings.type != pa.string():
+    if not isinstance(strings, pa.Array) or strings.type != pa.string():
+        return None  # a chunked array, a large_string array: read one by one
+    if count < MIN_VECTOR or strings.null_count:
         return None
     buffers = strings.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32)[strings.offset : strings.offset + count + 1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from itertools import repeat
 from operator import is_
 from pathlib import Path
@@ -196,10 +197,16 @@ class FailingRecordsWriter:
         }
 
     def discard(self) -> None:
-        """Neither file written: what was written so far removed."""
-        self.handle.close()
-        self.parquet.discard()
-        self.temporary.unlink(missing_ok=True)
+        """Neither file written: what was written so far removed (also after a failed
+        :meth:`finish`, whose error is the one reported; closing again may fail too)."""
+        try:
+            with suppress(Exception):  # a flush that fails again
+                self.handle.close()
+        finally:
+            try:
+                self.parquet.discard()
+            finally:
+                self.temporary.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:
@@ -268,9 +275,13 @@ class _ParquetRows:
         self.writer.close()
 
     def discard(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.temporary.unlink(missing_ok=True)
+        writer, self.writer = self.writer, None
+        try:
+            if writer is not None:
+                with suppress(Exception):  # cleaning up after an error already raised
+                    writer.close()
+        finally:
+            self.temporary.unlink(missing_ok=True)
 
 
 def capped(entry: dict[str, Any], cap: int | None = None) -> dict[str, Any]:

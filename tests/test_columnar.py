@@ -220,7 +220,9 @@ def test_plain_texts_are_the_texts_read_one_by_one(
 
     texts = [sample[i % len(sample)] for i in range(count)]
     missing = {None, "", "NA", "-"}
-    plain = plain_texts(pa.array(texts, type=pa.string()), missing, limit)
+    # a slice of a longer array (its offsets start further on), led by a value to be trimmed
+    array = pa.array([" pad ", *texts], type=pa.string()).slice(1)
+    plain = plain_texts(array, missing, limit)
     if plain is not None:
         assert plain == texts
         one_by_one = convert._texts(texts, missing)
@@ -235,3 +237,6 @@ def test_identifiers_are_taken_whole() -> None:
     assert plain_texts(pa.array([*ids, " I0"]), {None, ""}, 100) is None
     assert plain_texts(pa.array([*ids, "NA"]), {None, "", "NA"}, 100) is None
     assert plain_texts(pa.array([*ids, "中"]), {None, ""}, 100) is None  # may be a space: declined
+    assert plain_texts(pa.chunked_array([ids]), {None, ""}, 100) is None
+    assert plain_texts(pa.array(ids, type=pa.large_string()), {None, ""}, 100) is None
+    assert plain_texts(pa.array([" x", *ids]).slice(1), {None, ""}, 100) == ids

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor import failing
 from auditor.failing import (
     FailingRecordsWriter,
     _neutralised,
@@ -89,8 +92,72 @@ def test_results_added_one_by_one_give_the_files_written_at_once(tmp_path) -> No
         assert (tmp_path / "added" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
 
 
-def test_a_discarded_writer_leaves_nothing_behind(tmp_path) -> None:
+def test_a_discarded_writer_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(failing, "BATCH_ROWS", 2)  # a Parquet row group written at once
     writer = FailingRecordsWriter(tmp_path)
     writer.add(_result(["I1", "I2", "I3"]))
+    assert (tmp_path / ".failing-records.parquet.tmp").exists()
+    writer.discard()
+    writer.discard()  # twice is harmless (an audit discards after a failed finish)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_finish_that_fails_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(failing, "BATCH_ROWS", 2)
+    closes: list[int] = []
+    real_close = pq.ParquetWriter.close
+
+    def full_disk(self: Any) -> None:
+        closes.append(1)
+        if len(closes) == 1:
+            raise OSError(28, "No space left on device")
+        real_close(self)
+
+    monkeypatch.setattr(pq.ParquetWriter, "close", full_disk)
+    writer = FailingRecordsWriter(tmp_path)
+    writer.add(_result(["I1", "I2", "I3"]))
+    with pytest.raises(OSError, match="No space left"):
+        writer.finish()
     writer.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["evaluating a rule", "closing the engine"])
+def test_an_audit_stopped_by_an_error_leaves_no_failing_records(
+    tmp_path, root, monkeypatch, where: str
+) -> None:
+    from auditor.audit import run_audit
+    from auditor.backends.sqlite import SqliteBackend
+    from auditor.errors import AuditorError
+    from auditor.evaluate import driver
+
+    real = driver.Evaluation.evaluate
+
+    def failing_late(self: Any, rule: Any) -> Any:
+        if rule.id == "CSAT-Q-4.2":
+            raise AuditorError("the engine went away")
+        return real(self, rule)
+
+    real_close = SqliteBackend.close
+
+    def failing_close(self: Any) -> None:
+        if self._own_db is None:  # the audit's own backend, closed after every rule is in
+            raise AuditorError("the engine went away")
+        real_close(self)
+
+    if where == "evaluating a rule":
+        monkeypatch.setattr(driver.Evaluation, "evaluate", failing_late)
+    else:
+        monkeypatch.setattr(SqliteBackend, "close", failing_close)
+    out = tmp_path / "out"
+    with pytest.raises(AuditorError, match="went away"):
+        run_audit(
+            root / "rules" / "service-quality.yaml",
+            root / "evidence" / "demo" / "service-quality",
+            out,
+            "2026-Q3",
+        )
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if "failing-records" in name], left

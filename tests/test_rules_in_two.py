@@ -87,28 +87,33 @@ def test_results_are_handed_on_in_rule_order_as_they_are_ready(
     demo_store: EvidenceStore, pack: Any, monkeypatch, two: bool
 ) -> None:
     service = pack("service-quality")
-    first = service.rules[0].id
+    last = service.rules[-1].id
     real = driver.Evaluation.evaluate
+    events: list[str] = []
 
-    def slow_first(self: Any, rule: Any) -> Any:
-        if rule.id == first:  # every later rule is ready before the first one
-            time.sleep(0.3)
-        return real(self, rule)
+    def slow_last(self: Any, rule: Any) -> Any:
+        result = real(self, rule)
+        if rule.id == last:  # every earlier rule is ready long before the last one
+            time.sleep(1.0)
+            events.append("last evaluated")
+        return result
 
-    monkeypatch.setattr(driver.Evaluation, "evaluate", slow_first)
+    monkeypatch.setattr(driver.Evaluation, "evaluate", slow_last)
     if not two:
         monkeypatch.setattr(SqliteBackend, "companion", lambda self: None)
     handed: list[tuple[str, str]] = []
-    results = evaluate(
-        service,
-        demo_store,
-        parse_period("2026-Q3"),
-        on_result=lambda r: handed.append((r.rule, threading.current_thread().name)),
-    )
+
+    def receive(result: Any) -> None:
+        handed.append((result.rule, threading.current_thread().name))
+        events.append(result.rule)
+
+    results = evaluate(service, demo_store, parse_period("2026-Q3"), on_result=receive)
     assert [rule for rule, _ in handed] == [rule.id for rule in service.rules]
     assert [r.rule for r in results] == [rule.id for rule in service.rules]
-    main = threading.main_thread().name
-    assert {thread for _, thread in handed} == {main}  # the caller's thread writes
+    assert {thread for _, thread in handed} == {threading.main_thread().name}
+    # handed on while the last rule was still being evaluated, not all at the end
+    assert events.index(service.rules[0].id) < events.index("last evaluated")
+    assert events[-1] == last
 
 
 def test_nothing_after_an_error_is_handed_on(
@@ -133,12 +138,52 @@ def test_nothing_after_an_error_is_handed_on(
 
 
 def test_an_error_of_the_receiver_stops_the_evaluation(
-    demo_store: EvidenceStore, pack: Any
+    demo_store: EvidenceStore, pack: Any, monkeypatch
 ) -> None:
     service = pack("service-quality")
+    real = driver.Evaluation.evaluate
+    evaluated: list[str] = []
+    interrupted: list[bool] = []
+
+    def slow(self: Any, rule: Any) -> Any:
+        time.sleep(0.05)
+        evaluated.append(rule.id)
+        return real(self, rule)
 
     def full_disk(result: Any) -> None:
         raise OSError(28, "No space left on device")
 
+    monkeypatch.setattr(driver.Evaluation, "evaluate", slow)
+    monkeypatch.setattr(SqliteBackend, "interrupt", lambda self: interrupted.append(True))
     with pytest.raises(OSError, match="No space left"):
         evaluate(service, demo_store, parse_period("2026-Q3"), on_result=full_disk)
+    assert interrupted  # the second connection was told to stop
+    assert len(evaluated) < len(service.rules) // 2
+
+
+def test_a_thread_stopped_by_something_else_than_an_error_does_not_leave_the_caller_waiting(
+    demo_store: EvidenceStore, pack: Any, monkeypatch
+) -> None:
+    service = pack("service-quality")
+    real = driver.Evaluation.evaluate
+
+    def exits_on_the_helper(self: Any, rule: Any) -> Any:
+        if threading.current_thread().name.startswith("auditor-rules"):
+            raise SystemExit("stopped")
+        time.sleep(0.05)  # the helper takes a rule before this thread has done them all
+        return real(self, rule)
+
+    monkeypatch.setattr(driver.Evaluation, "evaluate", exits_on_the_helper)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            evaluate(service, demo_store, parse_period("2026-Q3"), on_result=lambda r: None)
+        except BaseException as exc:  # what the caller sees is the point
+            outcome.append(exc)
+
+    caller = threading.Thread(target=run, daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    assert not caller.is_alive(), "the caller waited for a rule that was never evaluated"
+    assert len(outcome) == 1 and isinstance(outcome[0], SystemExit)

@@ -109,6 +109,9 @@ class Evaluation:
                     outcomes.put(index, evaluation.evaluate(rules[index]))
                 except Exception as exc:  # the first error in rule order is raised below
                     outcomes.put(index, exc)
+                except BaseException as exc:  # the thread stops: its rule is marked all the same,
+                    outcomes.put(index, exc)  # so no one waits for it
+                    raise
                 if hand_on:
                     outcomes.hand_on(wait=False)
 
@@ -406,7 +409,7 @@ class _InRuleOrder:
         self.receiver = receiver
         self.handed = 0  # the outcomes before this index have been handed on (or an error met)
 
-    def put(self, index: int, outcome: RuleResult | Exception) -> None:
+    def put(self, index: int, outcome: RuleResult | BaseException) -> None:
         self.outcomes[index] = outcome
         self.ready[index].set()
 
@@ -419,7 +422,7 @@ class _InRuleOrder:
             self.ready[self.handed].is_set() or (wait and _waited(self.ready[self.handed]))
         ):
             outcome = self.outcomes[self.handed]
-            if isinstance(outcome, Exception):
+            if isinstance(outcome, BaseException):
                 self.handed = count
                 return
             self.receiver(outcome)
@@ -428,7 +431,7 @@ class _InRuleOrder:
     def results(self) -> list[RuleResult]:
         """Every result in rule order, or the first error in rule order raised."""
         for outcome in self.outcomes:
-            if isinstance(outcome, Exception):
+            if isinstance(outcome, BaseException):
                 raise outcome
         return cast("list[RuleResult]", self.outcomes)
 
