@@ -7,6 +7,8 @@ and is described in docs/findings.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -142,28 +144,18 @@ def run_audit(
         if report.errors:
             raise _unreadable(report)
         check_quarantine(report, max_quarantine)
-        backend = backend_for(store)  # one engine answers the coverage and the rules
-        writer: FailingRecordsWriter | None = None
-        try:
-            try:
+        # each rule's failing records written while the engine evaluates the next rules;
+        # discarded if anything fails before they are finished
+        with FailingRecordsWriter(target, str(evidence)) as writer:
+            with _engine(store) as backend:  # one engine answers the coverage and the rules
                 if isinstance(period, Period):
                     audit_period = period
                 else:
                     audit_period = parse_period(period) if period else infer_period(pack, backend)
                 coverage = kind_coverage(pack, backend, audit_period)
                 check_period_has_evidence(pack, audit_period, coverage, report)
-                # each rule's failing records written while the engine evaluates the next rules
-                writer = FailingRecordsWriter(target, str(evidence))
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
-            finally:
-                close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
-                if close is not None:
-                    close()
             failing = writer.finish()
-        except BaseException:
-            if writer is not None:  # nothing half-written left behind
-                writer.discard()
-            raise
         apply_waivers(results, waivers, today or date.today())
         inputs = AuditInputs(
             pack,
@@ -184,6 +176,18 @@ def run_audit(
     return AuditResult(
         findings.model_dump(mode="json"), results, report, audit_period, target, findings
     )
+
+
+@contextmanager
+def _engine(store: EvidenceStore) -> Iterator[Any]:
+    """The backend of the engine the store names, closed when the block ends."""
+    backend = backend_for(store)
+    try:
+        yield backend
+    finally:
+        close = getattr(backend, "close", None)  # a plug-in's backend may hold nothing
+        if close is not None:
+            close()
 
 
 def outside_the_evidence(out: Path, evidence: Path) -> None:

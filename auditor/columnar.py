@@ -19,6 +19,7 @@ Only the common, unambiguous forms are taken here:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -109,6 +110,16 @@ def few_valued(strings: pa.Array) -> tuple[list[str], Any] | None:
 _MAYBE_SPACE = frozenset(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ") | frozenset(range(0x80, 0x100))
 
 
+@lru_cache(maxsize=1)
+def _maybe_space_table() -> Any:
+    """:data:`_MAYBE_SPACE` as a numpy table indexed by byte (made once)."""
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[sorted(_MAYBE_SPACE)] = True
+    return table
+
+
 def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] | None:
     """The values as Python texts, when reading them one by one (trimmed, a missing-value
     marker as None, no longer than ``limit``) would leave every one as it is: none is empty,
@@ -129,8 +140,7 @@ def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] |
     if buffers[2] is None or not lengths.all() or int(lengths.max()) > limit:
         return None
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    edge = np.zeros(256, dtype=bool)
-    edge[list(_MAYBE_SPACE)] = True
+    edge = _maybe_space_table()
     if edge[data[offsets[:-1]]].any() or edge[data[offsets[1:] - 1]].any():
         return None
     markers = [m for m in missing if isinstance(m, str)]

@@ -133,14 +133,10 @@ def write_failing_records(
 ) -> dict[str, Any]:
     """Write every failing record of every rule to ``failing-records.csv`` (and its Parquet
     twin); their paths, hashes and rows (see :class:`FailingRecordsWriter`)."""
-    writer = FailingRecordsWriter(folder, root)
-    try:
+    with FailingRecordsWriter(folder, root) as writer:
         for result in results:
             writer.add(result)
-    except BaseException:
-        writer.discard()
-        raise
-    return writer.finish()
+        return writer.finish()
 
 
 class FailingRecordsWriter:
@@ -150,7 +146,8 @@ class FailingRecordsWriter:
 
     Each record appears once, with the group and sub-period it belongs to, written a finding
     at a time, column-wise (a 10M-record audit lists millions). Both files are written under
-    temporary names: :meth:`finish` puts them in place, :meth:`discard` removes them.
+    temporary names: :meth:`finish` puts them in place, :meth:`discard` removes them (as
+    leaving a ``with`` block on an error does).
     """
 
     def __init__(self, folder: Path, root: str | None = None) -> None:
@@ -169,6 +166,13 @@ class FailingRecordsWriter:
         except BaseException:
             self.discard()
             raise
+
+    def __enter__(self) -> FailingRecordsWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:  # nothing half-written left behind
+            self.discard()
 
     def add(self, result: RuleResult) -> None:
         """One rule's failing records, after those of the rules added before it."""
