@@ -532,6 +532,14 @@ class RowPlan:
 
         return first
 
+    def text_column(self, name: str) -> int | None:
+        """The file column a text field is stored from as written (trimmed, a missing-value
+        marker read as missing, nothing else done to it), when there is one; else None."""
+        index = self.names.index(name)
+        if not self.rows_are_text or self.steps[index][2] is not _text:
+            return None
+        return self.step_positions[index]
+
     def _direct_position(self, column: ColumnSpec | None) -> int | None:
         if column is None or column.has_constant or column.join or column.date_column:
             return None

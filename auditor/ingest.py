@@ -54,6 +54,9 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 DIGEST_CHUNK = 1 << 20
 #: rows converted at once on the column-wise path (a batch with a bad row goes row by row)
 COLUMN_BATCH = 20_000
+#: a file read column-wise from this size on has its keys checked for repeats by DuckDB
+#: first, when its kind holds none yet: distinct keys then need no look-up row by row
+DISTINCT_KEYS_BYTES = 4 << 20
 
 Progress = Callable[[str, int, float], None]
 
@@ -234,13 +237,47 @@ class Ingest:
         self.last_file = store.last_file_id()
         #: the evidence folder being ingested (mapping paths are recorded relative to it)
         self.root: Path | None = None
+        #: the files this run reads after the current one, and the kind each seems to hold
+        self.later: list[Path] = []
+        self._kind_guesses: dict[Path, str | None] = {}
 
     def run(self, source: Path, files: list[Path] | None = None) -> IngestReport:
         """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
         self.root = source if source.is_dir() else None
         chosen = evidence_files(source) if files is None else files
-        reports = [self.ingest_file(path) for path in chosen]
+        reports = []
+        for position, path in enumerate(chosen):
+            self.later = chosen[position + 1 :]
+            reports.append(self.ingest_file(path))
+        self.later = []
         return IngestReport(reports)
+
+    def kind_read_later(self, kind: EvidenceKind) -> bool:
+        """Whether a file this run reads later may hold records of ``kind``: its mapping or
+        name names the kind, its CSV header matches it best, or it takes more than that to
+        tell (a workbook, a file that cannot be read)."""
+        for path in self.later:
+            if path not in self._kind_guesses:
+                self._kind_guesses[path] = self._kind_guess(path)
+            if self._kind_guesses[path] in (kind.name, None):
+                return True
+        return False
+
+    def _kind_guess(self, path: Path) -> str | None:
+        try:
+            mapping = self._mapping_for(path)
+            if mapping is not None:
+                mapped = mapped_kind(mapping, self.pack)
+                return None if mapped is None else mapped.name
+            if file_format(path) != "csv":
+                return None
+            table = open_table(path)
+            try:
+                return choose_kind(self.pack, path, table.header).name
+            finally:
+                _close(table)
+        except (AuditorError, OSError, ValueError):  # read properly when its turn comes
+            return None
 
     # -------------------------------------------------------- one file
 
@@ -372,6 +409,8 @@ class Ingest:
                 else:
                     load = _ColumnarLoad(self, table, kind, plan, mapping, report, source, index)
                     load.run_columnar(columnar)
+                    if load.keys_all_new:  # the index did not see them: read from the store
+                        self.seen.pop(kind.name, None)  # when next needed
                 self._check_balance(kind, report, source)
                 self._check_unchanged(Path(report.path), report)
                 report.warnings = [*plan.warnings, *plan.order_warnings()]
@@ -471,18 +510,13 @@ class Ingest:
 
             seen = KeyIndex()
             indexes: dict[str, int] = {}
-            keys: list[Any] = []
-            markers: list[int] = []
-            for key, path, line in self.store.existing_keys(kind):
-                index = indexes.get(path)
-                if index is None:
-                    index = indexes[path] = self._file_index(path)
-                keys.append(key if len(kind.key) > 1 else key[0])
-                markers.append(index << 32 | int(line))
-                if len(keys) >= BATCH:
-                    seen.update(keys, markers)
-                    keys, markers = [], []
-            seen.update(keys, markers)
+            for keys, paths, lines in self.store.key_batches(kind):
+                for path in set(paths) - indexes.keys():
+                    indexes[path] = self._file_index(path) << 32
+                markers = [
+                    indexes[path] | int(line) for path, line in zip(paths, lines, strict=True)
+                ]
+                seen.add_stored(keys, markers)
             self.seen[kind.name] = seen
         return self.seen[kind.name]
 
@@ -541,13 +575,15 @@ class _FileLoad:
         self.plan = plan
         self.report = report
         self.source = source
-        self.seen = ingest._seen(kind)
+        self.seen: KeyIndex | _AllNew = ingest._seen(kind)
         self.file_marker = index << 32
         self.key_positions = [plan.names.index(k) for k in kind.key]
         self.single_key = self.key_positions[0] if len(self.key_positions) == 1 else None
         self.width = len(table.header)
         self.fixed_width = table.format != "jsonl"
         self.sources = dict(mapping.columns)
+        #: the file's keys were found distinct before it was read, and the kind held none
+        self.keys_all_new = False
         #: records to store, in order: batches kept whole (as converted), or the rows kept of one
         self.records: list[Sequence[tuple[Any, ...]]] = []
         self.quarantine: list[tuple[Any, ...]] = []
@@ -667,7 +703,9 @@ class _FileLoad:
                 else [r[single_key] for r in results]
             )
             marker = self.file_marker
-            if len(set(keys)) == len(keys) and seen.add_new(keys, [marker | n for n in lines]):
+            if self.keys_all_new or (
+                len(set(keys)) == len(keys) and seen.add_new(keys, [marker | n for n in lines])
+            ):
                 self.records.append(results)
                 return
         keys = [
@@ -729,6 +767,8 @@ class _ColumnarLoad(_FileLoad):
         _close(table)  # the header was read row-wise; Arrow reads the rest
         reader = columnar.READERS.get(self.store.engine, "arrow")
         delimiter = table.options["delimiter"]
+        if self._keys_distinct(digest, delimiter):
+            self.keys_all_new, self.seen = True, _AllNew()
         behind = _Behind()
         try:
             for columns in csv_columns(str(table.path), delimiter, self.width, reader):
@@ -756,6 +796,25 @@ class _ColumnarLoad(_FileLoad):
         self._store_quarantine()
         self._settle_status()
 
+    def _keys_distinct(self, digest: Digest, delimiter: str) -> bool:
+        """Whether the kind holds no key yet, no later file of the run may hold records of it,
+        and DuckDB finds a different key, stored as written, on every line of the file: its
+        keys then need no look-up, and no index is made of them."""
+        if self.single_key is None or digest.size < DISTINCT_KEYS_BYTES or len(self.seen):
+            return False
+        if self.ingest.kind_read_later(self.kind):  # its keys will be looked up in the index
+            return False
+        position = self.plan.text_column(self.plan.names[self.single_key])
+        if position is None:
+            return False
+        from .backends.duckdb import csv_keys_distinct
+
+        rows = csv_keys_distinct(
+            str(self.table.path), delimiter, self.width, position, self.plan.missing_or_none
+        )
+        lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
+        return rows is not None and rows == lines_in_file - 1
+
     def _convert(self, columns: TextColumns, lines: list[int]) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
             part = columns.slice(start, COLUMN_BATCH)
@@ -782,6 +841,23 @@ class _RowsOf(ColumnRows):
 
     def __len__(self) -> int:
         return self.columns.rows()  # without making a column Python texts
+
+
+class _AllNew:
+    """Stands in for a kind's key index while a file whose keys are all new is loaded:
+    no key is held, none is kept (the store has them, for the next file of the kind)."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def add_new(self, keys: Sequence[Any], markers: Sequence[int]) -> bool:
+        return True
+
+    def markers_of(self, keys: Sequence[Any]) -> list[int | None]:
+        return [None] * len(keys)
+
+    def __setitem__(self, key: Any, marker: int) -> None:
+        pass
 
 
 class _Behind:

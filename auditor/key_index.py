@@ -224,6 +224,14 @@ class KeyIndex:
             self._bitmap = _Bitmap(self.runs, held + more)
         return self._bitmap
 
+    def add_stored(self, keys: Sequence[Any], markers: Sequence[int]) -> None:
+        """Add keys read from a store (distinct: a store holds a kind's key once) with their
+        markers, text keys hashed all at once."""
+        if any(map(is_not, map(type, keys), repeat(str))):  # not all text
+            self.update(keys, markers)
+        elif keys:
+            self._add_run(keys, markers)
+
     def update(self, keys: Iterable[Any], markers: Iterable[int]) -> None:
         """Add keys known not to be held (distinct among themselves) with their markers."""
         for key, marker in zip(keys, markers, strict=True):

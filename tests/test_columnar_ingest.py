@@ -13,10 +13,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import auditor.columnar as columnar
+import auditor.ingest as ingest_module
 from auditor.backends.store import EvidenceStore
 from auditor.ingest import ingest
 
@@ -26,6 +27,8 @@ HEADER = "interaction_id,channel,site,agent_id,received_at,answered_at,ended_at"
 
 def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 1 << 62 if way == "rows" else 0)
+    # column-wise, DuckDB first looks for repeated keys in every file of these tests
+    monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 1 << 62 if way == "rows" else 0)
     store = EvidenceStore(str(db), engine="duckdb" if way == "duckdb" else "sqlite")
     report = ingest(pack, folder, store)
     store.close()
@@ -56,6 +59,8 @@ def _both(pack, tmp_path: Path, content: bytes, monkeypatch) -> tuple[dict, dict
     for way in ("rows", "arrow", "duckdb"):
         db = tmp_path / f"store-{way}.db"
         db.unlink(missing_ok=True)
+        for leftover in db.parent.glob(db.name + "-*"):  # a WAL of an earlier example
+            leftover.unlink()
         results[way] = _stored(pack, folder, db, way, monkeypatch)
     assert results["duckdb"] == results["arrow"]
     return results["rows"], results["arrow"]
@@ -409,3 +414,97 @@ def test_a_store_in_memory_is_written_column_wise_too(pack, tmp_path, monkeypatc
     assert [(f.rows_read, f.stored, f.status) for f in report.files] == [(30_000, 30_000, "ok")]
     assert store.db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 30_000
     store.close()
+
+
+# ---------------------------------------------------------------- keys found distinct first
+
+key_spellings = st.sampled_from(
+    ["K1", "K2", "K3", " K1", "K1 ", "K1\u3000", "\x1cK2", "K2\xa0", '"K3"', "键", "\t键"]
+)
+no_keys = st.lists(st.sampled_from(["", "NULL", "-", " - "]), max_size=2, unique=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(key_spellings, min_size=1, max_size=8, unique=True), no_keys, st.integers(0, 3))
+@example(["K1", " K1"], [], 0)
+def test_keys_found_distinct_first_or_not(pack, tmp_path, monkeypatch, keys, markers, repeats):
+    """Keys that differ only by edge whitespace, markers, empty keys, quoted keys and repeats:
+    whether DuckDB's look at the keys lets the file skip the key index or not, the column-wise
+    passes store and quarantine what the row reader does."""
+    keys = keys + markers
+    rows = [
+        f"{key},{line[line.index(',') + 1 :]}"
+        for key, line in zip(keys, _rows(len(keys)), strict=True)
+    ]
+    rows += rows[:repeats]
+    rows += [r.replace(",", "X,", 1) for r in _rows(600)]  # distinct keys of their own
+    rows_read, columns = _both(pack, tmp_path, "\n".join([HEADER, *rows]).encode(), monkeypatch)
+    assert columns == rows_read
+
+
+def _keys_checked(monkeypatch) -> list[tuple[str, bool]]:
+    """(file, whether its keys were found new and distinct up front) of each column-wise load."""
+    checked: list[tuple[str, bool]] = []
+    original = ingest_module._ColumnarLoad._keys_distinct
+
+    def watched(self, *args):
+        checked.append((Path(self.report.path).name, original(self, *args)))
+        return checked[-1][1]
+
+    monkeypatch.setattr(ingest_module._ColumnarLoad, "_keys_distinct", watched)
+    return checked
+
+
+def test_a_file_of_distinct_keys_skips_the_index(pack, tmp_path, monkeypatch):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    (folder / "tickets.csv").write_text("ticket_id,category,opened_at\nT1,billing,2026-07-01\n")
+    checked = _keys_checked(monkeypatch)
+    results = {
+        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
+        for way in ("rows", "arrow", "duckdb")
+    }
+    assert checked == [("interactions.csv", True)] * 2  # the tickets file is too small
+    assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
+    assert len(results["rows"]["records"]) == 3000
+
+
+def test_files_of_one_kind_are_looked_up_in_the_index(pack, tmp_path, monkeypatch):
+    """A file of distinct keys followed by another file of its kind is indexed as it is read:
+    the second file's repeats of its keys are quarantined naming the first file's line, as
+    the row reader has it."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    (folder / "b-interactions.csv").write_text("\n".join([HEADER, *_rows(5, 2990)]) + "\n")
+    checked = _keys_checked(monkeypatch)
+    results = {
+        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
+        for way in ("rows", "arrow", "duckdb")
+    }
+    assert checked == [("a-interactions.csv", False), ("b-interactions.csv", False)] * 2
+    assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
+    reasons = [q[4] for q in results["rows"]["quarantine"]]
+    assert len(reasons) == 5 and all("a-interactions.csv:" in r for r in reasons)
+    assert "a-interactions.csv:2992" in reasons[0]  # I002990 is on the file's line 2992
+
+
+def test_a_file_whose_kind_is_found_later_anyway_is_checked_against_the_store(
+    pack, tmp_path, monkeypatch
+):
+    """Had a later file's kind been taken for another, its keys are still looked up: the
+    index is made from the store when that file comes."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    (folder / "b-interactions.csv").write_text("\n".join([HEADER, *_rows(5, 2990)]) + "\n")
+    monkeypatch.setattr(ingest_module.Ingest, "kind_read_later", lambda self, kind: False)
+    checked = _keys_checked(monkeypatch)
+    results = {
+        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
+        for way in ("rows", "arrow", "duckdb")
+    }
+    assert checked == [("a-interactions.csv", True), ("b-interactions.csv", False)] * 2
+    assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
+    assert len(results["rows"]["quarantine"]) == 5

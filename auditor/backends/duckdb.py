@@ -178,6 +178,17 @@ def _duck_type(sqlite_type: str) -> str:
     )
 
 
+def _text_csv(width: int) -> str:
+    """DuckDB's strict reading of a plainly quoted CSV file's rows after the header, every
+    value as text (an empty one as ''), columns c0, c1, ...: parameters $path and $delim."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    return (
+        "read_csv($path, header = false, skip = 1, delim = $delim, quote = '\"', "
+        f"escape = '\"', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
+        "strict_mode = true, null_padding = false)"
+    )
+
+
 def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColumns]:
     """The rows after the header of a plainly quoted CSV file, read by DuckDB's CSV
     reader (parallel, strict): every value as text, an empty one as '', in file order.
@@ -187,19 +198,56 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColu
 
     from ..columnar import BATCH_ROWS, Declined, TextColumns
 
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    query = (
-        "SELECT * FROM read_csv(?, header = false, skip = 1, delim = ?, quote = '\"', "
-        f"escape = '\"', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
-        "strict_mode = true, null_padding = false)"
-    )
     con = duckdb.connect()
     _quiet(con)
     try:
-        relation = con.sql(query, params=[path, delimiter])
+        relation = con.sql(
+            f"SELECT * FROM {_text_csv(width)}", params={"path": path, "delim": delimiter}
+        )
         for batch in relation.to_arrow_reader(BATCH_ROWS):
             yield TextColumns([column.cast(pa.string()) for column in batch.columns])
     except duckdb.Error as exc:
         raise Declined(str(exc).splitlines()[0]) from None
     finally:
         con.close()
+
+
+#: every character Python's str.strip() removes from either end of a text
+_PYTHON_WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def csv_keys_distinct(
+    path: str, delimiter: str, width: int, position: int, missing: Iterable[str]
+) -> int | None:
+    """The rows after the header of a plainly quoted CSV file, if column ``position`` holds
+    a different text in every one of them, none empty, none a ``missing`` marker and none
+    starting or ending with whitespace (so each is stored as written, and no two rows share
+    a key); else None. Read by DuckDB (parallel, the file read once more); None too for a
+    file its strict reader does not read."""
+    import duckdb
+
+    column = f"c{position}"
+    query = (
+        f"SELECT count(*), count(DISTINCT {column}), count(*) FILTER (WHERE {column} = '' "
+        f"OR list_contains($markers, {column}) OR list_contains($spaces, {column}[1]) "
+        f"OR list_contains($spaces, {column}[-1])) FROM {_text_csv(width)}"
+    )
+    params = {
+        "path": path,
+        "delim": delimiter,
+        "markers": sorted(m for m in missing if isinstance(m, str)),
+        "spaces": _PYTHON_WHITESPACE,
+    }
+    con = duckdb.connect()
+    _quiet(con)
+    try:
+        with _ctrl_c():
+            found = con.execute(query, params).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if found is None:
+        return None
+    rows, distinct, plain_not = found
+    return int(rows) if rows == distinct and not plain_not else None

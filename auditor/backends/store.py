@@ -295,6 +295,23 @@ class EvidenceStore:
         for row in self.db.execute(sql):
             yield tuple(row[:-2]), row[-2], row[-1]
 
+    def key_batches(
+        self, kind: EvidenceKind, rows: int = ARROW_BATCH_ROWS
+    ) -> Iterator[tuple[list[Any], list[str], list[int]]]:
+        """:meth:`existing_keys` a batch at a time, as columns: the keys (a text or number for
+        a kind with one key field, else tuples), the file each came from and its line."""
+        if not self.db[kind.name].exists():
+            return
+        files = dict(self.db.execute(f"SELECT id, file FROM {MANIFEST}").fetchall())
+        key_sql = ", ".join(quote_identifier(k) for k in kind.key)
+        cursor = self.db.execute(
+            f"SELECT {key_sql}, _source, _line FROM {quote_identifier(kind.name)}"
+        )
+        while batch := cursor.fetchmany(rows):
+            columns = list(zip(*batch, strict=True))
+            keys = list(columns[0]) if len(kind.key) == 1 else [row[:-2] for row in batch]
+            yield keys, list(map(files.__getitem__, columns[-2])), list(columns[-1])
+
     def rows_from(self, kind: EvidenceKind, source: int) -> tuple[int, int]:
         """Rows of one file (by its manifest id) stored in ``kind`` and in the quarantine."""
         stored = self.db.execute(
