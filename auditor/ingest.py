@@ -37,6 +37,7 @@ from .mapping import (
     auto_mapping,
     choose_kind,
     describe,
+    kind_by_name,
     load_mapping,
     mapped_kind,
 )
@@ -237,26 +238,28 @@ class Ingest:
         self.last_file = store.last_file_id()
         #: the evidence folder being ingested (mapping paths are recorded relative to it)
         self.root: Path | None = None
-        #: the files this run reads after the current one, and the kind each seems to hold
-        self.later: list[Path] = []
+        #: the files of this run, the position of the one being read, and the kind each of
+        #: the later ones seems to hold
+        self.chosen: list[Path] = []
+        self.position = 0
         self._kind_guesses: dict[Path, str | None] = {}
 
     def run(self, source: Path, files: list[Path] | None = None) -> IngestReport:
         """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
         self.root = source if source.is_dir() else None
         chosen = evidence_files(source) if files is None else files
-        reports = []
+        self.chosen, reports = chosen, []
         for position, path in enumerate(chosen):
-            self.later = chosen[position + 1 :]
+            self.position = position
             reports.append(self.ingest_file(path))
-        self.later = []
+        self.chosen = []
         return IngestReport(reports)
 
     def kind_read_later(self, kind: EvidenceKind) -> bool:
         """Whether a file this run reads later may hold records of ``kind``: its mapping or
         name names the kind, its CSV header matches it best, or it takes more than that to
         tell (a workbook, a file that cannot be read)."""
-        for path in self.later:
+        for path in self.chosen[self.position + 1 :]:
             if path not in self._kind_guesses:
                 self._kind_guesses[path] = self._kind_guess(path)
             if self._kind_guesses[path] in (kind.name, None):
@@ -264,13 +267,16 @@ class Ingest:
         return False
 
     def _kind_guess(self, path: Path) -> str | None:
+        if not path.is_file():  # a pipe would block the open; it is refused in its turn
+            return None
         try:
             mapping = self._mapping_for(path)
             if mapping is not None:
                 mapped = mapped_kind(mapping, self.pack)
                 return None if mapped is None else mapped.name
-            if file_format(path) != "csv":
-                return None
+            named = kind_by_name(self.pack, path)
+            if named is not None or file_format(path) != "csv":
+                return None if named is None else named.name
             table = open_table(path)
             try:
                 return choose_kind(self.pack, path, table.header).name

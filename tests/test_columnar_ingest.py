@@ -508,3 +508,56 @@ def test_a_file_whose_kind_is_found_later_anyway_is_checked_against_the_store(
     assert checked == [("a-interactions.csv", True), ("b-interactions.csv", False)] * 2
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     assert len(results["rows"]["quarantine"]) == 5
+
+
+def test_python_s_whitespace_is_the_set_duckdb_is_given():
+    from auditor.backends.duckdb import PYTHON_WHITESPACE
+
+    assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == PYTHON_WHITESPACE
+
+
+def test_ctrl_c_during_the_key_check_is_an_interrupt(monkeypatch):
+    """DuckDB 2 reports a query stopped by Ctrl-C as a RuntimeError: it reaches the command
+    line as the interrupt it was (exit 130), not as an internal error."""
+    import duckdb
+
+    from auditor.backends.duckdb import csv_keys_distinct
+
+    class Stopped:
+        def execute(self, *args, **kwargs):
+            raise RuntimeError("Query interrupted")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: Stopped())
+    monkeypatch.setattr("auditor.backends.duckdb._quiet", lambda con: None)
+    with pytest.raises(KeyboardInterrupt):
+        csv_keys_distinct("x.csv", ",", 2, 0, set())
+
+
+def test_a_pipe_later_in_the_folder_is_not_opened_to_guess_its_kind(pack, tmp_path, monkeypatch):
+    """Guessing the kinds of the files still to come never opens one that is not a regular
+    file (a pipe would block the ingest inside its transaction): it is refused in its turn."""
+    import os
+    import threading
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    os.mkfifo(folder / "z-pipe.csv")
+    monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 0)
+    checked = _keys_checked(monkeypatch)
+    reports = []
+    worker = threading.Thread(
+        target=lambda: reports.append(ingest(pack, folder, EvidenceStore(None))), daemon=True
+    )
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the ingest blocked on the pipe"
+    assert checked == [("a-interactions.csv", False)]  # the pipe might hold interactions
+    assert [(Path(f.path).name, f.status) for f in reports[0].files] == [
+        ("a-interactions.csv", "ok"),
+        ("z-pipe.csv", "error"),
+    ]

@@ -302,15 +302,15 @@ class EvidenceStore:
         a kind with one key field, else tuples), the file each came from and its line."""
         if not self.db[kind.name].exists():
             return
-        files = dict(self.db.execute(f"SELECT id, file FROM {MANIFEST}").fetchall())
-        key_sql = ", ".join(quote_identifier(k) for k in kind.key)
+        key_sql = ", ".join("t." + quote_identifier(k) for k in kind.key)
         cursor = self.db.execute(
-            f"SELECT {key_sql}, _source, _line FROM {quote_identifier(kind.name)}"
+            f"SELECT {key_sql}, m.file, t._line FROM {quote_identifier(kind.name)} AS t "
+            f"JOIN {MANIFEST} AS m ON m.id = t._source"
         )
         while batch := cursor.fetchmany(rows):
             columns = list(zip(*batch, strict=True))
             keys = list(columns[0]) if len(kind.key) == 1 else [row[:-2] for row in batch]
-            yield keys, list(map(files.__getitem__, columns[-2])), list(columns[-1])
+            yield keys, list(columns[-2]), list(columns[-1])
 
     def rows_from(self, kind: EvidenceKind, source: int) -> tuple[int, int]:
         """Rows of one file (by its manifest id) stored in ``kind`` and in the quarantine."""
