@@ -205,11 +205,12 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColu
     con = duckdb.connect()
     _quiet(con)
     try:
-        relation = con.sql(
-            f"SELECT * FROM {_text_csv(width)}", params={"path": path, "delim": delimiter}
-        )
-        for batch in relation.to_arrow_reader(BATCH_ROWS):
-            yield TextColumns([column.cast(pa.string()) for column in batch.columns])
+        with _ctrl_c():  # stopped while DuckDB reads: the interrupt, not an unreadable file
+            relation = con.sql(
+                f"SELECT * FROM {_text_csv(width)}", params={"path": path, "delim": delimiter}
+            )
+            for batch in relation.to_arrow_reader(BATCH_ROWS):
+                yield TextColumns([column.cast(pa.string()) for column in batch.columns])
     except duckdb.Error as exc:
         raise Declined(str(exc).splitlines()[0]) from None
     finally:
