@@ -60,10 +60,18 @@ def _no_room(exc: BaseException) -> str | None:
 
 
 def internal_error(exc: BaseException) -> int:
-    """Save the traceback of a bug to a file, print one line about it, return exit code 3."""
+    """Save the traceback of a bug to a file, print one line about it, return exit code 3.
+
+    After Ctrl-C or SIGTERM, an unexpected error is what a library made of the interrupt
+    (raised inside it): the command was stopped, and says so (exit 130 or 143)."""
     import tempfile
     import traceback
 
+    from .interrupts import taken_interrupt
+
+    interrupt = taken_interrupt()
+    if interrupt is not None:
+        return _interrupted(interrupt)
     if os.environ.get("AUDITOR_DEBUG"):
         raise exc
     with tempfile.NamedTemporaryFile(

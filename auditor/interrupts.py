@@ -39,8 +39,27 @@ def interrupted_line(interrupt: KeyboardInterrupt) -> str:
     return f"error: interrupted ({name}); nothing half-written was kept, run the command again"
 
 
+#: the stop signals this process has taken: a library may turn the exception a signal raised
+#: inside it into one of its own (DuckDB's "Query interrupted", pydantic's SchemaError)
+_TAKEN: list[int] = []
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    _TAKEN.append(signal.SIGTERM)
     raise Terminated()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    _TAKEN.append(signal.SIGINT)
+    raise KeyboardInterrupt
+
+
+def taken_interrupt() -> KeyboardInterrupt | None:
+    """The interrupt a stop signal taken by this process raised (SIGTERM's, if both came),
+    for an error a library made of it; None when no signal came."""
+    if signal.SIGTERM in _TAKEN:
+        return Terminated()
+    return KeyboardInterrupt() if _TAKEN else None
 
 
 def _main_thread() -> bool:
@@ -53,6 +72,7 @@ def sigterm_interrupts() -> Iterator[None]:
     if not _main_thread():
         yield
         return
+    _TAKEN.clear()  # a command starts: no signal taken yet
     earlier = signal.signal(signal.SIGTERM, _terminate)
     hook = sys.unraisablehook
     sys.unraisablehook = _sent_again(hook)
@@ -124,6 +144,7 @@ def run_command(command: Callable[[], object]) -> NoReturn:
     """
     code: object = 0
     signal.signal(signal.SIGTERM, _terminate)  # and it stays so until the finally below
+    signal.signal(signal.SIGINT, _interrupt)  # KeyboardInterrupt as before, the signal noted
     try:
         try:
             with sigterm_interrupts():

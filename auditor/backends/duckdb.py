@@ -112,7 +112,7 @@ class DuckdbBackend(StatementFacts):
             if stopped:
                 raise stopped[0] from None
             if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():
-                raise KeyboardInterrupt from None  # DuckDB's own word for a stopped query
+                raise _stopped() from None  # DuckDB's own word for a stopped query
             raise
         finally:
             self.con.unregister("_batches")
@@ -164,11 +164,18 @@ def _ctrl_c() -> Iterator[None]:
     try:
         yield
     except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
-    except RuntimeError as exc:  # how DuckDB 2 reports a query it stopped
+        raise _stopped() from None
+    except RuntimeError as exc:  # how DuckDB 2 reports a query a signal stopped
         if "interrupted" in str(exc).lower():
-            raise KeyboardInterrupt from None
+            raise _stopped() from None
         raise
+
+
+def _stopped() -> KeyboardInterrupt:
+    """The interrupt (Ctrl-C's or SIGTERM's) behind a query DuckDB reports as stopped."""
+    from ..interrupts import taken_interrupt
+
+    return taken_interrupt() or KeyboardInterrupt()
 
 
 def _quiet(con: Any) -> None:

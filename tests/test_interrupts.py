@@ -1,0 +1,59 @@
+"""A stop signal that a library turns into an error of its own still stops the command as
+the signal it was: one line, exit 130 for Ctrl-C and 143 for SIGTERM, never "internal error"."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from auditor import interrupts
+from auditor.cli import internal_error
+from auditor.interrupts import Terminated, taken_interrupt
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    signals: list[int] = []
+    monkeypatch.setattr(interrupts, "_TAKEN", signals)
+    return signals
+
+
+def test_the_handlers_note_the_signal_they_raise_for(taken):
+    assert taken_interrupt() is None
+    with pytest.raises(KeyboardInterrupt) as raised:
+        interrupts._interrupt(signal.SIGINT, None)
+    assert not isinstance(raised.value, Terminated)
+    assert type(taken_interrupt()) is KeyboardInterrupt
+    with pytest.raises(Terminated):
+        interrupts._terminate(signal.SIGTERM, None)
+    assert isinstance(taken_interrupt(), Terminated)  # SIGTERM's, once both came
+
+
+def test_a_command_starts_with_no_signal_taken(taken):
+    taken.append(signal.SIGTERM)
+    with interrupts.sigterm_interrupts():
+        assert taken_interrupt() is None
+
+
+@pytest.mark.parametrize(("signum", "code", "name"), [(2, 130, "SIGINT"), (15, 143, "SIGTERM")])
+def test_an_error_made_of_a_signal_is_the_interrupt(taken, capsys, signum, code, name):
+    """pydantic building a model when SIGTERM came raised SchemaError("... Terminated: ")."""
+    taken.append(signum)
+    assert internal_error(RuntimeError("Error building validator: Terminated: ")) == code
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: interrupted ({name})") and "internal error" not in err
+
+
+def test_an_error_with_no_signal_is_still_a_bug(taken, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    assert internal_error(RuntimeError("boom")) == 3
+    assert "internal error (RuntimeError: boom)" in capsys.readouterr().err
+
+
+def test_duckdb_s_stopped_query_is_the_signal_that_stopped_it(taken):
+    from auditor.backends.duckdb import _ctrl_c
+
+    taken.append(signal.SIGTERM)
+    with pytest.raises(Terminated), _ctrl_c():
+        raise RuntimeError("Query interrupted")
