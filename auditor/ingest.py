@@ -258,7 +258,7 @@ class Ingest:
     def kind_read_later(self, kind: EvidenceKind) -> bool:
         """Whether a file this run reads later may hold records of ``kind``: its mapping or
         name names the kind, its CSV header matches it best, or it takes more than that to
-        tell (a workbook, a file that cannot be read)."""
+        tell (a workbook or JSON file named for no kind, a file that cannot be read)."""
         for path in self.chosen[self.position + 1 :]:
             if path not in self._kind_guesses:
                 self._kind_guesses[path] = self._kind_guess(path)
@@ -275,8 +275,10 @@ class Ingest:
                 mapped = mapped_kind(mapping, self.pack)
                 return None if mapped is None else mapped.name
             named = kind_by_name(self.pack, path)
-            if named is not None or file_format(path) != "csv":
-                return None if named is None else named.name
+            if named is not None:
+                return named.name
+            if file_format(path) != "csv":  # a workbook or JSON file: it takes reading it
+                return None
             table = open_table(path)
             try:
                 return choose_kind(self.pack, path, table.header).name
