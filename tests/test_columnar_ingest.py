@@ -455,16 +455,30 @@ def _keys_checked(monkeypatch) -> list[tuple[str, bool]]:
     return checked
 
 
+def _every_way(pack, folder: Path, tmp_path: Path, monkeypatch) -> dict[str, dict]:
+    """What the row reader and the two column-wise passes store from ``folder``."""
+    return {
+        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
+        for way in ("rows", "arrow", "duckdb")
+    }
+
+
+def _two_files_of_a_kind(tmp_path: Path) -> Path:
+    """3,000 interactions, then a second file repeating five of their keys (I002990-4)."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    (folder / "b-interactions.csv").write_text("\n".join([HEADER, *_rows(5, 2990)]) + "\n")
+    return folder
+
+
 def test_a_file_of_distinct_keys_skips_the_index(pack, tmp_path, monkeypatch):
     folder = tmp_path / "evidence"
     folder.mkdir()
     (folder / "interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
     (folder / "tickets.csv").write_text("ticket_id,category,opened_at\nT1,billing,2026-07-01\n")
     checked = _keys_checked(monkeypatch)
-    results = {
-        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
-        for way in ("rows", "arrow", "duckdb")
-    }
+    results = _every_way(pack, folder, tmp_path, monkeypatch)
     assert checked == [("interactions.csv", True)] * 2  # the tickets file is too small
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     assert len(results["rows"]["records"]) == 3000
@@ -474,15 +488,9 @@ def test_files_of_one_kind_are_looked_up_in_the_index(pack, tmp_path, monkeypatc
     """A file of distinct keys followed by another file of its kind is indexed as it is read:
     the second file's repeats of its keys are quarantined naming the first file's line, as
     the row reader has it."""
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
-    (folder / "b-interactions.csv").write_text("\n".join([HEADER, *_rows(5, 2990)]) + "\n")
+    folder = _two_files_of_a_kind(tmp_path)
     checked = _keys_checked(monkeypatch)
-    results = {
-        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
-        for way in ("rows", "arrow", "duckdb")
-    }
+    results = _every_way(pack, folder, tmp_path, monkeypatch)
     assert checked == [("a-interactions.csv", False), ("b-interactions.csv", False)] * 2
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     reasons = [q[4] for q in results["rows"]["quarantine"]]
@@ -495,16 +503,10 @@ def test_a_file_whose_kind_is_found_later_anyway_is_checked_against_the_store(
 ):
     """Had a later file's kind been taken for another, its keys are still looked up: the
     index is made from the store when that file comes."""
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "a-interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
-    (folder / "b-interactions.csv").write_text("\n".join([HEADER, *_rows(5, 2990)]) + "\n")
+    folder = _two_files_of_a_kind(tmp_path)
     monkeypatch.setattr(ingest_module.Ingest, "kind_read_later", lambda self, kind: False)
     checked = _keys_checked(monkeypatch)
-    results = {
-        way: _stored(pack, folder, tmp_path / f"{way}.db", way, monkeypatch)
-        for way in ("rows", "arrow", "duckdb")
-    }
+    results = _every_way(pack, folder, tmp_path, monkeypatch)
     assert checked == [("a-interactions.csv", True), ("b-interactions.csv", False)] * 2
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     assert len(results["rows"]["quarantine"]) == 5

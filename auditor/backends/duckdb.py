@@ -111,8 +111,8 @@ class DuckdbBackend(StatementFacts):
         except (duckdb.Error, RuntimeError) as exc:
             if stopped:
                 raise stopped[0] from None
-            if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():
-                raise _stopped() from None  # DuckDB's own word for a stopped query
+            if _stopped_query(exc):
+                raise _stopped() from None
             raise
         finally:
             self.con.unregister("_batches")
@@ -165,10 +165,16 @@ def _ctrl_c() -> Iterator[None]:
         yield
     except duckdb.InterruptException:
         raise _stopped() from None
-    except RuntimeError as exc:  # how DuckDB 2 reports a query a signal stopped
-        if "interrupted" in str(exc).lower():
+    except RuntimeError as exc:
+        if _stopped_query(exc):
             raise _stopped() from None
         raise
+
+
+def _stopped_query(exc: BaseException) -> bool:
+    """Whether DuckDB raised ``exc`` for a query a signal stopped (DuckDB 2 raises a
+    RuntimeError saying so)."""
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
 
 
 def _stopped() -> KeyboardInterrupt:

@@ -283,23 +283,18 @@ class EvidenceStore:
         )
 
     def existing_keys(self, kind: EvidenceKind) -> Iterator[tuple[tuple[Any, ...], str, int]]:
-        """Keys already stored for a kind, each with the file and line it came from."""
-        if not self.db[kind.name].exists():
-            return
-        key_sql = ", ".join("t." + quote_identifier(k) for k in kind.key)
-        table = quote_identifier(kind.name)
-        sql = (
-            f"SELECT {key_sql}, m.file, t._line FROM {table} AS t "
-            f"JOIN {MANIFEST} AS m ON m.id = t._source"
-        )
-        for row in self.db.execute(sql):
-            yield tuple(row[:-2]), row[-2], row[-1]
+        """Keys already stored for a kind, one at a time (as tuples), each with the file and
+        line it came from."""
+        for keys, files, lines in self.key_batches(kind):
+            for key, file, line in zip(keys, files, lines, strict=True):
+                yield (key if len(kind.key) > 1 else (key,)), file, line
 
     def key_batches(
         self, kind: EvidenceKind, rows: int = ARROW_BATCH_ROWS
     ) -> Iterator[tuple[list[Any], list[str], list[int]]]:
-        """:meth:`existing_keys` a batch at a time, as columns: the keys (a text or number for
-        a kind with one key field, else tuples), the file each came from and its line."""
+        """Keys already stored for a kind, a batch at a time, as columns: the keys (a text or
+        number for a kind with one key field, else tuples), the file each came from and its
+        line."""
         if not self.db[kind.name].exists():
             return
         key_sql = ", ".join("t." + quote_identifier(k) for k in kind.key)
