@@ -15,7 +15,7 @@ A year with no data is an error, never a guess.
 from __future__ import annotations
 
 import bisect
-import itertools
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -169,28 +169,55 @@ def _library_last_year() -> int:
     return max(d.year for d in chinese_calendar.holidays)
 
 
+#: the width of a calendar look-up's bucket: a day of epoch seconds
+BUCKET_SECONDS = 86400.0
+
+
 @dataclass(frozen=True)
 class CalendarTable:
-    """A helper table of a calendar's stretches ``(start, "end", before)`` and how to look one up.
+    """Two helper tables of a calendar's stretches and how to look one up: ``name`` holds
+    each stretch once, ``(start, "end", before)``; :attr:`days_name` holds them by bucket,
+    ``(bucket, start, "end", before)``, for :meth:`cumulative_sql`.
 
-    ``last_start`` is the start of its last stretch and ``reach`` is more than
-    the longest step from one stretch start to the next, so the last stretch
-    starting at or before a moment ``m`` starts after ``min(m, last_start) -
-    reach``. Saying so in the look-up lets an engine seek in the index on
-    ``start`` instead of reading every earlier stretch for every record.
+    Every stretch is filed under day buckets (``FLOOR(moment / 86400)``), so that
+    a moment's look-up is an equality on its bucket, which every engine answers
+    by hash or index, and not a range over every earlier stretch (DuckDB and
+    Spark turn a range into a join of every record with every stretch). Bucket
+    ``b`` holds the last stretch starting at or before day ``b - 1`` and every
+    stretch starting from then to the end of day ``b + 1``: the last stretch
+    starting at or before any moment of day ``b`` is among them, even when the
+    engine's division rounds a moment at a day's edge into the next or the
+    previous bucket. ``last_start`` is the start of the last stretch: a later
+    moment is looked up in that stretch's bucket.
     """
 
     name: str
     last_start: float = 0.0
-    reach: float = 0.0
 
     @classmethod
     def of(cls, name: str, rows: list[tuple[float, float, float]]) -> CalendarTable:
-        starts = sorted(row[0] for row in rows)
+        starts = [row[0] for row in rows]
+        return cls(name, max(starts)) if starts else cls(name)
+
+    @property
+    def days_name(self) -> str:
+        """The name of the table of stretches by bucket."""
+        return f"{self.name}_days"
+
+    @staticmethod
+    def bucket_rows(rows: list[tuple[float, float, float]]) -> list[tuple[float, ...]]:
+        """The stretches ``(start, end, before)`` filed under their buckets (see above)."""
+        stretches = sorted(rows)
+        starts = [row[0] for row in stretches]
         if not starts:
-            return cls(name)
-        steps = [b - a for a, b in itertools.pairwise(starts)]
-        return cls(name, starts[-1], max(steps, default=0.0) + 1.0)
+            return []
+        filed: list[tuple[float, ...]] = []
+        first, last = (math.floor(s / BUCKET_SECONDS) for s in (starts[0], starts[-1]))
+        for bucket in range(first, last + 2):
+            earlier = bisect.bisect_right(starts, (bucket - 1) * BUCKET_SECONDS) - 1
+            later = bisect.bisect_left(starts, (bucket + 2) * BUCKET_SECONDS)
+            filed.extend((float(bucket), *stretches[i]) for i in range(max(earlier, 0), later))
+        return filed
 
     def cumulative_sql(self, moment_sql: str) -> str:
         """SQL for ``cum(moment)``: open seconds of the calendar up to the moment.
@@ -199,16 +226,17 @@ class CalendarTable:
         before - start, before + (end - start))``. Over the stretches starting at or
         before the moment, ``before - start`` only falls and ``before + (end -
         start)`` only grows, so the two are ``MIN`` and ``MAX`` over any of those
-        stretches that include the last one: here the ones starting within
-        ``reach`` of ``min(moment, last_start)``. Two subqueries that name the
-        moment only in their ``WHERE``, plain SQL that every engine runs alike
-        (SQLite, DuckDB, Spark, which refuses an outer reference outside ``WHERE``
-        and gets a correlated ``ORDER BY ... LIMIT 1`` wrong). The two-argument
-        ``MIN`` is rendered as ``LEAST`` elsewhere.
+        stretches that include the last one: here the ones of the moment's bucket
+        (of ``min(moment, last_start)``'s, for a moment after the last stretch).
+        Two subqueries that name the moment only in their ``WHERE``, plain SQL
+        that every engine runs alike (SQLite, DuckDB, Spark, which refuses an
+        outer reference outside ``WHERE`` and gets a correlated ``ORDER BY ...
+        LIMIT 1`` wrong). The two-argument ``MIN`` is rendered as ``LEAST``
+        elsewhere. A moment before the first stretch (or NULL) finds none: 0.
         """
-        table = quote_identifier(self.name)
-        low = f"MIN({moment_sql}, {_number(self.last_start)}) - {_number(self.reach)}"
-        where = f"c.start <= {moment_sql} AND c.start > {low}"
+        table = quote_identifier(self.days_name)
+        bucket = f"FLOOR(MIN({moment_sql}, {_number(self.last_start)}) / {BUCKET_SECONDS!r})"
+        where = f"c.bucket = {bucket} AND c.start <= {moment_sql}"
         offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE {where})"
         closed = f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c WHERE {where})'
         return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from itertools import repeat
@@ -115,19 +116,6 @@ def _result_columns(result: RuleResult, root: str | None) -> Iterator[list[list[
             yield _columns(result, finding, root)
 
 
-def _neutralised(column: list[Any]) -> list[Any]:
-    """A column as the CSV file holds it; a column of one repeated value is checked once."""
-    if not column:
-        return column
-    first = column[0]
-    if all(map(is_, column, repeat(first))):
-        return [neutralise(first)] * len(column)
-    return [  # neutralise() inlined: one call per cell costs more than the test
-        "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_FIRST else cell
-        for cell in column
-    ]
-
-
 def write_failing_records(
     results: list[RuleResult], folder: Path, root: str | None = None
 ) -> dict[str, Any]:
@@ -144,8 +132,11 @@ class FailingRecordsWriter:
     time, in the order they are added (an audit adds each as soon as it and every rule before
     it are evaluated, while the engine evaluates the next ones).
 
-    Each record appears once, with the group and sub-period it belongs to, written a finding
-    at a time, column-wise (a 10M-record audit lists millions). Both files are written under
+    Each record appears once, with the group and sub-period it belongs to. A finding's
+    records become one typed Arrow table; tables are written in row groups of
+    :data:`BATCH_ROWS`, each to the Parquet file and, formatted by DuckDB's CSV writer,
+    to the CSV file (a 10M-record audit lists millions: Python's ``csv`` module took most
+    of the time of writing them, holding Python's lock). Both files are written under
     temporary names: :meth:`finish` puts them in place, :meth:`discard` removes them (as
     leaving a ``with`` block on an error does).
     """
@@ -155,14 +146,12 @@ class FailingRecordsWriter:
         self.root = root
         self.rows = 0
         self.temporary = self.path.with_name(f".{FILE_NAME}.tmp")
-        self.parquet = _ParquetRows(folder / PARQUET_NAME)
-        self.handle = self.temporary.open("w", encoding="utf-8", newline="")
+        self.handle = self.temporary.open("wb")
+        self.groups: _RowGroups | None = None
         try:
-            # the byte-order mark spreadsheets look for, written once ("utf-8-sig" would run
-            # its encoder, written in Python, for every row)
-            self.handle.write("\ufeff")
-            self.writer = csv.writer(self.handle)
-            self.writer.writerow(COLUMNS)
+            # the byte-order mark spreadsheets look for, then the header
+            self.handle.write(("\ufeff" + _csv_line(COLUMNS)).encode("utf-8"))
+            self.groups = _RowGroups(folder / PARQUET_NAME, _csv_rows(self.handle, self.path))
         except BaseException:
             self.discard()
             raise
@@ -176,22 +165,23 @@ class FailingRecordsWriter:
 
     def add(self, result: RuleResult) -> None:
         """One rule's failing records, after those of the rules added before it."""
+        assert self.groups is not None
         for columns in _result_columns(result, self.root):
-            self.writer.writerows(zip(*map(_neutralised, columns), strict=True))
-            self.parquet.add(columns)
+            self.groups.add(_typed_table(columns))
             self.rows += len(columns[0])
 
     def finish(self) -> dict[str, Any]:
         """Both files complete and in place: their paths, hashes and rows."""
+        assert self.groups is not None
         try:
+            self.groups.close()
             self.handle.close()
-            self.parquet.close()
         except BaseException:
             self.discard()
             raise
         self.temporary.replace(self.path)
-        parquet = self.parquet
-        parquet.path.parent.joinpath(parquet.temporary.name).replace(parquet.path)
+        parquet = self.groups.parquet
+        parquet.temporary.replace(parquet.path)
         return {
             "path": FILE_NAME,
             "sha256": _sha256(self.path),
@@ -208,7 +198,8 @@ class FailingRecordsWriter:
                 self.handle.close()
         finally:
             try:
-                self.parquet.discard()
+                if self.groups is not None:
+                    self.groups.discard()
             finally:
                 self.temporary.unlink(missing_ok=True)
 
@@ -221,61 +212,117 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _ParquetRows:
-    """The failing records as Parquet, typed (values and seconds as numbers, lines as integers),
-    written in row groups under a temporary name."""
+def _csv_line(cells: Sequence[Any]) -> str:
+    """One CSV line as Python's ``csv`` module writes it (the header)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
 
-    NUMBERS = ("value", "over_seconds")
+
+#: the columns the files hold as numbers; every other but ``line`` (an integer) is text
+NUMBERS = ("value", "over_seconds")
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    def arrow_type(name: str) -> Any:
+        if name in NUMBERS:
+            return pa.float64()
+        return pa.int64() if name == "line" else pa.string()
+
+    return pa.schema([pa.field(name, arrow_type(name)) for name in COLUMNS])
+
+
+def _typed_table(columns: list[list[Any]]) -> Any:
+    """One finding's records as an Arrow table of the files' types; an empty text is null
+    (as a missing number is), a column of one repeated value made once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    schema = _schema()
+    arrays = []
+    for values, field in zip(columns, schema, strict=True):
+        first = values[0] if values else None
+        if values and all(map(is_, values, repeat(first))):
+            array = pa.repeat(pa.scalar(first, field.type), len(values))
+        else:
+            array = pa.array(values, type=field.type)
+        if field.type == pa.string():
+            array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _csv_rows(handle: Any, beside: Path) -> Any:
+    """DuckDB's CSV writer appending row groups to ``handle`` as Python's ``csv`` module
+    writes rows, formulas neutralised (a test keeps the bytes those of Python's module)."""
+    from .backends.duckdb import CsvAppender
+
+    return CsvAppender(handle, beside.with_name(f".{beside.name}.part"), _FORMULA_FIRST)
+
+
+class _RowGroups:
+    """Typed tables of failing records, handed on in row groups of :data:`BATCH_ROWS` rows
+    (the last one shorter) to the Parquet file and to the CSV file."""
+
+    def __init__(self, parquet_path: Path, text: Any) -> None:
+        self.parquet = _ParquetRows(parquet_path)
+        self.text = text
+        self.pending: list[Any] = []
+        self.held = 0
+
+    def add(self, table: Any) -> None:
+        import pyarrow as pa
+
+        self.pending.append(table)
+        self.held += table.num_rows
+        if self.held < BATCH_ROWS:
+            return
+        joined = pa.concat_tables(self.pending)
+        full = self.held - self.held % BATCH_ROWS
+        for start in range(0, full, BATCH_ROWS):
+            self._write(joined.slice(start, BATCH_ROWS))
+        rest = joined.slice(full)
+        self.pending, self.held = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def _write(self, group: Any) -> None:
+        self.parquet.write(group)
+        self.text.write(group)
+
+    def close(self) -> None:
+        import pyarrow as pa
+
+        if self.pending or self.parquet.writer is None:
+            self._write(pa.concat_tables(self.pending) if self.pending else _schema().empty_table())
+            self.pending, self.held = [], 0
+        self.parquet.close()
+        self.text.close()
+
+    def discard(self) -> None:
+        try:
+            self.parquet.discard()
+        finally:
+            self.text.close()
+
+
+class _ParquetRows:
+    """The failing records as Parquet, typed (values and seconds as numbers, lines as
+    integers), a row group at a time, under a temporary name."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.temporary = path.with_name(f".{path.name}.tmp")
-        self.batch: list[list[Any]] = [[] for _ in COLUMNS]
         self.writer: Any = None
 
-    def add(self, columns: list[list[Any]]) -> None:
-        """Some records, as columns; written in row groups of :data:`BATCH_ROWS`."""
-        for held, more in zip(self.batch, columns, strict=True):
-            held.extend(more)
-        full = len(self.batch[0]) - len(self.batch[0]) % BATCH_ROWS
-        for start in range(0, full, BATCH_ROWS):
-            self._write([values[start : start + BATCH_ROWS] for values in self.batch])
-        if full:
-            self.batch = [values[full:] for values in self.batch]
-
-    def _write(self, columns: list[list[Any]]) -> None:
-        """One row group; an empty text is written as null, as a missing number is."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    def write(self, group: Any) -> None:
         import pyarrow.parquet as pq
 
-        schema = pa.schema(
-            [
-                pa.field(
-                    name,
-                    pa.float64()
-                    if name in self.NUMBERS
-                    else pa.int64()
-                    if name == "line"
-                    else pa.string(),
-                )
-                for name in COLUMNS
-            ]
-        )
-        arrays = []
-        for values, field in zip(columns, schema, strict=True):
-            array = pa.array(values, type=field.type)
-            if field.type == pa.string():
-                array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-            arrays.append(array)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(str(self.temporary), schema)
-        self.writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            self.writer = pq.ParquetWriter(str(self.temporary), group.schema)
+        self.writer.write_table(group)
 
     def close(self) -> None:
-        if self.batch[0] or self.writer is None:
-            self._write(self.batch)
-            self.batch = [[] for _ in COLUMNS]
         self.writer.close()
 
     def discard(self) -> None:

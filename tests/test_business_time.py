@@ -153,8 +153,10 @@ def _sql_cumulative(clock: BusinessClock, moments: list[float]) -> list[float]:
     from auditor.business_time import CalendarTable
 
     db = sqlite3.connect(":memory:")
-    db.execute('CREATE TABLE cal (start REAL PRIMARY KEY, "end" REAL, before REAL)')
-    db.executemany("INSERT INTO cal VALUES (?, ?, ?)", clock.rows())
+    db.execute('CREATE TABLE cal_days (bucket REAL, start REAL, "end" REAL, before REAL)')
+    db.executemany(
+        "INSERT INTO cal_days VALUES (?, ?, ?, ?)", CalendarTable.bucket_rows(clock.rows())
+    )
     db.execute("CREATE TABLE m (t REAL)")
     db.executemany("INSERT INTO m VALUES (?)", [(m,) for m in moments])
     table = CalendarTable.of("cal", clock.rows())
@@ -172,6 +174,27 @@ def test_the_sql_look_up_agrees_at_every_stretch_edge(clock: BusinessClock) -> N
     moments = [m + d for m in edges for d in (-1.0, 0.0, 1.0)] + [clock.begin, clock.finish]
     for moment, value in zip(moments, _sql_cumulative(clock, moments), strict=True):
         assert value == pytest.approx(_expected(clock, moment), abs=1e-6), moment
+
+
+@pytest.mark.parametrize("clock", [CLOCK, SPLIT_CLOCK], ids=["office", "split"])
+def test_the_sql_look_up_agrees_at_every_bucket_edge(clock: BusinessClock) -> None:
+    """A moment a hair before, at or after midnight UTC (a look-up bucket's edge) is counted
+    as the clock counts it, on either side of the edge; so is one after the last stretch."""
+    import math
+
+    from auditor.business_time import BUCKET_SECONDS
+
+    first, last = (math.ceil(t / BUCKET_SECONDS) for t in (clock.begin, clock.finish))
+    edges = [day * BUCKET_SECONDS for day in range(first, last)]
+    moments = [
+        m
+        for edge in edges
+        for m in (math.nextafter(edge, -math.inf), edge, math.nextafter(edge, math.inf))
+    ]
+    for moment, value in zip(moments, _sql_cumulative(clock, moments), strict=True):
+        assert value == pytest.approx(_expected(clock, moment), abs=1e-6), moment
+    total = clock.cumulative(clock.finish)
+    assert _sql_cumulative(clock, [clock.finish + 10 * 86400]) == [pytest.approx(total)]
 
 
 @pytest.mark.parametrize("clock", [CLOCK, SPLIT_CLOCK], ids=["office", "split"])

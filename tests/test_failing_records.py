@@ -1,52 +1,117 @@
-"""failing-records.csv as written column-wise: the same cells as one neutralise() per cell."""
+"""failing-records.csv as written from typed row groups: the bytes Python's csv module writes
+with one neutralise() per cell."""
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor import failing
 from auditor.failing import (
     FailingRecordsWriter,
-    _neutralised,
     neutralise,
     write_failing_records,
 )
 from auditor.findings import Finding, RuleResult
+from auditor.paths import relative_path
 
-cells = st.one_of(
-    st.none(),
-    st.integers(-5, 5),
-    st.floats(allow_nan=False),
-    st.booleans(),
-    st.sampled_from(["=1+1", "+1", "-2", "@x", "\tx", "\rx", "", "ok", "'=x", " =x"]),
-    st.text(max_size=4),
+texts = st.one_of(
+    st.sampled_from(["=1+1", "+1", "-2", "@x", "\tx", "\rx", "", "ok", "'=x", " =x", "#x", "a,b"]),
+    st.text(max_size=6),
 )
+numbers = st.one_of(st.none(), st.floats(allow_nan=False), st.integers(-(2**53), 2**53))
 
 
-@given(st.lists(cells, max_size=30))
-def test_a_column_is_neutralised_as_cell_by_cell(column: list) -> None:
-    expected = [neutralise(cell) for cell in column]
-    got = _neutralised(column)
-    assert got == expected
-    assert [type(cell) for cell in got] == [type(cell) for cell in expected]
+@st.composite
+def findings(draw: st.DrawFn) -> Finding:
+    count = draw(st.integers(1, 12))
+    keys = draw(st.lists(texts, min_size=count, max_size=count))
+    notes = [
+        draw(
+            st.one_of(
+                st.none(),
+                st.fixed_dictionaries({"problem": texts, "step": texts, "over_seconds": numbers}),
+            )
+        )
+        for _ in keys
+    ]
+    sources = [
+        draw(
+            st.one_of(
+                st.none(), st.fixed_dictionaries({"file": texts, "line": st.integers(1, 10**9)})
+            )
+        )
+        for _ in keys
+    ]
+    return Finding(
+        id=draw(texts), rule="R-1", clause="1", measure="share", group={"site": draw(texts)},
+        period=draw(texts), pooled=True, failing=keys,
+        failing_values=draw(st.lists(numbers, min_size=count, max_size=count)),
+        failing_notes=notes, failing_sources=sources,
+    )  # fmt: skip
 
 
-@given(cells, st.integers(1, 20))
-def test_a_repeated_value_is_neutralised_once_for_all(cell: object, count: int) -> None:
-    assert _neutralised([cell] * count) == [neutralise(cell)] * count
+def _as_python_csv_writes_it(results: list[RuleResult]) -> bytes:
+    """The file as Python's csv module writes it, cell by cell: each text through
+    neutralise(), each value and seconds over as a float (their type in the Parquet file)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(failing.COLUMNS)
+
+    def number(value: Any) -> Any:
+        return None if value is None else float(value)
+
+    def file_of(name: str | None) -> str:
+        return relative_path(name, None) if name else ""
+
+    for result in results:
+        for finding in result.findings:
+            group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+            for key, value, note, source in zip(
+                finding.failing, finding.failing_values, finding.failing_notes,
+                finding.failing_sources, strict=True,
+            ):  # fmt: skip
+                note, source = note or {}, source or {}
+                cells = [
+                    result.rule, finding.id, key, group, finding.period, number(value),
+                    result.failing_unit or "", note.get("problem") or "", note.get("step") or "",
+                    number(note.get("over_seconds")), file_of(source.get("file")), source.get("line"),
+                ]  # fmt: skip
+                writer.writerow([neutralise(cell) for cell in cells])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def test_equal_values_of_other_types_keep_their_own_text() -> None:
-    """1 and 1.0 and True compare equal; each is written as it is, not as the first one."""
-    column = [1, 1.0, True, 1]
-    assert _neutralised(column) == column
-    assert [type(c) for c in _neutralised(column)] == [int, float, bool, int]
+@given(st.lists(findings(), min_size=1, max_size=4), st.integers(1, 9))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_csv_file_holds_what_pythons_csv_module_would_write(
+    tmp_path, monkeypatch, found: list[Finding], rows_per_group: int
+) -> None:
+    """DuckDB writes the CSV file a row group at a time; its bytes are those of Python's csv
+    module (quotes only where needed, CRLF, floats as repr gives them, formulas neutralised),
+    across row groups of any size."""
+    monkeypatch.setattr(failing, "BATCH_ROWS", rows_per_group)
+    results = [_result_of(finding) for finding in found]
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    meta = write_failing_records(results, folder)
+    assert (folder / "failing-records.csv").read_bytes() == _as_python_csv_writes_it(results)
+    assert meta["rows"] == sum(len(f.failing) for f in found)
+
+
+def _result_of(finding: Finding) -> RuleResult:
+    return RuleResult(
+        rule="R-1", clause="1", title_en="t", title_zh="t", measure="share", severity="major",
+        verdict="nonconforming", verdict_severity="major", judge="all", findings=[finding],
+        capa={}, failing_unit="seconds",
+    )  # fmt: skip
 
 
 def _result(keys: list[str]) -> RuleResult:

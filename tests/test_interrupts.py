@@ -52,8 +52,8 @@ def test_an_error_with_no_signal_is_still_a_bug(taken, capsys, tmp_path, monkeyp
 
 
 def test_duckdb_s_stopped_query_is_the_signal_that_stopped_it(taken):
-    from auditor.backends.duckdb import _ctrl_c
+    from auditor.backends.duckdb import as_interrupt
 
     taken.append(signal.SIGTERM)
-    with pytest.raises(Terminated), _ctrl_c():
+    with pytest.raises(Terminated), as_interrupt():
         raise RuntimeError("Query interrupted")

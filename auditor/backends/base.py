@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..expression import quote_identifier
 from .statement import Statement
 
 
@@ -16,7 +17,13 @@ class HelperTable:
     name: str
     columns: tuple[tuple[str, str], ...]  # (name, SQL type)
     rows: tuple[tuple[Any, ...], ...]
-    primary_key: str | None = None
+    primary_key: tuple[str, ...] = ()  # the columns of its key, if it has one
+
+    def key_clause(self) -> str:
+        """``, PRIMARY KEY (...)`` after the columns of a CREATE TABLE, or nothing."""
+        if not self.primary_key:
+            return ""
+        return f", PRIMARY KEY ({', '.join(quote_identifier(c) for c in self.primary_key)})"
 
 
 class Backend(Protocol):

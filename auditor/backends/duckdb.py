@@ -9,6 +9,7 @@ for DuckDB's dialect by sqlglot. Nothing about a rule is written twice.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,7 +60,7 @@ class DuckdbBackend(StatementFacts):
             config={"memory_limit": MEMORY_LIMIT, "temp_directory": folder.name},
         )
         _quiet(self.con)
-        with _ctrl_c():
+        with as_interrupt():
             for table in store.table_names():
                 self._copy(table)
 
@@ -122,15 +123,14 @@ class DuckdbBackend(StatementFacts):
     # ------------------------------------------------------------ Backend
 
     def query(self, statement: Statement) -> list[tuple[Any, ...]]:
-        with _ctrl_c():
+        with as_interrupt():
             return self.con.execute(statement.render(self.dialect), statement.params).fetchall()
 
     def create_helper(self, table: HelperTable) -> None:
-        columns = ", ".join(
-            f"{q(column)} {_duck_type(kind)}{' PRIMARY KEY' if column == table.primary_key else ''}"
-            for column, kind in table.columns
+        columns = ", ".join(f"{q(column)} {_duck_type(kind)}" for column, kind in table.columns)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {q(table.name)} ({columns}{table.key_clause()})"
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {q(table.name)} ({columns})")
         if table.rows:
             marks = ", ".join("?" for _ in table.columns)
             self.con.executemany(f"INSERT INTO {q(table.name)} VALUES ({marks})", list(table.rows))
@@ -156,7 +156,7 @@ class DuckdbBackend(StatementFacts):
 
 
 @contextmanager
-def _ctrl_c() -> Iterator[None]:
+def as_interrupt() -> Iterator[None]:
     """Ctrl-C during a statement, which DuckDB catches and reports as an interrupted query,
     as the KeyboardInterrupt every other command sees (exit 130, one line)."""
     import duckdb
@@ -218,7 +218,7 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColu
     con = duckdb.connect()
     _quiet(con)
     try:
-        with _ctrl_c():  # stopped while DuckDB reads: the interrupt, not an unreadable file
+        with as_interrupt():  # stopped while DuckDB reads: the interrupt, not an unreadable file
             relation = con.sql(
                 f"SELECT * FROM {_text_csv(width)}", params={"path": path, "delim": delimiter}
             )
@@ -263,7 +263,7 @@ def csv_keys_distinct(
     con = duckdb.connect()
     _quiet(con)
     try:
-        with _ctrl_c():
+        with as_interrupt():
             found = con.execute(query, params).fetchone()
     except duckdb.Error:
         return None
@@ -273,3 +273,62 @@ def csv_keys_distinct(
         return None
     rows, distinct, plain_not = found
     return int(rows) if rows == distinct and not plain_not else None
+
+
+class CsvAppender:
+    """Arrow tables appended to an open binary file as CSV rows, formatted by DuckDB's CSV
+    writer the way Python's ``csv`` module writes rows: quotes only where needed, CRLF
+    line ends, numbers as ``repr`` gives them, nothing for null. A text starting with one
+    of ``escape_first`` gets a leading apostrophe (a spreadsheet would run it as a
+    formula). Each table is formatted into the ``part`` file, then appended.
+
+    One DuckDB thread: the rows come out in the order they go in (with more, DuckDB may
+    write a table's chunks in another order); Python's lock is free meanwhile.
+    """
+
+    def __init__(self, handle: Any, part: Path, escape_first: Iterable[str]) -> None:
+        import duckdb
+
+        self.handle = handle
+        self.part = part
+        self.first = sorted(ord(c) for c in escape_first)
+        self.con: Any = duckdb.connect(config={"threads": 1})
+        _quiet(self.con)
+
+    def write(self, table: Any) -> None:
+        self.con.register("_rows", table)
+        target = str(self.part).replace("'", "''")
+        try:
+            with as_interrupt():
+                self.con.execute(
+                    f"COPY (SELECT {self._cells(table.schema)} FROM _rows) TO '{target}' "
+                    "(FORMAT csv, HEADER false, NEW_LINE '\\r\\n', COMMENT '')"
+                )
+            with self.part.open("rb") as part:
+                # a few large reads: each lets go of Python's lock and waits to take it back
+                shutil.copyfileobj(part, self.handle, COPY_BUFFER_BYTES)
+        finally:
+            self.con.unregister("_rows")
+            self.part.unlink(missing_ok=True)
+
+    def _cells(self, schema: Any) -> str:
+        import pyarrow as pa
+
+        first = ", ".join(map(str, self.first))  # code points
+        cells = []
+        for field in schema:
+            name = q(field.name)
+            cell = name
+            if field.type == pa.string() and self.first:
+                cell = f"CASE WHEN ord({name}) IN ({first}) THEN {_QUOTE} || {name} ELSE {name} END"
+            cells.append(f"{cell} AS {name}")
+        return ", ".join(cells)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+#: bytes of a CSV part file read at a time
+COPY_BUFFER_BYTES = 16 << 20
+#: an apostrophe as SQL text
+_QUOTE = "''''"

@@ -46,9 +46,10 @@ class SqliteBackend(StatementFacts):
             return None
         uri = f"file:{quote(str(Path(self.store.path).resolve()))}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        from .store import BUSY_TIMEOUT_MS
+        from .store import BUSY_TIMEOUT_MS, with_floor
 
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # waits as the store does
+        with_floor(connection)
         return SqliteBackend(self.store, sqlite_utils.Database(connection))
 
     def interrupt(self) -> None:
@@ -81,12 +82,9 @@ class SqliteBackend(StatementFacts):
 
     def create_helper(self, table: HelperTable) -> None:
         name = q(table.name)
-        columns = ", ".join(
-            f"{q(column)} {kind}{' PRIMARY KEY' if column == table.primary_key else ''}"
-            for column, kind in table.columns
-        )
+        columns = ", ".join(f"{q(column)} {kind}" for column, kind in table.columns)
         self.db.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        self.db.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        self.db.execute(f"CREATE TEMP TABLE {name} ({columns}{table.key_clause()})")
         marks = ", ".join("?" for _ in table.columns)
         self.db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({marks})", table.rows)
 

@@ -14,6 +14,7 @@ Tables:
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -101,6 +102,7 @@ class EvidenceStore:
         # another process writing the store at the same moment: wait for it, not fail
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.conn.isolation_level = None  # explicit transactions only
+        with_floor(db.conn)
         return db
 
     def close(self) -> None:
@@ -466,6 +468,19 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
+
+
+def with_floor(connection: sqlite3.Connection) -> None:
+    """SQL's ``FLOOR`` on ``connection`` (a calendar look-up's bucket), from Python where
+    this SQLite was built without its maths functions."""
+    try:
+        connection.execute("SELECT FLOOR(1.5)")
+    except sqlite3.OperationalError:
+        connection.create_function("FLOOR", 1, _floor, deterministic=True)
+
+
+def _floor(value: Any) -> float | None:
+    return None if value is None else float(math.floor(value))
 
 
 def store_full(exc: BaseException) -> bool:

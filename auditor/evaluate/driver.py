@@ -58,14 +58,21 @@ class Evaluation:
         tables = {}
         for name, moments in spans.items():
             clock = self.clocks.clock(name, min(moments), window.end)
-            table = HelperTable(
-                f"_calendar_{name}",
-                (("start", "REAL"), ("end", "REAL"), ("before", "REAL")),
-                tuple(clock.rows()),
-                primary_key="start",
+            stretches = clock.rows()
+            table = CalendarTable.of(f"_calendar_{name}", stretches)
+            columns = (("start", "REAL"), ("end", "REAL"), ("before", "REAL"))
+            self.backend.create_helper(
+                HelperTable(table.name, columns, tuple(stretches), primary_key=("start",))
             )
-            self.backend.create_helper(table)
-            tables[name] = CalendarTable.of(table.name, list(table.rows))
+            self.backend.create_helper(
+                HelperTable(
+                    table.days_name,
+                    (("bucket", "REAL"), *columns),
+                    tuple(CalendarTable.bucket_rows(stretches)),
+                    primary_key=("bucket", "start"),
+                )
+            )
+            tables[name] = table
         return tables
 
     # ------------------------------------------------------------ running

@@ -238,7 +238,7 @@ class Scope:
             f"_periods_{self.rule.period}",
             (("label", "TEXT"), ("start", "REAL"), ("end", "REAL")),
             rows,
-            primary_key="start",
+            primary_key=("start",),
         )
 
     def helpers(self) -> list[HelperTable]:
