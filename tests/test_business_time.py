@@ -242,3 +242,29 @@ def test_two_threads_building_one_calendar_see_the_same_holidays() -> None:
             assert built == [alone, alone]
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_a_sqlite_without_maths_functions_gets_floor_from_python(monkeypatch) -> None:
+    """The calendar look-up's bucket needs FLOOR, which a SQLite built without its maths
+    functions lacks: the store gives it one, which floors as SQL's does."""
+    import sqlite3
+
+    from auditor.backends import store
+
+    calls: list[object] = []
+    real = store._floor
+    monkeypatch.setattr(store, "_floor", lambda value: calls.append(value) or real(value))
+
+    class WithoutMaths(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql == "SELECT FLOOR(1.5)" and not getattr(self, "asked", False):
+                self.asked = True
+                raise sqlite3.OperationalError("no such function: FLOOR")
+            return super().execute(sql, *args)
+
+    connection = sqlite3.connect(":memory:", factory=WithoutMaths)
+    store.with_floor(connection)
+    assert connection.asked  # type: ignore[attr-defined]
+    got = connection.execute("SELECT FLOOR(-2.5), FLOOR(2.5), FLOOR(20726.99), FLOOR(NULL)")
+    assert got.fetchone() == (-3.0, 2.0, 20726.0, None)
+    assert len(calls) == 4  # Python's, not a built-in one
