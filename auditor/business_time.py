@@ -176,7 +176,7 @@ BUCKET_SECONDS = 86400.0
 @dataclass(frozen=True)
 class CalendarTable:
     """Two helper tables of a calendar's stretches and how to look one up: ``name`` holds
-    each stretch once, ``(start, "end", before)``; :attr:`days_name` holds them by bucket,
+    each stretch once, ``(start, "end", before)``; ``days_name`` holds them by bucket,
     ``(bucket, start, "end", before)``, for :meth:`cumulative_sql`.
 
     Every stretch is filed under day buckets (``FLOOR(moment / 86400)``), so that
@@ -192,17 +192,19 @@ class CalendarTable:
     """
 
     name: str
+    days_name: str
     last_start: float = 0.0
 
     @classmethod
-    def of(cls, name: str, rows: list[tuple[float, float, float]]) -> CalendarTable:
+    def of(cls, name: str, days_name: str, rows: list[tuple[float, float, float]]) -> CalendarTable:
         starts = [row[0] for row in rows]
-        return cls(name, max(starts)) if starts else cls(name)
+        return cls(name, days_name, max(starts)) if starts else cls(name, days_name)
 
-    @property
-    def days_name(self) -> str:
-        """The name of the table of stretches by bucket."""
-        return f"{self.name}_days"
+    @classmethod
+    def named(cls, calendar: str, rows: list[tuple[float, float, float]]) -> CalendarTable:
+        """The tables of pack calendar ``calendar``: two prefixes that no calendar's name
+        turns into each other (calendars ``x`` and ``x_days`` get four different tables)."""
+        return cls.of(f"_calendar_{calendar}", f"_stretches_by_day_{calendar}", rows)
 
     @staticmethod
     def bucket_rows(rows: list[tuple[float, float, float]]) -> list[tuple[float, ...]]:

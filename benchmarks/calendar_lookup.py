@@ -14,6 +14,7 @@ buckets). All three are checked to give the same total.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sqlite3
 import statistics
@@ -36,7 +37,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 def by_range(table: CalendarTable, rows: list[tuple[float, float, float]], moment: str) -> str:
     """The look-up by range alone, on the table of stretches (name ``table.name``)."""
     starts = sorted(row[0] for row in rows)
-    reach = max(b - a for a, b in zip(starts, starts[1:], strict=False)) + 1
+    reach = max(b - a for a, b in itertools.pairwise(starts)) + 1
     low = f"MIN({moment}, {starts[-1]}) - {reach}"
     where = f"c.start <= {moment} AND c.start > {low}"
     offset = f"(SELECT MIN(c.before - c.start) FROM {table.name} AS c WHERE {where})"
@@ -63,7 +64,7 @@ def main() -> None:
     pack = load_pack(ROOT / "rules" / "service-quality.yaml")
     clock = BusinessClock(pack.calendars["office"], ZONE, date(2025, 6, 1), date(2026, 12, 31))
     rows = clock.rows()
-    table = CalendarTable.of("cal", rows)
+    table = CalendarTable.of("cal", "cal_days", rows)
     rng = random.Random(1)
     start, span = clock.begin + 86400 * 300, 92 * 86400
     moments = [(start + rng.random() * span,) for _ in range(args.moments)]

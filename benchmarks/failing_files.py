@@ -63,7 +63,7 @@ def results(records: int, findings: int = 40, seed: int = 1) -> list[RuleResult]
                 findings=[finding],
                 capa={},
                 failing_unit="seconds",
-            )  # fmt: skip
+            )
         )
     return made
 

@@ -24,7 +24,7 @@ PACKS = SHIPPED_PACKS
 def plans(pack_path: Path):
     pack = load_pack(pack_path)
     window = Window.of(parse_period("2026-Q3"), ZoneInfo(pack.timezone))
-    tables = {name: CalendarTable(f"_calendar_{name}") for name in pack.calendars}
+    tables = {name: CalendarTable.named(name, []) for name in pack.calendars}
     env = Env(pack, window, frozenset(pack.evidence), tables)
     return [compile_rule(rule, env) for rule in pack.rules]
 

@@ -159,7 +159,7 @@ def _sql_cumulative(clock: BusinessClock, moments: list[float]) -> list[float]:
     )
     db.execute("CREATE TABLE m (t REAL)")
     db.executemany("INSERT INTO m VALUES (?)", [(m,) for m in moments])
-    table = CalendarTable.of("cal", clock.rows())
+    table = CalendarTable.of("cal", "cal_days", clock.rows())
     return [row[0] for row in db.execute(f"SELECT {table.cumulative_sql('m.t')} FROM m")]
 
 
@@ -268,3 +268,13 @@ def test_a_sqlite_without_maths_functions_gets_floor_from_python(monkeypatch) ->
     got = connection.execute("SELECT FLOOR(-2.5), FLOOR(2.5), FLOOR(20726.99), FLOOR(NULL)")
     assert got.fetchone() == (-3.0, 2.0, 20726.0, None)
     assert len(calls) == 4  # Python's, not a built-in one
+
+
+def test_calendars_whose_names_extend_each_other_get_tables_of_their_own() -> None:
+    """Calendars 'support' and 'support_days' (any names) never share a helper table."""
+    from auditor.business_time import CalendarTable
+
+    names = ["support", "support_days", "days", "by_day_support", "stretches_by_day_x", "x"]
+    tables = [CalendarTable.named(name, []) for name in names]
+    every = [t.name for t in tables] + [t.days_name for t in tables]
+    assert len(set(every)) == len(every)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -226,3 +227,33 @@ def test_an_audit_stopped_by_an_error_leaves_no_failing_records(
         )
     left = sorted(p.name for p in out.iterdir())
     assert not [name for name in left if "failing-records" in name], left
+
+
+def test_rows_keep_their_order_across_row_groups_of_many_findings(tmp_path) -> None:
+    """A row group made of the ends and starts of several findings (the real size, 100,000
+    rows) is written in order: DuckDB once wrote a projection of such a table with a later
+    finding's first rows before a small earlier finding."""
+    found = [
+        Finding(
+            id=name,
+            rule="R-1",
+            clause="1",
+            measure="share",
+            group={"site": "=A"},
+            period="2026-07",
+            pooled=True,
+            failing=[f"k{i}" for i in range(count)],
+            failing_values=[i / 7 for i in range(count)],
+            failing_notes=[None] * count,
+            failing_sources=[{"file": "calls.csv", "line": i + 2} for i in range(count)],
+        )
+        for name, count in (("A", 130_000), ("B", 60_000), ("C", 7), ("D", 60_000))
+    ]
+    results = [_result_of(finding) for finding in found]
+    write_failing_records(results, tmp_path)
+    written = (tmp_path / "failing-records.csv").read_bytes()
+    assert written == _as_python_csv_writes_it(results)
+    parquet = pq.read_table(tmp_path / "failing-records.parquet")
+    assert parquet.column("finding").to_pylist() == [
+        f.id for f in found for _ in range(len(f.failing))
+    ]

@@ -131,9 +131,20 @@ class DuckdbBackend(StatementFacts):
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {q(table.name)} ({columns}{table.key_clause()})"
         )
-        if table.rows:
-            marks = ", ".join("?" for _ in table.columns)
-            self.con.executemany(f"INSERT INTO {q(table.name)} VALUES ({marks})", list(table.rows))
+        if table.rows:  # as one Arrow table: executemany inserts a row at a time
+            import pyarrow as pa
+
+            arrow = pa.table(
+                {
+                    column: pa.array([row[i] for row in table.rows], _arrow_type(kind))
+                    for i, (column, kind) in enumerate(table.columns)
+                }
+            )
+            self.con.register("_helper_rows", arrow)
+            try:
+                self.con.execute(f"INSERT INTO {q(table.name)} SELECT * FROM _helper_rows")
+            finally:
+                self.con.unregister("_helper_rows")
 
     def has_table(self, name: str) -> bool:
         found = self.con.execute(
@@ -193,6 +204,12 @@ def _duck_type(sqlite_type: str) -> str:
     return {"REAL": "DOUBLE", "INTEGER": "BIGINT", "TEXT": "VARCHAR"}.get(
         sqlite_type.upper(), sqlite_type
     )
+
+
+def _arrow_type(sqlite_type: str) -> Any:
+    import pyarrow as pa
+
+    return {"REAL": pa.float64(), "INTEGER": pa.int64()}.get(sqlite_type.upper(), pa.string())
 
 
 def _text_csv(width: int) -> str:
@@ -282,8 +299,8 @@ class CsvAppender:
     of ``escape_first`` gets a leading apostrophe (a spreadsheet would run it as a
     formula). Each table is formatted into the ``part`` file, then appended.
 
-    One DuckDB thread: the rows come out in the order they go in (with more, DuckDB may
-    write a table's chunks in another order); Python's lock is free meanwhile.
+    Rows are numbered and written in that order (DuckDB may otherwise write a table of
+    several chunks in another order); one DuckDB thread, Python's lock free meanwhile.
     """
 
     def __init__(self, handle: Any, part: Path, escape_first: Iterable[str]) -> None:
@@ -296,13 +313,18 @@ class CsvAppender:
         _quiet(self.con)
 
     def write(self, table: Any) -> None:
-        self.con.register("_rows", table)
+        import pyarrow as pa
+
+        # numbered, and written in that order: a projection over a table of several chunks
+        # may be written in another order, even on one thread
+        numbered = table.append_column(ORDER, pa.array(range(table.num_rows), pa.int64()))
+        self.con.register("_rows", numbered)
         target = str(self.part).replace("'", "''")
         try:
             with as_interrupt():
                 self.con.execute(
-                    f"COPY (SELECT {self._cells(table.schema)} FROM _rows) TO '{target}' "
-                    "(FORMAT csv, HEADER false, NEW_LINE '\\r\\n', COMMENT '')"
+                    f"COPY (SELECT {self._cells(table.schema)} FROM _rows ORDER BY {q(ORDER)}) "
+                    f"TO '{target}' (FORMAT csv, HEADER false, NEW_LINE '\\r\\n', COMMENT '')"
                 )
             with self.part.open("rb") as part:
                 # a few large reads: each lets go of Python's lock and waits to take it back
@@ -328,6 +350,8 @@ class CsvAppender:
         self.con.close()
 
 
+#: the column :class:`CsvAppender` numbers rows in
+ORDER = "_row_order"
 #: bytes of a CSV part file read at a time
 COPY_BUFFER_BYTES = 16 << 20
 #: an apostrophe as SQL text

@@ -480,7 +480,9 @@ def with_floor(connection: sqlite3.Connection) -> None:
 
 
 def _floor(value: Any) -> float | None:
-    return None if value is None else float(math.floor(value))
+    if value is None or not math.isfinite(value):  # an infinity is its own floor
+        return value
+    return float(math.floor(value))
 
 
 def store_full(exc: BaseException) -> bool:

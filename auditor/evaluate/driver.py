@@ -59,7 +59,7 @@ class Evaluation:
         for name, moments in spans.items():
             clock = self.clocks.clock(name, min(moments), window.end)
             stretches = clock.rows()
-            table = CalendarTable.of(f"_calendar_{name}", stretches)
+            table = CalendarTable.named(name, stretches)
             columns = (("start", "REAL"), ("end", "REAL"), ("before", "REAL"))
             self.backend.create_helper(
                 HelperTable(table.name, columns, tuple(stretches), primary_key=("start",))
