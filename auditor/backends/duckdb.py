@@ -134,9 +134,11 @@ class DuckdbBackend(StatementFacts):
         if table.rows:  # as one Arrow table: executemany inserts a row at a time
             import pyarrow as pa
 
+            from .store import arrow_type
+
             arrow = pa.table(
                 {
-                    column: pa.array([row[i] for row in table.rows], _arrow_type(kind))
+                    column: pa.array([row[i] for row in table.rows], arrow_type(kind))
                     for i, (column, kind) in enumerate(table.columns)
                 }
             )
@@ -204,12 +206,6 @@ def _duck_type(sqlite_type: str) -> str:
     return {"REAL": "DOUBLE", "INTEGER": "BIGINT", "TEXT": "VARCHAR"}.get(
         sqlite_type.upper(), sqlite_type
     )
-
-
-def _arrow_type(sqlite_type: str) -> Any:
-    import pyarrow as pa
-
-    return {"REAL": pa.float64(), "INTEGER": pa.int64()}.get(sqlite_type.upper(), pa.string())
 
 
 def _text_csv(width: int) -> str:

@@ -348,13 +348,7 @@ class EvidenceStore:
         """The Arrow schema of a table: each column as the store declares it (untyped ones as text)."""
         import pyarrow as pa
 
-        kinds = {"INTEGER": pa.int64(), "REAL": pa.float64(), "FLOAT": pa.float64()}
-        return pa.schema(
-            [
-                pa.field(c.name, kinds.get((c.type or "").upper(), pa.string()))
-                for c in self.db[table].columns
-            ]
-        )
+        return pa.schema([pa.field(c.name, arrow_type(c.type)) for c in self.db[table].columns])
 
     @contextmanager
     def native_arrow_batches(self, table: str) -> Iterator[Iterator[pyarrow.RecordBatch] | None]:
@@ -468,6 +462,14 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
+
+
+def arrow_type(declared: str | None) -> Any:
+    """The Arrow type of a column of SQL type ``declared`` (an untyped one as text)."""
+    import pyarrow as pa
+
+    kinds = {"INTEGER": pa.int64(), "REAL": pa.float64(), "FLOAT": pa.float64()}
+    return kinds.get((declared or "").upper(), pa.string())
 
 
 def with_floor(connection: sqlite3.Connection) -> None:
