@@ -139,6 +139,8 @@ def run_audit(
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path, engine=engine)
+    if engine == "duckdb":  # its copy of the store read from what the ingest kept
+        store.keep_arrow_copy()
     try:
         report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:

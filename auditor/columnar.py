@@ -43,6 +43,17 @@ def text_array(values: Sequence[Any]) -> pa.Array | None:
         return None
 
 
+class WithArrow(list[Any]):
+    """A converted column's values, and the same values as an Arrow array, made from the
+    arrays they were converted from (a store that keeps Arrow files takes it as it is)."""
+
+    __slots__ = ("arrow",)
+
+    def __init__(self, values: list[Any], arrow: pa.Array) -> None:
+        super().__init__(values)
+        self.arrow = arrow
+
+
 def timestamp_values(
     parser: TimestampParser,
     raws: Sequence[Any] | None,
@@ -81,7 +92,25 @@ def timestamp_values(
     for position in left.tolist():
         raw = texts[position]
         out[position] = None if is_missing(raw, missing) else parser(raw)
-    return out
+    return WithArrow(out, _epochs_array(epochs, left, out))
+
+
+def _epochs_array(epochs: Any, left: Any, out: list[float | None]) -> pa.Array:
+    """``out`` as an Arrow array: the vector's epochs, with the values read one by one
+    (``left``) put in their places."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not left.size:
+        return pa.array(epochs, pa.float64())
+    values, nulls = epochs.copy(), np.zeros(len(epochs), dtype=bool)
+    for position in left.tolist():
+        value = out[position]
+        if value is None:
+            nulls[position] = True
+        else:
+            values[position] = value
+    return pa.array(values, pa.float64(), mask=nulls)
 
 
 #: values looked at first to guess whether a column has few distinct values
@@ -146,8 +175,7 @@ def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] |
     markers = [m for m in missing if isinstance(m, str)]
     if markers and pc.any(pc.is_in(strings, value_set=pa_strings(markers))).as_py():
         return None
-    texts: list[str] = strings.to_pylist()
-    return texts
+    return WithArrow(strings.to_pylist(), strings)
 
 
 def is_missing(raw: Any, missing: set[Any]) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .columnar import few_valued, is_missing, plain_texts, timestamp_values
+from .columnar import WithArrow, few_valued, is_missing, plain_texts, timestamp_values
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -700,7 +700,7 @@ class RowPlan:
                 clock = self.clock_of[name]
                 counts = np.bincount(indices, minlength=len(distinct))
                 clock.moved += int(counts[moved].sum()) - len(moved)
-        return spread(kept, indices)
+        return _spread_with_arrow(kept, indices)
 
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one.
@@ -817,6 +817,22 @@ def spread(kept: list[Any], indices: Any) -> list[Any]:
         held[position] = value
     result: list[Any] = held[indices].tolist()
     return result
+
+
+def _spread_with_arrow(kept: list[Any], indices: Any) -> list[Any]:
+    """:func:`spread`, with the same values as an Arrow array beside them when the distinct
+    values are all texts or all integers (None among them or not): the types Arrow holds
+    exactly as SQLite stores them."""
+    import pyarrow as pa
+
+    values = spread(kept, indices)
+    try:
+        distinct = pa.array(kept)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return values
+    if distinct.type not in (pa.string(), pa.int64()):
+        return values
+    return WithArrow(values, distinct.take(pa.array(indices)))
 
 
 def _nothing(row: Any) -> None:

@@ -30,7 +30,11 @@ def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     # column-wise, DuckDB first looks for repeated keys in every file of these tests
     monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 1 << 62 if way == "rows" else 0)
     store = EvidenceStore(str(db), engine="duckdb" if way == "duckdb" else "sqlite")
+    if way == "duckdb":
+        store.keep_arrow_copy()  # as an audit on the DuckDB engine does
     report = ingest(pack, folder, store)
+    if way == "duckdb":
+        _the_kept_copy_is_the_store(store)
     store.close()
     con = sqlite3.connect(db)
     tables = {name for (name,) in con.execute("select name from sqlite_master where type='table'")}
@@ -47,6 +51,24 @@ def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     }
     con.close()
     return out
+
+
+#: ingests whose Arrow copy was used (see _the_kept_copy_is_the_store)
+KEPT_COPIES: list[int] = []
+
+
+def _the_kept_copy_is_the_store(store: EvidenceStore) -> None:
+    """The Arrow files kept for DuckDB (see auditor.backends.arrow_copy) hold exactly the
+    records the store holds, in the same order, or are not offered at all."""
+    if not store.db["interactions"].exists():
+        return
+    kept = store.arrow_copy_of("interactions")
+    if kept is None:
+        return
+    stored = store.db.execute("select * from interactions order by rowid").fetchall()
+    as_kept = [tuple(row.values()) for row in kept.to_table().to_pylist()]
+    assert as_kept == stored
+    KEPT_COPIES.append(len(stored))
 
 
 def _both(pack, tmp_path: Path, content: bytes, monkeypatch) -> tuple[dict, dict]:
@@ -207,11 +229,30 @@ def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):
         yield from original(*args, **kwargs)
 
     monkeypatch.setattr("auditor.ingest.csv_columns", watched)
+    # and the Arrow copy kept for DuckDB takes the converter's own arrays where it kept them
+    from auditor.backends import arrow_copy
+
+    arrays_taken = []
+    made = arrow_copy._array
+
+    def spied(values, kind):
+        array = made(values, kind)
+        arrays_taken.append((kind, array is getattr(values, "arrow", None)))
+        return array
+
+    monkeypatch.setattr(arrow_copy, "_array", spied)
+    KEPT_COPIES.clear()
     rows, columns = _both(pack, tmp_path, CASES["plain"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 1200
     taken.clear()
     rows, columns = _both(pack, tmp_path, CASES["quoted header"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 900
+    assert KEPT_COPIES == [1200, 900]
+    # id, channel, site, agent and the three times of each batch; the source and the line
+    # made from their values here
+    taken_per_batch = [taken for _, taken in arrays_taken[:9]]
+    assert taken_per_batch == [True, True, True, True, True, True, True, False, False]
+    assert [taken for _, taken in arrays_taken] == taken_per_batch * 2
 
 
 cell = st.one_of(

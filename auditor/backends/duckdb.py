@@ -4,7 +4,9 @@ The evidence store stays the record of what was ingested (sqlite-utils, with
 its manifest and quarantine). This backend copies each table of the store into
 DuckDB column by column through Apache Arrow, with the column types the store
 declares, and then answers every statement an evaluation composes, rendered
-for DuckDB's dialect by sqlglot. Nothing about a rule is written twice.
+for DuckDB's dialect by sqlglot. Nothing about a rule is written twice. A
+table this process's ingest has just stored is read from the Arrow files the
+store kept of it (see :mod:`auditor.backends.arrow_copy`), not out of SQLite.
 """
 
 from __future__ import annotations
@@ -66,9 +68,14 @@ class DuckdbBackend(StatementFacts):
 
     def _copy(self, table: str) -> None:
         """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store
-        declares it: read by SQLite's ADBC driver where it can, else row by row."""
+        declares it: from the Arrow files kept when this process stored it, else read by
+        SQLite's ADBC driver where it can, else row by row."""
         import duckdb
 
+        kept = self.store.arrow_copy_of(table)
+        if kept is not None:  # what this process's ingest stored, kept as Arrow files
+            self._load_kept(table, kept)
+            return
         schema = self.store.arrow_schema(table)
         try:
             with self.store.native_arrow_batches(table) as native:
@@ -85,6 +92,16 @@ class DuckdbBackend(StatementFacts):
             verb = "CREATE TABLE {} AS" if index == 0 else "INSERT INTO {}"
             self.con.execute(f"{verb.format(q(table))} SELECT * FROM _batch")
             self.con.unregister("_batch")
+
+    def _load_kept(self, table: str, dataset: Any) -> None:
+        """One CREATE TABLE over the Arrow files the ingest kept (read on all threads), which
+        then go."""
+        self.con.register("_kept", dataset)
+        try:
+            self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _kept")
+        finally:
+            self.con.unregister("_kept")
+        self.store.drop_arrow_copy(table)
 
     def _load(self, table: str, batches: Iterable[Any], schema: Any) -> None:
         """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads).

@@ -17,7 +17,7 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
@@ -30,6 +30,7 @@ from ..convert import Records, sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
+from .arrow_copy import ArrowCopy
 
 if TYPE_CHECKING:
     import pyarrow
@@ -73,6 +74,7 @@ class EvidenceStore:
     def __init__(self, path: str | Path | None, engine: str = "sqlite") -> None:
         self.path = None if path is None else str(path)
         self.engine = engine
+        self._arrow_copy: ArrowCopy | None = None
         try:
             if path is not None:
                 make_parent(Path(path))
@@ -107,6 +109,26 @@ class EvidenceStore:
 
     def close(self) -> None:
         self.db.close()
+        if self._arrow_copy is not None:
+            self._arrow_copy.close()
+
+    def keep_arrow_copy(self) -> None:
+        """From now on, keep what this store takes as Arrow files too, for a DuckDB copy of
+        it in this process (see :mod:`auditor.backends.arrow_copy`)."""
+        if self._arrow_copy is None:
+            self._arrow_copy = ArrowCopy()
+
+    def arrow_copy_of(self, table: str) -> Any:
+        """The Arrow files kept of ``table`` (a dataset), or None when there are none or they
+        do not hold exactly what the table holds."""
+        if self._arrow_copy is None or self.db.conn.in_transaction:
+            return None
+        return self._arrow_copy.table(table, self.arrow_schema(table), self.count(table))
+
+    def drop_arrow_copy(self, table: str) -> None:
+        """The Arrow files of ``table`` are no longer needed (DuckDB holds its copy)."""
+        if self._arrow_copy is not None:
+            self._arrow_copy.give_up(table)
 
     @contextmanager
     def _let_go(self) -> Iterator[None]:
@@ -214,9 +236,13 @@ class EvidenceStore:
             yield
             self.db.execute("COMMIT")
         except BaseException:
+            if self._arrow_copy is not None:
+                self._arrow_copy.rollback()
             if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                 self.db.execute("ROLLBACK")
             raise
+        if self._arrow_copy is not None:
+            self._arrow_copy.commit()
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
@@ -229,6 +255,7 @@ class EvidenceStore:
             if len(rows.columns) != width:
                 raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
             self._insert_values(kind, names, rows.values())
+            self._keep(kind, names, rows.columns)
             return
         iterator = iter(rows)
         while chunk := list(islice(iterator, INSERT_CHUNK_ROWS)):
@@ -236,6 +263,18 @@ class EvidenceStore:
             if widths - {width}:  # a row of another width would shift every value after it
                 raise ValueError(f"records of {sorted(widths)} values for {width} columns")
             self._insert_values(kind, names, list(chain.from_iterable(chunk)))
+            self._keep(kind, names, list(zip(*chunk, strict=True)))
+
+    def _keep(self, kind: EvidenceKind, names: list[str], columns: Sequence[Any]) -> None:
+        """The batch just stored, kept in the Arrow copy too (when one is kept)."""
+        copy = self._arrow_copy
+        if copy is None or not copy.wants(kind.name):
+            return
+        if copy.starts(kind.name) and self.count(kind.name) != len(columns[0]):
+            copy.give_up(kind.name)  # rows stored before this batch: not this process's to copy
+            return
+        named = dict(zip([*names, "_source", "_line"], columns, strict=True))
+        copy.add(kind.name, self.arrow_schema(kind.name), named)
 
     def _insert_values(self, kind: EvidenceKind, names: list[str], values: list[Any]) -> None:
         """Records' values, row after row, stored ``rows_per_statement`` rows a statement."""
