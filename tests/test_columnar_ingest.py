@@ -67,7 +67,7 @@ def _the_kept_copy_is_the_store(store: EvidenceStore) -> None:
         return
     stored = store.db.execute("select * from interactions order by rowid").fetchall()
     as_kept = [tuple(row.values()) for row in kept.to_table().to_pylist()]
-    assert as_kept == stored
+    assert repr(as_kept) == repr(stored)  # -0.0 is not 0.0 here
     KEPT_COPIES.append(len(stored))
 
 
@@ -232,15 +232,14 @@ def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):
     # and the Arrow copy kept for DuckDB takes the converter's own arrays where it kept them
     from auditor.backends import arrow_copy
 
-    arrays_taken = []
-    made = arrow_copy._array
+    made_from_values = []
+    from_values = arrow_copy._from_values
 
     def spied(values, kind):
-        array = made(values, kind)
-        arrays_taken.append((kind, array is getattr(values, "arrow", None)))
-        return array
+        made_from_values.append(str(kind))
+        return from_values(values, kind)
 
-    monkeypatch.setattr(arrow_copy, "_array", spied)
+    monkeypatch.setattr(arrow_copy, "_from_values", spied)
     KEPT_COPIES.clear()
     rows, columns = _both(pack, tmp_path, CASES["plain"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 1200
@@ -248,11 +247,10 @@ def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):
     rows, columns = _both(pack, tmp_path, CASES["quoted header"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 900
     assert KEPT_COPIES == [1200, 900]
-    # id, channel, site, agent and the three times of each batch; the source and the line
-    # made from their values here
-    taken_per_batch = [taken for _, taken in arrays_taken[:9]]
-    assert taken_per_batch == [True, True, True, True, True, True, True, False, False]
-    assert [taken for _, taken in arrays_taken] == taken_per_batch * 2
+    # of the nine columns of each of the two files, only the source and the line are made
+    # from Python values; the id, channel, site, agent and the three times are the arrays
+    # the converter read them from
+    assert made_from_values == ["int64", "int64"] * 2
 
 
 cell = st.one_of(

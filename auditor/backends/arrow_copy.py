@@ -5,8 +5,9 @@ each table into DuckDB. Reading a table back out of SQLite is the slow half
 of that copy (18 s of a 10M-record audit); the values the ingest has just
 bound to its INSERT statements are at hand, column by column. This keeps
 them: each batch the store takes is also appended, typed as the store
-declares the table's columns, to an Arrow IPC file in a temporary folder,
-one file per transaction, dropped when the transaction rolls back. DuckDB
+declares the table's columns, to an Arrow IPC file in a folder of its own
+beside the store, one file per transaction, dropped when the transaction
+rolls back. DuckDB
 then reads those files on all its threads instead of the store.
 
 A table's files are used only when they hold exactly what the table holds:
@@ -45,7 +46,8 @@ class _Kept:
 class ArrowCopy:
     """Each table's stored batches again as Arrow IPC files (see the module's text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, beside: Path | None = None) -> None:
+        self._beside = beside  # where the files' folder is made (None: the temporary folder)
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._kept: dict[str, _Kept] = {}
         self._given_up: set[str] = set()
@@ -83,17 +85,23 @@ class ArrowCopy:
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             self.give_up(table)
             return
-        if kept.writer is None:
-            kept.open_file = self._new_file()
-            kept.writer = pa.ipc.new_file(str(kept.open_file), schema)
-        kept.writer.write_batch(batch)
+        try:
+            if kept.writer is None:
+                kept.open_file = self._new_file()
+                kept.writer = pa.ipc.new_file(str(kept.open_file), schema)
+            kept.writer.write_batch(batch)
+        except (OSError, pa.ArrowException):  # a full disk: the copy is only a speed-up
+            self.give_up(table)
+            return
         kept.open_rows += rows
 
     def commit(self) -> None:
         """The store committed: what was kept in the transaction counts."""
-        for kept in self._kept.values():
+        for table, kept in list(self._kept.items()):
             if kept.writer is not None:
-                kept.writer.close()
+                if not _closed(kept.writer):
+                    self.give_up(table)
+                    continue
                 assert kept.open_file is not None
                 kept.files.append(kept.open_file)
                 kept.rows += kept.open_rows
@@ -103,7 +111,7 @@ class ArrowCopy:
         """The store rolled back: what was kept in the transaction goes."""
         for kept in self._kept.values():
             if kept.writer is not None:
-                kept.writer.close()
+                _closed(kept.writer)
                 assert kept.open_file is not None
                 kept.open_file.unlink(missing_ok=True)
             kept.writer, kept.open_file, kept.open_rows = None, None, 0
@@ -114,9 +122,13 @@ class ArrowCopy:
         kept = self._kept.pop(table, None)
         if kept is not None:
             if kept.writer is not None:
-                kept.writer.close()
+                _closed(kept.writer)
             for path in [*kept.files, *([kept.open_file] if kept.open_file else [])]:
                 path.unlink(missing_ok=True)
+
+    def holds(self, table: str) -> bool:
+        """Whether anything of ``table`` is kept."""
+        return table in self._kept and table not in self._given_up
 
     def table(self, table: str, schema: pyarrow.Schema, stored_rows: int) -> Any:
         """The kept batches of ``table`` as an Arrow dataset (read when scanned), or None
@@ -145,19 +157,48 @@ class ArrowCopy:
 
     def _new_file(self) -> Path:
         if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="auditor-arrow-")
+            self._folder = tempfile.TemporaryDirectory(prefix=".auditor-arrow-", dir=self._beside)
         self._files += 1
         return Path(self._folder.name) / f"{self._files:06d}.arrow"
 
 
 def _array(values: Sequence[Any], kind: pyarrow.DataType) -> pyarrow.Array:
-    """A column's values as an Arrow array of its declared type: the array they were
-    converted from when the converter kept one of that type (see
-    :class:`auditor.columnar.WithArrow`), else made from the values (NaN as null, as SQLite
-    stores it; a value of another type raises)."""
+    """A column's values as an Arrow array of its declared type, holding what SQLite stores
+    for them: the array they were converted from when the converter kept one of that type
+    (see :class:`auditor.columnar.WithArrow`), else one made from the values. Raises when a
+    value is not of the column's type (a number in a text column, 3.5 in an integer one,
+    which Arrow would cut to 3): SQLite would keep it as it is."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     arrow = getattr(values, "arrow", None)
-    if arrow is not None and arrow.type == kind and len(arrow) == len(values):
-        return arrow
-    return pa.array(values, kind, from_pandas=True)
+    if arrow is None or arrow.type != kind or len(arrow) != len(values):
+        arrow = _from_values(values, kind)
+    if kind == pa.float64():  # SQLite stores -0.0 as 0.0: adding zero does the same
+        arrow = pc.add(arrow, pa.scalar(0.0))
+    return arrow
+
+
+def _from_values(values: Sequence[Any], kind: pyarrow.DataType) -> pyarrow.Array:
+    """Python values as an Arrow array of ``kind``, or a TypeError when one is not of it."""
+    import pyarrow as pa
+
+    arrow = pa.array(values, from_pandas=True)  # NaN as null, as SQLite stores it
+    if arrow.type == pa.null():
+        return pa.nulls(len(values), kind)
+    if arrow.type == pa.int64() and kind == pa.float64():  # REAL: SQLite stores 3 as 3.0
+        return arrow.cast(kind)
+    if arrow.type != kind:
+        raise TypeError(f"values of type {arrow.type} for a column of {kind}")
+    return arrow
+
+
+def _closed(writer: Any) -> bool:
+    """Close an IPC file writer; whether it closed (a full disk may stop it)."""
+    import pyarrow as pa
+
+    try:
+        writer.close()
+    except (OSError, pa.ArrowException):
+        return False
+    return True

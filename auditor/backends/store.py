@@ -17,7 +17,7 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
@@ -116,14 +116,17 @@ class EvidenceStore:
         """From now on, keep what this store takes as Arrow files too, for a DuckDB copy of
         it in this process (see :mod:`auditor.backends.arrow_copy`)."""
         if self._arrow_copy is None:
-            self._arrow_copy = ArrowCopy()
+            # beside the store (an audit's output folder), not in a temporary folder that
+            # may be memory (tmpfs): the files are about as large as the store's records
+            self._arrow_copy = ArrowCopy(None if self.path is None else Path(self.path).parent)
 
     def arrow_copy_of(self, table: str) -> Any:
         """The Arrow files kept of ``table`` (a dataset), or None when there are none or they
         do not hold exactly what the table holds."""
-        if self._arrow_copy is None or self.db.conn.in_transaction:
+        copy = self._arrow_copy
+        if copy is None or not copy.holds(table) or self.db.conn.in_transaction:
             return None
-        return self._arrow_copy.table(table, self.arrow_schema(table), self.count(table))
+        return copy.table(table, self.arrow_schema(table), self.count(table))
 
     def drop_arrow_copy(self, table: str) -> None:
         """The Arrow files of ``table`` are no longer needed (DuckDB holds its copy)."""
@@ -236,10 +239,12 @@ class EvidenceStore:
             yield
             self.db.execute("COMMIT")
         except BaseException:
-            if self._arrow_copy is not None:
-                self._arrow_copy.rollback()
-            if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
-                self.db.execute("ROLLBACK")
+            try:
+                if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                    self.db.execute("ROLLBACK")
+            finally:
+                if self._arrow_copy is not None:
+                    self._arrow_copy.rollback()
             raise
         if self._arrow_copy is not None:
             self._arrow_copy.commit()
@@ -255,7 +260,7 @@ class EvidenceStore:
             if len(rows.columns) != width:
                 raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
             self._insert_values(kind, names, rows.values())
-            self._keep(kind, names, rows.columns)
+            self._keep(kind, names, rows)
             return
         iterator = iter(rows)
         while chunk := list(islice(iterator, INSERT_CHUNK_ROWS)):
@@ -263,13 +268,16 @@ class EvidenceStore:
             if widths - {width}:  # a row of another width would shift every value after it
                 raise ValueError(f"records of {sorted(widths)} values for {width} columns")
             self._insert_values(kind, names, list(chain.from_iterable(chunk)))
-            self._keep(kind, names, list(zip(*chunk, strict=True)))
+            self._keep(kind, names, chunk)
 
-    def _keep(self, kind: EvidenceKind, names: list[str], columns: Sequence[Any]) -> None:
+    def _keep(
+        self, kind: EvidenceKind, names: list[str], stored: Records | list[tuple[Any, ...]]
+    ) -> None:
         """The batch just stored, kept in the Arrow copy too (when one is kept)."""
         copy = self._arrow_copy
         if copy is None or not copy.wants(kind.name):
             return
+        columns = stored.columns if isinstance(stored, Records) else list(zip(*stored, strict=True))
         if copy.starts(kind.name) and self.count(kind.name) != len(columns[0]):
             copy.give_up(kind.name)  # rows stored before this batch: not this process's to copy
             return
