@@ -7,16 +7,17 @@ bound to its INSERT statements are at hand, column by column. This keeps
 them: each batch the store takes is also appended, typed as the store
 declares the table's columns, to an Arrow IPC file in a folder of its own
 beside the store, one file per transaction, dropped when the transaction
-rolls back. DuckDB
-then reads those files on all its threads instead of the store.
+rolls back. DuckDB then reads those files on all its threads instead of the
+store.
 
 A table's files are used only when they hold exactly what the table holds:
-the table was empty when this process first stored into it, every batch
-converted to the declared types (a value SQLite would have kept under
-another type gives the table up), its columns did not change, and its row
-count in the store equals the rows kept (another process storing into the
-same table in between shows there). Otherwise the table is copied from the
-store as before.
+the table was empty when this process first stored into it, every value was
+of its column's declared type (a value SQLite would have kept under another
+type gives the table up; -0.0 and NaN are kept as SQLite stores them, 0.0
+and NULL), its columns did not change, and its row count in the store equals
+the rows kept (another process storing into the same table in between shows
+there). A file that cannot be written gives its table up too: the files are
+only a speed-up. Otherwise the table is copied from the store as before.
 """
 
 from __future__ import annotations
