@@ -127,7 +127,7 @@ def run_audit(
     ``progress`` is the ingest's progress callback.
     """
     pack = load_pack(pack_path)
-    from .backends.engines import check_engine
+    from .backends.engines import check_engine, reads_arrow_copy
 
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
@@ -139,7 +139,7 @@ def run_audit(
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path, engine=engine)
-    if engine == "duckdb":  # its copy of the store read from what the ingest kept
+    if reads_arrow_copy(engine):  # its copy of the store made from what the ingest kept
         store.keep_arrow_copy()
     try:
         report = ingest(pack, evidence, store, mapping, progress, files=files)

@@ -38,6 +38,8 @@ class DuckdbBackend(StatementFacts):
     """Evaluation in DuckDB over a copy of an evidence store's tables."""
 
     dialect = "duckdb"
+    #: an audit's store keeps Arrow files of what it ingests, which :meth:`_copy` reads
+    reads_arrow_copy = True
 
     def __init__(self, store: EvidenceStore, cursor: Any = None) -> None:
         try:

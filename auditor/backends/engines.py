@@ -64,9 +64,18 @@ def configure(engine: str, **options: Any) -> None:
 
 def open_backend(store: Any, engine: str = "sqlite") -> Backend:
     """A backend of ``engine`` evaluating the evidence in ``store``."""
+    backend: Backend = _backend_class(engine)(store, **_OPTIONS.get(engine, {}))
+    return backend
+
+
+def reads_arrow_copy(engine: str) -> bool:
+    """Whether ``engine``'s backend reads the Arrow files an ingest in the same process kept
+    of what it stored (its class says so with ``reads_arrow_copy = True``; see
+    :mod:`auditor.backends.arrow_copy`)."""
+    return bool(getattr(_backend_class(engine), "reads_arrow_copy", False))
+
+
+def _backend_class(engine: str) -> Any:
     check_engine(engine)
     module, _, name = _REGISTRY[engine].partition(":")
-    backend: Backend = getattr(importlib.import_module(module), name)(
-        store, **_OPTIONS.get(engine, {})
-    )
-    return backend
+    return getattr(importlib.import_module(module), name)
