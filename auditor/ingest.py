@@ -46,6 +46,7 @@ from .readers import RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
+    from .backends.duckdb import DistinctKeysCheck
     from .key_index import KeyIndex
 
 BATCH = 5000
@@ -56,7 +57,8 @@ DIGEST_CHUNK = 1 << 20
 #: rows converted at once on the column-wise path (a batch with a bad row goes row by row)
 COLUMN_BATCH = 20_000
 #: a file read column-wise from this size on has its keys checked for repeats by DuckDB
-#: first, when its kind holds none yet: distinct keys then need no look-up row by row
+#: while it is converted, when its kind holds none yet: once they are found distinct,
+#: the rest need no look-up row by row
 DISTINCT_KEYS_BYTES = 4 << 20
 
 Progress = Callable[[str, int, float], None]
@@ -775,11 +777,14 @@ class _ColumnarLoad(_FileLoad):
         _close(table)  # the header was read row-wise; Arrow reads the rest
         reader = columnar.READERS.get(self.store.engine, "arrow")
         delimiter = table.options["delimiter"]
-        if self._keys_distinct(digest, delimiter):
-            self.keys_all_new, self.seen = True, _AllNew()
+        check = self._keys_check(digest, delimiter)
         behind = _Behind()
         try:
             for columns in csv_columns(str(table.path), delimiter, self.width, reader):
+                if check is not None and (check.done() or self.answer_first):
+                    distinct, check = self._keys_distinct(check, digest), None
+                    if distinct:  # the index made so far is dropped with the rest of it
+                        self.keys_all_new, self.seen = True, _AllNew()
                 count = columns.rows()
                 lines = list(range(line, line + count))
                 line += count
@@ -798,28 +803,39 @@ class _ColumnarLoad(_FileLoad):
             behind.wait()
         finally:
             behind.close()
+            if check is not None:  # read to the end before the answer came: not needed
+                check.stop()
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         if lines_in_file != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
         self._store_quarantine()
         self._settle_status()
 
-    def _keys_distinct(self, digest: Digest, delimiter: str) -> bool:
-        """Whether the kind holds no key yet, no later file of the run may hold records of it,
-        and DuckDB finds a different key, stored as written, on every line of the file: its
-        keys then need no look-up, and no index is made of them."""
+    #: wait for the key check's answer before the first batch (tests set it, to know
+    #: which way a file went; otherwise the answer is taken when it comes)
+    answer_first = False
+
+    def _keys_check(self, digest: Digest, delimiter: str) -> DistinctKeysCheck | None:
+        """DuckDB looking, beside the conversion, for a different key, stored as written, on
+        every line of the file, when the kind holds no key yet and no later file of the run
+        may hold records of it: once it answers yes, the file's keys need no look-up, and
+        no index is made of the rest of them (see :meth:`_keys_distinct`)."""
         if self.single_key is None or digest.size < DISTINCT_KEYS_BYTES or len(self.seen):
-            return False
+            return None
         if self.ingest.kind_read_later(self.kind):  # its keys will be looked up in the index
-            return False
+            return None
         position = self.plan.text_column(self.plan.names[self.single_key])
         if position is None:
-            return False
-        from .backends.duckdb import csv_keys_distinct
+            return None
+        from .backends.duckdb import DistinctKeysCheck
 
-        rows = csv_keys_distinct(
+        return DistinctKeysCheck(
             str(self.table.path), delimiter, self.width, position, self.plan.missing_or_none
         )
+
+    def _keys_distinct(self, check: DistinctKeysCheck, digest: Digest) -> bool:
+        """Whether the check found a different key on every line of the file."""
+        rows = check.rows()
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         return rows is not None and rows == lines_in_file - 1
 

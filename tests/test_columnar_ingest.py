@@ -27,8 +27,10 @@ HEADER = "interaction_id,channel,site,agent_id,received_at,answered_at,ended_at"
 
 def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 1 << 62 if way == "rows" else 0)
-    # column-wise, DuckDB first looks for repeated keys in every file of these tests
+    # column-wise, DuckDB looks for repeated keys in every file of these tests, and its
+    # answer is awaited before the first batch (else taken when it comes)
     monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 1 << 62 if way == "rows" else 0)
+    monkeypatch.setattr(ingest_module._ColumnarLoad, "answer_first", True)
     store = EvidenceStore(str(db), engine="duckdb" if way == "duckdb" else "sqlite")
     if way == "duckdb":
         store.keep_arrow_copy()  # as an audit on the DuckDB engine does
@@ -484,13 +486,21 @@ def test_keys_found_distinct_first_or_not(pack, tmp_path, monkeypatch, keys, mar
 def _keys_checked(monkeypatch) -> list[tuple[str, bool]]:
     """(file, whether its keys were found new and distinct up front) of each column-wise load."""
     checked: list[tuple[str, bool]] = []
-    original = ingest_module._ColumnarLoad._keys_distinct
+    load = ingest_module._ColumnarLoad
+    start, answer = load._keys_check, load._keys_distinct
 
-    def watched(self, *args):
-        checked.append((Path(self.report.path).name, original(self, *args)))
+    def started(self, *args):
+        check = start(self, *args)
+        if check is None:  # not looked at: the keys are looked up
+            checked.append((Path(self.report.path).name, False))
+        return check
+
+    def answered(self, *args):
+        checked.append((Path(self.report.path).name, answer(self, *args)))
         return checked[-1][1]
 
-    monkeypatch.setattr(ingest_module._ColumnarLoad, "_keys_distinct", watched)
+    monkeypatch.setattr(load, "_keys_check", started)
+    monkeypatch.setattr(load, "_keys_distinct", answered)
     return checked
 
 
@@ -557,24 +567,68 @@ def test_python_s_whitespace_is_the_set_duckdb_is_given():
     assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == PYTHON_WHITESPACE
 
 
-def test_ctrl_c_during_the_key_check_is_an_interrupt(monkeypatch):
-    """DuckDB 2 reports a query stopped by Ctrl-C as a RuntimeError: it reaches the command
-    line as the interrupt it was (exit 130), not as an internal error."""
+def test_the_key_check_runs_beside_the_conversion_and_is_stopped_when_not_needed(
+    pack, tmp_path, monkeypatch
+):
+    """DuckDB's look at the keys runs on a thread of its own while the file is converted:
+    a file converted before it answers keeps its index (and stores what the row reader
+    does), and the check still running is interrupted, its thread ended."""
+    import threading
+
+    from auditor.backends import duckdb as duckdb_backend
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    gate = threading.Event()  # the check answers only once the file is converted
+    stopped: list[bool] = []
+
+    class Slow(duckdb_backend.DistinctKeysCheck):
+        def _run(self, query, params):
+            gate.wait(30)
+            super()._run(query, params)
+
+        def stop(self):
+            stopped.append(self.thread.is_alive())
+            gate.set()
+            super().stop()
+            assert not self.thread.is_alive()
+
+    monkeypatch.setattr(duckdb_backend, "DistinctKeysCheck", Slow)
+    checked = _keys_checked(monkeypatch)
+    monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 0)
+    store = EvidenceStore(str(tmp_path / "e.db"))
+    report = ingest(pack, folder, store)
+    assert checked == [] and stopped == [True]  # converted before the answer came
+    assert report.files[0].stored == 3000 and store.count("interactions") == 3000
+    rows = _stored(pack, folder, tmp_path / "rows.db", "rows", monkeypatch)
+    assert len(rows["records"]) == 3000
+    store.close()
+
+
+def test_a_key_check_that_fails_leaves_the_index_in_use(pack, tmp_path, monkeypatch):
+    """A check DuckDB cannot finish (an error, an interrupt) gives no answer: the keys are
+    looked up as usual."""
     import duckdb
 
-    from auditor.backends.duckdb import csv_keys_distinct
+    from auditor.backends.duckdb import DistinctKeysCheck
 
-    class Stopped:
+    class Broken:
         def execute(self, *args, **kwargs):
             raise RuntimeError("Query interrupted")
+
+        def interrupt(self):
+            pass
 
         def close(self):
             pass
 
-    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: Stopped())
+    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: Broken())
     monkeypatch.setattr("auditor.backends.duckdb._quiet", lambda con: None)
-    with pytest.raises(KeyboardInterrupt):
-        csv_keys_distinct("x.csv", ",", 2, 0, set())
+    check = DistinctKeysCheck("x.csv", ",", 2, 0, set())
+    assert check.rows() is None and check.done()
+    check.stop()
 
 
 def test_a_pipe_later_in_the_folder_is_not_opened_to_guess_its_kind(pack, tmp_path, monkeypatch):

@@ -270,41 +270,69 @@ PYTHON_WHITESPACE = (
 )
 
 
-def csv_keys_distinct(
-    path: str, delimiter: str, width: int, position: int, missing: Iterable[str]
-) -> int | None:
-    """The rows after the header of a plainly quoted CSV file, if column ``position`` holds
-    a different text in every one of them, none empty, none a ``missing`` marker and none
-    starting or ending with whitespace (so each is stored as written, and no two rows share
-    a key); else None. Read by DuckDB (parallel, the file read once more); None too for a
-    file its strict reader does not read."""
-    import duckdb
+class DistinctKeysCheck:
+    """Whether column ``position`` of a plainly quoted CSV file holds a different text on
+    every row after the header, none empty, none a ``missing`` marker and none starting or
+    ending with whitespace (so each is stored as written, and no two rows share a key):
+    DuckDB reads the file once more on a thread of its own, so the ingest converts the
+    file meanwhile (Python's lock leaves a core idle much of that time).
 
-    column = f"c{position}"
-    query = (
-        f"SELECT count(*), count(DISTINCT {column}), count(*) FILTER (WHERE {column} = '' "
-        f"OR list_contains($markers, {column}) OR list_contains($spaces, {column}[1]) "
-        f"OR list_contains($spaces, {column}[-1])) FROM {_text_csv(width)}"
-    )
-    params = {
-        "path": path,
-        "delim": delimiter,
-        "markers": sorted(m for m in missing if isinstance(m, str)),
-        "spaces": list(PYTHON_WHITESPACE),
-    }
-    con = duckdb.connect()
-    _quiet(con)
-    try:
-        with as_interrupt():
-            found = con.execute(query, params).fetchone()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    if found is None:
-        return None
-    rows, distinct, plain_not = found
-    return int(rows) if rows == distinct and not plain_not else None
+    :meth:`done` says whether the answer is in; :meth:`rows` is then the number of rows
+    if the keys are distinct, else None (None too for a file DuckDB's strict reader does
+    not read, or a check that failed: the answer only spares the ingest its key index).
+    :meth:`stop` interrupts a check still running and waits for its thread.
+    """
+
+    def __init__(
+        self, path: str, delimiter: str, width: int, position: int, missing: Iterable[str]
+    ) -> None:
+        import threading
+
+        import duckdb
+
+        column = f"c{position}"
+        query = (
+            f"SELECT count(*), count(DISTINCT {column}), count(*) FILTER (WHERE {column} = '' "
+            f"OR list_contains($markers, {column}) OR list_contains($spaces, {column}[1]) "
+            f"OR list_contains($spaces, {column}[-1])) FROM {_text_csv(width)}"
+        )
+        params = {
+            "path": path,
+            "delim": delimiter,
+            "markers": sorted(m for m in missing if isinstance(m, str)),
+            "spaces": list(PYTHON_WHITESPACE),
+        }
+        self.found: tuple[Any, ...] | None = None
+        self.con: Any = duckdb.connect()
+        _quiet(self.con)
+        self.thread = threading.Thread(
+            target=self._run, args=(query, params), name="auditor-keys", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, query: str, params: dict[str, Any]) -> None:
+        try:
+            self.found = self.con.execute(query, params).fetchone()
+        except Exception:  # unreadable to DuckDB, or stopped: no answer, the index is used
+            self.found = None
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def rows(self) -> int | None:
+        """The answer (waiting for it)."""
+        self.thread.join()
+        if self.found is None:
+            return None
+        rows, distinct, plain_not = self.found
+        return int(rows) if rows == distinct and not plain_not else None
+
+    def stop(self) -> None:
+        """The check interrupted if still running, its thread ended, its connection closed."""
+        if self.thread.is_alive():
+            self.con.interrupt()
+        self.thread.join()
+        self.con.close()
 
 
 class CsvAppender:
