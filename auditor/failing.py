@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from itertools import repeat
 from operator import is_
@@ -130,7 +131,8 @@ def write_failing_records(
 class FailingRecordsWriter:
     """``failing-records.csv`` and ``failing-records.parquet`` written a rule's result at a
     time, in the order they are added (an audit adds each as soon as it and every rule before
-    it are evaluated, while the engine evaluates the next ones).
+    it are evaluated), on a thread of the writer's own: the thread that adds them goes on
+    evaluating the next rules meanwhile.
 
     Each record appears once, with the group and sub-period it belongs to. A finding's
     records become one typed Arrow table; tables are written in row groups of
@@ -148,6 +150,9 @@ class FailingRecordsWriter:
         self.temporary = self.path.with_name(f".{FILE_NAME}.tmp")
         self.handle = self.temporary.open("wb")
         self.groups: _RowGroups | None = None
+        self.queued: list[Future[None]] = []  # rules' records handed to the writing thread
+        self.failed = False
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-failing")
         try:
             # the byte-order mark spreadsheets look for, then the header
             self.handle.write(("\ufeff" + _csv_line(COLUMNS)).encode("utf-8"))
@@ -164,16 +169,36 @@ class FailingRecordsWriter:
             self.discard()
 
     def add(self, result: RuleResult) -> None:
-        """One rule's failing records, after those of the rules added before it."""
+        """One rule's failing records, after those of the rules added before it: written on
+        a thread of the writer's own while the caller goes on (an audit's next rules). An
+        error writing them is raised by a later call or by :meth:`finish`."""
+        while self.queued and self.queued[0].done():
+            self.queued.pop(0).result()
+        self.queued.append(self.pool.submit(self._write, result))
+
+    def flush(self) -> None:
+        """Wait until every record added is written; raise the first error writing them."""
+        while self.queued:
+            self.queued.pop(0).result()
+
+    def _write(self, result: RuleResult) -> None:
         assert self.groups is not None
-        for columns in _result_columns(result, self.root):
-            self.groups.add(_typed_table(columns))
-            self.rows += len(columns[0])
+        if self.failed:  # an earlier rule's records were not all written: the rest are not
+            return
+        try:
+            for columns in _result_columns(result, self.root):
+                self.groups.add(_typed_table(columns))
+                self.rows += len(columns[0])
+        except BaseException:
+            self.failed = True
+            raise
 
     def finish(self) -> dict[str, Any]:
         """Both files complete and in place: their paths, hashes and rows."""
         assert self.groups is not None
         try:
+            self.flush()
+            self.pool.shutdown()
             self.groups.close()
             self.handle.close()
         except BaseException:
@@ -193,6 +218,9 @@ class FailingRecordsWriter:
     def discard(self) -> None:
         """Neither file written: what was written so far removed (also after a failed
         :meth:`finish`, whose error is the one reported; closing again may fail too)."""
+        self.failed = True  # the records still queued are not written
+        self.pool.shutdown(wait=True, cancel_futures=True)  # the one being written ends first
+        self.queued.clear()
         try:
             with suppress(Exception):  # a flush that fails again
                 self.handle.close()

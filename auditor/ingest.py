@@ -421,8 +421,7 @@ class Ingest:
                     load.run_columnar(columnar)
                     if load.keys_all_new:  # the index did not see them: read from the store
                         self.seen.pop(kind.name, None)  # when next needed
-                self._check_balance(kind, report, source)
-                self._check_unchanged(Path(report.path), report)
+                self._check_stored_and_unchanged(kind, report, source)
                 report.warnings = [*plan.warnings, *plan.order_warnings()]
                 report.moved_dst = plan.moved_counts()
                 if plan.date_orders():
@@ -532,6 +531,19 @@ class Ingest:
 
     def _where(self, marker: int) -> str:
         return f"{self.file_names[marker >> 32]}:{marker & 0xFFFFFFFF}"
+
+    def _check_stored_and_unchanged(
+        self, kind: EvidenceKind, report: FileReport, source: int
+    ) -> None:
+        """The row accounting (counted by SQLite) and the file's hash (read again by
+        hashlib) checked side by side: both let go of Python's lock. An accounting that
+        does not balance is the error reported when both fail."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="auditor-hash") as pool:
+            unchanged = pool.submit(self._check_unchanged, Path(report.path), report)
+            self._check_balance(kind, report, source)
+            unchanged.result()
 
     def _check_unchanged(self, path: Path, report: FileReport) -> None:
         """The recorded SHA-256 must be the hash of the bytes read: a file that changed is refused."""

@@ -162,9 +162,34 @@ def test_a_discarded_writer_leaves_nothing_behind(tmp_path, monkeypatch) -> None
     monkeypatch.setattr(failing, "BATCH_ROWS", 2)  # a Parquet row group written at once
     writer = FailingRecordsWriter(tmp_path)
     writer.add(_result(["I1", "I2", "I3"]))
+    writer.flush()
     assert (tmp_path / ".failing-records.parquet.tmp").exists()
     writer.discard()
     writer.discard()  # twice is harmless (an audit discards after a failed finish)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_writing_a_rule_s_records_is_raised_and_nothing_after_it_is_written(
+    tmp_path, monkeypatch
+) -> None:
+    """Records are written on the writer's own thread: an error there reaches the audit
+    (from finish, or the next add), the rules added after it are not written, and the
+    files are discarded."""
+    real = failing._typed_table
+    tables: list[int] = []
+
+    def full_disk_once(columns: Any) -> Any:
+        tables.append(1)
+        if len(tables) == 1:
+            raise OSError(28, "No space left on device")
+        return real(columns)
+
+    monkeypatch.setattr(failing, "_typed_table", full_disk_once)
+    with pytest.raises(OSError, match="No space left"), FailingRecordsWriter(tmp_path) as writer:
+        writer.add(_result(["I1", "I2"]))
+        writer.add(_result(["I3"]))
+        writer.finish()
+    assert tables == [1]  # the second rule's records were not made after the error
     assert list(tmp_path.iterdir()) == []
 
 

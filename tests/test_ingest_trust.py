@@ -737,3 +737,39 @@ def test_a_field_a_preset_leaves_out_but_the_file_has_is_named_in_the_warning(tm
     from auditor.i18n import translate_reason
 
     assert "可选字段 q_time 未被映射" in translate_reason(warning, "zh")
+
+
+# ------------------------------------------------------------ the bytes read are the bytes hashed
+
+
+def _changed_at_the_end_of_reading(monkeypatch, path: Path) -> None:
+    """The file gains a line once its rows are read (another program still writing it)."""
+    real = ingest_module._FileLoad._settle_status
+
+    def settle_then_change(self) -> None:
+        real(self)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("R99,2026-01-01\n")
+
+    monkeypatch.setattr(ingest_module._FileLoad, "_settle_status", settle_then_change)
+
+
+def test_a_file_that_changes_while_it_is_read_keeps_nothing(tmp_path, monkeypatch) -> None:
+    path = write(tmp_path, "records.csv", csv_of(["2026-01-0%d" % d for d in range(1, 8)]))
+    _changed_at_the_end_of_reading(monkeypatch, path)
+    report, store = run(tmp_path)
+    (only,) = report.files
+    assert only.status == "error" and "changed while it was read" in only.reason
+    assert store.count("records") == 0 and store.count("_quarantine") == 0
+
+
+def test_when_the_accounting_fails_too_it_is_the_error_reported(tmp_path, monkeypatch) -> None:
+    """The row count and the second hash are checked side by side; an accounting that does
+    not balance is the reason given (the hash is still awaited before the file rolls back)."""
+    path = write(tmp_path, "records.csv", csv_of(["2026-01-0%d" % d for d in range(1, 8)]))
+    _changed_at_the_end_of_reading(monkeypatch, path)
+    monkeypatch.setattr(EvidenceStore, "rows_from", lambda self, kind, source: (6, 0))
+    report, store = run(tmp_path)
+    (only,) = report.files
+    assert only.status == "error" and "does not balance: read 7, stored 6" in only.reason
+    assert store.count("records") == 0

@@ -275,7 +275,7 @@ class DistinctKeysCheck:
     every row after the header, none empty, none a ``missing`` marker and none starting or
     ending with whitespace (so each is stored as written, and no two rows share a key):
     DuckDB reads the file once more on a thread of its own, so the ingest converts the
-    file meanwhile (Python's lock leaves a core idle much of that time).
+    file meanwhile (Python's lock leaves part of a core idle much of that time).
 
     :meth:`done` says whether the answer is in; :meth:`rows` is then the number of rows
     if the keys are distinct, else None (None too for a file DuckDB's strict reader does
@@ -303,7 +303,8 @@ class DistinctKeysCheck:
             "spaces": list(PYTHON_WHITESPACE),
         }
         self.found: tuple[Any, ...] | None = None
-        self.con: Any = duckdb.connect()
+        # one thread: the share of a core the conversion leaves idle (two slowed it down)
+        self.con: Any = duckdb.connect(config={"threads": 1})
         _quiet(self.con)
         self.thread = threading.Thread(
             target=self._run, args=(query, params), name="auditor-keys", daemon=True
