@@ -227,14 +227,16 @@ def _duck_type(sqlite_type: str) -> str:
     )
 
 
-def _text_csv(width: int) -> str:
+def _text_csv(width: int, buffer_bytes: int | None = None) -> str:
     """DuckDB's strict reading of a plainly quoted CSV file's rows after the header, every
-    value as text (an empty one as ''), columns c0, c1, ...: parameters $path and $delim."""
+    value as text (an empty one as ''), columns c0, c1, ...: parameters $path and $delim.
+    ``buffer_bytes``: the size of its read buffers, when not DuckDB's own."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    buffer = "" if buffer_bytes is None else f"buffer_size = {int(buffer_bytes)}, "
     return (
         "read_csv($path, header = false, skip = 1, delim = $delim, quote = '\"', "
         f"escape = '\"', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
-        "strict_mode = true, null_padding = false)"
+        f"{buffer}strict_mode = true, null_padding = false)"
     )
 
 
@@ -277,10 +279,16 @@ class DistinctKeysCheck:
     DuckDB reads the file once more on a thread of its own, so the ingest converts the
     file meanwhile (Python's lock leaves part of a core idle much of that time).
 
+    The keys' 64-bit hashes are counted, not the keys: two equal keys have equal hashes,
+    so a repeat is never missed, and two different keys whose hashes collide only cost the
+    file its fast way. That, small read buffers and a memory limit (beyond it DuckDB works
+    on disk) keep what the check holds beside the conversion small: about 160 MB more at
+    10M rows instead of about 590 MB.
+
     :meth:`done` says whether the answer is in; :meth:`rows` is then the number of rows
     if the keys are distinct, else None (None too for a file DuckDB's strict reader does
     not read, or a check that failed: the answer only spares the ingest its key index).
-    :meth:`stop` interrupts a check still running and waits for its thread.
+    :meth:`stop` interrupts a check still running; both end its thread and close it.
     """
 
     def __init__(
@@ -292,9 +300,10 @@ class DistinctKeysCheck:
 
         column = f"c{position}"
         query = (
-            f"SELECT count(*), count(DISTINCT {column}), count(*) FILTER (WHERE {column} = '' "
-            f"OR list_contains($markers, {column}) OR list_contains($spaces, {column}[1]) "
-            f"OR list_contains($spaces, {column}[-1])) FROM {_text_csv(width)}"
+            f"SELECT count(*), count(DISTINCT hash({column})), count(*) FILTER (WHERE "
+            f"{column} = '' OR list_contains($markers, {column}) OR "
+            f"list_contains($spaces, {column}[1]) OR list_contains($spaces, {column}[-1])) "
+            f"FROM {_text_csv(width, KEY_CHECK_BUFFER_BYTES)}"
         )
         params = {
             "path": path,
@@ -303,8 +312,14 @@ class DistinctKeysCheck:
             "spaces": list(PYTHON_WHITESPACE),
         }
         self.found: tuple[Any, ...] | None = None
+        self.folder = tempfile.TemporaryDirectory(prefix="auditor-keys-")
         # one thread: the share of a core the conversion leaves idle (two slowed it down)
-        self.con: Any = duckdb.connect(config={"threads": 1})
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "threads": 1,
+            "memory_limit": KEY_CHECK_MEMORY,
+            "temp_directory": self.folder.name,
+        }
+        self.con: Any = duckdb.connect(config=config)
         _quiet(self.con)
         self.thread = threading.Thread(
             target=self._run, args=(query, params), name="auditor-keys", daemon=True
@@ -322,7 +337,7 @@ class DistinctKeysCheck:
 
     def rows(self) -> int | None:
         """The answer (waiting for it)."""
-        self.thread.join()
+        self._end()
         if self.found is None:
             return None
         rows, distinct, plain_not = self.found
@@ -332,8 +347,18 @@ class DistinctKeysCheck:
         """The check interrupted if still running, its thread ended, its connection closed."""
         if self.thread.is_alive():
             self.con.interrupt()
+        self._end()
+
+    def _end(self) -> None:
         self.thread.join()
         self.con.close()
+        self.folder.cleanup()
+
+
+#: DuckDB's read buffer for the key check (a line longer than this makes it give no answer)
+KEY_CHECK_BUFFER_BYTES = 4 << 20
+#: what the key check may hold in memory before DuckDB works on disk
+KEY_CHECK_MEMORY = "128MB"
 
 
 class CsvAppender:
