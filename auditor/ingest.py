@@ -58,8 +58,9 @@ DIGEST_CHUNK = 1 << 20
 COLUMN_BATCH = 20_000
 #: a file read column-wise from this size on has its keys checked for repeats by DuckDB
 #: while it is converted, when its kind holds none yet: once they are found distinct,
-#: the rest need no look-up row by row
-DISTINCT_KEYS_BYTES = 4 << 20
+#: the rest need no look-up row by row. Below it the index costs less than what DuckDB
+#: holds for the check (at 1M rows, 80 MB: 0.2 s more, 100 MB of peak memory less)
+DISTINCT_KEYS_BYTES = 128 << 20
 
 Progress = Callable[[str, int, float], None]
 
