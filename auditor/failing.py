@@ -164,9 +164,15 @@ class FailingRecordsWriter:
     def __enter__(self) -> FailingRecordsWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None:  # nothing half-written left behind
-            self.discard()
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, *_: object
+    ) -> None:
+        if kind is None:
+            return
+        unraised = self.discard()  # nothing half-written left behind
+        if unraised is not None and isinstance(error, Exception):
+            # an earlier rule's records failed to be written before a later rule failed
+            raise unraised from error
 
     def add(self, result: RuleResult) -> None:
         """One rule's failing records, after those of the rules added before it: written on
@@ -183,10 +189,10 @@ class FailingRecordsWriter:
 
     def _write(self, result: RuleResult) -> None:
         assert self.groups is not None
-        if self.failed:  # an earlier rule's records were not all written: the rest are not
-            return
         try:
             for columns in _result_columns(result, self.root):
+                if self.failed:  # an earlier error, or discarded: nothing more is written
+                    return
                 self.groups.add(_typed_table(columns))
                 self.rows += len(columns[0])
         except BaseException:
@@ -215,11 +221,21 @@ class FailingRecordsWriter:
             "parquet": {"path": PARQUET_NAME, "sha256": _sha256(parquet.path)},
         }
 
-    def discard(self) -> None:
+    def discard(self) -> BaseException | None:
         """Neither file written: what was written so far removed (also after a failed
-        :meth:`finish`, whose error is the one reported; closing again may fail too)."""
-        self.failed = True  # the records still queued are not written
-        self.pool.shutdown(wait=True, cancel_futures=True)  # the one being written ends first
+        :meth:`finish`, whose error is the one reported; closing again may fail too).
+        The records queued are dropped and the finding being written is the last; its
+        writing ends before the files go, even if Ctrl-C (or SIGTERM) comes meanwhile,
+        which is raised once they are gone. Returns the first error writing records that
+        no call has raised yet."""
+        self.failed = True
+        for queued in self.queued:
+            queued.cancel()
+        interrupt = _ended(self.queued)
+        self.pool.shutdown(wait=False)
+        unraised = next(
+            (f.exception() for f in self.queued if not f.cancelled() and f.exception()), None
+        )
         self.queued.clear()
         try:
             with suppress(Exception):  # a flush that fails again
@@ -230,6 +246,23 @@ class FailingRecordsWriter:
                     self.groups.discard()
             finally:
                 self.temporary.unlink(missing_ok=True)
+        if interrupt is not None:
+            raise interrupt
+        return unraised
+
+
+def _ended(futures: list[Future[None]]) -> KeyboardInterrupt | None:
+    """Wait until none of ``futures`` runs; a Ctrl-C or SIGTERM taken meanwhile is returned
+    (the waiting goes on: the thread writing must not be writing when its files go)."""
+    from concurrent.futures import wait
+
+    taken: KeyboardInterrupt | None = None
+    while True:
+        try:
+            wait(futures)
+            return taken
+        except KeyboardInterrupt as interrupt:
+            taken = interrupt
 
 
 def _sha256(path: Path) -> str:

@@ -46,6 +46,8 @@ from .readers import RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
+    import threading
+
     from .backends.duckdb import DistinctKeysCheck
     from .key_index import KeyIndex
 
@@ -162,9 +164,14 @@ class Digest(NamedTuple):
     odd_bytes: bool = True
 
 
-def file_digest(path: Path) -> Digest:
+class DigestStopped(Exception):
+    """A digest given up part way (its caller no longer needs it)."""
+
+
+def file_digest(path: Path, stop: threading.Event | None = None) -> Digest:
     """SHA-256, size in bytes, whether the file holds any NUL byte, where its first wide byte
-    is, and what the column-wise CSV reader needs to know (line feeds, how quotes are used)."""
+    is, and what the column-wise CSV reader needs to know (line feeds, how quotes are used).
+    Once ``stop`` is set, :class:`DigestStopped` is raised at the next chunk."""
     digest = hashlib.sha256()
     size = 0
     has_nul = False
@@ -177,6 +184,8 @@ def file_digest(path: Path) -> Digest:
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(DIGEST_CHUNK):
+            if stop is not None and stop.is_set():
+                raise DigestStopped(str(path))
             digest.update(chunk)
             if first_wide < 0 and not chunk.isascii():
                 first_wide = size + next(i for i, byte in enumerate(chunk) if byte > 127)
@@ -539,16 +548,24 @@ class Ingest:
         """The row accounting (counted by SQLite) and the file's hash (read again by
         hashlib) checked side by side: both let go of Python's lock. An accounting that
         does not balance is the error reported when both fail."""
+        import threading
         from concurrent.futures import ThreadPoolExecutor
 
+        stop = threading.Event()
         with ThreadPoolExecutor(1, thread_name_prefix="auditor-hash") as pool:
-            unchanged = pool.submit(self._check_unchanged, Path(report.path), report)
-            self._check_balance(kind, report, source)
-            unchanged.result()
+            unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
+            try:
+                self._check_balance(kind, report, source)
+                unchanged.result()
+            except BaseException:
+                stop.set()  # the hash given up at its next chunk: the error goes on at once
+                raise
 
-    def _check_unchanged(self, path: Path, report: FileReport) -> None:
+    def _check_unchanged(
+        self, path: Path, report: FileReport, stop: threading.Event | None = None
+    ) -> None:
         """The recorded SHA-256 must be the hash of the bytes read: a file that changed is refused."""
-        if file_digest(path)[0] != report.sha256:
+        if file_digest(path, stop)[0] != report.sha256:
             raise EvidenceError(
                 "the file changed while it was read; nothing from it was kept",
                 location=Location(str(path)),
@@ -605,7 +622,7 @@ class _FileLoad:
         self.width = len(table.header)
         self.fixed_width = table.format != "jsonl"
         self.sources = dict(mapping.columns)
-        #: the file's keys were found distinct before it was read, and the kind held none
+        #: the check beside the conversion found the file's keys distinct; the kind held none
         self.keys_all_new = False
         #: records to store, in order: batches kept whole (as converted), or the rows kept of one
         self.records: list[Sequence[tuple[Any, ...]]] = []
@@ -796,8 +813,9 @@ class _ColumnarLoad(_FileLoad):
             for columns in csv_columns(str(table.path), delimiter, self.width, reader):
                 if check is not None and (check.done() or self.answer_first):
                     distinct, check = self._keys_distinct(check, digest), None
-                    if distinct:  # the index made so far is dropped with the rest of it
+                    if distinct:  # the index made so far (the kind's only) is dropped
                         self.keys_all_new, self.seen = True, _AllNew()
+                        self.ingest.seen.pop(self.kind.name, None)
                 count = columns.rows()
                 lines = list(range(line, line + count))
                 line += count
@@ -815,9 +833,11 @@ class _ColumnarLoad(_FileLoad):
                     progress(report.path, report.rows_read, last_tick - started)
             behind.wait()
         finally:
-            behind.close()
-            if check is not None:  # read to the end before the answer came: not needed
-                check.stop()
+            try:
+                behind.close()
+            finally:
+                if check is not None:  # read to the end before the answer came: not needed
+                    check.stop()
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         if lines_in_file != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
@@ -842,7 +862,7 @@ class _ColumnarLoad(_FileLoad):
             return None
         from .backends.duckdb import DistinctKeysCheck
 
-        return DistinctKeysCheck(
+        return DistinctKeysCheck.start(
             str(self.table.path), delimiter, self.width, position, self.plan.missing_or_none
         )
 

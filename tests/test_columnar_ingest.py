@@ -8,6 +8,8 @@ column-wise, and compares everything the store holds: the records, the quarantin
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -629,6 +631,145 @@ def test_a_key_check_that_fails_leaves_the_index_in_use(pack, tmp_path, monkeypa
     check = DistinctKeysCheck("x.csv", ",", 2, 0, set())
     assert check.rows() is None and check.done()
     check.stop()
+
+
+def test_an_answer_that_comes_part_way_drops_the_index_and_the_next_file_is_still_checked(
+    pack, tmp_path, monkeypatch
+):
+    """The check answers after the first block is converted (through the index): the index
+    made so far is dropped then, the rest of the file skips it, and a later file of the kind
+    still finds its repeats (through an index made from the store), as the row reader does."""
+    from auditor.backends import duckdb as duckdb_backend
+
+    folder = _two_files_of_a_kind(tmp_path)
+    monkeypatch.setattr(ingest_module.Ingest, "kind_read_later", lambda self, kind: False)
+    real_columns = columnar._arrow_columns
+    monkeypatch.setattr(  # blocks of about 200 rows: the file comes in many
+        columnar, "_arrow_columns", lambda *args: real_columns(*args, block_bytes=16 << 10)
+    )
+    polls: list[int] = []
+
+    class Late(duckdb_backend.DistinctKeysCheck):
+        def done(self) -> bool:  # not yet at the first block, in at the second
+            polls.append(1)
+            if len(polls) == 1:
+                return False
+            self.thread.join()
+            return True
+
+    monkeypatch.setattr(duckdb_backend, "DistinctKeysCheck", Late)
+    monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 0)
+    indexed: list[tuple[str, bool]] = []  # (file, the kind's index held) per block
+    real_convert = ingest_module._ColumnarLoad._convert
+
+    def convert(self, columns, lines):
+        indexed.append((Path(self.report.path).name, "interactions" in self.ingest.seen))
+        real_convert(self, columns, lines)
+
+    monkeypatch.setattr(ingest_module._ColumnarLoad, "_convert", convert)
+    checked = _keys_checked(monkeypatch)
+    store = EvidenceStore(str(tmp_path / "late.db"))
+    report = ingest(pack, folder, store)
+    store.close()
+    a_blocks = [held for name, held in indexed if name == "a-interactions.csv"]
+    # b's kind holds keys by then: its keys are looked up
+    assert checked == [("a-interactions.csv", True), ("b-interactions.csv", False)]
+    assert a_blocks[0] and not any(a_blocks[1:]) and len(a_blocks) > 3
+    assert [(f.stored, f.quarantined) for f in report.files] == [(3000, 0), (0, 5)]
+    monkeypatch.setattr(ingest_module._ColumnarLoad, "_convert", real_convert)
+    rows = _stored(pack, folder, tmp_path / "rows.db", "rows", monkeypatch)
+    con = sqlite3.connect(tmp_path / "late.db")
+    quarantine = con.execute(
+        "select line, kind, column, raw_value, reason, record from _quarantine order by line"
+    ).fetchall()
+    records = con.execute("select * from interactions order by _line").fetchall()
+    con.close()
+    assert quarantine == rows["quarantine"] and records == rows["records"]
+
+
+def _long_check(started: list) -> type:
+    """A key check whose query runs for minutes unless it is interrupted."""
+    from auditor.backends import duckdb as duckdb_backend
+
+    class Long(duckdb_backend.DistinctKeysCheck):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self)
+
+        def _run(self, query, params):
+            super()._run("SELECT count(*), count(DISTINCT hash(range)), 0 FROM range(1e11)", {})
+
+    return Long
+
+
+def test_stopping_a_running_check_interrupts_its_query_and_removes_its_folder():
+    started: list = []
+    check = _long_check(started)("x.csv", ",", 2, 0, set())
+    time.sleep(0.3)  # the query under way
+    stopper = threading.Thread(target=check.stop, daemon=True)
+    stopper.start()
+    stopper.join(60)
+    assert not stopper.is_alive() and not check.thread.is_alive()
+    assert check.rows() is None and not Path(check.folder.name).exists()
+
+
+def test_a_check_stopped_before_its_query_starts_does_not_run_it():
+    """DuckDB forgets an interrupt that comes before the query: the check looks first."""
+    gate = threading.Event()
+    started: list = []
+    base = _long_check(started)
+
+    class Held(base):
+        def _run(self, query, params):
+            gate.wait(30)  # the stop comes before the query starts
+            super()._run(query, params)
+
+    check = Held("x.csv", ",", 2, 0, set())
+    stopper = threading.Thread(target=check.stop, daemon=True)
+    stopper.start()
+    time.sleep(0.2)
+    gate.set()
+    stopper.join(60)
+    assert not stopper.is_alive() and not check.thread.is_alive()
+
+
+def test_ctrl_c_while_converting_stops_the_check_and_removes_its_folder(
+    pack, tmp_path, monkeypatch
+):
+    from auditor.backends import duckdb as duckdb_backend
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("\n".join([HEADER, *_rows(3000)]) + "\n")
+    started: list = []
+    monkeypatch.setattr(duckdb_backend, "DistinctKeysCheck", _long_check(started))
+    monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 0)
+
+    def interrupted(self, columns, lines):
+        time.sleep(0.3)  # the check's query under way
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_module._ColumnarLoad, "_convert", interrupted)
+    store = EvidenceStore(str(tmp_path / "e.db"))
+    with pytest.raises(KeyboardInterrupt):
+        ingest(pack, folder, store)
+    store.close()
+    (check,) = started
+    assert not check.thread.is_alive() and not Path(check.folder.name).exists()
+
+
+def test_a_check_that_cannot_start_leaves_the_index_in_use(pack, tmp_path, monkeypatch):
+    import duckdb
+
+    from auditor.backends.duckdb import DistinctKeysCheck
+
+    def refused(*args, **kwargs):
+        raise duckdb.IOException("no room for a database")
+
+    monkeypatch.setattr(duckdb, "connect", refused)
+    assert DistinctKeysCheck.start("x.csv", ",", 2, 0, set()) is None
 
 
 def test_a_pipe_later_in_the_folder_is_not_opened_to_guess_its_kind(pack, tmp_path, monkeypatch):

@@ -193,6 +193,52 @@ def test_an_error_writing_a_rule_s_records_is_raised_and_nothing_after_it_is_wri
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_write_error_outranks_a_later_rule_s_error(tmp_path, monkeypatch) -> None:
+    """A rule's records that could not be written, and then a later rule failing before the
+    next hand-over: the write error is the one raised (the later one is its context)."""
+    from concurrent.futures import wait
+
+    from auditor.errors import AuditorError
+
+    def full_disk(columns: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(failing, "_typed_table", full_disk)
+    with pytest.raises(OSError, match="No space left") as caught:  # noqa: SIM117
+        with FailingRecordsWriter(tmp_path) as writer:
+            writer.add(_result(["I1", "I2"]))
+            wait(writer.queued)  # the write failed on the writer's thread, unraised so far
+            raise AuditorError("the engine went away")
+    assert isinstance(caught.value.__cause__, AuditorError)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_a_finding_is_written_removes_both_files_once_it_is(
+    tmp_path, monkeypatch
+) -> None:
+    """Discarding waits for the finding being written, a second Ctrl-C meanwhile included,
+    removes both files, then raises the interrupt."""
+    import os
+    import signal
+    import threading
+    import time
+
+    real = failing._typed_table
+
+    def slow(columns: Any) -> Any:
+        time.sleep(1.0)  # a large finding's table
+        return real(columns)
+
+    monkeypatch.setattr(failing, "_typed_table", slow)
+    writer = FailingRecordsWriter(tmp_path)
+    writer.add(_result(["I1", "I2"]))
+    time.sleep(0.1)  # the writer's thread is making the table
+    threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        writer.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_finish_that_fails_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
     import pyarrow.parquet as pq
 

@@ -755,7 +755,7 @@ def _changed_at_the_end_of_reading(monkeypatch, path: Path) -> None:
 
 
 def test_a_file_that_changes_while_it_is_read_keeps_nothing(tmp_path, monkeypatch) -> None:
-    path = write(tmp_path, "records.csv", csv_of(["2026-01-0%d" % d for d in range(1, 8)]))
+    path = write(tmp_path, "records.csv", csv_of([f"2026-01-0{d}" for d in range(1, 8)]))
     _changed_at_the_end_of_reading(monkeypatch, path)
     report, store = run(tmp_path)
     (only,) = report.files
@@ -765,8 +765,8 @@ def test_a_file_that_changes_while_it_is_read_keeps_nothing(tmp_path, monkeypatc
 
 def test_when_the_accounting_fails_too_it_is_the_error_reported(tmp_path, monkeypatch) -> None:
     """The row count and the second hash are checked side by side; an accounting that does
-    not balance is the reason given (the hash is still awaited before the file rolls back)."""
-    path = write(tmp_path, "records.csv", csv_of(["2026-01-0%d" % d for d in range(1, 8)]))
+    not balance is the reason given (the hash is given up at its next chunk)."""
+    path = write(tmp_path, "records.csv", csv_of([f"2026-01-0{d}" for d in range(1, 8)]))
     _changed_at_the_end_of_reading(monkeypatch, path)
     monkeypatch.setattr(EvidenceStore, "rows_from", lambda self, kind, source: (6, 0))
     report, store = run(tmp_path)

@@ -312,23 +312,40 @@ class DistinctKeysCheck:
             "spaces": list(PYTHON_WHITESPACE),
         }
         self.found: tuple[Any, ...] | None = None
+        self.stopping = threading.Event()
         self.folder = tempfile.TemporaryDirectory(prefix="auditor-keys-")
-        # one thread: the share of a core the conversion leaves idle (two slowed it down)
-        config: dict[str, str | bool | int | float | list[str]] = {
-            "threads": 1,
-            "memory_limit": KEY_CHECK_MEMORY,
-            "temp_directory": self.folder.name,
-        }
-        self.con: Any = duckdb.connect(config=config)
-        _quiet(self.con)
-        self.thread = threading.Thread(
-            target=self._run, args=(query, params), name="auditor-keys", daemon=True
-        )
-        self.thread.start()
+        try:
+            # one thread: the share of a core the conversion leaves idle (two slowed it down)
+            config: dict[str, str | bool | int | float | list[str]] = {
+                "threads": 1,
+                "memory_limit": KEY_CHECK_MEMORY,
+                "temp_directory": self.folder.name,
+            }
+            self.con: Any = duckdb.connect(config=config)
+            _quiet(self.con)
+            self.thread = threading.Thread(
+                target=self._run, args=(query, params), name="auditor-keys", daemon=True
+            )
+            self.thread.start()
+        except BaseException:
+            self.folder.cleanup()
+            raise
+
+    @classmethod
+    def start(
+        cls, path: str, delimiter: str, width: int, position: int, missing: Iterable[str]
+    ) -> DistinctKeysCheck | None:
+        """The check under way, or None when it cannot start (no temporary folder, DuckDB
+        refusing the connection): the answer only spares the ingest its key index."""
+        try:
+            return cls(path, delimiter, width, position, missing)
+        except Exception:
+            return None
 
     def _run(self, query: str, params: dict[str, Any]) -> None:
         try:
-            self.found = self.con.execute(query, params).fetchone()
+            if not self.stopping.is_set():  # DuckDB forgets an interrupt before a query
+                self.found = self.con.execute(query, params).fetchone()
         except Exception:  # unreadable to DuckDB, or stopped: no answer, the index is used
             self.found = None
 
@@ -345,14 +362,22 @@ class DistinctKeysCheck:
 
     def stop(self) -> None:
         """The check interrupted if still running, its thread ended, its connection closed."""
-        if self.thread.is_alive():
-            self.con.interrupt()
-        self._end()
+        self.stopping.set()
+        try:
+            while self.thread.is_alive():  # an interrupt just before the query starts is lost
+                self.con.interrupt()
+                self.thread.join(0.05)
+        finally:
+            self._end()
 
     def _end(self) -> None:
-        self.thread.join()
-        self.con.close()
-        self.folder.cleanup()
+        try:
+            self.thread.join()
+        finally:
+            try:
+                self.con.close()
+            finally:
+                self.folder.cleanup()
 
 
 #: DuckDB's read buffer for the key check (a line longer than this makes it give no answer)
