@@ -206,7 +206,6 @@ def run(command: list[str]) -> tuple[float, float, str]:
 EVALUATE = """
 import json, sys, time
 from pathlib import Path
-from typing import Any
 from auditor.backends.engines import open_backend
 from auditor.backends.store import EvidenceStore
 from auditor.evaluate import evaluate

@@ -314,6 +314,7 @@ class DistinctKeysCheck:
         self.found: tuple[Any, ...] | None = None
         self.stopping = threading.Event()
         self.folder = tempfile.TemporaryDirectory(prefix="auditor-keys-")
+        self.con: Any = None
         try:
             # one thread: the share of a core the conversion leaves idle (two slowed it down)
             config: dict[str, str | bool | int | float | list[str]] = {
@@ -321,14 +322,18 @@ class DistinctKeysCheck:
                 "memory_limit": KEY_CHECK_MEMORY,
                 "temp_directory": self.folder.name,
             }
-            self.con: Any = duckdb.connect(config=config)
+            self.con = duckdb.connect(config=config)
             _quiet(self.con)
             self.thread = threading.Thread(
                 target=self._run, args=(query, params), name="auditor-keys", daemon=True
             )
             self.thread.start()
         except BaseException:
-            self.folder.cleanup()
+            try:
+                if self.con is not None:
+                    self.con.close()
+            finally:
+                self.folder.cleanup()
             raise
 
     @classmethod
