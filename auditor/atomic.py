@@ -86,6 +86,8 @@ AUDIT_OUTPUTS = (
     "evidence.db",
     "evidence.db-wal",
     "evidence.db-shm",
+    "evidence.db.duckdb",  # the records of a store for the DuckDB engine
+    "evidence.db.duckdb.wal",
 )
 
 

@@ -123,11 +123,13 @@ def run_audit(
     period holds no evidence record. ``files``, when given, are the only files
     under ``evidence`` read (a combined audit hands each pack the files it claims).
     ``engine`` names the SQL engine that evaluates the rules (see
-    :mod:`auditor.backends.engines`); the evidence store is SQLite whichever it is.
+    :mod:`auditor.backends.engines`); for DuckDB the store keeps its records in
+    a DuckDB file beside the store (see :mod:`auditor.backends.duckdb_records`).
     ``progress`` is the ingest's progress callback.
     """
     pack = load_pack(pack_path)
-    from .backends.engines import check_engine, reads_arrow_copy
+    from .backends.duckdb_records import records_path
+    from .backends.engines import check_engine
 
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
@@ -136,11 +138,12 @@ def run_audit(
     outside_the_evidence(target, Path(evidence))
     output_folder(target)
     store_path = target / "evidence.db"
+    records = records_path(store_path)  # where a store for the DuckDB engine keeps its records
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)
+    for stale in (records, Path(f"{records}.wal")):
+        stale.unlink(missing_ok=True)
     store = EvidenceStore(store_path, engine=engine)
-    if reads_arrow_copy(engine):  # its copy of the store made from what the ingest kept
-        store.keep_arrow_copy()
     try:
         report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:

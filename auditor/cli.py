@@ -438,7 +438,8 @@ _engine_opt = click.option(
     default=None,
     metavar="NAME",
     help="SQL engine that evaluates the rules: sqlite (default), duckdb or spark "
-    "(or a plug-in's). The evidence store is SQLite whichever it is.",
+    "(or a plug-in's). With duckdb the evidence store keeps its records in DuckDB (an "
+    "audit's in evidence.db.duckdb beside evidence.db).",
 )
 _spark_master_opt = click.option(
     "--spark-master",
@@ -493,7 +494,8 @@ _recorded_pack_opt = click.option(
     "--engine",
     default=None,
     metavar="NAME",
-    help="Engine whose CSV reader reads plain CSV files column-wise: duckdb, or sqlite "
+    help="Engine the store is for: duckdb (a new store keeps its records in a DuckDB file "
+    "beside it, STORE.duckdb, and DuckDB's CSV reader reads plain CSV files), or sqlite "
     "(default; Apache Arrow's reader). What is stored and quarantined is the same either way.",
 )
 @_quiet_opt

@@ -33,19 +33,18 @@ def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     # answer is awaited before the first batch (else taken when it comes)
     monkeypatch.setattr(ingest_module, "DISTINCT_KEYS_BYTES", 1 << 62 if way == "rows" else 0)
     monkeypatch.setattr(ingest_module._ColumnarLoad, "answer_first", True)
+    # a new store for the DuckDB engine keeps its records in DuckDB
     store = EvidenceStore(str(db), engine="duckdb" if way == "duckdb" else "sqlite")
-    if way == "duckdb":
-        store.keep_arrow_copy()  # as an audit on the DuckDB engine does
+    assert (store.duckdb_tables is not None) == (way == "duckdb")
     report = ingest(pack, folder, store)
-    if way == "duckdb":
-        _the_kept_copy_is_the_store(store)
+    records = _records(store, "interactions")
+    if way == "duckdb" and records:
+        KEPT_IN_DUCKDB.append(len(records))
     store.close()
     con = sqlite3.connect(db)
     tables = {name for (name,) in con.execute("select name from sqlite_master where type='table'")}
     out = {
-        "records": con.execute("select * from interactions order by _line").fetchall()
-        if "interactions" in tables
-        else [],
+        "records": records,
         "quarantine": con.execute(
             "select line, kind, column, raw_value, reason, record from _quarantine order by line"
         ).fetchall()
@@ -57,22 +56,17 @@ def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     return out
 
 
-#: ingests whose Arrow copy was used (see _the_kept_copy_is_the_store)
-KEPT_COPIES: list[int] = []
+#: the records of the ingests whose store kept them in DuckDB
+KEPT_IN_DUCKDB: list[int] = []
 
 
-def _the_kept_copy_is_the_store(store: EvidenceStore) -> None:
-    """The Arrow files kept for DuckDB (see auditor.backends.arrow_copy) hold exactly the
-    records the store holds, in the same order, or are not offered at all."""
-    if not store.db["interactions"].exists():
-        return
-    kept = store.arrow_copy_of("interactions")
-    if kept is None:
-        return
-    stored = store.db.execute("select * from interactions order by rowid").fetchall()
-    as_kept = [tuple(row.values()) for row in kept.to_table().to_pylist()]
-    assert repr(as_kept) == repr(stored)  # -0.0 is not 0.0 here
-    KEPT_COPIES.append(len(stored))
+def _records(store: EvidenceStore, table: str) -> list[tuple]:
+    """A table's rows in line order, wherever the store keeps them (SQLite or DuckDB)."""
+    if table not in store.table_names():
+        return []
+    rows = [tuple(r.values()) for t in store.arrow_batches(table) for r in t.to_pylist()]
+    names = store.arrow_schema(table).names
+    return sorted(rows, key=lambda row: row[names.index("_line")])
 
 
 def _both(pack, tmp_path: Path, content: bytes, monkeypatch) -> tuple[dict, dict]:
@@ -85,7 +79,7 @@ def _both(pack, tmp_path: Path, content: bytes, monkeypatch) -> tuple[dict, dict
     for way in ("rows", "arrow", "duckdb"):
         db = tmp_path / f"store-{way}.db"
         db.unlink(missing_ok=True)
-        for leftover in db.parent.glob(db.name + "-*"):  # a WAL of an earlier example
+        for leftover in db.parent.glob(db.name + "[-.]*"):  # a WAL, DuckDB's records file
             leftover.unlink()
         results[way] = _stored(pack, folder, db, way, monkeypatch)
     assert results["duckdb"] == results["arrow"]
@@ -233,24 +227,24 @@ def test_a_plain_file_is_read_column_wise(pack, tmp_path, monkeypatch):
         yield from original(*args, **kwargs)
 
     monkeypatch.setattr("auditor.ingest.csv_columns", watched)
-    # and the Arrow copy kept for DuckDB takes the converter's own arrays where it kept them
-    from auditor.backends import arrow_copy
+    # and records kept in DuckDB are stored from the converter's own arrays where it kept them
+    from auditor.backends import duckdb_records
 
     made_from_values = []
-    from_values = arrow_copy._from_values
+    from_values = duckdb_records._from_values
 
     def spied(values, kind):
         made_from_values.append(str(kind))
         return from_values(values, kind)
 
-    monkeypatch.setattr(arrow_copy, "_from_values", spied)
-    KEPT_COPIES.clear()
+    monkeypatch.setattr(duckdb_records, "_from_values", spied)
+    KEPT_IN_DUCKDB.clear()
     rows, columns = _both(pack, tmp_path, CASES["plain"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 1200
     taken.clear()
     rows, columns = _both(pack, tmp_path, CASES["quoted header"].encode(), monkeypatch)
     assert taken == ["arrow", "duckdb"] and columns == rows and len(rows["records"]) == 900
-    assert KEPT_COPIES == [1200, 900]
+    assert KEPT_IN_DUCKDB == [1200, 900]
     # of the nine columns of each of the two files, only the source and the line are made
     # from Python values; the id, channel, site, agent and the three times are the arrays
     # the converter read them from

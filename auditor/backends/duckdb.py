@@ -1,12 +1,12 @@
 """The DuckDB backend: the same statements, run by DuckDB's columnar engine on all cores.
 
-The evidence store stays the record of what was ingested (sqlite-utils, with
-its manifest and quarantine). This backend copies each table of the store into
-DuckDB column by column through Apache Arrow, with the column types the store
-declares, and then answers every statement an evaluation composes, rendered
-for DuckDB's dialect by sqlglot. Nothing about a rule is written twice. A
-table this process's ingest has just stored is read from the Arrow files the
-store kept of it (see :mod:`auditor.backends.arrow_copy`), not out of SQLite.
+It answers every statement an evaluation composes, rendered for DuckDB's
+dialect by sqlglot; nothing about a rule is written twice. A store made for
+the DuckDB engine keeps its records in DuckDB already (see
+:mod:`auditor.backends.duckdb_records`): they are evaluated where they are,
+with the store's manifest beside them. Any other store's tables are first
+copied into a DuckDB file of the backend's own, column by column through
+Apache Arrow, with the column types the store declares.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ if TYPE_CHECKING:
 
 
 class DuckdbBackend(StatementFacts):
-    """Evaluation in DuckDB over a copy of an evidence store's tables."""
+    """Evaluation in DuckDB, over the store's records where they are kept in DuckDB, else
+    over a copy of the store's tables."""
 
     dialect = "duckdb"
-    #: an audit's store keeps Arrow files of what it ingests, which :meth:`_copy` reads
-    reads_arrow_copy = True
 
     def __init__(self, store: EvidenceStore, cursor: Any = None) -> None:
         try:
@@ -49,10 +48,15 @@ class DuckdbBackend(StatementFacts):
                 "the duckdb engine needs the duckdb package", hint="pip install duckdb pyarrow"
             ) from None
         self.store = store
-        if cursor is not None:  # a companion: the same database, already copied
+        records = getattr(store, "duckdb_tables", None)
+        if cursor is None and records is not None:  # records kept in DuckDB: read in place
+            cursor = records.cursor()
+        if cursor is not None:  # (or a companion: the same database, already copied)
             self._folder: tempfile.TemporaryDirectory[str] | None = None
             self.con: duckdb.DuckDBPyConnection = cursor
             _quiet(self.con)
+            if records is not None:
+                self._manifest_beside()
             return
         # A database file of its own in a temporary folder, not one in memory: DuckDB then
         # keeps at most MEMORY_LIMIT of it in memory (10M records: 0.47 GB resident, 1.1 GB
@@ -68,16 +72,27 @@ class DuckdbBackend(StatementFacts):
             for table in store.table_names():
                 self._copy(table)
 
+    def _manifest_beside(self) -> None:
+        """The store's manifest (kept in SQLite) as a temporary table of this connection,
+        beside the records kept in DuckDB."""
+        import pyarrow as pa
+
+        from .store import MANIFEST
+
+        manifest = pa.concat_tables(self.store.arrow_batches(MANIFEST))
+        self.con.register("_manifest_rows", manifest)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {q(MANIFEST)} AS SELECT * FROM _manifest_rows"
+            )
+        finally:
+            self.con.unregister("_manifest_rows")
+
     def _copy(self, table: str) -> None:
         """Copy one store table into DuckDB, Arrow batch by Arrow batch, typed as the store
-        declares it: from the Arrow files kept when this process stored it, else read by
-        SQLite's ADBC driver where it can, else row by row."""
+        declares it: read by SQLite's ADBC driver where it can, else row by row."""
         import duckdb
 
-        kept = self.store.arrow_copy_of(table)
-        if kept is not None:  # what this process's ingest stored, kept as Arrow files
-            self._load_kept(table, kept)
-            return
         schema = self.store.arrow_schema(table)
         try:
             with self.store.native_arrow_batches(table) as native:
@@ -94,16 +109,6 @@ class DuckdbBackend(StatementFacts):
             verb = "CREATE TABLE {} AS" if index == 0 else "INSERT INTO {}"
             self.con.execute(f"{verb.format(q(table))} SELECT * FROM _batch")
             self.con.unregister("_batch")
-
-    def _load_kept(self, table: str, dataset: Any) -> None:
-        """One CREATE TABLE over the Arrow files the ingest kept (read on all threads), which
-        then go."""
-        self.con.register("_kept", dataset)
-        try:
-            self.con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _kept")
-        finally:
-            self.con.unregister("_kept")
-        self.store.drop_arrow_copy(table)
 
     def _load(self, table: str, batches: Iterable[Any], schema: Any) -> None:
         """One CREATE TABLE over a stream of Arrow batches (DuckDB reads it on its own threads).

@@ -68,13 +68,6 @@ def open_backend(store: Any, engine: str = "sqlite") -> Backend:
     return backend
 
 
-def reads_arrow_copy(engine: str) -> bool:
-    """Whether ``engine``'s backend reads the Arrow files an ingest in the same process kept
-    of what it stored (its class says so with ``reads_arrow_copy = True``; see
-    :mod:`auditor.backends.arrow_copy`)."""
-    return bool(getattr(_backend_class(engine), "reads_arrow_copy", False))
-
-
 def _backend_class(engine: str) -> Any:
     check_engine(engine)
     module, _, name = _REGISTRY[engine].partition(":")

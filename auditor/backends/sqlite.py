@@ -22,6 +22,14 @@ class SqliteBackend(StatementFacts):
     probe_first = True  # a count is a scan on one thread here
 
     def __init__(self, store: EvidenceStore, db: Any = None) -> None:
+        if getattr(store, "duckdb_tables", None) is not None:
+            from ..errors import EngineError
+
+            raise EngineError(
+                "this store keeps its records in DuckDB (it was made for the duckdb engine), "
+                "so SQLite cannot evaluate it",
+                hint="use --engine duckdb (or spark), or ingest the evidence into a new store",
+            )
         self.store = store
         self._own_db = db  # a companion's own connection; else the store's, whichever it is now
 

@@ -9,6 +9,11 @@ Tables:
   stored and quarantined, its status, the reader options used, the mapping
   that read it (JSON: name, source, path, sha256, columns), its warnings
   (a JSON list of texts) and the values a DST change moved (JSON: field -> count).
+
+A store made for the DuckDB engine keeps the kinds' tables in a DuckDB file
+beside it instead (see :mod:`auditor.backends.duckdb_records`); its
+``user_version`` is then :data:`RECORDS_IN_DUCKDB`. Every method here reads
+and writes records wherever the store keeps them.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from ..convert import Records, sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
-from .arrow_copy import ArrowCopy
+from .duckdb_records import DuckdbRecords
 
 if TYPE_CHECKING:
     import pyarrow
@@ -46,6 +51,8 @@ MANIFEST = "_manifest"
 MAX_VARIABLES = 999
 #: rows a call to insert_records lays out at a time (a benchmark stores whole tables at once)
 INSERT_CHUNK_ROWS = 20_000
+#: the SQLite store's user_version when its records are kept in DuckDB beside it
+RECORDS_IN_DUCKDB = 1
 #: manifest columns that hold JSON, and their value when there is nothing to say
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
 
@@ -68,13 +75,16 @@ class EvidenceStore:
     """A SQLite evidence store. ``path=None`` keeps it in memory (dry runs).
 
     ``engine`` names the SQL engine that evaluates it (see
-    :mod:`auditor.backends.engines`): SQLite itself, or DuckDB over a copy.
+    :mod:`auditor.backends.engines`); None: the engine its records are kept for
+    (DuckDB for a store whose records are in DuckDB, else SQLite). A new store
+    opened for ``duckdb`` keeps its records in DuckDB; a store keeps its records
+    where they were first stored, whichever engine opens it later.
     """
 
-    def __init__(self, path: str | Path | None, engine: str = "sqlite") -> None:
+    def __init__(self, path: str | Path | None, engine: str | None = None) -> None:
         self.path = None if path is None else str(path)
-        self.engine = engine
-        self._arrow_copy: ArrowCopy | None = None
+        #: the records' tables when they are kept in DuckDB (else they are in SQLite)
+        self.duckdb_tables: DuckdbRecords | None = None
         try:
             if path is not None:
                 make_parent(Path(path))
@@ -87,7 +97,12 @@ class EvidenceStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             with self.transaction():  # two processes opening a new store make its tables once
                 self._ensure_meta()
+                in_duckdb = self._records_in_duckdb(engine)
+                if in_duckdb is not None:  # made before the store's mark is committed
+                    self.duckdb_tables = DuckdbRecords(self.path, create=in_duckdb)
+                    self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
+            self._close_after_failing()
             if store_full(exc):  # its journal or first pages could not be written
                 raise StoreError(
                     f"cannot write the store: {exc} (a full disk or a file-size limit?)",
@@ -97,6 +112,32 @@ class EvidenceStore:
             raise StoreError(
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
+        except BaseException:
+            self._close_after_failing()
+            raise
+        self.engine = engine or ("duckdb" if self.duckdb_tables is not None else "sqlite")
+
+    def _close_after_failing(self) -> None:
+        """What opening the store had opened, closed again."""
+        db = getattr(self, "db", None)
+        try:
+            if db is not None:
+                db.close()
+        finally:
+            if self.duckdb_tables is not None:
+                self.duckdb_tables.close()
+                self.duckdb_tables = None
+
+    def _records_in_duckdb(self, engine: str | None) -> bool | None:
+        """None when the records are kept in SQLite; else whether the DuckDB file is new
+        (a new store opened for the DuckDB engine, marked as such here)."""
+        if self.db.execute("PRAGMA user_version").fetchone()[0] == RECORDS_IN_DUCKDB:
+            return False
+        new = set(self.db.table_names()) <= {MANIFEST, QUARANTINE} and not self.db[MANIFEST].count
+        if engine != "duckdb" or not new:
+            return None
+        self.db.execute(f"PRAGMA user_version = {RECORDS_IN_DUCKDB}")
+        return True
 
     def _connect(self) -> sqlite_utils.Database:
         where = ":memory:" if self.path is None else self.path
@@ -108,30 +149,14 @@ class EvidenceStore:
         return db
 
     def close(self) -> None:
-        self.db.close()
-        if self._arrow_copy is not None:
-            self._arrow_copy.close()
+        try:
+            self.db.close()
+        finally:
+            if self.duckdb_tables is not None:
+                self.duckdb_tables.close()
 
-    def keep_arrow_copy(self) -> None:
-        """From now on, keep what this store takes as Arrow files too, for a DuckDB copy of
-        it in this process (see :mod:`auditor.backends.arrow_copy`)."""
-        if self._arrow_copy is None:
-            # beside the store (an audit's output folder), not in a temporary folder that
-            # may be memory (tmpfs): the files are about as large as the store's records
-            self._arrow_copy = ArrowCopy(None if self.path is None else Path(self.path).parent)
-
-    def arrow_copy_of(self, table: str) -> Any:
-        """The Arrow files kept of ``table`` (a dataset), or None when there are none or they
-        do not hold exactly what the table holds."""
-        copy = self._arrow_copy
-        if copy is None or not copy.holds(table) or self.db.conn.in_transaction:
-            return None
-        return copy.table(table, self.arrow_schema(table), self.count(table))
-
-    def drop_arrow_copy(self, table: str) -> None:
-        """The Arrow files of ``table`` are no longer needed (DuckDB holds its copy)."""
-        if self._arrow_copy is not None:
-            self._arrow_copy.give_up(table)
+    def _in_duckdb(self, table: str) -> bool:
+        return self.duckdb_tables is not None and table not in (MANIFEST, QUARANTINE)
 
     @contextmanager
     def _let_go(self) -> Iterator[None]:
@@ -220,9 +245,12 @@ class EvidenceStore:
         return int(row[0] or 0)
 
     def _ensure_kind(self, kind: EvidenceKind) -> None:
-        table = self.db.table(kind.name)
         columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
         columns.update({"_source": int, "_line": int})
+        if self.duckdb_tables is not None:
+            self.duckdb_tables.ensure_table(kind.name, columns)
+            return
+        table = self.db.table(kind.name)
         if not table.exists():
             table.create(columns)
             return
@@ -233,9 +261,13 @@ class EvidenceStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One file's ingest: all of it lands, or none of it."""
+        """One file's ingest: all of it lands, or none of it (records kept in DuckDB are
+        stored as they come, and deleted again if SQLite does not commit)."""
         self.db.execute("BEGIN IMMEDIATE")
+        duckdb_tables = self.duckdb_tables
         try:
+            if duckdb_tables is not None:
+                duckdb_tables.begin(self.last_file_id())
             yield
             self.db.execute("COMMIT")
         except BaseException:
@@ -243,11 +275,11 @@ class EvidenceStore:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                     self.db.execute("ROLLBACK")
             finally:
-                if self._arrow_copy is not None:
-                    self._arrow_copy.rollback()
+                if duckdb_tables is not None:
+                    duckdb_tables.rollback()
             raise
-        if self._arrow_copy is not None:
-            self._arrow_copy.commit()
+        if duckdb_tables is not None:
+            duckdb_tables.settled()
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]
@@ -259,30 +291,20 @@ class EvidenceStore:
         if isinstance(rows, Records):  # converted column-wise: its values row after row
             if len(rows.columns) != width:
                 raise ValueError(f"records of {len(rows.columns)} values for {width} columns")
-            self._insert_values(kind, names, rows.values())
-            self._keep(kind, names, rows)
+            if self.duckdb_tables is not None:  # DuckDB takes the columns as they are
+                self.duckdb_tables.insert(kind.name, names, rows.columns)
+            else:
+                self._insert_values(kind, names, rows.values())
             return
         iterator = iter(rows)
         while chunk := list(islice(iterator, INSERT_CHUNK_ROWS)):
             widths = set(map(len, chunk))
             if widths - {width}:  # a row of another width would shift every value after it
                 raise ValueError(f"records of {sorted(widths)} values for {width} columns")
-            self._insert_values(kind, names, list(chain.from_iterable(chunk)))
-            self._keep(kind, names, chunk)
-
-    def _keep(
-        self, kind: EvidenceKind, names: list[str], stored: Records | list[tuple[Any, ...]]
-    ) -> None:
-        """The batch just stored, kept in the Arrow copy too (when one is kept)."""
-        copy = self._arrow_copy
-        if copy is None or not copy.wants(kind.name):
-            return
-        columns = stored.columns if isinstance(stored, Records) else list(zip(*stored, strict=True))
-        if copy.starts(kind.name) and self.count(kind.name) != len(columns[0]):
-            copy.give_up(kind.name)  # rows stored before this batch: not this process's to copy
-            return
-        named = dict(zip([*names, "_source", "_line"], columns, strict=True))
-        copy.add(kind.name, self.arrow_schema(kind.name), named)
+            if self.duckdb_tables is not None:
+                self.duckdb_tables.insert(kind.name, names, list(zip(*chunk, strict=True)))
+            else:
+                self._insert_values(kind, names, list(chain.from_iterable(chunk)))
 
     def _insert_values(self, kind: EvidenceKind, names: list[str], values: list[Any]) -> None:
         """Records' values, row after row, stored ``rows_per_statement`` rows a statement."""
@@ -344,6 +366,10 @@ class EvidenceStore:
         """Keys already stored for a kind, a batch at a time, as columns: the keys (a text or
         number for a kind with one key field, else tuples), the file each came from and its
         line."""
+        if self.duckdb_tables is not None:
+            if self.duckdb_tables.holds(kind.name):
+                yield from self.duckdb_tables.key_batches(kind.name, kind.key, self._files(), rows)
+            return
         if not self.db[kind.name].exists():
             return
         key_sql = ", ".join("t." + quote_identifier(k) for k in kind.key)
@@ -358,9 +384,12 @@ class EvidenceStore:
 
     def rows_from(self, kind: EvidenceKind, source: int) -> tuple[int, int]:
         """Rows of one file (by its manifest id) stored in ``kind`` and in the quarantine."""
-        stored = self.db.execute(
-            f"SELECT COUNT(*) FROM {quote_identifier(kind.name)} WHERE _source = ?", [source]
-        ).fetchone()[0]
+        if self.duckdb_tables is not None:
+            stored = self.duckdb_tables.count(kind.name, source)
+        else:
+            stored = self.db.execute(
+                f"SELECT COUNT(*) FROM {quote_identifier(kind.name)} WHERE _source = ?", [source]
+            ).fetchone()[0]
         quarantined = self.db.execute(
             f"SELECT COUNT(*) FROM {QUARANTINE} WHERE source = ?", [source]
         ).fetchone()[0]
@@ -376,10 +405,21 @@ class EvidenceStore:
         return None if row is None else tuple(row)
 
     def count(self, table: str) -> int:
+        if self._in_duckdb(table):
+            assert self.duckdb_tables is not None
+            return self.duckdb_tables.count(table) if self.duckdb_tables.holds(table) else 0
         return self.db[table].count if self.db[table].exists() else 0
+
+    def _files(self) -> dict[int, str]:
+        """The file of each manifest id."""
+        return {int(i): str(f) for i, f in self.db.execute(f"SELECT id, file FROM {MANIFEST}")}
 
     def records(self, kind: EvidenceKind, fields: dict[str, str]) -> list[dict[str, Any]]:
         """Records of ``kind`` whose fields read (as text) as given, each with its file and line."""
+        if self.duckdb_tables is not None:
+            if not self.duckdb_tables.holds(kind.name):
+                return []
+            return self.duckdb_tables.records(kind.name, fields, self._files())
         if not self.db[kind.name].exists():
             return []
         where = " AND ".join(f"CAST(t.{quote_identifier(k)} AS TEXT) = ?" for k in fields)
@@ -395,6 +435,9 @@ class EvidenceStore:
         """The Arrow schema of a table: each column as the store declares it (untyped ones as text)."""
         import pyarrow as pa
 
+        if self._in_duckdb(table):
+            assert self.duckdb_tables is not None
+            return self.duckdb_tables.schema(table)
         return pa.schema([pa.field(c.name, arrow_type(c.type)) for c in self.db[table].columns])
 
     @contextmanager
@@ -417,7 +460,7 @@ class EvidenceStore:
                 batches.close()  # the driver's connection closed before ours opens again
 
     def _native_batches(self, table: str) -> Generator[pyarrow.RecordBatch, None, None] | None:
-        if self.path is None or self.db.conn.in_transaction:
+        if self.path is None or self.db.conn.in_transaction or self._in_duckdb(table):
             return None
         try:
             import adbc_driver_sqlite.dbapi as adbc
@@ -452,6 +495,11 @@ class EvidenceStore:
     def arrow_batches(self, table: str, rows: int = ARROW_BATCH_ROWS) -> Iterator[pyarrow.Table]:
         """A table read column-wise into Arrow tables of at most ``rows`` rows (one, maybe empty, at least)."""
         import pyarrow as pa
+
+        if self._in_duckdb(table):
+            assert self.duckdb_tables is not None
+            yield from self.duckdb_tables.batches(table, rows)
+            return
 
         schema = self.arrow_schema(table)
         cursor = self.db.conn.execute(f"SELECT * FROM {quote_identifier(table)}")
@@ -501,8 +549,13 @@ class EvidenceStore:
         )
 
     def table_names(self) -> list[str]:
-        """Every table of the store: the evidence kinds, the manifest and the quarantine."""
-        return list(self.db.table_names())
+        """Every table of the store: the quarantine, the manifest, then the evidence kinds by
+        name (wherever they are kept)."""
+        names = list(self.db.table_names())
+        kinds = [n for n in names if n not in (QUARANTINE, MANIFEST)]
+        if self.duckdb_tables is not None:
+            kinds += self.duckdb_tables.tables()
+        return [n for n in (QUARANTINE, MANIFEST) if n in names] + sorted(kinds)
 
     def manifest(self) -> list[dict[str, Any]]:
         return list(self.db[MANIFEST].rows)

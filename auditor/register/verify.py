@@ -46,7 +46,7 @@ def verify_item(
 
     ``engine`` names the SQL engine that evaluates the rule (see :mod:`auditor.backends.engines`).
     """
-    from ..backends.engines import check_engine, reads_arrow_copy
+    from ..backends.engines import check_engine
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
     from ..ingest import ingest
@@ -65,8 +65,6 @@ def verify_item(
         raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
     period = _window(item)
     store = EvidenceStore(None, engine=engine)
-    if reads_arrow_copy(engine):
-        store.keep_arrow_copy()
     try:
         ingest(pack, evidence, store, mapping)
         result = Evaluation(pack, backend_for(store), period).evaluate(rule)

@@ -95,6 +95,7 @@ def test_ingest_with_the_duckdb_reader_stores_the_same(runner, tmp_path, monkeyp
     import sqlite3
 
     import auditor.columnar
+    from auditor.backends.store import EvidenceStore
 
     monkeypatch.setattr(auditor.columnar, "MIN_COLUMNAR_BYTES", 0)  # the demo files are small
     tables = {}
@@ -115,9 +116,15 @@ def test_ingest_with_the_duckdb_reader_stores_the_same(runner, tmp_path, monkeyp
             ],
         )
         assert result.exit_code == 0, result.output
+        # a new store for DuckDB keeps its records in a DuckDB file beside it
+        assert store.with_name(store.name + ".duckdb").is_file() == (engine == "duckdb")
+        opened = EvidenceStore(store)
+        batches = opened.arrow_batches("interactions")
+        records = [tuple(r.values()) for t in batches for r in t.to_pylist()]
+        opened.close()
         con = sqlite3.connect(store)
         tables[engine] = [
-            con.execute("SELECT * FROM interactions ORDER BY _line").fetchall(),
+            sorted(records, key=lambda r: r[-1]),  # by line
             con.execute(
                 "SELECT line, column, raw_value, reason FROM _quarantine ORDER BY line"
             ).fetchall(),

@@ -1,0 +1,293 @@
+"""A store's records kept in a DuckDB database beside it, for the DuckDB engine.
+
+A store made for the DuckDB engine (``evidence ingest --engine duckdb`` into a
+new store, ``audit --engine duckdb``, ``capa verify --engine duckdb``) keeps
+each evidence kind's table in a DuckDB database file beside the SQLite file
+(``STORE.duckdb``; in memory for a store in memory). The SQLite file keeps the
+manifest and the quarantine as every store does, and its ``user_version``
+says where the records are. The ingest then hands DuckDB each converted batch
+as Arrow columns (no value bound one by one from Python), and the DuckDB
+engine evaluates the records where they are, with no copy.
+
+One file's ingest is still all or nothing. Its rows are stored as they come
+(DuckDB holding a whole file's rows in one transaction would hold them in
+memory: about 1 GB more at ten million records), each with the manifest id
+of its file; if the store's SQLite transaction does not commit, the rows of
+every file after the newest committed id are deleted. That is done again
+when the store is opened and when each transaction begins, so rows left by a
+process that was killed are never read, nor counted for the next file
+(SQLite gives its id to the next file). Only one process at a time opens the
+DuckDB file.
+
+Values are stored as SQLite would store them, so that every engine gives the
+same findings from either kind of store: ``-0.0`` as ``0.0``, NaN as null, a
+whole number in a number column as a number. A value SQLite would keep under
+another type than its column's (a text in a number column) is refused with
+the table and column: the converter never makes one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Location, StoreError
+from ..expression import quote_identifier as q
+
+if TYPE_CHECKING:
+    import pyarrow
+
+#: what DuckDB may hold in memory before it works on disk (as the DuckDB engine's copies)
+MEMORY_LIMIT = "1GB"
+#: DuckDB's type of each column type the store declares through sqlite-utils
+DUCK_TYPES = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR"}
+
+
+def records_path(store_path: str | Path) -> Path:
+    """Where the records of the store at ``store_path`` are kept: ``STORE.duckdb``."""
+    store = Path(store_path)
+    return store.with_name(store.name + ".duckdb")
+
+
+class DuckdbRecords:
+    """The evidence kinds' tables of one store, in DuckDB (see the module's text)."""
+
+    def __init__(self, store_path: str | None, create: bool) -> None:
+        import duckdb
+
+        self.path = None if store_path is None else records_path(store_path)
+        where = Location(str(self.path or ":memory:"))
+        if self.path is not None and not create and not self.path.is_file():
+            raise StoreError(
+                f"the store keeps its records in {self.path.name}, which is missing",
+                location=where,
+                hint="keep the .duckdb file beside the store, or ingest the evidence again",
+            )
+        if self.path is not None and create and self.path.exists():
+            raise StoreError(
+                "a new store's records file is already there (left by another store?)",
+                location=where,
+                hint="remove it, or give --store another name",
+            )
+        config: dict[str, Any] = {"memory_limit": MEMORY_LIMIT}
+        # beyond the limit DuckDB works on disk: beside a file (STORE.duckdb.tmp, DuckDB's
+        # own choice), in a temporary folder of its own for a store in memory
+        self._spill = None if self.path is not None else tempfile.TemporaryDirectory()
+        if self._spill is not None:
+            config["temp_directory"] = self._spill.name
+        try:
+            self.con: Any = duckdb.connect(
+                str(self.path) if self.path is not None else ":memory:", config=config
+            )
+        except duckdb.Error as exc:
+            self._drop_spill()
+            held = "lock" in str(exc).lower()
+            raise StoreError(
+                "the store's records are open in another process"
+                if held
+                else f"cannot open the store's records: {str(exc).splitlines()[0]}",
+                location=where,
+                hint="wait for the other auditor command to finish, then run again"
+                if held
+                else "ingest the evidence again into a new store",
+            ) from None
+        self.con.execute("SET enable_progress_bar = false")
+        #: the newest manifest id committed when the store's open transaction began
+        self._after: int | None = None
+        self._schemas: dict[str, pyarrow.Schema] = {}
+
+    # ------------------------------------------------------------ transactions
+
+    def begin(self, last_file: int) -> None:
+        """A transaction of the store begins; ``last_file`` is the newest manifest id SQLite
+        has committed. Rows of any later file (left by a transaction that never finished)
+        go first: SQLite gives their ids to the next files."""
+        self._after = last_file
+        self.forget_after(last_file)
+
+    def rollback(self) -> None:
+        """The store's transaction failed: the rows of the files it recorded go."""
+        if self._after is not None:
+            self.forget_after(self._after)
+        self._after = None
+
+    def settled(self) -> None:
+        """The store committed: the rows stay."""
+        self._after = None
+
+    def forget_after(self, last_file: int) -> None:
+        """Delete the rows of every file after manifest id ``last_file``."""
+        for table in self.tables():
+            self.con.execute(f"DELETE FROM {q(table)} WHERE _source > ?", [last_file])
+
+    # ------------------------------------------------------------ tables
+
+    def tables(self) -> list[str]:
+        """The kinds' tables, by name."""
+        rows = self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND NOT temporary ORDER BY table_name"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def holds(self, table: str) -> bool:
+        return table in self.tables()
+
+    def ensure_table(self, table: str, columns: dict[str, type]) -> None:
+        """The table with ``columns`` (name -> Python type), made or widened."""
+        self._schemas.pop(table, None)
+        if not self.holds(table):
+            listed = ", ".join(f"{q(n)} {DUCK_TYPES.get(t, 'VARCHAR')}" for n, t in columns.items())
+            self.con.execute(f"CREATE TABLE {q(table)} ({listed})")
+            return
+        existing = {row[0] for row in self.con.execute(f"DESCRIBE {q(table)}").fetchall()}
+        for name, kind in columns.items():
+            if name not in existing:
+                self.con.execute(
+                    f"ALTER TABLE {q(table)} ADD COLUMN {q(name)} {DUCK_TYPES.get(kind, 'VARCHAR')}"
+                )
+
+    def schema(self, table: str) -> pyarrow.Schema:
+        """The Arrow schema of a table, as the store declares its columns."""
+        import pyarrow as pa
+
+        known = self._schemas.get(table)
+        if known is not None:
+            return known
+        types = {"BIGINT": pa.int64(), "DOUBLE": pa.float64()}
+        described = self.con.execute(f"DESCRIBE {q(table)}").fetchall()
+        schema = pa.schema([pa.field(row[0], types.get(row[1], pa.string())) for row in described])
+        self._schemas[table] = schema
+        return schema
+
+    def insert(self, table: str, names: list[str], columns: Sequence[Sequence[Any]]) -> None:
+        """Store one batch of records given as columns (``names`` then ``_source``, ``_line``),
+        typed as the table declares them; in the order given."""
+        import pyarrow as pa
+
+        schema = self.schema(table)
+        given = dict(zip([*names, "_source", "_line"], columns, strict=True))
+        rows = len(columns[0]) if columns else 0
+        arrays = []
+        for field in schema:
+            if field.name not in given:
+                arrays.append(pa.nulls(rows, field.type))
+                continue
+            try:
+                arrays.append(stored_array(given[field.name], field.type))
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+                raise StoreError(
+                    f"table '{table}', column '{field.name}': a value is not of the column's "
+                    f"type ({exc})",
+                    location=Location(str(self.path or ":memory:")),
+                ) from None
+        batch = pa.table(arrays, schema=schema)
+        self.con.register("_stored_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _stored_batch")
+        finally:
+            self.con.unregister("_stored_batch")
+
+    # ------------------------------------------------------------ reading
+
+    def count(self, table: str, source: int | None = None) -> int:
+        if source is None:
+            row = self.con.execute(f"SELECT COUNT(*) FROM {q(table)}").fetchall()[0]
+        else:
+            row = self.con.execute(
+                f"SELECT COUNT(*) FROM {q(table)} WHERE _source = ?", [source]
+            ).fetchall()[0]
+        return int(row[0])
+
+    def key_batches(
+        self, table: str, key: Sequence[str], files: dict[int, str], rows: int
+    ) -> Iterator[tuple[list[Any], list[str], list[int]]]:
+        """The keys stored in ``table``, a batch at a time as columns: the keys (a value for
+        one key field, else tuples), the file each came from (``files`` by manifest id) and
+        its line."""
+        listed = ", ".join(q(k) for k in key)
+        cursor = self.con.execute(f"SELECT {listed}, _source, _line FROM {q(table)}")
+        while batch := cursor.fetchmany(rows):
+            columns = list(zip(*batch, strict=True))
+            keys = list(columns[0]) if len(key) == 1 else [row[:-2] for row in batch]
+            yield keys, [files.get(s, "?") for s in columns[-2]], list(columns[-1])
+
+    def records(
+        self, table: str, fields: dict[str, str], files: dict[int, str]
+    ) -> list[dict[str, Any]]:
+        """Rows of ``table`` whose fields read (as text) as given, in file and line order,
+        each with ``_file``."""
+        where = " AND ".join(f"CAST({q(k)} AS VARCHAR) = ?" for k in fields)
+        cursor = self.con.execute(
+            f"SELECT * FROM {q(table)}"
+            + (f" WHERE {where}" if where else "")
+            + " ORDER BY _source, _line",
+            list(fields.values()),
+        )
+        names = [c[0] for c in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for record in found:
+            record["_file"] = files.get(record["_source"], "?")
+        return found
+
+    def batches(self, table: str, rows: int) -> Iterator[pyarrow.Table]:
+        """The table as Arrow tables of at most ``rows`` rows, in the order stored (one, maybe
+        empty, at least), typed as :meth:`schema` declares."""
+        import pyarrow as pa
+
+        schema = self.schema(table)
+        reader = self.con.sql(f"SELECT * FROM {q(table)}").to_arrow_reader(rows)
+        first = True
+        for batch in reader:
+            first = False
+            yield pa.Table.from_batches([batch]).cast(schema)
+        if first:
+            yield schema.empty_table()
+
+    def cursor(self) -> Any:
+        """A connection of its own to the same database (for an engine's thread)."""
+        return self.con.cursor()
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self._drop_spill()
+
+    def _drop_spill(self) -> None:
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None
+
+
+def stored_array(values: Sequence[Any], kind: pyarrow.DataType) -> pyarrow.Array:
+    """A column's values as an Arrow array of its declared type, holding what SQLite stores
+    for them: the array they were converted from when the converter kept one of that type
+    (see :class:`auditor.columnar.WithArrow`), else one made from the values. Raises when a
+    value is not of the column's type (a text in a number column; 3.5 in an integer one,
+    which Arrow would cut to 3)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = getattr(values, "arrow", None)
+    if arrow is None or arrow.type != kind or len(arrow) != len(values):
+        arrow = _from_values(values, kind)
+    if kind == pa.float64():  # SQLite stores -0.0 as 0.0: adding zero does the same
+        arrow = pc.add(arrow, pa.scalar(0.0))
+    return arrow
+
+
+def _from_values(values: Sequence[Any], kind: pyarrow.DataType) -> pyarrow.Array:
+    """Python values as an Arrow array of ``kind``, or a TypeError when one is not of it."""
+    import pyarrow as pa
+
+    arrow = pa.array(values, from_pandas=True)  # NaN as null, as SQLite stores it
+    if arrow.type == pa.null():
+        return pa.nulls(len(values), kind)
+    if arrow.type == pa.int64() and kind == pa.float64():  # REAL: SQLite stores 3 as 3.0
+        return arrow.cast(kind)
+    if arrow.type != kind:
+        raise TypeError(f"values of type {arrow.type} for a column of {kind}")
+    return arrow

@@ -1,0 +1,206 @@
+"""A store made for the DuckDB engine keeps its records in DuckDB beside it, and they read
+back exactly as a SQLite store's do."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.backends.duckdb import DuckdbBackend
+from auditor.backends.duckdb_records import records_path
+from auditor.backends.store import RECORDS_IN_DUCKDB, EvidenceStore
+from auditor.convert import Records
+from auditor.errors import StoreError
+
+from .test_store_insert import KIND, NAMES
+
+CLEAN = [("a", 1.5, 3, 1e9, 1, 2), ("b", None, None, None, 1, 3), ("c", 0.25, -7, 2.5, 1, 4)]
+
+typed_row = st.tuples(
+    st.one_of(st.none(), st.text(max_size=5)),
+    st.one_of(st.none(), st.floats(), st.integers(-(2**53), 2**53)),  # NaN: SQLite's NULL
+    st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+    st.one_of(st.none(), st.floats(allow_nan=False)),
+    st.integers(1, 3),
+    st.integers(1, 10**6),
+)
+
+
+def _store(path: Path | None, engine: str) -> EvidenceStore:
+    store = EvidenceStore(path, engine=engine)
+    store.ensure_kind(KIND)
+    return store
+
+
+def _insert(store: EvidenceStore, batches: list[list[tuple[Any, ...]]], columns: bool) -> None:
+    """Each batch as one file: a manifest entry and its rows, in one transaction."""
+    for batch in batches:
+        with store.transaction():
+            source = store.record_file({"file": f"f{len(store.manifest())}.csv", "kind": "things"})
+            rows = [(*r[:-2], source, r[-1]) for r in batch]
+            if columns and rows:
+                store.insert_records(
+                    KIND, NAMES, Records([list(c) for c in zip(*rows, strict=True)])
+                )
+            else:
+                store.insert_records(KIND, NAMES, rows)
+
+
+def _read(store: EvidenceStore) -> list[tuple[Any, ...]]:
+    """The table as the store reads it back, floats by their repr (-0.0 is not 0.0)."""
+    rows = [tuple(r.values()) for t in store.arrow_batches(KIND.name) for r in t.to_pylist()]
+    return [tuple(repr(v) if isinstance(v, float) else v for v in r) for r in rows]
+
+
+def test_a_new_store_for_duckdb_keeps_its_records_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    store.close()
+    assert records_path(path) == tmp_path / "s.db.duckdb" and records_path(path).is_file()
+    con = sqlite3.connect(path)
+    tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert con.execute("PRAGMA user_version").fetchone()[0] == RECORDS_IN_DUCKDB
+    con.close()
+    assert KIND.name not in tables and {"_manifest", "_quarantine"} <= tables
+    # opened again by any command (no engine named), it is read where it keeps its records
+    again = EvidenceStore(path)
+    assert again.engine == "duckdb" and again.count(KIND.name) == 3
+    assert again.table_names()[-1] == KIND.name
+    found = again.records(KIND, {"f0": "b"})
+    assert [(r["f0"], r["_file"], r["_line"]) for r in found] == [("b", "f0.csv", 3)]
+    again.close()
+    # a store that began with SQLite records keeps them there, whichever engine opens it
+    plain = _store(tmp_path / "p.db", "sqlite")
+    _insert(plain, [CLEAN], columns=True)
+    plain.close()
+    reopened = EvidenceStore(tmp_path / "p.db", engine="duckdb")
+    assert reopened.duckdb_tables is None and reopened.count(KIND.name) == 3
+    reopened.close()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    batches=st.lists(st.lists(typed_row, min_size=1, max_size=30), min_size=1, max_size=4),
+    columns=st.booleans(),
+)
+def test_records_read_back_as_a_sqlite_store_reads_them(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[list[tuple[Any, ...]]], columns: bool
+) -> None:
+    """Any values of their columns' types (infinities, -0.0, NaN, 64-bit integers) read back
+    from DuckDB as SQLite stores them, in the order stored, as rows or as columns."""
+    folder = tmp_path_factory.mktemp("typed")
+    duck, plain = _store(folder / "d.db", "duckdb"), _store(folder / "p.db", "sqlite")
+    _insert(duck, batches, columns)
+    _insert(plain, batches, columns)
+    assert duck.duckdb_tables is not None and plain.duckdb_tables is None
+    assert _read(duck) == _read(plain)
+    assert duck.arrow_schema(KIND.name) == plain.arrow_schema(KIND.name)
+    assert list(duck.key_batches(KIND)) == list(plain.key_batches(KIND))
+    duck.close()
+    plain.close()
+
+
+def test_negative_zero_and_nan_are_stored_as_sqlite_stores_them(tmp_path: Path) -> None:
+    rows = [("a", -0.0, 1, -0.0, 1, 2), ("b", float("nan"), 2, 1.0, 1, 3)]
+    store = _store(tmp_path / "s.db", "duckdb")
+    _insert(store, [rows], columns=True)
+    assert _read(store) == [("a", "0.0", 1, "0.0", 1, 2), ("b", None, 2, "1.0", 1, 3)]
+
+
+@pytest.mark.parametrize("odd_value", ["not a number", 3.5], ids=["text", "fraction"])
+def test_a_value_not_of_its_columns_type_is_refused_with_the_column(
+    tmp_path: Path, odd_value: Any
+) -> None:
+    store = _store(tmp_path / "s.db", "duckdb")
+    with pytest.raises(StoreError, match="table 'things', column 'f2'"):
+        _insert(store, [[("x", 1.0, odd_value, None, 1, 5)]], columns=True)
+    assert store.count(KIND.name) == 0 and store.manifest() == []
+
+
+def test_a_file_that_does_not_commit_leaves_no_row(tmp_path: Path) -> None:
+    store = _store(tmp_path / "s.db", "duckdb")
+    _insert(store, [CLEAN[:1]], columns=True)
+    with pytest.raises(RuntimeError), store.transaction():
+        source = store.record_file({"file": "late.csv", "kind": "things"})
+        store.insert_records(KIND, NAMES, [(*r[:-2], source, r[-1]) for r in CLEAN[1:]])
+        assert store.count(KIND.name) == 3  # stored as they come
+        raise RuntimeError("the file is given up")
+    assert store.count(KIND.name) == 1 and len(store.manifest()) == 1
+    _insert(store, [CLEAN[1:2]], columns=False)  # the next file takes the id again
+    assert [r[-2:] for r in _read(store)] == [(1, 2), (2, 3)]
+
+
+def test_rows_a_killed_ingest_left_are_never_read(tmp_path: Path) -> None:
+    """Rows of a file whose manifest entry never committed (the process was killed) are
+    gone when the store is next opened."""
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN[:1]], columns=True)
+    assert store.duckdb_tables is not None
+    orphans = [(*r[:-2], 2, r[-1]) for r in CLEAN[1:]]  # file 2's rows; its entry never committed
+    store.duckdb_tables.insert(KIND.name, NAMES, [list(c) for c in zip(*orphans, strict=True)])
+    assert store.count(KIND.name) == 3
+    store.close()  # as if killed here
+    again = EvidenceStore(path)
+    assert again.count(KIND.name) == 1 and [r[-2:] for r in _read(again)] == [(1, 2)]
+    again.close()
+
+
+def test_a_missing_or_stray_records_file_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    _store(path, "duckdb").close()
+    records_path(path).unlink()
+    with pytest.raises(StoreError, match=r"keeps its records in s\.db\.duckdb, which is missing"):
+        EvidenceStore(path)
+    # a records file left beside a new store's path is not taken for the new store's
+    other = tmp_path / "t.db"
+    records_path(other).write_bytes(b"left over")
+    with pytest.raises(StoreError, match="already there"):
+        EvidenceStore(other, engine="duckdb")
+    con = sqlite3.connect(other)  # and the SQLite file was not marked as keeping them there
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 0
+    con.close()
+
+
+def test_the_duckdb_engine_evaluates_the_records_where_they_are(tmp_path: Path) -> None:
+    store = _store(tmp_path / "s.db", "duckdb")
+    _insert(store, [CLEAN[:2], CLEAN[2:]], columns=True)
+    backend = DuckdbBackend(store)
+    companion = backend.companion()
+    try:
+        for engine in (backend, companion):  # each with the manifest beside the records
+            assert engine.source_files() == {1: "f0.csv", 2: "f1.csv"}
+            assert engine.con.execute(f"SELECT COUNT(*) FROM {KIND.name}").fetchall() == [(3,)]
+    finally:
+        companion.close()
+        backend.close()
+    # nothing of the evaluation is left in the store: the manifest is SQLite's alone
+    assert store.table_names() == ["_quarantine", "_manifest", KIND.name]
+    store.close()
+
+
+def test_a_store_in_memory_for_duckdb_keeps_its_records_in_memory() -> None:
+    store = _store(None, "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    assert store.duckdb_tables is not None and store.duckdb_tables.path is None
+    assert store.count(KIND.name) == 3
+    store.close()
+
+
+def test_sqlite_refuses_a_store_whose_records_are_in_duckdb(tmp_path: Path) -> None:
+    from auditor.backends.engines import open_backend
+    from auditor.errors import EngineError
+
+    store = _store(tmp_path / "s.db", "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    with pytest.raises(EngineError, match="keeps its records in DuckDB"):
+        open_backend(store, "sqlite")  # it would find no records, and say nothing
+    store.close()
