@@ -204,3 +204,67 @@ def test_sqlite_refuses_a_store_whose_records_are_in_duckdb(tmp_path: Path) -> N
     with pytest.raises(EngineError, match="keeps its records in DuckDB"):
         open_backend(store, "sqlite")  # it would find no records, and say nothing
     store.close()
+
+
+def test_ctrl_c_taken_as_a_commit_returns_keeps_the_committed_rows(tmp_path: Path) -> None:
+    """The signal is raised once COMMIT has run: the file is in the manifest, so its rows
+    stay (only files SQLite did not commit lose theirs)."""
+    store = _store(tmp_path / "s.db", "duckdb")
+    real = store.db.execute
+
+    def commit_then_interrupt(sql: str, *args: Any, **kwargs: Any) -> Any:
+        done = real(sql, *args, **kwargs)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return done
+
+    store.db.execute = commit_then_interrupt  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        _insert(store, [CLEAN], columns=True)
+    store.db.execute = real  # type: ignore[method-assign]
+    assert len(store.manifest()) == 1 and store.count(KIND.name) == 3
+    store.close()
+
+
+def test_a_full_disk_while_storing_is_a_store_error(tmp_path: Path) -> None:
+    import duckdb
+
+    store = _store(tmp_path / "s.db", "duckdb")
+    assert store.duckdb_tables is not None
+    real = store.duckdb_tables.con
+
+    class FullDisk:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.startswith("INSERT"):
+                raise duckdb.IOException("IO Error: Could not write file: No space left on device")
+            return real.execute(sql, *args)
+
+    store.duckdb_tables.con = FullDisk()
+    with pytest.raises(StoreError, match="cannot write the store's records: IO Error") as caught:
+        _insert(store, [CLEAN], columns=True)
+    assert "free some space" in (caught.value.hint or "")
+    store.duckdb_tables.con = real
+    assert store.count(KIND.name) == 0 and store.manifest() == []
+    store.close()
+
+
+def test_a_large_table_exports_the_same_parquet_from_either_store(tmp_path: Path) -> None:
+    """DuckDB hands its rows over in batches of other sizes than asked; they are cut as a
+    SQLite store's are, so the Parquet files (one row group per batch) are the same bytes."""
+    from auditor.export import export_tables
+
+    n = 250_000  # more than two of DuckDB's row groups (122,880 rows)
+    rows = [(f"k{i}", i / 8, i, None if i % 7 else 1.5, 1, i + 2) for i in range(n)]
+    digests = []
+    for engine in ("sqlite", "duckdb"):
+        store = _store(tmp_path / f"{engine}.db", engine)
+        _insert(store, [rows], columns=True)
+        sizes = [t.num_rows for t in store.arrow_batches(KIND.name)]
+        assert sizes == [100_000, 100_000, 50_000]
+        exported = export_tables(store, tmp_path / engine)
+        digests.append({e.table: e.sha256 for e in exported})
+        store.close()
+    assert digests[0] == digests[1] and KIND.name in digests[0]

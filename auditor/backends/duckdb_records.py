@@ -74,7 +74,9 @@ class DuckdbRecords:
         config: dict[str, Any] = {"memory_limit": MEMORY_LIMIT}
         # beyond the limit DuckDB works on disk: beside a file (STORE.duckdb.tmp, DuckDB's
         # own choice), in a temporary folder of its own for a store in memory
-        self._spill = None if self.path is not None else tempfile.TemporaryDirectory()
+        self._spill = (
+            None if self.path is not None else tempfile.TemporaryDirectory(prefix="auditor-duckdb-")
+        )
         if self._spill is not None:
             config["temp_directory"] = self._spill.name
         try:
@@ -94,33 +96,35 @@ class DuckdbRecords:
                 else "ingest the evidence again into a new store",
             ) from None
         self.con.execute("SET enable_progress_bar = false")
-        #: the newest manifest id committed when the store's open transaction began
-        self._after: int | None = None
         self._schemas: dict[str, pyarrow.Schema] = {}
 
     # ------------------------------------------------------------ transactions
 
-    def begin(self, last_file: int) -> None:
-        """A transaction of the store begins; ``last_file`` is the newest manifest id SQLite
-        has committed. Rows of any later file (left by a transaction that never finished)
-        go first: SQLite gives their ids to the next files."""
-        self._after = last_file
-        self.forget_after(last_file)
-
-    def rollback(self) -> None:
-        """The store's transaction failed: the rows of the files it recorded go."""
-        if self._after is not None:
-            self.forget_after(self._after)
-        self._after = None
-
-    def settled(self) -> None:
-        """The store committed: the rows stay."""
-        self._after = None
-
     def forget_after(self, last_file: int) -> None:
-        """Delete the rows of every file after manifest id ``last_file``."""
+        """Delete the rows of every file after manifest id ``last_file``, the newest SQLite
+        has committed: rows of a file whose manifest entry did not commit (the store's
+        transaction failed, or the process was killed). The store calls it when it is
+        opened, when a transaction begins and when one fails (with the id read after the
+        rollback: a commit interrupted after it happened keeps its rows)."""
         for table in self.tables():
-            self.con.execute(f"DELETE FROM {q(table)} WHERE _source > ?", [last_file])
+            self._writing(
+                lambda table=table: self.con.execute(
+                    f"DELETE FROM {q(table)} WHERE _source > ?", [last_file]
+                )
+            )
+
+    def _writing(self, step: Any) -> Any:
+        """A write to the DuckDB file; a full disk or too little memory is a store error."""
+        import duckdb
+
+        try:
+            return step()
+        except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+            raise StoreError(
+                f"cannot write the store's records: {str(exc).splitlines()[0]}",
+                location=Location(str(self.path or ":memory:")),
+                hint="free some space (beside the store, and its .tmp folder), then run again",
+            ) from None
 
     # ------------------------------------------------------------ tables
 
@@ -186,7 +190,9 @@ class DuckdbRecords:
         batch = pa.table(arrays, schema=schema)
         self.con.register("_stored_batch", batch)
         try:
-            self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _stored_batch")
+            self._writing(
+                lambda: self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _stored_batch")
+            )
         finally:
             self.con.unregister("_stored_batch")
 
@@ -233,18 +239,25 @@ class DuckdbRecords:
         return found
 
     def batches(self, table: str, rows: int) -> Iterator[pyarrow.Table]:
-        """The table as Arrow tables of at most ``rows`` rows, in the order stored (one, maybe
-        empty, at least), typed as :meth:`schema` declares."""
+        """The table as Arrow tables of ``rows`` rows (the last one fewer, the only one maybe
+        empty), in the order stored, typed as :meth:`schema` declares: cut as a SQLite
+        store's are, so that a Parquet export writes the same row groups."""
         import pyarrow as pa
 
         schema = self.schema(table)
         reader = self.con.sql(f"SELECT * FROM {q(table)}").to_arrow_reader(rows)
-        first = True
+        held: list[pyarrow.RecordBatch] = []  # DuckDB's batches are of other sizes
+        count, yielded = 0, False
         for batch in reader:
-            first = False
-            yield pa.Table.from_batches([batch]).cast(schema)
-        if first:
-            yield schema.empty_table()
+            held.append(batch)
+            count += batch.num_rows
+            while count >= rows:
+                joined = pa.Table.from_batches(held, reader.schema)
+                yield joined.slice(0, rows).combine_chunks().cast(schema)
+                yielded = True
+                held, count = joined.slice(rows).to_batches(), count - rows
+        if count or not yielded:
+            yield pa.Table.from_batches(held, reader.schema).combine_chunks().cast(schema)
 
     def cursor(self) -> Any:
         """A connection of its own to the same database (for an engine's thread)."""
@@ -274,8 +287,9 @@ def stored_array(values: Sequence[Any], kind: pyarrow.DataType) -> pyarrow.Array
     arrow = getattr(values, "arrow", None)
     if arrow is None or arrow.type != kind or len(arrow) != len(values):
         arrow = _from_values(values, kind)
-    if kind == pa.float64():  # SQLite stores -0.0 as 0.0: adding zero does the same
-        arrow = pc.add(arrow, pa.scalar(0.0))
+    if kind == pa.float64():  # SQLite stores -0.0 as 0.0 (adding zero does the same) and
+        arrow = pc.add(arrow, pa.scalar(0.0))  # NaN as NULL
+        arrow = pc.if_else(pc.is_nan(arrow), pa.scalar(None, kind), arrow)
     return arrow
 
 

@@ -23,7 +23,7 @@ import math
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,7 @@ class EvidenceStore:
         self.path = None if path is None else str(path)
         #: the records' tables when they are kept in DuckDB (else they are in SQLite)
         self.duckdb_tables: DuckdbRecords | None = None
+        made = False  # whether this opening made the records file
         try:
             if path is not None:
                 make_parent(Path(path))
@@ -100,9 +101,10 @@ class EvidenceStore:
                 in_duckdb = self._records_in_duckdb(engine)
                 if in_duckdb is not None:  # made before the store's mark is committed
                     self.duckdb_tables = DuckdbRecords(self.path, create=in_duckdb)
+                    made = in_duckdb
                     self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
-            self._close_after_failing()
+            self._close_after_failing(made)
             if store_full(exc):  # its journal or first pages could not be written
                 raise StoreError(
                     f"cannot write the store: {exc} (a full disk or a file-size limit?)",
@@ -113,20 +115,24 @@ class EvidenceStore:
                 f"cannot open the store: {exc}", location=Location(str(path))
             ) from None
         except BaseException:
-            self._close_after_failing()
+            self._close_after_failing(made)
             raise
         self.engine = engine or ("duckdb" if self.duckdb_tables is not None else "sqlite")
 
-    def _close_after_failing(self) -> None:
-        """What opening the store had opened, closed again."""
+    def _close_after_failing(self, made: bool = False) -> None:
+        """What opening the store had opened, closed again (and a records file it had just
+        made, removed: the store was not marked as keeping its records there)."""
         db = getattr(self, "db", None)
         try:
             if db is not None:
                 db.close()
         finally:
-            if self.duckdb_tables is not None:
-                self.duckdb_tables.close()
-                self.duckdb_tables = None
+            tables, self.duckdb_tables = self.duckdb_tables, None
+            if tables is not None:
+                tables.close()
+                if made and tables.path is not None:
+                    for path in (tables.path, Path(f"{tables.path}.wal")):
+                        path.unlink(missing_ok=True)
 
     def _records_in_duckdb(self, engine: str | None) -> bool | None:
         """None when the records are kept in SQLite; else whether the DuckDB file is new
@@ -267,7 +273,7 @@ class EvidenceStore:
         duckdb_tables = self.duckdb_tables
         try:
             if duckdb_tables is not None:
-                duckdb_tables.begin(self.last_file_id())
+                duckdb_tables.forget_after(self.last_file_id())
             yield
             self.db.execute("COMMIT")
         except BaseException:
@@ -276,10 +282,16 @@ class EvidenceStore:
                     self.db.execute("ROLLBACK")
             finally:
                 if duckdb_tables is not None:
-                    duckdb_tables.rollback()
+                    self._forget_uncommitted(duckdb_tables)
             raise
-        if duckdb_tables is not None:
-            duckdb_tables.settled()
+
+    def _forget_uncommitted(self, duckdb_tables: DuckdbRecords) -> None:
+        """After a failed transaction, the rows of files SQLite did not commit go (by the id
+        read now: Ctrl-C just after a COMMIT fails the block, yet the file is in). When that
+        fails too, the error that failed the transaction is the one reported: the rows go
+        when the store is next opened or written."""
+        with suppress(Exception):  # the transaction's own error is the one raised
+            duckdb_tables.forget_after(self.last_file_id())
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]

@@ -176,6 +176,19 @@ def assert_old_or_new(folder: Path, before: dict[str, str], names: set[str]) -> 
     return "new"
 
 
+def _in_duckdb(path: Path, kind: str, source: int) -> int:
+    """Rows of one file in a store that keeps its records in DuckDB, as any command opening
+    the store reads them (0 when it keeps them in SQLite, or holds no such table)."""
+    from auditor.backends.store import EvidenceStore
+
+    store = EvidenceStore(path)
+    try:
+        tables = store.duckdb_tables
+        return tables.count(kind, source) if tables is not None and tables.holds(kind) else 0
+    finally:
+        store.close()
+
+
 def assert_store_intact(path: Path) -> int:
     """The store passes SQLite's integrity check and every manifest file balances; files listed."""
     if not path.exists():
@@ -199,7 +212,7 @@ def assert_store_intact(path: Path) -> int:
                     0
                 ]
                 if kind in tables
-                else 0
+                else _in_duckdb(path, kind, source)
             )
             in_quarantine = db.execute(
                 "SELECT COUNT(*) FROM _quarantine WHERE source = ?", [source]
@@ -547,9 +560,11 @@ def test_a_capa_update_refused_half_way_adds_no_action(made: dict[str, Path]) ->
         assert_register_intact(register)
 
 
-def test_a_column_wise_ingest_stopped_leaves_the_store_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_column_wise_ingest_stopped_leaves_the_store_whole(tmp_path: Path, engine: str) -> None:
     """A large plain CSV is read column-wise and stored one batch behind on a second thread:
-    stopped anywhere, the file is in the store whole or not at all, and the store is sound."""
+    stopped anywhere, the file is in the store whole or not at all, and the store is sound
+    (for DuckDB, with its records in DuckDB beside it, as the next command reads them)."""
     demo = DEMO / "interactions-2026Q3.csv"
     header = demo.read_bytes().decode("gb18030").splitlines()[0]
     big = tmp_path / "evidence" / "interactions-big.csv"
@@ -570,15 +585,18 @@ def test_a_column_wise_ingest_stopped_leaves_the_store_whole(tmp_path: Path) -> 
         with tempfile.TemporaryDirectory() as work:
             store = Path(work) / "store.db"
             args = ["evidence", "ingest", str(big.parent), "--pack", PACK, "--store", str(store)]
-            result = stopped(args, signum, delay)
+            result = stopped([*args, "--engine", engine], signum, delay)
             assert_stopped_or_done(result, signum, (0,))
             outcomes.append(result.returncode)
             listed = assert_store_intact(store)
             if result.returncode == 0:
                 assert listed == 1
                 db = sqlite3.connect(store)
-                assert db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 150_000
+                stored = db.execute("SELECT id, stored FROM _manifest").fetchall()
                 db.close()
+                assert stored == [(1, 150_000)]
+                in_sqlite = _in_duckdb(store, "interactions", 1) == 0
+                assert in_sqlite == (engine == "sqlite")
 
     # the whole command takes about a second here; the file is read in its second half
     rng = random.Random(f"{SEED}-columnar")
