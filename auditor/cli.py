@@ -1877,14 +1877,18 @@ def watch_command(
         from .backends.store import EvidenceStore
 
         store = EvidenceStore(store_path)
-    watcher = Watcher(
-        pack,
-        sink,
-        clock,
-        _moment(until, pack.timezone) if until else None,
-        remember=False,
-        store=store,
-    )
+    try:
+        watcher = Watcher(
+            pack,
+            sink,
+            clock,
+            _moment(until, pack.timezone) if until else None,
+            remember=False,
+            store=store,
+        )
+    finally:  # the baselines are read: other commands may use the store while the stream runs
+        if store is not None:
+            store.close()
     interrupted, code = False, EXIT_OK
     try:
         read_lines(source, watcher)
@@ -1893,8 +1897,6 @@ def watch_command(
         code = exit_code(exc)  # SIGTERM (the group makes it an interrupt too) or Ctrl-C
     finally:
         watcher.finish()
-        if store is not None:
-            store.close()
         c = watcher.counts
         click.echo(
             f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "

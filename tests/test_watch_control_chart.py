@@ -110,7 +110,11 @@ def test_limits_from_the_store_give_the_same_warning(tmp_path: Path) -> None:
     assert warnings[0]["centre"] == pytest.approx(0.9)
 
 
-def test_watch_takes_the_baseline_from_a_store_on_the_command_line(tmp_path: Path, runner) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_watch_takes_the_baseline_from_a_store_on_the_command_line(
+    tmp_path: Path, runner, engine: str
+) -> None:
+    """From either kind of store (a store for DuckDB keeps its records in DuckDB)."""
     items = stream(drift_from(11, 85))
     folder = tmp_path / "june"
     folder.mkdir()
@@ -119,7 +123,7 @@ def test_watch_takes_the_baseline_from_a_store_on_the_command_line(tmp_path: Pat
             if item["received_at"] < "2026-07":
                 out.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
     db = tmp_path / "evidence.db"
-    store = EvidenceStore(db)
+    store = EvidenceStore(db, engine=engine)
     ingest(control_pack(), folder, store)
     store.close()
     july = tmp_path / "july.jsonl"
