@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from auditor.backends.duckdb import DuckdbBackend
 from auditor.backends.duckdb_records import records_path
-from auditor.backends.store import RECORDS_IN_DUCKDB, EvidenceStore
+from auditor.backends.store import RECORDS_IN_SQLITE, EvidenceStore
 from auditor.convert import Records
 from auditor.errors import StoreError
 
@@ -65,7 +65,7 @@ def test_a_new_store_for_duckdb_keeps_its_records_beside_it(tmp_path: Path) -> N
     assert records_path(path) == tmp_path / "s.db.duckdb" and records_path(path).is_file()
     con = sqlite3.connect(path)
     tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert con.execute("PRAGMA user_version").fetchone()[0] == RECORDS_IN_DUCKDB
+    assert con.execute("PRAGMA user_version").fetchone()[0] != RECORDS_IN_SQLITE
     con.close()
     assert KIND.name not in tables and {"_manifest", "_quarantine"} <= tables
     # opened again by any command (no engine named), it is read where it keeps its records
@@ -268,3 +268,22 @@ def test_a_large_table_exports_the_same_parquet_from_either_store(tmp_path: Path
         digests.append({e.table: e.sha256 for e in exported})
         store.close()
     assert digests[0] == digests[1] and KIND.name in digests[0]
+
+
+def test_a_records_file_of_another_store_is_refused(tmp_path: Path) -> None:
+    """Two stores' files swapped (copied from different runs, a move cut short) are refused,
+    not read as each other's records."""
+    first, second = tmp_path / "a" / "s.db", tmp_path / "b" / "s.db"
+    for path, rows in ((first, CLEAN[:1]), (second, CLEAN)):
+        store = _store(path, "duckdb")
+        _insert(store, [rows], columns=True)
+        store.close()
+    records_path(first).replace(tmp_path / "first.duckdb")
+    records_path(second).replace(records_path(first))
+    with pytest.raises(StoreError, match="belongs to another store") as caught:
+        EvidenceStore(first)
+    assert caught.value.location is not None and "s.db.duckdb" in str(caught.value.location)
+    (tmp_path / "first.duckdb").replace(records_path(first))  # back where it belongs
+    again = EvidenceStore(first)
+    assert again.count(KIND.name) == 1
+    again.close()

@@ -4,8 +4,10 @@ A store made for the DuckDB engine (``evidence ingest --engine duckdb`` into a
 new store, ``audit --engine duckdb``, ``capa verify --engine duckdb``) keeps
 each evidence kind's table in a DuckDB database file beside the SQLite file
 (``STORE.duckdb``; in memory for a store in memory). The SQLite file keeps the
-manifest and the quarantine as every store does, and its ``user_version``
-says where the records are. The ingest then hands DuckDB each converted batch
+manifest and the quarantine as every store does; its ``user_version`` says
+that the records are in DuckDB, and is a random number the DuckDB file
+keeps too, so that a records file is never read as another store's (two
+files copied from different runs, a move interrupted between the two). The ingest then hands DuckDB each converted batch
 as Arrow columns (no value bound one by one from Python), and the DuckDB
 engine evaluates the records where they are, with no copy.
 
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 
 #: what DuckDB may hold in memory before it works on disk (as the DuckDB engine's copies)
 MEMORY_LIMIT = "1GB"
+#: where a records file keeps the number it shares with its SQLite file
+PAIRING_SCHEMA = "auditor"
+PAIRING_TABLE = f"{PAIRING_SCHEMA}.store_pairing"
 #: DuckDB's type of each column type the store declares through sqlite-utils
 DUCK_TYPES = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR"}
 
@@ -54,7 +59,9 @@ def records_path(store_path: str | Path) -> Path:
 class DuckdbRecords:
     """The evidence kinds' tables of one store, in DuckDB (see the module's text)."""
 
-    def __init__(self, store_path: str | None, create: bool) -> None:
+    def __init__(self, store_path: str | None, create: bool, pairing: int) -> None:
+        """The records of the store at ``store_path`` (None: in memory), in a file made now
+        (``create``) or made before, which must carry the store's ``pairing`` number."""
         import duckdb
 
         self.path = None if store_path is None else records_path(store_path)
@@ -96,7 +103,30 @@ class DuckdbRecords:
                 else "ingest the evidence again into a new store",
             ) from None
         self.con.execute("SET enable_progress_bar = false")
+        self._pair(pairing, create, where)
         self._schemas: dict[str, pyarrow.Schema] = {}
+
+    def _pair(self, pairing: int, create: bool, where: Location) -> None:
+        """The number the SQLite file and this file share (a schema of its own keeps it
+        apart from the kinds' tables): a file of another store is refused, not read."""
+        if create:
+            self.con.execute(f"CREATE SCHEMA {PAIRING_SCHEMA}")
+            self.con.execute(f"CREATE TABLE {PAIRING_TABLE} (pairing BIGINT)")
+            self.con.execute(f"INSERT INTO {PAIRING_TABLE} VALUES (?)", [pairing])
+            return
+        found = self.con.execute(
+            "SELECT COUNT(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            PAIRING_TABLE.split("."),
+        ).fetchall()[0][0]
+        kept = self.con.execute(f"SELECT pairing FROM {PAIRING_TABLE}").fetchall() if found else []
+        if kept != [(pairing,)]:
+            self.con.close()
+            raise StoreError(
+                "this records file belongs to another store (the two files of a store carry "
+                "the same number; these do not)",
+                location=where,
+                hint="keep each store's .db and .db.duckdb files together, from the same run",
+            )
 
     # ------------------------------------------------------------ transactions
 

@@ -12,7 +12,8 @@ Tables:
 
 A store made for the DuckDB engine keeps the kinds' tables in a DuckDB file
 beside it instead (see :mod:`auditor.backends.duckdb_records`); its
-``user_version`` is then :data:`RECORDS_IN_DUCKDB`. Every method here reads
+``user_version`` is then a number other than 0, which the DuckDB file keeps
+too. Every method here reads
 and writes records wherever the store keeps them.
 """
 
@@ -51,8 +52,9 @@ MANIFEST = "_manifest"
 MAX_VARIABLES = 999
 #: rows a call to insert_records lays out at a time (a benchmark stores whole tables at once)
 INSERT_CHUNK_ROWS = 20_000
-#: the SQLite store's user_version when its records are kept in DuckDB beside it
-RECORDS_IN_DUCKDB = 1
+#: the SQLite store's user_version when its records are kept in SQLite (else: the number
+#: the store and its DuckDB file share)
+RECORDS_IN_SQLITE = 0
 #: manifest columns that hold JSON, and their value when there is nothing to say
 JSON_COLUMNS: dict[str, Any] = {"reader": {}, "mapping": None, "warnings": [], "moved_dst": {}}
 
@@ -100,8 +102,9 @@ class EvidenceStore:
                 self._ensure_meta()
                 in_duckdb = self._records_in_duckdb(engine)
                 if in_duckdb is not None:  # made before the store's mark is committed
-                    self.duckdb_tables = DuckdbRecords(self.path, create=in_duckdb)
-                    made = in_duckdb
+                    pairing, create = in_duckdb
+                    self.duckdb_tables = DuckdbRecords(self.path, create, pairing)
+                    made = create
                     self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
             self._close_after_failing(made)
@@ -134,16 +137,21 @@ class EvidenceStore:
                     for path in (tables.path, Path(f"{tables.path}.wal")):
                         path.unlink(missing_ok=True)
 
-    def _records_in_duckdb(self, engine: str | None) -> bool | None:
-        """None when the records are kept in SQLite; else whether the DuckDB file is new
-        (a new store opened for the DuckDB engine, marked as such here)."""
-        if self.db.execute("PRAGMA user_version").fetchone()[0] == RECORDS_IN_DUCKDB:
-            return False
+    def _records_in_duckdb(self, engine: str | None) -> tuple[int, bool] | None:
+        """None when the records are kept in SQLite; else the number the store shares with
+        its DuckDB file, and whether that file is to be made now (a new store opened for
+        the DuckDB engine, given its number here)."""
+        import secrets
+
+        pairing = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if pairing != RECORDS_IN_SQLITE:
+            return pairing, False
         new = set(self.db.table_names()) <= {MANIFEST, QUARANTINE} and not self.db[MANIFEST].count
         if engine != "duckdb" or not new:
             return None
-        self.db.execute(f"PRAGMA user_version = {RECORDS_IN_DUCKDB}")
-        return True
+        pairing = 1 + secrets.randbelow(2**31 - 1)  # a positive 32-bit number, never 0
+        self.db.execute(f"PRAGMA user_version = {pairing}")
+        return pairing, True
 
     def _connect(self) -> sqlite_utils.Database:
         where = ":memory:" if self.path is None else self.path
