@@ -551,9 +551,12 @@ class Ingest:
         import threading
         from concurrent.futures import ThreadPoolExecutor
 
+        from .interrupts import held
+
         stop = threading.Event()
         with ThreadPoolExecutor(1, thread_name_prefix="auditor-hash") as pool:
-            unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
+            with held():  # the thread and its future recorded together (see _Behind.run)
+                unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
             try:
                 self._check_balance(kind, report, source)
                 unchanged.result()
@@ -933,8 +936,14 @@ class _Behind:
         self.pending: Any = None
 
     def run(self, work: Callable[..., Any], *args: Any) -> None:
+        """Hand a batch to the storing thread. Ctrl-C or SIGTERM waits until the batch is
+        recorded as in flight: taken while ``submit`` starts the thread, it left a batch that
+        nothing waited for, storing on a connection the rollback was closing (a crash)."""
+        from .interrupts import held
+
         self.wait()
-        self.pending = self.pool.submit(work, *args)
+        with held():
+            self.pending = self.pool.submit(work, *args)
 
     def wait(self) -> None:
         pending, self.pending = self.pending, None
@@ -945,10 +954,13 @@ class _Behind:
         """Wait for the batch in flight (its error, if any, is the caller's already)."""
         from concurrent.futures import wait
 
+        from .interrupts import held
+
         pending, self.pending = self.pending, None
-        if pending is not None:
-            wait([pending])
-        self.pool.shutdown(wait=True)
+        with held():  # a second Ctrl-C waits for the batch too: nothing stores after this
+            if pending is not None:
+                wait([pending])
+            self.pool.shutdown(wait=True)
 
 
 def _store(

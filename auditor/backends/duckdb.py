@@ -303,6 +303,8 @@ class DistinctKeysCheck:
 
         import duckdb
 
+        from ..interrupts import held
+
         column = f"c{position}"
         query = (
             f"SELECT count(*), count(DISTINCT hash({column})), count(*) FILTER (WHERE "
@@ -332,7 +334,8 @@ class DistinctKeysCheck:
             self.thread = threading.Thread(
                 target=self._run, args=(query, params), name="auditor-keys", daemon=True
             )
-            self.thread.start()
+            with held():  # Ctrl-C taken inside start() would close the connection under it
+                self.thread.start()
         except BaseException:
             try:
                 if self.con is not None:

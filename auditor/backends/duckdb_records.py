@@ -216,6 +216,8 @@ class DuckdbRecords:
                     f"table '{table}', column '{field.name}': a value is not of the column's "
                     f"type ({exc})",
                     location=Location(str(self.path or ":memory:")),
+                    hint="a field whose type the pack changed since the store was made: "
+                    "ingest into a new store",
                 ) from None
         batch = pa.table(arrays, schema=schema)
         self.con.register("_stored_batch", batch)

@@ -560,6 +560,51 @@ def test_a_capa_update_refused_half_way_adds_no_action(made: dict[str, Path]) ->
         assert_register_intact(register)
 
 
+#: run at interpreter start-up (``sitecustomize``): Ctrl-C arrives just as the ingest's
+#: storing thread has started, while the main thread still waits inside Thread.start()
+_STOP_AS_THE_STORE_THREAD_STARTS = """
+import os, signal, threading
+_start = threading.Thread.start
+def start(self):
+    _start(self)
+    if self.name.startswith("auditor-store") and not getattr(start, "sent", False):
+        start.sent = True
+        os.kill(os.getpid(), signal.SIGINT)
+threading.Thread.start = start
+"""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_ctrl_c_as_the_storing_thread_starts_waits_for_its_batch(
+    tmp_path: Path, engine: str
+) -> None:
+    """Taken inside the executor's submit, the signal once left a batch that nothing waited
+    for: it was stored while the transaction rolled back and the connection closed (SQLite:
+    a segmentation fault in some runs; DuckDB: "connection is busy", an internal error)."""
+    demo = DEMO / "interactions-2026Q3.csv"
+    header = demo.read_bytes().decode("gb18030").splitlines()[0]
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    with (folder / "interactions.csv").open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header + "\n")
+        for n in range(60_000):
+            start = f"2026-07-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}"
+            handle.write(f"B{n:07d},phone,SH,SH-A{n % 40:02d},{start}:00,{start}:20,{start}:50\n")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_STOP_AS_THE_STORE_THREAD_STARTS, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    for attempt in range(4):
+        store = tmp_path / f"store-{attempt}.db"
+        result = auditor(
+            ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store),
+             "--engine", engine],
+            env=env,
+        )  # fmt: skip
+        assert_one_line(result, 130, "interrupted")
+        assert assert_store_intact(store) == 0  # the file rolled back whole
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
 def test_a_column_wise_ingest_stopped_leaves_the_store_whole(tmp_path: Path, engine: str) -> None:
     """A large plain CSV is read column-wise and stored one batch behind on a second thread:
