@@ -555,9 +555,9 @@ class Ingest:
 
         stop = threading.Event()
         with ThreadPoolExecutor(1, thread_name_prefix="auditor-hash") as pool:
-            with held():  # the thread and its future recorded together (see _Behind.run)
-                unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
             try:
+                with held():  # the thread and its future recorded together (see _Behind.run)
+                    unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
                 self._check_balance(kind, report, source)
                 unchanged.result()
             except BaseException:

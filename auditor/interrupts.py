@@ -120,14 +120,16 @@ def held() -> Iterator[None]:
         yield
         return
     noted: list[int] = []
-    earlier = {number: signal.signal(number, lambda n, _: noted.append(n)) for number in STOPPING}
+    earlier: dict[int, Any] = {}
     try:
+        for stopping in STOPPING:  # each recorded as it is swapped: a signal between the two
+            earlier[stopping] = signal.signal(stopping, lambda n, _: noted.append(n))
         yield
     finally:
-        for number, handler in earlier.items():
-            signal.signal(number, handler)
-    if noted:
-        signal.raise_signal(noted[0])  # now, with the handler it would have met
+        for swapped, handler in earlier.items():
+            signal.signal(swapped, handler)
+        if noted:  # now, with the handler it would have met (even when the block failed)
+            signal.raise_signal(noted[0])
 
 
 def run_command(command: Callable[[], object]) -> NoReturn:

@@ -8,6 +8,7 @@ column-wise, and compares everything the store holds: the records, the quarantin
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -791,3 +792,32 @@ def test_a_pipe_later_in_the_folder_is_not_opened_to_guess_its_kind(pack, tmp_pa
         ("a-interactions.csv", "ok"),
         ("z-pipe.csv", "error"),
     ]
+
+
+def test_ctrl_c_as_the_key_check_starts_stops_it(tmp_path, monkeypatch):
+    """Taken while its thread starts (held until the thread is known), Ctrl-C stops the
+    check: its query is interrupted, its thread ended and its folder removed, and the
+    interrupt reaches the caller (it was once lost, and the check ran on)."""
+    import signal
+    import threading
+
+    from auditor.backends.duckdb import DistinctKeysCheck
+
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("id,v\n")
+        handle.writelines(f"K{n},{n}\n" for n in range(2_000_000))
+    start = threading.Thread.start
+
+    def start_then_ctrl_c(thread):
+        start(thread)
+        if thread.name == "auditor-keys":
+            time.sleep(0.05)  # the query under way
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_ctrl_c)
+    folders = set(Path(tempfile.gettempdir()).glob("auditor-keys-*"))
+    with pytest.raises(KeyboardInterrupt):
+        DistinctKeysCheck.start(str(big), ",", 2, 0, set())
+    assert not any(t.name == "auditor-keys" and t.is_alive() for t in threading.enumerate())
+    assert set(Path(tempfile.gettempdir()).glob("auditor-keys-*")) == folders

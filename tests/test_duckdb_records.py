@@ -287,3 +287,70 @@ def test_a_records_file_of_another_store_is_refused(tmp_path: Path) -> None:
     again = EvidenceStore(first)
     assert again.count(KIND.name) == 1
     again.close()
+
+
+def test_a_store_named_like_the_records_files_own_schema_is_made(tmp_path: Path) -> None:
+    """DuckDB names the database after the file (auditor.db.duckdb: "auditor"), the name
+    of the schema the pairing number is kept in."""
+    store = _store(tmp_path / "auditor.db", "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    store.close()
+    again = EvidenceStore(tmp_path / "auditor.db")
+    assert again.count(KIND.name) == 3 and again.table_names()[-1] == KIND.name
+    again.close()
+
+
+def test_a_records_file_being_made_when_ctrl_c_comes_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.backends import duckdb_records
+
+    def stopped(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(duckdb_records.DuckdbRecords, "_pair", stopped)
+    path = tmp_path / "s.db"
+    with pytest.raises(KeyboardInterrupt):
+        EvidenceStore(path, engine="duckdb")
+    assert not records_path(path).exists()  # so the next run is not refused
+    monkeypatch.undo()
+    store = _store(path, "duckdb")
+    assert store.duckdb_tables is not None
+    store.close()
+
+
+def test_a_file_size_limit_while_storing_is_a_store_error(tmp_path: Path) -> None:
+    """A real write failure (a file-size limit standing in for a full disk): DuckDB reports
+    it when the insert commits; the command gets the one-line store error."""
+    import subprocess
+    import sys
+
+    script = f"""
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+from auditor.backends.store import EvidenceStore
+from auditor.errors import StoreError
+from tests.test_duckdb_records import KIND, NAMES
+store = EvidenceStore({str(tmp_path / "s.db")!r}, engine="duckdb")
+store.ensure_kind(KIND)
+resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, 3_000_000))
+try:
+    for batch in range(40):
+        with store.transaction():
+            source = store.record_file({{"file": f"f{{batch}}.csv", "kind": "things"}})
+            rows = [("x" * 60 + str(n), 1.5, n, None, source, n) for n in range(20_000)]
+            store.insert_records(KIND, NAMES, rows)
+    print("no error")
+except StoreError as exc:
+    print("store error:", exc.message)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.stdout.startswith("store error: cannot write the store's records"), (
+        done.stdout + done.stderr
+    )

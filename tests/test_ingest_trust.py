@@ -773,3 +773,38 @@ def test_when_the_accounting_fails_too_it_is_the_error_reported(tmp_path, monkey
     (only,) = report.files
     assert only.status == "error" and "does not balance: read 7, stored 6" in only.reason
     assert store.count("records") == 0
+
+
+def test_ctrl_c_as_the_hash_thread_starts_gives_the_hash_up(monkeypatch) -> None:
+    """Held while the second hash's thread starts, Ctrl-C is raised once it is known, and
+    the hash gives up at its next chunk instead of reading the whole file first."""
+    import signal
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.ingest import Ingest
+
+    submit = ThreadPoolExecutor.submit
+
+    def submit_then_ctrl_c(pool, *args, **kwargs):
+        future = submit(pool, *args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit_then_ctrl_c)
+    gave_up = threading.Event()
+
+    class Hashing:
+        def _check_unchanged(self, path, report, stop) -> None:
+            if stop.wait(60):  # a long file: read until told to stop
+                gave_up.set()
+
+        def _check_balance(self, *args) -> None:
+            pass
+
+    class Report:
+        path = "x.csv"
+
+    with pytest.raises(KeyboardInterrupt):
+        Ingest._check_stored_and_unchanged(Hashing(), None, Report(), 1)  # type: ignore[arg-type]
+    assert gave_up.is_set()

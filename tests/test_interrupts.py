@@ -57,3 +57,13 @@ def test_duckdb_s_stopped_query_is_the_signal_that_stopped_it(taken):
     taken.append(signal.SIGTERM)
     with pytest.raises(Terminated), as_interrupt():
         raise RuntimeError("Query interrupted")
+
+
+def test_a_signal_held_while_the_block_fails_is_still_raised(taken):
+    """Ctrl-C noted inside held() is raised when the block ends, even when the block fails:
+    it is not lost behind the block's own error."""
+    with pytest.raises(KeyboardInterrupt) as caught, interrupts.held():
+        signal.raise_signal(signal.SIGINT)
+        raise RuntimeError("cannot start a thread")
+    assert isinstance(caught.value.__context__, RuntimeError)
+    assert signal.getsignal(signal.SIGINT) is not None

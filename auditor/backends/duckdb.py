@@ -50,6 +50,7 @@ class DuckdbBackend(StatementFacts):
         self.store = store
         records = getattr(store, "duckdb_tables", None)
         if cursor is None and records is not None:  # records kept in DuckDB: read in place
+            store.forget_uncommitted()
             cursor = records.cursor()
         if cursor is not None:  # (or a companion: the same database, already copied)
             self._folder: tempfile.TemporaryDirectory[str] | None = None
@@ -174,7 +175,9 @@ class DuckdbBackend(StatementFacts):
 
     def has_table(self, name: str) -> bool:
         found = self.con.execute(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? "
+            "AND table_schema IN ('main', 'temp')",  # not a table of the store's own schema
+            [name],
         ).fetchone()
         return bool(found and found[0])
 
@@ -334,14 +337,26 @@ class DistinctKeysCheck:
             self.thread = threading.Thread(
                 target=self._run, args=(query, params), name="auditor-keys", daemon=True
             )
-            with held():  # Ctrl-C taken inside start() would close the connection under it
-                self.thread.start()
         except BaseException:
             try:
                 if self.con is not None:
                     self.con.close()
             finally:
                 self.folder.cleanup()
+            raise
+        started = False
+        try:
+            with held():  # Ctrl-C taken inside start() is raised once the thread is known
+                self.thread.start()
+                started = True
+        except BaseException:
+            if started:  # the query is under way: interrupted, its thread ended, all closed
+                self.stop()
+            else:
+                try:
+                    self.con.close()
+                finally:
+                    self.folder.cleanup()
             raise
 
     @classmethod

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 MEMORY_LIMIT = "1GB"
 #: where a records file keeps the number it shares with its SQLite file
 PAIRING_SCHEMA = "auditor"
-PAIRING_TABLE = f"{PAIRING_SCHEMA}.store_pairing"
+PAIRING_TABLE = "store_pairing"
 #: DuckDB's type of each column type the store declares through sqlite-utils
 DUCK_TYPES = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR"}
 
@@ -102,25 +102,37 @@ class DuckdbRecords:
                 if held
                 else "ingest the evidence again into a new store",
             ) from None
-        self.con.execute("SET enable_progress_bar = false")
-        self._pair(pairing, create, where)
+        try:
+            self.con.execute("SET enable_progress_bar = false")
+            self._pair(pairing, create, where)
+        except BaseException:  # Ctrl-C, a refused file: closed, and a file made now removed
+            self.close()
+            if create and self.path is not None:
+                for made in (self.path, Path(f"{self.path}.wal")):
+                    made.unlink(missing_ok=True)
+            raise
         self._schemas: dict[str, pyarrow.Schema] = {}
 
     def _pair(self, pairing: int, create: bool, where: Location) -> None:
         """The number the SQLite file and this file share (a schema of its own keeps it
-        apart from the kinds' tables): a file of another store is refused, not read."""
+        apart from the kinds' tables): a file of another store is refused, not read. The
+        names are written out in full: DuckDB names the database after the file, which may
+        be the schema's name (a store called auditor.db)."""
+        database = self.con.execute("SELECT current_database()").fetchall()[0][0]
+        schema = f"{q(database)}.{q(PAIRING_SCHEMA)}"
+        table = f"{schema}.{q(PAIRING_TABLE)}"
         if create:
-            self.con.execute(f"CREATE SCHEMA {PAIRING_SCHEMA}")
-            self.con.execute(f"CREATE TABLE {PAIRING_TABLE} (pairing BIGINT)")
-            self.con.execute(f"INSERT INTO {PAIRING_TABLE} VALUES (?)", [pairing])
+            self.con.execute(f"CREATE SCHEMA {schema}")
+            self.con.execute(f"CREATE TABLE {table} (pairing BIGINT)")
+            self.con.execute(f"INSERT INTO {table} VALUES (?)", [pairing])
             return
         found = self.con.execute(
-            "SELECT COUNT(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-            PAIRING_TABLE.split("."),
+            "SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+            "AND table_name = ?",
+            [database, PAIRING_SCHEMA, PAIRING_TABLE],
         ).fetchall()[0][0]
-        kept = self.con.execute(f"SELECT pairing FROM {PAIRING_TABLE}").fetchall() if found else []
+        kept = self.con.execute(f"SELECT pairing FROM {table}").fetchall() if found else []
         if kept != [(pairing,)]:
-            self.con.close()
             raise StoreError(
                 "this records file belongs to another store (the two files of a store carry "
                 "the same number; these do not)",
@@ -144,12 +156,17 @@ class DuckdbRecords:
             )
 
     def _writing(self, step: Any) -> Any:
-        """A write to the DuckDB file; a full disk or too little memory is a store error."""
+        """A write to the DuckDB file; a full disk or too little memory is a store error
+        (DuckDB reports a file it could not write when it commits, as a failed commit)."""
         import duckdb
 
         try:
             return step()
-        except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+        except (
+            duckdb.IOException,
+            duckdb.OutOfMemoryException,
+            duckdb.TransactionException,
+        ) as exc:
             raise StoreError(
                 f"cannot write the store's records: {str(exc).splitlines()[0]}",
                 location=Location(str(self.path or ":memory:")),
@@ -174,13 +191,16 @@ class DuckdbRecords:
         self._schemas.pop(table, None)
         if not self.holds(table):
             listed = ", ".join(f"{q(n)} {DUCK_TYPES.get(t, 'VARCHAR')}" for n, t in columns.items())
-            self.con.execute(f"CREATE TABLE {q(table)} ({listed})")
+            self._writing(lambda: self.con.execute(f"CREATE TABLE {q(table)} ({listed})"))
             return
         existing = {row[0] for row in self.con.execute(f"DESCRIBE {q(table)}").fetchall()}
         for name, kind in columns.items():
             if name not in existing:
-                self.con.execute(
-                    f"ALTER TABLE {q(table)} ADD COLUMN {q(name)} {DUCK_TYPES.get(kind, 'VARCHAR')}"
+                added = f"{q(name)} {DUCK_TYPES.get(kind, 'VARCHAR')}"
+                self._writing(
+                    lambda added=added: self.con.execute(
+                        f"ALTER TABLE {q(table)} ADD COLUMN {added}"
+                    )
                 )
 
     def schema(self, table: str) -> pyarrow.Schema:

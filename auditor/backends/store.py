@@ -297,9 +297,16 @@ class EvidenceStore:
         """After a failed transaction, the rows of files SQLite did not commit go (by the id
         read now: Ctrl-C just after a COMMIT fails the block, yet the file is in). When that
         fails too, the error that failed the transaction is the one reported: the rows go
-        when the store is next opened or written."""
+        when the store is next opened, written or evaluated (see :meth:`forget_uncommitted`)."""
         with suppress(Exception):  # the transaction's own error is the one raised
             duckdb_tables.forget_after(self.last_file_id())
+
+    def forget_uncommitted(self) -> None:
+        """Rows kept in DuckDB of files whose manifest entry never committed, deleted (none
+        normally; a failed transaction's whose own clean-up failed): the DuckDB engine calls
+        it before it evaluates the records in place."""
+        if self.duckdb_tables is not None:
+            self.duckdb_tables.forget_after(self.last_file_id())
 
     def insert_records(
         self, kind: EvidenceKind, names: list[str], rows: Iterable[tuple[Any, ...]]

@@ -106,6 +106,8 @@ class Evaluation:
         import itertools
         from concurrent.futures import ThreadPoolExecutor
 
+        from ..interrupts import held
+
         turns = itertools.count()  # handing out the next index is atomic
         outcomes = _InRuleOrder(len(rules), on_result)
         stopping = False
@@ -124,9 +126,10 @@ class Evaluation:
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
         try:
-            helper = pool.submit(
-                lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
-            )
+            with held():  # the helper's thread and its future known together
+                helper = pool.submit(
+                    lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
+                )
             work(self, on_result is not None)
             outcomes.hand_on(wait=True)
             helper.result()
