@@ -5,11 +5,12 @@ new store, ``audit --engine duckdb``, ``capa verify --engine duckdb``) keeps
 each evidence kind's table in a DuckDB database file beside the SQLite file
 (``STORE.duckdb``; in memory for a store in memory). The SQLite file keeps the
 manifest and the quarantine as every store does; its ``user_version`` says
-that the records are in DuckDB, and is a random number the DuckDB file
-keeps too, so that a records file is never read as another store's (two
-files copied from different runs, a move interrupted between the two). The ingest then hands DuckDB each converted batch
-as Arrow columns (no value bound one by one from Python), and the DuckDB
-engine evaluates the records where they are, with no copy.
+that the records are in DuckDB, and is a random number the DuckDB file keeps
+too, so that a records file is never read as another store's (two files
+copied from different runs, a move interrupted between the two). The ingest
+then hands DuckDB each converted batch as Arrow columns (no value bound one
+by one from Python), and the DuckDB engine evaluates the records where they
+are, with no copy.
 
 One file's ingest is still all or nothing. Its rows are stored as they come
 (DuckDB holding a whole file's rows in one transaction would hold them in
@@ -92,14 +93,14 @@ class DuckdbRecords:
             )
         except duckdb.Error as exc:
             self._drop_spill()
-            held = "lock" in str(exc).lower()
+            locked = "lock" in str(exc).lower()
             raise StoreError(
                 "the store's records are open in another process"
-                if held
+                if locked
                 else f"cannot open the store's records: {str(exc).splitlines()[0]}",
                 location=where,
                 hint="wait for the other auditor command to finish, then run again"
-                if held
+                if locked
                 else "ingest the evidence again into a new store",
             ) from None
         try:

@@ -13,8 +13,7 @@ Tables:
 A store made for the DuckDB engine keeps the kinds' tables in a DuckDB file
 beside it instead (see :mod:`auditor.backends.duckdb_records`); its
 ``user_version`` is then a number other than 0, which the DuckDB file keeps
-too. Every method here reads
-and writes records wherever the store keeps them.
+too. Every method here reads and writes records wherever the store keeps them.
 """
 
 from __future__ import annotations
