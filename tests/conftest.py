@@ -181,3 +181,17 @@ def json_pairs(node: object, key: str = ""):
     elif isinstance(node, list):
         for value in node:
             yield from json_pairs(value, key)
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during the test, as in a terminal: a test that sends
+    itself Ctrl-C must not depend on how it was started (a job started in the background
+    of a non-interactive shell begins with SIGINT ignored)."""
+    import signal
+
+    earlier = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, earlier)

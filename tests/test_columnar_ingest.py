@@ -794,7 +794,7 @@ def test_a_pipe_later_in_the_folder_is_not_opened_to_guess_its_kind(pack, tmp_pa
     ]
 
 
-def test_ctrl_c_as_the_key_check_starts_stops_it(tmp_path, monkeypatch):
+def test_ctrl_c_as_the_key_check_starts_stops_it(tmp_path, monkeypatch, ctrl_c):
     """Taken while its thread starts (held until the thread is known), Ctrl-C stops the
     check: its query is interrupted, its thread ended and its folder removed, and the
     interrupt reaches the caller (it was once lost, and the check ran on)."""

@@ -289,13 +289,17 @@ def test_a_records_file_of_another_store_is_refused(tmp_path: Path) -> None:
     again.close()
 
 
-def test_a_store_named_like_the_records_files_own_schema_is_made(tmp_path: Path) -> None:
-    """DuckDB names the database after the file (auditor.db.duckdb: "auditor"), the name
-    of the schema the pairing number is kept in."""
-    store = _store(tmp_path / "auditor.db", "duckdb")
+@pytest.mark.parametrize(
+    "name", ["auditor.db", "store-1.db", "my store.db", 'we"ird.db', "证据.db", "evidence"]
+)
+def test_a_store_may_be_named_anything(tmp_path: Path, name: str) -> None:
+    """DuckDB names the database after the file's name up to its first dot: a name that is
+    no SQL identifier, or the name of the schema the pairing number is kept in
+    (auditor.db.duckdb: "auditor")."""
+    store = _store(tmp_path / name, "duckdb")
     _insert(store, [CLEAN], columns=True)
     store.close()
-    again = EvidenceStore(tmp_path / "auditor.db")
+    again = EvidenceStore(tmp_path / name)
     assert again.count(KIND.name) == 3 and again.table_names()[-1] == KIND.name
     again.close()
 

@@ -775,7 +775,7 @@ def test_when_the_accounting_fails_too_it_is_the_error_reported(tmp_path, monkey
     assert store.count("records") == 0
 
 
-def test_ctrl_c_as_the_hash_thread_starts_gives_the_hash_up(monkeypatch) -> None:
+def test_ctrl_c_as_the_hash_thread_starts_gives_the_hash_up(monkeypatch, ctrl_c) -> None:
     """Held while the second hash's thread starts, Ctrl-C is raised once it is known, and
     the hash gives up at its next chunk instead of reading the whole file first."""
     import signal

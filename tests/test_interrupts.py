@@ -59,7 +59,7 @@ def test_duckdb_s_stopped_query_is_the_signal_that_stopped_it(taken):
         raise RuntimeError("Query interrupted")
 
 
-def test_a_signal_held_while_the_block_fails_is_still_raised(taken):
+def test_a_signal_held_while_the_block_fails_is_still_raised(taken, ctrl_c):
     """Ctrl-C noted inside held() is raised when the block ends, even when the block fails:
     it is not lost behind the block's own error."""
     with pytest.raises(KeyboardInterrupt) as caught, interrupts.held():

@@ -120,7 +120,9 @@ class DuckdbRecords:
         names are written out in full: DuckDB names the database after the file, which may
         be the schema's name (a store called auditor.db)."""
         database = self.con.execute("SELECT current_database()").fetchall()[0][0]
-        schema = f"{q(database)}.{q(PAIRING_SCHEMA)}"
+        # the file's name, whatever it holds (a store called store-1.db): quoted as it is
+        quoted = '"' + database.replace('"', '""') + '"'
+        schema = f"{quoted}.{q(PAIRING_SCHEMA)}"
         table = f"{schema}.{q(PAIRING_TABLE)}"
         if create:
             self.con.execute(f"CREATE SCHEMA {schema}")
