@@ -180,10 +180,9 @@ class FailingRecordsWriter:
         error writing them is raised by a later call or by :meth:`finish`."""
         while self.queued and self.queued[0].done():
             self.queued.pop(0).result()
-        from .interrupts import held
+        from .interrupts import submit_held
 
-        with held():  # the writer's thread and its future known together (nothing unwaited)
-            self.queued.append(self.pool.submit(self._write, result))
+        self.queued.append(submit_held(self.pool, self._write, result))
 
     def flush(self) -> None:
         """Wait until every record added is written; raise the first error writing them."""

@@ -551,13 +551,14 @@ class Ingest:
         import threading
         from concurrent.futures import ThreadPoolExecutor
 
-        from .interrupts import held
+        from .interrupts import submit_held
 
         stop = threading.Event()
         with ThreadPoolExecutor(1, thread_name_prefix="auditor-hash") as pool:
             try:
-                with held():  # the thread and its future recorded together (see _Behind.run)
-                    unchanged = pool.submit(self._check_unchanged, Path(report.path), report, stop)
+                unchanged = submit_held(
+                    pool, self._check_unchanged, Path(report.path), report, stop
+                )
                 self._check_balance(kind, report, source)
                 unchanged.result()
             except BaseException:
@@ -936,14 +937,12 @@ class _Behind:
         self.pending: Any = None
 
     def run(self, work: Callable[..., Any], *args: Any) -> None:
-        """Hand a batch to the storing thread. Ctrl-C or SIGTERM waits until the batch is
-        recorded as in flight: taken while ``submit`` starts the thread, it left a batch that
-        nothing waited for, storing on a connection the rollback was closing (a crash)."""
-        from .interrupts import held
+        """Hand a batch to the storing thread (recorded as in flight even when Ctrl-C comes
+        as the thread starts: see :func:`auditor.interrupts.submit_held`)."""
+        from .interrupts import submit_held
 
         self.wait()
-        with held():
-            self.pending = self.pool.submit(work, *args)
+        self.pending = submit_held(self.pool, work, *args)
 
     def wait(self) -> None:
         pending, self.pending = self.pending, None

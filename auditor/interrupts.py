@@ -17,7 +17,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
+T = TypeVar("T")
 
 #: exit codes of a command stopped by a signal (128 + its number)
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -130,6 +135,19 @@ def held() -> Iterator[None]:
             signal.signal(swapped, handler)
         if noted:  # now, with the handler it would have met (even when the block failed)
             signal.raise_signal(noted[0])
+
+
+def submit_held(pool: Executor, work: Callable[..., T], *args: Any) -> Future[T]:
+    """``pool.submit(work, *args)`` with SIGINT and SIGTERM held until it returns.
+
+    ``submit`` may start the pool's thread and wait inside ``Thread.start()``; a
+    signal taken there leaves the work queued and soon running while the
+    caller never gets its future, so nothing waits for it (the ingest's batch
+    was stored on a connection the rollback was closing: a crash). Held, the
+    signal is raised once the future is the caller's.
+    """
+    with held():
+        return pool.submit(work, *args)
 
 
 def run_command(command: Callable[[], object]) -> NoReturn:

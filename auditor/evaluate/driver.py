@@ -106,7 +106,7 @@ class Evaluation:
         import itertools
         from concurrent.futures import ThreadPoolExecutor
 
-        from ..interrupts import held
+        from ..interrupts import submit_held
 
         turns = itertools.count()  # handing out the next index is atomic
         outcomes = _InRuleOrder(len(rules), on_result)
@@ -126,10 +126,9 @@ class Evaluation:
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
         try:
-            with held():  # the helper's thread and its future known together
-                helper = pool.submit(
-                    lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
-                )
+            helper = submit_held(
+                pool, lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
+            )
             work(self, on_result is not None)
             outcomes.hand_on(wait=True)
             helper.result()
