@@ -19,7 +19,7 @@ import json
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -922,43 +922,49 @@ class _AllNew:
 
 
 class _Behind:
-    """Stores one batch on a second thread while the next is converted on this one.
+    """Stores batches on a second thread while the next are converted on this one.
 
-    SQLite does its part of an insert without Python's lock, so the two overlap
-    on two cores. At most one batch is in flight; :meth:`wait` raises what
-    storing it raised. :meth:`close` waits for the batch in flight even when the
-    load is failing, so that nothing writes while the transaction rolls back.
+    SQLite and DuckDB do their part of an insert without Python's lock, so the
+    two overlap on two cores. A few batches may wait their turn (``depth``), so
+    that converting goes on while the store takes longer over one: DuckDB
+    stores the rows it holds every 200,000 (see
+    :data:`auditor.backends.duckdb_records.INSERT_ROWS`). :meth:`wait` waits
+    for all of them and raises what storing the first that failed raised.
+    :meth:`close` waits for every batch in flight even when the load is
+    failing, so that nothing writes while the transaction rolls back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, depth: int = 3) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-store")
-        self.pending: Any = None
+        self.depth = depth
+        self.pending: deque[Any] = deque()  # in the order given: one thread stores them so
 
     def run(self, work: Callable[..., Any], *args: Any) -> None:
-        """Hand a batch to the storing thread (recorded as in flight even when Ctrl-C comes
-        as the thread starts: see :func:`auditor.interrupts.submit_held`)."""
+        """Hand a batch to the storing thread, once fewer than ``depth`` are in flight
+        (recorded as in flight even when Ctrl-C comes as the thread starts: see
+        :func:`auditor.interrupts.submit_held`)."""
         from .interrupts import submit_held
 
-        self.wait()
-        self.pending = submit_held(self.pool, work, *args)
+        while len(self.pending) >= self.depth:
+            self.pending.popleft().result()
+        self.pending.append(submit_held(self.pool, work, *args))
 
     def wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+        while self.pending:
+            self.pending.popleft().result()
 
     def close(self) -> None:
-        """Wait for the batch in flight (its error, if any, is the caller's already)."""
+        """Wait for the batches in flight (an error of theirs is the caller's already)."""
         from concurrent.futures import wait
 
         from .interrupts import held
 
-        pending, self.pending = self.pending, None
-        with held():  # a second Ctrl-C waits for the batch too: nothing stores after this
-            if pending is not None:
-                wait([pending])
+        pending, self.pending = list(self.pending), deque()
+        with held():  # a second Ctrl-C waits for the batches too: nothing stores after this
+            if pending:
+                wait(pending)
             self.pool.shutdown(wait=True)
 
 

@@ -358,3 +358,82 @@ except StoreError as exc:
     assert done.stdout.startswith("store error: cannot write the store's records"), (
         done.stdout + done.stderr
     )
+
+
+class _CountedInserts:
+    """A DuckDB connection that counts the INSERT statements run on it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.inserts = real, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self.inserts += sql.startswith('INSERT INTO "things"')
+        return self.real.execute(sql, *args)
+
+
+def _rows(source: int, first: int, count: int) -> list[tuple[Any, ...]]:
+    return [(f"k{n}", n / 4, n, None, source, n + 2) for n in range(first, first + count)]
+
+
+def test_rows_are_stored_many_batches_at_a_time_and_read_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.backends import duckdb_records
+
+    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 7)
+    store = _store(tmp_path / "s.db", "duckdb")
+    assert store.duckdb_tables is not None
+    counted = store.duckdb_tables.con = _CountedInserts(store.duckdb_tables.con)
+    with store.transaction():
+        source = store.record_file({"file": "f.csv", "kind": "things"})
+        for first in range(0, 12, 3):  # four batches of 3: 9 rows reach the limit of 7
+            store.insert_records(KIND, NAMES, _rows(source, first, 3))
+        assert counted.inserts == 1  # the first three batches; the fourth is held
+        assert store.count(KIND.name) == 12  # a read stores what is held first
+        assert counted.inserts == 2
+        store.insert_records(KIND, NAMES, _rows(source, 12, 2))
+    assert counted.inserts == 3  # the rest, before the manifest entry committed
+    assert [r[0] for r in _read(store)] == [f"k{n}" for n in range(14)]
+    store.close()
+
+
+def test_rows_held_when_a_file_fails_are_dropped_with_those_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.backends import duckdb_records
+
+    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 5)
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    with pytest.raises(RuntimeError), store.transaction():
+        source = store.record_file({"file": "late.csv", "kind": "things"})
+        for first in range(0, 9, 3):  # 6 rows stored, 3 held when the file fails
+            store.insert_records(KIND, NAMES, _rows(source, first, 3))
+        raise RuntimeError("the file is given up")
+    assert store.duckdb_tables is not None and store.duckdb_tables._held == {}
+    assert store.count(KIND.name) == 3 and len(store.manifest()) == 1
+    _insert(store, [CLEAN[:1]], columns=False)  # the next file takes the id again
+    store.close()
+    again = EvidenceStore(path)
+    assert [r[-2:] for r in _read(again)] == [(1, 2), (1, 3), (1, 4), (2, 2)]
+    again.close()
+
+
+def test_rows_held_by_a_store_closed_outside_a_transaction_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.backends import duckdb_records
+
+    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 100)
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    source = store.record_file({"file": "f.csv", "kind": "things"})  # committed on its own
+    store.insert_records(KIND, NAMES, _rows(source, 0, 4))
+    store.close()
+    again = EvidenceStore(path)
+    assert again.count(KIND.name) == 4
+    again.close()

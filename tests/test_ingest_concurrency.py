@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, RULES
 
 PACK = str(RULES / "service-quality.yaml")
@@ -81,3 +83,35 @@ def test_the_same_folder_twice_at_once_lists_each_file_once(tmp_path) -> None:
     assert len(files) == len(set(files)) == 7
     assert stored == rows == 3_000
     assert sum(r.stdout.count("skipped") for r in results) >= 7  # one of them took each file
+
+
+def test_batches_waiting_their_turn_are_stored_in_order_and_an_error_surfaces() -> None:
+    """The storing thread takes up to ``depth`` batches ahead of the converter: they are
+    stored in the order given, a failure is raised to the converter, and closing waits for
+    every batch in flight."""
+    import threading
+    import time
+
+    from auditor.ingest import _Behind
+
+    stored: list[int] = []
+    go = threading.Event()
+
+    def store(n: int) -> None:
+        go.wait(5)
+        time.sleep(0.01 * (n % 2))  # an odd batch takes longer: order still holds
+        if n == 4:
+            raise ValueError("batch 4 could not be stored")
+        stored.append(n)
+
+    behind = _Behind(depth=3)
+    for n in range(3):
+        behind.run(store, n)  # none has to wait: three may be in flight
+    assert len(behind.pending) == 3 and stored == []
+    go.set()
+    for n in range(3, 7):
+        behind.run(store, n)
+    with pytest.raises(ValueError, match="batch 4"):
+        behind.wait()
+    behind.close()
+    assert stored == [0, 1, 2, 3, 5, 6]

@@ -12,15 +12,16 @@ then hands DuckDB each converted batch as Arrow columns (no value bound one
 by one from Python), and the DuckDB engine evaluates the records where they
 are, with no copy.
 
-One file's ingest is still all or nothing. Its rows are stored as they come
-(DuckDB holding a whole file's rows in one transaction would hold them in
-memory: about 1 GB more at ten million records), each with the manifest id
-of its file; if the store's SQLite transaction does not commit, the rows of
-every file after the newest committed id are deleted. That is done again
-when the store is opened and when each transaction begins, so rows left by a
-process that was killed are never read, nor counted for the next file
-(SQLite gives its id to the next file). Only one process at a time opens the
-DuckDB file.
+One file's ingest is still all or nothing. Its rows are stored as they come,
+200,000 at a time (DuckDB holding a whole file's rows in one transaction
+would hold them in memory: about 1 GB more at ten million records), each
+with the manifest id of its file; the last are stored before SQLite commits
+the file's manifest entry. If that transaction does not commit, the rows of
+every file after the newest committed id are deleted (rows still held are
+dropped). That is done again when the store is opened and when each
+transaction begins, so rows left by a process that was killed are never
+read, nor counted for the next file (SQLite gives its id to the next file).
+Only one process at a time opens the DuckDB file.
 
 Values are stored as SQLite would store them, so that every engine gives the
 same findings from either kind of store: ``-0.0`` as ``0.0``, NaN as null, a
@@ -32,6 +33,7 @@ the table and column: the converter never makes one.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,11 @@ PAIRING_SCHEMA = "auditor"
 PAIRING_TABLE = "store_pairing"
 #: DuckDB's type of each column type the store declares through sqlite-utils
 DUCK_TYPES = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR"}
+#: rows held (as Arrow tables) before DuckDB stores them, in one statement: each INSERT has
+#: a cost of its own, and 200,000 rows given at once are stored in a little over half the
+#: time they take 20,000 at a time (the batches the converter makes). More at once was
+#: slower on the whole: the ingest waits while DuckDB stores them (see performance.md)
+INSERT_ROWS = 200_000
 
 
 def records_path(store_path: str | Path) -> Path:
@@ -65,6 +72,10 @@ class DuckdbRecords:
         (``create``) or made before, which must carry the store's ``pairing`` number."""
         import duckdb
 
+        #: batches given to :meth:`insert` and not yet stored, by table, in order
+        self._held: dict[str, list[pyarrow.Table]] = {}
+        self._held_rows = 0
+        self._holding = threading.Lock()  # the ingest inserts on a thread of its own
         self.path = None if store_path is None else records_path(store_path)
         where = Location(str(self.path or ":memory:"))
         if self.path is not None and not create and not self.path.is_file():
@@ -151,12 +162,36 @@ class DuckdbRecords:
         transaction failed, or the process was killed). The store calls it when it is
         opened, when a transaction begins and when one fails (with the id read after the
         rollback: a commit interrupted after it happened keeps its rows)."""
+        self.flush()  # none are held then in an ingest (see :meth:`discard`)
         for table in self.tables():
             self._writing(
                 lambda table=table: self.con.execute(
                     f"DELETE FROM {q(table)} WHERE _source > ?", [last_file]
                 )
             )
+
+    def flush(self) -> None:
+        """Store the rows :meth:`insert` holds (the store does before its transaction
+        commits, and every read and change of a table here does first)."""
+        import pyarrow as pa
+
+        with self._holding:
+            held, self._held, self._held_rows = self._held, {}, 0
+            for table, batches in held.items():
+                self.con.register("_stored_batch", pa.concat_tables(batches))
+                try:
+                    self._writing(
+                        lambda table=table: self.con.execute(
+                            f"INSERT INTO {q(table)} SELECT * FROM _stored_batch"
+                        )
+                    )
+                finally:
+                    self.con.unregister("_stored_batch")
+
+    def discard(self) -> None:
+        """Forget the rows held and not stored (a file's whose ingest failed)."""
+        with self._holding:
+            self._held, self._held_rows = {}, 0
 
     def _writing(self, step: Any) -> Any:
         """A write to the DuckDB file; a full disk or too little memory is a store error
@@ -191,6 +226,7 @@ class DuckdbRecords:
 
     def ensure_table(self, table: str, columns: dict[str, type]) -> None:
         """The table with ``columns`` (name -> Python type), made or widened."""
+        self.flush()  # rows held are of the table as it is
         self._schemas.pop(table, None)
         if not self.holds(table):
             listed = ", ".join(f"{q(n)} {DUCK_TYPES.get(t, 'VARCHAR')}" for n, t in columns.items())
@@ -221,7 +257,8 @@ class DuckdbRecords:
 
     def insert(self, table: str, names: list[str], columns: Sequence[Sequence[Any]]) -> None:
         """Store one batch of records given as columns (``names`` then ``_source``, ``_line``),
-        typed as the table declares them; in the order given."""
+        typed as the table declares them; in the order given. The rows are held until
+        :data:`INSERT_ROWS` are, then stored together (see :meth:`flush`)."""
         import pyarrow as pa
 
         schema = self.schema(table)
@@ -243,17 +280,17 @@ class DuckdbRecords:
                     "ingest into a new store",
                 ) from None
         batch = pa.table(arrays, schema=schema)
-        self.con.register("_stored_batch", batch)
-        try:
-            self._writing(
-                lambda: self.con.execute(f"INSERT INTO {q(table)} SELECT * FROM _stored_batch")
-            )
-        finally:
-            self.con.unregister("_stored_batch")
+        with self._holding:
+            self._held.setdefault(table, []).append(batch)
+            self._held_rows += rows
+            if self._held_rows < INSERT_ROWS:
+                return
+        self.flush()
 
     # ------------------------------------------------------------ reading
 
     def count(self, table: str, source: int | None = None) -> int:
+        self.flush()
         if source is None:
             row = self.con.execute(f"SELECT COUNT(*) FROM {q(table)}").fetchall()[0]
         else:
@@ -268,6 +305,7 @@ class DuckdbRecords:
         """The keys stored in ``table``, a batch at a time as columns: the keys (a value for
         one key field, else tuples), the file each came from (``files`` by manifest id) and
         its line."""
+        self.flush()
         listed = ", ".join(q(k) for k in key)
         cursor = self.con.execute(f"SELECT {listed}, _source, _line FROM {q(table)}")
         while batch := cursor.fetchmany(rows):
@@ -280,6 +318,7 @@ class DuckdbRecords:
     ) -> list[dict[str, Any]]:
         """Rows of ``table`` whose fields read (as text) as given, in file and line order,
         each with ``_file``."""
+        self.flush()
         where = " AND ".join(f"CAST({q(k)} AS VARCHAR) = ?" for k in fields)
         cursor = self.con.execute(
             f"SELECT * FROM {q(table)}"
@@ -299,6 +338,7 @@ class DuckdbRecords:
         store's are, so that a Parquet export writes the same row groups."""
         import pyarrow as pa
 
+        self.flush()
         schema = self.schema(table)
         reader = self.con.sql(f"SELECT * FROM {q(table)}").to_arrow_reader(rows)
         held: list[pyarrow.RecordBatch] = []  # DuckDB's batches are of other sizes
@@ -316,9 +356,16 @@ class DuckdbRecords:
 
     def cursor(self) -> Any:
         """A connection of its own to the same database (for an engine's thread)."""
+        self.flush()
         return self.con.cursor()
 
     def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._close_connection()
+
+    def _close_connection(self) -> None:
         try:
             self.con.close()
         finally:

@@ -282,6 +282,8 @@ class EvidenceStore:
             if duckdb_tables is not None:
                 duckdb_tables.forget_after(self.last_file_id())
             yield
+            if duckdb_tables is not None:
+                duckdb_tables.flush()  # every row in DuckDB before the manifest commits
             self.db.execute("COMMIT")
         except BaseException:
             try:
@@ -297,6 +299,7 @@ class EvidenceStore:
         read now: Ctrl-C just after a COMMIT fails the block, yet the file is in). When that
         fails too, the error that failed the transaction is the one reported: the rows go
         when the store is next opened, written or evaluated (see :meth:`forget_uncommitted`)."""
+        duckdb_tables.discard()  # rows held, not stored: none to delete
         with suppress(Exception):  # the transaction's own error is the one raised
             duckdb_tables.forget_after(self.last_file_id())
 
