@@ -43,15 +43,57 @@ def text_array(values: Sequence[Any]) -> pa.Array | None:
         return None
 
 
-class WithArrow(list[Any]):
-    """A converted column's values, and the same values as an Arrow array, made from the
-    arrays they were converted from (a store that keeps Arrow files takes it as it is)."""
+class WithArrow(Sequence[Any]):
+    """A converted column's values as an Arrow array of the type the store keeps them as,
+    read as a sequence of Python values, which are made the first time they are read: a
+    store that keeps Arrow (DuckDB's) takes the array and never makes them (at ten million
+    records, making them cost the converter seconds). Asking whether a None or a text is
+    among them reads the array only."""
 
-    __slots__ = ("arrow",)
+    __slots__ = ("_values", "arrow")
 
-    def __init__(self, values: list[Any], arrow: pa.Array) -> None:
-        super().__init__(values)
+    def __init__(self, arrow: pa.Array, values: list[Any] | None = None) -> None:
         self.arrow = arrow
+        self._values = values  # the Python values, when the caller made them anyway
+
+    def _list(self) -> list[Any]:
+        if self._values is None:
+            self._values = self.arrow.to_pylist()
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._list())
+
+    def __contains__(self, item: object) -> bool:
+        if self._values is None:
+            if item is None:
+                return self.arrow.null_count > 0
+            if isinstance(item, str):
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                kind = self.arrow.type
+                if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+                    return False  # numbers, or times: no text among them
+                if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                    return bool(pc.any(pc.equal(self.arrow, item)).as_py())
+        return item in self._list()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"WithArrow({self._list()!r})"
 
 
 def timestamp_values(
@@ -59,7 +101,7 @@ def timestamp_values(
     raws: Sequence[Any] | None,
     missing: set[Any],
     strings: pa.Array | None = None,
-) -> list[float | None]:
+) -> Sequence[float | None]:
     """Epoch seconds for each raw text (None for a missing marker), as ``parser`` gives them.
 
     The texts are ``raws``, or, when the reader has them so, ``strings`` (an
@@ -84,15 +126,19 @@ def timestamp_values(
         done &= ~pc.fill_null(pc.is_in(strings, value_set=pa_strings(markers)), False).to_numpy(
             zero_copy_only=False
         )
-    out: list[float | None] = epochs.tolist()
     left = (~done).nonzero()[0]
+    if not left.size:  # every value from the vector: the Python values are made if read
+        import pyarrow as pa
+
+        return WithArrow(pa.array(epochs, pa.float64()))
+    out: list[float | None] = epochs.tolist()
     texts: Any = raws
     if texts is None:  # only the values left over become Python texts
         texts = dict(zip(left.tolist(), strings.take(left).to_pylist(), strict=True))
     for position in left.tolist():
         raw = texts[position]
         out[position] = None if is_missing(raw, missing) else parser(raw)
-    return WithArrow(out, _epochs_array(epochs, left, out))
+    return WithArrow(_epochs_array(epochs, left, out), out)
 
 
 def _epochs_array(epochs: Any, left: Any, out: list[float | None]) -> pa.Array:
@@ -149,7 +195,7 @@ def _maybe_space_table() -> Any:
     return table
 
 
-def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] | None:
+def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> Sequence[str] | None:
     """The values as Python texts, when reading them one by one (trimmed, a missing-value
     marker as None, no longer than ``limit``) would leave every one as it is: none is empty,
     starts or ends with a byte that may be white space, is a marker, or has more than
@@ -175,7 +221,7 @@ def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> list[str] |
     markers = [m for m in missing if isinstance(m, str)]
     if markers and pc.any(pc.is_in(strings, value_set=pa_strings(markers))).as_py():
         return None
-    return WithArrow(strings.to_pylist(), strings)
+    return WithArrow(strings)
 
 
 def is_missing(raw: Any, missing: set[Any]) -> bool:

@@ -651,7 +651,7 @@ class RowPlan:
         rows: Sequence[Any],
         transposed: Any,
         arrays: list[Any] | None,
-    ) -> list[Any] | None:
+    ) -> Sequence[Any] | None:
         """One field's values for the batch, the fastest way its column allows; None when a
         text is too long (the batch then goes row by row)."""
         name, getter, convert, _ = step
@@ -682,7 +682,7 @@ class RowPlan:
 
     def _few_values(
         self, name: str, is_text: bool, convert: Converter, few: tuple[list[str], Any]
-    ) -> list[Any] | None:
+    ) -> Sequence[Any] | None:
         """A few-valued column's values from its distinct texts and each row's index among
         them: as :func:`_texts` or :func:`_distinct_values` give them from the row texts."""
         distinct, indices = few
@@ -819,20 +819,19 @@ def spread(kept: list[Any], indices: Any) -> list[Any]:
     return result
 
 
-def _spread_with_arrow(kept: list[Any], indices: Any) -> list[Any]:
+def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
     """:func:`spread`, with the same values as an Arrow array beside them when the distinct
     values are all texts or all integers (None among them or not): the types Arrow holds
     exactly as SQLite stores them."""
     import pyarrow as pa
 
-    values = spread(kept, indices)
     try:
         distinct = pa.array(kept)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        return values
+        return spread(kept, indices)
     if distinct.type not in (pa.string(), pa.int64()):
-        return values
-    return WithArrow(values, distinct.take(pa.array(indices)))
+        return spread(kept, indices)
+    return WithArrow(distinct.take(pa.array(indices)))  # the values made if read
 
 
 def _nothing(row: Any) -> None:

@@ -240,3 +240,22 @@ def test_identifiers_are_taken_whole() -> None:
     assert plain_texts(pa.chunked_array([ids]), {None, ""}, 100) is None
     assert plain_texts(pa.array(ids, type=pa.large_string()), {None, ""}, 100) is None
     assert plain_texts(pa.array([" x", *ids]).slice(1), {None, ""}, 100) == ids
+
+
+def test_a_column_kept_as_arrow_makes_its_python_values_only_when_read() -> None:
+    import pyarrow as pa
+
+    from auditor.columnar import WithArrow
+
+    texts = WithArrow(pa.array(["a", None, "b"]))
+    assert len(texts) == 3 and None in texts and "b" in texts and "" not in texts
+    assert texts._values is None  # asked about None and texts: the array answered
+    assert 3 not in texts and texts._values == ["a", None, "b"]  # anything else reads them
+    assert (
+        texts == ["a", None, "b"] and list(texts) == ["a", None, "b"] and texts[1:] == [None, "b"]
+    )
+    numbers = WithArrow(pa.array([1.5, 2.0]))
+    assert None not in numbers and "" not in numbers and numbers._values is None
+    assert numbers == [1.5, 2.0] and numbers != [1.5] and numbers != "ab"
+    given = [0.5, None]  # Python values the caller made anyway are the ones read
+    assert WithArrow(pa.array(given, pa.float64()), given)._values is given
