@@ -31,6 +31,12 @@ ISO_SECONDS = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: below this many values a column is converted value by value (Arrow's set-up costs more)
 MIN_VECTOR = 512
+#: every character Python's str.strip() removes from either end of a text (str.isspace();
+#: a test keeps the two in step)
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def text_array(values: Sequence[Any]) -> pa.Array | None:
@@ -222,6 +228,32 @@ def plain_texts(strings: pa.Array, missing: set[Any], limit: int) -> Sequence[st
     if markers and pc.any(pc.is_in(strings, value_set=pa_strings(markers))).as_py():
         return None
     return WithArrow(strings)
+
+
+def trimmed_texts(strings: pa.Array, missing: set[Any], limit: int) -> Sequence[Any] | None:
+    """The values as the row converter reads a text column's, worked out by Arrow: trimmed of
+    the white space Python's ``str.strip()`` takes off, a missing-value marker (as written or
+    trimmed) as None. None when one is longer than ``limit`` characters (the caller reads
+    them one by one, and says which), or for an array that is not one of plain strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(strings, pa.Array) or strings.type != pa.string():
+        return None  # a chunked array, a large_string array: read one by one
+    if len(strings) < MIN_VECTOR or strings.null_count:
+        return None
+    trimmed = pc.utf8_trim(strings, characters=PYTHON_WHITESPACE)
+    markers = [m for m in missing if isinstance(m, str)]
+    if markers:
+        value_set = pa_strings(markers)
+        gone = pc.or_(
+            pc.is_in(strings, value_set=value_set), pc.is_in(trimmed, value_set=value_set)
+        )
+        trimmed = pc.if_else(gone, pa.scalar(None, pa.string()), trimmed)
+    longest = pc.max(pc.utf8_length(trimmed)).as_py()
+    if longest is not None and longest > limit:
+        return None
+    return WithArrow(trimmed)
 
 
 def is_missing(raw: Any, missing: set[Any]) -> bool:

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .columnar import WithArrow, few_valued, is_missing, plain_texts, timestamp_values
+from .columnar import (
+    WithArrow,
+    few_valued,
+    is_missing,
+    plain_texts,
+    timestamp_values,
+    trimmed_texts,
+)
 from .errors import EvidenceError, Location, closest_name
 from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
 from .model import EvidenceKind, FieldSpec
@@ -667,6 +674,9 @@ class RowPlan:
                 plain = plain_texts(arrays[position], missing, MAX_TEXT)
                 if plain is not None:  # checked in Arrow: nothing to trim or to read as missing
                     return plain
+                trimmed = trimmed_texts(arrays[position], missing, MAX_TEXT)
+                if trimmed is not None:  # trimmed, and markers read as missing, by Arrow
+                    return trimmed
         raws = (
             transposed[position]
             if transposed is not None and position is not None

@@ -259,3 +259,33 @@ def test_a_column_kept_as_arrow_makes_its_python_values_only_when_read() -> None
     assert numbers == [1.5, 2.0] and numbers != [1.5] and numbers != "ab"
     given = [0.5, None]  # Python values the caller made anyway are the ones read
     assert WithArrow(pa.array(given, pa.float64()), given)._values is given
+
+
+_SPACES = "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u2000\u3000"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(
+            alphabet=st.sampled_from([*_SPACES, "a", "é", "中", "-", "N", "/", "A"]), max_size=6
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    markers=st.sets(st.sampled_from(["", "-", "N/A", " ", "NA"]), max_size=3),
+    limit=st.integers(1, 6),
+)
+def test_texts_trimmed_by_arrow_are_those_the_row_converter_makes(
+    texts: list[str], markers: set[str], limit: int
+) -> None:
+    from auditor.columnar import trimmed_texts
+    from auditor.convert import _cleaned
+
+    column = (texts * (MIN_VECTOR // len(texts) + 1))[:MIN_VECTOR]
+    expected = _cleaned(column, {*markers, None})
+    got = trimmed_texts(pa.array(column, pa.string()), {*markers, None}, limit)
+    if max((len(t) for t in expected if t), default=0) > limit:
+        assert got is None
+    else:
+        assert got is not None and list(got) == expected

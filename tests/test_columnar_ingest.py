@@ -559,7 +559,7 @@ def test_a_file_whose_kind_is_found_later_anyway_is_checked_against_the_store(
 
 
 def test_python_s_whitespace_is_the_set_duckdb_is_given():
-    from auditor.backends.duckdb import PYTHON_WHITESPACE
+    from auditor.columnar import PYTHON_WHITESPACE
 
     assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == PYTHON_WHITESPACE
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..columnar import PYTHON_WHITESPACE
 from ..errors import EngineError
 from ..expression import quote_identifier as q
 from .base import HelperTable
@@ -270,14 +271,6 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColu
         raise Declined(str(exc).splitlines()[0]) from None
     finally:
         con.close()
-
-
-#: every character Python's str.strip() removes from either end of a text (str.isspace();
-#: a test keeps the two in step)
-PYTHON_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 class DistinctKeysCheck:
