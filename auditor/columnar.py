@@ -31,6 +31,9 @@ ISO_SECONDS = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: below this many values a column is converted value by value (Arrow's set-up costs more)
 MIN_VECTOR = 512
+#: hours a batch of local times may span for their UTC offsets to be read from a table of
+#: every hour between (about eleven years; a wider batch looks up each distinct hour)
+HOUR_TABLE_LIMIT = 100_000
 #: every character Python's str.strip() removes from either end of a text (str.isspace();
 #: a test keeps the two in step)
 PYTHON_WHITESPACE = (
@@ -276,12 +279,16 @@ def iso_epochs(parser: TimestampParser, strings: pa.Array) -> tuple[Any, Any]:
     offsets = np.zeros(len(seconds), dtype=np.float64)
     if done.any():
         hours = seconds[done] // 3600
-        unique, inverse = unique_inverse(hours)
-        per_hour = [parser.clock.hour_offset(hour) for hour in unique.tolist()]
-        known = np.array([offset is not None for offset in per_hour], dtype=bool)
-        values = np.array([0.0 if offset is None else offset for offset in per_hour])
-        offsets[done] = values[inverse]
-        done[done] = known[inverse]
+        low, high = int(hours.min()), int(hours.max())
+        if high - low < HOUR_TABLE_LIMIT:  # the clock's table of offsets by hour
+            per_row = parser.clock.hour_offsets(low, high)[hours - low]
+        else:  # years apart: each distinct hour looked up
+            unique, inverse = unique_inverse(hours)
+            per_hour = [parser.clock.hour_offset(hour) for hour in unique.tolist()]
+            per_row = np.array([np.nan if o is None else o for o in per_hour])[inverse]
+        known = ~np.isnan(per_row)
+        offsets[done] = np.where(known, per_row, 0.0)
+        done[done] = known
     return seconds.astype(np.float64) - offsets, done
 
 

@@ -156,6 +156,11 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _ZONE_HOURS: dict[ZoneInfo, dict[int, float | None]] = {}
 
 
+#: how far beyond its table of UTC offsets by hour :meth:`LocalClock.hour_offsets` widens it
+#: for a batch (about eleven years)
+HOUR_TABLE_REACH = 100_000
+
+
 class LocalClock:
     """Local times of one zone to epoch seconds, fast.
 
@@ -168,6 +173,8 @@ class LocalClock:
         self.dst = dst
         self._offsets: dict[tuple[int, int, int, int], float | None] = {}
         self._by_hour = _ZONE_HOURS.setdefault(zone, {})
+        #: :meth:`hour_offsets`' table: its first hour, and the offsets from there on
+        self._hour_table: tuple[int, Any] | None = None
         #: values moved by a DST change: gap times (``dst: forward``) and skipped midnights
         self.moved = 0
 
@@ -198,6 +205,32 @@ class LocalClock:
             offset = self._hour_offset(start)
         self._by_hour[hour] = offset
         return offset
+
+    def hour_offsets(self, low: int, high: int) -> Any:
+        """:meth:`hour_offset` of every hour from ``low`` to ``high`` (both included) as a
+        numpy array, NaN for an hour in which the offset changes. A table of them is kept,
+        and widened by the hours a batch asks for just beyond it (a day more, for the next
+        batches of a file in time order), so that each hour is looked up once; hours far
+        from it (a mistyped year) are looked up for that batch alone."""
+        import numpy as np
+
+        def looked_up(start: int, stop: int) -> Any:
+            found = (self.hour_offset(hour) for hour in range(start, stop))
+            return np.array([np.nan if o is None else o for o in found], dtype=np.float64)
+
+        if self._hour_table is None:
+            self._hour_table = (low, looked_up(low, high + 1))
+        first, offsets = self._hour_table
+        last = first + len(offsets)  # the first hour after the table
+        if not (first - HOUR_TABLE_REACH <= low and high < last + HOUR_TABLE_REACH):
+            return looked_up(low, high + 1)
+        if low < first:
+            offsets = np.concatenate([looked_up(low - 24, first), offsets])
+            first = low - 24
+        if high >= last:
+            offsets = np.concatenate([offsets, looked_up(last, high + 25)])
+        self._hour_table = (first, offsets)
+        return offsets[low - first : high - first + 1]
 
     def day_epoch(self, day: date) -> float:
         """Epoch seconds of the first instant of ``day`` (see :func:`day_start`)."""

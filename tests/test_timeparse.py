@@ -88,3 +88,36 @@ def test_text_round_trip_in_a_zone_without_dst(moment: datetime) -> None:
         parser(later.strftime("%Y-%m-%d %H:%M:%S")) - parser(moment.strftime("%Y-%m-%d %H:%M:%S"))
         == 3600
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    zone=st.sampled_from(
+        ["Europe/Berlin", "America/Sao_Paulo", "Asia/Shanghai", "Australia/Lord_Howe"]
+    ),
+    windows=st.lists(
+        st.tuples(
+            st.one_of(st.integers(480_000, 500_000), st.integers(-50_000, 600_000)),
+            st.integers(0, 3_000),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_the_table_of_offsets_by_hour_gives_each_hours_offset(
+    zone: str, windows: list[tuple[int, int]]
+) -> None:
+    """However batches ask for hours (later, earlier, far away), the table answers as the
+    offset of each hour looked up alone: NaN for an hour in which the offset changes."""
+    import math
+
+    from auditor.timeparse import LocalClock
+
+    clock = LocalClock(ZoneInfo(zone))
+    for low, span in windows:
+        table = clock.hour_offsets(low, low + span)
+        assert len(table) == span + 1
+        for hour in range(low, low + span + 1, 97):
+            offset = clock.hour_offset(hour)
+            got = float(table[hour - low])
+            assert (math.isnan(got) and offset is None) or got == offset
