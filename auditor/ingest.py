@@ -255,6 +255,9 @@ class Ingest:
         self.chosen: list[Path] = []
         self.position = 0
         self._kind_guesses: dict[Path, str | None] = {}
+        #: files a pass stored without looking their keys up, and found a key repeated in:
+        #: read again with the kind's index (see :meth:`_ColumnarLoad._keys_trusted`)
+        self.keys_repeated: set[str] = set()
 
     def run(self, source: Path, files: list[Path] | None = None) -> IngestReport:
         """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
@@ -373,9 +376,10 @@ class Ingest:
         report.mapping = self._mapping_record(active, plan.sources)
         self.store.ensure_kind(kind)
         columnar = scanned if _columnar(table, scanned) else None
-        # Each pass that ends in _Restart has settled the order of one more column; a
-        # column-wise pass that declines leaves the file to the row reader.
-        for _ in range(len(plan.orders) + 2):
+        # Each pass that ends in _Restart has settled the order of one more column (or found
+        # a key repeated that it did not look up); a column-wise pass that declines leaves the
+        # file to the row reader.
+        for _ in range(len(plan.orders) + 3):
             try:
                 self._load_once(table, kind, plan, active, report, columnar)
                 return
@@ -595,7 +599,8 @@ class Ingest:
 
 
 class _Restart(Exception):
-    """The day/month order of a column was settled further on: read the file again."""
+    """Read the file again: the day/month order of a column was settled further on, or a
+    pass that stored the keys without looking them up found one repeated."""
 
 
 class _FileLoad:
@@ -811,15 +816,17 @@ class _ColumnarLoad(_FileLoad):
         _close(table)  # the header was read row-wise; Arrow reads the rest
         reader = columnar.READERS.get(self.store.engine, "arrow")
         delimiter = table.options["delimiter"]
-        check = self._keys_check(digest, delimiter)
+        trusted = self._keys_trusted(digest)
+        if trusted:  # DuckDB counts the keys once they are stored: no index is made
+            self._all_new()
+        check = None if trusted else self._keys_check(digest, delimiter)
         behind = _Behind()
         try:
             for columns in csv_columns(str(table.path), delimiter, self.width, reader):
                 if check is not None and (check.done() or self.answer_first):
                     distinct, check = self._keys_distinct(check, digest), None
                     if distinct:  # the index made so far (the kind's only) is dropped
-                        self.keys_all_new, self.seen = True, _AllNew()
-                        self.ingest.seen.pop(self.kind.name, None)
+                        self._all_new()
                 count = columns.rows()
                 lines = list(range(line, line + count))
                 line += count
@@ -845,8 +852,34 @@ class _ColumnarLoad(_FileLoad):
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         if lines_in_file != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
+        if trusted and not self.store.keys_distinct(self.kind, self.source):
+            self.ingest.keys_repeated.add(report.path)  # read again, its keys looked up
+            raise _Restart
         self._store_quarantine()
         self._settle_status()
+
+    def _all_new(self) -> None:
+        """The file's keys are not looked up (the kind held none): the kind's index, the
+        little made of it so far, is dropped (read from the store when next needed)."""
+        self.keys_all_new, self.seen = True, _AllNew()
+        self.ingest.seen.pop(self.kind.name, None)
+
+    def _keys_trusted(self, digest: Digest) -> bool:
+        """Whether the file's keys are stored without being looked up, and counted by DuckDB
+        when they all are: a store whose records DuckDB keeps (its hash aggregate on all
+        cores costs a second at 10M records, against the index and a second reading of the
+        file for :class:`DistinctKeysCheck`), a large file of one key field, for a kind
+        that holds no key yet and that no later file of the run may hold. A repeated key
+        found then rolls the file back, and it is read again with the index, which
+        quarantines the repeats as the row reader does."""
+        return (
+            self.store.duckdb_tables is not None
+            and self.single_key is not None
+            and digest.size >= DISTINCT_KEYS_BYTES
+            and not len(self.seen)
+            and self.report.path not in self.ingest.keys_repeated
+            and not self.ingest.kind_read_later(self.kind)
+        )
 
     #: wait for the key check's answer before the first batch (tests set it, to know
     #: which way a file went; otherwise the answer is taken when it comes)
@@ -858,6 +891,8 @@ class _ColumnarLoad(_FileLoad):
         may hold records of it: once it answers yes, the file's keys need no look-up, and
         no index is made of the rest of them (see :meth:`_keys_distinct`)."""
         if self.single_key is None or digest.size < DISTINCT_KEYS_BYTES or len(self.seen):
+            return None
+        if self.report.path in self.ingest.keys_repeated:  # a repeat is known: not worth it
             return None
         if self.ingest.kind_read_later(self.kind):  # its keys will be looked up in the index
             return None

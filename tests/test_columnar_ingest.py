@@ -480,11 +480,18 @@ def test_keys_found_distinct_first_or_not(pack, tmp_path, monkeypatch, keys, mar
     assert columns == rows_read
 
 
-def _keys_checked(monkeypatch) -> list[tuple[str, bool]]:
-    """(file, whether its keys were found new and distinct up front) of each column-wise load."""
-    checked: list[tuple[str, bool]] = []
+def _keys_checked(monkeypatch) -> list[tuple[str, bool | str]]:
+    """(file, whether its keys were found new and distinct up front) of each column-wise load;
+    "counted" for one that stored them without look-ups, DuckDB counting them after."""
+    checked: list[tuple[str, bool | str]] = []
     load = ingest_module._ColumnarLoad
-    start, answer = load._keys_check, load._keys_distinct
+    start, answer, trusted = load._keys_check, load._keys_distinct, load._keys_trusted
+
+    def trusting(self, *args):
+        if trusted(self, *args):
+            checked.append((Path(self.report.path).name, "counted"))
+            return True
+        return False
 
     def started(self, *args):
         check = start(self, *args)
@@ -498,6 +505,7 @@ def _keys_checked(monkeypatch) -> list[tuple[str, bool]]:
 
     monkeypatch.setattr(load, "_keys_check", started)
     monkeypatch.setattr(load, "_keys_distinct", answered)
+    monkeypatch.setattr(load, "_keys_trusted", trusting)
     return checked
 
 
@@ -525,9 +533,31 @@ def test_a_file_of_distinct_keys_skips_the_index(pack, tmp_path, monkeypatch):
     (folder / "tickets.csv").write_text("ticket_id,category,opened_at\nT1,billing,2026-07-01\n")
     checked = _keys_checked(monkeypatch)
     results = _every_way(pack, folder, tmp_path, monkeypatch)
-    assert checked == [("interactions.csv", True)] * 2  # the tickets file is too small
+    # the tickets file is too small to be looked at; a store kept in DuckDB counts the keys
+    # once they are stored
+    assert checked == [("interactions.csv", True), ("interactions.csv", "counted")]
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     assert len(results["rows"]["records"]) == 3000
+
+
+def test_a_repeated_key_counted_after_storing_has_the_file_read_again(pack, tmp_path, monkeypatch):
+    """Stored without look-ups into a store kept in DuckDB, a file whose keys DuckDB then
+    finds repeated is rolled back and read again with its keys looked up: the repeat is
+    quarantined naming the first line, as the row reader has it."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    rows = _rows(3000)
+    (folder / "interactions.csv").write_text("\n".join([HEADER, *rows, rows[7]]) + "\n")
+    checked = _keys_checked(monkeypatch)
+    results = _every_way(pack, folder, tmp_path, monkeypatch)
+    assert checked == [
+        ("interactions.csv", False),  # arrow: the check's answer is no
+        ("interactions.csv", "counted"),  # duckdb: stored, counted, found repeated
+        ("interactions.csv", False),  # and read again, looked up
+    ]
+    assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
+    ((line, *_, reason, _record),) = results["rows"]["quarantine"]
+    assert line == 3002 and "interactions.csv:9" in reason
 
 
 def test_files_of_one_kind_are_looked_up_in_the_index(pack, tmp_path, monkeypatch):
@@ -553,7 +583,12 @@ def test_a_file_whose_kind_is_found_later_anyway_is_checked_against_the_store(
     monkeypatch.setattr(ingest_module.Ingest, "kind_read_later", lambda self, kind: False)
     checked = _keys_checked(monkeypatch)
     results = _every_way(pack, folder, tmp_path, monkeypatch)
-    assert checked == [("a-interactions.csv", True), ("b-interactions.csv", False)] * 2
+    assert checked == [
+        ("a-interactions.csv", True),
+        ("b-interactions.csv", False),
+        ("a-interactions.csv", "counted"),
+        ("b-interactions.csv", False),
+    ]
     assert results["arrow"] == results["rows"] and results["duckdb"] == results["rows"]
     assert len(results["rows"]["quarantine"]) == 5
 

@@ -299,6 +299,20 @@ class DuckdbRecords:
             ).fetchall()[0]
         return int(row[0])
 
+    def keys_distinct(self, table: str, key: str, source: int) -> bool:
+        """Whether the rows of one file (by manifest id) hold a different ``key`` each, none
+        null. Their 64-bit hashes are counted: two equal keys have equal hashes, so a repeat
+        is never missed, and two keys whose hashes collide only cost the file a second
+        reading (with its keys looked up)."""
+        self.flush()
+        k = q(key)
+        rows, keys, distinct = self.con.execute(
+            f"SELECT count(*), count({k}), count(DISTINCT hash({k})) FROM {q(table)} "
+            "WHERE _source = ?",
+            [source],
+        ).fetchall()[0]
+        return bool(rows == keys == distinct)
+
     def key_batches(
         self, table: str, key: Sequence[str], files: dict[int, str], rows: int
     ) -> Iterator[tuple[list[Any], list[str], list[int]]]:

@@ -411,6 +411,14 @@ class EvidenceStore:
             keys = list(columns[0]) if len(kind.key) == 1 else [row[:-2] for row in batch]
             yield keys, list(columns[-2]), list(columns[-1])
 
+    def keys_distinct(self, kind: EvidenceKind, source: int) -> bool:
+        """Whether the records of one file (by manifest id) hold a different key each, none
+        missing: asked by an ingest that stored them without looking the keys up, of a
+        store whose records DuckDB keeps (see :meth:`DuckdbRecords.keys_distinct`)."""
+        if self.duckdb_tables is None or len(kind.key) != 1:
+            raise ValueError("keys are counted by DuckDB, for a kind of one key field")
+        return self.duckdb_tables.keys_distinct(kind.name, kind.key[0], source)
+
     def rows_from(self, kind: EvidenceKind, source: int) -> tuple[int, int]:
         """Rows of one file (by its manifest id) stored in ``kind`` and in the quarantine."""
         if self.duckdb_tables is not None:
