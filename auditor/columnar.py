@@ -105,6 +105,23 @@ class WithArrow(Sequence[Any]):
         return f"WithArrow({self._list()!r})"
 
 
+def line_columns(source: int, lines: Sequence[int]) -> list[Sequence[int]]:
+    """A batch's ``_source`` and ``_line`` columns (its file's manifest id, each row's line).
+    Lines numbered one after another (a ``range``, as a column-wise pass numbers them) come
+    as Arrow arrays made without Python values, which are made if read (a store kept in
+    DuckDB takes the arrays)."""
+    count = len(lines)
+    if isinstance(lines, range) and lines.step == 1 and count >= MIN_VECTOR:
+        import numpy as np
+        import pyarrow as pa
+
+        return [
+            WithArrow(pa.array(np.full(count, source, dtype=np.int64))),
+            WithArrow(pa.array(np.arange(lines.start, lines.stop, dtype=np.int64))),
+        ]
+    return [[source] * count, list(lines)]
+
+
 def timestamp_values(
     parser: TimestampParser,
     raws: Sequence[Any] | None,

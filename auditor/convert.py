@@ -451,13 +451,15 @@ class RowPlan:
 
     # -------------------------------------------------------- day/month orders
 
-    def observe(self, rows: Sequence[Any], lines: list[int], everything: bool = False) -> None:
+    def observe(self, rows: Sequence[Any], lines: Sequence[int], everything: bool = False) -> None:
         """Show a batch to the day/month orders that watch their columns (or to all of them)."""
         for index, order in self.orders:
             if order.active or everything:
                 order.observe(list(map(self.steps[index][1], rows)), lines)
 
-    def observe_order(self, order: DayMonthOrder, rows: Sequence[Any], lines: list[int]) -> None:
+    def observe_order(
+        self, order: DayMonthOrder, rows: Sequence[Any], lines: Sequence[int]
+    ) -> None:
         """Show a batch to one column's order, which starts watching its column."""
         order.active = True
         for index, candidate in self.orders:

@@ -737,7 +737,7 @@ class _FileLoad:
         )
 
     def _settle(
-        self, results: Sequence[Any], lines: list[int], raws: Callable[[], list[RawRow]]
+        self, results: Sequence[Any], lines: Sequence[int], raws: Callable[[], list[RawRow]]
     ) -> None:
         """Store each converted row, or quarantine it (``raws`` gives the rows, when needed)."""
         seen = self.seen
@@ -828,7 +828,7 @@ class _ColumnarLoad(_FileLoad):
                     if distinct:  # the index made so far (the kind's only) is dropped
                         self._all_new()
                 count = columns.rows()
-                lines = list(range(line, line + count))
+                lines = range(line, line + count)
                 line += count
                 report.rows_read += count
                 self._convert(columns, lines)
@@ -911,7 +911,7 @@ class _ColumnarLoad(_FileLoad):
         lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
         return rows is not None and rows == lines_in_file - 1
 
-    def _convert(self, columns: TextColumns, lines: list[int]) -> None:
+    def _convert(self, columns: TextColumns, lines: range) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
             part = columns.slice(start, COLUMN_BATCH)
             rows = _RowsOf(part)
@@ -1046,7 +1046,7 @@ class Rejected:
 def convert_in_order(
     plan: RowPlan,
     rows: Sequence[Any],
-    lines: list[int],
+    lines: Sequence[int],
     source: int,
     columns: Sequence[list[Any]] | None = None,
 ) -> Sequence[Any]:
@@ -1073,7 +1073,7 @@ def convert_in_order(
 def convert_chunk(
     plan: RowPlan,
     rows: Sequence[Any],
-    lines: list[int],
+    lines: Sequence[int],
     source: int,
     columns: Sequence[list[Any]] | None = None,
 ) -> Sequence[Any]:
@@ -1081,7 +1081,7 @@ def convert_chunk(
 
     ``columns`` are the rows' values column by column, when the reader has them so.
     """
-    converted = plan.convert_columns(rows, [[source] * len(lines), lines], columns)
+    converted = plan.convert_columns(rows, columnar.line_columns(source, lines), columns)
     if converted is not None:
         return converted
     out: list[Any] = []
