@@ -32,8 +32,8 @@ _ISO_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: below this many values a column is converted value by value (Arrow's set-up costs more)
 MIN_VECTOR = 512
 #: hours a batch of local times may span for their UTC offsets to be read from a table of
-#: every hour between (about eleven years; a wider batch looks up each distinct hour)
-HOUR_TABLE_LIMIT = 100_000
+#: every hour between (about two years; a wider batch looks up each distinct hour)
+HOUR_TABLE_LIMIT = 20_000
 #: every character Python's str.strip() removes from either end of a text (str.isspace();
 #: a test keeps the two in step)
 PYTHON_WHITESPACE = (

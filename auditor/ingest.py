@@ -419,6 +419,7 @@ class Ingest:
         report.reasons.clear()
         plan.reset_moved()
         index = self._file_index(report.path)
+        known = self.last_file
         try:
             with self.store.transaction():
                 if self._others_wrote() and self._already_ingested(report):
@@ -442,6 +443,7 @@ class Ingest:
                     report.reader["date_order"] = plan.date_orders()
                 self.store.update_file(source, _manifest_entry(report))
         except BaseException:
+            self.last_file = known  # the file's id went with it: no other process wrote it
             self._forget(kind, index)
             raise
 

@@ -157,8 +157,8 @@ _ZONE_HOURS: dict[ZoneInfo, dict[int, float | None]] = {}
 
 
 #: how far beyond its table of UTC offsets by hour :meth:`LocalClock.hour_offsets` widens it
-#: for a batch (about eleven years)
-HOUR_TABLE_REACH = 100_000
+#: for a batch (about two years)
+HOUR_TABLE_REACH = 20_000
 
 
 class LocalClock:
@@ -197,12 +197,10 @@ class LocalClock:
         known = self._by_hour.get(hour, -1.0)
         if known != -1.0:
             return known
-        try:
-            start = _NAIVE_EPOCH + timedelta(hours=hour)
+        try:  # an hour at the ends of the calendar (years 1 and 9999) has no offset here
+            offset = self._hour_offset(_NAIVE_EPOCH + timedelta(hours=hour))
         except OverflowError:
             offset = None
-        else:
-            offset = self._hour_offset(start)
         self._by_hour[hour] = offset
         return offset
 

@@ -121,3 +121,18 @@ def test_the_table_of_offsets_by_hour_gives_each_hours_offset(
             offset = clock.hour_offset(hour)
             got = float(table[hour - low])
             assert (math.isnan(got) and offset is None) or got == offset
+
+
+def test_offsets_by_hour_reach_the_end_of_the_calendar_without_an_error() -> None:
+    """Widening the table a day beyond the last hour asked for may pass 9999-12-31 UTC: those
+    hours have no offset (NaN), and the hours asked for keep theirs."""
+    import math
+
+    from auditor.timeparse import LocalClock
+
+    clock = LocalClock(ZoneInfo("America/New_York"))
+    last = (datetime(9999, 12, 31, 23) - datetime(1970, 1, 1)) // timedelta(hours=1)
+    clock.hour_offsets(last - 60, last - 50)
+    table = clock.hour_offsets(last - 30, last)  # widened to its end and beyond
+    assert table[0] == clock.hour_offset(last - 30) == -5 * 3600
+    assert math.isnan(table[-1]) and clock.hour_offset(last) is None

@@ -176,9 +176,8 @@ class DuckdbRecords:
         import pyarrow as pa
 
         with self._holding:
-            held, self._held, self._held_rows = self._held, {}, 0
-            for table, batches in held.items():
-                self.con.register("_stored_batch", pa.concat_tables(batches))
+            for table in list(self._held):  # a table stored is let go; one that fails is kept
+                self.con.register("_stored_batch", pa.concat_tables(self._held[table]))
                 try:
                     self._writing(
                         lambda table=table: self.con.execute(
@@ -187,6 +186,8 @@ class DuckdbRecords:
                     )
                 finally:
                     self.con.unregister("_stored_batch")
+                batches = self._held.pop(table)
+                self._held_rows -= sum(batch.num_rows for batch in batches)
 
     def discard(self) -> None:
         """Forget the rows held and not stored (a file's whose ingest failed)."""
@@ -303,14 +304,19 @@ class DuckdbRecords:
         """Whether the rows of one file (by manifest id) hold a different ``key`` each, none
         null. Their 64-bit hashes are counted: two equal keys have equal hashes, so a repeat
         is never missed, and two keys whose hashes collide only cost the file a second
-        reading (with its keys looked up)."""
+        reading (with its keys looked up), as does a count DuckDB cannot finish."""
+        import duckdb
+
         self.flush()
         k = q(key)
-        rows, keys, distinct = self.con.execute(
-            f"SELECT count(*), count({k}), count(DISTINCT hash({k})) FROM {q(table)} "
-            "WHERE _source = ?",
-            [source],
-        ).fetchall()[0]
+        try:
+            rows, keys, distinct = self.con.execute(
+                f"SELECT count(*), count({k}), count(DISTINCT hash({k})) FROM {q(table)} "
+                "WHERE _source = ?",
+                [source],
+            ).fetchall()[0]
+        except duckdb.Error:  # too little memory, say: no answer, and the keys are looked up
+            return False
         return bool(rows == keys == distinct)
 
     def key_batches(
