@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from .backends.statement import NULLS_TOGETHER
 from .errors import AuditorError
 from .expression import quote_identifier
 from .holiday_sets import covered_years, is_public_holiday
@@ -237,11 +238,15 @@ class CalendarTable:
         elsewhere. A moment before the first stretch (or NULL) finds none: 0.
         """
         table = quote_identifier(self.days_name)
-        bucket = f"FLOOR(MIN({moment_sql}, {_number(self.last_start)}) / {BUCKET_SECONDS!r})"
+        last = _number(self.last_start)
+        # a NULL moment finds no stretch in any bucket: SQLite's NULL bucket and the last
+        # one that LEAST gives elsewhere find none alike; the offset and the end are NULL
+        # together (no stretch), so neither MIN needs other engines' guard against NULLs
+        bucket = f"FLOOR(MIN({moment_sql}, {last}) {NULLS_TOGETHER} / {BUCKET_SECONDS!r})"
         where = f"c.bucket = {bucket} AND c.start <= {moment_sql}"
         offset = f"(SELECT MIN(c.before - c.start) FROM {table} AS c WHERE {where})"
         closed = f'(SELECT MAX(c.before + (c."end" - c.start)) FROM {table} AS c WHERE {where})'
-        return f"COALESCE(MIN({moment_sql} + {offset}, {closed}), 0)"
+        return f"COALESCE(MIN({moment_sql} + {offset}, {closed}) {NULLS_TOGETHER}, 0)"
 
 
 def _number(value: float) -> str:

@@ -278,3 +278,43 @@ def test_calendars_whose_names_extend_each_other_get_tables_of_their_own() -> No
     tables = [CalendarTable.named(name, []) for name in names]
     every = [t.name for t in tables] + [t.days_name for t in tables]
     assert len(set(every)) == len(every)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark"])
+def test_a_moment_s_open_seconds_take_two_look_ups_on_every_engine(dialect: str) -> None:
+    """SQLite's two-argument MIN becomes LEAST elsewhere, unguarded: a guard against NULLs
+    would repeat both look-ups (DuckDB ran eight subqueries for a duration's two moments)."""
+    from auditor.backends.statement import Statement
+    from auditor.business_time import CalendarTable
+
+    table = CalendarTable("_c", "_d", 1.0e9)
+    sql = Statement(f"SELECT {table.cumulative_sql('t.x')} FROM t").render(dialect)
+    assert sql.count("SELECT MIN(c.before") == 1 and sql.count("SELECT MAX(c.before") == 1
+    assert "nulls together" not in sql and "LEAST" in sql
+
+
+def test_open_seconds_are_the_same_on_sqlite_and_duckdb_for_any_moment() -> None:
+    """Before the first stretch, inside one, between two, after the last, and NULL."""
+    import sqlite3
+
+    import duckdb
+
+    from auditor.backends.statement import Statement
+    from auditor.business_time import CalendarTable
+
+    stretches = [(100.0, 200.0, 0.0), (300.0, 450.0, 100.0), (90_000.0, 90_100.0, 250.0)]
+    table = CalendarTable.of("_c", "_d", stretches)
+    rows = CalendarTable.bucket_rows(stretches)
+    moments = [None, 50.0, 100.0, 150.5, 200.0, 250.0, 300.0, 449.0, 5_000.0, 90_050.0, 1e6]
+    sql = f"SELECT x, {table.cumulative_sql('t.x')} FROM t ORDER BY x NULLS FIRST"
+    lite = sqlite3.connect(":memory:")
+    duck = duckdb.connect()
+    for con in (lite, duck):
+        con.execute('CREATE TABLE _d (bucket DOUBLE, start DOUBLE, "end" DOUBLE, before DOUBLE)')
+        con.executemany("INSERT INTO _d VALUES (?, ?, ?, ?)", rows)
+        con.execute("CREATE TABLE t (x DOUBLE)")
+        con.executemany("INSERT INTO t VALUES (?)", [(m,) for m in moments])
+    by_sqlite = lite.execute(Statement(sql).render("sqlite")).fetchall()
+    by_duckdb = duck.execute(Statement(sql).render("duckdb")).fetchall()
+    assert by_sqlite == by_duckdb
+    assert [v for _, v in by_sqlite] == [0, 0, 0, 50.5, 100, 100, 100, 249, 250, 300, 350]

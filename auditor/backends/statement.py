@@ -30,7 +30,7 @@ class Statement:
             return self.text
         import sqlglot
 
-        tree = sqlglot.parse_one(self.text, read="sqlite").transform(_without_no_limit)
+        tree = sqlglot.parse_one(self.text, read="sqlite").transform(_for_other_engines)
         return tree.sql(dialect=dialect)
 
 
@@ -80,11 +80,25 @@ class CountBy:
 ONCE_PER_ROW = "LIMIT -1"
 
 
-def _without_no_limit(node: Any) -> Any:
+#: written right after a two-argument ``MIN`` or ``MAX`` whose arguments are NULL together
+#: (or whose NULL argument does not change what the statement gives): other engines get a
+#: plain ``LEAST``/``GREATEST``, which skips a NULL where SQLite's gives NULL, instead of
+#: one guarded by a ``CASE`` that repeats both arguments (subqueries and all)
+NULLS_TOGETHER = "/* nulls together */"
+
+
+def _for_other_engines(node: Any) -> Any:
+    """A node of a statement as other engines get it: without SQLite's "no limit" (see
+    :data:`ONCE_PER_ROW`), and ``MIN``/``MAX`` marked :data:`NULLS_TOGETHER` unguarded."""
     from sqlglot import exp
 
     if isinstance(node, exp.Limit) and node.expression.sql() == "-1":
         return None
+    if isinstance(node, exp.Least | exp.Greatest) and any(
+        comment.strip() == NULLS_TOGETHER[2:-2].strip() for comment in node.comments or ()
+    ):
+        node.set("ignore_nulls", True)
+        node.comments = None
     return node
 
 
