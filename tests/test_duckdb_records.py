@@ -437,3 +437,37 @@ def test_rows_held_by_a_store_closed_outside_a_transaction_are_kept(
     again = EvidenceStore(path)
     assert again.count(KIND.name) == 4
     again.close()
+
+
+@pytest.mark.parametrize(
+    ("raised", "outcome"),
+    [("OutOfMemoryException", False), ("InterruptException", KeyboardInterrupt)],
+    ids=["out of memory", "ctrl-c"],
+)
+def test_a_key_count_duckdb_cannot_finish_is_no_answer_but_ctrl_c_stops(
+    tmp_path: Path, raised: str, outcome: Any
+) -> None:
+    import duckdb
+
+    store = _store(tmp_path / "s.db", "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    assert store.duckdb_tables is not None and store.keys_distinct(KIND, 1)
+    real = store.duckdb_tables.con
+
+    class Failing:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if "DISTINCT hash" in sql:
+                raise getattr(duckdb, raised)("stopped")
+            return real.execute(sql, *args)
+
+    store.duckdb_tables.con = Failing()
+    if outcome is False:
+        assert store.keys_distinct(KIND, 1) is False  # the file is read again, keys looked up
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            store.keys_distinct(KIND, 1)
+    store.duckdb_tables.con = real
+    store.close()

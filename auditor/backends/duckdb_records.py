@@ -307,14 +307,17 @@ class DuckdbRecords:
         reading (with its keys looked up), as does a count DuckDB cannot finish."""
         import duckdb
 
+        from .duckdb import as_interrupt
+
         self.flush()
         k = q(key)
         try:
-            rows, keys, distinct = self.con.execute(
-                f"SELECT count(*), count({k}), count(DISTINCT hash({k})) FROM {q(table)} "
-                "WHERE _source = ?",
-                [source],
-            ).fetchall()[0]
+            with as_interrupt():  # Ctrl-C meanwhile stops the ingest, as anywhere else
+                rows, keys, distinct = self.con.execute(
+                    f"SELECT count(*), count({k}), count(DISTINCT hash({k})) FROM {q(table)} "
+                    "WHERE _source = ?",
+                    [source],
+                ).fetchall()[0]
         except duckdb.Error:  # too little memory, say: no answer, and the keys are looked up
             return False
         return bool(rows == keys == distinct)
