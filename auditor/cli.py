@@ -1559,7 +1559,8 @@ def verify_command(
     if report.verified:
         signed = " (signature valid)" if public_key else ""
         click.echo(
-            f"verified: {report.findings} findings reproduced from {report.files} files{signed}"
+            f"verified: {report.findings} finding{'' if report.findings == 1 else 's'} "
+            f"reproduced from {report.files} file{'' if report.files == 1 else 's'}{signed}"
         )
     sys.exit(EXIT_OK if report.verified else EXIT_FINDINGS)
 

@@ -90,3 +90,20 @@ def test_junit_gates_a_pipeline_and_oscal_goes_to_a_grc_tool(runner, tmp_path) -
     ]["results"]
     bad = runner.invoke(main, ["report", "render", str(out / "findings.json"), "--format", "junit"])
     assert bad.exit_code == 2 and "unknown format 'junit'" in bad.output
+
+
+def test_an_audit_of_one_file_is_verified_from_one_file(runner, tmp_path) -> None:
+    import shutil
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(Path(DEMO) / "surveys.jsonl", evidence)
+    out = tmp_path / "audit"
+    audited = runner.invoke(
+        main, ["audit", PACK, str(evidence), "--period", "2026-Q3", "--out", str(out),
+               "--format", "json", "--fail-on", "never"],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    verified = runner.invoke(main, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.strip().endswith("findings reproduced from 1 file")
