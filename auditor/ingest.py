@@ -874,9 +874,14 @@ class _ColumnarLoad(_FileLoad):
         that holds no key yet and that no later file of the run may hold. A repeated key
         found then rolls the file back, and it is read again with the index, which
         quarantines the repeats as the row reader does."""
+        return self.store.duckdb_tables is not None and self._keys_may_all_be_new(digest)
+
+    def _keys_may_all_be_new(self, digest: Digest) -> bool:
+        """Whether a file's keys are worth finding all new, not looked up one by one: a large
+        file of one key field, not known to repeat one, of a kind that holds no key yet
+        and that no later file of the run may hold (its keys go in the index then)."""
         return (
-            self.store.duckdb_tables is not None
-            and self.single_key is not None
+            self.single_key is not None
             and digest.size >= DISTINCT_KEYS_BYTES
             and not len(self.seen)
             and self.report.path not in self.ingest.keys_repeated
@@ -892,12 +897,9 @@ class _ColumnarLoad(_FileLoad):
         every line of the file, when the kind holds no key yet and no later file of the run
         may hold records of it: once it answers yes, the file's keys need no look-up, and
         no index is made of the rest of them (see :meth:`_keys_distinct`)."""
-        if self.single_key is None or digest.size < DISTINCT_KEYS_BYTES or len(self.seen):
+        if not self._keys_may_all_be_new(digest):
             return None
-        if self.report.path in self.ingest.keys_repeated:  # a repeat is known: not worth it
-            return None
-        if self.ingest.kind_read_later(self.kind):  # its keys will be looked up in the index
-            return None
+        assert self.single_key is not None
         position = self.plan.text_column(self.plan.names[self.single_key])
         if position is None:
             return None

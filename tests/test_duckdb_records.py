@@ -378,13 +378,18 @@ def _rows(source: int, first: int, count: int) -> list[tuple[Any, ...]]:
     return [(f"k{n}", n / 4, n, None, source, n + 2) for n in range(first, first + count)]
 
 
+def _holding(path: Path, monkeypatch: pytest.MonkeyPatch, rows: int) -> EvidenceStore:
+    """A new store for DuckDB that holds ``rows`` rows before it stores them."""
+    from auditor.backends import duckdb_records
+
+    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", rows)
+    return _store(path, "duckdb")
+
+
 def test_rows_are_stored_many_batches_at_a_time_and_read_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditor.backends import duckdb_records
-
-    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 7)
-    store = _store(tmp_path / "s.db", "duckdb")
+    store = _holding(tmp_path / "s.db", monkeypatch, 7)
     assert store.duckdb_tables is not None
     counted = store.duckdb_tables.con = _CountedInserts(store.duckdb_tables.con)
     with store.transaction():
@@ -403,11 +408,8 @@ def test_rows_are_stored_many_batches_at_a_time_and_read_in_order(
 def test_rows_held_when_a_file_fails_are_dropped_with_those_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditor.backends import duckdb_records
-
-    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 5)
     path = tmp_path / "s.db"
-    store = _store(path, "duckdb")
+    store = _holding(path, monkeypatch, 5)
     _insert(store, [CLEAN], columns=True)
     with pytest.raises(RuntimeError), store.transaction():
         source = store.record_file({"file": "late.csv", "kind": "things"})
@@ -426,11 +428,8 @@ def test_rows_held_when_a_file_fails_are_dropped_with_those_stored(
 def test_rows_held_by_a_store_closed_outside_a_transaction_are_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditor.backends import duckdb_records
-
-    monkeypatch.setattr(duckdb_records, "INSERT_ROWS", 100)
     path = tmp_path / "s.db"
-    store = _store(path, "duckdb")
+    store = _holding(path, monkeypatch, 100)
     source = store.record_file({"file": "f.csv", "kind": "things"})  # committed on its own
     store.insert_records(KIND, NAMES, _rows(source, 0, 4))
     store.close()

@@ -85,6 +85,7 @@ ONCE_PER_ROW = "LIMIT -1"
 #: plain ``LEAST``/``GREATEST``, which skips a NULL where SQLite's gives NULL, instead of
 #: one guarded by a ``CASE`` that repeats both arguments (subqueries and all)
 NULLS_TOGETHER = "/* nulls together */"
+_NULLS_TOGETHER_TEXT = NULLS_TOGETHER.removeprefix("/*").removesuffix("*/").strip()
 
 
 def _for_other_engines(node: Any) -> Any:
@@ -95,7 +96,7 @@ def _for_other_engines(node: Any) -> Any:
     if isinstance(node, exp.Limit) and node.expression.sql() == "-1":
         return None
     if isinstance(node, exp.Least | exp.Greatest) and any(
-        comment.strip() == NULLS_TOGETHER[2:-2].strip() for comment in node.comments or ()
+        comment.strip() == _NULLS_TOGETHER_TEXT for comment in node.comments or ()
     ):
         node.set("ignore_nulls", True)
         node.comments = None
