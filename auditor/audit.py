@@ -87,6 +87,15 @@ def infer_period(pack: Pack, store: Any) -> Period:
         if moment is not None
     ]
     if not moments:
+        looked_up = sorted(
+            c.kind for c in coverage.values() if c.kind not in judged and c.first is not None
+        )
+        if looked_up:  # e.g. a ticket status history alone: only rules' look-ups read it
+            raise PeriodError(
+                "cannot tell the audit period: no record of a kind the rules judge has a "
+                f"time (those with one are of {', '.join(looked_up)}, which rules only look up)",
+                hint="give --period, e.g. 2026-Q3, or add the files of the kinds the rules judge",
+            )
         raise PeriodError(
             "cannot tell the audit period: no record with a time was stored",
             hint="check the evidence folder, the file names and the mapping (see the ingest summary)",

@@ -19,6 +19,8 @@ from . import __version__
 from .errors import AuditorError, Location
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from .audit import AuditResult
     from .ingest import IngestReport
     from .mapping import Mapping
@@ -333,7 +335,11 @@ def _progress(quiet: bool, source: str | None) -> Any:
     return IngestProgress(enabled=not quiet, files=files)
 
 
-def _summary(report: IngestReport) -> str:
+#: quarantine reasons the ingest summary lists (the rest are counted on one line)
+REASONS_SHOWN = 10
+
+
+def _summary(report: IngestReport, store_path: str | None = None) -> str:
     rows = [("file", "kind", "read", "stored", "quarantined", "status")]
     for f in report.files:
         rows.append(
@@ -364,12 +370,31 @@ def _summary(report: IngestReport) -> str:
         f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
         + ("" if balanced else "  (DOES NOT BALANCE)")
     )
-    reasons = report.reasons()
-    if reasons:
-        lines.append("quarantine reasons:")
-        for reason, count in reasons.most_common(10):
-            lines.append(f"  {count:>8,}  {reason}")
+    lines.extend(_reason_lines(report.reasons(), store_path))
     return "\n".join(lines)
+
+
+def _reason_lines(reasons: Counter[str], store_path: str | None) -> list[str]:
+    """The most frequent quarantine reasons, and one line counting the others (where the
+    store keeps them all)."""
+    if not reasons:
+        return []
+    shown = reasons.most_common(REASONS_SHOWN)
+    lines = ["quarantine reasons:", *(f"  {count:>8,}  {reason}" for reason, count in shown)]
+    if len(reasons) > len(shown):
+        import shlex
+
+        from .export import file_stem
+
+        kept = (
+            "each one is in the store's _quarantine table; 'auditor evidence export --store "
+            f"{shlex.quote(store_path)} --out DIR' writes it as {file_stem('_quarantine')}.parquet"
+            if store_path
+            else "ingest with --store to keep every row quarantined, with its reason"
+        )
+        rest = sum(reasons.values()) - sum(count for _, count in shown)
+        lines.append(f"  {rest:>8,}  with {len(reasons) - len(shown):,} other reasons ({kept})")
+    return lines
 
 
 def _run_ingest(
@@ -399,7 +424,7 @@ def _run_ingest(
         store.close()
     for failed in report.errors:
         click.echo(f"error: {failed.reason}", err=True)
-    click.echo(_summary(report))
+    click.echo(_summary(report, store_path))
     if report.errors:
         sys.exit(EXIT_INPUT)
     if strict and report.quarantined:

@@ -27,7 +27,7 @@ from .columnar import (
     trimmed_texts,
 )
 from .errors import EvidenceError, Location, closest_name
-from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise
+from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise, preset_names
 from .model import EvidenceKind, FieldSpec
 from .timeparse import (
     DayMonthOrder,
@@ -411,6 +411,13 @@ class RowPlan:
         """A required field the mapping (or the automatic match) finds no column for."""
         guesses = [closest_name(n, self.header) for n in (spec.name, *spec.aliases)]
         suggestion = next((g for g in guesses if g), None)
+        if self.mapping.source == "preset":
+            return EvidenceError(
+                f"the preset '{self._preset_name()}' gives no column for required field "
+                f"'{spec.name}' of {self.kind.name}",
+                location=Location(str(self.path), 1),
+                hint=self._preset_hint(),
+            )
         if self.mapping.source != "auto":
             return EvidenceError(
                 f"the mapping gives no column for required field '{spec.name}' of {self.kind.name}",
@@ -433,11 +440,30 @@ class RowPlan:
         sheet = self._sheet_note()
         if sheet:
             notes.append(sheet)
+        if self.mapping.source == "preset":  # the file is not the export the preset reads
+            return EvidenceError(
+                f"column '{name}' of field '{spec.name}' is not in the header; the preset "
+                f"'{self._preset_name()}' reads another layout",
+                location=Location(str(self.path), 1),
+                suggestion=closest_name(name, self.header),
+                hint="; ".join([*notes, self._preset_hint()]),
+            )
         return EvidenceError(
             f"column '{name}' of field '{spec.name}' is not in {self.path}",
             location=self.mapping.where(f"columns.{spec.name}"),
             suggestion=closest_name(name, self.header),
             hint="; ".join(notes),
+        )
+
+    def _preset_name(self) -> str:
+        return Path(self.mapping.path or "").stem
+
+    @staticmethod
+    def _preset_hint() -> str:
+        """What to do when a file is not the export a shipped preset reads."""
+        return (
+            f"give the preset made for this export ({', '.join(preset_names())}), or copy the "
+            "preset's file, edit its columns and give it with --mapping"
         )
 
     def _sheet_note(self) -> str:

@@ -329,11 +329,16 @@ def _column_spec(
     return ColumnSpec(name, columns=names("column"), **common)
 
 
+def preset_names(directory: Path = PRESETS_DIR) -> list[str]:
+    """The shipped presets, by name."""
+    return [p.stem for p in sorted(directory.glob("*.yaml"))]
+
+
 def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
     path = directory / f"{name}.yaml"
     if path.exists():
         return path
-    known = [p.stem for p in sorted(directory.glob("*.yaml"))]
+    known = preset_names(directory)
     raise EvidenceError(
         f"unknown preset '{name}' (presets: {', '.join(known) or 'none'})",
         suggestion=closest_name(name, known),

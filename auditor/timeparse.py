@@ -107,7 +107,7 @@ def resolve(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> tuple[datet
             return first.astimezone(_UTC).astimezone(zone), True
         raise SkippedTime(
             f"{naive:%Y-%m-%d %H:%M:%S} does not exist in {zone.key} (clocks jump forward); "
-            "give the time with its UTC offset"
+            "give the time with its UTC offset, or set dst: forward in the mapping"
         )
     if repeated == "earlier":
         return first, False

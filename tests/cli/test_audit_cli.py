@@ -91,6 +91,26 @@ def test_period_is_inferred_from_the_evidence(runner, tmp_path) -> None:
     assert period["first_day"] == "2026-07-01" and period["last_day"] == "2026-09-30"
 
 
+def test_a_period_cannot_be_told_from_records_rules_only_look_up(runner, tmp_path) -> None:
+    """A ticket status history alone: its records have times, but only a rule's pauses read
+    them; the error says so (not that no record with a time was stored) and offers --period."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "ticket_status.csv").write_text(
+        "ticket_id,status,entered_at,left_at\nT1,open,2026-07-01 10:00:00,2026-07-01 11:00:00\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), *JSON_ONLY]
+    )
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "no record of a kind the rules judge has a time" in errors[0]
+    assert "those with one are of ticket_status, which rules only look up" in errors[0]
+    assert "give --period" in errors[0]
+
+
 def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     result = audit(runner, tmp_path, "--format", "json,docx")
     assert result.exit_code == 2

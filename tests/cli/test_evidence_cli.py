@@ -63,6 +63,65 @@ def test_unknown_preset_is_one_line(runner) -> None:
     assert "did you mean 'nyc-311'" in result.stderr
 
 
+def test_a_file_a_preset_does_not_read_is_named_with_its_header(runner, tmp_path) -> None:
+    """The error points at the evidence file's header (not at the preset inside the
+    package), names the preset and the shipped ones to choose from."""
+    (tmp_path / "calls.csv").write_text("call_id,q_start\n1,2026-07-01 10:00:00\n", "utf-8")
+    result = runner.invoke(
+        main, ["evidence", "validate", str(tmp_path), "--pack", PACK, "--preset", "nyc-311"]
+    )
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: {tmp_path / 'calls.csv'}:1: column 'Unique Key'")
+    assert "the preset 'nyc-311' reads another layout" in errors[0]
+    assert "its columns: call_id, q_start" in errors[0]
+    assert "callcentre-queue-log" in errors[0] and "presets/nyc-311.yaml" not in errors[0]
+
+
+def _gap_file(folder: Path, rows: int) -> None:
+    """Tickets opened at ``rows`` different times of New York's 2026 spring gap (each its own
+    quarantine reason: the reason names the time)."""
+    lines = ["ticket_id,category,site,opened_at,status,channel"]
+    lines += [f"T{i},technical,BJ,2026-03-08 02:{i:02d}:00,open,phone" for i in range(rows)]
+    (folder / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "tickets.mapping.yaml").write_text(
+        "kind: tickets\ntimezone: America/New_York\ncolumns:\n"
+        + "".join(f"  {c}: {c}\n" for c in ("ticket_id", "category", "site", "opened_at"))
+        + "  status: status\n  channel: channel\n",
+        encoding="utf-8",
+    )
+
+
+def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    _gap_file(folder, 14)
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert len(listed) == 11 and all("does not exist" in line for line in listed[:10])
+    assert "dst: forward" in listed[0]
+    assert listed[10].split()[:5] == ["4", "with", "4", "other", "reasons"]
+    assert "ingest with --store" in listed[10]
+
+    store = tmp_path / "my store.db"
+    result = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+    )
+    last = result.output.rstrip().splitlines()[-1]
+    assert f"auditor evidence export --store '{store}' --out DIR" in last
+    assert "store-quarantine.parquet" in last
+
+
+def test_ten_reasons_or_fewer_are_all_listed(runner, tmp_path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    _gap_file(folder, 10)
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert len(listed) == 10 and "other reasons" not in result.output
+
+
 def test_synth_writes_files(runner, tmp_path) -> None:
     result = runner.invoke(
         main, ["evidence", "synth", "--pack", PACK, "--records", "200", "--out", str(tmp_path)]
