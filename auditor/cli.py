@@ -1902,7 +1902,7 @@ def watch_command(
     if store_path is not None:
         from .backends.store import EvidenceStore
 
-        store = EvidenceStore(store_path)
+        store = EvidenceStore(store_path, read_only=True)
     try:
         watcher = Watcher(
             pack,

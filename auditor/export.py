@@ -56,7 +56,7 @@ def export_store(
             location=Location(str(source)),
             hint="give the evidence.db an audit or 'auditor evidence ingest --store' wrote",
         )
-    store = EvidenceStore(source)
+    store = EvidenceStore(source, read_only=True)
     try:
         return export_tables(store, Path(out))
     finally:

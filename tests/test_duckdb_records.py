@@ -154,6 +154,72 @@ def test_rows_a_killed_ingest_left_are_never_read(tmp_path: Path) -> None:
     again.close()
 
 
+@pytest.mark.parametrize("killed", [False, True])
+def test_a_store_opened_to_be_read_is_not_written(tmp_path: Path, killed: bool) -> None:
+    """Read-only, a store's two files keep their bytes; one a killed ingest left rows in is
+    opened to be written after all, and those rows go as they do otherwise."""
+    import hashlib
+
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN[:1]], columns=True)
+    if killed:
+        assert store.duckdb_tables is not None
+        orphans = [(*r[:-2], 2, r[-1]) for r in CLEAN[1:]]
+        store.duckdb_tables.insert(KIND.name, NAMES, [list(c) for c in zip(*orphans, strict=True)])
+    store.close()
+
+    def digests() -> list[str]:
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in (path, records_path(path))]
+
+    before = digests()
+    reader = EvidenceStore(path, read_only=True)
+    try:
+        assert reader.read_only is not killed
+        assert [r[-2:] for r in _read(reader)] == [(1, 2)]
+        backend = DuckdbBackend(reader)  # evaluating in place changes nothing either
+        assert backend.con.execute(f"SELECT COUNT(*) FROM {KIND.name}").fetchall() == [(1,)]
+        backend.close()
+    finally:
+        reader.close()
+    assert (digests() == before) is not killed
+
+
+def test_two_processes_read_a_duckdb_kept_store_at_once(tmp_path: Path) -> None:
+    """DuckDB lets one process write a file or any number read it: a store opened to be
+    read by another process can be read here too (opened to be written, it is refused)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    store.close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from auditor.backends.store import EvidenceStore; "
+            "s = EvidenceStore(sys.argv[1], read_only=True); print(s.count('things'), flush=True); "
+            "sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "3"
+        reader = EvidenceStore(path, read_only=True)
+        assert reader.count(KIND.name) == 3
+        reader.close()
+        with pytest.raises(StoreError, match="open in another process"):
+            EvidenceStore(path)
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0
+
+
 def test_a_missing_or_stray_records_file_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     _store(path, "duckdb").close()

@@ -67,9 +67,12 @@ def records_path(store_path: str | Path) -> Path:
 class DuckdbRecords:
     """The evidence kinds' tables of one store, in DuckDB (see the module's text)."""
 
-    def __init__(self, store_path: str | None, create: bool, pairing: int) -> None:
+    def __init__(
+        self, store_path: str | None, create: bool, pairing: int, read_only: bool = False
+    ) -> None:
         """The records of the store at ``store_path`` (None: in memory), in a file made now
-        (``create``) or made before, which must carry the store's ``pairing`` number."""
+        (``create``) or made before, which must carry the store's ``pairing`` number; one
+        made before may be opened ``read_only`` (any number of processes may read it so)."""
         import duckdb
 
         #: batches given to :meth:`insert` and not yet stored, by table, in order
@@ -100,7 +103,9 @@ class DuckdbRecords:
             config["temp_directory"] = self._spill.name
         try:
             self.con: Any = duckdb.connect(
-                str(self.path) if self.path is not None else ":memory:", config=config
+                str(self.path) if self.path is not None else ":memory:",
+                read_only=read_only and not create,
+                config=config,
             )
         except duckdb.Error as exc:
             self._drop_spill()
@@ -169,6 +174,15 @@ class DuckdbRecords:
                     f"DELETE FROM {q(table)} WHERE _source > ?", [last_file]
                 )
             )
+
+    def newest_source(self) -> int:
+        """The largest manifest id any record here comes from (0 for none)."""
+        self.flush()
+        newest = 0
+        for table in self.tables():
+            row = self.con.execute(f"SELECT MAX(_source) FROM {q(table)}").fetchall()[0]
+            newest = max(newest, int(row[0] or 0))
+        return newest
 
     def flush(self) -> None:
         """Store the rows :meth:`insert` holds (the store does before its transaction

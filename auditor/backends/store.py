@@ -82,10 +82,18 @@ class EvidenceStore:
     where they were first stored, whichever engine opens it later.
     """
 
-    def __init__(self, path: str | Path | None, engine: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path | None, engine: str | None = None, read_only: bool = False
+    ) -> None:
         self.path = None if path is None else str(path)
         #: the records' tables when they are kept in DuckDB (else they are in SQLite)
         self.duckdb_tables: DuckdbRecords | None = None
+        #: opened only to be read (see :meth:`_open_to_read`)
+        self.read_only = read_only and path is not None
+        if self.read_only and self._open_to_read():
+            self.engine = engine or ("duckdb" if self.duckdb_tables is not None else "sqlite")
+            return
+        self.read_only = False
         made = False  # whether this opening made the records file
         try:
             if path is not None:
@@ -120,6 +128,39 @@ class EvidenceStore:
             self._close_after_failing(made)
             raise
         self.engine = engine or ("duckdb" if self.duckdb_tables is not None else "sqlite")
+
+    def _open_to_read(self) -> bool:
+        """The store opened without writing to it, for a command that only reads it
+        (``explain``, ``sample``, ``evidence export``, ``watch``'s baselines): nothing is
+        made or changed in SQLite, and a DuckDB file is opened read-only, so that several
+        such commands can read one store at once (DuckDB lets one process write a file, or
+        any number read it; SQLite lets them all read). False, with nothing left open, for
+        a store that must be opened to be written first: one a killed ingest left rows in
+        that did not commit (opening it removes them), or one without the tables every
+        store has."""
+        try:
+            self.db = self._connect()
+            self._refuse_foreign(Location(str(self.path)))
+            if not {MANIFEST, QUARANTINE} <= set(self.db.table_names()):
+                self.db.close()
+                return False
+            pairing = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+            if pairing != RECORDS_IN_SQLITE:
+                self.duckdb_tables = DuckdbRecords(self.path, False, pairing, read_only=True)
+                if self.duckdb_tables.newest_source() > self.last_file_id():
+                    self._close_after_failing()
+                    return False
+        except sqlite3.DatabaseError as exc:
+            self._close_after_failing()
+            raise StoreError(
+                f"cannot read the store: {exc}",
+                location=Location(str(self.path)),
+                hint="give the evidence.db an audit or 'auditor evidence ingest --store' wrote",
+            ) from None
+        except BaseException:
+            self._close_after_failing()
+            raise
+        return True
 
     def _close_after_failing(self, made: bool = False) -> None:
         """What opening the store had opened, closed again (and a records file it had just
@@ -306,8 +347,9 @@ class EvidenceStore:
     def forget_uncommitted(self) -> None:
         """Rows kept in DuckDB of files whose manifest entry never committed, deleted (none
         normally; a failed transaction's whose own clean-up failed): the DuckDB engine calls
-        it before it evaluates the records in place."""
-        if self.duckdb_tables is not None:
+        it before it evaluates the records in place. A store opened read-only has none
+        (see :meth:`_open_to_read`)."""
+        if self.duckdb_tables is not None and not self.read_only:
             self.duckdb_tables.forget_after(self.last_file_id())
 
     def insert_records(

@@ -49,7 +49,7 @@ def explain_in_audit(
         raise AuditorError(
             "the audit folder has no evidence.db", hint="explain reads the audit's store"
         )
-    store = EvidenceStore(store_path)
+    store = EvidenceStore(store_path, read_only=True)
     try:
         rule = pack.rule(rule_id)
         evaluation = Evaluation(pack, backend_for(store), period)

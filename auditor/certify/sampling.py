@@ -419,7 +419,7 @@ def population_from_store(
         raise AuditorError("no evidence store here", location=Location(str(store_path)))
     pack = load_pack(pack_path, standards_dirs)
     rule = _per_record_rule(pack, rule_id)
-    store = EvidenceStore(store_path)
+    store = EvidenceStore(store_path, read_only=True)
     try:
         if isinstance(period, str):
             period = parse_period(period)
