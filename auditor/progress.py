@@ -25,6 +25,8 @@ SAMPLE = 1 << 18
 DELAY = 1.0
 #: seconds between redraws at least
 REDRAW = 0.5
+#: said of a file the ingest reads again
+AGAIN = " (read again)"
 
 
 def estimate_rows(path: Path) -> int | None:
@@ -68,6 +70,10 @@ class IngestProgress:
             self._start(path)
         bar = self.bar
         assert bar is not None
+        if rows < bar.n:  # the file is read again (a key repeats, a date order settled late)
+            bar.reset(bar.total)
+            if not bar.desc.endswith(AGAIN):
+                bar.set_description(bar.desc + AGAIN, refresh=False)
         if bar.total is not None and rows > bar.total:  # the estimate was short
             bar.total = round(rows * 1.05)
         bar.update(rows - bar.n)

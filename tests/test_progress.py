@@ -66,6 +66,22 @@ def test_next_file_counts_on(tmp_path: Path, no_delay) -> None:  # type: ignore[
     assert "file 2/2 records.csv" in terminal.getvalue()
 
 
+def test_a_file_read_again_says_so_and_counts_from_its_start(tmp_path: Path, no_delay) -> None:  # type: ignore[no-untyped-def]
+    path = records(tmp_path, 1000)
+    terminal = Terminal()
+    progress = IngestProgress(terminal, files=1)
+    progress(str(path), 0, 0.0)
+    progress(str(path), 800, 1.0)
+    progress(str(path), 0, 1.5)  # the ingest starts the file again, twice
+    progress(str(path), 50, 1.7)
+    progress(str(path), 0, 1.8)
+    progress(str(path), 100, 2.0)
+    last = terminal.getvalue().split("\r")[-1]
+    progress.done()
+    assert last.startswith("file 1/1 records.csv (read again):")
+    assert " 100/1.00k " in last
+
+
 @pytest.mark.parametrize(("stream", "enabled"), [(io.StringIO(), True), (Terminal(), False)])
 def test_nothing_in_a_pipe_or_when_quiet(
     tmp_path: Path,
