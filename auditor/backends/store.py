@@ -115,19 +115,21 @@ class EvidenceStore:
                     self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
             self._close_after_failing(made)
-            if store_full(exc):  # its journal or first pages could not be written
-                raise StoreError(
-                    f"cannot write the store: {exc} (a full disk or a file-size limit?)",
-                    location=Location(str(path)),
-                    hint="free some space or raise the limit, then run again",
-                ) from None
-            raise StoreError(
-                f"cannot open the store: {exc}", location=Location(str(path))
-            ) from None
+            raise self._not_opened(exc) from None
         except BaseException:
             self._close_after_failing(made)
             raise
         self.engine = engine or ("duckdb" if self.duckdb_tables is not None else "sqlite")
+
+    def _not_opened(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """The error of a store SQLite could not open."""
+        if store_full(exc):  # its journal, its shared memory or first pages not written
+            return StoreError(
+                f"cannot write the store: {exc} (a full disk or a file-size limit?)",
+                location=Location(str(self.path)),
+                hint="free some space or raise the limit, then run again",
+            )
+        return StoreError(f"cannot open the store: {exc}", location=Location(str(self.path)))
 
     def _open_to_read(self) -> bool:
         """The store opened without writing to it, for a command that only reads it
@@ -152,11 +154,7 @@ class EvidenceStore:
                     return False
         except sqlite3.DatabaseError as exc:
             self._close_after_failing()
-            raise StoreError(
-                f"cannot read the store: {exc}",
-                location=Location(str(self.path)),
-                hint="give the evidence.db an audit or 'auditor evidence ingest --store' wrote",
-            ) from None
+            raise self._not_opened(exc) from None
         except BaseException:
             self._close_after_failing()
             raise
