@@ -32,7 +32,7 @@ from .findings import RANK, RuleResult
 from .findings.contract import FindingsDocument
 from .findings.document import AuditInputs, findings_document
 from .formatting import percent_text
-from .ingest import IngestReport, Progress, ingest
+from .ingest import IngestReport, Progress, first_place, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
@@ -221,7 +221,12 @@ def check_quarantine(report: IngestReport, ceiling: float) -> None:
     for f in report.files:
         if not f.rows_read or f.quarantined / f.rows_read <= ceiling:
             continue
-        reasons = "; ".join(f"{n:,} {reason}" for reason, n in f.reasons.most_common(3))
+        reasons = "; ".join(
+            f"{n:,} {reason} ({first_place(*f.first_seen[reason])})"
+            if reason in f.first_seen
+            else f"{n:,} {reason}"
+            for reason, n in f.reasons.most_common(3)
+        )
         errors.append(
             QuarantineError(
                 f"{f.quarantined:,} of {f.rows_read:,} rows quarantined "

@@ -19,8 +19,6 @@ from . import __version__
 from .errors import AuditorError, Location
 
 if TYPE_CHECKING:
-    from collections import Counter
-
     from .audit import AuditResult
     from .ingest import IngestReport
     from .mapping import Mapping
@@ -370,17 +368,25 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
         f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
         + ("" if balanced else "  (DOES NOT BALANCE)")
     )
-    lines.extend(_reason_lines(report.reasons(), store_path))
+    lines.extend(_reason_lines(report, store_path))
     return "\n".join(lines)
 
 
-def _reason_lines(reasons: Counter[str], store_path: str | None) -> list[str]:
-    """The most frequent quarantine reasons, and one line counting the others (where the
-    store keeps them all)."""
+def _reason_lines(report: IngestReport, store_path: str | None) -> list[str]:
+    """The most frequent quarantine reasons, each with the file, line and value it was first
+    given for, and one line counting the others (where the store keeps them all)."""
+    from .ingest import first_place
+
+    reasons = report.reasons()
     if not reasons:
         return []
     shown = reasons.most_common(REASONS_SHOWN)
-    lines = ["quarantine reasons:", *(f"  {count:>8,}  {reason}" for reason, count in shown)]
+    first = report.first_seen()
+    lines = ["quarantine reasons:"]
+    for reason, count in shown:
+        path, line, value = first[reason]
+        place = first_place(line, value, Path(path).name)
+        lines.append(f"  {count:>8,}  {reason} ({place})")
     if len(reasons) > len(shown):
         import shlex
 

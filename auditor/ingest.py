@@ -79,6 +79,8 @@ class FileReport:
     status: str = "ok"  # ok | quarantined | empty | skipped | error
     reason: str = ""
     reasons: Counter[str] = field(default_factory=Counter)
+    #: reason (as counted) -> the line it was first given for, and that line's value
+    first_seen: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     reader: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     #: the mapping used: name, source (preset, mapping, sidecar, auto), path, sha256, columns
@@ -118,6 +120,14 @@ class IngestReport:
         for f in self.files:
             total.update(f.reasons)
         return total
+
+    def first_seen(self) -> dict[str, tuple[str, int, str | None]]:
+        """Reason (as counted) -> the file and line it was first given for, and the value."""
+        seen: dict[str, tuple[str, int, str | None]] = {}
+        for f in self.files:
+            for reason, (line, value) in f.first_seen.items():
+                seen.setdefault(reason, (f.path, line, value))
+        return seen
 
 
 def evidence_files(source: Path) -> list[Path]:
@@ -345,6 +355,7 @@ class Ingest:
             report.reason = str(exc)
             report.stored = report.quarantined = report.rows_read = 0
             report.reasons.clear()
+            report.first_seen.clear()
             self._record_failure(report)
         report.seconds = time.perf_counter() - started
         return report
@@ -417,6 +428,7 @@ class Ingest:
         """One pass over the file in one transaction; forget its keys if it does not commit."""
         report.rows_read = report.stored = report.quarantined = 0
         report.reasons.clear()
+        report.first_seen.clear()
         plan.reset_moved()
         index = self._file_index(report.path)
         known = self.last_file
@@ -723,7 +735,10 @@ class _FileLoad:
 
     def _bad(self, raw: RawRow, column: str, value: Any, reason: str) -> None:
         self.report.quarantined += 1
-        self.report.reasons[_reason_class(reason)] += 1
+        counted = _reason_class(reason)
+        self.report.reasons[counted] += 1
+        if counted not in self.report.first_seen:
+            self.report.first_seen[counted] = (raw.line, _text(value))
         record = raw.raw if raw.raw is not None else _json(raw.values)
         self.quarantine.append(
             (
@@ -1139,6 +1154,20 @@ def _printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+#: characters of a value shown beside the first line a quarantine reason was given for
+SHOWN_VALUE = 40
+
+
+def first_place(line: int, value: str | None, path: str | None = None) -> str:
+    """Where a quarantine reason was first given, and the value, for the console: ``first
+    at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE` characters)."""
+    where = f"{path}:{line}" if path else f"line {line}"
+    if value is None or value == "":
+        return f"first at {where}"
+    shown = value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
+    return f"first at {where}, value {shown!r}"
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -1165,6 +1194,8 @@ def _json(values: Any) -> str:
 def _reason_class(reason: str) -> str:
     """A reason without the row's own values, for counting (e.g. 'status: not one of ...')."""
     text = reason.split(" (first stored at")[0]
+    if text.startswith("malformed CSV: "):  # the CSV reader's words: no value of the row's
+        return text.split("; lines ")[0]
     for quote in ("'",):
         parts = text.split(quote)
         if len(parts) >= 3:

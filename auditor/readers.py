@@ -157,7 +157,8 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
     delimiter = options.get("delimiter") or detect_delimiter(first)
     options.update(encoding=encoding, delimiter=delimiter)
     handle.seek(0)
-    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    lines = _KeptLines(handle)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -180,8 +181,32 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
         )
     has_nul = bool(options.pop("has_nul", True))
     return Table(
-        path, "csv", header, _csv_rows(reader, handle, encoding, has_nul, errors_before), options
+        path, "csv", header, _csv_rows(reader, lines, encoding, has_nul, errors_before), options
     )
+
+
+class _KeptLines:
+    """A CSV file's lines, as the reader takes them, the lines of the row being read kept
+    (:meth:`clear` before each row): a row that cannot be split is quarantined line by line,
+    each with its text."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.kept: list[str] = []
+
+    def __iter__(self) -> _KeptLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        self.kept.append(line)
+        return line
+
+    def clear(self) -> None:
+        self.kept.clear()
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -210,29 +235,25 @@ def _has_surrogates(values: list[str]) -> bool:
 
 
 def _csv_rows(
-    reader: Any, handle: Any, encoding: str, has_nul: bool, errors_at_open: int
+    reader: Any, lines: _KeptLines, encoding: str, has_nul: bool, errors_at_open: int
 ) -> Iterator[RawRow]:
-    """Rows of a CSV file; only rows that may hold NULs or undecodable bytes are searched."""
+    """Rows of a CSV file; only rows that may hold NULs or undecodable bytes are searched.
+    The lines of a row that cannot be split are quarantined one by one (see
+    :func:`_unsplit`)."""
     # Text is decoded ahead of the rows in chunks, so once any byte of this file
     # failed to decode, every later row is searched.
     try:
         while True:
             start = reader.line_num + 1
+            lines.clear()
             try:
                 values = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                message = str(exc)
-                if "unexpected end of data" in message:
-                    yield RawRow(
-                        start,
-                        [],
-                        problem=f"unterminated quote starting on line {start}: the rest of the "
-                        f"file (lines {start}-{reader.line_num}) cannot be split into rows",
-                    )
+                yield from _unsplit(str(exc), start, reader.line_num, lines.kept)
+                if "unexpected end of data" in str(exc):
                     return
-                yield RawRow(start, [], problem=f"malformed CSV: {message}")
                 continue
             if not values:
                 continue  # a blank line is not a row
@@ -249,7 +270,27 @@ def _csv_rows(
                         row.problem = f"text is not valid {encoding} (mixed encodings in one file?)"
             yield row
     finally:
-        handle.close()
+        lines.close()
+
+
+def _unsplit(message: str, first: int, last: int, texts: list[str]) -> Iterator[RawRow]:
+    """The lines ``first``..``last`` of a row the CSV reader could not split, each a row
+    quarantined with its text and the reason (a quote opened on the first line and never
+    closed, or closed with something other than a separator after it)."""
+    if "unexpected end of data" in message:
+        problem = (
+            f"unterminated quote starting on line {first}: the rest of the file "
+            f"(lines {first}-{last}) cannot be split into rows"
+        )
+    elif last > first:
+        problem = (
+            f"malformed CSV: {message}; lines {first}-{last} cannot be split into rows "
+            f"(a quote opened on line {first} is closed only on line {last}?)"
+        )
+    else:
+        problem = f"malformed CSV: {message}"
+    for offset, text in enumerate(texts[: last - first + 1] or [""]):
+        yield RawRow(first + offset, [], problem=problem, raw=text.rstrip("\r\n"))
 
 
 # ------------------------------------------------------------ JSONL

@@ -54,8 +54,32 @@ def test_truncated_quote(tmp_path) -> None:
     write(tmp_path, "records.csv", HEADER + 'A,fine,1,\nB,"never closed,2,\nC,x,3,\n')
     report, store = run(tmp_path)
     assert report.files[0].stored == 1
-    assert report.files[0].quarantined == 1
-    assert "unterminated quote starting on line 3" in reasons(store)[0]
+    assert report.files[0].quarantined == 2  # lines 3 and 4, each with its text
+    assert [(r["line"], r["record"]) for r in store.quarantine()] == [
+        (3, 'B,"never closed,2,'),
+        (4, "C,x,3,"),
+    ]
+    assert all("unterminated quote starting on line 3" in r for r in reasons(store))
+
+
+def test_a_row_that_cannot_be_split_loses_none_of_its_lines(tmp_path) -> None:
+    """A quote opened on one line and closed lines later, followed by something other than
+    a separator: the reader cannot split what it read in between into rows. Each line of
+    it is quarantined with its own text, and the rows after it are read as usual."""
+    lines = ['B,"open,2,', "C,y,3,", "D,z,4,", 'E,"w"x,5,']
+    write(tmp_path, "records.csv", HEADER + "A,x,1,\n" + "\n".join(lines) + "\nF,v,6,\n")
+    report, store = run(tmp_path)
+    f = report.files[0]
+    assert (f.rows_read, f.stored, f.quarantined) == (6, 2, 4)
+    quarantined = store.quarantine()
+    assert [(r["line"], r["record"], r["raw_value"]) for r in quarantined] == [
+        (3 + i, line, line) for i, line in enumerate(lines)
+    ]
+    assert {r["reason"] for r in quarantined} == {
+        "malformed CSV: ',' expected after '\"'; lines 3-6 cannot be split into rows "
+        "(a quote opened on line 3 is closed only on line 6?)"
+    }
+    assert f.reasons == {"malformed CSV: ',' expected after '\"'": 4}
 
 
 def test_mixed_encodings(tmp_path) -> None:

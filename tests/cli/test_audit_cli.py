@@ -111,6 +111,27 @@ def test_a_period_cannot_be_told_from_records_rules_only_look_up(runner, tmp_pat
     assert "give --period" in errors[0]
 
 
+def test_a_quarantine_above_the_ceiling_names_each_reasons_first_line_and_value(
+    runner, tmp_path
+) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = [f"T{i},technical,BJ,2026-07-0{1 + i % 9} 10:00:00,open,phone" for i in range(10)]
+    rows[3] = "T3,technical,BJ,2026-13-45 10:00:00,open,phone"
+    rows[6] = "T6,technical,BJ,2026-07-02 10:00:00,void,phone"
+    (folder / "tickets.csv").write_text(
+        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), *JSON_ONLY]
+    )
+    assert result.exit_code == 2
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "2 of 10 rows quarantined" in error
+    assert "(first at line 5, value '2026-13-45 10:00:00')" in error
+    assert "(first at line 8, value 'void')" in error
+
+
 def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     result = audit(runner, tmp_path, "--format", "json,docx")
     assert result.exit_code == 2

@@ -101,6 +101,7 @@ def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> No
     listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
     assert len(listed) == 11 and all("does not exist" in line for line in listed[:10])
     assert "dst: forward" in listed[0]
+    assert listed[0].endswith("(first at tickets.csv:2, value '2026-03-08 02:00:00')")
     assert listed[10].split()[:5] == ["4", "with", "4", "other", "reasons"]
     assert "ingest with --store" in listed[10]
 

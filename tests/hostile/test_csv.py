@@ -144,10 +144,18 @@ CASES = [
         reasons=("unterminated quote starting on line 3",),
     ),
     csv(
-        "quote-left-open-mid-file",
+        "quote-left-open-mid-file",  # every line after it quarantined, none lost
         HEADER + 'A,x,1,\nB,"open,2,\nC,y,3,\nD,z,4,\n',
         stored=1,
-        quarantined=1,
+        quarantined=3,
+        reasons=("unterminated quote starting on line 3: the rest of the file (lines 3-5)",),
+    ),
+    csv(
+        "quote-opened-and-closed-lines-later",  # the lines between are quarantined one by one
+        HEADER + 'A,x,1,\nB,"open,2,\nC,y,3,\nD,"z",4,\nE,w,5,\n',
+        stored=2,
+        quarantined=3,
+        reasons=("malformed CSV: ',' expected after '\"'; lines 3-5 cannot be split",),
     ),
     csv(
         "stray-quote-inside-a-field",
