@@ -1569,6 +1569,7 @@ def verify_command(
 
     Exit 0 verified, 1 differences (each named), 2 input errors.
     """
+    from .certify.signing import SUFFIX
     from .certify.verify import verify_audit
 
     if public_key:
@@ -1587,6 +1588,13 @@ def verify_command(
     )
     for line in report.differences:
         click.echo(f"differs: {line}")
+    notes = list(report.notes)
+    given = Path(audit_dir)
+    signature = (given if given.is_dir() else given.parent) / f"findings.json{SUFFIX}"
+    if not public_key and signature.is_file():
+        notes.append(f"{signature.name} not checked: give --public-key to check the signature")
+    for line in notes:
+        click.echo(f"note: {line}")
     if report.verified:
         signed = " (signature valid)" if public_key else ""
         click.echo(

@@ -96,6 +96,86 @@ def test_a_value_changed_in_findings_json_is_named(machine) -> None:
     )
 
 
+def test_verdicts_and_the_recommendation_edited_in_findings_json_are_named(machine) -> None:
+    """Not only each finding's figures: the rule's verdict and the summary's recommendation
+    (what a report reader sees first) are derived again and compared."""
+    path = machine["audit"] / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rule = next(r for r in data["rules"] if r["verdict"] == "nonconform")
+    rule["verdict"], rule["verdict_severity"] = "conform", None
+    data["summary"]["recommendation"]["decision"] = "recommended"
+    data["summary"]["verdicts"]["conform"] += 1
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = verify_audit(machine["audit"])
+    assert f"rule {rule['rule']}: verdict was conform, now nonconform" in report.differences
+    assert any(
+        d.startswith("recommendation: decision was recommended, now ") for d in report.differences
+    )
+    assert any(d.startswith("summary: verdicts was") for d in report.differences)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_an_edited_evidence_store_is_named(tmp_path, engine) -> None:
+    """explain and sample read the audit's store: a record changed or deleted there after
+    the audit is named, table by table (the store the re-run made is the reference)."""
+    out = tmp_path / "audit"
+    evidence = ROOT / "evidence" / "demo" / "service-quality"
+    run_audit(RULES / "service-quality.yaml", evidence, out, "2026-Q3", engine=engine)
+    assert verify_audit(out).verified
+    if engine == "sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(out / "evidence.db")
+        con.execute("UPDATE tickets SET first_solution_at = opened_at + 60 WHERE rowid = 81")
+        con.commit()
+        con.close()
+        expected = (
+            "evidence.db: table tickets differs from the evidence (600 rows, 600 re-ingested)"
+        )
+    else:
+        import duckdb
+
+        con = duckdb.connect(str(out / "evidence.db.duckdb"))
+        con.execute("DELETE FROM interactions WHERE interaction_id = 'I0000079'")
+        con.close()
+        expected = (
+            "evidence.db: table interactions differs from the evidence "
+            "(2,999 rows, 3,000 re-ingested)"
+        )
+    report = verify_audit(out)
+    assert report.differences == [expected]
+
+
+def test_an_audit_folder_without_its_store_verifies_and_says_so(machine) -> None:
+    (machine["audit"] / "evidence.db").unlink()
+    report = verify_audit(machine["audit"])
+    assert report.verified, report.differences
+    assert report.notes == ["evidence.db not checked: it is not in the audit folder"]
+
+
+def test_an_audit_with_waivers_from_the_register_verifies(machine) -> None:
+    """The waivers an audit applied are in its findings, not in its inputs: the re-run
+    applies them again, so the waived findings are reproduced (and what they would be)."""
+    from datetime import date
+
+    from auditor.register.waivers import Waiver
+
+    waiver = Waiver(
+        "W-1", "RESP-PHONE-30S", "", "a new switch is being installed", "low", "li", "wang",
+        date(2026, 10, 1), date(2027, 3, 31),
+    )  # fmt: skip
+    out = machine["audit"].with_name("waived")
+    run_audit(
+        machine["pack"], machine["evidence"], out, "2026-Q3", waivers=[waiver],
+        today=date(2026, 10, 10),
+    )  # fmt: skip
+    data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    rule = next(r for r in data["rules"] if r["rule"] == "RESP-PHONE-30S")
+    assert rule["verdict"] == "waived"
+    report = verify_audit(out)
+    assert report.verified, report.differences
+
+
 def test_a_missing_evidence_file_is_named(machine) -> None:
     (machine["evidence"] / "agents.csv").unlink()
     report = verify_audit(machine["audit"])

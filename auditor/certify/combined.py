@@ -18,8 +18,10 @@ from ..findings.contract import FindingsDocument
 from ..mapping import Mapping
 from ..recommendation import worst_decision
 from .verify import (
+    STORE_NAME,
     VerifyReport,
     check_inputs,
+    check_store,
     compare,
     failing_files_differ,
     recorded_mapping,
@@ -60,7 +62,7 @@ def verify_combined(
         _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    _rerun_all(combined, documents, packs, root, mapping, report, engine)
+    _rerun_all(combined, path, documents, packs, root, mapping, report, engine)
     return report
 
 
@@ -75,7 +77,7 @@ def _check_pack(
 
 
 def _rerun_all(
-    combined: CombinedDocument, documents: list[FindingsDocument], packs: list[Path],
+    combined: CombinedDocument, path: Path, documents: list[FindingsDocument], packs: list[Path],
     root: Path, mapping: Mapping | None, report: VerifyReport, engine: str | None = None,
 ) -> None:  # fmt: skip
     from ..multi import claimed_files
@@ -85,13 +87,17 @@ def _rerun_all(
     loaded = [load_pack(p) for p in packs]
     claims = claimed_files(loaded, root, chosen)
     decisions = []
-    for document, pack, model in zip(documents, packs, loaded, strict=True):
-        again = rerun(document, root, pack, chosen, claims[model.id], engine)
-        decisions.append(again.summary.recommendation.decision)
+    for entry, document, pack, model in zip(combined.packs, documents, packs, loaded, strict=True):
         one = VerifyReport()
-        compare(document, again, one)
+        with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
+            decisions.append(again.summary.recommendation.decision)
+            compare(document, again, one)
+            store = (path.parent / entry.findings).parent / STORE_NAME
+            roots = (str(combined.evidence_root), str(root))
+            check_store(store, made / STORE_NAME, one, roots, f"{model.id}/")
         report.findings += one.findings
         report.differences.extend(f"{model.id}: {d}" for d in one.differences)
+        report.notes.extend(one.notes)
     if worst_decision(decisions) != combined.recommendation.decision:
         report.differences.append(
             f"combined recommendation was {combined.recommendation.decision}, "

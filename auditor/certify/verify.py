@@ -2,9 +2,13 @@
 
 Every evidence file, the pack and the standard are hashed and compared with
 the audit's manifest; then the audit is run again from those inputs with the
-recorded parameters (period, zone, mapping or preset, quarantine ceiling) in
-a temporary folder, and every finding is compared: verdict, severity, counts,
-value, interval and failing records.
+recorded parameters (period, zone, mapping or preset, quarantine ceiling, the
+waivers it applied) in a temporary folder, and everything it derived is
+compared: every finding (verdict, severity, counts, value, interval, target,
+explanation, failing records), every rule's verdict, the summary and its
+recommendation, each file's rows read, stored and quarantined, and the
+audit's evidence store (which ``explain`` and ``sample`` read) table by table
+against the store the re-run made.
 """
 
 from __future__ import annotations
@@ -12,16 +16,22 @@ from __future__ import annotations
 import hashlib
 import math
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditorError, Location, ReportError
 from ..findings.combined import is_combined, read_json
 from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
 from ..periods import Period
+
+if TYPE_CHECKING:
+    from ..findings.contract import RuleEntry
+    from ..register.waivers import Waiver
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
@@ -32,6 +42,8 @@ class VerifyReport:
     files: int = 0
     findings: int = 0
     differences: list[str] = field(default_factory=list)
+    #: what was not checked, and why (no store in the audit folder, say)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
@@ -147,6 +159,35 @@ def recorded_mapping(document: FindingsDocument, evidence: Path) -> Mapping | No
     return None
 
 
+def recorded_waivers(document: FindingsDocument) -> list[Waiver]:
+    """The waivers the audit applied, as its findings record them: each covering the rule and
+    group of a finding it waived, in force on the day the audit ran (a waiver from the
+    register is not in the audit's inputs; its record is)."""
+    from ..register.waivers import Waiver
+
+    waivers = []
+    for rule in document.rules:
+        for finding in rule.findings:
+            if finding.waived is None:
+                continue
+            given = finding.waived
+            waivers.append(
+                Waiver(
+                    id=given.waiver,
+                    rule=rule.rule,
+                    group_key=", ".join(f"{k}={v}" for k, v in finding.group.items()),
+                    reason=given.reason,
+                    risk=given.risk,
+                    requested_by=given.requested_by,
+                    approved_by=given.approved_by,
+                    valid_from=date.min,
+                    valid_until=date.fromisoformat(given.valid_until),
+                )
+            )
+    return waivers
+
+
+@contextmanager
 def rerun(
     document: FindingsDocument,
     evidence: Path,
@@ -154,8 +195,9 @@ def rerun(
     mapping: Mapping | None,
     files: list[Path] | None = None,
     engine: str | None = None,
-) -> FindingsDocument:
-    """The audit run again from its inputs with its recorded parameters, in a temporary folder.
+) -> Iterator[tuple[FindingsDocument, Path]]:
+    """The audit run again from its inputs with its recorded parameters, in a temporary folder:
+    its findings and the folder (its store), while the block runs.
 
     ``engine`` runs it on another SQL engine than the one recorded: the same
     findings from an engine the audit did not use are an independent check.
@@ -168,15 +210,25 @@ def rerun(
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
-            params.max_quarantine, today=ran_on, files=files, engine=engine or params.engine,
+            params.max_quarantine, recorded_waivers(document), today=ran_on, files=files,
+            engine=engine or params.engine,
         )  # fmt: skip
-        return result.findings
+        yield result.findings, Path(folder)
 
 
 def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) -> None:
-    """Every finding of ``old`` reproduced in ``new``: verdict, severity, counts, value, interval, keys."""
+    """Everything ``old`` derived reproduced in ``new``: every finding, every rule's verdict,
+    the summary and recommendation, each file's counts."""
     fresh = {f.id: f for r in new.rules for f in r.findings}
+    rules = {r.rule: r for r in new.rules}
     for rule in old.rules:
+        again_rule = rules.pop(rule.rule, None)
+        if again_rule is None:
+            report.differences.append(f"rule {rule.rule}: not reproduced")
+        else:
+            report.differences.extend(
+                f"rule {rule.rule}: {d}" for d in _rule_differences(rule, again_rule)
+            )
         for finding in rule.findings:
             report.findings += 1
             again = fresh.pop(finding.id, None)
@@ -186,16 +238,58 @@ def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) 
             report.differences.extend(
                 f"finding {finding.id}: {d}" for d in _finding_differences(finding, again)
             )
+    report.differences.extend(f"rule {rule}: new in the re-run" for rule in sorted(rules))
     report.differences.extend(f"finding {fid}: new in the re-run" for fid in sorted(fresh))
+    report.differences.extend(_summary_differences(old, new))
+
+
+#: what a finding states besides its value and interval (compared within :data:`TOLERANCE`)
+FINDING_FIELDS = (
+    "verdict", "severity", "counts", "target", "threshold", "shortfall", "explanation",
+    "reasons", "excluded_by_reason", "not_evaluable", "waived", "failing_count", "failing",
+    "failing_notes", "failing_sources",
+)  # fmt: skip
+#: what a rule states besides its findings
+RULE_FIELDS = ("verdict", "verdict_severity", "severity", "judge", "waived", "capa")
+#: what the summary states (its recommendation: see :data:`RECOMMENDATION_FIELDS`)
+SUMMARY_FIELDS = ("rules", "verdicts", "rows_read", "stored", "quarantined")
+RECOMMENDATION_FIELDS = ("decision", "majors", "minors", "not_evaluable")
+#: what the manifest states of each evidence file besides its name and hash
+FILE_FIELDS = ("kind", "rows_read", "stored", "quarantined", "status", "quarantine_reasons")
+
+
+def _differences(old: Any, new: Any, names: tuple[str, ...]) -> list[str]:
+    return [
+        f"{name} was {_short(getattr(old, name))}, now {_short(getattr(new, name))}"
+        for name in names
+        if getattr(old, name) != getattr(new, name)
+    ]
+
+
+def _rule_differences(old: RuleEntry, new: RuleEntry) -> list[str]:
+    return _differences(old, new, RULE_FIELDS)
+
+
+def _summary_differences(old: FindingsDocument, new: FindingsDocument) -> list[str]:
+    found = [f"summary: {d}" for d in _differences(old.summary, new.summary, SUMMARY_FIELDS)]
+    found.extend(
+        f"recommendation: {d}"
+        for d in _differences(
+            old.summary.recommendation, new.summary.recommendation, RECOMMENDATION_FIELDS
+        )
+    )
+    again = {e.file: e for e in new.manifest.evidence}
+    for entry in old.manifest.evidence:
+        if entry.file in again:
+            found.extend(
+                f"evidence file {entry.file}: {d}"
+                for d in _differences(entry, again[entry.file], FILE_FIELDS)
+            )
+    return found
 
 
 def _finding_differences(old: FindingEntry, new: FindingEntry) -> list[str]:
-    found = []
-    for name in ("verdict", "severity", "counts", "failing_count", "failing"):
-        if getattr(old, name) != getattr(new, name):
-            found.append(
-                f"{name} was {_short(getattr(old, name))}, now {_short(getattr(new, name))}"
-            )
+    found = _differences(old, new, FINDING_FIELDS)
     if not _close(old.value, new.value):
         found.append(f"value was {old.value}, now {new.value}")
     old_interval, new_interval = old.interval or (None, None), new.interval or (None, None)
@@ -211,7 +305,7 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _short(value: Any) -> str:
-    text = str(value.model_dump() if hasattr(value, "model_dump") else value)
+    text = str(value.model_dump(mode="json") if hasattr(value, "model_dump") else value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -262,14 +356,78 @@ def verify_audit(
         )
     pack = recorded_pack(document, pack)
     report = check_inputs(document, evidence if evidence.is_dir() else evidence.parent, pack)
-    report.differences.extend(failing_files_differ(document, audit_folder(audit)))
+    folder = audit_folder(audit)
+    report.differences.extend(failing_files_differ(document, folder))
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    compare(
-        document,
-        rerun(
-            document, evidence, pack, mapping or recorded_mapping(document, evidence), None, engine
-        ),
-        report,
-    )
+    chosen = mapping or recorded_mapping(document, evidence)
+    with rerun(document, evidence, pack, chosen, None, engine) as (again, made):
+        compare(document, again, report)
+        roots = (str(params.evidence_root or evidence), str(evidence))
+        check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
     return report
+
+
+#: the evidence store an audit writes into its folder
+STORE_NAME = "evidence.db"
+#: the store's own tables, whose texts name evidence files by their paths
+PATH_TABLES = ("_manifest", "_quarantine")
+
+
+def check_store(
+    recorded: Path, again: Path, report: VerifyReport, roots: tuple[str, str], label: str = ""
+) -> None:
+    """The audit's evidence store against the one the re-run made from the same files: every
+    table exported to Parquet (the export is the same bytes from the same rows, whichever
+    engine keeps them) and compared; in the store's own tables, the evidence folder the
+    audit read (``roots[0]``) and the one the re-run read (``roots[1]``) are taken for the
+    same. A store changed after the audit would make ``explain`` and ``sample`` disagree
+    with the findings."""
+    from ..export import export_store
+
+    if not recorded.is_file():
+        report.notes.append(f"{label}{recorded.name} not checked: it is not in the audit folder")
+        return
+    with tempfile.TemporaryDirectory(prefix="auditor-verify-store-") as work:
+        try:
+            mine = {e.table: e for e in export_store(recorded, Path(work) / "audit")}
+        except AuditorError as exc:
+            report.differences.append(f"{label}{recorded.name}: cannot be read ({exc.message})")
+            return
+        theirs = {e.table: e for e in export_store(again, Path(work) / "again")}
+        for table in sorted(mine.keys() | theirs.keys()):
+            if table not in theirs or table not in mine:
+                where = "not in the re-run's store" if table not in theirs else "missing"
+                report.differences.append(f"{label}{recorded.name}: table {table} {where}")
+                continue
+            if mine[table].sha256 == theirs[table].sha256:
+                continue
+            moved = roots[0] != roots[1] and all(Path(root).name for root in roots)
+            if (
+                moved
+                and table in PATH_TABLES
+                and _same_rows(mine[table].path, roots[0], theirs[table].path, roots[1])
+            ):
+                continue  # the same rows, read from the evidence folder where it is now
+            report.differences.append(
+                f"{label}{recorded.name}: table {table} differs from the evidence "
+                f"({mine[table].rows:,} rows, {theirs[table].rows:,} re-ingested)"
+            )
+
+
+def _same_rows(ours: Path, our_root: str, theirs: Path, their_root: str) -> bool:
+    """Whether two Parquet files hold the same rows once each text's evidence folder is
+    written the same way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    def read(path: Path, root: str) -> pa.Table:
+        table = pq.read_table(path)
+        for index, column in enumerate(table.columns):
+            if pa.types.is_string(column.type) and root:
+                plain = pc.replace_substring(column, root.rstrip("/"), "<evidence>")
+                table = table.set_column(index, table.field(index), plain)
+        return table
+
+    return read(ours, our_root).equals(read(theirs, their_root))

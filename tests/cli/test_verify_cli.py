@@ -28,6 +28,10 @@ def test_sign_and_verify(runner, tmp_path) -> None:
     assert verified.output.strip() == (
         "verified: 47 findings reproduced from 7 files (signature valid)"
     )
+    unchecked = runner.invoke(main, ["verify", str(out)])  # the signature is not checked
+    assert unchecked.exit_code == 0 and unchecked.output.splitlines()[0] == (
+        "note: findings.json.sig not checked: give --public-key to check the signature"
+    )
     signature = out / "findings.json.sig"
     signature.write_text("AAAA" + signature.read_text(encoding="ascii")[4:], encoding="ascii")
     forged = runner.invoke(main, ["verify", str(out), "--public-key", str(key) + ".pub"])
