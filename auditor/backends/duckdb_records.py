@@ -81,18 +81,7 @@ class DuckdbRecords:
         self._holding = threading.Lock()  # the ingest inserts on a thread of its own
         self.path = None if store_path is None else records_path(store_path)
         where = Location(str(self.path or ":memory:"))
-        if self.path is not None and not create and not self.path.is_file():
-            raise StoreError(
-                f"the store keeps its records in {self.path.name}, which is missing",
-                location=where,
-                hint="keep the .duckdb file beside the store, or ingest the evidence again",
-            )
-        if self.path is not None and create and self.path.exists():
-            raise StoreError(
-                "a new store's records file is already there (left by another store?)",
-                location=where,
-                hint="remove it, or give --store another name",
-            )
+        self._check_file(create, where)
         config: dict[str, Any] = {"memory_limit": MEMORY_LIMIT}
         # beyond the limit DuckDB works on disk: beside a file (STORE.duckdb.tmp, DuckDB's
         # own choice), in a temporary folder of its own for a store in memory
@@ -129,6 +118,21 @@ class DuckdbRecords:
                     made.unlink(missing_ok=True)
             raise
         self._schemas: dict[str, pyarrow.Schema] = {}
+
+    def _check_file(self, create: bool, where: Location) -> None:
+        """A file made before is there; one to be made now is not yet."""
+        if self.path is not None and not create and not self.path.is_file():
+            raise StoreError(
+                f"the store keeps its records in {self.path.name}, which is missing",
+                location=where,
+                hint="keep the .duckdb file beside the store, or ingest the evidence again",
+            )
+        if self.path is not None and create and self.path.exists():
+            raise StoreError(
+                "a new store's records file is already there (left by another store?)",
+                location=where,
+                hint="remove it, or give --store another name",
+            )
 
     def _pair(self, pairing: int, create: bool, where: Location) -> None:
         """The number the SQLite file and this file share (a schema of its own keeps it
