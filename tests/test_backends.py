@@ -10,7 +10,7 @@ import sqlglot
 
 from auditor.backends.statement import Sql, Statement
 from auditor.business_time import CalendarTable
-from auditor.evaluate.compile import compile_rule
+from auditor.evaluate.compile import aggregate_member, compile_rule
 from auditor.evaluate.env import Env, Window
 from auditor.measures import measures
 from auditor.pack import load_pack
@@ -35,6 +35,8 @@ def statements(pack_path: Path) -> list[Statement]:
         for statement in (plan.filled, plan.counts, plan.listing, plan.cells, plan.outcomes):
             if statement is not None:
                 found.append(statement)
+        if plan.cells is not None:  # an aggregate: one record's share, as explain reads it
+            found.append(aggregate_member(plan, "K1"))
     return found
 
 

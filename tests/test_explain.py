@@ -15,7 +15,9 @@ from auditor.ingest import ingest
 from auditor.pack import load_pack
 from auditor.periods import parse_period
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import RULES, STANDARDS, TEST_PACKS
+
+RULES_SQ = RULES / "service-quality.yaml"
 
 TICKETS = "ticket_id,site,opened_at,solved_at,status\n"
 PAUSES = "ticket_id,started_at,ended_at,reason\n"
@@ -176,3 +178,141 @@ def test_a_time_of_day_carries_its_offset_only_on_a_dst_day() -> None:
     assert _clock_time(datetime(2026, 10, 26, 15, tzinfo=UTC).timestamp(), zone) == "16:00"
     # the night the clocks go forward, too
     assert _clock_time(datetime(2026, 3, 29, 2, tzinfo=UTC).timestamp(), zone) == "04:00+02:00"
+
+
+def _surveys_by_hand() -> list[dict]:
+    """The service-quality demo's surveys as the audit of 2026-Q3 counts them, read straight
+    from surveys.jsonl: the last line is not JSON, a date that does not exist (02-30) and a
+    channel outside the kind's values (fax) are quarantined, a survey id seen twice is one
+    record, and only answers in July to September count."""
+    import json
+
+    from .conftest import ROOT
+
+    kept: dict[str, dict] = {}
+    path = ROOT / "evidence" / "demo" / "service-quality" / "surveys.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+            answered = datetime.strptime(row["answered_at"], "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            continue
+        if row["channel"] in ("phone", "chat", "email") and datetime(
+            2026, 7, 1
+        ) <= answered < datetime(2026, 10, 1):
+            kept.setdefault(row["survey_id"], row)
+    return list(kept.values())
+
+
+def _pooled(audit: Path, rule_id: str) -> dict:
+    import json
+
+    document = json.loads((audit / "findings.json").read_text(encoding="utf-8"))
+    rule = next(r for r in document["rules"] if r["rule"] == rule_id)
+    return rule["findings"][0]
+
+
+def _explain(runner, audit: Path, rule_id: str, key: str) -> list[str]:
+    result = runner.invoke(main, ["explain", rule_id, "--record", key, "--audit", str(audit)])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def _mean_and_nps_records_state_their_share(runner, audit: Path) -> None:
+    surveys = _surveys_by_hand()
+    csat = [s["csat"] for s in surveys if s["csat"] is not None]
+    n, total = len(csat), sum(csat)
+    assert (n, total) == (723, 3093)  # the figures redone by hand from the rows
+    mean = _pooled(audit, "CSAT-Q-4.2")
+    assert (mean["counts"]["n"], mean["details"]["sum"]) == (n, total)
+    assert mean["value"] == pytest.approx(total / n)
+    lines = _explain(runner, audit, "CSAT-Q-4.2", "S000002")  # csat 4, answered 2026-07-28
+    assert "in scope: where: csat is not null holds; period 2026-Q3" in lines
+    assert "contributes csat = 4: 1 to the cell's n and 4 to its sum" in lines
+    assert (
+        f"figure of finding CSAT-Q-4.2: mean = sum / n = {total:,} / {n} = {total / n:.3f}"
+        in lines[-3]
+    )
+    assert lines[-2].startswith(
+        "listed among the failing records: its own csat 4 does not meet >= 4.2"
+    )
+    assert lines[-1] == "outcome: counted in the figure above"
+
+    scores = [s["nps_score"] for s in surveys if s["nps_score"] is not None]
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    assert (len(scores), promoters, detractors) == (677, 353, 155)
+    nps = _pooled(audit, "NPS-20")
+    assert nps["details"] == {
+        "n": len(scores),
+        "promoters": promoters,
+        "passives": len(scores) - promoters - detractors,
+        "detractors": detractors,
+    }
+    net = (promoters - detractors) * 100 / len(scores)
+    assert nps["value"] == pytest.approx(net)
+    arithmetic = (
+        f"figure of finding NPS-20: NPS = (promoters - detractors) / n x 100 = "
+        f"({promoters} - {detractors}) / {len(scores)} x 100 = +{net:.3f} "
+        f"({len(scores) - promoters - detractors} passives)"
+    )
+    detractor = _explain(runner, audit, "NPS-20", "S000001")  # nps_score 5
+    assert (
+        "contributes nps_score = 5: a detractor (0-6), 1 to the cell's n and 1 to its detractors"
+        in detractor
+    )
+    assert arithmetic in detractor
+    assert detractor[-2] == (
+        "listed among the failing records: its nps_score 5 makes it a detractor (0-6): "
+        "an NPS rule lists its detractors"
+    )
+    assert detractor[-1] == "outcome: counted in the figure above"
+    passive = _explain(runner, audit, "NPS-20", "S000003")  # nps_score 8
+    assert (
+        "contributes nps_score = 8: a passive (7-8), 1 to the cell's n and 1 to its passives"
+        in passive
+    )
+    assert arithmetic in passive
+    assert passive[-2:] == [
+        "not listed among the failing records",
+        "outcome: counted in the figure above",
+    ]
+
+    # S000024 has no csat: the rule's filter leaves it out, and explain says so
+    left_out = _explain(runner, audit, "CSAT-Q-4.2", "S000024")
+    assert left_out[-1] == (
+        "outcome: not in the scope of the rule for this period "
+        "(the rule's filter where: csat is not null does not hold for it)"
+    )
+
+
+def test_an_aggregate_record_states_its_share_and_the_cell_arithmetic(runner, demo_audit) -> None:
+    _mean_and_nps_records_state_their_share(runner, Path(demo_audit.out))
+
+
+def test_an_aggregate_record_explained_from_a_duckdb_audit(runner, tmp_path) -> None:
+    from .conftest import ROOT, RULES
+
+    out = tmp_path / "audit"
+    audited = runner.invoke(main, ["audit", str(RULES / "service-quality.yaml"),
+                                   str(ROOT / "evidence" / "demo" / "service-quality"),
+                                   "--period", "2026-Q3", "--out", str(out), "--format", "json",
+                                   "--engine", "duckdb", "--fail-on", "never"])  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    _mean_and_nps_records_state_their_share(runner, out)
+
+
+def test_a_record_outside_the_period_says_so(demo_audit) -> None:
+    from auditor.certify.explain import explain_record
+
+    pack = load_pack(RULES_SQ, [STANDARDS])
+    store = EvidenceStore(Path(demo_audit.out) / "evidence.db", read_only=True)
+    try:
+        august = explain_record(pack, "CSAT-Q-4.2", "S000002", store, parse_period("2026-08"), None)
+    finally:
+        store.close()
+    assert august.lines[-1] == (
+        "outcome: not in the scope of the rule for this period (its answered_at "
+        "2026-07-28 15:58:34+08:00 is outside the period 2026-08, from 2026-08-01 00:00:00+08:00 "
+        "to 2026-09-01 00:00:00+08:00)"
+    )

@@ -6,6 +6,12 @@ stretches counted or the reason a day is skipped (closed hours, weekend,
 statutory holiday, make-up working day) and each pause subtracted; the
 result, the limit, the outcome and the exclusion that took it out, if any.
 The stretches shown add up to the duration the engine used.
+
+For an aggregate (a mean, an NPS, a percentile, a count per 1,000, an
+availability) the record has no outcome of its own: it is shown with the cell
+it counts in, what it adds to the cell's figure, the figure's arithmetic as
+findings.json holds it, and why the failing list names it, if it does. A
+record outside the rule's scope says why (the rule's filter, the period).
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
 from ..model import Pack, Rule
+
+if TYPE_CHECKING:
+    from ..evaluate.driver import Contribution
 
 
 @dataclass
@@ -52,17 +61,43 @@ def explain_in_audit(
     store = EvidenceStore(store_path, read_only=True)
     try:
         rule = pack.rule(rule_id)
+        if rule is None:
+            return explain_record(pack, rule_id, key, store, period, None)
         evaluation = Evaluation(pack, backend_for(store), period)
-        outcome = evaluation.record_outcomes(rule).get(key) if rule else None
-        return explain_record(pack, rule_id, key, store, period, outcome)
+        engine_key = _engine_key(pack, rule, key, store)
+        measure: Any = rule.measure
+        judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
+        outcome = evaluation.record_outcomes(judged).get(engine_key)
+        contribution = evaluation.record_contribution(rule, engine_key)
+        return explain_record(pack, rule_id, key, store, period, outcome, contribution)
     finally:
         store.close()
 
 
+def _engine_key(pack: Pack, rule: Rule, key: str, store: Any) -> str:
+    """The key as the engine writes it (a date part as its stored moment), ``key`` itself when
+    no record has it."""
+    from ..evaluate.scope import key_text
+
+    kind = pack.evidence[rule.evidence]
+    if getattr(rule.measure, "steps", None):
+        return key
+    parts = key.split("|") if len(kind.key) > 1 else [key]
+    records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
+    return key_text([records[0][k] for k in kind.key]) if records else key
+
+
 def explain_record(
-    pack: Pack, rule_id: str, key: str, store: Any, period: Any, outcome: str | None
+    pack: Pack,
+    rule_id: str,
+    key: str,
+    store: Any,
+    period: Any,
+    outcome: str | None,
+    contribution: Contribution | None = None,
 ) -> Explanation:
-    """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence store)."""
+    """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence
+    store); ``contribution``: what the record adds to an aggregate rule's figures, if it counts."""
     rule = pack.rule(rule_id)
     if rule is None:
         from ..errors import closest_name
@@ -89,6 +124,16 @@ def explain_record(
     _raw_cells(record, out)
     _values(kind, record, zone, out)
     _exclusions(rule, record, out)
+    if measure.series and not getattr(measure, "own_records", False):
+        base = measure.base_rule_id()
+        out.add(
+            f"a {measure.name} rule is worked out from the findings of rule {base}, not from "
+            f"records: its records are explained under {base} (auditor explain {base} --record {key})"
+        )
+        return out
+    if not measure.per_record:
+        _aggregate(pack, rule, kind, record, period, zone, contribution, out)
+        return out
     if all(getattr(measure, name, None) is not None for name in ("start", "end", "limit")):
         _duration(pack, rule, record, store, period, zone, out)  # a time from start to end
     elif getattr(measure, "condition", None) is not None:
@@ -97,8 +142,83 @@ def explain_record(
         _freshness(pack, measure, record, store, period, zone, out)
     elif getattr(measure, "customer", None) is not None and record.get(measure.customer):
         _repeats(rule, kind, key, record, store, period, zone, out)
-    out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
+    if outcome is None:
+        outcome = f"{OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
+    out.add(f"outcome: {outcome}")
     return out
+
+
+OUT_OF_SCOPE = "not in the scope of the rule for this period"
+
+
+def _out_of_scope(
+    pack: Pack, rule: Rule, kind: Any, record: dict[str, Any], period: Any, zone: ZoneInfo
+) -> str:
+    """Why the rule's scope leaves a record out: its filter, or the period."""
+    from ..expression import holds, to_text
+
+    if rule.where is not None and not holds(rule.where, record):
+        return f"the rule's filter where: {to_text(rule.where)} does not hold for it"
+    moment = rule.time or kind.time
+    if moment is None:
+        return "the measure leaves it out"
+    at = record.get(moment)
+    if at is None:
+        return f"it has no {moment}, which places a record in the period"
+    start, end = period.start(zone), period.end(zone)
+    if not start <= at < end:
+        return (
+            f"its {moment} {_moment(at, zone)} is outside the period {period.label}, "
+            f"from {_moment(start, zone)} to {_moment(end, zone)}"
+        )
+    return "the measure leaves it out"
+
+
+def _aggregate(
+    pack: Pack,
+    rule: Rule,
+    kind: Any,
+    record: dict[str, Any],
+    period: Any,
+    zone: ZoneInfo,
+    found: Contribution | None,
+    out: Explanation,
+) -> None:
+    """An aggregate rule's record: its cell, what it adds, the cell's arithmetic, its listing."""
+    measure: Any = rule.measure
+    if found is None:
+        out.add(
+            f"outcome: {OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
+        )
+        return
+    from ..expression import to_text
+
+    where = "" if rule.where is None else f"where: {to_text(rule.where)} holds; "
+    groups = ", ".join(f"{g}={v}" for g, v in zip(rule.group_by, found.group, strict=True))
+    part = "period" if found.period == period.label else "sub-period"
+    out.add(f"in scope: {where}{'group ' + groups + ', ' if groups else ''}{part} {found.period}")
+    if found.excluded is not None:
+        out.add(
+            f"not counted: excluded ({found.excluded}); findings.json lists it among the "
+            "rule's exclusions"
+        )
+        out.add("outcome: excluded")
+        return
+    out.add(measure.contribution(found.value, kind, found.place))
+    for finding, figure in found.cells:
+        if figure is None:
+            continue
+        n = (figure.details or {}).get("n")
+        few = n is not None and n < rule.min_records
+        judged = f" (fewer than min_records {rule.min_records}: not judged)" if few else ""
+        out.add(f"figure of finding {finding}: {measure.arithmetic(figure)}{judged}")
+    threshold = rule.target.threshold
+    if found.listed and threshold is not None:
+        reason = measure.listed_because(found.value, kind, threshold)
+        out.add(f"listed among the failing records: {reason}")
+    else:
+        out.add("not listed among the failing records")
+    out.add(f"outcome: counted in the figure{'s' if len(found.cells) > 1 else ''} above")
 
 
 def _raw_cells(record: dict[str, Any], out: Explanation) -> None:

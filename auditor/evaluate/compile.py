@@ -130,9 +130,9 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     )
 
 
-def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
-    scope = plan.scope
-    sql = Sql()
+def _aggregate_records(scope: Scope, measure: AggregateMeasure, sql: Sql) -> str:
+    """``WITH m AS (...)``: each record in scope with its key, groups, sub-period, the reason
+    it cannot count (or NULL) and its value."""
     value = measure.value_sql(scope, sql)
     columns = (
         f"{scope.key_sql()} AS _key{scope.group_columns()}, {scope.period_sql(sql)} AS _period, "
@@ -140,7 +140,38 @@ def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
         f"COALESCE({scope.exclusion_sql(sql)}, {measure.invalid_sql(value, sql)}) AS _excluded, "
         f"{value} AS _value{measure.columns_sql(scope, sql)}"
     )
-    base = f"WITH m AS ({scope.select(sql, columns)}) "
+    return f"WITH m AS ({scope.select(sql, columns)}) "
+
+
+def aggregate_member(plan: RulePlan, key: str) -> Statement:
+    """One record of an aggregate rule (by its key as the engine writes it): its groups,
+    sub-period, the reason it cannot count (or NULL), its value, 1 when the failing list names
+    it, and the measure's ``place_columns`` (its rank in its cell ...); no row when the record
+    is not in the rule's scope."""
+    measure = cast(AggregateMeasure, plan.measure)
+    threshold = plan.rule.target.threshold
+    assert threshold is not None
+    sql = Sql()
+    base = _aggregate_records(plan.scope, measure, sql)
+    groups = "".join(f"{g}, " for g in plan.scope.group_names())
+    windows, _ = measure.cell_sql(sql, f"PARTITION BY {groups}_period")
+    place = "".join(f", {column}" for column in measure.place_columns)
+    nulls = "".join(f", NULL AS {column}" for column in measure.place_columns)
+    listed = f"CASE WHEN {measure.failing_sql(threshold, sql)} THEN 1 ELSE 0 END"
+    wanted = sql.value(key)
+    text = (
+        base + f"SELECT {groups}_period, _excluded, _value, {listed}{place} FROM "
+        f"(SELECT m.*{windows} FROM m WHERE _excluded IS NULL) AS v WHERE _key = {wanted} "
+        f"UNION ALL SELECT {groups}_period, _excluded, _value, 0{nulls} FROM m "
+        f"WHERE _excluded IS NOT NULL AND _key = {wanted}"
+    )
+    return sql.statement(text)
+
+
+def _aggregate_plan(plan: RulePlan, measure: AggregateMeasure) -> RulePlan:
+    scope = plan.scope
+    sql = Sql()
+    base = _aggregate_records(scope, measure, sql)
     names = scope.group_names()
     groups = "".join(f"{g}, " for g in names)
     counts = sql.count_statement(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
@@ -9,9 +10,9 @@ from zoneinfo import ZoneInfo
 from ..backends.base import Backend, HelperTable
 from ..business_time import CalendarTable, ClockCache
 from ..findings import Counts, Finding, RuleResult
-from ..measures import AggregateMeasure, RecordMeasure, SeriesMeasure
+from ..measures import AggregateMeasure, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
-from .compile import RulePlan, compile_rule
+from .compile import RulePlan, aggregate_member, compile_rule
 from .env import Env, Window
 from .failing_lists import FailingNotes, FailingSources
 from .tally import Cell, Tally
@@ -22,6 +23,23 @@ if TYPE_CHECKING:
 
     from ..model import Pack, Rule
     from ..periods import Period
+
+
+@dataclass
+class Contribution:
+    """One record of an aggregate rule: its cell, the reason it cannot count (or None), its
+    value, whether the failing list names it, and the figures it counts in."""
+
+    group: tuple[Any, ...]
+    period: str
+    excluded: str | None
+    value: Any
+    listed: bool
+    #: the measure's ``place_columns`` for the record (its rank in its cell ...)
+    place: dict[str, Any]
+    #: (finding id, its figure) of the record's own cell, then the pooled one when it differs;
+    #: the figure None when no value counts there
+    cells: list[tuple[str, Figure | None]] = field(default_factory=list)
 
 
 class Evaluation:
@@ -185,6 +203,37 @@ class Evaluation:
             }
             for key, outcome, *groups, value in self.backend.query(plan.values)
         }
+
+    def record_contribution(self, rule: Rule, key: str) -> Contribution | None:
+        """What record ``key`` (as the engine writes keys) adds to an aggregate rule's figures:
+        None when the rule is not an aggregate or the record is not in its scope."""
+        plan = self.plan(rule)
+        if plan.missing or plan.measure.per_record or plan.measure.series:
+            return None
+        measure = cast(AggregateMeasure, plan.measure)
+        for helper in plan.helpers:
+            self.backend.create_helper(helper)
+        rows = self.backend.query(aggregate_member(plan, key))
+        if not rows:
+            return None
+        ngroups = len(rule.group_by)
+        row = rows[0]
+        group, period = tuple(row[:ngroups]), row[ngroups]
+        excluded, value, listed = row[ngroups + 1 : ngroups + 4]
+        place = dict(zip(measure.place_columns, row[ngroups + 4 :], strict=True))
+        found = Contribution(group, period, excluded, value, bool(listed), place)
+        if excluded is not None or plan.cells is None:
+            return found
+        tally = Tally(self.env.window.period.label, ngroups)
+        summaries: dict[Cell, tuple[Any, ...]] = {}
+        for pooled, *cell in self.backend.query(plan.cells):
+            own = (tuple(cell[:ngroups]), cell[ngroups])
+            summaries.setdefault(tally.pooled if pooled else own, tuple(cell[ngroups + 1 :]))
+        for group_values, label in reversed(tally.cells_of(group, period)):  # its own first
+            summary = summaries.get((group_values, label))
+            figure = measure.figure(summary) if summary is not None and summary[0] else None
+            found.cells.append((self._finding(rule, group_values, label).id, figure))
+        return found
 
     # ------------------------------------------------------------ findings
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expression import quote_identifier as q
-from .base import AggregateMeasure
+from .base import AggregateMeasure, number
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -18,13 +18,6 @@ if TYPE_CHECKING:
     from ..units import Threshold
 
 SQL_OPERATORS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "==": "="}
-
-
-def number(value: float) -> str:
-    """A figure in an arithmetic sentence: whole numbers bare, others to three decimals."""
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -66,3 +59,14 @@ class FieldAggregate(AggregateMeasure):
         """Records whose own value does not meet the threshold."""
         op = SQL_OPERATORS[threshold.op]
         return f"NOT (_value {op} {sql.value(float(threshold.value))})"
+
+    def shown(self, value: Any, kind: EvidenceKind) -> str:
+        """A value of the field as explain writes it (a duration in seconds with its unit)."""
+        return number(value) + (" s" if self.value_unit(kind) == "seconds" else "")
+
+    def listed_because(self, value: Any, kind: EvidenceKind, threshold: Threshold) -> str:
+        limit = self.shown(float(threshold.value), kind)
+        return (
+            f"its own {self.of} {self.shown(value, kind)} does not meet {threshold.op} {limit} "
+            f"(a {self.name} rule lists the records whose own value misses the threshold)"
+        )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expression import quote_identifier as q
 from . import register
-from .base import AggregateMeasure, Figure
+from .base import AggregateMeasure, Figure, number
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -146,3 +146,24 @@ class AvailabilityMeasure(AggregateMeasure):
         n, down, open_ = int(summary[0]), float(summary[1] or 0), float(summary[2] or 0)
         value = 1.0 - down / open_ if open_ > 0 else 1.0
         return Figure(value, None, {"n": n, "down_seconds": down, "open_seconds": open_})
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        return (
+            f"the outage covers {number(value)} s of {self._clock_name()} in the period "
+            "(before overlapping outages are merged)"
+        )
+
+    def arithmetic(self, figure: Figure) -> str:
+        details = figure.details or {}
+        down, open_ = details["down_seconds"], details["open_seconds"]
+        return (
+            f"availability = 1 - down / open = 1 - {number(down)} s / {number(open_)} s "
+            f"= {figure.value:.6g} (down: the {self._clock_name()} covered by the cell's "
+            f"outages, n = {details['n']}, overlaps merged)"
+        )
+
+    def listed_because(self, value: Any, kind: EvidenceKind, threshold: Threshold) -> str:
+        return f"it took {self._clock_name()} (an availability rule lists the outages that did)"
+
+    def _clock_name(self) -> str:
+        return "wall time" if self.calendar is None else f"open time of calendar {self.calendar}"

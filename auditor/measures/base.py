@@ -77,6 +77,13 @@ def matched_in(
     return f"{left} IN ({select})"
 
 
+def number(value: float) -> str:
+    """A figure in an arithmetic sentence: whole numbers bare, others to three decimals."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
 @dataclass
 class Figure:
     """An aggregate's value, its interval and the figures it came from (sum, rank, promoters ...)."""
@@ -244,6 +251,25 @@ class AggregateMeasure(Measure):
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "number"
+
+    # ------------------------------------------------------------ one record (explain)
+
+    #: window columns of :meth:`cell_sql` that place one record in its cell (a rank), read
+    #: for ``auditor explain`` and handed to :meth:`contribution`
+    place_columns: ClassVar[tuple[str, ...]] = ()
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        """What one counted record adds to its cell's figure, in words."""
+        return f"contributes its value {number(value)} to the cell's figure (1 of its n)"
+
+    def arithmetic(self, figure: Figure) -> str:
+        """How a cell's figure is worked out from the figures it came from, to redo by hand."""
+        details = ", ".join(f"{name} {shown}" for name, shown in (figure.details or {}).items())
+        return f"{self.name} = {number(figure.value)} (from {details})"
+
+    def listed_because(self, value: Any, kind: EvidenceKind, threshold: Threshold) -> str:
+        """Why a counted record is among the rule's failing records."""
+        return f"its value {number(value)} meets the {self.name} rule's test of a failing record"
 
 
 class SeriesMeasure(Measure):

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..stats import Z_95
 from . import register
 from .aggregates import FieldAggregate
-from .base import Figure
+from .base import Figure, number
 from .reading import RuleContext
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
+    from ..model import EvidenceKind
     from ..sourcemap import YamlMap
 
 
@@ -51,3 +52,19 @@ class MeanMeasure(FieldAggregate):
         half = Z_95 * math.sqrt(variance / n)
         details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
         return Figure(value, (value - half, value + half), details)
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        shown = self.shown(value, kind)
+        return f"contributes {self.of} = {shown}: 1 to the cell's n and {shown} to its sum"
+
+    def arithmetic(self, figure: Figure) -> str:
+        details = figure.details or {}
+        n, total = details["n"], details["sum"]
+        text = f"mean = sum / n = {number(total)} / {number(n)} = {number(figure.value)}"
+        if details.get("standard_deviation") is not None and figure.interval is not None:
+            low, high = figure.interval
+            text += (
+                f"; s = {number(details['standard_deviation'])}, "
+                f"95 % interval {number(low)} to {number(high)}"
+            )
+        return text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..stats import net_promoter_score
 from . import register
 from .aggregates import FieldAggregate
-from .base import Figure
+from .base import Figure, number
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -67,3 +67,31 @@ class NpsMeasure(FieldAggregate):
             "n": n,
         }
         return Figure(value, None, details)
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        role, scores = _role(value)
+        return (
+            f"contributes {self.of} = {number(value)}: a {role} ({scores}), "
+            f"1 to the cell's n and 1 to its {role}s"
+        )
+
+    def arithmetic(self, figure: Figure) -> str:
+        details = figure.details or {}
+        n, promoters, detractors = details["n"], details["promoters"], details["detractors"]
+        sign = "+" if figure.value > 0 else ""
+        return (
+            f"NPS = (promoters - detractors) / n x 100 = ({promoters} - {detractors}) / {n} x 100 "
+            f"= {sign}{number(figure.value)} ({details['passives']} passives)"
+        )
+
+    def listed_because(self, value: Any, kind: EvidenceKind, threshold: Threshold) -> str:
+        return f"its {self.of} {number(value)} makes it a detractor (0-6): an NPS rule lists its detractors"
+
+
+def _role(score: float) -> tuple[str, str]:
+    """A score's part in an NPS: promoter, passive or detractor, with the scores of that part."""
+    if score >= 9:
+        return "promoter", "9-10"
+    if score <= 6:
+        return "detractor", "0-6"
+    return "passive", "7-8"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..expression import Expr, fields_of
 from ..stats import wilson_interval
 from . import register
-from .base import AggregateMeasure, Figure
+from .base import AggregateMeasure, Figure, number
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -60,3 +60,25 @@ class PerThousandMeasure(AggregateMeasure):
         low, high = wilson_interval(count, n)
         interval = (low * 1000, high * 1000)
         return Figure(value, interval, {"count": count, "n": n})
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        from ..expression import to_text
+
+        if value:
+            return f"the condition {to_text(self.condition)} holds: 1 to the cell's count and 1 to its n"
+        return f"the condition {to_text(self.condition)} does not hold: 1 to the cell's n only"
+
+    def arithmetic(self, figure: Figure) -> str:
+        details = figure.details or {}
+        return (
+            f"per 1,000 = count / n x 1,000 = {details['count']} / {details['n']} x 1,000 "
+            f"= {number(figure.value)}"
+        )
+
+    def listed_because(self, value: Any, kind: EvidenceKind, threshold: Threshold) -> str:
+        from ..expression import to_text
+
+        return (
+            f"it meets the condition {to_text(self.condition)} "
+            "(a per-1,000 rule lists the records it counts)"
+        )

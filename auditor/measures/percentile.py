@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import register
 from .aggregates import FieldAggregate
-from .base import Figure
+from .base import Figure, number
 from .reading import RuleContext
 
 if TYPE_CHECKING:
     from ..backends.statement import Sql
+    from ..model import EvidenceKind
     from ..sourcemap import YamlMap
 
 
@@ -32,6 +33,7 @@ class PercentileMeasure(FieldAggregate):
     }
     method_label: ClassVar[str | None] = "percentile_method"
     extra_keys: ClassVar[tuple[str, ...]] = ("p",)
+    place_columns: ClassVar[tuple[str, ...]] = ("_rank",)
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> PercentileMeasure | None:
@@ -64,3 +66,21 @@ class PercentileMeasure(FieldAggregate):
         n, value, rank = int(summary[0]), float(summary[1]), int(summary[2])
         details = {"p": float(self.p), "rank": rank, "n": n, "method": "nearest rank"}
         return Figure(value, None, details)
+
+    def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
+        rank = place.get("_rank")
+        at = (
+            ""
+            if rank is None
+            else f", at rank {rank} of its cell's values sorted (by value, then key)"
+        )
+        return f"contributes {self.of} = {self.shown(value, kind)}: 1 to the cell's n{at}"
+
+    def arithmetic(self, figure: Figure) -> str:
+        details = figure.details or {}
+        p = number(float(self.p))
+        return (
+            f"percentile {p} by nearest rank: rank ceil({p} / 100 x {details['n']}) = "
+            f"{details['rank']} of the {details['n']} values sorted; the value there is "
+            f"{number(figure.value)}"
+        )
