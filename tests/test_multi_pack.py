@@ -197,6 +197,44 @@ def test_the_shared_requirement_in_the_report(shared, tmp_path) -> None:
     assert html.count('class="pack-section"') == 2
 
 
+def test_a_shared_rule_decided_by_one_group_shows_that_groups_figures(tmp_path) -> None:
+    """Two packs both hold the phone rule, judged in each site and month: the crosswalk shows,
+    beside each verdict, the figures of the cell that decided it (as each pack's findings.json
+    has them) and names the cell, not the pooled figure that meets the target."""
+    source = yaml.safe_load((RULES / "service-quality.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "rules").mkdir()
+    shutil.copytree(STANDARDS, tmp_path / "standards")
+    paths = []
+    for name, rule_id in (("phone-desk", "RESP-PHONE-30S"), ("phone-line", "PHONE-ANSWER")):
+        pack = dict(source, pack=name)
+        pack["evidence"] = {"interactions": source["evidence"]["interactions"]}
+        pack["rules"] = [
+            dict(r, id=rule_id) for r in source["rules"] if r["id"] == "RESP-PHONE-30S"
+        ]
+        path = tmp_path / "rules" / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(pack, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        paths.append(path)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(DEMO / "service-quality" / "interactions-2026Q3.csv", evidence)
+    result = run_multi_audit(paths, evidence, tmp_path / "out", "2026-Q3")
+    document = CombinedDocument.load(result.out / "findings.json")
+    assert len(document.crosswalk) == 1
+    for lang, decided in (("en", "decided by SH · 2026-08"), ("zh", "决定结论的是 SH · 2026-08")):
+        render_combined(document, result.out, ("html",), lang, out=tmp_path / lang)
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        for name, rule_id in (("phone-desk", "RESP-PHONE-30S"), ("phone-line", "PHONE-ANSWER")):
+            one = FindingsDocument.load(result.out / name / "findings.json")
+            rule = next(r for r in one.rules if r.rule == rule_id)
+            cell = rule.deciding_finding()
+            assert cell.id == f"{rule_id}@site=SH@2026-08" and cell is not rule.findings[0]
+            start = html.index(f'data-crosswalk-pack="{name}" data-crosswalk-rule="{rule_id}"')
+            row = html[start : html.index("</tr>", start)]
+            assert f'data-decided-by="{cell.id}"' in row and f">{decided}<" in row
+            assert f'data-value="{cell.value}"' in row and ">56.2\xa0%<" in row
+            assert "92.6" not in row  # the pooled figure, which meets the target
+
+
 # ------------------------------------------------------------ verify
 
 

@@ -190,20 +190,24 @@ def test_clause_table_figures_equal_the_findings(audited) -> None:
     counts = [i for i in cells.items if "data-n" in i]
     verdicts = [i for i in cells.items if i["tag"] == "td" and "data-verdict" in i]
     assert len(values) == len(counts) == len(verdicts) == len(by_rule)
+    typed = {r.rule: r for r in FindingsDocument.from_data(document).rules}
     for row, value, n, verdict in zip(rows, values, counts, verdicts, strict=True):
         rule = by_rule[row["data-rule"]]
-        pooled = rule["findings"][0]
-        assert row["data-finding"] == pooled["id"]
-        if pooled["value"] is None:
+        # the figures beside the verdict are those of the finding that decided it
+        shown = next(
+            f for f in rule["findings"] if f["id"] == typed[rule["rule"]].deciding_finding().id
+        )
+        assert row["data-finding"] == shown["id"]
+        if shown["value"] is None:
             assert value["data-value"] == ""
         else:
-            assert float(value["data-value"]) == pooled["value"]
-        assert int(n["data-n"]) == pooled["counts"]["n"]
+            assert float(value["data-value"]) == shown["value"]
+        assert int(n["data-n"]) == shown["counts"]["n"]
         assert verdict["data-verdict"] == rule["verdict"]
         assert verdict["data-severity"] == (rule["verdict_severity"] or "")
-        if pooled["unit"] == "share" and pooled["value"] is not None:
+        if shown["unit"] == "share" and shown["value"] is not None:
             # as many decimals as the value needs beside its target (never 100.0 % below 100 %)
-            assert value["_text"] == percent_text(pooled["value"], pooled["threshold"]["value"])
+            assert value["_text"] == percent_text(shown["value"], shown["threshold"]["value"])
 
 
 def test_summary_counts_and_recommendation(audited) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import csv
 import itertools
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -326,13 +327,15 @@ def test_a_plain_number_is_named_by_the_packs_unit_label(demos, tmp_path) -> Non
 
 def test_the_target_is_read_from_the_threshold_not_its_text(demos, tmp_path) -> None:
     doc = copy.deepcopy(demos["service-quality"])
-    phone = rule_of(doc, "RESP-PHONE-30S")["findings"][0]
-    phone["threshold"] = {"op": ">=", "value": 0.85}  # the text still says 90 %
+    for phone in rule_of(doc, "RESP-PHONE-30S")["findings"]:
+        phone["threshold"] = {"op": ">=", "value": 0.85}  # the text still says 90 %
     csat = rule_of(doc, "CSAT-Q-4.2")["findings"][0]
     csat.update(threshold=None, target=">= 4.2 on average")  # no threshold: the text as given
     cells = parse(html_of(doc, "en", tmp_path))
     row = next(
-        i for i in cells.items if i.get("data-finding") == "RESP-PHONE-30S" and i["tag"] == "tr"
+        i
+        for i in cells.items
+        if i.get("data-rule") == "RESP-PHONE-30S" and "data-finding" in i and i["tag"] == "tr"
     )
     assert "≥ 85 %" in row["_text"] and "90 %" not in row["_text"]
     row = next(i for i in cells.items if i.get("data-finding") == "CSAT-Q-4.2" and i["tag"] == "tr")
@@ -355,6 +358,77 @@ def test_the_deciding_finding_is_the_contracts(demos, tmp_path) -> None:
             else:
                 where = " · ".join([*map(str, chosen.group.values()), chosen.period])
                 assert f"decided by {where}: " in arith
+
+
+def row_cells(cells: Any, rule_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A rule's row of the clause table and the elements inside it."""
+    row = next(
+        i
+        for i in cells.items
+        if i["tag"] == "tr" and i.get("data-rule") == rule_id and "data-finding" in i
+    )
+    rest = cells.items[cells.items.index(row) + 1 :]
+    return row, rest[: next(k for k, i in enumerate(rest) if i["tag"] == "tr")]
+
+
+def test_a_rule_decided_by_one_cell_shows_that_cells_figures(tmp_path) -> None:
+    """RESP-PHONE-30S is judged in each site and month: SH in 2026-08 (56.2 %) makes it a major
+    nonconformity while the pooled 92.6 % meets the target. Beside the verdict the report shows
+    the figures findings.json has for SH in 2026-08 and names the cell; the pooled figure
+    follows, labelled as such."""
+    run_audit(RULES / "service-quality.yaml", EVIDENCE / "service-quality", tmp_path, "2026-Q3")
+    data = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    typed = next(r for r in FindingsDocument.from_data(data).rules if r.rule == "RESP-PHONE-30S")
+    doc = schema_1_1(data)
+    rule = rule_of(doc, "RESP-PHONE-30S")
+    pooled, cell = rule["findings"][0], rule["findings"][1:]
+    cell = next(f for f in cell if f["id"] == typed.deciding_finding().id)
+    assert cell["id"] == "RESP-PHONE-30S@site=SH@2026-08" and cell["group"] == {"site": "SH"}
+    assert (rule["verdict"], rule["verdict_severity"]) == ("nonconform", "major")
+    assert (cell["verdict"], cell["severity"]) == ("nonconform", "major")
+    assert pooled["verdict"] == "conform"
+    shown = percent_text(cell["value"], cell["threshold"]["value"])
+    assert shown == "56.2 %"
+    aside = percent_text(pooled["value"], pooled["threshold"]["value"])
+    assert aside == "92.6 %"
+    for lang, decided, verdict, pooled_label in (
+        ("en", "decided by SH · 2026-08", "major nonconformity", "pooled over all groups"),
+        ("zh", "决定结论的是 SH · 2026-08", "严重不符合", "全部分组、全期合计"),
+    ):
+        render_reports(doc, tmp_path / lang, ("html", "pdf"), lang)
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        cells = parse(html)
+        row, inside = row_cells(cells, "RESP-PHONE-30S")
+        assert row["data-finding"] == cell["id"]
+        value = next(i for i in inside if "data-value" in i)
+        assert float(value["data-value"]) == cell["value"] and value["_text"] == shown
+        n = next(i for i in inside if "data-n" in i)
+        assert int(n["data-n"]) == cell["counts"]["n"]
+        named = next(i for i in inside if "data-decided-by" in i)
+        assert named["data-decided-by"] == cell["id"] and named["_text"] == decided
+        judged = next(i for i in inside if "data-verdict" in i)
+        assert judged["_text"] == verdict + decided
+        assert aside not in row["_text"]
+        # the arithmetic under the row: the cell's first, then the pooled one, labelled
+        arith = items(cells, "data-arith", "RESP-PHONE-30S")[0]["_text"]
+        assert arith.startswith(decided) and shown in arith.split(pooled_label)[0]
+        other = items(cells, "data-pooled-finding", pooled["id"])[0]["_text"]
+        assert other.startswith(pooled_label) and aside in other
+        # the gap analysis opens with the cell's sentence; the summary's worst gap is the cell's
+        gap = html[html.index('<div class="gap" data-rule="RESP-PHONE-30S"') :]
+        sentences = [i for i in parse(gap).items if "sentence" in i.get("class", "").split()]
+        assert sentences[0]["data-finding"] == cell["id"]
+        assert sentences[0]["_text"].startswith(decided) and shown in sentences[0]["_text"]
+        assert sentences[1]["data-finding"] == pooled["id"]
+        assert sentences[1]["_text"].startswith(pooled_label)
+        worst = next(i for i in items(cells, "data-rule", "RESP-PHONE-30S") if i["tag"] == "li")
+        assert decided in worst["_text"] and shown in worst["_text"]
+        assert aside not in worst["_text"]
+        # the PDF's row: the verdict, the cell named, its value, target and n
+        pages = PdfReader(tmp_path / lang / "report.pdf").pages
+        text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pages))
+        expected = f"{verdict}{decided}{shown}≥90%{cell['counts']['n']:,}"
+        assert re.sub(r"\s+", "", expected) in text
 
 
 def test_the_arithmetic_does_not_depend_on_the_measure_name(demos, tmp_path) -> None:

@@ -32,6 +32,8 @@ PIECES: dict[str, dict[str, str]] = {
         "reason_count": "{reason} ({k})",
         "too_few_cell": "n = {n} (minimum {minimum})",
         "decided_by": "decided by {where}: {sentence}",
+        "decided_where": "decided by {where}",
+        "pooled_beside": "pooled over all groups and periods, for reference only (the rule is judged in each group): {sentence}",
         "pending": "{k} pending at period end",
         "ci": "95 % CI {low}–{high}",
         "against": " against {target}: {verdict}",
@@ -71,6 +73,8 @@ PIECES: dict[str, dict[str, str]] = {
         "reason_count": "{reason} {k} 条",
         "too_few_cell": "n = {n}(最少 {minimum})",
         "decided_by": "决定结论的是 {where}:{sentence}",
+        "decided_where": "决定结论的是 {where}",
+        "pooled_beside": "全部分组、全期合计,仅供参考(本规则按各分组判定):{sentence}",
         "pending": "期末待定 {k} 条",
         "ci": "95% 置信区间 {low}–{high}",
         "against": ",目标 {target}:{verdict}",
@@ -351,10 +355,24 @@ def _left_out(finding: FindingEntry, words: Words) -> list[str]:
     return pieces
 
 
+def cell(finding: FindingEntry) -> str:
+    """The group and period a finding holds: ``SH · 2026-08``."""
+    return " · ".join([*(str(v) for v in finding.group.values()), finding.period])
+
+
+def decided_where(finding: FindingEntry, words: Words) -> str:
+    """``decided by SH · 2026-08``: the cell that decided a rule judged in each group."""
+    return _fmt(words, "decided_where", where=cell(finding))
+
+
 def decided(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The sentence of the finding that decided a rule, naming its group and period."""
-    where = " · ".join([*(str(v) for v in finding.group.values()), finding.period])
-    return _fmt(words, "decided_by", where=where, sentence=sentence(finding, rule, words))
+    return _fmt(words, "decided_by", where=cell(finding), sentence=sentence(finding, rule, words))
+
+
+def pooled_beside(rule: RuleEntry, words: Words) -> str:
+    """The pooled finding's sentence, labelled as the pooled figure that did not decide the rule."""
+    return _fmt(words, "pooled_beside", sentence=sentence(rule.findings[0], rule, words))
 
 
 def deciding_sentence(rule: RuleEntry, words: Words) -> str:

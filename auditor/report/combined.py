@@ -41,8 +41,13 @@ class CrosswalkRow:
     title: str
     verdict: str
     verdict_code: str
+    #: the deciding finding's id, value (as shown and as a number) and target
+    finding: str
     value: str
+    number: float | None
     target: str
+    #: ``decided by SH · 2026-08`` when a group's finding decided the rule, else None
+    where: str | None
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,15 @@ def _requirement(
                 title=words.text(served.title),
                 verdict=words.verdict(served.verdict, served.verdict_severity),
                 verdict_code=served.verdict.value,
+                finding=deciding.id,
                 value=sentences.value(deciding, rule, words),
+                number=deciding.value,
                 target=sentences.target(deciding, rule, words),
+                where=(
+                    sentences.decided_where(deciding, words)
+                    if deciding is not rule.findings[0]
+                    else None
+                ),
             )
         )
     return Requirement(

@@ -27,12 +27,24 @@ TIME_UNITS = (Unit.SECONDS, Unit.BUSINESS_SECONDS)
 
 @dataclass(frozen=True)
 class ClauseRow:
+    """A rule's row: the verdict beside the figures of the finding that decided it.
+
+    For a rule judged in each group that is the worst group's (and sub-period's)
+    finding, named by ``where``; the pooled finding's sentence follows as
+    ``pooled``, labelled as not deciding the rule.
+    """
+
     rule: RuleEntry
+    #: the finding whose value, target and n the row shows: the deciding one
     finding: FindingEntry
     value: str
     target: str
+    #: the deciding finding's arithmetic, naming its group and period when not the pooled one
     sentence: str
-    decided: str | None
+    #: ``decided by SH · 2026-08`` when a group's finding decided the rule, else None
+    where: str | None
+    #: the pooled finding's arithmetic, labelled, when it did not decide the rule
+    pooled: str | None
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,10 @@ class ShownFailing:
 class Gap:
     rule: RuleEntry
     pooled: FindingEntry
+    #: the pooled finding's arithmetic, labelled as such when it did not decide the rule
     pooled_sentence: str
     decisive: FindingEntry
+    #: the deciding finding's arithmetic, naming its group and period when not the pooled one
     decisive_sentence: str
     trend: str | None
     pareto: str | None
@@ -114,15 +128,16 @@ def period_table(rule: RuleEntry, words: Words) -> PeriodTable | None:
 
 
 def clause_row(rule: RuleEntry, words: Words) -> ClauseRow:
-    pooled = rule.findings[0]
     deciding = rule.deciding_finding()
+    by_group = deciding is not rule.findings[0]
     return ClauseRow(
         rule=rule,
-        finding=pooled,
-        value=sentences.value(pooled, rule, words),
-        target=sentences.target(pooled, rule, words),
-        sentence=sentences.sentence(pooled, rule, words),
-        decided=sentences.decided(deciding, rule, words) if deciding is not pooled else None,
+        finding=deciding,
+        value=sentences.value(deciding, rule, words),
+        target=sentences.target(deciding, rule, words),
+        sentence=sentences.deciding_sentence(rule, words),
+        where=sentences.decided_where(deciding, words) if by_group else None,
+        pooled=sentences.pooled_beside(rule, words) if by_group else None,
     )
 
 
@@ -151,9 +166,13 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
     return Gap(
         rule=rule,
         pooled=pooled,
-        pooled_sentence=sentences.sentence(pooled, rule, words),
+        pooled_sentence=(
+            sentences.sentence(pooled, rule, words)
+            if deciding is pooled
+            else sentences.pooled_beside(rule, words)
+        ),
         decisive=deciding,
-        decisive_sentence=sentences.sentence(deciding, rule, words),
+        decisive_sentence=sentences.deciding_sentence(rule, words),
         trend=trend(rule, words),
         pareto=pareto(rule, words),
         control=control(rule, words),
