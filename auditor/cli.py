@@ -1086,7 +1086,8 @@ def _audit_summary(result: AuditResult) -> str:
     lines.append(f"wrote {result.out / 'findings.json'}")
     failing = document.failing_records
     if failing:
-        lines.append(f"wrote {result.out / failing.path} ({failing.rows:,} failing records)")
+        records = "failing record" if failing.rows == 1 else "failing records"
+        lines.append(f"wrote {result.out / failing.path} ({failing.rows:,} {records})")
     lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
 
@@ -1199,7 +1200,12 @@ def capa() -> None:
 
 
 @capa.command("list")
-@click.option("--status", help="Only items in this status.")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "planned", "accepted", "implemented", "verified-effective",
+                       "verified-ineffective"]),
+    help="Only items in this status.",
+)  # fmt: skip
 @click.option("--overdue", is_flag=True, help="Only items past their due date and not closed.")
 @click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
 @click.option("--group", help="Only items of this group, e.g. site=SH.")

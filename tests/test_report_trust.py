@@ -310,6 +310,19 @@ def test_values_are_written_by_their_unit_in_one_place() -> None:
     assert target_text(Threshold(op=">=", value=0.95), "share", "zh") == "≥\xa095\xa0%"
 
 
+def test_a_count_of_one_is_singular_in_english() -> None:
+    from auditor.findings import sentences
+    from auditor.i18n import Words
+
+    en, zh = Words("en"), Words("zh")
+    assert sentences._fmt(en, "shortfall", k="1") == "; 1 more conforming record was needed"
+    assert sentences._fmt(en, "shortfall", k="2") == "; 2 more conforming records were needed"
+    assert sentences._fmt(en, "too-few", n="1", minimum="30") == (
+        "only 1 record, fewer than the minimum of 30"
+    )
+    assert sentences._fmt(zh, "shortfall", k="1") == ";尚需再有 1 条符合方能达标"
+
+
 def test_a_plain_number_is_named_by_the_packs_unit_label(demos, tmp_path) -> None:
     doc = demos["special-service-monitoring"]
     assert rule_of(doc, "VISIT-P90-120MIN")["unit_label"] == {"zh": "分钟", "en": "min"}

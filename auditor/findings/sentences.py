@@ -39,6 +39,7 @@ PIECES: dict[str, dict[str, str]] = {
         "against": " against {target}: {verdict}",
         "why": " ({why})",
         "shortfall": "; {k} more conforming records were needed",
+        "shortfall_one": "; 1 more conforming record was needed",
         "mean": "mean {value}",
         "sum": "sum {sum} / {n}",
         "sd": "s = {sd}",
@@ -49,10 +50,14 @@ PIECES: dict[str, dict[str, str]] = {
         "note": "note: {note}",
         "no-evidence": "no {kinds} evidence was ingested",
         "too-few": "only {n} records, fewer than the minimum of {minimum}",
+        "too-few_one": "only 1 record, fewer than the minimum of {minimum}",
         "field-empty": "the field {field} is empty in all {n} records in scope",
+        "field-empty_one": "the field {field} is empty in the 1 record in scope",
         "base-not-evaluable": "the rule it follows, {rule}, could not be judged",
         "too-few-groups": "only {n} groups could be judged, fewer than {minimum}",
+        "too-few-groups_one": "only 1 group could be judged, fewer than {minimum}",
         "too-few-periods": "{rule} could be judged in only {n} periods, fewer than {minimum}",
+        "too-few-periods_one": "{rule} could be judged in only 1 period, fewer than {minimum}",
         "late": "step {step}: late by {over}",
         "missing": "step {step}: missing, {over} past its bound",
         "missing_bare": "step {step}: missing",
@@ -144,7 +149,13 @@ class Figures(BaseModel):
 
 
 def _fmt(words: Words, key: str, **values: Any) -> str:
-    return PIECES[words.lang][key].format(**values)
+    """A piece with its figures put in; a count of one takes the piece's ``_one`` form, where
+    the language has one ("1 more conforming record was needed")."""
+    pieces = PIECES[words.lang]
+    counted = values.get("k", values.get("n"))
+    if str(counted) == "1" and f"{key}_one" in pieces:
+        key = f"{key}_one"
+    return pieces[key].format(**values)
 
 
 def _label(rule: RuleEntry, words: Words) -> str | None:

@@ -61,6 +61,8 @@ def item_text(register: Register, item_id: str) -> str:
         "criterion", "verification", "acceptance", "acknowledged", "evidence",
     ):  # fmt: skip
         value = item.get(name)
+        if name == "recurring":  # stored as 0 or 1
+            value = "yes" if value else None
         if value not in (None, "", [], {}):
             shown = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value

@@ -104,6 +104,20 @@ def test_unknown_item_and_bad_input_are_one_line(runner, tmp_path) -> None:
     assert other.exit_code == 2 and "not an auditor register" in other.output
 
 
+def test_a_status_filter_offers_every_status_and_refuses_another(runner, tmp_path) -> None:
+    from auditor.register import Status
+
+    option = next(p for p in main.commands["capa"].commands["list"].params if p.name == "status")
+    assert list(option.type.choices) == [s.value for s in Status]  # in step with the lifecycle
+    audit(runner, tmp_path, "2026-07")
+    bogus = invoke(
+        runner, "capa", "list", "--status", "bogus", "--register", str(tmp_path / "r.db")
+    )
+    assert bogus.exit_code == 2 and "'bogus' is not one of 'open', 'planned'" in bogus.output
+    shown = invoke(runner, "capa", "show", "CAPA-2026-0001", "--register", str(tmp_path / "r.db"))
+    assert "recurring: 1" not in shown.output and "recurring: 0" not in shown.output
+
+
 def test_export_files(runner, tmp_path) -> None:
     audit(runner, tmp_path, "2026-07")
     register = str(tmp_path / "r.db")
