@@ -143,6 +143,8 @@ def run_audit(
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
     waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
+    if isinstance(period, str) and period:  # a period that is not one: before any output
+        period = parse_period(period)
     target = Path(out)
     outside_the_evidence(target, Path(evidence))
     output_folder(target)

@@ -67,10 +67,11 @@ def test_fail_on_levels(runner, tmp_path) -> None:
 
 
 def test_bad_period_is_one_line(runner, tmp_path) -> None:
-    result = audit(runner, tmp_path, "--period", "2026-Q5", *JSON_ONLY)
+    result = audit(runner, tmp_path / "out", "--period", "2026-Q5", *JSON_ONLY)
     assert result.exit_code == 2
     assert result.stderr.count("error:") == 1
     assert "not an audit period" in result.stderr
+    assert not (tmp_path / "out").exists()  # refused before any output
 
 
 def test_unreadable_evidence_exits_2(runner, tmp_path) -> None:
