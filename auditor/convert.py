@@ -27,7 +27,15 @@ from .columnar import (
     trimmed_texts,
 )
 from .errors import EvidenceError, Location, closest_name
-from .mapping import ColumnSpec, Mapping, check_fields, describe, normalise, preset_names
+from .mapping import (
+    ColumnSpec,
+    Mapping,
+    check_fields,
+    describe,
+    normalise,
+    preset_names,
+    presets_reading,
+)
 from .model import EvidenceKind, FieldSpec
 from .timeparse import (
     DayMonthOrder,
@@ -416,7 +424,7 @@ class RowPlan:
                 f"the preset '{self._preset_name()}' gives no column for required field "
                 f"'{spec.name}' of {self.kind.name}",
                 location=Location(str(self.path), 1),
-                hint=self._preset_hint(),
+                hint=self._preset_hint(self._presets_fitting()),
             )
         if self.mapping.source != "auto":
             return EvidenceError(
@@ -441,12 +449,13 @@ class RowPlan:
         if sheet:
             notes.append(sheet)
         if self.mapping.source == "preset":  # the file is not the export the preset reads
+            fitting = self._presets_fitting()
             return EvidenceError(
                 f"column '{name}' of field '{spec.name}' is not in the header; the preset "
                 f"'{self._preset_name()}' reads another layout",
                 location=Location(str(self.path), 1),
-                suggestion=closest_name(name, self.header),
-                hint="; ".join([*notes, self._preset_hint()]),
+                suggestion=None if fitting else closest_name(name, self.header),
+                hint="; ".join([self._preset_hint(fitting), *notes]),
             )
         return EvidenceError(
             f"column '{name}' of field '{spec.name}' is not in {self.path}",
@@ -458,9 +467,15 @@ class RowPlan:
     def _preset_name(self) -> str:
         return Path(self.mapping.path or "").stem
 
-    @staticmethod
-    def _preset_hint() -> str:
-        """What to do when a file is not the export a shipped preset reads."""
+    def _presets_fitting(self) -> list[str]:
+        """The other shipped presets that read this file's header."""
+        return [name for name in presets_reading(self.header) if name != self._preset_name()]
+
+    def _preset_hint(self, fitting: list[str]) -> str:
+        """What to do when a file is not the export a shipped preset reads: the presets
+        that read its header, if any does."""
+        if fitting:
+            return f"--preset {' or --preset '.join(fitting)} reads this header"
         return (
             f"give the preset made for this export ({', '.join(preset_names())}), or copy the "
             "preset's file, edit its columns and give it with --mapping"

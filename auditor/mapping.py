@@ -334,6 +334,19 @@ def preset_names(directory: Path = PRESETS_DIR) -> list[str]:
     return [p.stem for p in sorted(directory.glob("*.yaml"))]
 
 
+def presets_reading(header: list[str], directory: Path = PRESETS_DIR) -> list[str]:
+    """The shipped presets that find a column of this header for each field they map (the
+    ones to suggest for a file another preset does not read)."""
+    present = {h.strip() for h in header}
+    fitting = []
+    for name in preset_names(directory):
+        specs = load_mapping(directory / f"{name}.yaml").columns.values()
+        needed = [spec.names for spec in specs if spec.names and not spec.optional]
+        if needed and all(present.intersection(names) for names in needed):
+            fitting.append(name)
+    return fitting
+
+
 def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
     path = directory / f"{name}.yaml"
     if path.exists():

@@ -318,7 +318,9 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
     if listed.parquet is not None:
         files.append((listed.parquet.path, listed.parquet.sha256))
     return [
-        f"{name}: missing or different SHA-256 than recorded"
+        f"{name}: missing"
+        if not (folder / name).exists()
+        else f"{name}: different SHA-256 than recorded"
         for name, digest in files
         if not (folder / name).exists() or sha256_of(folder / name) != digest
     ]

@@ -79,6 +79,21 @@ def test_a_file_a_preset_does_not_read_is_named_with_its_header(runner, tmp_path
     assert "callcentre-queue-log" in errors[0] and "presets/nyc-311.yaml" not in errors[0]
 
 
+def test_a_file_another_preset_reads_is_pointed_to_it(runner, tmp_path) -> None:
+    (tmp_path / "requests.csv").write_text(
+        "Unique Key,Created Date,Closed Date,Due Date,Agency,Status\n"
+        "1,07/01/2026 09:30:00 AM,07/13/2026 10:00:00 AM,,NYPD,Closed\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        main, ["evidence", "validate", str(tmp_path), "--pack", PACK, "--preset", "la-311"]
+    )
+    assert result.exit_code == 2
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "the preset 'la-311' reads another layout; --preset nyc-311 reads this header" in error
+    assert "did you mean" not in error
+
+
 def _gap_file(folder: Path, rows: int) -> None:
     """Tickets opened at ``rows`` different times of New York's 2026 spring gap (each its own
     quarantine reason: the reason names the time)."""
