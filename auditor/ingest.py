@@ -365,7 +365,7 @@ class Ingest:
         table = self._open(path, mapping, report, scanned)
         kind = mapped_kind(mapping, self.pack) if mapping else None
         if kind is None:
-            kind = choose_kind(self.pack, path, table.header)
+            kind = _kind_of_table(self.pack, path, table)
         report.kind = kind.name
         active = mapping or auto_mapping(kind, table.header)
         report.mapping = self._mapping_record(active)
@@ -1110,6 +1110,24 @@ def convert_chunk(
         except BadValue as exc:
             out.append(Rejected(exc.column, exc.raw, exc.reason))
     return out
+
+
+def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
+    """The kind a file holds (see :func:`choose_kind`); for a workbook of several sheets the
+    error also names the sheet read and the others (a cover sheet first, say)."""
+    try:
+        return choose_kind(pack, path, table.header)
+    except EvidenceError as exc:
+        if len(table.sheets) < 2:
+            raise
+        read = table.options.get("sheet")
+        others = ", ".join(name for name in table.sheets if name != read)
+        raise EvidenceError(
+            f"{exc.message}; sheet '{read}' was read, the workbook also has {others}",
+            location=exc.location,
+            hint="move the sheet of records to the front, or write a mapping for the file "
+            "with its kind, columns and reader: {sheet: NAME}",
+        ) from None
 
 
 def _close(table: Table) -> None:

@@ -681,6 +681,22 @@ def test_a_required_column_missing_from_the_sheet_read_names_the_sheets(tmp_path
     )
 
 
+def test_a_workbook_whose_kind_cannot_be_told_names_the_sheet_read_and_the_others(
+    tmp_path,
+) -> None:
+    """A cover sheet first, in a workbook not named after its kind: the error says which
+    sheet was read and which the workbook also has."""
+    workbook(
+        tmp_path / "export.xlsx",
+        {"Cover": [["exported by the system"]], "Data": [["record_id"], ["A"]]},
+    )
+    report, _ = run(tmp_path)
+    reason = report.files[0].reason
+    assert "export.xlsx: cannot tell which evidence kind this file holds" in reason
+    assert "sheet 'Cover' was read, the workbook also has Data" in reason
+    assert "move the sheet of records to the front" in reason
+
+
 def test_a_mapped_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
     workbook(
         tmp_path / "records.xlsx",
