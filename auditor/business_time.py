@@ -25,6 +25,7 @@ import chinese_calendar
 from .backends.statement import NULLS_TOGETHER
 from .errors import AuditorError
 from .expression import quote_identifier
+from .formatting import duration
 from .holiday_sets import covered_years, is_public_holiday
 from .model import Calendar
 
@@ -41,11 +42,15 @@ class Stretch:
 class BusinessClock:
     """Open stretches of one calendar over a range of days, with cumulative seconds."""
 
-    def __init__(self, calendar: Calendar, zone: ZoneInfo, first: date, last: date) -> None:
+    def __init__(
+        self, calendar: Calendar, zone: ZoneInfo, first: date, last: date, need: str | None = None
+    ) -> None:
         self.calendar = calendar
         self.zone = zone
         self.first = first
         self.last = last
+        #: what the clock is built for, named in a missing year's error (``None``: the days asked for)
+        self.need = need
         self.stretches = self._build()
         self.starts = [s.start for s in self.stretches]
         self.begin = _epoch(first, time(0), zone)
@@ -71,9 +76,9 @@ class BusinessClock:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:
             raise AuditorError(
-                f"calendar '{cal.name}' has no holiday data for {day.year}: the holiday library "
-                f"covers up to {_library_last_year()}; add that year's official holidays and "
-                "make-up working days as extra_holidays and extra_workdays in the pack",
+                f"calendar '{cal.name}' has no holiday data for {day.year}{self._needed()}: the "
+                f"holiday library covers up to {_library_last_year()}; add that year's official "
+                "holidays and make-up working days as extra_holidays and extra_workdays in the pack",
                 hint="the audit does not guess holidays",
             ) from None
         if on_holiday and name is not None:
@@ -90,11 +95,14 @@ class BusinessClock:
         if years is None or years[0] <= year <= years[1] or self._listed(year):
             return
         raise AuditorError(
-            f"calendar '{cal.name}' has no holiday data for {year}: the set {cal.holidays} "
-            f"covers {years[0]} to {years[1]}; list that year's holidays as extra_holidays "
-            "in the pack",
+            f"calendar '{cal.name}' has no holiday data for {year}{self._needed()}: the set "
+            f"{cal.holidays} covers {years[0]} to {years[1]}; list that year's holidays as "
+            "extra_holidays in the pack",
             hint="the audit does not guess holidays",
         )
+
+    def _needed(self) -> str:
+        return "" if self.need is None else f", needed for {self.need}"
 
     def _listed(self, year: int) -> bool:
         listed = [*self.calendar.extra_holidays, *self.calendar.extra_workdays]
@@ -164,6 +172,25 @@ def _clock(seconds: int) -> time:
 
 def _epoch(day: date, clock: time, zone: ZoneInfo) -> float:
     return datetime.combine(day, clock, zone).timestamp()
+
+
+def day_span(low: float, high: float, zone: ZoneInfo) -> tuple[date, date]:
+    """The first and last day (in ``zone``) of the moments from ``low`` up to ``high``.
+
+    A ``high`` at midnight is where the day before ends: its own day holds no
+    moment of the span (a period ending on 31 December ends at midnight of 1
+    January, and asks nothing of the next year).
+    """
+    first = datetime.fromtimestamp(low, zone).date()
+    last = datetime.fromtimestamp(high, zone).date()
+    if last > first and _epoch(last, time(0), zone) >= high:
+        last -= timedelta(days=1)
+    return first, last
+
+
+def moment_text(moment: float, zone: ZoneInfo) -> str:
+    """A moment as the errors show it: its date, hours and minutes in ``zone``."""
+    return f"{datetime.fromtimestamp(moment, zone):%Y-%m-%d %H:%M}"
 
 
 def _library_last_year() -> int:
@@ -258,7 +285,10 @@ class ClockCache:
     """Business clocks of a pack's calendars, grown (in whole months) to cover the moments asked about.
 
     The batch engine builds its calendar tables from it and the live monitor
-    counts business time with it, so both count the same stretches.
+    counts business time with it, so both count the same stretches. A clock
+    covers the days of the moments asked about, rounded out to whole months
+    but never into another year: a year's holiday data is needed only when a
+    moment in it is asked about.
     """
 
     def __init__(self, calendars: dict[str, Calendar], zone: ZoneInfo) -> None:
@@ -266,18 +296,24 @@ class ClockCache:
         self.zone = zone
         self.clocks: dict[str, BusinessClock] = {}
 
-    def clock(self, name: str, low: float, high: float) -> BusinessClock:
-        """The clock of calendar ``name`` covering ``low`` to ``high`` (epoch seconds)."""
-        first = datetime.fromtimestamp(low, self.zone).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(high, self.zone).date() + timedelta(days=1)
+    def clock(self, name: str, low: float, high: float, need: str | None = None) -> BusinessClock:
+        """The clock of calendar ``name`` covering ``low`` to ``high`` (epoch seconds).
+
+        ``need`` says what the moments are, for the error of a year without
+        holiday data (by default, business time from ``low`` to ``high``).
+        """
+        first, last = day_span(low, high, self.zone)
         current = self.clocks.get(name)
         if current is None or current.first > first or current.last < last:
+            if need is None:
+                span = f"{moment_text(low, self.zone)} to {moment_text(high, self.zone)}"
+                need = f"business time from {span}"
             if current is not None:
                 first, last = min(first, current.first), max(last, current.last)
             first = date(first.year, first.month, 1)
             following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
             current = BusinessClock(
-                self.calendars[name], self.zone, first, following - timedelta(days=1)
+                self.calendars[name], self.zone, first, following - timedelta(days=1), need
             )
             self.clocks[name] = current
         return current
@@ -288,13 +324,30 @@ class ClockCache:
             return end - start
         return self.clock(calendar, min(start, end), max(start, end)).seconds_between(start, end)
 
-    def due(self, calendar: str | None, start: float, limit: float) -> float:
-        """The moment ``limit`` seconds (wall, or open time of ``calendar``) after ``start``."""
+    def due(
+        self, calendar: str | None, start: float, limit: float, record: str | None = None
+    ) -> float:
+        """The moment ``limit`` seconds (wall, or open time of ``calendar``) after ``start``.
+
+        The clock is grown a year at a time up to a horizon, so that a later
+        year's holiday data is needed only when the due time is not reached
+        before it. ``record`` names the record in that year's error.
+        """
         if calendar is None:
             return start + limit
-        clock = self.clock(calendar, start, start + max(limit * 4, 14 * 86400))
-        target = clock.cumulative(start) + limit
-        for stretch in clock.stretches:
-            if stretch.before + (stretch.end - stretch.start) >= target and stretch.end > start:
-                return stretch.start + (target - stretch.before)
-        return clock.finish
+        horizon = start + max(limit * 4, 14 * 86400)
+        need = (
+            f"the due time{'' if record is None else ' of ' + record}, {duration(limit)} of "
+            f"business time after {moment_text(start, self.zone)}"
+        )
+        year = datetime.fromtimestamp(start, self.zone).year
+        while True:
+            year += 1
+            high = min(horizon, _epoch(date(year, 1, 1), time(0), self.zone))
+            clock = self.clock(calendar, start, high, need)
+            target = clock.cumulative(start) + limit
+            for stretch in clock.stretches:
+                if stretch.before + (stretch.end - stretch.start) >= target and stretch.end > start:
+                    return stretch.start + (target - stretch.before)
+            if high >= horizon:
+                return clock.finish

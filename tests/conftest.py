@@ -109,6 +109,17 @@ def store(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
+def cn_data_to_2026(monkeypatch: pytest.MonkeyPatch) -> None:
+    """chinesecalendar with holiday data up to 2026 and no later (a newer release may know 2027)."""
+    import chinese_calendar
+    from chinese_calendar import utils
+
+    kept = {day: name for day, name in chinese_calendar.holidays.items() if day.year <= 2026}
+    monkeypatch.setattr(chinese_calendar, "holidays", kept)
+    monkeypatch.setattr(utils, "holidays", kept)
+
+
+@pytest.fixture
 def pack() -> Callable[[str], Any]:
     """Load a pack by name: a test pack (tests/packs/NAME.yaml) or a shipped one (rules/NAME.yaml)."""
     from auditor.pack import load_pack

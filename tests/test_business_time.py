@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.business_time import BusinessClock
+from auditor.business_time import BusinessClock, ClockCache
 from auditor.errors import AuditorError
 from auditor.model import Calendar
 
@@ -101,6 +101,36 @@ def test_a_pack_can_supply_a_later_year() -> None:
     assert clock.day_kind(date(2027, 1, 1)) == "holiday"
     assert clock.day_kind(date(2027, 1, 2)) == "makeup"
     assert clock.seconds_between(at("2027-01-01 00:00"), at("2027-01-03 00:00")) == 9 * 3600
+
+
+def test_a_clock_up_to_midnight_of_1_january_needs_no_data_of_that_year(cn_data_to_2026) -> None:
+    """Business time counted up to the end of 31 December (a period's end), or a due time
+    reached before the year ends, asks nothing of the next year."""
+    clocks = ClockCache({"office": OFFICE}, SH)
+    assert clocks.between("office", at("2026-12-31 10:00"), at("2027-01-01 00:00")) == 8 * 3600
+    assert clocks.clock("office", at("2026-07-01 00:00"), at("2027-01-01 00:00")).last == date(
+        2026, 12, 31
+    )
+    # opened Wednesday 30 December 10:00 with 4 business hours: due at 14:00 the same day
+    assert clocks.due("office", at("2026-12-30 10:00"), 4 * 3600) == at("2026-12-30 14:00")
+    assert clocks.due("office", at("2026-12-31 09:00"), 9 * 3600) == at("2026-12-31 18:00")
+
+
+def test_business_time_really_in_the_next_year_names_what_needs_it(cn_data_to_2026) -> None:
+    clocks = ClockCache({"office": OFFICE}, SH)
+    # opened Thursday 31 December 17:00 with 4 business hours: due on a day of 2027
+    with pytest.raises(
+        AuditorError,
+        match=r"no holiday data for 2027, needed for the due time of record T-9, 4 h of business "
+        r"time after 2026-12-31 17:00: the holiday library covers up to 2026",
+    ):
+        clocks.due("office", at("2026-12-31 17:00"), 4 * 3600, "record T-9")
+    with pytest.raises(
+        AuditorError,
+        match=r"no holiday data for 2027, needed for business time from 2026-12-31 17:00 to "
+        r"2027-01-04 10:00: the holiday library",
+    ):
+        clocks.between("office", at("2026-12-31 17:00"), at("2027-01-04 10:00"))
 
 
 def test_calendar_without_holidays_uses_weekly_hours_only() -> None:

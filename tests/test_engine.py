@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from auditor import load_pack
 from auditor.backends.store import EvidenceStore
 from auditor.business_time import BusinessClock
+from auditor.errors import AuditorError
 from auditor.evaluate import evaluate
 from auditor.ingest import ingest
 from auditor.model import Pack
@@ -113,6 +114,42 @@ def test_records_outside_the_period_are_not_counted(run) -> None:
         "CLOSED"
     ].findings[0]
     assert f.counts.n == 1
+
+
+LATE_DECEMBER = (
+    "A,BJ,2026-12-30 16:00:00,2026-12-31 11:00:00,closed\n"  # 2 h + 2 h = 4 h
+    "B,BJ,2026-12-31 10:00:00,,open\n"  # still open at the end of 31 December: 8 h
+    "C,SH,2026-12-31 15:00:00,2027-01-04 10:00:00,closed\n"  # solved in 2027: 3 h by 31 December
+)
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-H2", "2026-12", "2026-07-01..2026-12-31"])
+def test_a_period_ending_on_31_december_needs_no_holiday_data_of_the_next_year(
+    run, cn_data_to_2026, period: str
+) -> None:
+    rule = run(LATE_DECEMBER, period=period)["BUSINESS-4H"]
+    by_site = {f.group.get("site"): f for f in rule.findings}
+    bj, sh = by_site["BJ"], by_site["SH"]
+    assert (bj.counts.conforming, bj.counts.breached, bj.failing) == (1, 1, ["B"])
+    assert bj.failing_values == [pytest.approx(8 * 3600)]
+    assert (sh.counts.pending, sh.counts.n) == (1, 0)
+
+
+def test_a_period_ending_on_30_december_counts_up_to_its_end(run, cn_data_to_2026) -> None:
+    rule = run(LATE_DECEMBER, period="2026-07-01..2026-12-30")["BUSINESS-4H"]
+    by_site = {f.group.get("site"): f for f in rule.findings}
+    assert set(by_site) == {None, "BJ"}  # B and C are opened after the period
+    assert (by_site["BJ"].counts.pending, by_site["BJ"].counts.n) == (1, 0)  # A: 2 h by then
+
+
+def test_a_period_in_a_year_without_holiday_data_names_what_needs_it(run, cn_data_to_2026) -> None:
+    with pytest.raises(
+        AuditorError,
+        match=r"calendar 'office' has no holiday data for 2027, needed for business time from "
+        r"2026-12-30 16:00 \(the earliest tickets.opened_at\) to the end of period 2027-01: "
+        r"the holiday library covers up to 2026",
+    ):
+        run(LATE_DECEMBER + "D,BJ,2027-01-04 09:00:00,,open\n", period="2027-01")
 
 
 CLOCK = BusinessClock(

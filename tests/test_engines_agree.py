@@ -138,7 +138,26 @@ def test_generated_durations_pauses_and_conditions_agree(
     engines_agree_on(tmp_path_factory, engine, evidence)
 
 
-def engines_agree_on(tmp_path_factory: Any, engine: str, evidence: tuple[str, str]) -> None:
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_a_period_ending_on_31_december_agrees_on_every_engine(
+    tmp_path_factory, engine: str, cn_data_to_2026, request: pytest.FixtureRequest
+) -> None:
+    """Business time counted to the end of the last year with holiday data, on every engine."""
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
+    rows = (
+        "A,BJ,2026-12-30 16:00:00,2026-12-31 11:00:00,closed\n"
+        "B,BJ,2026-12-31 10:00:00,,open\n"
+        "C,SH,2026-12-31 15:00:00,2027-01-04 10:00:00,closed\n"
+        "D,SH,2026-12-24 17:30:00,2026-12-28 09:30:00,closed\n"
+    )
+    pauses = "A,2026-12-31 09:00:00,2026-12-31 10:00:00,customer\nB,2026-12-31 17:00:00,,customer\n"
+    engines_agree_on(tmp_path_factory, engine, (rows, pauses), "2026-H2")
+
+
+def engines_agree_on(
+    tmp_path_factory: Any, engine: str, evidence: tuple[str, str], period_text: str = "2026-02"
+) -> None:
     """The test pack's rules on generated tickets and pauses: ``engine`` gives SQLite's findings."""
     folder = tmp_path_factory.mktemp("engines")
     rows, pauses = evidence
@@ -152,7 +171,7 @@ def engines_agree_on(tmp_path_factory: Any, engine: str, evidence: tuple[str, st
     store = EvidenceStore(None)
     try:
         ingest(pack, folder, store)
-        period = parse_period("2026-02")
+        period = parse_period(period_text)
         reference = evaluate(pack, store, period)
         other = evaluate(pack, open_backend(store, engine), period)
     finally:

@@ -462,15 +462,14 @@ def _duration(
 def _business(
     pack: Pack, name: str, start: float, end: float, zone: ZoneInfo, out: Explanation
 ) -> float:
-    from ..business_time import ClockCache
+    from ..business_time import ClockCache, day_span
 
     clock = ClockCache(pack.calendars, zone).clock(name, start, end)
     out.add(
         f"business time in calendar {name} (holidays: {pack.calendars[name].holidays or 'none'}):"
     )
     total = 0.0
-    day = datetime.fromtimestamp(start, zone).date()
-    last = datetime.fromtimestamp(end, zone).date()
+    day, last = day_span(start, end, zone)  # an end at midnight asks nothing of its day
     while day <= last:
         total += _day(clock, day, start, end, zone, out)
         day += timedelta(days=1)

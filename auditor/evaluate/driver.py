@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
-from ..business_time import CalendarTable, ClockCache
+from ..business_time import CalendarTable, ClockCache, moment_text
 from ..findings import Counts, Finding, RuleResult
 from ..measures import AggregateMeasure, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
@@ -59,7 +59,7 @@ class Evaluation:
 
     def _calendar_tables(self, window: Window, present: frozenset[str]) -> dict[str, CalendarTable]:
         """A helper table per calendar in use, covering every moment a rule needs."""
-        spans: dict[str, list[float]] = {}
+        spans: dict[str, list[tuple[float, str]]] = {}
         for rule in self.pack.rules:
             kind = self.pack.evidence[rule.evidence]
             for kind_name, fields, lookback in rule.measure.clock_spans(kind):
@@ -70,12 +70,20 @@ class Evaluation:
                     first, _ = self.backend.time_range(kind_name, fields, low, window.end)
                 calendar = rule.measure.calendar
                 assert calendar is not None
-                spans.setdefault(calendar, [window.start]).append(
-                    window.start if first is None else first
+                spans.setdefault(calendar, [(window.start, "the period start")]).append(
+                    (window.start, "the period start")
+                    if first is None
+                    else (first, f"the earliest {kind_name}.{fields[0]}")
                 )
         tables = {}
         for name, moments in spans.items():
-            clock = self.clocks.clock(name, min(moments), window.end)
+            # the clock ends at the period end: no rule counts business time beyond it
+            low, what = min(moments)
+            need = (
+                f"business time from {moment_text(low, window.zone)} ({what}) to the end of "
+                f"period {window.period.label}"
+            )
+            clock = self.clocks.clock(name, low, window.end, need)
             stretches = clock.rows()
             table = CalendarTable.named(name, stretches)
             columns = (("start", "REAL"), ("end", "REAL"), ("before", "REAL"))

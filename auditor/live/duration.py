@@ -75,7 +75,9 @@ class DurationRule(RecordRule):
         key, measure = message["k"], self.measure
         self.outcomes[key] = "pending"
         self.open[key] = message["d_start"]
-        due = self.watcher.clocks.due(measure.calendar, message["d_start"], measure.limit.seconds)
+        due = self.watcher.clocks.due(
+            measure.calendar, message["d_start"], measure.limit.seconds, f"record {key}"
+        )
         heapq.heappush(self.deadlines, (due, key))
 
     def _overdue(self, message: dict[str, Any]) -> None:

@@ -199,7 +199,9 @@ class SequenceRule:
             origin = case.times.get(measure.origin(i))
             if step.within is None or i in case.times or origin is None:
                 continue
-            due = self.watcher.clocks.due(measure.calendar, origin, step.within.seconds)
+            due = self.watcher.clocks.due(
+                measure.calendar, origin, step.within.seconds, f"step {step.name} of case {key}"
+            )
             heapq.heappush(self.deadlines, (due, key, i))
 
     def _deadline(self, key: str, step: int, watermark: float) -> None:
