@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -24,14 +24,22 @@ def record(register: Register, monthly_audits, month: str):
 
 
 def expected_keys(document: FindingsDocument) -> set[tuple[str, str]]:
-    """Worked out from the findings directly: nonconforming rules, and nonconforming groups."""
+    """Worked out from the findings directly: the audit's nonconformities, a rule judged
+    pooled once, a rule judged in each group once per nonconforming group (a group that
+    fails under a rule judged pooled is not one: the rule's verdict is the audit's)."""
     keys = set()
     for rule in document.rules:
-        if rule.verdict == "nonconform":
+        if rule.verdict != "nonconform":
+            continue
+        groups = {
+            ", ".join(f"{k}={v}" for k, v in f.group.items())
+            for f in rule.findings[1:]
+            if f.verdict == "nonconform" and f.group
+        }
+        if rule.judge == "each-group" and groups:
+            keys.update((rule.rule, group) for group in groups)
+        else:
             keys.add((rule.rule, ""))
-        for f in rule.findings[1:]:
-            if f.verdict == "nonconform" and f.group:
-                keys.add((rule.rule, ", ".join(f"{k}={v}" for k, v in f.group.items())))
     return keys
 
 
@@ -59,13 +67,18 @@ def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escala
     second = record(register, monthly_audits, "2026-08")
     both = set(july) & expected_keys(monthly_audits["2026-08"][0])
     assert both, "the demo fails some rule in both months"
+    escalated = []
     for key in both:
         item = register.store.item(july[key]["id"])
         assert item is not None and item["recurring"] == 1 and item["last_audit"] == second.audit
         assert item["severity"] == "major"
         if july[key]["severity"] == "minor":
             assert item["escalation"] == "recurring in a later period"
+            major_days = monthly_audits["2026-08"][0].manifest.parameters.due_days["major"]
+            assert item["due"] == (TODAY + timedelta(days=major_days)).isoformat()  # sooner
+            escalated.append(key)
         assert {link["audit"] for link in register.store.links(item["id"])} == {1, 2}
+    assert escalated, "the demo has a minor nonconformity in both months"
     assert sorted(second.recurring) == sorted(july[k]["id"] for k in both)
     new_keys = expected_keys(monthly_audits["2026-08"][0]) - set(july)
     assert len(second.created) == len(new_keys)
@@ -162,6 +175,28 @@ def test_nonconformities_take_each_group_once(monthly_audits) -> None:
     document = monthly_audits["2026-08"][0]
     keys = [(rule.rule, key) for key, rule, _ in nonconformities(document)]
     assert len(keys) == len(set(keys)) == len(expected_keys(document))
+
+
+def test_the_audits_capa_plan_lists_the_items_a_register_opens(tmp_path, monthly_audits) -> None:
+    """capa.csv (and the report's CAPA table) and the register take one definition of a
+    nonconformity: the same rules, groups and severities, for the same findings."""
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    for month in ("2026-07", "2026-08"):
+        document = monthly_audits[month][0]
+        register = Register(str(tmp_path / f"{month}.db"))
+        record(register, monthly_audits, month)
+        opened = sorted(
+            (i["rule"], i["severity"], link["finding"])
+            for i in register.store.items()
+            for link in register.store.links(i["id"])
+        )
+        register.close()
+        planned = sorted(
+            (c.rule, c.severity, c.finding) for c in capa_items(document, TODAY, Words("en"))
+        )
+        assert planned == opened and len(planned) == len(expected_keys(document))
 
 
 def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits) -> None:

@@ -362,7 +362,20 @@ def test_the_deciding_finding_is_the_contracts(demos, tmp_path) -> None:
         capa = {i["data-finding"] for i in items(cells, "data-due")}
         deciding = {r.rule: r.deciding_finding() for r in typed.rules}
         nonconform = [r for r in typed.rules if r.verdict == "nonconform"]
-        assert capa == {deciding[r.rule].id for r in nonconform}
+        # a rule judged pooled: its deciding finding; one judged in each group: a finding of
+        # every group that does not conform (the deciding one among them)
+        expected = {deciding[r.rule].id for r in nonconform if r.judge == "pooled"}
+        shown = {f.id: f for r in nonconform for f in r.findings}
+        for rule in (r for r in nonconform if r.judge == "each-group"):
+            failing = {
+                tuple(f.group.items()) for f in rule.findings[1:] if f.verdict == "nonconform"
+            }
+            listed = [shown[i] for i in capa if i.startswith(rule.rule + "@")]
+            assert {tuple(f.group.items()) for f in listed} == failing
+            assert all(f.verdict == "nonconform" for f in listed)
+            assert deciding[rule.rule].id in {f.id for f in listed}
+            expected |= {f.id for f in listed}
+        assert capa == expected
         for rule in typed.rules:
             arith = items(cells, "data-arith", rule.rule)[0]["_text"]
             chosen = deciding[rule.rule]

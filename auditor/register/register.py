@@ -14,6 +14,7 @@ from typing import Any
 
 from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
+from ..findings.nonconformities import nonconformities
 from .history import broken_rows, chained
 from .lifecycle import Status, check_move, status_of
 
@@ -30,34 +31,6 @@ class Recorded:
     created: list[str] = field(default_factory=list)
     linked: list[str] = field(default_factory=list)
     recurring: list[str] = field(default_factory=list)
-
-
-def group_key(finding: FindingEntry) -> str:
-    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
-
-
-def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, FindingEntry]]:
-    """The findings an item is opened for, with the item's group key ('' for the rule itself).
-
-    Each nonconforming rule (with the finding that decided it), and each failing
-    group; a group failing in several sub-periods is one nonconformity (its worst cell).
-    """
-    found: dict[tuple[str, str], tuple[RuleEntry, FindingEntry]] = {}
-    for rule in document.rules:
-        if rule.verdict == Verdict.NONCONFORM:
-            found[(rule.rule, "")] = (rule, rule.deciding_finding())
-        for finding in rule.findings[1:]:
-            if finding.verdict != Verdict.NONCONFORM or not finding.group:
-                continue
-            key = (rule.rule, group_key(finding))
-            held = found.get(key)
-            if held is None or _worse(finding, held[1]):
-                found[key] = (rule, finding)
-    return [(key[1], *found[key]) for key in sorted(found)]
-
-
-def _worse(a: FindingEntry, b: FindingEntry) -> bool:
-    return a.severity == Severity.MAJOR and b.severity != Severity.MAJOR
 
 
 class Register:
@@ -108,7 +81,8 @@ class Register:
         earlier = self.store.latest_item(rule.rule, key)
         later = earlier is not None and self._later(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
-            self._link(earlier, audit, finding, later, today, who)
+            due_days = document.manifest.parameters.due_days
+            self._link(earlier, audit, finding, later, today, who, due_days)
             recorded.linked.append(earlier["id"])
             if later:
                 recorded.recurring.append(earlier["id"])
@@ -171,6 +145,7 @@ class Register:
         later: bool,
         today: date,
         who: str,
+        due_days: dict[str, int],
     ) -> None:
         changes: dict[str, Any] = {"last_audit": audit}
         if later and not item["recurring"]:
@@ -178,6 +153,9 @@ class Register:
         if later and item["severity"] == Severity.MINOR:
             changes["severity"] = str(Severity.MAJOR)
             changes["escalation"] = "recurring in a later period"
+            major_due = (today + timedelta(days=due_days.get(str(Severity.MAJOR), 90))).isoformat()
+            if major_due < item["due"]:  # a major item is due sooner than the minor it was
+                changes["due"] = major_due
         self._apply(item, changes, who, today)
         self._add_link(item["id"], audit, finding)
 

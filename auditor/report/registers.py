@@ -15,7 +15,8 @@ from typing import Any
 
 from ..failing import CAP_PER_FINDING, neutralise
 from ..findings import sentences
-from ..findings.contract import FindingsDocument, RuleEntry, Verdict
+from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
+from ..findings.nonconformities import nonconformities
 from ..formatting import count
 from ..i18n import Words
 from . import rules
@@ -51,21 +52,25 @@ EFFECTIVENESS_DAYS = 30
 
 
 def capa_items(document: FindingsDocument, issued: date, words: Words) -> list[CapaItem]:
-    """A CAPA item per nonconforming rule, for its deciding finding."""
-    nonconform = [r for r in document.rules if r.verdict == Verdict.NONCONFORM]
+    """A CAPA item per nonconformity (see :mod:`auditor.findings.nonconformities`: the items
+    a CAPA register opens for the same audit), for the finding that shows it."""
     due_days = document.manifest.parameters.due_days
     return [
-        _capa_item(number, rule, issued, due_days, words)
-        for number, rule in enumerate(nonconform, 1)
+        _capa_item(number, rule, finding, issued, due_days, words)
+        for number, (_, rule, finding) in enumerate(nonconformities(document), 1)
     ]
 
 
 def _capa_item(
-    number: int, rule: RuleEntry, issued: date, due_days: dict[str, int], words: Words
+    number: int,
+    rule: RuleEntry,
+    deciding: FindingEntry,
+    issued: date,
+    due_days: dict[str, int],
+    words: Words,
 ) -> CapaItem:
-    severity = rule.verdict_severity or rule.severity
+    severity = deciding.severity or rule.verdict_severity or rule.severity
     days = min(rule.capa.due_days, due_days.get(severity, rule.capa.due_days))
-    deciding = rule.deciding_finding()
     return CapaItem(
         number=f"CAPA-{number:03d}",
         finding=deciding.id,

@@ -1,0 +1,49 @@
+"""The nonconformities an audit reports: what a corrective action is opened for.
+
+One definition for the audit's own CAPA plan (capa.csv, capa.xlsx, the
+report's table) and for the CAPA register, so that the two never list
+different items: a rule judged pooled that does not conform is one
+nonconformity (its pooled finding decides it); a rule judged in each group
+is one nonconformity per group that does not conform (its worst sub-period).
+A group that fails under a rule judged pooled is part of that rule's figures,
+not a nonconformity of its own (the rule's verdict, an observation say, is
+the audit's).
+"""
+
+from __future__ import annotations
+
+from .contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
+
+
+def group_key(finding: FindingEntry) -> str:
+    """``site=SH`` (``''`` for a finding of no group)."""
+    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
+
+
+def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, FindingEntry]]:
+    """Each nonconformity as (group key, its rule, the finding that shows it), in rule order
+    and, within a rule, by group."""
+    found: list[tuple[str, RuleEntry, FindingEntry]] = []
+    for rule in document.rules:
+        if rule.verdict != Verdict.NONCONFORM:
+            continue
+        groups = _failing_groups(rule) if rule.judge == "each-group" else {}
+        if not groups:
+            found.append(("", rule, rule.deciding_finding()))
+        found.extend((key, rule, groups[key]) for key in sorted(groups))
+    return found
+
+
+def _failing_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
+    """Each group's worst nonconforming cell (a major one before a minor one)."""
+    worst: dict[str, FindingEntry] = {}
+    for finding in rule.findings[1:]:
+        if finding.verdict != Verdict.NONCONFORM or not finding.group:
+            continue
+        key = group_key(finding)
+        held = worst.get(key)
+        if held is None or (
+            finding.severity == Severity.MAJOR and held.severity != Severity.MAJOR
+        ):
+            worst[key] = finding
+    return worst
