@@ -42,8 +42,6 @@ def _failing_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
             continue
         key = group_key(finding)
         held = worst.get(key)
-        if held is None or (
-            finding.severity == Severity.MAJOR and held.severity != Severity.MAJOR
-        ):
+        if held is None or (finding.severity == Severity.MAJOR and held.severity != Severity.MAJOR):
             worst[key] = finding
     return worst
