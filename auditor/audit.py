@@ -53,6 +53,8 @@ class AuditResult:
     out: Path
     findings: FindingsDocument
     written: list[Path] = field(default_factory=list)
+    #: what the console says beside the findings' warnings (a period told in another zone)
+    notes: list[str] = field(default_factory=list)
 
     def worst_level(self, allow_not_evaluable: bool = False) -> int:
         """The worst rule level; a rule not evaluable counts as major unless allowed."""
@@ -110,6 +112,54 @@ def infer_period(pack: Pack, store: Any) -> Period:
     return whole_months(first, last)
 
 
+def zone_notes(
+    pack: Pack, coverage: dict[str, KindCoverage], report: IngestReport, period: Period
+) -> list[str]:
+    """When a period told from the records' times in the pack's zone covers other months
+    than the same records do in the zone their files were read in: a note saying so (an
+    August log kept in Asia/Jerusalem reaches 1 September in Asia/Shanghai)."""
+    judged = set(judged_kinds(pack))
+    moments = [
+        moment
+        for c in coverage.values()
+        if c.kind in judged
+        for moment in (c.first, c.last)
+        if moment is not None
+    ]
+    zones = sorted(
+        {
+            f.mapping["timezone"]
+            for f in report.files
+            if f.mapping and f.mapping.get("timezone") and f.kind in judged
+        }
+        - {pack.timezone}
+    )
+    notes = []
+    for name in zones if moments else []:
+        zone = ZoneInfo(name)
+        first = datetime.fromtimestamp(min(moments), zone).date()
+        last = datetime.fromtimestamp(max(moments), zone).date()
+        there = whole_months(first, last)
+        if (there.first, there.last) != (period.first, period.last):
+            notes.append(
+                f"the period {period.first}..{period.last} was told from the records' "
+                f"times in the pack's zone {pack.timezone}; in {name}, the zone their files were "
+                f"read in, they run from {first} to {last}: give --period {_months_label(there)} "
+                "to audit those months"
+            )
+    return notes
+
+
+def _months_label(period: Period) -> str:
+    """The --period that names whole months ``period`` spans: ``2010-08`` or a range."""
+    if (period.first.year, period.first.month) == (
+        period.last.year,
+        period.last.month,
+    ):
+        return f"{period.first:%Y-%m}"
+    return f"{period.first}..{period.last}"
+
+
 def run_audit(
     pack_path: str | Path,
     evidence: str | Path,
@@ -154,6 +204,7 @@ def run_audit(
         stale.unlink(missing_ok=True)
     for stale in (records, Path(f"{records}.wal")):
         stale.unlink(missing_ok=True)
+    notes: list[str] = []
     store = EvidenceStore(store_path, engine=engine)
     try:
         report = ingest(pack, evidence, store, mapping, progress, files=files)
@@ -169,6 +220,8 @@ def run_audit(
                 else:
                     audit_period = parse_period(period) if period else infer_period(pack, backend)
                 coverage = kind_coverage(pack, backend, audit_period)
+                if not period:
+                    notes = zone_notes(pack, coverage, report, audit_period)
                 check_period_has_evidence(pack, audit_period, coverage, report)
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
             failing = writer.finish()
@@ -190,8 +243,9 @@ def run_audit(
         store.close()
     findings.dump(target / "findings.json")
     return AuditResult(
-        findings.model_dump(mode="json"), results, report, audit_period, target, findings
-    )
+        findings.model_dump(mode="json"), results, report, audit_period, target, findings,
+        notes=notes,
+    )  # fmt: skip
 
 
 @contextmanager

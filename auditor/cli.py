@@ -1025,6 +1025,7 @@ def _warning_lines(result: AuditResult) -> list[str]:
             )
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
+    lines.extend(result.notes)
     decision = result.document["summary"]["recommendation"]
     for item in decision["not_evaluable"]:
         lines.append(f"{item['rule']} (clause {item['clause']}) not evaluable: {item['reason']}")

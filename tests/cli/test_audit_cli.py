@@ -133,6 +133,49 @@ def test_a_quarantine_above_the_ceiling_names_each_reasons_first_line_and_value(
     assert "(first at line 8, value 'void')" in error
 
 
+def test_a_period_told_in_the_packs_zone_names_the_months_of_the_files_zone(
+    runner, tmp_path
+) -> None:
+    """An August log kept in New York time: its last calls (31 August, 20:00 there) fall on
+    1 September in the pack's zone (Asia/Shanghai, 12 hours ahead), so the period told
+    reaches September; the console says so and which --period covers the log's months."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = [
+        f"I{day},phone,BJ,A1,2026-08-{day:02d} 20:00:00,2026-08-{day:02d} 20:00:10,"
+        f"2026-08-{day:02d} 20:05:00"
+        for day in range(1, 32)
+    ]
+    (folder / "interactions.csv").write_text(
+        "interaction_id,channel,site,agent_id,received_at,answered_at,ended_at\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    columns = ("interaction_id", "channel", "site", "agent_id", "received_at", "answered_at")
+    (folder / "interactions.mapping.yaml").write_text(
+        "kind: interactions\ntimezone: America/New_York\ncolumns:\n"
+        + "".join(f"  {c}: {c}\n" for c in (*columns, "ended_at")),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "out"), *JSON_ONLY]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "audit of service-quality for 2026-08-01..2026-09-30" in result.output
+    assert (
+        "warning: the period 2026-08-01..2026-09-30 was told from the records' times in the "
+        "pack's zone Asia/Shanghai; in America/New_York, the zone their files were read in, "
+        "they run from 2026-08-01 to 2026-08-31: give --period 2026-08 to audit those months"
+    ) in result.stderr
+    given = runner.invoke(
+        main,
+        ["audit", PACK, str(folder), "--out", str(tmp_path / "o2"), "--period", "2026-08",
+         *JSON_ONLY],
+    )  # fmt: skip
+    assert "was told from the records' times" not in given.stderr
+
+
 def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     result = audit(runner, tmp_path, "--format", "json,docx")
     assert result.exit_code == 2
