@@ -1713,12 +1713,16 @@ def sample_command(
     auditor sample RULE --audit DIR --plan iso2859-1 --level II --aql 2.5 --seed 7
     auditor sample RULE --audit DIR --size 50 --stratify engine_outcome --seed 7
     auditor sample --judge sample.csv
+
+    Judging exits 1 when the marks reject the lot, 0 when they accept it or
+    cannot decide yet.
     """
     from .certify.sampling import judge, sample_audit
 
     if judge_path:
-        click.echo("\n".join(judge(Path(judge_path)).lines()))
-        return
+        judgement = judge(Path(judge_path))
+        click.echo("\n".join(judgement.lines()))
+        sys.exit(EXIT_FINDINGS if judgement.accept is False else EXIT_OK)
     if not rule_id or not audit_dir or seed is None:
         raise click.UsageError("drawing a sample needs RULE, --audit and --seed")
     if (size is None) == (plan_name is None):

@@ -44,11 +44,20 @@ def test_a_plan_sample_is_drawn_marked_and_judged(runner, demo_audit, tmp_path) 
         writer.writeheader()
         writer.writerows(rows)
     judged = runner.invoke(main, ["sample", "--judge", str(out)])
-    assert judged.exit_code == 0, judged.output
     breaches = sum(r["engine_outcome"] == "breach" for r in rows)
     decision = "accept" if breaches <= 2 else "reject"
+    assert judged.exit_code == (0 if decision == "accept" else 1), judged.output
     assert f"Ac 2, Re 3: {decision}" in judged.output
     assert "agree on 32, disagree on 0" in judged.output
+    # three marked nonconforming reach Re 3: the lot is rejected, and the exit code says so
+    for row in rows[:3]:
+        row["certifier_mark"] = "nonconform"
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    rejected = runner.invoke(main, ["sample", "--judge", str(out)])
+    assert rejected.exit_code == 1 and "Ac 2, Re 3: reject" in rejected.output
 
 
 def _outcomes(audit, rule_id: str) -> dict[str, str]:
