@@ -106,6 +106,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     assert planned["status"] == Status.PLANNED
     with pytest.raises(LifecycleError, match="it can move to: accepted, open"):
         register.update(item["id"], "li", {"status": "implemented"})
+    with pytest.raises(LifecycleError, match="plan was made by li; it is accepted by someone"):
+        register.update(item["id"], " LI ", {"status": "accepted"})  # not the one who planned
     register.update(item["id"], "certifier", {"status": "accepted"})
     with pytest.raises(LifecycleError, match="not done"):
         register.update(item["id"], "li", {"status": "implemented"})

@@ -16,7 +16,7 @@ from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import nonconformities
 from .history import broken_rows, chained
-from .lifecycle import Status, check_move, status_of
+from .lifecycle import LifecycleError, Status, check_move, status_of
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
 EVIDENCE_KEYS = 20
@@ -189,9 +189,25 @@ class Register:
                 target = status_of(str(changes["status"]))
                 merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
                 check_move(merged, target, self.store.actions(item_id))
+                if target == Status.ACCEPTED:
+                    self._check_acceptor(item_id, who)
                 changes = {**changes, "status": str(target)}
             self._apply(item, changes, who, today or date.today())
             return self.item(item_id)
+
+    def _check_acceptor(self, item_id: str, who: str) -> None:
+        """A plan is accepted by someone other than who planned it (as a waiver is approved
+        by someone other than who asked for it)."""
+        planners = [
+            row["who"]
+            for row in self.store.history(item_id)
+            if row["field"] == "status" and row["new"] == Status.PLANNED
+        ]
+        if planners and planners[-1].strip().casefold() == who.strip().casefold():
+            raise LifecycleError(
+                f"{item_id}'s plan was made by {planners[-1]}; it is accepted by someone else",
+                hint="a certifier or the quality lead accepts a plan: give --by their name",
+            )
 
     def change(
         self,
