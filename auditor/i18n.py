@@ -26,6 +26,7 @@ LABELS: dict[str, dict[str, str]] = {
     "combined_standards": {"zh": "本次审核依据的标准", "en": "Standards audited"},
     "combined_majors": {"zh": "严重不符合", "en": "Major nonconformities"},
     "combined_minors": {"zh": "一般不符合", "en": "Minor nonconformities"},
+    "combined_not_evaluable": {"zh": "无法评价的规则", "en": "Rules not evaluable"},
     "combined_recommendation": {
         "zh": "合并认证推荐意见",
         "en": "Combined certification recommendation",

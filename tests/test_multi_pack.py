@@ -197,6 +197,25 @@ def test_the_shared_requirement_in_the_report(shared, tmp_path) -> None:
     assert html.count('class="pack-section"') == 2
 
 
+def test_the_combined_cover_names_each_packs_rules_not_evaluable(tmp_path) -> None:
+    """The recommendation counts a rule that could not be judged; the cover names them
+    (here the surveys' rules, with no survey file)."""
+    evidence = both_demos(tmp_path / "evidence")
+    (evidence / "surveys.jsonl").unlink()
+    result = run_multi_audit(
+        [RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3"
+    )
+    document = CombinedDocument.load(result.out / "findings.json")
+    render_combined(document, result.out, ("html",), "en", out=tmp_path / "report")
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    for pack in PACKS:
+        findings = json.loads((result.out / pack / "findings.json").read_text(encoding="utf-8"))
+        expected = [r["rule"] for r in findings["rules"] if r["verdict"] == "not-evaluable"]
+        marker = f'data-not-evaluable="{pack}">Rules not evaluable: <span class="data">'
+        assert (marker + ", ".join(expected) in html) == bool(expected), pack
+    assert 'data-not-evaluable="' in html  # the demo has such rules
+
+
 def test_a_shared_rule_decided_by_one_group_shows_that_groups_figures(tmp_path) -> None:
     """Two packs both hold the phone rule, judged in each site and month: the crosswalk shows,
     beside each verdict, the figures of the cell that decided it (as each pack's findings.json

@@ -29,6 +29,8 @@ class PackRow:
     majors: list[str]
     minors: list[str]
     missing: list[str]
+    #: the rules that could not be judged (the recommendation counts them)
+    not_evaluable: list[str]
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def _pack_row(document: FindingsDocument, words: Words) -> PackRow:
         majors=list(stated.majors),
         minors=list(stated.minors),
         missing=[m.clause for m in view.missing],
+        not_evaluable=[item.rule for item in stated.not_evaluable],
     )
 
 
