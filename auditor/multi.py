@@ -36,7 +36,14 @@ from .findings.combined import (
 )
 from .findings.contract import RuleEntry, level
 from .ingest import Progress, evidence_files
-from .mapping import Mapping, choose_kind, kind_by_name, load_mapping, match_score
+from .mapping import (
+    Mapping,
+    auto_mapping,
+    choose_kind,
+    kind_by_name,
+    load_mapping,
+    match_score,
+)
 from .model import Pack, Rule
 from .pack import load_pack
 from .periods import Period
@@ -94,6 +101,8 @@ def run_multi_audit(
         )
         for path, pack in zip(pack_paths, packs, strict=True)
     ]
+    for pack, audit in zip(packs, audits, strict=True):
+        audit.notes.extend(passed_over(pack, claims, Path(evidence), mapping))
     document = combined_document(packs, audits, target, str(evidence))
     document.dump(target / "findings.json")
     return MultiResult(audits, document, target)
@@ -146,6 +155,31 @@ def takers(packs: list[Pack], path: Path, mapping: Mapping | None) -> list[Pack]
         complete = [p for p in named if _complete(p, path, header)]
         return complete or named
     return [p for p in packs if _by_header(p, path, header)]
+
+
+def passed_over(
+    pack: Pack, claims: dict[str, list[Path]], root: Path, mapping: Mapping | None
+) -> list[str]:
+    """A note for each file named after one of ``pack``'s kinds that another pack took
+    instead, because its header lacks fields that kind needs (so the pack's rules on that
+    kind find no evidence, though a file of that name is there)."""
+    notes = []
+    for path in evidence_files(root):
+        kind = kind_by_name(pack, path)
+        if kind is None or path in claims[pack.id]:
+            continue
+        others = [p for p, files in claims.items() if path in files]
+        header = _header(path, mapping)
+        if not others or header is None:
+            continue
+        found = auto_mapping(kind, header).columns
+        lacking = [n for n, f in kind.fields.items() if not f.optional and n not in found]
+        notes.append(
+            f"{path.name} is named after the kind {kind.name} but lacks its required "
+            f"field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "
+            f"{', '.join(others)} read{'s' if len(others) == 1 else ''} it"
+        )
+    return notes
 
 
 def _complete(pack: Pack, path: Path, header: list[str]) -> bool:

@@ -216,6 +216,23 @@ def test_the_combined_cover_names_each_packs_rules_not_evaluable(tmp_path) -> No
     assert 'data-not-evaluable="' in html  # the demo has such rules
 
 
+def test_a_file_named_after_a_kind_that_another_pack_took_is_noted(tmp_path) -> None:
+    """One checklist.csv, of the special-service pack's layout: service-quality's checklist
+    kind (which needs a site) does not take it, and its audit says why it has none."""
+    evidence = both_demos(tmp_path / "evidence")
+    (evidence / "checklist-service-quality.csv").unlink()
+    (evidence / "checklist-special-service-monitoring.csv").rename(evidence / "checklist.csv")
+    result = run_multi_audit(
+        [RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3"
+    )
+    service, special = result.audits
+    assert service.notes == [
+        "checklist.csv is named after the kind checklist but lacks its required field site: "
+        "only special-service-monitoring reads it"
+    ]
+    assert special.notes == []
+
+
 def test_a_shared_rule_decided_by_one_group_shows_that_groups_figures(tmp_path) -> None:
     """Two packs both hold the phone rule, judged in each site and month: the crosswalk shows,
     beside each verdict, the figures of the cell that decided it (as each pack's findings.json
