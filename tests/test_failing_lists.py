@@ -17,7 +17,7 @@ from auditor.failing import _note_columns, _source_columns
 
 DETAILS = st.sampled_from(
     [None, "", OPEN_AT_END, "late", "missing", "answered: late", "resolved: missing",
-     "out of order", "step a: out of order", "a: b: late"]
+     "out of order", "step a: out of order", "a: b: late", "answered_at: ended without reaching"]
 )  # fmt: skip
 VALUES = st.one_of(st.none(), st.floats(allow_nan=False), st.integers(-(10**6), 10**6))
 PLACES = st.tuples(st.one_of(st.none(), st.integers(1, 4)), st.integers(2, 10**6))

@@ -237,22 +237,36 @@ def test_sequence_failures_name_the_step_and_the_overrun_in_units(demos, tmp_pat
                 assert duration(note["over_seconds"], lang) in text.replace("\xa0", " ")
 
 
-def test_records_open_at_period_end_are_marked(demos, tmp_path) -> None:
-    doc = demos["service-quality"]
+def test_calls_ended_unanswered_and_records_open_at_period_end_are_marked(demos, tmp_path) -> None:
+    """The demo's unanswered calls all ended (hung up): each says so with its length; marked
+    open at the period end (as a record with neither an answer nor an end would be), they say that."""
+    doc = copy.deepcopy(demos["service-quality"])
     rule = rule_of(doc, "RESP-PHONE-30S")
-    open_keys = {
-        k
-        for f in rule["findings"][1:]
-        for k, n in zip(f["failing"], f["failing_notes"], strict=True)
-        if n and n["problem"] == "open at period end"
-    }
-    assert open_keys
-    for lang, words in (("en", "not closed by period end"), ("zh", "期末未关闭")):
+    ended = []  # (key, finding, index) of each call that ended unanswered
+    for f in rule["findings"][1:]:
+        for at, note in enumerate(f["failing_notes"]):
+            if note and note["problem"] == "ended without reaching":
+                assert note["step"] == "answered_at"
+                assert f["failing_values"][at] < 3600  # the call's length, not up to the period end
+                ended.append((f["failing"][at], f, at))
+    ended.sort(key=lambda e: e[0])
+    for _, f, at in ended[::2]:  # every other one made open at the period end
+        f["failing_notes"][at] = {**f["failing_notes"][at], "problem": "open at period end"}
+        f["failing_notes"][at]["step"] = None
+    open_keys = {key for key, _, _ in ended[::2]}
+    ended_keys = {key for key, _, _ in ended[1::2]}
+    assert ended_keys and open_keys
+    for lang, hung_up, still in (
+        ("en", "without reaching answered_at", "not closed by period end"),
+        ("zh", "未到达 answered_at 即已结束", "期末未关闭"),
+    ):
         cells = parse(html_of(doc, lang, tmp_path / lang))
         rows = failing_rows(cells, "RESP-PHONE-30S")
+        assert any(row["data-key"] in ended_keys for row in rows)
         assert any(row["data-key"] in open_keys for row in rows)
         for row in rows:
-            assert (words in row["_text"]) == (row["data-key"] in open_keys), row
+            assert (hung_up in row["_text"]) == (row["data-key"] in ended_keys), row
+            assert (still in row["_text"]) == (row["data-key"] in open_keys), row
 
 
 def test_condition_rules_say_what_was_measured(demos, tmp_path) -> None:

@@ -437,25 +437,37 @@ def _duration(
 ) -> None:
     measure: Any = rule.measure
     start, end = record.get(measure.start), record.get(measure.end)
+    ended = record.get(measure.ended) if getattr(measure, "ended", None) else None
     period_end = period.end(zone)
     if start is None:
         out.add(f"no {measure.start}: excluded (no start time)")
         return
-    effective = end if end is not None and end <= period_end else period_end
-    if effective == period_end and (end is None or end > period_end):
+    effective: float = period_end
+    unreached = False  # ended by the period end without reaching its end: counted to when it ended
+    if end is not None and end <= period_end:
+        effective = end
+    elif ended is not None and ended <= period_end:
+        effective, unreached = ended, True
+        out.add(
+            f"{measure.end} not reached: the record ended ({measure.ended} {_moment(ended, zone)}) "
+            f"without it, counted up to {measure.ended}; a breach whatever its length"
+        )
+    else:
         out.add(
             f"{measure.end} not by the period end: counted up to {datetime.fromtimestamp(period_end, zone)}"
         )
     if measure.calendar is None:
         out.counted = effective - start
-        out.add(f"wall time: {_hours(out.counted)}")
+        what = f"{measure.ended} - {measure.start} = " if unreached else ""
+        out.add(f"wall time: {what}{_hours(out.counted)}")
     else:
         out.counted = _business(pack, measure.calendar, start, effective, zone, out)
     out.paused = _pauses(pack, measure, record, store, start, effective, zone, out)
     out.duration = out.counted - out.paused
     out.add(
-        f"duration = {_hours(out.counted)} - {_hours(out.paused)} = {_hours(out.duration)}; "
-        f"limit {measure.limit}"
+        f"duration = {_hours(out.counted)} - {_hours(out.paused)} = {_hours(out.duration)}"
+        + (f", without reaching {measure.end}" if unreached else "")
+        + f"; limit {measure.limit}"
     )
 
 

@@ -134,6 +134,7 @@ class FailingNote(Model):
         "missing",
         "out of order",
         "open at period end",
+        "ended without reaching",
         "condition not met",
         "no matching record within the window",
         "answered no",

@@ -61,7 +61,8 @@ class Finding:
     #: the measured value of each failing record (seconds for durations), same order
     failing_values: list[float | None] = field(default_factory=list)
     #: why each failing record failed, same order: None or
-    #: {"problem": late | missing | out of order | open at period end, "step", "over_seconds"}
+    #: {"problem": late | missing | out of order | open at period end | ended without reaching,
+    #: "step", "over_seconds"} (ended without reaching: the step names the end not reached)
     failing_notes: Sequence[dict[str, Any] | None] = field(default_factory=list)
     #: where each failing record was read: {"file", "line"} (a sequence: its first step's event)
     failing_sources: Sequence[dict[str, Any] | None] = field(default_factory=list)

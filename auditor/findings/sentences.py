@@ -63,6 +63,7 @@ PIECES: dict[str, dict[str, str]] = {
         "missing_bare": "step {step}: missing",
         "out of order": "step {step}: out of order",
         "open at period end": "not closed by period end (open {elapsed} by then)",
+        "ended without reaching": "ended after {elapsed} without reaching {end}",
         "counted": "counted (meets the condition)",
         "score": "score {v}",
         "repeat contact": "contacted again {gap} later ({repeat})",
@@ -104,6 +105,7 @@ PIECES: dict[str, dict[str, str]] = {
         "missing_bare": "步骤“{step}”缺失",
         "out of order": "步骤“{step}”顺序错误",
         "open at period end": "期末未关闭(至期末已 {elapsed})",
+        "ended without reaching": "未到达 {end} 即已结束(历时 {elapsed})",
         "counted": "计入(满足条件)",
         "score": "评分 {v}",
         "repeat contact": "{gap} 后再次联系({repeat})",
@@ -415,7 +417,8 @@ def measured(value: float | None, note: FailingNote | None, rule: RuleEntry, wor
 
 
 def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words) -> str:
-    """A record with a note: a sequence step late, missing or out of order; open at period end."""
+    """A record with a note: a sequence step late, missing or out of order; open at period end;
+    ended without reaching its end."""
     unit = rule.failing_unit
     if unit not in TIME_UNITS:
         unit = Unit.BUSINESS_SECONDS if rule.calendar else Unit.SECONDS
@@ -428,6 +431,9 @@ def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words
     if note.problem == "open at period end":
         elapsed = value_text(value, unit, None, words.lang, rule.calendar)
         return _fmt(words, note.problem, elapsed=elapsed)
+    if note.problem == "ended without reaching":  # the step names the end not reached
+        elapsed = value_text(value, unit, None, words.lang, rule.calendar)
+        return _fmt(words, note.problem, elapsed=elapsed, end=step)
     if note.problem == "out of order" or note.over_seconds is None:
         key = "missing_bare" if note.problem == "missing" else note.problem
         return _fmt(words, key, step=step)

@@ -1,4 +1,8 @@
-"""Live ``duration`` rules: judged when the end arrives, or when the deadline passes with none."""
+"""Live ``duration`` rules: judged when the end arrives, or when the deadline passes with none.
+
+A record that ended without reaching its end (the rule's ``ended``) is breached when it arrives,
+as in the batch audit, with the time up to when it ended.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class DurationRule(RecordRule):
         super().__init__(*args)
         measure = self.measure  # read once: measured() runs for every record
         self._start, self._end, self._calendar = measure.start, measure.end, measure.calendar
+        self._ended = measure.ended
 
     @property
     def measure(self) -> DurationMeasure:
@@ -27,17 +32,22 @@ class DurationRule(RecordRule):
     def judgement(self, in_scope: list[dr.Condition]) -> Rules:
         limit = self.measure.limit.seconds
         has = dr.all_of(*in_scope, dr.exists("d_start"), dr.exists("d_elapsed"))
+        reached = dr.all_of(has, dr.missing("d_unreached"))
         deadline = dr.equals("t", "deadline")
         return {
             "no_start": (dr.all_of(*in_scope, dr.missing("d_start")), self._set("excluded")),
             "negative": (dr.all_of(has, dr.compare("<", "d_elapsed", 0)), self._set("excluded")),
+            "unreached": (
+                dr.all_of(has, dr.exists("d_unreached"), dr.compare(">=", "d_elapsed", 0)),
+                self._unreached,
+            ),
             "conform": (
                 dr.all_of(
-                    has, dr.compare(">=", "d_elapsed", 0), dr.compare("<=", "d_elapsed", limit)
+                    reached, dr.compare(">=", "d_elapsed", 0), dr.compare("<=", "d_elapsed", limit)
                 ),
                 self._set("conform"),
             ),
-            "breach": (dr.all_of(has, dr.compare(">", "d_elapsed", limit)), self._breach),
+            "breach": (dr.all_of(reached, dr.compare(">", "d_elapsed", limit)), self._breach),
             "open": (
                 dr.all_of(*in_scope, dr.exists("d_start"), dr.missing("d_elapsed")),
                 self._opened,
@@ -54,13 +64,17 @@ class DurationRule(RecordRule):
         if start is None:
             return
         message["d_start"] = start
-        if end is not None and end <= self.watcher.horizon:
-            message["d_end"] = end
-            message["d_elapsed"] = (
-                end - start
-                if self._calendar is None
-                else self.watcher.clocks.between(self._calendar, start, end)
-            )
+        if end is None or end > self.watcher.horizon:  # not reached: did it end without it?
+            end = record.get(self._ended) if self._ended is not None else None
+            if end is None or end > self.watcher.horizon:
+                return
+            message["d_unreached"] = 1
+        message["d_end"] = end
+        message["d_elapsed"] = (
+            end - start
+            if self._calendar is None
+            else self.watcher.clocks.between(self._calendar, start, end)
+        )
 
     # ------------------------------------------------------------ actions
 
@@ -70,6 +84,17 @@ class DurationRule(RecordRule):
         over = message["d_elapsed"] - measure.limit.seconds
         what = f"{measure.end} {message['d_elapsed']:.0f} s after {measure.start}, limit {measure.limit}"
         self.watcher.alert(self.rule, key, what, over, message["d_end"])
+
+    def _unreached(self, message: dict[str, Any]) -> None:
+        key, measure = message["k"], self.measure
+        self.remember(key, "breach")
+        elapsed = message["d_elapsed"]
+        over = elapsed - measure.limit.seconds
+        what = (
+            f"{measure.ended} {elapsed:.0f} s after {measure.start} without {measure.end}, "
+            f"limit {measure.limit}"
+        )
+        self.watcher.alert(self.rule, key, what, over if over > 0 else None, message["d_end"])
 
     def _opened(self, message: dict[str, Any]) -> None:
         key, measure = message["k"], self.measure

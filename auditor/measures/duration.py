@@ -4,6 +4,11 @@ Wall time, or business time of a calendar; optionally net of pause intervals
 read from another kind (a status history). Judged as of the period end: an end
 after it has not happened yet, so a record open past its limit is breached and
 one still within it is pending.
+
+``ended`` names a field marking that the record ended without reaching its end
+(a call the caller hung up before it was answered): a record with no end but
+with that field set (by the period end) never reached its end. It is breached,
+whatever its length, and its duration runs from its start to when it ended.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ if TYPE_CHECKING:
 
 #: the note of a duration whose end had not happened by the period end
 OPEN_AT_END = "open at period end"
+#: the note's problem of a record that ended (its ``ended`` field) without reaching its end;
+#: the note's step names the end it did not reach (``answered_at: ended without reaching``)
+ENDED_UNREACHED = "ended without reaching"
 #: how far before the period a record may start and still be judged in it (for the clock's span)
 LOOKBACK_SECONDS = 366 * 86400
 
@@ -50,20 +58,25 @@ class DurationMeasure(RecordMeasure):
     limit: Duration
     calendar: str | None = None
     pauses: Pauses | None = None
+    #: the field marking that the record ended without reaching ``end``, if any
+    ended: str | None = None
     name: ClassVar[str] = "duration"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。",
-        "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending.",
+        "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。"
+        "规则指定了结束时间字段的,未到达终点、但在期末前已结束的记录(如来电者挂断的未接通来电)为不符合,时长计至其结束时刻。",
+        "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending. "
+        "In a rule with an ended field, a record that ended by the period end without reaching its end (a call hung up before it was answered) is breached, its duration counted up to when it ended.",
     }
     live_rule: ClassVar[str | None] = "auditor.live.duration:DurationRule"
 
     @classmethod
     def read(cls, raw: YamlMap, key: str, ctx: RuleContext) -> DurationMeasure | None:
-        spec = measure_map(raw, key, ctx, ("from", "to", "max", "calendar", "pauses"))
+        spec = measure_map(raw, key, ctx, ("from", "to", "max", "ended", "calendar", "pauses"))
         if spec is None:
             return None
         start = ctx.field(spec, "from", ("timestamp", "date"))
         end = ctx.field(spec, "to", ("timestamp", "date"))
+        ended = _read_ended(spec, ctx, end) if "ended" in spec else None
         limit = ctx.duration(spec, "max") if "max" in spec else None
         if "max" not in spec:
             ctx.error("duration measure needs 'max', e.g. max: 30s", spec.start)
@@ -71,18 +84,24 @@ class DurationMeasure(RecordMeasure):
         pauses = _read_pauses(spec, ctx) if "pauses" in spec else None
         if start is None or end is None or limit is None:
             return None
-        return cls(start, end, limit, calendar, pauses)
+        if "ended" in spec and ended is None:
+            return None
+        return cls(start, end, limit, calendar, pauses, ended)
 
     def default_time(self) -> str | None:
         return self.start
 
     def fields(self) -> list[str]:
+        # not ``ended``: a rule is not unjudgeable because no record in scope ended unreached
         return [self.start, self.end]
 
     def clock_spans(self, kind: EvidenceKind) -> list[tuple[str, tuple[str, ...], float | None]]:
         if self.calendar is None:
             return []
-        return [(kind.name, (self.start, self.end), LOOKBACK_SECONDS)]
+        fields = (
+            (self.start, self.end) if self.ended is None else (self.start, self.end, self.ended)
+        )
+        return [(kind.name, fields, LOOKBACK_SECONDS)]
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "business-seconds" if self.calendar else "seconds"
@@ -92,7 +111,7 @@ class DurationMeasure(RecordMeasure):
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         start = f"t.{q(self.start)}"
         period_end = sql.value(scope.batch.window.end)
-        end, effective = self._end_sql("t", period_end)
+        end, ended, effective = self._end_sql("t", period_end)
         table = scope.batch.calendar_table(self.calendar) if self.calendar else None
         span = _span(table, start, effective)
         if self.pauses is not None and self.pauses.evidence in scope.batch.present:
@@ -100,25 +119,35 @@ class DurationMeasure(RecordMeasure):
             span = f"({span} - {paused})"
         elapsed = "t._elapsed"  # worked out once per record (see RecordSql.computed)
         limit = sql.value(self.limit.seconds)
+        # ended without reaching its end (by the period end): breached, whatever its length
+        unreached = None if ended is None else f"{end} IS NULL AND {ended} IS NOT NULL"
         outcome = (
             f"CASE WHEN {start} IS NULL THEN 'excluded:no start time' "
             f"WHEN {elapsed} < 0 THEN 'excluded:ends before it starts (data error)' "
-            f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
+            + ("" if unreached is None else f"WHEN {unreached} THEN 'breach' ")
+            + f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
             f"WHEN {elapsed} <= {limit} THEN 'conform' ELSE 'breach' END"
+        )
+        note = (
+            "" if unreached is None else f"WHEN {unreached} THEN '{self.end}: {ENDED_UNREACHED}' "
         )
         return RecordSql(
             outcome,
             elapsed,
-            f"CASE WHEN {end} IS NULL THEN '{OPEN_AT_END}' END",
+            f"CASE {note}WHEN {end} IS NULL THEN '{OPEN_AT_END}' END",
             (("_elapsed", span),),
         )
 
-    def _end_sql(self, alias: str, period_end: str) -> tuple[str, str]:
-        """The record's end as of the period end (NULL while open), and the moment it is judged at."""
-        column = f"{alias}.{q(self.end)}"
-        # As of the period end: an end after it means the record was still open then.
-        end = f"(CASE WHEN {column} IS NOT NULL AND {column} <= {period_end} THEN {column} END)"
-        return end, f"COALESCE({end}, {period_end})"
+    def _end_sql(self, alias: str, period_end: str) -> tuple[str, str | None, str]:
+        """The record's end as of the period end (NULL while open), when it ended without
+        reaching it (NULL when it did not, or not by the period end; None without ``ended``),
+        and the moment it is judged at: its end, else when it ended, else the period end."""
+        end = _by(f"{alias}.{q(self.end)}", period_end)
+        if self.ended is None:
+            return end, None, f"COALESCE({end}, {period_end})"
+        # As of the period end: ended after it, the record was still open then.
+        ended = _by(f"{alias}.{q(self.ended)}", period_end)
+        return end, ended, f"COALESCE({end}, {ended}, {period_end})"
 
     def notes(self, present: frozenset[str]) -> list[str]:
         """What the reader must know about how the figure was reached."""
@@ -143,7 +172,7 @@ class DurationMeasure(RecordMeasure):
         assert pauses is not None
         other = scope.batch.pack.evidence[pauses.evidence]
         ours = list(dict.fromkeys(field for _, field in pauses.match))
-        _, r_effective = self._end_sql("r", period_end)
+        _, _, r_effective = self._end_sql("r", period_end)
         keys = ", ".join(f"r.{q(field)} AS _k{i}" for i, field in enumerate(ours))
         spans = (
             f"SELECT DISTINCT {keys}, r.{q(self.start)} AS _start, {r_effective} AS _end "
@@ -171,7 +200,7 @@ class DurationMeasure(RecordMeasure):
             f"JOIN {q(other.name)} AS s ON {matches}{extra} "
             f"AND {p_start} < r._end AND {p_end} > r._start{stretches} GROUP BY {group}"
         )
-        _, effective = self._end_sql("t", period_end)
+        _, _, effective = self._end_sql("t", period_end)
         lookup = " AND ".join(
             [
                 *(f"z._k{i} = t.{q(field)}" for i, field in enumerate(ours)),
@@ -180,6 +209,11 @@ class DurationMeasure(RecordMeasure):
             ]
         )
         return f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)"
+
+
+def _by(column: str, period_end: str) -> str:
+    """A moment as of the period end: NULL when it is after it (it had not happened then)."""
+    return f"(CASE WHEN {column} IS NOT NULL AND {column} <= {period_end} THEN {column} END)"
 
 
 def _later(a: str, b: str) -> str:
@@ -195,6 +229,28 @@ def _span(table: CalendarTable | None, start: str, end: str) -> str:
     if table is None:
         return f"({end} - {start})"
     return f"({table.cumulative_sql(end)} - {table.cumulative_sql(start)})"
+
+
+def _read_ended(spec: YamlMap, ctx: RuleContext, end: str | None) -> str | None:
+    """The ``ended`` field: a timestamp or date of the rule's kind, like ``to``, other than it."""
+    ended = ctx.field(spec, "ended", ("timestamp", "date"))
+    if ended is None or end is None or ctx.kind is None:
+        return ended
+    if ended == end:
+        ctx.error(
+            f"'ended' names '{ended}', the field 'to' reads; it must name the field marking "
+            "that a record ended without reaching it, e.g. ended: ended_at",
+            spec.where("ended"),
+        )
+        return None
+    ended_type, end_type = ctx.kind.fields[ended].type, ctx.kind.fields[end].type
+    if ended_type != end_type:
+        ctx.error(
+            f"field '{ended}' is a {ended_type}; 'ended' needs a {end_type}, as 'to' ({end}) is",
+            spec.where("ended"),
+        )
+        return None
+    return ended
 
 
 def _read_pauses(spec: YamlMap, ctx: RuleContext) -> Pauses | None:
