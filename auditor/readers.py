@@ -283,14 +283,13 @@ def _unsplit(message: str, first: int, last: int, texts: list[str]) -> Iterator[
             f"(lines {first}-{last}) cannot be split into rows"
         )
     elif last > first:
-        problem = (
-            f"malformed CSV: {message}; lines {first}-{last} cannot be split into rows "
-            f"(a quote opened on line {first} is closed only on line {last}?)"
-        )
+        problem = f"malformed CSV: {message}; lines {first}-{last} cannot be split into rows"
+        if "expected after" in message:  # a quote closed with something else after it
+            problem += f" (a quote opened on line {first} is closed only on line {last}?)"
     else:
         problem = f"malformed CSV: {message}"
     for offset, text in enumerate(texts[: last - first + 1] or [""]):
-        yield RawRow(first + offset, [], problem=problem, raw=text.rstrip("\r\n"))
+        yield RawRow(first + offset, [], problem=problem, raw=_shown(text.rstrip("\r\n")))
 
 
 # ------------------------------------------------------------ JSONL

@@ -82,6 +82,14 @@ def test_a_row_that_cannot_be_split_loses_none_of_its_lines(tmp_path) -> None:
     assert f.reasons == {"malformed CSV: ',' expected after '\"'": 4}
 
 
+def test_a_row_that_cannot_be_split_keeps_an_undecodable_byte_as_an_escape(tmp_path) -> None:
+    write(tmp_path, "records.csv", (HEADER + "A,fine,1,\n").encode() + b'B,"caf\xe9"x,2,\n')
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (1, 1)
+    (row,) = store.quarantine()
+    assert row["record"] == row["raw_value"] == 'B,"caf\\xe9"x,2,'  # stored as text, \xNN
+
+
 def test_mixed_encodings(tmp_path) -> None:
     good = "".join(f"R{i},名称{i},{i},\n" for i in range(30))
     data = (HEADER + good).encode("utf-8") + "BAD,错误编码,1,\n".encode("gb18030")
