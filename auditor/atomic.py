@@ -98,21 +98,21 @@ def staged_outputs(target: Path) -> Iterator[Path]:
     When the block ends normally the new set replaces the earlier one (its
     files moved in, an earlier run's outputs the new set lacks removed); when it
     fails, the staging folder goes and ``target`` keeps the earlier set as it was:
-    never a report of one run beside the findings of another (and a ``target`` made
-    for the run goes too).
+    never a report of one run beside the findings of another (and the folders made for
+    the run go too).
     """
     from .paths import output_folder
 
-    made = not target.exists()
+    made = [folder for folder in (target, *target.parents) if not folder.exists()]
     output_folder(target)
     staging = Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if made:
+        for folder in made:  # the deepest first
             with suppress(OSError):  # not empty: another process wrote into it meanwhile
-                target.rmdir()
+                folder.rmdir()
         raise
     # Ctrl-C or SIGTERM now would leave half of each set: they wait the moves out; another
     # process moving its own set into the same folder waits for this one's to be all in

@@ -174,6 +174,7 @@ def run_audit(
     files: list[Path] | None = None,
     engine: str = "sqlite",
     progress: Progress | None = None,
+    waivers_beside: bool = True,
 ) -> AuditResult:
     """Ingest ``evidence`` into ``out/evidence.db``, evaluate, write ``out/findings.json``.
 
@@ -184,7 +185,9 @@ def run_audit(
     ``engine`` names the SQL engine that evaluates the rules (see
     :mod:`auditor.backends.engines`); for DuckDB the store keeps its records in
     a DuckDB file beside the store (see :mod:`auditor.backends.duckdb_records`).
-    ``progress`` is the ingest's progress callback.
+    ``progress`` is the ingest's progress callback. ``waivers`` are applied with those of
+    a ``waivers.yaml`` beside the pack (unless ``waivers_beside`` is false: ``verify``
+    applies only the waivers the audit recorded).
     """
     pack = load_pack(pack_path)
     from .backends.duckdb_records import records_path
@@ -192,7 +195,10 @@ def run_audit(
 
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
-    waivers = [*(waivers or []), *(load_waivers_file(beside) if beside.exists() else [])]
+    waivers = [
+        *(waivers or []),
+        *(load_waivers_file(beside) if waivers_beside and beside.exists() else []),
+    ]
     if isinstance(period, str) and period:  # a period that is not one: before any output
         period = parse_period(period)
     target = Path(out)

@@ -174,6 +174,8 @@ def passed_over(
             continue
         found = auto_mapping(kind, header).columns
         lacking = [n for n, f in kind.fields.items() if not f.optional and n not in found]
+        if not lacking:  # taken elsewhere for another reason (a mapping names its kind)
+            continue
         notes.append(
             f"{path.name} is named after the kind {kind.name} but lacks its required "
             f"field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "

@@ -74,7 +74,9 @@ def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escala
         assert item["severity"] == "major"
         if july[key]["severity"] == "minor":
             assert item["escalation"] == "recurring in a later period"
-            major_days = monthly_audits["2026-08"][0].manifest.parameters.due_days["major"]
+            august = monthly_audits["2026-08"][0]
+            rule = next(r for r in august.rules if r.rule == key[0])
+            major_days = min(august.manifest.parameters.due_days["major"], rule.capa.due_days)
             assert item["due"] == (TODAY + timedelta(days=major_days)).isoformat()  # sooner
             escalated.append(key)
         assert {link["audit"] for link in register.store.links(item["id"])} == {1, 2}
@@ -190,13 +192,13 @@ def test_the_audits_capa_plan_lists_the_items_a_register_opens(tmp_path, monthly
         register = Register(str(tmp_path / f"{month}.db"))
         record(register, monthly_audits, month)
         opened = sorted(
-            (i["rule"], i["severity"], link["finding"])
+            (i["rule"], i["severity"], link["finding"], i["due"])
             for i in register.store.items()
             for link in register.store.links(i["id"])
         )
         register.close()
         planned = sorted(
-            (c.rule, c.severity, c.finding) for c in capa_items(document, TODAY, Words("en"))
+            (c.rule, c.severity, c.finding, c.due) for c in capa_items(document, TODAY, Words("en"))
         )
         assert planned == opened and len(planned) == len(expected_keys(document))
 

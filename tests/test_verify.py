@@ -174,7 +174,30 @@ def test_an_audit_with_waivers_from_the_register_verifies(machine) -> None:
     data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     rule = next(r for r in data["rules"] if r["rule"] == "RESP-PHONE-30S")
     assert rule["verdict"] == "waived"
+    # a waivers.yaml put beside the pack after the audit is not one of its inputs: unread
+    (machine["pack"].parent / "waivers.yaml").write_text(
+        "- {rule: STANDARD-TRAINED, reason: later, risk: low, requested_by: a, "
+        "approved_by: b, until: 2027-01-31}\n",
+        encoding="utf-8",
+    )
     report = verify_audit(out)
+    assert report.verified, report.differences
+    # the waiver is re-applied as recorded, and the certifier told it was not checked
+    assert report.notes == [
+        "waiver W-1 (RESP-PHONE-30S site=SH, approved by wang until 2027-03-31) applied as "
+        "findings.json records it: waivers are not among the audit's hashed inputs, so it "
+        "was not checked"
+    ]
+
+
+def test_an_audit_verifies_from_a_moved_folder_whose_name_is_in_its_texts(tmp_path) -> None:
+    """The store's own tables name files by their paths; a folder called "at" (as in
+    received_at) moved to "at2" changes the paths only, and the store still compares equal."""
+    evidence = tmp_path / "at"
+    shutil.copytree(ROOT / "evidence" / "demo" / "service-quality", evidence)
+    run_audit(RULES / "service-quality.yaml", evidence, tmp_path / "audit", "2026-Q3")
+    evidence.rename(tmp_path / "at2")
+    report = verify_audit(tmp_path / "audit", tmp_path / "at2")
     assert report.verified, report.differences
 
 

@@ -28,6 +28,7 @@ from .verify import (
     recorded_pack,
     rerun,
     sha256_of,
+    waiver_notes,
 )
 
 
@@ -90,7 +91,7 @@ def _rerun_all(
     claims = claimed_files(loaded, root, chosen)
     decisions = []
     for entry, document, pack, model in zip(combined.packs, documents, packs, loaded, strict=True):
-        one = VerifyReport()
+        one = VerifyReport(notes=waiver_notes(document, f"{model.id}: "))
         with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
             decisions.append(again.summary.recommendation.decision)
             compare(document, again, one)

@@ -211,9 +211,30 @@ def rerun(
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
             params.max_quarantine, recorded_waivers(document), today=ran_on, files=files,
-            engine=engine or params.engine,
+            engine=engine or params.engine, waivers_beside=False,
         )  # fmt: skip
         yield result.findings, Path(folder)
+
+
+def waiver_notes(document: FindingsDocument, label: str = "") -> list[str]:
+    """A note for each waiver the audit applied: re-applied as its findings record it, and
+    so not checked (a waiver, from a register or a waivers.yaml, is not among the audit's
+    hashed inputs; a signature over findings.json covers it)."""
+    seen: dict[tuple[str, str, str], str] = {}
+    for rule in document.rules:
+        for finding in rule.findings:
+            given = finding.waived
+            if given is not None:
+                where = ", ".join(f"{k}={v}" for k, v in finding.group.items()) or "all"
+                seen.setdefault(
+                    (given.waiver, rule.rule, where),
+                    f"approved by {given.approved_by} until {given.valid_until}",
+                )
+    return [
+        f"{label}waiver {waiver} ({rule} {where}, {approval}) applied as findings.json records "
+        "it: waivers are not among the audit's hashed inputs, so it was not checked"
+        for (waiver, rule, where), approval in seen.items()
+    ]
 
 
 def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) -> None:
@@ -363,6 +384,7 @@ def verify_audit(
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
     chosen = mapping or recorded_mapping(document, evidence)
+    report.notes.extend(waiver_notes(document))
     with rerun(document, evidence, pack, chosen, None, engine) as (again, made):
         compare(document, again, report)
         roots = (str(params.evidence_root or evidence), str(evidence))
@@ -404,13 +426,10 @@ def check_store(
                 continue
             if mine[table].sha256 == theirs[table].sha256:
                 continue
-            moved = roots[0] != roots[1] and all(Path(root).name for root in roots)
-            if (
-                moved
-                and table in PATH_TABLES
-                and _same_rows(mine[table].path, roots[0], theirs[table].path, roots[1])
+            if table in PATH_TABLES and _same_rows(
+                mine[table].path, roots[0], theirs[table].path, roots[1]
             ):
-                continue  # the same rows, read from the evidence folder where it is now
+                continue  # the same rows, the evidence folder written another way
             report.differences.append(
                 f"{label}{recorded.name}: table {table} differs from the evidence "
                 f"({mine[table].rows:,} rows, {theirs[table].rows:,} re-ingested)"
@@ -418,18 +437,29 @@ def check_store(
 
 
 def _same_rows(ours: Path, our_root: str, theirs: Path, their_root: str) -> bool:
-    """Whether two Parquet files hold the same rows once each text's evidence folder is
-    written the same way."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Whether two exports of the store's own tables hold the same rows once the evidence
+    folder is taken off the paths they name: each file's path (``file``) made relative to
+    its folder, and the folder's path taken out of the reasons that name a file ("first
+    stored at FOLDER/x.csv:12", a file's error). The values a row held are compared as
+    they are."""
     import pyarrow.parquet as pq
 
-    def read(path: Path, root: str) -> pa.Table:
-        table = pq.read_table(path)
-        for index, column in enumerate(table.columns):
-            if pa.types.is_string(column.type) and root:
-                plain = pc.replace_substring(column, root.rstrip("/"), "<evidence>")
-                table = table.set_column(index, table.field(index), plain)
-        return table
+    def read(path: Path, root: str) -> list[dict[str, Any]]:
+        rows = pq.read_table(path).to_pylist()
+        prefix = "" if Path(root) == Path(".") else f"{Path(root)}/"
+        for row in rows:
+            if isinstance(row.get("file"), str):
+                row["file"] = _relative(row["file"], root)
+            if isinstance(row.get("reason"), str) and prefix:
+                row["reason"] = row["reason"].replace(prefix, "")
+        return rows
 
-    return read(ours, our_root).equals(read(theirs, their_root))
+    return read(ours, our_root) == read(theirs, their_root)
+
+
+def _relative(name: str, root: str) -> str:
+    """``name`` relative to the folder ``root`` when it lies under it, else as it is."""
+    try:
+        return Path(name).relative_to(Path(root)).as_posix()
+    except ValueError:
+        return name

@@ -45,3 +45,10 @@ def _failing_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
         if held is None or (finding.severity == Severity.MAJOR and held.severity != Severity.MAJOR):
             worst[key] = finding
     return worst
+
+
+def due_in_days(rule: RuleEntry, severity: str, due_days: dict[str, int]) -> int:
+    """Days to the due date of an item of ``severity`` for ``rule``: the pack's days for the
+    severity, or the rule's own when they are fewer (the audit's CAPA plan and the
+    register take the same)."""
+    return min(rule.capa.due_days, due_days.get(severity, rule.capa.due_days))

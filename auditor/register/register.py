@@ -14,7 +14,7 @@ from typing import Any
 
 from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
-from ..findings.nonconformities import nonconformities
+from ..findings.nonconformities import due_in_days, nonconformities
 from .history import broken_rows, chained
 from .lifecycle import LifecycleError, Status, check_move, status_of
 
@@ -81,8 +81,8 @@ class Register:
         earlier = self.store.latest_item(rule.rule, key)
         later = earlier is not None and self._later(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
-            due_days = document.manifest.parameters.due_days
-            self._link(earlier, audit, finding, later, today, who, due_days)
+            major_days = due_in_days(rule, Severity.MAJOR, document.manifest.parameters.due_days)
+            self._link(earlier, audit, finding, later, today, who, major_days)
             recorded.linked.append(earlier["id"])
             if later:
                 recorded.recurring.append(earlier["id"])
@@ -116,7 +116,7 @@ class Register:
                 str(Severity.MAJOR),
                 f"recurring after {earlier['id']} was closed",
             )
-        due_days = document.manifest.parameters.due_days.get(severity, 90)
+        due_days = due_in_days(rule, severity, document.manifest.parameters.due_days)
         number = self.store.next_number(today.year)
         return {
             "id": f"CAPA-{today.year}-{number:04d}",
@@ -145,7 +145,7 @@ class Register:
         later: bool,
         today: date,
         who: str,
-        due_days: dict[str, int],
+        major_days: int,
     ) -> None:
         changes: dict[str, Any] = {"last_audit": audit}
         if later and not item["recurring"]:
@@ -153,7 +153,7 @@ class Register:
         if later and item["severity"] == Severity.MINOR:
             changes["severity"] = str(Severity.MAJOR)
             changes["escalation"] = "recurring in a later period"
-            major_due = (today + timedelta(days=due_days.get(str(Severity.MAJOR), 90))).isoformat()
+            major_due = (today + timedelta(days=major_days)).isoformat()
             if major_due < item["due"]:  # a major item is due sooner than the minor it was
                 changes["due"] = major_due
         self._apply(item, changes, who, today)

@@ -16,7 +16,7 @@ from typing import Any
 from ..failing import CAP_PER_FINDING, neutralise
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
-from ..findings.nonconformities import nonconformities
+from ..findings.nonconformities import due_in_days, nonconformities
 from ..formatting import count
 from ..i18n import Words
 from . import rules
@@ -70,7 +70,7 @@ def _capa_item(
     words: Words,
 ) -> CapaItem:
     severity = deciding.severity or rule.verdict_severity or rule.severity
-    days = min(rule.capa.due_days, due_days.get(severity, rule.capa.due_days))
+    days = due_in_days(rule, severity, due_days)
     return CapaItem(
         number=f"CAPA-{number:03d}",
         finding=deciding.id,

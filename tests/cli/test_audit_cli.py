@@ -72,6 +72,13 @@ def test_bad_period_is_one_line(runner, tmp_path) -> None:
     assert result.stderr.count("error:") == 1
     assert "not an audit period" in result.stderr
     assert not (tmp_path / "out").exists()  # refused before any output
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text("", encoding="utf-8")  # unreadable: stops later
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(tmp_path / "x" / "y" / "z"), *JSON_ONLY]
+    )
+    assert result.exit_code == 2 and not (tmp_path / "x").exists()  # nor the folders above
 
 
 def test_unreadable_evidence_exits_2(runner, tmp_path) -> None:
