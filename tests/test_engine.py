@@ -96,6 +96,43 @@ def test_too_few_records_is_not_evaluable_never_a_pass(run) -> None:
     assert "fewer than the minimum of 100" in " ".join(f.reasons)
 
 
+def test_a_condition_field_empty_throughout_the_period_is_named(tmp_path, store) -> None:
+    """No record in scope because the field the rule's where reads (site) is empty in every
+    ticket of the period: not evaluable, naming the field and the records, not "0 records
+    in the rate". A site filled on one ticket outside the period does not count."""
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
+    text = text.replace("      site: string\n", "      site: string?\n", 1)
+    text += (
+        '  - id: BJ-CLOSED\n    clause: "3.3.3"\n    title: {zh: 北京已关闭, en: BJ closed}\n'
+        '    evidence: tickets\n    where: site == "BJ"\n    condition: status == "closed"\n'
+        "    target: 50%\n    severity: minor\n    min_records: 1\n"
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    (tmp_path / "pack").mkdir()
+    pack_path = tmp_path / "pack" / "engine.yaml"
+    pack_path.write_text(text, encoding="utf-8")
+    pack = load_pack(pack_path, [STANDARDS])
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "tickets.csv").write_text(
+        TICKETS
+        + "A,,2026-02-02 09:00:00,,closed\n"
+        + "B,,2026-02-03 09:00:00,,open\n"
+        + "C,,2026-02-04 09:00:00,,closed\n"
+        + "D,BJ,2026-03-04 09:00:00,,closed\n",  # March: outside the period
+        encoding="utf-8",
+    )
+    ingest(pack, tmp_path / "ev", store)
+    results = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}
+    finding = results["BJ-CLOSED"].findings[0]
+    assert results["BJ-CLOSED"].verdict == "not-evaluable"
+    assert finding.not_evaluable == {"code": "filter-field-empty", "field": "site", "n": 3}
+    assert finding.reasons == [
+        "no record in scope: the rule's condition reads 'site', which is empty in all 3 "
+        "tickets records of the period"
+    ]
+    assert results["CLOSED"].verdict != "not-evaluable"  # no where: judged as before
+
+
 def test_missing_evidence_kind_is_not_evaluable(tmp_path, store) -> None:
     (tmp_path / "pauses.csv").write_text(
         PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from ..backends.base import HelperTable
 from ..backends.statement import Sql, Statement
+from ..expression import fields_of
 from ..expression import quote_identifier as q
 from ..measures import AggregateMeasure, Measure, RecordMeasure
 from .scope import Scope
@@ -39,6 +40,10 @@ class RulePlan:
     #: per field of ``filled_fields``: one row if some record in scope has a value there
     #: (stops at the first), none if the field is empty throughout
     filled_probes: tuple[Statement, ...] = ()
+    #: fields the rule's ``where`` reads, and the statement counting the kind's records in the
+    #: window that fill each (read only when no record is in scope, to say why)
+    where_filled: Statement | None = None
+    where_fields: tuple[str, ...] = ()
     counts: Statement | None = None
     listing: Statement | None = None
     cells: Statement | None = None
@@ -60,6 +65,9 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
     if measure.series:  # evaluated from its base rule's results, no statement of its own
         return RulePlan(rule, kind, measure, scope, notes=tuple(measure.notes(env.present)))
     filled_fields = tuple(f for f in measure.fields() if f in kind.fields)
+    where_fields = (
+        tuple(sorted(f for f in fields_of(rule.where) if f in kind.fields)) if rule.where else ()
+    )
     base = RulePlan(
         rule,
         kind,
@@ -69,6 +77,8 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         filled=_filled(scope, filled_fields) if filled_fields else None,
         filled_fields=filled_fields,
         filled_probes=tuple(_filled_probe(scope, f) for f in filled_fields),
+        where_filled=_filled(scope, where_fields, filtered=False) if where_fields else None,
+        where_fields=where_fields,
         notes=tuple(measure.notes(env.present)),
     )
     if measure.per_record:
@@ -76,10 +86,10 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
     return _aggregate_plan(base, cast(AggregateMeasure, measure))
 
 
-def _filled(scope: Scope, fields: tuple[str, ...]) -> Statement:
+def _filled(scope: Scope, fields: tuple[str, ...], filtered: bool = True) -> Statement:
     sql = Sql()
     counts = ", ".join(f"COUNT(t.{q(f)})" for f in fields)
-    return sql.statement(scope.select(sql, f"COUNT(*), {counts}"))
+    return sql.statement(scope.select(sql, f"COUNT(*), {counts}", filtered=filtered))
 
 
 def _filled_probe(scope: Scope, field_name: str) -> Statement:

@@ -185,6 +185,9 @@ class Evaluation:
             findings, ledger = self._per_record(plan)
         else:
             findings, ledger = self._aggregate(plan)
+        unfiltered = self._empty_filter_field(plan, findings[0])
+        if unfiltered is not None:
+            return self._result(plan, [unfiltered], [])
         return self._result(plan, findings, ledger)
 
     def record_outcomes(self, rule: Rule) -> dict[str, str]:
@@ -289,6 +292,29 @@ class Evaluation:
         finding.not_evaluable = {"code": "field-empty", "field": empty[0], "n": int(total)}
         finding.reasons.append(
             f"field '{empty[0]}' is empty in all {total:,} {plan.kind.name} records in scope"
+        )
+        return _with_target(plan, finding)
+
+    def _empty_filter_field(self, plan: RulePlan, pooled: Finding) -> Finding | None:
+        """Not evaluable, saying why, when no record is in scope because a field the rule's
+        ``where`` reads is empty in every record of the kind in the period (a category
+        column left blank: "0 records in the rate" would hide it)."""
+        counted = pooled.counts
+        if plan.where_filled is None or counted.n + counted.pending + counted.excluded:
+            return None
+        rows = self.backend.query(plan.where_filled)
+        if not rows or not rows[0][0]:
+            return None  # no record of the kind in the period at all: said as it is
+        total, *filled = rows[0]
+        empty = [f for f, n in zip(plan.where_fields, filled, strict=True) if not n]
+        if not empty:
+            return None
+        finding = self._finding(plan.rule, (), self.env.window.period.label)
+        finding.verdict = "not-evaluable"
+        finding.not_evaluable = {"code": "filter-field-empty", "field": empty[0], "n": int(total)}
+        finding.reasons.append(
+            f"no record in scope: the rule's condition reads '{empty[0]}', which is empty in "
+            f"all {total:,} {plan.kind.name} records of the period"
         )
         return _with_target(plan, finding)
 

@@ -150,9 +150,15 @@ class Scope:
         return self.env
 
     def select(
-        self, sql: Sql, columns: str, alias: str = "t", time_field: str | None = None
+        self,
+        sql: Sql,
+        columns: str,
+        alias: str = "t",
+        time_field: str | None = None,
+        filtered: bool = True,
     ) -> str:
-        """``SELECT columns FROM kind AS t WHERE ...``: the rule's records in the audit window."""
+        """``SELECT columns FROM kind AS t WHERE ...``: the rule's records in the audit window
+        (all the kind's records in it, without the rule's ``where``, if not ``filtered``)."""
         moment = time_field or self.time_field
         text = f"SELECT {columns} FROM {q(self.kind.name)} AS {alias} WHERE 1 = 1"
         own = None if time_field else self.rule.measure.window_sql(self, sql, alias)
@@ -160,7 +166,7 @@ class Scope:
             text += " AND " + own
         elif moment is not None:
             text += " AND " + self.window_sql(sql, f"{alias}.{q(moment)}")
-        if self.rule.where is not None:
+        if self.rule.where is not None and filtered:
             text += " AND " + self.filter_sql(sql, alias)
         return text
 

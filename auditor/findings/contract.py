@@ -158,6 +158,7 @@ class NotEvaluable(Model):
         "no-evidence",
         "too-few",
         "field-empty",
+        "filter-field-empty",
         "base-not-evaluable",
         "too-few-groups",
         "too-few-periods",
