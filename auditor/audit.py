@@ -81,13 +81,7 @@ def infer_period(pack: Pack, store: Any) -> Period:
     everything = Period("all", date(1, 1, 2), date(9999, 12, 30))
     coverage = kind_coverage(pack, store, everything)
     judged = set(judged_kinds(pack))
-    moments = [
-        moment
-        for c in coverage.values()
-        if c.kind in judged
-        for moment in (c.first, c.last)
-        if moment is not None
-    ]
+    moments = judged_moments(pack, coverage)
     if not moments:
         looked_up = sorted(
             c.kind for c in coverage.values() if c.kind not in judged and c.first is not None
@@ -112,6 +106,18 @@ def infer_period(pack: Pack, store: Any) -> Period:
     return whole_months(first, last)
 
 
+def judged_moments(pack: Pack, coverage: dict[str, KindCoverage]) -> list[float]:
+    """The first and last times of the records of each kind the rules judge."""
+    judged = set(judged_kinds(pack))
+    return [
+        moment
+        for c in coverage.values()
+        if c.kind in judged
+        for moment in (c.first, c.last)
+        if moment is not None
+    ]
+
+
 def zone_notes(
     pack: Pack, coverage: dict[str, KindCoverage], report: IngestReport, period: Period
 ) -> list[str]:
@@ -119,13 +125,7 @@ def zone_notes(
     than the same records do in the zone their files were read in: a note saying so (an
     August log kept in Asia/Jerusalem reaches 1 September in Asia/Shanghai)."""
     judged = set(judged_kinds(pack))
-    moments = [
-        moment
-        for c in coverage.values()
-        if c.kind in judged
-        for moment in (c.first, c.last)
-        if moment is not None
-    ]
+    moments = judged_moments(pack, coverage)
     zones = sorted(
         {
             f.mapping["timezone"]
@@ -152,12 +152,8 @@ def zone_notes(
 
 def _months_label(period: Period) -> str:
     """The --period that names whole months ``period`` spans: ``2010-08`` or a range."""
-    if (period.first.year, period.first.month) == (
-        period.last.year,
-        period.last.month,
-    ):
-        return f"{period.first:%Y-%m}"
-    return f"{period.first}..{period.last}"
+    month = f"{period.first:%Y-%m}"
+    return month if month == f"{period.last:%Y-%m}" else f"{period.first}..{period.last}"
 
 
 def run_audit(
@@ -221,12 +217,12 @@ def run_audit(
         # discarded if anything fails before they are finished
         with FailingRecordsWriter(target, str(evidence)) as writer:
             with _engine(store) as backend:  # one engine answers the coverage and the rules
-                if isinstance(period, Period):
-                    audit_period = period
+                if isinstance(period, Period):  # given (a text was parsed above)
+                    audit_period, told = period, False
                 else:
-                    audit_period = parse_period(period) if period else infer_period(pack, backend)
+                    audit_period, told = infer_period(pack, backend), True
                 coverage = kind_coverage(pack, backend, audit_period)
-                if not period:
+                if told:
                     notes = zone_notes(pack, coverage, report, audit_period)
                 check_period_has_evidence(pack, audit_period, coverage, report)
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
@@ -285,8 +281,6 @@ def check_quarantine(report: IngestReport, ceiling: float) -> None:
             continue
         reasons = "; ".join(
             f"{n:,} {reason} ({first_place(*f.first_seen[reason])})"
-            if reason in f.first_seen
-            else f"{n:,} {reason}"
             for reason, n in f.reasons.most_common(3)
         )
         errors.append(

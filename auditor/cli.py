@@ -381,7 +381,7 @@ def _reason_lines(report: IngestReport, store_path: str | None) -> list[str]:
     if not reasons:
         return []
     shown = reasons.most_common(REASONS_SHOWN)
-    first = report.first_seen()
+    first = report.first_places()
     lines = ["quarantine reasons:"]
     for reason, count in shown:
         path, line, value = first[reason]

@@ -121,7 +121,7 @@ class IngestReport:
             total.update(f.reasons)
         return total
 
-    def first_seen(self) -> dict[str, tuple[str, int, str | None]]:
+    def first_places(self) -> dict[str, tuple[str, int, str | None]]:
         """Reason (as counted) -> the file and line it was first given for, and the value."""
         seen: dict[str, tuple[str, int, str | None]] = {}
         for f in self.files:

@@ -133,15 +133,16 @@ class EvidenceStore:
 
     def _open_to_read(self) -> bool:
         """The store opened without changing it, for a command that only reads it
-        (``explain``, ``sample``, ``evidence export``, ``watch``'s baselines): no table or
-        row is made or changed in SQLite (the evaluation's temporary tables are SQLite's
-        own, apart from the file; SQLite may fold its write-ahead log into the file when
-        the last connection closes), and a
-        DuckDB file is opened read-only, so that several such commands can read one store
-        at once (DuckDB lets one process write a file, or any number read it; SQLite lets
-        them all read). False, with nothing left open, for a store that must be opened to
-        be written first: one a killed ingest left rows in that did not commit (opening
-        it removes them), or one without the tables every store has."""
+        (``explain``, ``sample``, ``evidence export``, ``watch``'s baselines).
+
+        No table or row is made or changed in SQLite (the evaluation's temporary tables
+        are apart from the file; SQLite may fold its write-ahead log into the file when the
+        last connection closes), and the DuckDB file is opened read-only, so that several
+        such commands can read one store at once (DuckDB lets one process write a file, or
+        any number read it; SQLite lets them all read). False, with nothing left open, for
+        a store that must be opened to be written first: one a killed ingest left rows in
+        that did not commit (opening it removes them), or one without the tables every
+        store has."""
         try:
             self.db = self._connect()
             self._refuse_foreign(Location(str(self.path)))

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditorError, Location, ReportError
 from ..findings.combined import is_combined, read_json
-from ..findings.contract import FindingEntry, FindingsDocument
+from ..findings.contract import FindingEntry, FindingsDocument, Waived
+from ..findings.nonconformities import group_key
 from ..mapping import Mapping, find_preset, load_mapping
 from ..periods import Period
 
@@ -165,26 +166,28 @@ def recorded_waivers(document: FindingsDocument) -> list[Waiver]:
     register is not in the audit's inputs; its record is)."""
     from ..register.waivers import Waiver
 
-    waivers = []
+    return [
+        Waiver(
+            id=given.waiver,
+            rule=rule,
+            group_key=group,
+            reason=given.reason,
+            risk=given.risk,
+            requested_by=given.requested_by,
+            approved_by=given.approved_by,
+            valid_from=date.min,
+            valid_until=date.fromisoformat(given.valid_until),
+        )
+        for rule, group, given in _waived(document)
+    ]
+
+
+def _waived(document: FindingsDocument) -> Iterator[tuple[str, str, Waived]]:
+    """(rule, group key, waiver) of each finding the audit waived."""
     for rule in document.rules:
         for finding in rule.findings:
-            if finding.waived is None:
-                continue
-            given = finding.waived
-            waivers.append(
-                Waiver(
-                    id=given.waiver,
-                    rule=rule.rule,
-                    group_key=", ".join(f"{k}={v}" for k, v in finding.group.items()),
-                    reason=given.reason,
-                    risk=given.risk,
-                    requested_by=given.requested_by,
-                    approved_by=given.approved_by,
-                    valid_from=date.min,
-                    valid_until=date.fromisoformat(given.valid_until),
-                )
-            )
-    return waivers
+            if finding.waived is not None:
+                yield rule.rule, group_key(finding), finding.waived
 
 
 @contextmanager
@@ -221,15 +224,11 @@ def waiver_notes(document: FindingsDocument, label: str = "") -> list[str]:
     so not checked (a waiver, from a register or a waivers.yaml, is not among the audit's
     hashed inputs; a signature over findings.json covers it)."""
     seen: dict[tuple[str, str, str], str] = {}
-    for rule in document.rules:
-        for finding in rule.findings:
-            given = finding.waived
-            if given is not None:
-                where = ", ".join(f"{k}={v}" for k, v in finding.group.items()) or "all"
-                seen.setdefault(
-                    (given.waiver, rule.rule, where),
-                    f"approved by {given.approved_by} until {given.valid_until}",
-                )
+    for rule, group, given in _waived(document):
+        seen.setdefault(
+            (given.waiver, rule, group or "all"),
+            f"approved by {given.approved_by} until {given.valid_until}",
+        )
     return [
         f"{label}waiver {waiver} ({rule} {where}, {approval}) applied as findings.json records "
         "it: waivers are not among the audit's hashed inputs, so it was not checked"
