@@ -82,13 +82,21 @@ def test_sampled_values_are_the_waits_in_the_source_file(runner, demo_audit, tmp
     assert runner.invoke(main, args).exit_code == 0
     with INTERACTIONS.open(encoding="gbk", newline="") as handle:
         source = list(csv.reader(handle))[1:]
-    waits = {row[0]: (row[4], row[5]) for row in source if len(row) > 5}  # received, answered
+    # received, answered, ended
+    waits = {row[0]: (row[4], row[5], row[6]) for row in source if len(row) > 6}
     rows = _rows(out)
     assert len(rows) == 25
+    unanswered = 0
     for row in rows:
         assert row["source_file"].endswith("interactions-2026Q3.csv")
-        received, answered = waits[row["key"]]
-        if not answered:  # never answered: open at the period end, counted up to it
+        received, answered, ended = waits[row["key"]]
+        if not answered and ended:  # hung up unanswered: a breach as long as the call
+            lasted = datetime.fromisoformat(ended) - datetime.fromisoformat(received)
+            assert row["engine_outcome"] == "breach"
+            assert row["value"] == f"{lasted.total_seconds():.0f} s"
+            unanswered += 1
+            continue
+        if not answered:  # never answered, never ended: open at the period end
             open_for = PERIOD_END - datetime.fromisoformat(received)
             assert row["engine_outcome"] == "breach"
             assert row["value"].startswith(f"{open_for.days} d ")
@@ -96,6 +104,7 @@ def test_sampled_values_are_the_waits_in_the_source_file(runner, demo_audit, tmp
         wait = (datetime.fromisoformat(answered) - datetime.fromisoformat(received)).total_seconds()
         assert row["value"] == f"{wait:.0f} s"
         assert (wait > 30) == (row["engine_outcome"] == "breach")
+    assert unanswered  # the sample holds calls hung up unanswered
 
 
 def test_the_same_seed_draws_the_same_file_and_another_seed_another(
