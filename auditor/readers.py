@@ -188,19 +188,18 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
 class _KeptLines:
     """A CSV file's lines, as the reader takes them, the lines of the row being read kept
     (:meth:`clear` before each row): a row that cannot be split is quarantined line by line,
-    each with its text."""
+    each with its text. The lines come from a generator (a method called per line cost the
+    row reader twice as much)."""
 
     def __init__(self, handle: Any) -> None:
         self.handle = handle
         self.kept: list[str] = []
 
-    def __iter__(self) -> _KeptLines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.handle)
-        self.kept.append(line)
-        return line
+    def __iter__(self) -> Iterator[str]:
+        kept = self.kept  # cleared in place, never rebound
+        for line in self.handle:
+            kept.append(line)
+            yield line
 
     def clear(self) -> None:
         self.kept.clear()

@@ -21,6 +21,7 @@ from .verdicts import judge_share, judge_threshold, too_few, worst
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ..backends.statement import Statement
     from ..model import Pack, Rule
     from ..periods import Period
 
@@ -266,11 +267,31 @@ class Evaluation:
         )
 
     def _no_evidence(self, plan: RulePlan) -> Finding:
+        return self._not_evaluable(
+            plan,
+            {"code": "no-evidence", "kinds": list(plan.missing)},
+            f"no evidence of kind {', '.join(plan.missing)} was ingested",
+        )
+
+    def _not_evaluable(self, plan: RulePlan, why: dict[str, Any], reason: str) -> Finding:
+        """The rule's one finding when it cannot be judged: ``why`` as findings.json states it,
+        ``reason`` in words."""
         finding = self._finding(plan.rule, (), self.env.window.period.label)
         finding.verdict = "not-evaluable"
-        finding.not_evaluable = {"code": "no-evidence", "kinds": list(plan.missing)}
-        finding.reasons.append(f"no evidence of kind {', '.join(plan.missing)} was ingested")
+        finding.not_evaluable = why
+        finding.reasons.append(reason)
         return _with_target(plan, finding)
+
+    def _first_empty(self, statement: Statement, fields: tuple[str, ...]) -> tuple[str, int] | None:
+        """The first of ``fields`` that no record counted by ``statement`` fills (a row of
+        ``COUNT(*)`` then each field's count), and how many records there are; None when
+        there is none, or every field is filled somewhere."""
+        rows = self.backend.query(statement)
+        if not rows or not rows[0][0]:
+            return None
+        total, *filled = rows[0]
+        empty = [f for f, n in zip(fields, filled, strict=True) if not n]
+        return (empty[0], int(total)) if empty else None
 
     def _empty_field(self, plan: RulePlan) -> Finding | None:
         """Not evaluable when a field the measure reads is empty in every record in scope."""
@@ -280,43 +301,34 @@ class Evaluation:
             self.backend.query(probe) for probe in plan.filled_probes
         ):
             return None  # every field has a value somewhere in scope: none is empty throughout
-        rows = self.backend.query(plan.filled)
-        if not rows or not rows[0][0]:
+        empty = self._first_empty(plan.filled, plan.filled_fields)
+        if empty is None:
             return None
-        total, *filled = rows[0]
-        empty = [f for f, n in zip(plan.filled_fields, filled, strict=True) if not n]
-        if not empty:
-            return None
-        finding = self._finding(plan.rule, (), self.env.window.period.label)
-        finding.verdict = "not-evaluable"
-        finding.not_evaluable = {"code": "field-empty", "field": empty[0], "n": int(total)}
-        finding.reasons.append(
-            f"field '{empty[0]}' is empty in all {total:,} {plan.kind.name} records in scope"
+        field_name, total = empty
+        return self._not_evaluable(
+            plan,
+            {"code": "field-empty", "field": field_name, "n": total},
+            f"field '{field_name}' is empty in all {total:,} {plan.kind.name} records in scope",
         )
-        return _with_target(plan, finding)
 
     def _empty_filter_field(self, plan: RulePlan, pooled: Finding) -> Finding | None:
         """Not evaluable, saying why, when no record is in scope because a field the rule's
         ``where`` reads is empty in every record of the kind in the period (a category
-        column left blank: "0 records in the rate" would hide it)."""
+        column left blank: "0 records in the rate" would hide it). No record of the kind
+        in the period at all is said as it is."""
         counted = pooled.counts
         if plan.where_filled is None or counted.n + counted.pending + counted.excluded:
             return None
-        rows = self.backend.query(plan.where_filled)
-        if not rows or not rows[0][0]:
-            return None  # no record of the kind in the period at all: said as it is
-        total, *filled = rows[0]
-        empty = [f for f, n in zip(plan.where_fields, filled, strict=True) if not n]
-        if not empty:
+        empty = self._first_empty(plan.where_filled, plan.where_fields)
+        if empty is None:
             return None
-        finding = self._finding(plan.rule, (), self.env.window.period.label)
-        finding.verdict = "not-evaluable"
-        finding.not_evaluable = {"code": "filter-field-empty", "field": empty[0], "n": int(total)}
-        finding.reasons.append(
-            f"no record in scope: the rule's condition reads '{empty[0]}', which is empty in "
-            f"all {total:,} {plan.kind.name} records of the period"
+        field_name, total = empty
+        return self._not_evaluable(
+            plan,
+            {"code": "filter-field-empty", "field": field_name, "n": total},
+            f"no record in scope: the rule's condition reads '{field_name}', which is empty in "
+            f"all {total:,} {plan.kind.name} records of the period",
         )
-        return _with_target(plan, finding)
 
     def _labels(self, plan: RulePlan) -> list[str]:
         return [p.label for p in sub_periods(self.env.window.period, plan.scope.unit)]

@@ -100,20 +100,26 @@ def _gap_file(folder: Path, rows: int) -> None:
     lines = ["ticket_id,category,site,opened_at,status,channel"]
     lines += [f"T{i},technical,BJ,2026-03-08 02:{i:02d}:00,open,phone" for i in range(rows)]
     (folder / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    columns = ("ticket_id", "category", "site", "opened_at", "status", "channel")
     (folder / "tickets.mapping.yaml").write_text(
         "kind: tickets\ntimezone: America/New_York\ncolumns:\n"
-        + "".join(f"  {c}: {c}\n" for c in ("ticket_id", "category", "site", "opened_at"))
-        + "  status: status\n  channel: channel\n",
+        + "".join(f"  {c}: {c}\n" for c in columns),
         encoding="utf-8",
     )
 
 
+def _validated_gaps(runner, folder: Path, rows: int) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """``evidence validate`` of a gap file of ``rows`` rows: its output, and the lines
+    under "quarantine reasons:"."""
+    folder.mkdir()
+    _gap_file(folder, rows)
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    return result.output, result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+
+
 def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
-    folder.mkdir()
-    _gap_file(folder, 14)
-    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
-    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    _, listed = _validated_gaps(runner, folder, 14)
     assert len(listed) == 11 and all("does not exist" in line for line in listed[:10])
     assert "dst: forward" in listed[0]
     assert listed[0].endswith("(first at tickets.csv:2, value '2026-03-08 02:00:00')")
@@ -130,12 +136,8 @@ def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> No
 
 
 def test_ten_reasons_or_fewer_are_all_listed(runner, tmp_path) -> None:
-    folder = tmp_path / "ev"
-    folder.mkdir()
-    _gap_file(folder, 10)
-    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
-    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
-    assert len(listed) == 10 and "other reasons" not in result.output
+    output, listed = _validated_gaps(runner, tmp_path / "ev", 10)
+    assert len(listed) == 10 and "other reasons" not in output
 
 
 def test_synth_writes_files(runner, tmp_path) -> None:
