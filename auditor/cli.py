@@ -1552,7 +1552,7 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
 @click.option(
     "--public-key",
     type=click.Path(dir_okay=False, exists=True),
-    help="Check findings.json's signature first.",
+    help="Check findings.json's signature too: a missing or non-matching one is a difference.",
 )
 @click.option(
     "--engine",
@@ -1574,16 +1574,17 @@ def verify_command(
 ) -> None:
     """Re-check an audit: every input's SHA-256, then every finding computed again.
 
-    Exit 0 verified, 1 differences (each named), 2 input errors.
+    Exit 0 verified, 1 differences (each named; with --public-key a missing or
+    non-matching signature is one), 2 input errors (an unreadable key among them).
     """
-    from .certify.signing import SUFFIX
+    from .certify.signing import SUFFIX, signature_problem
     from .certify.verify import verify_audit
 
+    given = Path(audit_dir)
+    signed_badly = None
     if public_key:
-        from .certify.signing import check_signature
-
-        given = Path(audit_dir)
-        check_signature(given / "findings.json" if given.is_dir() else given, Path(public_key))
+        findings = given / "findings.json" if given.is_dir() else given
+        signed_badly = signature_problem(findings, Path(public_key))
     chosen = _mapping_option(mapping, preset)
     engine = _engine_with(engine, spark_master)
     report = verify_audit(
@@ -1593,22 +1594,23 @@ def verify_command(
         chosen,
         engine,
     )
-    for line in report.differences:
+    differences = [f"findings.json: {signed_badly}"] if signed_badly else []
+    for line in differences + list(report.differences):
         click.echo(f"differs: {line}")
     notes = list(report.notes)
-    given = Path(audit_dir)
     signature = (given if given.is_dir() else given.parent) / f"findings.json{SUFFIX}"
     if not public_key and signature.is_file():
         notes.append(f"{signature.name} not checked: give --public-key to check the signature")
     for line in notes:
         click.echo(f"note: {line}")
-    if report.verified:
+    verified = report.verified and not signed_badly
+    if verified:
         signed = " (signature valid)" if public_key else ""
         click.echo(
             f"verified: {report.findings} finding{'' if report.findings == 1 else 's'} "
             f"reproduced from {report.files} file{'' if report.files == 1 else 's'}{signed}"
         )
-    sys.exit(EXIT_OK if report.verified else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if verified else EXIT_FINDINGS)
 
 
 @main.command("keygen")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import run_audit
-from auditor.certify.signing import check_signature, keygen, sign
+from auditor.certify.signing import keygen, sign, signature_problem
 from auditor.certify.verify import verify_audit
 from auditor.errors import ReportError
 
@@ -210,18 +210,25 @@ def test_a_missing_evidence_file_is_named(machine) -> None:
 def test_a_signature_catches_one_byte_in_findings_json(machine, tmp_path) -> None:
     private, public = keygen(tmp_path / "key")
     findings = machine["audit"] / "findings.json"
+    assert signature_problem(findings, public) == "the audit is not signed (no findings.json.sig)"
     sign(findings, private)
-    check_signature(findings, public)  # untouched: valid
+    assert signature_problem(findings, public) is None  # untouched: valid
     text = findings.read_text(encoding="utf-8")
     findings.write_text(
         text.replace('"schema_version": "1.1"', '"schema_version":  "1.1"'), encoding="utf-8"
     )
-    with pytest.raises(ReportError, match=r"findings\.json was changed after it was signed"):
-        check_signature(findings, public)
+    assert "findings.json was changed after it was signed" in signature_problem(findings, public)
     _, other_public = keygen(tmp_path / "other")
     findings.write_text(text, encoding="utf-8")
-    with pytest.raises(ReportError, match="signature does not match"):
-        check_signature(findings, other_public)
+    assert "signature does not match" in signature_problem(findings, other_public)
+    (tmp_path / "findings.json.sig").write_text("not base64!", encoding="ascii")
+    assert signature_problem(tmp_path / "findings.json", public) == (
+        "findings.json.sig does not hold a signature (base64 text)"
+    )
+    with pytest.raises(ReportError, match="cannot read the public key"):
+        signature_problem(findings, tmp_path / "nowhere.pub")
+    with pytest.raises(ReportError, match="cannot read the public key"):
+        signature_problem(findings, private)
 
 
 def test_not_an_audit_is_one_line(tmp_path) -> None:

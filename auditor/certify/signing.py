@@ -3,7 +3,7 @@
 ``keygen`` writes a private key (PEM, readable by its owner only) and its
 public key beside it (``KEY.pub``); an audit signed with ``--sign-key`` writes
 ``findings.json.sig`` (the signature of the file's bytes, base64);
-``check_signature`` refuses a findings.json changed by a single byte.
+``signature_problem`` names a findings.json changed by a single byte.
 """
 
 from __future__ import annotations
@@ -58,33 +58,36 @@ def sign(findings: Path, key_path: Path) -> Path:
     return target
 
 
-def check_signature(findings: Path, public_path: Path) -> None:
-    """Raise when findings.json does not carry a valid signature of that public key."""
+def signature_problem(findings: Path, public_path: Path) -> str | None:
+    """What is wrong with findings.json's signature by the key at ``public_path``: None when
+    it is valid. A key that cannot be read is an input error (raised); a missing, unreadable
+    or non-matching signature is a difference the caller reports."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    signature_path = findings.with_name(findings.name + SUFFIX)
-    if not signature_path.exists():
-        raise ReportError(
-            "the audit is not signed (no findings.json.sig)", location=Location(str(findings))
-        )
     try:
         key = serialization.load_pem_public_key(public_path.read_bytes())
-        signature = base64.b64decode(
-            signature_path.read_text(encoding="ascii").strip(), validate=True
-        )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         raise ReportError(
-            f"cannot read the key or signature: {exc}", location=Location(str(public_path))
+            f"cannot read the public key: {exc}", location=Location(str(public_path))
         ) from None
     if not isinstance(key, Ed25519PublicKey):
         raise ReportError("not an Ed25519 public key", location=Location(str(public_path)))
+    signature_path = findings.with_name(findings.name + SUFFIX)
+    if not signature_path.exists():
+        return f"the audit is not signed (no {signature_path.name})"
+    try:
+        signature = base64.b64decode(
+            signature_path.read_text(encoding="ascii").strip(), validate=True
+        )
+    except (OSError, ValueError):
+        return f"{signature_path.name} does not hold a signature (base64 text)"
     try:
         key.verify(signature, findings.read_bytes())
     except InvalidSignature:
-        raise ReportError(
+        return (
             "the signature does not match: findings.json was changed after it was signed, "
-            "or it was signed with another key",
-            location=Location(str(findings)),
-        ) from None
+            "or it was signed with another key"
+        )
+    return None

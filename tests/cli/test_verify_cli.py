@@ -35,7 +35,16 @@ def test_sign_and_verify(runner, tmp_path) -> None:
     signature = out / "findings.json.sig"
     signature.write_text("AAAA" + signature.read_text(encoding="ascii")[4:], encoding="ascii")
     forged = runner.invoke(main, ["verify", str(out), "--public-key", str(key) + ".pub"])
-    assert forged.exit_code == 2 and "signature does not match" in forged.output
+    assert forged.exit_code == 1  # a difference, named; the findings are still computed again
+    assert forged.output.splitlines() == [
+        "differs: findings.json: the signature does not match: findings.json was changed "
+        "after it was signed, or it was signed with another key"
+    ]
+    signature.unlink()
+    unsigned = runner.invoke(main, ["verify", str(out), "--public-key", str(key) + ".pub"])
+    assert unsigned.exit_code == 1 and unsigned.output.splitlines() == [
+        "differs: findings.json: the audit is not signed (no findings.json.sig)"
+    ]
 
 
 def test_differences_exit_1_and_bad_input_exit_2(runner, tmp_path) -> None:

@@ -378,7 +378,7 @@ CASES = [
         "--public-key",
         "{tmp}/k.pub",
         files={"k.pub": "garbage"},
-        error=("not signed",),
+        error=("{tmp}/k.pub", "cannot read the public key"),
     ),
     bad(
         "explain-unknown-rule",
