@@ -1555,6 +1555,14 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     help="Check findings.json's signature too: a missing or non-matching one is a difference.",
 )
 @click.option(
+    "--register",
+    "register_path",
+    type=click.Path(dir_okay=False),
+    help="The CAPA register the audit read its waivers from: each waiver findings.json "
+    "records must be in it as recorded and in force on the audit's day (default: the "
+    "waivers are re-applied as recorded, unchecked).",
+)
+@click.option(
     "--engine",
     default=None,
     metavar="NAME",
@@ -1569,6 +1577,7 @@ def verify_command(
     mapping: str | None,
     preset: str | None,
     public_key: str | None,
+    register_path: str | None,
     engine: str | None,
     spark_master: str | None,
 ) -> None:
@@ -1593,6 +1602,7 @@ def verify_command(
         Path(pack_path) if pack_path else None,
         chosen,
         engine,
+        Path(register_path) if register_path else None,
     )
     differences = [f"findings.json: {signed_badly}"] if signed_badly else []
     for line in differences + list(report.differences):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from auditor.audit import run_audit
 from auditor.certify.signing import keygen, sign, signature_problem
 from auditor.certify.verify import verify_audit
-from auditor.errors import ReportError
+from auditor.errors import AuditorError, ReportError
 
 from .conftest import ROOT, RULES, STANDARDS
 
@@ -186,8 +188,81 @@ def test_an_audit_with_waivers_from_the_register_verifies(machine) -> None:
     assert report.notes == [
         "waiver W-1 (RESP-PHONE-30S site=SH, approved by wang until 2027-03-31) applied as "
         "findings.json records it: waivers are not among the audit's hashed inputs, so it "
-        "was not checked"
+        "was not checked; give --register to check it against the CAPA register"
     ]
+
+
+def _waived_from_a_register(machine, register_path: Path) -> Path:
+    """An audit (today) that applied waiver W-1 of the register at ``register_path``."""
+    from auditor.register import Register
+    from auditor.register.waivers import Waiver
+
+    today = date.today()
+    register = Register(str(register_path))
+    try:
+        register.add_waiver(
+            Waiver("", "RESP-PHONE-30S", "site=SH", "a new switch is being installed", "low",
+                   "li", "wang", today, today + timedelta(days=90)),
+            "li", today,
+        )  # fmt: skip
+        waivers = register.waivers()
+    finally:
+        register.close()
+    out = machine["audit"].with_name("waived")
+    run_audit(machine["pack"], machine["evidence"], out, "2026-Q3", waivers=waivers)
+    return out
+
+
+def test_the_waivers_an_audit_applied_are_checked_against_its_register(machine, tmp_path) -> None:
+    register = tmp_path / "register.db"
+    out = _waived_from_a_register(machine, register)
+    report = verify_audit(out, register=register)
+    assert report.verified, report.differences
+    day = json.loads((out / "findings.json").read_text(encoding="utf-8"))["generated_at"][:10]
+    assert report.notes == [
+        f"waiver W-1 (RESP-PHONE-30S site=SH) is in the register as findings.json records it, "
+        f"in force on {day}"
+    ]
+    # the register's row changed after the audit: named, field by field
+    with sqlite3.connect(register) as db:
+        db.execute("UPDATE waivers SET approved_by = 'zhao', valid_from = '2099-01-01'")
+    changed = verify_audit(out, register=register)
+    assert changed.differences == [
+        "waiver W-1 (RESP-PHONE-30S site=SH): approved by 'wang' in findings.json, 'zhao' in "
+        "the register",
+        f"waiver W-1 (RESP-PHONE-30S site=SH): not in force on {day}, the day the audit ran "
+        "(from 2099-01-01 until " + changed.differences[1].rsplit("until ", 1)[1],
+    ]
+    # revoked two days before the audit ran (valid again from the start)
+    with sqlite3.connect(register) as db:
+        db.execute(
+            "UPDATE waivers SET approved_by = 'wang', valid_from = '2026-01-01', revoked_on = ?",
+            ((date.fromisoformat(day) - timedelta(days=2)).isoformat(),),
+        )
+    (revoked,) = verify_audit(out, register=register).differences
+    assert revoked.startswith("waiver W-1 (RESP-PHONE-30S site=SH): not in force on ")
+    assert revoked.endswith(f", revoked on {date.fromisoformat(day) - timedelta(days=2)})")
+    # another register does not hold it; no register at all is an input error
+    other = tmp_path / "other.db"
+    from auditor.register import Register
+
+    Register(str(other)).close()
+    assert verify_audit(out, register=other).differences == [
+        "waiver W-1 (RESP-PHONE-30S site=SH): not in the register"
+    ]
+    with pytest.raises(AuditorError, match="no CAPA register here"):
+        verify_audit(out, register=tmp_path / "nowhere.db")
+
+
+def test_a_register_whose_history_was_cut_is_a_difference(machine, tmp_path) -> None:
+    register = tmp_path / "register.db"
+    out = _waived_from_a_register(machine, register)
+    with sqlite3.connect(register) as db:
+        db.execute("DELETE FROM history")
+    report = verify_audit(out, register=register)
+    assert report.differences and all(
+        d.startswith("register register.db: ") for d in report.differences
+    ), report.differences
 
 
 def test_an_audit_verifies_from_a_moved_folder_whose_name_is_in_its_texts(tmp_path) -> None:

@@ -28,8 +28,8 @@ from .verify import (
     recorded_pack,
     rerun,
     sha256_of,
-    waiver_notes,
 )
+from .waivers_applied import check_waivers
 
 
 def verify_combined(
@@ -37,8 +37,10 @@ def verify_combined(
     evidence: Path | None = None,
     mapping: Mapping | None = None,
     engine: str | None = None,
+    register: Path | None = None,
 ) -> VerifyReport:
-    """Check a combined audit's files and inputs, then reproduce every pack's findings."""
+    """Check a combined audit's files and inputs, then reproduce every pack's findings
+    (``register``: the CAPA register whose waivers the packs' audits applied)."""
     combined = CombinedDocument.load(path)
     folder = path.parent
     report = VerifyReport()
@@ -65,7 +67,7 @@ def verify_combined(
         _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    _rerun_all(combined, path, documents, packs, root, mapping, report, engine)
+    _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
     return report
 
 
@@ -82,6 +84,7 @@ def _check_pack(
 def _rerun_all(
     combined: CombinedDocument, path: Path, documents: list[FindingsDocument], packs: list[Path],
     root: Path, mapping: Mapping | None, report: VerifyReport, engine: str | None = None,
+    register: Path | None = None,
 ) -> None:  # fmt: skip
     from ..multi import claimed_files
     from ..pack import load_pack
@@ -91,7 +94,8 @@ def _rerun_all(
     claims = claimed_files(loaded, root, chosen)
     decisions = []
     for entry, document, pack, model in zip(combined.packs, documents, packs, loaded, strict=True):
-        one = VerifyReport(notes=waiver_notes(document, f"{model.id}: "))
+        differences, notes = check_waivers(document, register)
+        one = VerifyReport(differences=differences, notes=[f"{model.id}: {n}" for n in notes])
         with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
             decisions.append(again.summary.recommendation.decision)
             compare(document, again, one)

@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditorError, Location, ReportError
 from ..findings.combined import is_combined, read_json
-from ..findings.contract import FindingEntry, FindingsDocument, Waived
-from ..findings.nonconformities import group_key
+from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
 from ..periods import Period
+from .waivers_applied import check_waivers, ran_on, recorded_waivers
 
 if TYPE_CHECKING:
     from ..findings.contract import RuleEntry
-    from ..register.waivers import Waiver
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
@@ -160,36 +159,6 @@ def recorded_mapping(document: FindingsDocument, evidence: Path) -> Mapping | No
     return None
 
 
-def recorded_waivers(document: FindingsDocument) -> list[Waiver]:
-    """The waivers the audit applied, as its findings record them: each covering the rule and
-    group of a finding it waived, in force on the day the audit ran (a waiver from the
-    register is not in the audit's inputs; its record is)."""
-    from ..register.waivers import Waiver
-
-    return [
-        Waiver(
-            id=given.waiver,
-            rule=rule,
-            group_key=group,
-            reason=given.reason,
-            risk=given.risk,
-            requested_by=given.requested_by,
-            approved_by=given.approved_by,
-            valid_from=date.min,
-            valid_until=date.fromisoformat(given.valid_until),
-        )
-        for rule, group, given in _waived(document)
-    ]
-
-
-def _waived(document: FindingsDocument) -> Iterator[tuple[str, str, Waived]]:
-    """(rule, group key, waiver) of each finding the audit waived."""
-    for rule in document.rules:
-        for finding in rule.findings:
-            if finding.waived is not None:
-                yield rule.rule, group_key(finding), finding.waived
-
-
 @contextmanager
 def rerun(
     document: FindingsDocument,
@@ -209,31 +178,13 @@ def rerun(
 
     params = document.manifest.parameters
     period = recorded_period(document)
-    ran_on = date.fromisoformat(document.generated_at[:10])
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
-            params.max_quarantine, recorded_waivers(document), today=ran_on, files=files,
+            params.max_quarantine, recorded_waivers(document), today=ran_on(document), files=files,
             engine=engine or params.engine, waivers_beside=False,
         )  # fmt: skip
         yield result.findings, Path(folder)
-
-
-def waiver_notes(document: FindingsDocument, label: str = "") -> list[str]:
-    """A note for each waiver the audit applied: re-applied as its findings record it, and
-    so not checked (a waiver, from a register or a waivers.yaml, is not among the audit's
-    hashed inputs; a signature over findings.json covers it)."""
-    seen: dict[tuple[str, str, str], str] = {}
-    for rule, group, given in _waived(document):
-        seen.setdefault(
-            (given.waiver, rule, group or "all"),
-            f"approved by {given.approved_by} until {given.valid_until}",
-        )
-    return [
-        f"{label}waiver {waiver} ({rule} {where}, {approval}) applied as findings.json records "
-        "it: waivers are not among the audit's hashed inputs, so it was not checked"
-        for (waiver, rule, where), approval in seen.items()
-    ]
 
 
 def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) -> None:
@@ -352,17 +303,20 @@ def verify_audit(
     pack: Path | None = None,
     mapping: Mapping | None = None,
     engine: str | None = None,
+    register: Path | None = None,
 ) -> VerifyReport:
     """Check an audit's inputs against its manifest, then reproduce every finding.
 
     A combined audit (several packs) is verified as a whole: see ``verify_combined``.
-    ``engine`` reproduces the findings on another SQL engine than the recorded one.
+    ``engine`` reproduces the findings on another SQL engine than the recorded one;
+    ``register`` is the CAPA register whose waivers the audit applied (see
+    :func:`~auditor.certify.waivers_applied.check_waivers`).
     """
     top = audit / "findings.json" if audit.is_dir() else audit
     if top.is_file() and is_combined(read_json(top)):
         from .combined import verify_combined
 
-        return verify_combined(top, evidence, mapping, engine)
+        return verify_combined(top, evidence, mapping, engine, register)
     part_of_combined(audit_folder(audit))
     document, _ = load_audit(audit)
     params = document.manifest.parameters
@@ -383,7 +337,9 @@ def verify_audit(
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
     chosen = mapping or recorded_mapping(document, evidence)
-    report.notes.extend(waiver_notes(document))
+    differences, notes = check_waivers(document, register)
+    report.differences.extend(differences)
+    report.notes.extend(notes)
     with rerun(document, evidence, pack, chosen, None, engine) as (again, made):
         compare(document, again, report)
         roots = (str(params.evidence_root or evidence), str(evidence))

@@ -120,3 +120,38 @@ def test_an_audit_of_one_file_is_verified_from_one_file(runner, tmp_path) -> Non
     verified = runner.invoke(main, ["verify", str(out)])
     assert verified.exit_code == 0, verified.output
     assert verified.output.strip().endswith("findings reproduced from 1 file")
+
+
+def test_verify_checks_the_waivers_against_the_register_given(runner, tmp_path) -> None:
+    from datetime import date, timedelta
+
+    register = str(tmp_path / "register.db")
+    until = (date.today() + timedelta(days=30)).isoformat()
+    added = runner.invoke(
+        main, ["waiver", "add", "--rule", "RESP-PHONE-30S", "--reason", "new switch", "--risk",
+               "low", "--requested-by", "li", "--approved-by", "wang", "--until", until,
+               "--register", register],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    out = tmp_path / "audit"
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+               "--fail-on", "never", "--register", register],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    checked = runner.invoke(main, ["verify", str(out), "--register", register])
+    assert checked.exit_code == 0, checked.output
+    lines = checked.output.splitlines()
+    assert lines[-1] == "verified: 47 findings reproduced from 7 files"
+    assert all("is in the register as findings.json records it" in n for n in lines[:-1])
+    unchecked = runner.invoke(main, ["verify", str(out)])
+    assert unchecked.exit_code == 0
+    assert "give --register to check it against the CAPA register" in unchecked.output
+    # a revocation on the day the audit ran does not say whether it came before the audit
+    revoked = runner.invoke(
+        main, ["waiver", "revoke", "W-1", "--by", "wang", "--register", register]
+    )
+    assert revoked.exit_code == 0, revoked.output
+    assert runner.invoke(main, ["verify", str(out), "--register", register]).exit_code == 0
+    missing = runner.invoke(main, ["verify", str(out), "--register", str(tmp_path / "no.db")])
+    assert missing.exit_code == 2 and "no CAPA register here" in missing.output
