@@ -42,7 +42,9 @@ from .timeparse import (
     LocalClock,
     TimestampParser,
     TimeValueError,
+    excel_day,
     excel_serial,
+    excel_time,
     parse_date,
 )
 
@@ -558,12 +560,12 @@ class RowPlan:
                         date_text = (
                             date_value.date().isoformat()
                             if isinstance(date_value, datetime)
-                            else _plain(date_value).strip()
+                            else excel_day(date_value) or _plain(date_value).strip()
                         )
                         time_text = (
                             value.strftime("%H:%M:%S")
                             if isinstance(value, time | datetime)
-                            else _plain(value).strip()
+                            else excel_time(value) or _plain(value).strip()
                         )
                         return f"{date_text} {time_text}"
                 return None

@@ -20,6 +20,7 @@ moved (``moved``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -272,6 +273,26 @@ def excel_serial(value: float) -> datetime:
     if not 20000 <= value <= 80000:
         raise TimeValueError(f"{value} is not a plausible Excel date serial (1954-2119)")
     return _EXCEL_EPOCH + timedelta(days=value)
+
+
+def excel_day(value: Any) -> str | None:
+    """The ISO day of an Excel serial day number (a workbook cell holding a number in the
+    plausible range); None for anything else. A date column beside a time column may hold
+    one: its day is taken, a fraction of a day left to the time column."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 20000 <= value <= 80000:
+        return None
+    return excel_serial(math.floor(value)).date().isoformat()
+
+
+def excel_time(value: Any) -> str | None:
+    """``HH:MM:SS`` of an Excel time of day, a fraction of a day in [0, 1) (a time cell
+    formatted as a number), to the nearest second; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        return None
+    seconds = min(round(value * 86_400), 86_399)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 class TimestampParser:

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -265,6 +265,27 @@ def test_xlsx_text_cells_are_decided_the_same_way(tmp_path) -> None:
     report, store = run(tmp_path)
     assert stored_at(store)["A"] == local(2016, 5, 3, 10)
     assert report.files[0].reader["date_order"] == {"at": MONTH_FIRST}
+
+
+def test_xlsx_date_and_time_cells_in_every_form_give_one_moment(tmp_path) -> None:
+    """A workbook's day as a date cell, a serial number or text, its time as a time cell, a
+    fraction of a day or text: the same moment (a serial was glued to its time as text)."""
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "d", "t"])
+    sheet.append(["A", 42440, "9:30:20"])  # 2016-03-11 as Excel's serial day number
+    sheet.append(["B", datetime(2016, 3, 11), time(9, 30, 20)])
+    sheet.append(["C", "2016-03-11", (9 * 3600 + 30 * 60 + 20) / 86400])
+    sheet.append(["D", 42440.75, 0.39606481])  # a serial's own fraction is not the time
+    folder = tmp_path / "data"
+    folder.mkdir()
+    book.save(folder / "records.xlsx")
+    report, store = run(folder, mapping)
+    assert (report.files[0].stored, report.files[0].quarantined) == (4, 0)
+    assert set(stored_at(store).values()) == {local(2016, 3, 11, 9, 30, 20)}
 
 
 def test_the_parser_refuses_an_ambiguous_value_until_the_column_is_decided() -> None:

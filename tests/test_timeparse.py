@@ -136,3 +136,15 @@ def test_offsets_by_hour_reach_the_end_of_the_calendar_without_an_error() -> Non
     table = clock.hour_offsets(last - 30, last)  # widened to its end and beyond
     assert table[0] == clock.hour_offset(last - 30) == -5 * 3600
     assert math.isnan(table[-1]) and clock.hour_offset(last) is None
+
+
+@given(st.integers(min_value=0, max_value=86_399))
+def test_an_excel_time_of_day_is_read_to_the_second(seconds: int) -> None:
+    from datetime import time as clock
+
+    from auditor.timeparse import excel_time
+
+    as_excel_keeps_it = float(f"{seconds / 86_400:.8f}")  # a workbook's 8 decimals
+    expected = clock(seconds // 3600, seconds // 60 % 60, seconds % 60).isoformat()
+    assert excel_time(as_excel_keeps_it) == expected
+    assert excel_time(1.0) is None and excel_time(True) is None and excel_time("0.5") is None
