@@ -271,6 +271,12 @@ def test_a_stratified_draw_takes_each_stratum_its_quota() -> None:
 def test_draw_errors_are_clear() -> None:
     with pytest.raises(AuditorError, match="did you mean 'site'"):
         draw_sample(population(), 5, seed=1, stratify="sites")
+    with pytest.raises(AuditorError) as channel:  # a field of the kind, not of the sample
+        draw_sample(population(), 5, seed=1, stratify="channel")
+    assert channel.value.message == (
+        "cannot stratify by 'channel': a sample is drawn in strata of a group_by field of its "
+        "rule, engine_outcome or source_file (engine_outcome, site, source_file)"
+    )
     with pytest.raises(AuditorError, match="appears twice"):
         draw_sample([{"key": "a"}, {"key": "a"}], 1, seed=1)
     with pytest.raises(AuditorError, match="seed"):

@@ -120,9 +120,11 @@ def _stratum(row: dict[str, Any], stratify: str | None) -> str:
     if stratify is None:
         return ""
     if stratify not in row:
+        strata = sorted(name for name in row if name not in ("key", "line", "value"))
         raise AuditorError(
-            f"cannot stratify by '{stratify}': the records have no such field",
-            suggestion=closest_name(stratify, row),
+            f"cannot stratify by '{stratify}': a sample is drawn in strata of a group_by "
+            f"field of its rule, engine_outcome or source_file ({', '.join(strata)})",
+            suggestion=closest_name(stratify, strata),
         )
     value = row[stratify]
     return "" if value is None else str(value)
