@@ -290,6 +290,8 @@ class RowPlan:
         rows_are_text: bool = False,
         sheet: str | None = None,
         sheets: tuple[str, ...] = (),
+        header_row: int = 1,
+        rows_below: tuple[tuple[int, tuple[str, ...]], ...] = (),
     ) -> None:
         check_fields(mapping, kind)
         self.kind = kind
@@ -300,6 +302,9 @@ class RowPlan:
         #: the sheet read and the workbook's sheets (XLSX only), for messages
         self.sheet = sheet
         self.sheets = sheets
+        #: the row the header was read from, and the rows below it (see readers.Table)
+        self.header_row = header_row
+        self.rows_below = rows_below
         self.rows_are_dicts = rows_are_dicts
         #: every raw value is a str (CSV), so text fast paths apply
         self.rows_are_text = rows_are_text
@@ -435,7 +440,7 @@ class RowPlan:
                 hint=f"add '{spec.name}: {suggestion or 'COLUMN'}' under columns",
             )
         tried = ", ".join((spec.name, *spec.aliases))
-        sheet = self._sheet_note()
+        sheet = self._sheet_note((spec.name, *spec.aliases))
         return EvidenceError(
             f"no column for required field '{spec.name}' of {self.kind.name} (looked for: {tried})",
             location=Location(str(self.path), 1),
@@ -447,7 +452,7 @@ class RowPlan:
     def _absent_column(self, spec: FieldSpec, name: str) -> EvidenceError:
         """A column the mapping names that this file does not have (a typo, or another layout)."""
         notes = [f"its columns: {_listing(self.header)}"]
-        sheet = self._sheet_note()
+        sheet = self._sheet_note((name,))
         if sheet:
             notes.append(sheet)
         if self.mapping.source == "preset":  # the file is not the export the preset reads
@@ -483,10 +488,21 @@ class RowPlan:
             "preset's file, edit its columns and give it with --mapping"
         )
 
-    def _sheet_note(self) -> str:
-        """Which sheet of a workbook was read, and the others it has."""
+    def _sheet_note(self, names: Sequence[str]) -> str:
+        """Which sheet of a workbook was read, and the others it has; or the row below the
+        header that holds one of the column ``names`` looked for (a title above the header
+        is read as the header)."""
         if self.sheet is None:
             return ""
+        for row, texts in self.rows_below:
+            there = {normalise(text) for text in texts}
+            found = next((name for name in names if normalise(name) in there), None)
+            if found is not None:
+                return (
+                    f"row {row} of sheet '{self.sheet}' holds '{found}', the header read is row "
+                    f"{self.header_row}: if the rows above row {row} are a title, give reader: "
+                    f"{{header_row: {row}}} in the mapping"
+                )
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:
             note += "; give reader: {sheet: NAME} in the mapping"

@@ -381,6 +381,8 @@ class Ingest:
                 table.format == "csv",
                 table.options.get("sheet"),
                 table.sheets,
+                table.header_row,
+                table.rows_below,
             )
 
         plan = plan_for(table)

@@ -11,7 +11,7 @@ kind: tickets                       # evidence kind of the pack
 timezone: America/New_York          # zone of naive timestamps (default: the pack's)
 dst: strict                         # strict | earlier | later | forward | [forward, earlier]
 missing: ["", "N/A"]                # texts meaning "no value" (added to the kind's)
-reader: {delimiter: ",", encoding: utf-8, sheet: Sheet1}
+reader: {delimiter: ",", encoding: utf-8, sheet: Sheet1, header_row: 1}  # header_row: XLSX
 columns:
   ticket_id: Unique Key                                   # one column
   status: {column: Status, values: {Closed: closed}}      # with a value map
@@ -56,7 +56,7 @@ MAPPING_KEYS = (
     "checked_on",
 )
 COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value", "optional")
-READER_KEYS = ("delimiter", "encoding", "sheet")
+READER_KEYS = ("delimiter", "encoding", "sheet", "header_row")
 #: the shipped presets: package data (``evidence/presets`` in a checkout points here)
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 #: how a file's mapping was chosen
@@ -223,6 +223,17 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
                     hint="e.g. utf-8, utf-8-sig, gb18030, utf-16",
                 )
             )
+    header_row = reader.get("header_row")
+    if header_row is not None and (
+        isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1
+    ):
+        problems.append(
+            EvidenceError(
+                f"header_row must be a row number (1 or more), not {header_row!r}",
+                location=data.where("reader"),
+                hint="the number of the workbook row that holds the column names",
+            )
+        )
     delimiter = reader.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         problems.append(

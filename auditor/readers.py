@@ -15,6 +15,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,11 @@ class Table:
     options: dict[str, Any] = field(default_factory=dict)
     #: the workbook's sheet names (XLSX only)
     sheets: tuple[str, ...] = ()
+    #: the row the header was read from (a workbook's first non-empty row, or reader:
+    #: header_row), and the first rows below it (row number, texts), for messages only: a
+    #: title above the header is read as the header, and one of these rows is the real one
+    header_row: int = 1
+    rows_below: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def file_format(path: Path) -> str | None:
@@ -124,6 +130,13 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
             f"unsupported file type '{path.suffix}'",
             location=Location(str(path)),
             hint="use .csv, .tsv, .jsonl or .xlsx",
+        )
+    if kind != "xlsx" and options.get("header_row") not in (None, 1):
+        raise EvidenceError(
+            f"reader: header_row is for workbooks; the header of a {kind.upper()} file is "
+            "its first line",
+            location=Location(str(path), 1),
+            hint="remove the lines above the header, or leave header_row out for this file",
         )
     try:
         if kind == "csv":
@@ -496,26 +509,51 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     sheet = book[sheet_name] if sheet_name else book.worksheets[0]
     options.update(sheet=sheet.title)
     rows = _sheet_rows(sheet)
+    wanted = options.get("header_row")
     header: list[str] = []
     header_row = 0
     for number, values in rows:
+        if wanted is not None and number < wanted:
+            continue  # a title above the header the mapping names: not records
         if any(v not in (None, "") for v in values):
-            header = ["" if v is None else str(v).strip() for v in values]
+            header = [_cell_text(v) for v in values]
             header_row = number
             break
-    if not header:
+    if not header or (wanted is not None and header_row != wanted):
         book.close()
-        raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
+        if wanted is None:
+            raise EvidenceError("the workbook's sheet is empty", location=Location(str(path), 1))
+        raise EvidenceError(
+            f"row {wanted} of sheet '{sheet.title}' is empty: no header there",
+            location=Location(str(path), wanted),
+            hint="give reader: {header_row: N} the row that holds the column names",
+        )
     while header and header[-1] == "":
         header.pop()
+    below: list[tuple[int, list[Any]]] = []
+    try:
+        below.extend(islice(rows, ROWS_BELOW_SHOWN))
+    except XLSX_DAMAGE as exc:
+        book.close()
+        raise _unreadable_workbook(path, exc, header_row + len(below) + 1) from None
     return Table(
         path,
         "xlsx",
         header,
-        _xlsx_rows(rows, header_row, book, path, header),
+        _xlsx_rows(chain(below, rows), header_row, book, path, header),
         options,
         sheets=tuple(book.sheetnames),
+        header_row=header_row,
+        rows_below=tuple((n, tuple(map(_cell_text, values))) for n, values in below),
     )
+
+
+#: rows below a workbook's header kept for the messages about a header that is not there
+ROWS_BELOW_SHOWN = 10
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
 #: the note for a row with a formula cell whose value the workbook does not hold

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import auditor.ingest as ingest_module
 from auditor import load_pack
 from auditor.backends.store import EvidenceStore
-from auditor.errors import EvidenceError
+from auditor.errors import AuditorError, EvidenceError
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
 from auditor.model import Pack
@@ -742,6 +742,48 @@ def test_the_sheet_named_in_the_mapping_is_read(tmp_path) -> None:
     )
     report, _ = run(tmp_path, mapping)
     assert report.files[0].status == "ok" and report.files[0].reader["sheet"] == "Incidents"
+
+
+def test_a_title_above_a_workbook_header_is_named_and_header_row_reads_below_it(tmp_path) -> None:
+    """An export with a title row and a blank row above its header: the title is read as
+    the header (nothing is guessed), the error names the row that holds the mapped column,
+    and reader: {header_row: 3} reads the records under their own row numbers."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], [], ["id", "n"], ["A", 1], ["B", 2]]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    columns = "columns:\n  record_id: id\n  count: n\n"
+    mapping = write(tmp_path, "m.yaml", "kind: records\n" + columns)
+    report, _ = run(tmp_path, mapping)
+    assert report.files[0].status == "error"
+    assert report.files[0].reason.endswith(
+        "its columns: Calls exported 2016-03; row 3 of sheet 'Calls' holds 'id', the header "
+        "read is row 1: if the rows above row 3 are a title, give reader: {header_row: 3} in "
+        "the mapping"
+    )
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 3}\n" + columns)
+    report, store = run(tmp_path, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (2, 2)
+    assert report.files[0].reader["header_row"] == 3
+    lines = store.db.execute("SELECT record_id, count, _line FROM records ORDER BY _line")
+    assert lines.fetchall() == [("A", 1, 4), ("B", 2, 5)]
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 2}\n" + columns)
+    report, _ = run(tmp_path, mapping)
+    assert report.files[0].reason.endswith(
+        "records.xlsx:2: row 2 of sheet 'Calls' is empty: no header there; give reader: "
+        "{header_row: N} the row that holds the column names"
+    )
+
+
+def test_header_row_is_for_workbooks_and_a_row_number(tmp_path) -> None:
+    write(tmp_path, "records.csv", "id\nA\n")
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\nreader: {header_row: 2}\ncolumns:\n  record_id: id\n"
+    )
+    report, _ = run(tmp_path, mapping)
+    assert "header_row is for workbooks; the header of a CSV file is its first line" in (
+        report.files[0].reason
+    )
+    with pytest.raises(AuditorError, match="header_row must be a row number"):
+        load_mapping_text("kind: records\nreader: {header_row: 0}\ncolumns:\n  record_id: id\n")
 
 
 def test_a_field_a_preset_leaves_out_but_the_file_has_is_named_in_the_warning(tmp_path) -> None:
