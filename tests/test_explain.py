@@ -87,6 +87,33 @@ def test_an_unknown_record_or_rule_is_one_line(tmp_path) -> None:
         store.close()
 
 
+def test_an_excluded_record_says_why_and_a_quarantined_key_where(tmp_path) -> None:
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = store_with(
+        tmp_path,
+        "C,BJ,2026-02-10 10:00:00,2026-02-09 10:00:00,closed\n"  # solved before it was opened
+        "D,BJ,2026-02-30 10:00:00,,open\n",  # no 30 February: quarantined
+        "",
+    )
+    period = parse_period("2026-02")
+    rule = pack.rule("BUSINESS-4H")
+    try:
+        evaluation = Evaluation(pack, backend_for(store), period)
+        assert evaluation.record_outcomes(rule) == {"C": "excluded"}  # as the live monitor has it
+        reasons = evaluation.record_outcomes(rule, reasons=True)
+        explained = explain_record(pack, "BUSINESS-4H", "C", store, period, reasons["C"])
+        with pytest.raises(Exception) as quarantined:
+            explain_record(pack, "BUSINESS-4H", "D", store, period, None)
+    finally:
+        store.close()
+    assert explained.lines[-1] == "outcome: excluded: ends before it starts (data error)"
+    assert str(quarantined.value.message) == (
+        "no tickets record with key 'D' in the store: the row at tickets.csv:3 that holds it "
+        "was quarantined (opened_at: '2026-02-30 10:00:00' is not a valid date/time (impossible "
+        "day, month or hour?))"
+    )
+
+
 def test_explain_on_the_command_line(runner, tmp_path) -> None:
     from .conftest import ROOT, RULES
 

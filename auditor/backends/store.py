@@ -511,6 +511,28 @@ class EvidenceStore:
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def quarantined_holding(self, kind: str, text: str, limit: int = 3) -> list[dict[str, Any]]:
+        """Quarantined rows of ``kind`` one of whose raw cells is ``text`` (trimmed), in file
+        and line order: their file, line and reason (at most ``limit``)."""
+        if not self.db[QUARANTINE].exists():
+            return []
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        cursor = self.db.execute(
+            f"SELECT file, line, reason, record FROM {QUARANTINE} "
+            "WHERE kind = ? AND record LIKE ? ESCAPE '\\' ORDER BY source, line",
+            [kind, f"%{escaped}%"],
+        )
+        found: list[dict[str, Any]] = []
+        for file, line, reason, record in cursor:
+            with suppress(ValueError, TypeError):
+                cells = json.loads(record)
+                values = cells.values() if isinstance(cells, dict) else cells
+                if any(isinstance(cell, str) and cell.strip() == text for cell in values):
+                    found.append({"file": file, "line": line, "reason": reason})
+            if len(found) == limit:
+                break
+        return found
+
     def arrow_schema(self, table: str) -> pyarrow.Schema:
         """The Arrow schema of a table: each column as the store declares it (untyped ones as text)."""
         import pyarrow as pa

@@ -67,7 +67,7 @@ def explain_in_audit(
         engine_key = _engine_key(pack, rule, key, store)
         measure: Any = rule.measure
         judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
-        outcome = evaluation.record_outcomes(judged).get(engine_key)
+        outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
         contribution = evaluation.record_contribution(rule, engine_key)
         return explain_record(pack, rule_id, key, store, period, outcome, contribution)
     finally:
@@ -112,10 +112,7 @@ def explain_record(
     parts = key.split("|") if len(kind.key) > 1 else [key]
     records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
     if not records:
-        raise AuditorError(
-            f"no {kind.name} record with key '{key}' in the store",
-            hint="copy the key from the report",
-        )
+        raise _no_record(kind.name, key, store)
     record = records[0]
     zone = ZoneInfo(pack.timezone)
     out = Explanation()
@@ -144,11 +141,27 @@ def explain_record(
         _repeats(rule, kind, key, record, store, period, zone, out)
     if outcome is None:
         outcome = f"{OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
-    out.add(f"outcome: {outcome}")
+    out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
 
 
 OUT_OF_SCOPE = "not in the scope of the rule for this period"
+
+
+def _no_record(kind: str, key: str, store: Any) -> AuditorError:
+    """No record with ``key``: the quarantined row that holds it, when there is one."""
+    held = store.quarantined_holding(kind, key, limit=1)
+    if held:
+        place = held[0]
+        return AuditorError(
+            f"no {kind} record with key '{key}' in the store: the row at "
+            f"{Path(place['file']).name}:{place['line']} that holds it was quarantined "
+            f"({place['reason']})",
+            hint="the audit's evidence appendix lists the quarantined rows",
+        )
+    return AuditorError(
+        f"no {kind} record with key '{key}' in the store", hint="copy the key from the report"
+    )
 
 
 def _out_of_scope(

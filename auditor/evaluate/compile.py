@@ -129,7 +129,8 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
         "CASE WHEN _excluded IS NOT NULL OR _outcome LIKE 'excluded:%' "
         "THEN 'excluded' ELSE _outcome END"
     )
-    outcomes = base + f"SELECT _key, {outcome} FROM m"
+    with_reason = "CASE WHEN _excluded IS NOT NULL THEN 'excluded:' || _excluded ELSE _outcome END"
+    outcomes = base + f"SELECT _key, {with_reason} FROM m"
     values = base + f"SELECT _key, {outcome}, {groups}_value FROM m WHERE _excluded IS NULL"
     return replace(
         plan,

@@ -191,14 +191,18 @@ class Evaluation:
             return self._result(plan, [unfiltered], [])
         return self._result(plan, findings, ledger)
 
-    def record_outcomes(self, rule: Rule) -> dict[str, str]:
-        """Each in-scope record's (or case's) outcome, for comparing with the live monitor key by key."""
+    def record_outcomes(self, rule: Rule, reasons: bool = False) -> dict[str, str]:
+        """Each in-scope record's (or case's) outcome, for comparing with the live monitor key
+        by key; with ``reasons`` an excluded one is ``excluded:<why>`` (for ``explain``)."""
         plan = self.plan(rule)
         if plan.missing or plan.outcomes is None:
             return {}
         for helper in plan.helpers:
             self.backend.create_helper(helper)
-        return {str(key): outcome for key, outcome in self.backend.query(plan.outcomes)}
+        rows = self.backend.query(plan.outcomes)
+        if reasons:
+            return {str(key): outcome for key, outcome in rows}
+        return {str(key): _without_reason(outcome) for key, outcome in rows}
 
     def record_details(self, rule: Rule) -> dict[str, dict[str, Any]]:
         """Each record's (or case's) ``outcome``, group values and ``value`` in the rule's failing unit."""
@@ -554,3 +558,10 @@ def backend_for(store: Any) -> Backend:
     from ..backends.engines import open_backend
 
     return open_backend(store, getattr(store, "engine", "sqlite"))
+
+
+def _without_reason(outcome: str) -> str:
+    """``excluded`` for ``excluded:<why>``; any other outcome as it is."""
+    if outcome and outcome.startswith("excluded:"):
+        return "excluded"
+    return outcome
