@@ -59,6 +59,22 @@ def _no_room(exc: BaseException) -> str | None:
     return None
 
 
+#: the exit code when the program reading the output closed it (128 + SIGPIPE, as a
+#: command the signal stops)
+EXIT_READER_GONE = 141
+
+
+def _reader_gone() -> int:
+    """Point stdout at /dev/null, so that nothing written after the reader left (the
+    interpreter's own flush at exit) fails again; the exit code for it."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
+
+
 def internal_error(exc: BaseException) -> int:
     """Save the traceback of a bug to a file, print one line about it, return exit code 3.
 
@@ -115,6 +131,8 @@ class AuditorGroup(click.Group):
                 code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except KeyboardInterrupt as exc:  # before or after the command itself ran
             sys.exit(_interrupted(exc))
+        except BrokenPipeError:  # the reader left while the help or a usage line was written
+            sys.exit(_reader_gone())
         except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help
             click.echo(exc.format_message(), err=True)
             sys.exit(EXIT_INPUT)
@@ -143,6 +161,8 @@ class AuditorGroup(click.Group):
             ctx.exit(_interrupted(exc))
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader of the output left (| head): stop quietly
+            ctx.exit(_reader_gone())
         except Exception as exc:
             full = _no_room(exc)
             if full is not None:

@@ -67,3 +67,23 @@ def test_a_signal_held_while_the_block_fails_is_still_raised(taken, ctrl_c):
         raise RuntimeError("cannot start a thread")
     assert isinstance(caught.value.__context__, RuntimeError)
     assert signal.getsignal(signal.SIGINT) is not None
+
+
+def test_a_reader_that_closes_the_output_stops_the_command_quietly(tmp_path) -> None:
+    """`auditor ... | head -1`: the pipe closes before the output is written; exit 141 (as a
+    command stopped by SIGPIPE) with nothing on stderr, never "internal error"."""
+    import subprocess
+    import sys
+
+    from .conftest import RULES
+
+    command = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "pack", "check", str(RULES / "service-quality.yaml")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert command.stdout is not None and command.stderr is not None
+    command.stdout.close()  # before the first line is written
+    error = command.stderr.read()
+    assert (command.wait(timeout=60), error) == (141, b"")

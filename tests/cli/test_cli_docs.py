@@ -28,8 +28,9 @@ is wrong; what to do`): an unreadable file, a file with more rows quarantined
 than `--max-quarantine`, a period that holds no evidence; **3** an internal
 error (a bug): one line, with the traceback saved to a file to report; **130**
 interrupted (Ctrl-C) and **143** stopped by SIGTERM: one line, and nothing
-half-written is kept (the earlier outputs stay as they were). No command prints
-a traceback.
+half-written is kept (the earlier outputs stay as they were); **141** the program
+reading the output closed it (`auditor capa list | head -3`): the output stops
+there, with no line. No command prints a traceback.
 
 This page is generated from `--help` and checked by the test suite.
 """
