@@ -334,3 +334,66 @@ def test_the_report_says_how_to_verify_it(machine, tmp_path) -> None:
     assert document.manifest.pack.sha256 in html and document.manifest.standard.sha256 in html
     for entry in document.manifest.evidence:  # the appendix lists every input with its hash
         assert entry.sha256 in html
+
+
+def _edited(data: dict, where: str) -> str:
+    """Change one field the report prints but no finding's verdict rests on; its name."""
+    rules = {rule["rule"]: rule for rule in data["rules"]}
+    if where == "details":
+        rules["NPS-20"]["findings"][0]["details"]["promoters"] = 400
+        return "finding NPS-20: details.promoters was 400, now 353"
+    if where == "title":
+        rules["RESP-PHONE-30S"]["title"]["en"] = "Phone answered within 60 s"
+        return (
+            "rule RESP-PHONE-30S: title.en was Phone answered within 60 s, now Phone answered "
+            "within 30 s"
+        )
+    if where == "exclusions":
+        data["exclusions"][0]["count"] = 1
+        return "exclusions: 0.count was 1, now 36"
+    if where == "kinds":
+        data["summary"]["kinds"][0]["in_period"] = 10
+        return "summary: kinds.0.in_period was 10, now 3000"
+    data["failing_records"]["rows"] = 5
+    return "failing_records: rows was 5, now 713"
+
+
+@pytest.mark.parametrize("where", ["details", "title", "exclusions", "kinds", "rows"])
+def test_every_field_the_report_prints_is_compared(machine, where: str) -> None:
+    """findings.json edited where the report reads it (a detail of the arithmetic, a title,
+    the exclusion ledger, a kind's records in the period, the failing records' count):
+    verify names the field and the value the re-run gives."""
+    findings = machine["audit"] / "findings.json"
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    expected = _edited(data, where)
+    findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert verify_audit(machine["audit"]).differences == [expected]
+
+
+def test_a_mapping_beside_the_evidence_is_an_input_checked_by_its_hash(machine) -> None:
+    sidecar = machine["evidence"] / "agents.mapping.yaml"
+    sidecar.write_text(
+        "kind: agents\ncolumns:\n  agent_id: 工号\n  site: 站点\n  active: 在职\n", encoding="utf-8"
+    )
+    run_audit(machine["pack"], machine["evidence"], machine["audit"], "2026-Q3")
+    assert verify_audit(machine["audit"]).verified
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert verify_audit(machine["audit"]).differences == [
+        "mapping agents.mapping.yaml (of agents.csv): different SHA-256 than recorded"
+    ]
+    sidecar.unlink()
+    assert verify_audit(machine["audit"]).differences == [
+        "mapping agents.mapping.yaml (of agents.csv): missing"
+    ]
+
+
+def test_a_file_added_to_the_evidence_folder_since_is_named_and_left_out(machine) -> None:
+    """The re-run reads the files the audit read: one added since (a copy of the training
+    records, whose keys repeat) is named in a note, and blames no other table."""
+    shutil.copy(machine["evidence"] / "training.csv", machine["evidence"] / "training-extra.csv")
+    report = verify_audit(machine["audit"])
+    assert report.verified, report.differences
+    assert report.notes == [
+        "evidence file training-extra.csv: in the evidence folder but not read by the audit "
+        "(added since?); the re-run leaves it out too"
+    ]

@@ -119,6 +119,7 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
                 f"evidence file {entry.file}: different SHA-256 ({sha256_of(path)[:12]}..., "
                 f"recorded {entry.sha256[:12]}...)"
             )
+    report.differences.extend(_mapping_differences(document, evidence))
     if sha256_of(pack) != manifest.pack.sha256:
         report.differences.append(f"pack {pack}: different SHA-256 than recorded")
     standard = _standard_path(pack, manifest.standard.path)
@@ -128,6 +129,47 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
             + ("missing" if standard is None else "different SHA-256 than recorded")
         )
     return report
+
+
+def recorded_files(
+    document: FindingsDocument, evidence: Path
+) -> tuple[list[Path] | None, list[str]]:
+    """The files of the evidence folder the audit read, for the re-run to read (None: every
+    file there, none having been added), and the names of those it did not read."""
+    from ..ingest import evidence_files
+    from ..paths import relative_path
+
+    if not evidence.is_dir():
+        return None, []
+    read = {entry.file for entry in document.manifest.evidence}
+    present = {relative_path(str(path), str(evidence)): path for path in evidence_files(evidence)}
+    unread = sorted(name for name in present if name not in read)
+    if not unread:
+        return None, []
+    return [path for name, path in present.items() if name in read], unread
+
+
+def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str]:
+    """Each mapping file beside the evidence (a sidecar) or given with --mapping that is not
+    the bytes the audit read, or no longer there (a preset is the auditor's own)."""
+    found: dict[str, str] = {}
+    for entry in document.manifest.evidence:
+        mapping = entry.mapping
+        if mapping is None or mapping.source not in ("sidecar", "mapping"):
+            continue
+        if not mapping.path or not mapping.sha256 or mapping.path in found:
+            continue
+        recorded = Path(mapping.path)
+        places = [recorded] if recorded.is_absolute() else [evidence / recorded, recorded]
+        path = next((place for place in places if place.is_file()), None)
+        if path is None:
+            if mapping.source == "sidecar":
+                found[mapping.path] = f"mapping {mapping.path} (of {entry.file}): missing"
+        elif sha256_of(path) != mapping.sha256:
+            found[mapping.path] = (
+                f"mapping {mapping.path} (of {entry.file}): different SHA-256 than recorded"
+            )
+    return list(found.values())
 
 
 def _standard_path(pack: Path, recorded: str) -> Path | None:
@@ -212,6 +254,7 @@ def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) 
     report.differences.extend(f"rule {rule}: new in the re-run" for rule in sorted(rules))
     report.differences.extend(f"finding {fid}: new in the re-run" for fid in sorted(fresh))
     report.differences.extend(_summary_differences(old, new))
+    report.differences.extend(_other_differences(old, new))
 
 
 #: what a finding states besides its value and interval (compared within :data:`TOLERANCE`)
@@ -227,6 +270,102 @@ SUMMARY_FIELDS = ("rules", "verdicts", "rows_read", "stored", "quarantined")
 RECOMMENDATION_FIELDS = ("decision", "majors", "minors", "not_evaluable")
 #: what the manifest states of each evidence file besides its name and hash
 FILE_FIELDS = ("kind", "rows_read", "stored", "quarantined", "status", "quarantine_reasons")
+
+
+#: what a re-run may state otherwise: when it ran, where its inputs were read from (their
+#: hashes are checked first) and the engine it ran on (``verify --engine``)
+RERUN_MAY_DIFFER = (
+    ("generated_at",),
+    ("manifest", "parameters", "evidence_root"),
+    ("manifest", "parameters", "engine"),
+    ("manifest", "pack", "path"),
+    ("manifest", "standard", "path"),
+)
+
+
+def _other_differences(old: FindingsDocument, new: FindingsDocument) -> list[str]:
+    """Every other field of findings.json (a finding's details, a rule's title, the coverage,
+    the exclusion ledger, each kind's counts ...), which the report prints too: the
+    re-run states it alike, numbers within :data:`TOLERANCE`."""
+    found: list[str] = []
+    _walk(_comparable(old), _comparable(new), (), found)
+    return found
+
+
+def _comparable(document: FindingsDocument) -> dict[str, Any]:
+    """The document as JSON data, less what :func:`compare` checks field by field and what
+    a re-run may state otherwise; rules, findings and files keyed by their names."""
+    data = document.model_dump(mode="json")
+    for path in RERUN_MAY_DIFFER:
+        parent = data
+        for name in path[:-1]:
+            parent = parent.get(name) or {}
+        parent.pop(path[-1], None)
+    data["rules"] = {
+        rule["rule"]: {
+            **_without(rule, (*RULE_FIELDS, "findings")),
+            "findings": {
+                f["id"]: _without(f, (*FINDING_FIELDS, "value", "interval"))
+                for f in rule["findings"]
+            },
+        }
+        for rule in data["rules"]
+    }
+    manifest = data["manifest"]
+    manifest["evidence"] = {
+        entry["file"]: {
+            **_without(entry, FILE_FIELDS),
+            "mapping": _without(entry.get("mapping") or {}, ("path",)),
+        }
+        for entry in manifest["evidence"]
+    }
+    summary = data["summary"]
+    data["summary"] = _without(summary, (*SUMMARY_FIELDS, "recommendation"))
+    data["summary"]["recommendation"] = _without(summary["recommendation"], RECOMMENDATION_FIELDS)
+    return data
+
+
+def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
+
+
+def _walk(old: Any, new: Any, path: tuple[str, ...], found: list[str]) -> None:
+    """Each place where ``old`` and ``new`` differ, as a line naming it. A rule, finding or
+    file that one side lacks is named by :func:`compare`, not here."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keyed = path in (("rules",), ("manifest", "evidence")) or path[-1:] == ("findings",)
+        for key in dict.fromkeys([*old, *new]):
+            if key in old and key in new:
+                _walk(old[key], new[key], (*path, str(key)), found)
+            elif not keyed:
+                found.append(_placed((*path, str(key)), old.get(key), new.get(key)))
+        return
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            _walk(a, b, (*path, str(index)), found)
+        return
+    if _numbers(old, new) and _close(float(old), float(new)):
+        return
+    if old != new:
+        found.append(_placed(path, old, new))
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def _placed(path: tuple[str, ...], old: Any, new: Any) -> str:
+    """``finding F: details.promoters was 353, now 400`` (rule, finding or file named first)."""
+    if path[:1] == ("rules",) and path[2:3] == ("findings",) and len(path) > 4:
+        where, rest = f"finding {path[3]}", path[4:]
+    elif path[:1] == ("rules",) and len(path) > 2:
+        where, rest = f"rule {path[1]}", path[2:]
+    elif path[:2] == ("manifest", "evidence") and len(path) > 3:
+        where, rest = f"evidence file {path[2]}", path[3:]
+    else:
+        where, rest = path[0], path[1:]
+    field = ".".join(rest)
+    return f"{where}: {field + ' ' if field else ''}was {_short(old)}, now {_short(new)}"
 
 
 def _differences(old: Any, new: Any, names: tuple[str, ...]) -> list[str]:
@@ -340,7 +479,13 @@ def verify_audit(
     differences, notes = check_waivers(document, register)
     report.differences.extend(differences)
     report.notes.extend(notes)
-    with rerun(document, evidence, pack, chosen, None, engine) as (again, made):
+    files, unread = recorded_files(document, evidence)
+    report.notes.extend(
+        f"evidence file {name}: in the evidence folder but not read by the audit (added "
+        "since?); the re-run leaves it out too"
+        for name in unread
+    )
+    with rerun(document, evidence, pack, chosen, files, engine) as (again, made):
         compare(document, again, report)
         roots = (str(params.evidence_root or evidence), str(evidence))
         check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
