@@ -73,7 +73,7 @@ def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escala
         assert item is not None and item["recurring"] == 1 and item["last_audit"] == second.audit
         assert item["severity"] == "major"
         if july[key]["severity"] == "minor":
-            assert item["escalation"] == "recurring in a later period"
+            assert item["escalation"] == "recurring in another period"
             august = monthly_audits["2026-08"][0]
             rule = next(r for r in august.rules if r.rule == key[0])
             major_days = min(august.manifest.parameters.due_days["major"], rule.capa.due_days)
@@ -85,6 +85,25 @@ def test_a_nonconformity_in_a_later_month_is_linked_recurring_and_a_minor_escala
     new_keys = expected_keys(monthly_audits["2026-08"][0]) - set(july)
     assert len(second.created) == len(new_keys)
     register.close()
+
+
+def test_audits_recorded_out_of_period_order_give_the_same_register(
+    tmp_path, monthly_audits
+) -> None:
+    """August recorded before July: the same items recurring and stepped up as July first."""
+
+    def recorded(months: tuple[str, ...], name: str) -> dict[tuple[str, str], tuple[str, int]]:
+        register = Register(str(tmp_path / name))
+        for month in months:
+            record(register, monthly_audits, month)
+        items = {(i["rule"], i["group_key"]): (i["severity"], i["recurring"]) for i in
+                 register.store.items()}  # fmt: skip
+        register.close()
+        return items
+
+    in_order = recorded(("2026-07", "2026-08"), "in-order.db")
+    assert any(recurring for _, recurring in in_order.values())
+    assert recorded(("2026-08", "2026-07"), "reversed.db") == in_order
 
 
 def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
@@ -285,6 +304,52 @@ def test_verify_closes_what_worked_and_reopens_what_did_not(tmp_path, monthly_au
         assert after["verification"]["verdict"] == expected[0]
         seen.add(expected[0])
     assert seen == {"conform", "nonconform"}, "the demo has both kinds of item"
+    register.close()
+
+
+def test_a_minor_item_whose_fix_did_not_work_is_due_as_a_major_one(tmp_path, monthly_audits):
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    august = monthly_audits["2026-08"][0]
+    failing = {(r.rule, "") for r in august.rules if r.verdict == "nonconform"}
+    item = next(
+        i for i in register.store.items()
+        if i["severity"] == "minor" and (i["rule"], i["group_key"]) in failing
+    )  # fmt: skip
+    _implemented(register, item["id"], "2026-07-31")
+    result = verify_item(register, item["id"], RULES / "service-quality.yaml", DEMO, "cert", TODAY)
+    after = register.item(item["id"])
+    assert (result.outcome, after["severity"]) == ("ineffective", "major")
+    rule = next(r for r in august.rules if r.rule == item["rule"])
+    major_days = min(august.manifest.parameters.due_days["major"], rule.capa.due_days)
+    assert after["due"] == (TODAY + timedelta(days=major_days)).isoformat() < item["due"]
+    register.close()
+
+
+def test_verify_waits_for_the_window_to_end_and_for_evidence_that_covers_it(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = register.store.items()[:2]
+    _implemented(register, first["id"], "2026-07-31")  # window 2026-08-01..2026-08-31
+    with pytest.raises(LifecycleError, match=r"window 2026-08-01\.\.2026-08-31 has not ended"):
+        verify_item(
+            register, first["id"], RULES / "service-quality.yaml", DEMO, "cert", date(2026, 8, 31)
+        )
+    _implemented(register, second["id"], "2026-09-20")  # the demo's records end on 30 September
+    result = verify_item(
+        register, second["id"], RULES / "service-quality.yaml", DEMO, "cert", date(2026, 11, 1)
+    )
+    assert result.outcome == (
+        "not-evaluable: the evidence runs from 2026-07-01 to 2026-09-30, short of the window "
+        "2026-09-21..2026-10-21; give the export that covers it"
+    )
+    assert register.item(second["id"])["status"] == "implemented"
     register.close()
 
 

@@ -262,6 +262,16 @@ class RegisterStore:
         ).fetchall()
         return [item for row in rows if (item := self.item(row[0])) is not None]
 
+    def severities_in_audit(self, audit: int) -> dict[str, set[str | None]]:
+        """Each item a given audit opened or linked, with the severities of its findings in
+        that audit (as the audit judged them, before any step up in the register)."""
+        found: dict[str, set[str | None]] = {}
+        for item, severity in self.db.execute(
+            "SELECT item, severity FROM links WHERE audit = ? ORDER BY item", [audit]
+        ).fetchall():
+            found.setdefault(item, set()).add(severity)
+        return found
+
     def links(self, item_id: str) -> list[dict[str, Any]]:
         return list(
             self.db.table("links").rows_where("item = ?", [item_id], order_by="audit, finding")

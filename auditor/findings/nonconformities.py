@@ -47,8 +47,8 @@ def _failing_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
     return worst
 
 
-def due_in_days(rule: RuleEntry, severity: str, due_days: dict[str, int]) -> int:
-    """Days to the due date of an item of ``severity`` for ``rule``: the pack's days for the
-    severity, or the rule's own when they are fewer (the audit's CAPA plan and the
-    register take the same)."""
-    return min(rule.capa.due_days, due_days.get(severity, rule.capa.due_days))
+def due_in_days(own: int, severity: str, due_days: dict[str, int]) -> int:
+    """Days to the due date of an item of ``severity`` for a rule whose corrective action is
+    due in ``own`` days: the pack's days for the severity (``due_days``), or the rule's own
+    when they are fewer (the audit's CAPA plan and the register take the same)."""
+    return min(own, due_days.get(severity, own))

@@ -2,8 +2,9 @@
 
 Recording an audit is idempotent (an audit is known by its findings.json's
 SHA-256). A nonconformity of a rule and group that an earlier item already
-holds is linked to that item; when it comes back in a later period the item is
-flagged recurring, and a recurring minor becomes major, with the reason on it.
+holds is linked to that item; when it comes back in another period (before or
+after, whichever audit was recorded first) the item is flagged recurring, and a
+recurring minor becomes major, with the reason on it.
 """
 
 from __future__ import annotations
@@ -79,9 +80,11 @@ class Register:
         recorded: Recorded,
     ) -> None:
         earlier = self.store.latest_item(rule.rule, key)
-        later = earlier is not None and self._later(audit, earlier["first_audit"])
+        later = earlier is not None and self._apart(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
-            major_days = due_in_days(rule, Severity.MAJOR, document.manifest.parameters.due_days)
+            major_days = due_in_days(
+                rule.capa.due_days, Severity.MAJOR, document.manifest.parameters.due_days
+            )
             self._link(earlier, audit, finding, later, today, who, major_days)
             recorded.linked.append(earlier["id"])
             if later:
@@ -95,9 +98,12 @@ class Register:
         if earlier is not None:
             recorded.recurring.append(item["id"])
 
-    def _later(self, audit: int, first_audit: int) -> bool:
+    def _apart(self, audit: int, first_audit: int) -> bool:
+        """Whether the audit's period lies wholly before or after that of the item's first
+        audit: the nonconformity recurs, whichever of the two was recorded first."""
         audits = {a["id"]: a for a in self.store.audits()}
-        return bool(audits[audit]["first_day"] > audits[first_audit]["last_day"])
+        this, first = audits[audit], audits[first_audit]
+        return bool(this["first_day"] > first["last_day"] or this["last_day"] < first["first_day"])
 
     def _new_item(
         self,
@@ -116,7 +122,7 @@ class Register:
                 str(Severity.MAJOR),
                 f"recurring after {earlier['id']} was closed",
             )
-        due_days = due_in_days(rule, severity, document.manifest.parameters.due_days)
+        due_days = due_in_days(rule.capa.due_days, severity, document.manifest.parameters.due_days)
         number = self.store.next_number(today.year)
         return {
             "id": f"CAPA-{today.year}-{number:04d}",
@@ -152,7 +158,7 @@ class Register:
             changes["recurring"] = 1
         if later and item["severity"] == Severity.MINOR:
             changes["severity"] = str(Severity.MAJOR)
-            changes["escalation"] = "recurring in a later period"
+            changes["escalation"] = "recurring in another period"
             major_due = (today + timedelta(days=major_days)).isoformat()
             if major_due < item["due"]:  # a major item is due sooner than the minor it was
                 changes["due"] = major_due
@@ -290,11 +296,19 @@ class Register:
             )
 
     def plan_status(self, fingerprint: str) -> tuple[int, int] | None:
-        """(accepted, all) plans of the minor items of the audit with this fingerprint, if recorded."""
+        """(accepted, all) plans of the items for the audit's minor nonconformities (the audit
+        with this fingerprint, if recorded): minor as the audit judged them, an item the
+        register has since stepped up to major (recurring) among them."""
         audit = self.store.audit_by_sha(fingerprint)
         if audit is None:
             return None
-        minors = [i for i in self.store.items_of_audit(audit["id"]) if i["severity"] == "minor"]
+        severities = self.store.severities_in_audit(audit["id"])
+        minors = [
+            item
+            for item_id, found in severities.items()
+            if Severity.MINOR in found and Severity.MAJOR not in found
+            if (item := self.store.item(item_id)) is not None
+        ]
         accepted = (Status.ACCEPTED, Status.IMPLEMENTED, Status.VERIFIED_EFFECTIVE)
         return sum(1 for i in minors if i["status"] in accepted), len(minors)
 

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditorError
+from ..evidence_span import kind_coverage, span_text
 from ..findings import Finding
+from ..findings.contract import Severity
+from ..findings.nonconformities import due_in_days
 from ..mapping import Mapping
 from ..periods import Period
 from .lifecycle import LifecycleError, Status
@@ -64,14 +67,41 @@ def verify_item(
     if rule is None:
         raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
     period = _window(item)
+    if period.last >= today:
+        raise LifecycleError(
+            f"{item_id}'s verification window {period.label} has not ended",
+            hint=f"verify it from {period.last + timedelta(days=1)}, on evidence that covers "
+            "the window",
+        )
     store = EvidenceStore(None, engine=engine)
     try:
         ingest(pack, evidence, store, mapping)
         result = Evaluation(pack, backend_for(store), period).evaluate(rule)
+        short = _short_of(pack, kind_coverage(pack, store, period), period)
     finally:
         store.close()
     finding = _for_group(result.findings, item["group_key"])
-    return _record(register, item, finding, period, who, today, engine)
+    if short is not None and finding.verdict not in ("not-evaluable", "not-applicable"):
+        return Verification(
+            item_id, f"not-evaluable: {short}", period.label, finding, item["status"]
+        )
+    major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
+    return _record(register, item, finding, period, who, today, engine, major_days)
+
+
+def _short_of(pack: Any, coverage: dict[str, Any], period: Period) -> str | None:
+    """Why the evidence does not cover the whole window (its records' times, every kind a
+    rule judges, begin after the window's first day or end before its last), or None."""
+    span = span_text(pack, coverage)
+    if span is None:
+        return None  # no timed record at all: the evaluation says so itself
+    first, last = (date.fromisoformat(day) for day in span.split(".."))
+    if first <= period.first and last >= period.last:
+        return None
+    return (
+        f"the evidence runs from {first} to {last}, short of the window {period.label}; "
+        "give the export that covers it"
+    )
 
 
 def _window(item: dict[str, Any]) -> Period:
@@ -105,7 +135,8 @@ def _record(
     period: Period,
     who: str,
     today: date,
-    engine: str = "sqlite",
+    engine: str,
+    major_days: int,
 ) -> Verification:
     figures = {
         "date": today.isoformat(),
@@ -123,8 +154,10 @@ def _record(
         outcome = "effective"
     elif finding.verdict == "nonconform":
         changes = {"status": str(Status.VERIFIED_INEFFECTIVE), "verification": figures}
-        if item["severity"] == "minor":
+        if item["severity"] == "minor":  # a major item is due sooner than the minor it was
+            major_due = (today + timedelta(days=major_days)).isoformat()
             changes |= {"severity": "major", "escalation": "the fix did not work"}
+            changes |= {"due": min(major_due, item["due"])}
         outcome = "ineffective"
     else:
         reason = "; ".join(finding.reasons) or "no record of the item's group in the window"

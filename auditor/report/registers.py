@@ -70,7 +70,7 @@ def _capa_item(
     words: Words,
 ) -> CapaItem:
     severity = deciding.severity or rule.verdict_severity or rule.severity
-    days = due_in_days(rule, severity, due_days)
+    days = due_in_days(rule.capa.due_days, severity, due_days)
     return CapaItem(
         number=f"CAPA-{number:03d}",
         finding=deciding.id,

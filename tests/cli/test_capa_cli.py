@@ -244,6 +244,24 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
     )
 
 
+def test_a_minor_stepped_up_as_recurring_still_waits_for_its_plan(runner, tmp_path) -> None:
+    """July then September: a minor nonconformity of both months is stepped up to major in
+    the register (recurring); September's recommendation still counts it among the minor
+    nonconformities whose plans it waits for, as September's own verdicts have it."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    assert audit(runner, tmp_path, "2026-09").exit_code == 0
+    document = json.loads((tmp_path / "2026-09" / "findings.json").read_text(encoding="utf-8"))
+    minors = len(document["summary"]["recommendation"]["minors"])
+    items = Register(register).store.items()
+    assert any(i["severity"] == "major" and i["recurring"] for i in items)
+    args = ["report", "render", str(tmp_path / "2026-09" / "findings.json"), "--format", "html",
+            "--lang", "en", "--out", str(tmp_path / "r"), "--register", register]  # fmt: skip
+    assert invoke(runner, *args).exit_code == 0
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert f"(0 of {minors} plans for minor nonconformities accepted)" in html
+
+
 def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The register and the id of an item (STANDARD-TRAINED, July) implemented on 2026-07-31."""
     register = str(tmp_path / "r.db")
