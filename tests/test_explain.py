@@ -327,6 +327,7 @@ def test_an_aggregate_record_explained_from_a_duckdb_audit(runner, tmp_path) -> 
                                    "--engine", "duckdb", "--fail-on", "never"])  # fmt: skip
     assert audited.exit_code == 0, audited.output
     _mean_and_nps_records_state_their_share(runner, out)
+    _a_dated_key_as_the_failing_list_prints_it(runner, out)
 
 
 def test_a_record_outside_the_period_says_so(demo_audit) -> None:
@@ -342,4 +343,96 @@ def test_a_record_outside_the_period_says_so(demo_audit) -> None:
         "outcome: not in the scope of the rule for this period (its answered_at "
         "2026-07-28 15:58:34+08:00 is outside the period 2026-08, from 2026-08-01 00:00:00+08:00 "
         "to 2026-09-01 00:00:00+08:00)"
+    )
+
+
+# ------------------------------------------------------------ a key with a date part
+
+
+def test_a_dated_key_is_found_as_the_report_prints_it_or_as_stored(demo_audit) -> None:
+    """The checklist's key ends in its date: the report prints it as a date, the store holds
+    the epoch seconds of that day's midnight in the pack's zone; explain takes either."""
+    pack = load_pack(RULES_SQ, [STANDARDS])
+    store = EvidenceStore(Path(demo_audit.out) / "evidence.db", read_only=True)
+    period = parse_period("2026-Q3")
+    stored = f"ROOT-CAUSE|SH|{datetime(2026, 9, 23, 16, tzinfo=UTC).timestamp()}"  # 24th, +08:00
+    try:
+        printed = explain_record(
+            pack, "ROOT-CAUSE", "ROOT-CAUSE|SH|2026-09-24", store, period, None
+        )
+        as_stored = explain_record(pack, "ROOT-CAUSE", stored, store, period, None)
+        with pytest.raises(Exception) as unknown:
+            explain_record(pack, "ROOT-CAUSE", "ROOT-CAUSE|SH|2026-09-25", store, period, None)
+    finally:
+        store.close()
+    assert stored == "ROOT-CAUSE|SH|1790179200.0"
+    assert "record ROOT-CAUSE|SH|2026-09-24: checklist.csv line 6" in printed.lines
+    assert "  checked_on = 2026-09-24" in printed.lines
+    assert printed.lines[2:] == as_stored.lines[2:]
+    assert str(unknown.value.message) == (
+        "no checklist record with key 'ROOT-CAUSE|SH|2026-09-25' in the store"
+    )
+
+
+def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
+    """The inverse of the printed key, part by part: a date as its day's first instant in the
+    pack's zone (a day whose midnight is skipped starts later), a timestamp written as a date
+    and time as its moment; a part in its stored form, or of another type, as it is."""
+    from zoneinfo import ZoneInfo
+
+    from auditor.evaluate.scope import _dated_key, stored_key_fields
+    from auditor.model import EvidenceKind, FieldSpec
+    from auditor.standards import Text
+
+    fields = {
+        "site": FieldSpec("site", "string"),
+        "day": FieldSpec("day", "date"),
+        "at": FieldSpec("at", "timestamp"),
+    }
+    kind = EvidenceKind("visits", Text("", ""), ("site", "day", "at"), "day", fields)
+    zone = ZoneInfo("America/Sao_Paulo")  # 2018-11-04: 00:00 -> 01:00
+    skipped = datetime(2018, 11, 4, 3, tzinfo=UTC).timestamp()  # 01:00-02:00 there
+    assert stored_key_fields(kind, "2018-11-04|2018-11-04|2018-11-04 01:00:00", zone) == {
+        "site": "2018-11-04",
+        "day": f"{skipped}",
+        "at": f"{skipped}",
+    }
+    assert _dated_key(f"SP|{skipped}|{skipped}", [False, True, False], zone) == (
+        f"SP|2018-11-04|{skipped}"
+    )
+    assert stored_key_fields(kind, f"SP|{skipped}|{skipped}", zone) == {
+        "site": "SP",
+        "day": f"{skipped}",
+        "at": f"{skipped}",
+    }
+    assert stored_key_fields(kind, "SP|2018-11-05|2018-11-04T03:00:00+00:00", zone) == {
+        "site": "SP",
+        "day": f"{skipped + 23 * 3600}",
+        "at": f"{skipped}",
+    }
+    assert stored_key_fields(kind, "SP|not a day", zone) == {"site": "SP", "day": "not a day"}
+
+
+def test_explain_takes_the_key_copied_from_the_failing_records(runner, demo_audit) -> None:
+    _a_dated_key_as_the_failing_list_prints_it(runner, Path(demo_audit.out))
+
+
+def _a_dated_key_as_the_failing_list_prints_it(runner, audit: Path) -> None:
+    """ROOT-CAUSE's failing record, its key copied from failing-records.csv, explained."""
+    import csv
+
+    with (audit / "failing-records.csv").open(encoding="utf-8-sig", newline="") as listed:
+        keys = [row["key"] for row in csv.DictReader(listed) if row["rule"] == "ROOT-CAUSE"]
+    assert keys == ["ROOT-CAUSE|SH|2026-09-24"]
+    lines = _explain(runner, audit, "ROOT-CAUSE", keys[0])
+    assert "record ROOT-CAUSE|SH|2026-09-24: checklist.csv line 6" in lines
+    assert lines[-1] == "outcome: breach"
+    missing = runner.invoke(
+        main,
+        ["explain", "ROOT-CAUSE", "--record", "ROOT-CAUSE|SH|2026-09-25", "--audit", str(audit)],
+    )
+    assert missing.exit_code == 2
+    assert missing.output.strip().splitlines()[0] == (
+        "error: no checklist record with key 'ROOT-CAUSE|SH|2026-09-25' in the store; "
+        "copy the key from the report"
     )

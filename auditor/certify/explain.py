@@ -77,13 +77,12 @@ def explain_in_audit(
 def _engine_key(pack: Pack, rule: Rule, key: str, store: Any) -> str:
     """The key as the engine writes it (a date part as its stored moment), ``key`` itself when
     no record has it."""
-    from ..evaluate.scope import key_text
+    from ..evaluate.scope import key_text, stored_key_fields
 
     kind = pack.evidence[rule.evidence]
     if getattr(rule.measure, "steps", None):
         return key
-    parts = key.split("|") if len(kind.key) > 1 else [key]
-    records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
+    records = store.records(kind, stored_key_fields(kind, key, ZoneInfo(pack.timezone)))
     return key_text([records[0][k] for k in kind.key]) if records else key
 
 
@@ -97,7 +96,10 @@ def explain_record(
     contribution: Contribution | None = None,
 ) -> Explanation:
     """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence
-    store); ``contribution``: what the record adds to an aggregate rule's figures, if it counts."""
+    store); ``key`` as the report prints it (a date part as a date) or as stored;
+    ``contribution``: what the record adds to an aggregate rule's figures, if it counts."""
+    from ..evaluate.scope import stored_key_fields
+
     rule = pack.rule(rule_id)
     if rule is None:
         from ..errors import closest_name
@@ -109,12 +111,11 @@ def explain_record(
     measure: Any = rule.measure
     if getattr(measure, "steps", None):  # a sequence: the key is a case's, its events are records
         return _sequence(pack, rule, key, store, period, outcome)
-    parts = key.split("|") if len(kind.key) > 1 else [key]
-    records = store.records(kind, dict(zip(kind.key, parts, strict=False)))
+    zone = ZoneInfo(pack.timezone)
+    records = store.records(kind, stored_key_fields(kind, key, zone))
     if not records:
         raise _no_record(kind.name, key, store)
     record = records[0]
-    zone = ZoneInfo(pack.timezone)
     out = Explanation()
     out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
     out.add(f"record {key}: {Path(record['_file']).name} line {record['_line']}")

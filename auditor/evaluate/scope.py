@@ -79,6 +79,42 @@ def _dated_key(key: str, dated: list[bool], zone: Any) -> str:
     )
 
 
+def stored_key_fields(kind: EvidenceKind, key: str, zone: Any) -> dict[str, str]:
+    """The fields of a record key as people read it, each as the text of its stored value (what
+    :meth:`EvidenceStore.records` compares): the inverse of :meth:`Scope.display_keys`.
+
+    A date part written as an ISO date (``2026-09-24``) is read back as the epoch seconds of that
+    day's first instant in ``zone``, as the store holds it; a timestamp part written as an ISO
+    date and time (``2026-09-24 10:15:00``, in ``zone`` unless it carries an offset) as its epoch
+    seconds. Any other part, and one already in its stored form (``1790179200.0``), is kept.
+    """
+    parts = key.split("|") if len(kind.key) > 1 else [key]
+    return {
+        name: _stored_text(part, kind.fields[name].type, zone)
+        for name, part in zip(kind.key, parts, strict=False)
+    }
+
+
+def _stored_text(text: str, type_: str, zone: Any) -> str:
+    """``text`` of a date or timestamp key part as the store's text of it, when it reads as one."""
+    from datetime import date, datetime
+
+    from ..timeparse import day_start
+
+    written = text.strip()
+    try:
+        if type_ == "date":
+            return _value_text(day_start(date.fromisoformat(written), zone)[0].timestamp())
+        if type_ == "timestamp" and len(written) > 10:  # a date alone is no moment
+            moment = datetime.fromisoformat(written)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+            return _value_text(moment.timestamp())
+    except (ValueError, OverflowError, OSError):
+        pass
+    return text
+
+
 @dataclass(frozen=True)
 class LiveGuards:
     """The scope as live conditions on one message type.
