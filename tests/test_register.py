@@ -366,3 +366,21 @@ def test_verify_without_records_changes_nothing(tmp_path, monthly_audits) -> Non
     assert result.outcome.startswith("not-evaluable: no evidence of kind")
     assert register.item(item["id"])["status"] == "implemented"
     register.close()
+
+
+def test_an_item_field_edited_into_bad_json_is_one_clear_error(tmp_path, monthly_audits) -> None:
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    item_id = register.store.items()[0]["id"]
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE items SET evidence = '{not json' WHERE id = ?", [item_id])
+    register = Register(str(path))
+    with pytest.raises(StoreError) as raised:
+        register.store.items()
+    register.close()
+    assert raised.value.message == (
+        f"item {item_id}: its evidence is not JSON ('{{not json'); the register was edited "
+        "outside the tool"
+    )

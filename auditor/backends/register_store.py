@@ -199,11 +199,11 @@ class RegisterStore:
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         rows = list(self.db.table("items").rows_where("id = ?", [item_id]))
-        return _decoded(rows[0]) if rows else None
+        return _decoded(rows[0], self.path) if rows else None
 
     def items(self, where: str = "", params: list[Any] | None = None) -> list[dict[str, Any]]:
         rows = self.db.table("items").rows_where(where or None, params or [], order_by="id")
-        return [_decoded(row) for row in rows]
+        return [_decoded(row, self.path) for row in rows]
 
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
@@ -215,7 +215,7 @@ class RegisterStore:
                 "rule = ? AND group_key = ?", [rule, group_key], order_by="id desc", limit=1
             )
         )
-        return _decoded(rows[0]) if rows else None
+        return _decoded(rows[0], self.path) if rows else None
 
     def next_number(self, year: int) -> int:
         prefix = f"CAPA-{year}-"
@@ -329,7 +329,25 @@ def _encoded(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (json.loads(v) if k in JSON_FIELDS and isinstance(v, str) else v) for k, v in row.items()
-    }
+def _decoded(row: dict[str, Any], path: str) -> dict[str, Any]:
+    """An item's row with its JSON fields read; one that is not JSON (edited outside the
+    tool) is an error naming the item and the field."""
+    decoded = dict(row)
+    for name in JSON_FIELDS:
+        value = row.get(name)
+        if isinstance(value, str):
+            try:
+                decoded[name] = json.loads(value)
+            except ValueError:
+                raise StoreError(
+                    f"item {row.get('id')}: its {name} is not JSON ({_clipped(value)}); the "
+                    "register was edited outside the tool",
+                    location=Location(path),
+                    hint="restore the register from a backup; auditor capa check names "
+                    "history rows changed",
+                ) from None
+    return decoded
+
+
+def _clipped(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
