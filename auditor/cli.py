@@ -1011,7 +1011,16 @@ def _record(register_path: str, result: AuditResult) -> str:
 
     from .register.register import record_audit_file
 
-    done = record_audit_file(register_path, str(result.out / "findings.json"), date.today())
+    findings = result.out / "findings.json"
+    try:
+        done = record_audit_file(register_path, str(findings), date.today())
+    except KeyboardInterrupt:  # the register's transaction is rolled back; the outputs stay
+        click.echo(
+            f"note: the register {register_path} was left as it was; the audit's outputs in "
+            f"{result.out} are complete: run the same audit again with --register to record it",
+            err=True,
+        )
+        raise
     if done.already:
         return f"register {register_path}: this audit is already recorded; nothing new"
     recurring = f" ({', '.join(done.recurring)} recurring)" if done.recurring else ""

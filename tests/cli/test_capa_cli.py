@@ -320,3 +320,22 @@ def test_capa_verify_unknown_engine(runner, tmp_path) -> None:  # type: ignore[n
     assert len(lines) == 1, result.output
     assert "unknown engine 'duckbd'" in lines[0] and "duckdb" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_while_recording_says_the_outputs_stay_and_the_register_did_not_change(
+    runner, tmp_path, monkeypatch
+) -> None:
+    import auditor.register.register as register_module
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(register_module, "record_audit_file", interrupted)
+    result = audit(runner, tmp_path, "2026-07")
+    assert result.exit_code == 130
+    assert (
+        f"note: the register {tmp_path / 'r.db'} was left as it was; the audit's outputs in "
+        f"{tmp_path / '2026-07'} are complete: run the same audit again with --register to "
+        "record it"
+    ) in result.output
+    assert (tmp_path / "2026-07" / "findings.json").is_file()
