@@ -157,6 +157,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "处理清单中的 {n} 条不符合记录",
         "en": "Deal with the {n} failing records listed",
     },
+    "correction_text_one": {
+        "zh": "处理清单中的 1 条不符合记录",
+        "en": "Deal with the failing record listed",
+    },
     "correction_figure": {
         "zh": "纠正差距分析所示的指标偏差",
         "en": "Correct the shortfall the gap analysis shows",

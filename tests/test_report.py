@@ -375,3 +375,22 @@ def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
 
     result = runner.invoke(main, ["report", "render", str(Path("x.json")), "--format", "docx"])
     assert result.exit_code == 2
+
+
+def test_the_capa_plan_says_one_failing_record_in_the_singular(demo_audit) -> None:
+    from datetime import date
+
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    document = demo_audit.findings
+    corrections = {
+        lang: {i.rule: i.correction for i in capa_items(document, date(2026, 10, 1), Words.of(document, lang))}
+        for lang in ("en", "zh")
+    }  # fmt: skip
+    one = next(r for r in document.rules if r.rule == "ROOT-CAUSE").deciding_finding()
+    assert one.failing_count == 1
+    assert corrections["en"]["ROOT-CAUSE"] == "Deal with the failing record listed"
+    assert corrections["zh"]["ROOT-CAUSE"] == "处理清单中的 1 条不符合记录"
+    assert corrections["en"]["RESP-PHONE-30S"].startswith("Deal with the ")
+    assert corrections["en"]["RESP-PHONE-30S"].endswith(" failing records listed")

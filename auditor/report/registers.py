@@ -80,7 +80,9 @@ def _capa_item(
         value=sentences.value(deciding, rule, words),
         target=sentences.target(deciding, rule, words),
         correction=(
-            words.label("correction_text", n=count(deciding.failing_count))
+            words.label("correction_text_one")
+            if deciding.failing_count == 1
+            else words.label("correction_text", n=count(deciding.failing_count))
             if deciding.failing_count
             else words.label("correction_figure")  # a figure (a spread, a trend), no record
         ),
