@@ -229,11 +229,14 @@ class RegisterStore:
         self.db.table("items").insert(_encoded(row))
 
     def update_item(self, item_id: str, changes: dict[str, Any], version: int) -> None:
-        """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`."""
+        """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`.
+
+        The version moves on by one, also with no change (an action of the item changed).
+        """
         encoded = _encoded(changes)
-        sets = ", ".join(f'"{k}" = ?' for k in encoded)
+        sets = "".join(f'"{k}" = ?, ' for k in encoded)
         cursor = self.db.execute(
-            f'UPDATE items SET {sets}, "version" = "version" + 1 WHERE id = ? AND "version" = ?',
+            f'UPDATE items SET {sets}"version" = "version" + 1 WHERE id = ? AND "version" = ?',
             [*encoded.values(), item_id, version],
         )
         if cursor.rowcount != 1:

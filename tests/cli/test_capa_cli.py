@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,6 +15,16 @@ from ..conftest import ROOT, RULES
 
 PACK = str(RULES / "service-quality.yaml")
 DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
+#: a due date for an action that is still ahead whenever the tests run
+LATER = (date.today() + timedelta(days=60)).isoformat()
+
+
+@pytest.fixture
+def july_31(monkeypatch):  # type: ignore[no-untyped-def]
+    """The register's commands run on 2026-07-31: July's items are worked off that day (an
+    action's due date ahead of it, the implementation not after it), and verified on the
+    demo's August evidence."""
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 7, 31))
 
 
 def invoke(runner, *args: str):
@@ -27,7 +38,7 @@ def audit(runner, tmp_path, month: str):
     )  # fmt: skip
 
 
-def test_the_capa_loop(runner, tmp_path) -> None:
+def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     register = str(tmp_path / "r.db")
     first = audit(runner, tmp_path, "2026-07")
     assert first.exit_code == 0, first.output
@@ -156,7 +167,7 @@ def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp
     assert html.count('class="chart previous-chart"') == 1
 
 
-def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
+def test_the_acceptance_story_of_the_register(runner, tmp_path, july_31) -> None:
     """Month 1 opens items; two are worked off; month 2: one fix worked, one did not."""
     register_path = str(tmp_path / "r.db")
     assert audit(runner, tmp_path, "2026-07").exit_code == 0
@@ -168,7 +179,7 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
     for item in (worked, failed):
         for step in (
             ("update", "--by", "li", "--root-cause", "no daily review of open tickets",
-             "--action", "Daily review", "--owner", "lead", "--due", "2026-07-20",
+             "--action", "Daily review", "--owner", "lead", "--due", "2026-08-20",
              "--status", "planned"),
             ("accept", "--by", "cert"),
             ("update", "--by", "li", "--done", "1"),
@@ -193,7 +204,8 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
     assert f"{failed} recurring" in third.output
     register = Register(register_path)
     assert len(register.store.items()) >= count and register.item(failed)["recurring"] == 1
-    register.update(worked, "test", {"due": "2020-01-01"})  # closed: never overdue
+    closed = register.item(worked)  # closed, it takes no change: set its due date in the store
+    register.store.update_item(worked, {"due": "2020-01-01"}, closed["version"])  # never overdue
     late = ids["CSAT-Q-4.2|"]
     register.update(late, "test", {"due": "2020-01-01"})
     register.close()
@@ -228,7 +240,7 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
     for item in minors:
         for step in (
             ("update", "--by", "li", "--root-cause", "the checklist lacks this step",
-             "--action", "Add the step", "--owner", "lead", "--due", "2026-12-01",
+             "--action", "Add the step", "--owner", "lead", "--due", LATER,
              "--status", "planned"),
             ("accept", "--by", "cert"),
         ):  # fmt: skip
@@ -268,7 +280,7 @@ def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
-def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, engine: str) -> None:  # type: ignore[no-untyped-def]
+def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, july_31, engine: str) -> None:  # type: ignore[no-untyped-def]
     from auditor.backends import engines
 
     register, item = implemented_item(runner, tmp_path)
@@ -302,3 +314,63 @@ def test_capa_verify_unknown_engine(runner, tmp_path) -> None:  # type: ignore[n
     assert len(lines) == 1, result.output
     assert "unknown engine 'duckbd'" in lines[0] and "duckdb" in lines[0]
     assert "Traceback" not in result.output
+
+
+def refused(result, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit 2 with one line holding ``text``, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], result.output
+
+
+def test_capa_update_refuses_what_the_lifecycle_does_not_allow(runner, tmp_path, july_31) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0001"
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    for status in ("verified-effective", "verified-ineffective"):
+        refused(
+            update("--status", status),
+            f"{item} becomes {status} only by verification, not by hand; run capa verify {item}",
+        )
+    refused(update("--owner", "trainer"), "--owner describes a new action, and no --action")
+    refused(update("--due", "2026-08-15"), "--due describes a new action, and no --action")
+    refused(
+        update("--action", "Train", "--owner", "trainer", "--due", "2026-07-30"),
+        f"{item}'s new action would be due 2026-07-30, before today (2026-07-31)",
+    )
+    added = update("--action", "Train", "--owner", "trainer", "--due", "2026-08-15")
+    assert added.output.strip() == f"{item}: open (version 2)"  # an action moves the version on
+    refused(update("--correction", "x", "--version", "1"), "changed since you read it (version 1")
+    planned = update("--root-cause", "new starters skip the module", "--status", "planned")
+    assert planned.exit_code == 0, planned.output
+    accepted = invoke(runner, "capa", "accept", item, "--by", "cert", "--register", register)
+    assert accepted.exit_code == 0, accepted.output
+    assert update("--done", "1").output.strip() == f"{item}: accepted (version 5)"
+    refused(
+        update("--done", "1"),
+        f"{item}'s action 1 is already done: it was marked done on 2026-07-31 by li",
+    )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-08-01"),
+        f"{item}'s implementation date 2026-08-01 is after today (2026-07-31)",
+    )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-07-30"),
+        f"{item}'s implementation date 2026-07-30 is before its action 1 was done (2026-07-31)",
+    )
+    implemented = update("--status", "implemented", "--implemented-on", "2026-07-31")
+    assert implemented.output.strip() == f"{item}: implemented (version 6)"
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-effective"}, date(2026, 9, 1))
+    history = len(store.store.history())
+    store.close()
+    closed = f"error: {item} is closed (verified-effective); a closed item takes no more changes"
+    refused(update("--correction", "one more"), closed)
+    refused(update("--action", "More", "--owner", "trainer", "--due", "2026-09-01"), closed)
+    store = Register(register)
+    assert len(store.store.history()) == history and len(store.store.actions(item)) == 1
+    store.close()
