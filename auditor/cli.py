@@ -1212,7 +1212,12 @@ def capa() -> None:
                        "verified-ineffective"]),
     help="Only items in this status.",
 )  # fmt: skip
-@click.option("--overdue", is_flag=True, help="Only items past their due date and not closed.")
+@click.option(
+    "--overdue",
+    is_flag=True,
+    help="Only items not closed that are past their due date or have an open action past its "
+    "due date (the due column says which).",
+)
 @click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
 @click.option("--group", help="Only items of this group, e.g. site=SH.")
 @click.option("--rule", help="Only items of this rule.")
@@ -1233,7 +1238,11 @@ def capa_list(
     output: str,
     register_path: str,
 ) -> None:
-    """List the register's items, overdue first (in red on a terminal)."""
+    """List the register's items, overdue first (in red on a terminal).
+
+    An item is overdue when it is not closed and its own due date has passed, or the
+    due date of one of its open actions has: the due column says which.
+    """
     from .register.views import as_records, list_table, select_items
 
     register = _open_register(register_path)
@@ -1261,7 +1270,7 @@ def capa_list(
         click.echo(buffer.getvalue(), nl=False)
     else:
         colour = sys.stdout.isatty()
-        for line, late in list_table(items, _today()):
+        for line, late in list_table(items):
             click.echo(click.style(line, fg="red") if late and colour else line)
 
 

@@ -431,3 +431,31 @@ def test_an_action_is_whole_and_due_from_today_on(tmp_path, monthly_audits) -> N
     register.add_action(item, "li", "Today", "ops", TODAY, TODAY)  # due today is taken
     assert len(register.store.actions(item)) == 1
     register.close()
+
+
+def test_an_open_action_past_its_due_date_makes_its_item_overdue(tmp_path, monthly_audits) -> None:
+    from auditor.register.views import as_records, list_table, select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = register.store.items()[:2]
+    later = date(2026, 10, 20)
+    assert first["due"] > later.isoformat() and second["due"] > later.isoformat()
+    register.add_action(first["id"], "li", "Queue alarm", "ops", date(2026, 10, 12), TODAY)
+    register.add_action(first["id"], "li", "Rota", "ops", date(2026, 12, 1), TODAY)
+    register.store.update_item(second["id"], {"due": "2026-10-15"}, second["version"])
+    register.add_action(second["id"], "li", "Check", "qa", date(2026, 10, 14), TODAY)
+    overdue = select_items(register, later, {"overdue": True})
+    assert [(i["id"], i["overdue"]) for i in overdue] == [
+        (first["id"], ["action 1"]),
+        (second["id"], ["item", "action 1"]),
+    ]
+    lines = dict((line.split()[0], line) for line, _ in list_table(overdue))
+    assert f"{first['due']} (action 1 overdue)" in lines[first["id"]]
+    assert "2026-10-15 (overdue; action 1 overdue)" in lines[second["id"]]
+    assert [r["overdue"] for r in as_records(overdue)] == ["action 1", "item, action 1"]
+    everything = select_items(register, later, {})
+    assert [i["id"] for i in everything[:2]] == [first["id"], second["id"]]  # overdue first
+    register.action_done(first["id"], 1, "li", later)
+    assert [i["id"] for i in select_items(register, later, {"overdue": True})] == [second["id"]]
+    register.close()

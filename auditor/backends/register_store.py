@@ -252,6 +252,14 @@ class RegisterStore:
     def actions(self, item_id: str) -> list[dict[str, Any]]:
         return list(self.db.table("actions").rows_where("item = ?", [item_id], order_by="no"))
 
+    def late_actions(self, today: str) -> list[dict[str, Any]]:
+        """The actions not done whose due date is before ``today`` (YYYY-MM-DD)."""
+        return list(
+            self.db.table("actions").rows_where(
+                "(done IS NULL OR done = '') AND due < ?", [today], order_by="item, no"
+            )
+        )
+
     def upsert_action(self, row: dict[str, Any]) -> None:
         self.db.table("actions").upsert(row, pk=("item", "no"))
 

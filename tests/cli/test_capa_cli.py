@@ -374,3 +374,30 @@ def test_capa_update_refuses_what_the_lifecycle_does_not_allow(runner, tmp_path,
     store = Register(register)
     assert len(store.store.history()) == history and len(store.store.actions(item)) == 1
     store.close()
+
+
+def test_an_item_with_an_open_action_past_due_is_listed_overdue(
+    runner, tmp_path, monkeypatch, july_31
+) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    item = next(i for i in listed if i["due"] > "2026-08-20")
+    added = invoke(runner, "capa", "update", item["id"], "--by", "li", "--action", "Train",
+                   "--owner", "trainer", "--due", "2026-08-15", "--register", register)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 8, 20))
+    overdue = invoke(runner, "capa", "list", "--overdue", "--register", register)
+    lines = overdue.output.splitlines()
+    assert len(lines) == 2 and lines[1].startswith(item["id"]), overdue.output
+    assert f"{item['due']} (action 1 overdue)" in lines[1]
+    records = json.loads(invoke(runner, "capa", "list", "--overdue", "--format", "json",
+                                "--register", register).output)  # fmt: skip
+    assert [(i["id"], i["overdue"]) for i in records] == [(item["id"], "action 1")]
+    done = invoke(runner, "capa", "update", item["id"], "--by", "li", "--done", "1",
+                  "--register", register)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    after = invoke(runner, "capa", "list", "--overdue", "--register", register).output
+    assert after.splitlines()[1:] == []
