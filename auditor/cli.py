@@ -1545,10 +1545,10 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     """End a waiver today: the next audit reports the nonconformity again."""
     register = _open_register(register_path)
     try:
-        register.revoke_waiver(waiver_id, who, _today())
+        revoked = register.revoke_waiver(waiver_id, who, _today())
     finally:
         register.close()
-    click.echo(f"{waiver_id}: revoked")
+    click.echo(f"{revoked}: revoked")
 
 
 # ------------------------------------------------------------------ certifier

@@ -396,19 +396,30 @@ class Register:
             self._log(f"W-{number}", who, today, "waiver", None, text)
         return f"W-{number}"
 
-    def revoke_waiver(self, waiver_id: str, who: str, today: date) -> None:
+    def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
+        """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).
+
+        A waiver revoked already is refused, saying when and by whom.
+        """
+        from ..errors import closest_name
         from .waivers import WaiverError
 
-        number = int(waiver_id.removeprefix("W-")) if waiver_id.removeprefix("W-").isdigit() else -1
+        text = waiver_id.strip()
+        digits = text[2:] if text[:2].upper() == "W-" else text
+        number = int(digits) if digits.isdigit() else -1
         with self.store.transaction():
-            if not self.store.revoke_waiver(number, today.isoformat(), who):
-                known = [f"W-{w['id']}" for w in self.store.waivers() if not w.get("revoked_on")]
-                from ..errors import closest_name
-
+            rows = {row["id"]: row for row in self.store.waivers()}
+            row = rows.get(number)
+            if row is not None and row.get("revoked_on"):
+                by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
+                raise WaiverError(f"W-{number} was revoked on {row['revoked_on']}{by}")
+            if row is None or not self.store.revoke_waiver(number, today.isoformat(), who):
+                known = [f"W-{n}" for n, w in rows.items() if not w.get("revoked_on")]
                 raise WaiverError(
                     f"no waiver in force '{waiver_id}'", suggestion=closest_name(waiver_id, known)
                 )
-            self._log(waiver_id, who, today, "revoked", None, today.isoformat())
+            self._log(f"W-{number}", who, today, "revoked", None, today.isoformat())
+        return f"W-{number}"
 
     def waivers(self) -> list[Any]:
         from .waivers import from_row
