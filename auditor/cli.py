@@ -1219,8 +1219,13 @@ def capa() -> None:
     "due date (the due column says which).",
 )
 @click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
-@click.option("--group", help="Only items of this group, e.g. site=SH.")
-@click.option("--rule", help="Only items of this rule.")
+@click.option(
+    "--group",
+    help="Only items of this group, e.g. site=SH (one no item has is refused, with the closest).",
+)
+@click.option(
+    "--rule", help="Only items of this rule (one no item has is refused, with the closest)."
+)
 @click.option(
     "--format",
     "output",

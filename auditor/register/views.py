@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from ..errors import AuditorError, closest_name
 from .lifecycle import CLOSED
 from .register import Register
 
@@ -37,6 +38,7 @@ def select_items(register: Register, today: date, filters: dict[str, Any]) -> li
         {**item, "overdue": overdue(item, today, late.get(item["id"], []))}
         for item in register.store.items()
     ]
+    _check_known(items, filters)
     for name in ("status", "severity", "rule"):
         if filters.get(name):
             items = [i for i in items if i[name] == filters[name]]
@@ -45,6 +47,38 @@ def select_items(register: Register, today: date, filters: dict[str, Any]) -> li
     if filters.get("overdue"):
         items = [i for i in items if i["overdue"]]
     return sorted(items, key=lambda i: (not i["overdue"], i["id"]))
+
+
+def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
+    """Refuse a rule or group no item of the register has (a typo would list nothing)."""
+    rule, group = filters.get("rule"), filters.get("group")
+    rules = {i["rule"] for i in items}
+    if rule and rule not in rules:
+        suggestion = closest_name(rule, rules)
+        raise AuditorError(
+            f"no CAPA item for rule '{rule}'",
+            suggestion=suggestion,
+            hint=_known("rules", rules) if not suggestion else None,
+        )
+    groups = {part for i in items for part in (i["group_key"] or "").split(", ") if part}
+    if group and group not in groups:
+        suggestion = closest_name(group, groups) or next(
+            (g for g in sorted(groups) if g.partition("=")[2].casefold() == group.casefold()),
+            None,
+        )
+        raise AuditorError(
+            f"no CAPA item for group '{group}'",
+            suggestion=suggestion,
+            hint=_known("groups", groups) if not suggestion else None,
+        )
+
+
+def _known(what: str, names: set[str]) -> str:
+    if not names:
+        return "the register has no item" if what == "rules" else "no item is of a group"
+    shown = sorted(names)
+    more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+    return f"the register's {what}: {', '.join(shown[:8])}{more}"
 
 
 def _due(item: dict[str, Any]) -> str:

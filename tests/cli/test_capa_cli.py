@@ -401,3 +401,33 @@ def test_an_item_with_an_open_action_past_due_is_listed_overdue(
     assert done.exit_code == 0, done.output
     after = invoke(runner, "capa", "list", "--overdue", "--register", register).output
     assert after.splitlines()[1:] == []
+
+
+def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    assert any(i["group_key"] == "site=SH" for i in listed)
+    assert any(i["rule"] == "RESP-PHONE-30S" for i in listed)
+
+    def capa_list(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "list", *args, "--register", register)
+
+    refused(
+        capa_list("--rule", "RESP-PHONE-30"),
+        "error: no CAPA item for rule 'RESP-PHONE-30'; did you mean 'RESP-PHONE-30S'?",
+    )
+    refused(
+        capa_list("--group", "SH"), "error: no CAPA item for group 'SH'; did you mean 'site=SH'?"
+    )
+    refused(
+        capa_list("--group", "site=sh"),
+        "error: no CAPA item for group 'site=sh'; did you mean 'site=SH'?",
+    )
+    refused(capa_list("--rule", "ZZZ"), "no CAPA item for rule 'ZZZ'; the register's rules: ")
+    # a rule the register has, with no item in the status asked for: an empty list, exit 0
+    empty = capa_list("--rule", "RESP-PHONE-30S", "--status", "verified-effective")
+    assert empty.exit_code == 0 and len(empty.output.splitlines()) == 1
+    assert capa_list("--group", "site=SH").exit_code == 0
