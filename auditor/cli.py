@@ -1007,13 +1007,11 @@ def _register_waivers(register_path: str) -> list[Any]:
 
 
 def _record(register_path: str, result: AuditResult) -> str:
-    from datetime import date
-
     from .register.register import record_audit_file
 
     findings = result.out / "findings.json"
     try:
-        done = record_audit_file(register_path, str(findings), date.today())
+        done = record_audit_file(register_path, str(findings), _today())
     except KeyboardInterrupt:  # the register's transaction is rolled back; the outputs stay
         click.echo(
             f"note: the register {register_path} was left as it was; the audit's outputs in "
@@ -1211,6 +1209,13 @@ def _open_register(path: str, create: bool = False) -> Any:
     return Register(path)
 
 
+def _today() -> Any:
+    """Today's date, for the register's commands (one place: a test sets the calendar here)."""
+    from datetime import date
+
+    return date.today()
+
+
 def _day(text: str | None, option: str) -> Any:
     from datetime import date
 
@@ -1236,10 +1241,20 @@ def capa() -> None:
                        "verified-ineffective"]),
     help="Only items in this status.",
 )  # fmt: skip
-@click.option("--overdue", is_flag=True, help="Only items past their due date and not closed.")
+@click.option(
+    "--overdue",
+    is_flag=True,
+    help="Only items not closed that are past their due date or have an open action past its "
+    "due date (the due column says which).",
+)
 @click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
-@click.option("--group", help="Only items of this group, e.g. site=SH.")
-@click.option("--rule", help="Only items of this rule.")
+@click.option(
+    "--group",
+    help="Only items of this group, e.g. site=SH (one no item has is refused, with the closest).",
+)
+@click.option(
+    "--rule", help="Only items of this rule (one no item has is refused, with the closest)."
+)
 @click.option(
     "--format",
     "output",
@@ -1257,9 +1272,11 @@ def capa_list(
     output: str,
     register_path: str,
 ) -> None:
-    """List the register's items, overdue first (in red on a terminal)."""
-    from datetime import date
+    """List the register's items, overdue first (in red on a terminal).
 
+    An item is overdue when it is not closed and its own due date has passed, or the
+    due date of one of its open actions has: the due column says which.
+    """
     from .register.views import as_records, list_table, select_items
 
     register = _open_register(register_path)
@@ -1271,7 +1288,7 @@ def capa_list(
             "group": group,
             "rule": rule,
         }
-        items = select_items(register, date.today(), filters)
+        items = select_items(register, _today(), filters)
     finally:
         register.close()
     if output == "json":
@@ -1287,7 +1304,7 @@ def capa_list(
         click.echo(buffer.getvalue(), nl=False)
     else:
         colour = sys.stdout.isatty()
-        for line, late in list_table(items, date.today()):
+        for line, late in list_table(items):
             click.echo(click.style(line, fg="red") if late and colour else line)
 
 
@@ -1310,7 +1327,8 @@ def capa_show(item_id: str, register_path: str) -> None:
 @_by_opt
 @click.option(
     "--status",
-    help="Move to: planned, accepted, implemented, verified-effective, verified-ineffective, open.",
+    help="Move to: planned, accepted, implemented, open (verified-effective and "
+    "verified-ineffective are reached by capa verify only).",
 )
 @click.option(
     "--acknowledge",
@@ -1322,13 +1340,22 @@ def capa_show(item_id: str, register_path: str) -> None:
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
 @click.option("--root-cause", help="Why the process let it happen.")
 @click.option("--why", "whys", multiple=True, help="One of the five whys (repeatable, in order).")
-@click.option("--action", help="A corrective action (with --owner and --due).")
-@click.option("--owner", help="Owner of the --action.")
-@click.option("--due", help="Due date of the --action (YYYY-MM-DD).")
-@click.option("--done", type=int, help="Mark action number N done (today).")
-@click.option("--implemented-on", help="Implementation date (with --status implemented).")
+@click.option("--action", help="A new corrective action (with --owner and --due).")
+@click.option("--owner", help="Owner of the new --action.")
+@click.option("--due", help="Due date of the new --action (YYYY-MM-DD, today or later).")
 @click.option(
-    "--version", type=int, help="The version you read (capa show); a newer one is a conflict."
+    "--done", type=int, help="Mark action number N done (today); one done already is refused."
+)
+@click.option(
+    "--implemented-on",
+    help="Implementation date (with --status implemented; default today): not after today, "
+    "nor before the item's last action was done.",
+)
+@click.option(
+    "--version",
+    type=int,
+    help="The version you read (capa show); a newer one is a conflict. Every update moves "
+    "the version on, an action added or done included.",
 )
 @_register_opt
 def capa_update(
@@ -1349,26 +1376,28 @@ def capa_update(
     version: int | None,
     register_path: str,
 ) -> None:
-    """Record a correction, root cause, actions or a status move; each change goes into the history."""
-    from datetime import date
+    """Record a correction, root cause, actions or a status move; each change goes into the history.
 
-    if action and not (owner and due):
-        raise click.UsageError("--action needs --owner and --due")
+    A closed item (verified-effective) takes no more changes.
+    """
+    from .register.lifecycle import new_action
+
+    today = _today()
+    planned = new_action(action, owner, _day(due, "--due"))
     changes = {k: v for k, v in {
         "correction": correction, "correction_date": _day(correction_date, "--correction-date") and correction_date,
         "containment": containment, "root_cause": root_cause, "whys": list(whys) or None,
         "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
-        changes["acknowledged"] = {"by": who, "on": date.today().isoformat()}
+        changes["acknowledged"] = {"by": who, "on": today.isoformat()}
     if status is not None:
         changes["status"] = status
         if status == "implemented" and "implemented_on" not in changes:
-            changes["implemented_on"] = date.today().isoformat()
-    planned = (action, str(owner), _day(due, "--due")) if action else None
+            changes["implemented_on"] = today.isoformat()
     register = _open_register(register_path)
     try:  # all of it in one transaction, or none of it
-        item = register.change(item_id, who, changes, version, planned, done)
+        item = register.change(item_id, who, changes, version, planned, done, today)
     finally:
         register.close()
     click.echo(f"{item['id']}: {item['status']} (version {item['version']})")
@@ -1381,12 +1410,12 @@ def capa_update(
 @_register_opt
 def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> None:
     """A certifier accepts the item's plan (planned -> accepted)."""
-    from datetime import date
-
-    acceptance = {"by": who, "on": date.today().isoformat(), "comment": comment}
+    acceptance = {"by": who, "on": _today().isoformat(), "comment": comment}
     register = _open_register(register_path)
     try:
-        item = register.update(item_id, who, {"status": "accepted", "acceptance": acceptance})
+        item = register.update(
+            item_id, who, {"status": "accepted", "acceptance": acceptance}, today=_today()
+        )
     finally:
         register.close()
     click.echo(f"{item['id']}: accepted by {who}")
@@ -1420,8 +1449,6 @@ def capa_verify(
     engine: str | None,
 ) -> None:
     """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
-    from datetime import date
-
     from .backends.engines import check_engine
     from .register.verify import verify_item
 
@@ -1430,7 +1457,7 @@ def capa_verify(
     register = _open_register(register_path)
     try:
         result = verify_item(
-            register, item_id, pack_path, evidence_dir, who, date.today(), chosen,
+            register, item_id, pack_path, evidence_dir, who, _today(), chosen,
             engine or "sqlite",
         )  # fmt: skip
     finally:
@@ -1513,11 +1540,9 @@ def waiver_add(
     register_path: str,
 ) -> None:
     """Record a waiver: the covered nonconformity is reported as waived while it is in force."""
-    from datetime import date
-
     from .register.waivers import Waiver
 
-    today = date.today()
+    today = _today()
     waiver = Waiver("", rule, group_key, reason, risk, requested_by, approved_by,
                     _day(valid_from, "--from") or today, _day(valid_until, "--until"))  # fmt: skip
     register = _open_register(register_path, create=True)
@@ -1532,14 +1557,12 @@ def waiver_add(
 @_register_opt
 def waiver_list(register_path: str) -> None:
     """Every waiver, with whether it is in force today."""
-    from datetime import date
-
     register = _open_register(register_path)
     try:
         for w in register.waivers():
             state = (
                 "in force"
-                if w.in_force(date.today())
+                if w.in_force(_today())
                 else ("revoked" if w.revoked_on else "not in force")
             )
             click.echo(f"{w.id}  {w.rule}  {w.group_key or 'all'}  {w.risk}  {w.valid_from}..{w.valid_until}"
@@ -1554,14 +1577,12 @@ def waiver_list(register_path: str) -> None:
 @_register_opt
 def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     """End a waiver today: the next audit reports the nonconformity again."""
-    from datetime import date
-
     register = _open_register(register_path)
     try:
-        register.revoke_waiver(waiver_id, who, date.today())
+        revoked = register.revoke_waiver(waiver_id, who, _today())
     finally:
         register.close()
-    click.echo(f"{waiver_id}: revoked")
+    click.echo(f"{revoked}: revoked")
 
 
 # ------------------------------------------------------------------ certifier

@@ -42,7 +42,9 @@ def worked(tmp_path, monthly_audits) -> Register:
         {"status": "implemented", "implemented_on": "2026-08-10"},
         today=date(2026, 8, 10),
     )
-    register.update(item, "certifier", {"status": "verified-effective"}, today=date(2026, 9, 15))
+    register.record_verification(
+        item, "certifier", {"status": "verified-effective"}, today=date(2026, 9, 15)
+    )
     yield register
     register.close()
 

@@ -119,7 +119,7 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     with pytest.raises(LifecycleError, match="at least one corrective action"):
         register.update(item["id"], "li", {"root_cause": "no queue alarm", "status": "planned"})
     number = register.add_action(
-        item["id"], "li", "Queue alarm at 20 s", "ops lead", date(2026, 11, 1)
+        item["id"], "li", "Queue alarm at 20 s", "ops lead", date(2026, 11, 1), TODAY
     )
     planned = register.update(
         item["id"], "li", {"root_cause": "no queue alarm", "status": "planned"}, today=TODAY
@@ -134,7 +134,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
         register.update(item["id"], "li", {"status": "implemented"})
     register.action_done(item["id"], number, "li", date(2026, 10, 20))
     done = register.update(item["id"], "li", {"status": "implemented"})
-    assert done["status"] == "implemented" and done["version"] == 4  # one per update
+    # one per change: the action added and the action done move the version on too
+    assert done["status"] == "implemented" and done["version"] == 6
     with pytest.raises(LifecycleError, match="unknown status 'closd'"):
         register.update(item["id"], "li", {"status": "closd"})
     fields = [row["field"] for row in register.store.history(item["id"])]
@@ -232,7 +233,7 @@ def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits
     register = Register(str(tmp_path / "register.db"))
     record(register, monthly_audits, "2026-07")
     item = register.store.items()[0]
-    register.add_action(item["id"], "li", '=HYPERLINK("http://x")', "ops", date(2026, 11, 1))
+    register.add_action(item["id"], "li", '=HYPERLINK("http://x")', "ops", date(2026, 11, 1), TODAY)
     register.update(item["id"], "li", {"correction": "+extra staff"})
     rows = export_csv(register, tmp_path / "capa.csv")
     first = (tmp_path / "capa.csv").read_bytes()
@@ -258,7 +259,9 @@ def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits
 
 
 def _implemented(register: Register, item_id: str, on: str) -> None:
-    register.add_action(item_id, "li", "Fix the process", "ops", date(2026, 8, 15))
+    register.add_action(
+        item_id, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15)
+    )
     register.update(item_id, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
     register.update(item_id, "cert", {"status": "accepted"})
     register.action_done(item_id, 1, "li", date(2026, 7, 31))
@@ -384,3 +387,158 @@ def test_an_item_field_edited_into_bad_json_is_one_clear_error(tmp_path, monthly
         f"item {item_id}: its evidence is not JSON ('{{not json'); the register was edited "
         "outside the tool"
     )
+
+
+def test_the_verified_statuses_are_reached_only_by_verification(tmp_path, monthly_audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    opened, worked = (i["id"] for i in register.store.items()[:2])
+    _implemented(register, worked, "2026-07-31")
+    for item in (opened, worked):
+        for status in ("verified-effective", "verified-ineffective"):
+            with pytest.raises(LifecycleError, match=f"becomes {status} only by verification"):
+                register.update(item, "li", {"status": status})
+    assert register.item(worked)["status"] == "implemented"
+    closed = register.record_verification(worked, "cert", {"status": "verified-effective"}, TODAY)
+    assert closed["status"] == "verified-effective"
+    with pytest.raises(LifecycleError, match="to a verified status, not planned"):
+        register.record_verification(opened, "cert", {"status": "planned"}, TODAY)
+    register.close()
+
+
+def test_a_closed_item_takes_no_more_changes(tmp_path, monthly_audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    _implemented(register, item, "2026-07-31")
+    register.record_verification(item, "cert", {"status": "verified-effective"}, TODAY)
+    before = (register.item(item), register.store.actions(item), register.store.history(item))
+    closed = rf"{item} is closed \(verified-effective\); a closed item takes no more changes"
+    with pytest.raises(LifecycleError, match=closed):
+        register.update(item, "li", {"correction": "one more"})
+    with pytest.raises(LifecycleError, match=closed):
+        register.add_action(item, "li", "More", "ops", date(2026, 11, 1), TODAY)
+    with pytest.raises(LifecycleError, match=closed):
+        register.change(item, "li", {}, action=("More", "ops", date(2026, 11, 1)), today=TODAY)
+    with pytest.raises(LifecycleError, match=closed):
+        register.action_done(item, 1, "li", TODAY)
+    assert (register.item(item), register.store.actions(item), register.store.history(item)) == (
+        before
+    )
+    register.close()
+
+
+def test_an_implementation_date_is_not_ahead_nor_before_the_actions_were_done(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15))
+    register.add_action(item, "li", "Check it", "qa", date(2026, 8, 15), date(2026, 7, 15))
+    register.update(item, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    register.update(item, "cert", {"status": "accepted"})
+    register.action_done(item, 1, "li", date(2026, 7, 20))
+    register.action_done(item, 2, "li", date(2026, 7, 31))
+    day = date(2026, 8, 5)
+    with pytest.raises(LifecycleError, match=rf"{item}'s implementation date 2026-08-06 is after"):
+        register.update(
+            item, "li", {"status": "implemented", "implemented_on": "2026-08-06"}, today=day
+        )
+    with pytest.raises(
+        LifecycleError,
+        match=rf"{item}'s implementation date 2026-07-30 is before its action 2 was done "
+        r"\(2026-07-31\); an item is implemented once its actions are done: give 2026-07-31",
+    ):
+        register.update(
+            item, "li", {"status": "implemented", "implemented_on": "2026-07-30"}, today=day
+        )
+    assert register.item(item)["status"] == "accepted"
+    done = register.update(  # the day the last action was done
+        item, "li", {"status": "implemented", "implemented_on": "2026-07-31"}, today=day
+    )
+    assert (done["status"], done["implemented_on"]) == ("implemented", "2026-07-31")
+    register.close()
+
+
+def test_action_changes_move_the_version_and_an_action_is_done_once(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "Fix the process", "ops", date(2026, 11, 1), TODAY, version=1)
+    assert register.item(item)["version"] == 2
+    with pytest.raises(Conflict, match=r"changed since you read it \(version 1 -> 2\)"):
+        register.add_action(item, "bo", "Other", "ops", date(2026, 11, 1), TODAY, version=1)
+    with pytest.raises(Conflict, match=r"\(version 1 -> 2\)"):  # read before the action
+        register.change(item, "bo", {"correction": "extra staff"}, version=1, today=TODAY)
+    register.action_done(item, 1, "li", date(2026, 10, 12), version=2)
+    assert register.item(item)["version"] == 3
+    rows = len(register.store.history())
+    with pytest.raises(
+        LifecycleError,
+        match=rf"{item}'s action 1 is already done: it was marked done on 2026-10-12 by li",
+    ):
+        register.change(item, "bo", {}, done=1, today=TODAY)
+    assert len(register.store.history()) == rows and register.item(item)["version"] == 3
+    # one update, an action added and a field changed: the version moves on once
+    both = register.change(
+        item, "li", {"correction": "extra staff"}, 3, ("Check it", "qa", TODAY), today=TODAY
+    )
+    assert both["version"] == 4 and len(register.store.actions(item)) == 2
+    assert [a["no"] for a in register.store.actions(item)] == [1, 2]
+    register.close()
+
+
+def test_an_action_is_whole_and_due_from_today_on(tmp_path, monthly_audits) -> None:
+    from auditor.register.lifecycle import new_action
+
+    with pytest.raises(LifecycleError, match="--owner describes a new action, and no --action"):
+        new_action(None, "ops", None)
+    with pytest.raises(LifecycleError, match="--owner and --due describe a new action"):
+        new_action(None, "ops", TODAY)
+    with pytest.raises(LifecycleError, match="--due describes a new action"):
+        new_action(None, None, TODAY)
+    with pytest.raises(LifecycleError, match="needs an owner and a due date"):
+        new_action("Fix it", None, TODAY)
+    assert new_action(None, None, None) is None
+    assert new_action(" Fix it ", "ops", TODAY) == ("Fix it", "ops", TODAY)
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    with pytest.raises(
+        LifecycleError, match=rf"{item}'s new action would be due 2026-10-09, before today"
+    ):
+        register.add_action(item, "li", "Late", "ops", date(2026, 10, 9), TODAY)
+    register.add_action(item, "li", "Today", "ops", TODAY, TODAY)  # due today is taken
+    assert len(register.store.actions(item)) == 1
+    register.close()
+
+
+def test_an_open_action_past_its_due_date_makes_its_item_overdue(tmp_path, monthly_audits) -> None:
+    from auditor.register.views import as_records, list_table, select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = register.store.items()[:2]
+    later = date(2026, 10, 20)
+    assert first["due"] > later.isoformat() and second["due"] > later.isoformat()
+    register.add_action(first["id"], "li", "Queue alarm", "ops", date(2026, 10, 12), TODAY)
+    register.add_action(first["id"], "li", "Rota", "ops", date(2026, 12, 1), TODAY)
+    register.store.update_item(second["id"], {"due": "2026-10-15"}, second["version"])
+    register.add_action(second["id"], "li", "Check", "qa", date(2026, 10, 14), TODAY)
+    overdue = select_items(register, later, {"overdue": True})
+    assert [(i["id"], i["overdue"]) for i in overdue] == [
+        (first["id"], ["action 1"]),
+        (second["id"], ["item", "action 1"]),
+    ]
+    lines = dict((line.split()[0], line) for line, _ in list_table(overdue))
+    assert f"{first['due']} (action 1 overdue)" in lines[first["id"]]
+    assert "2026-10-15 (overdue; action 1 overdue)" in lines[second["id"]]
+    assert [r["overdue"] for r in as_records(overdue)] == ["action 1", "item, action 1"]
+    everything = select_items(register, later, {})
+    assert [i["id"] for i in everything[:2]] == [first["id"], second["id"]]  # overdue first
+    register.action_done(first["id"], 1, "li", later)
+    assert [i["id"] for i in select_items(register, later, {"overdue": True})] == [second["id"]]
+    register.close()

@@ -229,11 +229,14 @@ class RegisterStore:
         self.db.table("items").insert(_encoded(row))
 
     def update_item(self, item_id: str, changes: dict[str, Any], version: int) -> None:
-        """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`."""
+        """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`.
+
+        The version moves on by one, also with no change (an action of the item changed).
+        """
         encoded = _encoded(changes)
-        sets = ", ".join(f'"{k}" = ?' for k in encoded)
+        sets = "".join(f'"{k}" = ?, ' for k in encoded)
         cursor = self.db.execute(
-            f'UPDATE items SET {sets}, "version" = "version" + 1 WHERE id = ? AND "version" = ?',
+            f'UPDATE items SET {sets}"version" = "version" + 1 WHERE id = ? AND "version" = ?',
             [*encoded.values(), item_id, version],
         )
         if cursor.rowcount != 1:
@@ -248,6 +251,14 @@ class RegisterStore:
 
     def actions(self, item_id: str) -> list[dict[str, Any]]:
         return list(self.db.table("actions").rows_where("item = ?", [item_id], order_by="no"))
+
+    def late_actions(self, today: str) -> list[dict[str, Any]]:
+        """The actions not done whose due date is before ``today`` (YYYY-MM-DD)."""
+        return list(
+            self.db.table("actions").rows_where(
+                "(done IS NULL OR done = '') AND due < ?", [today], order_by="item, no"
+            )
+        )
 
     def upsert_action(self, row: dict[str, Any]) -> None:
         self.db.table("actions").upsert(row, pk=("item", "no"))

@@ -1,12 +1,16 @@
 """A CAPA item's lifecycle and what each step needs.
 
 open -> planned -> accepted -> implemented -> verified-effective (closed), or
-verified-ineffective (reopened: back to open, one severity level up).
+verified-ineffective (reopened: back to open, one severity level up). The two
+verified statuses are reached only by verifying the item (``capa verify``: its
+rule run again on evidence after the fix), never set by hand; a closed item
+takes no more changes.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +36,12 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.VERIFIED_EFFECTIVE: (),
 }
 
+#: the statuses only a verification (``capa verify``) moves an item to
+BY_VERIFICATION = (Status.VERIFIED_EFFECTIVE, Status.VERIFIED_INEFFECTIVE)
+
+#: the statuses an item never leaves: closed, it takes no more changes
+CLOSED = tuple(status for status, targets in TRANSITIONS.items() if not targets)
+
 #: root causes certifiers do not accept: they name who, not why
 _WEAK = re.compile(
     r"^\s*(human|staff|operator|user|employee|agent)\s+(error|mistake|failure)s?\s*\.?\s*$"
@@ -55,9 +65,32 @@ def status_of(text: str) -> Status:
         ) from None
 
 
-def check_move(item: dict[str, Any], target: Status, actions: list[dict[str, Any]]) -> None:
-    """Refuse a move the lifecycle does not allow, or one whose prerequisites are missing."""
+def check_not_closed(item: dict[str, Any]) -> None:
+    """Refuse any change to a closed item."""
+    if item["status"] in CLOSED:
+        raise LifecycleError(
+            f"{item['id']} is closed ({item['status']}); a closed item takes no more changes",
+            hint="a nonconformity that comes back is opened as a new item by the next audit",
+        )
+
+
+def check_move(
+    item: dict[str, Any],
+    target: Status,
+    actions: list[dict[str, Any]],
+    verifying: bool = False,
+) -> None:
+    """Refuse a move the lifecycle does not allow, or one whose prerequisites are missing.
+
+    The verified statuses are refused unless ``verifying`` (the move of a verification).
+    """
     current = Status(item["status"])
+    if target in BY_VERIFICATION and not verifying:
+        raise LifecycleError(
+            f"{item['id']} becomes {target} only by verification, not by hand",
+            hint=f"run capa verify {item['id']} --evidence DIR --pack PACK --by NAME "
+            "(it runs the rule again on evidence after the fix)",
+        )
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(TRANSITIONS[current]) or "none (closed)"
         raise LifecycleError(f"{item['id']} is {current}; it can move to: {allowed}")
@@ -82,4 +115,64 @@ def check_root_cause(text: str | None, item_id: str) -> None:
             "certifiers reject it",
             hint="say what in the process allowed the error (a missing check, an unclear rule, "
             "a tool, staffing), e.g. with --why five times",
+        )
+
+
+def check_implementation_date(
+    item_id: str, text: str, actions: list[dict[str, Any]], today: date
+) -> None:
+    """Refuse an implementation date in the future, or before the last of the actions was done."""
+    try:
+        day = date.fromisoformat(str(text))
+    except ValueError:
+        raise LifecycleError(f"'{text}' is not an implementation date (YYYY-MM-DD)") from None
+    if day > today:
+        raise LifecycleError(
+            f"{item_id}'s implementation date {day} is after today ({today})",
+            hint="an item is implemented once its actions are in place: give that day",
+        )
+    done = sorted((a["done"], a["no"]) for a in actions if a.get("done"))
+    if done and day.isoformat() < done[-1][0]:
+        last, number = done[-1]
+        raise LifecycleError(
+            f"{item_id}'s implementation date {day} is before its action {number} was done "
+            f"({last})",
+            hint=f"an item is implemented once its actions are done: give {last} or later",
+        )
+
+
+def new_action(
+    text: str | None, owner: str | None, due: date | None
+) -> tuple[str, str, date] | None:
+    """The new action an update describes (text, owner, due date), or None; refuse part of one.
+
+    An item has no owner of its own, and its due date is the audit's: an owner or
+    a due date without the action's text is refused, not dropped.
+    """
+    if text is None:
+        given = [name for name, value in (("--owner", owner), ("--due", due)) if value is not None]
+        if given:
+            raise LifecycleError(
+                f"{' and '.join(given)} describe{'' if len(given) > 1 else 's'} a new action, "
+                "and no --action was given",
+                hint="give the action with --action TEXT (an item has no owner or due date "
+                "to set by hand)",
+            )
+        return None
+    if not text.strip():
+        raise LifecycleError("an action needs a text, not a blank")
+    if owner is None or due is None or not owner.strip():
+        raise LifecycleError(
+            "a new action needs an owner and a due date",
+            hint="give --owner NAME and --due YYYY-MM-DD with --action",
+        )
+    return text.strip(), owner.strip(), due
+
+
+def check_action_due(item_id: str, due: date, today: date) -> None:
+    """Refuse a new action due before today."""
+    if due < today:
+        raise LifecycleError(
+            f"{item_id}'s new action would be due {due}, before today ({today})",
+            hint="give a due date from today on",
         )

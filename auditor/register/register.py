@@ -17,7 +17,16 @@ from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import due_in_days, nonconformities
 from .history import broken_rows, chained
-from .lifecycle import LifecycleError, Status, check_move, status_of
+from .lifecycle import (
+    BY_VERIFICATION,
+    LifecycleError,
+    Status,
+    check_action_due,
+    check_implementation_date,
+    check_move,
+    check_not_closed,
+    status_of,
+)
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
 EVIDENCE_KEYS = 20
@@ -188,18 +197,53 @@ class Register:
         version: int | None = None,
         today: date | None = None,
     ) -> dict[str, Any]:
-        """Change an item's fields (a status move checked by the lifecycle); each change is in the history."""
+        """Change an item's fields (a status move checked by the lifecycle); each change is in the history.
+
+        A closed item is refused, and so is a move to a verified status: only
+        :meth:`record_verification` makes that move.
+        """
         with self.store.transaction():
-            item = self._at_version(item_id, version)
-            if "status" in changes:
-                target = status_of(str(changes["status"]))
-                merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
-                check_move(merged, target, self.store.actions(item_id))
-                if target == Status.ACCEPTED:
-                    self._check_acceptor(item_id, who)
-                changes = {**changes, "status": str(target)}
-            self._apply(item, changes, who, today or date.today())
-            return self.item(item_id)
+            self._at_version(item_id, version)
+            return self._update(item_id, who, changes, today or date.today())
+
+    def record_verification(
+        self, item_id: str, who: str, changes: dict[str, Any], today: date
+    ) -> dict[str, Any]:
+        """The outcome of a verification: the move to a verified status, with its figures."""
+        target = status_of(str(changes.get("status")))
+        if target not in BY_VERIFICATION:
+            raise LifecycleError(
+                f"a verification moves {item_id} to a verified status, not {target}"
+            )
+        with self.store.transaction():
+            return self._update(item_id, who, changes, today, verifying=True)
+
+    def _update(
+        self,
+        item_id: str,
+        who: str,
+        changes: dict[str, Any],
+        today: date,
+        verifying: bool = False,
+        touched: bool = False,
+    ) -> dict[str, Any]:
+        """The checks and the changes of one update, inside the caller's transaction;
+        ``touched``: an action changed too, so the version moves on even with no field changed."""
+        item = self.item(item_id)
+        check_not_closed(item)
+        if "status" in changes:
+            target = status_of(str(changes["status"]))
+            merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
+            check_move(merged, target, self.store.actions(item_id), verifying)
+            if target == Status.ACCEPTED:
+                self._check_acceptor(item_id, who)
+            changes = {**changes, "status": str(target)}
+        if changes.get("implemented_on") or changes.get("status") == Status.IMPLEMENTED:
+            on = changes.get("implemented_on") or item.get("implemented_on")
+            if on:
+                check_implementation_date(item_id, on, self.store.actions(item_id), today)
+        self._apply(item, changes, who, today, touched)
+        return self.item(item_id)
 
     def _check_acceptor(self, item_id: str, who: str) -> None:
         """A plan is accepted by someone other than who planned it (as a waiver is approved
@@ -229,15 +273,18 @@ class Register:
 
         All in one transaction, the version checked first: all of it lands or
         none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
+        The item's version moves on once, whatever the update changed.
         """
         day = today or date.today()
         with self.store.transaction():
-            self._at_version(item_id, version)
+            item = self._at_version(item_id, version)
+            check_not_closed(item)
             if action is not None:
-                self.add_action(item_id, who, *action, today=day)
+                self._new_action(item, who, *action, today=day)
             if done is not None:
-                self.action_done(item_id, done, who, day)
-            return self.update(item_id, who, changes, None, day) if changes else self.item(item_id)
+                self._mark_done(item, done, who, day)
+            touched = action is not None or done is not None
+            return self._update(item_id, who, changes, day, touched=touched)
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
         """The item, if it is still at ``version`` (any version for None); else a conflict."""
@@ -252,48 +299,74 @@ class Register:
         return item
 
     def add_action(
-        self, item_id: str, who: str, text: str, owner: str, due: date, today: date | None = None
+        self,
+        item_id: str,
+        who: str,
+        text: str,
+        owner: str,
+        due: date,
+        today: date | None = None,
+        version: int | None = None,
     ) -> int:
-        """A corrective action with its owner and due date; its number on the item."""
+        """A corrective action with its owner and due date; its number on the item.
+
+        The item's version moves on (a conflict if it is no longer at ``version``).
+        """
+        day = today or date.today()
         with self.store.transaction():
-            item = self.item(item_id)
-            number = len(self.store.actions(item_id)) + 1
-            self.store.upsert_action(
-                {
-                    "item": item_id,
-                    "no": number,
-                    "text": text,
-                    "owner": owner,
-                    "due": due.isoformat(),
-                }
-            )
-            self._log(
-                item["id"],
-                who,
-                today or date.today(),
-                f"action {number}",
-                None,
-                f"{text} (owner {owner}, due {due.isoformat()})",
-            )
+            item = self._at_version(item_id, version)
+            check_not_closed(item)
+            number = self._new_action(item, who, text, owner, due, day)
+            self._apply(item, {}, who, day, touched=True)
             return number
 
-    def action_done(self, item_id: str, number: int, who: str, on: date) -> None:
-        with self.store.transaction():
-            self.item(item_id)
-            actions = {a["no"]: a for a in self.store.actions(item_id)}
-            if number not in actions:
-                from .lifecycle import LifecycleError
+    def _new_action(
+        self, item: dict[str, Any], who: str, text: str, owner: str, due: date, today: date
+    ) -> int:
+        check_action_due(item["id"], due, today)
+        number = len(self.store.actions(item["id"])) + 1
+        self.store.upsert_action(
+            {"item": item["id"], "no": number, "text": text, "owner": owner, "due": due.isoformat()}
+        )
+        self._log(
+            item["id"],
+            who,
+            today,
+            f"action {number}",
+            None,
+            f"{text} (owner {owner}, due {due.isoformat()})",
+        )
+        return number
 
-                raise LifecycleError(f"{item_id} has no action {number} (actions: {len(actions)})")
-            self.store.upsert_action({**actions[number], "done": on.isoformat()})
-            self._log(
-                item_id,
-                who,
-                on,
-                f"action {number} done",
-                actions[number].get("done"),
-                on.isoformat(),
+    def action_done(
+        self, item_id: str, number: int, who: str, on: date, version: int | None = None
+    ) -> None:
+        """Mark an action done on ``on``; the item's version moves on."""
+        with self.store.transaction():
+            item = self._at_version(item_id, version)
+            check_not_closed(item)
+            self._mark_done(item, number, who, on)
+            self._apply(item, {}, who, on, touched=True)
+
+    def _mark_done(self, item: dict[str, Any], number: int, who: str, on: date) -> None:
+        item_id = item["id"]
+        actions = {a["no"]: a for a in self.store.actions(item_id)}
+        if number not in actions:
+            raise LifecycleError(f"{item_id} has no action {number} (actions: {len(actions)})")
+        if actions[number].get("done"):
+            by = [
+                row["who"]
+                for row in self.store.history(item_id)
+                if row["field"] == f"action {number} done"
+            ]
+            raise LifecycleError(
+                f"{item_id}'s action {number} is already done: it was marked done on "
+                f"{actions[number]['done']}" + (f" by {by[-1]}" if by else "")
             )
+        self.store.upsert_action({**actions[number], "done": on.isoformat()})
+        self._log(
+            item_id, who, on, f"action {number} done", actions[number].get("done"), on.isoformat()
+        )
 
     def plan_status(self, fingerprint: str) -> tuple[int, int] | None:
         """(accepted, all) plans of the items for the audit's minor nonconformities (the audit
@@ -337,19 +410,30 @@ class Register:
             self._log(f"W-{number}", who, today, "waiver", None, text)
         return f"W-{number}"
 
-    def revoke_waiver(self, waiver_id: str, who: str, today: date) -> None:
+    def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
+        """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).
+
+        A waiver revoked already is refused, saying when and by whom.
+        """
+        from ..errors import closest_name
         from .waivers import WaiverError
 
-        number = int(waiver_id.removeprefix("W-")) if waiver_id.removeprefix("W-").isdigit() else -1
+        text = waiver_id.strip()
+        digits = text[2:] if text[:2].upper() == "W-" else text
+        number = int(digits) if digits.isdigit() else -1
         with self.store.transaction():
-            if not self.store.revoke_waiver(number, today.isoformat(), who):
-                known = [f"W-{w['id']}" for w in self.store.waivers() if not w.get("revoked_on")]
-                from ..errors import closest_name
-
+            rows = {row["id"]: row for row in self.store.waivers()}
+            row = rows.get(number)
+            if row is not None and row.get("revoked_on"):
+                by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
+                raise WaiverError(f"W-{number} was revoked on {row['revoked_on']}{by}")
+            if row is None or not self.store.revoke_waiver(number, today.isoformat(), who):
+                known = [f"W-{n}" for n, w in rows.items() if not w.get("revoked_on")]
                 raise WaiverError(
                     f"no waiver in force '{waiver_id}'", suggestion=closest_name(waiver_id, known)
                 )
-            self._log(waiver_id, who, today, "revoked", None, today.isoformat())
+            self._log(f"W-{number}", who, today, "revoked", None, today.isoformat())
+        return f"W-{number}"
 
     def waivers(self) -> list[Any]:
         from .waivers import from_row
@@ -366,9 +450,18 @@ class Register:
             )
         return item
 
-    def _apply(self, item: dict[str, Any], changes: dict[str, Any], who: str, today: date) -> None:
+    def _apply(
+        self,
+        item: dict[str, Any],
+        changes: dict[str, Any],
+        who: str,
+        today: date,
+        touched: bool = False,
+    ) -> None:
+        """Write the fields that change, each with its history row; the version moves on
+        when one does, or when ``touched`` (an action of the item changed)."""
         changed = {k: v for k, v in changes.items() if item.get(k) != v}
-        if not changed:
+        if not changed and not touched:
             return
         self.store.update_item(item["id"], changed, item["version"])
         for name, value in changed.items():

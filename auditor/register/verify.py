@@ -164,5 +164,5 @@ def _record(
         return Verification(
             item["id"], f"not-evaluable: {reason}", period.label, finding, item["status"]
         )
-    updated = register.update(item["id"], who, changes, today=today)
+    updated = register.record_verification(item["id"], who, changes, today)
     return Verification(item["id"], outcome, period.label, finding, updated["status"])

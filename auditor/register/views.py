@@ -6,30 +6,93 @@ import json
 from datetime import date
 from typing import Any
 
-from .lifecycle import Status
+from ..errors import AuditorError, closest_name
+from .lifecycle import CLOSED
 from .register import Register
 
-LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring")
+LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring", "overdue")
 
 
-def is_overdue(item: dict[str, Any], today: date) -> bool:
-    return item["status"] != Status.VERIFIED_EFFECTIVE and item["due"] < today.isoformat()
+def overdue(item: dict[str, Any], today: date, late_actions: list[dict[str, Any]]) -> list[str]:
+    """What of an item not closed is past its due date: ``item`` (its own), ``action N`` (each
+    open action past its own); empty when nothing is, or the item is closed."""
+    if item["status"] in CLOSED:
+        return []
+    late = ["item"] if item["due"] < today.isoformat() else []
+    return late + [f"action {a['no']}" for a in late_actions]
+
+
+def is_overdue(item: dict[str, Any], today: date, late_actions: list[dict[str, Any]]) -> bool:
+    return bool(overdue(item, today, late_actions))
 
 
 def select_items(register: Register, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Items matching the filters (status, severity, rule, group, overdue), overdue first then by id."""
-    items = register.store.items()
+    """Items matching the filters (status, severity, rule, group, overdue), overdue first then by id.
+
+    Each item carries ``overdue``: what of it is past its due date (see :func:`overdue`).
+    """
+    late: dict[str, list[dict[str, Any]]] = {}
+    for action in register.store.late_actions(today.isoformat()):
+        late.setdefault(action["item"], []).append(action)
+    items = [
+        {**item, "overdue": overdue(item, today, late.get(item["id"], []))}
+        for item in register.store.items()
+    ]
+    _check_known(items, filters)
     for name in ("status", "severity", "rule"):
         if filters.get(name):
             items = [i for i in items if i[name] == filters[name]]
     if filters.get("group"):
         items = [i for i in items if filters["group"] in i["group_key"].split(", ")]
     if filters.get("overdue"):
-        items = [i for i in items if is_overdue(i, today)]
-    return sorted(items, key=lambda i: (not is_overdue(i, today), i["id"]))
+        items = [i for i in items if i["overdue"]]
+    return sorted(items, key=lambda i: (not i["overdue"], i["id"]))
 
 
-def list_table(items: list[dict[str, Any]], today: date) -> list[tuple[str, bool]]:
+def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
+    """Refuse a rule or group no item of the register has (a typo would list nothing)."""
+    rule, group = filters.get("rule"), filters.get("group")
+    rules = {i["rule"] for i in items}
+    if rule and rule not in rules:
+        suggestion = closest_name(rule, rules)
+        raise AuditorError(
+            f"no CAPA item for rule '{rule}'",
+            suggestion=suggestion,
+            hint=_known("rules", rules) if not suggestion else None,
+        )
+    groups = {part for i in items for part in (i["group_key"] or "").split(", ") if part}
+    if group and group not in groups:
+        suggestion = closest_name(group, groups) or next(
+            (g for g in sorted(groups) if g.partition("=")[2].casefold() == group.casefold()),
+            None,
+        )
+        raise AuditorError(
+            f"no CAPA item for group '{group}'",
+            suggestion=suggestion,
+            hint=_known("groups", groups) if not suggestion else None,
+        )
+
+
+def _known(what: str, names: set[str]) -> str:
+    if not names:
+        return "the register has no item" if what == "rules" else "no item is of a group"
+    shown = sorted(names)
+    more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+    return f"the register's {what}: {', '.join(shown[:8])}{more}"
+
+
+def _due(item: dict[str, Any]) -> str:
+    """The item's due date, with what of it is overdue: ``2026-08-15 (overdue)``, or
+    ``2026-09-30 (action 2 overdue)`` when only an action is."""
+    late = item.get("overdue") or []
+    parts = ["overdue"] if "item" in late else []
+    numbers = [what.removeprefix("action ") for what in late if what != "item"]
+    if numbers:
+        parts.append(f"action{'s' if len(numbers) > 1 else ''} {', '.join(numbers)} overdue")
+    return item["due"] + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def list_table(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     """Lines of the list, each with whether it is overdue (for colour on a terminal)."""
     rows = [("item", "status", "severity", "rule", "group", "due", "recurring")]
     flags = [False]
@@ -37,18 +100,25 @@ def list_table(items: list[dict[str, Any]], today: date) -> list[tuple[str, bool
         rows.append(
             (
                 item["id"], item["status"], item["severity"], item["rule"],
-                item["group_key"] or "all", item["due"] + (" (overdue)" if is_overdue(item, today) else ""),
-                "yes" if item["recurring"] else "",
+                item["group_key"] or "all", _due(item), "yes" if item["recurring"] else "",
             )
         )  # fmt: skip
-        flags.append(is_overdue(item, today))
+        flags.append(bool(item.get("overdue")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return list(zip(lines, flags, strict=True))
 
 
 def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: item.get(k) for k in (*LIST_COLUMNS, "statement")} for item in items]
+    """The items for JSON and CSV; ``overdue`` says what of each is past its due date
+    (``item, action 2``; empty when nothing is)."""
+    return [
+        {
+            **{k: item.get(k) for k in (*LIST_COLUMNS, "statement")},
+            "overdue": ", ".join(item.get("overdue") or []),
+        }
+        for item in items
+    ]
 
 
 def item_text(register: Register, item_id: str) -> str:

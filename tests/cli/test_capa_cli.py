@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,6 +15,27 @@ from ..conftest import ROOT, RULES
 
 PACK = str(RULES / "service-quality.yaml")
 DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
+#: a due date for an action that is still ahead whenever the tests run
+LATER = (date.today() + timedelta(days=60)).isoformat()
+
+
+#: a day after the verification window of an item implemented on 2026-07-31 (the demo's
+#: August evidence), which the window must be over by
+VERIFIED_ON = date(2026, 10, 1)
+
+
+@pytest.fixture
+def july_31(monkeypatch):  # type: ignore[no-untyped-def]
+    """The register's commands run on 2026-07-31: July's items are worked off that day (an
+    action's due date ahead of it, the implementation not after it); the fixture's value
+    moves the day on (to :data:`VERIFIED_ON` before verifying on August's evidence)."""
+    today = {"day": date(2026, 7, 31)}
+    monkeypatch.setattr("auditor.cli._today", lambda: today["day"])
+
+    def move_to(day: date) -> None:
+        today["day"] = day
+
+    return move_to
 
 
 def invoke(runner, *args: str):
@@ -27,7 +49,7 @@ def audit(runner, tmp_path, month: str):
     )  # fmt: skip
 
 
-def test_the_capa_loop(runner, tmp_path) -> None:
+def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     register = str(tmp_path / "r.db")
     first = audit(runner, tmp_path, "2026-07")
     assert first.exit_code == 0, first.output
@@ -53,6 +75,7 @@ def test_the_capa_loop(runner, tmp_path) -> None:
     for step in steps:
         result = invoke(runner, "capa", step[0], item, *step[1:], "--register", register)
         assert result.exit_code == 0, (step, result.output)
+    july_31(VERIFIED_ON)
     verified = invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", PACK,
                       "--by", "auditor-x", "--register", register)  # fmt: skip
     assert verified.exit_code == 0, verified.output
@@ -156,7 +179,7 @@ def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp
     assert html.count('class="chart previous-chart"') == 1
 
 
-def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
+def test_the_acceptance_story_of_the_register(runner, tmp_path, july_31) -> None:
     """Month 1 opens items; two are worked off; month 2: one fix worked, one did not."""
     register_path = str(tmp_path / "r.db")
     assert audit(runner, tmp_path, "2026-07").exit_code == 0
@@ -168,7 +191,7 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
     for item in (worked, failed):
         for step in (
             ("update", "--by", "li", "--root-cause", "no daily review of open tickets",
-             "--action", "Daily review", "--owner", "lead", "--due", "2026-07-20",
+             "--action", "Daily review", "--owner", "lead", "--due", "2026-08-20",
              "--status", "planned"),
             ("accept", "--by", "cert"),
             ("update", "--by", "li", "--done", "1"),
@@ -178,6 +201,7 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
             assert result.exit_code == 0, result.output
     assert audit(runner, tmp_path, "2026-08").exit_code == 0
     for item, outcome in ((worked, "effective"), (failed, "ineffective")):
+        july_31(VERIFIED_ON)
         verified = invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", PACK,
                           "--by", "cert", "--register", register_path)  # fmt: skip
         assert f"{item}: {outcome} over" in verified.output, verified.output
@@ -193,10 +217,12 @@ def test_the_acceptance_story_of_the_register(runner, tmp_path) -> None:
     assert f"{failed} recurring" in third.output
     register = Register(register_path)
     assert len(register.store.items()) >= count and register.item(failed)["recurring"] == 1
-    register.update(worked, "test", {"due": "2020-01-01"})  # closed: never overdue
+    closed = register.item(worked)  # closed, it takes no change: set its due date in the store
+    register.store.update_item(worked, {"due": "2020-01-01"}, closed["version"])  # never overdue
     late = ids["CSAT-Q-4.2|"]
     register.update(late, "test", {"due": "2020-01-01"})
     register.close()
+    july_31(date(2026, 7, 31))  # the items' own due dates not passed yet, but for these
     overdue = json.loads(invoke(runner, "capa", "list", "--overdue", "--format", "json",
                                 "--register", register_path).output)  # fmt: skip
     assert [i["id"] for i in overdue] == [late]
@@ -228,7 +254,7 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
     for item in minors:
         for step in (
             ("update", "--by", "li", "--root-cause", "the checklist lacks this step",
-             "--action", "Add the step", "--owner", "lead", "--due", "2026-12-01",
+             "--action", "Add the step", "--owner", "lead", "--due", LATER,
              "--status", "planned"),
             ("accept", "--by", "cert"),
         ):  # fmt: skip
@@ -286,7 +312,7 @@ def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
-def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, engine: str) -> None:  # type: ignore[no-untyped-def]
+def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, july_31, engine: str) -> None:  # type: ignore[no-untyped-def]
     from auditor.backends import engines
 
     register, item = implemented_item(runner, tmp_path)
@@ -298,6 +324,7 @@ def test_capa_verify_on_an_engine(runner, tmp_path, monkeypatch, engine: str) ->
         return real(store, name)
 
     monkeypatch.setattr(engines, "open_backend", spy)
+    july_31(VERIFIED_ON)
     verified = invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", PACK,
                       "--by", "auditor-x", "--register", register, "--engine", engine)  # fmt: skip
     assert verified.exit_code == 0, verified.output
@@ -339,3 +366,120 @@ def test_ctrl_c_while_recording_says_the_outputs_stay_and_the_register_did_not_c
         "record it"
     ) in result.output
     assert (tmp_path / "2026-07" / "findings.json").is_file()
+
+
+def refused(result, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit 2 with one line holding ``text``, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], result.output
+
+
+def test_capa_update_refuses_what_the_lifecycle_does_not_allow(runner, tmp_path, july_31) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0001"
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    for status in ("verified-effective", "verified-ineffective"):
+        refused(
+            update("--status", status),
+            f"{item} becomes {status} only by verification, not by hand; run capa verify {item}",
+        )
+    refused(update("--owner", "trainer"), "--owner describes a new action, and no --action")
+    refused(update("--due", "2026-08-15"), "--due describes a new action, and no --action")
+    refused(
+        update("--action", "Train", "--owner", "trainer", "--due", "2026-07-30"),
+        f"{item}'s new action would be due 2026-07-30, before today (2026-07-31)",
+    )
+    added = update("--action", "Train", "--owner", "trainer", "--due", "2026-08-15")
+    assert added.output.strip() == f"{item}: open (version 2)"  # an action moves the version on
+    refused(update("--correction", "x", "--version", "1"), "changed since you read it (version 1")
+    planned = update("--root-cause", "new starters skip the module", "--status", "planned")
+    assert planned.exit_code == 0, planned.output
+    accepted = invoke(runner, "capa", "accept", item, "--by", "cert", "--register", register)
+    assert accepted.exit_code == 0, accepted.output
+    assert update("--done", "1").output.strip() == f"{item}: accepted (version 5)"
+    refused(
+        update("--done", "1"),
+        f"{item}'s action 1 is already done: it was marked done on 2026-07-31 by li",
+    )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-08-01"),
+        f"{item}'s implementation date 2026-08-01 is after today (2026-07-31)",
+    )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-07-30"),
+        f"{item}'s implementation date 2026-07-30 is before its action 1 was done (2026-07-31)",
+    )
+    implemented = update("--status", "implemented", "--implemented-on", "2026-07-31")
+    assert implemented.output.strip() == f"{item}: implemented (version 6)"
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-effective"}, date(2026, 9, 1))
+    history = len(store.store.history())
+    store.close()
+    closed = f"error: {item} is closed (verified-effective); a closed item takes no more changes"
+    refused(update("--correction", "one more"), closed)
+    refused(update("--action", "More", "--owner", "trainer", "--due", "2026-09-01"), closed)
+    store = Register(register)
+    assert len(store.store.history()) == history and len(store.store.actions(item)) == 1
+    store.close()
+
+
+def test_an_item_with_an_open_action_past_due_is_listed_overdue(
+    runner, tmp_path, monkeypatch, july_31
+) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    item = next(i for i in listed if i["due"] > "2026-08-20")
+    added = invoke(runner, "capa", "update", item["id"], "--by", "li", "--action", "Train",
+                   "--owner", "trainer", "--due", "2026-08-15", "--register", register)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 8, 20))
+    overdue = invoke(runner, "capa", "list", "--overdue", "--register", register)
+    lines = overdue.output.splitlines()
+    assert len(lines) == 2 and lines[1].startswith(item["id"]), overdue.output
+    assert f"{item['due']} (action 1 overdue)" in lines[1]
+    records = json.loads(invoke(runner, "capa", "list", "--overdue", "--format", "json",
+                                "--register", register).output)  # fmt: skip
+    assert [(i["id"], i["overdue"]) for i in records] == [(item["id"], "action 1")]
+    done = invoke(runner, "capa", "update", item["id"], "--by", "li", "--done", "1",
+                  "--register", register)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    after = invoke(runner, "capa", "list", "--overdue", "--register", register).output
+    assert after.splitlines()[1:] == []
+
+
+def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    assert any(i["group_key"] == "site=SH" for i in listed)
+    assert any(i["rule"] == "RESP-PHONE-30S" for i in listed)
+
+    def capa_list(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "list", *args, "--register", register)
+
+    refused(
+        capa_list("--rule", "RESP-PHONE-30"),
+        "error: no CAPA item for rule 'RESP-PHONE-30'; did you mean 'RESP-PHONE-30S'?",
+    )
+    refused(
+        capa_list("--group", "SH"), "error: no CAPA item for group 'SH'; did you mean 'site=SH'?"
+    )
+    refused(
+        capa_list("--group", "site=sh"),
+        "error: no CAPA item for group 'site=sh'; did you mean 'site=SH'?",
+    )
+    refused(capa_list("--rule", "ZZZ"), "no CAPA item for rule 'ZZZ'; the register's rules: ")
+    # a rule the register has, with no item in the status asked for: an empty list, exit 0
+    empty = capa_list("--rule", "RESP-PHONE-30S", "--status", "verified-effective")
+    assert empty.exit_code == 0 and len(empty.output.splitlines()) == 1
+    assert capa_list("--group", "site=SH").exit_code == 0

@@ -109,3 +109,29 @@ def test_waivers_yaml_beside_the_pack(runner, tmp_path) -> None:
     broken = runner.invoke(main, args)
     assert broken.exit_code == 2
     assert "waivers.yaml" in broken.output and "needs 'reason'" in broken.output
+
+
+def test_revoking_names_the_waiver_and_a_revoked_one_says_when(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    for _ in range(4):
+        added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
+        assert added.exit_code == 0, added.output
+
+    def revoke(waiver: str, who: str = "quality director"):  # type: ignore[no-untyped-def]
+        return runner.invoke(
+            main, ["waiver", "revoke", waiver, "--by", who, "--register", register]
+        )
+
+    assert revoke("1").output == "W-1: revoked\n"  # its id, however it was given
+    assert revoke("w-2").output == "W-2: revoked\n"
+    again = revoke("W-1", "ops")
+    assert again.exit_code == 2
+    today = date.today().isoformat()
+    assert again.output == f"error: W-1 was revoked on {today} by quality director\n"
+    assert revoke("1").output == again.output
+    store = Register(register)
+    revoked = [(r["item"], r["field"]) for r in store.store.history() if r["field"] == "revoked"]
+    store.close()
+    assert revoked == [("W-1", "revoked"), ("W-2", "revoked")]
+    unknown = revoke("W-7")
+    assert unknown.exit_code == 2 and "no waiver in force 'W-7'" in unknown.output

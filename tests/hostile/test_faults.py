@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACK = str(ROOT / "rules" / "service-quality.yaml")
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
 SEED = 20261203
+#: a CAPA action's due date: today or later is the only one taken
+LATER = (date.today() + timedelta(days=60)).isoformat()
 #: SIGINT and SIGTERM as bits of a /proc signal mask
 STOPPING_BITS = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
 STOPPED = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -343,7 +346,7 @@ def test_capa_commands_stopped_leave_the_register_whole(made: dict[str, Path]) -
             item, version = db.execute("SELECT id, version FROM items ORDER BY id").fetchone()
             db.close()
             args = ["capa", "update", item, "--by", "li", "--root-cause", "training gap",
-                    "--action", "retrain", "--owner", "trainer", "--due", "2026-12-31",
+                    "--action", "retrain", "--owner", "trainer", "--due", LATER,
                     "--status", "planned", "--register", str(register)]  # fmt: skip
             result = stopped(args, signum, delay)
             assert_stopped_or_done(result, signum, (0,))
@@ -546,7 +549,7 @@ def test_a_capa_update_refused_half_way_adds_no_action(made: dict[str, Path]) ->
     """An action, then a conflict or a move the lifecycle refuses: the action is not kept either."""
     with copy_of(made["register"].parent) as base:
         register = base / "capa.db"
-        action = ["--action", "retrain", "--owner", "trainer", "--due", "2026-12-31"]
+        action = ["--action", "retrain", "--owner", "trainer", "--due", LATER]
         for refusal in (["--version", "7"], ["--status", "verified-effective"]):
             args = ["capa", "update", "CAPA-2026-0001", "--by", "li", *action, *refusal,
                     "--register", str(register)]  # fmt: skip
