@@ -1904,7 +1904,8 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
     type=click.Choice(["event", "wall"]),
     default="event",
     show_default=True,
-    help="Judge deadlines by the records' own times (a watermark) or by the wall clock.",
+    help="Judge deadlines by the records' own times (a watermark) or by the wall clock, "
+    "which moves on once a second while the input is quiet (and ends the watch at --until).",
 )
 @click.option(
     "--until",
@@ -1926,7 +1927,7 @@ def watch_command(
     Counts go to stderr at the end of the input or on Ctrl-C.
     """
     from .interrupts import exit_code
-    from .live import Watcher, read_lines
+    from .live import Watcher, read_lines, timed_lines
     from .pack import load_pack
 
     pack = load_pack(pack_path)
@@ -1953,8 +1954,8 @@ def watch_command(
         if store is not None:
             store.close()
     interrupted, code = False, EXIT_OK
-    try:
-        read_lines(source, watcher)
+    try:  # on the wall clock, time moves on (once a second) while no input comes
+        read_lines(timed_lines(source) if clock == "wall" else source, watcher)
     except KeyboardInterrupt as exc:
         interrupted = True
         code = exit_code(exc)  # SIGTERM (the group makes it an interrupt too) or Ctrl-C

@@ -276,6 +276,25 @@ def test_an_exception_in_an_action_is_raised_not_swallowed() -> None:
         ruleset.post({"v": 1})
 
 
+def test_an_interrupt_in_an_action_stops_as_an_interrupt() -> None:
+    """Ctrl-C or SIGTERM while an action writes an alert is a stop, not an engine failure."""
+    from auditor.interrupts import Terminated
+    from auditor.live.adapter import LiveRuleset
+
+    def stopped(message):
+        raise Terminated()
+
+    ruleset = LiveRuleset(
+        "auditor-test-stop", {"one": ({"v": 1}, stopped), "two": ({"v": 2}, print)}
+    )
+    with pytest.raises(Terminated):
+        ruleset.post({"v": 1})
+    seen: list[dict] = []
+    ruleset.actions["one"] = seen.append
+    ruleset.post({"v": 1})  # the engine goes on after it
+    assert len(seen) == 1
+
+
 def test_an_existence_only_rule_is_refused() -> None:
     from auditor.live.adapter import LiveRuleset, RulesEngineError
 

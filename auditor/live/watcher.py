@@ -7,7 +7,11 @@ rules and sequence rules are watched; aggregate, freshness and manual rules are
 batch-only.
 
 Time is event time: the watermark is the latest time seen in any record, or
-the wall clock with ``clock="wall"``. A record still open when the watermark
+the wall clock with ``clock="wall"``; with the wall clock time also moves on
+while no input comes (:func:`timed_lines` yields ``None`` once a ``tick``
+passes without a line, and :func:`read_lines` then calls :meth:`Watcher.tick`),
+so a deadline passed in a quiet stream is alerted within a tick, and the watch
+ends when the wall clock reaches ``until``. A record still open when the watermark
 passes its deadline, and a sequence step still missing when its bound has
 passed, are breaches the moment that is certain; an alert is written then. At
 the end of the stream every open record and case is judged once more at the
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import select
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,12 +90,15 @@ class Watcher:
         remember: bool = True,
         key_memory: int = 1_000_000,
         store: Any = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
         self.pack = pack
         self.sink = sink
         self.clock = clock
+        #: the wall clock (epoch seconds) with ``clock="wall"``; a test may give its own
+        self.now = now
         self.zone = ZoneInfo(pack.timezone)
         self.run = dr.run_number()
         self.clocks = ClockCache(pack.calendars, self.zone)
@@ -186,9 +195,18 @@ class Watcher:
         moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
         self._advance(max(moments) if moments else None)
 
+    def tick(self) -> None:
+        """No input for a while: with the wall clock, time moves on all the same."""
+        if self.clock == "wall":
+            self._advance(None)
+
+    def over(self) -> bool:
+        """With the wall clock, whether it has reached ``until`` (then nothing later counts)."""
+        return self.clock == "wall" and self.until is not None and self.now() >= self.until
+
     def _advance(self, event_time: float | None) -> None:
         if self.clock == "wall":
-            moment = time.time()
+            moment = self.now()
         elif event_time is None:
             return
         else:
@@ -205,10 +223,10 @@ class Watcher:
         final = (
             self.until
             if self.until is not None
-            else (time.time() if self.clock == "wall" else self.watermark)
+            else (self.now() if self.clock == "wall" else self.watermark)
         )
         if final == float("-inf"):
-            final = time.time()
+            final = self.now()
         self.watermark = max(self.watermark, final)
         for watched in self.rules:
             watched.finish(final)
@@ -233,8 +251,57 @@ def _not_text(text: str) -> str | None:
     return None
 
 
-def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
-    for number, line in enumerate(lines, start=1):
+def timed_lines(
+    stream: Any, tick: float = 1.0, clock: Callable[[], float] = time.monotonic
+) -> Iterator[str | None]:
+    """The lines of ``stream`` as they come, and ``None`` each time ``tick`` seconds pass.
+
+    For a live feed on the wall clock: a pipe, a FIFO or a terminal is waited on
+    with ``select`` for at most ``tick`` seconds at a time, and read as bytes as
+    they arrive (decoded as UTF-8, bytes that are not kept as surrogate escapes
+    for the line to be rejected). A ``None`` goes out whenever ``tick`` seconds
+    have passed since the last one, quiet or not, so the caller can move time on.
+    A stream without a file descriptor (or on a system whose ``select`` takes
+    only sockets) is read line by line, with no ticks between lines.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None or os.name == "nt":
+        yield from stream
+        return
+    pending = b""
+    last = clock()
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(0.0, last + tick - clock()))
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:  # end of input
+                if pending:
+                    yield pending.decode("utf-8", "surrogateescape")
+                return
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                yield line.decode("utf-8", "surrogateescape") + "\n"
+        if clock() - last >= tick:
+            last = clock()
+            yield None
+
+
+def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
+    """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
+
+    With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
+    """
+    number = 0
+    for line in lines:
+        if watcher.over():
+            return
+        if line is None:
+            watcher.tick()
+            continue
+        number += 1
         text = line.strip()
         if not text:
             continue
@@ -266,15 +333,19 @@ def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
 
 def watch(
     pack: Pack,
-    lines: Iterable[str],
+    lines: Iterable[str | None],
     sink: Sink,
     clock: str = "event",
     until: float | None = None,
     remember: bool = True,
     store: Any = None,
+    now: Callable[[], float] = time.time,
 ) -> Watcher:
-    """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided."""
-    watcher = Watcher(pack, sink, clock, until, remember, store=store)
+    """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided.
+
+    ``None`` among the lines is a moment without input (see :func:`timed_lines`).
+    """
+    watcher = Watcher(pack, sink, clock, until, remember, store=store, now=now)
     try:
         read_lines(lines, watcher)
     finally:
