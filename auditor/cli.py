@@ -1924,7 +1924,10 @@ def watch_command(
 
     durable_rules judges each record and each sequence step; a record still
     open, or a step still missing, is a breach once its deadline has passed.
-    Counts go to stderr at the end of the input or on Ctrl-C.
+    A later record of a key that differs from its last is an update, judged
+    while the key's verdict can still change; a condition not met is a breach
+    only if still not met when the watch ends. Counts go to stderr at the end
+    of the input or on Ctrl-C.
     """
     from .interrupts import exit_code
     from .live import Watcher, read_lines, timed_lines
@@ -1964,7 +1967,7 @@ def watch_command(
         c = watcher.counts
         click.echo(
             f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
-            f"{c.alerts:,} alerts, {c.duplicates:,} duplicate keys, {c.rejected:,} rejected"
+            f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
             + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
             err=True,
         )

@@ -18,9 +18,13 @@ the end of the stream every open record and case is judged once more at the
 final watermark, so the per-key verdicts are those a batch audit of the same
 records gives for a period ending at that moment.
 
-Keys: the first record of a key is the one judged (a later record with the
-same key is counted as a duplicate), as in the evidence store. In a sequence
-the earliest event of each step counts.
+Keys: the records of a key are the successive states of one record. A later
+record of a key identical to its last one in every field is a duplicate and is
+counted, not judged; one that differs (a ticket's status now closed, a call now
+answered) is an update: a rule whose judgement of the key can still change (a
+record still open, a condition not met yet) judges the new record in its
+place, and one that has judged the key keeps that judgement. In a sequence the
+earliest event of each step counts.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import os
 import select
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +76,7 @@ class WatchCounts:
     events: int = 0
     judged: int = 0
     duplicates: int = 0
+    updates: int = 0
     rejected: int = 0
     alerts: int = 0
     collisions: int = 0
@@ -115,7 +120,8 @@ class Watcher:
         #: monitor keeps only what is still open, so its memory stays bounded
         self.remember = remember
         self.key_memory = key_memory
-        self.seen_keys: dict[str, OrderedDict[str, None]] = {}
+        #: per kind, each key seen and a fingerprint of its last record (a duplicate or an update?)
+        self.seen_keys: dict[str, OrderedDict[str, int]] = {}
         #: an evidence store (or backend) live rules may read context from (control-chart baselines)
         self.store = store
         for rule in pack.rules:
@@ -183,15 +189,23 @@ class Watcher:
                 return
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
-        if key in keys:
+        fingerprint = _fingerprint(values)
+        last = keys.get(key)
+        if last == fingerprint:
             self.counts.duplicates += 1
             return
-        keys[key] = None
-        if not self.remember and len(keys) > self.key_memory:
-            keys.popitem(last=False)  # forget the oldest key (in constant time)
-        for watched in self.by_kind.get(kind.name, ()):
-            watched.record(key, record)
-            self.counts.judged += 1
+        keys[key] = fingerprint
+        if last is None:
+            if not self.remember and len(keys) > self.key_memory:
+                keys.popitem(last=False)  # forget the oldest key (in constant time)
+            for watched in self.by_kind.get(kind.name, ()):
+                watched.record(key, record)
+                self.counts.judged += 1
+        else:
+            keys.move_to_end(key)  # kept as long as a key first seen now
+            self.counts.updates += 1
+            for watched in self.by_kind.get(kind.name, ()):
+                self.counts.judged += int(watched.update(key, record))
         moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
         self._advance(max(moments) if moments else None)
 
@@ -236,6 +250,15 @@ class Watcher:
     def verdicts(self) -> dict[str, dict[str, str]]:
         """Per rule, per key: conform, breach, pending or excluded."""
         return {w.rule.id: w.verdicts() for w in self.rules}
+
+
+def _fingerprint(values: Sequence[Any]) -> int:
+    """A record's values as one number: equal records, equal numbers (64 bits, so two
+    different records of one key share one about once in 10**19 updates)."""
+    try:
+        return hash(tuple(values))
+    except TypeError:  # a value that cannot be hashed: its text
+        return hash(repr(values))
 
 
 #: the first moment of the year after LAST_YEAR, in epoch seconds
