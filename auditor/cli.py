@@ -1954,7 +1954,8 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
     type=click.Choice(["event", "wall"]),
     default="event",
     show_default=True,
-    help="Judge deadlines by the records' own times (a watermark) or by the wall clock.",
+    help="Judge deadlines by the records' own times (a watermark) or by the wall clock, "
+    "which moves on once a second while the input is quiet (and ends the watch at --until).",
 )
 @click.option(
     "--until",
@@ -1973,10 +1974,13 @@ def watch_command(
 
     durable_rules judges each record and each sequence step; a record still
     open, or a step still missing, is a breach once its deadline has passed.
-    Counts go to stderr at the end of the input or on Ctrl-C.
+    A later record of a key that differs from its last is an update, judged
+    while the key's verdict can still change; a condition not met is a breach
+    only if still not met when the watch ends. Counts go to stderr at the end
+    of the input or on Ctrl-C.
     """
     from .interrupts import exit_code
-    from .live import Watcher, read_lines
+    from .live import Watcher, read_lines, timed_lines
     from .pack import load_pack
 
     pack = load_pack(pack_path)
@@ -2003,8 +2007,8 @@ def watch_command(
         if store is not None:
             store.close()
     interrupted, code = False, EXIT_OK
-    try:
-        read_lines(source, watcher)
+    try:  # on the wall clock, time moves on (once a second) while no input comes
+        read_lines(timed_lines(source) if clock == "wall" else source, watcher)
     except KeyboardInterrupt as exc:
         interrupted = True
         code = exit_code(exc)  # SIGTERM (the group makes it an interrupt too) or Ctrl-C
@@ -2013,7 +2017,7 @@ def watch_command(
         c = watcher.counts
         click.echo(
             f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
-            f"{c.alerts:,} alerts, {c.duplicates:,} duplicate keys, {c.rejected:,} rejected"
+            f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
             + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
             err=True,
         )

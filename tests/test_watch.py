@@ -48,6 +48,8 @@ calls = st.lists(
             "end_after": st.one_of(st.none(), st.integers(0, 20)),
             "agent": st.one_of(st.none(), st.sampled_from(["", "A1", "B2"])),
             "score": st.one_of(st.none(), st.integers(0, 5)),
+            # first seen without its agent and score, then updated with them
+            "draft": st.booleans(),
         }
     ),
     max_size=25,
@@ -98,6 +100,18 @@ def records(call_specs, case_specs) -> list[dict]:
     return out
 
 
+def with_drafts(items: list[dict], call_specs, rng) -> list[dict]:
+    """The stream: each call marked ``draft`` comes first as an earlier state of the
+    record (no agent or score yet), somewhere before its final state."""
+    out = list(items)
+    for n, spec in enumerate(call_specs):
+        if spec["draft"]:
+            final = next(i for i, item in enumerate(out) if item.get("call_id") == f"C{n}")
+            draft = {**out[final], "agent": None, "score": None}
+            out.insert(rng.randint(0, final), draft)
+    return out
+
+
 def batch(folder, items) -> dict[str, dict[str, str]]:
     with (
         (folder / "calls.jsonl").open("w", encoding="utf-8") as calls_file,
@@ -122,9 +136,9 @@ def test_watch_agrees_with_the_batch_audit_key_by_key(
     tmp_path_factory, call_specs, case_specs, rng
 ) -> None:
     items = records(call_specs, case_specs)
-    expected = batch(tmp_path_factory.mktemp("batch"), items)
+    expected = batch(tmp_path_factory.mktemp("batch"), items)  # each record's final state
     rng.shuffle(items)  # events arrive in any order
-    lines = [json.dumps(item) for item in items]
+    lines = [json.dumps(item) for item in with_drafts(items, call_specs, rng)]
     watcher = watch(the_pack(), lines, lambda alert: None, until=END)
     got = watcher.verdicts()
     for rule in the_pack().rules:
@@ -157,6 +171,62 @@ def test_alerts_are_written_when_a_breach_becomes_certain() -> None:
     # B was still open when C arrived (its latest time 10:05:10), long past 30 s: breached then.
     assert phone[1]["event_time"].startswith("2026-02-02T10:05:10")
     assert watcher.verdicts()["ANSWER-30S"] == {"A": "breach", "B": "breach", "C": "conform"}
+
+
+def test_a_call_seen_ringing_and_then_answered_in_time_is_not_alerted() -> None:
+    ringing = {
+        "kind": "calls",
+        "call_id": "B",
+        "channel": "phone",
+        "received_at": "2026-02-02 10:01:00",
+    }
+    answered = {**ringing, "answered_at": "2026-02-02 10:01:20"}
+    later = {**ringing, "call_id": "C", "received_at": "2026-02-02 10:05:00"}
+    alerts: list[dict] = []
+    watcher = watch(the_pack(), [json.dumps(i) for i in (ringing, answered, later)], alerts.append)
+    assert [a for a in alerts if a["rule"] == "ANSWER-30S"] == []
+    assert watcher.counts.updates == 1 and watcher.counts.duplicates == 0
+    assert watcher.verdicts()["ANSWER-30S"] == {"B": "conform", "C": "pending"}
+
+
+def test_an_open_ticket_is_not_a_breach_and_its_closing_is_an_update() -> None:
+    """CLOSURE-95 (status resolved or closed): a ticket that has just opened is not alerted;
+    the same ticket closed later is judged (an update); an identical record again is a
+    duplicate; a ticket still open when the watch ends is a breach then, as in the batch
+    audit, and the alert names the condition."""
+    quality = load_pack(RULES / "service-quality.yaml")
+
+    def ticket(key: str, status: str, **more: str) -> str:
+        item = {"kind": "tickets", "ticket_id": key, "site": "BJ", "category": "billing"}
+        item.update(opened_at="2026-07-01 10:00:00", status=status, **more)
+        return json.dumps(item)
+
+    closed = ticket("T1", "closed", closed_at="2026-07-03 09:00:00")
+    alerts: list[dict] = []
+    before_the_end: list[list[dict]] = []
+
+    def stream():
+        yield ticket("T1", "open")
+        yield ticket("T2", "open")
+        before_the_end.append(list(alerts))
+        yield closed
+        yield closed
+        before_the_end.append(list(alerts))
+
+    watcher = watch(quality, stream(), alerts.append)
+    assert before_the_end == [[], []]  # nothing is alerted while a ticket may still close
+    assert watcher.counts.updates == 1 and watcher.counts.duplicates == 1
+    assert watcher.verdicts()["CLOSURE-95"] == {"T1": "conform", "T2": "breach"}
+    assert alerts == [
+        {
+            "rule": "CLOSURE-95",
+            "clause": "3.3.3",
+            "key": "T2",
+            "breach": 'condition not met: status in ("resolved", "closed")',
+            "by_seconds": None,
+            "event_time": "2026-07-03T09:00:00+08:00",  # the end of the watch
+        }
+    ]
 
 
 def test_sequence_alerts_name_the_step() -> None:
@@ -274,6 +344,25 @@ def test_an_exception_in_an_action_is_raised_not_swallowed() -> None:
     ruleset = LiveRuleset("auditor-test-boom", {"one": ({"v": 1}, boom), "two": ({"v": 2}, boom)})
     with pytest.raises(RulesEngineError, match="broken action"):
         ruleset.post({"v": 1})
+
+
+def test_an_interrupt_in_an_action_stops_as_an_interrupt() -> None:
+    """Ctrl-C or SIGTERM while an action writes an alert is a stop, not an engine failure."""
+    from auditor.interrupts import Terminated
+    from auditor.live.adapter import LiveRuleset
+
+    def stopped(message):
+        raise Terminated()
+
+    ruleset = LiveRuleset(
+        "auditor-test-stop", {"one": ({"v": 1}, stopped), "two": ({"v": 2}, print)}
+    )
+    with pytest.raises(Terminated):
+        ruleset.post({"v": 1})
+    seen: list[dict] = []
+    ruleset.actions["one"] = seen.append
+    ruleset.post({"v": 1})  # the engine goes on after it
+    assert len(seen) == 1
 
 
 def test_an_existence_only_rule_is_refused() -> None:

@@ -24,7 +24,11 @@ met on purpose:
   prefixed names (``f_...``), never under their own.
 - Timestamps must be numbers: they are epoch seconds (and business seconds).
 - Exceptions raised inside actions are caught by the action wrapper and raised
-  again from ``post``, never left in the engine's state.
+  again from ``post``, never left in the engine's state. An interrupt (Ctrl-C,
+  SIGTERM) that lands in an action is raised as itself once the engine has
+  completed the action (an abandoned action leaves the engine unable to take
+  the next message), so the watch stops as asked, not as an engine failure,
+  and can still judge what is open.
 - A ruleset of 513 or more rules hangs and a message may match at most 64
   rules: rulesets are one per pack rule, a few rules each; the generator
   refuses to build anything bigger.
@@ -115,15 +119,20 @@ class LiveRuleset:
                 )
             break
         state = result[1]
+        stop: KeyboardInterrupt | None = None
         fired = engine.start_action_for_state(self.handle, state)
         while fired:
             for rule, matched in json.loads(fired[1]).items():
                 try:
                     self.actions[rule](matched["m"])
+                except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM in an action (an alert
+                    stop = exc  # being written): the action is completed, then the stop raised
                 except BaseException as exc:  # surfaced here, never left in the engine
                     engine.abandon_action(self.handle, state)
                     raise RulesEngineError(f"an action of {self.name} failed: {exc}") from exc
             fired = engine.complete_and_start_action(self.handle, state)
+        if stop is not None:
+            raise stop
 
 
 def run_number() -> int:

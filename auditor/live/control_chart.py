@@ -11,7 +11,9 @@ tallied as its records arrive and closes when the watermark passes its end;
 the run rules are then read over the points so far, so a signal is raised on
 the day whose point completes it, the day the batch finding names. A record
 still pending (no end yet, deadline not passed) when its day closes is left
-out of the point, as a record pending at period end is left out of a rate.
+out of the point, as a record pending at period end is left out of a rate; a
+record whose condition is not met yet counts as not met then. Until its day
+closes, a later record of such a key is judged in its place.
 """
 
 from __future__ import annotations
@@ -179,6 +181,12 @@ class ControlChartRule:
             return
         self._count(tally, key, outcome)
 
+    def update(self, key: str, record: dict[str, Any]) -> bool:
+        """A later record of a key still pending in an open day is judged in its place."""
+        if self.inner is None or not any(key in keys for keys in self.pending.values()):
+            return False
+        return self.inner.update(key, record)
+
     def _count(self, tally: Tally, key: str, outcome: str) -> None:
         assert self.inner is not None
         if self.per_record:
@@ -191,7 +199,7 @@ class ControlChartRule:
         """Count the day's records that were pending when they arrived, as they stand now."""
         assert self.inner is not None
         for key in self.pending.pop(label, set()):
-            outcome = self.inner.outcomes.pop(key, "pending")
+            outcome = self.inner.settle(key)
             if outcome in ("conform", "breach"):
                 self._count(tally, key, outcome)
 

@@ -1,5 +1,8 @@
 """Live ``duration`` rules: judged when the end arrives, or when the deadline passes with none.
 
+The end may come in a later record of the same key (the call, first seen ringing, then
+answered): while a record is open, an update of its key is judged in its place.
+
 A record that ended without reaching its end (the rule's ``ended``) is breached when it arrives,
 as in the batch audit, with the time up to when it ended.
 """
@@ -75,6 +78,14 @@ class DurationRule(RecordRule):
             if self._calendar is None
             else self.watcher.clocks.between(self._calendar, start, end)
         )
+
+    def update(self, key: str, record: dict[str, Any]) -> bool:
+        """A later record of a key still open (the call now answered) is judged instead;
+        one already judged (its end known, or alerted overdue) stands."""
+        if self.open.pop(key, None) is None:
+            return False
+        self.record(key, record)
+        return True
 
     # ------------------------------------------------------------ actions
 

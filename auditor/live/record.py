@@ -60,6 +60,18 @@ class RecordRule:
     def finish(self, watermark: float) -> None:
         """End of stream: judge what is still open at the final watermark."""
 
+    def update(self, key: str, record: dict[str, Any]) -> bool:
+        """A later record of a key already seen, with other content: whether it is judged.
+
+        By default the key's first judgement stands; a rule whose judgement can still
+        change (an open record, a condition not met yet) judges the new record instead.
+        """
+        return False
+
+    def settle(self, key: str) -> str:
+        """The key's outcome as its record stands now (a control chart's day closing), forgotten."""
+        return self.outcomes.pop(key, "pending")
+
     # ------------------------------------------------------------ actions
 
     def _set(self, outcome: str) -> dr.Action:

@@ -169,6 +169,10 @@ class SequenceRule:
             del self.cases[case_key]  # every step seen: nothing more can happen to it
             self.judged.pop(case_key, None)
 
+    def update(self, key: str, record: dict[str, Any]) -> bool:
+        """An event is keyed by its case, step and time: other fields changed later do not count."""
+        return False
+
     def _judge_steps(self, key: str, case: Case, now: float) -> None:
         """Post every seen later step of the case with its order and time since its origin."""
         measure = self.measure

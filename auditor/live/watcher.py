@@ -7,25 +7,35 @@ rules and sequence rules are watched; aggregate, freshness and manual rules are
 batch-only.
 
 Time is event time: the watermark is the latest time seen in any record, or
-the wall clock with ``clock="wall"``. A record still open when the watermark
+the wall clock with ``clock="wall"``; with the wall clock time also moves on
+while no input comes (:func:`timed_lines` yields ``None`` once a ``tick``
+passes without a line, and :func:`read_lines` then calls :meth:`Watcher.tick`),
+so a deadline passed in a quiet stream is alerted within a tick, and the watch
+ends when the wall clock reaches ``until``. A record still open when the watermark
 passes its deadline, and a sequence step still missing when its bound has
 passed, are breaches the moment that is certain; an alert is written then. At
 the end of the stream every open record and case is judged once more at the
 final watermark, so the per-key verdicts are those a batch audit of the same
 records gives for a period ending at that moment.
 
-Keys: the first record of a key is the one judged (a later record with the
-same key is counted as a duplicate), as in the evidence store. In a sequence
-the earliest event of each step counts.
+Keys: the records of a key are the successive states of one record. A later
+record of a key identical to its last one in every field is a duplicate and is
+counted, not judged; one that differs (a ticket's status now closed, a call now
+answered) is an update: a rule whose judgement of the key can still change (a
+record still open, a condition not met yet) judges the new record in its
+place, and one that has judged the key keeps that judgement. In a sequence the
+earliest event of each step counts.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+import select
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +76,7 @@ class WatchCounts:
     events: int = 0
     judged: int = 0
     duplicates: int = 0
+    updates: int = 0
     rejected: int = 0
     alerts: int = 0
     collisions: int = 0
@@ -84,12 +95,15 @@ class Watcher:
         remember: bool = True,
         key_memory: int = 1_000_000,
         store: Any = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
         self.pack = pack
         self.sink = sink
         self.clock = clock
+        #: the wall clock (epoch seconds) with ``clock="wall"``; a test may give its own
+        self.now = now
         self.zone = ZoneInfo(pack.timezone)
         self.run = dr.run_number()
         self.clocks = ClockCache(pack.calendars, self.zone)
@@ -106,7 +120,8 @@ class Watcher:
         #: monitor keeps only what is still open, so its memory stays bounded
         self.remember = remember
         self.key_memory = key_memory
-        self.seen_keys: dict[str, OrderedDict[str, None]] = {}
+        #: per kind, each key seen and a fingerprint of its last record (a duplicate or an update?)
+        self.seen_keys: dict[str, OrderedDict[str, int]] = {}
         #: an evidence store (or backend) live rules may read context from (control-chart baselines)
         self.store = store
         for rule in pack.rules:
@@ -174,21 +189,38 @@ class Watcher:
                 return
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
-        if key in keys:
+        fingerprint = _fingerprint(values)
+        last = keys.get(key)
+        if last == fingerprint:
             self.counts.duplicates += 1
             return
-        keys[key] = None
-        if not self.remember and len(keys) > self.key_memory:
-            keys.popitem(last=False)  # forget the oldest key (in constant time)
-        for watched in self.by_kind.get(kind.name, ()):
-            watched.record(key, record)
-            self.counts.judged += 1
+        keys[key] = fingerprint
+        if last is None:
+            if not self.remember and len(keys) > self.key_memory:
+                keys.popitem(last=False)  # forget the oldest key (in constant time)
+            for watched in self.by_kind.get(kind.name, ()):
+                watched.record(key, record)
+                self.counts.judged += 1
+        else:
+            keys.move_to_end(key)  # kept as long as a key first seen now
+            self.counts.updates += 1
+            for watched in self.by_kind.get(kind.name, ()):
+                self.counts.judged += int(watched.update(key, record))
         moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
         self._advance(max(moments) if moments else None)
 
+    def tick(self) -> None:
+        """No input for a while: with the wall clock, time moves on all the same."""
+        if self.clock == "wall":
+            self._advance(None)
+
+    def over(self) -> bool:
+        """With the wall clock, whether it has reached ``until`` (then nothing later counts)."""
+        return self.clock == "wall" and self.until is not None and self.now() >= self.until
+
     def _advance(self, event_time: float | None) -> None:
         if self.clock == "wall":
-            moment = time.time()
+            moment = self.now()
         elif event_time is None:
             return
         else:
@@ -205,10 +237,10 @@ class Watcher:
         final = (
             self.until
             if self.until is not None
-            else (time.time() if self.clock == "wall" else self.watermark)
+            else (self.now() if self.clock == "wall" else self.watermark)
         )
         if final == float("-inf"):
-            final = time.time()
+            final = self.now()
         self.watermark = max(self.watermark, final)
         for watched in self.rules:
             watched.finish(final)
@@ -218,6 +250,15 @@ class Watcher:
     def verdicts(self) -> dict[str, dict[str, str]]:
         """Per rule, per key: conform, breach, pending or excluded."""
         return {w.rule.id: w.verdicts() for w in self.rules}
+
+
+def _fingerprint(values: Sequence[Any]) -> int:
+    """A record's values as one number: equal records, equal numbers (64 bits, so two
+    different records of one key share one about once in 10**19 updates)."""
+    try:
+        return hash(tuple(values))
+    except TypeError:  # a value that cannot be hashed: its text
+        return hash(repr(values))
 
 
 #: the first moment of the year after LAST_YEAR, in epoch seconds
@@ -233,8 +274,57 @@ def _not_text(text: str) -> str | None:
     return None
 
 
-def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
-    for number, line in enumerate(lines, start=1):
+def timed_lines(
+    stream: Any, tick: float = 1.0, clock: Callable[[], float] = time.monotonic
+) -> Iterator[str | None]:
+    """The lines of ``stream`` as they come, and ``None`` each time ``tick`` seconds pass.
+
+    For a live feed on the wall clock: a pipe, a FIFO or a terminal is waited on
+    with ``select`` for at most ``tick`` seconds at a time, and read as bytes as
+    they arrive (decoded as UTF-8, bytes that are not kept as surrogate escapes
+    for the line to be rejected). A ``None`` goes out whenever ``tick`` seconds
+    have passed since the last one, quiet or not, so the caller can move time on.
+    A stream without a file descriptor (or on a system whose ``select`` takes
+    only sockets) is read line by line, with no ticks between lines.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None or os.name == "nt":
+        yield from stream
+        return
+    pending = b""
+    last = clock()
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(0.0, last + tick - clock()))
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:  # end of input
+                if pending:
+                    yield pending.decode("utf-8", "surrogateescape")
+                return
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                yield line.decode("utf-8", "surrogateescape") + "\n"
+        if clock() - last >= tick:
+            last = clock()
+            yield None
+
+
+def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
+    """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
+
+    With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
+    """
+    number = 0
+    for line in lines:
+        if watcher.over():
+            return
+        if line is None:
+            watcher.tick()
+            continue
+        number += 1
         text = line.strip()
         if not text:
             continue
@@ -266,15 +356,19 @@ def read_lines(lines: Iterable[str], watcher: Watcher) -> None:
 
 def watch(
     pack: Pack,
-    lines: Iterable[str],
+    lines: Iterable[str | None],
     sink: Sink,
     clock: str = "event",
     until: float | None = None,
     remember: bool = True,
     store: Any = None,
+    now: Callable[[], float] = time.time,
 ) -> Watcher:
-    """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided."""
-    watcher = Watcher(pack, sink, clock, until, remember, store=store)
+    """Watch a stream of JSON lines; alerts go to ``sink`` as they are decided.
+
+    ``None`` among the lines is a moment without input (see :func:`timed_lines`).
+    """
+    watcher = Watcher(pack, sink, clock, until, remember, store=store, now=now)
     try:
         read_lines(lines, watcher)
     finally:
