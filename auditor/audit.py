@@ -279,9 +279,9 @@ def check_quarantine(report: IngestReport, ceiling: float) -> None:
     for f in report.files:
         if not f.rows_read or f.quarantined / f.rows_read <= ceiling:
             continue
+        top = [(n, reason, f.first_seen[reason]) for reason, n in f.reasons.most_common(3)]
         reasons = "; ".join(
-            f"{n:,} {reason} ({first_place(*f.first_seen[reason])})"
-            for reason, n in f.reasons.most_common(3)
+            f"{n:,} {reason} ({first_place(seen.line, seen.value)})" for n, reason, seen in top
         )
         errors.append(
             QuarantineError(

@@ -67,6 +67,16 @@ DISTINCT_KEYS_BYTES = 128 << 20
 Progress = Callable[[str, int, float], None]
 
 
+class FirstSeen(NamedTuple):
+    """Where a quarantine reason was first given in a file: the row's line, the column (as
+    the store's ``_quarantine`` table names it, "" for a row that could not be read as one)
+    and the value read there (None when there was none)."""
+
+    line: int
+    column: str
+    value: str | None
+
+
 @dataclass
 class FileReport:
     path: str
@@ -79,8 +89,8 @@ class FileReport:
     status: str = "ok"  # ok | quarantined | empty | skipped | error
     reason: str = ""
     reasons: Counter[str] = field(default_factory=Counter)
-    #: reason (as counted) -> the line it was first given for, and that line's value
-    first_seen: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    #: reason (as counted) -> the line it was first given for, the column and the value
+    first_seen: dict[str, FirstSeen] = field(default_factory=dict)
     reader: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     #: the mapping used: name, source (preset, mapping, sidecar, auto), path, sha256, columns
@@ -125,8 +135,8 @@ class IngestReport:
         """Reason (as counted) -> the file and line it was first given for, and the value."""
         seen: dict[str, tuple[str, int, str | None]] = {}
         for f in self.files:
-            for reason, (line, value) in f.first_seen.items():
-                seen.setdefault(reason, (f.path, line, value))
+            for reason, place in f.first_seen.items():
+                seen.setdefault(reason, (f.path, place.line, place.value))
         return seen
 
 
@@ -740,7 +750,7 @@ class _FileLoad:
         counted = _reason_class(reason)
         self.report.reasons[counted] += 1
         if counted not in self.report.first_seen:
-            self.report.first_seen[counted] = (raw.line, _text(value))
+            self.report.first_seen[counted] = FirstSeen(raw.line, column, _text(value))
         record = raw.raw if raw.raw is not None else _json(raw.values)
         self.quarantine.append(
             (
@@ -1182,10 +1192,18 @@ def first_place(line: int, value: str | None, path: str | None = None) -> str:
     """Where a quarantine reason was first given, and the value, for the console: ``first
     at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE` characters)."""
     where = f"{path}:{line}" if path else f"line {line}"
-    if value is None or value == "":
+    shown = shown_value(value)
+    if shown is None:
         return f"first at {where}"
-    shown = value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
     return f"first at {where}, value {shown!r}"
+
+
+def shown_value(value: str | None) -> str | None:
+    """A value as a first place shows it: cut to :data:`SHOWN_VALUE` characters, ``…`` at
+    the cut; None for no value or an empty one."""
+    if value is None or value == "":
+        return None
+    return value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
 
 
 def _text(value: Any) -> str | None:

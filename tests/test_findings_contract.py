@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from auditor.audit import run_audit
 from auditor.errors import ReportError
-from auditor.findings.contract import SCHEMA_VERSION, FindingsDocument, Verdict
+from auditor.findings.contract import SCHEMA_VERSION, FindingsDocument, QuarantinePlace, Verdict
+from auditor.ingest import first_place
+
+from .conftest import TEST_PACKS
 
 SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "findings" / "schema.json"
 
@@ -44,6 +48,67 @@ def test_a_wrong_field_is_named(demo_audit, tmp_path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ReportError, match=r"rules\.0\.findings\.0\.verdict"):
         FindingsDocument.load(path)
+
+
+#: a channel longer than the 40 characters a first place shows of a value
+LONG_CHANNEL = "fax-" + "x" * 60
+
+
+def test_each_quarantine_reason_records_where_it_was_first_given(tmp_path) -> None:
+    """A certifier traces a quarantine reason from findings.json to a row: the line, the
+    column and the value, cut as the console cuts it; the first row, not a later one."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = [
+        "interaction_id,channel,received_at,answered_at",
+        "I1,phone,2026-07-01 10:00:00,2026-07-01 10:00:10",
+        "I2,chat,2026-07-01 11:00:00,2026-07-01 11:00:20",
+        f"I3,{LONG_CHANNEL},2026-07-02 10:00:00,",  # line 4
+        "I4,phone,2026-07-32 10:00:00,",  # line 5
+        "I1,phone,2026-07-03 10:00:00,",  # line 6: I1 again
+        "I6,phone",  # line 7
+        "I7,email,2026-07-04 10:00:00,",  # line 8: the channel reason again
+        "I8,phone,2026-07-05 10:00:00,2026-07-05 10:00:05",
+    ]
+    (folder / "interactions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_audit(TEST_PACKS / "valid-minimal.yaml", folder, out, "2026-07", max_quarantine=1.0)
+    (entry,) = FindingsDocument.load(out / "findings.json").manifest.evidence
+    first = entry.quarantine_first_seen
+    assert first is not None and first.keys() == entry.quarantine_reasons.keys()
+    channel = "channel: '…' is not one of phone, chat"
+    assert entry.quarantine_reasons[channel] == 2
+    assert first[channel] == QuarantinePlace(
+        line=4, column="channel", value=LONG_CHANNEL[:39] + "…"
+    )
+    assert f"value {first[channel].value!r}" in first_place(4, LONG_CHANNEL)  # as the console
+    date = "received_at: '…' is not a valid date/time (impossible day, month or hour?)"
+    assert first[date] == QuarantinePlace(line=5, column="received_at", value="2026-07-32 10:00:00")
+    assert first["duplicate key"] == QuarantinePlace(line=6, column="interaction_id", value="I1")
+    short = "expected 4 columns as in the header, found 2"
+    assert first[short] == QuarantinePlace(line=7, column=None, value=None)
+
+
+def test_the_demo_records_the_first_place_of_each_quarantine_reason(demo_audit) -> None:
+    files = {
+        f.file: f for f in FindingsDocument.load(demo_audit.out / "findings.json").manifest.evidence
+    }
+    interactions = files["interactions-2026Q3.csv"].quarantine_first_seen
+    assert interactions is not None
+    date = "received_at: '…' is not a valid date/time (impossible day, month or hour?)"
+    assert interactions[date] == QuarantinePlace(
+        line=3002, column="受理时间", value="2026-02-30 10:00:00"
+    )
+    assert files["agents.csv"].quarantine_first_seen == {}
+
+
+def test_a_findings_json_written_before_first_places_were_recorded_loads(demo_audit) -> None:
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    for entry in data["manifest"]["evidence"]:
+        del entry["quarantine_first_seen"]
+    document = FindingsDocument.from_data(data)
+    assert all(f.quarantine_first_seen is None for f in document.manifest.evidence)
+    assert document.schema_version == SCHEMA_VERSION
 
 
 def test_not_json_and_missing_files_are_report_errors(tmp_path) -> None:

@@ -840,6 +840,44 @@ def test_the_appendix_shows_how_a_mapping_reads_values(demos, tmp_path) -> None:
     assert '视为无值的文本 "", "0", "N/A"' in text and '"Unknown" → 无值' in text
 
 
+DEMO_DATE_REASON = "received_at: '…' is not a valid date/time (impossible day, month or hour?)"
+
+
+def test_the_appendix_shows_where_each_quarantine_reason_was_first_given(demos, tmp_path) -> None:
+    """A certifier traces a quarantine reason to its row: file:line, column and value, in
+    both languages and in the PDF; a findings.json that does not record them shows none."""
+    doc = copy.deepcopy(demos["service-quality"])
+    shown = {
+        "en": "First at interactions-2026Q3.csv:3002 · column 受理时间 · value '2026-02-30 10:00:00'",
+        "zh": "首次出现于 interactions-2026Q3.csv:3002 · 列 受理时间 · 值 '2026-02-30 10:00:00'",
+    }
+    for lang, line in shown.items():
+        text = section(html_of(doc, lang, tmp_path / lang), "appendix")
+        assert line in text
+        # a row that could not be read as one has no column and no value
+        assert "interactions-2026Q3.csv:3005 · " not in text
+        assert "interactions-2026Q3.csv:3005" in text
+        render_reports(doc, tmp_path / f"pdf-{lang}", ("pdf",), lang)
+        pages = PdfReader(tmp_path / f"pdf-{lang}" / "report.pdf").pages
+        pdf = re.sub(r"\s+", "", "".join(page.extract_text() for page in pages))
+        assert re.sub(r"\s+", "", line) in pdf
+    for file in doc["manifest"]["evidence"]:
+        del file["quarantine_first_seen"]  # an older findings.json
+    text = section(html_of(doc, "en", tmp_path / "old"), "appendix")
+    assert "First at" not in text and "Quarantine reasons" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_long_first_place_wraps_inside_its_cell(demos, tmp_path, lang) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    file = next(f for f in doc["manifest"]["evidence"] if f["quarantine_reasons"])
+    file["file"] = "/".join(["a-deeply-nested-folder-of-exports"] * 4) + "/interactions.csv"
+    for place in file["quarantine_first_seen"].values():
+        place["column"] = "a_column_name_without_any_break_in_it_at_all"
+        place["value"] = "x" * 39 + "…"
+    assert overflowing_boxes(html_of(doc, lang, tmp_path)) == []
+
+
 # ------------------------------------------------------------ 4 the recommendation
 
 

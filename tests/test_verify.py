@@ -100,6 +100,26 @@ def test_a_value_changed_in_findings_json_is_named(machine) -> None:
     )
 
 
+def test_where_a_quarantine_reason_was_first_given_is_compared(machine) -> None:
+    """The re-run's ingest gives each reason's first line, column and value again; one edited
+    in findings.json is named, and a findings.json that does not record them (written before
+    they were) is not held to them."""
+    path = machine["audit"] / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    files = {e["file"]: e for e in data["manifest"]["evidence"]}
+    reason = "received_at: '…' is not a valid date/time (impossible day, month or hour?)"
+    place = files["interactions-2026Q3.csv"]["quarantine_first_seen"][reason]
+    assert place == {"line": 3002, "column": "受理时间", "value": "2026-02-30 10:00:00"}
+    place["line"] = 3001
+    del files["surveys.jsonl"]["quarantine_first_seen"]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert verify_audit(machine["audit"]).differences == [
+        f"evidence file interactions-2026Q3.csv: quarantine reason {reason!r}: first at line "
+        "3001, column 受理时间, value '2026-02-30 10:00:00', now at line 3002, column 受理时间, "
+        "value '2026-02-30 10:00:00'"
+    ]
+
+
 def test_verdicts_and_the_recommendation_edited_in_findings_json_are_named(machine) -> None:
     """Not only each finding's figures: the rule's verdict and the summary's recommendation
     (what a report reader sees first) are derived again and compared."""

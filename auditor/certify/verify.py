@@ -31,7 +31,7 @@ from ..periods import Period
 from .waivers_applied import check_waivers, ran_on, recorded_waivers
 
 if TYPE_CHECKING:
-    from ..findings.contract import RuleEntry
+    from ..findings.contract import EvidenceFile, QuarantinePlace, RuleEntry
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
@@ -314,7 +314,7 @@ def _comparable(document: FindingsDocument) -> dict[str, Any]:
     manifest = data["manifest"]
     manifest["evidence"] = {
         entry["file"]: {
-            **_without(entry, FILE_FIELDS),
+            **_without(entry, (*FILE_FIELDS, "quarantine_first_seen")),
             "mapping": _without(entry.get("mapping") or {}, ("path",)),
         }
         for entry in manifest["evidence"]
@@ -393,9 +393,34 @@ def _summary_differences(old: FindingsDocument, new: FindingsDocument) -> list[s
         if entry.file in again:
             found.extend(
                 f"evidence file {entry.file}: {d}"
-                for d in _differences(entry, again[entry.file], FILE_FIELDS)
+                for d in [
+                    *_differences(entry, again[entry.file], FILE_FIELDS),
+                    *_first_seen_differences(entry, again[entry.file]),
+                ]
             )
     return found
+
+
+def _first_seen_differences(old: EvidenceFile, new: EvidenceFile) -> list[str]:
+    """Each quarantine reason first given elsewhere than findings.json says (compared only
+    when it records where: one written before it did, does not)."""
+    if old.quarantine_first_seen is None:
+        return []
+    was, now = old.quarantine_first_seen, new.quarantine_first_seen or {}
+    return [
+        f"quarantine reason {reason!r}: first {_place(was.get(reason))}, "
+        f"now {_place(now.get(reason))}"
+        for reason in sorted(was.keys() | now.keys())
+        if was.get(reason) != now.get(reason)
+    ]
+
+
+def _place(place: QuarantinePlace | None) -> str:
+    if place is None:
+        return "not given"
+    column = f", column {place.column}" if place.column else ""
+    value = f", value {place.value!r}" if place.value is not None else ""
+    return f"at line {place.line}{column}{value}"
 
 
 def _finding_differences(old: FindingEntry, new: FindingEntry) -> list[str]:

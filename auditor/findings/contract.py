@@ -310,6 +310,18 @@ class MappingRef(Model):
     formats: dict[str, str] | None = None
 
 
+class QuarantinePlace(Model):
+    """Where a file's quarantine reason was first given: the row's line, the column and the
+    value, as the console shows them (``first at tickets.csv:3, value '2026-13-01'``)."""
+
+    line: int = Field(ge=0)
+    #: the column as the store's ``_quarantine`` table names it (the key fields, comma-separated,
+    #: for a repeated key); None for a row that could not be read as one (a malformed line)
+    column: str | None
+    #: the value read there, cut to 40 characters with ``…`` at the cut; None for no value
+    value: str | None
+
+
 class EvidenceFile(Model):
     model_config = ConfigDict(extra="allow", frozen=True)
     file: str
@@ -321,6 +333,9 @@ class EvidenceFile(Model):
     quarantined: int = Field(ge=0)
     status: Literal["ok", "quarantined", "empty", "skipped", "error"]
     quarantine_reasons: dict[str, int]
+    #: reason (a key of ``quarantine_reasons``) -> where it was first given in the file
+    #: (None: not recorded, in a findings.json written before it was)
+    quarantine_first_seen: dict[str, QuarantinePlace] | None = None
     mapping: MappingRef | None = None
     warnings: list[str] = []
     #: field -> values a DST change moved (a date at a skipped midnight, dst: forward)

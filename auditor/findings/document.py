@@ -113,6 +113,8 @@ def _pack_ref(pack: Pack) -> dict[str, Any]:
 
 
 def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
+    from ..ingest import shown_value
+
     return {
         "file": relative_path(f.path, root),
         "kind": f.kind,
@@ -123,6 +125,14 @@ def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
         "quarantined": f.quarantined,
         "status": f.status,
         "quarantine_reasons": dict(sorted(f.reasons.items())),
+        "quarantine_first_seen": {
+            reason: {
+                "line": place.line,
+                "column": place.column or None,
+                "value": shown_value(place.value),
+            }
+            for reason, place in sorted(f.first_seen.items())
+        },
         "mapping": f.mapping,
         "warnings": list(f.warnings),
         "moved_dst": dict(sorted(f.moved_dst.items())),

@@ -54,12 +54,31 @@ class CountRow:
     count: int
 
 
+@dataclass(frozen=True)
+class FirstSeenView:
+    """Where a file's quarantine reason was first given: ``file:line``, the column and the
+    value quoted as the console quotes it (empty when there was none)."""
+
+    place: str
+    line: int
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
+class QuarantineRow(CountRow):
+    """A file's quarantine reason with its count, and where it was first given (None in a
+    findings.json written before that was recorded)."""
+
+    first: FirstSeenView | None = None
+
+
 def appendix(document: FindingsDocument, words: Words) -> dict[str, Any]:
     files = document.manifest.evidence
     return {
         "evidence": [evidence_row(f, words) for f in files],
         "quarantine": [
-            CountRow(f.file, words.reason(reason), number)
+            QuarantineRow(f.file, words.reason(reason), number, _first_seen(f, reason))
             for f in files
             for reason, number in f.quarantine_reasons.items()
         ],
@@ -68,6 +87,18 @@ def appendix(document: FindingsDocument, words: Words) -> dict[str, Any]:
         ],
         "failing_file": document.failing_records,
     }
+
+
+def _first_seen(file: EvidenceFile, reason: str) -> FirstSeenView | None:
+    place = (file.quarantine_first_seen or {}).get(reason)
+    if place is None:
+        return None
+    return FirstSeenView(
+        place=f"{file.file}:{place.line}",
+        line=place.line,
+        column=place.column or "",
+        value="" if place.value is None else repr(place.value),
+    )
 
 
 def _mapping(mapping: MappingRef, words: Words) -> MappingView:
