@@ -358,6 +358,8 @@ REASONS_SHOWN = 10
 
 
 def _summary(report: IngestReport, store_path: str | None = None) -> str:
+    from .formatting import text_table
+
     rows = [("file", "kind", "read", "stored", "quarantined", "status")]
     for f in report.files:
         rows.append(
@@ -373,16 +375,7 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
     rows.append(
         ("total", "", f"{report.rows_read:,}", f"{report.stored:,}", f"{report.quarantined:,}", "")
     )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [
-            c.ljust(w) if i in (0, 1, 5) else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if index == 0 or index == len(rows) - 2:
-            lines.append("  ".join("-" * w for w in widths))
+    lines = text_table(rows, right=(2, 3, 4), total=True)
     balanced = report.rows_read == report.stored + report.quarantined
     lines.append(
         f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"

@@ -193,15 +193,34 @@ def target_text(
     return f"{OPS.get(threshold.op, threshold.op)}{NBSP}{shown}"
 
 
-def text_table(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> list[str]:
-    """A console table: columns padded to their widest cell, a rule under the header row, the
-    columns in ``right`` (numbers) right-aligned; no-break spaces read as spaces."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+def text_table(
+    rows: Sequence[Sequence[str]], right: tuple[int, ...] = (), total: bool = False
+) -> list[str]:
+    """A console table: columns padded to their widest cell as a terminal shows it (a Chinese
+    character takes two columns), a rule under the header row (and above the last row, a
+    ``total``), the columns in ``right`` (numbers) right-aligned; no-break spaces read as
+    spaces."""
+    widths = [max(shown_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    rule = "  ".join("-" * w for w in widths)
     lines = []
     for index, row in enumerate(rows):
+        if total and index == len(rows) - 1 and index > 1:
+            lines.append(rule)
         cells = zip(row, widths, strict=True)
-        line = "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(cells))
+        line = "  ".join(_padded(c, w, i in right) for i, (c, w) in enumerate(cells))
         lines.append(line.rstrip().replace("\u00a0", " "))
         if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+            lines.append(rule)
     return lines
+
+
+def shown_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (East Asian) character, else one."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _padded(text: str, width: int, right: bool) -> str:
+    pad = " " * (width - shown_width(text))
+    return pad + text if right else text + pad
