@@ -189,7 +189,7 @@ def _standard(
         Path.cwd() / "standards",
     ]
     try:
-        return find_standard(std_id, search)
+        return find_standard(std_id, search, pack=path)
     except PackErrors as exc:
         checker.errors.extend(exc.errors)
     except AuditorError as exc:  # a standard file that cannot be read is named with its place

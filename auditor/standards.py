@@ -190,11 +190,14 @@ def standard_files(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob("*.yaml"))
 
 
-def find_standard(standard_id: str, directories: list[Path]) -> Standard:
-    """Load the standard with this id from the first directory that has it."""
+def find_standard(standard_id: str, directories: list[Path], pack: Path | None = None) -> Standard:
+    """Load the standard with this id from the first directory that has it (never the
+    ``pack`` file itself, which may share its name and folder)."""
     known: list[str] = []
     for directory in directories:
         for path in standard_files(directory):
+            if pack is not None and path.resolve() == pack.resolve():
+                continue
             if path.stem == standard_id:
                 standard = load_standard(path)
                 if standard.id == standard_id:

@@ -125,3 +125,19 @@ def test_load_pack_raises_only_pack_errors(tmp_path) -> None:
         with pytest.raises(PackError) as caught:
             load_pack(path)
         assert str(caught.value).startswith(str(path))
+
+
+def test_a_pack_named_as_its_standard_is_not_read_as_the_standard(tmp_path, monkeypatch) -> None:
+    """No standards folder: the pack's own file (sq.yaml for standard 'sq') is not taken
+    for the standard, which would be a list of odd errors about a pack read as a standard."""
+    from .conftest import RULES
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules").mkdir()
+    text = (RULES / "service-quality.yaml").read_text(encoding="utf-8")
+    pack = tmp_path / "rules" / "sq.yaml"
+    pack.write_text(re.sub(r"(?m)^standard: .*$", "standard: sq", text), encoding="utf-8")
+    with pytest.raises(PackErrors) as raised:
+        load_pack(pack)
+    (error,) = raised.value.errors
+    assert error.message.startswith("unknown standard 'sq' (looked in ")
