@@ -425,3 +425,11 @@ def test_keys_with_a_date_read_as_findings_json_shows_them(demo_audit: Any) -> N
     assert breaches and breaches == set(result.findings[0].failing)
     assert all(row["key"].startswith("ROOT-CAUSE|") and row["key"][-3] == "-" for row in rows)
     assert all(row["source_file"] and row["line"] for row in rows)
+
+
+def test_without_strata_each_sampled_record_names_its_group() -> None:
+    drawn = draw_sample(population(), 12, seed=7)
+    assert all(row["group"] == f"site={row['site']}" for row in drawn)
+    assert [(r["group"], r["key"]) for r in drawn] == sorted((r["group"], r["key"]) for r in drawn)
+    ungrouped = [{k: v for k, v in row.items() if k != "site"} for row in population()]
+    assert {row["group"] for row in draw_sample(ungrouped, 12, seed=7)} == {""}

@@ -57,8 +57,9 @@ def draw_sample(
     """``size`` records of ``population``, the same ones for the same rows and seed on any machine.
 
     Each row needs a unique ``key``. The rows returned are copies with a
-    ``group`` field (the stratum, ``""`` without ``stratify``), ordered by
-    group, then key. A ``size`` at least the population's takes every row.
+    ``group`` field (the stratum; without ``stratify`` the record's group, its
+    fields beyond :data:`POPULATION_FIELDS` as ``site=SH``), ordered by group,
+    then key. A ``size`` at least the population's takes every row.
     """
     _check_seed(seed)
     if size < 1:
@@ -72,7 +73,8 @@ def draw_sample(
     picked = []
     for name in sorted(strata):
         for row in _pick(strata[name], quotas[name], rng):
-            picked.append({**row, "key": str(row["key"]), "group": name})
+            group = name if stratify else _record_group(row)
+            picked.append({**row, "key": str(row["key"]), "group": group})
     return sorted(picked, key=lambda row: (row["group"], row["key"]))
 
 
@@ -128,6 +130,11 @@ def _stratum(row: dict[str, Any], stratify: str | None) -> str:
         )
     value = row[stratify]
     return "" if value is None else str(value)
+
+
+def _record_group(row: dict[str, Any]) -> str:
+    """``site=SH``: the row's fields that are not a population row's own (the rule's groups)."""
+    return ", ".join(f"{k}={v}" for k, v in row.items() if k not in POPULATION_FIELDS)
 
 
 def _pick(rows: list[dict[str, Any]], count: int, rng: random.Random) -> list[dict[str, Any]]:
