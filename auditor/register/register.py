@@ -389,9 +389,15 @@ class Register:
 
     def add_waiver(self, waiver: Any, who: str, today: date) -> str:
         """Record a governed waiver (checked first); its id (``W-1``)."""
-        from .waivers import check_waiver
+        from .waivers import WaiverError, check_waiver
 
         check_waiver(waiver, today)
+        if waiver.valid_from < today:
+            raise WaiverError(
+                f"a waiver starts on the day it is recorded or later, not {waiver.valid_from}",
+                hint="an audit applies the waivers in force on the day it runs",
+            )
+        self._check_covered(waiver.rule, waiver.group_key)
         with self.store.transaction():
             number = self.store.insert_waiver(
                 {
@@ -409,6 +415,22 @@ class Register:
             text = f"{waiver.rule} {waiver.group_key or 'all'} until {waiver.valid_until}: {waiver.reason}"
             self._log(f"W-{number}", who, today, "waiver", None, text)
         return f"W-{number}"
+
+    def _check_covered(self, rule: str, group_key: str) -> None:
+        """Refuse a rule or group that the register's items do not name but one of them nearly
+        does (a typo); a rule no item names yet, and nothing like it, may be waived ahead."""
+        from ..errors import closest_name
+        from .waivers import WaiverError
+
+        items = self.store.items()
+        rules = sorted({item["rule"] for item in items})
+        if rule not in rules and (near := closest_name(rule, rules)) is not None:
+            raise WaiverError(f"no item of the register has rule '{rule}'", suggestion=near)
+        groups = sorted({item["group_key"] for item in items if item["rule"] == rule} - {""})
+        if group_key and group_key not in groups and (near := closest_name(group_key, groups)):
+            raise WaiverError(
+                f"no item of the register has rule {rule} in group '{group_key}'", suggestion=near
+            )
 
     def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
         """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).

@@ -61,6 +61,13 @@ def check_waiver(waiver: Waiver, today: date, where: Location | None = None) -> 
             location=where,
             hint="a deviation is approved by someone other than who asks for it",
         )
+    unnamed = [part for part in waiver.group_key.split(",") if part.strip() and "=" not in part]
+    if unnamed:
+        raise WaiverError(
+            f"a group names its field and value, as the report does: site=SH, not "
+            f"'{unnamed[0].strip()}'",
+            location=where,
+        )
     if waiver.valid_until < today:
         raise WaiverError(f"the waiver expired on {waiver.valid_until}", location=where)
     if waiver.valid_until < waiver.valid_from:

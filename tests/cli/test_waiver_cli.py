@@ -135,3 +135,32 @@ def test_revoking_names_the_waiver_and_a_revoked_one_says_when(runner, tmp_path)
     assert revoked == [("W-1", "revoked"), ("W-2", "revoked")]
     unknown = revoke("W-7")
     assert unknown.exit_code == 2 and "no waiver in force 'W-7'" in unknown.output
+
+
+def test_a_waiver_for_a_mistyped_rule_or_group_or_dated_back_is_refused(runner, tmp_path) -> None:
+    register = str(tmp_path / "r.db")
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(tmp_path / "out"),
+               "--format", "json", "--fail-on", "never", "--register", register],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+
+    def refused(*extra: str) -> str:
+        result = runner.invoke(
+            main, ["waiver", "add", "--reason", "r", "--risk", "low", "--requested-by", "ops",
+                   "--approved-by", "director", "--until", SOON, "--register", register, *extra],
+        )  # fmt: skip
+        assert result.exit_code == 2, result.output
+        return result.output.strip()
+
+    assert refused("--rule", "RESP-PHONE-30X") == (
+        "error: no item of the register has rule 'RESP-PHONE-30X'; did you mean 'RESP-PHONE-30S'?"
+    )
+    assert refused("--rule", "RESP-PHONE-30S", "--group", "SH") == (
+        "error: a group names its field and value, as the report does: site=SH, not 'SH'"
+    )
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert refused("--rule", "RESP-PHONE-30S", "--from", yesterday).startswith(
+        f"error: a waiver starts on the day it is recorded or later, not {yesterday}"
+    )
+    assert Register(register).waivers() == []
