@@ -194,13 +194,16 @@ def test_explain_counts_an_ended_email_in_business_time_net_of_holds(tmp_path) -
     assert "2026-02-03 Tue: 09:00-09:45 counted, 2700 s" in text
     assert "subtracted: 180 s" in text  # the hold to 10:30, clipped at 09:45
     # 4,500 s - 780 s = 3,720 s
-    assert "duration = 1.25 h - 780 s = 1.033 h, without reaching answered_at; limit 1h" in text
+    assert (
+        "duration = 4,500 s - 780 s = 3,720 s (1.033 h), without reaching answered_at; limit 1h"
+        in text
+    )
 
 
 def test_explain_of_a_call_ended_after_the_period_end_counts_to_the_period_end(tmp_path) -> None:
     text = explained(tmp_path, "PHONE-30S", "H")
     assert "answered_at not by the period end: counted up to 2026-03-01 00:00:00+08:00" in text
-    assert "duration = 1 h - 0 s = 1 h; limit 30s" in text
+    assert "duration = 3,600 s - 0 s = 3,600 s (1 h); limit 30s" in text
 
 
 # ------------------------------------------------------------ the words

@@ -67,7 +67,7 @@ def test_each_stretch_is_shown_and_they_add_up_to_the_duration(tmp_path) -> None
     assert "2026-02-24 Tue: 09:00-10:00 counted, 1 h" in text
     assert "pause 2026-02-14 09:00+08:00 to 2026-02-14 17:00+08:00 subtracted: 8 h" in text
     assert "2026-02-20 09:00" not in text  # the internal pause does not count
-    assert "duration = 12 h - 8 h = 4 h; limit 4h" in text
+    assert "duration = 43,200 s - 28,800 s = 14,400 s (4 h); limit 4h" in text
     assert text.endswith("outcome: conform")
     assert weekend.duration == 2 * 3600
     other = "\n".join(weekend.lines)
@@ -126,7 +126,7 @@ def test_explain_on_the_command_line(runner, tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (
-        "duration = 10.07 h - 3.681 h = 6.392 h; limit 4h" in result.output
+        "duration = 36,262 s - 13,251 s = 23,011 s (6.392 h); limit 4h" in result.output
     )  # the engine: 23,011 s
     assert result.output.strip().endswith("outcome: breach")
 

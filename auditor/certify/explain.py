@@ -479,7 +479,8 @@ def _duration(
     out.paused = _pauses(pack, measure, record, store, start, effective, zone, out)
     out.duration = out.counted - out.paused
     out.add(
-        f"duration = {_hours(out.counted)} - {_hours(out.paused)} = {_hours(out.duration)}"
+        f"duration = {_exact(out.counted)} - {_exact(out.paused)} = {_exact(out.duration)}"
+        + (f" ({_hours(out.duration)})" if abs(out.duration) >= 3600 else "")
         + (f", without reaching {measure.end}" if unreached else "")
         + f"; limit {measure.limit}"
     )
@@ -564,6 +565,12 @@ def _pauses(
 def _seconds(seconds: float) -> str:
     exact = f"{seconds:,.0f} s"
     return exact if abs(seconds) < 3600 else f"{exact} ({_hours(seconds)})"
+
+
+def _exact(seconds: float) -> str:
+    """Seconds as they are (to the millisecond), so that a subtraction of them adds up."""
+    text = f"{seconds:,.3f}".rstrip("0").rstrip(".")
+    return f"{text} s"
 
 
 def _hours(seconds: float) -> str:
