@@ -114,6 +114,44 @@ def test_an_excluded_record_says_why_and_a_quarantined_key_where(tmp_path) -> No
     )
 
 
+def test_a_workbook_record_shows_its_sheet_its_cells_and_its_times_in_the_file_zone(
+    tmp_path,
+) -> None:
+    """The record's row is found where the ingest read it (the mapping's sheet, below a
+    title), and its times are given in the file's zone beside the pack's."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    sheet = book.create_sheet("Data")
+    for row in (["Tickets export"], ["id", "site", "opened", "solved", "status"],
+                ["A", "BJ", "2026-02-10 09:00:00", "2026-02-10 10:00:00", "closed"]):  # fmt: skip
+        sheet.append(row)
+    book.save(tmp_path / "tickets.xlsx")
+    (tmp_path / "tickets.mapping.yaml").write_text(
+        "kind: tickets\ntimezone: Asia/Tokyo\nreader: {sheet: Data, header_row: 2}\ncolumns:\n"
+        "  ticket_id: id\n  site: site\n  opened_at: opened\n  solved_at: solved\n"
+        "  status: status\n",
+        encoding="utf-8",
+    )
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = EvidenceStore(tmp_path / "evidence.db")
+    try:
+        ingest(pack, tmp_path, store)
+        explained = explain_record(pack, "BUSINESS-4H", "A", store, parse_period("2026-02"), None)
+    finally:
+        store.close()
+    assert explained.lines[1:3] == [
+        "record A: tickets.xlsx (sheet 'Data') line 3",
+        "  raw cells: id='A', site='BJ', opened='2026-02-10 09:00:00', "
+        "solved='2026-02-10 10:00:00', status='closed'",
+    ]
+    assert (
+        "  opened_at = 2026-02-10T08:00:00+08:00 (Asia/Shanghai); 2026-02-10T09:00:00+09:00 in "
+        "the file's zone Asia/Tokyo"
+    ) in explained.lines
+
+
 def test_explain_on_the_command_line(runner, tmp_path) -> None:
     from .conftest import ROOT, RULES
 

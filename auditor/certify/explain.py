@@ -118,9 +118,12 @@ def explain_record(
     record = records[0]
     out = Explanation()
     out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
-    out.add(f"record {key}: {Path(record['_file']).name} line {record['_line']}")
-    _raw_cells(record, out)
-    _values(kind, record, zone, out)
+    entry = _manifest_entry(store, record.get("_source"))
+    reader = _reader_options(entry)
+    sheet = f" (sheet '{reader['sheet']}')" if reader.get("sheet") else ""
+    out.add(f"record {key}: {Path(record['_file']).name}{sheet} line {record['_line']}")
+    _raw_cells(record, reader, out)
+    _values(kind, record, zone, out, _file_zone(entry, zone))
     _exclusions(rule, record, out)
     if measure.series and not getattr(measure, "own_records", False):
         base = measure.base_rule_id()
@@ -235,11 +238,37 @@ def _aggregate(
     out.add(f"outcome: counted in the figure{'s' if len(found.cells) > 1 else ''} above")
 
 
-def _raw_cells(record: dict[str, Any], out: Explanation) -> None:
+def _manifest_entry(store: Any, source: Any) -> dict[str, Any]:
+    """The store's manifest entry of the file a record came from (its JSON fields read)."""
+    import json
+
+    for entry in store.manifest():
+        if entry.get("id") == source:
+            return {
+                k: json.loads(v) if k in ("reader", "mapping") and isinstance(v, str) else v
+                for k, v in entry.items()
+            }
+    return {}
+
+
+def _reader_options(entry: dict[str, Any]) -> dict[str, Any]:
+    """How the ingest read the file (sheet, header row, encoding, delimiter), so that the
+    record's row is found again where it was read."""
+    keep = ("encoding", "delimiter", "sheet", "header_row")
+    return {k: v for k, v in (entry.get("reader") or {}).items() if k in keep and v is not None}
+
+
+def _file_zone(entry: dict[str, Any], zone: ZoneInfo) -> ZoneInfo | None:
+    """The zone the file's local times were read in, when it is not the pack's."""
+    name = (entry.get("mapping") or {}).get("timezone")
+    return ZoneInfo(name) if name and name != zone.key else None
+
+
+def _raw_cells(record: dict[str, Any], reader: dict[str, Any], out: Explanation) -> None:
     from ..readers import open_table
 
     try:
-        table = open_table(Path(record["_file"]))
+        table = open_table(Path(record["_file"]), reader)
         for raw in table.rows:
             if raw.line == record["_line"]:
                 cells = (
@@ -416,7 +445,15 @@ def _sequence_step(
     )
 
 
-def _values(kind: Any, record: dict[str, Any], zone: ZoneInfo, out: Explanation) -> None:
+def _values(
+    kind: Any,
+    record: dict[str, Any],
+    zone: ZoneInfo,
+    out: Explanation,
+    file_zone: ZoneInfo | None = None,
+) -> None:
+    """Each field's stored value; a time in the pack's zone (and in the file's, when the
+    file was read in another: the raw cells are in that one)."""
     for name, spec in kind.fields.items():
         value = record.get(name)
         if value is not None and spec.type in ("timestamp", "date"):
@@ -426,6 +463,9 @@ def _values(kind: Any, record: dict[str, Any], zone: ZoneInfo, out: Explanation)
                 if spec.type == "date"
                 else f"{shown.isoformat()} ({zone.key})"
             )
+            if file_zone is not None and spec.type == "timestamp":
+                local = datetime.fromtimestamp(record[name], file_zone).isoformat()
+                value += f"; {local} in the file's zone {file_zone.key}"
         out.add(f"  {name} = {value}")
 
 
