@@ -361,7 +361,7 @@ class RowPlan:
         getter = self._getter(column)
         order = None
         if spec.type in ("timestamp", "date") and not column.format:
-            order = DayMonthOrder(describe(column), spec.name, str(self.path))
+            order = DayMonthOrder(describe(column), spec.name, str(self.path), column.order)
             self.orders.append((len(self.steps), order))
         convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
         clock = getattr(convert, "clock", None)

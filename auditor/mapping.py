@@ -55,7 +55,9 @@ MAPPING_KEYS = (
     "columns",
     "checked_on",
 )
-COLUMN_KEYS = ("column", "values", "format", "date", "time", "join", "sep", "value", "optional")
+COLUMN_KEYS = (
+    "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
+)  # fmt: skip
 READER_KEYS = ("delimiter", "encoding", "sheet", "header_row")
 #: the shipped presets: package data (``evidence/presets`` in a checkout points here)
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -76,6 +78,8 @@ class ColumnSpec:
     has_constant: bool = False
     values: dict[str, str | None] = field(default_factory=dict)
     format: str | None = None
+    #: the day/month order of the column's numeric dates (day-first, month-first), when given
+    order: str | None = None
     #: the columns may be absent from a file (one mapping for two layouts of an export)
     optional: bool = False
 
@@ -309,6 +313,23 @@ def _column_spec(
         values = {}
     values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
     fmt = spec.get("format")
+    order = spec.get("order")
+    if order is not None and order not in ("day-first", "month-first"):
+        errors.append(
+            EvidenceError(
+                f"order of '{name}' is day-first or month-first, not {order!r}",
+                location=spec.where("order"),
+            )
+        )
+        return None
+    if order is not None and fmt is not None:
+        errors.append(
+            EvidenceError(
+                f"'{name}' gives both format and order; a format sets the order already",
+                location=spec.where("order"),
+            )
+        )
+        return None
 
     def names(key: str) -> tuple[str, ...]:
         raw = spec.get(key)
@@ -316,7 +337,7 @@ def _column_spec(
             return ()
         return (str(raw),) if isinstance(raw, str) else tuple(str(r) for r in raw)
 
-    common: dict[str, Any] = {"values": values, "format": fmt, "optional": optional}
+    common: dict[str, Any] = {"values": values, "format": fmt, "order": order, "optional": optional}
     for key, what in (("join", "join"), ("date", "time")):  # a date needs its time columns
         if key in spec and not names(what):
             errors.append(

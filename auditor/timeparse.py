@@ -565,13 +565,16 @@ class DayMonthOrder:
     ``MM/DD/YYYY hh:mm AM/PM``, read month-first with a warning).
     """
 
-    def __init__(self, column: str, field: str, path: str) -> None:
+    def __init__(self, column: str, field: str, path: str, given: str | None = None) -> None:
         self.column = column
         self.field = field
         self.path = path
-        self.order: str | None = None
-        #: the batches of this column are searched (it has shown numeric dates)
-        self.active = False
+        #: the order the mapping gives (``order: day-first``), else decided from the values
+        self.given = given
+        self.order: str | None = given
+        #: the batches of this column are searched (it has shown numeric dates, or its order
+        #: was given and a value against it is to be found)
+        self.active = given is not None
         self.seen: dict[str, Sighting] = {}
         self.ambiguous: list[Sighting] = []
         #: an ambiguous value without AM/PM was seen
@@ -589,7 +592,7 @@ class DayMonthOrder:
             found = _SETTLES[other].search(text)
             if found is not None:
                 self.seen[other] = _sighting(found, text, values, lines)
-                raise self.contradiction()
+                raise self.against_given() if self.given else self.contradiction()
         if self.seen or self.ambiguous:
             self.active = True
 
@@ -649,6 +652,16 @@ class DayMonthOrder:
             "then quarantined)",
         )
 
+    def against_given(self) -> EvidenceError:
+        other = MONTH_FIRST if self.given == DAY_FIRST else DAY_FIRST
+        return EvidenceError(
+            f"{self.name} is read {self.given} as the mapping says, but {self.seen[other]} "
+            f"can only be {other}",
+            location=Location(self.path),
+            hint="one column cannot hold both orders; correct the mapping's order:, or give "
+            "format: to quarantine the values in the other order",
+        )
+
     def undecidable(self) -> EvidenceError:
         examples = ", ".join(str(s) for s in self.ambiguous)
         sample = self.ambiguous[0].value
@@ -656,7 +669,8 @@ class DayMonthOrder:
             f"{self.name}: every date could be day-first or "
             f"month-first, e.g. {examples}, and none has a part over 12 to tell",
             location=Location(self.path),
-            hint="give format: in the mapping, e.g. "
+            hint="give order: day-first or order: month-first for the field in the mapping "
+            "(ISO dates in the column are read as well), or format:, e.g. "
             f'format: "{format_example(sample, DAY_FIRST)}" (day-first) or '
             f'"{format_example(sample, MONTH_FIRST)}" (month-first)',
         )

@@ -214,6 +214,48 @@ def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) ->
     assert "column 'd + t' (field at): every date could be" in report.files[0].reason
 
 
+def test_the_mapping_may_give_the_order_and_iso_dates_are_read_as_well(tmp_path) -> None:
+    """Every numeric date could be either order: order: day-first settles it, an ISO date
+    beside them is read too (a format would quarantine it), and a value only month-first
+    can be is refused, naming it."""
+    mapping = write(
+        tmp_path, "m.yaml",
+        "kind: records\ncolumns:\n  record_id: record_id\n  at: {column: at, order: day-first}\n",
+    )  # fmt: skip
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", csv_of(["5/3/2016", "6/3/2016 10:00", "2016-03-07"]))
+    report, store = run(folder, mapping)
+    assert (report.files[0].stored, report.files[0].quarantined) == (3, 0)
+    assert list(stored_at(store).values()) == [
+        local(2016, 3, 5),
+        local(2016, 3, 6, 10),
+        local(2016, 3, 7),
+    ]
+    write(folder, "records.csv", csv_of(["5/3/2016", "3/25/2016"]))
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason.endswith(
+        "column 'at' is read day-first as the mapping says, but '3/25/2016' (line 3) can only "
+        "be month-first; one column cannot hold both orders; correct the mapping's order:, or "
+        "give format: to quarantine the values in the other order"
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "{column: at, order: dayfirst}",
+            "order of 'at' is day-first or month-first, not 'dayfirst'",
+        ),
+        ('{column: at, order: day-first, format: "%d/%m/%Y"}', "'at' gives both format and order"),
+    ],
+)
+def test_a_mapping_s_order_is_checked(spec: str, message: str) -> None:
+    with pytest.raises(AuditorError, match=message):
+        load_mapping_text(f"kind: records\ncolumns:\n  record_id: id\n  at: {spec}\n")
+
+
 def test_an_explicit_format_takes_no_decision(tmp_path) -> None:
     mapping = write(
         tmp_path,
