@@ -32,11 +32,29 @@ def make_parent(path: Path) -> None:
         ) from None
 
 
+def _umask() -> int:
+    """The process's file-creation mask, read without changing it (``os.umask`` sets it, for
+    every thread at once): from /proc where there is one, else the usual 022."""
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A temporary file beside ``path`` (made readable as any file the user writes: mkstemp
+    makes it for its owner alone, which would carry over to ``path``)."""
+    make_parent(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(temporary, 0o666 & ~_umask())
+    return handle, temporary
+
+
 @contextmanager
 def replacing(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it goes."""
-    make_parent(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = _temporary(path)
     try:
         with os.fdopen(handle, mode, **options) as stream:
             yield stream
@@ -60,8 +78,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_with(path: Path, writer: Callable[[Path], None]) -> None:
     """Let ``writer`` write a temporary file (by path, for libraries that want one), then rename it."""
-    make_parent(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = _temporary(path)
     os.close(handle)
     try:
         writer(Path(temporary))
