@@ -477,10 +477,20 @@ _quiet_opt = click.option(
     is_flag=True,
     help="No progress line on stderr (it is drawn only when stderr is a terminal).",
 )
+
+
+def _engine_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An engine given: a blank name is refused (it would silently mean the default)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("give an engine's name, e.g. sqlite, duckdb or spark")
+    return value
+
+
 _engine_opt = click.option(
     "--engine",
     default=None,
     metavar="NAME",
+    callback=_engine_name,
     help="SQL engine that evaluates the rules: sqlite (default), duckdb or spark "
     "(or a plug-in's). With duckdb the evidence store keeps its records in DuckDB (an "
     "audit's in evidence.db.duckdb beside evidence.db).",
@@ -538,9 +548,11 @@ _recorded_pack_opt = click.option(
     "--engine",
     default=None,
     metavar="NAME",
+    callback=_engine_name,
     help="Engine the store is for: duckdb (a new store keeps its records in a DuckDB file "
     "beside it, STORE.duckdb, and DuckDB's CSV reader reads plain CSV files), or sqlite "
-    "(default; Apache Arrow's reader). What is stored and quarantined is the same either way.",
+    "(default; Apache Arrow's reader; spark and a plug-in's engine read this store too). "
+    "What is stored and quarantined is the same either way.",
 )
 @_quiet_opt
 def evidence_ingest(

@@ -371,6 +371,20 @@ CASES = [
     # verify / explain / sample / diff
     bad("verify-folder-missing", "verify", "{tmp}/none", error=("{tmp}/none",)),
     bad("verify-unknown-engine", "verify", OUT, "--engine", "oracle", error=("oracle",)),
+    bad("audit-blank-engine", *audit("--engine", " "), error=("give an engine's name",)),
+    bad(
+        "ingest-blank-engine",
+        "evidence",
+        "ingest",
+        EV,
+        "--pack",
+        ROUNDTRIP,
+        "--store",
+        "{tmp}/s.db",
+        "--engine",
+        "",
+        error=("give an engine's name",),
+    ),
     bad(
         "verify-public-key-garbage",
         "verify",
