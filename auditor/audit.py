@@ -212,6 +212,8 @@ def run_audit(
         report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:
             raise _unreadable(report)
+        unread = report.not_evidence_note()
+        notes.extend([unread] if unread else [])
         check_quarantine(report, max_quarantine)
         # each rule's failing records written while the engine evaluates the next rules;
         # discarded if anything fails before they are finished
@@ -223,7 +225,7 @@ def run_audit(
                     audit_period, told = infer_period(pack, backend), True
                 coverage = kind_coverage(pack, backend, audit_period)
                 if told:
-                    notes = zone_notes(pack, coverage, report, audit_period)
+                    notes.extend(zone_notes(pack, coverage, report, audit_period))
                 check_period_has_evidence(pack, audit_period, coverage, report)
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
             failing = writer.finish()

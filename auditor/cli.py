@@ -382,6 +382,9 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
         + ("" if balanced else "  (DOES NOT BALANCE)")
     )
     lines.extend(_reason_lines(report, store_path))
+    unread = report.not_evidence_note()
+    if unread:
+        lines.append(f"note: {unread}")
     return "\n".join(lines)
 
 

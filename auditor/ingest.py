@@ -42,6 +42,7 @@ from .mapping import (
     mapped_kind,
 )
 from .model import EvidenceKind, Pack
+from .paths import relative_path
 from .readers import RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
@@ -108,6 +109,19 @@ class FileReport:
 @dataclass
 class IngestReport:
     files: list[FileReport]
+    #: files in the evidence folder in no evidence format (a .parquet, a .txt), not read
+    not_evidence: list[str] = field(default_factory=list)
+
+    def not_evidence_note(self) -> str | None:
+        """One line naming the files of the folder that were not read, if any."""
+        if not self.not_evidence:
+            return None
+        shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
+        more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
+        return (
+            f"not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): {shown}"
+            + (f" and {more:,} more" if more > 0 else "")
+        )
 
     @property
     def errors(self) -> list[FileReport]:
@@ -138,6 +152,30 @@ class IngestReport:
             for reason, place in f.first_seen.items():
                 seen.setdefault(reason, (f.path, place.line, place.value))
         return seen
+
+
+#: files in no evidence format named in the ingest's note (the rest are counted)
+NOT_EVIDENCE_SHOWN = 5
+#: files an evidence folder may hold beside the evidence, not read as evidence
+COMPANIONS = (".yaml", ".yml")
+
+
+def not_evidence_files(source: Path) -> list[Path]:
+    """The files under the folder ``source`` that are not evidence and not the mappings or
+    waivers kept beside it (hidden ones aside): a .parquet, a .txt, an .xls."""
+    if not source.is_dir():
+        return []
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(source):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found.extend(
+            Path(folder) / n
+            for n in names
+            if not n.startswith(".")
+            and not file_format(Path(n))
+            and Path(n).suffix.lower() not in COMPANIONS
+        )
+    return sorted(found)
 
 
 def evidence_files(source: Path) -> list[Path]:
@@ -288,7 +326,8 @@ class Ingest:
             self.position = position
             reports.append(self.ingest_file(path))
         self.chosen = []
-        return IngestReport(reports)
+        skipped = [] if files is not None else not_evidence_files(source)
+        return IngestReport(reports, [relative_path(str(p), str(source)) for p in skipped])
 
     def kind_read_later(self, kind: EvidenceKind) -> bool:
         """Whether a file this run reads later may hold records of ``kind``: its mapping or

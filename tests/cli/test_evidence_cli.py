@@ -251,3 +251,26 @@ def test_export_of_a_store_changed_by_hand_is_one_line_and_exit_2(runner, tmp_pa
     assert "column 'received_at' holds 'soon'" in lines[0]
     assert "ingest the evidence files again into a new store" in lines[0]
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_a_file_in_no_evidence_format_is_named_not_passed_over(runner, tmp_path) -> None:
+    """A .parquet export dropped among the CSV files is not read: the ingest and the audit
+    say so (a mapping beside the files is not named: it is read with them)."""
+    import shutil
+
+    folder = tmp_path / "ev"
+    shutil.copytree(DEMO, folder)
+    (folder / "tickets-2026Q4.parquet").write_bytes(b"PAR1")
+    (folder / "agents.mapping.yaml").write_text(
+        "kind: agents\ncolumns:\n  agent_id: 工号\n  site: 站点\n  active: 在职\n", encoding="utf-8"
+    )
+    note = "not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): tickets-2026Q4.parquet"
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(tmp_path / "s.db")]
+    )
+    assert ingested.exit_code == 0 and f"note: {note}" in ingested.output.splitlines()
+    audited = runner.invoke(
+        main, ["audit", PACK, str(folder), "--period", "2026-Q3", "--out", str(tmp_path / "out"),
+               "--format", "json", "--fail-on", "never"],
+    )  # fmt: skip
+    assert f"warning: {note}" in audited.output.splitlines()
