@@ -213,6 +213,21 @@ def test_a_condition_and_a_freshness_rule_show_what_decided(runner, demo_audit) 
         trained.output
     )
     assert trained.output.strip().endswith("outcome: breach")
+    assert "\n  active = true\n" in trained.output  # a boolean as such, not its stored 1
+
+
+def test_a_store_without_its_audit_is_one_line(runner, demo_audit, tmp_path) -> None:
+    import shutil
+
+    lone = tmp_path / "lone.db"
+    shutil.copy(demo_audit.out / "evidence.db", lone)
+    result = runner.invoke(
+        main, ["explain", "CLOSURE-95", "--record", "T000005", "--store", str(lone)]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"error: {lone} is not an audit's store: there is no findings.json beside it"
+    )
 
 
 def test_explained_moments_carry_their_offset_in_a_repeated_hour() -> None:

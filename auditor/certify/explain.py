@@ -51,6 +51,12 @@ def explain_in_audit(
     from ..pack import load_pack
     from .verify import load_audit, recorded_pack, recorded_period
 
+    if not (store_path.parent / "findings.json").is_file():
+        raise AuditorError(
+            f"{store_path} is not an audit's store: there is no findings.json beside it to "
+            "give the period and the pack",
+            hint="give --audit DIR of an audit (auditor audit writes its store there)",
+        )
     document, _ = load_audit(store_path.parent)
     pack = load_pack(recorded_pack(document, pack_path))
     period = recorded_period(document)
@@ -456,6 +462,8 @@ def _values(
     file was read in another: the raw cells are in that one)."""
     for name, spec in kind.fields.items():
         value = record.get(name)
+        if value is not None and spec.type == "boolean":
+            value = "true" if value else "false"  # stored as 1 or 0
         if value is not None and spec.type in ("timestamp", "date"):
             shown = datetime.fromtimestamp(value, zone)
             value = (
