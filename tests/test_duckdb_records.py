@@ -220,6 +220,44 @@ def test_two_processes_read_a_duckdb_kept_store_at_once(tmp_path: Path) -> None:
     assert holder.returncode == 0
 
 
+def test_a_second_writer_is_refused_at_once_not_after_sqlite_s_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process in the middle of writing the store (holding the records file and
+    SQLite's write lock, as an ingest does within a file): a writer opening it is refused
+    for the records file at once; it used to wait for SQLite's lock first (two minutes)."""
+    import subprocess
+    import sys
+
+    import auditor.backends.store as store_module
+
+    path = tmp_path / "s.db"
+    store = _store(path, "duckdb")
+    _insert(store, [CLEAN], columns=True)
+    store.close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from auditor.backends.store import EvidenceStore; "
+            "s = EvidenceStore(sys.argv[1]); s.db.execute('BEGIN IMMEDIATE'); "
+            "print('writing', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 2_000)  # a wait would end in 2 s
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
+        with pytest.raises(StoreError, match="open in another process"):
+            EvidenceStore(path)
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0
+
+
 def test_a_missing_or_stray_records_file_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     _store(path, "duckdb").close()

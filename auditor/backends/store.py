@@ -105,13 +105,18 @@ class EvidenceStore:
             mode = "PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY"
             _patiently(lambda: self.db.execute(mode))  # the switch does not wait by itself
             self.db.execute("PRAGMA synchronous=NORMAL")
+            kept = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+            if kept != RECORDS_IN_SQLITE:  # the records file first: while another process
+                # writes the store it is refused at once, before waiting for SQLite's lock
+                self.duckdb_tables = DuckdbRecords(self.path, False, kept)
             with self.transaction():  # two processes opening a new store make its tables once
                 self._ensure_meta()
-                in_duckdb = self._records_in_duckdb(engine)
+                in_duckdb = None if self.duckdb_tables else self._records_in_duckdb(engine)
                 if in_duckdb is not None:  # made before the store's mark is committed
                     pairing, create = in_duckdb
                     self.duckdb_tables = DuckdbRecords(self.path, create, pairing)
                     made = create
+                if self.duckdb_tables is not None:
                     self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
             self._close_after_failing(made)
