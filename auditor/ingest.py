@@ -118,9 +118,8 @@ class IngestReport:
             return None
         shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
         more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
-        return (
-            f"not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): {shown}"
-            + (f" and {more:,} more" if more > 0 else "")
+        return f"not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): {shown}" + (
+            f" and {more:,} more" if more > 0 else ""
         )
 
     @property

@@ -574,3 +574,29 @@ def test_a_key_count_duckdb_cannot_finish_is_no_answer_but_ctrl_c_stops(
             store.keys_distinct(KIND, 1)
     store.duckdb_tables.con = real
     store.close()
+
+
+def test_a_column_retyped_outside_the_tool_is_one_line_for_a_reading_command(tmp_path) -> None:
+    """explain and sample check the records' column types against the pack's kinds first:
+    a column retyped by hand stopped them half-way with an engine error (exit 3)."""
+    import duckdb
+
+    from auditor.audit import run_audit
+    from auditor.certify.explain import explain_in_audit
+    from auditor.certify.sampling import population_from_store
+
+    from .conftest import ROOT, RULES
+
+    out = tmp_path / "audit"
+    pack = RULES / "service-quality.yaml"
+    run_audit(pack, ROOT / "evidence" / "demo" / "service-quality", out, "2026-Q3", engine="duckdb")
+    con = duckdb.connect(str(records_path(out / "evidence.db")))
+    con.execute("ALTER TABLE tickets ALTER opened_at TYPE VARCHAR")
+    con.close()
+    message = (
+        "table tickets, column opened_at holds VARCHAR, where the evidence kind declares DOUBLE"
+    )
+    with pytest.raises(StoreError, match=message):
+        explain_in_audit(out / "evidence.db", "CLOSURE-95", "T000005")
+    with pytest.raises(StoreError, match=message):
+        population_from_store(out / "evidence.db", "CLOSURE-95", pack, "2026-Q3")

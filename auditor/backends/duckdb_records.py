@@ -265,6 +265,23 @@ class DuckdbRecords:
                     )
                 )
 
+    def check_columns(self, table: str, columns: dict[str, type]) -> None:
+        """Refuse a table whose column holds another type than the kind declares (the file
+        changed outside the tool): the engine would fail on it half-way."""
+        if not self.holds(table):
+            return
+        found = {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {q(table)}").fetchall()}
+        for name, kind in columns.items():
+            wanted = DUCK_TYPES.get(kind, "VARCHAR")
+            if name in found and found[name] != wanted:
+                raise StoreError(
+                    f"table {table}, column {name} holds {found[name]}, where the evidence kind "
+                    f"declares {wanted}: the records were changed outside the auditor",
+                    location=Location(str(self.path)),
+                    hint="ingest the evidence files again into a new store (auditor audit "
+                    "does), or verify the audit to see what changed",
+                )
+
     def schema(self, table: str) -> pyarrow.Schema:
         """The Arrow schema of a table, as the store declares its columns."""
         import pyarrow as pa

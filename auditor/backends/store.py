@@ -304,9 +304,16 @@ class EvidenceStore:
         row = self.db.execute(f"SELECT MAX(id) FROM {MANIFEST}").fetchone()
         return int(row[0] or 0)
 
+    def check_kinds(self, kinds: Iterable[EvidenceKind]) -> None:
+        """Refuse a store whose records (kept in DuckDB, which types its columns) hold
+        another type in a column than the kind declares; SQLite's keep any value."""
+        if self.duckdb_tables is None:
+            return
+        for kind in kinds:
+            self.duckdb_tables.check_columns(kind.name, _columns_of(kind))
+
     def _ensure_kind(self, kind: EvidenceKind) -> None:
-        columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
-        columns.update({"_source": int, "_line": int})
+        columns = _columns_of(kind)
         if self.duckdb_tables is not None:
             self.duckdb_tables.ensure_table(kind.name, columns)
             return
@@ -669,6 +676,13 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
+
+
+def _columns_of(kind: EvidenceKind) -> dict[str, type]:
+    """The table's columns for a kind (name -> Python type), ``_source`` and ``_line`` too."""
+    columns = {name: sql_type(spec) for name, spec in kind.fields.items()}
+    columns.update({"_source": int, "_line": int})
+    return columns
 
 
 def arrow_type(declared: str | None) -> Any:

@@ -66,6 +66,7 @@ def explain_in_audit(
         )
     store = EvidenceStore(store_path, read_only=True)
     try:
+        store.check_kinds(pack.evidence.values())
         rule = pack.rule(rule_id)
         if rule is None:
             return explain_record(pack, rule_id, key, store, period, None)

@@ -430,6 +430,7 @@ def population_from_store(
     rule = _per_record_rule(pack, rule_id)
     store = EvidenceStore(store_path, read_only=True)
     try:
+        store.check_kinds(pack.evidence.values())
         if isinstance(period, str):
             period = parse_period(period)
         evaluation = Evaluation(pack, backend_for(store), period)
