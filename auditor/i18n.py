@@ -585,9 +585,21 @@ class Words:
         return self.label(verdict)
 
     def group(self, group: Mapping[str, Any]) -> str:
-        """A group's values, ``BJ · phone``; ``all`` for the pooled finding."""
-        return " · ".join(str(v) for v in group.values()) or self.label("all_groups")
+        """A group's values, ``BJ · phone``; a number with its field (``priority=2``: a bare
+        ``2`` says nothing of what it is); ``all`` for the pooled finding."""
+        return " · ".join(
+            f"{k}={v}" if _numeric(v) else str(v) for k, v in group.items()
+        ) or self.label("all_groups")
 
     def join(self, items: Iterable[str]) -> str:
         """Items of a list in a sentence: ``a、b`` or ``a, b``."""
         return ("、" if self.lang == "zh" else ", ").join(items)
+
+
+def _numeric(value: Any) -> bool:
+    """Whether a group value is a number (or a text of digits), which needs its field named."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit()

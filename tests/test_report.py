@@ -394,3 +394,15 @@ def test_the_capa_plan_says_one_failing_record_in_the_singular(demo_audit) -> No
     assert corrections["zh"]["ROOT-CAUSE"] == "处理清单中的 1 条不符合记录"
     assert corrections["en"]["RESP-PHONE-30S"].startswith("Deal with the ")
     assert corrections["en"]["RESP-PHONE-30S"].endswith(" failing records listed")
+
+
+def test_a_numeric_group_is_shown_with_its_field() -> None:
+    """A group of priorities 0/1/2 says what it is; a site or a channel speaks for itself."""
+    from auditor.i18n import Words
+
+    for lang in ("en", "zh"):
+        words = Words(lang)
+        assert words.group({"priority": 2}) == "priority=2"
+        assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · SH"
+        assert words.group({"site": "BJ", "channel": "phone"}) == "BJ · phone"
+    assert Words("en").group({}) == "all"
