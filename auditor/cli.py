@@ -614,9 +614,10 @@ def evidence_validate(
 def evidence_export(store_path: str, fmt: str, out: str) -> None:
     """Write every evidence kind (with _source and _line), the manifest and the quarantine as files.
 
-    One Parquet file per table, so that the same evidence can be audited by
-    another engine (DuckDB, Spark) or read by any tool. Prints each file with
-    its rows and SHA-256.
+    One Parquet file per table, so that any Parquet reader (DuckDB, Spark,
+    pandas) has the same evidence; the library's Spark backend evaluates such a
+    folder in place (its parquet= option), no command of this tool reads it
+    back. Prints each file with its rows and SHA-256.
     """
     from .export import export_store
 
