@@ -32,29 +32,45 @@ def make_parent(path: Path) -> None:
         ) from None
 
 
+def _mask_at_start() -> int:
+    """The file-creation mask when this module is imported (``os.umask`` can only be read by
+    setting it, for every thread at once: done here, before any thread of ours runs)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_MASK_AT_START = _mask_at_start()
+
+
 def _umask() -> int:
-    """The process's file-creation mask, read without changing it (``os.umask`` sets it, for
-    every thread at once): from /proc where there is one, else the usual 022."""
+    """The process's file-creation mask now: from /proc where there is one, else as it was
+    at start."""
     with suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
             if line.startswith("Umask:"):
                 return int(line.split()[1], 8)
-    return 0o022
+    return _MASK_AT_START
 
 
-def _temporary(path: Path) -> tuple[int, str]:
-    """A temporary file beside ``path`` (made readable as any file the user writes: mkstemp
-    makes it for its owner alone, which would carry over to ``path``)."""
+def _temporary(path: Path, private: bool = False) -> tuple[int, str]:
+    """A temporary file beside ``path``, readable as any file the user writes (mkstemp makes
+    it for its owner alone, which would carry over to ``path``), or by its owner alone when
+    ``private`` (a key: it is never readable by others, not even for a moment)."""
     make_parent(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(temporary, 0o666 & ~_umask())
+    if not private:
+        os.chmod(temporary, 0o666 & ~_umask())
     return handle, temporary
 
 
 @contextmanager
-def replacing(path: Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it goes."""
-    handle, temporary = _temporary(path)
+def replacing(
+    path: Path, mode: str = "w", private: bool = False, **options: Any
+) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it
+    goes (``private``: the file is its owner's alone)."""
+    handle, temporary = _temporary(path, private)
     try:
         with os.fdopen(handle, mode, **options) as stream:
             yield stream
@@ -71,8 +87,8 @@ def write_text(path: Path, text: str) -> None:
         stream.write(text)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    with replacing(path, "wb") as stream:
+def write_bytes(path: Path, data: bytes, private: bool = False) -> None:
+    with replacing(path, "wb", private) as stream:
         stream.write(data)
 
 

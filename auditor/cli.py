@@ -1557,9 +1557,12 @@ def waiver_add(
     register = _open_register(register_path, create=True)
     try:
         number = register.add_waiver(waiver, approved_by, today)
+        unlike = register.unlike_items(rule, group_key)
     finally:
         register.close()
     click.echo(f"{number}: {rule} {group_key or 'all'} waived until {valid_until}")
+    if unlike:
+        click.echo(f"warning: {unlike}; revoke it if that was a typo", err=True)
 
 
 @waiver.command("list")
@@ -1625,6 +1628,7 @@ def waiver_revoke(waiver_id: str, who: str, register_path: str) -> None:
     "--engine",
     default=None,
     metavar="NAME",
+    callback=_engine_name,
     help="Compute the findings again on this SQL engine (default: the one the audit used); "
     "the same findings from another engine are an independent check.",
 )

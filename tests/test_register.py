@@ -349,7 +349,7 @@ def test_verify_waits_for_the_window_to_end_and_for_evidence_that_covers_it(
         register, second["id"], RULES / "service-quality.yaml", DEMO, "cert", date(2026, 11, 1)
     )
     assert result.outcome == (
-        "not-evaluable: the evidence runs from 2026-07-01 to 2026-09-30, short of the window "
+        "not-evaluable: the evidence runs from 2024-04-13 to 2026-09-30, short of the window "
         "2026-09-21..2026-10-21; give the export that covers it"
     )
     assert register.item(second["id"])["status"] == "implemented"
@@ -542,3 +542,33 @@ def test_an_open_action_past_its_due_date_makes_its_item_overdue(tmp_path, month
     register.action_done(first["id"], 1, "li", later)
     assert [i["id"] for i in select_items(register, later, {"overdue": True})] == [second["id"]]
     register.close()
+
+
+def test_the_window_is_checked_against_the_records_of_the_rule_s_own_kind() -> None:
+    """Surveys ending in September do not cover an October window, however far another
+    kind's records run; a kind without times (a roster) is judged by the evidence as a whole."""
+    from datetime import datetime as at
+    from zoneinfo import ZoneInfo
+
+    from auditor.evidence_span import KindCoverage
+    from auditor.periods import Period
+    from auditor.register.verify import _short_of
+
+    class Pack:
+        timezone = "Asia/Shanghai"
+
+    def moment(*day: int) -> float:
+        return at(*day, 12, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+
+    coverage = {
+        "surveys": KindCoverage("surveys", 10, 10, moment(2026, 7, 1), moment(2026, 9, 30)),
+        "tickets": KindCoverage("tickets", 10, 10, moment(2026, 7, 1), moment(2026, 11, 30)),
+        "agents": KindCoverage("agents", 5, None),
+    }
+    window = Period("2026-10-01..2026-10-30", date(2026, 10, 1), date(2026, 10, 30))
+    assert _short_of(coverage, "surveys", Pack(), window) == (
+        "the surveys records run from 2026-07-01 to 2026-09-30, short of the window "
+        "2026-10-01..2026-10-30; give the export that covers it"
+    )
+    assert _short_of(coverage, "tickets", Pack(), window) is None
+    assert _short_of(coverage, "agents", Pack(), window) is None  # the tickets reach November

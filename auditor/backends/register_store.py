@@ -205,6 +205,11 @@ class RegisterStore:
         rows = self.db.table("items").rows_where(where or None, params or [], order_by="id")
         return [_decoded(row, self.path) for row in rows]
 
+    def rules_and_groups(self) -> set[tuple[str, str]]:
+        """The (rule, group key) of every item."""
+        rows = self.db.execute("SELECT DISTINCT rule, group_key FROM items").fetchall()
+        return {(rule, group or "") for rule, group in rows}
+
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
 

@@ -9,7 +9,6 @@ public key beside it (``KEY.pub``); an audit signed with ``--sign-key`` writes
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 from ..atomic import write_bytes, write_text
@@ -34,8 +33,7 @@ def keygen(path: Path) -> tuple[Path, Path]:
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    write_bytes(path, private)
-    os.chmod(path, 0o600)
+    write_bytes(path, private, private=True)  # its owner's alone from the first byte
     public_path = path.with_name(path.name + ".pub")
     write_bytes(public_path, public)
     return path, public_path

@@ -397,7 +397,6 @@ class Register:
                 f"a waiver starts on the day it is recorded or later, not {waiver.valid_from}",
                 hint="an audit applies the waivers in force on the day it runs",
             )
-        self._check_covered(waiver.rule, waiver.group_key)
         with self.store.transaction():
             number = self.store.insert_waiver(
                 {
@@ -416,21 +415,22 @@ class Register:
             self._log(f"W-{number}", who, today, "waiver", None, text)
         return f"W-{number}"
 
-    def _check_covered(self, rule: str, group_key: str) -> None:
-        """Refuse a rule or group that the register's items do not name but one of them nearly
-        does (a typo); a rule no item names yet, and nothing like it, may be waived ahead."""
+    def unlike_items(self, rule: str, group_key: str) -> str | None:
+        """A warning when no item of the register names the rule (or its group) but one nearly
+        does: a typo, or a rule waived ahead of any item; None otherwise."""
         from ..errors import closest_name
-        from .waivers import WaiverError
 
-        items = self.store.items()
-        rules = sorted({item["rule"] for item in items})
+        named = self.store.rules_and_groups()
+        rules = sorted({r for r, _ in named})
         if rule not in rules and (near := closest_name(rule, rules)) is not None:
-            raise WaiverError(f"no item of the register has rule '{rule}'", suggestion=near)
-        groups = sorted({item["group_key"] for item in items if item["rule"] == rule} - {""})
+            return f"no item of the register has rule '{rule}' (did you mean '{near}'?)"
+        groups = sorted({g for r, g in named if r == rule and g})
         if group_key and group_key not in groups and (near := closest_name(group_key, groups)):
-            raise WaiverError(
-                f"no item of the register has rule {rule} in group '{group_key}'", suggestion=near
+            return (
+                f"no item of the register has rule {rule} in group '{group_key}' (did you mean "
+                f"'{near}'?)"
             )
+        return None
 
     def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
         """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).

@@ -11,12 +11,13 @@ the verification's figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
-from ..evidence_span import kind_coverage, span_text
+from ..evidence_span import KindCoverage, kind_coverage
 from ..findings import Finding
 from ..findings.contract import Severity
 from ..findings.nonconformities import due_in_days
@@ -77,7 +78,7 @@ def verify_item(
     try:
         ingest(pack, evidence, store, mapping)
         result = Evaluation(pack, backend_for(store), period).evaluate(rule)
-        short = _short_of(pack, kind_coverage(pack, store, period), period)
+        short = _short_of(kind_coverage(pack, store, period), rule.evidence, pack, period)
     finally:
         store.close()
     finding = _for_group(result.findings, item["group_key"])
@@ -89,18 +90,25 @@ def verify_item(
     return _record(register, item, finding, period, who, today, engine, major_days)
 
 
-def _short_of(pack: Any, coverage: dict[str, Any], period: Period) -> str | None:
-    """Why the evidence does not cover the whole window (its records' times, every kind a
-    rule judges, begin after the window's first day or end before its last), or None."""
-    span = span_text(pack, coverage)
-    if span is None:
+def _short_of(
+    coverage: dict[str, KindCoverage], kind: str, pack: Any, period: Period
+) -> str | None:
+    """Why the evidence does not cover the whole window: the times of the rule's kind (of
+    every timed kind, for a kind without times, such as a roster) begin after its first day
+    or end before its last; None when it does."""
+    timed = [c for c in coverage.values() if c.first is not None and c.last is not None]
+    own = [c for c in timed if c.kind == kind] or timed
+    if not own:
         return None  # no timed record at all: the evaluation says so itself
-    first, last = (date.fromisoformat(day) for day in span.split(".."))
+    zone = ZoneInfo(pack.timezone)
+    first = datetime.fromtimestamp(min(c.first for c in own if c.first is not None), zone).date()
+    last = datetime.fromtimestamp(max(c.last for c in own if c.last is not None), zone).date()
     if first <= period.first and last >= period.last:
         return None
+    what = f"the {kind} records" if own[0].kind == kind else "the evidence"
     return (
-        f"the evidence runs from {first} to {last}, short of the window {period.label}; "
-        "give the export that covers it"
+        f"{what} run{'s' if what == 'the evidence' else ''} from {first} to {last}, short of "
+        f"the window {period.label}; give the export that covers it"
     )
 
 

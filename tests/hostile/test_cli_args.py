@@ -372,6 +372,7 @@ CASES = [
     bad("verify-folder-missing", "verify", "{tmp}/none", error=("{tmp}/none",)),
     bad("verify-unknown-engine", "verify", OUT, "--engine", "oracle", error=("oracle",)),
     bad("audit-blank-engine", *audit("--engine", " "), error=("give an engine's name",)),
+    bad("verify-blank-engine", "verify", OUT, "--engine", "", error=("give an engine's name",)),
     bad(
         "ingest-blank-engine",
         "evidence",
