@@ -207,7 +207,7 @@ def text_table(
         if total and index == len(rows) - 1 and index > 1:
             lines.append(rule)
         cells = zip(row, widths, strict=True)
-        line = "  ".join(_padded(c, w, i in right) for i, (c, w) in enumerate(cells))
+        line = "  ".join(padded(c, w, i in right) for i, (c, w) in enumerate(cells))
         lines.append(line.rstrip().replace("\u00a0", " "))
         if index == 0:
             lines.append(rule)
@@ -221,6 +221,7 @@ def shown_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _padded(text: str, width: int, right: bool) -> str:
+def padded(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (see :func:`shown_width`)."""
     pad = " " * (width - shown_width(text))
     return pad + text if right else text + pad

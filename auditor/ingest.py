@@ -159,37 +159,31 @@ NOT_EVIDENCE_SHOWN = 5
 COMPANIONS = (".yaml", ".yml")
 
 
-def not_evidence_files(source: Path) -> list[Path]:
-    """The files under the folder ``source`` that are not evidence and not the mappings or
-    waivers kept beside it (hidden ones aside): a .parquet, a .txt, an .xls."""
+def folder_files(source: Path) -> tuple[list[Path], list[Path]]:
+    """The files under ``source`` (a folder, searched recursively, or one file), hidden ones
+    aside: the evidence files, and those in no evidence format that are not the mappings or
+    waivers kept beside it (a .parquet, an .xls), each list sorted."""
+    if source.is_file():
+        return [source], []
     if not source.is_dir():
-        return []
-    found: list[Path] = []
-    for folder, subfolders, names in os.walk(source):
+        raise EvidenceError("no such file or folder", location=Location(str(source)))
+    evidence: list[Path] = []
+    others: list[Path] = []
+    for folder, subfolders, names in os.walk(source, onerror=_unreadable_folder):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        found.extend(
-            Path(folder) / n
-            for n in names
-            if not n.startswith(".")
-            and not file_format(Path(n))
-            and Path(n).suffix.lower() not in COMPANIONS
-        )
-    return sorted(found)
+        for name in names:
+            if name.startswith("."):
+                continue
+            if file_format(Path(name)):
+                evidence.append(Path(folder) / name)
+            elif Path(name).suffix.lower() not in COMPANIONS:
+                others.append(Path(folder) / name)
+    return sorted(evidence), sorted(others)
 
 
 def evidence_files(source: Path) -> list[Path]:
     """The evidence files under ``source`` (a folder, searched recursively, or one file)."""
-    if source.is_file():
-        return [source]
-    if not source.is_dir():
-        raise EvidenceError("no such file or folder", location=Location(str(source)))
-    found: list[Path] = []
-    for folder, subfolders, names in os.walk(source, onerror=_unreadable_folder):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        found.extend(
-            Path(folder) / n for n in names if not n.startswith(".") and file_format(Path(n))
-        )
-    return sorted(found)
+    return folder_files(source)[0]
 
 
 def _unreadable_folder(error: OSError) -> None:
@@ -319,14 +313,13 @@ class Ingest:
     def run(self, source: Path, files: list[Path] | None = None) -> IngestReport:
         """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
         self.root = source if source.is_dir() else None
-        chosen = evidence_files(source) if files is None else files
+        chosen, others = folder_files(source) if files is None else (files, [])
         self.chosen, reports = chosen, []
         for position, path in enumerate(chosen):
             self.position = position
             reports.append(self.ingest_file(path))
         self.chosen = []
-        skipped = [] if files is not None else not_evidence_files(source)
-        return IngestReport(reports, [relative_path(str(p), str(source)) for p in skipped])
+        return IngestReport(reports, [relative_path(str(p), str(source)) for p in others])
 
     def kind_read_later(self, kind: EvidenceKind) -> bool:
         """Whether a file this run reads later may hold records of ``kind``: its mapping or

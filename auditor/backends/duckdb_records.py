@@ -276,7 +276,8 @@ class DuckdbRecords:
             if name in found and found[name] != wanted:
                 raise StoreError(
                     f"table {table}, column {name} holds {found[name]}, where the evidence kind "
-                    f"declares {wanted}: the records were changed outside the auditor",
+                    f"declares {wanted}: the records were changed outside the auditor, or the "
+                    "pack's kind was since the store was made",
                     location=Location(str(self.path)),
                     hint="ingest the evidence files again into a new store (auditor audit "
                     "does), or verify the audit to see what changed",

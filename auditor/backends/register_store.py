@@ -271,13 +271,6 @@ class RegisterStore:
     def insert_link(self, row: dict[str, Any]) -> None:
         self.db.table("links").insert(row, ignore=True)
 
-    def items_of_audit(self, audit: int) -> list[dict[str, Any]]:
-        """Items a given audit opened or linked."""
-        rows = self.db.execute(
-            "SELECT DISTINCT item FROM links WHERE audit = ? ORDER BY item", [audit]
-        ).fetchall()
-        return [item for row in rows if (item := self.item(row[0])) is not None]
-
     def severities_in_audit(self, audit: int) -> dict[str, set[str | None]]:
         """Each item a given audit opened or linked, with the severities of its findings in
         that audit (as the audit judged them, before any step up in the register)."""

@@ -674,6 +674,17 @@ class EvidenceStore:
     def manifest(self) -> list[dict[str, Any]]:
         return list(self.db[MANIFEST].rows)
 
+    def manifest_entry(self, source: int) -> dict[str, Any] | None:
+        """One file's manifest entry, its structured values read from their JSON."""
+        rows = list(self.db[MANIFEST].rows_where("id = ?", [source]))
+        if not rows:
+            return None
+        entry = dict(rows[0])
+        for name in JSON_COLUMNS:
+            if isinstance(entry.get(name), str):
+                entry[name] = json.loads(entry[name])
+        return entry
+
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
 

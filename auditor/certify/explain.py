@@ -125,7 +125,8 @@ def explain_record(
     record = records[0]
     out = Explanation()
     out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
-    entry = _manifest_entry(store, record.get("_source"))
+    source = record.get("_source")
+    entry = (store.manifest_entry(int(source)) if source is not None else None) or {}
     reader = _reader_options(entry)
     sheet = f" (sheet '{reader['sheet']}')" if reader.get("sheet") else ""
     out.add(f"record {key}: {Path(record['_file']).name}{sheet} line {record['_line']}")
@@ -243,19 +244,6 @@ def _aggregate(
     else:
         out.add("not listed among the failing records")
     out.add(f"outcome: counted in the figure{'s' if len(found.cells) > 1 else ''} above")
-
-
-def _manifest_entry(store: Any, source: Any) -> dict[str, Any]:
-    """The store's manifest entry of the file a record came from (its JSON fields read)."""
-    import json
-
-    for entry in store.manifest():
-        if entry.get("id") == source:
-            return {
-                k: json.loads(v) if k in ("reader", "mapping") and isinstance(v, str) else v
-                for k, v in entry.items()
-            }
-    return {}
 
 
 def _reader_options(entry: dict[str, Any]) -> dict[str, Any]:
@@ -528,8 +516,7 @@ def _duration(
     out.paused = _pauses(pack, measure, record, store, start, effective, zone, out)
     out.duration = out.counted - out.paused
     out.add(
-        f"duration = {_exact(out.counted)} - {_exact(out.paused)} = {_exact(out.duration)}"
-        + (f" ({_hours(out.duration)})" if abs(out.duration) >= 3600 else "")
+        f"duration = {_exact(out.counted)} - {_exact(out.paused)} = {_seconds(out.duration)}"
         + (f", without reaching {measure.end}" if unreached else "")
         + f"; limit {measure.limit}"
     )
@@ -612,7 +599,8 @@ def _pauses(
 
 
 def _seconds(seconds: float) -> str:
-    exact = f"{seconds:,.0f} s"
+    """Seconds as they are, with the hours beside from an hour on: ``23,011 s (6.392 h)``."""
+    exact = _exact(seconds)
     return exact if abs(seconds) < 3600 else f"{exact} ({_hours(seconds)})"
 
 

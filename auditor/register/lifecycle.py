@@ -10,7 +10,7 @@ takes no more changes.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -176,3 +176,15 @@ def check_action_due(item_id: str, due: date, today: date) -> None:
             f"{item_id}'s new action would be due {due}, before today ({today})",
             hint="give a due date from today on",
         )
+
+
+def stepped_up(item: dict[str, Any], why: str, today: date, major_days: int) -> dict[str, Any]:
+    """The changes that make a minor item major (none for another): its severity, the reason,
+    and the major due date (``major_days`` from today) when that comes sooner."""
+    if item["severity"] != "minor":
+        return {}
+    changes: dict[str, Any] = {"severity": "major", "escalation": why}
+    major_due = (today + timedelta(days=major_days)).isoformat()
+    if major_due < item["due"]:  # a major item is due sooner than the minor it was
+        changes["due"] = major_due
+    return changes

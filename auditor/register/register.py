@@ -26,6 +26,7 @@ from .lifecycle import (
     check_move,
     check_not_closed,
     status_of,
+    stepped_up,
 )
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
@@ -165,12 +166,8 @@ class Register:
         changes: dict[str, Any] = {"last_audit": audit}
         if later and not item["recurring"]:
             changes["recurring"] = 1
-        if later and item["severity"] == Severity.MINOR:
-            changes["severity"] = str(Severity.MAJOR)
-            changes["escalation"] = "recurring in another period"
-            major_due = (today + timedelta(days=major_days)).isoformat()
-            if major_due < item["due"]:  # a major item is due sooner than the minor it was
-                changes["due"] = major_due
+        if later:
+            changes |= stepped_up(item, "recurring in another period", today, major_days)
         self._apply(item, changes, who, today)
         self._add_link(item["id"], audit, finding)
 

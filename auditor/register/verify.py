@@ -23,7 +23,7 @@ from ..findings.contract import Severity
 from ..findings.nonconformities import due_in_days
 from ..mapping import Mapping
 from ..periods import Period
-from .lifecycle import LifecycleError, Status
+from .lifecycle import LifecycleError, Status, stepped_up
 from .register import Register
 
 
@@ -162,10 +162,7 @@ def _record(
         outcome = "effective"
     elif finding.verdict == "nonconform":
         changes = {"status": str(Status.VERIFIED_INEFFECTIVE), "verification": figures}
-        if item["severity"] == "minor":  # a major item is due sooner than the minor it was
-            major_due = (today + timedelta(days=major_days)).isoformat()
-            changes |= {"severity": "major", "escalation": "the fix did not work"}
-            changes |= {"due": min(major_due, item["due"])}
+        changes |= stepped_up(item, "the fix did not work", today, major_days)
         outcome = "ineffective"
     else:
         reason = "; ".join(finding.reasons) or "no record of the item's group in the window"

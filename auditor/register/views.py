@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import AuditorError, closest_name
+from ..formatting import padded, shown_width
 from .lifecycle import CLOSED
 from .register import Register
 
@@ -20,10 +21,6 @@ def overdue(item: dict[str, Any], today: date, late_actions: list[dict[str, Any]
         return []
     late = ["item"] if item["due"] < today.isoformat() else []
     return late + [f"action {a['no']}" for a in late_actions]
-
-
-def is_overdue(item: dict[str, Any], today: date, late_actions: list[dict[str, Any]]) -> bool:
-    return bool(overdue(item, today, late_actions))
 
 
 def select_items(register: Register, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,8 +101,8 @@ def list_table(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
             )
         )  # fmt: skip
         flags.append(bool(item.get("overdue")))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    widths = [max(shown_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(padded(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return list(zip(lines, flags, strict=True))
 
 
