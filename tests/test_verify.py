@@ -417,3 +417,23 @@ def test_a_file_added_to_the_evidence_folder_since_is_named_and_left_out(machine
         "evidence file training-extra.csv: in the evidence folder but not read by the audit "
         "(added since?); the re-run leaves it out too"
     ]
+
+
+def test_a_waiver_on_its_last_day_verifies_when_the_utc_day_is_the_next(machine) -> None:
+    """An audit run in the evening west of UTC, on a waiver's last day: findings.json records
+    the next (UTC) day; the re-run applies the waiver as the audit did, not as expired."""
+    from auditor.register.waivers import Waiver
+
+    last_day = date.today() - timedelta(days=1)
+    waiver = Waiver(
+        "W-1", "RESP-PHONE-30S", "", "a new switch is being installed", "low", "li", "wang",
+        date(2026, 1, 1), last_day,
+    )  # fmt: skip
+    out = machine["audit"].with_name("evening")
+    run_audit(
+        machine["pack"], machine["evidence"], out, "2026-Q3", waivers=[waiver], today=last_day
+    )
+    data = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert next(r for r in data["rules"] if r["rule"] == "RESP-PHONE-30S")["verdict"] == "waived"
+    report = verify_audit(out)
+    assert report.verified, report.differences

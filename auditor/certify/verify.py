@@ -220,10 +220,14 @@ def rerun(
 
     params = document.manifest.parameters
     period = recorded_period(document)
+    waivers = recorded_waivers(document)
+    # each applied as it was: on a day all are in force (the audit's local day may be the
+    # day before the UTC day findings.json records, the last day of a waiver)
+    day = min([ran_on(document), *(w.valid_until for w in waivers)])
     with tempfile.TemporaryDirectory(prefix="auditor-verify-") as folder:
         result = run_audit(
             pack, evidence, folder, period, mapping, params.auditor, params.organisation,
-            params.max_quarantine, recorded_waivers(document), today=ran_on(document), files=files,
+            params.max_quarantine, waivers, today=day, files=files,
             engine=engine or params.engine, waivers_beside=False,
         )  # fmt: skip
         yield result.findings, Path(folder)
