@@ -2008,6 +2008,8 @@ def watch_command(
 
         store = EvidenceStore(store_path, read_only=True)
     try:
+        if store is not None:
+            store.check_kinds(pack.evidence.values())  # the baselines are read from them
         watcher = Watcher(
             pack,
             sink,

@@ -489,3 +489,19 @@ def _a_dated_key_as_the_failing_list_prints_it(runner, audit: Path) -> None:
         "error: no checklist record with key 'ROOT-CAUSE|SH|2026-09-25' in the store; "
         "copy the key from the report"
     )
+
+
+def test_a_number_key_held_by_a_quarantined_jsonl_row_is_found(tmp_path) -> None:
+    """A JSON number key (1001) in a quarantined row names that row, as a text key does."""
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    (tmp_path / "tickets.jsonl").write_text(
+        '{"ticket_id": 1001, "site": "BJ", "opened_at": "2026-02-30 10:00:00", "status": "open"}\n',
+        encoding="utf-8",
+    )
+    store = EvidenceStore(tmp_path / "evidence.db")
+    try:
+        ingest(pack, tmp_path, store)
+        with pytest.raises(Exception, match=r"the row at tickets\.jsonl:1 that holds it"):
+            explain_record(pack, "BUSINESS-4H", "1001", store, parse_period("2026-02"), None)
+    finally:
+        store.close()
