@@ -1019,3 +1019,34 @@ def test_a_cover_without_an_organisation_clears_the_running_head(tmp_path) -> No
     body_two = next(text for text in pages if "body of P2" in text)
     assert "Acme Ltd · P1" in body_one
     assert "Acme Ltd" not in body_two and "P2" in body_two
+
+
+def test_of_two_groups_at_one_level_the_one_further_from_the_target_decides() -> None:
+    """Two sites with a minor nonconformity: the one that needed more conforming records
+    decides the rule (the first by name did, whatever its figures)."""
+    from auditor.findings.contract import RuleEntry
+
+    def finding(site: str, conforming: int, n: int, shortfall: int) -> dict:
+        return {
+            "id": f"BADGE@site={site}", "group": {"site": site}, "period": "2026-Q3",
+            "pooled": False, "verdict": "nonconform", "severity": "minor",
+            "counts": {"n": n, "conforming": conforming, "breached": n - conforming,
+                       "pending": 0, "excluded": 0},
+            "value": conforming / n, "unit": "share", "interval": None, "target": ">= 98%",
+            "threshold": None, "shortfall": shortfall, "explanation": "", "reasons": [],
+            "details": {}, "excluded_by_reason": {}, "not_evaluable": None,
+            "failing_count": n - conforming, "failing": [], "failing_values": [],
+            "failing_notes": [], "failing_truncated": False,
+        }  # fmt: skip
+
+    pooled = {**finding("", 192, 198, 3), "id": "BADGE", "group": {}, "pooled": True,
+              "verdict": "conform", "severity": None, "shortfall": None}  # fmt: skip
+    rule = RuleEntry.model_validate(
+        {"rule": "BADGE", "clause": "3.1.1", "clause_title": None,
+         "title": {"zh": "工牌", "en": "Badge"}, "measure": "condition", "severity": "minor",
+         "judge": "each-group", "verdict": "nonconform", "verdict_severity": "minor",
+         "capa": {"action": {"zh": "a", "en": "a"}, "owner": "o", "due_days": 90},
+         "calendar": None, "failing_unit": None,
+         "findings": [pooled, finding("GZ", 101, 104, 1), finding("SH", 91, 94, 2)]}
+    )  # fmt: skip
+    assert rule.deciding_finding().id == "BADGE@site=SH"

@@ -246,12 +246,13 @@ class RuleEntry(Model):
     findings: list[FindingEntry] = Field(min_length=1)
 
     def deciding_finding(self) -> FindingEntry:
-        """The finding that decided the rule's verdict: the pooled one, or the worst group's."""
+        """The finding that decided the rule's verdict: the pooled one, or the worst group's
+        (of two at the same level, the one that needed more conforming records)."""
         pooled = self.findings[0]
         if self.judge != "each-group":
             return pooled
         judged = [f for f in self.findings if f.verdict in JUDGED]
-        worst = max(judged, key=level, default=pooled)
+        worst = max(judged, key=lambda f: (level(f), f.shortfall or 0), default=pooled)
         return worst if level(worst) > level(pooled) else pooled
 
 
