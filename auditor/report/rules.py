@@ -251,7 +251,9 @@ def series_trend(rule: RuleEntry, words: Words) -> str | None:
     ]
     y_label = words.label(f"hours_{block['base_unit']}") if scale != 1.0 else ""
     return charts.trend_svg(
-        {f"{block['of']}: {words.label('base_value')}": points},
+        {
+            block["of"]: points
+        },  # the followed rule's value: its id says which (a longer label is cut)
         None,
         share,
         words.label("trend"),
