@@ -110,14 +110,15 @@ def converter(
 def _text(raw: Any) -> str:
     if isinstance(raw, dict | list):  # a JSON object or list where one value belongs
         raise ValueError("a nested value (an object or a list), not one value")
-    text = raw if isinstance(raw, str) else _plain(raw)
+    text = raw if isinstance(raw, str) else plain_text(raw)
     text = text.strip()
     if len(text) > MAX_TEXT:
         raise ValueError(f"value is {len(text):,} characters long (limit {MAX_TEXT:,})")
     return text
 
 
-def _plain(raw: Any) -> str:
+def plain_text(raw: Any) -> str:
+    """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form."""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, datetime):
@@ -559,7 +560,7 @@ class RowPlan:
                 values = [p(row) for p in parts]
                 if not all(present(v) for v in values):
                     return None
-                return sep.join(_plain(v).strip() for v in values)
+                return sep.join(plain_text(v).strip() for v in values)
 
             return joined
         sources = [pick(c) for c in column.columns]
@@ -576,12 +577,12 @@ class RowPlan:
                         date_text = (
                             date_value.date().isoformat()
                             if isinstance(date_value, datetime)
-                            else excel_day(date_value) or _plain(date_value).strip()
+                            else excel_day(date_value) or plain_text(date_value).strip()
                         )
                         time_text = (
                             value.strftime("%H:%M:%S")
                             if isinstance(value, time | datetime)
-                            else excel_time(value) or _plain(value).strip()
+                            else excel_time(value) or plain_text(value).strip()
                         )
                         return f"{date_text} {time_text}"
                 return None

@@ -4,6 +4,8 @@ back exactly as a SQLite store's do."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -185,39 +187,48 @@ def test_a_store_opened_to_be_read_is_not_written(tmp_path: Path, killed: bool) 
     assert (digests() == before) is not killed
 
 
-def test_two_processes_read_a_duckdb_kept_store_at_once(tmp_path: Path) -> None:
-    """DuckDB lets one process write a file or any number read it: a store opened to be
-    read by another process can be read here too (opened to be written, it is refused)."""
+@contextmanager
+def _held_elsewhere(path: Path, opening: str) -> Iterator[str]:
+    """A store for DuckDB at ``path`` (three records) held open by another process that ran
+    ``opening`` (Python, the store's path in ``sys.argv[1]``): the line it printed, while it
+    holds the store; it lets go and must exit cleanly when the block ends."""
     import subprocess
     import sys
 
-    path = tmp_path / "s.db"
     store = _store(path, "duckdb")
     _insert(store, [CLEAN], columns=True)
     store.close()
+    script = (
+        "import builtins, functools, sys; from auditor.backends.store import EvidenceStore; "
+        f"print = functools.partial(builtins.print, flush=True); {opening}; sys.stdin.read()"
+    )
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from auditor.backends.store import EvidenceStore; "
-            "s = EvidenceStore(sys.argv[1], read_only=True); print(s.count('things'), flush=True); "
-            "sys.stdin.read()",
-            str(path),
-        ],
+        [sys.executable, "-c", script, str(path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "3"
+        assert holder.stdout is not None
+        yield holder.stdout.readline().strip()
+    finally:
+        holder.communicate("")
+    assert holder.returncode == 0
+
+
+def test_two_processes_read_a_duckdb_kept_store_at_once(tmp_path: Path) -> None:
+    """DuckDB lets one process write a file or any number read it: a store opened to be
+    read by another process can be read here too (opened to be written, it is refused)."""
+    path = tmp_path / "s.db"
+    with _held_elsewhere(
+        path, "s = EvidenceStore(sys.argv[1], read_only=True); print(s.count('things'))"
+    ) as said:
+        assert said == "3"
         reader = EvidenceStore(path, read_only=True)
         assert reader.count(KIND.name) == 3
         reader.close()
         with pytest.raises(StoreError, match="open in another process"):
             EvidenceStore(path)
-    finally:
-        holder.communicate("")
-    assert holder.returncode == 0
 
 
 def test_a_second_writer_is_refused_at_once_not_after_sqlite_s_wait(
@@ -226,36 +237,16 @@ def test_a_second_writer_is_refused_at_once_not_after_sqlite_s_wait(
     """Another process in the middle of writing the store (holding the records file and
     SQLite's write lock, as an ingest does within a file): a writer opening it is refused
     for the records file at once; it used to wait for SQLite's lock first (two minutes)."""
-    import subprocess
-    import sys
-
     import auditor.backends.store as store_module
 
     path = tmp_path / "s.db"
-    store = _store(path, "duckdb")
-    _insert(store, [CLEAN], columns=True)
-    store.close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from auditor.backends.store import EvidenceStore; "
-            "s = EvidenceStore(sys.argv[1]); s.db.execute('BEGIN IMMEDIATE'); "
-            "print('writing', flush=True); sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 2_000)  # a wait would end in 2 s
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
+    with _held_elsewhere(
+        path, "s = EvidenceStore(sys.argv[1]); s.db.execute('BEGIN IMMEDIATE'); print('writing')"
+    ) as said:
+        assert said == "writing"
         with pytest.raises(StoreError, match="open in another process"):
             EvidenceStore(path)
-    finally:
-        holder.communicate("")
-    assert holder.returncode == 0
 
 
 def test_a_missing_or_stray_records_file_is_one_clear_error(tmp_path: Path) -> None:

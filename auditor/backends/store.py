@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from ..atomic import make_parent
-from ..convert import Records, sql_type
+from ..convert import Records, plain_text, sql_type
 from ..errors import Location, StoreError
 from ..expression import quote_identifier
 from ..model import EvidenceKind
@@ -539,7 +539,7 @@ class EvidenceStore:
             with suppress(ValueError, TypeError):
                 cells = json.loads(record)
                 values = cells.values() if isinstance(cells, dict) else cells
-                if any(_cell_text(cell) == text for cell in values):
+                if any(cell is not None and plain_text(cell).strip() == text for cell in values):
                     found.append({"file": file, "line": line, "reason": reason})
             if len(found) == limit:
                 break
@@ -687,15 +687,6 @@ class EvidenceStore:
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
-
-
-def _cell_text(cell: Any) -> str | None:
-    """A raw cell as a key is written: a text trimmed, a whole number without its ``.0``."""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool) or not isinstance(cell, int | float):
-        return None
-    return str(int(cell)) if float(cell).is_integer() else str(cell)
 
 
 def _columns_of(kind: EvidenceKind) -> dict[str, type]:
