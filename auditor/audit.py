@@ -32,7 +32,7 @@ from .findings import RANK, RuleResult
 from .findings.contract import FindingsDocument
 from .findings.document import AuditInputs, findings_document
 from .formatting import percent_text
-from .ingest import IngestReport, Progress, first_place, ingest
+from .ingest import IngestReport, Progress, first_place, ingest, refuse_export
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
@@ -199,6 +199,7 @@ def run_audit(
         period = parse_period(period)
     target = Path(out)
     outside_the_evidence(target, Path(evidence))
+    refuse_export(Path(evidence))
     output_folder(target)
     store_path = target / "evidence.db"
     records = records_path(store_path)  # where a store for the DuckDB engine keeps its records
@@ -313,9 +314,10 @@ def check_period_has_evidence(
             f"no record in {period.label}; the evidence spans {span}",
             hint="give a --period inside that span",
         )
+    unread = report.not_evidence_note() if not report.files else None
     raise PeriodError(
         f"no evidence record in {period.label}: {len(report.files):,} file(s) read, "
-        f"{report.stored:,} rows stored",
+        f"{report.stored:,} rows stored" + (f"; {unread}" if unread else ""),
         hint="check the evidence folder, the file names and the mapping",
     )
 

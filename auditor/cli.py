@@ -431,12 +431,13 @@ def _run_ingest(
 ) -> None:
     from .backends.engines import check_engine
     from .backends.store import EvidenceStore
-    from .ingest import ingest
+    from .ingest import ingest, refuse_export
     from .pack import load_pack
 
     check_engine(engine)
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
+    refuse_export(Path(source))
     store = EvidenceStore(store_path, engine=engine)
     progress = _progress(quiet, source)
     try:

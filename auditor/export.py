@@ -29,6 +29,11 @@ def file_stem(table: str) -> str:
     return META_FILES.get(table, table)
 
 
+def manifest_file_name() -> str:
+    """The name of the file an export writes the store's manifest to."""
+    return f"{file_stem('_manifest')}.parquet"
+
+
 def table_of(stem: str) -> str:
     return {v: k for k, v in META_FILES.items()}.get(stem, stem)
 

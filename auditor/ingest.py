@@ -181,6 +181,22 @@ def folder_files(source: Path) -> tuple[list[Path], list[Path]]:
     return sorted(evidence), sorted(others)
 
 
+def refuse_export(source: Path) -> None:
+    """A folder ``auditor evidence export`` wrote holds a store's tables, not evidence files:
+    said at once (before a store is made for it), not read as a folder with no evidence."""
+    from .export import manifest_file_name
+
+    name = manifest_file_name()
+    if (source / name).is_file() and not evidence_files(source):
+        raise EvidenceError(
+            f"this folder holds an evidence export ({name}), not evidence files: ingest and "
+            "audit read the files an export was made from",
+            location=Location(str(source)),
+            hint=f"give the folder of the original files ({name} names each one with its "
+            "SHA-256), or evaluate the export in place with the library's Spark backend",
+        )
+
+
 def evidence_files(source: Path) -> list[Path]:
     """The evidence files under ``source`` (a folder, searched recursively, or one file)."""
     return folder_files(source)[0]
@@ -314,6 +330,8 @@ class Ingest:
         """Ingest every file under ``source``, or only ``files`` (paths under it) when given."""
         self.root = source if source.is_dir() else None
         chosen, others = folder_files(source) if files is None else (files, [])
+        if not chosen:
+            refuse_export(source)
         self.chosen, reports = chosen, []
         for position, path in enumerate(chosen):
             self.position = position

@@ -274,3 +274,40 @@ def test_a_file_in_no_evidence_format_is_named_not_passed_over(runner, tmp_path)
                "--format", "json", "--fail-on", "never"],
     )  # fmt: skip
     assert f"warning: {note}" in audited.output.splitlines()
+
+
+def test_an_export_folder_given_as_evidence_is_named_for_what_it_is(runner, tmp_path) -> None:
+    """A folder `evidence export` wrote holds a store's tables: ingest and audit say so in
+    one line, exit 2, and make no store and no output folder for it."""
+    store = tmp_path / "s.db"
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
+    )
+    assert ingested.exit_code == 0, ingested.output
+    exported = runner.invoke(
+        main, ["evidence", "export", "--store", str(store), "--out", str(tmp_path / "pq")]
+    )
+    assert exported.exit_code == 0, exported.output
+    for command in (
+        ["evidence", "ingest", str(tmp_path / "pq"), "--pack", PACK, "--store", str(tmp_path / "again.db")],
+        ["audit", PACK, str(tmp_path / "pq"), "--period", "2026-Q3", "--out", str(tmp_path / "out")],
+    ):  # fmt: skip
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1, result.output
+        assert "holds an evidence export (store-manifest.parquet), not evidence files" in lines[0]
+        assert "give the folder of the original files" in lines[0]
+    assert not (tmp_path / "again.db").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_no_evidence_file_names_what_it_holds(runner, tmp_path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "calls.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--period", "2026-Q3", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "0 file(s) read, 0 rows stored; not read, not an evidence format" in result.output
+    assert "calls.xls" in result.output
