@@ -27,12 +27,13 @@ from .errors import (
 from .evaluate import evaluate
 from .evaluate.driver import backend_for
 from .evidence_span import KindCoverage, judged_kinds, kind_coverage, span_text
+from .exported import ExportFile, is_export, read_export
 from .failing import FailingRecordsWriter
 from .findings import RANK, RuleResult
 from .findings.contract import FindingsDocument
 from .findings.document import AuditInputs, findings_document
 from .formatting import percent_text
-from .ingest import IngestReport, Progress, first_place, ingest, refuse_export
+from .ingest import IngestReport, Progress, first_place, ingest
 from .mapping import Mapping
 from .model import Pack
 from .pack import load_pack
@@ -199,7 +200,16 @@ def run_audit(
         period = parse_period(period)
     target = Path(out)
     outside_the_evidence(target, Path(evidence))
-    refuse_export(Path(evidence))
+    export = is_export(Path(evidence))
+    if export and (files is not None or mapping is not None):
+        raise EvidenceError(
+            "this folder holds an evidence export, whose records were converted when its "
+            "store was made: "
+            + ("a mapping has nothing to read in it" if files is None else "a combined audit "
+               "reads evidence files"),
+            location=Location(str(evidence)),
+            hint="audit the export with one pack and no --mapping or --preset",
+        )  # fmt: skip
     output_folder(target)
     store_path = target / "evidence.db"
     records = records_path(store_path)  # where a store for the DuckDB engine keeps its records
@@ -210,7 +220,13 @@ def run_audit(
     notes: list[str] = []
     store = EvidenceStore(store_path, engine=engine)
     try:
-        report = ingest(pack, evidence, store, mapping, progress, files=files)
+        exported: list[ExportFile] | None = None
+        if export:
+            read = read_export(Path(evidence), pack, store)
+            report, exported = read.report, read.files
+            notes.extend(read.notes)
+        else:
+            report = ingest(pack, evidence, store, mapping, progress, files=files)
         if report.errors:
             raise _unreadable(report)
         unread = report.not_evidence_note()
@@ -242,6 +258,7 @@ def run_audit(
             organisation,
             str(evidence),
             engine,
+            exported,
         )
         findings = findings_document(inputs, results)
     finally:

@@ -749,6 +749,12 @@ def audit_command(
     them (one entry per pack, the clause crosswalk, the worst recommendation)
     and the report has a section per standard. --fail-on applies to every pack.
 
+    EVIDENCE_DIR may also be a folder 'auditor evidence export' wrote (on
+    another machine, say): its records are read as they are, checked against
+    its manifest and the pack's kinds, not ingested again, and findings.json
+    records the SHA-256 of each of its Parquet files for 'verify'. With
+    --engine spark they are read in place.
+
     Exit 0 when no rule is at or above --fail-on, 1 when one is (a rule that
     could not be evaluated counts as a major nonconformity unless
     --allow-not-evaluable is given), 2 on usage or input errors (one line
@@ -1117,9 +1123,16 @@ def _audit_summary(result: AuditResult) -> str:
     lines.append(
         f"recommendation: {RECOMMENDATION_WORDS[document.summary.recommendation.decision]}"
     )
+    exported = document.manifest.export
     lines.append(
         f"evidence: {result.ingest.rows_read:,} rows read = {result.ingest.stored:,} stored + "
         f"{result.ingest.quarantined:,} quarantined"
+        + (
+            ""
+            if exported is None
+            else f" (as the export's manifest records them: its {len(exported)} Parquet files "
+            "read, not ingested again)"
+        )
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
     failing = document.failing_records

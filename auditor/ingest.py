@@ -185,15 +185,15 @@ def refuse_export(source: Path) -> None:
     """A folder ``auditor evidence export`` wrote holds a store's tables, not evidence files:
     said at once (before a store is made for it), not read as a folder with no evidence."""
     from .export import manifest_file_name
+    from .exported import is_export
 
-    name = manifest_file_name()
-    if (source / name).is_file() and not evidence_files(source):
+    if is_export(source):
         raise EvidenceError(
-            f"this folder holds an evidence export ({name}), not evidence files: ingest and "
-            "audit read the files an export was made from",
+            f"this folder holds an evidence export ({manifest_file_name()}), not evidence "
+            "files: its records were ingested when the store it was made from was",
             location=Location(str(source)),
-            hint=f"give the folder of the original files ({name} names each one with its "
-            "SHA-256), or evaluate the export in place with the library's Spark backend",
+            hint="audit it as it is (auditor audit PACK FOLDER reads an export), or ingest "
+            "the files it was made from",
         )
 
 
@@ -796,7 +796,7 @@ class _FileLoad:
 
     def _bad(self, raw: RawRow, column: str, value: Any, reason: str) -> None:
         self.report.quarantined += 1
-        counted = _reason_class(reason)
+        counted = reason_class(reason)
         self.report.reasons[counted] += 1
         if counted not in self.report.first_seen:
             self.report.first_seen[counted] = FirstSeen(raw.line, column, _text(value))
@@ -1278,7 +1278,7 @@ def _json(values: Any) -> str:
     return text if len(text) <= 20000 else text[:20000] + "…"
 
 
-def _reason_class(reason: str) -> str:
+def reason_class(reason: str) -> str:
     """A reason without the row's own values, for counting (e.g. 'status: not one of ...')."""
     text = reason.split(" (first stored at")[0]
     if text.startswith("malformed CSV: "):  # the CSV reader's words: no value of the row's

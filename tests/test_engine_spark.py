@@ -66,6 +66,33 @@ def test_a_parquet_export_is_evaluated_as_the_store(spark, service_quality, tmp_
 
 
 @needs_spark
+def test_a_store_rebuilt_from_an_export_is_read_in_place(spark, service_quality, tmp_path) -> None:
+    """An audit of an export on Spark reads each kind's records from the export's own files
+    (nothing written to this machine's disk for the cluster to read), the manifest and the
+    quarantine from the store, and gives the store's findings."""
+    from auditor.exported import read_export
+
+    pack, store = service_quality
+    export_tables(store, tmp_path / "export")
+    rebuilt = EvidenceStore(tmp_path / "rebuilt.db")
+    read_export(tmp_path / "export", pack, rebuilt)
+    backend = spark_engine.SparkBackend(rebuilt)
+    try:
+        period = parse_period("2026-Q3")
+        other = evaluate(pack, backend, period)
+        read_from = spark.table("interactions").inputFiles()
+        assert read_from and all("/export/interactions.parquet" in f for f in read_from)
+        assert not spark.table("_manifest").inputFiles()  # rows sent from here
+        assert backend._folder is None  # no copy of the store made
+    finally:
+        backend.close()
+        rebuilt.close()
+    reference = evaluate(pack, store, period)
+    assert figures(other) == figures(reference)
+    assert same_numbers(numbers(other), numbers(reference))
+
+
+@needs_spark
 def test_a_parquet_column_of_the_wrong_type_is_named(spark, service_quality, tmp_path) -> None:
     _, store = service_quality
     export_tables(store, tmp_path)

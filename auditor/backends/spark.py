@@ -69,6 +69,11 @@ class SparkBackend(StatementFacts):
         #: the views this backend registered: the session's catalog also holds those of
         #: backends before it (another store's tables, whose files may be gone)
         self._views: set[str] = set()
+        if parquet is None and store.export_folder is not None:
+            # a store rebuilt from an export: its records read where they are, its own small
+            # tables from the store (their file names are those the findings give)
+            self._register(store.export_folder, own_tables_from_store=True)
+            return
         if parquet is None:
             from ..export import export_tables
 
@@ -80,11 +85,15 @@ class SparkBackend(StatementFacts):
             source = Path(parquet)
         self._register(source)
 
-    def _register(self, folder: Path) -> None:
-        """Every table of the store as a temporary view of its Parquet file in ``folder``."""
-        from ..export import file_stem
+    def _register(self, folder: Path, own_tables_from_store: bool = False) -> None:
+        """Every table of the store as a temporary view of its Parquet file in ``folder`` (the
+        manifest and the quarantine from the store's rows, if ``own_tables_from_store``)."""
+        from ..export import META_FILES, file_stem
 
         for table in self.store.table_names():
+            if own_tables_from_store and table in META_FILES:
+                self._register_rows(table)
+                continue
             path = folder / f"{file_stem(table)}.parquet"
             if not path.is_file():
                 raise EvidenceError(
@@ -96,6 +105,17 @@ class SparkBackend(StatementFacts):
             _check_schema(frame, self.store.arrow_schema(table), path)
             frame.createOrReplaceTempView(table)
             self._views.add(table)
+
+    def _register_rows(self, table: str) -> None:
+        """A small table of the store as a view of its rows, sent from here (nothing for the
+        cluster to read from this machine's disk)."""
+        schema = self.store.arrow_schema(table)
+        types = {"int64": "BIGINT", "double": "DOUBLE"}
+        ddl = ", ".join(f"`{f.name}` {types.get(str(f.type), 'STRING')}" for f in schema)
+        rows = [tuple(row[f.name] for f in schema) for row in self.store.db[table].rows]
+        frame = self.spark.createDataFrame(rows, schema=ddl)
+        frame.createOrReplaceTempView(table)
+        self._views.add(table)
 
     # ------------------------------------------------------------ Backend
 

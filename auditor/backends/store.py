@@ -86,6 +86,9 @@ class EvidenceStore:
         self, path: str | Path | None, engine: str | None = None, read_only: bool = False
     ) -> None:
         self.path = None if path is None else str(path)
+        #: the evidence export this store was rebuilt from (its records are also there, as
+        #: Parquet, for an engine that reads them in place: see :mod:`auditor.exported`)
+        self.export_folder: Path | None = None
         #: the records' tables when they are kept in DuckDB (else they are in SQLite)
         self.duckdb_tables: DuckdbRecords | None = None
         #: opened only to be read (see :meth:`_open_to_read`)

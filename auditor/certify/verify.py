@@ -109,7 +109,13 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
     """Hash every recorded input and compare with the manifest."""
     report = VerifyReport()
     manifest = document.manifest
-    for entry in manifest.evidence:
+    if manifest.export is not None:  # the audit read an export, not the files it was made from
+        report.differences.extend(_export_differences(manifest.export, evidence, report))
+        report.notes.append(
+            "the audit read an evidence export: its Parquet files were checked; the files it "
+            "was made from are named with their SHA-256 in its manifest, not hashed here"
+        )
+    for entry in manifest.evidence if manifest.export is None else []:
         report.files += 1
         path = evidence / entry.file
         if not path.exists():
@@ -119,7 +125,8 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
                 f"evidence file {entry.file}: different SHA-256 ({sha256_of(path)[:12]}..., "
                 f"recorded {entry.sha256[:12]}...)"
             )
-    report.differences.extend(_mapping_differences(document, evidence))
+    if manifest.export is None:
+        report.differences.extend(_mapping_differences(document, evidence))
     if sha256_of(pack) != manifest.pack.sha256:
         report.differences.append(f"pack {pack}: different SHA-256 than recorded")
     standard = _standard_path(pack, manifest.standard.path)
@@ -129,6 +136,28 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
             + ("missing" if standard is None else "different SHA-256 than recorded")
         )
     return report
+
+
+def _export_differences(recorded: list[Any], folder: Path, report: VerifyReport) -> list[str]:
+    """Each Parquet file of the export the audit read, missing, added or with other bytes."""
+    found: list[str] = []
+    for entry in recorded:
+        report.files += 1
+        path = folder / entry.file
+        if not path.is_file():
+            found.append(f"export file {entry.file}: missing")
+        elif sha256_of(path) != entry.sha256:
+            found.append(
+                f"export file {entry.file}: different SHA-256 ({sha256_of(path)[:12]}..., "
+                f"recorded {entry.sha256[:12]}...)"
+            )
+    read = {entry.file for entry in recorded}
+    found.extend(
+        f"export file {path.name}: in the export but not read by the audit (added since?)"
+        for path in sorted(folder.glob("*.parquet"))
+        if path.name not in read
+    )
+    return found
 
 
 def recorded_files(

@@ -373,11 +373,23 @@ class Parameters(Model):
     organisation: str | None
 
 
+class ExportFileRef(Model):
+    """One Parquet file of the evidence export an audit read (``auditor evidence export``)."""
+
+    file: str
+    sha256: str
+    rows: int = Field(ge=0)
+
+
 class Manifest(Model):
     tool: Tool
     pack: PackRef
     standard: StandardRef
+    #: the files the evidence was ingested from (for an audit of an export, as its manifest
+    #: records them)
     evidence: list[EvidenceFile]
+    #: the export's files, when the audit read an evidence export instead of evidence files
+    export: list[ExportFileRef] | None = None
     parameters: Parameters
 
 

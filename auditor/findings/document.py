@@ -46,6 +46,8 @@ class AuditInputs:
     evidence_root: str | None = None
     #: the SQL engine that evaluated the rules
     engine: str = "sqlite"
+    #: the Parquet files of the evidence export the audit read instead of evidence files
+    export: list[Any] | None = None
 
 
 def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> FindingsDocument:
@@ -91,6 +93,9 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
                 "sha256": pack.standard.sha256,
             },
             "evidence": [_evidence_file(f, inputs.evidence_root) for f in inputs.report.files],
+            "export": None
+            if inputs.export is None
+            else [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in inputs.export],
             "parameters": _parameters(inputs),
         },
         "summary": _summary(inputs, results),

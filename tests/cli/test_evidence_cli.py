@@ -276,9 +276,9 @@ def test_a_file_in_no_evidence_format_is_named_not_passed_over(runner, tmp_path)
     assert f"warning: {note}" in audited.output.splitlines()
 
 
-def test_an_export_folder_given_as_evidence_is_named_for_what_it_is(runner, tmp_path) -> None:
-    """A folder `evidence export` wrote holds a store's tables: ingest and audit say so in
-    one line, exit 2, and make no store and no output folder for it."""
+def test_an_export_given_to_ingest_is_named_for_what_it_is(runner, tmp_path) -> None:
+    """A folder `evidence export` wrote holds a store's tables: ingest says so in one line,
+    exit 2, and makes no store for it (audit reads it: see test_audit_export_cli)."""
     store = tmp_path / "s.db"
     ingested = runner.invoke(
         main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
@@ -288,17 +288,15 @@ def test_an_export_folder_given_as_evidence_is_named_for_what_it_is(runner, tmp_
         main, ["evidence", "export", "--store", str(store), "--out", str(tmp_path / "pq")]
     )
     assert exported.exit_code == 0, exported.output
-    for command in (
-        ["evidence", "ingest", str(tmp_path / "pq"), "--pack", PACK, "--store", str(tmp_path / "again.db")],
-        ["audit", PACK, str(tmp_path / "pq"), "--period", "2026-Q3", "--out", str(tmp_path / "out")],
-    ):  # fmt: skip
-        result = runner.invoke(main, command)
-        assert result.exit_code == 2, result.output
-        lines = [line for line in result.output.splitlines() if line.strip()]
-        assert len(lines) == 1, result.output
-        assert "holds an evidence export (store-manifest.parquet), not evidence files" in lines[0]
-        assert "give the folder of the original files" in lines[0]
-    assert not (tmp_path / "again.db").exists() and not (tmp_path / "out").exists()
+    result = runner.invoke(
+        main, ["evidence", "ingest", str(tmp_path / "pq"), "--pack", PACK, "--store", str(tmp_path / "again.db")]
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "holds an evidence export (store-manifest.parquet), not evidence files" in lines[0]
+    assert "auditor audit PACK FOLDER reads an export" in lines[0]
+    assert not (tmp_path / "again.db").exists()
 
 
 def test_a_folder_of_no_evidence_file_names_what_it_holds(runner, tmp_path) -> None:

@@ -1,0 +1,325 @@
+"""An evidence export read back: the store it was made from, rebuilt for an audit.
+
+A folder ``auditor evidence export`` wrote holds a store's tables as Parquet:
+the manifest, the quarantine and each evidence kind with ``_source`` and
+``_line``. An audit given such a folder (on another machine, say, with
+another engine) reads it instead of ingesting files: the records were
+converted, and their bad rows quarantined, when the store was made, and are
+taken as they are. What is checked first, each time with one line naming the
+file and what to do: the manifest and the quarantine are there with the
+columns they need; each kind's file has every column of the pack's kind with
+its type; every record's ``_source`` is a file of the manifest; and each file
+holds as many records as the manifest says it stored. The manifest keeps
+every original file's SHA-256 (findings.json lists them as any audit's), and
+the audit records each Parquet file's SHA-256 beside them, which ``verify``
+checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EvidenceError, Location
+from .export import META_FILES, manifest_file_name, table_of
+
+if TYPE_CHECKING:
+    import pyarrow
+
+    from .backends.store import EvidenceStore
+    from .ingest import FileReport, IngestReport
+    from .model import Pack
+
+#: the manifest's columns an audit reads, as the store writes them
+MANIFEST_COLUMNS = (
+    "id", "file", "kind", "sha256", "size", "rows_read", "stored", "quarantined", "status",
+    "reason", "reader", "mapping", "warnings", "moved_dst",
+)  # fmt: skip
+QUARANTINE_COLUMNS = ("source", "file", "line", "kind", "column", "raw_value", "reason", "record")
+#: records read from a kind's file at a time
+BATCH_ROWS = 100_000
+HINT = "export the store again with 'auditor evidence export', whole and unchanged"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One Parquet file of an export, as the audit read it."""
+
+    file: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class ExportRead:
+    report: IngestReport
+    files: list[ExportFile]
+    #: what the audit passed over (a kind the pack does not have, a column it does not read)
+    notes: list[str]
+
+
+def is_export(folder: Path) -> bool:
+    """Whether ``folder`` is one ``evidence export`` wrote (its manifest file there, and no
+    evidence file: a folder of both is evidence, whose stray manifest is named as not read)."""
+    from .ingest import evidence_files
+
+    return (
+        folder.is_dir() and (folder / manifest_file_name()).is_file() and not evidence_files(folder)
+    )
+
+
+def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
+    """Every table of the export in ``folder`` into ``store`` (a new one), checked as the
+    module's text says; the manifest as an ingest report, for the audit to record."""
+    import pyarrow.parquet as pq
+
+    from .ingest import file_digest
+
+    paths = sorted(folder.glob("*.parquet"))
+    meta = {table_of(path.stem): path for path in paths if path.stem in META_FILES.values()}
+    if "_quarantine" not in meta:
+        raise EvidenceError(
+            f"the export has no {META_FILES['_quarantine']}.parquet beside its manifest",
+            location=Location(str(folder)),
+            hint=HINT,
+        )
+    manifest = _rows(meta["_manifest"], MANIFEST_COLUMNS)
+    quarantine = _rows(meta["_quarantine"], QUARANTINE_COLUMNS)
+    _relative_to_their_folder(manifest, quarantine)
+    notes: list[str] = []
+    kinds: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in META_FILES.values():
+            continue
+        if path.stem in pack.evidence:
+            kinds[path.stem] = path
+        else:
+            notes.append(f"{path.name}: not read, the pack has no evidence kind '{path.stem}'")
+    files = {int(entry["id"]): entry for entry in manifest}
+    with store.transaction():
+        for entry in manifest:
+            store.record_file(_decoded(entry))
+        store.insert_quarantine(tuple(row[c] for c in QUARANTINE_COLUMNS) for row in quarantine)
+        for name, path in kinds.items():
+            parquet = _opened(path, pq.ParquetFile)
+            notes.extend(_read_kind(parquet, path, pack, name, store, files))
+    store.export_folder = folder
+    given = [  # every file of the export, those passed over too: verify finds one added later
+        ExportFile(path.name, file_digest(path)[0], _opened(path, pq.ParquetFile).metadata.num_rows)
+        for path in paths
+    ]
+    return ExportRead(_report(manifest, quarantine), given, notes)
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A store table's rows from its Parquet file, which must have ``columns``."""
+    import pyarrow.parquet as pq
+
+    table = _opened(path, pq.read_table)
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise EvidenceError(
+            f"column '{missing[0]}' is missing from the export's {path.name}",
+            location=Location(str(path)),
+            hint=HINT,
+        )
+    rows: list[dict[str, Any]] = table.select(list(columns)).to_pylist()
+    return rows
+
+
+def _relative_to_their_folder(
+    manifest: list[dict[str, Any]], quarantine: list[dict[str, Any]]
+) -> None:
+    """Each file named relative to the folder the store's files were ingested from (the
+    folder that holds them all), as an audit of that folder names them."""
+    import os
+    from pathlib import PurePosixPath
+
+    names = [str(entry["file"]) for entry in manifest if entry["file"]]
+    try:
+        root = os.path.commonpath([os.path.dirname(name) or "." for name in names])
+    except ValueError:  # none, or absolute and relative mixed: left as the manifest has them
+        return
+    for row in [*manifest, *quarantine]:
+        if row["file"]:
+            row["file"] = PurePosixPath(os.path.relpath(str(row["file"]), root)).as_posix()
+
+
+def _opened(path: Path, reader: Any) -> Any:
+    """``reader(path)``, or one line naming the file when it is not Parquet that can be read."""
+    import pyarrow as pa
+
+    try:
+        return reader(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _batches(parquet: Any, path: Path, columns: list[str]) -> Iterator[pyarrow.RecordBatch]:
+    """The file's ``columns``, :data:`BATCH_ROWS` rows at a time; a damaged page is one line."""
+    import pyarrow as pa
+
+    batches = parquet.iter_batches(BATCH_ROWS, columns=columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise _unreadable(path, exc) from None
+        yield batch
+
+
+def _unreadable(path: Path, exc: Exception) -> EvidenceError:
+    return EvidenceError(
+        f"cannot read this Parquet file: {str(exc).splitlines()[0]}",
+        location=Location(str(path)),
+        hint=HINT,
+    )
+
+
+def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
+    """A manifest row as the store takes a file's entry (its JSON texts as values)."""
+    from .backends.store import JSON_COLUMNS
+
+    out = dict(entry)
+    for name in JSON_COLUMNS:
+        if isinstance(out.get(name), str):
+            out[name] = json.loads(out[name])
+    return out
+
+
+def _read_kind(
+    parquet: Any, path: Path, pack: Pack, name: str, store: EvidenceStore,
+    files: dict[int, dict[str, Any]],
+) -> list[str]:  # fmt: skip
+    """One kind's records into the store, once its columns are the kind's and its records
+    the manifest's; a note for each column the kind does not have."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .columnar import WithArrow
+    from .convert import Records
+
+    kind = pack.evidence[name]
+    store.ensure_kind(kind)
+    wanted = store.arrow_schema(name)
+    found = parquet.schema_arrow
+    for field in wanted:
+        if field.name not in found.names:
+            raise EvidenceError(
+                f"column '{field.name}' of evidence kind '{name}' is missing from the export",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+        have = found.field(field.name).type
+        if have != field.type and not (pa.types.is_null(have) or _widens(have, field.type)):
+            raise EvidenceError(
+                f"column '{field.name}' is {have} in the export, evidence kind '{name}' "
+                f"needs {field.type}",
+                location=Location(str(path)),
+                hint=HINT + " (with the pack it was made for)",
+            )
+    extra = [c for c in found.names if c not in wanted.names]
+    names = list(kind.fields)
+    counted: Counter[int] = Counter()
+    for batch in _batches(parquet, path, [*names, "_source", "_line"]):
+        table = pa.Table.from_batches([batch]).cast(
+            pa.schema([wanted.field(c) for c in batch.schema.names])
+        )
+        sources = pc.value_counts(table.column("_source")).to_pylist()
+        counted.update({item["values"]: item["counts"] for item in sources})
+        columns: list[Any] = [  # DuckDB takes the arrays as they are; SQLite their values
+            WithArrow(table.column(c).combine_chunks()) for c in [*names, "_source", "_line"]
+        ]
+        store.insert_records(kind, names, Records(columns))
+    _check_counts(counted, files, name, path)
+    if not extra:
+        return []
+    return [f"{path.name}: columns the pack's kind does not have, not read: {', '.join(extra)}"]
+
+
+def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:
+    """A narrower integer or float the store's type holds exactly (another Parquet writer's)."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(have) and pa.types.is_integer(wanted):
+        return True
+    return pa.types.is_floating(have) and pa.types.is_floating(wanted)
+
+
+def _check_counts(
+    counted: Counter[int], files: dict[int, dict[str, Any]], kind: str, path: Path
+) -> None:
+    """Each file's records in the export, against the count its manifest entry stored."""
+    for source, rows in sorted(counted.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+        if source not in files:
+            raise EvidenceError(
+                f"{rows:,} records come from file id {source}, which the export's manifest "
+                "does not list",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+    for source, entry in sorted(files.items()):
+        if entry["kind"] != kind:
+            continue
+        if counted.get(source, 0) != (entry["stored"] or 0):
+            raise EvidenceError(
+                f"{counted.get(source, 0):,} records of {entry['file']} are in the export, "
+                f"where its manifest says {entry['stored'] or 0:,} were stored",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+
+
+def _report(manifest: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> IngestReport:
+    """The ingest report the manifest records: each file's counts, and its quarantine reasons
+    with where each was first given (its lowest line)."""
+    from .ingest import IngestReport
+
+    by_source: dict[int, list[dict[str, Any]]] = {}
+    for row in quarantine:
+        by_source.setdefault(int(row["source"]), []).append(row)
+    return IngestReport(
+        [
+            _file_report(entry, sorted(by_source.get(int(entry["id"]), []), key=_line_order))
+            for entry in sorted(manifest, key=lambda e: int(e["id"]))
+        ]
+    )
+
+
+def _line_order(row: dict[str, Any]) -> int:
+    return int(row["line"] or 0)
+
+
+def _file_report(entry: dict[str, Any], quarantined: list[dict[str, Any]]) -> FileReport:
+    from .ingest import FileReport, FirstSeen, reason_class
+
+    decoded = _decoded(entry)
+    report = FileReport(
+        str(entry["file"]),
+        kind=entry["kind"],
+        sha256=entry["sha256"] or "",
+        size=int(entry["size"] or 0),
+        rows_read=int(entry["rows_read"] or 0),
+        stored=int(entry["stored"] or 0),
+        quarantined=int(entry["quarantined"] or 0),
+        status=entry["status"] or "ok",
+        reason=entry["reason"] or "",
+        reader=decoded.get("reader") or {},
+        mapping=decoded.get("mapping"),
+        warnings=list(decoded.get("warnings") or []),
+        moved_dst=dict(decoded.get("moved_dst") or {}),
+    )
+    for row in quarantined:
+        counted = reason_class(row["reason"])
+        report.reasons[counted] += 1
+        if counted not in report.first_seen:
+            report.first_seen[counted] = FirstSeen(
+                int(row["line"]), row["column"] or "", row["raw_value"]
+            )
+    return report

@@ -1,0 +1,92 @@
+"""`auditor audit PACK EXPORT` as a user runs it: an audit prepared on one machine (ingest,
+export) and run on another, then verified."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from auditor.cli import main
+
+from ..conftest import ROOT, RULES
+
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+PACK = str(RULES / "service-quality.yaml")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    work = tmp_path_factory.mktemp("laptop")
+    runner = CliRunner()
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(work / "s.db")]
+    )
+    assert ingested.exit_code == 0, ingested.output
+    exported = runner.invoke(
+        main, ["evidence", "export", "--store", str(work / "s.db"), "--out", str(work / "pq")]
+    )
+    assert exported.exit_code == 0, exported.output
+    return work / "pq"
+
+
+def _audit(runner, evidence: Path, out: Path, *options: str):
+    return runner.invoke(
+        main, ["audit", PACK, str(evidence), "--period", "2026-Q3", "--out", str(out),
+               "--format", "json", *options],
+    )  # fmt: skip
+
+
+def test_the_export_audits_as_the_files_it_was_made_from(runner, export, tmp_path) -> None:
+    of_files = _audit(runner, DEMO, tmp_path / "files")
+    of_export = _audit(runner, export, tmp_path / "export")
+    assert of_export.exit_code == of_files.exit_code == 1, of_export.output
+    told = of_export.output.splitlines()
+    evidence = (
+        "evidence: 5,197 rows read = 5,185 stored + 12 quarantined (as the export's manifest "
+        "records them: its 9 Parquet files read, not ingested again)"
+    )
+    assert told[:-2] == [*of_files.output.splitlines()[:-3], evidence]
+    a = json.loads((tmp_path / "files" / "findings.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "export" / "findings.json").read_text(encoding="utf-8"))
+    assert a["rules"] == b["rules"] and a["summary"] == b["summary"]
+    assert a["manifest"]["evidence"] == b["manifest"]["evidence"]
+    assert a["manifest"]["export"] is None and len(b["manifest"]["export"]) == 9
+
+
+def test_verify_checks_the_export_s_files(runner, export, tmp_path) -> None:
+    folder = tmp_path / "pq"
+    shutil.copytree(export, folder)
+    assert _audit(runner, folder, tmp_path / "a").exit_code == 1
+    verified = runner.invoke(main, ["verify", str(tmp_path / "a")])
+    assert verified.exit_code == 0, verified.output
+    assert "verified: 47 findings reproduced from 9 files" in verified.output
+    assert "note: the audit read an evidence export: its Parquet files were checked" in (
+        verified.output
+    )
+    table = pq.read_table(folder / "surveys.parquet")  # one record's score changed, same rows
+    scores = table.column("csat").to_pylist()
+    scores[0] = 1 if scores[0] != 1 else 5
+    import pyarrow as pa
+
+    at = table.column_names.index("csat")
+    pq.write_table(
+        table.set_column(at, "csat", pa.array(scores, pa.int64())), folder / "surveys.parquet"
+    )
+    shutil.copy(folder / "agents.parquet", folder / "staff.parquet")
+    changed = runner.invoke(main, ["verify", str(tmp_path / "a")])
+    assert changed.exit_code == 1, changed.output
+    assert "export file surveys.parquet: different SHA-256" in changed.output
+    assert "export file staff.parquet: in the export but not read by the audit" in changed.output
+
+
+def test_a_mapping_with_an_export_is_refused(runner, export, tmp_path) -> None:
+    result = _audit(runner, export, tmp_path / "out", "--preset", "nyc-311")
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "a mapping has nothing to read in it" in lines[0], result.output

@@ -1,0 +1,202 @@
+"""An evidence export audited as it is: the findings of the folder it was made from, checked
+first against its manifest and the pack's kinds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor import load_pack
+from auditor.audit import run_audit
+from auditor.backends.store import EvidenceStore
+from auditor.errors import EvidenceError
+from auditor.export import export_store
+from auditor.exported import is_export, read_export
+from auditor.ingest import ingest
+from auditor.synth import SynthOptions, synthesise
+
+from .conftest import ROOT, RULES
+
+PACK = RULES / "service-quality.yaml"
+DEMO = ROOT / "evidence" / "demo" / "service-quality"
+#: what an audit of an export records differently from one of the files: when it ran, what it
+#: was given, and the export's own files
+OWN = ("generated_at",)
+
+
+@pytest.fixture(scope="module")
+def export(demo_audit: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("exported") / "parquet"
+    export_store(demo_audit.out / "evidence.db", out)
+    return out
+
+
+def _comparable(document: dict[str, Any]) -> dict[str, Any]:
+    data = json.loads(json.dumps(document))
+    for name in OWN:
+        data.pop(name)
+    data["manifest"].pop("export")
+    data["manifest"]["parameters"].pop("evidence_root")
+    data["manifest"]["parameters"].pop("engine")
+    return data
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_an_audit_of_the_export_gives_the_folder_audit_s_findings(
+    demo_audit: Any, export: Path, tmp_path: Path, engine: str
+) -> None:
+    again = run_audit(PACK, export, tmp_path / "out", "2026-Q3", engine=engine)
+    assert _comparable(again.document) == _comparable(demo_audit.document)
+    written = (tmp_path / "out" / "failing-records.csv").read_bytes()
+    assert written == (demo_audit.out / "failing-records.csv").read_bytes()
+    listed = again.document["manifest"]["export"]
+    assert [f["file"] for f in listed] == sorted(p.name for p in export.glob("*.parquet"))
+    assert {f["file"]: f["rows"] for f in listed}["interactions.parquet"] == 3_000
+    assert all(len(f["sha256"]) == 64 for f in listed)
+
+
+def test_the_ingest_report_is_the_manifest_s(demo_audit: Any, export: Path, tmp_path: Path) -> None:
+    """Each file's counts, quarantine reasons and where each was first given: as the ingest
+    of the files reported them."""
+    store = EvidenceStore(tmp_path / "s.db")
+    try:
+        read = read_export(export, load_pack(PACK), store)
+    finally:
+        store.close()
+    ingested = {f.path.rsplit("/", 1)[-1]: f for f in demo_audit.ingest.files}
+    assert [f.path for f in read.report.files] == sorted(ingested)
+    for got in read.report.files:
+        was = ingested[got.path]
+        assert (got.kind, got.sha256, got.rows_read, got.stored, got.quarantined) == (
+            was.kind, was.sha256, was.rows_read, was.stored, was.quarantined,
+        )  # fmt: skip
+        assert got.reasons == was.reasons
+        assert got.first_seen == was.first_seen
+        assert (got.reader, got.mapping, got.warnings) == (was.reader, was.mapping, was.warnings)
+    assert read.notes == []
+
+
+def test_a_folder_of_evidence_files_is_not_an_export(export: Path, tmp_path: Path) -> None:
+    assert is_export(export)
+    assert not is_export(DEMO)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(export, mixed)
+    shutil.copy(DEMO / "agents.csv", mixed)  # evidence beside a stray manifest: evidence
+    assert not is_export(mixed)
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000), records=st.integers(40, 300))
+def test_export_read_back_exports_the_same_tables(tmp_path: Path, seed: int, records: int) -> None:
+    """Generated evidence (with its planted bad rows) ingested, exported, read back into a new
+    store and exported again: every table holds the same rows, the files named alike."""
+    work = tmp_path / f"{seed}-{records}"
+    pack = load_pack(PACK)
+    synthesise(pack, work / "evidence", SynthOptions(seed=seed, records=records))
+    store = EvidenceStore(work / "a.db")
+    ingest(pack, work / "evidence", store)
+    store.close()
+    first = {e.table: e.path for e in export_store(work / "a.db", work / "one")}
+    rebuilt = EvidenceStore(work / "b.db")
+    read_export(work / "one", pack, rebuilt)
+    rebuilt.close()
+    second = {e.table: e.path for e in export_store(work / "b.db", work / "two")}
+    assert second.keys() == first.keys()
+    for table, path in first.items():
+        before, after = pq.read_table(path), pq.read_table(second[table])
+        if "file" in before.column_names:  # named relative to the folder of the files
+            names = [Path(n).name if n else n for n in before.column("file").to_pylist()]
+            before = before.set_column(
+                before.column_names.index("file"), "file", pa.array(names, pa.string())
+            )
+        assert after.equals(before), table
+
+
+def _broken(export: Path, tmp_path: Path, change: Any) -> Path:
+    folder = tmp_path / "broken"
+    shutil.copytree(export, folder)
+    change(folder)
+    return folder
+
+
+def _rewrite(folder: Path, name: str, edit: Any) -> None:
+    path = folder / name
+    pq.write_table(edit(pq.read_table(path)), path)
+
+
+def _text_times(table: pa.Table) -> pa.Table:
+    at = table.column_names.index("received_at")
+    return table.set_column(at, "received_at", table.column(at).cast(pa.string()))
+
+
+def _alien_source(table: pa.Table) -> pa.Table:
+    sources = table.column("_source").to_pylist()
+    sources[0] = 99
+    at = table.column_names.index("_source")
+    return table.set_column(at, "_source", pa.array(sources, pa.int64()))
+
+
+BROKEN = {
+    "a kind's column missing": (
+        lambda f: _rewrite(f, "interactions.parquet", lambda t: t.drop_columns(["site"])),
+        "interactions.parquet: column 'site' of evidence kind 'interactions' is missing from the export",
+    ),
+    "a column of another type": (
+        lambda f: _rewrite(f, "interactions.parquet", _text_times),
+        "interactions.parquet: column 'received_at' is string in the export, evidence kind "
+        "'interactions' needs double",
+    ),
+    "a record less than the manifest stored": (
+        lambda f: _rewrite(f, "tickets.parquet", lambda t: t.slice(1)),
+        "tickets.parquet: 599 records of tickets-2026Q3.xlsx are in the export, where its "
+        "manifest says 600 were stored",
+    ),
+    "a record of no file of the manifest": (
+        lambda f: _rewrite(f, "agents.parquet", _alien_source),
+        "agents.parquet: 1 records come from file id 99, which the export's manifest does not list",
+    ),
+    "the quarantine missing": (
+        lambda f: (f / "store-quarantine.parquet").unlink(),
+        "the export has no store-quarantine.parquet beside its manifest",
+    ),
+    "a manifest column missing": (
+        lambda f: _rewrite(f, "store-manifest.parquet", lambda t: t.drop_columns(["stored"])),
+        "store-manifest.parquet: column 'stored' is missing from the export's store-manifest.parquet",
+    ),
+    "a file that is not Parquet": (
+        lambda f: (f / "surveys.parquet").write_bytes(b"not parquet"),
+        "surveys.parquet: cannot read this Parquet file",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_export_is_one_line_naming_what_is_wrong(
+    export: Path, tmp_path: Path, case: str
+) -> None:
+    change, message = BROKEN[case]
+    folder = _broken(export, tmp_path, change)
+    with pytest.raises(EvidenceError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
+    assert message in str(raised.value)
+    assert "export the store again with 'auditor evidence export'" in str(raised.value)
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_a_kind_the_pack_lacks_is_named_not_read(export: Path, tmp_path: Path) -> None:
+    folder = _broken(
+        export, tmp_path, lambda f: shutil.copy(f / "agents.parquet", f / "staff.parquet")
+    )
+    result = run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
+    assert "staff.parquet: not read, the pack has no evidence kind 'staff'" in result.notes
+    assert "staff.parquet" in [f["file"] for f in result.document["manifest"]["export"]]
