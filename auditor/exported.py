@@ -7,7 +7,8 @@ another engine) reads it instead of ingesting files: the records were
 converted, and their bad rows quarantined, when the store was made, and are
 taken as they are. What is checked first, each time with one line naming the
 file and what to do: the manifest and the quarantine are there with the
-columns they need; each kind's file has every column of the pack's kind with
+columns they need; each kind of the pack whose records the manifest says
+were stored has its file; each kind's file has every column of the pack's kind with
 its type; every record's ``_source`` is a file of the manifest; and each file
 holds as many records as the manifest says it stored. The manifest keeps
 every original file's SHA-256 (findings.json lists them as any audit's), and
@@ -100,6 +101,7 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
         else:
             notes.append(f"{path.name}: not read, the pack has no evidence kind '{path.stem}'")
     files = {int(entry["id"]): entry for entry in manifest}
+    _check_kinds_there(files, kinds, pack, folder)
     with store.transaction():
         for entry in manifest:
             store.record_file(_decoded(entry))
@@ -250,6 +252,21 @@ def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:
     if pa.types.is_integer(have) and pa.types.is_integer(wanted):
         return True
     return pa.types.is_floating(have) and pa.types.is_floating(wanted)
+
+
+def _check_kinds_there(
+    files: dict[int, dict[str, Any]], kinds: dict[str, Path], pack: Pack, folder: Path
+) -> None:
+    """A kind of the pack whose records the manifest says were stored has its file."""
+    for entry in files.values():
+        kind = entry["kind"]
+        if kind in pack.evidence and kind not in kinds and (entry["stored"] or 0) > 0:
+            raise EvidenceError(
+                f"the export's manifest says {entry['stored']:,} records of {entry['file']} were "
+                f"stored, and it has no {kind}.parquet",
+                location=Location(str(folder)),
+                hint=HINT,
+            )
 
 
 def _check_counts(

@@ -165,6 +165,11 @@ BROKEN = {
         lambda f: _rewrite(f, "agents.parquet", _alien_source),
         "agents.parquet: 1 records come from file id 99, which the export's manifest does not list",
     ),
+    "a kind's file missing": (
+        lambda f: (f / "surveys.parquet").unlink(),
+        "the export's manifest says 750 records of surveys.jsonl were stored, and it has no "
+        "surveys.parquet",
+    ),
     "the quarantine missing": (
         lambda f: (f / "store-quarantine.parquet").unlink(),
         "the export has no store-quarantine.parquet beside its manifest",
