@@ -10,6 +10,7 @@ import pytest
 from auditor.backends.store import EvidenceStore
 from auditor.certify.explain import explain_record
 from auditor.cli import main
+from auditor.errors import AuditorError
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.ingest import ingest
 from auditor.pack import load_pack
@@ -463,7 +464,19 @@ def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
         "day": f"{skipped + 23 * 3600}",
         "at": f"{skipped}",
     }
-    assert stored_key_fields(kind, "SP|not a day", zone) == {"site": "SP", "day": "not a day"}
+    assert stored_key_fields(kind, "SP|not a day|x", zone) == {
+        "site": "SP",
+        "day": "not a day",
+        "at": "x",
+    }
+    # epoch seconds written without the stored form's ".0" read as the same moment
+    assert stored_key_fields(kind, f"SP|{int(skipped)}|{int(skipped)}", zone)["day"] == f"{skipped}"
+    for wrong in (
+        "SP|2018-11-04",
+        "SP|2018-11-04|2018-11-04 01:00:00|extra",
+    ):  # never another record
+        with pytest.raises(AuditorError, match=r"key has 3 parts \(site\|day\|at\)"):
+            stored_key_fields(kind, wrong, zone)
 
 
 def test_explain_takes_the_key_copied_from_the_failing_records(runner, demo_audit) -> None:
@@ -505,3 +518,40 @@ def test_a_number_key_held_by_a_quarantined_jsonl_row_is_found(tmp_path) -> None
             explain_record(pack, "BUSINESS-4H", "1001", store, parse_period("2026-02"), None)
     finally:
         store.close()
+
+
+def test_a_key_missing_a_part_is_refused_not_read_as_another_record(runner, demo_audit) -> None:
+    """A checklist record's key is item|site|checked_on: the rule id alone is not the key
+    of its first row (which conforms, while the failing one is another site's)."""
+    result = runner.invoke(
+        main,
+        ["explain", "ROOT-CAUSE", "--record", "ROOT-CAUSE", "--audit", str(demo_audit.out)],
+    )
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "a checklist record's key has 3 parts" in lines[0], result.output
+
+
+def test_an_excluded_or_out_of_scope_record_is_not_measured(runner, demo_audit) -> None:
+    """An abandoned call is excluded, a chat call is outside the phone rule's filter: neither
+    is worked out as a duration (which would call it a breach) before its outcome."""
+
+    def explained(key: str) -> list[str]:
+        result = runner.invoke(
+            main, ["explain", "RESP-PHONE-30S", "--record", key, "--audit", str(demo_audit.out)]
+        )
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    abandoned = explained("I0000073")
+    assert abandoned[-2].startswith("excluded: abandoned by the caller within 5 s")
+    assert abandoned[-1] == "outcome: excluded: abandoned by the caller within 5 s"
+    chat = explained("I0000003")
+    assert chat[-1] == (
+        "outcome: not in the scope of the rule for this period (the rule's filter where: "
+        'channel == "phone" does not hold for it)'
+    )
+    worked = [
+        line for line in abandoned[1:] + chat[1:] if "duration" in line or "wall time" in line
+    ]
+    assert worked == []

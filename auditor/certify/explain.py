@@ -132,7 +132,13 @@ def explain_record(
     out.add(f"record {key}: {Path(record['_file']).name}{sheet} line {record['_line']}")
     _raw_cells(record, reader, out)
     _values(kind, record, zone, out, _file_zone(entry, zone))
-    _exclusions(rule, record, out)
+    if outcome is None and measure.per_record and not measure.series:
+        # not judged by the rule (its filter, or another period): nothing of it to work out
+        out.add(
+            f"outcome: {OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
+        )
+        return out
+    excluded = _exclusions(rule, record, out)
     if measure.series and not getattr(measure, "own_records", False):
         base = measure.base_rule_id()
         out.add(
@@ -143,6 +149,11 @@ def explain_record(
     if not measure.per_record:
         _aggregate(pack, rule, kind, record, period, zone, contribution, out)
         return out
+    if outcome is None:  # in scope (said above) but not among the findings' records
+        outcome = f"{OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
+    if excluded:  # an excluded record is not measured
+        out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
+        return out
     if all(getattr(measure, name, None) is not None for name in ("start", "end", "limit")):
         _duration(pack, rule, record, store, period, zone, out)  # a time from start to end
     elif getattr(measure, "condition", None) is not None:
@@ -151,8 +162,6 @@ def explain_record(
         _freshness(pack, measure, record, store, period, zone, out)
     elif getattr(measure, "customer", None) is not None and record.get(measure.customer):
         _repeats(rule, kind, key, record, store, period, zone, out)
-    if outcome is None:
-        outcome = f"{OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
 
@@ -466,15 +475,17 @@ def _values(
         out.add(f"  {name} = {value}")
 
 
-def _exclusions(rule: Rule, record: dict[str, Any], out: Explanation) -> None:
+def _exclusions(rule: Rule, record: dict[str, Any], out: Explanation) -> bool:
+    """The first of the rule's exclusions that holds for the record, said; whether one did."""
     from ..expression import holds, to_text
 
     for exclusion in rule.exclusions:
         if holds(exclusion.condition, record):
             out.add(f"excluded: {exclusion.reason} ({to_text(exclusion.condition)} holds)")
-            return
+            return True
     if rule.exclusions:
-        out.add("no exclusion applies")
+        out.add("none of the rule's exclusions applies")
+    return False
 
 
 def _duration(

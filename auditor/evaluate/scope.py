@@ -89,9 +89,17 @@ def stored_key_fields(kind: EvidenceKind, key: str, zone: Any) -> dict[str, str]
     seconds. Any other part, and one already in its stored form (``1790179200.0``), is kept.
     """
     parts = key.split("|") if len(kind.key) > 1 else [key]
+    if len(parts) != len(kind.key):  # a part left out or one too many: never another record
+        from ..errors import AuditorError
+
+        raise AuditorError(
+            f"a {kind.name} record's key has {len(kind.key)} parts "
+            f"({'|'.join(kind.key)}); '{key}' has {len(parts)}",
+            hint="copy the key from the report or failing-records.csv, its parts joined by '|'",
+        )
     return {
         name: _stored_text(part, kind.fields[name].type, zone)
-        for name, part in zip(kind.key, parts, strict=False)
+        for name, part in zip(kind.key, parts, strict=True)
     }
 
 
@@ -103,6 +111,8 @@ def _stored_text(text: str, type_: str, zone: Any) -> str:
 
     written = text.strip()
     try:
+        if type_ in ("date", "timestamp") and _is_number(written):  # already in stored form
+            return _value_text(float(written))
         if type_ == "date":
             return _value_text(day_start(date.fromisoformat(written), zone)[0].timestamp())
         if type_ == "timestamp" and len(written) > 10:  # a date alone is no moment
@@ -113,6 +123,14 @@ def _stored_text(text: str, type_: str, zone: Any) -> str:
     except (ValueError, OverflowError, OSError):
         pass
     return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
