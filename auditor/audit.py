@@ -72,11 +72,12 @@ class AuditResult:
         return list(self.document["summary"]["warnings"])
 
 
-def infer_period(pack: Pack, store: Any) -> Period:
+def infer_period(pack: Pack, store: Any, report: IngestReport | None = None) -> Period:
     """Whole months from the earliest to the latest time of the records the rules judge.
 
     Kinds only looked up by other rules (training history, pauses) do not count.
-    ``store`` is an evidence store or the backend evaluating it.
+    ``store`` is an evidence store or the backend evaluating it; ``report``, the ingest
+    that filled it, is named when no record has a time.
     """
     zone = ZoneInfo(pack.timezone)
     everything = Period("all", date(1, 1, 2), date(9999, 12, 30))
@@ -93,9 +94,10 @@ def infer_period(pack: Pack, store: Any) -> Period:
                 f"time (those with one are of {', '.join(looked_up)}, which rules only look up)",
                 hint="give --period, e.g. 2026-Q3, or add the files of the kinds the rules judge",
             )
+        read = "" if report is None else f" ({_what_was_read(report)})"
         raise PeriodError(
-            "cannot tell the audit period: no record with a time was stored",
-            hint="check the evidence folder, the file names and the mapping (see the ingest summary)",
+            f"cannot tell the audit period: no record with a time was stored{read}",
+            hint="check the evidence folder, the file names and the mapping",
         )
     first = datetime.fromtimestamp(min(moments), zone).date()
     last = datetime.fromtimestamp(max(moments), zone).date()
@@ -239,7 +241,7 @@ def run_audit(
                 if isinstance(period, Period):  # given (a text was parsed above)
                     audit_period, told = period, False
                 else:
-                    audit_period, told = infer_period(pack, backend), True
+                    audit_period, told = infer_period(pack, backend, report), True
                 coverage = kind_coverage(pack, backend, audit_period)
                 if told:
                     notes.extend(zone_notes(pack, coverage, report, audit_period))
@@ -331,11 +333,17 @@ def check_period_has_evidence(
             f"no record in {period.label}; the evidence spans {span}",
             hint="give a --period inside that span",
         )
-    unread = report.not_evidence_note() if not report.files else None
     raise PeriodError(
-        f"no evidence record in {period.label}: {len(report.files):,} file(s) read, "
-        f"{report.stored:,} rows stored" + (f"; {unread}" if unread else ""),
+        f"no evidence record in {period.label}: {_what_was_read(report)}",
         hint="check the evidence folder, the file names and the mapping",
+    )
+
+
+def _what_was_read(report: IngestReport) -> str:
+    """Files read and rows stored, and the files passed over when none was read."""
+    unread = report.not_evidence_note() if not report.files else None
+    return f"{len(report.files):,} file(s) read, {report.stored:,} rows stored" + (
+        f"; {unread}" if unread else ""
     )
 
 

@@ -43,7 +43,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, Pack
 from .paths import relative_path
-from .readers import RawRow, Table, file_format, open_table
+from .readers import SUFFIXES, RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
@@ -118,7 +118,8 @@ class IngestReport:
             return None
         shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
         more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
-        return f"not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): {shown}" + (
+        formats = ", ".join(SUFFIXES)
+        return f"not read, not an evidence format ({formats}): {shown}" + (
             f" and {more:,} more" if more > 0 else ""
         )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from . import __version__
 from .audit import DEFAULT_MAX_QUARANTINE, AuditResult, run_audit
-from .errors import AuditorError, EvidenceError, Location
+from .errors import AuditorError, EvidenceError, Location, PackErrors
 from .findings.combined import (
     COMBINED,
     CombinedDocument,
@@ -82,6 +82,7 @@ def run_multi_audit(
     packs = [load_pack(p) for p in pack_paths]
     check_distinct(packs)
     claims = claimed_files(packs, Path(evidence), mapping)
+    check_every_pack_has_files(packs, claims, Path(evidence))
     target = Path(out)
     audits = [
         run_audit(
@@ -137,6 +138,30 @@ def claimed_files(packs: list[Pack], root: Path, mapping: Mapping | None) -> dic
         for pack in owners:
             claims[pack.id].append(path)
     return claims
+
+
+def check_every_pack_has_files(
+    packs: list[Pack], claims: dict[str, list[Path]], root: Path
+) -> None:
+    """Stop, naming the pack, when one takes none of the files (its audit would find nothing
+    and could not even tell its period)."""
+    errors: list[AuditorError] = []
+    for pack in packs:
+        if claims[pack.id]:
+            continue
+        taken = sorted({path.name for files in claims.values() for path in files})
+        shown = ", ".join(taken[:3]) + (f" and {len(taken) - 3:,} more" if len(taken) > 3 else "")
+        errors.append(
+            EvidenceError(
+                f"pack {pack.id} takes none of the evidence files here"
+                + (f" (the other packs take {shown})" if taken else ""),
+                location=Location(str(root)),
+                hint=f"audit {pack.id} alone over this folder to see why each file is not its "
+                "kinds', or leave it out",
+            )
+        )
+    if errors:
+        raise errors[0] if len(errors) == 1 else PackErrors(errors)
 
 
 def takers(packs: list[Pack], path: Path, mapping: Mapping | None) -> list[Pack]:

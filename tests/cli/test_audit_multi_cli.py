@@ -103,3 +103,40 @@ def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith(f"register {register}")]
     assert len(lines) == 2 and all("item(s) opened" in line for line in lines)
+
+
+def test_a_pack_that_takes_no_file_is_named(runner, tmp_path) -> None:
+    """A folder holding only one pack's evidence, audited with another pack too: one line
+    naming the pack that takes nothing (its audit could not even tell its period)."""
+    import shutil
+
+    from ..conftest import ROOT
+
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    shutil.copy(ROOT / "evidence/demo/service-quality/interactions-2026Q3.csv", folder)
+    packs = [str(RULES / "service-quality.yaml"), str(RULES / "touchpoint-monitoring.yaml")]
+    result = runner.invoke(main, ["audit", *packs, str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert (
+        "pack touchpoint-monitoring takes none of the evidence files here (the other packs "
+        in lines[0]
+    )
+    assert "take interactions-2026Q3.csv)" in lines[0]
+
+
+def test_no_period_and_no_readable_file_names_what_the_folder_holds(runner, tmp_path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "cases.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    result = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), str(folder), "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot tell the audit period: no record with a time was stored (0 file(s) read" in (
+        result.output
+    )
+    assert "cases.xls" in result.output and "ingest summary" not in result.output

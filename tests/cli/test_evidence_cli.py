@@ -264,7 +264,7 @@ def test_a_file_in_no_evidence_format_is_named_not_passed_over(runner, tmp_path)
     (folder / "agents.mapping.yaml").write_text(
         "kind: agents\ncolumns:\n  agent_id: 工号\n  site: 站点\n  active: 在职\n", encoding="utf-8"
     )
-    note = "not read, not an evidence format (.csv, .tsv, .jsonl, .xlsx): tickets-2026Q4.parquet"
+    note = "not read, not an evidence format (.csv, .tsv, .txt, .jsonl, .ndjson, .xlsx): tickets-2026Q4.parquet"
     ingested = runner.invoke(
         main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(tmp_path / "s.db")]
     )
