@@ -381,6 +381,9 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
         f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
         + ("" if balanced else "  (DOES NOT BALANCE)")
     )
+    lines.extend(
+        f"warning: {Path(f.path).name}: {warning}" for f in report.files for warning in f.warnings
+    )
     lines.extend(_reason_lines(report, store_path))
     unread = report.not_evidence_note()
     if unread:

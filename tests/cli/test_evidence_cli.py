@@ -309,3 +309,24 @@ def test_a_folder_of_no_evidence_file_names_what_it_holds(runner, tmp_path) -> N
     assert result.exit_code == 2, result.output
     assert "0 file(s) read, 0 rows stored; not read, not an evidence format" in result.output
     assert "calls.xls" in result.output
+
+
+def test_validate_and_ingest_print_each_file_s_warnings(runner, tmp_path) -> None:
+    """An optional field with no column is a warning the manifest keeps: the ingest's own
+    summary says it too, with what to do (the audit was the first to mention it)."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text(
+        "interaction_id,channel,site,received_at\nI1,phone,BJ,2026-07-01 09:00:00\n",
+        encoding="utf-8",
+    )
+    for command in (
+        ["evidence", "validate", str(folder), "--pack", PACK],
+        ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(tmp_path / "s.db")],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.output
+        warned = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+        assert "warning: interactions.csv: optional field 'answered_at' has no column" in "\n".join(
+            warned
+        ), result.output
