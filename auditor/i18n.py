@@ -107,6 +107,11 @@ LABELS: dict[str, dict[str, str]] = {
     "worst_gaps": {"zh": "主要差距", "en": "Worst gaps"},
     "clause_results": {"zh": "逐条款审核结果", "en": "Clause-by-clause results"},
     "group_results": {"zh": "各分组、各期结果", "en": "Results by group and period"},
+    "pooled_judged": {
+        "zh": "本规则按全部记录的汇总值判定:下列各分组、各期结果仅供参考,不决定规则结论",
+        "en": "This rule is judged on its pooled figure (all its records): the rows below are "
+        "for reference and do not decide its verdict",
+    },
     "clause": {"zh": "条款", "en": "Clause"},
     "rule": {"zh": "规则", "en": "Rule"},
     "verdict": {"zh": "结论", "en": "Verdict"},

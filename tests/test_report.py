@@ -406,3 +406,18 @@ def test_a_numeric_group_is_shown_with_its_field() -> None:
         assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · SH"
         assert words.group({"site": "BJ", "channel": "phone"}) == "BJ · phone"
     assert Words("en").group({}) == "all"
+
+
+def test_a_pooled_rule_s_group_rows_are_marked_for_reference(audited) -> None:
+    """CLOSURE-95 is judged on its pooled rate: its per-site rows (a site below target among
+    them, maybe) say they do not decide the verdict; RESP-PHONE-30S's (each group) do not."""
+    _, out = audited
+    cells = parse((out / "en" / "report.html").read_text(encoding="utf-8"))
+    blocks = {  # the group tables of rules that conform, and of those in the gap analysis
+        e["data-rule"]: e["_text"]
+        for e in cells.items
+        if e["tag"] == "div" and ({"group-block", "gap"} & set((e.get("class") or "").split()))
+    }
+    note = "This rule is judged on its pooled figure (all its records)"
+    assert note in blocks["CLOSURE-95"] and note in blocks["TECH-INITIAL-4H"]
+    assert note not in blocks["RESP-PHONE-30S"]
