@@ -406,6 +406,9 @@ def test_a_numeric_group_is_shown_with_its_field() -> None:
         assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · SH"
         assert words.group({"site": "BJ", "channel": "phone"}) == "BJ · phone"
     assert Words("en").group({}) == "all"
+    # the records whose grouping field is empty: said so, not Python's None
+    assert Words("en").group({"source": None, "site": "SH"}) == "source: (empty) · SH"
+    assert Words("zh").group({"source": None}) == "source: （空）"
 
 
 def test_a_pooled_rule_s_group_rows_are_marked_for_reference(audited) -> None:
