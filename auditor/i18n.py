@@ -273,7 +273,7 @@ LABELS: dict[str, dict[str, str]] = {
     "none": {"zh": "无", "en": "none"},
     "all_groups": {"zh": "全部", "en": "all"},
     #: a group of the records whose grouping field is empty
-    "no_value": {"zh": "（空）", "en": "(empty)"},
+    "empty_group": {"zh": "（空）", "en": "(empty)"},
     "conform": {"zh": "符合", "en": "conform"},
     "observation": {"zh": "观察项", "en": "observation"},
     "nonconform": {"zh": "不符合", "en": "nonconform"},
@@ -595,7 +595,7 @@ class Words:
         """A group's values, ``BJ · phone``; a number with its field (``priority=2``: a bare
         ``2`` says nothing of what it is); ``all`` for the pooled finding."""
         return " · ".join(
-            f"{k}: {self.label('no_value')}"
+            f"{k}: {self.label('empty_group')}"
             if v is None
             else f"{k}={v}"
             if _numeric(v)

@@ -406,6 +406,20 @@ class Ingest:
             report.status = "skipped"
             report.reason = "already in the store (same path and SHA-256)"
             return report
+        before = self.store.other_versions(report.path, report.sha256)
+        if before:  # a corrected export: its records would clash with the first version's
+            report.status = "error"
+            report.reason = str(
+                EvidenceError(
+                    f"this file was ingested into this store before with other contents "
+                    f"(SHA-256 {before[0][:12]}… then, {report.sha256[:12]}… now): the store "
+                    "would hold both versions, the new one's records refused as repeats",
+                    location=Location(str(path)),
+                    hint="ingest the files into a new store (an audit makes its own)",
+                )
+            )
+            self._record_failure(report)
+            return report
         if self.progress is not None:  # a file starts
             self.progress(report.path, 0, 0.0)
         try:

@@ -499,6 +499,15 @@ class EvidenceStore:
         ).fetchone()
         return None if row is None else tuple(row)
 
+    def other_versions(self, path: str, sha256: str) -> list[str]:
+        """The SHA-256 of each other version of the file at ``path`` the store holds records of."""
+        rows = self.db.execute(
+            "SELECT sha256 FROM _manifest WHERE file = ? AND sha256 != ? AND stored > 0 "
+            "ORDER BY id",
+            [path, sha256],
+        ).fetchall()
+        return [row[0] for row in rows]
+
     def count(self, table: str) -> int:
         if self._in_duckdb(table):
             assert self.duckdb_tables is not None

@@ -330,3 +330,32 @@ def test_validate_and_ingest_print_each_file_s_warnings(runner, tmp_path) -> Non
         assert "warning: interactions.csv: optional field 'answered_at' has no column" in "\n".join(
             warned
         ), result.output
+
+
+def test_a_corrected_file_ingested_again_into_the_same_store_is_refused(runner, tmp_path) -> None:
+    """The second version of a file would sit beside the first, its records refused as
+    repeats of the first's: one line says so, and the store keeps the first version only."""
+    import shutil
+    import sqlite3
+
+    folder = tmp_path / "ev"
+    shutil.copytree(DEMO, folder)
+    store = tmp_path / "s.db"
+    first = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+    )
+    assert first.exit_code == 0, first.output
+    with sqlite3.connect(store) as db:
+        stored = db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
+    calls = folder / "interactions-2026Q3.csv"
+    calls.write_bytes(calls.read_bytes().replace(b"2026-07-12 14:22:58", b"2026-07-12 14:22:59", 1))
+    again = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+    )
+    assert again.exit_code == 2, again.output
+    errors = [line for line in again.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "interactions-2026Q3.csv" in errors[0]
+    assert "ingested into this store before with other contents" in errors[0]
+    assert "ingest the files into a new store" in errors[0]
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == stored
