@@ -197,6 +197,42 @@ def test_a_sequence_case_shows_each_step_against_its_bound(runner, tmp_path) -> 
     assert "step resolved: out of order (before acknowledged)" in unordered.output
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_case_without_its_first_step_is_excluded_only_in_the_period_it_started(
+    runner, tmp_path, engine: str
+) -> None:
+    from auditor.audit import run_audit
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "complaint_events.csv").write_text(
+        "complaint_id,event,at,site\n"
+        "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 11:00:00,BJ\n"
+        "X1,acknowledged,2026-02-05 10:00:00,BJ\n"  # no received, in February: excluded
+        # no received, all its events before February: not in this period's scope
+        "X6,acknowledged,2025-12-20 10:00:00,BJ\nX6,resolved,2026-01-02 10:00:00,BJ\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "audit"
+    audit = run_audit(TEST_PACKS / "sequence.yaml", evidence, out, "2026-02", engine=engine)
+    assert [(e.rule, e.keys) for e in audit.findings.exclusions] == [
+        ("HANDLING", ["X1"]),
+        ("HANDLING-BUSINESS", ["X1"]),
+    ]
+
+    def outcome(key: str) -> str:
+        result = runner.invoke(main, ["explain", "HANDLING", "--record", key, "--audit", str(out)])
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()[-1]
+
+    assert outcome("X1") == "outcome: excluded:no received step"
+    assert outcome("X6") == (
+        "outcome: not in the scope of the rule for this period (it has no received step, and "
+        "its earliest event at 2025-12-20 10:00:00+08:00 is outside the period 2026-02, from "
+        "2026-02-01 00:00:00+08:00 to 2026-03-01 00:00:00+08:00)"
+    )
+
+
 def test_a_condition_and_a_freshness_rule_show_what_decided(runner, demo_audit) -> None:
     closed = runner.invoke(
         main, ["explain", "CLOSURE-95", "--record", "T000005", "--audit", str(demo_audit.out)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import random
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,115 @@ def test_sequence_steps_are_checked_when_the_pack_loads(write_pack) -> None:
     )
     with pytest.raises(PackErrors, match="not an earlier step"):
         load_pack(write_pack(text), [STANDARDS])
+
+
+# ------------------------------------------------------------ cases without their first step
+
+
+def audit_on(
+    folder: Path, events: str, engine: str, period: str = "2026-02", pack: Pack | None = None
+) -> dict:
+    """The pack's results on ``engine`` for ``events`` (SQLite's store, read by the engine)."""
+    from auditor.backends.engines import open_backend
+
+    pack = pack or the_pack()
+    (folder / "complaint_events.csv").write_text(HEADER + events, encoding="utf-8")
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, folder, store)
+        backend = store if engine == "sqlite" else open_backend(store, engine)
+        return {r.rule: r for r in evaluate(pack, backend, parse_period(period))}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_case_without_its_first_step_is_placed_by_its_earliest_event(
+    tmp_path, engine: str
+) -> None:
+    # February 2026 in Asia/Shanghai: from 02-01 00:00 to 03-01 00:00 local time.
+    events = (
+        # A: a whole case in February: met
+        "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 11:00:00,BJ\nA,resolved,2026-02-03 10:00:00,BJ\n"
+        # X1: acknowledged only, in February: excluded
+        "X1,acknowledged,2026-02-05 10:00:00,BJ\n"
+        # X2: no received; acknowledged in January, resolved in February: started before, out of scope
+        "X2,acknowledged,2026-01-20 10:00:00,SH\nX2,resolved,2026-02-03 10:00:00,SH\n"
+        # X3: resolved only, after the period: out of scope
+        "X3,resolved,2026-03-02 10:00:00,SH\n"
+        # X4: first event at the very start of the period: excluded
+        "X4,acknowledged,2026-02-01 00:00:00,SH\nX4,resolved,2026-03-05 00:00:00,SH\n"
+        # X5: first event at the very end (the next period's first instant): out of scope
+        "X5,resolved,2026-03-01 00:00:00,SH\n"
+        # X6: all in January (the trial's Case 1091): out of scope
+        "X6,acknowledged,2025-12-20 10:00:00,BJ\nX6,resolved,2026-01-02 10:00:00,BJ\n"
+    )
+    f = audit_on(tmp_path, events, engine)["HANDLING"].findings[0]
+    assert (f.counts.n, f.counts.conforming, f.counts.pending) == (1, 1, 0)
+    assert f.counts.excluded == 2  # X1, X4 (the whole file lacks received in 6 cases)
+    assert f.excluded_by_reason == {"no received step": 2}
+
+
+def generated_log(seed: int, cases: int = 80) -> tuple[str, list[tuple[str, str, datetime]]]:
+    """An event log from mid-January to mid-March: cases with and without their first step."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 15)
+    rows: list[tuple[str, str, datetime]] = []
+    for n in range(cases):
+        begun = start + timedelta(minutes=rng.randrange(60 * 24 * 59))
+        steps = ["received", "acknowledged", "resolved"]
+        if rng.random() < 0.4:
+            steps = rng.sample(steps[1:], rng.randint(1, 2))  # no received
+        at = begun
+        for step in steps:
+            rows.append((f"C{n}", step, at))
+            at += timedelta(minutes=rng.randrange(1, 60 * 24 * 4))
+    text = "".join(
+        f"{k},{s},{t:%Y-%m-%d %H:%M:%S},{'BJ' if k[-1] in '02468' else 'SH'}\n" for k, s, t in rows
+    )
+    return text, rows
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_cases_without_their_first_step_count_in_their_period(
+    tmp_path, engine: str, seed: int
+) -> None:
+    text, rows = generated_log(seed)
+    low, high = datetime(2026, 2, 1), datetime(2026, 3, 1)  # February, local time
+    first: dict[str, datetime] = {}
+    earliest: dict[str, datetime] = {}
+    for key, step, at in rows:
+        earliest[key] = min(at, earliest.get(key, at))
+        if step == "received":
+            first[key] = min(at, first.get(key, at))
+    started = {k for k, at in first.items() if low <= at < high}
+    lacking = {k for k, at in earliest.items() if k not in first and low <= at < high}
+    lacking_anywhere = {k for k in earliest if k not in first}
+    assert lacking and lacking_anywhere - lacking  # the log has both kinds
+    results = audit_on(tmp_path, text, engine)
+    for rule in ("HANDLING", "HANDLING-BUSINESS"):
+        f = results[rule].findings[0]
+        assert f.counts.excluded == len(lacking), rule
+        assert f.excluded_by_reason == {"no received step": len(lacking)}, rule
+        assert f.counts.n + f.counts.pending == len(started), rule
+
+
+def test_a_case_without_its_first_step_falls_in_the_sub_period_of_its_earliest_event(
+    tmp_path, write_pack
+) -> None:
+    text = (TEST_PACKS / "sequence.yaml").read_text(encoding="utf-8")
+    text = text.replace("    group_by: [site]\n", "    group_by: [site]\n    period: month\n", 1)
+    pack = load_pack(write_pack(text), [STANDARDS])
+    events = (
+        "A,received,2026-02-02 10:00:00,BJ\n"
+        "X1,acknowledged,2026-01-10 10:00:00,BJ\nX1,resolved,2026-02-10 10:00:00,BJ\n"
+        "X2,acknowledged,2026-03-10 10:00:00,BJ\n"
+        "X3,resolved,2026-03-20 10:00:00,BJ\n"
+    )
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    findings = audit_on(folder, events, "sqlite", "2026-Q1", pack)["HANDLING"].findings
+    excluded = {f.period: f.counts.excluded for f in findings[1:] if f.counts.excluded}
+    assert findings[0].counts.excluded == 3
+    assert excluded == {"2026-01": 1, "2026-03": 2}

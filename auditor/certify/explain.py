@@ -409,8 +409,37 @@ def _sequence(
     clocks = ClockCache(pack.calendars, zone)
     for index, step in enumerate(measure.steps[1:], start=1):
         _sequence_step(measure, index, step, firsts, end, clocks, zone, out)
-    out.add(f"outcome: {outcome or 'not in the scope of the rule for this period'}")
+    if outcome is None:
+        outcome = f"{OUT_OF_SCOPE} ({_case_out_of_scope(rule, events, period, zone)})"
+    out.add(f"outcome: {outcome}")
     return out
+
+
+def _case_out_of_scope(
+    rule: Rule, events: list[dict[str, Any]], period: Any, zone: ZoneInfo
+) -> str:
+    """Why a case is not judged in the period: where its first step, or without one its earliest
+    event (as the engine places it), falls."""
+    from ..expression import holds
+
+    measure: Any = rule.measure
+    first = measure.steps[0].name
+    kept = [e for e in events if rule.where is None or holds(rule.where, e)]
+    if not kept:
+        return "the rule's filter holds for none of its events"
+    timed = [e for e in kept if e.get(measure.at) is not None]
+    starts = [e[measure.at] for e in timed if e.get(measure.step) == first]
+    place = f"its first step {first}"
+    if not starts:
+        starts = [e[measure.at] for e in timed]
+        place = f"it has no {first} step, and its earliest event"
+    if not starts:
+        return "none of its events has a time"
+    start, end = period.start(zone), period.end(zone)
+    return (
+        f"{place} at {_moment(min(starts), zone)} is outside the period {period.label}, "
+        f"from {_moment(start, zone)} to {_moment(end, zone)}"
+    )
 
 
 def _sequence_step(

@@ -10,10 +10,11 @@ repeated event is ignored). For each later step, in order:
 
 A case with any breach is breached, and the first breach in step order is the
 one reported; otherwise a case with a step still to come is pending; a case
-with every step in time is met. A case without its first step is excluded
-from the rate. The case's groups, sub-period and exclusions are those of its
-first-step event. Bounds are in wall time, or in business time when the rule
-names a calendar.
+with every step in time is met. The case's groups, sub-period and exclusions
+are those of its first-step event. A case without its first step is excluded
+from the rate; it falls in the (sub-)period of its earliest event, of any step,
+so one that started outside the audit period is out of scope, not excluded.
+Bounds are in wall time, or in business time when the rule names a calendar.
 """
 
 from __future__ import annotations
@@ -102,18 +103,21 @@ class SequenceMeasure(RecordMeasure):
         outcome.extend(waiting)
         detail = " ".join(f"WHEN {cond} THEN {sql.value(text)}" for cond, text, _ in decided)
         overrun = " ".join(f"WHEN {cond} THEN {value}" for cond, _, value in decided)
-        period = scope.period_sql(sql, "c._t0")
+        # A case starts at its first step; one without it, at its earliest event (of any step).
+        start = "COALESCE(c._t0, c._ts)"
+        period = scope.period_sql(sql, start)
         groups = "".join(f", c.{name}" for name in scope.group_names())
         return (
             f"SELECT c._key AS _key{groups}, {period} AS _period, c._src AS _src, c._ln AS _ln, "
             f"c._excluded AS _excluded, "
             f"CASE {' '.join(outcome)} ELSE 'conform' END AS _outcome, "
             f"CASE {overrun} END AS _value, CASE {detail} END AS _detail FROM ({cases}) AS c "
-            f"WHERE c._t0 IS NULL OR (c._t0 >= {sql.value(window.start)} AND c._t0 < {end})"
+            f"WHERE {start} >= {sql.value(window.start)} AND {start} < {end}"
         )
 
     def _cases_sql(self, scope: Scope, sql: Sql) -> str:
-        """Events grouped into cases: each step's earliest time; groups and exclusion of the first step."""
+        """Events grouped into cases: each step's earliest time, the case's earliest event time;
+        groups and exclusion of the first step."""
         step_col, at_col = f"t.{q(self.step)}", f"t.{q(self.at)}"
         names = [sql.value(step.name) for step in self.steps]
         firsts = ", ".join(
@@ -128,7 +132,7 @@ class SequenceMeasure(RecordMeasure):
         excluded = scope.exclusion_sql(sql)
         where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
         return (
-            f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}{groups}, "
+            f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}, MIN({at_col}) AS _ts{groups}, "
             f"MIN(CASE WHEN {first_step} THEN {excluded} END) AS _excluded, "
             f"MIN(CASE WHEN {first_step} THEN t._source END) AS _src, "
             f"MIN(CASE WHEN {first_step} THEN t._line END) AS _ln "
