@@ -249,6 +249,9 @@ class RuleEntry(Model):
         """The finding that decided the rule's verdict: the pooled one, or the worst group's
         (of two at the same level, the one that needed more conforming records)."""
         pooled = self.findings[0]
+        waived = [f for f in self.findings if f.waived is not None]
+        if self.verdict == Verdict.WAIVED and waived:  # what the waiver covers, not the pooled
+            return max(waived, key=lambda f: (_would_be_level(f), f.shortfall or 0))
         if self.judge != "each-group":
             return pooled
         judged = [f for f in self.findings if f.verdict in JUDGED]
@@ -257,6 +260,14 @@ class RuleEntry(Model):
 
 
 JUDGED = (Verdict.CONFORM, Verdict.OBSERVATION, Verdict.NONCONFORM)
+
+
+def _would_be_level(finding: FindingEntry) -> int:
+    """How bad a waived finding would have been (see :func:`level`)."""
+    would = finding.waived.would_be if finding.waived is not None else None
+    if would is None or would.verdict != Verdict.NONCONFORM:
+        return 1 if would is not None and would.verdict == Verdict.OBSERVATION else 0
+    return 3 if would.severity == Severity.MAJOR else 2
 
 
 def level(finding: FindingEntry | RuleEntry) -> int:

@@ -175,3 +175,27 @@ def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refuse
         f"error: a waiver starts on the day it is recorded or later, not {yesterday}"
     )
     assert [w.rule for w in Register(register).waivers()] == ["RESP-PHONE-30X"]  # revoked
+
+
+def test_a_waived_rule_is_shown_with_the_finding_its_waiver_covers(runner, tmp_path) -> None:
+    """The summary row of a waived rule gives the waived group's figure (what a reader must
+    weigh), not the pooled one that conforms."""
+    from ..conftest import ROOT, RULES
+
+    register = tmp_path / "reg.db"
+    added = runner.invoke(
+        main,
+        ["waiver", "add", "--rule", "RESP-PHONE-30S", "--group", "site=SH", "--reason", "switch move",
+         "--risk", "low", "--requested-by", "li", "--approved-by", "wang", "--until", "2027-01-31",
+         "--register", str(register)],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    audited = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), str(ROOT / "evidence/demo/service-quality"),
+         "--period", "2026-Q3", "--out", str(tmp_path / "a"), "--register", str(register),
+         "--format", "json"],
+    )  # fmt: skip
+    row = next(line for line in audited.output.splitlines() if line.startswith("RESP-PHONE-30S"))
+    assert row.split()[2:5] == ["waived", "56.2", "%"], row
+    assert row.endswith("site=SH@2026-08"), row
