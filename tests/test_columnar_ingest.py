@@ -197,6 +197,27 @@ def test_invalid_utf8_and_dst_gap(pack, tmp_path, monkeypatch):
     assert any("not valid" in q[4] for q in rows["quarantine"])
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"I900001,phone,\xd6\xd0\xce\xc4,A1,2026-07-01 10:00:00,,",
+        b"I900001,phone," + b"B" * 3_000_000 + b",A1,,,",
+    ],
+)
+def test_a_bad_line_far_into_the_file_is_quarantined_on_every_reader(
+    pack, tmp_path, monkeypatch, bad
+):
+    """Bytes of another encoding, or a line longer than DuckDB reads, past its first buffers:
+    DuckDB's reader fails there (not at once), and the file is read row by row as by the
+    others, the one row quarantined."""
+    lines = [HEADER.encode(), *(r.encode() for r in _rows(16_000))]
+    lines[1] = lines[1].replace(b",BJ,", ",北京,".encode())  # a UTF-8 file, from its start
+    lines.insert(15_001, bad)
+    rows, columns = _both(pack, tmp_path, b"\n".join(lines) + b"\n", monkeypatch)
+    assert columns == rows
+    assert len(rows["quarantine"]) == 1 and rows["quarantine"][0][0] == 15_002
+
+
 @pytest.mark.parametrize("form", ["%Y-%d-%m %H:%M:%S", "%d/%m/%Y %H:%M:%S"])
 def test_a_mapping_s_time_format_holds_column_wise(pack, tmp_path, monkeypatch, form):
     """A mapping that gives a time column its format is read by that format column-wise too:

@@ -267,7 +267,10 @@ def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColu
             )
             for batch in relation.to_arrow_reader(BATCH_ROWS):
                 yield TextColumns([column.cast(pa.string()) for column in batch.columns])
-    except duckdb.Error as exc:
+    except (duckdb.Error, OSError, pa.ArrowException) as exc:
+        # an error past DuckDB's first buffer (bytes of another encoding, an overlong line)
+        # reaches the Arrow reader as an OSError: the row reader reads the file, as for one
+        # found at once
         raise Declined(str(exc).splitlines()[0]) from None
     finally:
         con.close()
