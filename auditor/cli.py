@@ -619,9 +619,9 @@ def evidence_export(store_path: str, fmt: str, out: str) -> None:
     """Write every evidence kind (with _source and _line), the manifest and the quarantine as files.
 
     One Parquet file per table, so that any Parquet reader (DuckDB, Spark,
-    pandas) has the same evidence; the library's Spark backend evaluates such a
-    folder in place (its parquet= option), no command of this tool reads it
-    back. Prints each file with its rows and SHA-256.
+    pandas) has the same evidence, and 'auditor audit PACK DIR' audits the
+    folder as it is on another machine, on any engine. A folder holding other
+    Parquet files is refused. Prints each file with its rows and SHA-256.
     """
     from .export import export_store
 
@@ -1141,7 +1141,8 @@ def _audit_summary(result: AuditResult) -> str:
     failing = document.failing_records
     if failing:
         records = "failing record" if failing.rows == 1 else "failing records"
-        lines.append(f"wrote {result.out / failing.path} ({failing.rows:,} {records})")
+        typed = "" if failing.parquet is None else f" and {result.out / failing.parquet.path}"
+        lines.append(f"wrote {result.out / failing.path}{typed} ({failing.rows:,} {records})")
     lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
 

@@ -63,9 +63,27 @@ def export_store(
         )
     store = EvidenceStore(source, read_only=True)
     try:
+        _refuse_strays(store, Path(out))
         return export_tables(store, Path(out))
     finally:
         store.close()
+
+
+def _refuse_strays(store: EvidenceStore, target: Path) -> None:
+    """A folder holding Parquet files this export would not replace (another store's export):
+    an audit of the folder would read them as part of this one."""
+    if not target.is_dir():
+        return
+    written = {f"{file_stem(table)}.parquet" for table in store.table_names()}
+    strays = sorted(p.name for p in target.glob("*.parquet") if p.name not in written)
+    if strays:
+        shown = ", ".join(strays[:3]) + (f" and {len(strays) - 3:,} more" if len(strays) > 3 else "")
+        raise StoreError(
+            f"the folder holds Parquet files this export would not replace ({shown}): an "
+            "audit of the folder would read them as part of this store",
+            location=Location(str(target)),
+            hint="export into an empty folder, or remove them",
+        )
 
 
 def export_tables(store: EvidenceStore, target: Path) -> list[ExportedTable]:

@@ -246,12 +246,11 @@ def _read_kind(
 
 
 def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:
-    """A narrower integer or float the store's type holds exactly (another Parquet writer's)."""
+    """A narrower integer the store's integer holds exactly (another Parquet writer's). Never a
+    narrower float: a float32 time is already rounded, by up to a minute for today's epochs."""
     import pyarrow as pa
 
-    if pa.types.is_integer(have) and pa.types.is_integer(wanted):
-        return True
-    return pa.types.is_floating(have) and pa.types.is_floating(wanted)
+    return pa.types.is_integer(have) and pa.types.is_integer(wanted)
 
 
 def _check_kinds_there(
@@ -280,6 +279,13 @@ def _check_counts(
                 "does not list",
                 location=Location(str(path)),
                 hint=HINT,
+            )
+        if files[source]["kind"] != kind:  # a file left by another export, say
+            raise EvidenceError(
+                f"{rows:,} {kind} records come from file id {source}, which the export's "
+                f"manifest lists as {files[source]['file']} of kind {files[source]['kind']}",
+                location=Location(str(path)),
+                hint=HINT + " (into an empty folder)",
             )
     for source, entry in sorted(files.items()):
         if entry["kind"] != kind:

@@ -146,7 +146,31 @@ def _alien_source(table: pa.Table) -> pa.Table:
     return table.set_column(at, "_source", pa.array(sources, pa.int64()))
 
 
+def _float32_times(table: pa.Table) -> pa.Table:
+    at = table.column_names.index("received_at")
+    return table.set_column(at, "received_at", table.column(at).cast(pa.float32()))
+
+
+def _agents_as_checklist(folder: Path) -> None:
+    """A checklist file whose records claim the agents file (a stale file of another export)."""
+    agents = pq.read_table(folder / "agents.parquet")
+    checklist = pq.read_table(folder / "checklist.parquet")
+    sources = pa.array([agents.column("_source")[0].as_py()] * checklist.num_rows, pa.int64())
+    at = checklist.column_names.index("_source")
+    pq.write_table(checklist.set_column(at, "_source", sources), folder / "checklist.parquet")
+
+
 BROKEN = {
+    "float32 times": (
+        lambda f: _rewrite(f, "interactions.parquet", _float32_times),
+        "interactions.parquet: column 'received_at' is float in the export, evidence kind "
+        "'interactions' needs double",
+    ),
+    "records of a file of another kind": (
+        _agents_as_checklist,
+        "checklist.parquet: 12 checklist records come from file id 1, which the export's "
+        "manifest lists as agents.csv of kind agents",
+    ),
     "a kind's column missing": (
         lambda f: _rewrite(f, "interactions.parquet", lambda t: t.drop_columns(["site"])),
         "interactions.parquet: column 'site' of evidence kind 'interactions' is missing from the export",
@@ -205,3 +229,23 @@ def test_a_kind_the_pack_lacks_is_named_not_read(export: Path, tmp_path: Path) -
     result = run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
     assert "staff.parquet: not read, the pack has no evidence kind 'staff'" in result.notes
     assert "staff.parquet" in [f["file"] for f in result.document["manifest"]["export"]]
+
+
+def test_an_export_into_a_folder_of_another_export_s_files_is_refused(
+    demo_audit: Any, tmp_path: Path
+) -> None:
+    """Files left by another export would be read as part of this one by an audit."""
+    from auditor.errors import StoreError
+
+    out = tmp_path / "pq"
+    out.mkdir()
+    (out / "staff.parquet").write_bytes(b"PAR1")
+    with pytest.raises(
+        StoreError, match=r"holds Parquet files this export would not replace \(staff"
+    ):
+        export_store(demo_audit.out / "evidence.db", out)
+    assert sorted(p.name for p in out.iterdir()) == ["staff.parquet"]
+    again = export_store(
+        demo_audit.out / "evidence.db", tmp_path / "pq2"
+    )  # the same names: replaced
+    assert len(export_store(demo_audit.out / "evidence.db", tmp_path / "pq2")) == len(again)

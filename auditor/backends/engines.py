@@ -46,14 +46,29 @@ def engines() -> list[str]:
     return list(_REGISTRY)
 
 
+#: the package a built-in engine cannot start without (looked for before anything is written;
+#: Spark's, with its Java runtime, is checked when its session starts)
+NEEDS = {"duckdb": ("duckdb", "pip install duckdb pyarrow")}
+
+
 def check_engine(engine: str) -> None:
-    """Stop with the closest name when ``engine`` is not a registered engine."""
+    """Stop with the closest name when ``engine`` is not a registered engine, or with what to
+    install when a built-in one's package is missing."""
     known = engines()
     if engine not in known:
         raise EngineError(
             f"unknown engine '{engine}' (engines: {', '.join(known)})",
             suggestion=closest_name(engine, known),
         )
+    if engine in NEEDS and _REGISTRY[engine] == BUILTIN_ENGINES[engine]:
+        package, install = NEEDS[engine]
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            raise EngineError(
+                f"the {engine} engine needs the {package} package, which is not installed",
+                hint=install,
+            ) from None
 
 
 def configure(engine: str, **options: Any) -> None:

@@ -228,7 +228,7 @@ def test_an_inferred_period_is_named_as_a_person_would(runner, tmp_path) -> None
     )
     assert result.exit_code == 0, result.output
     assert "audit of trust-test for 2026-07" in result.output
-    assert "failing-records.csv (0 failing records)" in result.output
+    assert "failing-records.parquet (0 failing records)" in result.output
 
 
 def test_a_mapping_in_another_zone_than_the_pack_is_a_warning(runner, tmp_path) -> None:

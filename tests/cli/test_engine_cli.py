@@ -50,3 +50,26 @@ def test_an_unknown_engine_is_one_line_with_the_closest_name(runner, tmp_path) -
         "error: unknown engine 'duckbd' (engines: sqlite, duckdb, spark); did you mean 'duckdb'?"
     )
     assert not (tmp_path / "x" / "evidence.db").exists()  # refused before any evidence is read
+
+
+def test_without_duckdb_the_engine_says_what_to_install(runner, tmp_path, monkeypatch) -> None:
+    """One line, exit 2, and no store or output made (it was an internal error, a store left)."""
+    import sys
+
+    from ..conftest import ROOT, RULES
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)
+    pack = str(RULES / "service-quality.yaml")
+    demo = str(ROOT / "evidence/demo/service-quality")
+    for command in (
+        ["evidence", "ingest", demo, "--pack", pack, "--store", str(tmp_path / "s.db"), "--engine", "duckdb"],
+        ["audit", pack, demo, "--out", str(tmp_path / "out"), "--engine", "duckdb"],
+    ):  # fmt: skip
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert lines == [
+            "error: the duckdb engine needs the duckdb package, which is not installed; "
+            "pip install duckdb pyarrow"
+        ], result.output
+    assert not (tmp_path / "s.db").exists() and not (tmp_path / "out").exists()
