@@ -809,6 +809,15 @@ class _FileLoad:
         self.plan.finish_orders()
         raise _Restart
 
+    def _shown_key(self, key: Any) -> Any:
+        """A key of several fields as the report prints it (``T1|2026-09-24``), not a tuple."""
+        if not isinstance(key, tuple):
+            return key
+        from .evaluate.scope import dated_key, key_text
+
+        dated = [self.kind.fields[name].type == "date" for name in self.kind.key]
+        return dated_key(key_text(list(key)), dated, ZoneInfo(self.ingest.pack.timezone))
+
     def _bad(self, raw: RawRow, column: str, value: Any, reason: str) -> None:
         self.report.quarantined += 1
         counted = reason_class(reason)
@@ -876,7 +885,7 @@ class _FileLoad:
                 rows = raws() if rows is None else rows
                 where = self.ingest._where(first)
                 reason = f"duplicate key (first stored at {where}); kept once"
-                self._bad(rows[index], ",".join(self.kind.key), key, reason)
+                self._bad(rows[index], ",".join(self.kind.key), self._shown_key(key), reason)
             else:
                 seen[key] = added[key] = self.file_marker | lines[index]
                 kept.append(result)

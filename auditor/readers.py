@@ -502,9 +502,13 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
     sheet_name = options.get("sheet")
     if sheet_name and sheet_name not in book.sheetnames:
         book.close()
+        from .errors import closest_name
+
         raise EvidenceError(
             f"no sheet named '{sheet_name}' (sheets: {', '.join(book.sheetnames)})",
             location=Location(str(path)),
+            hint="give one of them as reader: {sheet: NAME} in the mapping",
+            suggestion=closest_name(str(sheet_name), list(book.sheetnames)),
         )
     sheet = book[sheet_name] if sheet_name else book.worksheets[0]
     options.update(sheet=sheet.title)

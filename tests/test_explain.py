@@ -470,7 +470,7 @@ def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
     and time as its moment; a part in its stored form, or of another type, as it is."""
     from zoneinfo import ZoneInfo
 
-    from auditor.evaluate.scope import _dated_key, stored_key_fields
+    from auditor.evaluate.scope import dated_key, stored_key_fields
     from auditor.model import EvidenceKind, FieldSpec
     from auditor.standards import Text
 
@@ -487,7 +487,7 @@ def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
         "day": f"{skipped}",
         "at": f"{skipped}",
     }
-    assert _dated_key(f"SP|{skipped}|{skipped}", [False, True, False], zone) == (
+    assert dated_key(f"SP|{skipped}|{skipped}", [False, True, False], zone) == (
         f"SP|2018-11-04|{skipped}"
     )
     assert stored_key_fields(kind, f"SP|{skipped}|{skipped}", zone) == {

@@ -68,7 +68,7 @@ def _day_text(text: str, zone: Any) -> str:
         return text
 
 
-def _dated_key(key: str, dated: list[bool], zone: Any) -> str:
+def dated_key(key: str, dated: list[bool], zone: Any) -> str:
     """A key whose parts marked ``dated`` are local midnights, with those parts as ISO dates."""
     parts = key.split("|") if len(dated) > 1 else [key]
     if len(parts) != len(dated):
@@ -243,7 +243,7 @@ class Scope:
         if self.env is None or not any(dated):
             return list(keys)
         zone = self.env.window.zone
-        return [_dated_key(key, dated, zone) for key in keys]
+        return [dated_key(key, dated, zone) for key in keys]
 
     def display_key(self, key: str) -> str:
         """One record key as people read it (see :meth:`display_keys`)."""

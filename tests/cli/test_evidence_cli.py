@@ -359,3 +359,25 @@ def test_a_corrected_file_ingested_again_into_the_same_store_is_refused(runner, 
     assert "ingest the files into a new store" in errors[0]
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == stored
+
+
+def test_a_repeated_key_of_several_fields_is_shown_as_the_report_prints_it(
+    runner, tmp_path
+) -> None:
+    """item|site|checked_on, its date as a date: not a Python tuple of stored values."""
+    import sqlite3
+
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = (DEMO / "checklist.csv").read_text(encoding="utf-8-sig").splitlines()
+    (folder / "checklist.csv").write_text("\n".join([*rows, rows[1]]) + "\n", encoding="utf-8")
+    store = tmp_path / "s.db"
+    result = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(store) as db:
+        (shown,) = db.execute("SELECT raw_value FROM _quarantine").fetchone()
+    item, site = rows[1].split(",")[:2]
+    assert shown.split("|")[:2] == [item, site] and shown.count("|") == 2, shown
+    assert "(" not in shown and shown.split("|")[2][:4] == "2026", shown
