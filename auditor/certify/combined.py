@@ -64,7 +64,9 @@ def verify_combined(
     for entry, document, pack in zip(combined.packs, documents, packs, strict=True):
         if entry.summary != document.summary:
             report.differences.append(f"{entry.id}: summary differs from its findings.json")
-        _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
+        _check_pack(
+            document, pack, root, (folder / entry.findings).parent, entry.id, report, mapping
+        )
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
@@ -73,9 +75,9 @@ def verify_combined(
 
 def _check_pack(
     document: FindingsDocument, pack: Path, root: Path, folder: Path, pack_id: str,
-    report: VerifyReport,
+    report: VerifyReport, mapping: Mapping | None = None,
 ) -> None:  # fmt: skip
-    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack)
+    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping)
     report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
     report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
@@ -89,7 +91,7 @@ def _rerun_all(
     from ..multi import claimed_files
     from ..pack import load_pack
 
-    chosen = mapping or recorded_mapping(documents[0], root)
+    chosen = recorded_mapping(documents[0], root, mapping)
     loaded = [load_pack(p) for p in packs]
     claims = claimed_files(loaded, root, chosen)
     decisions = []

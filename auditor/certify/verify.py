@@ -18,7 +18,7 @@ import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,8 +105,11 @@ def part_of_combined(folder: Path) -> None:
         )
 
 
-def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> VerifyReport:
-    """Hash every recorded input and compare with the manifest."""
+def check_inputs(
+    document: FindingsDocument, evidence: Path, pack: Path, mapping: Mapping | None = None
+) -> VerifyReport:
+    """Hash every recorded input and compare with the manifest (``mapping``: the one given
+    to verify with --mapping, for the file the audit was given)."""
     report = VerifyReport()
     manifest = document.manifest
     if manifest.export is not None:  # the audit read an export, not the files it was made from
@@ -126,7 +129,7 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
                 f"recorded {entry.sha256[:12]}...)"
             )
     if manifest.export is None:
-        report.differences.extend(_mapping_differences(document, evidence))
+        report.differences.extend(_mapping_differences(document, evidence, mapping))
     if sha256_of(pack) != manifest.pack.sha256:
         report.differences.append(f"pack {pack}: different SHA-256 than recorded")
     standard = _standard_path(pack, manifest.standard.path)
@@ -178,9 +181,12 @@ def recorded_files(
     return [path for name, path in present.items() if name in read], unread
 
 
-def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str]:
+def _mapping_differences(
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None
+) -> list[str]:
     """Each mapping file beside the evidence (a sidecar) or given with --mapping that is not
-    the bytes the audit read, or no longer there (a preset is the auditor's own)."""
+    the bytes the audit read, or no longer there (a preset is the auditor's own). ``given``
+    (verify's --mapping) stands for the file the audit was given with --mapping."""
     found: dict[str, str] = {}
     for entry in document.manifest.evidence:
         mapping = entry.mapping
@@ -188,9 +194,15 @@ def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str
             continue
         if not mapping.path or not mapping.sha256 or mapping.path in found:
             continue
-        recorded = Path(mapping.path)
-        places = [recorded] if recorded.is_absolute() else [evidence / recorded, recorded]
-        path = next((place for place in places if place.is_file()), None)
+        if mapping.source == "mapping" and given is not None and given.source == "mapping":
+            if given.sha256 != mapping.sha256:
+                found[mapping.path] = (
+                    f"mapping {given.path} (given for {mapping.path}, of {entry.file}): "
+                    f"different SHA-256 ({(given.sha256 or '')[:12]}..., recorded "
+                    f"{mapping.sha256[:12]}...)"
+                )
+            continue
+        path = find_recorded(mapping.path, None, evidence, sha256=mapping.sha256)
         if path is None:
             if mapping.source == "sidecar":
                 found[mapping.path] = f"mapping {mapping.path} (of {entry.file}): missing"
@@ -201,6 +213,32 @@ def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str
     return list(found.values())
 
 
+def where_recorded(recorded: str, folder: Path | None = None, *within: Path) -> list[Path]:
+    """Where a path the audit recorded may be now: as recorded (absolute, or relative to the
+    working folder), then relative to each folder of ``within`` (the evidence folder, for a
+    mapping)."""
+    path = Path(recorded)
+    if path.is_absolute():
+        return [path]
+    return list(dict.fromkeys([path, *(base / path for base in within)]))
+
+
+def find_recorded(
+    recorded: str, folder: Path | None = None, *within: Path, sha256: str | None = None,
+    folders: bool = False,
+) -> Path | None:  # fmt: skip
+    """The first place of :func:`where_recorded` that holds a file (``folders``: a folder),
+    the first whose bytes have the SHA-256 ``sha256`` if one has."""
+    places = [
+        place
+        for place in where_recorded(recorded, folder, *within)
+        if (place.is_dir() if folders else place.is_file())
+    ]
+    if sha256 is not None and not folders:
+        return next((p for p in places if sha256_of(p) == sha256), places[0] if places else None)
+    return places[0] if places else None
+
+
 def _standard_path(pack: Path, recorded: str) -> Path | None:
     name = Path(recorded).name
     for candidate in (Path(recorded), pack.parent.parent / "standards" / name, pack.parent / name):
@@ -209,20 +247,31 @@ def _standard_path(pack: Path, recorded: str) -> Path | None:
     return None
 
 
-def recorded_mapping(document: FindingsDocument, evidence: Path) -> Mapping | None:
-    """The mapping the audit was given (a preset or a file), as its manifest records it."""
-    given = {
-        (m.source, m.name, m.path)
+def recorded_mapping(
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None
+) -> Mapping | None:
+    """The mapping the audit was given (a preset or a file), as its manifest records it:
+    ``given`` (verify's --mapping) if any, a file found where the audit read it (as given,
+    relative to the working folder, or relative to the evidence folder). A file of the
+    recorded bytes is taken under the recorded path wherever it is now, so that the re-run's
+    store names it as the audit's did."""
+    recorded = {
+        (m.source, m.name, m.path, m.sha256)
         for e in document.manifest.evidence
         if (m := e.mapping) is not None
     }
-    for source, name, path in sorted(given, key=str):
+    if given is not None:
+        for source, _, path, digest in recorded:
+            if source == "mapping" and path and digest and given.sha256 == digest:
+                return replace(given, path=path)
+        return given
+    for source, name, path, digest in sorted(recorded, key=str):
         if source == "preset" and name:
             return load_mapping(find_preset(name))
         if source == "mapping" and path:
-            candidate = Path(path) if Path(path).is_absolute() else evidence / path
-            if candidate.exists():
-                return load_mapping(candidate)
+            candidate = find_recorded(path, None, evidence, sha256=digest)
+            if candidate is not None:
+                return replace(load_mapping(candidate), path=path)
             raise AuditorError(
                 f"the audit read its files with the mapping {path}, which is not there",
                 hint="give it with --mapping",
@@ -528,12 +577,14 @@ def verify_audit(
             f"the evidence folder {evidence} is not there", hint="give it with --evidence"
         )
     pack = recorded_pack(document, pack)
-    report = check_inputs(document, evidence if evidence.is_dir() else evidence.parent, pack)
+    report = check_inputs(
+        document, evidence if evidence.is_dir() else evidence.parent, pack, mapping
+    )
     folder = audit_folder(audit)
     report.differences.extend(failing_files_differ(document, folder))
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    chosen = mapping or recorded_mapping(document, evidence)
+    chosen = recorded_mapping(document, evidence, mapping)
     differences, notes = check_waivers(document, register)
     report.differences.extend(differences)
     report.notes.extend(notes)
