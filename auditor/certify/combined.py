@@ -24,6 +24,7 @@ from .verify import (
     check_store,
     compare,
     failing_files_differ,
+    find_recorded,
     recorded_mapping,
     recorded_pack,
     rerun,
@@ -54,13 +55,21 @@ def verify_combined(
             )
     if report.differences:
         return report
-    root = evidence or Path(combined.evidence_root)
+    root = evidence or find_recorded(combined.evidence_root, folder, folders=True)
+    if root is None:
+        raise AuditorError(
+            f"the evidence folder {combined.evidence_root} is not there",
+            hint="give it with --evidence",
+        )
     if not root.exists():
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
     documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
-    packs = [recorded_pack(d) for d in documents]
+    packs = [
+        recorded_pack(d, folder=(folder / e.findings).parent)
+        for d, e in zip(documents, combined.packs, strict=True)
+    ]
     for entry, document, pack in zip(combined.packs, documents, packs, strict=True):
         if entry.summary != document.summary:
             report.differences.append(f"{entry.id}: summary differs from its findings.json")
@@ -77,7 +86,7 @@ def _check_pack(
     document: FindingsDocument, pack: Path, root: Path, folder: Path, pack_id: str,
     report: VerifyReport, mapping: Mapping | None = None,
 ) -> None:  # fmt: skip
-    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping)
+    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping, folder)
     report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
     report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
@@ -91,7 +100,7 @@ def _rerun_all(
     from ..multi import claimed_files
     from ..pack import load_pack
 
-    chosen = recorded_mapping(documents[0], root, mapping)
+    chosen = recorded_mapping(documents[0], root, mapping, path.parent)
     loaded = [load_pack(p) for p in packs]
     claims = claimed_files(loaded, root, chosen)
     decisions = []
@@ -100,9 +109,9 @@ def _rerun_all(
         one = VerifyReport(differences=differences, notes=[f"{model.id}: {n}" for n in notes])
         with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
             decisions.append(again.summary.recommendation.decision)
-            compare(document, again, one)
-            store = (path.parent / entry.findings).parent / STORE_NAME
             roots = (str(combined.evidence_root), str(root))
+            compare(document, again, one, roots)
+            store = (path.parent / entry.findings).parent / STORE_NAME
             check_store(store, made / STORE_NAME, one, roots, f"{model.id}/")
         report.findings += one.findings
         report.differences.extend(f"{model.id}: {d}" for d in one.differences)

@@ -77,12 +77,37 @@ def recorded_period(document: FindingsDocument) -> Period:
     )
 
 
-def recorded_pack(document: FindingsDocument, pack: Path | None = None) -> Path:
-    """``pack`` if given, else the pack the audit recorded; one clear line when it is not there."""
-    path = Path(pack) if pack else Path(document.manifest.pack.path)
-    if not path.is_file():
-        raise AuditorError(f"the pack {path} is not there", hint="give it with --pack")
-    return path
+def recorded_pack(
+    document: FindingsDocument, pack: Path | None = None, folder: Path | None = None
+) -> Path:
+    """``pack`` if given, else the pack the audit recorded, found as :func:`where_recorded`
+    says (``folder``: the audit folder); one clear line when it is not there."""
+    if pack:
+        if not Path(pack).is_file():
+            raise AuditorError(f"the pack {pack} is not there", hint="give it with --pack")
+        return Path(pack)
+    recorded = document.manifest.pack
+    found = find_recorded(recorded.path, folder, sha256=recorded.sha256)
+    if found is None:
+        raise AuditorError(f"the pack {recorded.path} is not there", hint="give it with --pack")
+    return found
+
+
+def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:
+    """The evidence folder (or file) the audit recorded, found as :func:`where_recorded`
+    says; one clear line when the audit does not record it or it is not there."""
+    root = document.manifest.parameters.evidence_root
+    if not root:
+        raise AuditorError(
+            "the audit does not record its evidence folder (an audit written before it was recorded)",
+            hint="give it with --evidence",
+        )
+    found = find_recorded(str(root), folder, folders=True)
+    if found is None:
+        raise AuditorError(
+            f"the evidence folder {root} is not there", hint="give it with --evidence"
+        )
+    return found
 
 
 def audit_folder(audit: Path) -> Path:
@@ -106,10 +131,12 @@ def part_of_combined(folder: Path) -> None:
 
 
 def check_inputs(
-    document: FindingsDocument, evidence: Path, pack: Path, mapping: Mapping | None = None
-) -> VerifyReport:
+    document: FindingsDocument, evidence: Path, pack: Path, mapping: Mapping | None = None,
+    folder: Path | None = None,
+) -> VerifyReport:  # fmt: skip
     """Hash every recorded input and compare with the manifest (``mapping``: the one given
-    to verify with --mapping, for the file the audit was given)."""
+    to verify with --mapping, for the file the audit was given; ``folder``: the audit
+    folder, which recorded paths are also looked for from)."""
     report = VerifyReport()
     manifest = document.manifest
     if manifest.export is not None:  # the audit read an export, not the files it was made from
@@ -129,7 +156,7 @@ def check_inputs(
                 f"recorded {entry.sha256[:12]}...)"
             )
     if manifest.export is None:
-        report.differences.extend(_mapping_differences(document, evidence, mapping))
+        report.differences.extend(_mapping_differences(document, evidence, mapping, folder))
     if sha256_of(pack) != manifest.pack.sha256:
         report.differences.append(f"pack {pack}: different SHA-256 than recorded")
     standard = _standard_path(pack, manifest.standard.path)
@@ -182,8 +209,9 @@ def recorded_files(
 
 
 def _mapping_differences(
-    document: FindingsDocument, evidence: Path, given: Mapping | None = None
-) -> list[str]:
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None,
+    folder: Path | None = None,
+) -> list[str]:  # fmt: skip
     """Each mapping file beside the evidence (a sidecar) or given with --mapping that is not
     the bytes the audit read, or no longer there (a preset is the auditor's own). ``given``
     (verify's --mapping) stands for the file the audit was given with --mapping."""
@@ -202,7 +230,7 @@ def _mapping_differences(
                     f"{mapping.sha256[:12]}...)"
                 )
             continue
-        path = find_recorded(mapping.path, None, evidence, sha256=mapping.sha256)
+        path = find_recorded(mapping.path, folder, evidence, sha256=mapping.sha256)
         if path is None:
             if mapping.source == "sidecar":
                 found[mapping.path] = f"mapping {mapping.path} (of {entry.file}): missing"
@@ -215,24 +243,28 @@ def _mapping_differences(
 
 def where_recorded(recorded: str, folder: Path | None = None, *within: Path) -> list[Path]:
     """Where a path the audit recorded may be now: as recorded (absolute, or relative to the
-    working folder), then relative to each folder of ``within`` (the evidence folder, for a
-    mapping)."""
+    working folder), relative to each folder of ``within`` (the evidence folder, for a
+    mapping), then relative to the audit folder ``folder`` and each folder above it. The
+    audit recorded its paths as they were given, relative to the folder it was run from,
+    which is one of those when its --out named a folder below it; so an audit verifies
+    from any working folder, and a copy of the whole tree on another machine too."""
     path = Path(recorded)
     if path.is_absolute():
         return [path]
-    return list(dict.fromkeys([path, *(base / path for base in within)]))
+    above = [folder.resolve(), *folder.resolve().parents] if folder is not None else []
+    return list(dict.fromkeys([path, *(base / path for base in (*within, *above))]))
 
 
 def find_recorded(
     recorded: str, folder: Path | None = None, *within: Path, sha256: str | None = None,
     folders: bool = False,
 ) -> Path | None:  # fmt: skip
-    """The first place of :func:`where_recorded` that holds a file (``folders``: a folder),
-    the first whose bytes have the SHA-256 ``sha256`` if one has."""
+    """The first place of :func:`where_recorded` that holds a file (``folders``: a file or
+    a folder), the first whose bytes have the SHA-256 ``sha256`` if one has."""
     places = [
         place
         for place in where_recorded(recorded, folder, *within)
-        if (place.is_dir() if folders else place.is_file())
+        if (place.exists() if folders else place.is_file())
     ]
     if sha256 is not None and not folders:
         return next((p for p in places if sha256_of(p) == sha256), places[0] if places else None)
@@ -248,11 +280,13 @@ def _standard_path(pack: Path, recorded: str) -> Path | None:
 
 
 def recorded_mapping(
-    document: FindingsDocument, evidence: Path, given: Mapping | None = None
-) -> Mapping | None:
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None,
+    folder: Path | None = None,
+) -> Mapping | None:  # fmt: skip
     """The mapping the audit was given (a preset or a file), as its manifest records it:
     ``given`` (verify's --mapping) if any, a file found where the audit read it (as given,
-    relative to the working folder, or relative to the evidence folder). A file of the
+    relative to the working folder, relative to the evidence folder, or relative to the audit
+    folder ``folder`` and the folders above it: see :func:`where_recorded`). A file of the
     recorded bytes is taken under the recorded path wherever it is now, so that the re-run's
     store names it as the audit's did."""
     recorded = {
@@ -269,7 +303,7 @@ def recorded_mapping(
         if source == "preset" and name:
             return load_mapping(find_preset(name))
         if source == "mapping" and path:
-            candidate = find_recorded(path, None, evidence, sha256=digest)
+            candidate = find_recorded(path, folder, evidence, sha256=digest)
             if candidate is not None:
                 return replace(load_mapping(candidate), path=path)
             raise AuditorError(
@@ -311,9 +345,13 @@ def rerun(
         yield result.findings, Path(folder)
 
 
-def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) -> None:
+def compare(
+    old: FindingsDocument, new: FindingsDocument, report: VerifyReport,
+    roots: tuple[str, str] | None = None,
+) -> None:  # fmt: skip
     """Everything ``old`` derived reproduced in ``new``: every finding, every rule's verdict,
-    the summary and recommendation, each file's counts."""
+    the summary and recommendation, each file's counts. ``roots``: the evidence folder the
+    audit read and the one the re-run read, taken for the same where a path names a file."""
     fresh = {f.id: f for r in new.rules for f in r.findings}
     rules = {r.rule: r for r in new.rules}
     for rule in old.rules:
@@ -336,7 +374,7 @@ def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) 
     report.differences.extend(f"rule {rule}: new in the re-run" for rule in sorted(rules))
     report.differences.extend(f"finding {fid}: new in the re-run" for fid in sorted(fresh))
     report.differences.extend(_summary_differences(old, new))
-    report.differences.extend(_other_differences(old, new))
+    report.differences.extend(_other_differences(old, new, roots or ("", "")))
 
 
 #: what a finding states besides its value and interval (compared within :data:`TOLERANCE`)
@@ -365,19 +403,25 @@ RERUN_MAY_DIFFER = (
 )
 
 
-def _other_differences(old: FindingsDocument, new: FindingsDocument) -> list[str]:
+def _other_differences(
+    old: FindingsDocument, new: FindingsDocument, roots: tuple[str, str]
+) -> list[str]:
     """Every other field of findings.json (a finding's details, a rule's title, the coverage,
     the exclusion ledger, each kind's counts ...), which the report prints too: the
     re-run states it alike, numbers within :data:`TOLERANCE`."""
     found: list[str] = []
-    _walk(_comparable(old), _comparable(new), (), found)
+    _walk(_comparable(old, roots[0]), _comparable(new, roots[1]), (), found)
     return found
 
 
-def _comparable(document: FindingsDocument) -> dict[str, Any]:
+def _comparable(document: FindingsDocument, root: str) -> dict[str, Any]:
     """The document as JSON data, less what :func:`compare` checks field by field and what
-    a re-run may state otherwise; rules, findings and files keyed by their names."""
+    a re-run may state otherwise; rules, findings and files keyed by their names, and the
+    file a warning names relative to the evidence folder ``root``."""
     data = document.model_dump(mode="json")
+    for warning in data["summary"].get("warnings") or []:
+        if root and isinstance(warning.get("file"), str):
+            warning["file"] = _relative(warning["file"], root)
     for path in RERUN_MAY_DIFFER:
         parent = data
         for name in path[:-1]:
@@ -566,25 +610,20 @@ def verify_audit(
     part_of_combined(audit_folder(audit))
     document, _ = load_audit(audit)
     params = document.manifest.parameters
-    if evidence is None and not params.evidence_root:
-        raise AuditorError(
-            "the audit does not record its evidence folder (an audit written before it was recorded)",
-            hint="give it with --evidence",
-        )
-    evidence = evidence or Path(str(params.evidence_root))
+    folder = audit_folder(audit)
+    evidence = evidence or recorded_evidence(document, folder)
     if not evidence.exists():
         raise AuditorError(
             f"the evidence folder {evidence} is not there", hint="give it with --evidence"
         )
-    pack = recorded_pack(document, pack)
+    pack = recorded_pack(document, pack, folder)
     report = check_inputs(
-        document, evidence if evidence.is_dir() else evidence.parent, pack, mapping
+        document, evidence if evidence.is_dir() else evidence.parent, pack, mapping, folder
     )
-    folder = audit_folder(audit)
     report.differences.extend(failing_files_differ(document, folder))
     if report.differences:
         return report  # inputs that changed: re-running would prove nothing
-    chosen = recorded_mapping(document, evidence, mapping)
+    chosen = recorded_mapping(document, evidence, mapping, folder)
     differences, notes = check_waivers(document, register)
     report.differences.extend(differences)
     report.notes.extend(notes)
@@ -594,9 +633,9 @@ def verify_audit(
         "since?); the re-run leaves it out too"
         for name in unread
     )
+    roots = (str(params.evidence_root or evidence), str(evidence))
     with rerun(document, evidence, pack, chosen, files, engine) as (again, made):
-        compare(document, again, report)
-        roots = (str(params.evidence_root or evidence), str(evidence))
+        compare(document, again, report, roots)
         check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
     return report
 

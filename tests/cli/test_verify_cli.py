@@ -209,3 +209,25 @@ def test_a_mapping_outside_the_evidence_folder_is_found_where_the_audit_read_it(
     missing = runner.invoke(main, ["verify", "audit"])
     assert missing.exit_code == 2
     assert "the mapping maps/records.yaml, which is not there" in missing.output + missing.stderr
+
+
+def test_an_audit_with_relative_paths_is_checked_from_another_working_folder(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The audit recorded data and packs/roundtrip.yaml relative to the folder it was run
+    from, the one above the audit folder: verify, explain and sample run elsewhere find
+    them from the audit folder's place."""
+    _mapped_audit(runner, tmp_path, monkeypatch)
+    audit = str(tmp_path / "audit")
+    (tmp_path / "away").mkdir()
+    monkeypatch.chdir(tmp_path / "away")
+    verified = runner.invoke(main, ["verify", audit])
+    assert verified.exit_code == 0, verified.output + verified.stderr
+    assert verified.output.strip() == "verified: 1 finding reproduced from 1 file"
+    explained = runner.invoke(main, ["explain", "NAMED", "--record", "B", "--audit", audit])
+    assert explained.exit_code == 0, explained.output + explained.stderr
+    assert "records.csv" in explained.output
+    sampled = runner.invoke(
+        main, ["sample", "NAMED", "--audit", audit, "--size", "1", "--seed", "7"]
+    )
+    assert sampled.exit_code == 0, sampled.output + sampled.stderr
