@@ -12,7 +12,7 @@ import pytest
 
 from auditor.audit import run_audit
 from auditor.certify.signing import keygen, sign, signature_problem
-from auditor.certify.verify import verify_audit
+from auditor.certify.verify import NOT_RECOMPUTED, verify_audit
 from auditor.errors import AuditorError, ReportError
 
 from .conftest import ROOT, RULES, STANDARDS
@@ -437,3 +437,15 @@ def test_a_waiver_on_its_last_day_verifies_when_the_utc_day_is_the_next(machine)
     assert next(r for r in data["rules"] if r["rule"] == "RESP-PHONE-30S")["verdict"] == "waived"
     report = verify_audit(out)
     assert report.verified, report.differences
+
+
+def test_a_changed_input_says_the_findings_were_not_computed_again(machine) -> None:
+    """An input whose hash differs stops verify before the re-run: a note says the findings
+    were not compared, so no one reads the short list of differences as all there is."""
+    flip(machine["evidence"] / "surveys.jsonl")
+    report = verify_audit(machine["audit"])
+    assert report.notes == [NOT_RECOMPUTED]
+    assert "not computed again" in NOT_RECOMPUTED
+    flip(machine["evidence"] / "surveys.jsonl")  # flipped back: the inputs are as recorded
+    report = verify_audit(machine["audit"])
+    assert report.verified and NOT_RECOMPUTED not in report.notes

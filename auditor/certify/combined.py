@@ -18,6 +18,7 @@ from ..findings.contract import FindingsDocument
 from ..mapping import Mapping
 from ..recommendation import worst_decision
 from .verify import (
+    NOT_RECOMPUTED,
     STORE_NAME,
     VerifyReport,
     check_inputs,
@@ -54,6 +55,7 @@ def verify_combined(
                 f"{entry.findings}: different SHA-256 than the combined findings.json records"
             )
     if report.differences:
+        report.notes.append(NOT_RECOMPUTED)
         return report
     root = evidence or find_recorded(combined.evidence_root, folder, folders=True)
     if root is None:
@@ -76,8 +78,9 @@ def verify_combined(
         _check_pack(
             document, pack, root, (folder / entry.findings).parent, entry.id, report, mapping
         )
-    if report.differences:
-        return report  # inputs that changed: re-running would prove nothing
+    if report.differences:  # inputs that changed: re-running would prove nothing
+        report.notes.append(NOT_RECOMPUTED)
+        return report
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
     return report
 

@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
+#: the note when an input differs: the findings are not compared at all
+NOT_RECOMPUTED = (
+    "the findings were not computed again, nor compared with findings.json or the store: "
+    "with a file not as the audit recorded it, a re-run would prove nothing (restore "
+    "what is named above, or give the right files, and verify again)"
+)
 
 
 @dataclass
@@ -621,8 +627,9 @@ def verify_audit(
         document, evidence if evidence.is_dir() else evidence.parent, pack, mapping, folder
     )
     report.differences.extend(failing_files_differ(document, folder))
-    if report.differences:
-        return report  # inputs that changed: re-running would prove nothing
+    if report.differences:  # inputs that changed: re-running would prove nothing
+        report.notes.append(NOT_RECOMPUTED)
+        return report
     chosen = recorded_mapping(document, evidence, mapping, folder)
     differences, notes = check_waivers(document, register)
     report.differences.extend(differences)
