@@ -442,10 +442,12 @@ def test_a_waiver_on_its_last_day_verifies_when_the_utc_day_is_the_next(machine)
 def test_a_changed_input_says_the_findings_were_not_computed_again(machine) -> None:
     """An input whose hash differs stops verify before the re-run: a note says the findings
     were not compared, so no one reads the short list of differences as all there is."""
-    flip(machine["evidence"] / "surveys.jsonl")
+    surveys = machine["evidence"] / "surveys.jsonl"
+    original = surveys.read_bytes()
+    flip(surveys)
     report = verify_audit(machine["audit"])
     assert report.notes == [NOT_RECOMPUTED]
     assert "not computed again" in NOT_RECOMPUTED
-    flip(machine["evidence"] / "surveys.jsonl")  # flipped back: the inputs are as recorded
+    surveys.write_bytes(original)  # put back: the inputs are as recorded
     report = verify_audit(machine["audit"])
     assert report.verified and NOT_RECOMPUTED not in report.notes
