@@ -96,7 +96,8 @@ def test_a_value_changed_in_findings_json_is_named(machine) -> None:
     )
     report = verify_audit(machine["audit"])
     assert any(
-        line.startswith(f"finding {finding['id']}: counts was") for line in report.differences
+        line.startswith(f"finding {finding['id']}: counts.conforming was")
+        for line in report.differences
     )
 
 
@@ -135,7 +136,7 @@ def test_verdicts_and_the_recommendation_edited_in_findings_json_are_named(machi
     assert any(
         d.startswith("recommendation: decision was recommended, now ") for d in report.differences
     )
-    assert any(d.startswith("summary: verdicts was") for d in report.differences)
+    assert any(d.startswith("summary: verdicts.conform was") for d in report.differences)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
@@ -370,10 +371,10 @@ def _edited(data: dict, where: str) -> str:
         )
     if where == "exclusions":
         data["exclusions"][0]["count"] = 1
-        return "exclusions: 0.count was 1, now 36"
+        return "exclusions[0]: count was 1, now 36"
     if where == "kinds":
         data["summary"]["kinds"][0]["in_period"] = 10
-        return "summary: kinds.0.in_period was 10, now 3000"
+        return "summary: kinds[0].in_period was 10, now 3000"
     data["failing_records"]["rows"] = 5
     return "failing_records: rows was 5, now 713"
 
@@ -451,3 +452,31 @@ def test_a_changed_input_says_the_findings_were_not_computed_again(machine) -> N
     surveys.write_bytes(original)  # put back: the inputs are as recorded
     report = verify_audit(machine["audit"])
     assert report.verified and NOT_RECOMPUTED not in report.notes
+
+
+def test_a_difference_names_the_element_and_shows_json_and_where_a_long_text_differs(
+    machine,
+) -> None:
+    """A failing record's source line edited is named by its index and field, a number made
+    null shows null (not None), and a long explanation edited near its end shows the part
+    that differs, not the same first 77 characters twice."""
+    findings = machine["audit"] / "findings.json"
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    every = [f for rule in data["rules"] for f in rule["findings"]]
+    sourced = next(f for f in every if len(f["failing_sources"]) > 2)
+    line = sourced["failing_sources"][2]["line"]
+    sourced["failing_sources"][2]["line"] = line + 1
+    short = next(f for f in every if isinstance(f["shortfall"], int) and f is not sourced)
+    shortfall, short["shortfall"] = short["shortfall"], None
+    told = next(f for f in every if len(f["explanation"]) > 100 and f not in (sourced, short))
+    text = told["explanation"]
+    told["explanation"] = text[:-12] + "X" + text[-11:]
+    findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    lines = verify_audit(machine["audit"]).differences
+    assert f"finding {sourced['id']}: failing_sources[2].line was {line + 1}, now {line}" in lines
+    assert f"finding {short['id']}: shortfall was null, now {shortfall}" in lines
+    [explained] = [d for d in lines if d.startswith(f"finding {told['id']}: explanation was")]
+    was, now = explained.split(" was ", 1)[1].split(", now ")
+    assert was != now and "X" in was and text[-12] in now, explained
+    assert len(was) < 100 and was.startswith("..."), explained
+    assert not any("None" in d or "Source(" in d for d in lines), lines

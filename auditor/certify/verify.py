@@ -14,6 +14,7 @@ against the store the re-run made.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import tempfile
 from collections.abc import Iterator
@@ -415,9 +416,9 @@ def _other_differences(
     """Every other field of findings.json (a finding's details, a rule's title, the coverage,
     the exclusion ledger, each kind's counts ...), which the report prints too: the
     re-run states it alike, numbers within :data:`TOLERANCE`."""
-    found: list[str] = []
+    found: list[Place] = []
     _walk(_comparable(old, roots[0]), _comparable(new, roots[1]), (), found)
-    return found
+    return [_placed(path, was, now) for path, was, now in found]
 
 
 def _comparable(document: FindingsDocument, root: str) -> dict[str, Any]:
@@ -461,32 +462,36 @@ def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in names}
 
 
-def _walk(old: Any, new: Any, path: tuple[str, ...], found: list[str]) -> None:
-    """Each place where ``old`` and ``new`` differ, as a line naming it. A rule, finding or
-    file that one side lacks is named by :func:`compare`, not here."""
+#: a place where two documents differ: its path (list elements by their index) and the values
+Place = tuple[tuple[str | int, ...], Any, Any]
+
+
+def _walk(old: Any, new: Any, path: tuple[str | int, ...], found: list[Place]) -> None:
+    """Each place where ``old`` and ``new`` differ. A rule, finding or file that one side
+    lacks is named by :func:`compare`, not here."""
     if isinstance(old, dict) and isinstance(new, dict):
         keyed = path in (("rules",), ("manifest", "evidence")) or path[-1:] == ("findings",)
         for key in dict.fromkeys([*old, *new]):
             if key in old and key in new:
                 _walk(old[key], new[key], (*path, str(key)), found)
             elif not keyed:
-                found.append(_placed((*path, str(key)), old.get(key), new.get(key)))
+                found.append(((*path, str(key)), old.get(key), new.get(key)))
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
-            _walk(a, b, (*path, str(index)), found)
+            _walk(a, b, (*path, index), found)
         return
     if _numbers(old, new) and _close(float(old), float(new)):
         return
     if old != new:
-        found.append(_placed(path, old, new))
+        found.append((path, old, new))
 
 
 def _numbers(*values: Any) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _placed(path: tuple[str, ...], old: Any, new: Any) -> str:
+def _placed(path: tuple[str | int, ...], old: Any, new: Any) -> str:
     """``finding F: details.promoters was 353, now 400`` (rule, finding or file named first)."""
     if path[:1] == ("rules",) and path[2:3] == ("findings",) and len(path) > 4:
         where, rest = f"finding {path[3]}", path[4:]
@@ -495,17 +500,41 @@ def _placed(path: tuple[str, ...], old: Any, new: Any) -> str:
     elif path[:2] == ("manifest", "evidence") and len(path) > 3:
         where, rest = f"evidence file {path[2]}", path[3:]
     else:
-        where, rest = path[0], path[1:]
-    field = ".".join(rest)
-    return f"{where}: {field + ' ' if field else ''}was {_short(old)}, now {_short(new)}"
+        where, rest = str(path[0]), path[1:]
+        while rest and isinstance(rest[0], int):  # exclusions[0]: count was ...
+            where, rest = f"{where}[{rest[0]}]", rest[1:]
+    return f"{where}: {_said(rest, old, new)}"
+
+
+def _said(path: tuple[str | int, ...], old: Any, new: Any) -> str:
+    """``failing_sources[50].line was 2414, now 2413``: the field named with each list element
+    by its index, the values as JSON (a string as it is), a long text cut around the first
+    character that differs."""
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    was, now = _window(_shown(old), _shown(new))
+    return f"{field + ' ' if field else ''}was {was}, now {now}"
 
 
 def _differences(old: Any, new: Any, names: tuple[str, ...]) -> list[str]:
-    return [
-        f"{name} was {_short(getattr(old, name))}, now {_short(getattr(new, name))}"
-        for name in names
-        if getattr(old, name) != getattr(new, name)
-    ]
+    """Each of the fields ``names`` that differs, down to the list element and nested field
+    (numbers within :data:`TOLERANCE`)."""
+    found: list[Place] = []
+    for name in names:
+        was, now = getattr(old, name), getattr(new, name)
+        if was != now:
+            _walk(_data(was), _data(now), (name,), found)
+    return [_said(path, was, now) for path, was, now in found]
+
+
+def _data(value: Any) -> Any:
+    """``value`` as JSON data: models dumped, tuples as lists."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_data(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _data(v) for k, v in value.items()}
+    return value
 
 
 def _rule_differences(old: RuleEntry, new: RuleEntry) -> list[str]:
@@ -558,10 +587,10 @@ def _place(place: QuarantinePlace | None) -> str:
 def _finding_differences(old: FindingEntry, new: FindingEntry) -> list[str]:
     found = _differences(old, new, FINDING_FIELDS)
     if not _close(old.value, new.value):
-        found.append(f"value was {old.value}, now {new.value}")
+        found.append(_said(("value",), old.value, new.value))
     old_interval, new_interval = old.interval or (None, None), new.interval or (None, None)
     if not all(_close(a, b) for a, b in zip(old_interval, new_interval, strict=True)):
-        found.append(f"interval was {old.interval}, now {new.interval}")
+        found.append(_said(("interval",), _data(old.interval), _data(new.interval)))
     return found
 
 
@@ -571,9 +600,33 @@ def _close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def _short(value: Any) -> str:
-    text = str(value.model_dump(mode="json") if hasattr(value, "model_dump") else value)
-    return text if len(text) <= 80 else text[:77] + "..."
+#: a value longer than this is cut to as many characters around where it differs
+WIDTH = 80
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON (null, true, a list), a string as it is."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(_data(value), ensure_ascii=False, sort_keys=True)
+
+
+def _window(was: str, now: str) -> tuple[str, str]:
+    """Both texts, or when one is longer than :data:`WIDTH`, the part of each from a little
+    before the first character that differs ("..." where cut), so that they differ."""
+    if len(was) <= WIDTH and len(now) <= WIDTH:
+        return was, now
+    first = next(
+        (i for i, (a, b) in enumerate(zip(was, now, strict=False)) if a != b),
+        min(len(was), len(now)),
+    )
+    start = max(0, first - WIDTH // 3)
+
+    def cut(text: str) -> str:
+        end = start + WIDTH
+        return ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+
+    return cut(was), cut(now)
 
 
 def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
