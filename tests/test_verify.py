@@ -480,3 +480,20 @@ def test_a_difference_names_the_element_and_shows_json_and_where_a_long_text_dif
     assert was != now and "X" in was and text[-12] in now, explained
     assert len(was) < 100 and was.startswith("..."), explained
     assert not any("None" in d or "Source(" in d for d in lines), lines
+
+
+def test_the_outputs_rendered_from_findings_json_are_named_as_not_checked(machine) -> None:
+    """A report or CAPA register edited after the audit is not compared: a note names those
+    in the folder (none for those that are not) and how to check them."""
+    assert not [n for n in verify_audit(machine["audit"]).notes if "not checked" in n]
+    (machine["audit"] / "report.html").write_text("<p>all conform (edited)</p>", encoding="utf-8")
+    (machine["audit"] / "capa.csv").write_text("edited\n", encoding="utf-8")
+    (machine["audit"] / "junit.xml").write_text("<testsuites/>", encoding="utf-8")
+    report = verify_audit(machine["audit"])
+    assert report.verified, report.differences
+    assert report.notes == [
+        "report.html, capa.csv not checked: they are rendered from findings.json (which is); "
+        "to check them, render them again with auditor report render and compare",
+        "junit.xml not checked: the audit wrote it from findings.json (auditor audit "
+        "--format junit,oscal writes it again)",
+    ]

@@ -30,6 +30,7 @@ from .verify import (
     recorded_pack,
     rerun,
     sha256_of,
+    unchecked_outputs,
 )
 from .waivers_applied import check_waivers
 
@@ -54,6 +55,9 @@ def verify_combined(
             report.differences.append(
                 f"{entry.findings}: different SHA-256 than the combined findings.json records"
             )
+    report.notes.extend(unchecked_outputs(folder))
+    for entry in combined.packs:
+        report.notes.extend(unchecked_outputs((folder / entry.findings).parent, f"{entry.id}/"))
     if report.differences:
         report.notes.append(NOT_RECOMPUTED)
         return report

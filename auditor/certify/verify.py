@@ -646,6 +646,35 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
     ]
 
 
+#: what an audit folder holds that ``auditor report render`` makes from findings.json
+RENDERED = ("report.html", "report.pdf", "capa.csv", "capa.xlsx")
+#: what ``auditor audit --format junit,oscal`` writes from findings.json
+CERTIFIER_OUTPUTS = ("junit.xml", "assessment-results.json")
+
+
+def unchecked_outputs(folder: Path, label: str = "") -> list[str]:
+    """A note for the outputs in ``folder`` made from findings.json, which verify does not
+    compare (findings.json is): an edited report would otherwise pass unremarked."""
+    notes = []
+    rendered = [name for name in RENDERED if (folder / name).is_file()]
+    if rendered:
+        notes.append(
+            f"{label}{', '.join(rendered)} not checked: "
+            f"{'they are' if len(rendered) > 1 else 'it is'} rendered from findings.json "
+            f"(which is); to check {'them' if len(rendered) > 1 else 'it'}, render "
+            f"{'them' if len(rendered) > 1 else 'it'} again with auditor report render and "
+            "compare"
+        )
+    written = [name for name in CERTIFIER_OUTPUTS if (folder / name).is_file()]
+    if written:
+        notes.append(
+            f"{label}{', '.join(written)} not checked: the audit wrote "
+            f"{'them' if len(written) > 1 else 'it'} from findings.json (auditor audit "
+            f"--format junit,oscal writes {'them' if len(written) > 1 else 'it'} again)"
+        )
+    return notes
+
+
 def verify_audit(
     audit: Path,
     evidence: Path | None = None,
@@ -680,6 +709,7 @@ def verify_audit(
         document, evidence if evidence.is_dir() else evidence.parent, pack, mapping, folder
     )
     report.differences.extend(failing_files_differ(document, folder))
+    report.notes.extend(unchecked_outputs(folder))
     if report.differences:  # inputs that changed: re-running would prove nothing
         report.notes.append(NOT_RECOMPUTED)
         return report
