@@ -85,6 +85,7 @@ def verify_combined(
     if report.differences:  # inputs that changed: re-running would prove nothing
         report.notes.append(NOT_RECOMPUTED)
         return report
+    report.engine, report.recorded_engine = engine, documents[0].manifest.parameters.engine
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
     return report
 

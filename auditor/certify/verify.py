@@ -51,6 +51,10 @@ class VerifyReport:
     differences: list[str] = field(default_factory=list)
     #: what was not checked, and why (no store in the audit folder, say)
     notes: list[str] = field(default_factory=list)
+    #: the engine the findings were computed again on, when verify was given one, and the
+    #: one the audit recorded
+    engine: str | None = None
+    recorded_engine: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -165,14 +169,19 @@ def check_inputs(
     if manifest.export is None:
         report.differences.extend(_mapping_differences(document, evidence, mapping, folder))
     if sha256_of(pack) != manifest.pack.sha256:
-        report.differences.append(f"pack {pack}: different SHA-256 than recorded")
+        report.differences.append(f"pack {pack}: {_other_hash(pack, manifest.pack.sha256)}")
     standard = _standard_path(pack, manifest.standard.path)
     if standard is None or sha256_of(standard) != manifest.standard.sha256:
         report.differences.append(
             f"standard {manifest.standard.id}: "
-            + ("missing" if standard is None else "different SHA-256 than recorded")
+            + ("missing" if standard is None else _other_hash(standard, manifest.standard.sha256))
         )
     return report
+
+
+def _other_hash(path: Path, recorded: str) -> str:
+    """``different SHA-256 (1a2b..., recorded 3c4d...)``: both, as for an evidence file."""
+    return f"different SHA-256 ({sha256_of(path)[:12]}..., recorded {recorded[:12]}...)"
 
 
 def _export_differences(recorded: list[Any], folder: Path, report: VerifyReport) -> list[str]:
@@ -724,6 +733,7 @@ def verify_audit(
         for name in unread
     )
     roots = (str(params.evidence_root or evidence), str(evidence))
+    report.engine, report.recorded_engine = engine, params.engine
     with rerun(document, evidence, pack, chosen, files, engine) as (again, made):
         compare(document, again, report, roots)
         check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
