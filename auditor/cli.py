@@ -1696,10 +1696,16 @@ def verify_command(
         click.echo(f"note: {line}")
     verified = report.verified and not signed_badly
     if verified:
-        signed = " (signature valid)" if public_key else ""
+        said = []
+        if report.engine and report.engine != report.recorded_engine:
+            said.append(f"the audit ran on {report.recorded_engine or 'sqlite'}")
+        if public_key:
+            said.append("signature valid")
+        on = f" on {report.engine}" if report.engine else ""
         click.echo(
             f"verified: {report.findings} finding{'' if report.findings == 1 else 's'} "
-            f"reproduced from {report.files} file{'' if report.files == 1 else 's'}{signed}"
+            f"reproduced from {report.files} file{'' if report.files == 1 else 's'}{on}"
+            + (f" ({'; '.join(said)})" if said else "")
         )
     sys.exit(EXIT_OK if verified else EXIT_FINDINGS)
 

@@ -12,7 +12,7 @@ import pytest
 
 from auditor.audit import run_audit
 from auditor.certify.signing import keygen, sign, signature_problem
-from auditor.certify.verify import verify_audit
+from auditor.certify.verify import NOT_RECOMPUTED, sha256_of, verify_audit
 from auditor.errors import AuditorError, ReportError
 
 from .conftest import ROOT, RULES, STANDARDS
@@ -65,8 +65,8 @@ def test_an_audit_verifies_on_another_machine(machine, tmp_path) -> None:
     ("what", "named"),
     [
         ("evidence", "evidence file surveys.jsonl: different SHA-256"),
-        ("pack", "sq.yaml: different SHA-256 than recorded"),
-        ("standard", "standard service-quality-standard: different SHA-256 than recorded"),
+        ("pack", "sq.yaml: different SHA-256 ("),
+        ("standard", "standard service-quality-standard: different SHA-256 ("),
     ],
 )
 def test_one_byte_changed_in_an_input_is_named(machine, what, named) -> None:
@@ -74,7 +74,8 @@ def test_one_byte_changed_in_an_input_is_named(machine, what, named) -> None:
     flip(target)
     report = verify_audit(machine["audit"])
     assert not report.verified
-    assert any(named in line for line in report.differences), report.differences
+    [line] = [line for line in report.differences if named in line]
+    assert f"({sha256_of(target)[:12]}..., recorded " in line, line  # both hashes, as for a file
 
 
 @pytest.mark.parametrize("name", ["failing-records.csv", "failing-records.parquet"])
@@ -96,7 +97,8 @@ def test_a_value_changed_in_findings_json_is_named(machine) -> None:
     )
     report = verify_audit(machine["audit"])
     assert any(
-        line.startswith(f"finding {finding['id']}: counts was") for line in report.differences
+        line.startswith(f"finding {finding['id']}: counts.conforming was")
+        for line in report.differences
     )
 
 
@@ -135,7 +137,7 @@ def test_verdicts_and_the_recommendation_edited_in_findings_json_are_named(machi
     assert any(
         d.startswith("recommendation: decision was recommended, now ") for d in report.differences
     )
-    assert any(d.startswith("summary: verdicts was") for d in report.differences)
+    assert any(d.startswith("summary: verdicts.conform was") for d in report.differences)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
@@ -370,10 +372,10 @@ def _edited(data: dict, where: str) -> str:
         )
     if where == "exclusions":
         data["exclusions"][0]["count"] = 1
-        return "exclusions: 0.count was 1, now 36"
+        return "exclusions[0]: count was 1, now 36"
     if where == "kinds":
         data["summary"]["kinds"][0]["in_period"] = 10
-        return "summary: kinds.0.in_period was 10, now 3000"
+        return "summary: kinds[0].in_period was 10, now 3000"
     data["failing_records"]["rows"] = 5
     return "failing_records: rows was 5, now 713"
 
@@ -437,3 +439,62 @@ def test_a_waiver_on_its_last_day_verifies_when_the_utc_day_is_the_next(machine)
     assert next(r for r in data["rules"] if r["rule"] == "RESP-PHONE-30S")["verdict"] == "waived"
     report = verify_audit(out)
     assert report.verified, report.differences
+
+
+def test_a_changed_input_says_the_findings_were_not_computed_again(machine) -> None:
+    """An input whose hash differs stops verify before the re-run: a note says the findings
+    were not compared, so no one reads the short list of differences as all there is."""
+    surveys = machine["evidence"] / "surveys.jsonl"
+    original = surveys.read_bytes()
+    flip(surveys)
+    report = verify_audit(machine["audit"])
+    assert report.notes == [NOT_RECOMPUTED]
+    assert "not computed again" in NOT_RECOMPUTED
+    surveys.write_bytes(original)  # put back: the inputs are as recorded
+    report = verify_audit(machine["audit"])
+    assert report.verified and NOT_RECOMPUTED not in report.notes
+
+
+def test_a_difference_names_the_element_and_shows_json_and_where_a_long_text_differs(
+    machine,
+) -> None:
+    """A failing record's source line edited is named by its index and field, a number made
+    null shows null (not None), and a long explanation edited near its end shows the part
+    that differs, not the same first 77 characters twice."""
+    findings = machine["audit"] / "findings.json"
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    every = [f for rule in data["rules"] for f in rule["findings"]]
+    sourced = next(f for f in every if len(f["failing_sources"]) > 2)
+    line = sourced["failing_sources"][2]["line"]
+    sourced["failing_sources"][2]["line"] = line + 1
+    short = next(f for f in every if isinstance(f["shortfall"], int) and f is not sourced)
+    shortfall, short["shortfall"] = short["shortfall"], None
+    told = next(f for f in every if len(f["explanation"]) > 100 and f not in (sourced, short))
+    text = told["explanation"]
+    told["explanation"] = text[:-12] + "X" + text[-11:]
+    findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    lines = verify_audit(machine["audit"]).differences
+    assert f"finding {sourced['id']}: failing_sources[2].line was {line + 1}, now {line}" in lines
+    assert f"finding {short['id']}: shortfall was null, now {shortfall}" in lines
+    [explained] = [d for d in lines if d.startswith(f"finding {told['id']}: explanation was")]
+    was, now = explained.split(" was ", 1)[1].split(", now ")
+    assert was != now and "X" in was and text[-12] in now, explained
+    assert len(was) < 100 and was.startswith("..."), explained
+    assert not any("None" in d or "Source(" in d for d in lines), lines
+
+
+def test_the_outputs_rendered_from_findings_json_are_named_as_not_checked(machine) -> None:
+    """A report or CAPA register edited after the audit is not compared: a note names those
+    in the folder (none for those that are not) and how to check them."""
+    assert not [n for n in verify_audit(machine["audit"]).notes if "not checked" in n]
+    (machine["audit"] / "report.html").write_text("<p>all conform (edited)</p>", encoding="utf-8")
+    (machine["audit"] / "capa.csv").write_text("edited\n", encoding="utf-8")
+    (machine["audit"] / "junit.xml").write_text("<testsuites/>", encoding="utf-8")
+    report = verify_audit(machine["audit"])
+    assert report.verified, report.differences
+    assert report.notes == [
+        "report.html, capa.csv not checked: they are rendered from findings.json (which is); "
+        "to check them, render them again with auditor report render and compare",
+        "junit.xml not checked: the audit wrote it from findings.json (auditor audit "
+        "--format junit,oscal writes it again)",
+    ]

@@ -18,16 +18,19 @@ from ..findings.contract import FindingsDocument
 from ..mapping import Mapping
 from ..recommendation import worst_decision
 from .verify import (
+    NOT_RECOMPUTED,
     STORE_NAME,
     VerifyReport,
     check_inputs,
     check_store,
     compare,
     failing_files_differ,
+    find_recorded,
     recorded_mapping,
     recorded_pack,
     rerun,
     sha256_of,
+    unchecked_outputs,
 )
 from .waivers_applied import check_waivers
 
@@ -52,30 +55,46 @@ def verify_combined(
             report.differences.append(
                 f"{entry.findings}: different SHA-256 than the combined findings.json records"
             )
+    report.notes.extend(unchecked_outputs(folder))
+    for entry in combined.packs:
+        report.notes.extend(unchecked_outputs((folder / entry.findings).parent, f"{entry.id}/"))
     if report.differences:
+        report.notes.append(NOT_RECOMPUTED)
         return report
-    root = evidence or Path(combined.evidence_root)
+    root = evidence or find_recorded(combined.evidence_root, folder, folders=True)
+    if root is None:
+        raise AuditorError(
+            f"the evidence folder {combined.evidence_root} is not there",
+            hint="give it with --evidence",
+        )
     if not root.exists():
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
     documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
-    packs = [recorded_pack(d) for d in documents]
+    packs = [
+        recorded_pack(d, folder=(folder / e.findings).parent)
+        for d, e in zip(documents, combined.packs, strict=True)
+    ]
     for entry, document, pack in zip(combined.packs, documents, packs, strict=True):
         if entry.summary != document.summary:
             report.differences.append(f"{entry.id}: summary differs from its findings.json")
-        _check_pack(document, pack, root, (folder / entry.findings).parent, entry.id, report)
-    if report.differences:
-        return report  # inputs that changed: re-running would prove nothing
+        _check_pack(
+            document, pack, root, (folder / entry.findings).parent, entry.id, report, mapping
+        )
+    if report.differences:  # inputs that changed: re-running would prove nothing
+        report.notes.append(NOT_RECOMPUTED)
+        return report
+    report.engine, report.recorded_engine = engine, documents[0].manifest.parameters.engine
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
     return report
 
 
 def _check_pack(
     document: FindingsDocument, pack: Path, root: Path, folder: Path, pack_id: str,
-    report: VerifyReport,
+    report: VerifyReport, mapping: Mapping | None = None,
 ) -> None:  # fmt: skip
-    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack)
+    inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping, folder)
     report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
     report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
@@ -89,7 +108,7 @@ def _rerun_all(
     from ..multi import claimed_files
     from ..pack import load_pack
 
-    chosen = mapping or recorded_mapping(documents[0], root)
+    chosen = recorded_mapping(documents[0], root, mapping, path.parent)
     loaded = [load_pack(p) for p in packs]
     claims = claimed_files(loaded, root, chosen)
     decisions = []
@@ -98,9 +117,9 @@ def _rerun_all(
         one = VerifyReport(differences=differences, notes=[f"{model.id}: {n}" for n in notes])
         with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
             decisions.append(again.summary.recommendation.decision)
-            compare(document, again, one)
-            store = (path.parent / entry.findings).parent / STORE_NAME
             roots = (str(combined.evidence_root), str(root))
+            compare(document, again, one, roots)
+            store = (path.parent / entry.findings).parent / STORE_NAME
             check_store(store, made / STORE_NAME, one, roots, f"{model.id}/")
         report.findings += one.findings
         report.differences.extend(f"{model.id}: {d}" for d in one.differences)

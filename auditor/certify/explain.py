@@ -57,8 +57,8 @@ def explain_in_audit(
             "give the period and the pack",
             hint="give --audit DIR of an audit (auditor audit writes its store there)",
         )
-    document, _ = load_audit(store_path.parent)
-    pack = load_pack(recorded_pack(document, pack_path))
+    document, folder = load_audit(store_path.parent)
+    pack = load_pack(recorded_pack(document, pack_path, folder))
     period = recorded_period(document)
     if not store_path.is_file():
         raise AuditorError(

@@ -506,7 +506,7 @@ def sample_audit(
     population = population_from_store(
         folder / "evidence.db",
         rule_id,
-        recorded_pack(document, pack_path),
+        recorded_pack(document, pack_path, folder),
         recorded_period(document),
     )
     plan, rows, side = create_sample(

@@ -14,11 +14,12 @@ against the store the re-run made.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
+#: the note when an input differs: the findings are not compared at all
+NOT_RECOMPUTED = (
+    "the findings were not computed again, nor compared with findings.json or the store: "
+    "with a file not as the audit recorded it, a re-run would prove nothing (restore "
+    "what is named above, or give the right files, and verify again)"
+)
 
 
 @dataclass
@@ -44,6 +51,10 @@ class VerifyReport:
     differences: list[str] = field(default_factory=list)
     #: what was not checked, and why (no store in the audit folder, say)
     notes: list[str] = field(default_factory=list)
+    #: the engine the findings were computed again on, when verify was given one, and the
+    #: one the audit recorded
+    engine: str | None = None
+    recorded_engine: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -77,12 +88,37 @@ def recorded_period(document: FindingsDocument) -> Period:
     )
 
 
-def recorded_pack(document: FindingsDocument, pack: Path | None = None) -> Path:
-    """``pack`` if given, else the pack the audit recorded; one clear line when it is not there."""
-    path = Path(pack) if pack else Path(document.manifest.pack.path)
-    if not path.is_file():
-        raise AuditorError(f"the pack {path} is not there", hint="give it with --pack")
-    return path
+def recorded_pack(
+    document: FindingsDocument, pack: Path | None = None, folder: Path | None = None
+) -> Path:
+    """``pack`` if given, else the pack the audit recorded, found as :func:`where_recorded`
+    says (``folder``: the audit folder); one clear line when it is not there."""
+    if pack:
+        if not Path(pack).is_file():
+            raise AuditorError(f"the pack {pack} is not there", hint="give it with --pack")
+        return Path(pack)
+    recorded = document.manifest.pack
+    found = find_recorded(recorded.path, folder, sha256=recorded.sha256)
+    if found is None:
+        raise AuditorError(f"the pack {recorded.path} is not there", hint="give it with --pack")
+    return found
+
+
+def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:
+    """The evidence folder (or file) the audit recorded, found as :func:`where_recorded`
+    says; one clear line when the audit does not record it or it is not there."""
+    root = document.manifest.parameters.evidence_root
+    if not root:
+        raise AuditorError(
+            "the audit does not record its evidence folder (an audit written before it was recorded)",
+            hint="give it with --evidence",
+        )
+    found = find_recorded(str(root), folder, folders=True)
+    if found is None:
+        raise AuditorError(
+            f"the evidence folder {root} is not there", hint="give it with --evidence"
+        )
+    return found
 
 
 def audit_folder(audit: Path) -> Path:
@@ -105,8 +141,13 @@ def part_of_combined(folder: Path) -> None:
         )
 
 
-def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> VerifyReport:
-    """Hash every recorded input and compare with the manifest."""
+def check_inputs(
+    document: FindingsDocument, evidence: Path, pack: Path, mapping: Mapping | None = None,
+    folder: Path | None = None,
+) -> VerifyReport:  # fmt: skip
+    """Hash every recorded input and compare with the manifest (``mapping``: the one given
+    to verify with --mapping, for the file the audit was given; ``folder``: the audit
+    folder, which recorded paths are also looked for from)."""
     report = VerifyReport()
     manifest = document.manifest
     if manifest.export is not None:  # the audit read an export, not the files it was made from
@@ -126,16 +167,21 @@ def check_inputs(document: FindingsDocument, evidence: Path, pack: Path) -> Veri
                 f"recorded {entry.sha256[:12]}...)"
             )
     if manifest.export is None:
-        report.differences.extend(_mapping_differences(document, evidence))
+        report.differences.extend(_mapping_differences(document, evidence, mapping, folder))
     if sha256_of(pack) != manifest.pack.sha256:
-        report.differences.append(f"pack {pack}: different SHA-256 than recorded")
+        report.differences.append(f"pack {pack}: {_other_hash(pack, manifest.pack.sha256)}")
     standard = _standard_path(pack, manifest.standard.path)
     if standard is None or sha256_of(standard) != manifest.standard.sha256:
         report.differences.append(
             f"standard {manifest.standard.id}: "
-            + ("missing" if standard is None else "different SHA-256 than recorded")
+            + ("missing" if standard is None else _other_hash(standard, manifest.standard.sha256))
         )
     return report
+
+
+def _other_hash(path: Path, recorded: str) -> str:
+    """``different SHA-256 (1a2b..., recorded 3c4d...)``: both, as for an evidence file."""
+    return f"different SHA-256 ({sha256_of(path)[:12]}..., recorded {recorded[:12]}...)"
 
 
 def _export_differences(recorded: list[Any], folder: Path, report: VerifyReport) -> list[str]:
@@ -178,9 +224,13 @@ def recorded_files(
     return [path for name, path in present.items() if name in read], unread
 
 
-def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str]:
+def _mapping_differences(
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None,
+    folder: Path | None = None,
+) -> list[str]:  # fmt: skip
     """Each mapping file beside the evidence (a sidecar) or given with --mapping that is not
-    the bytes the audit read, or no longer there (a preset is the auditor's own)."""
+    the bytes the audit read, or no longer there (a preset is the auditor's own). ``given``
+    (verify's --mapping) stands for the file the audit was given with --mapping."""
     found: dict[str, str] = {}
     for entry in document.manifest.evidence:
         mapping = entry.mapping
@@ -188,9 +238,15 @@ def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str
             continue
         if not mapping.path or not mapping.sha256 or mapping.path in found:
             continue
-        recorded = Path(mapping.path)
-        places = [recorded] if recorded.is_absolute() else [evidence / recorded, recorded]
-        path = next((place for place in places if place.is_file()), None)
+        if mapping.source == "mapping" and given is not None and given.source == "mapping":
+            if given.sha256 != mapping.sha256:
+                found[mapping.path] = (
+                    f"mapping {given.path} (given for {mapping.path}, of {entry.file}): "
+                    f"different SHA-256 ({(given.sha256 or '')[:12]}..., recorded "
+                    f"{mapping.sha256[:12]}...)"
+                )
+            continue
+        path = find_recorded(mapping.path, folder, evidence, sha256=mapping.sha256)
         if path is None:
             if mapping.source == "sidecar":
                 found[mapping.path] = f"mapping {mapping.path} (of {entry.file}): missing"
@@ -201,6 +257,36 @@ def _mapping_differences(document: FindingsDocument, evidence: Path) -> list[str
     return list(found.values())
 
 
+def where_recorded(recorded: str, folder: Path | None = None, *within: Path) -> list[Path]:
+    """Where a path the audit recorded may be now: as recorded (absolute, or relative to the
+    working folder), relative to each folder of ``within`` (the evidence folder, for a
+    mapping), then relative to the audit folder ``folder`` and each folder above it. The
+    audit recorded its paths as they were given, relative to the folder it was run from,
+    which is one of those when its --out named a folder below it; so an audit verifies
+    from any working folder, and a copy of the whole tree on another machine too."""
+    path = Path(recorded)
+    if path.is_absolute():
+        return [path]
+    above = [folder.resolve(), *folder.resolve().parents] if folder is not None else []
+    return list(dict.fromkeys([path, *(base / path for base in (*within, *above))]))
+
+
+def find_recorded(
+    recorded: str, folder: Path | None = None, *within: Path, sha256: str | None = None,
+    folders: bool = False,
+) -> Path | None:  # fmt: skip
+    """The first place of :func:`where_recorded` that holds a file (``folders``: a file or
+    a folder), the first whose bytes have the SHA-256 ``sha256`` if one has."""
+    places = [
+        place
+        for place in where_recorded(recorded, folder, *within)
+        if (place.exists() if folders else place.is_file())
+    ]
+    if sha256 is not None and not folders:
+        return next((p for p in places if sha256_of(p) == sha256), places[0] if places else None)
+    return places[0] if places else None
+
+
 def _standard_path(pack: Path, recorded: str) -> Path | None:
     name = Path(recorded).name
     for candidate in (Path(recorded), pack.parent.parent / "standards" / name, pack.parent / name):
@@ -209,20 +295,33 @@ def _standard_path(pack: Path, recorded: str) -> Path | None:
     return None
 
 
-def recorded_mapping(document: FindingsDocument, evidence: Path) -> Mapping | None:
-    """The mapping the audit was given (a preset or a file), as its manifest records it."""
-    given = {
-        (m.source, m.name, m.path)
+def recorded_mapping(
+    document: FindingsDocument, evidence: Path, given: Mapping | None = None,
+    folder: Path | None = None,
+) -> Mapping | None:  # fmt: skip
+    """The mapping the audit was given (a preset or a file), as its manifest records it:
+    ``given`` (verify's --mapping) if any, a file found where the audit read it (as given,
+    relative to the working folder, relative to the evidence folder, or relative to the audit
+    folder ``folder`` and the folders above it: see :func:`where_recorded`). A file of the
+    recorded bytes is taken under the recorded path wherever it is now, so that the re-run's
+    store names it as the audit's did."""
+    recorded = {
+        (m.source, m.name, m.path, m.sha256)
         for e in document.manifest.evidence
         if (m := e.mapping) is not None
     }
-    for source, name, path in sorted(given, key=str):
+    if given is not None:
+        for source, _, path, digest in recorded:
+            if source == "mapping" and path and digest and given.sha256 == digest:
+                return replace(given, path=path)
+        return given
+    for source, name, path, digest in sorted(recorded, key=str):
         if source == "preset" and name:
             return load_mapping(find_preset(name))
         if source == "mapping" and path:
-            candidate = Path(path) if Path(path).is_absolute() else evidence / path
-            if candidate.exists():
-                return load_mapping(candidate)
+            candidate = find_recorded(path, folder, evidence, sha256=digest)
+            if candidate is not None:
+                return replace(load_mapping(candidate), path=path)
             raise AuditorError(
                 f"the audit read its files with the mapping {path}, which is not there",
                 hint="give it with --mapping",
@@ -262,9 +361,13 @@ def rerun(
         yield result.findings, Path(folder)
 
 
-def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) -> None:
+def compare(
+    old: FindingsDocument, new: FindingsDocument, report: VerifyReport,
+    roots: tuple[str, str] | None = None,
+) -> None:  # fmt: skip
     """Everything ``old`` derived reproduced in ``new``: every finding, every rule's verdict,
-    the summary and recommendation, each file's counts."""
+    the summary and recommendation, each file's counts. ``roots``: the evidence folder the
+    audit read and the one the re-run read, taken for the same where a path names a file."""
     fresh = {f.id: f for r in new.rules for f in r.findings}
     rules = {r.rule: r for r in new.rules}
     for rule in old.rules:
@@ -287,7 +390,7 @@ def compare(old: FindingsDocument, new: FindingsDocument, report: VerifyReport) 
     report.differences.extend(f"rule {rule}: new in the re-run" for rule in sorted(rules))
     report.differences.extend(f"finding {fid}: new in the re-run" for fid in sorted(fresh))
     report.differences.extend(_summary_differences(old, new))
-    report.differences.extend(_other_differences(old, new))
+    report.differences.extend(_other_differences(old, new, roots or ("", "")))
 
 
 #: what a finding states besides its value and interval (compared within :data:`TOLERANCE`)
@@ -316,19 +419,25 @@ RERUN_MAY_DIFFER = (
 )
 
 
-def _other_differences(old: FindingsDocument, new: FindingsDocument) -> list[str]:
+def _other_differences(
+    old: FindingsDocument, new: FindingsDocument, roots: tuple[str, str]
+) -> list[str]:
     """Every other field of findings.json (a finding's details, a rule's title, the coverage,
     the exclusion ledger, each kind's counts ...), which the report prints too: the
     re-run states it alike, numbers within :data:`TOLERANCE`."""
-    found: list[str] = []
-    _walk(_comparable(old), _comparable(new), (), found)
-    return found
+    found: list[Place] = []
+    _walk(_comparable(old, roots[0]), _comparable(new, roots[1]), (), found)
+    return [_placed(path, was, now) for path, was, now in found]
 
 
-def _comparable(document: FindingsDocument) -> dict[str, Any]:
+def _comparable(document: FindingsDocument, root: str) -> dict[str, Any]:
     """The document as JSON data, less what :func:`compare` checks field by field and what
-    a re-run may state otherwise; rules, findings and files keyed by their names."""
+    a re-run may state otherwise; rules, findings and files keyed by their names, and the
+    file a warning names relative to the evidence folder ``root``."""
     data = document.model_dump(mode="json")
+    for warning in data["summary"].get("warnings") or []:
+        if root and isinstance(warning.get("file"), str):
+            warning["file"] = _relative(warning["file"], root)
     for path in RERUN_MAY_DIFFER:
         parent = data
         for name in path[:-1]:
@@ -362,32 +471,36 @@ def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in names}
 
 
-def _walk(old: Any, new: Any, path: tuple[str, ...], found: list[str]) -> None:
-    """Each place where ``old`` and ``new`` differ, as a line naming it. A rule, finding or
-    file that one side lacks is named by :func:`compare`, not here."""
+#: a place where two documents differ: its path (list elements by their index) and the values
+Place = tuple[tuple[str | int, ...], Any, Any]
+
+
+def _walk(old: Any, new: Any, path: tuple[str | int, ...], found: list[Place]) -> None:
+    """Each place where ``old`` and ``new`` differ. A rule, finding or file that one side
+    lacks is named by :func:`compare`, not here."""
     if isinstance(old, dict) and isinstance(new, dict):
         keyed = path in (("rules",), ("manifest", "evidence")) or path[-1:] == ("findings",)
         for key in dict.fromkeys([*old, *new]):
             if key in old and key in new:
                 _walk(old[key], new[key], (*path, str(key)), found)
             elif not keyed:
-                found.append(_placed((*path, str(key)), old.get(key), new.get(key)))
+                found.append(((*path, str(key)), old.get(key), new.get(key)))
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
-            _walk(a, b, (*path, str(index)), found)
+            _walk(a, b, (*path, index), found)
         return
     if _numbers(old, new) and _close(float(old), float(new)):
         return
     if old != new:
-        found.append(_placed(path, old, new))
+        found.append((path, old, new))
 
 
 def _numbers(*values: Any) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _placed(path: tuple[str, ...], old: Any, new: Any) -> str:
+def _placed(path: tuple[str | int, ...], old: Any, new: Any) -> str:
     """``finding F: details.promoters was 353, now 400`` (rule, finding or file named first)."""
     if path[:1] == ("rules",) and path[2:3] == ("findings",) and len(path) > 4:
         where, rest = f"finding {path[3]}", path[4:]
@@ -396,17 +509,41 @@ def _placed(path: tuple[str, ...], old: Any, new: Any) -> str:
     elif path[:2] == ("manifest", "evidence") and len(path) > 3:
         where, rest = f"evidence file {path[2]}", path[3:]
     else:
-        where, rest = path[0], path[1:]
-    field = ".".join(rest)
-    return f"{where}: {field + ' ' if field else ''}was {_short(old)}, now {_short(new)}"
+        where, rest = str(path[0]), path[1:]
+        while rest and isinstance(rest[0], int):  # exclusions[0]: count was ...
+            where, rest = f"{where}[{rest[0]}]", rest[1:]
+    return f"{where}: {_said(rest, old, new)}"
+
+
+def _said(path: tuple[str | int, ...], old: Any, new: Any) -> str:
+    """``failing_sources[50].line was 2414, now 2413``: the field named with each list element
+    by its index, the values as JSON (a string as it is), a long text cut around the first
+    character that differs."""
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    was, now = _window(_shown(old), _shown(new))
+    return f"{field + ' ' if field else ''}was {was}, now {now}"
 
 
 def _differences(old: Any, new: Any, names: tuple[str, ...]) -> list[str]:
-    return [
-        f"{name} was {_short(getattr(old, name))}, now {_short(getattr(new, name))}"
-        for name in names
-        if getattr(old, name) != getattr(new, name)
-    ]
+    """Each of the fields ``names`` that differs, down to the list element and nested field
+    (numbers within :data:`TOLERANCE`)."""
+    found: list[Place] = []
+    for name in names:
+        was, now = getattr(old, name), getattr(new, name)
+        if was != now:
+            _walk(_data(was), _data(now), (name,), found)
+    return [_said(path, was, now) for path, was, now in found]
+
+
+def _data(value: Any) -> Any:
+    """``value`` as JSON data: models dumped, tuples as lists."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_data(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _data(v) for k, v in value.items()}
+    return value
 
 
 def _rule_differences(old: RuleEntry, new: RuleEntry) -> list[str]:
@@ -459,10 +596,10 @@ def _place(place: QuarantinePlace | None) -> str:
 def _finding_differences(old: FindingEntry, new: FindingEntry) -> list[str]:
     found = _differences(old, new, FINDING_FIELDS)
     if not _close(old.value, new.value):
-        found.append(f"value was {old.value}, now {new.value}")
+        found.append(_said(("value",), old.value, new.value))
     old_interval, new_interval = old.interval or (None, None), new.interval or (None, None)
     if not all(_close(a, b) for a, b in zip(old_interval, new_interval, strict=True)):
-        found.append(f"interval was {old.interval}, now {new.interval}")
+        found.append(_said(("interval",), _data(old.interval), _data(new.interval)))
     return found
 
 
@@ -472,9 +609,33 @@ def _close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def _short(value: Any) -> str:
-    text = str(value.model_dump(mode="json") if hasattr(value, "model_dump") else value)
-    return text if len(text) <= 80 else text[:77] + "..."
+#: a value longer than this is cut to as many characters around where it differs
+WIDTH = 80
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON (null, true, a list), a string as it is."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(_data(value), ensure_ascii=False, sort_keys=True)
+
+
+def _window(was: str, now: str) -> tuple[str, str]:
+    """Both texts, or when one is longer than :data:`WIDTH`, the part of each from a little
+    before the first character that differs ("..." where cut), so that they differ."""
+    if len(was) <= WIDTH and len(now) <= WIDTH:
+        return was, now
+    first = next(
+        (i for i, (a, b) in enumerate(zip(was, now, strict=False)) if a != b),
+        min(len(was), len(now)),
+    )
+    start = max(0, first - WIDTH // 3)
+
+    def cut(text: str) -> str:
+        end = start + WIDTH
+        return ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+
+    return cut(was), cut(now)
 
 
 def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
@@ -492,6 +653,35 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
         for name, digest in files
         if not (folder / name).exists() or sha256_of(folder / name) != digest
     ]
+
+
+#: what an audit folder holds that ``auditor report render`` makes from findings.json
+RENDERED = ("report.html", "report.pdf", "capa.csv", "capa.xlsx")
+#: what ``auditor audit --format junit,oscal`` writes from findings.json
+CERTIFIER_OUTPUTS = ("junit.xml", "assessment-results.json")
+
+
+def unchecked_outputs(folder: Path, label: str = "") -> list[str]:
+    """A note for the outputs in ``folder`` made from findings.json, which verify does not
+    compare (findings.json is): an edited report would otherwise pass unremarked."""
+    notes = []
+    rendered = [name for name in RENDERED if (folder / name).is_file()]
+    if rendered:
+        notes.append(
+            f"{label}{', '.join(rendered)} not checked: "
+            f"{'they are' if len(rendered) > 1 else 'it is'} rendered from findings.json "
+            f"(which is); to check {'them' if len(rendered) > 1 else 'it'}, render "
+            f"{'them' if len(rendered) > 1 else 'it'} again with auditor report render and "
+            "compare"
+        )
+    written = [name for name in CERTIFIER_OUTPUTS if (folder / name).is_file()]
+    if written:
+        notes.append(
+            f"{label}{', '.join(written)} not checked: the audit wrote "
+            f"{'them' if len(written) > 1 else 'it'} from findings.json (auditor audit "
+            f"--format junit,oscal writes {'them' if len(written) > 1 else 'it'} again)"
+        )
+    return notes
 
 
 def verify_audit(
@@ -517,23 +707,22 @@ def verify_audit(
     part_of_combined(audit_folder(audit))
     document, _ = load_audit(audit)
     params = document.manifest.parameters
-    if evidence is None and not params.evidence_root:
-        raise AuditorError(
-            "the audit does not record its evidence folder (an audit written before it was recorded)",
-            hint="give it with --evidence",
-        )
-    evidence = evidence or Path(str(params.evidence_root))
+    folder = audit_folder(audit)
+    evidence = evidence or recorded_evidence(document, folder)
     if not evidence.exists():
         raise AuditorError(
             f"the evidence folder {evidence} is not there", hint="give it with --evidence"
         )
-    pack = recorded_pack(document, pack)
-    report = check_inputs(document, evidence if evidence.is_dir() else evidence.parent, pack)
-    folder = audit_folder(audit)
+    pack = recorded_pack(document, pack, folder)
+    report = check_inputs(
+        document, evidence if evidence.is_dir() else evidence.parent, pack, mapping, folder
+    )
     report.differences.extend(failing_files_differ(document, folder))
-    if report.differences:
-        return report  # inputs that changed: re-running would prove nothing
-    chosen = mapping or recorded_mapping(document, evidence)
+    report.notes.extend(unchecked_outputs(folder))
+    if report.differences:  # inputs that changed: re-running would prove nothing
+        report.notes.append(NOT_RECOMPUTED)
+        return report
+    chosen = recorded_mapping(document, evidence, mapping, folder)
     differences, notes = check_waivers(document, register)
     report.differences.extend(differences)
     report.notes.extend(notes)
@@ -543,9 +732,10 @@ def verify_audit(
         "since?); the re-run leaves it out too"
         for name in unread
     )
+    roots = (str(params.evidence_root or evidence), str(evidence))
+    report.engine, report.recorded_engine = engine, params.engine
     with rerun(document, evidence, pack, chosen, files, engine) as (again, made):
-        compare(document, again, report)
-        roots = (str(params.evidence_root or evidence), str(evidence))
+        compare(document, again, report, roots)
         check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
     return report
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import auditor.ingest as ingest_module
 from auditor.cli import main
 
-from ..conftest import ROOT, RULES
+from ..conftest import ROOT, RULES, STANDARDS, TEST_PACKS
 
 PACK = str(RULES / "service-quality.yaml")
 DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
@@ -155,3 +155,79 @@ def test_verify_checks_the_waivers_against_the_register_given(runner, tmp_path) 
     assert runner.invoke(main, ["verify", str(out), "--register", register]).exit_code == 0
     missing = runner.invoke(main, ["verify", str(out), "--register", str(tmp_path / "no.db")])
     assert missing.exit_code == 2 and "no CAPA register here" in missing.output
+
+
+def _mapped_audit(runner, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An audit run from tmp_path of data/ by packs/roundtrip.yaml with a mapping outside the
+    evidence, maps/records.yaml, all given relative to the working folder (as a certifier's
+    trial did)."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "packs").mkdir()
+    shutil.copy(TEST_PACKS / "roundtrip.yaml", tmp_path / "packs")
+    shutil.copytree(STANDARDS, tmp_path / "standards")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "records.csv").write_text(
+        "id,label,when\nA,x,2018-11-05 10:00:00\nB,,2018-11-06 11:00:00\n", encoding="utf-8"
+    )
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "records.yaml").write_text(
+        "kind: records\ntimezone: UTC\ncolumns:\n  record_id: id\n  name: label\n  at: when\n",
+        encoding="utf-8",
+    )
+    audited = runner.invoke(
+        main, ["audit", "packs/roundtrip.yaml", "data", "--period", "2018-Q4",
+               "--mapping", "maps/records.yaml", "--out", "audit", "--format", "json",
+               "--fail-on", "never"],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output + audited.stderr
+
+
+def test_a_mapping_outside_the_evidence_folder_is_found_where_the_audit_read_it(
+    runner, tmp_path, monkeypatch
+) -> None:
+    _mapped_audit(runner, tmp_path, monkeypatch)
+    verified = runner.invoke(main, ["verify", "audit"])
+    assert verified.exit_code == 0, verified.output + verified.stderr
+    assert verified.output.strip() == "verified: 1 finding reproduced from 1 file"
+    # the same bytes at another path are the same mapping: the store's _manifest agrees
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "r.yaml").write_bytes((tmp_path / "maps/records.yaml").read_bytes())
+    (tmp_path / "maps" / "records.yaml").unlink()
+    again = runner.invoke(main, ["verify", "audit", "--mapping", "elsewhere/r.yaml"])
+    assert again.exit_code == 0, again.output + again.stderr
+    assert again.output.strip() == "verified: 1 finding reproduced from 1 file"
+    with (tmp_path / "elsewhere" / "r.yaml").open("a", encoding="utf-8") as edited:
+        edited.write("# edited\n")
+    other = runner.invoke(main, ["verify", "audit", "--mapping", "elsewhere/r.yaml"])
+    assert other.exit_code == 1
+    assert other.output.startswith(
+        "differs: mapping elsewhere/r.yaml (given for maps/records.yaml, of records.csv): "
+        "different SHA-256 ("
+    ), other.output
+    missing = runner.invoke(main, ["verify", "audit"])
+    assert missing.exit_code == 2
+    assert "the mapping maps/records.yaml, which is not there" in missing.output + missing.stderr
+
+
+def test_an_audit_with_relative_paths_is_checked_from_another_working_folder(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The audit recorded data and packs/roundtrip.yaml relative to the folder it was run
+    from, the one above the audit folder: verify, explain and sample run elsewhere find
+    them from the audit folder's place."""
+    _mapped_audit(runner, tmp_path, monkeypatch)
+    audit = str(tmp_path / "audit")
+    (tmp_path / "away").mkdir()
+    monkeypatch.chdir(tmp_path / "away")
+    verified = runner.invoke(main, ["verify", audit])
+    assert verified.exit_code == 0, verified.output + verified.stderr
+    assert verified.output.strip() == "verified: 1 finding reproduced from 1 file"
+    explained = runner.invoke(main, ["explain", "NAMED", "--record", "B", "--audit", audit])
+    assert explained.exit_code == 0, explained.output + explained.stderr
+    assert "records.csv" in explained.output
+    sampled = runner.invoke(
+        main, ["sample", "NAMED", "--audit", audit, "--size", "1", "--seed", "7"]
+    )
+    assert sampled.exit_code == 0, sampled.output + sampled.stderr
