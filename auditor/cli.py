@@ -1017,6 +1017,14 @@ def _register_waivers(register_path: str) -> list[Any]:
         return []
     register = _open_register(register_path)
     try:
+        problems = register.check()
+        if problems:  # a waiver added or changed outside the tool is never applied
+            raise AuditorError(
+                f"the register fails its check ({len(problems)} problem(s), the first: "
+                f"{problems[0]}); its waivers are not applied: run auditor capa check "
+                "--register on it",
+                location=Location(register_path),
+            )
         return list(register.waivers())
     finally:
         register.close()

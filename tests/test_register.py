@@ -572,3 +572,102 @@ def test_the_window_is_checked_against_the_records_of_the_rule_s_own_kind() -> N
     )
     assert _short_of(coverage, "tickets", Pack(), window) is None
     assert _short_of(coverage, "agents", Pack(), window) is None  # the tickets reach November
+
+
+def _two_waivers(path) -> None:
+    """A register with waivers W-1 and W-2 recorded by the tool, W-2 revoked."""
+    from auditor.register.waivers import Waiver
+
+    register = Register(str(path))
+    for rule, group in (("STANDARD-TRAINED", ""), ("RESP-PHONE-30S", "site=SH")):
+        register.add_waiver(
+            Waiver("", rule, group, "a new switch is being installed", "low", "li", "wang",
+                   TODAY, TODAY + timedelta(days=90)),
+            "wang", TODAY,
+        )  # fmt: skip
+    register.revoke_waiver("W-2", "zhao", TODAY)
+    register.close()
+
+
+def _check(path) -> list[str]:
+    register = Register(str(path))
+    try:
+        return register.check()
+    finally:
+        register.close()
+
+
+def test_waivers_recorded_by_the_tool_pass_the_check(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    assert _check(path) == []
+
+
+def test_a_waiver_row_added_outside_the_tool_is_named(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO waivers (id, rule, group_key, reason, risk, requested_by, approved_by, "
+            "valid_from, valid_until, created_on) VALUES (3, 'ROOT-CAUSE', NULL, 'forged row', "
+            "'low', 'li', 'wang', '2026-01-01', '2027-01-31', '2026-01-01')"
+        )
+    assert _check(path) == [
+        "waiver W-3 (ROOT-CAUSE all) is in the waivers table but not in the history: added "
+        "outside the tool"
+    ]
+
+
+def test_a_waiver_field_changed_outside_the_tool_is_named_field_by_field(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE waivers SET reason = 'forged', valid_until = '2027-06-30' WHERE id = 1")
+        db.execute("UPDATE waivers SET revoked_on = NULL, revoked_by = NULL WHERE id = 2")
+    assert _check(path) == [
+        "waiver W-1: reason 'forged' in the waivers table, 'a new switch is being installed' "
+        "in the history",
+        f"waiver W-1: valid_until '2027-06-30' in the waivers table, "
+        f"'{TODAY + timedelta(days=90)}' in the history",
+        f"waiver W-2: revoked_on '' in the waivers table, '{TODAY}' in the history",
+        "waiver W-2: revoked_by '' in the waivers table, 'zhao' in the history",
+    ]
+
+
+def test_a_waiver_row_deleted_outside_the_tool_is_named(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM waivers WHERE id = 2")
+    assert _check(path) == [
+        "waiver W-2 (RESP-PHONE-30S site=SH) is in the history but not in the waivers table: "
+        "deleted outside the tool"
+    ]
+
+
+def test_a_waiver_recorded_in_the_older_text_is_checked_on_what_that_text_holds(
+    tmp_path,
+) -> None:
+    """Before the history recorded a waiver's every field, its row said ``RULE GROUP until
+    DAY: REASON``: those (and the day it was recorded) are compared, the rest cannot be."""
+    from auditor.register.history import chained
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    register.store.insert_waiver(
+        {"rule": "RESP-PHONE-30S", "group_key": "site=SH", "reason": "switch: new", "risk": "low",
+         "requested_by": "li", "approved_by": "wang", "valid_from": "2026-10-10",
+         "valid_until": "2026-12-31", "created_on": "2026-10-10"}
+    )  # fmt: skip
+    row = {"item": "W-1", "at": "2026-10-10T09:00:00", "who": "wang", "field": "waiver",
+           "old": None, "new": "RESP-PHONE-30S site=SH until 2026-12-31: switch: new"}  # fmt: skip
+    entry = chained(row, "")
+    register.store.append_history(entry)
+    register.store.set_meta("history_head", entry["hash"])
+    assert register.check() == []
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE waivers SET risk = 'high', reason = 'switch'")
+    assert _check(path) == [
+        "waiver W-1: reason 'switch' in the waivers table, 'switch: new' in the history"
+    ]
