@@ -1501,7 +1501,11 @@ def capa_verify(
 @capa.command("check")
 @_register_opt
 def capa_check(register_path: str) -> None:
-    """Check the history's hash chain: exit 1 naming every row changed or cut outside the tool."""
+    """Check the history's hash chain and the tables against it: exit 1, one line per problem.
+
+    Names every history row changed or cut outside the tool, and every waiver, item or
+    action added, deleted or changed there (the field, the table's value and the history's).
+    """
     register = _open_register(register_path)
     try:
         problems = register.check()

@@ -171,7 +171,12 @@ def test_a_history_row_edited_or_cut_outside_the_tool_is_named(tmp_path, monthly
     with sqlite3.connect(path) as db:
         db.execute("UPDATE history SET new = 'forged' WHERE field = 'correction'")
     broken = Register(str(path)).check()
-    assert len(broken) == 1 and "was changed outside the tool" in broken[0]
+    assert len(broken) == 2 and "was changed outside the tool" in broken[0]
+    # and the item no longer holds what its (changed) history says
+    assert (
+        broken[1]
+        == f"item {item['id']}: correction 'one' in the items table, 'forged' in the history"
+    )
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history)")
     assert any("last history rows were deleted" in p for p in Register(str(path)).check())
@@ -670,4 +675,68 @@ def test_a_waiver_recorded_in_the_older_text_is_checked_on_what_that_text_holds(
         db.execute("UPDATE waivers SET risk = 'high', reason = 'switch'")
     assert _check(path) == [
         "waiver W-1: reason 'switch' in the waivers table, 'switch: new' in the history"
+    ]
+
+
+def _worked_item(path, monthly_audits) -> str:
+    """A register with the July audit recorded and its first item planned, an action done."""
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "add the check to the checklist", "ops", TODAY, TODAY)
+    register.action_done(item, 1, "li", TODAY)
+    register.update(item, "li", {"root_cause": "the checklist lacks this step",
+                                 "whys": ["no check", "no owner"], "status": "planned"})  # fmt: skip
+    assert register.check() == []
+    register.close()
+    return item
+
+
+def test_an_item_changed_outside_the_tool_is_named_field_by_field(tmp_path, monthly_audits) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE items SET status = 'verified-effective', whys = '[\"none\"]' WHERE id = ?",
+            (item,),
+        )
+        db.execute("UPDATE actions SET owner = 'nobody', done = NULL")
+    assert _check(path) == [
+        f"item {item}: status 'verified-effective' in the items table, 'planned' in the history",
+        f"item {item}: whys '[\"none\"]' in the items table, \"['no check', 'no owner']\" in "
+        "the history",
+        f"{item} action 1: action 'add the check to the checklist (owner nobody, due {TODAY})' "
+        f"in the actions table, 'add the check to the checklist (owner ops, due {TODAY})' in the "
+        "history",
+        f"{item} action 1: done '' in the actions table, '{TODAY}' in the history",
+    ]
+    # an item created open and never moved: open is what its history says
+    with sqlite3.connect(path) as db:
+        other = db.execute("SELECT id FROM items WHERE id != ? LIMIT 1", (item,)).fetchone()[0]
+        db.execute("UPDATE items SET status = 'accepted' WHERE id = ?", (other,))
+    assert f"item {other}: status 'accepted' in the items table, 'open' in the history" in (
+        _check(path)
+    )
+
+
+def test_an_item_or_action_added_or_deleted_outside_the_tool_is_named(
+    tmp_path, monthly_audits
+) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO items (id, rule, group_key, severity, status, statement, version) "
+            "VALUES ('CAPA-2026-0999', 'ROOT-CAUSE', '', 'minor', 'open', 'forged', 1)"
+        )
+        db.execute(
+            "INSERT INTO actions (item, no, text, owner, due) VALUES (?, 2, 'forged', 'x', ?)",
+            (item, TODAY.isoformat()),
+        )
+        last = db.execute("SELECT MAX(id) FROM items WHERE id != 'CAPA-2026-0999'").fetchone()[0]
+        db.execute("DELETE FROM items WHERE id = ?", (last,))
+    assert _check(path) == [
+        "item CAPA-2026-0999 is in the items table but not in the history: added outside the tool",
+        f"item {last} is in the history but not in the items table: deleted outside the tool",
+        f"{item} action 2 is in the actions table but not in the history: added outside the tool",
     ]

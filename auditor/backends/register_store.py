@@ -210,6 +210,10 @@ class RegisterStore:
         rows = self.db.execute("SELECT DISTINCT rule, group_key FROM items").fetchall()
         return {(rule, group or "") for rule, group in rows}
 
+    def item_rows(self) -> list[dict[str, Any]]:
+        """Every item as stored (its JSON fields as text, not read)."""
+        return list(self.db.table("items").rows_where(order_by="id"))
+
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
 
@@ -256,6 +260,9 @@ class RegisterStore:
 
     def actions(self, item_id: str) -> list[dict[str, Any]]:
         return list(self.db.table("actions").rows_where("item = ?", [item_id], order_by="no"))
+
+    def all_actions(self) -> list[dict[str, Any]]:
+        return list(self.db.table("actions").rows_where(order_by="item, no"))
 
     def late_actions(self, today: str) -> list[dict[str, Any]]:
         """The actions not done whose due date is before ``today`` (YYYY-MM-DD)."""

@@ -28,7 +28,7 @@ from .lifecycle import (
     status_of,
     stepped_up,
 )
-from .replay import waiver_event, waiver_problems
+from .replay import item_problems, waiver_event, waiver_problems
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
 EVIDENCE_KEYS = 20
@@ -511,7 +511,11 @@ class Register:
         waiver the waivers table holds otherwise than the history says (empty: intact)."""
         head = self.store.meta().get("history_head", "")
         history = self.store.history()
-        return broken_rows(history, head) + waiver_problems(self.store.waivers(), history)
+        return (
+            broken_rows(history, head)
+            + item_problems(self.store.item_rows(), self.store.all_actions(), history)
+            + waiver_problems(self.store.waivers(), history)
+        )
 
 
 def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:

@@ -9,10 +9,17 @@ sqlite) is named: which waiver, which field, the table's value and the history's
 A waiver's ``waiver`` row records all its fields (JSON); one recorded before it
 did holds its rule, group, last day and reason as text (``RULE GROUP until DAY:
 REASON``), and only those (and the day it was recorded) are compared.
+
+Items and their actions the same way: an item from its ``created`` row (its
+statement; an item is created open) and the last row of each field changed
+since, an action from its ``action N`` and ``action N done`` rows. The values an
+item was created with and never changed (severity, due date, evidence) are not
+in the history, nor are audits and links: those are not compared.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
@@ -116,3 +123,102 @@ def waiver_problems(table: list[dict[str, Any]], history: list[dict[str, Any]]) 
                 "waivers table: deleted outside the tool"
             )
     return problems
+
+
+# ------------------------------------------------------------ items and their actions
+
+_ACTION = re.compile(r"action (\d+)")
+_ACTION_DONE = re.compile(r"action (\d+) done")
+
+
+def item_problems(
+    items: list[dict[str, Any]], actions: list[dict[str, Any]], history: list[dict[str, Any]]
+) -> list[str]:
+    """Each item or action of the tables that its history does not account for: one created
+    or deleted outside the tool, a field whose value is not the last the history gave it."""
+    told: dict[str, dict[str, str | None]] = {}
+    planned: dict[tuple[str, int], dict[str, str | None]] = {}
+    for row in history:
+        item_id, field = str(row["item"]), str(row["field"])
+        if item_id.startswith("W-"):
+            continue
+        if field == "created":
+            told[item_id] = {"statement": row["new"], "status": "open"}
+        elif (done := _ACTION_DONE.fullmatch(field)) is not None:
+            planned.setdefault((item_id, int(done[1])), {})["done"] = row["new"]
+        elif (action := _ACTION.fullmatch(field)) is not None:
+            planned.setdefault((item_id, int(action[1])), {})["action"] = row["new"]
+        else:
+            told.setdefault(item_id, {})[field] = row["new"]
+    problems = _table_against(
+        {str(item["id"]): item for item in items}, told, "item", "items", _item_field_agrees
+    )
+    stored = {(str(a["item"]), int(a["no"])): _action_fields(a) for a in actions}
+    problems += _table_against(
+        {f"{item} action {no}": a for (item, no), a in stored.items()},
+        {f"{item} action {no}": {"action": None, "done": None, **fields}
+         for (item, no), fields in planned.items()},
+        "",
+        "actions",
+        lambda _name, stored_value, told_value: _text(stored_value) == _text(told_value),
+    )  # fmt: skip
+    return problems
+
+
+def _action_fields(action: dict[str, Any]) -> dict[str, Any]:
+    """An action's row as its history rows tell it: ``TEXT (owner O, due D)``, and its done day."""
+    text = f"{action.get('text')} (owner {action.get('owner')}, due {action.get('due')})"
+    return {"action": text, "done": action.get("done")}
+
+
+def _table_against(
+    stored: dict[str, dict[str, Any]],
+    told: dict[str, dict[str, str | None]],
+    kind: str,
+    table: str,
+    agrees: Any,
+) -> list[str]:
+    problems = []
+    what = f"{kind} " if kind else ""
+    for key, row in stored.items():
+        fields = told.get(key)
+        if fields is None or (kind == "item" and "statement" not in fields):
+            problems.append(
+                f"{what}{key} is in the {table} table but not in the history: added outside the tool"
+            )
+            continue
+        for name, expected in fields.items():
+            if name in row and not agrees(name, row[name], expected):
+                problems.append(
+                    f"{what}{key}: {name} {_clipped(row[name])} in the {table} table, "
+                    f"{_clipped(expected)} in the history"
+                )
+    for key in told:
+        if key not in stored:
+            problems.append(
+                f"{what}{key} is in the history but not in the {table} table: deleted outside "
+                "the tool"
+            )
+    return problems
+
+
+def _item_field_agrees(name: str, stored: Any, told: str | None) -> bool:
+    """Whether an item's stored value is the one the history gave it: the history holds the
+    text of the value (a JSON field's as Python writes it, so compared as values)."""
+    from ..backends.register_store import JSON_FIELDS
+
+    if name not in JSON_FIELDS or stored is None or told is None:
+        return _text(stored) == _text(told)
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return False
+    try:
+        return bool(value == ast.literal_eval(told))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return str(value) == told  # a value literal_eval does not read back (nan)
+
+
+def _clipped(value: Any, limit: int = 100) -> str:
+    text = _text(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
