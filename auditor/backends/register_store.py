@@ -177,6 +177,20 @@ class RegisterStore:
                 raise _no_room(exc, Location(self.path)) from None
             raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the register (a read transaction: WAL keeps it while
+        others write), so tables read one after the other agree with each other."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.db.conn.in_transaction:
+                self.db.execute("COMMIT")
+
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.db.table("meta").rows}
 

@@ -509,12 +509,15 @@ class Register:
     def check(self) -> list[str]:
         """Every place where the history was changed or cut outside the tool, and every
         waiver the waivers table holds otherwise than the history says (empty: intact)."""
-        head = self.store.meta().get("history_head", "")
-        history = self.store.history()
+        with self.store.snapshot():  # one state of the register, whoever writes meanwhile
+            head = self.store.meta().get("history_head", "")
+            history = self.store.history()
+            items, actions = self.store.item_rows(), self.store.all_actions()
+            waivers = self.store.waivers()
         return (
             broken_rows(history, head)
-            + item_problems(self.store.item_rows(), self.store.all_actions(), history)
-            + waiver_problems(self.store.waivers(), history)
+            + item_problems(items, actions, history)
+            + waiver_problems(waivers, history)
         )
 
 
