@@ -740,3 +740,17 @@ def test_an_item_or_action_added_or_deleted_outside_the_tool_is_named(
         f"item {last} is in the history but not in the items table: deleted outside the tool",
         f"{item} action 2 is in the actions table but not in the history: added outside the tool",
     ]
+
+
+def test_an_item_field_that_is_not_json_any_more_is_named_not_a_crash(
+    tmp_path, monthly_audits
+) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    for forged in (5, "not json"):
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE items SET whys = ? WHERE id = ?", (forged, item))
+        assert _check(path) == [
+            f"item {item}: whys {str(forged)!r} in the items table, \"['no check', 'no owner']\" "
+            "in the history"
+        ]

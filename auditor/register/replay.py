@@ -211,7 +211,7 @@ def _item_field_agrees(name: str, stored: Any, told: str | None) -> bool:
         return _text(stored) == _text(told)
     try:
         value = json.loads(stored)
-    except ValueError:
+    except (ValueError, TypeError):  # not JSON text: written outside the tool
         return False
     try:
         return bool(value == ast.literal_eval(told))
