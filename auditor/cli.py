@@ -1020,6 +1020,14 @@ def _register_waivers(register_path: str) -> list[Any]:
         return []
     register = _open_register(register_path)
     try:
+        problems = register.check()
+        if problems:  # a waiver added or changed outside the tool is never applied
+            raise AuditorError(
+                f"the register fails its check ({len(problems)} problem(s), the first: "
+                f"{problems[0]}); its waivers are not applied: run auditor capa check "
+                "--register on it",
+                location=Location(register_path),
+            )
         return list(register.waivers())
     finally:
         register.close()
@@ -1497,7 +1505,11 @@ def capa_verify(
 @capa.command("check")
 @_register_opt
 def capa_check(register_path: str) -> None:
-    """Check the history's hash chain: exit 1 naming every row changed or cut outside the tool."""
+    """Check the history's hash chain and the tables against it: exit 1, one line per problem.
+
+    Names every history row changed or cut outside the tool, and every waiver, item or
+    action added, deleted or changed there (the field, the table's value and the history's).
+    """
     register = _open_register(register_path)
     try:
         problems = register.check()

@@ -171,7 +171,12 @@ def test_a_history_row_edited_or_cut_outside_the_tool_is_named(tmp_path, monthly
     with sqlite3.connect(path) as db:
         db.execute("UPDATE history SET new = 'forged' WHERE field = 'correction'")
     broken = Register(str(path)).check()
-    assert len(broken) == 1 and "was changed outside the tool" in broken[0]
+    assert len(broken) == 2 and "was changed outside the tool" in broken[0]
+    # and the item no longer holds what its (changed) history says
+    assert (
+        broken[1]
+        == f"item {item['id']}: correction 'one' in the items table, 'forged' in the history"
+    )
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history)")
     assert any("last history rows were deleted" in p for p in Register(str(path)).check())
@@ -572,3 +577,180 @@ def test_the_window_is_checked_against_the_records_of_the_rule_s_own_kind() -> N
     )
     assert _short_of(coverage, "tickets", Pack(), window) is None
     assert _short_of(coverage, "agents", Pack(), window) is None  # the tickets reach November
+
+
+def _two_waivers(path) -> None:
+    """A register with waivers W-1 and W-2 recorded by the tool, W-2 revoked."""
+    from auditor.register.waivers import Waiver
+
+    register = Register(str(path))
+    for rule, group in (("STANDARD-TRAINED", ""), ("RESP-PHONE-30S", "site=SH")):
+        register.add_waiver(
+            Waiver("", rule, group, "a new switch is being installed", "low", "li", "wang",
+                   TODAY, TODAY + timedelta(days=90)),
+            "wang", TODAY,
+        )  # fmt: skip
+    register.revoke_waiver("W-2", "zhao", TODAY)
+    register.close()
+
+
+def _check(path) -> list[str]:
+    register = Register(str(path))
+    try:
+        return register.check()
+    finally:
+        register.close()
+
+
+def test_waivers_recorded_by_the_tool_pass_the_check(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    assert _check(path) == []
+
+
+def test_a_waiver_row_added_outside_the_tool_is_named(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO waivers (id, rule, group_key, reason, risk, requested_by, approved_by, "
+            "valid_from, valid_until, created_on) VALUES (3, 'ROOT-CAUSE', NULL, 'forged row', "
+            "'low', 'li', 'wang', '2026-01-01', '2027-01-31', '2026-01-01')"
+        )
+    assert _check(path) == [
+        "waiver W-3 (ROOT-CAUSE all) is in the waivers table but not in the history: added "
+        "outside the tool"
+    ]
+
+
+def test_a_waiver_field_changed_outside_the_tool_is_named_field_by_field(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE waivers SET reason = 'forged', valid_until = '2027-06-30' WHERE id = 1")
+        db.execute("UPDATE waivers SET revoked_on = NULL, revoked_by = NULL WHERE id = 2")
+    assert _check(path) == [
+        "waiver W-1: reason 'forged' in the waivers table, 'a new switch is being installed' "
+        "in the history",
+        f"waiver W-1: valid_until '2027-06-30' in the waivers table, "
+        f"'{TODAY + timedelta(days=90)}' in the history",
+        f"waiver W-2: revoked_on '' in the waivers table, '{TODAY}' in the history",
+        "waiver W-2: revoked_by '' in the waivers table, 'zhao' in the history",
+    ]
+
+
+def test_a_waiver_row_deleted_outside_the_tool_is_named(tmp_path) -> None:
+    path = tmp_path / "register.db"
+    _two_waivers(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM waivers WHERE id = 2")
+    assert _check(path) == [
+        "waiver W-2 (RESP-PHONE-30S site=SH) is in the history but not in the waivers table: "
+        "deleted outside the tool"
+    ]
+
+
+def test_a_waiver_recorded_in_the_older_text_is_checked_on_what_that_text_holds(
+    tmp_path,
+) -> None:
+    """Before the history recorded a waiver's every field, its row said ``RULE GROUP until
+    DAY: REASON``: those (and the day it was recorded) are compared, the rest cannot be."""
+    from auditor.register.history import chained
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    register.store.insert_waiver(
+        {"rule": "RESP-PHONE-30S", "group_key": "site=SH", "reason": "switch: new", "risk": "low",
+         "requested_by": "li", "approved_by": "wang", "valid_from": "2026-10-10",
+         "valid_until": "2026-12-31", "created_on": "2026-10-10"}
+    )  # fmt: skip
+    row = {"item": "W-1", "at": "2026-10-10T09:00:00", "who": "wang", "field": "waiver",
+           "old": None, "new": "RESP-PHONE-30S site=SH until 2026-12-31: switch: new"}  # fmt: skip
+    entry = chained(row, "")
+    register.store.append_history(entry)
+    register.store.set_meta("history_head", entry["hash"])
+    assert register.check() == []
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE waivers SET risk = 'high', reason = 'switch'")
+    assert _check(path) == [
+        "waiver W-1: reason 'switch' in the waivers table, 'switch: new' in the history"
+    ]
+
+
+def _worked_item(path, monthly_audits) -> str:
+    """A register with the July audit recorded and its first item planned, an action done."""
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "add the check to the checklist", "ops", TODAY, TODAY)
+    register.action_done(item, 1, "li", TODAY)
+    register.update(item, "li", {"root_cause": "the checklist lacks this step",
+                                 "whys": ["no check", "no owner"], "status": "planned"})  # fmt: skip
+    assert register.check() == []
+    register.close()
+    return item
+
+
+def test_an_item_changed_outside_the_tool_is_named_field_by_field(tmp_path, monthly_audits) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE items SET status = 'verified-effective', whys = '[\"none\"]' WHERE id = ?",
+            (item,),
+        )
+        db.execute("UPDATE actions SET owner = 'nobody', done = NULL")
+    assert _check(path) == [
+        f"item {item}: status 'verified-effective' in the items table, 'planned' in the history",
+        f"item {item}: whys '[\"none\"]' in the items table, \"['no check', 'no owner']\" in "
+        "the history",
+        f"{item} action 1: action 'add the check to the checklist (owner nobody, due {TODAY})' "
+        f"in the actions table, 'add the check to the checklist (owner ops, due {TODAY})' in the "
+        "history",
+        f"{item} action 1: done '' in the actions table, '{TODAY}' in the history",
+    ]
+    # an item created open and never moved: open is what its history says
+    with sqlite3.connect(path) as db:
+        other = db.execute("SELECT id FROM items WHERE id != ? LIMIT 1", (item,)).fetchone()[0]
+        db.execute("UPDATE items SET status = 'accepted' WHERE id = ?", (other,))
+    assert f"item {other}: status 'accepted' in the items table, 'open' in the history" in (
+        _check(path)
+    )
+
+
+def test_an_item_or_action_added_or_deleted_outside_the_tool_is_named(
+    tmp_path, monthly_audits
+) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO items (id, rule, group_key, severity, status, statement, version) "
+            "VALUES ('CAPA-2026-0999', 'ROOT-CAUSE', '', 'minor', 'open', 'forged', 1)"
+        )
+        db.execute(
+            "INSERT INTO actions (item, no, text, owner, due) VALUES (?, 2, 'forged', 'x', ?)",
+            (item, TODAY.isoformat()),
+        )
+        last = db.execute("SELECT MAX(id) FROM items WHERE id != 'CAPA-2026-0999'").fetchone()[0]
+        db.execute("DELETE FROM items WHERE id = ?", (last,))
+    assert _check(path) == [
+        "item CAPA-2026-0999 is in the items table but not in the history: added outside the tool",
+        f"item {last} is in the history but not in the items table: deleted outside the tool",
+        f"{item} action 2 is in the actions table but not in the history: added outside the tool",
+    ]
+
+
+def test_an_item_field_that_is_not_json_any_more_is_named_not_a_crash(
+    tmp_path, monthly_audits
+) -> None:
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    for forged in (5, "not json"):
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE items SET whys = ? WHERE id = ?", (forged, item))
+        assert _check(path) == [
+            f"item {item}: whys {str(forged)!r} in the items table, \"['no check', 'no owner']\" "
+            "in the history"
+        ]

@@ -249,11 +249,19 @@ def test_the_waivers_an_audit_applied_are_checked_against_its_register(machine, 
     with sqlite3.connect(register) as db:
         db.execute("UPDATE waivers SET approved_by = 'zhao', valid_from = '2099-01-01'")
     changed = verify_audit(out, register=register)
-    assert changed.differences == [
+    recorded_on = date.today()  # the day the waiver was added, as its history says
+    # the register itself: its waivers table no longer as its history says
+    assert changed.differences[:2] == [
+        "register register.db: waiver W-1: approved_by 'zhao' in the waivers table, 'wang' in "
+        "the history",
+        f"register register.db: waiver W-1: valid_from '2099-01-01' in the waivers table, "
+        f"'{recorded_on}' in the history",
+    ]
+    assert changed.differences[2:] == [
         "waiver W-1 (RESP-PHONE-30S site=SH): approved by 'wang' in findings.json, 'zhao' in "
         "the register",
         f"waiver W-1 (RESP-PHONE-30S site=SH): not in force on {day}, the day the audit ran "
-        "(from 2099-01-01 until " + changed.differences[1].rsplit("until ", 1)[1],
+        "(from 2099-01-01 until " + changed.differences[3].rsplit("until ", 1)[1],
     ]
     # revoked two days before the audit ran (valid again from the start)
     with sqlite3.connect(register) as db:
@@ -261,7 +269,13 @@ def test_the_waivers_an_audit_applied_are_checked_against_its_register(machine, 
             "UPDATE waivers SET approved_by = 'wang', valid_from = '2026-01-01', revoked_on = ?",
             ((date.fromisoformat(day) - timedelta(days=2)).isoformat(),),
         )
-    (revoked,) = verify_audit(out, register=register).differences
+    revoked, *register_lines = sorted(
+        verify_audit(out, register=register).differences, reverse=True
+    )
+    assert [line.split(": waiver W-1: ")[1].split(" ")[0] for line in register_lines] == [
+        "valid_from",
+        "revoked_on",
+    ]
     assert revoked.startswith("waiver W-1 (RESP-PHONE-30S site=SH): not in force on ")
     assert revoked.endswith(f", revoked on {date.fromisoformat(day) - timedelta(days=2)})")
     # another register does not hold it; no register at all is an input error
@@ -285,6 +299,45 @@ def test_a_register_whose_history_was_cut_is_a_difference(machine, tmp_path) -> 
     assert report.differences and all(
         d.startswith("register register.db: ") for d in report.differences
     ), report.differences
+
+
+def test_a_waiver_changed_in_the_register_and_in_findings_json_is_a_difference(
+    machine, tmp_path
+) -> None:
+    """The reason changed in the waivers table and in findings.json alike: they agree with
+    each other, not with the register's hash-chained history, which still holds the original."""
+    register = tmp_path / "register.db"
+    out = _waived_from_a_register(machine, register)
+    with sqlite3.connect(register) as db:
+        db.execute("UPDATE waivers SET reason = 'approved by the board'")
+    findings = out / "findings.json"
+    text = findings.read_text(encoding="utf-8")
+    assert "a new switch is being installed" in text
+    findings.write_text(
+        text.replace("a new switch is being installed", "approved by the board"), encoding="utf-8"
+    )
+    report = verify_audit(out, register=register)
+    assert report.differences == [
+        "register register.db: waiver W-1: reason 'approved by the board' in the waivers table, "
+        "'a new switch is being installed' in the history"
+    ]
+
+
+def test_a_waiver_row_added_to_the_register_outside_the_tool_is_a_difference(
+    machine, tmp_path
+) -> None:
+    register = tmp_path / "register.db"
+    out = _waived_from_a_register(machine, register)
+    with sqlite3.connect(register) as db:
+        db.execute(
+            "INSERT INTO waivers (id, rule, group_key, reason, risk, requested_by, approved_by, "
+            "valid_from, valid_until, created_on) VALUES (2, 'ROOT-CAUSE', NULL, 'forged row', "
+            "'low', 'li', 'wang', '2026-01-01', '2027-01-31', '2026-01-01')"
+        )
+    assert verify_audit(out, register=register).differences == [
+        "register register.db: waiver W-2 (ROOT-CAUSE all) is in the waivers table but not in "
+        "the history: added outside the tool"
+    ]
 
 
 def test_an_audit_verifies_from_a_moved_folder_whose_name_is_in_its_texts(tmp_path) -> None:

@@ -177,6 +177,20 @@ class RegisterStore:
                 raise _no_room(exc, Location(self.path)) from None
             raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the register (a read transaction: WAL keeps it while
+        others write), so tables read one after the other agree with each other."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.db.conn.in_transaction:
+                self.db.execute("COMMIT")
+
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.db.table("meta").rows}
 
@@ -209,6 +223,10 @@ class RegisterStore:
         """The (rule, group key) of every item."""
         rows = self.db.execute("SELECT DISTINCT rule, group_key FROM items").fetchall()
         return {(rule, group or "") for rule, group in rows}
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        """Every item as stored (its JSON fields as text, not read)."""
+        return list(self.db.table("items").rows_where(order_by="id"))
 
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
@@ -256,6 +274,9 @@ class RegisterStore:
 
     def actions(self, item_id: str) -> list[dict[str, Any]]:
         return list(self.db.table("actions").rows_where("item = ?", [item_id], order_by="no"))
+
+    def all_actions(self) -> list[dict[str, Any]]:
+        return list(self.db.table("actions").rows_where(order_by="item, no"))
 
     def late_actions(self, today: str) -> list[dict[str, Any]]:
         """The actions not done whose due date is before ``today`` (YYYY-MM-DD)."""

@@ -28,6 +28,7 @@ from .lifecycle import (
     status_of,
     stepped_up,
 )
+from .replay import item_problems, waiver_event, waiver_problems
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
 EVIDENCE_KEYS = 20
@@ -408,9 +409,13 @@ class Register:
                     "created_on": today.isoformat(),
                 }
             )
-            text = f"{waiver.rule} {waiver.group_key or 'all'} until {waiver.valid_until}: {waiver.reason}"
-            self._log(f"W-{number}", who, today, "waiver", None, text)
+            self._log(
+                f"W-{number}", who, today, "waiver", None, waiver_event(self._waiver_row(number))
+            )
         return f"W-{number}"
+
+    def _waiver_row(self, number: int) -> dict[str, Any]:
+        return next(row for row in self.store.waivers() if row["id"] == number)
 
     def unlike_items(self, rule: str, group_key: str) -> str | None:
         """A warning when no item of the register names the rule (or its group) but one nearly
@@ -502,9 +507,18 @@ class Register:
     # ------------------------------------------------------------ integrity
 
     def check(self) -> list[str]:
-        """Every place where the history was changed or cut outside the tool (empty: intact)."""
-        head = self.store.meta().get("history_head", "")
-        return broken_rows(self.store.history(), head)
+        """Every place where the history was changed or cut outside the tool, and every
+        waiver the waivers table holds otherwise than the history says (empty: intact)."""
+        with self.store.snapshot():  # one state of the register, whoever writes meanwhile
+            head = self.store.meta().get("history_head", "")
+            history = self.store.history()
+            items, actions = self.store.item_rows(), self.store.all_actions()
+            waivers = self.store.waivers()
+        return (
+            broken_rows(history, head)
+            + item_problems(items, actions, history)
+            + waiver_problems(waivers, history)
+        )
 
 
 def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:

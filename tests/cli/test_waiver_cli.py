@@ -199,3 +199,41 @@ def test_a_waived_rule_is_shown_with_the_finding_its_waiver_covers(runner, tmp_p
     row = next(line for line in audited.output.splitlines() if line.startswith("RESP-PHONE-30S"))
     assert row.split()[2:5] == ["waived", "56.2", "%"], row
     assert row.endswith("site=SH@2026-08"), row
+def test_a_waiver_forged_in_the_register_is_never_applied(runner, tmp_path) -> None:
+    """A row put into the waivers table with plain sqlite, and a reason changed there: capa
+    check names each (exit 1) and an audit with the register refuses it in one line (exit 2)."""
+    import sqlite3
+
+    register = str(tmp_path / "r.db")
+    added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
+    assert added.exit_code == 0, added.output
+    check = runner.invoke(main, ["capa", "check", "--register", register])
+    assert (check.exit_code, check.output) == (0, "history intact\n")
+    with sqlite3.connect(register) as db:
+        db.execute(
+            "INSERT INTO waivers (id, rule, group_key, reason, risk, requested_by, approved_by, "
+            "valid_from, valid_until, created_on) VALUES (2, 'ROOT-CAUSE', NULL, 'forged row', "
+            "'low', 'li', 'wang', '2026-01-01', ?, '2026-01-01')",
+            (SOON,),
+        )
+        db.execute("UPDATE waivers SET reason = 'approved long ago' WHERE id = 1")
+    check = runner.invoke(main, ["capa", "check", "--register", register])
+    assert check.exit_code == 1
+    assert check.output.splitlines() == [
+        "broken: waiver W-1: reason 'approved long ago' in the waivers table, 'new switch being "
+        "installed' in the history",
+        "broken: waiver W-2 (ROOT-CAUSE all) is in the waivers table but not in the history: "
+        "added outside the tool",
+        "2 problem(s)",
+    ]
+    out = tmp_path / "out"
+    audit = runner.invoke(
+        main,
+        ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+         "--quiet", "--register", register],
+    )  # fmt: skip
+    assert audit.exit_code == 2
+    (line,) = audit.output.splitlines()
+    assert line.startswith(f"error: {register}: the register fails its check (2 problem(s), ")
+    assert "its waivers are not applied" in line
+    assert not out.exists()
