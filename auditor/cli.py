@@ -2038,6 +2038,11 @@ def watch_command(
     finally:  # the baselines are read: other commands may use the store while the stream runs
         if store is not None:
             store.close()
+    for rule_id, why in watcher.not_live.items():  # said once, before any input is read
+        click.echo(
+            f"{rule_id} is not watched: {why}; the batch audit (auditor audit) judges it",
+            err=True,
+        )
     interrupted, code = False, EXIT_OK
     try:  # on the wall clock, time moves on (once a second) while no input comes
         read_lines(timed_lines(source) if clock == "wall" else source, watcher)

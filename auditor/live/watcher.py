@@ -3,8 +3,8 @@
 Each input line is a JSON object: an evidence record with ``"kind"`` naming its
 evidence kind (``{"kind": "interactions", "interaction_id": ...}``). Records
 are typed exactly as the ingest types them. Per-record duration and condition
-rules and sequence rules are watched; aggregate, freshness and manual rules are
-batch-only.
+rules and sequence rules are watched; aggregate, freshness and manual rules, and
+durations net of pauses (:func:`not_live`), are batch-only.
 
 Time is event time: the watermark is the latest time seen in any record, or
 the wall clock with ``clock="wall"``; with the wall clock time also moves on
@@ -50,6 +50,8 @@ from ..convert import BadValue, RowPlan
 from ..errors import AuditorError
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
+from ..measures.control_chart import ControlChartMeasure
+from ..measures.duration import DurationMeasure
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
 from ..readers import DuplicateKey, unique_keys
@@ -65,6 +67,27 @@ def _live_rule_class(pointer: str | None) -> Any:
         return None
     module, _, name = pointer.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def not_live(rule: Rule, pack: Pack) -> str | None:
+    """Why a rule whose measure has a live rule is still left to the batch audit, if it is.
+
+    A duration net of pauses: the pauses are records of another kind, which a stream
+    may bring at any time after the record (a status history exported later), so no
+    moment of the stream makes its breach certain. A control chart of such a rule too.
+    """
+    measure = rule.measure
+    if isinstance(measure, DurationMeasure) and measure.pauses is not None:
+        return (
+            f"its durations are net of pauses read from {measure.pauses.evidence}, which may "
+            "arrive at any time after the record, so no moment of the stream makes a breach certain"
+        )
+    if isinstance(measure, ControlChartMeasure):
+        base = pack.rule(measure.of)
+        why = None if base is None else not_live(base, pack)
+        if why is not None and base is not None:
+            return f"its base rule {base.id} is not watched: {why}"
+    return None
 
 
 def _iso(moment: float, zone: ZoneInfo) -> str:
@@ -127,9 +150,14 @@ class Watcher:
         self.seen_keys: dict[str, OrderedDict[str, int]] = {}
         #: an evidence store (or backend) live rules may read context from (control-chart baselines)
         self.store = store
+        #: per rule the measure could watch but that is left to the batch audit, why (said at the start)
+        self.not_live: dict[str, str] = {}
         for rule in pack.rules:
             live_rule = _live_rule_class(rule.measure.live_rule)
-            if live_rule is None:
+            why = not_live(rule, pack)
+            if why is not None:
+                self.not_live[rule.id] = why
+            if live_rule is None or why is not None:
                 self.skipped.append(rule.id)
             else:
                 self.rules.append(live_rule(rule, pack.evidence[rule.evidence], self))

@@ -145,3 +145,33 @@ def test_bytes_that_are_not_utf8_and_lone_surrogates_are_rejected_lines(runner, 
     assert "3 records read" in result.stderr and "2 rejected" in result.stderr
     assert "line 1: text is not valid UTF-8" in result.stderr
     assert "line 2: text is not valid UTF-8" in result.stderr
+
+
+def test_a_duration_net_of_pauses_is_left_to_the_batch_audit_and_said_so(runner) -> None:
+    """TECH-INITIAL-4H subtracts the ticket's waiting_customer pauses (ticket_status): a
+    stream may bring a pause at any time after the ticket, so the watch does not judge the
+    rule (it alerted 26543 s against 4 h where the batch audit, 6.59 h of pause subtracted,
+    finds the ticket conform); it says so once, at the start, naming the rule."""
+    lines = [
+        {"kind": "ticket_status", "ticket_id": "T000001", "status": "waiting_customer",
+         "entered_at": "2026-07-09 11:24:37", "left_at": "2026-07-09 19:56:49"},
+        {"kind": "ticket_status", "ticket_id": "T000001", "status": "open",
+         "entered_at": "2026-07-09 10:37:37", "left_at": "2026-07-09 23:07:41"},
+        {"kind": "tickets", "ticket_id": "T000001", "category": "technical", "site": "SH",
+         "opened_at": "2026-07-09 10:37:37", "first_solution_at": "2026-07-09 23:07:41",
+         "closed_at": "2026-07-10 18:59:32", "status": "closed", "channel": "phone",
+         "due_at": "2026-07-12 10:37:37"},
+    ]  # fmt: skip
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    result = runner.invoke(main, ["watch", PACK, "--until", "2026-10-01"], input=text)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [json.loads(line)["rule"] for line in result.stdout.splitlines()] == []
+    said = [line for line in result.stderr.splitlines() if line.startswith("TECH-INITIAL-4H")]
+    assert said == [
+        "TECH-INITIAL-4H is not watched: its durations are net of pauses read from "
+        "ticket_status, which may arrive at any time after the record, so no moment of the "
+        "stream makes a breach certain; the batch audit (auditor audit) judges it"
+    ]
+    assert result.stderr.index(said[0]) < result.stderr.index("records read")
+    batch_only = next(line for line in result.stderr.splitlines() if line.startswith("batch-only"))
+    assert "TECH-INITIAL-4H" in batch_only
