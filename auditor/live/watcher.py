@@ -15,11 +15,11 @@ ends when the wall clock reaches ``until``. A record still open when the waterma
 passes its deadline, and a sequence step still missing when its bound has
 passed, are breaches the moment that is certain; an alert is written then. At
 the end of the stream every open record and case is judged once more at the
-final watermark, so the per-key verdicts are those a batch audit gives, for a
-period ending at that moment, of each key's last record (an export holds each
-record once, as it stands; the evidence store keeps the first record of a key
-and quarantines the others, so a stream with updates agrees with an export of
-the final states, not with an ingest of the stream itself).
+final watermark, as a batch audit for a period ending at that moment judges it.
+The per-key verdicts are those of a batch audit of each key's last record for a
+condition; for a duration they are the key's first judgement, which a later
+record of the key does not change (an alert stands, a duration lengthened after
+it was judged conform is not alerted): docs/watch.md says when the two agree.
 
 Keys: the records of a key are the successive states of one record. A later
 record of a key identical to its last one in every field is a duplicate and is
