@@ -175,3 +175,57 @@ def test_a_duration_net_of_pauses_is_left_to_the_batch_audit_and_said_so(runner)
     assert result.stderr.index(said[0]) < result.stderr.index("records read")
     batch_only = next(line for line in result.stderr.splitlines() if line.startswith("batch-only"))
     assert "TECH-INITIAL-4H" in batch_only
+
+
+def test_an_alerts_file_that_cannot_be_written_stops_the_watch_before_any_input(
+    runner, tmp_path
+) -> None:
+    """It read the input, counted an alert and then failed in the engine's action without
+    naming the file (the alert lost): now one line naming the path, exit 2, nothing read."""
+    target = tmp_path / "missing" / "a.jsonl"
+    record = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:50",
+    }  # fmt: skip
+    result = runner.invoke(
+        main, ["watch", PACK, "--alerts", str(target)], input=json.dumps(record) + "\n"
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: cannot write the alerts file {target}: No such file or directory"
+    ]
+
+
+def test_a_reader_that_closes_the_alerts_pipe_ends_the_watch_with_141_and_no_line(
+    tmp_path,
+) -> None:
+    """``watch ... | head -1``: exit 141 and no error line, as docs/cli.md promises (it
+    exited 2 with 'an action of ... failed: [Errno 32] Broken pipe')."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    stream = tmp_path / "calls.jsonl"
+    with stream.open("w", encoding="utf-8") as handle:
+        for n in range(3000):  # each a breach: an alert written (and flushed) for each
+            record = {
+                "kind": "interactions",
+                "interaction_id": f"I{n}",
+                "channel": "phone",
+                "site": "BJ",
+                "received_at": "2026-07-01 10:00:00",
+                "answered_at": "2026-07-01 10:00:50",
+                "agent_id": "A",
+            }  # fmt: skip (with its agent: no condition is left to alert at the end)
+            handle.write(json.dumps(record) + "\n")
+    script = (
+        f"{sys.executable} -m auditor watch {PACK} --input {stream} | head -1 >/dev/null; "
+        'echo "exit ${PIPESTATUS[0]}" >&2'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    lines = [line for line in done.stderr.splitlines() if "is not watched" not in line]
+    assert lines == ["exit 141"], done.stderr
