@@ -2083,7 +2083,8 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
         err=True,
     )
     for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1])[:5]:
-        click.echo(f"  {count:>8,} rejected: {reason}", err=True)
+        where = c.rejected_lines(reason)
+        click.echo(f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}", err=True)
     if watcher.skipped:
         click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
 

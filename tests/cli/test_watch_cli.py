@@ -143,8 +143,7 @@ def test_bytes_that_are_not_utf8_and_lone_surrogates_are_rejected_lines(runner, 
     result = runner.invoke(main, ["watch", PACK, "--input", str(stream)])
     assert result.exit_code == 0, result.output
     assert "3 records read" in result.stderr and "2 rejected" in result.stderr
-    assert "line 1: text is not valid UTF-8" in result.stderr
-    assert "line 2: text is not valid UTF-8" in result.stderr
+    assert "2 rejected: lines 1, 2: text is not valid UTF-8" in result.stderr
 
 
 def test_a_duration_net_of_pauses_is_left_to_the_batch_audit_and_said_so(runner) -> None:
@@ -229,3 +228,28 @@ def test_a_reader_that_closes_the_alerts_pipe_ends_the_watch_with_141_and_no_lin
     )
     lines = [line for line in done.stderr.splitlines() if "is not watched" not in line]
     assert lines == ["exit 141"], done.stderr
+
+
+def test_a_rejected_line_names_its_line_and_an_unknown_kind_the_closest(runner) -> None:
+    """A line of an unknown kind suggests the pack's closest kind ('interaction' is not
+    'interactions'), and every rejected line carries its line number, not only JSON errors;
+    the same reason on several lines is counted once, with its first lines."""
+    call = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:05",
+        "agent_id": "A",
+    }  # fmt: skip
+    lines = [
+        {**call, "kind": "interaction"},
+        call,
+        {**call, "interaction_id": "I2", "channel": "fax"},
+        {**call, "kind": "interaction", "interaction_id": "I3"},
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    result = runner.invoke(main, ["watch", PACK], input=text)
+    assert result.exit_code == 0, result.output + result.stderr
+    rejected = [line.strip() for line in result.stderr.splitlines() if "rejected:" in line]
+    assert rejected == [
+        "2 rejected: lines 1, 4: unknown kind 'interaction'; did you mean 'interactions'?",
+        "1 rejected: line 3: interactions.channel: 'fax' is not one of phone, chat, email",
+    ]
