@@ -266,6 +266,33 @@ def test_a_duration_keeps_its_first_judgement_whatever_later_updates_say() -> No
     }
 
 
+def test_a_duration_net_of_pauses_and_its_control_chart_are_not_watched() -> None:
+    """TECH-INITIAL-4H subtracts pauses another kind brings, at any time: the watch leaves
+    it, and a control chart of it, to the batch audit, saying why (once, from the CLI)."""
+    import dataclasses
+
+    from auditor.live import Watcher
+    from auditor.measures.control_chart import ControlChartMeasure
+
+    quality = load_pack(RULES / "service-quality.yaml")
+    base = quality.rule("TECH-INITIAL-4H")
+    assert base is not None
+    chart = dataclasses.replace(
+        base,
+        id="TECH-CHART",
+        measure=ControlChartMeasure(of=base.id, per="day", baseline=parse_period("2026-Q2")),
+    )
+    pack = dataclasses.replace(quality, rules=(*quality.rules, chart))
+    watcher = Watcher(pack, lambda alert: None)
+    assert set(watcher.not_live) == {"TECH-INITIAL-4H", "TECH-CHART"}
+    assert watcher.not_live["TECH-CHART"].startswith(
+        "its base rule TECH-INITIAL-4H is not watched: its durations are net of pauses read "
+        "from ticket_status"
+    )
+    assert {"TECH-INITIAL-4H", "TECH-CHART"} <= set(watcher.skipped)
+    assert {w.rule.id for w in watcher.rules}.isdisjoint({"TECH-INITIAL-4H", "TECH-CHART"})
+
+
 def test_sequence_alerts_name_the_step() -> None:
     items = [
         {"kind": "steps", "case_id": "K", "step": "opened", "at": "2026-02-02 10:00:00"},

@@ -4,7 +4,7 @@ Each input line is a JSON object: an evidence record with ``"kind"`` naming its
 evidence kind (``{"kind": "interactions", "interaction_id": ...}``). Records
 are typed exactly as the ingest types them. Per-record duration and condition
 rules and sequence rules are watched; aggregate, freshness and manual rules, and
-durations net of pauses (:func:`not_live`), are batch-only.
+durations net of pauses (``Measure.not_live``), are batch-only.
 
 Time is event time: the watermark is the latest time seen in any record, or
 the wall clock with ``clock="wall"``; with the wall clock time also moves on
@@ -50,8 +50,6 @@ from ..convert import BadValue, RowPlan
 from ..errors import AuditorError, closest_name
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
-from ..measures.control_chart import ControlChartMeasure
-from ..measures.duration import DurationMeasure
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
 from ..readers import DuplicateKey, unique_keys
@@ -67,27 +65,6 @@ def _live_rule_class(pointer: str | None) -> Any:
         return None
     module, _, name = pointer.partition(":")
     return getattr(importlib.import_module(module), name)
-
-
-def not_live(rule: Rule, pack: Pack) -> str | None:
-    """Why a rule whose measure has a live rule is still left to the batch audit, if it is.
-
-    A duration net of pauses: the pauses are records of another kind, which a stream
-    may bring at any time after the record (a status history exported later), so no
-    moment of the stream makes its breach certain. A control chart of such a rule too.
-    """
-    measure = rule.measure
-    if isinstance(measure, DurationMeasure) and measure.pauses is not None:
-        return (
-            f"its durations are net of pauses read from {measure.pauses.evidence}, which may "
-            "arrive at any time after the record, so no moment of the stream makes a breach certain"
-        )
-    if isinstance(measure, ControlChartMeasure):
-        base = pack.rule(measure.of)
-        why = None if base is None else not_live(base, pack)
-        if why is not None and base is not None:
-            return f"its base rule {base.id} is not watched: {why}"
-    return None
 
 
 def _iso(moment: float, zone: ZoneInfo) -> str:
@@ -169,7 +146,7 @@ class Watcher:
         self.not_live: dict[str, str] = {}
         for rule in pack.rules:
             live_rule = _live_rule_class(rule.measure.live_rule)
-            why = not_live(rule, pack)
+            why = rule.measure.not_live(pack)
             if why is not None:
                 self.not_live[rule.id] = why
             if live_rule is None or why is not None:
