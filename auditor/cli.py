@@ -1993,7 +1993,9 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
 )
 @click.option(
     "--alerts",
-    type=click.File("w", encoding="utf-8"),
+    "alerts_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILENAME",
     default="-",
     show_default=True,
     help="Where alerts go, one JSON object a line; - for standard output.",
@@ -2017,7 +2019,12 @@ def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
     help="An evidence.db holding the control charts' baseline periods (else the stream must carry them).",
 )
 def watch_command(
-    pack_path: str, source: Any, alerts: Any, clock: str, until: str | None, store_path: str | None
+    pack_path: str,
+    source: Any,
+    alerts_path: str,
+    clock: str,
+    until: str | None,
+    store_path: str | None,
 ) -> None:
     """Watch records as they arrive and write an alert the moment a rule is breached.
 
@@ -2033,6 +2040,7 @@ def watch_command(
     from .pack import load_pack
 
     pack = load_pack(pack_path)
+    alerts = _alerts_file(alerts_path)  # before any input is read: an alert is never lost to it
 
     def sink(alert: dict[str, Any]) -> None:
         alerts.write(json.dumps(alert, ensure_ascii=False) + "\n")
@@ -2057,26 +2065,57 @@ def watch_command(
     finally:  # the baselines are read: other commands may use the store while the stream runs
         if store is not None:
             store.close()
-    interrupted, code = False, EXIT_OK
+    for rule_id, why in watcher.not_live.items():  # said once, before any input is read
+        click.echo(
+            f"{rule_id} is not watched: {why}; the batch audit (auditor audit) judges it",
+            err=True,
+        )
+    interrupted, code, reader_gone = False, EXIT_OK, False
     try:  # on the wall clock, time moves on (once a second) while no input comes
         read_lines(timed_lines(source) if clock == "wall" else source, watcher)
     except KeyboardInterrupt as exc:
         interrupted = True
         code = exit_code(exc)  # SIGTERM (the group makes it an interrupt too) or Ctrl-C
+    except BrokenPipeError:  # the reader of the alerts left (| head -1): nothing more to write
+        reader_gone = True
     finally:
-        watcher.finish()
-        c = watcher.counts
-        click.echo(
-            f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
-            f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
-            + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
-            err=True,
-        )
-        for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1])[:5]:
-            click.echo(f"  {count:>8,} rejected: {reason}", err=True)
-        if watcher.skipped:
-            click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
-    sys.exit(code)
+        if not reader_gone:
+            try:
+                watcher.finish()
+            except BrokenPipeError:
+                reader_gone = True
+        if alerts_path != "-":
+            alerts.close()
+        if not reader_gone:  # else the output stops there, with no line (docs/cli.md)
+            _watch_counts(watcher, interrupted)
+    sys.exit(_reader_gone() if reader_gone else code)
+
+
+def _watch_counts(watcher: Any, interrupted: bool) -> None:
+    """The end of a watch on standard error: its counts, its rejected lines' reasons, the
+    rules it left to the batch audit."""
+    c = watcher.counts
+    click.echo(
+        f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
+        f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
+        + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
+        err=True,
+    )
+    for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1])[:5]:
+        where = c.rejected_lines(reason)
+        click.echo(f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}", err=True)
+    if watcher.skipped:
+        click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
+
+
+def _alerts_file(path: str) -> Any:
+    """The alerts' destination, opened (or standard output for ``-``); one line if it cannot be."""
+    if path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")  # closed when the watch ends
+    except OSError as exc:
+        raise AuditorError(f"cannot write the alerts file {path}: {exc.strerror or exc}") from None
 
 
 def _moment(text: str, zone: str) -> float:

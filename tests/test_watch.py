@@ -229,6 +229,70 @@ def test_an_open_ticket_is_not_a_breach_and_its_closing_is_an_update() -> None:
     ]
 
 
+def test_a_duration_keeps_its_first_judgement_whatever_later_updates_say() -> None:
+    """docs/watch.md: a duration's verdict is the key's first judgement, not the latest
+    record's. L1 is alerted when its deadline passes (L2 moves the watermark on); an update
+    showing it answered in 20 s does not withdraw the alert. D1, answered in 10 s, then
+    sent again answered in 50 s, stays conform and is never alerted. The batch audit of
+    the latest records would find L1 conform and D1 breached."""
+    quality = load_pack(RULES / "service-quality.yaml")
+
+    def call(key: str, received: str, answered: str | None = None) -> str:
+        item = {"kind": "interactions", "interaction_id": key, "channel": "phone", "site": "BJ"}
+        item.update(agent_id="BJ-A01", received_at=received)
+        if answered is not None:
+            item["answered_at"] = answered
+        return json.dumps(item)
+
+    lines = [
+        call("L1", "2026-07-01 10:00:00"),
+        call("L2", "2026-07-01 10:00:40", "2026-07-01 10:00:45"),
+        call("L1", "2026-07-01 10:00:00", "2026-07-01 10:00:20"),  # answered in time after all
+        call("D1", "2026-07-01 11:00", "2026-07-01 11:00:10"),
+        call("D1", "2026-07-01 11:00:00", "2026-07-01 11:00:10"),  # a duplicate
+        call("D1", "2026-07-01 11:00:00", "2026-07-01 11:00:50"),  # lengthened past 30 s
+    ]
+    alerts: list[dict] = []
+    watcher = watch(
+        quality, lines, alerts.append, until=datetime(2026, 7, 2, tzinfo=SH).timestamp()
+    )
+    phone = [(a["key"], a["breach"]) for a in alerts if a["rule"] == "RESP-PHONE-30S"]
+    assert phone == [("L1", "no answered_at yet, 45 s after received_at; limit 30s")]
+    assert watcher.counts.updates == 2 and watcher.counts.duplicates == 1
+    assert watcher.verdicts()["RESP-PHONE-30S"] == {
+        "L1": "breach",
+        "L2": "conform",
+        "D1": "conform",
+    }
+
+
+def test_a_duration_net_of_pauses_and_its_control_chart_are_not_watched() -> None:
+    """TECH-INITIAL-4H subtracts pauses another kind brings, at any time: the watch leaves
+    it, and a control chart of it, to the batch audit, saying why (once, from the CLI)."""
+    import dataclasses
+
+    from auditor.live import Watcher
+    from auditor.measures.control_chart import ControlChartMeasure
+
+    quality = load_pack(RULES / "service-quality.yaml")
+    base = quality.rule("TECH-INITIAL-4H")
+    assert base is not None
+    chart = dataclasses.replace(
+        base,
+        id="TECH-CHART",
+        measure=ControlChartMeasure(of=base.id, per="day", baseline=parse_period("2026-Q2")),
+    )
+    pack = dataclasses.replace(quality, rules=(*quality.rules, chart))
+    watcher = Watcher(pack, lambda alert: None)
+    assert set(watcher.not_live) == {"TECH-INITIAL-4H", "TECH-CHART"}
+    assert watcher.not_live["TECH-CHART"].startswith(
+        "its base rule TECH-INITIAL-4H is not watched: its durations are net of pauses read "
+        "from ticket_status"
+    )
+    assert {"TECH-INITIAL-4H", "TECH-CHART"} <= set(watcher.skipped)
+    assert {w.rule.id for w in watcher.rules}.isdisjoint({"TECH-INITIAL-4H", "TECH-CHART"})
+
+
 def test_sequence_alerts_name_the_step() -> None:
     items = [
         {"kind": "steps", "case_id": "K", "step": "opened", "at": "2026-02-02 10:00:00"},

@@ -28,7 +28,8 @@ met on purpose:
   SIGTERM) that lands in an action is raised as itself once the engine has
   completed the action (an abandoned action leaves the engine unable to take
   the next message), so the watch stops as asked, not as an engine failure,
-  and can still judge what is open.
+  and can still judge what is open. A closed pipe (the reader of the alerts gone,
+  ``| head -1``) is raised as itself the same way, for the command to stop quietly.
 - A ruleset of 513 or more rules hangs and a message may match at most 64
   rules: rulesets are one per pack rule, a few rules each; the generator
   refuses to build anything bigger.
@@ -119,14 +120,16 @@ class LiveRuleset:
                 )
             break
         state = result[1]
-        stop: KeyboardInterrupt | None = None
+        stop: KeyboardInterrupt | BrokenPipeError | None = None
         fired = engine.start_action_for_state(self.handle, state)
         while fired:
             for rule, matched in json.loads(fired[1]).items():
                 try:
                     self.actions[rule](matched["m"])
-                except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM in an action (an alert
-                    stop = exc  # being written): the action is completed, then the stop raised
+                except (KeyboardInterrupt, BrokenPipeError) as exc:  # Ctrl-C or SIGTERM in an
+                    # action (an alert being written), or the reader of the alerts gone: the
+                    # action is completed, then the stop raised as itself
+                    stop = exc
                 except BaseException as exc:  # surfaced here, never left in the engine
                     engine.abandon_action(self.handle, state)
                     raise RulesEngineError(f"an action of {self.name} failed: {exc}") from exc

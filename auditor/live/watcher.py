@@ -3,8 +3,8 @@
 Each input line is a JSON object: an evidence record with ``"kind"`` naming its
 evidence kind (``{"kind": "interactions", "interaction_id": ...}``). Records
 are typed exactly as the ingest types them. Per-record duration and condition
-rules and sequence rules are watched; aggregate, freshness and manual rules are
-batch-only.
+rules and sequence rules are watched; aggregate, freshness and manual rules, and
+durations net of pauses (``Measure.not_live``), are batch-only.
 
 Time is event time: the watermark is the latest time seen in any record, or
 the wall clock with ``clock="wall"``; with the wall clock time also moves on
@@ -15,11 +15,11 @@ ends when the wall clock reaches ``until``. A record still open when the waterma
 passes its deadline, and a sequence step still missing when its bound has
 passed, are breaches the moment that is certain; an alert is written then. At
 the end of the stream every open record and case is judged once more at the
-final watermark, so the per-key verdicts are those a batch audit gives, for a
-period ending at that moment, of each key's last record (an export holds each
-record once, as it stands; the evidence store keeps the first record of a key
-and quarantines the others, so a stream with updates agrees with an export of
-the final states, not with an ingest of the stream itself).
+final watermark, as a batch audit for a period ending at that moment judges it.
+The per-key verdicts are those of a batch audit of each key's last record for a
+condition; for a duration they are the key's first judgement, which a later
+record of the key does not change (an alert stands, a duration lengthened after
+it was judged conform is not alerted): docs/watch.md says when the two agree.
 
 Keys: the records of a key are the successive states of one record. A later
 record of a key identical to its last one in every field is a duplicate and is
@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
-from ..errors import AuditorError
+from ..errors import AuditorError, closest_name
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
@@ -84,6 +84,21 @@ class WatchCounts:
     alerts: int = 0
     collisions: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    #: per reason, the numbers of its first rejected lines (up to ``FIRST_LINES``)
+    lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def rejected_lines(self, reason: str) -> str:
+        """``line 3`` or ``lines 3, 7, ...``: where a reason's rejected lines are."""
+        numbers = self.lines.get(reason, [])
+        if not numbers:
+            return ""
+        more = ", ..." if self.reasons[reason] > len(numbers) else ""
+        listed = ", ".join(map(str, numbers))
+        return f"line {listed}" if len(numbers) == 1 and not more else f"lines {listed}{more}"
+
+
+#: how many line numbers of one reason for rejecting lines are kept
+FIRST_LINES = 3
 
 
 class Watcher:
@@ -127,9 +142,14 @@ class Watcher:
         self.seen_keys: dict[str, OrderedDict[str, int]] = {}
         #: an evidence store (or backend) live rules may read context from (control-chart baselines)
         self.store = store
+        #: per rule the measure could watch but that is left to the batch audit, why (said at the start)
+        self.not_live: dict[str, str] = {}
         for rule in pack.rules:
             live_rule = _live_rule_class(rule.measure.live_rule)
-            if live_rule is None:
+            why = rule.measure.not_live(pack)
+            if why is not None:
+                self.not_live[rule.id] = why
+            if live_rule is None or why is not None:
                 self.skipped.append(rule.id)
             else:
                 self.rules.append(live_rule(rule, pack.evidence[rule.evidence], self))
@@ -168,27 +188,34 @@ class Watcher:
             self.plans[kind.name] = plan
         return plan
 
-    def _reject(self, reason: str) -> None:
-        self.counts.rejected += 1
-        self.counts.reasons[reason] = self.counts.reasons.get(reason, 0) + 1
+    def _reject(self, reason: str, line: int | None = None) -> None:
+        counts = self.counts
+        counts.rejected += 1
+        counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
+        if line is not None:
+            first = counts.lines.setdefault(reason, [])
+            if len(first) < FIRST_LINES:
+                first.append(line)
 
-    def feed(self, item: dict[str, Any]) -> None:
-        """One input record."""
+    def feed(self, item: dict[str, Any], line: int | None = None) -> None:
+        """One input record (``line``: its line number in the input, for a rejection)."""
         self.counts.events += 1
         name = item.get("kind")
         kind = self.pack.evidence.get(str(name)) if name is not None else None
         if kind is None:
-            self._reject(f"unknown kind {name!r}")
+            close = None if name is None else closest_name(str(name), self.pack.evidence)
+            hint = "" if close is None else f"; did you mean '{close}'?"
+            self._reject(f"unknown kind {name!r}{hint}", line)
             return
         try:
             values = self._plan(kind).convert(item)
         except BadValue as exc:
-            self._reject(f"{kind.name}.{exc.column}: {exc.reason}")
+            self._reject(f"{kind.name}.{exc.column}: {exc.reason}", line)
             return
         record = dict(zip(kind.fields, values, strict=True))
         for name in self.time_fields[kind.name]:  # no calendar or clock reaches the year 10000
             if record[name] is not None and record[name] >= LATEST_MOMENT:
-                self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}")
+                self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}", line)
                 return
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
@@ -347,14 +374,14 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
             if problem is None and any("\x00" in v for v in texts):
                 problem = "contains NUL characters (\\u0000)"
         if problem is not None:
-            watcher._reject(f"line {number}: {problem}")
+            watcher._reject(problem, number)
             watcher.counts.events += 1
             continue
         if not isinstance(item, dict):
-            watcher._reject(f"line {number}: not a JSON object")
+            watcher._reject("not a JSON object", number)
             watcher.counts.events += 1
             continue
-        watcher.feed(item)
+        watcher.feed(item, number)
 
 
 def watch(

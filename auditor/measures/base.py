@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
     from ..findings import Finding, RuleResult
-    from ..model import EvidenceKind, Rule
+    from ..model import EvidenceKind, Pack, Rule
     from ..periods import Period
     from ..sourcemap import YamlMap
     from ..standards import Text
@@ -150,6 +150,11 @@ class Measure:
         period end.
         """
         return []
+
+    def not_live(self, pack: Pack) -> str | None:
+        """Why the live rule, when there is one, is not run and the batch audit judges the rule
+        (said when a watch starts), or None."""
+        return None
 
     def checklist_items(self) -> list[str]:
         """Checklist items an auditor answers for this measure (manual items)."""

@@ -26,7 +26,7 @@ from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
     from ..findings import Finding, RuleResult
-    from ..model import Rule
+    from ..model import Pack, Rule
     from ..sourcemap import YamlMap
 
 PER = ("day", "week")
@@ -99,6 +99,12 @@ class ControlChartMeasure(SeriesMeasure):
         if threshold is not None and threshold.op == "==":
             return f"'{base.id}' has target '{threshold}', which names no adverse side"
         return None
+
+    def not_live(self, pack: Pack) -> str | None:
+        """A chart of a rule the watch leaves to the batch audit is left to it too."""
+        base = pack.rule(self.of)
+        why = None if base is None else base.measure.not_live(pack)
+        return None if why is None else f"its base rule {self.of} is not watched: {why}"
 
     def shape(self, base: Rule) -> Rule:
         return dataclasses.replace(

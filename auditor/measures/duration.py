@@ -27,7 +27,7 @@ from .reading import RuleContext, measure_map
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
-    from ..model import EvidenceKind
+    from ..model import EvidenceKind, Pack
     from ..sourcemap import YamlMap
 
 #: the note of a duration whose end had not happened by the period end
@@ -102,6 +102,16 @@ class DurationMeasure(RecordMeasure):
             (self.start, self.end) if self.ended is None else (self.start, self.end, self.ended)
         )
         return [(kind.name, fields, LOOKBACK_SECONDS)]
+
+    def not_live(self, pack: Pack) -> str | None:
+        """Net of pauses: they are records of another kind, which a stream may bring at any
+        time after the record, so no moment of the stream makes a breach certain."""
+        if self.pauses is None:
+            return None
+        return (
+            f"its durations are net of pauses read from {self.pauses.evidence}, which may "
+            "arrive at any time after the record, so no moment of the stream makes a breach certain"
+        )
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "business-seconds" if self.calendar else "seconds"
