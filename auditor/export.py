@@ -77,7 +77,9 @@ def _refuse_strays(store: EvidenceStore, target: Path) -> None:
     written = {f"{file_stem(table)}.parquet" for table in store.table_names()}
     strays = sorted(p.name for p in target.glob("*.parquet") if p.name not in written)
     if strays:
-        shown = ", ".join(strays[:3]) + (f" and {len(strays) - 3:,} more" if len(strays) > 3 else "")
+        shown = ", ".join(strays[:3]) + (
+            f" and {len(strays) - 3:,} more" if len(strays) > 3 else ""
+        )
         raise StoreError(
             f"the folder holds Parquet files this export would not replace ({shown}): an "
             "audit of the folder would read them as part of this store",

@@ -199,6 +199,8 @@ def test_a_waived_rule_is_shown_with_the_finding_its_waiver_covers(runner, tmp_p
     row = next(line for line in audited.output.splitlines() if line.startswith("RESP-PHONE-30S"))
     assert row.split()[2:5] == ["waived", "56.2", "%"], row
     assert row.endswith("site=SH@2026-08"), row
+
+
 def test_a_waiver_forged_in_the_register_is_never_applied(runner, tmp_path) -> None:
     """A row put into the waivers table with plain sqlite, and a reason changed there: capa
     check names each (exit 1) and an audit with the register refuses it in one line (exit 2)."""
