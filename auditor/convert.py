@@ -502,7 +502,8 @@ class RowPlan:
                 return (
                     f"row {row} of sheet '{self.sheet}' holds '{found}', the header read is row "
                     f"{self.header_row}: if the rows above row {row} are a title, give reader: "
-                    f"{{header_row: {row}}} in the mapping"
+                    f"{{header_row: {row}}} in a mapping (its kind and reader are enough: the "
+                    "columns are then found by their names, as now)"
                 )
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:

@@ -21,7 +21,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -442,6 +442,8 @@ class Ingest:
             kind = _kind_of_table(self.pack, path, table)
         report.kind = kind.name
         active = mapping or auto_mapping(kind, table.header)
+        if active.by_names:  # a mapping of the reader, time zone or markers only
+            active = replace(active, columns=auto_mapping(kind, table.header).columns)
         report.mapping = self._mapping_record(active)
 
         def plan_for(table: Table) -> RowPlan:

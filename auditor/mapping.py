@@ -105,6 +105,9 @@ class Mapping:
     source: str = "auto"
     #: where things are in the file: "kind", "columns" and "columns.FIELD" (the key)
     locations: dict[str, Location] = field(default_factory=dict)
+    #: no ``columns`` given: each field is found by its name or aliases, as without a mapping
+    #: (a mapping that only says where the header is, or the file's time zone)
+    by_names: bool = False
 
     def where(self, key: str) -> Location:
         return self.locations.get(key) or Location(self.path)
@@ -185,6 +188,7 @@ def load_mapping(path: str | Path, source: str | None = None) -> Mapping:
     return Mapping(
         kind=kind,
         columns=columns,
+        by_names=not columns,
         name=data.get("preset"),
         timezone=data.get("timezone"),
         dst=str(dst),
@@ -256,8 +260,15 @@ def _columns(
     """The field specs under ``columns``; the location of each field's key goes into ``locations``."""
     columns: dict[str, ColumnSpec] = {}
     raw_columns = data.get("columns")
-    if not isinstance(raw_columns, YamlMap) or not raw_columns:
-        errors.append(EvidenceError("mapping needs 'columns'", location=data.where("columns")))
+    if raw_columns is None or (isinstance(raw_columns, YamlMap) and not raw_columns):
+        return columns  # none given: found by names and aliases (see Mapping.by_names)
+    if not isinstance(raw_columns, YamlMap):
+        errors.append(
+            EvidenceError(
+                "mapping's 'columns' must map fields to columns (field: column)",
+                location=data.where("columns"),
+            )
+        )
         return columns
     for field_name, spec in raw_columns.items():
         column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)

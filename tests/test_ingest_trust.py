@@ -799,7 +799,8 @@ def test_a_title_above_a_workbook_header_is_named_and_header_row_reads_below_it(
     assert report.files[0].reason.endswith(
         "its columns: Calls exported 2016-03; row 3 of sheet 'Calls' holds 'id', the header "
         "read is row 1: if the rows above row 3 are a title, give reader: {header_row: 3} in "
-        "the mapping"
+        "a mapping (its kind and reader are enough: the columns are then found by their "
+        "names, as now)"
     )
     mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 3}\n" + columns)
     report, store = run(tmp_path, mapping)
@@ -929,3 +930,19 @@ def test_ctrl_c_as_the_hash_thread_starts_gives_the_hash_up(monkeypatch, ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         Ingest._check_stored_and_unchanged(Hashing(), None, Report(), 1)  # type: ignore[arg-type]
     assert gave_up.is_set()
+
+
+def test_a_mapping_without_columns_finds_the_fields_by_their_names(tmp_path) -> None:
+    """kind and reader alone: the header below a title, its columns matched by field names
+    as without a mapping (a mapping needed every column spelled out before)."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], ["record_id", "count"], ["A", 1]]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 2}\n")
+    report, store = run(tmp_path, mapping)
+    assert (report.files[0].status, report.files[0].stored) == ("ok", 1)
+    assert report.files[0].mapping["columns"] == {"record_id": "record_id", "count": "count"}
+    assert store.db.execute("SELECT record_id, count, _line FROM records").fetchall() == [
+        ("A", 1, 3)
+    ]
+    with pytest.raises(AuditorError, match="'columns' must map fields to columns"):
+        load_mapping_text("kind: records\ncolumns: [id]\n")
