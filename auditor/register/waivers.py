@@ -21,7 +21,6 @@ from ..findings import RuleResult
 from ..findings.results import worst
 
 RISKS = ("low", "medium", "high")
-MAX_DAYS = 366
 
 
 class WaiverError(AuditorError):
@@ -49,8 +48,11 @@ class Waiver:
         return self.rule == rule and (not self.group_key or self.group_key == group_key)
 
 
-def check_waiver(waiver: Waiver, today: date, where: Location | None = None) -> None:
-    """Refuse a waiver that is not governed (one line each problem)."""
+def check_waiver(
+    waiver: Waiver, today: date, where: Location | None = None, adding: bool = True
+) -> None:
+    """Refuse a waiver that is not governed (one line each problem); one being ``adding``
+    must not have ended (a waivers.yaml may keep one that has: it is not in force)."""
     if waiver.risk not in RISKS:
         raise WaiverError(f"risk must be low, medium or high, not '{waiver.risk}'", location=where)
     if not waiver.reason.strip():
@@ -68,16 +70,38 @@ def check_waiver(waiver: Waiver, today: date, where: Location | None = None) -> 
             f"'{unnamed[0].strip()}'",
             location=where,
         )
-    if waiver.valid_until < today:
+    if waiver.valid_until < today and adding:
         raise WaiverError(f"the waiver expired on {waiver.valid_until}", location=where)
     if waiver.valid_until < waiver.valid_from:
         raise WaiverError("a waiver's --until is before its --from", location=where)
-    if waiver.valid_until > today + timedelta(days=MAX_DAYS):
+    start = today if waiver.valid_from == date.min else waiver.valid_from
+    last = last_day_of_year_from(start)
+    if waiver.valid_until > last:
         raise WaiverError(
-            f"a waiver runs at most a year: {waiver.valid_until} is beyond "
-            f"{today + timedelta(days=MAX_DAYS)}",
+            f"a waiver runs at most a year: from {start}, {waiver.valid_until} is beyond {last}",
             location=where,
         )
+
+
+def last_day_of_year_from(start: date) -> date:
+    """The last day of a year that starts on ``start`` (2026-12-05 -> 2027-12-04; one that
+    starts on 29 February ends on 28 February)."""
+    if (start.month, start.day) == (2, 29):  # the next year has no 29 February
+        return date(start.year + 1, 2, 28)
+    return start.replace(year=start.year + 1) - timedelta(days=1)
+
+
+def check_rules(waivers: list[Waiver], rules: list[str], where: Location) -> None:
+    """A waiver kept beside a pack names one of its rules (a typo would waive nothing)."""
+    from ..errors import closest_name
+
+    for waiver in waivers:
+        if waiver.rule not in rules:
+            raise WaiverError(
+                f"waiver {waiver.id} names no rule of the pack: '{waiver.rule}'",
+                location=where,
+                suggestion=closest_name(waiver.rule, rules),
+            )
 
 
 def from_row(row: dict[str, Any]) -> Waiver:
@@ -98,8 +122,9 @@ def from_row(row: dict[str, Any]) -> Waiver:
 # ------------------------------------------------------------ waivers.yaml beside a pack
 
 
-def load_waivers_file(path: Path) -> list[Waiver]:
-    """``waivers.yaml``: a list of waivers; a malformed one is an error, never skipped."""
+def load_waivers_file(path: Path, today: date | None = None) -> list[Waiver]:
+    """``waivers.yaml``: a list of waivers; a malformed or ungoverned one (as ``waiver add``
+    refuses it) is an error, never skipped."""
     from ..sourcemap import YamlList, YamlMap, load_yaml
 
     data = load_yaml(path)
@@ -110,7 +135,9 @@ def load_waivers_file(path: Path) -> list[Waiver]:
         try:
             if not isinstance(item, YamlMap):
                 raise WaiverError("each waiver is a mapping", location=data.where(index))
-            waivers.append(_yaml_waiver(item, index))
+            waiver = _yaml_waiver(item, index)
+            check_waiver(waiver, today or date.today(), item.start, adding=False)
+            waivers.append(waiver)
         except (WaiverError, ValueError, KeyError) as exc:
             where = data.where(index)
             errors.append(

@@ -6,6 +6,8 @@ import json
 import shutil
 from datetime import date, timedelta
 
+import pytest
+
 from auditor.audit import run_audit
 from auditor.cli import main
 from auditor.findings.contract import FindingsDocument
@@ -109,6 +111,45 @@ def test_waivers_yaml_beside_the_pack(runner, tmp_path) -> None:
     broken = runner.invoke(main, args)
     assert broken.exit_code == 2
     assert "waivers.yaml" in broken.output and "needs 'reason'" in broken.output
+    # the rules `waiver add` keeps hold here too: no self-approval, a known risk, a year at
+    # most, a rule of the pack (a typo waived nothing, silently)
+    base = "- rule: {rule}\n  reason: r\n  risk: {risk}\n  requested_by: ops\n  approved_by: {by}\n  until: {until}\n"
+    cases = {
+        ("RESP-PHONE-30S", "low", "ops", SOON): "the approver must not be the requester",
+        ("RESP-PHONE-30S", "lowish", "director", SOON): "risk must be low, medium or high, not 'lowish'",
+        ("RESP-PHONE-30S", "low", "director", (date.today() + timedelta(days=400)).isoformat()):
+            "a waiver runs at most a year",
+        ("RESP-PHONE-30", "low", "director", SOON): "names no rule of the pack: 'RESP-PHONE-30'; did you mean 'RESP-PHONE-30S'?",
+    }  # fmt: skip
+    for (rule_id, risk, by, until), message in cases.items():
+        (rules / "waivers.yaml").write_text(
+            base.format(rule=rule_id, risk=risk, by=by, until=until), encoding="utf-8"
+        )
+        refused = runner.invoke(main, args)
+        assert refused.exit_code == 2, refused.output
+        lines = [line for line in refused.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and "waivers.yaml" in lines[0] and message in lines[0], (
+            refused.output
+        )
+
+
+def test_a_waiver_runs_at_most_a_year_from_its_first_day() -> None:
+    """Counted from its first day, not from today: one starting in six months may end up to
+    a year after that (it was refused), and a year ends the day before the date comes round."""
+    from auditor.errors import AuditorError
+    from auditor.register.waivers import Waiver, check_waiver, last_day_of_year_from
+
+    assert last_day_of_year_from(date(2026, 12, 5)) == date(2027, 12, 4)
+    assert last_day_of_year_from(date(2028, 2, 29)) == date(2029, 2, 28)
+    today = date(2026, 12, 5)
+
+    def waiver(start: date, until: date) -> Waiver:
+        return Waiver("W-1", "R", "", "reason", "low", "a", "b", start, until)
+
+    check_waiver(waiver(date(2027, 6, 1), date(2028, 5, 31)), today)
+    check_waiver(waiver(today, date(2027, 12, 4)), today)
+    with pytest.raises(AuditorError, match="from 2026-12-05, 2027-12-05 is beyond 2027-12-04"):
+        check_waiver(waiver(today, date(2027, 12, 5)), today)
 
 
 def test_revoking_names_the_waiver_and_a_revoked_one_says_when(runner, tmp_path) -> None:
