@@ -245,6 +245,7 @@ def run_audit(
                 if told:
                     notes.extend(zone_notes(pack, coverage, report, audit_period))
                 check_period_has_evidence(pack, audit_period, coverage, report)
+                notes.extend(unended(audit_period, today or date.today()))
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
             failing = writer.finish()
         apply_waivers(results, waivers, today or date.today())
@@ -292,6 +293,17 @@ def outside_the_evidence(out: Path, evidence: Path) -> None:
             location=Location(str(out)),
             hint="give --out a folder outside the evidence",
         )
+
+
+def unended(period: Period, today: date) -> list[str]:
+    """A note when the period ends after ``today``: its figures are those of a part of it."""
+    if period.last < today:
+        return []
+    return [
+        f"the period {period.label} has not ended: it ends on {period.last}, and today is "
+        f"{today}; records still to come are not in its figures, and what is open now counts "
+        "as pending (a register records this audit as it stands)"
+    ]
 
 
 def check_quarantine(report: IngestReport, ceiling: float) -> None:

@@ -795,7 +795,7 @@ def audit_command(
         try:
             result = run_audit(
                 pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation,
-                ceiling, waivers, engine=engine or "sqlite", progress=progress,
+                ceiling, waivers, today=_today(), engine=engine or "sqlite", progress=progress,
             )  # fmt: skip
         finally:
             progress.done()
@@ -915,8 +915,8 @@ def _several_written(
     try:
         result = run_multi_audit(
             list(packs), evidence_dir, given.out, given.period, given.mapping, given.auditor,
-            given.organisation, given.max_quarantine, given.waivers, engine=given.engine,
-            progress=given.progress,
+            given.organisation, given.max_quarantine, given.waivers, today=_today(),
+            engine=given.engine, progress=given.progress,
         )  # fmt: skip
     finally:
         if given.progress is not None:

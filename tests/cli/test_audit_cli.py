@@ -187,3 +187,29 @@ def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     result = audit(runner, tmp_path, "--format", "json,docx")
     assert result.exit_code == 2
     assert "unknown format 'docx'" in result.output + result.stderr
+
+
+def test_a_period_that_has_not_ended_is_said_so(runner, tmp_path, monkeypatch) -> None:
+    """Auditing 2026-Q3 on 2026-09-10: its figures are those of a part of it."""
+    from datetime import date
+
+    import auditor.cli as cli
+
+    from ..conftest import ROOT, RULES
+
+    monkeypatch.setattr(cli, "_today", lambda: date(2026, 9, 10))
+    result = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), str(ROOT / "evidence/demo/service-quality"),
+         "--period", "2026-Q3", "--out", str(tmp_path / "a"), "--format", "json"],
+    )  # fmt: skip
+    assert (
+        "warning: the period 2026-Q3 has not ended: it ends on 2026-09-30, and today is "
+        "2026-09-10; records still to come are not in its figures"
+    ) in result.output, result.output
+    ended = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), str(ROOT / "evidence/demo/service-quality"),
+         "--period", "2026-07", "--out", str(tmp_path / "b"), "--format", "json"],
+    )  # fmt: skip
+    assert "has not ended" not in ended.output
