@@ -572,3 +572,72 @@ def test_the_window_is_checked_against_the_records_of_the_rule_s_own_kind() -> N
     )
     assert _short_of(coverage, "tickets", Pack(), window) is None
     assert _short_of(coverage, "agents", Pack(), window) is None  # the tickets reach November
+
+
+def _implemented_on(register: Register, item_id: str, on: date) -> None:
+    """The item worked off with its one action done on ``on``, implemented that day."""
+    register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)
+    register.update(item_id, "li", {"root_cause": "no cover at the peak", "status": "planned"})
+    register.update(item_id, "cert", {"status": "accepted"})
+    register.action_done(item_id, 1, "li", on)
+    register.update(
+        item_id, "li", {"status": "implemented", "implemented_on": on.isoformat()}, today=on
+    )
+
+
+def _window_cells(tmp_path, window: str, rule: str, group: dict[str, str]):
+    """The group's cells as an audit of the window reports them (the reference)."""
+    from auditor.audit import run_audit
+
+    out = tmp_path / f"audit-{window.replace('.', '_')}"
+    run_audit(RULES / "service-quality.yaml", DEMO, out, window)
+    document = FindingsDocument.load(out / "findings.json")
+    entry = next(r for r in document.rules if r.rule == rule)
+    return [f for f in entry.findings if f.group == group]
+
+
+@pytest.mark.parametrize(
+    ("implemented", "window"),
+    [
+        # July's cell (11 days) conforms, August's fails: the window's first month is not all
+        (date(2026, 7, 20), "2026-07-21..2026-08-19"),
+        # August's cell is one day with too few calls; September's 29 days decide
+        (date(2026, 8, 30), "2026-08-31..2026-09-29"),
+    ],
+)
+def test_verify_judges_every_month_of_the_window_for_the_item_s_group(
+    tmp_path, monthly_audits, implemented: date, window: str
+) -> None:
+    """RESP-PHONE-30S is judged per site per month: the verification of a window across two
+    months judges the group's cells in both and the group over the whole window, as an
+    audit of the window would, not only the first month's cell."""
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-08")
+    item = next(
+        i for i in register.store.items()
+        if (i["rule"], i["group_key"]) == ("RESP-PHONE-30S", "site=SH")
+    )  # fmt: skip
+    _implemented_on(register, item["id"], implemented)
+    cells = _window_cells(tmp_path, window, "RESP-PHONE-30S", {"site": "SH"})
+    assert len(cells) == 2, "the window holds two months of SH calls"
+    judged = [c for c in cells if c.verdict in ("conform", "observation", "nonconform")]
+    n = sum(c.counts.n for c in cells)
+    conforming = sum(c.counts.conforming for c in cells)
+    whole_conforms = n >= 30 and conforming / n >= 0.90  # the pack's target and minimum
+    effective = whole_conforms and all(c.verdict != "nonconform" for c in judged)
+    result = verify_item(
+        register, item["id"], RULES / "service-quality.yaml", DEMO, "cert", date(2026, 11, 1)
+    )
+    assert result.period == window
+    assert result.outcome == ("effective" if effective else "ineffective")
+    figures = register.item(item["id"])["verification"]
+    assert [c["finding"] for c in figures["cells"]] == [c.id for c in cells]
+    if effective:  # the group over the whole window: every SH call of it counted
+        assert (figures["n"], figures["conforming"]) == (n, conforming)
+        assert result.finding.id == "RESP-PHONE-30S@site=SH"
+    else:  # named by the month that failed, as the audit names it
+        failing = [c.id for c in cells if c.verdict == "nonconform"]
+        assert result.finding.id in failing
+    register.close()
