@@ -1461,6 +1461,13 @@ def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> Non
 )
 @_mapping_opt
 @_preset_opt
+@click.option(
+    "--max-quarantine",
+    default="2%",
+    show_default=True,
+    help="Stop when a file has a larger share of its rows quarantined (100% accepts any), "
+    "as audit does.",
+)
 @_by_opt
 @_register_opt
 @_engine_opt
@@ -1470,21 +1477,28 @@ def capa_verify(
     pack_path: str,
     mapping: str | None,
     preset: str | None,
+    max_quarantine: str,
     who: str,
     register_path: str,
     engine: str | None,
 ) -> None:
-    """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
+    """Re-run the item's rule for its group on evidence after the fix: close it or reopen it.
+
+    The evidence is read as audit reads it: a file that cannot be read, or one with
+    more rows quarantined than --max-quarantine, stops it (exit 2) and the item stays
+    as it is.
+    """
     from .backends.engines import check_engine
     from .register.verify import verify_item
 
     check_engine(engine or "sqlite")  # a usage error before anything is opened
+    ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
     register = _open_register(register_path)
     try:
         result = verify_item(
             register, item_id, pack_path, evidence_dir, who, _today(), chosen,
-            engine or "sqlite",
+            engine or "sqlite", ceiling,
         )  # fmt: skip
     finally:
         register.close()

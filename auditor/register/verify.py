@@ -52,11 +52,16 @@ def verify_item(
     today: date,
     mapping: Mapping | None = None,
     engine: str = "sqlite",
+    max_quarantine: float | None = None,
 ) -> Verification:
     """Re-run the item's rule on ``evidence`` over the criterion's window and record the result.
 
     ``engine`` names the SQL engine that evaluates the rule (see :mod:`auditor.backends.engines`).
+    The evidence is taken as an audit takes it: a file that cannot be read, or one with a
+    larger share of its rows quarantined than ``max_quarantine`` (an audit's ceiling by
+    default), stops the verification before anything is judged or recorded.
     """
+    from ..audit import DEFAULT_MAX_QUARANTINE, _unreadable, check_quarantine
     from ..backends.engines import check_engine
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
@@ -83,7 +88,12 @@ def verify_item(
         )
     store = EvidenceStore(None, engine=engine)
     try:
-        ingest(pack, evidence, store, mapping)
+        report = ingest(pack, evidence, store, mapping)
+        if report.errors:
+            raise _unreadable(report)
+        check_quarantine(
+            report, DEFAULT_MAX_QUARANTINE if max_quarantine is None else max_quarantine
+        )
         evaluation = Evaluation(pack, backend_for(store), period)
         findings = evaluation.evaluate(rule).findings
         key = item["group_key"]

@@ -483,3 +483,38 @@ def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_p
     empty = capa_list("--rule", "RESP-PHONE-30S", "--status", "verified-effective")
     assert empty.exit_code == 0 and len(empty.output.splitlines()) == 1
     assert capa_list("--group", "site=SH").exit_code == 0
+
+
+def test_capa_verify_refuses_evidence_an_audit_refuses(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    """One row in ten of the interactions quarantined (an unknown channel): audit stops at
+    its 2 % ceiling, and so does capa verify, the item left as it was."""
+    import shutil
+
+    register, item = implemented_item(runner, tmp_path)
+    bad = tmp_path / "bad-evidence"
+    shutil.copytree(DEMO, bad)
+    calls = next(bad.glob("interactions*.csv"))
+    lines = calls.read_bytes().splitlines()
+    extra = (len(lines) - 1) // 9  # about a tenth of the rows once added
+    with calls.open("ab") as out:
+        for n in range(extra):
+            out.write(f"\nX{n:07d},fax,SH,SH-A01,2026-08-03 10:00:00,,".encode())
+    assert extra / (len(lines) - 1 + extra) > 0.02
+    audited = invoke(runner, "audit", PACK, str(bad), "--period", "2026-08", "--out",
+                     str(tmp_path / "aug"), "--format", "json")  # fmt: skip
+    assert audited.exit_code == 2 and "above the 2 % ceiling" in audited.output
+    july_31(VERIFIED_ON)
+    before = Register(register)
+    history = len(before.store.history(item))
+    before.close()
+    verify = ["capa", "verify", item, "--evidence", str(bad), "--pack", PACK, "--by", "x",
+              "--register", register]  # fmt: skip
+    result = invoke(runner, *verify)
+    refused(result, f"{calls.name}: ")
+    assert audited.output.strip() == result.output.strip()  # the audit's own line
+    after = Register(register)
+    assert after.item(item)["status"] == "implemented"
+    assert len(after.store.history(item)) == history
+    after.close()
+    accepted = invoke(runner, *verify, "--max-quarantine", "100%")
+    assert accepted.exit_code == 0 and "ineffective over 2026-08-01" in accepted.output
