@@ -79,6 +79,7 @@ def verify_item(
     rule = pack.rule(item["rule"])
     if rule is None:
         raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
+    _check_criterion(register, item, pack, rule, pack_path)
     period = _window(item)
     if period.last >= today:
         raise LifecycleError(
@@ -109,7 +110,38 @@ def verify_item(
             item_id, f"not-evaluable: {short}", period.label, finding, item["status"], cells
         )
     major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
-    return _record(register, item, finding, cells, period, who, today, engine, major_days)
+    criterion = {"target": str(rule.target), "pack_sha256": pack.sha256}
+    return _record(
+        register, item, finding, cells, period, who, today, engine, major_days, criterion
+    )
+
+
+def _check_criterion(
+    register: Register, item: dict[str, Any], pack: Any, rule: Any, pack_path: str | Path
+) -> None:
+    """Refuse a pack that would judge the item against another criterion than it was raised
+    against: its rule's target differs from the one the item recorded, or the pack is not
+    the one (by SHA-256) of any audit that found the item's nonconformity."""
+    recorded = (item.get("criterion") or {}).get("target")
+    if recorded is not None and str(rule.target) != str(recorded):
+        raise LifecycleError(
+            f"{item['id']} was raised against {rule.id}'s target {recorded}; the pack "
+            f"{pack_path} sets it at {rule.target}",
+            hint="verify with the pack the item's audit used",
+        )
+    audits = {a["id"]: a for a in register.store.audits()}
+    used = {
+        audits[link["audit"]]["pack_sha256"]: link["audit"]
+        for link in register.store.links(item["id"])
+        if link["audit"] in audits and audits[link["audit"]].get("pack_sha256")
+    }
+    if used and pack.sha256 not in used:
+        sha, audit = next(reversed(used.items()))
+        raise LifecycleError(
+            f"the pack {pack_path} (SHA-256 {pack.sha256[:12]}) is not the pack {item['id']}'s "
+            f"audit {audit} used (SHA-256 {sha[:12]})",
+            hint="verify with the pack the item's audit used",
+        )
 
 
 def _short_of(
@@ -198,6 +230,7 @@ def _record(
     today: date,
     engine: str,
     major_days: int,
+    criterion: dict[str, str],
 ) -> Verification:
     figures: dict[str, Any] = {
         "date": today.isoformat(),
@@ -209,6 +242,7 @@ def _record(
         "n": finding.counts.n,
         "conforming": finding.counts.conforming,
         "engine": engine,
+        **criterion,
     }
     if cells:
         figures["cells"] = [

@@ -518,3 +518,51 @@ def test_capa_verify_refuses_evidence_an_audit_refuses(runner, tmp_path, july_31
     after.close()
     accepted = invoke(runner, *verify, "--max-quarantine", "100%")
     assert accepted.exit_code == 0 and "ineffective over 2026-08-01" in accepted.output
+
+
+def test_capa_verify_judges_against_the_criterion_the_item_was_raised_against(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """A copy of the pack whose rule asks less (target 40 %) would close an item whose fix
+    did not work; a copy changed elsewhere is not the pack of the item's audit either."""
+    import hashlib
+    import shutil
+
+    register, item = implemented_item(runner, tmp_path)
+    original = (RULES / "service-quality.yaml").read_text(encoding="utf-8")
+    start = original.index("  - id: STANDARD-TRAINED")
+    end = original.index("    target: 100%", start)
+    loose_text = original[:end] + "    target: 40%" + original[end + len("    target: 100%") :]
+    copies = {}
+    for name, text in (("loose", loose_text), ("other", original + "\n# a comment\n")):
+        shutil.copytree(RULES.parent / "standards", tmp_path / name / "standards")
+        (tmp_path / name / "rules").mkdir()
+        copies[name] = tmp_path / name / "rules" / "service-quality.yaml"
+        copies[name].write_text(text, encoding="utf-8")
+    july_31(VERIFIED_ON)
+
+    def verify(pack: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", pack,
+                      "--by", "x", "--register", register)  # fmt: skip
+
+    refused(
+        verify(str(copies["loose"])),
+        f"{item} was raised against STANDARD-TRAINED's target >= 100%; the pack "
+        f"{copies['loose']} sets it at >= 40%",
+    )
+    ours = hashlib.sha256((RULES / "service-quality.yaml").read_bytes()).hexdigest()
+    theirs = hashlib.sha256(copies["other"].read_bytes()).hexdigest()
+    refused(
+        verify(str(copies["other"])),
+        f"the pack {copies['other']} (SHA-256 {theirs[:12]}) is not the pack {item}'s audit 1 "
+        f"used (SHA-256 {ours[:12]})",
+    )
+    store = Register(register)
+    assert store.item(item)["status"] == "implemented"
+    store.close()
+    verified = verify(PACK)
+    assert verified.exit_code == 0 and "ineffective" in verified.output, verified.output
+    store = Register(register)
+    figures = store.item(item)["verification"]
+    store.close()
+    assert (figures["target"], figures["pack_sha256"]) == (">= 100%", ours)
