@@ -1426,7 +1426,8 @@ def capa_update(
         item = register.change(item_id, who, changes, version, planned, done, today)
     finally:
         register.close()
-    click.echo(f"{item['id']}: {item['status']} (version {item['version']})")
+    note = f"; {item['note']}" if item.get("note") else ""
+    click.echo(f"{item['id']}: {item['status']} (version {item['version']}){note}")
 
 
 @capa.command("accept")

@@ -641,3 +641,53 @@ def test_verify_judges_every_month_of_the_window_for_the_item_s_group(
         failing = [c.id for c in cells if c.verdict == "nonconform"]
         assert result.finding.id in failing
     register.close()
+
+
+def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_planned_again(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(item, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    blame = "names who erred, not why the process let it happen"
+    for status in ("planned", "accepted"):
+        for text in ("human error", "人为失误"):  # the blame check, without a status move
+            with pytest.raises(LifecycleError, match=blame):
+                register.update(item, "li", {"root_cause": text})
+        with pytest.raises(LifecycleError, match=rf"{item}'s root cause needs a text, not a blank"):
+            register.update(item, "li", {"root_cause": ""})
+        assert register.item(item)["root_cause"] == "no alarm on the queue"
+        assert register.item(item)["status"] == status
+        if status == "planned":
+            acceptance = {"by": "cert", "on": TODAY.isoformat(), "comment": ""}
+            register.update(item, "cert", {"status": "accepted", "acceptance": acceptance})
+    # an accepted plan changed: a new action, or a new root cause, or new whys
+    rows = len(register.store.history(item))
+    register.add_action(item, "li", "Second alarm", "ops", date(2026, 11, 1), TODAY)
+    after = register.item(item)
+    assert (after["status"], after["acceptance"]) == ("planned", None)
+    changed = [r["field"] for r in register.store.history(item)[rows:]]
+    assert changed == ["action 2", "status", "acceptance"]
+    with pytest.raises(LifecycleError, match="plan was made by li"):  # who changed it planned it
+        register.update(item, "li", {"status": "accepted"})
+    for change in ({"root_cause": "no alarm on the queue at night"}, {"whys": ["no alarm"]}):
+        register.update(item, "cert", {"status": "accepted"})
+        updated = register.update(item, "li", change)
+        assert updated["status"] == "planned"
+        assert "its acceptance is void" in updated["note"]
+    register.update(item, "cert", {"status": "accepted"})
+    unchanged = register.update(item, "li", {"correction": "extra staff"})  # not the plan
+    assert unchanged["status"] == "accepted" and "note" not in unchanged
+    with pytest.raises(LifecycleError, match="sends it back from accepted to planned"):
+        register.update(item, "li", {"root_cause": "a third cause", "status": "implemented"})
+    register.action_done(item, 1, "li", TODAY)
+    register.action_done(item, 2, "li", TODAY)
+    register.update(item, "li", {"status": "implemented"}, today=TODAY)
+    with pytest.raises(LifecycleError, match=f"{item} is implemented; its plan"):
+        register.update(item, "li", {"root_cause": "a fourth cause"})
+    with pytest.raises(LifecycleError, match=f"{item} is implemented; its plan"):
+        register.add_action(item, "li", "Late idea", "ops", date(2026, 11, 1), TODAY)
+    assert register.item(item)["status"] == "implemented"
+    register.close()

@@ -566,3 +566,26 @@ def test_capa_verify_judges_against_the_criterion_the_item_was_raised_against(
     figures = store.item(item)["verification"]
     store.close()
     assert (figures["target"], figures["pack_sha256"]) == (">= 100%", ours)
+
+
+def test_a_plan_changed_after_its_acceptance_is_said_in_one_line(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0001"
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args[:1], item, *args[1:], "--register", register)
+
+    planned = run("update", "--by", "li", "--root-cause", "no evening cover", "--action",
+                  "Add an evening shift", "--owner", "ops", "--due", "2026-08-31",
+                  "--status", "planned")  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    refused(run("update", "--by", "li", "--root-cause", "human error"), "certifiers reject it")
+    assert run("accept", "--by", "auditor-x").exit_code == 0
+    refused(run("update", "--by", "li", "--root-cause", ""), "root cause needs a text")
+    changed = run("update", "--by", "li", "--root-cause", "the rota has no evening slot")
+    assert changed.exit_code == 0
+    assert changed.output.strip() == (
+        f"{item}: planned (version 4); the plan changed, so its acceptance by auditor-x on "
+        "2026-07-31 is void; it waits for acceptance again (capa accept)"
+    )
