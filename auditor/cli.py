@@ -1374,8 +1374,8 @@ def capa_show(item_id: str, register_path: str) -> None:
 )
 @click.option(
     "--implemented-on",
-    help="Implementation date (with --status implemented; default today): not after today, "
-    "nor before the item's last action was done.",
+    help="Implementation date, only with --status implemented (default today): not after "
+    "today, nor before the item's last action was done; it does not change afterwards.",
 )
 @click.option(
     "--version",

@@ -254,6 +254,8 @@ class Register:
         )
         if replanned:
             changes, note = self._replanned(item, changes)
+        if "implemented_on" in changes:
+            _check_implementation_dated(item, changes)
         if "status" in changes:
             target = status_of(str(changes["status"]))
             merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
@@ -567,6 +569,27 @@ class Register:
         """Every place where the history was changed or cut outside the tool (empty: intact)."""
         head = self.store.meta().get("history_head", "")
         return broken_rows(self.store.history(), head)
+
+
+def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:
+    """An implementation date is given with the move to implemented, and only then: not
+    ahead of it, nor to move the date (and the verification window) of an implemented item."""
+    moving = changes.get("status") is not None and status_of(str(changes["status"])) == (
+        Status.IMPLEMENTED
+    )
+    if moving and item["status"] != Status.IMPLEMENTED:
+        return
+    if item.get("implemented_on"):
+        raise LifecycleError(
+            f"{item['id']} was implemented on {item['implemented_on']}; its implementation date "
+            "does not change (its verification window starts the day after)",
+            hint="verify it on evidence after that day",
+        )
+    raise LifecycleError(
+        f"{item['id']} is {item['status']}; an implementation date is given with "
+        "--status implemented",
+        hint="mark its actions done, then give --status implemented --implemented-on DATE",
+    )
 
 
 def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:

@@ -589,3 +589,32 @@ def test_a_plan_changed_after_its_acceptance_is_said_in_one_line(runner, tmp_pat
         f"{item}: planned (version 4); the plan changed, so its acceptance by auditor-x on "
         "2026-07-31 is void; it waits for acceptance again (capa accept)"
     )
+
+
+def test_an_implementation_date_comes_with_the_move_to_implemented_only(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    register, item = implemented_item(runner, tmp_path)  # implemented on 2026-07-31
+    other = "CAPA-2026-0001"
+    planned = invoke(runner, "capa", "update", other, "--by", "li", "--root-cause",
+                     "no evening cover", "--action", "Add a shift", "--owner", "ops", "--due",
+                     "2026-08-31", "--status", "planned", "--register", register)  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    early = ["capa", "update", other, "--by", "li", "--implemented-on", "2026-07-31",
+             "--register", register]  # fmt: skip
+    refused(
+        invoke(runner, *early),
+        f"{other} is planned; an implementation date is given with --status implemented",
+    )
+    july_31(date(2026, 9, 15))  # the window is not covered yet: nothing verified; no re-dating
+    for extra in ((), ("--status", "implemented")):
+        again = ["capa", "update", item, "--by", "li", "--implemented-on", "2026-08-31",
+                 *extra, "--register", register]  # fmt: skip
+        refused(
+            invoke(runner, *again),
+            f"{item} was implemented on 2026-07-31; its implementation date does not change",
+        )
+    store = Register(register)
+    assert store.item(other)["implemented_on"] is None
+    assert store.item(item)["implemented_on"] == "2026-07-31"
+    store.close()
