@@ -1365,12 +1365,31 @@ def capa_show(item_id: str, register_path: str) -> None:
 @click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
 @click.option("--root-cause", help="Why the process let it happen.")
-@click.option("--why", "whys", multiple=True, help="One of the five whys (repeatable, in order).")
-@click.option("--action", help="A new corrective action (with --owner and --due).")
-@click.option("--owner", help="Owner of the new --action.")
-@click.option("--due", help="Due date of the new --action (YYYY-MM-DD, today or later).")
 @click.option(
-    "--done", type=int, help="Mark action number N done (today); one done already is refused."
+    "--why",
+    "whys",
+    multiple=True,
+    help="One of the five whys (repeatable, in order); added after the item's whys.",
+)
+@click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    help="A new corrective action (with --owner and --due); repeatable, each with its own "
+    "--owner and --due, in order.",
+)
+@click.option("--owner", "owners", multiple=True, help="Owner of the new --action.")
+@click.option(
+    "--due",
+    "dues",
+    multiple=True,
+    help="Due date of the new --action (YYYY-MM-DD, today or later).",
+)
+@click.option(
+    "--done",
+    type=int,
+    multiple=True,
+    help="Mark action number N done (today); repeatable; one done already is refused.",
 )
 @click.option(
     "--implemented-on",
@@ -1394,10 +1413,10 @@ def capa_update(
     containment: str | None,
     root_cause: str | None,
     whys: tuple[str, ...],
-    action: str | None,
-    owner: str | None,
-    due: str | None,
-    done: int | None,
+    actions: tuple[str, ...],
+    owners: tuple[str, ...],
+    dues: tuple[str, ...],
+    done: tuple[int, ...],
     implemented_on: str | None,
     version: int | None,
     register_path: str,
@@ -1406,13 +1425,13 @@ def capa_update(
 
     A closed item (verified-effective) takes no more changes.
     """
-    from .register.lifecycle import new_action
+    from .register.lifecycle import new_actions
 
     today = _today()
-    planned = new_action(action, owner, _day(due, "--due"))
+    planned = new_actions(actions, owners, [_day(due, "--due") for due in dues])
     changes = {k: v for k, v in {
         "correction": correction, "correction_date": _day(correction_date, "--correction-date") and correction_date,
-        "containment": containment, "root_cause": root_cause, "whys": list(whys) or None,
+        "containment": containment, "root_cause": root_cause,
         "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
@@ -1423,7 +1442,7 @@ def capa_update(
             changes["implemented_on"] = today.isoformat()
     register = _open_register(register_path)
     try:  # all of it in one transaction, or none of it
-        item = register.change(item_id, who, changes, version, planned, done, today)
+        item = register.change(item_id, who, changes, version, planned, done, today, whys)
     finally:
         register.close()
     note = f"; {item['note']}" if item.get("note") else ""

@@ -9,6 +9,7 @@ recurring minor becomes major, with the reason on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -324,27 +325,35 @@ class Register:
         who: str,
         changes: dict[str, Any],
         version: int | None = None,
-        action: tuple[str, str, date] | None = None,
-        done: int | None = None,
+        action: tuple[str, str, date] | Sequence[tuple[str, str, date]] | None = None,
+        done: int | Sequence[int] | None = None,
         today: date | None = None,
+        whys: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """One ``capa update``: an action (text, owner, due), an action done, field changes.
+        """One ``capa update``: actions (text, owner, due), actions done, whys, field changes.
 
-        All in one transaction, the version checked first: all of it lands or
-        none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
+        Actions are added and marked done in the order given; ``whys`` follow the item's
+        whys, in order. All in one transaction, the version checked first: all of it
+        lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
         The item's version moves on once, whatever the update changed.
         """
         day = today or date.today()
+        actions = [action] if isinstance(action, tuple) else list(action or [])
+        marked = [done] if isinstance(done, int) else list(done or [])
+        if any(not why.strip() for why in whys):
+            raise LifecycleError("a why needs a text, not a blank")
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
-            if action is not None:
-                self._new_action(item, who, *action, today=day)
-            if done is not None:
-                self._mark_done(item, done, who, day)
-            touched = action is not None or done is not None
+            for text, owner, due in actions:
+                self._new_action(item, who, text, owner, due, today=day)
+            for number in marked:
+                self._mark_done(item, number, who, day)
+            if whys:
+                changes = {**changes, "whys": [*(item.get("whys") or []), *whys]}
+            touched = bool(actions or marked)
             return self._update(
-                item_id, who, changes, day, touched=touched, new_actions=action is not None
+                item_id, who, changes, day, touched=touched, new_actions=bool(actions)
             )
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:

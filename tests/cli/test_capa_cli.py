@@ -618,3 +618,33 @@ def test_an_implementation_date_comes_with_the_move_to_implemented_only(
     assert store.item(other)["implemented_on"] is None
     assert store.item(item)["implemented_on"] == "2026-07-31"
     store.close()
+
+
+def test_repeated_options_of_capa_update_each_count_in_order(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0003"
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    given = [("first", "o1", "2026-08-01"), ("second", "o2", "2026-08-02")]
+    args = [part for text, owner, due in given
+            for part in ("--action", text, "--owner", owner, "--due", due)]  # fmt: skip
+    assert update(*args).exit_code == 0
+    refused(
+        update("--action", "a", "--action", "b", "--owner", "o", "--due", "2026-08-03",
+               "--due", "2026-08-03"),
+        "2 --action, 1 --owner and 2 --due: each action takes its own owner and due date",
+    )  # fmt: skip
+    assert update("--why", "w1", "--why", "w2").exit_code == 0
+    assert update("--why", "w3").exit_code == 0
+    assert update("--done", "1", "--done", "2").exit_code == 0
+    refused(update("--why", " "), "a why needs a text, not a blank")
+    store = Register(register)
+    actions = store.store.actions(item)
+    whys = store.item(item)["whys"]
+    store.close()
+    assert [(a["text"], a["owner"], a["due"]) for a in actions] == given
+    assert [a["done"] for a in actions] == ["2026-07-31", "2026-07-31"]
+    assert whys == ["w1", "w2", "w3"]
