@@ -634,6 +634,8 @@ def test_verify_judges_every_month_of_the_window_for_the_item_s_group(
     assert result.outcome == ("effective" if effective else "ineffective")
     figures = register.item(item["id"])["verification"]
     assert [c["finding"] for c in figures["cells"]] == [c.id for c in cells]
+    window_figures = figures["window"]
+    assert (window_figures["n"], window_figures["conforming"]) == (n, conforming)
     if effective:  # the group over the whole window: every SH call of it counted
         assert (figures["n"], figures["conforming"]) == (n, conforming)
         assert result.finding.id == "RESP-PHONE-30S@site=SH"

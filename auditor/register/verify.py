@@ -112,7 +112,7 @@ def verify_item(
     major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
     criterion = {"target": str(rule.target), "pack_sha256": pack.sha256}
     return _record(
-        register, item, finding, cells, period, who, today, engine, major_days, criterion
+        register, item, finding, (whole, cells), period, who, today, engine, major_days, criterion
     )
 
 
@@ -224,7 +224,7 @@ def _record(
     register: Register,
     item: dict[str, Any],
     finding: Finding,
-    cells: list[Finding],
+    group: tuple[Finding, list[Finding]],
     period: Period,
     who: str,
     today: date,
@@ -244,18 +244,10 @@ def _record(
         "engine": engine,
         **criterion,
     }
-    if cells:
-        figures["cells"] = [
-            {
-                "finding": c.id,
-                "verdict": c.verdict,
-                "severity": c.severity,
-                "value": c.value,
-                "n": c.counts.n,
-                "conforming": c.counts.conforming,
-            }
-            for c in cells
-        ]
+    whole, cells = group
+    if cells:  # the group over the whole window and each of its cells, judged or not
+        figures["window"] = _cell(whole)
+        figures["cells"] = [_cell(c) for c in cells]
     if finding.verdict in ("conform", "observation"):
         changes = {"status": str(Status.VERIFIED_EFFECTIVE), "verification": figures}
         outcome = "effective"
@@ -270,3 +262,14 @@ def _record(
         )
     updated = register.record_verification(item["id"], who, changes, today)
     return Verification(item["id"], outcome, period.label, finding, updated["status"], cells)
+
+
+def _cell(finding: Finding) -> dict[str, Any]:
+    return {
+        "finding": finding.id,
+        "verdict": finding.verdict,
+        "severity": finding.severity,
+        "value": finding.value,
+        "n": finding.counts.n,
+        "conforming": finding.counts.conforming,
+    }
