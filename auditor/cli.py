@@ -1374,17 +1374,36 @@ def capa_show(item_id: str, register_path: str) -> None:
 @click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
 @click.option("--root-cause", help="Why the process let it happen.")
-@click.option("--why", "whys", multiple=True, help="One of the five whys (repeatable, in order).")
-@click.option("--action", help="A new corrective action (with --owner and --due).")
-@click.option("--owner", help="Owner of the new --action.")
-@click.option("--due", help="Due date of the new --action (YYYY-MM-DD, today or later).")
 @click.option(
-    "--done", type=int, help="Mark action number N done (today); one done already is refused."
+    "--why",
+    "whys",
+    multiple=True,
+    help="One of the five whys (repeatable, in order); added after the item's whys.",
+)
+@click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    help="A new corrective action (with --owner and --due); repeatable, each with its own "
+    "--owner and --due, in order.",
+)
+@click.option("--owner", "owners", multiple=True, help="Owner of the new --action.")
+@click.option(
+    "--due",
+    "dues",
+    multiple=True,
+    help="Due date of the new --action (YYYY-MM-DD, today or later).",
+)
+@click.option(
+    "--done",
+    type=int,
+    multiple=True,
+    help="Mark action number N done (today); repeatable; one done already is refused.",
 )
 @click.option(
     "--implemented-on",
-    help="Implementation date (with --status implemented; default today): not after today, "
-    "nor before the item's last action was done.",
+    help="Implementation date, only with --status implemented (default today): not after "
+    "today, nor before the item's last action was done; it does not change afterwards.",
 )
 @click.option(
     "--version",
@@ -1403,10 +1422,10 @@ def capa_update(
     containment: str | None,
     root_cause: str | None,
     whys: tuple[str, ...],
-    action: str | None,
-    owner: str | None,
-    due: str | None,
-    done: int | None,
+    actions: tuple[str, ...],
+    owners: tuple[str, ...],
+    dues: tuple[str, ...],
+    done: tuple[int, ...],
     implemented_on: str | None,
     version: int | None,
     register_path: str,
@@ -1415,13 +1434,13 @@ def capa_update(
 
     A closed item (verified-effective) takes no more changes.
     """
-    from .register.lifecycle import new_action
+    from .register.lifecycle import new_actions
 
     today = _today()
-    planned = new_action(action, owner, _day(due, "--due"))
+    planned = new_actions(actions, owners, [_day(due, "--due") for due in dues])
     changes = {k: v for k, v in {
         "correction": correction, "correction_date": _day(correction_date, "--correction-date") and correction_date,
-        "containment": containment, "root_cause": root_cause, "whys": list(whys) or None,
+        "containment": containment, "root_cause": root_cause,
         "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
@@ -1432,10 +1451,11 @@ def capa_update(
             changes["implemented_on"] = today.isoformat()
     register = _open_register(register_path)
     try:  # all of it in one transaction, or none of it
-        item = register.change(item_id, who, changes, version, planned, done, today)
+        item = register.change(item_id, who, changes, version, planned, done, today, whys)
     finally:
         register.close()
-    click.echo(f"{item['id']}: {item['status']} (version {item['version']})")
+    note = f"; {item['note']}" if item.get("note") else ""
+    click.echo(f"{item['id']}: {item['status']} (version {item['version']}){note}")
 
 
 @capa.command("accept")
@@ -1470,6 +1490,13 @@ def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> Non
 )
 @_mapping_opt
 @_preset_opt
+@click.option(
+    "--max-quarantine",
+    default="2%",
+    show_default=True,
+    help="Stop when a file has a larger share of its rows quarantined (100% accepts any), "
+    "as audit does.",
+)
 @_by_opt
 @_register_opt
 @_engine_opt
@@ -1479,21 +1506,28 @@ def capa_verify(
     pack_path: str,
     mapping: str | None,
     preset: str | None,
+    max_quarantine: str,
     who: str,
     register_path: str,
     engine: str | None,
 ) -> None:
-    """Re-run the item's rule for its group on evidence after the fix: close it or reopen it."""
+    """Re-run the item's rule for its group on evidence after the fix: close it or reopen it.
+
+    The evidence is read as audit reads it: a file that cannot be read, or one with
+    more rows quarantined than --max-quarantine, stops it (exit 2) and the item stays
+    as it is.
+    """
     from .backends.engines import check_engine
     from .register.verify import verify_item
 
     check_engine(engine or "sqlite")  # a usage error before anything is opened
+    ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
     register = _open_register(register_path)
     try:
         result = verify_item(
             register, item_id, pack_path, evidence_dir, who, _today(), chosen,
-            engine or "sqlite",
+            engine or "sqlite", ceiling,
         )  # fmt: skip
     finally:
         register.close()

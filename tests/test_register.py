@@ -754,3 +754,122 @@ def test_an_item_field_that_is_not_json_any_more_is_named_not_a_crash(
             f"item {item}: whys {str(forged)!r} in the items table, \"['no check', 'no owner']\" "
             "in the history"
         ]
+def _implemented_on(register: Register, item_id: str, on: date) -> None:
+    """The item worked off with its one action done on ``on``, implemented that day."""
+    register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)
+    register.update(item_id, "li", {"root_cause": "no cover at the peak", "status": "planned"})
+    register.update(item_id, "cert", {"status": "accepted"})
+    register.action_done(item_id, 1, "li", on)
+    register.update(
+        item_id, "li", {"status": "implemented", "implemented_on": on.isoformat()}, today=on
+    )
+
+
+def _window_cells(tmp_path, window: str, rule: str, group: dict[str, str]):
+    """The group's cells as an audit of the window reports them (the reference)."""
+    from auditor.audit import run_audit
+
+    out = tmp_path / f"audit-{window.replace('.', '_')}"
+    run_audit(RULES / "service-quality.yaml", DEMO, out, window)
+    document = FindingsDocument.load(out / "findings.json")
+    entry = next(r for r in document.rules if r.rule == rule)
+    return [f for f in entry.findings if f.group == group]
+
+
+@pytest.mark.parametrize(
+    ("implemented", "window"),
+    [
+        # July's cell (11 days) conforms, August's fails: the window's first month is not all
+        (date(2026, 7, 20), "2026-07-21..2026-08-19"),
+        # August's cell is one day with too few calls; September's 29 days decide
+        (date(2026, 8, 30), "2026-08-31..2026-09-29"),
+    ],
+)
+def test_verify_judges_every_month_of_the_window_for_the_item_s_group(
+    tmp_path, monthly_audits, implemented: date, window: str
+) -> None:
+    """RESP-PHONE-30S is judged per site per month: the verification of a window across two
+    months judges the group's cells in both and the group over the whole window, as an
+    audit of the window would, not only the first month's cell."""
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-08")
+    item = next(
+        i for i in register.store.items()
+        if (i["rule"], i["group_key"]) == ("RESP-PHONE-30S", "site=SH")
+    )  # fmt: skip
+    _implemented_on(register, item["id"], implemented)
+    cells = _window_cells(tmp_path, window, "RESP-PHONE-30S", {"site": "SH"})
+    assert len(cells) == 2, "the window holds two months of SH calls"
+    judged = [c for c in cells if c.verdict in ("conform", "observation", "nonconform")]
+    n = sum(c.counts.n for c in cells)
+    conforming = sum(c.counts.conforming for c in cells)
+    whole_conforms = n >= 30 and conforming / n >= 0.90  # the pack's target and minimum
+    effective = whole_conforms and all(c.verdict != "nonconform" for c in judged)
+    result = verify_item(
+        register, item["id"], RULES / "service-quality.yaml", DEMO, "cert", date(2026, 11, 1)
+    )
+    assert result.period == window
+    assert result.outcome == ("effective" if effective else "ineffective")
+    figures = register.item(item["id"])["verification"]
+    assert [c["finding"] for c in figures["cells"]] == [c.id for c in cells]
+    window_figures = figures["window"]
+    assert (window_figures["n"], window_figures["conforming"]) == (n, conforming)
+    if effective:  # the group over the whole window: every SH call of it counted
+        assert (figures["n"], figures["conforming"]) == (n, conforming)
+        assert result.finding.id == "RESP-PHONE-30S@site=SH"
+    else:  # named by the month that failed, as the audit names it
+        failing = [c.id for c in cells if c.verdict == "nonconform"]
+        assert result.finding.id in failing
+    register.close()
+
+
+def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_planned_again(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, "li", "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(item, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    blame = "names who erred, not why the process let it happen"
+    for status in ("planned", "accepted"):
+        for text in ("human error", "人为失误"):  # the blame check, without a status move
+            with pytest.raises(LifecycleError, match=blame):
+                register.update(item, "li", {"root_cause": text})
+        with pytest.raises(LifecycleError, match=rf"{item}'s root cause needs a text, not a blank"):
+            register.update(item, "li", {"root_cause": ""})
+        assert register.item(item)["root_cause"] == "no alarm on the queue"
+        assert register.item(item)["status"] == status
+        if status == "planned":
+            acceptance = {"by": "cert", "on": TODAY.isoformat(), "comment": ""}
+            register.update(item, "cert", {"status": "accepted", "acceptance": acceptance})
+    # an accepted plan changed: a new action, or a new root cause, or new whys
+    rows = len(register.store.history(item))
+    register.add_action(item, "li", "Second alarm", "ops", date(2026, 11, 1), TODAY)
+    after = register.item(item)
+    assert (after["status"], after["acceptance"]) == ("planned", None)
+    changed = [r["field"] for r in register.store.history(item)[rows:]]
+    assert changed == ["action 2", "status", "acceptance"]
+    with pytest.raises(LifecycleError, match="plan was made by li"):  # who changed it planned it
+        register.update(item, "li", {"status": "accepted"})
+    for change in ({"root_cause": "no alarm on the queue at night"}, {"whys": ["no alarm"]}):
+        register.update(item, "cert", {"status": "accepted"})
+        updated = register.update(item, "li", change)
+        assert updated["status"] == "planned"
+        assert "its acceptance is void" in updated["note"]
+    register.update(item, "cert", {"status": "accepted"})
+    unchanged = register.update(item, "li", {"correction": "extra staff"})  # not the plan
+    assert unchanged["status"] == "accepted" and "note" not in unchanged
+    with pytest.raises(LifecycleError, match="sends it back from accepted to planned"):
+        register.update(item, "li", {"root_cause": "a third cause", "status": "implemented"})
+    register.action_done(item, 1, "li", TODAY)
+    register.action_done(item, 2, "li", TODAY)
+    register.update(item, "li", {"status": "implemented"}, today=TODAY)
+    with pytest.raises(LifecycleError, match=f"{item} is implemented; its plan"):
+        register.update(item, "li", {"root_cause": "a fourth cause"})
+    with pytest.raises(LifecycleError, match=f"{item} is implemented; its plan"):
+        register.add_action(item, "li", "Late idea", "ops", date(2026, 11, 1), TODAY)
+    assert register.item(item)["status"] == "implemented"
+    register.close()

@@ -10,6 +10,7 @@ takes no more changes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -167,6 +168,31 @@ def new_action(
             hint="give --owner NAME and --due YYYY-MM-DD with --action",
         )
     return text.strip(), owner.strip(), due
+
+
+def new_actions(
+    texts: Sequence[str], owners: Sequence[str], dues: Sequence[date]
+) -> list[tuple[str, str, date]]:
+    """The new actions an update describes, in order: the first --owner and --due belong to
+    the first --action, and so on. Counts that do not pair up are refused, not guessed."""
+    if len(texts) <= 1 and len(owners) <= 1 and len(dues) <= 1:
+        one = new_action(
+            texts[0] if texts else None, owners[0] if owners else None, dues[0] if dues else None
+        )
+        return [] if one is None else [one]
+    if not texts:
+        new_action(None, owners[0] if owners else None, dues[0] if dues else None)
+    if len(owners) != len(texts) or len(dues) != len(texts):
+        raise LifecycleError(
+            f"{len(texts)} --action, {len(owners)} --owner and {len(dues)} --due: each action "
+            "takes its own owner and due date",
+            hint="give --action TEXT --owner NAME --due YYYY-MM-DD once for each action, in order",
+        )
+    return [
+        action
+        for t, o, d in zip(texts, owners, dues, strict=True)
+        if (action := new_action(t, o, d))
+    ]
 
 
 def check_action_due(item_id: str, due: date, today: date) -> None:

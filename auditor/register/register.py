@@ -9,6 +9,7 @@ recurring minor becomes major, with the reason on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,10 +26,14 @@ from .lifecycle import (
     check_implementation_date,
     check_move,
     check_not_closed,
+    check_root_cause,
     status_of,
     stepped_up,
 )
 from .replay import item_problems, waiver_event, waiver_problems
+
+#: the fields of an item's plan: changing one of them (or adding an action) changes the plan
+PLAN_FIELDS = ("root_cause", "whys")
 
 #: how many failing record keys an item keeps as objective evidence (all are in failing-records.csv)
 EVIDENCE_KEYS = 20
@@ -224,11 +229,35 @@ class Register:
         today: date,
         verifying: bool = False,
         touched: bool = False,
+        new_actions: bool = False,
     ) -> dict[str, Any]:
         """The checks and the changes of one update, inside the caller's transaction;
-        ``touched``: an action changed too, so the version moves on even with no field changed."""
+        ``touched``: an action changed too, so the version moves on even with no field changed;
+        ``new_actions``: an action was added (the plan changed).
+
+        A change of the plan (root cause, whys, a new action) is checked whatever the
+        status: the root cause is not blank nor blame. An accepted plan that changes goes
+        back to planned, its acceptance void (the returned item's ``note`` says so); an
+        implemented item's plan does not change (verify it first).
+        """
         item = self.item(item_id)
         check_not_closed(item)
+        note = None
+        if "root_cause" in changes:
+            text = changes["root_cause"]
+            if text is None or not str(text).strip():
+                raise LifecycleError(
+                    f"{item_id}'s root cause needs a text, not a blank",
+                    hint="say why the process let the nonconformity happen",
+                )
+            check_root_cause(str(text), item_id)
+        replanned = new_actions or any(
+            name in changes and changes[name] != item.get(name) for name in PLAN_FIELDS
+        )
+        if replanned:
+            changes, note = self._replanned(item, changes)
+        if "implemented_on" in changes:
+            _check_implementation_dated(item, changes)
         if "status" in changes:
             target = status_of(str(changes["status"]))
             merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
@@ -241,7 +270,41 @@ class Register:
             if on:
                 check_implementation_date(item_id, on, self.store.actions(item_id), today)
         self._apply(item, changes, who, today, touched)
-        return self.item(item_id)
+        updated = self.item(item_id)
+        if note:
+            updated["note"] = note
+        return updated
+
+    def _replanned(
+        self, item: dict[str, Any], changes: dict[str, Any]
+    ) -> tuple[dict[str, Any], str | None]:
+        """The changes of an update that changes the item's plan, and what to tell: an
+        accepted plan goes back to planned (its acceptance void); an implemented one is refused."""
+        current = Status(item["status"])
+        if current == Status.IMPLEMENTED:
+            raise LifecycleError(
+                f"{item['id']} is implemented; its plan (root cause, whys, actions) no longer "
+                "changes",
+                hint=f"verify it (capa verify {item['id']}); a fix found ineffective is planned "
+                "again",
+            )
+        if current != Status.ACCEPTED:
+            return changes, None
+        target = changes.get("status")
+        if target is not None and status_of(str(target)) != Status.PLANNED:
+            raise LifecycleError(
+                f"{item['id']}'s plan changes, which sends it back from accepted to planned; "
+                f"it cannot move to {target} in the same update",
+                hint="change the plan, have it accepted again (capa accept), then move it on",
+            )
+        accepted = item.get("acceptance") or {}
+        by = f" by {accepted['by']}" if accepted.get("by") else ""
+        on = f" on {accepted['on']}" if accepted.get("on") else ""
+        note = (
+            f"the plan changed, so its acceptance{by}{on} is void; it waits for acceptance again "
+            "(capa accept)"
+        )
+        return {**changes, "status": str(Status.PLANNED), "acceptance": None}, note
 
     def _check_acceptor(self, item_id: str, who: str) -> None:
         """A plan is accepted by someone other than who planned it (as a waiver is approved
@@ -263,26 +326,36 @@ class Register:
         who: str,
         changes: dict[str, Any],
         version: int | None = None,
-        action: tuple[str, str, date] | None = None,
-        done: int | None = None,
+        action: tuple[str, str, date] | Sequence[tuple[str, str, date]] | None = None,
+        done: int | Sequence[int] | None = None,
         today: date | None = None,
+        whys: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """One ``capa update``: an action (text, owner, due), an action done, field changes.
+        """One ``capa update``: actions (text, owner, due), actions done, whys, field changes.
 
-        All in one transaction, the version checked first: all of it lands or
-        none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
+        Actions are added and marked done in the order given; ``whys`` follow the item's
+        whys, in order. All in one transaction, the version checked first: all of it
+        lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
         The item's version moves on once, whatever the update changed.
         """
         day = today or date.today()
+        actions = [action] if isinstance(action, tuple) else list(action or [])
+        marked = [done] if isinstance(done, int) else list(done or [])
+        if any(not why.strip() for why in whys):
+            raise LifecycleError("a why needs a text, not a blank")
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
-            if action is not None:
-                self._new_action(item, who, *action, today=day)
-            if done is not None:
-                self._mark_done(item, done, who, day)
-            touched = action is not None or done is not None
-            return self._update(item_id, who, changes, day, touched=touched)
+            for text, owner, due in actions:
+                self._new_action(item, who, text, owner, due, today=day)
+            for number in marked:
+                self._mark_done(item, number, who, day)
+            if whys:
+                changes = {**changes, "whys": [*(item.get("whys") or []), *whys]}
+            touched = bool(actions or marked)
+            return self._update(
+                item_id, who, changes, day, touched=touched, new_actions=bool(actions)
+            )
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
         """The item, if it is still at ``version`` (any version for None); else a conflict."""
@@ -315,7 +388,7 @@ class Register:
             item = self._at_version(item_id, version)
             check_not_closed(item)
             number = self._new_action(item, who, text, owner, due, day)
-            self._apply(item, {}, who, day, touched=True)
+            self._update(item_id, who, {}, day, touched=True, new_actions=True)
             return number
 
     def _new_action(
@@ -519,6 +592,27 @@ class Register:
             + item_problems(items, actions, history)
             + waiver_problems(waivers, history)
         )
+
+
+def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:
+    """An implementation date is given with the move to implemented, and only then: not
+    ahead of it, nor to move the date (and the verification window) of an implemented item."""
+    moving = changes.get("status") is not None and status_of(str(changes["status"])) == (
+        Status.IMPLEMENTED
+    )
+    if moving and item["status"] != Status.IMPLEMENTED:
+        return
+    if item.get("implemented_on"):
+        raise LifecycleError(
+            f"{item['id']} was implemented on {item['implemented_on']}; its implementation date "
+            "does not change (its verification window starts the day after)",
+            hint="verify it on evidence after that day",
+        )
+    raise LifecycleError(
+        f"{item['id']} is {item['status']}; an implementation date is given with "
+        "--status implemented",
+        hint="mark its actions done, then give --status implemented --implemented-on DATE",
+    )
 
 
 def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:

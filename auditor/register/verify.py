@@ -1,22 +1,27 @@
 """Effectiveness: the item's rule run again, for its group, on evidence after the fix.
 
 The window starts the day after the item was implemented and lasts the
-criterion's days. The rule's own verdict for the item's group decides:
-conform (or an observation) closes the item as effective; a nonconformity
-reopens it, one severity level up; too few records changes nothing and says so.
+criterion's days. The whole window is judged for the item's group: for a rule
+judged in each group and sub-period (``period: month``), every cell of the
+group inside the window that has enough records to be judged, and the group
+over the whole window. The worst of them decides: conform (or an observation)
+closes the item as effective; a nonconformity reopens it, one severity level
+up; too few records in the whole window changes nothing and says so.
 The rule runs on the SQL engine asked for (SQLite by default), recorded with
 the verification's figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
+from ..evaluate.verdicts import level, worst
 from ..evidence_span import KindCoverage, kind_coverage
 from ..findings import Finding
 from ..findings.contract import Severity
@@ -34,6 +39,8 @@ class Verification:
     period: str
     finding: Finding
     status: str
+    #: the sub-period cells of the item's group inside the window (judged or not)
+    cells: list[Finding] = field(default_factory=list)
 
 
 def verify_item(
@@ -45,11 +52,16 @@ def verify_item(
     today: date,
     mapping: Mapping | None = None,
     engine: str = "sqlite",
+    max_quarantine: float | None = None,
 ) -> Verification:
     """Re-run the item's rule on ``evidence`` over the criterion's window and record the result.
 
     ``engine`` names the SQL engine that evaluates the rule (see :mod:`auditor.backends.engines`).
+    The evidence is taken as an audit takes it: a file that cannot be read, or one with a
+    larger share of its rows quarantined than ``max_quarantine`` (an audit's ceiling by
+    default), stops the verification before anything is judged or recorded.
     """
+    from ..audit import DEFAULT_MAX_QUARANTINE, _unreadable, check_quarantine
     from ..backends.engines import check_engine
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
@@ -67,6 +79,7 @@ def verify_item(
     rule = pack.rule(item["rule"])
     if rule is None:
         raise AuditorError(f"pack {pack.id} has no rule {item['rule']} (the item's rule)")
+    _check_criterion(register, item, pack, rule, pack_path)
     period = _window(item)
     if period.last >= today:
         raise LifecycleError(
@@ -76,18 +89,59 @@ def verify_item(
         )
     store = EvidenceStore(None, engine=engine)
     try:
-        ingest(pack, evidence, store, mapping)
-        result = Evaluation(pack, backend_for(store), period).evaluate(rule)
+        report = ingest(pack, evidence, store, mapping)
+        if report.errors:
+            raise _unreadable(report)
+        check_quarantine(
+            report, DEFAULT_MAX_QUARANTINE if max_quarantine is None else max_quarantine
+        )
+        evaluation = Evaluation(pack, backend_for(store), period)
+        findings = evaluation.evaluate(rule).findings
+        key = item["group_key"]
+        if key and rule.period != "all":  # the group over the whole window, not only by cell
+            findings += evaluation.evaluate(dataclasses.replace(rule, period="all")).findings[1:]
         short = _short_of(kind_coverage(pack, store, period), rule.evidence, pack, period)
     finally:
         store.close()
-    finding = _for_group(result.findings, item["group_key"])
+    whole, cells = _for_group(findings, key, period, each=rule.judge == "each-group")
+    finding = _deciding(whole, cells)
     if short is not None and finding.verdict not in ("not-evaluable", "not-applicable"):
         return Verification(
-            item_id, f"not-evaluable: {short}", period.label, finding, item["status"]
+            item_id, f"not-evaluable: {short}", period.label, finding, item["status"], cells
         )
     major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
-    return _record(register, item, finding, period, who, today, engine, major_days)
+    criterion = {"target": str(rule.target), "pack_sha256": pack.sha256}
+    return _record(
+        register, item, finding, (whole, cells), period, who, today, engine, major_days, criterion
+    )
+
+
+def _check_criterion(
+    register: Register, item: dict[str, Any], pack: Any, rule: Any, pack_path: str | Path
+) -> None:
+    """Refuse a pack that would judge the item against another criterion than it was raised
+    against: its rule's target differs from the one the item recorded, or the pack is not
+    the one (by SHA-256) of any audit that found the item's nonconformity."""
+    recorded = (item.get("criterion") or {}).get("target")
+    if recorded is not None and str(rule.target) != str(recorded):
+        raise LifecycleError(
+            f"{item['id']} was raised against {rule.id}'s target {recorded}; the pack "
+            f"{pack_path} sets it at {rule.target}",
+            hint="verify with the pack the item's audit used",
+        )
+    audits = {a["id"]: a for a in register.store.audits()}
+    used = {
+        audits[link["audit"]]["pack_sha256"]: link["audit"]
+        for link in register.store.links(item["id"])
+        if link["audit"] in audits and audits[link["audit"]].get("pack_sha256")
+    }
+    if used and pack.sha256 not in used:
+        sha, audit = next(reversed(used.items()))
+        raise LifecycleError(
+            f"the pack {pack_path} (SHA-256 {pack.sha256[:12]}) is not the pack {item['id']}'s "
+            f"audit {audit} used (SHA-256 {sha[:12]})",
+            hint="verify with the pack the item's audit used",
+        )
 
 
 def _short_of(
@@ -119,34 +173,66 @@ def _window(item: dict[str, Any]) -> Period:
     return Period(f"{start}..{last}", start, last)
 
 
-def _for_group(findings: list[Finding], key: str) -> Finding:
-    """The whole-window finding of the item's group ('' for the pooled one)."""
+def _group_text(finding: Finding) -> str:
+    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
+
+
+def _for_group(
+    findings: list[Finding], key: str, period: Period, each: bool
+) -> tuple[Finding, list[Finding]]:
+    """The item's group over the whole window, and its sub-period cells inside the window.
+
+    ``findings`` are the rule's over the window (the pooled one first), then, for a rule
+    split by sub-periods, each group's over the whole window. The pooled item of a rule
+    judged pooled has no cells: the pooled finding is the rule's verdict.
+    """
     if not key:
-        return findings[0]
-    whole = findings[0].period
-    for finding in findings:
-        text = ", ".join(f"{k}={v}" for k, v in finding.group.items())
-        if text == key and finding.period == whole:
-            return finding
-    for finding in findings:  # a rule split by sub-periods: the group's cells have no whole one
-        if ", ".join(f"{k}={v}" for k, v in finding.group.items()) == key:
-            return finding
+        cells = [f for f in findings[1:] if not f.group and f.period != period.label]
+        return findings[0], cells if each else []
+    own = [f for f in findings if _group_text(f) == key]
+    whole = next((f for f in own if f.period == period.label), None)
+    cells = [f for f in own if f.period != period.label]
+    if whole is not None:
+        return whole, cells
     if findings[0].verdict in ("not-evaluable", "not-applicable"):
-        return findings[0]  # the whole rule could not be judged: its reason is the group's
-    return Finding(id=key, rule="", clause="", measure="", group={}, period=whole, pooled=False)
+        return findings[0], []  # the whole rule could not be judged: its reason is the group's
+    empty = Finding(
+        id=key, rule="", clause="", measure="", group={}, period=period.label, pooled=False
+    )
+    return empty, cells
+
+
+def _deciding(whole: Finding, cells: list[Finding]) -> Finding:
+    """The finding that decides the verification: the worst of the group over the whole
+    window and of its cells that could be judged (a cell with too few records decides
+    nothing while the whole window has enough); a nonconformity is named by its cell
+    when one is as bad. The whole window's when it cannot be judged (its reason)."""
+    if whole.verdict not in ("conform", "observation", "nonconform"):
+        return whole
+    decisive = worst([whole, *cells]) or whole
+    if decisive.verdict == "nonconform":
+        same = [
+            c
+            for c in cells
+            if level(c.verdict, c.severity) == level(decisive.verdict, decisive.severity)
+        ]
+        return same[0] if same else decisive
+    return decisive
 
 
 def _record(
     register: Register,
     item: dict[str, Any],
     finding: Finding,
+    group: tuple[Finding, list[Finding]],
     period: Period,
     who: str,
     today: date,
     engine: str,
     major_days: int,
+    criterion: dict[str, str],
 ) -> Verification:
-    figures = {
+    figures: dict[str, Any] = {
         "date": today.isoformat(),
         "who": who,
         "period": period.label,
@@ -156,7 +242,12 @@ def _record(
         "n": finding.counts.n,
         "conforming": finding.counts.conforming,
         "engine": engine,
+        **criterion,
     }
+    whole, cells = group
+    if cells:  # the group over the whole window and each of its cells, judged or not
+        figures["window"] = _cell(whole)
+        figures["cells"] = [_cell(c) for c in cells]
     if finding.verdict in ("conform", "observation"):
         changes = {"status": str(Status.VERIFIED_EFFECTIVE), "verification": figures}
         outcome = "effective"
@@ -167,7 +258,18 @@ def _record(
     else:
         reason = "; ".join(finding.reasons) or "no record of the item's group in the window"
         return Verification(
-            item["id"], f"not-evaluable: {reason}", period.label, finding, item["status"]
+            item["id"], f"not-evaluable: {reason}", period.label, finding, item["status"], cells
         )
     updated = register.record_verification(item["id"], who, changes, today)
-    return Verification(item["id"], outcome, period.label, finding, updated["status"])
+    return Verification(item["id"], outcome, period.label, finding, updated["status"], cells)
+
+
+def _cell(finding: Finding) -> dict[str, Any]:
+    return {
+        "finding": finding.id,
+        "verdict": finding.verdict,
+        "severity": finding.severity,
+        "value": finding.value,
+        "n": finding.counts.n,
+        "conforming": finding.counts.conforming,
+    }

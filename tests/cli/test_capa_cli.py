@@ -483,3 +483,168 @@ def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_p
     empty = capa_list("--rule", "RESP-PHONE-30S", "--status", "verified-effective")
     assert empty.exit_code == 0 and len(empty.output.splitlines()) == 1
     assert capa_list("--group", "site=SH").exit_code == 0
+
+
+def test_capa_verify_refuses_evidence_an_audit_refuses(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    """One row in ten of the interactions quarantined (an unknown channel): audit stops at
+    its 2 % ceiling, and so does capa verify, the item left as it was."""
+    import shutil
+
+    register, item = implemented_item(runner, tmp_path)
+    bad = tmp_path / "bad-evidence"
+    shutil.copytree(DEMO, bad)
+    calls = next(bad.glob("interactions*.csv"))
+    lines = calls.read_bytes().splitlines()
+    extra = (len(lines) - 1) // 9  # about a tenth of the rows once added
+    with calls.open("ab") as out:
+        for n in range(extra):
+            out.write(f"\nX{n:07d},fax,SH,SH-A01,2026-08-03 10:00:00,,".encode())
+    assert extra / (len(lines) - 1 + extra) > 0.02
+    audited = invoke(runner, "audit", PACK, str(bad), "--period", "2026-08", "--out",
+                     str(tmp_path / "aug"), "--format", "json")  # fmt: skip
+    assert audited.exit_code == 2 and "above the 2 % ceiling" in audited.output
+    july_31(VERIFIED_ON)
+    before = Register(register)
+    history = len(before.store.history(item))
+    before.close()
+    verify = ["capa", "verify", item, "--evidence", str(bad), "--pack", PACK, "--by", "x",
+              "--register", register]  # fmt: skip
+    result = invoke(runner, *verify)
+    refused(result, f"{calls.name}: ")
+    assert audited.output.strip() == result.output.strip()  # the audit's own line
+    after = Register(register)
+    assert after.item(item)["status"] == "implemented"
+    assert len(after.store.history(item)) == history
+    after.close()
+    accepted = invoke(runner, *verify, "--max-quarantine", "100%")
+    assert accepted.exit_code == 0 and "ineffective over 2026-08-01" in accepted.output
+
+
+def test_capa_verify_judges_against_the_criterion_the_item_was_raised_against(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """A copy of the pack whose rule asks less (target 40 %) would close an item whose fix
+    did not work; a copy changed elsewhere is not the pack of the item's audit either."""
+    import hashlib
+    import shutil
+
+    register, item = implemented_item(runner, tmp_path)
+    original = (RULES / "service-quality.yaml").read_text(encoding="utf-8")
+    start = original.index("  - id: STANDARD-TRAINED")
+    end = original.index("    target: 100%", start)
+    loose_text = original[:end] + "    target: 40%" + original[end + len("    target: 100%") :]
+    copies = {}
+    for name, text in (("loose", loose_text), ("other", original + "\n# a comment\n")):
+        shutil.copytree(RULES.parent / "standards", tmp_path / name / "standards")
+        (tmp_path / name / "rules").mkdir()
+        copies[name] = tmp_path / name / "rules" / "service-quality.yaml"
+        copies[name].write_text(text, encoding="utf-8")
+    july_31(VERIFIED_ON)
+
+    def verify(pack: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "verify", item, "--evidence", DEMO, "--pack", pack,
+                      "--by", "x", "--register", register)  # fmt: skip
+
+    refused(
+        verify(str(copies["loose"])),
+        f"{item} was raised against STANDARD-TRAINED's target >= 100%; the pack "
+        f"{copies['loose']} sets it at >= 40%",
+    )
+    ours = hashlib.sha256((RULES / "service-quality.yaml").read_bytes()).hexdigest()
+    theirs = hashlib.sha256(copies["other"].read_bytes()).hexdigest()
+    refused(
+        verify(str(copies["other"])),
+        f"the pack {copies['other']} (SHA-256 {theirs[:12]}) is not the pack {item}'s audit 1 "
+        f"used (SHA-256 {ours[:12]})",
+    )
+    store = Register(register)
+    assert store.item(item)["status"] == "implemented"
+    store.close()
+    verified = verify(PACK)
+    assert verified.exit_code == 0 and "ineffective" in verified.output, verified.output
+    store = Register(register)
+    figures = store.item(item)["verification"]
+    store.close()
+    assert (figures["target"], figures["pack_sha256"]) == (">= 100%", ours)
+
+
+def test_a_plan_changed_after_its_acceptance_is_said_in_one_line(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0001"
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args[:1], item, *args[1:], "--register", register)
+
+    planned = run("update", "--by", "li", "--root-cause", "no evening cover", "--action",
+                  "Add an evening shift", "--owner", "ops", "--due", "2026-08-31",
+                  "--status", "planned")  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    refused(run("update", "--by", "li", "--root-cause", "human error"), "certifiers reject it")
+    assert run("accept", "--by", "auditor-x").exit_code == 0
+    refused(run("update", "--by", "li", "--root-cause", ""), "root cause needs a text")
+    changed = run("update", "--by", "li", "--root-cause", "the rota has no evening slot")
+    assert changed.exit_code == 0
+    assert changed.output.strip() == (
+        f"{item}: planned (version 4); the plan changed, so its acceptance by auditor-x on "
+        "2026-07-31 is void; it waits for acceptance again (capa accept)"
+    )
+
+
+def test_an_implementation_date_comes_with_the_move_to_implemented_only(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    register, item = implemented_item(runner, tmp_path)  # implemented on 2026-07-31
+    other = "CAPA-2026-0001"
+    planned = invoke(runner, "capa", "update", other, "--by", "li", "--root-cause",
+                     "no evening cover", "--action", "Add a shift", "--owner", "ops", "--due",
+                     "2026-08-31", "--status", "planned", "--register", register)  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    early = ["capa", "update", other, "--by", "li", "--implemented-on", "2026-07-31",
+             "--register", register]  # fmt: skip
+    refused(
+        invoke(runner, *early),
+        f"{other} is planned; an implementation date is given with --status implemented",
+    )
+    july_31(date(2026, 9, 15))  # the window is not covered yet: nothing verified; no re-dating
+    for extra in ((), ("--status", "implemented")):
+        again = ["capa", "update", item, "--by", "li", "--implemented-on", "2026-08-31",
+                 *extra, "--register", register]  # fmt: skip
+        refused(
+            invoke(runner, *again),
+            f"{item} was implemented on 2026-07-31; its implementation date does not change",
+        )
+    store = Register(register)
+    assert store.item(other)["implemented_on"] is None
+    assert store.item(item)["implemented_on"] == "2026-07-31"
+    store.close()
+
+
+def test_repeated_options_of_capa_update_each_count_in_order(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0003"
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    given = [("first", "o1", "2026-08-01"), ("second", "o2", "2026-08-02")]
+    args = [part for text, owner, due in given
+            for part in ("--action", text, "--owner", owner, "--due", due)]  # fmt: skip
+    assert update(*args).exit_code == 0
+    refused(
+        update("--action", "a", "--action", "b", "--owner", "o", "--due", "2026-08-03",
+               "--due", "2026-08-03"),
+        "2 --action, 1 --owner and 2 --due: each action takes its own owner and due date",
+    )  # fmt: skip
+    assert update("--why", "w1", "--why", "w2").exit_code == 0
+    assert update("--why", "w3").exit_code == 0
+    assert update("--done", "1", "--done", "2").exit_code == 0
+    refused(update("--why", " "), "a why needs a text, not a blank")
+    store = Register(register)
+    actions = store.store.actions(item)
+    whys = store.item(item)["whys"]
+    store.close()
+    assert [(a["text"], a["owner"], a["due"]) for a in actions] == given
+    assert [a["done"] for a in actions] == ["2026-07-31", "2026-07-31"]
+    assert whys == ["w1", "w2", "w3"]
