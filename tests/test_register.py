@@ -754,6 +754,8 @@ def test_an_item_field_that_is_not_json_any_more_is_named_not_a_crash(
             f"item {item}: whys {str(forged)!r} in the items table, \"['no check', 'no owner']\" "
             "in the history"
         ]
+
+
 def _implemented_on(register: Register, item_id: str, on: date) -> None:
     """The item worked off with its one action done on ``on``, implemented that day."""
     register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)
