@@ -591,3 +591,16 @@ def test_an_excluded_or_out_of_scope_record_is_not_measured(runner, demo_audit) 
         line for line in abandoned[1:] + chat[1:] if "duration" in line or "wall time" in line
     ]
     assert worked == []
+
+
+def test_a_checklist_answer_is_explained_with_its_result(runner, demo_audit) -> None:
+    result = runner.invoke(
+        main,
+        ["explain", "ROOT-CAUSE", "--record", "ROOT-CAUSE|SH|2026-09-24", "--audit",
+         str(demo_audit.out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-2:] == [
+        "checklist item ROOT-CAUSE: result = no -> breach",
+        "outcome: breach",
+    ]

@@ -162,6 +162,10 @@ def explain_record(
         _freshness(pack, measure, record, store, period, zone, out)
     elif getattr(measure, "customer", None) is not None and record.get(measure.customer):
         _repeats(rule, kind, key, record, store, period, zone, out)
+    elif measure.name == "manual":  # a checklist answer: yes conforms, no breaches, na excluded
+        answer = record.get("result")
+        decides = {"yes": "conform", "na": "excluded (answered not applicable)"}
+        out.add(f"checklist item {measure.item}: result = {answer} -> {decides.get(answer, 'breach')}")
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
 
@@ -395,7 +399,7 @@ def _sequence(
         raise AuditorError(f"no {kind.name} events with {measure.key} '{key}' in the store")
     out = Explanation()
     out.add(f"rule {rule.id} (sequence) of {pack.id}: {rule.title.en}")
-    out.add(f"case {key}: {len(events)} {kind.name} events")
+    out.add(f"case {key}: {len(events)} records of {kind.name}")
     firsts: dict[str, float] = {}
     for event in events:
         step, at = event.get(measure.step), event.get(measure.at)
