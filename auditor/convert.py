@@ -442,8 +442,16 @@ class RowPlan:
             )
         tried = ", ".join((spec.name, *spec.aliases))
         sheet = self._sheet_note((spec.name, *spec.aliases))
+        named = [h for h in self.header if h.strip()]
+        read = f"the header read: {_listing(named)}"
+        if self.sheet is None and len(named) <= 1:  # one cell: a title above the header?
+            read += (
+                " (one column: if that line is a title above the header, remove it; the "
+                "header of a CSV file is its first line)"
+            )
         return EvidenceError(
-            f"no column for required field '{spec.name}' of {self.kind.name} (looked for: {tried})",
+            f"no column for required field '{spec.name}' of {self.kind.name} (looked for: "
+            f"{tried}); {read}",
             location=Location(str(self.path), 1),
             suggestion=suggestion,
             hint="add an alias in the pack or map it with --mapping"

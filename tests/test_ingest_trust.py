@@ -946,3 +946,16 @@ def test_a_mapping_without_columns_finds_the_fields_by_their_names(tmp_path) -> 
     ]
     with pytest.raises(AuditorError, match="'columns' must map fields to columns"):
         load_mapping_text("kind: records\ncolumns: [id]\n")
+
+
+def test_a_csv_title_line_is_named_for_what_it_may_be(tmp_path) -> None:
+    """A CSV export with a title line above its header: the header read is listed, and a
+    one-column header is said to be maybe a title (a CSV file's header is its first line)."""
+    write(tmp_path, "records.csv", "Calls exported 2016-03\nid,n\nA,1\n")
+    report, _ = run(tmp_path)
+    reason = report.files[0].reason
+    assert "no column for required field 'record_id' of records" in reason
+    assert (
+        "the header read: Calls exported 2016-03 (one column: if that line is a title above "
+        "the header, remove it; the header of a CSV file is its first line)"
+    ) in reason
