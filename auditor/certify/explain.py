@@ -165,7 +165,9 @@ def explain_record(
     elif measure.name == "manual":  # a checklist answer: yes conforms, no breaches, na excluded
         answer = record.get("result")
         decides = {"yes": "conform", "na": "excluded (answered not applicable)"}
-        out.add(f"checklist item {measure.item}: result = {answer} -> {decides.get(answer, 'breach')}")
+        out.add(
+            f"checklist item {measure.item}: result = {answer} -> {decides.get(answer, 'breach')}"
+        )
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
 
