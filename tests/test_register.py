@@ -880,3 +880,24 @@ def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_plann
         register.add_action(item, "li", "Late idea", "ops", date(2026, 11, 1), TODAY)
     assert register.item(item)["status"] == "implemented"
     register.close()
+
+
+def test_a_rule_id_two_packs_share_keeps_an_item_per_pack(tmp_path) -> None:
+    """RESP-PHONE-30S is a rule of two standards' packs: an audit of the second does not
+    link its finding to the first pack's item (another requirement), it opens its own."""
+    from auditor.audit import run_audit
+
+    register = Register(str(tmp_path / "r.db"))
+    opened: dict[str, list[str]] = {}
+    for pack in ("service-quality", "customer-service-evaluation"):
+        result = run_audit(
+            RULES / f"{pack}.yaml", ROOT / "evidence" / "demo" / pack, tmp_path / pack, "2026-Q3"
+        )
+        document = result.findings
+        recorded = register.record_audit(document, document.fingerprint(), pack, date(2026, 10, 8))
+        assert recorded.linked == [], pack
+        opened[pack] = [
+            i for i in recorded.created if register.item(i)["rule"] == "RESP-PHONE-30S"
+        ]
+    assert opened["service-quality"] and opened["customer-service-evaluation"]
+    assert not set(opened["service-quality"]) & set(opened["customer-service-evaluation"])

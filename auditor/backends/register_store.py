@@ -237,14 +237,18 @@ class RegisterStore:
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
 
-    def latest_item(self, rule: str, group_key: str) -> dict[str, Any] | None:
-        """The most recent item of a rule and group, whatever its status."""
-        rows = list(
-            self.db.table("items").rows_where(
-                "rule = ? AND group_key = ?", [rule, group_key], order_by="id desc", limit=1
-            )
+    def latest_item(self, rule: str, group_key: str, pack_id: str) -> dict[str, Any] | None:
+        """The most recent item of a rule and group that an audit of pack ``pack_id`` opened,
+        whatever its status (two packs may share a rule id for different requirements)."""
+        cursor = self.db.execute(
+            "SELECT items.* FROM items JOIN audits ON audits.id = items.first_audit "
+            "WHERE items.rule = ? AND items.group_key = ? AND audits.pack_id = ? "
+            "ORDER BY items.id DESC LIMIT 1",
+            [rule, group_key, pack_id],
         )
-        return _decoded(rows[0], self.path) if rows else None
+        names = [column[0] for column in cursor.description]
+        row = cursor.fetchone()
+        return _decoded(dict(zip(names, row, strict=True)), self.path) if row else None
 
     def next_number(self, year: int) -> int:
         prefix = f"CAPA-{year}-"

@@ -95,7 +95,7 @@ class Register:
         who: str,
         recorded: Recorded,
     ) -> None:
-        earlier = self.store.latest_item(rule.rule, key)
+        earlier = self.store.latest_item(rule.rule, key, document.manifest.pack.id)
         later = earlier is not None and self._apart(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
             major_days = due_in_days(
