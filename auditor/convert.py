@@ -384,11 +384,14 @@ class RowPlan:
             return column
         for name in column.names:
             if name in self.duplicates:
+                where = "" if self.sheet is None else f" of sheet '{self.sheet}'"
                 raise EvidenceError(
-                    f"column '{name}' appears more than once "
-                    f"(columns {', '.join(map(str, self.duplicates[name]))})",
-                    location=Location(str(self.path), 1),
-                    hint="rename one of them or map the field explicitly",
+                    f"column '{name}' appears more than once in the header{where} (columns "
+                    f"{', '.join(map(str, self.duplicates[name]))}): which one field "
+                    f"'{spec.name}' reads cannot be told",
+                    location=Location(str(self.path), self.header_row or 1),
+                    hint="rename one of them in the file (a mapping names columns by their "
+                    "names, so it cannot tell the two apart either)",
                 )
         absent = [n for n in column.names if self.header and self._position(n) is None]
         if not absent:

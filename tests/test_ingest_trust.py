@@ -959,3 +959,21 @@ def test_a_csv_title_line_is_named_for_what_it_may_be(tmp_path) -> None:
         "the header read: Calls exported 2016-03 (one column: if that line is a title above "
         "the header, remove it; the header of a CSV file is its first line)"
     ) in reason
+
+
+def test_a_repeated_column_name_is_placed_at_the_header_row(tmp_path) -> None:
+    rows: list[list[object]] = [
+        ["Calls exported 2016-03"],
+        [],
+        ["record_id", "count", "count"],
+        ["A", 1, 2],
+    ]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 3}\n")
+    report, _ = run(tmp_path, mapping)
+    reason = report.files[0].reason
+    assert reason.startswith(
+        f"{tmp_path / 'records.xlsx'}:3: column 'count' appears more than once"
+    )
+    assert "in the header of sheet 'Calls' (columns 2, 3)" in reason
+    assert "a mapping names columns by their names" in reason

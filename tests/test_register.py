@@ -896,8 +896,6 @@ def test_a_rule_id_two_packs_share_keeps_an_item_per_pack(tmp_path) -> None:
         document = result.findings
         recorded = register.record_audit(document, document.fingerprint(), pack, date(2026, 10, 8))
         assert recorded.linked == [], pack
-        opened[pack] = [
-            i for i in recorded.created if register.item(i)["rule"] == "RESP-PHONE-30S"
-        ]
+        opened[pack] = [i for i in recorded.created if register.item(i)["rule"] == "RESP-PHONE-30S"]
     assert opened["service-quality"] and opened["customer-service-evaluation"]
     assert not set(opened["service-quality"]) & set(opened["customer-service-evaluation"])
