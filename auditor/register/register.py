@@ -258,6 +258,7 @@ class Register:
             changes, note = self._replanned(item, changes)
         if "implemented_on" in changes:
             _check_implementation_dated(item, changes)
+        _check_correction(item, changes, today)
         if "status" in changes:
             target = status_of(str(changes["status"]))
             merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
@@ -645,3 +646,21 @@ def record_audit_file(register_path: str, findings_path: str, today: date) -> Re
         return register.record_audit(document, document.fingerprint(), str(findings_path), today)
     finally:
         register.close()
+
+
+def _check_correction(item: dict[str, Any], changes: dict[str, Any], today: date) -> None:
+    """A correction is dated when it was made (not later than today) and says what it was."""
+    made = changes.get("correction_date")
+    if made is None:
+        return
+    if date.fromisoformat(str(made)) > today:
+        raise LifecycleError(
+            f"{item['id']}'s correction is dated {made}, after today ({today}): a correction "
+            "is recorded once made",
+            hint="record it on or after the day it is made",
+        )
+    if not (changes.get("correction") or item.get("correction")):
+        raise LifecycleError(
+            f"{item['id']} has no correction to date",
+            hint="give --correction with what was done, and its --correction-date",
+        )

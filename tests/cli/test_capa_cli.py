@@ -648,3 +648,20 @@ def test_repeated_options_of_capa_update_each_count_in_order(runner, tmp_path, j
     assert [(a["text"], a["owner"], a["due"]) for a in actions] == given
     assert [a["done"] for a in actions] == ["2026-07-31", "2026-07-31"]
     assert whys == ["w1", "w2", "w3"]
+
+
+def test_a_correction_is_dated_when_made_and_says_what_it_was(runner, tmp_path) -> None:
+    """A correction dated after today, or a date with no correction, is refused in one line."""
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    future = runner.invoke(
+        main,
+        ["capa", "update", item, "--by", "li", "--correction", "re-routed calls",
+         "--correction-date", "2099-06-30", "--register", register],
+    )  # fmt: skip
+    assert future.exit_code == 2 and "is dated 2099-06-30, after today" in future.output
+    bare = runner.invoke(
+        main,
+        ["capa", "update", item, "--by", "li", "--correction-date", "2026-10-01", "--register", register],
+    )  # fmt: skip
+    assert bare.exit_code == 2 and "has no correction to date" in bare.output
