@@ -1291,6 +1291,11 @@ def capa() -> None:
     "--rule", help="Only items of this rule (one no item has is refused, with the closest)."
 )
 @click.option(
+    "--owner",
+    help="Only items with an action this person or role owns, case aside (one no action has "
+    "is refused, with the closest).",
+)
+@click.option(
     "--format",
     "output",
     type=click.Choice(["table", "csv", "json"]),
@@ -1304,6 +1309,7 @@ def capa_list(
     severity: str | None,
     group: str | None,
     rule: str | None,
+    owner: str | None,
     output: str,
     register_path: str,
 ) -> None:
@@ -1322,6 +1328,7 @@ def capa_list(
             "severity": severity,
             "group": group,
             "rule": rule,
+            "owner": owner,
         }
         items = select_items(register, _today(), filters)
     finally:

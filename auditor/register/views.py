@@ -43,7 +43,28 @@ def select_items(register: Register, today: date, filters: dict[str, Any]) -> li
         items = [i for i in items if filters["group"] in i["group_key"].split(", ")]
     if filters.get("overdue"):
         items = [i for i in items if i["overdue"]]
+    if filters.get("owner"):
+        items = _owned(register, items, str(filters["owner"]))
     return sorted(items, key=lambda i: (not i["overdue"], i["id"]))
+
+
+def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+    """The items with an action of ``owner`` (case aside); an owner no action has is refused,
+    with the closest (a typo would list nothing)."""
+    owners: dict[str, set[str]] = {}
+    for action in register.store.all_actions():
+        if action.get("owner"):
+            owners.setdefault(str(action["owner"]).casefold(), set()).add(action["item"])
+    wanted = owner.strip().casefold()
+    if wanted not in owners:
+        known = sorted({str(a["owner"]) for a in register.store.all_actions() if a.get("owner")})
+        suggestion = closest_name(owner, known)
+        raise AuditorError(
+            f"no action of the register is owned by '{owner}'",
+            suggestion=suggestion,
+            hint=_known("owners", set(known)) if not suggestion else None,
+        )
+    return [i for i in items if i["id"] in owners[wanted]]
 
 
 def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
@@ -72,7 +93,8 @@ def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
 
 def _known(what: str, names: set[str]) -> str:
     if not names:
-        return "the register has no item" if what == "rules" else "no item is of a group"
+        empty = {"rules": "the register has no item", "owners": "no action has an owner"}
+        return empty.get(what, "no item is of a group")
     shown = sorted(names)
     more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
     return f"the register's {what}: {', '.join(shown[:8])}{more}"

@@ -665,3 +665,23 @@ def test_a_correction_is_dated_when_made_and_says_what_it_was(runner, tmp_path) 
         ["capa", "update", item, "--by", "li", "--correction-date", "2026-10-01", "--register", register],
     )  # fmt: skip
     assert bare.exit_code == 2 and "has no correction to date" in bare.output
+
+
+def test_a_team_lists_the_items_it_owns(runner, tmp_path, july_31) -> None:
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    planned = invoke(
+        runner, "capa", "update", item, "--by", "li", "--action", "Re-train the night shift",
+        "--owner", "Contact-centre manager", "--due", "2026-08-30", "--register", register,
+    )  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    mine = invoke(runner, "capa", "list", "--owner", "contact-centre MANAGER", "--format", "json",
+                  "--register", register)  # fmt: skip
+    assert mine.exit_code == 0, mine.output
+    assert [i["id"] for i in json.loads(mine.output)] == [item]
+    typo = invoke(
+        runner, "capa", "list", "--owner", "contact-centre manger", "--register", register
+    )
+    assert typo.exit_code == 2
+    assert "no action of the register is owned by 'contact-centre manger'" in typo.output
+    assert "did you mean 'Contact-centre manager'?" in typo.output
