@@ -609,8 +609,10 @@ class DayMonthOrder:
         for found in _EITHER.finditer(text):
             if int(found[1]) == int(found[3]):
                 continue
-            if len(self.ambiguous) < EXAMPLES:
-                self.ambiguous.append(_sighting(found, text, values, lines))
+            if len(self.ambiguous) < EXAMPLES:  # each example another value
+                sighting = _sighting(found, text, values, lines)
+                if all(held.value != sighting.value for held in self.ambiguous):
+                    self.ambiguous.append(sighting)
             if not _AM_PM.search(found[4]):
                 self.twenty_four_hour = True
                 if len(self.ambiguous) >= EXAMPLES:

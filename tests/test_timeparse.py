@@ -148,3 +148,15 @@ def test_an_excel_time_of_day_is_read_to_the_second(seconds: int) -> None:
     expected = clock(seconds // 3600, seconds // 60 % 60, seconds % 60).isoformat()
     assert excel_time(as_excel_keeps_it) == expected
     assert excel_time(1.0) is None and excel_time(True) is None and excel_time("0.5") is None
+
+
+def test_the_examples_of_an_undecided_order_are_different_values() -> None:
+    """A value repeated on many lines is quoted once, not as two of its three examples."""
+    from auditor.timeparse import DayMonthOrder
+
+    order = DayMonthOrder("date", "received_at", "calls.csv")
+    order.observe(["4/7/2026 10:00", "4/7/2026 10:00", "5/6/2026 10:00"], [2, 3, 4])
+    assert [(s.value, s.line) for s in order.ambiguous] == [
+        ("4/7/2026 10:00", 2),
+        ("5/6/2026 10:00", 4),
+    ]
