@@ -1507,6 +1507,7 @@ def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> Non
 @_by_opt
 @_register_opt
 @_engine_opt
+@_spark_master_opt
 def capa_verify(
     item_id: str,
     evidence_dir: str,
@@ -1517,6 +1518,7 @@ def capa_verify(
     who: str,
     register_path: str,
     engine: str | None,
+    spark_master: str | None,
 ) -> None:
     """Re-run the item's rule for its group on evidence after the fix: close it or reopen it.
 
@@ -1527,6 +1529,7 @@ def capa_verify(
     from .backends.engines import check_engine
     from .register.verify import verify_item
 
+    engine = _engine_with(engine, spark_master)
     check_engine(engine or "sqlite")  # a usage error before anything is opened
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)

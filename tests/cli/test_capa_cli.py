@@ -685,3 +685,14 @@ def test_a_team_lists_the_items_it_owns(runner, tmp_path, july_31) -> None:
     assert typo.exit_code == 2
     assert "no action of the register is owned by 'contact-centre manger'" in typo.output
     assert "did you mean 'Contact-centre manager'?" in typo.output
+
+
+def test_capa_verify_takes_a_spark_master_as_verify_does(runner, tmp_path) -> None:
+    """--spark-master picks the cluster for capa verify too, and goes with --engine spark."""
+    result = invoke(
+        runner, "capa", "verify", "CAPA-2026-0001", "--evidence", DEMO, "--pack", PACK,
+        "--by", "li", "--register", str(tmp_path / "r.db"), "--engine", "duckdb",
+        "--spark-master", "spark://nowhere:7077",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--spark-master goes with --engine spark" in result.output
