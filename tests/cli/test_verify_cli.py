@@ -231,3 +231,23 @@ def test_an_audit_with_relative_paths_is_checked_from_another_working_folder(
         main, ["sample", "NAMED", "--audit", audit, "--size", "1", "--seed", "7"]
     )
     assert sampled.exit_code == 0, sampled.output + sampled.stderr
+
+
+def test_an_unknown_engine_is_a_usage_error_before_any_input_is_checked(runner, tmp_path) -> None:
+    """Even with inputs that changed: the engine name is checked first (exit 2, not 1)."""
+    from ..conftest import ROOT, RULES
+
+    evidence = tmp_path / "ev"
+    import shutil
+
+    shutil.copytree(ROOT / "evidence/demo/service-quality", evidence)
+    audited = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), str(evidence), "--period", "2026-Q3",
+         "--out", str(tmp_path / "a"), "--format", "json"],
+    )  # fmt: skip
+    assert audited.exit_code in (0, 1), audited.output
+    (evidence / "agents.csv").write_bytes((evidence / "agents.csv").read_bytes() + b"\n")
+    result = runner.invoke(main, ["verify", str(tmp_path / "a"), "--engine", "sparkk"])
+    assert result.exit_code == 2, result.output
+    assert "unknown engine 'sparkk'" in result.output and "did you mean 'spark'?" in result.output
