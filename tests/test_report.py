@@ -287,6 +287,14 @@ def test_capa_registers_and_failing_records(audited) -> None:
     listed = [r for r in failing if r["rule"] == "RESP-PHONE-30S"]
     assert len(listed) == sum(f["failing_count"] for f in finest.values())
     assert {r["finding"] for r in listed} <= set(finest)
+    # each record traceable from the workbook too: its file and line, the line a number
+    book = openpyxl.load_workbook(out / "zh" / "capa.xlsx", read_only=True)
+    header, first = list(book["failing records"].iter_rows(max_row=2, values_only=True))
+    book.close()
+    assert header[-2:] == ("file", "line")
+    where = {(s["file"], s["line"]) for f in finest.values() for s in f["failing_sources"]}
+    assert first[0] != "RESP-PHONE-30S" or (first[-2], first[-1]) in where
+    assert isinstance(first[-1], int)
 
 
 def test_hostile_values_are_escaped_and_neutralised(tmp_path) -> None:

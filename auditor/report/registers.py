@@ -45,8 +45,10 @@ class CapaItem:
 
 CAPA_HEADER = [f.name for f in fields(CapaItem)]
 CAPA_WIDTHS = (10, 32, 18, 8, 8, 12, 10, 24, 28, 40, 24, 11, 40, 8, 8)
-FAILING_HEADER = ["rule", "finding", "key", "group", "period", "value", "unit", "measured"]
-FAILING_WIDTHS = (18, 34, 16, 16, 10, 12, 16, 40)
+FAILING_HEADER = [
+    "rule", "finding", "key", "group", "period", "value", "unit", "measured", "file", "line",
+]  # fmt: skip
+FAILING_WIDTHS = (18, 34, 16, 16, 10, 12, 16, 40, 28, 8)
 #: days after the action by when its effect is checked on new evidence
 EFFECTIVENESS_DAYS = 30
 
@@ -121,7 +123,14 @@ def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[lis
                 "" if row.value is None else row.value,
                 rule.failing_unit.value if rule.failing_unit else "",
                 sentences.measured(row.value, row.note, rule, words),
+                *_file_and_line(row.source),
             ]
+
+
+def _file_and_line(source: str) -> list[Any]:
+    """``file:line`` as two cells, the line a number (for sorting and filtering)."""
+    file, _, line = source.rpartition(":")
+    return [file, int(line)] if line.isdigit() else [source, ""]
 
 
 def failing_note(document: FindingsDocument, words: Words, capped: int | None) -> str | None:
