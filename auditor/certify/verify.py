@@ -667,21 +667,25 @@ def unchecked_outputs(folder: Path, label: str = "") -> list[str]:
     notes = []
     rendered = [name for name in RENDERED if (folder / name).is_file()]
     if rendered:
+        they, them = _pronouns(rendered)
         notes.append(
-            f"{label}{', '.join(rendered)} not checked: "
-            f"{'they are' if len(rendered) > 1 else 'it is'} rendered from findings.json "
-            f"(which is); to check {'them' if len(rendered) > 1 else 'it'}, render "
-            f"{'them' if len(rendered) > 1 else 'it'} again with auditor report render and "
+            f"{label}{', '.join(rendered)} not checked: {they} rendered from findings.json "
+            f"(which is); to check {them}, render {them} again with auditor report render and "
             "compare"
         )
     written = [name for name in CERTIFIER_OUTPUTS if (folder / name).is_file()]
     if written:
+        _, them = _pronouns(written)
         notes.append(
-            f"{label}{', '.join(written)} not checked: the audit wrote "
-            f"{'them' if len(written) > 1 else 'it'} from findings.json (auditor audit "
-            f"--format junit,oscal writes {'them' if len(written) > 1 else 'it'} again)"
+            f"{label}{', '.join(written)} not checked: the audit wrote {them} from "
+            f"findings.json (auditor audit --format junit,oscal writes {them} again)"
         )
     return notes
+
+
+def _pronouns(names: list[str]) -> tuple[str, str]:
+    """("they are", "them") for several files, ("it is", "it") for one."""
+    return ("they are", "them") if len(names) > 1 else ("it is", "it")
 
 
 def verify_audit(
