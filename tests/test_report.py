@@ -432,3 +432,17 @@ def test_a_pooled_rule_s_group_rows_are_marked_for_reference(audited) -> None:
     note = "This rule is judged on its pooled figure (all its records)"
     assert note in blocks["CLOSURE-95"] and note in blocks["TECH-INITIAL-4H"]
     assert note not in blocks["RESP-PHONE-30S"]
+
+
+def test_only_a_pooled_figure_over_records_makes_the_rows_for_reference(audited) -> None:
+    """A widest gap between sites, or an activity in every month, is worked out from its
+    rows (which decide it): no "for reference" note there; a pooled rate's rows get one."""
+    from auditor.findings.contract import FindingsDocument
+    from auditor.report.rules import rows_for_reference
+
+    document = FindingsDocument.from_data(audited[0])
+    closure = next(r for r in document.rules if r.rule == "CLOSURE-95")
+    phone = next(r for r in document.rules if r.rule == "RESP-PHONE-30S")
+    assert rows_for_reference(closure) and not rows_for_reference(phone)  # pooled / each group
+    for measure in ("dispersion", "every"):
+        assert not rows_for_reference(closure.model_copy(update={"measure": measure}))

@@ -63,6 +63,26 @@ class GroupTable:
     rule: RuleEntry
     rows: list[GroupRow]
 
+    @property
+    def for_reference(self) -> bool:
+        return rows_for_reference(self.rule)
+
+
+#: measures whose pooled finding counts the rule's records themselves (a rate, a mean, an
+#: availability): its group and period rows stand beside it. Others work their pooled figure
+#: out of those rows (the widest gap between groups, an activity in every period), which
+#: then decide it
+POOLED_OVER_RECORDS = frozenset(
+    {"duration", "condition", "fresh", "manual", "mean", "percentile", "nps", "per_1000",
+     "sequence", "repeat_contact", "matched", "availability"}
+)  # fmt: skip
+
+
+def rows_for_reference(rule: RuleEntry) -> bool:
+    """Whether a rule's group and period rows are for reference only: it is judged on a
+    pooled figure over its records, which none of them decides."""
+    return rule.judge == "pooled" and rule.measure in POOLED_OVER_RECORDS
+
 
 @dataclass(frozen=True)
 class FailingRow:
@@ -112,6 +132,10 @@ class Gap:
     failing_file: FailingRecordsFile | None
     #: a trend's periods: the followed rule's value in each
     periods: list[PeriodRow] = field(default_factory=list)
+
+    @property
+    def for_reference(self) -> bool:
+        return rows_for_reference(self.rule)
 
 
 @dataclass(frozen=True)
