@@ -446,3 +446,12 @@ def test_only_a_pooled_figure_over_records_makes_the_rows_for_reference(audited)
     assert rows_for_reference(closure) and not rows_for_reference(phone)  # pooled / each group
     for measure in ("dispersion", "every"):
         assert not rows_for_reference(closure.model_copy(update={"measure": measure}))
+
+
+def test_a_finding_id_breaks_after_its_at_signs_and_stays_escaped() -> None:
+    from auditor.report import breakable_id
+
+    assert str(breakable_id("RESP-PHONE-30S@site=SH@2026-08")) == (
+        "RESP-PHONE-30S@<wbr>site=SH@<wbr>2026-08"
+    )
+    assert str(breakable_id("R@site=<b>")) == "R@<wbr>site=&lt;b&gt;"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from ..atomic import staged_files
 from ..errors import AuditorError
@@ -60,7 +61,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = lambda v: count(v) if isinstance(v, int) else v
+    env.filters["breakable"] = breakable_id
     return env
+
+
+def breakable_id(text: str) -> Markup:
+    """A finding id that a narrow cell may break after each ``@`` (between rule, group and
+    period), not inside a date; escaped like any other text."""
+    return Markup("@<wbr>").join(escape(part) for part in str(text).split("@"))
 
 
 def render_html(document: FindingsDocument, options: Options, part: str = "page") -> str:
