@@ -553,6 +553,8 @@ _SETTLES = {
 _EITHER = re.compile(_PART + r"(" + _MONTH + r")([/.\-])(" + _MONTH + r")\2\d{4}(?!\d)([^\x00]*)")
 _AM_PM = re.compile(r"(?i)\b[ap]\.?m\.?\s*$")
 EXAMPLES = 3
+#: ambiguous values looked at in a batch for examples that differ
+EXAMPLE_SEARCH = 256
 
 
 class DayMonthOrder:
@@ -606,16 +608,18 @@ class DayMonthOrder:
         if self.seen:
             self.order = next(iter(self.seen))
             return
-        for found in _EITHER.finditer(text):
+        for looked, found in enumerate(_EITHER.finditer(text)):
             if int(found[1]) == int(found[3]):
                 continue
-            if len(self.ambiguous) < EXAMPLES:  # each example another value
-                sighting = _sighting(found, text, values, lines)
-                if all(held.value != sighting.value for held in self.ambiguous):
-                    self.ambiguous.append(sighting)
+            if len(self.ambiguous) < EXAMPLES and all(  # each example another value (the
+                held.value != found[0].strip() for held in self.ambiguous  # match first: its
+            ):  # line is found by counting the text before it)
+                self.ambiguous.append(_sighting(found, text, values, lines))
             if not _AM_PM.search(found[4]):
                 self.twenty_four_hour = True
-                if len(self.ambiguous) >= EXAMPLES:
+                # enough examples, or enough values looked at for them (a column of one
+                # value repeated has only one to give)
+                if len(self.ambiguous) >= EXAMPLES or looked >= EXAMPLE_SEARCH:
                     break
 
     def note(self, value: str) -> None:
