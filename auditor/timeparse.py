@@ -611,9 +611,10 @@ class DayMonthOrder:
         for looked, found in enumerate(_EITHER.finditer(text)):
             if int(found[1]) == int(found[3]):
                 continue
-            if len(self.ambiguous) < EXAMPLES and all(  # each example another value (the
-                held.value != found[0].strip() for held in self.ambiguous  # match first: its
-            ):  # line is found by counting the text before it)
+            # each example another value, compared before its line is found (by counting
+            # the text before it)
+            fresh = all(held.value != found[0].strip() for held in self.ambiguous)
+            if len(self.ambiguous) < EXAMPLES and fresh:
                 self.ambiguous.append(_sighting(found, text, values, lines))
             if not _AM_PM.search(found[4]):
                 self.twenty_four_hour = True
