@@ -304,7 +304,10 @@ def recorded_mapping(
     relative to the working folder, relative to the evidence folder, or relative to the audit
     folder ``folder`` and the folders above it: see :func:`where_recorded`). A file of the
     recorded bytes is taken under the recorded path wherever it is now, so that the re-run's
-    store names it as the audit's did."""
+    store names it as the audit's did. An audit of an evidence export was given none: the
+    mappings its manifest records are those the export's store was ingested with."""
+    if document.manifest.export is not None:
+        return given
     recorded = {
         (m.source, m.name, m.path, m.sha256)
         for e in document.manifest.evidence

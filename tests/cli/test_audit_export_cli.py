@@ -90,3 +90,34 @@ def test_a_mapping_with_an_export_is_refused(runner, export, tmp_path) -> None:
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "a mapping has nothing to read in it" in lines[0], result.output
+
+
+def test_an_export_of_files_read_with_a_mapping_verifies(runner, tmp_path) -> None:
+    """The export's manifest records the mapping its store was ingested with; the audit of
+    the export was given none, and verify runs it again with none."""
+    import shutil
+
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "kind: interactions\ncolumns:\n  interaction_id: 会话编号\n  channel: 渠道\n  site: 站点\n"
+        "  agent_id: 坐席工号\n  received_at: 受理时间\n  answered_at: 接通时间\n  ended_at: 结束时间\n",
+        encoding="utf-8",
+    )
+    shutil.copy(DEMO / "interactions-2026Q3.csv", folder / "calls.csv")
+    store = tmp_path / "s.db"
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(folder), "--pack", PACK, "--mapping", str(mapping),
+               "--store", str(store)],
+    )  # fmt: skip
+    assert ingested.exit_code == 0, ingested.output
+    exported = runner.invoke(
+        main, ["evidence", "export", "--store", str(store), "--out", str(tmp_path / "pq")]
+    )
+    assert exported.exit_code == 0, exported.output
+    audited = _audit(runner, tmp_path / "pq", tmp_path / "a")
+    assert audited.exit_code in (0, 1), audited.output
+    verified = runner.invoke(main, ["verify", str(tmp_path / "a")])
+    assert verified.exit_code == 0, verified.output
+    assert "verified:" in verified.output
