@@ -202,15 +202,13 @@ def run_audit(
     target = Path(out)
     outside_the_evidence(target, Path(evidence))
     export = is_export(Path(evidence))
-    if export and (files is not None or mapping is not None):
+    if export and mapping is not None:
         raise EvidenceError(
             "this folder holds an evidence export, whose records were converted when its "
-            "store was made: "
-            + ("a mapping has nothing to read in it" if files is None else "a combined audit "
-               "reads evidence files"),
+            "store was made: a mapping has nothing to read in it",
             location=Location(str(evidence)),
-            hint="audit the export with one pack and no --mapping or --preset",
-        )  # fmt: skip
+            hint="audit the export with no --mapping or --preset",
+        )
     output_folder(target)
     store_path = target / "evidence.db"
     records = records_path(store_path)  # where a store for the DuckDB engine keeps its records

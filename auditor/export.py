@@ -9,9 +9,11 @@ the rows and SHA-256 of each file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .atomic import staged_files, write_with
 from .errors import Location, StoreError
@@ -88,14 +90,35 @@ def _refuse_strays(store: EvidenceStore, target: Path) -> None:
         )
 
 
+#: the key of each exported file's metadata that names the manifest it was exported with
+MANIFEST_KEY = b"auditor.manifest"
+
+
+def manifest_fingerprint(rows: list[dict[str, Any]]) -> str:
+    """The SHA-256 of a store's manifest rows (their files' places aside: an evidence folder
+    moved is the same evidence): what each file of an export carries, so that an audit of the
+    export takes no file of another store's export for one of this store's."""
+    kept = sorted(
+        ({k: v for k, v in row.items() if k != "file"} for row in rows), key=lambda r: r["id"]
+    )
+    text = json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def export_tables(store: EvidenceStore, target: Path) -> list[ExportedTable]:
-    """Every table of an open store as ``<table>.parquet`` in ``target`` (all of them, or none)."""
+    """Every table of an open store as ``<table>.parquet`` in ``target`` (all of them, or none),
+    each marked with the fingerprint of the store's manifest."""
+    fingerprint = manifest_fingerprint(store.manifest()).encode()
     with staged_files(target) as stage:
-        exported = [_export_table(store, table, stage) for table in store.table_names()]
+        exported = [
+            _export_table(store, table, stage, fingerprint) for table in store.table_names()
+        ]
     return [replace(e, path=target / e.path.name) for e in exported]
 
 
-def _export_table(store: EvidenceStore, table: str, target: Path) -> ExportedTable:
+def _export_table(
+    store: EvidenceStore, table: str, target: Path, fingerprint: bytes
+) -> ExportedTable:
     import pyarrow.parquet as pq
 
     from .ingest import file_digest
@@ -109,7 +132,8 @@ def _export_table(store: EvidenceStore, table: str, target: Path) -> ExportedTab
         try:
             for batch in store.arrow_batches(table):
                 if writer is None:
-                    writer = pq.ParquetWriter(str(temporary), batch.schema)
+                    schema = batch.schema.with_metadata({MANIFEST_KEY: fingerprint})
+                    writer = pq.ParquetWriter(str(temporary), schema)
                 writer.write_table(batch)
                 rows += batch.num_rows
         finally:

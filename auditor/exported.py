@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import EvidenceError, Location
-from .export import META_FILES, manifest_file_name, table_of
+from .export import MANIFEST_KEY, META_FILES, manifest_file_name, manifest_fingerprint, table_of
 
 if TYPE_CHECKING:
     import pyarrow
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .model import Pack
 
 #: the manifest's columns an audit reads, as the store writes them
+#: the manifest's and the quarantine's integer columns (an id, a count, a line)
+MANIFEST_NUMBERS = ("id", "size", "rows_read", "stored", "quarantined")
+QUARANTINE_NUMBERS = ("source", "line")
 MANIFEST_COLUMNS = (
     "id", "file", "kind", "sha256", "size", "rows_read", "stored", "quarantined", "status",
     "reason", "reader", "mapping", "warnings", "moved_dst",
@@ -81,6 +84,8 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
     from .ingest import file_digest
 
     paths = sorted(folder.glob("*.parquet"))
+    # hashed before anything is read: the audit records the bytes it read
+    digests = {path: file_digest(path)[0] for path in paths}
     meta = {table_of(path.stem): path for path in paths if path.stem in META_FILES.values()}
     if "_quarantine" not in meta:
         raise EvidenceError(
@@ -88,9 +93,11 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
             location=Location(str(folder)),
             hint=HINT,
         )
-    manifest = _rows(meta["_manifest"], MANIFEST_COLUMNS)
-    quarantine = _rows(meta["_quarantine"], QUARANTINE_COLUMNS)
+    manifest = _rows(meta["_manifest"], MANIFEST_COLUMNS, MANIFEST_NUMBERS)
+    quarantine = _rows(meta["_quarantine"], QUARANTINE_COLUMNS, QUARANTINE_NUMBERS)
+    _check_one_export(paths, manifest_fingerprint(manifest))  # (the files' places aside)
     _relative_to_their_folder(manifest, quarantine)
+    _check_quarantined(manifest, quarantine, meta["_quarantine"])
     notes: list[str] = []
     kinds: dict[str, Path] = {}
     for path in paths:
@@ -111,26 +118,81 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
             notes.extend(_read_kind(parquet, path, pack, name, store, files))
     store.export_folder = folder
     given = [  # every file of the export, those passed over too: verify finds one added later
-        ExportFile(path.name, file_digest(path)[0], _opened(path, pq.ParquetFile).metadata.num_rows)
+        ExportFile(path.name, digests[path], _opened(path, pq.ParquetFile).metadata.num_rows)
         for path in paths
     ]
     return ExportRead(_report(manifest, quarantine), given, notes)
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A store table's rows from its Parquet file, which must have ``columns``."""
+def _rows(
+    path: Path, columns: tuple[str, ...], numbers: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """A store table's rows from its Parquet file, which must have ``columns``: ``numbers``
+    as integers, given on every row, the others as text."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = _opened(path, pq.read_table)
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
+    for column in columns:
+        if column not in table.column_names:
+            raise EvidenceError(
+                f"column '{column}' is missing from this file of the export",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+        kind = table.schema.field(column).type
+        wanted = pa.types.is_integer if column in numbers else pa.types.is_string
+        if not (wanted(kind) or pa.types.is_null(kind)) or (
+            column in numbers and table.column(column).null_count
+        ):
+            what = "an integer on every row" if column in numbers else "text"
+            raise EvidenceError(
+                f"column '{column}' is {kind} with {table.column(column).null_count:,} empty, "
+                f"where the store keeps {what}",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+    rows: list[dict[str, Any]] = table.select(list(columns)).to_pylist()
+    return rows
+
+
+def _check_one_export(paths: list[Path], fingerprint: str) -> None:
+    """Every file of the export carries the fingerprint of this manifest (a file of another
+    store's export, with the same file ids and counts, would pass every other check)."""
+    import pyarrow.parquet as pq
+
+    for path in paths:
+        metadata = _opened(path, pq.read_schema).metadata or {}
+        if metadata.get(MANIFEST_KEY, b"").decode() != fingerprint:
+            raise EvidenceError(
+                "this file was not exported with this export's manifest (another store's "
+                "export, or a file changed outside the tool)",
+                location=Location(str(path)),
+                hint=HINT + " (into an empty folder)",
+            )
+
+
+def _check_quarantined(
+    manifest: list[dict[str, Any]], quarantine: list[dict[str, Any]], path: Path
+) -> None:
+    """The quarantine holds each file's rows the manifest says were quarantined."""
+    held = Counter(int(row["source"]) for row in quarantine)
+    for entry in manifest:
+        source = int(entry["id"])
+        if held.get(source, 0) != int(entry["quarantined"] or 0):
+            raise EvidenceError(
+                f"{held.get(source, 0):,} quarantined rows of {entry['file']} are in the "
+                f"export, where its manifest says {int(entry['quarantined'] or 0):,}",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+    unknown = sorted(set(held) - {int(entry["id"]) for entry in manifest})
+    if unknown:
         raise EvidenceError(
-            f"column '{missing[0]}' is missing from the export's {path.name}",
+            f"quarantined rows come from file id {unknown[0]}, which the manifest does not list",
             location=Location(str(path)),
             hint=HINT,
         )
-    rows: list[dict[str, Any]] = table.select(list(columns)).to_pylist()
-    return rows
 
 
 def _relative_to_their_folder(
@@ -191,7 +253,14 @@ def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
     out = dict(entry)
     for name in JSON_COLUMNS:
         if isinstance(out.get(name), str):
-            out[name] = json.loads(out[name])
+            try:
+                out[name] = json.loads(out[name])
+            except ValueError:
+                raise EvidenceError(
+                    f"the manifest's '{name}' of file id {entry['id']} is not JSON",
+                    location=Location(manifest_file_name()),
+                    hint=HINT,
+                ) from None
     return out
 
 
@@ -208,6 +277,7 @@ def _read_kind(
     from .convert import Records
 
     kind = pack.evidence[name]
+    _check_keys(path, kind.key)
     store.ensure_kind(kind)
     wanted = store.arrow_schema(name)
     found = parquet.schema_arrow
@@ -243,6 +313,37 @@ def _read_kind(
     if not extra:
         return []
     return [f"{path.name}: columns the pack's kind does not have, not read: {', '.join(extra)}"]
+
+
+def _check_keys(path: Path, key: tuple[str, ...]) -> None:
+    """Each record of a kind's file has its own key, as the ingest keeps them (a repeated
+    one was quarantined there); DuckDB counts them in the file."""
+    import duckdb
+
+    from .expression import quote_identifier as q
+
+    if not key:
+        return
+    listed = ", ".join(q(column) for column in key)
+    con = duckdb.connect()
+    try:  # row(): a key with an empty part counts too
+        rows, distinct = con.execute(
+            f"SELECT count(*), count(DISTINCT row({listed})) FROM read_parquet($path)",
+            {"path": str(path)},
+        ).fetchall()[0]
+    except duckdb.BinderException:  # a key column missing: named by the column check next
+        return
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from None
+    finally:
+        con.close()
+    if rows != distinct:
+        raise EvidenceError(
+            f"{rows - distinct:,} records repeat a key ({', '.join(key)}) of another record in "
+            "this file, which the ingest would have quarantined",
+            location=Location(str(path)),
+            hint=HINT,
+        )
 
 
 def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 from . import __version__
 from .audit import DEFAULT_MAX_QUARANTINE, AuditResult, run_audit
 from .errors import AuditorError, EvidenceError, Location, PackErrors
+from .exported import is_export
 from .findings.combined import (
     COMBINED,
     CombinedDocument,
@@ -81,6 +82,13 @@ def run_multi_audit(
     """Audit ``evidence`` against every pack; write each pack's audit and ``out/findings.json``."""
     packs = [load_pack(p) for p in pack_paths]
     check_distinct(packs)
+    if is_export(Path(evidence)):  # before the files are shared out: there are none
+        raise EvidenceError(
+            "this folder holds an evidence export, the store of one pack's audit: a combined "
+            "audit reads evidence files",
+            location=Location(str(evidence)),
+            hint="audit the export with the pack it was made for",
+        )
     claims = claimed_files(packs, Path(evidence), mapping)
     check_every_pack_has_files(packs, claims, Path(evidence))
     target = Path(out)

@@ -160,7 +160,39 @@ def _agents_as_checklist(folder: Path) -> None:
     pq.write_table(checklist.set_column(at, "_source", sources), folder / "checklist.parquet")
 
 
+def _repeated_keys(table: pa.Table) -> pa.Table:
+    """The first rows again in place of the last: the count per file stays the manifest's."""
+    return pa.concat_tables([table.slice(0, table.num_rows - 10), table.slice(0, 10)])
+
+
+def _without_fingerprint(table: pa.Table) -> pa.Table:
+    return table.replace_schema_metadata(None)
+
+
+def _null_id(table: pa.Table) -> pa.Table:
+    ids = table.column("id").to_pylist()
+    ids[0] = None
+    return table.set_column(table.column_names.index("id"), "id", pa.array(ids, pa.int64()))
+
+
 BROKEN = {
+    "a file of another export": (
+        lambda f: _rewrite(f, "tickets.parquet", _without_fingerprint),
+        "tickets.parquet: this file was not exported with this export's manifest",
+    ),
+    "repeated keys": (
+        lambda f: _rewrite(f, "tickets.parquet", _repeated_keys),
+        "tickets.parquet: 10 records repeat a key (ticket_id) of another record in this file",
+    ),
+    "quarantined rows cut": (
+        lambda f: _rewrite(f, "store-quarantine.parquet", lambda t: t.slice(0, 3)),
+        "quarantined rows of interactions-2026Q3.csv are in the export, where its manifest says",
+    ),
+    "an empty file id": (
+        lambda f: _rewrite(f, "store-manifest.parquet", _null_id),
+        "store-manifest.parquet: column 'id' is int64 with 1 empty, where the store keeps an "
+        "integer on every row",
+    ),
     "float32 times": (
         lambda f: _rewrite(f, "interactions.parquet", _float32_times),
         "interactions.parquet: column 'received_at' is float in the export, evidence kind "
@@ -200,7 +232,7 @@ BROKEN = {
     ),
     "a manifest column missing": (
         lambda f: _rewrite(f, "store-manifest.parquet", lambda t: t.drop_columns(["stored"])),
-        "store-manifest.parquet: column 'stored' is missing from the export's store-manifest.parquet",
+        "store-manifest.parquet: column 'stored' is missing from this file of the export",
     ),
     "a file that is not Parquet": (
         lambda f: (f / "surveys.parquet").write_bytes(b"not parquet"),

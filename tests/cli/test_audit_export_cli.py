@@ -121,3 +121,17 @@ def test_an_export_of_files_read_with_a_mapping_verifies(runner, tmp_path) -> No
     verified = runner.invoke(main, ["verify", str(tmp_path / "a")])
     assert verified.exit_code == 0, verified.output
     assert "verified:" in verified.output
+
+
+def test_a_combined_audit_of_an_export_is_named_for_what_it_is(runner, export, tmp_path) -> None:
+    from ..conftest import RULES
+
+    result = runner.invoke(
+        main,
+        ["audit", PACK, str(RULES / "special-service-monitoring.yaml"), str(export), "--period",
+         "2026-Q3", "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "a combined audit reads evidence files" in lines[0], result.output
+    assert not (tmp_path / "out").exists()
