@@ -318,29 +318,16 @@ def _read_kind(
 def _check_keys(path: Path, key: tuple[str, ...]) -> None:
     """Each record of a kind's file has its own key, as the ingest keeps them (a repeated
     one was quarantined there); DuckDB counts them in the file."""
-    import duckdb
+    from .backends.duckdb import parquet_key_repeats
 
-    from .expression import quote_identifier as q
-
-    if not key:
-        return
-    listed = ", ".join(q(column) for column in key)
-    con = duckdb.connect()
-    try:  # row(): a key with an empty part counts too
-        rows, distinct = con.execute(
-            f"SELECT count(*), count(DISTINCT row({listed})) FROM read_parquet($path)",
-            {"path": str(path)},
-        ).fetchall()[0]
-    except duckdb.BinderException:  # a key column missing: named by the column check next
-        return
-    except duckdb.Error as exc:
+    try:
+        repeats = parquet_key_repeats(path, key)
+    except OSError as exc:
         raise _unreadable(path, exc) from None
-    finally:
-        con.close()
-    if rows != distinct:
+    if repeats:
         raise EvidenceError(
-            f"{rows - distinct:,} records repeat a key ({', '.join(key)}) of another record in "
-            "this file, which the ingest would have quarantined",
+            f"{repeats:,} records repeat a key ({', '.join(key)}) of another record in this "
+            "file, which the ingest would have quarantined",
             location=Location(str(path)),
             hint=HINT,
         )

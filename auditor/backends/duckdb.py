@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,6 +247,31 @@ def _text_csv(width: int, buffer_bytes: int | None = None) -> str:
         f"escape = '\"', columns = {{{columns}}}, auto_detect = false, nullstr = '\x01', "
         f"{buffer}strict_mode = true, null_padding = false)"
     )
+
+
+def parquet_key_repeats(path: Path | str, key: Sequence[str]) -> int | None:
+    """How many records of a Parquet file repeat the ``key`` (its columns) of another one;
+    None when the file lacks a key column (the caller names it). An unreadable file is an
+    OSError."""
+    import duckdb
+
+    if not key:
+        return 0
+    listed = ", ".join(q(column) for column in key)
+    con = duckdb.connect()
+    _quiet(con)
+    try:  # row(): a key with an empty part counts too
+        rows, distinct = con.execute(
+            f"SELECT count(*), count(DISTINCT row({listed})) FROM read_parquet($path)",
+            {"path": str(path)},
+        ).fetchall()[0]
+    except duckdb.BinderException:
+        return None
+    except duckdb.Error as exc:
+        raise OSError(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+    return int(rows) - int(distinct)
 
 
 def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColumns]:

@@ -149,7 +149,7 @@ def explain_record(
     if not measure.per_record:
         _aggregate(pack, rule, kind, record, period, zone, contribution, out)
         return out
-    if outcome is None:  # in scope (said above) but not among the findings' records
+    if outcome is None:  # not among the findings' records (a series or aggregate's)
         outcome = f"{OUT_OF_SCOPE} ({_out_of_scope(pack, rule, kind, record, period, zone)})"
     if excluded:  # an excluded record is not measured
         out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
@@ -162,12 +162,8 @@ def explain_record(
         _freshness(pack, measure, record, store, period, zone, out)
     elif getattr(measure, "customer", None) is not None and record.get(measure.customer):
         _repeats(rule, kind, key, record, store, period, zone, out)
-    elif measure.name == "manual":  # a checklist answer: yes conforms, no breaches, na excluded
-        answer = record.get("result")
-        decides = {"yes": "conform", "na": "excluded (answered not applicable)"}
-        out.add(
-            f"checklist item {measure.item}: result = {answer} -> {decides.get(answer, 'breach')}"
-        )
+    elif (answered := measure.answer_text(record)) is not None:  # a checklist answer
+        out.add(answered)
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
 

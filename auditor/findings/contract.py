@@ -265,15 +265,17 @@ JUDGED = (Verdict.CONFORM, Verdict.OBSERVATION, Verdict.NONCONFORM)
 def _would_be_level(finding: FindingEntry) -> int:
     """How bad a waived finding would have been (see :func:`level`)."""
     would = finding.waived.would_be if finding.waived is not None else None
-    if would is None or would.verdict != Verdict.NONCONFORM:
-        return 1 if would is not None and would.verdict == Verdict.OBSERVATION else 0
-    return 3 if would.severity == Severity.MAJOR else 2
+    return 0 if would is None else verdict_level(would.verdict, would.severity)
 
 
 def level(finding: FindingEntry | RuleEntry) -> int:
-    """How bad a verdict is: major 3, minor 2, observation 1, anything else 0."""
-    verdict = finding.verdict
+    """How bad a finding's or a rule's verdict is (see :func:`verdict_level`)."""
     severity = finding.severity if isinstance(finding, FindingEntry) else finding.verdict_severity
+    return verdict_level(finding.verdict, severity)
+
+
+def verdict_level(verdict: Verdict | str, severity: Severity | str | None) -> int:
+    """How bad a verdict is: major 3, minor 2, observation 1, anything else 0."""
     if verdict == Verdict.NONCONFORM:
         return 3 if severity == Severity.MAJOR else 2
     return 1 if verdict == Verdict.OBSERVATION else 0

@@ -160,6 +160,11 @@ class Measure:
         """Checklist items an auditor answers for this measure (manual items)."""
         return []
 
+    def answer_text(self, record: dict[str, Any]) -> str | None:
+        """How a record's own answer decides it, for ``explain`` (a checklist answer), or
+        None when the record is worked out otherwise."""
+        return None
+
     def notes(self, present: frozenset[str]) -> list[str]:
         """What a reader must know about how the figure was reached (e.g. missing pause evidence)."""
         return []

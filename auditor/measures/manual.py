@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..expression import quote_identifier as q
 from . import register
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
     from ..sourcemap import YamlMap
+
+
+#: the exclusion of an item answered "na"
+NOT_APPLICABLE = "answered not applicable"
 
 
 @register
@@ -59,6 +63,11 @@ class ManualMeasure(RecordMeasure):
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         return RecordSql(
             f"CASE WHEN t.{q('result')} = 'yes' THEN 'conform' "
-            f"WHEN t.{q('result')} = 'na' THEN 'excluded:answered not applicable' ELSE 'breach' END",
+            f"WHEN t.{q('result')} = 'na' THEN 'excluded:{NOT_APPLICABLE}' ELSE 'breach' END",
             detail="'answered no'",
         )
+
+    def answer_text(self, record: dict[str, Any]) -> str:
+        answer = record.get("result")
+        decides = {"yes": "conform", "na": f"excluded ({NOT_APPLICABLE})"}.get(str(answer), "breach")
+        return f"checklist item {self.item}: result = {answer} -> {decides}"

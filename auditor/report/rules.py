@@ -68,20 +68,15 @@ class GroupTable:
         return rows_for_reference(self.rule)
 
 
-#: measures whose pooled finding counts the rule's records themselves (a rate, a mean, an
-#: availability): its group and period rows stand beside it. Others work their pooled figure
-#: out of those rows (the widest gap between groups, an activity in every period), which
-#: then decide it
-POOLED_OVER_RECORDS = frozenset(
-    {"duration", "condition", "fresh", "manual", "mean", "percentile", "nps", "per_1000",
-     "sequence", "repeat_contact", "matched", "availability"}
-)  # fmt: skip
-
-
 def rows_for_reference(rule: RuleEntry) -> bool:
     """Whether a rule's group and period rows are for reference only: it is judged on a
-    pooled figure over its records, which none of them decides."""
-    return rule.judge == "pooled" and rule.measure in POOLED_OVER_RECORDS
+    pooled figure over its records (a rate, a mean), which none of them decides. A series
+    measure works its pooled figure out of those rows (the widest gap between groups, an
+    activity in every period): they decide it."""
+    from ..measures import measure_named
+
+    measure = measure_named(rule.measure)
+    return rule.judge == "pooled" and measure is not None and not measure.series
 
 
 @dataclass(frozen=True)
