@@ -1141,8 +1141,8 @@ def _audit_summary(result: AuditResult) -> str:
         + (
             ""
             if exported is None
-            else f" (as the export's manifest records them: its {len(exported)} Parquet files "
-            "read, not ingested again)"
+            else f" (as the export's manifest records them, from its {len(exported)} Parquet "
+            "files; not ingested again)"
         )
     )
     lines.append(f"wrote {result.out / 'findings.json'}")

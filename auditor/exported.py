@@ -124,9 +124,7 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
     return ExportRead(_report(manifest, quarantine), given, notes)
 
 
-def _rows(
-    path: Path, columns: tuple[str, ...], numbers: tuple[str, ...]
-) -> list[dict[str, Any]]:
+def _rows(path: Path, columns: tuple[str, ...], numbers: tuple[str, ...]) -> list[dict[str, Any]]:
     """A store table's rows from its Parquet file, which must have ``columns``: ``numbers``
     as integers, given on every row, the others as text."""
     import pyarrow as pa
@@ -363,8 +361,8 @@ def _check_counts(
     for source, rows in sorted(counted.items(), key=lambda item: (item[0] is None, item[0] or 0)):
         if source not in files:
             raise EvidenceError(
-                f"{rows:,} records come from file id {source}, which the export's manifest "
-                "does not list",
+                f"{rows:,} record{'s' if rows != 1 else ''} of file id {source}, which the "
+                "export's manifest does not list",
                 location=Location(str(path)),
                 hint=HINT,
             )

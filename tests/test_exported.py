@@ -219,7 +219,7 @@ BROKEN = {
     ),
     "a record of no file of the manifest": (
         lambda f: _rewrite(f, "agents.parquet", _alien_source),
-        "agents.parquet: 1 records come from file id 99, which the export's manifest does not list",
+        "agents.parquet: 1 record of file id 99, which the export's manifest does not list",
     ),
     "a kind's file missing": (
         lambda f: (f / "surveys.parquet").unlink(),

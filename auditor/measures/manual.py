@@ -69,5 +69,7 @@ class ManualMeasure(RecordMeasure):
 
     def answer_text(self, record: dict[str, Any]) -> str:
         answer = record.get("result")
-        decides = {"yes": "conform", "na": f"excluded ({NOT_APPLICABLE})"}.get(str(answer), "breach")
+        decides = {"yes": "conform", "na": f"excluded ({NOT_APPLICABLE})"}.get(
+            str(answer), "breach"
+        )
         return f"checklist item {self.item}: result = {answer} -> {decides}"
