@@ -12,11 +12,21 @@ the audit's).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 from .contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 
 
-def group_key(finding: FindingEntry) -> str:
-    """``site=SH`` (``''`` for a finding of no group)."""
+class Grouped(Protocol):
+    """A finding of findings.json or of the engine: both name their group's values."""
+
+    @property
+    def group(self) -> Mapping[str, Any]: ...
+
+
+def group_key(finding: Grouped) -> str:
+    """``site=SH`` (``''`` for a finding of no group): how the register keys an item."""
     return ", ".join(f"{k}={v}" for k, v in finding.group.items())
 
 

@@ -25,7 +25,7 @@ from ..evaluate.verdicts import level, worst
 from ..evidence_span import KindCoverage, kind_coverage
 from ..findings import Finding
 from ..findings.contract import Severity
-from ..findings.nonconformities import due_in_days
+from ..findings.nonconformities import due_in_days, group_key
 from ..mapping import Mapping
 from ..periods import Period
 from .lifecycle import LifecycleError, Status, stepped_up
@@ -173,10 +173,6 @@ def _window(item: dict[str, Any]) -> Period:
     return Period(f"{start}..{last}", start, last)
 
 
-def _group_text(finding: Finding) -> str:
-    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
-
-
 def _for_group(
     findings: list[Finding], key: str, period: Period, each: bool
 ) -> tuple[Finding, list[Finding]]:
@@ -189,7 +185,7 @@ def _for_group(
     if not key:
         cells = [f for f in findings[1:] if not f.group and f.period != period.label]
         return findings[0], cells if each else []
-    own = [f for f in findings if _group_text(f) == key]
+    own = [f for f in findings if group_key(f) == key]
     whole = next((f for f in own if f.period == period.label), None)
     cells = [f for f in own if f.period != period.label]
     if whole is not None:
