@@ -1733,10 +1733,6 @@ def verify_command(
         signed_badly = signature_problem(findings, Path(public_key))
     chosen = _mapping_option(mapping, preset)
     engine = _engine_with(engine, spark_master)
-    if engine is not None:  # a usage error before any input is hashed
-        from .backends.engines import check_engine
-
-        check_engine(engine)
     report = verify_audit(
         Path(audit_dir),
         Path(evidence_dir) if evidence_dir else None,

@@ -706,6 +706,10 @@ def verify_audit(
     ``register`` is the CAPA register whose waivers the audit applied (see
     :func:`~auditor.certify.waivers_applied.check_waivers`).
     """
+    if engine is not None:  # a usage error before any input is hashed
+        from ..backends.engines import check_engine
+
+        check_engine(engine)
     top = audit / "findings.json" if audit.is_dir() else audit
     if top.is_file() and is_combined(read_json(top)):
         from .combined import verify_combined
