@@ -604,3 +604,32 @@ def test_a_checklist_answer_is_explained_with_its_result(runner, demo_audit) -> 
         "checklist item ROOT-CAUSE: result = no -> breach",
         "outcome: breach",
     ]
+
+
+def test_raw_cells_come_only_from_the_file_the_ingest_read(runner, tmp_path) -> None:
+    """A file changed (or another put) at the recorded name since the audit: its cells are
+    not shown as the record's."""
+    import shutil
+
+    evidence = tmp_path / "ev"
+    shutil.copytree(RULES.parent / "evidence/demo/service-quality", evidence)
+    audited = runner.invoke(
+        main,
+        ["audit", str(RULES_SQ), str(evidence), "--period", "2026-Q3", "--out",
+         str(tmp_path / "a"), "--format", "json"],
+    )  # fmt: skip
+    assert audited.exit_code in (0, 1), audited.output
+    calls = evidence / "interactions-2026Q3.csv"
+    calls.write_bytes(calls.read_bytes() + b"\n")
+
+    def explained() -> str:
+        result = runner.invoke(
+            main,
+            ["explain", "RESP-PHONE-30S", "--record", "I0000073", "--audit", str(tmp_path / "a")],
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "raw cells: not shown, the file at interactions-2026Q3.csv is not the one ingested" in (
+        explained()
+    )

@@ -130,7 +130,7 @@ def explain_record(
     reader = _reader_options(entry)
     sheet = f" (sheet '{reader['sheet']}')" if reader.get("sheet") else ""
     out.add(f"record {key}: {Path(record['_file']).name}{sheet} line {record['_line']}")
-    _raw_cells(record, reader, out)
+    _raw_cells(record, reader, entry.get("sha256"), out)
     _values(kind, record, zone, out, _file_zone(entry, zone))
     if outcome is None and measure.per_record and not measure.series:
         # not judged by the rule (its filter, or another period): nothing of it to work out
@@ -270,11 +270,24 @@ def _file_zone(entry: dict[str, Any], zone: ZoneInfo) -> ZoneInfo | None:
     return ZoneInfo(name) if name and name != zone.key else None
 
 
-def _raw_cells(record: dict[str, Any], reader: dict[str, Any], out: Explanation) -> None:
+def _raw_cells(
+    record: dict[str, Any], reader: dict[str, Any], ingested: str | None, out: Explanation
+) -> None:
+    """The record's row as the file has it, when the file at its name is still the one the
+    ingest read (its SHA-256 the manifest's)."""
+    from ..ingest import file_digest
     from ..readers import open_table
 
+    path = Path(record["_file"])
     try:
-        table = open_table(Path(record["_file"]), reader)
+        now = file_digest(path)[0] if path.is_file() else None
+        if ingested and now is not None and now != ingested:
+            out.add(
+                f"  raw cells: not shown, the file at {path.name} is not the one ingested "
+                f"(SHA-256 {now[:12]}..., ingested {ingested[:12]}...)"
+            )
+            return
+        table = open_table(path, reader)
         for raw in table.rows:
             if raw.line == record["_line"]:
                 cells = (
