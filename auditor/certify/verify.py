@@ -113,12 +113,25 @@ def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:
             "the audit does not record its evidence folder (an audit written before it was recorded)",
             hint="give it with --evidence",
         )
-    found = find_recorded(str(root), folder, folders=True)
-    if found is None:
+    places = [place for place in where_recorded(str(root), folder) if place.exists()]
+    if not places:
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
-    return found
+    # of several folders of that name (the working folder's, the audit's tree), the one
+    # holding the files the audit read
+    return next((place for place in places if _holds_a_recorded_file(document, place)), places[0])
+
+
+def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
+    """Whether the first file the audit read (an export's file, for an audit of one) is in
+    ``place`` with its recorded SHA-256."""
+    manifest = document.manifest
+    listed = manifest.export if manifest.export is not None else manifest.evidence
+    if not listed:
+        return False
+    path = (place if place.is_dir() else place.parent) / listed[0].file
+    return path.is_file() and sha256_of(path) == listed[0].sha256
 
 
 def audit_folder(audit: Path) -> Path:

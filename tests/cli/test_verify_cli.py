@@ -251,3 +251,28 @@ def test_an_unknown_engine_is_a_usage_error_before_any_input_is_checked(runner, 
     result = runner.invoke(main, ["verify", str(tmp_path / "a"), "--engine", "sparkk"])
     assert result.exit_code == 2, result.output
     assert "unknown engine 'sparkk'" in result.output and "did you mean 'spark'?" in result.output
+
+
+def test_of_two_evidence_folders_of_the_recorded_name_verify_takes_the_audits(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """An audit recorded 'ev' (relative to where it ran); verified from another folder that
+    holds an 'ev' of its own, the one beside the audit holding the files read is taken."""
+    import shutil
+
+    from ..conftest import ROOT, RULES
+
+    tree, decoy = tmp_path / "tree", tmp_path / "decoy"
+    shutil.copytree(ROOT / "evidence/demo/service-quality", tree / "ev")
+    shutil.copytree(ROOT / "evidence/demo/service-quality", decoy / "ev")
+    (decoy / "ev" / "agents.csv").write_bytes(b"changed\n")
+    monkeypatch.chdir(tree)
+    audited = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"), "ev", "--period", "2026-Q3", "--out",
+         "a", "--format", "json"],
+    )  # fmt: skip
+    assert audited.exit_code in (0, 1), audited.output
+    monkeypatch.chdir(decoy)
+    verified = runner.invoke(main, ["verify", str(tree / "a")])
+    assert verified.exit_code == 0, verified.output
