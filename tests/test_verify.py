@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -82,7 +83,11 @@ def test_one_byte_changed_in_an_input_is_named(machine, what, named) -> None:
 def test_a_changed_failing_records_file_is_named(machine, name) -> None:
     flip(machine["audit"] / name, offset=len((machine["audit"] / name).read_bytes()) // 2)
     report = verify_audit(machine["audit"])
-    assert report.differences == [f"{name}: different SHA-256 than recorded"]
+    now = hashlib.sha256((machine["audit"] / name).read_bytes()).hexdigest()
+    assert report.differences == [
+        f"{name}: different SHA-256 ({now[:12]}..., recorded "
+        + (report.differences[0].rsplit("recorded ", 1)[1])
+    ]
     (machine["audit"] / name).unlink()
     assert verify_audit(machine["audit"]).differences == [f"{name}: missing"]
 
@@ -453,9 +458,11 @@ def test_a_mapping_beside_the_evidence_is_an_input_checked_by_its_hash(machine) 
     run_audit(machine["pack"], machine["evidence"], machine["audit"], "2026-Q3")
     assert verify_audit(machine["audit"]).verified
     sidecar.write_text(sidecar.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    assert verify_audit(machine["audit"]).differences == [
-        "mapping agents.mapping.yaml (of agents.csv): different SHA-256 than recorded"
-    ]
+    now = hashlib.sha256(sidecar.read_bytes()).hexdigest()
+    (line,) = verify_audit(machine["audit"]).differences
+    assert line.startswith(
+        f"mapping agents.mapping.yaml (of agents.csv): different SHA-256 ({now[:12]}..., recorded "
+    )
     sidecar.unlink()
     assert verify_audit(machine["audit"]).differences == [
         "mapping agents.mapping.yaml (of agents.csv): missing"

@@ -25,11 +25,11 @@ from .verify import (
     check_store,
     compare,
     failing_files_differ,
+    file_difference,
     find_recorded,
     recorded_mapping,
     recorded_pack,
     rerun,
-    sha256_of,
     unchecked_outputs,
 )
 from .waivers_applied import check_waivers
@@ -48,13 +48,8 @@ def verify_combined(
     folder = path.parent
     report = VerifyReport()
     for entry in combined.packs:
-        file = folder / entry.findings
-        if not file.is_file():
-            report.differences.append(f"{entry.findings}: missing")
-        elif sha256_of(file) != entry.sha256:
-            report.differences.append(
-                f"{entry.findings}: different SHA-256 than the combined findings.json records"
-            )
+        differs = file_difference(entry.findings, folder / entry.findings, entry.sha256)
+        report.differences.extend([differs] if differs else [])
     report.notes.extend(unchecked_outputs(folder))
     for entry in combined.packs:
         report.notes.extend(unchecked_outputs((folder / entry.findings).parent, f"{entry.id}/"))

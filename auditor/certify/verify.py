@@ -171,30 +171,30 @@ def check_inputs(
         )
     for entry in manifest.evidence if manifest.export is None else []:
         report.files += 1
-        path = evidence / entry.file
-        if not path.exists():
-            report.differences.append(f"evidence file {entry.file}: missing")
-        elif sha256_of(path) != entry.sha256:
-            report.differences.append(
-                f"evidence file {entry.file}: different SHA-256 ({sha256_of(path)[:12]}..., "
-                f"recorded {entry.sha256[:12]}...)"
-            )
+        differs = file_difference(
+            f"evidence file {entry.file}", evidence / entry.file, entry.sha256
+        )
+        report.differences.extend([differs] if differs else [])
     if manifest.export is None:
         report.differences.extend(_mapping_differences(document, evidence, mapping, folder))
-    if sha256_of(pack) != manifest.pack.sha256:
-        report.differences.append(f"pack {pack}: {_other_hash(pack, manifest.pack.sha256)}")
     standard = _standard_path(pack, manifest.standard.path)
-    if standard is None or sha256_of(standard) != manifest.standard.sha256:
-        report.differences.append(
-            f"standard {manifest.standard.id}: "
-            + ("missing" if standard is None else _other_hash(standard, manifest.standard.sha256))
-        )
+    for differs in (
+        file_difference(f"pack {pack}", pack, manifest.pack.sha256),
+        file_difference(f"standard {manifest.standard.id}", standard, manifest.standard.sha256),
+    ):
+        report.differences.extend([differs] if differs else [])
     return report
 
 
-def _other_hash(path: Path, recorded: str) -> str:
-    """``different SHA-256 (1a2b..., recorded 3c4d...)``: both, as for an evidence file."""
-    return f"different SHA-256 ({sha256_of(path)[:12]}..., recorded {recorded[:12]}...)"
+def file_difference(label: str, path: Path | None, recorded: str) -> str | None:
+    """``LABEL: missing``, ``LABEL: different SHA-256 (1a2b..., recorded 3c4d...)``, or None
+    for a file that is the bytes recorded (hashed once)."""
+    if path is None or not path.is_file():
+        return f"{label}: missing"
+    now = sha256_of(path)
+    if now == recorded:
+        return None
+    return f"{label}: different SHA-256 ({now[:12]}..., recorded {recorded[:12]}...)"
 
 
 def _export_differences(recorded: list[Any], folder: Path, report: VerifyReport) -> list[str]:
@@ -202,14 +202,8 @@ def _export_differences(recorded: list[Any], folder: Path, report: VerifyReport)
     found: list[str] = []
     for entry in recorded:
         report.files += 1
-        path = folder / entry.file
-        if not path.is_file():
-            found.append(f"export file {entry.file}: missing")
-        elif sha256_of(path) != entry.sha256:
-            found.append(
-                f"export file {entry.file}: different SHA-256 ({sha256_of(path)[:12]}..., "
-                f"recorded {entry.sha256[:12]}...)"
-            )
+        differs = file_difference(f"export file {entry.file}", folder / entry.file, entry.sha256)
+        found.extend([differs] if differs else [])
     read = {entry.file for entry in recorded}
     found.extend(
         f"export file {path.name}: in the export but not read by the audit (added since?)"
@@ -260,13 +254,11 @@ def _mapping_differences(
                 )
             continue
         path = find_recorded(mapping.path, folder, evidence, sha256=mapping.sha256)
-        if path is None:
-            if mapping.source == "sidecar":
-                found[mapping.path] = f"mapping {mapping.path} (of {entry.file}): missing"
-        elif sha256_of(path) != mapping.sha256:
-            found[mapping.path] = (
-                f"mapping {mapping.path} (of {entry.file}): different SHA-256 than recorded"
-            )
+        if path is None and mapping.source != "sidecar":  # given, and given again to verify
+            continue
+        differs = file_difference(f"mapping {mapping.path} (of {entry.file})", path, mapping.sha256)
+        if differs:
+            found[mapping.path] = differs
     return list(found.values())
 
 
@@ -662,13 +654,8 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
     files = [(listed.path, listed.sha256)]
     if listed.parquet is not None:
         files.append((listed.parquet.path, listed.parquet.sha256))
-    return [
-        f"{name}: missing"
-        if not (folder / name).exists()
-        else f"{name}: different SHA-256 than recorded"
-        for name, digest in files
-        if not (folder / name).exists() or sha256_of(folder / name) != digest
-    ]
+    found = [file_difference(name, folder / name, digest) for name, digest in files]
+    return [differs for differs in found if differs]
 
 
 #: what an audit folder holds that ``auditor report render`` makes from findings.json
