@@ -84,10 +84,8 @@ def test_a_changed_failing_records_file_is_named(machine, name) -> None:
     flip(machine["audit"] / name, offset=len((machine["audit"] / name).read_bytes()) // 2)
     report = verify_audit(machine["audit"])
     now = hashlib.sha256((machine["audit"] / name).read_bytes()).hexdigest()
-    assert report.differences == [
-        f"{name}: different SHA-256 ({now[:12]}..., recorded "
-        + (report.differences[0].rsplit("recorded ", 1)[1])
-    ]
+    (line,) = report.differences
+    assert line.startswith(f"{name}: different SHA-256 ({now[:12]}..., recorded ")
     (machine["audit"] / name).unlink()
     assert verify_audit(machine["audit"]).differences == [f"{name}: missing"]
 
