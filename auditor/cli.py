@@ -774,6 +774,7 @@ def audit_command(
     """
     from .atomic import staged_outputs
     from .audit import outside_the_evidence, run_audit
+    from .register.register import register_waivers
 
     packs, evidence_dir = _audit_paths(paths)
     engine = _engine_with(engine, spark_master)
@@ -781,7 +782,7 @@ def audit_command(
     ceiling = _ceiling(max_quarantine)
     chosen = _mapping_option(mapping, preset)
     outside_the_evidence(Path(out), Path(evidence_dir))
-    waivers = _register_waivers(register_path) if register_path else []
+    waivers = register_waivers(register_path) if register_path else []
     if len(packs) > 1:
         given = AuditRun(
             out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite",
@@ -1013,24 +1014,6 @@ def _certifier_outputs(
         write_assessment_results(result.findings, path)
         written.append(path)
     return written
-
-
-def _register_waivers(register_path: str) -> list[Any]:
-    if not Path(register_path).exists():
-        return []
-    register = _open_register(register_path)
-    try:
-        problems = register.check()
-        if problems:  # a waiver added or changed outside the tool is never applied
-            raise AuditorError(
-                f"the register fails its check ({len(problems)} problem(s), the first: "
-                f"{problems[0]}); its waivers are not applied: run auditor capa check "
-                "--register on it",
-                location=Location(register_path),
-            )
-        return list(register.waivers())
-    finally:
-        register.close()
 
 
 def _record(register_path: str, result: AuditResult) -> str:

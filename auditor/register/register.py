@@ -634,6 +634,31 @@ def _extent(rule: RuleEntry, finding: FindingEntry) -> list[str]:
     ]
 
 
+def register_waivers(register_path: str) -> list[Any]:
+    """The waivers of the register at ``register_path`` for an audit to apply (none when there
+    is no register yet), once the register passes its check: a waiver added or changed
+    outside the tool is never applied."""
+    from pathlib import Path
+
+    from ..errors import AuditorError, Location
+
+    if not Path(register_path).exists():
+        return []
+    register = Register(register_path)
+    try:
+        problems = register.check()
+        if problems:
+            raise AuditorError(
+                f"the register fails its check ({len(problems)} problem(s), the first: "
+                f"{problems[0]}); its waivers are not applied: run auditor capa check "
+                "--register on it",
+                location=Location(register_path),
+            )
+        return list(register.waivers())
+    finally:
+        register.close()
+
+
 def record_audit_file(register_path: str, findings_path: str, today: date) -> Recorded:
     """Record the audit whose findings.json is at ``findings_path`` in the register at ``register_path``.
 
