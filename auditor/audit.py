@@ -39,7 +39,7 @@ from .model import Pack
 from .pack import load_pack
 from .paths import output_folder
 from .periods import LAST_YEAR, Period, parse_period, whole_months
-from .register.waivers import Waiver, apply_waivers, check_rules, load_waivers_file
+from .register.waivers import Waiver, apply_waivers, load_waivers_file
 
 DEFAULT_MAX_QUARANTINE = 0.02
 FAIL_LEVELS = {"major": 3, "minor": 2, "observation": 1, "never": 99}
@@ -194,8 +194,8 @@ def run_audit(
 
     check_engine(engine)
     beside = Path(pack_path).with_name("waivers.yaml")
-    kept = load_waivers_file(beside, today) if waivers_beside and beside.exists() else []
-    check_rules(kept, [rule.id for rule in pack.rules], Location(str(beside)))
+    rules = [rule.id for rule in pack.rules]
+    kept = load_waivers_file(beside, today, rules) if waivers_beside and beside.exists() else []
     waivers = [*(waivers or []), *kept]
     if isinstance(period, str) and period:  # a period that is not one: before any output
         period = parse_period(period)

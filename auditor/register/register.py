@@ -582,7 +582,8 @@ class Register:
 
     def check(self) -> list[str]:
         """Every place where the history was changed or cut outside the tool, and every
-        waiver the waivers table holds otherwise than the history says (empty: intact)."""
+        item, action and waiver its tables hold otherwise than the history says (empty:
+        intact)."""
         with self.store.snapshot():  # one state of the register, whoever writes meanwhile
             head = self.store.meta().get("history_head", "")
             history = self.store.history()

@@ -52,12 +52,14 @@ def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[
     """The items with an action of ``owner`` (case aside); an owner no action has is refused,
     with the closest (a typo would list nothing)."""
     owners: dict[str, set[str]] = {}
+    named: set[str] = set()
     for action in register.store.all_actions():
         if action.get("owner"):
+            named.add(str(action["owner"]))
             owners.setdefault(str(action["owner"]).casefold(), set()).add(action["item"])
     wanted = owner.strip().casefold()
     if wanted not in owners:
-        known = sorted({str(a["owner"]) for a in register.store.all_actions() if a.get("owner")})
+        known = sorted(named)
         suggestion = closest_name(owner, known)
         raise AuditorError(
             f"no action of the register is owned by '{owner}'",

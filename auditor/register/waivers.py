@@ -122,9 +122,12 @@ def from_row(row: dict[str, Any]) -> Waiver:
 # ------------------------------------------------------------ waivers.yaml beside a pack
 
 
-def load_waivers_file(path: Path, today: date | None = None) -> list[Waiver]:
+def load_waivers_file(
+    path: Path, today: date | None = None, rules: list[str] | None = None
+) -> list[Waiver]:
     """``waivers.yaml``: a list of waivers; a malformed or ungoverned one (as ``waiver add``
-    refuses it) is an error, never skipped."""
+    refuses it), or one naming no rule of ``rules`` (the pack's), is an error at its place,
+    never skipped."""
     from ..sourcemap import YamlList, YamlMap, load_yaml
 
     data = load_yaml(path)
@@ -137,6 +140,8 @@ def load_waivers_file(path: Path, today: date | None = None) -> list[Waiver]:
                 raise WaiverError("each waiver is a mapping", location=data.where(index))
             waiver = _yaml_waiver(item, index)
             check_waiver(waiver, today or date.today(), item.start, adding=False)
+            if rules is not None:
+                check_rules([waiver], rules, item.where("rule"))
             waivers.append(waiver)
         except (WaiverError, ValueError, KeyError) as exc:
             where = data.where(index)
