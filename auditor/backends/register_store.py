@@ -95,12 +95,6 @@ class RegisterStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         where = Location(self.path)
-        if Path(path).is_file() and Path(path).stat().st_size == 0:  # SQLite would make it one
-            raise StoreError(
-                "an empty file is not a register",
-                location=where,
-                hint="give a register, or the name of a file not there yet to make one",
-            )
         try:
             self.db = sqlite_utils.Database(self.path)
         except sqlite3.DatabaseError as exc:  # no permission, a folder, no such folder
