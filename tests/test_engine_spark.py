@@ -107,6 +107,19 @@ def test_a_parquet_column_of_the_wrong_type_is_named(spark, service_quality, tmp
 
 
 @needs_spark
+def test_a_float32_time_in_a_parquet_file_is_refused(spark, service_quality, tmp_path) -> None:
+    """As an audit of an export refuses it: today's epoch seconds in float32 are rounded."""
+    _, store = service_quality
+    export_tables(store, tmp_path)
+    calls = pq.read_table(tmp_path / "interactions.parquet")
+    index = calls.schema.get_field_index("received_at")
+    narrow = calls.set_column(index, "received_at", calls["received_at"].cast(pa.float32()))
+    pq.write_table(narrow, tmp_path / "interactions.parquet")
+    with pytest.raises(EvidenceError, match="column 'received_at' is float in the Parquet file"):
+        spark_engine.SparkBackend(store, parquet=str(tmp_path))
+
+
+@needs_spark
 def test_a_parquet_file_missing_a_column_is_named(spark, service_quality, tmp_path) -> None:
     _, store = service_quality
     export_tables(store, tmp_path)
