@@ -269,10 +269,13 @@ class LocalClock:
 
 
 def excel_serial(value: float) -> datetime:
-    """A naive local datetime from an Excel serial day number (1900 date system)."""
+    """A naive local datetime from an Excel serial day number (1900 date system), to the
+    nearest millisecond as a workbook's date cell is read (a serial's 15 significant digits
+    hold no finer time: 09:39:00 kept as 42430.40208333333 is not 09:38:59.999999)."""
     if not 20000 <= value <= 80000:
         raise TimeValueError(f"{value} is not a plausible Excel date serial (1954-2119)")
-    return _EXCEL_EPOCH + timedelta(days=value)
+    day, fraction = divmod(value, 1)
+    return _EXCEL_EPOCH + timedelta(days=day, milliseconds=round(fraction * 86_400_000))
 
 
 def excel_day(value: Any) -> str | None:

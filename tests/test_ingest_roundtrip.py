@@ -205,6 +205,24 @@ def test_aware_timestamps_keep_their_offset(tmp_path) -> None:
     assert [r["at"] for r in got] == [moment, moment]
 
 
+def test_excel_serial_to_the_millisecond_whatever_holds_it(tmp_path) -> None:
+    # 09:39:00 kept as a serial reads 09:38:59.999999 by plain float arithmetic; a workbook's
+    # date cell is read to the millisecond, so a number cell and CSV text are too
+    serial = 46204 + (9 * 3600 + 39 * 60) / 86400
+    expected = datetime(2026, 7, 1, 9, 39, tzinfo=ZONE).timestamp()
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "records.csv").write_text(f"record_id,at\nA,{serial!r}\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["record_id", "at"])
+    sheet.append(["A", serial])
+    sheet.append(["B", datetime(2026, 7, 1, 9, 39)])
+    (tmp_path / "xlsx").mkdir()
+    book.save(tmp_path / "xlsx" / "records.xlsx")
+    assert [r["at"] for r in read_back(tmp_path / "csv")] == [expected]
+    assert [r["at"] for r in read_back(tmp_path / "xlsx")] == [expected, expected]
+
+
 def test_excel_serial_and_chinese_dates(tmp_path) -> None:
     (tmp_path / "records.csv").write_text(
         "record_id,at,day\nA,46204.5,2026年7月1日\n", encoding="utf-8"
