@@ -189,6 +189,7 @@ def run_audit(
     applies only the waivers the audit recorded).
     """
     pack = load_pack(pack_path)
+    today = today or pack_today(pack)
     from .backends.duckdb_records import records_path
     from .backends.engines import check_engine
 
@@ -243,10 +244,10 @@ def run_audit(
                 if told:
                     notes.extend(zone_notes(pack, coverage, report, audit_period))
                 check_period_has_evidence(pack, audit_period, coverage, report)
-                notes.extend(unended(audit_period, today or date.today()))
+                notes.extend(unended(audit_period, today))
                 results = evaluate(pack, backend, audit_period, on_result=writer.add)
             failing = writer.finish()
-        apply_waivers(results, waivers, today or date.today())
+        apply_waivers(results, waivers, today)
         inputs = AuditInputs(
             pack,
             audit_period,
@@ -291,6 +292,13 @@ def outside_the_evidence(out: Path, evidence: Path) -> None:
             location=Location(str(out)),
             hint="give --out a folder outside the evidence",
         )
+
+
+def pack_today(pack: Pack, now: datetime | None = None) -> date:
+    """Today (or ``now``, an aware moment) in the pack's time zone, where its periods begin
+    and end: a machine on UTC is still in 30 September while Shanghai is in 1 October."""
+    zone = ZoneInfo(pack.timezone)
+    return (now or datetime.now(zone)).astimezone(zone).date()
 
 
 def unended(period: Period, today: date) -> list[str]:

@@ -22,7 +22,7 @@ from auditor.audit import run_audit
 from auditor.errors import AuditorError, PackErrors, PeriodError, QuarantineError
 from auditor.pack import load_pack
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import RULES, STANDARDS, TEST_PACKS
 
 PACK = TEST_PACKS / "trust.yaml"
 HEADER = "call_id,site,received_at,answered_at,server,test_call\n"
@@ -310,3 +310,18 @@ def test_keys_of_kinds_keyed_by_a_date_show_the_date(demo_audit) -> None:
     """The checklist is keyed by item, site and date: the failing key names the day, not epoch seconds."""
     rule = next(r for r in demo_audit.findings.rules if r.rule == "ROOT-CAUSE")
     assert rule.findings[0].failing == ["ROOT-CAUSE|SH|2026-09-24"]  # checklist.csv: SH answered no
+
+
+def test_the_period_has_ended_when_it_has_in_the_packs_zone() -> None:
+    # 2026-09-30 20:00 UTC is already 1 October in Shanghai: Q3 is over there, whatever the
+    # machine's own clock says; 2026-09-30 15:00 UTC is still 30 September there
+    from datetime import UTC, datetime
+
+    from auditor.audit import pack_today, unended
+    from auditor.periods import parse_period
+
+    pack = load_pack(RULES / "service-quality.yaml")
+    assert pack.timezone == "Asia/Shanghai"
+    q3 = parse_period("2026-Q3")
+    assert unended(q3, pack_today(pack, datetime(2026, 9, 30, 20, tzinfo=UTC))) == []
+    assert unended(q3, pack_today(pack, datetime(2026, 9, 30, 15, tzinfo=UTC)))
