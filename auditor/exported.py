@@ -332,11 +332,14 @@ def _check_keys(path: Path, key: tuple[str, ...]) -> None:
 
 
 def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:
-    """A narrower integer the store's integer holds exactly (another Parquet writer's). Never a
-    narrower float: a float32 time is already rounded, by up to a minute for today's epochs."""
+    """A narrower integer the store's integer holds exactly (another Parquet writer's): any
+    signed one, an unsigned one up to 32 bits (a uint64 may not fit). Never a narrower float:
+    a float32 time is already rounded, by up to a minute for today's epochs."""
     import pyarrow as pa
 
-    return pa.types.is_integer(have) and pa.types.is_integer(wanted)
+    if not (pa.types.is_integer(have) and pa.types.is_integer(wanted)):
+        return False
+    return pa.types.is_signed_integer(have) or have.bit_width <= 32
 
 
 def _check_kinds_there(

@@ -151,6 +151,13 @@ def _float32_times(table: pa.Table) -> pa.Table:
     return table.set_column(at, "received_at", table.column(at).cast(pa.float32()))
 
 
+def _uint64_scores(table: pa.Table) -> pa.Table:
+    scores = table.column("csat").to_pylist()
+    scores[0] = 2**63 + 5
+    at = table.column_names.index("csat")
+    return table.set_column(at, "csat", pa.array(scores, pa.uint64()))
+
+
 def _agents_as_checklist(folder: Path) -> None:
     """A checklist file whose records claim the agents file (a stale file of another export)."""
     agents = pq.read_table(folder / "agents.parquet")
@@ -197,6 +204,11 @@ BROKEN = {
         lambda f: _rewrite(f, "interactions.parquet", _float32_times),
         "interactions.parquet: column 'received_at' is float in the export, evidence kind "
         "'interactions' needs double",
+    ),
+    "unsigned 64-bit scores": (
+        lambda f: _rewrite(f, "surveys.parquet", _uint64_scores),
+        "surveys.parquet: column 'csat' is uint64 in the export, evidence kind 'surveys' "
+        "needs int64",
     ),
     "records of a file of another kind": (
         _agents_as_checklist,
