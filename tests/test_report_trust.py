@@ -1050,3 +1050,14 @@ def test_of_two_groups_at_one_level_the_one_further_from_the_target_decides() ->
          "findings": [pooled, finding("GZ", 101, 104, 1), finding("SH", 91, 94, 2)]}
     )  # fmt: skip
     assert rule.deciding_finding().id == "BADGE@site=SH"
+
+    # the pooled finding as bad as the worst group: the group still decides, as the CAPA
+    # item is opened for it (the console said "decided by all", the register named SH)
+    failing_pool = {**pooled, "verdict": "nonconform", "severity": "minor", "shortfall": 9}
+    tied = RuleEntry.model_validate({**rule.model_dump(), "findings": [failing_pool, *[
+        f.model_dump() for f in rule.findings[1:]]]})  # fmt: skip
+    assert tied.deciding_finding().id == "BADGE@site=SH"
+    # no group nonconforming: the pooled finding decides
+    calm = [{**f.model_dump(), "verdict": "conform", "severity": None} for f in rule.findings[1:]]
+    quiet = RuleEntry.model_validate({**rule.model_dump(), "findings": [failing_pool, *calm]})
+    assert quiet.deciding_finding().id == "BADGE"

@@ -1,4 +1,5 @@
-"""Verdicts from figures: the one ranking of verdicts, the one choice of the deciding finding.
+"""Verdicts from figures: the one ranking of verdicts (the deciding finding is chosen by
+the findings contract, :meth:`auditor.findings.contract.RuleEntry.deciding_finding`).
 
 Rates (per-record measures), with n = conforming + breached: too few records is
 not-evaluable; below the target is a nonconformity (major below
@@ -13,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..findings import RANK, Finding, RuleResult
+from ..findings import RANK, Finding
 from ..formatting import percent_text
 from ..stats import shortfall, wilson_interval
 
@@ -111,15 +112,3 @@ def worst(findings: list[Finding]) -> Finding | None:
     if not judged:
         return None
     return max(judged, key=lambda f: level(f.verdict, f.severity))
-
-
-def deciding_finding(result: RuleResult) -> Finding:
-    """The finding that decided a rule's verdict: the pooled one, or the worst group's."""
-    pooled = result.findings[0]
-    if result.judge == "each-group":
-        decisive = worst(result.findings)
-        if decisive is not None and level(decisive.verdict, decisive.severity) > level(
-            pooled.verdict, pooled.severity
-        ):
-            return decisive
-    return pooled

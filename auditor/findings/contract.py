@@ -246,17 +246,19 @@ class RuleEntry(Model):
     findings: list[FindingEntry] = Field(min_length=1)
 
     def deciding_finding(self) -> FindingEntry:
-        """The finding that decided the rule's verdict: the pooled one, or the worst group's
-        (of two at the same level, the one that needed more conforming records)."""
+        """The finding that decided the rule's verdict: the pooled one, or, for a rule judged
+        in each group, the worst group's when it is not conform and at least as bad as the
+        pooled one (of two groups at one level, the one that needed more conforming records):
+        the groups are what such a rule judges, and what its corrective actions are opened for."""
         pooled = self.findings[0]
         waived = [f for f in self.findings if f.waived is not None]
         if self.verdict == Verdict.WAIVED and waived:  # what the waiver covers, not the pooled
             return max(waived, key=lambda f: (_would_be_level(f), f.shortfall or 0))
         if self.judge != "each-group":
             return pooled
-        judged = [f for f in self.findings if f.verdict in JUDGED]
-        worst = max(judged, key=lambda f: (level(f), f.shortfall or 0), default=pooled)
-        return worst if level(worst) > level(pooled) else pooled
+        groups = [f for f in self.findings[1:] if f.verdict in JUDGED]
+        worst = max(groups, key=lambda f: (level(f), f.shortfall or 0), default=pooled)
+        return worst if level(worst) > 0 and level(worst) >= level(pooled) else pooled
 
 
 JUDGED = (Verdict.CONFORM, Verdict.OBSERVATION, Verdict.NONCONFORM)
