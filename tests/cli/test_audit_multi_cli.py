@@ -102,7 +102,7 @@ def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
     )
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith(f"register {register}")]
-    assert len(lines) == 2 and all("item(s) opened" in line for line in lines)
+    assert len(lines) == 2 and all(" opened (CAPA-2026-" in line for line in lines)
 
 
 def test_a_pack_that_takes_no_file_is_named(runner, tmp_path) -> None:

@@ -53,7 +53,10 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     register = str(tmp_path / "r.db")
     first = audit(runner, tmp_path, "2026-07")
     assert first.exit_code == 0, first.output
-    assert "3 item(s) opened, 0 linked" in first.output
+    assert (
+        "3 items opened (CAPA-2026-0001, CAPA-2026-0002, CAPA-2026-0003), no item linked"
+        in first.output
+    )
     assert "already recorded; nothing new" in audit(runner, tmp_path, "2026-07").output
     listed = invoke(runner, "capa", "list", "--register", register, "--format", "json")
     items = {i["rule"] + "|" + i["group_key"]: i for i in json.loads(listed.output)}
@@ -696,3 +699,17 @@ def test_capa_verify_takes_a_spark_master_as_verify_does(runner, tmp_path) -> No
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--spark-master goes with --engine spark" in result.output
+
+
+def test_the_register_line_marks_each_recurring_item_where_it_is() -> None:
+    from auditor.cli import _items_named
+
+    # a new item recurring after a closed one is among those opened, not those linked
+    assert _items_named(["CAPA-2027-0001"], "opened", ["CAPA-2027-0001", "CAPA-2026-0002"]) == (
+        "1 item opened (CAPA-2027-0001 recurring)"
+    )
+    assert _items_named(["CAPA-2026-0002", "CAPA-2026-0003"], "linked", ["CAPA-2026-0002"]) == (
+        "2 items linked (CAPA-2026-0002 recurring, CAPA-2026-0003)"
+    )
+    many = [f"CAPA-2026-{n:04d}" for n in range(1, 11)]
+    assert _items_named(many, "opened", []).endswith("CAPA-2026-0008 and 2 more)")
