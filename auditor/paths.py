@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from .errors import AuditorError, Location
 
@@ -19,6 +19,21 @@ def relative_path(path: str, root: str | None) -> str:
         return Path(path).resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def recorded_relative(path: str, root: str | None) -> str:
+    """``path`` relative to ``root``, both as an audit recorded them (as it was given them, from
+    one working folder), so no file system is consulted: the name a file has in findings.json
+    and failing-records.csv, found from any working folder later."""
+    if root is None:
+        return PurePath(path).as_posix()
+    file, folder = PurePath(path), PurePath(root)
+    if file == folder:  # the evidence was this one file
+        return file.name
+    try:
+        return file.relative_to(folder).as_posix()
+    except ValueError:
+        return file.as_posix()
 
 
 def output_folder(path: str | Path) -> Path:

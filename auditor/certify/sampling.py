@@ -408,13 +408,15 @@ def population_from_store(
     pack_path: Path,
     period: str | Period,
     standards_dirs: list[Path] | None = None,
+    evidence_root: str | None = None,
 ) -> list[dict[str, Any]]:
     """The records a per-record rule judged (conform or breach) in a period, as population rows.
 
     Each row has the record's ``key`` (as findings.json shows it: a date part
     as a date), ``engine_outcome``, and the
     ``source_file`` and ``line`` it was read from (empty when the outcome's key
-    is a case's rather than one stored record's), and its ``value`` as the
+    is a case's rather than one stored record's; relative to ``evidence_root``, as
+    failing-records.csv names it, when the audit's root is given), and its ``value`` as the
     engine computed it, in the rule's unit as the report writes it; and the
     value of each of the rule's ``group_by`` fields, to stratify by.
     """
@@ -422,6 +424,7 @@ def population_from_store(
     from ..evaluate.driver import Evaluation, backend_for
     from ..evaluate.scope import key_text
     from ..pack import load_pack
+    from ..paths import recorded_relative
     from ..periods import parse_period
 
     if not Path(store_path).is_file():
@@ -438,7 +441,7 @@ def population_from_store(
         unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
         shown = evaluation.plan(rule).scope.display_key
         origins = {
-            key_text(list(key)): (file, line)
+            key_text(list(key)): (recorded_relative(file, evidence_root), line)
             for key, file, line in store.existing_keys(pack.evidence[rule.evidence])
         }
     finally:
@@ -508,6 +511,7 @@ def sample_audit(
         rule_id,
         recorded_pack(document, pack_path, folder),
         recorded_period(document),
+        evidence_root=document.manifest.parameters.evidence_root,
     )
     plan, rows, side = create_sample(
         population,
