@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import AuditorError, Location, ReportError
+from .findings import group_text
 from .findings.contract import (
     FindingEntry,
     FindingsDocument,
@@ -93,7 +94,7 @@ class Row:
     @property
     def group_text(self) -> str:
         """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``."""
-        text = "@".join(f"{k}={v}" for k, v in self.group.items()) or "all"
+        text = group_text(self.group, "@") or "all"
         sides = [s for s in (self.old, self.new) if s is not None]
         if self.match != "whole-period" and not all(s.whole for s in sides):
             text += f"@{sides[0].span}"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .evaluate.failing_lists import FailingNotes, FailingSources
-from .findings import Finding, RuleResult
+from .findings import Finding, RuleResult, group_text
 from .paths import relative_path
 
 CAP_PER_FINDING = 1_000
@@ -62,7 +62,7 @@ def _finest(result: RuleResult) -> list[Finding]:
 def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[list[Any]]:
     """One finding's failing records as the file's columns (values not yet neutralised)."""
     count = len(finding.failing)
-    group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+    group = group_text(finding.group)
 
     def file_of(name: str | None) -> str:
         return relative_path(name, root) if name else ""

@@ -324,3 +324,35 @@ def test_an_audit_asks_one_backend_for_the_coverage_and_the_rules(tmp_path, monk
     run_audit(pack, tmp_path / "ev", tmp_path / "out", engine="duckdb")  # period inferred
     assert len(opened) == 1
     assert sorted(summaries) == sorted(2 * list(the_pack().evidence))  # period, coverage
+
+
+def test_a_missing_group_value_is_written_empty_not_as_python_s_none(tmp_path, write_pack) -> None:
+    """A ticket with no site: its group is ``site=(empty)`` in the finding's id, the register's
+    key and failing-records.csv (it read ``site=None``, as a site named None would)."""
+    from auditor.backends.store import EvidenceStore
+    from auditor.failing import _columns
+    from auditor.findings.nonconformities import group_key
+
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
+    text = text.replace("      site: string\n", "      site: string?\n", 1)
+    text += (
+        '  - id: SOLVED\n    clause: "3.3.3"\n    title: {zh: 解决, en: Solved}\n'
+        "    evidence: tickets\n    condition: status == 'closed'\n    target: 100%\n"
+        "    severity: minor\n    min_records: 1\n    group_by: [site]\n"
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    pack = load_pack(write_pack(text), [STANDARDS])
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,site,opened_at,solved_at,status\n"
+        "A,BJ,2026-02-02 09:00:00,,closed\nB,,2026-02-03 09:00:00,,open\n",
+        encoding="utf-8",
+    )
+    store = EvidenceStore(None)
+    ingest(pack, tmp_path, store)
+    result = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}["SOLVED"]
+    store.close()
+    empty = next(f for f in result.findings if f.group == {"site": None})
+    assert empty.id == "SOLVED@site=(empty)"
+    assert group_key(empty) == "site=(empty)"
+    columns = _columns(result, empty, None)
+    assert columns[3] == ["site=(empty)"]  # the group column, one failing record (B)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text
 from ..errors import AuditorError, Location, closest_name
+from ..findings import group_text
 from ..formatting import value_text
 from .iso2859 import Plan, single_plan
 
@@ -134,7 +135,7 @@ def _stratum(row: dict[str, Any], stratify: str | None) -> str:
 
 def _record_group(row: dict[str, Any]) -> str:
     """``site=SH``: the row's fields that are not a population row's own (the rule's groups)."""
-    return ", ".join(f"{k}={v}" for k, v in row.items() if k not in POPULATION_FIELDS)
+    return group_text({k: v for k, v in row.items() if k not in POPULATION_FIELDS})
 
 
 def _pick(rows: list[dict[str, Any]], count: int, rng: random.Random) -> list[dict[str, Any]]:

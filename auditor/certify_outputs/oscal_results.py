@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..atomic import write_text
+from ..findings import group_text
 from ..findings.contract import (
     JUDGED,
     FindingEntry,
@@ -452,7 +453,7 @@ def _resource(kind: str, href: str, sha256: str, description: str) -> dict[str, 
 
 def group_key(group: dict[str, Any]) -> str:
     """A finding's group as waivers name it: ``site=SH`` (``a=1, b=2`` for several)."""
-    return ", ".join(f"{k}={v}" for k, v in group.items())
+    return group_text(group)
 
 
 def _control(clause: str) -> str:

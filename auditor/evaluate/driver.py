@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
 from ..business_time import CalendarTable, ClockCache, moment_text
-from ..findings import Counts, Finding, RuleResult
+from ..findings import Counts, Finding, RuleResult, group_text
 from ..measures import AggregateMeasure, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
 from .compile import RulePlan, aggregate_member, compile_rule
@@ -256,7 +256,7 @@ class Evaluation:
     def _finding(self, rule: Rule, group: tuple[Any, ...], period: str) -> Finding:
         whole = self.env.window.period.label
         values = dict(zip(rule.group_by, group, strict=True)) if group else {}
-        parts = [rule.id, *(f"{k}={v}" for k, v in values.items())]
+        parts = [rule.id, *([group_text(values, "@")] if values else [])]
         if period != whole:
             parts.append(period)
         return Finding(

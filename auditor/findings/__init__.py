@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .results import RANK, VERDICTS, Counts, Finding, RuleResult, worst
+from .results import RANK, VERDICTS, Counts, Finding, RuleResult, group_text, worst
 
-__all__ = ["RANK", "VERDICTS", "Counts", "Finding", "RuleResult", "worst"]
+__all__ = ["RANK", "VERDICTS", "Counts", "Finding", "RuleResult", "group_text", "worst"]

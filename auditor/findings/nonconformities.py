@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
+from .results import group_text
 
 
 class Grouped(Protocol):
@@ -27,7 +28,7 @@ class Grouped(Protocol):
 
 def group_key(finding: Grouped) -> str:
     """``site=SH`` (``''`` for a finding of no group): how the register keys an item."""
-    return ", ".join(f"{k}={v}" for k, v in finding.group.items())
+    return group_text(finding.group)
 
 
 def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, FindingEntry]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,16 @@ RANK = {
     "minor": 2,
     "major": 3,
 }
+
+
+#: how a finding's id, the register and failing-records.csv write a group value that is missing
+EMPTY_VALUE = "(empty)"
+
+
+def group_text(group: Mapping[str, Any], separator: str = ", ") -> str:
+    """``site=SH`` (``site=SH, channel=phone`` for several; ``''`` for none), a missing value
+    as ``(empty)``: the one way a group is written where it names or keys something."""
+    return separator.join(f"{k}={EMPTY_VALUE if v is None else v}" for k, v in group.items())
 
 
 @dataclass

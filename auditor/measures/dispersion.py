@@ -143,6 +143,7 @@ class DispersionMeasure(SeriesMeasure):
         details: dict[str, Any],
     ) -> list[Finding]:
         from ..evaluate.verdicts import judge_threshold
+        from ..findings import group_text
 
         threshold = rule.target.threshold
         assert threshold is not None
@@ -154,7 +155,8 @@ class DispersionMeasure(SeriesMeasure):
         pooled.details = {"dispersion": details}
         findings = [pooled]
         for row, (name, f, _) in zip(details["groups"], judged, strict=True):
-            own = child(pooled, f"{self.across}={name}", {self.across: name}, pooled.period)
+            group = {self.across: name}
+            own = child(pooled, group_text(group), group, pooled.period)
             own.counts = replace(f.counts)
             own.unit, own.threshold = unit, dict(limit)
             judge_threshold(rule, own, Figure(row["shortfall"], None, {}))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import charts
-from ..findings import sentences
+from ..findings import group_text, sentences
 from ..findings.contract import (
     FailingNote,
     FailingRecordsFile,
@@ -94,7 +94,7 @@ class FailingRow:
 
     @property
     def group_text(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.group.items())
+        return group_text(self.group)
 
 
 @dataclass(frozen=True)
