@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditorError, Location, PackErrors
-from ..findings import RuleResult
+from ..findings import RuleResult, group_text
 from ..findings.results import worst
 
 RISKS = ("low", "medium", "high")
@@ -197,7 +197,7 @@ def apply_waivers(results: list[RuleResult], waivers: list[Waiver], on: date) ->
     count = 0
     for result in results:
         for finding in result.findings:
-            key = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+            key = group_text(finding.group)
             waiver = next((w for w in active if w.covers(result.rule, key)), None)
             if waiver is not None and finding.verdict == "nonconform":
                 finding.waived = _waived(waiver, finding.verdict, finding.severity)
