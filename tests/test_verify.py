@@ -156,10 +156,13 @@ def test_an_edited_evidence_store_is_named(tmp_path, engine) -> None:
 
         con = sqlite3.connect(out / "evidence.db")
         con.execute("UPDATE tickets SET first_solution_at = opened_at + 60 WHERE rowid = 81")
+        (opened,) = con.execute("SELECT opened_at FROM tickets WHERE rowid = 81").fetchone()
         con.commit()
         con.close()
+        # the 81st ticket is on the workbook's row 82 (its header on row 1)
         expected = (
-            "evidence.db: table tickets differs from the evidence (600 rows, 600 re-ingested)"
+            "evidence.db: table tickets differs from the evidence (600 rows, 600 re-ingested); "
+            f"first at tickets-2026Q3.xlsx:82: first_solution_at is {opened + 60!r} in the store,"
         )
     else:
         import duckdb
@@ -167,12 +170,13 @@ def test_an_edited_evidence_store_is_named(tmp_path, engine) -> None:
         con = duckdb.connect(str(out / "evidence.db.duckdb"))
         con.execute("DELETE FROM interactions WHERE interaction_id = 'I0000079'")
         con.close()
-        expected = (
+        expected = (  # I0000079 on line 80, below the header
             "evidence.db: table interactions differs from the evidence "
-            "(2,999 rows, 3,000 re-ingested)"
+            "(2,999 rows, 3,000 re-ingested); first at interactions-2026Q3.csv:80: a record the "
+            "evidence holds is not in the store"
         )
     report = verify_audit(out)
-    assert report.differences == [expected]
+    assert len(report.differences) == 1 and report.differences[0].startswith(expected)
 
 
 def test_an_audit_folder_without_its_store_verifies_and_says_so(machine) -> None:

@@ -274,6 +274,44 @@ def parquet_key_repeats(path: Path | str, key: Sequence[str]) -> int | None:
     return int(rows) - int(distinct)
 
 
+def parquet_first_difference(
+    ours: Path | str, theirs: Path | str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
+    """The first row (by ``_source`` and ``_line`` where the files have them) that one of two
+    Parquet files of the same columns holds and the other does not, as (ours, theirs), with
+    the other's row at the same place when there is one; None when both hold the same rows."""
+    import duckdb
+
+    con = duckdb.connect()
+    _quiet(con)
+    try:
+        columns = [d[0] for d in con.execute("DESCRIBE SELECT * FROM read_parquet($p)",
+                                              {"p": str(ours)}).fetchall()]  # fmt: skip
+        placed = "_source" in columns and "_line" in columns
+        order = "_source, _line" if placed else "ALL"
+        for one, other in ((ours, theirs), (theirs, ours)):
+            cursor = con.execute(
+                f"SELECT * FROM (SELECT * FROM read_parquet($a) EXCEPT ALL "
+                f"SELECT * FROM read_parquet($b)) ORDER BY {order} LIMIT 1",
+                {"a": str(one), "b": str(other)},
+            )
+            row = cursor.fetchone()
+            if row is None:
+                continue
+            found = dict(zip(columns, row, strict=True))
+            twin = None
+            if placed:
+                same = con.execute(
+                    "SELECT * FROM read_parquet($b) WHERE _source = $s AND _line = $l LIMIT 1",
+                    {"b": str(other), "s": found["_source"], "l": found["_line"]},
+                ).fetchone()
+                twin = None if same is None else dict(zip(columns, same, strict=True))
+            return (found, twin) if one == ours else (twin, found)
+        return None
+    finally:
+        con.close()
+
+
 def csv_text_columns(path: str, delimiter: str, width: int) -> Iterator[TextColumns]:
     """The rows after the header of a plainly quoted CSV file, read by DuckDB's CSV
     reader (parallel, strict): every value as text, an empty one as '', in file order.

@@ -28,6 +28,7 @@ from ..errors import AuditorError, Location, ReportError
 from ..findings.combined import is_combined, read_json
 from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
+from ..paths import recorded_relative
 from ..periods import Period
 from .waivers_applied import check_waivers, ran_on, recorded_waivers
 
@@ -445,7 +446,7 @@ def _comparable(document: FindingsDocument, root: str) -> dict[str, Any]:
     data = document.model_dump(mode="json")
     for warning in data["summary"].get("warnings") or []:
         if root and isinstance(warning.get("file"), str):
-            warning["file"] = _relative(warning["file"], root)
+            warning["file"] = recorded_relative(warning["file"], root)
     for path in RERUN_MAY_DIFFER:
         parent = data
         for name in path[:-1]:
@@ -792,6 +793,7 @@ def check_store(
             report.differences.append(
                 f"{label}{recorded.name}: table {table} differs from the evidence "
                 f"({mine[table].rows:,} rows, {theirs[table].rows:,} re-ingested)"
+                + _first_difference(mine[table].path, theirs[table].path, mine, roots[0])
             )
 
 
@@ -808,7 +810,7 @@ def _same_rows(ours: Path, our_root: str, theirs: Path, their_root: str) -> bool
         prefix = "" if Path(root) == Path(".") else f"{Path(root)}/"
         for row in rows:
             if isinstance(row.get("file"), str):
-                row["file"] = _relative(row["file"], root)
+                row["file"] = recorded_relative(row["file"], root)
             if isinstance(row.get("reason"), str) and prefix:
                 row["reason"] = row["reason"].replace(prefix, "")
         return rows
@@ -816,9 +818,36 @@ def _same_rows(ours: Path, our_root: str, theirs: Path, their_root: str) -> bool
     return read(ours, our_root) == read(theirs, their_root)
 
 
-def _relative(name: str, root: str) -> str:
-    """``name`` relative to the folder ``root`` when it lies under it, else as it is."""
-    try:
-        return Path(name).relative_to(Path(root)).as_posix()
-    except ValueError:
-        return name
+#: the columns of a record's first difference the verification names
+DIFFERENCES_NAMED = 3
+
+
+def _first_difference(ours: Path, theirs: Path, tables: dict[str, Any], root: str) -> str:
+    """``; first at tickets.xlsx:82: first_solution_at is 1783000060.0 in the store,
+    1783000000.0 re-ingested``: where a table of the audit's store first differs from the
+    re-run's, so that a certifier can look at the record."""
+    import pyarrow.parquet as pq
+
+    from ..backends.duckdb import parquet_first_difference
+
+    found = parquet_first_difference(ours, theirs)
+    if found is None:
+        return ""
+    mine, again = found
+    row = mine if mine is not None else again
+    assert row is not None
+    place = ""
+    if "_line" in row and "_manifest" in tables:
+        names = pq.read_table(tables["_manifest"].path, columns=["id", "file"]).to_pylist()
+        files = {n["id"]: recorded_relative(n["file"], root) for n in names}
+        place = f" at {files.get(row['_source'], row['_source'])}:{row['_line']}"
+    if mine is None:
+        what = "a record the evidence holds is not in the store"
+    elif again is None:
+        what = "a record the evidence does not hold is in the store"
+    else:
+        changed = [c for c in mine if mine[c] != again[c]][:DIFFERENCES_NAMED]
+        what = "; ".join(
+            f"{c} is {mine[c]!r} in the store, {again[c]!r} re-ingested" for c in changed
+        )
+    return f"; first{place}: {what}"
