@@ -1721,7 +1721,7 @@ def verify_command(
     non-matching signature is one), 2 input errors (an unreadable key among them).
     """
     from .certify.signing import SUFFIX, signature_problem
-    from .certify.verify import verify_audit
+    from .certify.verify import UNSIGNED_NOTE, verify_audit
 
     given = Path(audit_dir)
     signed_badly = None
@@ -1743,8 +1743,12 @@ def verify_command(
         click.echo(f"differs: {line}")
     notes = list(report.notes)
     signature = (given if given.is_dir() else given.parent) / f"findings.json{SUFFIX}"
-    if not public_key and signature.is_file():
-        notes.append(f"{signature.name} not checked: give --public-key to check the signature")
+    if not public_key:
+        notes.append(
+            f"{signature.name} not checked: give --public-key to check the signature"
+            if signature.is_file()
+            else UNSIGNED_NOTE
+        )
     for line in notes:
         click.echo(f"note: {line}")
     verified = report.verified and not signed_badly

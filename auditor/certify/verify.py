@@ -752,6 +752,12 @@ def verify_audit(
     return report
 
 
+#: what a verification without a signature cannot show: the re-run takes these as recorded
+UNSIGNED_NOTE = (
+    "the audit is not signed: the period, organisation, auditor, quarantine ceiling and "
+    "waivers findings.json records were taken as they are, and nothing shows they were not "
+    "edited (audit --sign-key signs an audit)"
+)
 #: the evidence store an audit writes into its folder
 STORE_NAME = "evidence.db"
 #: the store's own tables, whose texts name evidence files by their paths
