@@ -37,6 +37,7 @@ from .model import (
     Rule,
     Target,
 )
+from .paths import working_relative
 from .sourcemap import YamlList, YamlMap, load_yaml
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
 from .units import parse_percent, parse_threshold
@@ -177,17 +178,23 @@ def _timezone(data: YamlMap, checker: _Checker) -> str:
     return str(value)
 
 
+def standard_folders(pack: Path) -> list[Path]:
+    """Where a pack's standard is looked for, in order, when no folder is given: ``standards``
+    beside the pack's folder, the pack's folder, ``standards`` in the working folder."""
+    return [
+        pack.resolve().parent.parent / "standards",
+        pack.resolve().parent,
+        Path.cwd() / "standards",
+    ]
+
+
 def _standard(
     data: YamlMap, checker: _Checker, path: Path, dirs: list[Path] | None
 ) -> Standard | None:
     std_id = _required_name(data, "standard", checker)
     if not std_id:
         return None
-    search = dirs or [
-        path.resolve().parent.parent / "standards",
-        path.resolve().parent,
-        Path.cwd() / "standards",
-    ]
+    search = dirs or standard_folders(path)
     try:
         return find_standard(std_id, search, pack=path)
     except PackErrors as exc:
@@ -998,18 +1005,10 @@ def _uncovered(
         problems.append(
             PackError(
                 f"measurable clause {clause.id} ({clause.title.en}) of standard {standard.id} "
-                f"({_shown_path(standard.path)}:{clause.line}) has no rule and no not_covered entry",
+                f"({working_relative(standard.path)}:{clause.line}) has no rule and no not_covered entry",
                 location=where,
                 hint=f'add a rule with clause: "{clause.id}", or not_covered: '
                 f'{{"{clause.id}": why it is not checked}}',
             )
         )
     return problems
-
-
-def _shown_path(path: str) -> str:
-    """A path relative to the working folder when it lies below it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return path

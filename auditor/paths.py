@@ -36,6 +36,16 @@ def recorded_relative(path: str, root: str | None) -> str:
         return file.as_posix()
 
 
+def working_relative(path: str) -> str:
+    """``path`` relative to the working folder when it lies below it (POSIX form), else as it
+    is: how a file the auditor found itself (a pack's standard) is named and recorded, as a
+    pack given as ``rules/x.yaml`` is, with no machine's folders in it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path
+
+
 def output_folder(path: str | Path) -> Path:
     """``path`` made (with its parents) to write outputs into, or one clear line why it cannot be."""
     folder = Path(path)

@@ -62,6 +62,27 @@ def test_an_audit_verifies_on_another_machine(machine, tmp_path) -> None:
     assert report.verified, report.differences
 
 
+def test_the_standard_checked_is_the_one_the_pack_loads(machine, tmp_path, monkeypatch) -> None:
+    """A copy of the audit's inputs elsewhere whose standard was edited: named, though the file
+    at the path the audit found its standard is untouched (the re-run reads the copy's)."""
+    elsewhere = tmp_path / "elsewhere"
+    for name in ("evidence", "audit", "rules", "standards"):
+        shutil.copytree(tmp_path / name, elsewhere / name)
+    flip(elsewhere / "standards" / "service-quality-standard.yaml")
+    report = verify_audit(
+        elsewhere / "audit", elsewhere / "evidence", elsewhere / "rules" / "sq.yaml"
+    )
+    assert [d for d in report.differences if d.startswith("standard ")] == [
+        d for d in report.differences if "standard service-quality-standard: different" in d
+    ] != []
+    # and the audit records where it found the standard as it records the pack: from the
+    # working folder, with no machine's folders in it
+    monkeypatch.chdir(tmp_path)
+    run_audit(Path("rules/sq.yaml"), Path("evidence"), Path("here"), "2026-Q3")
+    recorded = json.loads((tmp_path / "here" / "findings.json").read_text(encoding="utf-8"))
+    assert recorded["manifest"]["standard"]["path"] == "standards/service-quality-standard.yaml"
+
+
 @pytest.mark.parametrize(
     ("what", "named"),
     [

@@ -178,10 +178,9 @@ def check_inputs(
         report.differences.extend([differs] if differs else [])
     if manifest.export is None:
         report.differences.extend(_mapping_differences(document, evidence, mapping, folder))
-    standard = _standard_path(pack, manifest.standard.path)
     for differs in (
         file_difference(f"pack {pack}", pack, manifest.pack.sha256),
-        file_difference(f"standard {manifest.standard.id}", standard, manifest.standard.sha256),
+        _standard_difference(pack, manifest.standard.id, manifest.standard.sha256),
     ):
         report.differences.extend([differs] if differs else [])
     return report
@@ -293,12 +292,18 @@ def find_recorded(
     return places[0] if places else None
 
 
-def _standard_path(pack: Path, recorded: str) -> Path | None:
-    name = Path(recorded).name
-    for candidate in (Path(recorded), pack.parent.parent / "standards" / name, pack.parent / name):
-        if candidate.exists():
-            return candidate
-    return None
+def _standard_difference(pack: Path, standard: str, recorded: str) -> str | None:
+    """The standard file the pack finds, as the re-run will find it (``STANDARD.yaml`` in the
+    pack's standard folders), against its recorded SHA-256: not the file at the path
+    findings.json records, which names where the audit found it (a copy there is not the one
+    used)."""
+    from ..pack import standard_folders
+
+    if not pack.is_file():
+        return None  # the pack's own line says it is missing
+    found = (folder / f"{standard}.yaml" for folder in standard_folders(pack))
+    path = next((p for p in found if p.is_file() and p.resolve() != pack.resolve()), None)
+    return file_difference(f"standard {standard}", path, recorded)
 
 
 def recorded_mapping(

@@ -17,7 +17,7 @@ from .. import failing as failing_module
 from ..evidence_span import KindCoverage, judged_kinds
 from ..failing import capped
 from ..i18n import Words
-from ..paths import relative_path
+from ..paths import relative_path, working_relative
 from ..recommendation import recommendation
 from .contract import SCHEMA_VERSION, FindingsDocument
 from .results import Finding, RuleResult
@@ -89,7 +89,7 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
                 "id": pack.standard.id,
                 "version": pack.standard.version,
                 "title": {"zh": pack.standard.title.zh, "en": pack.standard.title.en},
-                "path": pack.standard.path,
+                "path": working_relative(pack.standard.path),
                 "sha256": pack.standard.sha256,
             },
             "evidence": [_evidence_file(f, inputs.evidence_root) for f in inputs.report.files],
