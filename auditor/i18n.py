@@ -288,6 +288,19 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "复核人员可用下列命令核对每个证据文件、规则包和标准的 SHA-256(见附录与下方),并用记录的参数重新计算全部发现项;任何不一致都会逐项列出。",
         "en": "A certifier can check the SHA-256 of every evidence file, the pack and the standard (listed in the appendix and below) and compute every finding again with the recorded parameters with the command below; any difference is named.",
     },
+    "verify_audit_dir": {
+        "zh": "审核输出文件夹,即含 findings.json 的文件夹(审核生成的本报告也在其中)",
+        "en": "the audit folder, the one holding findings.json (and this report, as the audit wrote it)",
+    },
+    "verify_evidence_dir": {
+        "zh": "审核读取的证据文件夹(本次审核未记录其位置)",
+        "en": "the evidence folder the audit read (this audit does not record it)",
+    },
+    "verify_recorded": {
+        "zh": "复核时按审核记录的路径查找下列输入;路径按审核时的写法记录,相对于运行审核的文件夹,因此应在该文件夹下运行上述命令(审核输出文件夹位于其下时,在任何位置运行均可)。某项已移动时,用所示选项给出其新位置:",
+        "en": "verify finds these inputs where the audit recorded them, as they were given, relative to the folder the audit was run in: run the command there (or anywhere, when the audit folder lies below it). Where one has moved, give its new place with the option shown:",
+    },
+    "evidence_folder": {"zh": "证据文件夹", "en": "Evidence folder"},
     "recheck_text": {
         "zh": "逐条复核:下列第一条命令列出一条记录的来源行、原始单元格和计算步骤;第二条按 ISO 2859-1 正常检验一次抽样方案抽取可重现的样本供人工复核,人工标注后由工具判定该批接收或拒收。",
         "en": "Record by record: the first command below shows one record's source line, raw cells and each step of its computation; the second draws a reproducible sample by an ISO 2859-1 single sampling plan for re-checking by hand, judged for acceptance with --judge once marked.",

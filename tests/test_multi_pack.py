@@ -297,6 +297,22 @@ def test_verify_passes_then_names_an_edited_pack_findings(audited) -> None:
     assert line.endswith("...)") and ", recorded " in line  # both hashes, as for any file
 
 
+def test_verify_takes_the_evidence_folder_holding_the_files_read(tmp_path, monkeypatch) -> None:
+    """The audit recorded 'evidence' (relative to where it ran); verified from a folder that
+    holds an empty 'evidence' of its own, the one beside the audit holding the files the
+    packs read is taken, as for a one-pack audit."""
+    tree, other = tmp_path / "tree", tmp_path / "other"
+    tree.mkdir()
+    both_demos(tree / "evidence")
+    (other / "evidence").mkdir(parents=True)
+    monkeypatch.chdir(tree)
+    run_multi_audit([RULES / f"{p}.yaml" for p in PACKS], Path("evidence"), Path("out"), "2026-Q3")
+    monkeypatch.chdir(other)
+    report = verify_audit(tree / "out")
+    assert report.differences == []
+    assert report.files == 15  # 7 + 8 files, the service-quality checklist read by both packs
+
+
 def test_verify_of_one_pack_folder_names_the_combined_folder(audited) -> None:
     with pytest.raises(AuditorError) as caught:
         verify_audit(audited / "special-service-monitoring")

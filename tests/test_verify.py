@@ -433,10 +433,40 @@ def test_the_report_says_how_to_verify_it(machine, tmp_path) -> None:
     document = FindingsDocument.load(machine["audit"] / "findings.json")
     render_reports(document, tmp_path / "r", ("html",), "en")
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
-    assert "auditor verify AUDIT_DIR --evidence EVIDENCE_DIR --pack sq.yaml" in html
+    # the pack's file name alone (--pack sq.yaml) was printed: a command that failed as printed
+    assert '<p class="data command">auditor verify AUDIT_DIR</p>' in html
+    assert f'<span class="data">{machine["pack"]}</span>' in html  # as recorded
+    assert f'<span class="data">{machine["evidence"]}</span>' in html
     assert document.manifest.pack.sha256 in html and document.manifest.standard.sha256 in html
     for entry in document.manifest.evidence:  # the appendix lists every input with its hash
         assert entry.sha256 in html
+
+
+def test_a_report_without_the_evidence_folder_asks_for_it_in_its_command(
+    machine, runner, tmp_path
+) -> None:
+    """An audit that does not record its evidence folder: the printed command has
+    EVIDENCE_DIR too, and with both placeholders put for their folders it verifies."""
+    import re
+
+    from auditor.cli import main
+    from auditor.findings.contract import FindingsDocument
+    from auditor.report import render_reports
+
+    findings = machine["audit"] / "findings.json"
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    del data["manifest"]["parameters"]["evidence_root"]  # as older audits were written
+    findings.write_text(json.dumps(data), encoding="utf-8")
+    render_reports(FindingsDocument.load(findings), tmp_path / "r", ("html",), "en")
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    (printed,) = re.findall(r'<p class="data command">(auditor verify [^<]*)</p>', html)
+    assert printed == "auditor verify AUDIT_DIR --evidence EVIDENCE_DIR"
+    assert '<li><span class="data">EVIDENCE_DIR</span>: the evidence folder the audit' in html
+    filled = printed.replace("AUDIT_DIR", str(machine["audit"]))
+    filled = filled.replace("EVIDENCE_DIR", str(machine["evidence"]))
+    verified = runner.invoke(main, filled.split()[1:])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
 
 
 def _edited(data: dict, where: str) -> str:

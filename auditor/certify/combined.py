@@ -24,9 +24,9 @@ from .verify import (
     check_inputs,
     check_store,
     compare,
+    evidence_place,
     failing_files_differ,
     file_difference,
-    find_recorded,
     recorded_mapping,
     recorded_pack,
     rerun,
@@ -56,17 +56,12 @@ def verify_combined(
     if report.differences:
         report.notes.append(NOT_RECOMPUTED)
         return report
-    root = evidence or find_recorded(combined.evidence_root, folder, folders=True)
-    if root is None:
-        raise AuditorError(
-            f"the evidence folder {combined.evidence_root} is not there",
-            hint="give it with --evidence",
-        )
+    documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
+    root = evidence or evidence_place(combined.evidence_root, folder, documents)
     if not root.exists():
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
-    documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
     packs = [
         recorded_pack(d, folder=(folder / e.findings).parent)
         for d, e in zip(documents, combined.packs, strict=True)

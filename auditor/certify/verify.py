@@ -17,7 +17,7 @@ import hashlib
 import json
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -114,14 +114,23 @@ def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:
             "the audit does not record its evidence folder (an audit written before it was recorded)",
             hint="give it with --evidence",
         )
-    places = [place for place in where_recorded(str(root), folder) if place.exists()]
+    return evidence_place(str(root), folder, [document])
+
+
+def evidence_place(root: str, folder: Path, documents: Sequence[FindingsDocument]) -> Path:
+    """Where the evidence folder (or file) ``root`` an audit recorded is now, found as
+    :func:`where_recorded` says (``folder``: the audit folder): of several places of that
+    name (the working folder's, the audit's tree), the one holding a file one of
+    ``documents`` read (a combined audit's packs share one folder); one clear line when
+    none is there."""
+    places = [place for place in where_recorded(root, folder) if place.exists()]
     if not places:
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
-    # of several folders of that name (the working folder's, the audit's tree), the one
-    # holding the files the audit read
-    return next((place for place in places if _holds_a_recorded_file(document, place)), places[0])
+    return next(
+        (p for p in places if any(_holds_a_recorded_file(d, p) for d in documents)), places[0]
+    )
 
 
 def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
@@ -277,17 +286,12 @@ def where_recorded(recorded: str, folder: Path | None = None, *within: Path) -> 
 
 
 def find_recorded(
-    recorded: str, folder: Path | None = None, *within: Path, sha256: str | None = None,
-    folders: bool = False,
-) -> Path | None:  # fmt: skip
-    """The first place of :func:`where_recorded` that holds a file (``folders``: a file or
-    a folder), the first whose bytes have the SHA-256 ``sha256`` if one has."""
-    places = [
-        place
-        for place in where_recorded(recorded, folder, *within)
-        if (place.exists() if folders else place.is_file())
-    ]
-    if sha256 is not None and not folders:
+    recorded: str, folder: Path | None = None, *within: Path, sha256: str | None = None
+) -> Path | None:
+    """The first place of :func:`where_recorded` that holds a file, the first whose bytes
+    have the SHA-256 ``sha256`` if one has."""
+    places = [place for place in where_recorded(recorded, folder, *within) if place.is_file()]
+    if sha256 is not None:
         return next((p for p in places if sha256_of(p) == sha256), places[0] if places else None)
     return places[0] if places else None
 

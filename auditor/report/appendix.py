@@ -182,11 +182,20 @@ def method(document: FindingsDocument, words: Words) -> dict[str, Any]:
         "calendars": calendars(params.calendars, used, rules, words, _period_years(params)),
         "stats": stats,
         "sampling": i18n.SAMPLING[words.lang],
+        "verify_command": verify_command(document),
         "judgement": [
             c for c in document.coverage if c.assessment == "judgement" and c.not_covered is None
         ],
         "not_covered": [c for c in document.coverage if c.not_covered is not None],
     }
+
+
+def verify_command(document: FindingsDocument) -> str:
+    """``auditor verify`` as it runs from the folder the audit was run in: the evidence
+    folder and the pack are found where the audit recorded them, so only the audit folder
+    is to be given (and the evidence folder, for an audit that does not record it)."""
+    given = "" if document.manifest.parameters.evidence_root else " --evidence EVIDENCE_DIR"
+    return f"auditor verify AUDIT_DIR{given}"
 
 
 WEEKDAYS = {

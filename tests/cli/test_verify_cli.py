@@ -277,3 +277,33 @@ def test_of_two_evidence_folders_of_the_recorded_name_verify_takes_the_audits(
     monkeypatch.chdir(decoy)
     verified = runner.invoke(main, ["verify", str(tree / "a")])
     assert verified.exit_code == 0, verified.output
+
+
+def test_the_reports_verify_command_runs_as_printed(runner, tmp_path, monkeypatch) -> None:
+    """The report's "how to verify" command, run from the folder the audit was run in with
+    its one placeholder AUDIT_DIR put for the audit folder, verifies the audit: the pack was
+    given as rules/sq.yaml, which its file name alone (the command printed before) missed."""
+    import re
+    import shlex
+    import shutil
+    from html import unescape
+
+    (tmp_path / "rules").mkdir()
+    shutil.copy(PACK, tmp_path / "rules" / "sq.yaml")
+    shutil.copytree(STANDARDS, tmp_path / "standards")
+    shutil.copytree(DEMO, tmp_path / "ev")
+    monkeypatch.chdir(tmp_path)
+    audited = runner.invoke(
+        main, ["audit", "rules/sq.yaml", "ev", "--period", "2026-Q3", "--out", "a",
+               "--format", "json,html", "--fail-on", "never"],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    html = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    (printed,) = re.findall(r'<p class="data command">(auditor verify [^<]*)</p>', html)
+    assert printed == "auditor verify AUDIT_DIR"
+    assert '<span class="data">ev</span>' in html  # the inputs as recorded, to be found
+    assert '<span class="data">rules/sq.yaml</span>' in html
+    words = shlex.split(unescape(printed).replace("AUDIT_DIR", "a"))
+    verified = runner.invoke(main, words[1:])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
