@@ -95,7 +95,7 @@ def verify_item(
         check_quarantine(
             report, DEFAULT_MAX_QUARANTINE if max_quarantine is None else max_quarantine
         )
-        evaluation = Evaluation(pack, backend_for(store), period)
+        evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
         findings = evaluation.evaluate(rule).findings
         key = item["group_key"]
         if key and rule.period != "all":  # the group over the whole window, not only by cell
