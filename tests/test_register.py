@@ -416,6 +416,24 @@ def test_verify_needs_the_holiday_data_of_the_item_s_own_rule_only(
     register.close()
 
 
+def test_verify_on_evidence_that_ends_before_the_window_says_so(tmp_path, monthly_audits) -> None:
+    """The demo's surveys end on 30 September: a November window is not "too few records",
+    it is the wrong export, as for evidence ending inside the window."""
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _csat_item(register, monthly_audits, date(2026, 11, 1))  # 2026-11-02..2026-12-01
+    result = verify_item(
+        register, item, RULES / "service-quality.yaml", DEMO, "cert", date(2026, 12, 10)
+    )
+    assert result.outcome == (
+        "not-evaluable: the surveys records run from 2026-07-01 to 2026-09-30, short of the "
+        "window 2026-11-02..2026-12-01; give the export that covers it"
+    )
+    assert register.item(item)["status"] == "implemented"
+    register.close()
+
+
 def test_an_item_field_edited_into_bad_json_is_one_clear_error(tmp_path, monthly_audits) -> None:
     path = tmp_path / "register.db"
     register = Register(str(path))
