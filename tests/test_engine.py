@@ -183,10 +183,34 @@ def test_a_period_in_a_year_without_holiday_data_names_what_needs_it(run, cn_dat
     with pytest.raises(
         AuditorError,
         match=r"calendar 'office' has no holiday data for 2027, needed for business time from "
-        r"2026-12-30 16:00 \(the earliest tickets.opened_at\) to the end of period 2027-01: "
-        r"the holiday library covers up to 2026",
+        r"2026-12-30 16:00 \(the earliest tickets.opened_at\) to the end of period 2027-01 "
+        r"by rule BUSINESS-4H: the holiday library covers up to 2026",
     ):
         run(LATE_DECEMBER + "D,BJ,2027-01-04 09:00:00,,open\n", period="2027-01")
+
+
+def test_rules_evaluated_alone_need_only_their_own_calendars(
+    store, tmp_path, cn_data_to_2026
+) -> None:
+    """WALL-4H counts wall time: evaluated alone, it needs no holiday data for 2027, which
+    BUSINESS-4H's office calendar lacks; BUSINESS-4H alone still stops, naming itself."""
+    from auditor.evaluate.driver import Evaluation, backend_for
+
+    (tmp_path / "tickets.csv").write_text(
+        TICKETS + "A,BJ,2027-01-04 09:00:00,2027-01-04 12:00:00,closed\n"  # 3 h: conform
+        "B,BJ,2027-01-05 09:00:00,2027-01-05 15:00:00,closed\n",  # 6 h: breach
+        encoding="utf-8",
+    )
+    ingest(the_pack(), tmp_path, store)
+    wall, business = (the_pack().rule(rule) for rule in ("WALL-4H", "BUSINESS-4H"))
+    assert wall is not None and business is not None
+    period = parse_period("2027-01")
+    results = Evaluation(the_pack(), backend_for(store), period, (wall,)).run()
+    assert [r.rule for r in results] == ["WALL-4H"]
+    f = results[0].findings[0]
+    assert (f.counts.conforming, f.counts.breached, f.failing) == (1, 1, ["B"])
+    with pytest.raises(AuditorError, match=r"no holiday data for 2027, .* by rule BUSINESS-4H:"):
+        Evaluation(the_pack(), backend_for(store), period, (business,))
 
 
 CLOCK = BusinessClock(

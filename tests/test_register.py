@@ -376,6 +376,64 @@ def test_verify_without_records_changes_nothing(tmp_path, monthly_audits) -> Non
     register.close()
 
 
+def _csat_item(register: Register, monthly_audits, implemented: date) -> str:
+    """July's CSAT-Q-4.2 item (surveys, no calendar), implemented on ``implemented``."""
+    record(register, monthly_audits, "2026-07")
+    item = next(i["id"] for i in register.store.items() if i["rule"] == "CSAT-Q-4.2")
+    _implemented_on(register, item, implemented)
+    return item
+
+
+def test_verify_needs_the_holiday_data_of_the_item_s_own_rule_only(
+    tmp_path, monthly_audits, cn_data_to_2026
+) -> None:
+    """A window reaching into 2027 verifies an item whose rule counts in no calendar, though
+    the pack's TECH-INITIAL-4H counts in 'office', whose holidays stop at 2026."""
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _csat_item(register, monthly_audits, date(2026, 12, 20))  # 2026-12-21..2027-01-19
+    evidence = tmp_path / "after"
+    evidence.mkdir()
+    first = date(2026, 12, 21)
+    (evidence / "surveys.jsonl").write_text(
+        "".join(
+            f'{{"survey_id": "S{n}", "site": "SH", "channel": "phone", '
+            f'"answered_at": "{first + timedelta(days=n)} 12:00:00", "csat": {5 if n % 2 else 4}}}\n'
+            for n in range(30)
+        ),
+        encoding="utf-8",
+    )
+    result = verify_item(
+        register, item, RULES / "service-quality.yaml", evidence, "cert", date(2027, 1, 20)
+    )
+    figures = register.item(item)["verification"]
+    assert (result.outcome, result.period, result.status) == (
+        "effective", "2026-12-21..2027-01-19", "verified-effective"
+    )  # fmt: skip
+    # one survey a day for 30 days, 15 scoring 5 and 15 scoring 4: a mean of 4.5 >= 4.2
+    assert (figures["n"], figures["value"], figures["verdict"]) == (30, 4.5, "conform")
+    register.close()
+
+
+def test_verify_on_evidence_that_ends_before_the_window_says_so(tmp_path, monthly_audits) -> None:
+    """The demo's surveys end on 30 September: a November window is not "too few records",
+    it is the wrong export, as for evidence ending inside the window."""
+    from auditor.register.verify import verify_item
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _csat_item(register, monthly_audits, date(2026, 11, 1))  # 2026-11-02..2026-12-01
+    result = verify_item(
+        register, item, RULES / "service-quality.yaml", DEMO, "cert", date(2026, 12, 10)
+    )
+    assert result.outcome == (
+        "not-evaluable: the surveys records run from 2026-07-01 to 2026-09-30, short of the "
+        "window 2026-11-02..2026-12-01; give the export that covers it"
+    )
+    assert register.item(item)["status"] == "implemented"
+    register.close()
+
+
 def test_an_item_field_edited_into_bad_json_is_one_clear_error(tmp_path, monthly_audits) -> None:
     path = tmp_path / "register.db"
     register = Register(str(path))

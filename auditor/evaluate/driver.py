@@ -19,7 +19,7 @@ from .tally import Cell, Tally
 from .verdicts import judge_share, judge_threshold, too_few, worst
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ..backends.statement import Statement
     from ..model import Pack, Rule
@@ -44,11 +44,16 @@ class Contribution:
 
 
 class Evaluation:
-    """Every rule of a pack over one backend's evidence for one audit period."""
+    """The rules of a pack (every one, or those given) over one backend's evidence for one
+    audit period. Only the calendars of the rules given (and of the rules they follow) are
+    built, so a calendar no such rule counts in needs no holiday data for the period."""
 
-    def __init__(self, pack: Pack, backend: Backend, period: Period) -> None:
+    def __init__(
+        self, pack: Pack, backend: Backend, period: Period, rules: Sequence[Rule] | None = None
+    ) -> None:
         self.pack = pack
         self.backend = backend
+        self.rules = tuple(pack.rules if rules is None else rules)
         window = Window.of(period, ZoneInfo(pack.timezone))
         self.clocks = ClockCache(pack.calendars, window.zone)
         present = frozenset(backend.kinds_with_rows())
@@ -59,9 +64,27 @@ class Evaluation:
     # ------------------------------------------------------------ facts
 
     def _calendar_tables(self, window: Window, present: frozenset[str]) -> dict[str, CalendarTable]:
-        """A helper table per calendar in use, covering every moment a rule needs."""
-        spans: dict[str, list[tuple[float, str]]] = {}
-        for rule in self.pack.rules:
+        """A helper table per calendar the rules count in, covering every moment they need."""
+        tables = {}
+        for name, (moments, users) in self._clock_needs(window, present).items():
+            # the clock ends at the period end: no rule counts business time beyond it
+            low, what = min(moments)
+            need = (
+                f"business time from {moment_text(low, window.zone)} ({what}) to the end of "
+                f"period {window.period.label} by rule{'s' if len(users) > 1 else ''} "
+                f"{', '.join(users)}"
+            )
+            stretches = self.clocks.clock(name, low, window.end, need).rows()
+            tables[name] = self._calendar_helpers(name, stretches)
+        return tables
+
+    def _clock_needs(
+        self, window: Window, present: frozenset[str]
+    ) -> dict[str, tuple[list[tuple[float, str]], list[str]]]:
+        """Per calendar the rules count in: the moments its clock must cover from (each with
+        what it is) and the ids of those rules."""
+        needs: dict[str, tuple[list[tuple[float, str]], list[str]]] = {}
+        for rule in followed(self.pack, self.rules):
             kind = self.pack.evidence[rule.evidence]
             for kind_name, fields, lookback in rule.measure.clock_spans(kind):
                 low = None if lookback is None else window.start - lookback
@@ -71,36 +94,34 @@ class Evaluation:
                     first, _ = self.backend.time_range(kind_name, fields, low, window.end)
                 calendar = rule.measure.calendar
                 assert calendar is not None
-                spans.setdefault(calendar, [(window.start, "the period start")]).append(
+                moments, users = needs.setdefault(
+                    calendar, ([(window.start, "the period start")], [])
+                )
+                moments.append(
                     (window.start, "the period start")
                     if first is None
                     else (first, f"the earliest {kind_name}.{fields[0]}")
                 )
-        tables = {}
-        for name, moments in spans.items():
-            # the clock ends at the period end: no rule counts business time beyond it
-            low, what = min(moments)
-            need = (
-                f"business time from {moment_text(low, window.zone)} ({what}) to the end of "
-                f"period {window.period.label}"
+                if rule.id not in users:
+                    users.append(rule.id)
+        return needs
+
+    def _calendar_helpers(self, name: str, stretches: list[Any]) -> CalendarTable:
+        """The helper tables of calendar ``name``'s stretches: by start, and filed by day."""
+        table = CalendarTable.named(name, stretches)
+        columns = (("start", "REAL"), ("end", "REAL"), ("before", "REAL"))
+        self.backend.create_helper(
+            HelperTable(table.name, columns, tuple(stretches), primary_key=("start",))
+        )
+        self.backend.create_helper(
+            HelperTable(
+                table.days_name,
+                (("bucket", "REAL"), *columns),
+                tuple(CalendarTable.bucket_rows(stretches)),
+                primary_key=("bucket", "start"),
             )
-            clock = self.clocks.clock(name, low, window.end, need)
-            stretches = clock.rows()
-            table = CalendarTable.named(name, stretches)
-            columns = (("start", "REAL"), ("end", "REAL"), ("before", "REAL"))
-            self.backend.create_helper(
-                HelperTable(table.name, columns, tuple(stretches), primary_key=("start",))
-            )
-            self.backend.create_helper(
-                HelperTable(
-                    table.days_name,
-                    (("bucket", "REAL"), *columns),
-                    tuple(CalendarTable.bucket_rows(stretches)),
-                    primary_key=("bucket", "start"),
-                )
-            )
-            tables[name] = table
-        return tables
+        )
+        return table
 
     # ------------------------------------------------------------ running
 
@@ -108,7 +129,7 @@ class Evaluation:
         """Every rule's result, in rule order. ``on_result`` is given each result, in rule
         order, as soon as it and those before it are ready (on this thread, while a second
         one may still be evaluating later rules)."""
-        rules = list(self.pack.rules)
+        rules = list(self.rules)
         companion = getattr(self.backend, "companion", None)
         second = companion() if companion is not None and len(rules) > 1 else None
         if second is None:
@@ -154,7 +175,10 @@ class Evaluation:
         pool = ThreadPoolExecutor(1, thread_name_prefix="auditor-rules")
         try:
             helper = submit_held(
-                pool, lambda: work(Evaluation(self.pack, second, self.env.window.period), False)
+                pool,
+                lambda: work(
+                    Evaluation(self.pack, second, self.env.window.period, self.rules), False
+                ),
             )
             work(self, on_result is not None)
             outcomes.hand_on(wait=True)
@@ -434,7 +458,8 @@ class Evaluation:
             if period == self.env.window.period:
                 results.append(self.evaluate(shaped))
             else:
-                results.append(Evaluation(self.pack, self.backend, period).evaluate(shaped))
+                other = Evaluation(self.pack, self.backend, period, (shaped,))
+                results.append(other.evaluate(shaped))
                 elsewhere = True
         if elsewhere:  # another period's evaluation replaced the calendar tables: put ours back
             self._calendar_tables(self.env.window, self.env.present)
@@ -491,6 +516,21 @@ def _with_target(plan: RulePlan, finding: Finding) -> Finding:
 
 def _text(text: Any) -> dict[str, str] | None:
     return None if text is None else {"zh": text.zh, "en": text.en}
+
+
+def followed(pack: Pack, rules: Sequence[Rule]) -> list[Rule]:
+    """``rules`` and, after them, the rules their series measures follow (and those rules'
+    own), each once: the rules an evaluation of ``rules`` runs."""
+    found = {rule.id: rule for rule in rules}
+    todo = list(rules)
+    while todo:
+        measure = todo.pop().measure
+        if isinstance(measure, SeriesMeasure):
+            base = pack.rule(measure.base_rule_id())
+            if base is not None and base.id not in found:
+                found[base.id] = base
+                todo.append(base)
+    return list(found.values())
 
 
 def evaluate(

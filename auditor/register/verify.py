@@ -95,7 +95,7 @@ def verify_item(
         check_quarantine(
             report, DEFAULT_MAX_QUARANTINE if max_quarantine is None else max_quarantine
         )
-        evaluation = Evaluation(pack, backend_for(store), period)
+        evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
         findings = evaluation.evaluate(rule).findings
         key = item["group_key"]
         if key and rule.period != "all":  # the group over the whole window, not only by cell
@@ -105,7 +105,7 @@ def verify_item(
         store.close()
     whole, cells = _for_group(findings, key, period, each=rule.judge == "each-group")
     finding = _deciding(whole, cells)
-    if short is not None and finding.verdict not in ("not-evaluable", "not-applicable"):
+    if short is not None:  # whatever the records in the window make of it: the export is wrong
         return Verification(
             item_id, f"not-evaluable: {short}", period.label, finding, item["status"], cells
         )
@@ -149,7 +149,10 @@ def _short_of(
 ) -> str | None:
     """Why the evidence does not cover the whole window: the times of the rule's kind (of
     every timed kind, for a kind without times, such as a roster) begin after its first day
-    or end before its last; None when it does."""
+    or end before its last; None when it does, or when the kind has no record at all (the
+    evaluation says so itself)."""
+    if kind in coverage and not coverage[kind].stored:
+        return None
     timed = [c for c in coverage.values() if c.first is not None and c.last is not None]
     own = [c for c in timed if c.kind == kind] or timed
     if not own:

@@ -371,6 +371,35 @@ def test_ctrl_c_while_recording_says_the_outputs_stay_and_the_register_did_not_c
     assert (tmp_path / "2026-07" / "findings.json").is_file()
 
 
+def test_capa_verify_on_evidence_that_ends_before_the_window(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    """The demo's surveys end on 30 September: a November window gets the wrong-export
+    reason (not "too few records"), exit 0, and the item stays implemented."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    listed = invoke(runner, "capa", "list", "--register", register, "--format", "json")
+    item = {i["rule"]: i["id"] for i in json.loads(listed.output)}["CSAT-Q-4.2"]
+    steps = [
+        ("update", "--by", "li", "--action", "Call back low scorers", "--owner", "cx",
+         "--due", "2026-11-01", "--root-cause", "low scores are never followed up",
+         "--status", "planned"),
+        ("accept", "--by", "auditor-x"),
+        (date(2026, 11, 1), "update", "--by", "li", "--done", "1"),
+        ("update", "--by", "li", "--status", "implemented", "--implemented-on", "2026-11-01"),
+        (date(2026, 12, 10), "verify", "--evidence", DEMO, "--pack", PACK, "--by", "cx"),
+    ]  # fmt: skip
+    for step in steps:
+        if isinstance(step[0], date):
+            july_31(step[0])
+            step = step[1:]
+        result = invoke(runner, "capa", str(step[0]), item, *step[1:], "--register", register)
+        assert result.exit_code == 0, (step, result.output)
+    assert result.output == (
+        f"{item}: not-evaluable: the surveys records run from 2026-07-01 to 2026-09-30, short of "
+        "the window 2026-11-02..2026-12-01; give the export that covers it over "
+        "2026-11-02..2026-12-01 (CSAT-Q-4.2); now implemented\n"
+    )
+
+
 def refused(result, text: str) -> None:  # type: ignore[no-untyped-def]
     """Exit 2 with one line holding ``text``, no traceback."""
     assert result.exit_code == 2, result.output
