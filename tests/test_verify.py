@@ -610,3 +610,23 @@ def test_the_outputs_rendered_from_findings_json_are_named_as_not_checked(machin
         "junit.xml not checked: the audit wrote it from findings.json (auditor audit "
         "--format junit,oscal writes it again)",
     ]
+
+
+def test_a_differing_copy_of_the_evidence_passed_over_is_named(tmp_path, monkeypatch) -> None:
+    """Run from a folder whose own evidence/ was edited since, verify takes the audit tree's
+    untouched folder, and says that the copy in the working folder is not what was read."""
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "evidence" / "demo" / "service-quality", tree / "evidence")
+    monkeypatch.chdir(tree)
+    run_audit(RULES / "service-quality.yaml", Path("evidence"), Path("sub/out"), "2026-Q3")
+    shutil.copytree(tree / "evidence", tree / "sub" / "evidence")
+    flip(tree / "sub" / "evidence" / "agents.csv")
+    monkeypatch.chdir(tree / "sub")
+    report = verify_audit(Path("out"))
+    assert report.verified, report.differences
+    assert report.notes == [
+        f"evidence folder evidence: 1 of the files the audit read differs there (agents.csv: "
+        f"SHA-256 {sha256_of(tree / 'sub' / 'evidence' / 'agents.csv')[:12]}..., recorded "
+        f"{sha256_of(tree / 'evidence' / 'agents.csv')[:12]}...); the folder verified is "
+        f"{tree / 'evidence'}"
+    ]

@@ -27,6 +27,7 @@ from .verify import (
     evidence_place,
     failing_files_differ,
     file_difference,
+    passed_over,
     recorded_mapping,
     recorded_pack,
     rerun,
@@ -62,6 +63,8 @@ def verify_combined(
         raise AuditorError(
             f"the evidence folder {root} is not there", hint="give it with --evidence"
         )
+    if evidence is None:
+        report.notes.extend(passed_over(combined.evidence_root, folder, documents, root))
     packs = [
         recorded_pack(d, folder=(folder / e.findings).parent)
         for d, e in zip(documents, combined.packs, strict=True)

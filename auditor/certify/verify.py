@@ -133,6 +133,36 @@ def evidence_place(root: str, folder: Path, documents: Sequence[FindingsDocument
     )
 
 
+def passed_over(
+    root: str, folder: Path, documents: Sequence[FindingsDocument], chosen: Path
+) -> list[str]:
+    """A note for each other place of the evidence folder's name whose copy of a file the
+    audit read is not that file: the folder verified is one, and a certifier looking at
+    another (the one in the working folder, say) is told it differs."""
+    notes = []
+    seen = {chosen.resolve()}
+    for place in where_recorded(root, folder):
+        if not place.exists() or place.resolve() in seen:
+            continue
+        seen.add(place.resolve())
+        base = place if place.is_dir() else place.parent
+        listed = [e for d in documents for e in (d.manifest.export or d.manifest.evidence)]
+        differing = [
+            (entry, now)
+            for entry in listed
+            if (base / entry.file).is_file()
+            and (now := sha256_of(base / entry.file)) != entry.sha256
+        ]
+        if differing:
+            entry, now = differing[0]
+            notes.append(
+                f"evidence folder {place}: {len(differing):,} of the files the audit read "
+                f"{'differs' if len(differing) == 1 else 'differ'} there ({entry.file}: SHA-256 {now[:12]}..., recorded "
+                f"{entry.sha256[:12]}...); the folder verified is {chosen}"
+            )
+    return notes
+
+
 def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
     """Whether the first file the audit read (an export's file, for an audit of one) is in
     ``place`` with its recorded SHA-256."""
@@ -729,6 +759,7 @@ def verify_audit(
     document, _ = load_audit(audit)
     params = document.manifest.parameters
     folder = audit_folder(audit)
+    searched = evidence is None
     evidence = evidence or recorded_evidence(document, folder)
     if not evidence.exists():
         raise AuditorError(
@@ -738,6 +769,8 @@ def verify_audit(
     report = check_inputs(
         document, evidence if evidence.is_dir() else evidence.parent, pack, mapping, folder
     )
+    if searched and params.evidence_root:
+        report.notes.extend(passed_over(params.evidence_root, folder, [document], evidence))
     report.differences.extend(failing_files_differ(document, folder))
     report.notes.extend(unchecked_outputs(folder))
     if report.differences:  # inputs that changed: re-running would prove nothing
