@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .backends.store import EvidenceStore
     from .ingest import FileReport, IngestReport
-    from .model import Pack
+    from .model import EvidenceKind, Pack
 
 #: the manifest's columns an audit reads, as the store writes them
 #: the manifest's and the quarantine's integer columns (an id, a count, a line)
@@ -294,6 +294,7 @@ def _read_kind(
                 location=Location(str(path)),
                 hint=HINT + " (with the pack it was made for)",
             )
+    _check_filled(path, kind)
     extra = [c for c in found.names if c not in wanted.names]
     names = list(kind.fields)
     counted: Counter[int] = Counter()
@@ -311,6 +312,28 @@ def _read_kind(
     if not extra:
         return []
     return [f"{path.name}: columns the pack's kind does not have, not read: {', '.join(extra)}"]
+
+
+def _check_filled(path: Path, kind: EvidenceKind) -> None:
+    """Every record has its key and required fields, as the ingest stores them (a row
+    without one was quarantined there)."""
+    from .backends.duckdb import parquet_empty_counts
+
+    required = [name for name, spec in kind.fields.items() if name in kind.key or not spec.optional]
+    try:
+        empty = parquet_empty_counts(path, required)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    if empty:
+        column, count = next(iter(empty.items()))
+        part = "key" if column in kind.key else "required"
+        raise EvidenceError(
+            f"column '{column}' is empty on {count:,} record{'' if count == 1 else 's'}, where "
+            f"evidence kind '{kind.name}' needs a value ({part} field), which the ingest "
+            "would have quarantined",
+            location=Location(str(path)),
+            hint=HINT,
+        )
 
 
 def _check_keys(path: Path, key: tuple[str, ...]) -> None:

@@ -158,6 +158,16 @@ def _uint64_scores(table: pa.Table) -> pa.Table:
     return table.set_column(at, "csat", pa.array(scores, pa.uint64()))
 
 
+def _emptied(column: str, kind: pa.DataType):
+    def change(table: pa.Table) -> pa.Table:
+        values = table.column(column).to_pylist()
+        values[3] = None
+        at = table.column_names.index(column)
+        return table.set_column(at, column, pa.array(values, kind))
+
+    return change
+
+
 def _agents_as_checklist(folder: Path) -> None:
     """A checklist file whose records claim the agents file (a stale file of another export)."""
     agents = pq.read_table(folder / "agents.parquet")
@@ -209,6 +219,16 @@ BROKEN = {
         lambda f: _rewrite(f, "surveys.parquet", _uint64_scores),
         "surveys.parquet: column 'csat' is uint64 in the export, evidence kind 'surveys' "
         "needs int64",
+    ),
+    "an empty key": (
+        lambda f: _rewrite(f, "tickets.parquet", _emptied("ticket_id", pa.string())),
+        "tickets.parquet: column 'ticket_id' is empty on 1 record, where evidence kind "
+        "'tickets' needs a value (key field)",
+    ),
+    "an empty required field": (
+        lambda f: _rewrite(f, "tickets.parquet", _emptied("opened_at", pa.float64())),
+        "tickets.parquet: column 'opened_at' is empty on 1 record, where evidence kind "
+        "'tickets' needs a value (required field)",
     ),
     "records of a file of another kind": (
         _agents_as_checklist,

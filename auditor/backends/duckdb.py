@@ -274,6 +274,26 @@ def parquet_key_repeats(path: Path | str, key: Sequence[str]) -> int | None:
     return int(rows) - int(distinct)
 
 
+def parquet_empty_counts(path: Path | str, columns: Sequence[str]) -> dict[str, int]:
+    """How many rows of a Parquet file leave each of ``columns`` empty (NULL), those that do.
+    An unreadable file is an OSError."""
+    import duckdb
+
+    if not columns:
+        return {}
+    counts = ", ".join(f"count(*) - count({q(c)})" for c in columns)
+    con = duckdb.connect()
+    _quiet(con)
+    try:
+        row = con.execute(f"SELECT {counts} FROM read_parquet($path)", {"path": str(path)})
+        found = row.fetchall()[0]
+    except duckdb.Error as exc:
+        raise OSError(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+    return {c: int(n) for c, n in zip(columns, found, strict=True) if n}
+
+
 def parquet_first_difference(
     ours: Path | str, theirs: Path | str
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
