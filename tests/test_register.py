@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
 
 import pytest
 
-from auditor.backends.register_store import Conflict
+from auditor.backends.register_store import JSON_FIELDS, Conflict
 from auditor.errors import StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
@@ -664,6 +665,9 @@ def test_waivers_recorded_by_the_tool_pass_the_check(tmp_path) -> None:
     path = tmp_path / "register.db"
     _two_waivers(path)
     assert _check(path) == []
+    register = Register(str(path))
+    assert register.integrity().unchecked == {}
+    register.close()
 
 
 def test_a_waiver_row_added_outside_the_tool_is_named(tmp_path) -> None:
@@ -728,6 +732,11 @@ def test_a_waiver_recorded_in_the_older_text_is_checked_on_what_that_text_holds(
     register.store.append_history(entry)
     register.store.set_meta("history_head", entry["hash"])
     assert register.check() == []
+    checked = register.integrity()  # what that text does not hold is named, not passed
+    assert checked.unchecked == {"W-1": ("risk", "requested_by", "approved_by", "valid_from")}
+    assert (checked.unchecked_line() or "").startswith(
+        "not checked: the risk, requested_by, approved_by, valid_from of 1 waiver(s) (W-1): "
+    )
     register.close()
     with sqlite3.connect(path) as db:
         db.execute("UPDATE waivers SET risk = 'high', reason = 'switch'")
@@ -812,6 +821,152 @@ def test_an_item_field_that_is_not_json_any_more_is_named_not_a_crash(
             f"item {item}: whys {str(forged)!r} in the items table, \"['no check', 'no owner']\" "
             "in the history"
         ]
+
+
+def test_every_field_an_item_is_created_with_is_in_its_history_and_checked(
+    tmp_path, monthly_audits
+) -> None:
+    """An item's ``created`` row holds every field it was created with, so a severity, due
+    date, rule or group (or any other field) changed with plain SQLite is named: a major
+    nonconformity is not quietly made a minor one."""
+    from auditor.register.views import item_text
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    items = register.store.item_rows()
+    major = next(i for i in items if i["severity"] == "major")
+    other = next(i for i in items if i["id"] > major["id"])
+    created = register.store.history(major["id"])[0]
+    assert created["field"] == "created"
+    assert json.loads(created["new"]) == {
+        name: json.loads(value) if name in JSON_FIELDS and value is not None else value
+        for name, value in major.items()
+        if name not in ("id", "version")
+    }
+    assert f"created: None -> {major['statement']}" in item_text(register, major["id"])
+    assert register.integrity().unchecked == {}
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE items SET severity = 'minor', due = '2099-12-31', rule = 'SCRIPTS', "
+            "group_key = 'site=XX', clause = '9.9' WHERE id = ?",
+            (major["id"],),
+        )
+        db.execute(
+            "UPDATE items SET evidence = '{}', recurring = 1, root_cause = 'forged', version = 9 "
+            "WHERE id = ?",
+            (other["id"],),
+        )
+    broken = _check(path)
+    assert broken[:5] == [
+        f"item {major['id']}: rule 'SCRIPTS' in the items table, '{major['rule']}' in the history",
+        f"item {major['id']}: clause '9.9' in the items table, '{major['clause']}' in the history",
+        f"item {major['id']}: group_key 'site=XX' in the items table, '{major['group_key']}' in "
+        "the history",
+        f"item {major['id']}: severity 'minor' in the items table, 'major' in the history",
+        f"item {major['id']}: due '2099-12-31' in the items table, '{major['due']}' in the history",
+    ]
+    assert broken[5].startswith(f"item {other['id']}: evidence '{{}}' in the items table, \"{{")
+    assert broken[6:] == [
+        f"item {other['id']}: recurring '1' in the items table, '0' in the history",
+        f"item {other['id']}: root_cause 'forged' in the items table, '' in the history",
+    ]  # its version (a count of changes, in no history row) is not compared
+
+
+def test_an_action_s_history_text_is_made_once_and_each_of_its_fields_checked(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.register.replay import action_event
+
+    path = tmp_path / "register.db"
+    item = _worked_item(path, monthly_audits)
+    register = Register(str(path))
+    (row,) = [r for r in register.store.history(item) if r["field"] == "action 1"]
+    assert row["new"] == action_event("add the check to the checklist", "ops", TODAY)
+    assert row["new"] == f"add the check to the checklist (owner ops, due {TODAY})"
+    register.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE actions SET due = '2099-12-31', evidence = 'photo.jpg'")
+    assert _check(path) == [
+        f"{item} action 1: action 'add the check to the checklist (owner ops, due 2099-12-31)' "
+        f"in the actions table, 'add the check to the checklist (owner ops, due {TODAY})' in the "
+        "history",
+        f"{item} action 1: evidence 'photo.jpg' in the actions table, '' in the history",
+    ]
+
+
+def _as_an_earlier_version_made_it(path) -> None:
+    """The register as the version before ``created`` rows held every field wrote it: an
+    item's ``created`` row holds its statement alone (the chain made again over the rows)."""
+    from auditor.register.history import chained
+
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        previous = ""
+        for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
+            if row["field"] == "created":
+                row["new"] = json.loads(row["new"])["statement"]
+            entry = chained(row, previous)
+            db.execute(
+                "UPDATE history SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
+            )
+            previous = entry["hash"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+
+
+def test_a_register_an_earlier_version_made_opens_and_says_what_cannot_be_checked(
+    tmp_path, monthly_audits
+) -> None:
+    """Its ``created`` rows hold the statement alone: the values the tool created an item with
+    and no change set since cannot be checked, and one line says which, rather than
+    passing them as intact; all the rest is checked as before."""
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+    from auditor.register.replay import SET_AT_CREATION
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    register.close()
+    _as_an_earlier_version_made_it(path)
+    register = Register(str(path))
+    july = register.store.item_ids()
+    august = record(register, monthly_audits, "2026-08")  # links one July item, opens one
+    (linked,) = august.linked
+    (opened,) = august.created
+    checked = register.integrity()
+    assert checked.problems == []
+    changed_since = ("severity", "due", "recurring", "escalation", "last_audit")
+    assert checked.unchecked == {
+        item: tuple(n for n in SET_AT_CREATION if item != linked or n not in changed_since)
+        for item in july
+    }
+    assert checked.unchecked_line() == (
+        f"not checked: the {', '.join(SET_AT_CREATION)} of 3 item(s) ({', '.join(july)}): the "
+        "values they were created with, which a register made by an earlier version does not "
+        "record (a value changed since is checked)"
+    )
+    register.close()
+    shown = CliRunner().invoke(main, ["capa", "check", "--register", str(path)])
+    assert shown.exit_code == 0
+    assert shown.output.splitlines() == [
+        checked.unchecked_line(),
+        "no problem found in what the history records; the values above are not checked",
+    ]
+    unlinked = next(item for item in july if item != linked)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE items SET severity = 'minor'")  # checked where a row holds it
+        db.execute("UPDATE items SET status = 'accepted', root_cause = 'x' WHERE id = ?",
+                   (unlinked,))  # fmt: skip
+    assert _check(path) == [
+        f"item {unlinked}: status 'accepted' in the items table, 'open' in the history",
+        f"item {unlinked}: root_cause 'x' in the items table, '' in the history",
+        f"item {linked}: severity 'minor' in the items table, 'major' in the history",
+        f"item {opened}: severity 'minor' in the items table, 'major' in the history",
+    ]
 
 
 def _implemented_on(register: Register, item_id: str, on: date) -> None:

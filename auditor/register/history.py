@@ -14,6 +14,12 @@ from typing import Any
 CONTENT = ("item", "at", "who", "field", "old", "new")
 
 
+def as_text(value: Any) -> str | None:
+    """A value as a history row's ``old`` or ``new`` holds it: its text (a JSON field's as
+    Python writes it), None for none."""
+    return None if value is None else str(value)
+
+
 def row_hash(row: dict[str, Any], previous: str) -> str:
     """SHA-256 of a history row's content and the previous row's hash."""
     content = {name: row.get(name) for name in CONTENT}

@@ -17,7 +17,7 @@ from typing import Any
 from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import due_in_days, nonconformities
-from .history import broken_rows, chained
+from .history import as_text, broken_rows, chained
 from .lifecycle import (
     BY_VERIFICATION,
     LifecycleError,
@@ -30,7 +30,7 @@ from .lifecycle import (
     status_of,
     stepped_up,
 )
-from .replay import item_problems, waiver_event, waiver_problems
+from .replay import Replayed, action_event, item_event, replay, waiver_event
 
 #: the fields of an item's plan: changing one of them (or adding an action) changes the plan
 PLAN_FIELDS = ("root_cause", "whys")
@@ -108,7 +108,7 @@ class Register:
             return
         item = self._new_item(document, audit, key, rule, finding, today, earlier)
         self.store.insert_item(item)
-        self._log(item["id"], who, today, "created", None, item["statement"])
+        self._log(item["id"], who, today, "created", None, item_event(item))
         self._add_link(item["id"], audit, finding)
         recorded.created.append(item["id"])
         if earlier is not None:
@@ -400,14 +400,7 @@ class Register:
         self.store.upsert_action(
             {"item": item["id"], "no": number, "text": text, "owner": owner, "due": due.isoformat()}
         )
-        self._log(
-            item["id"],
-            who,
-            today,
-            f"action {number}",
-            None,
-            f"{text} (owner {owner}, due {due.isoformat()})",
-        )
+        self._log(item["id"], who, today, f"action {number}", None, action_event(text, owner, due))
         return number
 
     def action_done(
@@ -571,8 +564,8 @@ class Register:
             "at": datetime.combine(today, datetime.now().time()).isoformat(timespec="seconds"),
             "who": who,
             "field": name,
-            "old": None if old is None else str(old),
-            "new": None if new is None else str(new),
+            "old": as_text(old),
+            "new": as_text(new),
         }
         entry = chained(row, self.store.last_hash())
         self.store.append_history(entry)
@@ -582,18 +575,20 @@ class Register:
 
     def check(self) -> list[str]:
         """Every place where the history was changed or cut outside the tool, and every
-        item, action and waiver its tables hold otherwise than the history says (empty:
-        intact)."""
+        item, action and waiver its tables hold otherwise than the history says, any of
+        their fields (empty: intact, but for what :meth:`integrity` names unchecked)."""
+        return self.integrity().problems
+
+    def integrity(self) -> Replayed:
+        """The problems :meth:`check` names, and the fields the history cannot tell (those an
+        item or waiver was created with in a register an earlier version made), not checked."""
         with self.store.snapshot():  # one state of the register, whoever writes meanwhile
             head = self.store.meta().get("history_head", "")
             history = self.store.history()
             items, actions = self.store.item_rows(), self.store.all_actions()
             waivers = self.store.waivers()
-        return (
-            broken_rows(history, head)
-            + item_problems(items, actions, history)
-            + waiver_problems(waivers, history)
-        )
+        replayed = replay(items, actions, waivers, history)
+        return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
 
 
 def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from ..errors import AuditorError, closest_name
 from ..formatting import padded, shown_width
 from .lifecycle import CLOSED
 from .register import Register
+from .replay import shown_new
 
 LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring", "overdue")
 
@@ -174,5 +175,6 @@ def item_text(register: Register, item_id: str) -> str:
         )
     lines.append("history:")
     for row in register.store.history(item_id):
-        lines.append(f"  {row['at']}  {row['who']}: {row['field']}: {row['old']} -> {row['new']}")
+        shown = shown_new(row)
+        lines.append(f"  {row['at']}  {row['who']}: {row['field']}: {row['old']} -> {shown}")
     return "\n".join(lines)
