@@ -205,7 +205,7 @@ def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
         "quarantined": report.quarantined,
         "recommendation": recommendation(results),
         "kinds": kinds_summary(inputs.pack, report, inputs.coverage),
-        "warnings": audit_warnings(inputs.pack, report, inputs.coverage),
+        "warnings": audit_warnings(inputs.pack, report, inputs.coverage, inputs.evidence_root),
     }
 
 
@@ -232,9 +232,10 @@ def kinds_summary(
 
 
 def audit_warnings(
-    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
+    pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage], root: str | None = None
 ) -> list[dict[str, Any]]:
-    """Things a reader must know: optional fields no file filled, judged kinds empty in the period."""
+    """Things a reader must know: optional fields no file filled, judged kinds empty in the
+    period; a file named relative to the evidence folder ``root``, as the manifest names it."""
     warnings: list[dict[str, Any]] = []
     for f in report.files:
         kind = pack.evidence.get(f.kind or "")
@@ -246,12 +247,12 @@ def audit_warnings(
                 warnings.append(
                     {
                         "code": "optional-field-missing",
-                        "file": f.path,
+                        "file": relative_path(f.path, root),
                         "kind": kind.name,
                         "field": name,
                     }
                 )
-    warnings.extend(_zone_warnings(pack, report))
+    warnings.extend(_zone_warnings(pack, report, root))
     for name in judged_kinds(pack):
         covered = coverage.get(name)
         if covered is not None and covered.in_period == 0:
@@ -259,13 +260,20 @@ def audit_warnings(
     return warnings
 
 
-def _zone_warnings(pack: Pack, report: IngestReport) -> list[dict[str, Any]]:
+def _zone_warnings(pack: Pack, report: IngestReport, root: str | None) -> list[dict[str, Any]]:
     """Files whose mapping reads times in another zone than the pack judges them in."""
     found = []
     for f in report.files:
         zone = (f.mapping or {}).get("timezone")
         if zone and zone != pack.timezone:
-            found.append({"code": "timezone-differs", "file": f.path, "kind": f.kind, "zone": zone})
+            found.append(
+                {
+                    "code": "timezone-differs",
+                    "file": relative_path(f.path, root),
+                    "kind": f.kind,
+                    "zone": zone,
+                }
+            )
     return found
 
 
