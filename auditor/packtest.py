@@ -310,7 +310,7 @@ def run_case(pack: Pack, case: Case) -> CaseResult:
         try:
             report = ingest(judged, folder, store)
             _check_stored(case, report, store)
-            evaluation = Evaluation(judged, backend_for(store), case.period)
+            evaluation = Evaluation(judged, backend_for(store), case.period, (rule,))
             result = evaluation.evaluate(rule)
             outcomes = evaluation.record_outcomes(rule) if case.expect.outcomes else {}
         finally:

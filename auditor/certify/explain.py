@@ -70,10 +70,10 @@ def explain_in_audit(
         rule = pack.rule(rule_id)
         if rule is None:
             return explain_record(pack, rule_id, key, store, period, None)
-        evaluation = Evaluation(pack, backend_for(store), period)
-        engine_key = _engine_key(pack, rule, key, store)
         measure: Any = rule.measure
         judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
+        evaluation = Evaluation(pack, backend_for(store), period, (judged,))  # its calendar only
+        engine_key = _engine_key(pack, rule, key, store)
         outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
         contribution = evaluation.record_contribution(rule, engine_key)
         return explain_record(pack, rule_id, key, store, period, outcome, contribution)

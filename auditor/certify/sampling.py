@@ -437,7 +437,7 @@ def population_from_store(
         store.check_kinds(pack.evidence.values())
         if isinstance(period, str):
             period = parse_period(period)
-        evaluation = Evaluation(pack, backend_for(store), period)
+        evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
         details = evaluation.record_details(rule)
         unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
         shown = evaluation.plan(rule).scope.display_key

@@ -134,10 +134,11 @@ class ControlChartRule:
         """The limits from the baseline's records in the evidence store, as the batch audit works them out."""
         from ..evaluate.driver import Evaluation, backend_for
 
+        shaped = self.measure.shape(base)
         evaluation = Evaluation(
-            self.watcher.pack, backend_for(self.watcher.store), self.measure.baseline
+            self.watcher.pack, backend_for(self.watcher.store), self.measure.baseline, (shaped,)
         )
-        found = baseline_of(evaluation.evaluate(self.measure.shape(base)))
+        found = baseline_of(evaluation.evaluate(shaped))
         return found if found is not None and found.n >= self.rule.min_records else None
 
     # ------------------------------------------------------------ periods
