@@ -573,6 +573,24 @@ def test_trend_legend_stays_off_the_data() -> None:
     assert not overlaps(axis.get_xticklabels(), renderer)
 
 
+def test_every_trend_line_of_a_chart_is_drawn_differently() -> None:
+    """Nine groups on a six-colour palette: the trial's "priority=0 · type=IN" and
+    "priority=1 · type=PS" (lines 0 and 6) were both #1f5f8b with round markers."""
+    names = [f"priority={p} · type={t}" for p in (0, 1, 2) for t in ("IN", "NE", "PS")]
+    series = {name: [("2010-W31", 0.5), ("2010-W32", 0.6)] for name in names}
+    figure = charts.trend_figure(series, 0.85, True, "Trend", "Target")
+    lines = [line for line in figure.axes[0].get_lines() if line.get_label() in names]
+    drawn = {(line.get_color(), line.get_marker(), line.get_linestyle()) for line in lines}
+    assert len(lines) == len(drawn) == 9
+    # lines 0 and 6: the same colour, told apart by the marker (round against square)
+    assert [(line.get_color(), line.get_marker()) for line in lines[::6]] == [
+        ("#1f5f8b", "o"),
+        ("#1f5f8b", "s"),
+    ]
+    styles = {tuple(charts.series_style(i).values()) for i in range(charts.SERIES_STYLES)}
+    assert len(styles) == charts.SERIES_STYLES == 120
+
+
 class Visible(HTMLParser):
     """Visible text outside data (ids, keys, hashes, file names, evidence values) and charts."""
 
