@@ -18,6 +18,7 @@ from .findings.contract import FindingsDocument, Severity, Text, Verdict
 from .formatting import NBSP, OPS
 from .formatting import business as business
 from .formatting import duration as duration
+from .stats import Z_95_SHOWN
 
 LANGUAGES = ("zh", "en")
 
@@ -256,8 +257,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "rates and rates per 1,000: Wilson interval, {confidence} confidence",
     },
     "interval_mean": {
-        "zh": "均值:均值 ± 1.96 s/√n",
-        "en": "means: mean ± 1.96 s/√n",
+        "zh": f"均值:均值 ± {Z_95_SHOWN} s/√n",
+        "en": f"means: mean ± {Z_95_SHOWN} s/√n",
     },
     "percentile_method": {"zh": "百分位数:{method}", "en": "percentiles: {method}"},
     "timezone": {"zh": "时区:{zone}", "en": "time zone: {zone}"},
@@ -360,8 +361,8 @@ FORMULAS: dict[str, dict[str, str]] = {
         "en": "rate = conforming / n, n = conforming + breached; records pending at period end and excluded records are not in n. shortfall = ⌈target × n⌉ − conforming (exact fractions).",
     },
     "wilson": {
-        "zh": "Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = 1.96。",
-        "en": "Wilson interval: centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1−p)/n + z²/4n²), z = 1.96.",
+        "zh": f"Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = {Z_95_SHOWN}。",
+        "en": f"Wilson interval: centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1−p)/n + z²/4n²), z = {Z_95_SHOWN}.",
     },
     "business_time": {
         "zh": "工作时间:只计日历的营业时间(见下文“工作日历”);暂停区间(如等待客户)予以扣除。",

@@ -405,6 +405,23 @@ def test_the_capa_plan_says_one_failing_record_in_the_singular(demo_audit) -> No
     assert corrections["en"]["RESP-PHONE-30S"].endswith(" failing records listed")
 
 
+def test_the_method_states_the_z_the_intervals_use(audited) -> None:
+    """The Wilson and mean intervals use z = 1.959963984540054 (stats.Z_95); the method said
+    z = 1.96 where docs/findings.md says 1.95996: to five decimals, 1.95996."""
+    from auditor.stats import Z_95
+
+    assert Z_95 == 1.959963984540054
+    for lang, wilson, mean in (
+        ("en", "z = 1.95996.", "mean ± 1.95996 s/√n"),
+        ("zh", "z = 1.95996。", "均值 ± 1.95996 s/√n"),
+    ):
+        html = (audited[1] / lang / "report.html").read_text(encoding="utf-8")
+        method = html[html.index('id="method"') :]
+        assert wilson in method
+        assert method.count(mean) == 2  # the interval method and the mean's formula
+        assert "1.96 " not in method and "1.96." not in method and "1.96。" not in method
+
+
 def test_a_numeric_group_is_shown_with_its_field() -> None:
     """A group of priorities 0/1/2 says what it is; a site or a channel speaks for itself."""
     from auditor.i18n import Words
