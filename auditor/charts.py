@@ -73,6 +73,13 @@ def _short(name: str) -> str:
     return text if len(text) <= NAME_LENGTH else text[: NAME_LENGTH - 1] + "…"
 
 
+def _tick(period: str) -> str:
+    """A period's label with its note (the days of a cut week, ``(1 Aug only)``) on a line
+    of its own; a period's own name holds no bracket."""
+    at = min((i for i in (period.find("("), period.find("（")) if i > 0), default=-1)
+    return period if at < 0 else f"{period[:at].rstrip()}\n{period[at:]}"
+
+
 def series_style(index: int) -> dict[str, str]:
     """The colour, marker and dash of a chart's line ``index``: different for each of the
     first :data:`SERIES_STYLES` lines (colour and marker by the remainders of the coprime 6 and
@@ -112,7 +119,7 @@ def trend_figure(
             axis.plot(xs, ys, linewidth=1.5, label=_short(name), **series_style(index))
         if target is not None:
             axis.axhline(target, linestyle="--", linewidth=1.4, color="#b3261e", label=target_label)
-        axis.set_xticks(range(len(labels)), labels)
+        axis.set_xticks(range(len(labels)), [_tick(label) for label in labels])
         if len(labels) > 6:
             plt.setp(axis.get_xticklabels(), rotation=90)
         if share:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from .findings.contract import FindingsDocument, Severity, Text, Verdict
+from .findings.contract import CellDays, FindingsDocument, Severity, Text, Verdict
 from .formatting import NBSP, OPS
 from .formatting import business as business
 from .formatting import duration as duration
@@ -275,6 +276,12 @@ LABELS: dict[str, dict[str, str]] = {
     "all_groups": {"zh": "全部", "en": "all"},
     #: a group of the records whose grouping field is empty
     "empty_group": {"zh": "（空）", "en": "(empty)"},
+    #: a sub-period the audit period cut, with the days it holds: ``2010-W30 (1 Aug only)``
+    "period_clipped": {"zh": "{period}（{days}）", "en": "{period} ({days})"},
+    "one_day_only": {"zh": "仅 {day}", "en": "{day} only"},
+    "day_in_month": {"zh": "{month}月{day}日", "en": "{day} {month_name}"},
+    "day_in_year": {"zh": "{year}年{month}月{day}日", "en": "{day} {month_name} {year}"},
+    "days_in_month": {"zh": "{month}月{first}日–{day}日", "en": "{first}–{day} {month_name}"},
     "conform": {"zh": "符合", "en": "conform"},
     "observation": {"zh": "观察项", "en": "observation"},
     "nonconform": {"zh": "不符合", "en": "nonconform"},
@@ -604,9 +611,37 @@ class Words:
             for k, v in group.items()
         ) or self.label("all_groups")
 
+    def period(self, label: str, days: CellDays | None) -> str:
+        """A finding's period; a sub-period the audit period cut with the days it holds:
+        ``2010-W30 (1 Aug only)``, ``2010-W35 (30–31 Aug)``."""
+        if days is None or not days.clipped:
+            return label
+        return self.label("period_clipped", period=label, days=self.days(days.first, days.last))
+
+    def days(self, first: str, last: str) -> str:
+        """Days from ``first`` to ``last`` (ISO dates), as short as they stay clear:
+        ``1 Aug only``, ``30–31 Aug``, ``26 Jul–1 Aug``, ``30 Dec 2009–3 Jan 2010``."""
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+        if start == end:
+            return self.label("one_day_only", day=self._day(end, "day_in_month"))
+        if (start.year, start.month) == (end.year, end.month):
+            return self._day(end, "days_in_month", first=start.day)
+        form = "day_in_month" if start.year == end.year else "day_in_year"
+        return f"{self._day(start, form)}–{self._day(end, form)}"
+
+    def _day(self, day: date, form: str, **more: Any) -> str:
+        month_name = MONTH_NAMES[day.month - 1]
+        return self.label(
+            form, day=day.day, month=day.month, month_name=month_name, year=day.year, **more
+        )
+
     def join(self, items: Iterable[str]) -> str:
         """Items of a list in a sentence: ``a、b`` or ``a, b``."""
         return ("、" if self.lang == "zh" else ", ").join(items)
+
+
+#: English month names as a date in a report gives them (``1 Aug``)
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _numeric(value: Any) -> bool:
