@@ -600,14 +600,11 @@ class Words:
         return self.label(verdict)
 
     def group(self, group: Mapping[str, Any]) -> str:
-        """A group's values, ``BJ · phone``; a number with its field (``priority=2``: a bare
-        ``2`` says nothing of what it is); ``all`` for the pooled finding."""
+        """A group's fields and values, ``priority=0 · type=IN``: each field named, as the
+        finding ids and failing-records.csv name them (a bare ``0`` or ``IN`` says nothing of
+        what was grouped); ``all`` for the pooled finding."""
         return " · ".join(
-            f"{k}: {self.label('empty_group')}"
-            if v is None
-            else f"{k}={v}"
-            if _numeric(v)
-            else str(v)
+            f"{k}: {self.label('empty_group')}" if v is None else f"{k}={v}"
             for k, v in group.items()
         ) or self.label("all_groups")
 
@@ -642,12 +639,3 @@ class Words:
 
 #: English month names as a date in a report gives them (``1 Aug``)
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _numeric(value: Any) -> bool:
-    """Whether a group value is a number (or a text of digits), which needs its field named."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    return isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit()

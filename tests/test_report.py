@@ -422,18 +422,20 @@ def test_the_method_states_the_z_the_intervals_use(audited) -> None:
         assert "1.96 " not in method and "1.96." not in method and "1.96。" not in method
 
 
-def test_a_numeric_group_is_shown_with_its_field() -> None:
-    """A group of priorities 0/1/2 says what it is; a site or a channel speaks for itself."""
+def test_a_group_is_shown_with_every_field() -> None:
+    """A group says what it is, every field named as the finding ids and failing-records.csv
+    name it: the trial's report showed "priority=0 · IN" beside "@priority=0@type=IN"."""
     from auditor.i18n import Words
 
     for lang in ("en", "zh"):
         words = Words(lang)
         assert words.group({"priority": 2}) == "priority=2"
-        assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · SH"
-        assert words.group({"site": "BJ", "channel": "phone"}) == "BJ · phone"
+        assert words.group({"priority": "0", "type": "IN"}) == "priority=0 · type=IN"
+        assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · site=SH"
+        assert words.group({"site": "BJ", "channel": "phone"}) == "site=BJ · channel=phone"
     assert Words("en").group({}) == "all"
     # the records whose grouping field is empty: said so, not Python's None
-    assert Words("en").group({"source": None, "site": "SH"}) == "source: (empty) · SH"
+    assert Words("en").group({"source": None, "site": "SH"}) == "source: (empty) · site=SH"
     assert Words("zh").group({"source": None}) == "source: （空）"
 
 

@@ -396,7 +396,8 @@ def test_the_deciding_finding_is_the_contracts(demos, tmp_path) -> None:
             if chosen is rule.findings[0]:
                 assert "decided by" not in arith
             else:
-                where = " · ".join([*map(str, chosen.group.values()), chosen.period])
+                named = [f"{k}={v}" for k, v in chosen.group.items()]
+                where = " · ".join([*named, chosen.period])
                 assert f"decided by {where}: " in arith
 
 
@@ -432,8 +433,8 @@ def test_a_rule_decided_by_one_cell_shows_that_cells_figures(tmp_path) -> None:
     aside = percent_text(pooled["value"], pooled["threshold"]["value"])
     assert aside == "92.6 %"
     for lang, decided, verdict, pooled_label in (
-        ("en", "decided by SH · 2026-08", "major nonconformity", "pooled over all groups"),
-        ("zh", "决定结论的是 SH · 2026-08", "严重不符合", "全部分组、全期合计"),
+        ("en", "decided by site=SH · 2026-08", "major nonconformity", "pooled over all groups"),
+        ("zh", "决定结论的是 site=SH · 2026-08", "严重不符合", "全部分组、全期合计"),
     ):
         render_reports(doc, tmp_path / lang, ("html", "pdf"), lang)
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")

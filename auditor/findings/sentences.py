@@ -372,13 +372,13 @@ def _left_out(finding: FindingEntry, words: Words) -> list[str]:
 
 
 def cell(finding: FindingEntry, words: Words) -> str:
-    """The group and period a finding holds: ``SH · 2026-08``, ``2010-W30 (1 Aug only)``."""
+    """The group and period a finding holds: ``site=SH · 2026-08``, ``2010-W30 (1 Aug only)``."""
     period = words.period(finding.period, finding.days)
-    return " · ".join([*(str(v) for v in finding.group.values()), period])
+    return " · ".join([words.group(finding.group), period] if finding.group else [period])
 
 
 def decided_where(finding: FindingEntry, words: Words) -> str:
-    """``decided by SH · 2026-08``: the cell that decided a rule judged in each group."""
+    """``decided by site=SH · 2026-08``: the cell that decided a rule judged in each group."""
     return _fmt(words, "decided_where", where=cell(finding, words))
 
 

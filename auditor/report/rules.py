@@ -42,7 +42,7 @@ class ClauseRow:
     target: str
     #: the deciding finding's arithmetic, naming its group and period when not the pooled one
     sentence: str
-    #: ``decided by SH · 2026-08`` when a group's finding decided the rule, else None
+    #: ``decided by site=SH · 2026-08`` when a group's finding decided the rule, else None
     where: str | None
     #: the pooled finding's arithmetic, labelled, when it did not decide the rule
     pooled: str | None
