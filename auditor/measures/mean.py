@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..stats import Z_95, Z_95_SHOWN
 from . import register
 from .aggregates import FieldAggregate
-from .base import Figure, number
+from .base import Figure, number, numbers
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -62,9 +62,6 @@ class MeanMeasure(FieldAggregate):
         n, total = details["n"], details["sum"]
         text = f"mean = sum / n = {number(total)} / {number(n)} = {number(figure.value)}"
         if details.get("standard_deviation") is not None and figure.interval is not None:
-            low, high = figure.interval
-            text += (
-                f"; s = {number(details['standard_deviation'])}, "
-                f"95 % interval {number(low)} to {number(high)}"
-            )
+            low, high = numbers(*figure.interval)
+            text += f"; s = {number(details['standard_deviation'])}, 95 % interval {low} to {high}"
         return text
