@@ -4,7 +4,8 @@ Text in the SVG stays text (``svg.fonttype: none``) in a CJK-capable font
 family, so Chinese labels print as glyphs in the PDF and stay searchable.
 Labels never overlap: a Pareto chart with many or long group names turns its
 bars horizontal and names at most :data:`PARETO_BARS` groups (the rest in one
-bar); legends sit outside the plotted area.
+bar); legends sit outside the plotted area. Each line of a trend chart has its own colour,
+marker and dash (:func:`series_style`), so no two lines of a chart look alike.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ STYLE: Any = {  # matplotlib rc settings
     "svg.hashsalt": "auditor",
 }
 COLOURS = ["#1f5f8b", "#c8553d", "#588b5b", "#8c6bb1", "#d4a017", "#4d4d4d"]
+#: a trend line's marker; five against six colours, so colour and marker both change from one
+#: line to the next and repeat together only after 30 lines
+MARKERS = ["o", "s", "^", "D", "v"]
+#: a trend line's dash, changed after every 30 lines
+DASHES = ["-", "--", ":", "-."]
+#: this many lines of one chart are each drawn differently (colour, marker, dash)
+SERIES_STYLES = len(COLOURS) * len(MARKERS) * len(DASHES)
 #: at most this many bars; the remaining groups are added up in one
 PARETO_BARS = 15
 #: vertical bars only for this many groups with names up to VERTICAL_NAME characters
@@ -65,6 +73,25 @@ def _short(name: str) -> str:
     return text if len(text) <= NAME_LENGTH else text[: NAME_LENGTH - 1] + "…"
 
 
+def _tick(period: str) -> str:
+    """A period's label with its note (the days of a cut week, ``(1 Aug only)``) on a line
+    of its own; a period's own name holds no bracket."""
+    at = min((i for i in (period.find("("), period.find("（")) if i > 0), default=-1)
+    return period if at < 0 else f"{period[:at].rstrip()}\n{period[at:]}"
+
+
+def series_style(index: int) -> dict[str, str]:
+    """The colour, marker and dash of a chart's line ``index``: different for each of the
+    first :data:`SERIES_STYLES` lines (colour and marker by the remainders of the coprime 6 and
+    5, the dash by each 30 lines after)."""
+    pairs = len(COLOURS) * len(MARKERS)
+    return {
+        "color": COLOURS[index % len(COLOURS)],
+        "marker": MARKERS[index % len(MARKERS)],
+        "linestyle": DASHES[index // pairs % len(DASHES)],
+    }
+
+
 def trend_figure(
     series: dict[str, list[tuple[str, float | None]]],
     target: float | None,
@@ -73,7 +100,8 @@ def trend_figure(
     target_label: str,
     y_label: str = "",
 ) -> Any:
-    """One line per group across periods, the target dashed; the legend right of the plot."""
+    """One line per group across periods, each drawn in its own colour, marker and dash
+    (:func:`series_style`), the target dashed; the legend right of the plot."""
     from matplotlib.ticker import PercentFormatter
 
     plt = _pyplot()
@@ -88,17 +116,10 @@ def trend_figure(
         for index, (name, points) in enumerate(sorted(series.items())):
             xs = [labels.index(label) for label, value in points if value is not None]
             ys = [value for _, value in points if value is not None]
-            axis.plot(
-                xs,
-                ys,
-                marker="o",
-                linewidth=1.5,
-                color=COLOURS[index % len(COLOURS)],
-                label=_short(name),
-            )
+            axis.plot(xs, ys, linewidth=1.5, label=_short(name), **series_style(index))
         if target is not None:
             axis.axhline(target, linestyle="--", linewidth=1.4, color="#b3261e", label=target_label)
-        axis.set_xticks(range(len(labels)), labels)
+        axis.set_xticks(range(len(labels)), [_tick(label) for label in labels])
         if len(labels) > 6:
             plt.setp(axis.get_xticklabels(), rotation=90)
         if share:

@@ -54,6 +54,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def unit_text(failing_unit: str | None, label: str | None) -> str:
+    """A failing value's unit as the record lists give it: a plain number's in the measured
+    field's own unit (``s``, the pack's English word, as explain prints it), else ``seconds``,
+    ``business-seconds`` or ``number``."""
+    if failing_unit == "number" and label:
+        return label
+    return failing_unit or ""
+
+
 def _finest(result: RuleResult) -> list[Finding]:
     """The findings that hold each failing record once: the group/period cells, else the pooled one."""
     return result.findings[1:] or result.findings[:1]
@@ -77,7 +86,7 @@ def _columns(result: RuleResult, finding: Finding, root: str | None) -> list[lis
         constant(group),
         constant(finding.period),
         list(finding.failing_values),  # numbers: None where there is none (csv writes "")
-        constant(result.failing_unit or ""),
+        constant(unit_text(result.failing_unit, (result.unit_label or {}).get("en"))),
         *_note_columns(finding.failing_notes, count),
         *_source_columns(finding.failing_sources, count, file_of),
     ]

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from .findings.contract import FindingsDocument, Severity, Text, Verdict
+from .findings.contract import CellDays, FindingsDocument, Severity, Text, Verdict
 from .formatting import NBSP, OPS
 from .formatting import business as business
 from .formatting import duration as duration
+from .stats import Z_95_SHOWN
 
 LANGUAGES = ("zh", "en")
 
@@ -256,8 +258,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "rates and rates per 1,000: Wilson interval, {confidence} confidence",
     },
     "interval_mean": {
-        "zh": "均值:均值 ± 1.96 s/√n",
-        "en": "means: mean ± 1.96 s/√n",
+        "zh": f"均值:均值 ± {Z_95_SHOWN} s/√n",
+        "en": f"means: mean ± {Z_95_SHOWN} s/√n",
     },
     "percentile_method": {"zh": "百分位数:{method}", "en": "percentiles: {method}"},
     "timezone": {"zh": "时区:{zone}", "en": "time zone: {zone}"},
@@ -274,6 +276,12 @@ LABELS: dict[str, dict[str, str]] = {
     "all_groups": {"zh": "全部", "en": "all"},
     #: a group of the records whose grouping field is empty
     "empty_group": {"zh": "（空）", "en": "(empty)"},
+    #: a sub-period the audit period cut, with the days it holds: ``2010-W30 (1 Aug only)``
+    "period_clipped": {"zh": "{period}（{days}）", "en": "{period} ({days})"},
+    "one_day_only": {"zh": "仅 {day}", "en": "{day} only"},
+    "day_in_month": {"zh": "{month}月{day}日", "en": "{day} {month_name}"},
+    "day_in_year": {"zh": "{year}年{month}月{day}日", "en": "{day} {month_name} {year}"},
+    "days_in_month": {"zh": "{month}月{first}日–{day}日", "en": "{first}–{day} {month_name}"},
     "conform": {"zh": "符合", "en": "conform"},
     "observation": {"zh": "观察项", "en": "observation"},
     "nonconform": {"zh": "不符合", "en": "nonconform"},
@@ -373,8 +381,8 @@ FORMULAS: dict[str, dict[str, str]] = {
         "en": "rate = conforming / n, n = conforming + breached; records pending at period end and excluded records are not in n. shortfall = ⌈target × n⌉ − conforming (exact fractions).",
     },
     "wilson": {
-        "zh": "Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = 1.96。",
-        "en": "Wilson interval: centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1−p)/n + z²/4n²), z = 1.96.",
+        "zh": f"Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = {Z_95_SHOWN}。",
+        "en": f"Wilson interval: centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1−p)/n + z²/4n²), z = {Z_95_SHOWN}.",
     },
     "business_time": {
         "zh": "工作时间:只计日历的营业时间(见下文“工作日历”);暂停区间(如等待客户)予以扣除。",
@@ -605,26 +613,42 @@ class Words:
         return self.label(verdict)
 
     def group(self, group: Mapping[str, Any]) -> str:
-        """A group's values, ``BJ · phone``; a number with its field (``priority=2``: a bare
-        ``2`` says nothing of what it is); ``all`` for the pooled finding."""
+        """A group's fields and values, ``priority=0 · type=IN``: each field named, as the
+        finding ids and failing-records.csv name them (a bare ``0`` or ``IN`` says nothing of
+        what was grouped); ``all`` for the pooled finding."""
         return " · ".join(
-            f"{k}: {self.label('empty_group')}"
-            if v is None
-            else f"{k}={v}"
-            if _numeric(v)
-            else str(v)
+            f"{k}: {self.label('empty_group')}" if v is None else f"{k}={v}"
             for k, v in group.items()
         ) or self.label("all_groups")
+
+    def period(self, label: str, days: CellDays | None) -> str:
+        """A finding's period; a sub-period the audit period cut with the days it holds:
+        ``2010-W30 (1 Aug only)``, ``2010-W35 (30–31 Aug)``."""
+        if days is None or not days.clipped:
+            return label
+        return self.label("period_clipped", period=label, days=self.days(days.first, days.last))
+
+    def days(self, first: str, last: str) -> str:
+        """Days from ``first`` to ``last`` (ISO dates), as short as they stay clear:
+        ``1 Aug only``, ``30–31 Aug``, ``26 Jul–1 Aug``, ``30 Dec 2009–3 Jan 2010``."""
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+        if start == end:
+            return self.label("one_day_only", day=self._day(end, "day_in_month"))
+        if (start.year, start.month) == (end.year, end.month):
+            return self._day(end, "days_in_month", first=start.day)
+        form = "day_in_month" if start.year == end.year else "day_in_year"
+        return f"{self._day(start, form)}–{self._day(end, form)}"
+
+    def _day(self, day: date, form: str, **more: Any) -> str:
+        month_name = MONTH_NAMES[day.month - 1]
+        return self.label(
+            form, day=day.day, month=day.month, month_name=month_name, year=day.year, **more
+        )
 
     def join(self, items: Iterable[str]) -> str:
         """Items of a list in a sentence: ``a、b`` or ``a, b``."""
         return ("、" if self.lang == "zh" else ", ").join(items)
 
 
-def _numeric(value: Any) -> bool:
-    """Whether a group value is a number (or a text of digits), which needs its field named."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    return isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit()
+#: English month names as a date in a report gives them (``1 Aug``)
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -8,7 +8,7 @@ still exactly that month.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,8 @@ class Period:
     label: str
     first: date  # first day
     last: date  # last day, inclusive
+    #: a sub-period the audit period cut: its label names days outside the audit period
+    clipped: bool = False
 
     def start(self, zone: ZoneInfo) -> float:
         return datetime.combine(self.first, time(0), zone).timestamp()
@@ -127,6 +129,37 @@ def sub_periods(period: Period, unit: str) -> list[Period]:
             first, last, label = date(day.year, 1, 1), date(day.year, 12, 31), str(day.year)
         else:  # pragma: no cover - units are checked when the pack loads
             raise AuditorError(f"unknown period unit '{unit}'")
-        out.append(Period(label, max(first, period.first), min(last, period.last)))
+        out.append(_held(period, label, first, last))
         day = last + timedelta(days=1)
     return out
+
+
+def _held(period: Period, label: str, first: date, last: date) -> Period:
+    """The days from ``first`` to ``last`` that ``period`` holds, marked when it cut them."""
+    held = Period(label, max(first, period.first), min(last, period.last))
+    return replace(held, clipped=(held.first, held.last) != (first, last))
+
+
+def cell(period: Period, label: str) -> Period | None:
+    """The days of the audit ``period`` that a finding labelled ``label`` (the period itself, or
+    a day, ISO week, month, quarter or year of it, as :func:`sub_periods` names them) holds;
+    None for a label that names none of these."""
+    if label == period.label:
+        return period
+    try:
+        first, last = _named_days(label)
+    except (ValueError, AuditorError):
+        return None
+    return _held(period, label, first, last)
+
+
+def _named_days(label: str) -> tuple[date, date]:
+    """The first and last day a sub-period's label names: ``2010-W30`` Monday to Sunday."""
+    if match := re.fullmatch(r"(\d{4})-W(\d{2})", label):
+        first = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        return first, first + timedelta(days=6)
+    if len(label) == len("2010-08-01"):
+        day = date.fromisoformat(label)
+        return day, day
+    named = _parse_period(label)
+    return named.first, named.last

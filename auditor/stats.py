@@ -11,6 +11,8 @@ import math
 from fractions import Fraction
 
 Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
+#: Z_95 as the report's method and docs/findings.md state it
+Z_95_SHOWN = f"{Z_95:.5f}"
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:

@@ -633,3 +633,21 @@ def test_raw_cells_come_only_from_the_file_the_ingest_read(runner, tmp_path) -> 
     assert "raw cells: not shown, the file at interactions-2026Q3.csv is not the one ingested" in (
         explained()
     )
+
+
+def test_a_mean_s_interval_bounds_have_the_same_decimals() -> None:
+    """ASA-60's pooled mean 2,317,703 / 18,392 = 126.017, s = 128.499: its interval read
+    "124.16 to 127.874" (the lower bound's trailing zero dropped); both bounds to three
+    decimals. Whole bounds stay whole."""
+    from auditor.measures.base import Figure
+    from auditor.measures.mean import MeanMeasure
+
+    mean = MeanMeasure(of="q_time")
+    details = {"sum": 2_317_703.0, "n": 18_392, "standard_deviation": 128.499}
+    figure = Figure(2_317_703 / 18_392, (124.16, 127.874), details)
+    assert mean.arithmetic(figure) == (
+        "mean = sum / n = 2,317,703 / 18,392 = 126.017; s = 128.499, "
+        "95 % interval 124.160 to 127.874"
+    )
+    whole = Figure(5.0, (4.0, 6.0), {"sum": 10.0, "n": 2, "standard_deviation": 0.5})
+    assert mean.arithmetic(whole).endswith("95 % interval 4 to 6")

@@ -328,3 +328,33 @@ def test_rows_keep_their_order_across_row_groups_of_many_findings(tmp_path) -> N
     assert parquet.column("finding").to_pylist() == [
         f.id for f in found for _ in range(len(f.failing))
     ]
+
+
+def test_a_number_s_unit_is_the_measured_field_s_unit(tmp_path) -> None:
+    """ASA-60 is the mean of q_time, declared with unit s: its failing records' unit is "s", as
+    explain and the report print it (the file said "number"); a number without a unit stays
+    "number"."""
+    finding = Finding(
+        id="ASA-60@priority=0", rule="ASA-60", clause="1.4", measure="mean",
+        group={"priority": "0"}, period="2010-08", pooled=False, failing=["AA0101-43373"],
+        failing_values=[479.0], failing_notes=[None],
+        failing_sources=[{"file": "august_1999_calls.csv", "line": 2100}],
+    )  # fmt: skip
+
+    def result(label: dict[str, str] | None) -> RuleResult:
+        return RuleResult(
+            rule="ASA-60", clause="1.4", title_en="t", title_zh="t", measure="mean",
+            severity="minor", verdict="nonconform", verdict_severity="minor", judge="each-group",
+            findings=[finding], capa={}, failing_unit="number", unit_label=label,
+        )  # fmt: skip
+
+    for label, unit in (({"zh": "秒", "en": "s"}, "s"), (None, "number")):
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+        write_failing_records([result(label)], folder)
+        text = (folder / "failing-records.csv").read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        assert [(r["key"], r["value"], r["unit"]) for r in rows] == [
+            ("AA0101-43373", "479.0", unit)
+        ]
+        table = pq.read_table(folder / "failing-records.parquet")
+        assert table.column("unit").to_pylist() == [unit]

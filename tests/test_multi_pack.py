@@ -256,7 +256,10 @@ def test_a_shared_rule_decided_by_one_group_shows_that_groups_figures(tmp_path) 
     result = run_multi_audit(paths, evidence, tmp_path / "out", "2026-Q3")
     document = CombinedDocument.load(result.out / "findings.json")
     assert len(document.crosswalk) == 1
-    for lang, decided in (("en", "decided by SH · 2026-08"), ("zh", "决定结论的是 SH · 2026-08")):
+    for lang, decided in (
+        ("en", "decided by site=SH · 2026-08"),
+        ("zh", "决定结论的是 site=SH · 2026-08"),
+    ):
         render_combined(document, result.out, ("html",), lang, out=tmp_path / lang)
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
         for name, rule_id in (("phone-desk", "RESP-PHONE-30S"), ("phone-line", "PHONE-ANSWER")):

@@ -405,18 +405,37 @@ def test_the_capa_plan_says_one_failing_record_in_the_singular(demo_audit) -> No
     assert corrections["en"]["RESP-PHONE-30S"].endswith(" failing records listed")
 
 
-def test_a_numeric_group_is_shown_with_its_field() -> None:
-    """A group of priorities 0/1/2 says what it is; a site or a channel speaks for itself."""
+def test_the_method_states_the_z_the_intervals_use(audited) -> None:
+    """The Wilson and mean intervals use z = 1.959963984540054 (stats.Z_95); the method said
+    z = 1.96 where docs/findings.md says 1.95996: to five decimals, 1.95996."""
+    from auditor.stats import Z_95
+
+    assert Z_95 == 1.959963984540054
+    for lang, wilson, mean in (
+        ("en", "z = 1.95996.", "mean ± 1.95996 s/√n"),
+        ("zh", "z = 1.95996。", "均值 ± 1.95996 s/√n"),
+    ):
+        html = (audited[1] / lang / "report.html").read_text(encoding="utf-8")
+        method = html[html.index('id="method"') :]
+        assert wilson in method
+        assert method.count(mean) == 2  # the interval method and the mean's formula
+        assert "1.96 " not in method and "1.96." not in method and "1.96。" not in method
+
+
+def test_a_group_is_shown_with_every_field() -> None:
+    """A group says what it is, every field named as the finding ids and failing-records.csv
+    name it: the trial's report showed "priority=0 · IN" beside "@priority=0@type=IN"."""
     from auditor.i18n import Words
 
     for lang in ("en", "zh"):
         words = Words(lang)
         assert words.group({"priority": 2}) == "priority=2"
-        assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · SH"
-        assert words.group({"site": "BJ", "channel": "phone"}) == "BJ · phone"
+        assert words.group({"priority": "0", "type": "IN"}) == "priority=0 · type=IN"
+        assert words.group({"priority": "0", "site": "SH"}) == "priority=0 · site=SH"
+        assert words.group({"site": "BJ", "channel": "phone"}) == "site=BJ · channel=phone"
     assert Words("en").group({}) == "all"
     # the records whose grouping field is empty: said so, not Python's None
-    assert Words("en").group({"source": None, "site": "SH"}) == "source: (empty) · SH"
+    assert Words("en").group({"source": None, "site": "SH"}) == "source: (empty) · site=SH"
     assert Words("zh").group({"source": None}) == "source: （空）"
 
 
@@ -456,3 +475,67 @@ def test_a_finding_id_breaks_after_its_at_signs_and_stays_escaped() -> None:
         "RESP-PHONE-30S@<wbr>site=SH@<wbr>2026-08"
     )
     assert str(breakable_id("R@site=<b>")) == "R@<wbr>site=&lt;b&gt;"
+
+
+def test_a_week_the_audit_period_cuts_shows_the_days_it_holds(write_pack, tmp_path) -> None:
+    """August 2026 runs from a Saturday to a Monday: 2026-W31 (Monday 27 July to Sunday
+    2 August) holds 1-2 August of it, 2026-W36 (31 August to 6 September) the 31st only;
+    2026-W33 (10-16 August) is whole. findings.json records each finding's days and the
+    report names the cut weeks' days beside their labels."""
+    from datetime import date
+
+    from .series_pack import PACK, calls, rule, write
+
+    body = "    evidence: calls\n    condition: answered\n    target: 80%\n"
+    body += "    min_records: 1\n    group_by: [site]\n    period: week\n"
+    pack = write_pack(PACK + rule("WEEKLY", body))
+    rows = [
+        ("c1", "BJ", "2026-08-01 10:00:00", False, None),
+        ("c2", "BJ", "2026-08-02 10:00:00", True, None),
+        ("c3", "BJ", "2026-08-10 10:00:00", True, None),
+        ("c4", "BJ", "2026-08-31 10:00:00", False, None),
+    ]
+    evidence = tmp_path / "evidence"
+    write(evidence, "calls.csv", calls(rows))
+    result = run_audit(pack, evidence, tmp_path / "out", "2026-08", today=date(2026, 9, 15))
+    document = result.document
+    weekly = next(r for r in document["rules"] if r["rule"] == "WEEKLY")
+    days = {f["id"]: f["days"] for f in weekly["findings"]}
+    assert days["WEEKLY"] == {"first": "2026-08-01", "last": "2026-08-31", "clipped": False}
+    assert days["WEEKLY@site=BJ@2026-W31"] == {
+        "first": "2026-08-01",
+        "last": "2026-08-02",
+        "clipped": True,
+    }
+    assert days["WEEKLY@site=BJ@2026-W33"] == {
+        "first": "2026-08-10",
+        "last": "2026-08-16",
+        "clipped": False,
+    }
+    assert days["WEEKLY@site=BJ@2026-W36"] == {
+        "first": "2026-08-31",
+        "last": "2026-08-31",
+        "clipped": True,
+    }
+    shown = {
+        "en": ("2026-W31 (1–2 Aug)", "2026-W33", "2026-W36 (31 Aug only)"),
+        "zh": ("2026-W31（8月1日–2日）", "2026-W33", "2026-W36（仅 8月31日）"),
+    }
+    for lang, (first, whole, last) in shown.items():
+        render_reports(document, tmp_path / lang, ("html",), lang)
+        cells = parse((tmp_path / lang / "report.html").read_text(encoding="utf-8"))
+        periods = {
+            i["data-group-finding"]: i["_text"].split("BJ", 1)[1]
+            for i in cells.items
+            if "data-group-finding" in i and i["data-group-finding"].startswith("WEEKLY@")
+        }
+        assert periods["WEEKLY@site=BJ@2026-W31"].startswith(first)
+        assert periods["WEEKLY@site=BJ@2026-W33"].startswith(f"{whole}100")
+        assert periods["WEEKLY@site=BJ@2026-W36"].startswith(last)
+        failing = {
+            i["data-key"]: i["_text"]
+            for i in cells.items
+            if i.get("data-failing-finding", "").startswith("WEEKLY@")
+        }
+        assert failing.keys() == {"c1", "c4"}
+        assert first in failing["c1"] and last in failing["c4"]

@@ -396,7 +396,8 @@ def test_the_deciding_finding_is_the_contracts(demos, tmp_path) -> None:
             if chosen is rule.findings[0]:
                 assert "decided by" not in arith
             else:
-                where = " · ".join([*map(str, chosen.group.values()), chosen.period])
+                named = [f"{k}={v}" for k, v in chosen.group.items()]
+                where = " · ".join([*named, chosen.period])
                 assert f"decided by {where}: " in arith
 
 
@@ -432,8 +433,8 @@ def test_a_rule_decided_by_one_cell_shows_that_cells_figures(tmp_path) -> None:
     aside = percent_text(pooled["value"], pooled["threshold"]["value"])
     assert aside == "92.6 %"
     for lang, decided, verdict, pooled_label in (
-        ("en", "decided by SH · 2026-08", "major nonconformity", "pooled over all groups"),
-        ("zh", "决定结论的是 SH · 2026-08", "严重不符合", "全部分组、全期合计"),
+        ("en", "decided by site=SH · 2026-08", "major nonconformity", "pooled over all groups"),
+        ("zh", "决定结论的是 site=SH · 2026-08", "严重不符合", "全部分组、全期合计"),
     ):
         render_reports(doc, tmp_path / lang, ("html", "pdf"), lang)
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
@@ -571,6 +572,24 @@ def test_trend_legend_stays_off_the_data() -> None:
     legend = axis.get_legend().get_window_extent(renderer)
     assert not legend.overlaps(axis.get_window_extent(renderer))
     assert not overlaps(axis.get_xticklabels(), renderer)
+
+
+def test_every_trend_line_of_a_chart_is_drawn_differently() -> None:
+    """Nine groups on a six-colour palette: the trial's "priority=0 · type=IN" and
+    "priority=1 · type=PS" (lines 0 and 6) were both #1f5f8b with round markers."""
+    names = [f"priority={p} · type={t}" for p in (0, 1, 2) for t in ("IN", "NE", "PS")]
+    series = {name: [("2010-W31", 0.5), ("2010-W32", 0.6)] for name in names}
+    figure = charts.trend_figure(series, 0.85, True, "Trend", "Target")
+    lines = [line for line in figure.axes[0].get_lines() if line.get_label() in names]
+    drawn = {(line.get_color(), line.get_marker(), line.get_linestyle()) for line in lines}
+    assert len(lines) == len(drawn) == 9
+    # lines 0 and 6: the same colour, told apart by the marker (round against square)
+    assert [(line.get_color(), line.get_marker()) for line in lines[::6]] == [
+        ("#1f5f8b", "o"),
+        ("#1f5f8b", "s"),
+    ]
+    styles = {tuple(charts.series_style(i).values()) for i in range(charts.SERIES_STYLES)}
+    assert len(styles) == charts.SERIES_STYLES == 120
 
 
 class Visible(HTMLParser):

@@ -188,10 +188,23 @@ class Waived(Model):
     would_be: WouldBe
 
 
+class CellDays(Model):
+    """The days of the audit period a finding holds (ISO dates); ``clipped`` when the audit
+    period cut the sub-period its label names (``2010-W30``: Monday 26 July to Sunday 1 August,
+    of which an audit of August holds the Sunday)."""
+
+    first: str
+    last: str
+    clipped: bool
+
+
 class FindingEntry(Model):
     id: str
     group: dict[str, Any]
     period: str
+    #: the days of the audit period the finding holds; null in a findings.json written before
+    #: they were recorded
+    days: CellDays | None = None
     pooled: bool
     verdict: Verdict
     severity: Severity | None

@@ -18,6 +18,7 @@ from ..evidence_span import KindCoverage, judged_kinds
 from ..failing import capped
 from ..i18n import Words
 from ..paths import relative_path, working_relative
+from ..periods import cell
 from ..recommendation import recommendation
 from .contract import SCHEMA_VERSION, FindingsDocument
 from .results import Finding, RuleResult
@@ -99,7 +100,7 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
             "parameters": _parameters(inputs),
         },
         "summary": _summary(inputs, results),
-        "rules": [_rule_entry(pack, r, inputs.evidence_root) for r in results],
+        "rules": [_rule_entry(inputs, r) for r in results],
         "coverage": _coverage(pack, results),
         "exclusions": [_capped_keys(e) for r in results for e in r.exclusions],
         "failing_records": inputs.failing,
@@ -322,7 +323,8 @@ def _pair(text: Text | None) -> dict[str, str] | None:
     return None if text is None else {"zh": text.zh, "en": text.en}
 
 
-def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, Any]:
+def _rule_entry(inputs: AuditInputs, result: RuleResult) -> dict[str, Any]:
+    pack, root = inputs.pack, inputs.evidence_root
     clause = pack.standard.clause(result.clause)
     rule = pack.rule(result.rule)
     return {
@@ -341,16 +343,25 @@ def _rule_entry(pack: Pack, result: RuleResult, root: str | None) -> dict[str, A
         "unit_label": result.unit_label,
         "waived": result.waived,
         "interpretation": _pair(rule.interpretation if rule is not None else None),
-        "findings": [capped(_finding_entry(f, root)) for f in result.findings],
+        "findings": [capped(_finding_entry(f, root, inputs.period)) for f in result.findings],
     }
 
 
-def _finding_entry(f: Finding, root: str | None) -> dict[str, Any]:
+def _days(period: Period, label: str) -> dict[str, Any] | None:
+    """The days of the audit period a finding labelled ``label`` holds, cut or not."""
+    held = cell(period, label)
+    if held is None:
+        return None
+    return {"first": held.first.isoformat(), "last": held.last.isoformat(), "clipped": held.clipped}
+
+
+def _finding_entry(f: Finding, root: str | None, period: Period) -> dict[str, Any]:
     shown = min(len(f.failing), failing_module.CAP_PER_FINDING)
     return {
         "id": f.id,
         "group": f.group,
         "period": f.period,
+        "days": _days(period, f.period),
         "pooled": f.pooled,
         "verdict": f.verdict,
         "severity": f.severity,

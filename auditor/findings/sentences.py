@@ -371,19 +371,22 @@ def _left_out(finding: FindingEntry, words: Words) -> list[str]:
     return pieces
 
 
-def cell(finding: FindingEntry) -> str:
-    """The group and period a finding holds: ``SH · 2026-08``."""
-    return " · ".join([*(str(v) for v in finding.group.values()), finding.period])
+def cell(finding: FindingEntry, words: Words) -> str:
+    """The group and period a finding holds: ``site=SH · 2026-08``, ``2010-W30 (1 Aug only)``."""
+    period = words.period(finding.period, finding.days)
+    return " · ".join([words.group(finding.group), period] if finding.group else [period])
 
 
 def decided_where(finding: FindingEntry, words: Words) -> str:
-    """``decided by SH · 2026-08``: the cell that decided a rule judged in each group."""
-    return _fmt(words, "decided_where", where=cell(finding))
+    """``decided by site=SH · 2026-08``: the cell that decided a rule judged in each group."""
+    return _fmt(words, "decided_where", where=cell(finding, words))
 
 
 def decided(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     """The sentence of the finding that decided a rule, naming its group and period."""
-    return _fmt(words, "decided_by", where=cell(finding), sentence=sentence(finding, rule, words))
+    return _fmt(
+        words, "decided_by", where=cell(finding, words), sentence=sentence(finding, rule, words)
+    )
 
 
 def pooled_beside(rule: RuleEntry, words: Words) -> str:

@@ -84,6 +84,13 @@ def number(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
+def numbers(*values: float) -> list[str]:
+    """Figures side by side (an interval's bounds), each with the decimals :func:`number` gives
+    the one that needs most: ``124.160 to 127.874``, never ``124.16 to 127.874``."""
+    decimals = max(len(text.partition(".")[2]) for text in map(number, values))
+    return [f"{value:,.{decimals}f}" for value in values]
+
+
 @dataclass
 class Figure:
     """An aggregate's value, its interval and the figures it came from (sum, rank, promoters ...)."""

@@ -1,6 +1,6 @@
 """``mean``: the average of a field (a CSAT score, a handling time) against a threshold.
 
-Interval: mean ± 1.96 · s / √n, with the sample standard deviation s.
+Interval: mean ± z · s / √n (z = stats.Z_95), with the sample standard deviation s.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..stats import Z_95
+from ..stats import Z_95, Z_95_SHOWN
 from . import register
 from .aggregates import FieldAggregate
-from .base import Figure, number
+from .base import Figure, number, numbers
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 class MeanMeasure(FieldAggregate):
     name: ClassVar[str] = "mean"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "均值 = 合计 / n;95% 区间为均值 ± 1.96 s/√n,s 为样本标准差。",
-        "en": "mean = sum / n; its 95 % interval is mean ± 1.96 s/√n, s the sample standard deviation.",
+        "zh": f"均值 = 合计 / n;95% 区间为均值 ± {Z_95_SHOWN} s/√n,s 为样本标准差。",
+        "en": f"mean = sum / n; its 95 % interval is mean ± {Z_95_SHOWN} s/√n, s the sample standard deviation.",
     }
     method_label: ClassVar[str | None] = "interval_mean"
 
@@ -62,9 +62,6 @@ class MeanMeasure(FieldAggregate):
         n, total = details["n"], details["sum"]
         text = f"mean = sum / n = {number(total)} / {number(n)} = {number(figure.value)}"
         if details.get("standard_deviation") is not None and figure.interval is not None:
-            low, high = figure.interval
-            text += (
-                f"; s = {number(details['standard_deviation'])}, "
-                f"95 % interval {number(low)} to {number(high)}"
-            )
+            low, high = numbers(*figure.interval)
+            text += f"; s = {number(details['standard_deviation'])}, 95 % interval {low} to {high}"
         return text

@@ -9,7 +9,7 @@ period's position, with its 95 % interval slope ± t(0.975, m − 2) · SE.
 
 Targets: ``no-decline`` is a nonconformity when the slope's interval lies
 wholly below 0, and an observation when it does not but the last period fell
-below the one before by more than noise (1.96 times the standard error of the
+below the one before by more than noise (1.95996 times the standard error of the
 difference of the two values); ``improving`` conforms only when the slope's
 interval lies wholly above 0, and is a nonconformity otherwise.
 """
@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..periods import Period, parse_period
-from ..stats import Z_95
+from ..stats import Z_95, Z_95_SHOWN
 from . import register
 from .base import SeriesMeasure
 from .following import BaseUnit, Point, cannot_judge, clean, no_scope_keys, point
@@ -57,8 +57,8 @@ class TrendMeasure(SeriesMeasure):
     method_label: ClassVar[str | None] = "interval_trend"
     target_words: ClassVar[tuple[str, ...]] = (NO_DECLINE, IMPROVING)
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "趋势:各期值(比率以百分点计)对期序号作最小二乘回归,斜率的 95% 区间为 斜率 ± t(0.975, m−2)·标准误,m 为可评价的期数;“不下降”:区间整体低于 0 为不符合,末期比前一期下降超过噪声(两期之差标准误的 1.96 倍)为观察项;“改善”:区间整体高于 0 方为符合。",
-        "en": "trend: least-squares slope of each period's value (a rate's in percentage points) on the period's position; its 95 % interval is slope ± t(0.975, m−2)·SE, m the judged periods; no-decline: nonconform when the interval lies wholly below 0, an observation when the last period fell below the previous by more than noise (1.96 standard errors of the difference); improving: conform only when the interval lies wholly above 0.",
+        "zh": f"趋势:各期值(比率以百分点计)对期序号作最小二乘回归,斜率的 95% 区间为 斜率 ± t(0.975, m−2)·标准误,m 为可评价的期数;“不下降”:区间整体低于 0 为不符合,末期比前一期下降超过噪声(两期之差标准误的 {Z_95_SHOWN} 倍)为观察项;“改善”:区间整体高于 0 方为符合。",
+        "en": f"trend: least-squares slope of each period's value (a rate's in percentage points) on the period's position; its 95 % interval is slope ± t(0.975, m−2)·SE, m the judged periods; no-decline: nonconform when the interval lies wholly below 0, an observation when the last period fell below the previous by more than noise ({Z_95_SHOWN} standard errors of the difference); improving: conform only when the interval lies wholly above 0.",
     }
 
     @classmethod

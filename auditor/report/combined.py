@@ -48,7 +48,7 @@ class CrosswalkRow:
     value: str
     number: float | None
     target: str
-    #: ``decided by SH · 2026-08`` when a group's finding decided the rule, else None
+    #: ``decided by site=SH · 2026-08`` when a group's finding decided the rule, else None
     where: str | None
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..failing import CAP_PER_FINDING, neutralise
+from ..failing import CAP_PER_FINDING, neutralise, unit_text
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
 from ..findings.nonconformities import due_in_days, nonconformities
@@ -121,7 +121,7 @@ def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[lis
                 row.group_text,
                 row.period,
                 "" if row.value is None else row.value,
-                rule.failing_unit.value if rule.failing_unit else "",
+                unit_text(rule.failing_unit, rule.unit_label.en if rule.unit_label else None),
                 sentences.measured(row.value, row.note, rule, words),
                 *_file_and_line(row.source),
             ]

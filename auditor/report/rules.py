@@ -11,6 +11,7 @@ from typing import Any
 from .. import charts
 from ..findings import group_text, sentences
 from ..findings.contract import (
+    CellDays,
     FailingNote,
     FailingRecordsFile,
     FindingEntry,
@@ -41,7 +42,7 @@ class ClauseRow:
     target: str
     #: the deciding finding's arithmetic, naming its group and period when not the pooled one
     sentence: str
-    #: ``decided by SH · 2026-08`` when a group's finding decided the rule, else None
+    #: ``decided by site=SH · 2026-08`` when a group's finding decided the rule, else None
     where: str | None
     #: the pooled finding's arithmetic, labelled, when it did not decide the rule
     pooled: str | None
@@ -91,6 +92,8 @@ class FailingRow:
     value: float | None
     note: FailingNote | None
     source: str = ""  # file:line it was read from
+    #: the days of the audit period the finding holds
+    days: CellDays | None = None
 
     @property
     def group_text(self) -> str:
@@ -166,7 +169,7 @@ def group_rows(rule: RuleEntry, words: Words) -> list[GroupRow]:
         GroupRow(
             finding=f,
             group=words.group(f.group),
-            period=f.period,
+            period=words.period(f.period, f.days),
             value=sentences.value(f, rule, words),
             figures=sentences.figures(f, rule, words),
             interval=sentences.interval(f, rule, words),
@@ -201,7 +204,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
                 row.key,
                 row.finding,
                 words.group(row.group),
-                row.period,
+                words.period(row.period, row.days),
                 sentences.measured(row.value, row.note, rule, words),
                 row.source,
             )
@@ -223,7 +226,7 @@ def failing_rows(rule: RuleEntry) -> Iterator[FailingRow]:
         sources = f.failing_sources or [None] * len(f.failing)
         for key, value, note, where in zip(f.failing, values, notes, sources, strict=False):
             source = f"{where.file}:{where.line}" if where is not None else ""
-            yield FailingRow(rule, f.id, key, f.group, f.period, value, note, source)
+            yield FailingRow(rule, f.id, key, f.group, f.period, value, note, source, f.days)
 
 
 # ------------------------------------------------------------ charts
@@ -245,7 +248,7 @@ def trend(rule: RuleEntry, words: Words) -> str | None:
     series: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
     for f in cells:
         assert f.value is not None
-        series[words.group(f.group)].append((f.period, f.value / scale))
+        series[words.group(f.group)].append((words.period(f.period, f.days), f.value / scale))
     limit = pooled.threshold
     return charts.trend_svg(
         dict(series),
