@@ -94,7 +94,7 @@ def _period_of(value: str) -> Period | None:
     if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", value):
         first, last = _day(match.group(1)), _day(match.group(2))
         if last < first:
-            raise _NotAPeriod(f"it ends ({last}) before it starts ({first})")
+            raise _NotAPeriod(f"it ends before it starts ({last} is before {first})")
         return Period(f"{first}..{last}", first, last)
     return None
 

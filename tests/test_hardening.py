@@ -69,7 +69,7 @@ FORMS = "write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-01..2026-09-30"
         ("0000", ": year 0000 does not exist (years start at 0001)"),
         ("2016-02-30..2016-03-31", ": 2016-02-30 does not exist (2016-02 has 29 days)"),
         ("2016-01-01..2016-13-01", ": month 13 does not exist (a year has 12)"),
-        ("2016-09-30..2016-07-01", ": it ends (2016-07-01) before it starts (2016-09-30)"),
+        ("2016-09-30..2016-07-01", ": it ends before it starts (2016-07-01 is before 2016-09-30)"),
         ("2016Q1", "; did you mean '2016-Q1'?"),
         ("2016h2", "; did you mean '2016-H2'?"),
         ("soon", ""),
