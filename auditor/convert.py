@@ -437,12 +437,13 @@ class RowPlan:
                 location=Location(str(self.path), 1),
                 hint=self._preset_hint(self._presets_fitting()),
             )
-        if self.mapping.source != "auto":
+        if self.mapping.source != "auto" and not self.mapping.by_names:
             return EvidenceError(
                 f"the mapping gives no column for required field '{spec.name}' of {self.kind.name}",
                 location=self.mapping.where("columns"),
                 hint=f"add '{spec.name}: {suggestion or 'COLUMN'}' under columns",
             )
+        # found by name or alias: without a mapping, or with one that gives no columns
         tried = ", ".join((spec.name, *spec.aliases))
         sheet = self._sheet_note((spec.name, *spec.aliases))
         named = [h for h in self.header if h.strip()]
@@ -457,7 +458,11 @@ class RowPlan:
             f"{tried}); {read}",
             location=Location(str(self.path), 1),
             suggestion=suggestion,
-            hint="add an alias in the pack or map it with --mapping"
+            hint=(
+                "add an alias in the pack or map it with --mapping"
+                if self.mapping.source == "auto"
+                else f"add an alias in the pack or '{spec.name}: COLUMN' under columns in the mapping"
+            )
             + (f"; {sheet}" if sheet else ""),
         )
 

@@ -816,6 +816,27 @@ def test_a_title_above_a_workbook_header_is_named_and_header_row_reads_below_it(
     )
 
 
+def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_header(
+    tmp_path,
+) -> None:
+    """A mapping with no columns finds each field by its name or aliases, as no mapping does:
+    a title above the header is told as for no mapping (the row that holds the column looked
+    for, and the header_row to give), not as a mapping that left the field out of columns."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], [], ["编号", "数量"], ["A", 1]]
+    (tmp_path / "data").mkdir()
+    workbook(tmp_path / "data" / "calls.xlsx", {"Calls": rows})
+    mapping = write(tmp_path, "m.yaml", "kind: records\n")
+    report, _ = run(tmp_path / "data", mapping)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'data' / 'calls.xlsx'}:1: no column for required field 'record_id' of "
+        "records (looked for: record_id, 编号); the header read: Calls exported 2016-03; add an "
+        "alias in the pack or 'record_id: COLUMN' under columns in the mapping; row 3 of sheet "
+        "'Calls' holds '编号', the header read is row 1: if the rows above row 3 are a title, "
+        "give reader: {header_row: 3} in a mapping (its kind and reader are enough: the "
+        "columns are then found by their names, as now)"
+    )
+
+
 def test_header_row_is_for_workbooks_and_a_row_number(tmp_path) -> None:
     write(tmp_path, "records.csv", "id\nA\n")
     mapping = write(
