@@ -277,6 +277,22 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
 # ------------------------------------------------------------ the plan for one file
 
 
+def title_note(sheet: str, header_row: int, row: int, found: str, kind: str | None = None) -> str:
+    """The note for a workbook whose header is below a title: row ``row`` of ``sheet`` holds
+    the column ``found``, the header was read from ``header_row``; ``kind`` when the file's
+    kind could not be told (the mapping to give must name it)."""
+    enough = (
+        f"kind: {kind} and that reader are enough: the columns are then found by their names"
+        if kind
+        else "its kind and reader are enough: the columns are then found by their names, as now"
+    )
+    return (
+        f"row {row} of sheet '{sheet}' holds '{found}', the header read is row {header_row}: "
+        f"if the rows above row {row} are a title, give reader: {{header_row: {row}}} in a "
+        f"mapping ({enough})"
+    )
+
+
 class RowPlan:
     """Converts the rows of one file into records of one evidence kind."""
 
@@ -515,12 +531,7 @@ class RowPlan:
             there = {normalise(text) for text in texts}
             found = next((name for name in names if normalise(name) in there), None)
             if found is not None:
-                return (
-                    f"row {row} of sheet '{self.sheet}' holds '{found}', the header read is row "
-                    f"{self.header_row}: if the rows above row {row} are a title, give reader: "
-                    f"{{header_row: {row}}} in a mapping (its kind and reader are enough: the "
-                    "columns are then found by their names, as now)"
-                )
+                return title_note(self.sheet, self.header_row, row, found)
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:
             note += "; give reader: {sheet: NAME} in the mapping"

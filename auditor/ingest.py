@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, ColumnRows, Records, RowPlan
+from .convert import BadValue, ColumnRows, Records, RowPlan, title_note
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -1205,6 +1205,9 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
     try:
         return choose_kind(pack, path, table.header)
     except EvidenceError as exc:
+        below = _header_below(pack, path, table)
+        if below:
+            raise EvidenceError(exc.message, location=exc.location, hint=f"{exc.hint}; {below}")
         if len(table.sheets) < 2:
             raise
         read = table.options.get("sheet")
@@ -1215,6 +1218,19 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
             hint="move the sheet of records to the front, or write a mapping for the file "
             "with its kind, columns and reader: {sheet: NAME}",
         ) from None
+
+
+def _header_below(pack: Pack, path: Path, table: Table) -> str | None:
+    """For a workbook whose header read tells no kind: the note naming the first row below it
+    that is the header of one kind (a title above the header is read as the header)."""
+    for row, texts in table.rows_below:
+        try:
+            kind = choose_kind(pack, path, list(texts))
+        except EvidenceError:
+            continue
+        found = next(iter(auto_mapping(kind, list(texts)).columns.values())).columns[0]
+        return title_note(table.options["sheet"], table.header_row, row, found, kind.name)
+    return None
 
 
 def _close(table: Table) -> None:

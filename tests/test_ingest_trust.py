@@ -760,6 +760,37 @@ def test_a_workbook_whose_kind_cannot_be_told_names_the_sheet_read_and_the_other
     assert "move the sheet of records to the front" in reason
 
 
+def test_a_file_whose_kind_cannot_be_told_is_told_a_name_after_the_packs_first_kind(
+    tmp_path,
+) -> None:
+    """The example name is built from the pack's own first kind (it was
+    interactions-2026-07.csv, a kind this pack does not have), with the file's suffix."""
+    write(tmp_path, "export.csv", "a,b\n1,2\n")
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.csv'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.csv) or give "
+        "--mapping/--preset"
+    )
+
+
+def test_a_workbook_whose_kind_cannot_be_told_names_the_row_below_a_title_holding_a_header(
+    tmp_path,
+) -> None:
+    """A title read as the header tells no kind: the row below that is one kind's header is
+    named, with the kind and header_row a mapping needs."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], [], ["编号", "数量"], ["A", 1]]
+    workbook(tmp_path / "export.xlsx", {"Calls": rows})
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.xlsx'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.xlsx) or give "
+        "--mapping/--preset; row 3 of sheet 'Calls' holds '编号', the header read is row 1: if "
+        "the rows above row 3 are a title, give reader: {header_row: 3} in a mapping (kind: "
+        "records and that reader are enough: the columns are then found by their names)"
+    )
+
+
 def test_a_mapped_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
     workbook(
         tmp_path / "records.xlsx",
