@@ -207,7 +207,7 @@ LABELS: dict[str, dict[str, str]] = {
     "source_auto": {"zh": "按列名自动识别", "en": "matched by column names"},
     "quarantine_reasons": {"zh": "隔离原因", "en": "Quarantine reasons"},
     "no_quarantine": {"zh": "没有隔离的行。", "en": "No row was quarantined."},
-    "first_seen": {"zh": "首次出现于", "en": "First at"},
+    "first_seen": {"zh": "首次隔离于", "en": "First quarantined at"},
     "first_seen_column": {"zh": "列", "en": "column"},
     "first_seen_value": {"zh": "值", "en": "value"},
     "exclusion_ledger": {"zh": "排除记录汇总", "en": "Exclusion ledger"},

@@ -1281,12 +1281,14 @@ SHOWN_VALUE = 40
 
 def first_place(line: int, value: str | None, path: str | None = None) -> str:
     """Where a quarantine reason was first given, and the value, for the console: ``first
-    at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE` characters)."""
+    quarantined at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE`
+    characters). The row quarantined, not where a value first appeared: for a repeated key,
+    the first repeat (the record kept is earlier)."""
     where = f"{path}:{line}" if path else f"line {line}"
     shown = shown_value(value)
     if shown is None:
-        return f"first at {where}"
-    return f"first at {where}, value {shown!r}"
+        return f"first quarantined at {where}"
+    return f"first quarantined at {where}, value {shown!r}"
 
 
 def shown_value(value: str | None) -> str | None:
