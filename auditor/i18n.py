@@ -454,6 +454,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^text is not valid (?P<e>\S+) .*$", "文本不是有效的 {e} 编码(文件混用多种编码?)"),
         (r"^not valid JSON: .*$", "不是有效的 JSON"),
         (
+            r"^column (?P<c>.+) holds a formula whose value the workbook does not hold .*$",
+            "列 {c} 为公式,工作簿中没有其计算结果(从未计算);请在 Excel 中打开并重新保存",
+        ),
+        (
             r"^optional field '(?P<f>.+)' has no column in this file \((?P<c>.+) absent\); .*$",
             "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),读取该字段的规则将无法评价",
         ),

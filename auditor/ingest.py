@@ -743,7 +743,7 @@ class _FileLoad:
             if raw.problem or (width is not None and len(values) != width):
                 values, problem = self._shaped(raw)
                 if problem is not None:
-                    self._bad(raw, "", raw.raw if raw.problem else None, problem)
+                    self._bad(raw, raw.column, raw.problem_value() if raw.problem else None, problem)
                     continue
             pending.append((raw, values))
             if len(pending) >= BATCH:

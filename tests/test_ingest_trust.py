@@ -868,6 +868,30 @@ def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_
     )
 
 
+def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(tmp_path) -> None:
+    """openpyxl writes a formula without its value, as an export program does: the row is
+    quarantined with the column's name in the reason (the console's count keeps it, where
+    it showed '…'), the column and formula in the row's column and raw_value (they were
+    NULL), the row's cells as its record, and the reason in Chinese in a Chinese report."""
+    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["合计", "=SUM(B2:B2)"]]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    report, store = run(tmp_path)
+    reason = (
+        "column 数量 holds a formula whose value the workbook does not hold (never computed); "
+        "open it in Excel and save it again"
+    )
+    assert dict(report.files[0].reasons) == {reason: 1}
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason, record FROM _quarantine'
+    ).fetchall()
+    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["合计", "=SUM(B2:B2)"]')]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(reason, "zh") == (
+        "列 数量 为公式,工作簿中没有其计算结果(从未计算);请在 Excel 中打开并重新保存"
+    )
+
+
 def test_header_row_is_for_workbooks_and_a_row_number(tmp_path) -> None:
     write(tmp_path, "records.csv", "id\nA\n")
     mapping = write(
