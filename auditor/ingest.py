@@ -743,7 +743,9 @@ class _FileLoad:
             if raw.problem or (width is not None and len(values) != width):
                 values, problem = self._shaped(raw)
                 if problem is not None:
-                    self._bad(raw, raw.column, raw.problem_value() if raw.problem else None, problem)
+                    self._bad(
+                        raw, raw.column, raw.problem_value() if raw.problem else None, problem
+                    )
                     continue
             pending.append((raw, values))
             if len(pending) >= BATCH:
@@ -1207,7 +1209,8 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
     except EvidenceError as exc:
         below = _header_below(pack, path, table)
         if below:
-            raise EvidenceError(exc.message, location=exc.location, hint=f"{exc.hint}; {below}")
+            hint = f"{exc.hint}; {below}"
+            raise EvidenceError(exc.message, location=exc.location, hint=hint) from None
         if len(table.sheets) < 2:
             raise
         read = table.options.get("sheet")

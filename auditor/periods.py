@@ -84,7 +84,9 @@ def _period_of(value: str) -> Period | None:
         return Period(f"{year:04d}-Q{quarter}", first, _month_end(year, 3 * quarter))
     if match := re.fullmatch(r"(\d{4})-[Hh](\d)", value):
         year, half = _year(match.group(1)), _numbered(match.group(2), 2, "half")
-        return Period(f"{year:04d}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half))
+        return Period(
+            f"{year:04d}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
+        )
     if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
         year, month = _year(match.group(1)), _numbered(match.group(2), 12, "month")
         return Period(f"{year:04d}-{month:02d}", date(year, month, 1), _month_end(year, month))

@@ -131,9 +131,7 @@ def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
     )
     result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
     listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
-    assert listed == [
-        "         1  duplicate key (first quarantined at tickets.csv:4, value 'T1')"
-    ]
+    assert listed == ["         1  duplicate key (first quarantined at tickets.csv:4, value 'T1')"]
 
 
 def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
