@@ -474,12 +474,17 @@ class RowPlan:
             f"{tried}); {read}",
             location=Location(str(self.path), 1),
             suggestion=suggestion,
-            hint=(
-                "add an alias in the pack or map it with --mapping"
-                if self.mapping.source == "auto"
-                else f"add an alias in the pack or '{spec.name}: COLUMN' under columns in the mapping"
-            )
-            + (f"; {sheet}" if sheet else ""),
+            hint=self._unmatched_hint(spec) + (f"; {sheet}" if sheet else ""),
+        )
+
+    def _unmatched_hint(self, spec: FieldSpec) -> str:
+        """What to do about a required field no column's name matches: an alias, or a column
+        named in a mapping (under columns of the one given, which lists none)."""
+        if self.mapping.source == "auto":
+            return "add an alias in the pack or map it with --mapping"
+        return (
+            f"add an alias in the pack or '{spec.name}: COLUMN' under columns in "
+            f"{self.mapping.path}"
         )
 
     def _absent_column(self, spec: FieldSpec, name: str) -> EvidenceError:

@@ -861,7 +861,7 @@ def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_
     assert report.files[0].reason == (
         f"{tmp_path / 'data' / 'calls.xlsx'}:1: no column for required field 'record_id' of "
         "records (looked for: record_id, 编号); the header read: Calls exported 2016-03; add an "
-        "alias in the pack or 'record_id: COLUMN' under columns in the mapping; row 3 of sheet "
+        f"alias in the pack or 'record_id: COLUMN' under columns in {mapping}; row 3 of sheet "
         "'Calls' holds '编号', the header read is row 1: if the rows above row 3 are a title, "
         "give reader: {header_row: 3} in a mapping (its kind and reader are enough: the "
         "columns are then found by their names, as now)"
