@@ -277,6 +277,22 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
 # ------------------------------------------------------------ the plan for one file
 
 
+def title_note(sheet: str, header_row: int, row: int, found: str, kind: str | None = None) -> str:
+    """The note for a workbook whose header is below a title: row ``row`` of ``sheet`` holds
+    the column ``found``, the header was read from ``header_row``; ``kind`` when the file's
+    kind could not be told (the mapping to give must name it)."""
+    enough = (
+        f"kind: {kind} and that reader are enough: the columns are then found by their names"
+        if kind
+        else "its kind and reader are enough: the columns are then found by their names, as now"
+    )
+    return (
+        f"row {row} of sheet '{sheet}' holds '{found}', the header read is row {header_row}: "
+        f"if the rows above row {row} are a title, give reader: {{header_row: {row}}} in a "
+        f"mapping ({enough})"
+    )
+
+
 class RowPlan:
     """Converts the rows of one file into records of one evidence kind."""
 
@@ -437,12 +453,13 @@ class RowPlan:
                 location=Location(str(self.path), 1),
                 hint=self._preset_hint(self._presets_fitting()),
             )
-        if self.mapping.source != "auto":
+        if self.mapping.source != "auto" and not self.mapping.by_names:
             return EvidenceError(
                 f"the mapping gives no column for required field '{spec.name}' of {self.kind.name}",
                 location=self.mapping.where("columns"),
                 hint=f"add '{spec.name}: {suggestion or 'COLUMN'}' under columns",
             )
+        # found by name or alias: without a mapping, or with one that gives no columns
         tried = ", ".join((spec.name, *spec.aliases))
         sheet = self._sheet_note((spec.name, *spec.aliases))
         named = [h for h in self.header if h.strip()]
@@ -457,8 +474,17 @@ class RowPlan:
             f"{tried}); {read}",
             location=Location(str(self.path), 1),
             suggestion=suggestion,
-            hint="add an alias in the pack or map it with --mapping"
-            + (f"; {sheet}" if sheet else ""),
+            hint=self._unmatched_hint(spec) + (f"; {sheet}" if sheet else ""),
+        )
+
+    def _unmatched_hint(self, spec: FieldSpec) -> str:
+        """What to do about a required field no column's name matches: an alias, or a column
+        named in a mapping (under columns of the one given, which lists none)."""
+        if self.mapping.source == "auto":
+            return "add an alias in the pack or map it with --mapping"
+        return (
+            f"add an alias in the pack or '{spec.name}: COLUMN' under columns in "
+            f"{self.mapping.path}"
         )
 
     def _absent_column(self, spec: FieldSpec, name: str) -> EvidenceError:
@@ -510,12 +536,7 @@ class RowPlan:
             there = {normalise(text) for text in texts}
             found = next((name for name in names if normalise(name) in there), None)
             if found is not None:
-                return (
-                    f"row {row} of sheet '{self.sheet}' holds '{found}', the header read is row "
-                    f"{self.header_row}: if the rows above row {row} are a title, give reader: "
-                    f"{{header_row: {row}}} in a mapping (its kind and reader are enough: the "
-                    "columns are then found by their names, as now)"
-                )
+                return title_note(self.sheet, self.header_row, row, found)
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:
             note += "; give reader: {sheet: NAME} in the mapping"

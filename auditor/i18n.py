@@ -209,7 +209,7 @@ LABELS: dict[str, dict[str, str]] = {
     "source_auto": {"zh": "按列名自动识别", "en": "matched by column names"},
     "quarantine_reasons": {"zh": "隔离原因", "en": "Quarantine reasons"},
     "no_quarantine": {"zh": "没有隔离的行。", "en": "No row was quarantined."},
-    "first_seen": {"zh": "首次出现于", "en": "First at"},
+    "first_seen": {"zh": "首次隔离于", "en": "First quarantined at"},
     "first_seen_column": {"zh": "列", "en": "column"},
     "first_seen_value": {"zh": "值", "en": "value"},
     "exclusion_ledger": {"zh": "排除记录汇总", "en": "Exclusion ledger"},
@@ -474,6 +474,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^malformed CSV: .*$", "CSV 格式错误"),
         (r"^text is not valid (?P<e>\S+) .*$", "文本不是有效的 {e} 编码(文件混用多种编码?)"),
         (r"^not valid JSON: .*$", "不是有效的 JSON"),
+        (
+            r"^column (?P<c>.+) holds a formula whose value the workbook does not hold .*$",
+            "列 {c} 为公式,工作簿中没有其计算结果(从未计算);请在 Excel 中打开并重新保存",
+        ),
         (
             r"^optional field '(?P<f>.+)' has no column in this file \((?P<c>.+) absent\); .*$",
             "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),读取该字段的规则将无法评价",

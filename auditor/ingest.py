@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, ColumnRows, Records, RowPlan
+from .convert import BadValue, ColumnRows, Records, RowPlan, title_note
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -743,7 +743,9 @@ class _FileLoad:
             if raw.problem or (width is not None and len(values) != width):
                 values, problem = self._shaped(raw)
                 if problem is not None:
-                    self._bad(raw, "", raw.raw if raw.problem else None, problem)
+                    self._bad(
+                        raw, raw.column, raw.problem_value() if raw.problem else None, problem
+                    )
                     continue
             pending.append((raw, values))
             if len(pending) >= BATCH:
@@ -1205,6 +1207,10 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
     try:
         return choose_kind(pack, path, table.header)
     except EvidenceError as exc:
+        below = _header_below(pack, path, table)
+        if below:
+            hint = f"{exc.hint}; {below}"
+            raise EvidenceError(exc.message, location=exc.location, hint=hint) from None
         if len(table.sheets) < 2:
             raise
         read = table.options.get("sheet")
@@ -1215,6 +1221,19 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
             hint="move the sheet of records to the front, or write a mapping for the file "
             "with its kind, columns and reader: {sheet: NAME}",
         ) from None
+
+
+def _header_below(pack: Pack, path: Path, table: Table) -> str | None:
+    """For a workbook whose header read tells no kind: the note naming the first row below it
+    that is the header of one kind (a title above the header is read as the header)."""
+    for row, texts in table.rows_below:
+        try:
+            kind = choose_kind(pack, path, list(texts))
+        except EvidenceError:
+            continue
+        found = next(iter(auto_mapping(kind, list(texts)).columns.values())).columns[0]
+        return title_note(table.options["sheet"], table.header_row, row, found, kind.name)
+    return None
 
 
 def _close(table: Table) -> None:
@@ -1265,12 +1284,14 @@ SHOWN_VALUE = 40
 
 def first_place(line: int, value: str | None, path: str | None = None) -> str:
     """Where a quarantine reason was first given, and the value, for the console: ``first
-    at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE` characters)."""
+    quarantined at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE`
+    characters). The row quarantined, not where a value first appeared: for a repeated key,
+    the first repeat (the record kept is earlier)."""
     where = f"{path}:{line}" if path else f"line {line}"
     shown = shown_value(value)
     if shown is None:
-        return f"first at {where}"
-    return f"first at {where}, value {shown!r}"
+        return f"first quarantined at {where}"
+    return f"first quarantined at {where}, value {shown!r}"
 
 
 def shown_value(value: str | None) -> str | None:

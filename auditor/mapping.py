@@ -476,5 +476,12 @@ def choose_kind(pack: Pack, path: Path, header: list[str]) -> EvidenceKind:
     raise EvidenceError(
         f"cannot tell which evidence kind this file holds (kinds: {', '.join(pack.evidence)})",
         location=Location(str(path)),
-        hint="name the file after its kind (e.g. interactions-2026-07.csv) or give --mapping/--preset",
+        hint=f"name the file after its kind (e.g. {kind_file_example(pack, path)}) or give "
+        "--mapping/--preset",
     )
+
+
+def kind_file_example(pack: Pack, path: Path) -> str:
+    """A name for ``path`` after the pack's first kind, as the errors suggest naming a file
+    (``incidents-2026-07.xlsx``)."""
+    return f"{next(iter(pack.evidence))}-2026-07{path.suffix.lower()}"

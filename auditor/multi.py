@@ -42,6 +42,7 @@ from .mapping import (
     auto_mapping,
     choose_kind,
     kind_by_name,
+    kind_file_example,
     load_mapping,
     match_score,
 )
@@ -141,7 +142,8 @@ def claimed_files(packs: list[Pack], root: Path, mapping: Mapping | None) -> dic
                 "no pack's evidence kinds take this file "
                 f"(packs: {', '.join(p.id for p in packs)})",
                 location=Location(str(path)),
-                hint="name the file after its kind (e.g. interactions-2026-07.csv) or give a mapping",
+                hint=f"name the file after its kind (e.g. {kind_file_example(packs[0], path)}) "
+                "or give a mapping",
             )
         for pack in owners:
             claims[pack.id].append(path)

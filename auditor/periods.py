@@ -7,6 +7,7 @@ still exactly that month.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -35,8 +36,7 @@ class Period:
 
 
 def _month_end(year: int, month: int) -> date:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 #: the last year a period may reach (its end must still be a date a clock can hold)
@@ -54,35 +54,75 @@ def parse_period(text: str) -> Period:
     return period
 
 
+#: the forms of a period, as the error for one that is none of them lists them
+PERIOD_FORMS = "write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-01..2026-09-30"
+
+
+class _NotAPeriod(ValueError):
+    """Why a text in a period's form names no period (month 13, 30 February)."""
+
+
 def _parse_period(text: str) -> Period:
     value = text.strip()
     try:
-        if match := re.fullmatch(r"(\d{4})-?[Qq]([1-4])", value):
-            year, quarter = int(match.group(1)), int(match.group(2))
-            first = date(year, 3 * quarter - 2, 1)
-            return Period(f"{year:04d}-Q{quarter}", first, _month_end(year, 3 * quarter))
-        if match := re.fullmatch(r"(\d{4})-?[Hh]([12])", value):
-            year, half = int(match.group(1)), int(match.group(2))
-            return Period(
-                f"{year:04d}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
-            )
-        if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
-            year, month = int(match.group(1)), int(match.group(2))
-            return Period(f"{year:04d}-{month:02d}", date(year, month, 1), _month_end(year, month))
-        if match := re.fullmatch(r"(\d{4})", value):
-            year = int(match.group(1))
-            return Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31))
-        if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", value):
-            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
-            if last < first:
-                raise AuditorError(f"period '{text}' ends before it starts")
-            return Period(f"{first}..{last}", first, last)
-    except ValueError as exc:
-        raise AuditorError(f"period '{text}' is not a valid date range: {exc}") from None
+        period = _period_of(value)
+    except _NotAPeriod as exc:
+        raise AuditorError(f"'{text}' is not an audit period: {exc}", hint=PERIOD_FORMS) from None
+    if period is not None:
+        return period
+    glued = re.fullmatch(r"(\d{4})([Qq][1-4]|[Hh][12])", value)  # 2026Q3: no hyphen
     raise AuditorError(
         f"'{text}' is not an audit period",
-        hint="write 2026-Q3, 2026-07, 2026, 2026-H2 or 2026-07-01..2026-09-30",
+        suggestion=f"{glued.group(1)}-{glued.group(2).upper()}" if glued else None,
+        hint=PERIOD_FORMS,
     )
+
+
+def _period_of(value: str) -> Period | None:
+    """The period ``value`` names in one of the forms (None when it is in none of them)."""
+    if match := re.fullmatch(r"(\d{4})-[Qq](\d)", value):
+        year, quarter = _year(match.group(1)), _numbered(match.group(2), 4, "quarter")
+        first = date(year, 3 * quarter - 2, 1)
+        return Period(f"{year:04d}-Q{quarter}", first, _month_end(year, 3 * quarter))
+    if match := re.fullmatch(r"(\d{4})-[Hh](\d)", value):
+        year, half = _year(match.group(1)), _numbered(match.group(2), 2, "half")
+        return Period(
+            f"{year:04d}-H{half}", date(year, 6 * half - 5, 1), _month_end(year, 6 * half)
+        )
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
+        year, month = _year(match.group(1)), _numbered(match.group(2), 12, "month")
+        return Period(f"{year:04d}-{month:02d}", date(year, month, 1), _month_end(year, month))
+    if match := re.fullmatch(r"(\d{4})", value):
+        year = _year(match.group(1))
+        return Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31))
+    if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})", value):
+        first, last = _day(match.group(1)), _day(match.group(2))
+        if last < first:
+            raise _NotAPeriod(f"it ends before it starts ({last} is before {first})")
+        return Period(f"{first}..{last}", first, last)
+    return None
+
+
+def _year(text: str) -> int:
+    if int(text) < 1:
+        raise _NotAPeriod(f"year {text} does not exist (years start at 0001)")
+    return int(text)
+
+
+def _numbered(text: str, count: int, what: str) -> int:
+    """A month (1-12), quarter (1-4) or half (1-2) of a year, or why there is no such one."""
+    if not 1 <= int(text) <= count:
+        raise _NotAPeriod(f"{what} {text} does not exist (a year has {count})")
+    return int(text)
+
+
+def _day(text: str) -> date:
+    """A day written YYYY-MM-DD, or why there is no such day."""
+    year, month, day = _year(text[:4]), _numbered(text[5:7], 12, "month"), int(text[8:])
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise _NotAPeriod(f"{text} does not exist ({text[:7]} has {days} days)")
+    return date(year, month, day)
 
 
 def whole_months(first: date, last: date) -> Period:

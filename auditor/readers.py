@@ -41,6 +41,14 @@ class RawRow:
     problem: str | None = None
     raw: str | None = None
     nul: bool = False
+    #: the column and raw value a problem is about, when it is one cell's (a formula never
+    #: computed); else the problem is the row's, and its value the row's text (``raw``)
+    column: str = ""
+    value: str | None = None
+
+    def problem_value(self) -> str | None:
+        """The raw value the row's problem is about: its cell's, else the row's text."""
+        return self.raw if self.value is None else self.value
 
 
 @dataclass
@@ -560,8 +568,15 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-#: the note for a row with a formula cell whose value the workbook does not hold
-UNSAVED_FORMULA = object()
+@dataclass(frozen=True, slots=True)
+class UnsavedFormula:
+    """A formula cell whose value the workbook does not hold (written by a program, never
+    computed in Excel): its formula, as Excel shows it (``=SUM(H4:H305)``)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -577,8 +592,9 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     class Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["value"] = UNSAVED_FORMULA  # a formula never computed: no value to read
+            formula = element.find(FORMULA_TAG)
+            if cell["value"] is None and formula is not None:  # never computed: no value
+                cell["value"] = UnsavedFormula(f"={formula.text or ''}")
             return cell
 
     book = sheet.parent
@@ -600,6 +616,23 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
             yield number, values
 
 
+def _unsaved_formula(
+    number: int, cells: list[Any], header: list[str], unsaved: UnsavedFormula
+) -> RawRow:
+    """A row quarantined for a formula the workbook holds no value for: its column (the
+    header's name, else the column's number) and formula, and the row's cells."""
+    position = cells.index(unsaved)
+    column = header[position] if position < len(header) and header[position] else str(position + 1)
+    return RawRow(
+        number,
+        cells,
+        problem=f"column {column} holds a formula whose value the workbook does not hold (never "
+        "computed); open it in Excel and save it again",
+        column=column,
+        value=unsaved.formula,
+    )
+
+
 def _xlsx_rows(
     rows: Iterator[tuple[int, list[Any]]], header_row: int, book: Any, path: Path, header: list[str]
 ) -> Iterator[RawRow]:
@@ -612,13 +645,9 @@ def _xlsx_rows(
             cells = list(values)
             if len(cells) < width:  # a row's empty cells at its end are not in the sheet's XML
                 cells.extend([None] * (width - len(cells)))
-            if UNSAVED_FORMULA in cells:
-                column = cells.index(UNSAVED_FORMULA)
-                name = f"'{header[column]}'" if column < len(header) else f"{column + 1}"
-                yield RawRow(
-                    number, [], problem=f"column {name} holds a formula whose value the workbook "
-                    "does not hold (never computed); open it in Excel and save it again",
-                )  # fmt: skip
+            unsaved = next((c for c in cells if c.__class__ is UnsavedFormula), None)
+            if unsaved is not None:
+                yield _unsaved_formula(number, cells, header, unsaved)
                 continue
             yield RawRow(number, cells)
     except XLSX_DAMAGE as exc:  # the sheet's XML breaks off: the file is not read at all

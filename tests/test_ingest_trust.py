@@ -760,6 +760,37 @@ def test_a_workbook_whose_kind_cannot_be_told_names_the_sheet_read_and_the_other
     assert "move the sheet of records to the front" in reason
 
 
+def test_a_file_whose_kind_cannot_be_told_is_told_a_name_after_the_packs_first_kind(
+    tmp_path,
+) -> None:
+    """The example name is built from the pack's own first kind (it was
+    interactions-2026-07.csv, a kind this pack does not have), with the file's suffix."""
+    write(tmp_path, "export.csv", "a,b\n1,2\n")
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.csv'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.csv) or give "
+        "--mapping/--preset"
+    )
+
+
+def test_a_workbook_whose_kind_cannot_be_told_names_the_row_below_a_title_holding_a_header(
+    tmp_path,
+) -> None:
+    """A title read as the header tells no kind: the row below that is one kind's header is
+    named, with the kind and header_row a mapping needs."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], [], ["编号", "数量"], ["A", 1]]
+    workbook(tmp_path / "export.xlsx", {"Calls": rows})
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.xlsx'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.xlsx) or give "
+        "--mapping/--preset; row 3 of sheet 'Calls' holds '编号', the header read is row 1: if "
+        "the rows above row 3 are a title, give reader: {header_row: 3} in a mapping (kind: "
+        "records and that reader are enough: the columns are then found by their names)"
+    )
+
+
 def test_a_mapped_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
     workbook(
         tmp_path / "records.xlsx",
@@ -813,6 +844,51 @@ def test_a_title_above_a_workbook_header_is_named_and_header_row_reads_below_it(
     assert report.files[0].reason.endswith(
         "records.xlsx:2: row 2 of sheet 'Calls' is empty: no header there; give reader: "
         "{header_row: N} the row that holds the column names"
+    )
+
+
+def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_header(
+    tmp_path,
+) -> None:
+    """A mapping with no columns finds each field by its name or aliases, as no mapping does:
+    a title above the header is told as for no mapping (the row that holds the column looked
+    for, and the header_row to give), not as a mapping that left the field out of columns."""
+    rows: list[list[object]] = [["Calls exported 2016-03"], [], ["编号", "数量"], ["A", 1]]
+    (tmp_path / "data").mkdir()
+    workbook(tmp_path / "data" / "calls.xlsx", {"Calls": rows})
+    mapping = write(tmp_path, "m.yaml", "kind: records\n")
+    report, _ = run(tmp_path / "data", mapping)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'data' / 'calls.xlsx'}:1: no column for required field 'record_id' of "
+        "records (looked for: record_id, 编号); the header read: Calls exported 2016-03; add an "
+        f"alias in the pack or 'record_id: COLUMN' under columns in {mapping}; row 3 of sheet "
+        "'Calls' holds '编号', the header read is row 1: if the rows above row 3 are a title, "
+        "give reader: {header_row: 3} in a mapping (its kind and reader are enough: the "
+        "columns are then found by their names, as now)"
+    )
+
+
+def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(tmp_path) -> None:
+    """openpyxl writes a formula without its value, as an export program does: the row is
+    quarantined with the column's name in the reason (the console's count keeps it, where
+    it showed '…'), the column and formula in the row's column and raw_value (they were
+    NULL), the row's cells as its record, and the reason in Chinese in a Chinese report."""
+    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["合计", "=SUM(B2:B2)"]]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    report, store = run(tmp_path)
+    reason = (
+        "column 数量 holds a formula whose value the workbook does not hold (never computed); "
+        "open it in Excel and save it again"
+    )
+    assert dict(report.files[0].reasons) == {reason: 1}
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason, record FROM _quarantine'
+    ).fetchall()
+    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["合计", "=SUM(B2:B2)"]')]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(reason, "zh") == (
+        "列 数量 为公式,工作簿中没有其计算结果(从未计算);请在 Excel 中打开并重新保存"
     )
 
 

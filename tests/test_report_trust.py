@@ -867,8 +867,9 @@ def test_the_appendix_shows_where_each_quarantine_reason_was_first_given(demos, 
     both languages and in the PDF; a findings.json that does not record them shows none."""
     doc = copy.deepcopy(demos["service-quality"])
     shown = {
-        "en": "First at interactions-2026Q3.csv:3002 · column 受理时间 · value '2026-02-30 10:00:00'",
-        "zh": "首次出现于 interactions-2026Q3.csv:3002 · 列 受理时间 · 值 '2026-02-30 10:00:00'",
+        "en": "First quarantined at interactions-2026Q3.csv:3002 · column 受理时间 · value "
+        "'2026-02-30 10:00:00'",
+        "zh": "首次隔离于 interactions-2026Q3.csv:3002 · 列 受理时间 · 值 '2026-02-30 10:00:00'",
     }
     for lang, line in shown.items():
         text = section(html_of(doc, lang, tmp_path / lang), "appendix")
@@ -883,7 +884,7 @@ def test_the_appendix_shows_where_each_quarantine_reason_was_first_given(demos, 
     for file in doc["manifest"]["evidence"]:
         del file["quarantine_first_seen"]  # an older findings.json
     text = section(html_of(doc, "en", tmp_path / "old"), "appendix")
-    assert "First at" not in text and "Quarantine reasons" in text
+    assert "First quarantined at" not in text and "Quarantine reasons" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -341,7 +341,8 @@ class MappingRef(Model):
 
 class QuarantinePlace(Model):
     """Where a file's quarantine reason was first given: the row's line, the column and the
-    value, as the console shows them (``first at tickets.csv:3, value '2026-13-01'``)."""
+    value, as the console shows them (``first quarantined at tickets.csv:3, value
+    '2026-13-01'``): the first row quarantined for it (for a repeated key, the first repeat)."""
 
     line: int = Field(ge=0)
     #: the column as the store's ``_quarantine`` table names it (the key fields, comma-separated,

@@ -136,8 +136,8 @@ def test_a_quarantine_above_the_ceiling_names_each_reasons_first_line_and_value(
     assert result.exit_code == 2
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert "2 of 10 rows quarantined" in error
-    assert "(first at line 5, value '2026-13-45 10:00:00')" in error
-    assert "(first at line 8, value 'void')" in error
+    assert "(first quarantined at line 5, value '2026-13-45 10:00:00')" in error
+    assert "(first quarantined at line 8, value 'void')" in error
 
 
 def test_a_period_told_in_the_packs_zone_names_the_months_of_the_files_zone(

@@ -95,6 +95,21 @@ def test_a_file_no_pack_takes_is_one_line(runner, tmp_path) -> None:
     )
 
 
+def test_a_file_no_pack_takes_is_told_a_name_after_the_first_packs_first_kind(
+    runner, tmp_path
+) -> None:
+    """The example name is one of the packs' own kinds (it was interactions-2026-07.csv, a kind
+    of one pack only, whichever packs were given)."""
+    folder = both_demos(tmp_path / "evidence")
+    (folder / "unrelated.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    packs = [str(RULES / f"{p}.yaml") for p in reversed(PACKS)]
+    result = runner.invoke(main, ["audit", *packs, str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(
+        "name the file after its kind (e.g. sites-2026-07.csv) or give a mapping"
+    )
+
+
 def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
     register = tmp_path / "capa.db"
     result = audit(

@@ -117,12 +117,29 @@ def _validated_gaps(runner, folder: Path, rows: int) -> tuple[str, list[str]]:  
     return result.output, result.output.split("quarantine reasons:\n", 1)[1].splitlines()
 
 
+def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
+    runner, tmp_path
+) -> None:
+    """T1 is stored from line 2 and repeated on line 4: the console's place is the row
+    quarantined, worded so (it read "first at tickets.csv:4", taken for where T1 first was)."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = ["T1,technical,BJ,2026-07-01 10:00:00,open,phone"]
+    rows += ["T2,technical,BJ,2026-07-02 10:00:00,open,phone", rows[0]]
+    (folder / "tickets.csv").write_text(
+        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert listed == ["         1  duplicate key (first quarantined at tickets.csv:4, value 'T1')"]
+
+
 def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
     _, listed = _validated_gaps(runner, folder, 14)
     assert len(listed) == 11 and all("does not exist" in line for line in listed[:10])
     assert "dst: forward" in listed[0]
-    assert listed[0].endswith("(first at tickets.csv:2, value '2026-03-08 02:00:00')")
+    assert listed[0].endswith("(first quarantined at tickets.csv:2, value '2026-03-08 02:00:00')")
     assert listed[10].split()[:5] == ["4", "with", "4", "other", "reasons"]
     assert "ingest with --store" in listed[10]
 
