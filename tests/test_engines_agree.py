@@ -25,6 +25,7 @@ from auditor.ingest import ingest
 from auditor.periods import parse_period
 
 from .conftest import ROOT, SHIPPED_PACKS, STANDARDS, TEST_PACKS, needs_spark
+from .test_sequence import RESOLVED_NEVER_OCCURS, SPELT_OTHERWISE, audit_on, text_steps_pack
 
 #: every engine but the reference; spark (a JVM, slower per statement) has its own generated cases
 OTHER_ENGINES = [
@@ -153,6 +154,19 @@ def test_a_period_ending_on_31_december_agrees_on_every_engine(
     )
     pauses = "A,2026-12-31 09:00:00,2026-12-31 10:00:00,customer\nB,2026-12-31 17:00:00,,customer\n"
     engines_agree_on(tmp_path_factory, engine, (rows, pauses), "2026-H2")
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_a_sequence_step_that_never_occurs_is_noted_alike_on_every_engine(
+    tmp_path: Path, write_pack: Any, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """The check for a step no record holds is a query of each engine's own."""
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
+    pack = text_steps_pack(write_pack)
+    results = audit_on(tmp_path, SPELT_OTHERWISE, engine, pack=pack)
+    assert results["HANDLING"].findings[0].details["notes"] == [RESOLVED_NEVER_OCCURS]
+    assert "notes" not in results["HANDLING-BUSINESS"].findings[0].details
 
 
 def engines_agree_on(
