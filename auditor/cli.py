@@ -1077,6 +1077,9 @@ def _warning_lines(result: AuditResult) -> list[str]:
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
     lines.extend(result.notes)
+    for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
+        notes = rule.findings[0].details.get("notes", [])
+        lines.extend(f"{rule.rule} (clause {rule.clause}): {note}" for note in notes)
     decision = result.document["summary"]["recommendation"]
     for item in decision["not_evaluable"]:
         lines.append(f"{item['rule']} (clause {item['clause']}) not evaluable: {item['reason']}")

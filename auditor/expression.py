@@ -491,6 +491,26 @@ def fields_of(expr: Expr) -> set[str]:
     return fields_of(expr.left) | fields_of(expr.right)
 
 
+def compared_strings(expr: Expr) -> list[tuple[str, str]]:
+    """(field, text) for each text a field is tested for (in)equality with (``==``, ``!=``,
+    ``in``, ``not in``), in the order written: a misspelt one matches no record."""
+    if isinstance(expr, Compare) and expr.op in ("==", "!="):
+        pairs = [(expr.left, expr.right), (expr.right, expr.left)]
+        return [
+            (f.name, v.value)
+            for f, v in pairs
+            if isinstance(f, Field) and isinstance(v, Literal) and isinstance(v.value, str)
+        ]
+    if isinstance(expr, In) and isinstance(expr.operand, Field):
+        name = expr.operand.name
+        return [(name, item.value) for item in expr.values if isinstance(item.value, str)]
+    if isinstance(expr, Not):
+        return compared_strings(expr.operand)
+    if isinstance(expr, BoolOp):
+        return [pair for operand in expr.operands for pair in compared_strings(operand)]
+    return []
+
+
 # ---------------------------------------------------------------- SQL
 
 

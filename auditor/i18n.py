@@ -548,6 +548,22 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"^no (?P<k>\S+) evidence was ingested, so durations are not net of pauses$",
             "未导入 {k} 证据,时长未扣除暂停时间",
         ),
+        (
+            r"^step '(?P<v>.+)' never occurs in (?P<c>\S+); closest: (?P<m>.+)$",
+            "步骤“{v}”在 {c} 中从未出现;最接近的值:{m}",
+        ),
+        (
+            r"^step '(?P<v>.+)' never occurs in (?P<c>\S+); no value there is close$",
+            "步骤“{v}”在 {c} 中从未出现,也没有相近的值",
+        ),
+        (
+            r"^value '(?P<v>.+)' never occurs in (?P<c>\S+); closest: (?P<m>.+)$",
+            "值“{v}”在 {c} 中从未出现;最接近的值:{m}",
+        ),
+        (
+            r"^value '(?P<v>.+)' never occurs in (?P<c>\S+); no value there is close$",
+            "值“{v}”在 {c} 中从未出现,也没有相近的值",
+        ),
     ]
 ]
 

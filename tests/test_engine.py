@@ -133,6 +133,55 @@ def test_a_condition_field_empty_throughout_the_period_is_named(tmp_path, store)
     assert results["CLOSED"].verdict != "not-evaluable"  # no where: judged as before
 
 
+def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
+    tmp_path, store, write_pack
+) -> None:
+    """Each text a rule's condition (or per_1000's) or where compares a text field with and no
+    ticket holds is noted, with the values closest to it; the rule is judged as written. A blank text and
+    an enum's values (checked when the pack loads) are not."""
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
+    text += (
+        '  - id: NORTH\n    clause: "3.3.3"\n    title: {zh: 北方, en: North}\n'
+        '    evidence: tickets\n    where: site != "Shangai" and site != ""\n'
+        '    condition: site in ["Beijing", "Bejing", "Guangzhou"]\n'
+        "    target: 50%\n    severity: minor\n    min_records: 1\n"
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+        '  - id: SH-PER-1000\n    clause: "3.3.3"\n    title: {zh: 上海, en: Shanghai}\n'
+        '    evidence: tickets\n    per_1000: site == "Shangai"\n'
+        '    target: "<= 500"\n    severity: minor\n    min_records: 1\n'
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    pack = load_pack(write_pack(text), [STANDARDS])
+    (tmp_path / "tickets.csv").write_text(
+        TICKETS
+        + "A,Beijing,2026-02-02 09:00:00,,open\n"
+        + "B,Shanghai,2026-02-03 09:00:00,,open\n"
+        + "C,Beijing,2026-02-04 09:00:00,,open\n",
+        encoding="utf-8",
+    )
+    ingest(pack, tmp_path, store)
+    results = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}
+    north = results["NORTH"].findings[0]
+    # difflib's ratios: Bejing/Beijing 2*6/13 = 0.92; Guangzhou/Shanghai 2*4/17 = 0.47 and
+    # Guangzhou/Beijing 0.25, both under the 0.6 cut-off; Shangai/Shanghai 2*7/15 = 0.93
+    assert north.details["notes"] == [
+        "value 'Bejing' never occurs in tickets.site; closest: 'Beijing'",
+        "value 'Guangzhou' never occurs in tickets.site; no value there is close",
+        "value 'Shangai' never occurs in tickets.site; closest: 'Shanghai'",
+    ]
+    # judged as written: A and C of the three tickets are in Beijing
+    assert (north.counts.conforming, north.counts.n) == (2, 3)
+    assert north.value == pytest.approx(2 / 3)
+    # a misspelt count is a pass in silence without the note: 0 of 3 tickets, 0 per 1,000
+    per_1000 = results["SH-PER-1000"].findings[0]
+    assert per_1000.details["notes"] == [
+        "value 'Shangai' never occurs in tickets.site; closest: 'Shanghai'"
+    ]
+    assert per_1000.value == 0
+    # CLOSED compares the enum status with 'closed', which no ticket holds: no note
+    assert "notes" not in results["CLOSED"].findings[0].details
+
+
 def test_missing_evidence_kind_is_not_evaluable(tmp_path, store) -> None:
     (tmp_path / "pauses.csv").write_text(
         PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"

@@ -21,10 +21,12 @@ from auditor.backends.engines import engines, open_backend
 from auditor.backends.store import EvidenceStore
 from auditor.errors import EngineError
 from auditor.evaluate import evaluate
+from auditor.evaluate.driver import Evaluation
 from auditor.ingest import ingest
 from auditor.periods import parse_period
 
 from .conftest import ROOT, SHIPPED_PACKS, STANDARDS, TEST_PACKS, needs_spark
+from .test_sequence import HEADER, RESOLVED_NEVER_OCCURS, SPELT_OTHERWISE, text_steps_pack
 
 #: every engine but the reference; spark (a JVM, slower per statement) has its own generated cases
 OTHER_ENGINES = [
@@ -153,6 +155,27 @@ def test_a_period_ending_on_31_december_agrees_on_every_engine(
     )
     pauses = "A,2026-12-31 09:00:00,2026-12-31 10:00:00,customer\nB,2026-12-31 17:00:00,,customer\n"
     engines_agree_on(tmp_path_factory, engine, (rows, pauses), "2026-H2")
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_a_sequence_step_that_never_occurs_is_noted_alike_on_every_engine(
+    tmp_path: Path, write_pack: Any, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """The check for a step no record holds is a query of each engine's own."""
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
+    pack = text_steps_pack(write_pack)
+    (tmp_path / "complaint_events.csv").write_text(HEADER + SPELT_OTHERWISE, encoding="utf-8")
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, tmp_path, store)
+        evaluation = Evaluation(pack, open_backend(store, engine), parse_period("2026-02"))
+        # HANDLING alone: the business-time rule takes Spark minutes and checks nothing more
+        handling = evaluation.evaluate(pack.rules[0])
+    finally:
+        store.close()
+    assert handling.rule == "HANDLING"
+    assert handling.findings[0].details["notes"] == [RESOLVED_NEVER_OCCURS]
 
 
 def engines_agree_on(

@@ -23,6 +23,7 @@ from auditor.expression import (
     Literal,
     Not,
     check,
+    compared_strings,
     holds,
     parse,
     to_sql,
@@ -291,3 +292,16 @@ def test_durations_become_seconds_in_sql() -> None:
     sql, params = to_sql(parse("t <= t + 4h"), ROW_SCHEMA)
     assert params == [14400.0]
     assert sql == '("t" <= ("t" + ?))'
+
+
+def test_compared_strings_are_the_texts_fields_are_tested_for_equality_with() -> None:
+    expr = parse(
+        'not (status == "clsoed") and ("BJ" != site or team in ["A", "B", 3]) '
+        'and note > "x" and n == 2'
+    )
+    assert compared_strings(expr) == [
+        ("status", "clsoed"),
+        ("site", "BJ"),
+        ("team", "A"),
+        ("team", "B"),
+    ]

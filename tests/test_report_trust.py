@@ -694,6 +694,16 @@ def test_reasons_are_translated_or_taken_from_the_pack() -> None:
         assert translate_reason(built_in, "en") == built_in
 
 
+def test_a_text_that_never_occurs_is_noted_in_chinese() -> None:
+    """The note on a step or value no record holds reads in the Chinese report as well."""
+    step = "step 'resolved' never occurs in complaint_events.event; closest: 'resolve', 'received'"
+    value = "value 'Guangzhou' never occurs in tickets.site; no value there is close"
+    assert translate_reason(step, "zh") == (
+        "步骤“resolved”在 complaint_events.event 中从未出现;最接近的值:'resolve', 'received'"
+    )
+    assert translate_reason(value, "zh") == "值“Guangzhou”在 tickets.site 中从未出现,也没有相近的值"
+
+
 def test_reason_titles_reach_the_exclusion_ledger(demos, tmp_path) -> None:
     doc = copy.deepcopy(demos["service-quality"])
     reason = doc["exclusions"][0]["reason"]

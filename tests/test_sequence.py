@@ -135,6 +135,50 @@ def test_sequence_steps_are_checked_when_the_pack_loads(write_pack) -> None:
         load_pack(write_pack(text), [STANDARDS])
 
 
+# ------------------------------------------------------------ a step that never occurs
+
+
+def text_steps_pack_file(write_pack) -> Path:
+    """The test pack with its step field plain text: any step name loads, misspelt or not."""
+    enum = "event: {type: enum, values: [received, acknowledged, resolved, followed_up]}"
+    text = (TEST_PACKS / "sequence.yaml").read_text(encoding="utf-8")
+    assert enum in text
+    return write_pack(text.replace(enum, "event: string"))
+
+
+def text_steps_pack(write_pack) -> Pack:
+    return load_pack(text_steps_pack_file(write_pack), [STANDARDS])
+
+
+#: the evidence spells the last step 'resolve': the pack's 'resolved' never occurs
+SPELT_OTHERWISE = (
+    "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 12:00:00,BJ\n"
+    "A,resolve,2026-02-04 10:00:00,BJ\n"
+)
+#: difflib's ratios to 'resolved' (2 x letters matched in order / both lengths): 'resolve'
+#: 2*7/15 = 0.93, 'received' 2*5/16 = 0.63 ('re' and 'ved'), 'acknowledged' 0.4, under the
+#: 0.6 cut-off
+RESOLVED_NEVER_OCCURS = (
+    "step 'resolved' never occurs in complaint_events.event; closest: 'resolve', 'received'"
+)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_step_that_never_occurs_is_noted_and_the_rule_judged_as_written(
+    tmp_path, write_pack, engine: str
+) -> None:
+    results = audit_on(tmp_path, SPELT_OTHERWISE, engine, pack=text_steps_pack(write_pack))
+    pooled, bj = results["HANDLING"].findings
+    assert pooled.details["notes"] == [RESOLVED_NEVER_OCCURS]
+    assert bj.details["notes"] == [RESOLVED_NEVER_OCCURS]  # every finding of the rule says it
+    # judged as written: 'resolved', due 5 d after 2 Feb 10:00, is missing at the period end
+    # (1 Mar 00:00, Shanghai): 26 d 14 h after receipt, 21 d 14 h over
+    assert pooled.failing == ["A"] and pooled.verdict == "nonconform"
+    assert pooled.failing_values == [pytest.approx((21 * 24 + 14) * 3600)]
+    # HANDLING-BUSINESS's steps, received and acknowledged, both occur: no note
+    assert "notes" not in results["HANDLING-BUSINESS"].findings[0].details
+
+
 # ------------------------------------------------------------ cases without their first step
 
 

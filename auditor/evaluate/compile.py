@@ -15,14 +15,32 @@ from typing import TYPE_CHECKING, cast
 
 from ..backends.base import HelperTable
 from ..backends.statement import Sql, Statement
-from ..expression import fields_of
+from ..expression import compared_strings, fields_of
 from ..expression import quote_identifier as q
-from ..measures import AggregateMeasure, Measure, RecordMeasure
+from ..measures import AggregateMeasure, ComparedValue, Measure, RecordMeasure
 from .scope import Scope
 
 if TYPE_CHECKING:
     from ..model import EvidenceKind, Rule
     from .env import Env
+
+
+#: how many of a field's distinct values are read to find the closest to a text that never occurs
+VALUES_READ = 10_000
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """The texts a rule compares one field with, and the statements that find those that occur
+    in no record of the kind (in any period) and the values closest to them."""
+
+    field: str
+    compared: tuple[ComparedValue, ...]
+    #: those of the texts that some record holds: one row each
+    occurring: Statement
+    #: the field's distinct values, the first ``VALUES_READ`` in order (read only when a text
+    #: never occurs)
+    values: Statement
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,7 @@ class RulePlan:
     #: each record's (or case's) key, outcome, group values and value in the measure's failing unit
     values: Statement | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    value_checks: tuple[ValueCheck, ...] = ()
 
 
 def compile_rule(rule: Rule, env: Env) -> RulePlan:
@@ -80,10 +99,38 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         where_filled=_filled(scope, where_fields, filtered=False) if where_fields else None,
         where_fields=where_fields,
         notes=tuple(measure.notes(env.present)),
+        value_checks=_value_checks(rule, kind),
     )
     if measure.per_record:
         return _record_plan(base, cast(RecordMeasure, measure))
     return _aggregate_plan(base, cast(AggregateMeasure, measure))
+
+
+def _value_checks(rule: Rule, kind: EvidenceKind) -> tuple[ValueCheck, ...]:
+    """A check per text field of the kind that the measure or the ``where`` compares with a
+    text (not an enum's: its values are checked when the pack loads; not a blank text)."""
+    where = compared_strings(rule.where) if rule.where is not None else []
+    compared = [*rule.measure.compared_values(), *(ComparedValue(f, v) for f, v in where)]
+    by_field: dict[str, dict[str, ComparedValue]] = {}
+    for item in compared:
+        spec = kind.fields.get(item.field)
+        if spec is not None and spec.type == "string" and item.value.strip():
+            by_field.setdefault(item.field, {}).setdefault(item.value, item)
+    return tuple(_value_check(kind, name, tuple(c.values())) for name, c in by_field.items())
+
+
+def _value_check(
+    kind: EvidenceKind, field_name: str, compared: tuple[ComparedValue, ...]
+) -> ValueCheck:
+    column, table = f"t.{q(field_name)}", q(kind.name)
+    sql = Sql()
+    texts = ", ".join(sql.value(item.value) for item in compared)
+    occurring = f"SELECT DISTINCT {column} FROM {table} AS t WHERE {column} IN ({texts})"
+    values = (
+        f"SELECT DISTINCT {column} AS v FROM {table} AS t WHERE {column} IS NOT NULL "
+        f"ORDER BY v LIMIT {VALUES_READ}"
+    )
+    return ValueCheck(field_name, compared, sql.statement(occurring), Sql().statement(values))
 
 
 def _filled(scope: Scope, fields: tuple[str, ...], filtered: bool = True) -> Statement:

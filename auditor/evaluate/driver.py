@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from ..backends.base import Backend, HelperTable
 from ..business_time import CalendarTable, ClockCache, moment_text
 from ..findings import Counts, Finding, RuleResult, group_text
-from ..measures import AggregateMeasure, Figure, RecordMeasure, SeriesMeasure
+from ..measures import AggregateMeasure, ComparedValue, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
 from .compile import RulePlan, aggregate_member, compile_rule
 from .env import Env, Window
@@ -213,7 +214,8 @@ class Evaluation:
         unfiltered = self._empty_filter_field(plan, findings[0])
         if unfiltered is not None:
             return self._result(plan, [unfiltered], [])
-        return self._result(plan, findings, ledger)
+        notes = (*plan.notes, *self._never_occurring(plan))
+        return self._result(replace(plan, notes=notes), findings, ledger)
 
     def record_outcomes(self, rule: Rule, reasons: bool = False) -> dict[str, str]:
         """Each in-scope record's (or case's) outcome, for comparing with the live monitor key
@@ -358,6 +360,20 @@ class Evaluation:
             f"all {total:,} {plan.kind.name} records of the period",
         )
 
+    def _never_occurring(self, plan: RulePlan) -> list[str]:
+        """A note for each text the rule compares a field with that no record of the kind
+        holds (a misspelt step), naming the values closest to it. The rule is judged as written."""
+        notes: list[str] = []
+        for check in plan.value_checks:
+            found = {row[0] for row in self.backend.query(check.occurring)}
+            absent = [item for item in check.compared if item.value not in found]
+            if absent:
+                values = [str(row[0]) for row in self.backend.query(check.values)]
+                notes.extend(
+                    never_occurs(item, f"{plan.kind.name}.{check.field}", values) for item in absent
+                )
+        return notes
+
     def _labels(self, plan: RulePlan) -> list[str]:
         return [p.label for p in sub_periods(self.env.window.period, plan.scope.unit)]
 
@@ -500,6 +516,16 @@ class Evaluation:
             failing_unit=rule.measure.failing_unit(plan.kind),
             unit_label=_text(rule.measure.unit_label(plan.kind)),
         )
+
+
+def never_occurs(item: ComparedValue, column: str, values: list[str]) -> str:
+    """The note on a compared text no record holds in ``column`` (``kind.field``): the field's
+    ``values`` closest to it, if any is close."""
+    said = f"{item.what} '{item.value}' never occurs in {column}"
+    closest = difflib.get_close_matches(item.value, values, n=3)
+    if not closest:
+        return f"{said}; no value there is close"
+    return f"{said}; closest: " + ", ".join(f"'{value}'" for value in closest)
 
 
 def _with_target(plan: RulePlan, finding: Finding) -> Finding:

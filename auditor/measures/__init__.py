@@ -12,7 +12,15 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from .base import AggregateMeasure, Figure, Measure, RecordMeasure, RecordSql, SeriesMeasure
+from .base import (
+    AggregateMeasure,
+    ComparedValue,
+    Figure,
+    Measure,
+    RecordMeasure,
+    RecordSql,
+    SeriesMeasure,
+)
 
 BUILTIN_MODULES = (
     "duration",
@@ -70,6 +78,7 @@ def measure_named(name: str) -> type[Measure] | None:
 
 __all__ = [
     "AggregateMeasure",
+    "ComparedValue",
     "Figure",
     "Measure",
     "RecordMeasure",

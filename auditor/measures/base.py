@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ComparedValue:
+    """A text a rule compares a field's values with (a sequence's step, ``status == 'closed'``):
+    one that never occurs among the field's values is said in a note (a misspelling matches
+    nothing, and the rule would be judged against it silently)."""
+
+    field: str
+    value: str
+    #: how the note names the text: ``step`` for a sequence's, ``value`` for any other
+    what: str = "value"
+
+
+@dataclass(frozen=True)
 class RecordSql:
     """SQL expressions giving one record's outcome, its measured value and a note on a failure.
 
@@ -171,6 +183,10 @@ class Measure:
         """How a record's own answer decides it, for ``explain`` (a checklist answer), or
         None when the record is worked out otherwise."""
         return None
+
+    def compared_values(self) -> list[ComparedValue]:
+        """The texts the measure compares fields of the rule's own kind with."""
+        return []
 
     def notes(self, present: frozenset[str]) -> list[str]:
         """What a reader must know about how the figure was reached (e.g. missing pause evidence)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..expression import Expr, fields_of
+from ..expression import Expr, compared_strings, fields_of
 from . import register
-from .base import RecordMeasure, RecordSql
+from .base import ComparedValue, RecordMeasure, RecordSql
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ class ConditionMeasure(RecordMeasure):
 
     def fields(self) -> list[str]:
         return sorted(fields_of(self.condition))
+
+    def compared_values(self) -> list[ComparedValue]:
+        return [ComparedValue(f, v) for f, v in compared_strings(self.condition)]
 
     def record_sql(self, scope: Scope, sql: Sql) -> RecordSql:
         holds = sql.expr(self.condition, scope.kind, "t.")

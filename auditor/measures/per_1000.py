@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..expression import Expr, fields_of
+from ..expression import Expr, compared_strings, fields_of
 from ..stats import wilson_interval
 from . import register
-from .base import AggregateMeasure, Figure, number
+from .base import AggregateMeasure, ComparedValue, Figure, number
 from .reading import RuleContext
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ class PerThousandMeasure(AggregateMeasure):
 
     def fields(self) -> list[str]:
         return sorted(fields_of(self.condition))
+
+    def compared_values(self) -> list[ComparedValue]:
+        return [ComparedValue(f, v) for f, v in compared_strings(self.condition)]
 
     def value_sql(self, scope: Scope, sql: Sql) -> str:
         holds = sql.expr(self.condition, scope.kind, "t.")

@@ -28,7 +28,7 @@ from ..sourcemap import YamlList, YamlMap
 from ..standards import unknown_keys
 from ..units import Duration
 from . import register
-from .base import RecordMeasure
+from .base import ComparedValue, RecordMeasure
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -81,6 +81,9 @@ class SequenceMeasure(RecordMeasure):
 
     def fields(self) -> list[str]:
         return [self.step, self.at]
+
+    def compared_values(self) -> list[ComparedValue]:
+        return [ComparedValue(self.step, step.name, "step") for step in self.steps]
 
     def clock_spans(self, kind: EvidenceKind) -> list[tuple[str, tuple[str, ...], float | None]]:
         return [] if self.calendar is None else [(kind.name, (self.at,), None)]

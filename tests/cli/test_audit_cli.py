@@ -213,3 +213,25 @@ def test_a_period_that_has_not_ended_is_said_so(runner, tmp_path, monkeypatch) -
          "--period", "2026-07", "--out", str(tmp_path / "b"), "--format", "json"],
     )  # fmt: skip
     assert "has not ended" not in ended.output
+
+
+def test_a_step_that_never_occurs_is_said_on_the_console(runner, write_pack, tmp_path) -> None:
+    """A misspelt step gives 0 %: the console says so in one line, naming the closest value."""
+    from ..test_sequence import (
+        HEADER,
+        RESOLVED_NEVER_OCCURS,
+        SPELT_OTHERWISE,
+        text_steps_pack_file,
+    )
+
+    path = text_steps_pack_file(write_pack)
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "complaint_events.csv").write_text(HEADER + SPELT_OTHERWISE, encoding="utf-8")
+    result = runner.invoke(
+        main, ["audit", str(path), str(folder), "--period", "2026-02", "--out",
+               str(tmp_path / "out"), *JSON_ONLY, "--fail-on", "never"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"warning: HANDLING (clause 3.4.2): {RESOLVED_NEVER_OCCURS}\n" in result.stderr
+    assert "HANDLING-BUSINESS (clause" not in result.stderr
