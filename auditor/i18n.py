@@ -164,6 +164,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "处理清单中的 {n} 条不符合记录",
         "en": "Deal with the {n} failing records listed",
     },
+    "correction_text_cells": {
+        "zh": "处理清单中的 {n} 条不符合记录(其 {cells} 个不符合期间)",
+        "en": "Deal with the {n} failing records listed, in its {cells} nonconforming periods",
+    },
     "correction_text_one": {
         "zh": "处理清单中的 1 条不符合记录",
         "en": "Deal with the failing record listed",

@@ -539,3 +539,32 @@ def test_a_week_the_audit_period_cuts_shows_the_days_it_holds(write_pack, tmp_pa
         }
         assert failing.keys() == {"c1", "c4"}
         assert first in failing["c1"] and last in failing["c4"]
+
+
+def test_a_group_s_corrective_action_deals_with_all_its_failing_periods(tmp_path) -> None:
+    """RESP-PHONE-30S is judged in each site and month: SH fails in July (minor, 16 failing
+    records), August (major, 47, 36 short) and September (major, 30, 17 short). Its one item
+    shows August (the major that needed more conforming records) and deals with all 93
+    records; GZ fails in August only (12)."""
+    from datetime import date
+
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    pack = "customer-service-evaluation"
+    audit = run_audit(
+        RULES / f"{pack}.yaml", ROOT / "evidence" / "demo" / pack, tmp_path, "2026-Q3"
+    )
+    items = [
+        i
+        for i in capa_items(audit.findings, date(2026, 10, 1), Words("en"))
+        if i.rule == "RESP-PHONE-30S"
+    ]
+    assert [(i.finding, i.failing_count, i.correction) for i in items] == [
+        ("RESP-PHONE-30S@site=GZ@2026-08", 12, "Deal with the 12 failing records listed"),
+        (
+            "RESP-PHONE-30S@site=SH@2026-08",
+            93,
+            "Deal with the 93 failing records listed, in its 3 nonconforming periods",
+        ),
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
+from .contract import FindingEntry, FindingsDocument, RuleEntry, Verdict, level
 from .results import group_text
 
 
@@ -46,16 +46,32 @@ def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, Fi
 
 
 def _failing_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
-    """Each group's worst nonconforming cell (a major one before a minor one)."""
+    """Each group's worst nonconforming cell: a major one before a minor one, of two at one
+    level the one that needed more conforming records (as the deciding finding is chosen)."""
     worst: dict[str, FindingEntry] = {}
-    for finding in rule.findings[1:]:
-        if finding.verdict != Verdict.NONCONFORM or not finding.group:
-            continue
+    for finding in _failing_cells(rule):
         key = group_key(finding)
         held = worst.get(key)
-        if held is None or (finding.severity == Severity.MAJOR and held.severity != Severity.MAJOR):
+        if held is None or _badness(finding) > _badness(held):
             worst[key] = finding
     return worst
+
+
+def _failing_cells(rule: RuleEntry) -> list[FindingEntry]:
+    """The rule's nonconforming group cells (a group's, in each of its sub-periods)."""
+    return [f for f in rule.findings[1:] if f.verdict == Verdict.NONCONFORM and f.group]
+
+
+def _badness(finding: FindingEntry) -> tuple[int, float]:
+    return level(finding), finding.shortfall or 0
+
+
+def group_failing(rule: RuleEntry, key: str) -> tuple[int, int]:
+    """The failing records of a group's nonconforming cells (its sub-periods) under a rule
+    judged in each group, and how many cells they are: what its corrective action deals
+    with, beyond the worst cell that shows it."""
+    cells = [f for f in _failing_cells(rule) if group_key(f) == key]
+    return sum(f.failing_count for f in cells), len(cells)
 
 
 def due_in_days(own: int, severity: str, due_days: dict[str, int]) -> int:

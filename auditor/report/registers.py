@@ -16,7 +16,7 @@ from typing import Any
 from ..failing import CAP_PER_FINDING, neutralise, unit_text
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
-from ..findings.nonconformities import due_in_days, nonconformities
+from ..findings.nonconformities import due_in_days, group_failing, nonconformities
 from ..formatting import count
 from ..i18n import Words
 from . import rules
@@ -58,15 +58,22 @@ def capa_items(document: FindingsDocument, issued: date, words: Words) -> list[C
     a CAPA register opens for the same audit), for the finding that shows it."""
     due_days = document.manifest.parameters.due_days
     return [
-        _capa_item(number, rule, finding, issued, due_days, words)
-        for number, (_, rule, finding) in enumerate(nonconformities(document), 1)
+        _capa_item(number, rule, finding, _failing(rule, key, finding), issued, due_days, words)
+        for number, (key, rule, finding) in enumerate(nonconformities(document), 1)
     ]
+
+
+def _failing(rule: RuleEntry, key: str, deciding: FindingEntry) -> tuple[int, int]:
+    """The failing records an item deals with and in how many cells: a group's, over all its
+    nonconforming sub-periods (the item is the group's, not only its worst cell's)."""
+    return group_failing(rule, key) if key else (deciding.failing_count, 1)
 
 
 def _capa_item(
     number: int,
     rule: RuleEntry,
     deciding: FindingEntry,
+    failing: tuple[int, int],
     issued: date,
     due_days: dict[str, int],
     words: Words,
@@ -81,21 +88,26 @@ def _capa_item(
         severity=severity.value,
         value=sentences.value(deciding, rule, words),
         target=sentences.target(deciding, rule, words),
-        correction=(
-            words.label("correction_text_one")
-            if deciding.failing_count == 1
-            else words.label("correction_text", n=count(deciding.failing_count))
-            if deciding.failing_count
-            else words.label("correction_figure")  # a figure (a spread, a trend), no record
-        ),
+        correction=_correction(*failing, words),
         root_cause="",
         action=words.text(rule.capa.action),
         owner=words.text(rule.capa.owner),
         due=(issued + timedelta(days=days)).isoformat(),
         effectiveness=words.label("effectiveness_text", days=EFFECTIVENESS_DAYS),
-        failing_count=deciding.failing_count,
+        failing_count=failing[0],
         status="open",
     )
+
+
+def _correction(records: int, cells: int, words: Words) -> str:
+    """What the correction deals with: the failing records listed (of a group's cells)."""
+    if not records:
+        return words.label("correction_figure")  # a figure (a spread, a trend), no record
+    if cells > 1:
+        return words.label("correction_text_cells", n=count(records), cells=count(cells))
+    if records == 1:
+        return words.label("correction_text_one")
+    return words.label("correction_text", n=count(records))
 
 
 def _cells(item: CapaItem) -> list[Any]:
