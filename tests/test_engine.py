@@ -429,3 +429,11 @@ def test_a_missing_group_value_is_written_empty_not_as_python_s_none(tmp_path, w
     assert group_key(empty) == "site=(empty)"
     columns = _columns(result, empty, None)
     assert columns[3] == ["site=(empty)"]  # the group column, one failing record (B)
+
+
+def test_a_group_named_like_the_empty_marker_keeps_an_id_of_its_own() -> None:
+    from auditor.findings import group_text
+
+    written = [group_text({"g": v}, "@") for v in (None, "(empty)", '"x"', "None", "A")]
+    assert written == ["g=(empty)", 'g="(empty)"', 'g="\\"x\\""', "g=None", "g=A"]
+    assert len(set(written)) == len(written)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,19 @@ EMPTY_VALUE = "(empty)"
 def group_text(group: Mapping[str, Any], separator: str = ", ") -> str:
     """``site=SH`` (``site=SH, channel=phone`` for several; ``''`` for none), a missing value
     as ``(empty)``: the one way a group is written where it names or keys something."""
-    return separator.join(f"{k}={EMPTY_VALUE if v is None else v}" for k, v in group.items())
+    return separator.join(f"{k}={group_value_text(v)}" for k, v in group.items())
+
+
+def group_value_text(value: Any) -> str:
+    """A group's value as ids write it, each value its own text: a missing one ``(empty)``, a
+    text that is ``(empty)`` itself or starts with a double quote in JSON quotes
+    (``"(empty)"``), any other as it is."""
+    if value is None:
+        return EMPTY_VALUE
+    text = str(value)
+    if text == EMPTY_VALUE or text.startswith('"'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
 
 
 @dataclass
