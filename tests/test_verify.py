@@ -630,3 +630,32 @@ def test_a_differing_copy_of_the_evidence_passed_over_is_named(tmp_path, monkeyp
         f"{sha256_of(tree / 'evidence' / 'agents.csv')[:12]}...); the folder verified is "
         f"{tree / 'evidence'}"
     ]
+
+
+def test_the_first_difference_is_the_earliest_record_either_way(tmp_path) -> None:
+    """Line 5 edited and line 3 deleted in the audit's store: line 3 comes first; a record
+    stored twice is said so, not left with no words."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from auditor.backends.duckdb import parquet_first_difference
+    from auditor.certify.verify import _first_difference
+
+    def table(rows: list[tuple[int, str]]) -> Path:
+        path = tmp_path / f"t{len(list(tmp_path.iterdir()))}.parquet"
+        lines, values = zip(*rows, strict=True)
+        pq.write_table(
+            pa.table({"v": list(values), "_source": [1] * len(rows), "_line": list(lines)}), path
+        )
+        return path
+
+    evidence = table([(2, "a"), (3, "b"), (4, "c"), (5, "d"), (6, "e")])
+    edited = table([(2, "a"), (4, "c"), (5, "X"), (6, "e")])
+    assert parquet_first_difference(edited, evidence) == (
+        None,
+        {"v": "b", "_source": 1, "_line": 3},
+    )
+    twice = table([(2, "a"), (3, "b"), (4, "c"), (4, "c"), (5, "d"), (6, "e")])
+    assert _first_difference(twice, evidence, {}, ".") == (
+        "; first: the record is in one store more times than in the other"
+    )

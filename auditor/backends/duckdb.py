@@ -309,25 +309,27 @@ def parquet_first_difference(
                                               {"p": str(ours)}).fetchall()]  # fmt: skip
         placed = "_source" in columns and "_line" in columns
         order = "_source, _line" if placed else "ALL"
-        for one, other in ((ours, theirs), (theirs, ours)):
-            cursor = con.execute(
+        firsts = []  # the first row each side holds and the other does not, with its side
+        for side, (one, other) in enumerate(((ours, theirs), (theirs, ours))):
+            row = con.execute(
                 f"SELECT * FROM (SELECT * FROM read_parquet($a) EXCEPT ALL "
                 f"SELECT * FROM read_parquet($b)) ORDER BY {order} LIMIT 1",
                 {"a": str(one), "b": str(other)},
-            )
-            row = cursor.fetchone()
-            if row is None:
-                continue
-            found = dict(zip(columns, row, strict=True))
-            twin = None
-            if placed:
-                same = con.execute(
-                    "SELECT * FROM read_parquet($b) WHERE _source = $s AND _line = $l LIMIT 1",
-                    {"b": str(other), "s": found["_source"], "l": found["_line"]},
-                ).fetchone()
-                twin = None if same is None else dict(zip(columns, same, strict=True))
-            return (found, twin) if one == ours else (twin, found)
-        return None
+            ).fetchone()
+            if row is not None:
+                firsts.append((dict(zip(columns, row, strict=True)), side, other))
+        if not firsts:
+            return None
+        place = (lambda f: (f[0]["_source"], f[0]["_line"], f[1])) if placed else (lambda f: f[1])
+        found, side, other = min(firsts, key=place)  # the earlier in the file, ours first
+        twin = None
+        if placed:
+            same = con.execute(
+                "SELECT * FROM read_parquet($b) WHERE _source = $s AND _line = $l LIMIT 1",
+                {"b": str(other), "s": found["_source"], "l": found["_line"]},
+            ).fetchone()
+            twin = None if same is None else dict(zip(columns, same, strict=True))
+        return (found, twin) if side == 0 else (twin, found)
     finally:
         con.close()
 

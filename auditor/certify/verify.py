@@ -893,6 +893,8 @@ def _first_difference(ours: Path, theirs: Path, tables: dict[str, Any], root: st
         what = "a record the evidence holds is not in the store"
     elif again is None:
         what = "a record the evidence does not hold is in the store"
+    elif mine == again:  # the same record, once more on one side
+        what = "the record is in one store more times than in the other"
     else:
         changed = [c for c in mine if mine[c] != again[c]][:DIFFERENCES_NAMED]
         what = "; ".join(
