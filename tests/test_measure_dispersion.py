@@ -192,7 +192,8 @@ def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tm
     en = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
     zh = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     assert "largest shortfall +15.00 pp" in en and "chi-square 2.40, df = 1, p = 0.121" in en
-    assert "75.0\u00a0% − 60.0\u00a0%" in en  # BJ's row: the pooled rate less its own
+    # BJ's row: the pooled rate less its own, with the two decimals of the shortfall beside it
+    assert "75.00\u00a0% − 60.00\u00a0%" in en
     assert "最大短缺 +15.00 个百分点" in zh and "卡方 2.40,自由度 1,p = 0.121" in zh
     # the corrective action of a spread names the figure, not "the 0 failing records"
     assert "Correct the shortfall the gap analysis shows" in en and "0 failing records" not in en

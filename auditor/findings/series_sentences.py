@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..formatting import DASH, count, percent_text, value_text
+from ..formatting import DASH, NBSP, count, percent_text, value_text
 from ..i18n import Words
 from .contract import FindingEntry, RuleEntry
 
@@ -110,6 +110,14 @@ def _base_value(amount: float, block: dict[str, Any], rule: RuleEntry, words: Wo
     return value_text(amount, unit, None, words.lang, rule.calendar, label=label)
 
 
+def _operand(amount: float, block: dict[str, Any], rule: RuleEntry, words: Words) -> str:
+    """A value of the base rule in a subtraction whose result shows two decimals (points):
+    a rate with two decimals too (``86.83 %``), so the subtraction can be checked."""
+    if block.get("base_unit") == "share":
+        return percent_text(amount, least=2).replace(" ", NBSP)
+    return _base_value(amount, block, rule, words)
+
+
 # ------------------------------------------------------------ values and figures
 
 
@@ -133,8 +141,8 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str | None:
     if found is None or found[0] != "dispersion_group":
         return None
     block = found[1]
-    group = _base_value(block["value"], block, rule, words)
-    pooled = _base_value(block["pooled"]["value"], block, rule, words)
+    group = _operand(block["value"], block, rule, words)
+    pooled = _operand(block["pooled"]["value"], block, rule, words)
     # the subtraction that gives the shortfall shown beside it
     return f"{group} − {pooled}" if block.get("lower_is_better") else f"{pooled} − {group}"
 
