@@ -472,7 +472,7 @@ class RowPlan:
         return EvidenceError(
             f"no column for required field '{spec.name}' of {self.kind.name} (looked for: "
             f"{tried}); {read}",
-            location=Location(str(self.path), 1),
+            location=Location(str(self.path), self.header_row or 1),
             suggestion=suggestion,
             hint=self._unmatched_hint(spec) + (f"; {sheet}" if sheet else ""),
         )

@@ -845,6 +845,10 @@ def test_a_title_above_a_workbook_header_is_named_and_header_row_reads_below_it(
         "records.xlsx:2: row 2 of sheet 'Calls' is empty: no header there; give reader: "
         "{header_row: N} the row that holds the column names"
     )
+    # a header row below the header: the error is placed on the row read as the header
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {header_row: 4}\n")
+    report, _ = run(tmp_path, mapping)
+    assert "records.xlsx:4: no column for required field 'record_id'" in report.files[0].reason
 
 
 def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_header(
