@@ -181,11 +181,9 @@ def _timezone(data: YamlMap, checker: _Checker) -> str:
 def standard_folders(pack: Path) -> list[Path]:
     """Where a pack's standard is looked for, in order, when no folder is given: ``standards``
     beside the pack's folder, the pack's folder, ``standards`` in the working folder."""
-    return [
-        pack.resolve().parent.parent / "standards",
-        pack.resolve().parent,
-        Path.cwd() / "standards",
-    ]
+    here = pack.resolve().parent
+    folders = [here.parent / "standards", here, Path.cwd().resolve() / "standards"]
+    return list(dict.fromkeys(folders))  # each once: the pack's folder may be the working one's
 
 
 def _standard(

@@ -141,3 +141,5 @@ def test_a_pack_named_as_its_standard_is_not_read_as_the_standard(tmp_path, monk
         load_pack(pack)
     (error,) = raised.value.errors
     assert error.message.startswith("unknown standard 'sq' (looked in ")
+    looked = error.message.split("(looked in ", 1)[1].rstrip(")").split(", ")
+    assert len(looked) == len(set(looked)) == 2  # rules/../standards is the working folder's
