@@ -1366,8 +1366,8 @@ def capa_show(item_id: str, register_path: str) -> None:
 @_by_opt
 @click.option(
     "--status",
-    help="Move to: planned, accepted, implemented, open (verified-effective and "
-    "verified-ineffective are reached by capa verify only).",
+    help="Move to: planned, implemented, open (accepted is reached by capa accept only, "
+    "verified-effective and verified-ineffective by capa verify only).",
 )
 @click.option(
     "--acknowledge",
@@ -1469,12 +1469,9 @@ def capa_update(
 @_register_opt
 def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> None:
     """A certifier accepts the item's plan (planned -> accepted)."""
-    acceptance = {"by": who, "on": _today().isoformat(), "comment": comment}
     register = _open_register(register_path)
     try:
-        item = register.update(
-            item_id, who, {"status": "accepted", "acceptance": acceptance}, today=_today()
-        )
+        item = register.accept(item_id, who, _today(), comment)
     finally:
         register.close()
     click.echo(f"{item['id']}: accepted by {who}")

@@ -129,8 +129,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     with pytest.raises(LifecycleError, match="it can move to: accepted, open"):
         register.update(item["id"], "li", {"status": "implemented"})
     with pytest.raises(LifecycleError, match="plan was made by li; it is accepted by someone"):
-        register.update(item["id"], " LI ", {"status": "accepted"})  # not the one who planned
-    register.update(item["id"], "certifier", {"status": "accepted"})
+        register.accept(item["id"], " LI ")  # not the one who planned
+    register.accept(item["id"], "certifier")
     with pytest.raises(LifecycleError, match="not done"):
         register.update(item["id"], "li", {"status": "implemented"})
     register.action_done(item["id"], number, "li", date(2026, 10, 20))
@@ -141,7 +141,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
         register.update(item["id"], "li", {"status": "closd"})
     fields = [row["field"] for row in register.store.history(item["id"])]
     assert fields == [
-        "created", "action 1", "root_cause", "status", "status", "action 1 done", "status",
+        "created", "action 1", "root_cause", "status", "status", "acceptance", "action 1 done",
+        "status",
     ]  # fmt: skip
     register.close()
 
@@ -269,7 +270,7 @@ def _implemented(register: Register, item_id: str, on: str) -> None:
         item_id, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15)
     )
     register.update(item_id, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
-    register.update(item_id, "cert", {"status": "accepted"})
+    register.accept(item_id, "cert")
     register.action_done(item_id, 1, "li", date(2026, 7, 31))
     register.update(
         item_id,
@@ -501,7 +502,7 @@ def test_an_implementation_date_is_not_ahead_nor_before_the_actions_were_done(
     register.add_action(item, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15))
     register.add_action(item, "li", "Check it", "qa", date(2026, 8, 15), date(2026, 7, 15))
     register.update(item, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
-    register.update(item, "cert", {"status": "accepted"})
+    register.accept(item, "cert")
     register.action_done(item, 1, "li", date(2026, 7, 20))
     register.action_done(item, 2, "li", date(2026, 7, 31))
     day = date(2026, 8, 5)
@@ -973,7 +974,7 @@ def _implemented_on(register: Register, item_id: str, on: date) -> None:
     """The item worked off with its one action done on ``on``, implemented that day."""
     register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)
     register.update(item_id, "li", {"root_cause": "no cover at the peak", "status": "planned"})
-    register.update(item_id, "cert", {"status": "accepted"})
+    register.accept(item_id, "cert")
     register.action_done(item_id, 1, "li", on)
     register.update(
         item_id, "li", {"status": "implemented", "implemented_on": on.isoformat()}, today=on
@@ -1058,8 +1059,7 @@ def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_plann
         assert register.item(item)["root_cause"] == "no alarm on the queue"
         assert register.item(item)["status"] == status
         if status == "planned":
-            acceptance = {"by": "cert", "on": TODAY.isoformat(), "comment": ""}
-            register.update(item, "cert", {"status": "accepted", "acceptance": acceptance})
+            register.accept(item, "cert", today=TODAY)
     # an accepted plan changed: a new action, or a new root cause, or new whys
     rows = len(register.store.history(item))
     register.add_action(item, "li", "Second alarm", "ops", date(2026, 11, 1), TODAY)
@@ -1068,13 +1068,13 @@ def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_plann
     changed = [r["field"] for r in register.store.history(item)[rows:]]
     assert changed == ["action 2", "status", "acceptance"]
     with pytest.raises(LifecycleError, match="plan was made by li"):  # who changed it planned it
-        register.update(item, "li", {"status": "accepted"})
+        register.accept(item, "li")
     for change in ({"root_cause": "no alarm on the queue at night"}, {"whys": ["no alarm"]}):
-        register.update(item, "cert", {"status": "accepted"})
+        register.accept(item, "cert", today=TODAY)
         updated = register.update(item, "li", change)
         assert updated["status"] == "planned"
-        assert "its acceptance is void" in updated["note"]
-    register.update(item, "cert", {"status": "accepted"})
+        assert f"its acceptance by cert on {TODAY} is void" in updated["note"]
+    register.accept(item, "cert")
     unchanged = register.update(item, "li", {"correction": "extra staff"})  # not the plan
     assert unchanged["status"] == "accepted" and "note" not in unchanged
     with pytest.raises(LifecycleError, match="sends it back from accepted to planned"):
@@ -1107,3 +1107,29 @@ def test_a_rule_id_two_packs_share_keeps_an_item_per_pack(tmp_path) -> None:
         opened[pack] = [i for i in recorded.created if register.item(i)["rule"] == "RESP-PHONE-30S"]
     assert opened["service-quality"] and opened["customer-service-evaluation"]
     assert not set(opened["service-quality"]) & set(opened["customer-service-evaluation"])
+
+
+def _planned(register: Register, monthly_audits, by: str = "li") -> str:
+    """July recorded and its first item planned by ``by`` (a root cause and one action)."""
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, by, "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(item, by, {"root_cause": "no alarm on the queue", "status": "planned"})
+    return item
+
+
+def test_an_update_does_not_accept_a_plan_an_acceptance_does_and_is_recorded(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)
+    with pytest.raises(LifecycleError, match=f"run capa accept {item} --by NAME"):
+        register.update(item, "other", {"status": "accepted"})
+    assert register.item(item)["status"] == "planned"
+    accepted = register.accept(item, "cert", today=TODAY, comment="adequate")
+    assert (accepted["status"], accepted["acceptance"]) == (
+        "accepted",
+        {"by": "cert", "on": TODAY.isoformat(), "comment": "adequate"},
+    )
+    assert register.check() == []
+    register.close()

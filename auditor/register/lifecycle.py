@@ -80,10 +80,12 @@ def check_move(
     target: Status,
     actions: list[dict[str, Any]],
     verifying: bool = False,
+    accepting: bool = False,
 ) -> None:
     """Refuse a move the lifecycle does not allow, or one whose prerequisites are missing.
 
-    The verified statuses are refused unless ``verifying`` (the move of a verification).
+    The verified statuses are refused unless ``verifying`` (the move of a verification),
+    accepted unless ``accepting`` (an acceptance, recorded with who and when).
     """
     current = Status(item["status"])
     if target in BY_VERIFICATION and not verifying:
@@ -91,6 +93,12 @@ def check_move(
             f"{item['id']} becomes {target} only by verification, not by hand",
             hint=f"run capa verify {item['id']} --evidence DIR --pack PACK --by NAME "
             "(it runs the rule again on evidence after the fix)",
+        )
+    if target == Status.ACCEPTED and not accepting:
+        raise LifecycleError(
+            f"{item['id']} becomes accepted only by a certifier's acceptance, not by an update",
+            hint=f"run capa accept {item['id']} --by NAME (it records who accepted the plan "
+            "and when)",
         )
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(TRANSITIONS[current]) or "none (closed)"

@@ -221,6 +221,23 @@ class Register:
         with self.store.transaction():
             return self._update(item_id, who, changes, today, verifying=True)
 
+    def accept(
+        self,
+        item_id: str,
+        who: str,
+        today: date | None = None,
+        comment: str = "",
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """A certifier accepts the item's plan (planned -> accepted), recorded with who, when
+        and the comment: the one way to accepted (an update's move there is refused)."""
+        day = today or date.today()
+        acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
+        with self.store.transaction():
+            self._at_version(item_id, version)
+            changes = {"status": str(Status.ACCEPTED), "acceptance": acceptance}
+            return self._update(item_id, who, changes, day, accepting=True)
+
     def _update(
         self,
         item_id: str,
@@ -230,10 +247,12 @@ class Register:
         verifying: bool = False,
         touched: bool = False,
         new_actions: bool = False,
+        accepting: bool = False,
     ) -> dict[str, Any]:
         """The checks and the changes of one update, inside the caller's transaction;
-        ``touched``: an action changed too, so the version moves on even with no field changed;
-        ``new_actions``: an action was added (the plan changed).
+        ``verifying``, ``accepting``: the move of a verification, of an acceptance;
+        ``touched``: an action changed too, so the version moves on even with no field
+        changed; ``new_actions``: an action was added (the plan changed).
 
         A change of the plan (root cause, whys, a new action) is checked whatever the
         status: the root cause is not blank nor blame. An accepted plan that changes goes
@@ -262,7 +281,7 @@ class Register:
         if "status" in changes:
             target = status_of(str(changes["status"]))
             merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
-            check_move(merged, target, self.store.actions(item_id), verifying)
+            check_move(merged, target, self.store.actions(item_id), verifying, accepting)
             if target == Status.ACCEPTED:
                 self._check_acceptor(item_id, who)
             changes = {**changes, "status": str(target)}

@@ -742,3 +742,43 @@ def test_the_register_line_marks_each_recurring_item_where_it_is() -> None:
     )
     many = [f"CAPA-2026-{n:04d}" for n in range(1, 11)]
     assert _items_named(many, "opened", []).endswith("CAPA-2026-0008 and 2 more)")
+
+
+def planned(runner, tmp_path, by: str = "li") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The July audit recorded and CAPA-2026-0001 planned by ``by`` (on 2026-07-31, with
+    :func:`july_31`): its register and id."""
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    made = invoke(
+        runner, "capa", "update", item, "--by", by, "--action", "Queue alarm at 20 s",
+        "--owner", "ops", "--due", "2026-08-30", "--root-cause", "no alarm on the queue",
+        "--status", "planned", "--register", register,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    return register, item
+
+
+def test_a_plan_is_accepted_only_by_capa_accept_which_records_the_acceptance(
+    runner, tmp_path, july_31
+) -> None:
+    register, item = planned(runner, tmp_path)
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    refused(
+        capa("update", item, "--by", "other", "--status", "accepted"),
+        f"error: {item} becomes accepted only by a certifier's acceptance, not by an update; "
+        f"run capa accept {item} --by NAME",
+    )
+    assert f"{item}  planned" in capa("show", item).output
+    assert capa("accept", item, "--by", "cert").exit_code == 0
+    assert '  acceptance: {"by": "cert", "comment": "", "on": "2026-07-31"}' in (
+        capa("show", item).output
+    )
+    replanned = capa("update", item, "--by", "li", "--why", "no one watches the queue")
+    assert replanned.output.strip() == (
+        f"{item}: planned (version 4); the plan changed, so its acceptance by cert on "
+        "2026-07-31 is void; it waits for acceptance again (capa accept)"
+    )
+    assert capa("check").exit_code == 0
