@@ -1133,3 +1133,25 @@ def test_an_update_does_not_accept_a_plan_an_acceptance_does_and_is_recorded(
     )
     assert register.check() == []
     register.close()
+
+
+def test_whoever_wrote_a_part_of_the_current_plan_does_not_accept_it(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits, by="wang")  # the root cause and the action
+    register.update(item, "chen", {"whys": ["no HR feed"]})
+    register.add_action(item, "zhao", "HR feed to the LMS", "IT ops", date(2026, 11, 1), TODAY)
+    for name in (" WANG ", "chen", "Zhao"):
+        with pytest.raises(
+            LifecycleError, match=f"{item}'s plan was made by {name.strip().lower()}"
+        ):
+            register.accept(item, name, today=TODAY)
+    register.accept(item, "cert", today=TODAY)
+    register.update(item, "li", {"root_cause": "the LMS has no roster feed"})  # void
+    for name in ("li", "wang"):  # the new root cause; the action, still in the plan
+        with pytest.raises(LifecycleError, match=f"plan was made by {name}"):
+            register.accept(item, name, today=TODAY)
+    assert register.accept(item, "cert", today=TODAY)["status"] == "accepted"
+    assert register.check() == []
+    register.close()

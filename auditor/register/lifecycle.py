@@ -52,6 +52,10 @@ _WEAK = re.compile(
 )
 
 
+#: a history row that adds an action to an item's plan (not ``action N done``)
+_ACTION_ROW = re.compile(r"action \d+")
+
+
 class LifecycleError(AuditorError):
     """A change the lifecycle does not allow."""
 
@@ -125,6 +129,27 @@ def check_root_cause(text: str | None, item_id: str) -> None:
             hint="say what in the process allowed the error (a missing check, an unclear rule, "
             "a tool, staffing), e.g. with --why five times",
         )
+
+
+def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
+    """Who wrote a part of an item's current plan, from its history rows (in order): its
+    root cause (the one who set the current one), each action, each why, and every change
+    of the plan (a root cause, a why, an action, the move to planned) since its last
+    acceptance. None of them accepts the plan."""
+    accepted = [n for n, row in enumerate(history) if _is(row, "status", Status.ACCEPTED)]
+    since = accepted[-1] + 1 if accepted else 0
+    roots = [row for row in history if row["field"] == "root_cause"]
+    return [row["who"] for row in roots[-1:]] + [
+        row["who"]
+        for n, row in enumerate(history)
+        if _ACTION_ROW.fullmatch(row["field"])
+        or row["field"] == "whys"
+        or (n >= since and (row["field"] == "root_cause" or _is(row, "status", Status.PLANNED)))
+    ]
+
+
+def _is(row: dict[str, Any], field: str, value: str) -> bool:
+    return bool(row["field"] == field and row["new"] == value)
 
 
 def check_implementation_date(

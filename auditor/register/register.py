@@ -27,6 +27,7 @@ from .lifecycle import (
     check_move,
     check_not_closed,
     check_root_cause,
+    plan_authors,
     status_of,
     stepped_up,
 )
@@ -327,17 +328,16 @@ class Register:
         return {**changes, "status": str(Status.PLANNED), "acceptance": None}, note
 
     def _check_acceptor(self, item_id: str, who: str) -> None:
-        """A plan is accepted by someone other than who planned it (as a waiver is approved
-        by someone other than who asked for it)."""
-        planners = [
-            row["who"]
-            for row in self.store.history(item_id)
-            if row["field"] == "status" and row["new"] == Status.PLANNED
-        ]
-        if planners and planners[-1].strip().casefold() == who.strip().casefold():
+        """A plan is accepted by someone who wrote no part of it (as a waiver is approved
+        by someone other than who asked for it), their names compared case aside."""
+        wanted = who.strip().casefold()
+        authors = plan_authors(self.store.history(item_id))
+        author = next((name for name in authors if name.strip().casefold() == wanted), None)
+        if author is not None:
             raise LifecycleError(
-                f"{item_id}'s plan was made by {planners[-1]}; it is accepted by someone else",
-                hint="a certifier or the quality lead accepts a plan: give --by their name",
+                f"{item_id}'s plan was made by {author}; it is accepted by someone else",
+                hint="a certifier or the quality lead accepts a plan, not one who wrote its "
+                "root cause, whys or actions: give --by their name",
             )
 
     def change(

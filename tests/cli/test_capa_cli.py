@@ -782,3 +782,22 @@ def test_a_plan_is_accepted_only_by_capa_accept_which_records_the_acceptance(
         "2026-07-31 is void; it waits for acceptance again (capa accept)"
     )
     assert capa("check").exit_code == 0
+
+
+def test_no_one_who_wrote_a_part_of_the_plan_accepts_it(runner, tmp_path, july_31) -> None:
+    """wang wrote the root cause and the action, chen then added a why to the accepted
+    plan (its acceptance void): neither accepts it."""
+    register, item = planned(runner, tmp_path, by="wang")
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    assert capa("accept", item, "--by", "cert").exit_code == 0
+    why = capa("update", item, "--by", "chen", "--why", "no HR feed")
+    assert "its acceptance by cert on 2026-07-31 is void" in why.output
+    for name in ("wang", "Chen"):
+        refused(
+            capa("accept", item, "--by", name),
+            f"error: {item}'s plan was made by {name.lower()}; it is accepted by someone else",
+        )
+    assert capa("accept", item, "--by", "cert").exit_code == 0
