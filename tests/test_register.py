@@ -1155,3 +1155,29 @@ def test_whoever_wrote_a_part_of_the_current_plan_does_not_accept_it(
     assert register.accept(item, "cert", today=TODAY)["status"] == "accepted"
     assert register.check() == []
     register.close()
+
+
+def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = (i["id"] for i in register.store.items()[:2])
+    for item in (first, second):
+        _implemented(register, item, "2026-07-31")
+        register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    same = {"root_cause": "no alarm on the queue", "status": "planned"}
+    for changes in ({"status": "planned"}, same):
+        with pytest.raises(
+            LifecycleError,
+            match=f"{first}'s fix was verified ineffective; it is "
+            "planned again with a changed plan: a new root cause or a new action",
+        ):
+            register.update(first, "li", changes, today=TODAY)
+    assert register.item(first)["status"] == "verified-ineffective"
+    new_cause = {"root_cause": "the alarm goes to an unwatched screen", "status": "planned"}
+    assert register.update(first, "li", new_cause, today=TODAY)["status"] == "planned"
+    register.add_action(second, "li", "Alarm on the wallboard", "ops", TODAY, TODAY)  # earlier
+    assert register.update(second, "li", {"status": "planned"}, today=TODAY)["status"] == "planned"
+    assert register.check() == []
+    register.close()

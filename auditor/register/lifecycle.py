@@ -148,6 +148,26 @@ def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
+def check_replanned(item_id: str, history: Sequence[dict[str, Any]], new_cause: bool) -> None:
+    """Refuse planning an item again after its fix was verified ineffective with the plan
+    that did not work: a new root cause (``new_cause``, in this update) or an action added
+    since the verification (in its history rows) is needed."""
+    verified = [
+        n for n, row in enumerate(history) if _is(row, "status", Status.VERIFIED_INEFFECTIVE)
+    ]
+    since = history[verified[-1] + 1 :] if verified else history
+    if new_cause or any(
+        row["field"] == "root_cause" or _ACTION_ROW.fullmatch(row["field"]) for row in since
+    ):
+        return
+    raise LifecycleError(
+        f"{item_id}'s fix was verified ineffective; it is planned again with a changed plan: "
+        "a new root cause or a new action",
+        hint="give --root-cause TEXT (why the fix did not work) or --action TEXT --owner NAME "
+        "--due YYYY-MM-DD, with --status planned or before it",
+    )
+
+
 def _is(row: dict[str, Any], field: str, value: str) -> bool:
     return bool(row["field"] == field and row["new"] == value)
 

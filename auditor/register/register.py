@@ -26,6 +26,7 @@ from .lifecycle import (
     check_implementation_date,
     check_move,
     check_not_closed,
+    check_replanned,
     check_root_cause,
     plan_authors,
     status_of,
@@ -280,12 +281,7 @@ class Register:
             _check_implementation_dated(item, changes)
         _check_correction(item, changes, today)
         if "status" in changes:
-            target = status_of(str(changes["status"]))
-            merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
-            check_move(merged, target, self.store.actions(item_id), verifying, accepting)
-            if target == Status.ACCEPTED:
-                self._check_acceptor(item_id, who)
-            changes = {**changes, "status": str(target)}
+            changes = self._moved(item, changes, who, verifying, accepting)
         if changes.get("implemented_on") or changes.get("status") == Status.IMPLEMENTED:
             on = changes.get("implemented_on") or item.get("implemented_on")
             if on:
@@ -295,6 +291,26 @@ class Register:
         if note:
             updated["note"] = note
         return updated
+
+    def _moved(
+        self,
+        item: dict[str, Any],
+        changes: dict[str, Any],
+        who: str,
+        verifying: bool,
+        accepting: bool,
+    ) -> dict[str, Any]:
+        """The changes of an update that moves the item, its move checked: what the
+        lifecycle allows, who accepts, a changed plan after an ineffective fix."""
+        item_id, target = item["id"], status_of(str(changes["status"]))
+        merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
+        check_move(merged, target, self.store.actions(item_id), verifying, accepting)
+        if target == Status.ACCEPTED:
+            self._check_acceptor(item_id, who)
+        if target == Status.PLANNED and item["status"] == Status.VERIFIED_INEFFECTIVE:
+            new_cause = changes.get("root_cause", item.get("root_cause")) != item.get("root_cause")
+            check_replanned(item_id, self.store.history(item_id), new_cause)
+        return {**changes, "status": str(target)}
 
     def _replanned(
         self, item: dict[str, Any], changes: dict[str, Any]

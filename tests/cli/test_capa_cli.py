@@ -801,3 +801,23 @@ def test_no_one_who_wrote_a_part_of_the_plan_accepts_it(runner, tmp_path, july_3
             f"error: {item}'s plan was made by {name.lower()}; it is accepted by someone else",
         )
     assert capa("accept", item, "--by", "cert").exit_code == 0
+
+
+def test_an_ineffective_fix_is_not_planned_again_unchanged(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-ineffective"}, date(2026, 7, 31))
+    store.close()
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    refused(
+        update("--status", "planned"),
+        f"error: {item}'s fix was verified ineffective; it is planned again with a changed "
+        "plan: a new root cause or a new action; give --root-cause TEXT",
+    )
+    replanned = update("--action", "Check every new starter's record weekly", "--owner",
+                       "trainer", "--due", "2026-08-15", "--status", "planned")  # fmt: skip
+    assert replanned.exit_code == 0, replanned.output
+    assert replanned.output.startswith(f"{item}: planned")
