@@ -1451,13 +1451,14 @@ def capa_update(
         changes["acknowledged"] = {"by": who, "on": today.isoformat()}
     if status is not None:
         changes["status"] = status
-        if status == "implemented" and "implemented_on" not in changes:
-            changes["implemented_on"] = today.isoformat()
     register = _open_register(register_path)
     try:  # all of it in one transaction, or none of it
         item = register.change(item_id, who, changes, version, planned, done, today, whys)
     finally:
         register.close()
+    if not item["changed"]:
+        click.echo(f"{item['id']}: nothing changed ({item['status']}, version {item['version']})")
+        return
     note = f"; {item['note']}" if item.get("note") else ""
     click.echo(f"{item['id']}: {item['status']} (version {item['version']}){note}")
 

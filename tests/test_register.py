@@ -1181,3 +1181,27 @@ def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
     assert register.update(second, "li", {"status": "planned"}, today=TODAY)["status"] == "planned"
     assert register.check() == []
     register.close()
+
+
+def test_an_update_repeating_the_status_applies_the_rest_and_one_changing_nothing_says_so(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)
+    version = register.item(item)["version"]
+    acknowledged = {"by": "zhao", "on": TODAY.isoformat()}
+    updated = register.change(
+        item, "zhao", {"status": "planned", "acknowledged": acknowledged}, today=TODAY
+    )
+    assert (updated["status"], updated["acknowledged"], updated["changed"]) == (
+        "planned",
+        acknowledged,
+        True,
+    )
+    assert updated["version"] == version + 1
+    rows = len(register.store.history())
+    for changes in ({}, {"status": "planned"}, {"acknowledged": acknowledged}):
+        same = register.change(item, "zhao", changes, today=TODAY)
+        assert (same["changed"], same["version"]) == (False, version + 1)
+    assert len(register.store.history()) == rows
+    register.close()

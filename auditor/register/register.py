@@ -264,6 +264,8 @@ class Register:
         item = self.item(item_id)
         check_not_closed(item)
         note = None
+        if not (verifying or accepting):
+            changes = _without_repeated_status(item, changes)
         if "root_cause" in changes:
             text = changes["root_cause"]
             if text is None or not str(text).strip():
@@ -286,8 +288,8 @@ class Register:
             on = changes.get("implemented_on") or item.get("implemented_on")
             if on:
                 check_implementation_date(item_id, on, self.store.actions(item_id), today)
-        self._apply(item, changes, who, today, touched)
-        updated = self.item(item_id)
+        changed = self._apply(item, changes, who, today, touched)
+        updated = {**self.item(item_id), "changed": changed}
         if note:
             updated["note"] = note
         return updated
@@ -372,7 +374,9 @@ class Register:
         Actions are added and marked done in the order given; ``whys`` follow the item's
         whys, in order. All in one transaction, the version checked first: all of it
         lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
-        The item's version moves on once, whatever the update changed.
+        The item's version moves on once, whatever the update changed (not at all when
+        it changes nothing: the returned item's ``changed`` is False). A move to
+        implemented is dated today unless ``changes`` give its ``implemented_on``.
         """
         day = today or date.today()
         actions = [action] if isinstance(action, tuple) else list(action or [])
@@ -382,6 +386,9 @@ class Register:
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
+            moving = item["status"] != Status.IMPLEMENTED
+            if moving and changes.get("status") == Status.IMPLEMENTED:
+                changes = {"implemented_on": day.isoformat(), **changes}
             for text, owner, due in actions:
                 self._new_action(item, who, text, owner, due, today=day)
             for number in marked:
@@ -583,15 +590,17 @@ class Register:
         who: str,
         today: date,
         touched: bool = False,
-    ) -> None:
+    ) -> bool:
         """Write the fields that change, each with its history row; the version moves on
-        when one does, or when ``touched`` (an action of the item changed)."""
+        when one does, or when ``touched`` (an action of the item changed). Whether
+        anything changed."""
         changed = {k: v for k, v in changes.items() if item.get(k) != v}
         if not changed and not touched:
-            return
+            return False
         self.store.update_item(item["id"], changed, item["version"])
         for name, value in changed.items():
             self._log(item["id"], who, today, name, item.get(name), value)
+        return True
 
     def _log(self, item_id: str, who: str, today: date, name: str, old: Any, new: Any) -> None:
         row = {
@@ -624,6 +633,14 @@ class Register:
             waivers = self.store.waivers()
         replayed = replay(items, actions, waivers, history)
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
+
+
+def _without_repeated_status(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update without a status that is the item's own: no move (the rest
+    of the update applies), rather than a move the lifecycle refuses."""
+    if "status" in changes and status_of(str(changes["status"])) == item["status"]:
+        return {k: v for k, v in changes.items() if k != "status"}
+    return changes
 
 
 def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:

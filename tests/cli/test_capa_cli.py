@@ -821,3 +821,22 @@ def test_an_ineffective_fix_is_not_planned_again_unchanged(runner, tmp_path, jul
                        "trainer", "--due", "2026-08-15", "--status", "planned")  # fmt: skip
     assert replanned.exit_code == 0, replanned.output
     assert replanned.output.startswith(f"{item}: planned")
+
+
+def test_the_status_an_item_is_in_is_no_move_and_an_update_of_nothing_says_so(
+    runner, tmp_path, july_31
+) -> None:
+    register, item = planned(runner, tmp_path, by="zhao")
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "zhao", *args, "--register", register)
+
+    acknowledged = update("--status", "planned", "--acknowledge")
+    assert acknowledged.output == f"{item}: planned (version 3)\n"
+    assert '"by": "zhao"' in invoke(runner, "capa", "show", item, "--register", register).output
+    for args in ((), ("--status", "planned")):
+        nothing = update(*args)
+        assert (nothing.exit_code, nothing.output) == (
+            0,
+            f"{item}: nothing changed (planned, version 3)\n",
+        )
