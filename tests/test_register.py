@@ -1205,3 +1205,20 @@ def test_an_update_repeating_the_status_applies_the_rest_and_one_changing_nothin
         assert (same["changed"], same["version"]) == (False, version + 1)
     assert len(register.store.history()) == rows
     register.close()
+
+
+def test_a_version_the_item_never_had_is_refused_as_such_not_as_a_conflict(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)  # version 3
+    for version in (99, 4, 0):
+        with pytest.raises(AuditorError) as raised:
+            register.change(item, "z", {}, version=version, whys=["ok"], today=TODAY)
+        assert not isinstance(raised.value, Conflict)
+        assert raised.value.message == f"there is no version {version} of {item} (current: 3)"
+    with pytest.raises(Conflict, match=r"changed since you read it \(version 2 -> 3\)"):
+        register.change(item, "z", {}, version=2, whys=["ok"], today=TODAY)
+    register.close()

@@ -401,8 +401,16 @@ class Register:
             )
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
-        """The item, if it is still at ``version`` (any version for None); else a conflict."""
+        """The item, if it is still at ``version`` (any version for None); else a conflict
+        (a version it never had is refused as such, not as a change since)."""
         item = self.item(item_id)
+        if version is not None and not 1 <= version <= item["version"]:
+            from ..errors import AuditorError
+
+            raise AuditorError(
+                f"there is no version {version} of {item_id} (current: {item['version']})",
+                hint=f"run capa show {item_id} and give the version it shows",
+            )
         if version is not None and version != item["version"]:
             from ..backends.register_store import Conflict
 

@@ -840,3 +840,12 @@ def test_the_status_an_item_is_in_is_no_move_and_an_update_of_nothing_says_so(
             0,
             f"{item}: nothing changed (planned, version 3)\n",
         )
+
+
+def test_a_version_above_the_item_s_is_not_a_concurrent_change(runner, tmp_path, july_31) -> None:
+    register, item = planned(runner, tmp_path)
+    refused(
+        invoke(runner, "capa", "update", item, "--by", "z", "--version", "99", "--why", "ok",
+               "--register", register),
+        f"error: there is no version 99 of {item} (current: 2); run capa show {item}",
+    )  # fmt: skip
