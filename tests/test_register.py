@@ -1222,3 +1222,22 @@ def test_a_version_the_item_never_had_is_refused_as_such_not_as_a_conflict(
     with pytest.raises(Conflict, match=r"changed since you read it \(version 2 -> 3\)"):
         register.change(item, "z", {}, version=2, whys=["ok"], today=TODAY)
     register.close()
+
+
+def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)  # its action owned by ops
+    for owner in ("IT ops", "trainer", "Trainer"):
+        register.add_action(item, "li", "more", owner, date(2026, 11, 1), TODAY)
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"owner": "it op"})
+    assert raised.value.suggestion == "IT ops"
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"owner": "zzz"})
+    assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
+    register.close()

@@ -51,21 +51,22 @@ def select_items(register: Register, today: date, filters: dict[str, Any]) -> li
 
 def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
     """The items with an action of ``owner`` (case aside); an owner no action has is refused,
-    with the closest (a typo would list nothing)."""
+    with the closest, case aside too (a typo would list nothing)."""
     owners: dict[str, set[str]] = {}
-    named: set[str] = set()
+    named: dict[str, str] = {}  # each owner once, case aside: as its first action spells it
     for action in register.store.all_actions():
         if action.get("owner"):
-            named.add(str(action["owner"]))
-            owners.setdefault(str(action["owner"]).casefold(), set()).add(action["item"])
+            folded = str(action["owner"]).casefold()
+            named.setdefault(folded, str(action["owner"]))
+            owners.setdefault(folded, set()).add(action["item"])
     wanted = owner.strip().casefold()
     if wanted not in owners:
-        known = sorted(named)
-        suggestion = closest_name(owner, known)
+        known = set(named.values())
+        suggestion = closest_name(owner.strip(), known, fold_case=True)
         raise AuditorError(
             f"no action of the register is owned by '{owner}'",
             suggestion=suggestion,
-            hint=_known("owners", set(known)) if not suggestion else None,
+            hint=_known("owners", known) if not suggestion else None,
         )
     return [i for i in items if i["id"] in owners[wanted]]
 

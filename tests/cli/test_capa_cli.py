@@ -849,3 +849,24 @@ def test_a_version_above_the_item_s_is_not_a_concurrent_change(runner, tmp_path,
                "--register", register),
         f"error: there is no version 99 of {item} (current: 2); run capa show {item}",
     )  # fmt: skip
+
+
+def test_owners_are_named_once_each_and_matched_case_aside(runner, tmp_path, july_31) -> None:
+    register, item = planned(runner, tmp_path)
+    for owner in (
+        "IT ops",
+        "Trainer",
+        "trainer",
+        "contact-centre manager",
+        "Contact-centre manager",
+    ):
+        added = invoke(runner, "capa", "update", item, "--by", "li", "--action", f"by {owner}",
+                       "--owner", owner, "--due", "2026-08-30", "--register", register)  # fmt: skip
+        assert added.exit_code == 0, added.output
+
+    def owned(owner: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "list", "--owner", owner, "--register", register)
+
+    refused(owned("it op"), "error: no action of the register is owned by 'it op'; did you "
+            "mean 'IT ops'?")  # fmt: skip
+    refused(owned("xyz"), "the register's owners: IT ops, Trainer, contact-centre manager, ops")
