@@ -1241,3 +1241,20 @@ def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
         select_items(register, TODAY, {"owner": "zzz"})
     assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
     register.close()
+
+
+def test_an_acceptance_is_void_once_the_item_is_planned_again(tmp_path, monthly_audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    ineffective, accepted = (i["id"] for i in register.store.items()[:2])
+    _implemented(register, ineffective, "2026-07-31")
+    register.record_verification(ineffective, "cert", {"status": "verified-ineffective"}, TODAY)
+    assert register.item(ineffective)["acceptance"]["by"] == "cert"
+    new_cause = {"root_cause": "the alarm goes to an unwatched screen", "status": "planned"}
+    assert register.update(ineffective, "li", new_cause, today=TODAY)["acceptance"] is None
+    register.add_action(accepted, "li", "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(accepted, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    register.accept(accepted, "cert", today=TODAY)
+    assert register.update(accepted, "cert", {"status": "planned"})["acceptance"] is None
+    assert register.check() == []
+    register.close()

@@ -303,7 +303,8 @@ class Register:
         accepting: bool,
     ) -> dict[str, Any]:
         """The changes of an update that moves the item, its move checked: what the
-        lifecycle allows, who accepts, a changed plan after an ineffective fix."""
+        lifecycle allows, who accepts, a changed plan after an ineffective fix; back to
+        open or planned, its acceptance is void (cleared)."""
         item_id, target = item["id"], status_of(str(changes["status"]))
         merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
         check_move(merged, target, self.store.actions(item_id), verifying, accepting)
@@ -312,6 +313,8 @@ class Register:
         if target == Status.PLANNED and item["status"] == Status.VERIFIED_INEFFECTIVE:
             new_cause = changes.get("root_cause", item.get("root_cause")) != item.get("root_cause")
             check_replanned(item_id, self.store.history(item_id), new_cause)
+        if target in (Status.OPEN, Status.PLANNED):  # a plan (made) again: its acceptance void
+            changes = {**changes, "acceptance": None}
         return {**changes, "status": str(target)}
 
     def _replanned(
@@ -343,7 +346,7 @@ class Register:
             f"the plan changed, so its acceptance{by}{on} is void; it waits for acceptance again "
             "(capa accept)"
         )
-        return {**changes, "status": str(Status.PLANNED), "acceptance": None}, note
+        return {**changes, "status": str(Status.PLANNED)}, note
 
     def _check_acceptor(self, item_id: str, who: str) -> None:
         """A plan is accepted by someone who wrote no part of it (as a waiver is approved

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import AuditorError, closest_name
 from ..formatting import padded, shown_width
-from .lifecycle import CLOSED
+from .lifecycle import CLOSED, Status
 from .register import Register
 from .replay import shown_new
 
@@ -144,6 +144,14 @@ def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _label(item: dict[str, Any], name: str) -> str:
+    """A field's name as shown: an acceptance an open or planned item still holds (moved
+    back by an earlier version, which left it) is void, and said so."""
+    if name == "acceptance" and item["status"] in (Status.OPEN, Status.PLANNED):
+        return "acceptance (void: the plan was made again)"
+    return name
+
+
 def item_text(register: Register, item_id: str) -> str:
     """One item: its fields, actions, linked findings across audits and every change."""
     item = register.item(item_id)
@@ -160,7 +168,7 @@ def item_text(register: Register, item_id: str) -> str:
             shown = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
             )
-            lines.append(f"  {name}: {shown}")
+            lines.append(f"  {_label(item, name)}: {shown}")
     lines.append("actions:")
     for action in register.store.actions(item_id):
         done = f", done {action['done']}" if action.get("done") else ""

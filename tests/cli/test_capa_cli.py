@@ -870,3 +870,26 @@ def test_owners_are_named_once_each_and_matched_case_aside(runner, tmp_path, jul
     refused(owned("it op"), "error: no action of the register is owned by 'it op'; did you "
             "mean 'IT ops'?")  # fmt: skip
     refused(owned("xyz"), "the register's owners: IT ops, Trainer, contact-centre manager, ops")
+
+
+def test_capa_show_shows_an_acceptance_only_while_it_holds(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-ineffective"}, date(2026, 7, 31))
+    store.close()
+
+    def show() -> str:
+        return invoke(runner, "capa", "show", item, "--register", register).output
+
+    assert '  acceptance: {"by": "auditor-x"' in show()
+    replanned = invoke(runner, "capa", "update", item, "--by", "li", "--root-cause",
+                       "the checklist is not read at onboarding", "--status", "planned",
+                       "--register", register)  # fmt: skip
+    assert replanned.exit_code == 0, replanned.output
+    assert "  acceptance:" not in show()
+    # a register an earlier version moved back to planned still holds the acceptance: void
+    store = Register(register)
+    old = store.item(item)
+    store.store.update_item(item, {"acceptance": {"by": "auditor-x"}}, old["version"])
+    store.close()
+    assert '  acceptance (void: the plan was made again): {"by": "auditor-x"}' in show()
