@@ -1258,3 +1258,29 @@ def test_an_acceptance_is_void_once_the_item_is_planned_again(tmp_path, monthly_
     assert register.update(accepted, "cert", {"status": "planned"})["acceptance"] is None
     assert register.check() == []
     register.close()
+
+
+def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_period(
+    tmp_path, monthly_audits
+) -> None:
+    """A rule and group failing in July and August: with July's item closed before August
+    is recorded, August opens a new item that names it; left open, July's is linked."""
+    from auditor.register.views import item_text
+
+    for closing in (True, False):
+        register = Register(str(tmp_path / f"register-{closing}.db"))
+        record(register, monthly_audits, "2026-07")
+        july = {(i["rule"], i["group_key"]): i["id"] for i in register.store.items()}
+        key = sorted(set(july) & expected_keys(monthly_audits["2026-08"][0]))[0]
+        if closing:
+            _implemented(register, july[key], "2026-07-31")
+            register.record_verification(july[key], "cert", {"status": "verified-effective"}, TODAY)
+        record(register, monthly_audits, "2026-08")
+        latest = register.store.latest_item(*key, register.store.audits()[0]["pack_id"])
+        assert latest is not None and latest["recurring"] == 1
+        assert (latest["id"] != july[key]) == closing
+        repeats = register.repeats(latest)
+        recurring = f"after {july[key]} was closed" if closing else "in another audit period"
+        assert repeats == (july[key] if closing else None)
+        assert f"  recurring: yes ({recurring})\n" in item_text(register, latest["id"])
+        register.close()

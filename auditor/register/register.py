@@ -116,6 +116,17 @@ class Register:
         if earlier is not None:
             recorded.recurring.append(item["id"])
 
+    def repeats(self, item: dict[str, Any]) -> str | None:
+        """The id of the closed item that ``item`` was opened after (its rule and group of the
+        same pack failing again once that one was closed); None for none."""
+        audit = {a["id"]: a for a in self.store.audits()}.get(item.get("first_audit"))
+        if audit is None:
+            return None
+        earlier = self.store.latest_item(
+            item["rule"], item["group_key"], audit["pack_id"], item["id"]
+        )
+        return None if earlier is None else str(earlier["id"])
+
     def _apart(self, audit: int, first_audit: int) -> bool:
         """Whether the audit's period lies wholly before or after that of the item's first
         audit: the nonconformity recurs, whichever of the two was recorded first."""

@@ -144,6 +144,14 @@ def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _recurring(register: Register, item: dict[str, Any]) -> str:
+    """``yes``, with the closed item it repeats, or that it failed again in another period."""
+    earlier = register.repeats(item)
+    if earlier is not None:
+        return f"yes (after {earlier} was closed)"
+    return "yes (in another audit period)"
+
+
 def _label(item: dict[str, Any], name: str) -> str:
     """A field's name as shown: an acceptance an open or planned item still holds (moved
     back by an earlier version, which left it) is void, and said so."""
@@ -163,7 +171,7 @@ def item_text(register: Register, item_id: str) -> str:
     ):  # fmt: skip
         value = item.get(name)
         if name == "recurring":  # stored as 0 or 1
-            value = "yes" if value else None
+            value = _recurring(register, item) if value else None
         if value not in (None, "", [], {}):
             shown = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value

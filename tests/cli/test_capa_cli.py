@@ -893,3 +893,17 @@ def test_capa_show_shows_an_acceptance_only_while_it_holds(runner, tmp_path, jul
     store.store.update_item(item, {"acceptance": {"by": "auditor-x"}}, old["version"])
     store.close()
     assert '  acceptance (void: the plan was made again): {"by": "auditor-x"}' in show()
+
+
+def test_capa_show_names_the_closed_item_a_recurring_one_repeats(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-effective"}, date(2026, 7, 31))
+    store.close()
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    again = next(i["id"] for i in listed if i["rule"] == "STANDARD-TRAINED" and i["id"] != item)
+    shown = invoke(runner, "capa", "show", again, "--register", register).output
+    assert f"  recurring: yes (after {item} was closed)\n" in shown
