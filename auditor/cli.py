@@ -1369,8 +1369,8 @@ def capa_show(item_id: str, register_path: str) -> None:
 @_by_opt
 @click.option(
     "--status",
-    help="Move to: planned, accepted, implemented, open (verified-effective and "
-    "verified-ineffective are reached by capa verify only).",
+    help="Move to: planned, implemented, open (accepted is reached by capa accept only, "
+    "verified-effective and verified-ineffective by capa verify only).",
 )
 @click.option(
     "--acknowledge",
@@ -1454,13 +1454,14 @@ def capa_update(
         changes["acknowledged"] = {"by": who, "on": today.isoformat()}
     if status is not None:
         changes["status"] = status
-        if status == "implemented" and "implemented_on" not in changes:
-            changes["implemented_on"] = today.isoformat()
     register = _open_register(register_path)
     try:  # all of it in one transaction, or none of it
         item = register.change(item_id, who, changes, version, planned, done, today, whys)
     finally:
         register.close()
+    if not item["changed"]:
+        click.echo(f"{item['id']}: nothing changed ({item['status']}, version {item['version']})")
+        return
     note = f"; {item['note']}" if item.get("note") else ""
     click.echo(f"{item['id']}: {item['status']} (version {item['version']}){note}")
 
@@ -1472,12 +1473,9 @@ def capa_update(
 @_register_opt
 def capa_accept(item_id: str, who: str, comment: str, register_path: str) -> None:
     """A certifier accepts the item's plan (planned -> accepted)."""
-    acceptance = {"by": who, "on": _today().isoformat(), "comment": comment}
     register = _open_register(register_path)
     try:
-        item = register.update(
-            item_id, who, {"status": "accepted", "acceptance": acceptance}, today=_today()
-        )
+        item = register.accept(item_id, who, _today(), comment)
     finally:
         register.close()
     click.echo(f"{item['id']}: accepted by {who}")

@@ -13,8 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-def closest_name(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate most like ``name``, or ``None`` when nothing is close."""
+def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) -> str | None:
+    """The candidate most like ``name``, or ``None`` when nothing is close; ``fold_case``:
+    compared case aside (the candidate returned as spelled)."""
+    if fold_case:
+        spelled: dict[str, str] = {}
+        for candidate in sorted(set(candidates)):
+            spelled.setdefault(candidate.casefold(), candidate)
+        near = closest_name(name.casefold(), spelled)
+        return None if near is None else spelled[near]
     pool = sorted(set(candidates))
     found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if found:

@@ -34,7 +34,7 @@ def worked(tmp_path, monthly_audits) -> Register:
     register.update(
         item, "li", {"root_cause": "no queue alarm", "status": "planned"}, today=date(2026, 8, 2)
     )
-    register.update(item, "certifier", {"status": "accepted"}, today=date(2026, 8, 3))
+    register.accept(item, "certifier", today=date(2026, 8, 3))
     register.action_done(item, 1, "li", date(2026, 8, 10))
     register.update(
         item,

@@ -129,8 +129,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     with pytest.raises(LifecycleError, match="it can move to: accepted, open"):
         register.update(item["id"], "li", {"status": "implemented"})
     with pytest.raises(LifecycleError, match="plan was made by li; it is accepted by someone"):
-        register.update(item["id"], " LI ", {"status": "accepted"})  # not the one who planned
-    register.update(item["id"], "certifier", {"status": "accepted"})
+        register.accept(item["id"], " LI ")  # not the one who planned
+    register.accept(item["id"], "certifier")
     with pytest.raises(LifecycleError, match="not done"):
         register.update(item["id"], "li", {"status": "implemented"})
     register.action_done(item["id"], number, "li", date(2026, 10, 20))
@@ -141,7 +141,8 @@ def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
         register.update(item["id"], "li", {"status": "closd"})
     fields = [row["field"] for row in register.store.history(item["id"])]
     assert fields == [
-        "created", "action 1", "root_cause", "status", "status", "action 1 done", "status",
+        "created", "action 1", "root_cause", "status", "status", "acceptance", "action 1 done",
+        "status",
     ]  # fmt: skip
     register.close()
 
@@ -269,7 +270,7 @@ def _implemented(register: Register, item_id: str, on: str) -> None:
         item_id, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15)
     )
     register.update(item_id, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
-    register.update(item_id, "cert", {"status": "accepted"})
+    register.accept(item_id, "cert")
     register.action_done(item_id, 1, "li", date(2026, 7, 31))
     register.update(
         item_id,
@@ -501,7 +502,7 @@ def test_an_implementation_date_is_not_ahead_nor_before_the_actions_were_done(
     register.add_action(item, "li", "Fix the process", "ops", date(2026, 8, 15), date(2026, 7, 15))
     register.add_action(item, "li", "Check it", "qa", date(2026, 8, 15), date(2026, 7, 15))
     register.update(item, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
-    register.update(item, "cert", {"status": "accepted"})
+    register.accept(item, "cert")
     register.action_done(item, 1, "li", date(2026, 7, 20))
     register.action_done(item, 2, "li", date(2026, 7, 31))
     day = date(2026, 8, 5)
@@ -973,7 +974,7 @@ def _implemented_on(register: Register, item_id: str, on: date) -> None:
     """The item worked off with its one action done on ``on``, implemented that day."""
     register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)
     register.update(item_id, "li", {"root_cause": "no cover at the peak", "status": "planned"})
-    register.update(item_id, "cert", {"status": "accepted"})
+    register.accept(item_id, "cert")
     register.action_done(item_id, 1, "li", on)
     register.update(
         item_id, "li", {"status": "implemented", "implemented_on": on.isoformat()}, today=on
@@ -1058,8 +1059,7 @@ def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_plann
         assert register.item(item)["root_cause"] == "no alarm on the queue"
         assert register.item(item)["status"] == status
         if status == "planned":
-            acceptance = {"by": "cert", "on": TODAY.isoformat(), "comment": ""}
-            register.update(item, "cert", {"status": "accepted", "acceptance": acceptance})
+            register.accept(item, "cert", today=TODAY)
     # an accepted plan changed: a new action, or a new root cause, or new whys
     rows = len(register.store.history(item))
     register.add_action(item, "li", "Second alarm", "ops", date(2026, 11, 1), TODAY)
@@ -1068,13 +1068,13 @@ def test_every_change_of_a_plan_is_checked_and_an_accepted_plan_changed_is_plann
     changed = [r["field"] for r in register.store.history(item)[rows:]]
     assert changed == ["action 2", "status", "acceptance"]
     with pytest.raises(LifecycleError, match="plan was made by li"):  # who changed it planned it
-        register.update(item, "li", {"status": "accepted"})
+        register.accept(item, "li")
     for change in ({"root_cause": "no alarm on the queue at night"}, {"whys": ["no alarm"]}):
-        register.update(item, "cert", {"status": "accepted"})
+        register.accept(item, "cert", today=TODAY)
         updated = register.update(item, "li", change)
         assert updated["status"] == "planned"
-        assert "its acceptance is void" in updated["note"]
-    register.update(item, "cert", {"status": "accepted"})
+        assert f"its acceptance by cert on {TODAY} is void" in updated["note"]
+    register.accept(item, "cert")
     unchanged = register.update(item, "li", {"correction": "extra staff"})  # not the plan
     assert unchanged["status"] == "accepted" and "note" not in unchanged
     with pytest.raises(LifecycleError, match="sends it back from accepted to planned"):
@@ -1107,3 +1107,180 @@ def test_a_rule_id_two_packs_share_keeps_an_item_per_pack(tmp_path) -> None:
         opened[pack] = [i for i in recorded.created if register.item(i)["rule"] == "RESP-PHONE-30S"]
     assert opened["service-quality"] and opened["customer-service-evaluation"]
     assert not set(opened["service-quality"]) & set(opened["customer-service-evaluation"])
+
+
+def _planned(register: Register, monthly_audits, by: str = "li") -> str:
+    """July recorded and its first item planned by ``by`` (a root cause and one action)."""
+    record(register, monthly_audits, "2026-07")
+    item = register.store.items()[0]["id"]
+    register.add_action(item, by, "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(item, by, {"root_cause": "no alarm on the queue", "status": "planned"})
+    return item
+
+
+def test_an_update_does_not_accept_a_plan_an_acceptance_does_and_is_recorded(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)
+    with pytest.raises(LifecycleError, match=f"run capa accept {item} --by NAME"):
+        register.update(item, "other", {"status": "accepted"})
+    assert register.item(item)["status"] == "planned"
+    accepted = register.accept(item, "cert", today=TODAY, comment="adequate")
+    assert (accepted["status"], accepted["acceptance"]) == (
+        "accepted",
+        {"by": "cert", "on": TODAY.isoformat(), "comment": "adequate"},
+    )
+    assert register.check() == []
+    register.close()
+
+
+def test_whoever_wrote_a_part_of_the_current_plan_does_not_accept_it(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits, by="wang")  # the root cause and the action
+    register.update(item, "chen", {"whys": ["no HR feed"]})
+    register.add_action(item, "zhao", "HR feed to the LMS", "IT ops", date(2026, 11, 1), TODAY)
+    for name in (" WANG ", "chen", "Zhao"):
+        with pytest.raises(
+            LifecycleError, match=f"{item}'s plan was made by {name.strip().lower()}"
+        ):
+            register.accept(item, name, today=TODAY)
+    register.accept(item, "cert", today=TODAY)
+    register.update(item, "li", {"root_cause": "the LMS has no roster feed"})  # void
+    for name in ("li", "wang"):  # the new root cause; the action, still in the plan
+        with pytest.raises(LifecycleError, match=f"plan was made by {name}"):
+            register.accept(item, name, today=TODAY)
+    assert register.accept(item, "cert", today=TODAY)["status"] == "accepted"
+    assert register.check() == []
+    register.close()
+
+
+def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = (i["id"] for i in register.store.items()[:2])
+    for item in (first, second):
+        _implemented(register, item, "2026-07-31")
+        register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    same = {"root_cause": "no alarm on the queue", "status": "planned"}
+    for changes in ({"status": "planned"}, same):
+        with pytest.raises(
+            LifecycleError,
+            match=f"{first}'s fix was verified ineffective; it is "
+            "planned again with a changed plan: a new root cause or a new action",
+        ):
+            register.update(first, "li", changes, today=TODAY)
+    assert register.item(first)["status"] == "verified-ineffective"
+    new_cause = {"root_cause": "the alarm goes to an unwatched screen", "status": "planned"}
+    assert register.update(first, "li", new_cause, today=TODAY)["status"] == "planned"
+    register.add_action(second, "li", "Alarm on the wallboard", "ops", TODAY, TODAY)  # earlier
+    assert register.update(second, "li", {"status": "planned"}, today=TODAY)["status"] == "planned"
+    assert register.check() == []
+    register.close()
+
+
+def test_an_update_repeating_the_status_applies_the_rest_and_one_changing_nothing_says_so(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)
+    version = register.item(item)["version"]
+    acknowledged = {"by": "zhao", "on": TODAY.isoformat()}
+    updated = register.change(
+        item, "zhao", {"status": "planned", "acknowledged": acknowledged}, today=TODAY
+    )
+    assert (updated["status"], updated["acknowledged"], updated["changed"]) == (
+        "planned",
+        acknowledged,
+        True,
+    )
+    assert updated["version"] == version + 1
+    rows = len(register.store.history())
+    for changes in ({}, {"status": "planned"}, {"acknowledged": acknowledged}):
+        same = register.change(item, "zhao", changes, today=TODAY)
+        assert (same["changed"], same["version"]) == (False, version + 1)
+    assert len(register.store.history()) == rows
+    register.close()
+
+
+def test_a_version_the_item_never_had_is_refused_as_such_not_as_a_conflict(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)  # version 3
+    for version in (99, 4, 0):
+        with pytest.raises(AuditorError) as raised:
+            register.change(item, "z", {}, version=version, whys=["ok"], today=TODAY)
+        assert not isinstance(raised.value, Conflict)
+        assert raised.value.message == f"there is no version {version} of {item} (current: 3)"
+    with pytest.raises(Conflict, match=r"changed since you read it \(version 2 -> 3\)"):
+        register.change(item, "z", {}, version=2, whys=["ok"], today=TODAY)
+    register.close()
+
+
+def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    item = _planned(register, monthly_audits)  # its action owned by ops
+    for owner in ("IT ops", "trainer", "Trainer"):
+        register.add_action(item, "li", "more", owner, date(2026, 11, 1), TODAY)
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"owner": "it op"})
+    assert raised.value.suggestion == "IT ops"
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"owner": "zzz"})
+    assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
+    register.close()
+
+
+def test_an_acceptance_is_void_once_the_item_is_planned_again(tmp_path, monthly_audits) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    ineffective, accepted = (i["id"] for i in register.store.items()[:2])
+    _implemented(register, ineffective, "2026-07-31")
+    register.record_verification(ineffective, "cert", {"status": "verified-ineffective"}, TODAY)
+    assert register.item(ineffective)["acceptance"]["by"] == "cert"
+    new_cause = {"root_cause": "the alarm goes to an unwatched screen", "status": "planned"}
+    assert register.update(ineffective, "li", new_cause, today=TODAY)["acceptance"] is None
+    register.add_action(accepted, "li", "Queue alarm", "ops", date(2026, 11, 1), TODAY)
+    register.update(accepted, "li", {"root_cause": "no alarm on the queue", "status": "planned"})
+    register.accept(accepted, "cert", today=TODAY)
+    assert register.update(accepted, "cert", {"status": "planned"})["acceptance"] is None
+    assert register.check() == []
+    register.close()
+
+
+def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_period(
+    tmp_path, monthly_audits
+) -> None:
+    """A rule and group failing in July and August: with July's item closed before August
+    is recorded, August opens a new item that names it; left open, July's is linked."""
+    from auditor.register.views import item_text
+
+    for closing in (True, False):
+        register = Register(str(tmp_path / f"register-{closing}.db"))
+        record(register, monthly_audits, "2026-07")
+        july = {(i["rule"], i["group_key"]): i["id"] for i in register.store.items()}
+        key = sorted(set(july) & expected_keys(monthly_audits["2026-08"][0]))[0]
+        if closing:
+            _implemented(register, july[key], "2026-07-31")
+            register.record_verification(july[key], "cert", {"status": "verified-effective"}, TODAY)
+        record(register, monthly_audits, "2026-08")
+        latest = register.store.latest_item(*key, register.store.audits()[0]["pack_id"])
+        assert latest is not None and latest["recurring"] == 1
+        assert (latest["id"] != july[key]) == closing
+        repeats = register.repeats(latest)
+        recurring = f"after {july[key]} was closed" if closing else "in another audit period"
+        assert repeats == (july[key] if closing else None)
+        assert f"  recurring: yes ({recurring})\n" in item_text(register, latest["id"])
+        register.close()

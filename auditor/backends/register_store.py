@@ -231,14 +231,18 @@ class RegisterStore:
     def item_ids(self) -> list[str]:
         return [row["id"] for row in self.db.table("items").rows_where(select="id", order_by="id")]
 
-    def latest_item(self, rule: str, group_key: str, pack_id: str) -> dict[str, Any] | None:
+    def latest_item(
+        self, rule: str, group_key: str, pack_id: str, before: str | None = None
+    ) -> dict[str, Any] | None:
         """The most recent item of a rule and group that an audit of pack ``pack_id`` opened,
-        whatever its status (two packs may share a rule id for different requirements)."""
+        whatever its status (two packs may share a rule id for different requirements);
+        with ``before``, the most recent opened before the item of that id."""
+        earlier = "AND items.id < ? " if before is not None else ""
         cursor = self.db.execute(
             "SELECT items.* FROM items JOIN audits ON audits.id = items.first_audit "
-            "WHERE items.rule = ? AND items.group_key = ? AND audits.pack_id = ? "
+            f"WHERE items.rule = ? AND items.group_key = ? AND audits.pack_id = ? {earlier}"
             "ORDER BY items.id DESC LIMIT 1",
-            [rule, group_key, pack_id],
+            [rule, group_key, pack_id, *([before] if before is not None else [])],
         )
         names = [column[0] for column in cursor.description]
         row = cursor.fetchone()

@@ -52,6 +52,10 @@ _WEAK = re.compile(
 )
 
 
+#: a history row that adds an action to an item's plan (not ``action N done``)
+_ACTION_ROW = re.compile(r"action \d+")
+
+
 class LifecycleError(AuditorError):
     """A change the lifecycle does not allow."""
 
@@ -80,10 +84,12 @@ def check_move(
     target: Status,
     actions: list[dict[str, Any]],
     verifying: bool = False,
+    accepting: bool = False,
 ) -> None:
     """Refuse a move the lifecycle does not allow, or one whose prerequisites are missing.
 
-    The verified statuses are refused unless ``verifying`` (the move of a verification).
+    The verified statuses are refused unless ``verifying`` (the move of a verification),
+    accepted unless ``accepting`` (an acceptance, recorded with who and when).
     """
     current = Status(item["status"])
     if target in BY_VERIFICATION and not verifying:
@@ -91,6 +97,12 @@ def check_move(
             f"{item['id']} becomes {target} only by verification, not by hand",
             hint=f"run capa verify {item['id']} --evidence DIR --pack PACK --by NAME "
             "(it runs the rule again on evidence after the fix)",
+        )
+    if target == Status.ACCEPTED and not accepting:
+        raise LifecycleError(
+            f"{item['id']} becomes accepted only by a certifier's acceptance, not by an update",
+            hint=f"run capa accept {item['id']} --by NAME (it records who accepted the plan "
+            "and when)",
         )
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(TRANSITIONS[current]) or "none (closed)"
@@ -117,6 +129,47 @@ def check_root_cause(text: str | None, item_id: str) -> None:
             hint="say what in the process allowed the error (a missing check, an unclear rule, "
             "a tool, staffing), e.g. with --why five times",
         )
+
+
+def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
+    """Who wrote a part of an item's current plan, from its history rows (in order): its
+    root cause (the one who set the current one), each action, each why, and every change
+    of the plan (a root cause, a why, an action, the move to planned) since its last
+    acceptance. None of them accepts the plan."""
+    accepted = [n for n, row in enumerate(history) if _is(row, "status", Status.ACCEPTED)]
+    since = accepted[-1] + 1 if accepted else 0
+    roots = [row for row in history if row["field"] == "root_cause"]
+    return [row["who"] for row in roots[-1:]] + [
+        row["who"]
+        for n, row in enumerate(history)
+        if _ACTION_ROW.fullmatch(row["field"])
+        or row["field"] == "whys"
+        or (n >= since and (row["field"] == "root_cause" or _is(row, "status", Status.PLANNED)))
+    ]
+
+
+def check_replanned(item_id: str, history: Sequence[dict[str, Any]], new_cause: bool) -> None:
+    """Refuse planning an item again after its fix was verified ineffective with the plan
+    that did not work: a new root cause (``new_cause``, in this update) or an action added
+    since the verification (in its history rows) is needed."""
+    verified = [
+        n for n, row in enumerate(history) if _is(row, "status", Status.VERIFIED_INEFFECTIVE)
+    ]
+    since = history[verified[-1] + 1 :] if verified else history
+    if new_cause or any(
+        row["field"] == "root_cause" or _ACTION_ROW.fullmatch(row["field"]) for row in since
+    ):
+        return
+    raise LifecycleError(
+        f"{item_id}'s fix was verified ineffective; it is planned again with a changed plan: "
+        "a new root cause or a new action",
+        hint="give --root-cause TEXT (why the fix did not work) or --action TEXT --owner NAME "
+        "--due YYYY-MM-DD, with --status planned or before it",
+    )
+
+
+def _is(row: dict[str, Any], field: str, value: str) -> bool:
+    return bool(row["field"] == field and row["new"] == value)
 
 
 def check_implementation_date(

@@ -26,7 +26,9 @@ from .lifecycle import (
     check_implementation_date,
     check_move,
     check_not_closed,
+    check_replanned,
     check_root_cause,
+    plan_authors,
     status_of,
     stepped_up,
 )
@@ -113,6 +115,17 @@ class Register:
         recorded.created.append(item["id"])
         if earlier is not None:
             recorded.recurring.append(item["id"])
+
+    def repeats(self, item: dict[str, Any]) -> str | None:
+        """The id of the closed item that ``item`` was opened after (its rule and group of the
+        same pack failing again once that one was closed); None for none."""
+        audit = {a["id"]: a for a in self.store.audits()}.get(item.get("first_audit"))
+        if audit is None:
+            return None
+        earlier = self.store.latest_item(
+            item["rule"], item["group_key"], audit["pack_id"], item["id"]
+        )
+        return None if earlier is None else str(earlier["id"])
 
     def _apart(self, audit: int, first_audit: int) -> bool:
         """Whether the audit's period lies wholly before or after that of the item's first
@@ -221,6 +234,23 @@ class Register:
         with self.store.transaction():
             return self._update(item_id, who, changes, today, verifying=True)
 
+    def accept(
+        self,
+        item_id: str,
+        who: str,
+        today: date | None = None,
+        comment: str = "",
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """A certifier accepts the item's plan (planned -> accepted), recorded with who, when
+        and the comment: the one way to accepted (an update's move there is refused)."""
+        day = today or date.today()
+        acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
+        with self.store.transaction():
+            self._at_version(item_id, version)
+            changes = {"status": str(Status.ACCEPTED), "acceptance": acceptance}
+            return self._update(item_id, who, changes, day, accepting=True)
+
     def _update(
         self,
         item_id: str,
@@ -230,10 +260,12 @@ class Register:
         verifying: bool = False,
         touched: bool = False,
         new_actions: bool = False,
+        accepting: bool = False,
     ) -> dict[str, Any]:
         """The checks and the changes of one update, inside the caller's transaction;
-        ``touched``: an action changed too, so the version moves on even with no field changed;
-        ``new_actions``: an action was added (the plan changed).
+        ``verifying``, ``accepting``: the move of a verification, of an acceptance;
+        ``touched``: an action changed too, so the version moves on even with no field
+        changed; ``new_actions``: an action was added (the plan changed).
 
         A change of the plan (root cause, whys, a new action) is checked whatever the
         status: the root cause is not blank nor blame. An accepted plan that changes goes
@@ -243,6 +275,8 @@ class Register:
         item = self.item(item_id)
         check_not_closed(item)
         note = None
+        if not (verifying or accepting):
+            changes = _without_repeated_status(item, changes)
         if "root_cause" in changes:
             text = changes["root_cause"]
             if text is None or not str(text).strip():
@@ -260,21 +294,39 @@ class Register:
             _check_implementation_dated(item, changes)
         _check_correction(item, changes, today)
         if "status" in changes:
-            target = status_of(str(changes["status"]))
-            merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
-            check_move(merged, target, self.store.actions(item_id), verifying)
-            if target == Status.ACCEPTED:
-                self._check_acceptor(item_id, who)
-            changes = {**changes, "status": str(target)}
+            changes = self._moved(item, changes, who, verifying, accepting)
         if changes.get("implemented_on") or changes.get("status") == Status.IMPLEMENTED:
             on = changes.get("implemented_on") or item.get("implemented_on")
             if on:
                 check_implementation_date(item_id, on, self.store.actions(item_id), today)
-        self._apply(item, changes, who, today, touched)
-        updated = self.item(item_id)
+        changed = self._apply(item, changes, who, today, touched)
+        updated = {**self.item(item_id), "changed": changed}
         if note:
             updated["note"] = note
         return updated
+
+    def _moved(
+        self,
+        item: dict[str, Any],
+        changes: dict[str, Any],
+        who: str,
+        verifying: bool,
+        accepting: bool,
+    ) -> dict[str, Any]:
+        """The changes of an update that moves the item, its move checked: what the
+        lifecycle allows, who accepts, a changed plan after an ineffective fix; back to
+        open or planned, its acceptance is void (cleared)."""
+        item_id, target = item["id"], status_of(str(changes["status"]))
+        merged = {**item, **{k: v for k, v in changes.items() if k != "status"}}
+        check_move(merged, target, self.store.actions(item_id), verifying, accepting)
+        if target == Status.ACCEPTED:
+            self._check_acceptor(item_id, who)
+        if target == Status.PLANNED and item["status"] == Status.VERIFIED_INEFFECTIVE:
+            new_cause = changes.get("root_cause", item.get("root_cause")) != item.get("root_cause")
+            check_replanned(item_id, self.store.history(item_id), new_cause)
+        if target in (Status.OPEN, Status.PLANNED):  # a plan (made) again: its acceptance void
+            changes = {**changes, "acceptance": None}
+        return {**changes, "status": str(target)}
 
     def _replanned(
         self, item: dict[str, Any], changes: dict[str, Any]
@@ -305,20 +357,19 @@ class Register:
             f"the plan changed, so its acceptance{by}{on} is void; it waits for acceptance again "
             "(capa accept)"
         )
-        return {**changes, "status": str(Status.PLANNED), "acceptance": None}, note
+        return {**changes, "status": str(Status.PLANNED)}, note
 
     def _check_acceptor(self, item_id: str, who: str) -> None:
-        """A plan is accepted by someone other than who planned it (as a waiver is approved
-        by someone other than who asked for it)."""
-        planners = [
-            row["who"]
-            for row in self.store.history(item_id)
-            if row["field"] == "status" and row["new"] == Status.PLANNED
-        ]
-        if planners and planners[-1].strip().casefold() == who.strip().casefold():
+        """A plan is accepted by someone who wrote no part of it (as a waiver is approved
+        by someone other than who asked for it), their names compared case aside."""
+        wanted = who.strip().casefold()
+        authors = plan_authors(self.store.history(item_id))
+        author = next((name for name in authors if name.strip().casefold() == wanted), None)
+        if author is not None:
             raise LifecycleError(
-                f"{item_id}'s plan was made by {planners[-1]}; it is accepted by someone else",
-                hint="a certifier or the quality lead accepts a plan: give --by their name",
+                f"{item_id}'s plan was made by {author}; it is accepted by someone else",
+                hint="a certifier or the quality lead accepts a plan, not one who wrote its "
+                "root cause, whys or actions: give --by their name",
             )
 
     def change(
@@ -337,7 +388,9 @@ class Register:
         Actions are added and marked done in the order given; ``whys`` follow the item's
         whys, in order. All in one transaction, the version checked first: all of it
         lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
-        The item's version moves on once, whatever the update changed.
+        The item's version moves on once, whatever the update changed (not at all when
+        it changes nothing: the returned item's ``changed`` is False). A move to
+        implemented is dated today unless ``changes`` give its ``implemented_on``.
         """
         day = today or date.today()
         actions = [action] if isinstance(action, tuple) else list(action or [])
@@ -347,6 +400,9 @@ class Register:
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
+            moving = item["status"] != Status.IMPLEMENTED
+            if moving and changes.get("status") == Status.IMPLEMENTED:
+                changes = {"implemented_on": day.isoformat(), **changes}
             for text, owner, due in actions:
                 self._new_action(item, who, text, owner, due, today=day)
             for number in marked:
@@ -359,8 +415,16 @@ class Register:
             )
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
-        """The item, if it is still at ``version`` (any version for None); else a conflict."""
+        """The item, if it is still at ``version`` (any version for None); else a conflict
+        (a version it never had is refused as such, not as a change since)."""
         item = self.item(item_id)
+        if version is not None and not 1 <= version <= item["version"]:
+            from ..errors import AuditorError
+
+            raise AuditorError(
+                f"there is no version {version} of {item_id} (current: {item['version']})",
+                hint=f"run capa show {item_id} and give the version it shows",
+            )
         if version is not None and version != item["version"]:
             from ..backends.register_store import Conflict
 
@@ -548,15 +612,17 @@ class Register:
         who: str,
         today: date,
         touched: bool = False,
-    ) -> None:
+    ) -> bool:
         """Write the fields that change, each with its history row; the version moves on
-        when one does, or when ``touched`` (an action of the item changed)."""
+        when one does, or when ``touched`` (an action of the item changed). Whether
+        anything changed."""
         changed = {k: v for k, v in changes.items() if item.get(k) != v}
         if not changed and not touched:
-            return
+            return False
         self.store.update_item(item["id"], changed, item["version"])
         for name, value in changed.items():
             self._log(item["id"], who, today, name, item.get(name), value)
+        return True
 
     def _log(self, item_id: str, who: str, today: date, name: str, old: Any, new: Any) -> None:
         row = {
@@ -589,6 +655,14 @@ class Register:
             waivers = self.store.waivers()
         replayed = replay(items, actions, waivers, history)
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
+
+
+def _without_repeated_status(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update without a status that is the item's own: no move (the rest
+    of the update applies), rather than a move the lifecycle refuses."""
+    if "status" in changes and status_of(str(changes["status"])) == item["status"]:
+        return {k: v for k, v in changes.items() if k != "status"}
+    return changes
 
 
 def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:

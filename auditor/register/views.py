@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import AuditorError, closest_name
 from ..formatting import padded, shown_width
-from .lifecycle import CLOSED
+from .lifecycle import CLOSED, Status
 from .register import Register
 from .replay import shown_new
 
@@ -51,21 +51,22 @@ def select_items(register: Register, today: date, filters: dict[str, Any]) -> li
 
 def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
     """The items with an action of ``owner`` (case aside); an owner no action has is refused,
-    with the closest (a typo would list nothing)."""
+    with the closest, case aside too (a typo would list nothing)."""
     owners: dict[str, set[str]] = {}
-    named: set[str] = set()
+    named: dict[str, str] = {}  # each owner once, case aside: as its first action spells it
     for action in register.store.all_actions():
         if action.get("owner"):
-            named.add(str(action["owner"]))
-            owners.setdefault(str(action["owner"]).casefold(), set()).add(action["item"])
+            folded = str(action["owner"]).casefold()
+            named.setdefault(folded, str(action["owner"]))
+            owners.setdefault(folded, set()).add(action["item"])
     wanted = owner.strip().casefold()
     if wanted not in owners:
-        known = sorted(named)
-        suggestion = closest_name(owner, known)
+        known = set(named.values())
+        suggestion = closest_name(owner.strip(), known, fold_case=True)
         raise AuditorError(
             f"no action of the register is owned by '{owner}'",
             suggestion=suggestion,
-            hint=_known("owners", set(known)) if not suggestion else None,
+            hint=_known("owners", known) if not suggestion else None,
         )
     return [i for i in items if i["id"] in owners[wanted]]
 
@@ -143,6 +144,22 @@ def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _recurring(register: Register, item: dict[str, Any]) -> str:
+    """``yes``, with the closed item it repeats, or that it failed again in another period."""
+    earlier = register.repeats(item)
+    if earlier is not None:
+        return f"yes (after {earlier} was closed)"
+    return "yes (in another audit period)"
+
+
+def _label(item: dict[str, Any], name: str) -> str:
+    """A field's name as shown: an acceptance an open or planned item still holds (moved
+    back by an earlier version, which left it) is void, and said so."""
+    if name == "acceptance" and item["status"] in (Status.OPEN, Status.PLANNED):
+        return "acceptance (void: the plan was made again)"
+    return name
+
+
 def item_text(register: Register, item_id: str) -> str:
     """One item: its fields, actions, linked findings across audits and every change."""
     item = register.item(item_id)
@@ -154,12 +171,12 @@ def item_text(register: Register, item_id: str) -> str:
     ):  # fmt: skip
         value = item.get(name)
         if name == "recurring":  # stored as 0 or 1
-            value = "yes" if value else None
+            value = _recurring(register, item) if value else None
         if value not in (None, "", [], {}):
             shown = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
             )
-            lines.append(f"  {name}: {shown}")
+            lines.append(f"  {_label(item, name)}: {shown}")
     lines.append("actions:")
     for action in register.store.actions(item_id):
         done = f", done {action['done']}" if action.get("done") else ""

@@ -742,3 +742,168 @@ def test_the_register_line_marks_each_recurring_item_where_it_is() -> None:
     )
     many = [f"CAPA-2026-{n:04d}" for n in range(1, 11)]
     assert _items_named(many, "opened", []).endswith("CAPA-2026-0008 and 2 more)")
+
+
+def planned(runner, tmp_path, by: str = "li") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The July audit recorded and CAPA-2026-0001 planned by ``by`` (on 2026-07-31, with
+    :func:`july_31`): its register and id."""
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    made = invoke(
+        runner, "capa", "update", item, "--by", by, "--action", "Queue alarm at 20 s",
+        "--owner", "ops", "--due", "2026-08-30", "--root-cause", "no alarm on the queue",
+        "--status", "planned", "--register", register,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    return register, item
+
+
+def test_a_plan_is_accepted_only_by_capa_accept_which_records_the_acceptance(
+    runner, tmp_path, july_31
+) -> None:
+    register, item = planned(runner, tmp_path)
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    refused(
+        capa("update", item, "--by", "other", "--status", "accepted"),
+        f"error: {item} becomes accepted only by a certifier's acceptance, not by an update; "
+        f"run capa accept {item} --by NAME",
+    )
+    assert f"{item}  planned" in capa("show", item).output
+    assert capa("accept", item, "--by", "cert").exit_code == 0
+    assert '  acceptance: {"by": "cert", "comment": "", "on": "2026-07-31"}' in (
+        capa("show", item).output
+    )
+    replanned = capa("update", item, "--by", "li", "--why", "no one watches the queue")
+    assert replanned.output.strip() == (
+        f"{item}: planned (version 4); the plan changed, so its acceptance by cert on "
+        "2026-07-31 is void; it waits for acceptance again (capa accept)"
+    )
+    assert capa("check").exit_code == 0
+
+
+def test_no_one_who_wrote_a_part_of_the_plan_accepts_it(runner, tmp_path, july_31) -> None:
+    """wang wrote the root cause and the action, chen then added a why to the accepted
+    plan (its acceptance void): neither accepts it."""
+    register, item = planned(runner, tmp_path, by="wang")
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    assert capa("accept", item, "--by", "cert").exit_code == 0
+    why = capa("update", item, "--by", "chen", "--why", "no HR feed")
+    assert "its acceptance by cert on 2026-07-31 is void" in why.output
+    for name in ("wang", "Chen"):
+        refused(
+            capa("accept", item, "--by", name),
+            f"error: {item}'s plan was made by {name.lower()}; it is accepted by someone else",
+        )
+    assert capa("accept", item, "--by", "cert").exit_code == 0
+
+
+def test_an_ineffective_fix_is_not_planned_again_unchanged(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-ineffective"}, date(2026, 7, 31))
+    store.close()
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    refused(
+        update("--status", "planned"),
+        f"error: {item}'s fix was verified ineffective; it is planned again with a changed "
+        "plan: a new root cause or a new action; give --root-cause TEXT",
+    )
+    replanned = update("--action", "Check every new starter's record weekly", "--owner",
+                       "trainer", "--due", "2026-08-15", "--status", "planned")  # fmt: skip
+    assert replanned.exit_code == 0, replanned.output
+    assert replanned.output.startswith(f"{item}: planned")
+
+
+def test_the_status_an_item_is_in_is_no_move_and_an_update_of_nothing_says_so(
+    runner, tmp_path, july_31
+) -> None:
+    register, item = planned(runner, tmp_path, by="zhao")
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "zhao", *args, "--register", register)
+
+    acknowledged = update("--status", "planned", "--acknowledge")
+    assert acknowledged.output == f"{item}: planned (version 3)\n"
+    assert '"by": "zhao"' in invoke(runner, "capa", "show", item, "--register", register).output
+    for args in ((), ("--status", "planned")):
+        nothing = update(*args)
+        assert (nothing.exit_code, nothing.output) == (
+            0,
+            f"{item}: nothing changed (planned, version 3)\n",
+        )
+
+
+def test_a_version_above_the_item_s_is_not_a_concurrent_change(runner, tmp_path, july_31) -> None:
+    register, item = planned(runner, tmp_path)
+    refused(
+        invoke(runner, "capa", "update", item, "--by", "z", "--version", "99", "--why", "ok",
+               "--register", register),
+        f"error: there is no version 99 of {item} (current: 2); run capa show {item}",
+    )  # fmt: skip
+
+
+def test_owners_are_named_once_each_and_matched_case_aside(runner, tmp_path, july_31) -> None:
+    register, item = planned(runner, tmp_path)
+    for owner in (
+        "IT ops",
+        "Trainer",
+        "trainer",
+        "contact-centre manager",
+        "Contact-centre manager",
+    ):
+        added = invoke(runner, "capa", "update", item, "--by", "li", "--action", f"by {owner}",
+                       "--owner", owner, "--due", "2026-08-30", "--register", register)  # fmt: skip
+        assert added.exit_code == 0, added.output
+
+    def owned(owner: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "list", "--owner", owner, "--register", register)
+
+    refused(owned("it op"), "error: no action of the register is owned by 'it op'; did you "
+            "mean 'IT ops'?")  # fmt: skip
+    refused(owned("xyz"), "the register's owners: IT ops, Trainer, contact-centre manager, ops")
+
+
+def test_capa_show_shows_an_acceptance_only_while_it_holds(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-ineffective"}, date(2026, 7, 31))
+    store.close()
+
+    def show() -> str:
+        return invoke(runner, "capa", "show", item, "--register", register).output
+
+    assert '  acceptance: {"by": "auditor-x"' in show()
+    replanned = invoke(runner, "capa", "update", item, "--by", "li", "--root-cause",
+                       "the checklist is not read at onboarding", "--status", "planned",
+                       "--register", register)  # fmt: skip
+    assert replanned.exit_code == 0, replanned.output
+    assert "  acceptance:" not in show()
+    # a register an earlier version moved back to planned still holds the acceptance: void
+    store = Register(register)
+    old = store.item(item)
+    store.store.update_item(item, {"acceptance": {"by": "auditor-x"}}, old["version"])
+    store.close()
+    assert '  acceptance (void: the plan was made again): {"by": "auditor-x"}' in show()
+
+
+def test_capa_show_names_the_closed_item_a_recurring_one_repeats(runner, tmp_path, july_31) -> None:
+    register, item = implemented_item(runner, tmp_path)
+    store = Register(register)
+    store.record_verification(item, "cert", {"status": "verified-effective"}, date(2026, 7, 31))
+    store.close()
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    listed = json.loads(
+        invoke(runner, "capa", "list", "--format", "json", "--register", register).output
+    )
+    again = next(i["id"] for i in listed if i["rule"] == "STANDARD-TRAINED" and i["id"] != item)
+    shown = invoke(runner, "capa", "show", again, "--register", register).output
+    assert f"  recurring: yes (after {item} was closed)\n" in shown
