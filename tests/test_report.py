@@ -539,3 +539,28 @@ def test_a_week_the_audit_period_cuts_shows_the_days_it_holds(write_pack, tmp_pa
         }
         assert failing.keys() == {"c1", "c4"}
         assert first in failing["c1"] and last in failing["c4"]
+
+
+def test_the_summary_says_how_many_gaps_its_list_leaves_out(audited) -> None:
+    """The executive summary lists the 5 worst gaps; the demo has 6 nonconformities and
+    observations, and the summary said nothing of the sixth. It says so, and where it is."""
+    document, out = audited
+    gaps = [r for r in document["rules"] if r["verdict"] in ("nonconform", "observation")]
+    assert len(gaps) == 6
+    for lang, text in (
+        ("en", "And 1 more nonconformity or observation: see section 3, Gap analysis."),
+        ("zh", "另有 1 项不符合或观察项未在此列出,见第 3 节“差距分析”。"),
+    ):
+        html = (out / lang / "report.html").read_text(encoding="utf-8")
+        cells = parse(html[html.index('id="summary"') : html.index('id="clauses"')])
+        assert len([e for e in cells.items if e["tag"] == "li" and "data-rule" in e]) == 5
+        notes = [e["_text"] for e in cells.items if "more-gaps" in (e.get("class") or "")]
+        assert notes == [text]
+    from auditor.i18n import Words
+    from auditor.report.context import more_gaps
+
+    words = Words("en")
+    assert more_gaps(20, words) == (
+        "And 20 more nonconformities and observations: see section 3, Gap analysis."
+    )
+    assert more_gaps(0, words) == "" and more_gaps(-2, words) == ""
