@@ -144,7 +144,8 @@ LABELS: dict[str, dict[str, str]] = {
     "limit_3sigma": {"zh": "3σ 控制限", "en": "3σ limits"},
     "signal_points": {"zh": "判异点", "en": "signal points"},
     "other_groups": {"zh": "其他 {n} 组", "en": "{n} other groups"},
-    "failing_records": {"zh": "不符合记录(节选)", "en": "Failing records (excerpt)"},
+    "failing_records": {"zh": "不符合记录", "en": "Failing records"},
+    "failing_records_excerpt": {"zh": "不符合记录(节选)", "en": "Failing records (excerpt)"},
     "failing_first": {
         "zh": "以上为前 {shown} 条,共 {total} 条不符合记录。",
         "en": "The first {shown} of {total} failing records.",

@@ -564,3 +564,27 @@ def test_the_summary_says_how_many_gaps_its_list_leaves_out(audited) -> None:
         "And 20 more nonconformities and observations: see section 3, Gap analysis."
     )
     assert more_gaps(0, words) == "" and more_gaps(-2, words) == ""
+
+
+def test_the_failing_records_are_called_an_excerpt_only_when_cut(audited) -> None:
+    """A gap listing every failing record ("All failing records are listed (3)") was headed
+    "Failing records (excerpt)" all the same: "(excerpt)" only where the list is cut."""
+    document, out = audited
+    totals = {r["rule"]: r["findings"][0]["failing_count"] for r in document["rules"]}
+    headings = {
+        "en": ("Failing records", "Failing records (excerpt)"),
+        "zh": ("不符合记录", "不符合记录(节选)"),
+    }
+    for lang, (whole, excerpt) in headings.items():
+        html = (out / lang / "report.html").read_text(encoding="utf-8")
+        gaps = html[html.index('id="gaps"') :].split('<div class="gap" data-rule="')[1:]
+        seen = set()
+        for block in gaps:
+            rule = block[: block.index('"')]
+            titles = [e for e in parse(block).items if "failing-title" in (e.get("class") or "")]
+            if not totals[rule]:
+                continue
+            listed = block.count("data-failing-finding=")
+            seen.add(listed < totals[rule])
+            assert [e["_text"] for e in titles] == [excerpt if listed < totals[rule] else whole]
+        assert seen == {True, False}  # the demo has both

@@ -135,6 +135,11 @@ class Gap:
     def for_reference(self) -> bool:
         return rows_for_reference(self.rule)
 
+    @property
+    def failing_cut(self) -> bool:
+        """Whether the report lists fewer failing records than the rule has."""
+        return len(self.failing) < self.failing_total
+
 
 @dataclass(frozen=True)
 class PeriodTable:
