@@ -588,3 +588,33 @@ def test_the_failing_records_are_called_an_excerpt_only_when_cut(audited) -> Non
             seen.add(listed < totals[rule])
             assert [e["_text"] for e in titles] == [excerpt if listed < totals[rule] else whole]
         assert seen == {True, False}  # the demo has both
+
+
+def _running_head_lines(organisation: str, title: str) -> dict[str, int]:
+    """The lines of each running-head box of a page after the cover, laid out by WeasyPrint
+    with the report's own style sheet."""
+    from importlib.resources import files
+
+    from weasyprint import HTML
+
+    css = files("auditor").joinpath("templates/report.css").read_text(encoding="utf-8")
+    html = (
+        f"<html><head><style>{css}</style></head><body><section class='cover'><h1>{title}</h1>"
+        f"<span class='org named'>{organisation}</span> <span class='period-label'>2026-Q3"
+        "</span></section><p>page two</p></body></html>"
+    )
+    page = HTML(string=html).render().pages[1]._page_box
+    return {
+        box.at_keyword: len(box.children)
+        for box in page.children
+        if getattr(box, "at_keyword", "").startswith("@top")
+    }
+
+
+def test_the_running_head_keeps_to_one_line_whatever_the_title() -> None:
+    """The English customer-service report's running head broke onto a second line holding
+    "Report" alone: a long title or organisation ends in an ellipsis instead."""
+    title = "Enterprise Customer Service Quality Evaluation Standard: Certification Audit Report"
+    assert _running_head_lines("Acme", title) == {"@top-left": 1, "@top-right": 1}
+    long_name = "Acme Customer Service Holdings International Limited, Shanghai Branch"
+    assert _running_head_lines(long_name, title + title) == {"@top-left": 1, "@top-right": 1}
