@@ -618,3 +618,55 @@ def test_the_running_head_keeps_to_one_line_whatever_the_title() -> None:
     assert _running_head_lines("Acme", title) == {"@top-left": 1, "@top-right": 1}
     long_name = "Acme Customer Service Holdings International Limited, Shanghai Branch"
     assert _running_head_lines(long_name, title + title) == {"@top-left": 1, "@top-right": 1}
+
+
+def _boxes(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _boxes(child)
+
+
+def _cell_lines(html: str, cell_class: str) -> list[list[str]]:
+    """The text of each line of every table cell of that class, as WeasyPrint lays the PDF out."""
+    from weasyprint import HTML
+
+    cells = [
+        box
+        for page in HTML(string=html).render().pages
+        for box in _boxes(page._page_box)
+        if type(box).__name__ == "TableCellBox"
+        and cell_class in (box.element.get("class") or "").split()
+    ]
+    return [
+        [
+            "".join(t.text for t in _boxes(line) if type(t).__name__ == "TextBox")
+            for line in _boxes(cell)
+            if type(line).__name__ == "LineBox"
+        ]
+        for cell in cells
+    ]
+
+
+def test_a_failing_record_s_file_and_line_keep_together(audited) -> None:
+    """The failing records' last column broke "interactions-2026Q2Q3.csv:" from its line
+    number: such a name now fits on one line, and a longer one breaks in the name only."""
+    from datetime import date
+
+    from auditor.report import Options
+    from auditor.report import render_html as page_html
+
+    document = copy.deepcopy(audited[0])
+    names = ("interactions-2026Q2Q3.csv", "interactions-exported-from-the-platform-2026Q3.csv")
+    for number, rule in enumerate(document["rules"]):
+        for finding in rule["findings"]:
+            for source in finding.get("failing_sources") or []:
+                source["file"] = names[number % 2]
+    html = page_html(FindingsDocument.from_data(document), Options("en", date(2026, 10, 1)))
+    cells = _cell_lines(html, "source")
+    short = [lines for lines in cells if "".join(lines).startswith(names[0])]
+    long = [lines for lines in cells if "".join(lines).startswith(names[1])]
+    assert short and long and len(short) + len(long) == len(cells)
+    assert all(len(lines) == 1 for lines in short), short
+    for lines in long:
+        assert re.fullmatch(r"\S*\.csv:\d+", lines[-1]), lines
+        assert not any(line.endswith(":") for line in lines), lines

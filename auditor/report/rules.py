@@ -111,6 +111,16 @@ class ShownFailing:
     measured: str
     source: str = ""
 
+    @property
+    def file_and_line(self) -> tuple[str, str]:
+        return file_and_line(self.source)
+
+
+def file_and_line(source: str) -> tuple[str, str]:
+    """``file:line`` split at its last colon, ``("a.csv", "12")``; ``(source, "")`` without a line."""
+    file, _, line = source.rpartition(":")
+    return (file, line) if line.isdigit() else (source, "")
+
 
 @dataclass(frozen=True)
 class Gap:
