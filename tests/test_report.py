@@ -626,6 +626,14 @@ def _boxes(box: Any) -> Any:
         yield from _boxes(child)
 
 
+def _english_page(document: dict[str, Any]) -> str:
+    from datetime import date
+
+    from auditor.report import Options, render_html
+
+    return render_html(FindingsDocument.from_data(document), Options("en", date(2026, 10, 1)))
+
+
 def _cell_lines(html: str, cell_class: str) -> list[list[str]]:
     """The text of each line of every table cell of that class, as WeasyPrint lays the PDF out."""
     from weasyprint import HTML
@@ -650,18 +658,13 @@ def _cell_lines(html: str, cell_class: str) -> list[list[str]]:
 def test_a_failing_record_s_file_and_line_keep_together(audited) -> None:
     """The failing records' last column broke "interactions-2026Q2Q3.csv:" from its line
     number: such a name now fits on one line, and a longer one breaks in the name only."""
-    from datetime import date
-
-    from auditor.report import Options
-    from auditor.report import render_html as page_html
-
     document = copy.deepcopy(audited[0])
     names = ("interactions-2026Q2Q3.csv", "interactions-exported-from-the-platform-2026Q3.csv")
     for number, rule in enumerate(document["rules"]):
         for finding in rule["findings"]:
             for source in finding.get("failing_sources") or []:
                 source["file"] = names[number % 2]
-    html = page_html(FindingsDocument.from_data(document), Options("en", date(2026, 10, 1)))
+    html = _english_page(document)
     cells = _cell_lines(html, "source")
     short = [lines for lines in cells if "".join(lines).startswith(names[0])]
     long = [lines for lines in cells if "".join(lines).startswith(names[1])]
@@ -670,3 +673,16 @@ def test_a_failing_record_s_file_and_line_keep_together(audited) -> None:
     for lines in long:
         assert re.fullmatch(r"\S*\.csv:\d+", lines[-1]), lines
         assert not any(line.endswith(":") for line in lines), lines
+
+
+def test_an_owner_in_the_plan_breaks_between_words_only(audited) -> None:
+    """The plan hyphenated owners: "information se-curity officer", "customer exper-ience
+    manager"; an owner breaks at its spaces only, its longest word ("administrator") whole."""
+    document = copy.deepcopy(audited[0])
+    owners = ["information security officer", "customer experience manager", "CRM administrator"]
+    planned = [rule for rule in document["rules"] if rule["verdict"] == "nonconform"]
+    for number, rule in enumerate(planned):
+        rule["capa"]["owner"]["en"] = owners[number % len(owners)]
+    html = _english_page(document)
+    shown = [" ".join(line.strip() for line in lines) for lines in _cell_lines(html, "owner")]
+    assert set(shown) == set(owners), shown
