@@ -686,3 +686,44 @@ def test_an_owner_in_the_plan_breaks_between_words_only(audited) -> None:
     html = _english_page(document)
     shown = [" ".join(line.strip() for line in lines) for lines in _cell_lines(html, "owner")]
     assert set(shown) == set(owners), shown
+
+
+def _pages_of(body: str) -> list[list[str]]:
+    """The texts on each page of ``body`` laid out with the report's style sheet."""
+    from importlib.resources import files
+
+    from weasyprint import HTML
+
+    css = files("auditor").joinpath("templates/report.css").read_text(encoding="utf-8")
+    document = HTML(string=f"<html><head><style>{css}</style></head><body>{body}</body></html>")
+    return [
+        [box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+        for page in document.render().pages
+    ]
+
+
+def _rows_per_page(fill_mm: int, rows: int) -> list[int]:
+    cells = "".join(f"<tr><td>row{i}</td><td>x</td></tr>" for i in range(rows))
+    table = f"<table><thead><tr><th>h</th><th>v</th></tr></thead><tbody>{cells}</tbody></table>"
+    body = f"<div style='height: {fill_mm}mm'></div><h4>Rule</h4>{table}<p>after</p>"
+    counts = [sum(t.startswith("row") for t in page) for page in _pages_of(body)]
+    return [n for n in counts if n]
+
+
+def test_a_short_table_is_not_split_and_a_long_one_leaves_no_row_alone() -> None:
+    """A group table of three rows began at a page's foot with its header and one row: a table
+    of up to 12 rows stays on one page; a longer one leaves no row alone on either page."""
+    fills = range(150, 262, 4)  # from the page's middle to its foot
+    assert {tuple(_rows_per_page(fill, 3)) for fill in fills} == {(3,)}
+    assert {tuple(_rows_per_page(fill, 12)) for fill in fills} == {(12,)}
+    splits = {tuple(_rows_per_page(fill, 20)) for fill in fills}
+    assert len(splits) > 1 and all(min(split) >= 2 for split in splits), splits
+
+
+def test_a_heading_keeps_more_than_one_item_of_its_list() -> None:
+    """"Statistical methods" stood at a page's foot with one item of its list."""
+    items = "".join(f"<li>item{i}</li>" for i in range(5))
+    for fill in range(200, 262, 3):
+        for page in _pages_of(f"<div style='height: {fill}mm'></div><h3>Methods</h3><ul>{items}</ul>"):
+            shown = [t for t in page if t.startswith("item")]
+            assert len(shown) != 1, (fill, page)
