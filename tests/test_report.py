@@ -721,9 +721,11 @@ def test_a_short_table_is_not_split_and_a_long_one_leaves_no_row_alone() -> None
 
 
 def test_a_heading_keeps_more_than_one_item_of_its_list() -> None:
-    """"Statistical methods" stood at a page's foot with one item of its list."""
+    """A heading ("Statistical methods") stood at a page's foot with one item of its list."""
     items = "".join(f"<li>item{i}</li>" for i in range(5))
     for fill in range(200, 262, 3):
-        for page in _pages_of(f"<div style='height: {fill}mm'></div><h3>Methods</h3><ul>{items}</ul>"):
+        for page in _pages_of(
+            f"<div style='height: {fill}mm'></div><h3>Methods</h3><ul>{items}</ul>"
+        ):
             shown = [t for t in page if t.startswith("item")]
             assert len(shown) != 1, (fill, page)
