@@ -32,6 +32,12 @@ MARKERS = ["o", "s", "^", "D", "v"]
 DASHES = ["-", "--", ":", "-."]
 #: this many lines of one chart are each drawn differently (colour, marker, dash)
 SERIES_STYLES = len(COLOURS) * len(MARKERS) * len(DASHES)
+#: a control chart's limits, the lower and upper line of each drawn alike: 3-sigma red and
+#: solid, 2-sigma orange and dashed, told apart by colour and dash
+LIMIT_STYLES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "limit3": ("lcl3", "ucl3", {"color": "#b3261e", "linestyle": "-", "linewidth": 1.1}),
+    "limit2": ("lcl2", "ucl2", {"color": "#e08a1e", "linestyle": "--", "linewidth": 1.0}),
+}
 #: at most this many bars; the remaining groups are added up in one
 PARETO_BARS = 15
 #: vertical bars only for this many groups with names up to VERTICAL_NAME characters
@@ -234,7 +240,8 @@ def control_figure(
     scale: float = 1.0,
 ) -> Any:
     """A control chart: each day's point, the centre line, 2- and 3-sigma limits (steps, as they
-    vary with each day's n), the points of a signal ringed; the legend right of the plot.
+    vary with each day's n; :data:`LIMIT_STYLES`), the points of a signal ringed; the legend
+    right of the plot.
 
     ``points`` carry ``day``, ``value``, ``centre``, ``lcl2``/``ucl2``, ``lcl3``/``ucl3``;
     ``signals`` are indexes of the points making a signal; ``labels`` name the title, the
@@ -265,20 +272,9 @@ def control_figure(
         axis.step(
             xs, line("centre"), where="mid", linewidth=1.0, color="#4d4d4d", label=labels["centre"]
         )
-        for low, high, style, name in (
-            ("lcl2", "ucl2", ":", "limit2"),
-            ("lcl3", "ucl3", "--", "limit3"),
-        ):
-            axis.step(
-                xs,
-                line(low),
-                where="mid",
-                linestyle=style,
-                linewidth=1.0,
-                color="#b3261e",
-                label=labels[name],
-            )
-            axis.step(xs, line(high), where="mid", linestyle=style, linewidth=1.0, color="#b3261e")
+        for name, (low, high, style) in LIMIT_STYLES.items():
+            axis.step(xs, line(low), where="mid", label=labels[name], **style)
+            axis.step(xs, line(high), where="mid", **style)
         if signals:
             axis.scatter(
                 [xs[i] for i in signals],

@@ -107,6 +107,14 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Clauses that could not be evaluated for lack of evidence (not counted as passes)",
     },
     "worst_gaps": {"zh": "主要差距", "en": "Worst gaps"},
+    "worst_gaps_more": {
+        "zh": "另有 {n} 项不符合和观察项未在此列出,见第 3 节“{section}”。",
+        "en": "And {n} more nonconformities and observations: see section 3, {section}.",
+    },
+    "worst_gaps_more_one": {
+        "zh": "另有 1 项不符合或观察项未在此列出,见第 3 节“{section}”。",
+        "en": "And 1 more nonconformity or observation: see section 3, {section}.",
+    },
     "clause_results": {"zh": "逐条款审核结果", "en": "Clause-by-clause results"},
     "group_results": {"zh": "各分组、各期结果", "en": "Results by group and period"},
     "pooled_judged": {
@@ -136,7 +144,8 @@ LABELS: dict[str, dict[str, str]] = {
     "limit_3sigma": {"zh": "3σ 控制限", "en": "3σ limits"},
     "signal_points": {"zh": "判异点", "en": "signal points"},
     "other_groups": {"zh": "其他 {n} 组", "en": "{n} other groups"},
-    "failing_records": {"zh": "不符合记录(节选)", "en": "Failing records (excerpt)"},
+    "failing_records": {"zh": "不符合记录", "en": "Failing records"},
+    "failing_records_excerpt": {"zh": "不符合记录(节选)", "en": "Failing records (excerpt)"},
     "failing_first": {
         "zh": "以上为前 {shown} 条,共 {total} 条不符合记录。",
         "en": "The first {shown} of {total} failing records.",

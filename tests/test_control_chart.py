@@ -421,3 +421,24 @@ def test_the_verdict_of_a_chart_is_said_once_after_its_reason(drift_audit, tmp_p
     assert "observation: observation" not in text
     assert "observation: drifting since" not in text
     assert "(2026-07-11" in text or "drifting since 2026-07-11" in text
+
+
+def test_the_2_and_3_sigma_limits_are_drawn_differently(drift_audit) -> None:
+    """Both limits were red stepped lines (dotted and dashed, alike when printed): 3-sigma is
+    red and solid, 2-sigma orange and dashed, each named in the legend."""
+    from matplotlib.colors import to_hex
+
+    rule = next(r for r in drift_audit["rules"] if r["rule"] == "ANSWER-CHART")
+    details = rule["findings"][0]["details"]["control_chart"]
+    labels = {k: k for k in ("title", "value", "centre", "limit2", "limit3", "signal")}
+    axis = charts.control_figure(details["points"], [], True, labels).axes[0]
+    legend = {text.get_text() for text in axis.get_legend().get_texts()}
+    assert {"limit2", "limit3"} <= legend
+    limit3 = next(line for line in axis.get_lines() if line.get_label() == "limit3")
+    limit2 = next(line for line in axis.get_lines() if line.get_label() == "limit2")
+    assert (to_hex(limit3.get_color()), limit3.get_linestyle()) == ("#b3261e", "-")
+    assert (to_hex(limit2.get_color()), limit2.get_linestyle()) == ("#e08a1e", "--")
+    # the upper lines, unlabelled, are drawn as their labelled lower twins
+    unlabelled = [line for line in axis.get_lines() if line.get_label().startswith("_")]
+    styles = {(to_hex(line.get_color()), line.get_linestyle()) for line in unlabelled}
+    assert styles == {("#b3261e", "-"), ("#e08a1e", "--")}

@@ -568,3 +568,193 @@ def test_a_group_s_corrective_action_deals_with_all_its_failing_periods(tmp_path
             "Deal with the 93 failing records listed, in its 3 nonconforming periods",
         ),
     ]
+
+
+def test_the_summary_says_how_many_gaps_its_list_leaves_out(audited) -> None:
+    """The executive summary lists the 5 worst gaps; the demo has 6 nonconformities and
+    observations, and the summary said nothing of the sixth. It says so, and where it is."""
+    document, out = audited
+    gaps = [r for r in document["rules"] if r["verdict"] in ("nonconform", "observation")]
+    assert len(gaps) == 6
+    for lang, text in (
+        ("en", "And 1 more nonconformity or observation: see section 3, Gap analysis."),
+        ("zh", "另有 1 项不符合或观察项未在此列出,见第 3 节“差距分析”。"),
+    ):
+        html = (out / lang / "report.html").read_text(encoding="utf-8")
+        cells = parse(html[html.index('id="summary"') : html.index('id="clauses"')])
+        assert len([e for e in cells.items if e["tag"] == "li" and "data-rule" in e]) == 5
+        notes = [e["_text"] for e in cells.items if "more-gaps" in (e.get("class") or "")]
+        assert notes == [text]
+    from auditor.i18n import Words
+    from auditor.report.context import more_gaps
+
+    words = Words("en")
+    assert more_gaps(20, words) == (
+        "And 20 more nonconformities and observations: see section 3, Gap analysis."
+    )
+    assert more_gaps(0, words) == "" and more_gaps(-2, words) == ""
+
+
+def test_the_failing_records_are_called_an_excerpt_only_when_cut(audited) -> None:
+    """A gap listing every failing record ("All failing records are listed (3)") was headed
+    "Failing records (excerpt)" all the same: "(excerpt)" only where the list is cut."""
+    document, out = audited
+    totals = {r["rule"]: r["findings"][0]["failing_count"] for r in document["rules"]}
+    headings = {
+        "en": ("Failing records", "Failing records (excerpt)"),
+        "zh": ("不符合记录", "不符合记录(节选)"),
+    }
+    for lang, (whole, excerpt) in headings.items():
+        html = (out / lang / "report.html").read_text(encoding="utf-8")
+        gaps = html[html.index('id="gaps"') :].split('<div class="gap" data-rule="')[1:]
+        seen = set()
+        for block in gaps:
+            rule = block[: block.index('"')]
+            titles = [e for e in parse(block).items if "failing-title" in (e.get("class") or "")]
+            if not totals[rule]:
+                continue
+            listed = block.count("data-failing-finding=")
+            seen.add(listed < totals[rule])
+            assert [e["_text"] for e in titles] == [excerpt if listed < totals[rule] else whole]
+        assert seen == {True, False}  # the demo has both
+
+
+def _running_head_lines(organisation: str, title: str) -> dict[str, int]:
+    """The lines of each running-head box of a page after the cover, laid out by WeasyPrint
+    with the report's own style sheet."""
+    from importlib.resources import files
+
+    from weasyprint import HTML
+
+    css = files("auditor").joinpath("templates/report.css").read_text(encoding="utf-8")
+    html = (
+        f"<html><head><style>{css}</style></head><body><section class='cover'><h1>{title}</h1>"
+        f"<span class='org named'>{organisation}</span> <span class='period-label'>2026-Q3"
+        "</span></section><p>page two</p></body></html>"
+    )
+    page = HTML(string=html).render().pages[1]._page_box
+    return {
+        box.at_keyword: len(box.children)
+        for box in page.children
+        if getattr(box, "at_keyword", "").startswith("@top")
+    }
+
+
+def test_the_running_head_keeps_to_one_line_whatever_the_title() -> None:
+    """The English customer-service report's running head broke onto a second line holding
+    "Report" alone: a long title or organisation ends in an ellipsis instead."""
+    title = "Enterprise Customer Service Quality Evaluation Standard: Certification Audit Report"
+    assert _running_head_lines("Acme", title) == {"@top-left": 1, "@top-right": 1}
+    long_name = "Acme Customer Service Holdings International Limited, Shanghai Branch"
+    assert _running_head_lines(long_name, title + title) == {"@top-left": 1, "@top-right": 1}
+
+
+def _boxes(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _boxes(child)
+
+
+def _english_page(document: dict[str, Any]) -> str:
+    from datetime import date
+
+    from auditor.report import Options, render_html
+
+    return render_html(FindingsDocument.from_data(document), Options("en", date(2026, 10, 1)))
+
+
+def _cell_lines(html: str, cell_class: str) -> list[list[str]]:
+    """The text of each line of every table cell of that class, as WeasyPrint lays the PDF out."""
+    from weasyprint import HTML
+
+    cells = [
+        box
+        for page in HTML(string=html).render().pages
+        for box in _boxes(page._page_box)
+        if type(box).__name__ == "TableCellBox"
+        and cell_class in (box.element.get("class") or "").split()
+    ]
+    return [
+        [
+            "".join(t.text for t in _boxes(line) if type(t).__name__ == "TextBox")
+            for line in _boxes(cell)
+            if type(line).__name__ == "LineBox"
+        ]
+        for cell in cells
+    ]
+
+
+def test_a_failing_record_s_file_and_line_keep_together(audited) -> None:
+    """The failing records' last column broke "interactions-2026Q2Q3.csv:" from its line
+    number: such a name now fits on one line, and a longer one breaks in the name only."""
+    document = copy.deepcopy(audited[0])
+    names = ("interactions-2026Q2Q3.csv", "interactions-exported-from-the-platform-2026Q3.csv")
+    for number, rule in enumerate(document["rules"]):
+        for finding in rule["findings"]:
+            for source in finding.get("failing_sources") or []:
+                source["file"] = names[number % 2]
+    html = _english_page(document)
+    cells = _cell_lines(html, "source")
+    short = [lines for lines in cells if "".join(lines).startswith(names[0])]
+    long = [lines for lines in cells if "".join(lines).startswith(names[1])]
+    assert short and long and len(short) + len(long) == len(cells)
+    assert all(len(lines) == 1 for lines in short), short
+    for lines in long:
+        assert re.fullmatch(r"\S*\.csv:\d+", lines[-1]), lines
+        assert not any(line.endswith(":") for line in lines), lines
+
+
+def test_an_owner_in_the_plan_breaks_between_words_only(audited) -> None:
+    """The plan hyphenated owners: "information se-curity officer", "customer exper-ience
+    manager"; an owner breaks at its spaces only, its longest word ("administrator") whole."""
+    document = copy.deepcopy(audited[0])
+    owners = ["information security officer", "customer experience manager", "CRM administrator"]
+    planned = [rule for rule in document["rules"] if rule["verdict"] == "nonconform"]
+    for number, rule in enumerate(planned):
+        rule["capa"]["owner"]["en"] = owners[number % len(owners)]
+    html = _english_page(document)
+    shown = [" ".join(line.strip() for line in lines) for lines in _cell_lines(html, "owner")]
+    assert set(shown) == set(owners), shown
+
+
+def _pages_of(body: str) -> list[list[str]]:
+    """The texts on each page of ``body`` laid out with the report's style sheet."""
+    from importlib.resources import files
+
+    from weasyprint import HTML
+
+    css = files("auditor").joinpath("templates/report.css").read_text(encoding="utf-8")
+    document = HTML(string=f"<html><head><style>{css}</style></head><body>{body}</body></html>")
+    return [
+        [box.text for box in _boxes(page._page_box) if type(box).__name__ == "TextBox"]
+        for page in document.render().pages
+    ]
+
+
+def _rows_per_page(fill_mm: int, rows: int) -> list[int]:
+    cells = "".join(f"<tr><td>row{i}</td><td>x</td></tr>" for i in range(rows))
+    table = f"<table><thead><tr><th>h</th><th>v</th></tr></thead><tbody>{cells}</tbody></table>"
+    body = f"<div style='height: {fill_mm}mm'></div><h4>Rule</h4>{table}<p>after</p>"
+    counts = [sum(t.startswith("row") for t in page) for page in _pages_of(body)]
+    return [n for n in counts if n]
+
+
+def test_a_short_table_is_not_split_and_a_long_one_leaves_no_row_alone() -> None:
+    """A group table of three rows began at a page's foot with its header and one row: a table
+    of up to 12 rows stays on one page; a longer one leaves no row alone on either page."""
+    fills = range(150, 262, 4)  # from the page's middle to its foot
+    assert {tuple(_rows_per_page(fill, 3)) for fill in fills} == {(3,)}
+    assert {tuple(_rows_per_page(fill, 12)) for fill in fills} == {(12,)}
+    splits = {tuple(_rows_per_page(fill, 20)) for fill in fills}
+    assert len(splits) > 1 and all(min(split) >= 2 for split in splits), splits
+
+
+def test_a_heading_keeps_more_than_one_item_of_its_list() -> None:
+    """A heading ("Statistical methods") stood at a page's foot with one item of its list."""
+    items = "".join(f"<li>item{i}</li>" for i in range(5))
+    for fill in range(200, 262, 3):
+        for page in _pages_of(
+            f"<div style='height: {fill}mm'></div><h3>Methods</h3><ul>{items}</ul>"
+        ):
+            shown = [t for t in page if t.startswith("item")]
+            assert len(shown) != 1, (fill, page)

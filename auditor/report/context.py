@@ -27,6 +27,8 @@ from . import appendix, registers, rules
 
 #: the group field whose values the cover lists as the audited sites
 SITE_FIELD = "site"
+#: the gaps the executive summary lists (the worst first); the gap analysis has them all
+WORST_GAPS = 5
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "recommendation": recommendation(document, words, options.plans),
         "previous": _previous(document, options, words),
         "waived": waived_rows(document),
-        "worst_gaps": [WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:5]],
+        "worst_gaps": [
+            WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:WORST_GAPS]
+        ],
+        "more_gaps": more_gaps(len(gaps) - WORST_GAPS, words),
         "clause_rows": [rules.clause_row(rule, words) for rule in ordered],
         "group_tables": [
             rules.GroupTable(rule, rules.group_rows(rule, words))
@@ -92,6 +97,14 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
 class WorstGap:
     rule: RuleEntry
     sentence: str
+
+
+def more_gaps(hidden: int, words: Words) -> str:
+    """What the summary's list of worst gaps leaves out, and where it is ("" when nothing)."""
+    if hidden <= 0:
+        return ""
+    key = "worst_gaps_more_one" if hidden == 1 else "worst_gaps_more"
+    return words.label(key, n=hidden, section=words.label("gap_analysis"))
 
 
 def verdict_key(rule: RuleEntry) -> str:

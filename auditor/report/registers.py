@@ -141,8 +141,8 @@ def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[lis
 
 def _file_and_line(source: str) -> list[Any]:
     """``file:line`` as two cells, the line a number (for sorting and filtering)."""
-    file, _, line = source.rpartition(":")
-    return [file, int(line)] if line.isdigit() else [source, ""]
+    file, line = rules.file_and_line(source)
+    return [file, int(line) if line else ""]
 
 
 def failing_note(document: FindingsDocument, words: Words, capped: int | None) -> str | None:

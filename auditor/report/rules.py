@@ -111,6 +111,16 @@ class ShownFailing:
     measured: str
     source: str = ""
 
+    @property
+    def file_and_line(self) -> tuple[str, str]:
+        return file_and_line(self.source)
+
+
+def file_and_line(source: str) -> tuple[str, str]:
+    """``file:line`` split at its last colon, ``("a.csv", "12")``; ``(source, "")`` without a line."""
+    file, _, line = source.rpartition(":")
+    return (file, line) if line.isdigit() else (source, "")
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -134,6 +144,11 @@ class Gap:
     @property
     def for_reference(self) -> bool:
         return rows_for_reference(self.rule)
+
+    @property
+    def failing_cut(self) -> bool:
+        """Whether the report lists fewer failing records than the rule has."""
+        return len(self.failing) < self.failing_total
 
 
 @dataclass(frozen=True)
