@@ -203,6 +203,79 @@ def engines_agree_on(
     assert same_numbers(numbers(other), numbers(reference))
 
 
+DAILY_PACK = """\
+pack: daily-test
+version: 1.0.0
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  tickets:
+    key: ticket_id
+    time: opened_at
+    fields:
+      ticket_id: string
+      site: string
+      opened_at: timestamp
+      status: {type: enum, values: [open, closed]}
+rules:
+  - id: DAILY
+    clause: "3.3.3"
+    title: {zh: 每日关闭, en: Closed by day}
+    evidence: tickets
+    condition: status == "closed"
+    target: 50%
+    severity: minor
+    min_records: 1
+    group_by: [site]
+    period: day
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+
+@pytest.mark.parametrize("engine", LOCAL_ENGINES)
+def test_days_of_a_long_period_are_labelled_as_on_sqlite(tmp_path, engine: str) -> None:
+    """A period of more days than a CASE lists: each record's day is looked up in a table."""
+    days_agree_on(tmp_path, engine)
+
+
+def days_agree_on(folder: Path, engine: str) -> None:
+    """Records on days of a 90-day period, by day and site: ``engine`` puts each on its own
+    local day (worked out by hand), and gives SQLite's findings."""
+    (folder / "pack.yaml").write_text(DAILY_PACK, encoding="utf-8")
+    (folder / "evidence").mkdir()
+    (folder / "evidence" / "tickets.csv").write_text(
+        "ticket_id,site,opened_at,status\n"
+        "A,BJ,2026-01-05 09:00:00,closed\n"
+        "B,BJ,2026-01-05 23:59:59,open\n"
+        "C,SH,2026-02-14 00:00:00,closed\n"
+        "D,SH,2026-03-01 00:10:00,open\n"
+        "E,BJ,2026-03-31 23:30:00,closed\n",
+        encoding="utf-8",
+    )
+    pack = load_pack(folder / "pack.yaml", [STANDARDS])
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, folder / "evidence", store)
+        period = parse_period("2026-01-01..2026-03-31")  # 90 days: more than a CASE lists
+        reference = evaluate(pack, store, period)
+        other = evaluate(pack, open_backend(store, engine), period)
+    finally:
+        store.close()
+    cells = {
+        f.id: (f.counts.n, f.counts.conforming, sorted(f.failing))
+        for f in other[0].findings
+        if f.counts.n
+    }
+    assert cells == {
+        "DAILY": (5, 3, ["B", "D"]),
+        "DAILY@site=BJ@2026-01-05": (2, 1, ["B"]),
+        "DAILY@site=SH@2026-02-14": (1, 1, []),
+        "DAILY@site=SH@2026-03-01": (1, 0, ["D"]),
+        "DAILY@site=BJ@2026-03-31": (1, 1, []),
+    }
+    assert figures(other) == figures(reference)
+
+
 def test_an_unknown_engine_names_the_closest() -> None:
     with pytest.raises(EngineError, match=r"unknown engine 'duckbd'.*did you mean 'duckdb'"):
         open_backend(EvidenceStore(None), "duckbd")

@@ -281,10 +281,17 @@ class Scope:
                 for p in periods
             )
             return f"COALESCE(CASE {cases} END, {whole})"
+        # The one sub-period holding the moment (start <= moment < end), as an aggregate: no
+        # engine may pick a row by a correlated ORDER BY ... LIMIT 1, which Spark decorrelates
+        # into a window without the order (the row it takes depends on how its sorts spill).
+        # The redundant lower bound (no sub-period is longer) keeps SQLite's look-up a seek
+        # on the start index.
         table = q(self.periods_table().name)
+        longest = max(p.end(zone) - p.start(zone) for p in periods)
         return (
-            f"COALESCE((SELECT p.label FROM {table} AS p WHERE p.start <= {column} "
-            f"ORDER BY p.start DESC LIMIT 1), {whole})"
+            f"COALESCE((SELECT MAX(p.label) FROM {table} AS p WHERE p.start <= {column} "
+            f"AND p.start >= {column} - {sql.value(longest)} AND p.{q('end')} > {column}), "
+            f"{whole})"
         )
 
     def periods_table(self) -> HelperTable:
