@@ -141,36 +141,46 @@ def passed_over(
     another (the one in the working folder, say) is told it differs."""
     notes = []
     seen = {chosen.resolve()}
+    listed = [entry for document in documents for entry in _files_read(document)]
     for place in where_recorded(root, folder):
         if not place.exists() or place.resolve() in seen:
             continue
         seen.add(place.resolve())
-        base = place if place.is_dir() else place.parent
-        listed = [e for d in documents for e in (d.manifest.export or d.manifest.evidence)]
+        copies = [(entry, _in_place(place, entry.file)) for entry in listed]
         differing = [
             (entry, now)
-            for entry in listed
-            if (base / entry.file).is_file()
-            and (now := sha256_of(base / entry.file)) != entry.sha256
+            for entry, path in copies
+            if path.is_file() and (now := sha256_of(path)) != entry.sha256
         ]
         if differing:
             entry, now = differing[0]
+            verb = "differs" if len(differing) == 1 else "differ"
             notes.append(
                 f"evidence folder {place}: {len(differing):,} of the files the audit read "
-                f"{'differs' if len(differing) == 1 else 'differ'} there ({entry.file}: SHA-256 {now[:12]}..., recorded "
+                f"{verb} there ({entry.file}: SHA-256 {now[:12]}..., recorded "
                 f"{entry.sha256[:12]}...); the folder verified is {chosen}"
             )
     return notes
 
 
-def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
-    """Whether the first file the audit read (an export's file, for an audit of one) is in
-    ``place`` with its recorded SHA-256."""
+def _files_read(document: FindingsDocument) -> list[Any]:
+    """The files an audit read and recorded with their SHA-256: its evidence files, or the
+    export's Parquet files for an audit of one."""
     manifest = document.manifest
-    listed = manifest.export if manifest.export is not None else manifest.evidence
+    return list(manifest.export if manifest.export is not None else manifest.evidence)
+
+
+def _in_place(place: Path, name: str) -> Path:
+    """Where file ``name`` of the evidence is in ``place`` (a folder, or the one file)."""
+    return (place if place.is_dir() else place.parent) / name
+
+
+def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
+    """Whether the first file the audit read is in ``place`` with its recorded SHA-256."""
+    listed = _files_read(document)
     if not listed:
         return False
-    path = (place if place.is_dir() else place.parent) / listed[0].file
+    path = _in_place(place, listed[0].file)
     return path.is_file() and sha256_of(path) == listed[0].sha256
 
 
