@@ -128,3 +128,29 @@ def test_the_report_of_the_three_measures_is_chinese_and_fits_the_page(
     for lang in ("zh", "en"):
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
         assert overflowing_boxes(html) == [], lang
+
+
+def test_a_sub_period_row_shows_its_records_against_the_one_needed(write_pack, tmp_path) -> None:
+    """MONTHLY's months: July and September hold one review each, August none. Their rows
+    say so, not ``n = 1`` beside the pooled 66.7 % of months."""
+    from auditor.findings.contract import FindingsDocument
+    from auditor.findings.sentences import figures
+    from auditor.i18n import Words
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(calls([]), encoding="utf-8")
+    (folder / "reviews.csv").write_text(
+        REVIEWS + "R1,monthly,2026-07-03\nR2,monthly,2026-09-03\n", encoding="utf-8"
+    )
+    audit = run_audit(write_pack(ALL_THREE), folder, tmp_path / "out", "2026-Q3")
+    document = FindingsDocument.model_validate(audit.document)
+    rule = next(r for r in document.rules if r.rule == "MONTHLY")
+    rows = {f.period: figures(f, rule, Words("en")) for f in rule.findings[1:]}
+    assert rows == {
+        "2026-07": "1 record, at least 1 needed",
+        "2026-08": "0 records, at least 1 needed",
+        "2026-09": "1 record, at least 1 needed",
+    }
+    zh = figures(rule.findings[2], rule, Words("zh"))
+    assert zh == "0 条记录,至少需 1 条"

@@ -36,6 +36,8 @@ PIECES: dict[str, dict[str, str]] = {
         "covered": "{k} of {n} {units} hold a record",
         "missing": "missing: {periods}",
         "records": "{k} records in scope",
+        "records_needed": "{k} records, at least 1 needed",
+        "record_needed": "1 record, at least 1 needed",
     },
     "zh": {
         "largest": "最大短缺 {value}",
@@ -55,6 +57,8 @@ PIECES: dict[str, dict[str, str]] = {
         "covered": "{n} 个{units}中 {k} 个有记录",
         "missing": "缺:{periods}",
         "records": "范围内记录 {k} 条",
+        "records_needed": "{k} 条记录,至少需 1 条",
+        "record_needed": "1 条记录,至少需 1 条",
     },
 }
 
@@ -136,8 +140,13 @@ def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str | None:
 
 
 def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str | None:
-    """The figures a group's row shows: its value against the pooled one."""
+    """The figures a group's row shows: its value against the pooled one; a sub-period of a
+    rule every period must hold a record of, its records against the one it needs (not
+    ``n = 3`` beside the pooled share of periods)."""
     found = _block(finding)
+    if found is not None and found[0] == "every" and "records" in found[1]:
+        held = found[1]["records"]
+        return _fmt(words, "record_needed" if held == 1 else "records_needed", k=count(held))
     if found is None or found[0] != "dispersion_group":
         return None
     block = found[1]
