@@ -117,6 +117,11 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "clause_results": {"zh": "逐条款审核结果", "en": "Clause-by-clause results"},
     "group_results": {"zh": "各分组、各期结果", "en": "Results by group and period"},
+    "bound_observation": {
+        "zh": "结论为观察项而实际值达标的行:其 95% 置信区间越过目标(记录太少,尚不能确定达标)",
+        "en": "A row graded an observation whose value meets the target: its 95 % interval "
+        "reaches beyond the target (too few records to be sure it is met)",
+    },
     "pooled_judged": {
         "zh": "本规则按全部记录的汇总值判定:下列各分组、各期结果仅供参考,不决定规则结论",
         "en": "This rule is judged on its pooled figure (all its records): the rows below are "

@@ -1091,3 +1091,20 @@ def test_of_two_groups_at_one_level_the_one_further_from_the_target_decides() ->
     calm = [{**f.model_dump(), "verdict": "conform", "severity": None} for f in rule.findings[1:]]
     quiet = RuleEntry.model_validate({**rule.model_dump(), "findings": [failing_pool, *calm]})
     assert quiet.deciding_finding().id == "BADGE"
+
+
+def test_a_row_graded_an_observation_though_it_meets_the_target_is_explained(
+    demos, tmp_path
+) -> None:
+    """CLOSURE-95's GZ closes 96.3 % against 95 %, an observation (its lower bound is below
+    95 %): the table says why; TRAINED-12M's rows all conform and say nothing of it."""
+    for lang, note in (
+        ("en", "A row graded an observation whose value meets the target"),
+        ("zh", "结论为观察项而实际值达标的行"),
+    ):
+        html = html_of(demos["service-quality"], lang, tmp_path / lang)
+        blocks = dict(
+            re.findall(r'<div class="group-block" data-rule="([^"]+)">(.*?)</div>', html, re.S)
+        )
+        assert note in blocks["CLOSURE-95"]
+        assert note not in blocks["TRAINED-12M"]

@@ -16,7 +16,9 @@ from ..findings.contract import (
     FailingRecordsFile,
     FindingEntry,
     RuleEntry,
+    Threshold,
     Unit,
+    Verdict,
 )
 from ..findings.series_sentences import PeriodRow, trend_rows
 from ..i18n import Words
@@ -67,6 +69,30 @@ class GroupTable:
     @property
     def for_reference(self) -> bool:
         return rows_for_reference(self.rule)
+
+    @property
+    def bound_observations(self) -> bool:
+        return observations_by_bound(self.rule)
+
+
+def observations_by_bound(rule: RuleEntry) -> bool:
+    """Whether a group or period row is an observation though its value meets the target (its
+    95 % bound on the side that matters is beyond it): the table then says why, as a 100.0 %
+    graded an observation reads as a contradiction."""
+    return any(
+        f.verdict == Verdict.OBSERVATION and f.value is not None and _meets(f.value, f.threshold)
+        for f in rule.findings[1:]
+    )
+
+
+def _meets(value: float, threshold: Threshold | None) -> bool:
+    if threshold is None:
+        return False
+    if threshold.op in (">=", ">"):
+        return value >= threshold.value
+    if threshold.op in ("<=", "<"):
+        return value <= threshold.value
+    return value == threshold.value
 
 
 def rows_for_reference(rule: RuleEntry) -> bool:
@@ -144,6 +170,10 @@ class Gap:
     @property
     def for_reference(self) -> bool:
         return rows_for_reference(self.rule)
+
+    @property
+    def bound_observations(self) -> bool:
+        return observations_by_bound(self.rule)
 
     @property
     def failing_cut(self) -> bool:
