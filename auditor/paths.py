@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path, PurePath
 
@@ -15,10 +16,17 @@ def relative_path(path: str, root: str | None) -> str:
         return Path(path).as_posix()
     base = Path(root)
     folder = base if base.is_dir() else base.parent
-    try:
-        return Path(path).resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    # the file as found in the folder (a link there is named where it is, not where it
+    # points), else as resolved (the folder given through a link)
+    for file, within in (
+        (os.path.abspath(path), os.path.abspath(folder)),
+        (Path(path).resolve(), folder.resolve()),
+    ):
+        try:
+            return Path(file).relative_to(within).as_posix()
+        except ValueError:
+            continue
+    return Path(path).as_posix()
 
 
 def recorded_relative(path: str, root: str | None) -> str:

@@ -22,7 +22,7 @@ from auditor.audit import run_audit
 from auditor.errors import AuditorError, PackErrors, PeriodError, QuarantineError
 from auditor.pack import load_pack
 
-from .conftest import RULES, STANDARDS, TEST_PACKS
+from .conftest import ROOT, RULES, STANDARDS, TEST_PACKS
 
 PACK = TEST_PACKS / "trust.yaml"
 HEADER = "call_id,site,received_at,answered_at,server,test_call\n"
@@ -325,3 +325,19 @@ def test_the_period_has_ended_when_it_has_in_the_packs_zone() -> None:
     q3 = parse_period("2026-Q3")
     assert unended(q3, pack_today(pack, datetime(2026, 9, 30, 20, tzinfo=UTC))) == []
     assert unended(q3, pack_today(pack, datetime(2026, 9, 30, 15, tzinfo=UTC)))
+
+
+def test_a_file_linked_into_the_evidence_folder_is_named_there(tmp_path) -> None:
+    """A file the folder holds as a link to elsewhere is named relative to the evidence folder
+    like the others (it was named as the ingest was given it, from the working folder)."""
+    import shutil
+
+    demo = ROOT / "evidence" / "demo" / "service-quality"
+    evidence, elsewhere = tmp_path / "ev", tmp_path / "elsewhere"
+    shutil.copytree(demo, evidence)
+    elsewhere.mkdir()
+    (evidence / "agents.csv").rename(elsewhere / "agents.csv")
+    (evidence / "agents.csv").symlink_to(elsewhere / "agents.csv")
+    result = run_audit(RULES / "service-quality.yaml", evidence, tmp_path / "out", "2026-Q3")
+    files = sorted(e["file"] for e in result.document["manifest"]["evidence"])
+    assert files == sorted(p.name for p in demo.iterdir())
