@@ -303,7 +303,10 @@ def test_failing_records_carry_their_file_and_line(tmp_path: Path) -> None:
     assert [(r["key"], r["file"], r["line"]) for r in listed] == [("OPEN1", "calls.csv", "32")]
     render_reports(result.findings, tmp_path / "r", ("html",), "en")
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
-    assert '<td class="data source">calls.csv:32</td>' in html
+    assert (  # the file and its line, kept together (the line does not wrap at the colon)
+        '<td class="data source"><span class="file">calls.csv</span>'
+        '<span class="line">:32</span></td>' in html
+    )
 
 
 def test_keys_of_kinds_keyed_by_a_date_show_the_date(demo_audit) -> None:
