@@ -152,6 +152,15 @@ class AuditorGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            os.getcwd()
+        except FileNotFoundError:  # removed under the shell: relative paths mean nothing now
+            click.echo(
+                "error: the working folder no longer exists; "
+                "change to a folder that does (cd) and run the command again",
+                err=True,
+            )
+            ctx.exit(EXIT_INPUT)
+        try:
             return super().invoke(ctx)
         except AuditorError as exc:
             for line in str(exc).splitlines():

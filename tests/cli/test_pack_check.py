@@ -36,6 +36,21 @@ def test_missing_file_is_one_clear_line(runner, tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_working_folder_removed_under_the_shell_is_one_clear_line(
+    runner, tmp_path, monkeypatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = runner.invoke(main, ["pack", "check", str(SHIPPED_PACKS[0])])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: the working folder no longer exists; "
+        "change to a folder that does (cd) and run the command again"
+    ]
+
+
 def test_every_broken_pack_exits_2(runner) -> None:
     for path in sorted((TEST_PACKS / "broken").glob("*.yaml")):
         result = runner.invoke(
