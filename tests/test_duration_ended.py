@@ -56,6 +56,9 @@ CONTACTS = (
     "U,email,2026-02-28 17:30:00,,2026-02-28 17:50:00\n"  # ended unanswered, 20 min on a make-up day
     # Fri 13 17:30 to Tue 24 09:30: 0.5 h + Sat 14 (make-up) 9 h + 0.5 h = 36,000 s (holiday skipped)
     "V,email,2026-02-13 17:30:00,,2026-02-24 09:30:00\n"
+    # answered an hour before it was received, both in closed hours (0 business seconds
+    # between them): a data error all the same
+    "W,email,2026-02-02 20:00:00,2026-02-02 19:00:00,2026-02-02 19:05:00\n"
 )
 HOLDS = (
     "contact_id,started_at,ended_at,reason\n"
@@ -144,6 +147,7 @@ def check_by_hand(backend: Any) -> None:
     assert phone.excluded_by_reason == {"ends before it starts (data error)": 1}
     email = results["EMAIL-1H"].findings[0]
     assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (1, 5, 0)
+    assert email.excluded_by_reason == {"ends before it starts (data error)": 1}
 
 
 def test_ended_records_are_breached_with_the_time_to_their_end(store, tmp_path) -> None:
@@ -165,18 +169,26 @@ def test_ended_records_on_spark(spark, tmp_path) -> None:
 # ------------------------------------------------------------ explain
 
 
-def explained(tmp_path: Path, rule_id: str, key: str) -> str:
+def explained(tmp_path: Path, rule_id: str, key: str, reasons: bool = False) -> str:
     pack = the_pack()
     store = EvidenceStore(tmp_path / "evidence.db")
     ingest(pack, write_evidence(tmp_path / "evidence"), store)
     period = parse_period(PERIOD)
     try:
-        outcome = Evaluation(pack, backend_for(store), period).record_outcomes(pack.rule(rule_id))[
-            key
-        ]
+        evaluation = Evaluation(pack, backend_for(store), period)
+        outcome = evaluation.record_outcomes(pack.rule(rule_id), reasons=reasons)[key]
         return "\n".join(explain_record(pack, rule_id, key, store, period, outcome).lines)
     finally:
         store.close()
+
+
+def test_explain_excludes_a_record_ending_before_it_starts_in_closed_hours(tmp_path) -> None:
+    text = explained(tmp_path, "EMAIL-1H", "W", reasons=True)
+    assert text.endswith(
+        "\nanswered_at 2026-02-02 19:00:00+08:00 is before received_at 2026-02-02 20:00:00+08:00: "
+        "the record ends before it starts, a data error; not measured"
+        "\noutcome: excluded: ends before it starts (data error)"
+    )
 
 
 def test_explain_counts_an_ended_call_up_to_when_it_ended(tmp_path) -> None:

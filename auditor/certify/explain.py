@@ -562,6 +562,13 @@ def _duration(
         out.add(
             f"{measure.end} not by the period end: counted up to {datetime.fromtimestamp(period_end, zone)}"
         )
+    if effective < start:  # whatever the clock reads between them (0 in closed hours)
+        until = measure.ended if unreached else measure.end if effective == end else "period end"
+        out.add(
+            f"{until} {_moment(effective, zone)} is before {measure.start} {_moment(start, zone)}: "
+            "the record ends before it starts, a data error; not measured"
+        )
+        return
     if measure.calendar is None:
         out.counted = effective - start
         what = f"{measure.ended} - {measure.start} = " if unreached else ""

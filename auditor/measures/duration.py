@@ -133,7 +133,9 @@ class DurationMeasure(RecordMeasure):
         unreached = None if ended is None else f"{end} IS NULL AND {ended} IS NOT NULL"
         outcome = (
             f"CASE WHEN {start} IS NULL THEN 'excluded:no start time' "
-            f"WHEN {elapsed} < 0 THEN 'excluded:ends before it starts (data error)' "
+            # on the moments themselves: a calendar's clock reads 0 for a span in closed hours
+            f"WHEN {effective} < {start} OR {elapsed} < 0 "
+            "THEN 'excluded:ends before it starts (data error)' "
             + ("" if unreached is None else f"WHEN {unreached} THEN 'breach' ")
             + f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
             f"WHEN {elapsed} <= {limit} THEN 'conform' ELSE 'breach' END"
