@@ -52,23 +52,30 @@ def decimals_needed(value: float, references: tuple[float, ...], least: int) -> 
     return MAX_DECIMALS
 
 
-def percent_number(share: float, target: float | None = None, least: int = 1) -> str:
-    """``share`` (0..1) as a percentage number without the sign: ``99.97``."""
-    refs = [0.0, 100.0]
+def percent_number(
+    share: float, target: float | None = None, least: int = 1, also: Sequence[float] = ()
+) -> str:
+    """``share`` (0..1) as a percentage number without the sign: ``99.97``; ``also``: other
+    shares it keeps its side of (an interval's bound beside its value)."""
+    refs = [0.0, 100.0, *(a * 100 for a in also)]
     if target is not None:
         refs.append(target * 100)
     value = share * 100
     return f"{value:.{decimals_needed(value, tuple(refs), least)}f}"
 
 
-def percent_text(share: float, target: float | None = None, least: int = 1) -> str:
+def percent_text(
+    share: float, target: float | None = None, least: int = 1, also: Sequence[float] = ()
+) -> str:
     """``share`` (0..1) as ``99.97 %``, with the decimals it needs beside ``target``."""
-    return f"{percent_number(share, target, least)} %"
+    return f"{percent_number(share, target, least, also)} %"
 
 
-def number_text(value: float, threshold: float | None = None, least: int = 2) -> str:
+def number_text(
+    value: float, threshold: float | None = None, least: int = 2, also: Sequence[float] = ()
+) -> str:
     """A mean, percentile or rate per 1,000 beside its threshold: ``4.199`` against 4.2."""
-    refs = (threshold,) if threshold is not None else ()
+    refs = (*(() if threshold is None else (threshold,)), *also)
     return f"{value:,.{decimals_needed(value, refs, least)}f}"
 
 
@@ -86,7 +93,9 @@ def count(value: int) -> str:
 # ------------------------------------------------------------ time
 
 
-def duration(seconds: float, lang: str = "en", reference: float | None = None) -> str:
+def duration(
+    seconds: float, lang: str = "en", reference: float | None = None, also: Sequence[float] = ()
+) -> str:
     """A length of time as people read it: 66 s, 12 min 5 s, 5 h 3 min, 60 d 12 h.
 
     Beside a ``reference`` (a limit) it never rounds onto or across it: a
@@ -96,10 +105,13 @@ def duration(seconds: float, lang: str = "en", reference: float | None = None) -
     d, h, m, s = TIME_WORDS[lang]
     whole = round(seconds)
     step = 1 if abs(whole) < 7200 else (60 if abs(whole) < 48 * 3600 else 3600)
-    if reference is not None and seconds != reference:
-        shown, limit = round(seconds / step) * step, round(reference / step) * step
-        if (seconds < reference) != (shown < limit) or shown == limit:
-            digits = decimals_needed(seconds, (reference,), 0)
+    refs = (*(() if reference is None else (reference,)), *also)
+    for ref in refs:
+        if seconds == ref:
+            continue
+        shown, limit = round(seconds / step) * step, round(ref / step) * step
+        if (seconds < ref) != (shown < limit) or shown == limit:
+            digits = decimals_needed(seconds, refs, 0)
             return f"{seconds:,.{digits}f} {s}"
     if abs(whole) < 120:
         return f"{whole} {s}"
@@ -114,12 +126,16 @@ def duration(seconds: float, lang: str = "en", reference: float | None = None) -
 
 
 def business(
-    seconds: float, calendar: str | None, lang: str = "en", reference: float | None = None
+    seconds: float,
+    calendar: str | None,
+    lang: str = "en",
+    reference: float | None = None,
+    also: Sequence[float] = (),
 ) -> str:
     """Business time in business hours, naming the calendar: ``180 business hours (calendar office)``."""
     hours = seconds / 3600
     least = 0 if float(round(hours, 6)).is_integer() else 1
-    refs = (reference / 3600,) if reference is not None else ()
+    refs = tuple(r / 3600 for r in (*(() if reference is None else (reference,)), *also))
     text = f"{hours:,.{decimals_needed(hours, refs, least)}f}"
     if lang == "zh":
         named = f"(日历 {calendar})" if calendar else ""
@@ -140,11 +156,13 @@ def value_text(
     *,
     written: bool = False,
     label: str | None = None,
+    also: Sequence[float] = (),
 ) -> str:
     """``value`` in ``unit``, kept on one line; ``–`` for no value.
 
     Beside a ``threshold`` (the target's limit, in the same unit) it has the
-    decimals it needs to keep its side of it. ``written`` shows it as a limit
+    decimals it needs to keep its side of it, and of each figure in ``also``
+    (an interval's bound beside its finding's value). ``written`` shows it as a limit
     or a record's own value is written: no added decimals (``90 %``, ``4.2``).
     A value without a unit is a plain number; ``label`` names what a plain
     number counts (the pack's words, ``min``), the other units name themselves.
@@ -156,7 +174,7 @@ def value_text(
     else:
         limit = threshold.value
     reference = None if written else limit
-    text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written)
+    text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written, also)
     if unit == BUSINESS_SECONDS:  # the calendar's name may wrap, the figure and its unit not
         return text.replace(" ", NBSP, 1)
     text = text.replace(" ", NBSP)
@@ -166,19 +184,26 @@ def value_text(
 
 
 def _in_unit(
-    value: float, unit: str, lang: str, calendar: str | None, ref: float | None, written: bool
+    value: float,
+    unit: str,
+    lang: str,
+    calendar: str | None,
+    ref: float | None,
+    written: bool,
+    also: Sequence[float],
 ) -> str:
     if unit == SHARE:
-        return f"{plain(value * 100)} %" if written else percent_text(value, ref)
+        return f"{plain(value * 100)} %" if written else percent_text(value, ref, also=also)
     if unit == PER_1000:
-        return f"{plain(value) if written else number_text(value, ref)} ‰"
+        return f"{plain(value) if written else number_text(value, ref, also=also)} ‰"
     if unit == POINTS:
-        return plain(value) if written else ("+" if value > 0 else "") + number_text(value, ref, 1)
+        sign = "+" if value > 0 else ""
+        return plain(value) if written else sign + number_text(value, ref, 1, also)
     if unit == SECONDS:
-        return duration(value, lang, ref)
+        return duration(value, lang, ref, also)
     if unit == BUSINESS_SECONDS:
-        return business(value, calendar, lang, ref)
-    return plain(value) if written else number_text(value, ref)
+        return business(value, calendar, lang, ref, also)
+    return plain(value) if written else number_text(value, ref, also=also)
 
 
 def target_text(

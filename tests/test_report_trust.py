@@ -121,6 +121,15 @@ def test_a_mean_just_below_its_threshold_keeps_its_side(demos, tmp_path) -> None
     assert arith.startswith("mean 4.1999 ") and "against ≥ 4.2" in arith
 
 
+def test_an_interval_bound_never_prints_as_the_value_it_bounds(demos, tmp_path) -> None:
+    doc = copy.deepcopy(demos["service-quality"])
+    pooled = rule_of(doc, "CSAT-Q-4.2")["findings"][0]
+    pooled.update(value=4.2786, interval=[4.2051, 4.2839])
+    arith = items(parse(html_of(doc, "en", tmp_path)), "data-arith", "CSAT-Q-4.2")[0]["_text"]
+    # 4.2839 at the value's two decimals would read 4.28, the value itself
+    assert arith.startswith("mean 4.28 ") and "95 % CI 4.21–4.284" in arith
+
+
 # ------------------------------------------------------------ 2 the arithmetic of every finding
 
 

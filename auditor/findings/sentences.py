@@ -207,6 +207,7 @@ def _bounds(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, 
             words.lang,
             rule.calendar,
             label=_label(rule, words),
+            also=(finding.value,),  # never shown as the value itself: 0.01–0.025, not 0.01–0.02
         )
         for bound in finding.interval
     )
