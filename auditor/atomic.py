@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -10,25 +11,41 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import AuditorError, Location
+from .errors import AuditorError, Location, OutputError
 from .interrupts import held
+
+#: what the operating system says when it does not let a place be written (no permission, a
+#: folder made immutable, a read-only file system)
+REFUSED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+@contextmanager
+def refused_as_error(
+    place: Path,
+    message: str = "cannot write here",
+    hint: str = "give a path in a folder you can write to",
+) -> Iterator[None]:
+    """Writing at ``place``: the operating system refusing it is one line naming ``place``."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in REFUSED_ERRNOS:
+            raise
+        raise OutputError(
+            f"{message}: {exc.strerror}", location=Location(str(place)), hint=hint
+        ) from None
 
 
 def make_parent(path: Path) -> None:
     """Make ``path``'s folder and those above it, or say in one line why they cannot be made."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with refused_as_error(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise AuditorError(
             "cannot write here: a folder on the way is a regular file",
             location=Location(str(path)),
             hint="give a path whose folders are folders",
-        ) from None
-    except PermissionError as exc:
-        raise AuditorError(
-            f"cannot write here: {exc.strerror}",
-            location=Location(str(path)),
-            hint="give a path in a folder you can write to",
         ) from None
 
 
@@ -70,16 +87,17 @@ def replacing(
 ) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it
     goes (``private``: the file is its owner's alone)."""
-    handle, temporary = _temporary(path, private)
-    try:
-        with os.fdopen(handle, mode, **options) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with refused_as_error(path):
+        handle, temporary = _temporary(path, private)
+        try:
+            with os.fdopen(handle, mode, **options) as stream:
+                yield stream
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def write_text(path: Path, text: str) -> None:
@@ -94,14 +112,15 @@ def write_bytes(path: Path, data: bytes, private: bool = False) -> None:
 
 def write_with(path: Path, writer: Callable[[Path], None]) -> None:
     """Let ``writer`` write a temporary file (by path, for libraries that want one), then rename it."""
-    handle, temporary = _temporary(path)
-    os.close(handle)
-    try:
-        writer(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with refused_as_error(path):
+        handle, temporary = _temporary(path)
+        os.close(handle)
+        try:
+            writer(Path(temporary))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 #: the files an audit writes into its folder (an earlier run's are replaced or removed)
@@ -134,11 +153,8 @@ def staged_outputs(target: Path) -> Iterator[Path]:
     never a report of one run beside the findings of another (and the folders made for
     the run go too).
     """
-    from .paths import output_folder
-
     made = [folder for folder in (target, *target.parents) if not folder.exists()]
-    output_folder(target)
-    staging = Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
+    staging = _staging_folder(target)
     try:
         yield staging
     except BaseException:
@@ -170,16 +186,24 @@ def staged_files(target: Path) -> Iterator[Path]:
     files written (in subfolders too) replace those of the same names when the
     block ends normally, and none of them does when it fails or is interrupted.
     """
-    from .paths import output_folder
-
-    output_folder(target)
-    staging = Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
+    staging = _staging_folder(target)
     try:
         yield staging
         with held(), _moving_into(target):
             _move_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging_folder(target: Path) -> Path:
+    """A new hidden folder inside ``target`` (made first), or one line why none can be made there."""
+    from .paths import output_folder
+
+    output_folder(target)
+    with refused_as_error(
+        target, "cannot write outputs here", "give --out a folder you can write to"
+    ):
+        return Path(tempfile.mkdtemp(prefix=".auditor-staging-", dir=target))
 
 
 @contextmanager

@@ -158,6 +158,10 @@ class ReportError(AuditorError):
     """A report that cannot be rendered or written (a findings.json that is not one, say)."""
 
 
+class OutputError(AuditorError):
+    """An output file or folder the operating system does not let the user write."""
+
+
 class StoreError(AuditorError):
     """An evidence store that cannot be opened or written."""
 

@@ -3,6 +3,7 @@ the user writes (a findings.json handed to a certifier), a private key for its o
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -10,6 +11,7 @@ import pytest
 
 from auditor.atomic import write_bytes, write_text, write_with
 from auditor.certify.signing import keygen
+from auditor.errors import OutputError
 
 
 @pytest.fixture
@@ -34,3 +36,29 @@ def test_a_file_written_whole_has_the_mode_of_any_new_file(tmp_path, umask_022) 
 def test_a_private_key_stays_its_owner_s_alone(tmp_path, umask_022) -> None:
     private, public = keygen(tmp_path / "key")
     assert (_mode(private), _mode(public)) == (0o600, 0o644)
+
+
+WRITERS = {
+    "text": lambda path: write_text(path, "x"),
+    "bytes": lambda path: write_bytes(path, b"x"),
+    "with": lambda path: write_with(path, lambda temporary: temporary.write_bytes(b"x")),
+}
+
+
+@pytest.mark.parametrize("writer", list(WRITERS))
+def test_a_file_the_system_will_not_put_in_place_is_one_line_and_leaves_nothing(
+    tmp_path, monkeypatch, writer
+) -> None:
+    """The rename refused (a file made immutable, say): one line, no temporary file left."""
+
+    def refuse(source: str, destination: str) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted", destination)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OutputError) as raised:
+        WRITERS[writer](tmp_path / "capa.csv")
+    assert str(raised.value) == (
+        f"{tmp_path / 'capa.csv'}: cannot write here: Operation not permitted; "
+        "give a path in a folder you can write to"
+    )
+    assert list(tmp_path.iterdir()) == []

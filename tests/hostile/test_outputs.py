@@ -1,10 +1,13 @@
 """Damaged outputs read back: findings.json and the CAPA register as report render, verify,
-diff, sample, explain and audit --previous meet them; and an earlier run's outputs in --out."""
+diff, sample, explain and audit --previous meet them; an earlier run's outputs in --out; and
+outputs asked for in a folder the system does not let anyone write to."""
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -176,3 +179,56 @@ CASES = SPECIAL_CASES + FINDINGS_CASES + REGISTER_CASES + STALE_CASES
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_outputs(case: Case, tmp_path, small_audit) -> None:
     run_case(case, tmp_path, small_audit)
+
+
+#: a folder no one may write into, root included: sysfs makes no file or folder on request
+UNWRITABLE = "/sys/fs"
+REFUSED_FOLDER = (
+    f"{UNWRITABLE}: cannot write outputs here: ",
+    "; give --out a folder you can write to",
+)
+
+
+def refused_file(name: str) -> tuple[str, str]:
+    return f"{UNWRITABLE}/{name}: cannot write here: ", "; give a path in a folder you can write to"
+
+
+REFUSED_CASES = [
+    Case("refused-audit", ("audit", ROUNDTRIP, "{audit}/evidence", "--period", "2026-07",
+         "--out", UNWRITABLE, "--format", "json,html,csv,junit,oscal", "--fail-on", "never"),
+         exit=2, error=REFUSED_FOLDER),
+    Case("refused-render", ("report", "render", FINDINGS, "--format", "html,csv",
+         "--out", UNWRITABLE), exit=2, error=REFUSED_FOLDER),
+    Case("refused-evidence-export", ("evidence", "export", "--store", "{audit}/out/evidence.db",
+         "--out", UNWRITABLE), exit=2, error=REFUSED_FOLDER),
+    Case("refused-evidence-synth", ("evidence", "synth", "--pack", ROUNDTRIP,
+         "--out", UNWRITABLE), exit=2, error=REFUSED_FOLDER),
+    *[Case(f"refused-capa-export-{kind}", ("capa", "export", "--format", kind,
+           "--out", f"{UNWRITABLE}/capa.{kind}", "--register", REG), exit=2,
+           error=refused_file(f"capa.{kind}")) for kind in ("csv", "xlsx", "oscal")],
+    Case("refused-sample", ("sample", "NAMED", "--audit", "{audit}/out", "--size", "3",
+         "--seed", "1", "--out", f"{UNWRITABLE}/s.csv"), exit=2, error=refused_file("s.json")),
+    Case("refused-keygen", ("keygen", "--out", f"{UNWRITABLE}/key"), exit=2,
+         error=refused_file("key")),
+]  # fmt: skip
+
+
+def _refuses_writes(folder: str) -> bool:
+    try:
+        Path(tempfile.mkdtemp(dir=folder)).rmdir()
+    except OSError as exc:
+        return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    return False
+
+
+@pytest.mark.parametrize("case", REFUSED_CASES, ids=case_ids(REFUSED_CASES))
+def test_an_output_the_system_refuses_is_one_line(case: Case, tmp_path, small_audit, monkeypatch):
+    """Exit 2 and one line naming the place and what to do, not an internal error (with its
+    traceback saved to a file, here looked for in a temporary folder of the test's own)."""
+    if not _refuses_writes(UNWRITABLE):
+        pytest.skip(f"{UNWRITABLE} takes new files here (not Linux's sysfs)")
+    saved = tmp_path / "temporary"
+    saved.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(saved))
+    run_case(case, tmp_path / "case", small_audit)
+    assert list(saved.iterdir()) == []
