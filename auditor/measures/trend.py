@@ -9,7 +9,7 @@ period's position, with its 95 % interval slope ± t(0.975, m − 2) · SE.
 
 Targets: ``no-decline`` is a nonconformity when the slope's interval lies
 wholly below 0, and an observation when it does not but the last period fell
-below the one before by more than noise (1.95996 times the standard error of the
+below the one before by more than noise (1.959963984540054 times the standard error of the
 difference of the two values); ``improving`` conforms only when the slope's
 interval lies wholly above 0, and is a nonconformity otherwise.
 """
