@@ -199,6 +199,66 @@ def test_an_edited_evidence_store_is_named(tmp_path, engine) -> None:
     assert len(report.differences) == 1 and report.differences[0].startswith(expected)
 
 
+@pytest.fixture(scope="module")
+def quarantine_audits(tmp_path_factory) -> dict[str, Path]:
+    """The demo audited on each engine from a copy of its evidence, and a second copy of the
+    evidence elsewhere (the evidence moved since): the audits are copied before each edit."""
+    base = tmp_path_factory.mktemp("quarantine")
+    for name in ("evidence", "moved"):
+        shutil.copytree(ROOT / "evidence" / "demo" / "service-quality", base / name)
+    audits = {"moved": base / "moved"}
+    for engine in ("sqlite", "duckdb"):
+        audits[engine] = base / engine
+        run_audit(RULES / "service-quality.yaml", base / "evidence", base / engine, "2026-Q3",
+                  engine=engine)  # fmt: skip
+    return audits
+
+
+#: the row the demo quarantines for its interaction with channel 'fax' (line 3003)
+FAX_ROW = "WHERE kind = 'interactions' AND line = 3003"
+FAX_REASON = "channel: 'fax' is not one of phone, chat, email"
+
+
+@pytest.mark.parametrize(
+    ("engine", "edit", "first"),
+    [
+        ("sqlite", f"UPDATE _quarantine SET raw_value = 'fax2' {FAX_ROW}",
+         "interactions-2026Q3.csv:3003: raw_value is 'fax2' in the store, 'fax' re-ingested"),
+        ("duckdb", f"UPDATE _quarantine SET raw_value = 'fax2' {FAX_ROW}",
+         "interactions-2026Q3.csv:3003: raw_value is 'fax2' in the store, 'fax' re-ingested"),
+        ("sqlite", f"UPDATE _quarantine SET reason = 'edited' {FAX_ROW}",
+         f"interactions-2026Q3.csv:3003: reason is 'edited' in the store, {FAX_REASON!r} "
+         "re-ingested"),
+        ("sqlite", f"DELETE FROM _quarantine {FAX_ROW}",
+         "interactions-2026Q3.csv:3003: a record the evidence holds is not in the store"),
+        ("sqlite", "INSERT INTO _quarantine (source, file, line, kind, column, raw_value, reason, "
+         f"record) SELECT source, file, 7, kind, column, raw_value, reason, record FROM "
+         f"_quarantine {FAX_ROW}",
+         "interactions-2026Q3.csv:7: a record the evidence does not hold is in the store"),
+    ],
+    ids=["raw_value changed", "on duckdb", "reason changed", "deleted", "added"],
+)  # fmt: skip
+def test_an_edited_quarantine_row_is_named_by_its_file_and_line(
+    quarantine_audits, tmp_path, engine, edit, first
+) -> None:
+    """A quarantined row is the one at its file and line (a row is quarantined once): one
+    changed in the audit's store is named with the columns that differ, one deleted or added
+    as in one store only, as for a record of the evidence; the evidence folder moved since
+    (its path in the store's rows) is no difference."""
+    out = tmp_path / "audit"
+    shutil.copytree(quarantine_audits[engine], out)
+    con = sqlite3.connect(out / "evidence.db")
+    con.execute(edit)
+    con.commit()
+    con.close()
+    rows = 11 if edit.startswith("DELETE") else 13 if edit.startswith("INSERT") else 12
+    report = verify_audit(out, quarantine_audits["moved"], RULES / "service-quality.yaml")
+    assert report.differences == [
+        f"evidence.db: table _quarantine differs from the evidence ({rows} rows, 12 "
+        f"re-ingested); first at {first}"
+    ]
+
+
 def test_an_audit_folder_without_its_store_verifies_and_says_so(machine) -> None:
     (machine["audit"] / "evidence.db").unlink()
     report = verify_audit(machine["audit"])

@@ -295,11 +295,12 @@ def parquet_empty_counts(path: Path | str, columns: Sequence[str]) -> dict[str, 
 
 
 def parquet_first_difference(
-    ours: Path | str, theirs: Path | str
+    ours: Path | str, theirs: Path | str, place: tuple[str, str] = ("_source", "_line")
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
-    """The first row (by ``_source`` and ``_line`` where the files have them) that one of two
-    Parquet files of the same columns holds and the other does not, as (ours, theirs), with
-    the other's row at the same place when there is one; None when both hold the same rows."""
+    """The first row (by ``place``, its file's manifest id and its line, where the files have
+    those columns) that one of two Parquet files of the same columns holds and the other does
+    not, as (ours, theirs), with the other's row at the same place when there is one; None
+    when both hold the same rows."""
     import duckdb
 
     con = duckdb.connect()
@@ -307,8 +308,9 @@ def parquet_first_difference(
     try:
         columns = [d[0] for d in con.execute("DESCRIBE SELECT * FROM read_parquet($p)",
                                               {"p": str(ours)}).fetchall()]  # fmt: skip
-        placed = "_source" in columns and "_line" in columns
-        order = "_source, _line" if placed else "ALL"
+        placed = set(place) <= set(columns)
+        source, line = (q(name) for name in place)
+        order = f"{source}, {line}" if placed else "ALL"
         firsts = []  # the first row each side holds and the other does not, with its side
         for side, (one, other) in enumerate(((ours, theirs), (theirs, ours))):
             row = con.execute(
@@ -320,13 +322,13 @@ def parquet_first_difference(
                 firsts.append((dict(zip(columns, row, strict=True)), side, other))
         if not firsts:
             return None
-        place = (lambda f: (f[0]["_source"], f[0]["_line"], f[1])) if placed else (lambda f: f[1])
-        found, side, other = min(firsts, key=place)  # the earlier in the file, ours first
+        where = (lambda f: (f[0][place[0]], f[0][place[1]], f[1])) if placed else (lambda f: f[1])
+        found, side, other = min(firsts, key=where)  # the earlier in the file, ours first
         twin = None
         if placed:
             same = con.execute(
-                "SELECT * FROM read_parquet($b) WHERE _source = $s AND _line = $l LIMIT 1",
-                {"b": str(other), "s": found["_source"], "l": found["_line"]},
+                f"SELECT * FROM read_parquet($b) WHERE {source} = $s AND {line} = $l LIMIT 1",
+                {"b": str(other), "s": found[place[0]], "l": found[place[1]]},
             ).fetchone()
             twin = None if same is None else dict(zip(columns, same, strict=True))
         return (found, twin) if side == 0 else (twin, found)

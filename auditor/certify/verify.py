@@ -814,6 +814,10 @@ UNSIGNED_NOTE = (
 STORE_NAME = "evidence.db"
 #: the store's own tables, whose texts name evidence files by their paths
 PATH_TABLES = ("_manifest", "_quarantine")
+#: the columns that place a row of a table in the evidence, its file (by manifest id) and its
+#: line: a record's; a quarantined row's (a row is quarantined once, for its first bad value)
+EVIDENCE_PLACE = ("_source", "_line")
+PLACES = {"_quarantine": ("source", "line")}
 
 
 def check_store(
@@ -844,61 +848,77 @@ def check_store(
                 continue
             if mine[table].sha256 == theirs[table].sha256:
                 continue
-            if table in PATH_TABLES and _same_rows(
-                mine[table].path, roots[0], theirs[table].path, roots[1]
-            ):
-                continue  # the same rows, the evidence folder written another way
+            ours, again = mine[table].path, theirs[table].path
+            if table in PATH_TABLES:
+                ours, again = _off_root(ours, roots[0]), _off_root(again, roots[1])
+                if _same_rows(ours, again):
+                    continue  # the same rows, the evidence folder written another way
             report.differences.append(
                 f"{label}{recorded.name}: table {table} differs from the evidence "
                 f"({mine[table].rows:,} rows, {theirs[table].rows:,} re-ingested)"
-                + _first_difference(mine[table].path, theirs[table].path, mine, roots[0])
+                + _first_difference(ours, again, mine, roots[0], PLACES.get(table, EVIDENCE_PLACE))
             )
 
 
-def _same_rows(ours: Path, our_root: str, theirs: Path, their_root: str) -> bool:
-    """Whether two exports of the store's own tables hold the same rows once the evidence
-    folder is taken off the paths they name: each file's path (``file``) made relative to
-    its folder, and the folder's path taken out of the reasons that name a file ("first
-    stored at FOLDER/x.csv:12", a file's error). The values a row held are compared as
-    they are."""
+def _off_root(path: Path, root: str) -> Path:
+    """A copy of an export of one of the store's own tables (beside it) with the evidence
+    folder taken off the paths it names: each file's path (``file``) made relative to its
+    folder, and the folder's path taken out of the reasons that name a file ("first stored at
+    FOLDER/x.csv:12", a file's error). The values a row held are kept as they are."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def read(path: Path, root: str) -> list[dict[str, Any]]:
-        rows = pq.read_table(path).to_pylist()
-        prefix = "" if Path(root) == Path(".") else f"{Path(root)}/"
-        for row in rows:
-            if isinstance(row.get("file"), str):
-                row["file"] = recorded_relative(row["file"], root)
-            if isinstance(row.get("reason"), str) and prefix:
-                row["reason"] = row["reason"].replace(prefix, "")
-        return rows
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    prefix = "" if Path(root) == Path(".") else f"{Path(root)}/"
+    for row in rows:
+        if isinstance(row.get("file"), str):
+            row["file"] = recorded_relative(row["file"], root)
+        if isinstance(row.get("reason"), str) and prefix:
+            row["reason"] = row["reason"].replace(prefix, "")
+    relative = path.with_name(f"{path.stem}.off-root.parquet")
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), relative)
+    return relative
 
-    return read(ours, our_root) == read(theirs, their_root)
+
+def _same_rows(ours: Path, theirs: Path) -> bool:
+    """Whether two Parquet files hold the same rows in the same order."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(ours).equals(pq.read_table(theirs))
 
 
 #: the columns of a record's first difference the verification names
 DIFFERENCES_NAMED = 3
 
 
-def _first_difference(ours: Path, theirs: Path, tables: dict[str, Any], root: str) -> str:
+def _first_difference(
+    ours: Path,
+    theirs: Path,
+    tables: dict[str, Any],
+    root: str,
+    place: tuple[str, str] = EVIDENCE_PLACE,
+) -> str:
     """``; first at tickets.xlsx:82: first_solution_at is 1783000060.0 in the store,
     1783000000.0 re-ingested``: where a table of the audit's store first differs from the
-    re-run's, so that a certifier can look at the record."""
+    re-run's, its rows placed by the columns ``place`` (file's manifest id, line), so that a
+    certifier can look at the record."""
     import pyarrow.parquet as pq
 
     from ..backends.duckdb import parquet_first_difference
 
-    found = parquet_first_difference(ours, theirs)
+    found = parquet_first_difference(ours, theirs, place)
     if found is None:
         return ""
     mine, again = found
     row = mine if mine is not None else again
     assert row is not None
-    place = ""
-    if "_line" in row and "_manifest" in tables:
+    where = ""
+    if place[1] in row and "_manifest" in tables:
         names = pq.read_table(tables["_manifest"].path, columns=["id", "file"]).to_pylist()
         files = {n["id"]: recorded_relative(n["file"], root) for n in names}
-        place = f" at {files.get(row['_source'], row['_source'])}:{row['_line']}"
+        source, line = row[place[0]], row[place[1]]
+        where = f" at {files.get(source, source)}:{line}"
     if mine is None:
         what = "a record the evidence holds is not in the store"
     elif again is None:
@@ -910,4 +930,4 @@ def _first_difference(ours: Path, theirs: Path, tables: dict[str, Any], root: st
         what = "; ".join(
             f"{c} is {mine[c]!r} in the store, {again[c]!r} re-ingested" for c in changed
         )
-    return f"; first{place}: {what}"
+    return f"; first{where}: {what}"
