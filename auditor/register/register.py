@@ -385,8 +385,9 @@ class Register:
     ) -> dict[str, Any]:
         """One ``capa update``: actions (text, owner, due), actions done, whys, field changes.
 
-        Actions are added and marked done in the order given; ``whys`` follow the item's
-        whys, in order. All in one transaction, the version checked first: all of it
+        Actions are added and marked done in the order given (one the item has open
+        already, same text, owner and due date, is not added again); ``whys`` follow the
+        item's whys, in order. All in one transaction, the version checked first: all of it
         lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
         The item's version moves on once, whatever the update changed (not at all when
         it changes nothing: the returned item's ``changed`` is False). A move to
@@ -403,16 +404,34 @@ class Register:
             moving = item["status"] != Status.IMPLEMENTED
             if moving and changes.get("status") == Status.IMPLEMENTED:
                 changes = {"implemented_on": day.isoformat(), **changes}
-            for text, owner, due in actions:
+            added = self._not_open_already(item_id, actions)
+            for text, owner, due in added:
                 self._new_action(item, who, text, owner, due, today=day)
             for number in marked:
                 self._mark_done(item, number, who, day)
             if whys:
                 changes = {**changes, "whys": [*(item.get("whys") or []), *whys]}
-            touched = bool(actions or marked)
+            touched = bool(added or marked)
             return self._update(
-                item_id, who, changes, day, touched=touched, new_actions=bool(actions)
+                item_id, who, changes, day, touched=touched, new_actions=bool(added)
             )
+
+    def _not_open_already(
+        self, item_id: str, actions: Sequence[tuple[str, str, date]]
+    ) -> list[tuple[str, str, date]]:
+        """The actions (text, owner, due) an update adds: each once, and none that is an
+        open action of the item (not done) already, so an update run again adds nothing."""
+        held = {
+            (a["text"], a["owner"], a["due"])
+            for a in self.store.actions(item_id)
+            if not a.get("done")
+        }
+        added = []
+        for text, owner, due in actions:
+            if (text, owner, due.isoformat()) not in held:
+                held.add((text, owner, due.isoformat()))
+                added.append((text, owner, due))
+        return added
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
         """The item, if it is still at ``version`` (any version for None); else a conflict

@@ -907,3 +907,30 @@ def test_capa_show_names_the_closed_item_a_recurring_one_repeats(runner, tmp_pat
     again = next(i["id"] for i in listed if i["rule"] == "STANDARD-TRAINED" and i["id"] != item)
     shown = invoke(runner, "capa", "show", again, "--register", register).output
     assert f"  recurring: yes (after {item} was closed)\n" in shown
+
+
+def test_an_update_run_again_adds_no_action_the_item_has_open_already(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """The same capa update twice: the second finds its action open already (the same text,
+    owner and due date) and changes nothing. The same text due another day is a new action,
+    and one action given twice in an update is added once."""
+    register, item = planned(runner, tmp_path)  # action 1: Queue alarm at 20 s, ops, 2026-08-30
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    again = update("--action", "Queue alarm at 20 s", "--owner", "ops", "--due", "2026-08-30",
+                   "--root-cause", "no alarm on the queue", "--status", "planned")  # fmt: skip
+    assert (again.exit_code, again.output) == (0, f"{item}: nothing changed (planned, version 2)\n")
+    later = ("--action", "Queue alarm at 20 s", "--owner", "ops", "--due", "2026-09-15")
+    added = update(*later, *later)
+    assert (added.exit_code, added.output) == (0, f"{item}: planned (version 3)\n")
+    store = Register(register)
+    actions = [(a["no"], a["text"], a["owner"], a["due"]) for a in store.store.actions(item)]
+    store.close()
+    assert actions == [
+        (1, "Queue alarm at 20 s", "ops", "2026-08-30"),
+        (2, "Queue alarm at 20 s", "ops", "2026-09-15"),
+    ]
+    assert invoke(runner, "capa", "check", "--register", register).exit_code == 0
