@@ -276,7 +276,7 @@ class Register:
         check_not_closed(item)
         note = None
         if not (verifying or accepting):
-            changes = _without_repeated_status(item, changes)
+            changes = _without_repeated_move(item, changes)
         if "root_cause" in changes:
             text = changes["root_cause"]
             if text is None or not str(text).strip():
@@ -676,12 +676,26 @@ class Register:
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
 
 
-def _without_repeated_status(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """The changes of an update without a status that is the item's own: no move (the rest
-    of the update applies), rather than a move the lifecycle refuses."""
+def _without_repeated_move(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update without a move the item has made already: a status that is
+    its own, and the implementation date an implemented item has. No move (the rest of the
+    update applies), rather than a move the lifecycle refuses."""
+    repeated = set()
     if "status" in changes and status_of(str(changes["status"])) == item["status"]:
-        return {k: v for k, v in changes.items() if k != "status"}
-    return changes
+        repeated.add("status")
+    if item["status"] == Status.IMPLEMENTED and _same_day(
+        changes.get("implemented_on"), item.get("implemented_on")
+    ):
+        repeated.add("implemented_on")
+    return {k: v for k, v in changes.items() if k not in repeated}
+
+
+def _same_day(given: Any, recorded: Any) -> bool:
+    """Whether ``given`` names the day ``recorded`` (both dates as text, YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(str(given)) == date.fromisoformat(str(recorded))
+    except ValueError:
+        return False
 
 
 def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:

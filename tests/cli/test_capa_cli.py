@@ -934,3 +934,23 @@ def test_an_update_run_again_adds_no_action_the_item_has_open_already(
         (2, "Queue alarm at 20 s", "ops", "2026-09-15"),
     ]
     assert invoke(runner, "capa", "check", "--register", register).exit_code == 0
+
+
+def test_the_implementation_date_an_item_has_given_again_changes_nothing(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    register, item = implemented_item(runner, tmp_path)  # implemented on 2026-07-31, version 6
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    for args in (("--status", "implemented"), ()):
+        again = update(*args, "--implemented-on", "2026-07-31")
+        assert (again.exit_code, again.output) == (
+            0,
+            f"{item}: nothing changed (implemented, version 6)\n",
+        )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-07-30"),
+        f"error: {item} was implemented on 2026-07-31; its implementation date does not change",
+    )
