@@ -954,3 +954,36 @@ def test_the_implementation_date_an_item_has_given_again_changes_nothing(
         update("--status", "implemented", "--implemented-on", "2026-07-30"),
         f"error: {item} was implemented on 2026-07-31; its implementation date does not change",
     )
+
+
+def test_a_refused_move_offers_only_the_moves_of_the_command_refusing_it(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """capa update offers the moves capa update makes, and names capa accept and capa verify
+    for theirs; capa accept offers none of capa update's as its own."""
+    register, item = implemented_item(runner, tmp_path)
+    other = "CAPA-2026-0001"
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    verify = "--evidence DIR --pack PACK --by NAME"
+    refused(
+        capa("update", item, "--by", "li", "--status", "planned"),
+        f"error: {item} is implemented: capa update does not move it to planned; capa verify "
+        f"{item} {verify} moves it to verified-effective or verified-ineffective",
+    )
+    refused(
+        capa("accept", other, "--by", "cert"),
+        f"error: {other} is open: capa accept does not move it to accepted; capa update moves "
+        "it to planned",
+    )
+    planned = capa("update", other, "--by", "li", "--root-cause", "no evening cover",
+                   "--action", "Add a shift", "--owner", "ops", "--due", "2026-08-31",
+                   "--status", "planned")  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    refused(
+        capa("update", other, "--by", "li", "--status", "implemented"),
+        f"error: {other} is planned: capa update moves it to open, not implemented; capa accept "
+        f"{other} --by NAME moves it to accepted",
+    )
