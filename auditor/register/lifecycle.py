@@ -88,6 +88,23 @@ def check_not_closed(item: dict[str, Any]) -> None:
         )
 
 
+def check_not_accepted(item: dict[str, Any]) -> None:
+    """Refuse accepting a plan accepted already, saying by whom and when."""
+    if item["status"] == Status.ACCEPTED:
+        raise LifecycleError(
+            f"{item['id']} is already accepted{accepted_by(item.get('acceptance'))}",
+            hint=f"once its actions are done, capa update {item['id']} --status implemented "
+            "moves it on",
+        )
+
+
+def accepted_by(acceptance: dict[str, Any] | None) -> str:
+    """`` by NAME on DAY`` of an acceptance, as much of it as the record holds."""
+    acceptance = acceptance or {}
+    by = f" by {acceptance['by']}" if acceptance.get("by") else ""
+    return by + (f" on {acceptance['on']}" if acceptance.get("on") else "")
+
+
 def check_move(
     item: dict[str, Any],
     target: Status,

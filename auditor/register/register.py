@@ -22,9 +22,11 @@ from .lifecycle import (
     BY_VERIFICATION,
     LifecycleError,
     Status,
+    accepted_by,
     check_action_due,
     check_implementation_date,
     check_move,
+    check_not_accepted,
     check_not_closed,
     check_replanned,
     check_root_cause,
@@ -247,7 +249,7 @@ class Register:
         day = today or date.today()
         acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
         with self.store.transaction():
-            self._at_version(item_id, version)
+            check_not_accepted(self._at_version(item_id, version))
             changes = {"status": str(Status.ACCEPTED), "acceptance": acceptance}
             return self._update(item_id, who, changes, day, accepting=True)
 
@@ -350,12 +352,9 @@ class Register:
                 f"it cannot move to {target} in the same update",
                 hint="change the plan, have it accepted again (capa accept), then move it on",
             )
-        accepted = item.get("acceptance") or {}
-        by = f" by {accepted['by']}" if accepted.get("by") else ""
-        on = f" on {accepted['on']}" if accepted.get("on") else ""
         note = (
-            f"the plan changed, so its acceptance{by}{on} is void; it waits for acceptance again "
-            "(capa accept)"
+            f"the plan changed, so its acceptance{accepted_by(item.get('acceptance'))} is void; "
+            "it waits for acceptance again (capa accept)"
         )
         return {**changes, "status": str(Status.PLANNED)}, note
 

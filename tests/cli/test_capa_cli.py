@@ -987,3 +987,18 @@ def test_a_refused_move_offers_only_the_moves_of_the_command_refusing_it(
         f"error: {other} is planned: capa update moves it to open, not implemented; capa accept "
         f"{other} --by NAME moves it to accepted",
     )
+
+
+def test_accepting_a_plan_accepted_already_says_by_whom_and_when(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register, item = planned(runner, tmp_path)
+
+    def accept(by: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "accept", item, "--by", by, "--register", register)
+
+    assert accept("cert").exit_code == 0
+    july_31(date(2026, 8, 3))
+    refused(
+        accept("auditor-x"),
+        f"error: {item} is already accepted by cert on 2026-07-31; once its actions are done, "
+        f"capa update {item} --status implemented moves it on",
+    )
