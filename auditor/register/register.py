@@ -366,7 +366,8 @@ class Register:
         author = next((name for name in authors if name.strip().casefold() == wanted), None)
         if author is not None:
             raise LifecycleError(
-                f"{item_id}'s plan was made by {author}; it is accepted by someone else",
+                f"{item_id}'s plan was made by {author}; it must be accepted by someone other "
+                f"than {author}",
                 hint="a certifier or the quality lead accepts a plan, not one who wrote its "
                 "root cause, whys or actions: give --by their name",
             )

@@ -798,7 +798,8 @@ def test_no_one_who_wrote_a_part_of_the_plan_accepts_it(runner, tmp_path, july_3
     for name in ("wang", "Chen"):
         refused(
             capa("accept", item, "--by", name),
-            f"error: {item}'s plan was made by {name.lower()}; it is accepted by someone else",
+            f"error: {item}'s plan was made by {name.lower()}; it must be accepted by someone "
+            f"other than {name.lower()}",
         )
     assert capa("accept", item, "--by", "cert").exit_code == 0
 
