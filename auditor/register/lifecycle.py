@@ -43,6 +43,15 @@ BY_VERIFICATION = (Status.VERIFIED_EFFECTIVE, Status.VERIFIED_INEFFECTIVE)
 #: the statuses an item never leaves: closed, it takes no more changes
 CLOSED = tuple(status for status, targets in TRANSITIONS.items() if not targets)
 
+#: the command that makes a move, for the moves capa update does not make
+_COMMAND = {Status.ACCEPTED: "capa accept"} | {status: "capa verify" for status in BY_VERIFICATION}
+
+#: how a command that moves an item is run
+_USAGE = {
+    "capa accept": "capa accept {id} --by NAME",
+    "capa verify": "capa verify {id} --evidence DIR --pack PACK --by NAME",
+}
+
 #: root causes certifiers do not accept: they name who, not why
 _WEAK = re.compile(
     r"^\s*(human|staff|operator|user|employee|agent)\s+(error|mistake|failure)s?\s*\.?\s*$"
@@ -79,6 +88,23 @@ def check_not_closed(item: dict[str, Any]) -> None:
         )
 
 
+def check_not_accepted(item: dict[str, Any]) -> None:
+    """Refuse accepting a plan accepted already, saying by whom and when."""
+    if item["status"] == Status.ACCEPTED:
+        raise LifecycleError(
+            f"{item['id']} is already accepted{accepted_by(item.get('acceptance'))}",
+            hint=f"once its actions are done, capa update {item['id']} --status implemented "
+            "moves it on",
+        )
+
+
+def accepted_by(acceptance: dict[str, Any] | None) -> str:
+    """`` by NAME on DAY`` of an acceptance, as much of it as the record holds."""
+    acceptance = acceptance or {}
+    by = f" by {acceptance['by']}" if acceptance.get("by") else ""
+    return by + (f" on {acceptance['on']}" if acceptance.get("on") else "")
+
+
 def check_move(
     item: dict[str, Any],
     target: Status,
@@ -95,18 +121,18 @@ def check_move(
     if target in BY_VERIFICATION and not verifying:
         raise LifecycleError(
             f"{item['id']} becomes {target} only by verification, not by hand",
-            hint=f"run capa verify {item['id']} --evidence DIR --pack PACK --by NAME "
+            hint=f"run {_USAGE['capa verify'].format(id=item['id'])} "
             "(it runs the rule again on evidence after the fix)",
         )
     if target == Status.ACCEPTED and not accepting:
         raise LifecycleError(
             f"{item['id']} becomes accepted only by a certifier's acceptance, not by an update",
-            hint=f"run capa accept {item['id']} --by NAME (it records who accepted the plan "
-            "and when)",
+            hint=f"run {_USAGE['capa accept'].format(id=item['id'])} (it records who accepted "
+            "the plan and when)",
         )
     if target not in TRANSITIONS[current]:
-        allowed = ", ".join(TRANSITIONS[current]) or "none (closed)"
-        raise LifecycleError(f"{item['id']} is {current}; it can move to: {allowed}")
+        command = "capa verify" if verifying else "capa accept" if accepting else "capa update"
+        raise _refused_move(item["id"], current, target, command)
     if target == Status.PLANNED:
         check_root_cause(item.get("root_cause"), item["id"])
         if not any(a.get("owner") and a.get("due") for a in actions):
@@ -117,6 +143,25 @@ def check_move(
             )
     if target == Status.IMPLEMENTED and not all(a.get("done") for a in actions):
         raise LifecycleError(f"{item['id']} has actions not done; mark them done first")
+
+
+def _refused_move(item_id: str, current: Status, target: Status, command: str) -> LifecycleError:
+    """A move ``command`` does not make from ``current``: the moves it makes from there,
+    and the command that makes each other move (capa accept, capa verify)."""
+    ways: dict[str, list[str]] = {}
+    for move in TRANSITIONS[current]:
+        ways.setdefault(_COMMAND.get(move, "capa update"), []).append(move)
+    own = ways.pop(command, [])
+    said = (
+        f"{command} moves it to {' or '.join(own)}, not {target}"
+        if own
+        else f"{command} does not move it to {target}"
+    )
+    others = [
+        f"{_USAGE.get(other, other).format(id=item_id)} moves it to {' or '.join(moves)}"
+        for other, moves in ways.items()
+    ]
+    return LifecycleError(f"{item_id} is {current}: {said}", hint="; ".join(others) or None)
 
 
 def check_root_cause(text: str | None, item_id: str) -> None:

@@ -22,9 +22,11 @@ from .lifecycle import (
     BY_VERIFICATION,
     LifecycleError,
     Status,
+    accepted_by,
     check_action_due,
     check_implementation_date,
     check_move,
+    check_not_accepted,
     check_not_closed,
     check_replanned,
     check_root_cause,
@@ -247,7 +249,7 @@ class Register:
         day = today or date.today()
         acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
         with self.store.transaction():
-            self._at_version(item_id, version)
+            check_not_accepted(self._at_version(item_id, version))
             changes = {"status": str(Status.ACCEPTED), "acceptance": acceptance}
             return self._update(item_id, who, changes, day, accepting=True)
 
@@ -276,7 +278,7 @@ class Register:
         check_not_closed(item)
         note = None
         if not (verifying or accepting):
-            changes = _without_repeated_status(item, changes)
+            changes = _without_repeated_move(item, changes)
         if "root_cause" in changes:
             text = changes["root_cause"]
             if text is None or not str(text).strip():
@@ -350,12 +352,9 @@ class Register:
                 f"it cannot move to {target} in the same update",
                 hint="change the plan, have it accepted again (capa accept), then move it on",
             )
-        accepted = item.get("acceptance") or {}
-        by = f" by {accepted['by']}" if accepted.get("by") else ""
-        on = f" on {accepted['on']}" if accepted.get("on") else ""
         note = (
-            f"the plan changed, so its acceptance{by}{on} is void; it waits for acceptance again "
-            "(capa accept)"
+            f"the plan changed, so its acceptance{accepted_by(item.get('acceptance'))} is void; "
+            "it waits for acceptance again (capa accept)"
         )
         return {**changes, "status": str(Status.PLANNED)}, note
 
@@ -367,7 +366,8 @@ class Register:
         author = next((name for name in authors if name.strip().casefold() == wanted), None)
         if author is not None:
             raise LifecycleError(
-                f"{item_id}'s plan was made by {author}; it is accepted by someone else",
+                f"{item_id}'s plan was made by {author}; it must be accepted by someone other "
+                f"than {author}",
                 hint="a certifier or the quality lead accepts a plan, not one who wrote its "
                 "root cause, whys or actions: give --by their name",
             )
@@ -385,8 +385,9 @@ class Register:
     ) -> dict[str, Any]:
         """One ``capa update``: actions (text, owner, due), actions done, whys, field changes.
 
-        Actions are added and marked done in the order given; ``whys`` follow the item's
-        whys, in order. All in one transaction, the version checked first: all of it
+        Actions are added and marked done in the order given (one the item has open
+        already, same text, owner and due date, is not added again); ``whys`` follow the
+        item's whys, in order. All in one transaction, the version checked first: all of it
         lands or none of it (a conflict, a refused move or Ctrl-C half-way adds no action).
         The item's version moves on once, whatever the update changed (not at all when
         it changes nothing: the returned item's ``changed`` is False). A move to
@@ -403,16 +404,34 @@ class Register:
             moving = item["status"] != Status.IMPLEMENTED
             if moving and changes.get("status") == Status.IMPLEMENTED:
                 changes = {"implemented_on": day.isoformat(), **changes}
-            for text, owner, due in actions:
+            added = self._not_open_already(item_id, actions)
+            for text, owner, due in added:
                 self._new_action(item, who, text, owner, due, today=day)
             for number in marked:
                 self._mark_done(item, number, who, day)
             if whys:
                 changes = {**changes, "whys": [*(item.get("whys") or []), *whys]}
-            touched = bool(actions or marked)
+            touched = bool(added or marked)
             return self._update(
-                item_id, who, changes, day, touched=touched, new_actions=bool(actions)
+                item_id, who, changes, day, touched=touched, new_actions=bool(added)
             )
+
+    def _not_open_already(
+        self, item_id: str, actions: Sequence[tuple[str, str, date]]
+    ) -> list[tuple[str, str, date]]:
+        """The actions (text, owner, due) an update adds: each once, and none that is an
+        open action of the item (not done) already, so an update run again adds nothing."""
+        held = {
+            (a["text"], a["owner"], a["due"])
+            for a in self.store.actions(item_id)
+            if not a.get("done")
+        }
+        added = []
+        for text, owner, due in actions:
+            if (text, owner, due.isoformat()) not in held:
+                held.add((text, owner, due.isoformat()))
+                added.append((text, owner, due))
+        return added
 
     def _at_version(self, item_id: str, version: int | None) -> dict[str, Any]:
         """The item, if it is still at ``version`` (any version for None); else a conflict
@@ -657,12 +676,26 @@ class Register:
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
 
 
-def _without_repeated_status(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """The changes of an update without a status that is the item's own: no move (the rest
-    of the update applies), rather than a move the lifecycle refuses."""
+def _without_repeated_move(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes of an update without a move the item has made already: a status that is
+    its own, and the implementation date an implemented item has. No move (the rest of the
+    update applies), rather than a move the lifecycle refuses."""
+    repeated = set()
     if "status" in changes and status_of(str(changes["status"])) == item["status"]:
-        return {k: v for k, v in changes.items() if k != "status"}
-    return changes
+        repeated.add("status")
+    if item["status"] == Status.IMPLEMENTED and _same_day(
+        changes.get("implemented_on"), item.get("implemented_on")
+    ):
+        repeated.add("implemented_on")
+    return {k: v for k, v in changes.items() if k not in repeated}
+
+
+def _same_day(given: Any, recorded: Any) -> bool:
+    """Whether ``given`` names the day ``recorded`` (both dates as text, YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(str(given)) == date.fromisoformat(str(recorded))
+    except ValueError:
+        return False
 
 
 def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -> None:

@@ -798,7 +798,8 @@ def test_no_one_who_wrote_a_part_of_the_plan_accepts_it(runner, tmp_path, july_3
     for name in ("wang", "Chen"):
         refused(
             capa("accept", item, "--by", name),
-            f"error: {item}'s plan was made by {name.lower()}; it is accepted by someone else",
+            f"error: {item}'s plan was made by {name.lower()}; it must be accepted by someone "
+            f"other than {name.lower()}",
         )
     assert capa("accept", item, "--by", "cert").exit_code == 0
 
@@ -907,3 +908,98 @@ def test_capa_show_names_the_closed_item_a_recurring_one_repeats(runner, tmp_pat
     again = next(i["id"] for i in listed if i["rule"] == "STANDARD-TRAINED" and i["id"] != item)
     shown = invoke(runner, "capa", "show", again, "--register", register).output
     assert f"  recurring: yes (after {item} was closed)\n" in shown
+
+
+def test_an_update_run_again_adds_no_action_the_item_has_open_already(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """The same capa update twice: the second finds its action open already (the same text,
+    owner and due date) and changes nothing. The same text due another day is a new action,
+    and one action given twice in an update is added once."""
+    register, item = planned(runner, tmp_path)  # action 1: Queue alarm at 20 s, ops, 2026-08-30
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    again = update("--action", "Queue alarm at 20 s", "--owner", "ops", "--due", "2026-08-30",
+                   "--root-cause", "no alarm on the queue", "--status", "planned")  # fmt: skip
+    assert (again.exit_code, again.output) == (0, f"{item}: nothing changed (planned, version 2)\n")
+    later = ("--action", "Queue alarm at 20 s", "--owner", "ops", "--due", "2026-09-15")
+    added = update(*later, *later)
+    assert (added.exit_code, added.output) == (0, f"{item}: planned (version 3)\n")
+    store = Register(register)
+    actions = [(a["no"], a["text"], a["owner"], a["due"]) for a in store.store.actions(item)]
+    store.close()
+    assert actions == [
+        (1, "Queue alarm at 20 s", "ops", "2026-08-30"),
+        (2, "Queue alarm at 20 s", "ops", "2026-09-15"),
+    ]
+    assert invoke(runner, "capa", "check", "--register", register).exit_code == 0
+
+
+def test_the_implementation_date_an_item_has_given_again_changes_nothing(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    register, item = implemented_item(runner, tmp_path)  # implemented on 2026-07-31, version 6
+
+    def update(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "update", item, "--by", "li", *args, "--register", register)
+
+    for args in (("--status", "implemented"), ()):
+        again = update(*args, "--implemented-on", "2026-07-31")
+        assert (again.exit_code, again.output) == (
+            0,
+            f"{item}: nothing changed (implemented, version 6)\n",
+        )
+    refused(
+        update("--status", "implemented", "--implemented-on", "2026-07-30"),
+        f"error: {item} was implemented on 2026-07-31; its implementation date does not change",
+    )
+
+
+def test_a_refused_move_offers_only_the_moves_of_the_command_refusing_it(
+    runner, tmp_path, july_31
+) -> None:  # type: ignore[no-untyped-def]
+    """capa update offers the moves capa update makes, and names capa accept and capa verify
+    for theirs; capa accept offers none of capa update's as its own."""
+    register, item = implemented_item(runner, tmp_path)
+    other = "CAPA-2026-0001"
+
+    def capa(*args: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", *args, "--register", register)
+
+    verify = "--evidence DIR --pack PACK --by NAME"
+    refused(
+        capa("update", item, "--by", "li", "--status", "planned"),
+        f"error: {item} is implemented: capa update does not move it to planned; capa verify "
+        f"{item} {verify} moves it to verified-effective or verified-ineffective",
+    )
+    refused(
+        capa("accept", other, "--by", "cert"),
+        f"error: {other} is open: capa accept does not move it to accepted; capa update moves "
+        "it to planned",
+    )
+    planned = capa("update", other, "--by", "li", "--root-cause", "no evening cover",
+                   "--action", "Add a shift", "--owner", "ops", "--due", "2026-08-31",
+                   "--status", "planned")  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    refused(
+        capa("update", other, "--by", "li", "--status", "implemented"),
+        f"error: {other} is planned: capa update moves it to open, not implemented; capa accept "
+        f"{other} --by NAME moves it to accepted",
+    )
+
+
+def test_accepting_a_plan_accepted_already_says_by_whom_and_when(runner, tmp_path, july_31) -> None:  # type: ignore[no-untyped-def]
+    register, item = planned(runner, tmp_path)
+
+    def accept(by: str):  # type: ignore[no-untyped-def]
+        return invoke(runner, "capa", "accept", item, "--by", by, "--register", register)
+
+    assert accept("cert").exit_code == 0
+    july_31(date(2026, 8, 3))
+    refused(
+        accept("auditor-x"),
+        f"error: {item} is already accepted by cert on 2026-07-31; once its actions are done, "
+        f"capa update {item} --status implemented moves it on",
+    )
