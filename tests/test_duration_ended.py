@@ -59,12 +59,18 @@ CONTACTS = (
     # answered an hour before it was received, both in closed hours (0 business seconds
     # between them): a data error all the same
     "W,email,2026-02-02 20:00:00,2026-02-02 19:00:00,2026-02-02 19:05:00\n"
+    # Wed 10:00 to 12:00, less holds 10:30-11:00 and 10:45-11:15 overlapping: 10:30-11:15 once,
+    # 45 min: 7,200 - 2,700 = 4,500 s, a breach (holds counted twice would leave 3,600 s: conform)
+    "X,email,2026-02-04 10:00:00,2026-02-04 12:00:00,2026-02-04 12:05:00\n"
 )
 HOLDS = (
     "contact_id,started_at,ended_at,reason\n"
     "P,2026-02-03 09:30:00,2026-02-03 09:40:00,hold\n"
     "P,2026-02-03 09:42:00,2026-02-03 10:30:00,hold\n"
     "V,2026-02-24 09:00:00,2026-02-24 09:10:00,transfer\n"  # not a hold: not subtracted
+    "X,2026-02-04 10:30:00,2026-02-04 11:00:00,hold\n"
+    "X,2026-02-04 10:45:00,2026-02-04 11:15:00,hold\n"
+    "X,2026-02-04 10:50:00,2026-02-04 11:10:00,hold\n"  # inside the two above: nothing more
 )
 
 #: rule -> record -> (outcome, value in the rule's failing unit); excluded records are not listed
@@ -100,12 +106,13 @@ BY_HAND: dict[str, dict[str, tuple[str, float]]] = {
         "T": ("breach", 34200),
         "U": ("breach", 1200),
         "V": ("breach", 36000),
+        "X": ("breach", 4500),
     },
 }
 NOTES = {
     "PHONE-30S": {"B": None, "C": ENDED, "D": ENDED, "F": OPEN, "H": OPEN, "I": ENDED},
     "PHONE-30S-NO-ENDED": {"B": None, "C": OPEN, "D": OPEN, "F": OPEN, "H": OPEN, "K": OPEN},
-    "EMAIL-1H": {"P": ENDED, "S": OPEN, "T": OPEN, "U": ENDED, "V": ENDED},
+    "EMAIL-1H": {"P": ENDED, "S": OPEN, "T": OPEN, "U": ENDED, "V": ENDED, "X": None},
 }
 
 
@@ -146,7 +153,7 @@ def check_by_hand(backend: Any) -> None:
     assert phone.counts.excluded == 1
     assert phone.excluded_by_reason == {"ends before it starts (data error)": 1}
     email = results["EMAIL-1H"].findings[0]
-    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (1, 5, 0)
+    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (1, 6, 0)
     assert email.excluded_by_reason == {"ends before it starts (data error)": 1}
 
 
@@ -180,6 +187,20 @@ def explained(tmp_path: Path, rule_id: str, key: str, reasons: bool = False) -> 
         return "\n".join(explain_record(pack, rule_id, key, store, period, outcome).lines)
     finally:
         store.close()
+
+
+def test_explain_subtracts_overlapping_pauses_once(tmp_path) -> None:
+    text = explained(tmp_path, "EMAIL-1H", "X")
+    assert "  pause 2026-02-04 10:30+08:00 to 2026-02-04 11:00+08:00 subtracted: 1800 s" in text
+    assert (
+        "  pause 2026-02-04 10:45+08:00 to 2026-02-04 11:15+08:00 (from 2026-02-04 11:00+08:00, "
+        "after the pauses above) subtracted: 900 s" in text
+    )
+    assert (
+        "  pause 2026-02-04 10:50+08:00 to 2026-02-04 11:10+08:00 within the pauses above: "
+        "nothing more" in text
+    )
+    assert "duration = 7,200 s - 2,700 s = 4,500 s (1.25 h); limit 1h" in text
 
 
 def test_explain_excludes_a_record_ending_before_it_starts_in_closed_hours(tmp_path) -> None:

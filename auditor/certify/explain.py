@@ -642,22 +642,33 @@ def _pauses(
         return 0.0
     other = pack.evidence[pauses.evidence]
     match = {theirs: str(record[ours]) for theirs, ours in pauses.match}
-    total = 0.0
-    clocks = ClockCache(pack.calendars, zone)
-    for row in store.records(other, match):
-        if pauses.where is not None and not holds(pauses.where, row):
-            continue
-        a = max(row[pauses.start], start)
-        b = min(row[pauses.end] if row[pauses.end] is not None else end, end)
-        if b <= a:
-            continue
-        length = b - a if measure.calendar is None else clocks.between(measure.calendar, a, b)
-        total += length
-        out.add(
-            f"  pause {_moment(a, zone, 'minutes')} to {_moment(b, zone, 'minutes')} "
-            f"subtracted: {_hours(length)}"
+    clipped = sorted(
+        (
+            max(row[pauses.start], start),
+            min(end if row[pauses.end] is None else row[pauses.end], end),
         )
+        for row in store.records(other, match)
+        if pauses.where is None or holds(pauses.where, row)
+    )
+    total, reach = 0.0, None  # reach: the furthest end of the pauses before (no moment twice)
+    clocks = ClockCache(pack.calendars, zone)
+    for a, b in (pair for pair in clipped if pair[1] > pair[0]):
+        low = a if reach is None else max(a, reach)
+        reach = b if reach is None else max(reach, b)
+        if b <= low:
+            out.add(f"  pause {_span_text(a, b, zone)} within the pauses above: nothing more")
+            continue
+        length = b - low if measure.calendar is None else clocks.between(measure.calendar, low, b)
+        total += length
+        overlap = (
+            "" if low == a else f" (from {_moment(low, zone, 'minutes')}, after the pauses above)"
+        )
+        out.add(f"  pause {_span_text(a, b, zone)}{overlap} subtracted: {_hours(length)}")
     return total
+
+
+def _span_text(a: float, b: float, zone: ZoneInfo) -> str:
+    return f"{_moment(a, zone, 'minutes')} to {_moment(b, zone, 'minutes')}"
 
 
 def _seconds(seconds: float) -> str:

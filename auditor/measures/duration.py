@@ -172,13 +172,16 @@ class DurationMeasure(RecordMeasure):
     def _pause_sql(
         self, scope: Scope, sql: Sql, period_end: str, table: CalendarTable | None
     ) -> str:
-        """The paused time of the record ``t``: its pauses, clipped to its span, summed.
+        """The paused time of the record ``t``: its pauses, clipped to its span, merged where
+        they overlap (no moment subtracted twice), in the rule's clock.
 
         Written without nested correlation, so that every engine (Spark too)
         runs it: one uncorrelated query totals the pauses of each distinct
-        (match keys, start, judged-at moment) of the kind, joining the pauses
-        and, for business time, the calendar's open stretches each clipped pause
-        overlaps; the record looks its total up by those values.
+        (match keys, start, judged-at moment) of the kind: the clipped pauses
+        swept in order of start, each keeping only what reaches beyond every
+        earlier one (as ``availability`` merges outages), then, for business
+        time, joined to the calendar's open stretches each piece overlaps; the
+        record looks its total up by those values.
         """
         pauses = self.pauses
         assert pauses is not None
@@ -195,22 +198,34 @@ class DurationMeasure(RecordMeasure):
         )
         p_start = f"s.{q(pauses.start)}"
         p_end = f"COALESCE(s.{q(pauses.end)}, r._end)"
-        clip_start = _later(p_start, "r._start")
-        clip_end = _earlier(p_end, "r._end")
-        if table is None:
-            length, stretches = f"({clip_end} - {clip_start})", ""
-        else:  # the open seconds of each stretch the clipped pause overlaps
-            stretch_end = 'c."end"'
-            length = f"({_earlier(stretch_end, clip_end)} - {_later('c.start', clip_start)})"
-            stretches = (
-                f' JOIN {q(table.name)} AS c ON c.start < {clip_end} AND c."end" > {clip_start}'
-            )
         extra = "" if pauses.where is None else " AND " + sql.expr(pauses.where, other, "s.")
-        group = ", ".join([*(f"r._k{i}" for i in range(len(ours))), "r._start", "r._end"])
+        names = [*(f"_k{i}" for i in range(len(ours))), "_start", "_end"]
+        group = ", ".join(names)
+        clipped = (
+            f"SELECT r.*, {_later(p_start, 'r._start')} AS _ps, {_earlier(p_end, 'r._end')} AS _pe "
+            f"FROM ({spans}) AS r JOIN {q(other.name)} AS s ON {matches}{extra} "
+            f"AND {p_start} < r._end AND {p_end} > r._start"
+        )
+        swept = (
+            f"SELECT p.*, MAX(_pe) OVER (PARTITION BY {group} ORDER BY _ps, _pe "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _reach FROM ({clipped}) AS p"
+        )
+        # each pause from where the earlier ones stopped: disjoint pieces, the union's parts
+        low = "(CASE WHEN _reach > _ps THEN _reach ELSE _ps END)"
+        pieces = (
+            f"SELECT {group}, {low} AS _lo, _pe AS _hi FROM ({swept}) AS w "
+            "WHERE _reach IS NULL OR _pe > _reach"
+        )
+        if table is None:
+            length, stretches = "(m._hi - m._lo)", ""
+        else:  # the open seconds of each stretch the piece overlaps
+            stretch_end = 'c."end"'
+            length = f"({_earlier(stretch_end, 'm._hi')} - {_later('c.start', 'm._lo')})"
+            stretches = f" JOIN {q(table.name)} AS c ON c.start < m._hi AND {stretch_end} > m._lo"
+        m_group = ", ".join(f"m.{name}" for name in names)
         totals = (
-            f"SELECT {group}, SUM({length}) AS _paused FROM ({spans}) AS r "
-            f"JOIN {q(other.name)} AS s ON {matches}{extra} "
-            f"AND {p_start} < r._end AND {p_end} > r._start{stretches} GROUP BY {group}"
+            f"SELECT {m_group}, SUM({length}) AS _paused FROM ({pieces}) AS m{stretches} "
+            f"GROUP BY {m_group}"
         )
         _, _, effective = self._end_sql("t", period_end)
         lookup = " AND ".join(
