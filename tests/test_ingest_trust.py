@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import auditor.ingest as ingest_module
 from auditor import load_pack
 from auditor.backends.store import EvidenceStore
-from auditor.errors import AuditorError, EvidenceError
+from auditor.errors import AuditorError, EvidenceError, closest_name
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
 from auditor.model import Pack
@@ -624,6 +624,39 @@ def test_a_mapped_column_the_file_lacks_is_an_error_listing_its_columns(tmp_path
         f"{mapping}:4:3: column 'nmae' of field 'name' is not in {folder / 'records.csv'}; "
         "did you mean 'name'?; its columns: id, name"
     )
+
+
+def test_a_chinese_column_with_one_word_changed_gets_the_column_meant(tmp_path) -> None:
+    # 日期 written for 时间: half the characters changed, which difflib's cutoff refuses
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: 工单编号\n  at: 创建日期\n", "工单编号,创建时间,关闭时间\nA,x,y\n"
+    )
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:4:3: column '创建日期' of field 'at' is not in {folder / 'records.csv'}; "
+        "did you mean '创建时间'?; its columns: 工单编号, 创建时间, 关闭时间"
+    )
+
+
+SN_HEADER = ("工单编号", "创建时间", "关闭时间", "渠道", "状态", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "meant"),
+    [
+        ("创建日期", SN_HEADER, "创建时间"),
+        ("关闭日期", SN_HEADER, "关闭时间"),
+        ("工单号", SN_HEADER, "工单编号"),
+        ("xyz", SN_HEADER, None),  # unrelated: nothing
+        ("日期", SN_HEADER, None),  # both two-character columns wholly different
+        ("处理日期", SN_HEADER, None),  # no column with two of its characters in place
+        ("创建日期", ("创建时间", "创建人员"), None),  # two as close: no clear one
+    ],
+)
+def test_the_closest_chinese_header_is_the_one_clear_one(
+    name: str, header: tuple[str, ...], meant: str | None
+) -> None:
+    assert closest_name(name, header) == meant
 
 
 def test_a_misspelt_column_of_an_optional_field_is_an_error_not_an_empty_field(tmp_path) -> None:
