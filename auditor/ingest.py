@@ -1224,15 +1224,16 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
 
 
 def _header_below(pack: Pack, path: Path, table: Table) -> str | None:
-    """For a workbook whose header read tells no kind: the note naming the first row below it
-    that is the header of one kind (a title above the header is read as the header)."""
+    """For a workbook or CSV file whose header read tells no kind: the note naming the first
+    row (line) below it that is the header of one kind (a title above the header is read as
+    the header)."""
     for row, texts in table.rows_below:
         try:
             kind = choose_kind(pack, path, list(texts))
         except EvidenceError:
             continue
         found = next(iter(auto_mapping(kind, list(texts)).columns.values())).columns[0]
-        return title_note(table.options["sheet"], table.header_row, row, found, kind.name)
+        return title_note(table.options.get("sheet"), table.header_row, row, found, kind.name)
     return None
 
 

@@ -1074,6 +1074,37 @@ def test_a_csv_title_line_is_named_for_what_it_may_be(tmp_path) -> None:
     ) in reason
 
 
+TITLED_CSV = "工单导出(2016年3月),,\n,,\n编号,名称,时间\nA,x,2016-03-01 10:00\n"
+
+
+def test_a_csv_header_below_a_title_is_named_with_its_line(tmp_path) -> None:
+    """A GB18030 export saved from Excel with a title line and an empty line above its
+    header: the mapped column is named on the line that holds it, and the lines above are to
+    be removed (reader: header_row is for workbooks)."""
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: 编号\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "records.csv").write_bytes(TITLED_CSV.encode("gb18030"))
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:3:3: column '编号' of field 'record_id' is not in {folder / 'records.csv'}; "
+        "its columns: 工单导出(2016年3月), , ; line 3 holds '编号', the header read is line 1: "
+        "if the lines above line 3 are a title, remove them (the header of a CSV file is its "
+        "first line)"
+    )
+
+
+def test_a_csv_whose_kind_is_told_by_the_header_below_a_title_names_that_line(tmp_path) -> None:
+    (tmp_path / "export.csv").write_bytes(TITLED_CSV.encode("gb18030"))
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.csv'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.csv) or give "
+        "--mapping/--preset; line 3 holds '编号', the header read is line 1: if the lines "
+        "above line 3 are a title, remove them (the header of a CSV file is its first line)"
+    )
+
+
 def test_a_repeated_column_name_is_placed_at_the_header_row(tmp_path) -> None:
     rows: list[list[object]] = [
         ["Calls exported 2016-03"],
