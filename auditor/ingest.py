@@ -1327,15 +1327,22 @@ def _json(values: Any) -> str:
 
 
 def reason_class(reason: str) -> str:
-    """A reason without the row's own values, for counting (e.g. 'status: not one of ...')."""
+    """A reason without the row's own values, for counting: the value it starts with and the
+    closest to it left out (``status: not one of open, closed`` for ``status: 'Open ' is not
+    one of open, closed; did you mean 'open'?``), another quoted text written ``'…'``."""
     text = reason.split(" (first stored at")[0]
     if text.startswith("malformed CSV: "):  # the CSV reader's words: no value of the row's
         return text.split("; lines ")[0]
-    for quote in ("'",):
-        parts = text.split(quote)
-        if len(parts) >= 3:
-            text = quote.join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
+    text = _VALUE_FIRST.sub(r"\g<field>", text.split("; did you mean '")[0], count=1)
+    parts = text.split("'")
+    if len(parts) >= 3:
+        text = "'".join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
     return text
+
+
+#: the row's value a reason starts with, after its field: ``'32/1/2026' is `` (quotes in the
+#: value aside: the last quote before the words that follow it)
+_VALUE_FIRST = re.compile(r"^(?P<field>[A-Za-z_]\w*: )?'.*' (?:is )?(?=not |too large |does not )")
 
 
 def ingest(

@@ -929,6 +929,41 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "reason", "counted", "counted_zh"),
+    [
+        (
+            "共3000条",
+            "at: '共3000条' is not a date/time in a known format",
+            "at: not a date/time in a known format",
+            "at:不是可识别格式的日期时间",
+        ),
+        (
+            "2026-02-30 10:00",
+            "at: '2026-02-30 10:00' is not a valid date/time (impossible day, month or hour?)",
+            "at: not a valid date/time (impossible day, month or hour?)",
+            "at:不是有效的日期时间(日、月或小时不存在?)",
+        ),
+    ],
+    ids=["a total row", "an impossible day"],
+)
+def test_a_reason_counted_has_no_value_and_the_row_keeps_its_own(
+    tmp_path, value: str, reason: str, counted: str, counted_zh: str
+) -> None:
+    """The reason counted (console, findings.json, report) read "at: '…' is not a date/time
+    ...", taken for a value '…'; it now has none, in both languages, and the quarantined
+    row's reason keeps the value."""
+    write(tmp_path, "records.csv", f"编号,时间\nA,2026-03-01 10:00\nB,{value}\n")
+    report, store = run(tmp_path)
+    assert dict(report.files[0].reasons) == {counted: 1}
+    assert store.db.execute("SELECT raw_value, reason FROM _quarantine").fetchall() == [
+        (value, reason)
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(counted, "zh") == counted_zh
+
+
 def test_header_row_is_for_workbooks_and_a_row_number(tmp_path) -> None:
     write(tmp_path, "records.csv", "id\nA\n")
     mapping = write(
