@@ -277,10 +277,19 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
 # ------------------------------------------------------------ the plan for one file
 
 
-def title_note(sheet: str, header_row: int, row: int, found: str, kind: str | None = None) -> str:
-    """The note for a workbook whose header is below a title: row ``row`` of ``sheet`` holds
-    the column ``found``, the header was read from ``header_row``; ``kind`` when the file's
-    kind could not be told (the mapping to give must name it)."""
+def title_note(
+    sheet: str | None, header_row: int, row: int, found: str, kind: str | None = None
+) -> str:
+    """The note for a file whose header is below a title: row ``row`` of ``sheet`` (line
+    ``row`` of a CSV file, ``sheet`` None) holds the column ``found``, the header was read
+    from ``header_row``; ``kind`` when the file's kind could not be told (the mapping to give
+    must name it)."""
+    if sheet is None:  # a CSV file's header is its first line: no reader option moves it
+        return (
+            f"line {row} holds '{found}', the header read is line {header_row}: if the lines "
+            f"above line {row} are a title, remove them (the header of a CSV file is its "
+            "first line)"
+        )
     enough = (
         f"kind: {kind} and that reader are enough: the columns are then found by their names"
         if kind
@@ -464,7 +473,7 @@ class RowPlan:
         sheet = self._sheet_note((spec.name, *spec.aliases))
         named = [h for h in self.header if h.strip()]
         read = f"the header read: {_listing(named)}"
-        if self.sheet is None and len(named) <= 1:  # one cell: a title above the header?
+        if self.sheet is None and len(named) <= 1 and not sheet:  # a title above the header?
             read += (
                 " (one column: if that line is a title above the header, remove it; the "
                 "header of a CSV file is its first line)"
@@ -527,16 +536,16 @@ class RowPlan:
         )
 
     def _sheet_note(self, names: Sequence[str]) -> str:
-        """Which sheet of a workbook was read, and the others it has; or the row below the
-        header that holds one of the column ``names`` looked for (a title above the header
-        is read as the header)."""
-        if self.sheet is None:
-            return ""
+        """The row (a CSV file's line) below the header that holds one of the column
+        ``names`` looked for (a title above the header is read as the header); else which
+        sheet of a workbook was read, and the others it has."""
         for row, texts in self.rows_below:
             there = {normalise(text) for text in texts}
             found = next((name for name in names if normalise(name) in there), None)
             if found is not None:
                 return title_note(self.sheet, self.header_row, row, found)
+        if self.sheet is None:
+            return ""
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:
             note += "; give reader: {sheet: NAME} in the mapping"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) -> str | None:
     """The candidate most like ``name``, or ``None`` when nothing is close; ``fold_case``:
-    compared case aside (the candidate returned as spelled)."""
+    compared case aside (the candidate returned as spelled). A short name with half its
+    characters changed (创建日期 for 创建时间) is close when it is the one such candidate."""
     if fold_case:
         spelled: dict[str, str] = {}
         for candidate in sorted(set(candidates)):
@@ -27,7 +28,21 @@ def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) 
     if found:
         return found[0]
     lowered = {c.lower(): c for c in pool}
-    return lowered.get(name.lower())
+    return lowered.get(name.lower()) or _half_changed(name, pool)
+
+
+def _half_changed(name: str, pool: list[str]) -> str | None:
+    """The candidate of ``name``'s length with at most half its characters changed in place,
+    when it has fewer changed than every other; difflib's cutoff refuses exactly half, which
+    is what one changed word of a four-character Chinese name is (日期 for 时间)."""
+    changes = sorted(
+        (sum(a != b for a, b in zip(name, c, strict=True)), c) for c in pool if len(c) == len(name)
+    )
+    if not changes or changes[0][0] > len(name) / 2:
+        return None
+    if len(changes) > 1 and changes[1][0] == changes[0][0]:
+        return None  # two as close: no clear one
+    return changes[0][1]
 
 
 @dataclass(frozen=True)

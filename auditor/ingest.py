@@ -1224,15 +1224,16 @@ def _kind_of_table(pack: Pack, path: Path, table: Table) -> EvidenceKind:
 
 
 def _header_below(pack: Pack, path: Path, table: Table) -> str | None:
-    """For a workbook whose header read tells no kind: the note naming the first row below it
-    that is the header of one kind (a title above the header is read as the header)."""
+    """For a workbook or CSV file whose header read tells no kind: the note naming the first
+    row (line) below it that is the header of one kind (a title above the header is read as
+    the header)."""
     for row, texts in table.rows_below:
         try:
             kind = choose_kind(pack, path, list(texts))
         except EvidenceError:
             continue
         found = next(iter(auto_mapping(kind, list(texts)).columns.values())).columns[0]
-        return title_note(table.options["sheet"], table.header_row, row, found, kind.name)
+        return title_note(table.options.get("sheet"), table.header_row, row, found, kind.name)
     return None
 
 
@@ -1326,15 +1327,22 @@ def _json(values: Any) -> str:
 
 
 def reason_class(reason: str) -> str:
-    """A reason without the row's own values, for counting (e.g. 'status: not one of ...')."""
+    """A reason without the row's own values, for counting: the value it starts with and the
+    closest to it left out (``status: not one of open, closed`` for ``status: 'Open ' is not
+    one of open, closed; did you mean 'open'?``), another quoted text written ``'…'``."""
     text = reason.split(" (first stored at")[0]
     if text.startswith("malformed CSV: "):  # the CSV reader's words: no value of the row's
         return text.split("; lines ")[0]
-    for quote in ("'",):
-        parts = text.split(quote)
-        if len(parts) >= 3:
-            text = quote.join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
+    text = _VALUE_FIRST.sub(r"\g<field>", text.split("; did you mean '")[0], count=1)
+    parts = text.split("'")
+    if len(parts) >= 3:
+        text = "'".join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
     return text
+
+
+#: the row's value a reason starts with, after its field: ``'32/1/2026' is `` (quotes in the
+#: value aside: the last quote before the words that follow it)
+_VALUE_FIRST = re.compile(r"^(?P<field>[A-Za-z_]\w*: )?'.*' (?:is )?(?=not |too large |does not )")
 
 
 def ingest(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import re
 import warnings
@@ -32,6 +33,8 @@ SUFFIXES = {
 SAMPLE_BYTES = 1 << 16
 MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
+#: rows below a header kept for the messages about a header that is not there
+ROWS_BELOW_SHOWN = 10
 
 
 @dataclass(slots=True)
@@ -63,8 +66,9 @@ class Table:
     #: the workbook's sheet names (XLSX only)
     sheets: tuple[str, ...] = ()
     #: the row the header was read from (a workbook's first non-empty row, or reader:
-    #: header_row), and the first rows below it (row number, texts), for messages only: a
-    #: title above the header is read as the header, and one of these rows is the real one
+    #: header_row; a CSV file's first line), and the first rows below it (row or line number,
+    #: texts), for messages only: a title above the header is read as the header, and one of
+    #: these rows is the real one
     header_row: int = 1
     rows_below: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
@@ -202,8 +206,37 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
         )
     has_nul = bool(options.pop("has_nul", True))
     return Table(
-        path, "csv", header, _csv_rows(reader, lines, encoding, has_nul, errors_before), options
+        path,
+        "csv",
+        header,
+        _csv_rows(reader, lines, encoding, has_nul, errors_before),
+        options,
+        rows_below=_lines_below_header(sample, encoding, delimiter),
     )
+
+
+def _lines_below_header(
+    sample: bytes, encoding: str, delimiter: str
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The first rows below a CSV file's header, as far as its first bytes hold them (line
+    number, texts), for messages only (see :attr:`Table.rows_below`)."""
+    text = sample.decode(encoding, errors="replace")
+    if len(sample) == SAMPLE_BYTES:
+        text = text[: text.rfind("\n") + 1]  # the last line may be cut
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    below: list[tuple[int, tuple[str, ...]]] = []
+    try:
+        next(reader, None)  # the header
+        while len(below) < ROWS_BELOW_SHOWN:
+            line = reader.line_num + 1
+            values = next(reader, None)
+            if values is None:
+                break
+            if values:  # a blank line is not a row
+                below.append((line, tuple(v.strip() for v in values)))
+    except csv.Error:
+        pass  # a broken quote: the rows before it are enough
+    return tuple(below)
 
 
 class _KeptLines:
@@ -558,10 +591,6 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         header_row=header_row,
         rows_below=tuple((n, tuple(map(_cell_text, values))) for n, values in below),
     )
-
-
-#: rows below a workbook's header kept for the messages about a header that is not there
-ROWS_BELOW_SHOWN = 10
 
 
 def _cell_text(value: Any) -> str:

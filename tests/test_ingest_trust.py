@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import auditor.ingest as ingest_module
 from auditor import load_pack
 from auditor.backends.store import EvidenceStore
-from auditor.errors import AuditorError, EvidenceError
+from auditor.errors import AuditorError, EvidenceError, closest_name
 from auditor.ingest import IngestReport, ingest
 from auditor.mapping import PRESETS_DIR, find_preset, load_mapping
 from auditor.model import Pack
@@ -626,6 +626,39 @@ def test_a_mapped_column_the_file_lacks_is_an_error_listing_its_columns(tmp_path
     )
 
 
+def test_a_chinese_column_with_one_word_changed_gets_the_column_meant(tmp_path) -> None:
+    # 日期 written for 时间: half the characters changed, which difflib's cutoff refuses
+    mapping, folder = mapping_and_data(
+        tmp_path, "  record_id: 工单编号\n  at: 创建日期\n", "工单编号,创建时间,关闭时间\nA,x,y\n"
+    )
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:4:3: column '创建日期' of field 'at' is not in {folder / 'records.csv'}; "
+        "did you mean '创建时间'?; its columns: 工单编号, 创建时间, 关闭时间"
+    )
+
+
+SN_HEADER = ("工单编号", "创建时间", "关闭时间", "渠道", "状态", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "meant"),
+    [
+        ("创建日期", SN_HEADER, "创建时间"),
+        ("关闭日期", SN_HEADER, "关闭时间"),
+        ("工单号", SN_HEADER, "工单编号"),
+        ("xyz", SN_HEADER, None),  # unrelated: nothing
+        ("日期", SN_HEADER, None),  # both two-character columns wholly different
+        ("处理日期", SN_HEADER, None),  # no column with two of its characters in place
+        ("创建日期", ("创建时间", "创建人员"), None),  # two as close: no clear one
+    ],
+)
+def test_the_closest_chinese_header_is_the_one_clear_one(
+    name: str, header: tuple[str, ...], meant: str | None
+) -> None:
+    assert closest_name(name, header) == meant
+
+
 def test_a_misspelt_column_of_an_optional_field_is_an_error_not_an_empty_field(tmp_path) -> None:
     mapping, folder = mapping_and_data(
         tmp_path, "  record_id: id\n  count: servr\n", "id,server\nA,3\n"
@@ -896,6 +929,41 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "reason", "counted", "counted_zh"),
+    [
+        (
+            "共3000条",
+            "at: '共3000条' is not a date/time in a known format",
+            "at: not a date/time in a known format",
+            "at:不是可识别格式的日期时间",
+        ),
+        (
+            "2026-02-30 10:00",
+            "at: '2026-02-30 10:00' is not a valid date/time (impossible day, month or hour?)",
+            "at: not a valid date/time (impossible day, month or hour?)",
+            "at:不是有效的日期时间(日、月或小时不存在?)",
+        ),
+    ],
+    ids=["a total row", "an impossible day"],
+)
+def test_a_reason_counted_has_no_value_and_the_row_keeps_its_own(
+    tmp_path, value: str, reason: str, counted: str, counted_zh: str
+) -> None:
+    """The reason counted (console, findings.json, report) read "at: '…' is not a date/time
+    ...", taken for a value '…'; it now has none, in both languages, and the quarantined
+    row's reason keeps the value."""
+    write(tmp_path, "records.csv", f"编号,时间\nA,2026-03-01 10:00\nB,{value}\n")
+    report, store = run(tmp_path)
+    assert dict(report.files[0].reasons) == {counted: 1}
+    assert store.db.execute("SELECT raw_value, reason FROM _quarantine").fetchall() == [
+        (value, reason)
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(counted, "zh") == counted_zh
+
+
 def test_header_row_is_for_workbooks_and_a_row_number(tmp_path) -> None:
     write(tmp_path, "records.csv", "id\nA\n")
     mapping = write(
@@ -1039,6 +1107,37 @@ def test_a_csv_title_line_is_named_for_what_it_may_be(tmp_path) -> None:
         "the header read: Calls exported 2016-03 (one column: if that line is a title above "
         "the header, remove it; the header of a CSV file is its first line)"
     ) in reason
+
+
+TITLED_CSV = "工单导出(2016年3月),,\n,,\n编号,名称,时间\nA,x,2016-03-01 10:00\n"
+
+
+def test_a_csv_header_below_a_title_is_named_with_its_line(tmp_path) -> None:
+    """A GB18030 export saved from Excel with a title line and an empty line above its
+    header: the mapped column is named on the line that holds it, and the lines above are to
+    be removed (reader: header_row is for workbooks)."""
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: 编号\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "records.csv").write_bytes(TITLED_CSV.encode("gb18030"))
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:3:3: column '编号' of field 'record_id' is not in {folder / 'records.csv'}; "
+        "its columns: 工单导出(2016年3月), , ; line 3 holds '编号', the header read is line 1: "
+        "if the lines above line 3 are a title, remove them (the header of a CSV file is its "
+        "first line)"
+    )
+
+
+def test_a_csv_whose_kind_is_told_by_the_header_below_a_title_names_that_line(tmp_path) -> None:
+    (tmp_path / "export.csv").write_bytes(TITLED_CSV.encode("gb18030"))
+    report, _ = run(tmp_path)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'export.csv'}: cannot tell which evidence kind this file holds (kinds: "
+        "records); name the file after its kind (e.g. records-2026-07.csv) or give "
+        "--mapping/--preset; line 3 holds '编号', the header read is line 1: if the lines "
+        "above line 3 are a title, remove them (the header of a CSV file is its first line)"
+    )
 
 
 def test_a_repeated_column_name_is_placed_at_the_header_row(tmp_path) -> None:

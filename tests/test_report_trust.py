@@ -692,8 +692,8 @@ def test_reasons_are_translated_or_taken_from_the_pack() -> None:
         "score outside 0-10",
         "duplicate key",
         "expected 14 columns as in the header, found 2",
-        "observed_at: '…' is not a valid date/time (impossible day, month or hour?)",
-        "status: '…' is not one of open, closed",
+        "observed_at: not a valid date/time (impossible day, month or hour?)",
+        "status: not one of open, closed",
         "meets the target but the 95 % lower bound 97.8 % is below it",
         "optional field 'note' has no column in this file; rules that read it will be not evaluable",
         "at: no date has a day over 12 to tell the order, so its AM/PM dates are read month-first",
@@ -878,7 +878,7 @@ def test_the_appendix_shows_how_a_mapping_reads_values(demos, tmp_path) -> None:
     assert '视为无值的文本 "", "0", "N/A"' in text and '"Unknown" → 无值' in text
 
 
-DEMO_DATE_REASON = "received_at: '…' is not a valid date/time (impossible day, month or hour?)"
+DEMO_DATE_REASON = "received_at: not a valid date/time (impossible day, month or hour?)"
 
 
 def test_the_appendix_shows_where_each_quarantine_reason_was_first_given(demos, tmp_path) -> None:

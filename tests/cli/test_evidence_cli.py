@@ -134,6 +134,24 @@ def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
     assert listed == ["         1  duplicate key (first quarantined at tickets.csv:4, value 'T1')"]
 
 
+def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, tmp_path) -> None:
+    """A total row under the records (共2条 in the date column): the reason counted has no
+    value in it (it read "opened_at: '…' is not a date/time ...", taken for a value '…')."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = ["T1,technical,BJ,2026-07-01 10:00:00,open,phone"]
+    rows += ["T2,technical,BJ,2026-07-02 10:00:00,open,phone", "合计,technical,BJ,共2条,open,phone"]
+    (folder / "tickets.csv").write_text(
+        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert listed == [
+        "         1  opened_at: not a date/time in a known format (first quarantined at "
+        "tickets.csv:4, value '共2条')"
+    ]
+
+
 def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
     _, listed = _validated_gaps(runner, folder, 14)
