@@ -413,7 +413,7 @@ def test_the_method_states_the_z_the_intervals_use(audited) -> None:
 
     from auditor.stats import Z_95
 
-    assert Z_95 == norm.ppf(0.975)
+    assert norm.ppf(0.975) == Z_95
     for lang, wilson, mean in (
         ("en", "z = 1.959963984540054.", "mean ± 1.959963984540054 s/√n"),
         ("zh", "z = 1.959963984540054。", "均值 ± 1.959963984540054 s/√n"),
