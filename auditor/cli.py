@@ -1967,7 +1967,8 @@ def report() -> None:
     "register_path",
     envvar="AUDITOR_REGISTER",
     type=click.Path(dir_okay=False, exists=True),
-    help="CAPA register: the recommendation says how many minor items' plans are accepted.",
+    help="CAPA register: the plan names each item's register id, severity and due date; "
+    "the recommendation says how many minor items' plans are accepted.",
 )
 def report_render(
     findings: str,
@@ -1999,9 +2000,9 @@ def report_render(
         _font_warning(wanted)
         return
     document = FindingsDocument.load(findings)
-    plans = _plans(register_path, document) if register_path else None
+    tracked = _tracked(register_path, document) if register_path else None
     written = render_reports(
-        document, folder, wanted, lang, day, organisation, auditor_name, None, plans
+        document, folder, wanted, lang, day, organisation, auditor_name, None, tracked
     )
     for path in written:
         click.echo(f"wrote {path}")
@@ -2035,10 +2036,11 @@ def _render_combined(
     return written
 
 
-def _plans(register_path: str, document: Any) -> tuple[int, int] | None:
+def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
+    """The register's item each nonconformity of the audit is tracked as (None: not recorded)."""
     register = _open_register(register_path)
     try:
-        return register.plan_status(document.fingerprint())
+        return register.tracked(document.fingerprint())
     finally:
         register.close()
 

@@ -91,12 +91,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "recommended": {"zh": "推荐认证", "en": "Recommended"},
     "plans_pending": {
-        "zh": "推荐认证,前提是纠正措施计划获得接受(一般不符合项计划已接受 {accepted}/{total})",
-        "en": "Recommended, subject to an accepted corrective-action plan ({accepted} of {total} plans for minor nonconformities accepted)",
+        "zh": "推荐认证,前提是纠正措施计划获得接受(本次审核判定的一般不符合项计划已接受 {accepted}/{total})",
+        "en": "Recommended, subject to an accepted corrective-action plan ({accepted} of {total} plans accepted for the nonconformities this audit judged minor)",
     },
     "plans_accepted": {
-        "zh": "推荐认证:全部一般不符合项的纠正措施计划均已接受({total} 项)",
-        "en": "Recommended: the corrective-action plans for all {total} minor nonconformities are accepted",
+        "zh": "推荐认证:本次审核判定的全部一般不符合项的纠正措施计划均已接受({total} 项)",
+        "en": "Recommended: the corrective-action plans for all {total} nonconformities this audit judged minor are accepted",
+    },
+    "plans_raised": {
+        "zh": "。CAPA 登记册其后已将 {items} 升为严重不符合项",
+        "en": ". The CAPA register has since raised {items} to major",
     },
     "withheld": {
         "zh": "不作推荐结论:以下条款缺少证据:{clauses}",
@@ -194,6 +198,12 @@ LABELS: dict[str, dict[str, str]] = {
     "corrective_action": {"zh": "纠正措施", "en": "Corrective action"},
     "owner": {"zh": "责任岗位", "en": "Owner"},
     "due": {"zh": "完成期限", "en": "Due"},
+    "tracked_as": {"zh": "登记册编号 {id}", "en": "tracked as {id}"},
+    "audit_gave": {"zh": "审核:{value}", "en": "audit: {value}"},
+    "plan_register_note": {
+        "zh": "每项注明其在 CAPA 登记册中的编号。登记册的严重程度或完成期限与本次审核不同时(如再次发生的一般不符合项在登记册中升为严重),显示登记册的(团队据以执行),并注明审核给出的。",
+        "en": "Each item names the CAPA register item it is tracked as. Where the register's severity or due date differs from this audit's (a recurring minor is major there), the register's is shown, as the team works to it, with the audit's below it.",
+    },
     "effectiveness": {"zh": "有效性验证", "en": "Effectiveness check"},
     "effectiveness_text": {
         "zh": "措施实施后,以同一规则对实施后 {days} 天的新证据重新审核,须达到目标",

@@ -300,15 +300,12 @@ class RegisterStore:
     def insert_link(self, row: dict[str, Any]) -> None:
         self.db.table("links").insert(row, ignore=True)
 
-    def severities_in_audit(self, audit: int) -> dict[str, set[str | None]]:
-        """Each item a given audit opened or linked, with the severities of its findings in
-        that audit (as the audit judged them, before any step up in the register)."""
-        found: dict[str, set[str | None]] = {}
-        for item, severity in self.db.execute(
-            "SELECT item, severity FROM links WHERE audit = ? ORDER BY item", [audit]
-        ).fetchall():
-            found.setdefault(item, set()).add(severity)
-        return found
+    def findings_in_audit(self, audit: int) -> dict[str, str]:
+        """The item each finding of a given audit was opened as or linked to, by finding id."""
+        rows = self.db.execute(
+            "SELECT finding, item FROM links WHERE audit = ? ORDER BY item", [audit]
+        ).fetchall()
+        return {finding: item for finding, item in rows}
 
     def links(self, item_id: str) -> list[dict[str, Any]]:
         return list(

@@ -54,6 +54,24 @@ class Recorded:
     recurring: list[str] = field(default_factory=list)
 
 
+#: the statuses of an item whose plan a certifier has accepted
+PLAN_ACCEPTED = (Status.ACCEPTED, Status.IMPLEMENTED, Status.VERIFIED_EFFECTIVE)
+
+
+@dataclass(frozen=True)
+class TrackedItem:
+    """The register's item for a nonconformity of an audit, as the register has it now."""
+
+    id: str
+    severity: str
+    due: str
+    plan_accepted: bool
+
+
+def _tracked(item: dict[str, Any]) -> TrackedItem:
+    return TrackedItem(item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED)
+
+
 class Register:
     def __init__(self, path: str) -> None:
         self.store = RegisterStore(path)
@@ -516,22 +534,18 @@ class Register:
             item_id, who, on, f"action {number} done", actions[number].get("done"), on.isoformat()
         )
 
-    def plan_status(self, fingerprint: str) -> tuple[int, int] | None:
-        """(accepted, all) plans of the items for the audit's minor nonconformities (the audit
-        with this fingerprint, if recorded): minor as the audit judged them, an item the
-        register has since stepped up to major (recurring) among them."""
+    def tracked(self, fingerprint: str) -> dict[str, TrackedItem] | None:
+        """The item each nonconformity of the audit with this fingerprint is tracked as, by
+        finding id, as the register has it now (its severity and due date may have moved on
+        since: a recurring minor is major); None when the audit is not recorded."""
         audit = self.store.audit_by_sha(fingerprint)
         if audit is None:
             return None
-        severities = self.store.severities_in_audit(audit["id"])
-        minors = [
-            item
-            for item_id, found in severities.items()
-            if Severity.MINOR in found and Severity.MAJOR not in found
-            if (item := self.store.item(item_id)) is not None
-        ]
-        accepted = (Status.ACCEPTED, Status.IMPLEMENTED, Status.VERIFIED_EFFECTIVE)
-        return sum(1 for i in minors if i["status"] in accepted), len(minors)
+        items = {item["id"]: item for item in self.store.items()}
+        return {
+            finding: _tracked(items[item_id])
+            for finding, item_id in self.store.findings_in_audit(audit["id"]).items()
+        }
 
     # ------------------------------------------------------------ waivers
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -34,6 +34,9 @@ from ..i18n import LANGUAGES, Words
 from ..paths import output_folder
 from .context import Options, build_context, issue_date
 from .registers import capa_items, write_capa_csv, write_capa_xlsx
+
+if TYPE_CHECKING:
+    from ..register.register import TrackedItem
 
 FORMATS = ("html", "pdf", "json", "csv", "xlsx")
 #: data rows of the xlsx failing-records sheet, safely below Excel's 1,048,576 rows
@@ -148,7 +151,7 @@ def render_reports(
     organisation: str | None = None,
     auditor: str | None = None,
     previous: FindingsDocument | None = None,
-    plans: tuple[int, int] | None = None,
+    tracked: Mapping[str, TrackedItem] | None = None,
 ) -> list[Path]:
     """Write the requested outputs for ``document`` into ``folder``; return the paths written.
 
@@ -166,7 +169,7 @@ def render_reports(
     target = Path(folder)
     output_folder(target)
     options = Options(
-        language, issue_date(document, report_date), organisation, auditor, previous, plans
+        language, issue_date(document, report_date), organisation, auditor, previous, tracked
     )
     written: list[Path] = []
     with staged_files(target) as stage:  # every output asked for, or none of them

@@ -7,9 +7,10 @@ small view objects built here; it never looks into the document by key.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import sentences
 from ..findings.contract import (
@@ -17,6 +18,7 @@ from ..findings.contract import (
     FindingsDocument,
     KindSummary,
     RuleEntry,
+    Severity,
     Summary,
     Verdict,
     Warning_,
@@ -24,6 +26,9 @@ from ..findings.contract import (
 )
 from ..i18n import Words
 from . import appendix, registers, rules
+
+if TYPE_CHECKING:
+    from ..register.register import TrackedItem
 
 #: the group field whose values the cover lists as the audited sites
 SITE_FIELD = "site"
@@ -39,8 +44,9 @@ class Options:
     auditor: str | None = None
     #: the previous audit of the same pack, for the status of its findings
     previous: FindingsDocument | None = None
-    #: (accepted, all) corrective-action plans of the minor items, from the CAPA register
-    plans: tuple[int, int] | None = None
+    #: the CAPA register's item each nonconformity is tracked as, by finding id (the audit
+    #: recorded in the register given), else None
+    tracked: Mapping[str, TrackedItem] | None = None
 
 
 def issue_date(document: FindingsDocument, given: date | None) -> date:
@@ -61,6 +67,9 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         key=lambda r: (-level(r), clause_key(r.clause), r.rule),
     )
     gap_ids = {r.rule for r in gaps}
+    plan = registers.plan_rows(
+        registers.capa_items(document, options.report_date, words), options.tracked
+    )
     ordered = sorted(document.rules, key=lambda r: (clause_key(r.clause), r.rule))
     return {
         "lang": options.lang,
@@ -68,7 +77,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "L": words.label,
         **cover(document, options, words),
         "verdict_counts": verdict_counts(document),
-        "recommendation": recommendation(document, words, options.plans),
+        "recommendation": recommendation(document, words, plan),
         "previous": _previous(document, options, words),
         "waived": waived_rows(document),
         "worst_gaps": [
@@ -87,7 +96,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
             if rule.rule not in gap_ids and (table := rules.period_table(rule, words))
         ],
         "gaps": [rules.gap(rule, words, document.failing_records) for rule in gaps],
-        "capa": registers.capa_items(document, options.report_date, words),
+        "capa": plan,
         **appendix.appendix(document, words),
         **appendix.method(document, words),
     }
@@ -252,7 +261,7 @@ class RecommendationView:
 
 
 def recommendation(
-    document: FindingsDocument, words: Words, plans: tuple[int, int] | None = None
+    document: FindingsDocument, words: Words, plan: list[registers.PlanRow] | None = None
 ) -> RecommendationView:
     """The certification recommendation as the audit decided it, with the clauses lacking evidence."""
     stated = document.summary.recommendation
@@ -271,10 +280,24 @@ def recommendation(
     if decision == Decision.WITHHELD:
         clauses = words.join(dict.fromkeys(f"{m.clause} ({m.reason})" for m in missing))
         text = words.label(decision, clauses=clauses)
-    elif decision == Decision.SUBJECT_TO_PLAN and plans is not None:
-        accepted, total = plans
-        key = "plans_accepted" if accepted == total else "plans_pending"
-        text = words.label(key, accepted=accepted, total=total)
+    elif decision == Decision.SUBJECT_TO_PLAN and any(row.tracked for row in plan or []):
+        text = plans_text(plan or [], words)
     else:
         text = words.label(decision)
     return RecommendationView(decision.value, text, missing)
+
+
+def plans_text(plan: list[registers.PlanRow], words: Words) -> str:
+    """How many of the plans for the audit's minor nonconformities the register has accepted.
+
+    The recommendation is the audit's, so its minors are those the audit judged minor; the
+    ones the register has raised to major since (recurring) are named as such.
+    """
+    minors = [row.tracked for row in plan if row.tracked and row.item.severity == Severity.MINOR]
+    accepted = sum(item.plan_accepted for item in minors)
+    key = "plans_accepted" if accepted == len(minors) else "plans_pending"
+    text = words.label(key, accepted=accepted, total=len(minors))
+    raised = [item.id for item in minors if item.severity == Severity.MAJOR]
+    if raised:
+        text += words.label("plans_raised", items=words.join(raised))
+    return text

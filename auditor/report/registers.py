@@ -7,11 +7,11 @@ Every text cell a spreadsheet would run as a formula is neutralised with
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..failing import CAP_PER_FINDING, neutralise, unit_text
 from ..findings import sentences
@@ -20,6 +20,9 @@ from ..findings.nonconformities import due_in_days, group_failing, nonconformiti
 from ..formatting import count
 from ..i18n import Words
 from . import rules
+
+if TYPE_CHECKING:
+    from ..register.register import TrackedItem
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,38 @@ def capa_items(document: FindingsDocument, issued: date, words: Words) -> list[C
         _capa_item(number, rule, finding, _failing(rule, key, finding), issued, due_days, words)
         for number, (key, rule, finding) in enumerate(nonconformities(document), 1)
     ]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A row of the report's plan: the audit's item and, made with a CAPA register, the
+    register's item it is tracked as, whose severity and due date the team works to."""
+
+    item: CapaItem
+    tracked: TrackedItem | None = None
+
+    @property
+    def severity(self) -> str:
+        return self.tracked.severity if self.tracked else self.item.severity
+
+    @property
+    def due(self) -> str:
+        return self.tracked.due if self.tracked else self.item.due
+
+    @property
+    def audit_severity(self) -> str | None:
+        """The severity the audit gave, where the register's differs; None where they agree."""
+        return self.item.severity if self.severity != self.item.severity else None
+
+    @property
+    def audit_due(self) -> str | None:
+        """The due date the audit gave, where the register's differs; None where they agree."""
+        return self.item.due if self.due != self.item.due else None
+
+
+def plan_rows(items: list[CapaItem], tracked: Mapping[str, TrackedItem] | None) -> list[PlanRow]:
+    """The plan's rows, each with the register item it is tracked as (when a register is given)."""
+    return [PlanRow(item, tracked.get(item.finding) if tracked else None) for item in items]
 
 
 def _failing(rule: RuleEntry, key: str, deciding: FindingEntry) -> tuple[int, int]:

@@ -253,7 +253,10 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
         assert invoke(runner, *args).exit_code == 0
         return (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
 
-    assert f"(0 of {len(minors)} plans for minor nonconformities accepted)" in rendered()
+    assert (
+        f"(0 of {len(minors)} plans accepted for the nonconformities this audit judged minor)"
+        in rendered()
+    )
     for item in minors:
         for step in (
             ("update", "--by", "li", "--root-cause", "the checklist lacks this step",
@@ -268,27 +271,60 @@ def test_the_recommendation_counts_accepted_plans_for_minor_items(runner, tmp_pa
                 == 0
             )
     assert (
-        f"the corrective-action plans for all {len(minors)} minor nonconformities are accepted"
-        in rendered()
+        f"the corrective-action plans for all {len(minors)} nonconformities this audit judged "
+        "minor are accepted" in rendered()
     )
 
 
-def test_a_minor_stepped_up_as_recurring_still_waits_for_its_plan(runner, tmp_path) -> None:
-    """July then September: a minor nonconformity of both months is stepped up to major in
-    the register (recurring); September's recommendation still counts it among the minor
-    nonconformities whose plans it waits for, as September's own verdicts have it."""
+def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
+    runner, tmp_path, july_31
+) -> None:
+    """July then September, both recorded on 2026-07-31: STANDARD-TRAINED, minor in both
+    months, is CAPA-2026-0003, stepped up to major in the register (recurring) and due by
+    the major due date, 2026-07-31 + 30 days = 2026-08-30 (sooner than its minor one,
+    + 90 = 2026-10-29); ROOT-CAUSE, minor in September only, is CAPA-2026-0004, due
+    2026-10-29. September's report, issued 2026-10-01, names both, shows the register's
+    severity and due date, each with the audit's (minor, 2026-10-01 + 90 = 2026-12-30), and
+    its recommendation counts September's 2 minor nonconformities, naming the raised one."""
     register = str(tmp_path / "r.db")
     assert audit(runner, tmp_path, "2026-07").exit_code == 0
     assert audit(runner, tmp_path, "2026-09").exit_code == 0
-    document = json.loads((tmp_path / "2026-09" / "findings.json").read_text(encoding="utf-8"))
-    minors = len(document["summary"]["recommendation"]["minors"])
-    items = Register(register).store.items()
-    assert any(i["severity"] == "major" and i["recurring"] for i in items)
-    args = ["report", "render", str(tmp_path / "2026-09" / "findings.json"), "--format", "html",
-            "--lang", "en", "--out", str(tmp_path / "r"), "--register", register]  # fmt: skip
-    assert invoke(runner, *args).exit_code == 0
-    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
-    assert f"(0 of {minors} plans for minor nonconformities accepted)" in html
+    findings = str(tmp_path / "2026-09" / "findings.json")
+
+    def rendered(lang: str, *register_option: str) -> str:
+        args = ["report", "render", findings, "--format", "html", "--lang", lang, "--date",
+                "2026-10-01", "--out", str(tmp_path / lang / str(len(register_option))),
+                *register_option]  # fmt: skip
+        done = invoke(runner, *args)
+        assert done.exit_code == 0, (done.output, done.exception)
+        return (tmp_path / lang / str(len(register_option)) / "report.html").read_text("utf-8")
+
+    en = rendered("en", "--register", register)
+    assert 'CAPA-001<br><span class="note tracked">tracked as CAPA-2026-0003</span>' in en
+    assert 'CAPA-002<br><span class="note tracked">tracked as CAPA-2026-0004</span>' in en
+    assert '<td class="severity">major<br><span class="note">audit: minor</span></td>' in en
+    assert '<td class="due">2026-08-30<br><span class="note">audit: 2026-12-30</span></td>' in en
+    assert '<td class="due">2026-10-29<br><span class="note">audit: 2026-12-30</span></td>' in en
+    assert (
+        "Recommended, subject to an accepted corrective-action plan (0 of 2 plans accepted for "
+        "the nonconformities this audit judged minor). The CAPA register has since raised "
+        "CAPA-2026-0003 to major<" in en
+    )
+    zh = rendered("zh", "--register", register)
+    assert "Each item names the CAPA register item it is tracked as. Where the register" in en
+    assert '<span class="note tracked">登记册编号 CAPA-2026-0003</span>' in zh
+    assert "每项注明其在 CAPA 登记册中的编号。" in zh
+    assert '<td class="severity">严重<br><span class="note">审核:一般</span></td>' in zh
+    assert '<td class="due">2026-08-30<br><span class="note">审核:2026-12-30</span></td>' in zh
+    assert (
+        "推荐认证,前提是纠正措施计划获得接受(本次审核判定的一般不符合项计划已接受 0/2)。"
+        "CAPA 登记册其后已将 CAPA-2026-0003 升为严重不符合项<" in zh
+    )
+    plain = rendered("en")  # without a register, the audit's plan as it was
+    assert "tracked as" not in plain and "The CAPA register" not in plain
+    assert '<td class="severity">minor</td>' in plain
+    assert '<td class="due">2026-12-30</td>' in plain
+    assert ">Recommended, subject to an accepted corrective-action plan<" in plain
 
 
 def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
