@@ -573,16 +573,13 @@ class RowPlan:
         return not any(order.needs_order for _, order in self.orders)
 
     def finish_orders(self) -> None:
-        """At the end of a file: settle by convention, or refuse, every open column."""
+        """At the end of a file: refuse every column no value settled."""
         for _, order in self.orders:
             order.finish()
 
     def date_orders(self) -> dict[str, str]:
         """field -> day-first or month-first, for each field whose order was decided."""
         return {order.field: order.order for _, order in self.orders if order.order}
-
-    def order_warnings(self) -> list[str]:
-        return [order.warning for _, order in self.orders if order.warning]
 
     def _getter(self, column: ColumnSpec) -> Callable[[Any], Any]:
         missing = self.missing

@@ -527,7 +527,7 @@ class Ingest:
                     if load.keys_all_new:  # the index did not see them: read from the store
                         self.seen.pop(kind.name, None)  # when next needed
                 self._check_stored_and_unchanged(kind, report, source)
-                report.warnings = [*plan.warnings, *plan.order_warnings()]
+                report.warnings = list(plan.warnings)
                 report.moved_dst = plan.moved_counts()
                 if plan.date_orders():
                     report.reader["date_order"] = plan.date_orders()

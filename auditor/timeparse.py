@@ -566,8 +566,8 @@ class DayMonthOrder:
     Decided once from the column's values: a value whose first part is over 12
     settles day-first, one whose second part is over 12 settles month-first.
     Both kinds in one column is an error for the file; so is a column whose
-    values could all be either, unless they carry AM/PM (the US layout
-    ``MM/DD/YYYY hh:mm AM/PM``, read month-first with a warning).
+    values could all be either, AM/PM or not: the order is never taken by
+    convention (a mapping or preset gives it with ``order:``).
     """
 
     def __init__(self, column: str, field: str, path: str, given: str | None = None) -> None:
@@ -582,10 +582,6 @@ class DayMonthOrder:
         self.active = given is not None
         self.seen: dict[str, Sighting] = {}
         self.ambiguous: list[Sighting] = []
-        #: an ambiguous value without AM/PM was seen
-        self.twenty_four_hour = False
-        #: the warning given when the order was taken by convention
-        self.warning: str | None = None
 
     def observe(self, values: Sequence[Any], lines: Sequence[int]) -> None:
         """Learn from a batch of the column's raw values; raise on a contradiction."""
@@ -619,18 +615,15 @@ class DayMonthOrder:
             fresh = all(held.value != found[0].strip() for held in self.ambiguous)
             if len(self.ambiguous) < EXAMPLES and fresh:
                 self.ambiguous.append(_sighting(found, text, values, lines))
-            if not _AM_PM.search(found[4]):
-                self.twenty_four_hour = True
-                # enough examples, or enough values looked at for them (a column of one
-                # value repeated has only one to give)
-                if len(self.ambiguous) >= EXAMPLES or looked >= EXAMPLE_SEARCH:
-                    break
+            # enough examples, or enough values looked at for them (a column of one value
+            # repeated has only one to give)
+            if len(self.ambiguous) >= EXAMPLES or looked >= EXAMPLE_SEARCH:
+                break
 
     def note(self, value: str) -> None:
         """An ambiguous value met where its line is not known."""
         if not self.ambiguous:
             self.ambiguous.append(Sighting(value, None))
-            self.twenty_four_hour = self.twenty_four_hour or not _AM_PM.search(value)
         self.active = True
 
     @property

@@ -62,6 +62,41 @@ def test_every_preset_loads_and_names_a_kind_of_its_pack() -> None:
             assert field in the_pack().evidence[mapping.kind].fields, (path.name, field)
 
 
+@pytest.mark.parametrize(
+    ("preset", "header"),
+    [
+        ("la-311", "SRNumber,CreatedDate,ClosedDate,Owner,RequestSource,Status,ServiceDate"),
+        ("sf-311", "CaseID,Opened,Closed,Responsible.Agency,Source,Status,Updated"),
+    ],
+)
+def test_a_us_preset_reads_early_month_days_month_first(tmp_path, preset, header) -> None:
+    """Every day here is 12 or under, so no value tells the order: the preset says it (a
+    trial's five-row extract of an LA export was refused, the order undecidable)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "requests.csv").write_text(
+        f"{header}\n"
+        "1,01/03/2018 10:11:23 AM,04/09/2018 09:18:35 AM,BOS,Call,Closed,01/05/2018 12:00:00 AM\n"
+        "2,02/01/2018 11:00:00 PM,,BOS,Call,Open,\n",
+        encoding="utf-8",
+    )
+    store = EvidenceStore(None)
+    report = ingest(the_pack(), tmp_path / "ev", store, load_mapping(find_preset(preset)))
+    assert (report.stored, report.quarantined) == (2, 0)
+    la = ZoneInfo("America/Los_Angeles")
+    rows = store.db.execute("SELECT ticket_id, opened_at, closed_at FROM tickets").fetchall()
+    stored = {key: (opened, closed) for key, opened, closed in rows}
+    assert stored == {
+        "1": (
+            datetime(2018, 1, 3, 10, 11, 23, tzinfo=la).timestamp(),
+            datetime(2018, 4, 9, 9, 18, 35, tzinfo=la).timestamp(),
+        ),
+        "2": (datetime(2018, 2, 1, 23, 0, tzinfo=la).timestamp(), None),
+    }
+
+
 def test_unknown_preset_suggests_the_closest() -> None:
     from auditor.errors import EvidenceError
 
