@@ -11,6 +11,7 @@ lines at its start; a workbook shows its rate without a time left.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Never, TextIO
@@ -27,6 +28,8 @@ DELAY = 1.0
 REDRAW = 0.5
 #: said of a file the ingest reads again
 AGAIN = " (read again)"
+#: the width drawn on a terminal that says it has none (a pseudo-terminal nobody sized)
+COLUMNS = 80
 
 
 def estimate_rows(path: Path) -> int | None:
@@ -46,6 +49,14 @@ def estimate_rows(path: Path) -> int | None:
         rows = round(size * ends / len(sample))
     header = 1 if file_format(path) == "csv" else 0
     return max(rows - header, 0) or None
+
+
+def terminal_columns(stream: TextIO) -> int | None:
+    """The width of the terminal ``stream`` is, if it can tell (0 when nobody set it)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no descriptor (io.UnsupportedOperation)
+        return None
 
 
 class IngestProgress:
@@ -83,6 +94,7 @@ class IngestProgress:
         self.path = path
         self.started += 1
         count = f"{self.started}/{self.files}" if self.files else f"{self.started}"
+        unsized = terminal_columns(self.stream) == 0  # tqdm would draw 0 columns: nothing
         self.bar = tqdm(
             total=estimate_rows(Path(path)),
             desc=f"file {count} {Path(path).name}",
@@ -91,7 +103,8 @@ class IngestProgress:
             file=self.stream,
             delay=DELAY,
             leave=False,
-            dynamic_ncols=True,
+            dynamic_ncols=not unsized,
+            ncols=COLUMNS if unsized else None,
             mininterval=REDRAW,
             miniters=1,
         )

@@ -56,6 +56,36 @@ def test_line_on_a_terminal_shows_file_rows_rate_and_time_left(tmp_path: Path, n
     assert terminal.getvalue().endswith("\r")  # the line is cleared at the end
 
 
+def test_a_terminal_that_says_it_has_no_width_gets_a_line_all_the_same(  # type: ignore[no-untyped-def]
+    tmp_path: Path, no_delay
+) -> None:
+    """A pseudo-terminal nobody sized reports 0 columns (a trial's `script -qc ...` run):
+    tqdm drew nothing in 0 columns; the line is drawn 80 wide."""
+    import os
+
+    path = records(tmp_path, 1000)
+    leader, follower = os.openpty()  # a new pseudo-terminal is 0 x 0
+    terminal = open(follower, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    try:
+        assert os.get_terminal_size(follower).columns == 0
+        progress = IngestProgress(terminal, files=1)
+        progress(str(path), 0, 0.0)
+        progress(str(path), 500, 1.0)
+        terminal.flush()
+        os.set_blocking(leader, False)  # nothing drawn must fail the test, not hang it
+        try:
+            shown = os.read(leader, 65536).decode("utf-8")
+        except BlockingIOError:
+            shown = ""
+        progress.done()
+    finally:
+        terminal.close()
+        os.close(leader)
+    last = shown.split("\r")[-1]
+    assert last.startswith("file 1/1 records.csv:") and " 500/1.00k " in last
+    assert len(last.rstrip()) <= 80
+
+
 def test_next_file_counts_on(tmp_path: Path, no_delay) -> None:  # type: ignore[no-untyped-def]
     first, second = records(tmp_path / "a", 10), records(tmp_path / "b", 10)
     terminal = Terminal()
