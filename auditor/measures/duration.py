@@ -206,16 +206,7 @@ class DurationMeasure(RecordMeasure):
             f"FROM ({spans}) AS r JOIN {q(other.name)} AS s ON {matches}{extra} "
             f"AND {p_start} < r._end AND {p_end} > r._start"
         )
-        swept = (
-            f"SELECT p.*, MAX(_pe) OVER (PARTITION BY {group} ORDER BY _ps, _pe "
-            f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _reach FROM ({clipped}) AS p"
-        )
-        # each pause from where the earlier ones stopped: disjoint pieces, the union's parts
-        low = "(CASE WHEN _reach > _ps THEN _reach ELSE _ps END)"
-        pieces = (
-            f"SELECT {group}, {low} AS _lo, _pe AS _hi FROM ({swept}) AS w "
-            "WHERE _reach IS NULL OR _pe > _reach"
-        )
+        pieces = _union_pieces(clipped, group)
         if table is None:
             length, stretches = "(m._hi - m._lo)", ""
         else:  # the open seconds of each stretch the piece overlaps
@@ -236,6 +227,21 @@ class DurationMeasure(RecordMeasure):
             ]
         )
         return f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)"
+
+
+def _union_pieces(clipped: str, group: str) -> str:
+    """The intervals ``_ps``-``_pe`` of ``clipped`` as disjoint pieces ``_lo``-``_hi`` covering
+    their union, per ``group``: swept in order of start, each from where the earlier ones
+    stopped (the furthest end before it), so that no moment is in two pieces."""
+    swept = (
+        f"SELECT p.*, MAX(_pe) OVER (PARTITION BY {group} ORDER BY _ps, _pe "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _reach FROM ({clipped}) AS p"
+    )
+    low = "(CASE WHEN _reach > _ps THEN _reach ELSE _ps END)"
+    return (
+        f"SELECT {group}, {low} AS _lo, _pe AS _hi FROM ({swept}) AS w "
+        "WHERE _reach IS NULL OR _pe > _reach"
+    )
 
 
 def _by(column: str, period_end: str) -> str:
