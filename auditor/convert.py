@@ -166,7 +166,7 @@ def _whole(raw: Any) -> int:
     if isinstance(raw, float):
         if raw.is_integer():
             return int(raw)
-        raise ValueError(f"{raw} is not a whole number")
+        raise ValueError(f"'{raw}' is not a whole number")
     text = str(raw).strip().replace(",", "")
     try:
         return int(text)
@@ -198,7 +198,7 @@ def _number(raw: Any) -> float:
         except ValueError:
             raise ValueError(f"'{text[:40]}' is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(f"{raw} is not a finite number")
+        raise ValueError(f"'{raw}' is not a finite number")
     return number
 
 

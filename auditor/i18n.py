@@ -465,7 +465,7 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         # a row's value, then what is wrong with it (the reason counted has no value: see
         # ingest.reason_class)
-        (r"^'(?P<v>.*)' (?:is )?(?P<rest>(?:not |does not ).+)$", "“{v}”{rest}"),
+        (r"^'(?P<v>.*)' (?:is )?(?P<rest>(?:not |does not |happens twice ).+)$", "“{v}”{rest}"),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",
             "不是有效的日期时间(日、月或小时不存在?)",
@@ -477,16 +477,15 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "不是允许值({a})之一;是否应为“{s}”?",
         ),
         (r"^not one of (?P<a>.+)$", "不是允许值({a})之一"),
-        (r"^(?P<v>.+) is not a whole number$", "“{v}”不是整数"),
         (r"^not a whole number$", "不是整数"),
         (r"^not a number$", "不是数字"),
-        (r"^(?P<v>.+) is not a finite number$", "{v} 不是有限数值"),
+        (r"^not a finite number$", "不是有限数值"),
         (r"^not yes/no .*$", "不是“是/否”值"),
         (r"^not a duration .*$", "不是时长(秒数或 时:分:秒)"),
         (r"^not a valid date$", "不是有效日期"),
         (
-            r"^(?P<v>.+) is not a plausible Excel date serial .*$",
-            "{v} 不是合理的 Excel 日期序号(1954-2119)",
+            r"^not a plausible Excel date serial .*$",
+            "不是合理的 Excel 日期序号(1954-2119)",
         ),
         (
             r"^value is (?P<n>[\d,]+) characters long \(limit (?P<m>[\d,]+)\)$",
@@ -495,12 +494,12 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^required field is empty$", "必填字段为空"),
         (r"^required field is mapped to no value$", "必填字段未映射到任何值"),
         (
-            r"^(?P<t>.+) does not exist in (?P<z>\S+) \(clocks jump forward\).*$",
-            "{t} 在 {z} 时区不存在(夏令时拨快)",
+            r"^does not exist in (?P<z>\S+) \(clocks jump forward\).*$",
+            "在 {z} 时区不存在(夏令时拨快)",
         ),
         (
-            r"^(?P<t>.+) happens twice in (?P<z>\S+) \(clocks go back\).*$",
-            "{t} 在 {z} 时区出现两次(夏令时拨慢)",
+            r"^happens twice in (?P<z>\S+) \(clocks go back\).*$",
+            "在 {z} 时区出现两次(夏令时拨慢)",
         ),
         (r"^unterminated quote starting on line (?P<n>[\d,]+).*$", "第 {n} 行开始的引号未闭合"),
         (r"^malformed CSV: .*$", "CSV 格式错误"),

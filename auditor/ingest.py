@@ -1342,7 +1342,9 @@ def reason_class(reason: str) -> str:
 
 #: the row's value a reason starts with, after its field: ``'32/1/2026' is `` (quotes in the
 #: value aside: the last quote before the words that follow it)
-_VALUE_FIRST = re.compile(r"^(?P<field>[A-Za-z_]\w*: )?'.*' (?:is )?(?=not |too large |does not )")
+_VALUE_FIRST = re.compile(
+    r"^(?P<field>[A-Za-z_]\w*: )?'.*' (?:is )?(?=not |too large |does not |happens twice )"
+)
 
 
 def ingest(

@@ -107,7 +107,7 @@ def resolve(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> tuple[datet
         if forward:  # fold=0 reads it with the offset before the change: later by the gap
             return first.astimezone(_UTC).astimezone(zone), True
         raise SkippedTime(
-            f"{naive:%Y-%m-%d %H:%M:%S} does not exist in {zone.key} (clocks jump forward); "
+            f"'{naive:%Y-%m-%d %H:%M:%S}' does not exist in {zone.key} (clocks jump forward); "
             "give the time with its UTC offset, or set dst: forward in the mapping"
         )
     if repeated == "earlier":
@@ -115,7 +115,7 @@ def resolve(naive: datetime, zone: ZoneInfo, dst: str = "strict") -> tuple[datet
     if repeated == "later":
         return second, False
     raise TimeValueError(
-        f"{naive:%Y-%m-%d %H:%M:%S} happens twice in {zone.key} (clocks go back); "
+        f"'{naive:%Y-%m-%d %H:%M:%S}' happens twice in {zone.key} (clocks go back); "
         "give the time with its UTC offset, or set dst: earlier or later in the mapping"
     )
 
@@ -273,7 +273,7 @@ def excel_serial(value: float) -> datetime:
     nearest millisecond as a workbook's date cell is read (a serial's 15 significant digits
     hold no finer time: 09:39:00 kept as 42430.40208333333 is not 09:38:59.999999)."""
     if not 20000 <= value <= 80000:
-        raise TimeValueError(f"{value} is not a plausible Excel date serial (1954-2119)")
+        raise TimeValueError(f"'{value}' is not a plausible Excel date serial (1954-2119)")
     day, fraction = divmod(value, 1)
     return _EXCEL_EPOCH + timedelta(days=day, milliseconds=round(fraction * 86_400_000))
 

@@ -1156,3 +1156,68 @@ def test_a_repeated_column_name_is_placed_at_the_header_row(tmp_path) -> None:
     )
     assert "in the header of sheet 'Calls' (columns 2, 3)" in reason
     assert "a mapping names columns by their names" in reason
+
+
+def _message(call, *args) -> str:  # type: ignore[no-untyped-def]
+    try:
+        call(*args)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError("no error")
+
+
+def test_values_of_one_fault_are_counted_as_one_reason() -> None:
+    """Reasons whose value was not quoted (a trial: 'count: 3.5 is not a whole number', a
+    DST time) were counted one reason per value, the report's table a row each; each is now
+    one reason, its rows keeping their values, in both languages."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from auditor.convert import _number, _whole
+    from auditor.i18n import translate_reason
+    from auditor.ingest import reason_class
+    from auditor.timeparse import excel_serial, localize
+
+    zone = ZoneInfo("America/Los_Angeles")
+    cases = {
+        "count: not a whole number": [_message(_whole, v) for v in (3.5, 7.25)],
+        "score: not a finite number": [_message(_number, v) for v in ("inf", "-inf")],
+        "at: not a plausible Excel date serial (1954-2119)": [
+            _message(excel_serial, v) for v in (12.0, 99999.0)
+        ],
+        "at: does not exist in America/Los_Angeles (clocks jump forward); give the time "
+        "with its UTC offset, or set dst: forward in the mapping": [
+            _message(localize, datetime(2018, 3, 11, 2, m), zone) for m in (15, 30)
+        ],
+        "at: happens twice in America/Los_Angeles (clocks go back); give the time with its "
+        "UTC offset, or set dst: earlier or later in the mapping": [
+            _message(localize, datetime(2017, 11, 5, 1, m), zone) for m in (15, 30)
+        ],
+    }
+    fields = {"count": "count", "score": "score"}
+    for counted, messages in cases.items():
+        field = fields.get(counted.split(":")[0], "at")
+        reasons = [f"{field}: {m}" for m in messages]
+        assert {reason_class(r) for r in reasons} == {counted}, reasons
+        assert all("'" in r for r in reasons)  # the row's own reason keeps its value, quoted
+    assert translate_reason("count: '3.5' is not a whole number", "zh") == "count:“3.5”不是整数"
+    assert translate_reason("count: not a whole number", "zh") == "count:不是整数"
+    assert (
+        translate_reason(
+            "at: '2018-03-11 02:30:00' does not exist in America/Los_Angeles (clocks jump forward); "
+            "give the time with its UTC offset, or set dst: forward in the mapping",
+            "zh",
+        )
+        == "at:“2018-03-11 02:30:00”在 America/Los_Angeles 时区不存在(夏令时拨快)"
+    )
+    assert (
+        translate_reason(
+            "at: happens twice in America/Los_Angeles (clocks go back); give the time with its "
+            "UTC offset, or set dst: earlier or later in the mapping",
+            "zh",
+        )
+        == "at:在 America/Los_Angeles 时区出现两次(夏令时拨慢)"
+    )
+    assert translate_reason("x: not a plausible Excel date serial (1954-2119)", "zh") == (
+        "x:不是合理的 Excel 日期序号(1954-2119)"
+    )
