@@ -465,7 +465,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         # a row's value, then what is wrong with it (the reason counted has no value: see
         # ingest.reason_class)
-        (r"^'(?P<v>.*)' (?:is )?(?P<rest>(?:not |does not |happens twice ).+)$", "“{v}”{rest}"),
+        (
+            r"^'(?P<v>.*)' (?:is )?(?P<rest>(?:not |does not |happens twice |too large ).+)$",
+            "“{v}”{rest}",
+        ),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",
             "不是有效的日期时间(日、月或小时不存在?)",
@@ -478,6 +481,7 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"^not one of (?P<a>.+)$", "不是允许值({a})之一"),
         (r"^not a whole number$", "不是整数"),
+        (r"^too large a whole number to store$", "整数过大,无法存储"),
         (r"^not a number$", "不是数字"),
         (r"^not a finite number$", "不是有限数值"),
         (r"^not yes/no .*$", "不是“是/否”值"),

@@ -1203,6 +1203,13 @@ def test_values_of_one_fault_are_counted_as_one_reason() -> None:
     assert translate_reason("count: '3.5' is not a whole number", "zh") == "count:“3.5”不是整数"
     assert translate_reason("count: not a whole number", "zh") == "count:不是整数"
     assert (
+        translate_reason("count: '99999999999999999999' is too large a whole number to store", "zh")
+        == "count:“99999999999999999999”整数过大,无法存储"
+    )
+    assert reason_class("count: '99999999999999999999' is too large a whole number to store") == (
+        "count: too large a whole number to store"
+    )
+    assert (
         translate_reason(
             "at: '2018-03-11 02:30:00' does not exist in America/Los_Angeles (clocks jump forward); "
             "give the time with its UTC offset, or set dst: forward in the mapping",
