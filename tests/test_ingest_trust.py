@@ -615,26 +615,32 @@ def test_several_unknown_field_keys_are_all_named(tmp_path) -> None:
     assert "its fields: record_id, name" in reason
 
 
-def test_a_mapped_column_the_file_lacks_is_an_error_listing_its_columns(tmp_path) -> None:
-    mapping, folder = mapping_and_data(
-        tmp_path, "  record_id: id\n  name: nmae\n", "id,name\nA,x\n"
-    )
+@pytest.mark.parametrize(
+    ("columns", "data", "expected"),
+    [
+        (
+            "  record_id: id\n  name: nmae\n",
+            "id,name\nA,x\n",
+            "column 'nmae' of field 'name' is not in {file}; did you mean 'name'?; "
+            "its columns: id, name",
+        ),
+        # 日期 written for 时间: half the characters changed, which difflib's cutoff refuses
+        (
+            "  record_id: 工单编号\n  at: 创建日期\n",
+            "工单编号,创建时间,关闭时间\nA,x,y\n",
+            "column '创建日期' of field 'at' is not in {file}; did you mean '创建时间'?; "
+            "its columns: 工单编号, 创建时间, 关闭时间",
+        ),
+    ],
+    ids=["a letter swapped", "a chinese word changed"],
+)
+def test_a_mapped_column_the_file_lacks_is_an_error_naming_the_column_meant(
+    tmp_path, columns: str, data: str, expected: str
+) -> None:
+    mapping, folder = mapping_and_data(tmp_path, columns, data)
     report, _ = run(folder, mapping)
     assert report.files[0].reason == (
-        f"{mapping}:4:3: column 'nmae' of field 'name' is not in {folder / 'records.csv'}; "
-        "did you mean 'name'?; its columns: id, name"
-    )
-
-
-def test_a_chinese_column_with_one_word_changed_gets_the_column_meant(tmp_path) -> None:
-    # 日期 written for 时间: half the characters changed, which difflib's cutoff refuses
-    mapping, folder = mapping_and_data(
-        tmp_path, "  record_id: 工单编号\n  at: 创建日期\n", "工单编号,创建时间,关闭时间\nA,x,y\n"
-    )
-    report, _ = run(folder, mapping)
-    assert report.files[0].reason == (
-        f"{mapping}:4:3: column '创建日期' of field 'at' is not in {folder / 'records.csv'}; "
-        "did you mean '创建时间'?; its columns: 工单编号, 创建时间, 关闭时间"
+        f"{mapping}:4:3: " + expected.format(file=folder / "records.csv")
     )
 
 
