@@ -198,7 +198,7 @@ LABELS: dict[str, dict[str, str]] = {
     "corrective_action": {"zh": "纠正措施", "en": "Corrective action"},
     "owner": {"zh": "责任岗位", "en": "Owner"},
     "due": {"zh": "完成期限", "en": "Due"},
-    "tracked_as": {"zh": "登记册编号 {id}", "en": "tracked as {id}"},
+    "tracked_as": {"zh": "登记册编号", "en": "tracked as"},
     "audit_gave": {"zh": "审核:{value}", "en": "audit: {value}"},
     "plan_register_note": {
         "zh": "每项注明其在 CAPA 登记册中的编号。登记册的严重程度或完成期限与本次审核不同时(如再次发生的一般不符合项在登记册中升为严重),显示登记册的(团队据以执行),并注明审核给出的。",

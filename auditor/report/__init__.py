@@ -68,10 +68,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def breakable_id(text: str) -> Markup:
-    """A finding id that a narrow cell may break after each ``@`` (between rule, group and
-    period), not inside a date; escaped like any other text."""
-    return Markup("@<wbr>").join(escape(part) for part in str(text).split("@"))
+def breakable_id(text: str, after: str = "@") -> Markup:
+    """An id that a narrow cell may break after each ``after``: a finding id between rule,
+    group and period (not inside a date), a register id between its parts (``CAPA-2026-`` /
+    ``0003``); escaped like any other text, and copied whole (no character is added)."""
+    return Markup(f"{escape(after)}<wbr>").join(escape(part) for part in str(text).split(after))
 
 
 def render_html(document: FindingsDocument, options: Options, part: str = "page") -> str:

@@ -300,8 +300,10 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
         return (tmp_path / lang / str(len(register_option)) / "report.html").read_text("utf-8")
 
     en = rendered("en", "--register", register)
-    assert 'CAPA-001<br><span class="note tracked">tracked as CAPA-2026-0003</span>' in en
-    assert 'CAPA-002<br><span class="note tracked">tracked as CAPA-2026-0004</span>' in en
+    # the register's id broken only after a hyphen, never inside a part (CAPA-2026- / 0003)
+    tracked = '<span class="note tracked">{} <span class="register-id">{}</span></span>'
+    assert "CAPA-001<br>" + tracked.format("tracked as", "CAPA-<wbr>2026-<wbr>0003") in en
+    assert "CAPA-002<br>" + tracked.format("tracked as", "CAPA-<wbr>2026-<wbr>0004") in en
     assert '<td class="severity">major<br><span class="note">audit: minor</span></td>' in en
     assert '<td class="due">2026-08-30<br><span class="note">audit: 2026-12-30</span></td>' in en
     assert '<td class="due">2026-10-29<br><span class="note">audit: 2026-12-30</span></td>' in en
@@ -312,7 +314,7 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
     )
     zh = rendered("zh", "--register", register)
     assert "Each item names the CAPA register item it is tracked as. Where the register" in en
-    assert '<span class="note tracked">登记册编号 CAPA-2026-0003</span>' in zh
+    assert tracked.format("登记册编号", "CAPA-<wbr>2026-<wbr>0003") in zh
     assert "每项注明其在 CAPA 登记册中的编号。" in zh
     assert '<td class="severity">严重<br><span class="note">审核:一般</span></td>' in zh
     assert '<td class="due">2026-08-30<br><span class="note">审核:2026-12-30</span></td>' in zh
@@ -320,6 +322,10 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
         "推荐认证,前提是纠正措施计划获得接受(本次审核判定的一般不符合项计划已接受 0/2)。"
         "CAPA 登记册其后已将 CAPA-2026-0003 升为严重不符合项<" in zh
     )
+    from ..test_report_trust import overflowing_boxes
+
+    for html in (en, zh):  # the ids and the audit's due dates stay inside their cells
+        assert overflowing_boxes(html) == []
     plain = rendered("en")  # without a register, the audit's plan as it was
     assert "tracked as" not in plain and "The CAPA register" not in plain
     assert '<td class="severity">minor</td>' in plain
