@@ -1273,6 +1273,12 @@ def _day(text: str | None, option: str) -> Any:
         ) from None
 
 
+def _day_text(text: str | None, option: str) -> str | None:
+    """A date as the register keeps it, YYYY-MM-DD, whichever ISO form was typed (20260731)."""
+    day = _day(text, option)
+    return None if day is None else day.isoformat()
+
+
 @main.group()
 def capa() -> None:
     """Work off nonconformities: the CAPA register across audits."""
@@ -1455,9 +1461,9 @@ def capa_update(
     today = _today()
     planned = new_actions(actions, owners, [_day(due, "--due") for due in dues])
     changes = {k: v for k, v in {
-        "correction": correction, "correction_date": _day(correction_date, "--correction-date") and correction_date,
+        "correction": correction, "correction_date": _day_text(correction_date, "--correction-date"),
         "containment": containment, "root_cause": root_cause,
-        "implemented_on": _day(implemented_on, "--implemented-on") and implemented_on,
+        "implemented_on": _day_text(implemented_on, "--implemented-on"),
     }.items() if v is not None}  # fmt: skip
     if acknowledge:
         changes["acknowledged"] = {"by": who, "on": today.isoformat()}

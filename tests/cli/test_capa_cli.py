@@ -1045,3 +1045,15 @@ def test_accepting_a_plan_accepted_already_says_by_whom_and_when(runner, tmp_pat
         f"error: {item} is already accepted by cert on 2026-07-31; once its actions are done, "
         f"capa update {item} --status implemented moves it on",
     )
+
+
+def test_dates_are_kept_in_one_form_whichever_iso_form_was_typed(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """20260731 is an ISO date too; the register kept it as typed, beside 2026-07-31."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    item = "CAPA-2026-0001"
+    done = invoke(runner, "capa", "update", item, "--by", "li", "--correction", "re-sent surveys",
+                  "--correction-date", "20260731", "--register", register)  # fmt: skip
+    assert done.exit_code == 0, done.output
+    shown = invoke(runner, "capa", "show", item, "--register", register).output
+    assert "2026-07-31" in shown and "20260731" not in shown
