@@ -1460,7 +1460,7 @@ def capa_update(
 
     today = _today()
     planned = new_actions(actions, owners, [_day(due, "--due") for due in dues])
-    changes = {k: v for k, v in {
+    changes: dict[str, Any] = {k: v for k, v in {
         "correction": correction, "correction_date": _day_text(correction_date, "--correction-date"),
         "containment": containment, "root_cause": root_cause,
         "implemented_on": _day_text(implemented_on, "--implemented-on"),
