@@ -165,17 +165,46 @@ def staged_outputs(target: Path) -> Iterator[Path]:
         raise
     # Ctrl-C or SIGTERM now would leave half of each set: they wait the moves out; another
     # process moving its own set into the same folder waits for this one's to be all in
-    with held(), _moving_into(target):
-        produced = {entry.name for entry in staging.iterdir()}
-        for name in AUDIT_OUTPUTS:
-            if name not in produced:
-                (target / name).unlink(missing_ok=True)
-        for entry in staging.iterdir():
-            destination = target / entry.name
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            os.replace(entry, destination)
-        staging.rmdir()
+    try:
+        with held(), _moving_into(target):
+            _replace_set(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace_set(staging: Path, target: Path) -> None:
+    """The staged set in place of the earlier outputs, or (a file the system will not move)
+    the earlier set as it was: the earlier outputs are set aside first, and put back if any
+    move fails, so a failure never leaves one run's files beside another's."""
+    names = sorted({entry.name for entry in staging.iterdir()} | set(AUDIT_OUTPUTS))
+    aside = Path(tempfile.mkdtemp(prefix=".auditor-previous-", dir=target))
+    set_aside: list[str] = []
+    moved_in: list[str] = []
+    try:
+        with refused_as_error(
+            target,
+            "cannot replace the outputs here",
+            "give --out a folder whose files you can replace",
+        ):
+            for name in names:
+                if os.path.lexists(target / name):
+                    os.replace(target / name, aside / name)
+                    set_aside.append(name)
+            for name in names:
+                if os.path.lexists(staging / name):
+                    os.replace(staging / name, target / name)
+                    moved_in.append(name)
+    except BaseException:
+        for name in moved_in:  # back out: the earlier set, whole, where it was
+            with suppress(OSError):
+                os.replace(target / name, staging / name)
+        for name in set_aside:
+            with suppress(OSError):
+                os.replace(aside / name, target / name)
+        with suppress(OSError):  # left, with what could not be put back, if not empty
+            aside.rmdir()
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 @contextmanager

@@ -62,3 +62,58 @@ def test_a_file_the_system_will_not_put_in_place_is_one_line_and_leaves_nothing(
         "give a path in a folder you can write to"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("refused", ["findings.json", "report.html"])
+@pytest.mark.parametrize("step", ["setting the earlier one aside", "moving the new one in"])
+def test_a_set_the_system_will_not_put_in_place_leaves_the_earlier_set_whole(
+    tmp_path, monkeypatch, refused: str, step: str
+) -> None:
+    """A trial's audit into a folder holding an output the system would not replace (made
+    immutable) ended in an internal error with half of the new set moved in. Now it is one
+    line, and the folder holds the earlier set, whole, and nothing else."""
+    import auditor.atomic as atomic
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("findings.json", "report.html", "capa.csv"):
+        (out / name).write_text(f"earlier {name}", encoding="utf-8")
+    real = os.replace
+
+    def replace(source, destination) -> None:  # type: ignore[no-untyped-def]
+        source, destination = str(source), str(destination)
+        if os.path.basename(destination) == refused and (
+            ".auditor-previous-" in destination  # the earlier file set aside
+            if step == "setting the earlier one aside"
+            else ".auditor-staging-" in source  # the new file moved in
+        ):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real(source, destination)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(OutputError) as raised, atomic.staged_outputs(out) as staging:
+        for name in ("findings.json", "report.html"):  # the new set has no capa.csv
+            (staging / name).write_text(f"new {name}", encoding="utf-8")
+    assert str(raised.value) == (
+        f"{out}: cannot replace the outputs here: Operation not permitted; "
+        "give --out a folder whose files you can replace"
+    )
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == {
+        name: f"earlier {name}" for name in ("findings.json", "report.html", "capa.csv")
+    }
+
+
+def test_a_set_put_in_place_replaces_the_earlier_one_and_leaves_nothing_else(tmp_path) -> None:
+    from auditor.atomic import staged_outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("findings.json", "capa.csv", "notes.txt"):
+        (out / name).write_text(f"earlier {name}", encoding="utf-8")
+    with staged_outputs(out) as staging:
+        (staging / "findings.json").write_text("new", encoding="utf-8")
+        (staging / "en").mkdir()
+        (staging / "en" / "report.html").write_text("new en", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["en", "findings.json", "notes.txt"]
+    assert (out / "findings.json").read_text(encoding="utf-8") == "new"
+    assert (out / "en" / "report.html").read_text(encoding="utf-8") == "new en"
