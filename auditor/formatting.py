@@ -11,6 +11,7 @@ naming the calendar); :func:`target_text` writes a target with it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -157,8 +158,10 @@ def value_text(
     written: bool = False,
     label: str | None = None,
     also: Sequence[float] = (),
+    least: int | None = None,
 ) -> str:
-    """``value`` in ``unit``, kept on one line; ``–`` for no value.
+    """``value`` in ``unit``, kept on one line; ``–`` for no value; ``least``: the fewest
+    decimals of a number (both bounds of an interval with one, see :func:`interval_decimals`).
 
     Beside a ``threshold`` (the target's limit, in the same unit) it has the
     decimals it needs to keep its side of it, and of each figure in ``also``
@@ -174,7 +177,7 @@ def value_text(
     else:
         limit = threshold.value
     reference = None if written else limit
-    text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written, also)
+    text = _in_unit(float(value), unit or NUMBER, lang, calendar, reference, written, also, least)
     if unit == BUSINESS_SECONDS:  # the calendar's name may wrap, the figure and its unit not
         return text.replace(" ", NBSP, 1)
     text = text.replace(" ", NBSP)
@@ -191,19 +194,38 @@ def _in_unit(
     ref: float | None,
     written: bool,
     also: Sequence[float],
+    least: int | None = None,
 ) -> str:
     if unit == SHARE:
-        return f"{plain(value * 100)} %" if written else percent_text(value, ref, also=also)
+        return f"{plain(value * 100)} %" if written else percent_text(value, ref, least or 1, also)
     if unit == PER_1000:
-        return f"{plain(value) if written else number_text(value, ref, also=also)} ‰"
+        return f"{plain(value) if written else number_text(value, ref, least or 2, also)} ‰"
     if unit == POINTS:
         sign = "+" if value > 0 else ""
-        return plain(value) if written else sign + number_text(value, ref, 1, also)
+        return plain(value) if written else sign + number_text(value, ref, least or 1, also)
     if unit == SECONDS:
         return duration(value, lang, ref, also)
     if unit == BUSINESS_SECONDS:
         return business(value, calendar, lang, ref, also)
-    return plain(value) if written else number_text(value, ref, also=also)
+    return plain(value) if written else number_text(value, ref, least or 2, also)
+
+
+def interval_decimals(
+    low: float, high: float, value: float, unit: str | None, threshold: float | None
+) -> int | None:
+    """One number of decimals for both bounds of an interval of a number, share or rate: as
+    many as either bound needs to keep its side of the value and the threshold, and enough to
+    show the interval's width (0.5047–0.5053, not 0.5047–0.51); None for times, which
+    :func:`duration` and :func:`business` write in their own steps."""
+    if unit in (SECONDS, BUSINESS_SECONDS):
+        return None
+    scale = 100.0 if unit == SHARE else 1.0
+    refs = tuple(x * scale for x in (value, *(() if threshold is None else (threshold,))))
+    least = 1 if unit in (SHARE, POINTS) else 2
+    width = (high - low) * scale
+    if width > 0:
+        least = min(max(least, -math.floor(math.log10(width))), MAX_DECIMALS)
+    return max(decimals_needed(bound * scale, refs, least) for bound in (low, high))
 
 
 def target_text(

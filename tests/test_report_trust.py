@@ -97,7 +97,7 @@ def test_a_rate_just_below_its_target_never_prints_as_the_target(demos, tmp_path
         assert "99.97 %" in value["_text"] and "100.0 %" not in value["_text"].split("≥")[0]
         arith = items(cells, "data-arith", "RECORD-AGENT")[0]["_text"]
         assert arith.startswith("99.97 %")
-        assert "99.8 %–99.995 %" in arith  # the bounds too, beside the 100 % target
+        assert "99.836 %–99.995 %" in arith  # the bounds too, beside the 100 % target, alike
         capa = next(i for i in items(cells, "data-due") if i["data-finding"] == "RECORD-AGENT")
         assert "99.97 %" in capa["_text"]
     render_reports(doc, tmp_path / "registers", ("csv", "xlsx"), "en")
@@ -127,7 +127,18 @@ def test_an_interval_bound_never_prints_as_the_value_it_bounds(demos, tmp_path) 
     pooled.update(value=4.2786, interval=[4.2051, 4.2839])
     arith = items(parse(html_of(doc, "en", tmp_path)), "data-arith", "CSAT-Q-4.2")[0]["_text"]
     # 4.2839 at the value's two decimals would read 4.28, the value itself
-    assert arith.startswith("mean 4.28 ") and "95 % CI 4.21–4.284" in arith
+    assert arith.startswith("mean 4.28 ") and "95 % CI 4.205–4.284" in arith
+
+
+def test_both_bounds_of_an_interval_show_its_width(demos, tmp_path) -> None:
+    """A re-trial's mean of 0.505 (sums in floating point: 0.50499999999) printed its interval
+    0.50469-0.50531 as "0.5047–0.51", eight times as wide: each bound had the decimals it
+    needed to keep its side, no more. Both now have the ones the width needs."""
+    doc = copy.deepcopy(demos["service-quality"])
+    pooled = rule_of(doc, "CSAT-Q-4.2")["findings"][0]
+    pooled.update(value=0.50499999999, interval=[0.504689947418778, 0.5053100525812158])
+    arith = items(parse(html_of(doc, "en", tmp_path)), "data-arith", "CSAT-Q-4.2")[0]["_text"]
+    assert "95 % CI 0.5047–0.5053" in arith
 
 
 # ------------------------------------------------------------ 2 the arithmetic of every finding

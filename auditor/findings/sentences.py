@@ -15,7 +15,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..formatting import DASH, count, percent_text, plain, target_text, value_text
+from ..formatting import (
+    DASH,
+    count,
+    interval_decimals,
+    percent_text,
+    plain,
+    target_text,
+    value_text,
+)
 from ..i18n import LABELS, Words
 from . import series_sentences
 from .contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
@@ -199,19 +207,25 @@ def target(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
 def _bounds(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, str] | None:
     if finding.interval is None or finding.value is None:
         return None
-    low, high = (
+    threshold = finding.threshold
+    low, high = finding.interval
+    least = interval_decimals(
+        low, high, finding.value, finding.unit, None if threshold is None else threshold.value
+    )
+    texts = (
         value_text(
             bound,
             finding.unit,
-            finding.threshold,
+            threshold,
             words.lang,
             rule.calendar,
             label=_label(rule, words),
-            also=(finding.value,),  # never shown as the value itself: 0.01–0.025, not 0.01–0.02
+            also=(finding.value,),  # never shown as the value itself: 0.013–0.025, not 0.01–0.02
+            least=least,
         )
-        for bound in finding.interval
+        for bound in (low, high)
     )
-    return low, high
+    return next(texts), next(texts)
 
 
 def interval(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
