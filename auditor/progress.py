@@ -28,8 +28,9 @@ DELAY = 1.0
 REDRAW = 0.5
 #: said of a file the ingest reads again
 AGAIN = " (read again)"
-#: the width drawn on a terminal that says it has none (a pseudo-terminal nobody sized)
-COLUMNS = 80
+#: the width and height taken for a terminal that says it has none (a pseudo-terminal nobody
+#: sized): tqdm draws nothing in 0 columns, nor when it is given 0 rows
+COLUMNS, ROWS = 80, 24
 
 
 def estimate_rows(path: Path) -> int | None:
@@ -105,6 +106,7 @@ class IngestProgress:
             leave=False,
             dynamic_ncols=not unsized,
             ncols=COLUMNS if unsized else None,
+            nrows=ROWS if unsized else None,
             mininterval=REDRAW,
             miniters=1,
         )

@@ -57,7 +57,7 @@ def test_line_on_a_terminal_shows_file_rows_rate_and_time_left(tmp_path: Path, n
 
 
 def test_a_terminal_that_says_it_has_no_width_gets_a_line_all_the_same(  # type: ignore[no-untyped-def]
-    tmp_path: Path, no_delay
+    tmp_path: Path, no_delay, monkeypatch
 ) -> None:
     """A pseudo-terminal nobody sized reports 0 columns (a trial's `script -qc ...` run):
     tqdm drew nothing in 0 columns; the line is drawn 80 wide."""
@@ -68,7 +68,9 @@ def test_a_terminal_that_says_it_has_no_width_gets_a_line_all_the_same(  # type:
     terminal = open(follower, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
     try:
         assert os.get_terminal_size(follower).columns == 0
-        progress = IngestProgress(terminal, files=1)
+        # as standard error, whose size tqdm reads (0 columns and 0 rows: nothing drawn)
+        monkeypatch.setattr("sys.stderr", terminal)
+        progress = IngestProgress(files=1)
         progress(str(path), 0, 0.0)
         progress(str(path), 500, 1.0)
         terminal.flush()
