@@ -219,7 +219,7 @@ def staged_files(target: Path) -> Iterator[Path]:
     try:
         yield staging
         with held(), _moving_into(target):
-            _move_into(staging, target)
+            _files_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -251,12 +251,44 @@ def _moving_into(target: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-def _move_into(source: Path, target: Path) -> None:
-    """Every file under ``source`` renamed to the same place under ``target``."""
+def _files_into(staging: Path, target: Path) -> None:
+    """Every file under ``staging`` renamed to the same place under ``target``, the files they
+    replace set aside first: all of them, or (a file the system will not move, a folder where a
+    file goes) none, the earlier files put back, and one line why."""
+    aside = Path(tempfile.mkdtemp(prefix=".auditor-previous-", dir=target))
+    moves: list[tuple[Path, Path]] = []  # (from, to), in the order made, to undo backwards
+    try:
+        with refused_as_error(
+            target, "cannot replace the files here", "give a folder whose files you can replace"
+        ):
+            _move_files(staging, target, aside, moves)
+    except BaseException:
+        for source, destination in reversed(moves):
+            with suppress(OSError):
+                os.replace(destination, source)
+        if not any(p.is_file() or p.is_symlink() for p in aside.rglob("*")):
+            shutil.rmtree(aside, ignore_errors=True)  # else left, with what was not put back
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _move_files(source: Path, target: Path, aside: Path, moves: list[tuple[Path, Path]]) -> None:
     for entry in sorted(source.iterdir()):
         destination = target / entry.name
         if entry.is_dir() and not entry.is_symlink():
-            destination.mkdir(exist_ok=True)
-            _move_into(entry, destination)
-        else:
-            os.replace(entry, destination)
+            if not destination.is_dir():
+                destination.mkdir()  # kept, empty, should a later move fail
+            (aside / entry.name).mkdir(exist_ok=True)
+            _move_files(entry, destination, aside / entry.name, moves)
+            continue
+        if destination.is_dir() and not destination.is_symlink():
+            raise AuditorError(
+                "cannot write a file here: a folder of that name is in the way",
+                location=Location(str(destination)),
+                hint="remove or rename that folder, or give another folder",
+            )
+        if os.path.lexists(destination):
+            os.replace(destination, aside / entry.name)
+            moves.append((destination, aside / entry.name))
+        os.replace(entry, destination)
+        moves.append((entry, destination))

@@ -117,3 +117,55 @@ def test_a_set_put_in_place_replaces_the_earlier_one_and_leaves_nothing_else(tmp
     assert sorted(p.name for p in out.iterdir()) == ["en", "findings.json", "notes.txt"]
     assert (out / "findings.json").read_text(encoding="utf-8") == "new"
     assert (out / "en" / "report.html").read_text(encoding="utf-8") == "new en"
+
+
+def test_files_the_system_will_not_put_in_place_leave_the_earlier_ones_whole(
+    tmp_path, monkeypatch
+) -> None:
+    """report render (and evidence export, evidence synth) over files the system would not
+    replace ended in an internal error with half of the new files moved in; now one line, and
+    the earlier files as they were."""
+    import auditor.atomic as atomic
+
+    out = tmp_path / "out"
+    (out / "en").mkdir(parents=True)
+    for name in ("report.html", "report.pdf", "en/report.html"):
+        (out / name).write_text(f"earlier {name}", encoding="utf-8")
+    real = os.replace
+
+    def replace(source, destination) -> None:  # type: ignore[no-untyped-def]
+        if str(destination).endswith("report.pdf") and ".auditor-staging-" in str(source):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real(source, destination)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(OutputError) as raised, atomic.staged_files(out) as staging:
+        (staging / "en").mkdir()
+        for name in ("report.html", "report.pdf", "en/report.html"):
+            (staging / name).write_text(f"new {name}", encoding="utf-8")
+    assert str(raised.value) == (
+        f"{out}: cannot replace the files here: Operation not permitted; "
+        "give a folder whose files you can replace"
+    )
+    kept = {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in out.rglob("*.*")}
+    assert kept == {n: f"earlier {n}" for n in ("report.html", "report.pdf", "en/report.html")}
+    assert sorted(p.name for p in out.iterdir()) == ["en", "report.html", "report.pdf"]
+
+
+def test_a_folder_where_a_file_goes_is_one_line_and_nothing_moves(tmp_path) -> None:
+    from auditor.atomic import staged_files
+    from auditor.errors import AuditorError
+
+    out = tmp_path / "out"
+    (out / "report.pdf").mkdir(parents=True)
+    (out / "report.html").write_text("earlier", encoding="utf-8")
+    with pytest.raises(AuditorError) as raised, staged_files(out) as staging:
+        (staging / "report.html").write_text("new", encoding="utf-8")
+        (staging / "report.pdf").write_text("new", encoding="utf-8")
+    assert str(raised.value) == (
+        f"{out / 'report.pdf'}: cannot write a file here: a folder of that name is in the way; "
+        "remove or rename that folder, or give another folder"
+    )
+    assert (out / "report.html").read_text(encoding="utf-8") == "earlier"
+    assert (out / "report.pdf").is_dir()
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.pdf"]

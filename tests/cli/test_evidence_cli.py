@@ -94,18 +94,43 @@ def test_a_file_another_preset_reads_is_pointed_to_it(runner, tmp_path) -> None:
     assert "did you mean" not in error
 
 
+#: zones whose clocks jump forward once in 2026: a time in each gap is its own reason (the
+#: reason names the zone; times of one zone are one reason)
+GAP_ZONES = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "America/Anchorage", "America/Halifax", "America/St_Johns", "Europe/London",
+    "Europe/Berlin", "Europe/Helsinki", "Europe/Lisbon", "Europe/Paris", "Europe/Madrid",
+    "Europe/Rome", "Australia/Sydney", "Pacific/Auckland",
+)  # fmt: skip
+
+
+def _gap_time(zone: str) -> str:
+    """The first local minute of 2026 that ``zone``'s clocks skip, found by looking."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz, local = ZoneInfo(zone), datetime(2026, 1, 1)
+    while True:
+        moment = local.replace(tzinfo=tz)
+        if moment.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None) != local:
+            return f"{local:%Y-%m-%d %H:%M:%S}"
+        local += timedelta(minutes=30)
+
+
 def _gap_file(folder: Path, rows: int) -> None:
-    """Tickets opened at ``rows`` different times of New York's 2026 spring gap (each its own
-    quarantine reason: the reason names the time)."""
-    lines = ["ticket_id,category,site,opened_at,status,channel"]
-    lines += [f"T{i},technical,BJ,2026-03-08 02:{i:02d}:00,open,phone" for i in range(rows)]
-    (folder / "tickets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """``rows`` files of tickets, each in its own time zone, each opened in its zone's spring
+    gap: one quarantine reason each."""
     columns = ("ticket_id", "category", "site", "opened_at", "status", "channel")
-    (folder / "tickets.mapping.yaml").write_text(
-        "kind: tickets\ntimezone: America/New_York\ncolumns:\n"
-        + "".join(f"  {c}: {c}\n" for c in columns),
-        encoding="utf-8",
-    )
+    for i, zone in enumerate(GAP_ZONES[:rows]):
+        (folder / f"t{i:02d}.csv").write_text(
+            ",".join(columns) + f"\nT{i},technical,BJ,{_gap_time(zone)},open,phone\n",
+            encoding="utf-8",
+        )
+        (folder / f"t{i:02d}.mapping.yaml").write_text(
+            f"kind: tickets\ntimezone: {zone}\ncolumns:\n"
+            + "".join(f"  {c}: {c}\n" for c in columns),
+            encoding="utf-8",
+        )
 
 
 def _validated_gaps(runner, folder: Path, rows: int) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -156,8 +181,11 @@ def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> No
     folder = tmp_path / "ev"
     _, listed = _validated_gaps(runner, folder, 14)
     assert len(listed) == 11 and all("does not exist" in line for line in listed[:10])
-    assert "dst: forward" in listed[0]
-    assert listed[0].endswith("(first quarantined at tickets.csv:2, value '2026-03-08 02:00:00')")
+    assert all("dst: forward" in line for line in listed[:10])
+    assert any(
+        line.endswith("(first quarantined at t00.csv:2, value '2026-03-08 02:00:00')")
+        for line in listed[:10]
+    )
     assert listed[10].split()[:5] == ["4", "with", "4", "other", "reasons"]
     assert "ingest with --store" in listed[10]
 
