@@ -514,9 +514,20 @@ class RowPlan:
         return EvidenceError(
             f"column '{name}' of field '{spec.name}' is not in {self.path}",
             location=self.mapping.where(f"columns.{spec.name}"),
-            suggestion=closest_name(name, self.header),
+            suggestion=closest_name(name, self._columns_free_for(spec.name)),
             hint="; ".join(notes),
         )
+
+    def _columns_free_for(self, field: str) -> list[str]:
+        """The header's columns no other field of the mapping reads: those a typo in
+        ``field``'s column may have meant (never one another field has already)."""
+        taken = {
+            name
+            for other, column in self.mapping.columns.items()
+            if other != field
+            for name in column.names
+        }
+        return [name for name in self.header if name not in taken]
 
     def _preset_name(self) -> str:
         return Path(self.mapping.path or "").stem

@@ -644,6 +644,21 @@ def test_a_mapped_column_the_file_lacks_is_an_error_naming_the_column_meant(
     )
 
 
+def test_a_column_another_field_reads_is_never_the_one_suggested(tmp_path) -> None:
+    """关闭日期 for at is closest to 关闭时间, but name reads that column: suggesting it would map
+    one column to two fields (a re-trial's opened_at got closed_at's column)."""
+    mapping, folder = mapping_and_data(
+        tmp_path,
+        "  record_id: 工单编号\n  name: 关闭时间\n  at: 关闭日期\n",
+        "工单编号,创建时间,关闭时间\nA,x,y\n",
+    )
+    report, _ = run(folder, mapping)
+    assert report.files[0].reason == (
+        f"{mapping}:5:3: column '关闭日期' of field 'at' is not in {folder / 'records.csv'}; "
+        "its columns: 工单编号, 创建时间, 关闭时间"
+    )
+
+
 SN_HEADER = ("工单编号", "创建时间", "关闭时间", "渠道", "状态", "")
 
 
