@@ -141,6 +141,16 @@ def test_both_bounds_of_an_interval_show_its_width(demos, tmp_path) -> None:
     assert "95 % CI 0.5047–0.5053" in arith
 
 
+def test_a_small_standard_deviation_keeps_two_figures(demos, tmp_path) -> None:
+    """s = 0.0050025 printed "s = 0.01" (and 0.0005 "s = 0.00", as if no spread at all)."""
+    doc = copy.deepcopy(demos["service-quality"])
+    pooled = rule_of(doc, "CSAT-Q-4.2")["findings"][0]
+    for spread, shown in ((0.0050025, "s = 0.0050"), (0.00049, "s = 0.00049"), (0.17, "s = 0.17")):
+        pooled["details"]["standard_deviation"] = spread
+        arith = items(parse(html_of(doc, "en", tmp_path)), "data-arith", "CSAT-Q-4.2")[0]["_text"]
+        assert f"; {shown};" in arith, arith
+
+
 # ------------------------------------------------------------ 2 the arithmetic of every finding
 
 

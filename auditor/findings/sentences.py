@@ -11,6 +11,7 @@ functions and nothing else.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -234,13 +235,30 @@ def interval(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     return f"{bounds[0]} – {bounds[1]}" if bounds else DASH
 
 
-def _amount(amount: float, finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+def _amount(
+    amount: float, finding: FindingEntry, rule: RuleEntry, words: Words, least: int | None = None
+) -> str:
     """A sum or a standard deviation in the finding's unit (whole numbers as they are)."""
     whole = float(amount).is_integer()
     label = _label(rule, words)
     return value_text(
-        amount, finding.unit, None, words.lang, rule.calendar, written=whole, label=label
+        amount,
+        finding.unit,
+        None,
+        words.lang,
+        rule.calendar,
+        written=whole,
+        label=label,
+        least=least,
     )
+
+
+def _two_figures(amount: float) -> int:
+    """The decimals that show two significant figures of a number under 1 (at least 2): a
+    standard deviation of 0.005 is 0.0050, not 0.01 or 0.00."""
+    if amount == 0 or abs(amount) >= 1:
+        return 2
+    return max(2, 1 - math.floor(math.log10(abs(amount))))
 
 
 def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
@@ -344,7 +362,8 @@ def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, li
     if d.sum is not None:
         pieces.append(_fmt(words, "sum", sum=_amount(d.sum, finding, rule, words), n=count(n)))
     if d.standard_deviation is not None:
-        sd = _amount(d.standard_deviation, finding, rule, words)
+        spread = d.standard_deviation
+        sd = _amount(spread, finding, rule, words, _two_figures(spread))
         pieces.append(_fmt(words, "sd", sd=sd))
     return _fmt(words, "mean", value=shown), pieces or [f"n = {count(c.n)}"]
 
