@@ -177,34 +177,42 @@ def _replace_set(staging: Path, target: Path) -> None:
     the earlier set as it was: the earlier outputs are set aside first, and put back if any
     move fails, so a failure never leaves one run's files beside another's."""
     names = sorted({entry.name for entry in staging.iterdir()} | set(AUDIT_OUTPUTS))
+    hint = "give --out a folder whose files you can replace"
+    with _undone_on_failure(target, "cannot replace the outputs here", hint) as (aside, moves):
+        for name in names:
+            if os.path.lexists(target / name):
+                _move(target / name, aside / name, moves)
+        for name in names:
+            if os.path.lexists(staging / name):
+                _move(staging / name, target / name, moves)
+
+
+Moves = list[tuple[Path, Path]]
+
+
+@contextmanager
+def _undone_on_failure(target: Path, message: str, hint: str) -> Iterator[tuple[Path, Moves]]:
+    """A hidden folder in ``target`` to set replaced files aside in, and the list of the moves
+    made: should any fail (one line when the system refused it), every move is undone, latest
+    first, and the folder goes unless something could not be put back."""
     aside = Path(tempfile.mkdtemp(prefix=".auditor-previous-", dir=target))
-    set_aside: list[str] = []
-    moved_in: list[str] = []
+    moves: Moves = []
     try:
-        with refused_as_error(
-            target,
-            "cannot replace the outputs here",
-            "give --out a folder whose files you can replace",
-        ):
-            for name in names:
-                if os.path.lexists(target / name):
-                    os.replace(target / name, aside / name)
-                    set_aside.append(name)
-            for name in names:
-                if os.path.lexists(staging / name):
-                    os.replace(staging / name, target / name)
-                    moved_in.append(name)
+        with refused_as_error(target, message, hint):
+            yield aside, moves
     except BaseException:
-        for name in moved_in:  # back out: the earlier set, whole, where it was
+        for source, destination in reversed(moves):
             with suppress(OSError):
-                os.replace(target / name, staging / name)
-        for name in set_aside:
-            with suppress(OSError):
-                os.replace(aside / name, target / name)
-        with suppress(OSError):  # left, with what could not be put back, if not empty
-            aside.rmdir()
+                os.replace(destination, source)
+        if not any(p.is_file() or p.is_symlink() for p in aside.rglob("*")):
+            shutil.rmtree(aside, ignore_errors=True)  # else left, with what was not put back
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _move(source: Path, destination: Path, moves: Moves) -> None:
+    os.replace(source, destination)
+    moves.append((source, destination))
 
 
 @contextmanager
@@ -255,24 +263,12 @@ def _files_into(staging: Path, target: Path) -> None:
     """Every file under ``staging`` renamed to the same place under ``target``, the files they
     replace set aside first: all of them, or (a file the system will not move, a folder where a
     file goes) none, the earlier files put back, and one line why."""
-    aside = Path(tempfile.mkdtemp(prefix=".auditor-previous-", dir=target))
-    moves: list[tuple[Path, Path]] = []  # (from, to), in the order made, to undo backwards
-    try:
-        with refused_as_error(
-            target, "cannot replace the files here", "give a folder whose files you can replace"
-        ):
-            _move_files(staging, target, aside, moves)
-    except BaseException:
-        for source, destination in reversed(moves):
-            with suppress(OSError):
-                os.replace(destination, source)
-        if not any(p.is_file() or p.is_symlink() for p in aside.rglob("*")):
-            shutil.rmtree(aside, ignore_errors=True)  # else left, with what was not put back
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
+    hint = "give a folder whose files you can replace"
+    with _undone_on_failure(target, "cannot replace the files here", hint) as (aside, moves):
+        _move_files(staging, target, aside, moves)
 
 
-def _move_files(source: Path, target: Path, aside: Path, moves: list[tuple[Path, Path]]) -> None:
+def _move_files(source: Path, target: Path, aside: Path, moves: Moves) -> None:
     for entry in sorted(source.iterdir()):
         destination = target / entry.name
         if entry.is_dir() and not entry.is_symlink():
@@ -288,7 +284,5 @@ def _move_files(source: Path, target: Path, aside: Path, moves: list[tuple[Path,
                 hint="remove or rename that folder, or give another folder",
             )
         if os.path.lexists(destination):
-            os.replace(destination, aside / entry.name)
-            moves.append((destination, aside / entry.name))
-        os.replace(entry, destination)
-        moves.append((entry, destination))
+            _move(destination, aside / entry.name, moves)
+        _move(entry, destination, moves)
