@@ -99,8 +99,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Recommended: the corrective-action plans for all {total} nonconformities this audit judged minor are accepted",
     },
     "plans_raised": {
-        "zh": "。CAPA 登记册其后已将 {items} 升为严重不符合项",
-        "en": ". The CAPA register has since raised {items} to major",
+        "zh": "。本结论依据本次审核自身的判定;CAPA 登记册其后已将 {items} 作为再次发生的不符合项"
+        "升为严重不符合项,按登记册的期限完成",
+        "en": ". This decision rests on the findings of this audit; the CAPA register has since "
+        "raised {items} to major as recurring, due by the date the register gives",
     },
     "withheld": {
         "zh": "不作推荐结论:以下条款缺少证据:{clauses}",

@@ -309,8 +309,9 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
     assert '<td class="due">2026-10-29<br><span class="note">audit: 2026-12-30</span></td>' in en
     assert (
         "Recommended, subject to an accepted corrective-action plan (0 of 2 plans accepted for "
-        "the nonconformities this audit judged minor). The CAPA register has since raised "
-        "CAPA-2026-0003 to major<" in en
+        "the nonconformities this audit judged minor). This decision rests on the findings of "
+        "this audit; the CAPA register has since raised CAPA-2026-0003 to major as recurring, "
+        "due by the date the register gives<" in en
     )
     zh = rendered("zh", "--register", register)
     assert "Each item names the CAPA register item it is tracked as. Where the register" in en
@@ -320,7 +321,8 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
     assert '<td class="due">2026-08-30<br><span class="note">审核:2026-12-30</span></td>' in zh
     assert (
         "推荐认证,前提是纠正措施计划获得接受(本次审核判定的一般不符合项计划已接受 0/2)。"
-        "CAPA 登记册其后已将 CAPA-2026-0003 升为严重不符合项<" in zh
+        "本结论依据本次审核自身的判定;CAPA 登记册其后已将 CAPA-2026-0003 作为再次发生的不符合项"
+        "升为严重不符合项,按登记册的期限完成<" in zh
     )
     from ..test_report_trust import overflowing_boxes
 
