@@ -654,6 +654,28 @@ def test_the_running_head_keeps_to_one_line_whatever_the_title() -> None:
     assert _running_head_lines(long_name, title + title) == {"@top-left": 1, "@top-right": 1}
 
 
+def test_a_long_standard_title_fits_the_running_head_beside_a_short_organisation() -> None:
+    """Every page of the English customer-service report ended its running head in
+    "Certification Audit Re···" (the head had 60 % of the width): the title's text is no
+    wider than its box now."""
+    from importlib.resources import files
+
+    from weasyprint import HTML
+
+    css = files("auditor").joinpath("templates/report.css").read_text(encoding="utf-8")
+    title = "Enterprise Customer Service Quality Evaluation Standard: Certification Audit Report"
+    html = (
+        f"<html><head><style>{css}</style></head><body><section class='cover'><h1>{title}</h1>"
+        "<span class='org named'>Acme</span> <span class='period-label'>2026-Q3</span>"
+        "</section><p>page two</p></body></html>"
+    )
+    page = HTML(string=html).render().pages[1]._page_box
+    head = next(b for b in page.children if getattr(b, "at_keyword", "") == "@top-right")
+    texts = [b for b in _boxes(head) if hasattr(b, "text")]
+    assert "".join(b.text for b in texts) == title
+    assert max(b.width for b in texts) <= head.width
+
+
 def _boxes(box: Any) -> Any:
     yield box
     for child in getattr(box, "children", []):
