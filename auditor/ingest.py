@@ -721,6 +721,8 @@ class _FileLoad:
         self.key_positions = [plan.names.index(k) for k in kind.key]
         self.single_key = self.key_positions[0] if len(self.key_positions) == 1 else None
         self.width = len(table.header)
+        #: the header's width without the unnamed cells at its end (an export's empty columns)
+        self.named_width = _named_width(table.header)
         self.fixed_width = table.format != "jsonl"
         self.sources = dict(mapping.columns)
         #: the check beside the conversion found the file's keys distinct; the kind held none
@@ -778,6 +780,8 @@ class _FileLoad:
             extra = values[self.width :]
             if len(values) > self.width and all(v is None or str(v).strip() == "" for v in extra):
                 return values[: self.width], None
+            if self.named_width <= len(values) < self.width:  # only unnamed columns left out
+                return [*values, *[""] * (self.width - len(values))], None
             return None, f"expected {self.width} columns as in the header, found {len(values)}"
         return values, None
 
@@ -1122,6 +1126,13 @@ def _store(
         if batch:
             store.insert_records(kind, names, batch)
     return sum(map(len, records))
+
+
+def _named_width(header: Sequence[Any]) -> int:
+    """How many of the header's cells count: up to its last named one (an export may write
+    empty header cells after its columns, and rows without them)."""
+    names = [str(name or "").strip() for name in header]
+    return max((i + 1 for i, name in enumerate(names) if name), default=len(names))
 
 
 def _columnar(table: Table, scanned: Digest) -> bool:

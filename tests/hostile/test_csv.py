@@ -137,6 +137,14 @@ CASES = [
     csv("ragged-row-too-few-cells", HEADER + "A,x\nB,y,2,\n", stored=1, quarantined=1),
     csv("trailing-empty-cells-as-excel-writes", HEADER + "A,x,1,,,,\n", stored=1),
     csv(
+        "empty-header-cells-at-the-end-and-rows-without-them",
+        "record_id,name,count,at,,\nA,x,1,\nB,y,2,,,\nC,z\n",
+        stored=2,
+        quarantined=1,
+        reasons=("expected 6 columns as in the header, found 2",),
+        values=("records", "count", (1, 2)),
+    ),
+    csv(
         "quote-left-open-on-the-last-line",
         HEADER + 'A,x,1,\nB,"open,2,\n',
         stored=1,
