@@ -62,6 +62,9 @@ CONTACTS = (
     # Wed 10:00 to 12:00, less holds 10:30-11:00 and 10:45-11:15 overlapping: 10:30-11:15 once,
     # 45 min: 7,200 - 2,700 = 4,500 s, a breach (holds counted twice would leave 3,600 s: conform)
     "X,email,2026-02-04 10:00:00,2026-02-04 12:00:00,2026-02-04 12:05:00\n"
+    # Thu 10:00 to 12:00, held from 10:30 with no end given: the hold lasts until the answer,
+    # 1.5 h: 7,200 - 5,400 = 1,800 s, conform
+    "Y,email,2026-02-05 10:00:00,2026-02-05 12:00:00,2026-02-05 12:05:00\n"
 )
 HOLDS = (
     "contact_id,started_at,ended_at,reason\n"
@@ -71,6 +74,7 @@ HOLDS = (
     "X,2026-02-04 10:30:00,2026-02-04 11:00:00,hold\n"
     "X,2026-02-04 10:45:00,2026-02-04 11:15:00,hold\n"
     "X,2026-02-04 10:50:00,2026-02-04 11:10:00,hold\n"  # inside the two above: nothing more
+    "Y,2026-02-05 10:30:00,,hold\n"  # no end given: until the record ends
 )
 
 #: rule -> record -> (outcome, value in the rule's failing unit); excluded records are not listed
@@ -107,6 +111,7 @@ BY_HAND: dict[str, dict[str, tuple[str, float]]] = {
         "U": ("breach", 1200),
         "V": ("breach", 36000),
         "X": ("breach", 4500),
+        "Y": ("conform", 1800),
     },
 }
 NOTES = {
@@ -153,7 +158,7 @@ def check_by_hand(backend: Any) -> None:
     assert phone.counts.excluded == 1
     assert phone.excluded_by_reason == {"ends before it starts (data error)": 1}
     email = results["EMAIL-1H"].findings[0]
-    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (1, 6, 0)
+    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (2, 6, 0)
     assert email.excluded_by_reason == {"ends before it starts (data error)": 1}
 
 
@@ -201,6 +206,15 @@ def test_explain_subtracts_overlapping_pauses_once(tmp_path) -> None:
         "nothing more" in text
     )
     assert "duration = 7,200 s - 2,700 s = 4,500 s (1.25 h); limit 1h" in text
+
+
+def test_explain_says_a_pause_without_an_end_lasts_until_the_record_ends(tmp_path) -> None:
+    text = explained(tmp_path, "EMAIL-1H", "Y")
+    assert (
+        "  pause 2026-02-05 10:30+08:00 to 2026-02-05 12:00+08:00 (no end given: until the "
+        "record ends) subtracted: 1.5 h" in text
+    )
+    assert text.endswith("\nduration = 7,200 s - 5,400 s = 1,800 s; limit 1h\noutcome: conform")
 
 
 def test_explain_excludes_a_record_ending_before_it_starts_in_closed_hours(tmp_path) -> None:

@@ -182,6 +182,43 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
     assert "notes" not in results["CLOSED"].findings[0].details
 
 
+def test_pauses_with_no_end_anywhere_leave_the_rule_not_evaluable(run) -> None:
+    """Every pause the rule reads lacks its end (an event log without end times): the rule
+    is not judged on ends the data does not give."""
+    results = run(
+        "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n",
+        "A,2026-02-14 09:00:00,,customer\n"
+        "A,2026-02-16 09:00:00,,customer\n"
+        "A,2026-02-17 09:00:00,2026-02-17 10:00:00,internal\n",  # has an end; not read
+    )
+    rule = results["BUSINESS-4H"]
+    assert rule.verdict == "not-evaluable"
+    finding = rule.findings[0]
+    assert finding.not_evaluable == {
+        "code": "other-field-empty",
+        "kinds": ["pauses"],
+        "field": "ended_at",
+        "n": 2,
+    }
+    assert finding.reasons == [
+        "field 'ended_at' is empty in all 2 pauses records the rule also reads"
+    ]
+
+
+def test_a_pause_without_an_end_lasts_until_the_record_ends(run) -> None:
+    results = run(
+        # A: 12 business hours (2 on Fri 13 Feb, 9 on the worked Sat 14 Feb, 1 on Tue 24 Feb);
+        # its pause from Sat 14 Feb 09:00 has no end, so it lasts to the solution: 10 h
+        # paused, 2 h counted: conform.
+        "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n"
+        # B: the same 12 h, paused Sat 14 Feb 09:00-17:00 (8 h): 4 h, conform (at most 4 h).
+        "B,SH,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n",
+        "A,2026-02-14 09:00:00,,customer\nB,2026-02-14 09:00:00,2026-02-14 17:00:00,customer\n",
+    )
+    by_site = {f.group.get("site"): f for f in results["BUSINESS-4H"].findings}
+    assert by_site["BJ"].counts.conforming == 1 and by_site["SH"].counts.conforming == 1
+
+
 def test_missing_evidence_kind_is_not_evaluable(tmp_path, store) -> None:
     (tmp_path / "pauses.csv").write_text(
         PAUSES + "A,2026-02-14 09:00:00,,customer\n", encoding="utf-8"

@@ -646,24 +646,28 @@ def _pauses(
         (
             max(row[pauses.start], start),
             min(end if row[pauses.end] is None else row[pauses.end], end),
+            row[pauses.end] is None,  # no end: the pause lasts until the record ends
         )
         for row in store.records(other, match)
         if pauses.where is None or holds(pauses.where, row)
     )
     total, reach = 0.0, None  # reach: the furthest end of the pauses before (no moment twice)
     clocks = ClockCache(pack.calendars, zone)
-    for a, b in (pair for pair in clipped if pair[1] > pair[0]):
+    for a, b, endless in (piece for piece in clipped if piece[1] > piece[0]):
+        span = _span_text(a, b, zone) + (
+            " (no end given: until the record ends)" if endless else ""
+        )
         low = a if reach is None else max(a, reach)
         reach = b if reach is None else max(reach, b)
         if b <= low:
-            out.add(f"  pause {_span_text(a, b, zone)} within the pauses above: nothing more")
+            out.add(f"  pause {span} within the pauses above: nothing more")
             continue
         length = b - low if measure.calendar is None else clocks.between(measure.calendar, low, b)
         total += length
         overlap = (
             "" if low == a else f" (from {_moment(low, zone, 'minutes')}, after the pauses above)"
         )
-        out.add(f"  pause {_span_text(a, b, zone)}{overlap} subtracted: {_hours(length)}")
+        out.add(f"  pause {span}{overlap} subtracted: {_hours(length)}")
     return total
 
 

@@ -17,7 +17,13 @@ from ..backends.base import HelperTable
 from ..backends.statement import Sql, Statement
 from ..expression import compared_strings, fields_of
 from ..expression import quote_identifier as q
-from ..measures import AggregateMeasure, ComparedValue, Measure, RecordMeasure
+from ..measures import (
+    AggregateMeasure,
+    ComparedValue,
+    FieldsElsewhere,
+    Measure,
+    RecordMeasure,
+)
 from .scope import Scope
 
 if TYPE_CHECKING:
@@ -58,6 +64,9 @@ class RulePlan:
     #: per field of ``filled_fields``: one row if some record in scope has a value there
     #: (stops at the first), none if the field is empty throughout
     filled_probes: tuple[Statement, ...] = ()
+    #: fields of other kinds the measure reads (see :class:`FieldsElsewhere`), each with the
+    #: statement counting the records it reads them from, then those that fill each field
+    elsewhere: tuple[tuple[FieldsElsewhere, Statement], ...] = ()
     #: fields the rule's ``where`` reads, and the statement counting the kind's records in the
     #: window that fill each (read only when no record is in scope, to say why)
     where_filled: Statement | None = None
@@ -96,6 +105,11 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         filled=_filled(scope, filled_fields) if filled_fields else None,
         filled_fields=filled_fields,
         filled_probes=tuple(_filled_probe(scope, f) for f in filled_fields),
+        elsewhere=tuple(
+            (read, _filled_elsewhere(env.pack.evidence[read.kind], read))
+            for read in measure.fields_elsewhere()
+            if read.kind in env.present
+        ),
         where_filled=_filled(scope, where_fields, filtered=False) if where_fields else None,
         where_fields=where_fields,
         notes=tuple(measure.notes(env.present)),
@@ -137,6 +151,13 @@ def _filled(scope: Scope, fields: tuple[str, ...], filtered: bool = True) -> Sta
     sql = Sql()
     counts = ", ".join(f"COUNT(t.{q(f)})" for f in fields)
     return sql.statement(scope.select(sql, f"COUNT(*), {counts}", filtered=filtered))
+
+
+def _filled_elsewhere(kind: EvidenceKind, read: FieldsElsewhere) -> Statement:
+    sql = Sql()
+    counts = ", ".join(f"COUNT(s.{q(f)})" for f in read.fields)
+    where = "" if read.where is None else " WHERE " + sql.expr(read.where, kind, "s.")
+    return sql.statement(f"SELECT COUNT(*), {counts} FROM {q(kind.name)} AS s{where}")
 
 
 def _filled_probe(scope: Scope, field_name: str) -> Statement:

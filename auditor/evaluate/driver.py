@@ -204,7 +204,7 @@ class Evaluation:
             return self._result(plan, self._series(plan), [])
         for helper in plan.helpers:
             self.backend.create_helper(helper)
-        empty = self._empty_field(plan)
+        empty = self._empty_field(plan) or self._empty_elsewhere(plan)
         if empty is not None:
             return self._result(plan, [empty], [])
         if plan.measure.per_record:
@@ -340,6 +340,26 @@ class Evaluation:
             {"code": "field-empty", "field": field_name, "n": total},
             f"field '{field_name}' is empty in all {total:,} {plan.kind.name} records in scope",
         )
+
+    def _empty_elsewhere(self, plan: RulePlan) -> Finding | None:
+        """Not evaluable when a field the measure reads from another kind is empty in every
+        record it reads there (pauses with no end anywhere: none could be subtracted)."""
+        for read, statement in plan.elsewhere:
+            empty = self._first_empty(statement, read.fields)
+            if empty is not None:
+                field_name, total = empty
+                return self._not_evaluable(
+                    plan,
+                    {
+                        "code": "other-field-empty",
+                        "kinds": [read.kind],
+                        "field": field_name,
+                        "n": total,
+                    },
+                    f"field '{field_name}' is empty in all {total:,} {read.kind} records the rule "
+                    "also reads",
+                )
+        return None
 
     def _empty_filter_field(self, plan: RulePlan, pooled: Finding) -> Finding | None:
         """Not evaluable, saying why, when no record is in scope because a field the rule's

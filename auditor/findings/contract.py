@@ -159,6 +159,7 @@ class NotEvaluable(Model):
         "too-few",
         "field-empty",
         "filter-field-empty",
+        "other-field-empty",
         "base-not-evaluable",
         "too-few-groups",
         "too-few-periods",

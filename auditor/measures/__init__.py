@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from .base import (
     AggregateMeasure,
     ComparedValue,
+    FieldsElsewhere,
     Figure,
     Measure,
     RecordMeasure,
@@ -79,6 +80,7 @@ def measure_named(name: str) -> type[Measure] | None:
 __all__ = [
     "AggregateMeasure",
     "ComparedValue",
+    "FieldsElsewhere",
     "Figure",
     "Measure",
     "RecordMeasure",

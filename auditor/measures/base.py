@@ -18,6 +18,7 @@ from ..expression import quote_identifier as q
 if TYPE_CHECKING:
     from ..backends.statement import Sql
     from ..evaluate.scope import Scope
+    from ..expression import Expr
     from ..findings import Finding, RuleResult
     from ..model import EvidenceKind, Pack, Rule
     from ..periods import Period
@@ -37,6 +38,17 @@ class ComparedValue:
     value: str
     #: how the note names the text: ``step`` for a sequence's, ``value`` for any other
     what: str = "value"
+
+
+@dataclass(frozen=True)
+class FieldsElsewhere:
+    """Fields of another evidence kind a measure reads from the records ``where`` selects
+    (a duration's pauses): a field empty in every one of them leaves the rule unjudgeable,
+    as one of its own kind's would (every pause would have no start, or no end)."""
+
+    kind: str
+    fields: tuple[str, ...]
+    where: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,10 @@ class Measure:
 
     def other_kinds(self) -> list[str]:
         """Other evidence kinds the measure cannot be judged without."""
+        return []
+
+    def fields_elsewhere(self) -> list[FieldsElsewhere]:
+        """Fields of other evidence kinds the measure reads, when that kind holds records."""
         return []
 
     def clock_spans(self, kind: EvidenceKind) -> list[tuple[str, tuple[str, ...], float | None]]:

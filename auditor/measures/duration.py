@@ -21,7 +21,7 @@ from ..expression import Expr
 from ..expression import quote_identifier as q
 from ..units import Duration
 from . import register
-from .base import RecordMeasure, RecordSql
+from .base import FieldsElsewhere, RecordMeasure, RecordSql
 from .reading import RuleContext, measure_map
 
 if TYPE_CHECKING:
@@ -63,9 +63,11 @@ class DurationMeasure(RecordMeasure):
     name: ClassVar[str] = "duration"
     formula: ClassVar[dict[str, str] | None] = {
         "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。"
-        "规则指定了结束时间字段的,未到达终点、但在期末前已结束的记录(如来电者挂断的未接通来电)为不符合,时长计至其结束时刻。",
+        "规则指定了结束时间字段的,未到达终点、但在期末前已结束的记录(如来电者挂断的未接通来电)为不符合,时长计至其结束时刻。"
+        "规则扣除暂停的,各暂停截取至记录时段内、重叠部分只扣一次;没有结束时间的暂停计至记录结束。",
         "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending. "
-        "In a rule with an ended field, a record that ended by the period end without reaching its end (a call hung up before it was answered) is breached, its duration counted up to when it ended.",
+        "In a rule with an ended field, a record that ended by the period end without reaching its end (a call hung up before it was answered) is breached, its duration counted up to when it ended. "
+        "In a rule with pauses, each pause is cut to the record's span and overlapping pauses count once; a pause with no end lasts until the record ends.",
     }
     live_rule: ClassVar[str | None] = "auditor.live.duration:DurationRule"
 
@@ -160,6 +162,12 @@ class DurationMeasure(RecordMeasure):
         # As of the period end: ended after it, the record was still open then.
         ended = _by(f"{alias}.{q(self.ended)}", period_end)
         return end, ended, f"COALESCE({end}, {ended}, {period_end})"
+
+    def fields_elsewhere(self) -> list[FieldsElsewhere]:
+        if self.pauses is None:
+            return []
+        pauses = self.pauses
+        return [FieldsElsewhere(pauses.evidence, (pauses.start, pauses.end), pauses.where)]
 
     def notes(self, present: frozenset[str]) -> list[str]:
         """What the reader must know about how the figure was reached."""
