@@ -182,6 +182,22 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
     assert "notes" not in results["CLOSED"].findings[0].details
 
 
+def test_a_pause_filter_text_no_pause_holds_is_named_in_a_note(run) -> None:
+    """The pauses' ``where`` compares reason with 'customer'; these pauses spell it otherwise,
+    so none is subtracted: said in a note, as a misspelt ``where`` of the rule's own kind is."""
+    results = run(
+        "A,BJ,2026-02-13 16:00:00,2026-02-24 10:00:00,closed\n",
+        "A,2026-02-14 09:00:00,2026-02-14 17:00:00,Customer\n"
+        "A,2026-02-16 09:00:00,2026-02-16 10:00:00,internal\n",
+    )
+    finding = results["BUSINESS-4H"].findings[0]
+    # difflib's ratio customer/Customer: 2*7/16 = 0.875
+    assert finding.details["notes"] == [
+        "value 'customer' never occurs in pauses.reason; closest: 'Customer'"
+    ]
+    assert finding.counts.breached == 1  # 12 business hours, nothing subtracted
+
+
 def test_pauses_with_no_end_anywhere_leave_the_rule_not_evaluable(run) -> None:
     """Every pause the rule reads lacks its end (an event log without end times): the rule
     is not judged on ends the data does not give."""

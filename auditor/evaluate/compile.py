@@ -40,6 +40,7 @@ class ValueCheck:
     """The texts a rule compares one field with, and the statements that find those that occur
     in no record of the kind (in any period) and the values closest to them."""
 
+    kind: str
     field: str
     compared: tuple[ComparedValue, ...]
     #: those of the texts that some record holds: one row each
@@ -113,18 +114,34 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         where_filled=_filled(scope, where_fields, filtered=False) if where_fields else None,
         where_fields=where_fields,
         notes=tuple(measure.notes(env.present)),
-        value_checks=_value_checks(rule, kind),
+        value_checks=(
+            *_value_checks(kind, _compared(rule)),
+            *(
+                check
+                for read in measure.fields_elsewhere()
+                if read.where is not None and read.kind in env.present
+                for check in _value_checks(
+                    env.pack.evidence[read.kind],
+                    [ComparedValue(f, v) for f, v in compared_strings(read.where)],
+                )
+            ),
+        ),
     )
     if measure.per_record:
         return _record_plan(base, cast(RecordMeasure, measure))
     return _aggregate_plan(base, cast(AggregateMeasure, measure))
 
 
-def _value_checks(rule: Rule, kind: EvidenceKind) -> tuple[ValueCheck, ...]:
-    """A check per text field of the kind that the measure or the ``where`` compares with a
-    text (not an enum's: its values are checked when the pack loads; not a blank text)."""
+def _compared(rule: Rule) -> list[ComparedValue]:
+    """The texts the rule's measure and its ``where`` compare its own kind's fields with."""
     where = compared_strings(rule.where) if rule.where is not None else []
-    compared = [*rule.measure.compared_values(), *(ComparedValue(f, v) for f, v in where)]
+    return [*rule.measure.compared_values(), *(ComparedValue(f, v) for f, v in where)]
+
+
+def _value_checks(kind: EvidenceKind, compared: list[ComparedValue]) -> tuple[ValueCheck, ...]:
+    """A check per text field of ``kind`` compared with a text (not an enum's: its values are
+    checked when the pack loads; not a blank text): the rule's own kind, or one its measure
+    reads beside it (a duration's pauses)."""
     by_field: dict[str, dict[str, ComparedValue]] = {}
     for item in compared:
         spec = kind.fields.get(item.field)
@@ -144,7 +161,9 @@ def _value_check(
         f"SELECT DISTINCT {column} AS v FROM {table} AS t WHERE {column} IS NOT NULL "
         f"ORDER BY v LIMIT {VALUES_READ}"
     )
-    return ValueCheck(field_name, compared, sql.statement(occurring), Sql().statement(values))
+    return ValueCheck(
+        kind.name, field_name, compared, sql.statement(occurring), Sql().statement(values)
+    )
 
 
 def _filled(scope: Scope, fields: tuple[str, ...], filtered: bool = True) -> Statement:

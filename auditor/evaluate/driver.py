@@ -390,7 +390,7 @@ class Evaluation:
             if absent:
                 values = [str(row[0]) for row in self.backend.query(check.values)]
                 notes.extend(
-                    never_occurs(item, f"{plan.kind.name}.{check.field}", values) for item in absent
+                    never_occurs(item, f"{check.kind}.{check.field}", values) for item in absent
                 )
         return notes
 
