@@ -192,6 +192,14 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "处理清单中的 1 条不符合记录",
         "en": "Deal with the failing record listed",
     },
+    "correction_periods": {
+        "zh": "补齐清单中 {n} 个没有记录的期间",
+        "en": "Deal with the {n} periods listed that hold no record",
+    },
+    "correction_period_one": {
+        "zh": "补齐清单中没有记录的期间",
+        "en": "Deal with the period listed that holds no record",
+    },
     "correction_figure": {
         "zh": "纠正差距分析所示的指标偏差",
         "en": "Correct the shortfall the gap analysis shows",

@@ -154,3 +154,29 @@ def test_a_sub_period_row_shows_its_records_against_the_one_needed(write_pack, t
     }
     zh = figures(rule.findings[2], rule, Words("zh"))
     assert zh == "0 条记录,至少需 1 条"
+
+
+def test_the_plan_deals_with_the_months_that_hold_no_record(write_pack, tmp_path) -> None:
+    """MONTHLY's CAPA item: August holds no review. The correction names a period to deal
+    with, not a failing record."""
+    from datetime import date
+
+    from auditor.findings.contract import FindingsDocument
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(calls([]), encoding="utf-8")
+    (folder / "reviews.csv").write_text(
+        REVIEWS + "R1,monthly,2026-07-03\nR2,monthly,2026-09-03\n", encoding="utf-8"
+    )
+    audit = run_audit(write_pack(ALL_THREE), folder, tmp_path / "out", "2026-Q3")
+    document = FindingsDocument.model_validate(audit.document)
+    for lang, text in (
+        ("en", "Deal with the period listed that holds no record"),
+        ("zh", "补齐清单中没有记录的期间"),
+    ):
+        items = capa_items(document, date(2026, 10, 8), Words(lang))
+        monthly = next(item for item in items if item.rule == "MONTHLY")
+        assert (monthly.correction, monthly.failing_count) == (text, 1)

@@ -123,7 +123,7 @@ def _capa_item(
         severity=severity.value,
         value=sentences.value(deciding, rule, words),
         target=sentences.target(deciding, rule, words),
-        correction=_correction(*failing, words),
+        correction=_correction(*failing, words, periods="every" in deciding.details),
         root_cause="",
         action=words.text(rule.capa.action),
         owner=words.text(rule.capa.owner),
@@ -134,10 +134,14 @@ def _capa_item(
     )
 
 
-def _correction(records: int, cells: int, words: Words) -> str:
-    """What the correction deals with: the failing records listed (of a group's cells)."""
+def _correction(records: int, cells: int, words: Words, periods: bool = False) -> str:
+    """What the correction deals with: the failing records listed (of a group's cells), or
+    for a rule every period must hold a record of, the periods listed that hold none."""
     if not records:
         return words.label("correction_figure")  # a figure (a spread, a trend), no record
+    if periods:
+        key = "correction_period_one" if records == 1 else "correction_periods"
+        return words.label(key, n=count(records))
     if cells > 1:
         return words.label("correction_text_cells", n=count(records), cells=count(cells))
     if records == 1:
