@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from auditor import load_pack
@@ -126,7 +127,15 @@ def batch(folder, items) -> dict[str, dict[str, str]]:
     return {rule.id: engine.record_outcomes(rule) for rule in the_pack().rules}
 
 
+#: a case reopened: opened, answered and closed in time, then all three again two days later
+REOPENED = [
+    [("opened", 0), ("answered", 600), ("closed", 1200)],
+    [("opened", 2 * 86400), ("answered", 2 * 86400 + 7200), ("closed", 2 * 86400 + 7300)],
+]
+
+
 @given(calls, cases, st.randoms(use_true_random=False))
+@example([], [REOPENED[0] + REOPENED[1]], random.Random(3))
 @settings(
     max_examples=150,
     deadline=None,
@@ -143,6 +152,9 @@ def test_watch_agrees_with_the_batch_audit_key_by_key(
     got = watcher.verdicts()
     for rule in the_pack().rules:
         assert got[rule.id] == expected[rule.id], rule.id
+    # as `auditor watch` runs, keeping only what is open, a case with every step seen included
+    forgetful = watch(the_pack(), lines, lambda alert: None, until=END, remember=False)
+    assert forgetful.verdicts()["CASE-FLOW"] == expected["CASE-FLOW"]
 
 
 def test_alerts_are_written_when_a_breach_becomes_certain() -> None:
@@ -310,6 +322,58 @@ def test_sequence_alerts_name_the_step() -> None:
             "event_time": "2026-02-02T12:00:00+08:00",
         }
     ]
+
+
+def test_a_sequence_keeps_the_earliest_event_of_each_step_of_a_case(tmp_path) -> None:
+    """As `auditor watch` runs (keeping only what is open), a case whose every step has been
+    seen is still a case: D, reopened and answered two days later, is judged on its first
+    events (answered 20 min after opened: conform), not alerted as late; F's opening, sent
+    after its other steps with an earlier time, replaces the one kept (answered 80 min
+    after it, limit 1h: late by 1200 s)."""
+
+    def event(case: str, step: str, at: str) -> dict:
+        return {"kind": "steps", "case_id": case, "step": step, "at": f"2026-02-{at}"}
+
+    items = [
+        event("D", "opened", "02 10:00:00"),
+        event("D", "answered", "02 10:20:00"),
+        event("D", "closed", "02 11:00:00"),
+        event("D", "opened", "04 10:00:00"),
+        event("D", "answered", "04 12:00:00"),
+        event("D", "closed", "05 11:00:00"),
+        event("F", "opened", "05 12:00:00"),
+        event("F", "answered", "05 13:20:00"),
+        event("F", "closed", "05 13:40:00"),
+        event("F", "opened", "05 12:30:00"),
+        event("F", "opened", "05 12:00:00"),  # a duplicate
+        event("F", "opened", "05 11:00:00"),
+    ]
+    alerts: list[dict] = []
+    lines = [json.dumps(i) for i in items]
+    watcher = watch(the_pack(), lines, alerts.append, until=END, remember=False)
+    assert [(a["key"], a["breach"], a["by_seconds"]) for a in alerts] == [
+        ("F", "answered: late", 1200.0)
+    ]
+    assert watcher.verdicts()["CASE-FLOW"] == {"D": "conform", "F": "breach"}
+    assert batch(tmp_path, items)["CASE-FLOW"] == {"D": "conform", "F": "breach"}
+
+
+def test_a_long_running_watch_forgets_the_cases_completed_longest_ago() -> None:
+    """Keeping only what is open, a watch keeps completed cases up to its key memory."""
+    from auditor.live import Watcher, read_lines
+
+    watcher = Watcher(the_pack(), lambda alert: None, remember=False, key_memory=1)
+    steps = ("opened", "answered", "closed")
+    lines = [
+        json.dumps(
+            {"kind": "steps", "case_id": case, "step": step, "at": f"2026-02-0{day} 10:0{n}"}
+        )
+        for case, day in (("A", 2), ("B", 3), ("C", 3))
+        for n, step in enumerate(steps if case != "C" else steps[:1])
+    ]
+    read_lines(lines, watcher)
+    flow = next(w for w in watcher.rules if w.rule.id == "CASE-FLOW")
+    assert sorted(flow.cases) == ["B", "C"]  # A completed first, forgotten; C is still open
 
 
 def test_two_watches_with_different_packs_in_one_process() -> None:

@@ -8,6 +8,7 @@ exclusion are those of its first step). An excluded case raises no alert.
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from .watcher import Watcher
 
 
-@dataclass
+@dataclass(slots=True)
 class Case:
     times: dict[int, float] = field(default_factory=dict)  # step index -> earliest time
     alerted: set[tuple[int, str]] = field(default_factory=set)
@@ -40,6 +41,8 @@ class SequenceRule:
     cases: dict[str, Case] = field(default_factory=dict)
     deadlines: list[tuple[float, str, int]] = field(default_factory=list)
     judged: dict[str, set[tuple[int, str]]] = field(default_factory=dict)
+    #: cases with every step seen, oldest first (forgotten beyond the watcher's key memory)
+    complete: OrderedDict[str, None] = field(default_factory=OrderedDict)
     compiler: Compiler = field(init=False)
 
     def __post_init__(self) -> None:
@@ -165,9 +168,21 @@ class SequenceRule:
         case.times[index] = at
         self._judge_steps(case_key, case, at)
         self._schedule(case_key, case)
-        if not self.watcher.remember and len(case.times) == len(measure.steps):
-            del self.cases[case_key]  # every step seen: nothing more can happen to it
-            self.judged.pop(case_key, None)
+        if len(case.times) == len(measure.steps):
+            self._completed(case_key)
+
+    def _completed(self, key: str) -> None:
+        """Every step of the case seen: it is kept, so a later repeat of a step (a ticket
+        reopened and closed again) is not a new case; a long-running watch forgets the cases
+        completed longest ago beyond its key memory."""
+        if self.watcher.remember:
+            return
+        self.complete[key] = None
+        self.complete.move_to_end(key)
+        if len(self.complete) > self.watcher.key_memory:
+            oldest, _ = self.complete.popitem(last=False)
+            del self.cases[oldest]
+            self.judged.pop(oldest, None)
 
     def update(self, key: str, record: dict[str, Any]) -> bool:
         """An event is keyed by its case, step and time: other fields changed later do not count."""
