@@ -1095,6 +1095,22 @@ def _warning_lines(result: AuditResult) -> list[str]:
     return lines
 
 
+def _dated_outside(document: Any, period: str) -> str:
+    """How many stored records of each dated kind fall outside the period (a mistyped year
+    says itself here), or nothing when none does."""
+    outside = {
+        k.kind: k.stored - k.in_period
+        for k in document.summary.kinds
+        if k.in_period is not None and k.stored > k.in_period
+    }
+    if not outside:
+        return ""
+    total = sum(outside.values())
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in outside.items())
+    records = "record is" if total == 1 else "records are"
+    return f"; {total:,} stored {records} dated outside {period} ({kinds})"
+
+
 def _audit_summary(result: AuditResult) -> str:
     from .formatting import target_text, text_table, value_text
 
@@ -1153,6 +1169,7 @@ def _audit_summary(result: AuditResult) -> str:
             else f" (as the export's manifest records them, from its {len(exported)} Parquet "
             "files; not ingested again)"
         )
+        + _dated_outside(document, result.period.label)
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
     failing = document.failing_records

@@ -560,11 +560,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"^meets the target but not the warn level (?P<w>.+)$", "达到目标,但未达到预警水平 {w}"),
         (
-            r"^(?P<n>[\d,]+) records in the rate, fewer than the minimum of (?P<m>[\d,]+)$",
+            r"^(?P<n>[\d,]+) records? in the rate, fewer than the minimum of (?P<m>[\d,]+)$",
             "计入比率的记录仅 {n} 条,少于最低要求 {m} 条",
         ),
         (
-            r"^(?P<n>[\d,]+) values, fewer than the minimum of (?P<m>[\d,]+)$",
+            r"^(?P<n>[\d,]+) values?, fewer than the minimum of (?P<m>[\d,]+)$",
             "仅 {n} 个值,少于最低要求 {m} 个",
         ),
         (r"^no evidence of kind (?P<k>.+) was ingested$", "未导入 {k} 类证据"),

@@ -91,9 +91,12 @@ def test_warn_band_gives_an_observation(run) -> None:
 
 
 def test_too_few_records_is_not_evaluable_never_a_pass(run) -> None:
+    from auditor.i18n import translate_reason
+
     f = run("A,BJ,2026-02-02 09:00:00,,closed\n")["MANY"].findings[0]
     assert f.verdict == "not-evaluable"
-    assert "fewer than the minimum of 100" in " ".join(f.reasons)
+    assert f.reasons == ["1 record in the rate, fewer than the minimum of 100"]
+    assert translate_reason(f.reasons[0], "zh") == "计入比率的记录仅 1 条,少于最低要求 100 条"
 
 
 def test_a_condition_field_empty_throughout_the_period_is_named(tmp_path, store) -> None:

@@ -479,7 +479,7 @@ class Evaluation:
         f.unit = measure.value_unit(plan.kind)
         n = f.counts.n
         if n < plan.rule.min_records or summary is None or not n:
-            too_few(f, n, plan.rule.min_records, "values")
+            too_few(f, n, plan.rule.min_records, ("value", "values"))
             return
         judge_threshold(plan.rule, f, measure.figure(summary))
 

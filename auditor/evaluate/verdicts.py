@@ -28,10 +28,13 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f} %"
 
 
-def too_few(f: Finding, n: int, minimum: int, what: str) -> None:
+def too_few(f: Finding, n: int, minimum: int, what: tuple[str, str]) -> None:
+    """Not evaluable on ``n`` of ``what`` (its singular and plural), fewer than ``minimum``."""
     f.verdict = "not-evaluable"
     f.not_evaluable = {"code": "too-few", "n": n, "minimum": minimum}
-    f.reasons.append(f"{n:,} {what}, fewer than the minimum of {minimum:,}")
+    f.reasons.append(
+        f"{n:,} {what[0] if n == 1 else what[1]}, fewer than the minimum of {minimum:,}"
+    )
 
 
 def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) -> None:
@@ -43,7 +46,7 @@ def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) 
         f.verdict = "not-applicable"
         return
     if c.n < rule.min_records:
-        too_few(f, c.n, rule.min_records, "records in the rate")
+        too_few(f, c.n, rule.min_records, ("record in the rate", "records in the rate"))
         return
     rate = Fraction(c.conforming, c.n)
     low, high = wilson_interval(c.conforming, c.n)

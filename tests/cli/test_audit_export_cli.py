@@ -49,7 +49,8 @@ def test_the_export_audits_as_the_files_it_was_made_from(runner, export, tmp_pat
     told = of_export.output.splitlines()
     evidence = (
         "evidence: 5,197 rows read = 5,185 stored + 12 quarantined (as the export's manifest "
-        "records them, from its 9 Parquet files; not ingested again)"
+        "records them, from its 9 Parquet files; not ingested again); 105 stored records are "
+        "dated outside 2026-Q3 (training 105)"  # 117 training rows, 12 of them in July-September
     )
     assert told[:-2] == [*of_files.output.splitlines()[:-3], evidence]
     a = json.loads((tmp_path / "files" / "findings.json").read_text(encoding="utf-8"))
