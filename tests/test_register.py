@@ -232,6 +232,112 @@ def test_the_audits_capa_plan_lists_the_items_a_register_opens(tmp_path, monthly
         assert planned == opened and len(planned) == len(expected_keys(document))
 
 
+FIRST_LINE_PACK = """\
+pack: first-line
+version: 1.0.0
+standard: service-quality-standard
+timezone: Asia/Shanghai
+defaults: {min_records: 5}
+evidence:
+  tickets:
+    key: ticket_id
+    time: opened_at
+    fields: {ticket_id: string, opened_at: timestamp, site: string, level: string}
+rules:
+  - id: FIRST-LINE
+    clause: "3.1.2"
+    title: {zh: 一线解决, en: Resolved at first line}
+    evidence: tickets
+    condition: level == "L1"
+    target: 80%
+    major_below: 50%
+    severity: minor
+    group_by: [site]
+    period: month
+    judge: each-group
+    capa: {action: {zh: 培训一线, en: Extend the knowledge base}, owner: manager}
+"""
+
+#: each site's tickets of a month, in key order, by the level that resolved them
+FIRST_LINE_TICKETS = {
+    ("SH", "07"): "L1 L1 L1 L1 L2 L2 L2 L2 L2 L2",  # 40 %: major, 6 failing
+    ("SH", "08"): "L1 L1 L1 L1 L1 L1 L1 L2 L2 L2",  # 70 %: minor, 3 failing
+    ("BJ", "07"): "L1 L1 L1 L1 L1 L1 L1 L1 L1 L1",  # conforms
+    ("BJ", "08"): "L1 L1 L1 L1 L1 L1 L2 L2 L2 L2",  # 60 %: minor, 4 failing
+}
+
+
+def _first_line_audit(tmp_path) -> FindingsDocument:
+    """FIRST-LINE judged per site and month on the hand-made tickets of July and August."""
+    from auditor.audit import run_audit
+
+    from .conftest import STANDARDS
+
+    (tmp_path / "standards").symlink_to(STANDARDS)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "first-line.yaml").write_text(FIRST_LINE_PACK, encoding="utf-8")
+    rows = [
+        f"{site}-{month}-{n:02d},2026-{month}-{n + 10} 10:00:00,{site},{level}\n"
+        for (site, month), levels in FIRST_LINE_TICKETS.items()
+        for n, level in enumerate(levels.split(), 1)
+    ]
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "tickets.csv").write_text(
+        "ticket_id,opened_at,site,level\n" + "".join(rows), encoding="utf-8"
+    )
+    run_audit(
+        tmp_path / "rules" / "first-line.yaml",
+        tmp_path / "evidence",
+        tmp_path / "out",
+        "2026-07-01..2026-08-31",
+    )
+    return FindingsDocument.load(tmp_path / "out" / "findings.json")
+
+
+def test_a_group_s_item_holds_the_failing_records_of_all_its_nonconforming_months(
+    tmp_path,
+) -> None:
+    """SH fails FIRST-LINE in July (major, 6 failing) and August (minor, 3): its item is
+    shown by July and holds the 9 failing records of both months, as the audit's CAPA plan
+    counts them; BJ fails in August only (4). The register kept July's 6 alone."""
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    document = _first_line_audit(tmp_path)
+    register = Register(str(tmp_path / "register.db"))
+    register.record_audit(document, document.fingerprint(), "findings.json", TODAY)
+    evidence = {i["group_key"]: i["evidence"] for i in register.store.items()}
+    register.close()
+    held = {
+        key: (e["finding"], e.get("periods"), e["failing_count"], e["failing"])
+        for key, e in evidence.items()
+    }
+    assert held == {
+        "site=BJ": (
+            "FIRST-LINE@site=BJ@2026-08",
+            ["2026-08"],
+            4,
+            ["BJ-08-07", "BJ-08-08", "BJ-08-09", "BJ-08-10"],
+        ),
+        "site=SH": (
+            "FIRST-LINE@site=SH@2026-07",
+            ["2026-07", "2026-08"],
+            9,
+            [f"SH-07-{n:02d}" for n in range(5, 11)] + ["SH-08-08", "SH-08-09", "SH-08-10"],
+        ),
+    }
+    plan = {
+        c.finding: (c.failing_count, c.correction) for c in capa_items(document, TODAY, Words("en"))
+    }
+    assert plan == {
+        "FIRST-LINE@site=BJ@2026-08": (4, "Deal with the 4 failing records listed"),
+        "FIRST-LINE@site=SH@2026-07": (
+            9,
+            "Deal with the 9 failing records listed, in its 2 nonconforming periods",
+        ),
+    }
+
+
 def test_exports_hold_every_item_action_and_history_row(tmp_path, monthly_audits) -> None:
     import csv
 

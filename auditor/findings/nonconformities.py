@@ -66,12 +66,18 @@ def _badness(finding: FindingEntry) -> tuple[int, float]:
     return level(finding), finding.shortfall or 0
 
 
-def group_failing(rule: RuleEntry, key: str) -> tuple[int, int]:
-    """The failing records of a group's nonconforming cells (its sub-periods) under a rule
-    judged in each group, and how many cells they are: what its corrective action deals
-    with, beyond the worst cell that shows it."""
-    cells = [f for f in _failing_cells(rule) if group_key(f) == key]
-    return sum(f.failing_count for f in cells), len(cells)
+def dealt_with(rule: RuleEntry, key: str, shown_by: FindingEntry) -> list[FindingEntry]:
+    """The findings whose failing records a nonconformity's corrective action deals with:
+    under a rule judged in each group, every nonconforming cell (sub-period) of the group
+    ``key``, beyond the worst one that shows it; otherwise the finding that shows it."""
+    if not key:
+        return [shown_by]
+    return [f for f in _failing_cells(rule) if group_key(f) == key]
+
+
+def failing_total(findings: list[FindingEntry]) -> int:
+    """How many failing records ``findings`` hold between them."""
+    return sum(f.failing_count for f in findings)
 
 
 def due_in_days(own: int, severity: str, due_days: dict[str, int]) -> int:

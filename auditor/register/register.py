@@ -16,7 +16,7 @@ from typing import Any
 
 from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
-from ..findings.nonconformities import due_in_days, nonconformities
+from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
 from .history import as_text, broken_rows, chained
 from .lifecycle import (
     BY_VERIFICATION,
@@ -181,7 +181,7 @@ class Register:
             "severity": severity,
             "status": str(Status.OPEN),
             "statement": f"{rule.title.en}: {finding.explanation}",
-            "evidence": _evidence(document, audit, finding),
+            "evidence": _evidence(document, audit, finding, dealt_with(rule, key, finding)),
             "due": (today + timedelta(days=due_days)).isoformat(),
             "recurring": int(earlier is not None),
             "escalation": escalation,
@@ -733,13 +733,19 @@ def _check_implementation_dated(item: dict[str, Any], changes: dict[str, Any]) -
     )
 
 
-def _evidence(document: FindingsDocument, audit: int, finding: FindingEntry) -> dict[str, Any]:
+def _evidence(
+    document: FindingsDocument, audit: int, finding: FindingEntry, failing: list[FindingEntry]
+) -> dict[str, Any]:
+    """An item's objective evidence: the finding that shows it, and the failing records it
+    deals with, those of ``failing`` (a group's in all its nonconforming sub-periods, as the
+    audit's CAPA plan counts them), with the first of their keys."""
     return {
         "finding": finding.id,
         "audit": audit,
         "period": finding.period,
-        "failing_count": finding.failing_count,
-        "failing": finding.failing[:EVIDENCE_KEYS],
+        "periods": [f.period for f in failing],
+        "failing_count": failing_total(failing),
+        "failing": [key for f in failing for key in f.failing][:EVIDENCE_KEYS],
         "files": {f.file: f.sha256 for f in document.manifest.evidence},
     }
 

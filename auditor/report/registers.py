@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..failing import CAP_PER_FINDING, neutralise, unit_text
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
-from ..findings.nonconformities import due_in_days, group_failing, nonconformities
+from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
 from ..formatting import count
 from ..i18n import Words
 from . import rules
@@ -101,7 +101,8 @@ def plan_rows(items: list[CapaItem], tracked: Mapping[str, TrackedItem] | None) 
 def _failing(rule: RuleEntry, key: str, deciding: FindingEntry) -> tuple[int, int]:
     """The failing records an item deals with and in how many cells: a group's, over all its
     nonconforming sub-periods (the item is the group's, not only its worst cell's)."""
-    return group_failing(rule, key) if key else (deciding.failing_count, 1)
+    cells = dealt_with(rule, key, deciding)
+    return failing_total(cells), len(cells)
 
 
 def _capa_item(
