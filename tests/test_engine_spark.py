@@ -10,6 +10,7 @@ shuffle partitions) and skips, saying why, when pyspark or Java is absent.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from auditor.export import export_tables
 from auditor.ingest import ingest
 from auditor.periods import parse_period
 
-from .conftest import ROOT, RULES, needs_spark
+from .conftest import ROOT, RULES, TEST_PACKS, needs_spark
 from .test_engines_agree import (
     days_agree_on,
     engines_agree_on,
@@ -160,19 +161,44 @@ def test_without_java_the_engine_says_what_to_install(monkeypatch) -> None:
 @needs_spark
 def test_a_master_that_cannot_be_used_stops_the_audit_with_one_line(tmp_path) -> None:
     """Exit 2, one line, and no output folder (the outputs are staged until complete)."""
-    out = tmp_path / "out"
+    out, temp = tmp_path / "out", tmp_path / "temp"
+    temp.mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "auditor", "audit", str(RULES / "service-quality.yaml"),
          str(ROOT / "evidence" / "demo" / "service-quality"), "--period", "2026-Q3",
          "--out", str(out), "--engine", "spark", "--spark-master", "nonsense://nowhere",
          "--format", "json"],
         capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+        env={**os.environ, "TMPDIR": str(temp)},
     )  # fmt: skip
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot start Spark (master nonsense://nowhere)" in lines[0]
     assert "Traceback" not in done.stderr
     assert not out.exists() or not any(out.iterdir())
+    kept = list(temp.glob("auditor-spark-*.log"))  # the log the error names is kept
+    assert len(kept) == 1 and f"Spark's log: {kept[0]}" in lines[0]
+
+
+@needs_spark
+def test_a_spark_run_that_ends_well_leaves_no_log_behind(tmp_path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "tickets.csv").write_text(
+        "ticket_id,site,opened_at,solved_at,status\nA,BJ,2026-02-02 09:00:00,,closed\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(TEST_PACKS / "engine.yaml"),
+         str(tmp_path / "ev"), "--period", "2026-02", "--out", str(tmp_path / "out"),
+         "--engine", "spark", "--format", "json", "--fail-on", "never"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "findings.json").is_file()
+    assert list(temp.glob("auditor-spark-*.log")) == []
 
 
 def test_spark_master_goes_with_the_spark_engine(runner, tmp_path) -> None:

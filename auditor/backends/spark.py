@@ -183,6 +183,8 @@ def _check_schema(frame: Any, wanted: Any, path: Path) -> None:
 
 
 _SESSION: Any = None
+#: the Java side's log of each session started in this process, removed when it stops
+_LOGS: list[Path] = []
 
 
 def spark_session(master: str | None = None) -> Any:
@@ -241,6 +243,7 @@ def spark_session(master: str | None = None) -> Any:
             hint=f"check --spark-master and that the cluster is reachable; Spark's log: {log_file}",
         ) from None
     _SESSION = session
+    _LOGS.append(log_file)
     atexit.register(stop_session)
     return session
 
@@ -302,11 +305,14 @@ def _spark_home_conf() -> str | None:
 
 
 def stop_session() -> None:
-    """Stop the process's Spark session (a later backend starts a new one)."""
+    """Stop the process's Spark session (a later backend starts a new one), and remove the
+    log of a session that started (that of one that did not is named in its error, and kept)."""
     global _SESSION
     if _SESSION is not None:
         _SESSION.stop()
         _SESSION = None
+    while _LOGS:
+        _LOGS.pop().unlink(missing_ok=True)
 
 
 def _stop_context() -> None:
