@@ -393,6 +393,7 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
     lines.extend(
         f"warning: {Path(f.path).name}: {warning}" for f in report.files for warning in f.warnings
     )
+    lines.extend(f"note: {note}" for f in report.files for note in f.date_order_notes())
     lines.extend(_reason_lines(report, store_path))
     unread = report.not_evidence_note()
     if unread:
@@ -1171,6 +1172,7 @@ def _audit_summary(result: AuditResult) -> str:
         )
         + _dated_outside(document, result.period.label)
     )
+    lines.extend(f"note: {note}" for f in result.ingest.files for note in f.date_order_notes())
     lines.append(f"wrote {result.out / 'findings.json'}")
     failing = document.failing_records
     if failing:

@@ -592,6 +592,15 @@ class RowPlan:
         """field -> day-first or month-first, for each field whose order was decided."""
         return {order.field: order.order for _, order in self.orders if order.order}
 
+    def date_orders_seen(self) -> dict[str, dict[str, Any]]:
+        """field -> the line and value that settled its order, for each field whose order a
+        value settled (not the mapping): what a certifier checks the reading by."""
+        return {
+            order.field: {"line": seen.line, "value": seen.value}
+            for _, order in self.orders
+            if (seen := order.decided_by) is not None
+        }
+
     def _getter(self, column: ColumnSpec) -> Callable[[Any], Any]:
         missing = self.missing
 

@@ -105,6 +105,23 @@ class FileReport:
     def balanced(self) -> bool:
         return self.rows_read == self.stored + self.quarantined
 
+    def date_order_notes(self) -> list[str]:
+        """A line per order the file's numeric dates were read in, naming the fields and the
+        first value that settled it (an order the mapping gave is in the mapping)."""
+        seen: dict[str, dict[str, Any]] = self.reader.get("date_order_seen") or {}
+        by_order: dict[str, list[str]] = {}
+        for name, order in sorted((self.reader.get("date_order") or {}).items()):
+            if name in seen:
+                by_order.setdefault(order, []).append(name)
+        notes = []
+        for order, names in by_order.items():
+            first = min((seen[n] for n in names), key=lambda s: s["line"] or 0)
+            notes.append(
+                f"{Path(self.path).name}: numeric dates read {order} in {', '.join(names)} "
+                f"(line {first['line']} holds '{shown_value(first['value'])}', which can only be {order})"
+            )
+        return notes
+
 
 @dataclass
 class IngestReport:
@@ -531,6 +548,7 @@ class Ingest:
                 report.moved_dst = plan.moved_counts()
                 if plan.date_orders():
                     report.reader["date_order"] = plan.date_orders()
+                    report.reader["date_order_seen"] = plan.date_orders_seen()
                 self.store.update_file(source, _manifest_entry(report))
         except BaseException:
             self.last_file = known  # the file's id went with it: no other process wrote it
@@ -593,6 +611,7 @@ class Ingest:
             report.mapping = json.loads(row[1]) if row[1] else None
             report.warnings = json.loads(row[2]) if row[2] else []
             report.moved_dst = json.loads(row[3]) if row[3] else {}
+            report.reader = json.loads(row[4]) if row[4] else {}
         return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:

@@ -637,6 +637,11 @@ class DayMonthOrder:
     def needs_order(self) -> bool:
         return self.order is None and bool(self.ambiguous)
 
+    @property
+    def decided_by(self) -> Sighting | None:
+        """The value that settled the order (None when the mapping gave it, or none did)."""
+        return None if self.given or self.order is None else self.seen.get(self.order)
+
     def finish(self) -> None:
         """At the end of the file: refuse a column that no value settled (never a guess)."""
         if self.needs_order:

@@ -96,6 +96,14 @@ def test_a_day_over_12_settles_the_whole_column_day_first(tmp_path) -> None:
         local(2016, 2, 1, 0, 1),
     ]
     assert report.files[0].reader["date_order"] == {"at": DAY_FIRST}
+    # what settled it: line 3 (the header is line 1), whose day 13 cannot be a month
+    assert report.files[0].reader["date_order_seen"] == {
+        "at": {"line": 3, "value": "13/3/2016 09:00"}
+    }
+    assert report.files[0].date_order_notes() == [
+        "records.csv: numeric dates read day-first in at (line 3 holds '13/3/2016 09:00', which "
+        "can only be day-first)"
+    ]
 
 
 def test_a_second_part_over_12_settles_the_column_month_first(tmp_path) -> None:

@@ -353,6 +353,15 @@ class QuarantinePlace(Model):
     value: str | None
 
 
+class DateOrder(Model):
+    """How a field's numeric dates (``05/08/2010``) were read: day-first or month-first, and
+    the line whose value settled it (None when the mapping gave the order)."""
+
+    order: Literal["day-first", "month-first"]
+    line: int | None = None
+    value: str | None = None
+
+
 class EvidenceFile(Model):
     model_config = ConfigDict(extra="allow", frozen=True)
     file: str
@@ -371,6 +380,8 @@ class EvidenceFile(Model):
     warnings: list[str] = []
     #: field -> values a DST change moved (a date at a skipped midnight, dst: forward)
     moved_dst: dict[str, int] = {}
+    #: field -> the order its numeric dates were read in, and what settled it
+    date_order: dict[str, DateOrder] = {}
 
 
 class PeriodRef(Model):

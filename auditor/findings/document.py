@@ -142,6 +142,23 @@ def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
         "mapping": f.mapping,
         "warnings": list(f.warnings),
         "moved_dst": dict(sorted(f.moved_dst.items())),
+        "date_order": _date_order(f.reader),
+    }
+
+
+def _date_order(reader: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each field's day/month order as the ingest recorded it, with the line and value that
+    settled it (none when the mapping gave it)."""
+    from ..ingest import shown_value
+
+    seen = reader.get("date_order_seen") or {}
+    return {
+        field: {
+            "order": order,
+            "line": (seen.get(field) or {}).get("line"),
+            "value": shown_value((seen.get(field) or {}).get("value")),
+        }
+        for field, order in sorted((reader.get("date_order") or {}).items())
     }
 
 

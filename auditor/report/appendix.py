@@ -32,6 +32,17 @@ class MappingView:
 
 
 @dataclass(frozen=True)
+class DateOrderView:
+    """A field's numeric dates read day-first or month-first: the order in words, and the line
+    and value that settled it (none when the mapping gave the order)."""
+
+    field: str
+    order: str
+    line: int | None
+    value: str | None
+
+
+@dataclass(frozen=True)
 class EvidenceRow:
     file: str
     kind: str
@@ -43,6 +54,8 @@ class EvidenceRow:
     warnings: list[str]
     #: (field, count) of values a DST change moved
     moved_dst: list[tuple[str, int]]
+    #: how each field's numeric dates were read (day-first or month-first) and what settled it
+    date_orders: list[DateOrderView]
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,10 @@ def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
         mapping=_mapping(file.mapping, words) if file.mapping else None,
         warnings=[words.reason(w) for w in file.warnings],
         moved_dst=sorted(file.moved_dst.items()),
+        date_orders=[
+            DateOrderView(name, words.label(read.order), read.line, read.value)
+            for name, read in sorted(file.date_order.items())
+        ],
     )
 
 

@@ -53,6 +53,28 @@ def test_day_first_dates_without_a_format_are_stored_day_first(runner, tmp_path)
     assert opened == [(1456708560.0,), (1457172900.0,)]  # 2016-02-29 01:16 and 2016-03-05 10:15 UTC
     assert json.loads(reader)["date_order"] == {"opened_at": "day-first"}
     assert json.loads(record)["columns"]["opened_at"] == "opened_at"
+    assert (
+        "note: tickets.csv: numeric dates read day-first in opened_at (line 2 holds "
+        "'29/2/2016 01:16', which can only be day-first)"
+    ) in result.output.splitlines()
+
+
+def test_the_audit_records_what_settled_the_day_month_order(runner, tmp_path) -> None:
+    """findings.json and the report say which line's value settled the order, so that a
+    certifier can look at it; an order the mapping gives says so."""
+    folder = tmp_path / "export"
+    tickets(folder, ["5/3/2016 10:15", "29/2/2016 01:16"])
+    given = mapping(tmp_path)
+    out = tmp_path / "out"
+    command = ["audit", PACK, str(folder), "--mapping", str(given), "--period", "2016-03"]
+    result = runner.invoke(main, [*command, "--out", str(out), "--format", "json,html"])
+    assert result.exit_code in (0, 1), result.output + result.stderr
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert document["manifest"]["evidence"][0]["date_order"] == {
+        "opened_at": {"order": "day-first", "line": 3, "value": "29/2/2016 01:16"}
+    }
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "opened_at</span> 日在前 (依据第 3 行:29/2/2016 01:16)" in page
 
 
 def test_dates_no_value_can_order_exit_2_with_one_line(runner, tmp_path) -> None:
