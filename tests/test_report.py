@@ -482,6 +482,17 @@ def test_a_finding_id_breaks_after_its_at_signs_and_stays_escaped() -> None:
     assert str(breakable_id("R@site=<b>")) == "R@<wbr>site=&lt;b&gt;"
 
 
+def test_a_group_cell_breaks_after_its_equals_sign_not_inside_a_value(audited) -> None:
+    """A narrow group column breaks ``contact_type=`` / ``Phone``, never ``Phon`` / ``e``."""
+    _, out = audited
+    page = (out / "en" / "report.html").read_text(encoding="utf-8")
+    assert '<tr data-group-finding="CLOSURE-95@site=BJ"><td class="data">site=<wbr>BJ</td>' in page
+    assert (
+        'data-failing-finding="RESP-PHONE-30S@site=SH@2026-09"><td class="key data">I0000045</td>'
+        '<td class="data">site=<wbr>SH</td>'
+    ) in page
+
+
 def test_a_week_the_audit_period_cuts_shows_the_days_it_holds(write_pack, tmp_path) -> None:
     """August 2026 runs from a Saturday to a Monday: 2026-W31 (Monday 27 July to Sunday
     2 August) holds 1-2 August of it, 2026-W36 (31 August to 6 September) the 31st only;
