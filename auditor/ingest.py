@@ -22,6 +22,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, ColumnRows, Records, RowPlan, title_note
+from .convert import BadValue, ColumnRows, Records, RowPlan, plain_text, title_note
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -831,7 +833,7 @@ class _FileLoad:
         counted = reason_class(reason)
         self.report.reasons[counted] += 1
         if counted not in self.report.first_seen:
-            self.report.first_seen[counted] = FirstSeen(raw.line, column, _text(value))
+            self.report.first_seen[counted] = FirstSeen(raw.line, column, cell_text(value))
         record = raw.raw if raw.raw is not None else _json(raw.values)
         self.quarantine.append(
             (
@@ -840,7 +842,7 @@ class _FileLoad:
                 raw.line,
                 self.kind.name,
                 column,
-                _text(value),
+                cell_text(value),
                 reason,
                 record,
             )
@@ -1314,10 +1316,16 @@ def shown_value(value: str | None) -> str | None:
     return value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A raw cell as the file shows it (None for an empty one), for the quarantine and for
+    explain: a date cell (a workbook's datetime at midnight) as its day, a datetime to the
+    second, a time of day as ``HH:MM:SS``, a whole number without its ``.0``; cut to 1,000
+    characters."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, datetime) and value.time() == dt_time() and value.tzinfo is None:
+        value = value.date()
+    text = value if isinstance(value, str) else plain_text(value)
     return _printable(text[:1000])
 
 
@@ -1325,7 +1333,7 @@ def _json(values: Any) -> str:
     def plain(v: Any) -> Any:
         if v is None or isinstance(v, str | int | float | bool):
             return v
-        return str(v)
+        return cell_text(v)
 
     if isinstance(values, dict):
         data: Any = {str(k): plain(v) for k, v in values.items()}
