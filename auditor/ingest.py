@@ -102,10 +102,23 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     #: field -> stored values a DST change moved (a date at a skipped midnight, dst: forward)
     moved_dst: dict[str, int] = field(default_factory=dict)
+    #: a skipped file's rows the store's quarantine holds from when it was ingested
+    held_quarantined: int = 0
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.stored + self.quarantined
+
+    def status_text(self) -> str:
+        """The status as the summary shows it: a skipped file with the rows of it the store
+        keeps in quarantine."""
+        if self.status != "skipped":
+            return self.status
+        held = self.held_quarantined
+        if not held:
+            return self.status
+        rows = "1 of its rows is" if held == 1 else f"{held:,} of its rows are"
+        return f"skipped (already ingested; {rows} in quarantine)"
 
 
 @dataclass
@@ -140,6 +153,12 @@ class IngestReport:
     @property
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
+
+    @property
+    def in_quarantine(self) -> int:
+        """The rows of these files the store keeps in quarantine: this run's and those of the
+        files skipped as already ingested."""
+        return self.quarantined + sum(f.held_quarantined for f in self.files)
 
     def reasons(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -595,6 +614,7 @@ class Ingest:
             report.mapping = json.loads(row[1]) if row[1] else None
             report.warnings = json.loads(row[2]) if row[2] else []
             report.moved_dst = json.loads(row[3]) if row[3] else {}
+            report.held_quarantined = int(row[4] or 0)
         return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
