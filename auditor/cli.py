@@ -378,7 +378,7 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
                 f"{f.rows_read:,}",
                 f"{f.stored:,}",
                 f"{f.quarantined:,}",
-                f.status,
+                f.status_text(),
             )
         )
     rows.append(
@@ -463,7 +463,7 @@ def _run_ingest(
     click.echo(_summary(report, store_path))
     if report.errors:
         sys.exit(EXIT_INPUT)
-    if strict and report.quarantined:
+    if strict and report.in_quarantine:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -487,7 +487,12 @@ _preset_opt = click.option(
 _lang_opt = click.option(
     "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
-_strict_opt = click.option("--strict", is_flag=True, help="Exit 1 when any row was quarantined.")
+_strict_opt = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any row of the files is in quarantine (those of a file skipped as "
+    "already ingested too).",
+)
 _quiet_opt = click.option(
     "--quiet",
     "-q",
@@ -585,9 +590,11 @@ def evidence_ingest(
     """Read the evidence files in SOURCE (a folder or one file) into a store.
 
     Every row is stored or quarantined with its file, line, column and reason.
-    Exit 0 when every file was read, 1 with --strict when rows were
-    quarantined, 2 when a file cannot be read at all. On a terminal, a line on
-    stderr shows the file, rows read, rows per second and time left.
+    A file already in the store (same path and SHA-256) is skipped. Exit 0 when
+    every file was read, 1 with --strict when rows of the files are in
+    quarantine (a skipped file's too), 2 when a file cannot be read at all. On a
+    terminal, a line on stderr shows the file, rows read, rows per second and
+    time left.
     """
     _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine or "sqlite", quiet)
 

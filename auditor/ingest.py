@@ -22,6 +22,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 from . import columnar
 from .backends.store import EvidenceStore
 from .columnar import Declined, QuoteScan, TextColumns, csv_columns
-from .convert import BadValue, ColumnRows, Records, RowPlan, title_note
+from .convert import BadValue, ColumnRows, Records, RowPlan, plain_text, title_note
 from .errors import AuditorError, EvidenceError, Location
 from .mapping import (
     PRESETS_DIR,
@@ -100,6 +102,8 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     #: field -> stored values a DST change moved (a date at a skipped midnight, dst: forward)
     moved_dst: dict[str, int] = field(default_factory=dict)
+    #: a skipped file's rows the store's quarantine holds from when it was ingested
+    held_quarantined: int = 0
 
     @property
     def balanced(self) -> bool:
@@ -121,6 +125,17 @@ class FileReport:
                 f"(line {first['line']} holds '{shown_value(first['value'])}', which can only be {order})"
             )
         return notes
+
+    def status_text(self) -> str:
+        """The status as the summary shows it: a skipped file with the rows of it the store
+        keeps in quarantine."""
+        if self.status != "skipped":
+            return self.status
+        held = self.held_quarantined
+        if not held:
+            return self.status
+        rows = "1 of its rows is" if held == 1 else f"{held:,} of its rows are"
+        return f"skipped (already ingested; {rows} in quarantine)"
 
 
 @dataclass
@@ -155,6 +170,12 @@ class IngestReport:
     @property
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
+
+    @property
+    def in_quarantine(self) -> int:
+        """The rows of these files the store keeps in quarantine: this run's and those of the
+        files skipped as already ingested."""
+        return self.quarantined + sum(f.held_quarantined for f in self.files)
 
     def reasons(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -612,6 +633,7 @@ class Ingest:
             report.warnings = json.loads(row[2]) if row[2] else []
             report.moved_dst = json.loads(row[3]) if row[3] else {}
             report.reader = json.loads(row[4]) if row[4] else {}
+            report.held_quarantined = int(row[5] or 0)
         return row is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
@@ -850,7 +872,7 @@ class _FileLoad:
         counted = reason_class(reason)
         self.report.reasons[counted] += 1
         if counted not in self.report.first_seen:
-            self.report.first_seen[counted] = FirstSeen(raw.line, column, _text(value))
+            self.report.first_seen[counted] = FirstSeen(raw.line, column, cell_text(value))
         record = raw.raw if raw.raw is not None else _json(raw.values)
         self.quarantine.append(
             (
@@ -859,7 +881,7 @@ class _FileLoad:
                 raw.line,
                 self.kind.name,
                 column,
-                _text(value),
+                cell_text(value),
                 reason,
                 record,
             )
@@ -1333,10 +1355,16 @@ def shown_value(value: str | None) -> str | None:
     return value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A raw cell as the file shows it (None for an empty one), for the quarantine and for
+    explain: a date cell (a workbook's datetime at midnight) as its day, a datetime to the
+    second, a time of day as ``HH:MM:SS``, a whole number without its ``.0``; cut to 1,000
+    characters."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, datetime) and value.time() == dt_time() and value.tzinfo is None:
+        value = value.date()
+    text = value if isinstance(value, str) else plain_text(value)
     return _printable(text[:1000])
 
 
@@ -1344,7 +1372,7 @@ def _json(values: Any) -> str:
     def plain(v: Any) -> Any:
         if v is None or isinstance(v, str | int | float | bool):
             return v
-        return str(v)
+        return cell_text(v)
 
     if isinstance(values, dict):
         data: Any = {str(k): plain(v) for k, v in values.items()}

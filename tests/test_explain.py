@@ -153,6 +153,37 @@ def test_a_workbook_record_shows_its_sheet_its_cells_and_its_times_in_the_file_z
     ) in explained.lines
 
 
+def test_a_workbook_record_shows_its_cells_as_the_sheet_shows_them(tmp_path) -> None:
+    """A date cell as its day, a datetime to the second, a time of day as HH:MM:SS, a number as
+    written, an empty cell as None; a column with no name by its number, left out when empty."""
+    from datetime import date, time
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "site", "day", "at", "opened", "solved", None, "status", None, "n"])
+    sheet.append(["A", "BJ", date(2026, 2, 10), time(9, 30), datetime(2026, 2, 10, 9, 30, 5),
+                  None, None, "closed", "x", 17])  # fmt: skip
+    book.save(tmp_path / "tickets.xlsx")
+    (tmp_path / "tickets.mapping.yaml").write_text(
+        "kind: tickets\ncolumns:\n  ticket_id: id\n  site: site\n  opened_at: opened\n"
+        "  solved_at: solved\n  status: status\n",
+        encoding="utf-8",
+    )
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = EvidenceStore(tmp_path / "evidence.db")
+    try:
+        ingest(pack, tmp_path, store)
+        explained = explain_record(pack, "BUSINESS-4H", "A", store, parse_period("2026-02"), None)
+    finally:
+        store.close()
+    assert explained.lines[2] == (
+        "  raw cells: id='A', site='BJ', day=2026-02-10, at=09:30:00, "
+        "opened=2026-02-10 09:30:05, solved=None, status='closed', (column 9)='x', n=17"
+    )
+
+
 def test_explain_on_the_command_line(runner, tmp_path) -> None:
     from .conftest import ROOT, RULES
 

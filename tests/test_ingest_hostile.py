@@ -411,3 +411,22 @@ def test_missing_required_column_names_the_closest(tmp_path) -> None:
     write(tmp_path, "records.csv", "recordid_x,name\nA,x\n")
     report, _ = run(tmp_path)
     assert "no column for required field 'record_id'" in report.files[0].reason
+
+
+def test_a_quarantined_workbook_row_keeps_its_cells_as_the_sheet_shows_them(tmp_path) -> None:
+    """The quarantine keeps a date cell as its day, a datetime to the second and a time of
+    day as HH:MM:SS, as explain shows them; the value quarantined as the sheet shows it."""
+    from datetime import date, datetime, time
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "day", "at", "name", "count"])
+    book.active.append(["A", date(2026, 2, 10), datetime(2026, 2, 10, 9, 30, 5), "x", 1])
+    book.active.append(["B", date(2026, 2, 11), time(9, 30), "y", 2])
+    book.save(tmp_path / "records.xlsx")
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (1, 1)
+    (row,) = store.quarantine()
+    assert (row["line"], row["raw_value"]) == (3, "09:30:00")
+    assert row["record"] == '["B", "2026-02-11", "09:30:00", "y", 2]'

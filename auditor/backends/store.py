@@ -491,10 +491,10 @@ class EvidenceStore:
         return int(stored), int(quarantined)
 
     def ingested(self, path: str, sha256: str) -> tuple[Any, ...] | None:
-        """(kind, mapping, warnings, moved_dst, reader; JSON) of a file already ingested with
-        these bytes."""
+        """(kind, mapping, warnings, moved_dst, reader; JSON, and its rows quarantined) of a
+        file already ingested with these bytes."""
         row = self.db.execute(
-            "SELECT kind, mapping, warnings, moved_dst, reader FROM _manifest "
+            "SELECT kind, mapping, warnings, moved_dst, reader, quarantined FROM _manifest "
             "WHERE file = ? AND sha256 = ? AND status != 'error'",
             [path, sha256],
         ).fetchone()

@@ -290,23 +290,34 @@ def _raw_cells(
         table = open_table(path, reader)
         for raw in table.rows:
             if raw.line == record["_line"]:
-                cells = (
-                    raw.values
-                    if isinstance(raw.values, dict)
-                    else dict(zip(table.header, raw.values, strict=False))
+                shown = ", ".join(
+                    f"{k}={_cell_text(v)}" for k, v in _named_cells(table.header, raw)
                 )
-                shown = ", ".join(f"{k}={_cell_text(v)}" for k, v in cells.items())
                 out.add("  raw cells: " + shown)
                 return
     except (AuditorError, OSError) as exc:
         out.add(f"  raw cells: the source file cannot be read now ({exc})")
 
 
+def _named_cells(header: list[str], raw: Any) -> list[tuple[str, Any]]:
+    """A row's cells under their column names; a cell of a column with no name under its
+    column's number, left out when it is empty."""
+    if isinstance(raw.values, dict):
+        return list(raw.values.items())
+    cells = zip(header, raw.values, strict=False)
+    return [
+        (name or f"(column {number})", value)
+        for number, (name, value) in enumerate(cells, 1)
+        if name or value not in (None, "")
+    ]
+
+
 def _cell_text(value: Any) -> str:
-    """A cell as the export holds it: text quoted, a spreadsheet's date or time as written."""
-    if isinstance(value, datetime | date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return repr(value)
+    """A cell as the file shows it (as the quarantine keeps it): text quoted, an empty cell
+    None, a spreadsheet's date, datetime or time as written."""
+    from ..ingest import cell_text
+
+    return repr(value) if value is None or isinstance(value, str) else str(cell_text(value))
 
 
 def _condition(condition: Any, record: dict[str, Any], out: Explanation) -> None:

@@ -26,6 +26,38 @@ def test_strict_exits_1_when_rows_were_quarantined(runner) -> None:
     assert "rows read 5,197 = stored 5,185 + quarantined 12" in result.output
 
 
+def test_strict_keeps_failing_on_a_skipped_file_whose_rows_are_in_quarantine(
+    runner, tmp_path
+) -> None:
+    """A file ingested again is skipped; the store still holds its 4 quarantined rows, so
+    --strict exits 1 again and the summary says so. A skipped file with none exits 0."""
+
+    def ingest(name: str) -> tuple[int, list[str]]:
+        result = runner.invoke(
+            main,
+            ["evidence", "ingest", str(DEMO / name), "--pack", PACK, "--store",
+             str(tmp_path / "s.db"), "--strict"],
+        )  # fmt: skip
+        row = next(line for line in result.output.splitlines() if line.startswith(str(DEMO)))
+        return result.exit_code, row.split(None, 5)[1:]
+
+    assert ingest("interactions-2026Q3.csv") == (
+        1, ["interactions", "3,004", "3,000", "4", "quarantined"]
+    )  # fmt: skip
+    assert ingest("interactions-2026Q3.csv") == (
+        1, ["interactions", "0", "0", "0", "skipped (already ingested; 4 of its rows are in quarantine)"]
+    )  # fmt: skip
+    assert ingest("agents.csv") == (0, ["agents", "60", "60", "0", "ok"])
+    assert ingest("agents.csv") == (0, ["agents", "0", "0", "0", "skipped"])
+
+
+def test_a_skipped_file_with_one_row_in_quarantine_says_it_in_the_singular() -> None:
+    from auditor.ingest import FileReport
+
+    report = FileReport("calls.csv", status="skipped", held_quarantined=1)
+    assert report.status_text() == "skipped (already ingested; 1 of its rows is in quarantine)"
+
+
 def test_ingest_writes_a_store(runner, tmp_path) -> None:
     store = tmp_path / "stores" / "q3" / "audit.db"  # folders made as needed
     result = runner.invoke(
