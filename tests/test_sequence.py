@@ -85,6 +85,22 @@ def test_hand_computed_cases(tmp_path) -> None:
     assert f.verdict == "nonconform" and f.value == pytest.approx(3 / 7)
 
 
+def test_a_step_after_the_period_end_does_not_count_for_its_order(tmp_path) -> None:
+    """I and J, received 28 Feb 20:00 and resolved 22:00, are acknowledged after the period
+    end (I, 1 Mar 01:00) or never (J). By the period end neither is acknowledged, with 20 of
+    its 24 hours left: both are pending. An event after the period end does not make I's
+    resolution out of order, as it does not make an acknowledgement missing."""
+    results, _, _ = run(
+        tmp_path,
+        "I,received,2026-02-28 20:00:00,BJ\nI,resolved,2026-02-28 22:00:00,BJ\n"
+        "I,acknowledged,2026-03-01 01:00:00,BJ\n"
+        "J,received,2026-02-28 20:00:00,BJ\nJ,resolved,2026-02-28 22:00:00,BJ\n",
+    )
+    f = results["HANDLING"].findings[0]
+    assert (f.counts.conforming, f.counts.breached, f.counts.pending) == (0, 0, 2)
+    assert f.failing == []
+
+
 def test_groups_come_from_the_first_step(tmp_path) -> None:
     results, _, _ = run(
         tmp_path,

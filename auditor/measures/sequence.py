@@ -158,7 +158,7 @@ class SequenceMeasure(RecordMeasure):
         decided: list[tuple[str, str, str]] = []
         waiting: list[str] = []
         for i, step in enumerate(self.steps[1:], start=1):
-            before = f"{seen(i)} AND c._t{i - 1} IS NOT NULL AND c._t{i} < c._t{i - 1}"
+            before = f"{seen(i)} AND {seen(i - 1)} AND c._t{i} < c._t{i - 1}"
             decided.append((before, f"{step.name}: out of order", "NULL"))
             waiting.append(f"WHEN NOT {seen(i)} THEN 'pending'")
             if step.within is None:
