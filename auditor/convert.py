@@ -46,6 +46,7 @@ from .timeparse import (
     excel_serial,
     excel_time,
     parse_date,
+    time_of_day,
 )
 
 MAX_TEXT = 100_000
@@ -274,6 +275,35 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
     return convert
 
 
+#: a number as a missing-value marker may write it
+_DECIMAL = re.compile(r"^-?\d+(?:\.\d+)?$")
+#: a day, or a moment, in ISO form
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$")
+
+
+def typed_markers(texts: set[str]) -> set[Any]:
+    """The missing-value ``texts`` and the typed cells that show one of them: a time cell equal
+    to a marker's time of day (``0:00:00`` and ``00:00:00`` both midnight), a number equal to a
+    marker's number, a date or datetime cell equal to a marker's ISO day (at midnight) or moment.
+    Nothing beyond what a marker writes: midnight is no value only where a marker says so."""
+    markers: set[Any] = set(texts)
+    for text in texts:
+        clock = time_of_day(text)
+        if clock is not None:
+            markers.add(clock)
+        elif _DECIMAL.match(text):
+            markers.add(float(text))
+        elif _ISO_DAY.match(text):
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:  # no such day: no cell shows it
+                continue
+            markers.add(moment)
+            if len(text) == 10:  # a day alone: a date cell, or a datetime one at midnight
+                markers.add(moment.date())
+    return markers
+
+
 # ------------------------------------------------------------ the plan for one file
 
 
@@ -335,7 +365,9 @@ class RowPlan:
         #: every raw value is a str (CSV), so text fast paths apply
         self.rows_are_text = rows_are_text
         self.fields = list(kind.fields.values())
-        self.missing = mapping.missing_texts(kind.missing)
+        #: the missing-value markers: their texts and the typed cells showing them
+        self.missing = typed_markers(mapping.missing_texts(kind.missing))
+        self.missing_or_none: set[Any] = {*self.missing, None}
         self.positions, self.duplicates = _header_positions(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
         #: optional fields that have no column in this file
@@ -353,7 +385,6 @@ class RowPlan:
             read[spec.name] = self._present(spec, mapping.columns.get(spec.name))
             self.steps.append(self._step(spec, read[spec.name]))
         self.names = [s.name for s in self.fields]
-        self.missing_or_none: set[Any] = {*self.missing, None}
         #: the header position each step reads directly, when it reads one column as is
         self.step_positions: list[int | None] = [
             self._direct_position(read[spec.name]) for spec in self.fields
@@ -593,10 +624,10 @@ class RowPlan:
         return {order.field: order.order for _, order in self.orders if order.order}
 
     def _getter(self, column: ColumnSpec) -> Callable[[Any], Any]:
-        missing = self.missing
+        missing = self.missing_or_none
 
         def present(value: Any) -> bool:
-            return value is not None and not (isinstance(value, str) and value.strip() in missing)
+            return not is_missing(value, missing)
 
         if column.has_constant:
             constant = column.constant
@@ -836,10 +867,10 @@ class RowPlan:
 
     def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
-        missing = self.missing
+        missing = self.missing_or_none
         for name, getter, convert, optional in self.steps:
             raw = getter(row)
-            if raw is None or (raw.__class__ is str and (raw in missing or raw.strip() in missing)):
+            if is_missing(raw, missing):
                 if not optional:
                     raise BadValue(name, raw, "required field is empty")
                 out.append(None)
