@@ -399,3 +399,60 @@ def test_a_typed_cell_is_no_value_only_where_a_marker_says_so(tmp_path) -> None:
         ("B", local(2010, 8, 2), -1, local(2010, 8, 3)),
         ("C", local(2010, 8, 2, 0, 0, 1), 0, local(1900, 1, 1)),
     ]
+
+
+def test_a_wrong_date_or_time_beside_the_other_is_quarantined_in_its_own_column(tmp_path) -> None:
+    """A date + time field whose value cannot be read names the cell that is wrong, with that
+    cell's value: the date column for an impossible date (a text, or a number too small to be
+    a day) beside a valid time, the time column for an impossible time beside a valid date, both
+    when both are wrong. A duplicate of a joined key names the columns the key is made of."""
+    header = ["线路", "编号", "日期", "时间"]
+    rows: list[list[object]] = [
+        ["L1", 1, date(2010, 8, 2), time(10, 0)],
+        ["L1", 2, "2010-02-30", time(10, 0)],
+        ["L1", 3, date(2010, 8, 2), "25:00:00"],
+        ["L1", 4, "2010-02-30", "25:00:00"],
+        ["L1", 5, 5, time(10, 0)],
+        ["L1", 1, date(2010, 8, 3), time(11, 0)],
+    ]
+    mapping = (
+        "kind: records\ncolumns:\n  record_id: {join: [线路, 编号]}\n"
+        "  at: {date: 日期, time: 时间}\n"
+    )
+    files = {FILE: typed_book(header, *rows), "ev/records.mapping.yaml": mapping}
+    run_case(Case("bad-date", INGEST, files, store="s.db", stored=1, quarantined=5), tmp_path)
+    quarantined = store_rows(
+        tmp_path / "s.db", 'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    )
+    assert quarantined == [
+        (
+            3,
+            "日期",
+            "2010-02-30",
+            "at: '2010-02-30' is not a valid date; correct it in column 日期",
+        ),
+        (
+            4,
+            "时间",
+            "25:00:00",
+            "at: '25:00:00' is not a valid time of day; correct it in column 时间",
+        ),
+        (
+            5,
+            "日期 + 时间",
+            "2010-02-30 25:00:00",
+            "at: '2010-02-30 25:00:00' is not a valid date/time (impossible day, month or hour?)",
+        ),
+        (
+            6,
+            "日期",
+            "5",
+            "at: '5' is not a date/time in a known format; correct it in column 日期",
+        ),
+        (
+            7,
+            "线路 + 编号",
+            "L1-1",
+            f"duplicate key (first stored at {tmp_path / FILE}:2); kept once",
+        ),
+    ]
