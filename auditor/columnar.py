@@ -19,6 +19,7 @@ Only the common, unambiguous forms are taken here:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -276,9 +277,17 @@ def trimmed_texts(strings: pa.Array, missing: set[Any], limit: int) -> Sequence[
     return WithArrow(trimmed)
 
 
+#: the raw values other than texts a missing-value marker may stand for: no value, and a typed
+#: cell showing a marker (see :func:`convert.typed_markers`); never a yes/no (``True == 1``)
+_MARKABLE = frozenset({type(None), time, date, datetime, int, float})
+
+
 def is_missing(raw: Any, missing: set[Any]) -> bool:
-    """A missing-value marker, as written or with spaces around it (as the row converter reads)."""
-    return raw in missing or (raw.__class__ is str and raw.strip() in missing)
+    """A missing-value marker, as written or with spaces around it (as the row converter reads),
+    or a typed cell (a time, a date, a number) equal to a marker's typed value."""
+    if raw.__class__ is str:
+        return raw in missing or raw.strip() in missing
+    return raw.__class__ in _MARKABLE and raw in missing
 
 
 def pa_strings(values: list[str]) -> pa.Array:

@@ -46,6 +46,7 @@ from .timeparse import (
     excel_serial,
     excel_time,
     parse_date,
+    time_of_day,
 )
 
 MAX_TEXT = 100_000
@@ -55,11 +56,15 @@ _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
 
 class BadValue(Exception):
-    def __init__(self, column: str, raw: Any, reason: str) -> None:
+    """A field (``column``) whose raw value cannot be read, and why; ``source``: the file
+    column(s) the wrong value is in, where the plan tells them apart (a date + time field)."""
+
+    def __init__(self, column: str, raw: Any, reason: str, source: str | None = None) -> None:
         super().__init__(reason)
         self.column = column
         self.raw = raw
         self.reason = reason
+        self.source = source
 
 
 Converter = Callable[[Any], Any]
@@ -274,6 +279,35 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
     return convert
 
 
+#: a number as a missing-value marker may write it
+_DECIMAL = re.compile(r"^-?\d+(?:\.\d+)?$")
+#: a day, or a moment, in ISO form
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$")
+
+
+def typed_markers(texts: set[str]) -> set[Any]:
+    """The missing-value ``texts`` and the typed cells that show one of them: a time cell equal
+    to a marker's time of day (``0:00:00`` and ``00:00:00`` both midnight), a number equal to a
+    marker's number, a date or datetime cell equal to a marker's ISO day (at midnight) or moment.
+    Nothing beyond what a marker writes: midnight is no value only where a marker says so."""
+    markers: set[Any] = set(texts)
+    for text in texts:
+        clock = time_of_day(text)
+        if clock is not None:
+            markers.add(clock)
+        elif _DECIMAL.match(text):
+            markers.add(float(text))
+        elif _ISO_DAY.match(text):
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:  # no such day: no cell shows it
+                continue
+            markers.add(moment)
+            if len(text) == 10:  # a day alone: a date cell, or a datetime one at midnight
+                markers.add(moment.date())
+    return markers
+
+
 # ------------------------------------------------------------ the plan for one file
 
 
@@ -335,7 +369,9 @@ class RowPlan:
         #: every raw value is a str (CSV), so text fast paths apply
         self.rows_are_text = rows_are_text
         self.fields = list(kind.fields.values())
-        self.missing = mapping.missing_texts(kind.missing)
+        #: the missing-value markers: their texts and the typed cells showing them
+        self.missing = typed_markers(mapping.missing_texts(kind.missing))
+        self.missing_or_none: set[Any] = {*self.missing, None}
         self.positions, self.duplicates = _header_positions(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
         #: optional fields that have no column in this file
@@ -348,12 +384,13 @@ class RowPlan:
         #: (field, clock) of each timestamp or date field: the clock counts values DST moved
         self.clocks: list[tuple[str, LocalClock]] = []
         self.clock_of: dict[str, LocalClock] = {}
+        #: field -> the date + time columns it is read from, and their day/month order
+        self.date_times: dict[str, tuple[ColumnSpec, DayMonthOrder | None]] = {}
         read: dict[str, ColumnSpec | None] = {}
         for spec in self.fields:
             read[spec.name] = self._present(spec, mapping.columns.get(spec.name))
             self.steps.append(self._step(spec, read[spec.name]))
         self.names = [s.name for s in self.fields]
-        self.missing_or_none: set[Any] = {*self.missing, None}
         #: the header position each step reads directly, when it reads one column as is
         self.step_positions: list[int | None] = [
             self._direct_position(read[spec.name]) for spec in self.fields
@@ -389,6 +426,8 @@ class RowPlan:
         if spec.type in ("timestamp", "date") and not column.format:
             order = DayMonthOrder(describe(column), spec.name, str(self.path), column.order)
             self.orders.append((len(self.steps), order))
+        if column.date_column is not None:
+            self.date_times[spec.name] = (column, order)
         convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
         clock = getattr(convert, "clock", None)
         if clock is not None:
@@ -602,10 +641,10 @@ class RowPlan:
         }
 
     def _getter(self, column: ColumnSpec) -> Callable[[Any], Any]:
-        missing = self.missing
+        missing = self.missing_or_none
 
         def present(value: Any) -> bool:
-            return value is not None and not (isinstance(value, str) and value.strip() in missing)
+            return not is_missing(value, missing)
 
         if column.has_constant:
             constant = column.constant
@@ -633,17 +672,7 @@ class RowPlan:
                 for source in sources:
                     value = source(row)
                     if present(value):
-                        date_text = (
-                            date_value.date().isoformat()
-                            if isinstance(date_value, datetime)
-                            else excel_day(date_value) or plain_text(date_value).strip()
-                        )
-                        time_text = (
-                            value.strftime("%H:%M:%S")
-                            if isinstance(value, time | datetime)
-                            else excel_time(value) or plain_text(value).strip()
-                        )
-                        return f"{date_text} {time_text}"
+                        return f"{day_text(date_value)} {clock_text(value)}"
                 return None
 
             return combined
@@ -845,10 +874,10 @@ class RowPlan:
 
     def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
-        missing = self.missing
+        missing = self.missing_or_none
         for name, getter, convert, optional in self.steps:
             raw = getter(row)
-            if raw is None or (raw.__class__ is str and (raw in missing or raw.strip() in missing)):
+            if is_missing(raw, missing):
                 if not optional:
                     raise BadValue(name, raw, "required field is empty")
                 out.append(None)
@@ -856,11 +885,63 @@ class RowPlan:
             try:
                 value = convert(raw)
             except (ValueError, TimeValueError, OverflowError) as exc:
-                raise BadValue(name, raw, str(exc)) from None
+                raise self._bad_value(name, row, raw, str(exc)) from None
             if value is None and not optional:
                 raise BadValue(name, raw, "required field is mapped to no value")
             out.append(value)
         return tuple(out)
+
+    def _bad_value(self, name: str, row: Any, raw: Any, reason: str) -> BadValue:
+        """Why field ``name`` cannot be read from ``raw``; for a date + time field, named in
+        the cell that is wrong (see :meth:`_bad_date_time`)."""
+        read = self.date_times.get(name)
+        if read is None:
+            return BadValue(name, raw, reason)
+        return self._bad_date_time(name, row, raw, reason, *read)
+
+    def _bad_date_time(
+        self,
+        name: str,
+        row: Any,
+        raw: Any,
+        reason: str,
+        column: ColumnSpec,
+        order: DayMonthOrder | None,
+    ) -> BadValue:
+        """A date + time value that cannot be read, in its date column's cell when that is no
+        valid date beside a valid time, in its time column's cell when that is no valid time
+        beside a valid date, else (both wrong, neither alone, or a format given for the two
+        together) in both columns, ``日期 + 接通时间``, with the value they make together."""
+        assert column.date_column is not None
+        day = self._picker(column.date_column)(row)
+        clock_column, clock = next(
+            (c, value)
+            for c in column.columns
+            if not is_missing(value := self._picker(c)(row), self.missing_or_none)
+        )
+        both = f"{column.date_column} + {clock_column}"
+        if column.format:
+            return BadValue(name, raw, reason, both)
+        day_wrong = _not_a_day(day_text(day), order)
+        clock_right = time_of_day(clock_text(clock)) is not None
+        if day_wrong and clock_right:
+            where = f"; correct it in column {column.date_column}"
+            return BadValue(name, day, day_wrong + where, column.date_column)
+        if not day_wrong and not clock_right:
+            wrong = f"'{clock_text(clock)[:40]}' is not a valid time of day"
+            return BadValue(
+                name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
+            )
+        return BadValue(name, raw, reason, both)
+
+
+def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:
+    """Why ``text`` is no valid day (as a date column in ``order`` is read); None if it is one."""
+    try:
+        parse_date(text, TimestampParser(ZoneInfo("UTC"), (), "strict", order))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class ColumnRows(Sequence[tuple[Any, ...]]):
@@ -963,6 +1044,22 @@ def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
     if distinct.type not in (pa.string(), pa.int64()):
         return spread(kept, indices)
     return WithArrow(distinct.take(pa.array(indices)))  # the values made if read
+
+
+def day_text(value: Any) -> str:
+    """The day a date + time field's date cell holds, as text: ISO for a date cell or an Excel
+    serial day number, else the text as written."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return excel_day(value) or plain_text(value).strip()
+
+
+def clock_text(value: Any) -> str:
+    """The time of day a date + time field's time cell holds, as text: ``HH:MM:SS`` for a time
+    cell or a fraction of a day, else the text as written."""
+    if isinstance(value, time | datetime):
+        return value.strftime("%H:%M:%S")
+    return excel_time(value) or plain_text(value).strip()
 
 
 def _nothing(row: Any) -> None:

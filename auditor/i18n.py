@@ -487,6 +487,8 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"^'(?P<v>.*)' (?:is )?(?P<rest>(?:not |does not |happens twice |too large ).+)$",
             "“{v}”{rest}",
         ),
+        (r"^(?P<rest>.+); correct it in column (?P<c>.+)$", "{rest};请在列 {c} 中更正"),
+        (r"^not a valid time of day$", "不是有效的时刻"),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",
             "不是有效的日期时间(日、月或小时不存在?)",

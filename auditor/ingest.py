@@ -924,7 +924,7 @@ class _FileLoad:
             key = keys[index]
             if result.__class__ is Rejected:
                 rows = raws() if rows is None else rows
-                column = _source_name(self.sources, result.field)
+                column = result.source or _source_name(self.sources, result.field)
                 self._bad(rows[index], column, result.raw, f"{result.field}: {result.reason}")
                 continue
             first = held[index]
@@ -934,7 +934,8 @@ class _FileLoad:
                 rows = raws() if rows is None else rows
                 where = self.ingest._where(first)
                 reason = f"duplicate key (first stored at {where}); kept once"
-                self._bad(rows[index], ",".join(self.kind.key), self._shown_key(key), reason)
+                columns = ",".join(_source_name(self.sources, name) for name in self.kind.key)
+                self._bad(rows[index], columns, self._shown_key(key), reason)
             else:
                 seen[key] = added[key] = self.file_marker | lines[index]
                 kept.append(result)
@@ -1201,6 +1202,8 @@ class Rejected:
     field: str
     raw: Any
     reason: str
+    #: the file column(s) the wrong value is in, where the plan tells them (else the field's)
+    source: str | None = None
 
 
 def convert_in_order(
@@ -1249,7 +1252,7 @@ def convert_chunk(
         try:
             out.append((*plan.convert(values), source, line))
         except BadValue as exc:
-            out.append(Rejected(exc.column, exc.raw, exc.reason))
+            out.append(Rejected(exc.column, exc.raw, exc.reason, exc.source))
     return out
 
 
@@ -1315,11 +1318,20 @@ def _manifest_entry(report: FileReport) -> dict[str, Any]:
 
 
 def _source_name(sources: dict[str, Any], field_name: str) -> str:
+    """The file column(s) a field is read from, as the quarantine names them: its column, the
+    columns its value is made of (``语音线路 + 呼叫编号``, a date column and its time column
+    ``日期 + 接通时间``), or the field's own name (the first of several columns that has a
+    value, a constant)."""
     spec = sources.get(field_name)
     if spec is None:
         return field_name
-    names = (*spec.columns, *spec.join)
-    return names[0] if len(names) == 1 else field_name
+    if spec.join:
+        return " + ".join(spec.join)
+    if len(spec.columns) != 1:
+        return field_name
+    return (
+        spec.columns[0] if spec.date_column is None else f"{spec.date_column} + {spec.columns[0]}"
+    )
 
 
 def _printable(text: str) -> str:

@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -287,6 +287,20 @@ def excel_day(value: Any) -> str | None:
     if not 20000 <= value <= 80000:
         return None
     return excel_serial(math.floor(value)).date().isoformat()
+
+
+#: the forms a time of day alone is written in (a date + time field's time column)
+TIME_FORMATS = tuple(clock.strip() for clock in _NUMERIC_TIMES if clock)
+
+
+def time_of_day(text: str) -> time | None:
+    """The time of day ``text`` writes (``0:00:00``, ``9:30``, ``9:30 PM``); None if it writes none."""
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).time()
+        except ValueError:
+            continue
+    return None
 
 
 def excel_time(value: Any) -> str | None:

@@ -222,6 +222,62 @@ def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) ->
     assert "column 'd + t' (field at): every date could be" in report.files[0].reason
 
 
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            "{date: d, time: t}",
+            [
+                (
+                    3,
+                    "d",
+                    "31/02/2016",
+                    "at: '31/02/2016' is not a valid date/time (impossible day, month or hour?); "
+                    "correct it in column d",
+                ),
+                (4, "t", "10:75", "at: '10:75' is not a valid time of day; correct it in column t"),
+            ],
+        ),
+        (
+            '{date: d, time: t, format: "%d/%m/%Y %H:%M"}',  # the two read together: cannot tell
+            [
+                (
+                    3,
+                    "d + t",
+                    "31/02/2016 10:00",
+                    "at: '31/02/2016 10:00' does not match the format %d/%m/%Y %H:%M",
+                ),
+                (
+                    4,
+                    "d + t",
+                    "13/03/2016 10:75",
+                    "at: '13/03/2016 10:75' does not match the format %d/%m/%Y %H:%M",
+                ),
+            ],
+        ),
+    ],
+    ids=["apart", "with-a-format"],
+)
+def test_a_date_plus_time_value_names_the_column_that_is_wrong(tmp_path, spec, expected) -> None:
+    """An impossible day in a day-first date column (13/3 says so) is quarantined in the date
+    column with its own value, an impossible minute in the time column; a format read over the
+    two together cannot tell them apart, and names both."""
+    mapping = write(tmp_path, "m.yaml", f"kind: records\ncolumns:\n  record_id: id\n  at: {spec}\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "records.csv",
+        "id,d,t\nA,13/03/2016,10:00\nB,31/02/2016,10:00\nC,13/03/2016,10:75\n",
+    )
+    _, store = run(folder, mapping)
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
+    assert quarantined == expected
+    assert stored_at(store) == {"A": local(2016, 3, 13, 10)}
+
+
 def test_the_mapping_may_give_the_order_and_iso_dates_are_read_as_well(tmp_path) -> None:
     """Every numeric date could be either order: order: day-first settles it, an ISO date
     beside them is read too (a format would quarantine it), and a value only month-first

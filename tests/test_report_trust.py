@@ -714,6 +714,8 @@ def test_reasons_are_translated_or_taken_from_the_pack() -> None:
         "duplicate key",
         "expected 14 columns as in the header, found 2",
         "observed_at: not a valid date/time (impossible day, month or hour?)",
+        "observed_at: not a valid date; correct it in column day",
+        "observed_at: not a valid time of day; correct it in column clock",
         "status: not one of open, closed",
         "meets the target but the 95 % lower bound 97.8 % is below it",
         "optional field 'note' has no column in this file; rules that read it will be not evaluable",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import io
 import zipfile
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import ROUNDTRIP, Case, case_ids, run_case
+from .conftest import ROUNDTRIP, Case, case_ids, run_case, store_rows
 
 INGEST = ("evidence", "ingest", "{tmp}/ev", "--pack", ROUNDTRIP, "--store", "{tmp}/s.db")
 FILE = "ev/records.xlsx"
@@ -331,3 +331,128 @@ def test_openpyxl_reads_workbook_xml_through_defusedxml() -> None:
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+# ------------------------------------------------------------ typed cells as an export writes them
+
+
+def typed_book(header: list[str], *rows: list[object]) -> bytes:
+    """A workbook written with openpyxl: each date, time and number a typed cell, as Excel
+    holds them (openpyxl gives each date or time cell its Excel number format)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for values in rows:
+        book.active.append(values)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+SENTINEL_HEADER = ["编号", "日期", "时间", "数量", "结束日"]
+SENTINEL_ROWS = [
+    ["A", date(2010, 8, 2), time(0, 0), 5, date(2010, 8, 3)],  # a time cell showing 0:00:00
+    ["B", date(2010, 8, 2), "0:00:00", -1, date(2010, 8, 3)],  # the text; a number cell -1
+    ["C", date(2010, 8, 2), time(0, 0, 1), 0, datetime(1900, 1, 1)],  # a date cell 1900-01-01
+]
+SENTINEL_COLUMNS = (
+    "columns:\n  record_id: 编号\n  at: {date: 日期, time: 时间}\n  count: 数量\n  day: 结束日\n"
+)
+
+
+def ingest_typed(tmp: Path, mapping: str, rows: list[list[object]]) -> Path:
+    """``rows`` of the sentinel workbook ingested with ``mapping`` beside it: the store."""
+    files = {FILE: typed_book(SENTINEL_HEADER, *rows), "ev/records.mapping.yaml": mapping}
+    run_case(Case("typed", INGEST, files, store="s.db"), tmp)
+    return tmp / "s.db"
+
+
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["column-wise", "row-by-row"])
+def test_a_typed_cell_showing_a_missing_value_marker_is_no_value(tmp_path, one_by_one) -> None:
+    """The mapping declares 0:00:00 (and 00:00:00), -1 and 1900-01-01 no value: a time cell
+    0:00:00 beside a date is no value as the text 0:00:00 is (it was midnight of the day), a
+    number cell -1 and a date cell 1900-01-01 in a column of their own too; 0:00:01 and 0 are
+    values. The same whether the batch converts column-wise or row by row (a bad row after)."""
+    mapping = (
+        'kind: records\nmissing: ["0:00:00", "00:00:00", "-1", "1900-01-01"]\n' + SENTINEL_COLUMNS
+    )
+    bad = [["D", date(2010, 8, 2), time(9, 0), "many", None]] if one_by_one else []
+    store = ingest_typed(tmp_path, mapping, SENTINEL_ROWS + bad)
+    rows = store_rows(store, "SELECT record_id, at, count, day FROM records ORDER BY _line")
+    assert rows == [
+        ("A", None, 5, local(2010, 8, 3)),
+        ("B", None, None, local(2010, 8, 3)),
+        ("C", local(2010, 8, 2, 0, 0, 1), 0, None),
+    ]
+    quarantined = store_rows(store, "SELECT line, reason FROM _quarantine")
+    assert quarantined == ([(5, "count: 'many' is not a whole number")] if one_by_one else [])
+
+
+def test_a_typed_cell_is_no_value_only_where_a_marker_says_so(tmp_path) -> None:
+    """Without the markers, the time cell 0:00:00 is midnight, as the text is; -1 and the date
+    cell 1900-01-01 are values: nothing is guessed beyond what the mapping declares."""
+    store = ingest_typed(tmp_path, "kind: records\n" + SENTINEL_COLUMNS, SENTINEL_ROWS)
+    rows = store_rows(store, "SELECT record_id, at, count, day FROM records ORDER BY _line")
+    assert rows == [
+        ("A", local(2010, 8, 2), 5, local(2010, 8, 3)),
+        ("B", local(2010, 8, 2), -1, local(2010, 8, 3)),
+        ("C", local(2010, 8, 2, 0, 0, 1), 0, local(1900, 1, 1)),
+    ]
+
+
+def test_a_wrong_date_or_time_beside_the_other_is_quarantined_in_its_own_column(tmp_path) -> None:
+    """A date + time field whose value cannot be read names the cell that is wrong, with that
+    cell's value: the date column for an impossible date (a text, or a number too small to be
+    a day) beside a valid time, the time column for an impossible time beside a valid date, both
+    when both are wrong. A duplicate of a joined key names the columns the key is made of."""
+    header = ["线路", "编号", "日期", "时间"]
+    rows: list[list[object]] = [
+        ["L1", 1, date(2010, 8, 2), time(10, 0)],
+        ["L1", 2, "2010-02-30", time(10, 0)],
+        ["L1", 3, date(2010, 8, 2), "25:00:00"],
+        ["L1", 4, "2010-02-30", "25:00:00"],
+        ["L1", 5, 5, time(10, 0)],
+        ["L1", 1, date(2010, 8, 3), time(11, 0)],
+    ]
+    mapping = (
+        "kind: records\ncolumns:\n  record_id: {join: [线路, 编号]}\n"
+        "  at: {date: 日期, time: 时间}\n"
+    )
+    files = {FILE: typed_book(header, *rows), "ev/records.mapping.yaml": mapping}
+    run_case(Case("bad-date", INGEST, files, store="s.db", stored=1, quarantined=5), tmp_path)
+    quarantined = store_rows(
+        tmp_path / "s.db", 'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    )
+    assert quarantined == [
+        (
+            3,
+            "日期",
+            "2010-02-30",
+            "at: '2010-02-30' is not a valid date; correct it in column 日期",
+        ),
+        (
+            4,
+            "时间",
+            "25:00:00",
+            "at: '25:00:00' is not a valid time of day; correct it in column 时间",
+        ),
+        (
+            5,
+            "日期 + 时间",
+            "2010-02-30 25:00:00",
+            "at: '2010-02-30 25:00:00' is not a valid date/time (impossible day, month or hour?)",
+        ),
+        (
+            6,
+            "日期",
+            "5",
+            "at: '5' is not a date/time in a known format; correct it in column 日期",
+        ),
+        (
+            7,
+            "线路 + 编号",
+            "L1-1",
+            f"duplicate key (first stored at {tmp_path / FILE}:2); kept once",
+        ),
+    ]
