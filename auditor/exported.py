@@ -9,8 +9,10 @@ taken as they are. What is checked first, each time with one line naming the
 file and what to do: the manifest and the quarantine are there with the
 columns they need; each kind of the pack whose records the manifest says
 were stored has its file; each kind's file has every column of the pack's kind with
-its type; every record's ``_source`` is a file of the manifest; and each file
-holds as many records as the manifest says it stored. The manifest keeps
+its type; every record's ``_source`` is a file of the manifest; each file
+holds as many records as the manifest says it stored; and no record holds what the ingest
+would have quarantined (a repeated or empty key, an empty required field, a value an enum
+field does not allow). The manifest keeps
 every original file's SHA-256 (findings.json lists them as any audit's), and
 the audit records each Parquet file's SHA-256 beside them, which ``verify``
 checks.
@@ -295,6 +297,7 @@ def _read_kind(
                 hint=HINT + " (with the pack it was made for)",
             )
     _check_filled(path, kind)
+    _check_enums(path, kind)
     extra = [c for c in found.names if c not in wanted.names]
     names = list(kind.fields)
     counted: Counter[int] = Counter()
@@ -334,6 +337,39 @@ def _check_filled(path: Path, kind: EvidenceKind) -> None:
             location=Location(str(path)),
             hint=HINT,
         )
+
+
+def _check_enums(path: Path, kind: EvidenceKind) -> None:
+    """Every enum field holds one of its values, as the ingest stores them (a row with
+    another was quarantined there)."""
+    from .backends.duckdb import parquet_values_outside
+
+    for name, spec in kind.fields.items():
+        if spec.type != "enum":
+            continue
+        try:
+            outside = parquet_values_outside(path, name, spec.values)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        if outside:
+            raise EvidenceError(
+                f"column '{name}' holds {_values_text(outside)}, where evidence kind "
+                f"'{kind.name}' needs one of its values ({', '.join(spec.values)}), which the "
+                "ingest would have quarantined",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+
+
+def _values_text(counts: dict[str, int]) -> str:
+    """The first value with its records, and how many more values there are:
+    ``'bogus' on 2 records (and 1 more value not allowed)``."""
+    value, count = next(iter(counts.items()))
+    text = f"{value[:40]!r} on {count:,} record{'' if count == 1 else 's'}"
+    others = len(counts) - 1
+    if others:
+        text += f" (and {others:,} more value{'' if others == 1 else 's'} not allowed)"
+    return text
 
 
 def _check_keys(path: Path, key: tuple[str, ...]) -> None:

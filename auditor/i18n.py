@@ -225,6 +225,19 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "appendix": {"zh": "附录:证据清单", "en": "Appendix: evidence"},
     "file": {"zh": "文件", "en": "File"},
+    "export_read": {
+        "zh": "本次审核读取的是证据导出(auditor evidence export 生成的 {files} 个 Parquet 文件,见附录),未重新导入证据文件;上表各数目为导出清单所记录的数目。",
+        "en": "This audit read an evidence export ({files} Parquet files written by auditor evidence export, listed in the appendix), not ingesting the evidence files again; the counts above are those the export's manifest records.",
+    },
+    "export_files": {
+        "zh": "本次审核读取的证据导出文件",
+        "en": "Evidence export files this audit read",
+    },
+    "export_made_from": {
+        "zh": "导出所依据的原始证据文件(按导出清单记录,本次审核未读取)",
+        "en": "Files the export was made from (as its manifest records them; not read by this audit)",
+    },
+    "rows": {"zh": "行数", "en": "Rows"},
     "kind": {"zh": "证据类型", "en": "Kind"},
     "rows_read": {"zh": "读取行数", "en": "Rows read"},
     "stored": {"zh": "入库", "en": "Stored"},
@@ -341,6 +354,10 @@ LABELS: dict[str, dict[str, str]] = {
     "how_to_verify_text": {
         "zh": "复核人员可用下列命令核对每个证据文件、规则包和标准的 SHA-256(见附录与下方),并用记录的参数重新计算全部发现项;任何不一致都会逐项列出。",
         "en": "A certifier can check the SHA-256 of every evidence file, the pack and the standard (listed in the appendix and below) and compute every finding again with the recorded parameters with the command below; any difference is named.",
+    },
+    "how_to_verify_export_text": {
+        "zh": "复核人员可用下列命令核对本次审核读取的每个证据导出 Parquet 文件、规则包和标准的 SHA-256(见附录与下方),并用记录的参数从该导出重新计算全部发现项;任何不一致都会逐项列出。导出所依据的原始文件不在此核对之列(其 SHA-256 按导出清单列于附录)。",
+        "en": "A certifier can check the SHA-256 of every Parquet file of the evidence export this audit read, the pack and the standard (listed in the appendix and below) and compute every finding again from the export with the recorded parameters with the command below; any difference is named. The files the export was made from are not checked (their SHA-256, as the export's manifest records it, is in the appendix).",
     },
     "verify_audit_dir": {
         "zh": "审核输出文件夹,即含 findings.json 的文件夹(审核生成的本报告也在其中)",

@@ -23,7 +23,7 @@ from auditor.exported import is_export, read_export
 from auditor.ingest import ingest
 from auditor.synth import SynthOptions, synthesise
 
-from .conftest import ROOT, RULES
+from .conftest import ROOT, RULES, needs_spark
 
 PACK = RULES / "service-quality.yaml"
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
@@ -283,6 +283,32 @@ def test_a_broken_export_is_one_line_naming_what_is_wrong(
         run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
     assert message in str(raised.value)
     assert "export the store again with 'auditor evidence export'" in str(raised.value)
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def _statuses_not_allowed(table: pa.Table) -> pa.Table:
+    """Two records 'Closed' (the ingest would have stored 'closed'), one 'bogus'."""
+    statuses = table.column("status").to_pylist()
+    statuses[0:3] = ["Closed", "bogus", "Closed"]
+    at = table.column_names.index("status")
+    return table.set_column(at, "status", pa.array(statuses, pa.string()))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
+def test_an_enum_value_the_kind_does_not_allow_is_refused(
+    export: Path, tmp_path: Path, engine: str
+) -> None:
+    folder = _broken(
+        export, tmp_path, lambda f: _rewrite(f, "tickets.parquet", _statuses_not_allowed)
+    )
+    with pytest.raises(EvidenceError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3", engine=engine)
+    assert str(raised.value).splitlines() == [
+        f"{folder / 'tickets.parquet'}: column 'status' holds 'Closed' on 2 records (and 1 more "
+        "value not allowed), where evidence kind 'tickets' needs one of its values (open, "
+        "waiting_customer, resolved, closed), which the ingest would have quarantined; export "
+        "the store again with 'auditor evidence export', whole and unchanged"
+    ]
     assert not (tmp_path / "out" / "findings.json").exists()
 
 

@@ -294,6 +294,27 @@ def parquet_empty_counts(path: Path | str, columns: Sequence[str]) -> dict[str, 
     return {c: int(n) for c, n in zip(columns, found, strict=True) if n}
 
 
+def parquet_values_outside(path: Path | str, column: str, allowed: Sequence[str]) -> dict[str, int]:
+    """The values of a Parquet file's ``column`` not among ``allowed`` (an empty one aside),
+    each with how many rows hold it, in order. An unreadable file is an OSError."""
+    import duckdb
+
+    con = duckdb.connect()
+    _quiet(con)
+    value = f"CAST({q(column)} AS VARCHAR)"
+    try:
+        rows = con.execute(
+            f"SELECT {value}, count(*) FROM read_parquet($path) WHERE {value} IS NOT NULL "
+            f"AND NOT list_contains($allowed, {value}) GROUP BY 1 ORDER BY 1",
+            {"path": str(path), "allowed": list(allowed)},
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise OSError(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+    return {str(text): int(n) for text, n in rows}
+
+
 def parquet_first_difference(
     ours: Path | str, theirs: Path | str, place: tuple[str, str] = ("_source", "_line")
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:

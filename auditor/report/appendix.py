@@ -90,6 +90,8 @@ def appendix(document: FindingsDocument, words: Words) -> dict[str, Any]:
     files = document.manifest.evidence
     return {
         "evidence": [evidence_row(f, words) for f in files],
+        #: the Parquet files of the evidence export the audit read instead (empty: it read files)
+        "export": document.manifest.export or [],
         "quarantine": [
             QuarantineRow(f.file, words.reason(reason), number, _first_seen(f, reason))
             for f in files

@@ -136,3 +136,41 @@ def test_a_combined_audit_of_an_export_is_named_for_what_it_is(runner, export, t
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "a combined audit reads evidence files" in lines[0], result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "read", "made_from"),
+    [
+        ("en", "Evidence export files this audit read",
+         "Files the export was made from (as its manifest records them; not read by this audit)"),
+        ("zh", "本次审核读取的证据导出文件",
+         "导出所依据的原始证据文件(按导出清单记录,本次审核未读取)"),
+    ],
+)  # fmt: skip
+def test_the_report_names_the_export_s_files_it_read(
+    runner, export, tmp_path, lang: str, read: str, made_from: str
+) -> None:
+    import hashlib
+
+    result = _audit(runner, export, tmp_path / "a", "--format", "json,html", "--lang", lang)
+    assert result.exit_code == 1, result.output
+    html = (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+    files = sorted(export.glob("*.parquet"))
+    assert len(files) == 9
+    assert f"<h3>{read}</h3>" in html and f"<h3>{made_from}</h3>" in html
+    listed = html.split(f"<h3>{read}</h3>", 1)[1].split(f"<h3>{made_from}</h3>", 1)[0]
+    for path in files:
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        rows = pq.ParquetFile(path).metadata.num_rows
+        assert (
+            f'<td class="data">{path.name}</td><td class="num">{rows:,}</td>'
+            f'<td class="hash">{sha256}</td>'
+        ) in listed
+    note = {
+        "en": "This audit read an evidence export (9 Parquet files written by auditor evidence "
+        "export, listed in the appendix), not ingesting the evidence files again",
+        "zh": "本次审核读取的是证据导出(auditor evidence export 生成的 9 个 Parquet 文件,见附录),"
+        "未重新导入证据文件",
+    }[lang]
+    assert note in html
+    assert "interactions-2026Q3.csv" in html.split(f"<h3>{made_from}</h3>", 1)[1]
