@@ -122,6 +122,15 @@ def _text(raw: Any) -> str:
     return text
 
 
+def _empty_reason(raw: Any) -> str:
+    """Why a required field has no value: an empty cell, or one holding a text the mapping or
+    the kind reads as no value (``N/A``), which is named, since the cell is not empty."""
+    shown = "" if raw is None else plain_text(raw).strip()
+    if not shown:
+        return "required field is empty"
+    return f"required field is empty ('{shown[:40]}' is read as no value)"
+
+
 def plain_text(raw: Any) -> str:
     """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form."""
     if isinstance(raw, float) and raw.is_integer():
@@ -879,7 +888,7 @@ class RowPlan:
             raw = getter(row)
             if is_missing(raw, missing):
                 if not optional:
-                    raise BadValue(name, raw, "required field is empty")
+                    raise BadValue(name, raw, _empty_reason(raw))
                 out.append(None)
                 continue
             try:

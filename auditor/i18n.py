@@ -533,6 +533,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "值长 {n} 个字符(上限 {m})",
         ),
         (r"^required field is empty$", "必填字段为空"),
+        (
+            r"^required field is empty \('(?P<v>.*)' is read as no value\)$",
+            "必填字段为空(“{v}”按无值处理)",
+        ),
         (r"^required field is mapped to no value$", "必填字段未映射到任何值"),
         (
             r"^does not exist in (?P<z>\S+) \(clocks jump forward\).*$",

@@ -155,8 +155,25 @@ def test_the_report_names_the_target_in_its_language(write_pack, store, tmp_path
     (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
     document = run_audit(path, folder, tmp_path / "out", "2026-07").document
     for lang, words in (
-        ("en", ["slope -9.50 pp per month over 4 periods", "against no decline", "2026-06"]),
-        ("zh", ["斜率 每月 -9.50 个百分点,共 4 期", "目标 不下降", "较上期变化"]),
+        # the interval's critical value named as one (not the slope's t statistic): 4.303, df 2
+        (
+            "en",
+            [
+                "slope -9.50 pp per month over 4 periods",
+                "against no decline",
+                "2026-06",
+                "with the critical value t(0.975, 2) = 4.303",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "斜率 每月 -9.50 个百分点,共 4 期",
+                "目标 不下降",
+                "较上期变化",
+                "临界值 t(0.975, 2) = 4.303",
+            ],
+        ),
     ):
         render_reports(document, tmp_path / lang, ("html",), lang)
         html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")

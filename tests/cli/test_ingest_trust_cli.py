@@ -133,3 +133,23 @@ def test_a_sidecar_and_a_preset_exit_2_naming_both(runner, tmp_path) -> None:
         f"error: {data}: has a sidecar mapping tickets.mapping.yaml but --preset nyc-311 "
         "was given; remove one"
     )
+
+
+def test_a_required_field_holding_a_no_value_text_names_the_text(runner, tmp_path) -> None:
+    """'?' is the mapping's text for no value: the cell is not empty, so the reason says what
+    it holds and why that is no value; an empty cell is just empty."""
+    from auditor.i18n import translate_reason
+
+    folder = tmp_path / "export"
+    tickets(folder, ["2016-03-05 10:15", "?", ""])
+    store = tmp_path / "audit.db"
+    command = ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+    result = runner.invoke(main, [*command, "--mapping", str(mapping(tmp_path))])
+    assert result.exit_code == 0, result.output + result.stderr
+    with sqlite3.connect(store) as db:
+        rows = db.execute(
+            "SELECT line, raw_value, reason FROM _quarantine ORDER BY line"
+        ).fetchall()
+    marked = "opened_at: required field is empty ('?' is read as no value)"
+    assert rows == [(3, "?", marked), (4, "", "opened_at: required field is empty")]
+    assert translate_reason(marked, "zh") == "opened_at:必填字段为空(“?”按无值处理)"
