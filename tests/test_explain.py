@@ -682,3 +682,11 @@ def test_a_mean_s_interval_bounds_have_the_same_decimals() -> None:
     )
     whole = Figure(5.0, (4.0, 6.0), {"sum": 10.0, "n": 2, "standard_deviation": 0.5})
     assert mean.arithmetic(whole).endswith("95 % interval 4 to 6")
+
+
+def test_long_spans_are_written_in_hours_and_days_not_in_powers_of_ten() -> None:
+    """221,012,388 s (a request open seven years): 61,392.33 h, 2,558.0 d."""
+    from auditor.certify.explain import _hours
+
+    assert _hours(221_012_388) == "61,392 h, 2,558.0 d"
+    assert _hours(999 * 3600) == "999 h" and _hours(5400) == "1.5 h" and _hours(56) == "56 s"

@@ -180,3 +180,27 @@ def test_the_plan_deals_with_the_months_that_hold_no_record(write_pack, tmp_path
         items = capa_items(document, date(2026, 10, 8), Words(lang))
         monthly = next(item for item in items if item.rule == "MONTHLY")
         assert (monthly.correction, monthly.failing_count) == (text, 1)
+
+
+def test_explain_says_a_record_covers_its_month_not_that_it_conforms(write_pack, store) -> None:
+    from auditor import load_pack
+    from auditor.certify.explain import explain_record
+    from auditor.periods import parse_period
+
+    from .conftest import STANDARDS
+
+    text = every()
+    audit(
+        write_pack,
+        store,
+        text,
+        reviews("R1,monthly,2026-07-03", "R2,monthly,2026-09-03"),
+        "2026-Q3",
+    )
+    pack = load_pack(write_pack(text), [STANDARDS])
+    lines = explain_record(pack, "MONTHLY", "R2", store, parse_period("2026-Q3"), "conform").lines
+    assert lines[-1] == (
+        "an every rule judges each month, not each record: this record is one that 2026-09 "
+        "holds in scope, so 2026-09 is covered (at least one record needed)"
+    )
+    assert not any(line.startswith("outcome:") for line in lines)

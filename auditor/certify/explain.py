@@ -164,8 +164,26 @@ def explain_record(
         _repeats(rule, kind, key, record, store, period, zone, out)
     elif (answered := measure.answer_text(record)) is not None:  # a checklist answer
         out.add(answered)
+    elif measure.name == "every":  # sub-periods are judged, not records
+        out.add(_every_period(measure.unit, rule, kind, record, period, zone))
+        return out
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
+
+
+def _every_period(
+    unit: str, rule: Rule, kind: Any, record: dict[str, Any], period: Any, zone: ZoneInfo
+) -> str:
+    """What a record in scope does for an ``every`` rule: it is a record its sub-period holds."""
+    from ..periods import sub_periods
+
+    moment = rule.time or kind.time
+    at = datetime.fromtimestamp(record[moment], zone).date()
+    held = next(p.label for p in sub_periods(period, unit) if p.first <= at <= p.last)
+    return (
+        f"an every rule judges each {unit}, not each record: this record is one that {held} "
+        f"holds in scope, so {held} is covered (at least one record needed)"
+    )
 
 
 OUT_OF_SCOPE = "not in the scope of the rule for this period"
@@ -699,10 +717,14 @@ def _exact(seconds: float) -> str:
 
 
 def _hours(seconds: float) -> str:
-    """Hours to four figures; a span under an hour in seconds, as a limit such as 30s is written."""
+    """Hours to four figures; a span under an hour in seconds, as a limit such as 30s is
+    written; from 1,000 hours whole hours with the days beside them (never ``6.139e+04 h``)."""
     if abs(seconds) < 3600:
         return f"{seconds:.4g} s"
-    return f"{seconds / 3600:.4g} h"
+    hours = seconds / 3600
+    if abs(hours) < 1000:
+        return f"{hours:.4g} h"
+    return f"{hours:,.0f} h, {hours / 24:,.1f} d"
 
 
 def _moment(seconds: float, zone: ZoneInfo, timespec: str = "seconds") -> str:
