@@ -483,8 +483,14 @@ def _other_differences(
     """Every other field of findings.json (a finding's details, a rule's title, the coverage,
     the exclusion ledger, each kind's counts ...), which the report prints too: the
     re-run states it alike, numbers within :data:`TOLERANCE`."""
+    return data_differences(_comparable(old, roots[0]), _comparable(new, roots[1]))
+
+
+def data_differences(old: Any, new: Any) -> list[str]:
+    """Each place where two documents (as JSON data) differ, named by its path
+    (``crosswalk[0]: clauses[1].verdict was conform, now nonconform-major``)."""
     found: list[Place] = []
-    _walk(_comparable(old, roots[0]), _comparable(new, roots[1]), (), found)
+    _walk(old, new, (), found)
     return [_placed(path, was, now) for path, was, now in found]
 
 
