@@ -370,6 +370,24 @@ def test_verify_names_a_crosswalk_entry_the_packs_do_not_share(audited) -> None:
     ]
 
 
+def test_verify_names_the_summary_field_a_combined_findings_forged(audited) -> None:
+    """A pack's summary edited in the combined findings.json is named with both values; no
+    file differs, so the findings are computed again (and no note says otherwise)."""
+
+    def forge(data: dict[str, Any]) -> None:
+        data["packs"][0]["summary"]["verdicts"]["conform"] += 1
+
+    edit_combined(audited, forge)
+    report = verify_audit(audited)
+    verdicts = FindingsDocument.load(audited / PACKS[0] / "findings.json").summary.verdicts
+    assert report.differences == [
+        f"packs[0]: summary.verdicts.conform was {verdicts['conform'] + 1}, "
+        f"now {verdicts['conform']}"
+    ]
+    assert report.findings == 99  # both packs' findings computed again (the golden files hold 99)
+    assert not any("a re-run would prove nothing" in note for note in report.notes)
+
+
 def test_verify_of_one_pack_folder_names_the_combined_folder(audited) -> None:
     with pytest.raises(AuditorError) as caught:
         verify_audit(audited / "special-service-monitoring")
