@@ -30,6 +30,7 @@ from .verify import (
     evidence_place,
     failing_files_differ,
     file_difference,
+    files_read,
     passed_over,
     recorded_mapping,
     recorded_pack,
@@ -64,6 +65,8 @@ def verify_combined(
         report.notes.append(NOT_RECOMPUTED)
         return report
     documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
+    # a file two packs read (a checklist) is one file verified
+    report.files = len({e.file for d in documents for e in files_read(d)})
     root = evidence or evidence_place(combined.evidence_root, folder, documents)
     if not root.exists():
         raise AuditorError(
@@ -92,7 +95,6 @@ def _check_pack(
     report: VerifyReport, mapping: Mapping | None = None,
 ) -> None:  # fmt: skip
     inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping, folder)
-    report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
     report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
 
