@@ -20,6 +20,7 @@ with every clause it serves and its verdict in each pack.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from .findings.combined import (
     CrosswalkClause,
     CrosswalkEntry,
 )
-from .findings.contract import RuleEntry, level
+from .findings.contract import FindingsDocument, RuleEntry, level
 from .ingest import Progress, evidence_files
 from .mapping import (
     Mapping,
@@ -113,7 +114,8 @@ def run_multi_audit(
     ]
     for pack, audit in zip(packs, audits, strict=True):
         audit.notes.extend(passed_over(pack, claims, Path(evidence), mapping))
-    document = combined_document(packs, audits, target, str(evidence))
+    findings = [(a.findings, a.out / "findings.json") for a in audits]
+    document = combined_document(packs, findings, target, str(evidence))
     document.dump(target / "findings.json")
     return MultiResult(audits, document, target)
 
@@ -264,12 +266,12 @@ def requirement(pack: Pack, rule: Rule) -> tuple[Any, ...]:
     return (type(measure).__name__, measure, rule.evidence, types, rule.where, rule.target, hours)
 
 
-def crosswalk(packs: list[Pack], audits: list[AuditResult]) -> list[CrosswalkEntry]:
+def crosswalk(packs: list[Pack], documents: list[FindingsDocument]) -> list[CrosswalkEntry]:
     """Requirements served by rules of at least two packs, in the order first met."""
     groups: list[tuple[tuple[Any, ...], list[tuple[str, RuleEntry]]]] = []
     kinds: dict[int, str] = {}
-    for pack, audit in zip(packs, audits, strict=True):
-        entries = {r.rule: r for r in audit.findings.rules}
+    for pack, document in zip(packs, documents, strict=True):
+        entries = {r.rule: r for r in document.rules}
         for rule in pack.rules:
             key = requirement(pack, rule)
             group = next((g for k, g in groups if k == key), None)
@@ -316,19 +318,19 @@ def _entry(members: list[tuple[str, RuleEntry]], kind: str) -> CrosswalkEntry:
 
 
 def combined_document(
-    packs: list[Pack], audits: list[AuditResult], out: Path, evidence: str
+    packs: list[Pack], findings: list[tuple[FindingsDocument, Path]], out: Path, evidence: str
 ) -> CombinedDocument:
+    """The combined document of ``out`` from each pack's findings and the findings.json
+    holding them (the audit builds it so, and ``verify`` builds it again to compare)."""
     entries = []
-    for pack, audit in zip(packs, audits, strict=True):
-        path = audit.out / "findings.json"
-        doc = audit.findings
+    for pack, (doc, path) in zip(packs, findings, strict=True):
         entries.append(
             {
                 "id": pack.id,
                 "version": pack.version,
                 "title": doc.manifest.pack.title,
                 "standard": doc.manifest.standard,
-                "findings": path.relative_to(out).as_posix(),
+                "findings": Path(os.path.relpath(path, out)).as_posix(),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "period": doc.manifest.parameters.period.label,
                 "summary": doc.summary,
@@ -336,13 +338,13 @@ def combined_document(
         )
     return CombinedDocument.model_validate(
         {
-            "schema_version": audits[0].findings.schema_version,
+            "schema_version": findings[0][0].schema_version,
             "document": COMBINED,
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "tool": {"name": "auditor", "version": __version__},
             "evidence_root": evidence,
             "packs": entries,
-            "crosswalk": crosswalk(packs, audits),
+            "crosswalk": crosswalk(packs, [doc for doc, _ in findings]),
             "recommendation": combined_recommendation(entries),
         }
     )

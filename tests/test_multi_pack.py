@@ -313,7 +313,80 @@ def test_verify_takes_the_evidence_folder_holding_the_files_read(tmp_path, monke
     monkeypatch.chdir(other)
     report = verify_audit(tree / "out")
     assert report.differences == []
-    assert report.files == 15  # 7 + 8 files, the service-quality checklist read by both packs
+    # 7 + 8 files, the service-quality checklist read by both packs counted once: every file
+    assert report.files == 14 == len(list((tree / "evidence").iterdir()))
+
+
+def edit_combined(folder: Path, edit: Any) -> None:
+    """Forge the combined findings.json of ``folder``: ``edit`` changes its JSON data."""
+    path = folder / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def test_verify_names_a_forged_crosswalk_and_pack_reasons(tmp_path) -> None:
+    """The crosswalk and each pack's reasons in the combined recommendation are built again
+    from the packs' findings.json and compared: a forgery of either is named by its place."""
+    phone, chat = small_packs(tmp_path)
+    (tmp_path / "evidence").mkdir()
+    shutil.copy(DEMO / "service-quality" / "interactions-2026Q3.csv", tmp_path / "evidence")
+    run_multi_audit([phone, chat], tmp_path / "evidence", tmp_path / "out", "2026-Q3")
+    assert verify_audit(tmp_path / "out").verified
+
+    def forge(data: dict[str, Any]) -> None:
+        data["crosswalk"][0]["clauses"][1]["verdict"] = "observation"
+        data["recommendation"]["packs"][0]["majors"] = []
+
+    edit_combined(tmp_path / "out", forge)
+    report = verify_audit(tmp_path / "out")
+    assert report.differences == [
+        "crosswalk[0]: clauses[1].verdict was observation, now conform",
+        'recommendation: packs[0].majors was [], now ["RESP-PHONE-30S"]',
+    ]
+
+
+def test_verify_names_a_crosswalk_entry_the_packs_do_not_share(audited) -> None:
+    """The demo packs share no requirement: a crosswalk entry added to the combined
+    findings.json (two rules said to conform) is named, the recorded list against none."""
+    sop = {"pack": "special-service-monitoring", "rule": "SOP-FOLLOWED", "verdict": "conform"}
+    phone = {"pack": "service-quality", "rule": "RESP-PHONE-30S", "verdict": "conform"}
+
+    def forge(data: dict[str, Any]) -> None:
+        data["crosswalk"] = [
+            {"measure": "duration", "evidence": "interactions", "target": None,
+             "verdict": "conform", "verdict_severity": None,
+             "clauses": [
+                 {**c, "clause": "3.1.2", "clause_title": None, "title": {"en": c["rule"], "zh": c["rule"]},
+                  "verdict_severity": None, "value": 1.0, "unit": None}
+                 for c in (phone, sop)
+             ]},
+        ]  # fmt: skip
+
+    edit_combined(audited, forge)
+    report = verify_audit(audited)
+    assert report.differences == [
+        'crosswalk: was [{"clauses": [{"clause": "3.1.2", "clause_title": null, "pack": '
+        '"service-quality..., now []'  # the recorded list cut at 80 characters
+    ]
+
+
+def test_verify_names_the_summary_field_a_combined_findings_forged(audited) -> None:
+    """A pack's summary edited in the combined findings.json is named with both values; no
+    file differs, so the findings are computed again (and no note says otherwise)."""
+
+    def forge(data: dict[str, Any]) -> None:
+        data["packs"][0]["summary"]["verdicts"]["conform"] += 1
+
+    edit_combined(audited, forge)
+    report = verify_audit(audited)
+    verdicts = FindingsDocument.load(audited / PACKS[0] / "findings.json").summary.verdicts
+    assert report.differences == [
+        f"packs[0]: summary.verdicts.conform was {verdicts['conform'] + 1}, "
+        f"now {verdicts['conform']}"
+    ]
+    assert report.findings == 99  # both packs' findings computed again (the golden files hold 99)
+    assert not any("a re-run would prove nothing" in note for note in report.notes)
 
 
 def test_verify_of_one_pack_folder_names_the_combined_folder(audited) -> None:

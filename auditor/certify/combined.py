@@ -4,19 +4,21 @@ The combined findings.json records the SHA-256 of each pack's findings.json;
 each of those is checked first, then each pack's inputs as a one-pack audit's
 are, then every pack's audit is run again over the files it takes from the
 shared evidence folder (shared out again exactly as the audit did) and every
-finding compared. The combined recommendation must be the worst of the
-re-run packs'.
+finding compared. Last, the combined document is built again from the packs'
+findings.json (as the audit built it) and compared field by field: each pack's
+entry and summary, the crosswalk, the combined recommendation and each pack's
+reasons in it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuditorError
 from ..findings.combined import CombinedDocument
 from ..findings.contract import FindingsDocument
 from ..mapping import Mapping
-from ..recommendation import worst_decision
 from .verify import (
     NOT_RECOMPUTED,
     STORE_NAME,
@@ -24,9 +26,11 @@ from .verify import (
     check_inputs,
     check_store,
     compare,
+    data_differences,
     evidence_place,
     failing_files_differ,
     file_difference,
+    files_read,
     passed_over,
     recorded_mapping,
     recorded_pack,
@@ -34,6 +38,9 @@ from .verify import (
     unchecked_outputs,
 )
 from .waivers_applied import check_waivers
+
+if TYPE_CHECKING:
+    from ..model import Pack
 
 
 def verify_combined(
@@ -58,6 +65,8 @@ def verify_combined(
         report.notes.append(NOT_RECOMPUTED)
         return report
     documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
+    # a file two packs read (a checklist) is one file verified
+    report.files = len({e.file for d in documents for e in files_read(d)})
     root = evidence or evidence_place(combined.evidence_root, folder, documents)
     if not root.exists():
         raise AuditorError(
@@ -70,8 +79,6 @@ def verify_combined(
         for d, e in zip(documents, combined.packs, strict=True)
     ]
     for entry, document, pack in zip(combined.packs, documents, packs, strict=True):
-        if entry.summary != document.summary:
-            report.differences.append(f"{entry.id}: summary differs from its findings.json")
         _check_pack(
             document, pack, root, (folder / entry.findings).parent, entry.id, report, mapping
         )
@@ -88,7 +95,6 @@ def _check_pack(
     report: VerifyReport, mapping: Mapping | None = None,
 ) -> None:  # fmt: skip
     inputs = check_inputs(document, root if root.is_dir() else root.parent, pack, mapping, folder)
-    report.files += inputs.files
     report.differences.extend(f"{pack_id}: {d}" for d in inputs.differences)
     report.differences.extend(f"{pack_id}: {d}" for d in failing_files_differ(document, folder))
 
@@ -104,12 +110,10 @@ def _rerun_all(
     chosen = recorded_mapping(documents[0], root, mapping, path.parent)
     loaded = [load_pack(p) for p in packs]
     claims = claimed_files(loaded, root, chosen)
-    decisions = []
     for entry, document, pack, model in zip(combined.packs, documents, packs, loaded, strict=True):
         differences, notes = check_waivers(document, register)
         one = VerifyReport(differences=differences, notes=[f"{model.id}: {n}" for n in notes])
         with rerun(document, root, pack, chosen, claims[model.id], engine) as (again, made):
-            decisions.append(again.summary.recommendation.decision)
             roots = (str(combined.evidence_root), str(root))
             compare(document, again, one, roots)
             store = (path.parent / entry.findings).parent / STORE_NAME
@@ -117,8 +121,22 @@ def _rerun_all(
         report.findings += one.findings
         report.differences.extend(f"{model.id}: {d}" for d in one.differences)
         report.notes.extend(one.notes)
-    if worst_decision(decisions) != combined.recommendation.decision:
-        report.differences.append(
-            f"combined recommendation was {combined.recommendation.decision}, "
-            f"now {worst_decision(decisions)}"
-        )
+    report.differences.extend(_combined_differences(combined, path.parent, documents, loaded))
+
+
+def _combined_differences(
+    combined: CombinedDocument, folder: Path, documents: list[FindingsDocument], packs: list[Pack]
+) -> list[str]:
+    """Each field of the combined document not as its packs' findings.json give it: the
+    document built again from them as the audit built it (its time aside), then compared."""
+    from ..multi import combined_document
+
+    findings = [(d, folder / e.findings) for d, e in zip(documents, combined.packs, strict=True)]
+    again = combined_document(packs, findings, folder, combined.evidence_root)
+    return data_differences(_without_time(combined), _without_time(again))
+
+
+def _without_time(document: CombinedDocument) -> dict[str, Any]:
+    data = document.model_dump(mode="json")
+    data.pop("generated_at")
+    return data

@@ -141,7 +141,7 @@ def passed_over(
     another (the one in the working folder, say) is told it differs."""
     notes = []
     seen = {chosen.resolve()}
-    listed = [entry for document in documents for entry in _files_read(document)]
+    listed = [entry for document in documents for entry in files_read(document)]
     for place in where_recorded(root, folder):
         if not place.exists() or place.resolve() in seen:
             continue
@@ -163,7 +163,7 @@ def passed_over(
     return notes
 
 
-def _files_read(document: FindingsDocument) -> list[Any]:
+def files_read(document: FindingsDocument) -> list[Any]:
     """The files an audit read and recorded with their SHA-256: its evidence files, or the
     export's Parquet files for an audit of one."""
     manifest = document.manifest
@@ -177,7 +177,7 @@ def _in_place(place: Path, name: str) -> Path:
 
 def _holds_a_recorded_file(document: FindingsDocument, place: Path) -> bool:
     """Whether the first file the audit read is in ``place`` with its recorded SHA-256."""
-    listed = _files_read(document)
+    listed = files_read(document)
     if not listed:
         return False
     path = _in_place(place, listed[0].file)
@@ -483,8 +483,14 @@ def _other_differences(
     """Every other field of findings.json (a finding's details, a rule's title, the coverage,
     the exclusion ledger, each kind's counts ...), which the report prints too: the
     re-run states it alike, numbers within :data:`TOLERANCE`."""
+    return data_differences(_comparable(old, roots[0]), _comparable(new, roots[1]))
+
+
+def data_differences(old: Any, new: Any) -> list[str]:
+    """Each place where two documents (as JSON data) differ, named by its path
+    (``crosswalk[0]: clauses[1].verdict was conform, now nonconform-major``)."""
     found: list[Place] = []
-    _walk(_comparable(old, roots[0]), _comparable(new, roots[1]), (), found)
+    _walk(old, new, (), found)
     return [_placed(path, was, now) for path, was, now in found]
 
 
