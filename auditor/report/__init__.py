@@ -180,9 +180,11 @@ def render_reports(
             words = Words.of(document, language)
             items = capa_items(document, options.report_date, words)
             if "csv" in formats:
-                write_capa_csv(items, stage / "capa.csv")
+                write_capa_csv(items, stage / "capa.csv", tracked)
                 written.append(target / "capa.csv")
             if "xlsx" in formats:
-                write_capa_xlsx(document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS)
+                write_capa_xlsx(
+                    document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS, tracked
+                )
                 written.append(target / "capa.xlsx")
     return written

@@ -150,16 +150,39 @@ def _correction(records: int, cells: int, words: Words, periods: bool = False) -
     return words.label("correction_text", n=count(records))
 
 
+#: the columns a plan rendered with a CAPA register adds: the register's item each row is
+#: tracked as, and the severity and due date the team works to there
+REGISTER_HEADER = ["register_item", "register_severity", "register_due"]
+REGISTER_WIDTHS = (16, 10, 11)
+
+
 def _cells(item: CapaItem) -> list[Any]:
     return [neutralise(cell) for cell in astuple(item)]
 
 
-def write_capa_csv(items: list[CapaItem], path: Path) -> None:
+def _register_sheet(
+    items: list[CapaItem], tracked: Mapping[str, TrackedItem] | None
+) -> tuple[list[str], list[list[Any]]]:
+    """The plan's header and rows; with a register, each row with the item it is tracked as
+    (empty for a row the register does not track)."""
+    if tracked is None:
+        return CAPA_HEADER, [_cells(item) for item in items]
+    rows = []
+    for row in plan_rows(items, tracked):
+        held = row.tracked
+        register = [held.id, held.severity, held.due] if held else ["", "", ""]
+        rows.append([*_cells(row.item), *register])
+    return [*CAPA_HEADER, *REGISTER_HEADER], rows
+
+
+def write_capa_csv(
+    items: list[CapaItem], path: Path, tracked: Mapping[str, TrackedItem] | None = None
+) -> None:
+    header, rows = _register_sheet(items, tracked)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CAPA_HEADER)
-        for item in items:
-            writer.writerow(_cells(item))
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[list[Any]]:
@@ -199,7 +222,12 @@ def failing_note(document: FindingsDocument, words: Words, capped: int | None) -
 
 
 def write_capa_xlsx(
-    document: FindingsDocument, items: list[CapaItem], words: Words, path: Path, cap: int
+    document: FindingsDocument,
+    items: list[CapaItem],
+    words: Words,
+    path: Path,
+    cap: int,
+    tracked: Mapping[str, TrackedItem] | None = None,
 ) -> None:
     """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them."""
     import openpyxl
@@ -207,11 +235,12 @@ def write_capa_xlsx(
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("CAPA")
-    for index, width in enumerate(CAPA_WIDTHS, 1):
+    header, rows = _register_sheet(items, tracked)
+    for index, width in enumerate((*CAPA_WIDTHS, *REGISTER_WIDTHS)[: len(header)], 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append(CAPA_HEADER)
-    for item in items:
-        sheet.append(_cells(item))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
     records = book.create_sheet("failing records")
     for index, width in enumerate(FAILING_WIDTHS, 1):
         records.column_dimensions[get_column_letter(index)].width = width

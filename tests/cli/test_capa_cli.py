@@ -334,6 +334,35 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
     assert '<td class="due">2026-12-30</td>' in plain
     assert ">Recommended, subject to an accepted corrective-action plan<" in plain
 
+    # capa.csv and capa.xlsx rendered with the register name the same items, severities and
+    # due dates beside the audit's own; without it, the audit's columns alone
+    import csv
+
+    import openpyxl
+
+    for register_option in (("--register", register), ()):
+        out = tmp_path / "sheets" / str(len(register_option))
+        args = ["report", "render", findings, "--format", "csv,xlsx", "--date", "2026-10-01",
+                "--out", str(out), *register_option]  # fmt: skip
+        assert invoke(runner, *args).exit_code == 0
+        with (out / "capa.csv").open(encoding="utf-8-sig", newline="") as handle:
+            rows = [[r[0], r[4], r[11], *r[15:]] for r in csv.reader(handle)]
+        sheet = openpyxl.load_workbook(out / "capa.xlsx", read_only=True)["CAPA"]
+        cells = [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
+        assert [[r[0], r[4], r[11], *r[15:]] for r in cells] == rows
+        if register_option:
+            assert rows == [
+                ["number", "severity", "due", "register_item", "register_severity", "register_due"],
+                ["CAPA-001", "minor", "2026-12-30", "CAPA-2026-0003", "major", "2026-08-30"],
+                ["CAPA-002", "minor", "2026-12-30", "CAPA-2026-0004", "minor", "2026-10-29"],
+            ]
+        else:
+            assert rows == [
+                ["number", "severity", "due"],
+                ["CAPA-001", "minor", "2026-12-30"],
+                ["CAPA-002", "minor", "2026-12-30"],
+            ]
+
 
 def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The register and the id of an item (STANDARD-TRAINED, July) implemented on 2026-07-31."""
