@@ -265,3 +265,49 @@ def test_days_of_a_long_period_are_labelled_on_spark_as_on_sqlite(spilling_sorts
     Spark, whose sorts spill here, it was an arbitrary earlier day of the period (the look-up
     took the first row of a correlated ORDER BY ... LIMIT 1, whose order Spark lost)."""
     days_agree_on(tmp_path, "spark")
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (one just let go)."""
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        return int(held.getsockname()[1])
+
+
+def test_a_standalone_master_that_refuses_is_one_line_at_once() -> None:
+    """Spark retries an unreachable standalone master for about a minute; its port is tried
+    first. One master of several answering is enough; other kinds of master are Spark's."""
+    import socket
+
+    port = _closed_port()
+    with pytest.raises(EngineError) as refused:
+        spark_engine._check_reachable(f"spark://127.0.0.1:{port}")
+    assert refused.value.message == (
+        f"cannot reach the Spark master spark://127.0.0.1:{port} "
+        f"(127.0.0.1:{port}: Connection refused)"
+    )
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        open_port = listening.getsockname()[1]
+        spark_engine._check_reachable(f"spark://127.0.0.1:{port},127.0.0.1:{open_port}")
+    for master in ("local[2]", "yarn", "k8s://https://127.0.0.1:1"):
+        spark_engine._check_reachable(master)
+
+
+@needs_spark
+def test_an_audit_on_a_master_that_refuses_stops_before_spark_starts(runner, tmp_path) -> None:
+    from auditor.cli import main
+
+    port = _closed_port()
+    result = runner.invoke(
+        main,
+        ["audit", str(RULES / "service-quality.yaml"),
+         str(ROOT / "evidence" / "demo" / "service-quality"), "--out", str(tmp_path / "o"),
+         "--engine", "spark", "--spark-master", f"spark://127.0.0.1:{port}"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"cannot reach the Spark master spark://127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())

@@ -210,6 +210,8 @@ def spark_session(master: str | None = None) -> Any:
             "the spark engine needs a Java runtime (17 or later), none was found",
             hint=INSTALL_HINT,
         )
+    if master:
+        _check_reachable(master)
     _quiet_python_loggers()
     folder = Path(tempfile.gettempdir())
     log_config = folder / "auditor-spark-log4j2.properties"
@@ -246,6 +248,39 @@ def spark_session(master: str | None = None) -> Any:
     _LOGS.append(log_file)
     atexit.register(stop_session)
     return session
+
+
+#: how long a standalone master's port is given to accept a connection before Spark is started
+REACH_TIMEOUT_SECONDS = 5
+
+
+def _check_reachable(master: str) -> None:
+    """A standalone master (``spark://host:port``, or several for high availability) of which
+    no port accepts a connection is one line at once: Spark itself retries for about a
+    minute before giving up. Other masters (local, YARN, Kubernetes) are left to Spark."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not master.startswith("spark://"):
+        return
+    places = master.removeprefix("spark://").split(",")
+    reasons = []
+    for place in places:
+        parts = urlsplit(f"spark://{place}")
+        try:
+            host, port = parts.hostname, parts.port or 7077
+        except ValueError:  # a port that is not a number: Spark says so itself
+            return
+        try:
+            with socket.create_connection((host or "", port), timeout=REACH_TIMEOUT_SECONDS):
+                return
+        except OSError as exc:
+            reasons.append(f"{host}:{port}: {exc.strerror or exc}")
+    raise EngineError(
+        f"cannot reach the Spark master {master} ({'; '.join(reasons)})",
+        hint="check --spark-master (spark://host:port) and that the master is running and "
+        "reachable from here",
+    )
 
 
 def _check_cluster(session: Any) -> None:
