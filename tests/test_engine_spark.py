@@ -298,16 +298,15 @@ def test_a_standalone_master_that_refuses_is_one_line_at_once() -> None:
 
 
 @needs_spark
-def test_an_audit_on_a_master_that_refuses_stops_before_spark_starts(runner, tmp_path) -> None:
-    from auditor.cli import main
-
+def test_an_audit_on_a_master_that_refuses_stops_before_spark_starts(tmp_path) -> None:
+    """In a process of its own (this one's Spark session, once started, is kept)."""
     port = _closed_port()
-    result = runner.invoke(
-        main,
-        ["audit", str(RULES / "service-quality.yaml"),
+    done = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", str(RULES / "service-quality.yaml"),
          str(ROOT / "evidence" / "demo" / "service-quality"), "--out", str(tmp_path / "o"),
          "--engine", "spark", "--spark-master", f"spark://127.0.0.1:{port}"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
     )  # fmt: skip
-    assert result.exit_code == 2
-    assert f"cannot reach the Spark master spark://127.0.0.1:{port}" in result.output
+    assert done.returncode == 2
+    assert f"cannot reach the Spark master spark://127.0.0.1:{port}" in done.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
