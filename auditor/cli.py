@@ -987,13 +987,25 @@ def _combined_summary(result: Any) -> str:
         )
         lines.append(f"shared requirement ({entry.measure}, {entry.evidence}): {served}")
     for item in document.recommendation.packs:
-        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}")
+        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}{_waived_text(item)}")
     lines.append(
         "combined recommendation: " + RECOMMENDATION_WORDS[document.recommendation.decision]
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
     lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
+
+
+def _waived_text(decision: Any) -> str:
+    """``; waived: SCRIPTS (would be nonconform-minor, W-2)``: a pack's waived nonconformities
+    beside its recommendation, which leaves them out ("" when none)."""
+    if not decision.waived:
+        return ""
+    return "; waived: " + ", ".join(
+        f"{item.finding} (would be {item.waived.would_be.verdict}-{item.waived.would_be.severity}, "
+        f"{item.waived.waiver})"
+        for item in decision.waived
+    )
 
 
 def _previous_audit(previous: str | None, register_path: str | None, result: AuditResult) -> Any:

@@ -24,6 +24,7 @@ from ..findings.contract import (
     Warning_,
     level,
 )
+from ..findings.nonconformities import waived_findings
 from ..i18n import Words
 from . import appendix, registers, rules
 
@@ -79,7 +80,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "verdict_counts": verdict_counts(document),
         "recommendation": recommendation(document, words, plan),
         "previous": _previous(document, options, words),
-        "waived": waived_rows(document),
+        "waived": waived_findings(document),
         "worst_gaps": [
             WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:WORST_GAPS]
         ],
@@ -217,27 +218,6 @@ def _previous(document: FindingsDocument, options: Options, words: Words) -> Any
     from .previous import previous_view
 
     return previous_view(options.previous, document, words)
-
-
-# ------------------------------------------------------------ waivers
-
-
-@dataclass(frozen=True)
-class WaivedRow:
-    finding: str
-    waived: Any
-
-
-def waived_rows(document: FindingsDocument) -> list[WaivedRow]:
-    """Every nonconformity a waiver in force turned into ``waived``: the rule's, then its groups'."""
-    rows = []
-    for rule in document.rules:
-        if rule.waived is not None:
-            rows.append(WaivedRow(rule.rule, rule.waived))
-        for finding in rule.findings:
-            if finding.waived is not None and not (finding.pooled and rule.waived is not None):
-                rows.append(WaivedRow(finding.id, finding.waived))
-    return rows
 
 
 # ------------------------------------------------------------ the recommendation
