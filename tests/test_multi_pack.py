@@ -251,6 +251,30 @@ def test_the_combined_cover_names_each_packs_waived_nonconformities(
     assert 'data-waived-in="chat-desk"' not in html
 
 
+def test_each_packs_section_names_its_failing_records_file_from_the_report(combined) -> None:
+    """The files are in each pack's folder, not beside the combined report."""
+    document = CombinedDocument.load(combined.out / "findings.json")
+    texts = {
+        "en": "All {rows} failing records are in {path}, SHA-256 {sha256}.",
+        "zh": "全部 {rows} 条不符合记录见 {path},SHA-256 {sha256}。",
+    }
+    for lang, folder, where in (
+        ("en", combined.out, ""),
+        ("zh", combined.out, ""),
+        ("en", combined.out / "elsewhere", "../"),
+    ):
+        render_combined(document, combined.out, ("html",), lang, out=folder)
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        for pack in PACKS:
+            listing = FindingsDocument.load(combined.out / pack / "findings.json").failing_records
+            assert listing is not None and listing.path == "failing-records.csv"
+            path = f"{where}{pack}/failing-records.csv"
+            rows = f"{listing.rows:,}"
+            assert texts[lang].format(rows=rows, path=path, sha256=listing.sha256) in html
+        named = sum(html.count(f"{where}{pack}/failing-records.csv") for pack in PACKS)
+        assert html.count("failing-records.csv") == named > len(PACKS)
+
+
 def test_the_combined_cover_names_each_packs_rules_not_evaluable(tmp_path) -> None:
     """The recommendation counts a rule that could not be judged; the cover names them
     (here the surveys' rules, with no survey file)."""
@@ -384,7 +408,9 @@ def test_the_combined_chinese_report_is_chinese(combined, tmp_path) -> None:
     render_combined(document, combined.out, ("html",), "zh", out=tmp_path)
     visible = Visible()
     visible.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
-    text = " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+    text = re.sub(r"\S*failing-records\.csv", "", " ".join(visible.text)).replace(
+        "findings.json", ""
+    )
     allowed = {
         "CSAT",
         "NPS",
