@@ -115,7 +115,9 @@ def test_register_records_each_pack_and_waivers_are_named(
     runner, evidence, tmp_path, monkeypatch
 ) -> None:
     """The phone rule's one failing site waived: its pack's recommendation line names what was
-    waived."""
+    waived; each register line names its pack (the demos' golden nonconformities: service
+    quality's two minors left, STANDARD-TRAINED then ROOT-CAUSE; the monitoring pack's seven
+    rules judged pooled and BADGE-WORN's two sites)."""
     monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))
     register = tmp_path / "capa.db"
     waived = runner.invoke(
@@ -138,8 +140,13 @@ def test_register_records_each_pack_and_waivers_are_named(
     assert (
         "  special-service-monitoring: certification not recommended (major nonconformity)"
     ) in lines
-    registered = [line for line in lines if line.startswith(f"register {register}")]
-    assert len(registered) == 2 and all(" opened (CAPA-2026-" in line for line in registered)
+    assert [line for line in lines if line.startswith(f"register {register}")] == [
+        f"register {register} (service-quality): 2 items opened (CAPA-2026-0001, "
+        "CAPA-2026-0002), no item linked",
+        f"register {register} (special-service-monitoring): 9 items opened (CAPA-2026-0003, "
+        "CAPA-2026-0004, CAPA-2026-0005, CAPA-2026-0006, CAPA-2026-0007, CAPA-2026-0008, "
+        "CAPA-2026-0009, CAPA-2026-0010 and 1 more), no item linked",
+    ]
 
 
 def test_a_pack_that_takes_no_file_is_named(runner, tmp_path) -> None:
