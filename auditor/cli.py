@@ -916,7 +916,7 @@ def _audit_several(
     click.echo(_combined_summary(result))
     for audit in result.audits:
         if outputs.register:
-            click.echo(_record(outputs.register, audit))
+            click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
         for line in _warning_lines(audit):
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
     _font_warning(outputs.formats)
@@ -987,13 +987,25 @@ def _combined_summary(result: Any) -> str:
         )
         lines.append(f"shared requirement ({entry.measure}, {entry.evidence}): {served}")
     for item in document.recommendation.packs:
-        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}")
+        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}{_waived_text(item)}")
     lines.append(
         "combined recommendation: " + RECOMMENDATION_WORDS[document.recommendation.decision]
     )
     lines.append(f"wrote {result.out / 'findings.json'}")
     lines.extend(f"wrote {path}" for path in result.written)
     return "\n".join(lines)
+
+
+def _waived_text(decision: Any) -> str:
+    """``; waived: SCRIPTS (would be nonconform-minor, W-2)``: a pack's waived nonconformities
+    beside its recommendation, which leaves them out ("" when none)."""
+    if not decision.waived:
+        return ""
+    return "; waived: " + ", ".join(
+        f"{item.finding} (would be {item.waived.would_be.verdict}-{item.waived.would_be.severity}, "
+        f"{item.waived.waiver})"
+        for item in decision.waived
+    )
 
 
 def _previous_audit(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
@@ -1033,10 +1045,13 @@ def _certifier_outputs(
     return written
 
 
-def _record(register_path: str, result: AuditResult) -> str:
+def _record(register_path: str, result: AuditResult, pack: str | None = None) -> str:
+    """What recording the audit in the register did, in one line (naming ``pack``, one of a
+    combined audit's)."""
     from .register.register import record_audit_file
 
     findings = result.out / "findings.json"
+    register = f"register {register_path}" + (f" ({pack})" if pack else "")
     try:
         done = record_audit_file(register_path, str(findings), _today())
     except KeyboardInterrupt:  # the register's transaction is rolled back; the outputs stay
@@ -1047,9 +1062,9 @@ def _record(register_path: str, result: AuditResult) -> str:
         )
         raise
     if done.already:
-        return f"register {register_path}: this audit is already recorded; nothing new"
+        return f"{register}: this audit is already recorded; nothing new"
     return (
-        f"register {register_path}: {_items_named(done.created, 'opened', done.recurring)}, "
+        f"{register}: {_items_named(done.created, 'opened', done.recurring)}, "
         f"{_items_named(done.linked, 'linked', done.recurring)}"
     )
 

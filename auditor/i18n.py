@@ -29,6 +29,11 @@ LABELS: dict[str, dict[str, str]] = {
     "combined_majors": {"zh": "严重不符合", "en": "Major nonconformities"},
     "combined_minors": {"zh": "一般不符合", "en": "Minor nonconformities"},
     "combined_not_evaluable": {"zh": "无法评价的规则", "en": "Rules not evaluable"},
+    "combined_waived": {"zh": "已豁免的不符合", "en": "Waived nonconformities"},
+    "combined_waived_as": {
+        "zh": "(否则应为{verdict},{waiver})",
+        "en": " (would be {verdict}, {waiver})",
+    },
     "combined_recommendation": {
         "zh": "合并认证推荐意见",
         "en": "Combined certification recommendation",

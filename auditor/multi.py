@@ -37,6 +37,7 @@ from .findings.combined import (
     CrosswalkEntry,
 )
 from .findings.contract import FindingsDocument, RuleEntry, level
+from .findings.nonconformities import waived_findings
 from .ingest import Progress, evidence_files
 from .mapping import (
     Mapping,
@@ -345,23 +346,24 @@ def combined_document(
             "evidence_root": evidence,
             "packs": entries,
             "crosswalk": crosswalk(packs, [doc for doc, _ in findings]),
-            "recommendation": combined_recommendation(entries),
+            "recommendation": combined_recommendation([doc for doc, _ in findings]),
         }
     )
 
 
-def combined_recommendation(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """The worst of the packs' decisions, each pack's reasons beside it."""
-    decisions = []
-    for entry in entries:
-        stated = entry["summary"].recommendation
+def combined_recommendation(documents: list[FindingsDocument]) -> dict[str, Any]:
+    """The worst of the packs' decisions, each pack's reasons and waived nonconformities beside it."""
+    decisions: list[dict[str, Any]] = []
+    for document in documents:
+        stated = document.summary.recommendation
         decisions.append(
             {
-                "pack": entry["id"],
+                "pack": document.manifest.pack.id,
                 "decision": stated.decision,
                 "majors": stated.majors,
                 "minors": stated.minors,
                 "not_evaluable": stated.not_evaluable,
+                "waived": waived_findings(document),
             }
         )
     return {"decision": worst_decision([d["decision"] for d in decisions]), "packs": decisions}

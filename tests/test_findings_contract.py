@@ -15,6 +15,7 @@ from auditor.ingest import first_place
 from .conftest import TEST_PACKS
 
 SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "findings" / "schema.json"
+COMBINED_SCHEMA = SCHEMA.with_name("combined-schema.json")
 
 
 def test_the_schema_file_is_generated_from_the_contract() -> None:
@@ -119,9 +120,11 @@ def test_not_json_and_missing_files_are_report_errors(tmp_path) -> None:
         FindingsDocument.load(tmp_path / "x.json")
 
 
-if __name__ == "__main__":
-    SCHEMA.write_text(
-        json.dumps(FindingsDocument.json_schema(), indent=2, ensure_ascii=False, sort_keys=True)
-        + "\n",
-        encoding="utf-8",
-    )
+if __name__ == "__main__":  # writes both schemas: a pack's findings.json and the combined one
+    from auditor.findings.combined import CombinedDocument
+
+    for path, model in ((SCHEMA, FindingsDocument), (COMBINED_SCHEMA, CombinedDocument)):
+        path.write_text(
+            json.dumps(model.json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from auditor.findings.combined import CombinedDocument
 from auditor.findings.contract import FindingsDocument
 from auditor.multi import run_multi_audit
 from auditor.recommendation import DECISIONS, worst_decision
+from auditor.register.waivers import Waiver
 from auditor.report import render_combined
 
 from .conftest import ROOT, RULES, STANDARDS
@@ -195,6 +197,82 @@ def test_the_shared_requirement_in_the_report(shared, tmp_path) -> None:
         and 'data-crosswalk-rule="RESP-CHAT-1MIN"' in html
     )
     assert html.count('class="pack-section"') == 2
+
+
+@pytest.fixture(scope="module")
+def waived(tmp_path_factory) -> Any:
+    """The two small packs with the phone rule's one failing site (SH, August) waived."""
+    base = tmp_path_factory.mktemp("waived")
+    evidence = base / "evidence"
+    evidence.mkdir()
+    shutil.copy(DEMO / "service-quality" / "interactions-2026Q3.csv", evidence)
+    waiver = Waiver(
+        "W-1", "RESP-PHONE-30S", "site=SH", "new switch being installed at SH", "medium", "ops",
+        "quality director", date(2026, 10, 1), date(2026, 12, 31),
+    )  # fmt: skip
+    return run_multi_audit(
+        list(small_packs(base)), evidence, base / "out", "2026-Q3", waivers=[waiver],
+        today=date(2026, 10, 1),
+    )  # fmt: skip
+
+
+def test_the_combined_recommendation_lists_each_packs_waived_nonconformities(waived) -> None:
+    """Beside majors and minors, as the pack's own report lists them: the rule, then its group."""
+    top = json.loads((waived.out / "findings.json").read_text(encoding="utf-8"))
+    phone, chat = top["recommendation"]["packs"]
+    would_be = {"verdict": "nonconform", "severity": "major"}
+    assert (phone["decision"], phone["majors"], phone["minors"]) == ("recommended", [], [])
+    assert [
+        (w["finding"], w["waived"]["waiver"], w["waived"]["would_be"]) for w in phone["waived"]
+    ] == [
+        ("RESP-PHONE-30S", "W-1", would_be),
+        ("RESP-PHONE-30S@site=SH@2026-08", "W-1", would_be),
+    ]
+    assert chat["waived"] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Waived nonconformities: {rule} (would be major nonconformity, W-1), "
+               "{cell} (would be major nonconformity, W-1)"),
+        ("zh", "已豁免的不符合: {rule}(否则应为严重不符合,W-1), {cell}(否则应为严重不符合,W-1)"),
+    ],
+)  # fmt: skip
+def test_the_combined_cover_names_each_packs_waived_nonconformities(
+    waived, tmp_path, lang, text
+) -> None:
+    document = CombinedDocument.load(waived.out / "findings.json")
+    render_combined(document, waived.out, ("html",), lang, out=tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    rule = '<span class="data">RESP-PHONE-30S</span>'
+    cell = '<span class="data">RESP-PHONE-30S@<wbr>site=SH@<wbr>2026-08</span>'
+    assert f'data-waived-in="phone-desk">{text.format(rule=rule, cell=cell)}</span>' in html
+    assert 'data-waived-in="chat-desk"' not in html
+
+
+def test_each_packs_section_names_its_failing_records_file_from_the_report(combined) -> None:
+    """The files are in each pack's folder, not beside the combined report."""
+    document = CombinedDocument.load(combined.out / "findings.json")
+    texts = {
+        "en": "All {rows} failing records are in {path}, SHA-256 {sha256}.",
+        "zh": "全部 {rows} 条不符合记录见 {path},SHA-256 {sha256}。",
+    }
+    for lang, folder, where in (
+        ("en", combined.out, ""),
+        ("zh", combined.out, ""),
+        ("en", combined.out / "elsewhere", "../"),
+    ):
+        render_combined(document, combined.out, ("html",), lang, out=folder)
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        for pack in PACKS:
+            listing = FindingsDocument.load(combined.out / pack / "findings.json").failing_records
+            assert listing is not None and listing.path == "failing-records.csv"
+            path = f"{where}{pack}/failing-records.csv"
+            rows = f"{listing.rows:,}"
+            assert texts[lang].format(rows=rows, path=path, sha256=listing.sha256) in html
+        named = sum(html.count(f"{where}{pack}/failing-records.csv") for pack in PACKS)
+        assert html.count("failing-records.csv") == named > len(PACKS)
 
 
 def test_the_combined_cover_names_each_packs_rules_not_evaluable(tmp_path) -> None:
@@ -403,7 +481,9 @@ def test_the_combined_chinese_report_is_chinese(combined, tmp_path) -> None:
     render_combined(document, combined.out, ("html",), "zh", out=tmp_path)
     visible = Visible()
     visible.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
-    text = " ".join(visible.text).replace("failing-records.csv", "").replace("findings.json", "")
+    text = re.sub(r"\S*failing-records\.csv", "", " ".join(visible.text)).replace(
+        "findings.json", ""
+    )
     allowed = {
         "CSAT",
         "NPS",

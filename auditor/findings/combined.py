@@ -30,6 +30,7 @@ from .contract import (
     Tool,
     Unit,
     Verdict,
+    WaivedFinding,
 )
 
 #: the value of ``document`` that tells a combined findings.json from a pack's own
@@ -82,6 +83,9 @@ class PackDecision(Model):
     majors: list[str]
     minors: list[str]
     not_evaluable: list[NotEvaluableRule]
+    #: the nonconformities a waiver turned into ``waived`` (not among majors and minors), with
+    #: what each would have been; absent from a combined findings.json written before
+    waived: list[WaivedFinding] = Field(default_factory=list)
 
 
 class CombinedRecommendation(Model):

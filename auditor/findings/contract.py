@@ -189,6 +189,14 @@ class Waived(Model):
     would_be: WouldBe
 
 
+class WaivedFinding(Model):
+    """A nonconformity a waiver in force turned into ``waived``: the rule's own (its id) or a
+    group's (the finding's id), with the waiver and what it would have been."""
+
+    finding: str
+    waived: Waived
+
+
 class CellDays(Model):
     """The days of the audit period a finding holds (ISO dates); ``clipped`` when the audit
     period cut the sub-period its label names (``2010-W30``: Monday 26 July to Sunday 1 August,

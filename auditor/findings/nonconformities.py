@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .contract import FindingEntry, FindingsDocument, RuleEntry, Verdict, level
+from .contract import (
+    FindingEntry,
+    FindingsDocument,
+    RuleEntry,
+    Verdict,
+    WaivedFinding,
+    level,
+)
 from .results import group_text
 
 
@@ -42,6 +49,20 @@ def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, Fi
         if not groups:
             found.append(("", rule, rule.deciding_finding()))
         found.extend((key, rule, groups[key]) for key in sorted(groups))
+    return found
+
+
+def waived_findings(document: FindingsDocument) -> list[WaivedFinding]:
+    """Every nonconformity a waiver in force turned into ``waived``, in rule order: the rule's
+    own, then its groups' (a one-pack report's table of waivers, a combined audit's list per
+    pack)."""
+    found = []
+    for rule in document.rules:
+        if rule.waived is not None:
+            found.append(WaivedFinding(finding=rule.rule, waived=rule.waived))
+        for finding in rule.findings:
+            if finding.waived is not None and not (finding.pooled and rule.waived is not None):
+                found.append(WaivedFinding(finding=finding.id, waived=finding.waived))
     return found
 
 

@@ -15,6 +15,7 @@ audit's own output; the report cites it with its SHA-256.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -109,10 +110,13 @@ def render_combined(
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     day = issue_date(first, report_date)
     sections: list[str] = []
-    for pack_id, pack_document in packs.items():
-        earlier = (previous or {}).get(pack_id)
-        options = Options(language, day, organisation, auditor, earlier)
-        sections.append(Markup(render_html(pack_document, options, "section")))
+    for entry in document.packs:
+        own = os.path.relpath(target / Path(entry.findings).parent, out or target)
+        options = Options(
+            language, day, organisation, auditor, (previous or {}).get(entry.id),
+            files_folder=Path(own).as_posix(),
+        )  # fmt: skip
+        sections.append(Markup(render_html(packs[entry.id], options, "section")))
     context = combined_context(
         document, packs, sections, Options(language, day, organisation, auditor)
     )

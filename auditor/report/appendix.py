@@ -100,7 +100,6 @@ def appendix(document: FindingsDocument, words: Words) -> dict[str, Any]:
         "exclusions": [
             CountRow(e.rule, words.reason(e.reason), e.count) for e in document.exclusions
         ],
-        "failing_file": document.failing_records,
     }
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..findings import sentences
 from ..findings.combined import CombinedDocument, CrosswalkEntry
-from ..findings.contract import Decision, FindingsDocument
+from ..findings.contract import Decision, FindingsDocument, WaivedFinding
+from ..findings.nonconformities import waived_findings
 from ..i18n import Words
 from .context import Options, recommendation
 
@@ -31,6 +32,8 @@ class PackRow:
     missing: list[str]
     #: the rules that could not be judged (the recommendation counts them)
     not_evaluable: list[str]
+    #: the nonconformities a waiver turned into ``waived`` (the recommendation leaves them out)
+    waived: list[WaivedFinding]
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def _pack_row(document: FindingsDocument, words: Words) -> PackRow:
         minors=list(stated.minors),
         missing=[m.clause for m in view.missing],
         not_evaluable=[item.rule for item in stated.not_evaluable],
+        waived=waived_findings(document),
     )
 
 

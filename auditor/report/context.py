@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..findings import sentences
 from ..findings.contract import (
     Decision,
+    FailingRecordsFile,
     FindingsDocument,
     KindSummary,
     RuleEntry,
@@ -24,6 +25,7 @@ from ..findings.contract import (
     Warning_,
     level,
 )
+from ..findings.nonconformities import waived_findings
 from ..i18n import Words
 from . import appendix, registers, rules
 
@@ -47,6 +49,9 @@ class Options:
     #: the CAPA register's item each nonconformity is tracked as, by finding id (the audit
     #: recorded in the register given), else None
     tracked: Mapping[str, TrackedItem] | None = None
+    #: the folder of the audit's own files (failing-records.csv) relative to the report: ""
+    #: when they are beside it; a combined report's section names its pack's folder
+    files_folder: str = ""
 
 
 def issue_date(document: FindingsDocument, given: date | None) -> date:
@@ -71,6 +76,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         registers.capa_items(document, options.report_date, words), options.tracked
     )
     ordered = sorted(document.rules, key=lambda r: (clause_key(r.clause), r.rule))
+    listing = failing_listing(document, options)
     return {
         "lang": options.lang,
         "w": words,
@@ -79,7 +85,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "verdict_counts": verdict_counts(document),
         "recommendation": recommendation(document, words, plan),
         "previous": _previous(document, options, words),
-        "waived": waived_rows(document),
+        "waived": waived_findings(document),
         "worst_gaps": [
             WorstGap(r, sentences.deciding_sentence(r, words)) for r in gaps[:WORST_GAPS]
         ],
@@ -95,11 +101,20 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
             for rule in ordered
             if rule.rule not in gap_ids and (table := rules.period_table(rule, words))
         ],
-        "gaps": [rules.gap(rule, words, document.failing_records) for rule in gaps],
+        "gaps": [rules.gap(rule, words, listing) for rule in gaps],
         "capa": plan,
         **appendix.appendix(document, words),
+        "failing_file": listing,
         **appendix.method(document, words),
     }
+
+
+def failing_listing(document: FindingsDocument, options: Options) -> FailingRecordsFile | None:
+    """The audit's failing-records file as the report names it: by its path from the report."""
+    listing = document.failing_records
+    if listing is None or not options.files_folder:
+        return listing
+    return listing.model_copy(update={"path": f"{options.files_folder}/{listing.path}"})
 
 
 @dataclass(frozen=True)
@@ -217,27 +232,6 @@ def _previous(document: FindingsDocument, options: Options, words: Words) -> Any
     from .previous import previous_view
 
     return previous_view(options.previous, document, words)
-
-
-# ------------------------------------------------------------ waivers
-
-
-@dataclass(frozen=True)
-class WaivedRow:
-    finding: str
-    waived: Any
-
-
-def waived_rows(document: FindingsDocument) -> list[WaivedRow]:
-    """Every nonconformity a waiver in force turned into ``waived``: the rule's, then its groups'."""
-    rows = []
-    for rule in document.rules:
-        if rule.waived is not None:
-            rows.append(WaivedRow(rule.rule, rule.waived))
-        for finding in rule.findings:
-            if finding.waived is not None and not (finding.pooled and rule.waived is not None):
-                rows.append(WaivedRow(finding.id, finding.waived))
-    return rows
 
 
 # ------------------------------------------------------------ the recommendation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -112,14 +113,42 @@ def test_a_file_no_pack_takes_is_told_a_name_after_the_first_packs_first_kind(
     )
 
 
-def test_register_records_each_pack(runner, evidence, tmp_path) -> None:
+def test_register_records_each_pack_and_waivers_are_named(
+    runner, evidence, tmp_path, monkeypatch
+) -> None:
+    """The phone rule's one failing site waived: its pack's recommendation line names what was
+    waived; each register line names its pack (the demos' golden nonconformities: service
+    quality's two minors left, STANDARD-TRAINED then ROOT-CAUSE; the monitoring pack's seven
+    rules judged pooled and BADGE-WORN's two sites)."""
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))
     register = tmp_path / "capa.db"
+    waived = runner.invoke(
+        main,
+        ["waiver", "add", "--rule", "RESP-PHONE-30S", "--group", "site=SH", "--reason",
+         "new switch being installed at SH", "--risk", "medium", "--requested-by", "ops",
+         "--approved-by", "quality director", "--until", "2026-12-31", "--register", str(register)],
+    )  # fmt: skip
+    assert waived.exit_code == 0, waived.output
     result = audit(
         runner, evidence, tmp_path / "out", "--format", "json", "--register", str(register)
     )
     assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.startswith(f"register {register}")]
-    assert len(lines) == 2 and all(" opened (CAPA-2026-" in line for line in lines)
+    lines = result.output.splitlines()
+    assert (
+        "  service-quality: certification recommended subject to an accepted corrective-action "
+        "plan; waived: RESP-PHONE-30S (would be nonconform-major, W-1), "
+        "RESP-PHONE-30S@site=SH@2026-08 (would be nonconform-major, W-1)"
+    ) in lines
+    assert (
+        "  special-service-monitoring: certification not recommended (major nonconformity)"
+    ) in lines
+    assert [line for line in lines if line.startswith(f"register {register}")] == [
+        f"register {register} (service-quality): 2 items opened (CAPA-2026-0001, "
+        "CAPA-2026-0002), no item linked",
+        f"register {register} (special-service-monitoring): 9 items opened (CAPA-2026-0003, "
+        "CAPA-2026-0004, CAPA-2026-0005, CAPA-2026-0006, CAPA-2026-0007, CAPA-2026-0008, "
+        "CAPA-2026-0009, CAPA-2026-0010 and 1 more), no item linked",
+    ]
 
 
 def test_a_pack_that_takes_no_file_is_named(runner, tmp_path) -> None:
