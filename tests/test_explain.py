@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,6 +116,18 @@ def test_an_excluded_record_says_why_and_a_quarantined_key_where(tmp_path) -> No
     )
 
 
+def _ticket_a_explained(folder: Path) -> Any:
+    """Ticket A of the tickets in ``folder``, ingested into a store there, explained under
+    the engine pack's BUSINESS-4H for 2026-02."""
+    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
+    store = EvidenceStore(folder / "evidence.db")
+    try:
+        ingest(pack, folder, store)
+        return explain_record(pack, "BUSINESS-4H", "A", store, parse_period("2026-02"), None)
+    finally:
+        store.close()
+
+
 def test_a_workbook_record_shows_its_sheet_its_cells_and_its_times_in_the_file_zone(
     tmp_path,
 ) -> None:
@@ -135,13 +148,7 @@ def test_a_workbook_record_shows_its_sheet_its_cells_and_its_times_in_the_file_z
         "  status: status\n",
         encoding="utf-8",
     )
-    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
-    store = EvidenceStore(tmp_path / "evidence.db")
-    try:
-        ingest(pack, tmp_path, store)
-        explained = explain_record(pack, "BUSINESS-4H", "A", store, parse_period("2026-02"), None)
-    finally:
-        store.close()
+    explained = _ticket_a_explained(tmp_path)
     assert explained.lines[1:3] == [
         "record A: tickets.xlsx (sheet 'Data') line 3",
         "  raw cells: id='A', site='BJ', opened='2026-02-10 09:00:00', "
@@ -171,13 +178,7 @@ def test_a_workbook_record_shows_its_cells_as_the_sheet_shows_them(tmp_path) -> 
         "  solved_at: solved\n  status: status\n",
         encoding="utf-8",
     )
-    pack = load_pack(TEST_PACKS / "engine.yaml", [STANDARDS])
-    store = EvidenceStore(tmp_path / "evidence.db")
-    try:
-        ingest(pack, tmp_path, store)
-        explained = explain_record(pack, "BUSINESS-4H", "A", store, parse_period("2026-02"), None)
-    finally:
-        store.close()
+    explained = _ticket_a_explained(tmp_path)
     assert explained.lines[2] == (
         "  raw cells: id='A', site='BJ', day=2026-02-10, at=09:30:00, "
         "opened=2026-02-10 09:30:05, solved=None, status='closed', (column 9)='x', n=17"

@@ -7,6 +7,8 @@ Chinese report of an audit with all three series measures holds no English word.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,12 +132,10 @@ def test_the_report_of_the_three_measures_is_chinese_and_fits_the_page(
         assert overflowing_boxes(html) == [], lang
 
 
-def test_a_sub_period_row_shows_its_records_against_the_one_needed(write_pack, tmp_path) -> None:
-    """MONTHLY's months: July and September hold one review each, August none. Their rows
-    say so, not ``n = 1`` beside the pooled 66.7 % of months."""
+def _july_and_september_reviewed(write_pack: Any, tmp_path: Path) -> Any:
+    """The audit of 2026-Q3 with the three series measures, a monthly review held in July
+    and in September (none in August), as a findings document."""
     from auditor.findings.contract import FindingsDocument
-    from auditor.findings.sentences import figures
-    from auditor.i18n import Words
 
     folder = tmp_path / "evidence"
     folder.mkdir()
@@ -144,7 +144,16 @@ def test_a_sub_period_row_shows_its_records_against_the_one_needed(write_pack, t
         REVIEWS + "R1,monthly,2026-07-03\nR2,monthly,2026-09-03\n", encoding="utf-8"
     )
     audit = run_audit(write_pack(ALL_THREE), folder, tmp_path / "out", "2026-Q3")
-    document = FindingsDocument.model_validate(audit.document)
+    return FindingsDocument.model_validate(audit.document)
+
+
+def test_a_sub_period_row_shows_its_records_against_the_one_needed(write_pack, tmp_path) -> None:
+    """MONTHLY's months: July and September hold one review each, August none. Their rows
+    say so, not ``n = 1`` beside the pooled 66.7 % of months."""
+    from auditor.findings.sentences import figures
+    from auditor.i18n import Words
+
+    document = _july_and_september_reviewed(write_pack, tmp_path)
     rule = next(r for r in document.rules if r.rule == "MONTHLY")
     rows = {f.period: figures(f, rule, Words("en")) for f in rule.findings[1:]}
     assert rows == {
@@ -161,18 +170,10 @@ def test_the_plan_deals_with_the_months_that_hold_no_record(write_pack, tmp_path
     with, not a failing record."""
     from datetime import date
 
-    from auditor.findings.contract import FindingsDocument
     from auditor.i18n import Words
     from auditor.report.registers import capa_items
 
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "calls.csv").write_text(calls([]), encoding="utf-8")
-    (folder / "reviews.csv").write_text(
-        REVIEWS + "R1,monthly,2026-07-03\nR2,monthly,2026-09-03\n", encoding="utf-8"
-    )
-    audit = run_audit(write_pack(ALL_THREE), folder, tmp_path / "out", "2026-Q3")
-    document = FindingsDocument.model_validate(audit.document)
+    document = _july_and_september_reviewed(write_pack, tmp_path)
     for lang, text in (
         ("en", "Deal with the period listed that holds no record"),
         ("zh", "补齐清单中没有记录的期间"),
