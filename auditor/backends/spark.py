@@ -214,22 +214,9 @@ def spark_session(master: str | None = None) -> Any:
         _check_reachable(master)
     _quiet_python_loggers()
     folder = Path(tempfile.gettempdir())
-    log_config = folder / "auditor-spark-log4j2.properties"
-    log_config.write_text(_LOG4J2, encoding="utf-8")
     log_file = folder / f"auditor-spark-{os.getpid()}.log"
-    conf = SparkConf()
     chosen = master or ("" if _configured_master() else DEFAULT_MASTER)
-    if chosen:
-        conf.setMaster(chosen)
-    conf.setAppName("auditor")
-    for key, value in {
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.sql.shuffle.partitions": "2",
-        "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log_config}",
-    }.items():
-        conf.set(key, value)
+    conf = _spark_conf(SparkConf(), chosen, folder)
     where = chosen or "as configured"
     try:
         with log_file.open("wb") as log:
@@ -248,6 +235,25 @@ def spark_session(master: str | None = None) -> Any:
     _LOGS.append(log_file)
     atexit.register(stop_session)
     return session
+
+
+def _spark_conf(conf: Any, master: str, folder: Path) -> Any:
+    """``conf`` for the audit's session: ``master`` (none: Spark's own configuration), UI off,
+    two shuffle partitions, UTC, and the JVM's logging set by a file written in ``folder``."""
+    log_config = folder / "auditor-spark-log4j2.properties"
+    log_config.write_text(_LOG4J2, encoding="utf-8")
+    if master:
+        conf.setMaster(master)
+    conf.setAppName("auditor")
+    for key, value in {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log_config}",
+    }.items():
+        conf.set(key, value)
+    return conf
 
 
 #: how long a standalone master's port is given to accept a connection before Spark is started
