@@ -987,7 +987,9 @@ def _combined_summary(result: Any) -> str:
         )
         lines.append(f"shared requirement ({entry.measure}, {entry.evidence}): {served}")
     for item in document.recommendation.packs:
-        lines.append(f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}{_waived_text(item)}")
+        lines.append(
+            f"  {item.pack}: {RECOMMENDATION_WORDS[item.decision]}{_waived_text(item.waived)}"
+        )
     lines.append(
         "combined recommendation: " + RECOMMENDATION_WORDS[document.recommendation.decision]
     )
@@ -996,15 +998,15 @@ def _combined_summary(result: Any) -> str:
     return "\n".join(lines)
 
 
-def _waived_text(decision: Any) -> str:
+def _waived_text(waived: list[Any]) -> str:
     """``; waived: SCRIPTS (would be nonconform-minor, W-2)``: a pack's waived nonconformities
     beside its recommendation, which leaves them out ("" when none)."""
-    if not decision.waived:
+    if not waived:
         return ""
     return "; waived: " + ", ".join(
         f"{item.finding} (would be {item.waived.would_be.verdict}-{item.waived.would_be.severity}, "
         f"{item.waived.waiver})"
-        for item in decision.waived
+        for item in waived
     )
 
 
@@ -1135,6 +1137,7 @@ def _dated_outside(document: Any, period: str) -> str:
 
 
 def _audit_summary(result: AuditResult) -> str:
+    from .findings.nonconformities import waived_findings
     from .formatting import target_text, text_table, value_text
 
     document = result.findings
@@ -1181,6 +1184,7 @@ def _audit_summary(result: AuditResult) -> str:
     lines.append("verdicts: " + ", ".join(f"{k} {v}" for k, v in verdicts.items()))
     lines.append(
         f"recommendation: {RECOMMENDATION_WORDS[document.summary.recommendation.decision]}"
+        + _waived_text(waived_findings(document))
     )
     exported = document.manifest.export
     lines.append(

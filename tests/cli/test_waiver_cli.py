@@ -41,6 +41,12 @@ def test_a_waived_major_passes_and_is_reported_with_what_it_would_be(runner, tmp
          "--fail-on", "major", "--register", register],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # the console's decision names what it leaves out: the rule and its deciding group
+    assert (
+        "recommendation: certification recommended subject to an accepted corrective-action "
+        "plan; waived: RESP-PHONE-30S (would be nonconform-major, W-1), "
+        "RESP-PHONE-30S@site=SH@2026-08 (would be nonconform-major, W-1)"
+    ) in result.output.splitlines()
     document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     rule = next(r for r in document["rules"] if r["rule"] == "RESP-PHONE-30S")
     assert rule["verdict"] == "waived" and rule["verdict_severity"] is None
