@@ -97,6 +97,12 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
     where_fields = (
         tuple(sorted(f for f in fields_of(rule.where) if f in kind.fields)) if rule.where else ()
     )
+    # fields read from other kinds (a duration's pauses), of the kinds that hold records
+    reads = [
+        (read, env.pack.evidence[read.kind])
+        for read in measure.fields_elsewhere()
+        if read.kind in env.present
+    ]
     base = RulePlan(
         rule,
         kind,
@@ -106,30 +112,24 @@ def compile_rule(rule: Rule, env: Env) -> RulePlan:
         filled=_filled(scope, filled_fields) if filled_fields else None,
         filled_fields=filled_fields,
         filled_probes=tuple(_filled_probe(scope, f) for f in filled_fields),
-        elsewhere=tuple(
-            (read, _filled_elsewhere(env.pack.evidence[read.kind], read))
-            for read in measure.fields_elsewhere()
-            if read.kind in env.present
-        ),
+        elsewhere=tuple((read, _filled_elsewhere(other, read)) for read, other in reads),
         where_filled=_filled(scope, where_fields, filtered=False) if where_fields else None,
         where_fields=where_fields,
         notes=tuple(measure.notes(env.present)),
         value_checks=(
             *_value_checks(kind, _compared(rule)),
-            *(
-                check
-                for read in measure.fields_elsewhere()
-                if read.where is not None and read.kind in env.present
-                for check in _value_checks(
-                    env.pack.evidence[read.kind],
-                    [ComparedValue(f, v) for f, v in compared_strings(read.where)],
-                )
-            ),
+            *(check for read, other in reads for check in _value_checks(other, _compared_in(read))),
         ),
     )
     if measure.per_record:
         return _record_plan(base, cast(RecordMeasure, measure))
     return _aggregate_plan(base, cast(AggregateMeasure, measure))
+
+
+def _compared_in(read: FieldsElsewhere) -> list[ComparedValue]:
+    """The texts the filter of the records read from another kind compares its fields with."""
+    where = compared_strings(read.where) if read.where is not None else []
+    return [ComparedValue(f, v) for f, v in where]
 
 
 def _compared(rule: Rule) -> list[ComparedValue]:
