@@ -929,8 +929,9 @@ class RowPlan:
             if not is_missing(value := self._picker(c)(row), self.missing_or_none)
         )
         both = f"{column.date_column} + {clock_column}"
+        in_both = BadValue(name, raw, f"{reason}; correct it in column {both}", both)
         if column.format:
-            return BadValue(name, raw, reason, both)
+            return in_both
         day_wrong = _not_a_day(day_text(day), order)
         clock_right = time_of_day(clock_text(clock)) is not None
         if day_wrong and clock_right:
@@ -941,7 +942,7 @@ class RowPlan:
             return BadValue(
                 name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
             )
-        return BadValue(name, raw, reason, both)
+        return in_both
 
 
 def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:

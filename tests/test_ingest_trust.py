@@ -236,6 +236,13 @@ def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) ->
                     "correct it in column d",
                 ),
                 (4, "t", "10:75", "at: '10:75' is not a valid time of day; correct it in column t"),
+                (
+                    5,
+                    "d + t",
+                    "31/02/2016 10:75",
+                    "at: '31/02/2016 10:75' is not a valid date/time (impossible day, month or "
+                    "hour?); correct it in column d + t",
+                ),
             ],
         ),
         (
@@ -245,13 +252,22 @@ def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) ->
                     3,
                     "d + t",
                     "31/02/2016 10:00",
-                    "at: '31/02/2016 10:00' does not match the format %d/%m/%Y %H:%M",
+                    "at: '31/02/2016 10:00' does not match the format %d/%m/%Y %H:%M; "
+                    "correct it in column d + t",
                 ),
                 (
                     4,
                     "d + t",
                     "13/03/2016 10:75",
-                    "at: '13/03/2016 10:75' does not match the format %d/%m/%Y %H:%M",
+                    "at: '13/03/2016 10:75' does not match the format %d/%m/%Y %H:%M; "
+                    "correct it in column d + t",
+                ),
+                (
+                    5,
+                    "d + t",
+                    "31/02/2016 10:75",
+                    "at: '31/02/2016 10:75' does not match the format %d/%m/%Y %H:%M; "
+                    "correct it in column d + t",
                 ),
             ],
         ),
@@ -261,14 +277,14 @@ def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) ->
 def test_a_date_plus_time_value_names_the_column_that_is_wrong(tmp_path, spec, expected) -> None:
     """An impossible day in a day-first date column (13/3 says so) is quarantined in the date
     column with its own value, an impossible minute in the time column; a format read over the
-    two together cannot tell them apart, and names both."""
+    two together cannot tell them apart, and names both, as it does when both are wrong."""
     mapping = write(tmp_path, "m.yaml", f"kind: records\ncolumns:\n  record_id: id\n  at: {spec}\n")
     folder = tmp_path / "data"
     folder.mkdir()
     write(
         folder,
         "records.csv",
-        "id,d,t\nA,13/03/2016,10:00\nB,31/02/2016,10:00\nC,13/03/2016,10:75\n",
+        "id,d,t\nA,13/03/2016,10:00\nB,31/02/2016,10:00\nC,13/03/2016,10:75\nD,31/02/2016,10:75\n",
     )
     _, store = run(folder, mapping)
     quarantined = store.db.execute(

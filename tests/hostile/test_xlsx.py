@@ -441,7 +441,8 @@ def test_a_wrong_date_or_time_beside_the_other_is_quarantined_in_its_own_column(
             5,
             "日期 + 时间",
             "2010-02-30 25:00:00",
-            "at: '2010-02-30 25:00:00' is not a valid date/time (impossible day, month or hour?)",
+            "at: '2010-02-30 25:00:00' is not a valid date/time (impossible day, month or hour?); "
+            "correct it in column 日期 + 时间",
         ),
         (
             6,
