@@ -626,15 +626,15 @@ class Ingest:
         return mapping.path
 
     def _already_ingested(self, report: FileReport) -> bool:
-        row = self.store.ingested(report.path, report.sha256)
-        if row is not None:
-            report.kind = row[0]
-            report.mapping = json.loads(row[1]) if row[1] else None
-            report.warnings = json.loads(row[2]) if row[2] else []
-            report.moved_dst = json.loads(row[3]) if row[3] else {}
-            report.reader = json.loads(row[4]) if row[4] else {}
-            report.held_quarantined = int(row[5] or 0)
-        return row is not None
+        entry = self.store.ingested(report.path, report.sha256)
+        if entry is not None:
+            report.kind = entry["kind"]
+            report.mapping = entry["mapping"]
+            report.warnings = entry["warnings"]
+            report.moved_dst = entry["moved_dst"]
+            report.reader = entry["reader"]
+            report.held_quarantined = int(entry["quarantined"] or 0)
+        return entry is not None
 
     def _mapping_for(self, path: Path) -> Mapping | None:
         """The sidecar mapping beside a file, or the one given; both (if different) is an error."""

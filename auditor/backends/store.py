@@ -490,15 +490,13 @@ class EvidenceStore:
         ).fetchone()[0]
         return int(stored), int(quarantined)
 
-    def ingested(self, path: str, sha256: str) -> tuple[Any, ...] | None:
-        """(kind, mapping, warnings, moved_dst, reader; JSON, and its rows quarantined) of a
-        file already ingested with these bytes."""
-        row = self.db.execute(
-            "SELECT kind, mapping, warnings, moved_dst, reader, quarantined FROM _manifest "
-            "WHERE file = ? AND sha256 = ? AND status != 'error'",
-            [path, sha256],
-        ).fetchone()
-        return None if row is None else tuple(row)
+    def ingested(self, path: str, sha256: str) -> dict[str, Any] | None:
+        """The manifest entry of a file already ingested with these bytes, its structured
+        values read from their JSON."""
+        rows = self.db[MANIFEST].rows_where(
+            "file = ? AND sha256 = ? AND status != 'error'", [path, sha256], limit=1
+        )
+        return next((_from_json(row) for row in rows), None)
 
     def other_versions(self, path: str, sha256: str) -> list[str]:
         """The SHA-256 of each other version of the file at ``path`` the store holds records of."""
@@ -689,14 +687,8 @@ class EvidenceStore:
 
     def manifest_entry(self, source: int) -> dict[str, Any] | None:
         """One file's manifest entry, its structured values read from their JSON."""
-        rows = list(self.db[MANIFEST].rows_where("id = ?", [source]))
-        if not rows:
-            return None
-        entry = dict(rows[0])
-        for name in JSON_COLUMNS:
-            if isinstance(entry.get(name), str):
-                entry[name] = json.loads(entry[name])
-        return entry
+        rows = self.db[MANIFEST].rows_where("id = ?", [source])
+        return next((_from_json(row) for row in rows), None)
 
     def quarantine(self) -> list[dict[str, Any]]:
         return list(self.db[QUARANTINE].rows)
@@ -750,6 +742,16 @@ def _patiently(step: Callable[[], Any]) -> Any:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _from_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A manifest entry as stored, its structured values read from their JSON (a value never
+    given as its default)."""
+    entry = dict(row)
+    for name, default in JSON_COLUMNS.items():
+        text = entry.get(name)
+        entry[name] = json.loads(text) if isinstance(text, str) else default
+    return entry
 
 
 def _with_json(entry: dict[str, Any]) -> dict[str, Any]:
