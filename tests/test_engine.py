@@ -185,6 +185,34 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
     assert "notes" not in results["CLOSED"].findings[0].details
 
 
+def test_an_exclusion_text_no_record_holds_is_named_in_a_note(tmp_path, store, write_pack) -> None:
+    """An exclusion's ``when`` that compares site with a misspelt name excludes nothing, in
+    silence without the note: said as a misspelt ``where`` is."""
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
+    text += (
+        '  - id: OPEN\n    clause: "3.3.3"\n    title: {zh: 未结, en: Open}\n'
+        "    evidence: tickets\n"
+        '    exclude:\n      - when: site == "Shangai"\n        reason: pilot site\n'
+        '    condition: status == "open"\n'
+        "    target: 50%\n    severity: minor\n    min_records: 1\n"
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    pack = load_pack(write_pack(text), [STANDARDS])
+    (tmp_path / "tickets.csv").write_text(
+        TICKETS
+        + "A,Beijing,2026-02-02 09:00:00,,open\n"
+        + "B,Shanghai,2026-02-03 09:00:00,,closed\n",
+        encoding="utf-8",
+    )
+    ingest(pack, tmp_path, store)
+    finding = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}["OPEN"]
+    opened = finding.findings[0]
+    assert opened.details["notes"] == [
+        "value 'Shangai' never occurs in tickets.site; closest: 'Shanghai'"
+    ]
+    assert (opened.counts.conforming, opened.counts.n) == (1, 2)
+
+
 def test_a_pause_filter_text_no_pause_holds_is_named_in_a_note(run) -> None:
     """The pauses' ``where`` compares reason with 'customer'; these pauses spell it otherwise,
     so none is subtracted: said in a note, as a misspelt ``where`` of the rule's own kind is."""

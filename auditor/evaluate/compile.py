@@ -133,8 +133,11 @@ def _compared_in(read: FieldsElsewhere) -> list[ComparedValue]:
 
 
 def _compared(rule: Rule) -> list[ComparedValue]:
-    """The texts the rule's measure and its ``where`` compare its own kind's fields with."""
-    where = compared_strings(rule.where) if rule.where is not None else []
+    """The texts the rule's measure, its ``where`` and its exclusions' ``when`` compare its
+    own kind's fields with."""
+    filters = [rule.where] if rule.where is not None else []
+    filters += [exclusion.condition for exclusion in rule.exclusions]
+    where = [pair for condition in filters for pair in compared_strings(condition)]
     return [*rule.measure.compared_values(), *(ComparedValue(f, v) for f, v in where)]
 
 
