@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -95,30 +97,45 @@ def run_multi_audit(
     claims = claimed_files(packs, Path(evidence), mapping)
     check_every_pack_has_files(packs, claims, Path(evidence))
     target = Path(out)
-    audits = [
-        run_audit(
-            path,
-            evidence,
-            target / pack.id,
-            period,
-            mapping,
-            auditor_name,
-            organisation,
-            max_quarantine,
-            waivers,
-            today,
-            files=claims[pack.id],
-            engine=engine,
-            progress=progress,
-        )
-        for path, pack in zip(pack_paths, packs, strict=True)
-    ]
+    audits = []
+    for path, pack in zip(pack_paths, packs, strict=True):
+        with naming_pack(pack):
+            audits.append(
+                run_audit(
+                    path,
+                    evidence,
+                    target / pack.id,
+                    period,
+                    mapping,
+                    auditor_name,
+                    organisation,
+                    max_quarantine,
+                    waivers,
+                    today,
+                    files=claims[pack.id],
+                    engine=engine,
+                    progress=progress,
+                )
+            )
     for pack, audit in zip(packs, audits, strict=True):
         audit.notes.extend(passed_over(pack, claims, Path(evidence), mapping))
     findings = [(a.findings, a.out / "findings.json") for a in audits]
     document = combined_document(packs, findings, target, str(evidence))
     document.dump(target / "findings.json")
     return MultiResult(audits, document, target)
+
+
+@contextmanager
+def naming_pack(pack: Pack) -> Iterator[None]:
+    """Let an error of one pack's audit that names no file (no record in the period, too
+    much quarantined) say which pack's audit stopped."""
+    try:
+        yield
+    except AuditorError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            if error.location is None:
+                error.message = f"pack {pack.id}: {error.message}"
+        raise
 
 
 def check_distinct(packs: list[Pack]) -> None:

@@ -173,6 +173,24 @@ def test_a_pack_that_takes_no_file_is_named(runner, tmp_path) -> None:
     assert "take interactions-2026Q3.csv)" in lines[0]
 
 
+def test_a_pack_whose_files_hold_no_record_of_the_period_is_named(runner, tmp_path) -> None:
+    """service-quality takes only training.csv of the customer-service-evaluation demo, and
+    none of its judged kinds has a record in the period: the one line says which pack's audit
+    stopped (alone, the same audit's line would need no pack name)."""
+    from ..conftest import ROOT
+
+    packs = [str(RULES / "service-quality.yaml"), str(RULES / "customer-service-evaluation.yaml")]
+    folder = ROOT / "evidence/demo/customer-service-evaluation"
+    result = runner.invoke(
+        main, ["audit", *packs, str(folder), "--out", str(tmp_path / "o"), "--period", "2026-Q3"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "error: pack service-quality: no evidence record in 2026-Q3: 1 file(s) read, 194 rows "
+        "stored; check the evidence folder, the file names and the mapping"
+    ]
+
+
 def test_no_period_and_no_readable_file_names_what_the_folder_holds(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
     folder.mkdir()
