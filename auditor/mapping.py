@@ -406,13 +406,17 @@ def find_preset(name: str, directory: Path = PRESETS_DIR) -> Path:
 
 def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
     """Match each field to a header column by name or alias."""
-    index = {normalise(h): h for h in header if h}
+    index: dict[str, list[str]] = {}
+    for h in header:
+        if h:
+            index.setdefault(normalise(h), []).append(h)
     columns = {}
     for name, spec in kind.fields.items():
-        # Every column the field's name or an alias matches, in that order: a JSONL key renamed
-        # midway (name in early lines, an alias later) is read from whichever a row has.
-        found = [index.get(normalise(c)) for c in (name, *spec.aliases)]
-        matched = tuple(dict.fromkeys(c for c in found if c is not None))
+        # Every column the field's name or an alias matches, in that order (columns spelt
+        # alike, as a name does, in the header's): a JSONL key renamed midway (name in early
+        # lines, an alias or another spelling later) is read from whichever a row has.
+        found = [h for c in (name, *spec.aliases) for h in index.get(normalise(c), [])]
+        matched = tuple(dict.fromkeys(found))
         if matched:
             columns[name] = ColumnSpec(name, columns=matched)
     return Mapping(kind=kind.name, columns=columns, source="auto")

@@ -192,6 +192,12 @@ CASES = [
         values=("records", "name", ("x",)),
     ),
     jsonl(
+        "key-spelt-another-way-midway",  # both spellings match the name: the first line's too
+        lines({"record_id": "A", "name": "x"}, {"record_id": "B", "Name": "y"}),
+        stored=2,
+        values=("records", "name", ("x", "y")),
+    ),
+    jsonl(
         "key-renamed-to-an-unknown-name",
         lines({"record_id": "A", "name": "x"}, {"record_id": "B", "nm": "y"}),
         stored=2,
