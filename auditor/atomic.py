@@ -144,15 +144,17 @@ AUDIT_OUTPUTS = (
 
 
 @contextmanager
-def staged_outputs(target: Path) -> Iterator[Path]:
+def staged_outputs(target: Path, removed: list[str] | None = None) -> Iterator[Path]:
     """A hidden folder inside ``target`` to write a whole set of outputs into.
 
     When the block ends normally the new set replaces the earlier one (its
-    files moved in, an earlier run's outputs the new set lacks removed); when it
-    fails, the staging folder goes and ``target`` keeps the earlier set as it was:
-    never a report of one run beside the findings of another (and the folders made for
-    the run go too).
+    files moved in, an earlier run's outputs the new set lacks removed, their names added
+    to ``removed``); when it fails, the staging folder goes and ``target`` keeps the earlier
+    set as it was: never a report of one run beside the findings of another (and the
+    folders made for the run go too). A folder where an output file goes (not an earlier
+    run's output: the user's) stops it before anything is written.
     """
+    _no_folder_in_the_way(target)
     made = [folder for folder in (target, *target.parents) if not folder.exists()]
     staging = _staging_folder(target)
     try:
@@ -167,16 +169,34 @@ def staged_outputs(target: Path) -> Iterator[Path]:
     # process moving its own set into the same folder waits for this one's to be all in
     try:
         with held(), _moving_into(target):
-            _replace_set(staging, target)
+            _no_folder_in_the_way(target)  # made meanwhile
+            gone = _replace_set(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if removed is not None:
+        removed.extend(gone)
 
 
-def _replace_set(staging: Path, target: Path) -> None:
+def _no_folder_in_the_way(target: Path) -> None:
+    """Stop when a folder has the name of a file an audit writes in ``target``: replacing the
+    set would remove it with all it holds."""
+    for name in AUDIT_OUTPUTS:
+        place = target / name
+        if place.is_dir() and not place.is_symlink():
+            raise OutputError(
+                "a folder has the name of a file the audit writes here",
+                location=Location(str(place)),
+                hint="move or rename that folder, or give another --out",
+            )
+
+
+def _replace_set(staging: Path, target: Path) -> list[str]:
     """The staged set in place of the earlier outputs, or (a file the system will not move)
     the earlier set as it was: the earlier outputs are set aside first, and put back if any
-    move fails, so a failure never leaves one run's files beside another's."""
+    move fails, so a failure never leaves one run's files beside another's. The names of
+    the earlier outputs the new set lacks, which are gone."""
     names = sorted({entry.name for entry in staging.iterdir()} | set(AUDIT_OUTPUTS))
+    gone = [n for n in names if os.path.lexists(target / n) and not os.path.lexists(staging / n)]
     hint = "give --out a folder whose files you can replace"
     with _undone_on_failure(target, "cannot replace the outputs here", hint) as (aside, moves):
         for name in names:
@@ -185,6 +205,7 @@ def _replace_set(staging: Path, target: Path) -> None:
         for name in names:
             if os.path.lexists(staging / name):
                 _move(staging / name, target / name, moves)
+    return gone
 
 
 Moves = list[tuple[Path, Path]]

@@ -684,7 +684,8 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     "--out",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for findings.json, the store and the reports.",
+    help="Folder for findings.json, the store and the reports; an earlier audit's outputs "
+    "there are replaced, those this audit does not write removed (said on the console).",
 )
 @click.option(
     "--period",
@@ -809,7 +810,8 @@ def audit_command(
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
     progress = _progress(quiet, evidence_dir)
-    with staged_outputs(Path(out)) as staging:  # all of this run's outputs, or the last run's
+    removed: list[str] = []
+    with staged_outputs(Path(out), removed) as staging:  # all of this run's outputs, or the last
         try:
             result = run_audit(
                 pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation,
@@ -837,8 +839,20 @@ def audit_command(
         click.echo(_record(register_path, result))
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
+    _removed_note(removed)
     _font_warning(wanted)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
+
+
+def _removed_note(removed: list[str]) -> None:
+    """One line naming the earlier audit's outputs this one does not write, which are gone (a
+    report beside the findings of another run would not be its own)."""
+    if removed:
+        click.echo(
+            "note: removed the earlier audit's outputs this audit does not write: "
+            + ", ".join(removed),
+            err=True,
+        )
 
 
 def _font_warning(formats: tuple[str, ...]) -> None:
@@ -908,7 +922,8 @@ def _audit_several(
     """Audit several packs over one folder; the exit code (--fail-on over every pack)."""
     from .atomic import staged_outputs
 
-    with staged_outputs(Path(given.out)) as staging:  # all of this run's outputs, or the last
+    removed: list[str] = []
+    with staged_outputs(Path(given.out), removed) as staging:  # all of this run's, or the last
         result = _several_written(
             packs, evidence_dir, replace(given, out=str(staging)), outputs, allow_ne
         )
@@ -919,6 +934,7 @@ def _audit_several(
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
         for line in _warning_lines(audit):
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
+    _removed_note(removed)
     _font_warning(outputs.formats)
     return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
 

@@ -110,13 +110,35 @@ def test_a_set_put_in_place_replaces_the_earlier_one_and_leaves_nothing_else(tmp
     out.mkdir()
     for name in ("findings.json", "capa.csv", "notes.txt"):
         (out / name).write_text(f"earlier {name}", encoding="utf-8")
-    with staged_outputs(out) as staging:
+    removed: list[str] = []
+    with staged_outputs(out, removed) as staging:
         (staging / "findings.json").write_text("new", encoding="utf-8")
         (staging / "en").mkdir()
         (staging / "en" / "report.html").write_text("new en", encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["en", "findings.json", "notes.txt"]
+    assert removed == ["capa.csv"]  # said to the user: an earlier output the new set lacks
     assert (out / "findings.json").read_text(encoding="utf-8") == "new"
     assert (out / "en" / "report.html").read_text(encoding="utf-8") == "new en"
+
+
+def test_a_folder_named_as_an_output_stops_the_set_before_anything_is_written(tmp_path) -> None:
+    """A folder of the user's where findings.json goes would have been removed with all it
+    holds: the set stops, one line naming it, before the block runs."""
+    from auditor.atomic import staged_outputs
+
+    out = tmp_path / "out"
+    (out / "findings.json").mkdir(parents=True)
+    (out / "findings.json" / "precious.txt").write_text("keep", encoding="utf-8")
+    ran = []
+    with pytest.raises(OutputError) as raised, staged_outputs(out):
+        ran.append(True)
+    assert str(raised.value) == (
+        f"{out / 'findings.json'}: a folder has the name of a file the audit writes here; "
+        "move or rename that folder, or give another --out"
+    )
+    assert ran == []
+    assert (out / "findings.json" / "precious.txt").read_text(encoding="utf-8") == "keep"
+    assert [p.name for p in out.iterdir()] == ["findings.json"]
 
 
 def test_files_the_system_will_not_put_in_place_leave_the_earlier_ones_whole(

@@ -27,6 +27,19 @@ def test_audit_prints_the_summary_and_writes_findings(runner, tmp_path) -> None:
     assert (tmp_path / "report.html").exists() and (tmp_path / "capa.csv").exists()
 
 
+def test_an_audit_says_which_earlier_outputs_it_removed(runner, tmp_path) -> None:
+    """A second audit writing findings.json alone removes the first one's report and CAPA
+    list (they were of another run): said on the console, not done in silence."""
+    audit(runner, tmp_path, "--period", "2026-Q3", "--format", "json,html,csv")
+    result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
+    assert result.exit_code == 1, result.output
+    assert (
+        "note: removed the earlier audit's outputs this audit does not write: capa.csv, "
+        "report.html\n"
+    ) in result.output
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "capa.csv").exists()
+
+
 def test_the_summary_says_what_is_left_out_of_n(runner, tmp_path) -> None:
     """Each rule's row gives the deciding finding's excluded and pending records beside n."""
     result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
