@@ -105,6 +105,16 @@ def test_pack_loads_and_every_rule_names_a_clause_and_an_action() -> None:
         assert rule.capa.action.zh and rule.capa.action.en and rule.capa.owner
 
 
+def test_every_rule_says_which_indicator_it_measures_and_that_its_numbers_are_the_packs() -> None:
+    # the standard states no numbers: each rule's interpretation says so, in both languages
+    for rule in load_pack(PACK).rules:
+        assert rule.interpretation is not None, rule.id
+        zh, en = rule.interpretation.zh, rule.interpretation.en
+        assert "标准" in zh and "standard" in en, rule.id
+        assert "本规则包选择" in zh or "由审核员判断" in zh, rule.id
+        assert "this pack's choice" in en or "the auditor's judgement" in en, rule.id
+
+
 def test_pack_check_passes(runner: Any) -> None:
     from auditor.cli import main
 

@@ -8,7 +8,7 @@ import pytest
 
 from auditor import load_pack, load_standard
 
-from .conftest import RULES, SHIPPED_PACKS, STANDARDS
+from .conftest import ROOT, RULES, SHIPPED_PACKS, STANDARDS
 
 STANDARD_FILES = sorted(STANDARDS.glob("*.yaml"))
 PACK_FILES = SHIPPED_PACKS
@@ -70,3 +70,10 @@ def test_special_service_pack_covers_observation_items() -> None:
     clauses = {r.clause for r in pack.rules}
     assert {"3.1.1", "3.1.2", "3.1.3", "3.2.1", "3.3.1", "3.4.1", "3.4.2"} <= clauses
     assert any(r.measure.name == "manual" for r in pack.rules)
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
+def test_every_shipped_pack_has_its_section_in_docs_packs(path: Path) -> None:
+    lines = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8").splitlines()
+    section = lines.index(f"## {load_pack(path).id}")
+    assert f"`rules/{path.name}` checks" in "\n".join(lines[section : section + 4])
