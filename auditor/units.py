@@ -89,11 +89,29 @@ def parse_percent(text: object) -> Decimal:
         raise UnitError(f"expected a percentage such as 95%, found {text!r}")
     match = _PERCENT.match(text)
     if not match:
-        raise UnitError(f"'{text}' is not a percentage", hint="write it like 95% or 99.5%")
+        raise UnitError(f"'{text}' is not a percentage", hint=_percent_hint(text))
     value = Decimal(match.group(1)) / 100
     if not 0 <= value <= 1:
         raise UnitError(f"percentage '{text}' is outside 0-100%")
     return value
+
+
+def _percent_hint(text: str) -> str:
+    """What to write instead of ``text``: a bare number (``0.5``) could mean 0.5 % or, as a
+    fraction, 50 %, so both are offered, not guessed."""
+    try:
+        number = Decimal(text.strip())
+    except ArithmeticError:
+        return "write it like 95% or 99.5%"
+    if not number.is_finite() or number < 0:
+        return "write it like 95% or 99.5%"
+    typed = text.strip()
+    if number <= 1:
+        hundredfold = f"{number * 100:f}"
+        if "." in hundredfold:
+            hundredfold = hundredfold.rstrip("0").rstrip(".")
+        return f"write it with its % sign: {typed}% or {hundredfold}%"
+    return f"write it with its % sign: {typed}%"
 
 
 @dataclass(frozen=True)

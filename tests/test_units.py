@@ -45,6 +45,24 @@ def test_percentages() -> None:
             parse_percent(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("0.5", "write it with its % sign: 0.5% or 50%"),  # which was meant cannot be told
+        ("0.025", "write it with its % sign: 0.025% or 2.5%"),
+        ("3", "write it with its % sign: 3%"),
+        ("abc", "write it like 95% or 99.5%"),
+        ("-1", "write it like 95% or 99.5%"),
+    ],
+)
+def test_a_bare_number_for_a_percentage_is_refused_with_both_readings(text, hint) -> None:
+    """A command-line option (--max-quarantine 0.5) gives text: a bare number is not guessed
+    to be a fraction or a percentage; the line offers what each would be written as."""
+    with pytest.raises(AuditorError) as raised:
+        parse_percent(text)
+    assert str(raised.value) == f"'{text}' is not a percentage; {hint}"
+
+
 def test_thresholds() -> None:
     t = parse_threshold(">= 4.2")
     assert (t.op, t.value, t.kind) == (">=", Decimal("4.2"), "number")
