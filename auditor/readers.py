@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import re
 import warnings
 from collections.abc import Iterator
@@ -394,6 +395,13 @@ def _shown(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")[:200]
 
 
+def finite_or_text(text: str) -> float | str:
+    """A JSON number as a float, or as written when no float holds it (``1e400``), so that
+    its refusal quotes the file's text, as ``NaN`` and ``Infinity`` (kept as their text) are."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 class DuplicateKey(Exception):
     """A JSON object naming one key twice (which value was meant cannot be told)."""
 
@@ -422,7 +430,12 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
                 continue
             try:
-                value = json.loads(stripped, object_pairs_hook=unique_keys)
+                value = json.loads(
+                    stripped,
+                    object_pairs_hook=unique_keys,
+                    parse_float=finite_or_text,
+                    parse_constant=str,
+                )
             except DuplicateKey as exc:
                 yield RawRow(
                     number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]

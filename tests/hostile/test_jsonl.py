@@ -104,12 +104,19 @@ CASES = [
         error=("{tmp}/ev/records.jsonl:2", "no line of the file is a JSON object"),
         store=None,
     ),
-    jsonl("float-overflowing", '{"record_id": "B", "amount": 1e400}\n', stored=0, quarantined=1),
+    jsonl(  # the value quoted as the file writes it, not as Python's 'inf'
+        "float-overflowing",
+        '{"record_id": "B", "amount": 1e400}\n',
+        stored=0,
+        quarantined=1,
+        reasons=("amount: '1e400' is not a finite number",),
+    ),
     jsonl(
         "nan-and-infinity-literals",
         '{"record_id": "B", "amount": NaN}\n{"record_id": "C", "amount": Infinity}\n',
         stored=0,
         quarantined=2,
+        reasons=("amount: 'NaN' is not a finite number", "'Infinity' is not a finite number"),
     ),
     jsonl(
         "float-in-an-integer-field",
