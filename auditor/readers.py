@@ -417,6 +417,12 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
+#: one JSON line's reader, made once (``json.loads`` with options makes a decoder per call)
+JSON_LINE = json.JSONDecoder(
+    object_pairs_hook=unique_keys, parse_float=finite_or_text, parse_constant=str
+)
+
+
 def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
     try:
         for number, text in enumerate(handle, start=1):
@@ -430,12 +436,7 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
                 yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
                 continue
             try:
-                value = json.loads(
-                    stripped,
-                    object_pairs_hook=unique_keys,
-                    parse_float=finite_or_text,
-                    parse_constant=str,
-                )
+                value = JSON_LINE.decode(stripped)
             except DuplicateKey as exc:
                 yield RawRow(
                     number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]
