@@ -434,6 +434,45 @@ def test_bad_lines_are_counted_not_fatal() -> None:
     assert watcher.counts.events == 4
 
 
+def test_numeric_dates_are_read_in_the_order_the_stream_has_shown_and_others_rejected() -> None:
+    """As the ingest settles a file's day/month order from its dates, the watch settles it
+    from the stream's: a date no earlier one has ordered is rejected, never a crash."""
+
+    def call(key: str, received: str, answered: str) -> str:
+        return json.dumps(
+            {
+                "kind": "calls",
+                "call_id": key,
+                "channel": "phone",
+                "received_at": received,
+                "answered_at": answered,
+            }
+        )
+
+    lines = [
+        call("A", "01/02/2026 10:00", "01/02/2026 10:00:45"),  # 1 Feb or 2 Jan: cannot be told
+        call("B", "13/02/2026 10:00", "13/02/2026 10:00:45"),  # only day-first
+        call("C", "03/02/2026 10:00", "03/02/2026 10:00:40"),  # so 3 February
+        call("D", "02/13/2026 10:00", "13/02/2026 10:00:50"),  # only month-first
+    ]
+    alerts: list[dict] = []
+    watcher = watch(the_pack(), lines, alerts.append)
+    phone = [
+        (a["key"], a["by_seconds"], a["event_time"]) for a in alerts if a["rule"] == "ANSWER-30S"
+    ]
+    assert phone == [
+        ("B", 15.0, "2026-02-13T10:00:45+08:00"),
+        ("C", 10.0, "2026-02-03T10:00:40+08:00"),
+    ]
+    assert watcher.counts.events == 4 and watcher.counts.rejected == 2
+    assert watcher.counts.reasons == {
+        "calls.received_at: '01/02/2026 10:00' could be day-first or month-first, and no date "
+        "of the field so far has a part over 12 to tell; write it as an ISO date (YYYY-MM-DD)": 1,
+        "calls: column 'received_at' mixes day-first and month-first dates: '13/02/2026 10:00' "
+        "(line 2) can only be day-first, '02/13/2026 10:00' (line 4) only month-first": 1,
+    }
+
+
 def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
     import durable_rules_engine
 

@@ -47,12 +47,13 @@ from zoneinfo import ZoneInfo
 
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
-from ..errors import AuditorError, closest_name
+from ..errors import AuditorError, EvidenceError, closest_name
 from ..evaluate.scope import key_text
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
 from ..readers import DuplicateKey, unique_keys
+from ..timeparse import OrderUndecided
 from . import adapter as dr
 
 Alert = dict[str, Any]
@@ -207,10 +208,8 @@ class Watcher:
             hint = "" if close is None else f"; did you mean '{close}'?"
             self._reject(f"unknown kind {name!r}{hint}", line)
             return
-        try:
-            values = self._plan(kind).convert(item)
-        except BadValue as exc:
-            self._reject(f"{kind.name}.{exc.column}: {exc.reason}", line)
+        values = self._converted(kind, item, line)
+        if values is None:
             return
         record = dict(zip(kind.fields, values, strict=True))
         for name in self.time_fields[kind.name]:  # no calendar or clock reaches the year 10000
@@ -238,6 +237,29 @@ class Watcher:
                 self.counts.judged += int(watched.update(key, record))
         moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
         self._advance(max(moments) if moments else None)
+
+    def _converted(
+        self, kind: EvidenceKind, item: dict[str, Any], line: int | None
+    ) -> tuple[Any, ...] | None:
+        """The record's values, typed as the ingest types a row: a numeric date's day/month
+        order is the one the stream's dates of its field have shown so far, as the ingest
+        learns it from a file's. None, the line rejected with its reason, when one cannot be."""
+        plan = self._plan(kind)
+        where = [self.counts.events if line is None else line]
+        try:
+            return plan.with_orders_settled([item], where, lambda: plan.convert(item))
+        except BadValue as exc:
+            reason = f"{kind.name}.{exc.column}: {exc.reason}"
+        except OrderUndecided as exc:
+            reason = (
+                f"{kind.name}.{exc.order.field}: '{exc.value}' could be day-first or month-first, "
+                "and no date of the field so far has a part over 12 to tell; write it as an ISO "
+                "date (YYYY-MM-DD)"
+            )
+        except EvidenceError as exc:  # a date only in the other order than the stream's
+            reason = f"{kind.name}: {exc.message}"
+        self._reject(reason, line)
+        return None
 
     def tick(self) -> None:
         """No input for a while: with the wall clock, time moves on all the same."""
