@@ -2216,6 +2216,7 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
     click.echo(
         f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
         f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
+        + (f", {c.after_until:,} at or after --until, not judged" if c.after_until else "")
         + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
         err=True,
     )

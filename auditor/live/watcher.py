@@ -84,6 +84,8 @@ class WatchCounts:
     rejected: int = 0
     alerts: int = 0
     collisions: int = 0
+    #: records whose time is at or after ``until``: read, not judged
+    after_until: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     #: per reason, the numbers of its first rejected lines (up to ``FIRST_LINES``)
     lines: dict[str, list[int]] = field(default_factory=dict)
@@ -216,6 +218,21 @@ class Watcher:
             if record[name] is not None and record[name] >= LATEST_MOMENT:
                 self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}", line)
                 return
+        if self._after_until(kind, record):
+            self.counts.after_until += 1  # nothing later than --until counts
+        else:
+            self._judge(kind, record, values)
+        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
+        self._advance(max(moments) if moments else None)
+
+    def _after_until(self, kind: EvidenceKind, record: dict[str, Any]) -> bool:
+        """Whether the record's time (its kind's) is at or after ``until``: outside the watch,
+        as a record at or after a period's end is outside the batch audit of the period."""
+        moment = record[kind.time] if kind.time is not None else None
+        return self.until is not None and moment is not None and moment >= self.until
+
+    def _judge(self, kind: EvidenceKind, record: dict[str, Any], values: tuple[Any, ...]) -> None:
+        """A record to judge: a key's first, an update of it, or a duplicate of its last."""
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
         fingerprint = _fingerprint(values)
@@ -235,8 +252,6 @@ class Watcher:
             self.counts.updates += 1
             for watched in self.by_kind.get(kind.name, ()):
                 self.counts.judged += int(watched.update(key, record))
-        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
-        self._advance(max(moments) if moments else None)
 
     def _converted(
         self, kind: EvidenceKind, item: dict[str, Any], line: int | None

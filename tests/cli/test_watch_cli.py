@@ -253,3 +253,30 @@ def test_a_rejected_line_names_its_line_and_an_unknown_kind_the_closest(runner) 
         "2 rejected: lines 1, 4: unknown kind 'interaction'; did you mean 'interactions'?",
         "1 rejected: line 3: interactions.channel: 'fax' is not one of phone, chat, email",
     ]
+
+
+def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None:
+    """--until ends the watch's period as a batch audit's ends: a record received at or after
+    it is judged by no rule, a condition's not even at the end (AGENT-KNOWN alerted only B, the
+    call received before it), and is counted apart."""
+    call = {"kind": "calls", "channel": "phone", "score": 4}
+    lines = [
+        {**call, "call_id": "B", "received_at": "2026-02-28 23:59:00",
+         "answered_at": "2026-02-28 23:59:10"},
+        {**call, "call_id": "A", "received_at": "2026-03-01 00:00:00",
+         "answered_at": "2026-03-01 00:00:10"},
+        {**call, "call_id": "L", "received_at": "2026-03-02 10:00:00",
+         "answered_at": "2026-03-02 10:01:00"},
+    ]  # fmt: skip
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    live = str(TEST_PACKS / "live.yaml")
+    result = runner.invoke(main, ["watch", live, "--until", "2026-03-01"], input=text)
+    assert result.exit_code == 0, result.output + result.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["rule"], a["key"], a["event_time"]) for a in alerts] == [
+        ("AGENT-KNOWN", "B", "2026-03-01T00:00:00+08:00")
+    ]
+    assert result.stderr.splitlines()[0] == (
+        "3 records read, 3 judgements, 1 alerts, 0 updates, 0 duplicates, 0 rejected, "
+        "2 at or after --until, not judged"
+    )
