@@ -2116,7 +2116,8 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
     metavar="FILENAME",
     default="-",
     show_default=True,
-    help="Where alerts go, one JSON object a line; - for standard output.",
+    help="Where alerts go, one JSON object a line (an existing file is appended to, never "
+    "emptied); - for standard output.",
 )
 @click.option(
     "--clock",
@@ -2225,14 +2226,21 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
         click.echo(f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}", err=True)
     if watcher.skipped:
         click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
+    if interrupted:
+        click.echo(
+            f"stopped after line {c.last_line:,} of the input: to go on, watch its lines from "
+            f"{c.last_line + 1:,} on with the same --alerts file (docs/watch.md)",
+            err=True,
+        )
 
 
 def _alerts_file(path: str) -> Any:
-    """The alerts' destination, opened (or standard output for ``-``); one line if it cannot be."""
+    """The alerts' destination, opened to append to (or standard output for ``-``); one line
+    if it cannot be."""
     if path == "-":
         return sys.stdout
     try:
-        return open(path, "w", encoding="utf-8")  # closed when the watch ends
+        return open(path, "a", encoding="utf-8")  # appended to (a restart); closed at the end
     except OSError as exc:
         raise AuditorError(f"cannot write the alerts file {path}: {exc.strerror or exc}") from None
 

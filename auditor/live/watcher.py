@@ -84,6 +84,8 @@ class WatchCounts:
     rejected: int = 0
     alerts: int = 0
     collisions: int = 0
+    #: the number of the last input line read (a stopped watch goes on from the next)
+    last_line: int = 0
     #: records whose time is at or after ``until``: read, not judged
     after_until: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -384,41 +386,43 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
 
     With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
     """
-    number = 0
     for line in lines:
         if watcher.over():
             return
         if line is None:
             watcher.tick()
             continue
-        number += 1
-        text = line.strip()
-        if not text:
-            continue
-        problem = _not_text(text)
-        if problem is None:
-            try:
-                item = json.loads(text, object_pairs_hook=unique_keys)
-            except DuplicateKey as exc:
-                problem = f"the key '{exc}' appears twice"
-            except json.JSONDecodeError as exc:
-                problem = f"not JSON ({exc.msg})"
-            except RecursionError:
-                problem = "JSON nested too deep"
-        if problem is None and isinstance(item, dict):
-            texts = [v for v in item.values() if isinstance(v, str)]
-            problem = next((p for p in map(_not_text, texts) if p is not None), None)
-            if problem is None and any("\x00" in v for v in texts):
-                problem = "contains NUL characters (\\u0000)"
-        if problem is not None:
-            watcher._reject(problem, number)
-            watcher.counts.events += 1
-            continue
-        if not isinstance(item, dict):
-            watcher._reject("not a JSON object", number)
-            watcher.counts.events += 1
-            continue
-        watcher.feed(item, number)
+        _read_line(watcher, line, watcher.counts.last_line + 1)
+        watcher.counts.last_line += 1
+
+
+def _read_line(watcher: Watcher, line: str, number: int) -> None:
+    """One input line: a record fed to the watcher, a line rejected with its reason, or blank."""
+    text = line.strip()
+    if not text:
+        return
+    problem = _not_text(text)
+    if problem is None:
+        try:
+            item = json.loads(text, object_pairs_hook=unique_keys)
+        except DuplicateKey as exc:
+            problem = f"the key '{exc}' appears twice"
+        except json.JSONDecodeError as exc:
+            problem = f"not JSON ({exc.msg})"
+        except RecursionError:
+            problem = "JSON nested too deep"
+    if problem is None and isinstance(item, dict):
+        texts = [v for v in item.values() if isinstance(v, str)]
+        problem = next((p for p in map(_not_text, texts) if p is not None), None)
+        if problem is None and any("\x00" in v for v in texts):
+            problem = "contains NUL characters (\\u0000)"
+    if problem is None and not isinstance(item, dict):
+        problem = "not a JSON object"
+    if problem is not None:
+        watcher._reject(problem, number)
+        watcher.counts.events += 1
+        return
+    watcher.feed(item, number)
 
 
 def watch(

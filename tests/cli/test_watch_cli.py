@@ -280,3 +280,44 @@ def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None
         "3 records read, 3 judgements, 1 alerts, 0 updates, 0 duplicates, 0 rejected, "
         "2 at or after --until, not judged"
     )
+
+
+def test_a_stopped_watch_restarts_from_the_line_it_names_and_appends_its_alerts(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """Restarting with the same --alerts file emptied it (the alert history lost): the file is
+    now appended to, and a stopped watch names the line to go on from."""
+    from auditor.live.watcher import Watcher
+
+    late = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:50",
+        "agent_id": "A",
+    }  # fmt: skip
+    lines = [late, {**late, "interaction_id": "I2"}, {**late, "interaction_id": "I3"}]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    alerts = tmp_path / "alerts.jsonl"
+    feed = Watcher.feed
+
+    def stopped_at_line_2(self, item, line=None):
+        if line == 2:
+            raise KeyboardInterrupt  # Ctrl-C as the second line is read
+        feed(self, item, line)
+
+    monkeypatch.setattr(Watcher, "feed", stopped_at_line_2)
+    args = ["watch", PACK, "--alerts", str(alerts)]
+    result = runner.invoke(main, args, input=text)
+    assert result.exit_code == 130, result.output + result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "stopped after line 1 of the input: to go on, watch its lines from 2 on with the same "
+        "--alerts file (docs/watch.md)"
+    )
+    monkeypatch.setattr(Watcher, "feed", feed)
+    again = runner.invoke(main, args, input="".join(text.splitlines(keepends=True)[1:]))
+    assert again.exit_code == 0, again.output + again.stderr
+    written = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines()]
+    assert [(a["rule"], a["key"]) for a in written] == [
+        ("RESP-PHONE-30S", "I1"),
+        ("RESP-PHONE-30S", "I2"),
+        ("RESP-PHONE-30S", "I3"),
+    ]
