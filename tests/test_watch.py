@@ -532,6 +532,34 @@ def test_an_interrupt_in_an_action_stops_as_an_interrupt() -> None:
     assert len(seen) == 1
 
 
+def test_ctrl_c_while_a_line_is_judged_stops_the_watch_after_that_line() -> None:
+    """Ctrl-C landing while an alert was written lost it (counted, not in the file) and
+    counted a line not fully judged: the stop now waits for the line to be judged."""
+    import signal
+
+    items = [
+        {"kind": "calls", "call_id": "A", "channel": "phone",
+         "received_at": "2026-02-02 10:00:00", "answered_at": "2026-02-02 10:00:45"},
+        {"kind": "calls", "call_id": "B", "channel": "phone",
+         "received_at": "2026-02-02 10:01:00", "answered_at": "2026-02-02 10:02:00"},
+    ]  # fmt: skip
+    written: list[dict] = []
+
+    def interrupted_while_writing(alert: dict) -> None:
+        if not written:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as the first alert is being written
+        written.append(alert)
+
+    from auditor.live import Watcher, read_lines
+
+    watcher = Watcher(the_pack(), interrupted_while_writing)
+    with pytest.raises(KeyboardInterrupt):
+        read_lines([json.dumps(i) for i in items], watcher)
+    assert [(a["rule"], a["key"], a["by_seconds"]) for a in written] == [("ANSWER-30S", "A", 15.0)]
+    counts = watcher.counts
+    assert (counts.events, counts.last_line, counts.judged, counts.alerts) == (1, 1, 3, 1)
+
+
 def test_an_existence_only_rule_is_refused() -> None:
     from auditor.live.adapter import LiveRuleset, RulesEngineError
 

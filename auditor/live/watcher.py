@@ -49,6 +49,7 @@ from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
 from ..errors import AuditorError, EvidenceError, closest_name
 from ..evaluate.scope import key_text
+from ..interrupts import held
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
@@ -167,7 +168,6 @@ class Watcher:
         }
 
     def alert(self, rule: Rule, key: str, what: str, by: float | None, moment: float) -> None:
-        self.counts.alerts += 1
         self.sink(
             {
                 "rule": rule.id,
@@ -178,6 +178,7 @@ class Watcher:
                 "event_time": _iso(moment, self.zone),
             }
         )
+        self.counts.alerts += 1  # once written
 
     def _plan(self, kind: EvidenceKind) -> RowPlan:
         plan = self.plans.get(kind.name)
@@ -385,15 +386,20 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
     """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
 
     With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
+    A stop signal is taken between lines (see :func:`~auditor.interrupts.held`).
     """
     for line in lines:
         if watcher.over():
             return
-        if line is None:
-            watcher.tick()
-            continue
-        _read_line(watcher, line, watcher.counts.last_line + 1)
-        watcher.counts.last_line += 1
+        # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch
+        # stops between lines, never with a line counted but half judged or an alert counted
+        # but not written
+        with held():
+            if line is None:
+                watcher.tick()
+                continue
+            _read_line(watcher, line, watcher.counts.last_line + 1)
+            watcher.counts.last_line += 1
 
 
 def _read_line(watcher: Watcher, line: str, number: int) -> None:
