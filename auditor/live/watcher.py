@@ -120,6 +120,7 @@ class Watcher:
         key_memory: int = 1_000_000,
         store: Any = None,
         now: Callable[[], float] = time.time,
+        on_reject: Callable[[int | None, str], None] | None = None,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
@@ -128,6 +129,8 @@ class Watcher:
         self.clock = clock
         #: the wall clock (epoch seconds) with ``clock="wall"``; a test may give its own
         self.now = now
+        #: told each rejected line as it is rejected: its line number and the reason
+        self.on_reject = on_reject
         self.zone = ZoneInfo(pack.timezone)
         self.run = dr.run_number()
         self.clocks = ClockCache(pack.calendars, self.zone)
@@ -195,6 +198,8 @@ class Watcher:
         return plan
 
     def _reject(self, reason: str, line: int | None = None) -> None:
+        if self.on_reject is not None:
+            self.on_reject(line, reason)
         counts = self.counts
         counts.rejected += 1
         counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
