@@ -2156,7 +2156,8 @@ def watch_command(
     only if still not met when the watch ends. Each rejected line is told on
     stderr as it comes (FILE:LINE: rejected: REASON; - for standard input);
     counts go to stderr at the end of the input or on Ctrl-C. Exit 0 even when
-    every line is rejected, as the ingest exits 0 with rows quarantined.
+    every line is rejected, as the ingest exits 0 with rows quarantined; 130
+    when stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
     """
     from .interrupts import exit_code
     from .live import Watcher, read_lines, timed_lines

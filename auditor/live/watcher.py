@@ -212,9 +212,14 @@ class Watcher:
         """One input record (``line``: its line number in the input, for a rejection)."""
         self.counts.events += 1
         name = item.get("kind")
-        kind = self.pack.evidence.get(str(name)) if name is not None else None
+        if name is None:
+            what = '"kind" is null' if "kind" in item else 'the "kind" key is missing'
+            kinds = ", ".join(self.pack.evidence)
+            self._reject(f"{what}; it names the record's evidence kind, one of {kinds}", line)
+            return
+        kind = self.pack.evidence.get(str(name))
         if kind is None:
-            close = None if name is None else closest_name(str(name), self.pack.evidence)
+            close = closest_name(str(name), self.pack.evidence)
             hint = "" if close is None else f"; did you mean '{close}'?"
             self._reject(f"unknown kind {name!r}{hint}", line)
             return
