@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import AuditorError, Location
+from .errors import CONTROL_ESCAPES, AuditorError, Location
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .audit import AuditResult
     from .ingest import IngestReport
     from .mapping import Mapping
@@ -2132,7 +2134,8 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
     metavar="FILENAME",
     default="-",
     show_default=True,
-    help="Where alerts go, one JSON object a line; - for standard output.",
+    help="Where alerts go, one JSON object a line (an existing file is appended to, never "
+    "emptied); - for standard output.",
 )
 @click.option(
     "--clock",
@@ -2166,8 +2169,11 @@ def watch_command(
     open, or a step still missing, is a breach once its deadline has passed.
     A later record of a key that differs from its last is an update, judged
     while the key's verdict can still change; a condition not met is a breach
-    only if still not met when the watch ends. Counts go to stderr at the end
-    of the input or on Ctrl-C.
+    only if still not met when the watch ends. Each rejected line is told on
+    stderr as it comes (FILE:LINE: rejected: REASON; - for standard input);
+    counts go to stderr at the end of the input or on Ctrl-C. Exit 0 even when
+    every line is rejected, as the ingest exits 0 with rows quarantined; 130
+    when stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
     """
     from .interrupts import exit_code
     from .live import Watcher, read_lines, timed_lines
@@ -2195,6 +2201,7 @@ def watch_command(
             _moment(until, pack.timezone) if until else None,
             remember=False,
             store=store,
+            on_reject=_rejected_line(source),
         )
     finally:  # the baselines are read: other commands may use the store while the stream runs
         if store is not None:
@@ -2232,22 +2239,51 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
     click.echo(
         f"{'interrupted: ' if interrupted else ''}{c.events:,} records read, {c.judged:,} judgements, "
         f"{c.alerts:,} alerts, {c.updates:,} updates, {c.duplicates:,} duplicates, {c.rejected:,} rejected"
+        + (f", {c.after_until:,} at or after --until, not judged" if c.after_until else "")
         + (f", {c.collisions:,} identity collisions re-posted" if c.collisions else ""),
         err=True,
     )
-    for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1])[:5]:
+    reasons = sorted(c.reasons.items(), key=lambda kv: -kv[1])
+    for reason, count in reasons[:5]:
         where = c.rejected_lines(reason)
         click.echo(f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}", err=True)
+    if len(reasons) > 5:
+        others = sum(count for _, count in reasons[5:])
+        click.echo(
+            f"  {others:>8,} rejected for {len(reasons) - 5:,} other "
+            f"reason{'' if len(reasons) == 6 else 's'} (each line above)",
+            err=True,
+        )
     if watcher.skipped:
         click.echo(f"batch-only rules not watched: {', '.join(watcher.skipped)}", err=True)
+    if interrupted:
+        click.echo(
+            f"stopped after line {c.last_line:,} of the input: to go on, watch its lines from "
+            f"{c.last_line + 1:,} on with the same --alerts file (docs/watch.md)",
+            err=True,
+        )
+
+
+def _rejected_line(source: Any) -> Callable[[int | None, str], None]:
+    """What tells a rejected line as it is rejected: ``FILE:LINE: rejected: REASON`` on
+    standard error (``-`` for standard input)."""
+    name = getattr(source, "name", "-")
+    name = "-" if name == "<stdin>" else str(name)
+
+    def tell(line: int | None, reason: str) -> None:
+        where = name if line is None else f"{name}:{line}"
+        click.echo(f"{where}: rejected: {reason}".translate(CONTROL_ESCAPES), err=True)
+
+    return tell
 
 
 def _alerts_file(path: str) -> Any:
-    """The alerts' destination, opened (or standard output for ``-``); one line if it cannot be."""
+    """The alerts' destination, opened to append to (or standard output for ``-``); one line
+    if it cannot be."""
     if path == "-":
         return sys.stdout
     try:
-        return open(path, "w", encoding="utf-8")  # closed when the watch ends
+        return open(path, "a", encoding="utf-8")  # appended to (a restart); closed at the end
     except OSError as exc:
         raise AuditorError(f"cannot write the alerts file {path}: {exc.strerror or exc}") from None
 

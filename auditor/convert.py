@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .columnar import (
@@ -40,6 +40,7 @@ from .model import EvidenceKind, FieldSpec
 from .timeparse import (
     DayMonthOrder,
     LocalClock,
+    OrderUndecided,
     TimestampParser,
     TimeValueError,
     excel_day,
@@ -48,6 +49,8 @@ from .timeparse import (
     parse_date,
     time_of_day,
 )
+
+T = TypeVar("T")
 
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
@@ -626,6 +629,28 @@ class RowPlan:
         for index, candidate in self.orders:
             if candidate is order:
                 order.observe(list(map(self.steps[index][1], rows)), lines)
+
+    def with_orders_settled(
+        self, rows: Sequence[Any], lines: Sequence[int], convert: Callable[[], T]
+    ) -> T:
+        """``convert()`` of ``rows``, with the day/month order of each column settled first.
+
+        The columns whose order is watched see the rows before they are converted (a
+        contradiction is an error for the file). A column that meets its first
+        d/m/yyyy date here is searched in these rows; :class:`OrderUndecided`
+        leaves when they do not settle its order.
+        """
+        self.observe(rows, lines)
+        while True:
+            try:
+                return convert()
+            except OrderUndecided as exc:
+                if exc.order.active:
+                    raise
+                self.observe_order(exc.order, rows, lines)
+                if exc.order.order is None:
+                    exc.order.note(exc.value)
+                    raise
 
     def orders_settled(self) -> bool:
         """No column has met an ambiguous date without its order being known."""

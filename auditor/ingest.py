@@ -1213,24 +1213,11 @@ def convert_in_order(
     source: int,
     columns: Sequence[list[Any]] | None = None,
 ) -> Sequence[Any]:
-    """:func:`convert_chunk`, with the day/month order of each column settled first.
-
-    The columns whose order is watched see the batch before it is converted (a
-    contradiction is an error for the file). A column that meets its first
-    d/m/yyyy date here is searched in this batch; :class:`OrderUndecided`
-    leaves when the batch does not settle its order.
-    """
-    plan.observe(rows, lines)
-    while True:
-        try:
-            return convert_chunk(plan, rows, lines, source, columns)
-        except OrderUndecided as exc:
-            if exc.order.active:
-                raise
-            plan.observe_order(exc.order, rows, lines)
-            if exc.order.order is None:
-                exc.order.note(exc.value)
-                raise
+    """:func:`convert_chunk`, with the day/month order of each column settled first (see
+    :meth:`RowPlan.with_orders_settled`)."""
+    return plan.with_orders_settled(
+        rows, lines, lambda: convert_chunk(plan, rows, lines, source, columns)
+    )
 
 
 def convert_chunk(

@@ -434,6 +434,45 @@ def test_bad_lines_are_counted_not_fatal() -> None:
     assert watcher.counts.events == 4
 
 
+def test_numeric_dates_are_read_in_the_order_the_stream_has_shown_and_others_rejected() -> None:
+    """As the ingest settles a file's day/month order from its dates, the watch settles it
+    from the stream's: a date no earlier one has ordered is rejected, never a crash."""
+
+    def call(key: str, received: str, answered: str) -> str:
+        return json.dumps(
+            {
+                "kind": "calls",
+                "call_id": key,
+                "channel": "phone",
+                "received_at": received,
+                "answered_at": answered,
+            }
+        )
+
+    lines = [
+        call("A", "01/02/2026 10:00", "01/02/2026 10:00:45"),  # 1 Feb or 2 Jan: cannot be told
+        call("B", "13/02/2026 10:00", "13/02/2026 10:00:45"),  # only day-first
+        call("C", "03/02/2026 10:00", "03/02/2026 10:00:40"),  # so 3 February
+        call("D", "02/13/2026 10:00", "13/02/2026 10:00:50"),  # only month-first
+    ]
+    alerts: list[dict] = []
+    watcher = watch(the_pack(), lines, alerts.append)
+    phone = [
+        (a["key"], a["by_seconds"], a["event_time"]) for a in alerts if a["rule"] == "ANSWER-30S"
+    ]
+    assert phone == [
+        ("B", 15.0, "2026-02-13T10:00:45+08:00"),
+        ("C", 10.0, "2026-02-03T10:00:40+08:00"),
+    ]
+    assert watcher.counts.events == 4 and watcher.counts.rejected == 2
+    assert watcher.counts.reasons == {
+        "calls.received_at: '01/02/2026 10:00' could be day-first or month-first, and no date "
+        "of the field so far has a part over 12 to tell; write it as an ISO date (YYYY-MM-DD)": 1,
+        "calls: column 'received_at' mixes day-first and month-first dates: '13/02/2026 10:00' "
+        "(line 2) can only be day-first, '02/13/2026 10:00' (line 4) only month-first": 1,
+    }
+
+
 def test_identity_collisions_are_reposted_not_lost(monkeypatch) -> None:
     import durable_rules_engine
 
@@ -491,6 +530,34 @@ def test_an_interrupt_in_an_action_stops_as_an_interrupt() -> None:
     ruleset.actions["one"] = seen.append
     ruleset.post({"v": 1})  # the engine goes on after it
     assert len(seen) == 1
+
+
+def test_ctrl_c_while_a_line_is_judged_stops_the_watch_after_that_line() -> None:
+    """Ctrl-C landing while an alert was written lost it (counted, not in the file) and
+    counted a line not fully judged: the stop now waits for the line to be judged."""
+    import signal
+
+    items = [
+        {"kind": "calls", "call_id": "A", "channel": "phone",
+         "received_at": "2026-02-02 10:00:00", "answered_at": "2026-02-02 10:00:45"},
+        {"kind": "calls", "call_id": "B", "channel": "phone",
+         "received_at": "2026-02-02 10:01:00", "answered_at": "2026-02-02 10:02:00"},
+    ]  # fmt: skip
+    written: list[dict] = []
+
+    def interrupted_while_writing(alert: dict) -> None:
+        if not written:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as the first alert is being written
+        written.append(alert)
+
+    from auditor.live import Watcher, read_lines
+
+    watcher = Watcher(the_pack(), interrupted_while_writing)
+    with pytest.raises(KeyboardInterrupt):
+        read_lines([json.dumps(i) for i in items], watcher)
+    assert [(a["rule"], a["key"], a["by_seconds"]) for a in written] == [("ANSWER-30S", "A", 15.0)]
+    counts = watcher.counts
+    assert (counts.events, counts.last_line, counts.judged, counts.alerts) == (1, 1, 3, 1)
 
 
 def test_an_existence_only_rule_is_refused() -> None:

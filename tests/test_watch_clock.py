@@ -72,6 +72,23 @@ def test_an_open_call_is_alerted_while_the_wall_clock_stream_is_quiet() -> None:
     assert watcher.verdicts()["RESP-PHONE-30S"] == {"I1": "breach"}
 
 
+def test_a_wall_clock_alert_shows_the_seconds_over_the_limit_it_is_alerted_for() -> None:
+    """A tick 30.375 s after the call read "30 s after received_at; limit 30s" (by_seconds
+    0.375): rounded down, the breach read as within the limit."""
+    clock = Clock(T)
+    alerts: list[dict] = []
+
+    def stream() -> Iterator[str | None]:
+        yield call("I1", T)
+        clock.moment = T + 30.375
+        yield None
+
+    watch(load_pack(PACK), stream(), alerts.append, clock="wall", now=clock)
+    assert [(a["breach"], a["by_seconds"]) for a in alerts if a["rule"] == "RESP-PHONE-30S"] == [
+        ("no answered_at yet, 30.4 s after received_at; limit 30s", 0.375)
+    ]
+
+
 def test_ticks_do_not_move_event_time() -> None:
     clock = Clock(T + 3600)
     alerts: list[dict] = []

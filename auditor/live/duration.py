@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 from typing import Any, cast
 
+from ..formatting import decimals_needed
 from ..measures.duration import DurationMeasure
 from . import adapter as dr
 from .record import RecordRule, Rules
@@ -93,7 +94,8 @@ class DurationRule(RecordRule):
         key, measure = message["k"], self.measure
         self.remember(key, "breach")
         over = message["d_elapsed"] - measure.limit.seconds
-        what = f"{measure.end} {message['d_elapsed']:.0f} s after {measure.start}, limit {measure.limit}"
+        elapsed = self._seconds(message["d_elapsed"])
+        what = f"{measure.end} {elapsed} s after {measure.start}, limit {measure.limit}"
         self.watcher.alert(self.rule, key, what, over, message["d_end"])
 
     def _unreached(self, message: dict[str, Any]) -> None:
@@ -102,7 +104,7 @@ class DurationRule(RecordRule):
         elapsed = message["d_elapsed"]
         over = elapsed - measure.limit.seconds
         what = (
-            f"{measure.ended} {elapsed:.0f} s after {measure.start} without {measure.end}, "
+            f"{measure.ended} {self._seconds(elapsed)} s after {measure.start} without {measure.end}, "
             f"limit {measure.limit}"
         )
         self.watcher.alert(self.rule, key, what, over if over > 0 else None, message["d_end"])
@@ -121,8 +123,15 @@ class DurationRule(RecordRule):
         self.remember(key, "breach")
         self.open.pop(key, None)
         over = message["d_open"] - measure.limit.seconds
-        what = f"no {measure.end} yet, {message['d_open']:.0f} s after {measure.start}; limit {measure.limit}"
+        elapsed = self._seconds(message["d_open"])
+        what = f"no {measure.end} yet, {elapsed} s after {measure.start}; limit {measure.limit}"
         self.watcher.alert(self.rule, key, what, over, message["d_now"])
+
+    def _seconds(self, elapsed: float) -> str:
+        """Seconds elapsed as an alert shows them: whole, or with the decimals that keep them
+        on their side of the limit (30.4 s over a limit of 30 s, never "30 s")."""
+        limit = self.measure.limit.seconds
+        return f"{elapsed:.{decimals_needed(elapsed, (limit,), 0)}f}"
 
     # ------------------------------------------------------------ time
 

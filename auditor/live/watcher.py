@@ -47,12 +47,14 @@ from zoneinfo import ZoneInfo
 
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
-from ..errors import AuditorError, closest_name
+from ..errors import AuditorError, EvidenceError, closest_name
 from ..evaluate.scope import key_text
+from ..interrupts import held
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
 from ..readers import DuplicateKey, unique_keys
+from ..timeparse import OrderUndecided
 from . import adapter as dr
 
 Alert = dict[str, Any]
@@ -83,6 +85,10 @@ class WatchCounts:
     rejected: int = 0
     alerts: int = 0
     collisions: int = 0
+    #: the number of the last input line read (a stopped watch goes on from the next)
+    last_line: int = 0
+    #: records whose time is at or after ``until``: read, not judged
+    after_until: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     #: per reason, the numbers of its first rejected lines (up to ``FIRST_LINES``)
     lines: dict[str, list[int]] = field(default_factory=dict)
@@ -114,6 +120,7 @@ class Watcher:
         key_memory: int = 1_000_000,
         store: Any = None,
         now: Callable[[], float] = time.time,
+        on_reject: Callable[[int | None, str], None] | None = None,
     ) -> None:
         if clock not in ("event", "wall"):
             raise AuditorError(f"clock must be event or wall, not '{clock}'")
@@ -122,6 +129,8 @@ class Watcher:
         self.clock = clock
         #: the wall clock (epoch seconds) with ``clock="wall"``; a test may give its own
         self.now = now
+        #: told each rejected line as it is rejected: its line number and the reason
+        self.on_reject = on_reject
         self.zone = ZoneInfo(pack.timezone)
         self.run = dr.run_number()
         self.clocks = ClockCache(pack.calendars, self.zone)
@@ -162,7 +171,6 @@ class Watcher:
         }
 
     def alert(self, rule: Rule, key: str, what: str, by: float | None, moment: float) -> None:
-        self.counts.alerts += 1
         self.sink(
             {
                 "rule": rule.id,
@@ -173,6 +181,7 @@ class Watcher:
                 "event_time": _iso(moment, self.zone),
             }
         )
+        self.counts.alerts += 1  # once written
 
     def _plan(self, kind: EvidenceKind) -> RowPlan:
         plan = self.plans.get(kind.name)
@@ -189,6 +198,8 @@ class Watcher:
         return plan
 
     def _reject(self, reason: str, line: int | None = None) -> None:
+        if self.on_reject is not None:
+            self.on_reject(line, reason)
         counts = self.counts
         counts.rejected += 1
         counts.reasons[reason] = counts.reasons.get(reason, 0) + 1
@@ -201,22 +212,40 @@ class Watcher:
         """One input record (``line``: its line number in the input, for a rejection)."""
         self.counts.events += 1
         name = item.get("kind")
-        kind = self.pack.evidence.get(str(name)) if name is not None else None
+        if name is None:
+            what = '"kind" is null' if "kind" in item else 'the "kind" key is missing'
+            kinds = ", ".join(self.pack.evidence)
+            self._reject(f"{what}; it names the record's evidence kind, one of {kinds}", line)
+            return
+        kind = self.pack.evidence.get(str(name))
         if kind is None:
-            close = None if name is None else closest_name(str(name), self.pack.evidence)
+            close = closest_name(str(name), self.pack.evidence)
             hint = "" if close is None else f"; did you mean '{close}'?"
             self._reject(f"unknown kind {name!r}{hint}", line)
             return
-        try:
-            values = self._plan(kind).convert(item)
-        except BadValue as exc:
-            self._reject(f"{kind.name}.{exc.column}: {exc.reason}", line)
+        values = self._converted(kind, item, line)
+        if values is None:
             return
         record = dict(zip(kind.fields, values, strict=True))
         for name in self.time_fields[kind.name]:  # no calendar or clock reaches the year 10000
             if record[name] is not None and record[name] >= LATEST_MOMENT:
                 self._reject(f"{kind.name}.{name}: a time beyond the year {LAST_YEAR}", line)
                 return
+        if self._after_until(kind, record):
+            self.counts.after_until += 1  # nothing later than --until counts
+        else:
+            self._judge(kind, record, values)
+        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
+        self._advance(max(moments) if moments else None)
+
+    def _after_until(self, kind: EvidenceKind, record: dict[str, Any]) -> bool:
+        """Whether the record's time (its kind's) is at or after ``until``: outside the watch,
+        as a record at or after a period's end is outside the batch audit of the period."""
+        moment = record[kind.time] if kind.time is not None else None
+        return self.until is not None and moment is not None and moment >= self.until
+
+    def _judge(self, kind: EvidenceKind, record: dict[str, Any], values: tuple[Any, ...]) -> None:
+        """A record to judge: a key's first, an update of it, or a duplicate of its last."""
         key = key_text([record[k] for k in kind.key])
         keys = self.seen_keys.setdefault(kind.name, OrderedDict())
         fingerprint = _fingerprint(values)
@@ -236,8 +265,29 @@ class Watcher:
             self.counts.updates += 1
             for watched in self.by_kind.get(kind.name, ()):
                 self.counts.judged += int(watched.update(key, record))
-        moments = [record[n] for n in self.time_fields[kind.name] if record[n] is not None]
-        self._advance(max(moments) if moments else None)
+
+    def _converted(
+        self, kind: EvidenceKind, item: dict[str, Any], line: int | None
+    ) -> tuple[Any, ...] | None:
+        """The record's values, typed as the ingest types a row: a numeric date's day/month
+        order is the one the stream's dates of its field have shown so far, as the ingest
+        learns it from a file's. None, the line rejected with its reason, when one cannot be."""
+        plan = self._plan(kind)
+        where = [self.counts.events if line is None else line]
+        try:
+            return plan.with_orders_settled([item], where, lambda: plan.convert(item))
+        except BadValue as exc:
+            reason = f"{kind.name}.{exc.column}: {exc.reason}"
+        except OrderUndecided as exc:
+            reason = (
+                f"{kind.name}.{exc.order.field}: '{exc.value}' could be day-first or month-first, "
+                "and no date of the field so far has a part over 12 to tell; write it as an ISO "
+                "date (YYYY-MM-DD)"
+            )
+        except EvidenceError as exc:  # a date only in the other order than the stream's
+            reason = f"{kind.name}: {exc.message}"
+        self._reject(reason, line)
+        return None
 
     def tick(self) -> None:
         """No input for a while: with the wall clock, time moves on all the same."""
@@ -346,42 +396,49 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
     """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
 
     With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
+    A stop signal is taken between lines (see :func:`~auditor.interrupts.held`).
     """
-    number = 0
     for line in lines:
         if watcher.over():
             return
-        if line is None:
-            watcher.tick()
-            continue
-        number += 1
-        text = line.strip()
-        if not text:
-            continue
-        problem = _not_text(text)
-        if problem is None:
-            try:
-                item = json.loads(text, object_pairs_hook=unique_keys)
-            except DuplicateKey as exc:
-                problem = f"the key '{exc}' appears twice"
-            except json.JSONDecodeError as exc:
-                problem = f"not JSON ({exc.msg})"
-            except RecursionError:
-                problem = "JSON nested too deep"
-        if problem is None and isinstance(item, dict):
-            texts = [v for v in item.values() if isinstance(v, str)]
-            problem = next((p for p in map(_not_text, texts) if p is not None), None)
-            if problem is None and any("\x00" in v for v in texts):
-                problem = "contains NUL characters (\\u0000)"
-        if problem is not None:
-            watcher._reject(problem, number)
-            watcher.counts.events += 1
-            continue
-        if not isinstance(item, dict):
-            watcher._reject("not a JSON object", number)
-            watcher.counts.events += 1
-            continue
-        watcher.feed(item, number)
+        # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch
+        # stops between lines, never with a line counted but half judged or an alert counted
+        # but not written
+        with held():
+            if line is None:
+                watcher.tick()
+                continue
+            _read_line(watcher, line, watcher.counts.last_line + 1)
+            watcher.counts.last_line += 1
+
+
+def _read_line(watcher: Watcher, line: str, number: int) -> None:
+    """One input line: a record fed to the watcher, a line rejected with its reason, or blank."""
+    text = line.strip()
+    if not text:
+        return
+    problem = _not_text(text)
+    if problem is None:
+        try:
+            item = json.loads(text, object_pairs_hook=unique_keys)
+        except DuplicateKey as exc:
+            problem = f"the key '{exc}' appears twice"
+        except json.JSONDecodeError as exc:
+            problem = f"not JSON ({exc.msg})"
+        except RecursionError:
+            problem = "JSON nested too deep"
+    if problem is None and isinstance(item, dict):
+        texts = [v for v in item.values() if isinstance(v, str)]
+        problem = next((p for p in map(_not_text, texts) if p is not None), None)
+        if problem is None and any("\x00" in v for v in texts):
+            problem = "contains NUL characters (\\u0000)"
+    if problem is None and not isinstance(item, dict):
+        problem = "not a JSON object"
+    if problem is not None:
+        watcher._reject(problem, number)
+        watcher.counts.events += 1
+        return
+    watcher.feed(item, number)
 
 
 def watch(

@@ -248,8 +248,112 @@ def test_a_rejected_line_names_its_line_and_an_unknown_kind_the_closest(runner) 
     text = "".join(json.dumps(line) + "\n" for line in lines)
     result = runner.invoke(main, ["watch", PACK], input=text)
     assert result.exit_code == 0, result.output + result.stderr
-    rejected = [line.strip() for line in result.stderr.splitlines() if "rejected:" in line]
-    assert rejected == [
+    summed = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert summed == [
         "2 rejected: lines 1, 4: unknown kind 'interaction'; did you mean 'interactions'?",
         "1 rejected: line 3: interactions.channel: 'fax' is not one of phone, chat, email",
+    ]
+
+
+def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None:
+    """--until ends the watch's period as a batch audit's ends: a record received at or after
+    it is judged by no rule, a condition's not even at the end (AGENT-KNOWN alerted only B, the
+    call received before it), and is counted apart."""
+    call = {"kind": "calls", "channel": "phone", "score": 4}
+    lines = [
+        {**call, "call_id": "B", "received_at": "2026-02-28 23:59:00",
+         "answered_at": "2026-02-28 23:59:10"},
+        {**call, "call_id": "A", "received_at": "2026-03-01 00:00:00",
+         "answered_at": "2026-03-01 00:00:10"},
+        {**call, "call_id": "L", "received_at": "2026-03-02 10:00:00",
+         "answered_at": "2026-03-02 10:01:00"},
+    ]  # fmt: skip
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    live = str(TEST_PACKS / "live.yaml")
+    result = runner.invoke(main, ["watch", live, "--until", "2026-03-01"], input=text)
+    assert result.exit_code == 0, result.output + result.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["rule"], a["key"], a["event_time"]) for a in alerts] == [
+        ("AGENT-KNOWN", "B", "2026-03-01T00:00:00+08:00")
+    ]
+    assert result.stderr.splitlines()[0] == (
+        "3 records read, 3 judgements, 1 alerts, 0 updates, 0 duplicates, 0 rejected, "
+        "2 at or after --until, not judged"
+    )
+
+
+def test_a_stopped_watch_restarts_from_the_line_it_names_and_appends_its_alerts(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """Restarting with the same --alerts file emptied it (the alert history lost): the file is
+    now appended to, and a stopped watch names the line to go on from."""
+    from auditor.live.watcher import Watcher
+
+    late = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:50",
+        "agent_id": "A",
+    }  # fmt: skip
+    lines = [late, {**late, "interaction_id": "I2"}, {**late, "interaction_id": "I3"}]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    alerts = tmp_path / "alerts.jsonl"
+    feed = Watcher.feed
+
+    def stopped_at_line_2(self, item, line=None):
+        if line == 2:
+            raise KeyboardInterrupt  # Ctrl-C as the second line is read
+        feed(self, item, line)
+
+    monkeypatch.setattr(Watcher, "feed", stopped_at_line_2)
+    args = ["watch", PACK, "--alerts", str(alerts)]
+    result = runner.invoke(main, args, input=text)
+    assert result.exit_code == 130, result.output + result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "stopped after line 1 of the input: to go on, watch its lines from 2 on with the same "
+        "--alerts file (docs/watch.md)"
+    )
+    monkeypatch.setattr(Watcher, "feed", feed)
+    again = runner.invoke(main, args, input="".join(text.splitlines(keepends=True)[1:]))
+    assert again.exit_code == 0, again.output + again.stderr
+    written = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines()]
+    assert [(a["rule"], a["key"]) for a in written] == [
+        ("RESP-PHONE-30S", "I1"),
+        ("RESP-PHONE-30S", "I2"),
+        ("RESP-PHONE-30S", "I3"),
+    ]
+
+
+def test_each_rejected_line_is_told_as_it_comes_with_its_file_and_line(runner, tmp_path) -> None:
+    """Rejected lines were only summed up at the end (five reasons, no file): each is now one
+    line on stderr when it is rejected, and the end says how many the five reasons leave out."""
+    call = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:05",
+        "agent_id": "A",
+    }  # fmt: skip
+    bad = [{**call, "kind": f"k{n}"} for n in range(1, 8)]
+    text = "".join(json.dumps(line) + "\n" for line in [call, *bad])
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(text, encoding="utf-8")
+    told = [f"{stream}:{n}: rejected: unknown kind 'k{n - 1}'" for n in range(2, 9)]
+    result = runner.invoke(main, ["watch", PACK, "--input", str(stream)])
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if ": rejected: " in line] == told
+    assert lines[lines.index(told[-1]) + 1].startswith("8 records read,")
+    assert "2 rejected for 2 other reasons (each line above)" in [line.strip() for line in lines]
+    piped = runner.invoke(main, ["watch", PACK], input=text)
+    assert [line for line in piped.stderr.splitlines() if ": rejected: " in line] == [
+        line.replace(str(stream), "-") for line in told
+    ]
+
+
+def test_a_stream_of_rejected_lines_only_exits_0_as_the_ingest_does(runner) -> None:
+    result = runner.invoke(main, ["watch", PACK], input="not json\n[1]\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "is not watched" not in line]
+    assert lines[:3] == [
+        "-:1: rejected: not JSON (Expecting value)",
+        "-:2: rejected: not a JSON object",
+        "2 records read, 0 judgements, 0 alerts, 0 updates, 0 duplicates, 2 rejected",
     ]

@@ -57,7 +57,18 @@ CASES = [
     rejected("truncated-line", b'{"kind": "calls", "call_id": "C\n', "not JSON"),
     rejected("a-list", b"[1, 2, 3]\n"),
     rejected("unknown-kind", b'{"kind": "tickets", "id": 1}\n', "unknown kind 'tickets'"),
-    rejected("no-kind", b'{"call_id": "C1"}\n', "kind"),
+    rejected(
+        "no-kind",
+        b'{"call_id": "C1"}\n',
+        """in.jsonl:1: rejected: the "kind" key is missing; it names the record's evidence """
+        "kind, one of calls, steps",
+    ),
+    rejected(
+        "kind-is-null",
+        b'{"kind": null, "call_id": "C1"}\n',
+        """in.jsonl:1: rejected: "kind" is null; it names the record's evidence kind, one of """
+        "calls, steps",
+    ),
     rejected("kind-is-a-list", b'{"kind": ["calls"], "call_id": "C1"}\n', "kind"),
     rejected("kind-is-a-number", b'{"kind": 5, "call_id": "C1"}\n', "kind"),
     rejected("bad-timestamp", call(received_at="2026-13-45 99:99:99"), "received_at"),
