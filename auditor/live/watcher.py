@@ -53,7 +53,7 @@ from ..interrupts import held
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
-from ..readers import DuplicateKey, unique_keys
+from ..readers import JSON_LINE, DuplicateKey
 from ..timeparse import OrderUndecided
 from . import adapter as dr
 
@@ -420,7 +420,7 @@ def _read_line(watcher: Watcher, line: str, number: int) -> None:
     problem = _not_text(text)
     if problem is None:
         try:
-            item = json.loads(text, object_pairs_hook=unique_keys)
+            item = JSON_LINE.decode(text)
         except DuplicateKey as exc:
             problem = f"the key '{exc}' appears twice"
         except json.JSONDecodeError as exc:

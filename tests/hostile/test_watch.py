@@ -87,7 +87,13 @@ CASES = [
         "nan-score",
         b'{"kind": "calls", "call_id": "C1", "channel": "phone", '
         b'"received_at": "2026-07-01 10:00:00", "score": NaN}\n',
-        "score",
+        "calls.score: 'NaN' is not a whole number",
+    ),
+    rejected(  # quoted as the line writes it, as the ingest quotes it
+        "score-no-float-holds",
+        b'{"kind": "calls", "call_id": "C1", "channel": "phone", '
+        b'"received_at": "2026-07-01 10:00:00", "score": 1e400}\n',
+        "calls.score: '1e400' is not a whole number",
     ),
     Case(
         "blank-lines-are-not-records",
