@@ -322,8 +322,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "rates and rates per 1,000: Wilson interval, {confidence} confidence",
     },
     "interval_mean": {
-        "zh": f"均值:均值 ± {Z_95_SHOWN} s/√n",
-        "en": f"means: mean ± {Z_95_SHOWN} s/√n",
+        "zh": "均值:均值 ± t(0.975, n−1) s/√n(自由度 n−1 的 t 分布)",
+        "en": "means: mean ± t(0.975, n−1) s/√n (Student's t, n−1 degrees of freedom)",
     },
     "percentile_method": {"zh": "百分位数:{method}", "en": "percentiles: {method}"},
     "timezone": {"zh": "时区:{zone}", "en": "time zone: {zone}"},

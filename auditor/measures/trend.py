@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..periods import Period, parse_period
-from ..stats import Z_95, Z_95_SHOWN
+from ..stats import Z_95, Z_95_SHOWN, t_critical
 from . import register
 from .base import SeriesMeasure
 from .following import BaseUnit, Point, cannot_judge, clean, no_scope_keys, point
@@ -201,11 +201,10 @@ def _row(finding: Finding, p: Point | None, scale: float) -> dict[str, Any]:
 def slope(x: list[float], y: list[float]) -> dict[str, Any]:
     """Least-squares slope of y on x with its 95 % interval (t with m − 2 degrees of freedom)."""
     from scipy.stats import linregress
-    from scipy.stats import t as t_distribution
 
     fit = linregress(x, y)
     df = len(x) - 2
-    t = float(t_distribution.ppf(0.975, df))
+    t = t_critical(df)
     se = float(fit.stderr) if math.isfinite(fit.stderr) else 0.0
     value = float(fit.slope)
     return {
