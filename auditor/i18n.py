@@ -481,6 +481,7 @@ REASONS_ZH: dict[str, str] = {
     "line is JSON but not an object": "该行是 JSON 但不是对象",
     "already in the store (same path and SHA-256)": "已在证据库中(路径与 SHA-256 相同)",
     "meets the target but the 95 % confidence bound does not": "达到目标,但 95% 置信区间的边界未达到",
+    "meets the target but one value gives no 95 % interval to confirm it": "达到目标,但仅有一个值,无 95% 置信区间可确认",
     "every answer was 'not applicable'": "所有检查结果均为不适用",
     "no customer id": "无客户编号",
     "no matter": "无事项类别",

@@ -62,3 +62,28 @@ def test_the_t_critical_values_are_the_printed_tables() -> None:
     assert t_critical(1) == pytest.approx(12.706, abs=5e-4)
     assert t_critical(5) == pytest.approx(2.571, abs=5e-4)
     assert t_critical(30) == pytest.approx(2.042, abs=5e-4)
+
+
+def test_a_mean_of_one_value_that_meets_its_target_is_an_observation(write_pack, store) -> None:
+    """One score of 5 against >= 2.7: the mean meets the target, but one value has no spread
+    and so no interval to confirm it, as a rate on one record has a Wilson bound that fails."""
+    finding = csat(write_pack, store, [5])
+    assert (finding.value, finding.interval) == (5.0, None)
+    assert finding.verdict == "observation"
+    assert finding.reasons == [
+        "meets the target but one value gives no 95 % interval to confirm it"
+    ]
+
+
+def test_a_mean_of_one_value_below_its_target_is_a_nonconformity(write_pack, store) -> None:
+    finding = csat(write_pack, store, [2])
+    assert (finding.value, finding.verdict, finding.severity) == (2.0, "nonconform", "minor")
+    assert finding.reasons == []
+
+
+def test_the_one_value_reason_is_said_in_chinese() -> None:
+    from auditor.i18n import Words
+
+    reason = "meets the target but one value gives no 95 % interval to confirm it"
+    assert Words("zh").reason(reason) == "达到目标,但仅有一个值,无 95% 置信区间可确认"
+    assert Words("en").reason(reason) == reason

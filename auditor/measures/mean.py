@@ -48,11 +48,12 @@ class MeanMeasure(FieldAggregate):
         n, total, squares = int(summary[0]), float(summary[1]), float(summary[2])
         value = total / n
         if n < 2:  # one value: no spread to measure, so no interval (not a zero-width one)
-            return Figure(value, None, {"sum": total, "n": n, "standard_deviation": None})
+            details = {"sum": total, "n": n, "standard_deviation": None}
+            return Figure(value, None, details, estimate=True)
         variance = squares / (n - 1)
         half = t_critical(n - 1) * math.sqrt(variance / n)
         details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
-        return Figure(value, (value - half, value + half), details)
+        return Figure(value, (value - half, value + half), details, estimate=True)
 
     def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
         shown = self.shown(value, kind)
