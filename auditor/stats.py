@@ -41,6 +41,16 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     return low, high
 
 
+def agresti_caffo(before: tuple[int, int], after: tuple[int, int]) -> tuple[float, float]:
+    """The difference of two proportions (after − before, each given as successes and n) and
+    its standard error by Agresti and Caffo: one success and one failure added to each,
+    p̃ = (x + 1)/(n + 2) of ñ = n + 2, so that a proportion of 0 or 1 still has a spread."""
+    (x1, n1), (x2, n2) = before, after
+    p1, p2 = (x1 + 1) / (n1 + 2), (x2 + 1) / (n2 + 2)
+    se = math.sqrt(p1 * (1 - p1) / (n1 + 2) + p2 * (1 - p2) / (n2 + 2))
+    return p2 - p1, se
+
+
 def _betacf(a: float, b: float, x: float) -> float:
     """Continued fraction of the incomplete beta function (modified Lentz)."""
     tiny = 1e-300
