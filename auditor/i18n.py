@@ -322,8 +322,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "rates and rates per 1,000: Wilson interval, {confidence} confidence",
     },
     "interval_mean": {
-        "zh": f"均值:均值 ± {Z_95_SHOWN} s/√n",
-        "en": f"means: mean ± {Z_95_SHOWN} s/√n",
+        "zh": "均值:均值 ± t(0.975, n−1) s/√n(自由度 n−1 的 t 分布)",
+        "en": "means: mean ± t(0.975, n−1) s/√n (Student's t, n−1 degrees of freedom)",
     },
     "percentile_method": {"zh": "百分位数:{method}", "en": "percentiles: {method}"},
     "timezone": {"zh": "时区:{zone}", "en": "time zone: {zone}"},
@@ -481,6 +481,7 @@ REASONS_ZH: dict[str, str] = {
     "line is JSON but not an object": "该行是 JSON 但不是对象",
     "already in the store (same path and SHA-256)": "已在证据库中(路径与 SHA-256 相同)",
     "meets the target but the 95 % confidence bound does not": "达到目标,但 95% 置信区间的边界未达到",
+    "meets the target but one value gives no 95 % interval to confirm it": "达到目标,但仅有一个值,无 95% 置信区间可确认",
     "every answer was 'not applicable'": "所有检查结果均为不适用",
     "no customer id": "无客户编号",
     "no matter": "无事项类别",

@@ -679,10 +679,12 @@ def test_a_mean_s_interval_bounds_have_the_same_decimals() -> None:
     figure = Figure(2_317_703 / 18_392, (124.16, 127.874), details)
     assert mean.arithmetic(figure) == (
         "mean = sum / n = 2,317,703 / 18,392 = 126.017; s = 128.499, "
-        "95 % interval 124.160 to 127.874"
-    )
+        "95 % interval 124.160 to 127.874 (mean ± t(0.975, 18391) = 1.9601 × s/√n)"
+    )  # t with 18,391 degrees of freedom: z + (z³ + z)/(4·18,391) = 1.95996 + 0.00013
     whole = Figure(5.0, (4.0, 6.0), {"sum": 10.0, "n": 2, "standard_deviation": 0.5})
-    assert mean.arithmetic(whole).endswith("95 % interval 4 to 6")
+    assert mean.arithmetic(whole).endswith(
+        "95 % interval 4 to 6 (mean ± t(0.975, 1) = 12.7062 × s/√n)"
+    )  # tables print 12.706
 
 
 def test_long_spans_are_written_in_hours_and_days_not_in_powers_of_ten() -> None:

@@ -126,6 +126,39 @@ def test_a_figure_that_must_stay_low_falls_short_above_the_pooled_value(write_pa
     assert by_site["SH"].verdict == "nonconform" and by_site["BJ"].verdict == "conform"
 
 
+def test_the_docs_say_a_low_figure_s_shortfall_as_the_tool_writes_it(write_pack, store) -> None:
+    """A mean that must stay low (<= 5): SH's 4 against the pooled 3 falls short by 4 - 3 = +1
+    (value - pooled), and details say lower_is_better. The docs said pooled - value and did
+    not list lower_is_better: every key the tool writes is documented, and the rule."""
+    from pathlib import Path
+
+    scores = {"BJ": [2, 2, 2, 2], "SH": [4, 4, 4, 4]}
+    rows = [
+        (f"{site}{k}", site, f"2026-07-{k + 1:02d} 10:00:00", True, score)
+        for site, values in scores.items()
+        for k, score in enumerate(values)
+    ]
+    low = PACK.replace('target: ">= 3"', 'target: "<= 5"')
+    body = '    evidence: calls\n    dispersion: {of: CSAT, across: site}\n    target: "<= 0.5"\n'
+    result = audit(
+        write_pack, store, low + rule("CONS-LOW", body), {"calls.csv": calls(rows)}, "2026-07"
+    )["CONS-LOW"]
+    block = result.findings[0].details["dispersion"]
+    own = result.findings[2].details["dispersion_group"]
+    assert (own["group"], own["value"], own["shortfall"]) == ("SH", 4.0, 1.0)
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    findings = (docs / "findings.md").read_text(encoding="utf-8")
+    dispersion = findings[findings.index("`dispersion` (") : findings.index("`trend` (")]
+    for key in [*block, *block["groups"][0], *own]:
+        assert f"{key}" in dispersion, key
+    assert "value − pooled when `lower_is_better`" in dispersion
+    language = " ".join((docs / "rule-language.md").read_text(encoding="utf-8").split())
+    assert (
+        "its value minus the pooled value for one that must stay low (a mean whose target is "
+        "`<=` or `<`: waits, complaints; `details` says `lower_is_better: true`)"
+    ) in language
+
+
 def test_every_record_conforming_leaves_nothing_to_test(write_pack, store) -> None:
     files = {"calls.csv": sites({"BJ": (10, 10), "SH": (4, 4)})}
     result = audit(write_pack, store, PACK + CONS, files, "2026-07")["CONS-SITE"]

@@ -2,7 +2,7 @@
 
 Slopes, standard errors and intervals are worked out by hand on made-up series
 (x = 0, 1, 2, 3; the t quantile from a printed table); the noise of the last
-change from the two rates' standard errors.
+change from the two rates' Agresti–Caffo standard errors.
 """
 
 from __future__ import annotations
@@ -52,9 +52,11 @@ def test_the_slope_and_its_interval_by_hand(write_pack, store) -> None:
     assert block["standard_error"] == pytest.approx(se)
     assert block["df"] == 2 and block["t"] == pytest.approx(T_975_2)
     assert pooled.interval == pytest.approx((-3 - T_975_2 * se, -3 + T_975_2 * se))
-    # the last change: 75 - 80 = -5 points; noise 1.96·√(.8·.2/20 + .75·.25/20), in points
-    noise = 1.959963984540054 * math.sqrt(0.8 * 0.2 / 20 + 0.75 * 0.25 / 20) * 100
+    # the last change: 75 - 80 = -5 points; Agresti–Caffo: 16/20 and 15/20 taken as 17/22
+    # and 16/22, adjusted change -1/22 = -4.545 points, noise 1.96·√(17·5 + 16·6)/22³, in points
+    noise = 1.959963984540054 * math.sqrt((17 * 5 + 16 * 6) / 22**3) * 100
     assert block["change"]["value"] == pytest.approx(-5.0)
+    assert block["change"]["adjusted"] == pytest.approx(-100 / 22)
     assert block["change"]["noise"] == pytest.approx(noise)
     assert block["change"]["beyond_noise"] is False
     assert result.verdict == "conform"
@@ -85,16 +87,41 @@ def test_improving_without_a_clear_rise_is_a_nonconformity(write_pack, store) ->
 
 
 def test_a_drop_beyond_noise_is_an_observation(write_pack, store) -> None:
-    """90, 80, 90, 70 % of 100: slope -5, CI holds 0; the last drop of 20 points is beyond
-    1.96·√(.9·.1/100 + .7·.3/100) = 10.7 points."""
+    """90, 80, 90, 70 % of 100: slope -5, CI holds 0; the last drop of 20 points (Agresti–Caffo:
+    91/102 to 71/102, -19.6 points) is beyond 1.96·√((91·11 + 71·31)/102³) = 10.8 points."""
     files = months([90, 80, 90, 70], total=100)
     result = audit(write_pack, store, trend(), files, "2026-07")["TREND"]
     block = result.findings[0].details["trend"]
     assert result.findings[0].value == pytest.approx(-5.0)
     assert block["low"] < 0 < block["high"]
-    noise = 1.959963984540054 * math.sqrt(0.9 * 0.1 / 100 + 0.7 * 0.3 / 100) * 100
+    noise = 1.959963984540054 * math.sqrt((91 * 11 + 71 * 31) / 102**3) * 100
     assert block["change"]["noise"] == pytest.approx(noise)
+    assert block["change"]["adjusted"] == pytest.approx(-2000 / 102)
     assert result.verdict == "observation"
+
+
+def test_a_fall_to_a_month_of_one_record_is_judged_with_agresti_caffo_noise(
+    write_pack, store
+) -> None:
+    """7/10, 7/10, 5/6, then 0/1 calls answered. The plain standard error of 0/1 is 0, so the
+    noise was 1.96·√((5/6)(1/6)/6) = 29.82 points and the fall of 83.3 points 'beyond' it.
+    Agresti–Caffo takes 5/6 as 6/8 and 0/1 as 1/3: adjusted change 1/3 - 3/4 = -5/12 =
+    -41.67 points, noise 1.96·√((3/4)(1/4)/8 + (1/3)(2/3)/3) = 1.96·√(3/128 + 2/27) = 61.20
+    points, so the interval -102.87 to +19.54 points holds 0 (statsmodels'
+    confint_proportions_2indep(0, 1, 5, 6, method="agresti-caffo") gives -1.0287 to 0.1954):
+    not beyond noise. The slope (-19.7 a month, SE 15.3, t 4.303) holds 0 too: conform."""
+    rows = answered("2026-04", "BJ", 7, 10) + answered("2026-05", "BJ", 7, 10)
+    rows += answered("2026-06", "BJ", 5, 6) + answered("2026-07", "BJ", 0, 1)
+    result = audit(write_pack, store, trend(), {"calls.csv": calls(rows)}, "2026-07")["TREND"]
+    change = result.findings[0].details["trend"]["change"]
+    noise = 1.959963984540054 * math.sqrt(3 / 128 + 2 / 27) * 100
+    assert change["value"] == pytest.approx(-500 / 6)
+    assert change["adjusted"] == pytest.approx(-500 / 12)
+    assert change["noise"] == pytest.approx(noise) and round(noise, 2) == 61.20
+    assert change["adjusted"] - change["noise"] == pytest.approx(-102.87, abs=5e-3)
+    assert change["adjusted"] + change["noise"] == pytest.approx(19.54, abs=5e-3)
+    assert change["beyond_noise"] is False
+    assert result.verdict == "conform"
 
 
 def test_periods_the_base_rule_cannot_judge_are_listed_and_skipped(write_pack, store) -> None:
@@ -163,6 +190,9 @@ def test_the_report_names_the_target_in_its_language(write_pack, store, tmp_path
                 "against no decline",
                 "2026-06",
                 "with the critical value t(0.975, 2) = 4.303",
+                # 16/20 → 13/20: -15 points; Agresti–Caffo 17/22 → 14/22, -3/22 = -13.64
+                # points, noise 1.96·√((17·5 + 14·8)/22³) = 26.66 points
+                "2026-06 → 2026-07: -15.00 pp, adjusted -13.64 pp, noise ±26.66 pp",
             ],
         ),
         (
@@ -172,6 +202,7 @@ def test_the_report_names_the_target_in_its_language(write_pack, store, tmp_path
                 "目标 不下降",
                 "较上期变化",
                 "临界值 t(0.975, 2) = 4.303",
+                "2026-06 → 2026-07:-15.00 个百分点,校正后 -13.64 个百分点,噪声 ±26.66 个百分点",
             ],
         ),
     ):
@@ -212,4 +243,5 @@ def test_a_mean_of_one_value_a_period_has_no_noise_to_be_beyond(write_pack, stor
     block = result.findings[0].details["trend"]
     assert result.findings[0].value == pytest.approx(0.05)  # cov 0.25 / var 5
     assert block["change"]["noise"] is None and block["change"]["beyond_noise"] is False
+    assert block["change"]["adjusted"] is None  # a mean's change is tested as it is
     assert result.verdict == "conform"

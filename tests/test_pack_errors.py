@@ -143,3 +143,17 @@ def test_a_pack_named_as_its_standard_is_not_read_as_the_standard(tmp_path, monk
     assert error.message.startswith("unknown standard 'sq' (looked in ")
     looked = error.message.split("(looked in ", 1)[1].rstrip(")").split(", ")
     assert len(looked) == len(set(looked)) == 2  # rules/../standards is the working folder's
+
+
+@pytest.mark.parametrize("p", ["0", "100"])
+def test_a_percentile_of_0_or_100_is_refused_with_the_open_range(write_pack, p: str) -> None:
+    """p: 100 was refused with "between 0 and 100", which reads as if 100 were allowed."""
+    from .series_pack import PACK, rule
+
+    body = f'    evidence: calls\n    percentile: {{of: csat, p: {p}}}\n    target: "<= 5"\n'
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(PACK + rule("P", body)), [STANDARDS])
+    [error] = caught.value.errors
+    assert str(error).endswith(
+        ":31: percentile needs 'p' greater than 0 and less than 100, e.g. p: 90 in rule P"
+    ), str(error)

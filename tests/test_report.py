@@ -406,17 +406,18 @@ def test_the_capa_plan_says_one_failing_record_in_the_singular(demo_audit) -> No
 
 
 def test_the_method_states_the_z_the_intervals_use(audited) -> None:
-    """The Wilson and mean intervals use z = 1.959963984540054 (stats.Z_95), and the method and
+    """The Wilson interval uses z = 1.959963984540054 (stats.Z_95), and the method and
     docs/findings.md state it whole: a certifier who took 1.95996 from them found every
-    interval off by about 3e-8, thirty times the 1e-9 the engines are held to."""
+    interval off by about 3e-8, thirty times the 1e-9 the engines are held to. A mean's
+    interval uses Student's t with n − 1 degrees of freedom, and says so."""
     from scipy.stats import norm
 
     from auditor.stats import Z_95
 
     assert norm.ppf(0.975) == Z_95
     for lang, wilson, mean in (
-        ("en", "z = 1.959963984540054.", "mean ± 1.959963984540054 s/√n"),
-        ("zh", "z = 1.959963984540054。", "均值 ± 1.959963984540054 s/√n"),
+        ("en", "z = 1.959963984540054.", "mean ± t(0.975, n−1) s/√n"),
+        ("zh", "z = 1.959963984540054。", "均值 ± t(0.975, n−1) s/√n"),
     ):
         html = (audited[1] / lang / "report.html").read_text(encoding="utf-8")
         method = html[html.index('id="method"') :]
@@ -424,7 +425,8 @@ def test_the_method_states_the_z_the_intervals_use(audited) -> None:
         assert method.count(mean) == 2  # the interval method and the mean's formula
         assert "1.96 " not in method and "1.96." not in method and "1.96。" not in method
     docs = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
-    assert docs.count("1.959963984540054") == 2 and "1.95996 " not in docs
+    assert docs.count("1.959963984540054") == 1 and "1.95996 " not in docs
+    assert docs.count("t(0.975, n − 1)") == 2
 
 
 def test_a_group_is_shown_with_every_field() -> None:

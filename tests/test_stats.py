@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.stats import (
+    Z_95,
+    agresti_caffo,
     clopper_pearson_interval,
     nearest_rank_percentile,
     net_promoter_score,
@@ -70,3 +72,18 @@ def test_percentile_and_nps() -> None:
     assert nearest_rank_percentile(values, 30) == (20, 2)
     assert nearest_rank_percentile(values, 100 - 1e-9) == (50, 5)
     assert net_promoter_score(50, 20, 100) == 30.0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reference"),
+    [
+        # statsmodels' confint_proportions_2indep(after, before, method="agresti-caffo")
+        ((5, 6), (0, 1), (-1.0287015483087352, 0.19536821497540174)),
+        ((16, 20), (13, 20), (-0.40295567938094945, 0.13022840665367674)),
+    ],
+)
+def test_agresti_caffo_matches_statsmodels(before, after, reference) -> None:
+    """The difference ± 1.96 standard errors is statsmodels' Agresti–Caffo interval; a period
+    at 0 % (0 of 1) still has a spread: 1/3 of 3, not 0."""
+    difference, se = agresti_caffo(before, after)
+    assert (difference - Z_95 * se, difference + Z_95 * se) == pytest.approx(reference, abs=1e-12)

@@ -5,7 +5,8 @@ Rates (per-record measures), with n = conforming + breached: too few records is
 not-evaluable; below the target is a nonconformity (major below
 ``major_below``); inside the warn band, or (below a 100 % target) with the
 lower 95 % bound under the target, an observation; otherwise conform.
-Aggregates compare their value with the threshold the same way.
+Aggregates compare their value with the threshold the same way; an estimate (a mean)
+that meets it on one value, with no interval to confirm it, is an observation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from ..stats import shortfall, wilson_interval
 if TYPE_CHECKING:
     from ..measures import Figure
     from ..model import Rule
+
+
+#: why an estimate on one value (a mean of one score) that meets its target is not a conformity
+ONE_VALUE = "meets the target but one value gives no 95 % interval to confirm it"
 
 
 def percent(value: float) -> str:
@@ -90,6 +95,9 @@ def judge_threshold(rule: Rule, f: Finding, figure: Figure) -> None:
     ):
         f.verdict = "observation"
         f.reasons.append(f"meets the target but not the warn level {rule.target.warn_threshold}")
+    elif figure.estimate and figure.interval is None:
+        f.verdict = "observation"
+        f.reasons.append(ONE_VALUE)
     elif figure.interval is not None and not threshold.holds(
         figure.interval[0] if threshold.higher_is_better else figure.interval[1]
     ):

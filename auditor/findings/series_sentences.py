@@ -31,6 +31,7 @@ PIECES: dict[str, dict[str, str]] = {
         "slope": "slope {value} per {per} over {m} periods",
         "slope_ci": "95 % CI {low} to {high}, with the critical value t(0.975, {df}) = {t}",
         "change": "{before} → {after}: {change}, noise ±{noise}",
+        "change_adjusted": "{before} → {after}: {change}, adjusted {adjusted}, noise ±{noise}",
         "change_bare": "{before} → {after}: {change}",
         "skipped": "not judged: {periods}",
         "covered": "{k} of {n} {units} hold a record",
@@ -52,6 +53,7 @@ PIECES: dict[str, dict[str, str]] = {
         "slope": "斜率 每{per} {value},共 {m} 期",
         "slope_ci": "95% 置信区间 {low} 至 {high},临界值 t(0.975, {df}) = {t}",
         "change": "{before} → {after}:{change},噪声 ±{noise}",
+        "change_adjusted": "{before} → {after}:{change},校正后 {adjusted},噪声 ±{noise}",
         "change_bare": "{before} → {after}:{change}",
         "skipped": "未能评价的期间:{periods}",
         "covered": "{n} 个{units}中 {k} 个有记录",
@@ -258,14 +260,16 @@ def _trend(f: FindingEntry, block: dict[str, Any], rule: RuleEntry, words: Words
             )
         else:
             noise = _difference(change["noise"], f, rule, words).lstrip("+")
+            adjusted = change.get("adjusted")
             pieces.append(
                 _fmt(
                     words,
-                    "change",
+                    "change" if adjusted is None else "change_adjusted",
                     before=change["from"],
                     after=change["to"],
                     change=amount,
                     noise=noise,
+                    adjusted=None if adjusted is None else _difference(adjusted, f, rule, words),
                 )
             )
     skipped = [p["period"] for p in block["periods"] if p.get("shown") is None]

@@ -122,6 +122,9 @@ class Figure:
     value: float
     interval: tuple[float, float] | None = None
     details: dict[str, Any] | None = None
+    #: an estimate whose pass its interval must confirm (a mean): without an interval (a
+    #: single value) a value that meets the threshold is an observation, not a conformity
+    estimate: bool = False
 
 
 class Measure:

@@ -3,7 +3,8 @@
 The base rule (``of``) is evaluated grouped by ``across`` over the whole audit
 period. Each group's gap is its value minus the pooled value (in percentage
 points for a rate, in the base unit for a mean); its shortfall is the pooled
-value minus its value. The rule's value is the largest shortfall, held against
+value minus its value, or its value minus the pooled value for a figure that must
+stay low (a ``<=``/``<`` target). The rule's value is the largest shortfall, held against
 an upper bound (``<= 5``). A rate's groups are tested for homogeneity by
 Pearson's chi-square on the groups x (conforming, breached) table, without a
 continuity correction; a mean's by a one-way ANOVA F test worked out from each
@@ -51,8 +52,8 @@ class DispersionMeasure(SeriesMeasure):
     default_min_records: ClassVar[int | None] = 0
     method_label: ClassVar[str | None] = "interval_dispersion"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "离散度:各组差距 = 该组值 − 总体值(比率以百分点计);短缺 = 总体值 − 该组值;规则值为最大短缺。比率的各组一致性用 皮尔逊卡方检验(分组 × 符合/不符合列联表,不作连续性校正);均值用单因素方差分析 F 检验(由各组 n、均值与标准差算得)。",
-        "en": "dispersion: each group's gap = its value − the pooled value (a rate's in percentage points); shortfall = pooled − group; the rule's value is the largest shortfall. A rate's groups are tested by Pearson's chi-square on the groups x (conforming, breached) table, without continuity correction; a mean's by a one-way ANOVA F test from each group's n, mean and standard deviation.",
+        "zh": "离散度:各组差距 = 该组值 − 总体值(比率以百分点计);短缺 = 总体值 − 该组值(目标为 ≤ 或 < 的越低越好指标为 该组值 − 总体值);规则值为最大短缺。比率的各组一致性用 皮尔逊卡方检验(分组 × 符合/不符合列联表,不作连续性校正);均值用单因素方差分析 F 检验(由各组 n、均值与标准差算得)。",
+        "en": "dispersion: each group's gap = its value − the pooled value (a rate's in percentage points); shortfall = pooled − group (group − pooled for a figure that must stay low, a <= or < target); the rule's value is the largest shortfall. A rate's groups are tested by Pearson's chi-square on the groups x (conforming, breached) table, without continuity correction; a mean's by a one-way ANOVA F test from each group's n, mean and standard deviation.",
     }
 
     @classmethod

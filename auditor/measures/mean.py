@@ -1,6 +1,7 @@
 """``mean``: the average of a field (a CSAT score, a handling time) against a threshold.
 
-Interval: mean ± z · s / √n (z = stats.Z_95), with the sample standard deviation s.
+Interval: mean ± t(0.975, n − 1) · s / √n (Student's t, stats.t_critical), with the sample
+standard deviation s.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..stats import Z_95, Z_95_SHOWN
+from ..stats import t_critical
 from . import register
 from .aggregates import FieldAggregate
 from .base import Figure, number, numbers
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 class MeanMeasure(FieldAggregate):
     name: ClassVar[str] = "mean"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": f"均值 = 合计 / n;95% 区间为均值 ± {Z_95_SHOWN} s/√n,s 为样本标准差。",
-        "en": f"mean = sum / n; its 95 % interval is mean ± {Z_95_SHOWN} s/√n, s the sample standard deviation.",
+        "zh": "均值 = 合计 / n;95% 区间为均值 ± t(0.975, n−1) s/√n,s 为样本标准差,t 为自由度 n−1 的 t 分布 0.975 分位数。",
+        "en": "mean = sum / n; its 95 % interval is mean ± t(0.975, n−1) s/√n, s the sample standard deviation, t the quantile of Student's t with n−1 degrees of freedom.",
     }
     method_label: ClassVar[str | None] = "interval_mean"
 
@@ -47,11 +48,12 @@ class MeanMeasure(FieldAggregate):
         n, total, squares = int(summary[0]), float(summary[1]), float(summary[2])
         value = total / n
         if n < 2:  # one value: no spread to measure, so no interval (not a zero-width one)
-            return Figure(value, None, {"sum": total, "n": n, "standard_deviation": None})
+            details = {"sum": total, "n": n, "standard_deviation": None}
+            return Figure(value, None, details, estimate=True)
         variance = squares / (n - 1)
-        half = Z_95 * math.sqrt(variance / n)
+        half = t_critical(n - 1) * math.sqrt(variance / n)
         details = {"sum": total, "n": n, "standard_deviation": math.sqrt(variance)}
-        return Figure(value, (value - half, value + half), details)
+        return Figure(value, (value - half, value + half), details, estimate=True)
 
     def contribution(self, value: Any, kind: EvidenceKind, place: dict[str, Any]) -> str:
         shown = self.shown(value, kind)
@@ -63,5 +65,10 @@ class MeanMeasure(FieldAggregate):
         text = f"mean = sum / n = {number(total)} / {number(n)} = {number(figure.value)}"
         if details.get("standard_deviation") is not None and figure.interval is not None:
             low, high = numbers(*figure.interval)
-            text += f"; s = {number(details['standard_deviation'])}, 95 % interval {low} to {high}"
+            df = int(n) - 1
+            t = f"t(0.975, {df}) = {t_critical(df):.4f}"
+            text += (
+                f"; s = {number(details['standard_deviation'])}, "
+                f"95 % interval {low} to {high} (mean ± {t} × s/√n)"
+            )
         return text

@@ -43,7 +43,9 @@ class PercentileMeasure(FieldAggregate):
         spec, of = found
         p = spec.get("p")
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 100:
-            ctx.error("percentile needs 'p' between 0 and 100, e.g. p: 90", spec.where("p"))
+            ctx.error(
+                "percentile needs 'p' greater than 0 and less than 100, e.g. p: 90", spec.where("p")
+            )
             return None
         return cls(of, Decimal(str(p)))
 

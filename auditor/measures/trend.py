@@ -10,7 +10,9 @@ period's position, with its 95 % interval slope ± t(0.975, m − 2) · SE.
 Targets: ``no-decline`` is a nonconformity when the slope's interval lies
 wholly below 0, and an observation when it does not but the last period fell
 below the one before by more than noise (1.959963984540054 times the standard error of the
-difference of the two values); ``improving`` conforms only when the slope's
+difference of the two values; for rates the Agresti–Caffo difference and standard error,
+each rate taken as (x + 1)/(n + 2) of n + 2, so that a period at 0 % or 100 % still has
+noise); ``improving`` conforms only when the slope's
 interval lies wholly above 0, and is a nonconformity otherwise.
 """
 
@@ -22,7 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..periods import Period, parse_period
-from ..stats import Z_95, Z_95_SHOWN
+from ..stats import Z_95, Z_95_SHOWN, agresti_caffo, t_critical
 from . import register
 from .base import SeriesMeasure
 from .following import BaseUnit, Point, cannot_judge, clean, no_scope_keys, point
@@ -57,8 +59,8 @@ class TrendMeasure(SeriesMeasure):
     method_label: ClassVar[str | None] = "interval_trend"
     target_words: ClassVar[tuple[str, ...]] = (NO_DECLINE, IMPROVING)
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": f"趋势:各期值(比率以百分点计)对期序号作最小二乘回归,斜率的 95% 区间为 斜率 ± t(0.975, m−2)·标准误,m 为可评价的期数;“不下降”:区间整体低于 0 为不符合,末期比前一期下降超过噪声(两期之差标准误的 {Z_95_SHOWN} 倍)为观察项;“改善”:区间整体高于 0 方为符合。",
-        "en": f"trend: least-squares slope of each period's value (a rate's in percentage points) on the period's position; its 95 % interval is slope ± t(0.975, m−2)·SE, m the judged periods; no-decline: nonconform when the interval lies wholly below 0, an observation when the last period fell below the previous by more than noise ({Z_95_SHOWN} standard errors of the difference); improving: conform only when the interval lies wholly above 0.",
+        "zh": f"趋势:各期值(比率以百分点计)对期序号作最小二乘回归,斜率的 95% 区间为 斜率 ± t(0.975, m−2)·标准误,m 为可评价的期数;“不下降”:区间整体低于 0 为不符合,末期比前一期下降超过噪声(两期之差标准误的 {Z_95_SHOWN} 倍;比率各期加一次符合、一次不符合校正,取 (x+1)/(n+2)、样本量 n+2,两期之差及其标准误均按校正值计)为观察项;“改善”:区间整体高于 0 方为符合。",
+        "en": f"trend: least-squares slope of each period's value (a rate's in percentage points) on the period's position; its 95 % interval is slope ± t(0.975, m−2)·SE, m the judged periods; no-decline: nonconform when the interval lies wholly below 0, an observation when the last period fell below the previous by more than noise ({Z_95_SHOWN} standard errors of the difference; for a rate the Agresti–Caffo difference and standard error, each rate taken as (x+1)/(n+2) of n+2); improving: conform only when the interval lies wholly above 0.",
     }
 
     @classmethod
@@ -152,16 +154,18 @@ class TrendMeasure(SeriesMeasure):
         a, b = point(before), point(last)
         if a is None or b is None:
             return None
-        change = (b.value - a.value) * self.base.scale
-        noise = None
-        if a.se is not None and b.se is not None:
-            noise = Z_95 * math.sqrt(a.se**2 + b.se**2) * self.base.scale
+        scale = self.base.scale
+        change = (b.value - a.value) * scale
+        adjusted, se = _difference(a, b)
+        noise = None if se is None else Z_95 * se * scale
+        tested = change if adjusted is None else adjusted * scale
         return {
             "from": before.period,
             "to": last.period,
             "value": change,
+            "adjusted": None if adjusted is None else tested,
             "noise": clean(noise),
-            "beyond_noise": noise is not None and change < -noise,
+            "beyond_noise": noise is not None and tested < -noise,
         }
 
     def _verdict(self, rule: Rule, f: Finding, details: dict[str, Any]) -> None:
@@ -180,6 +184,17 @@ class TrendMeasure(SeriesMeasure):
             f.reasons.append(DROPPED)
         else:
             f.verdict = "conform"
+
+
+def _difference(a: Point, b: Point) -> tuple[float | None, float | None]:
+    """The difference b − a the noise test reads and its standard error. A rate's are
+    Agresti–Caffo's (each rate (x + 1)/(n + 2): a period at 0 % or 100 % still has noise);
+    a mean's difference is its own (None here) with √(se_a² + se_b²), None when unknown."""
+    if a.conforming is not None and b.conforming is not None:
+        return agresti_caffo((a.conforming, a.n), (b.conforming, b.n))
+    if a.se is None or b.se is None:
+        return None, None
+    return None, math.sqrt(a.se**2 + b.se**2)
 
 
 def _row(finding: Finding, p: Point | None, scale: float) -> dict[str, Any]:
@@ -201,11 +216,10 @@ def _row(finding: Finding, p: Point | None, scale: float) -> dict[str, Any]:
 def slope(x: list[float], y: list[float]) -> dict[str, Any]:
     """Least-squares slope of y on x with its 95 % interval (t with m − 2 degrees of freedom)."""
     from scipy.stats import linregress
-    from scipy.stats import t as t_distribution
 
     fit = linregress(x, y)
     df = len(x) - 2
-    t = float(t_distribution.ppf(0.975, df))
+    t = t_critical(df)
     se = float(fit.stderr) if math.isfinite(fit.stderr) else 0.0
     value = float(fit.slope)
     return {
