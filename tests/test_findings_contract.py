@@ -51,6 +51,38 @@ def test_a_wrong_field_is_named(demo_audit, tmp_path) -> None:
         FindingsDocument.load(path)
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        (("generated_at",), "yesterday", "generated_at: not an ISO date-time"),
+        (
+            ("manifest", "parameters", "period", "first_day"),
+            "01/07/2026",
+            "manifest.parameters.period.first_day: not an ISO date (YYYY-MM-DD)",
+        ),
+        (
+            ("rules", 0, "findings", 0, "days", "last"),
+            "end of September",
+            "rules.0.findings.0.days.last: not an ISO date (YYYY-MM-DD)",
+        ),
+    ],
+)
+def test_a_date_that_is_not_iso_is_refused_on_reading(
+    demo_audit, tmp_path, path, value, problem
+) -> None:
+    """A date edited into words would stop report render and verify where they read it."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    place = data
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    written = tmp_path / "findings.json"
+    written.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(written)
+    assert str(caught.value).startswith(f"{written}: not a valid findings.json: {problem}")
+
+
 #: a channel longer than the 40 characters a first place shows of a value
 LONG_CHANNEL = "fax-" + "x" * 60
 

@@ -20,6 +20,7 @@ from pydantic import Field
 from .contract import (
     SCHEMA_VERSION,
     Decision,
+    IsoDateTime,
     JsonDocument,
     Model,
     NotEvaluableRule,
@@ -103,7 +104,7 @@ class CombinedDocument(JsonDocument):
 
     schema_version: Literal["1.1"]
     document: Literal["combined"]
-    generated_at: str
+    generated_at: IsoDateTime
     tool: Tool
     evidence_root: str
     packs: list[PackEntry] = Field(min_length=2)
