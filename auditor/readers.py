@@ -101,6 +101,18 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030"
 
 
+def file_encoding(path: Path, sample: bytes | None = None, first_wide: int | None = None) -> str:
+    """The encoding of a text file as a spreadsheet saved it (see :func:`detect_encoding`), from
+    its first :data:`SAMPLE_BYTES` (``sample``, read when not given), or, when those are plain
+    ASCII, from where its first byte beyond ASCII is (``first_wide``, see below)."""
+    if sample is None:
+        with path.open("rb") as probe:
+            sample = probe.read(SAMPLE_BYTES)
+    if sample.isascii() and len(sample) == SAMPLE_BYTES:
+        return _first_wide_encoding(path, first_wide)  # ASCII so far says nothing of the rest
+    return detect_encoding(sample)
+
+
 def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
     """The encoding of a file whose beginning is plain ASCII: decided where its first byte
     beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
@@ -172,10 +184,8 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
         raise EvidenceError(
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
-    encoding = options.get("encoding") or detect_encoding(sample)
     first_wide = options.pop("first_wide", None)
-    if not options.get("encoding") and sample.isascii() and len(sample) == SAMPLE_BYTES:
-        encoding = _first_wide_encoding(path, first_wide)  # ASCII so far says nothing of the rest
+    encoding = options.get("encoding") or file_encoding(path, sample, first_wide)
     errors_before = _DECODE_ERRORS.count
     handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()

@@ -83,6 +83,28 @@ def test_a_date_that_is_not_iso_is_refused_on_reading(
     assert str(caught.value).startswith(f"{written}: not a valid findings.json: {problem}")
 
 
+def test_a_wrong_field_says_what_to_do(demo_audit, tmp_path) -> None:
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    data["rules"][0]["verdict"] = "passed"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    assert str(caught.value) == (
+        f"{path}: not a valid findings.json: rules.0.verdict: Input should be 'conform', "
+        "'observation', 'nonconform', 'not-evaluable', 'not-applicable' or 'waived'; "
+        "the findings.json was edited or is from another version; audit again"
+    )
+
+
+def test_a_findings_json_saved_with_a_byte_order_mark_is_read(demo_audit, tmp_path) -> None:
+    """Notepad saves UTF-8 with a BOM."""
+    text = (demo_audit.out / "findings.json").read_text(encoding="utf-8")
+    path = tmp_path / "findings.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert FindingsDocument.load(path).to_json() == text
+
+
 #: a channel longer than the 40 characters a first place shows of a value
 LONG_CHANNEL = "fax-" + "x" * 60
 

@@ -464,8 +464,29 @@ def test_a_signature_catches_one_byte_in_findings_json(machine, tmp_path) -> Non
     )
     with pytest.raises(ReportError, match="cannot read the public key"):
         signature_problem(findings, tmp_path / "nowhere.pub")
-    with pytest.raises(ReportError, match="cannot read the public key"):
+    with pytest.raises(ReportError, match="not an Ed25519 PEM public key"):
         signature_problem(findings, private)
+
+
+def test_a_key_file_that_is_not_one_keygen_made_is_named_so(tmp_path) -> None:
+    """Not the cryptography package's words (a FAQ address, MalformedFraming): what it is not,
+    and what to give."""
+    findings = tmp_path / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    garbage = tmp_path / "k"
+    garbage.write_text("-----BEGIN PRIVATE KEY-----\ngarbage\n", encoding="ascii")
+    with pytest.raises(ReportError) as public:
+        signature_problem(findings, garbage)
+    assert str(public.value) == (
+        f"{garbage}: not an Ed25519 PEM public key made by `auditor keygen`; "
+        "give the KEY.pub file `auditor keygen KEY` wrote"
+    )
+    with pytest.raises(ReportError) as private:
+        sign(findings, garbage)
+    assert str(private.value) == (
+        f"{garbage}: not an Ed25519 PEM private key made by `auditor keygen`; "
+        "give the KEY file `auditor keygen KEY` wrote"
+    )
 
 
 def test_not_an_audit_is_one_line(tmp_path) -> None:

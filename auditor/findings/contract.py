@@ -117,7 +117,9 @@ class JsonDocument(Model):
             first = exc.errors()[0]
             place = ".".join(str(p) for p in first["loc"])
             raise ReportError(
-                f"not a valid {cls.document_name}: {place}: {_problem(first)}", location=where
+                f"not a valid {cls.document_name}: {place}: {_problem(first)}",
+                location=where,
+                hint=f"the {cls.document_name} was edited or is from another version; audit again",
             ) from None
 
     @classmethod
@@ -580,20 +582,11 @@ class FindingsDocument(JsonDocument):
     def load(cls, path: str | Path) -> FindingsDocument:
         """Read and validate findings.json; one clear error for anything else."""
         from ..errors import Location, ReportError
+        from .combined import is_combined, one_pack_only, read_json
 
         where = Location(str(path))
-        if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
-            raise ReportError("not a regular file", location=where)
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReportError("file not found", location=where) from None
-        except RecursionError:
-            raise ReportError("not a findings.json: JSON nested too deep", location=where) from None
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"not a findings.json: {exc}", location=where) from None
+        data = read_json(path)
         version = data.get("schema_version") if isinstance(data, dict) else None
-        from .combined import is_combined, one_pack_only
 
         if is_combined(data):
             raise one_pack_only(data, path)
