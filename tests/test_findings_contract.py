@@ -105,6 +105,26 @@ def test_a_findings_json_saved_with_a_byte_order_mark_is_read(demo_audit, tmp_pa
     assert FindingsDocument.load(path).to_json() == text
 
 
+@pytest.mark.parametrize("twice", ["rule", "finding"])
+def test_a_rule_or_finding_given_twice_is_named(demo_audit, tmp_path, twice) -> None:
+    """verify said "rule X: not reproduced" of the second copy; the readers find them by id."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    rule = data["rules"][1]
+    if twice == "rule":
+        data["rules"].append(rule)
+    else:
+        rule["findings"].append(rule["findings"][0])
+    path = tmp_path / "findings.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    named = rule["rule"] if twice == "rule" else rule["findings"][0]["id"]
+    assert str(caught.value) == (
+        f"{path}: not a valid findings.json: rules: {twice} {named} appears twice; "
+        "the findings.json was edited or is from another version; audit again"
+    )
+
+
 #: a channel longer than the 40 characters a first place shows of a value
 LONG_CHANNEL = "fax-" + "x" * 60
 

@@ -14,7 +14,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 SCHEMA_VERSION = "1.1"
 
@@ -570,6 +577,19 @@ class FindingsDocument(JsonDocument):
     exclusions: list[Exclusion]
     failing_records: FailingRecordsFile | None
     reason_titles: dict[str, Text]
+
+    @field_validator("rules")
+    @classmethod
+    def _each_once(cls, rules: list[RuleEntry]) -> list[RuleEntry]:
+        """Each rule, and each finding, given once: the readers find them by their ids."""
+        for kind, ids in (
+            ("rule", [r.rule for r in rules]),
+            ("finding", [f.id for r in rules for f in r.findings]),
+        ):
+            twice = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
+            if twice is not None:
+                raise ValueError(f"{kind} {twice} appears twice")
+        return rules
 
     def fingerprint(self) -> str:
         """SHA-256 of the document without its generation time: the same audit, the same print."""
