@@ -163,6 +163,8 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
             hint="remove the lines above the header, or leave header_row out for this file",
         )
     try:
+        if kind != "xlsx":
+            _not_a_workbook(path)
         if kind == "csv":
             return _open_csv(path, options)
         if kind == "jsonl":
@@ -172,6 +174,25 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"cannot read file: {exc.strerror or exc}", location=Location(str(path))
         ) from None
+
+
+def _not_a_workbook(path: Path) -> None:
+    """Refuse a workbook saved under a text file's name (tickets.csv that is an .xlsx) as what
+    it is, told by its first bytes, not as text in no encoding."""
+    with path.open("rb") as handle:
+        start = handle.read(len(OLE_MAGIC))
+    if start.startswith(ZIP_MAGIC):
+        raise EvidenceError(
+            f"is an Excel workbook (.xlsx), not {path.suffix} text",
+            location=Location(str(path)),
+            hint=f"name it {path.stem}.xlsx, or save it from Excel as CSV UTF-8",
+        )
+    if start == OLE_MAGIC:
+        raise EvidenceError(
+            f"is an old Excel workbook (.xls) or an encrypted one, not {path.suffix} text",
+            location=Location(str(path)),
+            hint="open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+        )
 
 
 # ------------------------------------------------------------ CSV
@@ -504,6 +525,8 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
 
 #: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: the first bytes of a zip file, which an .xlsx workbook is
+ZIP_MAGIC = b"PK\x03\x04"
 #: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
 #: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
 MAX_PART = 4 << 30
