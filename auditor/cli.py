@@ -803,12 +803,13 @@ def audit_command(
     chosen = _mapping_option(mapping, preset)
     outside_the_evidence(Path(out), Path(evidence_dir))
     waivers = register_waivers(register_path) if register_path else []
+    earlier_given = _read_previous(previous, several=len(packs) > 1)
     if len(packs) > 1:
         given = AuditRun(
             out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite",
             _progress(quiet, None),
         )  # fmt: skip
-        outputs = Outputs(wanted, lang, sign_key, register_path, previous, fail_on)
+        outputs = Outputs(wanted, lang, sign_key, register_path, earlier_given, fail_on)
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
     progress = _progress(quiet, evidence_dir)
@@ -830,7 +831,7 @@ def audit_command(
         if reports:
             from .report import render_reports  # not imported for findings.json alone
 
-            earlier = _previous_audit(previous, register_path, result)
+            earlier = _previous_audit(earlier_given, register_path, result)
             written = render_reports(
                 result.findings, staging, reports, lang, None, organisation, auditor_name, earlier
             )
@@ -914,7 +915,8 @@ class Outputs:
     lang: str | None
     sign_key: str | None
     register: str | None
-    previous: str | None
+    #: what --previous gave, read (see :func:`_read_previous`)
+    previous: Any
     fail_on: str
 
 
@@ -981,16 +983,27 @@ def _several_written(
     return result
 
 
-def _previous_of(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
-    """One pack's earlier audit in a combined audit: its folder in an earlier combined audit."""
-    from .findings.combined import is_combined, read_json
+def _read_previous(previous: str | None, several: bool) -> Any:
+    """The earlier audit --previous names, read and checked before the audit runs, whatever
+    the outputs: its findings, or, for an audit of several packs given a combined audit, each
+    pack's findings by pack id (of the packs it has a folder for)."""
+    from .diff import load_findings
+    from .findings.combined import CombinedDocument, is_combined, read_json
 
-    if previous:
-        top = Path(previous) / "findings.json" if Path(previous).is_dir() else Path(previous)
-        if top.is_file() and is_combined(read_json(top)):
-            own = top.parent / result.findings.manifest.pack.id
-            return _previous_audit(str(own), None, result) if own.is_dir() else None
-    return _previous_audit(previous, register_path, result)
+    if not previous:
+        return None
+    top = Path(previous) / "findings.json" if Path(previous).is_dir() else Path(previous)
+    if several and top.is_file() and is_combined(read_json(top)):
+        folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
+        return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
+    return load_findings(previous)
+
+
+def _previous_of(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
+    """One pack's earlier audit in a combined audit: its folder in an earlier combined audit."""
+    if isinstance(earlier, dict):
+        return earlier.get(result.findings.manifest.pack.id)
+    return _previous_audit(earlier, register_path, result)
 
 
 def _combined_summary(result: Any) -> str:
@@ -1028,12 +1041,13 @@ def _waived_text(waived: list[Any]) -> str:
     )
 
 
-def _previous_audit(previous: str | None, register_path: str | None, result: AuditResult) -> Any:
-    """The earlier audit the report compares with: the one given, else the register's last one."""
+def _previous_audit(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
+    """The earlier audit the report compares with: the one --previous gave (read), else the
+    register's last one."""
     from .diff import load_findings
 
-    if previous:
-        return load_findings(previous)
+    if earlier is not None:
+        return earlier
     if not register_path or not Path(register_path).exists():
         return None
     register = _open_register(register_path)

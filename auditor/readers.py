@@ -102,6 +102,18 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030"
 
 
+def file_encoding(path: Path, sample: bytes | None = None, first_wide: int | None = None) -> str:
+    """The encoding of a text file as a spreadsheet saved it (see :func:`detect_encoding`), from
+    its first :data:`SAMPLE_BYTES` (``sample``, read when not given), or, when those are plain
+    ASCII, from where its first byte beyond ASCII is (``first_wide``, see below)."""
+    if sample is None:
+        with path.open("rb") as probe:
+            sample = probe.read(SAMPLE_BYTES)
+    if sample.isascii() and len(sample) == SAMPLE_BYTES:
+        return _first_wide_encoding(path, first_wide)  # ASCII so far says nothing of the rest
+    return detect_encoding(sample)
+
+
 def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
     """The encoding of a file whose beginning is plain ASCII: decided where its first byte
     beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
@@ -152,6 +164,8 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
             hint="remove the lines above the header, or leave header_row out for this file",
         )
     try:
+        if kind != "xlsx":
+            _not_a_workbook(path)
         if kind == "csv":
             return _open_csv(path, options)
         if kind == "jsonl":
@@ -161,6 +175,25 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"cannot read file: {exc.strerror or exc}", location=Location(str(path))
         ) from None
+
+
+def _not_a_workbook(path: Path) -> None:
+    """Refuse a workbook saved under a text file's name (tickets.csv that is an .xlsx) as what
+    it is, told by its first bytes, not as text in no encoding."""
+    with path.open("rb") as handle:
+        start = handle.read(len(OLE_MAGIC))
+    if start.startswith(ZIP_MAGIC):
+        raise EvidenceError(
+            f"is an Excel workbook (.xlsx), not {path.suffix} text",
+            location=Location(str(path)),
+            hint=f"name it {path.stem}.xlsx, or save it from Excel as CSV UTF-8",
+        )
+    if start == OLE_MAGIC:
+        raise EvidenceError(
+            f"is an old Excel workbook (.xls) or an encrypted one, not {path.suffix} text",
+            location=Location(str(path)),
+            hint="open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+        )
 
 
 # ------------------------------------------------------------ CSV
@@ -173,10 +206,8 @@ def _open_csv(path: Path, options: dict[str, Any]) -> Table:
         raise EvidenceError(
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
         )
-    encoding = options.get("encoding") or detect_encoding(sample)
     first_wide = options.pop("first_wide", None)
-    if not options.get("encoding") and sample.isascii() and len(sample) == SAMPLE_BYTES:
-        encoding = _first_wide_encoding(path, first_wide)  # ASCII so far says nothing of the rest
+    encoding = options.get("encoding") or file_encoding(path, sample, first_wide)
     errors_before = _DECODE_ERRORS.count
     handle = path.open("r", encoding=encoding, errors="auditor-count", newline="")
     first = handle.readline()
@@ -508,6 +539,8 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
 
 #: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: the first bytes of a zip file, which an .xlsx workbook is
+ZIP_MAGIC = b"PK\x03\x04"
 #: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
 #: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
 MAX_PART = 4 << 30

@@ -51,6 +51,80 @@ def test_a_wrong_field_is_named(demo_audit, tmp_path) -> None:
         FindingsDocument.load(path)
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "problem"),
+    [
+        (("generated_at",), "yesterday", "generated_at: not an ISO date-time"),
+        (
+            ("manifest", "parameters", "period", "first_day"),
+            "01/07/2026",
+            "manifest.parameters.period.first_day: not an ISO date (YYYY-MM-DD)",
+        ),
+        (
+            ("rules", 0, "findings", 0, "days", "last"),
+            "end of September",
+            "rules.0.findings.0.days.last: not an ISO date (YYYY-MM-DD)",
+        ),
+    ],
+)
+def test_a_date_that_is_not_iso_is_refused_on_reading(
+    demo_audit, tmp_path, path, value, problem
+) -> None:
+    """A date edited into words would stop report render and verify where they read it."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    place = data
+    for step in path[:-1]:
+        place = place[step]
+    place[path[-1]] = value
+    written = tmp_path / "findings.json"
+    written.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(written)
+    assert str(caught.value).startswith(f"{written}: not a valid findings.json: {problem}")
+
+
+def test_a_wrong_field_says_what_to_do(demo_audit, tmp_path) -> None:
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    data["rules"][0]["verdict"] = "passed"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    assert str(caught.value) == (
+        f"{path}: not a valid findings.json: rules.0.verdict: Input should be 'conform', "
+        "'observation', 'nonconform', 'not-evaluable', 'not-applicable' or 'waived'; "
+        "the findings.json was edited or is from another version; audit again"
+    )
+
+
+def test_a_findings_json_saved_with_a_byte_order_mark_is_read(demo_audit, tmp_path) -> None:
+    """Notepad saves UTF-8 with a BOM."""
+    text = (demo_audit.out / "findings.json").read_text(encoding="utf-8")
+    path = tmp_path / "findings.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert FindingsDocument.load(path).to_json() == text
+
+
+@pytest.mark.parametrize("twice", ["rule", "finding"])
+def test_a_rule_or_finding_given_twice_is_named(demo_audit, tmp_path, twice) -> None:
+    """verify said "rule X: not reproduced" of the second copy; the readers find them by id."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    rule = data["rules"][1]
+    if twice == "rule":
+        data["rules"].append(rule)
+    else:
+        rule["findings"].append(rule["findings"][0])
+    path = tmp_path / "findings.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    named = rule["rule"] if twice == "rule" else rule["findings"][0]["id"]
+    assert str(caught.value) == (
+        f"{path}: not a valid findings.json: rules: {twice} {named} appears twice; "
+        "the findings.json was edited or is from another version; audit again"
+    )
+
+
 #: a channel longer than the 40 characters a first place shows of a value
 LONG_CHANNEL = "fax-" + "x" * 60
 

@@ -215,6 +215,34 @@ def test_not_really_an_xlsx(tmp_path) -> None:
     assert "not a readable .xlsx" in report.files[0].reason
 
 
+@pytest.mark.parametrize(
+    ("name", "start", "said"),
+    [
+        (
+            "records.csv",
+            b"PK\x03\x04",
+            "is an Excel workbook (.xlsx), not .csv text; name it records.xlsx, or save it from "
+            "Excel as CSV UTF-8",
+        ),
+        (
+            "records.jsonl",
+            bytes.fromhex("d0cf11e0a1b11ae1"),
+            "is an old Excel workbook (.xls) or an encrypted one, not .jsonl text; open it in "
+            "Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+        ),
+    ],
+    ids=["xlsx-named-csv", "xls-named-jsonl"],
+)
+def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, start, said) -> None:
+    """It was read as text: "header is not valid gb18030 text; save the file as UTF-8"."""
+    write(tmp_path, name, start + bytes(range(256)) * 40)
+    report, _ = run(tmp_path)
+    assert (report.files[0].status, report.files[0].reason) == (
+        "error",
+        f"{tmp_path / name}: {said}",
+    )
+
+
 def _damaged_workbook(tmp_path: Path, damage) -> bytes:
     import io
     import zipfile

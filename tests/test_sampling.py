@@ -367,6 +367,34 @@ def test_judge_reads_a_spreadsheet_saved_with_semicolons(tmp_path: Path) -> None
     assert judge(path).accept is False
 
 
+def test_judge_reads_a_sample_excel_saved_as_gb18030(tmp_path: Path) -> None:
+    """Excel on Chinese Windows saves CSV in GB18030: read as the evidence readers read it."""
+    path, rows = sample_of(tmp_path)
+    mark(path, first_bad(rows, 4))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    noted = [lines[0] + ",备注"] + [line + ",已核对" for line in lines[1:]]
+    path.write_bytes("\r\n".join(noted).encode("gb18030"))
+    sidecar = sidecar_path(path)
+    sidecar.write_text("\ufeff" + sidecar.read_text(encoding="utf-8"), encoding="utf-8")  # Notepad
+    judgement = judge(path)
+    assert (judgement.nonconforming, judgement.accept) == (4, False)
+
+
+def test_a_sample_in_two_encodings_names_the_first_line_that_is_not(tmp_path: Path) -> None:
+    """A UTF-8 sample with one row typed in again in GB18030: that row's line, and what to do."""
+    path, _ = sample_of(tmp_path)
+    mark(path, {})
+    lines = [line.encode("utf-8") + ",已核对".encode() for line in path.read_text().splitlines()]
+    lines[9] = lines[9].decode("utf-8").encode("gb18030")
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{path}:10: the sample is not valid utf-8 text (mixed encodings in one file?); "
+        "save it as CSV UTF-8"
+    )
+
+
 def test_judge_refuses_a_record_not_drawn_and_a_missing_sidecar(tmp_path: Path) -> None:
     path, _ = sample_of(tmp_path)
     mark(path, {})

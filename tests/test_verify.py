@@ -464,8 +464,29 @@ def test_a_signature_catches_one_byte_in_findings_json(machine, tmp_path) -> Non
     )
     with pytest.raises(ReportError, match="cannot read the public key"):
         signature_problem(findings, tmp_path / "nowhere.pub")
-    with pytest.raises(ReportError, match="cannot read the public key"):
+    with pytest.raises(ReportError, match="not an Ed25519 PEM public key"):
         signature_problem(findings, private)
+
+
+def test_a_key_file_that_is_not_one_keygen_made_is_named_so(tmp_path) -> None:
+    """Not the cryptography package's words (a FAQ address, MalformedFraming): what it is not,
+    and what to give."""
+    findings = tmp_path / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    garbage = tmp_path / "k"
+    garbage.write_text("-----BEGIN PRIVATE KEY-----\ngarbage\n", encoding="ascii")
+    with pytest.raises(ReportError) as public:
+        signature_problem(findings, garbage)
+    assert str(public.value) == (
+        f"{garbage}: not an Ed25519 PEM public key made by `auditor keygen`; "
+        "give the KEY.pub file `auditor keygen KEY` wrote"
+    )
+    with pytest.raises(ReportError) as private:
+        sign(findings, garbage)
+    assert str(private.value) == (
+        f"{garbage}: not an Ed25519 PEM private key made by `auditor keygen`; "
+        "give the KEY file `auditor keygen KEY` wrote"
+    )
 
 
 def test_not_an_audit_is_one_line(tmp_path) -> None:
@@ -540,6 +561,9 @@ def _edited(data: dict, where: str) -> str:
             "rule RESP-PHONE-30S: title.en was Phone answered within 60 s, now Phone answered "
             "within 30 s"
         )
+    if where == "group":  # a key added with null: not the null of the key the re-run lacks
+        rules["RESP-PHONE-30S"]["findings"][0]["group"] = {"site": None}
+        return "finding RESP-PHONE-30S: group.site was null, now absent"
     if where == "exclusions":
         data["exclusions"][0]["count"] = 1
         return "exclusions[0]: count was 1, now 36"
@@ -550,7 +574,7 @@ def _edited(data: dict, where: str) -> str:
     return "failing_records: rows was 5, now 713"
 
 
-@pytest.mark.parametrize("where", ["details", "title", "exclusions", "kinds", "rows"])
+@pytest.mark.parametrize("where", ["details", "title", "group", "exclusions", "kinds", "rows"])
 def test_every_field_the_report_prints_is_compared(machine, where: str) -> None:
     """findings.json edited where the report reads it (a detail of the arithmetic, a title,
     the exclusion ledger, a kind's records in the period, the failing records' count):

@@ -325,7 +325,7 @@ def _load_sidecar(path: Path) -> dict[str, Any]:
             location=Location(str(path)),
         )
     try:
-        data = json.loads(side.read_text(encoding="utf-8"))
+        data = json.loads(side.read_text(encoding="utf-8-sig"))  # Notepad saves a BOM
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = "JSON nested too deep" if isinstance(exc, RecursionError) else exc
         raise AuditorError(
@@ -351,10 +351,7 @@ def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:
     """Each row's key and mark (``""`` when unmarked), in file order; a bad row stops with its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AuditorError(f"cannot read the sample: {exc}", location=Location(str(path))) from None
+    text = _sample_text(path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = [name.strip() for name in next(reader, [])]
     for needed in ("key", "certifier_mark"):
@@ -377,6 +374,28 @@ def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:
             raise AuditorError(f"record '{key}' appears twice", location=where)
         marks[key] = _mark(row[mark_at] if mark_at < len(row) else "", where)
     return marks
+
+
+def _sample_text(path: Path) -> str:
+    """The sample file's text, in the encoding a spreadsheet saved it in (as evidence is read)."""
+    from ..readers import SAMPLE_BYTES, file_encoding
+
+    try:
+        data = path.read_bytes()
+        encoding = file_encoding(path, data[:SAMPLE_BYTES])
+    except OSError as exc:
+        raise AuditorError(
+            f"cannot read the sample: {exc.strerror}", location=Location(str(path))
+        ) from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AuditorError(
+            f"the sample is not valid {encoding} text (mixed encodings in one file?)",
+            location=Location(str(path), line),
+            hint="save it as CSV UTF-8",
+        ) from None
 
 
 def _mark(text: str, where: Location) -> str:

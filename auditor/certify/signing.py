@@ -46,10 +46,12 @@ def sign(findings: Path, key_path: Path) -> Path:
 
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise AuditorError(f"not a private key: {exc}", location=Location(str(key_path))) from None
+    except OSError as exc:
+        raise _unreadable(key_path, "private", exc) from None
+    except (ValueError, TypeError):  # not PEM, damaged, or encrypted
+        key = None
     if not isinstance(key, Ed25519PrivateKey):
-        raise AuditorError("not an Ed25519 private key", location=Location(str(key_path)))
+        raise _not_a_key(key_path, "private")
     signature = base64.b64encode(key.sign(findings.read_bytes())).decode("ascii")
     target = findings.with_name(findings.name + SUFFIX)
     write_text(target, signature + "\n")
@@ -66,12 +68,12 @@ def signature_problem(findings: Path, public_path: Path) -> str | None:
 
     try:
         key = serialization.load_pem_public_key(public_path.read_bytes())
-    except (OSError, ValueError, TypeError) as exc:
-        raise ReportError(
-            f"cannot read the public key: {exc}", location=Location(str(public_path))
-        ) from None
+    except OSError as exc:
+        raise _unreadable(public_path, "public", exc) from None
+    except (ValueError, TypeError):  # not PEM, or damaged
+        key = None
     if not isinstance(key, Ed25519PublicKey):
-        raise ReportError("not an Ed25519 public key", location=Location(str(public_path)))
+        raise _not_a_key(public_path, "public")
     signature_path = findings.with_name(findings.name + SUFFIX)
     if not signature_path.exists():
         return f"the audit is not signed (no {signature_path.name})"
@@ -89,3 +91,19 @@ def signature_problem(findings: Path, public_path: Path) -> str | None:
             "or it was signed with another key"
         )
     return None
+
+
+def _unreadable(path: Path, which: str, exc: OSError) -> ReportError:
+    return ReportError(
+        f"cannot read the {which} key: {exc.strerror or exc}", location=Location(str(path))
+    )
+
+
+def _not_a_key(path: Path, which: str) -> ReportError:
+    """The one line for a key file that is not what ``auditor keygen`` writes."""
+    made = "KEY" if which == "private" else "KEY.pub"
+    return ReportError(
+        f"not an Ed25519 PEM {which} key made by `auditor keygen`",
+        location=Location(str(path)),
+        hint=f"give the {made} file `auditor keygen KEY` wrote",
+    )

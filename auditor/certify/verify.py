@@ -537,6 +537,8 @@ def _without(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 #: a place where two documents differ: its path (list elements by their index) and the values
 Place = tuple[tuple[str | int, ...], Any, Any]
+#: the value of a key one side of a comparison lacks (not null, which a key may hold)
+ABSENT = object()
 
 
 def _walk(old: Any, new: Any, path: tuple[str | int, ...], found: list[Place]) -> None:
@@ -548,7 +550,7 @@ def _walk(old: Any, new: Any, path: tuple[str | int, ...], found: list[Place]) -
             if key in old and key in new:
                 _walk(old[key], new[key], (*path, str(key)), found)
             elif not keyed:
-                found.append(((*path, str(key)), old.get(key), new.get(key)))
+                found.append(((*path, str(key)), old.get(key, ABSENT), new.get(key, ABSENT)))
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
@@ -678,9 +680,12 @@ WIDTH = 80
 
 
 def _shown(value: Any) -> str:
-    """A value as JSON (null, true, a list), a string as it is."""
+    """A value as JSON (null, true, a list), a string as it is; a key one side lacks as
+    ``absent``."""
     if isinstance(value, str):
         return value
+    if value is ABSENT:
+        return "absent"
     return json.dumps(_data(value), ensure_ascii=False, sort_keys=True)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ _FIELDS = (
 def ran_on(document: FindingsDocument) -> date:
     """The day the audit ran, in UTC as findings.json records it (the local day its waivers
     had to be in force on is within a day of it, either side)."""
-    return date.fromisoformat(document.generated_at[:10])
+    return datetime.fromisoformat(document.generated_at).date()
 
 
 def recorded_waivers(document: FindingsDocument) -> list[Waiver]:

@@ -20,6 +20,7 @@ from pydantic import Field
 from .contract import (
     SCHEMA_VERSION,
     Decision,
+    IsoDateTime,
     JsonDocument,
     Model,
     NotEvaluableRule,
@@ -103,7 +104,7 @@ class CombinedDocument(JsonDocument):
 
     schema_version: Literal["1.1"]
     document: Literal["combined"]
-    generated_at: str
+    generated_at: IsoDateTime
     tool: Tool
     evidence_root: str
     packs: list[PackEntry] = Field(min_length=2)
@@ -131,14 +132,15 @@ class CombinedDocument(JsonDocument):
 
 
 def read_json(path: str | Path) -> Any:
-    """The JSON in ``path``; a ReportError in one line when it is missing or not JSON."""
+    """The JSON in ``path`` (UTF-8, a byte order mark aside: Notepad saves one); a ReportError
+    in one line when it is missing or not JSON."""
     from ..errors import Location, ReportError
 
     where = Location(str(path))
     if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
         raise ReportError("not a regular file", location=where)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ReportError("file not found", location=where) from None
     except RecursionError:

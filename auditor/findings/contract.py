@@ -9,13 +9,43 @@ test). pydantic validates a document on load and serialises it on dump.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 SCHEMA_VERSION = "1.1"
+
+
+def _iso_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO date (YYYY-MM-DD)") from None
+    return text
+
+
+def _iso_date_time(text: str) -> str:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO date-time") from None
+    return text
+
+
+#: a day as findings.json writes it (``2026-09-30``), kept as the text read
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
+#: a moment as findings.json writes it (``2026-10-01T08:00:00+00:00``), kept as the text read
+IsoDateTime = Annotated[str, AfterValidator(_iso_date_time)]
 
 
 class Verdict(StrEnum):
@@ -94,7 +124,9 @@ class JsonDocument(Model):
             first = exc.errors()[0]
             place = ".".join(str(p) for p in first["loc"])
             raise ReportError(
-                f"not a valid {cls.document_name}: {place}: {first['msg']}", location=where
+                f"not a valid {cls.document_name}: {place}: {_problem(first)}",
+                location=where,
+                hint=f"the {cls.document_name} was edited or is from another version; audit again",
             ) from None
 
     @classmethod
@@ -103,6 +135,13 @@ class JsonDocument(Model):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = cls.schema_title
         return schema
+
+
+def _problem(error: Any) -> str:
+    """What pydantic found wrong, in the contract's own words when a validator of it said."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 class Text(Model):
@@ -185,7 +224,7 @@ class Waived(Model):
     risk: Literal["low", "medium", "high"]
     requested_by: str
     approved_by: str
-    valid_until: str
+    valid_until: IsoDate
     would_be: WouldBe
 
 
@@ -202,8 +241,8 @@ class CellDays(Model):
     period cut the sub-period its label names (``2010-W30``: Monday 26 July to Sunday 1 August,
     of which an audit of August holds the Sunday)."""
 
-    first: str
-    last: str
+    first: IsoDate
+    last: IsoDate
     clipped: bool
 
 
@@ -394,8 +433,8 @@ class EvidenceFile(Model):
 
 class PeriodRef(Model):
     label: str
-    first_day: str
-    last_day: str
+    first_day: IsoDate
+    last_day: IsoDate
     start: float
     end: float
 
@@ -530,7 +569,7 @@ class FindingsDocument(JsonDocument):
     """One audit's findings: what findings.json holds."""
 
     schema_version: Literal["1.1"]
-    generated_at: str
+    generated_at: IsoDateTime
     manifest: Manifest
     summary: Summary
     rules: list[RuleEntry]
@@ -538,6 +577,19 @@ class FindingsDocument(JsonDocument):
     exclusions: list[Exclusion]
     failing_records: FailingRecordsFile | None
     reason_titles: dict[str, Text]
+
+    @field_validator("rules")
+    @classmethod
+    def _each_once(cls, rules: list[RuleEntry]) -> list[RuleEntry]:
+        """Each rule, and each finding, given once: the readers find them by their ids."""
+        for kind, ids in (
+            ("rule", [r.rule for r in rules]),
+            ("finding", [f.id for r in rules for f in r.findings]),
+        ):
+            twice = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
+            if twice is not None:
+                raise ValueError(f"{kind} {twice} appears twice")
+        return rules
 
     def fingerprint(self) -> str:
         """SHA-256 of the document without its generation time: the same audit, the same print."""
@@ -550,20 +602,11 @@ class FindingsDocument(JsonDocument):
     def load(cls, path: str | Path) -> FindingsDocument:
         """Read and validate findings.json; one clear error for anything else."""
         from ..errors import Location, ReportError
+        from .combined import is_combined, one_pack_only, read_json
 
         where = Location(str(path))
-        if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
-            raise ReportError("not a regular file", location=where)
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReportError("file not found", location=where) from None
-        except RecursionError:
-            raise ReportError("not a findings.json: JSON nested too deep", location=where) from None
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"not a findings.json: {exc}", location=where) from None
+        data = read_json(path)
         version = data.get("schema_version") if isinstance(data, dict) else None
-        from .combined import is_combined, one_pack_only
 
         if is_combined(data):
             raise one_pack_only(data, path)

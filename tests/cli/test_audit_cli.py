@@ -248,3 +248,21 @@ def test_a_step_that_never_occurs_is_said_on_the_console(runner, write_pack, tmp
     assert result.exit_code == 0, result.output
     assert f"warning: HANDLING (clause 3.4.2): {RESOLVED_NEVER_OCCURS}\n" in result.stderr
     assert "HANDLING-BUSINESS (clause" not in result.stderr
+
+
+def test_a_previous_that_is_not_a_findings_json_is_refused_before_the_audit(
+    runner, tmp_path
+) -> None:
+    """It was ignored when no report was asked for (exit 1, a normal audit), refused after
+    the audit when one was: it is read up front, whatever the formats."""
+    garbage = tmp_path / "old.json"
+    garbage.write_text("not json\n", encoding="utf-8")
+    for formats in ("json", "html"):
+        out = tmp_path / formats
+        result = audit(runner, out, "--period", "2026-Q3", "--format", formats,
+                       "--previous", str(garbage))  # fmt: skip
+        assert (result.exit_code, result.output) == (
+            2,
+            f"error: {garbage}: not a findings.json: Expecting value: line 1 column 1 (char 0)\n",
+        )
+        assert not out.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import auditor.ingest as ingest_module
@@ -307,3 +308,15 @@ def test_the_reports_verify_command_runs_as_printed(runner, tmp_path, monkeypatc
     verified = runner.invoke(main, words[1:])
     assert verified.exit_code == 0, verified.output
     assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
+
+
+def test_a_generation_time_edited_into_words_is_bad_input(runner, demo_audit, tmp_path) -> None:
+    """It crashed report render and verify where they read the day of the audit."""
+    text = (demo_audit.out / "findings.json").read_text(encoding="utf-8")
+    edited = tmp_path / "findings.json"
+    edited.write_text(re.sub(r'"generated_at": "[^"]*"', '"generated_at": "yesterday"', text))
+    refused = f"error: {edited}: not a valid findings.json: generated_at: not an ISO date-time"
+    render = ["report", "render", str(edited), "--format", "html", "--out", str(tmp_path / "r")]
+    for args in (render, ["verify", str(edited)]):
+        result = runner.invoke(main, args)
+        assert (result.exit_code, result.output.splitlines()[0].split(";")[0]) == (2, refused)

@@ -147,7 +147,7 @@ CASES = [
         "audit-sign-key-garbage",
         *audit("--sign-key", "{tmp}/key"),
         files={"key": "garbage\n"},
-        error=("{tmp}/key",),
+        error=("{tmp}/key", "not an Ed25519 PEM private key made by `auditor keygen`"),
         out="new",
         outputs=(),
     ),
@@ -393,7 +393,7 @@ CASES = [
         "--public-key",
         "{tmp}/k.pub",
         files={"k.pub": "garbage"},
-        error=("{tmp}/k.pub", "cannot read the public key"),
+        error=("{tmp}/k.pub", "not an Ed25519 PEM public key made by `auditor keygen`"),
     ),
     bad(
         "explain-unknown-rule",
