@@ -232,8 +232,8 @@ def passed_over(
         if not lacking:  # taken elsewhere for another reason (a mapping names its kind)
             continue
         notes.append(
-            f"{path.name} is named after the kind {kind.name} but lacks its required "
-            f"field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "
+            f"{path.relative_to(root).as_posix()} is named after the kind {kind.name} but "
+            f"lacks its required field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "
             f"{', '.join(others)} read{'s' if len(others) == 1 else ''} it"
         )
     return notes

@@ -295,18 +295,21 @@ def test_the_combined_cover_names_each_packs_rules_not_evaluable(tmp_path) -> No
 
 
 def test_a_file_named_after_a_kind_that_another_pack_took_is_noted(tmp_path) -> None:
-    """One checklist.csv, of the special-service pack's layout: service-quality's checklist
-    kind (which needs a site) does not take it, and its audit says why it has none."""
+    """One checklist.csv, of the special-service pack's layout, in a subfolder:
+    service-quality's checklist kind (which needs a site) does not take it, and its audit
+    says why it has none, naming the file by its path in the evidence folder (another
+    folder may hold a checklist.csv it does read)."""
     evidence = both_demos(tmp_path / "evidence")
     (evidence / "checklist-service-quality.csv").unlink()
-    (evidence / "checklist-special-service-monitoring.csv").rename(evidence / "checklist.csv")
+    (evidence / "ssm").mkdir()
+    (evidence / "checklist-special-service-monitoring.csv").rename(evidence / "ssm/checklist.csv")
     result = run_multi_audit(
         [RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3"
     )
     service, special = result.audits
     assert service.notes == [
-        "checklist.csv is named after the kind checklist but lacks its required field site: "
-        "only special-service-monitoring reads it"
+        "ssm/checklist.csv is named after the kind checklist but lacks its required field "
+        "site: only special-service-monitoring reads it"
     ]
     assert special.notes == []
 
