@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -143,16 +144,32 @@ AUDIT_OUTPUTS = (
 )
 
 
+#: files that make a folder inside an audit's folder a report rendered from its findings
+#: (``report render --out DIR/en``)
+REPORT_FILES = ("report.html", "report.pdf", "capa.csv", "capa.xlsx")
+
+
+@dataclass
+class Replaced:
+    """What replacing an audit's outputs did beside writing the new set, for the user."""
+
+    #: the earlier run's outputs the new set lacks, removed
+    removed: list[str] = field(default_factory=list)
+    #: folders inside that hold a report rendered from the earlier findings, left as they were
+    reports_left: list[str] = field(default_factory=list)
+
+
 @contextmanager
-def staged_outputs(target: Path, removed: list[str] | None = None) -> Iterator[Path]:
+def staged_outputs(target: Path, replaced: Replaced | None = None) -> Iterator[Path]:
     """A hidden folder inside ``target`` to write a whole set of outputs into.
 
     When the block ends normally the new set replaces the earlier one (its
-    files moved in, an earlier run's outputs the new set lacks removed, their names added
-    to ``removed``); when it fails, the staging folder goes and ``target`` keeps the earlier
-    set as it was: never a report of one run beside the findings of another (and the
-    folders made for the run go too). A folder where an output file goes (not an earlier
-    run's output: the user's) stops it before anything is written.
+    files moved in, an earlier run's outputs the new set lacks removed); when it
+    fails, the staging folder goes and ``target`` keeps the earlier set as it was:
+    never a report of one run beside the findings of another (and the folders made for
+    the run go too). A folder where an output file goes (not an earlier run's output: the
+    user's) stops it before anything is written. ``replaced`` is told what was removed and
+    which folders of reports rendered from the earlier findings were left.
     """
     _no_folder_in_the_way(target)
     made = [folder for folder in (target, *target.parents) if not folder.exists()]
@@ -170,11 +187,27 @@ def staged_outputs(target: Path, removed: list[str] | None = None) -> Iterator[P
     try:
         with held(), _moving_into(target):
             _no_folder_in_the_way(target)  # made meanwhile
+            staged = {entry.name for entry in staging.iterdir()}
             gone = _replace_set(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if removed is not None:
-        removed.extend(gone)
+    if replaced is not None:
+        replaced.removed.extend(gone)
+        replaced.reports_left.extend(_reports_left(target, staged))
+
+
+def _reports_left(target: Path, staged: set[str]) -> list[str]:
+    """The folders in ``target`` (not of the new set) holding a rendered report: rendered from
+    the findings just replaced, they are the user's to render again or remove."""
+    return [
+        entry.name
+        for entry in sorted(target.iterdir())
+        if entry.is_dir()
+        and not entry.is_symlink()
+        and not entry.name.startswith(".")
+        and entry.name not in staged
+        and any((entry / name).is_file() for name in REPORT_FILES)
+    ]
 
 
 def _no_folder_in_the_way(target: Path) -> None:

@@ -687,7 +687,8 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     required=True,
     type=click.Path(file_okay=False),
     help="Folder for findings.json, the store and the reports; an earlier audit's outputs "
-    "there are replaced, those this audit does not write removed (said on the console).",
+    "there are replaced, those this audit does not write removed, folders of reports "
+    "rendered from them named (said on the console).",
 )
 @click.option(
     "--period",
@@ -792,7 +793,7 @@ def audit_command(
     (every group, the whole period), else the group or sub-period (site=BJ) of a
     rule judged group by group. The report and findings.json give every finding.
     """
-    from .atomic import staged_outputs
+    from .atomic import Replaced, staged_outputs
     from .audit import outside_the_evidence, run_audit
     from .register.register import register_waivers
 
@@ -813,8 +814,8 @@ def audit_command(
         sys.exit(_audit_several(packs, evidence_dir, given, outputs, allow_not_evaluable))
     pack_path = packs[0]
     progress = _progress(quiet, evidence_dir)
-    removed: list[str] = []
-    with staged_outputs(Path(out), removed) as staging:  # all of this run's outputs, or the last
+    replaced = Replaced()
+    with staged_outputs(Path(out), replaced) as staging:  # all of this run's outputs, or the last
         try:
             result = run_audit(
                 pack_path, evidence_dir, staging, period, chosen, auditor_name, organisation,
@@ -842,18 +843,25 @@ def audit_command(
         click.echo(_record(register_path, result))
     for line in _warning_lines(result):
         click.echo(f"warning: {line}", err=True)
-    _removed_note(removed)
+    _replaced_notes(replaced)
     _font_warning(wanted)
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
 
 
-def _removed_note(removed: list[str]) -> None:
-    """One line naming the earlier audit's outputs this one does not write, which are gone (a
-    report beside the findings of another run would not be its own)."""
-    if removed:
+def _replaced_notes(replaced: Any) -> None:
+    """A line naming the earlier audit's outputs this one does not write, which are gone (a
+    report beside the findings of another run would not be its own), and one per folder
+    holding a report rendered from those earlier findings, which is left as it was."""
+    if replaced.removed:
         click.echo(
             "note: removed the earlier audit's outputs this audit does not write: "
-            + ", ".join(removed),
+            + ", ".join(replaced.removed),
+            err=True,
+        )
+    for folder in replaced.reports_left:
+        click.echo(
+            f"note: {folder}/ holds a report rendered from the earlier audit's findings, left "
+            "as it was: render it again from the new findings.json, or remove it",
             err=True,
         )
 
@@ -924,10 +932,10 @@ def _audit_several(
     packs: list[str], evidence_dir: str, given: AuditRun, outputs: Outputs, allow_ne: bool
 ) -> int:
     """Audit several packs over one folder; the exit code (--fail-on over every pack)."""
-    from .atomic import staged_outputs
+    from .atomic import Replaced, staged_outputs
 
-    removed: list[str] = []
-    with staged_outputs(Path(given.out), removed) as staging:  # all of this run's, or the last
+    replaced = Replaced()
+    with staged_outputs(Path(given.out), replaced) as staging:  # all of this run's, or the last
         result = _several_written(
             packs, evidence_dir, replace(given, out=str(staging)), outputs, allow_ne
         )
@@ -938,7 +946,7 @@ def _audit_several(
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
         for line in _warning_lines(audit):
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
-    _removed_note(removed)
+    _replaced_notes(replaced)
     _font_warning(outputs.formats)
     return EXIT_FINDINGS if result.fails(outputs.fail_on, allow_ne) else EXIT_OK
 

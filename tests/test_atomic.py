@@ -104,19 +104,28 @@ def test_a_set_the_system_will_not_put_in_place_leaves_the_earlier_set_whole(
 
 
 def test_a_set_put_in_place_replaces_the_earlier_one_and_leaves_nothing_else(tmp_path) -> None:
-    from auditor.atomic import staged_outputs
+    from auditor.atomic import Replaced, staged_outputs
 
     out = tmp_path / "out"
     out.mkdir()
     for name in ("findings.json", "capa.csv", "notes.txt"):
         (out / name).write_text(f"earlier {name}", encoding="utf-8")
-    removed: list[str] = []
-    with staged_outputs(out, removed) as staging:
+    (out / "zh").mkdir()  # a report rendered from the earlier findings (report render --out)
+    (out / "zh" / "report.pdf").write_text("earlier zh", encoding="utf-8")
+    (out / "data").mkdir()  # the user's, no report in it
+    (out / "data" / "x.csv").write_text("x", encoding="utf-8")
+    replaced = Replaced()
+    with staged_outputs(out, replaced) as staging:
         (staging / "findings.json").write_text("new", encoding="utf-8")
         (staging / "en").mkdir()
         (staging / "en" / "report.html").write_text("new en", encoding="utf-8")
-    assert sorted(p.name for p in out.iterdir()) == ["en", "findings.json", "notes.txt"]
-    assert removed == ["capa.csv"]  # said to the user: an earlier output the new set lacks
+    assert sorted(p.name for p in out.iterdir()) == [
+        "data", "en", "findings.json", "notes.txt", "zh"
+    ]  # fmt: skip
+    # said to the user: an earlier output the new set lacks, gone; a folder of a report of
+    # the earlier findings, left (en/ is the new set's own)
+    assert (replaced.removed, replaced.reports_left) == (["capa.csv"], ["zh"])
+    assert (out / "zh" / "report.pdf").read_text(encoding="utf-8") == "earlier zh"
     assert (out / "findings.json").read_text(encoding="utf-8") == "new"
     assert (out / "en" / "report.html").read_text(encoding="utf-8") == "new en"
 

@@ -31,11 +31,16 @@ def test_an_audit_says_which_earlier_outputs_it_removed(runner, tmp_path) -> Non
     """A second audit writing findings.json alone removes the first one's report and CAPA
     list (they were of another run): said on the console, not done in silence."""
     audit(runner, tmp_path, "--period", "2026-Q3", "--format", "json,html,csv")
+    render = ["report", "render", str(tmp_path / "findings.json"), "--format", "html"]
+    rendered = runner.invoke(main, [*render, "--lang", "en", "--out", str(tmp_path / "en")])
+    assert rendered.exit_code == 0, rendered.output
     result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
     assert result.exit_code == 1, result.output
     assert (
         "note: removed the earlier audit's outputs this audit does not write: capa.csv, "
         "report.html\n"
+        "note: en/ holds a report rendered from the earlier audit's findings, left as it was: "
+        "render it again from the new findings.json, or remove it\n"
     ) in result.output
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "capa.csv").exists()
 
