@@ -13,6 +13,7 @@ import itertools
 import re
 import zoneinfo
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,7 @@ from .model import (
     Target,
 )
 from .paths import working_relative
-from .sourcemap import YamlList, YamlMap, load_yaml
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
 from .units import parse_percent, parse_threshold
 
@@ -394,7 +395,7 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
                 spec.where("key"),
                 hint=f"make '{k}' required (no '?' after its type)",
             )
-    time_field = spec.get("time")
+    time_field = read_text(spec, "time", checker.error) if "time" in spec else None
     if time_field is not None:
         if time_field not in fields:
             checker.error(
@@ -507,17 +508,17 @@ def _field_options(
         unit = read_text_pair(
             value["unit"], value.where("unit"), f"unit of field '{name}'", checker.errors
         )
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
+        values = []
     if not isinstance(value_aliases, dict) or any(
-        str(v) not in [str(x) for x in values] for v in value_aliases.values()
+        str(v) not in values for v in value_aliases.values()
     ):
         checker.error(
             f"value_aliases of field '{name}' must map source texts to its values",
             value.where("value_aliases"),
         )
         value_aliases = {}
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
-        values = []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         checker.error(f"aliases of field '{name}' must be a list of texts", value.where("aliases"))
         aliases = []
@@ -686,14 +687,16 @@ def _text_or_pair(raw: YamlMap, key: str, ctx: RuleContext) -> Text:
 def _rule_kind(
     raw: YamlMap, ctx_rule: str, checker: _Checker, evidence: dict[str, EvidenceKind]
 ) -> EvidenceKind | None:
-    kind_name = raw.get("evidence")
+    kind_name = read_text(raw, "evidence", partial(checker.error, rule=ctx_rule))
+    if kind_name is None:
+        return None
     if kind_name in evidence:
-        return evidence[str(kind_name)]
+        return evidence[kind_name]
     checker.error(
         f"unknown evidence kind '{kind_name}'",
-        raw.where("evidence") if "evidence" in raw else raw.start,
+        raw.where("evidence"),
         rule=ctx_rule,
-        suggestion=closest_name(str(kind_name), evidence),
+        suggestion=closest_name(kind_name, evidence),
     )
     return None
 
@@ -856,7 +859,7 @@ def _group_by(raw: YamlMap, ctx: RuleContext) -> tuple[str, ...]:
     value = raw.get("group_by", [])
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
         ctx.error("group_by must be a field or list of fields", raw.where("group_by"))
         return ()
     result = []

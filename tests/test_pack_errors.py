@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from auditor import PackErrors, load_pack
+from auditor import pack as pack_module
 from auditor.errors import AuditorError
+from auditor.sourcemap import YamlMap, load_yaml, load_yaml_text
+from auditor.standards import Standard, find_standard
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import RULES, STANDARDS, TEST_PACKS
 
 BROKEN = sorted((TEST_PACKS / "broken").glob("*.yaml"))
 _EXPECT = re.compile(r"^# expect line (\d+): (.+)$")
@@ -143,3 +149,68 @@ def test_a_pack_named_as_its_standard_is_not_read_as_the_standard(tmp_path, monk
     assert error.message.startswith("unknown standard 'sq' (looked in ")
     looked = error.message.split("(looked in ", 1)[1].rstrip(")").split(", ")
     assert len(looked) == len(set(looked)) == 2  # rules/../standards is the working folder's
+
+
+def _scalar_places(node: object, path: tuple = ()) -> Iterator[tuple]:
+    """The path to every scalar value of a pack as read from YAML (a key's text, a number)."""
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(value, dict | list):
+            yield from _scalar_places(value, (*path, key))
+        else:
+            yield (*path, key)
+
+
+def _first_of_each_key(pack: Path) -> list[tuple]:
+    """One place per key name of a pack: the first scalar value written under that name."""
+    firsts: dict[object, tuple] = {}
+    for place in _scalar_places(load_yaml(pack)):
+        named = next(part for part in reversed(place) if isinstance(part, str))
+        firsts.setdefault(named, place)
+    return list(firsts.values())
+
+
+SHIPPED = RULES / "service-quality.yaml"
+WRONG_TYPES = {"list": "[x]", "mapping": "{a: 1}", "negative": "-1"}
+
+
+@pytest.fixture(scope="module")
+def shipped_parts() -> tuple[YamlMap, Standard]:
+    data = load_yaml(SHIPPED)
+    return data, find_standard(data["standard"], [STANDARDS])
+
+
+@pytest.mark.parametrize("wrong", WRONG_TYPES)
+@pytest.mark.parametrize("place", _first_of_each_key(SHIPPED), ids=lambda p: ".".join(map(str, p)))
+def test_a_value_of_the_wrong_type_is_a_located_pack_error(
+    place: tuple, wrong: str, shipped_parts, monkeypatch
+) -> None:
+    """Every scalar of the shipped pack given a list, a mapping or a negative number reads as
+    a pack error with its place, never as an internal error."""
+    data, standard = shipped_parts
+    changed = copy.deepcopy(data)
+    parent = functools.reduce(lambda node, part: node[part], place[:-1], changed)
+    parent[place[-1]] = load_yaml_text(f"value: {WRONG_TYPES[wrong]}", str(SHIPPED))["value"]
+    monkeypatch.setattr(pack_module, "load_yaml", lambda path: changed)
+    monkeypatch.setattr(pack_module, "find_standard", lambda *args, **kw: standard)
+    try:
+        load_pack(SHIPPED)
+    except PackErrors as caught:
+        assert all(error.line is not None for error in caught.errors), caught
+
+
+def test_a_list_where_one_evidence_kind_is_named_says_so_at_its_place(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("evidence: interactions", "evidence: [interactions]"))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:17:15: 'evidence' takes one value, not a list in rule RESP-PHONE-30S; "
+        "write one text, without [ ]"
+    ]
