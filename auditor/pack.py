@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import expression as ex
-from .errors import AuditorError, Location, PackError, PackErrors, closest_name
+from .errors import AuditorError, Location, PackError, PackErrors, closest_name, shown
 from .figures import differing
 from .holiday_sets import holiday_set_problem
 from .measures import Measure, SeriesMeasure
@@ -114,9 +114,7 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
         raise PackErrors([PackError("a pack must be a mapping", location=Location(name, 1, 1))])
     unknown_keys(data, PACK_KEYS, "pack", checker.errors)
     pack_id = _required_name(data, "pack", checker)
-    version = data.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        checker.error("missing 'version'", data.start)
+    version = _version(data, checker)
     title = (
         read_text_pair(data["title"], data.where("title"), "title", checker.errors)
         if "title" in data
@@ -158,15 +156,26 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
 
 
 def _required_name(data: YamlMap, key: str, checker: _Checker) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        checker.error(f"missing '{key}'", data.where(key) if key in data else data.start)
-        return ""
-    return value
+    return read_text(data, key, checker.error) or ""
+
+
+def _version(data: YamlMap, checker: _Checker) -> str | int | float | None:
+    """The pack's version: a number such as 1.2 or a text such as 1.0.0."""
+    version = data.get("version")
+    if version is None:
+        checker.error("missing 'version'", data.where("version"))
+    elif not isinstance(version, str | int | float) or isinstance(version, bool):
+        checker.error(
+            f"'version' must be a number or text such as 1.0.0, not {shown(version)}",
+            data.where("version"),
+        )
+    return version
 
 
 def _timezone(data: YamlMap, checker: _Checker) -> str:
-    value = data.get("timezone", "Asia/Shanghai")
+    value = read_text(data, "timezone", checker.error) if "timezone" in data else "Asia/Shanghai"
+    if value is None:
+        return "UTC"
     try:
         zoneinfo.ZoneInfo(str(value))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -623,8 +632,10 @@ def _rule(
     defaults: dict[str, Any],
     others: dict[str, YamlMap] | None = None,
 ) -> Rule | None:
-    rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+    rule_id = read_text(raw, "id", checker.error)
+    if rule_id is None:
+        return None
+    if not _RULE_ID.match(rule_id):
         checker.error(
             "rule needs an 'id' of letters, digits, '-', '_' or '.'",
             raw.where("id") if "id" in raw else raw.start,
@@ -726,12 +737,12 @@ def _choice(
     raw: YamlMap, ctx: RuleContext, key: str, allowed: tuple[str, ...], default: str | None
 ) -> str:
     """``raw[key]`` when it is one of ``allowed`` (``default`` when absent), else an error."""
-    value = raw.get(key, default)
-    if value in allowed:
-        return str(value)
-    shown = f", not {value!r}" if key == "severity" else ""
+    value = read_text(raw, key, ctx.error) if key in raw or default is None else default
+    if value is None or value in allowed:
+        return value or default or allowed[-1]
+    named = f", not '{value}'" if key == "severity" else ""
     ctx.error(
-        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{shown}",
+        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{named}",
         raw.where(key) if key in raw else raw.start,
         suggestion=closest_name(str(value), allowed),
     )
@@ -749,16 +760,8 @@ def _min_records(
 
 
 def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | None) -> str:
-    clause = raw.get("clause")
-    if isinstance(clause, float | int) and not isinstance(clause, bool):
-        checker.error(
-            f'clause {clause!r} must be quoted text, e.g. "{clause}"',
-            raw.where("clause"),
-            rule=rule_id,
-        )
-        return ""
-    if not isinstance(clause, str):
-        checker.error("missing 'clause'", raw.start, rule=rule_id)
+    clause = read_text(raw, "clause", partial(checker.error, rule=rule_id))
+    if clause is None:
         return ""
     if standard is not None and standard.clause(clause) is None:
         checker.error(

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .errors import AuditorError, Location
+from .errors import AuditorError, Location, shown
 
 
 class YamlMap(dict[str, Any]):
@@ -43,19 +43,6 @@ class YamlList(list[Any]):
         if 0 <= index < len(self.item_locations):
             return self.item_locations[index]
         return self.start
-
-
-def shown(value: object) -> str:
-    """A value read from YAML as a message shows it: as written in YAML, not as Python."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def _read_as(value: object) -> str:

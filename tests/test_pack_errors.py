@@ -214,3 +214,37 @@ def test_a_list_where_one_evidence_kind_is_named_says_so_at_its_place(write_pack
         f"{path}:17:15: 'evidence' takes one value, not a list in rule RESP-PHONE-30S; "
         "write one text, without [ ]"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "wrong", "expected"),
+    [
+        ("evidence: interactions", "evidence:", "17:14: missing 'evidence' in rule RESP-PHONE-30S"),
+        ("timezone: Asia/Shanghai", "timezone:", "4:10: missing 'timezone'"),
+        (
+            "target: 90%",
+            "target:",
+            "20:12: expected a percentage such as 95%, found nothing in rule RESP-PHONE-30S",
+        ),
+        (
+            "target: 90%",
+            "target: true",
+            "20:13: expected a percentage such as 95%, found true in rule RESP-PHONE-30S",
+        ),
+        ("severity: minor", "severity:", "21:14: missing 'severity' in rule RESP-PHONE-30S"),
+        (
+            "version: 1.0.0",
+            "version: [1]",
+            "2:10: 'version' must be a number or text such as 1.0.0, not a list",
+        ),
+        ("id: RESP-PHONE-30S", "id: 123", '14:9: id 123 is read as a number; quote it: "123"'),
+    ],
+)
+def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, write_pack) -> None:
+    """A value empty or of the wrong kind is named as YAML writes it, never as Python does
+    (None, True, "missing" at the pack's first line for a list)."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace(written, wrong))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
