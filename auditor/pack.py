@@ -391,6 +391,8 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
     else:
         checker.error(f"evidence kind '{name}' needs a 'key' field (or list of fields)", spec.start)
     for k in keys:
+        if k in checker.broken_fields:
+            continue
         if k not in fields:
             checker.error(
                 f"key '{k}' of evidence kind '{name}' is not one of its fields",
@@ -405,7 +407,7 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
                 hint=f"make '{k}' required (no '?' after its type)",
             )
     time_field = read_text(spec, "time", checker.error) if "time" in spec else None
-    if time_field is not None:
+    if time_field is not None and time_field not in checker.broken_fields:
         if time_field not in fields:
             checker.error(
                 f"time field '{time_field}' of evidence kind '{name}' is not one of its fields",
@@ -468,7 +470,7 @@ def _field(
     if isinstance(value, str):
         optional = value.endswith("?")
         type_name = value.rstrip("?")
-        values: list[str] = []
+        values: list[str] | None = []
         aliases: list[str] = []
         value_aliases: dict[str, str] = {}
         unit = None
@@ -488,13 +490,13 @@ def _field(
             suggestion=closest_name(type_name, FIELD_TYPES),
         )
         return None
-    if type_name == "enum" and not values:
+    if type_name == "enum" and values == []:
         checker.error(f"enum field '{name}' needs 'values'", where)
     return FieldSpec(
         name,
         type_name,
         optional,
-        tuple(values),
+        tuple(values or ()),
         tuple(aliases),
         tuple((str(k), str(v)) for k, v in value_aliases.items()),
         unit,
@@ -506,8 +508,9 @@ def _field(
 
 def _field_options(
     name: str, value: YamlMap, checker: _Checker
-) -> tuple[list[str], list[str], dict[str, str], Text | None]:
-    """A field's enum values, aliases, value aliases and unit, each checked."""
+) -> tuple[list[str] | None, list[str], dict[str, str], Text | None]:
+    """A field's enum values (None when written wrong, reported), aliases, value aliases and
+    unit, each checked."""
     unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
     values = value.get("values", [])
     aliases = value.get("aliases", [])
@@ -519,9 +522,9 @@ def _field_options(
         )
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
-        values = []
-    if not isinstance(value_aliases, dict) or any(
-        str(v) not in values for v in value_aliases.values()
+        values = None
+    if not isinstance(value_aliases, dict) or (
+        values is not None and any(str(v) not in values for v in value_aliases.values())
     ):
         checker.error(
             f"value_aliases of field '{name}' must map source texts to its values",
@@ -718,11 +721,10 @@ def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
     measures = [k for k in raw if k in known]
     unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
     for key in unknown:
-        ctx.error(
-            f"unknown key '{key}'",
-            raw.where_key(key),
-            suggestion=closest_name(key, (*RULE_KEYS, *known)),
-        )
+        meant = closest_name(key, (*RULE_KEYS, *known))
+        ctx.error(f"unknown key '{key}'", raw.where_key(key), suggestion=meant)
+        if meant is not None:
+            ctx.misspelt.add(meant)
     if len(measures) == 1:
         return known[measures[0]].read(raw, measures[0], ctx)
     if measures or not unknown:
@@ -800,7 +802,7 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
 
 
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
-    if measure is None:
+    if measure is None or ("target" not in raw and "target" in ctx.misspelt):
         return None
     if measure.own_target is not None:
         for key in ("target", "warn", "major_below"):

@@ -248,3 +248,39 @@ def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, wri
     with pytest.raises(PackErrors) as caught:
         load_pack(path, [STANDARDS])
     assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"    target: 90%\n": "    traget: 90%\n    warn: 95%\n"},
+            "20:5: unknown key 'traget' in rule RESP-PHONE-30S; did you mean 'target'?",
+        ),
+        (
+            {
+                "    key: interaction_id\n": "    key: interaction_id\n    time: received_at\n",
+                "received_at: timestamp": "received_at: timestmp",
+            },
+            "12:20: unknown type 'timestmp' for field 'received_at' (types: string, integer, "
+            "number, boolean, timestamp, date, duration, enum); did you mean 'timestamp'?",
+        ),
+        (
+            {"values: [phone, chat]": "values: phone"},
+            "10:37: values of field 'channel' must be a list of texts",
+        ),
+    ],
+    ids=["misspelt target", "field type", "enum values"],
+)
+def test_a_mistake_is_reported_once_not_again_through_what_follows_from_it(
+    changes, expected, write_pack
+) -> None:
+    """A misspelt target is not also a warn below the default target; a field of an unknown
+    type is not also an unknown time field; enum values written wrong are not also missing."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    for written, wrong in changes.items():
+        text = text.replace(written, wrong)
+    path = write_pack(text)
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]

@@ -65,6 +65,9 @@ class RuleContext:
         self.calendars = calendars
         #: every rule of the pack by id, as written (for a rule that follows another)
         self.rules = rules or {}
+        #: the rule's keys a misspelt key was taken for: what their absence implies is not
+        #: reported again (no "needs a target", no warn against the default, beside "traget")
+        self.misspelt: set[str] = set()
 
     def error(self, message: str, where: Location | None, **kw: Any) -> None:
         self.checker.error(message, where, rule=self.rule_id, **kw)
