@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import auditor.ingest as ingest_module
 from auditor.cli import main
 
@@ -307,3 +309,15 @@ def test_the_reports_verify_command_runs_as_printed(runner, tmp_path, monkeypatc
     verified = runner.invoke(main, words[1:])
     assert verified.exit_code == 0, verified.output
     assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
+
+
+@pytest.mark.parametrize("out", ["", " "], ids=["empty", "blank"])
+def test_keygen_refuses_a_blank_file_name(runner, tmp_path, monkeypatch, out: str) -> None:
+    """An empty --out is the working folder, which was reported as 'a key is already there'."""
+    monkeypatch.chdir(tmp_path)
+    made = runner.invoke(main, ["keygen", "--out", out])
+    assert made.exit_code == 2
+    assert made.output.splitlines()[-1].startswith(
+        "error: Invalid value for '--out': give a file name, not a blank"
+    )
+    assert list(tmp_path.iterdir()) == []
