@@ -1878,11 +1878,19 @@ def verify_command(
     sys.exit(EXIT_OK if verified else EXIT_FINDINGS)
 
 
+def _a_file_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A file to write: not blank (an empty path is the working folder, ``.``)."""
+    if not value.strip():
+        raise click.BadParameter("give a file name, not a blank", ctx=ctx, param=param)
+    return value
+
+
 @main.command("keygen")
 @click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False),
+    callback=_a_file_name,
     help="Private key file (the public key goes to OUT.pub).",
 )
 def keygen_command(out: str) -> None:

@@ -45,6 +45,19 @@ def _half_changed(name: str, pool: list[str]) -> str | None:
     return changes[0][1]
 
 
+def shown(value: object) -> str:
+    """A value read from YAML as a message shows it: as written in YAML, not as Python."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a source file; line and column count from 1."""

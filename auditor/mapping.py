@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_name
+from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_name, shown
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
-from .timeparse import DST_POLICIES
+from .timeparse import DST_POLICIES, STRPTIME_DIRECTIVES, format_problem
 
 MAPPING_KEYS = (
     "preset",
@@ -55,6 +55,8 @@ MAPPING_KEYS = (
     "columns",
     "checked_on",
 )
+#: the orders a column's numeric dates may be written in
+ORDERS = ("day-first", "month-first")
 COLUMN_KEYS = (
     "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
 )  # fmt: skip
@@ -325,11 +327,23 @@ def _column_spec(
     values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
     fmt = spec.get("format")
     order = spec.get("order")
-    if order is not None and order not in ("day-first", "month-first"):
+    if order is not None and order not in ORDERS:
         errors.append(
             EvidenceError(
-                f"order of '{name}' is day-first or month-first, not {order!r}",
+                f"order of '{name}' is day-first or month-first, not {shown(order)}",
                 location=spec.where("order"),
+                suggestion=closest_name(str(order), ORDERS),
+            )
+        )
+        return None
+    if fmt is not None and (problem := format_problem(fmt)) is not None:
+        errors.append(
+            EvidenceError(
+                f"format of '{name}' {problem}",
+                location=spec.where("format"),
+                hint="the directives are "
+                + " ".join(f"%{d}" for d in STRPTIME_DIRECTIVES)
+                + ', e.g. "%d/%m/%Y %H:%M"',
             )
         )
         return None

@@ -13,11 +13,12 @@ import itertools
 import re
 import zoneinfo
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 from . import expression as ex
-from .errors import AuditorError, Location, PackError, PackErrors, closest_name
+from .errors import AuditorError, Location, PackError, PackErrors, closest_name, shown
 from .figures import differing
 from .holiday_sets import holiday_set_problem
 from .measures import Measure, SeriesMeasure
@@ -38,7 +39,7 @@ from .model import (
     Target,
 )
 from .paths import working_relative
-from .sourcemap import YamlList, YamlMap, load_yaml
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
 from .units import parse_percent, parse_threshold
 
@@ -113,9 +114,7 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
         raise PackErrors([PackError("a pack must be a mapping", location=Location(name, 1, 1))])
     unknown_keys(data, PACK_KEYS, "pack", checker.errors)
     pack_id = _required_name(data, "pack", checker)
-    version = data.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        checker.error("missing 'version'", data.start)
+    version = _version(data, checker)
     title = (
         read_text_pair(data["title"], data.where("title"), "title", checker.errors)
         if "title" in data
@@ -157,15 +156,26 @@ def load_pack(path: str | Path, standards_dirs: list[Path] | None = None) -> Pac
 
 
 def _required_name(data: YamlMap, key: str, checker: _Checker) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        checker.error(f"missing '{key}'", data.where(key) if key in data else data.start)
-        return ""
-    return value
+    return read_text(data, key, checker.error) or ""
+
+
+def _version(data: YamlMap, checker: _Checker) -> str | int | float | None:
+    """The pack's version: a number such as 1.2 or a text such as 1.0.0."""
+    version = data.get("version")
+    if version is None:
+        checker.error("missing 'version'", data.where("version"))
+    elif not isinstance(version, str | int | float) or isinstance(version, bool):
+        checker.error(
+            f"'version' must be a number or text such as 1.0.0, not {shown(version)}",
+            data.where("version"),
+        )
+    return version
 
 
 def _timezone(data: YamlMap, checker: _Checker) -> str:
-    value = data.get("timezone", "Asia/Shanghai")
+    value = read_text(data, "timezone", checker.error) if "timezone" in data else "Asia/Shanghai"
+    if value is None:
+        return "UTC"
     try:
         zoneinfo.ZoneInfo(str(value))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -381,6 +391,8 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
     else:
         checker.error(f"evidence kind '{name}' needs a 'key' field (or list of fields)", spec.start)
     for k in keys:
+        if k in checker.broken_fields:
+            continue
         if k not in fields:
             checker.error(
                 f"key '{k}' of evidence kind '{name}' is not one of its fields",
@@ -394,8 +406,8 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
                 spec.where("key"),
                 hint=f"make '{k}' required (no '?' after its type)",
             )
-    time_field = spec.get("time")
-    if time_field is not None:
+    time_field = read_text(spec, "time", checker.error) if "time" in spec else None
+    if time_field is not None and time_field not in checker.broken_fields:
         if time_field not in fields:
             checker.error(
                 f"time field '{time_field}' of evidence kind '{name}' is not one of its fields",
@@ -458,7 +470,7 @@ def _field(
     if isinstance(value, str):
         optional = value.endswith("?")
         type_name = value.rstrip("?")
-        values: list[str] = []
+        values: list[str] | None = []
         aliases: list[str] = []
         value_aliases: dict[str, str] = {}
         unit = None
@@ -478,13 +490,13 @@ def _field(
             suggestion=closest_name(type_name, FIELD_TYPES),
         )
         return None
-    if type_name == "enum" and not values:
+    if type_name == "enum" and values == []:
         checker.error(f"enum field '{name}' needs 'values'", where)
     return FieldSpec(
         name,
         type_name,
         optional,
-        tuple(values),
+        tuple(values or ()),
         tuple(aliases),
         tuple((str(k), str(v)) for k, v in value_aliases.items()),
         unit,
@@ -496,8 +508,9 @@ def _field(
 
 def _field_options(
     name: str, value: YamlMap, checker: _Checker
-) -> tuple[list[str], list[str], dict[str, str], Text | None]:
-    """A field's enum values, aliases, value aliases and unit, each checked."""
+) -> tuple[list[str] | None, list[str], dict[str, str], Text | None]:
+    """A field's enum values (None when written wrong, reported), aliases, value aliases and
+    unit, each checked."""
     unknown_keys(value, FIELD_KEYS, f"field '{name}'", checker.errors)
     values = value.get("values", [])
     aliases = value.get("aliases", [])
@@ -507,17 +520,17 @@ def _field_options(
         unit = read_text_pair(
             value["unit"], value.where("unit"), f"unit of field '{name}'", checker.errors
         )
-    if not isinstance(value_aliases, dict) or any(
-        str(v) not in [str(x) for x in values] for v in value_aliases.values()
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
+        values = None
+    if not isinstance(value_aliases, dict) or (
+        values is not None and any(str(v) not in values for v in value_aliases.values())
     ):
         checker.error(
             f"value_aliases of field '{name}' must map source texts to its values",
             value.where("value_aliases"),
         )
         value_aliases = {}
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        checker.error(f"values of field '{name}' must be a list of texts", value.where("values"))
-        values = []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         checker.error(f"aliases of field '{name}' must be a list of texts", value.where("aliases"))
         aliases = []
@@ -622,8 +635,10 @@ def _rule(
     defaults: dict[str, Any],
     others: dict[str, YamlMap] | None = None,
 ) -> Rule | None:
-    rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+    rule_id = read_text(raw, "id", checker.error)
+    if rule_id is None:
+        return None
+    if not _RULE_ID.match(rule_id):
         checker.error(
             "rule needs an 'id' of letters, digits, '-', '_' or '.'",
             raw.where("id") if "id" in raw else raw.start,
@@ -686,14 +701,16 @@ def _text_or_pair(raw: YamlMap, key: str, ctx: RuleContext) -> Text:
 def _rule_kind(
     raw: YamlMap, ctx_rule: str, checker: _Checker, evidence: dict[str, EvidenceKind]
 ) -> EvidenceKind | None:
-    kind_name = raw.get("evidence")
+    kind_name = read_text(raw, "evidence", partial(checker.error, rule=ctx_rule))
+    if kind_name is None:
+        return None
     if kind_name in evidence:
-        return evidence[str(kind_name)]
+        return evidence[kind_name]
     checker.error(
         f"unknown evidence kind '{kind_name}'",
-        raw.where("evidence") if "evidence" in raw else raw.start,
+        raw.where("evidence"),
         rule=ctx_rule,
-        suggestion=closest_name(str(kind_name), evidence),
+        suggestion=closest_name(kind_name, evidence),
     )
     return None
 
@@ -704,11 +721,10 @@ def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
     measures = [k for k in raw if k in known]
     unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
     for key in unknown:
-        ctx.error(
-            f"unknown key '{key}'",
-            raw.where_key(key),
-            suggestion=closest_name(key, (*RULE_KEYS, *known)),
-        )
+        meant = closest_name(key, (*RULE_KEYS, *known))
+        ctx.error(f"unknown key '{key}'", raw.where_key(key), suggestion=meant)
+        if meant is not None:
+            ctx.misspelt.add(meant)
     if len(measures) == 1:
         return known[measures[0]].read(raw, measures[0], ctx)
     if measures or not unknown:
@@ -723,12 +739,12 @@ def _choice(
     raw: YamlMap, ctx: RuleContext, key: str, allowed: tuple[str, ...], default: str | None
 ) -> str:
     """``raw[key]`` when it is one of ``allowed`` (``default`` when absent), else an error."""
-    value = raw.get(key, default)
-    if value in allowed:
-        return str(value)
-    shown = f", not {value!r}" if key == "severity" else ""
+    value = read_text(raw, key, ctx.error) if key in raw or default is None else default
+    if value is None or value in allowed:
+        return value or default or allowed[-1]
+    named = f", not '{value}'" if key == "severity" else ""
     ctx.error(
-        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{shown}",
+        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{named}",
         raw.where(key) if key in raw else raw.start,
         suggestion=closest_name(str(value), allowed),
     )
@@ -746,16 +762,8 @@ def _min_records(
 
 
 def _clause(raw: YamlMap, rule_id: str, checker: _Checker, standard: Standard | None) -> str:
-    clause = raw.get("clause")
-    if isinstance(clause, float | int) and not isinstance(clause, bool):
-        checker.error(
-            f'clause {clause!r} must be quoted text, e.g. "{clause}"',
-            raw.where("clause"),
-            rule=rule_id,
-        )
-        return ""
-    if not isinstance(clause, str):
-        checker.error("missing 'clause'", raw.start, rule=rule_id)
+    clause = read_text(raw, "clause", partial(checker.error, rule=rule_id))
+    if clause is None:
         return ""
     if standard is not None and standard.clause(clause) is None:
         checker.error(
@@ -794,7 +802,7 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
 
 
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:
-    if measure is None:
+    if measure is None or ("target" not in raw and "target" in ctx.misspelt):
         return None
     if measure.own_target is not None:
         for key in ("target", "warn", "major_below"):
@@ -856,7 +864,7 @@ def _group_by(raw: YamlMap, ctx: RuleContext) -> tuple[str, ...]:
     value = raw.get("group_by", [])
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
         ctx.error("group_by must be a field or list of fields", raw.where("group_by"))
         return ()
     result = []

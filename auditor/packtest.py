@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import AuditorError, Location, PackErrors, closest_name
+from .errors import AuditorError, Location, PackErrors, closest_name, shown
 from .findings.contract import Verdict
 from .model import Pack
 from .pack import load_pack
@@ -31,6 +31,8 @@ TESTS_SUFFIX = ".tests.yaml"
 CASE_KEYS = ("name", "rule", "period", "min_records", "records", "expect")
 EXPECT_KEYS = ("outcomes", "value", "verdict", "n")
 OUTCOMES = ("conform", "breach", "pending", "excluded")
+#: the words of a test suite a record's outcome is written in by mistake, and the outcome meant
+OUTCOME_MEANT = {"pass": "conform", "passed": "conform", "fail": "breach", "failed": "breach"}
 #: how close a value must come to the expected one
 TOLERANCE = 1e-9
 
@@ -184,7 +186,7 @@ def _case(
             )
         )
     records = _records(pack, raw, problems)
-    expect = _expect(raw, problems)
+    expect = _expect(raw, _record_keys(pack, records), problems)
     if len(problems) > before or period is None or expect is None:
         return None
     return Case(str(name), str(rule_id), period, int(min_records), records, expect, raw.start)
@@ -243,7 +245,46 @@ def _records(
     return records
 
 
-def _expect(raw: YamlMap, problems: list[AuditorError]) -> Expect | None:
+def _record_keys(pack: Pack, records: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """The key of every record of a case, as an outcome names it (of a key of several fields,
+    the first, which the outcome's key starts with)."""
+    return {
+        str(row.get(pack.evidence[kind_name].key[0]))
+        for kind_name, rows in records.items()
+        for row in rows
+    }
+
+
+def _outcomes(given: YamlMap, keys: set[str], problems: list[AuditorError]) -> dict[str, str]:
+    """``outcomes``: each a record of the case and one of :data:`OUTCOMES` (``excluded`` may
+    give its reason after a colon)."""
+    outcomes = given.get("outcomes")
+    if outcomes is None:
+        return {}
+    if not isinstance(outcomes, YamlMap):
+        problems.append(
+            PackTestError(
+                f"outcomes map record keys to one of {', '.join(OUTCOMES)}",
+                location=given.where("outcomes"),
+            )
+        )
+        return {}
+    for key, wanted in outcomes.items():
+        if str(key).split("|")[0] not in keys:
+            problems.append(_unknown(str(key), keys, outcomes.where_key(key), "record"))
+        word = wanted.split(":")[0].strip() if isinstance(wanted, str) else shown(wanted)
+        if word not in OUTCOMES:
+            problems.append(
+                PackTestError(
+                    f"outcome of record {key} is one of {', '.join(OUTCOMES)}, not {word}",
+                    location=outcomes.where(key),
+                    suggestion=OUTCOME_MEANT.get(word) or closest_name(word, OUTCOMES),
+                )
+            )
+    return {str(k): str(v) for k, v in outcomes.items()}
+
+
+def _expect(raw: YamlMap, keys: set[str], problems: list[AuditorError]) -> Expect | None:
     given = raw.get("expect")
     if not isinstance(given, YamlMap) or not given:
         problems.append(
@@ -257,16 +298,7 @@ def _expect(raw: YamlMap, problems: list[AuditorError]) -> Expect | None:
     for key in given:
         if key not in EXPECT_KEYS:
             problems.append(_unknown(key, EXPECT_KEYS, given.where_key(key), "expectation"))
-    outcomes = given.get("outcomes", {})
-    if not isinstance(outcomes, dict) or not all(
-        isinstance(v, str) and v.split(":")[0].strip() in OUTCOMES for v in outcomes.values()
-    ):
-        problems.append(
-            PackTestError(
-                f"outcomes map record keys to one of {', '.join(OUTCOMES)}",
-                location=given.where("outcomes"),
-            )
-        )
+    outcomes = _outcomes(given, keys, problems)
     value = given.get("value")
     if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
         problems.append(
@@ -281,7 +313,7 @@ def _expect(raw: YamlMap, problems: list[AuditorError]) -> Expect | None:
         problems.append(PackTestError("n is a whole number", location=given.where("n")))
     if len(problems) > before:
         return None
-    return Expect({str(k): str(v) for k, v in outcomes.items()}, value, verdict, n)
+    return Expect(outcomes, value, verdict, n)
 
 
 def _unknown(name: str, known: Any, location: Location, what: str) -> PackTestError:

@@ -7,12 +7,13 @@ entry, so that a problem found later can point at the exact place in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import AuditorError, Location
+from .errors import AuditorError, Location, shown
 
 
 class YamlMap(dict[str, Any]):
@@ -42,6 +43,35 @@ class YamlList(list[Any]):
         if 0 <= index < len(self.item_locations):
             return self.item_locations[index]
         return self.start
+
+
+def _read_as(value: object) -> str:
+    """What YAML read an unquoted value as, when not text."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a date"
+
+
+def read_text(mapping: YamlMap, key: str, report: Callable[..., object]) -> str | None:
+    """``mapping[key]`` when it is one text (a name, a word, an id); otherwise None after
+    reporting what it is instead, at its place: ``report(message, where, hint=...)``."""
+    value = mapping.get(key)
+    if isinstance(value, str) and value.strip():
+        return value
+    where = mapping.where(key) if key in mapping else mapping.start
+    if value is None or isinstance(value, str):
+        report(f"missing '{key}'", where)
+    elif isinstance(value, list | dict):
+        written = "without [ ]" if isinstance(value, list) else "not key: value pairs"
+        report(
+            f"'{key}' takes one value, not {shown(value)}", where, hint=f"write one text, {written}"
+        )
+    else:
+        text = shown(value)
+        report(f"{key} {text} is read as {_read_as(value)}", where, hint=f'quote it: "{text}"')
+    return None
 
 
 def _location(path: str | None, node: yaml.Node) -> Location:

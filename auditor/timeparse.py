@@ -33,6 +33,21 @@ from .errors import EvidenceError, Location
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UTC = UTC
 
+#: the letters a strptime format's % may stand before
+STRPTIME_DIRECTIVES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
+
+
+def format_problem(fmt: object) -> str | None:
+    """What keeps ``fmt`` from being a strptime format (a % before a letter it does not
+    know, a % at the end, not a text), or None when it is one."""
+    if not isinstance(fmt, str) or not fmt:
+        return 'is not a text such as "%d/%m/%Y %H:%M"'
+    for directive in re.findall(r"%(.?)", fmt, flags=re.DOTALL):
+        if not directive or directive not in STRPTIME_DIRECTIVES:
+            return f"has '%{directive}', which is not a strptime directive"
+    return None
+
+
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .errors import UnitError, closest_name
+from .errors import UnitError, closest_name, shown
 
 #: seconds per unit; the names a pack may use
 DURATION_UNITS: dict[str, int] = {
@@ -51,7 +51,7 @@ def _plain(number: Decimal) -> str:
 def parse_duration(text: object) -> Duration:
     """Read ``30s`` / ``1min`` / ``4h`` / ``5d``; raise with the closest unit if unknown."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise UnitError(f"expected a duration such as 30s or 4h, found {text!r}")
+        raise UnitError(f"expected a duration such as 30s or 4h, found {shown(text)}")
     if isinstance(text, int | float):
         raise UnitError(
             f"duration {text!r} has no unit", hint="write the unit, for example 30s, 1min, 4h, 5d"
@@ -76,7 +76,7 @@ def parse_duration(text: object) -> Duration:
 def parse_percent(text: object) -> Decimal:
     """Read ``95%`` (or a fraction such as 0.95) as a fraction between 0 and 1."""
     if isinstance(text, bool):
-        raise UnitError(f"expected a percentage such as 95%, found {text!r}")
+        raise UnitError(f"expected a percentage such as 95%, found {shown(text)}")
     if isinstance(text, int | float):
         value = Decimal(str(text))
         if not 0 <= value <= 1:
@@ -86,7 +86,7 @@ def parse_percent(text: object) -> Decimal:
             raise UnitError(f"{text} is not a fraction between 0 and 1", hint=hint)
         return value
     if not isinstance(text, str):
-        raise UnitError(f"expected a percentage such as 95%, found {text!r}")
+        raise UnitError(f"expected a percentage such as 95%, found {shown(text)}")
     match = _PERCENT.match(text)
     if not match:
         raise UnitError(f"'{text}' is not a percentage", hint=_percent_hint(text))
@@ -147,7 +147,7 @@ class Threshold:
 def parse_threshold(text: object) -> Threshold:
     """Read ``>= 4.2``, ``<= 5%``, ``<= 20s``. A bare number or percentage means ``>=``."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise UnitError(f"expected a threshold such as '>= 4.2', found {text!r}")
+        raise UnitError(f"expected a threshold such as '>= 4.2', found {shown(text)}")
     raw = str(text).strip()
     match = _THRESHOLD.match(raw)
     op, rest = (match.group(1), match.group(2)) if match else (">=", raw)

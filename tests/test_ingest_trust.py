@@ -336,6 +336,38 @@ def test_a_mapping_s_order_is_checked(spec: str, message: str) -> None:
         load_mapping_text(f"kind: records\ncolumns:\n  record_id: id\n  at: {spec}\n")
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "{column: at, order: day-frist}",
+            "m.yaml:4:27: order of 'at' is day-first or month-first, not 'day-frist'; "
+            "did you mean 'day-first'?",
+        ),
+        (
+            '{column: at, format: "%Q"}',
+            "m.yaml:4:28: format of 'at' has '%Q', which is not a strptime directive; the "
+            "directives are %a %A %b %B %c %d %f %G %H %I %j %m %M %p %S %u %U %V %w %W %x %X "
+            '%y %Y %z %Z %%, e.g. "%d/%m/%Y %H:%M"',
+        ),
+        (
+            '{column: at, format: "%d/%m/%Y %"}',
+            "m.yaml:4:28: format of 'at' has '%', which is not a strptime directive",
+        ),
+    ],
+    ids=["misspelt order", "unknown directive", "percent at the end"],
+)
+def test_a_mapping_s_date_layout_is_refused_at_its_place_with_what_it_may_be(
+    spec: str, message: str
+) -> None:
+    """A format strptime cannot read is refused at the mapping's line (it would quarantine
+    every row), with the directives; a misspelt order gets the closest."""
+    with pytest.raises(AuditorError) as caught:
+        load_mapping_text(f"kind: records\ncolumns:\n  record_id: id\n  at: {spec}\n")
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_an_explicit_format_takes_no_decision(tmp_path) -> None:
     mapping = write(
         tmp_path,

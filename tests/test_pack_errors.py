@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from auditor import PackErrors, load_pack
+from auditor import pack as pack_module
 from auditor.errors import AuditorError
+from auditor.sourcemap import YamlMap, load_yaml, load_yaml_text
+from auditor.standards import Standard, find_standard
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import RULES, STANDARDS, TEST_PACKS
 
 BROKEN = sorted((TEST_PACKS / "broken").glob("*.yaml"))
 _EXPECT = re.compile(r"^# expect line (\d+): (.+)$")
@@ -157,3 +163,138 @@ def test_a_percentile_of_0_or_100_is_refused_with_the_open_range(write_pack, p: 
     assert str(error).endswith(
         ":31: percentile needs 'p' greater than 0 and less than 100, e.g. p: 90 in rule P"
     ), str(error)
+
+
+def _scalar_places(node: object, path: tuple = ()) -> Iterator[tuple]:
+    """The path to every scalar value of a pack as read from YAML (a key's text, a number)."""
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(value, dict | list):
+            yield from _scalar_places(value, (*path, key))
+        else:
+            yield (*path, key)
+
+
+def _first_of_each_key(pack: Path) -> list[tuple]:
+    """One place per key name of a pack: the first scalar value written under that name."""
+    firsts: dict[object, tuple] = {}
+    for place in _scalar_places(load_yaml(pack)):
+        named = next(part for part in reversed(place) if isinstance(part, str))
+        firsts.setdefault(named, place)
+    return list(firsts.values())
+
+
+SHIPPED = RULES / "service-quality.yaml"
+WRONG_TYPES = {"list": "[x]", "mapping": "{a: 1}", "negative": "-1"}
+
+
+@pytest.fixture(scope="module")
+def shipped_parts() -> tuple[YamlMap, Standard]:
+    data = load_yaml(SHIPPED)
+    return data, find_standard(data["standard"], [STANDARDS])
+
+
+@pytest.mark.parametrize("wrong", WRONG_TYPES)
+@pytest.mark.parametrize("place", _first_of_each_key(SHIPPED), ids=lambda p: ".".join(map(str, p)))
+def test_a_value_of_the_wrong_type_is_a_located_pack_error(
+    place: tuple, wrong: str, shipped_parts, monkeypatch
+) -> None:
+    """Every scalar of the shipped pack given a list, a mapping or a negative number reads as
+    a pack error with its place, never as an internal error."""
+    data, standard = shipped_parts
+    changed = copy.deepcopy(data)
+    parent = functools.reduce(lambda node, part: node[part], place[:-1], changed)
+    parent[place[-1]] = load_yaml_text(f"value: {WRONG_TYPES[wrong]}", str(SHIPPED))["value"]
+    monkeypatch.setattr(pack_module, "load_yaml", lambda path: changed)
+    monkeypatch.setattr(pack_module, "find_standard", lambda *args, **kw: standard)
+    try:
+        load_pack(SHIPPED)
+    except PackErrors as caught:
+        assert all(error.line is not None for error in caught.errors), caught
+
+
+def test_a_list_where_one_evidence_kind_is_named_says_so_at_its_place(write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("evidence: interactions", "evidence: [interactions]"))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:17:15: 'evidence' takes one value, not a list in rule RESP-PHONE-30S; "
+        "write one text, without [ ]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "wrong", "expected"),
+    [
+        ("evidence: interactions", "evidence:", "17:14: missing 'evidence' in rule RESP-PHONE-30S"),
+        ("timezone: Asia/Shanghai", "timezone:", "4:10: missing 'timezone'"),
+        (
+            "target: 90%",
+            "target:",
+            "20:12: expected a percentage such as 95%, found nothing in rule RESP-PHONE-30S",
+        ),
+        (
+            "target: 90%",
+            "target: true",
+            "20:13: expected a percentage such as 95%, found true in rule RESP-PHONE-30S",
+        ),
+        ("severity: minor", "severity:", "21:14: missing 'severity' in rule RESP-PHONE-30S"),
+        (
+            "version: 1.0.0",
+            "version: [1]",
+            "2:10: 'version' must be a number or text such as 1.0.0, not a list",
+        ),
+        ("id: RESP-PHONE-30S", "id: 123", '14:9: id 123 is read as a number; quote it: "123"'),
+    ],
+)
+def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, write_pack) -> None:
+    """A value empty or of the wrong kind is named as YAML writes it, never as Python does
+    (None, True, "missing" at the pack's first line for a list)."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace(written, wrong))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"    target: 90%\n": "    traget: 90%\n    warn: 95%\n"},
+            "20:5: unknown key 'traget' in rule RESP-PHONE-30S; did you mean 'target'?",
+        ),
+        (
+            {
+                "    key: interaction_id\n": "    key: interaction_id\n    time: received_at\n",
+                "received_at: timestamp": "received_at: timestmp",
+            },
+            "12:20: unknown type 'timestmp' for field 'received_at' (types: string, integer, "
+            "number, boolean, timestamp, date, duration, enum); did you mean 'timestamp'?",
+        ),
+        (
+            {"values: [phone, chat]": "values: phone"},
+            "10:37: values of field 'channel' must be a list of texts",
+        ),
+    ],
+    ids=["misspelt target", "field type", "enum values"],
+)
+def test_a_mistake_is_reported_once_not_again_through_what_follows_from_it(
+    changes, expected, write_pack
+) -> None:
+    """A misspelt target is not also a warn below the default target; a field of an unknown
+    type is not also an unknown time field; enum values written wrong are not also missing."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    for written, wrong in changes.items():
+        text = text.replace(written, wrong)
+    path = write_pack(text)
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]

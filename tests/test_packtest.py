@@ -123,6 +123,20 @@ def test_a_rule_without_a_case_is_named(pack_with_tests) -> None:
         ),
         (("verdict: nonconform", "verdict: failed"), "unknown verdict 'failed'"),
         (("period: 2026-07", "period: 2026-13"), "demo.tests.yaml:2:9:"),
+        (
+            ("{A: conform, B: breach}", "{A: conform, B: braech}"),
+            "demo.tests.yaml:11:33: outcome of record B is one of conform, breach, pending, "
+            "excluded, not braech; did you mean 'breach'?",
+        ),
+        (
+            ("{A: conform, B: breach}", "{A: pass, B: breach}"),
+            "demo.tests.yaml:11:21: outcome of record A is one of conform, breach, pending, "
+            "excluded, not pass; did you mean 'conform'?",
+        ),
+        (
+            ("{A: conform, B: breach}", "{A: conform, C: breach}"),
+            "demo.tests.yaml:11:30: unknown record 'C'",
+        ),
     ],
 )
 def test_a_malformed_case_is_a_located_error(pack_with_tests, change, expected) -> None:

@@ -953,7 +953,7 @@ def test_every_field_an_item_is_created_with_is_in_its_history_and_checked(
         for name, value in major.items()
         if name not in ("id", "version")
     }
-    assert f"created: None -> {major['statement']}" in item_text(register, major["id"])
+    assert f"created: (none) -> {major['statement']}" in item_text(register, major["id"])
     assert register.integrity().unchecked == {}
     register.close()
     with sqlite3.connect(path) as db:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import expression as ex
 from ..errors import AuditorError, ExpressionError, Location, closest_name
 from ..model import Calendar, EvidenceKind
-from ..sourcemap import YamlMap
+from ..sourcemap import YamlMap, read_text
 from ..units import Duration, parse_duration
 
 if TYPE_CHECKING:
@@ -65,6 +65,9 @@ class RuleContext:
         self.calendars = calendars
         #: every rule of the pack by id, as written (for a rule that follows another)
         self.rules = rules or {}
+        #: the rule's keys a misspelt key was taken for: what their absence implies is not
+        #: reported again (no "needs a target", no warn against the default, beside "traget")
+        self.misspelt: set[str] = set()
 
     def error(self, message: str, where: Location | None, **kw: Any) -> None:
         self.checker.error(message, where, rule=self.rule_id, **kw)
@@ -117,14 +120,16 @@ class RuleContext:
 
     def calendar(self, mapping: YamlMap) -> str | None:
         """The calendar named by ``mapping['calendar']``, if any and known."""
-        name = mapping.get("calendar")
+        if "calendar" not in mapping:
+            return None
+        name = read_text(mapping, "calendar", self.error)
         if name is not None and name not in self.calendars:
             self.error(
                 f"unknown calendar '{name}'",
                 mapping.where("calendar"),
                 suggestion=closest_name(str(name), self.calendars),
             )
-        return None if name is None else str(name)
+        return name
 
     def duration(self, mapping: YamlMap, key: str) -> Duration | None:
         try:
@@ -134,7 +139,9 @@ class RuleContext:
             return None
 
     def other_kind(self, mapping: YamlMap, key: str) -> EvidenceKind | None:
-        name = mapping.get(key)
+        name = read_text(mapping, key, self.error)
+        if name is None:
+            return None
         if name not in self.evidence:
             self.error(
                 f"unknown evidence kind '{name}'",
@@ -142,7 +149,7 @@ class RuleContext:
                 suggestion=closest_name(str(name), self.evidence),
             )
             return None
-        return self.evidence[str(name)]
+        return self.evidence[name]
 
     def base_rule(self, mapping: YamlMap, key: str) -> BaseRule | None:
         """The rule named by ``mapping[key]``: a rule of the pack, not this one, not itself a series.

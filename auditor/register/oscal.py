@@ -22,7 +22,7 @@ from typing import Any
 from ..atomic import write_text
 from ..errors import AuditorError
 from .register import Register
-from .replay import shown_new
+from .replay import shown_change
 
 OSCAL_VERSION = "1.2.1"
 #: the namespace of the props this export adds, and of every uuid it derives
@@ -245,12 +245,10 @@ def _remediation(item: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]
 
 
 def _log_entry(item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    old = "(none)" if row.get("old") is None else row["old"]
-    new = "(none)" if (shown := shown_new(row)) is None else shown
     entry: dict[str, Any] = {
         "uuid": uid("history", row["seq"]),
         "title": _line(f"{row['field']} by {row['who']}"),
-        "description": f"{row['who']}: {row['field']}: {old} -> {new}",
+        "description": f"{row['who']}: {row['field']}: {shown_change(row)}",
         "start": _stamp(row["at"]),
         "props": _props(("field", row["field"]), ("seq", str(row["seq"]))),
     }

@@ -231,6 +231,13 @@ def action_event(text: str | None, owner: str | None, due: date | str | None) ->
     return f"{text} (owner {owner}, due {due})"
 
 
+def shown_change(row: dict[str, Any]) -> str:
+    """A history row's change as ``capa show`` and an export's log show it, ``old -> new``:
+    a value there was none of written ``(none)``."""
+    old, new = row.get("old"), shown_new(row)
+    return f"{'(none)' if old is None else old} -> {'(none)' if new is None else new}"
+
+
 def shown_new(row: dict[str, Any]) -> str | None:
     """The ``new`` of a history row as ``capa show`` and an export's log show it: of an item's
     ``created`` row (JSON of every field, or the older statement alone), the statement."""

@@ -10,7 +10,7 @@ from ..errors import AuditorError, closest_name
 from ..formatting import padded, shown_width
 from .lifecycle import CLOSED, Status
 from .register import Register
-from .replay import shown_new
+from .replay import shown_change
 
 LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring", "overdue")
 
@@ -192,6 +192,5 @@ def item_text(register: Register, item_id: str) -> str:
         )
     lines.append("history:")
     for row in register.store.history(item_id):
-        shown = shown_new(row)
-        lines.append(f"  {row['at']}  {row['who']}: {row['field']}: {row['old']} -> {shown}")
+        lines.append(f"  {row['at']}  {row['who']}: {row['field']}: {shown_change(row)}")
     return "\n".join(lines)

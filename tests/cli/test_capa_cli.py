@@ -89,6 +89,12 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     assert '"by": "site lead"' in shown  # the auditee's acknowledgement
     for field in ("created", "acknowledged", "action 1", "root_cause", "status", "acceptance"):
         assert f": {field}:" in shown, field
+    created = next(line for line in shown.splitlines() if ": created: " in line)
+    assert (
+        ": created: (none) -> Every active agent trained on the service standard: 94.0 % (47 of 50;"
+        in created
+    )
+    assert "None" not in shown  # a value there was none of is (none), as an export's log has it
     assert invoke(runner, "capa", "check", "--register", register).exit_code == 0
     with sqlite3.connect(register) as db:
         db.execute("UPDATE history SET who = 'mallory' WHERE field = 'root_cause'")

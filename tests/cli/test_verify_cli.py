@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import auditor.ingest as ingest_module
 from auditor.cli import main
 
@@ -320,3 +322,15 @@ def test_a_generation_time_edited_into_words_is_bad_input(runner, demo_audit, tm
     for args in (render, ["verify", str(edited)]):
         result = runner.invoke(main, args)
         assert (result.exit_code, result.output.splitlines()[0].split(";")[0]) == (2, refused)
+
+
+@pytest.mark.parametrize("out", ["", " "], ids=["empty", "blank"])
+def test_keygen_refuses_a_blank_file_name(runner, tmp_path, monkeypatch, out: str) -> None:
+    """An empty --out is the working folder, which was reported as 'a key is already there'."""
+    monkeypatch.chdir(tmp_path)
+    made = runner.invoke(main, ["keygen", "--out", out])
+    assert made.exit_code == 2
+    assert made.output.splitlines()[-1].startswith(
+        "error: Invalid value for '--out': give a file name, not a blank"
+    )
+    assert list(tmp_path.iterdir()) == []
