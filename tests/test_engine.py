@@ -15,6 +15,7 @@ from auditor.backends.store import EvidenceStore
 from auditor.business_time import BusinessClock
 from auditor.errors import AuditorError
 from auditor.evaluate import evaluate
+from auditor.findings.results import RuleResult
 from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
@@ -136,14 +137,23 @@ def test_a_condition_field_empty_throughout_the_period_is_named(tmp_path, store)
     assert results["CLOSED"].verdict != "not-evaluable"  # no where: judged as before
 
 
+def _with_rules(tmp_path, store, write_pack, rules: str, tickets: str) -> dict[str, RuleResult]:
+    """Each rule's result, over February 2026, of the engine pack with ``rules`` added, on
+    the tickets (CSV rows under the engine pack's header) given."""
+    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8") + rules
+    pack = load_pack(write_pack(text), [STANDARDS])
+    (tmp_path / "tickets.csv").write_text(TICKETS + tickets, encoding="utf-8")
+    ingest(pack, tmp_path, store)
+    return {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}
+
+
 def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
     tmp_path, store, write_pack
 ) -> None:
     """Each text a rule's condition (or per_1000's) or where compares a text field with and no
     ticket holds is noted, with the values closest to it; the rule is judged as written. A blank text and
     an enum's values (checked when the pack loads) are not."""
-    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
-    text += (
+    rules = (
         '  - id: NORTH\n    clause: "3.3.3"\n    title: {zh: 北方, en: North}\n'
         '    evidence: tickets\n    where: site != "Shangai" and site != ""\n'
         '    condition: site in ["Beijing", "Bejing", "Guangzhou"]\n'
@@ -154,16 +164,12 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
         '    target: "<= 500"\n    severity: minor\n    min_records: 1\n'
         "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
     )
-    pack = load_pack(write_pack(text), [STANDARDS])
-    (tmp_path / "tickets.csv").write_text(
-        TICKETS
-        + "A,Beijing,2026-02-02 09:00:00,,open\n"
-        + "B,Shanghai,2026-02-03 09:00:00,,open\n"
-        + "C,Beijing,2026-02-04 09:00:00,,open\n",
-        encoding="utf-8",
+    tickets = (
+        "A,Beijing,2026-02-02 09:00:00,,open\n"
+        "B,Shanghai,2026-02-03 09:00:00,,open\n"
+        "C,Beijing,2026-02-04 09:00:00,,open\n"
     )
-    ingest(pack, tmp_path, store)
-    results = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}
+    results = _with_rules(tmp_path, store, write_pack, rules, tickets)
     north = results["NORTH"].findings[0]
     # difflib's ratios: Bejing/Beijing 2*6/13 = 0.92; Guangzhou/Shanghai 2*4/17 = 0.47 and
     # Guangzhou/Beijing 0.25, both under the 0.6 cut-off; Shangai/Shanghai 2*7/15 = 0.93
@@ -188,8 +194,7 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
 def test_an_exclusion_text_no_record_holds_is_named_in_a_note(tmp_path, store, write_pack) -> None:
     """An exclusion's ``when`` that compares site with a misspelt name excludes nothing, in
     silence without the note: said as a misspelt ``where`` is."""
-    text = (TEST_PACKS / "engine.yaml").read_text(encoding="utf-8")
-    text += (
+    rule = (
         '  - id: OPEN\n    clause: "3.3.3"\n    title: {zh: 未结, en: Open}\n'
         "    evidence: tickets\n"
         '    exclude:\n      - when: site == "Shangai"\n        reason: pilot site\n'
@@ -197,16 +202,8 @@ def test_an_exclusion_text_no_record_holds_is_named_in_a_note(tmp_path, store, w
         "    target: 50%\n    severity: minor\n    min_records: 1\n"
         "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
     )
-    pack = load_pack(write_pack(text), [STANDARDS])
-    (tmp_path / "tickets.csv").write_text(
-        TICKETS
-        + "A,Beijing,2026-02-02 09:00:00,,open\n"
-        + "B,Shanghai,2026-02-03 09:00:00,,closed\n",
-        encoding="utf-8",
-    )
-    ingest(pack, tmp_path, store)
-    finding = {r.rule: r for r in evaluate(pack, store, parse_period("2026-02"))}["OPEN"]
-    opened = finding.findings[0]
+    tickets = "A,Beijing,2026-02-02 09:00:00,,open\nB,Shanghai,2026-02-03 09:00:00,,closed\n"
+    opened = _with_rules(tmp_path, store, write_pack, rule, tickets)["OPEN"].findings[0]
     assert opened.details["notes"] == [
         "value 'Shangai' never occurs in tickets.site; closest: 'Shanghai'"
     ]

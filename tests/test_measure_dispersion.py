@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, f_oneway
 
 from auditor import PackErrors, load_pack
+from auditor.findings.results import RuleResult
 from auditor.report import render_reports
 
 from .conftest import STANDARDS
@@ -106,9 +107,10 @@ def test_a_mean_is_tested_by_anova_as_scipy_does_on_the_raw_values(write_pack, s
     assert result.verdict == "nonconform"  # 52/15 - 17/6 = 0.633, over the bound of 0.5
 
 
-def test_a_figure_that_must_stay_low_falls_short_above_the_pooled_value(write_pack, store) -> None:
-    """Waits, complaints: a group is on the wrong side when its mean is higher than the pooled one."""
-    scores = {"BJ": [2, 2, 2, 2], "SH": [4, 4, 4, 4]}  # pooled mean 3
+def _low_figure_dispersion(write_pack, store) -> RuleResult:
+    """CONS-LOW's result: the dispersion across sites of a mean that must stay low (<= 5),
+    BJ's four calls scored 2, SH's four 4 (pooled mean 3)."""
+    scores = {"BJ": [2, 2, 2, 2], "SH": [4, 4, 4, 4]}
     rows = [
         (f"{site}{k}", site, f"2026-07-{k + 1:02d} 10:00:00", True, score)
         for site, values in scores.items()
@@ -116,13 +118,18 @@ def test_a_figure_that_must_stay_low_falls_short_above_the_pooled_value(write_pa
     ]
     low = PACK.replace('target: ">= 3"', 'target: "<= 5"')
     body = '    evidence: calls\n    dispersion: {of: CSAT, across: site}\n    target: "<= 0.5"\n'
-    result = audit(
+    return audit(
         write_pack, store, low + rule("CONS-LOW", body), {"calls.csv": calls(rows)}, "2026-07"
-    )
-    block = result["CONS-LOW"].findings[0].details["dispersion"]
+    )["CONS-LOW"]
+
+
+def test_a_figure_that_must_stay_low_falls_short_above_the_pooled_value(write_pack, store) -> None:
+    """Waits, complaints: a group is on the wrong side when its mean is higher than the pooled one."""
+    result = _low_figure_dispersion(write_pack, store)
+    block = result.findings[0].details["dispersion"]
     assert block["lower_is_better"] is True
     assert block["largest"] == {"group": "SH", "shortfall": pytest.approx(1.0)}  # 4 - 3
-    by_site = {f.group.get("site"): f for f in result["CONS-LOW"].findings[1:]}
+    by_site = {f.group.get("site"): f for f in result.findings[1:]}
     assert by_site["SH"].verdict == "nonconform" and by_site["BJ"].verdict == "conform"
 
 
@@ -132,17 +139,7 @@ def test_the_docs_say_a_low_figure_s_shortfall_as_the_tool_writes_it(write_pack,
     not list lower_is_better: every key the tool writes is documented, and the rule."""
     from pathlib import Path
 
-    scores = {"BJ": [2, 2, 2, 2], "SH": [4, 4, 4, 4]}
-    rows = [
-        (f"{site}{k}", site, f"2026-07-{k + 1:02d} 10:00:00", True, score)
-        for site, values in scores.items()
-        for k, score in enumerate(values)
-    ]
-    low = PACK.replace('target: ">= 3"', 'target: "<= 5"')
-    body = '    evidence: calls\n    dispersion: {of: CSAT, across: site}\n    target: "<= 0.5"\n'
-    result = audit(
-        write_pack, store, low + rule("CONS-LOW", body), {"calls.csv": calls(rows)}, "2026-07"
-    )["CONS-LOW"]
+    result = _low_figure_dispersion(write_pack, store)
     block = result.findings[0].details["dispersion"]
     own = result.findings[2].details["dispersion_group"]
     assert (own["group"], own["value"], own["shortfall"]) == ("SH", 4.0, 1.0)
