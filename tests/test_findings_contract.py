@@ -83,6 +83,21 @@ def test_a_date_that_is_not_iso_is_refused_on_reading(
     assert str(caught.value).startswith(f"{written}: not a valid findings.json: {problem}")
 
 
+def test_an_object_given_as_a_number_names_no_class_of_the_code(demo_audit, tmp_path) -> None:
+    """pydantic says "a valid dictionary or instance of PackRef": the file's reader needs to
+    know an object is expected there, not the name of a class it cannot see."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    data["manifest"]["pack"] = 5
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    assert str(caught.value) == (
+        f"{path}: not a valid findings.json: manifest.pack: should be an object ({{...}}); "
+        "the findings.json was edited or is from another version; audit again"
+    )
+
+
 def test_a_wrong_field_says_what_to_do(demo_audit, tmp_path) -> None:
     data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
     data["rules"][0]["verdict"] = "passed"

@@ -141,6 +141,8 @@ def _problem(error: Any) -> str:
     """What pydantic found wrong, in the contract's own words when a validator of it said."""
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
+    if error["type"] == "model_type":  # pydantic names its class: say what the file needs
+        return "should be an object ({...})"
     return str(error["msg"])
 
 
