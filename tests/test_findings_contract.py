@@ -112,12 +112,27 @@ def test_a_wrong_field_says_what_to_do(demo_audit, tmp_path) -> None:
     )
 
 
-def test_a_findings_json_saved_with_a_byte_order_mark_is_read(demo_audit, tmp_path) -> None:
-    """Notepad saves UTF-8 with a BOM."""
+@pytest.mark.parametrize(
+    "encode",
+    [lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"), lambda t: t.encode("utf-16")],
+    ids=["utf-8-bom", "utf-16"],
+)
+def test_a_findings_json_saved_by_notepad_is_read(demo_audit, tmp_path, encode) -> None:
+    """Notepad saves UTF-8 with a BOM, or UTF-16 ("Unicode"): both are JSON's encodings."""
     text = (demo_audit.out / "findings.json").read_text(encoding="utf-8")
     path = tmp_path / "findings.json"
-    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    path.write_bytes(encode(text))
     assert FindingsDocument.load(path).to_json() == text
+
+
+def test_a_findings_json_in_another_encoding_names_the_byte(tmp_path) -> None:
+    path = tmp_path / "findings.json"
+    path.write_bytes('{"a": "中文"}'.encode("gb18030"))  # 中 is d6 d0: not UTF-8 at byte 8
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    assert str(caught.value) == (
+        f"{path}: not a findings.json: byte 8 is not UTF-8 text; save it as UTF-8"
+    )
 
 
 @pytest.mark.parametrize("twice", ["rule", "finding"])

@@ -132,17 +132,23 @@ class CombinedDocument(JsonDocument):
 
 
 def read_json(path: str | Path) -> Any:
-    """The JSON in ``path`` (UTF-8, a byte order mark aside: Notepad saves one); a ReportError
-    in one line when it is missing or not JSON."""
+    """The JSON in ``path`` (UTF-8, or UTF-16 or -32 as JSON allows, a byte order mark aside:
+    Notepad saves one); a ReportError in one line when it is missing or not JSON."""
     from ..errors import Location, ReportError
 
     where = Location(str(path))
     if Path(path).exists() and not Path(path).is_file():  # a folder, a pipe, /dev/zero
         raise ReportError("not a regular file", location=where)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return json.loads(Path(path).read_bytes())  # the encoding found as JSON says
     except FileNotFoundError:
         raise ReportError("file not found", location=where) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError(
+            f"not a findings.json: byte {exc.start + 1:,} is not {exc.encoding.upper()} text",
+            location=where,
+            hint="save it as UTF-8",
+        ) from None
     except RecursionError:
         raise ReportError("not a findings.json: JSON nested too deep", location=where) from None
     except (OSError, ValueError) as exc:
