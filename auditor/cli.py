@@ -2313,9 +2313,18 @@ def _alerts_file(path: str) -> Any:
     if path == "-":
         return sys.stdout
     try:
-        return open(path, "a", encoding="utf-8")  # appended to (a restart); closed at the end
+        stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed when the watch ends
+        if stream.tell() and not _ends_a_line(Path(path)):
+            stream.write("\n")  # a watch killed mid-line: its part stays a line of its own
+        return stream
     except OSError as exc:
         raise AuditorError(f"cannot write the alerts file {path}: {exc.strerror or exc}") from None
+
+
+def _ends_a_line(path: Path) -> bool:
+    with path.open("rb") as stream:
+        stream.seek(-1, os.SEEK_END)
+        return stream.read(1) == b"\n"
 
 
 def _moment(text: str, zone: str) -> float:

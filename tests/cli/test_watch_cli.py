@@ -282,6 +282,28 @@ def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None
     )
 
 
+def test_an_alert_is_not_joined_onto_a_line_a_killed_watch_left_unfinished(
+    runner, tmp_path
+) -> None:
+    """A watch killed while writing (SIGKILL) leaves its last line without an end: the next
+    watch's first alert starts a line of its own, so each line stays one JSON object or the
+    broken part alone."""
+    late = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "2026-07-01 10:00:00", "answered_at": "2026-07-01 10:00:50",
+        "agent_id": "A",
+    }  # fmt: skip
+    alerts = tmp_path / "alerts.jsonl"
+    alerts.write_text('{"rule": "RESP-PHONE-30S", "key": "I0", "bre', encoding="utf-8")
+    result = runner.invoke(
+        main, ["watch", PACK, "--alerts", str(alerts)], input=json.dumps(late) + "\n"
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    broken, written = alerts.read_text(encoding="utf-8").splitlines()
+    assert broken == '{"rule": "RESP-PHONE-30S", "key": "I0", "bre'
+    assert (json.loads(written)["rule"], json.loads(written)["key"]) == ("RESP-PHONE-30S", "I1")
+
+
 def test_a_stopped_watch_restarts_from_the_line_it_names_and_appends_its_alerts(
     runner, tmp_path, monkeypatch
 ) -> None:
