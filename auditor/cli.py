@@ -2276,7 +2276,8 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
     reasons = sorted(c.reasons.items(), key=lambda kv: -kv[1])
     for reason, count in reasons[:5]:
         where = c.rejected_lines(reason)
-        click.echo(f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}", err=True)
+        line = f"  {count:>8,} rejected: {where + ': ' if where else ''}{reason}"
+        click.echo(line.translate(CONTROL_ESCAPES), err=True)
     if len(reasons) > 5:
         others = sum(count for _, count in reasons[5:])
         click.echo(

@@ -282,6 +282,20 @@ def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None
     )
 
 
+def test_a_rejected_value_s_control_characters_reach_no_terminal(runner) -> None:
+    """A value holding an escape sequence is quoted with it escaped, in the line told as it
+    comes and in the summary at the end alike."""
+    record = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "fax\x1b[2J",
+        "site": "BJ", "received_at": "2026-07-01 10:00:00",
+    }  # fmt: skip
+    result = runner.invoke(main, ["watch", PACK], input=json.dumps(record) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "\x1b" not in result.stderr
+    told = [line for line in result.stderr.splitlines() if "fax" in line]
+    assert len(told) == 2 and all("fax\\x1b[2J" in line for line in told), result.stderr
+
+
 def test_an_alert_is_not_joined_onto_a_line_a_killed_watch_left_unfinished(
     runner, tmp_path
 ) -> None:
