@@ -144,8 +144,8 @@ AUDIT_OUTPUTS = (
 )
 
 
-#: files that make a folder inside an audit's folder a report rendered from its findings
-#: (``report render --out DIR/en``)
+#: what ``auditor report render`` makes from findings.json: in an audit's folder, or in a
+#: folder inside it (``report render --out DIR/en``)
 REPORT_FILES = ("report.html", "report.pdf", "capa.csv", "capa.xlsx")
 
 

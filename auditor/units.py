@@ -107,10 +107,7 @@ def _percent_hint(text: str) -> str:
         return "write it like 95% or 99.5%"
     typed = text.strip()
     if number <= 1:
-        hundredfold = f"{number * 100:f}"
-        if "." in hundredfold:
-            hundredfold = hundredfold.rstrip("0").rstrip(".")
-        return f"write it with its % sign: {typed}% or {hundredfold}%"
+        return f"write it with its % sign: {typed}% or {_plain(number * 100)}%"
     return f"write it with its % sign: {typed}%"
 
 

@@ -31,7 +31,7 @@ from .conftest import STANDARDS, TEST_PACKS, needs_spark
 
 PERIOD = "2026-02"
 ENDED = {"problem": "ended without reaching", "step": "answered_at", "over_seconds": None}
-OPEN = {"problem": "open at period end", "step": None, "over_seconds": None}
+OPEN = {"problem": "open at period end", "step": "answered_at", "over_seconds": None}
 
 CONTACTS = (
     "contact_id,channel,received_at,answered_at,ended_at\n"
@@ -278,7 +278,10 @@ def test_the_note_is_worded_in_both_languages(tmp_path) -> None:
             said[lang, key] = sentences.measured(value, note, rule, words).replace("\xa0", " ")
     assert said["en", "D"] == "ended after 90 s without reaching answered_at"
     assert said["zh", "D"] == "未到达 answered_at 即已结束(历时 90 秒)"
-    assert said["en", "F"].startswith("not closed by period end")
+    # F, neither answered nor ended by the period end: the end it had not reached is named (the
+    # record may have closed otherwise: "not closed" was untrue of it)
+    assert said["en", "F"].startswith("answered_at not reached by the period end (open ")
+    assert said["zh", "F"].startswith("期末前未到 answered_at(至期末已 ")
     assert said["en", "P"] == (  # 3,720 s
         "ended after 1.0 business hours (calendar office) without reaching answered_at"
     )

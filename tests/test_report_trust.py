@@ -282,13 +282,13 @@ def test_calls_ended_unanswered_and_records_open_at_period_end_are_marked(demos,
     ended.sort(key=lambda e: e[0])
     for _, f, at in ended[::2]:  # every other one made open at the period end
         f["failing_notes"][at] = {**f["failing_notes"][at], "problem": "open at period end"}
-        f["failing_notes"][at]["step"] = None
+        f["failing_notes"][at]["step"] = "answered_at"  # the end not reached
     open_keys = {key for key, _, _ in ended[::2]}
     ended_keys = {key for key, _, _ in ended[1::2]}
     assert ended_keys and open_keys
     for lang, hung_up, still in (
-        ("en", "without reaching answered_at", "not closed by period end"),
-        ("zh", "未到达 answered_at 即已结束", "期末未关闭"),
+        ("en", "without reaching answered_at", "answered_at not reached by the period end"),
+        ("zh", "未到达 answered_at 即已结束", "期末前未到 answered_at"),
     ):
         cells = parse(html_of(doc, lang, tmp_path / lang))
         rows = failing_rows(cells, "RESP-PHONE-30S")

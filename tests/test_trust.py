@@ -189,7 +189,7 @@ def test_open_records_are_marked_open_at_period_end(tmp_path: Path) -> None:
     finding = {r.rule: r for r in result.results}["ANSWERED-30S"].findings[0]
     assert finding.failing == ["OPEN1"]
     assert finding.failing_notes == [
-        {"problem": "open at period end", "step": None, "over_seconds": None}
+        {"problem": "open at period end", "step": "answered_at", "over_seconds": None}
     ]
     assert finding.failing_values == [pytest.approx(3600.0)]  # 23:00 to midnight
 

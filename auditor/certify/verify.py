@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import REPORT_FILES
 from ..errors import AuditorError, Location, ReportError
 from ..findings.combined import is_combined, read_json
 from ..findings.contract import FindingEntry, FindingsDocument
@@ -719,8 +720,6 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
     return [differs for differs in found if differs]
 
 
-#: what an audit folder holds that ``auditor report render`` makes from findings.json
-RENDERED = ("report.html", "report.pdf", "capa.csv", "capa.xlsx")
 #: what ``auditor audit --format junit,oscal`` writes from findings.json
 CERTIFIER_OUTPUTS = ("junit.xml", "assessment-results.json")
 
@@ -729,7 +728,7 @@ def unchecked_outputs(folder: Path, label: str = "") -> list[str]:
     """A note for the outputs in ``folder`` made from findings.json, which verify does not
     compare (findings.json is): an edited report would otherwise pass unremarked."""
     notes = []
-    rendered = [name for name in RENDERED if (folder / name).is_file()]
+    rendered = [name for name in REPORT_FILES if (folder / name).is_file()]
     if rendered:
         they, them = _pronouns(rendered)
         notes.append(

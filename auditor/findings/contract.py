@@ -588,9 +588,11 @@ class FindingsDocument(JsonDocument):
             ("rule", [r.rule for r in rules]),
             ("finding", [f.id for r in rules for f in r.findings]),
         ):
-            twice = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
-            if twice is not None:
-                raise ValueError(f"{kind} {twice} appears twice")
+            seen: set[str] = set()
+            for i in ids:
+                if i in seen:
+                    raise ValueError(f"{kind} {i} appears twice")
+                seen.add(i)
         return rules
 
     def fingerprint(self) -> str:

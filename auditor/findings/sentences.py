@@ -75,7 +75,8 @@ PIECES: dict[str, dict[str, str]] = {
         "missing": "step {step}: missing, {over} past its bound",
         "missing_bare": "step {step}: missing",
         "out of order": "step {step}: out of order",
-        "open at period end": "not closed by period end (open {elapsed} by then)",
+        "open at period end": "{end} not reached by the period end (open {elapsed} by then)",
+        "its end": "its end",
         "ended without reaching": "ended after {elapsed} without reaching {end}",
         "counted": "counted (meets the condition)",
         "score": "score {v}",
@@ -119,7 +120,8 @@ PIECES: dict[str, dict[str, str]] = {
         "missing": "步骤“{step}”缺失,已超时 {over}",
         "missing_bare": "步骤“{step}”缺失",
         "out of order": "步骤“{step}”顺序错误",
-        "open at period end": "期末未关闭(至期末已 {elapsed})",
+        "open at period end": "期末前未到 {end}(至期末已 {elapsed})",
+        "its end": "结束时间",
         "ended without reaching": "未到达 {end} 即已结束(历时 {elapsed})",
         "counted": "计入(满足条件)",
         "score": "评分 {v}",
@@ -471,9 +473,9 @@ def _noted(value: float | None, note: FailingNote, rule: RuleEntry, words: Words
     if note.problem == "repeat contact":
         gap = value_text(value, Unit.SECONDS, None, words.lang)
         return _fmt(words, note.problem, gap=gap, repeat=step)
-    if note.problem == "open at period end":
+    if note.problem == "open at period end":  # the step names the end (not in older files)
         elapsed = value_text(value, unit, None, words.lang, rule.calendar)
-        return _fmt(words, note.problem, elapsed=elapsed)
+        return _fmt(words, note.problem, elapsed=elapsed, end=step or _fmt(words, "its end"))
     if note.problem == "ended without reaching":  # the step names the end not reached
         elapsed = value_text(value, unit, None, words.lang, rule.calendar)
         return _fmt(words, note.problem, elapsed=elapsed, end=step)

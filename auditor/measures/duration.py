@@ -62,10 +62,10 @@ class DurationMeasure(RecordMeasure):
     ended: str | None = None
     name: ClassVar[str] = "duration"
     formula: ClassVar[dict[str, str] | None] = {
-        "zh": "期末未关闭:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。"
+        "zh": "期末前未到结束时间:结束时间晚于审核期间末或缺失的记录,按至期末已用时长判定;已超时限者为不符合,未超时限者为待定。"
         "规则指定了结束时间字段的,未到达终点、但在期末前已结束的记录(如来电者挂断的未接通来电)为不符合,时长计至其结束时刻。"
         "规则扣除暂停的,各暂停截取至记录时段内、重叠部分只扣一次;没有结束时间的暂停计至记录结束。",
-        "en": "not closed by period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending. "
+        "en": "end not reached by the period end: a record whose end is missing or after the period end is judged on the time elapsed up to the period end; past its limit it is breached, otherwise pending. "
         "In a rule with an ended field, a record that ended by the period end without reaching its end (a call hung up before it was answered) is breached, its duration counted up to when it ended. "
         "In a rule with pauses, each pause is cut to the record's span and overlapping pauses count once; a pause with no end lasts until the record ends.",
     }
@@ -148,7 +148,7 @@ class DurationMeasure(RecordMeasure):
         return RecordSql(
             outcome,
             elapsed,
-            f"CASE {note}WHEN {end} IS NULL THEN '{OPEN_AT_END}' END",
+            f"CASE {note}WHEN {end} IS NULL THEN '{self.end}: {OPEN_AT_END}' END",
             (("_elapsed", span),),
         )
 
