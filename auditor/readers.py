@@ -454,48 +454,41 @@ JSON_LINE = json.JSONDecoder(
 )
 
 
+def json_line(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """One stripped JSON line read: the object, or ``None`` and why the line is refused."""
+    if "\x00" in text:
+        return None, "contains NUL bytes"
+    if not _encodable(text):  # bytes that are not UTF-8, kept as escapes
+        return None, "text is not valid UTF-8"
+    try:
+        value = JSON_LINE.decode(text)
+    except DuplicateKey as exc:
+        return None, f"the key '{exc}' appears twice"
+    except ValueError as exc:  # a JSONDecodeError, or an integer of more than 4,300 digits
+        return None, f"not valid JSON: {exc}"
+    except RecursionError:
+        return None, "JSON nested too deep"
+    if not isinstance(value, dict):
+        return None, "line is JSON but not an object"
+    texts = [v for v in value.values() if isinstance(v, str)]
+    if not all(_encodable(v) for v in texts):
+        return None, "a lone surrogate escape (\\ud800 ...) is not text"
+    if any("\x00" in v for v in texts):
+        return None, "contains NUL characters (\\u0000)"
+    return value, None
+
+
 def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
     try:
         for number, text in enumerate(handle, start=1):
             stripped = text.strip()
             if not stripped:
                 continue
-            if "\x00" in stripped:
-                yield RawRow(number, {}, problem="contains NUL bytes", raw=stripped[:200])
-                continue
-            if not _encodable(stripped):  # bytes that are not UTF-8, kept as escapes
-                yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
-                continue
-            try:
-                value = JSON_LINE.decode(stripped)
-            except DuplicateKey as exc:
-                yield RawRow(
-                    number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]
-                )
-                continue
-            except ValueError as exc:
-                yield RawRow(number, {}, problem=f"not valid JSON: {exc}", raw=stripped[:200])
-                continue
-            except RecursionError:
-                yield RawRow(number, {}, problem="JSON nested too deep", raw=stripped[:200])
-                continue
-            if not isinstance(value, dict):
-                yield RawRow(
-                    number, {}, problem="line is JSON but not an object", raw=stripped[:200]
-                )
-                continue
-            texts = [v for v in value.values() if isinstance(v, str)]
-            if not all(_encodable(v) for v in texts):
-                yield RawRow(
-                    number, {}, problem="a lone surrogate escape (\\ud800 ...) is not text",
-                    raw=stripped[:200],
-                )  # fmt: skip
-                continue
-            if any("\x00" in v for v in texts):
-                yield RawRow(number, {}, problem="contains NUL characters (\\u0000)",
-                             raw=stripped[:200])  # fmt: skip
-                continue
-            yield RawRow(number, value)
+            value, problem = json_line(stripped)
+            if value is None:
+                yield RawRow(number, {}, problem=problem, raw=_shown(stripped))
+            else:
+                yield RawRow(number, value)
     finally:
         handle.close()
 

@@ -33,7 +33,6 @@ earliest event of each step counts.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import select
 import time
@@ -53,7 +52,7 @@ from ..interrupts import held
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
-from ..readers import JSON_LINE, DuplicateKey
+from ..readers import json_line
 from ..timeparse import OrderUndecided
 from . import adapter as dr
 
@@ -345,15 +344,6 @@ def _fingerprint(values: Sequence[Any]) -> int:
 LATEST_MOMENT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
 
 
-def _not_text(text: str) -> str | None:
-    """Why ``text`` cannot be read as text: bytes that are not UTF-8, or a lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "text is not valid UTF-8 (or holds a lone surrogate escape)"
-    return None
-
-
 def timed_lines(
     stream: Any, tick: float = 1.0, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[str | None]:
@@ -417,25 +407,9 @@ def _read_line(watcher: Watcher, line: str, number: int) -> None:
     text = line.strip()
     if not text:
         return
-    problem = _not_text(text)
-    if problem is None:
-        try:
-            item = JSON_LINE.decode(text)
-        except DuplicateKey as exc:
-            problem = f"the key '{exc}' appears twice"
-        except json.JSONDecodeError as exc:
-            problem = f"not JSON ({exc.msg})"
-        except RecursionError:
-            problem = "JSON nested too deep"
-    if problem is None and isinstance(item, dict):
-        texts = [v for v in item.values() if isinstance(v, str)]
-        problem = next((p for p in map(_not_text, texts) if p is not None), None)
-        if problem is None and any("\x00" in v for v in texts):
-            problem = "contains NUL characters (\\u0000)"
-    if problem is None and not isinstance(item, dict):
-        problem = "not a JSON object"
-    if problem is not None:
-        watcher._reject(problem, number)
+    item, problem = json_line(text)
+    if item is None:
+        watcher._reject(str(problem), number)
         watcher.counts.events += 1
         return
     watcher.feed(item, number)
