@@ -164,8 +164,6 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
             hint="remove the lines above the header, or leave header_row out for this file",
         )
     try:
-        if kind != "xlsx":
-            _not_a_workbook(path)
         if kind == "csv":
             return _open_csv(path, options)
         if kind == "jsonl":
@@ -177,23 +175,36 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         ) from None
 
 
-def _not_a_workbook(path: Path) -> None:
-    """Refuse a workbook saved under a text file's name (tickets.csv that is an .xlsx) as what
-    it is, told by its first bytes, not as text in no encoding."""
-    with path.open("rb") as handle:
-        start = handle.read(len(OLE_MAGIC))
-    if start.startswith(ZIP_MAGIC):
-        raise EvidenceError(
-            f"is an Excel workbook (.xlsx), not {path.suffix} text",
-            location=Location(str(path)),
-            hint=f"name it {path.stem}.xlsx, or save it from Excel as CSV UTF-8",
-        )
-    if start == OLE_MAGIC:
-        raise EvidenceError(
-            f"is an old Excel workbook (.xls) or an encrypted one, not {path.suffix} text",
-            location=Location(str(path)),
-            hint="open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
-        )
+#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: the first bytes of a zip file, which an .xlsx workbook is
+ZIP_MAGIC = b"PK\x03\x04"
+#: the workbook a file's first bytes say it is, and what to do with it under another name
+WORKBOOKS = {
+    ZIP_MAGIC: (
+        "an Excel workbook (.xlsx)",
+        "name it {stem}.xlsx, or save it from Excel as CSV UTF-8",
+    ),
+    OLE_MAGIC: (
+        "an old Excel workbook (.xls) or a password-protected one",
+        "open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+    ),
+}
+
+
+def _refuse_workbook(path: Path, start: bytes) -> None:
+    """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
+    .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
+    is, not as text in no encoding or as a damaged .xlsx."""
+    kind = file_format(path)
+    for magic, (what, hint) in WORKBOOKS.items():
+        if start.startswith(magic) and not (kind == "xlsx" and magic == ZIP_MAGIC):
+            expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
+            raise EvidenceError(
+                f"is {what}, not {expected}",
+                location=Location(str(path)),
+                hint=hint.format(stem=path.stem),
+            )
 
 
 # ------------------------------------------------------------ CSV
@@ -202,6 +213,7 @@ def _not_a_workbook(path: Path) -> None:
 def _open_csv(path: Path, options: dict[str, Any]) -> Table:
     with path.open("rb") as probe:
         sample = probe.read(SAMPLE_BYTES)
+    _refuse_workbook(path, sample)
     if not sample.strip(b"\x00 \r\n\t"):
         raise EvidenceError(
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
@@ -381,13 +393,14 @@ def _unsplit(message: str, first: int, last: int, texts: list[str]) -> Iterator[
 
 
 def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
-    handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     first_keys: list[str] = []
     # The header is every key of every object in the file, in order of first appearance: a
     # field that first appears late, or a key renamed midway, is still a column.
     seen: dict[str, None] = {}
     first_line = 0  # the first line that is not blank
-    with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
+    with path.open("rb") as raw:
+        _refuse_workbook(path, raw.peek(len(OLE_MAGIC))[: len(OLE_MAGIC)])
+        probe = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
         for number, text in enumerate(probe, start=1):
             text = text.strip()
             if not text:
@@ -401,7 +414,6 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
                 seen.update(dict.fromkeys(str(k) for k in value))
     first_keys = list(seen)
     if not first_keys:
-        handle.close()
         if not first_line:
             raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
         raise EvidenceError(
@@ -410,6 +422,7 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
             hint='write one JSON object per line, e.g. {"id": "A1", ...}',
         )
     options.update(encoding="utf-8")
+    handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
 
@@ -530,10 +543,6 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
         raise
 
 
-#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
-OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-#: the first bytes of a zip file, which an .xlsx workbook is
-ZIP_MAGIC = b"PK\x03\x04"
 #: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
 #: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
 MAX_PART = 4 << 30
@@ -546,13 +555,7 @@ def _check_package(path: Path) -> None:
     import zipfile
 
     with path.open("rb") as handle:
-        start = handle.read(len(OLE_MAGIC))
-    if start == OLE_MAGIC:
-        raise EvidenceError(
-            "is a password-protected (encrypted) workbook or an old .xls file, not an .xlsx",
-            location=Location(str(path)),
-            hint="open it in Excel, remove the password and save it as .xlsx",
-        )
+        _refuse_workbook(path, handle.read(len(OLE_MAGIC)))
     try:
         with zipfile.ZipFile(path) as package:
             parts = package.infolist()
