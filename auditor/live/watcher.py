@@ -48,7 +48,7 @@ from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
 from ..errors import AuditorError, EvidenceError, closest_name
 from ..evaluate.scope import key_text
-from ..interrupts import held
+from ..interrupts import signal_gate
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
@@ -386,20 +386,21 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
     """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
 
     With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
-    A stop signal is taken between lines (see :func:`~auditor.interrupts.held`).
+    A stop signal is taken between lines (see :class:`~auditor.interrupts.SignalGate`).
     """
-    for line in lines:
-        if watcher.over():
-            return
-        # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch
-        # stops between lines, never with a line counted but half judged or an alert counted
-        # but not written
-        with held():
-            if line is None:
-                watcher.tick()
-                continue
-            _read_line(watcher, line, watcher.counts.last_line + 1)
-            watcher.counts.last_line += 1
+    # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch stops
+    # between lines (or while it waits for one), never with a line counted but half judged or
+    # an alert counted but not written. The handlers are swapped once, not for every line.
+    with signal_gate() as gate:
+        for line in lines:
+            if watcher.over():
+                return
+            with gate:
+                if line is None:
+                    watcher.tick()
+                    continue
+                _read_line(watcher, line, watcher.counts.last_line + 1)
+                watcher.counts.last_line += 1
 
 
 def _read_line(watcher: Watcher, line: str, number: int) -> None:
