@@ -114,6 +114,10 @@ def file_encoding(path: Path, sample: bytes | None = None, first_wide: int | Non
     return detect_encoding(sample)
 
 
+#: the bytes before a file's first byte beyond ASCII that its encoding is told from as well
+BEFORE_WIDE = 1024
+
+
 def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
     """The encoding of a file whose beginning is plain ASCII: decided where its first byte
     beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
@@ -129,8 +133,19 @@ def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
                 offset += len(chunk)
         if first_wide < 0:
             return "utf-8"
-        handle.seek(max(0, first_wide - 1024))
+        handle.seek(max(0, first_wide - BEFORE_WIDE))
         return detect_encoding(handle.read(SAMPLE_BYTES))
+
+
+def data_encoding(data: bytes) -> str:
+    """The encoding of a text file read whole (``data``), as :func:`file_encoding` tells it,
+    without reading the file again."""
+    if data[:SAMPLE_BYTES].isascii() and len(data) >= SAMPLE_BYTES:
+        wide = re.search(rb"[\x80-\xff]", data)
+        if wide is None:
+            return "utf-8"
+        data = data[max(0, wide.start() - BEFORE_WIDE) :]
+    return detect_encoding(data[:SAMPLE_BYTES])
 
 
 def detect_delimiter(first_line: str) -> str:
