@@ -113,28 +113,67 @@ def _sent_again(earlier: Callable[[Any], object]) -> Callable[[Any], None]:
     return hook
 
 
-@contextmanager
-def held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is over (then act as usual).
+class SignalGate:
+    """SIGINT and SIGTERM held inside ``with gate:`` until the block is over, and taken at
+    once outside it, as the handlers before would take them.
 
-    The handlers are swapped for one that notes the signal (masking would not
-    do: a library's worker thread, OpenBLAS's for one, takes a signal the main
-    thread blocks, and Python then runs the handler in the main thread anyway).
+    Made by :func:`signal_gate`, which swaps the handlers once for a loop of blocks (a
+    watch's lines): entering a block sets a flag, no system call. The handler notes a
+    signal rather than the signal being masked: a library's worker thread, OpenBLAS's for
+    one, takes a signal the main thread blocks, and Python then runs the handler in the
+    main thread anyway.
     """
-    if not _main_thread():
-        yield
+
+    def __init__(self) -> None:
+        self.earlier: dict[int, Any] = {}
+        self.holding = False
+        self.noted: list[int] = []
+
+    def __enter__(self) -> None:
+        self.holding = True
+
+    def __exit__(self, *exc: object) -> None:
+        self.holding = False
+        noted, self.noted = self.noted, []
+        if noted:  # now, with the handler it would have met (even when the block failed)
+            self._take(noted[0], None)
+
+    def _signal(self, number: int, frame: Any) -> None:
+        if self.holding:
+            self.noted.append(number)
+        else:
+            self._take(number, frame)
+
+    def _take(self, number: int, frame: Any) -> None:
+        handler = self.earlier.get(number)
+        if callable(handler):
+            handler(number, frame)
+        elif handler == signal.SIG_DFL:
+            signal.signal(number, handler)
+            signal.raise_signal(number)
+
+
+@contextmanager
+def signal_gate() -> Iterator[SignalGate]:
+    """A :class:`SignalGate` for the block, its handler in place of SIGINT's and SIGTERM's."""
+    gate = SignalGate()
+    if not _main_thread():  # only the main thread sets handlers; no signal is noted then
+        yield gate
         return
-    noted: list[int] = []
-    earlier: dict[int, Any] = {}
     try:
         for stopping in STOPPING:  # each recorded as it is swapped: a signal between the two
-            earlier[stopping] = signal.signal(stopping, lambda n, _: noted.append(n))
-        yield
+            gate.earlier[stopping] = signal.signal(stopping, gate._signal)
+        yield gate
     finally:
-        for swapped, handler in earlier.items():
+        for swapped, handler in gate.earlier.items():
             signal.signal(swapped, handler)
-        if noted:  # now, with the handler it would have met (even when the block failed)
-            signal.raise_signal(noted[0])
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is over (then act as usual)."""
+    with signal_gate() as gate, gate:
+        yield
 
 
 def submit_held(pool: Executor, work: Callable[..., T], *args: Any) -> Future[T]:

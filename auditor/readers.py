@@ -114,6 +114,10 @@ def file_encoding(path: Path, sample: bytes | None = None, first_wide: int | Non
     return detect_encoding(sample)
 
 
+#: the bytes before a file's first byte beyond ASCII that its encoding is told from as well
+BEFORE_WIDE = 1024
+
+
 def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
     """The encoding of a file whose beginning is plain ASCII: decided where its first byte
     beyond ASCII appears (UTF-8 when there is none), so that a GB18030 file with English
@@ -129,8 +133,19 @@ def _first_wide_encoding(path: Path, first_wide: int | None = None) -> str:
                 offset += len(chunk)
         if first_wide < 0:
             return "utf-8"
-        handle.seek(max(0, first_wide - 1024))
+        handle.seek(max(0, first_wide - BEFORE_WIDE))
         return detect_encoding(handle.read(SAMPLE_BYTES))
+
+
+def data_encoding(data: bytes) -> str:
+    """The encoding of a text file read whole (``data``), as :func:`file_encoding` tells it,
+    without reading the file again."""
+    if data[:SAMPLE_BYTES].isascii() and len(data) >= SAMPLE_BYTES:
+        wide = re.search(rb"[\x80-\xff]", data)
+        if wide is None:
+            return "utf-8"
+        data = data[max(0, wide.start() - BEFORE_WIDE) :]
+    return detect_encoding(data[:SAMPLE_BYTES])
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -164,8 +179,6 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
             hint="remove the lines above the header, or leave header_row out for this file",
         )
     try:
-        if kind != "xlsx":
-            _not_a_workbook(path)
         if kind == "csv":
             return _open_csv(path, options)
         if kind == "jsonl":
@@ -177,23 +190,36 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         ) from None
 
 
-def _not_a_workbook(path: Path) -> None:
-    """Refuse a workbook saved under a text file's name (tickets.csv that is an .xlsx) as what
-    it is, told by its first bytes, not as text in no encoding."""
-    with path.open("rb") as handle:
-        start = handle.read(len(OLE_MAGIC))
-    if start.startswith(ZIP_MAGIC):
-        raise EvidenceError(
-            f"is an Excel workbook (.xlsx), not {path.suffix} text",
-            location=Location(str(path)),
-            hint=f"name it {path.stem}.xlsx, or save it from Excel as CSV UTF-8",
-        )
-    if start == OLE_MAGIC:
-        raise EvidenceError(
-            f"is an old Excel workbook (.xls) or an encrypted one, not {path.suffix} text",
-            location=Location(str(path)),
-            hint="open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
-        )
+#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: the first bytes of a zip file, which an .xlsx workbook is
+ZIP_MAGIC = b"PK\x03\x04"
+#: the workbook a file's first bytes say it is, and what to do with it under another name
+WORKBOOKS = {
+    ZIP_MAGIC: (
+        "an Excel workbook (.xlsx)",
+        "name it {stem}.xlsx, or save it from Excel as CSV UTF-8",
+    ),
+    OLE_MAGIC: (
+        "an old Excel workbook (.xls) or a password-protected one",
+        "open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+    ),
+}
+
+
+def _refuse_workbook(path: Path, start: bytes) -> None:
+    """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
+    .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
+    is, not as text in no encoding or as a damaged .xlsx."""
+    kind = file_format(path)
+    for magic, (what, hint) in WORKBOOKS.items():
+        if start.startswith(magic) and not (kind == "xlsx" and magic == ZIP_MAGIC):
+            expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
+            raise EvidenceError(
+                f"is {what}, not {expected}",
+                location=Location(str(path)),
+                hint=hint.format(stem=path.stem),
+            )
 
 
 # ------------------------------------------------------------ CSV
@@ -202,6 +228,7 @@ def _not_a_workbook(path: Path) -> None:
 def _open_csv(path: Path, options: dict[str, Any]) -> Table:
     with path.open("rb") as probe:
         sample = probe.read(SAMPLE_BYTES)
+    _refuse_workbook(path, sample)
     if not sample.strip(b"\x00 \r\n\t"):
         raise EvidenceError(
             "the file is empty (no header, no rows)", location=Location(str(path), 1)
@@ -381,13 +408,14 @@ def _unsplit(message: str, first: int, last: int, texts: list[str]) -> Iterator[
 
 
 def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
-    handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     first_keys: list[str] = []
     # The header is every key of every object in the file, in order of first appearance: a
     # field that first appears late, or a key renamed midway, is still a column.
     seen: dict[str, None] = {}
     first_line = 0  # the first line that is not blank
-    with path.open("r", encoding="utf-8-sig", errors="replace") as probe:
+    with path.open("rb") as raw:
+        _refuse_workbook(path, raw.peek(len(OLE_MAGIC))[: len(OLE_MAGIC)])
+        probe = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
         for number, text in enumerate(probe, start=1):
             text = text.strip()
             if not text:
@@ -401,7 +429,6 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
                 seen.update(dict.fromkeys(str(k) for k in value))
     first_keys = list(seen)
     if not first_keys:
-        handle.close()
         if not first_line:
             raise EvidenceError("the file is empty (no rows)", location=Location(str(path), 1))
         raise EvidenceError(
@@ -410,6 +437,7 @@ def _open_jsonl(path: Path, options: dict[str, Any]) -> Table:
             hint='write one JSON object per line, e.g. {"id": "A1", ...}',
         )
     options.update(encoding="utf-8")
+    handle = path.open("r", encoding="utf-8-sig", errors="surrogateescape")
     return Table(path, "jsonl", first_keys, _jsonl_rows(handle), options)
 
 
@@ -454,48 +482,41 @@ JSON_LINE = json.JSONDecoder(
 )
 
 
+def json_line(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """One stripped JSON line read: the object, or ``None`` and why the line is refused."""
+    if "\x00" in text:
+        return None, "contains NUL bytes"
+    if not _encodable(text):  # bytes that are not UTF-8, kept as escapes
+        return None, "text is not valid UTF-8"
+    try:
+        value = JSON_LINE.decode(text)
+    except DuplicateKey as exc:
+        return None, f"the key '{exc}' appears twice"
+    except ValueError as exc:  # a JSONDecodeError, or an integer of more than 4,300 digits
+        return None, f"not valid JSON: {exc}"
+    except RecursionError:
+        return None, "JSON nested too deep"
+    if not isinstance(value, dict):
+        return None, "line is JSON but not an object"
+    texts = [v for v in value.values() if isinstance(v, str)]
+    if not all(_encodable(v) for v in texts):
+        return None, "a lone surrogate escape (\\ud800 ...) is not text"
+    if any("\x00" in v for v in texts):
+        return None, "contains NUL characters (\\u0000)"
+    return value, None
+
+
 def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
     try:
         for number, text in enumerate(handle, start=1):
             stripped = text.strip()
             if not stripped:
                 continue
-            if "\x00" in stripped:
-                yield RawRow(number, {}, problem="contains NUL bytes", raw=stripped[:200])
-                continue
-            if not _encodable(stripped):  # bytes that are not UTF-8, kept as escapes
-                yield RawRow(number, {}, problem="text is not valid UTF-8", raw=_shown(stripped))
-                continue
-            try:
-                value = JSON_LINE.decode(stripped)
-            except DuplicateKey as exc:
-                yield RawRow(
-                    number, {}, problem=f"the key '{exc}' appears twice", raw=stripped[:200]
-                )
-                continue
-            except ValueError as exc:
-                yield RawRow(number, {}, problem=f"not valid JSON: {exc}", raw=stripped[:200])
-                continue
-            except RecursionError:
-                yield RawRow(number, {}, problem="JSON nested too deep", raw=stripped[:200])
-                continue
-            if not isinstance(value, dict):
-                yield RawRow(
-                    number, {}, problem="line is JSON but not an object", raw=stripped[:200]
-                )
-                continue
-            texts = [v for v in value.values() if isinstance(v, str)]
-            if not all(_encodable(v) for v in texts):
-                yield RawRow(
-                    number, {}, problem="a lone surrogate escape (\\ud800 ...) is not text",
-                    raw=stripped[:200],
-                )  # fmt: skip
-                continue
-            if any("\x00" in v for v in texts):
-                yield RawRow(number, {}, problem="contains NUL characters (\\u0000)",
-                             raw=stripped[:200])  # fmt: skip
-                continue
-            yield RawRow(number, value)
+            value, problem = json_line(stripped)
+            if value is None:
+                yield RawRow(number, {}, problem=problem, raw=_shown(stripped))
+            else:
+                yield RawRow(number, value)
     finally:
         handle.close()
 
@@ -537,10 +558,6 @@ def _open_xlsx(path: Path, options: dict[str, Any]) -> Table:
         raise
 
 
-#: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
-OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-#: the first bytes of a zip file, which an .xlsx workbook is
-ZIP_MAGIC = b"PK\x03\x04"
 #: a workbook part may expand to at most this many bytes, and, above EXPANDS_FREELY, at most
 #: MAX_RATIO times its compressed size (sheet XML compresses about 10:1; a zip bomb 1000:1)
 MAX_PART = 4 << 30
@@ -553,13 +570,7 @@ def _check_package(path: Path) -> None:
     import zipfile
 
     with path.open("rb") as handle:
-        start = handle.read(len(OLE_MAGIC))
-    if start == OLE_MAGIC:
-        raise EvidenceError(
-            "is a password-protected (encrypted) workbook or an old .xls file, not an .xlsx",
-            location=Location(str(path)),
-            hint="open it in Excel, remove the password and save it as .xlsx",
-        )
+        _refuse_workbook(path, handle.read(len(OLE_MAGIC)))
     try:
         with zipfile.ZipFile(path) as package:
             parts = package.infolist()

@@ -226,12 +226,24 @@ def test_not_really_an_xlsx(tmp_path) -> None:
         ),
         (
             "records.jsonl",
+            b"PK\x03\x04",
+            "is an Excel workbook (.xlsx), not .jsonl text; name it records.xlsx, or save it "
+            "from Excel as CSV UTF-8",
+        ),
+        (
+            "records.jsonl",
             bytes.fromhex("d0cf11e0a1b11ae1"),
-            "is an old Excel workbook (.xls) or an encrypted one, not .jsonl text; open it in "
-            "Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+            "is an old Excel workbook (.xls) or a password-protected one, not .jsonl text; open "
+            "it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
+        ),
+        (  # one wording for the same file, whatever its name
+            "records.xlsx",
+            bytes.fromhex("d0cf11e0a1b11ae1"),
+            "is an old Excel workbook (.xls) or a password-protected one, not an .xlsx "
+            "workbook; open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
         ),
     ],
-    ids=["xlsx-named-csv", "xls-named-jsonl"],
+    ids=["xlsx-named-csv", "xlsx-named-jsonl", "xls-named-jsonl", "xls-named-xlsx"],
 )
 def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, start, said) -> None:
     """It was read as text: "header is not valid gb18030 text; save the file as UTF-8"."""
@@ -241,6 +253,30 @@ def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, start
         "error",
         f"{tmp_path / name}: {said}",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("records.csv", "id,at\nA,1\n"), ("records.jsonl", '{"id": "A"}\n')],
+    ids=["csv", "jsonl"],
+)
+def test_a_text_file_is_told_from_a_workbook_by_the_sample_already_read(
+    tmp_path, monkeypatch, name, text
+) -> None:
+    """Opened twice (its sample, then its rows), not a third time for its first bytes."""
+    from auditor.readers import open_table
+
+    path = write(tmp_path, name, text)
+    opened: list[Path] = []
+    real_open = Path.open
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
+    )
+    table = open_table(path)
+    assert [row.values for row in table.rows] == [
+        ["A", "1"] if name.endswith("csv") else {"id": "A"}
+    ]
+    assert opened == [path, path]
 
 
 def _damaged_workbook(tmp_path: Path, damage) -> bytes:

@@ -380,6 +380,42 @@ def test_judge_reads_a_sample_excel_saved_as_gb18030(tmp_path: Path) -> None:
     assert (judgement.nonconforming, judgement.accept) == (4, False)
 
 
+def test_a_long_sample_in_gb18030_is_read_from_disk_once(tmp_path: Path, monkeypatch) -> None:
+    """English notes over the first 64 KiB, Chinese after: its encoding is told from the bytes
+    already read, not by reading the file again."""
+    path, rows = sample_of(tmp_path)
+    mark(path, first_bad(rows, 4))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    noted = [lines[0] + ",note"] + [line + ",checked" + " ok" * 600 for line in lines[1:]]
+    noted[-1] += ",已核对"
+    path.write_bytes("\r\n".join(noted).encode("gb18030"))
+    assert len(path.read_bytes()) > 1 << 16 and path.read_bytes()[: 1 << 16].isascii()
+    opened: list[Path] = []
+    real_open = Path.open
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
+    )
+    judgement = judge(path)
+    assert (judgement.nonconforming, judgement.accept) == (4, False)
+    assert opened.count(path) == 1
+
+
+def test_a_sidecar_saved_as_utf16_is_read_and_one_not_json_text_is_named(tmp_path: Path) -> None:
+    """As a findings.json is read: JSON's encodings are told, a byte in none of them named."""
+    path, rows = sample_of(tmp_path)
+    mark(path, first_bad(rows, 4))
+    sidecar = sidecar_path(path)
+    text = sidecar.read_text(encoding="utf-8")
+    sidecar.write_bytes(text.encode("utf-16"))  # Notepad's "Unicode"
+    assert judge(path).accept is False
+    sidecar.write_bytes(b'{"format": "\xff"}')
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{sidecar}: not a sample sidecar: byte 13 is not UTF-8 text; save it as UTF-8"
+    )
+
+
 def test_a_sample_in_two_encodings_names_the_first_line_that_is_not(tmp_path: Path) -> None:
     """A UTF-8 sample with one row typed in again in GB18030: that row's line, and what to do."""
     path, _ = sample_of(tmp_path)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..atomic import write_text
 from ..errors import AuditorError, Location, closest_name
 from ..findings import group_text
+from ..findings.combined import read_json
 from ..formatting import value_text
 from .iso2859 import Plan, single_plan
 
@@ -324,13 +325,7 @@ def _load_sidecar(path: Path) -> dict[str, Any]:
             f"no sidecar {side.name} beside the sample: it holds the plan and the engine's outcomes",
             location=Location(str(path)),
         )
-    try:
-        data = json.loads(side.read_text(encoding="utf-8-sig"))  # Notepad saves a BOM
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        reason = "JSON nested too deep" if isinstance(exc, RecursionError) else exc
-        raise AuditorError(
-            f"cannot read the sidecar: {reason}", location=Location(str(side))
-        ) from None
+    data = read_json(side, "a sample sidecar")
     if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
         raise AuditorError("not a sample sidecar written by auditor", location=Location(str(side)))
     if data.get("version") != SIDECAR_VERSION or not isinstance(data.get("records"), list):
@@ -378,15 +373,15 @@ def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:
 
 def _sample_text(path: Path) -> str:
     """The sample file's text, in the encoding a spreadsheet saved it in (as evidence is read)."""
-    from ..readers import SAMPLE_BYTES, file_encoding
+    from ..readers import data_encoding
 
     try:
         data = path.read_bytes()
-        encoding = file_encoding(path, data[:SAMPLE_BYTES])
     except OSError as exc:
         raise AuditorError(
             f"cannot read the sample: {exc.strerror}", location=Location(str(path))
         ) from None
+    encoding = data_encoding(data)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -131,9 +131,10 @@ class CombinedDocument(JsonDocument):
         return [p.id for p in self.packs]
 
 
-def read_json(path: str | Path) -> Any:
+def read_json(path: str | Path, what: str = "a findings.json") -> Any:
     """The JSON in ``path`` (UTF-8, or UTF-16 or -32 as JSON allows, a byte order mark aside:
-    Notepad saves one); a ReportError in one line when it is missing or not JSON."""
+    Notepad saves one); a ReportError in one line when it is missing or not JSON (not
+    ``what`` the file should be)."""
     from ..errors import Location, ReportError
 
     where = Location(str(path))
@@ -145,14 +146,14 @@ def read_json(path: str | Path) -> Any:
         raise ReportError("file not found", location=where) from None
     except UnicodeDecodeError as exc:
         raise ReportError(
-            f"not a findings.json: byte {exc.start + 1:,} is not {exc.encoding.upper()} text",
+            f"not {what}: byte {exc.start + 1:,} is not {exc.encoding.upper()} text",
             location=where,
             hint="save it as UTF-8",
         ) from None
     except RecursionError:
-        raise ReportError("not a findings.json: JSON nested too deep", location=where) from None
+        raise ReportError(f"not {what}: JSON nested too deep", location=where) from None
     except (OSError, ValueError) as exc:
-        raise ReportError(f"not a findings.json: {exc}", location=where) from None
+        raise ReportError(f"not {what}: {exc}", location=where) from None
 
 
 def is_combined(data: Any) -> bool:

@@ -33,7 +33,6 @@ earliest event of each step counts.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import select
 import time
@@ -49,11 +48,11 @@ from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
 from ..errors import AuditorError, EvidenceError, closest_name
 from ..evaluate.scope import key_text
-from ..interrupts import held
+from ..interrupts import signal_gate
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
 from ..periods import LAST_YEAR
-from ..readers import JSON_LINE, DuplicateKey
+from ..readers import json_line
 from ..timeparse import OrderUndecided
 from . import adapter as dr
 
@@ -345,15 +344,6 @@ def _fingerprint(values: Sequence[Any]) -> int:
 LATEST_MOMENT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
 
 
-def _not_text(text: str) -> str | None:
-    """Why ``text`` cannot be read as text: bytes that are not UTF-8, or a lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "text is not valid UTF-8 (or holds a lone surrogate escape)"
-    return None
-
-
 def timed_lines(
     stream: Any, tick: float = 1.0, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[str | None]:
@@ -396,20 +386,21 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
     """Feed the lines to the watcher; a ``None`` (no input for a while) is a tick of the clock.
 
     With the wall clock and ``until``, reading stops once the wall clock reaches ``until``.
-    A stop signal is taken between lines (see :func:`~auditor.interrupts.held`).
+    A stop signal is taken between lines (see :class:`~auditor.interrupts.SignalGate`).
     """
-    for line in lines:
-        if watcher.over():
-            return
-        # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch
-        # stops between lines, never with a line counted but half judged or an alert counted
-        # but not written
-        with held():
-            if line is None:
-                watcher.tick()
-                continue
-            _read_line(watcher, line, watcher.counts.last_line + 1)
-            watcher.counts.last_line += 1
+    # Ctrl-C or SIGTERM waits until the line is judged and its alerts written: a watch stops
+    # between lines (or while it waits for one), never with a line counted but half judged or
+    # an alert counted but not written. The handlers are swapped once, not for every line.
+    with signal_gate() as gate:
+        for line in lines:
+            if watcher.over():
+                return
+            with gate:
+                if line is None:
+                    watcher.tick()
+                    continue
+                _read_line(watcher, line, watcher.counts.last_line + 1)
+                watcher.counts.last_line += 1
 
 
 def _read_line(watcher: Watcher, line: str, number: int) -> None:
@@ -417,25 +408,9 @@ def _read_line(watcher: Watcher, line: str, number: int) -> None:
     text = line.strip()
     if not text:
         return
-    problem = _not_text(text)
-    if problem is None:
-        try:
-            item = JSON_LINE.decode(text)
-        except DuplicateKey as exc:
-            problem = f"the key '{exc}' appears twice"
-        except json.JSONDecodeError as exc:
-            problem = f"not JSON ({exc.msg})"
-        except RecursionError:
-            problem = "JSON nested too deep"
-    if problem is None and isinstance(item, dict):
-        texts = [v for v in item.values() if isinstance(v, str)]
-        problem = next((p for p in map(_not_text, texts) if p is not None), None)
-        if problem is None and any("\x00" in v for v in texts):
-            problem = "contains NUL characters (\\u0000)"
-    if problem is None and not isinstance(item, dict):
-        problem = "not a JSON object"
-    if problem is not None:
-        watcher._reject(problem, number)
+    item, problem = json_line(text)
+    if item is None:
+        watcher._reject(str(problem), number)
         watcher.counts.events += 1
         return
     watcher.feed(item, number)

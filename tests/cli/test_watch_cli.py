@@ -143,7 +143,8 @@ def test_bytes_that_are_not_utf8_and_lone_surrogates_are_rejected_lines(runner, 
     result = runner.invoke(main, ["watch", PACK, "--input", str(stream)])
     assert result.exit_code == 0, result.output
     assert "3 records read" in result.stderr and "2 rejected" in result.stderr
-    assert "2 rejected: lines 1, 2: text is not valid UTF-8" in result.stderr
+    assert "1 rejected: line 1: text is not valid UTF-8" in result.stderr
+    assert "1 rejected: line 2: a lone surrogate escape (\\ud800 ...) is not text" in result.stderr
 
 
 def test_a_duration_net_of_pauses_is_left_to_the_batch_audit_and_said_so(runner) -> None:
@@ -389,7 +390,7 @@ def test_a_stream_of_rejected_lines_only_exits_0_as_the_ingest_does(runner) -> N
     assert result.exit_code == 0, result.output + result.stderr
     lines = [line for line in result.stderr.splitlines() if "is not watched" not in line]
     assert lines[:3] == [
-        "-:1: rejected: not JSON (Expecting value)",
-        "-:2: rejected: not a JSON object",
+        "-:1: rejected: not valid JSON: Expecting value: line 1 column 1 (char 0)",
+        "-:2: rejected: line is JSON but not an object",
         "2 records read, 0 judgements, 0 alerts, 0 updates, 0 duplicates, 2 rejected",
     ]

@@ -53,9 +53,15 @@ CASES = [
         b'{"kind": "calls", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
         "nested too deep",
     ),
-    rejected("not-json", b"this is not json\n", "not JSON"),
-    rejected("truncated-line", b'{"kind": "calls", "call_id": "C\n', "not JSON"),
-    rejected("a-list", b"[1, 2, 3]\n"),
+    rejected("not-json", b"this is not json\n", "not valid JSON"),
+    rejected("truncated-line", b'{"kind": "calls", "call_id": "C\n', "not valid JSON"),
+    rejected(  # as the ingest quarantines it, not an internal error that ends the watch
+        "a-5000-digit-integer",
+        b'{"kind": "calls", "score": ' + b"9" * 5000 + b"}\n",
+        "in.jsonl:1: rejected: not valid JSON: Exceeds the limit (4300 digits) for integer "
+        "string conversion",
+    ),
+    rejected("a-list", b"[1, 2, 3]\n", "in.jsonl:1: rejected: line is JSON but not an object"),
     rejected("unknown-kind", b'{"kind": "tickets", "id": 1}\n', "unknown kind 'tickets'"),
     rejected(
         "no-kind",
