@@ -739,16 +739,25 @@ def _choice(
     raw: YamlMap, ctx: RuleContext, key: str, allowed: tuple[str, ...], default: str | None
 ) -> str:
     """``raw[key]`` when it is one of ``allowed`` (``default`` when absent), else an error."""
-    value = read_text(raw, key, ctx.error) if key in raw or default is None else default
-    if value is None or value in allowed:
-        return value or default or allowed[-1]
-    named = f", not '{value}'" if key == "severity" else ""
-    ctx.error(
-        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{named}",
-        raw.where(key) if key in raw else raw.start,
-        suggestion=closest_name(str(value), allowed),
-    )
+    if key not in raw and default is not None:
+        return default
+    value = raw.get(key)
+    if isinstance(value, str) and value in allowed:
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        read_text(raw, key, ctx.error)  # says the value is missing
+    else:
+        ctx.error(
+            f"{key} must be {_alternatives(allowed)}, not {shown(value)}",
+            raw.where(key),
+            suggestion=closest_name(value, allowed) if isinstance(value, str) else None,
+        )
     return default or allowed[-1]
+
+
+def _alternatives(allowed: tuple[str, ...]) -> str:
+    """``a or b`` for two values, ``one of a, b, c`` for more."""
+    return " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
 
 
 def _min_records(

@@ -265,6 +265,39 @@ def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, wri
 
 
 @pytest.mark.parametrize(
+    ("wrong", "expected"),
+    [
+        (
+            "severity: 1",
+            "21:15: severity must be major or minor, not 1 in rule RESP-PHONE-30S",
+        ),
+        (
+            "severity: [minor]",
+            "21:15: severity must be major or minor, not a list in rule RESP-PHONE-30S",
+        ),
+        (
+            "severity: minor\n    judge: yes",
+            "22:12: judge must be pooled or each-group, not true in rule RESP-PHONE-30S",
+        ),
+        (
+            "severity: minor\n    period: grand",
+            "22:13: period must be one of day, week, month, quarter, year, all, not 'grand' "
+            "in rule RESP-PHONE-30S",
+        ),
+    ],
+    ids=["number", "list", "yes", "unknown word"],
+)
+def test_a_choice_that_is_not_text_lists_the_allowed_values(wrong, expected, write_pack) -> None:
+    """severity: 1 or judge: yes said "quote it", which gives a text that is still refused;
+    the values a choice allows are named, whatever kind of value was written."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("severity: minor", wrong))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(
     ("changes", "expected"),
     [
         (
