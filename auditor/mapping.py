@@ -216,7 +216,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
         except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
             problems.append(
                 EvidenceError(
-                    f"unknown time zone '{zone}'",
+                    f"unknown time zone {shown(zone)}",
                     location=data.where("timezone"),
                     hint="write an IANA name such as Asia/Shanghai or America/New_York",
                 )
@@ -228,7 +228,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
         except LookupError:
             problems.append(
                 EvidenceError(
-                    f"unknown encoding '{encoding}'",
+                    f"unknown encoding {shown(encoding)}",
                     location=data.where("reader"),
                     hint="e.g. utf-8, utf-8-sig, gb18030, utf-16",
                 )
@@ -239,7 +239,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
     ):
         problems.append(
             EvidenceError(
-                f"header_row must be a row number (1 or more), not {header_row!r}",
+                f"header_row must be a row number (1 or more), not {shown(header_row)}",
                 location=data.where("reader"),
                 hint="the number of the workbook row that holds the column names",
             )
@@ -248,7 +248,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         problems.append(
             EvidenceError(
-                f"the delimiter must be one character, not {delimiter!r}",
+                f"the delimiter must be one character, not {shown(delimiter)}",
                 location=data.where("reader"),
                 hint="e.g. ',', ';', '|' or a tab",
             )

@@ -259,7 +259,7 @@ def _calendars(data: YamlMap, checker: _Checker) -> dict[str, Calendar]:
             continue
         unknown_keys(spec, CALENDAR_KEYS, f"calendar '{name}'", checker.errors)
         hours = _weekly_hours(spec, name, checker)
-        holidays = str(spec.get("holidays", "none"))
+        holidays = spec.get("holidays", "none")
         problem = holiday_set_problem(holidays)
         if problem is not None:
             checker.error(
@@ -288,7 +288,7 @@ def _weekly_hours(
     result: dict[int, tuple[tuple[int, int], ...]] = {}
     for days_text, windows_text in hours.items():
         days = _weekdays(str(days_text), hours.where_key(days_text), checker)
-        windows = _windows(str(windows_text), hours.where(days_text), checker)
+        windows = _windows(windows_text, hours.where(days_text), checker)
         for day in days:
             if day in result:
                 checker.error(
@@ -317,7 +317,10 @@ def _weekdays(text: str, where: Location, checker: _Checker) -> list[int]:
     return days
 
 
-def _windows(text: str, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:
+def _windows(text: object, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:
+    if not isinstance(text, str):
+        checker.error(f'opening hours must be text such as "09:00-18:00", not {shown(text)}', where)
+        return ()
     if text.strip().lower() == "closed":
         return ()
     windows = []
@@ -355,7 +358,7 @@ def _dates(spec: YamlMap, key: str, checker: _Checker) -> tuple[date, ...]:
             out.append(date.fromisoformat(str(item)))
         except ValueError:
             where = raw.where(index) if isinstance(raw, YamlList) else spec.where(key)
-            checker.error(f"'{item}' is not a date (YYYY-MM-DD)", where)
+            checker.error(f"{shown(item)} is not a date (YYYY-MM-DD)", where)
     return tuple(out)
 
 
@@ -475,8 +478,9 @@ def _field(
         value_aliases: dict[str, str] = {}
         unit = None
     elif isinstance(value, YamlMap):
-        type_name = str(value.get("type", "string")).rstrip("?")
-        optional = bool(value.get("optional", False)) or str(value.get("type", "")).endswith("?")
+        type_name = value.get("type", "string")
+        optional = bool(value.get("optional", False)) or str(type_name).endswith("?")
+        type_name = type_name.rstrip("?") if isinstance(type_name, str) else type_name
         values, aliases, value_aliases, unit = _field_options(name, value, checker)
         where = value.where("type") if "type" in value else where
     else:
@@ -485,9 +489,9 @@ def _field(
     if type_name not in FIELD_TYPES:
         checker.broken_fields.add(name)
         checker.error(
-            f"unknown type '{type_name}' for field '{name}' (types: {', '.join(FIELD_TYPES)})",
+            f"unknown type {shown(type_name)} for field '{name}' (types: {', '.join(FIELD_TYPES)})",
             where,
-            suggestion=closest_name(type_name, FIELD_TYPES),
+            suggestion=closest_name(type_name, FIELD_TYPES) if isinstance(type_name, str) else None,
         )
         return None
     if type_name == "enum" and values == []:
@@ -948,7 +952,9 @@ def _not_covered(
     for clause, reason in raw.items():
         where = raw.where_key(clause)
         if not isinstance(clause, str):
-            checker.error(f'clause {clause!r} must be quoted text, e.g. "{clause}"', where)
+            checker.error(
+                f'clause {shown(clause)} must be quoted text, e.g. "{shown(clause)}"', where
+            )
             continue
         if standard is not None and not _not_covered_clause(
             clause, where, standard, with_rule, checker

@@ -17,6 +17,7 @@ import math
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .findings.contract import Verdict
 from .model import Pack
 from .pack import load_pack
 from .periods import Period, parse_period
-from .sourcemap import YamlList, YamlMap, load_yaml
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text
 
 TESTS_SUFFIX = ".tests.yaml"
 CASE_KEYS = ("name", "rule", "period", "min_records", "records", "expect")
@@ -162,14 +163,14 @@ def _case(
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(PackTestError("a case needs a 'name'", location=raw.start))
-    rule_id = raw.get("rule")
-    rule = pack.rule(rule_id) if isinstance(rule_id, str) else None
-    if rule is None:
+    rule_id = read_text(raw, "rule", partial(_report, problems))
+    rule = pack.rule(rule_id) if rule_id is not None else None
+    if rule_id is not None and rule is None:
         problems.append(
             PackTestError(
-                f"unknown rule {rule_id!r} of pack {pack.id}",
+                f"unknown rule '{rule_id}' of pack {pack.id}",
                 location=raw.where("rule"),
-                suggestion=closest_name(str(rule_id), [r.id for r in pack.rules]),
+                suggestion=closest_name(rule_id, [r.id for r in pack.rules]),
             )
         )
     if "period" in raw:
@@ -314,6 +315,13 @@ def _expect(raw: YamlMap, keys: set[str], problems: list[AuditorError]) -> Expec
     if len(problems) > before:
         return None
     return Expect(outcomes, value, verdict, n)
+
+
+def _report(
+    problems: list[AuditorError], message: str, where: Location, hint: str | None = None
+) -> None:
+    """Adds a problem of the test file, as ``read_text`` reports one."""
+    problems.append(PackTestError(message, location=where, hint=hint))
 
 
 def _unknown(name: str, known: Any, location: Location, what: str) -> PackTestError:

@@ -106,6 +106,11 @@ def test_a_rule_without_a_case_is_named(pack_with_tests) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
+        (("rule: ANSWER-30S", "rule:"), "demo.tests.yaml:5:10: missing 'rule'"),
+        (
+            ("rule: ANSWER-30S", "rule: [ANSWER-30S]"),
+            "demo.tests.yaml:5:11: 'rule' takes one value, not a list; write one text, without [ ]",
+        ),
         (
             ("rule: ANSWER-30S", "rule: ANSWER-30"),
             "demo.tests.yaml:5:11: unknown rule 'ANSWER-30' of pack demo; did you mean 'ANSWER-30S'?",
