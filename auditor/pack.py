@@ -39,7 +39,7 @@ from .model import (
     Target,
 )
 from .paths import working_relative
-from .sourcemap import YamlList, YamlMap, load_yaml, read_text
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text, read_yes_no
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
 from .units import parse_percent, parse_threshold
 
@@ -392,7 +392,10 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
     elif isinstance(key, list) and all(isinstance(k, str) for k in key) and key:
         keys = tuple(key)
     else:
-        checker.error(f"evidence kind '{name}' needs a 'key' field (or list of fields)", spec.start)
+        checker.error(
+            f"evidence kind '{name}' needs a 'key' field (or list of fields)",
+            spec.where("key") if "key" in spec else spec.start,
+        )
     for k in keys:
         if k in checker.broken_fields:
             continue
@@ -479,7 +482,7 @@ def _field(
         unit = None
     elif isinstance(value, YamlMap):
         type_name = value.get("type", "string")
-        optional = bool(value.get("optional", False)) or str(type_name).endswith("?")
+        optional = read_yes_no(value, "optional", checker.error) or str(type_name).endswith("?")
         type_name = type_name.rstrip("?") if isinstance(type_name, str) else type_name
         values, aliases, value_aliases, unit = _field_options(name, value, checker)
         where = value.where("type") if "type" in value else where
@@ -824,10 +827,13 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
         return Target(text=measure.own_target)
     if measure.target_words:
         return _target_word(raw, ctx, measure)
+    reading = "target"  # the key whose value is being read, where an error points
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))
+            reading = "warn"
             warn = parse_percent(raw["warn"]) if "warn" in raw else None
+            reading = "major_below"
             major_below = parse_percent(raw["major_below"]) if "major_below" in raw else None
             if warn is not None and warn < share:
                 ctx.error("'warn' must be at or above the target", raw.where("warn"))
@@ -838,16 +844,13 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
             ctx.error(f"a {measure.name} rule needs a 'target' such as '>= 4.2'", raw.start)
             return None
         threshold = parse_threshold(raw["target"])
+        reading = "warn"
         warn_threshold = parse_threshold(raw["warn"]) if "warn" in raw else None
         if "major_below" in raw:
             ctx.error("'major_below' applies to per-record rules only", raw.where("major_below"))
         return Target(threshold=threshold, warn_threshold=warn_threshold)
     except AuditorError as exc:
-        bad = next(
-            (k for k in ("warn", "major_below") if k in raw and str(raw[k]) in exc.message),
-            "target",
-        )
-        ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
+        ctx.checker.adopt(exc, raw.where(reading), ctx.rule_id)
         return None
 
 
