@@ -91,6 +91,10 @@ class SequenceMeasure(RecordMeasure):
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "business-seconds" if self.calendar else "seconds"
 
+    def outcome_key(self, kind: EvidenceKind) -> tuple[str, ...]:
+        """A case of events sharing the ``key`` field is judged, not one record."""
+        return (self.key,)
+
     # ------------------------------------------------------------ SQL
 
     def records_sql(self, scope: Scope, sql: Sql) -> str:
