@@ -41,7 +41,7 @@ from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_n
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
-from .timeparse import DST_POLICIES, STRPTIME_DIRECTIVES, format_problem
+from .timeparse import DAY_FIRST, DST_POLICIES, MONTH_FIRST, STRPTIME_DIRECTIVES, format_problem
 
 MAPPING_KEYS = (
     "preset",
@@ -56,7 +56,7 @@ MAPPING_KEYS = (
     "checked_on",
 )
 #: the orders a column's numeric dates may be written in
-ORDERS = ("day-first", "month-first")
+ORDERS = (DAY_FIRST, MONTH_FIRST)
 COLUMN_KEYS = (
     "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
 )  # fmt: skip
@@ -330,7 +330,7 @@ def _column_spec(
     if order is not None and order not in ORDERS:
         errors.append(
             EvidenceError(
-                f"order of '{name}' is day-first or month-first, not {shown(order)}",
+                f"order of '{name}' is {' or '.join(ORDERS)}, not {shown(order)}",
                 location=spec.where("order"),
                 suggestion=closest_name(str(order), ORDERS),
             )
