@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from .errors import closest_name
+from .errors import closest_name, shown
 
 #: the sets that do not come from the ``holidays`` library
 OWN_SETS = ("CN", "none")
@@ -38,15 +38,16 @@ def supported_codes() -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
-def holiday_set_problem(code: str) -> tuple[str, str | None] | None:
-    """Why ``code`` is not a holiday set (and the closest one), or ``None`` when it is."""
-    if code in OWN_SETS or code in supported_codes():
+def holiday_set_problem(code: object) -> tuple[str, str | None] | None:
+    """Why ``code`` (as read from YAML) is not a holiday set (and the closest one), or ``None``
+    when it is."""
+    if isinstance(code, str) and (code in OWN_SETS or code in supported_codes()):
         return None
     message = (
-        f"holidays '{code}' is not a known holiday set: give CN, none, or a country or "
+        f"holidays {shown(code)} is not a known holiday set: give CN, none, or a country or "
         "subdivision code of the holidays library (US, US-NY, BR, IL, IT, ...)"
     )
-    return message, _closest_code(code)
+    return message, _closest_code(code) if isinstance(code, str) else None
 
 
 def _closest_code(code: str) -> str | None:

@@ -41,7 +41,7 @@ from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_n
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
-from .timeparse import DST_POLICIES, STRPTIME_DIRECTIVES, format_problem
+from .timeparse import DAY_FIRST, DST_POLICIES, MONTH_FIRST, STRPTIME_DIRECTIVES, format_problem
 
 MAPPING_KEYS = (
     "preset",
@@ -56,7 +56,7 @@ MAPPING_KEYS = (
     "checked_on",
 )
 #: the orders a column's numeric dates may be written in
-ORDERS = ("day-first", "month-first")
+ORDERS = (DAY_FIRST, MONTH_FIRST)
 COLUMN_KEYS = (
     "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
 )  # fmt: skip
@@ -216,7 +216,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
         except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
             problems.append(
                 EvidenceError(
-                    f"unknown time zone '{zone}'",
+                    f"unknown time zone {shown(zone)}",
                     location=data.where("timezone"),
                     hint="write an IANA name such as Asia/Shanghai or America/New_York",
                 )
@@ -228,7 +228,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
         except LookupError:
             problems.append(
                 EvidenceError(
-                    f"unknown encoding '{encoding}'",
+                    f"unknown encoding {shown(encoding)}",
                     location=data.where("reader"),
                     hint="e.g. utf-8, utf-8-sig, gb18030, utf-16",
                 )
@@ -239,7 +239,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
     ):
         problems.append(
             EvidenceError(
-                f"header_row must be a row number (1 or more), not {header_row!r}",
+                f"header_row must be a row number (1 or more), not {shown(header_row)}",
                 location=data.where("reader"),
                 hint="the number of the workbook row that holds the column names",
             )
@@ -248,7 +248,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         problems.append(
             EvidenceError(
-                f"the delimiter must be one character, not {delimiter!r}",
+                f"the delimiter must be one character, not {shown(delimiter)}",
                 location=data.where("reader"),
                 hint="e.g. ',', ';', '|' or a tab",
             )
@@ -330,7 +330,7 @@ def _column_spec(
     if order is not None and order not in ORDERS:
         errors.append(
             EvidenceError(
-                f"order of '{name}' is day-first or month-first, not {shown(order)}",
+                f"order of '{name}' is {' or '.join(ORDERS)}, not {shown(order)}",
                 location=spec.where("order"),
                 suggestion=closest_name(str(order), ORDERS),
             )

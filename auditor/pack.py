@@ -39,7 +39,7 @@ from .model import (
     Target,
 )
 from .paths import working_relative
-from .sourcemap import YamlList, YamlMap, load_yaml, read_text
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text, read_yes_no
 from .standards import Standard, Text, find_standard, read_text_pair, unknown_keys
 from .units import parse_percent, parse_threshold
 
@@ -259,7 +259,7 @@ def _calendars(data: YamlMap, checker: _Checker) -> dict[str, Calendar]:
             continue
         unknown_keys(spec, CALENDAR_KEYS, f"calendar '{name}'", checker.errors)
         hours = _weekly_hours(spec, name, checker)
-        holidays = str(spec.get("holidays", "none"))
+        holidays = spec.get("holidays", "none")
         problem = holiday_set_problem(holidays)
         if problem is not None:
             checker.error(
@@ -288,7 +288,7 @@ def _weekly_hours(
     result: dict[int, tuple[tuple[int, int], ...]] = {}
     for days_text, windows_text in hours.items():
         days = _weekdays(str(days_text), hours.where_key(days_text), checker)
-        windows = _windows(str(windows_text), hours.where(days_text), checker)
+        windows = _windows(windows_text, hours.where(days_text), checker)
         for day in days:
             if day in result:
                 checker.error(
@@ -317,7 +317,10 @@ def _weekdays(text: str, where: Location, checker: _Checker) -> list[int]:
     return days
 
 
-def _windows(text: str, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:
+def _windows(text: object, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:
+    if not isinstance(text, str):
+        checker.error(f'opening hours must be text such as "09:00-18:00", not {shown(text)}', where)
+        return ()
     if text.strip().lower() == "closed":
         return ()
     windows = []
@@ -355,7 +358,7 @@ def _dates(spec: YamlMap, key: str, checker: _Checker) -> tuple[date, ...]:
             out.append(date.fromisoformat(str(item)))
         except ValueError:
             where = raw.where(index) if isinstance(raw, YamlList) else spec.where(key)
-            checker.error(f"'{item}' is not a date (YYYY-MM-DD)", where)
+            checker.error(f"{shown(item)} is not a date (YYYY-MM-DD)", where)
     return tuple(out)
 
 
@@ -389,7 +392,10 @@ def _evidence_kind(name: str, spec: Any, where: Location, checker: _Checker) -> 
     elif isinstance(key, list) and all(isinstance(k, str) for k in key) and key:
         keys = tuple(key)
     else:
-        checker.error(f"evidence kind '{name}' needs a 'key' field (or list of fields)", spec.start)
+        checker.error(
+            f"evidence kind '{name}' needs a 'key' field (or list of fields)",
+            spec.where("key") if "key" in spec else spec.start,
+        )
     for k in keys:
         if k in checker.broken_fields:
             continue
@@ -475,8 +481,9 @@ def _field(
         value_aliases: dict[str, str] = {}
         unit = None
     elif isinstance(value, YamlMap):
-        type_name = str(value.get("type", "string")).rstrip("?")
-        optional = bool(value.get("optional", False)) or str(value.get("type", "")).endswith("?")
+        type_name = value.get("type", "string")
+        optional = read_yes_no(value, "optional", checker.error) or str(type_name).endswith("?")
+        type_name = type_name.rstrip("?") if isinstance(type_name, str) else type_name
         values, aliases, value_aliases, unit = _field_options(name, value, checker)
         where = value.where("type") if "type" in value else where
     else:
@@ -485,9 +492,9 @@ def _field(
     if type_name not in FIELD_TYPES:
         checker.broken_fields.add(name)
         checker.error(
-            f"unknown type '{type_name}' for field '{name}' (types: {', '.join(FIELD_TYPES)})",
+            f"unknown type {shown(type_name)} for field '{name}' (types: {', '.join(FIELD_TYPES)})",
             where,
-            suggestion=closest_name(type_name, FIELD_TYPES),
+            suggestion=closest_name(type_name, FIELD_TYPES) if isinstance(type_name, str) else None,
         )
         return None
     if type_name == "enum" and values == []:
@@ -739,16 +746,25 @@ def _choice(
     raw: YamlMap, ctx: RuleContext, key: str, allowed: tuple[str, ...], default: str | None
 ) -> str:
     """``raw[key]`` when it is one of ``allowed`` (``default`` when absent), else an error."""
-    value = read_text(raw, key, ctx.error) if key in raw or default is None else default
-    if value is None or value in allowed:
-        return value or default or allowed[-1]
-    named = f", not '{value}'" if key == "severity" else ""
-    ctx.error(
-        f"{key} must be {' or '.join(allowed) if len(allowed) == 2 else 'one of ' + ', '.join(allowed)}{named}",
-        raw.where(key) if key in raw else raw.start,
-        suggestion=closest_name(str(value), allowed),
-    )
+    if key not in raw and default is not None:
+        return default
+    value = raw.get(key)
+    if isinstance(value, str) and value in allowed:
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        read_text(raw, key, ctx.error)  # says the value is missing
+    else:
+        ctx.error(
+            f"{key} must be {_alternatives(allowed)}, not {shown(value)}",
+            raw.where(key),
+            suggestion=closest_name(value, allowed) if isinstance(value, str) else None,
+        )
     return default or allowed[-1]
+
+
+def _alternatives(allowed: tuple[str, ...]) -> str:
+    """``a or b`` for two values, ``one of a, b, c`` for more."""
+    return " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
 
 
 def _min_records(
@@ -811,10 +827,13 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
         return Target(text=measure.own_target)
     if measure.target_words:
         return _target_word(raw, ctx, measure)
+    reading = "target"  # the key whose value is being read, where an error points
     try:
         if measure.per_record:
             share = parse_percent(raw.get("target", "100%"))
+            reading = "warn"
             warn = parse_percent(raw["warn"]) if "warn" in raw else None
+            reading = "major_below"
             major_below = parse_percent(raw["major_below"]) if "major_below" in raw else None
             if warn is not None and warn < share:
                 ctx.error("'warn' must be at or above the target", raw.where("warn"))
@@ -825,16 +844,13 @@ def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target |
             ctx.error(f"a {measure.name} rule needs a 'target' such as '>= 4.2'", raw.start)
             return None
         threshold = parse_threshold(raw["target"])
+        reading = "warn"
         warn_threshold = parse_threshold(raw["warn"]) if "warn" in raw else None
         if "major_below" in raw:
             ctx.error("'major_below' applies to per-record rules only", raw.where("major_below"))
         return Target(threshold=threshold, warn_threshold=warn_threshold)
     except AuditorError as exc:
-        bad = next(
-            (k for k in ("warn", "major_below") if k in raw and str(raw[k]) in exc.message),
-            "target",
-        )
-        ctx.checker.adopt(exc, raw.where(bad), ctx.rule_id)
+        ctx.checker.adopt(exc, raw.where(reading), ctx.rule_id)
         return None
 
 
@@ -939,7 +955,9 @@ def _not_covered(
     for clause, reason in raw.items():
         where = raw.where_key(clause)
         if not isinstance(clause, str):
-            checker.error(f'clause {clause!r} must be quoted text, e.g. "{clause}"', where)
+            checker.error(
+                f'clause {shown(clause)} must be quoted text, e.g. "{shown(clause)}"', where
+            )
             continue
         if standard is not None and not _not_covered_clause(
             clause, where, standard, with_rule, checker

@@ -17,15 +17,16 @@ import math
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .errors import AuditorError, Location, PackErrors, closest_name, shown
 from .findings.contract import Verdict
-from .model import Pack
+from .model import Pack, Rule
 from .pack import load_pack
 from .periods import Period, parse_period
-from .sourcemap import YamlList, YamlMap, load_yaml
+from .sourcemap import YamlList, YamlMap, load_yaml, read_text
 
 TESTS_SUFFIX = ".tests.yaml"
 CASE_KEYS = ("name", "rule", "period", "min_records", "records", "expect")
@@ -162,14 +163,14 @@ def _case(
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(PackTestError("a case needs a 'name'", location=raw.start))
-    rule_id = raw.get("rule")
-    rule = pack.rule(rule_id) if isinstance(rule_id, str) else None
-    if rule is None:
+    rule_id = read_text(raw, "rule", partial(_report, problems))
+    rule = pack.rule(rule_id) if rule_id is not None else None
+    if rule_id is not None and rule is None:
         problems.append(
             PackTestError(
-                f"unknown rule {rule_id!r} of pack {pack.id}",
+                f"unknown rule '{rule_id}' of pack {pack.id}",
                 location=raw.where("rule"),
-                suggestion=closest_name(str(rule_id), [r.id for r in pack.rules]),
+                suggestion=closest_name(rule_id, [r.id for r in pack.rules]),
             )
         )
     if "period" in raw:
@@ -186,7 +187,7 @@ def _case(
             )
         )
     records = _records(pack, raw, problems)
-    expect = _expect(raw, _record_keys(pack, records), problems)
+    expect = _expect(raw, _record_keys(pack, rule, records), problems)
     if len(problems) > before or period is None or expect is None:
         return None
     return Case(str(name), str(rule_id), period, int(min_records), records, expect, raw.start)
@@ -245,13 +246,19 @@ def _records(
     return records
 
 
-def _record_keys(pack: Pack, records: dict[str, list[dict[str, Any]]]) -> set[str]:
-    """The key of every record of a case, as an outcome names it (of a key of several fields,
-    the first, which the outcome's key starts with)."""
+def _record_keys(
+    pack: Pack, rule: Rule | None, records: dict[str, list[dict[str, Any]]]
+) -> set[str]:
+    """The key of every record of the rule's kind in a case, as the evaluation writes an
+    outcome's key (every field of the key, joined by ``|``)."""
+    from .evaluate.scope import key_text
+
+    if rule is None:
+        return set()
+    kind = pack.evidence[rule.evidence]
+    fields = rule.measure.outcome_key(kind)
     return {
-        str(row.get(pack.evidence[kind_name].key[0]))
-        for kind_name, rows in records.items()
-        for row in rows
+        key_text([_cell(row.get(name)) for name in fields]) for row in records.get(kind.name, [])
     }
 
 
@@ -270,7 +277,7 @@ def _outcomes(given: YamlMap, keys: set[str], problems: list[AuditorError]) -> d
         )
         return {}
     for key, wanted in outcomes.items():
-        if str(key).split("|")[0] not in keys:
+        if str(key) not in keys:
             problems.append(_unknown(str(key), keys, outcomes.where_key(key), "record"))
         word = wanted.split(":")[0].strip() if isinstance(wanted, str) else shown(wanted)
         if word not in OUTCOMES:
@@ -314,6 +321,13 @@ def _expect(raw: YamlMap, keys: set[str], problems: list[AuditorError]) -> Expec
     if len(problems) > before:
         return None
     return Expect(outcomes, value, verdict, n)
+
+
+def _report(
+    problems: list[AuditorError], message: str, where: Location, hint: str | None = None
+) -> None:
+    """Adds a problem of the test file, as ``read_text`` reports one."""
+    problems.append(PackTestError(message, location=where, hint=hint))
 
 
 def _unknown(name: str, known: Any, location: Location, what: str) -> PackTestError:

@@ -74,6 +74,16 @@ def read_text(mapping: YamlMap, key: str, report: Callable[..., object]) -> str 
     return None
 
 
+def read_yes_no(mapping: YamlMap, key: str, report: Callable[..., object]) -> bool:
+    """``mapping[key]`` when it is a YAML boolean (true, false, yes, no), false when absent;
+    otherwise false after reporting what it is instead, at its place."""
+    value = mapping.get(key, False)
+    if isinstance(value, bool):
+        return value
+    report(f"'{key}' must be true or false, not {shown(value)}", mapping.where(key))
+    return False
+
+
 def _location(path: str | None, node: yaml.Node) -> Location:
     mark = node.start_mark
     return Location(path, mark.line + 1, mark.column + 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AuditorError, PackErrors, StandardFileError, closest_name
+from .errors import AuditorError, PackErrors, StandardFileError, closest_name, shown
 from .sourcemap import YamlList, YamlMap, load_yaml
 
 ASSESSMENTS = ("measurable", "judgement")
@@ -149,7 +149,8 @@ def _read_clause(item: Any, where: Any, errors: list[AuditorError]) -> Clause | 
     if not isinstance(clause_id, str) or not _CLAUSE_ID.match(clause_id):
         errors.append(
             StandardFileError(
-                f'clause id {clause_id!r} must be dotted numbers written as a string, e.g. "3.1.2"',
+                'clause id must be dotted numbers written as a string, e.g. "3.1.2", '
+                f"not {shown(clause_id)}",
                 location=item.where("id"),
             )
         )

@@ -199,3 +199,17 @@ def test_no_dispatch_on_a_measure_name_outside_the_measures() -> None:
             ):
                 offenders.append(f"{name}:{node.lineno}")
     assert not offenders
+
+
+def test_the_mapping_takes_the_date_orders_from_timeparse() -> None:
+    """The orders a mapping's column may give are timeparse's DAY_FIRST and MONTH_FIRST, not
+    the same words written again (a word changed in one place only would refuse every order)."""
+    tree = ast.parse((PACKAGE / "mapping.py").read_text(encoding="utf-8"))
+    spelt = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.search(r"\b(day|month)-first\b", node.value)
+    ]
+    assert spelt == [], f"mapping.py spells a date order at lines {spelt}"

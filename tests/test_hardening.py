@@ -23,6 +23,12 @@ DEMO = str(ROOT / "evidence" / "demo" / "service-quality")
         ("timezone: Mars/Olympus", "2:11: unknown time zone 'Mars/Olympus'"),
         ("reader: {encoding: klingon}", "2:9: unknown encoding 'klingon'"),
         ("reader: {delimiter: ';;'}", "2:9: the delimiter must be one character, not ';;'"),
+        ("reader: {delimiter: [x]}", "2:9: the delimiter must be one character, not a list"),
+        (
+            "reader: {header_row: true}",
+            "2:9: header_row must be a row number (1 or more), not true",
+        ),
+        ("timezone: [x]", "2:11: unknown time zone a list"),
     ],
 )
 def test_a_mapping_the_readers_cannot_use_is_one_located_line(tmp_path, line, expected) -> None:

@@ -106,6 +106,11 @@ def test_a_rule_without_a_case_is_named(pack_with_tests) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
+        (("rule: ANSWER-30S", "rule:"), "demo.tests.yaml:5:10: missing 'rule'"),
+        (
+            ("rule: ANSWER-30S", "rule: [ANSWER-30S]"),
+            "demo.tests.yaml:5:11: 'rule' takes one value, not a list; write one text, without [ ]",
+        ),
         (
             ("rule: ANSWER-30S", "rule: ANSWER-30"),
             "demo.tests.yaml:5:11: unknown rule 'ANSWER-30' of pack demo; did you mean 'ANSWER-30S'?",
@@ -172,3 +177,39 @@ def test_every_shipped_pack_has_a_passing_case_for_every_rule(pack: Path) -> Non
     failures = {r.case.name: r.failures for r in report.results if r.failures}
     assert failures == {}
     assert report.untested == []
+
+
+SITE_KEYED = PACK.replace("    key: call_id\n", "    key: [site, call_id]\n").replace(
+    "      call_id: {type: string}\n", "      call_id: {type: string}\n      site: {type: string}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ("{x|A: conform, x|B: breach}", None),
+        ("{x: conform, x|B: breach}", "demo.tests.yaml:11:18: unknown record 'x'"),
+        (
+            "{x|A: conform, x|Z: breach}",
+            "demo.tests.yaml:11:32: unknown record 'x|Z'; did you mean 'x|B'?",
+        ),
+    ],
+    ids=["whole keys", "first field only", "unknown second field"],
+)
+def test_an_outcome_names_a_record_by_its_whole_key(
+    write_pack, outcomes: str, expected: str | None
+) -> None:
+    """Of a key of several fields, only the first was checked: an outcome 'x' or 'x|Z' was
+    taken for a record of site x, and the case then failed with a record it never had."""
+    pack = write_pack(SITE_KEYED, "demo.yaml")
+    cases = CASES.replace("{call_id: A,", "{site: x, call_id: A,").replace(
+        "{call_id: B,", "{site: x, call_id: B,"
+    )
+    cases = cases.replace("{A: conform, B: breach}", outcomes).split("  - name: the mean")[0]
+    (pack.parent / "demo.tests.yaml").write_text(cases, encoding="utf-8")
+    if expected is None:
+        assert run_pack_tests(pack).results[0].failures == []
+        return
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack)
+    assert [str(e) for e in caught.value.errors] == [f"{pack.parent / expected}"]

@@ -221,6 +221,11 @@ class Measure:
         """The unit of each failing record's value, or None when failing records carry none."""
         return None
 
+    def outcome_key(self, kind: EvidenceKind) -> tuple[str, ...]:
+        """The fields whose values, joined as :func:`key_text` joins them, name one judged
+        record (a record of ``kind``: its key)."""
+        return kind.key
+
     def unit_label(self, kind: EvidenceKind) -> Text | None:
         """The pack's words for what a plain number counts (a field's ``unit``), if any."""
         return None

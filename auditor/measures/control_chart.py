@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import control_limits as cl
-from ..errors import AuditorError
+from ..errors import AuditorError, shown
 from ..periods import Period, parse_period
 from . import measure_named, register
 from .base import SeriesMeasure
@@ -73,7 +73,7 @@ class ControlChartMeasure(SeriesMeasure):
             ctx.error("'of' must name another rule of the pack", spec.where("of"))
             return None
         if per not in PER:
-            ctx.error(f"'per' must be {' or '.join(PER)}, not '{per}'", spec.where("per"))
+            ctx.error(f"'per' must be {' or '.join(PER)}, not {shown(per)}", spec.where("per"))
             return None
         if "baseline" not in spec:
             ctx.error("a control_chart needs a 'baseline' period such as 2026-Q2", spec.start)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import expression as ex
-from ..errors import AuditorError, ExpressionError, Location, closest_name
+from ..errors import AuditorError, ExpressionError, Location, closest_name, shown
 from ..model import Calendar, EvidenceKind
 from ..sourcemap import YamlMap, read_text
 from ..units import Duration, parse_duration
@@ -163,9 +163,9 @@ class RuleContext:
         others = [r for r in self.rules if r != self.rule_id]
         if not isinstance(name, str) or name not in others:
             self.error(
-                f"'{key}' must name another rule of the pack, not {name!r}",
+                f"'{key}' must name another rule of the pack, not {shown(name)}",
                 where,
-                suggestion=closest_name(str(name), others),
+                suggestion=closest_name(name, others) if isinstance(name, str) else None,
             )
             return None
         raw = self.rules[name]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import closest_name
 from ..expression import quote_identifier as q
-from ..sourcemap import YamlList, YamlMap
+from ..sourcemap import YamlList, YamlMap, read_text
 from ..standards import unknown_keys
 from ..units import Duration
 from . import register
@@ -90,6 +90,10 @@ class SequenceMeasure(RecordMeasure):
 
     def failing_unit(self, kind: EvidenceKind) -> str | None:
         return "business-seconds" if self.calendar else "seconds"
+
+    def outcome_key(self, kind: EvidenceKind) -> tuple[str, ...]:
+        """A case of events sharing the ``key`` field is judged, not one record."""
+        return (self.key,)
 
     # ------------------------------------------------------------ SQL
 
@@ -224,7 +228,9 @@ def _read_step(
     item_map = item if isinstance(item, YamlMap) else None
     if item_map is not None:
         unknown_keys(item_map, ("name", "within", "after"), "sequence step", ctx.checker.errors)
-        name = str(item_map.get("name", ""))
+        name = read_text(item_map, "name", ctx.error)
+        if name is None:
+            return None
     elif isinstance(item, str):
         name = item
     else:
@@ -242,9 +248,9 @@ def _read_step(
     within = ctx.duration(item_map, "within") if item_map and "within" in item_map else None
     after = None
     if item_map is not None and "after" in item_map:
-        after = str(item_map["after"])
+        after = read_text(item_map, "after", ctx.error)
         names = [s.name for s in earlier]
-        if after not in names:
+        if after is not None and after not in names:
             ctx.error(
                 f"step '{name}' counts from '{after}', which is not an earlier step",
                 item_map.where("after"),
