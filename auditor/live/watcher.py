@@ -404,8 +404,9 @@ def read_lines(lines: Iterable[str | None], watcher: Watcher) -> None:
 
 
 def _read_line(watcher: Watcher, line: str, number: int) -> None:
-    """One input line: a record fed to the watcher, a line rejected with its reason, or blank."""
-    text = line.strip()
+    """One input line: a record fed to the watcher, a line rejected with its reason, or blank
+    (a byte order mark before the first line is not part of it, as the ingest reads it)."""
+    text = (line.removeprefix("\ufeff") if number == 1 else line).strip()
     if not text:
         return
     item, problem = json_line(text)

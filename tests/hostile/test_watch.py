@@ -101,6 +101,13 @@ CASES = [
         b'"received_at": "2026-07-01 10:00:00", "score": 1e400}\n',
         "calls.score: '1e400' is not a whole number",
     ),
+    Case(  # Notepad's UTF-8 begins with one; the ingest reads such a file too
+        "byte-order-mark-before-the-first-line",
+        WATCH,
+        files={"in.jsonl": b"\xef\xbb\xbf" + GOOD},
+        stdout=(ALERT,),
+        stderr=("1 records read", "0 rejected"),
+    ),
     Case(
         "blank-lines-are-not-records",
         WATCH,
