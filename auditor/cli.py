@@ -849,12 +849,13 @@ def audit_command(
 
 
 def _replaced_notes(replaced: Any) -> None:
-    """A line naming the earlier audit's outputs this one does not write, which are gone (a
-    report beside the findings of another run would not be its own), and one per folder
-    holding a report rendered from those earlier findings, which is left as it was."""
+    """A line naming the files with the names of outputs this audit does not write, which are
+    gone (a report beside the findings of another run would not be its own; there may have
+    been no earlier audit, only the user's file), and one per folder holding a report
+    rendered from the earlier findings, which is left as it was."""
     if replaced.removed:
         click.echo(
-            "note: removed the earlier audit's outputs this audit does not write: "
+            "note: removed files with the names of audit outputs that this audit does not write: "
             + ", ".join(replaced.removed),
             err=True,
         )

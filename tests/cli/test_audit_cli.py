@@ -37,12 +37,26 @@ def test_an_audit_says_which_earlier_outputs_it_removed(runner, tmp_path) -> Non
     result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
     assert result.exit_code == 1, result.output
     assert (
-        "note: removed the earlier audit's outputs this audit does not write: capa.csv, "
-        "report.html\n"
+        "note: removed files with the names of audit outputs that this audit does not write: "
+        "capa.csv, report.html\n"
         "note: en/ holds a report rendered from the earlier audit's findings, left as it was: "
         "render it again from the new findings.json, or remove it\n"
     ) in result.output
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "capa.csv").exists()
+
+
+def test_a_file_with_an_output_s_name_in_a_new_folder_is_not_called_an_earlier_audit_s(
+    runner, tmp_path
+) -> None:
+    """No audit was run there: the note said "removed the earlier audit's outputs"."""
+    (tmp_path / "report.html").write_text("mine", encoding="utf-8")
+    result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
+    assert result.exit_code == 1, result.output
+    assert (
+        "note: removed files with the names of audit outputs that this audit does not write: "
+        "report.html\n"
+    ) in result.stderr
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_the_summary_says_what_is_left_out_of_n(runner, tmp_path) -> None:
