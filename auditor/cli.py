@@ -1255,6 +1255,10 @@ AUDIT_FORMATS = ("json", "html", "pdf", "csv", "xlsx", "junit", "oscal")
 
 def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ...]:
     wanted = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not wanted:
+        raise click.BadParameter(
+            f"no format given (formats: {', '.join(known)})", param_hint="--format"
+        )
     for name in wanted:
         if name not in known:
             raise click.BadParameter(

@@ -221,6 +221,19 @@ def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     assert "unknown format 'docx'" in result.output + result.stderr
 
 
+def test_an_empty_format_list_is_a_usage_error(runner, tmp_path) -> None:
+    """--format '' wrote findings.json alone and removed the earlier report."""
+    (tmp_path / "report.html").write_text("earlier", encoding="utf-8")
+    for given in ("", " , "):
+        result = audit(runner, tmp_path, "--period", "2026-Q3", "--format", given)
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines()[-1] == (
+            "error: Invalid value for --format: no format given "
+            "(formats: json, html, pdf, csv, xlsx, junit, oscal) (see 'main audit --help')"
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
 def test_a_period_that_has_not_ended_is_said_so(runner, tmp_path, monkeypatch) -> None:
     """Auditing 2026-Q3 on 2026-09-10: its figures are those of a part of it."""
     from datetime import date
