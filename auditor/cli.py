@@ -841,7 +841,7 @@ def audit_command(
     click.echo(_audit_summary(result))
     if register_path:
         click.echo(_record(register_path, result))
-    for line in _warning_lines(result):
+    for line in [*_warning_lines(result), *_previous_pack_lines(earlier_given, result)]:
         click.echo(f"warning: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(wanted)
@@ -945,7 +945,7 @@ def _audit_several(
     for audit in result.audits:
         if outputs.register:
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
-        for line in _warning_lines(audit):
+        for line in [*_warning_lines(audit), *_previous_pack_lines(outputs.previous, audit)]:
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(outputs.formats)
@@ -1006,6 +1006,17 @@ def _read_previous(previous: str | None, several: bool) -> Any:
         folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
         return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
     return load_findings(previous)
+
+
+def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
+    """A line when --previous is an audit of another pack: the report would compare the
+    audits of two standards (none for a combined audit's, read pack by pack)."""
+    from .diff import audit_ref, packs_note
+
+    if earlier is None or isinstance(earlier, dict):
+        return []
+    note = packs_note(audit_ref(earlier), audit_ref(result.findings))
+    return [f"--previous: {note}"] if note else []
 
 
 def _previous_of(earlier: Any, register_path: str | None, result: AuditResult) -> Any:

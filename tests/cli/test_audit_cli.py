@@ -298,3 +298,24 @@ def test_a_previous_that_is_not_a_findings_json_is_refused_before_the_audit(
             f"error: {garbage}: not a findings.json: Expecting value: line 1 column 1 (char 0)\n",
         )
         assert not out.exists()
+
+
+def test_a_previous_audit_of_another_pack_is_warned_of(runner, tmp_path) -> None:
+    """It was taken in silence: the report compared the audits of two standards. The line
+    is diff's note on the same pair."""
+    earlier = tmp_path / "earlier"
+    assert audit(runner, earlier, "--period", "2026-Q3", *JSON_ONLY).exit_code == 1
+    document = json.loads((earlier / "findings.json").read_text(encoding="utf-8"))
+    document["manifest"]["pack"]["id"] = "other-pack"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(document), encoding="utf-8")
+    result = audit(runner, tmp_path / "out", "--period", "2026-Q3", *JSON_ONLY,
+                   "--previous", str(other))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    warning = "the two audits are of different packs: other-pack and service-quality"
+    assert f"warning: --previous: {warning}\n" in result.stderr
+    diffed = runner.invoke(main, ["diff", str(other), str(earlier)])
+    assert warning in diffed.output
+    same = audit(runner, tmp_path / "same", "--period", "2026-Q3", *JSON_ONLY,
+                 "--previous", str(earlier))  # fmt: skip
+    assert "--previous" not in same.stderr

@@ -241,3 +241,17 @@ def test_a_file_of_the_user_s_with_a_pack_s_name_stops_the_audit(
     )
     assert (out / "service-quality").read_text(encoding="utf-8") == "mine"
     assert [p.name for p in out.iterdir()] == ["service-quality"]
+
+
+def test_a_previous_audit_of_one_pack_is_warned_of_for_the_other(
+    runner, evidence, tmp_path
+) -> None:
+    earlier = tmp_path / "earlier"
+    assert audit(runner, evidence, earlier, "--format", "json").exit_code == 1
+    previous = str(earlier / "service-quality" / "findings.json")
+    result = audit(runner, evidence, tmp_path / "out", "--format", "json", "--previous", previous)
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.stderr.splitlines() if "--previous" in line] == [
+        "warning: special-service-monitoring: --previous: the two audits are of different "
+        "packs: service-quality and special-service-monitoring"
+    ]
