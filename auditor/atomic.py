@@ -168,8 +168,11 @@ def staged_outputs(target: Path, replaced: Replaced | None = None) -> Iterator[P
     fails, the staging folder goes and ``target`` keeps the earlier set as it was:
     never a report of one run beside the findings of another (and the folders made for
     the run go too). A folder where an output file goes (not an earlier run's output: the
-    user's) stops it before anything is written. ``replaced`` is told what was removed and
-    which folders of reports rendered from the earlier findings were left.
+    user's) stops it before anything is written. A folder of the set (a pack's audit in a
+    combined audit) replaces the earlier one file by file, by the same rules; a file of the
+    user's, or a folder holding no earlier audit's findings.json, where it goes stops it
+    before anything is moved. ``replaced`` is told what was removed and which folders of
+    reports rendered from the earlier findings were left.
     """
     _no_folder_in_the_way(target)
     made = [folder for folder in (target, *target.parents) if not folder.exists()]
@@ -186,14 +189,23 @@ def staged_outputs(target: Path, replaced: Replaced | None = None) -> Iterator[P
     # process moving its own set into the same folder waits for this one's to be all in
     try:
         with held(), _moving_into(target):
+            folders = _audit_folders(staging)
             _no_folder_in_the_way(target)  # made meanwhile
-            staged = {entry.name for entry in staging.iterdir()}
-            gone = _replace_set(staging, target)
+            for name in folders:
+                _no_audit_folder_in_the_way(target / name)
+            gone = _replace_set(staging, target, folders)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if replaced is not None:
         replaced.removed.extend(gone)
-        replaced.reports_left.extend(_reports_left(target, staged))
+        replaced.reports_left.extend(_reports_left(target, set(folders)))
+        for name in folders:
+            replaced.reports_left.extend(f"{name}/{f}" for f in _reports_left(target / name, set()))
+
+
+def _audit_folders(staging: Path) -> list[str]:
+    """The folders of a staged set: each pack's audit, in a combined audit's set."""
+    return sorted(e.name for e in staging.iterdir() if e.is_dir() and not e.is_symlink())
 
 
 def _reports_left(target: Path, staged: set[str]) -> list[str]:
@@ -223,21 +235,53 @@ def _no_folder_in_the_way(target: Path) -> None:
             )
 
 
-def _replace_set(staging: Path, target: Path) -> list[str]:
+def _no_audit_folder_in_the_way(place: Path) -> None:
+    """Stop when where a folder of the set goes is a file, or a folder not an earlier audit's
+    (no findings.json): the user's, which the set must not be mixed into."""
+    if not os.path.lexists(place):
+        return
+    if place.is_symlink() or not (place / "findings.json").is_file():
+        raise OutputError(
+            "a file or folder of yours has the name of a folder the audit writes here",
+            location=Location(str(place)),
+            hint="move or rename it, or give another --out",
+        )
+    _no_folder_in_the_way(place)
+
+
+def _replace_set(staging: Path, target: Path, folders: list[str]) -> list[str]:
     """The staged set in place of the earlier outputs, or (a file the system will not move)
     the earlier set as it was: the earlier outputs are set aside first, and put back if any
-    move fails, so a failure never leaves one run's files beside another's. The names of
-    the earlier outputs the new set lacks, which are gone."""
-    names = sorted({entry.name for entry in staging.iterdir()} | set(AUDIT_OUTPUTS))
-    gone = [n for n in names if os.path.lexists(target / n) and not os.path.lexists(staging / n)]
+    move fails, so a failure never leaves one run's files beside another's. The staged
+    ``folders`` replace the earlier ones of their names file by file, the same way. The names
+    of the earlier outputs the new set lacks (``pack/capa.csv`` in a folder), which are gone."""
     hint = "give --out a folder whose files you can replace"
     with _undone_on_failure(target, "cannot replace the outputs here", hint) as (aside, moves):
-        for name in names:
-            if os.path.lexists(target / name):
-                _move(target / name, aside / name, moves)
-        for name in names:
-            if os.path.lexists(staging / name):
+        gone = _replace_files(staging, target, aside, set(folders), moves)
+        for name in folders:
+            if not os.path.lexists(target / name):
                 _move(staging / name, target / name, moves)
+                continue
+            (aside / name).mkdir()
+            inside = _replace_files(staging / name, target / name, aside / name, set(), moves)
+            gone.extend(f"{name}/{n}" for n in inside)
+    return gone
+
+
+def _replace_files(
+    staging: Path, target: Path, aside: Path, folders: set[str], moves: Moves
+) -> list[str]:
+    """The staged files (not ``folders``) in place of the earlier outputs in ``target``, these
+    set aside first; the names of the earlier outputs the new set lacks."""
+    staged = {entry.name for entry in staging.iterdir()} - folders
+    names = sorted(staged | set(AUDIT_OUTPUTS))
+    gone = [n for n in names if os.path.lexists(target / n) and not os.path.lexists(staging / n)]
+    for name in names:
+        if os.path.lexists(target / name):
+            _move(target / name, aside / name, moves)
+    for name in names:
+        if os.path.lexists(staging / name):
+            _move(staging / name, target / name, moves)
     return gone
 
 

@@ -841,7 +841,7 @@ def audit_command(
     click.echo(_audit_summary(result))
     if register_path:
         click.echo(_record(register_path, result))
-    for line in _warning_lines(result):
+    for line in [*_warning_lines(result), *_previous_pack_lines(earlier_given, result)]:
         click.echo(f"warning: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(wanted)
@@ -849,12 +849,13 @@ def audit_command(
 
 
 def _replaced_notes(replaced: Any) -> None:
-    """A line naming the earlier audit's outputs this one does not write, which are gone (a
-    report beside the findings of another run would not be its own), and one per folder
-    holding a report rendered from those earlier findings, which is left as it was."""
+    """A line naming the files with the names of outputs this audit does not write, which are
+    gone (a report beside the findings of another run would not be its own; there may have
+    been no earlier audit, only the user's file), and one per folder holding a report
+    rendered from the earlier findings, which is left as it was."""
     if replaced.removed:
         click.echo(
-            "note: removed the earlier audit's outputs this audit does not write: "
+            "note: removed files with the names of audit outputs that this audit does not write: "
             + ", ".join(replaced.removed),
             err=True,
         )
@@ -944,7 +945,7 @@ def _audit_several(
     for audit in result.audits:
         if outputs.register:
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
-        for line in _warning_lines(audit):
+        for line in [*_warning_lines(audit), *_previous_pack_lines(outputs.previous, audit)]:
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(outputs.formats)
@@ -1005,6 +1006,17 @@ def _read_previous(previous: str | None, several: bool) -> Any:
         folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
         return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
     return load_findings(previous)
+
+
+def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
+    """A line when --previous is an audit of another pack: the report would compare the
+    audits of two standards (none for a combined audit's, read pack by pack)."""
+    from .diff import audit_ref, packs_note
+
+    if earlier is None or isinstance(earlier, dict):
+        return []
+    note = packs_note(audit_ref(earlier), audit_ref(result.findings))
+    return [f"--previous: {note}"] if note else []
 
 
 def _previous_of(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
@@ -1254,6 +1266,10 @@ AUDIT_FORMATS = ("json", "html", "pdf", "csv", "xlsx", "junit", "oscal")
 
 def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ...]:
     wanted = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not wanted:
+        raise click.BadParameter(
+            f"no format given (formats: {', '.join(known)})", param_hint="--format"
+        )
     for name in wanted:
         if name not in known:
             raise click.BadParameter(

@@ -140,8 +140,9 @@ class FindingsDiff:
         """What the reader must know before reading the rows: other packs, rules on one side only."""
         old, new = self.old, self.new
         notes = []
-        if not self.same_pack:
-            notes.append(f"the two audits are of different packs: {old.pack} and {new.pack}")
+        packs = packs_note(old, new)
+        if packs:
+            notes.append(packs)
         elif old.pack_version != new.pack_version:
             notes.append(
                 f"the two audits are of different versions of {new.pack}: "
@@ -374,7 +375,14 @@ def _side(cell: _Cell | None) -> Side | None:
     )
 
 
-def _ref(document: FindingsDocument) -> AuditRef:
+def packs_note(old: AuditRef, new: AuditRef) -> str | None:
+    """What the reader must know when the two audits are of different packs (None: the same)."""
+    if old.pack == new.pack:
+        return None
+    return f"the two audits are of different packs: {old.pack} and {new.pack}"
+
+
+def audit_ref(document: FindingsDocument) -> AuditRef:
     pack, period = document.manifest.pack, document.manifest.parameters.period
     return AuditRef(
         pack=pack.id,
@@ -400,8 +408,8 @@ def diff_findings(old: FindingsDocument, new: FindingsDocument) -> FindingsDiff:
     old_rules = [r.rule for r in old.rules]
     new_rules = [r.rule for r in new.rules]
     return FindingsDiff(
-        old=_ref(old),
-        new=_ref(new),
+        old=audit_ref(old),
+        new=audit_ref(new),
         rows=rows,
         rules_only_old=[r for r in old_rules if r not in set(new_rules)],
         rules_only_new=[r for r in new_rules if r not in set(old_rules)],

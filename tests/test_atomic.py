@@ -200,3 +200,56 @@ def test_a_folder_where_a_file_goes_is_one_line_and_nothing_moves(tmp_path) -> N
     assert (out / "report.html").read_text(encoding="utf-8") == "earlier"
     assert (out / "report.pdf").is_dir()
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.pdf"]
+
+
+def test_a_folder_of_the_set_replaces_the_earlier_one_file_by_file(tmp_path) -> None:
+    """A pack's folder in a combined audit's set: its earlier outputs replaced or removed and
+    named, the user's files and report folders in it left (it was replaced whole)."""
+    from auditor.atomic import Replaced, staged_outputs
+
+    out = tmp_path / "out"
+    (out / "sq" / "en").mkdir(parents=True)
+    for name in ("findings.json", "capa.csv", "notes.txt", "en/report.html"):
+        (out / "sq" / name).write_text(f"earlier {name}", encoding="utf-8")
+    replaced = Replaced()
+    with staged_outputs(out, replaced) as staging:
+        (staging / "findings.json").write_text("new top", encoding="utf-8")
+        (staging / "sq").mkdir()
+        (staging / "sq" / "findings.json").write_text("new", encoding="utf-8")
+        (staging / "ssm").mkdir()
+        (staging / "ssm" / "findings.json").write_text("new ssm", encoding="utf-8")
+    assert sorted(p.name for p in (out / "sq").iterdir()) == ["en", "findings.json", "notes.txt"]
+    assert (replaced.removed, replaced.reports_left) == (["sq/capa.csv"], ["sq/en"])
+    assert (out / "sq" / "findings.json").read_text(encoding="utf-8") == "new"
+    assert (out / "sq" / "notes.txt").read_text(encoding="utf-8") == "earlier notes.txt"
+    assert (out / "sq" / "en" / "report.html").read_text(
+        encoding="utf-8"
+    ) == "earlier en/report.html"
+    assert (out / "ssm" / "findings.json").read_text(encoding="utf-8") == "new ssm"
+    assert sorted(p.name for p in out.iterdir()) == ["findings.json", "sq", "ssm"]
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_file_or_folder_of_the_user_s_where_a_folder_of_the_set_goes_stops_it(
+    tmp_path, kind
+) -> None:
+    from auditor.atomic import staged_outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "file":
+        (out / "sq").write_text("keep", encoding="utf-8")
+    else:
+        (out / "sq").mkdir()
+        (out / "sq" / "x.csv").write_text("keep", encoding="utf-8")
+    with pytest.raises(OutputError) as raised, staged_outputs(out) as staging:
+        (staging / "findings.json").write_text("new top", encoding="utf-8")
+        (staging / "sq").mkdir()
+        (staging / "sq" / "findings.json").write_text("new", encoding="utf-8")
+    assert str(raised.value) == (
+        f"{out / 'sq'}: a file or folder of yours has the name of a folder the audit writes "
+        "here; move or rename it, or give another --out"
+    )
+    assert [p.name for p in out.iterdir()] == ["sq"]
+    kept = out / "sq" if kind == "file" else out / "sq" / "x.csv"
+    assert kept.read_text(encoding="utf-8") == "keep"

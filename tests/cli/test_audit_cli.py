@@ -37,12 +37,26 @@ def test_an_audit_says_which_earlier_outputs_it_removed(runner, tmp_path) -> Non
     result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
     assert result.exit_code == 1, result.output
     assert (
-        "note: removed the earlier audit's outputs this audit does not write: capa.csv, "
-        "report.html\n"
+        "note: removed files with the names of audit outputs that this audit does not write: "
+        "capa.csv, report.html\n"
         "note: en/ holds a report rendered from the earlier audit's findings, left as it was: "
         "render it again from the new findings.json, or remove it\n"
     ) in result.output
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "capa.csv").exists()
+
+
+def test_a_file_with_an_output_s_name_in_a_new_folder_is_not_called_an_earlier_audit_s(
+    runner, tmp_path
+) -> None:
+    """No audit was run there: the note said "removed the earlier audit's outputs"."""
+    (tmp_path / "report.html").write_text("mine", encoding="utf-8")
+    result = audit(runner, tmp_path, "--period", "2026-Q3", *JSON_ONLY)
+    assert result.exit_code == 1, result.output
+    assert (
+        "note: removed files with the names of audit outputs that this audit does not write: "
+        "report.html\n"
+    ) in result.stderr
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_the_summary_says_what_is_left_out_of_n(runner, tmp_path) -> None:
@@ -207,6 +221,19 @@ def test_unknown_format_is_a_usage_error(runner, tmp_path) -> None:
     assert "unknown format 'docx'" in result.output + result.stderr
 
 
+def test_an_empty_format_list_is_a_usage_error(runner, tmp_path) -> None:
+    """--format '' wrote findings.json alone and removed the earlier report."""
+    (tmp_path / "report.html").write_text("earlier", encoding="utf-8")
+    for given in ("", " , "):
+        result = audit(runner, tmp_path, "--period", "2026-Q3", "--format", given)
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines()[-1] == (
+            "error: Invalid value for --format: no format given "
+            "(formats: json, html, pdf, csv, xlsx, junit, oscal) (see 'main audit --help')"
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
 def test_a_period_that_has_not_ended_is_said_so(runner, tmp_path, monkeypatch) -> None:
     """Auditing 2026-Q3 on 2026-09-10: its figures are those of a part of it."""
     from datetime import date
@@ -271,3 +298,24 @@ def test_a_previous_that_is_not_a_findings_json_is_refused_before_the_audit(
             f"error: {garbage}: not a findings.json: Expecting value: line 1 column 1 (char 0)\n",
         )
         assert not out.exists()
+
+
+def test_a_previous_audit_of_another_pack_is_warned_of(runner, tmp_path) -> None:
+    """It was taken in silence: the report compared the audits of two standards. The line
+    is diff's note on the same pair."""
+    earlier = tmp_path / "earlier"
+    assert audit(runner, earlier, "--period", "2026-Q3", *JSON_ONLY).exit_code == 1
+    document = json.loads((earlier / "findings.json").read_text(encoding="utf-8"))
+    document["manifest"]["pack"]["id"] = "other-pack"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(document), encoding="utf-8")
+    result = audit(runner, tmp_path / "out", "--period", "2026-Q3", *JSON_ONLY,
+                   "--previous", str(other))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    warning = "the two audits are of different packs: other-pack and service-quality"
+    assert f"warning: --previous: {warning}\n" in result.stderr
+    diffed = runner.invoke(main, ["diff", str(other), str(earlier)])
+    assert warning in diffed.output
+    same = audit(runner, tmp_path / "same", "--period", "2026-Q3", *JSON_ONLY,
+                 "--previous", str(earlier))  # fmt: skip
+    assert "--previous" not in same.stderr

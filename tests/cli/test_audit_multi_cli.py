@@ -204,3 +204,54 @@ def test_no_period_and_no_readable_file_names_what_the_folder_holds(runner, tmp_
         result.output
     )
     assert "cases.xls" in result.output and "ingest summary" not in result.output
+
+
+def test_a_second_combined_audit_leaves_the_user_s_files_in_a_pack_s_folder(
+    runner, evidence, tmp_path
+) -> None:
+    """A pack's folder was replaced whole: a report rendered into it and the user's notes
+    went in silence. Now it is replaced as a one-pack audit's folder is."""
+    out = tmp_path / "out"
+    assert audit(runner, evidence, out, "--format", "json,html").exit_code == 1
+    pack = out / "service-quality"
+    render = ["report", "render", str(pack / "findings.json"), "--format", "html", "--lang", "en"]
+    assert runner.invoke(main, [*render, "--out", str(pack / "en")]).exit_code == 0
+    (pack / "notes.txt").write_text("notes", encoding="utf-8")
+    result = audit(runner, evidence, out, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert (pack / "notes.txt").read_text(encoding="utf-8") == "notes"
+    assert (pack / "en" / "report.html").is_file()
+    assert (
+        "note: service-quality/en/ holds a report rendered from the earlier audit's findings, "
+        "left as it was: render it again from the new findings.json, or remove it\n"
+    ) in result.stderr
+
+
+def test_a_file_of_the_user_s_with_a_pack_s_name_stops_the_audit(
+    runner, evidence, tmp_path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "service-quality").write_text("mine", encoding="utf-8")
+    result = audit(runner, evidence, out, "--format", "json")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: {out / 'service-quality'}: a file or folder of yours has the name of a folder "
+        "the audit writes here; move or rename it, or give another --out\n",
+    )
+    assert (out / "service-quality").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in out.iterdir()] == ["service-quality"]
+
+
+def test_a_previous_audit_of_one_pack_is_warned_of_for_the_other(
+    runner, evidence, tmp_path
+) -> None:
+    earlier = tmp_path / "earlier"
+    assert audit(runner, evidence, earlier, "--format", "json").exit_code == 1
+    previous = str(earlier / "service-quality" / "findings.json")
+    result = audit(runner, evidence, tmp_path / "out", "--format", "json", "--previous", previous)
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.stderr.splitlines() if "--previous" in line] == [
+        "warning: special-service-monitoring: --previous: the two audits are of different "
+        "packs: service-quality and special-service-monitoring"
+    ]
