@@ -861,8 +861,8 @@ def _replaced_notes(replaced: Any) -> None:
         )
     for folder in replaced.reports_left:
         click.echo(
-            f"note: {folder}/ holds a report rendered from the earlier audit's findings, left "
-            "as it was: render it again from the new findings.json, or remove it",
+            f"note: {folder}/ holds a report not rendered from this audit's findings, left as "
+            "it was: render it again from the new findings.json, or remove it",
             err=True,
         )
 

@@ -39,7 +39,7 @@ def test_an_audit_says_which_earlier_outputs_it_removed(runner, tmp_path) -> Non
     assert (
         "note: removed files with the names of audit outputs that this audit does not write: "
         "capa.csv, report.html\n"
-        "note: en/ holds a report rendered from the earlier audit's findings, left as it was: "
+        "note: en/ holds a report not rendered from this audit's findings, left as it was: "
         "render it again from the new findings.json, or remove it\n"
     ) in result.output
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "capa.csv").exists()

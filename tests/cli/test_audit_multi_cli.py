@@ -222,7 +222,7 @@ def test_a_second_combined_audit_leaves_the_user_s_files_in_a_pack_s_folder(
     assert (pack / "notes.txt").read_text(encoding="utf-8") == "notes"
     assert (pack / "en" / "report.html").is_file()
     assert (
-        "note: service-quality/en/ holds a report rendered from the earlier audit's findings, "
+        "note: service-quality/en/ holds a report not rendered from this audit's findings, "
         "left as it was: render it again from the new findings.json, or remove it\n"
     ) in result.stderr
 
