@@ -1392,3 +1392,24 @@ def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_p
         assert repeats == (july[key] if closing else None)
         assert f"  recurring: yes ({recurring})\n" in item_text(register, latest["id"])
         register.close()
+
+
+def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_adds_no_finding(
+    tmp_path, monthly_audits
+) -> None:
+    """July audited again after a waiver (another findings.json, the same period): its
+    nonconformities are those July's items dealt with, closed or not; none recurs."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    july = [i["id"] for i in register.store.items()]
+    _implemented(register, july[0], "2026-07-31")
+    register.record_verification(july[0], "cert", {"status": "verified-effective"}, TODAY)
+    document, _, path = monthly_audits["2026-07"]
+    again = register.record_audit(document, "another-findings-sha256", str(path), TODAY)
+    assert (again.already, again.created, again.recurring) == (False, [], [])
+    assert sorted(again.linked) == sorted(july)
+    assert [i["id"] for i in register.store.items()] == july
+    assert all([link["audit"] for link in register.store.links(item_id)] == [1] for item_id in july)
+    assert register.item(july[0])["status"] == "verified-effective"
+    assert register.check() == []
+    register.close()

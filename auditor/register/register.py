@@ -4,7 +4,9 @@ Recording an audit is idempotent (an audit is known by its findings.json's
 SHA-256). A nonconformity of a rule and group that an earlier item already
 holds is linked to that item; when it comes back in another period (before or
 after, whichever audit was recorded first) the item is flagged recurring, and a
-recurring minor becomes major, with the reason on it.
+recurring minor becomes major, with the reason on it. A re-audit of a period an item
+was found in already (another findings.json, the same period) is linked to that item and
+changes nothing on it.
 """
 
 from __future__ import annotations
@@ -117,6 +119,13 @@ class Register:
         who: str,
         recorded: Recorded,
     ) -> None:
+        period = document.manifest.parameters.period
+        found = self.store.item_for_period(
+            rule.rule, key, document.manifest.pack.id, period.first_day, period.last_day
+        )
+        if found is not None:  # a re-audit of a period the item dealt with: nothing new
+            recorded.linked.append(found["id"])
+            return
         earlier = self.store.latest_item(rule.rule, key, document.manifest.pack.id)
         later = earlier is not None and self._apart(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
