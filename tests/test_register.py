@@ -1278,8 +1278,9 @@ def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
     for changes in ({"status": "planned"}, same):
         with pytest.raises(
             LifecycleError,
-            match=f"{first}'s fix was verified ineffective; it is "
-            "planned again with a changed plan: a new root cause or a new action",
+            match=f"{first}'s fix was verified ineffective and the plan given is the one that "
+            r"did not work \(its root cause and actions\); it is planned again with a changed "
+            "plan: a new root cause or a new action",
         ):
             register.update(first, "li", changes, today=TODAY)
     assert register.item(first)["status"] == "verified-ineffective"
@@ -1411,5 +1412,29 @@ def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_adds_no_findi
     assert [i["id"] for i in register.store.items()] == july
     assert all([link["audit"] for link in register.store.links(item_id)] == [1] for item_id in july)
     assert register.item(july[0])["status"] == "verified-effective"
+    assert register.check() == []
+    register.close()
+
+
+def test_an_ineffective_fix_planned_again_with_the_action_that_did_not_work_is_refused(
+    tmp_path, monthly_audits
+) -> None:
+    """The done action that failed, given again (case and spacing aside), is not a new plan;
+    another owner for it, or another text, is."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = (i["id"] for i in register.store.items()[:2])
+    for item in (first, second):
+        _implemented(register, item, "2026-07-31")
+        register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    due = TODAY + timedelta(days=5)
+    same = ("fix the  process", "OPS", due)
+    with pytest.raises(LifecycleError, match="the plan given is the one that did not work"):
+        register.change(first, "li", {"status": "planned"}, action=same, today=TODAY)
+    assert register.item(first)["status"] == "verified-ineffective"
+    assert len(register.store.actions(first)) == 1
+    other_owner = ("Fix the process", "service desk lead", due)
+    moved = register.change(second, "li", {"status": "planned"}, action=other_owner, today=TODAY)
+    assert moved["status"] == "planned"
     assert register.check() == []
     register.close()

@@ -351,8 +351,10 @@ class Register:
         if target == Status.ACCEPTED:
             self._check_acceptor(item_id, who)
         if target == Status.PLANNED and item["status"] == Status.VERIFIED_INEFFECTIVE:
-            new_cause = changes.get("root_cause", item.get("root_cause")) != item.get("root_cause")
-            check_replanned(item_id, self.store.history(item_id), new_cause)
+            cause = changes.get("root_cause", item.get("root_cause"))
+            check_replanned(
+                item_id, self.store.history(item_id), self.store.actions(item_id), cause
+            )
         if target in (Status.OPEN, Status.PLANNED):  # a plan (made) again: its acceptance void
             changes = {**changes, "acceptance": None}
         return {**changes, "status": str(target)}
