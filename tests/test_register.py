@@ -1438,3 +1438,28 @@ def test_an_ineffective_fix_planned_again_with_the_action_that_did_not_work_is_r
     assert moved["status"] == "planned"
     assert register.check() == []
     register.close()
+
+
+def test_a_group_typed_as_the_start_of_one_is_suggested_before_a_closer_spelled_one(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError, closest_group
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    ids = [i["id"] for i in register.store.items()[:3]]
+    groups = ("priority=1 - Critical", "priority=3 - Moderate", "priority=4 - Low")
+    named = zip(ids, groups, strict=True)
+    for item_id, group in named:  # the groups of a helpdesk's register, set in place
+        register.store.db.execute("UPDATE items SET group_key = ? WHERE id = ?", [group, item_id])
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"group": "priority=1"})
+    assert raised.value.suggestion == "priority=1 - Critical"
+    register.close()
+
+    groups = {"priority=1 - Critical", "priority=3 - Moderate", "priority=4 - Low"}
+    assert closest_group("priority=1", groups) == "priority=1 - Critical"
+    assert closest_group("PRIORITY=3", groups) == "priority=3 - Moderate"
+    assert closest_group("priority=5", groups) == "priority=4 - Low"  # none starts so
+    assert closest_group("SH", {"site=SH", "site=BJ"}) == "site=SH"

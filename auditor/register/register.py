@@ -595,14 +595,14 @@ class Register:
     def unlike_items(self, rule: str, group_key: str) -> str | None:
         """A warning when no item of the register names the rule (or its group) but one nearly
         does: a typo, or a rule waived ahead of any item; None otherwise."""
-        from ..errors import closest_name
+        from ..errors import closest_group, closest_name
 
         named = self.store.rules_and_groups()
         rules = sorted({r for r, _ in named})
         if rule not in rules and (near := closest_name(rule, rules)) is not None:
             return f"no item of the register has rule '{rule}' (did you mean '{near}'?)"
         groups = sorted({g for r, g in named if r == rule and g})
-        if group_key and group_key not in groups and (near := closest_name(group_key, groups)):
+        if group_key and group_key not in groups and (near := closest_group(group_key, groups)):
             return (
                 f"no item of the register has rule {rule} in group '{group_key}' (did you mean "
                 f"'{near}'?)"
