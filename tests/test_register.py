@@ -1463,3 +1463,38 @@ def test_a_group_typed_as_the_start_of_one_is_suggested_before_a_closer_spelled_
     assert closest_group("PRIORITY=3", groups) == "priority=3 - Moderate"
     assert closest_group("priority=5", groups) == "priority=4 - Low"  # none starts so
     assert closest_group("SH", {"site=SH", "site=BJ"}) == "site=SH"
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "human error by night shift",
+        "employee negligence",
+        "Carelessness.",
+        "the agent forgot",
+        "staff did not follow the procedure",
+        "the operator didn't follow the checklist",
+        "值班员工疏忽",
+    ],
+)
+def test_a_root_cause_that_only_names_someone_s_error_is_refused(cause: str) -> None:
+    from auditor.register.lifecycle import check_root_cause
+
+    with pytest.raises(LifecycleError, match="names who erred, not why the process let it"):
+        check_root_cause(cause, "CAPA-2026-0001")
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "staff did not follow the procedure because the procedure was not in the ticket tool",
+        "agents forgot the callback since the queue view has no reminder",
+        "P1 incidents are not routed to the on-call group",
+        "a config error in the routing rule",
+        "the agent forgot the callback and the ticket tool has no reminder for callbacks due",
+    ],
+)
+def test_a_root_cause_naming_staff_with_a_reason_in_the_process_is_accepted(cause: str) -> None:
+    from auditor.register.lifecycle import check_root_cause
+
+    check_root_cause(cause, "CAPA-2026-0001")

@@ -60,6 +60,24 @@ _WEAK = re.compile(
     re.IGNORECASE,
 )
 
+#: phrases that name someone's error, negligence or forgetting
+_BLAME = re.compile(
+    r"\b(human|staff|operator|user|employee|agent|personnel)\s+(error|mistake|failure)s?\b"
+    r"|\bnegligen(ce|t)\b|\bcareless(ness)?\b|\bforg[oe]t(ting|ten)?\b|\binattenti(on|ve)\b"
+    r"|(\bnot|n't|\bfailed\s+to)\s+follow\b"
+    r"|失误|疏忽|粗心|忘记|未遵守",
+    re.IGNORECASE,
+)
+
+#: a clause that gives a cause: a root cause with one says why, whoever it names
+_CAUSE_CLAUSE = re.compile(
+    r"\b(because|since|due\s+to|caused\s+by|as\s+a\s+result|owing\s+to|when)\b|因为|由于",
+    re.IGNORECASE,
+)
+
+#: a root cause of at most so many words with a blame phrase and no cause clause only blames
+BLAME_WORDS = 12
+
 
 #: a history row that adds an action to an item's plan (not ``action N done``)
 _ACTION_ROW = re.compile(r"action \d+")
@@ -167,13 +185,23 @@ def _refused_move(item_id: str, current: Status, target: Status, command: str) -
 def check_root_cause(text: str | None, item_id: str) -> None:
     if not text or not text.strip():
         raise LifecycleError(f"{item_id} needs a root cause before it is planned")
-    if _WEAK.match(text):
+    if _blames(text):
         raise LifecycleError(
             f"root cause '{text.strip()}' names who erred, not why the process let it happen; "
             "certifiers reject it",
             hint="say what in the process allowed the error (a missing check, an unclear rule, "
             "a tool, staffing), e.g. with --why five times",
         )
+
+
+def _blames(text: str) -> bool:
+    """Whether a root cause only names who erred: a known one ("human error", "retrain
+    staff"), or a short text with a blame phrase ("the agent forgot", "employee negligence")
+    and no clause saying why ("because", "since", "due to" ...)."""
+    if _WEAK.match(text):
+        return True
+    short = len(text.split()) <= BLAME_WORDS
+    return bool(short and _BLAME.search(text) and not _CAUSE_CLAUSE.search(text))
 
 
 def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
