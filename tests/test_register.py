@@ -1498,3 +1498,28 @@ def test_a_root_cause_naming_staff_with_a_reason_in_the_process_is_accepted(caus
     from auditor.register.lifecycle import check_root_cause
 
     check_root_cause(cause, "CAPA-2026-0001")
+
+
+def test_an_item_id_is_matched_case_and_spaces_aside(tmp_path, monthly_audits) -> None:
+    from auditor.errors import AuditorError
+    from auditor.register.views import item_text
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    assert register.item(" capa-2026-0001 ")["id"] == "CAPA-2026-0001"
+    assert item_text(register, "capa-2026-0001").startswith("CAPA-2026-0001  open")
+    changes = {"root_cause": "no alarm on the queue", "status": "planned"}
+    due = TODAY + timedelta(days=5)
+    action = ("Alarm on the wallboard", "ops", due)
+    planned = register.change("capa-2026-0001", "li", changes, action=action, today=TODAY)
+    assert (planned["id"], planned["status"]) == ("CAPA-2026-0001", "planned")
+    assert register.accept("Capa-2026-0001", "cert", TODAY)["status"] == "accepted"
+    assert len(register.store.actions("CAPA-2026-0001")) == 1
+    assert {row["item"] for row in register.store.history() if row["item"].startswith("C")} == {
+        f"CAPA-2026-{n:04d}" for n in range(1, len(register.store.items()) + 1)
+    }
+    with pytest.raises(AuditorError, match="no CAPA item 'capa-2026-0999'") as raised:
+        register.item("capa-2026-0999")
+    assert raised.value.suggestion is not None
+    assert register.check() == []
+    register.close()

@@ -247,6 +247,7 @@ class Register:
         A closed item is refused, and so is a move to a verified status: only
         :meth:`record_verification` makes that move.
         """
+        item_id = self.item_id(item_id)
         with self.store.transaction():
             self._at_version(item_id, version)
             return self._update(item_id, who, changes, today or date.today())
@@ -255,6 +256,7 @@ class Register:
         self, item_id: str, who: str, changes: dict[str, Any], today: date
     ) -> dict[str, Any]:
         """The outcome of a verification: the move to a verified status, with its figures."""
+        item_id = self.item_id(item_id)
         target = status_of(str(changes.get("status")))
         if target not in BY_VERIFICATION:
             raise LifecycleError(
@@ -273,6 +275,7 @@ class Register:
     ) -> dict[str, Any]:
         """A certifier accepts the item's plan (planned -> accepted), recorded with who, when
         and the comment: the one way to accepted (an update's move there is refused)."""
+        item_id = self.item_id(item_id)
         day = today or date.today()
         acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
         with self.store.transaction():
@@ -422,6 +425,7 @@ class Register:
         it changes nothing: the returned item's ``changed`` is False). A move to
         implemented is dated today unless ``changes`` give its ``implemented_on``.
         """
+        item_id = self.item_id(item_id)
         day = today or date.today()
         actions = [action] if isinstance(action, tuple) else list(action or [])
         marked = [done] if isinstance(done, int) else list(done or [])
@@ -496,6 +500,7 @@ class Register:
 
         The item's version moves on (a conflict if it is no longer at ``version``).
         """
+        item_id = self.item_id(item_id)
         day = today or date.today()
         with self.store.transaction():
             item = self._at_version(item_id, version)
@@ -519,6 +524,7 @@ class Register:
         self, item_id: str, number: int, who: str, on: date, version: int | None = None
     ) -> None:
         """Mark an action done on ``on``; the item's version moves on."""
+        item_id = self.item_id(item_id)
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
@@ -640,14 +646,23 @@ class Register:
         return [from_row(row) for row in self.store.waivers()]
 
     def item(self, item_id: str) -> dict[str, Any]:
+        item = self.store.item(self.item_id(item_id))
+        assert item is not None
+        return item
+
+    def item_id(self, text: str) -> str:
+        """The id of the item ``text`` names, case and surrounding spaces aside
+        (``capa-2026-0001`` names ``CAPA-2026-0001``); refused, with the closest, when none."""
         from ..errors import AuditorError, closest_name
 
-        item = self.store.item(item_id)
-        if item is None:
+        ids = self.store.item_ids()
+        wanted = text.strip().casefold()
+        found = next((known for known in ids if known.casefold() == wanted), None)
+        if found is None:
             raise AuditorError(
-                f"no CAPA item '{item_id}'", suggestion=closest_name(item_id, self.store.item_ids())
+                f"no CAPA item '{text}'", suggestion=closest_name(text, ids, fold_case=True)
             )
-        return item
+        return found
 
     def _apply(
         self,

@@ -159,6 +159,7 @@ def _label(item: dict[str, Any], name: str) -> str:
 
 def item_text(register: Register, item_id: str) -> str:
     """One item: its fields, actions, linked findings across audits and every change."""
+    item_id = register.item_id(item_id)
     item = register.item(item_id)
     lines = [f"{item['id']}  {item['status']}  {item['severity']}  (version {item['version']})"]
     for name in (
