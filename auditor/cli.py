@@ -1656,7 +1656,7 @@ def capa_verify(
     finally:
         register.close()
     click.echo(
-        f"{item_id}: {result.outcome} over {result.period} ({result.finding.id}); now {result.status}"
+        f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}); now {result.status}"
     )
 
 

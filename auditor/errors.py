@@ -31,6 +31,18 @@ def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) 
     return lowered.get(name.lower()) or _half_changed(name, pool)
 
 
+def closest_group(group: str, groups: Iterable[str]) -> str | None:
+    """The group most like ``group``: the first that starts with it (case aside:
+    ``priority=1`` for ``priority=1 - Critical``), else the closest, else the one whose
+    value it is (``SH`` for ``site=SH``); None when none is."""
+    wanted = group.casefold()
+    return (
+        next((g for g in sorted(groups) if g.casefold().startswith(wanted)), None)
+        or closest_name(group, groups)
+        or next((g for g in sorted(groups) if g.partition("=")[2].casefold() == wanted), None)
+    )
+
+
 def _half_changed(name: str, pool: list[str]) -> str | None:
     """The candidate of ``name``'s length with at most half its characters changed in place,
     when it has fewer changed than every other; difflib's cutoff refuses exactly half, which

@@ -303,3 +303,17 @@ def test_load_findings_takes_a_folder_or_a_file(months, tmp_path) -> None:
         load_findings(tmp_path)
     with pytest.raises(ReportError, match="file not found"):
         load_findings(tmp_path / "missing.json")
+
+
+def test_a_waived_finding_is_not_a_nonconformity_either_way(demo_audit) -> None:
+    """Waived now: `verdict changed`, not resolved (a waiver corrects nothing); waived
+    before and nonconform now (the waiver ended): new, as docs/diff.md says."""
+    cell = "RESP-PHONE-30S@site=SH@2026-08"
+    waived = edited(demo_audit.findings, setting(cell, verdict="waived"))
+    now_waived = diff_findings(demo_audit.findings, waived)
+    assert next(r for r in now_waived.rows if r.new and r.new.id == cell).change == (
+        Change.VERDICT_CHANGED
+    )
+    assert now_waived.counts() == {"new": 0, "resolved": 0, "recurring": 2, "worsened": 0}
+    no_longer = diff_findings(waived, demo_audit.findings)
+    assert only(no_longer, Change.NEW) == [cell] and no_longer.has_new

@@ -1278,8 +1278,9 @@ def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
     for changes in ({"status": "planned"}, same):
         with pytest.raises(
             LifecycleError,
-            match=f"{first}'s fix was verified ineffective; it is "
-            "planned again with a changed plan: a new root cause or a new action",
+            match=f"{first}'s fix was verified ineffective and the plan given is the one that "
+            r"did not work \(its root cause and actions\); it is planned again with a changed "
+            "plan: a new root cause or a new action",
         ):
             register.update(first, "li", changes, today=TODAY)
     assert register.item(first)["status"] == "verified-ineffective"
@@ -1392,3 +1393,133 @@ def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_p
         assert repeats == (july[key] if closing else None)
         assert f"  recurring: yes ({recurring})\n" in item_text(register, latest["id"])
         register.close()
+
+
+def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_adds_no_finding(
+    tmp_path, monthly_audits
+) -> None:
+    """July audited again after a waiver (another findings.json, the same period): its
+    nonconformities are those July's items dealt with, closed or not; none recurs."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    july = [i["id"] for i in register.store.items()]
+    _implemented(register, july[0], "2026-07-31")
+    register.record_verification(july[0], "cert", {"status": "verified-effective"}, TODAY)
+    document, _, path = monthly_audits["2026-07"]
+    again = register.record_audit(document, "another-findings-sha256", str(path), TODAY)
+    assert (again.already, again.created, again.recurring) == (False, [], [])
+    assert sorted(again.linked) == sorted(july)
+    assert [i["id"] for i in register.store.items()] == july
+    assert all([link["audit"] for link in register.store.links(item_id)] == [1] for item_id in july)
+    assert register.item(july[0])["status"] == "verified-effective"
+    assert register.check() == []
+    register.close()
+
+
+def test_an_ineffective_fix_planned_again_with_the_action_that_did_not_work_is_refused(
+    tmp_path, monthly_audits
+) -> None:
+    """The done action that failed, given again (case and spacing aside), is not a new plan;
+    another owner for it, or another text, is."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    first, second = (i["id"] for i in register.store.items()[:2])
+    for item in (first, second):
+        _implemented(register, item, "2026-07-31")
+        register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    due = TODAY + timedelta(days=5)
+    same = ("fix the  process", "OPS", due)
+    with pytest.raises(LifecycleError, match="the plan given is the one that did not work"):
+        register.change(first, "li", {"status": "planned"}, action=same, today=TODAY)
+    assert register.item(first)["status"] == "verified-ineffective"
+    assert len(register.store.actions(first)) == 1
+    other_owner = ("Fix the process", "service desk lead", due)
+    moved = register.change(second, "li", {"status": "planned"}, action=other_owner, today=TODAY)
+    assert moved["status"] == "planned"
+    assert register.check() == []
+    register.close()
+
+
+def test_a_group_typed_as_the_start_of_one_is_suggested_before_a_closer_spelled_one(
+    tmp_path, monthly_audits
+) -> None:
+    from auditor.errors import AuditorError, closest_group
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    ids = [i["id"] for i in register.store.items()[:3]]
+    groups = ("priority=1 - Critical", "priority=3 - Moderate", "priority=4 - Low")
+    named = zip(ids, groups, strict=True)
+    for item_id, group in named:  # the groups of a helpdesk's register, set in place
+        register.store.db.execute("UPDATE items SET group_key = ? WHERE id = ?", [group, item_id])
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, TODAY, {"group": "priority=1"})
+    assert raised.value.suggestion == "priority=1 - Critical"
+    register.close()
+
+    groups = {"priority=1 - Critical", "priority=3 - Moderate", "priority=4 - Low"}
+    assert closest_group("priority=1", groups) == "priority=1 - Critical"
+    assert closest_group("PRIORITY=3", groups) == "priority=3 - Moderate"
+    assert closest_group("priority=5", groups) == "priority=4 - Low"  # none starts so
+    assert closest_group("SH", {"site=SH", "site=BJ"}) == "site=SH"
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "human error by night shift",
+        "employee negligence",
+        "Carelessness.",
+        "the agent forgot",
+        "staff did not follow the procedure",
+        "the operator didn't follow the checklist",
+        "值班员工疏忽",
+    ],
+)
+def test_a_root_cause_that_only_names_someone_s_error_is_refused(cause: str) -> None:
+    from auditor.register.lifecycle import check_root_cause
+
+    with pytest.raises(LifecycleError, match="names who erred, not why the process let it"):
+        check_root_cause(cause, "CAPA-2026-0001")
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "staff did not follow the procedure because the procedure was not in the ticket tool",
+        "agents forgot the callback since the queue view has no reminder",
+        "P1 incidents are not routed to the on-call group",
+        "a config error in the routing rule",
+        "the agent forgot the callback and the ticket tool has no reminder for callbacks due",
+    ],
+)
+def test_a_root_cause_naming_staff_with_a_reason_in_the_process_is_accepted(cause: str) -> None:
+    from auditor.register.lifecycle import check_root_cause
+
+    check_root_cause(cause, "CAPA-2026-0001")
+
+
+def test_an_item_id_is_matched_case_and_spaces_aside(tmp_path, monthly_audits) -> None:
+    from auditor.errors import AuditorError
+    from auditor.register.views import item_text
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    assert register.item(" capa-2026-0001 ")["id"] == "CAPA-2026-0001"
+    assert item_text(register, "capa-2026-0001").startswith("CAPA-2026-0001  open")
+    changes = {"root_cause": "no alarm on the queue", "status": "planned"}
+    due = TODAY + timedelta(days=5)
+    action = ("Alarm on the wallboard", "ops", due)
+    planned = register.change("capa-2026-0001", "li", changes, action=action, today=TODAY)
+    assert (planned["id"], planned["status"]) == ("CAPA-2026-0001", "planned")
+    assert register.accept("Capa-2026-0001", "cert", TODAY)["status"] == "accepted"
+    assert len(register.store.actions("CAPA-2026-0001")) == 1
+    assert {row["item"] for row in register.store.history() if row["item"].startswith("C")} == {
+        f"CAPA-2026-{n:04d}" for n in range(1, len(register.store.items()) + 1)
+    }
+    with pytest.raises(AuditorError, match="no CAPA item 'capa-2026-0999'") as raised:
+        register.item("capa-2026-0999")
+    assert raised.value.suggestion is not None
+    assert register.check() == []
+    register.close()

@@ -244,6 +244,24 @@ class RegisterStore:
             "ORDER BY items.id DESC LIMIT 1",
             [rule, group_key, pack_id, *([before] if before is not None else [])],
         )
+        return self._first_item(cursor)
+
+    def item_for_period(
+        self, rule: str, group_key: str, pack_id: str, first_day: str, last_day: str
+    ) -> dict[str, Any] | None:
+        """The most recent item of a rule and group that an audit of pack ``pack_id`` opened
+        and that an audit of the period ``first_day``..``last_day`` found (opened or was
+        linked to), whatever its status; None when no audit of that period found one."""
+        cursor = self.db.execute(
+            "SELECT items.* FROM items JOIN audits AS opened ON opened.id = items.first_audit "
+            "JOIN links ON links.item = items.id JOIN audits ON audits.id = links.audit "
+            "WHERE items.rule = ? AND items.group_key = ? AND opened.pack_id = ? "
+            "AND audits.first_day = ? AND audits.last_day = ? ORDER BY items.id DESC LIMIT 1",
+            [rule, group_key, pack_id, first_day, last_day],
+        )
+        return self._first_item(cursor)
+
+    def _first_item(self, cursor: Any) -> dict[str, Any] | None:
         names = [column[0] for column in cursor.description]
         row = cursor.fetchone()
         return _decoded(dict(zip(names, row, strict=True)), self.path) if row else None

@@ -60,6 +60,24 @@ _WEAK = re.compile(
     re.IGNORECASE,
 )
 
+#: phrases that name someone's error, negligence or forgetting
+_BLAME = re.compile(
+    r"\b(human|staff|operator|user|employee|agent|personnel)\s+(error|mistake|failure)s?\b"
+    r"|\bnegligen(ce|t)\b|\bcareless(ness)?\b|\bforg[oe]t(ting|ten)?\b|\binattenti(on|ve)\b"
+    r"|(\bnot|n't|\bfailed\s+to)\s+follow\b"
+    r"|失误|疏忽|粗心|忘记|未遵守",
+    re.IGNORECASE,
+)
+
+#: a clause that gives a cause: a root cause with one says why, whoever it names
+_CAUSE_CLAUSE = re.compile(
+    r"\b(because|since|due\s+to|caused\s+by|as\s+a\s+result|owing\s+to|when)\b|因为|由于",
+    re.IGNORECASE,
+)
+
+#: a root cause of at most so many words with a blame phrase and no cause clause only blames
+BLAME_WORDS = 12
+
 
 #: a history row that adds an action to an item's plan (not ``action N done``)
 _ACTION_ROW = re.compile(r"action \d+")
@@ -167,13 +185,23 @@ def _refused_move(item_id: str, current: Status, target: Status, command: str) -
 def check_root_cause(text: str | None, item_id: str) -> None:
     if not text or not text.strip():
         raise LifecycleError(f"{item_id} needs a root cause before it is planned")
-    if _WEAK.match(text):
+    if _blames(text):
         raise LifecycleError(
             f"root cause '{text.strip()}' names who erred, not why the process let it happen; "
             "certifiers reject it",
             hint="say what in the process allowed the error (a missing check, an unclear rule, "
             "a tool, staffing), e.g. with --why five times",
         )
+
+
+def _blames(text: str) -> bool:
+    """Whether a root cause only names who erred: a known one ("human error", "retrain
+    staff"), or a short text with a blame phrase ("the agent forgot", "employee negligence")
+    and no clause saying why ("because", "since", "due to" ...)."""
+    if _WEAK.match(text):
+        return True
+    short = len(text.split()) <= BLAME_WORDS
+    return bool(short and _BLAME.search(text) and not _CAUSE_CLAUSE.search(text))
 
 
 def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
@@ -193,24 +221,47 @@ def plan_authors(history: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
-def check_replanned(item_id: str, history: Sequence[dict[str, Any]], new_cause: bool) -> None:
+def check_replanned(
+    item_id: str,
+    history: Sequence[dict[str, Any]],
+    actions: Sequence[dict[str, Any]],
+    cause: str | None,
+) -> None:
     """Refuse planning an item again after its fix was verified ineffective with the plan
-    that did not work: a new root cause (``new_cause``, in this update) or an action added
-    since the verification (in its history rows) is needed."""
+    that did not work: its root cause (``cause``, the one the update leaves) is that plan's,
+    and no action added since the verification differs from that plan's actions (text and
+    owner, compared case and spacing aside)."""
     verified = [
         n for n, row in enumerate(history) if _is(row, "status", Status.VERIFIED_INEFFECTIVE)
     ]
-    since = history[verified[-1] + 1 :] if verified else history
-    if new_cause or any(
-        row["field"] == "root_cause" or _ACTION_ROW.fullmatch(row["field"]) for row in since
-    ):
+    cut = verified[-1] + 1 if verified else 0
+    before, since = history[:cut], history[cut:]
+    failed_cause = next((r["new"] for r in reversed(before) if r["field"] == "root_cause"), None)
+    failed = {_plan_action(a) for a in actions if a["no"] in _action_numbers(before)}
+    added = {_plan_action(a) for a in actions if a["no"] in _action_numbers(since)}
+    if _plain(cause) != _plain(failed_cause) or added - failed:
         return
     raise LifecycleError(
-        f"{item_id}'s fix was verified ineffective; it is planned again with a changed plan: "
-        "a new root cause or a new action",
+        f"{item_id}'s fix was verified ineffective and the plan given is the one that did not "
+        "work (its root cause and actions); it is planned again with a changed plan: a new "
+        "root cause or a new action",
         hint="give --root-cause TEXT (why the fix did not work) or --action TEXT --owner NAME "
         "--due YYYY-MM-DD, with --status planned or before it",
     )
+
+
+def _action_numbers(history: Sequence[dict[str, Any]]) -> set[int]:
+    """The numbers of the actions added in these history rows."""
+    return {int(row["field"].split()[1]) for row in history if _ACTION_ROW.fullmatch(row["field"])}
+
+
+def _plan_action(action: dict[str, Any]) -> tuple[str, str]:
+    """What an action of a plan is: its text and owner, case and spacing aside."""
+    return _plain(action.get("text")), _plain(action.get("owner"))
+
+
+def _plain(text: str | None) -> str:
+    return " ".join(str(text or "").split()).casefold()
 
 
 def _is(row: dict[str, Any], field: str, value: str) -> bool:

@@ -4,7 +4,9 @@ Recording an audit is idempotent (an audit is known by its findings.json's
 SHA-256). A nonconformity of a rule and group that an earlier item already
 holds is linked to that item; when it comes back in another period (before or
 after, whichever audit was recorded first) the item is flagged recurring, and a
-recurring minor becomes major, with the reason on it.
+recurring minor becomes major, with the reason on it. A re-audit of a period an item
+was found in already (another findings.json, the same period) is linked to that item and
+changes nothing on it.
 """
 
 from __future__ import annotations
@@ -117,6 +119,13 @@ class Register:
         who: str,
         recorded: Recorded,
     ) -> None:
+        period = document.manifest.parameters.period
+        found = self.store.item_for_period(
+            rule.rule, key, document.manifest.pack.id, period.first_day, period.last_day
+        )
+        if found is not None:  # a re-audit of a period the item dealt with: nothing new
+            recorded.linked.append(found["id"])
+            return
         earlier = self.store.latest_item(rule.rule, key, document.manifest.pack.id)
         later = earlier is not None and self._apart(audit, earlier["first_audit"])
         if earlier is not None and earlier["status"] != Status.VERIFIED_EFFECTIVE:
@@ -238,6 +247,7 @@ class Register:
         A closed item is refused, and so is a move to a verified status: only
         :meth:`record_verification` makes that move.
         """
+        item_id = self.item_id(item_id)
         with self.store.transaction():
             self._at_version(item_id, version)
             return self._update(item_id, who, changes, today or date.today())
@@ -246,6 +256,7 @@ class Register:
         self, item_id: str, who: str, changes: dict[str, Any], today: date
     ) -> dict[str, Any]:
         """The outcome of a verification: the move to a verified status, with its figures."""
+        item_id = self.item_id(item_id)
         target = status_of(str(changes.get("status")))
         if target not in BY_VERIFICATION:
             raise LifecycleError(
@@ -264,6 +275,7 @@ class Register:
     ) -> dict[str, Any]:
         """A certifier accepts the item's plan (planned -> accepted), recorded with who, when
         and the comment: the one way to accepted (an update's move there is refused)."""
+        item_id = self.item_id(item_id)
         day = today or date.today()
         acceptance = {"by": who, "on": day.isoformat(), "comment": comment}
         with self.store.transaction():
@@ -342,8 +354,10 @@ class Register:
         if target == Status.ACCEPTED:
             self._check_acceptor(item_id, who)
         if target == Status.PLANNED and item["status"] == Status.VERIFIED_INEFFECTIVE:
-            new_cause = changes.get("root_cause", item.get("root_cause")) != item.get("root_cause")
-            check_replanned(item_id, self.store.history(item_id), new_cause)
+            cause = changes.get("root_cause", item.get("root_cause"))
+            check_replanned(
+                item_id, self.store.history(item_id), self.store.actions(item_id), cause
+            )
         if target in (Status.OPEN, Status.PLANNED):  # a plan (made) again: its acceptance void
             changes = {**changes, "acceptance": None}
         return {**changes, "status": str(target)}
@@ -411,6 +425,7 @@ class Register:
         it changes nothing: the returned item's ``changed`` is False). A move to
         implemented is dated today unless ``changes`` give its ``implemented_on``.
         """
+        item_id = self.item_id(item_id)
         day = today or date.today()
         actions = [action] if isinstance(action, tuple) else list(action or [])
         marked = [done] if isinstance(done, int) else list(done or [])
@@ -485,6 +500,7 @@ class Register:
 
         The item's version moves on (a conflict if it is no longer at ``version``).
         """
+        item_id = self.item_id(item_id)
         day = today or date.today()
         with self.store.transaction():
             item = self._at_version(item_id, version)
@@ -508,6 +524,7 @@ class Register:
         self, item_id: str, number: int, who: str, on: date, version: int | None = None
     ) -> None:
         """Mark an action done on ``on``; the item's version moves on."""
+        item_id = self.item_id(item_id)
         with self.store.transaction():
             item = self._at_version(item_id, version)
             check_not_closed(item)
@@ -584,14 +601,14 @@ class Register:
     def unlike_items(self, rule: str, group_key: str) -> str | None:
         """A warning when no item of the register names the rule (or its group) but one nearly
         does: a typo, or a rule waived ahead of any item; None otherwise."""
-        from ..errors import closest_name
+        from ..errors import closest_group, closest_name
 
         named = self.store.rules_and_groups()
         rules = sorted({r for r, _ in named})
         if rule not in rules and (near := closest_name(rule, rules)) is not None:
             return f"no item of the register has rule '{rule}' (did you mean '{near}'?)"
         groups = sorted({g for r, g in named if r == rule and g})
-        if group_key and group_key not in groups and (near := closest_name(group_key, groups)):
+        if group_key and group_key not in groups and (near := closest_group(group_key, groups)):
             return (
                 f"no item of the register has rule {rule} in group '{group_key}' (did you mean "
                 f"'{near}'?)"
@@ -629,14 +646,23 @@ class Register:
         return [from_row(row) for row in self.store.waivers()]
 
     def item(self, item_id: str) -> dict[str, Any]:
+        item = self.store.item(self.item_id(item_id))
+        assert item is not None
+        return item
+
+    def item_id(self, text: str) -> str:
+        """The id of the item ``text`` names, case and surrounding spaces aside
+        (``capa-2026-0001`` names ``CAPA-2026-0001``); refused, with the closest, when none."""
         from ..errors import AuditorError, closest_name
 
-        item = self.store.item(item_id)
-        if item is None:
+        ids = self.store.item_ids()
+        wanted = text.strip().casefold()
+        found = next((known for known in ids if known.casefold() == wanted), None)
+        if found is None:
             raise AuditorError(
-                f"no CAPA item '{item_id}'", suggestion=closest_name(item_id, self.store.item_ids())
+                f"no CAPA item '{text}'", suggestion=closest_name(text, ids, fold_case=True)
             )
-        return item
+        return found
 
     def _apply(
         self,

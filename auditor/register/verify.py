@@ -69,6 +69,7 @@ def verify_item(
     from ..pack import load_pack
 
     check_engine(engine)
+    item_id = register.item_id(item_id)
     item = register.item(item_id)
     if item["status"] != Status.IMPLEMENTED or not item.get("implemented_on"):
         raise LifecycleError(

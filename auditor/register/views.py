@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from ..errors import AuditorError, closest_name
+from ..errors import AuditorError, closest_group, closest_name
 from ..formatting import padded, shown_width
 from .lifecycle import CLOSED, Status
 from .register import Register
@@ -84,10 +84,7 @@ def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
         )
     groups = {part for i in items for part in (i["group_key"] or "").split(", ") if part}
     if group and group not in groups:
-        suggestion = closest_name(group, groups) or next(
-            (g for g in sorted(groups) if g.partition("=")[2].casefold() == group.casefold()),
-            None,
-        )
+        suggestion = closest_group(group, groups)
         raise AuditorError(
             f"no CAPA item for group '{group}'",
             suggestion=suggestion,
@@ -162,6 +159,7 @@ def _label(item: dict[str, Any], name: str) -> str:
 
 def item_text(register: Register, item_id: str) -> str:
     """One item: its fields, actions, linked findings across audits and every change."""
+    item_id = register.item_id(item_id)
     item = register.item(item_id)
     lines = [f"{item['id']}  {item['status']}  {item['severity']}  (version {item['version']})"]
     for name in (

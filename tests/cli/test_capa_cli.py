@@ -894,8 +894,9 @@ def test_an_ineffective_fix_is_not_planned_again_unchanged(runner, tmp_path, jul
 
     refused(
         update("--status", "planned"),
-        f"error: {item}'s fix was verified ineffective; it is planned again with a changed "
-        "plan: a new root cause or a new action; give --root-cause TEXT",
+        f"error: {item}'s fix was verified ineffective and the plan given is the one that did "
+        "not work (its root cause and actions); it is planned again with a changed plan: a new "
+        "root cause or a new action; give --root-cause TEXT",
     )
     replanned = update("--action", "Check every new starter's record weekly", "--owner",
                        "trainer", "--due", "2026-08-15", "--status", "planned")  # fmt: skip
