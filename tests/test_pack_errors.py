@@ -461,3 +461,17 @@ def test_a_sequence_step_is_shown_as_yaml_writes_it(written, wrong, expected, wr
     messages = [e.message for e in caught.value.errors]
     assert any(m.startswith(expected) for m in messages), messages
     assert not any(python in m for m in messages for python in ("['", "{'", "None", "True"))
+
+
+@pytest.mark.parametrize("target", ['">= 1e400"', '">= .nan"'])
+def test_a_target_that_is_not_a_finite_number_is_one_located_error(write_pack, target) -> None:
+    from .series_pack import PACK, rule
+
+    body = f"    evidence: calls\n    mean: {{of: csat}}\n    target: {target}\n"
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(PACK + rule("M", body)), [STANDARDS])
+    [error] = caught.value.errors
+    assert str(error).endswith(
+        f":49:13: '{target.strip(chr(34))}' is not a finite number in rule M;"
+        " write a number such as '>= 4.2'"
+    ), str(error)
