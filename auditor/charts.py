@@ -216,8 +216,19 @@ def _horizontal(names: list[str], values: list[int], shares: list[float], x_labe
     top = max(values, default=1)
     axis.set_xlim(0, top * 1.3)
     for y, value, share in zip(positions, values, shares, strict=True):
-        axis.text(value + top * 0.02, y, f"{value:,} · {share:.0%}", va="center", fontsize=7)
+        axis.text(
+            value + top * 0.02, y, f"{value:,} · {share_text(share)}", va="center", fontsize=7
+        )
     return figure, axis
+
+
+def share_text(share: float) -> str:
+    """A cumulative share as a bar's label: whole percent, but never 100 % before the total;
+    a share that would round to it shows one decimal (99.6 %), and 99.9 % past that."""
+    for text in (f"{share:.0%}", f"{share:.1%}"):
+        if share >= 1 or not text.startswith("100"):
+            return text
+    return "99.9%"
 
 
 def pareto_svg(

@@ -805,16 +805,19 @@ def _exclusions(raw: YamlMap, ctx: RuleContext) -> tuple[Exclusion, ...]:
             continue
         unknown_keys(item, ("when", "reason"), "exclusion", ctx.checker.errors)
         condition = ctx.expression(item, "when")
-        raw_reason = item["reason"]
-        title = None
-        if isinstance(raw_reason, dict):
-            title = read_text_pair(
-                raw_reason, item.where("reason"), "an exclusion's reason", ctx.checker.errors
-            )
-            raw_reason = title.en
-        if condition is not None:
-            result.append(Exclusion(condition, str(raw_reason), title))
+        reason, title = _exclusion_reason(item, ctx)
+        if condition is not None and reason is not None:
+            result.append(Exclusion(condition, reason, title))
     return tuple(result)
+
+
+def _exclusion_reason(item: YamlMap, ctx: RuleContext) -> tuple[str | None, Text | None]:
+    """An exclusion's ``reason`` and, when written as ``{zh, en}``, both languages; a reason
+    left empty or not text is reported at its line and read as None."""
+    text = _text_or_pair(item, "reason", ctx)
+    if not text.en:
+        return None, None
+    return text.en, text if isinstance(item["reason"], dict) else None
 
 
 def _target(raw: YamlMap, ctx: RuleContext, measure: Measure | None) -> Target | None:

@@ -32,8 +32,16 @@ TESTS_SUFFIX = ".tests.yaml"
 CASE_KEYS = ("name", "rule", "period", "min_records", "records", "expect")
 EXPECT_KEYS = ("outcomes", "value", "verdict", "n")
 OUTCOMES = ("conform", "breach", "pending", "excluded")
-#: the words of a test suite a record's outcome is written in by mistake, and the outcome meant
-OUTCOME_MEANT = {"pass": "conform", "passed": "conform", "fail": "breach", "failed": "breach"}
+#: the words of a test suite or of a verdict a record's outcome is written in by mistake, and
+#: the outcome meant
+OUTCOME_MEANT = {
+    "pass": "conform",
+    "passed": "conform",
+    "fail": "breach",
+    "failed": "breach",
+    "nonconform": "breach",
+    "nonconformity": "breach",
+}
 #: how close a value must come to the expected one
 TOLERANCE = 1e-9
 
@@ -248,13 +256,14 @@ def _records(
 
 def _record_keys(
     pack: Pack, rule: Rule | None, records: dict[str, list[dict[str, Any]]]
-) -> set[str]:
+) -> set[str] | None:
     """The key of every record of the rule's kind in a case, as the evaluation writes an
-    outcome's key (every field of the key, joined by ``|``)."""
+    outcome's key (every field of the key, joined by ``|``); None when the case gives no
+    records of that kind (its rule unknown, its kind misspelt), so none can be checked."""
     from .evaluate.scope import key_text
 
-    if rule is None:
-        return set()
+    if rule is None or rule.evidence not in records:
+        return None
     kind = pack.evidence[rule.evidence]
     fields = rule.measure.outcome_key(kind)
     return {
@@ -262,22 +271,25 @@ def _record_keys(
     }
 
 
-def _outcomes(given: YamlMap, keys: set[str], problems: list[AuditorError]) -> dict[str, str]:
+def _outcomes(
+    given: YamlMap, keys: set[str] | None, problems: list[AuditorError]
+) -> dict[str, str]:
     """``outcomes``: each a record of the case and one of :data:`OUTCOMES` (``excluded`` may
     give its reason after a colon)."""
-    outcomes = given.get("outcomes")
-    if outcomes is None:
+    if "outcomes" not in given:
         return {}
-    if not isinstance(outcomes, YamlMap):
+    outcomes = given["outcomes"]
+    if not isinstance(outcomes, YamlMap) or not outcomes:
+        wrong = "outcomes is empty; map" if not outcomes else "outcomes map"
         problems.append(
             PackTestError(
-                f"outcomes map record keys to one of {', '.join(OUTCOMES)}",
+                f"{wrong} record keys to one of {', '.join(OUTCOMES)}",
                 location=given.where("outcomes"),
             )
         )
         return {}
     for key, wanted in outcomes.items():
-        if str(key) not in keys:
+        if keys is not None and str(key) not in keys:
             problems.append(_unknown(str(key), keys, outcomes.where_key(key), "record"))
         word = wanted.split(":")[0].strip() if isinstance(wanted, str) else shown(wanted)
         if word not in OUTCOMES:
@@ -291,7 +303,7 @@ def _outcomes(given: YamlMap, keys: set[str], problems: list[AuditorError]) -> d
     return {str(k): str(v) for k, v in outcomes.items()}
 
 
-def _expect(raw: YamlMap, keys: set[str], problems: list[AuditorError]) -> Expect | None:
+def _expect(raw: YamlMap, keys: set[str] | None, problems: list[AuditorError]) -> Expect | None:
     given = raw.get("expect")
     if not isinstance(given, YamlMap) or not given:
         problems.append(

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,9 @@ DURATION_UNITS: dict[str, int] = {
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 _THRESHOLD = re.compile(r"^\s*(>=|<=|>|<|==)\s*(.+?)\s*$")
+_NUMBER_HINT = "write a number such as '>= 4.2'"
+#: the spellings of a number that is not finite (YAML's ``.nan``, ``.inf``; Python's ``nan``, ``inf``)
+_NOT_FINITE = re.compile(r"^[+-]?\.?(nan|inf|infinity)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def parse_percent(text: object) -> Decimal:
     if isinstance(text, bool):
         raise UnitError(f"expected a percentage such as 95%, found {shown(text)}")
     if isinstance(text, int | float):
-        value = Decimal(str(text))
+        value = _finite(Decimal(str(text)), str(text), hint="write a percentage such as 95%")
         if not 0 <= value <= 1:
             hint = (
                 f"write it as {text}%" if 1 < value <= 100 else "write it as a percentage, e.g. 95%"
@@ -148,17 +152,29 @@ def parse_threshold(text: object) -> Threshold:
     raw = str(text).strip()
     match = _THRESHOLD.match(raw)
     op, rest = (match.group(1), match.group(2)) if match else (">=", raw)
+    if _NOT_FINITE.match(rest):
+        raise _not_finite(raw)
     if rest.endswith("%"):
         return Threshold(op, parse_percent(rest), "percent", f"{op} {rest}")
     if rest and rest[-1].isalpha():
         duration = parse_duration(rest)
-        return Threshold(op, Decimal(str(duration.seconds)), "duration", f"{op} {duration}")
+        seconds = _finite(Decimal(str(duration.seconds)), raw)
+        return Threshold(op, seconds, "duration", f"{op} {duration}")
     try:
         value = Decimal(rest)
     except InvalidOperation:
         raise UnitError(
             f"'{raw}' is not a threshold", hint="write an operator and a value, e.g. '>= 4.2'"
         ) from None
-    if not value.is_finite():
-        raise UnitError(f"'{raw}' is not a finite number")
-    return Threshold(op, value, "number", f"{op} {_plain(value)}")
+    return Threshold(op, _finite(value, raw), "number", f"{op} {_plain(value)}")
+
+
+def _finite(value: Decimal, raw: str, hint: str = _NUMBER_HINT) -> Decimal:
+    """``value`` if a float holds it as a finite number; nan, inf and 1e400 are refused."""
+    if not value.is_finite() or not math.isfinite(float(value)):
+        raise _not_finite(raw, hint)
+    return value
+
+
+def _not_finite(raw: str, hint: str = _NUMBER_HINT) -> UnitError:
+    return UnitError(f"'{raw}' is not a finite number", hint=hint)

@@ -245,3 +245,40 @@ def test_a_mean_of_one_value_a_period_has_no_noise_to_be_beyond(write_pack, stor
     assert block["change"]["noise"] is None and block["change"]["beyond_noise"] is False
     assert block["change"]["adjusted"] is None  # a mean's change is tested as it is
     assert result.verdict == "conform"
+
+
+def test_a_last_change_of_one_value_a_period_says_it_was_not_tested(
+    write_pack, store, tmp_path
+) -> None:
+    """The same series: the drop from 5 to 4 was shown with nothing said of noise, the rule
+    conform as if the drop had been tested and found within it."""
+    from auditor.audit import run_audit
+    from auditor.report import render_reports
+
+    scores = [4, 4.5, 5, 4]
+    rows = [
+        (f"C{month}", "BJ", f"2026-{month:02d}-10 10:00:00", True, score)
+        for month, score in zip(range(4, 8), scores, strict=True)
+    ]
+    body = "    evidence: calls\n    trend: {of: CSAT, per: month, periods: 4}\n"
+    path = write_pack(PACK + rule("TREND", body + "    target: no-decline\n"))
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(calls(rows), encoding="utf-8")
+    (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
+    document = run_audit(path, folder, tmp_path / "out", "2026-07").document
+    [trend_rule] = [r for r in document["rules"] if r["rule"] == "TREND"]
+    finding = trend_rule["findings"][0]
+    assert finding["verdict"] == "conform"
+    assert finding["details"]["trend"]["change"]["one_value"] == ["2026-06", "2026-07"]
+    for lang, sentence in (
+        (
+            "en",
+            "2026-06 → 2026-07: -1.00, not tested against noise "
+            "(2026-06, 2026-07: one value, which has no spread)",
+        ),
+        ("zh", "2026-06 → 2026-07:-1.00,未与噪声比较(2026-06、2026-07 仅一个值,无离散)"),
+    ):
+        render_reports(document, tmp_path / lang, ("html",), lang)
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        assert sentence in html, lang

@@ -461,3 +461,41 @@ def test_a_sequence_step_is_shown_as_yaml_writes_it(written, wrong, expected, wr
     messages = [e.message for e in caught.value.errors]
     assert any(m.startswith(expected) for m in messages), messages
     assert not any(python in m for m in messages for python in ("['", "{'", "None", "True"))
+
+
+@pytest.mark.parametrize("target", ['">= 1e400"', '">= .nan"'])
+def test_a_target_that_is_not_a_finite_number_is_one_located_error(write_pack, target) -> None:
+    from .series_pack import PACK, rule
+
+    body = f"    evidence: calls\n    mean: {{of: csat}}\n    target: {target}\n"
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(PACK + rule("M", body)), [STANDARDS])
+    [error] = caught.value.errors
+    assert str(error).endswith(
+        f":49:13: '{target.strip(chr(34))}' is not a finite number in rule M;"
+        " write a number such as '>= 4.2'"
+    ), str(error)
+
+
+@pytest.mark.parametrize(
+    ("reason", "column"),
+    [("", 35), ("[a]", 36), ('"  "', 36), ("42", 36)],
+    ids=["empty", "list", "blank", "number"],
+)
+def test_an_exclusion_reason_that_is_empty_or_not_text_is_one_located_error(
+    write_pack, reason: str, column: int
+) -> None:
+    """An empty reason was accepted and counted under "None" in findings.json and the report;
+    reason: [a] under "['a']"."""
+    from .series_pack import PACK, rule
+
+    body = (
+        '    evidence: calls\n    mean: {of: csat}\n    target: ">= 4"\n'
+        f'    exclude:\n      - {{when: "csat > 4", reason: {reason}}}\n'
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(PACK + rule("M", body)), [STANDARDS])
+    [error] = caught.value.errors
+    assert str(error).split("rules/pack.yaml:", 1)[1] == (
+        f"51:{column}: reason must be a text or {{zh: ..., en: ...}} in rule M"
+    )

@@ -150,6 +150,57 @@ def test_a_malformed_case_is_a_located_error(pack_with_tests, change, expected) 
     assert expected in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("nonconform", "breach"),
+        ("nonconformity", "breach"),
+        ("fail", "breach"),
+        ("failed", "breach"),
+        ("pass", "conform"),
+        ("passed", "conform"),
+    ],
+)
+def test_an_outcome_written_as_a_verdict_or_test_word_suggests_the_outcome_meant(
+    pack_with_tests, written: str, meant: str
+) -> None:
+    """'nonconform' was answered with "did you mean 'conform'", the opposite of what it means."""
+    change = ("{A: conform, B: breach}", f"{{A: conform, B: {written}}}")
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
+    [error] = caught.value.errors
+    assert str(error).split("demo.tests.yaml:", 1)[1] == (
+        f"11:33: outcome of record B is one of conform, breach, pending, excluded, "
+        f"not {written}; did you mean '{meant}'?"
+    )
+
+
+@pytest.mark.parametrize(("empty", "column"), [("{}", 17), ("", 16)])
+def test_empty_outcomes_are_refused_as_an_empty_expect_is(
+    pack_with_tests, empty: str, column: int
+) -> None:
+    """outcomes: {} checked nothing and the case counted as passed."""
+    change = ("outcomes: {A: conform, B: breach}", f"outcomes: {empty}")
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
+    [error] = caught.value.errors
+    assert str(error).split("demo.tests.yaml:", 1)[1] == (
+        f"11:{column}: outcomes is empty; map record keys to one of conform, breach, pending, excluded"
+    )
+
+
+def test_a_misspelt_evidence_kind_is_reported_alone_not_with_every_outcome(
+    pack_with_tests,
+) -> None:
+    """With calls: written call:, each outcome key was also reported as an unknown record."""
+    change = ("      calls:\n        - {call_id: A", "      call:\n        - {call_id: A")
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
+    assert [str(e).split("demo.tests.yaml:", 1)[1] for e in caught.value.errors] == [
+        "7:7: unknown evidence kind 'call'; did you mean 'calls'?"
+    ]
+
+
 def test_a_record_the_ingest_would_quarantine_makes_the_case_itself_wrong(pack_with_tests) -> None:
     bad = CASES.replace("wait: 40}", "wait: forty}")
     with pytest.raises(

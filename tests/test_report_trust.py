@@ -592,6 +592,20 @@ def test_pareto_labels_never_overlap_and_zero_groups_are_left_out() -> None:
     assert names == ["SH", "BJ"]
 
 
+def test_a_pareto_bar_before_the_last_is_never_labelled_100_percent() -> None:
+    """2,490 of 2,500 is 99.6 %, labelled 100 % before the last bar; the shares after it
+    (2,491 to 2,499 of 2,500: 99.64 % to 99.96 %) too."""
+    counts = [("A", 2490)] + [(f"g{i:02d}", 1) for i in range(10)]
+    figure = charts.pareto_figure(counts, "Pareto", "Count")
+    labels = [t.get_text() for t in figure.axes[0].texts]
+    assert labels == [
+        "2,490 · 99.6%",
+        *(f"1 · {share}" for share in ("99.6%", "99.7%", "99.7%", "99.8%", "99.8%", "99.8%")),
+        *(f"1 · {share}" for share in ("99.9%", "99.9%", "99.9%")),
+        "1 · 100%",
+    ]
+
+
 def test_trend_legend_stays_off_the_data() -> None:
     series = {
         g: [(f"2026-{m:02d}", 0.9 + m / 100) for m in range(1, 13)] for g in ("BJ", "GZ", "SH")

@@ -72,3 +72,21 @@ def test_thresholds() -> None:
     assert parse_threshold(4.2).op == ">="
     with pytest.raises(AuditorError):
         parse_threshold(">= lots")
+
+
+@pytest.mark.parametrize(
+    "text", [">= 1e400", "<= -1e400", ">= .nan", ">= .inf", "<= -.inf", "nan", float("nan")]
+)
+def test_a_threshold_that_is_not_a_finite_number_is_refused(text) -> None:
+    """1e400 was read as a number too large for a float (shown '≥ inf', written to findings.json
+    as Infinity); '.nan' was refused as not being a duration."""
+    with pytest.raises(AuditorError) as raised:
+        parse_threshold(text)
+    assert str(raised.value) == f"'{text}' is not a finite number; write a number such as '>= 4.2'"
+
+
+def test_a_percentage_that_is_not_a_finite_number_is_refused() -> None:
+    """YAML's .nan as a fraction raised decimal.InvalidOperation from the comparison with 0."""
+    with pytest.raises(AuditorError) as raised:
+        parse_percent(float("nan"))
+    assert str(raised.value) == "'nan' is not a finite number; write a percentage such as 95%"

@@ -32,7 +32,9 @@ PIECES: dict[str, dict[str, str]] = {
         "slope_ci": "95 % CI {low} to {high}, with the critical value t(0.975, {df}) = {t}",
         "change": "{before} → {after}: {change}, noise ±{noise}",
         "change_adjusted": "{before} → {after}: {change}, adjusted {adjusted}, noise ±{noise}",
-        "change_bare": "{before} → {after}: {change}",
+        "change_untested": "{before} → {after}: {change}, not tested against noise ({why})",
+        "one_value": "{periods}: one value, which has no spread",
+        "no_standard_error": "no standard error",
         "skipped": "not judged: {periods}",
         "covered": "{k} of {n} {units} hold a record",
         "missing": "missing: {periods}",
@@ -54,7 +56,9 @@ PIECES: dict[str, dict[str, str]] = {
         "slope_ci": "95% 置信区间 {low} 至 {high},临界值 t(0.975, {df}) = {t}",
         "change": "{before} → {after}:{change},噪声 ±{noise}",
         "change_adjusted": "{before} → {after}:{change},校正后 {adjusted},噪声 ±{noise}",
-        "change_bare": "{before} → {after}:{change}",
+        "change_untested": "{before} → {after}:{change},未与噪声比较({why})",
+        "one_value": "{periods} 仅一个值,无离散",
+        "no_standard_error": "无标准误",
         "skipped": "未能评价的期间:{periods}",
         "covered": "{n} 个{units}中 {k} 个有记录",
         "missing": "缺:{periods}",
@@ -256,7 +260,14 @@ def _trend(f: FindingEntry, block: dict[str, Any], rule: RuleEntry, words: Words
         amount = _difference(change["value"], f, rule, words)
         if change.get("noise") is None:
             pieces.append(
-                _fmt(words, "change_bare", before=change["from"], after=change["to"], change=amount)
+                _fmt(
+                    words,
+                    "change_untested",
+                    before=change["from"],
+                    after=change["to"],
+                    change=amount,
+                    why=_no_noise(change, words),
+                )
             )
         else:
             noise = _difference(change["noise"], f, rule, words).lstrip("+")
@@ -276,6 +287,13 @@ def _trend(f: FindingEntry, block: dict[str, Any], rule: RuleEntry, words: Words
     if skipped:
         pieces.append(_fmt(words, "skipped", periods=words.join(skipped)))
     return head, pieces
+
+
+def _no_noise(change: dict[str, Any], words: Words) -> str:
+    """Why the last change has no noise: a period of one value, or no standard error."""
+    if change.get("one_value"):
+        return _fmt(words, "one_value", periods=words.join(change["one_value"]))
+    return _fmt(words, "no_standard_error")
 
 
 def _every(f: FindingEntry, block: dict[str, Any], rule: RuleEntry, words: Words) -> Parts:

@@ -166,6 +166,10 @@ class TrendMeasure(SeriesMeasure):
             "adjusted": None if adjusted is None else tested,
             "noise": clean(noise),
             "beyond_noise": noise is not None and tested < -noise,
+            #: the periods whose value is one value: no spread, so no noise to test against
+            "one_value": [
+                f.period for f, p in ((before, a), (last, b)) if p.se is None and p.n == 1
+            ],
         }
 
     def _verdict(self, rule: Rule, f: Finding, details: dict[str, Any]) -> None:
