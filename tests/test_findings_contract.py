@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,21 @@ def test_a_wrong_field_is_named(demo_audit, tmp_path) -> None:
         FindingsDocument.load(path)
 
 
+def _refused(demo_audit, tmp_path, edit) -> tuple[Path, str]:
+    """The demo's findings.json edited by ``edit`` (in place, on the parsed data) and written
+    again: where, and the one line its reading is refused with."""
+    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "findings.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        FindingsDocument.load(path)
+    return path, str(caught.value)
+
+
+AGAIN = "the findings.json was edited or is from another version; audit again"
+
+
 @pytest.mark.parametrize(
     ("path", "value", "problem"),
     [
@@ -71,44 +87,33 @@ def test_a_date_that_is_not_iso_is_refused_on_reading(
     demo_audit, tmp_path, path, value, problem
 ) -> None:
     """A date edited into words would stop report render and verify where they read it."""
-    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
-    place = data
-    for step in path[:-1]:
-        place = place[step]
-    place[path[-1]] = value
-    written = tmp_path / "findings.json"
-    written.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ReportError) as caught:
-        FindingsDocument.load(written)
-    assert str(caught.value).startswith(f"{written}: not a valid findings.json: {problem}")
+
+    def edit(data: Any) -> None:
+        place = data
+        for step in path[:-1]:
+            place = place[step]
+        place[path[-1]] = value
+
+    written, said = _refused(demo_audit, tmp_path, edit)
+    assert said.startswith(f"{written}: not a valid findings.json: {problem}")
 
 
 def test_an_object_given_as_a_number_names_no_class_of_the_code(demo_audit, tmp_path) -> None:
     """pydantic says "a valid dictionary or instance of PackRef": the file's reader needs to
     know an object is expected there, not the name of a class it cannot see."""
-    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
-    data["manifest"]["pack"] = 5
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ReportError) as caught:
-        FindingsDocument.load(path)
-    assert str(caught.value) == (
-        f"{path}: not a valid findings.json: manifest.pack: should be an object ({{...}}); "
-        "the findings.json was edited or is from another version; audit again"
+    path, said = _refused(demo_audit, tmp_path, lambda data: data["manifest"].update(pack=5))
+    assert said == (
+        f"{path}: not a valid findings.json: manifest.pack: should be an object ({{...}}); " + AGAIN
     )
 
 
 def test_a_wrong_field_says_what_to_do(demo_audit, tmp_path) -> None:
-    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
-    data["rules"][0]["verdict"] = "passed"
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ReportError) as caught:
-        FindingsDocument.load(path)
-    assert str(caught.value) == (
+    path, said = _refused(
+        demo_audit, tmp_path, lambda data: data["rules"][0].update(verdict="passed")
+    )
+    assert said == (
         f"{path}: not a valid findings.json: rules.0.verdict: Input should be 'conform', "
-        "'observation', 'nonconform', 'not-evaluable', 'not-applicable' or 'waived'; "
-        "the findings.json was edited or is from another version; audit again"
+        "'observation', 'nonconform', 'not-evaluable', 'not-applicable' or 'waived'; " + AGAIN
     )
 
 
@@ -138,20 +143,20 @@ def test_a_findings_json_in_another_encoding_names_the_byte(tmp_path) -> None:
 @pytest.mark.parametrize("twice", ["rule", "finding"])
 def test_a_rule_or_finding_given_twice_is_named(demo_audit, tmp_path, twice) -> None:
     """verify said "rule X: not reproduced" of the second copy; the readers find them by id."""
-    data = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
-    rule = data["rules"][1]
-    if twice == "rule":
-        data["rules"].append(rule)
-    else:
-        rule["findings"].append(rule["findings"][0])
-    path = tmp_path / "findings.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ReportError) as caught:
-        FindingsDocument.load(path)
+    given: dict[str, Any] = {}
+
+    def edit(data: Any) -> None:
+        rule = given["rule"] = data["rules"][1]
+        if twice == "rule":
+            data["rules"].append(rule)
+        else:
+            rule["findings"].append(rule["findings"][0])
+
+    path, said = _refused(demo_audit, tmp_path, edit)
+    rule = given["rule"]
     named = rule["rule"] if twice == "rule" else rule["findings"][0]["id"]
-    assert str(caught.value) == (
-        f"{path}: not a valid findings.json: rules: {twice} {named} appears twice; "
-        "the findings.json was edited or is from another version; audit again"
+    assert said == (
+        f"{path}: not a valid findings.json: rules: {twice} {named} appears twice; " + AGAIN
     )
 
 

@@ -150,6 +150,13 @@ def test_a_malformed_case_is_a_located_error(pack_with_tests, change, expected) 
     assert expected in str(caught.value)
 
 
+def _errors_of(pack_with_tests, change: tuple[str, str]) -> list[str]:
+    """Each error the test cases give with ``change`` made, after the file's name."""
+    with pytest.raises(PackErrors) as caught:
+        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
+    return [str(e).split("demo.tests.yaml:", 1)[1] for e in caught.value.errors]
+
+
 @pytest.mark.parametrize(
     ("written", "meant"),
     [
@@ -166,13 +173,10 @@ def test_an_outcome_written_as_a_verdict_or_test_word_suggests_the_outcome_meant
 ) -> None:
     """'nonconform' was answered with "did you mean 'conform'", the opposite of what it means."""
     change = ("{A: conform, B: breach}", f"{{A: conform, B: {written}}}")
-    with pytest.raises(PackErrors) as caught:
-        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
-    [error] = caught.value.errors
-    assert str(error).split("demo.tests.yaml:", 1)[1] == (
+    assert _errors_of(pack_with_tests, change) == [
         f"11:33: outcome of record B is one of conform, breach, pending, excluded, "
         f"not {written}; did you mean '{meant}'?"
-    )
+    ]
 
 
 @pytest.mark.parametrize(("empty", "column"), [("{}", 17), ("", 16)])
@@ -181,12 +185,9 @@ def test_empty_outcomes_are_refused_as_an_empty_expect_is(
 ) -> None:
     """outcomes: {} checked nothing and the case counted as passed."""
     change = ("outcomes: {A: conform, B: breach}", f"outcomes: {empty}")
-    with pytest.raises(PackErrors) as caught:
-        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
-    [error] = caught.value.errors
-    assert str(error).split("demo.tests.yaml:", 1)[1] == (
+    assert _errors_of(pack_with_tests, change) == [
         f"11:{column}: outcomes is empty; map record keys to one of conform, breach, pending, excluded"
-    )
+    ]
 
 
 def test_a_misspelt_evidence_kind_is_reported_alone_not_with_every_outcome(
@@ -194,9 +195,7 @@ def test_a_misspelt_evidence_kind_is_reported_alone_not_with_every_outcome(
 ) -> None:
     """With calls: written call:, each outcome key was also reported as an unknown record."""
     change = ("      calls:\n        - {call_id: A", "      call:\n        - {call_id: A")
-    with pytest.raises(PackErrors) as caught:
-        run_pack_tests(pack_with_tests(CASES.replace(*change, 1)))
-    assert [str(e).split("demo.tests.yaml:", 1)[1] for e in caught.value.errors] == [
+    assert _errors_of(pack_with_tests, change) == [
         "7:7: unknown evidence kind 'call'; did you mean 'calls'?"
     ]
 
