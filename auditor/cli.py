@@ -21,6 +21,7 @@ from .errors import CONTROL_ESCAPES, AuditorError, Location
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .atomic import Replaced
     from .audit import AuditResult
     from .ingest import IngestReport
     from .mapping import Mapping
@@ -848,7 +849,7 @@ def audit_command(
     sys.exit(EXIT_FINDINGS if result.fails(fail_on, allow_not_evaluable) else EXIT_OK)
 
 
-def _replaced_notes(replaced: Any) -> None:
+def _replaced_notes(replaced: Replaced) -> None:
     """A line naming the files with the names of outputs this audit does not write, which are
     gone (a report beside the findings of another run would not be its own; there may have
     been no earlier audit, only the user's file), and one per folder holding a report
