@@ -117,8 +117,8 @@ PACK_CASES = [
         MINIMAL.replace("interaction_id: string", "interaction_id: strng"),
         ":9:23:",
         "did you mean 'string'",
-        lines=2,
-    ),  # and: the key is not one of its fields
+        lines=1,
+    ),  # the one mistake alone: the key naming that field is not reported as unknown too
     pack(
         "field-name-underscore",
         MINIMAL.replace(
