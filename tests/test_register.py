@@ -1265,15 +1265,21 @@ def test_whoever_wrote_a_part_of_the_current_plan_does_not_accept_it(
     register.close()
 
 
-def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
-    tmp_path, monthly_audits
-) -> None:
-    register = Register(str(tmp_path / "register.db"))
+def _two_verified_ineffective(register: Register, monthly_audits) -> tuple[str, str]:
+    """The first two items of July's audit, each implemented and verified ineffective."""
     record(register, monthly_audits, "2026-07")
     first, second = (i["id"] for i in register.store.items()[:2])
     for item in (first, second):
         _implemented(register, item, "2026-07-31")
         register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    return first, second
+
+
+def test_an_ineffective_fix_is_planned_again_only_with_a_changed_plan(
+    tmp_path, monthly_audits
+) -> None:
+    register = Register(str(tmp_path / "register.db"))
+    first, second = _two_verified_ineffective(register, monthly_audits)
     same = {"root_cause": "no alarm on the queue", "status": "planned"}
     for changes in ({"status": "planned"}, same):
         with pytest.raises(
@@ -1422,11 +1428,7 @@ def test_an_ineffective_fix_planned_again_with_the_action_that_did_not_work_is_r
     """The done action that failed, given again (case and spacing aside), is not a new plan;
     another owner for it, or another text, is."""
     register = Register(str(tmp_path / "register.db"))
-    record(register, monthly_audits, "2026-07")
-    first, second = (i["id"] for i in register.store.items()[:2])
-    for item in (first, second):
-        _implemented(register, item, "2026-07-31")
-        register.record_verification(item, "cert", {"status": "verified-ineffective"}, TODAY)
+    first, second = _two_verified_ineffective(register, monthly_audits)
     due = TODAY + timedelta(days=5)
     same = ("fix the  process", "OPS", due)
     with pytest.raises(LifecycleError, match="the plan given is the one that did not work"):
