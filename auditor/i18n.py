@@ -468,6 +468,7 @@ SAMPLING = {
 #: built-in reasons (exclusions, quarantine classes, file states) and their Chinese
 REASONS_ZH: dict[str, str] = {
     "ends before it starts (data error)": "结束时间早于开始时间(数据错误)",
+    "a pause of it ends before it starts (data error)": "其中一段暂停的结束时间早于开始时间(数据错误)",
     "answered not applicable": "检查结果为不适用",
     "no start time": "无开始时间",
     "score outside 0-10": "评分不在 0-10 之间",

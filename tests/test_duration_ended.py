@@ -65,6 +65,11 @@ CONTACTS = (
     # Thu 10:00 to 12:00, held from 10:30 with no end given: the hold lasts until the answer,
     # 1.5 h: 7,200 - 5,400 = 1,800 s, conform
     "Y,email,2026-02-05 10:00:00,2026-02-05 12:00:00,2026-02-05 12:05:00\n"
+    # Fri 10:00 to 11:00, 3,600 s, with a hold that ends (10:20) before it starts (10:50): a
+    # data error, the record excluded (subtracted, the hold had added 30 min: a breach)
+    "Z,email,2026-02-06 10:00:00,2026-02-06 11:00:00,2026-02-06 11:05:00\n"
+    # Fri 14:00 to 14:30, 1,800 s; its backward hold (16:00 to 15:00) is after it: conform
+    "R,email,2026-02-06 14:00:00,2026-02-06 14:30:00,2026-02-06 14:35:00\n"
 )
 HOLDS = (
     "contact_id,started_at,ended_at,reason\n"
@@ -75,6 +80,8 @@ HOLDS = (
     "X,2026-02-04 10:45:00,2026-02-04 11:15:00,hold\n"
     "X,2026-02-04 10:50:00,2026-02-04 11:10:00,hold\n"  # inside the two above: nothing more
     "Y,2026-02-05 10:30:00,,hold\n"  # no end given: until the record ends
+    "Z,2026-02-06 10:50:00,2026-02-06 10:20:00,hold\n"  # ends before it starts
+    "R,2026-02-06 16:00:00,2026-02-06 15:00:00,hold\n"  # the same, outside R's span
 )
 
 #: rule -> record -> (outcome, value in the rule's failing unit); excluded records are not listed
@@ -112,6 +119,7 @@ BY_HAND: dict[str, dict[str, tuple[str, float]]] = {
         "V": ("breach", 36000),
         "X": ("breach", 4500),
         "Y": ("conform", 1800),
+        "R": ("conform", 1800),
     },
 }
 NOTES = {
@@ -158,8 +166,11 @@ def check_by_hand(backend: Any) -> None:
     assert phone.counts.excluded == 1
     assert phone.excluded_by_reason == {"ends before it starts (data error)": 1}
     email = results["EMAIL-1H"].findings[0]
-    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (2, 6, 0)
-    assert email.excluded_by_reason == {"ends before it starts (data error)": 1}
+    assert (email.counts.conforming, email.counts.breached, email.counts.pending) == (3, 6, 0)
+    assert email.excluded_by_reason == {
+        "ends before it starts (data error)": 1,
+        "a pause of it ends before it starts (data error)": 1,
+    }
 
 
 def test_ended_records_are_breached_with_the_time_to_their_end(store, tmp_path) -> None:
@@ -223,6 +234,15 @@ def test_explain_excludes_a_record_ending_before_it_starts_in_closed_hours(tmp_p
         "\nanswered_at 2026-02-02 19:00:00+08:00 is before received_at 2026-02-02 20:00:00+08:00: "
         "the record ends before it starts, a data error; not measured"
         "\noutcome: excluded: ends before it starts (data error)"
+    )
+
+
+def test_explain_excludes_a_record_with_a_pause_ending_before_it_starts(tmp_path) -> None:
+    text = explained(tmp_path, "EMAIL-1H", "Z", reasons=True)
+    assert text.endswith(
+        "\n  pause 2026-02-06 10:50+08:00 to 2026-02-06 10:20+08:00 ends before it starts: a "
+        "data error; the record is not measured"
+        "\noutcome: excluded: a pause of it ends before it starts (data error)"
     )
 
 

@@ -604,7 +604,10 @@ def _duration(
         out.add(f"wall time: {what}{_hours(out.counted)}")
     else:
         out.counted = _business(pack, measure.calendar, start, effective, zone, out)
-    out.paused = _pauses(pack, measure, record, store, start, effective, zone, out)
+    paused = _pauses(pack, measure, record, store, start, effective, zone, out)
+    if paused is None:
+        return
+    out.paused = paused
     out.duration = out.counted - out.paused
     out.add(
         f"duration = {_exact(out.counted)} - {_exact(out.paused)} = {_seconds(out.duration)}"
@@ -662,7 +665,9 @@ def _pauses(
     end: float,
     zone: ZoneInfo,
     out: Explanation,
-) -> float:
+) -> float | None:
+    """The paused time subtracted, each pause told; None, told, when a pause within the
+    record's span ends before it starts (the record is then not measured)."""
     from ..business_time import ClockCache
     from ..expression import holds
 
@@ -671,14 +676,26 @@ def _pauses(
         return 0.0
     other = pack.evidence[pauses.evidence]
     match = {theirs: str(record[ours]) for theirs, ours in pauses.match}
+    rows = [
+        row
+        for row in store.records(other, match)
+        if pauses.where is None or holds(pauses.where, row)
+    ]
+    for row in rows:
+        a, b = row[pauses.start], row[pauses.end]
+        if b is not None and b < a and b < end and a > start:
+            out.add(
+                f"  pause {_span_text(a, b, zone)} ends before it starts: a data error; "
+                "the record is not measured"
+            )
+            return None
     clipped = sorted(
         (
             max(row[pauses.start], start),
             min(end if row[pauses.end] is None else row[pauses.end], end),
             row[pauses.end] is None,  # no end: the pause lasts until the record ends
         )
-        for row in store.records(other, match)
-        if pauses.where is None or holds(pauses.where, row)
+        for row in rows
     )
     total, reach = 0.0, None  # reach: the furthest end of the pauses before (no moment twice)
     clocks = ClockCache(pack.calendars, zone)

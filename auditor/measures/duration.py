@@ -35,6 +35,8 @@ OPEN_AT_END = "open at period end"
 #: the note's problem of a record that ended (its ``ended`` field) without reaching its end;
 #: the note's step names the end it did not reach (``answered_at: ended without reaching``)
 ENDED_UNREACHED = "ended without reaching"
+#: the exclusion of a record one of whose pauses, within its span, ends before it starts
+REVERSED_PAUSE = "a pause of it ends before it starts (data error)"
 #: how far before the period a record may start and still be judged in it (for the clock's span)
 LOOKBACK_SECONDS = 366 * 86400
 
@@ -126,9 +128,11 @@ class DurationMeasure(RecordMeasure):
         end, ended, effective = self._end_sql("t", period_end)
         table = scope.batch.calendar_table(self.calendar) if self.calendar else None
         span = _span(table, start, effective)
+        computed = []
         if self.pauses is not None and self.pauses.evidence in scope.batch.present:
-            paused = self._pause_sql(scope, sql, period_end, table)
+            paused, reversed_pauses = self._pause_sql(scope, sql, period_end, table)
             span = f"({span} - {paused})"
+            computed.append(("_reversed", reversed_pauses))
         elapsed = "t._elapsed"  # worked out once per record (see RecordSql.computed)
         limit = sql.value(self.limit.seconds)
         # ended without reaching its end (by the period end): breached, whatever its length
@@ -138,6 +142,7 @@ class DurationMeasure(RecordMeasure):
             # on the moments themselves: a calendar's clock reads 0 for a span in closed hours
             f"WHEN {effective} < {start} OR {elapsed} < 0 "
             "THEN 'excluded:ends before it starts (data error)' "
+            + ("" if not computed else f"WHEN t._reversed > 0 THEN 'excluded:{REVERSED_PAUSE}' ")
             + ("" if unreached is None else f"WHEN {unreached} THEN 'breach' ")
             + f"WHEN {end} IS NULL AND {elapsed} <= {limit} THEN 'pending' "
             f"WHEN {elapsed} <= {limit} THEN 'conform' ELSE 'breach' END"
@@ -149,7 +154,7 @@ class DurationMeasure(RecordMeasure):
             outcome,
             elapsed,
             f"CASE {note}WHEN {end} IS NULL THEN '{self.end}: {OPEN_AT_END}' END",
-            (("_elapsed", span),),
+            (("_elapsed", span), *computed),
         )
 
     def _end_sql(self, alias: str, period_end: str) -> tuple[str, str | None, str]:
@@ -179,9 +184,11 @@ class DurationMeasure(RecordMeasure):
 
     def _pause_sql(
         self, scope: Scope, sql: Sql, period_end: str, table: CalendarTable | None
-    ) -> str:
+    ) -> tuple[str, str]:
         """The paused time of the record ``t``: its pauses, clipped to its span, merged where
-        they overlap (no moment subtracted twice), in the rule's clock.
+        they overlap (no moment subtracted twice), in the rule's clock; and the number of its
+        pauses that end before they start within its span (a data error: the record is
+        excluded, as one that ends before it starts is).
 
         Written without nested correlation, so that every engine (Spark too)
         runs it: one uncorrelated query totals the pauses of each distinct
@@ -234,7 +241,15 @@ class DurationMeasure(RecordMeasure):
                 f"z._end = {effective}",
             ]
         )
-        return f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)"
+        backwards = (
+            f"SELECT {group}, COUNT(*) AS _reversed FROM ({spans}) AS r "
+            f"JOIN {q(other.name)} AS s ON {matches}{extra} AND s.{q(pauses.end)} < {p_start} "
+            f"AND s.{q(pauses.end)} < r._end AND {p_start} > r._start GROUP BY {group}"
+        )
+        return (
+            f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)",
+            f"COALESCE((SELECT SUM(z._reversed) FROM ({backwards}) AS z WHERE {lookup}), 0)",
+        )
 
 
 def _union_pieces(clipped: str, group: str) -> str:
