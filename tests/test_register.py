@@ -1401,11 +1401,12 @@ def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_p
         register.close()
 
 
-def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_adds_no_finding(
+def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_links_its_findings(
     tmp_path, monthly_audits
 ) -> None:
     """July audited again after a waiver (another findings.json, the same period): its
-    nonconformities are those July's items dealt with, closed or not; none recurs."""
+    nonconformities are those July's items dealt with, closed or not; none recurs, and
+    each is linked to its item, so the re-audit's report names the items."""
     register = Register(str(tmp_path / "register.db"))
     record(register, monthly_audits, "2026-07")
     july = [i["id"] for i in register.store.items()]
@@ -1416,8 +1417,13 @@ def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_adds_no_findi
     assert (again.already, again.created, again.recurring) == (False, [], [])
     assert sorted(again.linked) == sorted(july)
     assert [i["id"] for i in register.store.items()] == july
-    assert all([link["audit"] for link in register.store.links(item_id)] == [1] for item_id in july)
+    assert all(
+        [link["audit"] for link in register.store.links(item_id)] == [1, 2] for item_id in july
+    )
+    assert sorted(register.store.findings_in_audit(2).values()) == sorted(july)
+    assert register.store.findings_in_audit(2) == register.store.findings_in_audit(1)
     assert register.item(july[0])["status"] == "verified-effective"
+    assert register.item(july[0])["last_audit"] == 1
     assert register.check() == []
     register.close()
 

@@ -5,8 +5,8 @@ SHA-256). A nonconformity of a rule and group that an earlier item already
 holds is linked to that item; when it comes back in another period (before or
 after, whichever audit was recorded first) the item is flagged recurring, and a
 recurring minor becomes major, with the reason on it. A re-audit of a period an item
-was found in already (another findings.json, the same period) is linked to that item and
-changes nothing on it.
+was found in already (another findings.json, the same period) is linked to that item (its
+verdict and value kept on the link) and changes nothing on it.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ class Register:
         found = self.store.item_for_period(
             rule.rule, key, document.manifest.pack.id, period.first_day, period.last_day
         )
-        if found is not None:  # a re-audit of a period the item dealt with: nothing new
+        if found is not None:  # a re-audit of a period the item dealt with: linked, no change
+            self._add_link(found["id"], audit, finding)
             recorded.linked.append(found["id"])
             return
         earlier = self.store.latest_item(rule.rule, key, document.manifest.pack.id)
