@@ -110,8 +110,8 @@ class FileReport:
         return self.rows_read == self.stored + self.quarantined
 
     def date_order_notes(self) -> list[str]:
-        """A line per order the file's numeric dates were read in, naming the fields and the
-        first value that settled it (an order the mapping gave is in the mapping)."""
+        """A line per order the file's numeric dates were read in, naming each field and the
+        value that settled it there (an order the mapping gave is in the mapping)."""
         seen: dict[str, dict[str, Any]] = self.reader.get("date_order_seen") or {}
         by_order: dict[str, list[str]] = {}
         for name, order in sorted((self.reader.get("date_order") or {}).items()):
@@ -119,11 +119,17 @@ class FileReport:
                 by_order.setdefault(order, []).append(name)
         notes = []
         for order, names in by_order.items():
-            first = min((seen[n] for n in names), key=lambda s: s["line"] or 0)
-            notes.append(
-                f"{Path(self.path).name}: numeric dates read {order} in {', '.join(names)} "
-                f"(line {first['line']} holds '{shown_value(first['value'])}', which can only be {order})"
-            )
+            held = [
+                f"line {seen[n]['line']} holds '{shown_value(seen[n]['value'])}'" for n in names
+            ]
+            if len(names) == 1:
+                settled = f"{names[0]} ({held[0]}, which can only be {order})"
+            else:
+                each = [f"{name} ({line})" for name, line in zip(names, held, strict=True)]
+                settled = (
+                    f"{', '.join(each[:-1])} and {each[-1]}, each of which can only be {order}"
+                )
+            notes.append(f"{Path(self.path).name}: numeric dates read {order} in {settled}")
         return notes
 
     def status_text(self) -> str:

@@ -59,6 +59,29 @@ def test_day_first_dates_without_a_format_are_stored_day_first(runner, tmp_path)
     ) in result.output.splitlines()
 
 
+def test_each_field_read_day_first_is_told_with_the_value_that_settled_it(runner, tmp_path) -> None:
+    """Two fields settled by values on different lines: the note gives each its own."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "tickets.csv").write_text(
+        "number,incident_state,opened_at,closed_at,assignment_group\n"
+        "INC1,Active,5/3/2016 10:15,30/3/2016 09:00,G\n"
+        "INC2,Active,13/3/2016 08:00,5/4/2016 10:00,G\n",
+        encoding="utf-8",
+    )
+    given = mapping(tmp_path, "  closed_at: closed_at\n")
+    command = ["evidence", "ingest", str(folder), "--pack", PACK]
+    result = runner.invoke(
+        main, [*command, "--store", str(tmp_path / "a.db"), "--mapping", str(given)]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (
+        "note: tickets.csv: numeric dates read day-first in closed_at (line 2 holds "
+        "'30/3/2016 09:00') and opened_at (line 3 holds '13/3/2016 08:00'), each of which "
+        "can only be day-first"
+    ) in result.output.splitlines()
+
+
 def test_the_audit_records_what_settled_the_day_month_order(runner, tmp_path) -> None:
     """findings.json and the report say which line's value settled the order, so that a
     certifier can look at it; an order the mapping gives says so."""
