@@ -693,3 +693,13 @@ def test_long_spans_are_written_in_hours_and_days_not_in_powers_of_ten() -> None
 
     assert _hours(221_012_388) == "61,392 h, 2,558.0 d"
     assert _hours(999 * 3600) == "999 h" and _hours(5400) == "1.5 h" and _hours(56) == "56 s"
+
+
+def test_long_business_time_is_not_given_in_days_of_24_hours() -> None:
+    """10,615,658 s of a calendar's open time is 2,949 h: 122.9 days of 24 h would be read as
+    business days (of 9 h, 327.7), so none are given."""
+    from auditor.certify.explain import _hours, _seconds
+
+    assert _hours(10_615_658, wall=False) == "2,949 h"
+    assert _seconds(10_471_658, wall=False) == "10,471,658 s (2,909 h)"
+    assert _seconds(10_471_658) == "10,471,658 s (2,909 h, 121.2 d)"

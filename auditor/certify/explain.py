@@ -509,15 +509,16 @@ def _sequence_step(
     span = (
         upto - since if measure.calendar is None else clocks.between(measure.calendar, since, upto)
     )
-    clock = "wall time" if measure.calendar is None else f"business time ({measure.calendar})"
+    wall = measure.calendar is None
+    clock = "wall time" if wall else f"business time ({measure.calendar})"
     seen = "happened" if upto == at else "not by the period end, counted up to it"
     out.add(
-        f"step {step.name}: {seen}; {_hours(span)} of {clock} after {origin}; "
+        f"step {step.name}: {seen}; {_hours(span, wall)} of {clock} after {origin}; "
         f"bound {step.within}: "
         + (
             "within"
             if span <= step.within.seconds
-            else f"over by {_seconds(span - step.within.seconds)}"
+            else f"over by {_seconds(span - step.within.seconds, wall)}"
         )
     )
 
@@ -610,7 +611,8 @@ def _duration(
     out.paused = paused
     out.duration = out.counted - out.paused
     out.add(
-        f"duration = {_exact(out.counted)} - {_exact(out.paused)} = {_seconds(out.duration)}"
+        f"duration = {_exact(out.counted)} - {_exact(out.paused)} = "
+        f"{_seconds(out.duration, measure.calendar is None)}"
         + (f", without reaching {measure.end}" if unreached else "")
         + f"; limit {measure.limit}"
     )
@@ -630,7 +632,7 @@ def _business(
     while day <= last:
         total += _day(clock, day, start, end, zone, out)
         day += timedelta(days=1)
-    out.add(f"  open time counted: {_hours(total)}")
+    out.add(f"  open time counted: {_hours(total, wall=False)}")
     return total
 
 
@@ -713,7 +715,7 @@ def _pauses(
         overlap = (
             "" if low == a else f" (from {_moment(low, zone, 'minutes')}, after the pauses above)"
         )
-        out.add(f"  pause {span}{overlap} subtracted: {_hours(length)}")
+        out.add(f"  pause {span}{overlap} subtracted: {_hours(length, measure.calendar is None)}")
     return total
 
 
@@ -721,10 +723,10 @@ def _span_text(a: float, b: float, zone: ZoneInfo) -> str:
     return f"{_moment(a, zone, 'minutes')} to {_moment(b, zone, 'minutes')}"
 
 
-def _seconds(seconds: float) -> str:
+def _seconds(seconds: float, wall: bool = True) -> str:
     """Seconds as they are, with the hours beside from an hour on: ``23,011 s (6.392 h)``."""
     exact = _exact(seconds)
-    return exact if abs(seconds) < 3600 else f"{exact} ({_hours(seconds)})"
+    return exact if abs(seconds) < 3600 else f"{exact} ({_hours(seconds, wall)})"
 
 
 def _exact(seconds: float) -> str:
@@ -733,15 +735,16 @@ def _exact(seconds: float) -> str:
     return f"{text} s"
 
 
-def _hours(seconds: float) -> str:
+def _hours(seconds: float, wall: bool = True) -> str:
     """Hours to four figures; a span under an hour in seconds, as a limit such as 30s is
-    written; from 1,000 hours whole hours with the days beside them (never ``6.139e+04 h``)."""
+    written; from 1,000 hours whole hours (never ``6.139e+04 h``), with the days of 24 hours
+    beside them for wall time (business time has days of its calendar's hours, not 24)."""
     if abs(seconds) < 3600:
         return f"{seconds:.4g} s"
     hours = seconds / 3600
     if abs(hours) < 1000:
         return f"{hours:.4g} h"
-    return f"{hours:,.0f} h, {hours / 24:,.1f} d"
+    return f"{hours:,.0f} h, {hours / 24:,.1f} d" if wall else f"{hours:,.0f} h"
 
 
 def _moment(seconds: float, zone: ZoneInfo, timespec: str = "seconds") -> str:

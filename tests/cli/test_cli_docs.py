@@ -20,8 +20,9 @@ INTRO = """# Command-line reference
 `auditor` is a thin layer over the library: each command reads its options,
 makes one library call and turns errors into one line on stderr.
 
-Exit codes: **0** success (all conform); **1** findings at or above `--fail-on`
-(audits; a rule that could not be evaluated counts as major unless
+Exit codes: **0** success (for an audit: no finding at or above `--fail-on`,
+which is `major` unless given, so minor nonconformities still exit 0); **1**
+findings at or above `--fail-on` (audits; a rule that could not be evaluated counts as major unless
 `--allow-not-evaluable` is given) or quarantined rows under `--strict` (ingest);
 **2** usage or input error, with one line per problem (`file:line:column: what
 is wrong; what to do`): an unreadable file, a file with more rows quarantined
