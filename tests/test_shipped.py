@@ -72,6 +72,18 @@ def test_special_service_pack_covers_observation_items() -> None:
     assert any(r.measure.name == "manual" for r in pack.rules)
 
 
+@pytest.mark.parametrize("pack_id", ["service-quality", "special-service-monitoring"])
+def test_every_rule_of_the_required_packs_says_how_it_reads_its_clause(pack_id: str) -> None:
+    """Checklist rules too: what the auditor confirms and which numbers are whose."""
+    pack = load_pack(RULES / f"{pack_id}.yaml")
+    without = [
+        rule.id
+        for rule in pack.rules
+        if rule.interpretation is None or not (rule.interpretation.zh and rule.interpretation.en)
+    ]
+    assert without == []
+
+
 @pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
 def test_every_shipped_pack_has_its_section_in_docs_packs(path: Path) -> None:
     lines = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8").splitlines()
