@@ -115,6 +115,20 @@ def test_every_rule_of_the_required_packs_says_how_it_reads_its_clause(pack_id: 
     assert without == []
 
 
+def test_the_observation_action_names_the_rules_31_day_window() -> None:
+    """SITE-OBSERVED-31D looks back 31 days from the period end; its action says the same."""
+    rule = load_pack(RULES / "special-service-monitoring.yaml").rule("SITE-OBSERVED-31D")
+    assert rule is not None and rule.measure.within.seconds == 31 * 86400  # type: ignore[attr-defined]
+    assert rule.capa.action.zh == (
+        "对审核期末前31天内没有现场观察记录的在营网点安排现场观察,"
+        "并按计划让每个在营网点的两次观察相隔不超过31天"
+    )
+    assert rule.capa.action.en == (
+        "Observe on site every active site with no observation in the 31 days before the period "
+        "end, and plan visits so that no active site goes more than 31 days between observations"
+    )
+
+
 @pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: p.stem)
 def test_every_shipped_pack_has_its_section_in_docs_packs(path: Path) -> None:
     lines = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8").splitlines()
