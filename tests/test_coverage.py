@@ -271,7 +271,13 @@ def test_interpretation_and_reasons_are_in_findings_json(demo_audit) -> None:
     document = json.loads((demo_audit.out / "findings.json").read_text(encoding="utf-8"))
     rules = {r["rule"]: r for r in document["rules"]}
     assert rules["TECH-INITIAL-4H"]["interpretation"] == shipped_interpretation("TECH-INITIAL-4H")
-    assert rules["STANDARD-REVIEW"]["interpretation"] is None
+    assert rules["STANDARD-REVIEW"]["interpretation"] == {
+        "zh": "由审核员在检查表中确认服务标准在过去12个月内做过一次全面评审,且员工使用的是受版本控制的"
+        "现行版本;每年至少评审一次是标准自己的频次,本审核包未另设数字",
+        "en": "The auditor confirms on the checklist that the service standard had a full review in "
+        "the last 12 months and that staff work from its current, version-controlled issue; at least "
+        "once a year is the standard's own frequency, the pack sets no number of its own",
+    }
     pack = yaml.safe_load((RULES / "service-quality.yaml").read_text(encoding="utf-8"))
     coverage = {c["clause"]: c for c in document["coverage"]}
     for clause, reason in pack["not_covered"].items():
