@@ -529,11 +529,12 @@ class RowPlan:
                 " (one column: if that line is a title above the header, remove it; the "
                 "header of a CSV file is its first line)"
             )
+        title = self._title_above((spec.name, *spec.aliases))
         return EvidenceError(
             f"no column for required field '{spec.name}' of {self.kind.name} (looked for: "
             f"{tried}); {read}",
             location=Location(str(self.path), self.header_row or 1),
-            suggestion=suggestion,
+            suggestion=None if title else suggestion,  # not a cell of the title read
             hint=self._unmatched_hint(spec) + (f"; {sheet}" if sheet else ""),
         )
 
@@ -597,15 +598,22 @@ class RowPlan:
             "preset's file, edit its columns and give it with --mapping"
         )
 
-    def _sheet_note(self, names: Sequence[str]) -> str:
-        """The row (a CSV file's line) below the header that holds one of the column
-        ``names`` looked for (a title above the header is read as the header); else which
-        sheet of a workbook was read, and the others it has."""
+    def _title_above(self, names: Sequence[str]) -> str | None:
+        """The note on the row (a CSV file's line) below the header that holds one of the
+        column ``names`` looked for: a title above the header was read as the header."""
         for row, texts in self.rows_below:
             there = {normalise(text) for text in texts}
             found = next((name for name in names if normalise(name) in there), None)
             if found is not None:
                 return title_note(self.sheet, self.header_row, row, found)
+        return None
+
+    def _sheet_note(self, names: Sequence[str]) -> str:
+        """The note on a title read as the header (see :meth:`_title_above`); else which
+        sheet of a workbook was read, and the others it has."""
+        title = self._title_above(names)
+        if title is not None:
+            return title
         if self.sheet is None:
             return ""
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"

@@ -1038,6 +1038,18 @@ def test_a_mapping_of_the_kind_alone_names_the_row_below_a_title_that_holds_the_
     )
 
 
+def test_a_title_read_as_the_header_is_not_offered_as_the_column_meant(tmp_path) -> None:
+    """The title 编号表 is close to the alias 编号, but the header is below it: the row that
+    holds 编号 is named, and no "did you mean" points at the title."""
+    rows: list[list[object]] = [["编号表"], [], ["编号", "数量"], ["A", 1]]
+    (tmp_path / "data").mkdir()
+    workbook(tmp_path / "data" / "calls.xlsx", {"Calls": rows})
+    report, _ = run(tmp_path / "data", write(tmp_path, "m.yaml", "kind: records\n"))
+    reason = report.files[0].reason
+    assert "the header read: 编号表;" in reason and "give reader: {header_row: 3}" in reason
+    assert "did you mean" not in reason
+
+
 def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(tmp_path) -> None:
     """openpyxl writes a formula without its value, as an export program does: the row is
     quarantined with the column's name in the reason (the console's count keeps it, where
