@@ -2118,8 +2118,9 @@ def report_render(
     document = FindingsDocument.load(findings)
     tracked = _tracked(register_path, document) if register_path else None
     written = render_reports(
-        document, folder, wanted, lang, day, organisation, auditor_name, None, tracked
-    )
+        document, folder, wanted, lang, day, organisation, auditor_name, None, tracked,
+        Path(findings).parent,
+    )  # fmt: skip
     for path in written:
         click.echo(f"wrote {path}")
     _font_warning(wanted)

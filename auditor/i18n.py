@@ -492,6 +492,7 @@ REASONS_ZH: dict[str, str] = {
     "the slope's 95 % interval lies wholly below 0": "斜率的 95% 区间整体低于 0",
     "the slope's 95 % interval does not lie wholly above 0": "斜率的 95% 区间并非整体高于 0",
     "the last period fell below the one before by more than noise": "末期较前一期的下降超过噪声",
+    "the last period's change from the one before was not tested against noise": "末期较前一期的变化未与噪声比较",
 }
 
 #: patterns of built-in reasons with values in them, and their Chinese (``{name}`` = a group)

@@ -251,7 +251,10 @@ def test_a_last_change_of_one_value_a_period_says_it_was_not_tested(
     write_pack, store, tmp_path
 ) -> None:
     """The same series: the drop from 5 to 4 was shown with nothing said of noise, the rule
-    conform as if the drop had been tested and found within it."""
+    conform as if the drop had been tested and found within it. The sentence said so later,
+    but the finding's reasons, which a certifier reads in findings.json, did not."""
+    import html as markup
+
     from auditor.audit import run_audit
     from auditor.report import render_reports
 
@@ -271,14 +274,22 @@ def test_a_last_change_of_one_value_a_period_says_it_was_not_tested(
     finding = trend_rule["findings"][0]
     assert finding["verdict"] == "conform"
     assert finding["details"]["trend"]["change"]["one_value"] == ["2026-06", "2026-07"]
+    untested = "the last period's change from the one before was not tested against noise"
+    assert finding["reasons"] == [untested]
     for lang, sentence in (
         (
             "en",
-            "2026-06 → 2026-07: -1.00, not tested against noise "
-            "(2026-06, 2026-07: one value, which has no spread)",
+            "slope +0.05 per month over 4 periods (95 % CI -1.07 to +1.17, with the critical "
+            "value t(0.975, 2) = 4.303; 2026-06 → 2026-07: -1.00 (2026-06, 2026-07: one value, "
+            f"which has no spread)) against no decline: conform ({untested})",
         ),
-        ("zh", "2026-06 → 2026-07:-1.00,未与噪声比较(2026-06、2026-07 仅一个值,无离散)"),
+        (
+            "zh",
+            "斜率 每月 +0.05,共 4 期(95% 置信区间 -1.07 至 +1.17,临界值 t(0.975, 2) = 4.303;"
+            "2026-06 → 2026-07:-1.00(2026-06、2026-07 仅一个值,无离散)),目标 不下降:符合"
+            "(末期较前一期的变化未与噪声比较)",
+        ),
     ):
         render_reports(document, tmp_path / lang, ("html",), lang)
-        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
-        assert sentence in html, lang
+        html = markup.unescape((tmp_path / lang / "report.html").read_text(encoding="utf-8"))
+        assert sentence in html.replace("\xa0", " "), lang

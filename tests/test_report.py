@@ -370,6 +370,37 @@ def test_render_command_rerenders_without_evaluating(runner, audited, tmp_path) 
     assert json.loads(findings.read_text(encoding="utf-8"))["schema_version"] == "1.1"
 
 
+def test_a_report_rendered_into_another_folder_names_the_audit_s_failing_records(
+    runner, audited
+) -> None:
+    """Rendered with --out into another folder, the report named failing-records.csv as if it
+    were beside it: it names the audit's file by its path from the report's folder."""
+    from auditor.cli import main
+
+    document, out = audited
+    listing = document["failing_records"]
+    sha, rows = listing["sha256"], f"{listing['rows']:,}"
+    texts = {
+        "en": (
+            f"The complete list is in ../../failing-records.csv (SHA-256 {sha}, {rows} rows).",
+            f"All {rows} failing records are in ../../failing-records.csv, SHA-256 {sha}.",
+        ),
+        "zh": (
+            f"完整清单见 ../../failing-records.csv(SHA-256 {sha},共 {rows} 行)。",
+            f"全部 {rows} 条不符合记录见 ../../failing-records.csv,SHA-256 {sha}。",
+        ),
+    }
+    for lang, (in_a_gap, in_the_appendix) in texts.items():
+        folder = out / "rendered-again" / lang
+        render = ["report", "render", str(out / "findings.json"), "--format", "html"]
+        result = runner.invoke(main, [*render, "--lang", lang, "--out", str(folder)])
+        assert result.exit_code == 0, result.output
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert in_a_gap in html and in_the_appendix in html
+        assert html.count("failing-records.csv") == html.count("../../failing-records.csv") > 1
+        assert (folder / "../../failing-records.csv").resolve() == out / "failing-records.csv"
+
+
 def test_render_of_a_file_that_is_not_findings_is_one_line(runner, tmp_path) -> None:
     from auditor.cli import main
 

@@ -45,6 +45,7 @@ NO_DECLINE, IMPROVING = "no-decline", "improving"
 BELOW = "the slope's 95 % interval lies wholly below 0"
 NOT_ABOVE = "the slope's 95 % interval does not lie wholly above 0"
 DROPPED = "the last period fell below the one before by more than noise"
+UNTESTED = "the last period's change from the one before was not tested against noise"
 
 
 @register
@@ -188,6 +189,8 @@ class TrendMeasure(SeriesMeasure):
             f.reasons.append(DROPPED)
         else:
             f.verdict = "conform"
+        if details["change"] is not None and details["change"]["noise"] is None:
+            f.reasons.append(UNTESTED)
 
 
 def _difference(a: Point, b: Point) -> tuple[float | None, float | None]:

@@ -111,10 +111,9 @@ def render_combined(
     day = issue_date(first, report_date)
     sections: list[str] = []
     for entry in document.packs:
-        own = os.path.relpath(target / Path(entry.findings).parent, out or target)
         options = Options(
             language, day, organisation, auditor, (previous or {}).get(entry.id),
-            files_folder=Path(own).as_posix(),
+            files_folder=files_folder(target / Path(entry.findings).parent, out or target),
         )  # fmt: skip
         sections.append(Markup(render_html(packs[entry.id], options, "section")))
     context = combined_context(
@@ -122,6 +121,13 @@ def render_combined(
     )
     html = _environment().get_template("report.html.j2").render(**context)
     return _write_pages(html, out or target, formats)
+
+
+def files_folder(audit: Path, report: Path) -> str:
+    """The folder of the audit's own files (failing-records.csv) as a report written into
+    ``report`` reaches it: a relative path, "" when it is the same folder."""
+    relative = Path(os.path.relpath(audit, report)).as_posix()
+    return "" if relative == "." else relative
 
 
 def _write_pages(html: str, target: Path, formats: tuple[str, ...]) -> list[Path]:
@@ -157,11 +163,13 @@ def render_reports(
     auditor: str | None = None,
     previous: FindingsDocument | None = None,
     tracked: Mapping[str, TrackedItem] | None = None,
+    audit_folder: str | Path | None = None,
 ) -> list[Path]:
     """Write the requested outputs for ``document`` into ``folder``; return the paths written.
 
     ``document`` is a :class:`FindingsDocument` (a dict is validated into one
-    first). ``csv`` writes capa.csv; failing-records.csv is written by the audit itself.
+    first). ``csv`` writes capa.csv; failing-records.csv is written by the audit itself,
+    in ``audit_folder`` (default: ``folder``), and the report names it by its path from there.
     """
     if not isinstance(document, FindingsDocument):
         document = FindingsDocument.from_data(document)
@@ -174,8 +182,9 @@ def render_reports(
     target = Path(folder)
     output_folder(target)
     options = Options(
-        language, issue_date(document, report_date), organisation, auditor, previous, tracked
-    )
+        language, issue_date(document, report_date), organisation, auditor, previous, tracked,
+        files_folder=files_folder(Path(audit_folder or target), target),
+    )  # fmt: skip
     written: list[Path] = []
     with staged_files(target) as stage:  # every output asked for, or none of them
         if "html" in formats or "pdf" in formats:
