@@ -401,6 +401,28 @@ def test_a_report_rendered_into_another_folder_names_the_audit_s_failing_records
         assert (folder / "../../failing-records.csv").resolve() == out / "failing-records.csv"
 
 
+def test_capa_xlsx_rendered_into_another_folder_names_the_audit_s_failing_records(
+    runner, audited, monkeypatch
+) -> None:
+    """The sheet of failing records, cut at its cap, named the complete list as if beside it."""
+    import openpyxl
+
+    from auditor.cli import main
+
+    _, out = audited
+    monkeypatch.setattr("auditor.report.XLSX_FAILING_ROWS", 2)
+    folder = out / "rendered-again" / "xlsx"
+    render = ["report", "render", str(out / "findings.json"), "--format", "xlsx"]
+    result = runner.invoke(main, [*render, "--lang", "en", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(folder / "capa.xlsx", read_only=True)
+    last = list(book["failing records"].values)[-1]
+    assert last[0] == (
+        "Only the first 2 rows are listed here; the complete list is in ../../failing-records.csv"
+    )
+    assert (folder / "../../failing-records.csv").resolve() == out / "failing-records.csv"
+
+
 def test_render_of_a_file_that_is_not_findings_is_one_line(runner, tmp_path) -> None:
     from auditor.cli import main
 

@@ -33,7 +33,7 @@ from ..formatting import count
 from ..formatting import duration as duration_text
 from ..i18n import LANGUAGES, Words
 from ..paths import output_folder
-from .context import Options, build_context, issue_date
+from .context import Options, build_context, failing_path, issue_date
 from .registers import capa_items, write_capa_csv, write_capa_xlsx
 
 if TYPE_CHECKING:
@@ -197,7 +197,8 @@ def render_reports(
                 written.append(target / "capa.csv")
             if "xlsx" in formats:
                 write_capa_xlsx(
-                    document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS, tracked
-                )
+                    document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS, tracked,
+                    failing_path(document, options),
+                )  # fmt: skip
                 written.append(target / "capa.xlsx")
     return written

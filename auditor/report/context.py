@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..failing import FILE_NAME
 from ..findings import sentences
 from ..findings.contract import (
     Decision,
@@ -107,6 +108,15 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         "failing_file": listing,
         **appendix.method(document, words),
     }
+
+
+def failing_path(document: FindingsDocument, options: Options) -> str:
+    """The path of the audit's failing-records file from the report's folder (its name in an
+    audit from before the file was listed in findings.json)."""
+    listing = failing_listing(document, options)
+    if listing is not None:
+        return listing.path
+    return "/".join(filter(None, (options.files_folder, FILE_NAME)))
 
 
 def failing_listing(document: FindingsDocument, options: Options) -> FailingRecordsFile | None:

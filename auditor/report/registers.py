@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..failing import CAP_PER_FINDING, neutralise, unit_text
+from ..failing import CAP_PER_FINDING, FILE_NAME, neutralise, unit_text
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
 from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
@@ -208,10 +208,12 @@ def _file_and_line(source: str) -> list[Any]:
     return [file, int(line) if line else ""]
 
 
-def failing_note(document: FindingsDocument, words: Words, capped: int | None) -> str | None:
-    """The last row of the sheet when it does not hold every failing record."""
+def failing_note(
+    document: FindingsDocument, words: Words, capped: int | None, path: str
+) -> str | None:
+    """The last row of the sheet when it does not hold every failing record, naming the
+    complete list by its ``path`` from the sheet's folder."""
     listing = document.failing_records
-    path = listing.path if listing else "failing-records.csv"
     if capped is not None:
         return words.label("xlsx_capped", cap=count(capped), path=path)
     truncated = any(f.failing_truncated for r in document.rules for f in r.findings)
@@ -228,8 +230,10 @@ def write_capa_xlsx(
     path: Path,
     cap: int,
     tracked: Mapping[str, TrackedItem] | None = None,
+    failing_path: str = FILE_NAME,
 ) -> None:
-    """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them."""
+    """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them (the
+    complete list named by ``failing_path``, from the folder of ``path``)."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -251,7 +255,7 @@ def write_capa_xlsx(
             capped = cap
             break
         records.append([neutralise(c) for c in cells])
-    note = failing_note(document, words, capped)
+    note = failing_note(document, words, capped, failing_path)
     if note:
         records.append([note])
     book.save(path)
