@@ -134,6 +134,11 @@ PACK_CASES = [
         "key 'interaction_id' of evidence kind 'interactions' is optional",
     ),
     pack("null-document", "~\n", ":1:"),
+    pack(
+        "nul-byte",
+        MINIMAL.replace("{zh: 电话30秒", "{zh: 电话\x0030秒"),
+        ":16:19: a NUL byte is not allowed in a YAML file; remove it",
+    ),  # line 16 is the rule's title: 4 spaces, "title: ", "{zh: ", 电话, then the NUL
 ]
 
 TESTS_FILE = "rules/p.tests.yaml"
