@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 import zoneinfo
 from datetime import date
@@ -162,14 +163,29 @@ def _required_name(data: YamlMap, key: str, checker: _Checker) -> str:
 def _version(data: YamlMap, checker: _Checker) -> str | int | float | None:
     """The pack's version: a number such as 1.2 or a text such as 1.0.0."""
     version = data.get("version")
-    if version is None:
-        checker.error("missing 'version'", data.where("version"))
-    elif not isinstance(version, str | int | float) or isinstance(version, bool):
-        checker.error(
-            f"'version' must be a number or text such as 1.0.0, not {shown(version)}",
-            data.where("version"),
-        )
+    problem = _version_problem(version)
+    if problem is not None:
+        checker.error(problem, data.where("version"))
     return version
+
+
+def _version_problem(version: object) -> str | None:
+    """What makes ``version`` no version (nothing, a list, -1, .nan, '-2'), or None: a version
+    is a number of 0 or more or a text that starts with a letter or a digit."""
+    if version is None or (isinstance(version, str) and not version.strip()):
+        return "missing 'version'"
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        return f"'version' must be a number or text such as 1.0.0, not {shown(version)}"
+    if isinstance(version, str):
+        sensible = version[0].isalnum()
+    else:
+        sensible = math.isfinite(version) and version >= 0
+    if sensible:
+        return None
+    return (
+        "'version' must be a number of 0 or more, or a text that starts with a letter or a "
+        f"digit (e.g. 1.0.0), not {shown(version)}"
+    )
 
 
 def _timezone(data: YamlMap, checker: _Checker) -> str:
