@@ -22,6 +22,7 @@ from . import expression as ex
 from .errors import AuditorError, Location, PackError, PackErrors, closest_name, shown
 from .figures import differing
 from .holiday_sets import holiday_set_problem
+from .mapping import normalise
 from .measures import Measure, SeriesMeasure
 from .measures import measures as registered_measures
 from .measures.reading import RuleContext
@@ -483,7 +484,28 @@ def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]
         spec_field = _field(kind, name, value, where, checker)
         if spec_field is not None:
             result[name] = spec_field
+    _alias_clashes(raw, result, checker)
     return result
+
+
+def _alias_clashes(raw: YamlMap, fields: dict[str, FieldSpec], checker: _Checker) -> None:
+    """An alias that names another field, or is another field's alias too, as columns are
+    matched (case, spaces, ``_ - . / ( )`` aside): a column so named would be read twice."""
+    owners = {normalise(name): (name, name, f"names field '{name}'") for name in fields}
+    for name, spec in fields.items():
+        for index, alias in enumerate(spec.aliases):
+            other, written, clash = owners.setdefault(
+                normalise(alias), (name, alias, f"is an alias of field '{name}' too")
+            )
+            if other == name:
+                continue
+            aside = "" if alias == written else " (case, spaces and _ - . / ( ) aside)"
+            checker.error(
+                f"alias '{alias}' of field '{name}' {clash}{aside}: a column so named would "
+                "be read into both",
+                raw[name]["aliases"].where(index),
+                hint=f"keep it for one of '{other}' and '{name}'",
+            )
 
 
 def _field(

@@ -268,6 +268,28 @@ def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, wri
     assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
 
 
+def test_an_alias_another_field_has_is_refused_naming_both_fields(write_pack) -> None:
+    """An alias that is another field's name (as columns are matched: case, spaces, _ aside)
+    or another field's alias passed the check, and a column so named was read into both."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(
+        text.replace(
+            "      channel: {type: enum, values: [phone, chat]}",
+            "      channel: {type: enum, values: [phone, chat], aliases: [渠道, Received At]}\n"
+            "      agent: {type: string, optional: true, aliases: [渠道]}",
+        )
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:10:66: alias 'Received At' of field 'channel' names field 'received_at' "
+        "(case, spaces and _ - . / ( ) aside): a column so named would be read into both; "
+        "keep it for one of 'received_at' and 'channel'",
+        f"{path}:11:55: alias '渠道' of field 'agent' is an alias of field 'channel' too: a "
+        "column so named would be read into both; keep it for one of 'channel' and 'agent'",
+    ]
+
+
 @pytest.mark.parametrize(
     ("wrong", "shown_as"),
     [("-1", "-1"), ('"-2.0"', "'-2.0'"), (".nan", "nan"), (".inf", "inf")],
