@@ -60,6 +60,9 @@ ORDERS = (DAY_FIRST, MONTH_FIRST)
 COLUMN_KEYS = (
     "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
 )  # fmt: skip
+#: the column keys that say how a date is written, for timestamp and date fields only
+DATE_KEYS = ("format", "order")
+DATE_TYPES = ("timestamp", "date")
 READER_KEYS = ("delimiter", "encoding", "sheet", "header_row")
 #: the shipped presets: package data (``evidence/presets`` in a checkout points here)
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -275,6 +278,9 @@ def _columns(
     for field_name, spec in raw_columns.items():
         column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)
         locations[f"columns.{field_name}"] = raw_columns.where_key(field_name)
+        for key in DATE_KEYS:
+            if isinstance(spec, YamlMap) and key in spec:
+                locations[f"columns.{field_name}.{key}"] = spec.where(key)
         if column is not None:
             columns[field_name] = column
     return columns
@@ -437,7 +443,26 @@ def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
 
 
 def check_fields(mapping: Mapping, kind: EvidenceKind) -> None:
-    """Refuse keys under ``columns`` that are not fields of ``kind`` (typos), at the key."""
+    """Refuse keys under ``columns`` that are not fields of ``kind`` (typos), at the key, and
+    a ``format`` or ``order`` of a field that holds no date, at that key."""
+    _check_names(mapping, kind)
+    for name, column in mapping.columns.items():
+        _check_date_keys(mapping, kind, name, column)
+
+
+def _check_date_keys(mapping: Mapping, kind: EvidenceKind, name: str, column: ColumnSpec) -> None:
+    field_type = kind.fields[name].type
+    for key in DATE_KEYS:
+        if getattr(column, key) is not None and field_type not in DATE_TYPES:
+            raise EvidenceError(
+                f"{key} of field '{name}' of {kind.name} means nothing for its type, "
+                f"{field_type}: format and order say how timestamps and dates are written",
+                location=mapping.where(f"columns.{name}.{key}"),
+                hint=f"remove {key}",
+            )
+
+
+def _check_names(mapping: Mapping, kind: EvidenceKind) -> None:
     unknown = [name for name in mapping.columns if name not in kind.fields]
     if not unknown:
         return

@@ -272,6 +272,17 @@ MAPPING_CASES = [
         ":4:",
         "'fax', which is not one of phone, chat",
     ),
+    mapping(
+        "order-of-a-text-field",
+        GOOD_MAPPING + "  name: {column: name, order: day-first}\n",
+        ":4:31: order of field 'name' of records means nothing for its type, string: format "
+        "and order say how timestamps and dates are written; remove order",
+    ),
+    mapping(
+        "format-of-an-enum-field",
+        GOOD_MAPPING + '  channel: {column: name, format: "%d/%m/%Y"}\n',
+        ":4:35: format of field 'channel' of records means nothing for its type, enum",
+    ),
 ]
 
 STANDARD_CHECK = ("pack", "check", "{tmp}/rules/p.yaml", "--standards", "{tmp}/std", "-q")
