@@ -41,7 +41,14 @@ from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_n
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
-from .timeparse import DAY_FIRST, DST_POLICIES, MONTH_FIRST, STRPTIME_DIRECTIVES, format_problem
+from .timeparse import (
+    DAY_FIRST,
+    DST_POLICIES,
+    MONTH_FIRST,
+    STRPTIME_DIRECTIVES,
+    format_problem,
+    missing_date_parts,
+)
 
 MAPPING_KEYS = (
     "preset",
@@ -448,6 +455,7 @@ def check_fields(mapping: Mapping, kind: EvidenceKind) -> None:
     _check_names(mapping, kind)
     for name, column in mapping.columns.items():
         _check_date_keys(mapping, kind, name, column)
+        _check_whole_date(mapping, kind, name, column)
 
 
 def _check_date_keys(mapping: Mapping, kind: EvidenceKind, name: str, column: ColumnSpec) -> None:
@@ -460,6 +468,31 @@ def _check_date_keys(mapping: Mapping, kind: EvidenceKind, name: str, column: Co
                 location=mapping.where(f"columns.{name}.{key}"),
                 hint=f"remove {key}",
             )
+
+
+def _check_whole_date(mapping: Mapping, kind: EvidenceKind, name: str, column: ColumnSpec) -> None:
+    """A format must read a whole date: strptime takes a part it does not read from 1 January
+    1900. A date + time field's format reads the two columns' values joined by a space."""
+    missing = missing_date_parts(column.format) if column.format else []
+    if not missing:
+        return
+    read = f"{kind.fields[name].type} field '{name}' of {kind.name}"
+    parts = ", ".join(missing[:-1]) + " or " * (len(missing) > 1) + missing[-1]
+    if column.date_column is None:
+        why = ": what it lacks would be taken from 1 January 1900 for every value"
+        hint = (
+            'give the layout of the whole value, e.g. "%d/%m/%Y %H:%M"; a time column beside '
+            "a date column is mapped {date: DATE_COLUMN, time: TIME_COLUMN}"
+        )
+    else:
+        joined = describe(column)
+        why = f", and it reads the date and time columns joined ({joined}): no value would match it"
+        hint = 'give the layout of the two joined by a space, e.g. "%d/%m/%Y %H:%M", or no format'
+    raise EvidenceError(
+        f"format '{column.format}' of {read} has no {parts}{why}",
+        location=mapping.where(f"columns.{name}.format"),
+        hint=hint,
+    )
 
 
 def _check_names(mapping: Mapping, kind: EvidenceKind) -> None:
