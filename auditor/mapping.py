@@ -41,7 +41,14 @@ from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_n
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
-from .timeparse import DAY_FIRST, DST_POLICIES, MONTH_FIRST, STRPTIME_DIRECTIVES, format_problem
+from .timeparse import (
+    DAY_FIRST,
+    DST_POLICIES,
+    MONTH_FIRST,
+    STRPTIME_DIRECTIVES,
+    format_problem,
+    missing_date_parts,
+)
 
 MAPPING_KEYS = (
     "preset",
@@ -60,6 +67,9 @@ ORDERS = (DAY_FIRST, MONTH_FIRST)
 COLUMN_KEYS = (
     "column", "values", "format", "order", "date", "time", "join", "sep", "value", "optional",
 )  # fmt: skip
+#: the column keys that say how a date is written, for timestamp and date fields only
+DATE_KEYS = ("format", "order")
+DATE_TYPES = ("timestamp", "date")
 READER_KEYS = ("delimiter", "encoding", "sheet", "header_row")
 #: the shipped presets: package data (``evidence/presets`` in a checkout points here)
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -275,6 +285,9 @@ def _columns(
     for field_name, spec in raw_columns.items():
         column = _column_spec(field_name, spec, raw_columns.where(field_name), errors)
         locations[f"columns.{field_name}"] = raw_columns.where_key(field_name)
+        for key in DATE_KEYS:
+            if isinstance(spec, YamlMap) and key in spec:
+                locations[f"columns.{field_name}.{key}"] = spec.where(key)
         if column is not None:
             columns[field_name] = column
     return columns
@@ -437,7 +450,52 @@ def auto_mapping(kind: EvidenceKind, header: list[str]) -> Mapping:
 
 
 def check_fields(mapping: Mapping, kind: EvidenceKind) -> None:
-    """Refuse keys under ``columns`` that are not fields of ``kind`` (typos), at the key."""
+    """Refuse keys under ``columns`` that are not fields of ``kind`` (typos), at the key, and
+    a ``format`` or ``order`` of a field that holds no date, at that key."""
+    _check_names(mapping, kind)
+    for name, column in mapping.columns.items():
+        _check_date_keys(mapping, kind, name, column)
+        _check_whole_date(mapping, kind, name, column)
+
+
+def _check_date_keys(mapping: Mapping, kind: EvidenceKind, name: str, column: ColumnSpec) -> None:
+    field_type = kind.fields[name].type
+    for key in DATE_KEYS:
+        if getattr(column, key) is not None and field_type not in DATE_TYPES:
+            raise EvidenceError(
+                f"{key} of field '{name}' of {kind.name} means nothing for its type, "
+                f"{field_type}: format and order say how timestamps and dates are written",
+                location=mapping.where(f"columns.{name}.{key}"),
+                hint=f"remove {key}",
+            )
+
+
+def _check_whole_date(mapping: Mapping, kind: EvidenceKind, name: str, column: ColumnSpec) -> None:
+    """A format must read a whole date: strptime takes a part it does not read from 1 January
+    1900. A date + time field's format reads the two columns' values joined by a space."""
+    missing = missing_date_parts(column.format) if column.format else []
+    if not missing:
+        return
+    read = f"{kind.fields[name].type} field '{name}' of {kind.name}"
+    parts = ", ".join(missing[:-1]) + " or " * (len(missing) > 1) + missing[-1]
+    if column.date_column is None:
+        why = ": what it lacks would be taken from 1 January 1900 for every value"
+        hint = (
+            'give the layout of the whole value, e.g. "%d/%m/%Y %H:%M"; a time column beside '
+            "a date column is mapped {date: DATE_COLUMN, time: TIME_COLUMN}"
+        )
+    else:
+        joined = describe(column)
+        why = f", and it reads the date and time columns joined ({joined}): no value would match it"
+        hint = 'give the layout of the two joined by a space, e.g. "%d/%m/%Y %H:%M", or no format'
+    raise EvidenceError(
+        f"format '{column.format}' of {read} has no {parts}{why}",
+        location=mapping.where(f"columns.{name}.format"),
+        hint=hint,
+    )
+
+
+def _check_names(mapping: Mapping, kind: EvidenceKind) -> None:
     unknown = [name for name in mapping.columns if name not in kind.fields]
     if not unknown:
         return

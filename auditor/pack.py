@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 import zoneinfo
 from datetime import date
@@ -21,6 +22,7 @@ from . import expression as ex
 from .errors import AuditorError, Location, PackError, PackErrors, closest_name, shown
 from .figures import differing
 from .holiday_sets import holiday_set_problem
+from .mapping import normalise
 from .measures import Measure, SeriesMeasure
 from .measures import measures as registered_measures
 from .measures.reading import RuleContext
@@ -162,14 +164,29 @@ def _required_name(data: YamlMap, key: str, checker: _Checker) -> str:
 def _version(data: YamlMap, checker: _Checker) -> str | int | float | None:
     """The pack's version: a number such as 1.2 or a text such as 1.0.0."""
     version = data.get("version")
-    if version is None:
-        checker.error("missing 'version'", data.where("version"))
-    elif not isinstance(version, str | int | float) or isinstance(version, bool):
-        checker.error(
-            f"'version' must be a number or text such as 1.0.0, not {shown(version)}",
-            data.where("version"),
-        )
+    problem = _version_problem(version)
+    if problem is not None:
+        checker.error(problem, data.where("version"))
     return version
+
+
+def _version_problem(version: object) -> str | None:
+    """What makes ``version`` no version (nothing, a list, -1, .nan, '-2'), or None: a version
+    is a number of 0 or more or a text that starts with a letter or a digit."""
+    if version is None or (isinstance(version, str) and not version.strip()):
+        return "missing 'version'"
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        return f"'version' must be a number or text such as 1.0.0, not {shown(version)}"
+    if isinstance(version, str):
+        sensible = version[0].isalnum()
+    else:
+        sensible = math.isfinite(version) and version >= 0
+    if sensible:
+        return None
+    return (
+        "'version' must be a number of 0 or more, or a text that starts with a letter or a "
+        f"digit (e.g. 1.0.0), not {shown(version)}"
+    )
 
 
 def _timezone(data: YamlMap, checker: _Checker) -> str:
@@ -467,7 +484,28 @@ def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]
         spec_field = _field(kind, name, value, where, checker)
         if spec_field is not None:
             result[name] = spec_field
+    _alias_clashes(raw, result, checker)
     return result
+
+
+def _alias_clashes(raw: YamlMap, fields: dict[str, FieldSpec], checker: _Checker) -> None:
+    """An alias that names another field, or is another field's alias too, as columns are
+    matched (case, spaces, ``_ - . / ( )`` aside): a column so named would be read twice."""
+    owners = {normalise(name): (name, name, f"names field '{name}'") for name in fields}
+    for name, spec in fields.items():
+        for index, alias in enumerate(spec.aliases):
+            other, written, clash = owners.setdefault(
+                normalise(alias), (name, alias, f"is an alias of field '{name}' too")
+            )
+            if other == name:
+                continue
+            aside = "" if alias == written else " (case, spaces and _ - . / ( ) aside)"
+            checker.error(
+                f"alias '{alias}' of field '{name}' {clash}{aside}: a column so named would "
+                "be read into both",
+                raw[name]["aliases"].where(index),
+                hint=f"keep it for one of '{other}' and '{name}'",
+            )
 
 
 def _field(

@@ -207,6 +207,8 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
             location=location,
             hint="check indentation, quotes and colons around this place",
         ) from None
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable_character(exc, text, path) from None
     except yaml.YAMLError as exc:
         raise AuditorError(f"YAML syntax error: {exc}", location=Location(path)) from None
     except RecursionError:  # the YAML parser recurses per level: thousands of '[' end here
@@ -216,6 +218,21 @@ def load_yaml_text(text: str, path: str | None = None) -> Any:
     if node is None:
         raise AuditorError("the file is empty", location=Location(path, 1, 1))
     return _Builder(path).build(node)
+
+
+def _unreadable_character(
+    exc: yaml.reader.ReaderError, text: str, path: str | None
+) -> AuditorError:
+    """A character YAML does not allow in a file (a NUL, a control character), at its line and
+    column."""
+    position = exc.position
+    line_start = text.rfind("\n", 0, position) + 1
+    what = "a NUL byte" if exc.character == 0 else f"the control character U+{exc.character:04X}"
+    return AuditorError(
+        f"{what} is not allowed in a YAML file",
+        location=Location(path, text.count("\n", 0, position) + 1, position - line_start + 1),
+        hint="remove it (a file that holds it was damaged or is not a text file)",
+    )
 
 
 def load_yaml(path: str | Path) -> Any:

@@ -48,6 +48,18 @@ def format_problem(fmt: object) -> str | None:
     return None
 
 
+def missing_date_parts(fmt: str) -> list[str]:
+    """The parts of a date (year, month, day) a strptime format does not read, which strptime
+    takes from 1 January 1900 for every value; none for a format that reads a whole date."""
+    found = set(re.findall(r"%(.)", fmt, flags=re.DOTALL))
+    if found & {"c", "x"}:
+        return []
+    parts = {"year": found & set("YyG"), "month": found & set("mbB"), "day": found & {"d"}}
+    if "j" in found or (found & set("UWV") and found & set("aAwu")):  # day of year, of week
+        parts["month"] = parts["day"] = {"j"}
+    return [part for part, seen in parts.items() if not seen]
+
+
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",

@@ -208,8 +208,6 @@ def test_a_value_of_the_wrong_type_is_a_located_pack_error(
     """Every scalar of the shipped pack given a list, a mapping or a negative number reads as
     a pack error at the changed value's line, never as an internal error nor accepted, and
     names the value as YAML writes it."""
-    if place == ("version",) and wrong == "negative":
-        pytest.skip("a version is any number or text")
     data, standard = shipped_parts
     changed = copy.deepcopy(data)
     parent = functools.reduce(lambda node, part: node[part], place[:-1], changed)
@@ -268,6 +266,53 @@ def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, wri
     with pytest.raises(PackErrors) as caught:
         load_pack(path, [STANDARDS])
     assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
+
+
+def test_an_alias_another_field_has_is_refused_naming_both_fields(write_pack) -> None:
+    """An alias that is another field's name (as columns are matched: case, spaces, _ aside)
+    or another field's alias passed the check, and a column so named was read into both."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(
+        text.replace(
+            "      channel: {type: enum, values: [phone, chat]}",
+            "      channel: {type: enum, values: [phone, chat], aliases: [渠道, Received At]}\n"
+            "      agent: {type: string, optional: true, aliases: [渠道]}",
+        )
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:10:66: alias 'Received At' of field 'channel' names field 'received_at' "
+        "(case, spaces and _ - . / ( ) aside): a column so named would be read into both; "
+        "keep it for one of 'received_at' and 'channel'",
+        f"{path}:11:55: alias '渠道' of field 'agent' is an alias of field 'channel' too: a "
+        "column so named would be read into both; keep it for one of 'channel' and 'agent'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "shown_as"),
+    [("-1", "-1"), ('"-2.0"', "'-2.0'"), (".nan", "nan"), (".inf", "inf")],
+    ids=["negative", "negative-text", "nan", "inf"],
+)
+def test_a_version_that_is_no_version_is_refused(wrong: str, shown_as: str, write_pack) -> None:
+    """version: -1 was taken and printed as the pack's version; a version is 0 or more, or a
+    text that starts with a letter or a digit."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("version: 1.0.0", f"version: {wrong}"))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:2:10: 'version' must be a number of 0 or more, or a text that starts with a "
+        f"letter or a digit (e.g. 1.0.0), not {shown_as}"
+    ]
+
+
+@pytest.mark.parametrize("version", ["0", "2", "1.5", "v2", '"1.0.0"', "2026-12"])
+def test_a_version_of_0_or_more_or_a_text_loads(version: str, write_pack) -> None:
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("version: 1.0.0", f"version: {version}"))
+    assert load_pack(path, [STANDARDS]).version == version.strip('"')
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.timeparse import LocalClock, TimestampParser, TimeValueError, localize
+from auditor.timeparse import (
+    LocalClock,
+    TimestampParser,
+    TimeValueError,
+    localize,
+    missing_date_parts,
+)
 
 NY = ZoneInfo("America/New_York")
 SH = ZoneInfo("Asia/Shanghai")
@@ -160,3 +166,29 @@ def test_the_examples_of_an_undecided_order_are_different_values() -> None:
         ("4/7/2026 10:00", 2),
         ("5/6/2026 10:00", 4),
     ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "missing"),
+    [
+        ("%H:%M", ["year", "month", "day"]),
+        ("%I:%M %p", ["year", "month", "day"]),
+        ("%%Y %%m %%d %H", ["year", "month", "day"]),  # %% is a percent sign, not a directive
+        ("%d/%m %H:%M", ["year"]),
+        ("%Y-%m", ["day"]),
+        ("%Y %d", ["month"]),
+        ("%d/%m/%Y %H:%M", []),
+        ("%b %d, %y", []),
+        ("%Y-%j", []),  # day of the year
+        ("%G-W%V-%u", []),  # ISO week and weekday
+        ("%c", []),
+    ],
+)
+def test_the_date_parts_a_format_does_not_read(fmt: str, missing: list[str]) -> None:
+    """What strptime would take from 1 January 1900 (datetime.strptime("10:00", "%H:%M") is
+    1900-01-01 10:00): 15 July 2026 written in the format and read back is another day exactly
+    when a part is missing."""
+    assert missing_date_parts(fmt) == missing
+    moment = datetime(2026, 7, 15, 10)
+    read_back = datetime.strptime(moment.strftime(fmt), fmt)
+    assert (read_back.date() != moment.date()) == bool(missing)

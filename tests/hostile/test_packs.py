@@ -134,6 +134,11 @@ PACK_CASES = [
         "key 'interaction_id' of evidence kind 'interactions' is optional",
     ),
     pack("null-document", "~\n", ":1:"),
+    pack(
+        "nul-byte",
+        MINIMAL.replace("{zh: 电话30秒", "{zh: 电话\x0030秒"),
+        ":16:19: a NUL byte is not allowed in a YAML file; remove it",
+    ),  # line 16 is the rule's title: 4 spaces, "title: ", "{zh: ", 电话, then the NUL
 ]
 
 TESTS_FILE = "rules/p.tests.yaml"
@@ -267,6 +272,35 @@ MAPPING_CASES = [
         ":4:",
         "'fax', which is not one of phone, chat",
     ),
+    mapping(
+        "order-of-a-text-field",
+        GOOD_MAPPING + "  name: {column: name, order: day-first}\n",
+        ":4:31: order of field 'name' of records means nothing for its type, string: format "
+        "and order say how timestamps and dates are written; remove order",
+    ),
+    mapping(
+        "format-of-an-enum-field",
+        GOOD_MAPPING + '  channel: {column: name, format: "%d/%m/%Y"}\n',
+        ":4:35: format of field 'channel' of records means nothing for its type, enum",
+    ),
+    mapping(
+        "format-of-a-time-alone",
+        GOOD_MAPPING + '  at: {column: name, format: "%H:%M"}\n',
+        ":4:30: format '%H:%M' of timestamp field 'at' of records has no year, month or day: "
+        "what it lacks would be taken from 1 January 1900 for every value; give the layout of "
+        'the whole value, e.g. "%d/%m/%Y %H:%M"',
+    ),
+    mapping(
+        "format-of-a-date-without-year",
+        GOOD_MAPPING + '  day: {column: name, format: "%d/%m"}\n',
+        ":4:31: format '%d/%m' of date field 'day' of records has no year: what it lacks",
+    ),
+    mapping(
+        "format-of-a-time-alone-beside-a-date-column",
+        GOOD_MAPPING + '  at: {date: name, time: id, format: "%H:%M"}\n',
+        ":4:38: format '%H:%M' of timestamp field 'at' of records has no year, month or day, "
+        "and it reads the date and time columns joined (name + id): no value would match it",
+    ),  # the format reads '<date> <time>' as one text: a time alone matches no value there
 ]
 
 STANDARD_CHECK = ("pack", "check", "{tmp}/rules/p.yaml", "--standards", "{tmp}/std", "-q")
