@@ -364,6 +364,31 @@ def test_json_values_that_are_not_what_the_field_holds_are_quarantined(tmp_path)
     )
 
 
+def test_json_values_quarantined_are_shown_as_the_line_writes_them(tmp_path) -> None:
+    """JSON true, false, null, lists and objects in the quarantine's raw value and reason as
+    JSON writes them (they read 'True', '[1, True, None]', "{'ok': False}")."""
+    lines = [
+        '{"record_id": "A", "at": true}',
+        '{"record_id": "B", "count": [1, true, null]}',
+        '{"record_id": "C", "at": {"day": "2026-07-01", "ok": false}}',
+        '{"record_id": "D", "channel": false}',
+    ]
+    write(tmp_path, "records.jsonl", "\n".join(lines) + "\n")
+    _, store = run(tmp_path)
+    shown = [(r["line"], r["raw_value"], r["reason"]) for r in store.quarantine()]
+    assert shown == [
+        (1, "true", "at: 'true' is not a date/time in a known format"),
+        (2, "[1, true, null]", "count: '[1, true, null]' is not a whole number"),
+        (
+            3,
+            '{"day": "2026-07-01", "ok": false}',
+            'at: \'{"day": "2026-07-01", "ok": false}\' is not a date/time in a known format',
+        ),
+        (4, "false", "channel: 'false' is not one of phone, chat"),
+    ]
+    assert store.quarantine()[1]["record"] == '{"record_id": "B", "count": [1, true, null]}'
+
+
 def test_missing_value_markers_count_with_spaces_around_them(tmp_path) -> None:
     write(tmp_path, "records.csv", HEADER + "A, NULL ,1,\nB, - ,2,\nC,named,3,\n")
     mapping = write(

@@ -209,6 +209,21 @@ def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, 
     ]
 
 
+def test_the_summary_shows_a_json_value_as_the_line_writes_it(runner, tmp_path) -> None:
+    """JSON true given for a date/time: the value shown is true (it read 'True')."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "surveys.jsonl").write_text(
+        '{"survey_id": "S1", "site": "GZ", "channel": "phone", "answered_at": true}\n', "utf-8"
+    )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert listed == [
+        "         1  answered_at: not a date/time in a known format (first quarantined at "
+        "surveys.jsonl:1, value 'true')"
+    ]
+
+
 def test_the_summary_counts_the_reasons_it_does_not_list(runner, tmp_path) -> None:
     folder = tmp_path / "ev"
     _, listed = _validated_gaps(runner, folder, 14)
