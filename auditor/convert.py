@@ -266,7 +266,7 @@ def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder |
         if isinstance(raw, date):  # a date alone: the start of its day
             return parser.clock.day_epoch(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            moment = excel_serial(float(raw))
+            moment = excel_serial(raw)
             if float(raw).is_integer():  # a whole day number is a date alone
                 return parser.clock.date_epoch(moment)
             return parser.clock.epoch(moment)
@@ -287,7 +287,7 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
         elif isinstance(raw, date):
             day = raw
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
-            day = excel_serial(float(raw)).date()
+            day = excel_serial(raw).date()
         else:
             day = parse_date(plain_text(raw), parser)
         return clock.day_epoch(day)
