@@ -207,19 +207,40 @@ WORKBOOKS = {
 }
 
 
+#: a zip file holding no workbook, and what to do with it under a text file's name
+ZIP_ARCHIVE = (
+    "a zip archive with no Excel workbook in it",
+    "unzip it and give the evidence files it holds",
+)
+
+
 def _refuse_workbook(path: Path, start: bytes) -> None:
     """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
     .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
-    is, not as text in no encoding or as a damaged .xlsx."""
+    is, not as text in no encoding or as a damaged .xlsx; a zip holding no workbook as a zip."""
     kind = file_format(path)
     for magic, (what, hint) in WORKBOOKS.items():
         if start.startswith(magic) and not (kind == "xlsx" and magic == ZIP_MAGIC):
+            if magic == ZIP_MAGIC and not _holds_workbook(path):
+                what, hint = ZIP_ARCHIVE
             expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
             raise EvidenceError(
                 f"is {what}, not {expected}",
                 location=Location(str(path)),
                 hint=hint.format(stem=path.stem),
             )
+
+
+def _holds_workbook(path: Path) -> bool:
+    """Whether a zip file holds an Excel workbook (its ``xl/workbook.xml``); False for a zip
+    that cannot be read as one."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 # ------------------------------------------------------------ CSV

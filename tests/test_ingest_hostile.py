@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -215,39 +217,70 @@ def test_not_really_an_xlsx(tmp_path) -> None:
     assert "not a readable .xlsx" in report.files[0].reason
 
 
+def zip_holding(*names: str) -> bytes:
+    """A zip file holding the files ``names`` (an .xlsx workbook holds xl/workbook.xml)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, bytes(range(256)) * 40)
+    return buffer.getvalue()
+
+
+OLE_FILE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(range(256)) * 40
+
+
 @pytest.mark.parametrize(
-    ("name", "start", "said"),
+    ("name", "data", "said"),
     [
         (
             "records.csv",
-            b"PK\x03\x04",
+            zip_holding("[Content_Types].xml", "xl/workbook.xml"),
             "is an Excel workbook (.xlsx), not .csv text; name it records.xlsx, or save it from "
             "Excel as CSV UTF-8",
         ),
         (
             "records.jsonl",
-            b"PK\x03\x04",
+            zip_holding("[Content_Types].xml", "xl/workbook.xml"),
             "is an Excel workbook (.xlsx), not .jsonl text; name it records.xlsx, or save it "
             "from Excel as CSV UTF-8",
         ),
         (
             "records.jsonl",
-            bytes.fromhex("d0cf11e0a1b11ae1"),
+            OLE_FILE,
             "is an old Excel workbook (.xls) or a password-protected one, not .jsonl text; open "
             "it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
         ),
         (  # one wording for the same file, whatever its name
             "records.xlsx",
-            bytes.fromhex("d0cf11e0a1b11ae1"),
+            OLE_FILE,
             "is an old Excel workbook (.xls) or a password-protected one, not an .xlsx "
             "workbook; open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
         ),
+        (  # it was called an Excel workbook, to be named records.xlsx
+            "records.csv",
+            zip_holding("records.csv", "notes.txt"),
+            "is a zip archive with no Excel workbook in it, not .csv text; unzip it and give the "
+            "evidence files it holds",
+        ),
+        (
+            "records.jsonl",
+            b"PK\x03\x04" + bytes(range(256)) * 40,  # a zip's first bytes, and no zip after
+            "is a zip archive with no Excel workbook in it, not .jsonl text; unzip it and give "
+            "the evidence files it holds",
+        ),
     ],
-    ids=["xlsx-named-csv", "xlsx-named-jsonl", "xls-named-jsonl", "xls-named-xlsx"],
+    ids=[
+        "xlsx-named-csv",
+        "xlsx-named-jsonl",
+        "xls-named-jsonl",
+        "xls-named-xlsx",
+        "zip-named-csv",
+        "damaged-zip-named-jsonl",
+    ],
 )
-def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, start, said) -> None:
+def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, data, said) -> None:
     """It was read as text: "header is not valid gb18030 text; save the file as UTF-8"."""
-    write(tmp_path, name, start + bytes(range(256)) * 40)
+    write(tmp_path, name, data)
     report, _ = run(tmp_path)
     assert (report.files[0].status, report.files[0].reason) == (
         "error",
