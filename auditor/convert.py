@@ -137,8 +137,9 @@ def _empty_reason(raw: Any) -> str:
 
 def plain_text(raw: Any) -> str:
     """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form, a JSON
-    value as JSON writes it (``true``, ``[1, null]``), never as Python does (``True``)."""
-    if isinstance(raw, float) and raw.is_integer():
+    value as JSON writes it (``true``, ``[1, null]``), never as Python does (``True``). From
+    1e16 on a float is written with its exponent (``1e+308``), not as 309 digits it never had."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e16:
         return str(int(raw))
     if isinstance(raw, datetime):
         return raw.isoformat(sep=" ")

@@ -695,7 +695,7 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     cuts cells off, and a row whose number is not above the one before is silently skipped.
     Here each row is read once, as many cells wide as its last cell, under its own number.
     """
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser, _cast_number
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
@@ -703,6 +703,10 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
             formula = element.find(FORMULA_TAG)
             if cell["value"] is None and formula is not None:  # never computed: no value
                 cell["value"] = UnsavedFormula(f"={formula.text or ''}")
+            elif cell["data_type"] == "e" and element.get("t", "n") == "n":
+                # a date cell whose number is no date (1e308), an error (#VALUE!) to openpyxl:
+                # the cell holds the number
+                cell["value"] = _cast_number(element.findtext(VALUE_TAG))
             return cell
 
     book = sheet.parent

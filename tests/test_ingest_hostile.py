@@ -422,6 +422,23 @@ def test_json_values_quarantined_are_shown_as_the_line_writes_them(tmp_path) -> 
     assert store.quarantine()[1]["record"] == '{"record_id": "B", "count": [1, true, null]}'
 
 
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date:UserWarning")  # openpyxl
+def test_a_date_cell_openpyxl_cannot_read_as_a_date_shows_its_number(tmp_path) -> None:
+    """A date-formatted cell holding 1e308: the quarantine shows 1e+308 (it showed #VALUE!,
+    openpyxl's error for a date it cannot make)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "day"])
+    book.active.append(["A", -1e308])
+    book.active["B2"].number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "records.xlsx")
+    _, store = run(tmp_path)
+    assert [(r["raw_value"], r["reason"]) for r in store.quarantine()] == [
+        ("-1e+308", "day: '-1e+308' is not a plausible Excel date serial (1954-2119)")
+    ]
+
+
 def test_missing_value_markers_count_with_spaces_around_them(tmp_path) -> None:
     write(tmp_path, "records.csv", HEADER + "A, NULL ,1,\nB, - ,2,\nC,named,3,\n")
     mapping = write(
