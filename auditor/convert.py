@@ -8,6 +8,7 @@ naming the source column, the raw text and the reason.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
@@ -135,11 +136,15 @@ def _empty_reason(raw: Any) -> str:
 
 
 def plain_text(raw: Any) -> str:
-    """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form."""
-    if isinstance(raw, float) and raw.is_integer():
+    """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form, a JSON
+    value as JSON writes it (``true``, ``[1, null]``), never as Python does (``True``). From
+    1e16 on a float is written with its exponent (``1e+308``), not as 309 digits it never had."""
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e16:
         return str(int(raw))
     if isinstance(raw, datetime):
         return raw.isoformat(sep=" ")
+    if isinstance(raw, bool | list | dict):
+        return json.dumps(raw, ensure_ascii=False)
     return str(raw)
 
 
@@ -177,19 +182,20 @@ def _integer(raw: Any) -> int:
 
 def _whole(raw: Any) -> int:
     if isinstance(raw, bool):  # JSON true is not the number 1
-        raise ValueError(f"{str(raw).lower()} is a yes/no value, not a whole number")
+        raise ValueError(f"{plain_text(raw)} is a yes/no value, not a whole number")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
         if raw.is_integer():
             return int(raw)
         raise ValueError(f"'{raw}' is not a whole number")
-    text = str(raw).strip().replace(",", "")
+    text = plain_text(raw).strip()
+    digits = text.replace(",", "")
     try:
-        return int(text)
+        return int(digits)
     except ValueError:
         try:
-            number = float(text)
+            number = float(digits)
         except ValueError:
             raise ValueError(f"'{text[:40]}' is not a whole number") from None
         if number.is_integer():
@@ -199,19 +205,19 @@ def _whole(raw: Any) -> int:
 
 def _in_range(value: int, raw: Any) -> int:
     if value not in INTEGER_RANGE:
-        raise ValueError(f"'{str(raw)[:40]}' is too large a whole number to store")
+        raise ValueError(f"'{plain_text(raw)[:40]}' is too large a whole number to store")
     return value
 
 
 def _number(raw: Any) -> float:
     if isinstance(raw, bool):  # JSON true is not the number 1
-        raise ValueError(f"{str(raw).lower()} is a yes/no value, not a number")
+        raise ValueError(f"{plain_text(raw)} is a yes/no value, not a number")
     if isinstance(raw, int | float):
         number = float(raw)
     else:
-        text = str(raw).strip().replace(",", "")
+        text = plain_text(raw).strip()
         try:
-            number = float(text)
+            number = float(text.replace(",", ""))
         except ValueError:
             raise ValueError(f"'{text[:40]}' is not a number") from None
     if not math.isfinite(number):
@@ -224,7 +230,7 @@ def _boolean(raw: Any) -> int:
         return int(raw)
     if isinstance(raw, int | float) and raw in (0, 1):
         return int(raw)
-    text = str(raw).strip().lower()
+    text = plain_text(raw).strip().lower()
     if text in TRUE:
         return 1
     if text in FALSE:
@@ -237,7 +243,7 @@ def _duration(raw: Any) -> float:
         return _number(raw)
     if isinstance(raw, time):
         return raw.hour * 3600 + raw.minute * 60 + raw.second + raw.microsecond / 1e6
-    text = str(raw).strip()
+    text = plain_text(raw).strip()
     match = _CLOCK.match(text)
     if match:
         hours, minutes, seconds = match.groups()
@@ -261,11 +267,11 @@ def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder |
         if isinstance(raw, date):  # a date alone: the start of its day
             return parser.clock.day_epoch(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            moment = excel_serial(float(raw))
+            moment = excel_serial(raw)
             if float(raw).is_integer():  # a whole day number is a date alone
                 return parser.clock.date_epoch(moment)
             return parser.clock.epoch(moment)
-        return parser(str(raw))
+        return parser(plain_text(raw))
 
     convert.text_parser = parser  # type: ignore[attr-defined]
     convert.clock = parser.clock  # type: ignore[attr-defined]
@@ -282,9 +288,9 @@ def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Conve
         elif isinstance(raw, date):
             day = raw
         elif isinstance(raw, int | float) and not isinstance(raw, bool):
-            day = excel_serial(float(raw)).date()
+            day = excel_serial(raw).date()
         else:
-            day = parse_date(str(raw), parser)
+            day = parse_date(plain_text(raw), parser)
         return clock.day_epoch(day)
 
     convert.clock = clock  # type: ignore[attr-defined]

@@ -1375,8 +1375,8 @@ def cell_text(value: Any) -> str | None:
 
 def _json(values: Any) -> str:
     def plain(v: Any) -> Any:
-        if v is None or isinstance(v, str | int | float | bool):
-            return v
+        if v is None or isinstance(v, str | int | float | bool | list | dict):
+            return v  # a JSON value, as the line holds it
         return cell_text(v)
 
     if isinstance(values, dict):

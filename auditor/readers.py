@@ -207,19 +207,40 @@ WORKBOOKS = {
 }
 
 
+#: a zip file holding no workbook, and what to do with it under a text file's name
+ZIP_ARCHIVE = (
+    "a zip archive with no Excel workbook in it",
+    "unzip it and give the evidence files it holds",
+)
+
+
 def _refuse_workbook(path: Path, start: bytes) -> None:
     """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
     .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
-    is, not as text in no encoding or as a damaged .xlsx."""
+    is, not as text in no encoding or as a damaged .xlsx; a zip holding no workbook as a zip."""
     kind = file_format(path)
     for magic, (what, hint) in WORKBOOKS.items():
         if start.startswith(magic) and not (kind == "xlsx" and magic == ZIP_MAGIC):
+            if magic == ZIP_MAGIC and not _holds_workbook(path):
+                what, hint = ZIP_ARCHIVE
             expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
             raise EvidenceError(
                 f"is {what}, not {expected}",
                 location=Location(str(path)),
                 hint=hint.format(stem=path.stem),
             )
+
+
+def _holds_workbook(path: Path) -> bool:
+    """Whether a zip file holds an Excel workbook (its ``xl/workbook.xml``); False for a zip
+    that cannot be read as one."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 # ------------------------------------------------------------ CSV
@@ -674,7 +695,7 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     cuts cells off, and a row whose number is not above the one before is silently skipped.
     Here each row is read once, as many cells wide as its last cell, under its own number.
     """
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser, _cast_number
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
@@ -682,6 +703,10 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
             formula = element.find(FORMULA_TAG)
             if cell["value"] is None and formula is not None:  # never computed: no value
                 cell["value"] = UnsavedFormula(f"={formula.text or ''}")
+            elif cell["data_type"] == "e" and element.get("t", "n") == "n":
+                # a date cell whose number is no date (1e308), an error (#VALUE!) to openpyxl:
+                # the cell holds the number
+                cell["value"] = _cast_number(element.findtext(VALUE_TAG))
             return cell
 
     book = sheet.parent

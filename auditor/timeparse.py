@@ -296,7 +296,8 @@ class LocalClock:
 
 
 def excel_serial(value: float) -> datetime:
-    """A naive local datetime from an Excel serial day number (1900 date system), to the
+    """A naive local datetime from an Excel serial day number (1900 date system; an int as
+    read, so that a refusal quotes 20260813 as the line writes it, not 20260813.0), to the
     nearest millisecond as a workbook's date cell is read (a serial's 15 significant digits
     hold no finer time: 09:39:00 kept as 42430.40208333333 is not 09:38:59.999999)."""
     if not 20000 <= value <= 80000:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -215,39 +217,70 @@ def test_not_really_an_xlsx(tmp_path) -> None:
     assert "not a readable .xlsx" in report.files[0].reason
 
 
+def zip_holding(*names: str) -> bytes:
+    """A zip file holding the files ``names`` (an .xlsx workbook holds xl/workbook.xml)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, bytes(range(256)) * 40)
+    return buffer.getvalue()
+
+
+OLE_FILE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(range(256)) * 40
+
+
 @pytest.mark.parametrize(
-    ("name", "start", "said"),
+    ("name", "data", "said"),
     [
         (
             "records.csv",
-            b"PK\x03\x04",
+            zip_holding("[Content_Types].xml", "xl/workbook.xml"),
             "is an Excel workbook (.xlsx), not .csv text; name it records.xlsx, or save it from "
             "Excel as CSV UTF-8",
         ),
         (
             "records.jsonl",
-            b"PK\x03\x04",
+            zip_holding("[Content_Types].xml", "xl/workbook.xml"),
             "is an Excel workbook (.xlsx), not .jsonl text; name it records.xlsx, or save it "
             "from Excel as CSV UTF-8",
         ),
         (
             "records.jsonl",
-            bytes.fromhex("d0cf11e0a1b11ae1"),
+            OLE_FILE,
             "is an old Excel workbook (.xls) or a password-protected one, not .jsonl text; open "
             "it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
         ),
         (  # one wording for the same file, whatever its name
             "records.xlsx",
-            bytes.fromhex("d0cf11e0a1b11ae1"),
+            OLE_FILE,
             "is an old Excel workbook (.xls) or a password-protected one, not an .xlsx "
             "workbook; open it in Excel and save it as .xlsx (without a password) or as CSV UTF-8",
         ),
+        (  # it was called an Excel workbook, to be named records.xlsx
+            "records.csv",
+            zip_holding("records.csv", "notes.txt"),
+            "is a zip archive with no Excel workbook in it, not .csv text; unzip it and give the "
+            "evidence files it holds",
+        ),
+        (
+            "records.jsonl",
+            b"PK\x03\x04" + bytes(range(256)) * 40,  # a zip's first bytes, and no zip after
+            "is a zip archive with no Excel workbook in it, not .jsonl text; unzip it and give "
+            "the evidence files it holds",
+        ),
     ],
-    ids=["xlsx-named-csv", "xlsx-named-jsonl", "xls-named-jsonl", "xls-named-xlsx"],
+    ids=[
+        "xlsx-named-csv",
+        "xlsx-named-jsonl",
+        "xls-named-jsonl",
+        "xls-named-xlsx",
+        "zip-named-csv",
+        "damaged-zip-named-jsonl",
+    ],
 )
-def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, start, said) -> None:
+def test_a_workbook_named_as_a_text_file_is_said_to_be_one(tmp_path, name, data, said) -> None:
     """It was read as text: "header is not valid gb18030 text; save the file as UTF-8"."""
-    write(tmp_path, name, start + bytes(range(256)) * 40)
+    write(tmp_path, name, data)
     report, _ = run(tmp_path)
     assert (report.files[0].status, report.files[0].reason) == (
         "error",
@@ -362,6 +395,48 @@ def test_json_values_that_are_not_what_the_field_holds_are_quarantined(tmp_path)
             "amount: false is a yes/no value, not a number",
         ]
     )
+
+
+def test_json_values_quarantined_are_shown_as_the_line_writes_them(tmp_path) -> None:
+    """JSON true, false, null, lists and objects in the quarantine's raw value and reason as
+    JSON writes them (they read 'True', '[1, True, None]', "{'ok': False}")."""
+    lines = [
+        '{"record_id": "A", "at": true}',
+        '{"record_id": "B", "count": [1, true, null]}',
+        '{"record_id": "C", "at": {"day": "2026-07-01", "ok": false}}',
+        '{"record_id": "D", "channel": false}',
+    ]
+    write(tmp_path, "records.jsonl", "\n".join(lines) + "\n")
+    _, store = run(tmp_path)
+    shown = [(r["line"], r["raw_value"], r["reason"]) for r in store.quarantine()]
+    assert shown == [
+        (1, "true", "at: 'true' is not a date/time in a known format"),
+        (2, "[1, true, null]", "count: '[1, true, null]' is not a whole number"),
+        (
+            3,
+            '{"day": "2026-07-01", "ok": false}',
+            'at: \'{"day": "2026-07-01", "ok": false}\' is not a date/time in a known format',
+        ),
+        (4, "false", "channel: 'false' is not one of phone, chat"),
+    ]
+    assert store.quarantine()[1]["record"] == '{"record_id": "B", "count": [1, true, null]}'
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date:UserWarning")  # openpyxl
+def test_a_date_cell_openpyxl_cannot_read_as_a_date_shows_its_number(tmp_path) -> None:
+    """A date-formatted cell holding 1e308: the quarantine shows 1e+308 (it showed #VALUE!,
+    openpyxl's error for a date it cannot make)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "day"])
+    book.active.append(["A", -1e308])
+    book.active["B2"].number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "records.xlsx")
+    _, store = run(tmp_path)
+    assert [(r["raw_value"], r["reason"]) for r in store.quarantine()] == [
+        ("-1e+308", "day: '-1e+308' is not a plausible Excel date serial (1954-2119)")
+    ]
 
 
 def test_missing_value_markers_count_with_spaces_around_them(tmp_path) -> None:

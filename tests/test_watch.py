@@ -434,6 +434,20 @@ def test_bad_lines_are_counted_not_fatal() -> None:
     assert watcher.counts.events == 4
 
 
+def test_a_whole_number_rejected_is_quoted_as_the_line_writes_it() -> None:
+    """20260813 for a date/time is no Excel serial: the reason quotes it as written (it read
+    '20260813.0', the number read through float); 100000.5 keeps its fraction."""
+    lines = [
+        json.dumps({"kind": "calls", "call_id": key, "channel": "phone", "received_at": value})
+        for key, value in (("A", 20260813), ("B", 100000.5))
+    ]
+    watcher = watch(the_pack(), lines, lambda a: None)
+    assert watcher.counts.reasons == {
+        "calls.received_at: '20260813' is not a plausible Excel date serial (1954-2119)": 1,
+        "calls.received_at: '100000.5' is not a plausible Excel date serial (1954-2119)": 1,
+    }
+
+
 def test_numeric_dates_are_read_in_the_order_the_stream_has_shown_and_others_rejected() -> None:
     """As the ingest settles a file's day/month order from its dates, the watch settles it
     from the stream's: a date no earlier one has ordered is rejected, never a crash."""

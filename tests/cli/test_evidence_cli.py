@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from auditor.cli import main
@@ -93,6 +94,20 @@ def test_unknown_preset_is_one_line(runner) -> None:
     )
     assert result.exit_code == 2
     assert "did you mean 'nyc-311'" in result.stderr
+
+
+def test_a_zip_archive_named_csv_is_called_a_zip_archive(runner, tmp_path) -> None:
+    """A zip of CSV exports saved as tickets.csv: it was called an Excel workbook, to be
+    named tickets.xlsx."""
+    with zipfile.ZipFile(tmp_path / "tickets.csv", "w") as archive:
+        archive.writestr("tickets.csv", "ticket_id,category\nT1,technical\n")
+    result = runner.invoke(main, ["evidence", "validate", str(tmp_path), "--pack", PACK])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: {tmp_path / 'tickets.csv'}: is a zip archive with no Excel workbook in it, not "
+        ".csv text; unzip it and give the evidence files it holds"
+    ]
 
 
 def test_a_file_a_preset_does_not_read_is_named_with_its_header(runner, tmp_path) -> None:
@@ -206,6 +221,21 @@ def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, 
     assert listed == [
         "         1  opened_at: not a date/time in a known format (first quarantined at "
         "tickets.csv:4, value '共2条')"
+    ]
+
+
+def test_the_summary_shows_a_json_value_as_the_line_writes_it(runner, tmp_path) -> None:
+    """JSON true given for a date/time: the value shown is true (it read 'True')."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "surveys.jsonl").write_text(
+        '{"survey_id": "S1", "site": "GZ", "channel": "phone", "answered_at": true}\n', "utf-8"
+    )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert listed == [
+        "         1  answered_at: not a date/time in a known format (first quarantined at "
+        "surveys.jsonl:1, value 'true')"
     ]
 
 

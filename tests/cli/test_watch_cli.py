@@ -256,6 +256,18 @@ def test_a_rejected_line_names_its_line_and_an_unknown_kind_the_closest(runner) 
     ]
 
 
+def test_a_whole_number_rejected_is_told_as_the_line_writes_it(runner) -> None:
+    """received_at 20260813 (a day written as a number): told as 20260813, not 20260813.0."""
+    call = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": 20260813, "answered_at": "2026-07-01 10:00:05", "agent_id": "A",
+    }  # fmt: skip
+    result = runner.invoke(main, ["watch", PACK], input=json.dumps(call) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    told = "interactions.received_at: '20260813' is not a plausible Excel date serial (1954-2119)"
+    assert f"1 rejected: line 1: {told}" in [line.strip() for line in result.stderr.splitlines()]
+
+
 def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None:
     """--until ends the watch's period as a batch audit's ends: a record received at or after
     it is judged by no rule, a condition's not even at the end (AGENT-KNOWN alerted only B, the

@@ -401,6 +401,30 @@ def test_a_typed_cell_is_no_value_only_where_a_marker_says_so(tmp_path) -> None:
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date:UserWarning")  # openpyxl
+def test_a_date_cell_holding_a_number_no_date_can_be_is_read_as_its_number(tmp_path) -> None:
+    """A date-formatted cell holding 1e308 or 3000000 (past 9999-12-31) is #VALUE! to
+    openpyxl, which the quarantine showed as the raw value and a number field refused
+    ("'#VALUE!' is not a number"): the cell's number is read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "at", "amount"])
+    book.active.append(["A", 1e308, 1e308])
+    book.active.append(["B", None, 3000000])
+    for ref in ("B2", "C2", "C3"):
+        book.active[ref].number_format = "yyyy-mm-dd"
+    data = io.BytesIO()
+    book.save(data)
+    files = {FILE: data.getvalue()}
+    run_case(Case("no-date", INGEST, files, store="s.db", stored=1, quarantined=1), tmp_path)
+    store = tmp_path / "s.db"
+    assert store_rows(store, "SELECT line, column, raw_value, reason FROM _quarantine") == [
+        (2, "at", "1e+308", "at: '1e+308' is not a plausible Excel date serial (1954-2119)")
+    ]
+    assert store_rows(store, "SELECT record_id, amount FROM records") == [("B", 3000000.0)]
+
+
 def test_a_wrong_date_or_time_beside_the_other_is_quarantined_in_its_own_column(tmp_path) -> None:
     """A date + time field whose value cannot be read names the cell that is wrong, with that
     cell's value: the date column for an impossible date (a text, or a number too small to be
