@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from .atomic import Replaced
     from .audit import AuditResult
+    from .diff import PreviousAudit
+    from .findings.contract import FindingsDocument
     from .ingest import IngestReport
     from .mapping import Mapping
     from .packcheck import PackReport
@@ -796,6 +798,7 @@ def audit_command(
     """
     from .atomic import Replaced, staged_outputs
     from .audit import outside_the_evidence, run_audit
+    from .diff import load_previous
     from .register.register import register_waivers
 
     packs, evidence_dir = _audit_paths(paths)
@@ -805,7 +808,7 @@ def audit_command(
     chosen = _mapping_option(mapping, preset)
     outside_the_evidence(Path(out), Path(evidence_dir))
     waivers = register_waivers(register_path) if register_path else []
-    earlier_given = _read_previous(previous, several=len(packs) > 1)
+    earlier_given = load_previous(previous, several=len(packs) > 1)
     if len(packs) > 1:
         given = AuditRun(
             out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite",
@@ -833,7 +836,7 @@ def audit_command(
         if reports:
             from .report import render_reports  # not imported for findings.json alone
 
-            earlier = _previous_audit(earlier_given, register_path, result)
+            earlier = _previous_of(earlier_given, register_path, result)
             written = render_reports(
                 result.findings, staging, reports, lang, None, organisation, auditor_name, earlier
             )
@@ -925,8 +928,8 @@ class Outputs:
     lang: str | None
     sign_key: str | None
     register: str | None
-    #: what --previous gave, read (see :func:`_read_previous`)
-    previous: Any
+    #: what --previous gave, read (see :func:`auditor.diff.load_previous`)
+    previous: PreviousAudit | None
     fail_on: str
 
 
@@ -993,23 +996,7 @@ def _several_written(
     return result
 
 
-def _read_previous(previous: str | None, several: bool) -> Any:
-    """The earlier audit --previous names, read and checked before the audit runs, whatever
-    the outputs: its findings, or, for an audit of several packs given a combined audit, each
-    pack's findings by pack id (of the packs it has a folder for)."""
-    from .diff import load_findings
-    from .findings.combined import CombinedDocument, is_combined, read_json
-
-    if not previous:
-        return None
-    top = Path(previous) / "findings.json" if Path(previous).is_dir() else Path(previous)
-    if several and top.is_file() and is_combined(read_json(top)):
-        folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
-        return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
-    return load_findings(previous)
-
-
-def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
+def _previous_pack_lines(earlier: PreviousAudit | None, result: AuditResult) -> list[str]:
     """A line when --previous is an audit of another pack: the report would compare the
     audits of two standards (none for a combined audit's, read pack by pack)."""
     from .diff import audit_ref, packs_note
@@ -1020,8 +1007,11 @@ def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
     return [f"--previous: {note}"] if note else []
 
 
-def _previous_of(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
-    """One pack's earlier audit in a combined audit: its folder in an earlier combined audit."""
+def _previous_of(
+    earlier: PreviousAudit | None, register_path: str | None, result: AuditResult
+) -> FindingsDocument | None:
+    """A pack's earlier audit: its folder's in an earlier combined audit, else the one
+    --previous gave, else the register's last one."""
     if isinstance(earlier, dict):
         return earlier.get(result.findings.manifest.pack.id)
     return _previous_audit(earlier, register_path, result)
@@ -1062,7 +1052,9 @@ def _waived_text(waived: list[Any]) -> str:
     )
 
 
-def _previous_audit(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
+def _previous_audit(
+    earlier: FindingsDocument | None, register_path: str | None, result: AuditResult
+) -> FindingsDocument | None:
     """The earlier audit the report compares with: the one --previous gave (read), else the
     register's last one."""
     from .diff import load_findings
@@ -1074,12 +1066,12 @@ def _previous_audit(earlier: Any, register_path: str | None, result: AuditResult
     register = _open_register(register_path)
     try:
         pack = result.findings.manifest.pack.id
-        earlier = [
+        recorded = [
             a for a in register.store.audits() if a["pack_id"] == pack and Path(a["path"]).exists()
         ]
     finally:
         register.close()
-    return load_findings(earlier[-1]["path"]) if earlier else None
+    return load_findings(recorded[-1]["path"]) if recorded else None
 
 
 def _certifier_outputs(
