@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import CONTROL_ESCAPES, AuditorError, Location
+from .errors import CONTROL_ESCAPES, AuditorError, Location, closest_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from .atomic import Replaced
     from .audit import AuditResult
@@ -480,6 +480,28 @@ _pack_option = click.option(
     type=click.Path(dir_okay=False),
     help="Rule pack whose evidence kinds the files hold.",
 )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'json'?`` for a name given wrong (``jsn``), as an AuditorError ends;
+    "" when no known name is close."""
+    near = closest_name(name, known)
+    return f"; did you mean '{near}'?" if near else ""
+
+
+class Choice(click.Choice):
+    """A choice whose refusal names the closest one (``--format jsn``: json)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            near = _did_you_mean(str(value), map(str, self.choices))
+            if not near:
+                raise
+            self.fail(exc.message.rstrip(".") + near, param, ctx)
+
+
 _mapping_opt = click.option(
     "--mapping",
     type=click.Path(dir_okay=False, exists=True),
@@ -490,7 +512,7 @@ _preset_opt = click.option(
     help="Shipped import preset (auditor/presets/NAME.yaml, in a checkout also evidence/presets/), e.g. nyc-311.",
 )
 _lang_opt = click.option(
-    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
+    "--lang", type=Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
 _strict_opt = click.option(
     "--strict",
@@ -629,7 +651,7 @@ def evidence_validate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["parquet"]),
+    type=Choice(["parquet"]),
     default="parquet",
     show_default=True,
     help="File format of the export.",
@@ -699,7 +721,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["major", "minor", "observation", "never"]),
+    type=Choice(["major", "minor", "observation", "never"]),
     default="major",
     show_default=True,
     help="Exit 1 when a rule's verdict is at or above this level (a rule not evaluable counts as major).",
@@ -1266,7 +1288,9 @@ def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ..
     for name in wanted:
         if name not in known:
             raise click.BadParameter(
-                f"unknown format '{name}' (formats: {', '.join(known)})", param_hint="--format"
+                f"unknown format '{name}' (formats: {', '.join(known)})"
+                + _did_you_mean(name, known),
+                param_hint="--format",
             )
     return wanted
 
@@ -1277,7 +1301,7 @@ def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ..
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["table", "json"]),
+    type=Choice(["table", "json"]),
     default="table",
     show_default=True,
     help="A table for the terminal, or the machine-readable diff (JSON, stable key order).",
@@ -1381,7 +1405,7 @@ def capa() -> None:
 @capa.command("list")
 @click.option(
     "--status",
-    type=click.Choice(["open", "planned", "accepted", "implemented", "verified-effective",
+    type=Choice(["open", "planned", "accepted", "implemented", "verified-effective",
                        "verified-ineffective"]),
     help="Only items in this status.",
 )  # fmt: skip
@@ -1391,7 +1415,7 @@ def capa() -> None:
     help="Only items not closed that are past their due date or have an open action past its "
     "due date (the due column says which).",
 )
-@click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
+@click.option("--severity", type=Choice(["major", "minor"]), help="Only this severity.")
 @click.option(
     "--group",
     help="Only items of this group, e.g. site=SH (one no item has is refused, with the closest).",
@@ -1407,7 +1431,7 @@ def capa() -> None:
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["table", "csv", "json"]),
+    type=Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
 )
@@ -1683,7 +1707,7 @@ def capa_check(register_path: str) -> None:
 
 
 @capa.command("export")
-@click.option("--format", "output", type=click.Choice(["csv", "xlsx", "oscal"]), required=True)
+@click.option("--format", "output", type=Choice(["csv", "xlsx", "oscal"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @_register_opt
 def capa_export(output: str, out: str, register_path: str) -> None:
@@ -1718,7 +1742,7 @@ def waiver() -> None:
     help="Only this group, e.g. site=BJ (default: the whole rule).",
 )
 @click.option("--reason", required=True, help="Why the deviation is accepted.")
-@click.option("--risk", type=click.Choice(["low", "medium", "high"]), required=True)
+@click.option("--risk", type=Choice(["low", "medium", "high"]), required=True)
 @click.option("--requested-by", required=True, callback=_a_name)
 @click.option(
     "--approved-by", required=True, callback=_a_name, help="Someone other than the requester."
@@ -1947,12 +1971,12 @@ def explain_command(
 @click.option(
     "--plan",
     "plan_name",
-    type=click.Choice(["iso2859-1"]),
+    type=Choice(["iso2859-1"]),
     help="Size the sample by an ISO 2859-1 single sampling plan (normal inspection).",
 )
 @click.option(
     "--level",
-    type=click.Choice(["I", "II", "III"]),
+    type=Choice(["I", "II", "III"]),
     default="II",
     show_default=True,
     help="General inspection level of the plan.",
@@ -2178,7 +2202,7 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
 )
 @click.option(
     "--clock",
-    type=click.Choice(["event", "wall"]),
+    type=Choice(["event", "wall"]),
     default="event",
     show_default=True,
     help="Judge deadlines by the records' own times (a watermark) or by the wall clock, "

@@ -8,6 +8,7 @@ plans for normal inspection, its arrows followed by eye), not computed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import subprocess
@@ -26,6 +27,7 @@ from auditor.certify import (
     draw_sample,
     judge,
     population_from_store,
+    sample_audit,
     single_plan,
 )
 from auditor.certify.iso2859 import table_plan
@@ -475,6 +477,21 @@ def test_the_population_of_a_rule_in_the_demo_audit(demo_audit: Any) -> None:
             ROOT / "rules" / "service-quality.yaml",
             "2026-Q3",
         )
+
+
+def test_a_sample_stratified_by_a_fields_alias_is_the_one_by_its_name(
+    demo_audit: Any, tmp_path: Path
+) -> None:
+    """站点 is an alias of the interactions' site (rules/service-quality.yaml): stratifying by
+    it draws the sample stratifying by site draws, and records it as site."""
+    drawn = {}
+    for name in ("site", "站点"):
+        out = tmp_path / f"{name}.csv"
+        sample_audit(demo_audit.out, "RESP-PHONE-30S", out, seed=3, size=12, stratify=name)
+        side = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+        drawn[name] = (out.read_bytes(), side["stratify"], side["allocation"])
+    assert drawn["站点"] == drawn["site"]
+    assert drawn["site"][1] == "site" and sum(drawn["site"][2].values()) == 12
 
 
 def test_keys_with_a_date_read_as_findings_json_shows_them(demo_audit: Any) -> None:
