@@ -1911,11 +1911,19 @@ def verify_command(
     sys.exit(EXIT_OK if verified else EXIT_FINDINGS)
 
 
-def _a_file_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """A file to write: not blank (an empty path is the working folder, ``.``)."""
-    if not value.strip():
-        raise click.BadParameter("give a file name, not a blank", ctx=ctx, param=param)
-    return value
+def _not_blank(what: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """An option's check that refuses a blank value: ``give WHAT, not a blank``."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter(f"give {what}, not a blank", ctx=ctx, param=param)
+        return value
+
+    return check
+
+
+#: a file to write: not blank (an empty path is the working folder, ``.``)
+_a_file_name = _not_blank("a file name")
 
 
 @main.command("keygen")
@@ -2197,6 +2205,7 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
     metavar="FILENAME",
     default="-",
     show_default=True,
+    callback=_a_file_name,
     help="Where alerts go, one JSON object a line (an existing file is appended to, never "
     "emptied); - for standard output.",
 )
@@ -2210,6 +2219,7 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
 )
 @click.option(
     "--until",
+    callback=_not_blank("a date or time"),
     help="End of the watch in the pack's time zone (ISO date or time): deadlines are judged as of then.",
 )
 @click.option(

@@ -87,6 +87,28 @@ def test_bad_until_is_one_line(runner) -> None:
     assert "not an ISO date" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "what"),
+    [
+        ("--until", "", "a date or time"),
+        ("--alerts", "", "a file name"),
+        ("--alerts", " ", "a file name"),
+    ],
+)
+def test_a_blank_until_or_alerts_is_refused_before_any_input(runner, option, value, what) -> None:
+    """A blank --until was taken as no --until, a blank --alerts as a file that cannot be
+    opened (named by no name): each is one line, as a blank --out of keygen is."""
+    record = json.dumps({"kind": "interactions", "interaction_id": "I1", "channel": "phone",
+                         "site": "BJ", "received_at": "2026-07-01 10:00:00"})  # fmt: skip
+    result = runner.invoke(
+        main, ["watch", PACK, option, value], input=record + "\n", prog_name="auditor"
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"error: Invalid value for '{option}': give {what}, not a blank (see 'auditor watch --help')"
+    ]
+
+
 @pytest.mark.parametrize("launcher", ["python -m auditor", "console script"])
 def test_sigterm_stops_the_watch_like_ctrl_c_with_its_counts(tmp_path, launcher) -> None:
     """Killed by SIGTERM (a service manager stopping it): it finishes as after Ctrl-C, counts
