@@ -2249,10 +2249,12 @@ def watch_command(
     when stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
     """
     from .interrupts import exit_code
-    from .live import Watcher, read_lines, timed_lines
+    from .live import Watcher, read_lines, refuse_not_json_lines, timed_lines
     from .pack import load_pack
 
     pack = load_pack(pack_path)
+    if _input_name(source) != "-":
+        refuse_not_json_lines(Path(_input_name(source)))
     alerts = _alerts_file(alerts_path)  # before any input is read: an alert is never lost to it
 
     def sink(alert: dict[str, Any]) -> None:
@@ -2338,11 +2340,16 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
         )
 
 
+def _input_name(source: Any) -> str:
+    """The name of the file --input opened, ``-`` for standard input."""
+    name = getattr(source, "name", "-")
+    return "-" if name == "<stdin>" else str(name)
+
+
 def _rejected_line(source: Any) -> Callable[[int | None, str], None]:
     """What tells a rejected line as it is rejected: ``FILE:LINE: rejected: REASON`` on
     standard error (``-`` for standard input)."""
-    name = getattr(source, "name", "-")
-    name = "-" if name == "<stdin>" else str(name)
+    name = _input_name(source)
 
     def tell(line: int | None, reason: str) -> None:
         where = name if line is None else f"{name}:{line}"

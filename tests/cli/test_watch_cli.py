@@ -8,7 +8,7 @@ import pytest
 
 from auditor.cli import main
 
-from ..conftest import RULES, STANDARDS, TEST_PACKS
+from ..conftest import ROOT, RULES, STANDARDS, TEST_PACKS
 
 PACK = str(RULES / "service-quality.yaml")
 
@@ -107,6 +107,27 @@ def test_a_blank_until_or_alerts_is_refused_before_any_input(runner, option, val
     assert result.stderr.splitlines() == [
         f"error: Invalid value for '{option}': give {what}, not a blank (see 'auditor watch --help')"
     ]
+
+
+def test_a_workbook_or_csv_input_is_refused_once_before_any_line(runner, tmp_path) -> None:
+    """A workbook given as --input had each of its lines rejected one by one ("contains NUL
+    bytes", "text is not valid UTF-8"), exit 0, with no word of what to give instead."""
+    workbook = ROOT / "evidence" / "demo" / "service-quality" / "tickets-2026Q3.xlsx"
+    renamed = tmp_path / "tickets.jsonl"  # a workbook is told by its bytes, whatever its name
+    renamed.write_bytes(workbook.read_bytes())
+    table = tmp_path / "tickets.csv"
+    table.write_text("ticket_id,site\nT1,BJ\n", encoding="utf-8")
+    advice = (
+        'not JSON lines: watch reads one JSON record a line, with its "kind"; '
+        "audit the file with 'auditor audit', or write its records as JSON lines"
+    )
+    alerts = tmp_path / "alerts.jsonl"
+    for path, what in [(workbook, "an Excel workbook (.xlsx)"),
+                       (renamed, "an Excel workbook (.xlsx)"), (table, "a CSV file")]:  # fmt: skip
+        result = runner.invoke(main, ["watch", PACK, "--input", str(path), "--alerts", str(alerts)])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.splitlines() == [f"error: {path}: is {what}, {advice}"]
+    assert not alerts.exists()  # refused before the alerts file is opened
 
 
 @pytest.mark.parametrize("launcher", ["python -m auditor", "console script"])
