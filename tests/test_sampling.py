@@ -445,6 +445,20 @@ def test_judge_refuses_a_record_not_drawn_and_a_missing_sidecar(tmp_path: Path) 
         judge(path)
 
 
+@pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\xef\xbb\xbf"])
+def test_an_empty_sample_file_is_said_to_be_empty(tmp_path: Path, content: bytes) -> None:
+    """An empty file (a spreadsheet saved with nothing in it, a byte order mark alone, blank
+    lines) was said to have no 'key' column."""
+    path = make_sample(tmp_path)
+    path.write_bytes(content)
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{path}: the sample file is empty; give the file 'auditor sample' wrote, its "
+        "certifier_mark column filled in"
+    )
+
+
 def test_a_sample_without_a_plan_is_judged_for_agreement_only(tmp_path: Path) -> None:
     path = tmp_path / "sample.csv"
     create_sample(population(), path, rule="R", seed=4, size=10)

@@ -347,6 +347,12 @@ def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
 def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:
     """Each row's key and mark (``""`` when unmarked), in file order; a bad row stops with its line."""
     text = _sample_text(path)
+    if not text.lstrip("\ufeff").strip():  # nothing, or a byte order mark or blank lines only
+        raise AuditorError(
+            "the sample file is empty",
+            location=Location(str(path)),
+            hint="give the file 'auditor sample' wrote, its certifier_mark column filled in",
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = [name.strip() for name in next(reader, [])]
     for needed in ("key", "certifier_mark"):
