@@ -1406,7 +1406,7 @@ def capa() -> None:
 @click.option(
     "--status",
     type=Choice(["open", "planned", "accepted", "implemented", "verified-effective",
-                       "verified-ineffective"]),
+                 "verified-ineffective"]),
     help="Only items in this status.",
 )  # fmt: skip
 @click.option(
