@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import CONTROL_ESCAPES, AuditorError, Location
+from .errors import CONTROL_ESCAPES, AuditorError, Location, closest_name
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from .atomic import Replaced
     from .audit import AuditResult
+    from .diff import PreviousAudit
+    from .findings.contract import FindingsDocument
     from .ingest import IngestReport
     from .mapping import Mapping
     from .packcheck import PackReport
@@ -478,6 +480,28 @@ _pack_option = click.option(
     type=click.Path(dir_okay=False),
     help="Rule pack whose evidence kinds the files hold.",
 )
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'json'?`` for a name given wrong (``jsn``), as an AuditorError ends;
+    "" when no known name is close."""
+    near = closest_name(name, known)
+    return f"; did you mean '{near}'?" if near else ""
+
+
+class Choice(click.Choice):
+    """A choice whose refusal names the closest one (``--format jsn``: json)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            near = _did_you_mean(str(value), map(str, self.choices))
+            if not near:
+                raise
+            self.fail(exc.message.rstrip(".") + near, param, ctx)
+
+
 _mapping_opt = click.option(
     "--mapping",
     type=click.Path(dir_okay=False, exists=True),
@@ -488,7 +512,7 @@ _preset_opt = click.option(
     help="Shipped import preset (auditor/presets/NAME.yaml, in a checkout also evidence/presets/), e.g. nyc-311.",
 )
 _lang_opt = click.option(
-    "--lang", type=click.Choice(["zh", "en"]), help="Report language (default: the pack's)."
+    "--lang", type=Choice(["zh", "en"]), help="Report language (default: the pack's)."
 )
 _strict_opt = click.option(
     "--strict",
@@ -627,7 +651,7 @@ def evidence_validate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["parquet"]),
+    type=Choice(["parquet"]),
     default="parquet",
     show_default=True,
     help="File format of the export.",
@@ -697,7 +721,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["major", "minor", "observation", "never"]),
+    type=Choice(["major", "minor", "observation", "never"]),
     default="major",
     show_default=True,
     help="Exit 1 when a rule's verdict is at or above this level (a rule not evaluable counts as major).",
@@ -796,6 +820,7 @@ def audit_command(
     """
     from .atomic import Replaced, staged_outputs
     from .audit import outside_the_evidence, run_audit
+    from .diff import load_previous
     from .register.register import register_waivers
 
     packs, evidence_dir = _audit_paths(paths)
@@ -805,7 +830,7 @@ def audit_command(
     chosen = _mapping_option(mapping, preset)
     outside_the_evidence(Path(out), Path(evidence_dir))
     waivers = register_waivers(register_path) if register_path else []
-    earlier_given = _read_previous(previous, several=len(packs) > 1)
+    earlier_given = load_previous(previous, several=len(packs) > 1)
     if len(packs) > 1:
         given = AuditRun(
             out, period, chosen, auditor_name, organisation, ceiling, waivers, engine or "sqlite",
@@ -833,7 +858,7 @@ def audit_command(
         if reports:
             from .report import render_reports  # not imported for findings.json alone
 
-            earlier = _previous_audit(earlier_given, register_path, result)
+            earlier = _previous_of(earlier_given, register_path, result)
             written = render_reports(
                 result.findings, staging, reports, lang, None, organisation, auditor_name, earlier
             )
@@ -925,8 +950,8 @@ class Outputs:
     lang: str | None
     sign_key: str | None
     register: str | None
-    #: what --previous gave, read (see :func:`_read_previous`)
-    previous: Any
+    #: what --previous gave, read (see :func:`auditor.diff.load_previous`)
+    previous: PreviousAudit | None
     fail_on: str
 
 
@@ -993,23 +1018,7 @@ def _several_written(
     return result
 
 
-def _read_previous(previous: str | None, several: bool) -> Any:
-    """The earlier audit --previous names, read and checked before the audit runs, whatever
-    the outputs: its findings, or, for an audit of several packs given a combined audit, each
-    pack's findings by pack id (of the packs it has a folder for)."""
-    from .diff import load_findings
-    from .findings.combined import CombinedDocument, is_combined, read_json
-
-    if not previous:
-        return None
-    top = Path(previous) / "findings.json" if Path(previous).is_dir() else Path(previous)
-    if several and top.is_file() and is_combined(read_json(top)):
-        folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
-        return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
-    return load_findings(previous)
-
-
-def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
+def _previous_pack_lines(earlier: PreviousAudit | None, result: AuditResult) -> list[str]:
     """A line when --previous is an audit of another pack: the report would compare the
     audits of two standards (none for a combined audit's, read pack by pack)."""
     from .diff import audit_ref, packs_note
@@ -1020,8 +1029,11 @@ def _previous_pack_lines(earlier: Any, result: AuditResult) -> list[str]:
     return [f"--previous: {note}"] if note else []
 
 
-def _previous_of(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
-    """One pack's earlier audit in a combined audit: its folder in an earlier combined audit."""
+def _previous_of(
+    earlier: PreviousAudit | None, register_path: str | None, result: AuditResult
+) -> FindingsDocument | None:
+    """A pack's earlier audit: its folder's in an earlier combined audit, else the one
+    --previous gave, else the register's last one."""
     if isinstance(earlier, dict):
         return earlier.get(result.findings.manifest.pack.id)
     return _previous_audit(earlier, register_path, result)
@@ -1062,7 +1074,9 @@ def _waived_text(waived: list[Any]) -> str:
     )
 
 
-def _previous_audit(earlier: Any, register_path: str | None, result: AuditResult) -> Any:
+def _previous_audit(
+    earlier: FindingsDocument | None, register_path: str | None, result: AuditResult
+) -> FindingsDocument | None:
     """The earlier audit the report compares with: the one --previous gave (read), else the
     register's last one."""
     from .diff import load_findings
@@ -1074,12 +1088,12 @@ def _previous_audit(earlier: Any, register_path: str | None, result: AuditResult
     register = _open_register(register_path)
     try:
         pack = result.findings.manifest.pack.id
-        earlier = [
+        recorded = [
             a for a in register.store.audits() if a["pack_id"] == pack and Path(a["path"]).exists()
         ]
     finally:
         register.close()
-    return load_findings(earlier[-1]["path"]) if earlier else None
+    return load_findings(recorded[-1]["path"]) if recorded else None
 
 
 def _certifier_outputs(
@@ -1274,7 +1288,9 @@ def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ..
     for name in wanted:
         if name not in known:
             raise click.BadParameter(
-                f"unknown format '{name}' (formats: {', '.join(known)})", param_hint="--format"
+                f"unknown format '{name}' (formats: {', '.join(known)})"
+                + _did_you_mean(name, known),
+                param_hint="--format",
             )
     return wanted
 
@@ -1285,7 +1301,7 @@ def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ..
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["table", "json"]),
+    type=Choice(["table", "json"]),
     default="table",
     show_default=True,
     help="A table for the terminal, or the machine-readable diff (JSON, stable key order).",
@@ -1389,8 +1405,8 @@ def capa() -> None:
 @capa.command("list")
 @click.option(
     "--status",
-    type=click.Choice(["open", "planned", "accepted", "implemented", "verified-effective",
-                       "verified-ineffective"]),
+    type=Choice(["open", "planned", "accepted", "implemented", "verified-effective",
+                 "verified-ineffective"]),
     help="Only items in this status.",
 )  # fmt: skip
 @click.option(
@@ -1399,7 +1415,7 @@ def capa() -> None:
     help="Only items not closed that are past their due date or have an open action past its "
     "due date (the due column says which).",
 )
-@click.option("--severity", type=click.Choice(["major", "minor"]), help="Only this severity.")
+@click.option("--severity", type=Choice(["major", "minor"]), help="Only this severity.")
 @click.option(
     "--group",
     help="Only items of this group, e.g. site=SH (one no item has is refused, with the closest).",
@@ -1415,7 +1431,7 @@ def capa() -> None:
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["table", "csv", "json"]),
+    type=Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
 )
@@ -1691,7 +1707,7 @@ def capa_check(register_path: str) -> None:
 
 
 @capa.command("export")
-@click.option("--format", "output", type=click.Choice(["csv", "xlsx", "oscal"]), required=True)
+@click.option("--format", "output", type=Choice(["csv", "xlsx", "oscal"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @_register_opt
 def capa_export(output: str, out: str, register_path: str) -> None:
@@ -1726,7 +1742,7 @@ def waiver() -> None:
     help="Only this group, e.g. site=BJ (default: the whole rule).",
 )
 @click.option("--reason", required=True, help="Why the deviation is accepted.")
-@click.option("--risk", type=click.Choice(["low", "medium", "high"]), required=True)
+@click.option("--risk", type=Choice(["low", "medium", "high"]), required=True)
 @click.option("--requested-by", required=True, callback=_a_name)
 @click.option(
     "--approved-by", required=True, callback=_a_name, help="Someone other than the requester."
@@ -1895,11 +1911,19 @@ def verify_command(
     sys.exit(EXIT_OK if verified else EXIT_FINDINGS)
 
 
-def _a_file_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """A file to write: not blank (an empty path is the working folder, ``.``)."""
-    if not value.strip():
-        raise click.BadParameter("give a file name, not a blank", ctx=ctx, param=param)
-    return value
+def _not_blank(what: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """An option's check that refuses a blank value: ``give WHAT, not a blank``."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter(f"give {what}, not a blank", ctx=ctx, param=param)
+        return value
+
+    return check
+
+
+#: a file to write: not blank (an empty path is the working folder, ``.``)
+_a_file_name = _not_blank("a file name")
 
 
 @main.command("keygen")
@@ -1955,12 +1979,12 @@ def explain_command(
 @click.option(
     "--plan",
     "plan_name",
-    type=click.Choice(["iso2859-1"]),
+    type=Choice(["iso2859-1"]),
     help="Size the sample by an ISO 2859-1 single sampling plan (normal inspection).",
 )
 @click.option(
     "--level",
-    type=click.Choice(["I", "II", "III"]),
+    type=Choice(["I", "II", "III"]),
     default="II",
     show_default=True,
     help="General inspection level of the plan.",
@@ -2182,12 +2206,13 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
     metavar="FILENAME",
     default="-",
     show_default=True,
+    callback=_a_file_name,
     help="Where alerts go, one JSON object a line (an existing file is appended to, never "
     "emptied); - for standard output.",
 )
 @click.option(
     "--clock",
-    type=click.Choice(["event", "wall"]),
+    type=Choice(["event", "wall"]),
     default="event",
     show_default=True,
     help="Judge deadlines by the records' own times (a watermark) or by the wall clock, "
@@ -2195,6 +2220,7 @@ def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
 )
 @click.option(
     "--until",
+    callback=_not_blank("a date or time"),
     help="End of the watch in the pack's time zone (ISO date or time): deadlines are judged as of then.",
 )
 @click.option(
@@ -2224,10 +2250,12 @@ def watch_command(
     when stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
     """
     from .interrupts import exit_code
-    from .live import Watcher, read_lines, timed_lines
+    from .live import Watcher, read_lines, refuse_not_json_lines, timed_lines
     from .pack import load_pack
 
     pack = load_pack(pack_path)
+    if _input_name(source) != "-":
+        refuse_not_json_lines(Path(_input_name(source)))
     alerts = _alerts_file(alerts_path)  # before any input is read: an alert is never lost to it
 
     def sink(alert: dict[str, Any]) -> None:
@@ -2313,11 +2341,16 @@ def _watch_counts(watcher: Any, interrupted: bool) -> None:
         )
 
 
+def _input_name(source: Any) -> str:
+    """The name of the file --input opened, ``-`` for standard input."""
+    name = getattr(source, "name", "-")
+    return "-" if name == "<stdin>" else str(name)
+
+
 def _rejected_line(source: Any) -> Callable[[int | None, str], None]:
     """What tells a rejected line as it is rejected: ``FILE:LINE: rejected: REASON`` on
     standard error (``-`` for standard input)."""
-    name = getattr(source, "name", "-")
-    name = "-" if name == "<stdin>" else str(name)
+    name = _input_name(source)
 
     def tell(line: int | None, reason: str) -> None:
         where = name if line is None else f"{name}:{line}"

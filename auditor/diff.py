@@ -195,6 +195,26 @@ def load_findings(path: str | Path) -> FindingsDocument:
     return FindingsDocument.load(target)
 
 
+#: an earlier audit as ``audit --previous`` gives it: one pack's findings, or a combined
+#: audit's, each pack's by pack id
+PreviousAudit = FindingsDocument | dict[str, FindingsDocument]
+
+
+def load_previous(path: str | Path | None, several: bool) -> PreviousAudit | None:
+    """The earlier audit ``path`` names (None: none), read and checked before an audit runs:
+    its findings, or, for an audit of ``several`` packs given a combined audit, each pack's
+    findings by pack id (of the packs it has a folder for)."""
+    from .findings.combined import CombinedDocument, is_combined, read_json
+
+    if not path:
+        return None
+    top = Path(path) / FINDINGS_FILE if Path(path).is_dir() else Path(path)
+    if several and top.is_file() and is_combined(read_json(top)):
+        folders = [top.parent / pack for pack in CombinedDocument.load(top).pack_ids()]
+        return {folder.name: load_findings(folder) for folder in folders if folder.is_dir()}
+    return load_findings(path)
+
+
 # ------------------------------------------------------------ pairing
 
 

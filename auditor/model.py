@@ -48,6 +48,13 @@ class EvidenceKind:
     def schema(self) -> dict[str, FieldType]:
         return {name: spec.checker_type for name, spec in self.fields.items()}
 
+    def field_named(self, name: str) -> str:
+        """The field ``name`` names: itself, or the field that has it among its aliases
+        (``site`` for 站点); ``name`` when no field has it."""
+        if name in self.fields:
+            return name
+        return next((f for f, spec in self.fields.items() if name in spec.aliases), name)
+
 
 @dataclass(frozen=True)
 class Calendar:

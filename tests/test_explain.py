@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.backends.store import EvidenceStore
-from auditor.certify.explain import explain_record
+from auditor.certify.explain import explain_in_audit, explain_record
 from auditor.cli import main
 from auditor.errors import AuditorError
 from auditor.evaluate.driver import Evaluation, backend_for
@@ -494,6 +494,24 @@ def test_a_dated_key_is_found_as_the_report_prints_it_or_as_stored(demo_audit) -
     assert str(unknown.value.message) == (
         "no checklist record with key 'ROOT-CAUSE|SH|2026-09-25' in the store"
     )
+
+
+def test_a_key_in_other_letter_case_names_the_stored_one(demo_audit) -> None:
+    """T000081 and ROOT-CAUSE|SH|2026-09-24 are keys of the demo (failing-records.csv lists
+    them); typed in lower case, the error names them, a date part as it was typed."""
+    store = Path(demo_audit.out) / "evidence.db"
+    cases = {
+        ("TECH-INITIAL-4H", "t000081"): "no tickets record with key 't000081' in the store; "
+        "did you mean 'T000081'?",
+        ("ROOT-CAUSE", "root-cause|sh|2026-09-24"): "no checklist record with key "
+        "'root-cause|sh|2026-09-24' in the store; did you mean 'ROOT-CAUSE|SH|2026-09-24'?",
+        ("TECH-INITIAL-4H", "T00081"): "no tickets record with key 'T00081' in the store; "
+        "copy the key from the report",
+    }
+    for (rule, key), message in cases.items():
+        with pytest.raises(AuditorError) as caught:
+            explain_in_audit(store, rule, key)
+        assert str(caught.value) == message
 
 
 def test_a_printed_key_reads_back_as_the_stored_fields() -> None:

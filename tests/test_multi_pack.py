@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.certify.verify import verify_audit
+from auditor.diff import load_previous
 from auditor.errors import AuditorError, ReportError
 from auditor.findings.combined import CombinedDocument
 from auditor.findings.contract import FindingsDocument
@@ -121,6 +122,17 @@ def test_a_one_pack_findings_reader_names_the_pack_folder(combined) -> None:
     text = str(caught.value)
     assert "combined audit of 2 packs" in text and "service-quality" in text
     assert "\n" not in text
+
+
+def test_a_previous_combined_audit_is_read_pack_by_pack_for_several_packs(combined) -> None:
+    earlier = load_previous(combined.out, several=True)
+    assert isinstance(earlier, dict)
+    assert sorted(earlier) == sorted(PACKS)
+    for pack in PACKS:
+        assert earlier[pack] == FindingsDocument.load(combined.out / pack / "findings.json")
+    assert load_previous(None, several=True) is None
+    with pytest.raises(ReportError, match="combined audit of 2 packs"):
+        load_previous(combined.out, several=False)  # one pack's audit is wanted
 
 
 def test_the_combined_schema_file_is_generated_from_the_contract() -> None:

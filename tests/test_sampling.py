@@ -8,6 +8,7 @@ plans for normal inspection, its arrows followed by eye), not computed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import subprocess
@@ -26,6 +27,7 @@ from auditor.certify import (
     draw_sample,
     judge,
     population_from_store,
+    sample_audit,
     single_plan,
 )
 from auditor.certify.iso2859 import table_plan
@@ -443,6 +445,20 @@ def test_judge_refuses_a_record_not_drawn_and_a_missing_sidecar(tmp_path: Path) 
         judge(path)
 
 
+@pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\xef\xbb\xbf"])
+def test_an_empty_sample_file_is_said_to_be_empty(tmp_path: Path, content: bytes) -> None:
+    """An empty file (a spreadsheet saved with nothing in it, a byte order mark alone, blank
+    lines) was said to have no 'key' column."""
+    path = make_sample(tmp_path)
+    path.write_bytes(content)
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{path}: the sample file is empty; give the file 'auditor sample' wrote, its "
+        "certifier_mark column filled in"
+    )
+
+
 def test_a_sample_without_a_plan_is_judged_for_agreement_only(tmp_path: Path) -> None:
     path = tmp_path / "sample.csv"
     create_sample(population(), path, rule="R", seed=4, size=10)
@@ -475,6 +491,21 @@ def test_the_population_of_a_rule_in_the_demo_audit(demo_audit: Any) -> None:
             ROOT / "rules" / "service-quality.yaml",
             "2026-Q3",
         )
+
+
+def test_a_sample_stratified_by_a_fields_alias_is_the_one_by_its_name(
+    demo_audit: Any, tmp_path: Path
+) -> None:
+    """站点 is an alias of the interactions' site (rules/service-quality.yaml): stratifying by
+    it draws the sample stratifying by site draws, and records it as site."""
+    drawn = {}
+    for name in ("site", "站点"):
+        out = tmp_path / f"{name}.csv"
+        sample_audit(demo_audit.out, "RESP-PHONE-30S", out, seed=3, size=12, stratify=name)
+        side = json.loads(sidecar_path(out).read_text(encoding="utf-8"))
+        drawn[name] = (out.read_bytes(), side["stratify"], side["allocation"])
+    assert drawn["站点"] == drawn["site"]
+    assert drawn["site"][1] == "site" and sum(drawn["site"][2].values()) == 12
 
 
 def test_keys_with_a_date_read_as_findings_json_shows_them(demo_audit: Any) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
-from ..model import Pack, Rule
+from ..model import EvidenceKind, Pack, Rule
 
 if TYPE_CHECKING:
     from ..evaluate.driver import Contribution
@@ -119,9 +119,10 @@ def explain_record(
     if getattr(measure, "steps", None):  # a sequence: the key is a case's, its events are records
         return _sequence(pack, rule, key, store, period, outcome)
     zone = ZoneInfo(pack.timezone)
-    records = store.records(kind, stored_key_fields(kind, key, zone))
+    fields = stored_key_fields(kind, key, zone)
+    records = store.records(kind, fields)
     if not records:
-        raise _no_record(kind.name, key, store)
+        raise _no_record(kind, key, store, fields)
     record = records[0]
     out = Explanation()
     out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
@@ -189,20 +190,42 @@ def _every_period(
 OUT_OF_SCOPE = "not in the scope of the rule for this period"
 
 
-def _no_record(kind: str, key: str, store: Any) -> AuditorError:
-    """No record with ``key``: the quarantined row that holds it, when there is one."""
-    held = store.quarantined_holding(kind, key, limit=1)
+def _no_record(kind: EvidenceKind, key: str, store: Any, fields: dict[str, str]) -> AuditorError:
+    """No record with ``key`` (``fields``: its parts as stored): the quarantined row that holds
+    it, when there is one; else the key of the record it names in other letter case."""
+    held = store.quarantined_holding(kind.name, key, limit=1)
     if held:
         place = held[0]
         return AuditorError(
-            f"no {kind} record with key '{key}' in the store: the row at "
+            f"no {kind.name} record with key '{key}' in the store: the row at "
             f"{Path(place['file']).name}:{place['line']} that holds it was quarantined "
             f"({place['reason']})",
             hint="the audit's evidence appendix lists the quarantined rows",
         )
+    spelled = _key_in_other_case(kind, key, store, fields)
     return AuditorError(
-        f"no {kind} record with key '{key}' in the store", hint="copy the key from the report"
+        f"no {kind.name} record with key '{key}' in the store",
+        suggestion=spelled,
+        hint=None if spelled else "copy the key from the report",
     )
+
+
+def _key_in_other_case(
+    kind: EvidenceKind, key: str, store: Any, fields: dict[str, str]
+) -> str | None:
+    """``key`` as the stored record whose key differs from it in letter case only spells it
+    (``T000081`` for ``t000081``), a part in no other case as given; None when none does. The
+    keys are compared as they stream by: a store may hold millions."""
+    wanted = [text.casefold() for text in fields.values()]
+    given = key.split("|") if len(kind.key) > 1 else [key]
+    for stored, _file, _line in store.existing_keys(kind):
+        texts = [str(part) for part in stored]
+        if [text.casefold() for text in texts] == wanted:
+            return "|".join(
+                text if text.casefold() == part.casefold() else part
+                for text, part in zip(texts, given, strict=True)
+            )
+    return None
 
 
 def _out_of_scope(

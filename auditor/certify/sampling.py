@@ -347,6 +347,12 @@ def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
 def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:
     """Each row's key and mark (``""`` when unmarked), in file order; a bad row stops with its line."""
     text = _sample_text(path)
+    if not text.lstrip("\ufeff").strip():  # nothing, or a byte order mark or blank lines only
+        raise AuditorError(
+            "the sample file is empty",
+            location=Location(str(path)),
+            hint="give the file 'auditor sample' wrote, its certifier_mark column filled in",
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = [name.strip() for name in next(reader, [])]
     for needed in ("key", "certifier_mark"):
@@ -435,17 +441,24 @@ def population_from_store(
     engine computed it, in the rule's unit as the report writes it; and the
     value of each of the rule's ``group_by`` fields, to stratify by.
     """
+    from ..pack import load_pack
+
+    pack = load_pack(pack_path, standards_dirs)
+    return _population(store_path, pack, _per_record_rule(pack, rule_id), period, evidence_root)
+
+
+def _population(
+    store_path: Path, pack: Pack, rule: Rule, period: str | Period, evidence_root: str | None
+) -> list[dict[str, Any]]:
+    """The population rows of ``rule`` (see :func:`population_from_store`)."""
     from ..backends.store import EvidenceStore
     from ..evaluate.driver import Evaluation, backend_for
     from ..evaluate.scope import key_text
-    from ..pack import load_pack
     from ..paths import recorded_relative
     from ..periods import parse_period
 
     if not Path(store_path).is_file():
         raise AuditorError("no evidence store here", location=Location(str(store_path)))
-    pack = load_pack(pack_path, standards_dirs)
-    rule = _per_record_rule(pack, rule_id)
     store = EvidenceStore(store_path, read_only=True)
     try:
         store.check_kinds(pack.evidence.values())
@@ -518,15 +531,20 @@ def sample_audit(
     The pack and period are those the audit recorded unless ``pack_path`` is given.
     Returns the plan, the sampled rows, the sidecar's path and the lot size.
     """
+    from ..pack import load_pack
     from .verify import load_audit, recorded_pack, recorded_period
 
     document, folder = load_audit(Path(audit_dir))
-    population = population_from_store(
+    pack = load_pack(recorded_pack(document, pack_path, folder))
+    rule = _per_record_rule(pack, rule_id)
+    if stratify is not None:  # a field may be named by its alias (站点 for site)
+        stratify = pack.evidence[rule.evidence].field_named(stratify)
+    population = _population(
         folder / "evidence.db",
-        rule_id,
-        recorded_pack(document, pack_path, folder),
+        pack,
+        rule,
         recorded_period(document),
-        evidence_root=document.manifest.parameters.evidence_root,
+        document.manifest.parameters.evidence_root,
     )
     plan, rows, side = create_sample(
         population,

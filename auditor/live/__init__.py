@@ -10,6 +10,13 @@
 
 from __future__ import annotations
 
-from .watcher import WatchCounts, Watcher, read_lines, timed_lines, watch
+from .watcher import WatchCounts, Watcher, read_lines, refuse_not_json_lines, timed_lines, watch
 
-__all__ = ["WatchCounts", "Watcher", "read_lines", "timed_lines", "watch"]
+__all__ = [
+    "WatchCounts",
+    "Watcher",
+    "read_lines",
+    "refuse_not_json_lines",
+    "timed_lines",
+    "watch",
+]

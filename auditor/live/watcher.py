@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
-from ..errors import AuditorError, EvidenceError, closest_name
+from ..errors import AuditorError, EvidenceError, Location, closest_name
 from ..evaluate.scope import key_text
 from ..interrupts import signal_gate
 from ..mapping import auto_mapping
@@ -342,6 +342,30 @@ def _fingerprint(values: Sequence[Any]) -> int:
 
 #: the first moment of the year after LAST_YEAR, in epoch seconds
 LATEST_MOMENT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
+
+
+#: what a file's name says it is when it is not JSON lines (a workbook is told by its bytes)
+NOT_JSON_LINES = {".csv": "a CSV file", ".tsv": "a tab-separated file"}
+
+
+def refuse_not_json_lines(path: Path) -> None:
+    """Refuse once, before it is read, an input file whose every line would be rejected: a
+    workbook (by its first bytes, whatever its name) or a CSV file (by its name). A pipe, a
+    FIFO or standard input is not looked at: its bytes are the watch's."""
+    from ..readers import WORKBOOKS
+
+    if not path.is_file():
+        return
+    with path.open("rb") as stream:
+        start = stream.read(8)
+    workbook = next((w for magic, (w, _) in WORKBOOKS.items() if start.startswith(magic)), None)
+    what = workbook or NOT_JSON_LINES.get(path.suffix.lower())
+    if what:
+        raise EvidenceError(
+            f'is {what}, not JSON lines: watch reads one JSON record a line, with its "kind"',
+            location=Location(str(path)),
+            hint="audit the file with 'auditor audit', or write its records as JSON lines",
+        )
 
 
 def timed_lines(

@@ -8,7 +8,7 @@ import pytest
 
 from auditor.cli import main
 
-from ..conftest import RULES, STANDARDS, TEST_PACKS
+from ..conftest import ROOT, RULES, STANDARDS, TEST_PACKS
 
 PACK = str(RULES / "service-quality.yaml")
 
@@ -85,6 +85,49 @@ def test_bad_until_is_one_line(runner) -> None:
     result = runner.invoke(main, ["watch", PACK, "--until", "someday"], input="")
     assert result.exit_code == 2
     assert "not an ISO date" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "what"),
+    [
+        ("--until", "", "a date or time"),
+        ("--alerts", "", "a file name"),
+        ("--alerts", " ", "a file name"),
+    ],
+)
+def test_a_blank_until_or_alerts_is_refused_before_any_input(runner, option, value, what) -> None:
+    """A blank --until was taken as no --until, a blank --alerts as a file that cannot be
+    opened (named by no name): each is one line, as a blank --out of keygen is."""
+    record = json.dumps({"kind": "interactions", "interaction_id": "I1", "channel": "phone",
+                         "site": "BJ", "received_at": "2026-07-01 10:00:00"})  # fmt: skip
+    result = runner.invoke(
+        main, ["watch", PACK, option, value], input=record + "\n", prog_name="auditor"
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"error: Invalid value for '{option}': give {what}, not a blank (see 'auditor watch --help')"
+    ]
+
+
+def test_a_workbook_or_csv_input_is_refused_once_before_any_line(runner, tmp_path) -> None:
+    """A workbook given as --input had each of its lines rejected one by one ("contains NUL
+    bytes", "text is not valid UTF-8"), exit 0, with no word of what to give instead."""
+    workbook = ROOT / "evidence" / "demo" / "service-quality" / "tickets-2026Q3.xlsx"
+    renamed = tmp_path / "tickets.jsonl"  # a workbook is told by its bytes, whatever its name
+    renamed.write_bytes(workbook.read_bytes())
+    table = tmp_path / "tickets.csv"
+    table.write_text("ticket_id,site\nT1,BJ\n", encoding="utf-8")
+    advice = (
+        'not JSON lines: watch reads one JSON record a line, with its "kind"; '
+        "audit the file with 'auditor audit', or write its records as JSON lines"
+    )
+    alerts = tmp_path / "alerts.jsonl"
+    for path, what in [(workbook, "an Excel workbook (.xlsx)"),
+                       (renamed, "an Excel workbook (.xlsx)"), (table, "a CSV file")]:  # fmt: skip
+        result = runner.invoke(main, ["watch", PACK, "--input", str(path), "--alerts", str(alerts)])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.splitlines() == [f"error: {path}: is {what}, {advice}"]
+    assert not alerts.exists()  # refused before the alerts file is opened
 
 
 @pytest.mark.parametrize("launcher", ["python -m auditor", "console script"])
