@@ -260,6 +260,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Values moved by a DST change",
     },
     "date_order": {"zh": "数字日期的日月顺序", "en": "Numeric dates read"},
+    "sheet_read": {"zh": "读取的工作表", "en": "Sheet read"},
     "day-first": {"zh": "日在前", "en": "day-first"},
     "month-first": {"zh": "月在前", "en": "month-first"},
     "order_given": {"zh": "(映射文件指定)", "en": "(as the mapping gives)"},

@@ -630,7 +630,7 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
             hint="give one of them as reader: {sheet: NAME} in the mapping",
             suggestion=closest_name(str(sheet_name), list(book.sheetnames)),
         )
-    sheet = book[sheet_name] if sheet_name else book.worksheets[0]
+    sheet = book[sheet_name] if sheet_name else _first_visible(book)
     options.update(sheet=sheet.title)
     rows = _sheet_rows(sheet)
     wanted = options.get("header_row")
@@ -670,6 +670,13 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         header_row=header_row,
         rows_below=tuple((n, tuple(map(_cell_text, values))) for n, values in below),
     )
+
+
+def _first_visible(book: Any) -> Any:
+    """The first sheet a user sees in Excel: hidden sheets before it (a backup, a lookup
+    table) are not its records. A workbook with every sheet hidden: its first."""
+    shown = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    return (shown or book.worksheets)[0]
 
 
 def _cell_text(value: Any) -> str:

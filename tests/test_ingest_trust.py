@@ -896,6 +896,26 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
     book.save(path)
 
 
+def test_a_hidden_sheet_before_the_records_is_not_read_for_them(tmp_path) -> None:
+    """A hidden backup sheet placed first: the visible sheet's records are stored, and the
+    manifest names that sheet as read; a mapping may still name the hidden one."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    backup = book.create_sheet("旧版备份")
+    backup.append(["record_id"])
+    backup.append(["OLD"])
+    backup.sheet_state = "hidden"
+    shown = book.create_sheet("明细")
+    for row in (["record_id"], ["A"], ["B"]):
+        shown.append(row)
+    book.save(tmp_path / "records.xlsx")
+    report, _ = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].reader["sheet"]) == (2, "明细")
+    mapping = write(tmp_path, "m.yaml", "kind: records\nreader: {sheet: 旧版备份}\n")
+    again, _ = run(tmp_path, mapping)
+    assert (again.files[0].stored, again.files[0].reader["sheet"]) == (1, "旧版备份")
+
+
 def test_a_required_column_missing_from_the_sheet_read_names_the_sheets(tmp_path) -> None:
     workbook(
         tmp_path / "records.xlsx",

@@ -426,6 +426,8 @@ class EvidenceFile(Model):
     #: (None: not recorded, in a findings.json written before it was)
     quarantine_first_seen: dict[str, QuarantinePlace] | None = None
     mapping: MappingRef | None = None
+    #: the sheet of a workbook that was read (None: not a workbook, or an older findings.json)
+    sheet: str | None = None
     warnings: list[str] = []
     #: field -> values a DST change moved (a date at a skipped midnight, dst: forward)
     moved_dst: dict[str, int] = {}

@@ -140,6 +140,7 @@ def _evidence_file(f: Any, root: str | None) -> dict[str, Any]:
             for reason, place in sorted(f.first_seen.items())
         },
         "mapping": f.mapping,
+        "sheet": f.reader.get("sheet"),
         "warnings": list(f.warnings),
         "moved_dst": dict(sorted(f.moved_dst.items())),
         "date_order": _date_order(f.reader),

@@ -51,6 +51,8 @@ class EvidenceRow:
     stored: int
     quarantined: int
     mapping: MappingView | None
+    #: the sheet of a workbook that was read
+    sheet: str | None
     warnings: list[str]
     #: (field, count) of values a DST change moved
     moved_dst: list[tuple[str, int]]
@@ -158,6 +160,7 @@ def evidence_row(file: EvidenceFile, words: Words) -> EvidenceRow:
         stored=file.stored,
         quarantined=file.quarantined,
         mapping=_mapping(file.mapping, words) if file.mapping else None,
+        sheet=file.sheet,
         warnings=[words.reason(w) for w in file.warnings],
         moved_dst=sorted(file.moved_dst.items()),
         date_orders=[

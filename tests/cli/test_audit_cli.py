@@ -319,3 +319,28 @@ def test_a_previous_audit_of_another_pack_is_warned_of(runner, tmp_path) -> None
     same = audit(runner, tmp_path / "same", "--period", "2026-Q3", *JSON_ONLY,
                  "--previous", str(earlier))  # fmt: skip
     assert "--previous" not in same.stderr
+
+
+def test_the_sheet_read_from_a_workbook_is_in_findings_and_the_report(runner, tmp_path) -> None:
+    """A hidden sheet before the records is skipped; the sheet read is named in findings.json
+    and in the report's evidence appendix, for a certifier to open the same one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "旧版备份"
+    book.active.append(["工单编号", "站点", "创建时间", "状态"])
+    book.active.sheet_state = "hidden"
+    shown = book.create_sheet("明细")
+    shown.append(["工单编号", "站点", "创建时间", "状态"])
+    shown.append(["T1", "BJ", "2026-07-01 09:00:00", "closed"])
+    (tmp_path / "evidence").mkdir()
+    book.save(tmp_path / "evidence" / "tickets.xlsx")
+    out = tmp_path / "out"
+    command = ["audit", PACK, str(tmp_path / "evidence"), "--out", str(out)]
+    result = runner.invoke(main, [*command, "--period", "2026-Q3", "--format", "json,html"])
+    assert "Traceback" not in result.output + result.stderr
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    (tickets,) = document["manifest"]["evidence"]
+    assert (tickets["sheet"], tickets["stored"]) == ("明细", 1)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<span class="key-label">读取的工作表</span> <span class="data">明细</span>' in html
