@@ -56,7 +56,9 @@ def test_a_two_by_two_table_by_hand(write_pack, store) -> None:
     by_group = {f.id: f for f in result.findings[1:]}
     assert by_group["CONS-SITE@site=BJ"].verdict == "nonconform"
     assert by_group["CONS-SITE@site=BJ"].value == pytest.approx(15.0)
+    assert by_group["CONS-SITE@site=BJ"].severity == "minor"
     assert by_group["CONS-SITE@site=SH"].verdict == "conform"
+    assert by_group["CONS-SITE@site=SH"].severity is None  # not the pooled finding's
     assert by_group["CONS-SITE@site=SH"].value == pytest.approx(-15.0)
     assert result.unit_label == {"zh": "个百分点", "en": "pp"}
 

@@ -128,7 +128,8 @@ def cannot_judge(finding: Finding, code: str, reason: str, **fields: Any) -> lis
 
 
 def child(pooled: Finding, suffix: str, group: dict[str, Any], period: str) -> Finding:
-    """A finding beside the pooled one (a group's, a sub-period's), sharing its rule and target."""
+    """A finding beside the pooled one (a group's, a sub-period's), sharing its rule and target,
+    not yet judged: none of the pooled finding's verdict, severity or figures."""
     from ..findings import Counts
 
     return replace(
@@ -137,6 +138,13 @@ def child(pooled: Finding, suffix: str, group: dict[str, Any], period: str) -> F
         group=dict(group),
         period=period,
         pooled=False,
+        verdict="not-evaluable",
+        severity=None,
+        value=None,
+        interval=None,
+        shortfall=None,
+        not_evaluable=None,
+        waived=None,
         counts=Counts(),
         reasons=[],
         details={},
