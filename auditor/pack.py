@@ -489,9 +489,19 @@ def _fields(kind: str, spec: YamlMap, checker: _Checker) -> dict[str, FieldSpec]
 
 
 def _alias_clashes(raw: YamlMap, fields: dict[str, FieldSpec], checker: _Checker) -> None:
-    """An alias that names another field, or is another field's alias too, as columns are
-    matched (case, spaces, ``_ - . / ( )`` aside): a column so named would be read twice."""
-    owners = {normalise(name): (name, name, f"names field '{name}'") for name in fields}
+    """A field's name or alias that names another field, or is another field's alias too, as
+    columns are matched (case, spaces, ``_ - . / ( )`` aside): a column so named would be
+    read twice."""
+    owners: dict[str, tuple[str, str, str]] = {}
+    for name in fields:
+        other, _, _ = owners.setdefault(normalise(name), (name, name, f"names field '{name}'"))
+        if other != name:
+            checker.error(
+                f"field '{name}' and field '{other}' are the same name as columns are matched "
+                "(case, spaces and _ - . / ( ) aside): a column so named would be read into both",
+                raw.where_key(name),
+                hint=f"rename one of '{other}' and '{name}'",
+            )
     for name, spec in fields.items():
         for index, alias in enumerate(spec.aliases):
             other, written, clash = owners.setdefault(

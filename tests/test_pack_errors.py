@@ -290,6 +290,24 @@ def test_an_alias_another_field_has_is_refused_naming_both_fields(write_pack) ->
     ]
 
 
+def test_two_field_names_a_column_would_match_alike_are_refused(write_pack) -> None:
+    """receivedAt and received_at are one name as columns are matched: both read it."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(
+        text.replace(
+            "      channel: {type: enum, values: [phone, chat]}",
+            "      channel: {type: enum, values: [phone, chat]}\n      receivedAt: timestamp?",
+        )
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:12:7: field 'received_at' and field 'receivedAt' are the same name as columns "
+        "are matched (case, spaces and _ - . / ( ) aside): a column so named would be read into "
+        "both; rename one of 'receivedAt' and 'received_at'",
+    ]
+
+
 @pytest.mark.parametrize(
     ("wrong", "shown_as"),
     [("-1", "-1"), ('"-2.0"', "'-2.0'"), (".nan", "nan"), (".inf", "inf")],
