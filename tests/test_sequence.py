@@ -305,3 +305,103 @@ def test_a_case_without_its_first_step_falls_in_the_sub_period_of_its_earliest_e
     excluded = {f.period: f.counts.excluded for f in findings[1:] if f.counts.excluded}
     assert findings[0].counts.excluded == 3
     assert excluded == {"2026-01": 1, "2026-03": 2}
+
+
+# ------------------------------------------------------------ a trend or a dispersion of a sequence
+
+#: HANDLING's steps are written {name, within}: the rules that follow it read them again
+FOLLOWERS = """\
+  - id: HANDLING-TREND
+    clause: "3.4.2"
+    title: {zh: 趋势, en: Handling month by month}
+    evidence: complaint_events
+    trend: {of: HANDLING, per: month, periods: 3}
+    target: no-decline
+    severity: minor
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+  - id: HANDLING-SITES
+    clause: "3.4.2"
+    title: {zh: 站点差异, en: Handling compared across sites}
+    evidence: complaint_events
+    dispersion: {of: HANDLING, across: site}
+    target: "<= 50"
+    severity: minor
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+
+def followed_pack_file(write_pack, change: tuple[str, str] = ("", "")) -> Path:
+    text = (TEST_PACKS / "sequence.yaml").read_text(encoding="utf-8").replace(*change, 1)
+    return write_pack(text + FOLLOWERS)
+
+
+def test_a_trend_and_a_dispersion_of_a_sequence_load(write_pack) -> None:
+    pack = load_pack(followed_pack_file(write_pack), [STANDARDS])
+    assert [r.measure.name for r in pack.rules[-2:]] == ["trend", "dispersion"]
+
+
+def test_a_misspelt_step_key_of_a_followed_sequence_is_reported_once(write_pack) -> None:
+    misspelt = ("{name: acknowledged, within: 24h}", "{name: acknowledged, whithin: 24h}")
+    with pytest.raises(PackErrors) as caught:
+        load_pack(followed_pack_file(write_pack, misspelt), [STANDARDS])
+    assert [e.message for e in caught.value.errors] == [
+        "unknown key 'whithin' in sequence step in rule HANDLING"
+    ]
+    assert caught.value.errors[0].suggestion == "within"
+
+
+#: January to March 2026, local time (Asia/Shanghai); each month judged at its own end
+FOLLOWED_EVENTS = (
+    # January: J1 met; J2 acknowledged after 48 h (late); J3 resolved on 2 Feb, within its
+    # 5 d: pending at January's end, met by the quarter's end. January 1 of 2 = 50 %.
+    "J1,received,2026-01-05 10:00:00,BJ\nJ1,acknowledged,2026-01-05 11:00:00,BJ\n"
+    "J1,resolved,2026-01-06 10:00:00,BJ\n"
+    "J2,received,2026-01-12 10:00:00,SH\nJ2,acknowledged,2026-01-14 10:00:00,SH\n"
+    "J2,resolved,2026-01-14 12:00:00,SH\n"
+    "J3,received,2026-01-30 10:00:00,BJ\nJ3,acknowledged,2026-01-30 11:00:00,BJ\n"
+    "J3,resolved,2026-02-02 10:00:00,BJ\n"
+    # February: F1, F2 met; F3 resolved after 7 d (late); F4 never acknowledged (missing).
+    # February 2 of 4 = 50 %.
+    "F1,received,2026-02-02 10:00:00,BJ\nF1,acknowledged,2026-02-02 11:00:00,BJ\n"
+    "F1,resolved,2026-02-03 10:00:00,BJ\n"
+    "F2,received,2026-02-09 10:00:00,BJ\nF2,acknowledged,2026-02-09 12:00:00,BJ\n"
+    "F2,resolved,2026-02-10 10:00:00,BJ\n"
+    "F3,received,2026-02-16 10:00:00,SH\nF3,acknowledged,2026-02-16 11:00:00,SH\n"
+    "F3,resolved,2026-02-23 10:00:00,SH\n"
+    "F4,received,2026-02-20 10:00:00,SH\n"
+    # March: M1, M2, M3 met; M4 acknowledged before it was received (out of order); M5 still
+    # to be resolved on 1 April (pending). March 3 of 4 = 75 %.
+    "M1,received,2026-03-02 10:00:00,BJ\nM1,acknowledged,2026-03-02 11:00:00,BJ\n"
+    "M1,resolved,2026-03-03 10:00:00,BJ\n"
+    "M2,received,2026-03-09 10:00:00,BJ\nM2,acknowledged,2026-03-09 11:00:00,BJ\n"
+    "M2,resolved,2026-03-10 10:00:00,BJ\n"
+    "M3,received,2026-03-16 10:00:00,SH\nM3,acknowledged,2026-03-16 11:00:00,SH\n"
+    "M3,resolved,2026-03-17 10:00:00,SH\n"
+    "M4,received,2026-03-20 10:00:00,SH\nM4,acknowledged,2026-03-20 09:00:00,SH\n"
+    "M4,resolved,2026-03-21 10:00:00,SH\n"
+    "M5,received,2026-03-31 10:00:00,BJ\nM5,acknowledged,2026-03-31 11:00:00,BJ\n"
+)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_trend_and_a_dispersion_of_a_sequence_by_hand(tmp_path, write_pack, engine) -> None:
+    pack = load_pack(followed_pack_file(write_pack), [STANDARDS])
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    results = audit_on(folder, FOLLOWED_EVENTS, engine, "2026-Q1", pack)
+    trend = results["HANDLING-TREND"].findings[0]
+    months = [(p["period"], p["conforming"], p["n"]) for p in trend.details["trend"]["periods"]]
+    assert months == [("2026-01", 1, 2), ("2026-02", 2, 4), ("2026-03", 3, 4)]
+    # 50, 50, 75 % at x = 0, 1, 2: mean x 1; Sxy = -1·(50 - 58.33) + 1·(75 - 58.33) = 25,
+    # Sxx = 2: slope 12.5 points a month
+    assert trend.value == pytest.approx(12.5)
+    # the quarter, judged at 1 April: BJ J1 J3 F1 F2 M1 M2 met, 6 of 6 (M5 pending);
+    # SH M3 met, J2 F3 F4 M4 breached, 1 of 5; pooled 7 of 11. SH falls short by
+    # 7/11 - 1/5 = 24/55 = 43.64 points, the largest shortfall: within the target <= 50
+    sites = results["HANDLING-SITES"].findings[0]
+    block = sites.details["dispersion"]
+    assert (block["pooled"]["conforming"], block["pooled"]["n"]) == (7, 11)
+    groups = {g["group"]: (g["conforming"], g["n"]) for g in block["groups"]}
+    assert groups == {"BJ": (6, 6), "SH": (1, 5)}
+    assert sites.value == pytest.approx(100 * 24 / 55)
+    assert results["HANDLING-SITES"].verdict == "conform"

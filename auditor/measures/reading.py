@@ -72,6 +72,16 @@ class RuleContext:
     def error(self, message: str, where: Location | None, **kw: Any) -> None:
         self.checker.error(message, where, rule=self.rule_id, **kw)
 
+    def unknown_keys(self, mapping: YamlMap, allowed: tuple[str, ...], what: str) -> None:
+        """Report each key of ``mapping`` not in ``allowed``, with the closest allowed one."""
+        for name in mapping:
+            if name not in allowed:
+                self.error(
+                    f"unknown key '{name}' in {what}",
+                    mapping.where_key(name),
+                    suggestion=closest_name(name, allowed),
+                )
+
     def expression(
         self, mapping: YamlMap, key: str, kind: EvidenceKind | None = None
     ) -> ex.Expr | None:
@@ -225,11 +235,5 @@ def measure_map(raw: YamlMap, key: str, ctx: RuleContext, keys: tuple[str, ...])
     if not isinstance(spec, YamlMap):
         ctx.error(f"'{key}' must be a mapping with {', '.join(keys)}", raw.where(key))
         return None
-    for name in spec:
-        if name not in keys:
-            ctx.error(
-                f"unknown key '{name}' in {key} measure",
-                spec.where_key(name),
-                suggestion=closest_name(name, keys),
-            )
+    ctx.unknown_keys(spec, keys, f"{key} measure")
     return spec

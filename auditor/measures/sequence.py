@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, ClassVar
 from ..errors import closest_name
 from ..expression import quote_identifier as q
 from ..sourcemap import YamlList, YamlMap, read_text
-from ..standards import unknown_keys
 from ..units import Duration
 from . import register
 from .base import ComparedValue, RecordMeasure
@@ -227,7 +226,7 @@ def _read_step(
     where = items.where(index)
     item_map = item if isinstance(item, YamlMap) else None
     if item_map is not None:
-        unknown_keys(item_map, ("name", "within", "after"), "sequence step", ctx.checker.errors)
+        ctx.unknown_keys(item_map, ("name", "within", "after"), "sequence step")
         name = read_text(item_map, "name", ctx.error)
         if name is None:
             return None
