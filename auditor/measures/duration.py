@@ -216,22 +216,15 @@ class DurationMeasure(RecordMeasure):
         extra = "" if pauses.where is None else " AND " + sql.expr(pauses.where, other, "s.")
         names = [*(f"_k{i}" for i in range(len(ours))), "_start", "_end"]
         group = ", ".join(names)
+        joined = f"FROM ({spans}) AS r JOIN {q(other.name)} AS s ON {matches}{extra}"
         clipped = (
             f"SELECT r.*, {_later(p_start, 'r._start')} AS _ps, {_earlier(p_end, 'r._end')} AS _pe "
-            f"FROM ({spans}) AS r JOIN {q(other.name)} AS s ON {matches}{extra} "
-            f"AND {p_start} < r._end AND {p_end} > r._start"
+            f"{joined} AND {p_start} < r._end AND {p_end} > r._start"
         )
-        pieces = _union_pieces(clipped, group)
-        if table is None:
-            length, stretches = "(m._hi - m._lo)", ""
-        else:  # the open seconds of each stretch the piece overlaps
-            stretch_end = 'c."end"'
-            length = f"({_earlier(stretch_end, 'm._hi')} - {_later('c.start', 'm._lo')})"
-            stretches = f" JOIN {q(table.name)} AS c ON c.start < m._hi AND {stretch_end} > m._lo"
-        m_group = ", ".join(f"m.{name}" for name in names)
-        totals = (
-            f"SELECT {m_group}, SUM({length}) AS _paused FROM ({pieces}) AS m{stretches} "
-            f"GROUP BY {m_group}"
+        totals = _paused_totals(_union_pieces(clipped, group), names, table)
+        backwards = (  # [end, start] of a pause that ends before it starts, within the span
+            f"SELECT {group}, COUNT(*) AS _reversed {joined} AND s.{q(pauses.end)} < {p_start} "
+            f"AND s.{q(pauses.end)} < r._end AND {p_start} > r._start GROUP BY {group}"
         )
         _, _, effective = self._end_sql("t", period_end)
         lookup = " AND ".join(
@@ -241,15 +234,26 @@ class DurationMeasure(RecordMeasure):
                 f"z._end = {effective}",
             ]
         )
-        backwards = (
-            f"SELECT {group}, COUNT(*) AS _reversed FROM ({spans}) AS r "
-            f"JOIN {q(other.name)} AS s ON {matches}{extra} AND s.{q(pauses.end)} < {p_start} "
-            f"AND s.{q(pauses.end)} < r._end AND {p_start} > r._start GROUP BY {group}"
-        )
         return (
             f"COALESCE((SELECT SUM(z._paused) FROM ({totals}) AS z WHERE {lookup}), 0)",
             f"COALESCE((SELECT SUM(z._reversed) FROM ({backwards}) AS z WHERE {lookup}), 0)",
         )
+
+
+def _paused_totals(pieces: str, names: list[str], table: CalendarTable | None) -> str:
+    """The length of the disjoint ``pieces`` of each (``names``) record span, in wall seconds
+    or, with a calendar ``table``, the open seconds of each stretch a piece overlaps."""
+    if table is None:
+        length, stretches = "(m._hi - m._lo)", ""
+    else:
+        stretch_end = 'c."end"'
+        length = f"({_earlier(stretch_end, 'm._hi')} - {_later('c.start', 'm._lo')})"
+        stretches = f" JOIN {q(table.name)} AS c ON c.start < m._hi AND {stretch_end} > m._lo"
+    m_group = ", ".join(f"m.{name}" for name in names)
+    return (
+        f"SELECT {m_group}, SUM({length}) AS _paused FROM ({pieces}) AS m{stretches} "
+        f"GROUP BY {m_group}"
+    )
 
 
 def _union_pieces(clipped: str, group: str) -> str:
