@@ -424,6 +424,22 @@ def test_the_back_matter_names_every_file_with_its_sha256(demo_audit, tmp_path) 
     assert links == {r["uuid"] for r in resources if props(r)["type"] == "evidence"}
 
 
+def test_one_evidence_file_given_is_linked_at_its_own_path(tmp_path) -> None:
+    given = DEMO / "interactions-2026Q3.csv"
+    audit = run_audit(RULES / "service-quality.yaml", given, tmp_path / "out", "2026-Q3")
+    body = exported(audit.findings, tmp_path / "ar.json")
+    (evidence,) = [r for r in body["back-matter"]["resources"] if props(r)["type"] == "evidence"]
+    assert evidence["title"] == "interactions-2026Q3.csv"
+    assert evidence["rlinks"] == [
+        {
+            "href": given.as_posix(),
+            "hashes": [
+                {"algorithm": "SHA-256", "value": hashlib.sha256(given.read_bytes()).hexdigest()}
+            ],
+        }
+    ]
+
+
 def test_two_exports_of_one_findings_json_are_the_same_bytes_with_uuid5s(
     demo_audit, tmp_path
 ) -> None:

@@ -23,8 +23,9 @@ For a GRC tool: one ``result`` for the audit period, with
 
 The rule pack, the standard, every evidence file and the failing-records file
 are back-matter resources with their SHA-256 (an evidence file's path is the
-evidence folder the audit was given joined with the file's); ``import-ap`` points at the pack's resource (the pack is the assessment
-plan; it has no OSCAL form). Every ``uuid`` is a uuid5 of a fixed namespace and
+evidence folder the audit was given joined with the file's, or the file itself
+when the audit was given one file); ``import-ap`` points at the pack's resource
+(the pack is the assessment plan; it has no OSCAL form). Every ``uuid`` is a uuid5 of a fixed namespace and
 its subject (the pack, the period and the organisation for the document; plus
 the rule, clause or group below it; files by path and content), and
 ``last-modified`` is ``generated_at``, so the same findings.json gives the same
@@ -51,6 +52,7 @@ from ..findings.contract import (
     RuleEntry,
     Verdict,
 )
+from ..paths import recorded_path
 
 OSCAL_VERSION = "1.2.1"
 #: the namespace of the props this export adds, and of every uuid it derives
@@ -428,9 +430,9 @@ def _resources(document: FindingsDocument) -> list[dict[str, Any]]:
 
 
 def _evidence_href(document: FindingsDocument, file: str) -> str:
-    """An evidence file's path as the audit was given it: the evidence folder, then the file."""
-    root = document.manifest.parameters.evidence_root
-    return (Path(root) / file).as_posix() if root else file
+    """An evidence file's path as the audit was given it: the evidence folder, then the file
+    (the file itself when the evidence was that one file)."""
+    return recorded_path(file, document.manifest.parameters.evidence_root)
 
 
 def _failing_uuid(document: FindingsDocument) -> str | None:
