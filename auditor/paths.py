@@ -44,6 +44,18 @@ def recorded_relative(path: str, root: str | None) -> str:
         return file.as_posix()
 
 
+def recorded_path(name: str, root: str | None) -> str:
+    """Where file ``name`` of an audit's evidence is, as the audit was given it (the inverse of
+    :func:`recorded_relative`, no file system consulted): the evidence root itself when the
+    evidence was that one file (recorded by its own name), else the root joined with it."""
+    if root is None:
+        return PurePath(name).as_posix()
+    folder = PurePath(root)
+    if folder.name == name:  # the evidence was this one file
+        return folder.as_posix()
+    return (folder / name).as_posix()
+
+
 def working_relative(path: str) -> str:
     """``path`` relative to the working folder when it lies below it (POSIX form), else as it
     is: how a file the auditor found itself (a pack's standard) is named and recorded, as a

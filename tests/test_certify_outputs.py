@@ -22,6 +22,7 @@ from auditor.certify_outputs import JunitCounts, write_assessment_results, write
 from auditor.certify_outputs.junit import FAIL_LEVELS as JUNIT_FAIL_LEVELS
 from auditor.certify_outputs.oscal_results import OSCAL_VERSION
 from auditor.errors import AuditorError
+from auditor.export import export_store
 from auditor.findings.contract import FindingsDocument, Verdict
 from auditor.register.waivers import Waiver
 
@@ -424,6 +425,44 @@ def test_the_back_matter_names_every_file_with_its_sha256(demo_audit, tmp_path) 
     assert links == {r["uuid"] for r in resources if props(r)["type"] == "evidence"}
 
 
+def test_one_evidence_file_given_is_linked_at_its_own_path(tmp_path) -> None:
+    given = DEMO / "interactions-2026Q3.csv"
+    audit = run_audit(RULES / "service-quality.yaml", given, tmp_path / "out", "2026-Q3")
+    body = exported(audit.findings, tmp_path / "ar.json")
+    (evidence,) = [r for r in body["back-matter"]["resources"] if props(r)["type"] == "evidence"]
+    assert evidence["title"] == "interactions-2026Q3.csv"
+    assert evidence["rlinks"] == _linked(given)
+
+
+def test_an_audit_of_an_evidence_export_links_the_parquet_files_it_read_then_names_its_sources(
+    demo_audit, tmp_path
+) -> None:
+    export = tmp_path / "export"
+    export_store(demo_audit.out / "evidence.db", export)
+    audit = run_audit(RULES / "service-quality.yaml", export, tmp_path / "out", "2026-Q3")
+    body = exported(audit.findings, tmp_path / "ar.json")
+    AssessmentResults.model_validate(body)
+    resources = body["back-matter"]["resources"]
+    files = [r for r in resources if props(r)["type"] in ("evidence", "export-source")]
+    found = [(props(r)["type"], r["title"], r.get("rlinks"), props(r).get("sha256")) for r in files]
+
+    read = [("evidence", p.name, _linked(p), None) for p in sorted(export.glob("*.parquet"))]
+    made_from = [("export-source", p.name, None, _sha256(p)) for p in sorted(DEMO.iterdir())]
+    assert [name for _, name, _, _ in read] == [
+        "agents.parquet", "checklist.parquet", "interactions.parquet", "store-manifest.parquet",
+        "store-quarantine.parquet", "surveys.parquet", "ticket_status.parquet",
+        "tickets.parquet", "training.parquet",
+    ]  # fmt: skip
+    assert found == read + made_from
+    assert all(props(r)["path"] == r["title"] for r in files[len(read) :])
+    assert files[-1]["description"].startswith(
+        "A file the evidence export was made from, of kind training: 117 rows read, 117 stored,"
+        " 0 quarantined (ok), as the export's manifest records it: training.csv in the"
+    )
+    links = {link["href"][1:] for link in body["results"][0]["links"]}
+    assert links == {r["uuid"] for r in files}
+
+
 def test_two_exports_of_one_findings_json_are_the_same_bytes_with_uuid5s(
     demo_audit, tmp_path
 ) -> None:
@@ -442,3 +481,12 @@ def _located(href: str, out: Path) -> Path:
         if candidate.is_file():
             return candidate
     raise AssertionError(f"{href} not found")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _linked(path: Path) -> list[dict[str, Any]]:
+    """The rlinks of a resource for ``path`` (as given), its SHA-256 worked out here."""
+    return [{"href": path.as_posix(), "hashes": [{"algorithm": "SHA-256", "value": _sha256(path)}]}]

@@ -23,9 +23,12 @@ For a GRC tool: one ``result`` for the audit period, with
 
 The rule pack, the standard, every evidence file and the failing-records file
 are back-matter resources with their SHA-256 (an evidence file's path is the
-evidence folder the audit was given joined with the file's); ``import-ap`` points at the pack's resource (the pack is the assessment
-plan; it has no OSCAL form). Every ``uuid`` is a uuid5 of a fixed namespace and
-its subject (the pack, the period and the organisation for the document; plus
+evidence folder the audit was given joined with the file's, or the file itself
+when the audit was given one file; for an audit of an evidence export, the
+export's Parquet files, then the files it was made from, unlinked, their path and
+SHA-256 as props); ``import-ap`` points at the pack's resource (the pack is the
+assessment plan; it has no OSCAL form). Every ``uuid`` is a uuid5 of a fixed
+namespace and its subject (the pack, the period and the organisation for the document; plus
 the rule, clause or group below it; files by path and content), and
 ``last-modified`` is ``generated_at``, so the same findings.json gives the same
 bytes.
@@ -46,11 +49,13 @@ from ..atomic import write_text
 from ..findings import group_text
 from ..findings.contract import (
     JUDGED,
+    EvidenceFile,
     FindingEntry,
     FindingsDocument,
     RuleEntry,
     Verdict,
 )
+from ..paths import recorded_path
 
 OSCAL_VERSION = "1.2.1"
 #: the namespace of the props this export adds, and of every uuid it derives
@@ -75,8 +80,9 @@ def write_assessment_results(document: FindingsDocument, path: Path) -> int:
 
 def assessment_results(document: FindingsDocument) -> dict[str, Any]:
     """The ``{"assessment-results": ...}`` document of an audit."""
-    resources = _resources(document)
-    pack, evidence = resources[0]["uuid"], 2 + len(document.manifest.evidence)
+    evidence = _evidence_resources(document)
+    resources = [*_plan_resources(document), *evidence, *_failing_resources(document)]
+    pack = resources[0]["uuid"]
     body: dict[str, Any] = {
         "uuid": uid("assessment-results", *_subject(document)),
         "metadata": _metadata(document),
@@ -85,7 +91,7 @@ def assessment_results(document: FindingsDocument) -> dict[str, Any]:
             "remarks": "The rule pack is the assessment plan: what is measured, against "
             "which target, how records are judged. It has no OSCAL form of its own.",
         },
-        "results": [_result(document, [r["uuid"] for r in resources[2:evidence]])],
+        "results": [_result(document, [r["uuid"] for r in evidence])],
         "back-matter": {"resources": resources},
     }
     return {"assessment-results": body}
@@ -397,10 +403,10 @@ def _risk(document: FindingsDocument, rule: RuleEntry, finding: FindingEntry) ->
 # ------------------------------------------------------------ back matter
 
 
-def _resources(document: FindingsDocument) -> list[dict[str, Any]]:
-    """The pack, the standard, each evidence file, the failing-records file, in that order."""
+def _plan_resources(document: FindingsDocument) -> list[dict[str, Any]]:
+    """The pack (the assessment plan) and its standard."""
     manifest = document.manifest
-    resources = [
+    return [
         _resource("pack", manifest.pack.path, manifest.pack.sha256, "The rule pack audited."),
         _resource(
             "standard",
@@ -409,28 +415,65 @@ def _resources(document: FindingsDocument) -> list[dict[str, Any]]:
             f"The standard: {manifest.standard.title.en}, version {manifest.standard.version}.",
         ),
     ]
-    for file in manifest.evidence:
-        described = (
-            f"Evidence file of kind {file.kind or 'unknown'} as audited: {file.rows_read:,} "
-            f"rows read, {file.stored:,} stored, {file.quarantined:,} quarantined ({file.status})."
-        )
-        resources.append(
-            _resource("evidence", _evidence_href(document, file.file), file.sha256, described)
-        )
+
+
+def _evidence_resources(document: FindingsDocument) -> list[dict[str, Any]]:
+    """Each evidence file the audit read; for an audit of an evidence export, the export's
+    Parquet files, then the files the export was made from."""
+    manifest = document.manifest
+    if manifest.export is None:
+        return [
+            _read(document, f.file, f.sha256, f"Evidence file {_ingested(f)}, as audited.")
+            for f in manifest.evidence
+        ]
+    read = [
+        _read(document, f.file, f.sha256, f"Parquet file of the evidence export the audit read: "
+              f"{f.rows:,} rows.")
+        for f in manifest.export
+    ]  # fmt: skip
+    return read + [_made_from(f) for f in manifest.evidence]
+
+
+def _ingested(file: EvidenceFile) -> str:
+    """``of kind agents: 60 rows read, 60 stored, 0 quarantined (ok)``."""
+    return (
+        f"of kind {file.kind or 'unknown'}: {file.rows_read:,} rows read, "
+        f"{file.stored:,} stored, {file.quarantined:,} quarantined ({file.status})"
+    )
+
+
+def _read(document: FindingsDocument, file: str, sha256: str, description: str) -> dict[str, Any]:
+    """A file the audit read, linked at its path as the audit was given it: the evidence
+    folder, then the file (the file itself when the evidence was that one file)."""
+    href = recorded_path(file, document.manifest.parameters.evidence_root)
+    return _resource("evidence", href, sha256, description)
+
+
+def _made_from(file: EvidenceFile) -> dict[str, Any]:
+    """A file an audited evidence export was made from, as the export's manifest records it:
+    no rlink (one needs an href, and the export does not record where the file was), its
+    path and SHA-256 as props."""
+    described = (
+        f"A file the evidence export was made from, {_ingested(file)}, as the export's "
+        f"manifest records it: {file.file} in the evidence folder its store was ingested "
+        "from. This audit read the export's Parquet files instead, and the export does not "
+        "record where that folder was, so the file is not linked; its SHA-256 is the "
+        "sha256 prop."
+    )
+    path_and_hash = (("path", file.file), ("sha256", file.sha256))
+    return _unlinked_resource("export-source", file.file, file.sha256, described, *path_and_hash)
+
+
+def _failing_resources(document: FindingsDocument) -> list[dict[str, Any]]:
+    """The failing-records file, when the audit wrote one."""
     failing = document.failing_records
-    if failing is not None:
-        described = (
-            f"Every failing record of the audit, {failing.rows:,} rows, written beside "
-            "findings.json: rule, finding, key, group, period, measured value and problem."
-        )
-        resources.append(_resource("failing-records", failing.path, failing.sha256, described))
-    return resources
-
-
-def _evidence_href(document: FindingsDocument, file: str) -> str:
-    """An evidence file's path as the audit was given it: the evidence folder, then the file."""
-    root = document.manifest.parameters.evidence_root
-    return (Path(root) / file).as_posix() if root else file
+    if failing is None:
+        return []
+    described = (
+        f"Every failing record of the audit, {failing.rows:,} rows, written beside "
+        "findings.json: rule, finding, key, group, period, measured value and problem."
+    )
+    return [_resource("failing-records", failing.path, failing.sha256, described)]
 
 
 def _failing_uuid(document: FindingsDocument) -> str | None:
@@ -439,12 +482,23 @@ def _failing_uuid(document: FindingsDocument) -> str | None:
 
 
 def _resource(kind: str, href: str, sha256: str, description: str) -> dict[str, Any]:
+    """A file linked at ``href`` with its SHA-256."""
+    hashes = [{"algorithm": "SHA-256", "value": sha256}]
     return {
-        "uuid": uid(kind, href, sha256),
-        "title": _line(Path(href).name or href),
+        **_unlinked_resource(kind, href, sha256, description),
+        "rlinks": [{"href": href, "hashes": hashes}],
+    }
+
+
+def _unlinked_resource(
+    kind: str, name: str, sha256: str, description: str, *props: tuple[str, object]
+) -> dict[str, Any]:
+    """A file's resource without its link: its uuid, title, description and props."""
+    return {
+        "uuid": uid(kind, name, sha256),
+        "title": _line(Path(name).name or name),
         "description": description,
-        "props": _props(("type", kind)),
-        "rlinks": [{"href": href, "hashes": [{"algorithm": "SHA-256", "value": sha256}]}],
+        "props": _props(("type", kind), *props),
     }
 
 
