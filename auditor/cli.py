@@ -2164,10 +2164,11 @@ def _render_combined(
     written = []
     registers = tuple(f for f in wanted if f in ("csv", "xlsx"))
     for entry in combined.packs if registers else []:
+        audit = source / Path(entry.findings).parent  # the pack's failing records are there
         document = FindingsDocument.load(source / entry.findings)
         target = Path(folder) / Path(entry.findings).parent
         written += render_reports(
-            document, target, registers, lang, day, organisation, auditor_name
+            document, target, registers, lang, day, organisation, auditor_name, audit_folder=audit
         )
     pages = tuple(f for f in wanted if f in ("html", "pdf"))
     if pages:

@@ -18,11 +18,14 @@ from contextlib import suppress
 from itertools import repeat
 from operator import is_
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .evaluate.failing_lists import FailingNotes, FailingSources
 from .findings import Finding, RuleResult, group_text
 from .paths import relative_path
+
+if TYPE_CHECKING:
+    from .findings.contract import FailingRecordsFile
 
 CAP_PER_FINDING = 1_000
 FILE_NAME = "failing-records.csv"
@@ -405,6 +408,27 @@ class _ParquetRows:
                     writer.close()
         finally:
             self.temporary.unlink(missing_ok=True)
+
+
+def audit_parquet(listing: FailingRecordsFile | None, folder: Path) -> Path | None:
+    """The audit's Parquet list of failing records in ``folder``: None when findings.json
+    (``listing``) names none, or the file there is not the one it names (its SHA-256)."""
+    if listing is None or listing.parquet is None:
+        return None
+    path = folder / listing.parquet.path
+    if not path.is_file() or _sha256(path) != listing.parquet.sha256:
+        return None
+    return path
+
+
+def parquet_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a failing-records Parquet file, in order, a row group at a time (the
+    reader stops reading where the caller stops asking)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(str(path)) as parquet:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            yield from batch.to_pylist()
 
 
 def capped(entry: dict[str, Any], cap: int | None = None) -> dict[str, Any]:

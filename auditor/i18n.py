@@ -433,12 +433,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "trends: least-squares slope, 95 % interval from the t distribution with m−2 degrees of freedom",
     },
     "xlsx_capped": {
-        "zh": "本表只列出前 {cap} 行;完整清单见 {path}",
-        "en": "Only the first {cap} rows are listed here; the complete list is in {path}",
+        "zh": "“failing records”表只列出前 {cap} 行;完整清单见 {path}",
+        "en": "The sheet 'failing records' lists only the first {cap} rows; the complete list is in {path}",
     },
     "xlsx_truncated": {
-        "zh": "findings.json 中每个发现最多列出 {cap} 条记录;完整清单见 {path}",
-        "en": "findings.json lists at most {cap} records per finding; the complete list is in {path}",
+        "zh": "“failing records”表取自 findings.json 的清单,每个发现最多 {cap} 条记录(findings.json 旁没有本次审核的 failing-records.parquet);完整清单见 {path}",
+        "en": "The sheet 'failing records' holds the lists of findings.json, at most {cap} records per finding (no failing-records.parquet of the audit beside findings.json); the complete list is in {path}",
     },
 }
 

@@ -521,3 +521,36 @@ def test_the_combined_chinese_report_is_chinese(combined, tmp_path) -> None:
         )
     english = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - known - allowed
     assert english == set(), sorted(english)
+
+
+def test_a_combined_render_elsewhere_lists_each_pack_s_complete_failing_records(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """`report render DIR/findings.json --out ELSEWHERE` wrote each pack's capa.xlsx from
+    findings.json's lists cut at ``cap_per_finding``: it did not look for the pack's Parquet
+    list in the pack's folder. Each sheet now holds every record of the pack's
+    failing-records.csv, and no note."""
+    import csv
+
+    import openpyxl
+
+    from auditor.cli import main
+
+    monkeypatch.setattr("auditor.failing.CAP_PER_FINDING", 5)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copy(DEMO / "service-quality" / "interactions-2026Q3.csv", evidence)
+    out = run_multi_audit(list(small_packs(tmp_path)), evidence, tmp_path / "out", "2026-Q3").out
+    render = ["report", "render", str(out / "findings.json"), "--format", "xlsx", "--lang", "en"]
+    result = runner.invoke(main, [*render, "--out", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    for pack in ("phone-desk", "chat-desk"):
+        with (out / pack / "failing-records.csv").open(encoding="utf-8-sig", newline="") as h:
+            keys = [(r["finding"], r["key"]) for r in csv.DictReader(h)]
+        book = openpyxl.load_workbook(tmp_path / "again" / pack / "capa.xlsx", read_only=True)
+        assert book.sheetnames == ["CAPA", "failing records"]
+        rows = list(book["failing records"].iter_rows(min_row=2, values_only=True))
+        book.close()
+        assert [(row[1], row[2]) for row in rows] == keys
+        findings = json.loads((out / pack / "findings.json").read_text(encoding="utf-8"))
+        assert any(f["failing_truncated"] for r in findings["rules"] for f in r["findings"])

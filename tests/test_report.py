@@ -12,6 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 
 from auditor.audit import run_audit
@@ -404,23 +405,126 @@ def test_a_report_rendered_into_another_folder_names_the_audit_s_failing_records
 def test_capa_xlsx_rendered_into_another_folder_names_the_audit_s_failing_records(
     runner, audited, monkeypatch
 ) -> None:
-    """The sheet of failing records, cut at its cap, named the complete list as if beside it."""
-    import openpyxl
+    """The sheet of failing records, cut at its cap, names the complete list as if beside it,
+    on a sheet of notes (not as a row of the records' table)."""
 
     from auditor.cli import main
 
-    _, out = audited
+    document, out = audited
     monkeypatch.setattr("auditor.report.XLSX_FAILING_ROWS", 2)
     folder = out / "rendered-again" / "xlsx"
     render = ["report", "render", str(out / "findings.json"), "--format", "xlsx"]
     result = runner.invoke(main, [*render, "--lang", "en", "--out", str(folder)])
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(folder / "capa.xlsx", read_only=True)
-    last = list(book["failing records"].values)[-1]
-    assert last[0] == (
-        "Only the first 2 rows are listed here; the complete list is in ../../failing-records.csv"
-    )
+    sheets = xlsx_sheets(folder / "capa.xlsx")
+    rules = {r["rule"] for r in document["rules"]}
+    assert len(sheets["failing records"]) == 1 + 2  # the header and two records, no note
+    assert {row[0] for row in sheets["failing records"][1:]} <= rules
+    assert sheets["notes"] == [
+        ("note",),
+        (
+            "The sheet 'failing records' lists only the first 2 rows; "
+            "the complete list is in ../../failing-records.csv",
+        ),
+    ]
     assert (folder / "../../failing-records.csv").resolve() == out / "failing-records.csv"
+
+
+def xlsx_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet's rows as values."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    sheets = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    book.close()
+    return sheets
+
+
+def csv_records(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+#: a CAPA item of the demo whose one cell fails 85 records, more than findings.json lists
+CUT_FINDING = "RESP-PHONE-30S@site=SH@2026-08"
+CORRECTIONS = {
+    "en": "Deal with the 85 failing records listed",
+    "zh": "处理清单中的 85 条不符合记录",
+}
+TRUNCATED_NOTES = {
+    "en": "The sheet 'failing records' holds the lists of findings.json, at most 20 records per "
+    "finding (no failing-records.parquet of the audit beside findings.json); the complete list "
+    "is in failing-records.csv",
+    "zh": "“failing records”表取自 findings.json 的清单,每个发现最多 20 条记录"
+    "(findings.json 旁没有本次审核的 failing-records.parquet);完整清单见 failing-records.csv",
+}
+
+
+@pytest.fixture(scope="module")
+def cut_audits(tmp_path_factory) -> dict[str, Path]:
+    """The demo audited in each language with findings.json's lists cut at 20 a finding."""
+    from auditor.cli import main
+
+    folders = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("auditor.failing.CAP_PER_FINDING", 20)
+        for lang in CORRECTIONS:
+            out = tmp_path_factory.mktemp(f"cut-{lang}")
+            audit = ["audit", str(RULES / "service-quality.yaml"), str(DEMO), "--period", "2026-Q3"]
+            result = CliRunner().invoke(
+                main, [*audit, "--out", str(out), "--format", "json,xlsx", "--lang", lang]
+            )
+            assert result.exit_code == 1, result.output  # nonconformities
+            folders[lang] = out
+    return folders
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_capa_xlsx_lists_every_failing_record_of_failing_records_csv(cut_audits, lang) -> None:
+    """The sheet held findings.json's lists, cut at 1,000 records a finding: a ServiceNow
+    audit's sheet had 3,696 rows where failing-records.csv had 8,409, and a CAPA row said
+    "Deal with the 7,504 failing records listed" beside 2,791 listed. It holds the audit's
+    complete list now, row for row as failing-records.csv, and no note."""
+    out = cut_audits[lang]
+    findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    cut = next(f for r in findings["rules"] for f in r["findings"] if f["id"] == CUT_FINDING)
+    assert cut["failing_truncated"] and len(cut["failing"]) == 20
+    records = csv_records(out / "failing-records.csv")
+    sheets = xlsx_sheets(out / "capa.xlsx")
+    assert list(sheets) == ["CAPA", "failing records"]
+    header, *rows = sheets["failing records"]
+    assert len(rows) == len(records) == 713
+    columns = ("rule", "finding", "key", "group", "period", "file", "line")
+    at = [header.index(name) for name in columns]
+    shown = [tuple("" if row[i] is None else str(row[i]) for i in at) for row in rows]
+    assert shown == [tuple(record[name] for name in columns) for record in records]
+    in_csv = sum(record["finding"] == CUT_FINDING for record in records)
+    assert in_csv == sum(row[1] == CUT_FINDING for row in rows) == 85
+    capa_header, *items = sheets["CAPA"]
+    item = next(dict(zip(capa_header, i, strict=True)) for i in items if i[1] == CUT_FINDING)
+    assert (item["correction"], item["failing_count"]) == (CORRECTIONS[lang], 85)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_capa_xlsx_from_findings_json_alone_says_so_on_a_sheet_of_notes(
+    runner, cut_audits, tmp_path, lang
+) -> None:
+    """Rendered from a findings.json without the audit's Parquet list beside it, the sheet
+    holds findings.json's lists, and the note saying so is on a sheet of its own: appended to
+    the table, pandas read it as a record whose rule was the note."""
+    from auditor.cli import main
+
+    for name in ("findings.json", "failing-records.csv"):
+        (tmp_path / name).write_bytes((cut_audits[lang] / name).read_bytes())
+    render = ["report", "render", str(tmp_path / "findings.json"), "--format", "xlsx"]
+    result = runner.invoke(main, [*render, "--lang", lang])
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    listed = {f["id"]: len(f["failing"]) for r in findings["rules"] for f in r["findings"]}
+    sheets = xlsx_sheets(tmp_path / "capa.xlsx")
+    assert list(sheets) == ["CAPA", "failing records", "notes"]
+    _, *rows = sheets["failing records"]
+    assert all(row[1] in listed for row in rows)  # every row a record of a finding
+    assert sum(row[1] == CUT_FINDING for row in rows) == listed[CUT_FINDING] == 20
+    assert sheets["notes"] == [("note",), (TRUNCATED_NOTES[lang],)]
 
 
 def test_render_of_a_file_that_is_not_findings_is_one_line(runner, tmp_path) -> None:
@@ -851,3 +955,21 @@ def test_a_heading_keeps_more_than_one_item_of_its_list() -> None:
         ):
             shown = [t for t in page if t.startswith("item")]
             assert len(shown) != 1, (fill, page)
+
+
+def test_capa_xlsx_does_not_read_a_parquet_file_that_is_not_the_audit_s(
+    runner, cut_audits, tmp_path
+) -> None:
+    """A failing-records.parquet beside findings.json whose SHA-256 is not the one findings.json
+    names is not the audit's list: the sheet holds findings.json's lists and says so."""
+    from auditor.cli import main
+
+    for name in ("findings.json", "failing-records.csv"):
+        (tmp_path / name).write_bytes((cut_audits["en"] / name).read_bytes())
+    (tmp_path / "failing-records.parquet").write_bytes(b"not the audit's records")
+    render = ["report", "render", str(tmp_path / "findings.json"), "--format", "xlsx"]
+    result = runner.invoke(main, [*render, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    sheets = xlsx_sheets(tmp_path / "capa.xlsx")
+    assert sum(row[1] == CUT_FINDING for row in sheets["failing records"]) == 20
+    assert sheets["notes"] == [("note",), (TRUNCATED_NOTES["en"],)]

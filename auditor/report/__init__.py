@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from ..atomic import staged_files
 from ..errors import AuditorError
-from ..failing import neutralise
+from ..failing import audit_parquet, neutralise
 from ..findings.combined import CombinedDocument
 from ..findings.contract import FindingsDocument
 from ..formatting import count
@@ -169,7 +169,9 @@ def render_reports(
 
     ``document`` is a :class:`FindingsDocument` (a dict is validated into one
     first). ``csv`` writes capa.csv; failing-records.csv is written by the audit itself,
-    in ``audit_folder`` (default: ``folder``), and the report names it by its path from there.
+    in ``audit_folder`` (default: ``folder``), and the report names it by its path from there;
+    capa.xlsx lists the failing records from its Parquet twin there (findings.json's lists,
+    cut at ``cap_per_finding`` a finding, when it is not there).
     """
     if not isinstance(document, FindingsDocument):
         document = FindingsDocument.from_data(document)
@@ -180,10 +182,11 @@ def render_reports(
     if language not in LANGUAGES:
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     target = Path(folder)
+    audit = Path(audit_folder or target)
     output_folder(target)
     options = Options(
         language, issue_date(document, report_date), organisation, auditor, previous, tracked,
-        files_folder=files_folder(Path(audit_folder or target), target),
+        files_folder=files_folder(audit, target),
     )  # fmt: skip
     written: list[Path] = []
     with staged_files(target) as stage:  # every output asked for, or none of them
@@ -199,6 +202,7 @@ def render_reports(
                 write_capa_xlsx(
                     document, items, words, stage / "capa.xlsx", XLSX_FAILING_ROWS, tracked,
                     failing_path(document, options),
+                    audit_parquet(document.failing_records, audit),
                 )  # fmt: skip
                 written.append(target / "capa.xlsx")
     return written

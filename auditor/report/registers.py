@@ -1,4 +1,5 @@
-"""The CAPA registers: capa.csv and capa.xlsx (with the failing records, within Excel's limits).
+"""The CAPA registers: capa.csv and capa.xlsx (with the failing records, within Excel's limits,
+and a sheet of notes when that list is not complete).
 
 Every text cell a spreadsheet would run as a formula is neutralised with
 :func:`auditor.failing.neutralise`, the same as failing-records.csv.
@@ -13,9 +14,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..failing import CAP_PER_FINDING, FILE_NAME, neutralise, unit_text
+from ..failing import CAP_PER_FINDING, FILE_NAME, neutralise, parquet_records, unit_text
 from ..findings import sentences
-from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
+from ..findings.contract import FailingNote, FindingEntry, FindingsDocument, RuleEntry
 from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
 from ..formatting import count
 from ..i18n import Words
@@ -52,6 +53,8 @@ FAILING_HEADER = [
     "rule", "finding", "key", "group", "period", "value", "unit", "measured", "file", "line",
 ]  # fmt: skip
 FAILING_WIDTHS = (18, 34, 16, 16, 10, 12, 16, 40, 28, 8)
+#: the sheet that says what the failing-records sheet leaves out (only when it does)
+NOTES_SHEET = "notes"
 #: days after the action by when its effect is checked on new evidence
 EFFECTIVENESS_DAYS = 30
 
@@ -185,8 +188,15 @@ def write_capa_csv(
         writer.writerows(rows)
 
 
-def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[list[Any]]:
-    """The failing records findings.json lists, one row each, the measured value in words."""
+def failing_sheet_rows(
+    document: FindingsDocument, words: Words, complete: Path | None = None
+) -> Iterator[list[Any]]:
+    """The failing records, one row each, the measured value in words: every one, from the
+    audit's complete list (``complete``, its Parquet file); without it, those findings.json
+    lists (at most ``cap_per_finding`` a finding)."""
+    if complete is not None:
+        yield from _complete_rows(document, words, complete)
+        return
     for rule in document.rules:
         for row in rules.failing_rows(rule):
             yield [
@@ -202,6 +212,30 @@ def failing_sheet_rows(document: FindingsDocument, words: Words) -> Iterator[lis
             ]
 
 
+def _complete_rows(document: FindingsDocument, words: Words, path: Path) -> Iterator[list[Any]]:
+    """Every record of the audit's Parquet list, in its order (failing-records.csv's)."""
+    rule_of = {rule.rule: rule for rule in document.rules}
+    for record in parquet_records(path):
+        value, problem = record["value"], record["problem"]
+        note = None
+        if problem:
+            note = FailingNote(
+                problem=problem, step=record["step"], over_seconds=record["over_seconds"]
+            )
+        yield [
+            record["rule"],
+            record["finding"],
+            record["key"],
+            record["group"] or "",
+            record["period"],
+            "" if value is None else value,
+            record["unit"] or "",
+            sentences.measured(value, note, rule_of[record["rule"]], words),
+            record["file"] or "",
+            "" if record["line"] is None else record["line"],
+        ]
+
+
 def _file_and_line(source: str) -> list[Any]:
     """``file:line`` as two cells, the line a number (for sorting and filtering)."""
     file, line = rules.file_and_line(source)
@@ -209,14 +243,17 @@ def _file_and_line(source: str) -> list[Any]:
 
 
 def failing_note(
-    document: FindingsDocument, words: Words, capped: int | None, path: str
+    document: FindingsDocument, words: Words, capped: int | None, path: str, complete: bool
 ) -> str | None:
-    """The last row of the sheet when it does not hold every failing record, naming the
-    complete list by its ``path`` from the sheet's folder."""
+    """The note (on the sheet of notes) that the failing-records sheet does not hold every
+    failing record, naming the complete list by its ``path`` from the sheet's folder: cut at
+    the sheet's cap, or (not read from the ``complete`` list) findings.json's lists cut."""
     listing = document.failing_records
     if capped is not None:
         return words.label("xlsx_capped", cap=count(capped), path=path)
-    truncated = any(f.failing_truncated for r in document.rules for f in r.findings)
+    truncated = not complete and any(
+        f.failing_truncated for r in document.rules for f in r.findings
+    )
     if truncated:
         cap = listing.cap_per_finding if listing else CAP_PER_FINDING
         return words.label("xlsx_truncated", cap=count(cap), path=path)
@@ -231,9 +268,12 @@ def write_capa_xlsx(
     cap: int,
     tracked: Mapping[str, TrackedItem] | None = None,
     failing_path: str = FILE_NAME,
+    complete: Path | None = None,
 ) -> None:
-    """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them (the
-    complete list named by ``failing_path``, from the folder of ``path``)."""
+    """capa.xlsx: the CAPA register and the failing records, at most ``cap`` of them, read
+    from the audit's ``complete`` list (its Parquet file) when given; when the sheet does not
+    hold them all, a sheet of notes says so, naming the complete list by ``failing_path``
+    (from the folder of ``path``)."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -250,12 +290,15 @@ def write_capa_xlsx(
         records.column_dimensions[get_column_letter(index)].width = width
     records.append(FAILING_HEADER)
     capped = None
-    for written, cells in enumerate(failing_sheet_rows(document, words)):
+    for written, cells in enumerate(failing_sheet_rows(document, words, complete)):
         if written >= cap:
             capped = cap
             break
         records.append([neutralise(c) for c in cells])
-    note = failing_note(document, words, capped, failing_path)
-    if note:
-        records.append([note])
+    note = failing_note(document, words, capped, failing_path, complete is not None)
+    if note:  # on a sheet of its own: a row of the table would read as a record
+        notes = book.create_sheet(NOTES_SHEET)
+        notes.column_dimensions["A"].width = 100
+        notes.append(["note"])
+        notes.append([neutralise(note)])
     book.save(path)
