@@ -87,10 +87,9 @@ class Side:
     threshold: dict[str, Any] | None  # {op, value}, in the unit of value
     text: str  # the value as printed (formatting.value_text, English)
 
-    @property
-    def span_text(self) -> str:
+    def span_text(self, words: Words = ENGLISH) -> str:
         """The span, with the days it holds when its audit cut it: ``2026-W31 (1–2 Aug)``."""
-        return ENGLISH.period(self.span, self.days)
+        return words.period(self.span, self.days)
 
 
 @dataclass(frozen=True)
@@ -106,14 +105,20 @@ class Row:
     worsened_by: tuple[str, ...] = ()  # "severity", "value"
 
     @property
+    def cell(self) -> Side | None:
+        """The side that names the part of the audit period the row is of; None for a row of
+        whole-period findings."""
+        sides = [s for s in (self.old, self.new) if s is not None]
+        if self.match == "whole-period" or all(s.whole for s in sides):
+            return None
+        return sides[0]
+
+    @property
     def group_text(self) -> str:
         """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``,
         ``all@2026-W31 (1–2 Aug)``."""
         text = group_text(self.group, "@") or "all"
-        sides = [s for s in (self.old, self.new) if s is not None]
-        if self.match != "whole-period" and not all(s.whole for s in sides):
-            text += f"@{sides[0].span_text}"
-        return text
+        return f"{text}@{self.cell.span_text()}" if self.cell else text
 
 
 @dataclass(frozen=True)
