@@ -4,9 +4,11 @@
 nonconformity as new, resolved, recurring or worsened (see docs/diff.md).
 Findings are paired in two steps:
 
-1. by rule, group and the span the finding covers: its own period, or, for a
-   finding that holds the whole audit period (the pooled finding, a group's
-   finding, a quarter's cell in a monthly audit), the audit period;
+1. by rule, group and the span the finding covers: its own period and the days
+   of it the audit holds (a week the audit period cuts is its days: week 31 of
+   a July audit, 27-31 July, is not week 31 of an August audit, 1-2 August),
+   or, for a finding that holds the whole audit period (the pooled finding, a
+   group's finding, a quarter's cell in a monthly audit), the audit period;
 2. what is left, by rule and group with the period ignored: each audit's
    whole-period finding of the rule and group, so that audits of different
    periods (July and August) are still compared rule by rule and group by group.
@@ -28,9 +30,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import AuditorError, Location, ReportError
+from . import periods
+from .errors import Location, ReportError
 from .findings import group_text
 from .findings.contract import (
+    CellDays,
     FindingEntry,
     FindingsDocument,
     RuleEntry,
@@ -38,7 +42,11 @@ from .findings.contract import (
     Verdict,
 )
 from .formatting import text_table, value_text
-from .periods import parse_period
+from .i18n import Words
+from .periods import Period
+
+#: the diff's words: its table and its json are in English
+ENGLISH = Words("en")
 
 FINDINGS_FILE = "findings.json"
 
@@ -70,6 +78,7 @@ class Side:
     id: str
     period: str  # the finding's own period label
     span: str  # what it covers in its audit: the audit period for a whole-period finding
+    days: CellDays | None  # the days of the span its audit holds; clipped when it cut the span
     whole: bool  # it holds the whole audit period
     verdict: str
     severity: str | None
@@ -77,6 +86,10 @@ class Side:
     unit: str
     threshold: dict[str, Any] | None  # {op, value}, in the unit of value
     text: str  # the value as printed (formatting.value_text, English)
+
+    def span_text(self, words: Words = ENGLISH) -> str:
+        """The span, with the days it holds when its audit cut it: ``2026-W31 (1–2 Aug)``."""
+        return words.period(self.span, self.days)
 
 
 @dataclass(frozen=True)
@@ -92,13 +105,20 @@ class Row:
     worsened_by: tuple[str, ...] = ()  # "severity", "value"
 
     @property
-    def group_text(self) -> str:
-        """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``."""
-        text = group_text(self.group, "@") or "all"
+    def cell(self) -> Side | None:
+        """The side that names the part of the audit period the row is of; None for a row of
+        whole-period findings."""
         sides = [s for s in (self.old, self.new) if s is not None]
-        if self.match != "whole-period" and not all(s.whole for s in sides):
-            text += f"@{sides[0].span}"
-        return text
+        if self.match == "whole-period" or all(s.whole for s in sides):
+            return None
+        return sides[0]
+
+    @property
+    def group_text(self) -> str:
+        """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``,
+        ``all@2026-W31 (1–2 Aug)``."""
+        text = group_text(self.group, "@") or "all"
+        return f"{text}@{self.cell.span_text()}" if self.cell else text
 
 
 @dataclass(frozen=True)
@@ -157,7 +177,7 @@ class FindingsDiff:
     def to_data(self) -> dict[str, Any]:
         rows = []
         for row in self.rows:
-            data = asdict(row)
+            data = asdict(row, dict_factory=_plain)
             data["change"] = str(row.change)
             data["worsened_by"] = list(row.worsened_by)
             rows.append(data)
@@ -175,6 +195,11 @@ class FindingsDiff:
     def to_json(self) -> str:
         """The machine-readable diff: sorted keys, two-space indent."""
         return json.dumps(self.to_data(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _plain(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A dataclass's fields as data, a findings.json model among them (a side's days) as its json."""
+    return {key: v.model_dump() if isinstance(v, CellDays) else v for key, v in items}
 
 
 # ------------------------------------------------------------ reading
@@ -218,32 +243,22 @@ def load_previous(path: str | Path | None, several: bool) -> PreviousAudit | Non
 # ------------------------------------------------------------ pairing
 
 
-def _day_span(label: str) -> tuple[date, date] | None:
-    """The first and last day of a period label (audit periods and sub-periods), or None."""
-    try:
-        if len(label) == 10 and label[4] == "-" and label[7] == "-":  # a day
-            day = date.fromisoformat(label)
-            return day, day
-        if len(label) == 8 and label[4:6] == "-W":  # an ISO week
-            first = date.fromisocalendar(int(label[:4]), int(label[6:]), 1)
-            return first, date.fromisocalendar(int(label[:4]), int(label[6:]), 7)
-        period = parse_period(label)
-    except (AuditorError, ValueError):
-        return None
-    return period.first, period.last
-
-
-def _covers(finding: FindingEntry, document: FindingsDocument) -> bool:
-    """Whether the finding holds the whole audit period (its period is the audit's, or wider)."""
+def _audit_period(document: FindingsDocument) -> Period:
     audit = document.manifest.parameters.period
-    if finding.pooled or finding.period == audit.label:
-        return True
-    span = _day_span(finding.period)
-    if span is None:
-        return False
-    return span[0] <= date.fromisoformat(audit.first_day) and span[1] >= date.fromisoformat(
-        audit.last_day
-    )
+    first, last = date.fromisoformat(audit.first_day), date.fromisoformat(audit.last_day)
+    return Period(audit.label, first, last)
+
+
+def _held(finding: FindingEntry, audit: Period) -> Period | None:
+    """The days of the audit period the finding holds: the audit period for a finding that
+    holds it all (its period is the audit's, or wider), else its own period as the audit cut
+    it; None for a period label that names no days."""
+    if finding.pooled:
+        return audit
+    held = periods.cell(audit, finding.period)
+    if held is not None and (held.first, held.last) == (audit.first, audit.last):
+        return audit
+    return held
 
 
 def _group_key(group: dict[str, Any]) -> str:
@@ -254,28 +269,42 @@ def _group_key(group: dict[str, Any]) -> str:
 class _Cell:
     rule: RuleEntry
     finding: FindingEntry
+    held: Period | None  # the days it covers in its audit (None: its label names none)
     whole: bool
-    span: str
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return self.rule.rule, _group_key(self.finding.group), self.span
+    def span(self) -> str:
+        return self.held.label if self.held else self.finding.period
+
+    @property
+    def days(self) -> CellDays | None:
+        held = self.held
+        if held is None:
+            return None
+        return CellDays(
+            first=held.first.isoformat(), last=held.last.isoformat(), clipped=held.clipped
+        )
+
+    @property
+    def key(self) -> tuple[str, str, str, CellDays | None]:
+        return self.rule.rule, _group_key(self.finding.group), self.span, self.days
 
 
 def _cells(document: FindingsDocument) -> list[_Cell]:
-    """Every finding with the span it covers; a second whole-period finding of a group is left out."""
-    label = document.manifest.parameters.period.label
+    """Every finding with the days it covers; a second whole-period finding of a group is left out."""
+    audit = _audit_period(document)
     cells: list[_Cell] = []
     seen: set[tuple[str, str]] = set()
     for rule in document.rules:
         for finding in rule.findings:
-            whole = _covers(finding, document)
+            held = _held(finding, audit)
+            whole = held == audit
             group = (rule.rule, _group_key(finding.group))
             if whole and group in seen:
                 continue
             if whole:
                 seen.add(group)
-            cells.append(_Cell(rule, finding, whole, label if whole else finding.period))
+            cells.append(_Cell(rule, finding, held, whole))
     return cells
 
 
@@ -289,7 +318,7 @@ def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
     rule the new audit's findings in order, then those only in the old one.
     """
     old_left = {c.key: c for c in old}
-    partner: dict[tuple[str, str, str], tuple[_Cell, Match]] = {}
+    partner: dict[tuple[str, str, str, CellDays | None], tuple[_Cell, Match]] = {}
     for cell in new:
         if cell.key in old_left:
             partner[cell.key] = (old_left.pop(cell.key), "period")
@@ -385,6 +414,7 @@ def _side(cell: _Cell | None) -> Side | None:
         id=finding.id,
         period=finding.period,
         span=cell.span,
+        days=cell.days,
         whole=cell.whole,
         verdict=str(finding.verdict),
         severity=str(finding.severity) if finding.severity else None,

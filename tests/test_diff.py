@@ -317,3 +317,88 @@ def test_a_waived_finding_is_not_a_nonconformity_either_way(demo_audit) -> None:
     assert now_waived.counts() == {"new": 0, "resolved": 0, "recurring": 2, "worsened": 0}
     no_longer = diff_findings(waived, demo_audit.findings)
     assert only(no_longer, Change.NEW) == [cell] and no_longer.has_new
+
+
+# ------------------------------------------------------------ weeks the audit period cuts
+
+
+def weekly_audits(
+    write_pack: Any, tmp_path: Path, held_on: list[str], periods: tuple[str, str]
+) -> tuple[FindingsDocument, FindingsDocument]:
+    """A review held every week (``every: week``) audited for two periods: the documents."""
+    from auditor.audit import run_audit
+
+    from .series_pack import PACK, calls, rule
+
+    body = '    evidence: reviews\n    where: kind == "weekly"\n    every: week\n'
+    path = write_pack(PACK + rule("WEEKLY", body))
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(calls([]), encoding="utf-8")
+    rows = "".join(f"R{n},weekly,{day}\n" for n, day in enumerate(held_on))
+    (folder / "reviews.csv").write_text("review_id,kind,held_on\n" + rows, encoding="utf-8")
+    documents = []
+    for period in periods:
+        run_audit(path, folder, tmp_path / period, period)
+        documents.append(load_findings(tmp_path / period))
+    return documents[0], documents[1]
+
+
+def week_rows(diff: Any, week: str) -> list[tuple[str, str | None, str]]:
+    """The rows of a week of the WEEKLY rule: group text, match and change."""
+    return [
+        (row.group_text, row.match, str(row.change))
+        for row in diff.rows
+        if row.rule == "WEEKLY" and f"@{week}" in row.group_text
+    ]
+
+
+def days_of(document: FindingsDocument, finding_id: str) -> tuple[str, str]:
+    rule = next(r for r in document.rules if r.rule == "WEEKLY")
+    held = next(f for f in rule.findings if f.id == finding_id).days
+    assert held is not None
+    return held.first, held.last
+
+
+def test_a_week_cut_otherwise_by_the_two_audits_is_not_paired(write_pack, tmp_path) -> None:
+    """Week 31 of 2026 (Monday 27 July to Sunday 2 August) is 27-31 July in the July audit and
+    1-2 August in the August one: two periods, neither compared with the other."""
+    july, august = weekly_audits(
+        write_pack, tmp_path, ["2026-07-01", "2026-07-28", "2026-08-05"], ("2026-07", "2026-08")
+    )
+    assert days_of(july, "WEEKLY@2026-W31") == ("2026-07-27", "2026-07-31")
+    assert days_of(august, "WEEKLY@2026-W31") == ("2026-08-01", "2026-08-02")
+    diff = diff_findings(july, august)
+    assert week_rows(diff, "2026-W31") == [
+        ("all@2026-W31 (1–2 Aug)", None, "new"),
+        ("all@2026-W31 (27–31 Jul)", None, "only in old"),
+    ]
+    lines = [line.split() for line in diff_text(diff).splitlines() if "@2026-W31" in line]
+    assert lines == [
+        ["WEEKLY", "all@2026-W31", "(1–2", "Aug)", "-", "nonconform", "(minor)", "0.00",
+         "new", "(absent", "before)"],
+        ["WEEKLY", "all@2026-W31", "(27–31", "Jul)", "conform", "1.00", "-", "only", "in", "old"],
+    ]  # fmt: skip
+    data = json.loads(diff.to_json())
+    old = next(r["old"] for r in data["rows"] if r["old"] and r["old"]["id"] == "WEEKLY@2026-W31")
+    assert old["days"] == {"first": "2026-07-27", "last": "2026-07-31", "clipped": True}
+
+
+def test_a_week_held_by_a_quarter_and_by_its_month_pairs_only_on_the_same_days(
+    write_pack, tmp_path
+) -> None:
+    """July against 2026-Q3: week 27 is 1-5 July in both (paired); week 31, without a review
+    in either, is 27-31 July in July and the whole week (27 July-2 August) in Q3: not
+    recurring."""
+    july, quarter = weekly_audits(
+        write_pack, tmp_path, ["2026-07-01", "2026-07-07"], ("2026-07", "2026-Q3")
+    )
+    assert days_of(july, "WEEKLY@2026-W27") == days_of(quarter, "WEEKLY@2026-W27")
+    assert days_of(quarter, "WEEKLY@2026-W31") == ("2026-07-27", "2026-08-02")
+    diff = diff_findings(july, quarter)
+    assert week_rows(diff, "2026-W27") == [("all@2026-W27 (1–5 Jul)", "period", "unchanged")]
+    assert week_rows(diff, "2026-W31") == [
+        ("all@2026-W31", None, "new"),
+        ("all@2026-W31 (27–31 Jul)", None, "only in old"),
+    ]
+    assert week_rows(diff, "2026-W28") == [("all@2026-W28", "period", "unchanged")]

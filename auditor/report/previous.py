@@ -18,6 +18,7 @@ from ..i18n import Words
 class PreviousRow:
     rule: str
     group: str
+    period: str  # the sub-period the row is of ("" for whole-period findings)
     before: str
     after: str
     change: str
@@ -54,10 +55,17 @@ def _side(side: Side | None, words: Words) -> str:
     return f"{words.verdict(side.verdict, side.severity)} · {side.text}"
 
 
+def _period(row: Row, words: Words) -> str:
+    """The part of the audit period the row is of, ``2026-W31 (1–2 Aug)``; "" for a row of
+    whole-period findings."""
+    return row.cell.span_text(words) if row.cell else ""
+
+
 def _row(row: Row, words: Words) -> PreviousRow:
     return PreviousRow(
         rule=row.rule,
         group=words.group(row.group),
+        period=_period(row, words),
         before=_side(row.old, words),
         after=_side(row.new, words),
         change=words.label(f"change_{row.change.value}"),
@@ -72,7 +80,8 @@ def _chart(row: Row, words: Words) -> tuple[str, str]:
     points = [(row.old.span, row.old.value), (row.new.span, row.new.value)]
     share = row.new.unit == Unit.SHARE
     target: Any = (row.new.threshold or {}).get("value")
-    title = f"{row.rule} · {words.group(row.group)}"
+    parts = (row.rule, words.group(row.group), _period(row, words))
+    title = " · ".join(part for part in parts if part)
     svg = charts.trend_svg(
         {words.group(row.group): points}, target, share, title, words.label("target")
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from auditor.cli import main
 
@@ -344,3 +347,79 @@ def test_the_sheet_read_from_a_workbook_is_in_findings_and_the_report(runner, tm
     assert (tickets["sheet"], tickets["stored"]) == ("明细", 1)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<span class="key-label">读取的工作表</span> <span class="data">明细</span>' in html
+
+
+def previous_section(html: str) -> str:
+    """The report's section on the previous audit's findings."""
+    start = html.index('<section id="previous"')
+    return html[start : html.index("</section>", start)]
+
+
+def previous_rows(html: str) -> list[list[str]]:
+    """The rows of the report's section on the previous audit's findings, cell by cell."""
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr data-change.*?</tr>", previous_section(html))
+    ]
+
+
+def weekly_august(runner, write_pack, tmp_path, previous: str, lang: str) -> str:
+    """A review every week (27-31 July, 3-9 August), audited for July and August, then August
+    again into ``lang/`` with ``--previous`` the ``previous`` one: that report's html."""
+    from ..test_diff import weekly_audits
+
+    weekly_audits(write_pack, tmp_path, ["2026-07-28", "2026-08-05"], ("2026-07", "2026-08"))
+    out = tmp_path / lang
+    result = runner.invoke(main, [
+        "audit", str(tmp_path / "rules" / "pack.yaml"), str(tmp_path / "evidence"), "--period",
+        "2026-08", "--out", str(out), "--format", "json,html", "--previous",
+        str(tmp_path / previous), "--lang", lang, "--fail-on", "never",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+NONCONFORM = "minor nonconformity · "
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_previous_audits_rows_name_their_sub_period(runner, write_pack, tmp_path, lang) -> None:
+    """August against July: August's weeks without a review are new, each named with its week
+    and, for the weeks August cuts (its findings.json `days`: 1-2 and 31 August), its days;
+    the whole-period row names none. The pdf is rendered from the same page."""
+    from ..test_report_trust import overflowing_boxes
+
+    html = weekly_august(runner, write_pack, tmp_path, "2026-07", lang)
+    august = json.loads((tmp_path / "2026-08" / "findings.json").read_text(encoding="utf-8"))
+    weeks = next(r for r in august["rules"] if r["rule"] == "WEEKLY")["findings"]
+    assert [(f["period"], f["days"]) for f in weeks if f["days"]["clipped"]] == [
+        ("2026-W31", {"first": "2026-08-01", "last": "2026-08-02", "clipped": True}),
+        ("2026-W36", {"first": "2026-08-31", "last": "2026-08-31", "clipped": True}),
+    ]
+    rows = [row[1:] for row in previous_rows(html) if row[0] == "WEEKLY"]
+    if lang == "en":
+        new = ["–", f"{NONCONFORM}0.00", "new"]
+        assert rows == [
+            ["all", "", f"{NONCONFORM}20.0 %", f"{NONCONFORM}16.7 %", "worsened"],
+            ["all", "2026-W31 (1–2 Aug)", *new],
+            ["all", "2026-W33", *new],
+            ["all", "2026-W34", *new],
+            ["all", "2026-W35", *new],
+            ["all", "2026-W36 (31 Aug only)", *new],
+        ]
+    else:
+        assert [row[1] for row in rows] == [
+            "", "2026-W31（8月1日–2日）", "2026-W33", "2026-W34", "2026-W35",
+            "2026-W36（仅 8月31日）",
+        ]  # fmt: skip
+    assert overflowing_boxes(html) == []
+
+
+def test_a_recurring_sub_periods_chart_names_it(runner, write_pack, tmp_path) -> None:
+    """August against itself: every nonconformity recurs, each week's chart titled with it."""
+    html = weekly_august(runner, write_pack, tmp_path, "2026-08", "en")
+    assert re.findall(r">(WEEKLY · [^<]*)<", previous_section(html)) == [
+        "WEEKLY · all", "WEEKLY · all · 2026-W31 (1–2 Aug)", "WEEKLY · all · 2026-W33",
+        "WEEKLY · all · 2026-W34", "WEEKLY · all · 2026-W35",
+        "WEEKLY · all · 2026-W36 (31 Aug only)",
+    ]  # fmt: skip

@@ -93,3 +93,30 @@ def test_bad_input_is_one_line(runner, months, tmp_path, case) -> None:
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_week_the_two_audits_cut_otherwise_is_two_rows(runner, write_pack, tmp_path) -> None:
+    """Week 31 of 2026 is 27-31 July in a July audit, 1-2 August in an August one (their
+    findings.json `days`): not paired, each named with its days."""
+    from ..test_diff import weekly_audits
+
+    july, august = weekly_audits(
+        write_pack, tmp_path, ["2026-07-28", "2026-08-05"], ("2026-07", "2026-08")
+    )
+    result = diff(runner, tmp_path / "2026-07", tmp_path / "2026-08", "--format", "json")
+    assert result.exit_code == 0, result.output
+    week = [r for r in json.loads(result.output)["rows"] if "W31" in (r["new"] or r["old"])["id"]]
+    assert [(r["match"], r["change"]) for r in week] == [(None, "new"), (None, "only in old")]
+    assert [(r["new"] or r["old"])["days"] for r in week] == [
+        {"first": "2026-08-01", "last": "2026-08-02", "clipped": True},
+        {"first": "2026-07-27", "last": "2026-07-31", "clipped": True},
+    ]
+    for document, row in ((august, week[0]["new"]), (july, week[1]["old"])):
+        cells = next(r for r in document.rules if r.rule == "WEEKLY").findings
+        held = next(f for f in cells if f.id == "WEEKLY@2026-W31").days
+        assert held is not None and held.model_dump() == row["days"]
+    table = diff(runner, tmp_path / "2026-07", tmp_path / "2026-08").output.splitlines()
+    assert [line.split()[1:4] for line in table if "@2026-W31" in line] == [
+        ["all@2026-W31", "(1–2", "Aug)"],
+        ["all@2026-W31", "(27–31", "Jul)"],
+    ]
