@@ -6,8 +6,11 @@ date, and a risk log with one entry per history row; the audit findings an item
 holds become OSCAL findings, and the evidence files (path and SHA-256) back-matter
 resources. Every ``uuid`` is a uuid5 of a fixed namespace and the subject's own
 key, and ``last-modified`` is the newest history row's time, so the same
-register exported twice gives the same bytes. The register stores its times
-without a zone; they are written as UTC (``+00:00``).
+register exported twice gives the same bytes. A history time is written with the
+UTC offset it was recorded with; one an earlier version recorded without a zone
+(the local wall clock of the machine that wrote it) is written with the offset of
+the exporting machine's zone and marked so (a ``time-zone`` prop, and the
+metadata's remarks), never claimed as UTC.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from ..atomic import write_text
 from ..errors import AuditorError
+from .history import instant, zoneless
 from .register import Register
 from .replay import shown_change
 
@@ -32,6 +36,8 @@ OWNER_ROLE = "action-owner"
 CLOSED = ("verified-effective",)
 #: item statuses after the plan was accepted: its open actions are a plan, not a recommendation
 ACCEPTED = ("accepted", "implemented", "verified-effective", "verified-ineffective")
+#: the ``time-zone`` prop of a history time recorded without one
+ZONE_ASSUMED = "not recorded: read in the exporting machine's zone"
 _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
@@ -93,10 +99,10 @@ def poam(register: Register) -> dict[str, Any]:
 
 
 def _metadata(history: list[dict[str, Any]], people: set[str]) -> dict[str, Any]:
-    newest = max(row["at"] for row in history)
+    newest = max(instant(row["at"]) for row in history)
     metadata: dict[str, Any] = {
         "title": "CAPA register: plan of action and milestones",
-        "last-modified": _stamp(newest),
+        "last-modified": newest.isoformat(),
         "version": str(len(history)),
         "oscal-version": OSCAL_VERSION,
         "roles": [
@@ -108,6 +114,14 @@ def _metadata(history: list[dict[str, Any]], people: set[str]) -> dict[str, Any]
         ],
         "props": [_prop("history-head", history[-1]["hash"])],
     }
+    assumed = sum(zoneless(row["at"]) for row in history)
+    if assumed:
+        metadata["remarks"] = (
+            f"{assumed} history time(s) were recorded without a time zone by an earlier "
+            "version of the tool, on the local clock of the machine that wrote them; they are "
+            "written with the UTC offset of the exporting machine's zone and marked with the "
+            "prop time-zone: right only if that is the zone they were written in."
+        )
     if people:
         metadata["parties"] = [
             {"uuid": uid("party", name), "type": "person", "name": name} for name in sorted(people)
@@ -249,8 +263,12 @@ def _log_entry(item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         "uuid": uid("history", row["seq"]),
         "title": _line(f"{row['field']} by {row['who']}"),
         "description": f"{row['who']}: {row['field']}: {shown_change(row)}",
-        "start": _stamp(row["at"]),
-        "props": _props(("field", row["field"]), ("seq", str(row["seq"]))),
+        "start": instant(row["at"]).isoformat(),
+        "props": _props(
+            ("field", row["field"]),
+            ("seq", str(row["seq"])),
+            ("time-zone", ZONE_ASSUMED if zoneless(row["at"]) else None),
+        ),
     }
     if row.get("who"):
         entry["logged-by"] = [{"party-uuid": uid("party", row["who"])}]
