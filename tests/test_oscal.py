@@ -103,7 +103,7 @@ def test_the_worked_item_has_its_action_as_a_milestone_with_owner_and_due_date(
     assert "no queue alarm" in remediation["description"]
     (task,) = remediation["tasks"]
     assert task["type"] == "milestone"
-    assert task["timing"] == {"on-date": {"date": "2026-08-20T00:00:00+00:00"}}
+    assert task["timing"] == {"on-date": {"date": "2026-08-20T23:59:59+08:00"}}
     parties = {p["uuid"]: p["name"] for p in body["metadata"]["parties"]}
     (role,) = task["responsible-roles"]
     assert [parties[u] for u in role["party-uuids"]] == ["ops lead"]
@@ -197,20 +197,47 @@ def _clock(monkeypatch, hour: int, minute: int, second: int) -> None:
     monkeypatch.setattr(history_module, "wall_clock", lambda: clock, raising=False)
 
 
-def _as_an_earlier_version_wrote_its_times(path: Path, at: str) -> None:
-    """Every history row's time as the version before offsets wrote it: ``at``, the local wall
-    clock with no zone (the chain made again over the rows, as that version made it)."""
+def _rechained(path: Path, edit) -> None:
+    """Every history row as ``edit`` gives it (its time and new value), the chain made again
+    over the rows, as the version that wrote them made it."""
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
         previous = ""
         for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
-            entry = chained({**row, "at": at}, previous)
+            entry = chained(edit(row), previous)
             db.execute(
-                "UPDATE history SET at = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                (at, entry["prev_hash"], entry["hash"], row["seq"]),
+                "UPDATE history SET at = ?, new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (entry["at"], entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
             )
             previous = entry["hash"]
         db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+
+
+def _as_an_earlier_version_wrote_its_times(path: Path, at: str) -> None:
+    """Every history row's time as the version before offsets wrote it: ``at``, the local wall
+    clock with no zone."""
+    _rechained(path, lambda row: {**row, "at": at})
+
+
+def _without_the_pack_zone(path: Path) -> None:
+    """Every item's criterion as the version before it held the pack's zone wrote it."""
+
+    def without(text: str) -> str:
+        value = json.loads(text)
+        value.pop("timezone", None)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def created(row: dict) -> dict:
+        if row["field"] != "created":
+            return row
+        event = json.loads(row["new"])
+        event["criterion"] = json.loads(without(json.dumps(event["criterion"])))
+        return {**row, "new": json.dumps(event, ensure_ascii=False, sort_keys=True)}
+
+    with sqlite3.connect(path) as db:
+        for item, criterion in db.execute("SELECT id, criterion FROM items").fetchall():
+            db.execute("UPDATE items SET criterion = ? WHERE id = ?", (without(criterion), item))
+    _rechained(path, created)
 
 
 def test_a_history_time_holds_its_utc_offset_and_the_poam_writes_that_instant(
@@ -290,4 +317,44 @@ def test_a_register_with_times_recorded_without_a_zone_still_checks_and_exports_
     assert body["metadata"]["remarks"].startswith(
         f"{len(register.store.history()) - 1} history time(s) were recorded without a time zone"
     )
+    register.close()
+
+
+def test_a_deadline_is_the_end_of_the_due_day_in_the_pack_s_zone(
+    worked, tmp_path, local_zone
+) -> None:
+    """Recorded on 2026-08-01, a major item is due 30 days on (2026-08-31) and a minor one 90
+    (2026-10-30), an action on the day it was given (2026-08-20): each is over at the last
+    second of that day in the pack's zone (Asia/Shanghai), as capa list counts it overdue only
+    from the day after, whatever the zone of the machine exporting."""
+    local_zone("America/New_York")
+    body = exported(worked, tmp_path / "poam.json")
+    due = {risk["title"]: (risk["props"][0]["value"], risk["deadline"]) for risk in body["risks"]}
+    by_severity = {"major": "2026-08-31T23:59:59+08:00", "minor": "2026-10-30T23:59:59+08:00"}
+    assert len(due) == 3
+    assert [d for _, d in due.values()] == [by_severity[s] for s, _ in due.values()]
+    (task,) = body["risks"][0]["remediations"][0]["tasks"]
+    assert task["timing"] == {"on-date": {"date": "2026-08-20T23:59:59+08:00"}}
+    PlanOfActionAndMilestones.model_validate(body)
+
+
+def test_an_item_recorded_without_the_pack_s_zone_is_due_by_the_end_of_the_day_here(
+    tmp_path, monthly_audits, local_zone
+) -> None:
+    """An item an earlier version recorded holds no pack zone: its due day ends at its last
+    second in the exporting machine's zone, the days capa list counts overdue by. Recorded on
+    2026-12-06: due 2027-01-05 (major, 30 days) or 2027-03-06 (minor, 90), in New York -05:00."""
+    document, sha, path = monthly_audits["2026-07"]
+    register = Register(str(tmp_path / "register.db"))
+    register.record_audit(document, sha, str(path), date(2026, 12, 6))
+    register.close()
+    _without_the_pack_zone(tmp_path / "register.db")
+    register = Register(str(tmp_path / "register.db"))
+    assert register.check() == []
+    local_zone("America/New_York")
+    body = exported(register, tmp_path / "poam.json")
+    by_severity = {"major": "2027-01-05T23:59:59-05:00", "minor": "2027-03-06T23:59:59-05:00"}
+    deadlines = [(risk["props"][0]["value"], risk["deadline"]) for risk in body["risks"]]
+    assert len(deadlines) == 3
+    assert [d for _, d in deadlines] == [by_severity[s] for s, _ in deadlines]
     register.close()

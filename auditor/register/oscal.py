@@ -4,7 +4,8 @@ One ``poam-item`` per CAPA item, each with a risk (severity, open or closed), it
 corrective actions as remediations whose milestone tasks carry owner and due
 date, and a risk log with one entry per history row; the audit findings an item
 holds become OSCAL findings, and the evidence files (path and SHA-256) back-matter
-resources. Every ``uuid`` is a uuid5 of a fixed namespace and the subject's own
+resources. A deadline (an item's due date, an action's) is the last second of the due
+day in the pack's time zone. Every ``uuid`` is a uuid5 of a fixed namespace and the subject's own
 key, and ``last-modified`` is the newest history row's time, so the same
 register exported twice gives the same bytes. A history time is written with the
 UTC offset it was recorded with; one an earlier version recorded without a zone
@@ -18,12 +19,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..atomic import write_text
 from ..errors import AuditorError
+from ..periods import end_of_day
 from .history import instant, zoneless
 from .register import Register
 from .replay import shown_change
@@ -191,7 +194,7 @@ def _risk(
         "props": _props(("severity", item["severity"]), ("capa-status", item["status"])),
     }
     if item.get("due"):
-        risk["deadline"] = _stamp(item["due"])
+        risk["deadline"] = _deadline(item, item["due"])
     if actions:
         risk["remediations"] = [_remediation(item, action) for action in actions]
     if history:
@@ -242,7 +245,7 @@ def _remediation(item: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]
         "props": _props(("owner", action.get("owner")), ("done", action.get("done"))),
     }
     if action.get("due"):
-        task["timing"] = {"on-date": {"date": _stamp(action["due"])}}
+        task["timing"] = {"on-date": {"date": _deadline(item, action["due"])}}
     if action.get("owner"):
         task["responsible-roles"] = [
             {"role-id": OWNER_ROLE, "party-uuids": [uid("party", action["owner"])]}
@@ -305,12 +308,12 @@ def _resources(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------ small helpers
 
 
-def _stamp(text: str) -> str:
-    """A register date or naive time as an OSCAL date-time with a zone (UTC when it has none)."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+def _deadline(item: dict[str, Any], day: str) -> str:
+    """The end of an item's due day (or its action's): the day's last second in the pack's
+    zone, which the item's criterion records, or in the exporting machine's zone for an item
+    an earlier version recorded without it (the days ``capa list`` counts overdue by)."""
+    zone = (item.get("criterion") or {}).get("timezone")
+    return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None).isoformat()
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

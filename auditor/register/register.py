@@ -198,7 +198,12 @@ class Register:
             "first_audit": audit,
             "last_audit": audit,
             "extent": _extent(rule, finding),
-            "criterion": {"rule": rule.rule, "window_days": 30, "target": finding.target},
+            "criterion": {
+                "rule": rule.rule,
+                "window_days": 30,
+                "target": finding.target,
+                "timezone": document.manifest.parameters.timezone,
+            },
             "version": 1,
         }
 
