@@ -35,6 +35,13 @@ class Period:
         return self.label
 
 
+def end_of_day(day: date, zone: ZoneInfo | None = None) -> datetime:
+    """The last second of ``day`` in ``zone`` (the machine's own zone for None): when a due
+    date or a waiver's last day is over."""
+    last = datetime.combine(day, time(23, 59, 59), zone)
+    return last if zone is not None else last.astimezone()
+
+
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

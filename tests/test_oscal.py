@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sqlite3
+import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,10 @@ from trestle.oscal.poam import Model, PlanOfActionAndMilestones
 
 from auditor.errors import AuditorError
 from auditor.register import Register
+from auditor.register import history as history_module
+from auditor.register.history import chained
 from auditor.register.oscal import OSCAL_VERSION, export_oscal
+from auditor.register.views import item_text
 
 from .conftest import ROOT, json_pairs
 
@@ -97,7 +103,7 @@ def test_the_worked_item_has_its_action_as_a_milestone_with_owner_and_due_date(
     assert "no queue alarm" in remediation["description"]
     (task,) = remediation["tasks"]
     assert task["type"] == "milestone"
-    assert task["timing"] == {"on-date": {"date": "2026-08-20T00:00:00+00:00"}}
+    assert task["timing"] == {"on-date": {"date": "2026-08-20T23:59:59+08:00"}}
     parties = {p["uuid"]: p["name"] for p in body["metadata"]["parties"]}
     (role,) = task["responsible-roles"]
     assert [parties[u] for u in role["party-uuids"]] == ["ops lead"]
@@ -134,8 +140,8 @@ def test_two_exports_are_byte_identical_with_stable_uuids_and_time(worked, tmp_p
     body = exported(worked, first)
     export_oscal(worked, second)
     assert first.read_bytes() == second.read_bytes()
-    newest = max(row["at"] for row in worked.store.history())
-    assert body["metadata"]["last-modified"] == newest + "+00:00"
+    newest = max(datetime.fromisoformat(row["at"]) for row in worked.store.history())
+    assert body["metadata"]["last-modified"] == newest.isoformat()
     text = first.read_text(encoding="utf-8")
     uuids = [
         value for key, value in json_pairs(json.loads(text)) if key.endswith(("uuid", "uuids"))
@@ -165,4 +171,190 @@ def test_an_empty_register_is_refused_and_nothing_written(tmp_path) -> None:
     with pytest.raises(AuditorError, match="no items"):
         export_oscal(register, tmp_path / "poam.json")
     assert not (tmp_path / "poam.json").exists()
+    register.close()
+
+
+@pytest.fixture
+def local_zone():
+    """Set the machine's zone (``TZ``) for the test, and put it back after."""
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _clock(monkeypatch, hour: int, minute: int, second: int) -> None:
+    """The local wall clock reads ``hour:minute:second`` when the register writes a row."""
+    clock = datetime(2000, 1, 1, hour, minute, second).time()
+    monkeypatch.setattr(history_module, "wall_clock", lambda: clock, raising=False)
+
+
+def _rechained(path: Path, edit) -> None:
+    """Every history row as ``edit`` gives it (its time and new value), the chain made again
+    over the rows, as the version that wrote them made it."""
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        previous = ""
+        for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
+            entry = chained(edit(row), previous)
+            db.execute(
+                "UPDATE history SET at = ?, new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (entry["at"], entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
+            )
+            previous = entry["hash"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+
+
+def _as_an_earlier_version_wrote_its_times(path: Path, at: str) -> None:
+    """Every history row's time as the version before offsets wrote it: ``at``, the local wall
+    clock with no zone."""
+    _rechained(path, lambda row: {**row, "at": at})
+
+
+def _without_the_pack_zone(path: Path) -> None:
+    """Every item's criterion as the version before it held the pack's zone wrote it."""
+
+    def without(text: str) -> str:
+        value = json.loads(text)
+        value.pop("timezone", None)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def created(row: dict) -> dict:
+        if row["field"] != "created":
+            return row
+        event = json.loads(row["new"])
+        event["criterion"] = json.loads(without(json.dumps(event["criterion"])))
+        return {**row, "new": json.dumps(event, ensure_ascii=False, sort_keys=True)}
+
+    with sqlite3.connect(path) as db:
+        for item, criterion in db.execute("SELECT id, criterion FROM items").fetchall():
+            db.execute("UPDATE items SET criterion = ? WHERE id = ?", (without(criterion), item))
+    _rechained(path, created)
+
+
+def test_a_history_time_holds_its_utc_offset_and_the_poam_writes_that_instant(
+    tmp_path, monthly_audits, monkeypatch, local_zone
+) -> None:
+    """Written at 07:22:35 in Shanghai on 2026-12-06 (23:22:35 UTC the day before), then by a
+    machine on UTC at 23:30:00 on 2026-12-05: the later of the two is the UTC one, though its
+    text sorts first."""
+    document, sha, path = monthly_audits["2026-07"]
+    register = Register(str(tmp_path / "register.db"))
+    local_zone("Asia/Shanghai")
+    _clock(monkeypatch, 7, 22, 35)
+    register.record_audit(document, sha, str(path), date(2026, 12, 6))
+    item = register.store.items()[0]["id"]
+    register.update(item, "li", {"correction": "x"}, today=date(2026, 12, 6))
+    local_zone("UTC")
+    _clock(monkeypatch, 23, 30, 0)
+    register.update(item, "li", {"containment": "y"}, today=date(2026, 12, 5))
+    rows = register.store.history(item)
+    assert [row["at"] for row in rows] == [
+        "2026-12-06T07:22:35+08:00",
+        "2026-12-06T07:22:35+08:00",
+        "2026-12-05T23:30:00+00:00",
+    ]
+    assert "  2026-12-06T07:22:35+08:00  li: correction: (none) -> x" in item_text(register, item)
+    assert register.check() == []
+    local_zone("America/New_York")  # the exporting machine's zone changes nothing
+    body = exported(register, tmp_path / "poam.json")
+    PlanOfActionAndMilestones.model_validate(body)
+    entries = body["risks"][0]["risk-log"]["entries"]
+    assert [e["start"] for e in entries] == [
+        "2026-12-06T07:22:35+08:00",
+        "2026-12-06T07:22:35+08:00",
+        "2026-12-05T23:30:00+00:00",
+    ]
+    assert datetime.fromisoformat(entries[1]["start"]) == datetime(
+        2026, 12, 5, 23, 22, 35, tzinfo=UTC
+    )
+    assert body["metadata"]["last-modified"] == "2026-12-05T23:30:00+00:00"
+    assert "remarks" not in body["metadata"]
+    assert not [p for e in entries for p in e["props"] if p["name"] == "time-zone"]
+    register.close()
+
+
+def test_a_register_with_times_recorded_without_a_zone_still_checks_and_exports_them_as_such(
+    tmp_path, monthly_audits, monkeypatch, local_zone
+) -> None:
+    """An earlier version wrote the local wall clock with no zone: the history chain of those
+    rows still verifies, and the POA&M writes them with the exporting machine's offset, marked
+    as read so, beside the rows written since with their own offset."""
+    document, sha, path = monthly_audits["2026-07"]
+    register = Register(str(tmp_path / "register.db"))
+    register.record_audit(document, sha, str(path), date(2026, 12, 6))
+    item = register.store.items()[0]["id"]
+    register.close()
+    _as_an_earlier_version_wrote_its_times(tmp_path / "register.db", "2026-12-06T07:22:35")
+    local_zone("Asia/Shanghai")
+    _clock(monkeypatch, 8, 0, 0)
+    register = Register(str(tmp_path / "register.db"))
+    register.update(item, "li", {"correction": "x"}, today=date(2026, 12, 6))
+    assert [row["at"] for row in register.store.history(item)] == [
+        "2026-12-06T07:22:35",
+        "2026-12-06T08:00:00+08:00",
+    ]
+    assert register.check() == []
+    assert "  2026-12-06T07:22:35  auditor: created: " in item_text(register, item)
+    body = exported(register, tmp_path / "poam.json")
+    PlanOfActionAndMilestones.model_validate(body)
+    entries = body["risks"][0]["risk-log"]["entries"]
+    assert [e["start"] for e in entries] == [
+        "2026-12-06T07:22:35+08:00",
+        "2026-12-06T08:00:00+08:00",
+    ]
+    zones = [[p["value"] for p in e["props"] if p["name"] == "time-zone"] for e in entries]
+    assert zones == [["not recorded: read in the exporting machine's zone"], []]
+    assert body["metadata"]["last-modified"] == "2026-12-06T08:00:00+08:00"
+    assert body["metadata"]["remarks"].startswith(
+        f"{len(register.store.history()) - 1} history time(s) were recorded without a time zone"
+    )
+    register.close()
+
+
+def test_a_deadline_is_the_end_of_the_due_day_in_the_pack_s_zone(
+    worked, tmp_path, local_zone
+) -> None:
+    """Recorded on 2026-08-01, a major item is due 30 days on (2026-08-31) and a minor one 90
+    (2026-10-30), an action on the day it was given (2026-08-20): each is over at the last
+    second of that day in the pack's zone (Asia/Shanghai), as capa list counts it overdue only
+    from the day after, whatever the zone of the machine exporting."""
+    local_zone("America/New_York")
+    body = exported(worked, tmp_path / "poam.json")
+    due = {risk["title"]: (risk["props"][0]["value"], risk["deadline"]) for risk in body["risks"]}
+    by_severity = {"major": "2026-08-31T23:59:59+08:00", "minor": "2026-10-30T23:59:59+08:00"}
+    assert len(due) == 3
+    assert [d for _, d in due.values()] == [by_severity[s] for s, _ in due.values()]
+    (task,) = body["risks"][0]["remediations"][0]["tasks"]
+    assert task["timing"] == {"on-date": {"date": "2026-08-20T23:59:59+08:00"}}
+    PlanOfActionAndMilestones.model_validate(body)
+
+
+def test_an_item_recorded_without_the_pack_s_zone_is_due_by_the_end_of_the_day_here(
+    tmp_path, monthly_audits, local_zone
+) -> None:
+    """An item an earlier version recorded holds no pack zone: its due day ends at its last
+    second in the exporting machine's zone, the days capa list counts overdue by. Recorded on
+    2026-12-06: due 2027-01-05 (major, 30 days) or 2027-03-06 (minor, 90), in New York -05:00."""
+    document, sha, path = monthly_audits["2026-07"]
+    register = Register(str(tmp_path / "register.db"))
+    register.record_audit(document, sha, str(path), date(2026, 12, 6))
+    register.close()
+    _without_the_pack_zone(tmp_path / "register.db")
+    register = Register(str(tmp_path / "register.db"))
+    assert register.check() == []
+    local_zone("America/New_York")
+    body = exported(register, tmp_path / "poam.json")
+    by_severity = {"major": "2027-01-05T23:59:59-05:00", "minor": "2027-03-06T23:59:59-05:00"}
+    deadlines = [(risk["props"][0]["value"], risk["deadline"]) for risk in body["risks"]]
+    assert len(deadlines) == 3
+    assert [d for _, d in deadlines] == [by_severity[s] for s, _ in deadlines]
     register.close()

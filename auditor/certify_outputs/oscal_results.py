@@ -56,6 +56,7 @@ from ..findings.contract import (
     Verdict,
 )
 from ..paths import recorded_path
+from ..periods import end_of_day
 
 OSCAL_VERSION = "1.2.1"
 #: the namespace of the props this export adds, and of every uuid it derives
@@ -378,9 +379,7 @@ def _risk(document: FindingsDocument, rule: RuleEntry, finding: FindingEntry) ->
     would_be = waived.would_be
     severity = f"{would_be.severity.value} " if would_be.severity else ""
     zone = ZoneInfo(document.manifest.parameters.timezone)
-    until = datetime.combine(
-        datetime.fromisoformat(waived.valid_until).date(), datetime.max.time(), zone
-    ).replace(microsecond=0)
+    until = end_of_day(datetime.fromisoformat(waived.valid_until).date(), zone)
     return {
         "uuid": _risk_uuid(document, rule, finding),
         "title": _line(f"Waiver {waived.waiver}: {finding.id}"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime, time
 from typing import Any
 
 CONTENT = ("item", "at", "who", "field", "old", "new")
@@ -18,6 +19,31 @@ def as_text(value: Any) -> str | None:
     """A value as a history row's ``old`` or ``new`` holds it: its text (a JSON field's as
     Python writes it), None for none."""
     return None if value is None else str(value)
+
+
+def wall_clock() -> time:
+    """The local wall-clock time now (one place: a test sets the clock here)."""
+    return datetime.now().time()
+
+
+def moment(today: date) -> str:
+    """When a history row is written: ``today`` at the local wall-clock time now, with the
+    UTC offset the machine's zone has then (``2026-12-06T07:22:35+08:00``), so the instant
+    is known wherever it is read."""
+    return datetime.combine(today, wall_clock()).astimezone().isoformat(timespec="seconds")
+
+
+def instant(at: str) -> datetime:
+    """A history row's time as a moment with its zone: its own offset; a time without one
+    (a register an earlier version wrote: the wall clock of the machine that wrote it) is
+    read in the zone of this machine, see :func:`zoneless`."""
+    when = datetime.fromisoformat(at)
+    return when if when.tzinfo is not None else when.astimezone()
+
+
+def zoneless(at: str) -> bool:
+    """Whether a history row's time was written without its UTC offset (by an earlier version)."""
+    return datetime.fromisoformat(at).tzinfo is None
 
 
 def row_hash(row: dict[str, Any], previous: str) -> str:

@@ -4,10 +4,14 @@ One ``poam-item`` per CAPA item, each with a risk (severity, open or closed), it
 corrective actions as remediations whose milestone tasks carry owner and due
 date, and a risk log with one entry per history row; the audit findings an item
 holds become OSCAL findings, and the evidence files (path and SHA-256) back-matter
-resources. Every ``uuid`` is a uuid5 of a fixed namespace and the subject's own
+resources. A deadline (an item's due date, an action's) is the last second of the due
+day in the pack's time zone. Every ``uuid`` is a uuid5 of a fixed namespace and the subject's own
 key, and ``last-modified`` is the newest history row's time, so the same
-register exported twice gives the same bytes. The register stores its times
-without a zone; they are written as UTC (``+00:00``).
+register exported twice gives the same bytes. A history time is written with the
+UTC offset it was recorded with; one an earlier version recorded without a zone
+(the local wall clock of the machine that wrote it) is written with the offset of
+the exporting machine's zone and marked so (a ``time-zone`` prop, and the
+metadata's remarks), never claimed as UTC.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..atomic import write_text
 from ..errors import AuditorError
+from ..periods import end_of_day
+from .history import instant, zoneless
 from .register import Register
 from .replay import shown_change
 
@@ -32,6 +39,8 @@ OWNER_ROLE = "action-owner"
 CLOSED = ("verified-effective",)
 #: item statuses after the plan was accepted: its open actions are a plan, not a recommendation
 ACCEPTED = ("accepted", "implemented", "verified-effective", "verified-ineffective")
+#: the ``time-zone`` prop of a history time recorded without one
+ZONE_ASSUMED = "not recorded: read in the exporting machine's zone"
 _TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
@@ -93,10 +102,10 @@ def poam(register: Register) -> dict[str, Any]:
 
 
 def _metadata(history: list[dict[str, Any]], people: set[str]) -> dict[str, Any]:
-    newest = max(row["at"] for row in history)
+    newest = max(instant(row["at"]) for row in history)
     metadata: dict[str, Any] = {
         "title": "CAPA register: plan of action and milestones",
-        "last-modified": _stamp(newest),
+        "last-modified": newest.isoformat(),
         "version": str(len(history)),
         "oscal-version": OSCAL_VERSION,
         "roles": [
@@ -108,6 +117,14 @@ def _metadata(history: list[dict[str, Any]], people: set[str]) -> dict[str, Any]
         ],
         "props": [_prop("history-head", history[-1]["hash"])],
     }
+    assumed = sum(zoneless(row["at"]) for row in history)
+    if assumed:
+        metadata["remarks"] = (
+            f"{assumed} history time(s) were recorded without a time zone by an earlier "
+            "version of the tool, on the local clock of the machine that wrote them; they are "
+            "written with the UTC offset of the exporting machine's zone and marked with the "
+            "prop time-zone: right only if that is the zone they were written in."
+        )
     if people:
         metadata["parties"] = [
             {"uuid": uid("party", name), "type": "person", "name": name} for name in sorted(people)
@@ -177,7 +194,7 @@ def _risk(
         "props": _props(("severity", item["severity"]), ("capa-status", item["status"])),
     }
     if item.get("due"):
-        risk["deadline"] = _stamp(item["due"])
+        risk["deadline"] = _deadline(item, item["due"])
     if actions:
         risk["remediations"] = [_remediation(item, action) for action in actions]
     if history:
@@ -228,7 +245,7 @@ def _remediation(item: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]
         "props": _props(("owner", action.get("owner")), ("done", action.get("done"))),
     }
     if action.get("due"):
-        task["timing"] = {"on-date": {"date": _stamp(action["due"])}}
+        task["timing"] = {"on-date": {"date": _deadline(item, action["due"])}}
     if action.get("owner"):
         task["responsible-roles"] = [
             {"role-id": OWNER_ROLE, "party-uuids": [uid("party", action["owner"])]}
@@ -249,8 +266,12 @@ def _log_entry(item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         "uuid": uid("history", row["seq"]),
         "title": _line(f"{row['field']} by {row['who']}"),
         "description": f"{row['who']}: {row['field']}: {shown_change(row)}",
-        "start": _stamp(row["at"]),
-        "props": _props(("field", row["field"]), ("seq", str(row["seq"]))),
+        "start": instant(row["at"]).isoformat(),
+        "props": _props(
+            ("field", row["field"]),
+            ("seq", str(row["seq"])),
+            ("time-zone", ZONE_ASSUMED if zoneless(row["at"]) else None),
+        ),
     }
     if row.get("who"):
         entry["logged-by"] = [{"party-uuid": uid("party", row["who"])}]
@@ -287,12 +308,12 @@ def _resources(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------ small helpers
 
 
-def _stamp(text: str) -> str:
-    """A register date or naive time as an OSCAL date-time with a zone (UTC when it has none)."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+def _deadline(item: dict[str, Any], day: str) -> str:
+    """The end of an item's due day (or its action's): the day's last second in the pack's
+    zone, which the item's criterion records, or in the exporting machine's zone for an item
+    an earlier version recorded without it (the days ``capa list`` counts overdue by)."""
+    zone = (item.get("criterion") or {}).get("timezone")
+    return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None).isoformat()
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

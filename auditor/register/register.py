@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from ..backends.register_store import RegisterStore
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
-from .history import as_text, broken_rows, chained
+from .history import as_text, broken_rows, chained, moment
 from .lifecycle import (
     BY_VERIFICATION,
     LifecycleError,
@@ -198,7 +198,12 @@ class Register:
             "first_audit": audit,
             "last_audit": audit,
             "extent": _extent(rule, finding),
-            "criterion": {"rule": rule.rule, "window_days": 30, "target": finding.target},
+            "criterion": {
+                "rule": rule.rule,
+                "window_days": 30,
+                "target": finding.target,
+                "timezone": document.manifest.parameters.timezone,
+            },
             "version": 1,
         }
 
@@ -687,7 +692,7 @@ class Register:
     def _log(self, item_id: str, who: str, today: date, name: str, old: Any, new: Any) -> None:
         row = {
             "item": item_id,
-            "at": datetime.combine(today, datetime.now().time()).isoformat(timespec="seconds"),
+            "at": moment(today),
             "who": who,
             "field": name,
             "old": as_text(old),
