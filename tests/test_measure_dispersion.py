@@ -232,6 +232,25 @@ def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tm
     assert "纠正差距分析所示的指标偏差" in zh
 
 
+def test_a_target_in_percentage_points_fits_its_cell_in_chinese(write_pack, store, tmp_path):
+    """'≤ 10 个百分点' is wider than the clause table's target column: it wraps after the
+    number (kept whole with its sign by a no-break space), never past the cell's edge."""
+    from auditor.audit import run_audit
+
+    from .test_report_trust import overflowing_boxes
+
+    path = write_pack(PACK + CONS.replace('target: "<= 5"', 'target: "<= 10"'))
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "calls.csv").write_text(sites({"BJ": (6, 10), "SH": (9, 10)}), encoding="utf-8")
+    (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
+    document = run_audit(path, folder, tmp_path / "out", "2026-07").document
+    render_reports(document, tmp_path / "zh", ("html",), "zh")
+    html = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
+    assert '<td class="num">≤\u00a010 个百分点</td>' in html
+    assert overflowing_boxes(html) == []
+
+
 @given(
     st.lists(
         st.lists(st.integers(min_value=0, max_value=20), min_size=2, max_size=8),
