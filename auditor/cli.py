@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import CONTROL_ESCAPES, AuditorError, Location, closest_name
+from .errors import CONTROL_ESCAPES, AuditorError, Location, closest_name, did_you_mean
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     from .atomic import Replaced
     from .audit import AuditResult
@@ -482,13 +482,6 @@ _pack_option = click.option(
 )
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    """``; did you mean 'json'?`` for a name given wrong (``jsn``), as an AuditorError ends;
-    "" when no known name is close."""
-    near = closest_name(name, known)
-    return f"; did you mean '{near}'?" if near else ""
-
-
 class Choice(click.Choice):
     """A choice whose refusal names the closest one (``--format jsn``: json)."""
 
@@ -496,7 +489,7 @@ class Choice(click.Choice):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
-            near = _did_you_mean(str(value), map(str, self.choices))
+            near = did_you_mean(closest_name(str(value), map(str, self.choices)))
             if not near:
                 raise
             self.fail(exc.message.rstrip(".") + near, param, ctx)
@@ -1289,7 +1282,7 @@ def _formats(text: str, known: tuple[str, ...] = AUDIT_FORMATS) -> tuple[str, ..
         if name not in known:
             raise click.BadParameter(
                 f"unknown format '{name}' (formats: {', '.join(known)})"
-                + _did_you_mean(name, known),
+                + did_you_mean(closest_name(name, known)),
                 param_hint="--format",
             )
     return wanted

@@ -27,7 +27,7 @@ from .columnar import (
     timestamp_values,
     trimmed_texts,
 )
-from .errors import EvidenceError, Location, closest_name
+from .errors import EvidenceError, Location, closest_name, did_you_mean
 from .mapping import (
     ColumnSpec,
     Mapping,
@@ -165,8 +165,7 @@ def _enum(spec: FieldSpec, value_map: dict[str, str | None]) -> Converter:
         folded_value = folded.get(text.lower())
         if folded_value is not None:
             return folded_value
-        suggestion = closest_name(text, spec.values)
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        hint = did_you_mean(closest_name(text, spec.values))
         raise ValueError(f"'{text[:40]}' is not one of {', '.join(spec.values)}{hint}")
 
     return convert

@@ -31,6 +31,12 @@ def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) 
     return lowered.get(name.lower()) or _half_changed(name, pool)
 
 
+def did_you_mean(name: str | None) -> str:
+    """``; did you mean 'json'?`` for a close name found (``None``: "" ), as every message that
+    suggests a name ends."""
+    return f"; did you mean '{name}'?" if name else ""
+
+
 def closest_group(group: str, groups: Iterable[str]) -> str | None:
     """The group most like ``group``: the first that starts with it (case aside:
     ``priority=1`` for ``priority=1 - Critical``), else the closest, else the one whose
@@ -136,8 +142,7 @@ class AuditorError(Exception):
         text = self.message
         if self.location is not None:
             text = f"{self.location}: {text}"
-        if self.suggestion:
-            text += f"; did you mean '{self.suggestion}'?"
+        text += did_you_mean(self.suggestion)
         if self.hint:
             text += f"; {self.hint}"
         return text.translate(CONTROL_ESCAPES)

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
-from ..errors import AuditorError, EvidenceError, Location, closest_name
+from ..errors import AuditorError, EvidenceError, Location, closest_name, did_you_mean
 from ..evaluate.scope import key_text
 from ..interrupts import signal_gate
 from ..mapping import auto_mapping
@@ -218,8 +218,7 @@ class Watcher:
             return
         kind = self.pack.evidence.get(str(name))
         if kind is None:
-            close = closest_name(str(name), self.pack.evidence)
-            hint = "" if close is None else f"; did you mean '{close}'?"
+            hint = did_you_mean(closest_name(str(name), self.pack.evidence))
             self._reject(f"unknown kind {name!r}{hint}", line)
             return
         values = self._converted(kind, item, line)

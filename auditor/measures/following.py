@@ -8,7 +8,7 @@ following rule that writes one is told so rather than silently ignored.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UnitError
@@ -129,30 +129,21 @@ def cannot_judge(finding: Finding, code: str, reason: str, **fields: Any) -> lis
 
 def child(pooled: Finding, suffix: str, group: dict[str, Any], period: str) -> Finding:
     """A finding beside the pooled one (a group's, a sub-period's), sharing its rule and target,
-    not yet judged: none of the pooled finding's verdict, severity or figures."""
-    from ..findings import Counts
+    not yet judged: a new finding, nothing of the pooled one's verdict, severity or figures."""
+    from ..findings import Finding
 
-    return replace(
-        pooled,
+    threshold = None if pooled.threshold is None else dict(pooled.threshold)
+    return Finding(
         id=f"{pooled.rule}@{suffix}",
+        rule=pooled.rule,
+        clause=pooled.clause,
+        measure=pooled.measure,
         group=dict(group),
         period=period,
         pooled=False,
-        verdict="not-evaluable",
-        severity=None,
-        value=None,
-        interval=None,
-        shortfall=None,
-        not_evaluable=None,
-        waived=None,
-        counts=Counts(),
-        reasons=[],
-        details={},
-        failing=[],
-        failing_values=[],
-        failing_notes=[],
-        failing_sources=[],
-        excluded_by_reason={},
+        unit=pooled.unit,
+        target=pooled.target,
+        threshold=threshold,
     )
 
 
