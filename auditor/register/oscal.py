@@ -311,7 +311,8 @@ def _resources(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _deadline(item: dict[str, Any], day: str) -> str:
     """The end of an item's due day (or its action's): the day's last second in the pack's
     zone, which the item's criterion records, or in the exporting machine's zone for an item
-    an earlier version recorded without it (the days ``capa list`` counts overdue by)."""
+    an earlier version recorded without it (``capa list`` counts overdue by the machine's
+    calendar, which differs from the pack's zone by part of a day on a machine elsewhere)."""
     zone = (item.get("criterion") or {}).get("timezone")
     return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None).isoformat()
 
