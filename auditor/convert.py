@@ -56,6 +56,8 @@ T = TypeVar("T")
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
 FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
+#: a text cell holding a whole number (an Excel serial day number, in a date column)
+_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
 
@@ -1097,10 +1099,13 @@ def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
 
 def day_text(value: Any) -> str:
     """The day a date + time field's date cell holds, as text: ISO for a date cell or an Excel
-    serial day number, else the text as written."""
+    serial day number (a workbook's number, or a CSV cell's whole number: ``36373`` is
+    1999-08-01, read as the number a workbook holds), else the text as written."""
     if isinstance(value, datetime):
         return value.date().isoformat()
-    return excel_day(value) or plain_text(value).strip()
+    text = plain_text(value).strip()
+    serial = int(text) if _WHOLE_NUMBER.match(text) else value
+    return excel_day(serial) or text
 
 
 def clock_text(value: Any) -> str:

@@ -442,6 +442,31 @@ def test_xlsx_date_and_time_cells_in_every_form_give_one_moment(tmp_path) -> Non
     assert set(stored_at(store).values()) == {local(2016, 3, 11, 9, 30, 20)}
 
 
+def test_a_csv_serial_day_beside_a_time_is_read_as_a_workbook_serial_is(tmp_path) -> None:
+    """A CSV date column of Excel serial day numbers joined with a time column: a whole-number
+    serial in 1954-2119 is its day, as in a workbook and as in a date column alone (42440 is
+    2016-03-11, 36373 is 1999-08-01); a number outside that range is no day, named in the
+    date column."""
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id,d,t\nA,42440,9:30:20\nB,36373,10:00:37\nC,12,10:00:37\n")
+    report, store = run(folder, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (3, 2)
+    assert stored_at(store) == {
+        "A": local(2016, 3, 11, 9, 30, 20),
+        "B": local(1999, 8, 1, 10, 0, 37),
+    }
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine'
+    ).fetchall()
+    assert quarantined == [
+        (4, "d", "12", "at: '12' is not a date/time in a known format; correct it in column d")
+    ]
+
+
 def test_the_parser_refuses_an_ambiguous_value_until_the_column_is_decided() -> None:
     order = DayMonthOrder("at", "at", "records.csv")
     parser = TimestampParser(ZONE, order=order)
