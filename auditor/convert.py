@@ -58,6 +58,8 @@ TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
 FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
 #: a text cell holding a whole number (an Excel serial day number, in a date column)
 _WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
+#: why a row that repeats the header is quarantined
+HEADER_REPEATED = "the header repeated (a paged export?): not a record; remove the line"
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
 
@@ -393,6 +395,8 @@ class RowPlan:
         self.missing = typed_markers(mapping.missing_texts(kind.missing))
         self.missing_or_none: set[Any] = {*self.missing, None}
         self.positions, self.duplicates = _header_positions(header)
+        #: the header's cells as a row repeating it holds them (see :func:`_row_cells`)
+        self.header_cells = _row_cells(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
         #: optional fields that have no column in this file
         self.absent: list[str] = []
@@ -915,12 +919,23 @@ class RowPlan:
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one.
 
-        Values moved by DST are counted only when the whole row converts.
+        Values moved by DST are counted only when the whole row converts. A row that is no
+        record (the header repeated) says so (see :meth:`_not_a_record`).
         """
-        if not self.clocks:
-            return self._convert(row)
-        before = [clock.moved for _, clock in self.clocks]
-        return self._counted(before, lambda: self._convert(row))
+        try:
+            if not self.clocks:
+                return self._convert(row)
+            before = [clock.moved for _, clock in self.clocks]
+            return self._counted(before, lambda: self._convert(row))
+        except BadValue as bad:
+            raise self._not_a_record(row, bad) from None
+
+    def _not_a_record(self, row: Any, bad: BadValue) -> BadValue:
+        """Why a row that cannot be converted (``bad``) is no record, when it is none: the
+        header repeated (a paged export), with no field's words."""
+        if not self.rows_are_dicts and _row_cells(row) == self.header_cells:
+            return BadValue("", None, HEADER_REPEATED)
+        return bad
 
     def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
@@ -984,6 +999,15 @@ class RowPlan:
                 name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
             )
         return in_both
+
+
+def _row_cells(row: Any) -> list[str]:
+    """A row's cells as text, as the header's are read (``str``, trimmed), without the empty
+    ones at its end: what a row repeating the header has in common with the header read."""
+    cells = ["" if cell is None else str(cell).strip() for cell in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:

@@ -478,6 +478,9 @@ REASONS_ZH: dict[str, str] = {
     "other item": "其他检查项",
     "empty timestamp": "时间为空",
     "header only: no rows": "仅有表头,无数据行",
+    "the header repeated (a paged export?): not a record; remove the line": (
+        "表头重复出现(分页导出?):不是记录;请删除该行"
+    ),
     "contains NUL bytes": "含 NUL 字节",
     "contains NUL bytes (binary data or a damaged export)": "含 NUL 字节(二进制数据或导出文件损坏)",
     "line is JSON but not an object": "该行是 JSON 但不是对象",

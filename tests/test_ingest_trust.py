@@ -1418,3 +1418,36 @@ def test_values_of_one_fault_are_counted_as_one_reason() -> None:
     assert translate_reason("x: not a plausible Excel date serial (1954-2119)", "zh") == (
         "x:不是合理的 Excel 日期序号(1954-2119)"
     )
+
+
+# ------------------------------------------------------------ rows that are no records
+
+
+def quarantine_of(store: EvidenceStore) -> list[tuple[int, str, str | None, str]]:
+    return store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
+
+
+def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
+    """A paged export repeats its header: a row with the header's cells (trimmed as the header
+    is, empty cells at its end aside) is no record, and says so, not that 'at' is no date; a
+    row that differs from the header in one cell is a record with a wrong value."""
+    write(
+        tmp_path,
+        "records.csv",
+        "record_id , at\nA,2026-01-01 10:00\n record_id,at ,\nB,2026-01-02 10:00\n"
+        "record_id,at\nrecord_id,later\n",
+    )
+    report, store = run(tmp_path)
+    assert (report.files[0].rows_read, report.files[0].stored) == (5, 2)
+    repeated = "the header repeated (a paged export?): not a record; remove the line"
+    assert quarantine_of(store) == [
+        (3, "", None, repeated),
+        (5, "", None, repeated),
+        (6, "at", "later", "at: 'later' is not a date/time in a known format"),
+    ]
+    assert report.files[0].reasons[repeated] == 2
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(repeated, "zh") == "表头重复出现(分页导出?):不是记录;请删除该行"
