@@ -517,6 +517,12 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "“{v}”{rest}",
         ),
         (r"^(?P<rest>.+); correct it in column (?P<c>.+)$", "{rest};请在列 {c} 中更正"),
+        (
+            r"^(?P<rest>.+): a totals row \((?P<w>.+) in its first cell\), not a record; "
+            r"remove the line$",
+            "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",
+        ),
+        (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
         (r"^not a valid time of day$", "不是有效的时刻"),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",

@@ -1451,3 +1451,44 @@ def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
     from auditor.i18n import translate_reason
 
     assert translate_reason(repeated, "zh") == "表头重复出现(分页导出?):不是记录;请删除该行"
+
+
+def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_path) -> None:
+    """A key joined from two columns, one of them empty: the empty one is named, with the row's
+    cells of both; a row whose first cell is 合计 or Total is an export's totals row, to
+    remove; both parts empty is the plain empty field."""
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        'kind: records\ncolumns:\n  record_id: {join: [line, call], sep: "-"}\n  at: at\n',
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "records.csv",
+        "line,call,at\nL1,7,2026-01-01 10:00\nL2,,2026-01-01 10:00\n,8,2026-01-01 10:00\n"
+        ",,2026-01-01 10:00\n合计,,\nTotal,,\n",
+    )
+    report, store = run(folder, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (6, 1)
+    both = "line + call"
+    totals = (
+        "record_id: call is empty, line is not: a totals row ({} in its first cell), not a "
+        "record; remove the line"
+    )
+    assert quarantine_of(store) == [
+        (3, both, "L2 + ", "record_id: call is empty, line is not; correct it in column call"),
+        (4, both, " + 8", "record_id: line is empty, call is not; correct it in column line"),
+        (5, both, None, "record_id: required field is empty"),
+        (6, both, "合计 + ", totals.format("合计")),
+        (7, both, "Total + ", totals.format("Total")),
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(totals.format("合计"), "zh") == (
+        "record_id:call 为空,line 不为空:合计行(首列为“合计”),不是记录;请删除该行"
+    )
+    assert translate_reason(
+        "record_id: call is empty, line is not; correct it in column call", "zh"
+    ) == ("record_id:call 为空,line 不为空;请在列 call 中更正")
