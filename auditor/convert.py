@@ -56,6 +56,13 @@ T = TypeVar("T")
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
 FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
+#: a text cell holding a whole number (an Excel serial day number, in a date column)
+_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
+#: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
+#: written in any case
+TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
+#: why a row that repeats the header is quarantined
+HEADER_REPEATED = "the header repeated (a paged export?): not a record; remove the line"
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
 
 
@@ -390,6 +397,8 @@ class RowPlan:
         self.missing = typed_markers(mapping.missing_texts(kind.missing))
         self.missing_or_none: set[Any] = {*self.missing, None}
         self.positions, self.duplicates = _header_positions(header)
+        #: the header's cells as a row repeating it holds them (see :func:`_row_cells`)
+        self.header_cells = _row_cells(header)
         self.steps: list[tuple[str, Callable[[Any], Any], Converter, bool]] = []
         #: optional fields that have no column in this file
         self.absent: list[str] = []
@@ -403,6 +412,8 @@ class RowPlan:
         self.clock_of: dict[str, LocalClock] = {}
         #: field -> the date + time columns it is read from, and their day/month order
         self.date_times: dict[str, tuple[ColumnSpec, DayMonthOrder | None]] = {}
+        #: field -> the columns its value is joined from
+        self.joins: dict[str, tuple[str, ...]] = {}
         read: dict[str, ColumnSpec | None] = {}
         for spec in self.fields:
             read[spec.name] = self._present(spec, mapping.columns.get(spec.name))
@@ -445,6 +456,8 @@ class RowPlan:
             self.orders.append((len(self.steps), order))
         if column.date_column is not None:
             self.date_times[spec.name] = (column, order)
+        if column.join:
+            self.joins[spec.name] = tuple(column.join)
         convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
         clock = getattr(convert, "clock", None)
         if clock is not None:
@@ -912,12 +925,31 @@ class RowPlan:
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one.
 
-        Values moved by DST are counted only when the whole row converts.
+        Values moved by DST are counted only when the whole row converts. A row that is no
+        record (the header repeated, a totals row) says so (see :meth:`_not_a_record`).
         """
-        if not self.clocks:
-            return self._convert(row)
-        before = [clock.moved for _, clock in self.clocks]
-        return self._counted(before, lambda: self._convert(row))
+        try:
+            if not self.clocks:
+                return self._convert(row)
+            before = [clock.moved for _, clock in self.clocks]
+            return self._counted(before, lambda: self._convert(row))
+        except BadValue as bad:
+            raise self._not_a_record(row, bad) from None
+
+    def _not_a_record(self, row: Any, bad: BadValue) -> BadValue:
+        """Why a row that cannot be converted (``bad``) is no record, when it is none: the
+        header repeated (a paged export), with no field's words; an export's totals row (its
+        first cell 合计, Total...), with the field's words but not to correct the value."""
+        if self.rows_are_dicts:
+            return bad
+        cells = _row_cells(row)
+        if cells == self.header_cells:
+            return BadValue("", None, HEADER_REPEATED)
+        if cells and cells[0].lower() in TOTALS_WORDS:
+            words = bad.reason.split("; correct it in column ")[0]
+            totals = f"a totals row ({cells[0]} in its first cell), not a record"
+            return BadValue(bad.column, bad.raw, f"{words}: {totals}; remove the line", bad.source)
+        return bad
 
     def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
@@ -926,7 +958,7 @@ class RowPlan:
             raw = getter(row)
             if is_missing(raw, missing):
                 if not optional:
-                    raise BadValue(name, raw, _empty_reason(raw))
+                    raise self._empty(name, row, raw)
                 out.append(None)
                 continue
             try:
@@ -937,6 +969,26 @@ class RowPlan:
                 raise BadValue(name, raw, "required field is mapped to no value")
             out.append(value)
         return tuple(out)
+
+    def _empty(self, name: str, row: Any, raw: Any) -> BadValue:
+        """A required field with no value; for one joined from several columns of which some
+        have a value, the parts that are empty, with the row's cells of them all."""
+        parts = self.joins.get(name)
+        if parts is None:
+            return BadValue(name, raw, _empty_reason(raw))
+        cells = [self._picker(part)(row) for part in parts]
+        empty = [
+            p for p, c in zip(parts, cells, strict=True) if is_missing(c, self.missing_or_none)
+        ]
+        if len(empty) == len(parts):
+            return BadValue(name, raw, _empty_reason(raw))
+        filled = [p for p in parts if p not in empty]
+        shown = " + ".join("" if cell is None else plain_text(cell).strip() for cell in cells)
+        reason = (
+            f"{_listed(empty)} empty, {_listed(filled)} not; correct it in column "
+            f"{' + '.join(empty)}"
+        )
+        return BadValue(name, shown, reason)
 
     def _bad_value(self, name: str, row: Any, raw: Any, reason: str) -> BadValue:
         """Why field ``name`` cannot be read from ``raw``; for a date + time field, named in
@@ -981,6 +1033,20 @@ class RowPlan:
                 name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
             )
         return in_both
+
+
+def _listed(columns: list[str]) -> str:
+    """``呼叫编号 is``, ``a + b are``: columns as a sentence names them."""
+    return f"{' + '.join(columns)} {'is' if len(columns) == 1 else 'are'}"
+
+
+def _row_cells(row: Any) -> list[str]:
+    """A row's cells as text, as the header's are read (``str``, trimmed), without the empty
+    ones at its end: what a row repeating the header has in common with the header read."""
+    cells = ["" if cell is None else str(cell).strip() for cell in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:
@@ -1096,10 +1162,13 @@ def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
 
 def day_text(value: Any) -> str:
     """The day a date + time field's date cell holds, as text: ISO for a date cell or an Excel
-    serial day number, else the text as written."""
+    serial day number (a workbook's number, or a CSV cell's whole number: ``36373`` is
+    1999-08-01, read as the number a workbook holds), else the text as written."""
     if isinstance(value, datetime):
         return value.date().isoformat()
-    return excel_day(value) or plain_text(value).strip()
+    text = plain_text(value).strip()
+    serial = int(text) if _WHOLE_NUMBER.match(text) else value
+    return excel_day(serial) or text
 
 
 def clock_text(value: Any) -> str:

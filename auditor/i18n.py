@@ -478,6 +478,9 @@ REASONS_ZH: dict[str, str] = {
     "other item": "其他检查项",
     "empty timestamp": "时间为空",
     "header only: no rows": "仅有表头,无数据行",
+    "the header repeated (a paged export?): not a record; remove the line": (
+        "表头重复出现(分页导出?):不是记录;请删除该行"
+    ),
     "contains NUL bytes": "含 NUL 字节",
     "contains NUL bytes (binary data or a damaged export)": "含 NUL 字节(二进制数据或导出文件损坏)",
     "line is JSON but not an object": "该行是 JSON 但不是对象",
@@ -514,6 +517,12 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "“{v}”{rest}",
         ),
         (r"^(?P<rest>.+); correct it in column (?P<c>.+)$", "{rest};请在列 {c} 中更正"),
+        (
+            r"^(?P<rest>.+): a totals row \((?P<w>.+) in its first cell\), not a record; "
+            r"remove the line$",
+            "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",
+        ),
+        (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
         (r"^not a valid time of day$", "不是有效的时刻"),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",

@@ -931,7 +931,7 @@ class _FileLoad:
             if result.__class__ is Rejected:
                 rows = raws() if rows is None else rows
                 column = result.source or _source_name(self.sources, result.field)
-                self._bad(rows[index], column, result.raw, f"{result.field}: {result.reason}")
+                self._bad(rows[index], column, result.raw, _field_reason(result))
                 continue
             first = held[index]
             if first is None:
@@ -1210,6 +1210,12 @@ class Rejected:
     reason: str
     #: the file column(s) the wrong value is in, where the plan tells them (else the field's)
     source: str | None = None
+
+
+def _field_reason(rejected: Rejected) -> str:
+    """A rejected row's reason as the quarantine gives it: after its field's name, unless it
+    is the whole row's (the header repeated)."""
+    return f"{rejected.field}: {rejected.reason}" if rejected.field else rejected.reason
 
 
 def convert_in_order(

@@ -442,6 +442,31 @@ def test_xlsx_date_and_time_cells_in_every_form_give_one_moment(tmp_path) -> Non
     assert set(stored_at(store).values()) == {local(2016, 3, 11, 9, 30, 20)}
 
 
+def test_a_csv_serial_day_beside_a_time_is_read_as_a_workbook_serial_is(tmp_path) -> None:
+    """A CSV date column of Excel serial day numbers joined with a time column: a whole-number
+    serial in 1954-2119 is its day, as in a workbook and as in a date column alone (42440 is
+    2016-03-11, 36373 is 1999-08-01); a number outside that range is no day, named in the
+    date column."""
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id,d,t\nA,42440,9:30:20\nB,36373,10:00:37\nC,12,10:00:37\n")
+    report, store = run(folder, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (3, 2)
+    assert stored_at(store) == {
+        "A": local(2016, 3, 11, 9, 30, 20),
+        "B": local(1999, 8, 1, 10, 0, 37),
+    }
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine'
+    ).fetchall()
+    assert quarantined == [
+        (4, "d", "12", "at: '12' is not a date/time in a known format; correct it in column d")
+    ]
+
+
 def test_the_parser_refuses_an_ambiguous_value_until_the_column_is_decided() -> None:
     order = DayMonthOrder("at", "at", "records.csv")
     parser = TimestampParser(ZONE, order=order)
@@ -1393,3 +1418,77 @@ def test_values_of_one_fault_are_counted_as_one_reason() -> None:
     assert translate_reason("x: not a plausible Excel date serial (1954-2119)", "zh") == (
         "x:不是合理的 Excel 日期序号(1954-2119)"
     )
+
+
+# ------------------------------------------------------------ rows that are no records
+
+
+def quarantine_of(store: EvidenceStore) -> list[tuple[int, str, str | None, str]]:
+    return store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
+
+
+def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
+    """A paged export repeats its header: a row with the header's cells (trimmed as the header
+    is, empty cells at its end aside) is no record, and says so, not that 'at' is no date; a
+    row that differs from the header in one cell is a record with a wrong value."""
+    write(
+        tmp_path,
+        "records.csv",
+        "record_id , at\nA,2026-01-01 10:00\n record_id,at ,\nB,2026-01-02 10:00\n"
+        "record_id,at\nrecord_id,later\n",
+    )
+    report, store = run(tmp_path)
+    assert (report.files[0].rows_read, report.files[0].stored) == (5, 2)
+    repeated = "the header repeated (a paged export?): not a record; remove the line"
+    assert quarantine_of(store) == [
+        (3, "", None, repeated),
+        (5, "", None, repeated),
+        (6, "at", "later", "at: 'later' is not a date/time in a known format"),
+    ]
+    assert report.files[0].reasons[repeated] == 2
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(repeated, "zh") == "表头重复出现(分页导出?):不是记录;请删除该行"
+
+
+def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_path) -> None:
+    """A key joined from two columns, one of them empty: the empty one is named, with the row's
+    cells of both; a row whose first cell is 合计 or Total is an export's totals row, to
+    remove; both parts empty is the plain empty field."""
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        'kind: records\ncolumns:\n  record_id: {join: [line, call], sep: "-"}\n  at: at\n',
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "records.csv",
+        "line,call,at\nL1,7,2026-01-01 10:00\nL2,,2026-01-01 10:00\n,8,2026-01-01 10:00\n"
+        ",,2026-01-01 10:00\n合计,,\nTotal,,\n",
+    )
+    report, store = run(folder, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (6, 1)
+    both = "line + call"
+    totals = (
+        "record_id: call is empty, line is not: a totals row ({} in its first cell), not a "
+        "record; remove the line"
+    )
+    assert quarantine_of(store) == [
+        (3, both, "L2 + ", "record_id: call is empty, line is not; correct it in column call"),
+        (4, both, " + 8", "record_id: line is empty, call is not; correct it in column line"),
+        (5, both, None, "record_id: required field is empty"),
+        (6, both, "合计 + ", totals.format("合计")),
+        (7, both, "Total + ", totals.format("Total")),
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(totals.format("合计"), "zh") == (
+        "record_id:call 为空,line 不为空:合计行(首列为“合计”),不是记录;请删除该行"
+    )
+    assert translate_reason(
+        "record_id: call is empty, line is not; correct it in column call", "zh"
+    ) == ("record_id:call 为空,line 不为空;请在列 call 中更正")
