@@ -146,6 +146,8 @@ def plain_text(raw: Any) -> str:
     """A raw cell as text: a whole number without its ``.0``, a datetime in ISO form, a JSON
     value as JSON writes it (``true``, ``[1, null]``), never as Python does (``True``). From
     1e16 on a float is written with its exponent (``1e+308``), not as 309 digits it never had."""
+    if type(raw) is str:  # most cells: no other test paid for them
+        return raw
     if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e16:
         return str(int(raw))
     if isinstance(raw, datetime):
@@ -539,7 +541,8 @@ class RowPlan:
             )
         # found by name or alias: without a mapping, or with one that gives no columns
         tried = ", ".join((spec.name, *spec.aliases))
-        sheet = self._sheet_note((spec.name, *spec.aliases))
+        title = self._title_above((spec.name, *spec.aliases))
+        sheet = title or self._sheet_note((spec.name, *spec.aliases))
         named = [h for h in self.header if h.strip()]
         read = f"the header read: {_listing(named)}"
         if self.sheet is None and len(named) <= 1 and not sheet:  # a title above the header?
@@ -547,7 +550,6 @@ class RowPlan:
                 " (one column: if that line is a title above the header, remove it; the "
                 "header of a CSV file is its first line)"
             )
-        title = self._title_above((spec.name, *spec.aliases))
         return EvidenceError(
             f"no column for required field '{spec.name}' of {self.kind.name} (looked for: "
             f"{tried}); {read}",
@@ -567,9 +569,11 @@ class RowPlan:
         )
 
     def _absent_column(self, spec: FieldSpec, name: str) -> EvidenceError:
-        """A column the mapping names that this file does not have (a typo, or another layout)."""
+        """A column the mapping names that this file does not have (a typo, or another layout);
+        no column is offered when a title was read as the header (the note names the row)."""
         notes = [f"its columns: {_listing(self.header)}"]
-        sheet = self._sheet_note((name,))
+        title = self._title_above((name,))
+        sheet = title or self._sheet_note((name,))
         if sheet:
             notes.append(sheet)
         if self.mapping.source == "preset":  # the file is not the export the preset reads
@@ -578,13 +582,13 @@ class RowPlan:
                 f"column '{name}' of field '{spec.name}' is not in the header; the preset "
                 f"'{self._preset_name()}' reads another layout",
                 location=Location(str(self.path), 1),
-                suggestion=None if fitting else closest_name(name, self.header),
+                suggestion=None if fitting or title else closest_name(name, self.header),
                 hint="; ".join([self._preset_hint(fitting), *notes]),
             )
         return EvidenceError(
             f"column '{name}' of field '{spec.name}' is not in {self.path}",
             location=self.mapping.where(f"columns.{spec.name}"),
-            suggestion=closest_name(name, self._columns_free_for(spec.name)),
+            suggestion=None if title else closest_name(name, self._columns_free_for(spec.name)),
             hint="; ".join(notes),
         )
 

@@ -1093,6 +1093,12 @@ def test_a_title_read_as_the_header_is_not_offered_as_the_column_meant(tmp_path)
     reason = report.files[0].reason
     assert "the header read: 编号表;" in reason and "give reader: {header_row: 3}" in reason
     assert "did you mean" not in reason
+    # the same when a mapping names the column: the row that holds it, not the title, is told
+    named = write(tmp_path, "n.yaml", "kind: records\ncolumns: {record_id: 编号}\n")
+    again, _ = run(tmp_path / "data", named)
+    reason = again.files[0].reason
+    assert "column '编号' of field 'record_id' is not in" in reason
+    assert "give reader: {header_row: 3}" in reason and "did you mean" not in reason
 
 
 def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(tmp_path) -> None:
