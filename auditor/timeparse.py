@@ -1,9 +1,10 @@
 """Timestamps as service exports write them, turned into epoch seconds (UTC).
 
 Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
-``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``,
-``DD/MM/YYYY HH:MM`` when a mapping says so (``format``), Chinese
-``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel serial day numbers.
+``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``, a year-first
+date with ``hh:mm[:ss] AM/PM``, ``DD/MM/YYYY HH:MM`` when a mapping says so
+(``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel
+serial day numbers.
 
 Numeric dates with the year last (``5/3/2016``, ``05.03.2016``, ``5-3-2016``)
 are read day-first or month-first as one :class:`DayMonthOrder` decides for
@@ -60,6 +61,8 @@ def missing_date_parts(fmt: str) -> list[str]:
     return [part for part, seen in parts.items() if not seen]
 
 
+#: a 12-hour time of day after a date
+_TWELVE_HOUR = (" %I:%M:%S %p", " %I:%M %p")
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
@@ -78,6 +81,11 @@ FORMATS: tuple[str, ...] = (
     "%Y年%m月%d日",
     "%Y.%m.%d %H:%M:%S",
     "%Y.%m.%d",
+    *(
+        day + clock
+        for day in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
+        for clock in _TWELVE_HOUR
+    ),
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: a numeric date with the year last (5/3/2016, 05.03.2016, 5-3-2016), at the start of a value
@@ -87,7 +95,7 @@ DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
 AMBIGUOUS = "ambiguous"
 #: what may follow a numeric date, most common first
-_NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%S.%f")
+_NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", *_TWELVE_HOUR, "", " %H:%M:%S.%f")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 

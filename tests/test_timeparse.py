@@ -192,3 +192,26 @@ def test_the_date_parts_a_format_does_not_read(fmt: str, missing: list[str]) -> 
     moment = datetime(2026, 7, 15, 10)
     read_back = datetime.strptime(moment.strftime(fmt), fmt)
     assert (read_back.date() != moment.date()) == bool(missing)
+
+
+# ------------------------------------------------------------ Chinese and full-width writing
+
+UTC_ZONE = ZoneInfo("UTC")
+#: 1999-08-01 00:00 UTC: (29 * 365 + 7 leap days + 212 days of January to July) * 86,400
+AUGUST_1_1999 = 933_465_600
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1999/8/1 10:07:11 AM", 10 * 3600 + 7 * 60 + 11),
+        ("1999/8/1 6:42:04 PM", 18 * 3600 + 42 * 60 + 4),
+        ("1999/08/01 12:00 AM", 0),
+        ("1999-08-01 12:00:00 PM", 12 * 3600),
+        ("1999年8月1日 6:42 PM", 18 * 3600 + 42 * 60),
+        ("1999.08.01 11:59:59 PM", 86_399),
+    ],
+)
+def test_a_year_first_date_is_read_with_am_pm(text: str, seconds: int) -> None:
+    """As 8/1/1999 10:07:11 AM is: AM/PM after every year-first date the reader knows."""
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
