@@ -5,7 +5,8 @@ Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
 date with ``hh:mm[:ss] AM/PM``, ``DD/MM/YYYY HH:MM`` when a mapping says so
 (``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel
 serial day numbers. Chinese ``上午``/``下午`` (before or after the time) are read
-as AM/PM: :func:`as_read`.
+as AM/PM, and full-width digits and separators (``１９９９／８／１ １０：０７``) as
+their ASCII forms: :func:`as_read`.
 
 Numeric dates with the year last (``5/3/2016``, ``05.03.2016``, ``5-3-2016``)
 are read day-first or month-first as one :class:`DayMonthOrder` decides for
@@ -98,6 +99,10 @@ AMBIGUOUS = "ambiguous"
 #: what may follow a numeric date, most common first
 _NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", *_TWELVE_HOUR, "", " %H:%M:%S.%f")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+#: full-width separators of a date or time (and the full-width space), and the ASCII ones
+_WIDE_SEPARATORS = str.maketrans("：／－\u3000", ":/- ")
+#: a decimal digit of any script (full-width ３), as int() and float() read them
+_ANY_DIGIT = re.compile(r"\d")
 #: Chinese AM/PM, as Chinese Excel and WPS write a 12-hour time
 _HALF_DAY = {"上午": "AM", "下午": "PM"}
 #: a time of day with 上午/下午 before it (上午 10:07:11, 上午10:07:11), after a date or alone
@@ -106,13 +111,24 @@ _HALF_DAY_BEFORE = re.compile(r"(?:(.*?)\s+)?(上午|下午)\s*(\d{1,2}:\d\d(?::
 _HALF_DAY_AFTER = re.compile(r"(.*\d)\s*(上午|下午)")
 
 
+def ascii_width(text: str) -> str:
+    """``text`` with its full-width digits and separators (``１９９９／８／１``) in ASCII,
+    every digit as int() and float() read it (the number reader's ``３０`` is 30), each
+    character for one (the text keeps its length)."""
+    if text.isascii():
+        return text
+    return _ANY_DIGIT.sub(lambda digit: str(int(digit[0])), text.translate(_WIDE_SEPARATORS))
+
+
 def as_read(text: str) -> str:
-    """``text`` (stripped) as the strptime formats read it: with 上午/下午 (before or after
-    the time) as AM/PM after it (``上午 10:07:11`` is ``10:07:11 AM``). Nothing else changes:
-    a text this does not make a date or time is refused as it was."""
+    """``text`` (stripped) as the strptime formats read it: in ASCII width (:func:`ascii_width`),
+    and with 上午/下午 (before or after the time) as AM/PM after it
+    (``上午 10:07:11`` is ``10:07:11 AM``). Nothing else changes: a text these do not make
+    a date or time is refused as it was."""
     value = text.strip()
     if value.isascii():
         return value
+    value = ascii_width(value)
     before = _HALF_DAY_BEFORE.fullmatch(value)
     if before is not None:
         day, half, clock = before.groups()
@@ -662,7 +678,7 @@ class DayMonthOrder:
 
     def observe(self, values: Sequence[Any], lines: Sequence[int]) -> None:
         """Learn from a batch of the column's raw values; raise on a contradiction."""
-        text = "\x00".join(v if v.__class__ is str else "" for v in values)
+        text = ascii_width("\x00".join(v if v.__class__ is str else "" for v in values))
         if self.order is None:
             self._settle(text, values, lines)
         if self.order is not None:

@@ -271,3 +271,38 @@ def test_a_chinese_time_of_day_alone_is_read_and_13_pm_is_none() -> None:
     assert time_of_day("上午 12:10:10") == clock(0, 10, 10)
     assert time_of_day("下午 6:42:04") == clock(18, 42, 4)
     assert time_of_day("下午 13:00:00") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("１９９９年８月１日", 0),
+        ("１９９９／８／１ １０：０７", 10 * 3600 + 7 * 60),
+        ("１９９９－０８－０１ １８：４２：０４", 18 * 3600 + 42 * 60 + 4),
+        ("８／１／１９９９ 下午 ６：４２：０４", 18 * 3600 + 42 * 60 + 4),
+    ],
+)
+def test_full_width_digits_and_separators_are_read_as_ascii(text: str, seconds: int) -> None:
+    """As the number reader reads ３０ as 30."""
+    from auditor.timeparse import parse_date, time_of_day
+
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+    assert parse_date(text).isoformat() == "1999-08-01"
+    assert time_of_day("１８：４２：０４") == datetime(1999, 8, 1, 18, 42, 4).time()
+
+
+def test_full_width_numeric_dates_decide_their_column_s_order_as_ascii_ones_do() -> None:
+    """An ambiguous full-width date stays ambiguous; one with a day over 12 settles the order."""
+    from auditor.timeparse import DAY_FIRST, DayMonthOrder, OrderUndecided
+
+    either = DayMonthOrder("date", "date", "calls.csv")
+    either.observe(["５／３／２０１６ 上午 10:00"], [2])
+    assert either.needs_order and either.ambiguous[0].value == "５／３／２０１６ 上午 10:00"
+    with pytest.raises(OrderUndecided) as undecided:
+        TimestampParser(UTC_ZONE, order=either)("５／３／２０１６ 上午 10:00")
+    assert undecided.value.value == "５／３／２０１６ 上午 10:00"  # quoted as written
+    settled = DayMonthOrder("date", "date", "calls.csv")
+    settled.observe(["５／３／２０１６", "１３／３／２０１６"], [2, 3])
+    assert settled.order == DAY_FIRST
+    parser = TimestampParser(UTC_ZONE, order=settled)
+    assert parser("５／３／２０１６") == datetime(2016, 3, 5, tzinfo=UTC).timestamp()
