@@ -1,9 +1,12 @@
 """Timestamps as service exports write them, turned into epoch seconds (UTC).
 
 Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
-``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``,
-``DD/MM/YYYY HH:MM`` when a mapping says so (``format``), Chinese
-``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel serial day numbers.
+``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``, a year-first
+date with ``hh:mm[:ss] AM/PM``, ``DD/MM/YYYY HH:MM`` when a mapping says so
+(``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel
+serial day numbers. Chinese ``上午``/``下午`` (before or after the time) are read
+as AM/PM, and full-width digits and separators (``１９９９／８／１ １０：０７``) as
+their ASCII forms: :func:`as_read`.
 
 Numeric dates with the year last (``5/3/2016``, ``05.03.2016``, ``5-3-2016``)
 are read day-first or month-first as one :class:`DayMonthOrder` decides for
@@ -60,6 +63,8 @@ def missing_date_parts(fmt: str) -> list[str]:
     return [part for part, seen in parts.items() if not seen]
 
 
+#: a 12-hour time of day after a date (上午/下午 are read as AM/PM: :func:`as_read`)
+_TWELVE_HOUR = (" %I:%M:%S %p", " %I:%M %p")
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
@@ -78,6 +83,11 @@ FORMATS: tuple[str, ...] = (
     "%Y年%m月%d日",
     "%Y.%m.%d %H:%M:%S",
     "%Y.%m.%d",
+    *(
+        day + clock
+        for day in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
+        for clock in _TWELVE_HOUR
+    ),
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: a numeric date with the year last (5/3/2016, 05.03.2016, 5-3-2016), at the start of a value
@@ -87,8 +97,46 @@ DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
 AMBIGUOUS = "ambiguous"
 #: what may follow a numeric date, most common first
-_NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%S.%f")
+_NUMERIC_TIMES = (" %H:%M", " %H:%M:%S", *_TWELVE_HOUR, "", " %H:%M:%S.%f")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+#: full-width separators of a date or time (and the full-width space), and the ASCII ones
+_WIDE_SEPARATORS = str.maketrans("：／－\u3000", ":/- ")
+#: a decimal digit of any script (full-width ３), as int() and float() read them
+_ANY_DIGIT = re.compile(r"\d")
+#: Chinese AM/PM, as Chinese Excel and WPS write a 12-hour time
+_HALF_DAY = {"上午": "AM", "下午": "PM"}
+#: a time of day with 上午/下午 before it (上午 10:07:11, 上午10:07:11), after a date or alone
+_HALF_DAY_BEFORE = re.compile(r"(?:(.*?)\s+)?(上午|下午)\s*(\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)")
+#: a time of day with 上午/下午 after it (10:07:11 上午)
+_HALF_DAY_AFTER = re.compile(r"(.*\d)\s*(上午|下午)")
+
+
+def ascii_width(text: str) -> str:
+    """``text`` with its full-width digits and separators (``１９９９／８／１``) in ASCII,
+    every digit as int() and float() read it (the number reader's ``３０`` is 30), each
+    character for one (the text keeps its length)."""
+    if text.isascii():
+        return text
+    return _ANY_DIGIT.sub(lambda digit: str(int(digit[0])), text.translate(_WIDE_SEPARATORS))
+
+
+def as_read(text: str) -> str:
+    """``text`` (stripped) as the strptime formats read it: in ASCII width (:func:`ascii_width`),
+    and with 上午/下午 (before or after the time) as AM/PM after it
+    (``上午 10:07:11`` is ``10:07:11 AM``). Nothing else changes: a text these do not make
+    a date or time is refused as it was."""
+    value = text.strip()
+    if value.isascii():
+        return value
+    value = ascii_width(value)
+    before = _HALF_DAY_BEFORE.fullmatch(value)
+    if before is not None:
+        day, half, clock = before.groups()
+        return f"{day} {clock} {_HALF_DAY[half]}" if day else f"{clock} {_HALF_DAY[half]}"
+    after = _HALF_DAY_AFTER.fullmatch(value)
+    if after is not None:
+        return f"{after[1]} {_HALF_DAY[after[2]]}"
+    return value
 
 
 class TimeValueError(ValueError):
@@ -323,9 +371,10 @@ TIME_FORMATS = tuple(clock.strip() for clock in _NUMERIC_TIMES if clock)
 
 def time_of_day(text: str) -> time | None:
     """The time of day ``text`` writes (``0:00:00``, ``9:30``, ``9:30 PM``); None if it writes none."""
+    value = as_read(text)
     for fmt in TIME_FORMATS:
         try:
-            return datetime.strptime(text.strip(), fmt).time()
+            return datetime.strptime(value, fmt).time()
         except ValueError:
             continue
     return None
@@ -371,7 +420,7 @@ class TimestampParser:
         try:
             return self._epoch(text)
         except SkippedTime:
-            if not _DATE_ALONE.fullmatch(text.strip()):
+            if not _DATE_ALONE.fullmatch(as_read(text)):
                 raise
             moment = self.naive_or_aware(text)
             if moment.tzinfo is not None or moment.time() != datetime.min.time():
@@ -409,11 +458,11 @@ class TimestampParser:
         return base
 
     def naive_or_aware(self, text: str) -> datetime:
-        value = text.strip()
+        value = as_read(text)
         if self.order is not None:
             numeric = _NUMERIC_DATE.match(value)
             if numeric is not None:
-                return self._day_month(value, numeric)
+                return self._day_month(text.strip(), value, numeric)
         if self._last is not None:
             try:
                 return self._last(value)
@@ -426,15 +475,16 @@ class TimestampParser:
                 continue
             self._last = reader
             return result
-        raise TimeValueError(self._why_not(value))
+        raise TimeValueError(self._why_not(text.strip(), value))
 
-    def _day_month(self, value: str, numeric: re.Match[str]) -> datetime:
-        """A d/m/yyyy or m/d/yyyy value, read in the column's order (or refused until it is known)."""
+    def _day_month(self, written: str, value: str, numeric: re.Match[str]) -> datetime:
+        """A d/m/yyyy or m/d/yyyy value (``written``, read as ``value``), read in the column's
+        order (or refused until it is known)."""
         assert self.order is not None
         order = self.order.order
         if order is None:
             if day_month_kind(int(numeric[1]), int(numeric[3])) is not None:
-                raise OrderUndecided(self.order, value)
+                raise OrderUndecided(self.order, written)
             order = MONTH_FIRST  # equal parts or impossible either way: the order does not matter
         reader = self._numeric.get(order)
         if reader is None:
@@ -442,7 +492,7 @@ class TimestampParser:
         try:
             return reader(value)
         except ValueError:
-            raise TimeValueError(self._why_not(value)) from None
+            raise TimeValueError(self._why_not(written, value)) from None
 
     def _readers(self) -> list[Callable[[str], datetime]]:
         readers: list[Callable[[str], datetime]] = []
@@ -453,14 +503,15 @@ class TimestampParser:
             readers.append(_serial)
         return readers
 
-    def _why_not(self, value: str) -> str:
+    def _why_not(self, written: str, value: str) -> str:
+        """Why ``written`` (read as ``value``: :func:`as_read`) is no timestamp."""
         if not value:
             return "empty timestamp"
         if self.explicit:
-            return f"'{_short(value)}' does not match the format {self.formats[0]}"
+            return f"'{_short(written)}' does not match the format {self.formats[0]}"
         if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
-            return f"'{_short(value)}' is not a valid date/time (impossible day, month or hour?)"
-        return f"'{_short(value)}' is not a date/time in a known format"
+            return f"'{_short(written)}' is not a valid date/time (impossible day, month or hour?)"
+        return f"'{_short(written)}' is not a date/time in a known format"
 
 
 def _short(value: str, limit: int = 40) -> str:
@@ -492,14 +543,14 @@ def parse_date(text: str, parser: TimestampParser | None = None) -> date:
     ``parser`` is the column's (with its format or day/month order); without
     one, d/m/yyyy is read month-first.
     """
-    value = text.strip()
+    value = as_read(text)
     if parser is None:
         parser = TimestampParser(ZoneInfo("UTC"))
     if not parser.explicit and _DATE_ONLY.match(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise TimeValueError(f"'{value}' is not a valid date") from None
+            raise TimeValueError(f"'{text.strip()}' is not a valid date") from None
     return parser.naive_or_aware(value).date()
 
 
@@ -627,7 +678,7 @@ class DayMonthOrder:
 
     def observe(self, values: Sequence[Any], lines: Sequence[int]) -> None:
         """Learn from a batch of the column's raw values; raise on a contradiction."""
-        text = "\x00".join(v if v.__class__ is str else "" for v in values)
+        text = ascii_width("\x00".join(v if v.__class__ is str else "" for v in values))
         if self.order is None:
             self._settle(text, values, lines)
         if self.order is not None:
@@ -735,12 +786,13 @@ def _sighting(
 
 def format_example(value: str, order: str) -> str:
     """The strptime format of a numeric date like ``value`` in ``order``, e.g. %d/%m/%Y %H:%M."""
-    numeric = _NUMERIC_DATE.match(value.strip())
+    value = as_read(value)
+    numeric = _NUMERIC_DATE.match(value)
     if numeric is None:
         return "%d/%m/%Y %H:%M" if order == DAY_FIRST else "%m/%d/%Y %H:%M"
     sep = numeric[2]
     day_month = f"%d{sep}%m" if order == DAY_FIRST else f"%m{sep}%d"
-    rest = value.strip()[numeric.end() :].strip()
+    rest = value[numeric.end() :].strip()
     if not rest:
         return f"{day_month}{sep}%Y"
     twelve = _AM_PM.search(rest) is not None

@@ -211,6 +211,46 @@ def test_a_date_field_and_a_date_plus_time_field_take_the_order_too(tmp_path) ->
     assert stored_at(store)["A"] == local(2016, 3, 5, 10)
 
 
+def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) -> None:
+    """What Chinese Excel and WPS write: 上午/下午 for AM/PM, full-width digits, AM/PM after a
+    year-first date; 13 下午 is no time and is quarantined in its own column."""
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        "kind: records\ncolumns:\n  record_id: id\n  day: d\n  at: {date: d, time: t}\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = [
+        "A,１９９９年８月１日,上午 10:07:11",
+        "B,1999/8/1,下午 6:42:04",
+        "C,1999/8/1,下午12:00:00",
+        "D,1999/8/1,10:07:11 AM",
+        "E,1999/8/1,下午 13:00:00",
+    ]
+    write(folder, "records.csv", "id,d,t\n" + "\n".join(rows) + "\n")
+    _, store = run(folder, mapping)
+    # 1999-08-01 00:00 in Shanghai (UTC+8) is 933,465,600 - 8 * 3,600 epoch seconds
+    midnight = 933_465_600 - 28_800
+    assert stored_at(store) == {
+        "A": midnight + 10 * 3600 + 7 * 60 + 11,
+        "B": midnight + 18 * 3600 + 42 * 60 + 4,
+        "C": midnight + 12 * 3600,
+        "D": midnight + 10 * 3600 + 7 * 60 + 11,
+    }
+    assert stored_at(store, "day")["A"] == midnight
+    assert store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine'
+    ).fetchall() == [
+        (
+            6,
+            "t",
+            "下午 13:00:00",
+            "at: '下午 13:00:00' is not a valid time of day; correct it in column t",
+        )
+    ]
+
+
 def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) -> None:
     mapping = write(
         tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"

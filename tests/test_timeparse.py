@@ -192,3 +192,117 @@ def test_the_date_parts_a_format_does_not_read(fmt: str, missing: list[str]) -> 
     moment = datetime(2026, 7, 15, 10)
     read_back = datetime.strptime(moment.strftime(fmt), fmt)
     assert (read_back.date() != moment.date()) == bool(missing)
+
+
+# ------------------------------------------------------------ Chinese and full-width writing
+
+UTC_ZONE = ZoneInfo("UTC")
+#: 1999-08-01 00:00 UTC: (29 * 365 + 7 leap days + 212 days of January to July) * 86,400
+AUGUST_1_1999 = 933_465_600
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1999/8/1 10:07:11 AM", 10 * 3600 + 7 * 60 + 11),
+        ("1999/8/1 6:42:04 PM", 18 * 3600 + 42 * 60 + 4),
+        ("1999/08/01 12:00 AM", 0),
+        ("1999-08-01 12:00:00 PM", 12 * 3600),
+        ("1999年8月1日 6:42 PM", 18 * 3600 + 42 * 60),
+        ("1999.08.01 11:59:59 PM", 86_399),
+    ],
+)
+def test_a_year_first_date_is_read_with_am_pm(text: str, seconds: int) -> None:
+    """As 8/1/1999 10:07:11 AM is: AM/PM after every year-first date the reader knows."""
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1999/8/1 上午 10:07:11", 10 * 3600 + 7 * 60 + 11),
+        ("1999/8/1 下午 6:42:04", 18 * 3600 + 42 * 60 + 4),
+        ("1999/8/1 上午10:07:11", 10 * 3600 + 7 * 60 + 11),
+        ("1999/8/1 上午 12:00:00", 0),
+        ("1999/8/1 下午 12:00:00", 12 * 3600),
+        ("1999年8月1日 下午 6:42", 18 * 3600 + 42 * 60),
+        ("8/1/1999 下午 6:42:04", 18 * 3600 + 42 * 60 + 4),
+        ("1999/8/1 6:42:04 下午", 18 * 3600 + 42 * 60 + 4),
+    ],
+)
+def test_chinese_am_pm_is_read_as_am_pm(text: str, seconds: int) -> None:
+    """上午/下午, as Chinese Excel and WPS write a 12-hour time: 12 上午 is 0 h, 12 下午 12 h."""
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+
+
+@pytest.mark.parametrize(
+    "text", ["1999/8/1 下午 13:00:00", "1999/8/1 上午 0:10:00", "1999/8/1 中午 12:00:00"]
+)
+def test_an_impossible_chinese_12_hour_time_is_refused(text: str) -> None:
+    with pytest.raises(TimeValueError, match=f"^'{text}' is not a date/time in a known format$"):
+        TimestampParser(UTC_ZONE)(text)
+
+
+@given(
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=0, max_value=59),
+    st.integers(min_value=0, max_value=59),
+    st.sampled_from([("上午", "AM"), ("下午", "PM")]),
+    st.sampled_from(["", " "]),
+)
+def test_chinese_am_pm_reads_as_am_pm_at_every_time(
+    hour: int, minute: int, second: int, half: tuple[str, str], space: str
+) -> None:
+    from auditor.timeparse import time_of_day
+
+    clock = f"{hour}:{minute:02d}:{second:02d}"
+    chinese, english = f"{half[0]}{space}{clock}", f"{clock} {half[1]}"
+    assert time_of_day(chinese) == time_of_day(english) is not None
+    parser = TimestampParser(UTC_ZONE)
+    assert parser(f"1999/8/1 {chinese}") == parser(f"1999/8/1 {english}")
+    assert parser(f"8/1/1999 {chinese}") == parser(f"8/1/1999 {english}")
+
+
+def test_a_chinese_time_of_day_alone_is_read_and_13_pm_is_none() -> None:
+    from datetime import time as clock
+
+    from auditor.timeparse import time_of_day
+
+    assert time_of_day("上午 12:10:10") == clock(0, 10, 10)
+    assert time_of_day("下午 6:42:04") == clock(18, 42, 4)
+    assert time_of_day("下午 13:00:00") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("１９９９年８月１日", 0),
+        ("１９９９／８／１ １０：０７", 10 * 3600 + 7 * 60),
+        ("１９９９－０８－０１ １８：４２：０４", 18 * 3600 + 42 * 60 + 4),
+        ("８／１／１９９９ 下午 ６：４２：０４", 18 * 3600 + 42 * 60 + 4),
+    ],
+)
+def test_full_width_digits_and_separators_are_read_as_ascii(text: str, seconds: int) -> None:
+    """As the number reader reads ３０ as 30."""
+    from auditor.timeparse import parse_date, time_of_day
+
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+    assert parse_date(text).isoformat() == "1999-08-01"
+    assert time_of_day("１８：４２：０４") == datetime(1999, 8, 1, 18, 42, 4).time()
+
+
+def test_full_width_numeric_dates_decide_their_column_s_order_as_ascii_ones_do() -> None:
+    """An ambiguous full-width date stays ambiguous; one with a day over 12 settles the order."""
+    from auditor.timeparse import DAY_FIRST, DayMonthOrder, OrderUndecided
+
+    either = DayMonthOrder("date", "date", "calls.csv")
+    either.observe(["５／３／２０１６ 上午 10:00"], [2])
+    assert either.needs_order and either.ambiguous[0].value == "５／３／２０１６ 上午 10:00"
+    with pytest.raises(OrderUndecided) as undecided:
+        TimestampParser(UTC_ZONE, order=either)("５／３／２０１６ 上午 10:00")
+    assert undecided.value.value == "５／３／２０１６ 上午 10:00"  # quoted as written
+    settled = DayMonthOrder("date", "date", "calls.csv")
+    settled.observe(["５／３／２０１６", "１３／３／２０１６"], [2, 3])
+    assert settled.order == DAY_FIRST
+    parser = TimestampParser(UTC_ZONE, order=settled)
+    assert parser("５／３／２０１６") == datetime(2016, 3, 5, tzinfo=UTC).timestamp()
