@@ -743,3 +743,15 @@ def test_the_first_difference_is_the_earliest_record_either_way(tmp_path) -> Non
     assert _first_difference(twice, evidence, {}, ".") == (
         "; first: the record is in one store more times than in the other"
     )
+
+
+@pytest.mark.parametrize("content", ["", "\n", " \r\n"])
+def test_an_empty_signature_file_is_said_to_be_empty(tmp_path, content: str) -> None:
+    """An empty findings.json.sig was said not to match (changed, or another key)."""
+    _, public = keygen(tmp_path / "key")
+    findings = tmp_path / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    (tmp_path / "findings.json.sig").write_text(content, encoding="ascii")
+    assert (
+        signature_problem(findings, public) == "findings.json.sig is empty: it holds no signature"
+    )
