@@ -479,13 +479,13 @@ def test_a_key_file_that_is_not_one_keygen_made_is_named_so(tmp_path) -> None:
         signature_problem(findings, garbage)
     assert str(public.value) == (
         f"{garbage}: not an Ed25519 PEM public key made by `auditor keygen`; "
-        "give the KEY.pub file `auditor keygen KEY` wrote"
+        "give the KEY.pub file `auditor keygen --out KEY` wrote"
     )
     with pytest.raises(ReportError) as private:
         sign(findings, garbage)
     assert str(private.value) == (
         f"{garbage}: not an Ed25519 PEM private key made by `auditor keygen`; "
-        "give the KEY file `auditor keygen KEY` wrote"
+        "give the KEY file `auditor keygen --out KEY` wrote"
     )
 
 

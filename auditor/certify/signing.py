@@ -106,5 +106,5 @@ def _not_a_key(path: Path, which: str) -> ReportError:
     return ReportError(
         f"not an Ed25519 PEM {which} key made by `auditor keygen`",
         location=Location(str(path)),
-        hint=f"give the {made} file `auditor keygen KEY` wrote",
+        hint=f"give the {made} file `auditor keygen --out KEY` wrote",
     )
