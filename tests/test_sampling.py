@@ -571,3 +571,23 @@ def test_a_sidecar_whose_lot_size_was_edited_names_the_plan_the_tables_give(
         "sample_size 50 (the standard gives 80), accept 3 (the standard gives 5), "
         "reject 4 (the standard gives 6); draw the sample again with 'auditor sample'"
     )
+
+
+def test_the_sample_files_order_is_the_one_the_docs_state(tmp_path: Path) -> None:
+    """docs/sampling.md said rows are "ordered by stratum, then key"; without --stratify there
+    is no stratum, and rows come by the record's group (site=BJ, site=GZ, ...), then key."""
+    import csv
+
+    from .conftest import ROOT
+
+    doc = " ".join((ROOT / "docs" / "sampling.md").read_text(encoding="utf-8").split())
+    assert (
+        "ordered by the `group` column (the stratum with `--stratify`, else the record's "
+        "group), then key" in doc
+    )
+    path = tmp_path / "sample.csv"
+    create_sample(population(), path, rule="R", seed=9, size=20)
+    with path.open(encoding="utf-8-sig", newline="") as written:
+        rows = [(row["group"], row["key"]) for row in csv.DictReader(written)]
+    assert rows == sorted(rows) and rows != sorted(rows, key=lambda row: row[1])
+    assert [group for group, _ in rows[:1]] == ["site=BJ"]
