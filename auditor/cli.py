@@ -742,7 +742,7 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
 @click.option(
     "--sign-key",
     type=click.Path(dir_okay=False, exists=True),
-    help="Ed25519 private key (auditor keygen): write findings.json.sig beside findings.json.",
+    help="Ed25519 private key (auditor keygen --out KEY): write findings.json.sig beside findings.json.",
 )
 @click.option(
     "--previous",

@@ -721,3 +721,32 @@ def test_long_business_time_is_not_given_in_days_of_24_hours() -> None:
     assert _hours(10_615_658, wall=False) == "2,949 h"
     assert _seconds(10_471_658, wall=False) == "10,471,658 s (2,909 h)"
     assert _seconds(10_471_658) == "10,471,658 s (2,909 h, 121.2 d)"
+
+
+def test_in_a_combined_audit_files_are_named_from_the_evidence_folder(runner, tmp_path) -> None:
+    """Each pack's files in a folder of its own: explain named them without it
+    (`checklist.csv line 6`), failing-records.csv as `service-quality/checklist.csv`."""
+    import csv
+    import shutil
+
+    from .conftest import ROOT
+
+    evidence = tmp_path / "evidence"
+    for pack in ("service-quality", "special-service-monitoring"):
+        shutil.copytree(ROOT / "evidence" / "demo" / pack, evidence / pack)
+    out = tmp_path / "audit"
+    packs = [str(RULES / f"{p}.yaml") for p in ("service-quality", "special-service-monitoring")]
+    audited = runner.invoke(main, ["audit", *packs, str(evidence), "--period", "2026-Q3",
+                                   "--out", str(out), "--format", "json", "--fail-on", "never"])  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    failing = out / "service-quality" / "failing-records.csv"
+    with failing.open(encoding="utf-8-sig", newline="") as listed:
+        row = next(r for r in csv.DictReader(listed) if r["rule"] == "ROOT-CAUSE")
+    assert (row["file"], row["line"]) == ("service-quality/checklist.csv", "6")
+    lines = _explain(runner, out / "service-quality", "ROOT-CAUSE", row["key"])
+    assert lines[1] == "record ROOT-CAUSE|SH|2026-09-24: service-quality/checklist.csv line 6"
+    events = _explain(runner, out, "COMPLAINT-HANDLING", "CP00002")
+    assert events[2] == (
+        "  special-service-monitoring/complaint_events.csv line 6: "
+        "received at 2026-08-03 07:46:20+08:00"
+    )

@@ -528,3 +528,66 @@ def test_without_strata_each_sampled_record_names_its_group() -> None:
     assert [(r["group"], r["key"]) for r in drawn] == sorted((r["group"], r["key"]) for r in drawn)
     ungrouped = [{k: v for k, v in row.items() if k != "site"} for row in population()]
     assert {row["group"] for row in draw_sample(ungrouped, 12, seed=7)} == {""}
+
+
+def edit_plan(path: Path, **fields: Any) -> Path:
+    """Change fields of the plan the sample's sidecar records, as a hand edit would."""
+    sidecar = sidecar_path(path)
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    data["plan"].update(fields)
+    sidecar.write_text(json.dumps(data), encoding="utf-8")
+    return sidecar
+
+
+def test_a_sidecar_whose_ac_and_re_were_edited_is_refused(tmp_path: Path) -> None:
+    """A lot of 300 at level II, AQL 2.5 is H, n = 50, Ac 3, Re 4 (ISO 2859-1 tables 1 and
+    2-A): edited to Ac 20, Re 21 the lot was accepted with 11 nonconforming."""
+    path, rows = sample_of(tmp_path)
+    mark(path, first_bad(rows, 11))
+    sidecar = edit_plan(path, accept=20, reject=21)
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{sidecar}: the plan is not ISO 2859-1's for a lot of 300 at level II, AQL 2.5: "
+        "accept 20 (the standard gives 3), reject 21 (the standard gives 4); "
+        "draw the sample again with 'auditor sample'"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_a_sidecar_whose_lot_size_was_edited_names_the_plan_the_tables_give(
+    tmp_path: Path,
+) -> None:
+    """A lot of 1,000 at level II is code letter J (501 to 1,200), n = 80; at AQL 2.5 the
+    master table gives Ac 5, Re 6: the plan kept for 300 records (H, 50, 3, 4) is not it."""
+    path, _ = sample_of(tmp_path)
+    mark(path, {})
+    sidecar = edit_plan(path, lot_size=1000)
+    with pytest.raises(AuditorError) as caught:
+        judge(path)
+    assert str(caught.value) == (
+        f"{sidecar}: the plan is not ISO 2859-1's for a lot of 1,000 at level II, AQL 2.5: "
+        "table_letter 'H' (the standard gives 'J'), code_letter 'H' (the standard gives 'J'), "
+        "sample_size 50 (the standard gives 80), accept 3 (the standard gives 5), "
+        "reject 4 (the standard gives 6); draw the sample again with 'auditor sample'"
+    )
+
+
+def test_the_sample_files_order_is_the_one_the_docs_state(tmp_path: Path) -> None:
+    """docs/sampling.md said rows are "ordered by stratum, then key"; without --stratify there
+    is no stratum, and rows come by the record's group (site=BJ, site=GZ, ...), then key."""
+    import csv
+
+    from .conftest import ROOT
+
+    doc = " ".join((ROOT / "docs" / "sampling.md").read_text(encoding="utf-8").split())
+    assert (
+        "ordered by the `group` column (the stratum with `--stratify`, else the record's "
+        "group), then key" in doc
+    )
+    path = tmp_path / "sample.csv"
+    create_sample(population(), path, rule="R", seed=9, size=20)
+    with path.open(encoding="utf-8-sig", newline="") as written:
+        rows = [(row["group"], row["key"]) for row in csv.DictReader(written)]
+    assert rows == sorted(rows) and rows != sorted(rows, key=lambda row: row[1])
+    assert [group for group, _ in rows[:1]] == ["site=BJ"]

@@ -479,13 +479,13 @@ def test_a_key_file_that_is_not_one_keygen_made_is_named_so(tmp_path) -> None:
         signature_problem(findings, garbage)
     assert str(public.value) == (
         f"{garbage}: not an Ed25519 PEM public key made by `auditor keygen`; "
-        "give the KEY.pub file `auditor keygen KEY` wrote"
+        "give the KEY.pub file `auditor keygen --out KEY` wrote"
     )
     with pytest.raises(ReportError) as private:
         sign(findings, garbage)
     assert str(private.value) == (
         f"{garbage}: not an Ed25519 PEM private key made by `auditor keygen`; "
-        "give the KEY file `auditor keygen KEY` wrote"
+        "give the KEY file `auditor keygen --out KEY` wrote"
     )
 
 
@@ -742,4 +742,16 @@ def test_the_first_difference_is_the_earliest_record_either_way(tmp_path) -> Non
     twice = table([(2, "a"), (3, "b"), (4, "c"), (4, "c"), (5, "d"), (6, "e")])
     assert _first_difference(twice, evidence, {}, ".") == (
         "; first: the record is in one store more times than in the other"
+    )
+
+
+@pytest.mark.parametrize("content", ["", "\n", " \r\n"])
+def test_an_empty_signature_file_is_said_to_be_empty(tmp_path, content: str) -> None:
+    """An empty findings.json.sig was said not to match (changed, or another key)."""
+    _, public = keygen(tmp_path / "key")
+    findings = tmp_path / "findings.json"
+    findings.write_text("{}", encoding="utf-8")
+    (tmp_path / "findings.json.sig").write_text(content, encoding="ascii")
+    assert (
+        signature_problem(findings, public) == "findings.json.sig is empty: it holds no signature"
     )

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
 from ..model import EvidenceKind, Pack, Rule
+from ..paths import recorded_relative
 
 if TYPE_CHECKING:
     from ..evaluate.driver import Contribution
@@ -36,9 +37,21 @@ class Explanation:
     counted: float | None = None
     paused: float = 0.0
     duration: float | None = None
+    #: the evidence folder as the audit recorded it (``None``: no audit to say)
+    evidence_root: str | None = None
 
     def add(self, text: str) -> None:
         self.lines.append(text)
+
+    def file_name(self, path: str) -> str:
+        """An evidence file named as failing-records.csv names it (relative to the evidence
+        folder: ``service-quality/checklist.csv``); its own name when no audit gives the folder."""
+        return file_name(path, self.evidence_root)
+
+
+def file_name(path: str, evidence_root: str | None) -> str:
+    """See :meth:`Explanation.file_name`."""
+    return PurePath(path).name if evidence_root is None else recorded_relative(path, evidence_root)
 
 
 def explain_in_audit(
@@ -60,6 +73,7 @@ def explain_in_audit(
     document, folder = load_audit(store_path.parent)
     pack = load_pack(recorded_pack(document, pack_path, folder))
     period = recorded_period(document)
+    root = document.manifest.parameters.evidence_root
     if not store_path.is_file():
         raise AuditorError(
             "the audit folder has no evidence.db", hint="explain reads the audit's store"
@@ -69,14 +83,16 @@ def explain_in_audit(
         store.check_kinds(pack.evidence.values())
         rule = pack.rule(rule_id)
         if rule is None:
-            return explain_record(pack, rule_id, key, store, period, None)
+            return explain_record(pack, rule_id, key, store, period, None, evidence_root=root)
         measure: Any = rule.measure
         judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
         evaluation = Evaluation(pack, backend_for(store), period, (judged,))  # its calendar only
         engine_key = _engine_key(pack, rule, key, store)
         outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
         contribution = evaluation.record_contribution(rule, engine_key)
-        return explain_record(pack, rule_id, key, store, period, outcome, contribution)
+        return explain_record(
+            pack, rule_id, key, store, period, outcome, contribution, evidence_root=root
+        )
     finally:
         store.close()
 
@@ -101,10 +117,12 @@ def explain_record(
     period: Any,
     outcome: str | None,
     contribution: Contribution | None = None,
+    evidence_root: str | None = None,
 ) -> Explanation:
     """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence
     store); ``key`` as the report prints it (a date part as a date) or as stored;
-    ``contribution``: what the record adds to an aggregate rule's figures, if it counts."""
+    ``contribution``: what the record adds to an aggregate rule's figures, if it counts;
+    ``evidence_root``: the evidence folder the audit recorded, files are named relative to it."""
     from ..evaluate.scope import stored_key_fields
 
     rule = pack.rule(rule_id)
@@ -117,20 +135,20 @@ def explain_record(
     kind = pack.evidence[rule.evidence]
     measure: Any = rule.measure
     if getattr(measure, "steps", None):  # a sequence: the key is a case's, its events are records
-        return _sequence(pack, rule, key, store, period, outcome)
+        return _sequence(pack, rule, key, store, period, outcome, evidence_root)
     zone = ZoneInfo(pack.timezone)
     fields = stored_key_fields(kind, key, zone)
     records = store.records(kind, fields)
     if not records:
-        raise _no_record(kind, key, store, fields)
+        raise _no_record(kind, key, store, fields, evidence_root)
     record = records[0]
-    out = Explanation()
+    out = Explanation(evidence_root=evidence_root)
     out.add(f"rule {rule.id} ({rule.measure.name}) of {pack.id}: {rule.title.en}")
     source = record.get("_source")
     entry = (store.manifest_entry(int(source)) if source is not None else None) or {}
     reader = _reader_options(entry)
     sheet = f" (sheet '{reader['sheet']}')" if reader.get("sheet") else ""
-    out.add(f"record {key}: {Path(record['_file']).name}{sheet} line {record['_line']}")
+    out.add(f"record {key}: {out.file_name(record['_file'])}{sheet} line {record['_line']}")
     _raw_cells(record, reader, entry.get("sha256"), out)
     _values(kind, record, zone, out, _file_zone(entry, zone))
     if outcome is None and measure.per_record and not measure.series:
@@ -190,7 +208,9 @@ def _every_period(
 OUT_OF_SCOPE = "not in the scope of the rule for this period"
 
 
-def _no_record(kind: EvidenceKind, key: str, store: Any, fields: dict[str, str]) -> AuditorError:
+def _no_record(
+    kind: EvidenceKind, key: str, store: Any, fields: dict[str, str], evidence_root: str | None
+) -> AuditorError:
     """No record with ``key`` (``fields``: its parts as stored): the quarantined row that holds
     it, when there is one; else the key of the record it names in other letter case."""
     held = store.quarantined_holding(kind.name, key, limit=1)
@@ -198,7 +218,7 @@ def _no_record(kind: EvidenceKind, key: str, store: Any, fields: dict[str, str])
         place = held[0]
         return AuditorError(
             f"no {kind.name} record with key '{key}' in the store: the row at "
-            f"{Path(place['file']).name}:{place['line']} that holds it was quarantined "
+            f"{file_name(place['file'], evidence_root)}:{place['line']} that holds it was quarantined "
             f"({place['reason']})",
             hint="the audit's evidence appendix lists the quarantined rows",
         )
@@ -324,7 +344,7 @@ def _raw_cells(
         now = file_digest(path)[0] if path.is_file() else None
         if ingested and now is not None and now != ingested:
             out.add(
-                f"  raw cells: not shown, the file at {path.name} is not the one ingested "
+                f"  raw cells: not shown, the file at {out.file_name(record['_file'])} is not the one ingested "
                 f"(SHA-256 {now[:12]}..., ingested {ingested[:12]}...)"
             )
             return
@@ -403,7 +423,7 @@ def _freshness(
             counts, why = False, "not counted (filter)"
         else:
             why = "inside the window" if counts else "outside the window"
-        out.add(f"  {Path(row['_file']).name} line {row['_line']}: {measure.at} {when}: {why}")
+        out.add(f"  {out.file_name(row['_file'])} line {row['_line']}: {measure.at} {when}: {why}")
 
 
 def _repeats(
@@ -450,7 +470,13 @@ def _repeats(
 
 
 def _sequence(
-    pack: Pack, rule: Rule, key: str, store: Any, period: Any, outcome: str | None
+    pack: Pack,
+    rule: Rule,
+    key: str,
+    store: Any,
+    period: Any,
+    outcome: str | None,
+    evidence_root: str | None,
 ) -> Explanation:
     from ..business_time import ClockCache
 
@@ -460,7 +486,7 @@ def _sequence(
     events = sorted(store.records(kind, {measure.key: key}), key=lambda r: r.get(measure.at) or 0)
     if not events:
         raise AuditorError(f"no {kind.name} events with {measure.key} '{key}' in the store")
-    out = Explanation()
+    out = Explanation(evidence_root=evidence_root)
     out.add(f"rule {rule.id} (sequence) of {pack.id}: {rule.title.en}")
     out.add(f"case {key}: {len(events)} records of {kind.name}")
     firsts: dict[str, float] = {}
@@ -471,7 +497,7 @@ def _sequence(
             firsts[step] = at
         when = "no time" if at is None else _moment(at, zone)
         note = "" if first else " (a repeat: only the first counts)"
-        out.add(f"  {Path(event['_file']).name} line {event['_line']}: {step} at {when}{note}")
+        out.add(f"  {out.file_name(event['_file'])} line {event['_line']}: {step} at {when}{note}")
     end = period.end(zone)
     clocks = ClockCache(pack.calendars, zone)
     for index, step in enumerate(measure.steps[1:], start=1):

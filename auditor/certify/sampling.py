@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_text
-from ..errors import AuditorError, Location, closest_name
+from ..errors import AuditorError, Location, closest_name, shown
 from ..findings import group_text
 from ..findings.combined import read_json
 from ..formatting import value_text
@@ -291,7 +291,7 @@ def judge(path: Path) -> Judgement:
             f"{len(missing)} sampled record(s) have no row in the file, first '{missing[0]}'",
             location=Location(str(path)),
         )
-    plan = Plan(**_plan_fields(sidecar["plan"])) if sidecar.get("plan") else None
+    plan = _recorded_plan(sidecar["plan"], sidecar_path(path)) if sidecar.get("plan") else None
     judged = {key: mark for key, mark in marks.items() if mark}
     bad = sum(1 for mark in judged.values() if mark == "nonconform")
     disagree = [key for key, mark in judged.items() if outcomes[key] not in MARKS[mark]]
@@ -336,12 +336,28 @@ def _load_sidecar(path: Path) -> dict[str, Any]:
     return data
 
 
-def _plan_fields(data: dict[str, Any]) -> dict[str, Any]:
-    names = ("code_letter", "sample_size", "accept", "reject", "note", "table_letter")
-    fields = {name: data[name] for name in names if name in data}
-    fields.update(lot_size=data.get("lot_size", 0), level=data.get("level", ""))
-    fields["aql"] = data.get("aql", "")
-    return fields
+def _recorded_plan(recorded: dict[str, Any], side: Path) -> Plan:
+    """The ISO 2859-1 plan for the lot size, level and AQL the sidecar records, computed
+    again; a sidecar whose plan is not that one (its Ac or Re edited, say) is refused."""
+    lot, level, aql = recorded.get("lot_size"), recorded.get("level"), recorded.get("aql")
+    if not isinstance(lot, int) or isinstance(lot, bool):
+        raise AuditorError(
+            f"the plan's lot size {lot!r} is not a number", location=Location(str(side))
+        )
+    plan = single_plan(lot, str(level), str(aql))
+    differs = [
+        f"{name} {shown(recorded.get(name, 'absent'))} (the standard gives {shown(value)})"
+        for name, value in plan.as_dict().items()
+        if recorded.get(name, "absent") != value
+    ]
+    if differs:
+        raise AuditorError(
+            f"the plan is not ISO 2859-1's for a lot of {lot:,} at level {plan.level}, AQL "
+            f"{plan.aql}: {', '.join(differs)}",
+            location=Location(str(side)),
+            hint="draw the sample again with 'auditor sample'",
+        )
+    return plan
 
 
 def _read_marks(path: Path, outcomes: dict[str, str]) -> dict[str, str]:

@@ -78,11 +78,12 @@ def signature_problem(findings: Path, public_path: Path) -> str | None:
     if not signature_path.exists():
         return f"the audit is not signed (no {signature_path.name})"
     try:
-        signature = base64.b64decode(
-            signature_path.read_text(encoding="ascii").strip(), validate=True
-        )
+        text = signature_path.read_text(encoding="ascii").strip()
+        signature = base64.b64decode(text, validate=True)
     except (OSError, ValueError):
         return f"{signature_path.name} does not hold a signature (base64 text)"
+    if not text:
+        return f"{signature_path.name} is empty: it holds no signature"
     try:
         key.verify(signature, findings.read_bytes())
     except InvalidSignature:
@@ -105,5 +106,5 @@ def _not_a_key(path: Path, which: str) -> ReportError:
     return ReportError(
         f"not an Ed25519 PEM {which} key made by `auditor keygen`",
         location=Location(str(path)),
-        hint=f"give the {made} file `auditor keygen KEY` wrote",
+        hint=f"give the {made} file `auditor keygen --out KEY` wrote",
     )

@@ -334,3 +334,20 @@ def test_keygen_refuses_a_blank_file_name(runner, tmp_path, monkeypatch, out: st
         "error: Invalid value for '--out': give a file name, not a blank"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_keygen_command_a_key_error_cites_runs(runner, tmp_path) -> None:
+    """The error for a file that is not a key cited `auditor keygen KEY`, which stops with
+    "Missing option '--out'"."""
+    garbage = tmp_path / "garbage"
+    garbage.write_text("not a key\n", encoding="ascii")
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(tmp_path / "audit"),
+               "--format", "json", "--sign-key", str(garbage)],
+    )  # fmt: skip
+    assert audited.exit_code == 2
+    cited = re.search(r"`auditor (keygen [^`]*)`", audited.output.splitlines()[-1])
+    assert cited is not None and cited.group(1) == "keygen --out KEY", audited.output
+    made = runner.invoke(main, [*cited.group(1).replace("KEY", str(tmp_path / "key")).split()])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "key").is_file() and (tmp_path / "key.pub").is_file()
