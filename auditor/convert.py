@@ -519,7 +519,7 @@ class RowPlan:
     def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
         self.warnings.append(
             f"optional field '{spec.name}' has no column in this file{detail}; "
-            "rules that read it will be not evaluable"
+            "its records are left out of the rules that read it"
         )
 
     def _missing_column(self, spec: FieldSpec) -> EvidenceError:

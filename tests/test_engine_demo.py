@@ -223,3 +223,52 @@ def test_same_inputs_same_bytes_apart_from_generated_at(tmp_path) -> None:
     stamp_b = second.document["generated_at"]
     assert a.replace(stamp_a, "T") == b.replace(stamp_b, "T")
     assert Path(tmp_path / "a" / "evidence.db").exists()
+
+
+def with_an_export_lacking_a_column(folder: Path) -> Path:
+    """The demo evidence plus a second tickets workbook of other tickets (ids prefixed X)
+    without the column of first_solution_at (初步方案时间), an optional field."""
+    import shutil
+
+    shutil.copytree(DEMO, folder)
+    book = openpyxl.load_workbook(folder / "tickets-2026Q3.xlsx")
+    sheet = book.worksheets[0]
+    sheet.delete_cols([c.value for c in sheet[1]].index("初步方案时间") + 1)
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value:
+            row[0].value = "X" + str(row[0].value)
+    book.save(folder / "tickets-2026Q4extra.xlsx")
+    return folder
+
+
+def test_records_of_a_file_without_a_column_are_excluded_from_rules_reading_it(
+    tmp_path, store
+) -> None:
+    """The extra file's 221 technical tickets of the quarter cannot say when a first solution
+    was given: they are excluded with that reason, not judged as never solved, and the rate
+    is the demo's own 214 of 221 (48.5 % of 441 before). A rule not reading the field
+    (CLASSIFIED) still judges them."""
+    from auditor import load_pack
+    from auditor.evaluate import evaluate
+    from auditor.ingest import ingest
+    from auditor.periods import parse_period
+
+    from .conftest import STANDARDS
+
+    folder = with_an_export_lacking_a_column(tmp_path / "ev")
+    extra = openpyxl.load_workbook(folder / "tickets-2026Q4extra.xlsx").worksheets[0]
+    technical = [
+        row
+        for row in extra.iter_rows(min_row=2, values_only=True)
+        if row[0] and row[1] == "technical" and START <= moment(row[3]) < END
+    ]
+    assert len(technical) == 221
+    pack = load_pack(RULES / "service-quality.yaml", [STANDARDS])
+    ingest(pack, folder, store)
+    results = {r.rule: r for r in evaluate(pack, store, parse_period("2026-Q3"))}
+    finding = results["TECH-INITIAL-4H"].findings[0]
+    assert (finding.counts.conforming, finding.counts.n) == (214, 221)
+    assert finding.counts.excluded == 221
+    assert finding.excluded_by_reason == {"no column for first_solution_at in its file": 221}
+    assert finding.value == pytest.approx(214 / 221)
+    assert results["CLASSIFIED"].findings[0].counts.n == 2 * 600  # 600 tickets stored per file

@@ -49,6 +49,10 @@ class Backend(Protocol):
         """The manifest id of every file ingested, and its path."""
         ...
 
+    def columns_read(self) -> dict[int, tuple[str, frozenset[str]]]:
+        """Each file's manifest id, its kind and the fields it gave a column."""
+        ...
+
     def time_summary(
         self, table: str, column: str | None, start: float, end: float
     ) -> tuple[int, int | None, float | None, float | None]:

@@ -9,6 +9,7 @@ dialect like every other statement).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,17 @@ class StatementFacts:
     def source_files(self) -> dict[int, str]:
         """The manifest id of every file ingested, and its path."""
         return {int(i): str(f) for i, f in self.query(Statement("SELECT id, file FROM _manifest"))}
+
+    def columns_read(self) -> dict[int, tuple[str, frozenset[str]]]:
+        """Each file's manifest id, its kind and the fields it gave a column (its mapping's
+        ``columns``); a file whose manifest entry records no columns is left out."""
+        rows = self.query(Statement("SELECT id, kind, mapping FROM _manifest WHERE kind IS NOT NULL"))
+        read = {}
+        for source, kind, mapping in rows:
+            columns = json.loads(mapping).get("columns") if mapping else None
+            if isinstance(columns, dict):
+                read[int(source)] = (str(kind), frozenset(columns))
+        return read
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float

@@ -14,7 +14,7 @@ from ..findings import Counts, Finding, RuleResult, group_text
 from ..measures import AggregateMeasure, ComparedValue, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
 from .compile import RulePlan, aggregate_member, compile_rule
-from .env import Env, Window
+from .env import Env, Window, files_without_column
 from .failing_lists import FailingNotes, FailingSources
 from .tally import Cell, Tally
 from .verdicts import judge_share, judge_threshold, too_few, worst
@@ -58,7 +58,8 @@ class Evaluation:
         window = Window.of(period, ZoneInfo(pack.timezone))
         self.clocks = ClockCache(pack.calendars, window.zone)
         present = frozenset(backend.kinds_with_rows())
-        self.env = Env(pack, window, present, self._calendar_tables(window, present))
+        no_column = files_without_column(pack, backend.columns_read())
+        self.env = Env(pack, window, present, self._calendar_tables(window, present), no_column)
         self._files: dict[int, str] | None = None
         self._names: dict[Any, str] = {}  # source id as the engine gives it -> file name
 

@@ -36,6 +36,22 @@ class Env:
     present: frozenset[str] = frozenset()
     #: calendar name -> helper table of its business stretches, covering every moment a rule needs
     calendars: dict[str, CalendarTable] = field(default_factory=dict)
+    #: kind -> field -> manifest ids of the files that had no column for it
+    no_column: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
 
     def calendar_table(self, name: str) -> CalendarTable:
         return self.calendars[name]
+
+
+def files_without_column(
+    pack: Pack, columns_read: dict[int, tuple[str, frozenset[str]]]
+) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Kind -> field -> manifest ids of the files of that kind that gave the field no column
+    (``columns_read``: each file's kind and the fields it gave a column)."""
+    lacking: dict[str, dict[str, list[int]]] = {}
+    for source, (kind_name, read) in sorted(columns_read.items()):
+        kind = pack.evidence.get(kind_name)
+        for name in kind.fields if kind else ():
+            if name not in read:
+                lacking.setdefault(kind_name, {}).setdefault(name, []).append(source)
+    return {k: {f: tuple(ids) for f, ids in fields.items()} for k, fields in lacking.items()}

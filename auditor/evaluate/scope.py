@@ -221,8 +221,16 @@ class Scope:
         elif moment is not None:
             text += " AND " + self.window_sql(sql, f"{alias}.{q(moment)}")
         if self.rule.where is not None and filtered:
-            text += " AND " + self.filter_sql(sql, alias)
+            text += " AND " + self.where_sql(sql, alias)
         return text
+
+    def where_sql(self, sql: Sql, alias: str) -> str:
+        """The ``where`` filter, which also keeps the records of files with no column for a
+        field it reads (it cannot tell them apart: :meth:`exclusion_sql` excludes them)."""
+        unread = self.files_without(fields_of(self.rule.where)) if self.rule.where else ()
+        if not unread:
+            return self.filter_sql(sql, alias)
+        return f"({self.filter_sql(sql, alias)} OR {self.from_files(sql, unread, alias)})"
 
     def window_sql(self, sql: Sql, column: str) -> str:
         window = self.batch.window
@@ -257,14 +265,36 @@ class Scope:
         return [q("_g_" + g) for g in self.group_by]
 
     def exclusion_sql(self, sql: Sql, alias: str = "t") -> str:
-        """The reason of the first exclusion a record matches, else NULL."""
-        if not self.rule.exclusions:
-            return "NULL"
-        cases = " ".join(
+        """The reason of the first exclusion a record matches, else NULL: first a field the
+        rule reads that the record's file had no column for, then the rule's exclusions."""
+        unread = [
+            f"WHEN {self.from_files(sql, sources, alias)} THEN "
+            f"{sql.value(f'no column for {name} in its file')}"
+            for name, sources in self.no_column().items()
+        ]
+        excluded = [
             f"WHEN {sql.expr(e.condition, self.kind, alias + '.')} THEN {sql.value(e.reason)}"
             for e in self.rule.exclusions
-        )
-        return f"CASE {cases} END"
+        ]
+        return f"CASE {' '.join(unread + excluded)} END" if unread + excluded else "NULL"
+
+    def no_column(self) -> dict[str, tuple[int, ...]]:
+        """Each field the rule reads (its measure, filter and exclusions) that some file of the
+        kind had no column for, with those files' manifest ids."""
+        return {
+            name: sources
+            for name in sorted({*self.rule.measure.fields(), *self.fields()})
+            if (sources := self.files_without({name}))
+        }
+
+    def files_without(self, fields: set[str]) -> tuple[int, ...]:
+        """Manifest ids of the files of the kind that had no column for one of ``fields``."""
+        lacking = self.batch.no_column.get(self.kind.name, {})
+        return tuple(sorted({source for name in fields for source in lacking.get(name, ())}))
+
+    def from_files(self, sql: Sql, sources: tuple[int, ...], alias: str = "t") -> str:
+        """Whether a record comes from one of the files ``sources``."""
+        return f"{alias}._source IN ({', '.join(sql.value(s) for s in sources)})"
 
     def period_sql(self, sql: Sql, column: str | None = None) -> str:
         """The label of the sub-period a record's moment falls in (the whole period's without one)."""

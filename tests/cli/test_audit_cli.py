@@ -423,3 +423,24 @@ def test_a_recurring_sub_periods_chart_names_it(runner, write_pack, tmp_path) ->
         "WEEKLY · all · 2026-W34", "WEEKLY · all · 2026-W35",
         "WEEKLY · all · 2026-W36 (31 Aug only)",
     ]  # fmt: skip
+
+
+def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
+    runner, tmp_path
+) -> None:
+    """The warning says what the audit does with the file's records (excludes them from the
+    rules that read the field), not that those rules are not evaluable: they are judged on
+    the other file's records."""
+    from ..test_engine_demo import with_an_export_lacking_a_column
+
+    folder = with_an_export_lacking_a_column(tmp_path / "ev")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--period", "2026-Q3", "--out", str(out), *JSON_ONLY]
+    )
+    assert result.exit_code == 1, result.output
+    assert (
+        "warning: tickets-2026Q4extra.xlsx: optional field 'first_solution_at' has no column; "
+        "its records are left out of the rules that read it"
+    ) in result.output.splitlines()
+    assert re.search(r"TECH-INITIAL-4H .* 96\.8 % .* 221 +221 ", result.output), result.output
