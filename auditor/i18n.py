@@ -505,6 +505,7 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
     for p, zh in [
         (r"^(?P<f>[A-Za-z_]\w*): (?P<rest>.+)$", "{f}:{rest}"),
         (r"^no (?P<x>.+) step$", "无“{x}”步骤"),
+        (r"^no column for (?P<f>\S+) in its file$", "所在文件没有 {f} 列"),
         (r"^no (?P<x>\S+)$", "无 {x}"),
         (
             r"^expected (?P<w>[\d,]+) columns as in the header, found (?P<n>[\d,]+)$",

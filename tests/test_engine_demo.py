@@ -270,5 +270,9 @@ def test_records_of_a_file_without_a_column_are_excluded_from_rules_reading_it(
     assert (finding.counts.conforming, finding.counts.n) == (214, 221)
     assert finding.counts.excluded == 221
     assert finding.excluded_by_reason == {"no column for first_solution_at in its file": 221}
+    from auditor.i18n import translate_reason
+
+    reason = "no column for first_solution_at in its file"
+    assert translate_reason(reason, "zh") == "所在文件没有 first_solution_at 列"
     assert finding.value == pytest.approx(214 / 221)
     assert results["CLASSIFIED"].findings[0].counts.n == 2 * 600  # 600 tickets stored per file

@@ -44,7 +44,9 @@ class StatementFacts:
     def columns_read(self) -> dict[int, tuple[str, frozenset[str]]]:
         """Each file's manifest id, its kind and the fields it gave a column (its mapping's
         ``columns``); a file whose manifest entry records no columns is left out."""
-        rows = self.query(Statement("SELECT id, kind, mapping FROM _manifest WHERE kind IS NOT NULL"))
+        rows = self.query(
+            Statement("SELECT id, kind, mapping FROM _manifest WHERE kind IS NOT NULL")
+        )
         read = {}
         for source, kind, mapping in rows:
             columns = json.loads(mapping).get("columns") if mapping else None
