@@ -210,15 +210,19 @@ def test_a_target_on_a_mean_in_the_wrong_unit_is_refused(write_pack) -> None:
         load_pack(write_pack(PACK + rule("CONS-CSAT", body)), [STANDARDS])
 
 
-def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tmp_path) -> None:
+def audited_bj_sh(write_pack, tmp_path, rule_text: str = CONS):  # type: ignore[no-untyped-def]
+    """The audit of BJ 6 of 10 and SH 9 of 10 answered under ``rule_text``: its findings."""
     from auditor.audit import run_audit
 
-    path = write_pack(PACK + CONS)
     folder = tmp_path / "evidence"
     folder.mkdir()
     (folder / "calls.csv").write_text(sites({"BJ": (6, 10), "SH": (9, 10)}), encoding="utf-8")
     (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
-    document = run_audit(path, folder, tmp_path / "out", "2026-07").document
+    return run_audit(write_pack(PACK + rule_text), folder, tmp_path / "out", "2026-07").document
+
+
+def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tmp_path) -> None:
+    document = audited_bj_sh(write_pack, tmp_path)
     render_reports(document, tmp_path / "en", ("html",), "en")
     render_reports(document, tmp_path / "zh", ("html",), "zh")
     en = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
@@ -235,16 +239,9 @@ def test_the_report_shows_the_arithmetic_in_both_languages(write_pack, store, tm
 def test_a_target_in_percentage_points_fits_its_cell_in_chinese(write_pack, store, tmp_path):
     """'≤ 10 个百分点' is wider than the clause table's target column: it wraps after the
     number (kept whole with its sign by a no-break space), never past the cell's edge."""
-    from auditor.audit import run_audit
-
     from .test_report_trust import overflowing_boxes
 
-    path = write_pack(PACK + CONS.replace('target: "<= 5"', 'target: "<= 10"'))
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "calls.csv").write_text(sites({"BJ": (6, 10), "SH": (9, 10)}), encoding="utf-8")
-    (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
-    document = run_audit(path, folder, tmp_path / "out", "2026-07").document
+    document = audited_bj_sh(write_pack, tmp_path, CONS.replace('"<= 5"', '"<= 10"'))
     render_reports(document, tmp_path / "zh", ("html",), "zh")
     html = (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     assert '<td class="num">≤\u00a010 个百分点</td>' in html

@@ -268,20 +268,24 @@ def test_a_wrong_value_is_shown_as_written_in_yaml(written, wrong, expected, wri
     assert [str(e) for e in caught.value.errors] == [f"{path}:{expected}"]
 
 
+def errors_with_channel_as(write_pack, fields: str) -> tuple[Path, list[str]]:  # type: ignore[no-untyped-def]
+    """The minimal pack with its channel field written as ``fields``: its path and errors."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("      channel: {type: enum, values: [phone, chat]}", fields))
+    with pytest.raises(PackErrors) as caught:
+        load_pack(path, [STANDARDS])
+    return path, [str(e) for e in caught.value.errors]
+
+
 def test_an_alias_another_field_has_is_refused_naming_both_fields(write_pack) -> None:
     """An alias that is another field's name (as columns are matched: case, spaces, _ aside)
     or another field's alias passed the check, and a column so named was read into both."""
-    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
-    path = write_pack(
-        text.replace(
-            "      channel: {type: enum, values: [phone, chat]}",
-            "      channel: {type: enum, values: [phone, chat], aliases: [渠道, Received At]}\n"
-            "      agent: {type: string, optional: true, aliases: [渠道]}",
-        )
+    path, errors = errors_with_channel_as(
+        write_pack,
+        "      channel: {type: enum, values: [phone, chat], aliases: [渠道, Received At]}\n"
+        "      agent: {type: string, optional: true, aliases: [渠道]}",
     )
-    with pytest.raises(PackErrors) as caught:
-        load_pack(path, [STANDARDS])
-    assert [str(e) for e in caught.value.errors] == [
+    assert errors == [
         f"{path}:10:66: alias 'Received At' of field 'channel' names field 'received_at' "
         "(case, spaces and _ - . / ( ) aside): a column so named would be read into both; "
         "keep it for one of 'received_at' and 'channel'",
@@ -292,16 +296,11 @@ def test_an_alias_another_field_has_is_refused_naming_both_fields(write_pack) ->
 
 def test_two_field_names_a_column_would_match_alike_are_refused(write_pack) -> None:
     """receivedAt and received_at are one name as columns are matched: both read it."""
-    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
-    path = write_pack(
-        text.replace(
-            "      channel: {type: enum, values: [phone, chat]}",
-            "      channel: {type: enum, values: [phone, chat]}\n      receivedAt: timestamp?",
-        )
+    path, errors = errors_with_channel_as(
+        write_pack,
+        "      channel: {type: enum, values: [phone, chat]}\n      receivedAt: timestamp?",
     )
-    with pytest.raises(PackErrors) as caught:
-        load_pack(path, [STANDARDS])
-    assert [str(e) for e in caught.value.errors] == [
+    assert errors == [
         f"{path}:12:7: field 'received_at' and field 'receivedAt' are the same name as columns "
         "are matched (case, spaces and _ - . / ( ) aside): a column so named would be read into "
         "both; rename one of 'receivedAt' and 'received_at'",
