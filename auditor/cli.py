@@ -1161,7 +1161,7 @@ def _warning_lines(result: AuditResult) -> list[str]:
         if warning["code"] == "optional-field-missing":
             lines.append(
                 f"{warning['file']}: optional field '{warning['field']}' has no column; "
-                "its records are left out of the rules that read it"
+                "its records are left out of the rules that judge by it"
             )
         elif warning["code"] == "timezone-differs":
             lines.append(

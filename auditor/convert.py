@@ -519,7 +519,7 @@ class RowPlan:
     def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
         self.warnings.append(
             f"optional field '{spec.name}' has no column in this file{detail}; "
-            "its records are left out of the rules that read it"
+            "its records are left out of the rules that judge by it"
         )
 
     def _missing_column(self, spec: FieldSpec) -> EvidenceError:

@@ -408,8 +408,8 @@ LABELS: dict[str, dict[str, str]] = {
     "judgement": {"zh": "由审核员判断", "en": "auditor's judgement"},
     "nearest rank": {"zh": "最近秩法", "en": "nearest rank"},
     "optional-field-missing": {
-        "zh": "{file}({kind})缺少可选字段 {field} 的列,该文件的记录不计入读取该字段的规则",
-        "en": "{file} ({kind}) has no column for the optional field {field}; its records are left out of the rules that read it",
+        "zh": "{file}({kind})缺少可选字段 {field} 的列,该文件的记录不计入以该字段判定的规则",
+        "en": "{file} ({kind}) has no column for the optional field {field}; its records are left out of the rules that judge by it",
     },
     "timezone-differs": {
         "zh": "{file}({kind})的时间按 {zone} 读取,而规则包按 {pack_zone} 判定期间、营业时间和期限",
@@ -575,7 +575,7 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"^optional field '(?P<f>.+)' has no column in this file \((?P<c>.+) absent\); .*$",
-            "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),该文件的记录不计入读取该字段的规则",
+            "可选字段 {f} 在此文件中没有对应的列(缺少 {c}),该文件的记录不计入以该字段判定的规则",
         ),
         (
             r"^optional field '(?P<f>.+)' has no column in this file \(the (?P<m>.+) does not map it, "
@@ -584,7 +584,7 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"^optional field '(?P<f>.+)' has no column in this file; .*$",
-            "可选字段 {f} 在此文件中没有对应的列,该文件的记录不计入读取该字段的规则",
+            "可选字段 {f} 在此文件中没有对应的列,该文件的记录不计入以该字段判定的规则",
         ),
         (
             r"^no date has a day over 12 to tell the order, .*$",

@@ -884,7 +884,7 @@ def test_an_optional_field_with_no_column_is_a_warning_in_report_and_manifest(tm
     report, store = run(tmp_path)
     warning = (
         "optional field 'count' has no column in this file; "
-        "its records are left out of the rules that read it"
+        "its records are left out of the rules that judge by it"
     )
     assert warning in report.files[0].warnings
     assert warning in manifest_json(store, "warnings")[0]  # type: ignore[operator]

@@ -732,7 +732,7 @@ def test_reasons_are_translated_or_taken_from_the_pack() -> None:
         "observed_at: not a valid time of day; correct it in column clock",
         "status: not one of open, closed",
         "meets the target but the 95 % lower bound 97.8 % is below it",
-        "optional field 'note' has no column in this file; its records are left out of the rules that read it",
+        "optional field 'note' has no column in this file; its records are left out of the rules that judge by it",
         "at: no date has a day over 12 to tell the order, so its AM/PM dates are read month-first",
     ):
         zh = translate_reason(built_in, "zh")
@@ -871,7 +871,7 @@ def test_the_appendix_shows_mappings_and_cites_the_failing_records_file(demos, t
     assert "preset nyc-311" in text
     assert doc["failing_records"]["sha256"] in text and "failing-records.csv" in text
     files[0]["warnings"] = [
-        "optional field 'note' has no column in this file; its records are left out of the rules that read it"
+        "optional field 'note' has no column in this file; its records are left out of the rules that judge by it"
     ]
     text = section(html_of(doc, "zh", tmp_path / "zh"), "appendix")
     assert "可选字段 note 在此文件中没有对应的列" in text and "字段映射 映射文件 crm-export" in text

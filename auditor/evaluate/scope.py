@@ -221,16 +221,8 @@ class Scope:
         elif moment is not None:
             text += " AND " + self.window_sql(sql, f"{alias}.{q(moment)}")
         if self.rule.where is not None and filtered:
-            text += " AND " + self.where_sql(sql, alias)
+            text += " AND " + self.filter_sql(sql, alias)
         return text
-
-    def where_sql(self, sql: Sql, alias: str) -> str:
-        """The ``where`` filter, which also keeps the records of files with no column for a
-        field it reads (it cannot tell them apart: :meth:`exclusion_sql` excludes them)."""
-        unread = self.files_without(fields_of(self.rule.where)) if self.rule.where else ()
-        if not unread:
-            return self.filter_sql(sql, alias)
-        return f"({self.filter_sql(sql, alias)} OR {self.from_files(sql, unread, alias)})"
 
     def window_sql(self, sql: Sql, column: str) -> str:
         window = self.batch.window
@@ -266,7 +258,8 @@ class Scope:
 
     def exclusion_sql(self, sql: Sql, alias: str = "t") -> str:
         """The reason of the first exclusion a record matches, else NULL: first a field the
-        rule reads that the record's file had no column for, then the rule's exclusions."""
+        rule's measure judges by that the record's file had no column for, then the rule's
+        exclusions."""
         unread = [
             f"WHEN {self.from_files(sql, sources, alias)} THEN "
             f"{sql.value(f'no column for {name} in its file')}"
@@ -279,11 +272,13 @@ class Scope:
         return f"CASE {' '.join(unread + excluded)} END" if unread + excluded else "NULL"
 
     def no_column(self) -> dict[str, tuple[int, ...]]:
-        """Each field the rule reads (its measure, filter and exclusions) that some file of the
-        kind had no column for, with those files' manifest ids."""
+        """Each field the rule's measure judges a record by (:meth:`Measure.fields`; not a
+        duration's ``ended``, nor a field only a filter or an exclusion reads, which reads an
+        empty value as any record without it) that some file of the kind had no column for,
+        with those files' manifest ids."""
         return {
             name: sources
-            for name in sorted({*self.rule.measure.fields(), *self.fields()})
+            for name in sorted(self.rule.measure.fields())
             if (sources := self.files_without({name}))
         }
 

@@ -441,6 +441,6 @@ def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
     assert result.exit_code == 1, result.output
     assert (
         "warning: tickets-2026Q4extra.xlsx: optional field 'first_solution_at' has no column; "
-        "its records are left out of the rules that read it"
+        "its records are left out of the rules that judge by it"
     ) in result.output.splitlines()
     assert re.search(r"TECH-INITIAL-4H .* 96\.8 % .* 221 +221 ", result.output), result.output
