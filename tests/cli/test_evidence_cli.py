@@ -208,7 +208,8 @@ def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
 
 def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, tmp_path) -> None:
     """A total row under the records (共2条 in the date column): the reason counted has no
-    value in it (it read "opened_at: '…' is not a date/time ...", taken for a value '…')."""
+    value in it (it read "opened_at: '…' is not a date/time ...", taken for a value '…'), and
+    says the row is a totals row, not a record."""
     folder = tmp_path / "ev"
     folder.mkdir()
     rows = ["T1,technical,BJ,2026-07-01 10:00:00,open,phone"]
@@ -219,8 +220,9 @@ def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, 
     result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
     listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
     assert listed == [
-        "         1  opened_at: not a date/time in a known format (first quarantined at "
-        "tickets.csv:4, value '共2条')"
+        "         1  opened_at: not a date/time in a known format: a totals row (合计 in its "
+        "first cell), not a record; remove the line (first quarantined at tickets.csv:4, "
+        "value '共2条')"
     ]
 
 
