@@ -214,21 +214,31 @@ ZIP_ARCHIVE = (
 )
 
 
+def packed_file(path: Path, start: bytes) -> tuple[bytes, str, str] | None:
+    """What a file's first bytes (``start``) say it is when it is no text: its magic, what it
+    is (an .xlsx, an old .xls or an encrypted workbook, a zip holding no workbook) and what to
+    do with it under a text file's name; None for a file that may be text."""
+    for magic, (what, hint) in WORKBOOKS.items():
+        if start.startswith(magic):
+            if magic == ZIP_MAGIC and not _holds_workbook(path):
+                return (magic, *ZIP_ARCHIVE)
+            return magic, what, hint.format(stem=path.stem)
+    return None
+
+
 def _refuse_workbook(path: Path, start: bytes) -> None:
     """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
     .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
     is, not as text in no encoding or as a damaged .xlsx; a zip holding no workbook as a zip."""
     kind = file_format(path)
-    for magic, (what, hint) in WORKBOOKS.items():
-        if start.startswith(magic) and not (kind == "xlsx" and magic == ZIP_MAGIC):
-            if magic == ZIP_MAGIC and not _holds_workbook(path):
-                what, hint = ZIP_ARCHIVE
-            expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
-            raise EvidenceError(
-                f"is {what}, not {expected}",
-                location=Location(str(path)),
-                hint=hint.format(stem=path.stem),
-            )
+    if kind == "xlsx" and start.startswith(ZIP_MAGIC):
+        return  # a workbook as its name says (opened as one next)
+    packed = packed_file(path, start)
+    if packed is None:
+        return
+    _, what, hint = packed
+    expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
+    raise EvidenceError(f"is {what}, not {expected}", location=Location(str(path)), hint=hint)
 
 
 def _holds_workbook(path: Path) -> bool:

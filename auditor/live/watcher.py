@@ -351,14 +351,14 @@ def refuse_not_json_lines(path: Path) -> None:
     """Refuse once, before it is read, an input file whose every line would be rejected: a
     workbook (by its first bytes, whatever its name) or a CSV file (by its name). A pipe, a
     FIFO or standard input is not looked at: its bytes are the watch's."""
-    from ..readers import WORKBOOKS
+    from ..readers import packed_file
 
     if not path.is_file():
         return
     with path.open("rb") as stream:
         start = stream.read(8)
-    workbook = next((w for magic, (w, _) in WORKBOOKS.items() if start.startswith(magic)), None)
-    what = workbook or NOT_JSON_LINES.get(path.suffix.lower())
+    packed = packed_file(path, start)
+    what = packed[1] if packed else NOT_JSON_LINES.get(path.suffix.lower())
     if what:
         raise EvidenceError(
             f'is {what}, not JSON lines: watch reads one JSON record a line, with its "kind"',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pytest
 
@@ -117,13 +118,17 @@ def test_a_workbook_or_csv_input_is_refused_once_before_any_line(runner, tmp_pat
     renamed.write_bytes(workbook.read_bytes())
     table = tmp_path / "tickets.csv"
     table.write_text("ticket_id,site\nT1,BJ\n", encoding="utf-8")
+    archive = tmp_path / "calls.jsonl"  # a zip of JSON lines, not a workbook: called a zip
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("calls.jsonl", '{"kind": "interactions"}\n')
     advice = (
         'not JSON lines: watch reads one JSON record a line, with its "kind"; '
         "audit the file with 'auditor audit', or write its records as JSON lines"
     )
     alerts = tmp_path / "alerts.jsonl"
     for path, what in [(workbook, "an Excel workbook (.xlsx)"),
-                       (renamed, "an Excel workbook (.xlsx)"), (table, "a CSV file")]:  # fmt: skip
+                       (renamed, "an Excel workbook (.xlsx)"), (table, "a CSV file"),
+                       (archive, "a zip archive with no Excel workbook in it")]:  # fmt: skip
         result = runner.invoke(main, ["watch", PACK, "--input", str(path), "--alerts", str(alerts)])
         assert (result.exit_code, result.stdout) == (2, "")
         assert result.stderr.splitlines() == [f"error: {path}: is {what}, {advice}"]
