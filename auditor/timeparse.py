@@ -105,8 +105,9 @@ _WIDE_SEPARATORS = str.maketrans("：／－\u3000", ":/- ")
 _ANY_DIGIT = re.compile(r"\d")
 #: Chinese AM/PM, as Chinese Excel and WPS write a 12-hour time
 _HALF_DAY = {"上午": "AM", "下午": "PM"}
-#: a time of day with 上午/下午 before it (上午 10:07:11, 上午10:07:11), after a date or alone
-_HALF_DAY_BEFORE = re.compile(r"(?:(.*?)\s+)?(上午|下午)\s*(\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)")
+#: a time of day with 上午/下午 before it (上午 10:07:11, 上午10:07:11), alone or after a date
+#: with or without a space (1999/8/1下午6:42, as some exports join them)
+_HALF_DAY_BEFORE = re.compile(r"(?:(.*?)\s*)?(上午|下午)\s*(\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)")
 #: a time of day with 上午/下午 after it (10:07:11 上午)
 _HALF_DAY_AFTER = re.compile(r"(.*\d)\s*(上午|下午)")
 

@@ -251,6 +251,20 @@ def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) ->
     ]
 
 
+def test_chinese_am_pm_joined_to_the_date_without_a_space_is_read(tmp_path) -> None:
+    """1999/8/1下午6:42:04, as some exports write a date and a 12-hour time in one cell."""
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: ts\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "records.csv", "id,ts\nA,1999/8/1下午6:42:04\nB,1999年8月1日上午10:07\n")
+    _, store = run(folder, mapping)
+    midnight = 933_465_600 - 28_800  # 1999-08-01 00:00 in Shanghai
+    assert stored_at(store) == {
+        "A": midnight + 18 * 3600 + 42 * 60 + 4,
+        "B": midnight + 10 * 3600 + 7 * 60,
+    }
+
+
 def test_the_column_of_a_date_plus_time_field_is_named_in_the_error(tmp_path) -> None:
     mapping = write(
         tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"

@@ -228,6 +228,8 @@ def test_a_year_first_date_is_read_with_am_pm(text: str, seconds: int) -> None:
         ("1999年8月1日 下午 6:42", 18 * 3600 + 42 * 60),
         ("8/1/1999 下午 6:42:04", 18 * 3600 + 42 * 60 + 4),
         ("1999/8/1 6:42:04 下午", 18 * 3600 + 42 * 60 + 4),
+        ("1999/8/1下午6:42", 18 * 3600 + 42 * 60),
+        ("1999年8月1日上午10:07:11", 10 * 3600 + 7 * 60 + 11),
     ],
 )
 def test_chinese_am_pm_is_read_as_am_pm(text: str, seconds: int) -> None:
@@ -236,7 +238,13 @@ def test_chinese_am_pm_is_read_as_am_pm(text: str, seconds: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1999/8/1 下午 13:00:00", "1999/8/1 上午 0:10:00", "1999/8/1 中午 12:00:00"]
+    "text",
+    [
+        "1999/8/1 下午 13:00:00",
+        "1999/8/1 上午 0:10:00",
+        "1999/8/1 中午 12:00:00",
+        "1999/8/1下午13:00",
+    ],
 )
 def test_an_impossible_chinese_12_hour_time_is_refused(text: str) -> None:
     with pytest.raises(TimeValueError, match=f"^'{text}' is not a date/time in a known format$"):
