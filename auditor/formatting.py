@@ -133,7 +133,12 @@ def business(
     reference: float | None = None,
     also: Sequence[float] = (),
 ) -> str:
-    """Business time in business hours, naming the calendar: ``180 business hours (calendar office)``."""
+    """Business time in business hours, naming the calendar: ``180 business hours (calendar office)``;
+    under an hour as a length of time, as a limit such as 30 s is written:
+    ``2 min 37 s of business time (calendar office)`` (0.04 hours would hide which side of
+    30 s it is on)."""
+    if abs(seconds) < 3600:
+        return _short_business(seconds, calendar, lang, reference, also)
     hours = seconds / 3600
     least = 0 if float(round(hours, 6)).is_integer() else 1
     refs = tuple(r / 3600 for r in (*(() if reference is None else (reference,)), *also))
@@ -143,6 +148,16 @@ def business(
         return f"{text} 个工作小时{named}"
     unit = "business hour" if text == "1" else "business hours"
     return f"{text} {unit} (calendar {calendar})" if calendar else f"{text} {unit}"
+
+
+def _short_business(
+    seconds: float, calendar: str | None, lang: str, reference: float | None, also: Sequence[float]
+) -> str:
+    """Business time under an hour: :func:`duration` of it, kept on one line, named business time."""
+    text = duration(seconds, lang, reference, also).replace(" ", NBSP)
+    if lang == "zh":
+        return f"{text} 工作时间" + (f"(日历 {calendar})" if calendar else "")
+    return f"{text} of business time" + (f" (calendar {calendar})" if calendar else "")
 
 
 # ------------------------------------------------------------ a value in its unit

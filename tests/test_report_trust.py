@@ -224,6 +224,23 @@ def test_durations_and_business_time_read_as_people_read_them() -> None:
     assert business(15480, "office", "zh") == "4.3 个工作小时(日历 office)"
 
 
+def test_business_time_under_an_hour_is_a_length_of_time_on_its_side_of_the_limit() -> None:
+    """A 157 s or 31 s breach of a 30 s business-time limit was written 0.0 business hours."""
+    nbsp = "\u00a0"
+    failing = {
+        seconds: value_text(seconds, "business-seconds", None, "en", "bank", written=True)
+        for seconds in (157, 31, 3599, 3600)
+    }
+    assert failing == {
+        157: f"2{nbsp}min{nbsp}37{nbsp}s{nbsp}of business time (calendar bank)",
+        31: f"31{nbsp}s{nbsp}of business time (calendar bank)",
+        3599: f"59{nbsp}min{nbsp}59{nbsp}s{nbsp}of business time (calendar bank)",
+        3600: f"1{nbsp}business hour (calendar bank)",
+    }
+    assert business(30.4, "bank", reference=30) == f"30.4{nbsp}s of business time (calendar bank)"
+    assert business(157, "bank", "zh") == f"2{nbsp}分{nbsp}37{nbsp}秒 工作时间(日历 bank)"
+
+
 def failing_rows(cells: Any, rule_id: str) -> list[dict[str, Any]]:
     """The failing-record rows of a rule, each with the text of its "measured" cell."""
     rows, row = [], None
