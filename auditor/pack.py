@@ -327,11 +327,24 @@ def _weekdays(text: str, where: Location, checker: _Checker) -> list[int]:
                 )
                 return days
         first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
-        if len(ends) > 2 or last < first:
-            checker.error(f"weekday range '{part}' must run forward, e.g. mon-fri", where)
+        if len(ends) > 2:
+            checker.error(f"weekday range '{part}' must be two days, e.g. mon-fri", where)
+            return days
+        if last < first:
+            checker.error(
+                f"weekday range '{part}' runs past Sunday; write it as {_split_week(first, last)}",
+                where,
+            )
             return days
         days.extend(range(first, last + 1))
     return days
+
+
+def _split_week(first: int, last: int) -> str:
+    """A range that wraps past Sunday as two that do not: fri-mon is fri-sun,mon."""
+    to_sunday = WEEKDAYS[first] if first == 6 else f"{WEEKDAYS[first]}-sun"
+    from_monday = "mon" if last == 0 else f"mon-{WEEKDAYS[last]}"
+    return f"{to_sunday},{from_monday}"
 
 
 def _windows(text: object, where: Location, checker: _Checker) -> tuple[tuple[int, int], ...]:

@@ -108,6 +108,29 @@ def test_calendar_hours_are_checked(write_pack) -> None:
     assert caught.value.errors[0].line == 7
 
 
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ("sun-thu", "weekday range 'sun-thu' runs past Sunday; write it as sun,mon-thu"),
+        ("fri-mon", "weekday range 'fri-mon' runs past Sunday; write it as fri-sun,mon"),
+        ("sat-tue", "weekday range 'sat-tue' runs past Sunday; write it as sat-sun,mon-tue"),
+        ("mon-wed-fri", "weekday range 'mon-wed-fri' must be two days, e.g. mon-fri"),
+    ],
+)
+def test_a_weekday_range_past_sunday_is_refused_with_the_form_that_works(
+    days: str, expected: str, write_pack
+) -> None:
+    """A Sunday-to-Thursday week (an Israeli bank's) must be written sun,mon-thu: say so."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "timezone: Asia/Shanghai\n",
+        f'timezone: Asia/Shanghai\ncalendars:\n  office:\n    hours: {{{days}: "09:00-18:00"}}\n',
+    )
+    with pytest.raises(PackErrors) as caught:
+        load_pack(write_pack(text), [STANDARDS])
+    assert [e.message for e in caught.value.errors] == [expected]
+
+
 def test_unknown_time_zone_is_suggested(write_pack) -> None:
     text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
     text = text.replace("timezone: Asia/Shanghai", "timezone: Asia/Shanghia")
