@@ -460,8 +460,8 @@ FORMULAS: dict[str, dict[str, str]] = {
 }
 
 SAMPLING = {
-    "zh": "本审核检查了审核期间内导入的全部证据记录(非抽样)。置信区间用于说明比率的统计不确定性:比率达到目标但 95% 区间下限低于目标时,记为观察项;目标为 100% 的规则为逐条检查,不适用区间。",
-    "en": "This audit examined every evidence record ingested for the audit period (not a sample). Confidence intervals express the statistical uncertainty of a rate: a rate that meets its target while the lower 95 % bound does not is an observation; rules with a 100 % target check every record and no interval applies.",
+    "zh": "本审核检查了审核期间内导入的全部证据记录(非抽样)。置信区间用于说明比率的统计不确定性:比率达到目标但 95% 区间下限低于目标时,记为观察项;目标为 100% 的规则为逐条检查:其区间照常列出,但不参与判定。",
+    "en": "This audit examined every evidence record ingested for the audit period (not a sample). Confidence intervals express the statistical uncertainty of a rate: a rate that meets its target while the lower 95 % bound does not is an observation; rules with a 100 % target check every record: their interval is shown but takes no part in the verdict.",
 }
 
 # ------------------------------------------------------------ reasons

@@ -197,6 +197,23 @@ def test_every_rule_conform_or_not_shows_numerator_denominator_interval_and_targ
             assert f"against {op} " in text, text
 
 
+def test_the_sampling_statement_says_what_a_100_percent_target_s_interval_is_for(
+    demos, tmp_path
+) -> None:
+    """The report prints an interval for a rule with a 100 % target; its statement on
+    sampling said no interval applies to such rules."""
+    document = demos["service-quality"]
+    pooled = [rule["findings"][0] for rule in document["rules"]]
+    full = [f for f in pooled if (f["threshold"] or {}).get("value") == 1 and f["interval"]]
+    assert full, "a rule with a 100 % target and an interval"
+    for lang, said, unsaid in (
+        ("en", "their interval is shown but takes no part in the verdict", "no interval applies"),
+        ("zh", "其区间照常列出,但不参与判定", "不适用区间"),
+    ):
+        text = re.sub(r"\s+", " ", "".join(parse(html_of(document, lang, tmp_path / lang)).text))
+        assert said in text and unsaid not in text
+
+
 def test_every_group_of_a_grouped_rule_has_its_row(demos, tmp_path) -> None:
     for name, doc in demos.items():
         cells = parse(html_of(doc, "en", tmp_path / name))
