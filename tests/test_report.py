@@ -914,6 +914,17 @@ def test_an_owner_in_the_plan_breaks_between_words_only(audited) -> None:
     assert set(shown) == set(owners), shown
 
 
+def test_a_correction_in_the_plan_keeps_its_words_whole(audited, monkeypatch) -> None:
+    """The plan's Correction column was too narrow for "nonconforming": it read
+    "nonconformin / g periods"; each line now ends between words."""
+    from auditor.report import registers
+
+    text = "Deal with the 9,491 failing records listed, in its 6 nonconforming periods"
+    monkeypatch.setattr(registers, "_correction", lambda *args, **kwargs: text)
+    cells = _cell_lines(_english_page(copy.deepcopy(audited[0])), "correction")
+    assert cells and all(" ".join(line.strip() for line in lines) == text for lines in cells), cells
+
+
 def _pages_of(body: str) -> list[list[str]]:
     """The texts on each page of ``body`` laid out with the report's style sheet."""
     from importlib.resources import files
