@@ -56,8 +56,9 @@ T = TypeVar("T")
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
 FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
-#: a text cell holding a whole number (an Excel serial day number, in a date column)
-_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
+#: a text cell holding a number, ``46206`` or ``46206.0`` as an Excel-saved CSV writes it (an
+#: Excel serial day number, in a date column)
+_DAY_NUMBER = re.compile(r"^\d{1,9}(?:\.\d+)?$")
 #: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
 #: written in any case
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
@@ -1166,12 +1167,13 @@ def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
 
 def day_text(value: Any) -> str:
     """The day a date + time field's date cell holds, as text: ISO for a date cell or an Excel
-    serial day number (a workbook's number, or a CSV cell's whole number: ``36373`` is
-    1999-08-01, read as the number a workbook holds), else the text as written."""
+    serial day number (a workbook's number, or a CSV cell's number: ``36373`` and ``36373.0``
+    are 1999-08-01, read as the number a workbook holds, a fraction of a day left to the time
+    column), else the text as written."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     text = plain_text(value).strip()
-    serial = int(text) if _WHOLE_NUMBER.match(text) else value
+    serial = float(text) if _DAY_NUMBER.match(text) else value
     return excel_day(serial) or text
 
 
