@@ -976,9 +976,10 @@ class RowPlan:
         return tuple(out)
 
     def _empty(self, name: str, row: Any, raw: Any) -> BadValue:
-        """A required field with no value; for one joined from several columns of which some
-        have a value, the parts that are empty, with the row's cells of them all."""
-        parts = self.joins.get(name)
+        """A required field with no value; for one made of several columns (see
+        :meth:`_parts`) of which some have a value, the parts that are empty, with the row's
+        cells of them all."""
+        parts = self._parts(name, row)
         if parts is None:
             return BadValue(name, raw, _empty_reason(raw))
         cells = [self._picker(part)(row) for part in parts]
@@ -993,7 +994,28 @@ class RowPlan:
             f"{_listed(empty)} empty, {_listed(filled)} not; correct it in column "
             f"{' + '.join(empty)}"
         )
-        return BadValue(name, shown, reason)
+        return BadValue(name, shown, reason, " + ".join(parts))
+
+    def _parts(self, name: str, row: Any) -> tuple[str, ...] | None:
+        """The columns field ``name``'s value is made of, when several: a join's, or a date +
+        time field's date column and its time column (the first that has a value in ``row``;
+        all of them when none has one). None for a field read from one column."""
+        read = self.date_times.get(name)
+        if read is None:
+            return self.joins.get(name)
+        column = read[0]
+        assert column.date_column is not None
+        clock = self._clock_cell(column, row)
+        return (column.date_column, *(column.columns if clock is None else clock[:1]))
+
+    def _clock_cell(self, column: ColumnSpec, row: Any) -> tuple[str, Any] | None:
+        """The first of a date + time field's time columns that has a value in ``row``, with
+        that value; None when none has one."""
+        for name in column.columns:
+            value = self._picker(name)(row)
+            if not is_missing(value, self.missing_or_none):
+                return name, value
+        return None
 
     def _bad_value(self, name: str, row: Any, raw: Any, reason: str) -> BadValue:
         """Why field ``name`` cannot be read from ``raw``; for a date + time field, named in
@@ -1018,11 +1040,9 @@ class RowPlan:
         together) in both columns, ``日期 + 接通时间``, with the value they make together."""
         assert column.date_column is not None
         day = self._picker(column.date_column)(row)
-        clock_column, clock = next(
-            (c, value)
-            for c in column.columns
-            if not is_missing(value := self._picker(c)(row), self.missing_or_none)
-        )
+        found = self._clock_cell(column, row)
+        assert found is not None  # a value that cannot be read has a time
+        clock_column, clock = found
         both = f"{column.date_column} + {clock_column}"
         in_both = BadValue(name, raw, f"{reason}; correct it in column {both}", both)
         if column.format:
