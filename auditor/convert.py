@@ -56,8 +56,9 @@ T = TypeVar("T")
 MAX_TEXT = 100_000
 TRUE = {"true", "t", "yes", "y", "1", "是", "对", "√", "✓", "x"}
 FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
-#: a text cell holding a whole number (an Excel serial day number, in a date column)
-_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
+#: a text cell holding a number, ``46206`` or ``46206.0`` as an Excel-saved CSV writes it (an
+#: Excel serial day number, in a date column)
+_DAY_NUMBER = re.compile(r"^\d{1,9}(?:\.\d+)?$")
 #: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
 #: written in any case
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
@@ -975,9 +976,10 @@ class RowPlan:
         return tuple(out)
 
     def _empty(self, name: str, row: Any, raw: Any) -> BadValue:
-        """A required field with no value; for one joined from several columns of which some
-        have a value, the parts that are empty, with the row's cells of them all."""
-        parts = self.joins.get(name)
+        """A required field with no value; for one made of several columns (see
+        :meth:`_parts`) of which some have a value, the parts that are empty, with the row's
+        cells of them all."""
+        parts = self._parts(name, row)
         if parts is None:
             return BadValue(name, raw, _empty_reason(raw))
         cells = [self._picker(part)(row) for part in parts]
@@ -992,7 +994,28 @@ class RowPlan:
             f"{_listed(empty)} empty, {_listed(filled)} not; correct it in column "
             f"{' + '.join(empty)}"
         )
-        return BadValue(name, shown, reason)
+        return BadValue(name, shown, reason, " + ".join(parts))
+
+    def _parts(self, name: str, row: Any) -> tuple[str, ...] | None:
+        """The columns field ``name``'s value is made of, when several: a join's, or a date +
+        time field's date column and its time column (the first that has a value in ``row``;
+        all of them when none has one). None for a field read from one column."""
+        read = self.date_times.get(name)
+        if read is None:
+            return self.joins.get(name)
+        column = read[0]
+        assert column.date_column is not None
+        clock = self._clock_cell(column, row)
+        return (column.date_column, *(column.columns if clock is None else clock[:1]))
+
+    def _clock_cell(self, column: ColumnSpec, row: Any) -> tuple[str, Any] | None:
+        """The first of a date + time field's time columns that has a value in ``row``, with
+        that value; None when none has one."""
+        for name in column.columns:
+            value = self._picker(name)(row)
+            if not is_missing(value, self.missing_or_none):
+                return name, value
+        return None
 
     def _bad_value(self, name: str, row: Any, raw: Any, reason: str) -> BadValue:
         """Why field ``name`` cannot be read from ``raw``; for a date + time field, named in
@@ -1017,11 +1040,9 @@ class RowPlan:
         together) in both columns, ``日期 + 接通时间``, with the value they make together."""
         assert column.date_column is not None
         day = self._picker(column.date_column)(row)
-        clock_column, clock = next(
-            (c, value)
-            for c in column.columns
-            if not is_missing(value := self._picker(c)(row), self.missing_or_none)
-        )
+        found = self._clock_cell(column, row)
+        assert found is not None  # a value that cannot be read has a time
+        clock_column, clock = found
         both = f"{column.date_column} + {clock_column}"
         in_both = BadValue(name, raw, f"{reason}; correct it in column {both}", both)
         if column.format:
@@ -1166,12 +1187,13 @@ def _spread_with_arrow(kept: list[Any], indices: Any) -> Sequence[Any]:
 
 def day_text(value: Any) -> str:
     """The day a date + time field's date cell holds, as text: ISO for a date cell or an Excel
-    serial day number (a workbook's number, or a CSV cell's whole number: ``36373`` is
-    1999-08-01, read as the number a workbook holds), else the text as written."""
+    serial day number (a workbook's number, or a CSV cell's number: ``36373`` and ``36373.0``
+    are 1999-08-01, read as the number a workbook holds, a fraction of a day left to the time
+    column), else the text as written."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     text = plain_text(value).strip()
-    serial = int(text) if _WHOLE_NUMBER.match(text) else value
+    serial = float(text) if _DAY_NUMBER.match(text) else value
     return excel_day(serial) or text
 
 

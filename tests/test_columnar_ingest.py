@@ -883,3 +883,31 @@ def test_ctrl_c_as_the_key_check_starts_stops_it(tmp_path, monkeypatch, ctrl_c):
         DistinctKeysCheck.start(str(big), ",", 2, 0, set())
     assert not any(t.name == "auditor-keys" and t.is_alive() for t in threading.enumerate())
     assert set(Path(tempfile.gettempdir()).glob("auditor-keys-*")) == folders
+
+
+def test_a_date_plus_time_field_is_read_alike_every_way(pack, tmp_path, monkeypatch):
+    """A date + time field row by row, column-wise and kept in DuckDB: an Excel-saved CSV's
+    ``46206.0`` (and a serial's fraction, left to the time column) is day 46206, 2026-07-03;
+    a date whose time is empty names the time column, with the date kept in the raw value."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.mapping.yaml").write_text(
+        "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
+        "  site: {value: SH}\n  received_at: {date: d, time: t}\n"
+    )
+    good = [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+    lines = ["id,d,t", *good, "S90,46206.0,10:00:00", "S91,46206.25,10:00:00", "S92,46206.0,"]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    stored = {record[0]: record[4] for record in rows["records"]}
+    ten = datetime(2026, 7, 3, 10, 0, 0, tzinfo=SHANGHAI).timestamp()
+    assert (len(stored), stored["I7"], stored["S90"], stored["S91"]) == (42, ten + 7, ten, ten)
+    assert [q[:5] for q in rows["quarantine"]] == [
+        (
+            44,
+            "interactions",
+            "d + t",
+            "46206.0 + ",
+            "received_at: t is empty, d is not; correct it in column t",
+        )
+    ]

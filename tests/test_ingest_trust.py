@@ -521,6 +521,57 @@ def test_a_csv_serial_day_beside_a_time_is_read_as_a_workbook_serial_is(tmp_path
     ]
 
 
+def test_a_csv_serial_day_written_with_a_fraction_beside_a_time_is_its_day(tmp_path) -> None:
+    """An Excel-saved CSV writes a serial day as ``46206.0``: beside a time it is day 46206
+    (2026-07-03), as ``46206`` is; a fraction of a day is left to the time column, as a
+    workbook's serial is read there. An impossible number is named in the date column, with
+    its own value."""
+    mapping = write(
+        tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  at: {date: d, time: t}\n"
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "records.csv",
+        "id,d,t\nA,46206,10:00:00\nB,46206.0,10:00:00\nC,46206.25,10:00:00\nD,12.0,10:00:00\n",
+    )
+    report, store = run(folder, mapping)
+    assert (report.files[0].rows_read, report.files[0].stored) == (4, 3)
+    ten = local(2026, 7, 3, 10, 0, 0)
+    assert stored_at(store) == {"A": ten, "B": ten, "C": ten}
+    assert quarantine_of(store) == [
+        (5, "d", "12.0", "at: '12.0' is not a date/time in a known format; correct it in column d")
+    ]
+
+
+def test_a_date_plus_time_with_one_part_empty_names_the_empty_column(tmp_path) -> None:
+    """A date filled in and its time empty (or the other way round): the empty column is
+    named, with the row's cells of both, as for a field joined from columns; both empty is
+    the plain empty field."""
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
+        "  site: {value: SH}\n  received_at: {date: d, time: t}\n",
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(
+        folder,
+        "interactions.csv",
+        "id,d,t\nA,2026-07-03,10:00:00\nB,2026-07-03,\nC,,10:00:00\nD,,\n",
+    )
+    store = EvidenceStore(None)
+    report = ingest(service_pack(), folder, store, load_mapping(mapping))
+    assert (report.files[0].rows_read, report.files[0].stored) == (4, 1)
+    assert quarantine_of(store) == [
+        (3, "d + t", "2026-07-03 + ", "received_at: t is empty, d is not; correct it in column t"),
+        (4, "d + t", " + 10:00:00", "received_at: d is empty, t is not; correct it in column d"),
+        (5, "d + t", None, "received_at: required field is empty"),
+    ]
+
+
 def test_the_parser_refuses_an_ambiguous_value_until_the_column_is_decided() -> None:
     order = DayMonthOrder("at", "at", "records.csv")
     parser = TimestampParser(ZONE, order=order)
