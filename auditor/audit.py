@@ -20,9 +20,9 @@ from .errors import (
     AuditorError,
     EvidenceError,
     Location,
-    PackErrors,
     PeriodError,
     QuarantineError,
+    all_of,
 )
 from .evaluate import evaluate
 from .evaluate.driver import backend_for
@@ -332,7 +332,7 @@ def check_quarantine(report: IngestReport, ceiling: float) -> None:
             )
         )
     if errors:
-        raise errors[0] if len(errors) == 1 else PackErrors(errors)
+        raise all_of(errors)
 
 
 def check_period_has_evidence(
@@ -366,10 +366,7 @@ def _what_was_read(report: IngestReport) -> str:
 
 def _unreadable(report: IngestReport) -> AuditorError:
     # The reason already names the file (and line) it is about.
-    errors: list[AuditorError] = [EvidenceError(f.reason) for f in report.errors]
-    if len(errors) == 1:
-        return errors[0]
-    return PackErrors(errors)
+    return all_of([EvidenceError(f.reason) for f in report.errors])
 
 
 def write_findings(document: dict[str, Any], path: Path) -> None:

@@ -9,7 +9,7 @@ line the command line prints.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -185,6 +185,11 @@ class PackErrors(AuditorError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+def all_of(errors: Sequence[AuditorError]) -> AuditorError:
+    """The one error, or several (at least one) reported together, one line each."""
+    return errors[0] if len(errors) == 1 else PackErrors(list(errors))
 
 
 class EvidenceError(AuditorError):

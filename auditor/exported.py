@@ -5,8 +5,8 @@ the manifest, the quarantine and each evidence kind with ``_source`` and
 ``_line``. An audit given such a folder (on another machine, say, with
 another engine) reads it instead of ingesting files: the records were
 converted, and their bad rows quarantined, when the store was made, and are
-taken as they are. What is checked first, each time with one line naming the
-file and what to do: the manifest and the quarantine are there with the
+taken as they are. What is checked first, every problem found at once, each one line
+naming the file and what to do: the manifest and the quarantine are there with the
 columns they need; each kind of the pack whose records the manifest says
 were stored has its file; each kind's file has every column of the pack's kind with
 its type; every record's ``_source`` is a file of the manifest; each file
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import EvidenceError, Location
+from .errors import AuditorError, EvidenceError, Location, all_of
 from .export import MANIFEST_KEY, META_FILES, manifest_file_name, manifest_fingerprint, table_of
 
 if TYPE_CHECKING:
@@ -99,7 +99,6 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
     quarantine = _rows(meta["_quarantine"], QUARANTINE_COLUMNS, QUARANTINE_NUMBERS)
     _check_one_export(paths, manifest_fingerprint(manifest))  # (the files' places aside)
     _relative_to_their_folder(manifest, quarantine)
-    _check_quarantined(manifest, quarantine, meta["_quarantine"])
     notes: list[str] = []
     kinds: dict[str, Path] = {}
     for path in paths:
@@ -110,14 +109,25 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
         else:
             notes.append(f"{path.name}: not read, the pack has no evidence kind '{path.stem}'")
     files = {int(entry["id"]): entry for entry in manifest}
-    _check_kinds_there(files, kinds, pack, folder)
+    problems: list[AuditorError] = [
+        *_quarantined_problems(manifest, quarantine, meta["_quarantine"]),
+        *_kinds_missing(files, kinds, pack, folder),
+    ]
     with store.transaction():
         for entry in manifest:
             store.record_file(_decoded(entry))
         store.insert_quarantine(tuple(row[c] for c in QUARANTINE_COLUMNS) for row in quarantine)
-        for name, path in kinds.items():
-            parquet = _opened(path, pq.ParquetFile)
-            notes.extend(_read_kind(parquet, path, pack, name, store, files))
+        opened = {name: _opened(path, pq.ParquetFile) for name, path in kinds.items()}
+        for name, parquet in opened.items():
+            problems.extend(_kind_problems(parquet, kinds[name], pack.evidence[name], store))
+        if problems:  # before reading: a column missing or of another type stops that
+            raise all_of(problems)
+        for name, parquet in opened.items():
+            counted = _read_kind(parquet, kinds[name], pack.evidence[name], store)
+            problems.extend(_count_problems(counted, files, name, kinds[name]))
+            notes.extend(_extra_columns(parquet, kinds[name], store.arrow_schema(name)))
+        if problems:
+            raise all_of(problems)
     store.export_folder = folder
     given = [  # every file of the export, those passed over too: verify finds one added later
         ExportFile(path.name, digests[path], _opened(path, pq.ParquetFile).metadata.num_rows)
@@ -172,15 +182,16 @@ def _check_one_export(paths: list[Path], fingerprint: str) -> None:
             )
 
 
-def _check_quarantined(
+def _quarantined_problems(
     manifest: list[dict[str, Any]], quarantine: list[dict[str, Any]], path: Path
-) -> None:
-    """The quarantine holds each file's rows the manifest says were quarantined."""
+) -> Iterator[EvidenceError]:
+    """Each file whose quarantined rows the quarantine does not hold as the manifest says,
+    and a file id it does not list."""
     held = Counter(int(row["source"]) for row in quarantine)
     for entry in manifest:
         source = int(entry["id"])
         if held.get(source, 0) != int(entry["quarantined"] or 0):
-            raise EvidenceError(
+            yield EvidenceError(
                 f"{held.get(source, 0):,} quarantined rows of {entry['file']} are in the "
                 f"export, where its manifest says {int(entry['quarantined'] or 0):,}",
                 location=Location(str(path)),
@@ -188,7 +199,7 @@ def _check_quarantined(
             )
     unknown = sorted(set(held) - {int(entry["id"]) for entry in manifest})
     if unknown:
-        raise EvidenceError(
+        yield EvidenceError(
             f"quarantined rows come from file id {unknown[0]}, which the manifest does not list",
             location=Location(str(path)),
             hint=HINT,
@@ -264,41 +275,56 @@ def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_kind(
-    parquet: Any, path: Path, pack: Pack, name: str, store: EvidenceStore,
-    files: dict[int, dict[str, Any]],
-) -> list[str]:  # fmt: skip
-    """One kind's records into the store, once its columns are the kind's and its records
-    the manifest's; a note for each column the kind does not have."""
+def _kind_problems(
+    parquet: Any, path: Path, kind: EvidenceKind, store: EvidenceStore
+) -> list[EvidenceError]:
+    """Each way a kind's file is not the store's records of the kind: a column missing or of
+    another type; then, in the columns it has, repeated keys, empty values the kind needs
+    and values its enum fields do not allow."""
+    store.ensure_kind(kind)
+    found = parquet.schema_arrow
+    return [
+        *_column_problems(found, store.arrow_schema(kind.name), kind.name, path),
+        *_key_problems(path, kind.key),
+        *_empty_problems(path, kind, found.names),
+        *_enum_problems(path, kind, found.names),
+    ]
+
+
+def _column_problems(
+    found: pyarrow.Schema, wanted: pyarrow.Schema, name: str, path: Path
+) -> Iterator[EvidenceError]:
+    """Each column of the kind missing from its file, or of a type the store cannot take."""
+    import pyarrow as pa
+
+    for field in wanted:
+        if field.name not in found.names:
+            yield EvidenceError(
+                f"column '{field.name}' of evidence kind '{name}' is missing from the export",
+                location=Location(str(path)),
+                hint=HINT,
+            )
+            continue
+        have = found.field(field.name).type
+        if have != field.type and not (pa.types.is_null(have) or _widens(have, field.type)):
+            yield EvidenceError(
+                f"column '{field.name}' is {have} in the export, evidence kind '{name}' "
+                f"needs {field.type}",
+                location=Location(str(path)),
+                hint=HINT + " (with the pack it was made for)",
+            )
+
+
+def _read_kind(parquet: Any, path: Path, kind: EvidenceKind, store: EvidenceStore) -> Counter[int]:
+    """One kind's records (checked by :func:`_kind_problems`) into the store; how many
+    each file id (``_source``) has."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from .columnar import WithArrow
     from .convert import Records
 
-    kind = pack.evidence[name]
-    _check_keys(path, kind.key)
-    store.ensure_kind(kind)
-    wanted = store.arrow_schema(name)
-    found = parquet.schema_arrow
-    for field in wanted:
-        if field.name not in found.names:
-            raise EvidenceError(
-                f"column '{field.name}' of evidence kind '{name}' is missing from the export",
-                location=Location(str(path)),
-                hint=HINT,
-            )
-        have = found.field(field.name).type
-        if have != field.type and not (pa.types.is_null(have) or _widens(have, field.type)):
-            raise EvidenceError(
-                f"column '{field.name}' is {have} in the export, evidence kind '{name}' "
-                f"needs {field.type}",
-                location=Location(str(path)),
-                hint=HINT + " (with the pack it was made for)",
-            )
-    _check_filled(path, kind)
-    _check_enums(path, kind)
-    extra = [c for c in found.names if c not in wanted.names]
+    wanted = store.arrow_schema(kind.name)
     names = list(kind.fields)
     counted: Counter[int] = Counter()
     for batch in _batches(parquet, path, [*names, "_source", "_line"]):
@@ -311,26 +337,34 @@ def _read_kind(
             WithArrow(table.column(c).combine_chunks()) for c in [*names, "_source", "_line"]
         ]
         store.insert_records(kind, names, Records(columns))
-    _check_counts(counted, files, name, path)
+    return counted
+
+
+def _extra_columns(parquet: Any, path: Path, wanted: pyarrow.Schema) -> list[str]:
+    """A note naming the file's columns the kind does not have, when there are any."""
+    extra = [c for c in parquet.schema_arrow.names if c not in wanted.names]
     if not extra:
         return []
     return [f"{path.name}: columns the pack's kind does not have, not read: {', '.join(extra)}"]
 
 
-def _check_filled(path: Path, kind: EvidenceKind) -> None:
-    """Every record has its key and required fields, as the ingest stores them (a row
-    without one was quarantined there)."""
+def _empty_problems(path: Path, kind: EvidenceKind, columns: list[str]) -> Iterator[EvidenceError]:
+    """Each key or required field of those in ``columns`` left empty on some record, as the
+    ingest stores none (a row without one was quarantined there)."""
     from .backends.duckdb import parquet_empty_counts
 
-    required = [name for name, spec in kind.fields.items() if name in kind.key or not spec.optional]
+    required = [
+        name
+        for name, spec in kind.fields.items()
+        if (name in kind.key or not spec.optional) and name in columns
+    ]
     try:
         empty = parquet_empty_counts(path, required)
     except OSError as exc:
         raise _unreadable(path, exc) from None
-    if empty:
-        column, count = next(iter(empty.items()))
+    for column, count in empty.items():
         part = "key" if column in kind.key else "required"
-        raise EvidenceError(
+        yield EvidenceError(
             f"column '{column}' is empty on {count:,} record{'' if count == 1 else 's'}, where "
             f"evidence kind '{kind.name}' needs a value ({part} field), which the ingest "
             "would have quarantined",
@@ -339,20 +373,20 @@ def _check_filled(path: Path, kind: EvidenceKind) -> None:
         )
 
 
-def _check_enums(path: Path, kind: EvidenceKind) -> None:
-    """Every enum field holds one of its values, as the ingest stores them (a row with
-    another was quarantined there)."""
+def _enum_problems(path: Path, kind: EvidenceKind, columns: list[str]) -> Iterator[EvidenceError]:
+    """Each enum field of those in ``columns`` holding a value not one of its values as the
+    ingest stores them (a row with another was quarantined there)."""
     from .backends.duckdb import parquet_values_outside
 
     for name, spec in kind.fields.items():
-        if spec.type != "enum":
+        if spec.type != "enum" or name not in columns:
             continue
         try:
             outside = parquet_values_outside(path, name, spec.values)
         except OSError as exc:
             raise _unreadable(path, exc) from None
         if outside:
-            raise EvidenceError(
+            yield EvidenceError(
                 f"column '{name}' holds {_values_text(outside)}, where evidence kind "
                 f"'{kind.name}' needs one of its values ({', '.join(spec.values)}), which the "
                 "ingest would have quarantined",
@@ -372,9 +406,9 @@ def _values_text(counts: dict[str, int]) -> str:
     return text
 
 
-def _check_keys(path: Path, key: tuple[str, ...]) -> None:
-    """Each record of a kind's file has its own key, as the ingest keeps them (a repeated
-    one was quarantined there); DuckDB counts them in the file."""
+def _key_problems(path: Path, key: tuple[str, ...]) -> Iterator[EvidenceError]:
+    """Records of a kind's file that repeat another's key, as the ingest keeps none (a
+    repeated one was quarantined there); DuckDB counts them in the file."""
     from .backends.duckdb import parquet_key_repeats
 
     try:
@@ -382,9 +416,10 @@ def _check_keys(path: Path, key: tuple[str, ...]) -> None:
     except OSError as exc:
         raise _unreadable(path, exc) from None
     if repeats:
-        raise EvidenceError(
-            f"{repeats:,} records repeat a key ({', '.join(key)}) of another record in this "
-            "file, which the ingest would have quarantined",
+        yield EvidenceError(
+            f"{repeats:,} record{' repeats' if repeats == 1 else 's repeat'} a key "
+            f"({', '.join(key)}) of another record in this file, which the ingest would have "
+            "quarantined",
             location=Location(str(path)),
             hint=HINT,
         )
@@ -401,14 +436,15 @@ def _widens(have: pyarrow.DataType, wanted: pyarrow.DataType) -> bool:
     return pa.types.is_signed_integer(have) or have.bit_width <= 32
 
 
-def _check_kinds_there(
+def _kinds_missing(
     files: dict[int, dict[str, Any]], kinds: dict[str, Path], pack: Pack, folder: Path
-) -> None:
-    """A kind of the pack whose records the manifest says were stored has its file."""
+) -> Iterator[EvidenceError]:
+    """Each file whose records the manifest says were stored, of a kind of the pack that has
+    no file in the export."""
     for entry in files.values():
         kind = entry["kind"]
         if kind in pack.evidence and kind not in kinds and (entry["stored"] or 0) > 0:
-            raise EvidenceError(
+            yield EvidenceError(
                 f"the export's manifest says {entry['stored']:,} records of {entry['file']} were "
                 f"stored, and it has no {kind}.parquet",
                 location=Location(str(folder)),
@@ -416,20 +452,21 @@ def _check_kinds_there(
             )
 
 
-def _check_counts(
+def _count_problems(
     counted: Counter[int], files: dict[int, dict[str, Any]], kind: str, path: Path
-) -> None:
-    """Each file's records in the export, against the count its manifest entry stored."""
+) -> Iterator[EvidenceError]:
+    """Records of a file id the manifest does not list, or lists as another kind's, and each
+    file of the kind with other than as many records as its manifest entry stored."""
     for source, rows in sorted(counted.items(), key=lambda item: (item[0] is None, item[0] or 0)):
         if source not in files:
-            raise EvidenceError(
+            yield EvidenceError(
                 f"{rows:,} record{'s' if rows != 1 else ''} of file id {source}, which the "
                 "export's manifest does not list",
                 location=Location(str(path)),
                 hint=HINT,
             )
-        if files[source]["kind"] != kind:  # a file left by another export, say
-            raise EvidenceError(
+        elif files[source]["kind"] != kind:  # a file left by another export, say
+            yield EvidenceError(
                 f"{rows:,} {kind} records come from file id {source}, which the export's "
                 f"manifest lists as {files[source]['file']} of kind {files[source]['kind']}",
                 location=Location(str(path)),
@@ -439,7 +476,7 @@ def _check_counts(
         if entry["kind"] != kind:
             continue
         if counted.get(source, 0) != (entry["stored"] or 0):
-            raise EvidenceError(
+            yield EvidenceError(
                 f"{counted.get(source, 0):,} records of {entry['file']} are in the export, "
                 f"where its manifest says {entry['stored'] or 0:,} were stored",
                 location=Location(str(path)),

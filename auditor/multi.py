@@ -30,7 +30,7 @@ from typing import Any
 
 from . import __version__
 from .audit import DEFAULT_MAX_QUARANTINE, AuditResult, run_audit
-from .errors import AuditorError, EvidenceError, Location, PackErrors
+from .errors import AuditorError, EvidenceError, Location, all_of
 from .exported import is_export
 from .findings.combined import (
     COMBINED,
@@ -191,7 +191,7 @@ def check_every_pack_has_files(
             )
         )
     if errors:
-        raise errors[0] if len(errors) == 1 else PackErrors(errors)
+        raise all_of(errors)
 
 
 def takers(packs: list[Pack], path: Path, mapping: Mapping | None) -> list[Pack]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from auditor import load_pack
 from auditor.audit import run_audit
 from auditor.backends.store import EvidenceStore
-from auditor.errors import EvidenceError
+from auditor.errors import AuditorError, EvidenceError
 from auditor.export import export_store
 from auditor.exported import is_export, read_export
 from auditor.ingest import ingest
@@ -279,9 +279,9 @@ def test_a_broken_export_is_one_line_naming_what_is_wrong(
 ) -> None:
     change, message = BROKEN[case]
     folder = _broken(export, tmp_path, change)
-    with pytest.raises(EvidenceError) as raised:
+    with pytest.raises(AuditorError) as raised:  # several problems: one line each
         run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
-    assert message in str(raised.value)
+    assert message in str(raised.value).splitlines()[0]
     assert "export the store again with 'auditor evidence export'" in str(raised.value)
     assert not (tmp_path / "out" / "findings.json").exists()
 
@@ -310,6 +310,72 @@ def test_an_enum_value_the_kind_does_not_allow_is_refused(
         "the store again with 'auditor evidence export', whole and unchanged"
     ]
     assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def _tickets_with_four_problems(table: pa.Table) -> pa.Table:
+    """The first record again in place of the last (the file's count stays the manifest's),
+    and the 4th, 5th and 6th records without a key, without an opening time and 'bogus'."""
+    table = pa.concat_tables([table.slice(0, table.num_rows - 1), table.slice(0, 1)])
+    for column, row, value in (
+        ("ticket_id", 3, None),
+        ("opened_at", 4, None),
+        ("status", 5, "bogus"),
+    ):
+        values = table.column(column).to_pylist()
+        values[row] = value
+        at = table.column_names.index(column)
+        table = table.set_column(at, column, pa.array(values, table.schema.field(column).type))
+    return table
+
+
+def _two_files_broken(folder: Path) -> None:
+    _rewrite(folder, "surveys.parquet", _uint64_scores)
+    _rewrite(folder, "tickets.parquet", _tickets_with_four_problems)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
+def test_every_problem_of_an_export_is_a_line_of_its_own(
+    export: Path, tmp_path: Path, engine: str
+) -> None:
+    """Not only the first: a repeated key and an empty one in the same column, an empty
+    required field, an enum value and a column of another type in another file."""
+    folder = _broken(export, tmp_path, _two_files_broken)
+    with pytest.raises(AuditorError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3", engine=engine)
+    again = "; export the store again with 'auditor evidence export', whole and unchanged"
+    tickets = folder / "tickets.parquet"
+    quarantined = "which the ingest would have quarantined" + again
+    assert str(raised.value).splitlines() == [
+        f"{folder / 'surveys.parquet'}: column 'csat' is uint64 in the export, evidence kind "
+        f"'surveys' needs int64{again} (with the pack it was made for)",
+        f"{tickets}: 1 record repeats a key (ticket_id) of another record in this file, "
+        + quarantined,
+        f"{tickets}: column 'ticket_id' is empty on 1 record, where evidence kind 'tickets' "
+        "needs a value (key field), " + quarantined,
+        f"{tickets}: column 'opened_at' is empty on 1 record, where evidence kind 'tickets' "
+        "needs a value (required field), " + quarantined,
+        f"{tickets}: column 'status' holds 'bogus' on 1 record, where evidence kind 'tickets' "
+        "needs one of its values (open, waiting_customer, resolved, closed), " + quarantined,
+    ]
+    assert raised.value.exit_code == 2
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_every_count_the_manifest_does_not_agree_with_is_a_line_of_its_own(
+    export: Path, tmp_path: Path
+) -> None:
+    """A record moved to a file id the manifest does not list: that file id, and the file it
+    left one record short."""
+    folder = _broken(export, tmp_path, lambda f: _rewrite(f, "agents.parquet", _alien_source))
+    with pytest.raises(AuditorError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
+    again = "; export the store again with 'auditor evidence export', whole and unchanged"
+    assert str(raised.value).splitlines() == [
+        f"{folder / 'agents.parquet'}: 1 record of file id 99, which the export's manifest "
+        "does not list" + again,
+        f"{folder / 'agents.parquet'}: 59 records of agents.csv are in the export, where its "
+        "manifest says 60 were stored" + again,
+    ]
 
 
 def test_a_kind_the_pack_lacks_is_named_not_read(export: Path, tmp_path: Path) -> None:
