@@ -45,7 +45,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, Pack
 from .paths import relative_path
-from .readers import SUFFIXES, RawRow, Table, file_format, open_table
+from .readers import SUFFIXES_NAMED, RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class FileReport:
 @dataclass
 class IngestReport:
     files: list[FileReport]
-    #: files in the evidence folder in no evidence format (a .parquet, a .txt), not read
+    #: files in the evidence folder in no evidence format (a .parquet, a .db), not read
     not_evidence: list[str] = field(default_factory=list)
 
     def not_evidence_note(self) -> str | None:
@@ -162,8 +162,7 @@ class IngestReport:
             return None
         shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
         more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
-        formats = ", ".join(SUFFIXES)
-        return f"not read, not an evidence format ({formats}): {shown}" + (
+        return f"not read, not an evidence format ({SUFFIXES_NAMED}): {shown}" + (
             f" and {more:,} more" if more > 0 else ""
         )
 

@@ -31,6 +31,8 @@ SUFFIXES = {
     ".ndjson": "jsonl",
     ".xlsx": "xlsx",
 }
+#: the suffixes of the evidence files read, as messages name them
+SUFFIXES_NAMED = ", ".join(SUFFIXES)
 SAMPLE_BYTES = 1 << 16
 MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
@@ -171,7 +173,7 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"unsupported file type '{path.suffix}'",
             location=Location(str(path)),
-            hint="use .csv, .tsv, .jsonl or .xlsx",
+            hint=f"use one of {SUFFIXES_NAMED}",
         )
     if kind != "xlsx" and options.get("header_row") not in (None, 1):
         raise EvidenceError(
