@@ -444,7 +444,7 @@ def _run_ingest(
     mapping: str | None,
     preset: str | None,
     strict: bool,
-    engine: str = "sqlite",
+    engine: str | None = None,
     quiet: bool = False,
 ) -> None:
     from .backends.engines import check_engine
@@ -452,11 +452,11 @@ def _run_ingest(
     from .ingest import ingest, refuse_export
     from .pack import load_pack
 
-    check_engine(engine)
+    check_engine(engine or "sqlite")
     pack = load_pack(pack_path)
     chosen = _mapping_option(mapping, preset)
     refuse_export(Path(source))
-    store = EvidenceStore(store_path, engine=engine)
+    store = EvidenceStore(store_path, engine or "sqlite", engine_asked=engine is not None)
     progress = _progress(quiet, source)
     try:
         report = ingest(pack, source, store, chosen, progress)
@@ -616,7 +616,7 @@ def evidence_ingest(
     terminal, a line on stderr shows the file, rows read, rows per second and
     time left.
     """
-    _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine or "sqlite", quiet)
+    _run_ingest(pack_path, source, store_path, mapping, preset, strict, engine, quiet)
 
 
 @evidence.command("validate")

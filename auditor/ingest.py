@@ -45,7 +45,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, Pack
 from .paths import relative_path
-from .readers import SUFFIXES, RawRow, Table, file_format, open_table
+from .readers import SUFFIXES_NAMED, RawRow, Table, file_format, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
@@ -67,7 +67,13 @@ COLUMN_BATCH = 20_000
 #: holds for the check (at 1M rows, 80 MB: 0.2 s more, 100 MB of peak memory less)
 DISTINCT_KEYS_BYTES = 128 << 20
 
-Progress = Callable[[str, int, float], None]
+#: seconds between two reports of a file's rows read to the progress callback at least
+REPORT_EVERY = 0.5
+
+#: ``progress(path, rows_read, rows_total, seconds)``: a file's rows read so far, and the
+#: rows it holds as far as known before reading it (None: not known). A file starts with
+#: 0 rows read; once it is read whole, its rows read are given as its total as well.
+Progress = Callable[[str, int, int | None, float], None]
 
 
 class FirstSeen(NamedTuple):
@@ -147,7 +153,7 @@ class FileReport:
 @dataclass
 class IngestReport:
     files: list[FileReport]
-    #: files in the evidence folder in no evidence format (a .parquet, a .txt), not read
+    #: files in the evidence folder in no evidence format (a .parquet, a .db), not read
     not_evidence: list[str] = field(default_factory=list)
 
     def not_evidence_note(self) -> str | None:
@@ -156,8 +162,7 @@ class IngestReport:
             return None
         shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
         more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
-        formats = ", ".join(SUFFIXES)
-        return f"not read, not an evidence format ({formats}): {shown}" + (
+        return f"not read, not an evidence format ({SUFFIXES_NAMED}): {shown}" + (
             f" and {more:,} more" if more > 0 else ""
         )
 
@@ -275,6 +280,10 @@ class Digest(NamedTuple):
     #: a carriage return not followed by a line feed, or a \x01 byte (DuckDB's null text)
     odd_bytes: bool = True
 
+    def lines(self) -> int:
+        """The lines of the file (its line feeds, and one more if its last byte is none)."""
+        return self.newlines + (self.last_byte != ord("\n"))
+
 
 class DigestStopped(Exception):
     """A digest given up part way (its caller no longer needs it)."""
@@ -355,6 +364,8 @@ class Ingest:
         self.store = store
         self.mapping = mapping
         self.progress = progress
+        #: the rows the file being read holds, as far as known before reading it
+        self.rows_expected: int | None = None
         #: files whose keys are in ``seen``; a key's marker is file index << 32 | line
         self.file_names: list[str] = []
         self.seen: dict[str, KeyIndex] = {}
@@ -465,9 +476,12 @@ class Ingest:
             self._record_failure(report)
             return report
         if self.progress is not None:  # a file starts
-            self.progress(report.path, 0, 0.0)
+            self.progress(report.path, 0, None, 0.0)
         try:
             self._ingest_checked(path, report, scanned)
+            if self.progress is not None:  # read whole: its rows read are all it holds
+                rows = report.rows_read
+                self.progress(report.path, rows, rows, time.perf_counter() - started)
         except EvidenceError as exc:
             report.status = "error"
             report.reason = str(exc)
@@ -481,6 +495,7 @@ class Ingest:
     def _ingest_checked(self, path: Path, report: FileReport, scanned: Digest) -> None:
         mapping = self._mapping_for(path)
         table = self._open(path, mapping, report, scanned)
+        self.rows_expected = expected_rows(table, scanned)
         kind = mapped_kind(mapping, self.pack) if mapping else None
         if kind is None:
             kind = _kind_of_table(self.pack, path, table)
@@ -800,9 +815,10 @@ class _FileLoad:
             if len(pending) >= BATCH:
                 self._flush(rows)
                 self._store_records()
-                if progress is not None and time.perf_counter() - last_tick > 0.5:
+                if progress is not None and time.perf_counter() - last_tick >= REPORT_EVERY:
                     last_tick = time.perf_counter()
-                    progress(report.path, report.rows_read, last_tick - started)
+                    total = self.ingest.rows_expected
+                    progress(report.path, report.rows_read, total, last_tick - started)
             if len(self.quarantine) >= BATCH:
                 self._store_quarantine()
         self._flush(rows)
@@ -997,9 +1013,10 @@ class _ColumnarLoad(_FileLoad):
                 if len(self.quarantine) >= BATCH:
                     behind.wait()
                     self._store_quarantine()
-                if progress is not None and time.perf_counter() - last_tick > 0.5:
+                if progress is not None and time.perf_counter() - last_tick >= REPORT_EVERY:
                     last_tick = time.perf_counter()
-                    progress(report.path, report.rows_read, last_tick - started)
+                    total = self.ingest.rows_expected
+                    progress(report.path, report.rows_read, total, last_tick - started)
             behind.wait()
         finally:
             try:
@@ -1007,8 +1024,7 @@ class _ColumnarLoad(_FileLoad):
             finally:
                 if check is not None:  # read to the end before the answer came: not needed
                     check.stop()
-        lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
-        if lines_in_file != report.rows_read + 1:
+        if digest.lines() != report.rows_read + 1:
             raise Declined("blank lines or line breaks the row reader counts differently")
         if trusted and not self.store.keys_distinct(self.kind, self.source):
             self.ingest.keys_repeated.add(report.path)  # read again, its keys looked up
@@ -1068,8 +1084,7 @@ class _ColumnarLoad(_FileLoad):
     def _keys_distinct(self, check: DistinctKeysCheck, digest: Digest) -> bool:
         """Whether the check found a different key on every line of the file."""
         rows = check.rows()
-        lines_in_file = digest.newlines + (digest.last_byte != ord("\n"))
-        return rows is not None and rows == lines_in_file - 1
+        return rows is not None and rows == digest.lines() - 1
 
     def _convert(self, columns: TextColumns, lines: range) -> None:
         for start in range(0, len(lines), COLUMN_BATCH):
@@ -1181,6 +1196,14 @@ def _named_width(header: Sequence[Any]) -> int:
     empty header cells after its columns, and rows without them)."""
     names = [str(name or "").strip() for name in header]
     return max((i + 1 for i, name in enumerate(names) if name), default=len(names))
+
+
+def expected_rows(table: Table, scanned: Digest) -> int | None:
+    """The rows a file holds as far as known before reading it: a text file's lines (but a
+    CSV file's header), a workbook's as its sheet states them (None: it states none)."""
+    if table.format == "xlsx":
+        return table.rows_stated
+    return max(scanned.lines() - (table.format == "csv"), 0)
 
 
 def _columnar(table: Table, scanned: Digest) -> bool:

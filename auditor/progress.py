@@ -1,12 +1,12 @@
 """Progress of a long ingest on a terminal: which file, rows read, rows per second, time left.
 
 :class:`IngestProgress` is the ingest's ``progress`` callback
-(``progress(path, rows_read, seconds)``; the ingest calls it with 0 rows when
-it starts a file). It draws one line with tqdm on a terminal and nothing at all
-when its stream is not one (a pipe, a file, CI logs) or when it is disabled
-(``--quiet``). The time left of a text file (CSV, JSONL) comes from its rows
-read against an estimate of its rows, made from its size and the length of the
-lines at its start; a workbook shows its rate without a time left.
+(``progress(path, rows_read, rows_total, seconds)``, see :data:`auditor.ingest.Progress`).
+It draws one line with tqdm on a terminal and nothing at all when its stream is not
+one (a pipe, a file, CI logs) or when it is disabled (``--quiet``). The time left
+comes from the rows read against the file's total: a text file's lines, a
+workbook's rows as its sheet states them; a workbook that states none shows its
+rate without a time left. A file read whole ends at 100 %.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from typing import Never, TextIO
 
 from tqdm import tqdm
 
-from .readers import file_format
-
-#: bytes read at the start of a file to estimate its rows
-SAMPLE = 1 << 18
 #: seconds a file takes before its line is drawn (short files show nothing)
 DELAY = 1.0
 #: seconds between redraws at least
@@ -31,25 +27,6 @@ AGAIN = " (read again)"
 #: the width and height taken for a terminal that says it has none (a pseudo-terminal nobody
 #: sized): tqdm draws nothing in 0 columns, nor when it is given 0 rows
 COLUMNS, ROWS = 80, 24
-
-
-def estimate_rows(path: Path) -> int | None:
-    """The rows (lines after the header) a text file probably holds; None for a workbook."""
-    if file_format(path) not in ("csv", "jsonl"):
-        return None
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            sample = handle.read(SAMPLE)
-    except OSError:
-        return None
-    ends = sample.count(b"\n")
-    if len(sample) >= size:  # the whole file was read: its lines are known
-        rows = ends + (0 if sample.endswith(b"\n") or not sample else 1)
-    else:  # the lines at its start, scaled to its size
-        rows = round(size * ends / len(sample))
-    header = 1 if file_format(path) == "csv" else 0
-    return max(rows - header, 0) or None
 
 
 def terminal_columns(stream: TextIO) -> int | None:
@@ -75,7 +52,7 @@ class IngestProgress:
         self.path: str | None = None
         self.bar: tqdm[Never] | None = None
 
-    def __call__(self, path: str, rows: int, seconds: float) -> None:
+    def __call__(self, path: str, rows: int, total: int | None, seconds: float) -> None:
         if not self.enabled:
             return
         if path != self.path:
@@ -86,9 +63,12 @@ class IngestProgress:
             bar.reset(bar.total)
             if not bar.desc.endswith(AGAIN):
                 bar.set_description(bar.desc + AGAIN, refresh=False)
-        if bar.total is not None and rows > bar.total:  # the estimate was short
-            bar.total = round(rows * 1.05)
+        if total is not None and rows > total:  # the sheet stated too few rows: no total
+            total = None
+        bar.total = total
         bar.update(rows - bar.n)
+        if rows == total and bar.format_dict["elapsed"] >= DELAY:  # read whole: 100 % shown
+            bar.refresh()
 
     def _start(self, path: str) -> None:
         self._close()
@@ -97,7 +77,6 @@ class IngestProgress:
         count = f"{self.started}/{self.files}" if self.files else f"{self.started}"
         unsized = terminal_columns(self.stream) == 0  # tqdm would draw 0 columns: nothing
         self.bar = tqdm(
-            total=estimate_rows(Path(path)),
             desc=f"file {count} {Path(path).name}",
             unit=" rows",
             unit_scale=True,

@@ -31,6 +31,8 @@ SUFFIXES = {
     ".ndjson": "jsonl",
     ".xlsx": "xlsx",
 }
+#: the suffixes of the evidence files read, as messages name them
+SUFFIXES_NAMED = ", ".join(SUFFIXES)
 SAMPLE_BYTES = 1 << 16
 MAX_FIELD = 32 << 20  # the csv module's own limit, far above any real value
 csv.field_size_limit(MAX_FIELD)
@@ -72,6 +74,8 @@ class Table:
     #: these rows is the real one
     header_row: int = 1
     rows_below: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    #: the rows below the header a workbook's sheet states it holds (None: it states none)
+    rows_stated: int | None = None
 
 
 def file_format(path: Path) -> str | None:
@@ -169,7 +173,7 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"unsupported file type '{path.suffix}'",
             location=Location(str(path)),
-            hint="use .csv, .tsv, .jsonl or .xlsx",
+            hint=f"use one of {SUFFIXES_NAMED}",
         )
     if kind != "xlsx" and options.get("header_row") not in (None, 1):
         raise EvidenceError(
@@ -679,7 +683,22 @@ def _read_xlsx(path: Path, options: dict[str, Any]) -> Table:
         sheets=tuple(book.sheetnames),
         header_row=header_row,
         rows_below=tuple((n, tuple(map(_cell_text, values))) for n, values in below),
+        rows_stated=_rows_stated(sheet, header_row),
     )
+
+
+#: the last row of an Excel sheet
+EXCEL_LAST_ROW = 1_048_576
+
+
+def _rows_stated(sheet: Any, header_row: int) -> int | None:
+    """The rows below the header the sheet's dimension gives (its last row, read with the
+    workbook); None when it gives none, or gives Excel's last row (a writer claiming every
+    cell)."""
+    last = sheet.max_row
+    if last is None or last >= EXCEL_LAST_ROW:
+        return None
+    return max(last - header_row, 0)
 
 
 def _first_visible(book: Any) -> Any:

@@ -84,6 +84,10 @@ def test_a_new_store_for_duckdb_keeps_its_records_beside_it(tmp_path: Path) -> N
     reopened = EvidenceStore(tmp_path / "p.db", engine="duckdb")
     assert reopened.duckdb_tables is None and reopened.count(KIND.name) == 3
     reopened.close()
+    # unless the user asked for that engine (an ingest's --engine): refused, not ignored
+    with pytest.raises(StoreError, match="holds its records on sqlite"):
+        EvidenceStore(tmp_path / "p.db", engine="duckdb", engine_asked=True)
+    assert not records_path(tmp_path / "p.db").exists()
 
 
 @settings(

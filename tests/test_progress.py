@@ -11,7 +11,7 @@ import pytest
 
 import auditor.progress as progress_module
 from auditor.cli import main
-from auditor.progress import IngestProgress, estimate_rows
+from auditor.progress import IngestProgress
 
 from .conftest import TEST_PACKS
 
@@ -44,13 +44,13 @@ def test_line_on_a_terminal_shows_file_rows_rate_and_time_left(tmp_path: Path, n
     path = records(tmp_path, 1000)
     terminal = Terminal()
     progress = IngestProgress(terminal, files=3)
-    progress(str(path), 0, 0.0)
-    progress(str(path), 500, 1.0)
+    progress(str(path), 0, None, 0.0)
+    progress(str(path), 500, 1000, 1.0)
     shown = terminal.getvalue()
     progress.done()
     last = shown.split("\r")[-1]
     assert last.startswith("file 1/3 records.csv:")
-    assert " 500/1.00k " in last  # rows read of the file's 1,000 rows (all of it was sampled)
+    assert " 500/1.00k " in last  # rows read of the file's 1,000 rows
     assert re.search(r"rows/s\]$", last.strip()) is not None
     assert re.search(r"<\d\d:\d\d", last) is not None  # time left
     assert terminal.getvalue().endswith("\r")  # the line is cleared at the end
@@ -83,8 +83,8 @@ def test_a_terminal_that_says_it_has_no_width_gets_a_line_all_the_same(  # type:
         # as standard error, whose size tqdm reads (0 columns and 0 rows: nothing drawn)
         monkeypatch.setattr("sys.stderr", terminal)
         progress = IngestProgress(files=1)
-        progress(str(path), 0, 0.0)
-        progress(str(path), 500, 1.0)
+        progress(str(path), 0, None, 0.0)
+        progress(str(path), 500, 1000, 1.0)
         terminal.flush()
         shown = _all_read(leader)
         progress.done()
@@ -100,8 +100,8 @@ def test_next_file_counts_on(tmp_path: Path, no_delay) -> None:  # type: ignore[
     first, second = records(tmp_path / "a", 10), records(tmp_path / "b", 10)
     terminal = Terminal()
     progress = IngestProgress(terminal, files=2)
-    progress(str(first), 0, 0.0)
-    progress(str(second), 0, 0.0)
+    progress(str(first), 0, None, 0.0)
+    progress(str(second), 0, None, 0.0)
     progress.done()
     assert "file 2/2 records.csv" in terminal.getvalue()
 
@@ -110,12 +110,12 @@ def test_a_file_read_again_says_so_and_counts_from_its_start(tmp_path: Path, no_
     path = records(tmp_path, 1000)
     terminal = Terminal()
     progress = IngestProgress(terminal, files=1)
-    progress(str(path), 0, 0.0)
-    progress(str(path), 800, 1.0)
-    progress(str(path), 0, 1.5)  # the ingest starts the file again, twice
-    progress(str(path), 50, 1.7)
-    progress(str(path), 0, 1.8)
-    progress(str(path), 100, 2.0)
+    progress(str(path), 0, None, 0.0)
+    progress(str(path), 800, 1000, 1.0)
+    progress(str(path), 0, 1000, 1.5)  # the ingest starts the file again, twice
+    progress(str(path), 50, 1000, 1.7)
+    progress(str(path), 0, 1000, 1.8)
+    progress(str(path), 100, 1000, 2.0)
     last = terminal.getvalue().split("\r")[-1]
     progress.done()
     assert last.startswith("file 1/1 records.csv (read again):")
@@ -131,20 +131,107 @@ def test_nothing_in_a_pipe_or_when_quiet(
 ) -> None:
     path = records(tmp_path, 10)
     progress = IngestProgress(stream, enabled=enabled)
-    progress(str(path), 0, 0.0)
-    progress(str(path), 10, 2.0)
+    progress(str(path), 0, None, 0.0)
+    progress(str(path), 10, 10, 2.0)
     progress.done()
     assert stream.getvalue() == ""
 
 
-def test_estimate_of_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = records(tmp_path, 4000)  # a 15-byte header and 4,000 rows of 10 bytes: 40,015 bytes
-    assert estimate_rows(path) == 4000  # read whole: its lines counted
-    # the first 1,400 bytes hold 139 line ends (header + 138 rows): 40,015 * 139 / 1,400
-    # = 3,972.9 lines, less the header
-    monkeypatch.setattr(progress_module, "SAMPLE", 1400)
-    assert estimate_rows(path) == 3972
-    assert estimate_rows(tmp_path / "book.xlsx") is None
+def test_a_file_read_whole_ends_at_100_percent_of_its_rows_read(tmp_path: Path, no_delay) -> None:  # type: ignore[no-untyped-def]
+    """Its total said 1,000 rows (a blank line, a quoted line break), 990 were read: the
+    last line drawn says 990 of 990, not 99 %; a total below the rows read is none."""
+    path = records(tmp_path, 1000)
+    terminal = Terminal()
+    progress = IngestProgress(terminal, files=1)
+    progress(str(path), 0, None, 0.0)
+    progress(str(path), 990, 1000, 1.0)
+    assert " 99%|" in terminal.getvalue().split("\r")[-1]
+    progress(str(path), 990, 990, 1.2)  # read whole
+    ended = terminal.getvalue().split("\r")[-1]
+    progress(str(path), 1200, 1000, 1.5)  # read again, and its total was short
+    over = terminal.getvalue().split("\r")[-1]
+    progress.done()
+    assert ended.startswith("file 1/1 records.csv: 100%|") and " 990/990 " in ended
+    assert "%" not in over and " 1.20k rows " in over
+
+
+class Told:
+    """A progress callback that keeps what the ingest tells it: (rows read, total) a call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int | None]] = []
+
+    def __call__(self, path: str, rows: int, total: int | None, seconds: float) -> None:
+        self.calls.append((rows, total))
+
+
+def told_by_ingest(source: Path, store_path: Path, engine: str) -> list[tuple[int, int | None]]:
+    from auditor.backends.store import EvidenceStore
+    from auditor.ingest import ingest
+    from auditor.pack import load_pack
+
+    told = Told()
+    store = EvidenceStore(str(store_path), engine=engine)
+    try:
+        report = ingest(load_pack(TEST_PACKS / "roundtrip.yaml"), source, store, progress=told)
+    finally:
+        store.close()
+    assert [f.status for f in report.files] == ["ok"]
+    return told.calls
+
+
+@pytest.fixture
+def every_batch_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ingest tells its rows read after every batch of 5,000 rows (not every half second
+    at most)."""
+    import auditor.columnar as columnar
+    import auditor.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "REPORT_EVERY", 0)
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 5000)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_the_ingest_tells_a_text_file_s_rows_as_its_total(  # type: ignore[no-untyped-def]
+    tmp_path: Path, engine: str, every_batch_told, monkeypatch
+) -> None:
+    """A CSV file of 12,345 rows is told as 12,345 rows from its first batch on (its lines
+    less the header: no estimate that a batch may pass) and ends at 12,345 of 12,345: read
+    row by row into SQLite, column-wise by DuckDB into its store (whose batches passed the
+    estimate of old)."""
+    import auditor.columnar as columnar
+
+    if engine == "duckdb":  # column-wise from any size, not from 1 MiB
+        monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
+    records(tmp_path / "data", 12_345)
+    calls = told_by_ingest(tmp_path / "data", tmp_path / "s.db", engine)
+    assert calls[0] == (0, None)  # the file starts
+    assert calls[1:3] == [(5000, 12_345), (10_000, 12_345)]
+    assert calls[-1] == (12_345, 12_345)
+
+
+def workbook(folder: Path, rows: int, stated: bool) -> None:
+    """A workbook of ``rows`` records below its header; its sheet states its size (as Excel
+    writes it) or states none (as a program streaming rows may write it)."""
+    import openpyxl
+
+    folder.mkdir(parents=True)
+    book = openpyxl.Workbook(write_only=not stated)
+    sheet = book.active if stated else book.create_sheet("records")
+    sheet.append(["record_id", "name"])
+    for i in range(rows):
+        sheet.append([f"R{i:06d}", "n"])
+    book.save(folder / "records.xlsx")
+
+
+@pytest.mark.parametrize(("stated", "total"), [(True, 6000), (False, None)])
+def test_the_ingest_tells_a_workbook_s_rows_as_its_sheet_states_them(  # type: ignore[no-untyped-def]
+    tmp_path: Path, stated: bool, total: int | None, every_batch_told
+) -> None:
+    workbook(tmp_path / "data", 6000, stated)
+    calls = told_by_ingest(tmp_path / "data", tmp_path / "s.db", "sqlite")
+    assert calls[1:-1] == [(5000, total)]  # after its first batch of 5,000 rows
+    assert calls[-1] == (6000, 6000)
 
 
 def ingest_args(tmp_path: Path) -> list[str]:

@@ -79,11 +79,17 @@ class EvidenceStore:
     :mod:`auditor.backends.engines`); None: the engine its records are kept for
     (DuckDB for a store whose records are in DuckDB, else SQLite). A new store
     opened for ``duckdb`` keeps its records in DuckDB; a store keeps its records
-    where they were first stored, whichever engine opens it later.
+    where they were first stored, whichever engine opens it later. ``engine_asked``:
+    the user named ``engine`` (an ingest's ``--engine``), and a store that keeps its
+    records where a new store for it would not is refused, not written in silence.
     """
 
     def __init__(
-        self, path: str | Path | None, engine: str | None = None, read_only: bool = False
+        self,
+        path: str | Path | None,
+        engine: str | None = None,
+        read_only: bool = False,
+        engine_asked: bool = False,
     ) -> None:
         self.path = None if path is None else str(path)
         #: the evidence export this store was rebuilt from (its records are also there, as
@@ -121,6 +127,8 @@ class EvidenceStore:
                     made = create
                 if self.duckdb_tables is not None:
                     self.duckdb_tables.forget_after(self.last_file_id())  # a killed ingest's
+            if engine is not None and engine_asked:
+                self._refuse_records_elsewhere(engine)
         except sqlite3.DatabaseError as exc:  # not a database, locked for too long, ...
             self._close_after_failing(made)
             raise self._not_opened(exc) from None
@@ -185,6 +193,17 @@ class EvidenceStore:
                 if made and tables.path is not None:
                     for path in (tables.path, Path(f"{tables.path}.wal")):
                         path.unlink(missing_ok=True)
+
+    def _refuse_records_elsewhere(self, engine: str) -> None:
+        """A :class:`StoreError` when this store keeps its records where a new store for
+        ``engine`` would not (DuckDB's records file for duckdb, else SQLite)."""
+        kept = "duckdb" if self.duckdb_tables is not None else "sqlite"
+        if kept != ("duckdb" if engine == "duckdb" else "sqlite"):
+            raise StoreError(
+                f"the store holds its records on {kept}, where its first ingest put them",
+                location=Location(str(self.path)),
+                hint=f"ingest with --engine {kept}, or into a new store",
+            )
 
     def _records_in_duckdb(self, engine: str | None) -> tuple[int, bool] | None:
         """None when the records are kept in SQLite; else the number the store shares with

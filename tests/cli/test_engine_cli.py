@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
+import pytest
+
+from auditor.backends.store import EvidenceStore
 from auditor.cli import main
 
 from ..conftest import ROOT, RULES
@@ -75,3 +80,34 @@ def test_without_duckdb_the_engine_says_what_to_install(runner, tmp_path, monkey
             "pip install duckdb pyarrow"
         ], result.output
     assert not (tmp_path / "s.db").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("first", "then"), [("sqlite", "duckdb"), ("duckdb", "sqlite")])
+def test_an_engine_asked_of_a_store_that_keeps_its_records_elsewhere_is_refused(
+    runner, tmp_path, first: str, then: str
+) -> None:
+    """A store keeps its records where its first ingest put them: a later ingest that names
+    another engine is refused in one line (exit 2), one that names none goes on there."""
+    store = tmp_path / "s.db"
+    folders = []
+    for name in ("a", "b"):
+        folders.append(tmp_path / name)
+        folders[-1].mkdir()
+    shutil.copy(Path(DEMO) / "sites.csv", folders[0])
+    shutil.copy(Path(DEMO) / "checklist.csv", folders[1])
+
+    def ingest(folder: Path, *engine: str):  # type: ignore[no-untyped-def]
+        args = ["evidence", "ingest", str(folder), "--pack", PACK, "--store", str(store)]
+        return runner.invoke(main, [*args, *engine])
+
+    assert ingest(folders[0], "--engine", first).exit_code == 0
+    refused = ingest(folders[1], "--engine", then)
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.splitlines() == [
+        f"error: {store}: the store holds its records on {first}, where its first ingest put "
+        f"them; ingest with --engine {first}, or into a new store"
+    ]
+    assert ingest(folders[1]).exit_code == 0  # no engine asked: stored where the rest are
+    opened = EvidenceStore(store)
+    assert opened.engine == first and opened.count("sites") > 0 and opened.count("checklist") > 0
+    opened.close()

@@ -403,6 +403,20 @@ def test_a_file_in_no_evidence_format_is_named_not_passed_over(runner, tmp_path)
     assert f"warning: {note}" in audited.output.splitlines()
 
 
+def test_a_file_given_in_no_evidence_format_is_told_every_suffix_read(runner, tmp_path) -> None:
+    """The error names .txt and .ndjson too, as the note about a folder's files does."""
+    given = tmp_path / "s.db"
+    given.write_bytes(b"SQLite format 3\x00")
+    result = runner.invoke(
+        main, ["evidence", "ingest", str(given), "--pack", PACK, "--store", str(tmp_path / "t.db")]
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: {given}: unsupported file type '.db'; use one of .csv, .tsv, .txt, .jsonl, "
+        ".ndjson, .xlsx"
+    ) in result.output.splitlines()
+
+
 def test_an_export_given_to_ingest_is_named_for_what_it_is(runner, tmp_path) -> None:
     """A folder `evidence export` wrote holds a store's tables: ingest says so in one line,
     exit 2, and makes no store for it (audit reads it: see test_audit_export_cli)."""
