@@ -192,8 +192,9 @@ def _quarantined_problems(
         source = int(entry["id"])
         if held.get(source, 0) != int(entry["quarantined"] or 0):
             yield EvidenceError(
-                f"{held.get(source, 0):,} quarantined rows of {entry['file']} are in the "
-                f"export, where its manifest says {int(entry['quarantined'] or 0):,}",
+                f"{_many(held.get(source, 0), 'quarantined row')} of {entry['file']} "
+                f"{_are(held.get(source, 0))} in the export, where its manifest says "
+                f"{int(entry['quarantined'] or 0):,}",
                 location=Location(str(path)),
                 hint=HINT,
             )
@@ -445,8 +446,9 @@ def _kinds_missing(
         kind = entry["kind"]
         if kind in pack.evidence and kind not in kinds and (entry["stored"] or 0) > 0:
             yield EvidenceError(
-                f"the export's manifest says {entry['stored']:,} records of {entry['file']} were "
-                f"stored, and it has no {kind}.parquet",
+                f"the export's manifest says {_many(entry['stored'], 'record')} of "
+                f"{entry['file']} {'was' if entry['stored'] == 1 else 'were'} stored, and it has "
+                f"no {kind}.parquet",
                 location=Location(str(folder)),
                 hint=HINT,
             )
@@ -460,15 +462,16 @@ def _count_problems(
     for source, rows in sorted(counted.items(), key=lambda item: (item[0] is None, item[0] or 0)):
         if source not in files:
             yield EvidenceError(
-                f"{rows:,} record{'s' if rows != 1 else ''} of file id {source}, which the "
-                "export's manifest does not list",
+                f"{_many(rows, 'record')} of file id {source}, which the export's manifest "
+                "does not list",
                 location=Location(str(path)),
                 hint=HINT,
             )
         elif files[source]["kind"] != kind:  # a file left by another export, say
             yield EvidenceError(
-                f"{rows:,} {kind} records come from file id {source}, which the export's "
-                f"manifest lists as {files[source]['file']} of kind {files[source]['kind']}",
+                f"{_many(rows, kind + ' record')} {'comes' if rows == 1 else 'come'} from file "
+                f"id {source}, which the export's manifest lists as {files[source]['file']} of "
+                f"kind {files[source]['kind']}",
                 location=Location(str(path)),
                 hint=HINT + " (into an empty folder)",
             )
@@ -477,11 +480,21 @@ def _count_problems(
             continue
         if counted.get(source, 0) != (entry["stored"] or 0):
             yield EvidenceError(
-                f"{counted.get(source, 0):,} records of {entry['file']} are in the export, "
-                f"where its manifest says {entry['stored'] or 0:,} were stored",
+                f"{_many(counted.get(source, 0), 'record')} of {entry['file']} "
+                f"{_are(counted.get(source, 0))} in the export, where its manifest says "
+                f"{entry['stored'] or 0:,} {'was' if entry['stored'] == 1 else 'were'} stored",
                 location=Location(str(path)),
                 hint=HINT,
             )
+
+
+def _many(count: int, noun: str) -> str:
+    """``1 record``, ``2 records``: a count with its noun."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _report(manifest: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> IngestReport:

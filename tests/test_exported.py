@@ -378,6 +378,28 @@ def test_every_count_the_manifest_does_not_agree_with_is_a_line_of_its_own(
     ]
 
 
+def test_a_count_of_one_is_said_in_the_singular(tmp_path: Path) -> None:
+    """ "1 records of agents.csv are in the export", "1 agents records come from": each count
+    agrees with its noun and verb."""
+    from collections import Counter
+
+    from auditor.exported import _count_problems
+
+    files = {
+        1: {"kind": "agents", "file": "agents.csv", "stored": 2},
+        2: {"kind": "tickets", "file": "tickets.csv", "stored": 1},
+    }
+    path = tmp_path / "agents.parquet"
+    lines = [
+        str(e).split(";")[0] for e in _count_problems(Counter({1: 1, 2: 1}), files, "agents", path)
+    ]
+    assert lines == [
+        f"{path}: 1 agents record comes from file id 2, which the export's manifest lists as "
+        "tickets.csv of kind tickets",
+        f"{path}: 1 record of agents.csv is in the export, where its manifest says 2 were stored",
+    ]
+
+
 def test_a_kind_the_pack_lacks_is_named_not_read(export: Path, tmp_path: Path) -> None:
     folder = _broken(
         export, tmp_path, lambda f: shutil.copy(f / "agents.parquet", f / "staff.parquet")
