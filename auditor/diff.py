@@ -250,12 +250,18 @@ def _audit_period(document: FindingsDocument) -> Period:
 
 
 def _held(finding: FindingEntry, audit: Period) -> Period | None:
-    """The days of the audit period the finding holds: the audit period for a finding that
-    holds it all (its period is the audit's, or wider), else its own period as the audit cut
-    it; None for a period label that names no days."""
+    """The days of the audit period the finding holds, as its findings.json recorded them
+    (worked out from its period's label in a findings.json written before they were): the
+    audit period for a finding that holds it all (its period is the audit's, or wider), else
+    its own period as the audit cut it; None for a period label that names no days."""
     if finding.pooled:
         return audit
-    held = periods.cell(audit, finding.period)
+    days = finding.days
+    if days is None:
+        held = periods.cell(audit, finding.period)
+    else:
+        first, last = date.fromisoformat(days.first), date.fromisoformat(days.last)
+        held = Period(finding.period, first, last, days.clipped)
     if held is not None and (held.first, held.last) == (audit.first, audit.last):
         return audit
     return held

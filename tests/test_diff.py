@@ -384,6 +384,23 @@ def test_a_week_cut_otherwise_by_the_two_audits_is_not_paired(write_pack, tmp_pa
     assert old["days"] == {"first": "2026-07-27", "last": "2026-07-31", "clipped": True}
 
 
+def test_the_days_a_findings_json_recorded_are_the_days_paired_on(write_pack, tmp_path) -> None:
+    """diff reads each finding's ``days`` from its findings.json, not from its label again:
+    August's week 31 recorded as 27-31 July (as July's is) pairs with July's."""
+    july, august = weekly_audits(
+        write_pack, tmp_path, ["2026-07-01", "2026-07-28", "2026-08-05"], ("2026-07", "2026-08")
+    )
+    assert days_of(august, "WEEKLY@2026-W31") == ("2026-08-01", "2026-08-02")
+    path = tmp_path / "2026-08" / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rule = next(r for r in data["rules"] if r["rule"] == "WEEKLY")
+    week = next(f for f in rule["findings"] if f["id"] == "WEEKLY@2026-W31")
+    week["days"].update(first="2026-07-27", last="2026-07-31")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    diff = diff_findings(july, load_findings(path))
+    assert week_rows(diff, "2026-W31") == [("all@2026-W31 (27–31 Jul)", "period", "new")]
+
+
 def test_a_week_held_by_a_quarter_and_by_its_month_pairs_only_on_the_same_days(
     write_pack, tmp_path
 ) -> None:
