@@ -748,7 +748,8 @@ def evidence_synth(pack_path: str, seed: int, records: int, out: str, no_bad_row
     "--previous",
     type=click.Path(exists=True),
     help="An earlier audit (folder or findings.json): the report adds the status of its findings "
-    "(default with --register: the register's last audit of the same pack).",
+    "(default with --register: the register's latest audit of the same pack of an earlier period, "
+    "one that ends before this audit's starts).",
 )
 @click.option("--auditor", "auditor_name", help="Name of the auditor, for the report.")
 @click.option("--organisation", help="Audited organisation, for the report.")
@@ -1026,7 +1027,7 @@ def _previous_of(
     earlier: PreviousAudit | None, register_path: str | None, result: AuditResult
 ) -> FindingsDocument | None:
     """A pack's earlier audit: its folder's in an earlier combined audit, else the one
-    --previous gave, else the register's last one."""
+    --previous gave, else the register's latest of an earlier period."""
     if isinstance(earlier, dict):
         return earlier.get(result.findings.manifest.pack.id)
     return _previous_audit(earlier, register_path, result)
@@ -1071,7 +1072,7 @@ def _previous_audit(
     earlier: FindingsDocument | None, register_path: str | None, result: AuditResult
 ) -> FindingsDocument | None:
     """The earlier audit the report compares with: the one --previous gave (read), else the
-    register's last one."""
+    register's latest of an earlier period (see :meth:`Register.previous_audit`)."""
     from .diff import load_findings
 
     if earlier is not None:
@@ -1079,14 +1080,12 @@ def _previous_audit(
     if not register_path or not Path(register_path).exists():
         return None
     register = _open_register(register_path)
+    manifest = result.findings.manifest
     try:
-        pack = result.findings.manifest.pack.id
-        recorded = [
-            a for a in register.store.audits() if a["pack_id"] == pack and Path(a["path"]).exists()
-        ]
+        path = register.previous_audit(manifest.pack.id, manifest.parameters.period.first_day)
     finally:
         register.close()
-    return load_findings(recorded[-1]["path"]) if recorded else None
+    return load_findings(path) if path else None
 
 
 def _certifier_outputs(

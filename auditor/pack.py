@@ -988,12 +988,23 @@ def _capa(
     else:
         ctx.error("capa needs an 'owner' role (a text, or {zh: ..., en: ...})", spec.start)
         owner = Text("", "")
-    due = (
-        _positive_int(spec, "due_days", ctx.checker, ctx.rule_id)
-        if "due_days" in spec
-        else default_due
-    )
-    return CorrectiveAction(action, owner, due)
+    return CorrectiveAction(action, owner, _due_days(spec, ctx, severity, default_due))
+
+
+def _due_days(spec: YamlMap, ctx: RuleContext, severity: str, default_due: int) -> int:
+    """A rule's ``capa.due_days``: the pack's ``defaults.due_days`` for its severity when not
+    given; never longer, as items are due by the shorter (see ``due_in_days``)."""
+    if "due_days" not in spec:
+        return default_due
+    due = _positive_int(spec, "due_days", ctx.checker, ctx.rule_id)
+    if due > default_due:
+        ctx.error(
+            f"capa.due_days {due} is longer than the {default_due} days the pack allows a "
+            f"{severity} nonconformity (defaults.due_days.{severity})",
+            spec.where("due_days"),
+            hint=f"write {default_due} or less, or raise the default",
+        )
+    return due
 
 
 # ------------------------------------------------------------ clause coverage

@@ -96,6 +96,21 @@ def test_rule_needs_a_corrective_action(write_pack) -> None:
         load_pack(write_pack(text), [STANDARDS])
 
 
+@pytest.mark.parametrize(
+    ("defaults", "due_days"), [("", 60), ("defaults: {due_days: {minor: 150}}\n", 120)]
+)
+def test_a_rule_s_due_days_up_to_its_severity_s_default_is_kept(
+    write_pack, defaults: str, due_days: int
+) -> None:
+    """A minor rule's own due days within the pack's default for minor (90, or 150 when the
+    pack raises it) stand as written; longer ones are refused (broken/due-days-...)."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("owner: manager}", f"owner: manager, due_days: {due_days}}}")
+    text = text.replace("evidence:\n", f"{defaults}evidence:\n", 1)
+    pack = load_pack(write_pack(text), [STANDARDS])
+    assert pack.rules[0].capa.due_days == due_days
+
+
 def test_calendar_hours_are_checked(write_pack) -> None:
     text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
     text = text.replace(

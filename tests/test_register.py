@@ -107,6 +107,22 @@ def test_audits_recorded_out_of_period_order_give_the_same_register(
     assert recorded(("2026-08", "2026-07"), "reversed.db") == in_order
 
 
+def test_the_previous_audit_is_the_latest_recorded_of_an_earlier_period(
+    tmp_path, monthly_audits
+) -> None:
+    """August recorded before July: an audit of September is compared with August (the
+    later period, though recorded first), one of August with July, one of July with none."""
+    register = Register(str(tmp_path / "register.db"))
+    for month in ("2026-08", "2026-07"):
+        record(register, monthly_audits, month)
+    paths = {month: str(path) for month, (_, _, path) in monthly_audits.items()}
+    assert register.previous_audit("service-quality", "2026-09-01") == paths["2026-08"]
+    assert register.previous_audit("service-quality", "2026-08-01") == paths["2026-07"]
+    assert register.previous_audit("service-quality", "2026-07-01") is None
+    assert register.previous_audit("another-pack", "2026-09-01") is None
+    register.close()
+
+
 def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     tmp_path, monthly_audits
 ) -> None:

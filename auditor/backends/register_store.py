@@ -209,6 +209,17 @@ class RegisterStore:
     def audits(self) -> list[dict[str, Any]]:
         return list(self.db.table("audits").rows_where(order_by="id"))
 
+    def audits_before(self, pack_id: str, first_day: str) -> list[dict[str, Any]]:
+        """The audits of pack ``pack_id`` whose period ends before ``first_day``: the latest
+        period first, and of one period the last recorded first."""
+        return list(
+            self.db.table("audits").rows_where(
+                "pack_id = ? AND last_day < ?",
+                [pack_id, first_day],
+                order_by="last_day DESC, id DESC",
+            )
+        )
+
     # ------------------------------------------------------------ items
 
     def item(self, item_id: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..backends.register_store import RegisterStore
@@ -107,6 +108,15 @@ class Register:
             for key, rule, finding in nonconformities(document):
                 self._one(document, audit, key, rule, finding, today, who, recorded)
         return recorded
+
+    def previous_audit(self, pack_id: str, first_day: str) -> str | None:
+        """The findings.json of the audit an audit of pack ``pack_id`` whose period starts on
+        ``first_day`` is compared with: the latest recorded of an earlier period (one that ends
+        before ``first_day``) whose file is still there; None when there is none."""
+        for audit in self.store.audits_before(pack_id, first_day):
+            if Path(audit["path"]).exists():
+                return str(audit["path"])
+        return None
 
     def _one(
         self,

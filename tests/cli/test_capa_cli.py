@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import date, timedelta
 
@@ -186,6 +187,28 @@ def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp
     assert changes == {"new": 2, "resolved": 4, "recurring": 1, "worsened": 0}
     assert 'data-change="recurring" data-rule="STANDARD-TRAINED"' in html
     assert html.count('class="chart previous-chart"') == 1
+
+
+def test_the_report_compares_with_the_register_s_audit_of_an_earlier_period(
+    runner, tmp_path
+) -> None:
+    """July and August recorded: July audited again has no previous audit (August is a later
+    period, July itself the same one); August audited again is compared with July, not itself."""
+    for month in ("2026-07", "2026-08"):
+        assert audit(runner, tmp_path, month).exit_code == 0
+
+    def previous_heading(month: str) -> list[str]:
+        out = tmp_path / f"again-{month}"
+        result = invoke(
+            runner, "audit", PACK, DEMO, "--period", month, "--out", str(out), "--format",
+            "html", "--fail-on", "never", "--register", str(tmp_path / "r.db"), "--lang", "en",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        html = (out / "report.html").read_text(encoding="utf-8")
+        return re.findall(r"Status of the previous audit&#39;s findings \([^)]*\)", html)
+
+    assert previous_heading("2026-07") == []
+    assert previous_heading("2026-08") == ["Status of the previous audit&#39;s findings (2026-07)"]
 
 
 def test_the_acceptance_story_of_the_register(runner, tmp_path, july_31) -> None:
