@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import math
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -408,7 +410,35 @@ def _write_xlsx(path: Path, kind: EvidenceKind, rows: list[dict[str, Any]]) -> N
                     value = datetime.fromisoformat(str(value))
             cells.append(_cell(value))
         sheet.append(cells)
-    book.save(path)
+    book.properties.created = WRITTEN_AT
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(_reproducible(buffer.getvalue()))
+
+
+#: the time a generated workbook says it was made and saved, and its parts' zip times: one
+#: fixed moment, so that the same seed gives the same bytes (openpyxl writes the clock's)
+WRITTEN_AT = datetime(2026, 1, 1)
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
+def _reproducible(workbook: bytes) -> bytes:
+    """The workbook with its saved time and its parts' zip times set to :data:`WRITTEN_AT`."""
+    import zipfile
+
+    stamp = WRITTEN_AT.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as read, zipfile.ZipFile(out, "w") as written:
+        for entry in read.infolist():
+            data = read.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(
+                    rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", data
+                )
+            part = zipfile.ZipInfo(entry.filename, WRITTEN_AT.timetuple()[:6])
+            part.compress_type = zipfile.ZIP_DEFLATED
+            written.writestr(part, data)
+    return out.getvalue()
 
 
 #: how each known kind is written: (file name, format, encoding, Chinese headers)
