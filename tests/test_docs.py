@@ -61,3 +61,18 @@ def test_the_architecture_names_every_subpackage() -> None:
     subpackages = sorted(p.name for p in package.iterdir() if (p / "__init__.py").exists())
     missing = [name for name in subpackages if f"{name}/" not in text]
     assert not missing, f"subpackages not in docs/architecture.md: {missing}"
+
+
+def test_the_pack_test_example_passes_on_the_shipped_pack(tmp_path: Path) -> None:
+    """docs/rule-language.md's pack-test example, as written, on rules/service-quality.yaml:
+    it had given its case a period its records are not in."""
+    from auditor.packtest import run_pack_tests
+
+    text = (DOCS / "rule-language.md").read_text(encoding="utf-8")
+    example = text.split("## Pack tests", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    tests = tmp_path / "example.tests.yaml"
+    tests.write_text(example, encoding="utf-8")
+    report = run_pack_tests(DOCS.parent / "rules" / "service-quality.yaml", tests)
+    assert [(r.case.name, r.failures) for r in report.results] == [
+        ("29 s is in time, 31 s is late, a 3 s hang-up is left out", [])
+    ]
