@@ -11,12 +11,14 @@ verdict and value kept on the link) and changes nothing on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from ..backends.register_store import RegisterStore
+from ..backends.register_store import RegisterStore, remove_register
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
 from .history import as_text, broken_rows, chained, moment
@@ -789,6 +791,25 @@ def _extent(rule: RuleEntry, finding: FindingEntry) -> list[str]:
     ]
 
 
+@contextmanager
+def opened_or_made(path: str) -> Iterator[Register]:
+    """The register at ``path``, made when it is not there, for one command's work; closed
+    after. One made here is removed again when that work fails and leaves it empty (a waiver
+    refused, an audit not recorded): a mistyped --register leaves no empty register that
+    later commands would read as a real one."""
+    made = not Path(path).exists()
+    register = Register(path)
+    done = False
+    try:
+        yield register
+        done = True
+    finally:
+        unused = made and not done and register.store.holds_nothing()
+        register.close()
+        if unused:
+            remove_register(path)
+
+
 def register_waivers(register_path: str) -> list[Any]:
     """The waivers of the register at ``register_path`` for an audit to apply (none when there
     is no register yet), once the register passes its check: a waiver added or changed
@@ -820,12 +841,9 @@ def record_audit_file(register_path: str, findings_path: str, today: date) -> Re
     An audit is known by its fingerprint (the document without its generation
     time), so auditing the same evidence again records nothing new.
     """
-    register = Register(register_path)
-    try:
+    with opened_or_made(register_path) as register:
         document = FindingsDocument.load(findings_path)
         return register.record_audit(document, document.fingerprint(), str(findings_path), today)
-    finally:
-        register.close()
 
 
 def _check_correction(item: dict[str, Any], changes: dict[str, Any], today: date) -> None:

@@ -85,13 +85,19 @@ def test_ungoverned_waivers_are_refused_in_one_line(runner, tmp_path) -> None:
             "a waiver runs at most a year",
         ("--approved-by", "director", "--until", "soon"): "is not a date",
     }  # fmt: skip
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    cases[("--approved-by", "director", "--from", yesterday, "--until", SOON)] = (
+        f"a waiver starts on the day it is recorded or later, not {yesterday}"
+    )
     for extra, message in cases.items():
         result = add(runner, register, *extra)
         assert result.exit_code == 2, extra
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.output
-    unknown = runner.invoke(main, ["waiver", "revoke", "W-9", "--by", "x", "--register", register])
-    assert unknown.exit_code == 2 and "no waiver in force 'W-9'" in unknown.output
+        # a refused waiver makes no register: a later command does not read an empty one
+        assert list(tmp_path.iterdir()) == [], extra
+    listed = runner.invoke(main, ["capa", "list", "--register", register])
+    assert listed.exit_code == 2 and "no CAPA register here" in listed.output
 
 
 def test_waivers_yaml_beside_the_pack(runner, tmp_path) -> None:
