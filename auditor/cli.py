@@ -2169,8 +2169,8 @@ def _render_combined(
     return written
 
 
-def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
-    """The register's item each nonconformity of the audit is tracked as (None: not recorded)."""
+def _tracked(register_path: str, document: Any) -> dict[str, Any]:
+    """The register's item each nonconformity of the audit is tracked as."""
     register = _open_register(register_path)
     try:
         return register.tracked(document.fingerprint())

@@ -559,13 +559,22 @@ class Register:
             item_id, who, on, f"action {number} done", actions[number].get("done"), on.isoformat()
         )
 
-    def tracked(self, fingerprint: str) -> dict[str, TrackedItem] | None:
+    def tracked(self, fingerprint: str) -> dict[str, TrackedItem]:
         """The item each nonconformity of the audit with this fingerprint is tracked as, by
         finding id, as the register has it now (its severity and due date may have moved on
-        since: a recurring minor is major); None when the audit is not recorded."""
+        since: a recurring minor is major); an audit the register has not recorded is
+        refused (its plan would name no item, as if none were tracked)."""
+        from ..errors import AuditorError, Location
+
         audit = self.store.audit_by_sha(fingerprint)
         if audit is None:
-            return None
+            raise AuditorError(
+                "the audit is not recorded in this register, so its plan cannot name the "
+                "register's items",
+                location=Location(self.store.path),
+                hint="give the register the audit was recorded in, or record it there with "
+                "auditor audit --register",
+            )
         items = {item["id"]: item for item in self.store.items()}
         return {
             finding: _tracked(items[item_id])
