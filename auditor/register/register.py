@@ -633,29 +633,29 @@ class Register:
         return None
 
     def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
-        """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).
+        """End a waiver in force today or ahead; its id (``W-1``, also for ``1`` or ``w-1``).
 
-        A waiver revoked already is refused, saying when and by whom.
+        An id no waiver has is refused with the closest one; a waiver not in force any more
+        (revoked, saying when and by whom, or expired) is refused as such.
         """
         from ..errors import closest_name
         from .waivers import WaiverError
 
         text = waiver_id.strip()
         digits = text[2:] if text[:2].upper() == "W-" else text
-        number = int(digits) if digits.isdigit() else -1
+        named = f"W-{int(digits)}" if digits.isdigit() else f"'{waiver_id}'"
         with self.store.transaction():
-            rows = {row["id"]: row for row in self.store.waivers()}
-            row = rows.get(number)
-            if row is not None and row.get("revoked_on"):
-                by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
-                raise WaiverError(f"W-{number} was revoked on {row['revoked_on']}{by}")
-            if row is None or not self.store.revoke_waiver(number, today.isoformat(), who):
-                known = [f"W-{n}" for n, w in rows.items() if not w.get("revoked_on")]
+            rows = {f"W-{row['id']}": row for row in self.store.waivers()}
+            row = rows.get(named)
+            if row is None:
                 raise WaiverError(
-                    f"no waiver in force '{waiver_id}'", suggestion=closest_name(waiver_id, known)
+                    f"no waiver {named} in the register",
+                    suggestion=closest_name(named.strip("'"), rows),
                 )
-            self._log(f"W-{number}", who, today, "revoked", None, today.isoformat())
-        return f"W-{number}"
+            _check_revocable(named, row, today)
+            self.store.revoke_waiver(row["id"], today.isoformat(), who)
+            self._log(named, who, today, "revoked", None, today.isoformat())
+        return named
 
     def waivers(self) -> list[Any]:
         from .waivers import from_row
@@ -731,6 +731,21 @@ class Register:
             waivers = self.store.waivers()
         replayed = replay(items, actions, waivers, history)
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
+
+
+def _check_revocable(waiver_id: str, row: dict[str, Any], today: date) -> None:
+    """A waiver is revoked while it is in force, or before it starts; one revoked already, or
+    expired, is not in force: refused, saying since when."""
+    from .waivers import WaiverError
+
+    if row.get("revoked_on"):
+        by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
+        raise WaiverError(f"{waiver_id} was revoked on {row['revoked_on']}{by}")
+    if date.fromisoformat(row["valid_until"]) < today:
+        raise WaiverError(
+            f"{waiver_id} is not in force: it expired on {row['valid_until']}",
+            hint="an expired waiver applies to no audit; nothing to revoke",
+        )
 
 
 def _without_repeated_move(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

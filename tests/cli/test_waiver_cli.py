@@ -186,8 +186,28 @@ def test_revoking_names_the_waiver_and_a_revoked_one_says_when(runner, tmp_path)
     revoked = [(r["item"], r["field"]) for r in store.store.history() if r["field"] == "revoked"]
     store.close()
     assert revoked == [("W-1", "revoked"), ("W-2", "revoked")]
-    unknown = revoke("W-7")
-    assert unknown.exit_code == 2 and "no waiver in force 'W-7'" in unknown.output
+    unknown = revoke("W-7")  # no such waiver: said so, with the closest id (not "not in force")
+    assert (unknown.exit_code, unknown.output) == (
+        2,
+        "error: no waiver W-7 in the register; did you mean 'W-4'?\n",
+    )
+    assert revoke("w-7").output == unknown.output
+    assert revoke("site=SH").output == "error: no waiver 'site=SH' in the register\n"
+
+
+def test_an_expired_waiver_is_not_in_force_and_not_revoked(runner, tmp_path, monkeypatch) -> None:
+    register = str(tmp_path / "r.db")
+    added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
+    assert added.exit_code == 0, added.output
+    after = date.fromisoformat(SOON) + timedelta(days=1)
+    monkeypatch.setattr("auditor.cli._today", lambda: after)
+    expired = runner.invoke(main, ["waiver", "revoke", "W-1", "--by", "x", "--register", register])
+    assert (expired.exit_code, expired.output) == (
+        2,
+        f"error: W-1 is not in force: it expired on {SOON}; an expired waiver applies to no "
+        "audit; nothing to revoke\n",
+    )
+    assert [w.revoked_on for w in Register(register).waivers()] == [None]
 
 
 def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refused(
