@@ -593,6 +593,7 @@ class Register:
                 f"a waiver starts on the day it is recorded or later, not {waiver.valid_from}",
                 hint="an audit applies the waivers in force on the day it runs",
             )
+        self._check_group_waivable(waiver.rule, waiver.group_key)
         with self.store.transaction():
             number = self.store.insert_waiver(
                 {
@@ -611,6 +612,19 @@ class Register:
                 f"W-{number}", who, today, "waiver", None, waiver_event(self._waiver_row(number))
             )
         return f"W-{number}"
+
+    def _check_group_waivable(self, rule: str, group_key: str) -> None:
+        """A waiver of a group is refused for a rule the register's items show judged pooled
+        (it has items, none of a group): it covers none of the rule's nonconformities."""
+        from .waivers import WaiverError
+
+        groups = {g for r, g in self.store.rules_and_groups() if r == rule}
+        if group_key and groups == {""}:
+            raise WaiverError(
+                f"{rule} is judged pooled (its items in the register name no group): a waiver "
+                f"of the group {group_key} never applies",
+                hint="waive the rule: leave out --group",
+            )
 
     def _waiver_row(self, number: int) -> dict[str, Any]:
         return next(row for row in self.store.waivers() if row["id"] == number)

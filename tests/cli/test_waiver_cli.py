@@ -243,6 +243,12 @@ def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refuse
     assert refused("--rule", "RESP-PHONE-30S", "--group", "SH") == (
         "error: a group names its field and value, as the report does: site=SH, not 'SH'"
     )
+    # STANDARD-TRAINED is judged pooled: its item is of no group, and a group's waiver would
+    # cover none of its nonconformities (recorded with no word, it never applied)
+    assert refused("--rule", "STANDARD-TRAINED", "--group", "site=SH") == (
+        "error: STANDARD-TRAINED is judged pooled (its items in the register name no group): "
+        "a waiver of the group site=SH never applies; waive the rule: leave out --group"
+    )
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     assert refused("--rule", "RESP-PHONE-30S", "--from", yesterday).startswith(
         f"error: a waiver starts on the day it is recorded or later, not {yesterday}"
