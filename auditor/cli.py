@@ -1349,12 +1349,12 @@ _by_opt = click.option(
 )
 
 
-def _open_register(path: str, create: bool = False) -> Any:
-    """The register at ``path``; one that is not there is an error unless ``create`` (a typo in
-    --register must not read as an empty register, nor make one)."""
+def _open_register(path: str) -> Any:
+    """The register at ``path``; one that is not there is an error (a typo in --register must
+    not read as an empty register, nor make one)."""
     from .register import Register
 
-    if not create and not Path(path).exists():
+    if not Path(path).exists():
         raise AuditorError(
             "no CAPA register here",
             location=Location(path),
@@ -1756,17 +1756,15 @@ def waiver_add(
     register_path: str,
 ) -> None:
     """Record a waiver: the covered nonconformity is reported as waived while it is in force."""
+    from .register.register import opened_or_made
     from .register.waivers import Waiver
 
     today = _today()
     waiver = Waiver("", rule, group_key, reason, risk, requested_by, approved_by,
                     _day(valid_from, "--from") or today, _day(valid_until, "--until"))  # fmt: skip
-    register = _open_register(register_path, create=True)
-    try:
+    with opened_or_made(register_path) as register:
         number = register.add_waiver(waiver, approved_by, today)
         unlike = register.unlike_items(rule, group_key)
-    finally:
-        register.close()
     click.echo(f"{number}: {rule} {group_key or 'all'} waived until {valid_until}")
     if unlike:
         click.echo(f"warning: {unlike}; revoke it if that was a typo", err=True)
@@ -2170,8 +2168,8 @@ def _render_combined(
     return written
 
 
-def _tracked(register_path: str, document: Any) -> dict[str, Any] | None:
-    """The register's item each nonconformity of the audit is tracked as (None: not recorded)."""
+def _tracked(register_path: str, document: Any) -> dict[str, Any]:
+    """The register's item each nonconformity of the audit is tracked as."""
     register = _open_register(register_path)
     try:
         return register.tracked(document.fingerprint())

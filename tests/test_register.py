@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from auditor.backends.register_store import JSON_FIELDS, Conflict
-from auditor.errors import StoreError
+from auditor.errors import AuditorError, StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
 
@@ -1547,3 +1547,29 @@ def test_an_item_id_is_matched_case_and_spaces_aside(tmp_path, monthly_audits) -
     assert raised.value.suggestion is not None
     assert register.check() == []
     register.close()
+
+
+def test_a_register_made_for_work_that_fails_is_removed_and_an_earlier_one_kept(
+    tmp_path, monthly_audits
+) -> None:
+    """A mistyped --register whose command is refused leaves no empty register behind (later
+    commands would read it as a real one); a register that was there, or that holds what
+    the failed work did not write, stays."""
+    from auditor.register.register import record_audit_file
+
+    made = tmp_path / "typo.db"
+    with pytest.raises(AuditorError, match=r"no-findings\.json: file not found"):
+        record_audit_file(str(made), str(tmp_path / "no-findings.json"), TODAY)
+    assert list(tmp_path.iterdir()) == []
+    from auditor.register.register import opened_or_made
+
+    with pytest.raises(KeyError), opened_or_made(str(made)):
+        raise KeyError("refused")
+    assert list(tmp_path.iterdir()) == []
+    _, _, findings = monthly_audits["2026-07"]
+    assert record_audit_file(str(made), str(findings), TODAY).created
+    with pytest.raises(KeyError), opened_or_made(str(made)):
+        raise KeyError("refused")
+    kept = Register(str(made))
+    assert len(kept.store.audits()) == 1 and kept.check() == []
+    kept.close()

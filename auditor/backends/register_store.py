@@ -194,6 +194,12 @@ class RegisterStore:
     def meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.db.table("meta").rows}
 
+    def holds_nothing(self) -> bool:
+        """Whether nothing is recorded: no audit, item, waiver nor history row."""
+        return all(
+            self.db.table(name).count == 0 for name in ("audits", "items", "waivers", "history")
+        )
+
     def set_meta(self, key: str, value: str) -> None:
         self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
@@ -372,6 +378,12 @@ class RegisterStore:
 
     def append_history(self, row: dict[str, Any]) -> None:
         self.db.table("history").insert(row)
+
+
+def remove_register(path: str) -> None:
+    """Remove the register file at ``path`` and the files SQLite keeps beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(path + suffix).unlink(missing_ok=True)
 
 
 def _no_room(exc: BaseException, where: Location) -> StoreError:

@@ -31,7 +31,7 @@ from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
 from ..paths import recorded_relative
 from ..periods import Period
-from .waivers_applied import check_waivers, ran_on, recorded_waivers
+from .waivers_applied import check_waivers, ran_on, recorded_waivers, register_differences
 
 if TYPE_CHECKING:
     from ..findings.contract import EvidenceFile, QuarantinePlace, RuleEntry
@@ -798,7 +798,7 @@ def verify_audit(
         return report
     chosen = recorded_mapping(document, evidence, mapping, folder)
     differences, notes = check_waivers(document, register)
-    report.differences.extend(differences)
+    report.differences.extend(register_differences(register) + differences)
     report.notes.extend(notes)
     files, unread = recorded_files(document, evidence)
     report.notes.extend(

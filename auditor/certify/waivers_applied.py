@@ -22,6 +22,7 @@ from ..findings.contract import FindingsDocument, Waived
 from ..findings.nonconformities import group_key
 
 if TYPE_CHECKING:
+    from ..register import Register
     from ..register.waivers import Waiver
 
 #: the fields a waiver's record in findings.json shares with the register, as told
@@ -83,12 +84,12 @@ def check_waivers(
     """(differences, notes) about the waivers the audit applied: without ``register`` a note
     for each (re-applied, not checked); with it, each ``W-n`` waiver checked against it."""
     applied = _applied(document)
-    if register is None or not applied:
+    if register is None:
         why = "give --register to check it against the CAPA register"
         return [], [_unchecked(key, given, why) for key, given in applied.items()]
-    registered, broken = _read_register(register)
-    differences = [f"register {register.name}: {line}" for line in broken]
-    notes = []
+    registered = _read_register(register)
+    differences: list[str] = []
+    notes: list[str] = []
     day = ran_on(document)
     for key, given in applied.items():
         waiver_id, rule, group = key
@@ -116,8 +117,30 @@ def _unchecked(key: tuple[str, str, str], given: Waived, why: str) -> str:
     )
 
 
-def _read_register(path: Path) -> tuple[dict[str, Waiver], list[str]]:
-    """The register's waivers by id, and where its history was changed outside the tool."""
+def register_differences(path: Path | None) -> list[str]:
+    """Each place the register ``verify`` is given holds otherwise than its history says (a
+    history row changed or cut, an item, action or waiver changed outside the tool: what
+    ``capa check`` names), as a difference; none without a register."""
+    if path is None:
+        return []
+    register = _opened(path)
+    try:
+        return [f"register {path.name}: {line}" for line in register.check()]
+    finally:
+        register.close()
+
+
+def _read_register(path: Path) -> dict[str, Waiver]:
+    """The register's waivers by id."""
+    register = _opened(path)
+    try:
+        return {w.id: w for w in register.waivers()}
+    finally:
+        register.close()
+
+
+def _opened(path: Path) -> Register:
+    """The register at ``path``; refused when there is none (never made for a check)."""
     from ..register import Register
 
     if not path.is_file():
@@ -126,11 +149,7 @@ def _read_register(path: Path) -> tuple[dict[str, Waiver], list[str]]:
             location=Location(str(path)),
             hint="give --register the register the audit read its waivers from",
         )
-    register = Register(str(path))
-    try:
-        return {w.id: w for w in register.waivers()}, register.check()
-    finally:
-        register.close()
+    return Register(str(path))
 
 
 def _problems(found: Waiver | None, given: Waived, rule: str, group: str, day: date) -> list[str]:

@@ -11,13 +11,14 @@ verdict and value kept on the link) and changes nothing on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..backends.register_store import RegisterStore
+from ..backends.register_store import RegisterStore, remove_register
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
 from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
 from .history import as_text, broken_rows, chained, moment
@@ -567,13 +568,22 @@ class Register:
             item_id, who, on, f"action {number} done", actions[number].get("done"), on.isoformat()
         )
 
-    def tracked(self, fingerprint: str) -> dict[str, TrackedItem] | None:
+    def tracked(self, fingerprint: str) -> dict[str, TrackedItem]:
         """The item each nonconformity of the audit with this fingerprint is tracked as, by
         finding id, as the register has it now (its severity and due date may have moved on
-        since: a recurring minor is major); None when the audit is not recorded."""
+        since: a recurring minor is major); an audit the register has not recorded is
+        refused (its plan would name no item, as if none were tracked)."""
+        from ..errors import AuditorError, Location
+
         audit = self.store.audit_by_sha(fingerprint)
         if audit is None:
-            return None
+            raise AuditorError(
+                "the audit is not recorded in this register, so its plan cannot name the "
+                "register's items",
+                location=Location(self.store.path),
+                hint="give the register the audit was recorded in, or record it there with "
+                "auditor audit --register",
+            )
         items = {item["id"]: item for item in self.store.items()}
         return {
             finding: _tracked(items[item_id])
@@ -592,6 +602,7 @@ class Register:
                 f"a waiver starts on the day it is recorded or later, not {waiver.valid_from}",
                 hint="an audit applies the waivers in force on the day it runs",
             )
+        self._check_group_waivable(waiver.rule, waiver.group_key)
         with self.store.transaction():
             number = self.store.insert_waiver(
                 {
@@ -610,6 +621,19 @@ class Register:
                 f"W-{number}", who, today, "waiver", None, waiver_event(self._waiver_row(number))
             )
         return f"W-{number}"
+
+    def _check_group_waivable(self, rule: str, group_key: str) -> None:
+        """A waiver of a group is refused for a rule the register's items show judged pooled
+        (it has items, none of a group): it covers none of the rule's nonconformities."""
+        from .waivers import WaiverError
+
+        groups = {g for r, g in self.store.rules_and_groups() if r == rule}
+        if group_key and groups == {""}:
+            raise WaiverError(
+                f"{rule} is judged pooled (its items in the register name no group): a waiver "
+                f"of the group {group_key} never applies",
+                hint="waive the rule: leave out --group",
+            )
 
     def _waiver_row(self, number: int) -> dict[str, Any]:
         return next(row for row in self.store.waivers() if row["id"] == number)
@@ -632,29 +656,29 @@ class Register:
         return None
 
     def revoke_waiver(self, waiver_id: str, who: str, today: date) -> str:
-        """End a waiver in force today; its id (``W-1``, also for ``1`` or ``w-1``).
+        """End a waiver in force today or ahead; its id (``W-1``, also for ``1`` or ``w-1``).
 
-        A waiver revoked already is refused, saying when and by whom.
+        An id no waiver has is refused with the closest one; a waiver not in force any more
+        (revoked, saying when and by whom, or expired) is refused as such.
         """
         from ..errors import closest_name
         from .waivers import WaiverError
 
         text = waiver_id.strip()
         digits = text[2:] if text[:2].upper() == "W-" else text
-        number = int(digits) if digits.isdigit() else -1
+        named = f"W-{int(digits)}" if digits.isdigit() else f"'{waiver_id}'"
         with self.store.transaction():
-            rows = {row["id"]: row for row in self.store.waivers()}
-            row = rows.get(number)
-            if row is not None and row.get("revoked_on"):
-                by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
-                raise WaiverError(f"W-{number} was revoked on {row['revoked_on']}{by}")
-            if row is None or not self.store.revoke_waiver(number, today.isoformat(), who):
-                known = [f"W-{n}" for n, w in rows.items() if not w.get("revoked_on")]
+            rows = {f"W-{row['id']}": row for row in self.store.waivers()}
+            row = rows.get(named)
+            if row is None:
                 raise WaiverError(
-                    f"no waiver in force '{waiver_id}'", suggestion=closest_name(waiver_id, known)
+                    f"no waiver {named} in the register",
+                    suggestion=closest_name(named.strip("'"), rows),
                 )
-            self._log(f"W-{number}", who, today, "revoked", None, today.isoformat())
-        return f"W-{number}"
+            _check_revocable(named, row, today)
+            self.store.revoke_waiver(row["id"], today.isoformat(), who)
+            self._log(named, who, today, "revoked", None, today.isoformat())
+        return named
 
     def waivers(self) -> list[Any]:
         from .waivers import from_row
@@ -732,6 +756,21 @@ class Register:
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
 
 
+def _check_revocable(waiver_id: str, row: dict[str, Any], today: date) -> None:
+    """A waiver is revoked while it is in force, or before it starts; one revoked already, or
+    expired, is not in force: refused, saying since when."""
+    from .waivers import WaiverError
+
+    if row.get("revoked_on"):
+        by = f" by {row['revoked_by']}" if row.get("revoked_by") else ""
+        raise WaiverError(f"{waiver_id} was revoked on {row['revoked_on']}{by}")
+    if date.fromisoformat(row["valid_until"]) < today:
+        raise WaiverError(
+            f"{waiver_id} is not in force: it expired on {row['valid_until']}",
+            hint="an expired waiver applies to no audit; nothing to revoke",
+        )
+
+
 def _without_repeated_move(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """The changes of an update without a move the item has made already: a status that is
     its own, and the implementation date an implemented item has. No move (the rest of the
@@ -799,6 +838,25 @@ def _extent(rule: RuleEntry, finding: FindingEntry) -> list[str]:
     ]
 
 
+@contextmanager
+def opened_or_made(path: str) -> Iterator[Register]:
+    """The register at ``path``, made when it is not there, for one command's work; closed
+    after. One made here is removed again when that work fails and leaves it empty (a waiver
+    refused, an audit not recorded): a mistyped --register leaves no empty register that
+    later commands would read as a real one."""
+    made = not Path(path).exists()
+    register = Register(path)
+    done = False
+    try:
+        yield register
+        done = True
+    finally:
+        unused = made and not done and register.store.holds_nothing()
+        register.close()
+        if unused:
+            remove_register(path)
+
+
 def register_waivers(register_path: str) -> list[Any]:
     """The waivers of the register at ``register_path`` for an audit to apply (none when there
     is no register yet), once the register passes its check: a waiver added or changed
@@ -830,12 +888,9 @@ def record_audit_file(register_path: str, findings_path: str, today: date) -> Re
     An audit is known by its fingerprint (the document without its generation
     time), so auditing the same evidence again records nothing new.
     """
-    register = Register(register_path)
-    try:
+    with opened_or_made(register_path) as register:
         document = FindingsDocument.load(findings_path)
         return register.record_audit(document, document.fingerprint(), str(findings_path), today)
-    finally:
-        register.close()
 
 
 def _check_correction(item: dict[str, Any], changes: dict[str, Any], today: date) -> None:

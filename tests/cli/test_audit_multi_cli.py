@@ -255,3 +255,21 @@ def test_a_previous_audit_of_one_pack_is_warned_of_for_the_other(
         "warning: special-service-monitoring: --previous: the two audits are of different "
         "packs: service-quality and special-service-monitoring"
     ]
+
+
+def test_verify_of_a_combined_audit_names_a_register_edited_against_its_history_once(
+    runner, evidence, tmp_path
+) -> None:
+    import sqlite3
+
+    out, register = tmp_path / "out", tmp_path / "r.db"
+    assert audit(runner, evidence, out, "--format", "json", "--register", str(register)).exit_code
+    with sqlite3.connect(register) as db:
+        (item,) = db.execute("SELECT id FROM items ORDER BY id LIMIT 1").fetchone()
+        db.execute("UPDATE items SET status = 'verified-effective' WHERE id = ?", [item])
+    verified = runner.invoke(main, ["verify", str(out), "--register", str(register)])
+    assert verified.exit_code == 1, verified.output
+    assert [line for line in verified.output.splitlines() if line.startswith("differs:")] == [
+        f"differs: register r.db: item {item}: status 'verified-effective' in the items table, "
+        "'open' in the history"
+    ]

@@ -393,6 +393,27 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
             ]
 
 
+def test_a_plan_rendered_with_a_register_the_audit_is_not_in_is_refused(runner, tmp_path) -> None:
+    """A register that has not recorded the audit cannot name its items: one line, exit 2,
+    nothing written (it wrote the plan without the register's columns, as if asked for none)."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    unrecorded = tmp_path / "unrecorded"
+    run = invoke(runner, "audit", PACK, DEMO, "--period", "2026-09", "--out", str(unrecorded),
+                 "--format", "json", "--fail-on", "never")  # fmt: skip
+    assert run.exit_code == 0, run.output
+    out = tmp_path / "plan"
+    refused = invoke(runner, "report", "render", str(unrecorded / "findings.json"), "--format",
+                     "csv", "--out", str(out), "--register", register)  # fmt: skip
+    assert (refused.exit_code, refused.output) == (
+        2,
+        f"error: {register}: the audit is not recorded in this register, so its plan cannot "
+        "name the register's items; give the register the audit was recorded in, or record "
+        "it there with auditor audit --register\n",
+    )
+    assert not out.exists()
+
+
 def implemented_item(runner, tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The register and the id of an item (STANDARD-TRAINED, July) implemented on 2026-07-31."""
     register = str(tmp_path / "r.db")

@@ -161,6 +161,39 @@ def test_verify_checks_the_waivers_against_the_register_given(runner, tmp_path) 
     assert missing.exit_code == 2 and "no CAPA register here" in missing.output
 
 
+def test_verify_names_a_register_edited_against_its_history_with_no_waiver_applied(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The register given is checked as capa check checks it, whether or not the audit
+    applied a waiver from it: an item's severity edited with plain SQLite is a difference."""
+    import sqlite3
+    from datetime import date
+
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))  # CAPA-2026-...
+    register = tmp_path / "register.db"
+    out = tmp_path / "audit"
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+               "--fail-on", "never", "--register", str(register)],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    assert runner.invoke(main, ["verify", str(out), "--register", str(register)]).exit_code == 0
+    with sqlite3.connect(register) as db:
+        db.execute("UPDATE items SET severity = 'minor' WHERE id = 'CAPA-2026-0001'")
+    check = runner.invoke(main, ["capa", "check", "--register", str(register)])
+    assert check.exit_code == 1, check.output
+    broken = check.output.splitlines()[0]
+    assert broken == (
+        "broken: item CAPA-2026-0001: severity 'minor' in the items table, 'major' in the history"
+    )
+    verified = runner.invoke(main, ["verify", str(out), "--register", str(register)])
+    assert verified.exit_code == 1, verified.output
+    assert [line for line in verified.output.splitlines() if line.startswith("differs:")] == [
+        "differs: register register.db: item CAPA-2026-0001: severity 'minor' in the items "
+        "table, 'major' in the history"
+    ]
+
+
 def _mapped_audit(runner, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """An audit run from tmp_path of data/ by packs/roundtrip.yaml with a mapping outside the
     evidence, maps/records.yaml, all given relative to the working folder (as a certifier's

@@ -85,13 +85,19 @@ def test_ungoverned_waivers_are_refused_in_one_line(runner, tmp_path) -> None:
             "a waiver runs at most a year",
         ("--approved-by", "director", "--until", "soon"): "is not a date",
     }  # fmt: skip
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    cases[("--approved-by", "director", "--from", yesterday, "--until", SOON)] = (
+        f"a waiver starts on the day it is recorded or later, not {yesterday}"
+    )
     for extra, message in cases.items():
         result = add(runner, register, *extra)
         assert result.exit_code == 2, extra
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.output
-    unknown = runner.invoke(main, ["waiver", "revoke", "W-9", "--by", "x", "--register", register])
-    assert unknown.exit_code == 2 and "no waiver in force 'W-9'" in unknown.output
+        # a refused waiver makes no register: a later command does not read an empty one
+        assert list(tmp_path.iterdir()) == [], extra
+    listed = runner.invoke(main, ["capa", "list", "--register", register])
+    assert listed.exit_code == 2 and "no CAPA register here" in listed.output
 
 
 def test_waivers_yaml_beside_the_pack(runner, tmp_path) -> None:
@@ -180,8 +186,28 @@ def test_revoking_names_the_waiver_and_a_revoked_one_says_when(runner, tmp_path)
     revoked = [(r["item"], r["field"]) for r in store.store.history() if r["field"] == "revoked"]
     store.close()
     assert revoked == [("W-1", "revoked"), ("W-2", "revoked")]
-    unknown = revoke("W-7")
-    assert unknown.exit_code == 2 and "no waiver in force 'W-7'" in unknown.output
+    unknown = revoke("W-7")  # no such waiver: said so, with the closest id (not "not in force")
+    assert (unknown.exit_code, unknown.output) == (
+        2,
+        "error: no waiver W-7 in the register; did you mean 'W-4'?\n",
+    )
+    assert revoke("w-7").output == unknown.output
+    assert revoke("site=SH").output == "error: no waiver 'site=SH' in the register\n"
+
+
+def test_an_expired_waiver_is_not_in_force_and_not_revoked(runner, tmp_path, monkeypatch) -> None:
+    register = str(tmp_path / "r.db")
+    added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
+    assert added.exit_code == 0, added.output
+    after = date.fromisoformat(SOON) + timedelta(days=1)
+    monkeypatch.setattr("auditor.cli._today", lambda: after)
+    expired = runner.invoke(main, ["waiver", "revoke", "W-1", "--by", "x", "--register", register])
+    assert (expired.exit_code, expired.output) == (
+        2,
+        f"error: W-1 is not in force: it expired on {SOON}; an expired waiver applies to no "
+        "audit; nothing to revoke\n",
+    )
+    assert [w.revoked_on for w in Register(register).waivers()] == [None]
 
 
 def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refused(
@@ -216,6 +242,12 @@ def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refuse
                                 "--register", register]).exit_code == 0  # fmt: skip
     assert refused("--rule", "RESP-PHONE-30S", "--group", "SH") == (
         "error: a group names its field and value, as the report does: site=SH, not 'SH'"
+    )
+    # STANDARD-TRAINED is judged pooled: its item is of no group, and a group's waiver would
+    # cover none of its nonconformities (recorded with no word, it never applied)
+    assert refused("--rule", "STANDARD-TRAINED", "--group", "site=SH") == (
+        "error: STANDARD-TRAINED is judged pooled (its items in the register name no group): "
+        "a waiver of the group site=SH never applies; waive the rule: leave out --group"
     )
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     assert refused("--rule", "RESP-PHONE-30S", "--from", yesterday).startswith(
