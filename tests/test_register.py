@@ -123,6 +123,29 @@ def test_the_previous_audit_is_the_latest_recorded_of_an_earlier_period(
     register.close()
 
 
+def test_the_previous_audit_is_found_from_any_working_folder(
+    tmp_path, monthly_audits, monkeypatch
+) -> None:
+    """An audit recorded as `out/jul/findings.json` from the register's folder was not found
+    (and no previous audit shown, in silence) when the next audit ran from another folder."""
+    import shutil
+
+    home = tmp_path / "team"
+    shutil.copytree(monthly_audits["2026-07"][2].parent, home / "out" / "jul")
+    document, sha, _ = monthly_audits["2026-07"]
+    monkeypatch.chdir(home)
+    register = Register("capa.db")
+    register.record_audit(document, sha, "out/jul/findings.json", TODAY)
+    register.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    register = Register(str(home / "capa.db"))
+    found = register.previous_audit("service-quality", "2026-08-01")
+    register.close()
+    assert found == str(home / "out" / "jul" / "findings.json")
+
+
 def test_the_lifecycle_refuses_weak_root_causes_and_missing_actions(
     tmp_path, monthly_audits
 ) -> None:

@@ -11,6 +11,7 @@ verdict and value kept on the link) and changes nothing on it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class Register:
                     "first_day": period.first_day,
                     "last_day": period.last_day,
                     "recorded_at": today.isoformat(),
-                    "path": path,
+                    "path": _from_register(path, self.store.path),
                 }
             )
             recorded = Recorded(audit)
@@ -115,8 +116,9 @@ class Register:
         ``first_day`` is compared with: the latest recorded of an earlier period (one that ends
         before ``first_day``) whose file is still there; None when there is none."""
         for audit in self.store.audits_before(pack_id, first_day):
-            if Path(audit["path"]).exists():
-                return str(audit["path"])
+            found = _recorded_path(audit["path"], self.store.path)
+            if found is not None:
+                return found
         return None
 
     def _one(
@@ -754,6 +756,21 @@ class Register:
             waivers = self.store.waivers()
         replayed = replay(items, actions, waivers, history)
         return Replayed(broken_rows(history, head) + replayed.problems, replayed.unchecked)
+
+
+def _from_register(path: str, register: str) -> str:
+    """An audit's findings.json as the register keeps it: from the register's folder, so that
+    it is found from any working folder, and when the two move together."""
+    return os.path.relpath(Path(path).resolve(), Path(register).resolve().parent)
+
+
+def _recorded_path(kept: str, register: str) -> str | None:
+    """The findings.json a register keeps, when it is there: from the register's folder, or
+    (a register that kept the path as given) from the working folder."""
+    for place in (Path(register).resolve().parent / kept, Path(kept)):
+        if place.is_file():
+            return os.path.normpath(place)
+    return None
 
 
 def _check_revocable(waiver_id: str, row: dict[str, Any], today: date) -> None:
