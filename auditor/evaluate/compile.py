@@ -158,8 +158,12 @@ def _value_check(
 ) -> ValueCheck:
     column, table = f"t.{q(field_name)}", q(kind.name)
     sql = Sql()
-    texts = ", ".join(sql.value(item.value) for item in compared)
-    occurring = f"SELECT DISTINCT {column} FROM {table} AS t WHERE {column} IN ({texts})"
+    # each text's first record, not every record's value: a text that occurs stops the scan
+    occurring = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT {column} FROM {table} AS t WHERE {column} = "
+        f"{sql.value(item.value)} LIMIT 1) AS o{n}"
+        for n, item in enumerate(compared)
+    )
     values = (
         f"SELECT DISTINCT {column} AS v FROM {table} AS t WHERE {column} IS NOT NULL "
         f"ORDER BY v LIMIT {VALUES_READ}"
