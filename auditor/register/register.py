@@ -878,8 +878,6 @@ def register_waivers(register_path: str) -> list[Any]:
     """The waivers of the register at ``register_path`` for an audit to apply (none when there
     is no register yet), once the register passes its check: a waiver added or changed
     outside the tool is never applied."""
-    from pathlib import Path
-
     from ..errors import AuditorError, Location
 
     if not Path(register_path).exists():
