@@ -636,6 +636,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "基准期 {p} 仅有 {n} 条可判定记录,少于最低要求 {m} 条",
         ),
         (
+            r"^the baseline (?P<p>\S+) ends after the audit period (?P<a>\S+): "
+            r"its limits come in part from later records$",
+            "基准期 {p} 结束于审核期 {a} 之后:控制限部分来自其后的记录",
+        ),
+        (
             r"^field '(?P<f>.+)' is empty in all (?P<n>[\d,]+) (?P<k>\S+) records in scope$",
             "范围内全部 {n} 条 {k} 记录的字段 {f} 均为空",
         ),

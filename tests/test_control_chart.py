@@ -22,6 +22,7 @@ from auditor.backends.store import EvidenceStore
 from auditor.errors import PackErrors
 from auditor.evaluate.driver import Evaluation, backend_for
 from auditor.findings import RuleResult
+from auditor.i18n import translate_reason
 from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.pack import load_pack
@@ -302,6 +303,34 @@ def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
     assert finding.reasons == [
         "the baseline 2026-06 has 20 judged records, fewer than the minimum of 30"
     ]
+
+
+def test_a_baseline_after_the_audit_period_is_said(tmp_path: Path) -> None:
+    # The audit of June judged against limits from July: said before the verdict's reason,
+    # in both languages; a baseline that ends before the audit period says nothing more.
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    with (folder / "interactions.jsonl").open("w", encoding="utf-8") as out:
+        for item in stream(drift_from(40, 90)):
+            out.write(json.dumps({k: v for k, v in item.items() if k != "kind"}) + "\n")
+    text = (TEST_PACKS / "control.yaml").read_text(encoding="utf-8")
+    (tmp_path / "later.yaml").write_text(text.replace("baseline: 2026-06", "baseline: 2026-07"))
+    pack = load_pack(tmp_path / "later.yaml", [STANDARDS])
+    store = EvidenceStore(None)
+    ingest(pack, folder, store)
+    june = Evaluation(pack, backend_for(store), parse_period("2026-06"))
+    finding = june.evaluate(pack.rule("ANSWER-CHART")).findings[0]
+    note = (
+        "the baseline 2026-07 ends after the audit period 2026-06: "
+        "its limits come in part from later records"
+    )
+    assert finding.reasons == [note, "no control-chart signal"]
+    assert (
+        translate_reason(note, "zh")
+        == "基准期 2026-07 结束于审核期 2026-06 之后:控制限部分来自其后的记录"
+    )
+    usual = audit_of(stream(drift_from(40, 90)), tmp_path / "usual")["ANSWER-CHART"]
+    assert usual.findings[0].reasons == ["no control-chart signal"]
 
 
 # ------------------------------------------------------------ the pack

@@ -131,6 +131,7 @@ class ControlChartMeasure(SeriesMeasure):
                 f"fewer than the minimum of {rule.min_records:,}"
             )
             return [pooled]
+        pooled.reasons.extend(self._later_baseline(pooled.period))
         points = [cl.point(baseline, *cell) for cell in _cells(audit, per_record)]
         adverse = _adverse(audit)
         pooled.counts.n = sum(p.n for p in points)
@@ -151,6 +152,17 @@ class ControlChartMeasure(SeriesMeasure):
                 f"({', '.join(days)})"
             )
         return [pooled]
+
+    def _later_baseline(self, audited: str) -> list[str]:
+        """A note when the baseline reaches past the audit period: the limits the audit's
+        days are judged by then come in part from records made after them."""
+        period = parse_period(audited)
+        if self.baseline.last <= period.last:
+            return []
+        return [
+            f"the baseline {self.baseline.label} ends after the audit period {audited}: "
+            "its limits come in part from later records"
+        ]
 
     def _details(
         self, baseline: cl.Baseline, points: list[cl.Point], adverse: int
