@@ -1511,7 +1511,11 @@ def capa_show(item_id: str, register_path: str) -> None:
     help="The auditee acknowledges the nonconformity (by --by, today).",
 )
 @click.option("--correction", help="The immediate fix.")
-@click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
+@click.option(
+    "--correction-date",
+    help="When it was made (YYYY-MM-DD): not after today, nor before the audit period that "
+    "found the nonconformity began.",
+)
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
 @click.option("--root-cause", help="Why the process let it happen.")
 @click.option(

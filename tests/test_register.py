@@ -797,6 +797,39 @@ def test_an_item_is_overdue_once_its_due_day_has_ended_in_the_pack_s_zone(
     register.close()
 
 
+def test_a_correction_is_dated_from_the_earliest_period_that_found_the_nonconformity(
+    tmp_path, monthly_audits
+) -> None:
+    """August recorded first, then July: the nonconformity both found (STANDARD-TRAINED) is
+    linked to August's item, whose correction may be dated from 2026-07-01, when July's period
+    began; an item only August found (RESP-PHONE-30S at site=SH), from 2026-08-01."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-08")
+    linked = record(register, monthly_audits, "2026-07").linked
+    both = linked[0]
+    only_august = next(i["id"] for i in register.store.items() if i["id"] not in linked)
+
+    def correct(item_id: str, day: str) -> None:
+        register.update(item_id, "li", {"correction": "fixed", "correction_date": day}, None, TODAY)
+
+    with pytest.raises(LifecycleError) as raised:
+        correct(both, "2026-06-30")
+    assert str(raised.value) == (
+        f"{both}'s correction is dated 2026-06-30, before its nonconformity could be seen: the "
+        "audit period 2026-07 that found it began on 2026-07-01; give the day it was made, "
+        "2026-07-01 or later"
+    )
+    correct(both, "2026-07-01")
+    with pytest.raises(LifecycleError, match="period 2026-08 that found it began on 2026-08-01"):
+        correct(only_august, "2026-07-31")
+    correct(only_august, "2026-08-01")
+    assert [register.item(i)["correction_date"] for i in (both, only_august)] == [
+        "2026-07-01",
+        "2026-08-01",
+    ]
+    register.close()
+
+
 def test_the_window_is_checked_against_the_records_of_the_rule_s_own_kind() -> None:
     """Surveys ending in September do not cover an October window, however far another
     kind's records run; a kind without times (a roster) is judged by the evidence as a whole."""

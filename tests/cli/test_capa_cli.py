@@ -861,6 +861,31 @@ def test_a_correction_is_dated_when_made_and_says_what_it_was(runner, tmp_path) 
     assert bare.exit_code == 2 and "has no correction to date" in bare.output
 
 
+def test_a_correction_dated_before_the_nonconformity_could_be_seen_is_refused(
+    runner, tmp_path, july_31
+) -> None:
+    """The audit of 2026-07 found the nonconformity: a correction of it dated 2026-06-30,
+    before that period began, is refused in one line naming 2026-07-01; that day is taken."""
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+
+    def corrected_on(day: str):
+        return invoke(runner, "capa", "update", item, "--by", "li", "--correction", "re-routed",
+                      "--correction-date", day, "--register", register)  # fmt: skip
+
+    early = corrected_on("2026-06-30")
+    assert early.exit_code == 2
+    assert early.output == (
+        "error: CAPA-2026-0001's correction is dated 2026-06-30, before its nonconformity could "
+        "be seen: the audit period 2026-07 that found it began on 2026-07-01; give the day it "
+        "was made, 2026-07-01 or later\n"
+    )
+    first_day = corrected_on("2026-07-01")
+    assert first_day.exit_code == 0, first_day.output
+    shown = invoke(runner, "capa", "show", item, "--register", register).output
+    assert "  correction_date: 2026-07-01\n" in shown
+
+
 def test_a_team_lists_the_items_it_owns(runner, tmp_path, july_31) -> None:
     register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
     assert audit(runner, tmp_path, "2026-07").exit_code == 0
