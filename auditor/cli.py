@@ -1370,6 +1370,14 @@ def _today() -> Any:
     return date.today()
 
 
+def _now() -> Any:
+    """This moment (UTC), for what is overdue: a due day ends in the pack's zone, not this
+    machine's (one place: a test sets the clock here)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
 def _day(text: str | None, option: str) -> Any:
     from datetime import date
 
@@ -1440,8 +1448,8 @@ def capa_list(
 ) -> None:
     """List the register's items, overdue first (in red on a terminal).
 
-    An item is overdue when it is not closed and its own due date has passed, or the
-    due date of one of its open actions has: the due column says which.
+    An item is overdue when it is not closed and its own due day has ended in the pack's
+    time zone, or the due day of one of its open actions has: the due column says which.
     """
     from .register.views import as_records, list_table, select_items
 
@@ -1455,7 +1463,7 @@ def capa_list(
             "rule": rule,
             "owner": owner,
         }
-        items = select_items(register, _today(), filters)
+        items = select_items(register, _now(), filters)
     finally:
         register.close()
     if output == "json":
@@ -1503,7 +1511,11 @@ def capa_show(item_id: str, register_path: str) -> None:
     help="The auditee acknowledges the nonconformity (by --by, today).",
 )
 @click.option("--correction", help="The immediate fix.")
-@click.option("--correction-date", help="When it was made (YYYY-MM-DD).")
+@click.option(
+    "--correction-date",
+    help="When it was made (YYYY-MM-DD): not after today, nor before the audit period that "
+    "found the nonconformity began.",
+)
 @click.option("--containment", help="What keeps the problem from spreading meanwhile.")
 @click.option("--root-cause", help="Why the process let it happen.")
 @click.option(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -192,6 +194,23 @@ def json_pairs(node: object, key: str = ""):
     elif isinstance(node, list):
         for value in node:
             yield from json_pairs(value, key)
+
+
+@pytest.fixture
+def local_zone():
+    """Set the machine's zone (``TZ``) for the test, and put it back after."""
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sqlite3
-import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -174,23 +172,6 @@ def test_an_empty_register_is_refused_and_nothing_written(tmp_path) -> None:
     register.close()
 
 
-@pytest.fixture
-def local_zone():
-    """Set the machine's zone (``TZ``) for the test, and put it back after."""
-    before = os.environ.get("TZ")
-
-    def set_zone(name: str) -> None:
-        os.environ["TZ"] = name
-        time.tzset()
-
-    yield set_zone
-    if before is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
 def _clock(monkeypatch, hour: int, minute: int, second: int) -> None:
     """The local wall clock reads ``hour:minute:second`` when the register writes a row."""
     clock = datetime(2000, 1, 1, hour, minute, second).time()
@@ -325,8 +306,8 @@ def test_a_deadline_is_the_end_of_the_due_day_in_the_pack_s_zone(
 ) -> None:
     """Recorded on 2026-08-01, a major item is due 30 days on (2026-08-31) and a minor one 90
     (2026-10-30), an action on the day it was given (2026-08-20): each is over at the last
-    second of that day in the pack's zone (Asia/Shanghai), as capa list counts it overdue only
-    from the day after, whatever the zone of the machine exporting."""
+    second of that day in the pack's zone (Asia/Shanghai), as capa list counts it overdue once
+    that second has passed, whatever the zone of the machine exporting."""
     local_zone("America/New_York")
     body = exported(worked, tmp_path / "poam.json")
     due = {risk["title"]: (risk["props"][0]["value"], risk["deadline"]) for risk in body["risks"]}

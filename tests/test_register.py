@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,6 +17,8 @@ from .conftest import ROOT, RULES
 
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
 TODAY = date(2026, 10, 10)
+#: a moment of TODAY on every calendar from UTC-10 to UTC+12, the pack's (Shanghai) included
+NOW = datetime(2026, 10, 10, 11, tzinfo=UTC)
 
 
 def record(register: Register, monthly_audits, month: str):
@@ -735,12 +737,13 @@ def test_an_open_action_past_its_due_date_makes_its_item_overdue(tmp_path, month
     record(register, monthly_audits, "2026-07")
     first, second = register.store.items()[:2]
     later = date(2026, 10, 20)
+    now = datetime(2026, 10, 20, 11, tzinfo=UTC)
     assert first["due"] > later.isoformat() and second["due"] > later.isoformat()
     register.add_action(first["id"], "li", "Queue alarm", "ops", date(2026, 10, 12), TODAY)
     register.add_action(first["id"], "li", "Rota", "ops", date(2026, 12, 1), TODAY)
     register.store.update_item(second["id"], {"due": "2026-10-15"}, second["version"])
     register.add_action(second["id"], "li", "Check", "qa", date(2026, 10, 14), TODAY)
-    overdue = select_items(register, later, {"overdue": True})
+    overdue = select_items(register, now, {"overdue": True})
     assert [(i["id"], i["overdue"]) for i in overdue] == [
         (first["id"], ["action 1"]),
         (second["id"], ["item", "action 1"]),
@@ -749,10 +752,81 @@ def test_an_open_action_past_its_due_date_makes_its_item_overdue(tmp_path, month
     assert f"{first['due']} (action 1 overdue)" in lines[first["id"]]
     assert "2026-10-15 (overdue; action 1 overdue)" in lines[second["id"]]
     assert [r["overdue"] for r in as_records(overdue)] == ["action 1", "item, action 1"]
-    everything = select_items(register, later, {})
+    everything = select_items(register, now, {})
     assert [i["id"] for i in everything[:2]] == [first["id"], second["id"]]  # overdue first
     register.action_done(first["id"], 1, "li", later)
-    assert [i["id"] for i in select_items(register, later, {"overdue": True})] == [second["id"]]
+    assert [i["id"] for i in select_items(register, now, {"overdue": True})] == [second["id"]]
+    register.close()
+
+
+def test_an_item_is_overdue_once_its_due_day_has_ended_in_the_pack_s_zone(
+    tmp_path, monthly_audits, local_zone
+) -> None:
+    """Due 2026-10-14 in the pack's zone (Asia/Shanghai, +08:00), a day that ends at 16:00
+    UTC: at 23:30 UTC on the 14th (07:30 on the 15th in Shanghai) the item and an action due
+    that day are overdue, though a machine in UTC still has the 14th. An item an earlier
+    version recorded without the pack's zone ends its due day in the machine's zone (UTC)."""
+    from auditor.register.views import select_items
+
+    local_zone("UTC")
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    shanghai, next_day, zoneless = register.store.items()[:3]
+    register.store.update_item(shanghai["id"], {"due": "2026-10-14"}, shanghai["version"])
+    register.store.update_item(next_day["id"], {"due": "2026-10-15"}, next_day["version"])
+    register.add_action(next_day["id"], "li", "Check", "qa", date(2026, 10, 14), TODAY)
+    criterion = {k: v for k, v in zoneless["criterion"].items() if k != "timezone"}
+    register.store.update_item(
+        zoneless["id"], {"due": "2026-10-14", "criterion": criterion}, zoneless["version"]
+    )
+
+    def overdue_at(moment: str) -> list[tuple[str, list[str]]]:
+        items = select_items(register, datetime.fromisoformat(moment), {"overdue": True})
+        return [(i["id"], i["overdue"]) for i in items]
+
+    assert overdue_at("2026-10-14T15:59:59+00:00") == []  # 23:59:59 in Shanghai
+    late_here = [(shanghai["id"], ["item"]), (next_day["id"], ["action 1"])]
+    assert overdue_at("2026-10-14T16:00:00+00:00") == late_here
+    assert overdue_at("2026-10-14T23:30:00+00:00") == late_here
+    assert overdue_at("2026-10-15T00:00:00+00:00") == [*late_here, (zoneless["id"], ["item"])]
+    assert overdue_at("2026-10-15T16:30:00+00:00") == [
+        (shanghai["id"], ["item"]),
+        (next_day["id"], ["item", "action 1"]),
+        (zoneless["id"], ["item"]),
+    ]
+    register.close()
+
+
+def test_a_correction_is_dated_from_the_earliest_period_that_found_the_nonconformity(
+    tmp_path, monthly_audits
+) -> None:
+    """August recorded first, then July: the nonconformity both found (STANDARD-TRAINED) is
+    linked to August's item, whose correction may be dated from 2026-07-01, when July's period
+    began; an item only August found (RESP-PHONE-30S at site=SH), from 2026-08-01."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-08")
+    linked = record(register, monthly_audits, "2026-07").linked
+    both = linked[0]
+    only_august = next(i["id"] for i in register.store.items() if i["id"] not in linked)
+
+    def correct(item_id: str, day: str) -> None:
+        register.update(item_id, "li", {"correction": "fixed", "correction_date": day}, None, TODAY)
+
+    with pytest.raises(LifecycleError) as raised:
+        correct(both, "2026-06-30")
+    assert str(raised.value) == (
+        f"{both}'s correction is dated 2026-06-30, before its nonconformity could be seen: the "
+        "audit period 2026-07 that found it began on 2026-07-01; give the day it was made, "
+        "2026-07-01 or later"
+    )
+    correct(both, "2026-07-01")
+    with pytest.raises(LifecycleError, match="period 2026-08 that found it began on 2026-08-01"):
+        correct(only_august, "2026-07-31")
+    correct(only_august, "2026-08-01")
+    assert [register.item(i)["correction_date"] for i in (both, only_august)] == [
+        "2026-07-01",
+        "2026-08-01",
+    ]
     register.close()
 
 
@@ -1389,10 +1463,10 @@ def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
     for owner in ("IT ops", "trainer", "Trainer"):
         register.add_action(item, "li", "more", owner, date(2026, 11, 1), TODAY)
     with pytest.raises(AuditorError) as raised:
-        select_items(register, TODAY, {"owner": "it op"})
+        select_items(register, NOW, {"owner": "it op"})
     assert raised.value.suggestion == "IT ops"
     with pytest.raises(AuditorError) as raised:
-        select_items(register, TODAY, {"owner": "zzz"})
+        select_items(register, NOW, {"owner": "zzz"})
     assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
     register.close()
 
@@ -1501,7 +1575,7 @@ def test_a_group_typed_as_the_start_of_one_is_suggested_before_a_closer_spelled_
     for item_id, group in named:  # the groups of a helpdesk's register, set in place
         register.store.db.execute("UPDATE items SET group_key = ? WHERE id = ?", [group, item_id])
     with pytest.raises(AuditorError) as raised:
-        select_items(register, TODAY, {"group": "priority=1"})
+        select_items(register, NOW, {"group": "priority=1"})
     assert raised.value.suggestion == "priority=1 - Critical"
     register.close()
 

@@ -321,12 +321,10 @@ class RegisterStore:
     def all_actions(self) -> list[dict[str, Any]]:
         return list(self.db.table("actions").rows_where(order_by="item, no"))
 
-    def late_actions(self, today: str) -> list[dict[str, Any]]:
-        """The actions not done whose due date is before ``today`` (YYYY-MM-DD)."""
+    def open_actions(self) -> list[dict[str, Any]]:
+        """The actions not done, by item and number."""
         return list(
-            self.db.table("actions").rows_where(
-                "(done IS NULL OR done = '') AND due < ?", [today], order_by="item, no"
-            )
+            self.db.table("actions").rows_where("done IS NULL OR done = ''", order_by="item, no")
         )
 
     def upsert_action(self, row: dict[str, Any]) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError, closest_name
+from ..periods import end_of_day
 
 
 class Status(StrEnum):
@@ -342,6 +344,14 @@ def new_actions(
         for t, o, d in zip(texts, owners, dues, strict=True)
         if (action := new_action(t, o, d))
     ]
+
+
+def deadline(item: dict[str, Any], day: str) -> datetime:
+    """The end of an item's due day (or its action's): the day's last second in the pack's
+    zone, which the item's criterion records, or in this machine's zone for an item an
+    earlier version recorded without it. The item (or action) is overdue once it has passed."""
+    zone = (item.get("criterion") or {}).get("timezone")
+    return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None)
 
 
 def check_action_due(item_id: str, due: date, today: date) -> None:

@@ -19,15 +19,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..atomic import write_text
 from ..errors import AuditorError
-from ..periods import end_of_day
 from .history import instant, zoneless
+from .lifecycle import deadline
 from .register import Register
 from .replay import shown_change
 
@@ -194,7 +192,7 @@ def _risk(
         "props": _props(("severity", item["severity"]), ("capa-status", item["status"])),
     }
     if item.get("due"):
-        risk["deadline"] = _deadline(item, item["due"])
+        risk["deadline"] = deadline(item, item["due"]).isoformat()
     if actions:
         risk["remediations"] = [_remediation(item, action) for action in actions]
     if history:
@@ -245,7 +243,7 @@ def _remediation(item: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]
         "props": _props(("owner", action.get("owner")), ("done", action.get("done"))),
     }
     if action.get("due"):
-        task["timing"] = {"on-date": {"date": _deadline(item, action["due"])}}
+        task["timing"] = {"on-date": {"date": deadline(item, action["due"]).isoformat()}}
     if action.get("owner"):
         task["responsible-roles"] = [
             {"role-id": OWNER_ROLE, "party-uuids": [uid("party", action["owner"])]}
@@ -306,15 +304,6 @@ def _resources(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # ------------------------------------------------------------ small helpers
-
-
-def _deadline(item: dict[str, Any], day: str) -> str:
-    """The end of an item's due day (or its action's): the day's last second in the pack's
-    zone, which the item's criterion records, or in the exporting machine's zone for an item
-    an earlier version recorded without it (``capa list`` counts overdue by the machine's
-    calendar, which differs from the pack's zone by part of a day on a machine elsewhere)."""
-    zone = (item.get("criterion") or {}).get("timezone")
-    return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None).isoformat()
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

@@ -343,7 +343,8 @@ class Register:
             changes, note = self._replanned(item, changes)
         if "implemented_on" in changes:
             _check_implementation_dated(item, changes)
-        _check_correction(item, changes, today)
+        found_in = self._earliest_audit(item_id) if changes.get("correction_date") else None
+        _check_correction(item, changes, today, found_in)
         if "status" in changes:
             changes = self._moved(item, changes, who, verifying, accepting)
         if changes.get("implemented_on") or changes.get("status") == Status.IMPLEMENTED:
@@ -355,6 +356,13 @@ class Register:
         if note:
             updated["note"] = note
         return updated
+
+    def _earliest_audit(self, item_id: str) -> dict[str, Any] | None:
+        """The audit of the earliest period that found the item's nonconformity (None for an
+        item no audit is linked to): nothing of it could be seen before that period began."""
+        found = {link["audit"] for link in self.store.links(item_id)}
+        audits = [a for a in self.store.audits() if a["id"] in found]
+        return min(audits, key=lambda a: str(a["first_day"]), default=None)
 
     def _moved(
         self,
@@ -908,16 +916,27 @@ def record_audit_file(register_path: str, findings_path: str, today: date) -> Re
         return register.record_audit(document, document.fingerprint(), str(findings_path), today)
 
 
-def _check_correction(item: dict[str, Any], changes: dict[str, Any], today: date) -> None:
-    """A correction is dated when it was made (not later than today) and says what it was."""
+def _check_correction(
+    item: dict[str, Any], changes: dict[str, Any], today: date, found_in: dict[str, Any] | None
+) -> None:
+    """A correction is dated when it was made (not later than today, nor before the first day
+    of ``found_in``, the audit period that found the nonconformity) and says what it was."""
     made = changes.get("correction_date")
     if made is None:
         return
-    if date.fromisoformat(str(made)) > today:
+    day = date.fromisoformat(str(made))
+    if day > today:
         raise LifecycleError(
             f"{item['id']}'s correction is dated {made}, after today ({today}): a correction "
             "is recorded once made",
             hint="record it on or after the day it is made",
+        )
+    if found_in is not None and day < date.fromisoformat(found_in["first_day"]):
+        raise LifecycleError(
+            f"{item['id']}'s correction is dated {made}, before its nonconformity could be "
+            f"seen: the audit period {found_in['period']} that found it began on "
+            f"{found_in['first_day']}",
+            hint=f"give the day it was made, {found_in['first_day']} or later",
         )
     if not (changes.get("correction") or item.get("correction")):
         raise LifecycleError(

@@ -3,37 +3,40 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from ..errors import AuditorError, closest_group, closest_name
 from ..formatting import padded, shown_width
-from .lifecycle import CLOSED, Status
+from .lifecycle import CLOSED, Status, deadline
 from .register import Register
 from .replay import shown_change
 
 LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring", "overdue")
 
 
-def overdue(item: dict[str, Any], today: date, late_actions: list[dict[str, Any]]) -> list[str]:
-    """What of an item not closed is past its due date: ``item`` (its own), ``action N`` (each
-    open action past its own); empty when nothing is, or the item is closed."""
+def overdue(item: dict[str, Any], now: datetime, open_actions: list[dict[str, Any]]) -> list[str]:
+    """What of an item not closed is past its due day at ``now``: ``item`` (its own), ``action N``
+    (each of its open actions past its own); empty when nothing is, or the item is closed. A due
+    day ends at its last second in the pack's zone (see :func:`deadline`)."""
     if item["status"] in CLOSED:
         return []
-    late = ["item"] if item["due"] < today.isoformat() else []
-    return late + [f"action {a['no']}" for a in late_actions]
+    late = ["item"] if deadline(item, item["due"]) < now else []
+    return late + [f"action {a['no']}" for a in open_actions if deadline(item, a["due"]) < now]
 
 
-def select_items(register: Register, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
+def select_items(
+    register: Register, now: datetime, filters: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Items matching the filters (status, severity, rule, group, overdue), overdue first then by id.
 
-    Each item carries ``overdue``: what of it is past its due date (see :func:`overdue`).
+    Each item carries ``overdue``: what of it is past its due day at ``now`` (see :func:`overdue`).
     """
-    late: dict[str, list[dict[str, Any]]] = {}
-    for action in register.store.late_actions(today.isoformat()):
-        late.setdefault(action["item"], []).append(action)
+    open_actions: dict[str, list[dict[str, Any]]] = {}
+    for action in register.store.open_actions():
+        open_actions.setdefault(action["item"], []).append(action)
     items = [
-        {**item, "overdue": overdue(item, today, late.get(item["id"], []))}
+        {**item, "overdue": overdue(item, now, open_actions.get(item["id"], []))}
         for item in register.store.items()
     ]
     _check_known(items, filters)

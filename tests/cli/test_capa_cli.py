@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -32,11 +32,17 @@ def july_31(monkeypatch):  # type: ignore[no-untyped-def]
     moves the day on (to :data:`VERIFIED_ON` before verifying on August's evidence)."""
     today = {"day": date(2026, 7, 31)}
     monkeypatch.setattr("auditor.cli._today", lambda: today["day"])
+    monkeypatch.setattr("auditor.cli._now", lambda: midday(today["day"]))
 
     def move_to(day: date) -> None:
         today["day"] = day
 
     return move_to
+
+
+def midday(day: date) -> datetime:
+    """11:00 UTC of ``day``: the same day on every calendar from UTC-10 to UTC+12."""
+    return datetime.combine(day, time(11), UTC)
 
 
 def invoke(runner, *args: str):
@@ -596,6 +602,7 @@ def test_an_item_with_an_open_action_past_due_is_listed_overdue(
                    "--owner", "trainer", "--due", "2026-08-15", "--register", register)  # fmt: skip
     assert added.exit_code == 0, added.output
     monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 8, 20))
+    monkeypatch.setattr("auditor.cli._now", lambda: midday(date(2026, 8, 20)))
     overdue = invoke(runner, "capa", "list", "--overdue", "--register", register)
     lines = overdue.output.splitlines()
     assert len(lines) == 2 and lines[1].startswith(item["id"]), overdue.output
@@ -608,6 +615,38 @@ def test_an_item_with_an_open_action_past_due_is_listed_overdue(
     assert done.exit_code == 0, done.output
     after = invoke(runner, "capa", "list", "--overdue", "--register", register).output
     assert after.splitlines()[1:] == []
+
+
+def test_capa_list_counts_a_due_day_over_at_its_end_in_the_pack_s_zone(
+    runner, tmp_path, monkeypatch, local_zone, july_31
+) -> None:
+    """Recorded on 2026-07-31, the major item is due 2026-08-30 (30 days), and an action of a
+    minor one is given the same day. The pack's zone is Asia/Shanghai (+08:00): that day ends
+    at 15:59:59 UTC. At 23:30 UTC (07:30 on the 31st in Shanghai) both are overdue, though
+    this machine, in UTC, still has the 30th; at 15:30 UTC (23:30 in Shanghai) neither is."""
+    local_zone("UTC")
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    added = invoke(runner, "capa", "update", "CAPA-2026-0001", "--by", "li", "--action", "Call",
+                   "--owner", "qa", "--due", "2026-08-30", "--register", register)  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+    def overdue_at(moment: str) -> list[str]:
+        now = datetime.fromisoformat(moment)
+        monkeypatch.setattr("auditor.cli._now", lambda: now)
+        monkeypatch.setattr("auditor.cli._today", lambda: now.astimezone().date())
+        return invoke(
+            runner, "capa", "list", "--overdue", "--register", register
+        ).output.splitlines()
+
+    assert overdue_at("2026-08-30T15:30:00+00:00") == [
+        "item  status  severity  rule  group  due  recurring"
+    ]
+    assert overdue_at("2026-08-30T23:30:00+00:00") == [
+        "item            status  severity  rule         group  due                            recurring",
+        "CAPA-2026-0001  open    minor     CSAT-Q-4.2   all    2026-10-29 (action 1 overdue)",
+        "CAPA-2026-0002  open    major     TRAINED-12M  all    2026-08-30 (overdue)",
+    ]  # fmt: skip
 
 
 def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_path) -> None:
@@ -820,6 +859,31 @@ def test_a_correction_is_dated_when_made_and_says_what_it_was(runner, tmp_path) 
         ["capa", "update", item, "--by", "li", "--correction-date", "2026-10-01", "--register", register],
     )  # fmt: skip
     assert bare.exit_code == 2 and "has no correction to date" in bare.output
+
+
+def test_a_correction_dated_before_the_nonconformity_could_be_seen_is_refused(
+    runner, tmp_path, july_31
+) -> None:
+    """The audit of 2026-07 found the nonconformity: a correction of it dated 2026-06-30,
+    before that period began, is refused in one line naming 2026-07-01; that day is taken."""
+    register, item = str(tmp_path / "r.db"), "CAPA-2026-0001"
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+
+    def corrected_on(day: str):
+        return invoke(runner, "capa", "update", item, "--by", "li", "--correction", "re-routed",
+                      "--correction-date", day, "--register", register)  # fmt: skip
+
+    early = corrected_on("2026-06-30")
+    assert early.exit_code == 2
+    assert early.output == (
+        "error: CAPA-2026-0001's correction is dated 2026-06-30, before its nonconformity could "
+        "be seen: the audit period 2026-07 that found it began on 2026-07-01; give the day it "
+        "was made, 2026-07-01 or later\n"
+    )
+    first_day = corrected_on("2026-07-01")
+    assert first_day.exit_code == 0, first_day.output
+    shown = invoke(runner, "capa", "show", item, "--register", register).output
+    assert "  correction_date: 2026-07-01\n" in shown
 
 
 def test_a_team_lists_the_items_it_owns(runner, tmp_path, july_31) -> None:
