@@ -351,7 +351,15 @@ def deadline(item: dict[str, Any], day: str) -> datetime:
     zone, which the item's criterion records, or in this machine's zone for an item an
     earlier version recorded without it. The item (or action) is overdue once it has passed."""
     zone = (item.get("criterion") or {}).get("timezone")
-    return end_of_day(date.fromisoformat(day), ZoneInfo(zone) if zone else None)
+    try:
+        due = date.fromisoformat(day)
+    except (TypeError, ValueError):
+        raise LifecycleError(
+            f"{item['id']} is due '{day}', which is not a date (YYYY-MM-DD): the register was "
+            "changed outside auditor",
+            hint="run `auditor capa check` to see every change made outside the tool",
+        ) from None
+    return end_of_day(due, ZoneInfo(zone) if zone else None)
 
 
 def check_action_due(item_id: str, due: date, today: date) -> None:

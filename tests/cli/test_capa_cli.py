@@ -109,6 +109,22 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     assert broken.exit_code == 1 and "root_cause) was changed outside the tool" in broken.output
 
 
+def test_a_due_date_changed_outside_the_tool_is_one_line(runner, tmp_path) -> None:
+    audit(runner, tmp_path, "2026-07")
+    register = str(tmp_path / "r.db")
+    with sqlite3.connect(register) as db:
+        item = db.execute("SELECT id FROM items ORDER BY id LIMIT 1").fetchone()[0]
+        db.execute("UPDATE items SET due = 'soon' WHERE id = ?", (item,))
+    listed = invoke(runner, "capa", "list", "--register", register)
+    assert listed.exit_code == 2
+    assert listed.output.splitlines()[0] == (
+        f"error: {item} is due 'soon', which is not a date (YYYY-MM-DD): the register was "
+        "changed outside auditor; run `auditor capa check` to see every change made outside "
+        "the tool"
+    )
+    assert "Traceback" not in listed.output and "internal error" not in listed.output
+
+
 def test_overdue_first_and_filters(runner, tmp_path) -> None:
     audit(runner, tmp_path, "2026-07")
     register = Register(str(tmp_path / "r.db"))
