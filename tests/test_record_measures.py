@@ -177,6 +177,59 @@ def test_repeat_contact_by_customer_alone(tmp_path: Path, store) -> None:
     assert (pooled.counts.n, pooled.counts.conforming) == (9, 5)
 
 
+#: three files of interactions: with every column, without category, without customer_id
+CONTACTS_BY_FILE = {
+    "interactions-all": INTERACTIONS
+    + (
+        "A1,C1,billing,phone,,2026-03-02 10:00:00\n"  # A2 3 d later: breach
+        "A2,C1,billing,phone,,2026-03-05 10:00:00\n"  # nothing after: conform
+        "A3,C2,billing,phone,,2026-03-10 10:00:00\n"  # B1 a day later, of unknown matter
+        "A4,C3,billing,phone,,2026-03-12 10:00:00\n"  # B2 13 d later: conform
+        "A5,C4,tech,phone,,2026-03-28 10:00:00\n"  # D1 2 h later, of unknown customer
+        "A6,C6,billing,phone,,2026-03-14 10:00:00\n"  # A7 a day later (B3 2 h later): breach
+        "A7,C6,billing,phone,,2026-03-15 10:00:00\n"  # B3 is before it: conform
+    ),
+    "interactions-no-matter": "interaction_id,customer_id,channel,agent_id,received_at\n"
+    "B1,C2,phone,,2026-03-11 10:00:00\n"
+    "B2,C3,phone,,2026-03-25 10:00:00\n"
+    "B3,C6,phone,,2026-03-14 12:00:00\n",
+    "interactions-no-customer": "interaction_id,category,channel,agent_id,received_at\n"
+    "D1,tech,phone,,2026-03-28 12:00:00\n",
+}
+
+
+def test_a_contact_a_record_of_a_file_without_a_column_could_repeat_is_excluded(
+    tmp_path: Path, store
+) -> None:
+    """A record of a file without the customer or matter column is excluded, and so is a
+    contact it could be the repeat of (of the same customer, or matter, as far as its file
+    tells, within the window), with the same reason: whether it was resolved is unknown. A
+    contact with a known repeat is breached all the same."""
+    got = run(tmp_path, CONTACTS_BY_FILE, store)
+    by_matter = got["results"]["FCR-MATTER"].findings[0]
+    # A3 (B1 of unknown matter) and A5 (D1 of unknown customer) excluded, B1-B3 and D1 too
+    assert got["outcomes"]["FCR-MATTER"] == {
+        **dict.fromkeys(["A1", "A6"], "breach"),
+        **dict.fromkeys(["A2", "A4", "A7"], "conform"),
+        **dict.fromkeys(["A3", "A5", "B1", "B2", "B3", "D1"], "excluded"),
+    }
+    assert (by_matter.counts.n, by_matter.counts.conforming, by_matter.counts.pending) == (5, 3, 0)
+    assert by_matter.excluded_by_reason == {
+        "no column for category in its file": 4,
+        "no column for customer_id in its file": 2,
+    }
+    # by customer alone, the file without category tells all: B1 conform, B3 breached by A7,
+    # A3 by B1, A6 by B3; D1 could repeat A5 and B2 (window to 1 Apr 10:00), else pending
+    by_customer = got["results"]["FCR-CUSTOMER"].findings[0]
+    assert got["outcomes"]["FCR-CUSTOMER"] == {
+        **dict.fromkeys(["A1", "A3", "A6", "B3"], "breach"),
+        **dict.fromkeys(["A2", "A4", "A7", "B1"], "conform"),
+        **dict.fromkeys(["A5", "B2", "D1"], "excluded"),
+    }
+    assert (by_customer.counts.n, by_customer.counts.pending) == (8, 0)
+    assert by_customer.excluded_by_reason == {"no column for customer_id in its file": 3}
+
+
 def expected_outcomes(rows: list[Contact], matter: bool) -> dict:
     """The outcomes worked out in plain Python from the definition in docs/rule-language.md:
     the rule reads contacts with no agent (``where: agent_id is null``), and only such a

@@ -405,3 +405,99 @@ def test_a_trend_and_a_dispersion_of_a_sequence_by_hand(tmp_path, write_pack, en
     assert groups == {"BJ": (6, 6), "SH": (1, 5)}
     assert sites.value == pytest.approx(100 * 24 / 55)
     assert results["HANDLING-SITES"].verdict == "conform"
+
+
+# ------------------------------------------------------------ files without a column
+
+
+#: a kind whose case key, step and time are optional: a file may lack any of their columns
+OPTIONAL_COLUMNS_PACK = """\
+pack: sequence-columns-test
+version: 1.0.0
+standard: special-service-monitoring
+timezone: Asia/Shanghai
+evidence:
+  complaint_events:
+    key: event_id
+    time: at
+    fields:
+      event_id: string
+      complaint_id: string?
+      event: {type: enum, values: [received, acknowledged, resolved], optional: true}
+      at: timestamp?
+rules:
+  - id: HANDLING
+    clause: "3.4.2"
+    title: {zh: 投诉处理时限, en: Complaint handled in time}
+    evidence: complaint_events
+    sequence:
+      key: complaint_id
+      step: event
+      at: at
+      steps:
+        - received
+        - {name: acknowledged, within: 24h}
+        - {name: resolved, within: 5d, after: received}
+    severity: major
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+#: one file of each layout: with every column, and without at, event or complaint_id
+EVENTS_BY_FILE = {
+    "complaint_events-all.csv": "event_id,complaint_id,event,at\n"
+    # A: acknowledged in 2 h, resolved in 2 d: met
+    "a1,A,received,2026-02-02 10:00:00\na2,A,acknowledged,2026-02-02 12:00:00\n"
+    "a3,A,resolved,2026-02-04 10:00:00\n"
+    # B: acknowledged 30 h after receipt: late, a breach
+    "b1,B,received,2026-02-02 10:00:00\nb2,B,acknowledged,2026-02-03 16:00:00\n"
+    "b3,B,resolved,2026-02-04 10:00:00\n"
+    # C: received here, its other steps in the file without at
+    "c1,C,received,2026-02-05 10:00:00\n"
+    # F: met here, with one more event in the file without event
+    "f1,F,received,2026-02-12 10:00:00\nf2,F,acknowledged,2026-02-12 11:00:00\n"
+    "f3,F,resolved,2026-02-13 10:00:00\n",
+    # C's acknowledgement and resolution at no known time (else: acknowledged missing, a breach)
+    "complaint_events-no-time.csv": "event_id,complaint_id,event\n"
+    "c2,C,acknowledged\nc3,C,resolved\n",
+    # E: a case of events of no known step (else: excluded as having no received step)
+    "complaint_events-no-step.csv": "event_id,complaint_id,at\n"
+    "e1,E,2026-02-10 10:00:00\ne2,E,2026-02-10 11:00:00\nf4,F,2026-02-12 10:30:00\n",
+    # G: events of no known case (else: one case of no key, met)
+    "complaint_events-no-case.csv": "event_id,event,at\n"
+    "g1,received,2026-02-15 10:00:00\ng2,acknowledged,2026-02-15 11:00:00\n"
+    "g3,resolved,2026-02-16 10:00:00\n",
+}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_case_with_an_event_from_a_file_without_a_column_it_is_judged_by_is_excluded(
+    tmp_path, write_pack, engine: str
+) -> None:
+    """A case any of whose events comes from a file without the column of its case key, step
+    or time is excluded with the reason the rule's other records get: A met and B late are
+    judged (1 of 2); C (its steps at no known time), E and F (an event of no known step) and
+    G (events of no known case) are excluded, each with its file's missing column."""
+    from auditor.backends.engines import open_backend
+
+    pack = load_pack(write_pack(OPTIONAL_COLUMNS_PACK), [STANDARDS])
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    for name, text in EVENTS_BY_FILE.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = EvidenceStore(None)
+    try:
+        ingest(pack, folder, store)
+        backend = store if engine == "sqlite" else open_backend(store, engine)
+        (result,) = evaluate(pack, backend, parse_period("2026-02"))
+    finally:
+        store.close()
+    f = result.findings[0]
+    assert (f.counts.n, f.counts.conforming, f.counts.breached, f.counts.pending) == (2, 1, 1, 0)
+    assert f.failing == ["B"]
+    assert f.counts.excluded == 4
+    assert f.excluded_by_reason == {
+        "no column for at in its file": 1,
+        "no column for complaint_id in its file": 1,
+        "no column for event in its file": 2,
+    }

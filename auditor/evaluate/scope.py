@@ -133,6 +133,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _first_reason(cases: list[str]) -> str:
+    """``CASE WHEN ... THEN reason ... END`` of ``cases``, or NULL without any."""
+    return f"CASE {' '.join(cases)} END" if cases else "NULL"
+
+
 @dataclass(frozen=True)
 class LiveGuards:
     """The scope as live conditions on one message type.
@@ -260,16 +265,31 @@ class Scope:
         """The reason of the first exclusion a record matches, else NULL: first a field the
         rule's measure judges by that the record's file had no column for, then the rule's
         exclusions."""
-        unread = [
+        return _first_reason(self._unread_cases(sql, alias) + self._excluded_cases(sql, alias))
+
+    def unread_sql(self, sql: Sql, alias: str = "t") -> str | None:
+        """The reason ``no column for FIELD in its file`` of the first field the rule's measure
+        judges by that the record's file had no column for, else NULL; None when every file of
+        the kind had a column for each such field."""
+        cases = self._unread_cases(sql, alias)
+        return _first_reason(cases) if cases else None
+
+    def rule_exclusion_sql(self, sql: Sql, alias: str = "t") -> str:
+        """The reason of the first of the rule's own exclusions a record matches, else NULL."""
+        return _first_reason(self._excluded_cases(sql, alias))
+
+    def _unread_cases(self, sql: Sql, alias: str) -> list[str]:
+        return [
             f"WHEN {self.from_files(sql, sources, alias)} THEN "
             f"{sql.value(f'no column for {name} in its file')}"
             for name, sources in self.no_column().items()
         ]
-        excluded = [
+
+    def _excluded_cases(self, sql: Sql, alias: str) -> list[str]:
+        return [
             f"WHEN {sql.expr(e.condition, self.kind, alias + '.')} THEN {sql.value(e.reason)}"
             for e in self.rule.exclusions
         ]
-        return f"CASE {' '.join(unread + excluded)} END" if unread + excluded else "NULL"
 
     def no_column(self) -> dict[str, tuple[int, ...]]:
         """Each field the rule's measure judges a record by (:meth:`Measure.fields`; not a

@@ -12,6 +12,13 @@ Judged as of the period end, like a duration: evidence after the period is not
 read, so a contact whose window runs past the period end with no repeat so far
 is pending, never judged resolved from missing future data. A contact with no
 customer id (or, with ``matter``, no matter) is excluded with that reason.
+
+A record of a file that had no column for the customer, the matter or ``at``
+is excluded (``no column for FIELD in its file``, as in every rule), and it
+is no known repeat: a contact with no known repeat that such a record could
+repeat (it meets the rule's ``where``, matches the contact in every field its
+file has, and falls in the contact's window when its file has ``at``) is
+excluded with that record's reason, as its resolution is unknown.
 """
 
 from __future__ import annotations
@@ -91,8 +98,10 @@ class RepeatContactMeasure(RecordMeasure):
         missing = f"WHEN t.{q(self.customer)} IS NULL THEN 'excluded:{NO_CUSTOMER}' "
         if self.matter:
             missing += f"WHEN t.{q(self.matter)} IS NULL THEN 'excluded:{NO_MATTER}' "
+        unknown = self._unknown_repeats_sql(scope, sql)
+        maybe = "WHEN t._unknown IS NOT NULL THEN 'excluded:' || t._unknown " if unknown else ""
         outcome = (
-            f"CASE {missing}WHEN t._gap IS NOT NULL THEN 'breach' "
+            f"CASE {missing}WHEN t._gap IS NOT NULL THEN 'breach' {maybe}"
             f"WHEN {ends} THEN 'pending' ELSE 'conform' END"
         )
         on = " AND ".join(
@@ -100,15 +109,68 @@ class RepeatContactMeasure(RecordMeasure):
             + [f"r._same{i} = t.{q(f)}" for i, f in enumerate(self.same)]
             + [f"r._at = {at}"]
         )
+        joined = f"LEFT JOIN ({self._next_sql(scope, sql)}) AS r ON {on}"
+        computed: tuple[tuple[str, str], ...] = (
+            ("_gap", f"CASE WHEN {repeated} THEN r._next_at - {at} END"),
+            ("_repeat", f"CASE WHEN {repeated} THEN r._next_key END"),
+        )
+        if unknown:
+            own = " AND ".join(f"u._key{i} = t.{q(k)}" for i, k in enumerate(scope.kind.key))
+            joined += f" LEFT JOIN ({unknown}) AS u ON {own}"
+            computed += (("_unknown", "u._reason"),)
         return RecordSql(
-            outcome,
-            "t._gap",
-            f"t._repeat || ': {REPEAT}'",
-            computed=(
-                ("_gap", f"CASE WHEN {repeated} THEN r._next_at - {at} END"),
-                ("_repeat", f"CASE WHEN {repeated} THEN r._next_key END"),
-            ),
-            joined=f"LEFT JOIN ({self._next_sql(scope, sql)}) AS r ON {on}",
+            outcome, "t._gap", f"t._repeat || ': {REPEAT}'", computed=computed, joined=joined
+        )
+
+    def _unknown_repeats_sql(self, scope: Scope, sql: Sql) -> str | None:
+        """Each contact of a file with every column the measure reads (its key) with the reason
+        of the first record of a file without one of them that could be its repeat; None when
+        every file of the kind had those columns."""
+        lacking: dict[int, list[str]] = {}
+        for name, sources in scope.no_column().items():  # in the order of the reasons
+            for source in sources:
+                lacking.setdefault(source, []).append(name)
+        if not lacking:
+            return None
+        files: dict[tuple[str, ...], list[int]] = {}
+        for source, names in sorted(lacking.items()):
+            files.setdefault(tuple(names), []).append(source)
+        repeats = " UNION ALL ".join(
+            self._maybe_repeat_sql(scope, sql, names, tuple(sources), tuple(lacking))
+            for names, sources in files.items()
+        )
+        keys = ", ".join(f"_key{i}" for i in range(len(scope.kind.key)))
+        return f"SELECT {keys}, MIN(_reason) AS _reason FROM ({repeats}) AS m GROUP BY {keys}"
+
+    def _maybe_repeat_sql(
+        self,
+        scope: Scope,
+        sql: Sql,
+        unread: tuple[str, ...],
+        sources: tuple[int, ...],
+        lacking: tuple[int, ...],
+    ) -> str:
+        """Contacts (``c``, of the files not in ``lacking``) a record (``o``) of the files
+        ``sources``, which had no column for ``unread``, could be the repeat of."""
+        reason = sql.value(f"no column for {unread[0]} in its file")
+        keys = ", ".join(f"c.{q(k)} AS _key{i}" for i, k in enumerate(scope.kind.key))
+        tests = [
+            scope.from_files(sql, sources, "o"),
+            f"NOT {scope.from_files(sql, lacking, 'c')}",
+            *(f"o.{q(f)} = c.{q(f)}" for f in self.same if f not in unread),
+        ]
+        if self.at not in unread:
+            o_at, c_at = f"o.{q(self.at)}", f"c.{q(self.at)}"
+            later = f"{scope.key_sql('o')} > {scope.key_sql('c')}"
+            tests.append(
+                f"({o_at} > {c_at} OR ({o_at} = {c_at} AND {later})) AND {o_at} <= {c_at} + "
+                f"{sql.value(self.within.seconds)} AND {o_at} < {sql.value(scope.batch.window.end)}"
+            )
+        if scope.rule.where is not None:
+            tests.append(scope.filter_sql(sql, "o"))
+        return (
+            f"SELECT {keys}, {reason} AS _reason FROM {q(scope.kind.name)} AS c "
+            f"JOIN {q(scope.kind.name)} AS o ON {' AND '.join(tests)}"
         )
 
     def _next_sql(self, scope: Scope, sql: Sql) -> str:

@@ -11,7 +11,10 @@ repeated event is ignored). For each later step, in order:
 A case with any breach is breached, and the first breach in step order is the
 one reported; otherwise a case with a step still to come is pending; a case
 with every step in time is met. The case's groups, sub-period and exclusions
-are those of its first-step event. A case without its first step is excluded
+are those of its first-step event, but a case with any event from a file that
+had no column for its key, step or time field is excluded with that reason
+(``no column for FIELD in its file``), before the rule's exclusions: where that
+event falls in the case is unknown. A case without its first step is excluded
 from the rate; it falls in the (sub-)period of its earliest event, of any step,
 so one that started outside the audit period is out of scope, not excluded.
 Bounds are in wall time, or in business time when the rule names a calendar.
@@ -79,7 +82,7 @@ class SequenceMeasure(RecordMeasure):
         return self.at
 
     def fields(self) -> list[str]:
-        return [self.step, self.at]
+        return [self.key, self.step, self.at]
 
     def compared_values(self) -> list[ComparedValue]:
         return [ComparedValue(self.step, step.name, "step") for step in self.steps]
@@ -123,7 +126,8 @@ class SequenceMeasure(RecordMeasure):
 
     def _cases_sql(self, scope: Scope, sql: Sql) -> str:
         """Events grouped into cases: each step's earliest time, the case's earliest event time;
-        groups and exclusion of the first step."""
+        groups of the first step; exclusion for a file without a column of any event, else
+        the first step's."""
         step_col, at_col = f"t.{q(self.step)}", f"t.{q(self.at)}"
         names = [sql.value(step.name) for step in self.steps]
         firsts = ", ".join(
@@ -135,11 +139,13 @@ class SequenceMeasure(RecordMeasure):
             f", MIN(CASE WHEN {first_step} THEN t.{q(g)} END) AS {q('_g_' + g)}"
             for g in scope.group_by
         )
-        excluded = scope.exclusion_sql(sql)
+        own = f"MIN(CASE WHEN {first_step} THEN {scope.rule_exclusion_sql(sql)} END)"
+        unread = scope.unread_sql(sql)
+        excluded = own if unread is None else f"COALESCE(MIN({unread}), {own})"
         where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
         return (
             f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}, MIN({at_col}) AS _ts{groups}, "
-            f"MIN(CASE WHEN {first_step} THEN {excluded} END) AS _excluded, "
+            f"{excluded} AS _excluded, "
             f"MIN(CASE WHEN {first_step} THEN t._source END) AS _src, "
             f"MIN(CASE WHEN {first_step} THEN t._line END) AS _ln "
             f"FROM {q(scope.kind.name)} AS t{where} GROUP BY t.{q(self.key)}"
