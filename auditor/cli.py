@@ -2125,7 +2125,8 @@ def report_render(
     """Render the report from FINDINGS without evaluating again.
 
     FINDINGS may be a combined audit's findings.json: the report then has a
-    section per pack, and capa.csv / capa.xlsx go to each pack's folder.
+    section per pack, and capa.csv / capa.xlsx go to each pack's folder; with
+    --register, each pack's audit must be recorded there, as one pack's must.
     """
     from .findings.combined import is_combined, read_json
     from .findings.contract import FindingsDocument
@@ -2136,7 +2137,7 @@ def report_render(
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
     if is_combined(read_json(findings)):
         for path in _render_combined(
-            findings, folder, wanted, lang, day, organisation, auditor_name
+            findings, folder, wanted, lang, day, organisation, auditor_name, register_path
         ):
             click.echo(f"wrote {path}")
         _font_warning(wanted)
@@ -2154,37 +2155,50 @@ def report_render(
 
 def _render_combined(
     findings: str, folder: str, wanted: tuple[str, ...], lang: str | None, day: Any,
-    organisation: str | None, auditor_name: str | None,
+    organisation: str | None, auditor_name: str | None, register_path: str | None = None,
 ) -> list[Path]:  # fmt: skip
-    """A combined audit's report, and each pack's registers in its own folder."""
+    """A combined audit's report, and each pack's registers in its own folder (with a
+    register, each pack's plan names the items its audit is tracked as there)."""
     from .findings.combined import CombinedDocument
     from .findings.contract import FindingsDocument
     from .report import render_combined, render_reports
 
     combined = CombinedDocument.load(findings)
     source = Path(findings).parent
+    documents = {e.id: FindingsDocument.load(source / e.findings) for e in combined.packs}
+    tracked = _tracked_packs(register_path, documents) if register_path else None
     written = []
     registers = tuple(f for f in wanted if f in ("csv", "xlsx"))
     for entry in combined.packs if registers else []:
         audit = source / Path(entry.findings).parent  # the pack's failing records are there
-        document = FindingsDocument.load(source / entry.findings)
         target = Path(folder) / Path(entry.findings).parent
         written += render_reports(
-            document, target, registers, lang, day, organisation, auditor_name, audit_folder=audit
-        )
+            documents[entry.id], target, registers, lang, day, organisation, auditor_name,
+            tracked=(tracked or {}).get(entry.id), audit_folder=audit,
+        )  # fmt: skip
     pages = tuple(f for f in wanted if f in ("html", "pdf"))
     if pages:
         written += render_combined(
-            combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder)
-        )
+            combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder),
+            tracked,
+        )  # fmt: skip
     return written
 
 
-def _tracked(register_path: str, document: Any) -> dict[str, Any]:
-    """The register's item each nonconformity of the audit is tracked as."""
+def _tracked_packs(register_path: str, documents: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """By pack id, the register's item each nonconformity of the pack's audit is tracked as."""
+    return {
+        pack: _tracked(register_path, document, f"the audit of pack {pack}")
+        for pack, document in documents.items()
+    }
+
+
+def _tracked(register_path: str, document: Any, named: str = "the audit") -> dict[str, Any]:
+    """The register's item each nonconformity of the audit is tracked as (an audit not
+    recorded there refused, by ``named``)."""
     register = _open_register(register_path)
     try:
-        return register.tracked(document.fingerprint())
+        return register.tracked(document.fingerprint(), named)
     finally:
         register.close()
 

@@ -81,23 +81,13 @@ def is_export(folder: Path) -> bool:
 def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
     """Every table of the export in ``folder`` into ``store`` (a new one), checked as the
     module's text says; the manifest as an ingest report, for the audit to record."""
-    import pyarrow.parquet as pq
-
     from .ingest import file_digest
 
     paths = sorted(folder.glob("*.parquet"))
     # hashed before anything is read: the audit records the bytes it read
     digests = {path: file_digest(path)[0] for path in paths}
     meta = {table_of(path.stem): path for path in paths if path.stem in META_FILES.values()}
-    if "_quarantine" not in meta:
-        raise EvidenceError(
-            f"the export has no {META_FILES['_quarantine']}.parquet beside its manifest",
-            location=Location(str(folder)),
-            hint=HINT,
-        )
-    manifest = _rows(meta["_manifest"], MANIFEST_COLUMNS, MANIFEST_NUMBERS)
-    quarantine = _rows(meta["_quarantine"], QUARANTINE_COLUMNS, QUARANTINE_NUMBERS)
-    _check_one_export(paths, manifest_fingerprint(manifest))  # (the files' places aside)
+    parquets, manifest, quarantine = _export_opened(folder, paths, meta)
     _relative_to_their_folder(manifest, quarantine)
     notes: list[str] = []
     kinds: dict[str, Path] = {}
@@ -117,7 +107,7 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
         for entry in manifest:
             store.record_file(_decoded(entry))
         store.insert_quarantine(tuple(row[c] for c in QUARANTINE_COLUMNS) for row in quarantine)
-        opened = {name: _opened(path, pq.ParquetFile) for name, path in kinds.items()}
+        opened = {name: parquets[path] for name, path in kinds.items()}
         for name, parquet in opened.items():
             problems.extend(_kind_problems(parquet, kinds[name], pack.evidence[name], store))
         if problems:  # before reading: a column missing or of another type stops that
@@ -130,51 +120,113 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
             raise all_of(problems)
     store.export_folder = folder
     given = [  # every file of the export, those passed over too: verify finds one added later
-        ExportFile(path.name, digests[path], _opened(path, pq.ParquetFile).metadata.num_rows)
-        for path in paths
+        ExportFile(path.name, digests[path], parquets[path].metadata.num_rows) for path in paths
     ]
     return ExportRead(_report(manifest, quarantine), given, notes)
 
 
-def _rows(path: Path, columns: tuple[str, ...], numbers: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A store table's rows from its Parquet file, which must have ``columns``: ``numbers``
-    as integers, given on every row, the others as text."""
-    import pyarrow as pa
+def _export_opened(
+    folder: Path, paths: list[Path], meta: dict[str, Path]
+) -> tuple[dict[Path, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every file of the export opened, and the manifest's and the quarantine's rows; every
+    problem found at once, one line each: a file that is not Parquet that can be read, the
+    quarantine not there, a column of the manifest or the quarantine missing or of another
+    type, a file exported with another manifest."""
     import pyarrow.parquet as pq
 
-    table = _opened(path, pq.read_table)
+    parquets: dict[Path, Any] = {}
+    problems: list[AuditorError] = []
+    for path in paths:
+        try:
+            parquets[path] = _opened(path, pq.ParquetFile)
+        except EvidenceError as exc:
+            problems.append(exc)
+    if "_quarantine" not in meta:
+        problems.append(
+            EvidenceError(
+                f"the export has no {META_FILES['_quarantine']}.parquet beside its manifest",
+                location=Location(str(folder)),
+                hint=HINT,
+            )
+        )
+    read, wrong = _meta_rows(meta, parquets)
+    problems.extend(wrong)
+    if "_manifest" in read:
+        problems.extend(_other_exports(parquets, manifest_fingerprint(read["_manifest"])))
+    if problems:
+        raise all_of(problems)
+    return parquets, read["_manifest"], read["_quarantine"]
+
+
+#: the store's own tables an export holds: the columns an audit reads, and the integer ones
+META_COLUMNS = {
+    "_manifest": (MANIFEST_COLUMNS, MANIFEST_NUMBERS),
+    "_quarantine": (QUARANTINE_COLUMNS, QUARANTINE_NUMBERS),
+}
+
+
+def _meta_rows(
+    meta: dict[str, Path], parquets: dict[Path, Any]
+) -> tuple[dict[str, list[dict[str, Any]]], list[AuditorError]]:
+    """The rows of each of the store's own tables that can be read with the columns it needs,
+    and each problem of the others (one not there, or unreadable, is named elsewhere)."""
+    import pyarrow.parquet as pq
+
+    read: dict[str, list[dict[str, Any]]] = {}
+    problems: list[AuditorError] = []
+    for name, (columns, numbers) in META_COLUMNS.items():
+        path = meta.get(name)
+        if path not in parquets:
+            continue
+        try:
+            table = _opened(path, pq.read_table)
+        except EvidenceError as exc:
+            problems.append(exc)
+            continue
+        wrong = list(_column_type_problems(table, columns, numbers, path))
+        problems.extend(wrong)
+        if not wrong:
+            read[name] = table.select(list(columns)).to_pylist()
+    return read, problems
+
+
+def _column_type_problems(
+    table: pyarrow.Table, columns: tuple[str, ...], numbers: tuple[str, ...], path: Path
+) -> Iterator[EvidenceError]:
+    """Each of ``columns`` a store table's file lacks, or holds otherwise than the store does:
+    ``numbers`` as integers, given on every row, the others as text."""
+    import pyarrow as pa
+
     for column in columns:
         if column not in table.column_names:
-            raise EvidenceError(
+            yield EvidenceError(
                 f"column '{column}' is missing from this file of the export",
                 location=Location(str(path)),
                 hint=HINT,
             )
+            continue
         kind = table.schema.field(column).type
         wanted = pa.types.is_integer if column in numbers else pa.types.is_string
         if not (wanted(kind) or pa.types.is_null(kind)) or (
             column in numbers and table.column(column).null_count
         ):
             what = "an integer on every row" if column in numbers else "text"
-            raise EvidenceError(
+            yield EvidenceError(
                 f"column '{column}' is {kind} with {table.column(column).null_count:,} empty, "
                 f"where the store keeps {what}",
                 location=Location(str(path)),
                 hint=HINT,
             )
-    rows: list[dict[str, Any]] = table.select(list(columns)).to_pylist()
-    return rows
 
 
-def _check_one_export(paths: list[Path], fingerprint: str) -> None:
-    """Every file of the export carries the fingerprint of this manifest (a file of another
-    store's export, with the same file ids and counts, would pass every other check)."""
-    import pyarrow.parquet as pq
-
-    for path in paths:
-        metadata = _opened(path, pq.read_schema).metadata or {}
+def _other_exports(parquets: dict[Path, Any], fingerprint: str) -> Iterator[EvidenceError]:
+    """Each file of the export that does not carry the fingerprint of this manifest (a file
+    of another store's export, with the same file ids and counts, would pass every other
+    check)."""
+    for path, parquet in parquets.items():
+        metadata = parquet.schema_arrow.metadata or {}
         if metadata.get(MANIFEST_KEY, b"").decode() != fingerprint:
-            raise EvidenceError(
+            yield EvidenceError(
                 "this file was not exported with this export's manifest (another store's "
                 "export, or a file changed outside the tool)",
                 location=Location(str(path)),

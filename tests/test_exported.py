@@ -427,3 +427,50 @@ def test_an_export_into_a_folder_of_another_export_s_files_is_refused(
         demo_audit.out / "evidence.db", tmp_path / "pq2"
     )  # the same names: replaced
     assert len(export_store(demo_audit.out / "evidence.db", tmp_path / "pq2")) == len(again)
+
+
+def _four_problems_of_opening(folder: Path) -> None:
+    """Two files that are not Parquet, the manifest and the quarantine each lacking columns."""
+    (folder / "surveys.parquet").write_bytes(b"not parquet")
+    (folder / "tickets.parquet").write_bytes(b"")
+    _rewrite(folder, "store-manifest.parquet", lambda t: t.drop_columns(["stored", "status"]))
+    _rewrite(folder, "store-quarantine.parquet", lambda t: t.drop_columns(["reason"]))
+
+
+def test_every_file_that_cannot_be_read_and_every_column_missing_is_a_line_of_its_own(
+    export: Path, tmp_path: Path
+) -> None:
+    """Not only the first: each unreadable Parquet file, and each column the manifest and
+    the quarantine lack."""
+    folder = _broken(export, tmp_path, _four_problems_of_opening)
+    with pytest.raises(AuditorError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
+    again = "; export the store again with 'auditor evidence export', whole and unchanged"
+    missing = "is missing from this file of the export" + again
+    assert str(raised.value).splitlines() == [
+        f"{folder / 'surveys.parquet'}: cannot read this Parquet file: Parquet magic bytes "
+        "not found in footer. Either the file is corrupted or this is not a parquet file." + again,
+        f"{folder / 'tickets.parquet'}: cannot read this Parquet file: Parquet file size is 0 "
+        "bytes" + again,
+        f"{folder / 'store-manifest.parquet'}: column 'stored' " + missing,
+        f"{folder / 'store-manifest.parquet'}: column 'status' " + missing,
+        f"{folder / 'store-quarantine.parquet'}: column 'reason' " + missing,
+    ]
+    assert raised.value.exit_code == 2
+    assert not (tmp_path / "out" / "findings.json").exists()
+
+
+def test_every_file_of_another_export_is_a_line_of_its_own(export: Path, tmp_path: Path) -> None:
+    def two_files_of_another_export(folder: Path) -> None:
+        for name in ("agents.parquet", "tickets.parquet"):
+            _rewrite(folder, name, _without_fingerprint)
+
+    folder = _broken(export, tmp_path, two_files_of_another_export)
+    with pytest.raises(AuditorError) as raised:
+        run_audit(PACK, folder, tmp_path / "out", "2026-Q3")
+    assert str(raised.value).splitlines() == [
+        f"{folder / name}: this file was not exported with this export's manifest (another "
+        "store's export, or a file changed outside the tool); export the store again with "
+        "'auditor evidence export', whole and unchanged (into an empty folder)"
+        for name in ("agents.parquet", "tickets.parquet")
+    ]

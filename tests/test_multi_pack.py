@@ -554,3 +554,53 @@ def test_a_combined_render_elsewhere_lists_each_pack_s_complete_failing_records(
         assert [(row[1], row[2]) for row in rows] == keys
         findings = json.loads((out / pack / "findings.json").read_text(encoding="utf-8"))
         assert any(f["failing_truncated"] for r in findings["rules"] for f in r["findings"])
+
+
+def test_a_combined_report_with_the_register_names_each_pack_s_items(combined, tmp_path) -> None:
+    """``tracked`` by pack: the pack's section names the register item of its finding, with the
+    register's severity beside the audit's; a pack with none tracked names none."""
+    from auditor.register.register import TrackedItem
+
+    document = CombinedDocument.load(combined.out / "findings.json")
+    held = TrackedItem("CAPA-2026-0042", "major", "2026-11-30", False)
+    tracked = {"service-quality": {}, "special-service-monitoring": {"BADGE-WORN@site=GZ": held}}
+    render_combined(document, combined.out, ("html",), "en", out=tmp_path, tracked=tracked)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = html.split('<div class="pack-section"')[2]  # the second pack's
+    named = '<span class="register-id">CAPA-<wbr>2026-<wbr>0042</span>'
+    assert html.count('class="register-id"') == section.count(named) == 1
+    assert '<td class="severity">major<br><span class="note">audit: minor</span></td>' in section
+    render_combined(document, combined.out, ("html",), "en", out=tmp_path)
+    assert 'class="register-id"' not in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_pack_s_row_counts_the_plans_the_register_accepted(combined) -> None:
+    """The combined page's row of a pack recommended subject to a plan (special-service-
+    monitoring taken as such) says how many of its minor nonconformities' plans the register
+    has accepted, as the pack's own section does: 1 of the 2 it tracks."""
+    from auditor.findings.contract import Decision
+    from auditor.register.register import TrackedItem
+    from auditor.report.combined import combined_context
+    from auditor.report.context import Options
+
+    document = CombinedDocument.load(combined.out / "findings.json")
+    packs = {e.id: FindingsDocument.load(combined.out / e.findings) for e in document.packs}
+    ssm = packs["special-service-monitoring"]
+    stated = ssm.summary.recommendation.model_copy(update={"decision": Decision.SUBJECT_TO_PLAN})
+    packs[ssm.manifest.pack.id] = ssm.model_copy(
+        update={"summary": ssm.summary.model_copy(update={"recommendation": stated})}
+    )
+    tracked = {
+        "special-service-monitoring": {
+            "BADGE-WORN@site=GZ": TrackedItem("CAPA-2026-0004", "minor", "2027-03-06", True),
+            "BADGE-WORN@site=SH": TrackedItem("CAPA-2026-0005", "minor", "2027-03-06", False),
+        }
+    }
+    options = Options("en", date(2026, 10, 1))
+    rows = combined_context(document, packs, [], options, tracked)["packs"]
+    assert rows[1].text == (
+        "Recommended, subject to an accepted corrective-action plan (1 of 2 plans accepted for "
+        "the nonconformities this audit judged minor)"
+    )
+    plain = combined_context(document, packs, [], options)["packs"]
+    assert plain[1].text == "Recommended, subject to an accepted corrective-action plan"

@@ -1191,6 +1191,27 @@ def test_a_register_an_earlier_version_made_opens_and_says_what_cannot_be_checke
     ]
 
 
+def test_verify_checks_a_register_an_earlier_version_made_as_capa_check_does(
+    tmp_path, monthly_audits
+) -> None:
+    """verify's check of the register it is given: no difference, and the line capa check
+    prints for the values the register cannot tell, as a note naming the register."""
+    from auditor.certify.waivers_applied import register_checked
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    register.close()
+    assert register_checked(path) == ([], [])
+    _as_an_earlier_version_made_it(path)
+    register = Register(str(path))
+    line = register.integrity().unchecked_line()
+    register.close()
+    assert line is not None and line.startswith("not checked: the rule, clause, ")
+    assert register_checked(path) == ([], [f"register register.db: {line}"])
+    assert register_checked(None) == ([], [])
+
+
 def _implemented_on(register: Register, item_id: str, on: date) -> None:
     """The item worked off with its one action done on ``on``, implemented that day."""
     register.add_action(item_id, "li", "Add cover at peak", "ops", on, on)

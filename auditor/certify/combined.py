@@ -37,7 +37,7 @@ from .verify import (
     rerun,
     unchecked_outputs,
 )
-from .waivers_applied import check_waivers, register_differences
+from .waivers_applied import check_waivers, register_checked
 
 if TYPE_CHECKING:
     from ..model import Pack
@@ -86,7 +86,9 @@ def verify_combined(
         report.notes.append(NOT_RECOMPUTED)
         return report
     report.engine, report.recorded_engine = engine, documents[0].manifest.parameters.engine
-    report.differences.extend(register_differences(register))
+    held, unchecked = register_checked(register)
+    report.differences.extend(held)
+    report.notes.extend(unchecked)
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
     return report
 

@@ -31,7 +31,7 @@ from ..findings.contract import FindingEntry, FindingsDocument
 from ..mapping import Mapping, find_preset, load_mapping
 from ..paths import recorded_relative
 from ..periods import Period
-from .waivers_applied import check_waivers, ran_on, recorded_waivers, register_differences
+from .waivers_applied import check_waivers, ran_on, recorded_waivers, register_checked
 
 if TYPE_CHECKING:
     from ..findings.contract import EvidenceFile, QuarantinePlace, RuleEntry
@@ -798,8 +798,9 @@ def verify_audit(
         return report
     chosen = recorded_mapping(document, evidence, mapping, folder)
     differences, notes = check_waivers(document, register)
-    report.differences.extend(register_differences(register) + differences)
-    report.notes.extend(notes)
+    held, unchecked = register_checked(register)
+    report.differences.extend(held + differences)
+    report.notes.extend(unchecked + notes)
     files, unread = recorded_files(document, evidence)
     report.notes.extend(
         f"evidence file {name}: in the evidence folder but not read by the audit (added "

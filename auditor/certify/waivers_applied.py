@@ -117,17 +117,24 @@ def _unchecked(key: tuple[str, str, str], given: Waived, why: str) -> str:
     )
 
 
-def register_differences(path: Path | None) -> list[str]:
-    """Each place the register ``verify`` is given holds otherwise than its history says (a
-    history row changed or cut, an item, action or waiver changed outside the tool: what
-    ``capa check`` names), as a difference; none without a register."""
+def register_checked(path: Path | None) -> tuple[list[str], list[str]]:
+    """(differences, notes) about the register ``verify`` is given, as ``capa check`` names
+    them: each place it holds otherwise than its history says (a history row changed or cut,
+    an item, action or waiver changed outside the tool) a difference; the values a register
+    made by an earlier version cannot tell, one note; none without a register."""
     if path is None:
-        return []
+        return [], []
     register = _opened(path)
     try:
-        return [f"register {path.name}: {line}" for line in register.check()]
+        checked = register.integrity()
     finally:
         register.close()
+    named = f"register {path.name}"
+    unchecked = checked.unchecked_line()
+    return (
+        [f"{named}: {line}" for line in checked.problems],
+        [f"{named}: {unchecked}"] if unchecked else [],
+    )
 
 
 def _read_register(path: Path) -> dict[str, Waiver]:

@@ -578,17 +578,17 @@ class Register:
             item_id, who, on, f"action {number} done", actions[number].get("done"), on.isoformat()
         )
 
-    def tracked(self, fingerprint: str) -> dict[str, TrackedItem]:
+    def tracked(self, fingerprint: str, audit_named: str = "the audit") -> dict[str, TrackedItem]:
         """The item each nonconformity of the audit with this fingerprint is tracked as, by
         finding id, as the register has it now (its severity and due date may have moved on
         since: a recurring minor is major); an audit the register has not recorded is
-        refused (its plan would name no item, as if none were tracked)."""
+        refused (its plan would name no item, as if none were tracked), by ``audit_named``."""
         from ..errors import AuditorError, Location
 
         audit = self.store.audit_by_sha(fingerprint)
         if audit is None:
             raise AuditorError(
-                "the audit is not recorded in this register, so its plan cannot name the "
+                f"{audit_named} is not recorded in this register, so its plan cannot name the "
                 "register's items",
                 location=Location(self.store.path),
                 hint="give the register the audit was recorded in, or record it there with "

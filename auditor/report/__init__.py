@@ -92,11 +92,14 @@ def render_combined(
     auditor: str | None = None,
     previous: Mapping[str, FindingsDocument | None] | None = None,
     out: Path | None = None,
+    tracked: Mapping[str, Mapping[str, TrackedItem]] | None = None,
 ) -> list[Path]:
     """The report of a combined audit: its opening part, then one section per pack.
 
     Each pack's findings are read from the combined document's folder
     (``folder/<pack-id>/findings.json``); the report goes to ``out`` (default ``folder``).
+    ``tracked``: by pack id, the CAPA register's item each nonconformity of the pack's audit
+    is tracked as (see :func:`render_reports`).
     """
     from markupsafe import Markup
 
@@ -113,11 +116,12 @@ def render_combined(
     for entry in document.packs:
         options = Options(
             language, day, organisation, auditor, (previous or {}).get(entry.id),
+            (tracked or {}).get(entry.id),
             files_folder=files_folder(target / Path(entry.findings).parent, out or target),
         )  # fmt: skip
         sections.append(Markup(render_html(packs[entry.id], options, "section")))
     context = combined_context(
-        document, packs, sections, Options(language, day, organisation, auditor)
+        document, packs, sections, Options(language, day, organisation, auditor), tracked
     )
     html = _environment().get_template("report.html.j2").render(**context)
     return _write_pages(html, out or target, formats)

@@ -65,6 +65,13 @@ def clause_key(clause: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", clause))
 
 
+def plan_of(document: FindingsDocument, options: Options, words: Words) -> list[registers.PlanRow]:
+    """The audit's CAPA plan, each row with the register item it is tracked as (if any)."""
+    return registers.plan_rows(
+        registers.capa_items(document, options.report_date, words), options.tracked
+    )
+
+
 def build_context(document: FindingsDocument, options: Options) -> dict[str, Any]:
     """Everything the template shows, worked out from the findings document."""
     words = Words.of(document, options.lang)
@@ -73,9 +80,7 @@ def build_context(document: FindingsDocument, options: Options) -> dict[str, Any
         key=lambda r: (-level(r), clause_key(r.clause), r.rule),
     )
     gap_ids = {r.rule for r in gaps}
-    plan = registers.plan_rows(
-        registers.capa_items(document, options.report_date, words), options.tracked
-    )
+    plan = plan_of(document, options, words)
     ordered = sorted(document.rules, key=lambda r: (clause_key(r.clause), r.rule))
     listing = failing_listing(document, options)
     return {

@@ -174,3 +174,21 @@ def test_the_report_names_the_export_s_files_it_read(
     }[lang]
     assert note in html
     assert "interactions-2026Q3.csv" in html.split(f"<h3>{made_from}</h3>", 1)[1]
+
+
+def test_every_problem_of_opening_an_export_is_named_in_one_run(runner, export, tmp_path) -> None:
+    """A file that is not Parquet and a column the manifest lacks: both named, not the first
+    alone, each on a line of its own; exit 2."""
+    folder = tmp_path / "pq"
+    shutil.copytree(export, folder)
+    (folder / "surveys.parquet").write_bytes(b"")
+    manifest = folder / "store-manifest.parquet"
+    pq.write_table(pq.read_table(manifest).drop_columns(["stored"]), manifest)
+    audited = _audit(runner, folder, tmp_path / "out")
+    assert audited.exit_code == 2, audited.output
+    again = "; export the store again with 'auditor evidence export', whole and unchanged"
+    assert audited.output.splitlines() == [
+        f"error: {folder / 'surveys.parquet'}: cannot read this Parquet file: Parquet file "
+        "size is 0 bytes" + again,
+        f"error: {manifest}: column 'stored' is missing from this file of the export" + again,
+    ]

@@ -11,7 +11,7 @@ import pytest
 from auditor.cli import main
 
 from ..conftest import RULES
-from ..test_multi_pack import PACKS, both_demos
+from ..test_multi_pack import DEMO, PACKS, both_demos
 
 PACK_PATHS = [str(RULES / f"{p}.yaml") for p in PACKS]
 
@@ -273,3 +273,55 @@ def test_verify_of_a_combined_audit_names_a_register_edited_against_its_history_
         f"differs: register r.db: item {item}: status 'verified-effective' in the items table, "
         "'open' in the history"
     ]
+
+
+def test_a_combined_report_rendered_with_the_register_names_each_pack_s_items(
+    runner, evidence, tmp_path, monkeypatch
+) -> None:
+    """audit --register recorded each pack's audit (service-quality's 3 items first, then
+    special-service-monitoring's 9); report render --register names them in each pack's
+    capa.csv and in the report's plans, as it does for one pack's audit."""
+    import csv
+
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))  # CAPA-2026-...
+    out, register = tmp_path / "out", str(tmp_path / "r.db")
+    audited = audit(runner, evidence, out, "--format", "json", "--register", register)
+    assert audited.exit_code == 1, audited.output
+    rendered = tmp_path / "rendered"
+    render = ["report", "render", str(out / "findings.json"), "--format", "html,csv",
+              "--lang", "en", "--out", str(rendered), "--register", register]  # fmt: skip
+    done = runner.invoke(main, render)
+    assert done.exit_code == 0, done.output
+    numbers = {"service-quality": range(1, 4), "special-service-monitoring": range(4, 13)}
+    for pack, items in numbers.items():
+        with (rendered / pack / "capa.csv").open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [row["register_item"] for row in rows] == [f"CAPA-2026-{n:04d}" for n in items]
+    html = (rendered / "report.html").read_text(encoding="utf-8")
+    for n in range(1, 13):
+        assert html.count(f'<span class="register-id">CAPA-<wbr>2026-<wbr>{n:04d}</span>') == 1
+
+
+def test_a_combined_report_rendered_with_a_register_a_pack_is_not_in_is_refused(
+    runner, evidence, tmp_path
+) -> None:
+    """A register that has not recorded the packs' audits cannot name their items: one line
+    naming the first such pack, exit 2, nothing written."""
+    out, register = tmp_path / "out", str(tmp_path / "r.db")
+    assert audit(runner, evidence, out, "--format", "json").exit_code == 1
+    one = runner.invoke(
+        main, ["audit", PACK_PATHS[0], str(DEMO / PACKS[0]), "--out", str(tmp_path / "one"),
+               "--period", "2026-Q3", "--format", "json", "--register", register],
+    )  # fmt: skip
+    assert one.exit_code == 1, one.output
+    rendered = tmp_path / "rendered"
+    render = ["report", "render", str(out / "findings.json"), "--format", "html,csv",
+              "--out", str(rendered), "--register", register]  # fmt: skip
+    refused = runner.invoke(main, render)
+    assert (refused.exit_code, refused.output) == (
+        2,
+        f"error: {register}: the audit of pack service-quality is not recorded in this "
+        "register, so its plan cannot name the register's items; give the register the audit "
+        "was recorded in, or record it there with auditor audit --register\n",
+    )
+    assert not rendered.exists()

@@ -384,3 +384,31 @@ def test_the_keygen_command_a_key_error_cites_runs(runner, tmp_path) -> None:
     made = runner.invoke(main, [*cited.group(1).replace("KEY", str(tmp_path / "key")).split()])
     assert made.exit_code == 0, made.output
     assert (tmp_path / "key").is_file() and (tmp_path / "key.pub").is_file()
+
+
+def test_verify_says_what_a_register_made_by_an_earlier_version_cannot_check(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The values an item was created with, which a register made by an earlier version does
+    not record, are named not checked by verify --register as capa check names them."""
+    from datetime import date
+
+    from ..test_register import _as_an_earlier_version_made_it
+
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))  # CAPA-2026-...
+    register = tmp_path / "register.db"
+    out = tmp_path / "audit"
+    audited = runner.invoke(
+        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
+               "--fail-on", "never", "--register", str(register)],
+    )  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    _as_an_earlier_version_made_it(register)
+    check = runner.invoke(main, ["capa", "check", "--register", str(register)])
+    assert check.exit_code == 0, check.output
+    unchecked = check.output.splitlines()[0]
+    assert unchecked.startswith("not checked: the rule, clause, group_key, severity, evidence, ")
+    verified = runner.invoke(main, ["verify", str(out), "--register", str(register)])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.splitlines()[0] == f"note: register register.db: {unchecked}"
+    assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
