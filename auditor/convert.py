@@ -48,6 +48,7 @@ from .timeparse import (
     excel_serial,
     excel_time,
     parse_date,
+    period_problem,
     time_of_day,
 )
 
@@ -1053,7 +1054,7 @@ class RowPlan:
             where = f"; correct it in column {column.date_column}"
             return BadValue(name, day, day_wrong + where, column.date_column)
         if not day_wrong and not clock_right:
-            wrong = f"'{clock_text(clock)[:40]}' is not a valid time of day"
+            wrong = _not_a_time_of_day(clock_text(clock))
             return BadValue(
                 name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
             )
@@ -1072,6 +1073,13 @@ def _row_cells(row: Any) -> list[str]:
     while cells and not cells[-1]:
         cells.pop()
     return cells
+
+
+def _not_a_time_of_day(text: str) -> str:
+    """Why ``text`` is no valid time of day, with why its part-of-day word does not go with
+    its hour when that is what is wrong (晚上 3:00)."""
+    problem = period_problem(text)
+    return f"'{text[:40]}' is not a valid time of day" + (f": {problem}" if problem else "")
 
 
 def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:

@@ -141,6 +141,18 @@ CASES = {
             "I900002,phone,BJ,A1,25/07/2026 10:00,,",
         ]
     ),
+    "chinese parts of the day": "\n".join(
+        [
+            HEADER,
+            *_rows(600),
+            "I900001,phone,BJ,A1,2026/7/1 晚上 8:00:05,2026/7/1 晚上8:00:20,",
+            "I900002,phone,BJ,A1,2026/7/1中午1:05,,2026/7/1 1:09 中午",
+            "I900003,phone,BJ,A1,2026/7/1 凌晨 12:30,2026/7/1 凌晨 9:00,",
+            "I900004,phone,BJ,A1,2026/7/1 晚上 3:00,,",
+            "I900005,phone,BJ,A1,2026/7/1 早上 7:00,2026/7/1 傍晚 6:00,",
+            *_rows(600, 2000),
+        ]
+    ),
     "semicolons": "\n".join([HEADER.replace(",", ";"), *(r.replace(",", ";") for r in _rows(700))]),
     "lone carriage returns": "\r".join([HEADER, *_rows(700)]) + "\r",
     "header only": HEADER + "\n",
@@ -187,6 +199,33 @@ CASES = {
 def test_column_wise_equals_row_by_row(name, pack, tmp_path, monkeypatch):
     rows, columns = _both(pack, tmp_path, CASES[name].encode("utf-8"), monkeypatch)
     assert columns == rows
+
+
+def test_chinese_parts_of_the_day_are_read_alike_every_way(pack, tmp_path, monkeypatch):
+    """晚上 8:00:05 is 20:00:05 row by row and column-wise; 凌晨 9:00 and 晚上 3:00 are
+    quarantined both ways with the same reason."""
+    content = CASES["chinese parts of the day"].encode()
+    rows, columns_read = _both(pack, tmp_path, content, monkeypatch)
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (1205, 1203, 2)
+    received = {record[0]: record[4] for record in rows["records"]}
+    at = {
+        key: datetime(2026, 7, 1, *clock, tzinfo=SHANGHAI).timestamp()
+        for key, clock in [("I900001", (20, 0, 5)), ("I900002", (13, 5)), ("I900005", (7, 0))]
+    }
+    assert {key: received[key] for key in at} == at
+    assert [q[3:5] for q in rows["quarantine"]] == [
+        (
+            "2026/7/1 凌晨 9:00",
+            "answered_at: '2026/7/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, "
+            "0:00-5:59) does not go with hour 9",
+        ),
+        (
+            "2026/7/1 晚上 3:00",
+            "received_at: '2026/7/1 晚上 3:00' is not a valid date/time: 晚上 (evening, "
+            "17:00-23:59) does not go with hour 3",
+        ),
+    ]
 
 
 def test_invalid_utf8_and_dst_gap(pack, tmp_path, monkeypatch):

@@ -246,9 +246,74 @@ def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) ->
             6,
             "t",
             "下午 13:00:00",
-            "at: '下午 13:00:00' is not a valid time of day; correct it in column t",
+            "at: '下午 13:00:00' is not a valid time of day: 下午 goes with a 12-hour time, "
+            "whose hour is 1 to 12, not 13; correct it in column t",
         )
     ]
+
+
+def test_chinese_words_for_a_part_of_the_day_are_read_from_a_csv(tmp_path) -> None:
+    """凌晨, 早上, 中午, 傍晚 and 晚上 with a 12-hour time, in a time column and joined to a
+    date; a word that does not go with its hour is quarantined, naming the word and the hour."""
+    midnight = 933_465_600 - 28_800  # 1999-08-01 00:00 in Shanghai
+    date_time = "{date: d, time: t}"
+    rows = ["A,1999/8/1,凌晨12:30", "B,1999/8/1,早上 7:15", "C,1999/8/1,中午1:05"]
+    store = _ingested(tmp_path / "date-time", date_time, "id,d,t", [*rows, "D,1999/8/1,晚上 3:00"])
+    assert stored_at(store) == {
+        "A": midnight + 30 * 60,
+        "B": midnight + 7 * 3600 + 15 * 60,
+        "C": midnight + 13 * 3600 + 5 * 60,
+    }
+    assert _quarantined(store) == [
+        (
+            5,
+            "t",
+            "晚上 3:00",
+            "at: '晚上 3:00' is not a valid time of day: 晚上 (evening, 17:00-23:59) does not "
+            "go with hour 3; correct it in column t",
+        )
+    ]
+    rows = ["A,1999/8/1 晚上 8:00", "B,1999/8/1中午12:30", "C,1999/8/1 6:10 傍晚"]
+    store = _ingested(tmp_path / "one-column", "ts", "id,ts", [*rows, "D,1999/8/1 凌晨 9:00"])
+    assert stored_at(store) == {
+        "A": midnight + 20 * 3600,
+        "B": midnight + 12 * 3600 + 30 * 60,
+        "C": midnight + 18 * 3600 + 10 * 60,
+    }
+    assert _quarantined(store) == [
+        (
+            5,
+            "ts",
+            "1999/8/1 凌晨 9:00",
+            "at: '1999/8/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, 0:00-5:59) "
+            "does not go with hour 9",
+        )
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(_quarantined(store)[0][3], "zh") == (
+        "at:“1999/8/1 凌晨 9:00”不是有效的日期时间:凌晨(0:00-5:59)与小时 9 不符"
+    )
+    hour_13 = "at: '上午 13:00' is not a valid time of day: 上午 goes with a 12-hour time, whose "
+    assert translate_reason(hour_13 + "hour is 1 to 12, not 13; correct it in column t", "zh") == (
+        "at:“上午 13:00”不是有效的时刻:上午须配 12 小时制时刻,小时为 1 至 12,而非 13;请在列 t 中更正"
+    )
+
+
+def _ingested(folder: Path, at: str, header: str, rows: list[str]) -> EvidenceStore:
+    """A store of ``rows`` ingested from a CSV file under ``header``, field at read from ``at``."""
+    folder.mkdir()
+    mapping = write(folder, "m.yaml", f"kind: records\ncolumns:\n  record_id: id\n  at: {at}\n")
+    data = folder / "data"
+    data.mkdir()
+    write(data, "records.csv", "\n".join([header, *rows]) + "\n")
+    return run(data, mapping)[1]
+
+
+def _quarantined(store: EvidenceStore) -> list[tuple[int, str, str, str]]:
+    return store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
 
 
 def test_chinese_am_pm_joined_to_the_date_without_a_space_is_read(tmp_path) -> None:
