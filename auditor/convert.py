@@ -60,6 +60,9 @@ FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
 #: a text cell holding a number, ``46206`` or ``46206.0`` as an Excel-saved CSV writes it (an
 #: Excel serial day number, in a date column)
 _DAY_NUMBER = re.compile(r"^\d{1,9}(?:\.\d+)?$")
+#: a text cell holding a fraction of a day, ``0.75`` as an Excel-saved CSV writes a time of
+#: day (in a time column)
+_DAY_FRACTION = re.compile(r"^0(?:\.\d+)?$")
 #: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
 #: written in any case
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
@@ -1207,10 +1210,12 @@ def day_text(value: Any) -> str:
 
 def clock_text(value: Any) -> str:
     """The time of day a date + time field's time cell holds, as text: ``HH:MM:SS`` for a time
-    cell or a fraction of a day, else the text as written."""
+    cell or a fraction of a day (a workbook's number, or a CSV cell's: ``0.75`` is 18:00:00,
+    read as the number a workbook holds), else the text as written."""
     if isinstance(value, time | datetime):
         return value.strftime("%H:%M:%S")
-    return excel_time(value) or plain_text(value).strip()
+    text = plain_text(value).strip()
+    return excel_time(float(text) if _DAY_FRACTION.match(text) else value) or text
 
 
 def _nothing(row: Any) -> None:

@@ -950,3 +950,39 @@ def test_a_date_plus_time_field_is_read_alike_every_way(pack, tmp_path, monkeypa
             "received_at: t is empty, d is not; correct it in column t",
         )
     ]
+
+
+def test_a_csv_time_column_of_day_fractions_is_read_as_a_workbook_s_every_way(
+    pack, tmp_path, monkeypatch
+):
+    """An Excel-saved CSV writes a time cell formatted as a number as its fraction of a day:
+    ``0.5`` is 12:00, ``0.75`` 18:00, ``0`` midnight, as the workbook's number is read; ``1.5``
+    is no time of day and keeps its reason."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.mapping.yaml").write_text(
+        "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
+        "  site: {value: SH}\n  received_at: {date: d, time: t}\n"
+    )
+    good = [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+    fractions = ["F1,46206,0.5", "F2,46206.0,0.75", "F3,2026-07-03,0", "F4,46206,0.0104166667"]
+    lines = ["id,d,t", *good, *fractions, "F5,46206,1.5"]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    stored = {record[0]: record[4] for record in rows["records"]}
+    day = datetime(2026, 7, 3, tzinfo=SHANGHAI).timestamp()
+    assert [stored[key] - day for key in ("F1", "F2", "F3", "F4")] == [
+        12 * 3600,
+        18 * 3600,
+        0,
+        15 * 60,  # 0.0104166667 of 86,400 seconds is 900.0000003: 00:15:00
+    ]
+    assert [q[:5] for q in rows["quarantine"]] == [
+        (
+            46,
+            "interactions",
+            "t",
+            "1.5",
+            "received_at: '1.5' is not a valid time of day; correct it in column t",
+        )
+    ]
