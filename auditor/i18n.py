@@ -523,6 +523,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"remove the line$",
             "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",
         ),
+        (
+            r"^a totals row \((?P<w>.+) in its first cell\), not a record; remove the line$",
+            "合计行(首列为“{w}”),不是记录;请删除该行",
+        ),
         (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
         (
             r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) goes with a "

@@ -986,3 +986,30 @@ def test_a_csv_time_column_of_day_fractions_is_read_as_a_workbook_s_every_way(
             "received_at: '1.5' is not a valid time of day; correct it in column t",
         )
     ]
+
+
+def test_a_totals_row_that_would_convert_is_no_record_every_way(pack, tmp_path, monkeypatch):
+    """合计 (or Total) in the key column is a totals row, and the header repeated is the header,
+    before any value is read: quarantined alike row by row and column-wise, in the first batch
+    or a later one, whether the row's values would convert or not."""
+    monkeypatch.setattr(ingest_module, "BATCH", 700)
+    lines = [
+        HEADER,
+        *_rows(600),
+        "合计,phone,BJ,A1,2026-07-01 10:00:00,,",
+        *_rows(600, 1000),
+        HEADER,
+        " Total ,phone,BJ,A1,2026-07-01 10:00:00,,",
+        "合计,,,,共1201条,,",
+    ]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (1204, 1200, 4)
+    totals = "interaction_id: a totals row ({} in its first cell), not a record; remove the line"
+    repeated = "the header repeated (a paged export?): not a record; remove the line"
+    assert [(q[0], q[2], q[3], q[4]) for q in rows["quarantine"]] == [
+        (602, "interaction_id", "合计", totals.format("合计")),
+        (1203, "", None, repeated),
+        (1204, "interaction_id", " Total ", totals.format("Total")),
+        (1205, "interaction_id", "合计", totals.format("合计")),
+    ]
