@@ -290,6 +290,44 @@ def is_missing(raw: Any, missing: set[Any]) -> bool:
     return raw.__class__ in _MARKABLE and raw in missing
 
 
+def holds_any(strings: pa.Array, texts: frozenset[str]) -> bool | None:
+    """Whether a value of ``strings``, trimmed as str.strip() trims it, is one of ``texts``
+    (trimmed by Arrow only when a value may start or end with white space, and looked up only
+    when one may be or has the length of one of them); None for an array that is not one of
+    plain strings (the caller looks at the Python texts)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(strings, pa.Array) or strings.type != pa.string():
+        return None
+    buffers = strings.buffers()
+    if buffers[2] is None:  # every value empty or null
+        return False
+    start = strings.offset
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[start : start + len(strings) + 1]
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    edge = _maybe_space_table()
+    value_set, byte_lengths = _looked_up(texts)
+    if edge[data[offsets[:-1][filled]]].any() or edge[data[offsets[1:][filled] - 1]].any():
+        strings = pc.utf8_trim(strings, characters=PYTHON_WHITESPACE)
+    elif not np.isin(lengths, byte_lengths).any():
+        return False
+    return bool(pc.any(pc.is_in(strings, value_set=value_set)).as_py())
+
+
+@lru_cache(maxsize=16)
+def _looked_up(texts: frozenset[str]) -> tuple[pa.Array, Any]:
+    """``texts`` as an Arrow array, and their lengths in bytes (made once for a set looked up
+    batch after batch)."""
+    import numpy as np
+
+    lengths = np.array(sorted({len(text.encode()) for text in texts}), dtype=np.int32)
+    return pa_strings(sorted(texts)), lengths
+
+
 def pa_strings(values: list[str]) -> pa.Array:
     import pyarrow as pa
 

@@ -8,6 +8,7 @@ naming the source column, the raw text and the reason.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import operator
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from .columnar import (
     WithArrow,
     few_valued,
+    holds_any,
     is_missing,
     plain_texts,
     timestamp_values,
@@ -48,6 +50,7 @@ from .timeparse import (
     excel_serial,
     excel_time,
     parse_date,
+    period_problem,
     time_of_day,
 )
 
@@ -59,9 +62,19 @@ FALSE = {"false", "f", "no", "n", "0", "否", "错", "×", "✗", ""}
 #: a text cell holding a number, ``46206`` or ``46206.0`` as an Excel-saved CSV writes it (an
 #: Excel serial day number, in a date column)
 _DAY_NUMBER = re.compile(r"^\d{1,9}(?:\.\d+)?$")
+#: a text cell holding a fraction of a day, ``0.75`` as an Excel-saved CSV writes a time of
+#: day (in a time column)
+_DAY_FRACTION = re.compile(r"^0(?:\.\d+)?$")
 #: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
 #: written in any case
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
+#: every spelling of a totals word that str.lower() makes it (Total, TOTAL...): each letter
+#: in either case, as no other character lower-cases to one of their letters
+TOTALS_SPELLINGS = frozenset(
+    "".join(letters)
+    for word in TOTALS_WORDS
+    for letters in itertools.product(*({c, c.upper()} for c in word))
+)
 #: why a row that repeats the header is quarantined
 HEADER_REPEATED = "the header repeated (a paged export?): not a record; remove the line"
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$")
@@ -430,6 +443,28 @@ class RowPlan:
             convert in (_text,) or spec.type in ("string", "enum")
             for (_, _, convert, _), spec in zip(self.steps, self.fields, strict=True)
         ]
+        #: the first header cell with a name: a row repeating the header holds it there too
+        self.header_probe = None if rows_are_dicts else _first_named(self.header_cells)
+        #: the key field the file's first column is read into (a totals word in a row's first
+        #: cell then marks a totals row whatever its values), or None
+        self.key_of_first = None if rows_are_dicts else self._key_read_from(0, read)
+        #: column -> the texts that mark a row with one of them there as maybe no record
+        marks: dict[int, frozenset[str]] = {}
+        if self.header_probe is not None:
+            marks[self.header_probe] = frozenset({self.header_cells[self.header_probe]})
+        if self.key_of_first is not None:
+            marks[0] = marks.get(0, frozenset()) | TOTALS_SPELLINGS
+        self.no_record_marks = marks
+
+    def _key_read_from(self, position: int, read: dict[str, ColumnSpec | None]) -> str | None:
+        """The key field that column ``position`` of the file is read into (alone, as one of
+        the columns whose first value is taken, or as a part joined), or None."""
+        for field in self.kind.key:
+            column = read.get(field)
+            names = () if column is None else (*column.columns, *column.join)
+            if any(self._position(name) == position for name in names):
+                return field
+        return None
 
     def _step(
         self, spec: FieldSpec, column: ColumnSpec | None
@@ -847,6 +882,8 @@ class RowPlan:
         arrays = getattr(columns, "arrays", None)  # the reader's Arrow arrays, if it has them
         if transposed is None and not self.rows_are_dicts:
             transposed = list(zip(*rows, strict=True))
+        if self._may_hold_no_record(transposed, arrays):
+            return None  # row by row, each row that is no record said so (see _no_record)
         converted: list[Any] = []
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
@@ -927,12 +964,43 @@ class RowPlan:
                 clock.moved += int(counts[moved].sum()) - len(moved)
         return _spread_with_arrow(kept, indices)
 
+    def _may_hold_no_record(self, columns: Any, arrays: list[Any] | None) -> bool:
+        """Whether a row of a batch (its ``columns``, or the reader's Arrow ``arrays``) may be
+        the header repeated or a totals row (:meth:`_no_record`): its cell under the header's
+        first name is that name, or its first cell a totals word the key is read from."""
+        return any(
+            _holds(columns, arrays, position, marks)
+            for position, marks in self.no_record_marks.items()
+        )
+
+    def _no_record(self, row: Any) -> BadValue | None:
+        """Why ``row`` is no record, whatever its values: the header repeated (a paged export),
+        or an export's totals row (合计, Total... in its first cell, which the key is read
+        from); None for any other row."""
+        if self._repeats_header(row):
+            return BadValue("", None, HEADER_REPEATED)
+        key = self.key_of_first
+        if key is not None and len(row) and _cell(row[0]).lower() in TOTALS_WORDS:
+            return BadValue(key, row[0], _totals_row(_cell(row[0])), _cell(self.header[0]))
+        return None
+
+    def _repeats_header(self, row: Any) -> bool:
+        """Whether ``row`` holds the header's cells (see :func:`_row_cells`)."""
+        probe = self.header_probe
+        if probe is None or len(row) <= probe or _cell(row[probe]) != self.header_cells[probe]:
+            return False
+        return _row_cells(row) == self.header_cells
+
     def convert(self, row: Any) -> tuple[Any, ...]:
         """The stored values in field order; raise :class:`BadValue` on the first bad one.
 
         Values moved by DST are counted only when the whole row converts. A row that is no
-        record (the header repeated, a totals row) says so (see :meth:`_not_a_record`).
+        record (the header repeated, a totals row) says so, read or not (see
+        :meth:`_no_record` and :meth:`_not_a_record`).
         """
+        no_record = self._no_record(row)
+        if no_record is not None:
+            raise no_record
         try:
             if not self.clocks:
                 return self._convert(row)
@@ -942,19 +1010,17 @@ class RowPlan:
             raise self._not_a_record(row, bad) from None
 
     def _not_a_record(self, row: Any, bad: BadValue) -> BadValue:
-        """Why a row that cannot be converted (``bad``) is no record, when it is none: the
-        header repeated (a paged export), with no field's words; an export's totals row (its
-        first cell 合计, Total...), with the field's words but not to correct the value."""
-        if self.rows_are_dicts:
+        """Why a row that cannot be converted (``bad``) is no record, when it is an export's
+        totals row whose first cell (合计, Total...) the key is not read from (else it is
+        told before: :meth:`_no_record`): with the field's words, but not to correct the
+        value."""
+        if self.rows_are_dicts or not len(row):
             return bad
-        cells = _row_cells(row)
-        if cells == self.header_cells:
-            return BadValue("", None, HEADER_REPEATED)
-        if cells and cells[0].lower() in TOTALS_WORDS:
-            words = bad.reason.split("; correct it in column ")[0]
-            totals = f"a totals row ({cells[0]} in its first cell), not a record"
-            return BadValue(bad.column, bad.raw, f"{words}: {totals}; remove the line", bad.source)
-        return bad
+        first = _cell(row[0])
+        if first.lower() not in TOTALS_WORDS:
+            return bad
+        words = bad.reason.split("; correct it in column ")[0]
+        return BadValue(bad.column, bad.raw, f"{words}: {_totals_row(first)}", bad.source)
 
     def _convert(self, row: Any) -> tuple[Any, ...]:
         out: list[Any] = []
@@ -1053,7 +1119,7 @@ class RowPlan:
             where = f"; correct it in column {column.date_column}"
             return BadValue(name, day, day_wrong + where, column.date_column)
         if not day_wrong and not clock_right:
-            wrong = f"'{clock_text(clock)[:40]}' is not a valid time of day"
+            wrong = _not_a_time_of_day(clock_text(clock))
             return BadValue(
                 name, clock, f"{wrong}; correct it in column {clock_column}", clock_column
             )
@@ -1068,10 +1134,43 @@ def _listed(columns: list[str]) -> str:
 def _row_cells(row: Any) -> list[str]:
     """A row's cells as text, as the header's are read (``str``, trimmed), without the empty
     ones at its end: what a row repeating the header has in common with the header read."""
-    cells = ["" if cell is None else str(cell).strip() for cell in row]
+    cells = [_cell(cell) for cell in row]
     while cells and not cells[-1]:
         cells.pop()
     return cells
+
+
+def _not_a_time_of_day(text: str) -> str:
+    """Why ``text`` is no valid time of day, with why its part-of-day word does not go with
+    its hour when that is what is wrong (晚上 3:00)."""
+    problem = period_problem(text)
+    return f"'{text[:40]}' is not a valid time of day" + (f": {problem}" if problem else "")
+
+
+def _cell(value: Any) -> str:
+    """A cell as text, as the header's are read (``str``, trimmed)."""
+    return "" if value is None else str(value).strip()
+
+
+def _first_named(cells: list[str]) -> int | None:
+    """The position of the first cell that is not empty, or None."""
+    return next((position for position, cell in enumerate(cells) if cell), None)
+
+
+def _totals_row(first: str) -> str:
+    """Why a row with ``first`` (合计, Total...) in its first cell is no record."""
+    return f"a totals row ({first} in its first cell), not a record; remove the line"
+
+
+def _holds(columns: Any, arrays: list[Any] | None, position: int, texts: frozenset[str]) -> bool:
+    """Whether column ``position`` of a batch holds one of ``texts``, a cell read as text
+    (:func:`_cell`): from the reader's Arrow array when it has one of plain strings."""
+    found = None if arrays is None else holds_any(arrays[position], texts)
+    if found is not None:
+        return found
+    if position >= len(columns):
+        return False
+    return any(map(texts.__contains__, map(_cell, columns[position])))
 
 
 def _not_a_day(text: str, order: DayMonthOrder | None) -> str | None:
@@ -1199,10 +1298,12 @@ def day_text(value: Any) -> str:
 
 def clock_text(value: Any) -> str:
     """The time of day a date + time field's time cell holds, as text: ``HH:MM:SS`` for a time
-    cell or a fraction of a day, else the text as written."""
+    cell or a fraction of a day (a workbook's number, or a CSV cell's: ``0.75`` is 18:00:00,
+    read as the number a workbook holds), else the text as written."""
     if isinstance(value, time | datetime):
         return value.strftime("%H:%M:%S")
-    return excel_time(value) or plain_text(value).strip()
+    text = plain_text(value).strip()
+    return excel_time(float(text) if _DAY_FRACTION.match(text) else value) or text
 
 
 def _nothing(row: Any) -> None:

@@ -523,7 +523,22 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"remove the line$",
             "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",
         ),
+        (
+            r"^a totals row \((?P<w>.+) in its first cell\), not a record; remove the line$",
+            "合计行(首列为“{w}”),不是记录;请删除该行",
+        ),
         (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
+        (
+            r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) goes with a "
+            r"12-hour time, whose hour is 1 to 12, not (?P<h>\d+)$",
+            "{rest}:{w}须配 12 小时制时刻,小时为 1 至 12,而非 {h}",
+        ),
+        (
+            r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) \(.+, (?P<s>\S+)\) "
+            r"does not go with hour (?P<h>\d+)$",
+            "{rest}:{w}({s})与小时 {h} 不符",
+        ),
+        (r"^not a valid date/time$", "不是有效的日期时间"),
         (r"^not a valid time of day$", "不是有效的时刻"),
         (
             r"^not a valid date/time \(impossible day, month or hour\?\)$",

@@ -4,9 +4,10 @@ Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
 ``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``, a year-first
 date with ``hh:mm[:ss] AM/PM``, ``DD/MM/YYYY HH:MM`` when a mapping says so
 (``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel
-serial day numbers. Chinese ``上午``/``下午`` (before or after the time) are read
-as AM/PM, and full-width digits and separators (``１９９９／８／１ １０：０７``) as
-their ASCII forms: :func:`as_read`.
+serial day numbers. Chinese ``上午``/``下午`` and the other words for a part of the
+day (``凌晨``, ``早上``, ``中午``, ``晚上``...: :data:`DAY_PERIODS`), before or after a
+12-hour time, are read as AM/PM when they go with its hour, and full-width digits and
+separators (``１９９９／８／１ １０：０７``) as their ASCII forms: :func:`as_read`.
 
 Numeric dates with the year last (``5/3/2016``, ``05.03.2016``, ``5-3-2016``)
 are read day-first or month-first as one :class:`DayMonthOrder` decides for
@@ -63,7 +64,7 @@ def missing_date_parts(fmt: str) -> list[str]:
     return [part for part, seen in parts.items() if not seen]
 
 
-#: a 12-hour time of day after a date (上午/下午 are read as AM/PM: :func:`as_read`)
+#: a 12-hour time of day after a date (上午/下午... are read as AM/PM: :func:`as_read`)
 _TWELVE_HOUR = (" %I:%M:%S %p", " %I:%M %p")
 #: strptime formats tried after ISO 8601, most common first
 FORMATS: tuple[str, ...] = (
@@ -103,13 +104,40 @@ _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _WIDE_SEPARATORS = str.maketrans("：／－\u3000", ":/- ")
 #: a decimal digit of any script (full-width ３), as int() and float() read them
 _ANY_DIGIT = re.compile(r"\d")
-#: Chinese AM/PM, as Chinese Excel and WPS write a 12-hour time
-_HALF_DAY = {"上午": "AM", "下午": "PM"}
-#: a time of day with 上午/下午 before it (上午 10:07:11, 上午10:07:11), alone or after a date
-#: with or without a space (1999/8/1下午6:42, as some exports join them)
-_HALF_DAY_BEFORE = re.compile(r"(?:(.*?)\s*)?(上午|下午)\s*(\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)")
-#: a time of day with 上午/下午 after it (10:07:11 上午)
-_HALF_DAY_AFTER = re.compile(r"(.*\d)\s*(上午|下午)")
+
+
+@dataclass(frozen=True)
+class DayPeriod:
+    """What a Chinese word for a part of the day means: its English, and the hours of the
+    day (0-23) it names."""
+
+    meaning: str
+    hours: range
+
+    @property
+    def span(self) -> str:
+        return f"{self.hours.start}:00-{self.hours.stop - 1}:59"
+
+
+#: the Chinese words for a part of the day that exports write with a 12-hour time (上午/下午
+#: as Chinese Excel and WPS write AM/PM), each with the hours it names
+DAY_PERIODS = {
+    "凌晨": DayPeriod("small hours", range(0, 6)),
+    "早上": DayPeriod("morning", range(5, 12)),
+    "早晨": DayPeriod("morning", range(5, 12)),
+    "上午": DayPeriod("AM", range(0, 12)),
+    "中午": DayPeriod("noon", range(11, 14)),
+    "下午": DayPeriod("PM", range(12, 24)),
+    "傍晚": DayPeriod("dusk", range(16, 21)),
+    "晚上": DayPeriod("evening", range(17, 24)),
+}
+_PERIOD_WORD = "|".join(DAY_PERIODS)
+_CLOCK_12 = r"\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?"
+#: a time of day with a part-of-day word before it (上午 10:07:11, 上午10:07:11), alone or
+#: after a date with or without a space (1999/8/1下午6:42, as some exports join them)
+_PERIOD_BEFORE = re.compile(rf"(?:(.*?)\s*)?({_PERIOD_WORD})\s*({_CLOCK_12})")
+#: a time of day with a part-of-day word after it (10:07:11 上午)
+_PERIOD_AFTER = re.compile(rf"(?:(.*?)\s*)?({_CLOCK_12})\s*({_PERIOD_WORD})")
 
 
 def ascii_width(text: str) -> str:
@@ -123,21 +151,63 @@ def ascii_width(text: str) -> str:
 
 def as_read(text: str) -> str:
     """``text`` (stripped) as the strptime formats read it: in ASCII width (:func:`ascii_width`),
-    and with 上午/下午 (before or after the time) as AM/PM after it
-    (``上午 10:07:11`` is ``10:07:11 AM``). Nothing else changes: a text these do not make
-    a date or time is refused as it was."""
+    and with a Chinese part-of-day word (before or after the time) as AM/PM after it
+    (``上午 10:07:11`` is ``10:07:11 AM``, ``中午 1:05`` ``1:05 PM``: :func:`_half_day`).
+    Nothing else changes: a text these do not make a date or time is refused as it was, and
+    so is a word that does not go with its hour (:func:`period_problem` says why)."""
     value = text.strip()
     if value.isascii():
         return value
     value = ascii_width(value)
-    before = _HALF_DAY_BEFORE.fullmatch(value)
+    found = _period_time(value)
+    if found is None:
+        return value
+    day, word, clock = found
+    half = _half_day(word, clock)
+    if half is None:
+        return value
+    return f"{day} {clock} {half}" if day else f"{clock} {half}"
+
+
+def _period_time(value: str) -> tuple[str, str, str] | None:
+    """(the date before it or "", the part-of-day word, the time) of a value (in ASCII width)
+    that writes a 12-hour time with a Chinese part-of-day word; None for any other."""
+    before = _PERIOD_BEFORE.fullmatch(value)
     if before is not None:
-        day, half, clock = before.groups()
-        return f"{day} {clock} {_HALF_DAY[half]}" if day else f"{clock} {_HALF_DAY[half]}"
-    after = _HALF_DAY_AFTER.fullmatch(value)
+        return before[1] or "", before[2], before[3]
+    after = _PERIOD_AFTER.fullmatch(value)
     if after is not None:
-        return f"{after[1]} {_HALF_DAY[after[2]]}"
-    return value
+        return after[1] or "", after[3], after[2]
+    return None
+
+
+def _half_day(word: str, clock: str) -> str | None:
+    """AM or PM for a 12-hour ``clock`` written with part-of-day ``word``: the reading of its
+    hour (h or h + 12) that falls in the hours the word names; None when the hour is no
+    12-hour one (1-12) or neither reading falls there (晚上 3:00)."""
+    hour = int(clock.split(":")[0])
+    if not 1 <= hour <= 12:
+        return None
+    hours = DAY_PERIODS[word].hours
+    if hour % 12 in hours:
+        return "AM"
+    return "PM" if hour % 12 + 12 in hours else None
+
+
+def period_problem(text: str) -> str | None:
+    """Why the Chinese part-of-day word in ``text`` does not go with the hour of its time
+    (凌晨 9:00, 晚上 3:00, 上午 13:00); None when it has no such word, or the word goes."""
+    found = _period_time(ascii_width(text.strip()))
+    if found is None:
+        return None
+    _, word, clock = found
+    if _half_day(word, clock) is not None:
+        return None
+    hour = int(clock.split(":")[0])
+    if not 1 <= hour <= 12:
+        return f"{word} goes with a 12-hour time, whose hour is 1 to 12, not {hour}"
+    period = DAY_PERIODS[word]
+    return f"{word} ({period.meaning}, {period.span}) does not go with hour {hour}"
 
 
 class TimeValueError(ValueError):
@@ -508,6 +578,9 @@ class TimestampParser:
         """Why ``written`` (read as ``value``: :func:`as_read`) is no timestamp."""
         if not value:
             return "empty timestamp"
+        problem = period_problem(value)
+        if problem is not None:
+            return f"'{_short(written)}' is not a valid date/time: {problem}"
         if self.explicit:
             return f"'{_short(written)}' does not match the format {self.formats[0]}"
         if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):

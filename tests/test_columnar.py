@@ -289,3 +289,27 @@ def test_texts_trimmed_by_arrow_are_those_the_row_converter_makes(
         assert got is None
     else:
         assert got is not None and list(got) == expected
+
+
+@settings(max_examples=300)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from([*_SPACES, "合计", "Total", "tOTAL", "id", "x"])).map("".join),
+        ),
+        max_size=12,
+    ),
+    start=st.integers(0, 4),
+    texts=st.sets(st.sampled_from(["合计", "Total", "tOTAL", "id", "x", "idx"]), min_size=1),
+)
+def test_a_batch_holds_a_text_trimmed_as_the_row_reader_finds_it(
+    values: list[str | None], start: int, texts: set[str]
+) -> None:
+    """What marks a batch as maybe holding the header repeated or a totals row: Arrow's
+    answer is Python's, on any slice of an array (values padded or not, empty, null)."""
+    from auditor.columnar import holds_any
+
+    array = pa.array(values, pa.string()).slice(start)
+    expected = any(value.strip() in texts for value in values[start:] if value is not None)
+    assert holds_any(array, frozenset(texts)) == expected

@@ -141,6 +141,18 @@ CASES = {
             "I900002,phone,BJ,A1,25/07/2026 10:00,,",
         ]
     ),
+    "chinese parts of the day": "\n".join(
+        [
+            HEADER,
+            *_rows(600),
+            "I900001,phone,BJ,A1,2026/7/1 晚上 8:00:05,2026/7/1 晚上8:00:20,",
+            "I900002,phone,BJ,A1,2026/7/1中午1:05,,2026/7/1 1:09 中午",
+            "I900003,phone,BJ,A1,2026/7/1 凌晨 12:30,2026/7/1 凌晨 9:00,",
+            "I900004,phone,BJ,A1,2026/7/1 晚上 3:00,,",
+            "I900005,phone,BJ,A1,2026/7/1 早上 7:00,2026/7/1 傍晚 6:00,",
+            *_rows(600, 2000),
+        ]
+    ),
     "semicolons": "\n".join([HEADER.replace(",", ";"), *(r.replace(",", ";") for r in _rows(700))]),
     "lone carriage returns": "\r".join([HEADER, *_rows(700)]) + "\r",
     "header only": HEADER + "\n",
@@ -187,6 +199,33 @@ CASES = {
 def test_column_wise_equals_row_by_row(name, pack, tmp_path, monkeypatch):
     rows, columns = _both(pack, tmp_path, CASES[name].encode("utf-8"), monkeypatch)
     assert columns == rows
+
+
+def test_chinese_parts_of_the_day_are_read_alike_every_way(pack, tmp_path, monkeypatch):
+    """晚上 8:00:05 is 20:00:05 row by row and column-wise; 凌晨 9:00 and 晚上 3:00 are
+    quarantined both ways with the same reason."""
+    content = CASES["chinese parts of the day"].encode()
+    rows, columns_read = _both(pack, tmp_path, content, monkeypatch)
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (1205, 1203, 2)
+    received = {record[0]: record[4] for record in rows["records"]}
+    at = {
+        key: datetime(2026, 7, 1, *clock, tzinfo=SHANGHAI).timestamp()
+        for key, clock in [("I900001", (20, 0, 5)), ("I900002", (13, 5)), ("I900005", (7, 0))]
+    }
+    assert {key: received[key] for key in at} == at
+    assert [q[3:5] for q in rows["quarantine"]] == [
+        (
+            "2026/7/1 凌晨 9:00",
+            "answered_at: '2026/7/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, "
+            "0:00-5:59) does not go with hour 9",
+        ),
+        (
+            "2026/7/1 晚上 3:00",
+            "received_at: '2026/7/1 晚上 3:00' is not a valid date/time: 晚上 (evening, "
+            "17:00-23:59) does not go with hour 3",
+        ),
+    ]
 
 
 def test_invalid_utf8_and_dst_gap(pack, tmp_path, monkeypatch):
@@ -910,4 +949,67 @@ def test_a_date_plus_time_field_is_read_alike_every_way(pack, tmp_path, monkeypa
             "46206.0 + ",
             "received_at: t is empty, d is not; correct it in column t",
         )
+    ]
+
+
+def test_a_csv_time_column_of_day_fractions_is_read_as_a_workbook_s_every_way(
+    pack, tmp_path, monkeypatch
+):
+    """An Excel-saved CSV writes a time cell formatted as a number as its fraction of a day:
+    ``0.5`` is 12:00, ``0.75`` 18:00, ``0`` midnight, as the workbook's number is read; ``1.5``
+    is no time of day and keeps its reason."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "interactions.mapping.yaml").write_text(
+        "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
+        "  site: {value: SH}\n  received_at: {date: d, time: t}\n"
+    )
+    good = [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+    fractions = ["F1,46206,0.5", "F2,46206.0,0.75", "F3,2026-07-03,0", "F4,46206,0.0104166667"]
+    lines = ["id,d,t", *good, *fractions, "F5,46206,1.5"]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    stored = {record[0]: record[4] for record in rows["records"]}
+    day = datetime(2026, 7, 3, tzinfo=SHANGHAI).timestamp()
+    assert [stored[key] - day for key in ("F1", "F2", "F3", "F4")] == [
+        12 * 3600,
+        18 * 3600,
+        0,
+        15 * 60,  # 0.0104166667 of 86,400 seconds is 900.0000003: 00:15:00
+    ]
+    assert [q[:5] for q in rows["quarantine"]] == [
+        (
+            46,
+            "interactions",
+            "t",
+            "1.5",
+            "received_at: '1.5' is not a valid time of day; correct it in column t",
+        )
+    ]
+
+
+def test_a_totals_row_that_would_convert_is_no_record_every_way(pack, tmp_path, monkeypatch):
+    """合计 (or Total) in the key column is a totals row, and the header repeated is the header,
+    before any value is read: quarantined alike row by row and column-wise, in the first batch
+    or a later one, whether the row's values would convert or not."""
+    monkeypatch.setattr(ingest_module, "BATCH", 700)
+    lines = [
+        HEADER,
+        *_rows(600),
+        "合计,phone,BJ,A1,2026-07-01 10:00:00,,",
+        *_rows(600, 1000),
+        HEADER,
+        " Total ,phone,BJ,A1,2026-07-01 10:00:00,,",
+        "合计,,,,共1201条,,",
+    ]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (1204, 1200, 4)
+    totals = "interaction_id: a totals row ({} in its first cell), not a record; remove the line"
+    repeated = "the header repeated (a paged export?): not a record; remove the line"
+    assert [(q[0], q[2], q[3], q[4]) for q in rows["quarantine"]] == [
+        (602, "interaction_id", "合计", totals.format("合计")),
+        (1203, "", None, repeated),
+        (1204, "interaction_id", " Total ", totals.format("Total")),
+        (1205, "interaction_id", "合计", totals.format("合计")),
     ]

@@ -246,9 +246,74 @@ def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) ->
             6,
             "t",
             "下午 13:00:00",
-            "at: '下午 13:00:00' is not a valid time of day; correct it in column t",
+            "at: '下午 13:00:00' is not a valid time of day: 下午 goes with a 12-hour time, "
+            "whose hour is 1 to 12, not 13; correct it in column t",
         )
     ]
+
+
+def test_chinese_words_for_a_part_of_the_day_are_read_from_a_csv(tmp_path) -> None:
+    """凌晨, 早上, 中午, 傍晚 and 晚上 with a 12-hour time, in a time column and joined to a
+    date; a word that does not go with its hour is quarantined, naming the word and the hour."""
+    midnight = 933_465_600 - 28_800  # 1999-08-01 00:00 in Shanghai
+    date_time = "{date: d, time: t}"
+    rows = ["A,1999/8/1,凌晨12:30", "B,1999/8/1,早上 7:15", "C,1999/8/1,中午1:05"]
+    store = _ingested(tmp_path / "date-time", date_time, "id,d,t", [*rows, "D,1999/8/1,晚上 3:00"])
+    assert stored_at(store) == {
+        "A": midnight + 30 * 60,
+        "B": midnight + 7 * 3600 + 15 * 60,
+        "C": midnight + 13 * 3600 + 5 * 60,
+    }
+    assert _quarantined(store) == [
+        (
+            5,
+            "t",
+            "晚上 3:00",
+            "at: '晚上 3:00' is not a valid time of day: 晚上 (evening, 17:00-23:59) does not "
+            "go with hour 3; correct it in column t",
+        )
+    ]
+    rows = ["A,1999/8/1 晚上 8:00", "B,1999/8/1中午12:30", "C,1999/8/1 6:10 傍晚"]
+    store = _ingested(tmp_path / "one-column", "ts", "id,ts", [*rows, "D,1999/8/1 凌晨 9:00"])
+    assert stored_at(store) == {
+        "A": midnight + 20 * 3600,
+        "B": midnight + 12 * 3600 + 30 * 60,
+        "C": midnight + 18 * 3600 + 10 * 60,
+    }
+    assert _quarantined(store) == [
+        (
+            5,
+            "ts",
+            "1999/8/1 凌晨 9:00",
+            "at: '1999/8/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, 0:00-5:59) "
+            "does not go with hour 9",
+        )
+    ]
+    from auditor.i18n import translate_reason
+
+    assert translate_reason(_quarantined(store)[0][3], "zh") == (
+        "at:“1999/8/1 凌晨 9:00”不是有效的日期时间:凌晨(0:00-5:59)与小时 9 不符"
+    )
+    hour_13 = "at: '上午 13:00' is not a valid time of day: 上午 goes with a 12-hour time, whose "
+    assert translate_reason(hour_13 + "hour is 1 to 12, not 13; correct it in column t", "zh") == (
+        "at:“上午 13:00”不是有效的时刻:上午须配 12 小时制时刻,小时为 1 至 12,而非 13;请在列 t 中更正"
+    )
+
+
+def _ingested(folder: Path, at: str, header: str, rows: list[str]) -> EvidenceStore:
+    """A store of ``rows`` ingested from a CSV file under ``header``, field at read from ``at``."""
+    folder.mkdir()
+    mapping = write(folder, "m.yaml", f"kind: records\ncolumns:\n  record_id: id\n  at: {at}\n")
+    data = folder / "data"
+    data.mkdir()
+    write(data, "records.csv", "\n".join([header, *rows]) + "\n")
+    return run(data, mapping)[1]
+
+
+def _quarantined(store: EvidenceStore) -> list[tuple[int, str, str, str]]:
+    return store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
 
 
 def test_chinese_am_pm_joined_to_the_date_without_a_space_is_read(tmp_path) -> None:
@@ -1564,6 +1629,54 @@ def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
     assert translate_reason(repeated, "zh") == "表头重复出现(分页导出?):不是记录;请删除该行"
 
 
+def test_a_header_repeated_or_a_totals_row_that_would_convert_is_no_record(tmp_path) -> None:
+    """Told before the row is read, not only when a value fails: the header repeated (every
+    cell a text the fields take) and a totals row whose key cell is 合计 or TOTAL are no
+    records; 合计 in a first column the key is not read from is a value like any other."""
+    write(
+        tmp_path,
+        "records.csv",
+        "record_id,name\nA,x\nrecord_id,name\n合计,2\n TOTAL ,2\nB,y\nTotal,\n合计 x,1\n",
+    )
+    report, store = run(tmp_path)
+    assert (report.files[0].rows_read, report.files[0].stored) == (7, 3)
+    assert list(stored_at(store, "name")) == ["A", "B", "合计 x"]
+    repeated = "the header repeated (a paged export?): not a record; remove the line"
+    totals = "record_id: a totals row ({} in its first cell), not a record; remove the line"
+    assert quarantine_of(store) == [
+        (3, "", None, repeated),
+        (4, "record_id", "合计", totals.format("合计")),
+        (5, "record_id", " TOTAL ", totals.format("TOTAL")),
+        (7, "record_id", "Total", totals.format("Total")),
+    ]
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: id\n  name: n\n")
+    folder = tmp_path / "named-first"
+    folder.mkdir()
+    write(folder, "records.csv", "n,id\n合计,C\n")
+    _, store = run(folder, mapping)
+    assert stored_at(store, "name") == {"C": "合计"}
+
+
+def test_every_spelling_of_a_totals_word_is_looked_for_in_a_batch() -> None:
+    """A batch's first column is looked up in TOTALS_SPELLINGS as written, not lower-cased: it
+    holds every text that str.lower() makes a totals word, as no character but a letter of
+    the words in either case lower-cases to anything with one of their letters."""
+    import sys
+
+    from auditor.convert import TOTALS_SPELLINGS, TOTALS_WORDS
+
+    letters = set("".join(TOTALS_WORDS))
+    either_case = {form for letter in letters for form in (letter, letter.upper())}
+    others = [
+        chr(code)
+        for code in range(sys.maxunicode + 1)
+        if set(chr(code).lower()) & letters and chr(code) not in either_case
+    ]
+    assert others == []
+    assert {spelling.lower() for spelling in TOTALS_SPELLINGS} == TOTALS_WORDS
+    assert {"TOTAL", "Grand Total", "SubTotal", "合计"} <= TOTALS_SPELLINGS
+
+
 def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_path) -> None:
     """A key joined from two columns, one of them empty: the empty one is named, with the row's
     cells of both; a row whose first cell is 合计 or Total is an export's totals row, to
@@ -1584,21 +1697,26 @@ def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_pat
     report, store = run(folder, mapping)
     assert (report.files[0].rows_read, report.files[0].stored) == (6, 1)
     both = "line + call"
-    totals = (
-        "record_id: call is empty, line is not: a totals row ({} in its first cell), not a "
-        "record; remove the line"
-    )
+    totals = "record_id: a totals row ({} in its first cell), not a record; remove the line"
     assert quarantine_of(store) == [
         (3, both, "L2 + ", "record_id: call is empty, line is not; correct it in column call"),
         (4, both, " + 8", "record_id: line is empty, call is not; correct it in column line"),
         (5, both, None, "record_id: required field is empty"),
-        (6, both, "合计 + ", totals.format("合计")),
-        (7, both, "Total + ", totals.format("Total")),
+        (6, "line", "合计", totals.format("合计")),
+        (7, "line", "Total", totals.format("Total")),
     ]
     from auditor.i18n import translate_reason
 
     assert translate_reason(totals.format("合计"), "zh") == (
-        "record_id:call 为空,line 不为空:合计行(首列为“合计”),不是记录;请删除该行"
+        "record_id:合计行(首列为“合计”),不是记录;请删除该行"
+    )
+    assert (
+        translate_reason(
+            "at: 'x' is not a date/time in a known format: a totals row (合计 in its first cell), "
+            "not a record; remove the line",
+            "zh",
+        )
+        == "at:“x”不是可识别格式的日期时间:合计行(首列为“合计”),不是记录;请删除该行"
     )
     assert translate_reason(
         "record_id: call is empty, line is not; correct it in column call", "zh"

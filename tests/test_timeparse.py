@@ -238,17 +238,51 @@ def test_chinese_am_pm_is_read_as_am_pm(text: str, seconds: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "seconds"),
     [
-        "1999/8/1 下午 13:00:00",
-        "1999/8/1 上午 0:10:00",
-        "1999/8/1 中午 12:00:00",
-        "1999/8/1下午13:00",
+        ("1999/8/1 凌晨 12:30", 30 * 60),
+        ("1999/8/1 凌晨3:05:09", 3 * 3600 + 5 * 60 + 9),
+        ("1999/8/1 早上 7:15", 7 * 3600 + 15 * 60),
+        ("1999/8/1 早晨 11:59:59", 11 * 3600 + 59 * 60 + 59),
+        ("1999/8/1 中午12:30", 12 * 3600 + 30 * 60),
+        ("1999/8/1 中午 1:05", 13 * 3600 + 5 * 60),
+        ("1999/8/1 中午 11:40", 11 * 3600 + 40 * 60),
+        ("1999/8/1 傍晚 6:10", 18 * 3600 + 10 * 60),
+        ("1999/8/1 晚上 8:00", 20 * 3600),
+        ("1999/8/1晚上11:59", 23 * 3600 + 59 * 60),
+        ("1999年8月1日凌晨1:00", 3600),
+        ("8/1/1999 中午 1:05", 13 * 3600 + 5 * 60),
+        ("1999/8/1 8:00:00 晚上", 20 * 3600),
     ],
 )
-def test_an_impossible_chinese_12_hour_time_is_refused(text: str) -> None:
-    with pytest.raises(TimeValueError, match=f"^'{text}' is not a date/time in a known format$"):
+def test_chinese_words_for_a_part_of_the_day_are_read_as_am_pm(text: str, seconds: int) -> None:
+    """凌晨 (small hours), 早上/早晨 (morning), 中午 (noon), 傍晚 (dusk), 晚上 (evening):
+    the hour read as the one of its two 12-hour readings that falls in the word's hours."""
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("1999/8/1 下午 13:00:00", "下午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
+        ("1999/8/1 上午 13:00", "上午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
+        ("1999/8/1 上午 0:10:00", "上午 goes with a 12-hour time, whose hour is 1 to 12, not 0"),
+        ("1999/8/1下午13:00", "下午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
+        ("1999/8/1 凌晨 9:00", "凌晨 (small hours, 0:00-5:59) does not go with hour 9"),
+        ("1999/8/1 晚上 3:00", "晚上 (evening, 17:00-23:59) does not go with hour 3"),
+        ("1999/8/1 晚上 12:00", "晚上 (evening, 17:00-23:59) does not go with hour 12"),
+        ("1999/8/1 中午 8:00", "中午 (noon, 11:00-13:59) does not go with hour 8"),
+        ("1999/8/1 早上 12:00", "早上 (morning, 5:00-11:59) does not go with hour 12"),
+        ("1999/8/1 3:00 晚上", "晚上 (evening, 17:00-23:59) does not go with hour 3"),
+    ],
+)
+def test_a_chinese_time_whose_word_does_not_go_with_its_hour_is_refused(
+    text: str, why: str
+) -> None:
+    """Never a guess: 晚上 3:00 could be 03:00 or 15:00, 上午 13:00 is no 12-hour time."""
+    with pytest.raises(TimeValueError) as refused:
         TimestampParser(UTC_ZONE)(text)
+    assert str(refused.value) == f"'{text}' is not a valid date/time: {why}"
 
 
 @given(
@@ -269,6 +303,53 @@ def test_chinese_am_pm_reads_as_am_pm_at_every_time(
     parser = TimestampParser(UTC_ZONE)
     assert parser(f"1999/8/1 {chinese}") == parser(f"1999/8/1 {english}")
     assert parser(f"8/1/1999 {chinese}") == parser(f"8/1/1999 {english}")
+
+
+#: the hours of the day (first, last) each word names, as the exports mean them
+PARTS_OF_THE_DAY = {
+    "凌晨": (0, 5),
+    "早上": (5, 11),
+    "早晨": (5, 11),
+    "上午": (0, 11),
+    "中午": (11, 13),
+    "下午": (12, 23),
+    "傍晚": (16, 20),
+    "晚上": (17, 23),
+}
+
+
+@given(
+    st.integers(min_value=0, max_value=23),
+    st.integers(min_value=0, max_value=59),
+    st.integers(min_value=0, max_value=59),
+    st.sampled_from(sorted(PARTS_OF_THE_DAY)),
+    st.sampled_from(["", " "]),
+    st.booleans(),
+)
+def test_a_chinese_part_of_the_day_is_read_only_where_it_goes_with_the_hour(
+    hour: int, minute: int, second: int, word: str, space: str, after: bool
+) -> None:
+    """A 12-hour hour h written with a word is h % 12 or h % 12 + 12, whichever the word's
+    hours hold; any other hour is refused, with the word and the hour named."""
+    from auditor.timeparse import period_problem, time_of_day
+
+    clock = f"{hour}:{minute:02d}:{second:02d}"
+    text = f"{clock}{space}{word}" if after else f"{word}{space}{clock}"
+    first, last = PARTS_OF_THE_DAY[word]
+    readings = [h for h in (hour % 12, hour % 12 + 12) if 1 <= hour <= 12 and first <= h <= last]
+    parser = TimestampParser(UTC_ZONE)
+    if readings:
+        assert time_of_day(text) == datetime(1999, 8, 1, readings[0], minute, second).time()
+        assert period_problem(text) is None
+        assert (
+            parser(f"1999/8/1 {text}") == AUGUST_1_1999 + readings[0] * 3600 + minute * 60 + second
+        )
+    else:
+        assert time_of_day(text) is None
+        problem = period_problem(text)
+        assert problem is not None and problem.startswith(word) and f" {hour}" in problem
+        with pytest.raises(TimeValueError, match=f"is not a valid date/time: {word}"):
+            parser(f"1999/8/1 {text}")
 
 
 def test_a_chinese_time_of_day_alone_is_read_and_13_pm_is_none() -> None:

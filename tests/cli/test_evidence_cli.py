@@ -209,13 +209,13 @@ def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
 def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, tmp_path) -> None:
     """A total row under the records (共2条 in the date column): the reason counted has no
     value in it (it read "opened_at: '…' is not a date/time ...", taken for a value '…'), and
-    says the row is a totals row, not a record."""
+    says the row is a totals row, not a record (合计 in its first column, the site's)."""
     folder = tmp_path / "ev"
     folder.mkdir()
-    rows = ["T1,technical,BJ,2026-07-01 10:00:00,open,phone"]
-    rows += ["T2,technical,BJ,2026-07-02 10:00:00,open,phone", "合计,technical,BJ,共2条,open,phone"]
+    rows = ["BJ,T1,technical,2026-07-01 10:00:00,open,phone"]
+    rows += ["BJ,T2,technical,2026-07-02 10:00:00,open,phone", "合计,T3,technical,共2条,open,phone"]
     (folder / "tickets.csv").write_text(
-        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+        "site,ticket_id,category,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
     )
     result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
     listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
