@@ -530,8 +530,8 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
         (
             r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) goes with a "
-            r"12-hour time, whose hour is 1 to 12, not (?P<h>\d+)$",
-            "{rest}:{w}须配 12 小时制时刻,小时为 1 至 12,而非 {h}",
+            r"12-hour time, whose hour is 0 to 12, not (?P<h>\d+)$",
+            "{rest}:{w}须配 12 小时制时刻,小时为 0 至 12,而非 {h}",
         ),
         (
             r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) \(.+, (?P<s>\S+)\) "

@@ -166,6 +166,8 @@ def as_read(text: str) -> str:
     half = _half_day(word, clock)
     if half is None:
         return value
+    if int(clock.split(":")[0]) == 0:  # 凌晨 0:30: the hour strptime's %I writes as 12
+        clock = "12" + clock[clock.index(":") :]
     return f"{day} {clock} {half}" if day else f"{clock} {half}"
 
 
@@ -183,12 +185,14 @@ def _period_time(value: str) -> tuple[str, str, str] | None:
 
 def _half_day(word: str, clock: str) -> str | None:
     """AM or PM for a 12-hour ``clock`` written with part-of-day ``word``: the reading of its
-    hour (h or h + 12) that falls in the hours the word names; None when the hour is no
-    12-hour one (1-12) or neither reading falls there (晚上 3:00)."""
+    hour (h or h + 12) that falls in the hours the word names, hour 0 as itself (凌晨 0:30);
+    None when the hour is over 12 or no reading falls there (晚上 3:00, 下午 0:30)."""
     hour = int(clock.split(":")[0])
-    if not 1 <= hour <= 12:
-        return None
     hours = DAY_PERIODS[word].hours
+    if hour == 0:
+        return "AM" if 0 in hours else None
+    if hour > 12:
+        return None
     if hour % 12 in hours:
         return "AM"
     return "PM" if hour % 12 + 12 in hours else None
@@ -204,8 +208,8 @@ def period_problem(text: str) -> str | None:
     if _half_day(word, clock) is not None:
         return None
     hour = int(clock.split(":")[0])
-    if not 1 <= hour <= 12:
-        return f"{word} goes with a 12-hour time, whose hour is 1 to 12, not {hour}"
+    if hour > 12:
+        return f"{word} goes with a 12-hour time, whose hour is 0 to 12, not {hour}"
     period = DAY_PERIODS[word]
     return f"{word} ({period.meaning}, {period.span}) does not go with hour {hour}"
 

@@ -247,7 +247,7 @@ def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) ->
             "t",
             "下午 13:00:00",
             "at: '下午 13:00:00' is not a valid time of day: 下午 goes with a 12-hour time, "
-            "whose hour is 1 to 12, not 13; correct it in column t",
+            "whose hour is 0 to 12, not 13; correct it in column t",
         )
     ]
 
@@ -295,8 +295,8 @@ def test_chinese_words_for_a_part_of_the_day_are_read_from_a_csv(tmp_path) -> No
         "at:“1999/8/1 凌晨 9:00”不是有效的日期时间:凌晨(0:00-5:59)与小时 9 不符"
     )
     hour_13 = "at: '上午 13:00' is not a valid time of day: 上午 goes with a 12-hour time, whose "
-    assert translate_reason(hour_13 + "hour is 1 to 12, not 13; correct it in column t", "zh") == (
-        "at:“上午 13:00”不是有效的时刻:上午须配 12 小时制时刻,小时为 1 至 12,而非 13;请在列 t 中更正"
+    assert translate_reason(hour_13 + "hour is 0 to 12, not 13; correct it in column t", "zh") == (
+        "at:“上午 13:00”不是有效的时刻:上午须配 12 小时制时刻,小时为 0 至 12,而非 13;请在列 t 中更正"
     )
 
 

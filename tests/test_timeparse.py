@@ -241,6 +241,8 @@ def test_chinese_am_pm_is_read_as_am_pm(text: str, seconds: int) -> None:
     ("text", "seconds"),
     [
         ("1999/8/1 凌晨 12:30", 30 * 60),
+        ("1999/8/1 凌晨 0:30", 30 * 60),
+        ("1999/8/1 上午 00:10:00", 10 * 60),
         ("1999/8/1 凌晨3:05:09", 3 * 3600 + 5 * 60 + 9),
         ("1999/8/1 早上 7:15", 7 * 3600 + 15 * 60),
         ("1999/8/1 早晨 11:59:59", 11 * 3600 + 59 * 60 + 59),
@@ -264,10 +266,11 @@ def test_chinese_words_for_a_part_of_the_day_are_read_as_am_pm(text: str, second
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("1999/8/1 下午 13:00:00", "下午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
-        ("1999/8/1 上午 13:00", "上午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
-        ("1999/8/1 上午 0:10:00", "上午 goes with a 12-hour time, whose hour is 1 to 12, not 0"),
-        ("1999/8/1下午13:00", "下午 goes with a 12-hour time, whose hour is 1 to 12, not 13"),
+        ("1999/8/1 下午 13:00:00", "下午 goes with a 12-hour time, whose hour is 0 to 12, not 13"),
+        ("1999/8/1 上午 13:00", "上午 goes with a 12-hour time, whose hour is 0 to 12, not 13"),
+        ("1999/8/1 下午 0:10:00", "下午 (PM, 12:00-23:59) does not go with hour 0"),
+        ("1999/8/1 晚上 0:10", "晚上 (evening, 17:00-23:59) does not go with hour 0"),
+        ("1999/8/1下午13:00", "下午 goes with a 12-hour time, whose hour is 0 to 12, not 13"),
         ("1999/8/1 凌晨 9:00", "凌晨 (small hours, 0:00-5:59) does not go with hour 9"),
         ("1999/8/1 晚上 3:00", "晚上 (evening, 17:00-23:59) does not go with hour 3"),
         ("1999/8/1 晚上 12:00", "晚上 (evening, 17:00-23:59) does not go with hour 12"),
@@ -330,13 +333,15 @@ def test_a_chinese_part_of_the_day_is_read_only_where_it_goes_with_the_hour(
     hour: int, minute: int, second: int, word: str, space: str, after: bool
 ) -> None:
     """A 12-hour hour h written with a word is h % 12 or h % 12 + 12, whichever the word's
-    hours hold; any other hour is refused, with the word and the hour named."""
+    hours hold, and hour 0 is itself with a word whose hours begin at midnight; any other hour
+    is refused, with the word and the hour named."""
     from auditor.timeparse import period_problem, time_of_day
 
     clock = f"{hour}:{minute:02d}:{second:02d}"
     text = f"{clock}{space}{word}" if after else f"{word}{space}{clock}"
     first, last = PARTS_OF_THE_DAY[word]
-    readings = [h for h in (hour % 12, hour % 12 + 12) if 1 <= hour <= 12 and first <= h <= last]
+    twelve_hour = (hour % 12, hour % 12 + 12) if 1 <= hour <= 12 else ()
+    readings = [h for h in twelve_hour if first <= h <= last] or ([0] if hour == first == 0 else [])
     parser = TimestampParser(UTC_ZONE)
     if readings:
         assert time_of_day(text) == datetime(1999, 8, 1, readings[0], minute, second).time()
