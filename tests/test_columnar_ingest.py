@@ -924,17 +924,23 @@ def test_ctrl_c_as_the_key_check_starts_stops_it(tmp_path, monkeypatch, ctrl_c):
     assert set(Path(tempfile.gettempdir()).glob("auditor-keys-*")) == folders
 
 
-def test_a_date_plus_time_field_is_read_alike_every_way(pack, tmp_path, monkeypatch):
-    """A date + time field row by row, column-wise and kept in DuckDB: an Excel-saved CSV's
-    ``46206.0`` (and a serial's fraction, left to the time column) is day 46206, 2026-07-03;
-    a date whose time is empty names the time column, with the date kept in the raw value."""
+def _date_plus_time_mapped(tmp_path: Path) -> list[str]:
+    """An evidence folder whose mapping reads received_at from a date column d and a time
+    column t; 40 good rows of id, d, t (day 46206, 10:00:00 to 10:00:39) to start a file."""
     folder = tmp_path / "evidence"
     folder.mkdir()
     (folder / "interactions.mapping.yaml").write_text(
         "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
         "  site: {value: SH}\n  received_at: {date: d, time: t}\n"
     )
-    good = [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+    return [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+
+
+def test_a_date_plus_time_field_is_read_alike_every_way(pack, tmp_path, monkeypatch):
+    """A date + time field row by row, column-wise and kept in DuckDB: an Excel-saved CSV's
+    ``46206.0`` (and a serial's fraction, left to the time column) is day 46206, 2026-07-03;
+    a date whose time is empty names the time column, with the date kept in the raw value."""
+    good = _date_plus_time_mapped(tmp_path)
     lines = ["id,d,t", *good, "S90,46206.0,10:00:00", "S91,46206.25,10:00:00", "S92,46206.0,"]
     rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
     assert columns_read == rows
@@ -958,13 +964,7 @@ def test_a_csv_time_column_of_day_fractions_is_read_as_a_workbook_s_every_way(
     """An Excel-saved CSV writes a time cell formatted as a number as its fraction of a day:
     ``0.5`` is 12:00, ``0.75`` 18:00, ``0`` midnight, as the workbook's number is read; ``1.5``
     is no time of day and keeps its reason."""
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "interactions.mapping.yaml").write_text(
-        "kind: interactions\ncolumns:\n  interaction_id: id\n  channel: {value: phone}\n"
-        "  site: {value: SH}\n  received_at: {date: d, time: t}\n"
-    )
-    good = [f"I{i},46206,10:00:{i:02d}" for i in range(40)]
+    good = _date_plus_time_mapped(tmp_path)
     fractions = ["F1,46206,0.5", "F2,46206.0,0.75", "F3,2026-07-03,0", "F4,46206,0.0104166667"]
     lines = ["id,d,t", *good, *fractions, "F5,46206,1.5"]
     rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)

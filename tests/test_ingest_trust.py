@@ -252,48 +252,67 @@ def test_chinese_and_full_width_dates_and_times_are_read_from_a_csv(tmp_path) ->
     ]
 
 
-def test_chinese_words_for_a_part_of_the_day_are_read_from_a_csv(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("at", "header", "rows", "stored", "quarantined"),
+    [
+        (
+            "{date: d, time: t}",
+            "id,d,t",
+            [
+                "A,1999/8/1,凌晨12:30",
+                "B,1999/8/1,早上 7:15",
+                "C,1999/8/1,中午1:05",
+                "D,1999/8/1,晚上 3:00",
+            ],
+            {"A": 30 * 60, "B": 7 * 3600 + 15 * 60, "C": 13 * 3600 + 5 * 60},
+            (
+                5,
+                "t",
+                "晚上 3:00",
+                "at: '晚上 3:00' is not a valid time of day: 晚上 (evening, 17:00-23:59) does not "
+                "go with hour 3; correct it in column t",
+            ),
+        ),
+        (
+            "ts",
+            "id,ts",
+            [
+                "A,1999/8/1 晚上 8:00",
+                "B,1999/8/1中午12:30",
+                "C,1999/8/1 6:10 傍晚",
+                "D,1999/8/1 凌晨 9:00",
+            ],
+            {"A": 20 * 3600, "B": 12 * 3600 + 30 * 60, "C": 18 * 3600 + 10 * 60},
+            (
+                5,
+                "ts",
+                "1999/8/1 凌晨 9:00",
+                "at: '1999/8/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, 0:00-5:59) "
+                "does not go with hour 9",
+            ),
+        ),
+    ],
+    ids=["date-time", "one-column"],
+)
+def test_chinese_words_for_a_part_of_the_day_are_read_from_a_csv(
+    tmp_path, at: str, header: str, rows: list[str], stored: dict[str, int], quarantined: tuple
+) -> None:
     """凌晨, 早上, 中午, 傍晚 and 晚上 with a 12-hour time, in a time column and joined to a
     date; a word that does not go with its hour is quarantined, naming the word and the hour."""
     midnight = 933_465_600 - 28_800  # 1999-08-01 00:00 in Shanghai
-    date_time = "{date: d, time: t}"
-    rows = ["A,1999/8/1,凌晨12:30", "B,1999/8/1,早上 7:15", "C,1999/8/1,中午1:05"]
-    store = _ingested(tmp_path / "date-time", date_time, "id,d,t", [*rows, "D,1999/8/1,晚上 3:00"])
-    assert stored_at(store) == {
-        "A": midnight + 30 * 60,
-        "B": midnight + 7 * 3600 + 15 * 60,
-        "C": midnight + 13 * 3600 + 5 * 60,
-    }
-    assert _quarantined(store) == [
-        (
-            5,
-            "t",
-            "晚上 3:00",
-            "at: '晚上 3:00' is not a valid time of day: 晚上 (evening, 17:00-23:59) does not "
-            "go with hour 3; correct it in column t",
-        )
-    ]
-    rows = ["A,1999/8/1 晚上 8:00", "B,1999/8/1中午12:30", "C,1999/8/1 6:10 傍晚"]
-    store = _ingested(tmp_path / "one-column", "ts", "id,ts", [*rows, "D,1999/8/1 凌晨 9:00"])
-    assert stored_at(store) == {
-        "A": midnight + 20 * 3600,
-        "B": midnight + 12 * 3600 + 30 * 60,
-        "C": midnight + 18 * 3600 + 10 * 60,
-    }
-    assert _quarantined(store) == [
-        (
-            5,
-            "ts",
-            "1999/8/1 凌晨 9:00",
-            "at: '1999/8/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, 0:00-5:59) "
-            "does not go with hour 9",
-        )
-    ]
+    store = _ingested(tmp_path / "evidence", at, header, rows)
+    assert stored_at(store) == {key: midnight + seconds for key, seconds in stored.items()}
+    assert _quarantined(store) == [quarantined]
+
+
+def test_a_part_of_the_day_that_does_not_go_with_its_hour_is_said_in_chinese() -> None:
     from auditor.i18n import translate_reason
 
-    assert translate_reason(_quarantined(store)[0][3], "zh") == (
-        "at:“1999/8/1 凌晨 9:00”不是有效的日期时间:凌晨(0:00-5:59)与小时 9 不符"
-    )
+    assert translate_reason(
+        "at: '1999/8/1 凌晨 9:00' is not a valid date/time: 凌晨 (small hours, 0:00-5:59) "
+        "does not go with hour 9",
+        "zh",
+    ) == ("at:“1999/8/1 凌晨 9:00”不是有效的日期时间:凌晨(0:00-5:59)与小时 9 不符")
     hour_13 = "at: '上午 13:00' is not a valid time of day: 上午 goes with a 12-hour time, whose "
     assert translate_reason(hour_13 + "hour is 0 to 12, not 13; correct it in column t", "zh") == (
         "at:“上午 13:00”不是有效的时刻:上午须配 12 小时制时刻,小时为 0 至 12,而非 13;请在列 t 中更正"

@@ -161,15 +161,12 @@ def test_verify_checks_the_waivers_against_the_register_given(runner, tmp_path) 
     assert missing.exit_code == 2 and "no CAPA register here" in missing.output
 
 
-def test_verify_names_a_register_edited_against_its_history_with_no_waiver_applied(
-    runner, tmp_path, monkeypatch
-) -> None:
-    """The register given is checked as capa check checks it, whether or not the audit
-    applied a waiver from it: an item's severity edited with plain SQLite is a difference."""
-    import sqlite3
+def _audited_into_a_register(runner, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """(the register, the audit folder) of the demo's Q3 audit recorded in a new register on
+    2026-10-01 (its items CAPA-2026-...)."""
     from datetime import date
 
-    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))  # CAPA-2026-...
+    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))
     register = tmp_path / "register.db"
     out = tmp_path / "audit"
     audited = runner.invoke(
@@ -177,6 +174,17 @@ def test_verify_names_a_register_edited_against_its_history_with_no_waiver_appli
                "--fail-on", "never", "--register", str(register)],
     )  # fmt: skip
     assert audited.exit_code == 0, audited.output
+    return register, out
+
+
+def test_verify_names_a_register_edited_against_its_history_with_no_waiver_applied(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The register given is checked as capa check checks it, whether or not the audit
+    applied a waiver from it: an item's severity edited with plain SQLite is a difference."""
+    import sqlite3
+
+    register, out = _audited_into_a_register(runner, tmp_path, monkeypatch)
     assert runner.invoke(main, ["verify", str(out), "--register", str(register)]).exit_code == 0
     with sqlite3.connect(register) as db:
         db.execute("UPDATE items SET severity = 'minor' WHERE id = 'CAPA-2026-0001'")
@@ -391,18 +399,9 @@ def test_verify_says_what_a_register_made_by_an_earlier_version_cannot_check(
 ) -> None:
     """The values an item was created with, which a register made by an earlier version does
     not record, are named not checked by verify --register as capa check names them."""
-    from datetime import date
-
     from ..test_register import _as_an_earlier_version_made_it
 
-    monkeypatch.setattr("auditor.cli._today", lambda: date(2026, 10, 1))  # CAPA-2026-...
-    register = tmp_path / "register.db"
-    out = tmp_path / "audit"
-    audited = runner.invoke(
-        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
-               "--fail-on", "never", "--register", str(register)],
-    )  # fmt: skip
-    assert audited.exit_code == 0, audited.output
+    register, out = _audited_into_a_register(runner, tmp_path, monkeypatch)
     _as_an_earlier_version_made_it(register)
     check = runner.invoke(main, ["capa", "check", "--register", str(register)])
     assert check.exit_code == 0, check.output
