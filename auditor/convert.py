@@ -65,7 +65,7 @@ _DAY_NUMBER = re.compile(r"^\d{1,9}(?:\.\d+)?$")
 #: a text cell holding a fraction of a day, ``0.75`` as an Excel-saved CSV writes a time of
 #: day (in a time column)
 _DAY_FRACTION = re.compile(r"^0(?:\.\d+)?$")
-#: the first cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
+#: the key's cell of an export's totals row (合计 total, 总计 grand total, 小计 subtotal), as
 #: written in any case
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "subtotal"})
 #: every spelling of a totals word that str.lower() makes it (Total, TOTAL...): each letter
@@ -445,26 +445,28 @@ class RowPlan:
         ]
         #: the first header cell with a name: a row repeating the header holds it there too
         self.header_probe = None if rows_are_dicts else _first_named(self.header_cells)
-        #: the key field the file's first column is read into (a totals word in a row's first
-        #: cell then marks a totals row whatever its values), or None
-        self.key_of_first = None if rows_are_dicts else self._key_read_from(0, read)
+        #: header position -> the key field that file column is read into (a totals word in
+        #: a row's cell there then marks a totals row whatever its values)
+        self.key_positions = {} if rows_are_dicts else self._key_positions(read)
         #: column -> the texts that mark a row with one of them there as maybe no record
-        marks: dict[int, frozenset[str]] = {}
+        marks: dict[int, frozenset[str]] = dict.fromkeys(self.key_positions, TOTALS_SPELLINGS)
         if self.header_probe is not None:
-            marks[self.header_probe] = frozenset({self.header_cells[self.header_probe]})
-        if self.key_of_first is not None:
-            marks[0] = marks.get(0, frozenset()) | TOTALS_SPELLINGS
+            probe = self.header_probe
+            marks[probe] = marks.get(probe, frozenset()) | {self.header_cells[probe]}
         self.no_record_marks = marks
 
-    def _key_read_from(self, position: int, read: dict[str, ColumnSpec | None]) -> str | None:
-        """The key field that column ``position`` of the file is read into (alone, as one of
-        the columns whose first value is taken, or as a part joined), or None."""
+    def _key_positions(self, read: dict[str, ColumnSpec | None]) -> dict[int, str]:
+        """Header position -> the key field each column of the file a key field is read from
+        goes into (alone, as one of the columns whose first value is taken, or as a part
+        joined), in the order of the file's columns."""
+        positions: dict[int, str] = {}
         for field in self.kind.key:
             column = read.get(field)
-            names = () if column is None else (*column.columns, *column.join)
-            if any(self._position(name) == position for name in names):
-                return field
-        return None
+            for name in () if column is None else (*column.columns, *column.join):
+                position = self._position(name)
+                if position is not None:
+                    positions.setdefault(position, field)
+        return dict(sorted(positions.items()))
 
     def _step(
         self, spec: FieldSpec, column: ColumnSpec | None
@@ -967,7 +969,7 @@ class RowPlan:
     def _may_hold_no_record(self, columns: Any, arrays: list[Any] | None) -> bool:
         """Whether a row of a batch (its ``columns``, or the reader's Arrow ``arrays``) may be
         the header repeated or a totals row (:meth:`_no_record`): its cell under the header's
-        first name is that name, or its first cell a totals word the key is read from."""
+        first name is that name, or its cell in a column the key is read from a totals word."""
         return any(
             _holds(columns, arrays, position, marks)
             for position, marks in self.no_record_marks.items()
@@ -975,13 +977,16 @@ class RowPlan:
 
     def _no_record(self, row: Any) -> BadValue | None:
         """Why ``row`` is no record, whatever its values: the header repeated (a paged export),
-        or an export's totals row (合计, Total... in its first cell, which the key is read
-        from); None for any other row."""
+        or an export's totals row (合计, Total... in a column the key is read from); None for
+        any other row."""
         if self._repeats_header(row):
             return BadValue("", None, HEADER_REPEATED)
-        key = self.key_of_first
-        if key is not None and len(row) and _cell(row[0]).lower() in TOTALS_WORDS:
-            return BadValue(key, row[0], _totals_row(_cell(row[0])), _cell(self.header[0]))
+        for position, key in self.key_positions.items():
+            word = _cell(row[position]) if position < len(row) else ""
+            if word.lower() in TOTALS_WORDS:
+                where = _cell(self.header[position])
+                reason = _totals_row(word, None if position == 0 else where)
+                return BadValue(key, row[position], reason, where)
         return None
 
     def _repeats_header(self, row: Any) -> bool:
@@ -1157,9 +1162,11 @@ def _first_named(cells: list[str]) -> int | None:
     return next((position for position, cell in enumerate(cells) if cell), None)
 
 
-def _totals_row(first: str) -> str:
-    """Why a row with ``first`` (合计, Total...) in its first cell is no record."""
-    return f"a totals row ({first} in its first cell), not a record; remove the line"
+def _totals_row(word: str, column: str | None = None) -> str:
+    """Why a row with ``word`` (合计, Total...) in its first cell, or in ``column``, is no
+    record."""
+    where = "its first cell" if column is None else f"column {column}"
+    return f"a totals row ({word} in {where}), not a record; remove the line"
 
 
 def _holds(columns: Any, arrays: list[Any] | None, position: int, texts: frozenset[str]) -> bool:

@@ -7,9 +7,9 @@ another engine) reads it instead of ingesting files: the records were
 converted, and their bad rows quarantined, when the store was made, and are
 taken as they are. What is checked first, every problem found at once, each one line
 naming the file and what to do: the manifest and the quarantine are there with the
-columns they need; each kind of the pack whose records the manifest says
-were stored has its file; each kind's file has every column of the pack's kind with
-its type; every record's ``_source`` is a file of the manifest; each file
+columns they need, the manifest's JSON texts JSON; each kind of the pack whose records
+the manifest says were stored has its file; each kind's file has every column of the
+pack's kind with its type; every record's ``_source`` is a file of the manifest; each file
 holds as many records as the manifest says it stored; and no record holds what the ingest
 would have quarantined (a repeated or empty key, an empty required field, a value an enum
 field does not allow). The manifest keeps
@@ -89,6 +89,7 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
     meta = {table_of(path.stem): path for path in paths if path.stem in META_FILES.values()}
     parquets, manifest, quarantine = _export_opened(folder, paths, meta)
     _relative_to_their_folder(manifest, quarantine)
+    manifest, not_json = _decoded(manifest, meta["_manifest"])
     notes: list[str] = []
     kinds: dict[str, Path] = {}
     for path in paths:
@@ -100,12 +101,13 @@ def read_export(folder: Path, pack: Pack, store: EvidenceStore) -> ExportRead:
             notes.append(f"{path.name}: not read, the pack has no evidence kind '{path.stem}'")
     files = {int(entry["id"]): entry for entry in manifest}
     problems: list[AuditorError] = [
+        *not_json,
         *_quarantined_problems(manifest, quarantine, meta["_quarantine"]),
         *_kinds_missing(files, kinds, pack, folder),
     ]
     with store.transaction():
         for entry in manifest:
-            store.record_file(_decoded(entry))
+            store.record_file(entry)
         store.insert_quarantine(tuple(row[c] for c in QUARANTINE_COLUMNS) for row in quarantine)
         opened = {name: parquets[path] for name, path in kinds.items()}
         for name, parquet in opened.items():
@@ -310,22 +312,34 @@ def _unreadable(path: Path, exc: Exception) -> EvidenceError:
     )
 
 
-def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
-    """A manifest row as the store takes a file's entry (its JSON texts as values)."""
+def _decoded(
+    manifest: list[dict[str, Any]], path: Path
+) -> tuple[list[dict[str, Any]], list[EvidenceError]]:
+    """The manifest's rows as the store takes a file's entry (their JSON texts as values),
+    and each text that is not JSON (left out of its row), one line each."""
     from .backends.store import JSON_COLUMNS
 
-    out = dict(entry)
-    for name in JSON_COLUMNS:
-        if isinstance(out.get(name), str):
-            try:
-                out[name] = json.loads(out[name])
-            except ValueError:
-                raise EvidenceError(
-                    f"the manifest's '{name}' of file id {entry['id']} is not JSON",
-                    location=Location(manifest_file_name()),
-                    hint=HINT,
-                ) from None
-    return out
+    rows: list[dict[str, Any]] = []
+    problems: list[EvidenceError] = []
+    for entry in manifest:
+        row = dict(entry)
+        for name in JSON_COLUMNS:
+            if isinstance(row.get(name), str):
+                try:
+                    row[name] = json.loads(row[name])
+                except ValueError:
+                    row[name] = None
+                    problems.append(_not_json(name, entry, path))
+        rows.append(row)
+    return rows, problems
+
+
+def _not_json(name: str, entry: dict[str, Any], path: Path) -> EvidenceError:
+    return EvidenceError(
+        f"the manifest's '{name}' of file id {entry['id']} is not JSON",
+        location=Location(str(path)),
+        hint=HINT,
+    )
 
 
 def _kind_problems(
@@ -572,7 +586,6 @@ def _line_order(row: dict[str, Any]) -> int:
 def _file_report(entry: dict[str, Any], quarantined: list[dict[str, Any]]) -> FileReport:
     from .ingest import FileReport, FirstSeen, reason_class
 
-    decoded = _decoded(entry)
     report = FileReport(
         str(entry["file"]),
         kind=entry["kind"],
@@ -583,10 +596,10 @@ def _file_report(entry: dict[str, Any], quarantined: list[dict[str, Any]]) -> Fi
         quarantined=int(entry["quarantined"] or 0),
         status=entry["status"] or "ok",
         reason=entry["reason"] or "",
-        reader=decoded.get("reader") or {},
-        mapping=decoded.get("mapping"),
-        warnings=list(decoded.get("warnings") or []),
-        moved_dst=dict(decoded.get("moved_dst") or {}),
+        reader=entry.get("reader") or {},
+        mapping=entry.get("mapping"),
+        warnings=list(entry.get("warnings") or []),
+        moved_dst=dict(entry.get("moved_dst") or {}),
     )
     for row in quarantined:
         counted = reason_class(row["reason"])

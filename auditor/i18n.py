@@ -527,6 +527,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"^a totals row \((?P<w>.+) in its first cell\), not a record; remove the line$",
             "合计行(首列为“{w}”),不是记录;请删除该行",
         ),
+        (
+            r"^a totals row \((?P<w>.+) in column (?P<c>.+)\), not a record; remove the line$",
+            "合计行(列 {c} 为“{w}”),不是记录;请删除该行",
+        ),
         (r"^(?P<e>.+) (?:is|are) empty, (?P<n>.+) (?:is|are) not$", "{e} 为空,{n} 不为空"),
         (
             r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) goes with a "

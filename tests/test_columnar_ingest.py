@@ -1013,3 +1013,30 @@ def test_a_totals_row_that_would_convert_is_no_record_every_way(pack, tmp_path, 
         (1204, "interaction_id", " Total ", totals.format("Total")),
         (1205, "interaction_id", "合计", totals.format("合计")),
     ]
+
+
+def test_a_totals_word_in_a_key_column_not_first_is_no_record_every_way(
+    pack, tmp_path, monkeypatch
+):
+    """A sheet whose first column is a row number, the key in its second: 合计 (or Total) in
+    the key's column is a totals row, before any value is read, alike row by row and
+    column-wise, in the first batch or a later one; the reason names the key's column."""
+    monkeypatch.setattr(ingest_module, "BATCH", 700)
+    numbered = [f"{n},{row}" for n, row in enumerate(_rows(1200), start=1)]
+    lines = [
+        f"no,{HEADER}",
+        *numbered[:600],
+        "601,合计,phone,BJ,A1,2026-07-01 10:00:00,,",
+        *numbered[600:],
+        ", Total ,phone,BJ,A1,2026-07-01 10:00:00,,",
+    ]
+    rows, columns_read = _both(pack, tmp_path, "\n".join(lines).encode() + b"\n", monkeypatch)
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (1202, 1200, 2)
+    totals = (
+        "interaction_id: a totals row ({} in column interaction_id), not a record; remove the line"
+    )
+    assert [(q[0], q[2], q[3], q[4]) for q in rows["quarantine"]] == [
+        (602, "interaction_id", "合计", totals.format("合计")),
+        (1203, "interaction_id", " Total ", totals.format("Total")),
+    ]

@@ -1699,7 +1699,8 @@ def test_every_spelling_of_a_totals_word_is_looked_for_in_a_batch() -> None:
 def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_path) -> None:
     """A key joined from two columns, one of them empty: the empty one is named, with the row's
     cells of both; a row whose first cell is 合计 or Total is an export's totals row, to
-    remove; both parts empty is the plain empty field."""
+    remove, and so is one with 合计 in the key's other column; both parts empty is the plain
+    empty field."""
     mapping = write(
         tmp_path,
         "m.yaml",
@@ -1711,20 +1712,26 @@ def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_pat
         folder,
         "records.csv",
         "line,call,at\nL1,7,2026-01-01 10:00\nL2,,2026-01-01 10:00\n,8,2026-01-01 10:00\n"
-        ",,2026-01-01 10:00\n合计,,\nTotal,,\n",
+        ",,2026-01-01 10:00\n合计,,\nTotal,,\nL3,合计,2026-01-01 10:00\n",
     )
     report, store = run(folder, mapping)
-    assert (report.files[0].rows_read, report.files[0].stored) == (6, 1)
+    assert (report.files[0].rows_read, report.files[0].stored) == (7, 1)
     both = "line + call"
     totals = "record_id: a totals row ({} in its first cell), not a record; remove the line"
+    in_call = "record_id: a totals row (合计 in column call), not a record; remove the line"
     assert quarantine_of(store) == [
         (3, both, "L2 + ", "record_id: call is empty, line is not; correct it in column call"),
         (4, both, " + 8", "record_id: line is empty, call is not; correct it in column line"),
         (5, both, None, "record_id: required field is empty"),
         (6, "line", "合计", totals.format("合计")),
         (7, "line", "Total", totals.format("Total")),
+        (8, "call", "合计", in_call),
     ]
     from auditor.i18n import translate_reason
+
+    assert translate_reason(in_call, "zh") == (
+        "record_id:合计行(列 call 为“合计”),不是记录;请删除该行"
+    )
 
     assert translate_reason(totals.format("合计"), "zh") == (
         "record_id:合计行(首列为“合计”),不是记录;请删除该行"

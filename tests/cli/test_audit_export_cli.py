@@ -192,3 +192,37 @@ def test_every_problem_of_opening_an_export_is_named_in_one_run(runner, export, 
         "size is 0 bytes" + again,
         f"error: {manifest}: column 'stored' is missing from this file of the export" + again,
     ]
+
+
+def test_every_manifest_text_that_is_not_json_is_named_in_one_run(runner, tmp_path) -> None:
+    """A store whose manifest holds a mapping and a reader that are not JSON (edited outside
+    the tool), exported, then a kind's file removed: each is a line of its own, not the first
+    alone; exit 2, nothing written."""
+    import sqlite3
+
+    store = tmp_path / "s.db"
+    ingested = runner.invoke(
+        main, ["evidence", "ingest", str(DEMO), "--pack", PACK, "--store", str(store)]
+    )
+    assert ingested.exit_code == 0, ingested.output
+    with sqlite3.connect(store) as con:
+        con.execute("update _manifest set mapping = '{not json' where id = 1")
+        con.execute("update _manifest set reader = '[' where id = 3")
+    con.close()
+    folder = tmp_path / "pq"
+    exported = runner.invoke(
+        main, ["evidence", "export", "--store", str(store), "--out", str(folder)]
+    )
+    assert exported.exit_code == 0, exported.output
+    (folder / "surveys.parquet").unlink()
+    audited = _audit(runner, folder, tmp_path / "out")
+    assert audited.exit_code == 2, audited.output
+    again = "; export the store again with 'auditor evidence export', whole and unchanged"
+    manifest = folder / "store-manifest.parquet"
+    assert audited.output.splitlines() == [
+        f"error: {manifest}: the manifest's 'mapping' of file id 1 is not JSON" + again,
+        f"error: {manifest}: the manifest's 'reader' of file id 3 is not JSON" + again,
+        f"error: {folder}: the export's manifest says 750 records of surveys.jsonl were "
+        "stored, and it has no surveys.parquet" + again,
+    ]
+    assert not (tmp_path / "out" / "findings.json").exists()
