@@ -22,8 +22,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from datetime import time as dt_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -1391,13 +1389,11 @@ def shown_value(value: str | None) -> str | None:
 
 def cell_text(value: Any) -> str | None:
     """A raw cell as the file shows it (None for an empty one), for the quarantine and for
-    explain: a date cell (a workbook's datetime at midnight) as its day, a datetime to the
-    second, a time of day as ``HH:MM:SS``, a whole number without its ``.0``; cut to 1,000
-    characters."""
+    explain: a date cell as its day, a datetime to the second (also at midnight; the workbook
+    reader tells the two apart by the cell's number format), a time of day as ``HH:MM:SS``, a
+    whole number without its ``.0``; cut to 1,000 characters."""
     if value is None:
         return None
-    if isinstance(value, datetime) and value.time() == dt_time() and value.tzinfo is None:
-        value = value.date()
     text = value if isinstance(value, str) else plain_text(value)
     return _printable(text[:1000])
 
