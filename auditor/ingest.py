@@ -70,7 +70,9 @@ REPORT_EVERY = 0.5
 
 #: ``progress(path, rows_read, rows_total, seconds)``: a file's rows read so far, and the
 #: rows it holds as far as known before reading it (None: not known). A file starts with
-#: 0 rows read; once it is read whole, its rows read are given as its total as well.
+#: 0 rows read and no total (it is being opened: a workbook takes seconds), is told again
+#: with 0 rows read and its total once it is open; once it is read whole, its rows read are
+#: given as its total as well.
 Progress = Callable[[str, int, int | None, float], None]
 
 
@@ -494,6 +496,8 @@ class Ingest:
         mapping = self._mapping_for(path)
         table = self._open(path, mapping, report, scanned)
         self.rows_expected = expected_rows(table, scanned)
+        if self.progress is not None:  # open: its rows are read next
+            self.progress(report.path, 0, self.rows_expected, 0.0)
         kind = mapped_kind(mapping, self.pack) if mapping else None
         if kind is None:
             kind = _kind_of_table(self.pack, path, table)
