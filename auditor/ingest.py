@@ -22,8 +22,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from datetime import time as dt_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -72,7 +70,9 @@ REPORT_EVERY = 0.5
 
 #: ``progress(path, rows_read, rows_total, seconds)``: a file's rows read so far, and the
 #: rows it holds as far as known before reading it (None: not known). A file starts with
-#: 0 rows read; once it is read whole, its rows read are given as its total as well.
+#: 0 rows read and no total (it is being opened: a workbook takes seconds), is told again
+#: with 0 rows read and its total once it is open; once it is read whole, its rows read are
+#: given as its total as well.
 Progress = Callable[[str, int, int | None, float], None]
 
 
@@ -496,6 +496,8 @@ class Ingest:
         mapping = self._mapping_for(path)
         table = self._open(path, mapping, report, scanned)
         self.rows_expected = expected_rows(table, scanned)
+        if self.progress is not None:  # open: its rows are read next
+            self.progress(report.path, 0, self.rows_expected, 0.0)
         kind = mapped_kind(mapping, self.pack) if mapping else None
         if kind is None:
             kind = _kind_of_table(self.pack, path, table)
@@ -1391,13 +1393,11 @@ def shown_value(value: str | None) -> str | None:
 
 def cell_text(value: Any) -> str | None:
     """A raw cell as the file shows it (None for an empty one), for the quarantine and for
-    explain: a date cell (a workbook's datetime at midnight) as its day, a datetime to the
-    second, a time of day as ``HH:MM:SS``, a whole number without its ``.0``; cut to 1,000
-    characters."""
+    explain: a date cell as its day, a datetime to the second (also at midnight; the workbook
+    reader tells the two apart by the cell's number format), a time of day as ``HH:MM:SS``, a
+    whole number without its ``.0``; cut to 1,000 characters."""
     if value is None:
         return None
-    if isinstance(value, datetime) and value.time() == dt_time() and value.tzinfo is None:
-        value = value.date()
     text = value if isinstance(value, str) else plain_text(value)
     return _printable(text[:1000])
 

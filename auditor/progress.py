@@ -6,7 +6,9 @@ It draws one line with tqdm on a terminal and nothing at all when its stream is 
 one (a pipe, a file, CI logs) or when it is disabled (``--quiet``). The time left
 comes from the rows read against the file's total: a text file's lines, a
 workbook's rows as its sheet states them; a workbook that states none shows its
-rate without a time left. A file read whole ends at 100 %.
+rate without a time left. A file read whole ends at 100 %. A workbook, which takes
+seconds to open before its first row is read, says it is being opened at once (``file 1/3
+opening tickets.xlsx``), until its rows are read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Never, TextIO
 
 from tqdm import tqdm
+
+from .readers import file_format
 
 #: seconds a file takes before its line is drawn (short files show nothing)
 DELAY = 1.0
@@ -51,12 +55,16 @@ class IngestProgress:
         self.started = 0
         self.path: str | None = None
         self.bar: tqdm[Never] | None = None
+        #: the rows line's description while the line says the file is being opened
+        self.opening: str | None = None
 
     def __call__(self, path: str, rows: int, total: int | None, seconds: float) -> None:
         if not self.enabled:
             return
         if path != self.path:
             self._start(path)
+        elif self.opening is not None:  # told again: the workbook is open
+            self._opened(self.opening, total)
         bar = self.bar
         assert bar is not None
         if rows < bar.n:  # the file is read again (a key repeats, a date order settled late)
@@ -76,12 +84,16 @@ class IngestProgress:
         self.started += 1
         count = f"{self.started}/{self.files}" if self.files else f"{self.started}"
         unsized = terminal_columns(self.stream) == 0  # tqdm would draw 0 columns: nothing
+        desc = f"file {count} {Path(path).name}"
+        workbook = file_format(Path(path)) == "xlsx"
+        self.opening = desc if workbook else None
         self.bar = tqdm(
-            desc=f"file {count} {Path(path).name}",
+            desc=f"file {count} opening {Path(path).name}" if workbook else desc,
+            bar_format="{desc}" if workbook else None,
             unit=" rows",
             unit_scale=True,
             file=self.stream,
-            delay=DELAY,
+            delay=0 if workbook else DELAY,  # a workbook's opening: drawn at once
             leave=False,
             dynamic_ncols=not unsized,
             ncols=COLUMNS if unsized else None,
@@ -89,6 +101,15 @@ class IngestProgress:
             mininterval=REDRAW,
             miniters=1,
         )
+
+    def _opened(self, desc: str, total: int | None) -> None:
+        """The workbook is open: its line (``desc``) shows its rows read (of ``total``), timed
+        from now."""
+        assert self.bar is not None
+        self.bar.bar_format = None
+        self.bar.desc = desc  # as given to tqdm (set_description adds a colon)
+        self.opening = None
+        self.bar.reset(total)
 
     def _close(self) -> None:
         if self.bar is not None:

@@ -17,6 +17,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -723,15 +724,51 @@ class UnsavedFormula:
         return self.formula
 
 
+#: what a number format writes that is no date or time code: a quoted text, a [section]
+#: (a colour, a locale), an escaped character, the space of one (``_)``)
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.')
+#: a number format's codes of a time of day: hours, seconds (minutes come with one of them)
+_TIME_CODES = re.compile("[hHsS]")
+MIDNIGHT = time()
+
+
+def _day_styles(sheet: Any) -> frozenset[int]:
+    """The styles of a sheet's workbook whose number format writes a date and no time of day
+    (``yyyy-mm-dd``, ``m/d/yy``, ``yyyy"年"m"月"d"日"``, not ``yyyy-mm-dd hh:mm``)."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    days = set()
+    for style in sheet.parent._date_formats:
+        written = ReadOnlyCell(sheet, 0, 0, None, style_id=style).number_format
+        codes = _FORMAT_LITERALS.sub("", written.split(";")[0])
+        if not _TIME_CODES.search(codes):
+            days.add(style)
+    return frozenset(days)
+
+
+def _day_cell(value: Any) -> Any:
+    """A date cell's value (its format a date alone) as the date it shows: openpyxl reads it
+    as a datetime at midnight, as it reads a datetime cell; one holding a time of day too
+    (Excel hides it) is kept whole."""
+    if value.__class__ is datetime and value.time() == MIDNIGHT and value.tzinfo is None:
+        return value.date()
+    return value
+
+
 def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     """Every row of a read-only sheet as (its row number, its values), as the sheet's XML has them.
 
     openpyxl's ``iter_rows`` trusts the sheet: a dimension claiming every cell of Excel pads
     each row to 16,384 cells and each gap to a million empty rows (hours), one claiming too few
     cuts cells off, and a row whose number is not above the one before is silently skipped.
-    Here each row is read once, as many cells wide as its last cell, under its own number.
+    Here each row is read once, as many cells wide as its last cell, under its own number. A
+    date cell (its number format a date alone) is read as a date, a datetime cell as a
+    datetime (also at midnight): see :func:`_day_styles`.
     """
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser, _cast_number
+
+    book = sheet.parent
+    days = _day_styles(sheet)
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
@@ -743,9 +780,10 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
                 # a date cell whose number is no date (1e308), an error (#VALUE!) to openpyxl:
                 # the cell holds the number
                 cell["value"] = _cast_number(element.findtext(VALUE_TAG))
+            elif cell["style_id"] in days:
+                cell["value"] = _day_cell(cell["value"])
             return cell
 
-    book = sheet.parent
     with sheet._get_source() as source:
         parser = Parser(
             source,

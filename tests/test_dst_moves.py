@@ -330,6 +330,32 @@ def test_ingest_stores_and_counts_dates_at_a_skipped_midnight(tmp_path: Path) ->
     assert again.files[0].moved_dst == {"at": 1, "day": 2}
 
 
+def test_a_workbook_date_cell_at_a_skipped_midnight_is_its_day_a_datetime_cell_a_time(
+    tmp_path: Path,
+) -> None:
+    """A date cell (formatted as a date alone) is a date alone, as its CSV text is: stored at
+    the day's first instant, 01:00; a datetime cell at that midnight (formatted with hours) is
+    a time of day in the gap, quarantined (strict), as ``2018-11-04 00:00:00`` is."""
+    import openpyxl
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    book.active.append(["record_id", "at", "day"])
+    for key, written in (("A", "yyyy-mm-dd"), ("B", "yyyy-mm-dd hh:mm")):
+        book.active.append([key, datetime(2018, 11, 4), datetime(2018, 11, 3)])
+        book.active.cell(book.active.max_row, 2).number_format = written
+    book.save(folder / "records.xlsx")
+    mapping = tmp_path / "sao.mapping.yaml"
+    mapping.write_text(MAPPING.format(dst=""), encoding="utf-8")
+    store = EvidenceStore(tmp_path / "store.db")
+    ingest(the_pack(), folder, store, load_mapping(mapping))
+    one_am = datetime(2018, 11, 4, 1, tzinfo=ZoneInfo("America/Sao_Paulo")).timestamp()
+    rows = store.db.execute_returning_dicts("SELECT record_id, at FROM records")
+    assert rows == [{"record_id": "A", "at": one_am}]
+    assert [(r["line"], r["raw_value"]) for r in store.quarantine()] == [(3, "2018-11-04 00:00:00")]
+
+
 def test_forward_moves_the_gap_time_and_counts_it(tmp_path: Path) -> None:
     report, store = ingest_csv(tmp_path, "dst: forward\n")
     file = report.files[0]  # type: ignore[attr-defined]

@@ -185,6 +185,31 @@ def test_a_workbook_record_shows_its_cells_as_the_sheet_shows_them(tmp_path) -> 
     )
 
 
+def test_a_workbook_datetime_at_midnight_shows_its_time_and_a_date_cell_its_day(tmp_path) -> None:
+    """A datetime cell at midnight (its number format has hours) is shown to the second, a date
+    cell (formatted as a date alone) as its day: both hold midnight, the format tells them apart."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "site", "day", "opened", "solved", "status"])
+    sheet.append(["A", "BJ", datetime(2026, 2, 10), datetime(2026, 2, 10),
+                  datetime(2026, 2, 10, 9, 30), "closed"])  # fmt: skip
+    sheet["C2"].number_format = 'yyyy"年"m"月"d"日"'
+    sheet["D2"].number_format = "yyyy-mm-dd hh:mm"
+    book.save(tmp_path / "tickets.xlsx")
+    (tmp_path / "tickets.mapping.yaml").write_text(
+        "kind: tickets\ncolumns:\n  ticket_id: id\n  site: site\n  opened_at: opened\n"
+        "  solved_at: solved\n  status: status\n",
+        encoding="utf-8",
+    )
+    explained = _ticket_a_explained(tmp_path)
+    assert explained.lines[2] == (
+        "  raw cells: id='A', site='BJ', day=2026-02-10, opened=2026-02-10 00:00:00, "
+        "solved=2026-02-10 09:30:00, status='closed'"
+    )
+
+
 def test_explain_on_the_command_line(runner, tmp_path) -> None:
     from .conftest import ROOT, RULES
 

@@ -569,3 +569,30 @@ def test_a_quarantined_workbook_row_keeps_its_cells_as_the_sheet_shows_them(tmp_
     (row,) = store.quarantine()
     assert (row["line"], row["raw_value"]) == (3, "09:30:00")
     assert row["record"] == '["B", "2026-02-11", "09:30:00", "y", 2]'
+
+
+def test_a_workbook_cell_at_midnight_shows_as_its_number_format_writes_it(tmp_path) -> None:
+    """A datetime cell at midnight (formatted with hours) is kept to the second in the
+    quarantine, not as a day alone; a date cell (formatted as a date alone, in any of Excel's
+    forms) as its day."""
+    from datetime import date, datetime
+
+    import openpyxl
+
+    midnight = datetime(2026, 7, 3)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["record_id", "at", "day", "count", "opened", "日期", "shown"])
+    sheet.append(["A", midnight, date(2026, 7, 3), midnight, midnight, midnight, midnight])
+    for cell, written in (("D2", "yyyy-mm-dd hh:mm"), ("E2", "m/d/yy h:mm"),
+                          ("F2", 'yyyy"年"m"月"d"日"'), ("G2", "m/d/yy")):  # fmt: skip
+        sheet[cell].number_format = written
+    book.save(tmp_path / "records.xlsx")
+    report, store = run(tmp_path)
+    assert (report.files[0].stored, report.files[0].quarantined) == (0, 1)
+    (row,) = store.quarantine()
+    assert (row["column"], row["raw_value"]) == ("count", "2026-07-03 00:00:00")
+    assert row["record"] == (
+        '["A", "2026-07-03 00:00:00", "2026-07-03", "2026-07-03 00:00:00", '
+        '"2026-07-03 00:00:00", "2026-07-03", "2026-07-03"]'
+    )
