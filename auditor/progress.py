@@ -70,7 +70,7 @@ class IngestProgress:
         if rows < bar.n:  # the file is read again (a key repeats, a date order settled late)
             bar.reset(bar.total)
             if not bar.desc.endswith(AGAIN):
-                bar.set_description(bar.desc + AGAIN, refresh=False)
+                bar.set_description_str(bar.desc + AGAIN, refresh=False)
         if total is not None and rows > total:  # the sheet stated too few rows: no total
             total = None
         bar.total = total

@@ -118,8 +118,8 @@ def test_a_file_read_again_says_so_and_counts_from_its_start(tmp_path: Path, no_
     progress(str(path), 100, 1000, 2.0)
     last = terminal.getvalue().split("\r")[-1]
     progress.done()
-    assert last.startswith("file 1/1 records.csv (read again):")
-    assert " 100/1.00k " in last
+    assert last.startswith("file 1/1 records.csv (read again): ")
+    assert last.count("read again") == 1 and " 100/1.00k " in last
 
 
 @pytest.mark.parametrize(("stream", "enabled"), [(io.StringIO(), True), (Terminal(), False)])
