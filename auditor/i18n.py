@@ -77,6 +77,14 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",
     },
+    "untimed_records": {
+        "zh": "{kind}:{n} 条记录无时间,不在任何期间内,没有规则计入或排除它们",
+        "en": "{kind}: {n} records have no time and so are in no period: no rule counts or excludes them",
+    },
+    "untimed_record": {
+        "zh": "{kind}:1 条记录无时间,不在任何期间内,没有规则计入或排除它",
+        "en": "{kind}: 1 record has no time and so is in no period: no rule counts or excludes it",
+    },
     "warnings": {"zh": "提示", "en": "Warnings"},
     "summary": {"zh": "执行摘要", "en": "Executive summary"},
     "verdict_counts": {"zh": "结论统计", "en": "Verdicts"},

@@ -102,6 +102,7 @@ def test_the_quarantine_ceiling_counts_per_file_and_can_be_raised(tmp_path: Path
         "stored": 97,
         "quarantined": 3,
         "in_period": 97,
+        "untimed": 0,
     }
     assert result.document["manifest"]["parameters"]["max_quarantine"] == 0.05
 
@@ -164,6 +165,59 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
     assert result.fails("major") and result.fails("observation")
     assert not result.fails("major", allow_not_evaluable=True)
     assert not result.fails("never")
+
+
+# ------------------------------------------------------------ records in no period
+
+
+def optional_time_pack(tmp_path: Path) -> Path:
+    """The trust pack with the calls' time field optional (``received_at: timestamp?``)."""
+    (tmp_path / "standards").symlink_to(STANDARDS)
+    (tmp_path / "rules").mkdir()
+    text = PACK.read_text(encoding="utf-8")
+    path = tmp_path / "rules" / "trust.yaml"
+    path.write_text(text.replace("received_at: timestamp\n", "received_at: timestamp?\n"))
+    return path
+
+
+def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runner) -> None:
+    """10 calls in July, 2 in June, 3 with an empty received_at and 4 in a file without the
+    column: the 7 without a time are in no period, and the audit says so; the rules' counts
+    stay those of the 10 July calls."""
+    from auditor.cli import main
+    from auditor.report import render_reports
+
+    july = [f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1," for i in range(10)]
+    june = [f"J{i},BJ,2026-06-06 10:00:00,2026-06-06 10:00:10,S1," for i in range(2)]
+    empty = [f"E{i},BJ,,2026-07-06 10:00:10,S1," for i in range(3)]
+    folder = evidence(tmp_path, calls(july + june + empty))
+    unread = [f"N{i},SH,2026-07-07 10:00:00,S2" for i in range(4)]
+    evidence(tmp_path, calls(unread, "call_id,site,answered_at,server\n"), "calls-2.csv")
+    pack = optional_time_pack(tmp_path)
+    result = run_audit(pack, folder, tmp_path / "out", "2026-07")
+    (kind,) = result.document["summary"]["kinds"]
+    assert (kind["stored"], kind["in_period"], kind["untimed"]) == (19, 10, 7)
+    for rule in result.document["rules"]:
+        assert rule["findings"][0]["counts"]["n"] == 10
+        assert rule["findings"][0]["counts"]["excluded"] == 0
+    jsonschema.validate(result.document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    for lang, note in (
+        (
+            "en",
+            "calls: 7 records have no time and so are in no period: no rule counts or excludes them",
+        ),
+        ("zh", "calls:7 条记录无时间,不在任何期间内,没有规则计入或排除它们"),
+    ):
+        render_reports(result.document, tmp_path / lang, ("html",), lang)
+        assert note in (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+    shown = runner.invoke(
+        main,
+        ["audit", str(pack), str(folder), "--out", str(tmp_path / "cli"), "--period", "2026-07"],
+    )
+    assert (
+        "evidence: 19 rows read = 19 stored + 0 quarantined; 2 stored records are dated "
+        "outside 2026-07 (calls 2); 7 stored records are without a time, in no period (calls 7)\n"
+    ) in shown.output
 
 
 # ------------------------------------------------------------ values never contradict verdicts
