@@ -1155,6 +1155,8 @@ def _ceiling(text: str) -> float:
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
+    from .i18n import Words
+
     lines = []
     for warning in result.warnings:
         if warning["code"] == "optional-field-missing":
@@ -1169,6 +1171,8 @@ def _warning_lines(result: AuditResult) -> list[str]:
             )
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
+        elif warning["code"] == "columns-not-recorded":
+            lines.append(Words("en").label(warning["code"], n=f"{len(warning['files']):,}"))
     lines.extend(result.notes)
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])

@@ -423,6 +423,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{file}({kind})的时间按 {zone} 读取,而规则包按 {pack_zone} 判定期间、营业时间和期限",
         "en": "{file} ({kind}): times are read in {zone}, but the pack judges periods, business hours and deadlines in {pack_zone}",
     },
+    "columns-not-recorded": {
+        "zh": "由早期版本导入的文件({n} 个)未记录其所含的列:不会因文件缺少某列而排除任何记录",
+        "en": "files ingested by an earlier version ({n}): which columns they had is not recorded; no record is excluded for a column its file lacked",
+    },
     "kind-empty-in-period": {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",

@@ -220,6 +220,63 @@ def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runn
     ) in shown.output
 
 
+def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
+    tmp_path: Path, runner
+) -> None:
+    """A store made by an earlier version, whose manifest rows record no columns: its
+    export audits, and the audit says in one note that no record is excluded for a column its
+    file lacked (the 4 calls of the file without a server column are judged, not excluded)."""
+    import sqlite3
+
+    from auditor.backends.store import EvidenceStore
+    from auditor.cli import main
+    from auditor.export import export_store
+    from auditor.ingest import ingest
+    from auditor.report import render_reports
+
+    folder = evidence(tmp_path, calls(rows_with_wait(10, 0)))
+    unread = [f"N{i},SH,2026-07-07 10:00:00,2026-07-07 10:00:05" for i in range(4)]
+    evidence(tmp_path, calls(unread, "call_id,site,received_at,answered_at\n"), "calls-2.csv")
+    store = EvidenceStore(tmp_path / "old.db")
+    ingest(load_pack(PACK, [STANDARDS]), folder, store)
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as con:  # as an earlier version wrote them
+        con.execute("UPDATE _manifest SET mapping = json_remove(mapping, '$.columns')")
+    export_store(tmp_path / "old.db", tmp_path / "export")
+    result = run_audit(PACK, tmp_path / "export", tmp_path / "out", "2026-07")
+    assert [w for w in result.warnings if w["code"] == "columns-not-recorded"] == [
+        {
+            "code": "columns-not-recorded",
+            "files": ["calls-2.csv", "calls.csv"],
+            "file": None,
+            "kind": None,
+            "field": None,
+            "zone": None,
+        }
+    ]
+    server = next(r for r in result.document["rules"] if r["rule"] == "SERVER-RECORDED")
+    assert server["findings"][0]["counts"]["n"] == 14  # 10 with S1, 4 with no server
+    assert server["findings"][0]["counts"]["excluded"] == 0
+    for lang, note in (
+        (
+            "en",
+            "files ingested by an earlier version (2): which columns they had is not recorded; "
+            "no record is excluded for a column its file lacked",
+        ),
+        ("zh", "由早期版本导入的文件(2 个)未记录其所含的列:不会因文件缺少某列而排除任何记录"),
+    ):
+        render_reports(result.document, tmp_path / lang, ("html",), lang)
+        assert note in (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+    shown = runner.invoke(
+        main, ["audit", str(PACK), str(tmp_path / "export"), "--out", str(tmp_path / "cli"),
+               "--period", "2026-07"],
+    )  # fmt: skip
+    assert (
+        "warning: files ingested by an earlier version (2): which columns they had is not "
+        "recorded; no record is excluded for a column its file lacked\n"
+    ) in shown.output
+
+
 # ------------------------------------------------------------ values never contradict verdicts
 
 

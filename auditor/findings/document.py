@@ -255,13 +255,17 @@ def kinds_summary(
 def audit_warnings(
     pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage], root: str | None = None
 ) -> list[dict[str, Any]]:
-    """Things a reader must know: optional fields no file filled, judged kinds empty in the
-    period; a file named relative to the evidence folder ``root``, as the manifest names it."""
+    """Things a reader must know: optional fields no file filled, files whose columns were not
+    recorded (an earlier version ingested them), judged kinds empty in the period; a file named
+    relative to the evidence folder ``root``, as the manifest names it."""
     warnings: list[dict[str, Any]] = []
+    unrecorded = []
     for f in report.files:
         kind = pack.evidence.get(f.kind or "")
         mapped = (f.mapping or {}).get("columns")
-        if kind is None or mapped is None:
+        if kind is not None and not isinstance(mapped, dict):
+            unrecorded.append(relative_path(f.path, root))
+        if kind is None or not isinstance(mapped, dict):
             continue
         for name, spec in kind.fields.items():
             if spec.optional and name not in mapped:
@@ -273,6 +277,8 @@ def audit_warnings(
                         "field": name,
                     }
                 )
+    if unrecorded:  # no column can be known missing: none excludes a record (columns_read)
+        warnings.append({"code": "columns-not-recorded", "files": sorted(unrecorded)})
     warnings.extend(_zone_warnings(pack, report, root))
     for name in judged_kinds(pack):
         covered = coverage.get(name)

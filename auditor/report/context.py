@@ -253,6 +253,7 @@ def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
         field=warning.field or "",
         zone=warning.zone or "",
         pack_zone=pack_zone,
+        n=count(len(warning.files or ())),
     )
 
 
