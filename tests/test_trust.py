@@ -170,14 +170,30 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
 # ------------------------------------------------------------ records in no period
 
 
-def optional_time_pack(tmp_path: Path) -> Path:
-    """The trust pack with the calls' time field optional (``received_at: timestamp?``)."""
+def optional_time_pack(tmp_path: Path, server_time: str | None = None) -> Path:
+    """The trust pack with the calls' time field optional (``received_at: timestamp?``);
+    with ``server_time``, the server rule placing calls in the period by that field."""
     (tmp_path / "standards").symlink_to(STANDARDS)
     (tmp_path / "rules").mkdir()
     text = PACK.read_text(encoding="utf-8")
+    text = text.replace("received_at: timestamp\n", "received_at: timestamp?\n")
+    if server_time:
+        text = text.replace("condition: server", f"time: {server_time}\n    condition: server")
     path = tmp_path / "rules" / "trust.yaml"
-    path.write_text(text.replace("received_at: timestamp\n", "received_at: timestamp?\n"))
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def calls_partly_untimed(tmp_path: Path) -> Path:
+    """10 calls in July, 2 in June, 3 with an empty received_at (answered in July) and, in
+    a file without a received_at column, 4 answered in July."""
+    july = [f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1," for i in range(10)]
+    june = [f"J{i},BJ,2026-06-06 10:00:00,2026-06-06 10:00:10,S1," for i in range(2)]
+    empty = [f"E{i},BJ,,2026-07-06 10:00:10,S1," for i in range(3)]
+    folder = evidence(tmp_path, calls(july + june + empty))
+    unread = [f"N{i},SH,2026-07-07 10:00:00,S2" for i in range(4)]
+    evidence(tmp_path, calls(unread, "call_id,site,answered_at,server\n"), "calls-2.csv")
+    return folder
 
 
 def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runner) -> None:
@@ -187,12 +203,7 @@ def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runn
     from auditor.cli import main
     from auditor.report import render_reports
 
-    july = [f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1," for i in range(10)]
-    june = [f"J{i},BJ,2026-06-06 10:00:00,2026-06-06 10:00:10,S1," for i in range(2)]
-    empty = [f"E{i},BJ,,2026-07-06 10:00:10,S1," for i in range(3)]
-    folder = evidence(tmp_path, calls(july + june + empty))
-    unread = [f"N{i},SH,2026-07-07 10:00:00,S2" for i in range(4)]
-    evidence(tmp_path, calls(unread, "call_id,site,answered_at,server\n"), "calls-2.csv")
+    folder = calls_partly_untimed(tmp_path)
     pack = optional_time_pack(tmp_path)
     result = run_audit(pack, folder, tmp_path / "out", "2026-07")
     (kind,) = result.document["summary"]["kinds"]
@@ -218,6 +229,17 @@ def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runn
         "evidence: 19 rows read = 19 stored + 0 quarantined; 2 stored records are dated "
         "outside 2026-07 (calls 2); 7 stored records are without a time, in no period (calls 7)\n"
     ) in shown.output
+
+
+def test_a_record_a_rule_dates_by_another_field_is_not_in_no_period(tmp_path: Path) -> None:
+    """The server rule places calls by answered_at: the 7 calls without a received_at were all
+    answered in July, so that rule judges them (10 + 3 + 4 = 17) and none is in no period."""
+    pack = optional_time_pack(tmp_path, server_time="answered_at")
+    result = run_audit(pack, calls_partly_untimed(tmp_path), tmp_path / "out", "2026-07")
+    (kind,) = result.document["summary"]["kinds"]
+    assert (kind["stored"], kind["in_period"], kind["untimed"]) == (19, 10, 0)
+    n = {r["rule"]: r["findings"][0]["counts"]["n"] for r in result.document["rules"]}
+    assert n == {"ANSWERED-30S": 10, "SERVER-RECORDED": 17}
 
 
 def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
