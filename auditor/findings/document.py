@@ -263,9 +263,10 @@ def audit_warnings(
     for f in report.files:
         kind = pack.evidence.get(f.kind or "")
         mapped = (f.mapping or {}).get("columns")
-        if kind is not None and not isinstance(mapped, dict):
+        if kind is None:
+            continue
+        if not isinstance(mapped, dict):
             unrecorded.append(relative_path(f.path, root))
-        if kind is None or not isinstance(mapped, dict):
             continue
         for name, spec in kind.fields.items():
             if spec.optional and name not in mapped:
