@@ -1155,6 +1155,8 @@ def _ceiling(text: str) -> float:
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
+    from .i18n import Words
+
     lines = []
     for warning in result.warnings:
         if warning["code"] == "optional-field-missing":
@@ -1169,6 +1171,8 @@ def _warning_lines(result: AuditResult) -> list[str]:
             )
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
+        elif warning["code"] == "columns-not-recorded":
+            lines.append(Words("en").label(warning["code"], n=f"{len(warning['files']):,}"))
     lines.extend(result.notes)
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])
@@ -1181,18 +1185,26 @@ def _warning_lines(result: AuditResult) -> list[str]:
 
 def _dated_outside(document: Any, period: str) -> str:
     """How many stored records of each dated kind fall outside the period (a mistyped year
-    says itself here), or nothing when none does."""
+    says itself here) and how many have no time, so are in no period; nothing when none does."""
+    kinds = document.summary.kinds
     outside = {
-        k.kind: k.stored - k.in_period
-        for k in document.summary.kinds
-        if k.in_period is not None and k.stored > k.in_period
+        k.kind: k.stored - k.in_period - (k.untimed or 0) for k in kinds if k.in_period is not None
     }
-    if not outside:
+    text = _records_of_kinds(outside, "dated outside " + period)
+    return text + _records_of_kinds(
+        {k.kind: k.untimed or 0 for k in kinds}, "without a time, in no period"
+    )
+
+
+def _records_of_kinds(counts: dict[str, int], what: str) -> str:
+    """``; 3 stored records are WHAT (calls 3)``, of the kinds counting some; else nothing."""
+    counted = {kind: n for kind, n in counts.items() if n}
+    if not counted:
         return ""
-    total = sum(outside.values())
-    kinds = ", ".join(f"{kind} {n:,}" for kind, n in outside.items())
+    total = sum(counted.values())
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in counted.items())
     records = "record is" if total == 1 else "records are"
-    return f"; {total:,} stored {records} dated outside {period} ({kinds})"
+    return f"; {total:,} stored {records} {what} ({kinds})"
 
 
 def _audit_summary(result: AuditResult) -> str:

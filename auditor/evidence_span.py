@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .model import Pack
+from .model import EvidenceKind, Pack
 from .periods import Period
 
 
@@ -19,6 +19,9 @@ class KindCoverage:
     in_period: int | None
     first: float | None = None
     last: float | None = None
+    #: records with no time the kind or a rule dates them by, so in no rule's period; None
+    #: for kinds whose records no time places (see :func:`dating_fields`)
+    untimed: int | None = None
 
 
 def judged_kinds(pack: Pack) -> list[str]:
@@ -27,8 +30,18 @@ def judged_kinds(pack: Pack) -> list[str]:
     return [name for name in pack.evidence if name in names]
 
 
+def dating_fields(pack: Pack, kind: EvidenceKind) -> tuple[str, ...]:
+    """The fields that place the kind's records in a period: its time field and the one each
+    rule judging it scopes by; none when a rule judges its records whatever their time."""
+    times = [rule.time or kind.time for rule in pack.rules if rule.evidence == kind.name]
+    if None in times:
+        return ()
+    return tuple(sorted({name for name in (kind.time, *times) if name}))
+
+
 def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCoverage]:
-    """For every kind of the pack: records stored, records in ``period`` and their time span.
+    """For every kind of the pack: records stored, records in ``period``, records in no
+    period (with no time, see :func:`dating_fields`) and their time span.
 
     ``store`` is a backend (an audit passes the one that then evaluates, so each kind is
     scanned by that engine) or an evidence store, asked through the engine it names with a
@@ -41,8 +54,10 @@ def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCover
         start, end = period.start(zone), period.end(zone)
         result = {}
         for kind in pack.evidence.values():
-            stored, in_period, first, last = backend.time_summary(kind.name, kind.time, start, end)
-            result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last)
+            stored, in_period, untimed, first, last = backend.time_summary(
+                kind.name, kind.time, start, end, dating_fields(pack, kind)
+            )
+            result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last, untimed)
         return result
     finally:
         if backend is not store:  # opened here

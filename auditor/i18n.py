@@ -77,6 +77,14 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",
     },
+    "untimed_records": {
+        "zh": "{kind}:{n} 条记录无时间,不在任何期间内,没有规则计入或排除它们",
+        "en": "{kind}: {n} records have no time and so are in no period: no rule counts or excludes them",
+    },
+    "untimed_record": {
+        "zh": "{kind}:1 条记录无时间,不在任何期间内,没有规则计入或排除它",
+        "en": "{kind}: 1 record has no time and so is in no period: no rule counts or excludes it",
+    },
     "warnings": {"zh": "提示", "en": "Warnings"},
     "summary": {"zh": "执行摘要", "en": "Executive summary"},
     "verdict_counts": {"zh": "结论统计", "en": "Verdicts"},
@@ -414,6 +422,10 @@ LABELS: dict[str, dict[str, str]] = {
     "timezone-differs": {
         "zh": "{file}({kind})的时间按 {zone} 读取,而规则包按 {pack_zone} 判定期间、营业时间和期限",
         "en": "{file} ({kind}): times are read in {zone}, but the pack judges periods, business hours and deadlines in {pack_zone}",
+    },
+    "columns-not-recorded": {
+        "zh": "由早期版本导入的文件({n} 个)未记录其所含的列:不会因文件缺少某列而排除任何记录",
+        "en": "files ingested by an earlier version ({n}): which columns they had is not recorded; no record is excluded for a column its file lacked",
     },
     "kind-empty-in-period": {
         "zh": "{kind}:审核期间内无记录",

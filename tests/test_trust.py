@@ -102,6 +102,7 @@ def test_the_quarantine_ceiling_counts_per_file_and_can_be_raised(tmp_path: Path
         "stored": 97,
         "quarantined": 3,
         "in_period": 97,
+        "untimed": 0,
     }
     assert result.document["manifest"]["parameters"]["max_quarantine"] == 0.05
 
@@ -164,6 +165,138 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
     assert result.fails("major") and result.fails("observation")
     assert not result.fails("major", allow_not_evaluable=True)
     assert not result.fails("never")
+
+
+# ------------------------------------------------------------ records in no period
+
+
+def optional_time_pack(tmp_path: Path, server_time: str | None = None) -> Path:
+    """The trust pack with the calls' time field optional (``received_at: timestamp?``);
+    with ``server_time``, the server rule placing calls in the period by that field."""
+    (tmp_path / "standards").symlink_to(STANDARDS)
+    (tmp_path / "rules").mkdir()
+    text = PACK.read_text(encoding="utf-8")
+    text = text.replace("received_at: timestamp\n", "received_at: timestamp?\n")
+    if server_time:
+        text = text.replace("condition: server", f"time: {server_time}\n    condition: server")
+    path = tmp_path / "rules" / "trust.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def calls_partly_untimed(tmp_path: Path) -> Path:
+    """10 calls in July, 2 in June, 3 with an empty received_at (answered in July) and, in
+    a file without a received_at column, 4 answered in July."""
+    july = [f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,S1," for i in range(10)]
+    june = [f"J{i},BJ,2026-06-06 10:00:00,2026-06-06 10:00:10,S1," for i in range(2)]
+    empty = [f"E{i},BJ,,2026-07-06 10:00:10,S1," for i in range(3)]
+    folder = evidence(tmp_path, calls(july + june + empty))
+    unread = [f"N{i},SH,2026-07-07 10:00:00,S2" for i in range(4)]
+    evidence(tmp_path, calls(unread, "call_id,site,answered_at,server\n"), "calls-2.csv")
+    return folder
+
+
+def test_records_without_a_time_are_counted_as_in_no_period(tmp_path: Path, runner) -> None:
+    """10 calls in July, 2 in June, 3 with an empty received_at and 4 in a file without the
+    column: the 7 without a time are in no period, and the audit says so; the rules' counts
+    stay those of the 10 July calls."""
+    from auditor.cli import main
+    from auditor.report import render_reports
+
+    folder = calls_partly_untimed(tmp_path)
+    pack = optional_time_pack(tmp_path)
+    result = run_audit(pack, folder, tmp_path / "out", "2026-07")
+    (kind,) = result.document["summary"]["kinds"]
+    assert (kind["stored"], kind["in_period"], kind["untimed"]) == (19, 10, 7)
+    for rule in result.document["rules"]:
+        assert rule["findings"][0]["counts"]["n"] == 10
+        assert rule["findings"][0]["counts"]["excluded"] == 0
+    jsonschema.validate(result.document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    for lang, note in (
+        (
+            "en",
+            "calls: 7 records have no time and so are in no period: no rule counts or excludes them",
+        ),
+        ("zh", "calls:7 条记录无时间,不在任何期间内,没有规则计入或排除它们"),
+    ):
+        render_reports(result.document, tmp_path / lang, ("html",), lang)
+        assert note in (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+    shown = runner.invoke(
+        main,
+        ["audit", str(pack), str(folder), "--out", str(tmp_path / "cli"), "--period", "2026-07"],
+    )
+    assert (
+        "evidence: 19 rows read = 19 stored + 0 quarantined; 2 stored records are dated "
+        "outside 2026-07 (calls 2); 7 stored records are without a time, in no period (calls 7)\n"
+    ) in shown.output
+
+
+def test_a_record_a_rule_dates_by_another_field_is_not_in_no_period(tmp_path: Path) -> None:
+    """The server rule places calls by answered_at: the 7 calls without a received_at were all
+    answered in July, so that rule judges them (10 + 3 + 4 = 17) and none is in no period."""
+    pack = optional_time_pack(tmp_path, server_time="answered_at")
+    result = run_audit(pack, calls_partly_untimed(tmp_path), tmp_path / "out", "2026-07")
+    (kind,) = result.document["summary"]["kinds"]
+    assert (kind["stored"], kind["in_period"], kind["untimed"]) == (19, 10, 0)
+    n = {r["rule"]: r["findings"][0]["counts"]["n"] for r in result.document["rules"]}
+    assert n == {"ANSWERED-30S": 10, "SERVER-RECORDED": 17}
+
+
+def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
+    tmp_path: Path, runner
+) -> None:
+    """A store made by an earlier version, whose manifest rows record no columns: its
+    export audits, and the audit says in one note that no record is excluded for a column its
+    file lacked (the 4 calls of the file without a server column are judged, not excluded)."""
+    import sqlite3
+
+    from auditor.backends.store import EvidenceStore
+    from auditor.cli import main
+    from auditor.export import export_store
+    from auditor.ingest import ingest
+    from auditor.report import render_reports
+
+    folder = evidence(tmp_path, calls(rows_with_wait(10, 0)))
+    unread = [f"N{i},SH,2026-07-07 10:00:00,2026-07-07 10:00:05" for i in range(4)]
+    evidence(tmp_path, calls(unread, "call_id,site,received_at,answered_at\n"), "calls-2.csv")
+    store = EvidenceStore(tmp_path / "old.db")
+    ingest(load_pack(PACK, [STANDARDS]), folder, store)
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as con:  # as an earlier version wrote them
+        con.execute("UPDATE _manifest SET mapping = json_remove(mapping, '$.columns')")
+    export_store(tmp_path / "old.db", tmp_path / "export")
+    result = run_audit(PACK, tmp_path / "export", tmp_path / "out", "2026-07")
+    assert [w for w in result.warnings if w["code"] == "columns-not-recorded"] == [
+        {
+            "code": "columns-not-recorded",
+            "files": ["calls-2.csv", "calls.csv"],
+            "file": None,
+            "kind": None,
+            "field": None,
+            "zone": None,
+        }
+    ]
+    server = next(r for r in result.document["rules"] if r["rule"] == "SERVER-RECORDED")
+    assert server["findings"][0]["counts"]["n"] == 14  # 10 with S1, 4 with no server
+    assert server["findings"][0]["counts"]["excluded"] == 0
+    for lang, note in (
+        (
+            "en",
+            "files ingested by an earlier version (2): which columns they had is not recorded; "
+            "no record is excluded for a column its file lacked",
+        ),
+        ("zh", "由早期版本导入的文件(2 个)未记录其所含的列:不会因文件缺少某列而排除任何记录"),
+    ):
+        render_reports(result.document, tmp_path / lang, ("html",), lang)
+        assert note in (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+    shown = runner.invoke(
+        main, ["audit", str(PACK), str(tmp_path / "export"), "--out", str(tmp_path / "cli"),
+               "--period", "2026-07"],
+    )  # fmt: skip
+    assert (
+        "warning: files ingested by an earlier version (2): which columns they had is not "
+        "recorded; no record is excluded for a column its file lacked\n"
+    ) in shown.output
 
 
 # ------------------------------------------------------------ values never contradict verdicts

@@ -375,7 +375,9 @@ class MappingRef(Model):
     source: Literal["preset", "mapping", "sidecar", "auto"]
     path: str | None
     sha256: str | None
-    columns: dict[str, str]
+    #: field -> the column it was read from; None: not recorded (a file an earlier version
+    #: ingested, see the ``columns-not-recorded`` warning)
+    columns: dict[str, str] | None = None
     #: the zone the mapping reads times without an offset in (None: the pack's)
     timezone: str | None = None
     # How values were read (None: not recorded, in a findings.json written before they were).
@@ -509,15 +511,22 @@ class KindSummary(Model):
     stored: int = Field(ge=0)
     quarantined: int = Field(ge=0)
     in_period: int | None = Field(ge=0)
+    #: records with no time the kind or a rule dates them by: in no rule's period (None for
+    #: a kind no time places, and in a findings.json written before it was counted)
+    untimed: int | None = Field(default=None, ge=0)
 
 
 class Warning_(Model):
-    code: Literal["optional-field-missing", "kind-empty-in-period", "timezone-differs"]
+    code: Literal[
+        "optional-field-missing", "kind-empty-in-period", "timezone-differs", "columns-not-recorded"
+    ]
     file: str | None = None
     kind: str | None = None
     field: str | None = None
     #: for timezone-differs: the mapping's zone (the pack's is in the parameters)
     zone: str | None = None
+    #: for columns-not-recorded: the files whose columns their manifest entry does not record
+    files: list[str] | None = None
 
 
 class Summary(Model):

@@ -231,7 +231,8 @@ def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
 def kinds_summary(
     pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
 ) -> list[dict[str, Any]]:
-    """Per evidence kind: files, rows read, stored, quarantined and records in the period."""
+    """Per evidence kind: files, rows read, stored, quarantined, records in the period and
+    records with no time, in no period."""
     rows = []
     for name, kind in pack.evidence.items():
         files = [f for f in report.files if f.kind == name]
@@ -245,6 +246,7 @@ def kinds_summary(
                 "stored": sum(f.stored for f in files),
                 "quarantined": sum(f.quarantined for f in files),
                 "in_period": covered.in_period if covered else None,
+                "untimed": covered.untimed if covered else None,
             }
         )
     return rows
@@ -253,13 +255,18 @@ def kinds_summary(
 def audit_warnings(
     pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage], root: str | None = None
 ) -> list[dict[str, Any]]:
-    """Things a reader must know: optional fields no file filled, judged kinds empty in the
-    period; a file named relative to the evidence folder ``root``, as the manifest names it."""
+    """Things a reader must know: optional fields no file filled, files whose columns were not
+    recorded (an earlier version ingested them), judged kinds empty in the period; a file named
+    relative to the evidence folder ``root``, as the manifest names it."""
     warnings: list[dict[str, Any]] = []
+    unrecorded = []
     for f in report.files:
         kind = pack.evidence.get(f.kind or "")
         mapped = (f.mapping or {}).get("columns")
-        if kind is None or mapped is None:
+        if kind is None:
+            continue
+        if not isinstance(mapped, dict):
+            unrecorded.append(relative_path(f.path, root))
             continue
         for name, spec in kind.fields.items():
             if spec.optional and name not in mapped:
@@ -271,6 +278,8 @@ def audit_warnings(
                         "field": name,
                     }
                 )
+    if unrecorded:  # no column can be known missing: none excludes a record (columns_read)
+        warnings.append({"code": "columns-not-recorded", "files": sorted(unrecorded)})
     warnings.extend(_zone_warnings(pack, report, root))
     for name in judged_kinds(pack):
         covered = coverage.get(name)

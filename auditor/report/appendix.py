@@ -124,7 +124,7 @@ def _mapping(mapping: MappingRef, words: Words) -> MappingView:
         source=words.label(f"source_{mapping.source}"),
         path=mapping.path,
         sha256=mapping.sha256,
-        columns=sorted(mapping.columns.items()),
+        columns=sorted((mapping.columns or {}).items()),
         missing=(
             [_quoted(text) for text in mapping.missing]
             if mapping.missing and mapping.missing != [""]  # the default is not repeated per file

@@ -27,6 +27,7 @@ from ..findings.contract import (
     level,
 )
 from ..findings.nonconformities import waived_findings
+from ..formatting import count
 from ..i18n import Words
 from . import appendix, registers, rules
 
@@ -203,6 +204,7 @@ def cover(document: FindingsDocument, options: Options, words: Words) -> dict[st
         "issue_date": options.report_date.isoformat(),
         "kinds": [_kind_row(k, words) for k in document.summary.kinds],
         "empty_kinds": empty_kinds(document.summary, words),
+        "untimed_kinds": untimed_kinds(document.summary, words),
         "warnings": [
             warning_text(w, words, document.manifest.parameters.timezone)
             for w in document.summary.warnings
@@ -228,6 +230,19 @@ def empty_kinds(summary: Summary, words: Words) -> list[str]:
     return [words.text(k.title) for k in summary.kinds if k.in_period == 0 and k.kind not in warned]
 
 
+def untimed_kinds(summary: Summary, words: Words) -> list[str]:
+    """For each kind with records that have no time: how many, in no period."""
+    return [
+        words.label(
+            "untimed_record" if k.untimed == 1 else "untimed_records",
+            kind=words.text(k.title),
+            n=count(k.untimed),
+        )
+        for k in summary.kinds
+        if k.untimed
+    ]
+
+
 def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
     """An audit warning in the report's language."""
     kind = words.kind(warning.kind) if warning.kind else ""
@@ -238,6 +253,7 @@ def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
         field=warning.field or "",
         zone=warning.zone or "",
         pack_zone=pack_zone,
+        n=count(len(warning.files or ())),
     )
 
 
