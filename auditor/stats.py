@@ -19,10 +19,14 @@ Z_95_SHOWN = repr(Z_95)
 
 @cache
 def t_critical(df: int) -> float:
-    """t(0.975, df): the two-sided 95 % quantile of Student's t with ``df`` degrees of freedom."""
-    from scipy.stats import t
+    """t(0.975, df): the two-sided 95 % quantile of Student's t with ``df`` degrees of freedom.
 
-    return float(t.ppf(0.975, df))
+    scipy.special's inverse of the t distribution, the function ``scipy.stats.t.ppf`` calls
+    (the same values), imported in a third of the time scipy.stats takes: every audit with a
+    mean rule imports it."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, 0.975))
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:

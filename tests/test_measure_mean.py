@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .series_pack import PACK, audit, calls
 
@@ -62,6 +64,16 @@ def test_the_t_critical_values_are_the_printed_tables() -> None:
     assert t_critical(1) == pytest.approx(12.706, abs=5e-4)
     assert t_critical(5) == pytest.approx(2.571, abs=5e-4)
     assert t_critical(30) == pytest.approx(2.042, abs=5e-4)
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_the_t_critical_value_is_scipy_stats_own(df: int) -> None:
+    """The quantile taken from scipy.special is the one scipy.stats.t.ppf gives, to the bit."""
+    from scipy.stats import t
+
+    from auditor.stats import t_critical
+
+    assert t_critical(df) == float(t.ppf(0.975, df))
 
 
 def test_a_mean_of_one_value_that_meets_its_target_is_an_observation(write_pack, store) -> None:
