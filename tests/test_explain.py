@@ -128,6 +128,17 @@ def _ticket_a_explained(folder: Path) -> Any:
         store.close()
 
 
+def _mapped_ticket_a_explained(folder: Path) -> Any:
+    """:func:`_ticket_a_explained` of a tickets.xlsx in ``folder`` whose columns id, site,
+    opened, solved and status a mapping names."""
+    (folder / "tickets.mapping.yaml").write_text(
+        "kind: tickets\ncolumns:\n  ticket_id: id\n  site: site\n  opened_at: opened\n"
+        "  solved_at: solved\n  status: status\n",
+        encoding="utf-8",
+    )
+    return _ticket_a_explained(folder)
+
+
 def test_a_workbook_record_shows_its_sheet_its_cells_and_its_times_in_the_file_zone(
     tmp_path,
 ) -> None:
@@ -173,12 +184,7 @@ def test_a_workbook_record_shows_its_cells_as_the_sheet_shows_them(tmp_path) -> 
     sheet.append(["A", "BJ", date(2026, 2, 10), time(9, 30), datetime(2026, 2, 10, 9, 30, 5),
                   None, None, "closed", "x", 17])  # fmt: skip
     book.save(tmp_path / "tickets.xlsx")
-    (tmp_path / "tickets.mapping.yaml").write_text(
-        "kind: tickets\ncolumns:\n  ticket_id: id\n  site: site\n  opened_at: opened\n"
-        "  solved_at: solved\n  status: status\n",
-        encoding="utf-8",
-    )
-    explained = _ticket_a_explained(tmp_path)
+    explained = _mapped_ticket_a_explained(tmp_path)
     assert explained.lines[2] == (
         "  raw cells: id='A', site='BJ', day=2026-02-10, at=09:30:00, "
         "opened=2026-02-10 09:30:05, solved=None, status='closed', (column 9)='x', n=17"
@@ -198,12 +204,7 @@ def test_a_workbook_datetime_at_midnight_shows_its_time_and_a_date_cell_its_day(
     sheet["C2"].number_format = 'yyyy"年"m"月"d"日"'
     sheet["D2"].number_format = "yyyy-mm-dd hh:mm"
     book.save(tmp_path / "tickets.xlsx")
-    (tmp_path / "tickets.mapping.yaml").write_text(
-        "kind: tickets\ncolumns:\n  ticket_id: id\n  site: site\n  opened_at: opened\n"
-        "  solved_at: solved\n  status: status\n",
-        encoding="utf-8",
-    )
-    explained = _ticket_a_explained(tmp_path)
+    explained = _mapped_ticket_a_explained(tmp_path)
     assert explained.lines[2] == (
         "  raw cells: id='A', site='BJ', day=2026-02-10, opened=2026-02-10 00:00:00, "
         "solved=2026-02-10 09:30:00, status='closed'"
