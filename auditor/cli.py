@@ -1155,6 +1155,7 @@ def _ceiling(text: str) -> float:
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
+    from .formatting import first_names
     from .i18n import Words
 
     lines = []
@@ -1172,7 +1173,10 @@ def _warning_lines(result: AuditResult) -> list[str]:
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
         elif warning["code"] == "columns-not-recorded":
-            lines.append(Words("en").label(warning["code"], n=f"{len(warning['files']):,}"))
+            files = warning["files"]
+            lines.append(
+                Words("en").label(warning["code"], n=f"{len(files):,}", files=first_names(files))
+            )
     lines.extend(result.notes)
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])

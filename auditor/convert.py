@@ -1310,7 +1310,8 @@ def clock_text(value: Any) -> str:
     if isinstance(value, time | datetime):
         return value.strftime("%H:%M:%S")
     text = plain_text(value).strip()
-    return excel_time(float(text) if _DAY_FRACTION.match(text) else value) or text
+    fraction = ":" not in text and _DAY_FRACTION.match(text)  # most cells hold a clock time
+    return excel_time(float(text) if fraction else value) or text
 
 
 def _nothing(row: Any) -> None:

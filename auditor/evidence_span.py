@@ -32,9 +32,12 @@ def judged_kinds(pack: Pack) -> list[str]:
 
 def dating_fields(pack: Pack, kind: EvidenceKind) -> tuple[str, ...]:
     """The fields that place the kind's records in a period: its time field and the one each
-    rule judging it scopes by; none when a rule judges its records whatever their time."""
+    rule judging it scopes by; none when no rule judges its records, when one judges them
+    whatever their time, or when a rule's measure looks them up (``matched``, ``fresh``, a
+    duration's pauses: :meth:`Measure.other_kinds`), which may read them whatever their time."""
     times = [rule.time or kind.time for rule in pack.rules if rule.evidence == kind.name]
-    if None in times:
+    looked_up = any(kind.name in rule.measure.other_kinds() for rule in pack.rules)
+    if not times or None in times or looked_up:
         return ()
     return tuple(sorted({name for name in (kind.time, *times) if name}))
 

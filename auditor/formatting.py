@@ -91,6 +91,11 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
+def first_names(names: list[str] | tuple[str, ...], most: int = 3) -> str:
+    """The first ``most`` of ``names``, then ``…`` when there are more: ``a.csv, b.csv, …``."""
+    return ", ".join(list(names[:most]) + (["…"] if len(names) > most else []))
+
+
 # ------------------------------------------------------------ time
 
 

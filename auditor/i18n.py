@@ -424,8 +424,8 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{file} ({kind}): times are read in {zone}, but the pack judges periods, business hours and deadlines in {pack_zone}",
     },
     "columns-not-recorded": {
-        "zh": "由早期版本导入的文件({n} 个)未记录其所含的列:不会因文件缺少某列而排除任何记录",
-        "en": "files ingested by an earlier version ({n}): which columns they had is not recorded; no record is excluded for a column its file lacked",
+        "zh": "由早期版本导入的文件({n} 个:{files})未记录其所含的列:不会因文件缺少某列而排除任何记录",
+        "en": "files ingested by an earlier version ({n}: {files}): which columns they had is not recorded; no record is excluded for a column its file lacked",
     },
     "kind-empty-in-period": {
         "zh": "{kind}:审核期间内无记录",

@@ -306,7 +306,7 @@ def test_too_few_baseline_records_is_not_evaluable(tmp_path: Path) -> None:
 
 
 def test_a_baseline_after_the_audit_period_is_said(tmp_path: Path) -> None:
-    # The audit of June judged against limits from July: said before the verdict's reason,
+    # The audit of June judged against limits from July: said after the verdict's reason,
     # in both languages; a baseline that ends before the audit period says nothing more.
     folder = tmp_path / "evidence"
     folder.mkdir()
@@ -324,7 +324,7 @@ def test_a_baseline_after_the_audit_period_is_said(tmp_path: Path) -> None:
         "the baseline 2026-07 ends after the audit period 2026-06: "
         "its limits come in part from later records"
     )
-    assert finding.reasons == [note, "no control-chart signal"]
+    assert finding.reasons == ["no control-chart signal", note]
     assert (
         translate_reason(note, "zh")
         == "基准期 2026-07 结束于审核期 2026-06 之后:控制限部分来自其后的记录"

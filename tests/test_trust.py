@@ -282,10 +282,14 @@ def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
     for lang, note in (
         (
             "en",
-            "files ingested by an earlier version (2): which columns they had is not recorded; "
-            "no record is excluded for a column its file lacked",
+            "files ingested by an earlier version (2: calls-2.csv, calls.csv): which columns "
+            "they had is not recorded; no record is excluded for a column its file lacked",
         ),
-        ("zh", "由早期版本导入的文件(2 个)未记录其所含的列:不会因文件缺少某列而排除任何记录"),
+        (
+            "zh",
+            "由早期版本导入的文件(2 个:calls-2.csv, calls.csv)未记录其所含的列:"
+            "不会因文件缺少某列而排除任何记录",
+        ),
     ):
         render_reports(result.document, tmp_path / lang, ("html",), lang)
         assert note in (tmp_path / lang / "report.html").read_text(encoding="utf-8")
@@ -294,8 +298,8 @@ def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
                "--period", "2026-07"],
     )  # fmt: skip
     assert (
-        "warning: files ingested by an earlier version (2): which columns they had is not "
-        "recorded; no record is excluded for a column its file lacked\n"
+        "warning: files ingested by an earlier version (2: calls-2.csv, calls.csv): which "
+        "columns they had is not recorded; no record is excluded for a column its file lacked\n"
     ) in shown.output
 
 
@@ -477,3 +481,21 @@ def test_a_file_linked_into_the_evidence_folder_is_named_there(tmp_path) -> None
     result = run_audit(RULES / "service-quality.yaml", evidence, tmp_path / "out", "2026-Q3")
     files = sorted(e["file"] for e in result.document["manifest"]["evidence"])
     assert files == sorted(p.name for p in demo.iterdir())
+
+
+def test_records_only_looked_up_are_never_counted_in_no_period() -> None:
+    """A kind no rule judges (ticket_status: pauses) or one a rule looks up whatever its time
+    (training, read by fresh and matched rules) has no untimed count: no note can say no rule
+    counts its records; the judged kinds are placed by their time fields."""
+    from auditor.evidence_span import dating_fields
+
+    pack = load_pack(RULES / "service-quality.yaml")
+    assert {name: dating_fields(pack, kind) for name, kind in pack.evidence.items()} == {
+        "interactions": ("received_at",),
+        "tickets": ("opened_at",),
+        "ticket_status": (),
+        "surveys": ("answered_at",),
+        "agents": (),
+        "training": (),
+        "checklist": ("checked_on",),
+    }

@@ -131,7 +131,6 @@ class ControlChartMeasure(SeriesMeasure):
                 f"fewer than the minimum of {rule.min_records:,}"
             )
             return [pooled]
-        pooled.reasons.extend(self._later_baseline(pooled.period))
         points = [cl.point(baseline, *cell) for cell in _cells(audit, per_record)]
         adverse = _adverse(audit)
         pooled.counts.n = sum(p.n for p in points)
@@ -151,6 +150,7 @@ class ControlChartMeasure(SeriesMeasure):
                 f"drifting since {days[0]}: rule {found.rule}, {RULE_TEXT[found.rule]} "
                 f"({', '.join(days)})"
             )
+        pooled.reasons.extend(self._later_baseline(pooled.period))  # after the verdict's reason
         return [pooled]
 
     def _later_baseline(self, audited: str) -> list[str]:

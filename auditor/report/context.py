@@ -27,7 +27,7 @@ from ..findings.contract import (
     level,
 )
 from ..findings.nonconformities import waived_findings
-from ..formatting import count
+from ..formatting import count, first_names
 from ..i18n import Words
 from . import appendix, registers, rules
 
@@ -254,6 +254,7 @@ def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
         zone=warning.zone or "",
         pack_zone=pack_zone,
         n=count(len(warning.files or ())),
+        files=first_names(warning.files or ()),
     )
 
 
