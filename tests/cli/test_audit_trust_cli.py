@@ -252,4 +252,5 @@ def test_a_mapping_in_another_zone_than_the_pack_is_a_warning(runner, tmp_path) 
         "kind": "calls",
         "field": None,
         "zone": "UTC",
+        "files": None,  # only columns-not-recorded names files
     } in document["summary"]["warnings"]
