@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +141,7 @@ def _export_opened(
     problems: list[AuditorError] = []
     for path in paths:
         try:
-            parquets[path] = _opened(path, pq.ParquetFile)
+            parquets[path] = _opened(path, partial(pq.ParquetFile, path))
         except EvidenceError as exc:
             problems.append(exc)
     if "_quarantine" not in meta:
@@ -171,9 +172,8 @@ def _meta_rows(
     meta: dict[str, Path], parquets: dict[Path, Any]
 ) -> tuple[dict[str, list[dict[str, Any]]], list[AuditorError]]:
     """The rows of each of the store's own tables that can be read with the columns it needs,
-    and each problem of the others (one not there, or unreadable, is named elsewhere)."""
-    import pyarrow.parquet as pq
-
+    and each problem of the others (one not there, or unreadable, is named elsewhere); each
+    read from its file ``parquets`` opened."""
     read: dict[str, list[dict[str, Any]]] = {}
     problems: list[AuditorError] = []
     for name, (columns, numbers) in META_COLUMNS.items():
@@ -181,7 +181,7 @@ def _meta_rows(
         if path not in parquets:
             continue
         try:
-            table = _opened(path, pq.read_table)
+            table = _opened(path, parquets[path].read)
         except EvidenceError as exc:
             problems.append(exc)
             continue
@@ -279,12 +279,13 @@ def _relative_to_their_folder(
             row["file"] = PurePosixPath(os.path.relpath(str(row["file"]), root)).as_posix()
 
 
-def _opened(path: Path, reader: Any) -> Any:
-    """``reader(path)``, or one line naming the file when it is not Parquet that can be read."""
+def _opened(path: Path, read: Callable[[], Any]) -> Any:
+    """What ``read()`` reads of the file at ``path``, or one line naming the file when it is
+    not Parquet that can be read."""
     import pyarrow as pa
 
     try:
-        return reader(path)
+        return read()
     except (pa.ArrowException, OSError) as exc:
         raise _unreadable(path, exc) from None
 
