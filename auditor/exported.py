@@ -587,21 +587,7 @@ def _line_order(row: dict[str, Any]) -> int:
 def _file_report(entry: dict[str, Any], quarantined: list[dict[str, Any]]) -> FileReport:
     from .ingest import FileReport, FirstSeen, reason_class
 
-    report = FileReport(
-        str(entry["file"]),
-        kind=entry["kind"],
-        sha256=entry["sha256"] or "",
-        size=int(entry["size"] or 0),
-        rows_read=int(entry["rows_read"] or 0),
-        stored=int(entry["stored"] or 0),
-        quarantined=int(entry["quarantined"] or 0),
-        status=entry["status"] or "ok",
-        reason=entry["reason"] or "",
-        reader=entry.get("reader") or {},
-        mapping=entry.get("mapping"),
-        warnings=list(entry.get("warnings") or []),
-        moved_dst=dict(entry.get("moved_dst") or {}),
-    )
+    report = FileReport.from_manifest(entry)
     for row in quarantined:
         counted = reason_class(row["reason"])
         report.reasons[counted] += 1
