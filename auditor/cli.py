@@ -1988,6 +1988,8 @@ def explain_command(
     store = Path(store_path) if store_path else Path(str(audit_dir)) / "evidence.db"
     explained = explain_in_audit(store, rule_id, key, Path(pack_path) if pack_path else None)
     click.echo("\n".join(explained.lines))
+    for line in explained.warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command("sample")
@@ -2065,7 +2067,7 @@ def sample_command(
         raise click.UsageError("--plan iso2859-1 and --aql go together")
     from .findings.combined import pack_folder_for_rule
 
-    plan, rows, side, lot = sample_audit(
+    plan, rows, side, lot, warnings = sample_audit(
         pack_folder_for_rule(Path(audit_dir), rule_id),
         rule_id,
         Path(out),
@@ -2087,6 +2089,8 @@ def sample_command(
     click.echo(f"wrote {out}")
     click.echo(f"wrote {side}")
     click.echo(f"mark certifier_mark conform or nonconform, then: auditor sample --judge {out}")
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 # ------------------------------------------------------------------ report

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +141,7 @@ def _export_opened(
     problems: list[AuditorError] = []
     for path in paths:
         try:
-            parquets[path] = _opened(path, pq.ParquetFile)
+            parquets[path] = _opened(path, partial(pq.ParquetFile, path))
         except EvidenceError as exc:
             problems.append(exc)
     if "_quarantine" not in meta:
@@ -171,9 +172,8 @@ def _meta_rows(
     meta: dict[str, Path], parquets: dict[Path, Any]
 ) -> tuple[dict[str, list[dict[str, Any]]], list[AuditorError]]:
     """The rows of each of the store's own tables that can be read with the columns it needs,
-    and each problem of the others (one not there, or unreadable, is named elsewhere)."""
-    import pyarrow.parquet as pq
-
+    and each problem of the others (one not there, or unreadable, is named elsewhere); each
+    read from its file ``parquets`` opened."""
     read: dict[str, list[dict[str, Any]]] = {}
     problems: list[AuditorError] = []
     for name, (columns, numbers) in META_COLUMNS.items():
@@ -181,7 +181,7 @@ def _meta_rows(
         if path not in parquets:
             continue
         try:
-            table = _opened(path, pq.read_table)
+            table = _opened(path, parquets[path].read)
         except EvidenceError as exc:
             problems.append(exc)
             continue
@@ -279,12 +279,13 @@ def _relative_to_their_folder(
             row["file"] = PurePosixPath(os.path.relpath(str(row["file"]), root)).as_posix()
 
 
-def _opened(path: Path, reader: Any) -> Any:
-    """``reader(path)``, or one line naming the file when it is not Parquet that can be read."""
+def _opened(path: Path, read: Callable[[], Any]) -> Any:
+    """What ``read()`` reads of the file at ``path``, or one line naming the file when it is
+    not Parquet that can be read."""
     import pyarrow as pa
 
     try:
-        return reader(path)
+        return read()
     except (pa.ArrowException, OSError) as exc:
         raise _unreadable(path, exc) from None
 
@@ -586,21 +587,7 @@ def _line_order(row: dict[str, Any]) -> int:
 def _file_report(entry: dict[str, Any], quarantined: list[dict[str, Any]]) -> FileReport:
     from .ingest import FileReport, FirstSeen, reason_class
 
-    report = FileReport(
-        str(entry["file"]),
-        kind=entry["kind"],
-        sha256=entry["sha256"] or "",
-        size=int(entry["size"] or 0),
-        rows_read=int(entry["rows_read"] or 0),
-        stored=int(entry["stored"] or 0),
-        quarantined=int(entry["quarantined"] or 0),
-        status=entry["status"] or "ok",
-        reason=entry["reason"] or "",
-        reader=entry.get("reader") or {},
-        mapping=entry.get("mapping"),
-        warnings=list(entry.get("warnings") or []),
-        moved_dst=dict(entry.get("moved_dst") or {}),
-    )
+    report = FileReport.from_manifest(entry)
     for row in quarantined:
         counted = reason_class(row["reason"])
         report.reasons[counted] += 1

@@ -111,6 +111,25 @@ class FileReport:
     #: a skipped file's rows the store's quarantine holds from when it was ingested
     held_quarantined: int = 0
 
+    @classmethod
+    def from_manifest(cls, entry: dict[str, Any]) -> FileReport:
+        """A file's report as its manifest entry (its JSON texts read) records it."""
+        return cls(
+            str(entry["file"]),
+            kind=entry["kind"],
+            sha256=entry["sha256"] or "",
+            size=int(entry["size"] or 0),
+            rows_read=int(entry["rows_read"] or 0),
+            stored=int(entry["stored"] or 0),
+            quarantined=int(entry["quarantined"] or 0),
+            status=entry["status"] or "ok",
+            reason=entry["reason"] or "",
+            reader=entry.get("reader") or {},
+            mapping=entry.get("mapping"),
+            warnings=list(entry.get("warnings") or []),
+            moved_dst=dict(entry.get("moved_dst") or {}),
+        )
+
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.stored + self.quarantined

@@ -474,3 +474,33 @@ def test_every_file_of_another_export_is_a_line_of_its_own(export: Path, tmp_pat
         "'auditor evidence export', whole and unchanged (into an empty folder)"
         for name in ("agents.parquet", "tickets.parquet")
     ]
+
+
+def test_the_manifest_and_the_quarantine_are_each_read_once(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening an export's files reads each once: the manifest's and the quarantine's rows are
+    read from the file opened to check it, not from a second read of it."""
+    reads: list[str] = []
+
+    class Counted(pq.ParquetFile):
+        def __init__(self, source: Any, *args: Any, **kwargs: Any) -> None:
+            reads.append(Path(source).name)
+            super().__init__(source, *args, **kwargs)
+
+    def read_table(source: Any, *args: Any, **kwargs: Any) -> pa.Table:
+        reads.append(Path(source).name)
+        return whole(source, *args, **kwargs)
+
+    whole = pq.read_table
+    monkeypatch.setattr(pq, "ParquetFile", Counted)
+    monkeypatch.setattr(pq, "read_table", read_table)
+    store = EvidenceStore(tmp_path / "s.db")
+    try:
+        read = read_export(export, load_pack(PACK), store)
+        held = len(store.quarantine())
+    finally:
+        store.close()
+    assert reads.count("store-manifest.parquet") == 1
+    assert reads.count("store-quarantine.parquet") == 1
+    assert sum(f.quarantined for f in read.report.files) == held > 0

@@ -242,19 +242,14 @@ def test_a_record_a_rule_dates_by_another_field_is_not_in_no_period(tmp_path: Pa
     assert n == {"ANSWERED-30S": 10, "SERVER-RECORDED": 17}
 
 
-def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
-    tmp_path: Path, runner
-) -> None:
-    """A store made by an earlier version, whose manifest rows record no columns: its
-    export audits, and the audit says in one note that no record is excluded for a column its
-    file lacked (the 4 calls of the file without a server column are judged, not excluded)."""
+def old_store_export(tmp_path: Path) -> Path:
+    """The export of a store made by an earlier version, whose manifest rows record no
+    columns: calls.csv (10 calls) and calls-2.csv (4 calls, no server column)."""
     import sqlite3
 
     from auditor.backends.store import EvidenceStore
-    from auditor.cli import main
     from auditor.export import export_store
     from auditor.ingest import ingest
-    from auditor.report import render_reports
 
     folder = evidence(tmp_path, calls(rows_with_wait(10, 0)))
     unread = [f"N{i},SH,2026-07-07 10:00:00,2026-07-07 10:00:05" for i in range(4)]
@@ -265,7 +260,26 @@ def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
     with sqlite3.connect(tmp_path / "old.db") as con:  # as an earlier version wrote them
         con.execute("UPDATE _manifest SET mapping = json_remove(mapping, '$.columns')")
     export_store(tmp_path / "old.db", tmp_path / "export")
-    result = run_audit(PACK, tmp_path / "export", tmp_path / "out", "2026-07")
+    return tmp_path / "export"
+
+
+#: what audit, explain and sample say of the files of old_store_export
+COLUMNS_NOT_RECORDED = (
+    "warning: files ingested by an earlier version (2: calls-2.csv, calls.csv): which "
+    "columns they had is not recorded; no record is excluded for a column its file lacked\n"
+)
+
+
+def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
+    tmp_path: Path, runner
+) -> None:
+    """A store made by an earlier version, whose manifest rows record no columns: its
+    export audits, and the audit says in one note that no record is excluded for a column its
+    file lacked (the 4 calls of the file without a server column are judged, not excluded)."""
+    from auditor.cli import main
+    from auditor.report import render_reports
+
+    result = run_audit(PACK, old_store_export(tmp_path), tmp_path / "out", "2026-07")
     assert [w for w in result.warnings if w["code"] == "columns-not-recorded"] == [
         {
             "code": "columns-not-recorded",
@@ -297,10 +311,41 @@ def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
         main, ["audit", str(PACK), str(tmp_path / "export"), "--out", str(tmp_path / "cli"),
                "--period", "2026-07"],
     )  # fmt: skip
-    assert (
-        "warning: files ingested by an earlier version (2: calls-2.csv, calls.csv): which "
-        "columns they had is not recorded; no record is excluded for a column its file lacked\n"
-    ) in shown.output
+    assert COLUMNS_NOT_RECORDED in shown.output
+
+
+def old_store_audit(tmp_path: Path) -> list[str]:
+    """``--audit DIR`` of an audit of :func:`old_store_export`."""
+    run_audit(PACK, old_store_export(tmp_path), tmp_path / "out", "2026-07")
+    return ["--audit", str(tmp_path / "out")]
+
+
+def test_explain_of_an_old_store_says_its_columns_were_not_recorded(tmp_path: Path, runner) -> None:
+    """explain takes every column of those files to be present, as the audit did, and says
+    so as it does: N0's file has no server column, and N0 is judged on it, not excluded."""
+    from auditor.cli import main
+
+    audit = old_store_audit(tmp_path)
+    explained = runner.invoke(main, ["explain", "SERVER-RECORDED", "--record", "N0", *audit])
+    assert explained.exit_code == 0, explained.output
+    assert "record N0: calls-2.csv line 2\n" in explained.output
+    assert "outcome: breach\n" in explained.output
+    assert explained.output.endswith(COLUMNS_NOT_RECORDED)
+
+
+def test_sample_of_an_old_store_says_its_columns_were_not_recorded(tmp_path: Path, runner) -> None:
+    """sample draws from the 14 calls judged (none excluded for the missing server column)
+    and says, as the audit does, that the columns of their files were not recorded."""
+    from auditor.cli import main
+
+    audit = old_store_audit(tmp_path)
+    drawn = runner.invoke(
+        main, ["sample", "SERVER-RECORDED", *audit, "--size", "3", "--seed", "7",
+               "--out", str(tmp_path / "sample.csv")],
+    )  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    assert "drew 3 of 14 judged records (seed 7)\n" in drawn.output
+    assert drawn.output.endswith(COLUMNS_NOT_RECORDED)
 
 
 # ------------------------------------------------------------ values never contradict verdicts

@@ -704,6 +704,10 @@ class EvidenceStore:
     def manifest(self) -> list[dict[str, Any]]:
         return list(self.db[MANIFEST].rows)
 
+    def manifest_entries(self) -> list[dict[str, Any]]:
+        """Every file's manifest entry, its structured values read from their JSON."""
+        return [_from_json(row) for row in self.db[MANIFEST].rows]
+
     def manifest_entry(self, source: int) -> dict[str, Any] | None:
         """One file's manifest entry, its structured values read from their JSON."""
         rows = self.db[MANIFEST].rows_where("id = ?", [source])

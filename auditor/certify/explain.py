@@ -39,6 +39,8 @@ class Explanation:
     duration: float | None = None
     #: the evidence folder as the audit recorded it (``None``: no audit to say)
     evidence_root: str | None = None
+    #: what a reader must know of the audit's store (files whose columns were not recorded)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, text: str) -> None:
         self.lines.append(text)
@@ -60,9 +62,8 @@ def explain_in_audit(
     """Explain record ``key`` from an audit's store (its findings.json beside it), with the
     recorded pack and period unless ``pack_path`` is given."""
     from ..backends.store import EvidenceStore
-    from ..evaluate.driver import Evaluation, backend_for
     from ..pack import load_pack
-    from .verify import load_audit, recorded_pack, recorded_period
+    from .verify import columns_not_recorded_warnings, load_audit, recorded_pack, recorded_period
 
     if not (store_path.parent / "findings.json").is_file():
         raise AuditorError(
@@ -81,20 +82,31 @@ def explain_in_audit(
     store = EvidenceStore(store_path, read_only=True)
     try:
         store.check_kinds(pack.evidence.values())
-        rule = pack.rule(rule_id)
-        if rule is None:
-            return explain_record(pack, rule_id, key, store, period, None, evidence_root=root)
-        measure: Any = rule.measure
-        judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
-        evaluation = Evaluation(pack, backend_for(store), period, (judged,))  # its calendar only
-        engine_key = _engine_key(pack, rule, key, store)
-        outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
-        contribution = evaluation.record_contribution(rule, engine_key)
-        return explain_record(
-            pack, rule_id, key, store, period, outcome, contribution, evidence_root=root
-        )
+        explained = _explained_in_store(pack, rule_id, key, store, period, root)
+        explained.warnings = columns_not_recorded_warnings(pack, store, root)
+        return explained
     finally:
         store.close()
+
+
+def _explained_in_store(
+    pack: Pack, rule_id: str, key: str, store: Any, period: Any, root: str | None
+) -> Explanation:
+    """Record ``key`` explained with the outcome the engine gives it from ``store``."""
+    from ..evaluate.driver import Evaluation, backend_for
+
+    rule = pack.rule(rule_id)
+    if rule is None:
+        return explain_record(pack, rule_id, key, store, period, None, evidence_root=root)
+    measure: Any = rule.measure
+    judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
+    evaluation = Evaluation(pack, backend_for(store), period, (judged,))  # its calendar only
+    engine_key = _engine_key(pack, rule, key, store)
+    outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
+    contribution = evaluation.record_contribution(rule, engine_key)
+    return explain_record(
+        pack, rule_id, key, store, period, outcome, contribution, evidence_root=root
+    )
 
 
 def _engine_key(pack: Pack, rule: Rule, key: str, store: Any) -> str:

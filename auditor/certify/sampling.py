@@ -22,7 +22,8 @@ import io
 import json
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ from ..formatting import value_text
 from .iso2859 import Plan, single_plan
 
 if TYPE_CHECKING:
+    from ..backends.store import EvidenceStore
     from ..model import Pack, Rule
     from ..periods import Period
 
@@ -460,36 +462,44 @@ def population_from_store(
     from ..pack import load_pack
 
     pack = load_pack(pack_path, standards_dirs)
-    return _population(store_path, pack, _per_record_rule(pack, rule_id), period, evidence_root)
+    with _store_read(store_path) as store:
+        return _population(store, pack, _per_record_rule(pack, rule_id), period, evidence_root)
 
 
-def _population(
-    store_path: Path, pack: Pack, rule: Rule, period: str | Period, evidence_root: str | None
-) -> list[dict[str, Any]]:
-    """The population rows of ``rule`` (see :func:`population_from_store`)."""
+@contextmanager
+def _store_read(store_path: Path) -> Iterator[EvidenceStore]:
+    """The evidence store at ``store_path`` opened to read, closed after."""
     from ..backends.store import EvidenceStore
-    from ..evaluate.driver import Evaluation, backend_for
-    from ..evaluate.scope import key_text
-    from ..paths import recorded_relative
-    from ..periods import parse_period
 
     if not Path(store_path).is_file():
         raise AuditorError("no evidence store here", location=Location(str(store_path)))
     store = EvidenceStore(store_path, read_only=True)
     try:
-        store.check_kinds(pack.evidence.values())
-        if isinstance(period, str):
-            period = parse_period(period)
-        evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
-        details = evaluation.record_details(rule)
-        unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
-        shown = evaluation.plan(rule).scope.display_key
-        origins = {
-            key_text(list(key)): (recorded_relative(file, evidence_root), line)
-            for key, file, line in store.existing_keys(pack.evidence[rule.evidence])
-        }
+        yield store
     finally:
         store.close()
+
+
+def _population(
+    store: EvidenceStore, pack: Pack, rule: Rule, period: str | Period, evidence_root: str | None
+) -> list[dict[str, Any]]:
+    """The population rows of ``rule`` in ``store`` (see :func:`population_from_store`)."""
+    from ..evaluate.driver import Evaluation, backend_for
+    from ..evaluate.scope import key_text
+    from ..paths import recorded_relative
+    from ..periods import parse_period
+
+    store.check_kinds(pack.evidence.values())
+    if isinstance(period, str):
+        period = parse_period(period)
+    evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
+    details = evaluation.record_details(rule)
+    unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
+    shown = evaluation.plan(rule).scope.display_key
+    origins = {
+        key_text(list(key)): (recorded_relative(file, evidence_root), line)
+        for key, file, line in store.existing_keys(pack.evidence[rule.evidence])
+    }
     return [
         {
             "key": shown(key),
@@ -541,27 +551,25 @@ def sample_audit(
     aql: float | str | None = None,
     stratify: str | None = None,
     pack_path: Path | None = None,
-) -> tuple[Plan | None, list[dict[str, Any]], Path, int]:
+) -> tuple[Plan | None, list[dict[str, Any]], Path, int, list[str]]:
     """Draw a sample of a rule's judged records from an audit folder (its store and findings.json).
 
     The pack and period are those the audit recorded unless ``pack_path`` is given.
-    Returns the plan, the sampled rows, the sidecar's path and the lot size.
+    Returns the plan, the sampled rows, the sidecar's path, the lot size and what a reader
+    must know of the audit's store (files whose columns were not recorded).
     """
     from ..pack import load_pack
-    from .verify import load_audit, recorded_pack, recorded_period
+    from .verify import columns_not_recorded_warnings, load_audit, recorded_pack, recorded_period
 
     document, folder = load_audit(Path(audit_dir))
     pack = load_pack(recorded_pack(document, pack_path, folder))
     rule = _per_record_rule(pack, rule_id)
     if stratify is not None:  # a field may be named by its alias (站点 for site)
         stratify = pack.evidence[rule.evidence].field_named(stratify)
-    population = _population(
-        folder / "evidence.db",
-        pack,
-        rule,
-        recorded_period(document),
-        document.manifest.parameters.evidence_root,
-    )
+    root = document.manifest.parameters.evidence_root
+    with _store_read(folder / "evidence.db") as store:
+        population = _population(store, pack, rule, recorded_period(document), root)
+        warnings = columns_not_recorded_warnings(pack, store, root)
     plan, rows, side = create_sample(
         population,
         Path(out),
@@ -572,4 +580,4 @@ def sample_audit(
         aql=aql,
         stratify=stratify,
     )
-    return plan, rows, side, len(population)
+    return plan, rows, side, len(population), warnings

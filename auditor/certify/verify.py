@@ -34,7 +34,9 @@ from ..periods import Period
 from .waivers_applied import check_waivers, ran_on, recorded_waivers, register_checked
 
 if TYPE_CHECKING:
+    from ..backends.store import EvidenceStore
     from ..findings.contract import EvidenceFile, QuarantinePlace, RuleEntry
+    from ..model import Pack
 
 #: a value may differ by this much (relative) between runs and still be the same
 TOLERANCE = 1e-9
@@ -104,6 +106,24 @@ def recorded_pack(
     if found is None:
         raise AuditorError(f"the pack {recorded.path} is not there", hint="give it with --pack")
     return found
+
+
+def columns_not_recorded_warnings(pack: Pack, store: EvidenceStore, root: str | None) -> list[str]:
+    """The warning an audit gives for the files of its store an earlier version ingested,
+    whose columns their manifest does not record, in its words (each file named relative to
+    the evidence folder ``root`` the audit recorded); none when every file's are recorded."""
+    from ..findings.document import columns_not_recorded
+    from ..formatting import count, first_names
+    from ..i18n import Words
+    from ..ingest import FileReport
+
+    files = [FileReport.from_manifest(entry) for entry in store.manifest_entries()]
+    names = sorted(recorded_relative(f.path, root) for f in columns_not_recorded(pack, files))
+    if not names:
+        return []
+    return [
+        Words("en").label("columns-not-recorded", n=count(len(names)), files=first_names(names))
+    ]
 
 
 def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:

@@ -25,7 +25,9 @@ from .results import Finding, RuleResult
 from .sentences import sentence
 
 if TYPE_CHECKING:
-    from ..ingest import IngestReport
+    from collections.abc import Iterable
+
+    from ..ingest import FileReport, IngestReport
     from ..model import Pack
     from ..periods import Period
     from ..standards import Text
@@ -259,14 +261,11 @@ def audit_warnings(
     recorded (an earlier version ingested them), judged kinds empty in the period; a file named
     relative to the evidence folder ``root``, as the manifest names it."""
     warnings: list[dict[str, Any]] = []
-    unrecorded = []
+    unrecorded = columns_not_recorded(pack, report.files)
     for f in report.files:
         kind = pack.evidence.get(f.kind or "")
         mapped = (f.mapping or {}).get("columns")
-        if kind is None:
-            continue
-        if not isinstance(mapped, dict):
-            unrecorded.append(relative_path(f.path, root))
+        if kind is None or not isinstance(mapped, dict):  # unrecorded: none known missing
             continue
         for name, spec in kind.fields.items():
             if spec.optional and name not in mapped:
@@ -278,14 +277,27 @@ def audit_warnings(
                         "field": name,
                     }
                 )
-    if unrecorded:  # no column can be known missing: none excludes a record (columns_read)
-        warnings.append({"code": "columns-not-recorded", "files": sorted(unrecorded)})
+    if unrecorded:
+        files = sorted(relative_path(f.path, root) for f in unrecorded)
+        warnings.append({"code": "columns-not-recorded", "files": files})
     warnings.extend(_zone_warnings(pack, report, root))
     for name in judged_kinds(pack):
         covered = coverage.get(name)
         if covered is not None and covered.in_period == 0:
             warnings.append({"code": "kind-empty-in-period", "kind": name})
     return warnings
+
+
+def columns_not_recorded(pack: Pack, files: Iterable[FileReport]) -> list[FileReport]:
+    """The files of the pack's kinds whose manifest entry does not record which columns they
+    had (an earlier version ingested them): no column can be known missing from them, so none
+    excludes a record of theirs (``columns_read`` leaves them out)."""
+    return [
+        f
+        for f in files
+        if (f.kind or "") in pack.evidence
+        and not isinstance((f.mapping or {}).get("columns"), dict)
+    ]
 
 
 def _zone_warnings(pack: Pack, report: IngestReport, root: str | None) -> list[dict[str, Any]]:
