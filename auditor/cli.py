@@ -2196,7 +2196,7 @@ def _render_combined(
     if pages:
         written += render_combined(
             combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder),
-            tracked,
+            tracked, documents,
         )  # fmt: skip
     return written
 
