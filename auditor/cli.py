@@ -1428,8 +1428,8 @@ def capa() -> None:
 @click.option(
     "--overdue",
     is_flag=True,
-    help="Only items not closed that are past their due date or have an open action past its "
-    "due date (the due column says which).",
+    help="Only items not closed whose own due day, or an open action's, has ended in the "
+    "pack's time zone (the due column says which).",
 )
 @click.option("--severity", type=Choice(["major", "minor"]), help="Only this severity.")
 @click.option(
@@ -2200,7 +2200,7 @@ def _render_combined(
     if pages:
         written += render_combined(
             combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder),
-            tracked,
+            tracked, documents,
         )  # fmt: skip
     return written
 

@@ -977,17 +977,18 @@ class RowPlan:
 
     def _no_record(self, row: Any) -> BadValue | None:
         """Why ``row`` is no record, whatever its values: the header repeated (a paged export),
-        or an export's totals row (合计, Total... in a column the key is read from); None for
-        any other row."""
+        or an export's totals row (合计, Total... in a column the key is read from, the key's
+        other columns empty: a record may have a key part named Total); None for any other
+        row."""
         if self._repeats_header(row):
             return BadValue("", None, HEADER_REPEATED)
-        for position, key in self.key_positions.items():
-            word = _cell(row[position]) if position < len(row) else ""
-            if word.lower() in TOTALS_WORDS:
-                where = _cell(self.header[position])
-                reason = _totals_row(word, None if position == 0 else where)
-                return BadValue(key, row[position], reason, where)
-        return None
+        filled = [p for p in self.key_positions if p < len(row) and _cell(row[p])]
+        if len(filled) != 1 or _cell(row[filled[0]]).lower() not in TOTALS_WORDS:
+            return None
+        position = filled[0]
+        where = _cell(self.header[position])
+        reason = _totals_row(_cell(row[position]), None if position == 0 else where)
+        return BadValue(self.key_positions[position], row[position], reason, where)
 
     def _repeats_header(self, row: Any) -> bool:
         """Whether ``row`` holds the header's cells (see :func:`_row_cells`)."""

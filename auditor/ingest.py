@@ -70,9 +70,9 @@ REPORT_EVERY = 0.5
 
 #: ``progress(path, rows_read, rows_total, seconds)``: a file's rows read so far, and the
 #: rows it holds as far as known before reading it (None: not known). A file starts with
-#: 0 rows read and no total (it is being opened: a workbook takes seconds), is told again
-#: with 0 rows read and its total once it is open; once it is read whole, its rows read are
-#: given as its total as well.
+#: 0 rows read and no total (its SHA-256 is being computed), is told again so once that is
+#: done (it is being opened: a workbook takes seconds), then with 0 rows read and its total
+#: once it is open; once it is read whole, its rows read are given as its total as well.
 Progress = Callable[[str, int, int | None, float], None]
 
 
@@ -462,6 +462,8 @@ class Ingest:
             )
             self._record_failure(report)
             return report
+        if self.progress is not None:  # a file starts: its bytes are hashed
+            self.progress(report.path, 0, None, 0.0)
         try:
             scanned = file_digest(path)
         except OSError as exc:  # no read permission, a disk error: a file error, never a skip
@@ -494,7 +496,7 @@ class Ingest:
             )
             self._record_failure(report)
             return report
-        if self.progress is not None:  # a file starts
+        if self.progress is not None:  # hashed: the file is opened
             self.progress(report.path, 0, None, 0.0)
         try:
             self._ingest_checked(path, report, scanned)

@@ -7,8 +7,9 @@ one (a pipe, a file, CI logs) or when it is disabled (``--quiet``). The time lef
 comes from the rows read against the file's total: a text file's lines, a
 workbook's rows as its sheet states them; a workbook that states none shows its
 rate without a time left. A file read whole ends at 100 %. A workbook, which takes
-seconds to open before its first row is read, says it is being opened at once (``file 1/3
-opening tickets.xlsx``), until its rows are read.
+seconds to hash and to open before its first row is read, says at once that it is being
+hashed (``file 1/3 hashing tickets.xlsx``), then opened (``file 1/3 opening tickets.xlsx``),
+until its rows are read.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class IngestProgress:
         self.started = 0
         self.path: str | None = None
         self.bar: tqdm[Never] | None = None
+        #: the opening line's description while the line says the file is being hashed
+        self.hashing: str | None = None
         #: the rows line's description while the line says the file is being opened
         self.opening: str | None = None
 
@@ -63,6 +66,8 @@ class IngestProgress:
             return
         if path != self.path:
             self._start(path)
+        elif self.hashing is not None:  # told again: the workbook is hashed, being opened
+            self._hashed(self.hashing)
         elif self.opening is not None:  # told again: the workbook is open
             self._opened(self.opening, total)
         bar = self.bar
@@ -86,14 +91,15 @@ class IngestProgress:
         unsized = terminal_columns(self.stream) == 0  # tqdm would draw 0 columns: nothing
         desc = f"file {count} {Path(path).name}"
         workbook = file_format(Path(path)) == "xlsx"
+        self.hashing = f"file {count} opening {Path(path).name}" if workbook else None
         self.opening = desc if workbook else None
         self.bar = tqdm(
-            desc=f"file {count} opening {Path(path).name}" if workbook else desc,
+            desc=f"file {count} hashing {Path(path).name}" if workbook else desc,
             bar_format="{desc}" if workbook else None,
             unit=" rows",
             unit_scale=True,
             file=self.stream,
-            delay=0 if workbook else DELAY,  # a workbook's opening: drawn at once
+            delay=0 if workbook else DELAY,  # a workbook's hashing: drawn at once
             leave=False,
             dynamic_ncols=not unsized,
             ncols=COLUMNS if unsized else None,
@@ -101,6 +107,12 @@ class IngestProgress:
             mininterval=REDRAW,
             miniters=1,
         )
+
+    def _hashed(self, desc: str) -> None:
+        """The workbook is hashed: its line says it is being opened (``desc``)."""
+        assert self.bar is not None
+        self.hashing = None
+        self.bar.set_description_str(desc)
 
     def _opened(self, desc: str, total: int | None) -> None:
         """The workbook is open: its line (``desc``) shows its rows read (of ``total``), timed

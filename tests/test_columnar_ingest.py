@@ -28,7 +28,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")  # the pack's zone
 HEADER = "interaction_id,channel,site,agent_id,received_at,answered_at,ended_at"
 
 
-def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
+def _stored(
+    pack, folder: Path, db: Path, way: str, monkeypatch, kind: str = "interactions"
+) -> dict:
     monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 1 << 62 if way == "rows" else 0)
     # column-wise, DuckDB looks for repeated keys in every file of these tests, and its
     # answer is awaited before the first batch (else taken when it comes)
@@ -38,7 +40,7 @@ def _stored(pack, folder: Path, db: Path, way: str, monkeypatch) -> dict:
     store = EvidenceStore(str(db), engine="duckdb" if way == "duckdb" else "sqlite")
     assert (store.duckdb_tables is not None) == (way == "duckdb")
     report = ingest(pack, folder, store)
-    records = _records(store, "interactions")
+    records = _records(store, kind)
     if way == "duckdb" and records:
         KEPT_IN_DUCKDB.append(len(records))
     store.close()
@@ -70,19 +72,21 @@ def _records(store: EvidenceStore, table: str) -> list[tuple]:
     return sorted(rows, key=lambda row: row[names.index("_line")])
 
 
-def _both(pack, tmp_path: Path, content: bytes, monkeypatch) -> tuple[dict, dict]:
+def _both(
+    pack, tmp_path: Path, content: bytes, monkeypatch, kind: str = "interactions"
+) -> tuple[dict, dict]:
     """What the row reader stores, and what the column-wise pass stores (Arrow's reader and
     DuckDB's give the same, or the comparison fails here)."""
     folder = tmp_path / "evidence"
     folder.mkdir(exist_ok=True)
-    (folder / "interactions.csv").write_bytes(content)
+    (folder / f"{kind}.csv").write_bytes(content)
     results = {}
     for way in ("rows", "arrow", "duckdb"):
         db = tmp_path / f"store-{way}.db"
         db.unlink(missing_ok=True)
         for leftover in db.parent.glob(db.name + "[-.]*"):  # a WAL, DuckDB's records file
             leftover.unlink()
-        results[way] = _stored(pack, folder, db, way, monkeypatch)
+        results[way] = _stored(pack, folder, db, way, monkeypatch, kind)
     assert results["duckdb"] == results["arrow"]
     return results["rows"], results["arrow"]
 
@@ -1012,6 +1016,37 @@ def test_a_totals_row_that_would_convert_is_no_record_every_way(pack, tmp_path, 
         (1203, "", None, repeated),
         (1204, "interaction_id", " Total ", totals.format("Total")),
         (1205, "interaction_id", "合计", totals.format("合计")),
+    ]
+
+
+def test_a_key_part_named_total_is_a_record_and_a_totals_row_is_not_every_way(
+    pack, tmp_path, monkeypatch
+):
+    """A checklist's key is item, site and day: a site (or item) named Total, the other key
+    parts filled, is a record; a totals word with the other key parts empty is a totals row,
+    alike row by row, column-wise and in DuckDB."""
+    lines = [
+        "item,site,result,checked_on",
+        "C1,Total,yes,2026-07-01",
+        "Total,BJ,no,2026-07-02",
+        "C2,BJ,yes,2026-07-01",
+        "合计,,,",
+        ",Total,,",
+    ]
+    content = ("\n".join(lines) + "\n").encode()
+    rows, columns_read = _both(pack, tmp_path, content, monkeypatch, "checklist")
+    assert columns_read == rows
+    assert rows["files"][0][:3] == (5, 3, 2)
+    assert [record[:2] for record in rows["records"]] == [
+        ("C1", "Total"),
+        ("Total", "BJ"),
+        ("C2", "BJ"),
+    ]
+    first = "item: a totals row (合计 in its first cell), not a record; remove the line"
+    in_site = "site: a totals row (Total in column site), not a record; remove the line"
+    assert [(q[0], q[2], q[3], q[4]) for q in rows["quarantine"]] == [
+        (5, "item", "合计", first),
+        (6, "site", "Total", in_site),
     ]
 
 

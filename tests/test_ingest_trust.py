@@ -1699,8 +1699,9 @@ def test_every_spelling_of_a_totals_word_is_looked_for_in_a_batch() -> None:
 def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_path) -> None:
     """A key joined from two columns, one of them empty: the empty one is named, with the row's
     cells of both; a row whose first cell is 合计 or Total is an export's totals row, to
-    remove, and so is one with 合计 in the key's other column; both parts empty is the plain
-    empty field."""
+    remove, and so is one with 合计 in the key's other column, the first empty; 合计 or Total
+    with the other part filled is a record's key part; both parts empty is the plain empty
+    field."""
     mapping = write(
         tmp_path,
         "m.yaml",
@@ -1712,10 +1713,11 @@ def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_pat
         folder,
         "records.csv",
         "line,call,at\nL1,7,2026-01-01 10:00\nL2,,2026-01-01 10:00\n,8,2026-01-01 10:00\n"
-        ",,2026-01-01 10:00\n合计,,\nTotal,,\nL3,合计,2026-01-01 10:00\n",
+        ",,2026-01-01 10:00\n合计,,\nTotal,,\n,合计,\nL3,Total,2026-01-01 10:00\n",
     )
     report, store = run(folder, mapping)
-    assert (report.files[0].rows_read, report.files[0].stored) == (7, 1)
+    assert (report.files[0].rows_read, report.files[0].stored) == (8, 2)
+    assert list(stored_at(store)) == ["L1-7", "L3-Total"]
     both = "line + call"
     totals = "record_id: a totals row ({} in its first cell), not a record; remove the line"
     in_call = "record_id: a totals row (合计 in column call), not a record; remove the line"

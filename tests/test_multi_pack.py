@@ -578,10 +578,13 @@ def test_a_pack_s_row_counts_the_plans_the_register_accepted(combined) -> None:
     """The combined page's row of a pack recommended subject to a plan (special-service-
     monitoring taken as such) says how many of its minor nonconformities' plans the register
     has accepted, as the pack's own section does: 1 of the 2 it tracks."""
+    from dataclasses import replace
+
     from auditor.findings.contract import Decision
+    from auditor.i18n import Words
     from auditor.register.register import TrackedItem
     from auditor.report.combined import combined_context
-    from auditor.report.context import Options
+    from auditor.report.context import Options, plan_of
 
     document = CombinedDocument.load(combined.out / "findings.json")
     packs = {e.id: FindingsDocument.load(combined.out / e.findings) for e in document.packs}
@@ -597,10 +600,18 @@ def test_a_pack_s_row_counts_the_plans_the_register_accepted(combined) -> None:
         }
     }
     options = Options("en", date(2026, 10, 1))
-    rows = combined_context(document, packs, [], options, tracked)["packs"]
+
+    def plans(items: dict[str, dict[str, TrackedItem]]) -> dict:
+        """Each pack's plan, as its section builds it, with the items it is tracked as."""
+        return {
+            pack: plan_of(found, replace(options, tracked=items.get(pack)), Words.of(found, "en"))
+            for pack, found in packs.items()
+        }
+
+    rows = combined_context(document, packs, [], options, plans(tracked))["packs"]
     assert rows[1].text == (
         "Recommended, subject to an accepted corrective-action plan (1 of 2 plans accepted for "
         "the nonconformities this audit judged minor)"
     )
-    plain = combined_context(document, packs, [], options)["packs"]
+    plain = combined_context(document, packs, [], options, plans({}))["packs"]
     assert plain[1].text == "Recommended, subject to an accepted corrective-action plan"

@@ -205,8 +205,8 @@ def test_the_ingest_tells_a_text_file_s_rows_as_its_total(  # type: ignore[no-un
         monkeypatch.setattr(columnar, "MIN_COLUMNAR_BYTES", 0)
     records(tmp_path / "data", 12_345)
     calls = told_by_ingest(tmp_path / "data", tmp_path / "s.db", engine)
-    assert calls[:2] == [(0, None), (0, 12_345)]  # the file starts; it is open
-    assert calls[2:4] == [(5000, 12_345), (10_000, 12_345)]
+    assert calls[:3] == [(0, None), (0, None), (0, 12_345)]  # it starts; is hashed; is open
+    assert calls[3:5] == [(5000, 12_345), (10_000, 12_345)]
     assert calls[-1] == (12_345, 12_345)
 
 
@@ -230,8 +230,9 @@ def test_the_ingest_tells_a_workbook_s_rows_as_its_sheet_states_them(  # type: i
 ) -> None:
     workbook(tmp_path / "data", 6000, stated)
     calls = told_by_ingest(tmp_path / "data", tmp_path / "s.db", "sqlite")
-    assert calls[:2] == [(0, None), (0, total)]  # the workbook is opened; it is open
-    assert calls[2:-1] == [(5000, total)]  # after its first batch of 5,000 rows
+    # the workbook is hashed; it is opened; it is open
+    assert calls[:3] == [(0, None), (0, None), (0, total)]
+    assert calls[3:-1] == [(5000, total)]  # after its first batch of 5,000 rows
     assert calls[-1] == (6000, 6000)
 
 
@@ -240,26 +241,30 @@ def test_the_ingest_tells_a_workbook_s_rows_as_its_sheet_states_them(  # type: i
     [(6000, "file 2/2 records.xlsx:   0%|          | 0.00/6.00k [00:00<?, ? rows/s]"),
      (None, "file 2/2 records.xlsx: 0.00 rows [00:00, ? rows/s]")],
 )  # fmt: skip
-def test_a_workbook_says_at_once_that_it_is_being_opened(
+def test_a_workbook_says_at_once_that_it_is_being_hashed_then_opened(
     tmp_path: Path, total: int | None, shown: str
 ) -> None:
-    """openpyxl takes seconds to open a large workbook before its first row: its line says so
-    from the start (a text file's line waits its second as before), and turns into its rows
-    line once it is open, timed from then, of its total if its sheet states one; the line is
-    cleared at the end."""
+    """A large workbook's SHA-256 takes a while, and openpyxl seconds to open it, before its
+    first row: its line says so from the start (a text file's line waits its second as
+    before), and turns into its rows line once it is open, timed from then, of its total if
+    its sheet states one; the line is cleared at the end."""
     workbook(tmp_path / "data", 10, stated=True)
     path, text = tmp_path / "data" / "records.xlsx", records(tmp_path / "text", 10)
     terminal = Terminal()
     progress = IngestProgress(terminal, files=2)
     progress(str(text), 0, None, 0.0)
+    progress(str(text), 0, None, 0.0)
     progress(str(text), 10, 10, 0.1)
     assert terminal.getvalue() == ""  # a text file read in less than a second: nothing
+    progress(str(path), 0, None, 0.0)
+    hashing = terminal.getvalue()
     progress(str(path), 0, None, 0.0)
     opening = terminal.getvalue()
     progress(str(path), 0, total, 0.0)
     rows = terminal.getvalue().split("\r")[-1]
     progress.done()
-    assert opening == "\rfile 2/2 opening records.xlsx"
+    assert hashing == "\rfile 2/2 hashing records.xlsx"
+    assert opening == hashing + "\rfile 2/2 opening records.xlsx"
     assert rows == shown
     assert terminal.getvalue().endswith("\r")
 
@@ -290,7 +295,7 @@ def test_cli_terminal_shows_progress_unless_quiet(
     assert "rows/s" not in quiet.stderr and "\r" not in quiet.stderr
 
 
-def test_cli_shows_a_workbook_being_opened_on_a_terminal_only(
+def test_cli_shows_a_workbook_being_hashed_and_opened_on_a_terminal_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workbook(tmp_path / "data", 10, stated=True)
@@ -305,6 +310,9 @@ def test_cli_shows_a_workbook_being_opened_on_a_terminal_only(
     piped = ingested("p.db")
     monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
     shown, quiet = ingested("t.db"), ingested("q.db", "--quiet")
-    assert "opening" not in piped and "\r" not in piped
-    assert "\rfile 1/1 opening records.xlsx\rfile 1/1 records.xlsx: " in shown
-    assert "opening" not in quiet and "\r" not in quiet
+    assert "hashing" not in piped and "opening" not in piped and "\r" not in piped
+    assert (
+        "\rfile 1/1 hashing records.xlsx\rfile 1/1 opening records.xlsx\rfile 1/1 records.xlsx: "
+        in shown
+    )
+    assert "hashing" not in quiet and "opening" not in quiet and "\r" not in quiet

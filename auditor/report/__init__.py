@@ -34,7 +34,7 @@ from ..formatting import duration as duration_text
 from ..i18n import LANGUAGES, Words
 from ..paths import output_folder
 from .context import Options, build_context, failing_path, issue_date
-from .registers import capa_items, write_capa_csv, write_capa_xlsx
+from .registers import PlanRow, capa_items, write_capa_csv, write_capa_xlsx
 
 if TYPE_CHECKING:
     from ..register.register import TrackedItem
@@ -78,7 +78,11 @@ def breakable_id(text: str, after: str = "@") -> Markup:
 
 def render_html(document: FindingsDocument, options: Options, part: str = "page") -> str:
     """The report page, or with ``part="section"`` its content alone (a combined report's section)."""
-    context = build_context(document, options)
+    return _page(build_context(document, options), part)
+
+
+def _page(context: dict[str, Any], part: str) -> str:
+    """The report page (or section, see :func:`render_html`) from its template values."""
     return _environment().get_template("report.html.j2").render(part=part, **context)
 
 
@@ -93,35 +97,45 @@ def render_combined(
     previous: Mapping[str, FindingsDocument | None] | None = None,
     out: Path | None = None,
     tracked: Mapping[str, Mapping[str, TrackedItem]] | None = None,
+    documents: Mapping[str, FindingsDocument] | None = None,
 ) -> list[Path]:
     """The report of a combined audit: its opening part, then one section per pack.
 
     Each pack's findings are read from the combined document's folder
-    (``folder/<pack-id>/findings.json``); the report goes to ``out`` (default ``folder``).
-    ``tracked``: by pack id, the CAPA register's item each nonconformity of the pack's audit
-    is tracked as (see :func:`render_reports`).
+    (``folder/<pack-id>/findings.json``), unless the caller has read them (``documents``, by
+    pack id); the report goes to ``out`` (default ``folder``). ``tracked``: by pack id, the
+    CAPA register's item each nonconformity of the pack's audit is tracked as (see
+    :func:`render_reports`). Each pack's CAPA plan is built once, for its section and the
+    opening part's recommendation.
     """
     from markupsafe import Markup
 
     from .combined import combined_context
 
     target = Path(folder)
-    packs = {e.id: FindingsDocument.load(target / e.findings) for e in document.packs}
+    packs = (
+        dict(documents)
+        if documents is not None
+        else {e.id: FindingsDocument.load(target / e.findings) for e in document.packs}
+    )
     first = packs[document.packs[0].id]
     language = lang or first.manifest.parameters.language
     if language not in LANGUAGES:
         raise AuditorError(f"unknown language '{language}' (zh or en)")
     day = issue_date(first, report_date)
     sections: list[str] = []
+    plans: dict[str, list[PlanRow]] = {}
     for entry in document.packs:
         options = Options(
             language, day, organisation, auditor, (previous or {}).get(entry.id),
             (tracked or {}).get(entry.id),
             files_folder=files_folder(target / Path(entry.findings).parent, out or target),
         )  # fmt: skip
-        sections.append(Markup(render_html(packs[entry.id], options, "section")))
+        context = build_context(packs[entry.id], options)
+        sections.append(Markup(_page(context, "section")))
+        plans[entry.id] = context["capa"]
     context = combined_context(
-        document, packs, sections, Options(language, day, organisation, auditor), tracked
+        document, packs, sections, Options(language, day, organisation, auditor), plans
     )
     html = _environment().get_template("report.html.j2").render(**context)
     return _write_pages(html, out or target, formats)

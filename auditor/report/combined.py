@@ -10,7 +10,7 @@ with every clause it serves and its verdict there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..findings import sentences
@@ -18,10 +18,10 @@ from ..findings.combined import CombinedDocument, CrosswalkEntry
 from ..findings.contract import Decision, FindingsDocument, WaivedFinding
 from ..findings.nonconformities import waived_findings
 from ..i18n import Words
-from .context import Options, plan_of, recommendation
+from .context import Options, recommendation
 
 if TYPE_CHECKING:
-    from ..register.register import TrackedItem
+    from .registers import PlanRow
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,14 @@ def combined_context(
     packs: dict[str, FindingsDocument],
     sections: list[str],
     options: Options,
-    tracked: Mapping[str, Mapping[str, TrackedItem]] | None = None,
+    plans: Mapping[str, list[PlanRow]],
 ) -> dict[str, Any]:
-    """The template's values for the combined page (``part == 'combined'``); ``tracked``: by
-    pack id, the register's item each nonconformity is tracked as."""
+    """The template's values for the combined page (``part == 'combined'``); ``plans``: by
+    pack id, the pack's CAPA plan as its section shows it (its recommendation counts the
+    plans the register has accepted)."""
     first = packs[document.packs[0].id]
     words = Words.of(first, options.lang)
-    rows = [
-        _pack_row(packs[e.id], words, replace(options, tracked=(tracked or {}).get(e.id)))
-        for e in document.packs
-    ]
+    rows = [_pack_row(packs[e.id], words, plans[e.id]) for e in document.packs]
     periods = list(dict.fromkeys(e.period for e in document.packs))
     return {
         "lang": options.lang,
@@ -108,9 +106,9 @@ def _given(document: FindingsDocument, name: str, words: Words) -> str:
     return str(value) if value else words.label("not_given")
 
 
-def _pack_row(document: FindingsDocument, words: Words, options: Options) -> PackRow:
+def _pack_row(document: FindingsDocument, words: Words, plan: list[PlanRow]) -> PackRow:
     stated = document.summary.recommendation
-    view = recommendation(document, words, plan_of(document, options, words))
+    view = recommendation(document, words, plan)
     return PackRow(
         pack=document.manifest.pack.id,
         standard=words.text(document.manifest.standard.title),

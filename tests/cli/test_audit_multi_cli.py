@@ -302,6 +302,37 @@ def test_a_combined_report_rendered_with_the_register_names_each_pack_s_items(
         assert html.count(f'<span class="register-id">CAPA-<wbr>2026-<wbr>{n:04d}</span>') == 1
 
 
+def test_a_combined_report_rendered_with_the_register_reads_and_plans_each_pack_once(
+    runner, evidence, tmp_path, monkeypatch
+) -> None:
+    """report render --register reads each pack's findings.json once and builds each pack's
+    CAPA plan once (for its section and the opening part's recommendation), not twice."""
+    from auditor.findings.contract import FindingsDocument
+    from auditor.report import registers
+
+    out, register = tmp_path / "out", str(tmp_path / "r.db")
+    assert audit(runner, evidence, out, "--format", "json", "--register", register).exit_code
+    loads: list[str] = []
+    plans: list[str] = []
+    load, capa_items = FindingsDocument.load, registers.capa_items
+
+    def counted_load(path):  # type: ignore[no-untyped-def]
+        loads.append(Path(path).parent.name)
+        return load(path)
+
+    def counted_items(document, *more):  # type: ignore[no-untyped-def]
+        plans.append(document.manifest.pack.id)
+        return capa_items(document, *more)
+
+    monkeypatch.setattr(FindingsDocument, "load", counted_load)
+    monkeypatch.setattr(registers, "capa_items", counted_items)
+    render = ["report", "render", str(out / "findings.json"), "--format", "html",
+              "--lang", "en", "--out", str(tmp_path / "rendered"), "--register", register]  # fmt: skip
+    done = runner.invoke(main, render)
+    assert done.exit_code == 0, done.output
+    assert sorted(loads) == sorted(plans) == sorted(PACKS)
+
+
 def test_a_combined_report_rendered_with_a_register_a_pack_is_not_in_is_refused(
     runner, evidence, tmp_path
 ) -> None:

@@ -665,6 +665,15 @@ def test_capa_list_counts_a_due_day_over_at_its_end_in_the_pack_s_zone(
     ]  # fmt: skip
 
 
+def test_capa_list_help_says_overdue_is_a_due_day_ended_in_the_pack_s_zone(runner) -> None:
+    """--overdue's help says what the list does (see the test above), not "past the due date"."""
+    shown = " ".join(invoke(runner, "capa", "list", "--help").output.split())
+    assert (
+        "--overdue Only items not closed whose own due day, or an open action's, has ended in "
+        "the pack's time zone (the due column says which)."
+    ) in shown
+
+
 def test_a_rule_or_group_no_item_has_is_named_with_the_closest_one(runner, tmp_path) -> None:
     register = str(tmp_path / "r.db")
     assert audit(runner, tmp_path, "2026-08").exit_code == 0
