@@ -1188,13 +1188,12 @@ def _warning_lines(result: AuditResult) -> list[str]:
 
 
 def _dated_outside(document: Any, period: str) -> str:
-    """How many stored records of each dated kind fall outside the period (a mistyped year
-    says itself here) and how many have no time, so are in no period; nothing when none does."""
+    """How many stored records of each dated kind have a time outside the period (a mistyped
+    year says itself here) and how many have no time, so are in no period; nothing when none
+    does. A record with no value in its kind's time field is neither when a rule places it by
+    another field."""
     kinds = document.summary.kinds
-    outside = {
-        k.kind: k.stored - k.in_period - (k.untimed or 0) for k in kinds if k.in_period is not None
-    }
-    text = _records_of_kinds(outside, "dated outside " + period)
+    text = _records_of_kinds({k.kind: k.outside or 0 for k in kinds}, "dated outside " + period)
     return text + _records_of_kinds(
         {k.kind: k.untimed or 0 for k in kinds}, "without a time, in no period"
     )

@@ -22,6 +22,9 @@ class KindCoverage:
     #: records with no time the kind or a rule dates them by, so in no rule's period; None
     #: for kinds whose records no time places (see :func:`dating_fields`)
     untimed: int | None = None
+    #: records whose time falls outside the period (not those with no value in the kind's
+    #: time, which a rule may place by its own); None for kinds without a time field
+    outside: int | None = None
 
 
 def judged_kinds(pack: Pack) -> list[str]:
@@ -43,8 +46,9 @@ def dating_fields(pack: Pack, kind: EvidenceKind) -> tuple[str, ...]:
 
 
 def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCoverage]:
-    """For every kind of the pack: records stored, records in ``period``, records in no
-    period (with no time, see :func:`dating_fields`) and their time span.
+    """For every kind of the pack: records stored, records whose time is in ``period`` and
+    outside it, records in no period (with no time, see :func:`dating_fields`) and their
+    time span.
 
     ``store`` is a backend (an audit passes the one that then evaluates, so each kind is
     scanned by that engine) or an evidence store, asked through the engine it names with a
@@ -57,10 +61,12 @@ def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCover
         start, end = period.start(zone), period.end(zone)
         result = {}
         for kind in pack.evidence.values():
-            stored, in_period, untimed, first, last = backend.time_summary(
+            stored, in_period, outside, untimed, first, last = backend.time_summary(
                 kind.name, kind.time, start, end, dating_fields(pack, kind)
             )
-            result[kind.name] = KindCoverage(kind.name, stored, in_period, first, last, untimed)
+            result[kind.name] = KindCoverage(
+                kind.name, stored, in_period, first, last, untimed, outside
+            )
         return result
     finally:
         if backend is not store:  # opened here

@@ -56,27 +56,31 @@ class StatementFacts:
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float, dating: Sequence[str] = ()
-    ) -> tuple[int, int | None, int | None, float | None, float | None]:
-        """Rows of ``table``; of them, rows with ``column`` in [start, end) and rows with no
-        value in any of the fields ``dating`` (each None without ``column``, without ``dating``);
-        and the column's range (one scan). A table that does not exist holds no rows."""
+    ) -> tuple[int, int | None, int | None, int | None, float | None, float | None]:
+        """Rows of ``table``; of them, rows with ``column`` in [start, end), rows with a
+        ``column`` outside it and rows with no value in any of the fields ``dating`` (None
+        without ``column``, without ``dating``); and the column's range (one scan). A table
+        that does not exist holds no rows."""
         if not self.has_table(table):
-            return 0, (0 if column else None), (0 if dating else None), None, None
+            timed = 0 if column else None
+            return 0, timed, timed, (0 if dating else None), None, None
         c = q(column) if column else None
         untimed = " AND ".join(f"{q(name)} IS NULL" for name in dating)
         columns = [
             "COUNT(*)",
             f"SUM(CASE WHEN {c} >= :start AND {c} < :end THEN 1 ELSE 0 END)" if c else "NULL",
+            f"SUM(CASE WHEN {c} < :start OR {c} >= :end THEN 1 ELSE 0 END)" if c else "NULL",
             f"SUM(CASE WHEN {untimed} THEN 1 ELSE 0 END)" if untimed else "NULL",
             f"MIN({c})" if c else "NULL",
             f"MAX({c})" if c else "NULL",
         ]
         params = {"start": start, "end": end} if c else {}
         text = f"SELECT {', '.join(columns)} FROM {q(table)}"
-        stored, in_period, undated, first, last = self.query(Statement(text, params))[0]
+        stored, in_period, outside, undated, first, last = self.query(Statement(text, params))[0]
         return (
             int(stored),
             int(in_period or 0) if c else None,
+            int(outside or 0) if c else None,
             int(undated or 0) if untimed else None,
             first,
             last,

@@ -511,6 +511,9 @@ class KindSummary(Model):
     stored: int = Field(ge=0)
     quarantined: int = Field(ge=0)
     in_period: int | None = Field(ge=0)
+    #: records whose time field holds a moment outside the period (None for a kind without a
+    #: time field, and in a findings.json written before it was counted)
+    outside: int | None = Field(default=None, ge=0)
     #: records with no time the kind or a rule dates them by: in no rule's period (None for
     #: a kind no time places, and in a findings.json written before it was counted)
     untimed: int | None = Field(default=None, ge=0)

@@ -233,8 +233,8 @@ def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
 def kinds_summary(
     pack: Pack, report: IngestReport, coverage: dict[str, KindCoverage]
 ) -> list[dict[str, Any]]:
-    """Per evidence kind: files, rows read, stored, quarantined, records in the period and
-    records with no time, in no period."""
+    """Per evidence kind: files, rows read, stored, quarantined, records whose time is in the
+    period and outside it, and records with no time, in no period."""
     rows = []
     for name, kind in pack.evidence.items():
         files = [f for f in report.files if f.kind == name]
@@ -248,6 +248,7 @@ def kinds_summary(
                 "stored": sum(f.stored for f in files),
                 "quarantined": sum(f.quarantined for f in files),
                 "in_period": covered.in_period if covered else None,
+                "outside": covered.outside if covered else None,
                 "untimed": covered.untimed if covered else None,
             }
         )
