@@ -243,11 +243,6 @@ def test_a_record_a_rule_dates_by_another_field_is_not_in_no_period(tmp_path: Pa
     assert n == {"ANSWERED-30S": 10, "SERVER-RECORDED": 17}
 
 
-<<<<<<< HEAD
-def old_store_export(tmp_path: Path) -> Path:
-    """The export of a store made by an earlier version, whose manifest rows record no
-    columns: calls.csv (10 calls) and calls-2.csv (4 calls, no server column)."""
-=======
 def test_a_record_a_rule_dates_by_another_field_is_not_said_dated_outside(
     tmp_path: Path, runner
 ) -> None:
@@ -270,13 +265,9 @@ def test_a_record_a_rule_dates_by_another_field_is_not_said_dated_outside(
     assert figures == {"stored": 19, "in_period": 10, "outside": 2, "untimed": 0}
 
 
-def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
-    tmp_path: Path, runner
-) -> None:
-    """A store made by an earlier version, whose manifest rows record no columns: its
-    export audits, and the audit says in one note that no record is excluded for a column its
-    file lacked (the 4 calls of the file without a server column are judged, not excluded)."""
->>>>>>> fix-dated-outside
+def old_store_export(tmp_path: Path) -> Path:
+    """The export of a store made by an earlier version, whose manifest rows record no
+    columns: calls.csv (10 calls) and calls-2.csv (4 calls, no server column)."""
     import sqlite3
 
     from auditor.backends.store import EvidenceStore
