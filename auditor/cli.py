@@ -407,15 +407,17 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
 
 
 def _reason_lines(report: IngestReport, store_path: str | None) -> list[str]:
-    """The most frequent quarantine reasons, each with the file, line and value it was first
-    given for, and one line counting the others (where the store keeps them all)."""
+    """The most frequent quarantine reasons (a tie by the file and line each is first given
+    for), each with that place and value, and one line counting the others (where the store
+    keeps them all)."""
     from .ingest import first_place
 
     reasons = report.reasons()
     if not reasons:
         return []
-    shown = reasons.most_common(REASONS_SHOWN)
     first = report.first_places()
+    by_count = sorted(reasons.items(), key=lambda item: (-item[1], *first[item[0]][:2]))
+    shown = by_count[:REASONS_SHOWN]  # the most frequent, a tie in the order they are first met
     lines = ["quarantine reasons:"]
     for reason, count in shown:
         path, line, value = first[reason]
@@ -1273,6 +1275,7 @@ def _audit_summary(result: AuditResult) -> str:
         + _dated_outside(document, result.period.label)
     )
     lines.extend(f"note: {note}" for f in result.ingest.files for note in f.date_order_notes())
+    lines.extend(_reason_lines(result.ingest, str(result.out / "evidence.db")))
     lines.append(f"wrote {result.out / 'findings.json'}")
     failing = document.failing_records
     if failing:

@@ -175,6 +175,28 @@ def test_a_quarantine_above_the_ceiling_names_each_reasons_first_line_and_value(
     assert "(first quarantined at line 8, value 'void')" in error
 
 
+def test_an_audit_lists_its_quarantine_reasons_as_ingest_does(runner, tmp_path) -> None:
+    """Rows quarantined under the ceiling: the audit said only how many; it now lists each
+    reason with the file, line and value it was first given for, as ``evidence ingest``."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = [f"T{i},technical,BJ,2026-07-0{1 + i % 9} 10:00:00,closed,phone" for i in range(60)]
+    rows[3] = "T3,technical,BJ,2026-13-45 10:00:00,closed,phone"
+    (folder / "tickets.csv").write_text(
+        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(out), "--period", "2026-07", *JSON_ONLY]
+    )
+    assert "evidence: 60 rows read = 59 stored + 1 quarantined" in result.output
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()[0]
+    assert listed == (
+        "         1  opened_at: not a valid date/time (impossible day, month or hour?) "
+        "(first quarantined at tickets.csv:5, value '2026-13-45 10:00:00')"
+    )
+
+
 def test_a_period_told_in_the_packs_zone_names_the_months_of_the_files_zone(
     runner, tmp_path
 ) -> None:
