@@ -48,6 +48,16 @@ def _alike(name: str, pool: list[str]) -> list[str]:
     return [c for c in pool if c != name and c.strip().casefold() == folded]
 
 
+def closest_time_zone(name: object) -> str | None:
+    """The IANA time zone most like ``name``, case aside (``Europe/London`` for
+    ``europe/lodnon``); ``None`` when nothing is close or ``name`` is not a text."""
+    import zoneinfo
+
+    if not isinstance(name, str):
+        return None
+    return closest_name(name, zoneinfo.available_timezones(), fold_case=True)
+
+
 def did_you_mean(name: str | None) -> str:
     """``; did you mean 'json'?`` for a close name found (``None``: "" ), as every message that
     suggests a name ends."""
