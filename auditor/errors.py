@@ -27,8 +27,35 @@ def closest_name(name: str, candidates: Iterable[str], fold_case: bool = False) 
     found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if found:
         return found[0]
-    lowered = {c.lower(): c for c in pool}
-    return lowered.get(name.lower()) or _half_changed(name, pool)
+    return next(iter(_alike(name, pool)), None) or _half_changed(name, pool)
+
+
+def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` candidates most like ``name``, best first: those that differ from it only
+    in case or surrounding spaces (``PS`` for ``ps``), then difflib's closest; when none is,
+    the one :func:`closest_name` finds with half its characters changed."""
+    pool = sorted(set(candidates))
+    found = [*_alike(name, pool), *difflib.get_close_matches(name, pool, n=n, cutoff=0.6)]
+    if not found:
+        found = [near] if (near := _half_changed(name, pool)) else []
+    return list(dict.fromkeys(found))[:n]
+
+
+def _alike(name: str, pool: list[str]) -> list[str]:
+    """The candidates other than ``name`` that differ from it only in case or surrounding
+    spaces."""
+    folded = name.strip().casefold()
+    return [c for c in pool if c != name and c.strip().casefold() == folded]
+
+
+def closest_time_zone(name: object) -> str | None:
+    """The IANA time zone most like ``name``, case aside (``Europe/London`` for
+    ``europe/lodnon``); ``None`` when nothing is close or ``name`` is not a text."""
+    import zoneinfo
+
+    if not isinstance(name, str):
+        return None
+    return closest_name(name, zoneinfo.available_timezones(), fold_case=True)
 
 
 def did_you_mean(name: str | None) -> str:

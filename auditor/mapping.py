@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AuditorError, EvidenceError, Location, PackErrors, closest_name, shown
+from .errors import (
+    AuditorError,
+    EvidenceError,
+    Location,
+    PackErrors,
+    closest_name,
+    closest_time_zone,
+    shown,
+)
 from .model import EvidenceKind, Pack
 from .sourcemap import YamlMap, load_yaml
 from .standards import unknown_keys
@@ -228,6 +236,7 @@ def _reader_problems(data: YamlMap, reader: dict[str, Any]) -> list[AuditorError
                 EvidenceError(
                     f"unknown time zone {shown(zone)}",
                     location=data.where("timezone"),
+                    suggestion=closest_time_zone(zone),
                     hint="write an IANA name such as Asia/Shanghai or America/New_York",
                 )
             )

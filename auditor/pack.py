@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import expression as ex
-from .errors import AuditorError, Location, PackError, PackErrors, closest_name, shown
+from .errors import (
+    AuditorError,
+    Location,
+    PackError,
+    PackErrors,
+    closest_name,
+    closest_time_zone,
+    shown,
+)
 from .figures import differing
 from .holiday_sets import holiday_set_problem
 from .mapping import normalise
@@ -199,7 +207,7 @@ def _timezone(data: YamlMap, checker: _Checker) -> str:
         checker.error(
             f"unknown time zone '{value}'",
             data.where("timezone"),
-            suggestion=closest_name(str(value), zoneinfo.available_timezones()),
+            suggestion=closest_time_zone(value),
         )
         return "UTC"
     return str(value)

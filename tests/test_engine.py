@@ -16,6 +16,7 @@ from auditor.business_time import BusinessClock
 from auditor.errors import AuditorError
 from auditor.evaluate import evaluate
 from auditor.findings.results import RuleResult
+from auditor.i18n import translate_reason
 from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
@@ -189,6 +190,39 @@ def test_a_text_a_condition_or_filter_compares_with_that_never_occurs_is_noted(
     assert per_1000.value == 0
     # CLOSED compares the enum status with 'closed', which no ticket holds: no note
     assert "notes" not in results["CLOSED"].findings[0].details
+
+
+def test_a_text_that_differs_only_in_case_is_named_closest_first(
+    tmp_path, store, write_pack
+) -> None:
+    """A compared text the data spells in other case ('ps' for PS) is named as the closest,
+    though difflib finds nothing close (its ratio ps/PS is 0); one difflib also finds comes
+    after it. The note reads so in Chinese as well."""
+    rule = (
+        '  - id: SITES\n    clause: "3.3.3"\n    title: {zh: 站点, en: Sites}\n'
+        '    evidence: tickets\n    where: site in ("ps", "NEE", "bj")\n'
+        '    condition: status == "open"\n'
+        "    target: 50%\n    severity: minor\n    min_records: 1\n"
+        "    capa: {action: {zh: 改, en: Fix}, owner: lead}\n"
+    )
+    tickets = (
+        "A,PS,2026-02-02 09:00:00,,open\n"
+        "B,PE,2026-02-03 09:00:00,,open\n"
+        "C,NE,2026-02-04 09:00:00,,open\n"
+        "D,bJ,2026-02-05 09:00:00,,open\n"
+        "E,BJ,2026-02-06 09:00:00,,open\n"
+        "F,bj2,2026-02-07 09:00:00,,open\n"
+    )
+    notes = _with_rules(tmp_path, store, write_pack, rule, tickets)["SITES"].findings[0]
+    # difflib's ratios: NEE/NE 2*2/5 = 0.8, NEE/PE 0.4; bj/bj2 2*2/5 = 0.8, bj/bJ 0.5
+    assert notes.details["notes"] == [
+        "value 'ps' never occurs in tickets.site; closest: 'PS'",
+        "value 'NEE' never occurs in tickets.site; closest: 'NE'",
+        "value 'bj' never occurs in tickets.site; closest: 'BJ', 'bJ', 'bj2'",
+    ]
+    assert translate_reason(notes.details["notes"][0], "zh") == (
+        "值“ps”在 tickets.site 中从未出现;最接近的值:'PS'"
+    )
 
 
 def test_an_exclusion_text_no_record_holds_is_named_in_a_note(tmp_path, store, write_pack) -> None:

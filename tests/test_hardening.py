@@ -39,6 +39,20 @@ def test_a_mapping_the_readers_cannot_use_is_one_located_line(tmp_path, line, ex
     assert f"{path}:{expected}" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("zone", "closest"), [("Europe/Lodnon", "Europe/London"), ("asia/shanghai", "Asia/Shanghai")]
+)
+def test_a_mapping_s_unknown_time_zone_names_the_closest(tmp_path, zone, closest) -> None:
+    path = tmp_path / "calls.mapping.yaml"
+    path.write_text(f"kind: calls\ntimezone: {zone}\ncolumns:\n  call_id: id\n", encoding="utf-8")
+    with pytest.raises(PackErrors) as caught:
+        load_mapping(path)
+    assert [str(error) for error in caught.value.errors] == [
+        f"{path}:2:11: unknown time zone '{zone}'; did you mean '{closest}'?; write an IANA name "
+        "such as Asia/Shanghai or America/New_York"
+    ]
+
+
 def test_out_under_a_regular_file_is_one_line(runner, tmp_path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("", encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..backends.base import Backend, HelperTable
 from ..business_time import CalendarTable, ClockCache, moment_text
+from ..errors import closest_names
 from ..findings import Counts, Finding, RuleResult, group_text
 from ..measures import AggregateMeasure, ComparedValue, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
@@ -541,9 +541,9 @@ class Evaluation:
 
 def never_occurs(item: ComparedValue, column: str, values: list[str]) -> str:
     """The note on a compared text no record holds in ``column`` (``kind.field``): the field's
-    ``values`` closest to it, if any is close."""
+    ``values`` closest to it, if any is close (one that differs only in case first)."""
     said = f"{item.what} '{item.value}' never occurs in {column}"
-    closest = difflib.get_close_matches(item.value, values, n=3)
+    closest = closest_names(item.value, values)
     if not closest:
         return f"{said}; no value there is close"
     return f"{said}; closest: " + ", ".join(f"'{value}'" for value in closest)

@@ -29,6 +29,20 @@ def test_broken_pack_exits_2_with_one_line_and_no_traceback(runner) -> None:
     assert "Traceback" not in result.output + result.stderr
 
 
+def test_an_unknown_time_zone_is_one_line_with_the_closest_name_case_aside(
+    runner, write_pack
+) -> None:
+    """``europe/lodnon``: the closest IANA name compared case aside is Europe/London (compared
+    as written, Europe/Tallinn is)."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace("timezone: Asia/Shanghai", "timezone: europe/lodnon"))
+    result = runner.invoke(main, ["pack", "check", "--standards", str(STANDARDS), str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}:4:11: unknown time zone 'europe/lodnon'; did you mean 'Europe/London'?"
+    ]
+
+
 def test_missing_file_is_one_clear_line(runner, tmp_path) -> None:
     result = runner.invoke(main, ["pack", "check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
