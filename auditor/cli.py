@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .atomic import Replaced
     from .audit import AuditResult
     from .diff import PreviousAudit
-    from .findings.contract import FindingsDocument
+    from .findings.contract import FindingsDocument, RuleEntry
     from .ingest import IngestReport
     from .mapping import Mapping
     from .packcheck import PackReport
@@ -1183,10 +1183,30 @@ def _warning_lines(result: AuditResult) -> list[str]:
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])
         lines.extend(f"{rule.rule} (clause {rule.clause}): {note}" for note in notes)
+    lines.extend(_pending_lines(result.findings))
     decision = result.document["summary"]["recommendation"]
     for item in decision["not_evaluable"]:
         lines.append(f"{item['rule']} (clause {item['clause']}) not evaluable: {item['reason']}")
     return lines
+
+
+def _pending_lines(document: FindingsDocument) -> list[str]:
+    """For the finding the summary shows of each rule, its reason that records still open
+    at the period end are not in its rate (how many, the range the rate will lie in)."""
+    from .evaluate.verdicts import PENDING_RANGE
+
+    return [
+        f"{rule.rule} (clause {rule.clause}{_cell_of(rule)}): {reason}"
+        for rule in document.rules
+        for reason in rule.deciding_finding().reasons
+        if PENDING_RANGE.match(reason)
+    ]
+
+
+def _cell_of(rule: RuleEntry) -> str:
+    """``, channel=phone``: the cell of the finding the summary shows, when not the pooled one."""
+    shown = rule.deciding_finding()
+    return "" if shown is rule.findings[0] else ", " + shown.id.split("@", 1)[1]
 
 
 def _dated_outside(document: Any, period: str) -> str:

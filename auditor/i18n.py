@@ -458,8 +458,8 @@ LABELS: dict[str, dict[str, str]] = {
 #: or a business calendar in use (business_time); each measure states its own (``formula``)
 FORMULAS: dict[str, dict[str, str]] = {
     "share": {
-        "zh": "比率 = 符合记录数 / n,n = 符合 + 不符合;待定(期末未到期)与排除的记录不计入 n。差额 = ⌈目标 × n⌉ − 符合记录数(精确分数运算)。",
-        "en": "rate = conforming / n, n = conforming + breached; records pending at period end and excluded records are not in n. shortfall = ⌈target × n⌉ − conforming (exact fractions).",
+        "zh": "比率 = 符合记录数 / n,n = 符合 + 不符合;待定(期末未到期)与排除的记录不计入 n;有待定记录时,另给出其结束后比率所在的范围:符合 / (n + 待定) 至 (符合 + 待定) / (n + 待定)。差额 = ⌈目标 × n⌉ − 符合记录数(精确分数运算)。",
+        "en": "rate = conforming / n, n = conforming + breached; records pending at period end and excluded records are not in n; with records pending, the range the rate will lie in once they end is given too: conforming / (n + pending) to (conforming + pending) / (n + pending). shortfall = ⌈target × n⌉ − conforming (exact fractions).",
     },
     "wilson": {
         "zh": f"Wilson 区间:中心 (p + z²/2n)/(1 + z²/n),半宽 z/(1 + z²/n)·√(p(1−p)/n + z²/4n²),z = {Z_95_SHOWN}。",
@@ -640,6 +640,17 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "达到目标,但 95% 置信区间下限 {p} 低于目标",
         ),
         (r"^meets the target but not the warn level (?P<w>.+)$", "达到目标,但未达到预警水平 {w}"),
+        (
+            r"^(?P<n>[\d,]+) records? still open at the period end (?:is|are) not in the rate: "
+            r"once (?:it ends|they end), the rate will lie between (?P<lo>.+) and (?P<hi>.+), "
+            r"and the verdict may change$",
+            "期末仍未结束的 {n} 条记录未计入比率:待其结束后,比率将介于 {lo} 与 {hi} 之间,结论可能改变",
+        ),
+        (
+            r"^(?P<n>[\d,]+) records? still open at the period end (?:is|are) not in the rate: "
+            r"once (?:it ends|they end), the rate will lie between (?P<lo>.+) and (?P<hi>.+)$",
+            "期末仍未结束的 {n} 条记录未计入比率:待其结束后,比率将介于 {lo} 与 {hi} 之间",
+        ),
         (
             r"^(?P<n>[\d,]+) records? in the rate, fewer than the minimum of (?P<m>[\d,]+)$",
             "计入比率的记录仅 {n} 条,少于最低要求 {m} 条",

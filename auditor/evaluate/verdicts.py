@@ -4,18 +4,21 @@ the findings contract, :meth:`auditor.findings.contract.RuleEntry.deciding_findi
 Rates (per-record measures), with n = conforming + breached: too few records is
 not-evaluable; below the target is a nonconformity (major below
 ``major_below``); inside the warn band, or (below a 100 % target) with the
-lower 95 % bound under the target, an observation; otherwise conform.
+lower 95 % bound under the target, an observation; otherwise conform. Records still open
+at the period end (pending) are not in the rate: a reason says how many, the range the
+rate will lie in once they end, and whether the verdict may then change.
 Aggregates compare their value with the threshold the same way; an estimate (a mean)
 that meets it on one value, with no interval to confirm it, is an observation.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..findings import RANK, Finding
+from ..findings import RANK, Counts, Finding
 from ..formatting import percent_text
 from ..stats import shortfall, wilson_interval
 
@@ -58,6 +61,33 @@ def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) 
     f.value, f.interval, f.unit = c.conforming / c.n, (low, high), "share"
     f.shortfall = shortfall(c.conforming, c.n, Fraction(target))
     _share_verdict(rule, f, rate, Fraction(target), low)
+    f.reasons.extend(pending_range(c, Fraction(target)))  # after the verdict's reason
+
+
+#: the start of the reason :func:`pending_range` gives (the console picks it out by it)
+PENDING_RANGE = re.compile(r"^[\d,]+ records? still open at the period end ")
+
+
+def pending_range(c: Counts, target: Fraction) -> list[str]:
+    """The records still open at the period end, not in the rate, and the range the rate
+    will lie in once they end (none of them conforming to all), with a warning when the
+    target holds at one end of that range and not at the other; nothing when none is open."""
+    if not c.pending:
+        return []
+    ended = c.n + c.pending
+    lowest = Fraction(c.conforming, ended)
+    highest = Fraction(c.conforming + c.pending, ended)
+    records, are, end = (
+        ("record", "is", "it ends") if c.pending == 1 else ("records", "are", "they end")
+    )
+    text = (
+        f"{c.pending:,} {records} still open at the period end {are} not in the rate: "
+        f"once {end}, the rate will lie between {percent_text(float(lowest), float(target))} "
+        f"and {percent_text(float(highest), float(target))}"
+    )
+    if (lowest >= target) != (highest >= target):
+        text += ", and the verdict may change"
+    return [text]
 
 
 def _share_verdict(rule: Rule, f: Finding, rate: Fraction, target: Fraction, low: float) -> None:
