@@ -591,3 +591,63 @@ def test_the_sample_files_order_is_the_one_the_docs_state(tmp_path: Path) -> Non
         rows = [(row["group"], row["key"]) for row in csv.DictReader(written)]
     assert rows == sorted(rows) and rows != sorted(rows, key=lambda row: row[1])
     assert [group for group, _ in rows[:1]] == ["site=BJ"]
+
+
+# ------------------------------------------------------------ a sequence rule's cases
+
+#: complaint events (tests/packs/sequence.yaml, rule HANDLING: acknowledged within 24 h of
+#: received, resolved within 5 d of it), each case's events not in one block of lines
+SEQUENCE_EVENTS = (
+    "complaint_id,event,at,site\n"  # line 1
+    "B,acknowledged,2026-02-03 16:00:00,BJ\n"  # 2: B's first line, not its received event
+    "A,received,2026-02-02 10:00:00,BJ\n"  # 3: A's received
+    "B,received,2026-02-02 10:00:00,BJ\n"  # 4: B's received; acknowledged 30 h on: 6 h late
+    "A,acknowledged,2026-02-02 12:00:00,BJ\n"  # 5
+    "A,resolved,2026-02-04 10:00:00,BJ\n"  # 6: A in time
+    "B,resolved,2026-02-04 10:00:00,BJ\n"  # 7
+    "C,received,2026-02-05 10:00:00,SH\n"  # 8: C's received
+    "C,acknowledged,2026-02-05 11:00:00,SH\n"  # 9
+    "C,resolved,2026-02-06 10:00:00,SH\n"  # 10: C in time
+    "G,received,2026-02-27 10:00:00,BJ\n"  # 11: G pending (resolution not due): not judged
+    "G,acknowledged,2026-02-27 11:00:00,BJ\n"  # 12
+    "X,acknowledged,2026-02-03 10:00:00,SH\n"  # 13: X has no received step: excluded
+)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_sampled_sequence_case_names_the_file_and_line_failing_records_give_it(
+    tmp_path: Path, engine: str
+) -> None:
+    """A sequence rule judges cases, not stored records: each sampled case is placed where
+    failing-records.csv places a breached one, at its received (first-step) event, conforming
+    cases too, as worked out by hand from the lines above; a conforming case has no overrun."""
+    import csv
+
+    from auditor.audit import run_audit
+
+    from .conftest import TEST_PACKS
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "complaint_events.csv").write_text(SEQUENCE_EVENTS, encoding="utf-8")
+    out = tmp_path / "out"
+    run_audit(TEST_PACKS / "sequence.yaml", evidence, out, "2026-02", engine=engine)
+    with (out / "failing-records.csv").open(encoding="utf-8-sig", newline="") as listed:
+        failing = [
+            (r["key"], r["file"], r["line"])
+            for r in csv.DictReader(listed)
+            if r["rule"] == "HANDLING"
+        ]
+    assert failing == [("B", "complaint_events.csv", "4")]
+    path = tmp_path / "sample.csv"
+    lot = sample_audit(out, "HANDLING", path, seed=1, size=3)[3]
+    assert lot == 3
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [
+        "key,group,source_file,line,engine_outcome,value,certifier_mark",
+        "A,site=BJ,complaint_events.csv,3,conform,,",
+        "B,site=BJ,complaint_events.csv,4,breach,6 h,",
+        "C,site=SH,complaint_events.csv,8,conform,,",
+    ]
+    mark(path, {"B": "nonconform"})
+    judged = judge(path)
+    assert (judged.agree, judged.disagree, judged.nonconforming) == (3, [], 1)

@@ -452,12 +452,12 @@ def population_from_store(
     """The records a per-record rule judged (conform or breach) in a period, as population rows.
 
     Each row has the record's ``key`` (as findings.json shows it: a date part
-    as a date), ``engine_outcome``, and the
-    ``source_file`` and ``line`` it was read from (empty when the outcome's key
-    is a case's rather than one stored record's; relative to ``evidence_root``, as
-    failing-records.csv names it, when the audit's root is given), and its ``value`` as the
-    engine computed it, in the rule's unit as the report writes it; and the
-    value of each of the rule's ``group_by`` fields, to stratify by.
+    as a date), ``engine_outcome``, the ``source_file`` and ``line`` failing-records.csv
+    gives it (the record's own; a sequence case's, its first-step event's; relative to
+    ``evidence_root`` when the audit's root is given), its ``value`` as the engine
+    computed it, in the rule's unit as the report writes it (a sequence case has one, its
+    overrun, only in breach), and the value of each of the rule's ``group_by`` fields, to
+    stratify by.
     """
     from ..pack import load_pack
 
@@ -485,8 +485,6 @@ def _population(
 ) -> list[dict[str, Any]]:
     """The population rows of ``rule`` in ``store`` (see :func:`population_from_store`)."""
     from ..evaluate.driver import Evaluation, backend_for
-    from ..evaluate.scope import key_text
-    from ..paths import recorded_relative
     from ..periods import parse_period
 
     store.check_kinds(pack.evidence.values())
@@ -496,22 +494,25 @@ def _population(
     details = evaluation.record_details(rule)
     unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
     shown = evaluation.plan(rule).scope.display_key
-    origins = {
-        key_text(list(key)): (recorded_relative(file, evidence_root), line)
-        for key, file, line in store.existing_keys(pack.evidence[rule.evidence])
-    }
     return [
         {
             "key": shown(key),
             "engine_outcome": detail["outcome"],
-            "source_file": origins.get(key, (None, None))[0],
-            "line": origins.get(key, (None, None))[1],
+            "source_file": _file_cell(detail["source_file"], evidence_root),
+            "line": detail["line"],
             "value": _value_cell(detail["value"], unit, rule),
             **{g: detail[g] for g in rule.group_by},
         }
         for key, detail in sorted(details.items())
         if detail["outcome"] in ("conform", "breach")
     ]
+
+
+def _file_cell(name: str | None, evidence_root: str | None) -> str | None:
+    """A record's file as failing-records.csv names it (relative to the audit's evidence root)."""
+    from ..paths import recorded_relative
+
+    return None if name is None else recorded_relative(name, evidence_root)
 
 
 def _value_cell(value: Any, unit: str | None, rule: Rule) -> str | None:

@@ -76,7 +76,8 @@ class RulePlan:
     listing: Statement | None = None
     cells: Statement | None = None
     outcomes: Statement | None = None
-    #: each record's (or case's) key, outcome, group values and value in the measure's failing unit
+    #: each record's (or case's) key, outcome, group values, value in the measure's failing unit,
+    #: and the source id and line the failing records give it
     values: Statement | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     value_checks: tuple[ValueCheck, ...] = ()
@@ -225,7 +226,9 @@ def _record_plan(plan: RulePlan, measure: RecordMeasure) -> RulePlan:
     )
     with_reason = "CASE WHEN _excluded IS NOT NULL THEN 'excluded:' || _excluded ELSE _outcome END"
     outcomes = base + f"SELECT _key, {with_reason} FROM m"
-    values = base + f"SELECT _key, {outcome}, {groups}_value FROM m WHERE _excluded IS NULL"
+    values = (
+        base + f"SELECT _key, {outcome}, {groups}_value, _src, _ln FROM m WHERE _excluded IS NULL"
+    )
     return replace(
         plan,
         counts=counts,

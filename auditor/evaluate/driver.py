@@ -232,7 +232,9 @@ class Evaluation:
         return {str(key): _without_reason(outcome) for key, outcome in rows}
 
     def record_details(self, rule: Rule) -> dict[str, dict[str, Any]]:
-        """Each record's (or case's) ``outcome``, group values and ``value`` in the rule's failing unit."""
+        """Each record's (or case's) ``outcome``, group values, ``value`` in the rule's failing
+        unit, and the ``source_file`` (as the manifest names it) and ``line`` the failing records give
+        it: a record's own, a sequence case's first-step event's (None where there is none)."""
         plan = self.plan(rule)
         if plan.missing or plan.values is None:
             return {}
@@ -243,8 +245,10 @@ class Evaluation:
                 "outcome": outcome,
                 **dict(zip(rule.group_by, groups, strict=True)),
                 "value": value,
+                "source_file": None if source is None else self._file_name(source),
+                "line": None if source is None else line,
             }
-            for key, outcome, *groups, value in self.backend.query(plan.values)
+            for key, outcome, *groups, value, source, line in self.backend.query(plan.values)
         }
 
     def record_contribution(self, rule: Rule, key: str) -> Contribution | None:
