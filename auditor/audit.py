@@ -338,10 +338,11 @@ def check_quarantine(report: IngestReport, ceiling: float) -> None:
 def check_period_has_evidence(
     pack: Pack, period: Period, coverage: dict[str, KindCoverage], report: IngestReport
 ) -> None:
-    """Stop when the period holds no record of any kind a rule judges."""
+    """Stop when the period holds no record of any kind a rule judges: none that the kind's
+    time, or the field a rule dates its records by, places in it."""
     judged = [coverage[name] for name in judged_kinds(pack)]
-    timed = [c for c in judged if c.in_period is not None]
-    found = any(c.in_period for c in timed) if timed else any(c.stored for c in judged)
+    timed = [c for c in judged if c.placed is not None]
+    found = any(c.placed for c in timed) if timed else any(c.stored for c in judged)
     if found:
         return
     span = span_text(pack, coverage)

@@ -25,6 +25,9 @@ class KindCoverage:
     #: records whose time falls outside the period (not those with no value in the kind's
     #: time, which a rule may place by its own); None for kinds without a time field
     outside: int | None = None
+    #: records one of the kind's dating fields (its time, or the one a rule dates them by)
+    #: places in the period: what a rule may judge there; None for kinds no time places
+    placed: int | None = None
 
 
 def judged_kinds(pack: Pack) -> list[str]:
@@ -47,8 +50,8 @@ def dating_fields(pack: Pack, kind: EvidenceKind) -> tuple[str, ...]:
 
 def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCoverage]:
     """For every kind of the pack: records stored, records whose time is in ``period`` and
-    outside it, records in no period (with no time, see :func:`dating_fields`) and their
-    time span.
+    outside it, records in no period (with no time, see :func:`dating_fields`), records a
+    dating field places in ``period`` and their time span.
 
     ``store`` is a backend (an audit passes the one that then evaluates, so each kind is
     scanned by that engine) or an evidence store, asked through the engine it names with a
@@ -61,11 +64,11 @@ def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCover
         start, end = period.start(zone), period.end(zone)
         result = {}
         for kind in pack.evidence.values():
-            stored, in_period, outside, untimed, first, last = backend.time_summary(
+            stored, in_period, outside, untimed, placed, first, last = backend.time_summary(
                 kind.name, kind.time, start, end, dating_fields(pack, kind)
             )
             result[kind.name] = KindCoverage(
-                kind.name, stored, in_period, first, last, untimed, outside
+                kind.name, stored, in_period, first, last, untimed, outside, placed
             )
         return result
     finally:

@@ -599,3 +599,18 @@ def test_an_exclusion_reason_that_is_empty_or_not_text_is_one_located_error(
     assert str(error).split("rules/pack.yaml:", 1)[1] == (
         f"51:{column}: reason must be a text or {{zh: ..., en: ...}} in rule M"
     )
+
+
+def test_pack_check_refuses_a_time_on_an_availability_rule(runner) -> None:
+    """An availability rule places outages by their from/to interval: a ``time:`` on it
+    would be ignored, so `pack check` refuses it with one line, at the rule's time."""
+    from auditor.cli import main
+
+    path = TEST_PACKS / "broken" / "availability-with-time.yaml"
+    result = runner.invoke(main, ["pack", "check", str(path), "--standards", str(STANDARDS)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {path}:37:11: an availability rule places an outage in the period by its "
+        "from/to interval (any outage overlapping the period), not by 'time': remove 'time' "
+        "in rule R1\n"
+    )

@@ -265,6 +265,72 @@ def test_a_record_a_rule_dates_by_another_field_is_not_said_dated_outside(
     assert figures == {"stored": 19, "in_period": 10, "outside": 2, "untimed": 0}
 
 
+def calls_received_unrecorded(tmp_path: Path, answered: str) -> Path:
+    """3 calls with an empty received_at, answered on ``answered`` (a day)."""
+    return evidence(tmp_path, calls([f"E{i},BJ,,{answered} 10:00:10,S1," for i in range(3)]))
+
+
+def test_records_only_a_rule_dates_in_the_period_are_evidence_of_it(tmp_path: Path, runner) -> None:
+    """3 calls with no received_at, answered in July: the server rule places them in July by
+    answered_at and judges all 3, so the July audit runs (exit 1: the answer rule has no
+    record, so it is not evaluable) and no kind is said empty in the period; answered in
+    August, no field places any call in July and the audit stops as before."""
+    from auditor.cli import main
+    from auditor.report import render_reports
+
+    pack = optional_time_pack(tmp_path, server_time="answered_at")
+    folder, out = calls_received_unrecorded(tmp_path, "2026-07-06"), tmp_path / "out"
+    shown = runner.invoke(
+        main, ["audit", str(pack), str(folder), "--out", str(out), "--period", "2026-07"]
+    )
+    assert shown.exit_code == 1, shown.output
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    verdicts = {
+        r["rule"]: (r["verdict"], r["findings"][0]["counts"]["n"]) for r in document["rules"]
+    }
+    assert verdicts == {"ANSWERED-30S": ("not-evaluable", 0), "SERVER-RECORDED": ("observation", 3)}
+    assert document["summary"]["recommendation"]["decision"] == "withheld"
+    assert document["summary"]["warnings"] == []
+    assert "no calls record in 2026-07" not in shown.output
+    render_reports(document, tmp_path / "report", ("html",), "en")
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "no record in the audit period" not in html
+    (tmp_path / "august").mkdir()
+    later = calls_received_unrecorded(tmp_path / "august", "2026-08-06")
+    stopped = runner.invoke(
+        main, ["audit", str(pack), str(later), "--out", str(tmp_path / "o8"), "--period", "2026-07"]
+    )
+    assert stopped.exit_code == 2
+    assert stopped.output == (
+        "error: no evidence record in 2026-07: 1 file(s) read, 3 rows stored; check the "
+        "evidence folder, the file names and the mapping\n"
+    )
+
+
+@pytest.mark.parametrize(("answered", "warned"), [("2026-07-06", False), ("2026-08-06", True)])
+def test_a_kind_a_rule_dates_in_the_period_is_not_warned_empty(
+    tmp_path: Path, answered: str, warned: bool
+) -> None:
+    """The warning that a judged kind has no record in July goes by every field that dates
+    its records: the 3 calls with no received_at answered in July are in it, answered in
+    August they are not."""
+    from auditor.backends.store import EvidenceStore
+    from auditor.evidence_span import kind_coverage
+    from auditor.findings.document import audit_warnings
+    from auditor.ingest import ingest
+    from auditor.periods import parse_period
+
+    pack = load_pack(optional_time_pack(tmp_path, server_time="answered_at"), [STANDARDS])
+    store = EvidenceStore(tmp_path / "store.db")
+    try:
+        report = ingest(pack, calls_received_unrecorded(tmp_path, answered), store)
+        coverage = kind_coverage(pack, store, parse_period("2026-07"))
+    finally:
+        store.close()
+    empty = [{"code": "kind-empty-in-period", "kind": "calls"}]
+    assert audit_warnings(pack, report, coverage) == (empty if warned else [])
+
+
 def old_store_export(tmp_path: Path) -> Path:
     """The export of a store made by an earlier version, whose manifest rows record no
     columns: calls.csv (10 calls) and calls-2.csv (4 calls, no server column)."""

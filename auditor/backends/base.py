@@ -55,10 +55,11 @@ class Backend(Protocol):
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float, dating: Sequence[str] = ()
-    ) -> tuple[int, int | None, int | None, int | None, float | None, float | None]:
+    ) -> tuple[int, int | None, int | None, int | None, int | None, float | None, float | None]:
         """Rows of ``table``; of them, rows with ``column`` in [start, end), rows with a
-        ``column`` outside it and rows with no value in any of the fields ``dating``; the
-        column's range."""
+        ``column`` outside it, rows with no value in any of the fields ``dating`` and rows
+        that one of the fields ``dating`` (``column`` without them) places in [start, end);
+        the column's range."""
         ...
 
     def time_range(

@@ -56,32 +56,39 @@ class StatementFacts:
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float, dating: Sequence[str] = ()
-    ) -> tuple[int, int | None, int | None, int | None, float | None, float | None]:
+    ) -> tuple[int, int | None, int | None, int | None, int | None, float | None, float | None]:
         """Rows of ``table``; of them, rows with ``column`` in [start, end), rows with a
-        ``column`` outside it and rows with no value in any of the fields ``dating`` (None
-        without ``column``, without ``dating``); and the column's range (one scan). A table
-        that does not exist holds no rows."""
+        ``column`` outside it, rows with no value in any of the fields ``dating`` (None
+        without ``column``, without ``dating``) and rows that one of the fields ``dating``
+        (``column`` without them) places in [start, end) (None with neither); and the
+        column's range (one scan). A table that does not exist holds no rows."""
+        placing = dating or ((column,) if column else ())
         if not self.has_table(table):
             timed = 0 if column else None
-            return 0, timed, timed, (0 if dating else None), None, None
+            return 0, timed, timed, (0 if dating else None), (0 if placing else None), None, None
         c = q(column) if column else None
         untimed = " AND ".join(f"{q(name)} IS NULL" for name in dating)
+        in_window = " OR ".join(f"({q(name)} >= :start AND {q(name)} < :end)" for name in placing)
         columns = [
             "COUNT(*)",
             f"SUM(CASE WHEN {c} >= :start AND {c} < :end THEN 1 ELSE 0 END)" if c else "NULL",
             f"SUM(CASE WHEN {c} < :start OR {c} >= :end THEN 1 ELSE 0 END)" if c else "NULL",
             f"SUM(CASE WHEN {untimed} THEN 1 ELSE 0 END)" if untimed else "NULL",
+            f"SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END)" if in_window else "NULL",
             f"MIN({c})" if c else "NULL",
             f"MAX({c})" if c else "NULL",
         ]
-        params = {"start": start, "end": end} if c else {}
+        params = {"start": start, "end": end} if in_window else {}
         text = f"SELECT {', '.join(columns)} FROM {q(table)}"
-        stored, in_period, outside, undated, first, last = self.query(Statement(text, params))[0]
+        stored, in_period, outside, undated, placed, first, last = self.query(
+            Statement(text, params)
+        )[0]
         return (
             int(stored),
             int(in_period or 0) if c else None,
             int(outside or 0) if c else None,
             int(undated or 0) if untimed else None,
+            int(placed or 0) if in_window else None,
             first,
             last,
         )

@@ -284,7 +284,7 @@ def audit_warnings(
     warnings.extend(_zone_warnings(pack, report, root))
     for name in judged_kinds(pack):
         covered = coverage.get(name)
-        if covered is not None and covered.in_period == 0:
+        if covered is not None and covered.placed == 0:
             warnings.append({"code": "kind-empty-in-period", "kind": name})
     return warnings
 

@@ -67,6 +67,13 @@ class AvailabilityMeasure(AggregateMeasure):
                 raw.where("period"),
             )
             return None
+        if "time" in raw:
+            ctx.error(
+                "an availability rule places an outage in the period by its from/to interval "
+                "(any outage overlapping the period), not by 'time': remove 'time'",
+                raw.where("time"),
+            )
+            return None
         if start is None or end is None:
             return None
         return cls(start, end, calendar)

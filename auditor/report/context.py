@@ -225,9 +225,22 @@ def _kind_row(kind: KindSummary, words: Words) -> KindRow:
 
 
 def empty_kinds(summary: Summary, words: Words) -> list[str]:
-    """Kinds with no record in the period that no warning already names."""
+    """Kinds with no record in the period that no warning already names (nor one whose
+    records a rule dates by its own field, which its warning alone tells)."""
     warned = {w.kind for w in summary.warnings if w.code == "kind-empty-in-period"}
-    return [words.text(k.title) for k in summary.kinds if k.in_period == 0 and k.kind not in warned]
+    return [
+        words.text(k.title)
+        for k in summary.kinds
+        if k.in_period == 0 and k.kind not in warned and not dated_by_a_rule(k)
+    ]
+
+
+def dated_by_a_rule(kind: KindSummary) -> int:
+    """Records with no value in the kind's time that a rule places by its own field (in
+    the period or outside it): neither in ``in_period`` nor ``outside`` nor ``untimed``."""
+    if kind.untimed is None or kind.in_period is None or kind.outside is None:
+        return 0  # not counted (no time, or a findings.json written before they were)
+    return kind.stored - kind.in_period - kind.outside - kind.untimed
 
 
 def untimed_kinds(summary: Summary, words: Words) -> list[str]:
