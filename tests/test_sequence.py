@@ -16,7 +16,7 @@ from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import STANDARDS, TEST_PACKS, needs_spark
 
 
 @functools.cache
@@ -536,9 +536,9 @@ UNKEYED_EVENTS = (
 )
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
 def test_a_case_whose_step_may_be_in_a_file_without_the_case_key_is_excluded_not_breached(
-    tmp_path, write_pack, engine: str
+    tmp_path, write_pack, engine: str, request: pytest.FixtureRequest
 ) -> None:
     """H's resolution is only in a file without complaint_id: whether it was resolved in time
     is unknown, so H is excluded with that file's reason, not breached as missing (by 1 Mar
@@ -549,6 +549,9 @@ def test_a_case_whose_step_may_be_in_a_file_without_the_case_key_is_excluded_not
     reported at its certain breach (resolved late by 2 d), not its uncertain order. The
     unkeyed events are one case of no key, excluded."""
     from auditor.backends.engines import open_backend
+
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
 
     pack = load_pack(write_pack(OPTIONAL_COLUMNS_PACK), [STANDARDS])
     folder = tmp_path / "evidence"
