@@ -1157,8 +1157,7 @@ def _ceiling(text: str) -> float:
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
-    from .formatting import first_names
-    from .i18n import Words
+    from .findings.document import columns_not_recorded_line
 
     lines = []
     for warning in result.warnings:
@@ -1175,10 +1174,7 @@ def _warning_lines(result: AuditResult) -> list[str]:
         elif warning["code"] == "kind-empty-in-period":
             lines.append(f"no {warning['kind']} record in {result.period.label}")
         elif warning["code"] == "columns-not-recorded":
-            files = warning["files"]
-            lines.append(
-                Words("en").label(warning["code"], n=f"{len(files):,}", files=first_names(files))
-            )
+            lines.append(columns_not_recorded_line(warning["files"]))
     lines.extend(result.notes)
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])

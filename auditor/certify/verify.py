@@ -112,18 +112,12 @@ def columns_not_recorded_warnings(pack: Pack, store: EvidenceStore, root: str | 
     """The warning an audit gives for the files of its store an earlier version ingested,
     whose columns their manifest does not record, in its words (each file named relative to
     the evidence folder ``root`` the audit recorded); none when every file's are recorded."""
-    from ..findings.document import columns_not_recorded
-    from ..formatting import count, first_names
-    from ..i18n import Words
+    from ..findings.document import columns_not_recorded, columns_not_recorded_line
     from ..ingest import FileReport
 
     files = [FileReport.from_manifest(entry) for entry in store.manifest_entries()]
     names = sorted(recorded_relative(f.path, root) for f in columns_not_recorded(pack, files))
-    if not names:
-        return []
-    return [
-        Words("en").label("columns-not-recorded", n=count(len(names)), files=first_names(names))
-    ]
+    return [columns_not_recorded_line(names)] if names else []
 
 
 def recorded_evidence(document: FindingsDocument, folder: Path) -> Path:

@@ -301,6 +301,14 @@ def columns_not_recorded(pack: Pack, files: Iterable[FileReport]) -> list[FileRe
     ]
 
 
+def columns_not_recorded_line(names: list[str]) -> str:
+    """The ``columns-not-recorded`` warning as the console says it, naming the files."""
+    from ..formatting import count, first_names
+    from ..i18n import Words
+
+    return Words("en").label("columns-not-recorded", n=count(len(names)), files=first_names(names))
+
+
 def _zone_warnings(pack: Pack, report: IngestReport, root: str | None) -> list[dict[str, Any]]:
     """Files whose mapping reads times in another zone than the pack judges them in."""
     found = []
