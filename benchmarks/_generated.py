@@ -5,9 +5,13 @@ from __future__ import annotations
 from auditor.backends.store import EvidenceStore
 
 
-def generated_file(store: EvidenceStore, name: str, kind: str, rows: int) -> int:
+def generated_file(
+    store: EvidenceStore, name: str, kind: str, rows: int, columns: list[str] | None = None
+) -> int:
     """Record a file of ``rows`` generated records of ``kind`` (all stored, none read from
-    disk) in the manifest; its id, the ``_source`` of its records."""
+    disk) in the manifest; its id, the ``_source`` of its records. With ``columns``, the
+    manifest says the file had a column for those fields only."""
+    mapping = None if columns is None else {"columns": {field: field for field in columns}}
     return store.record_file(
         {
             "file": name,
@@ -20,5 +24,6 @@ def generated_file(store: EvidenceStore, name: str, kind: str, rows: int) -> int
             "status": "ok",
             "reason": "",
             "reader": {},
+            "mapping": mapping,
         }
     )

@@ -21,7 +21,7 @@ from auditor.ingest import ingest
 from auditor.pack import load_pack
 from auditor.periods import parse_period
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import STANDARDS, TEST_PACKS, needs_spark
 
 PACK = TEST_PACKS / "record-measures.yaml"
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -684,9 +684,12 @@ rules:
 """
 
 
-def outcomes_of(folder: Path, pack_text: str, files: dict[str, str], engine: str) -> dict:
-    """Each rule's record outcomes for March 2026, with a pack of the test's own (and, under
-    ``"counts"``, each rule's pooled conforming and breached counts)."""
+def outcomes_of(
+    folder: Path, pack_text: str, files: dict[str, str], engine: str, reasons: bool = False
+) -> dict:
+    """Each rule's record outcomes for March 2026 (with ``reasons``, an excluded record's as
+    ``excluded:<why>``), with a pack of the test's own (and, under ``"counts"``, each rule's
+    pooled conforming and breached counts)."""
     (folder / "pack.yaml").write_text(pack_text, encoding="utf-8")
     evidence = folder / "evidence"
     evidence.mkdir()
@@ -698,7 +701,7 @@ def outcomes_of(folder: Path, pack_text: str, files: dict[str, str], engine: str
         ingest(pack, evidence, store)
         backend = backend_for(store) if engine == "sqlite" else open_backend(store, engine)
         evaluation = Evaluation(pack, backend, MARCH)
-        got: dict = {rule.id: evaluation.record_outcomes(rule) for rule in pack.rules}
+        got: dict = {rule.id: evaluation.record_outcomes(rule, reasons) for rule in pack.rules}
         pooled = {r.rule: r.findings[0].counts for r in evaluation.run()}
         got["counts"] = {rule: (c.conforming, c.breached) for rule, c in pooled.items()}
         return got
@@ -751,3 +754,237 @@ def test_contacts_whose_moment_and_key_text_are_the_same_are_not_each_others_rep
         "b|c": "breach",  # c|d a day later
         "c|d": "conform",
     }
+
+
+# ------------------------------------------------------------ repeats from files without a column
+
+LACKING_PACK = """\
+pack: lacking-columns
+version: 1.0.0
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  interactions:
+    key: [interaction_id]
+    time: logged_at
+    fields:
+      interaction_id: string
+      customer_id: string?
+      category: string?
+      agent_id: string?
+      logged_at: timestamp
+      contacted_at: timestamp?
+rules:
+  - id: FCR-MATTER
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: interactions
+    where: agent_id is null
+    repeat_contact: {customer: customer_id, matter: category, at: contacted_at, within: 7d}
+    target: 75%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+  - id: FCR-CUSTOMER
+    clause: "3.3.3"
+    title: {zh: 规则, en: Rule}
+    evidence: interactions
+    where: agent_id is null
+    repeat_contact: {customer: customer_id, at: contacted_at, within: 7d}
+    target: 75%
+    severity: minor
+    min_records: 1
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+#: each file of interactions and the field it has no column for (None: it has every column)
+LACKS = {
+    "all": None,
+    "no-matter": "category",
+    "no-customer": "customer_id",
+    "no-at": "contacted_at",
+}
+
+#: key, file, customer, matter, agent, contacted at (None in the file without it)
+Stored = tuple[str, str, str | None, str | None, str | None, datetime | None]
+
+
+def could_repeat(other: Stored, contact: Stored, shared: list[int], has_at: bool) -> bool:
+    """Whether ``other`` can be the repeat of ``contact``: it meets the rule's where, has the
+    contact's values in the ``shared`` positions (customer 2, matter 3) and, when ``has_at``,
+    is later (a later key at the same moment) within 7 days and before the period end."""
+    end = datetime(2026, 4, 1, tzinfo=ZONE)
+    if other[4] is not None or any(other[i] != contact[i] for i in shared):
+        return False
+    if not has_at:
+        return True
+    at, repeat = contact[5], other[5]
+    assert at is not None
+    if repeat is None:
+        return False
+    later = (repeat, other[0]) > (at, contact[0])
+    return later and repeat <= at + timedelta(days=7) and repeat < end
+
+
+def expected_with_files(rows: list[Stored], matter: bool) -> dict[str, str]:
+    """Each contact's outcome, with the reason of an exclusion, worked out by the definition
+    in docs/rule-language.md: a record of a file without a column the rule reads is excluded
+    and no known repeat; a contact it could repeat (as far as its file tells) and with no
+    known repeat is excluded with the first such file's reason."""
+    read = (
+        ["category", "contacted_at", "customer_id"] if matter else ["contacted_at", "customer_id"]
+    )
+    positions = {"customer_id": 2, "category": 3} if matter else {"customer_id": 2}
+
+    def unread(file: str) -> str | None:
+        return LACKS[file] if LACKS[file] in read else None
+
+    start, end = datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 4, 1, tzinfo=ZONE)
+    found = {}
+    for contact in rows:
+        key, file, _, _, agent, at = contact
+        if agent is not None or at is None or not start <= at < end:
+            continue
+        if unread(file):
+            found[key] = f"excluded:no column for {unread(file)} in its file"
+        elif contact[2] is None:
+            found[key] = "excluded:no customer id"
+        elif matter and contact[3] is None:
+            found[key] = "excluded:no matter"
+        elif any(could_repeat(o, contact, list(positions.values()), True) for o in rows):
+            found[key] = "breach"
+        elif maybe := [
+            f"excluded:no column for {unread(o[1])} in its file"
+            for o in rows
+            if unread(o[1])
+            and could_repeat(
+                o,
+                contact,
+                [i for name, i in positions.items() if name != LACKS[o[1]]],
+                LACKS[o[1]] != "contacted_at",
+            )
+        ]:
+            found[key] = min(maybe)
+        elif at + timedelta(days=7) >= end:
+            found[key] = "pending"
+        else:
+            found[key] = "conform"
+    return found
+
+
+STORED_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["all", "all", "all", *LACKS]),
+        st.sampled_from([None, "C1", "C2", "C2"]),
+        st.sampled_from([None, "billing", "tech", "tech"]),
+        st.sampled_from([None, None, None, "G1"]),  # a contact with an agent is not read
+        # half days from 2026-03-01 00:00, often exactly 7 days apart or at the period end (62)
+        st.one_of(st.sampled_from([-2, 0, 1, 14, 15, 28, 48, 50, 62, 64]), st.integers(-10, 72)),
+    ),
+    min_size=4,
+    max_size=24,
+)
+
+
+def files_of(rows: list[Stored]) -> dict[str, str]:
+    """The csv text of each file holding some of ``rows``, without the column it lacks."""
+    columns = ["interaction_id", "customer_id", "category", "agent_id", "logged_at", "contacted_at"]
+    texts: dict[str, str] = {}
+    for key, file, customer, topic, agent, at in rows:
+        logged = at or datetime(2026, 3, 1, tzinfo=ZONE)
+        row = dict(zip(columns, [key, customer, topic, agent, logged, at], strict=True))
+        kept = [c for c in columns if c != LACKS[file]]
+        shown = [
+            v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else v or ""
+            for v in (row[c] for c in kept)
+        ]
+        texts.setdefault(f"interactions-{file}", ",".join(kept) + "\n")
+        texts[f"interactions-{file}"] += ",".join(shown) + "\n"
+    return texts
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+@settings(max_examples=60, deadline=None)
+@given(drawn=STORED_ROWS)
+def test_contacts_a_record_of_a_file_without_a_column_could_repeat_match_plain_python(
+    tmp_path_factory: pytest.TempPathFactory, engine: str, drawn: list[tuple]
+) -> None:
+    """Files without the customer, the matter or ``at`` column beside one with all of them:
+    each contact's outcome and reason (the first file's in reason order when records of
+    several could repeat it) as the definition gives them, record by record: the matter a
+    file without the customer has, a later key at the same moment, the where, the period
+    end, and any contact of the customer (and matter) for a file without ``at``."""
+    base = datetime(2026, 3, 1, tzinfo=ZONE)
+    rows: list[Stored] = [
+        (
+            f"I{i:03d}",
+            file,
+            None if file == "no-customer" else customer,
+            None if file == "no-matter" else topic,
+            agent,
+            None if file == "no-at" else base + timedelta(hours=12 * halves),
+        )
+        for i, (file, customer, topic, agent, halves) in enumerate(drawn)
+    ]
+    got = outcomes_of(
+        tmp_path_factory.mktemp("lacking"), LACKING_PACK, files_of(rows), engine, True
+    )
+    assert got["FCR-MATTER"] == expected_with_files(rows, matter=True)
+    assert got["FCR-CUSTOMER"] == expected_with_files(rows, matter=False)
+
+
+def half_days(n: float) -> datetime:
+    return datetime(2026, 3, 1, tzinfo=ZONE) + timedelta(hours=12 * n)
+
+
+#: contacts of each file, and what could repeat them, for every engine
+STORED_BY_FILE: list[Stored] = [
+    ("A1", "all", "C1", "tech", None, half_days(0)),  # M1 exactly 7 d later, matter unknown
+    ("M1", "no-matter", "C1", None, None, half_days(14)),
+    ("A2", "all", "C2", "tech", None, half_days(4)),  # U1 at the same moment, a later key
+    ("U1", "no-customer", None, "tech", None, half_days(4)),
+    ("U2", "no-customer", None, "billing", "G1", half_days(5)),  # an agent's: no repeat
+    ("A3", "all", "C2", "billing", None, half_days(4)),  # U2 is no repeat: conform
+    ("B1", "all", "C2", "billing", None, half_days(50)),  # U3 at the period end: pending
+    ("U3", "no-customer", None, "billing", None, half_days(62)),
+    ("A4", "all", "C3", "tech", None, half_days(20)),  # T1 (no time) of C3, tech
+    ("T1", "no-at", "C3", "tech", None, None),
+    ("A5", "all", "C3", "billing", None, half_days(20)),  # T1 only by customer
+    # by customer alone, M1's file has every column: it repeats A1, A3 A2 and A5 A4
+]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
+def test_contacts_files_without_a_column_could_repeat_are_alike_on_every_engine(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """The look-ups of the repeats a file without a column could hold name each of them
+    once in the statement (Spark refused a second ``WITH`` of the same name)."""
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
+    got = outcomes_of(tmp_path, LACKING_PACK, files_of(STORED_BY_FILE), engine, True)
+    unknown = "excluded:no column for {} in its file"
+    assert (
+        got["FCR-MATTER"]
+        == expected_with_files(STORED_BY_FILE, matter=True)
+        == {
+            **dict.fromkeys(["A1", "M1"], unknown.format("category")),
+            "A2": unknown.format("customer_id"),
+            "U1": unknown.format("customer_id"),
+            "A3": "conform",
+            "B1": "pending",
+            "A4": unknown.format("contacted_at"),
+            "A5": "conform",
+        }
+    )
+    assert (
+        got["FCR-CUSTOMER"]
+        == expected_with_files(STORED_BY_FILE, matter=False)
+        == {
+            **dict.fromkeys(["A1", "A2", "A4"], "breach"),  # by M1, A3, A5 (same moment)
+            **dict.fromkeys(["A3", "U1"], unknown.format("customer_id")),
+            "M1": "conform",
+            "B1": "pending",
+            "A5": unknown.format("contacted_at"),
+        }
+    )

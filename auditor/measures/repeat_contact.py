@@ -136,8 +136,8 @@ class RepeatContactMeasure(RecordMeasure):
         for source, names in sorted(lacking.items()):
             files.setdefault(tuple(names), []).append(source)
         repeats = " UNION ALL ".join(
-            self._maybe_repeat_sql(scope, sql, names, tuple(sources), tuple(lacking))
-            for names, sources in files.items()
+            self._maybe_repeat_sql(scope, sql, names, tuple(sources), tuple(lacking), f"_maybe{i}")
+            for i, (names, sources) in enumerate(files.items())
         )
         keys = ", ".join(f"_key{i}" for i in range(len(scope.kind.key)))
         return f"SELECT {keys}, MIN(_reason) AS _reason FROM ({repeats}) AS m GROUP BY {keys}"
@@ -149,67 +149,108 @@ class RepeatContactMeasure(RecordMeasure):
         unread: tuple[str, ...],
         sources: tuple[int, ...],
         lacking: tuple[int, ...],
+        name: str,
     ) -> str:
-        """Contacts (``c``, of the files not in ``lacking``) a record (``o``) of the files
-        ``sources``, which had no column for ``unread``, could be the repeat of."""
+        """Contacts (of the files not in ``lacking``) a record of the files ``sources``, which
+        had no column for ``unread``, could be the repeat of: a record meeting the rule's
+        ``where`` with the contact's values of the fields its file has (``shared``) and, when
+        its file has ``at``, the first such record after the contact, before the period end,
+        within the contact's window. No contact is compared with every such record.
+        ``name`` names the records it numbers, apart from any other part of the statement."""
         reason = sql.value(f"no column for {unread[0]} in its file")
-        keys = ", ".join(f"c.{q(k)} AS _key{i}" for i, k in enumerate(scope.kind.key))
-        tests = [
-            scope.from_files(sql, sources, "o"),
-            f"NOT {scope.from_files(sql, lacking, 'c')}",
-            *(f"o.{q(f)} = c.{q(f)}" for f in self.same if f not in unread),
-        ]
-        if self.at not in unread:
-            o_at, c_at = f"o.{q(self.at)}", f"c.{q(self.at)}"
-            later = f"{scope.key_sql('o')} > {scope.key_sql('c')}"
-            tests.append(
-                f"({o_at} > {c_at} OR ({o_at} = {c_at} AND {later})) AND {o_at} <= {c_at} + "
-                f"{sql.value(self.within.seconds)} AND {o_at} < {sql.value(scope.batch.window.end)}"
-            )
-        if scope.rule.where is not None:
-            tests.append(scope.filter_sql(sql, "o"))
+        keys = ", ".join(f"_key{i}" for i in range(len(scope.kind.key)))
+        shared = [f for f in self.same if f not in unread]
+        candidate = scope.from_files(sql, sources, "o")
+        if self.at in unread:
+            if scope.rule.where is not None:
+                candidate += f" AND {scope.filter_sql(sql, 'o')}"
+            matching = self._matching_sql(scope, sql, shared, lacking, candidate)
+            return f"SELECT {keys}, {reason} AS _reason FROM ({matching}) AS m"
+        candidate += f" AND {self._candidate_sql(scope, sql)}"
+        contact = f"NOT {scope.from_files(sql, lacking, 'o')}"
+        first = self._first_after_sql(scope, sql, shared, candidate, name, contact)
         return (
-            f"SELECT {keys}, {reason} AS _reason FROM {q(scope.kind.name)} AS c "
-            f"JOIN {q(scope.kind.name)} AS o ON {' AND '.join(tests)}"
+            f"SELECT {keys}, {reason} AS _reason FROM ({first}) AS f "
+            f"WHERE f._next_at <= f._at + {sql.value(self.within.seconds)}"
         )
 
-    def _next_sql(self, scope: Scope, sql: Sql) -> str:
-        """Each contact of the kind (key, customer, matter, moment) with the first contact
-        after it that can be its repeat.
+    def _matching_sql(
+        self, scope: Scope, sql: Sql, shared: list[str], lacking: tuple[int, ...], candidate: str
+    ) -> str:
+        """The keys (``_key0``...) of the contacts of the files not in ``lacking`` whose
+        ``shared`` fields equal those of a record meeting ``candidate`` (any such record
+        when ``shared`` is empty): one equality join with those records' distinct values."""
+        keys = ", ".join(f"c.{q(k)} AS _key{i}" for i, k in enumerate(scope.kind.key))
+        values = ", ".join(f"o.{q(f)}" for f in shared) or "1 AS _any"
+        equal = " AND ".join(f"o.{q(f)} = c.{q(f)}" for f in shared) or "1 = 1"
+        table = q(scope.kind.name)
+        return (
+            f"SELECT {keys} FROM {table} AS c JOIN (SELECT DISTINCT {values} FROM {table} AS o "
+            f"WHERE {candidate}) AS o ON {equal} WHERE NOT {scope.from_files(sql, lacking, 'c')}"
+        )
 
-        A repeat can be a record of the kind meeting the rule's ``where`` with its ``at``
-        before the period end (a candidate). In each customer's (and matter's) contacts
-        ordered by ``at`` and key, a running count numbers the candidates one by one
-        (``_number``); ``_through`` counts them up to the last contact with the same moment
-        and key text, none of which is later than the others. The first candidate after a
-        contact is the one numbered one more than its ``_through``. One sort and one
-        equality join: no contact is compared with every other. Records sharing key,
-        customer, matter and moment (a store read under another key) give one row.
-        """
-        same = self.same
+    def _candidate_sql(self, scope: Scope, sql: Sql) -> str:
+        """Whether a record ``o`` can be a repeat: it meets the rule's ``where`` and its ``at``
+        is before the period end."""
         candidate = f"o.{q(self.at)} < {sql.value(scope.batch.window.end)}"
         if scope.rule.where is not None:
             candidate += f" AND {scope.filter_sql(sql, 'o')}"
+        return candidate
+
+    def _next_sql(self, scope: Scope, sql: Sql) -> str:
+        """Each contact of the kind (key, customer, matter, moment) with the first contact
+        after it that can be its repeat (:meth:`_candidate_sql`)."""
+        candidate = self._candidate_sql(scope, sql)
+        return self._first_after_sql(scope, sql, self.same, candidate, "_numbered")
+
+    def _first_after_sql(
+        self,
+        scope: Scope,
+        sql: Sql,
+        same: list[str],
+        candidate: str,
+        name: str,
+        contact: str | None = None,
+    ) -> str:
+        """Each record ``o`` of the kind meeting ``contact`` (any record when None), with
+        ``same`` and ``at`` filled (key, ``same`` fields, moment), with the first record after
+        it meeting ``candidate`` with the same values of ``same``.
+
+        In the records' ``same`` values ordered by ``at`` and key, a running count numbers
+        the candidates one by one (``_number``); counting them up to the last record with
+        the same moment and key text (none of which is later than the others) gives, one
+        more, the number of the first candidate after a record (``_after``). One sort and
+        one equality join of column to column (so SQLite's automatic index is on the
+        number too): no record is compared with every other. Records sharing key, ``same`` fields and moment (a store read under another
+        key) give one row. ``name`` names the numbered records: unique in the statement, as
+        Spark lifts every ``WITH`` to the statement's top.
+        """
         keys = "".join(f"o.{q(k)} AS _key{i}, " for i, k in enumerate(scope.kind.key))
         parts = "".join(f"o.{q(f)} AS _same{i}, " for i, f in enumerate(same))
         filled = " AND ".join(f"o.{q(f)} IS NOT NULL" for f in [*same, self.at])
-        contacts = (
-            f"SELECT {keys}{parts}{scope.key_sql('o')} AS _k, o.{q(self.at)} AS _at, "
-            f"CASE WHEN {candidate} THEN 1 ELSE 0 END AS _candidate "
+        marks = f"CASE WHEN {candidate} THEN 1 ELSE 0 END AS _candidate"
+        if contact is not None:
+            filled += f" AND ({contact} OR ({candidate}))"
+            marks += f", CASE WHEN {contact} THEN 1 ELSE 0 END AS _contact"
+        records = (
+            f"SELECT {keys}{parts}{scope.key_sql('o')} AS _k, o.{q(self.at)} AS _at, {marks} "
             f"FROM {q(scope.kind.name)} AS o WHERE {filled}"
         )
-        order = f"PARTITION BY {', '.join(f'_same{i}' for i in range(len(same)))} ORDER BY _at, _k"
+        partition = f"PARTITION BY {', '.join(f'_same{i}' for i in range(len(same)))} "
+        order = f"{partition if same else ''}ORDER BY _at, _k"
         numbered = (
             f"SELECT c.*, SUM(_candidate) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING "
             f"AND CURRENT ROW) AS _number, SUM(_candidate) OVER ({order} RANGE BETWEEN "
-            f"UNBOUNDED PRECEDING AND CURRENT ROW) AS _through FROM ({contacts}) AS c"
+            f"UNBOUNDED PRECEDING AND CURRENT ROW) + 1 AS _after FROM ({records}) AS c"
         )
         matches = "".join(f"n._same{i} = s._same{i} AND " for i in range(len(same)))
+        if contact is not None:
+            matches += "s._contact = 1 AND "
         own = "".join(f"s._key{i}, " for i in range(len(scope.kind.key)))
         own += "".join(f"s._same{i}, " for i in range(len(same)))
         return (
-            f"WITH _numbered AS ({numbered}) "
+            f"WITH {name} AS ({numbered}) "
             f"SELECT DISTINCT {own}s._at, n._at AS _next_at, n._k AS _next_key "
-            f"FROM _numbered AS s JOIN _numbered AS n ON {matches}"
-            "n._candidate = 1 AND n._number = s._through + 1"
+            f"FROM {name} AS s JOIN {name} AS n ON {matches}"
+            "n._candidate = 1 AND n._number = s._after"
         )
