@@ -704,6 +704,49 @@ def test_share_ticks_are_distinct_and_evenly_stepped(values, target, expected) -
     assert shown_share_ticks(series, target) == expected
 
 
+def days_to_close(document: dict[str, Any], mean: float) -> FindingsDocument:
+    """``document`` (special-service-monitoring) with its percentile rule made the trial's
+    mean days to close: ``mean`` days (天) against at most 5, a minor nonconformity."""
+    doc = copy.deepcopy(document)
+    rule = rule_of(doc, "VISIT-P90-120MIN")
+    rule.update(
+        unit_label={"zh": "天", "en": "days"}, verdict="nonconform", verdict_severity="minor"
+    )
+    rule["findings"][0].update(
+        value=mean, verdict="nonconform", severity="minor", target="<= 5",
+        threshold={"op": "<=", "value": 5.0},
+    )  # fmt: skip
+    return FindingsDocument.from_data(doc)
+
+
+@pytest.mark.parametrize(
+    ("lang", "row"),
+    [
+        ("zh", ["全部", "", "一般不符合 · 5.72 天", "一般不符合 · 5.27 天", "再次发生"]),
+        (
+            "en",
+            [
+                "all",
+                "",
+                "minor nonconformity · 5.72 days",
+                "minor nonconformity · 5.27 days",
+                "recurring",
+            ],
+        ),
+    ],
+)
+def test_the_previous_audits_values_are_in_the_reports_language(demos, tmp_path, lang, row) -> None:
+    """The trial's Chinese report wrote the previous audit's mean days to close as
+    ``5.72 days`` / ``5.27 days``, where its findings wrote ``5.27 天``."""
+    from .cli.test_audit_cli import previous_rows
+
+    before = days_to_close(demos["special-service-monitoring"], 5.72)
+    now = days_to_close(demos["special-service-monitoring"], 5.27)
+    render_reports(now, tmp_path, ("html",), lang, previous=before)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert ["VISIT-P90-120MIN", *row] in previous_rows(html)
+
+
 class Visible(HTMLParser):
     """Visible text outside data (ids, keys, hashes, file names, evidence values) and charts."""
 
