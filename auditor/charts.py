@@ -11,7 +11,10 @@ marker and dash (:func:`series_style`), so no two lines of a chart look alike.
 from __future__ import annotations
 
 import io
+import math
 import warnings
+from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans", "sans-serif"]
@@ -86,6 +89,26 @@ def _tick(period: str) -> str:
     return period if at < 0 else f"{period[:at].rstrip()}\n{period[at:]}"
 
 
+def tick_decimals(ticks: Sequence[float]) -> int:
+    """The fewest decimals of a percent that tell ``ticks`` (shares) apart: those of their
+    step (1 % → 0, 0.5 % → 1, 0.02 % → 2)."""
+    steps = [round((b - a) * 100, 9) for a, b in pairwise(ticks)]
+    step = min((s for s in steps if s > 0), default=1.0)
+    return next((d for d in range(6) if math.isclose(step * 10**d, round(step * 10**d))), 6)
+
+
+def _share_axis(axis: Any) -> None:
+    """A share's value axis: ticks a nice step apart (1, 2 or 5 times a power of ten), each
+    labelled with the decimals the step needs, so no two read alike (97.5%, 98.0%)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def label(value: float, _: Any) -> str:
+        return f"{value * 100:.{tick_decimals(axis.get_majorticklocs())}f}%"
+
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(label))
+
+
 def series_style(index: int) -> dict[str, str]:
     """The colour, marker and dash of a chart's line ``index``: different for each of the
     first :data:`SERIES_STYLES` lines (colour and marker by the remainders of the coprime 6 and
@@ -108,8 +131,6 @@ def trend_figure(
 ) -> Any:
     """One line per group across periods, each drawn in its own colour, marker and dash
     (:func:`series_style`), the target dashed; the legend right of the plot."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = _pyplot()
     labels: list[str] = []
     for points in series.values():
@@ -129,7 +150,7 @@ def trend_figure(
         if len(labels) > 6:
             plt.setp(axis.get_xticklabels(), rotation=90)
         if share:
-            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            _share_axis(axis.yaxis)
         if y_label:
             axis.set_ylabel(y_label)
         axis.set_title(title, fontsize=9, loc="left")
@@ -258,8 +279,6 @@ def control_figure(
     ``signals`` are indexes of the points making a signal; ``labels`` name the title, the
     centre, the two limits, the signal points and the value axis.
     """
-    from matplotlib.ticker import PercentFormatter
-
     plt = _pyplot()
     xs = list(range(len(points)))
 
@@ -303,7 +322,7 @@ def control_figure(
         )
         plt.setp(axis.get_xticklabels(), rotation=90)
         if share:
-            axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+            _share_axis(axis.yaxis)
         if labels.get("y"):
             axis.set_ylabel(labels["y"])
         axis.set_title(labels["title"], fontsize=9, loc="left")

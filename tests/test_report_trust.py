@@ -670,6 +670,83 @@ def test_every_trend_line_of_a_chart_is_drawn_differently() -> None:
     assert len(styles) == charts.SERIES_STYLES == 120
 
 
+def shown_share_ticks(series: dict[str, list[tuple[str, float]]], target: float) -> list[str]:
+    """The value axis's tick labels inside the plot of a share's trend chart, drawn as the
+    report draws it (its font size sets how many ticks fit)."""
+    plt = charts._pyplot()
+    with plt.rc_context(charts.STYLE):
+        figure = charts.trend_figure(series, target, True, "Trend", "Target")
+        figure.canvas.draw()
+        axis = figure.axes[0]
+        low, high = axis.get_ylim()
+        ticks = zip(axis.get_yticks(), axis.get_yticklabels(), strict=True)
+        labels = [label.get_text() for tick, label in ticks if low <= tick <= high]
+        plt.close(figure)
+    return labels
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "expected"),
+    [
+        # the trial's channel=APP: 94.3 % and 94.1 % against >= 97.6 % read
+        # 94%, 94%, 95%, 96%, 96%, 97%, 97%, 98%: ticks 0.5 % apart shown whole
+        (
+            (0.943, 0.941),
+            0.976,
+            ["94.0%", "94.5%", "95.0%", "95.5%", "96.0%", "96.5%", "97.0%", "97.5%"],
+        ),
+        # its "all": 97.4 % and 97.2 % against 98 % read 97%, 97%, 98%, 98%, 98%
+        ((0.974, 0.972), 0.98, ["97.2%", "97.4%", "97.6%", "97.8%", "98.0%"]),
+    ],
+)
+def test_share_ticks_are_distinct_and_evenly_stepped(values, target, expected) -> None:
+    series = {"all": [("2017-12", values[0]), ("2020-01", values[1])]}
+    assert shown_share_ticks(series, target) == expected
+
+
+def days_to_close(document: dict[str, Any], mean: float) -> FindingsDocument:
+    """``document`` (special-service-monitoring) with its percentile rule made the trial's
+    mean days to close: ``mean`` days (天) against at most 5, a minor nonconformity."""
+    doc = copy.deepcopy(document)
+    rule = rule_of(doc, "VISIT-P90-120MIN")
+    rule.update(
+        unit_label={"zh": "天", "en": "days"}, verdict="nonconform", verdict_severity="minor"
+    )
+    rule["findings"][0].update(
+        value=mean, verdict="nonconform", severity="minor", target="<= 5",
+        threshold={"op": "<=", "value": 5.0},
+    )  # fmt: skip
+    return FindingsDocument.from_data(doc)
+
+
+@pytest.mark.parametrize(
+    ("lang", "row"),
+    [
+        ("zh", ["全部", "", "一般不符合 · 5.72 天", "一般不符合 · 5.27 天", "再次发生"]),
+        (
+            "en",
+            [
+                "all",
+                "",
+                "minor nonconformity · 5.72 days",
+                "minor nonconformity · 5.27 days",
+                "recurring",
+            ],
+        ),
+    ],
+)
+def test_the_previous_audits_values_are_in_the_reports_language(demos, tmp_path, lang, row) -> None:
+    """The trial's Chinese report wrote the previous audit's mean days to close as
+    ``5.72 days`` / ``5.27 days``, where its findings wrote ``5.27 天``."""
+    from .cli.test_audit_cli import previous_rows
+
+    before = days_to_close(demos["special-service-monitoring"], 5.72)
+    now = days_to_close(demos["special-service-monitoring"], 5.27)
+    render_reports(now, tmp_path, ("html",), lang, previous=before)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert ["VISIT-P90-120MIN", *row] in previous_rows(html)
+
+
 class Visible(HTMLParser):
     """Visible text outside data (ids, keys, hashes, file names, evidence values) and charts."""
 

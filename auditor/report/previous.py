@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diff import CLASSES, Change, Row, Side, diff_findings
-from ..findings.contract import FindingsDocument, Unit
+from ..findings import sentences
+from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Unit
 from ..i18n import Words
 
 
@@ -39,9 +40,10 @@ def previous_view(old: FindingsDocument, new: FindingsDocument, words: Words) ->
     counts = {
         words.label(f"change_{c.value}"): sum(1 for r in rows if r.change == c) for c in CLASSES
     }
+    before, after = _Values(old, words), _Values(new, words)
     return PreviousView(
         old_period=old.manifest.parameters.period.label,
-        rows=[_row(row, words) for row in rows],
+        rows=[_row(row, before, after, words) for row in rows],
         counts=counts,
         charts=[
             _chart(row, words) for row in rows if row.change in (Change.RECURRING, Change.WORSENED)
@@ -49,10 +51,23 @@ def previous_view(old: FindingsDocument, new: FindingsDocument, words: Words) ->
     )
 
 
-def _side(side: Side | None, words: Words) -> str:
-    if side is None:
-        return "–"
-    return f"{words.verdict(side.verdict, side.severity)} · {side.text}"
+class _Values:
+    """The values of one audit's findings as the report writes them, in its language and
+    units (``5.27 天``), by finding id."""
+
+    def __init__(self, document: FindingsDocument, words: Words) -> None:
+        self.words = words
+        self.entries: dict[str, tuple[FindingEntry, RuleEntry]] = {
+            finding.id: (finding, rule) for rule in document.rules for finding in rule.findings
+        }
+
+    def side(self, side: Side | None) -> str:
+        """The side's verdict and value: ``一般不符合 · 5.27 天``; ``–`` for none."""
+        if side is None:
+            return "–"
+        finding, rule = self.entries[side.id]
+        value = sentences.value(finding, rule, self.words)
+        return f"{self.words.verdict(side.verdict, side.severity)} · {value}"
 
 
 def _period(row: Row, words: Words) -> str:
@@ -61,13 +76,13 @@ def _period(row: Row, words: Words) -> str:
     return row.cell.span_text(words) if row.cell else ""
 
 
-def _row(row: Row, words: Words) -> PreviousRow:
+def _row(row: Row, old: _Values, new: _Values, words: Words) -> PreviousRow:
     return PreviousRow(
         rule=row.rule,
         group=words.group(row.group),
         period=_period(row, words),
-        before=_side(row.old, words),
-        after=_side(row.new, words),
+        before=old.side(row.old),
+        after=new.side(row.new),
         change=words.label(f"change_{row.change.value}"),
         key=row.change.value,
     )

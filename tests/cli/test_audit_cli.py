@@ -420,9 +420,9 @@ def test_the_previous_audits_rows_name_their_sub_period(runner, write_pack, tmp_
     ]
     rows = [row[1:] for row in previous_rows(html) if row[0] == "WEEKLY"]
     if lang == "en":
-        new = ["–", f"{NONCONFORM}0.00", "new"]
+        new = ["–", f"{NONCONFORM}0", "new"]  # a week's count of reviews, as its table writes it
         assert rows == [
-            ["all", "", f"{NONCONFORM}20.0 %", f"{NONCONFORM}16.7 %", "worsened"],
+            ["all", "", f"{NONCONFORM}20.0\u00a0%", f"{NONCONFORM}16.7\u00a0%", "worsened"],
             ["all", "2026-W31 (1–2 Aug)", *new],
             ["all", "2026-W33", *new],
             ["all", "2026-W34", *new],
