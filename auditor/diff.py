@@ -41,6 +41,7 @@ from .findings.contract import (
     Severity,
     Verdict,
 )
+from .findings.nonconformities import nonconformities
 from .formatting import text_table, value_text
 from .i18n import Words
 from .periods import Period
@@ -82,6 +83,7 @@ class Side:
     whole: bool  # it holds the whole audit period
     verdict: str
     severity: str | None
+    nonconformity: bool  # one of the nonconformities its audit reports (its CAPA plan's)
     value: float | None
     unit: str
     threshold: dict[str, Any] | None  # {op, value}, in the unit of value
@@ -277,6 +279,7 @@ class _Cell:
     finding: FindingEntry
     held: Period | None  # the days it covers in its audit (None: its label names none)
     whole: bool
+    nonconformity: bool  # one of the nonconformities the audit reports (its CAPA plan's)
 
     @property
     def span(self) -> str:
@@ -297,8 +300,10 @@ class _Cell:
 
 
 def _cells(document: FindingsDocument) -> list[_Cell]:
-    """Every finding with the days it covers; a second whole-period finding of a group is left out."""
+    """Every finding with the days it covers and whether it is one of the audit's
+    nonconformities; a second whole-period finding of a group is left out."""
     audit = _audit_period(document)
+    reported = {finding.id for _, _, finding in nonconformities(document)}
     cells: list[_Cell] = []
     seen: set[tuple[str, str]] = set()
     for rule in document.rules:
@@ -310,7 +315,7 @@ def _cells(document: FindingsDocument) -> list[_Cell]:
                 continue
             if whole:
                 seen.add(group)
-            cells.append(_Cell(rule, finding, held, whole))
+            cells.append(_Cell(rule, finding, held, whole, finding.id in reported))
     return cells
 
 
@@ -349,7 +354,9 @@ def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
 
 
 def _nonconform(side: Side | None) -> bool:
-    return side is not None and side.verdict == Verdict.NONCONFORM
+    """Whether the side is a nonconformity its audit reports: not the pooled finding of a rule
+    judged in each group, nor a group's of a rule judged pooled (both for reference only)."""
+    return side is not None and side.nonconformity
 
 
 def _further(old: Side, new: Side) -> bool:
@@ -424,6 +431,7 @@ def _side(cell: _Cell | None) -> Side | None:
         whole=cell.whole,
         verdict=str(finding.verdict),
         severity=str(finding.severity) if finding.severity else None,
+        nonconformity=cell.nonconformity,
         value=finding.value,
         unit=str(finding.unit),
         threshold=threshold,

@@ -36,9 +36,7 @@ class PreviousView:
 def previous_view(old: FindingsDocument, new: FindingsDocument, words: Words) -> PreviousView:
     diff = diff_findings(old, new)
     rows = [row for row in diff.rows if row.change in CLASSES]
-    counts = {
-        words.label(f"change_{c.value}"): sum(1 for r in rows if r.change == c) for c in CLASSES
-    }
+    counts = {words.label(f"change_{name}"): n for name, n in diff.counts().items()}
     return PreviousView(
         old_period=old.manifest.parameters.period.label,
         rows=[_row(row, words) for row in rows],
