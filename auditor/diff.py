@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +44,7 @@ from .findings.contract import (
     Verdict,
 )
 from .findings.nonconformities import nonconformities
-from .formatting import text_table, value_text
+from .formatting import pair_texts, text_table, value_text
 from .i18n import Words
 from .periods import Period
 
@@ -414,14 +416,33 @@ def _change(old: Side | None, new: Side | None) -> tuple[Change, tuple[str, ...]
     return (Change.UNCHANGED if same else Change.VALUE_CHANGED), ()
 
 
-def _side(cell: _Cell | None) -> Side | None:
+def _value_text(cell: _Cell | None, also: Sequence[float] = ()) -> str:
+    """The cell's value as the audit prints it (English), keeping its side of ``also``."""
     if cell is None:
-        return None
+        return ""
     finding, rule = cell.finding, cell.rule
     label = rule.unit_label.en if rule.unit_label else None
     text = value_text(
-        finding.value, finding.unit, finding.threshold, "en", rule.calendar, label=label
+        finding.value, finding.unit, finding.threshold, "en", rule.calendar, label=label, also=also
     )
+    return text.replace("\u00a0", " ")
+
+
+def _sides(before: _Cell | None, after: _Cell | None) -> tuple[Side | None, Side | None]:
+    """The two sides of a row, their values written so that two different values read apart."""
+    old_text, new_text = pair_texts(
+        before.finding.value if before else None,
+        after.finding.value if after else None,
+        partial(_value_text, before),
+        partial(_value_text, after),
+    )
+    return _side(before, old_text), _side(after, new_text)
+
+
+def _side(cell: _Cell | None, text: str) -> Side | None:
+    if cell is None:
+        return None
+    finding = cell.finding
     threshold = finding.threshold.model_dump() if finding.threshold else None
     return Side(
         id=finding.id,
@@ -435,7 +456,7 @@ def _side(cell: _Cell | None) -> Side | None:
         value=finding.value,
         unit=str(finding.unit),
         threshold=threshold,
-        text=text.replace("\u00a0", " "),
+        text=text,
     )
 
 
@@ -462,7 +483,7 @@ def diff_findings(old: FindingsDocument, new: FindingsDocument) -> FindingsDiff:
     """Compare two audits: one row per pair of findings, each nonconformity classified."""
     rows = []
     for before, after, match in _pairs(_cells(old), _cells(new)):
-        old_side, new_side = _side(before), _side(after)
+        old_side, new_side = _sides(before, after)
         change, worse = _change(old_side, new_side)
         cell = after or before
         assert cell is not None

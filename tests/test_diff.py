@@ -450,3 +450,23 @@ def test_a_week_held_by_a_quarter_and_by_its_month_pairs_only_on_the_same_days(
         ("all@2026-W31 (27–31 Jul)", None, "only in old"),
     ]
     assert week_rows(diff, "2026-W28") == [("all@2026-W28", "period", "unchanged")]
+
+
+def test_two_values_that_round_alike_are_shown_apart(demo_audit) -> None:
+    """95.50 % against 95.46 % is not 95.5 % twice: the table, its json and the report's table
+    of the previous audit give both the second decimal; values that read apart keep theirs."""
+    old = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9550))
+    new = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9546))
+    diff = diff_findings(old, new)
+    row = next(r for r in diff.rows if r.rule == "STANDARD-TRAINED")
+    assert row.old is not None and row.new is not None
+    assert (row.old.text, row.new.text, row.change) == ("95.50 %", "95.46 %", Change.WORSENED)
+    line = next(line for line in diff_text(diff).splitlines() if line.startswith("STANDARD-T"))
+    assert "95.50 %  nonconform (minor)  95.46 %" in line
+    view = previous_view(old, new, EN)
+    shown = next(r for r in view.rows if r.rule == "STANDARD-TRAINED")
+    assert (shown.before[-7:], shown.after[-7:]) == ("95.50 %", "95.46 %")
+    apart = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9440))
+    row = next(r for r in diff_findings(old, apart).rows if r.rule == "STANDARD-TRAINED")
+    assert row.old is not None and row.new is not None
+    assert (row.old.text, row.new.text) == ("95.5 %", "94.4 %")

@@ -154,7 +154,7 @@ def site_calls(month: str, answered: dict[str, tuple[int, int]]) -> str:
 def test_the_counts_are_the_nonconformities_of_the_capa_plans(runner, write_pack, tmp_path) -> None:
     """A rule judged at each site: its pooled finding, below target in both audits, is for
     reference only, as in the CAPA plan; new + recurring + worsened is the new plan's count.
-    Site A falls from 191 of 200 (95.50 %) to 21 of 22 (95.45 %)."""
+    Site A falls from 191 of 200 (95.50 %) to 21 of 22 (95.45 %): two decimals tell them apart."""
     from ..series_pack import PACK
 
     pack = write_pack(PACK + BY_SITE)
@@ -188,4 +188,7 @@ def test_the_counts_are_the_nonconformities_of_the_capa_plans(runner, write_pack
         "value",
         "changed",
     ]
-    assert rows["site=A"][-4:] == ["worsened", "(further", "from", "target)"]
+    assert rows["site=A"] == [
+        *("nonconform", "(minor)", "95.50", "%", "nonconform", "(minor)", "95.45", "%"),
+        *("worsened", "(further", "from", "target)"),
+    ]
