@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +43,8 @@ from .findings.contract import (
     Severity,
     Verdict,
 )
-from .formatting import text_table, value_text
+from .findings.nonconformities import nonconformities
+from .formatting import pair_texts, text_table, value_text
 from .i18n import Words
 from .periods import Period
 
@@ -82,6 +85,7 @@ class Side:
     whole: bool  # it holds the whole audit period
     verdict: str
     severity: str | None
+    nonconformity: bool  # one of the nonconformities its audit reports (its CAPA plan's)
     value: float | None
     unit: str
     threshold: dict[str, Any] | None  # {op, value}, in the unit of value
@@ -277,6 +281,7 @@ class _Cell:
     finding: FindingEntry
     held: Period | None  # the days it covers in its audit (None: its label names none)
     whole: bool
+    nonconformity: bool  # one of the nonconformities the audit reports (its CAPA plan's)
 
     @property
     def span(self) -> str:
@@ -297,8 +302,10 @@ class _Cell:
 
 
 def _cells(document: FindingsDocument) -> list[_Cell]:
-    """Every finding with the days it covers; a second whole-period finding of a group is left out."""
+    """Every finding with the days it covers and whether it is one of the audit's
+    nonconformities; a second whole-period finding of a group is left out."""
     audit = _audit_period(document)
+    reported = {finding.id for _, _, finding in nonconformities(document)}
     cells: list[_Cell] = []
     seen: set[tuple[str, str]] = set()
     for rule in document.rules:
@@ -310,7 +317,7 @@ def _cells(document: FindingsDocument) -> list[_Cell]:
                 continue
             if whole:
                 seen.add(group)
-            cells.append(_Cell(rule, finding, held, whole))
+            cells.append(_Cell(rule, finding, held, whole, finding.id in reported))
     return cells
 
 
@@ -349,7 +356,9 @@ def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
 
 
 def _nonconform(side: Side | None) -> bool:
-    return side is not None and side.verdict == Verdict.NONCONFORM
+    """Whether the side is a nonconformity its audit reports: not the pooled finding of a rule
+    judged in each group, nor a group's of a rule judged pooled (both for reference only)."""
+    return side is not None and side.nonconformity
 
 
 def _further(old: Side, new: Side) -> bool:
@@ -407,14 +416,33 @@ def _change(old: Side | None, new: Side | None) -> tuple[Change, tuple[str, ...]
     return (Change.UNCHANGED if same else Change.VALUE_CHANGED), ()
 
 
-def _side(cell: _Cell | None) -> Side | None:
+def _value_text(cell: _Cell | None, also: Sequence[float] = ()) -> str:
+    """The cell's value as the audit prints it (English), keeping its side of ``also``."""
     if cell is None:
-        return None
+        return ""
     finding, rule = cell.finding, cell.rule
     label = rule.unit_label.en if rule.unit_label else None
     text = value_text(
-        finding.value, finding.unit, finding.threshold, "en", rule.calendar, label=label
+        finding.value, finding.unit, finding.threshold, "en", rule.calendar, label=label, also=also
     )
+    return text.replace("\u00a0", " ")
+
+
+def _sides(before: _Cell | None, after: _Cell | None) -> tuple[Side | None, Side | None]:
+    """The two sides of a row, their values written so that two different values read apart."""
+    old_text, new_text = pair_texts(
+        before.finding.value if before else None,
+        after.finding.value if after else None,
+        partial(_value_text, before),
+        partial(_value_text, after),
+    )
+    return _side(before, old_text), _side(after, new_text)
+
+
+def _side(cell: _Cell | None, text: str) -> Side | None:
+    if cell is None:
+        return None
+    finding = cell.finding
     threshold = finding.threshold.model_dump() if finding.threshold else None
     return Side(
         id=finding.id,
@@ -424,10 +452,11 @@ def _side(cell: _Cell | None) -> Side | None:
         whole=cell.whole,
         verdict=str(finding.verdict),
         severity=str(finding.severity) if finding.severity else None,
+        nonconformity=cell.nonconformity,
         value=finding.value,
         unit=str(finding.unit),
         threshold=threshold,
-        text=text.replace("\u00a0", " "),
+        text=text,
     )
 
 
@@ -454,7 +483,7 @@ def diff_findings(old: FindingsDocument, new: FindingsDocument) -> FindingsDiff:
     """Compare two audits: one row per pair of findings, each nonconformity classified."""
     rows = []
     for before, after, match in _pairs(_cells(old), _cells(new)):
-        old_side, new_side = _side(before), _side(after)
+        old_side, new_side = _sides(before, after)
         change, worse = _change(old_side, new_side)
         cell = after or before
         assert cell is not None

@@ -12,7 +12,7 @@ naming the calendar); :func:`target_text` writes a target with it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,6 +70,23 @@ def percent_text(
 ) -> str:
     """``share`` (0..1) as ``99.97 %``, with the decimals it needs beside ``target``."""
     return f"{percent_number(share, target, least, also)} %"
+
+
+def pair_texts(
+    before: float | None,
+    after: float | None,
+    before_text: Callable[[Sequence[float]], str],
+    after_text: Callable[[Sequence[float]], str],
+) -> tuple[str, str]:
+    """A value before and after as texts (each ``*_text(also)`` writes one, keeping its side of
+    the figures in ``also``) that differ when the values do: ``95.50 % → 95.46 %``, not
+    ``95.5 % → 95.5 %``; two texts that would read alike are written each beside the other."""
+    texts = before_text(()), after_text(())
+    if texts[0] != texts[1] or before is None or after is None:
+        return texts
+    if math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-12):
+        return texts
+    return before_text((after,)), after_text((before,))
 
 
 def number_text(

@@ -12,10 +12,13 @@ import pytest
 from auditor.diff import Change, diff_findings, diff_text, load_findings
 from auditor.errors import ReportError
 from auditor.findings.contract import FindingsDocument
+from auditor.i18n import Words
+from auditor.report.previous import previous_view
 
 from .conftest import ROOT, RULES
 
 DEMO = ROOT / "evidence" / "demo" / "service-quality"
+EN = Words("en")
 
 
 @pytest.fixture(scope="module")
@@ -56,30 +59,39 @@ def whole_period_findings(document: dict[str, Any]) -> dict[tuple[str, str], dic
     return found
 
 
-def hand_class(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str | None:
-    def nonconform(f: dict[str, Any] | None) -> bool:
-        return f is not None and f["verdict"] == "nonconform"
+#: the findings each audit's CAPA plan opens a corrective action for (its capa.csv's ``finding``)
+PLANNED = {
+    "2026-07": {"CSAT-Q-4.2", "TRAINED-12M", "STANDARD-TRAINED"},
+    "2026-08": {"RESP-PHONE-30S@site=SH", "STANDARD-TRAINED"},
+}
 
-    if nonconform(after):
-        assert after is not None
-        if not nonconform(before):
+
+def hand_class(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, old: set[str], new: set[str]
+) -> str | None:
+    """A row's class, a nonconformity being a finding of its audit's CAPA plan (``old``, ``new``)."""
+    if after is not None and after["id"] in new:
+        if before is None or before["id"] not in old:
             return "new"
-        assert before is not None
         if before["severity"] == "minor" and after["severity"] == "major":
             return "worsened"
         lower_is_worse = after["threshold"]["op"] in (">=", ">")
         if (after["value"] - before["value"]) * (1 if lower_is_worse else -1) < 0:
             return "worsened"
         return "recurring"
-    if nonconform(before) and after and after["verdict"] in ("conform", "observation"):
-        return "resolved"
+    if before is not None and before["id"] in old and after:
+        return "resolved" if after["verdict"] in ("conform", "observation") else None
     return None
 
 
 def test_july_to_august_counts_match_a_hand_computation(months) -> None:
-    """The acceptance test: new, resolved and recurring of two periods, worked out by hand."""
+    """The acceptance test: new, resolved and recurring of two periods, worked out by hand; the
+    nonconformities classed are those of each audit's CAPA plan: not a site's figure of a rule
+    judged pooled (CLOSURE-95 at GZ, TRAINED-12M at SH), not the pooled figure of a rule judged
+    in each site (RESP-PHONE-30S)."""
     july, august = read(months["2026-07"]), read(months["2026-08"])
     before, after = whole_period_findings(july), whole_period_findings(august)
+    old, new = PLANNED["2026-07"], PLANNED["2026-08"]
     expected: dict[str, set[tuple[str, str]]] = {
         "new": set(),
         "resolved": set(),
@@ -87,29 +99,30 @@ def test_july_to_august_counts_match_a_hand_computation(months) -> None:
         "worsened": set(),
     }
     for key in before.keys() | after.keys():
-        found = hand_class(before.get(key), after.get(key))
+        found = hand_class(before.get(key), after.get(key), old, new)
         if found:
             expected[found].add(key)
     # and read off the two audits' verdicts by eye:
     assert expected == {
-        "new": {("RESP-PHONE-30S", "all"), ("RESP-PHONE-30S", "SH")},
-        "resolved": {
-            ("CLOSURE-95", "GZ"),
-            ("CSAT-Q-4.2", "all"),
-            ("TRAINED-12M", "all"),
-            ("TRAINED-12M", "SH"),
-        },
+        "new": {("RESP-PHONE-30S", "SH")},
+        "resolved": {("CSAT-Q-4.2", "all"), ("TRAINED-12M", "all")},
         "recurring": {("STANDARD-TRAINED", "all")},
         "worsened": set(),
     }
 
     diff = diff_findings(load_findings(months["2026-07"]), load_findings(months["2026-08"]))
-    assert diff.counts() == {"new": 2, "resolved": 4, "recurring": 1, "worsened": 0}
+    assert diff.counts() == {"new": 1, "resolved": 2, "recurring": 1, "worsened": 0}
     got = {name: set() for name in expected}
     for row in diff.rows:
         if row.change in expected:
             got[str(row.change)].add((row.rule, row.group.get("site", "all")))
     assert got == expected
+    counts = diff.counts()
+    assert counts["new"] + counts["recurring"] + counts["worsened"] == len(new)
+    assert counts["resolved"] + counts["recurring"] + counts["worsened"] == len(old)
+    # the report's table of the previous audit counts the same
+    view = previous_view(load_findings(months["2026-07"]), load_findings(months["2026-08"]), EN)
+    assert list(view.counts.values()) == list(counts.values())
 
 
 def test_july_to_august_pairs_each_rule_and_group_with_the_period_ignored(months) -> None:
@@ -167,6 +180,18 @@ def setting(finding_id: str, **values: Any) -> Any:
     return edit
 
 
+def judged(rule_id: str, rule_verdict: str, cell: str, /, **values: Any) -> Any:
+    """``cell`` of ``rule_id`` edited with ``values``, and the rule's own verdict with it, as an
+    audit would give it."""
+
+    def edit(data: dict[str, Any]) -> None:
+        setting(cell, **values)(data)
+        rule = next(r for r in data["rules"] if r["rule"] == rule_id)
+        rule.update(verdict=rule_verdict, verdict_severity=None)
+
+    return edit
+
+
 def only(diff: Any, change: Change) -> list[str]:
     return [(row.new or row.old).id for row in diff.rows if row.change == change]
 
@@ -185,18 +210,22 @@ def test_the_same_audit_twice_is_all_recurring(demo_audit) -> None:
 
 
 def test_new_when_not_a_nonconformity_before(demo_audit) -> None:
-    new = edited(
-        demo_audit.findings, setting("CLOSURE-95@site=GZ", verdict="nonconform", severity="minor")
-    )
+    cell = "RESP-PHONE-30S@site=GZ@2026-08"  # a site of a rule judged in each site
+    new = edited(demo_audit.findings, setting(cell, verdict="nonconform", severity="minor"))
     diff = diff_findings(demo_audit.findings, new)
-    assert only(diff, Change.NEW) == ["CLOSURE-95@site=GZ"]
+    assert only(diff, Change.NEW) == [cell]
     assert diff.counts()["new"] == 1 and diff.has_new
+    # a site of a rule judged pooled is part of the rule's figures, not a nonconformity
+    site = setting("CLOSURE-95@site=GZ", verdict="nonconform", severity="minor")
+    diff = diff_findings(demo_audit.findings, edited(demo_audit.findings, site))
+    assert diff.counts()["new"] == 0 and not diff.has_new
 
 
 def test_resolved_when_conform_or_observation_now(demo_audit) -> None:
     cell = "RESP-PHONE-30S@site=SH@2026-08"
     for verdict in ("conform", "observation"):
-        new = edited(demo_audit.findings, setting(cell, verdict=verdict, severity=None, value=0.95))
+        now = judged("RESP-PHONE-30S", verdict, cell, verdict=verdict, severity=None, value=0.95)
+        new = edited(demo_audit.findings, now)
         diff = diff_findings(demo_audit.findings, new)
         assert only(diff, Change.RESOLVED) == [cell]
         assert diff.counts() == {"new": 0, "resolved": 1, "recurring": 2, "worsened": 0}
@@ -309,7 +338,7 @@ def test_a_waived_finding_is_not_a_nonconformity_either_way(demo_audit) -> None:
     """Waived now: `verdict changed`, not resolved (a waiver corrects nothing); waived
     before and nonconform now (the waiver ended): new, as docs/diff.md says."""
     cell = "RESP-PHONE-30S@site=SH@2026-08"
-    waived = edited(demo_audit.findings, setting(cell, verdict="waived"))
+    waived = edited(demo_audit.findings, judged("RESP-PHONE-30S", "waived", cell, verdict="waived"))
     now_waived = diff_findings(demo_audit.findings, waived)
     assert next(r for r in now_waived.rows if r.new and r.new.id == cell).change == (
         Change.VERDICT_CHANGED
@@ -370,13 +399,13 @@ def test_a_week_cut_otherwise_by_the_two_audits_is_not_paired(write_pack, tmp_pa
     assert days_of(august, "WEEKLY@2026-W31") == ("2026-08-01", "2026-08-02")
     diff = diff_findings(july, august)
     assert week_rows(diff, "2026-W31") == [
-        ("all@2026-W31 (1–2 Aug)", None, "new"),
+        ("all@2026-W31 (1–2 Aug)", None, "only in new"),
         ("all@2026-W31 (27–31 Jul)", None, "only in old"),
     ]
     lines = [line.split() for line in diff_text(diff).splitlines() if "@2026-W31" in line]
     assert lines == [
         ["WEEKLY", "all@2026-W31", "(1–2", "Aug)", "-", "nonconform", "(minor)", "0.00",
-         "new", "(absent", "before)"],
+         "only", "in", "new"],
         ["WEEKLY", "all@2026-W31", "(27–31", "Jul)", "conform", "1.00", "-", "only", "in", "old"],
     ]  # fmt: skip
     data = json.loads(diff.to_json())
@@ -398,7 +427,9 @@ def test_the_days_a_findings_json_recorded_are_the_days_paired_on(write_pack, tm
     week["days"].update(first="2026-07-27", last="2026-07-31")
     path.write_text(json.dumps(data), encoding="utf-8")
     diff = diff_findings(july, load_findings(path))
-    assert week_rows(diff, "2026-W31") == [("all@2026-W31 (27–31 Jul)", "period", "new")]
+    assert week_rows(diff, "2026-W31") == [
+        ("all@2026-W31 (27–31 Jul)", "period", "verdict changed")
+    ]
 
 
 def test_a_week_held_by_a_quarter_and_by_its_month_pairs_only_on_the_same_days(
@@ -415,7 +446,27 @@ def test_a_week_held_by_a_quarter_and_by_its_month_pairs_only_on_the_same_days(
     diff = diff_findings(july, quarter)
     assert week_rows(diff, "2026-W27") == [("all@2026-W27 (1–5 Jul)", "period", "unchanged")]
     assert week_rows(diff, "2026-W31") == [
-        ("all@2026-W31", None, "new"),
+        ("all@2026-W31", None, "only in new"),
         ("all@2026-W31 (27–31 Jul)", None, "only in old"),
     ]
     assert week_rows(diff, "2026-W28") == [("all@2026-W28", "period", "unchanged")]
+
+
+def test_two_values_that_round_alike_are_shown_apart(demo_audit) -> None:
+    """95.50 % against 95.46 % is not 95.5 % twice: the table, its json and the report's table
+    of the previous audit give both the second decimal; values that read apart keep theirs."""
+    old = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9550))
+    new = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9546))
+    diff = diff_findings(old, new)
+    row = next(r for r in diff.rows if r.rule == "STANDARD-TRAINED")
+    assert row.old is not None and row.new is not None
+    assert (row.old.text, row.new.text, row.change) == ("95.50 %", "95.46 %", Change.WORSENED)
+    line = next(line for line in diff_text(diff).splitlines() if line.startswith("STANDARD-T"))
+    assert "95.50 %  nonconform (minor)  95.46 %" in line
+    view = previous_view(old, new, EN)
+    shown = next(r for r in view.rows if r.rule == "STANDARD-TRAINED")
+    assert (shown.before[-7:], shown.after[-7:]) == ("95.50\u00a0%", "95.46\u00a0%")
+    apart = edited(demo_audit.findings, setting("STANDARD-TRAINED", value=0.9440))
+    row = next(r for r in diff_findings(old, apart).rows if r.rule == "STANDARD-TRAINED")
+    assert row.old is not None and row.new is not None
+    assert (row.old.text, row.new.text) == ("95.5 %", "94.4 %")

@@ -12,6 +12,7 @@ functions and nothing else.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -185,8 +186,9 @@ def _label(rule: RuleEntry, words: Words) -> str | None:
 # ------------------------------------------------------------ values
 
 
-def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
-    """The finding's value in its unit, never contradicting its verdict; ``–`` for none."""
+def value(finding: FindingEntry, rule: RuleEntry, words: Words, also: Sequence[float] = ()) -> str:
+    """The finding's value in its unit, never contradicting its verdict, keeping its side of
+    each figure in ``also`` (another audit's value beside it); ``–`` for none."""
     special = series_sentences.value(finding, rule, words)
     if special is not None:
         return special
@@ -197,6 +199,7 @@ def value(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
         words.lang,
         rule.calendar,
         label=_label(rule, words),
+        also=also,
     )
 
 

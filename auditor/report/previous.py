@@ -6,12 +6,15 @@ recurring or worsened rule's value over the two audits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..diff import CLASSES, Change, Row, Side, diff_findings
 from ..findings import sentences
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Unit
+from ..formatting import pair_texts
 from ..i18n import Words
 
 
@@ -37,9 +40,7 @@ class PreviousView:
 def previous_view(old: FindingsDocument, new: FindingsDocument, words: Words) -> PreviousView:
     diff = diff_findings(old, new)
     rows = [row for row in diff.rows if row.change in CLASSES]
-    counts = {
-        words.label(f"change_{c.value}"): sum(1 for r in rows if r.change == c) for c in CLASSES
-    }
+    counts = {words.label(f"change_{name}"): n for name, n in diff.counts().items()}
     before, after = _Values(old, words), _Values(new, words)
     return PreviousView(
         old_period=old.manifest.parameters.period.label,
@@ -61,12 +62,17 @@ class _Values:
             finding.id: (finding, rule) for rule in document.rules for finding in rule.findings
         }
 
-    def side(self, side: Side | None) -> str:
-        """The side's verdict and value: ``一般不符合 · 5.27 天``; ``–`` for none."""
+    def value(self, side: Side | None, also: Sequence[float] = ()) -> str:
+        """The side's value (``5.27 天``), keeping its side of each figure in ``also``."""
+        if side is None:
+            return ""
+        finding, rule = self.entries[side.id]
+        return sentences.value(finding, rule, self.words, also)
+
+    def side(self, side: Side | None, value: str) -> str:
+        """The side's verdict and ``value``: ``一般不符合 · 5.27 天``; ``–`` for none."""
         if side is None:
             return "–"
-        finding, rule = self.entries[side.id]
-        value = sentences.value(finding, rule, self.words)
         return f"{self.words.verdict(side.verdict, side.severity)} · {value}"
 
 
@@ -77,12 +83,18 @@ def _period(row: Row, words: Words) -> str:
 
 
 def _row(row: Row, old: _Values, new: _Values, words: Words) -> PreviousRow:
+    before, after = pair_texts(  # two values that differ read apart (95.50 % → 95.46 %)
+        row.old.value if row.old else None,
+        row.new.value if row.new else None,
+        partial(old.value, row.old),
+        partial(new.value, row.new),
+    )
     return PreviousRow(
         rule=row.rule,
         group=words.group(row.group),
         period=_period(row, words),
-        before=old.side(row.old),
-        after=new.side(row.new),
+        before=old.side(row.old, before),
+        after=new.side(row.new, after),
         change=words.label(f"change_{row.change.value}"),
         key=row.change.value,
     )

@@ -385,17 +385,40 @@ def previous_rows(html: str) -> list[list[str]]:
     ]
 
 
-def weekly_august(runner, write_pack, tmp_path, previous: str, lang: str) -> str:
-    """A review every week (27-31 July, 3-9 August), audited for July and August, then August
-    again into ``lang/`` with ``--previous`` the ``previous`` one: that report's html."""
-    from ..test_diff import weekly_audits
+WEEKLY_SITES = """\
+    evidence: calls
+    condition: answered
+    target: 80%
+    min_records: 1
+    group_by: [site]
+    period: week
+    judge: each-group
+"""
 
-    weekly_audits(write_pack, tmp_path, ["2026-07-28", "2026-08-05"], ("2026-07", "2026-08"))
+
+def weekly_august(runner, write_pack, tmp_path, previous: str, lang: str) -> str:
+    """Calls answered at each site, judged per site and week; an unanswered call at site A in
+    week 31 (28 July, and 1 August) and at site B on 31 August (week 36), audited for July and
+    August, then August again into ``lang/`` with ``--previous`` the ``previous`` one: that
+    report's html. Each site's worst week is the nonconformity of a CAPA plan."""
+    from auditor.audit import run_audit
+
+    from .. import series_pack as sp
+
+    pack = write_pack(sp.PACK + sp.rule("BY-WEEK", WEEKLY_SITES))
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    rows = [("C1", "A", "2026-07-28T09:00:00", False, None), ("C2", "B", "2026-07-28T09:00:00", True, None),
+            ("C3", "A", "2026-08-01T09:00:00", False, None), ("C4", "B", "2026-08-31T09:00:00", False, None)]  # fmt: skip
+    (folder / "calls.csv").write_text(sp.calls(rows), encoding="utf-8")
+    (folder / "reviews.csv").write_text("review_id,kind,held_on\n", encoding="utf-8")
+    for period in ("2026-07", "2026-08"):
+        run_audit(pack, folder, tmp_path / period, period)
     out = tmp_path / lang
     result = runner.invoke(main, [
-        "audit", str(tmp_path / "rules" / "pack.yaml"), str(tmp_path / "evidence"), "--period",
-        "2026-08", "--out", str(out), "--format", "json,html", "--previous",
-        str(tmp_path / previous), "--lang", lang, "--fail-on", "never",
+        "audit", str(pack), str(folder), "--period", "2026-08", "--out", str(out),
+        "--format", "json,html", "--previous", str(tmp_path / previous), "--lang", lang,
+        "--fail-on", "never",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     return (out / "report.html").read_text(encoding="utf-8")
@@ -406,45 +429,32 @@ NONCONFORM = "minor nonconformity · "
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_previous_audits_rows_name_their_sub_period(runner, write_pack, tmp_path, lang) -> None:
-    """August against July: August's weeks without a review are new, each named with its week
-    and, for the weeks August cuts (its findings.json `days`: 1-2 and 31 August), its days;
-    the whole-period row names none. The pdf is rendered from the same page."""
+    """August against July: each site's worst week is new, named with its week and, for a week
+    August cuts (its findings.json `days`: 1-2 and 31 August), its days. The pooled figure and
+    July's week 31 (27-31 July, not August's) are no nonconformity of August's plan. The pdf is
+    rendered from the same page."""
     from ..test_report_trust import overflowing_boxes
 
     html = weekly_august(runner, write_pack, tmp_path, "2026-07", lang)
-    august = json.loads((tmp_path / "2026-08" / "findings.json").read_text(encoding="utf-8"))
-    weeks = next(r for r in august["rules"] if r["rule"] == "WEEKLY")["findings"]
-    assert [(f["period"], f["days"]) for f in weeks if f["days"]["clipped"]] == [
-        ("2026-W31", {"first": "2026-08-01", "last": "2026-08-02", "clipped": True}),
-        ("2026-W36", {"first": "2026-08-31", "last": "2026-08-31", "clipped": True}),
-    ]
-    rows = [row[1:] for row in previous_rows(html) if row[0] == "WEEKLY"]
+    rows = [row[1:] for row in previous_rows(html) if row[0] == "BY-WEEK"]
     if lang == "en":
-        new = ["–", f"{NONCONFORM}0", "new"]  # a week's count of reviews, as its table writes it
+        new = ["–", f"{NONCONFORM}0.0\u00a0%", "new"]
         assert rows == [
-            ["all", "", f"{NONCONFORM}20.0\u00a0%", f"{NONCONFORM}16.7\u00a0%", "worsened"],
-            ["all", "2026-W31 (1–2 Aug)", *new],
-            ["all", "2026-W33", *new],
-            ["all", "2026-W34", *new],
-            ["all", "2026-W35", *new],
-            ["all", "2026-W36 (31 Aug only)", *new],
+            ["site=A", "2026-W31 (1–2 Aug)", *new],
+            ["site=B", "2026-W36 (31 Aug only)", *new],
         ]
     else:
-        assert [row[1] for row in rows] == [
-            "", "2026-W31（8月1日–2日）", "2026-W33", "2026-W34", "2026-W35",
-            "2026-W36（仅 8月31日）",
-        ]  # fmt: skip
+        assert [row[1] for row in rows] == ["2026-W31（8月1日–2日）", "2026-W36（仅 8月31日）"]
     assert overflowing_boxes(html) == []
 
 
 def test_a_recurring_sub_periods_chart_names_it(runner, write_pack, tmp_path) -> None:
     """August against itself: every nonconformity recurs, each week's chart titled with it."""
     html = weekly_august(runner, write_pack, tmp_path, "2026-08", "en")
-    assert re.findall(r">(WEEKLY · [^<]*)<", previous_section(html)) == [
-        "WEEKLY · all", "WEEKLY · all · 2026-W31 (1–2 Aug)", "WEEKLY · all · 2026-W33",
-        "WEEKLY · all · 2026-W34", "WEEKLY · all · 2026-W35",
-        "WEEKLY · all · 2026-W36 (31 Aug only)",
-    ]  # fmt: skip
+    assert re.findall(r">(BY-WEEK · [^<]*)<", previous_section(html)) == [
+        "BY-WEEK · site=A · 2026-W31 (1–2 Aug)",
+        "BY-WEEK · site=B · 2026-W36 (31 Aug only)",
+    ]
 
 
 def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
