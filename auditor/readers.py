@@ -83,6 +83,21 @@ def file_format(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
+#: the first letters of the lock file an office program keeps beside a file open in it (the
+#: file's name follows them), and the program
+LOCK_PREFIXES = {"~$": "Excel", ".~lock.": "LibreOffice"}
+
+
+def lock_file_of(name: str) -> tuple[str, str] | None:
+    """For the name of an office lock file (``~$tickets.xlsx``, which Excel keeps while
+    tickets.xlsx is open in it; LibreOffice's ``.~lock.tickets.xlsx#``): the program that keeps
+    it and the name of the file it locks; None for any other name."""
+    for prefix, program in LOCK_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return program, name[len(prefix) :].removesuffix("#")
+    return None
+
+
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Excel's ANSI).
 
@@ -169,6 +184,7 @@ def detect_delimiter(first_line: str) -> str:
 def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
     """Open an evidence file for streaming; raise :class:`EvidenceError` if it cannot be read."""
     options = dict(options or {})
+    _refuse_lock_file(path)
     kind = file_format(path)
     if kind is None:
         raise EvidenceError(
@@ -193,6 +209,19 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"cannot read file: {exc.strerror or exc}", location=Location(str(path))
         ) from None
+
+
+def _refuse_lock_file(path: Path) -> None:
+    """A lock file an office program keeps beside an open file is not evidence (a folder's
+    listing passes it over; given by name it is refused)."""
+    lock = lock_file_of(path.name)
+    if lock is not None:
+        program, locked = lock
+        raise EvidenceError(
+            f"is {program}'s lock file of {locked}, kept while it is open, not evidence",
+            location=Location(str(path)),
+            hint=f"give {locked} itself",
+        )
 
 
 #: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
