@@ -1,5 +1,5 @@
-"""Office lock files beside the evidence (Excel's ~$NAME.xlsx, LibreOffice's .~lock.NAME#):
-what the ingest, the validation and the audit say of them."""
+"""Office lock files beside the evidence (Excel's ~$NAME.xlsx, LibreOffice's .~lock.NAME#),
+and a CSV file named .xlsx: what the ingest, the validation and the audit say of them."""
 
 from __future__ import annotations
 
@@ -90,4 +90,27 @@ def test_a_lock_file_given_as_the_source_is_named_for_what_it_is(runner, tmp_pat
     assert result.output.splitlines()[0] == (
         f"error: {lock}: is Excel's lock file of tickets.xlsx, kept while it is open, not "
         "evidence; give tickets.xlsx itself"
+    )
+
+
+def test_a_csv_file_named_xlsx_is_told_to_be_renamed(runner, tmp_path) -> None:
+    """The bytes of a CSV file saved in GB18030, as Chinese Excel saves it, named .xlsx."""
+    given = tmp_path / "tickets.xlsx"
+    given.write_bytes("工单号,站点,状态\nT1,SH,closed\n".encode("gb18030"))
+    result = runner.invoke(main, ["evidence", "validate", str(given), "--pack", PACK])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        f"error: {given}: holds CSV text, not an .xlsx workbook; rename it to tickets.csv"
+    )
+
+
+def test_a_damaged_workbook_is_told_in_words(runner, tmp_path) -> None:
+    """Bytes that are neither a workbook nor text: no Python exception's name in the line."""
+    given = tmp_path / "tickets.xlsx"
+    given.write_bytes(b"\x00\x01\x02 not a workbook")
+    result = runner.invoke(main, ["evidence", "validate", str(given), "--pack", PACK])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        f"error: {given}: not a readable .xlsx workbook: it is not a zip package, as every "
+        ".xlsx workbook is; open it in Excel and save it again as .xlsx"
     )
