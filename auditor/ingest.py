@@ -43,7 +43,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, Pack
 from .paths import relative_path
-from .readers import SUFFIXES_NAMED, RawRow, Table, file_format, open_table
+from .readers import SUFFIXES_NAMED, RawRow, Table, file_format, lock_file_of, open_table
 from .timeparse import OrderUndecided
 
 if TYPE_CHECKING:
@@ -172,18 +172,21 @@ class FileReport:
 @dataclass
 class IngestReport:
     files: list[FileReport]
-    #: files in the evidence folder in no evidence format (a .parquet, a .db), not read
+    #: files in the evidence folder not read: in no evidence format (a .parquet, a .db), or an
+    #: office program's lock file (~$tickets.xlsx)
     not_evidence: list[str] = field(default_factory=list)
 
     def not_evidence_note(self) -> str | None:
-        """One line naming the files of the folder that were not read, if any."""
-        if not self.not_evidence:
-            return None
-        shown = ", ".join(self.not_evidence[:NOT_EVIDENCE_SHOWN])
-        more = len(self.not_evidence) - NOT_EVIDENCE_SHOWN
-        return f"not read, not an evidence format ({SUFFIXES_NAMED}): {shown}" + (
-            f" and {more:,} more" if more > 0 else ""
-        )
+        """One line naming the files of the folder that were not read, if any: those in no
+        evidence format, and the lock files office programs keep beside the files open in them."""
+        locks = [name for name in self.not_evidence if lock_file_of(Path(name).name)]
+        others = [name for name in self.not_evidence if name not in locks]
+        parts = []
+        if others:
+            parts.append(f"not read, not an evidence format ({SUFFIXES_NAMED}): {_shown(others)}")
+        if locks:
+            parts.append(_lock_note(locks))
+        return "; ".join(parts) or None
 
     @property
     def errors(self) -> list[FileReport]:
@@ -224,14 +227,31 @@ class IngestReport:
 
 #: files in no evidence format named in the ingest's note (the rest are counted)
 NOT_EVIDENCE_SHOWN = 5
+
+
+def _shown(names: list[str]) -> str:
+    """The first :data:`NOT_EVIDENCE_SHOWN` names, and how many more there are."""
+    more = len(names) - NOT_EVIDENCE_SHOWN
+    return ", ".join(names[:NOT_EVIDENCE_SHOWN]) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _lock_note(locks: list[str]) -> str:
+    """The note on the lock files of a folder passed over (``~$tickets.xlsx``)."""
+    if len(locks) > 1:
+        return f"skipped {_shown(locks)}: lock files office programs keep while a file is open"
+    program, locked = lock_file_of(Path(locks[0]).name) or ("an office program", "a file")
+    return f"skipped {locks[0]}: the lock file {program} keeps while {locked} is open"
+
+
 #: files an evidence folder may hold beside the evidence, not read as evidence
 COMPANIONS = (".yaml", ".yml")
 
 
 def folder_files(source: Path) -> tuple[list[Path], list[Path]]:
     """The files under ``source`` (a folder, searched recursively, or one file), hidden ones
-    aside: the evidence files, and those in no evidence format that are not the mappings or
-    waivers kept beside it (a .parquet, an .xls), each list sorted."""
+    aside: the evidence files, and those not read that are not the mappings or waivers kept
+    beside it (in no evidence format, a .parquet, an .xls; an office program's lock file,
+    ~$tickets.xlsx), each list sorted."""
     if source.is_file():
         return [source], []
     if not source.is_dir():
@@ -241,9 +261,11 @@ def folder_files(source: Path) -> tuple[list[Path], list[Path]]:
     for folder, subfolders, names in os.walk(source, onerror=_unreadable_folder):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in names:
-            if name.startswith("."):
+            if lock_file_of(name):
+                others.append(Path(folder) / name)
+            elif name.startswith("."):
                 continue
-            if file_format(Path(name)):
+            elif file_format(Path(name)):
                 evidence.append(Path(folder) / name)
             elif Path(name).suffix.lower() not in COMPANIONS:
                 others.append(Path(folder) / name)

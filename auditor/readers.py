@@ -83,6 +83,21 @@ def file_format(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
+#: the first letters of the lock file an office program keeps beside a file open in it (the
+#: file's name follows them), and the program
+LOCK_PREFIXES = {"~$": "Excel", ".~lock.": "LibreOffice"}
+
+
+def lock_file_of(name: str) -> tuple[str, str] | None:
+    """For the name of an office lock file (``~$tickets.xlsx``, which Excel keeps while
+    tickets.xlsx is open in it; LibreOffice's ``.~lock.tickets.xlsx#``): the program that keeps
+    it and the name of the file it locks; None for any other name."""
+    for prefix, program in LOCK_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return program, name[len(prefix) :].removesuffix("#")
+    return None
+
+
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Excel's ANSI).
 
@@ -169,6 +184,7 @@ def detect_delimiter(first_line: str) -> str:
 def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
     """Open an evidence file for streaming; raise :class:`EvidenceError` if it cannot be read."""
     options = dict(options or {})
+    _refuse_lock_file(path)
     kind = file_format(path)
     if kind is None:
         raise EvidenceError(
@@ -193,6 +209,19 @@ def open_table(path: Path, options: dict[str, Any] | None = None) -> Table:
         raise EvidenceError(
             f"cannot read file: {exc.strerror or exc}", location=Location(str(path))
         ) from None
+
+
+def _refuse_lock_file(path: Path) -> None:
+    """A lock file an office program keeps beside an open file is not evidence (a folder's
+    listing passes it over; given by name it is refused)."""
+    lock = lock_file_of(path.name)
+    if lock is not None:
+        program, locked = lock
+        raise EvidenceError(
+            f"is {program}'s lock file of {locked}, kept while it is open, not evidence",
+            location=Location(str(path)),
+            hint=f"give {locked} itself",
+        )
 
 
 #: the first bytes of an OLE compound file: an encrypted workbook, or an old .xls
@@ -234,16 +263,36 @@ def packed_file(path: Path, start: bytes) -> tuple[bytes, str, str] | None:
 def _refuse_workbook(path: Path, start: bytes) -> None:
     """Refuse a file whose first bytes (``start``) say it is a workbook its name does not (an
     .xlsx named tickets.csv; an old .xls or an encrypted workbook, under any name) as what it
-    is, not as text in no encoding or as a damaged .xlsx; a zip holding no workbook as a zip."""
+    is, not as text in no encoding or as a damaged .xlsx; a zip holding no workbook as a zip;
+    CSV text named .xlsx as CSV text."""
     kind = file_format(path)
     if kind == "xlsx" and start.startswith(ZIP_MAGIC):
         return  # a workbook as its name says (opened as one next)
+    if kind == "xlsx" and _csv_text(start):
+        raise EvidenceError(
+            "holds CSV text, not an .xlsx workbook",
+            location=Location(str(path)),
+            hint=f"rename it to {path.stem}.csv",
+        )
     packed = packed_file(path, start)
     if packed is None:
         return
     _, what, hint = packed
     expected = "an .xlsx workbook" if kind == "xlsx" else f"{path.suffix} text"
     raise EvidenceError(f"is {what}, not {expected}", location=Location(str(path)), hint=hint)
+
+
+def _csv_text(start: bytes) -> bool:
+    """Whether a file's first bytes (``start``) are text in an encoding a spreadsheet writes
+    whose first line is split by a CSV separator (a CSV file given a workbook's name)."""
+    try:
+        text = codecs.getincrementaldecoder(detect_encoding(start))().decode(start)
+    except UnicodeDecodeError:
+        return False
+    if any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return False
+    first_line = text.lstrip("\ufeff").partition("\n")[0]
+    return any(separator in first_line for separator in ",\t;|")
 
 
 def _holds_workbook(path: Path) -> bool:
@@ -562,10 +611,24 @@ def _jsonl_rows(handle: Any) -> Iterator[RawRow]:
 
 def _unreadable_workbook(path: Path, exc: BaseException, line: int | None = None) -> EvidenceError:
     return EvidenceError(
-        f"not a readable .xlsx workbook ({type(exc).__name__}: {str(exc)[:80]})",
+        f"not a readable .xlsx workbook: {_damage(exc)}",
         location=Location(str(path), line),
         hint="open it in Excel and save it again as .xlsx",
     )
+
+
+def _damage(exc: BaseException) -> str:
+    """What an exception raised reading a workbook says is wrong with it, in words."""
+    import zipfile
+
+    if isinstance(exc, zipfile.BadZipFile):
+        return "it is not a zip package, as every .xlsx workbook is"
+    if isinstance(exc, SyntaxError):  # XML ParseError
+        return "the XML of one of its parts is broken"
+    if isinstance(exc, KeyError):  # "There is no item named 'xl/workbook.xml' in the archive"
+        return f"one of its parts is missing ({str(exc.args[0] if exc.args else exc)[:80]})"
+    detail = str(exc)[:80]
+    return f"it is damaged ({detail})" if detail else "it is damaged"
 
 
 # openpyxl tells of what it makes of a workbook through Python warnings ("Cell D2 is marked
@@ -606,7 +669,7 @@ def _check_package(path: Path) -> None:
     import zipfile
 
     with path.open("rb") as handle:
-        _refuse_workbook(path, handle.read(len(OLE_MAGIC)))
+        _refuse_workbook(path, handle.read(SAMPLE_BYTES))
     try:
         with zipfile.ZipFile(path) as package:
             parts = package.infolist()

@@ -134,7 +134,7 @@ def local(*parts: int) -> float:
 
 CASES = [
     xlsx("plain", workbook(), stored=1, values=("records", "name", ("x",))),
-    damaged("not-a-zip", b"record_id,name\nA,x\n", "not a readable .xlsx"),
+    damaged("not-a-zip", b"record_id,name\nA,x\n", "holds CSV text, not an .xlsx workbook"),
     damaged("empty-file", b""),
     damaged("truncated-zip", workbook()[:300]),
     damaged("encrypted-as-excel-writes-it", OLE, "password"),
@@ -153,7 +153,7 @@ CASES = [
             shared=f'<sst xmlns="{NS}"><si><t>A</t></si></sst>'.encode(),
         ),
         ".xlsx:2:",
-        "IndexError",
+        "it is damaged (list index out of range)",
     ),
     damaged(
         "shared-string-index-not-a-number",
