@@ -561,8 +561,10 @@ class RowPlan:
         )
 
     def _missing_column(self, spec: FieldSpec) -> EvidenceError:
-        """A required field the mapping (or the automatic match) finds no column for."""
-        guesses = [closest_name(n, self.header) for n in (spec.name, *spec.aliases)]
+        """A required field the mapping (or the automatic match) finds no column for; the
+        column offered is one no other field reads, most like the field's name or an alias."""
+        free = self._columns_free_for(spec.name)
+        guesses = [closest_name(n, free, fold_case=True) for n in (spec.name, *spec.aliases)]
         suggestion = next((g for g in guesses if g), None)
         if self.mapping.source == "preset":
             return EvidenceError(

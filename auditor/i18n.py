@@ -683,6 +683,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             "基准期 {p} 结束于审核期 {a} 之后:控制限部分来自其后的记录",
         ),
         (
+            r"^no file the (?P<n>[\d,]+) (?P<k>\S+) records in scope come from has a column for "
+            r"'(?P<f>.+?)' \((?P<files>.+)\)$",
+            "范围内 {n} 条 {k} 记录所在的文件均没有字段 {f} 的列({files})",
+        ),
+        (
             r"^field '(?P<f>.+)' is empty in all (?P<n>[\d,]+) (?P<k>\S+) records in scope$",
             "范围内全部 {n} 条 {k} 记录的字段 {f} 均为空",
         ),

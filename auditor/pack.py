@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 import zoneinfo
+from collections.abc import Iterable
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -797,8 +798,13 @@ def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
     measures = [k for k in raw if k in known]
     unknown = [k for k in raw if k not in RULE_KEYS and k not in known]
     for key in unknown:
-        meant = closest_name(key, (*RULE_KEYS, *known))
-        ctx.error(f"unknown key '{key}'", raw.where_key(key), suggestion=meant)
+        meant = _meant_key(key, raw, known, measured=bool(measures))
+        missing = (
+            None
+            if meant or measures
+            else f"the rule has no measure: give one of {', '.join(known)}"
+        )
+        ctx.error(f"unknown key '{key}'", raw.where_key(key), suggestion=meant, hint=missing)
         if meant is not None:
             ctx.misspelt.add(meant)
     if len(measures) == 1:
@@ -809,6 +815,15 @@ def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
             raw.where_key(measures[1]) if len(measures) > 1 else raw.where("id"),
         )
     return None
+
+
+def _meant_key(key: str, raw: YamlMap, measures: Iterable[str], measured: bool) -> str | None:
+    """The key an unknown ``key`` of a rule most likely misspells, never one the rule already
+    has: the closest measure first when the rule has none (``mean`` for ``maen``)."""
+    free = [name for name in RULE_KEYS if name not in raw]
+    if measured:
+        return closest_name(key, free)
+    return closest_name(key, measures) or closest_name(key, free)
 
 
 def _choice(

@@ -1041,11 +1041,12 @@ def test_an_optional_field_with_no_column_is_a_warning_in_report_and_manifest(tm
 
 
 def test_a_required_field_the_mapping_leaves_out_is_an_error_at_columns(tmp_path) -> None:
+    """The file's one column is read into 'name': it is not offered for record_id too."""
     mapping, folder = mapping_and_data(tmp_path, "  name: record_id\n", "record_id\nA\n")
     report, _ = run(folder, mapping)
     assert report.files[0].reason == (
         f"{mapping}:2:1: the mapping gives no column for required field 'record_id' of records; "
-        "add 'record_id: record_id' under columns"
+        "add 'record_id: COLUMN' under columns"
     )
 
 

@@ -154,8 +154,10 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
     server = by_rule["SERVER-RECORDED"]
     assert server.verdict == "not-evaluable"
     finding = server.findings[0]
-    assert finding.not_evaluable == {"code": "field-empty", "field": "server", "n": 40}
-    assert finding.reasons == ["field 'server' is empty in all 40 calls records in scope"]
+    assert finding.not_evaluable == {"code": "no-column", "field": "server", "n": 40}
+    assert finding.reasons == [
+        "no file the 40 calls records in scope come from has a column for 'server' (calls.csv)"
+    ]
     written = next(r for r in result.findings.rules if r.rule == "SERVER-RECORDED").findings[0]
     assert "0 of" not in written.explanation and "server" in written.explanation
     decision = result.document["summary"]["recommendation"]

@@ -187,6 +187,13 @@ def _filled_elsewhere(kind: EvidenceKind, read: FieldsElsewhere) -> Statement:
     return sql.statement(f"SELECT COUNT(*), {counts} FROM {q(kind.name)} AS s{where}")
 
 
+def sources_in_scope(scope: Scope) -> Statement:
+    """The manifest ids of the files the rule's records in scope come from."""
+    sql = Sql()
+    records = scope.select(sql, "t._source AS s")
+    return sql.statement(f"SELECT DISTINCT r.s FROM ({records}) AS r")
+
+
 def _filled_probe(scope: Scope, field_name: str) -> Statement:
     sql = Sql()
     records = scope.select(sql, f"t.{q(field_name)} AS v")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from ..errors import closest_names
 from ..findings import Counts, Finding, RuleResult, group_text
 from ..measures import AggregateMeasure, ComparedValue, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
-from .compile import RulePlan, aggregate_member, compile_rule
+from .compile import RulePlan, aggregate_member, compile_rule, sources_in_scope
 from .env import Env, Window, files_without_column
 from .failing_lists import FailingNotes, FailingSources
 from .tally import Cell, Tally
@@ -340,11 +341,31 @@ class Evaluation:
         if empty is None:
             return None
         field_name, total = empty
+        unread = self._files_without_column(plan, field_name)
+        if unread:
+            return self._not_evaluable(
+                plan,
+                {"code": "no-column", "field": field_name, "n": total},
+                f"no file the {total:,} {plan.kind.name} records in scope come from has a column "
+                f"for '{field_name}' ({', '.join(unread)})",
+            )
         return self._not_evaluable(
             plan,
             {"code": "field-empty", "field": field_name, "n": total},
             f"field '{field_name}' is empty in all {total:,} {plan.kind.name} records in scope",
         )
+
+    def _files_without_column(self, plan: RulePlan, field_name: str) -> list[str]:
+        """The names (as the ingest warnings give them) of the files the records in scope come
+        from when none of those files had a column for ``field_name`` (the field is not empty
+        there, it was never read); else []."""
+        lacking = plan.scope.files_without({field_name})
+        if not lacking:
+            return []
+        sources = {int(row[0]) for row in self.backend.query(sources_in_scope(plan.scope))}
+        if not sources <= set(lacking):
+            return []
+        return sorted({Path(self._file_name(source)).name for source in sources})
 
     def _empty_elsewhere(self, plan: RulePlan) -> Finding | None:
         """Not evaluable when a field the measure reads from another kind is empty in every

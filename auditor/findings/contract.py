@@ -199,6 +199,7 @@ class NotEvaluable(Model):
         "no-evidence",
         "too-few",
         "field-empty",
+        "no-column",
         "filter-field-empty",
         "other-field-empty",
         "base-not-evaluable",

@@ -93,7 +93,8 @@ class Finding:
     #: the target as a comparison in the unit of ``value`` ({"op": ">=", "value": 0.95})
     threshold: dict[str, Any] | None = None
     #: why the finding could not be judged: {"code": no-evidence | too-few | field-empty |
-    #: filter-field-empty | base-not-evaluable | too-few-groups | too-few-periods, ...}
+    #: no-column | filter-field-empty | base-not-evaluable | too-few-groups | too-few-periods,
+    #: ...}
     not_evaluable: dict[str, Any] | None = None
     #: a waiver in force: its id, reason, risk, people, expiry and what the finding would be
     waived: dict[str, Any] | None = None

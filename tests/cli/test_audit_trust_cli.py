@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from auditor.cli import main
+from auditor.i18n import translate_reason
 
 from ..conftest import TEST_PACKS
 
@@ -97,13 +98,52 @@ def test_not_evaluable_fails_unless_allowed(runner, tmp_path) -> None:
     failed = audit(runner, evidence, tmp_path / "a", "--period", "2026-07")
     assert failed.exit_code == 1
     assert "recommendation: no recommendation" in failed.output
-    assert "SERVER-RECORDED (clause 3.1.2) not evaluable: field 'server' is empty" in failed.output
+    assert "SERVER-RECORDED (clause 3.1.2) not evaluable: no file the 40 calls" in failed.output
     allowed = audit(
         runner, evidence, tmp_path / "b", "--period", "2026-07", "--allow-not-evaluable"
     )
     assert allowed.exit_code == 0, allowed.output
     document = json.loads((tmp_path / "b" / "findings.json").read_text(encoding="utf-8"))
     assert document["summary"]["recommendation"]["decision"] == "withheld"
+
+
+def test_a_field_no_file_has_a_column_for_is_not_called_empty(runner, tmp_path) -> None:
+    # calls.csv has no column 'server' at all: the field was never read, it is not empty
+    header = "call_id,site,received_at,answered_at\n"
+    rows = "".join(f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10\n" for i in range(40))
+    result = audit(
+        runner, folder_with(tmp_path, header + rows), tmp_path / "a", "--period", "2026-07"
+    )
+    assert result.exit_code == 1
+    assert (
+        "warning: SERVER-RECORDED (clause 3.1.2) not evaluable: no file the 40 calls records "
+        "in scope come from has a column for 'server' (calls.csv)"
+    ) in result.output.splitlines()
+    document = json.loads((tmp_path / "a" / "findings.json").read_text(encoding="utf-8"))
+    server = next(r for r in document["rules"] if r["rule"] == "SERVER-RECORDED")
+    assert server["findings"][0]["not_evaluable"] == {
+        "code": "no-column",
+        "field": "server",
+        "n": 40,
+        "kinds": None,
+        "minimum": None,
+        "rule": None,
+    }
+    assert translate_reason(server["findings"][0]["reasons"][0], "zh") == (
+        "范围内 40 条 calls 记录所在的文件均没有字段 server 的列(calls.csv)"
+    )
+
+
+def test_a_column_left_blank_is_still_called_empty(runner, tmp_path) -> None:
+    rows = "".join(f"C{i},BJ,2026-07-06 10:00:00,2026-07-06 10:00:10,,\n" for i in range(40))
+    result = audit(
+        runner, folder_with(tmp_path, HEADER + rows), tmp_path / "a", "--period", "2026-07"
+    )
+    assert result.exit_code == 1
+    assert (
+        "warning: SERVER-RECORDED (clause 3.1.2) not evaluable: field 'server' is empty in all 40 "
+        "calls records in scope"
+    ) in result.output.splitlines()
 
 
 def test_console_prints_99_97_not_100(runner, tmp_path) -> None:

@@ -522,3 +522,51 @@ def test_a_repeated_key_of_several_fields_is_shown_as_the_report_prints_it(
     item, site = rows[1].split(",")[:2]
     assert shown.split("|")[:2] == [item, site] and shown.count("|") == 2, shown
     assert "(" not in shown and shown.split("|")[2][:4] == "2026", shown
+
+
+HOTLINE = """\
+pack: hotline
+version: 1.0.0
+title: {zh: 热线, en: Hotline}
+standard: service-quality-standard
+timezone: Asia/Shanghai
+evidence:
+  tickets:
+    title: {zh: 工单, en: Tickets}
+    key: ticket_id
+    time: opened_at
+    fields:
+      ticket_id: {type: string, aliases: [工单编号]}
+      opened_at: {type: timestamp, aliases: [受理时间, 创建时间]}
+      closed_at: {type: timestamp, optional: true, aliases: [结案时间]}
+rules:
+  - id: CLOSED
+    clause: "3.1.2"
+    title: {zh: 结案, en: Closed}
+    evidence: tickets
+    condition: closed_at is not null
+    target: 95%
+    severity: minor
+    capa: {action: {zh: 改, en: Fix}, owner: lead}
+"""
+
+
+def test_a_missing_column_is_not_offered_one_another_field_reads(
+    runner, tmp_path, write_pack
+) -> None:
+    """受理日期 is offered for opened_at (like its alias 受理时间), not 结案时间: that column is
+    read into closed_at, and following the hint would read closing times as opening times."""
+    pack = write_pack(HOTLINE)
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "tickets.csv").write_text(
+        "工单编号,受理日期,结案时间\nG1,2024-03-04 09:00,2024-03-04 12:00\n", encoding="utf-8"
+    )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", str(pack)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {folder / 'tickets.csv'}:1: no column for required field 'opened_at' of "
+        "tickets (looked for: opened_at, 受理时间, 创建时间); the header read: 工单编号, "
+        "受理日期, 结案时间; did you mean '受理日期'?; add an alias in the pack or map it with "
+        "--mapping"
+    ]

@@ -93,3 +93,40 @@ def test_a_valid_and_a_broken_pack_together_exit_2(runner) -> None:
 def test_version(runner) -> None:
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0 and "auditor" in result.output
+
+
+def _checked_with(runner, write_pack, old: str, new: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines `pack check` prints for the minimal pack with ``old`` replaced by ``new``."""
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    path = write_pack(text.replace(old, new))
+    result = runner.invoke(main, ["pack", "check", "--standards", str(STANDARDS), str(path)])
+    assert result.exit_code == 2
+    return [line.replace(str(path), "PACK") for line in result.stderr.splitlines()]
+
+
+DURATION = "duration: {from: received_at, to: answered_at, max: 30s}"
+
+
+def test_an_unknown_key_of_a_rule_without_a_measure_is_not_called_a_key_it_has(
+    runner, write_pack
+) -> None:
+    """``average:`` for ``mean:``: no measure's name is close, and 'target' (the old
+    suggestion) is a key the rule already has; the rule is told it has no measure."""
+    assert _checked_with(runner, write_pack, DURATION, "average: {of: answered_at}") == [
+        "error: PACK:19:5: unknown key 'average' in rule RESP-PHONE-30S; the rule has no "
+        "measure: give one of duration, condition, fresh, mean, percentile, nps, per_1000, "
+        "manual, sequence, repeat_contact, matched, availability, control_chart, dispersion, "
+        "trend, every"
+    ]
+
+
+def test_a_misspelt_measure_is_offered_the_measure(runner, write_pack) -> None:
+    assert _checked_with(runner, write_pack, DURATION, "maen: {of: answered_at}") == [
+        "error: PACK:19:5: unknown key 'maen' in rule RESP-PHONE-30S; did you mean 'mean'?"
+    ]
+
+
+def test_an_unknown_key_is_never_offered_a_key_the_rule_has(runner, write_pack) -> None:
+    assert _checked_with(
+        runner, write_pack, "    target: 90%\n", "    target: 90%\n    targte: 90%\n"
+    ) == ["error: PACK:21:5: unknown key 'targte' in rule RESP-PHONE-30S"]
