@@ -554,6 +554,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"does not go with hour (?P<h>\d+)$",
             "{rest}:{w}({s})与小时 {h} 不符",
         ),
+        (
+            r"^(?P<rest>not a valid date/time): (?P<w>\S+) is not the day of the week of "
+            r"(?P<d>\S+), a \w+ \((?P<r>\S+)\)$",
+            "{rest}:{d} 是{r},而非{w}",
+        ),
         (r"^not a valid date/time$", "不是有效的日期时间"),
         (r"^not a valid time of day$", "不是有效的时刻"),
         (
