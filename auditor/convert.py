@@ -41,6 +41,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, FieldSpec
 from .timeparse import (
+    FORMAT_ADVICE,
     DayMonthOrder,
     LocalClock,
     OrderUndecided,
@@ -1025,7 +1026,7 @@ class RowPlan:
         first = _cell(row[0])
         if first.lower() not in TOTALS_WORDS:
             return bad
-        words = bad.reason.split("; correct it in column ")[0]
+        words = bad.reason.split("; correct it in column ")[0].removesuffix(f"; {FORMAT_ADVICE}")
         return BadValue(bad.column, bad.raw, f"{words}: {_totals_row(first)}", bad.source)
 
     def _convert(self, row: Any) -> tuple[Any, ...]:

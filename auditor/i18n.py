@@ -531,6 +531,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"^(?P<rest>.+); correct it in column (?P<c>.+)$", "{rest};请在列 {c} 中更正"),
         (
+            r"^(?P<rest>.+); give format: for this column in the mapping$",
+            "{rest};请在映射中给出该列的 format:",
+        ),
+        (
             r"^(?P<rest>.+): a totals row \((?P<w>.+) in its first cell\), not a record; "
             r"remove the line$",
             "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",

@@ -39,6 +39,8 @@ from .errors import EvidenceError, Location
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UTC = UTC
 
+#: what to do about a value in no format the reader knows (docs/evidence.md, mappings)
+FORMAT_ADVICE = "give format: for this column in the mapping"
 #: the letters a strptime format's % may stand before
 STRPTIME_DIRECTIVES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 
@@ -638,7 +640,7 @@ class TimestampParser:
             return f"'{_short(written)}' does not match the format {self.formats[0]}"
         if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
             return f"'{_short(written)}' is not a valid date/time (impossible day, month or hour?)"
-        return f"'{_short(written)}' is not a date/time in a known format"
+        return f"'{_short(written)}' is not a date/time in a known format; {FORMAT_ADVICE}"
 
 
 def _short(value: str, limit: int = 40) -> str:

@@ -38,6 +38,9 @@ from auditor.timeparse import (
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 
+#: what a reason says to do about a value in no known format
+ADVICE = "; give format: for this column in the mapping"
+
 
 @functools.cache
 def roundtrip_pack() -> Pack:
@@ -601,7 +604,13 @@ def test_a_csv_serial_day_beside_a_time_is_read_as_a_workbook_serial_is(tmp_path
         'SELECT line, "column", raw_value, reason FROM _quarantine'
     ).fetchall()
     assert quarantined == [
-        (4, "d", "12", "at: '12' is not a date/time in a known format; correct it in column d")
+        (
+            4,
+            "d",
+            "12",
+            "at: '12' is not a date/time in a known format; give format: for this column in "
+            "the mapping; correct it in column d",
+        )
     ]
 
 
@@ -625,7 +634,13 @@ def test_a_csv_serial_day_written_with_a_fraction_beside_a_time_is_its_day(tmp_p
     ten = local(2026, 7, 3, 10, 0, 0)
     assert stored_at(store) == {"A": ten, "B": ten, "C": ten}
     assert quarantine_of(store) == [
-        (5, "d", "12.0", "at: '12.0' is not a date/time in a known format; correct it in column d")
+        (
+            5,
+            "d",
+            "12.0",
+            "at: '12.0' is not a date/time in a known format; give format: for this column "
+            "in the mapping; correct it in column d",
+        )
     ]
 
 
@@ -1319,9 +1334,9 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     [
         (
             "共3000条",
-            "at: '共3000条' is not a date/time in a known format",
-            "at: not a date/time in a known format",
-            "at:不是可识别格式的日期时间",
+            "at: '共3000条' is not a date/time in a known format" + ADVICE,
+            "at: not a date/time in a known format" + ADVICE,
+            "at:不是可识别格式的日期时间;请在映射中给出该列的 format:",
         ),
         (
             "2026-02-30 10:00",
@@ -1640,7 +1655,7 @@ def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
     assert quarantine_of(store) == [
         (3, "", None, repeated),
         (5, "", None, repeated),
-        (6, "at", "later", "at: 'later' is not a date/time in a known format"),
+        (6, "at", "later", "at: 'later' is not a date/time in a known format" + ADVICE),
     ]
     assert report.files[0].reasons[repeated] == 2
     from auditor.i18n import translate_reason

@@ -493,3 +493,14 @@ def test_every_chinese_form_reads_back_the_datetime_it_writes(moment: datetime, 
         h12=moment.hour % 12 or 12,
     )
     assert TimestampParser(UTC_ZONE)(text) == moment.replace(tzinfo=UTC).timestamp(), text
+
+
+def test_a_value_in_no_known_format_is_told_to_give_the_columns_format() -> None:
+    """3月5日 15:20 has no year: no format the reader knows reads it, and the reason says what
+    to do."""
+    with pytest.raises(TimeValueError) as refused:
+        TimestampParser(UTC_ZONE)("3月5日 15:20")
+    assert str(refused.value) == (
+        "'3月5日 15:20' is not a date/time in a known format; give format: for this column in "
+        "the mapping"
+    )
