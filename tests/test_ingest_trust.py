@@ -1310,7 +1310,7 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     quarantined with the column's name in the reason (the console's count keeps it, where
     it showed '…'), the column and formula in the row's column and raw_value (they were
     NULL), the row's cells as its record, and the reason in Chinese in a Chinese report."""
-    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["合计", "=SUM(B2:B2)"]]
+    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["B", "=SUM(B2:B2)"]]
     workbook(tmp_path / "records.xlsx", {"Calls": rows})
     report, store = run(tmp_path)
     reason = (
@@ -1321,12 +1321,37 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     quarantined = store.db.execute(
         'SELECT line, "column", raw_value, reason, record FROM _quarantine'
     ).fetchall()
-    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["合计", "=SUM(B2:B2)"]')]
+    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["B", "=SUM(B2:B2)"]')]
     from auditor.i18n import translate_reason
 
     assert translate_reason(reason, "zh") == (
         "列 数量 为公式,工作簿中没有其计算结果(从未计算);请在 Excel 中打开并重新保存"
     )
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_totals_row_with_a_formula_never_computed_is_told_as_a_totals_row(
+    tmp_path, engine
+) -> None:
+    """A totals row is caught before any value is read: 合计 with =SUM(...) never computed gets
+    the totals row's reason, as 合计 with its sum does, not the formula's (first seen on the
+    first of them, though the formula's row is refused as it is read)."""
+    rows: list[list[object]] = [
+        ["编号", "数量"],
+        ["A", 1],
+        ["合计", 1],
+        ["合计", "=SUM(B2:B2)"],
+    ]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    report, store = run(tmp_path, store=EvidenceStore(str(tmp_path / "s.db"), engine=engine))
+    reason = "record_id: a totals row (合计 in its first cell), not a record; remove the line"
+    counted = report.files[0]
+    assert (counted.stored, dict(counted.reasons)) == (1, {reason: 2})
+    assert counted.first_seen[reason] == (3, "编号", "合计")
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
+    assert quarantined == [(3, "编号", "合计", reason), (4, "编号", "合计", reason)]
 
 
 @pytest.mark.parametrize(
