@@ -589,6 +589,17 @@ class TimestampParser:
             numeric = _NUMERIC_DATE.match(value)
             if numeric is not None:
                 return self._day_month(text.strip(), value, numeric)
+        result = self._first_read(value)
+        if result is None and self.explicit and value != text.strip():
+            # a mapping's format may write the Chinese units or words itself (%H时%M分)
+            result = self._first_read(ascii_width(text.strip()))
+        if result is None:
+            raise TimeValueError(self._why_not(text.strip(), value))
+        return result
+
+    def _first_read(self, value: str) -> datetime | None:
+        """``value`` read by the reader that read the last value, else by the first that reads
+        it (remembered); None when none does."""
         if self._last is not None:
             try:
                 return self._last(value)
@@ -601,7 +612,7 @@ class TimestampParser:
                 continue
             self._last = reader
             return result
-        raise TimeValueError(self._why_not(text.strip(), value))
+        return None
 
     def _day_month(self, written: str, value: str, numeric: re.Match[str]) -> datetime:
         """A d/m/yyyy or m/d/yyyy value (``written``, read as ``value``), read in the column's

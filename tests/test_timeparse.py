@@ -504,3 +504,18 @@ def test_a_value_in_no_known_format_is_told_to_give_the_columns_format() -> None
         "'3月5日 15:20' is not a date/time in a known format; give format: for this column in "
         "the mapping"
     )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("%Y年%m月%d日 %H时%M分", "1999年8月1日 15时20分"),
+        ("%Y年%m月%d日%H点%M分", "1999年8月1日15点20分"),
+        ("%Y/%m/%d %H:%M", "1999/8/1 15时20分"),
+    ],
+)
+def test_a_mapping_format_reads_chinese_units_as_written_or_as_a_clock(fmt: str, text: str) -> None:
+    """A format: that writes 时 and 分 itself reads them as it did before they were read
+    without one; a format with a clock reads them as the clock they are."""
+    parser = TimestampParser(UTC_ZONE, (fmt,))
+    assert parser(text) == AUGUST_1_1999 + 15 * 3600 + 20 * 60
