@@ -41,6 +41,7 @@ from .mapping import (
 )
 from .model import EvidenceKind, FieldSpec
 from .timeparse import (
+    FORMAT_ADVICE,
     DayMonthOrder,
     LocalClock,
     OrderUndecided,
@@ -887,7 +888,7 @@ class RowPlan:
         if transposed is None and not self.rows_are_dicts:
             transposed = list(zip(*rows, strict=True))
         if self._may_hold_no_record(transposed, arrays):
-            return None  # row by row, each row that is no record said so (see _no_record)
+            return None  # row by row, each row that is no record said so (see no_record)
         converted: list[Any] = []
         for step, position, text in zip(
             self.steps, self.step_positions, self.text_steps, strict=True
@@ -970,14 +971,14 @@ class RowPlan:
 
     def _may_hold_no_record(self, columns: Any, arrays: list[Any] | None) -> bool:
         """Whether a row of a batch (its ``columns``, or the reader's Arrow ``arrays``) may be
-        the header repeated or a totals row (:meth:`_no_record`): its cell under the header's
+        the header repeated or a totals row (:meth:`no_record`): its cell under the header's
         first name is that name, or its cell in a column the key is read from a totals word."""
         return any(
             _holds(columns, arrays, position, marks)
             for position, marks in self.no_record_marks.items()
         )
 
-    def _no_record(self, row: Any) -> BadValue | None:
+    def no_record(self, row: Any) -> BadValue | None:
         """Why ``row`` is no record, whatever its values: the header repeated (a paged export),
         or an export's totals row (合计, Total... in a column the key is read from, the key's
         other columns empty: a record may have a key part named Total); None for any other
@@ -1004,9 +1005,9 @@ class RowPlan:
 
         Values moved by DST are counted only when the whole row converts. A row that is no
         record (the header repeated, a totals row) says so, read or not (see
-        :meth:`_no_record` and :meth:`_not_a_record`).
+        :meth:`no_record` and :meth:`_not_a_record`).
         """
-        no_record = self._no_record(row)
+        no_record = self.no_record(row)
         if no_record is not None:
             raise no_record
         try:
@@ -1020,14 +1021,14 @@ class RowPlan:
     def _not_a_record(self, row: Any, bad: BadValue) -> BadValue:
         """Why a row that cannot be converted (``bad``) is no record, when it is an export's
         totals row whose first cell (合计, Total...) the key is not read from (else it is
-        told before: :meth:`_no_record`): with the field's words, but not to correct the
+        told before: :meth:`no_record`): with the field's words, but not to correct the
         value."""
         if self.rows_are_dicts or not len(row):
             return bad
         first = _cell(row[0])
         if first.lower() not in TOTALS_WORDS:
             return bad
-        words = bad.reason.split("; correct it in column ")[0]
+        words = bad.reason.split("; correct it in column ")[0].removesuffix(f"; {FORMAT_ADVICE}")
         return BadValue(bad.column, bad.raw, f"{words}: {_totals_row(first)}", bad.source)
 
     def _convert(self, row: Any) -> tuple[Any, ...]:

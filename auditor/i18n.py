@@ -531,6 +531,10 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"^(?P<rest>.+); correct it in column (?P<c>.+)$", "{rest};请在列 {c} 中更正"),
         (
+            r"^(?P<rest>.+); give format: for this column in the mapping$",
+            "{rest};请在映射中给出该列的 format:",
+        ),
+        (
             r"^(?P<rest>.+): a totals row \((?P<w>.+) in its first cell\), not a record; "
             r"remove the line$",
             "{rest}:合计行(首列为“{w}”),不是记录;请删除该行",
@@ -553,6 +557,11 @@ REASON_PATTERNS_ZH: list[tuple[re.Pattern[str], str]] = [
             r"^(?P<rest>not a valid (?:time of day|date/time)): (?P<w>\S+) \(.+, (?P<s>\S+)\) "
             r"does not go with hour (?P<h>\d+)$",
             "{rest}:{w}({s})与小时 {h} 不符",
+        ),
+        (
+            r"^(?P<rest>not a valid date/time): (?P<w>\S+) is not the day of the week of "
+            r"(?P<d>\S+), a \w+ \((?P<r>\S+)\)$",
+            "{rest}:{d} 是{r},而非{w}",
         ),
         (r"^not a valid date/time$", "不是有效的日期时间"),
         (r"^not a valid time of day$", "不是有效的时刻"),

@@ -852,9 +852,7 @@ class _FileLoad:
             if raw.problem or (width is not None and len(values) != width):
                 values, problem = self._shaped(raw)
                 if problem is not None:
-                    self._bad(
-                        raw, raw.column, raw.problem_value() if raw.problem else None, problem
-                    )
+                    self._refuse(raw, problem)
                     continue
             pending.append((raw, values))
             if len(pending) >= BATCH:
@@ -934,11 +932,29 @@ class _FileLoad:
         dated = [self.kind.fields[name].type == "date" for name in self.kind.key]
         return dated_key(key_text(list(key)), dated, ZoneInfo(self.ingest.pack.timezone))
 
+    def _refuse(self, raw: RawRow, problem: str) -> None:
+        """Quarantine a row that cannot be converted for ``problem``; one whose problem is a
+        cell's (a formula never computed) in a row that is no record (a totals row, the header
+        repeated) is told as no record, as when its cells can be read
+        (:meth:`RowPlan.no_record` comes before any value is read)."""
+        no_record = None if raw.value is None else self.plan.no_record(raw.values)
+        if no_record is not None:
+            self._rejected(raw, Rejected.of(no_record))
+            return
+        self._bad(raw, raw.column, raw.problem_value() if raw.problem else None, problem)
+
+    def _rejected(self, raw: RawRow, rejected: Rejected) -> None:
+        """Quarantine a row the plan could not convert, in the file column it names."""
+        column = rejected.source or _source_name(self.sources, rejected.field)
+        self._bad(raw, column, rejected.raw, _field_reason(rejected))
+
     def _bad(self, raw: RawRow, column: str, value: Any, reason: str) -> None:
         self.report.quarantined += 1
         counted = reason_class(reason)
         self.report.reasons[counted] += 1
-        if counted not in self.report.first_seen:
+        first = self.report.first_seen.get(counted)
+        # a row refused as it is read comes before the rows of its batch, read after it
+        if first is None or raw.line < first.line:
             self.report.first_seen[counted] = FirstSeen(raw.line, column, cell_text(value))
         record = raw.raw if raw.raw is not None else _json(raw.values)
         self.quarantine.append(
@@ -991,8 +1007,7 @@ class _FileLoad:
             key = keys[index]
             if result.__class__ is Rejected:
                 rows = raws() if rows is None else rows
-                column = result.source or _source_name(self.sources, result.field)
-                self._bad(rows[index], column, result.raw, _field_reason(result))
+                self._rejected(rows[index], result)
                 continue
             first = held[index]
             if first is None:
@@ -1279,6 +1294,10 @@ class Rejected:
     #: the file column(s) the wrong value is in, where the plan tells them (else the field's)
     source: str | None = None
 
+    @classmethod
+    def of(cls, bad: BadValue) -> Rejected:
+        return cls(bad.column, bad.raw, bad.reason, bad.source)
+
 
 def _field_reason(rejected: Rejected) -> str:
     """A rejected row's reason as the quarantine gives it: after its field's name, unless it
@@ -1319,7 +1338,7 @@ def convert_chunk(
         try:
             out.append((*plan.convert(values), source, line))
         except BadValue as exc:
-            out.append(Rejected(exc.column, exc.raw, exc.reason, exc.source))
+            out.append(Rejected.of(exc))
     return out
 
 

@@ -3,8 +3,10 @@
 Accepted: ISO 8601 with or without an offset (``T`` or space, fractions, ``Z``),
 ``MM/DD/YYYY hh:mm[:ss] AM/PM``, ``YYYY/MM/DD HH:MM[:SS[.fff]]``, a year-first
 date with ``hh:mm[:ss] AM/PM``, ``DD/MM/YYYY HH:MM`` when a mapping says so
-(``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, date-only values, and Excel
-serial day numbers. Chinese ``上午``/``下午`` and the other words for a part of the
+(``format``), Chinese ``YYYY年MM月DD日 HH:MM[:SS]``, ``YYYY.MM.DD HH:MM[:SS]``,
+date-only values, and Excel serial day numbers. A time in Chinese units (``15时20分30秒``,
+``15点20分``) is read as ``15:20:30``, and a day of the week after the date (``星期二``,
+``周二``, ``礼拜二``) is checked against it (:func:`weekday_problem`). Chinese ``上午``/``下午`` and the other words for a part of the
 day (``凌晨``, ``早上``, ``中午``, ``晚上``...: :data:`DAY_PERIODS`), before or after a
 12-hour time, are read as AM/PM when they go with its hour, and full-width digits and
 separators (``１９９９／８／１ １０：０７``) as their ASCII forms: :func:`as_read`.
@@ -37,6 +39,8 @@ from .errors import EvidenceError, Location
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UTC = UTC
 
+#: what to do about a value in no format the reader knows (docs/evidence.md, mappings)
+FORMAT_ADVICE = "give format: for this column in the mapping"
 #: the letters a strptime format's % may stand before
 STRPTIME_DIRECTIVES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 
@@ -83,6 +87,7 @@ FORMATS: tuple[str, ...] = (
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
     "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
     "%Y.%m.%d",
     *(
         day + clock
@@ -132,6 +137,12 @@ DAY_PERIODS = {
     "晚上": DayPeriod("evening", range(17, 24)),
 }
 _PERIOD_WORD = "|".join(DAY_PERIODS)
+#: a time of day written with Chinese units (15时20分, 15点20分30秒, 3点): read as 15:20
+_CHINESE_CLOCK = re.compile(r"\s*(\d{1,2})\s*[时点]\s*(?:(\d{1,2})\s*分\s*(?:(\d{1,2})\s*秒)?)?")
+#: the Chinese names of the days of the week, Monday (0) first, as after 星期, 周 or 礼拜
+_WEEKDAY_NAMES = "一二三四五六日"
+#: a day of the week written after a date (2024年3月5日 星期二 15:20, 2024/3/5（周二）)
+_WEEKDAY = re.compile(r"(?<=[\d日])\s*[(（]?(星期|周|礼拜)([一二三四五六日天])[)）]?")
 _CLOCK_12 = r"\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?"
 #: a time of day with a part-of-day word before it (上午 10:07:11, 上午10:07:11), alone or
 #: after a date with or without a space (1999/8/1下午6:42, as some exports join them)
@@ -158,7 +169,7 @@ def as_read(text: str) -> str:
     value = text.strip()
     if value.isascii():
         return value
-    value = ascii_width(value)
+    value = _CHINESE_CLOCK.sub(_colon_clock, _WEEKDAY.sub(" ", ascii_width(value))).strip()
     found = _period_time(value)
     if found is None:
         return value
@@ -169,6 +180,37 @@ def as_read(text: str) -> str:
     if int(clock.split(":")[0]) == 0:  # 凌晨 0:30: the hour strptime's %I writes as 12
         clock = "12" + clock[clock.index(":") :]
     return f"{day} {clock} {half}" if day else f"{clock} {half}"
+
+
+def _colon_clock(found: re.Match[str]) -> str:
+    """A time with Chinese units (15时20分30秒) as H:MM[:SS], after a space."""
+    hour, minute, second = found[1], found[2] or "0", found[3]
+    return f" {hour}:{int(minute):02d}" + (f":{int(second):02d}" if second else "")
+
+
+def written_weekday(text: str) -> tuple[str, int] | None:
+    """(the words, Monday 0 to Sunday 6) of the day of the week written after the date in
+    ``text`` (星期二, 周日, 礼拜天); None when it writes none."""
+    if text.isascii():
+        return None
+    found = _WEEKDAY.search(ascii_width(text))
+    if found is None:
+        return None
+    return found[1] + found[2], _WEEKDAY_NAMES.index("日" if found[2] == "天" else found[2])
+
+
+def weekday_problem(text: str, day: date) -> str | None:
+    """Why the day of the week written in ``text`` is not that of ``day``, the date it writes
+    (2024年3月5日 星期三: 5 March 2024 is a Tuesday); None when it writes none, or the right one."""
+    written = written_weekday(text)
+    if written is None or written[1] == day.weekday():
+        return None
+    words, _ = written
+    prefix = words[:-1]
+    return (
+        f"{words} is not the day of the week of {day.isoformat()}, a {day:%A} "
+        f"({prefix}{_WEEKDAY_NAMES[day.weekday()]})"
+    )
 
 
 def _period_time(value: str) -> tuple[str, str, str] | None:
@@ -533,11 +575,31 @@ class TimestampParser:
         return base
 
     def naive_or_aware(self, text: str) -> datetime:
+        """The date and time ``text`` writes; refused when the day of the week written with it
+        is not its date's (:func:`weekday_problem`)."""
+        moment = self._read(text)
+        problem = weekday_problem(text, moment.date())
+        if problem is not None:
+            raise TimeValueError(f"'{_short(text.strip())}' is not a valid date/time: {problem}")
+        return moment
+
+    def _read(self, text: str) -> datetime:
         value = as_read(text)
         if self.order is not None:
             numeric = _NUMERIC_DATE.match(value)
             if numeric is not None:
                 return self._day_month(text.strip(), value, numeric)
+        result = self._first_read(value)
+        if result is None and self.explicit and value != text.strip():
+            # a mapping's format may write the Chinese units or words itself (%H时%M分)
+            result = self._first_read(ascii_width(text.strip()))
+        if result is None:
+            raise TimeValueError(self._why_not(text.strip(), value))
+        return result
+
+    def _first_read(self, value: str) -> datetime | None:
+        """``value`` read by the reader that read the last value, else by the first that reads
+        it (remembered); None when none does."""
         if self._last is not None:
             try:
                 return self._last(value)
@@ -550,7 +612,7 @@ class TimestampParser:
                 continue
             self._last = reader
             return result
-        raise TimeValueError(self._why_not(text.strip(), value))
+        return None
 
     def _day_month(self, written: str, value: str, numeric: re.Match[str]) -> datetime:
         """A d/m/yyyy or m/d/yyyy value (``written``, read as ``value``), read in the column's
@@ -589,7 +651,7 @@ class TimestampParser:
             return f"'{_short(written)}' does not match the format {self.formats[0]}"
         if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
             return f"'{_short(written)}' is not a valid date/time (impossible day, month or hour?)"
-        return f"'{_short(written)}' is not a date/time in a known format"
+        return f"'{_short(written)}' is not a date/time in a known format; {FORMAT_ADVICE}"
 
 
 def _short(value: str, limit: int = 40) -> str:
@@ -629,7 +691,7 @@ def parse_date(text: str, parser: TimestampParser | None = None) -> date:
             return date.fromisoformat(value)
         except ValueError:
             raise TimeValueError(f"'{text.strip()}' is not a valid date") from None
-    return parser.naive_or_aware(value).date()
+    return parser.naive_or_aware(text).date()
 
 
 # ------------------------------------------------------------ day/month order of a column

@@ -157,6 +157,17 @@ CASES = {
             *_rows(600, 2000),
         ]
     ),
+    "chinese units, dots and days of the week": "\n".join(
+        [
+            HEADER,
+            *_rows(600),
+            "I900001,phone,BJ,A1,2024年3月5日15时20分,2024年3月5日 15点20分30秒,",
+            "I900002,phone,BJ,A1,2024.3.5 15:20,2024.03.05 15:20:00,2024年3月5日下午3点20分",
+            "I900003,phone,BJ,A1,2024年3月5日 星期二 15:20,2024/3/5 周二 下午3:21,",
+            "I900004,phone,BJ,A1,2024年3月5日 星期三 15:20,,",
+            *_rows(600, 2000),
+        ]
+    ),
     "semicolons": "\n".join([HEADER.replace(",", ";"), *(r.replace(",", ";") for r in _rows(700))]),
     "lone carriage returns": "\r".join([HEADER, *_rows(700)]) + "\r",
     "header only": HEADER + "\n",
@@ -228,6 +239,29 @@ def test_chinese_parts_of_the_day_are_read_alike_every_way(pack, tmp_path, monke
             "2026/7/1 晚上 3:00",
             "received_at: '2026/7/1 晚上 3:00' is not a valid date/time: 晚上 (evening, "
             "17:00-23:59) does not go with hour 3",
+        ),
+    ]
+
+
+def test_chinese_units_dots_and_days_of_the_week_are_read_alike_every_way(
+    pack, tmp_path, monkeypatch
+):
+    """15时20分, 15点20分30秒, 下午3点20分, 2024.3.5 15:20 and a day of the week after the date
+    are read row by row, column-wise and by DuckDB alike; a day of the week that is not the
+    date's is quarantined every way with the same reason."""
+    content = CASES["chinese units, dots and days of the week"].encode()
+    rows, columns_read = _both(pack, tmp_path, content, monkeypatch)
+    assert columns_read == rows
+    at_1520 = datetime(2024, 3, 5, 15, 20, tzinfo=SHANGHAI).timestamp()
+    times = {record[0]: record[4:7] for record in rows["records"]}
+    assert times["I900001"] == (at_1520, at_1520 + 30, None)
+    assert times["I900002"] == (at_1520, at_1520, at_1520)
+    assert times["I900003"] == (at_1520, at_1520 + 60, None)
+    assert [q[3:5] for q in rows["quarantine"]] == [
+        (
+            "2024年3月5日 星期三 15:20",
+            "received_at: '2024年3月5日 星期三 15:20' is not a valid date/time: 星期三 is not the "
+            "day of the week of 2024-03-05, a Tuesday (星期二)",
         ),
     ]
 

@@ -410,12 +410,18 @@ def test_json_values_quarantined_are_shown_as_the_line_writes_them(tmp_path) -> 
     _, store = run(tmp_path)
     shown = [(r["line"], r["raw_value"], r["reason"]) for r in store.quarantine()]
     assert shown == [
-        (1, "true", "at: 'true' is not a date/time in a known format"),
+        (
+            1,
+            "true",
+            "at: 'true' is not a date/time in a known format; give format: for this "
+            "column in the mapping",
+        ),
         (2, "[1, true, null]", "count: '[1, true, null]' is not a whole number"),
         (
             3,
             '{"day": "2026-07-01", "ok": false}',
-            'at: \'{"day": "2026-07-01", "ok": false}\' is not a date/time in a known format',
+            'at: \'{"day": "2026-07-01", "ok": false}\' is not a date/time in a known format; '
+            "give format: for this column in the mapping",
         ),
         (4, "false", "channel: 'false' is not one of phone, chat"),
     ]

@@ -38,6 +38,9 @@ from auditor.timeparse import (
 
 from .conftest import RULES, STANDARDS, TEST_PACKS
 
+#: what a reason says to do about a value in no known format
+ADVICE = "; give format: for this column in the mapping"
+
 
 @functools.cache
 def roundtrip_pack() -> Pack:
@@ -601,7 +604,13 @@ def test_a_csv_serial_day_beside_a_time_is_read_as_a_workbook_serial_is(tmp_path
         'SELECT line, "column", raw_value, reason FROM _quarantine'
     ).fetchall()
     assert quarantined == [
-        (4, "d", "12", "at: '12' is not a date/time in a known format; correct it in column d")
+        (
+            4,
+            "d",
+            "12",
+            "at: '12' is not a date/time in a known format; give format: for this column in "
+            "the mapping; correct it in column d",
+        )
     ]
 
 
@@ -625,7 +634,13 @@ def test_a_csv_serial_day_written_with_a_fraction_beside_a_time_is_its_day(tmp_p
     ten = local(2026, 7, 3, 10, 0, 0)
     assert stored_at(store) == {"A": ten, "B": ten, "C": ten}
     assert quarantine_of(store) == [
-        (5, "d", "12.0", "at: '12.0' is not a date/time in a known format; correct it in column d")
+        (
+            5,
+            "d",
+            "12.0",
+            "at: '12.0' is not a date/time in a known format; give format: for this column "
+            "in the mapping; correct it in column d",
+        )
     ]
 
 
@@ -1296,7 +1311,7 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     quarantined with the column's name in the reason (the console's count keeps it, where
     it showed '…'), the column and formula in the row's column and raw_value (they were
     NULL), the row's cells as its record, and the reason in Chinese in a Chinese report."""
-    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["合计", "=SUM(B2:B2)"]]
+    rows: list[list[object]] = [["编号", "数量"], ["A", 1], ["B", "=SUM(B2:B2)"]]
     workbook(tmp_path / "records.xlsx", {"Calls": rows})
     report, store = run(tmp_path)
     reason = (
@@ -1307,7 +1322,7 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     quarantined = store.db.execute(
         'SELECT line, "column", raw_value, reason, record FROM _quarantine'
     ).fetchall()
-    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["合计", "=SUM(B2:B2)"]')]
+    assert quarantined == [(3, "数量", "=SUM(B2:B2)", reason, '["B", "=SUM(B2:B2)"]')]
     from auditor.i18n import translate_reason
 
     assert translate_reason(reason, "zh") == (
@@ -1315,14 +1330,39 @@ def test_a_formula_never_computed_quarantines_its_row_naming_column_and_formula(
     )
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_totals_row_with_a_formula_never_computed_is_told_as_a_totals_row(
+    tmp_path, engine
+) -> None:
+    """A totals row is caught before any value is read: 合计 with =SUM(...) never computed gets
+    the totals row's reason, as 合计 with its sum does, not the formula's (first seen on the
+    first of them, though the formula's row is refused as it is read)."""
+    rows: list[list[object]] = [
+        ["编号", "数量"],
+        ["A", 1],
+        ["合计", 1],
+        ["合计", "=SUM(B2:B2)"],
+    ]
+    workbook(tmp_path / "records.xlsx", {"Calls": rows})
+    report, store = run(tmp_path, store=EvidenceStore(str(tmp_path / "s.db"), engine=engine))
+    reason = "record_id: a totals row (合计 in its first cell), not a record; remove the line"
+    counted = report.files[0]
+    assert (counted.stored, dict(counted.reasons)) == (1, {reason: 2})
+    assert counted.first_seen[reason] == (3, "编号", "合计")
+    quarantined = store.db.execute(
+        'SELECT line, "column", raw_value, reason FROM _quarantine ORDER BY line'
+    ).fetchall()
+    assert quarantined == [(3, "编号", "合计", reason), (4, "编号", "合计", reason)]
+
+
 @pytest.mark.parametrize(
     ("value", "reason", "counted", "counted_zh"),
     [
         (
             "共3000条",
-            "at: '共3000条' is not a date/time in a known format",
-            "at: not a date/time in a known format",
-            "at:不是可识别格式的日期时间",
+            "at: '共3000条' is not a date/time in a known format" + ADVICE,
+            "at: not a date/time in a known format" + ADVICE,
+            "at:不是可识别格式的日期时间;请在映射中给出该列的 format:",
         ),
         (
             "2026-02-30 10:00",
@@ -1641,7 +1681,7 @@ def test_a_header_repeated_mid_file_is_named_as_such(tmp_path) -> None:
     assert quarantine_of(store) == [
         (3, "", None, repeated),
         (5, "", None, repeated),
-        (6, "at", "later", "at: 'later' is not a date/time in a known format"),
+        (6, "at", "later", "at: 'later' is not a date/time in a known format" + ADVICE),
     ]
     assert report.files[0].reasons[repeated] == 2
     from auditor.i18n import translate_reason

@@ -400,3 +400,122 @@ def test_full_width_numeric_dates_decide_their_column_s_order_as_ascii_ones_do()
     assert settled.order == DAY_FIRST
     parser = TimestampParser(UTC_ZONE, order=settled)
     assert parser("５／３／２０１６") == datetime(2016, 3, 5, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1999年8月1日15时20分", 15 * 3600 + 20 * 60),
+        ("1999年8月1日 15点20分", 15 * 3600 + 20 * 60),
+        ("1999年8月1日15时20分30秒", 15 * 3600 + 20 * 60 + 30),
+        ("1999年8月1日 下午3点20分", 15 * 3600 + 20 * 60),
+        ("1999年8月1日上午9时5分", 9 * 3600 + 5 * 60),
+        ("1999/8/1 8点", 8 * 3600),
+        ("1999.8.1 15:20", 15 * 3600 + 20 * 60),
+        ("1999.08.01 15:20:00", 15 * 3600 + 20 * 60),
+        ("1999.8.1", 0),
+        ("1999年8月1日 星期日 15:20", 15 * 3600 + 20 * 60),
+        ("1999年8月1日星期天15时20分", 15 * 3600 + 20 * 60),
+        ("1999/8/1 周日 下午3:20", 15 * 3600 + 20 * 60),
+        ("1999-08-01 礼拜天 15:20:00", 15 * 3600 + 20 * 60),
+        ("1999年8月1日（星期日）", 0),
+    ],
+)
+def test_chinese_units_dots_and_a_day_of_the_week_are_read(text: str, seconds: int) -> None:
+    """15时20分 (or 点), 30秒, a year-first date with dots, and the day of the week (1 August 1999
+    was a Sunday: 星期日, 周日, 礼拜天) between the date and the time."""
+    assert TimestampParser(UTC_ZONE)(text) == AUGUST_1_1999 + seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("1999年8月1日 星期二 15:20", "星期二"),
+        ("1999/8/1 周一 下午3点20分", "周一"),
+        ("1999.8.1 礼拜六", "礼拜六"),
+    ],
+)
+def test_a_day_of_the_week_that_is_not_the_dates_is_refused(text: str, written: str) -> None:
+    """Never a guess which of the two is wrong: the reason names both."""
+    with pytest.raises(TimeValueError) as refused:
+        TimestampParser(UTC_ZONE)(text)
+    sunday = written[:-1] + "日"
+    assert str(refused.value) == (
+        f"'{text}' is not a valid date/time: {written} is not the day of the week of "
+        f"1999-08-01, a Sunday ({sunday})"
+    )
+
+
+def test_a_wrong_day_of_the_week_is_told_in_chinese() -> None:
+    from auditor.i18n import translate_reason
+
+    reason = (
+        "at: '1999年8月1日 星期二' is not a valid date/time: 星期二 is not the day of the week "
+        "of 1999-08-01, a Sunday (星期日)"
+    )
+    assert translate_reason(reason, "zh") == (
+        "at:“1999年8月1日 星期二”不是有效的日期时间:1999-08-01 是星期日,而非星期二"
+    )
+
+
+#: a datetime written the ways Chinese exports write it (weekday: 星期 and the day's name)
+CHINESE_FORMS = (
+    "{y}年{m}月{d}日{H}时{M}分",
+    "{y}年{m}月{d}日 {H}点{M}分{S}秒",
+    "{y}.{m}.{d} {H}:{M:02d}:{S:02d}",
+    "{y}.{m:02d}.{d:02d} {H:02d}:{M:02d}",
+    "{y}年{m}月{d}日 {weekday} {H}:{M:02d}",
+    "{y}/{m}/{d} 周{name} {H}时{M}分{S}秒",
+    "{y}年{m}月{d}日 礼拜{name} {half}{h12}点{M}分",
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(min_value=datetime(1954, 1, 1), max_value=datetime(2100, 12, 31)),
+    st.sampled_from(CHINESE_FORMS),
+)
+def test_every_chinese_form_reads_back_the_datetime_it_writes(moment: datetime, form: str) -> None:
+    moment = moment.replace(microsecond=0)
+    if "{S" not in form:
+        moment = moment.replace(second=0)
+    name = "一二三四五六日"[moment.weekday()]
+    text = form.format(
+        y=moment.year,
+        m=moment.month,
+        d=moment.day,
+        H=moment.hour,
+        M=moment.minute,
+        S=moment.second,
+        weekday="星期" + name,
+        name=name,
+        half="上午" if moment.hour < 12 else "下午",
+        h12=moment.hour % 12 or 12,
+    )
+    assert TimestampParser(UTC_ZONE)(text) == moment.replace(tzinfo=UTC).timestamp(), text
+
+
+def test_a_value_in_no_known_format_is_told_to_give_the_columns_format() -> None:
+    """3月5日 15:20 has no year: no format the reader knows reads it, and the reason says what
+    to do."""
+    with pytest.raises(TimeValueError) as refused:
+        TimestampParser(UTC_ZONE)("3月5日 15:20")
+    assert str(refused.value) == (
+        "'3月5日 15:20' is not a date/time in a known format; give format: for this column in "
+        "the mapping"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("%Y年%m月%d日 %H时%M分", "1999年8月1日 15时20分"),
+        ("%Y年%m月%d日%H点%M分", "1999年8月1日15点20分"),
+        ("%Y/%m/%d %H:%M", "1999/8/1 15时20分"),
+    ],
+)
+def test_a_mapping_format_reads_chinese_units_as_written_or_as_a_clock(fmt: str, text: str) -> None:
+    """A format: that writes 时 and 分 itself reads them as it did before they were read
+    without one; a format with a clock reads them as the clock they are."""
+    parser = TimestampParser(UTC_ZONE, (fmt,))
+    assert parser(text) == AUGUST_1_1999 + 15 * 3600 + 20 * 60

@@ -236,7 +236,8 @@ def test_the_summary_shows_a_json_value_as_the_line_writes_it(runner, tmp_path) 
     result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
     listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
     assert listed == [
-        "         1  answered_at: not a date/time in a known format (first quarantined at "
+        "         1  answered_at: not a date/time in a known format; give format: for this "
+        "column in the mapping (first quarantined at "
         "surveys.jsonl:1, value 'true')"
     ]
 

@@ -472,7 +472,8 @@ def test_a_wrong_date_or_time_beside_the_other_is_quarantined_in_its_own_column(
             6,
             "日期",
             "5",
-            "at: '5' is not a date/time in a known format; correct it in column 日期",
+            "at: '5' is not a date/time in a known format; give format: for this column in "
+            "the mapping; correct it in column 日期",
         ),
         (
             7,
