@@ -211,6 +211,41 @@ def test_the_report_shows_the_status_of_the_previous_audits_findings(runner, tmp
     assert html.count('class="chart previous-chart"') == 1
 
 
+def test_a_rendered_report_shows_the_status_of_the_previous_audits_findings(
+    runner, tmp_path
+) -> None:
+    """August's report rendered again, with the register or with --previous, has the section
+    on July's findings as the audit's has (the counts worked out by hand in the test above);
+    with neither, it is left out and a note says which option brings it."""
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    assert audit(runner, tmp_path, "2026-08").exit_code == 0
+    findings = str(tmp_path / "2026-08" / "findings.json")
+
+    def rendered(name: str, *options: str) -> tuple[str, str]:
+        args = ["report", "render", findings, "--format", "html", "--lang", "en", "--out",
+                str(tmp_path / name), *options]  # fmt: skip
+        done = invoke(runner, *args)
+        assert done.exit_code == 0, (done.output, done.exception)
+        return done.output, (tmp_path / name / "report.html").read_text(encoding="utf-8")
+
+    for name, options in (
+        ("register", ("--register", str(tmp_path / "r.db"))),
+        ("previous", ("--previous", str(tmp_path / "2026-07"))),
+    ):
+        output, html = rendered(name, *options)
+        assert "Status of the previous audit&#39;s findings (2026-07)" in html
+        changes = {c: html.count(f'data-change="{c}"') for c in ("new", "resolved", "recurring")}
+        assert changes == {"new": 2, "resolved": 4, "recurring": 1}
+        assert "note:" not in output
+    output, html = rendered("neither")
+    assert "Status of the previous audit" not in html
+    assert output.splitlines()[1:] == [
+        "note: the report has no section on the status of a previous audit's findings; give "
+        "--previous DIR|findings.json, or --register for the register's latest audit of an "
+        "earlier period"
+    ]
+
+
 def test_the_report_compares_with_the_register_s_audit_of_an_earlier_period(
     runner, tmp_path
 ) -> None:
