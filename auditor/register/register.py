@@ -71,10 +71,16 @@ class TrackedItem:
     severity: str
     due: str
     plan_accepted: bool
+    #: what the team has given (capa update --root-cause, --correction); "" until it has
+    root_cause: str = ""
+    correction: str = ""
 
 
 def _tracked(item: dict[str, Any]) -> TrackedItem:
-    return TrackedItem(item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED)
+    return TrackedItem(
+        item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED,
+        item.get("root_cause") or "", item.get("correction") or "",
+    )  # fmt: skip
 
 
 class Register:

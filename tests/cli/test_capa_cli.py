@@ -450,6 +450,34 @@ def test_the_plan_names_each_register_item_with_its_severity_and_due_date(
             ]
 
 
+def test_the_plan_rendered_with_a_register_shows_the_team_s_root_cause_and_correction(
+    runner, tmp_path, july_31
+) -> None:
+    """The team gave CAPA-2026-0003 (STANDARD-TRAINED, September's CAPA-001) its root cause
+    and correction in the register: September's plan rendered with the register shows them
+    in place of the empty root cause and the audit's correction; CAPA-002 (CAPA-2026-0004),
+    which has none there, keeps the audit's."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    assert audit(runner, tmp_path, "2026-09").exit_code == 0
+    updated = invoke(runner, "capa", "update", "CAPA-2026-0003", "--by", "li", "--root-cause",
+                     "new starters skip the standard module", "--correction",
+                     "trained the two new agents", "--correction-date", "2026-07-31",
+                     "--register", register)  # fmt: skip
+    assert updated.exit_code == 0, updated.output
+    out = tmp_path / "plan"
+    rendered = invoke(runner, "report", "render", str(tmp_path / "2026-09" / "findings.json"),
+                      "--format", "html", "--lang", "en", "--out", str(out),
+                      "--register", register)  # fmt: skip
+    assert rendered.exit_code == 0, rendered.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="correction">([^<]*)</td><td[^>]*>([^<]*)</td>', html)
+    assert cells == [
+        ("trained the two new agents", "new starters skip the standard module"),
+        ("Deal with the failing record listed", ""),
+    ]
+
+
 def test_a_plan_rendered_with_a_register_the_audit_is_not_in_is_refused(runner, tmp_path) -> None:
     """A register that has not recorded the audit cannot name its items: one line, exit 2,
     nothing written (it wrote the plan without the register's columns, as if asked for none)."""
