@@ -173,6 +173,23 @@ def test_a_status_filter_offers_every_status_and_refuses_another(runner, tmp_pat
     assert "recurring: 1" not in shown.output and "recurring: 0" not in shown.output
 
 
+def test_an_item_raised_to_major_says_so_in_its_statement(runner, tmp_path, july_31) -> None:
+    """STANDARD-TRAINED, minor in July (47 of 50 trained, 3 short), fails again in August,
+    both recorded on 2026-07-31: the register makes it major, due 2026-07-31 + 30 days, and
+    its statement, the audit's minor nonconformity, says
+    why it is major now instead of contradicting the severity beside it."""
+    for month in ("2026-07", "2026-08"):
+        assert audit(runner, tmp_path, month).exit_code == 0
+    listed = invoke(runner, "capa", "list", "--format", "csv", "--register", str(tmp_path / "r.db"))
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "CAPA-2026-0003,open,major,STANDARD-TRAINED,,2026-08-30,1,,Every active agent trained "
+        "on the service standard: 94.0 % (47 of 50; 95 % CI 83.8 %–97.9 %) against ≥ 100 %: "
+        "minor nonconformity; 3 more conforming records were needed; raised to major "
+        "nonconformity in the register: recurring in another period\n"
+    ) in listed.output
+
+
 def test_export_files(runner, tmp_path) -> None:
     audit(runner, tmp_path, "2026-07")
     register = str(tmp_path / "r.db")
