@@ -854,7 +854,7 @@ def audit_command(
         if reports:
             from .report import render_reports  # not imported for findings.json alone
 
-            earlier = _previous_of(earlier_given, register_path, result)
+            earlier = _previous_of(earlier_given, register_path, result.findings)
             written = render_reports(
                 result.findings, staging, reports, lang, None, organisation, auditor_name, earlier
             )
@@ -863,7 +863,7 @@ def audit_command(
     click.echo(_audit_summary(result))
     if register_path:
         click.echo(_record(register_path, result))
-    for line in [*_warning_lines(result), *_previous_pack_lines(earlier_given, result)]:
+    for line in [*_warning_lines(result), *_previous_pack_lines(earlier_given, result.findings)]:
         click.echo(f"warning: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(wanted)
@@ -967,7 +967,10 @@ def _audit_several(
     for audit in result.audits:
         if outputs.register:
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
-        for line in [*_warning_lines(audit), *_previous_pack_lines(outputs.previous, audit)]:
+        for line in [
+            *_warning_lines(audit),
+            *_previous_pack_lines(outputs.previous, audit.findings),
+        ]:
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(outputs.formats)
@@ -1004,7 +1007,9 @@ def _several_written(
     pages = tuple(f for f in outputs.formats if f in ("html", "pdf"))
     if pages:
         earlier = {
-            a.findings.manifest.pack.id: _previous_of(outputs.previous, outputs.register, a)
+            a.findings.manifest.pack.id: _previous_of(
+                outputs.previous, outputs.register, a.findings
+            )
             for a in result.audits
         }
         result.written.extend(
@@ -1014,25 +1019,27 @@ def _several_written(
     return result
 
 
-def _previous_pack_lines(earlier: PreviousAudit | None, result: AuditResult) -> list[str]:
+def _previous_pack_lines(earlier: PreviousAudit | None, document: FindingsDocument) -> list[str]:
     """A line when --previous is an audit of another pack: the report would compare the
     audits of two standards (none for a combined audit's, read pack by pack)."""
     from .diff import audit_ref, packs_note
 
     if earlier is None or isinstance(earlier, dict):
         return []
-    note = packs_note(audit_ref(earlier), audit_ref(result.findings))
+    note = packs_note(audit_ref(earlier), audit_ref(document))
     return [f"--previous: {note}"] if note else []
 
 
 def _previous_of(
-    earlier: PreviousAudit | None, register_path: str | None, result: AuditResult
+    earlier: PreviousAudit | None, register_path: str | None, document: FindingsDocument
 ) -> FindingsDocument | None:
     """A pack's earlier audit: its folder's in an earlier combined audit, else the one
     --previous gave, else the register's latest of an earlier period."""
+    from .diff import earlier_audit
+
     if isinstance(earlier, dict):
-        return earlier.get(result.findings.manifest.pack.id)
-    return _previous_audit(earlier, register_path, result)
+        return earlier.get(document.manifest.pack.id)
+    return earlier_audit(document, earlier, register_path)
 
 
 def _combined_summary(result: Any) -> str:
@@ -1068,26 +1075,6 @@ def _waived_text(waived: list[Any]) -> str:
         f"{item.waived.waiver})"
         for item in waived
     )
-
-
-def _previous_audit(
-    earlier: FindingsDocument | None, register_path: str | None, result: AuditResult
-) -> FindingsDocument | None:
-    """The earlier audit the report compares with: the one --previous gave (read), else the
-    register's latest of an earlier period (see :meth:`Register.previous_audit`)."""
-    from .diff import load_findings
-
-    if earlier is not None:
-        return earlier
-    if not register_path or not Path(register_path).exists():
-        return None
-    register = _open_register(register_path)
-    manifest = result.findings.manifest
-    try:
-        path = register.previous_audit(manifest.pack.id, manifest.parameters.period.first_day)
-    finally:
-        register.close()
-    return load_findings(path) if path else None
 
 
 def _certifier_outputs(
@@ -2148,7 +2135,15 @@ def report() -> None:
     envvar="AUDITOR_REGISTER",
     type=click.Path(dir_okay=False, exists=True),
     help="CAPA register: the plan names each item's register id, severity and due date; "
-    "the recommendation says how many minor items' plans are accepted.",
+    "the recommendation says how many minor items' plans are accepted; the report adds the "
+    "status of the findings of the register's latest audit of the same pack of an earlier "
+    "period, as audit's does.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True),
+    help="An earlier audit (folder or findings.json): the report adds the status of its findings "
+    "(default with --register: the register's latest audit of the same pack of an earlier period).",
 )
 def report_render(
     findings: str,
@@ -2159,13 +2154,19 @@ def report_render(
     auditor_name: str | None,
     organisation: str | None,
     register_path: str | None,
+    previous: str | None,
 ) -> None:
     """Render the report from FINDINGS without evaluating again.
 
     FINDINGS may be a combined audit's findings.json: the report then has a
     section per pack, and capa.csv / capa.xlsx go to each pack's folder; with
     --register, each pack's audit must be recorded there, as one pack's must.
+
+    The section on the status of a previous audit's findings is rendered as
+    audit renders it: from --previous, else from the register's latest audit
+    of an earlier period; with neither, a note says it is left out.
     """
+    from .diff import load_previous
     from .findings.combined import is_combined, read_json
     from .findings.contract import FindingsDocument
     from .report import render_reports
@@ -2173,27 +2174,47 @@ def report_render(
     wanted = tuple(f for f in _formats(formats, ("html", "pdf", "csv", "xlsx")) if f != "json")
     folder = out or str(Path(findings).parent)
     day = report_date.date() if report_date is not None else None  # type: ignore[attr-defined]
-    if is_combined(read_json(findings)):
+    combined = is_combined(read_json(findings))
+    given = load_previous(previous, several=combined)
+    if combined:
         for path in _render_combined(
-            findings, folder, wanted, lang, day, organisation, auditor_name, register_path
+            findings, folder, wanted, lang, day, organisation, auditor_name, register_path, given
         ):
             click.echo(f"wrote {path}")
-        _font_warning(wanted)
+        _render_notes(wanted, given, register_path, [])
         return
     document = FindingsDocument.load(findings)
     tracked = _tracked(register_path, document) if register_path else None
     written = render_reports(
-        document, folder, wanted, lang, day, organisation, auditor_name, None, tracked,
-        Path(findings).parent,
+        document, folder, wanted, lang, day, organisation, auditor_name,
+        _previous_of(given, register_path, document), tracked, Path(findings).parent,
     )  # fmt: skip
     for path in written:
         click.echo(f"wrote {path}")
+    _render_notes(wanted, given, register_path, _previous_pack_lines(given, document))
+
+
+def _render_notes(
+    wanted: tuple[str, ...], given: PreviousAudit | None, register_path: str | None,
+    warnings: list[str],
+) -> None:  # fmt: skip
+    """The render's warnings, and a note when neither --previous nor --register names the
+    earlier audit (findings.json does not record one): the report leaves out its section."""
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    if given is None and not register_path and any(f in wanted for f in ("html", "pdf")):
+        click.echo(
+            "note: the report has no section on the status of a previous audit's findings; "
+            "give --previous DIR|findings.json, or --register for the register's latest "
+            "audit of an earlier period"
+        )
     _font_warning(wanted)
 
 
 def _render_combined(
     findings: str, folder: str, wanted: tuple[str, ...], lang: str | None, day: Any,
     organisation: str | None, auditor_name: str | None, register_path: str | None = None,
+    given: PreviousAudit | None = None,
 ) -> list[Path]:  # fmt: skip
     """A combined audit's report, and each pack's registers in its own folder (with a
     register, each pack's plan names the items its audit is tracked as there)."""
@@ -2216,9 +2237,10 @@ def _render_combined(
         )  # fmt: skip
     pages = tuple(f for f in wanted if f in ("html", "pdf"))
     if pages:
+        earlier = {pack: _previous_of(given, register_path, d) for pack, d in documents.items()}
         written += render_combined(
-            combined, source, pages, lang, day, organisation, auditor_name, None, Path(folder),
-            tracked, documents,
+            combined, source, pages, lang, day, organisation, auditor_name, earlier,
+            Path(folder), tracked, documents,
         )  # fmt: skip
     return written
 

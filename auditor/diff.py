@@ -244,6 +244,27 @@ def load_previous(path: str | Path | None, several: bool) -> PreviousAudit | Non
     return load_findings(path)
 
 
+def earlier_audit(
+    document: FindingsDocument, given: FindingsDocument | None, register_path: str | None
+) -> FindingsDocument | None:
+    """The earlier audit the report of ``document`` compares with: ``given`` (what --previous
+    gave, read), else the register's latest audit of the pack of an earlier period (see
+    :meth:`auditor.register.Register.previous_audit`); None when there is neither."""
+    from .register import Register
+
+    if given is not None:
+        return given
+    if not register_path or not Path(register_path).exists():
+        return None
+    register = Register(register_path)
+    manifest = document.manifest
+    try:
+        path = register.previous_audit(manifest.pack.id, manifest.parameters.period.first_day)
+    finally:
+        register.close()
+    return load_findings(path) if path else None
+
+
 # ------------------------------------------------------------ pairing
 
 

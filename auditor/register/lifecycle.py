@@ -371,12 +371,22 @@ def check_action_due(item_id: str, due: date, today: date) -> None:
         )
 
 
+def raised_statement(statement: str, why: str) -> str:
+    """The statement of an item the register has made major: the audit's (which judged it a
+    minor nonconformity) and why it is major now, so that it says what its severity does."""
+    return f"{statement}; raised to major nonconformity in the register: {why}"
+
+
 def stepped_up(item: dict[str, Any], why: str, today: date, major_days: int) -> dict[str, Any]:
     """The changes that make a minor item major (none for another): its severity, the reason,
     and the major due date (``major_days`` from today) when that comes sooner."""
     if item["severity"] != "minor":
         return {}
-    changes: dict[str, Any] = {"severity": "major", "escalation": why}
+    changes: dict[str, Any] = {
+        "severity": "major",
+        "escalation": why,
+        "statement": raised_statement(item["statement"], why),
+    }
     major_due = (today + timedelta(days=major_days)).isoformat()
     if major_due < item["due"]:  # a major item is due sooner than the minor it was
         changes["due"] = major_due

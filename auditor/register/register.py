@@ -36,6 +36,7 @@ from .lifecycle import (
     check_replanned,
     check_root_cause,
     plan_authors,
+    raised_statement,
     status_of,
     stepped_up,
 )
@@ -71,10 +72,16 @@ class TrackedItem:
     severity: str
     due: str
     plan_accepted: bool
+    #: what the team has given (capa update --root-cause, --correction); "" until it has
+    root_cause: str = ""
+    correction: str = ""
 
 
 def _tracked(item: dict[str, Any]) -> TrackedItem:
-    return TrackedItem(item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED)
+    return TrackedItem(
+        item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED,
+        item.get("root_cause") or "", item.get("correction") or "",
+    )  # fmt: skip
 
 
 class Register:
@@ -189,11 +196,13 @@ class Register:
     ) -> dict[str, Any]:
         severity = str(finding.severity or rule.severity)
         escalation = None
+        statement = f"{rule.title.en}: {finding.explanation}"
         if earlier is not None and severity == Severity.MINOR:
             severity, escalation = (
                 str(Severity.MAJOR),
                 f"recurring after {earlier['id']} was closed",
             )
+            statement = raised_statement(statement, escalation)
         due_days = due_in_days(rule.capa.due_days, severity, document.manifest.parameters.due_days)
         number = self.store.next_number(today.year)
         return {
@@ -203,7 +212,7 @@ class Register:
             "group_key": key,
             "severity": severity,
             "status": str(Status.OPEN),
-            "statement": f"{rule.title.en}: {finding.explanation}",
+            "statement": statement,
             "evidence": _evidence(document, audit, finding, dealt_with(rule, key, finding)),
             "due": (today + timedelta(days=due_days)).isoformat(),
             "recurring": int(earlier is not None),

@@ -86,6 +86,16 @@ class PlanRow:
         return self.tracked.due if self.tracked else self.item.due
 
     @property
+    def correction(self) -> str:
+        """The register's correction where the team has given one, else the audit's."""
+        return (self.tracked.correction if self.tracked else "") or self.item.correction
+
+    @property
+    def root_cause(self) -> str:
+        """The register's root cause where the team has given one, else the audit's (none)."""
+        return (self.tracked.root_cause if self.tracked else "") or self.item.root_cause
+
+    @property
     def audit_severity(self) -> str | None:
         """The severity the audit gave, where the register's differs; None where they agree."""
         return self.item.severity if self.severity != self.item.severity else None
