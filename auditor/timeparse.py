@@ -143,6 +143,10 @@ _CHINESE_CLOCK = re.compile(r"\s*(\d{1,2})\s*[时点]\s*(?:(\d{1,2})\s*分\s*(?:
 _WEEKDAY_NAMES = "一二三四五六日"
 #: a day of the week written after a date (2024年3月5日 星期二 15:20, 2024/3/5（周二）)
 _WEEKDAY = re.compile(r"(?<=[\d日])\s*[(（]?(星期|周|礼拜)([一二三四五六日天])[)）]?")
+#: a character each of those words has, and one each clock with Chinese units has: a value
+#: with none of them is not searched for them (most values of a column have none)
+_WEEKDAY_MARKS = frozenset("期周拜")
+_CLOCK_MARKS = frozenset("时点")
 _CLOCK_12 = r"\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?"
 #: a time of day with a part-of-day word before it (上午 10:07:11, 上午10:07:11), alone or
 #: after a date with or without a space (1999/8/1下午6:42, as some exports join them)
@@ -169,7 +173,11 @@ def as_read(text: str) -> str:
     value = text.strip()
     if value.isascii():
         return value
-    value = _CHINESE_CLOCK.sub(_colon_clock, _WEEKDAY.sub(" ", ascii_width(value))).strip()
+    value = ascii_width(value)
+    if not _WEEKDAY_MARKS.isdisjoint(value):
+        value = _WEEKDAY.sub(" ", value).strip()
+    if not _CLOCK_MARKS.isdisjoint(value):
+        value = _CHINESE_CLOCK.sub(_colon_clock, value).strip()
     found = _period_time(value)
     if found is None:
         return value
@@ -191,7 +199,7 @@ def _colon_clock(found: re.Match[str]) -> str:
 def written_weekday(text: str) -> tuple[str, int] | None:
     """(the words, Monday 0 to Sunday 6) of the day of the week written after the date in
     ``text`` (星期二, 周日, 礼拜天); None when it writes none."""
-    if text.isascii():
+    if text.isascii() or _WEEKDAY_MARKS.isdisjoint(text):
         return None
     found = _WEEKDAY.search(ascii_width(text))
     if found is None:
