@@ -2181,32 +2181,39 @@ def report_render(
             findings, folder, wanted, lang, day, organisation, auditor_name, register_path, given
         ):
             click.echo(f"wrote {path}")
-        _render_notes(wanted, given, register_path, [])
+        _render_notes(wanted, given is not None or register_path is not None, register_path, [])
         return
     document = FindingsDocument.load(findings)
     tracked = _tracked(register_path, document) if register_path else None
+    earlier = _previous_of(given, register_path, document)
     written = render_reports(
         document, folder, wanted, lang, day, organisation, auditor_name,
-        _previous_of(given, register_path, document), tracked, Path(findings).parent,
+        earlier, tracked, Path(findings).parent,
     )  # fmt: skip
     for path in written:
         click.echo(f"wrote {path}")
-    _render_notes(wanted, given, register_path, _previous_pack_lines(given, document))
+    found = earlier is not None or given is not None
+    _render_notes(wanted, found, register_path, _previous_pack_lines(given, document))
 
 
 def _render_notes(
-    wanted: tuple[str, ...], given: PreviousAudit | None, register_path: str | None,
-    warnings: list[str],
-) -> None:  # fmt: skip
-    """The render's warnings, and a note when neither --previous nor --register names the
-    earlier audit (findings.json does not record one): the report leaves out its section."""
+    wanted: tuple[str, ...], found: bool, register_path: str | None, warnings: list[str]
+) -> None:
+    """The render's warnings, and a note when no earlier audit was found (findings.json does
+    not record one; ``found``: --previous gave one, or the register held one): the report
+    leaves out its section."""
     for line in warnings:
         click.echo(f"warning: {line}", err=True)
-    if given is None and not register_path and any(f in wanted for f in ("html", "pdf")):
-        click.echo(
-            "note: the report has no section on the status of a previous audit's findings; "
-            "give --previous DIR|findings.json, or --register for the register's latest "
+    if not found and any(f in wanted for f in ("html", "pdf")):
+        where = (
+            "the register holds no audit of this pack of an earlier period whose findings.json "
+            "is where it recorded it; give --previous DIR|findings.json"
+            if register_path
+            else "give --previous DIR|findings.json, or --register for the register's latest "
             "audit of an earlier period"
+        )
+        click.echo(
+            f"note: the report has no section on the status of a previous audit's findings; {where}"
         )
     _font_warning(wanted)
 

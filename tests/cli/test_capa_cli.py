@@ -261,6 +261,16 @@ def test_a_rendered_report_shows_the_status_of_the_previous_audits_findings(
         "--previous DIR|findings.json, or --register for the register's latest audit of an "
         "earlier period"
     ]
+    july = str(tmp_path / "2026-07" / "findings.json")  # the register holds nothing before July
+    args = ["report", "render", july, "--format", "html", "--lang", "en", "--out",
+            str(tmp_path / "july"), "--register", str(tmp_path / "r.db")]  # fmt: skip
+    done = invoke(runner, *args)
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[1:] == [
+        "note: the report has no section on the status of a previous audit's findings; the "
+        "register holds no audit of this pack of an earlier period whose findings.json is "
+        "where it recorded it; give --previous DIR|findings.json"
+    ]
 
 
 def test_the_report_compares_with_the_register_s_audit_of_an_earlier_period(
