@@ -9,7 +9,6 @@ Period 2026-02 ends at 2026-03-01 00:00 (Asia/Shanghai). A call unanswered, rece
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 
 from auditor.cli import main
 from auditor.findings import Counts
@@ -109,24 +108,58 @@ def test_a_finding_with_pending_records_says_the_range_its_rate_will_lie_in(
     assert PHONE_ZH in (zh / "report.html").read_text(encoding="utf-8")
 
 
-def test_the_verdict_may_change_only_when_the_target_differs_at_the_two_ends() -> None:
-    from auditor.evaluate.verdicts import pending_range
+def _judged(write_pack, target: str, counts: Counts) -> list[str]:
+    """The reasons judge_share gives ``counts`` under valid-minimal's rule with ``target``
+    (its lines in place of ``target: 90%``; one record is enough)."""
+    from auditor.evaluate.verdicts import judge_share
+    from auditor.findings import Finding
+    from auditor.pack import load_pack
 
-    target = Fraction(8, 10)
-    # 9 conforming, 0 breached, 1 pending: 9 / 10 = 90.0 % to 10 / 10 = 100.0 %, both ≥ 80 %
-    held = pending_range(Counts(n=9, conforming=9, pending=1), target)
-    assert held == [
+    from .conftest import STANDARDS
+
+    text = (TEST_PACKS / "valid-minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("    target: 90%\n", f"{target}    min_records: 1\n")
+    (rule, *_) = load_pack(write_pack(text), [STANDARDS]).rules
+    finding = Finding("x", rule.id, rule.clause, "duration", {}, "2026-02", True, counts=counts)
+    judge_share(rule, finding, False)
+    return finding.reasons
+
+
+def test_the_verdict_may_change_only_when_it_differs_at_an_end_of_the_range(write_pack) -> None:
+    """Judged at each end (none of the pending records conforming, all of them) as the rate
+    is judged: the target, the major level, the warn band, the 95 % bound."""
+    # 80 %: 9 of 9 now (Wilson low 70.1 %: observation); 9/10 (low 59.6 %) and 10/10 (low
+    # 72.2 %) both observations too: the verdict stays
+    held = _judged(write_pack, "    target: 80%\n", Counts(n=9, conforming=9, pending=1))
+    assert held[-1] == (
         "1 record still open at the period end is not in the rate: once it ends, the rate "
         "will lie between 90.0 % and 100.0 %"
-    ]
-    # 1 conforming, 3 breached, 2 pending: 1 / 6 = 16.7 % to 3 / 6 = 50.0 %, both < 80 %
-    failed = pending_range(Counts(n=4, conforming=1, breached=3, pending=2), target)
-    assert failed == [
+    )
+    # 1 of 4 now; 1 / 6 = 16.7 % to 3 / 6 = 50.0 %: a minor nonconformity at both ends
+    failed = _judged(
+        write_pack, "    target: 80%\n", Counts(n=4, conforming=1, breached=3, pending=2)
+    )
+    assert failed[-1] == (
         "2 records still open at the period end are not in the rate: once they end, the "
         "rate will lie between 16.7 % and 50.0 %"
-    ]
-    assert translate_reason(held[0], "zh") == (
+    )
+    # 90 %, major below 80 %: 85 of 100 is a minor nonconformity; 85 / 120 = 70.8 % is
+    # major: the target fails at both ends, but the severity may change
+    major = "    target: 90%\n    major_below: 80%\n"
+    assert _judged(write_pack, major, Counts(n=100, conforming=85, breached=15, pending=20))[
+        -1
+    ].endswith("between 70.8 % and 87.5 %, and the verdict may change")
+    # 90 %, warn below 95 %: 96 of 100 conforms (Wilson low 90.2 %); 96 / 103 = 93.2 % is
+    # in the warn band: an observation at that end
+    warn = "    target: 90%\n    warn: 95%\n"
+    assert _judged(write_pack, warn, Counts(n=100, conforming=96, breached=4, pending=3))[
+        -1
+    ].endswith("between 93.2 % and 96.1 %, and the verdict may change")
+    assert translate_reason(held[-1], "zh") == (
         "期末仍未结束的 1 条记录未计入比率:待其结束后,比率将介于 90.0 % 与 100.0 % 之间"
     )
     assert translate_reason(PHONE, "zh") == PHONE_ZH
-    assert pending_range(Counts(n=4, conforming=3, breached=1), target) == []
+    assert not any(
+        "still open" in r
+        for r in _judged(write_pack, "    target: 80%\n", Counts(n=4, conforming=3, breached=1))
+    )

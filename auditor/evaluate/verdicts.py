@@ -61,17 +61,32 @@ def judge_share(rule: Rule, f: Finding, not_applicable_when_all_excluded: bool) 
     f.value, f.interval, f.unit = c.conforming / c.n, (low, high), "share"
     f.shortfall = shortfall(c.conforming, c.n, Fraction(target))
     _share_verdict(rule, f, rate, Fraction(target), low)
-    f.reasons.extend(pending_range(c, Fraction(target)))  # after the verdict's reason
+    may_change = c.pending > 0 and _changes_once_ended(rule, f, Fraction(target))
+    f.reasons.extend(pending_range(c, Fraction(target), may_change))  # after the verdict's
 
 
 #: the start of the reason :func:`pending_range` gives (the console picks it out by it)
 PENDING_RANGE = re.compile(r"^[\d,]+ records? still open at the period end ")
 
 
-def pending_range(c: Counts, target: Fraction) -> list[str]:
+def _changes_once_ended(rule: Rule, f: Finding, target: Fraction) -> bool:
+    """Whether the verdict (and severity) of the rate would be another at either end of the
+    range it will lie in once the pending records end: none of them conforming, all of them
+    (the target, the major level, the warn band and the 95 % bound each judged there)."""
+    c = f.counts
+    ended = c.n + c.pending
+    for conforming in (c.conforming, c.conforming + c.pending):
+        low = wilson_interval(conforming, ended)[0]
+        verdict, severity, _ = _share_outcome(rule, Fraction(conforming, ended), target, low)
+        if (verdict, severity) != (f.verdict, f.severity):
+            return True
+    return False
+
+
+def pending_range(c: Counts, target: Fraction, may_change: bool) -> list[str]:
     """The records still open at the period end, not in the rate, and the range the rate
-    will lie in once they end (none of them conforming to all), with a warning when the
-    target holds at one end of that range and not at the other; nothing when none is open."""
+    will lie in once they end (none of them conforming to all), saying when the verdict
+    may then change (``may_change``); nothing when none is open."""
     if not c.pending:
         return []
     ended = c.n + c.pending
@@ -85,31 +100,44 @@ def pending_range(c: Counts, target: Fraction) -> list[str]:
         f"once {end}, the rate will lie between {percent_text(float(lowest), float(target))} "
         f"and {percent_text(float(highest), float(target))}"
     )
-    if (lowest >= target) != (highest >= target):
+    if may_change:
         text += ", and the verdict may change"
     return [text]
 
 
 def _share_verdict(rule: Rule, f: Finding, rate: Fraction, target: Fraction, low: float) -> None:
+    verdict, severity, reasons = _share_outcome(rule, rate, target, low)
+    f.verdict = verdict
+    if severity is not None:
+        f.severity = severity
+    f.reasons.extend(reasons)
+
+
+def _share_outcome(
+    rule: Rule, rate: Fraction, target: Fraction, low: float
+) -> tuple[str, str | None, list[str]]:
+    """The verdict, severity (a nonconformity's) and reasons of ``rate``, whose 95 % lower
+    bound is ``low``, against ``target``."""
     warn, major_below = rule.target.warn_share, rule.target.major_below
     if rate < target:
-        f.verdict, f.severity = "nonconform", rule.severity
         if major_below is not None and rate < Fraction(major_below):
-            f.severity = "major"
-            f.reasons.append(f"below {percent(float(major_below))}, so major")
-    elif warn is not None and rate < Fraction(warn):
-        f.verdict = "observation"
-        f.reasons.append(
-            f"meets the target but is inside the warn band (below {percent(float(warn))})"
+            return "nonconform", "major", [f"below {percent(float(major_below))}, so major"]
+        return "nonconform", rule.severity, []
+    if warn is not None and rate < Fraction(warn):
+        return (
+            "observation",
+            None,
+            [f"meets the target but is inside the warn band (below {percent(float(warn))})"],
         )
-    elif target < 1 and low < float(target):
+    if target < 1 and low < float(target):
         # A 100 % target is a check of every record, not an estimate: no bound applies.
-        f.verdict = "observation"
-        f.reasons.append(
-            f"meets the target but the 95 % lower bound {percent_text(low, float(target))} is below it"
+        bound = percent_text(low, float(target))
+        return (
+            "observation",
+            None,
+            [f"meets the target but the 95 % lower bound {bound} is below it"],
         )
-    else:
-        f.verdict = "conform"
+    return "conform", None, []
 
 
 def judge_threshold(rule: Rule, f: Finding, figure: Figure) -> None:
