@@ -16,7 +16,7 @@ from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
 
-from .conftest import STANDARDS, TEST_PACKS, needs_spark
+from .conftest import STANDARDS, TEST_PACKS
 
 
 @functools.cache
@@ -501,77 +501,3 @@ def test_a_case_with_an_event_from_a_file_without_a_column_it_is_judged_by_is_ex
         "no column for complaint_id in its file": 1,
         "no column for event in its file": 2,
     }
-
-
-#: cases judged beside a file without the case key column that holds a received and a
-#: resolved event (the period ends 1 Mar 00:00; acknowledged within 24 h of receipt, resolved
-#: within 5 d of it)
-KEYED_EVENTS = (
-    "event_id,complaint_id,event,at\n"
-    # A: acknowledged in 1 h, resolved in 2 d: met
-    "a1,A,received,2026-02-02 10:00:00\na2,A,acknowledged,2026-02-02 11:00:00\n"
-    "a3,A,resolved,2026-02-04 10:00:00\n"
-    # B: acknowledged 30 h after receipt: late by 6 h; no unkeyed acknowledgement could undo it
-    "b1,B,received,2026-02-02 10:00:00\nb2,B,acknowledged,2026-02-03 16:00:00\n"
-    "b3,B,resolved,2026-02-04 10:00:00\n"
-    # H: resolution due 15 Feb 10:00, recorded only in the file without complaint_id
-    "h1,H,received,2026-02-10 10:00:00\nh2,H,acknowledged,2026-02-10 11:00:00\n"
-    # L: resolved 16 Feb 10:00, late by 2 d, but the unkeyed one of 12 Feb is in time
-    "l1,L,received,2026-02-09 10:00:00\nl2,L,acknowledged,2026-02-09 11:00:00\n"
-    "l3,L,resolved,2026-02-16 10:00:00\n"
-    # K: resolution due 25 Feb 10:00, missing: the unkeyed one of 12 Feb is before its
-    # acknowledgement, so not its resolution (out of order)
-    "k1,K,received,2026-02-20 10:00:00\nk2,K,acknowledged,2026-02-20 11:00:00\n"
-    # O: acknowledged 11 Feb 09:00, before its receipt (10:00): out of order, but the unkeyed
-    # receipt of 11 Feb 08:00 may be its own
-    "o1,O,acknowledged,2026-02-11 09:00:00\no2,O,received,2026-02-11 10:00:00\n"
-    "o3,O,resolved,2026-02-12 09:00:00\n"
-    # P: out of order as O (the unkeyed receipt may be its own), and resolved 7 d after its
-    # receipt, late by 2 d for certain (the unkeyed resolution is before its acknowledgement)
-    "p1,P,acknowledged,2026-02-13 09:00:00\np2,P,received,2026-02-13 10:00:00\n"
-    "p3,P,resolved,2026-02-20 10:00:00\n"
-)
-UNKEYED_EVENTS = (
-    "event_id,event,at\nn1,resolved,2026-02-12 10:00:00\nn2,received,2026-02-11 08:00:00\n"
-)
-
-
-@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
-def test_a_case_whose_step_may_be_in_a_file_without_the_case_key_is_excluded_not_breached(
-    tmp_path, write_pack, engine: str, request: pytest.FixtureRequest
-) -> None:
-    """H's resolution is only in a file without complaint_id: whether it was resolved in time
-    is unknown, so H is excluded with that file's reason, not breached as missing (by 1 Mar
-    00:00 - 15 Feb 10:00 = 13 d 14 h). So are L (late, but an unkeyed resolution is in time)
-    and O (out of order, but an unkeyed receipt is earlier than its acknowledgement). A stays
-    met; B (late acknowledgement, 6 h) and K (resolution missing: 1 Mar 00:00 - 25 Feb 10:00
-    = 3 d 14 h; the unkeyed one is before its acknowledgement) stay breached, and so does P,
-    reported at its certain breach (resolved late by 2 d), not its uncertain order. The
-    unkeyed events are one case of no key, excluded."""
-    from auditor.backends.engines import open_backend
-
-    if engine == "spark":
-        request.getfixturevalue("spark")  # the session's one Spark session
-
-    pack = load_pack(write_pack(OPTIONAL_COLUMNS_PACK), [STANDARDS])
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "complaint_events-all.csv").write_text(KEYED_EVENTS, encoding="utf-8")
-    (folder / "complaint_events-no-case.csv").write_text(UNKEYED_EVENTS, encoding="utf-8")
-    store = EvidenceStore(None)
-    try:
-        ingest(pack, folder, store)
-        backend = store if engine == "sqlite" else open_backend(store, engine)
-        (result,) = evaluate(pack, backend, parse_period("2026-02"))
-    finally:
-        store.close()
-    f = result.findings[0]
-    assert (f.counts.n, f.counts.conforming, f.counts.breached, f.counts.pending) == (4, 1, 3, 0)
-    assert f.failing == ["B", "K", "P"]
-    assert f.failing_values == [6 * 3600, 3 * 86400 + 14 * 3600, 2 * 86400]
-    assert f.details["breaches_by_step"] == {
-        "acknowledged: late": 1,
-        "resolved: missing": 1,
-        "resolved: late": 1,
-    }
-    assert f.excluded_by_reason == {"no column for complaint_id in its file": 4}

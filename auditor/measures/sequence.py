@@ -14,14 +14,9 @@ with every step in time is met. The case's groups, sub-period and exclusions
 are those of its first-step event, but a case with any event from a file that
 had no column for its key, step or time field is excluded with that reason
 (``no column for FIELD in its file``), before the rule's exclusions: where that
-event falls in the case is unknown. An event of a file without the key column is
-in no case, and a breach it could undo is not certain (an event of the step, or
-of the step before for out of order, at a time that would put the step in order
-and in time against the case's recorded times): a case whose breaches are all
-uncertain is excluded with that event's reason, and the breach reported is the
-first certain one. A case without its first step is excluded from the rate; it
-falls in the (sub-)period of its earliest event, of any step, so one that
-started outside the audit period is out of scope, not excluded.
+event falls in the case is unknown. A case without its first step is excluded
+from the rate; it falls in the (sub-)period of its earliest event, of any step,
+so one that started outside the audit period is out of scope, not excluded.
 Bounds are in wall time, or in business time when the rule names a calendar.
 """
 
@@ -52,19 +47,6 @@ class SequenceStep:
     name: str
     within: Duration | None = None
     after: str | None = None  # the step the bound counts from; default the previous one
-
-
-@dataclass(frozen=True)
-class Breach:
-    """A breach a case may have: when it has it (SQL over the case ``c``), what the failing
-    note says, the overrun, and the step (index) and time (SQL over an event ``o``) of an event
-    that would undo it."""
-
-    condition: str
-    detail: str
-    overrun: str
-    undone_by: int
-    undone_at: str
 
 
 @register
@@ -121,37 +103,15 @@ class SequenceMeasure(RecordMeasure):
         """One row per case: its key, groups, period, exclusion, outcome, overrun and deciding step."""
         window = scope.batch.window
         end = sql.value(window.end)
-        table = scope.batch.calendar_table(self.calendar) if self.calendar else None
-        breaches, waiting = self._judgements(sql, end, table)
         cases = self._cases_sql(scope, sql)
-        unknown = self._keyless_events_sql(scope, sql, breaches)
-        if unknown is not None:
-            cases = (
-                f"WITH _cases AS ({cases}) SELECT c.*, "
-                + ", ".join(f"u._u{k}" for k in range(len(breaches)))
-                + f" FROM _cases AS c LEFT JOIN ({unknown}) AS u ON u._key = c._key"
-            )
-        # A breach that an event of a file without the case key could undo is not certain.
-        certain = [
-            b.condition if unknown is None else f"{b.condition} AND c._u{k} IS NULL"
-            for k, b in enumerate(breaches)
-        ]
+        table = scope.batch.calendar_table(self.calendar) if self.calendar else None
+        decided, waiting = self._judgements(sql, end, table)
         outcome = [f"WHEN c._t0 IS NULL THEN 'excluded:no {self.steps[0].name} step'"]
-        # A certain breach anywhere decides, so certain breaches (first in step order) come
-        # before uncertain ones, which come before pending steps.
-        outcome.extend(f"WHEN {cond} THEN 'breach'" for cond in certain)
-        if unknown is not None:
-            outcome.extend(
-                f"WHEN {b.condition} THEN 'excluded:' || c._u{k}" for k, b in enumerate(breaches)
-            )
+        # A breach anywhere is certain, so breaches (first in step order) come before pending steps.
+        outcome.extend(f"WHEN {cond} THEN 'breach'" for cond, _, _ in decided)
         outcome.extend(waiting)
-        detail = " ".join(
-            f"WHEN {cond} THEN {sql.value(b.detail)}"
-            for cond, b in zip(certain, breaches, strict=True)
-        )
-        overrun = " ".join(
-            f"WHEN {cond} THEN {b.overrun}" for cond, b in zip(certain, breaches, strict=True)
-        )
+        detail = " ".join(f"WHEN {cond} THEN {sql.value(text)}" for cond, text, _ in decided)
+        overrun = " ".join(f"WHEN {cond} THEN {value}" for cond, _, value in decided)
         # A case starts at its first step; one without it, at its earliest event (of any step).
         start = "COALESCE(c._t0, c._ts)"
         period = scope.period_sql(sql, start)
@@ -162,57 +122,6 @@ class SequenceMeasure(RecordMeasure):
             f"CASE {' '.join(outcome)} ELSE 'conform' END AS _outcome, "
             f"CASE {overrun} END AS _value, CASE {detail} END AS _detail FROM ({cases}) AS c "
             f"WHERE {start} >= {sql.value(window.start)} AND {start} < {end}"
-        )
-
-    def _keyless_events_sql(self, scope: Scope, sql: Sql, breaches: list[Breach]) -> str | None:
-        """Each case (``_key``) with, for each possible breach ``k``, the reason
-        ``no column for FIELD in its file`` of an event of a file without the case key that
-        could undo it (``_u{k}``, NULL when none); None when every file had the key column."""
-        lacking: dict[int, list[str]] = {}
-        for name, sources in scope.no_column().items():  # in the order of the reasons
-            for source in sources:
-                lacking.setdefault(source, []).append(name)
-        files: dict[tuple[str, ...], list[int]] = {}
-        for source, names in sorted(lacking.items()):
-            if self.key in names:
-                files.setdefault(tuple(names), []).append(source)
-        if not files:
-            return None
-        events = " UNION ALL ".join(
-            self._undoing_sql(scope, sql, breaches, names, tuple(sources))
-            for names, sources in files.items()
-        )
-        reasons = ", ".join(f"MIN(_u{k}) AS _u{k}" for k in range(len(breaches)))
-        return f"SELECT _key, {reasons} FROM ({events}) AS e GROUP BY _key"
-
-    def _undoing_sql(
-        self,
-        scope: Scope,
-        sql: Sql,
-        breaches: list[Breach],
-        unread: tuple[str, ...],
-        sources: tuple[int, ...],
-    ) -> str:
-        """Each case (``c``) and event (``o``) of the files ``sources``, which had no column
-        for ``unread`` (the case key among them), with the event's reason for each breach it
-        could undo: an event of the step that would undo it (any step, when the file had no
-        step column) at a time that would (when the file had a time column)."""
-        reason = sql.value(f"no column for {unread[0]} in its file")
-        columns = []
-        for k, breach in enumerate(breaches):
-            tests = []
-            if self.step not in unread:
-                tests.append(f"o.{q(self.step)} = {sql.value(self.steps[breach.undone_by].name)}")
-            if self.at not in unread:
-                tests.append(breach.undone_at)
-            match = " AND ".join(tests) or "1 = 1"
-            columns.append(f"CASE WHEN {match} THEN {reason} END AS _u{k}")
-        where = [scope.from_files(sql, sources, "o")]
-        if scope.rule.where is not None:
-            where.append(scope.filter_sql(sql, "o"))
-        return (
-            f"SELECT c._key AS _key, {', '.join(columns)} FROM _cases AS c "
-            f"JOIN {q(scope.kind.name)} AS o ON {' AND '.join(where)}"
         )
 
     def _cases_sql(self, scope: Scope, sql: Sql) -> str:
@@ -244,8 +153,8 @@ class SequenceMeasure(RecordMeasure):
 
     def _judgements(
         self, sql: Sql, end: str, table: CalendarTable | None
-    ) -> tuple[list[Breach], list[str]]:
-        """Each possible breach in step order; the pending tests."""
+    ) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """(condition, detail, overrun) of each possible breach in step order; the pending tests."""
 
         def span(a: str, b: str) -> str:
             if table is None:
@@ -255,31 +164,28 @@ class SequenceMeasure(RecordMeasure):
         def seen(i: int) -> str:  # the step happened by the period end
             return f"(c._t{i} IS NOT NULL AND c._t{i} <= {end})"
 
-        moment = f"o.{q(self.at)}"  # an event that could undo a breach
-        breaches: list[Breach] = []
+        decided: list[tuple[str, str, str]] = []
         waiting: list[str] = []
         for i, step in enumerate(self.steps[1:], start=1):
             before = f"{seen(i)} AND {seen(i - 1)} AND c._t{i} < c._t{i - 1}"
-            # undone by an event of the step before it, no later than it
-            earlier = f"{moment} <= c._t{i}"
-            breaches.append(Breach(before, f"{step.name}: out of order", "NULL", i - 1, earlier))
+            decided.append((before, f"{step.name}: out of order", "NULL"))
             waiting.append(f"WHEN NOT {seen(i)} THEN 'pending'")
             if step.within is None:
                 continue
             limit = sql.value(step.within.seconds)
             origin = f"c._t{self.origin(i)}"
             done, still_open = span(origin, f"c._t{i}"), span(origin, end)
-            # undone by an event of the step by the period end, in order and within its bound
-            in_time = (
-                f"{moment} <= {end} AND (NOT {seen(i - 1)} OR {moment} >= c._t{i - 1}) "
-                f"AND {span(origin, moment)} <= {limit}"
+            decided.append(
+                (f"{seen(i)} AND {done} > {limit}", f"{step.name}: late", f"{done} - {limit}")
             )
-            late = f"{seen(i)} AND {done} > {limit}"
-            breaches.append(Breach(late, f"{step.name}: late", f"{done} - {limit}", i, in_time))
-            missing = f"NOT {seen(i)} AND {still_open} > {limit}"
-            overrun = f"{still_open} - {limit}"
-            breaches.append(Breach(missing, f"{step.name}: missing", overrun, i, in_time))
-        return breaches, waiting
+            decided.append(
+                (
+                    f"NOT {seen(i)} AND {still_open} > {limit}",
+                    f"{step.name}: missing",
+                    f"{still_open} - {limit}",
+                )
+            )
+        return decided, waiting
 
 
 def read_sequence(
