@@ -345,7 +345,7 @@ class Evaluation:
         if unread:
             return self._not_evaluable(
                 plan,
-                {"code": "no-column", "field": field_name, "n": total},
+                {"code": "no-column", "field": field_name, "n": total, "files": unread},
                 f"no file the {total:,} {plan.kind.name} records in scope come from has a column "
                 f"for '{field_name}' ({', '.join(unread)})",
             )

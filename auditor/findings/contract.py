@@ -212,6 +212,8 @@ class NotEvaluable(Model):
     field: str | None = None
     n: int | None = None
     minimum: int | None = None
+    #: for no-column: the files the records in scope come from, none with a column for it
+    files: list[str] | None = None
 
 
 class WouldBe(Model):

@@ -63,8 +63,8 @@ PIECES: dict[str, dict[str, str]] = {
         "too-few_one": "only 1 record, fewer than the minimum of {minimum}",
         "field-empty": "the field {field} is empty in all {n} records in scope",
         "field-empty_one": "the field {field} is empty in the 1 record in scope",
-        "no-column": "no file the {n} records in scope come from has a column for the field {field}",
-        "no-column_one": "the file of the 1 record in scope has no column for the field {field}",
+        "no-column": "no file the {n} records in scope come from has a column for the field {field} ({files})",
+        "no-column_one": "the file of the 1 record in scope has no column for the field {field} ({files})",
         "filter-field-empty": "no record in scope: the condition reads {field}, empty in all {n} records of the period",
         "filter-field-empty_one": "no record in scope: the condition reads {field}, empty in the 1 record of the period",
         "other-field-empty": "the field {field} is empty in all {n} {kinds} records the rule also reads",
@@ -114,7 +114,7 @@ PIECES: dict[str, dict[str, str]] = {
         "no-evidence": "未导入{kinds}证据",
         "too-few": "仅 {n} 条记录,少于最低要求 {minimum} 条",
         "field-empty": "范围内全部 {n} 条记录的字段 {field} 均为空",
-        "no-column": "范围内 {n} 条记录所在的文件均没有字段 {field} 的列",
+        "no-column": "范围内 {n} 条记录所在的文件({files})均没有字段 {field} 的列",
         "filter-field-empty": "范围内没有记录:筛选条件读取的字段 {field} 在本期全部 {n} 条记录中均为空",
         "other-field-empty": "规则另外读取的全部 {n} 条{kinds}记录的字段 {field} 均为空",
         "base-not-evaluable": "所依据的规则 {rule} 无法评价",
@@ -316,6 +316,7 @@ def not_evaluable(finding: FindingEntry, words: Words) -> str:
         minimum=count(why.minimum or 0),
         field=why.field or "",
         rule=why.rule or "",
+        files=words.join(why.files or []),
     )
 
 

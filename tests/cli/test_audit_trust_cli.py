@@ -128,10 +128,23 @@ def test_a_field_no_file_has_a_column_for_is_not_called_empty(runner, tmp_path) 
         "kinds": None,
         "minimum": None,
         "rule": None,
+        "files": ["calls.csv"],
     }
     assert translate_reason(server["findings"][0]["reasons"][0], "zh") == (
         "范围内 40 条 calls 记录所在的文件均没有字段 server 的列(calls.csv)"
     )
+    from auditor.findings import sentences
+    from auditor.findings.contract import FindingsDocument
+    from auditor.i18n import Words
+
+    loaded = FindingsDocument.load(tmp_path / "a" / "findings.json")
+    finding = next(r for r in loaded.rules if r.rule == "SERVER-RECORDED").findings[0]
+    said = {lang: sentences.not_evaluable(finding, Words(lang)) for lang in ("en", "zh")}
+    assert said == {  # the report's sentences name the file too
+        "en": "no file the 40 records in scope come from has a column for the field server "
+        "(calls.csv)",
+        "zh": "范围内 40 条记录所在的文件(calls.csv)均没有字段 server 的列",
+    }
 
 
 def test_a_column_left_blank_is_still_called_empty(runner, tmp_path) -> None:
