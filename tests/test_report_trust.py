@@ -922,7 +922,7 @@ def test_the_title_comes_from_the_standard_and_the_pack(demos, tmp_path) -> None
 def test_the_first_page_shows_the_evidence_per_kind_and_warnings(demos, tmp_path) -> None:
     doc = copy.deepcopy(demos["service-quality"])
     training = next(k for k in doc["summary"]["kinds"] if k["kind"] == "training")
-    training["in_period"] = 0
+    training["in_period"] = training["placed"] = 0  # no time places one in the period
     doc["summary"]["warnings"] = [
         {
             "code": "optional-field-missing",

@@ -104,6 +104,7 @@ def test_the_quarantine_ceiling_counts_per_file_and_can_be_raised(tmp_path: Path
         "in_period": 97,
         "outside": 0,
         "untimed": 0,
+        "placed": 97,
     }
     assert result.document["manifest"]["parameters"]["max_quarantine"] == 0.05
 
@@ -297,6 +298,8 @@ def test_records_only_a_rule_dates_in_the_period_are_evidence_of_it(tmp_path: Pa
     render_reports(document, tmp_path / "report", ("html",), "en")
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "no record in the audit period" not in html
+    assert document["summary"]["kinds"][0]["placed"] == 3  # the answered times place all 3
+    assert 'class="num empty"' not in html  # its 0 by the kind's own time is not marked empty
     (tmp_path / "august").mkdir()
     later = calls_received_unrecorded(tmp_path / "august", "2026-08-06")
     stopped = runner.invoke(

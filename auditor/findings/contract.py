@@ -520,6 +520,15 @@ class KindSummary(Model):
     #: records with no time the kind or a rule dates them by: in no rule's period (None for
     #: a kind no time places, and in a findings.json written before it was counted)
     untimed: int | None = Field(default=None, ge=0)
+    #: records the kind's time or a rule's own time field places in the period (None for a
+    #: kind no time places, and in a findings.json written before it was counted)
+    placed: int | None = Field(default=None, ge=0)
+
+    @property
+    def placed_in_period(self) -> int | None:
+        """The records some time places in the period; by the kind's time alone in a
+        findings.json written before that was counted."""
+        return self.placed if self.placed is not None else self.in_period
 
 
 class Warning_(Model):

@@ -250,6 +250,7 @@ def kinds_summary(
                 "in_period": covered.in_period if covered else None,
                 "outside": covered.outside if covered else None,
                 "untimed": covered.untimed if covered else None,
+                "placed": covered.placed if covered else None,
             }
         )
     return rows

@@ -175,10 +175,12 @@ class KindRow:
     stored: int
     quarantined: int
     in_period: int | None
+    #: records some time (the kind's or a rule's own) places in the period
+    placed: int | None
 
     @property
     def empty(self) -> bool:
-        return self.in_period == 0
+        return self.placed == 0
 
 
 def cover(document: FindingsDocument, options: Options, words: Words) -> dict[str, Any]:
@@ -221,26 +223,18 @@ def _kind_row(kind: KindSummary, words: Words) -> KindRow:
         kind.stored,
         kind.quarantined,
         kind.in_period,
+        kind.placed_in_period,
     )
 
 
 def empty_kinds(summary: Summary, words: Words) -> list[str]:
-    """Kinds with no record in the period that no warning already names (nor one whose
-    records a rule dates by its own field, which its warning alone tells)."""
+    """Kinds with no record some time places in the period that no warning already names."""
     warned = {w.kind for w in summary.warnings if w.code == "kind-empty-in-period"}
     return [
         words.text(k.title)
         for k in summary.kinds
-        if k.in_period == 0 and k.kind not in warned and not dated_by_a_rule(k)
+        if k.placed_in_period == 0 and k.kind not in warned
     ]
-
-
-def dated_by_a_rule(kind: KindSummary) -> int:
-    """Records with no value in the kind's time that a rule places by its own field (in
-    the period or outside it): neither in ``in_period`` nor ``outside`` nor ``untimed``."""
-    if kind.untimed is None or kind.in_period is None or kind.outside is None:
-        return 0  # not counted (no time, or a findings.json written before they were)
-    return kind.stored - kind.in_period - kind.outside - kind.untimed
 
 
 def untimed_kinds(summary: Summary, words: Words) -> list[str]:
