@@ -309,7 +309,7 @@ def test_a_case_without_its_first_step_falls_in_the_sub_period_of_its_earliest_e
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
 def test_a_case_without_its_first_step_is_excluded_under_the_groups_of_its_earliest_event(
-    tmp_path, engine: str, request: pytest.FixtureRequest
+    tmp_path, write_pack, engine: str, request: pytest.FixtureRequest
 ) -> None:
     """X and Y have no received step: each is excluded under the site of its earliest event,
     SH (Y's two earliest events are at the same time: the first line, SH, counts), not in a
@@ -325,7 +325,12 @@ def test_a_case_without_its_first_step_is_excluded_under_the_groups_of_its_earli
         "B,received,2026-02-09 10:00:00,SH\nB,received,2026-02-09 11:00:00,BJ\n"
         "B,acknowledged,2026-02-09 12:00:00,BJ\nB,resolved,2026-02-10 10:00:00,BJ\n"
     )
-    pooled, *groups = audit_on(tmp_path, events, engine)["HANDLING"].findings
+    text = (TEST_PACKS / "sequence.yaml").read_text(encoding="utf-8")
+    pack = load_pack(write_pack(text.split("  - id: HANDLING-BUSINESS")[0]), [STANDARDS])
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (result,) = audit_on(folder, events, engine, pack=pack).values()  # HANDLING alone
+    pooled, *groups = result.findings
     assert (pooled.counts.n, pooled.counts.conforming, pooled.counts.excluded) == (2, 2, 2)
     by_site = {
         f.group["site"]: (f.counts.n, f.counts.conforming, f.counts.excluded, f.excluded_by_reason)
