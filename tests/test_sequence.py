@@ -16,7 +16,7 @@ from auditor.ingest import ingest
 from auditor.model import Pack
 from auditor.periods import parse_period
 
-from .conftest import STANDARDS, TEST_PACKS
+from .conftest import STANDARDS, TEST_PACKS, needs_spark
 
 
 @functools.cache
@@ -305,6 +305,38 @@ def test_a_case_without_its_first_step_falls_in_the_sub_period_of_its_earliest_e
     excluded = {f.period: f.counts.excluded for f in findings[1:] if f.counts.excluded}
     assert findings[0].counts.excluded == 3
     assert excluded == {"2026-01": 1, "2026-03": 2}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", pytest.param("spark", marks=needs_spark)])
+def test_a_case_without_its_first_step_is_excluded_under_the_groups_of_its_earliest_event(
+    tmp_path, write_pack, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """X and Y have no received step: each is excluded under the site of its earliest event,
+    SH (Y's two earliest events are at the same time: the first line, SH, counts), not in a
+    group of no site, which no event has. B's groups are those of its first received event
+    (SH), not of its repeat (BJ). So BJ holds A (met), SH holds B (met) and X and Y excluded."""
+    if engine == "spark":
+        request.getfixturevalue("spark")  # the session's one Spark session
+    events = (
+        "A,received,2026-02-02 10:00:00,BJ\nA,acknowledged,2026-02-02 11:00:00,BJ\n"
+        "A,resolved,2026-02-03 10:00:00,BJ\n"
+        "X,acknowledged,2026-02-05 10:00:00,SH\nX,resolved,2026-02-06 10:00:00,SH\n"
+        "Y,resolved,2026-02-07 10:00:00,SH\nY,acknowledged,2026-02-07 10:00:00,BJ\n"
+        "B,received,2026-02-09 10:00:00,SH\nB,received,2026-02-09 11:00:00,BJ\n"
+        "B,acknowledged,2026-02-09 12:00:00,BJ\nB,resolved,2026-02-10 10:00:00,BJ\n"
+    )
+    text = (TEST_PACKS / "sequence.yaml").read_text(encoding="utf-8")
+    pack = load_pack(write_pack(text.split("  - id: HANDLING-BUSINESS")[0]), [STANDARDS])
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (result,) = audit_on(folder, events, engine, pack=pack).values()  # HANDLING alone
+    pooled, *groups = result.findings
+    assert (pooled.counts.n, pooled.counts.conforming, pooled.counts.excluded) == (2, 2, 2)
+    by_site = {
+        f.group["site"]: (f.counts.n, f.counts.conforming, f.counts.excluded, f.excluded_by_reason)
+        for f in groups
+    }
+    assert by_site == {"BJ": (1, 1, 0, {}), "SH": (1, 1, 2, {"no received step": 2})}
 
 
 # ------------------------------------------------------------ a trend or a dispersion of a sequence

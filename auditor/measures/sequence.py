@@ -11,12 +11,13 @@ repeated event is ignored). For each later step, in order:
 A case with any breach is breached, and the first breach in step order is the
 one reported; otherwise a case with a step still to come is pending; a case
 with every step in time is met. The case's groups, sub-period and exclusions
-are those of its first-step event, but a case with any event from a file that
+are those of its (earliest) first-step event, but a case with any event from a file that
 had no column for its key, step or time field is excluded with that reason
 (``no column for FIELD in its file``), before the rule's exclusions: where that
 event falls in the case is unknown. A case without its first step is excluded
-from the rate; it falls in the (sub-)period of its earliest event, of any step,
-so one that started outside the audit period is out of scope, not excluded.
+from the rate; it falls in the (sub-)period and the groups of its earliest event,
+of any step (of events at the same time, the first by file, then line), so one
+that started outside the audit period is out of scope, not excluded.
 Bounds are in wall time, or in business time when the rule names a calendar.
 """
 
@@ -126,8 +127,8 @@ class SequenceMeasure(RecordMeasure):
 
     def _cases_sql(self, scope: Scope, sql: Sql) -> str:
         """Events grouped into cases: each step's earliest time, the case's earliest event time;
-        groups of the first step; exclusion for a file without a column of any event, else
-        the first step's."""
+        groups of the case's starting event; exclusion for a file without a column of any event,
+        else the first step's."""
         step_col, at_col = f"t.{q(self.step)}", f"t.{q(self.at)}"
         names = [sql.value(step.name) for step in self.steps]
         firsts = ", ".join(
@@ -136,19 +137,34 @@ class SequenceMeasure(RecordMeasure):
         )
         first_step = f"{step_col} = {names[0]}"
         groups = "".join(
-            f", MIN(CASE WHEN {first_step} THEN t.{q(g)} END) AS {q('_g_' + g)}"
+            f", MIN(CASE WHEN t._start = 1 THEN t.{q(g)} END) AS {q('_g_' + g)}"
             for g in scope.group_by
         )
         own = f"MIN(CASE WHEN {first_step} THEN {scope.rule_exclusion_sql(sql)} END)"
         unread = scope.unread_sql(sql)
         excluded = own if unread is None else f"COALESCE(MIN({unread}), {own})"
-        where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
         return (
             f"SELECT CAST(t.{q(self.key)} AS TEXT) AS _key, {firsts}, MIN({at_col}) AS _ts{groups}, "
             f"{excluded} AS _excluded, "
             f"MIN(CASE WHEN {first_step} THEN t._source END) AS _src, "
             f"MIN(CASE WHEN {first_step} THEN t._line END) AS _ln "
-            f"FROM {q(scope.kind.name)} AS t{where} GROUP BY t.{q(self.key)}"
+            f"FROM ({self._events_sql(scope, sql)}) AS t GROUP BY t.{q(self.key)}"
+        )
+
+    def _events_sql(self, scope: Scope, sql: Sql) -> str:
+        """The rule's events, each with ``_start`` 1 for its case's starting event: its earliest
+        first-step event, else (a case without its first step) its earliest event of any step;
+        of events at the same time, the first by file, then line."""
+        step_col, at_col = f"t.{q(self.step)}", f"t.{q(self.at)}"
+        rank = (
+            f"CASE WHEN {at_col} IS NULL THEN 2 "
+            f"WHEN {step_col} = {sql.value(self.steps[0].name)} THEN 0 ELSE 1 END"
+        )
+        where = f" WHERE {scope.filter_sql(sql)}" if scope.rule.where is not None else ""
+        return (
+            f"SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{q(self.key)} "
+            f"ORDER BY {rank}, {at_col}, t._source, t._line) AS _start "
+            f"FROM {q(scope.kind.name)} AS t{where}"
         )
 
     def _judgements(
