@@ -802,7 +802,7 @@ def _measure(raw: YamlMap, ctx: RuleContext) -> Measure | None:
         missing = (
             None
             if meant or measures
-            else f"the rule has no measure: give one of {', '.join(known)}"
+            else f"the rule has no measure: give one of {', '.join(sorted(known))}"
         )
         ctx.error(f"unknown key '{key}'", raw.where_key(key), suggestion=meant, hint=missing)
         if meant is not None:
