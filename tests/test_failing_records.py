@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,15 @@ def findings(draw: st.DrawFn) -> Finding:
     )  # fmt: skip
 
 
+def _written(value: Any) -> str:
+    """A group value as ids write it, by the rule docs/findings.md gives: a missing one
+    ``(empty)``; a text that is ``(empty)`` or starts with a double quote in JSON quotes."""
+    if value is None:
+        return "(empty)"
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if text == "(empty)" or text[:1] == '"' else text
+
+
 def _as_python_csv_writes_it(results: list[RuleResult]) -> bytes:
     """The file as Python's csv module writes it, cell by cell: each text through
     neutralise(), each value and seconds over as a float (their type in the Parquet file)."""
@@ -74,7 +84,7 @@ def _as_python_csv_writes_it(results: list[RuleResult]) -> bytes:
 
     for result in results:
         for finding in result.findings:
-            group = ", ".join(f"{k}={v}" for k, v in finding.group.items())
+            group = ", ".join(f"{k}={_written(v)}" for k, v in finding.group.items())
             for key, value, note, source in zip(
                 finding.failing, finding.failing_values, finding.failing_notes,
                 finding.failing_sources, strict=True,
@@ -105,6 +115,21 @@ def test_the_csv_file_holds_what_pythons_csv_module_would_write(
     meta = write_failing_records(results, folder)
     assert (folder / "failing-records.csv").read_bytes() == _as_python_csv_writes_it(results)
     assert meta["rows"] == sum(len(f.failing) for f in found)
+
+
+def test_a_group_value_starting_with_a_double_quote_is_in_json_quotes(tmp_path) -> None:
+    """The case the property test once drew: site '"' is written site="\\"" (JSON quotes),
+    as its finding id writes it, and the CSV doubles each of those quotes."""
+    finding = Finding(
+        id="F", rule="R-1", clause="1", measure="share", group={"site": '"'}, period="p",
+        pooled=True, failing=["k"], failing_values=[None], failing_notes=[None],
+        failing_sources=[None],
+    )  # fmt: skip
+    results = [_result_of(finding)]
+    write_failing_records(results, tmp_path)
+    written = (tmp_path / "failing-records.csv").read_bytes()
+    assert written.splitlines()[1] == b'R-1,F,k,"site=""\\""""",p,,seconds,,,,,'
+    assert written == _as_python_csv_writes_it(results)
 
 
 def _result_of(finding: Finding) -> RuleResult:

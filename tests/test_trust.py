@@ -155,7 +155,12 @@ def test_a_rule_not_evaluable_withholds_the_recommendation_and_fails(tmp_path: P
     server = by_rule["SERVER-RECORDED"]
     assert server.verdict == "not-evaluable"
     finding = server.findings[0]
-    assert finding.not_evaluable == {"code": "no-column", "field": "server", "n": 40}
+    assert finding.not_evaluable == {
+        "code": "no-column",
+        "field": "server",
+        "n": 40,
+        "files": ["calls.csv"],
+    }
     assert finding.reasons == [
         "no file the 40 calls records in scope come from has a column for 'server' (calls.csv)"
     ]
