@@ -23,6 +23,9 @@ from .errors import closest_name, shown
 
 #: the sets that do not come from the ``holidays`` library
 OWN_SETS = ("CN", "none")
+#: codes of the ``holidays`` library refused for one of ours: its set for China has neither
+#: the bridge days nor the make-up working days of the official calendar, which ``CN`` has
+REFUSED = {"CHN": "CN"}
 CODE = re.compile(r"([A-Z]{2,3})(?:-([A-Z0-9]{1,5}))?")
 
 
@@ -41,6 +44,12 @@ def supported_codes() -> tuple[str, ...]:
 def holiday_set_problem(code: object) -> tuple[str, str | None] | None:
     """Why ``code`` (as read from YAML) is not a holiday set (and the closest one), or ``None``
     when it is."""
+    if isinstance(code, str) and code in REFUSED:
+        return (
+            f"holidays {code} is the holidays library's set for China, which lacks the bridge "
+            "days and the make-up working days of the official calendar",
+            REFUSED[code],
+        )
     if isinstance(code, str) and (code in OWN_SETS or code in supported_codes()):
         return None
     message = (

@@ -177,6 +177,16 @@ def test_an_unknown_holiday_set_names_the_closest() -> None:
     assert "not a known holiday set" in message and closest == "US-NY"
 
 
+def test_the_holidays_librarys_china_set_is_refused_for_cn() -> None:
+    """``CHN`` would silently give a calendar without China's make-up working days (a Sunday
+    worked to bridge a holiday counted as closed) and without its bridge days off."""
+    from auditor.holiday_sets import holiday_set_problem
+
+    message, closest = holiday_set_problem("CHN") or ("", None)
+    assert "make-up working days" in message and closest == "CN"
+    assert holiday_set_problem("CN") is None
+
+
 def _sql_cumulative(clock: BusinessClock, moments: list[float]) -> list[float]:
     import sqlite3
 
