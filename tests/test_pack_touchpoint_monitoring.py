@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -538,3 +539,25 @@ def test_the_chinese_report_is_chinese(tp_audit: dict[str, Any], tmp_path: Path)
     allowed = {"CSAT", "APP", "Wilson", "ISO", "SHA", "JSON", "CAPA", "CI", "csv", "json", "xlsx"}
     english = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - data_words(document) - allowed
     assert english == set(), sorted(english)
+
+
+def test_availability_figures_give_the_value_beside_them(tp_audit: dict[str, Any]) -> None:
+    """The group table's figures for an availability are what its value is worked out from:
+    one less the outage over the open time (``down / open`` alone read as 0.17 %, not 99.8 %)."""
+    from auditor.findings import sentences
+    from auditor.findings.contract import FindingsDocument
+    from auditor.i18n import Words
+
+    document = FindingsDocument.from_data(tp_audit)
+    rule = next(r for r in document.rules if r.rule == "AVAIL-COUNTER")
+    shown = [f for f in rule.findings if f.value is not None]
+    assert shown
+    for entry in shown:
+        text = sentences.figures(entry, rule, Words("en"))
+        match = re.fullmatch(
+            r"1 − ([\d.,]+)\s+business\s+hours / ([\d.,]+)\s+business\s+hours\s.*", text
+        )
+        assert match is not None, text
+        down, open_ = (float(g.replace(",", "")) for g in match.groups())
+        # the figures as printed (2.2 of 1,288 hours) give the value to their own precision
+        assert 1 - down / open_ == pytest.approx(entry.value, abs=1e-4)

@@ -284,9 +284,9 @@ def figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     n = count(d.n if d.n is not None else c.n)
     if finding.value is None:
         return f"n = {count(c.n)}"
-    if d.open_seconds is not None:
+    if d.open_seconds is not None:  # availability: the share of open time not under outage
         down = _time(d.down_seconds or 0, rule, words, named=False)
-        return f"{down} / {_time(d.open_seconds, rule, words)}"
+        return f"1 − {down} / {_time(d.open_seconds, rule, words)}"
     if finding.unit == Unit.SHARE:
         return f"{count(c.conforming)} / {count(c.n)}"
     if finding.unit == Unit.PER_1000:
