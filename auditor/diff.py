@@ -2,16 +2,28 @@
 
 :func:`diff_findings` pairs the findings of two documents and classifies each
 nonconformity as new, resolved, recurring or worsened (see docs/diff.md).
-Findings are paired in two steps:
+Findings are paired in these steps:
 
-1. by rule, group and the span the finding covers: its own period and the days
+1. a group's nonconformity (one per rule and group of a rule judged in each
+   group: its worst sub-period, see :func:`nonconformities`) with the other
+   audit's of the same rule and group, whatever their sub-periods, when either
+   holds only part of its audit period, so that a group failing in July and
+   again in November is one recurring nonconformity, as the CAPA register
+   links it (two whole-period findings are left to steps 2 and 3);
+2. by rule, group and the span the finding covers: its own period and the days
    of it the audit holds (a week the audit period cuts is its days: week 31 of
    a July audit, 27-31 July, is not week 31 of an August audit, 1-2 August),
    or, for a finding that holds the whole audit period (the pooled finding, a
    group's finding, a quarter's cell in a monthly audit), the audit period;
-2. what is left, by rule and group with the period ignored: each audit's
+3. what is left, by rule and group with the period ignored: each audit's
    whole-period finding of the rule and group, so that audits of different
-   periods (July and August) are still compared rule by rule and group by group.
+   periods (July and August) are still compared rule by rule and group by group;
+4. an old audit's group nonconformity still unpaired (the group has none in
+   the new audit), by rule and group with the new audit's worst finding of the
+   group still unpaired (:func:`_worst`), so that the group's failing July of a
+   Q3 audit is resolved by its conforming months of a Q4 audit. (A new
+   nonconformity whose group had none before is new with or without a
+   counterpart, and is left as steps 2 and 3 left it.)
 
 A second whole-period finding of the same rule and group (a quarter's cell in a
 monthly audit of an ungrouped rule) holds the same records as the first and is
@@ -36,12 +48,14 @@ from . import periods
 from .errors import Location, ReportError
 from .findings import group_text
 from .findings.contract import (
+    JUDGED,
     CellDays,
     FindingEntry,
     FindingsDocument,
     RuleEntry,
     Severity,
     Verdict,
+    level,
 )
 from .findings.nonconformities import nonconformities
 from .formatting import pair_texts, text_table, value_text
@@ -71,7 +85,9 @@ class Change(StrEnum):
 #: the classes of a nonconformity, in the order they are counted; each row is in one at most
 CLASSES = (Change.NEW, Change.RESOLVED, Change.RECURRING, Change.WORSENED)
 
-Match = Literal["period", "whole-period"]
+#: how a row's two findings were paired: by their span, by rule and group as whole-period
+#: findings, or as a group's nonconformity by rule and group (their spans may differ)
+Match = Literal["period", "whole-period", "group"]
 
 
 @dataclass(frozen=True)
@@ -111,18 +127,35 @@ class Row:
     @property
     def cell(self) -> Side | None:
         """The side that names the part of the audit period the row is of; None for a row of
-        whole-period findings."""
+        whole-period findings. A row of a group's nonconformity paired by group (its sides may
+        be of different parts; :attr:`spans_text` names both) is named by the nonconformity
+        now, else by the one before."""
         sides = [s for s in (self.old, self.new) if s is not None]
         if self.match == "whole-period" or all(s.whole for s in sides):
             return None
+        if self.match == "group":
+            shown = self.new if _nonconform(self.new) else self.old
+            return None if shown is None or shown.whole else shown
         return sides[0]
+
+    @property
+    def spans_text(self) -> str:
+        """The part of the audit period each side is of, ``2026-08``, or ``2026-07 → 2026-11``
+        for a row paired by group whose sides are of different parts; "" for whole-period
+        findings."""
+        if self.match != "group":
+            return self.cell.span_text() if self.cell else ""
+        assert self.old is not None and self.new is not None
+        old, new = self.old.span_text(), self.new.span_text()
+        return old if old == new else f"{old} → {new}"
 
     @property
     def group_text(self) -> str:
         """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``,
-        ``all@2026-W31 (1–2 Aug)``."""
+        ``all@2026-W31 (1–2 Aug)``, ``site=SH@2026-07 → 2026-11`` (paired by group)."""
         text = group_text(self.group, "@") or "all"
-        return f"{text}@{self.cell.span_text()}" if self.cell else text
+        spans = self.spans_text
+        return f"{text}@{spans}" if spans else text
 
 
 @dataclass(frozen=True)
@@ -345,30 +378,103 @@ def _cells(document: FindingsDocument) -> list[_Cell]:
 Pair = tuple[_Cell | None, _Cell | None, Match | None]
 
 
+class _Pairing:
+    """The pairs made so far: each new cell's old partner and how they were paired, and the
+    old cells not paired yet."""
+
+    def __init__(self, old: list[_Cell]) -> None:
+        self.old_left = {c.key: c for c in old}
+        self.partner: dict[tuple[str, str, str, CellDays | None], tuple[_Cell, Match]] = {}
+
+    def paired(self, cell: _Cell) -> bool:
+        return cell.key in self.partner
+
+    def pair(self, cell: _Cell, other: _Cell, match: Match) -> None:
+        del self.old_left[other.key]
+        self.partner[cell.key] = (other, match)
+
+
+def _by_group(cells: list[_Cell]) -> dict[tuple[str, str], list[_Cell]]:
+    grouped: dict[tuple[str, str], list[_Cell]] = {}
+    for cell in cells:
+        grouped.setdefault(cell.key[:2], []).append(cell)
+    return grouped
+
+
+def _group_match(old: _Cell, new: _Cell) -> Match:
+    return "period" if old.key == new.key else "group"
+
+
+def _of_a_sub_period(old: _Cell, new: _Cell) -> bool:
+    """Whether either of two cells holds only part of its audit period (two whole-period
+    findings are paired by steps 2 and 3)."""
+    return not (old.whole and new.whole)
+
+
+def _worst(cells: list[_Cell]) -> _Cell:
+    """The cell of a group that keeps it furthest from resolved: a finding not judged (not
+    evaluable, not applicable, waived: nothing shows it conforms) before one judged, then the
+    worse verdict and the larger shortfall; of equals, the first."""
+    return max(
+        cells,
+        key=lambda c: (
+            c.finding.verdict not in JUDGED,
+            level(c.finding),
+            c.finding.shortfall or 0,
+        ),
+    )
+
+
 def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
-    """Pairs by rule, group and span; then the whole-period findings left, by rule and group.
+    """Pairs of a group's nonconformities, then by rule, group and span, then the whole-period
+    findings left by rule and group, then an old group's nonconformity left with the new
+    audit's worst finding of the group left (see the module's docstring).
 
     In rule order (the new audit's, then rules only in the old one); within a
     rule the new audit's findings in order, then those only in the old one.
     """
-    old_left = {c.key: c for c in old}
-    partner: dict[tuple[str, str, str, CellDays | None], tuple[_Cell, Match]] = {}
+    pairing = _Pairing(old)
+    _pair_nonconformities(pairing, old, new)
     for cell in new:
-        if cell.key in old_left:
-            partner[cell.key] = (old_left.pop(cell.key), "period")
-    whole_left = {c.key[:2]: c for c in old_left.values() if c.whole}
+        if not pairing.paired(cell) and cell.key in pairing.old_left:
+            pairing.pair(cell, pairing.old_left[cell.key], "period")
+    whole_left = {c.key[:2]: c for c in pairing.old_left.values() if c.whole}
     for cell in new:
-        if cell.key not in partner and cell.whole and cell.key[:2] in whole_left:
-            other = whole_left.pop(cell.key[:2])
-            del old_left[other.key]
-            partner[cell.key] = (other, "whole-period")
+        if not pairing.paired(cell) and cell.whole and cell.key[:2] in whole_left:
+            pairing.pair(cell, whole_left.pop(cell.key[:2]), "whole-period")
+    _pair_with_the_group(pairing, new)
+    return _in_order(pairing, old, new)
+
+
+def _pair_nonconformities(pairing: _Pairing, old: list[_Cell], new: list[_Cell]) -> None:
+    """Step 1: a group's nonconformity in each audit, by rule and group whatever their
+    sub-periods (one per group and audit: its worst sub-period)."""
+    before = {c.key[:2]: c for c in old if c.nonconformity}
+    for cell in new:
+        other = before.get(cell.key[:2]) if cell.nonconformity else None
+        if other is not None and _of_a_sub_period(other, cell):
+            pairing.pair(cell, other, _group_match(other, cell))
+
+
+def _pair_with_the_group(pairing: _Pairing, new: list[_Cell]) -> None:
+    """Step 4: an old audit's group nonconformity still unpaired, with the new audit's worst
+    finding of the group left (the group has no nonconformity there): resolved when that
+    finding conforms or is an observation."""
+    new_left = _by_group([c for c in new if not pairing.paired(c)])
+    for was in [c for c in pairing.old_left.values() if c.nonconformity]:
+        cells = new_left.get(was.key[:2])
+        if cells and not any(c.nonconformity for c in cells):
+            pairing.pair(_worst(cells), was, "group")
+
+
+def _in_order(pairing: _Pairing, old: list[_Cell], new: list[_Cell]) -> list[Pair]:
     by_rule: dict[str, list[Pair]] = {}
     for cell in new:
-        found = partner.get(cell.key)
+        found = pairing.partner.get(cell.key)
         pair: Pair = (found[0], cell, found[1]) if found else (None, cell, None)
         by_rule.setdefault(cell.rule.rule, []).append(pair)
     for cell in old:
-        if old_left.get(cell.key) is cell:
+        if pairing.old_left.get(cell.key) is cell:
             by_rule.setdefault(cell.rule.rule, []).append((cell, None, None))
     return [pair for pairs in by_rule.values() for pair in pairs]
 

@@ -192,3 +192,31 @@ def test_the_counts_are_the_nonconformities_of_the_capa_plans(runner, write_pack
         *("nonconform", "(minor)", "95.50", "%", "nonconform", "(minor)", "95.45", "%"),
         *("worsened", "(further", "from", "target)"),
     ]
+
+
+def test_fail_on_new_passes_a_group_failing_again_in_other_months(
+    runner, write_pack, tmp_path
+) -> None:
+    """A rule judged at each site per month: site A fails in August, then in December
+    (70 %, 7 of 10 calls answered, both times), site B in July, then in November (90 %): two
+    recurring nonconformities, nothing new, so --fail-on-new passes; with site C failing for
+    the first time in the next quarter (80 % in January), it fails."""
+    from ..test_diff import site_months
+
+    site_months(
+        write_pack,
+        tmp_path,
+        {
+            "2026-Q3": {"A": (10, 7, 10), "B": (9, 10, 10), "C": (10, 10, 10)},
+            "2026-Q4": {"A": (10, 10, 7), "B": (10, 9, 10), "C": (10, 10, 10)},
+            "2027-Q1": {"A": (10, 10, 7), "B": (10, 9, 10), "C": (8, 10, 10)},
+        },
+    )
+    q3, q4, q1 = (tmp_path / quarter for quarter in ("2026-Q3", "2026-Q4", "2027-Q1"))
+    again = diff(runner, q3, q4, "--fail-on-new")
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines()[-1] == "new 0, resolved 0, recurring 2, worsened 0"
+    assert "site=A@2026-08 → 2026-12" in again.output
+    first_time = diff(runner, q4, q1, "--fail-on-new")
+    assert first_time.exit_code == 1, first_time.output
+    assert first_time.output.splitlines()[-1] == "new 1, resolved 0, recurring 2, worsened 0"
