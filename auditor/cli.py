@@ -793,6 +793,8 @@ def audit_command(
     findings.json, failing records, registers), OUT/findings.json combines
     them (one entry per pack, the clause crosswalk, the worst recommendation)
     and the report has a section per standard. --fail-on applies to every pack.
+    A file in EVIDENCE_DIR/<pack-id>/ is that pack's only; any other file goes
+    to every pack whose kinds take it (by its name, else by its header).
 
     EVIDENCE_DIR may also be a folder 'auditor evidence export' wrote (on
     another machine, say): its records are read as they are, checked against

@@ -583,7 +583,7 @@ class RowPlan:
         # found by name or alias: without a mapping, or with one that gives no columns
         tried = ", ".join((spec.name, *spec.aliases))
         title = self._title_above((spec.name, *spec.aliases))
-        sheet = title or self._sheet_note((spec.name, *spec.aliases))
+        sheet = title or self._sheet_note((spec.name, *spec.aliases), suggestion)
         named = [h for h in self.header if h.strip()]
         read = f"the header read: {_listing(named)}"
         if self.sheet is None and len(named) <= 1 and not sheet:  # a title above the header?
@@ -614,23 +614,24 @@ class RowPlan:
         no column is offered when a title was read as the header (the note names the row)."""
         notes = [f"its columns: {_listing(self.header)}"]
         title = self._title_above((name,))
-        sheet = title or self._sheet_note((name,))
-        if sheet:
-            notes.append(sheet)
         if self.mapping.source == "preset":  # the file is not the export the preset reads
             fitting = self._presets_fitting()
+            close = None if fitting or title else closest_name(name, self.header)
+            sheet = title or self._sheet_note((name,), close)
             return EvidenceError(
                 f"column '{name}' of field '{spec.name}' is not in the header; the preset "
                 f"'{self._preset_name()}' reads another layout",
                 location=Location(str(self.path), 1),
-                suggestion=None if fitting or title else closest_name(name, self.header),
-                hint="; ".join([self._preset_hint(fitting), *notes]),
+                suggestion=close,
+                hint="; ".join([self._preset_hint(fitting), *notes, *([sheet] if sheet else [])]),
             )
+        close = None if title else closest_name(name, self._columns_free_for(spec.name))
+        sheet = title or self._sheet_note((name,), close)
         return EvidenceError(
             f"column '{name}' of field '{spec.name}' is not in {self.path}",
             location=self.mapping.where(f"columns.{spec.name}"),
-            suggestion=None if title else closest_name(name, self._columns_free_for(spec.name)),
-            hint="; ".join(notes),
+            suggestion=close,
+            hint="; ".join([*notes, *([sheet] if sheet else [])]),
         )
 
     def _columns_free_for(self, field: str) -> list[str]:
@@ -671,13 +672,14 @@ class RowPlan:
                 return title_note(self.sheet, self.header_row, row, found)
         return None
 
-    def _sheet_note(self, names: Sequence[str]) -> str:
+    def _sheet_note(self, names: Sequence[str], close: str | None = None) -> str:
         """The note on a title read as the header (see :meth:`_title_above`); else which
-        sheet of a workbook was read, and the others it has."""
+        sheet of a workbook was read, and the others it has; none when the sheet read has a
+        column ``close`` to the one looked for (a typo there, not the wrong sheet)."""
         title = self._title_above(names)
         if title is not None:
             return title
-        if self.sheet is None:
+        if self.sheet is None or close is not None:
             return ""
         note = f"sheet '{self.sheet}' read (sheets: {', '.join(self.sheets)})"
         if len(self.sheets) > 1:

@@ -1,9 +1,12 @@
 """An audit of several packs over one evidence folder, with a clause crosswalk.
 
 Every pack is loaded and checked first. The folder's files are then shared
-out: a file goes to each pack that takes it (by its name, as one pack's audit
-decides; when several packs' kinds take the name, only those whose kind finds
-every required column in its header; a file no pack takes is an error). Each
+out: a file in a folder named after an audited pack (``EVIDENCE/<pack-id>/...``,
+as the shipped demo folders are named) is that pack's only, so one standard's
+checklist is never read as another's; any other file goes to each pack that
+takes it (by its name, as one pack's audit decides; when several packs' kinds
+take the name, only those whose kind finds every required column in its
+header). A file no pack takes (in its pack's folder: that pack) is an error. Each
 pack is audited exactly as alone, over the files it takes, into
 ``DIR/<pack-id>/`` with its own store (two packs may give one kind name
 different fields, and the store keeps one table per kind name), so each
@@ -118,7 +121,7 @@ def run_multi_audit(
                 )
             )
     for pack, audit in zip(packs, audits, strict=True):
-        audit.notes.extend(passed_over(pack, claims, Path(evidence), mapping))
+        audit.notes.extend(passed_over(pack, packs, claims, Path(evidence), mapping))
     findings = [(a.findings, a.out / "findings.json") for a in audits]
     document = combined_document(packs, findings, target, str(evidence))
     document.dump(target / "findings.json")
@@ -156,18 +159,39 @@ def claimed_files(packs: list[Pack], root: Path, mapping: Mapping | None) -> dic
     """For each pack id, the files under ``root`` it takes; an error for a file none takes."""
     claims: dict[str, list[Path]] = {p.id: [] for p in packs}
     for path in evidence_files(root):
-        owners = takers(packs, path, mapping)
+        folder = folder_pack(packs, root, path)
+        owners = takers([folder] if folder else packs, path, mapping)
         if not owners:
-            raise EvidenceError(
-                "no pack's evidence kinds take this file "
-                f"(packs: {', '.join(p.id for p in packs)})",
-                location=Location(str(path)),
-                hint=f"name the file after its kind (e.g. {kind_file_example(packs[0], path)}) "
-                "or give a mapping",
-            )
+            raise _untaken(packs, path, folder)
         for pack in owners:
             claims[pack.id].append(path)
     return claims
+
+
+def _untaken(packs: list[Pack], path: Path, folder: Pack | None) -> EvidenceError:
+    """The error for a file no pack takes (in a pack's folder: that pack does not)."""
+    example = kind_file_example(folder or packs[0], path)
+    if folder is None:
+        return EvidenceError(
+            f"no pack's evidence kinds take this file (packs: {', '.join(p.id for p in packs)})",
+            location=Location(str(path)),
+            hint=f"name the file after its kind (e.g. {example}) or give a mapping",
+        )
+    return EvidenceError(
+        f"this file is in the folder of pack {folder.id}, which is that pack's only, but none "
+        "of its evidence kinds takes it",
+        location=Location(str(path)),
+        hint=f"name the file after its kind (e.g. {example}), give a mapping, or move it out "
+        f"of {folder.id}/",
+    )
+
+
+def folder_pack(packs: list[Pack], root: Path, path: Path) -> Pack | None:
+    """The pack whose id names the folder directly in ``root`` that holds ``path``, if any."""
+    parts = path.relative_to(root).parts if root.is_dir() else ()
+    if len(parts) < 2:
+        return None
+    return next((p for p in packs if p.id == parts[0]), None)
 
 
 def check_every_pack_has_files(
@@ -213,30 +237,59 @@ def takers(packs: list[Pack], path: Path, mapping: Mapping | None) -> list[Pack]
 
 
 def passed_over(
-    pack: Pack, claims: dict[str, list[Path]], root: Path, mapping: Mapping | None
+    pack: Pack,
+    packs: list[Pack],
+    claims: dict[str, list[Path]],
+    root: Path,
+    mapping: Mapping | None,
 ) -> list[str]:
     """A note for each file named after one of ``pack``'s kinds that another pack took
     instead, because its header lacks fields that kind needs (so the pack's rules on that
-    kind find no evidence, though a file of that name is there)."""
+    kind find no evidence, though a file of that name is there), and for each file that,
+    routed by name, it would have read, but which is in another pack's folder, so that
+    pack's only."""
     notes = []
     for path in evidence_files(root):
-        kind = kind_by_name(pack, path)
-        if kind is None or path in claims[pack.id]:
+        if path in claims[pack.id]:
             continue
-        others = [p for p, files in claims.items() if path in files]
-        header = _header(path, mapping)
-        if not others or header is None:
-            continue
-        found = auto_mapping(kind, header).columns
-        lacking = [n for n, f in kind.fields.items() if not f.optional and n not in found]
-        if not lacking:  # taken elsewhere for another reason (a mapping names its kind)
-            continue
-        notes.append(
-            f"{path.relative_to(root).as_posix()} is named after the kind {kind.name} but "
-            f"lacks its required field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "
-            f"{', '.join(others)} read{'s' if len(others) == 1 else ''} it"
-        )
+        place = path.relative_to(root).as_posix()
+        folder = folder_pack(packs, root, path)
+        if folder is not None:
+            note = _in_folder_note(pack, packs, path, place, folder, mapping)
+        else:
+            note = _lacking_note(pack, path, place, claims, mapping)
+        notes.extend([note] if note else [])
     return notes
+
+
+def _in_folder_note(
+    pack: Pack, packs: list[Pack], path: Path, place: str, folder: Pack, mapping: Mapping | None
+) -> str | None:
+    """When ``pack`` would have read a file of ``folder``'s were it routed by name."""
+    if pack not in takers(packs, path, mapping):
+        return None
+    return f"{place} is in pack {folder.id}'s folder: only {folder.id} reads it"
+
+
+def _lacking_note(
+    pack: Pack, path: Path, place: str, claims: dict[str, list[Path]], mapping: Mapping | None
+) -> str | None:
+    kind = kind_by_name(pack, path)
+    if kind is None:
+        return None
+    others = [p for p, files in claims.items() if path in files]
+    header = _header(path, mapping)
+    if not others or header is None:
+        return None
+    found = auto_mapping(kind, header).columns
+    lacking = [n for n, f in kind.fields.items() if not f.optional and n not in found]
+    if not lacking:  # taken elsewhere for another reason (a mapping names its kind)
+        return None
+    return (
+        f"{place} is named after the kind {kind.name} but "
+        f"lacks its required field{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: only "
+        f"{', '.join(others)} read{'s' if len(others) == 1 else ''} it"
+    )
 
 
 def _complete(pack: Pack, path: Path, header: list[str]) -> bool:

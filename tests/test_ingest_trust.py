@@ -1160,6 +1160,41 @@ def test_a_required_column_missing_from_the_sheet_read_names_the_sheets(tmp_path
     )
 
 
+def test_a_typo_in_the_header_of_the_sheet_read_does_not_send_to_another_sheet(
+    tmp_path,
+) -> None:
+    """The sheet read has record_ld (l typed for i): the error offers that column and says
+    nothing of the workbook's other sheet, which is not the cause."""
+    workbook(
+        tmp_path / "records.xlsx",
+        {"明细": [["record_ld", "名称"], ["A", "x"]], "汇总": [["合计"], [1]]},
+    )
+    mapping = write(tmp_path, "m.yaml", "kind: records\n")
+    report, _ = run(tmp_path, mapping)
+    assert report.files[0].reason == (
+        f"{tmp_path / 'records.xlsx'}:1: no column for required field 'record_id' of records "
+        "(looked for: record_id, 编号); the header read: record_ld, 名称; did you mean "
+        "'record_ld'?; add an alias in the pack or 'record_id: COLUMN' under columns in "
+        f"{mapping}"
+    )
+
+
+def test_a_mapping_s_column_typed_wrong_in_the_sheet_read_does_not_send_to_another_sheet(
+    tmp_path,
+) -> None:
+    workbook(
+        tmp_path / "records.xlsx",
+        {"明细": [["record_ld", "名称"], ["A", "x"]], "汇总": [["合计"], [1]]},
+    )
+    mapping = write(tmp_path, "m.yaml", "kind: records\ncolumns:\n  record_id: record_di\n")
+    report, _ = run(tmp_path, mapping)
+    reason = report.files[0].reason
+    assert reason.endswith(
+        "column 'record_di' of field 'record_id' is not in "
+        f"{tmp_path / 'records.xlsx'}; did you mean 'record_ld'?; its columns: record_ld, 名称"
+    )
+
+
 def test_a_workbook_whose_kind_cannot_be_told_names_the_sheet_read_and_the_others(
     tmp_path,
 ) -> None:

@@ -326,6 +326,61 @@ def test_a_file_named_after_a_kind_that_another_pack_took_is_noted(tmp_path) -> 
     assert special.notes == []
 
 
+def pack_folders(folder: Path, service_checklist: str) -> Path:
+    """Evidence in folders named after the packs: the special-service demo as shipped, and
+    a service-quality folder holding only the checklist given."""
+    shutil.copytree(DEMO / "special-service-monitoring", folder / "special-service-monitoring")
+    (folder / "service-quality").mkdir()
+    (folder / "service-quality" / "checklist.csv").write_text(service_checklist, encoding="utf-8")
+    return folder
+
+
+def test_a_file_in_a_pack_s_folder_is_that_pack_s_evidence_only(tmp_path) -> None:
+    """service-quality's checklist says an item of the special-service pack's (same name, a
+    header that pack's checklist kind reads) was 'no': routed by name, the special-service
+    audit would read it and its rule turn nonconform; in service-quality's folder it is
+    service-quality's only, and the rule keeps the verdict of its own checklist (every
+    CUSTOMER-INTERVIEWS row there is 'yes')."""
+    evidence = pack_folders(
+        tmp_path / "evidence",
+        "检查项,站点,结果,检查日期\nCUSTOMER-INTERVIEWS,BJ,no,2026-09-29\n",
+    )
+    result = run_multi_audit(
+        [RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3"
+    )
+    service, special = result.audits
+    read = {e.file for e in special.findings.manifest.evidence}
+    assert read == {
+        f"special-service-monitoring/{p.name}"
+        for p in (DEMO / "special-service-monitoring").iterdir()
+    }
+    assert {e.file for e in service.findings.manifest.evidence} == {"service-quality/checklist.csv"}
+    rule = next(r for r in special.findings.rules if r.rule == "CUSTOMER-INTERVIEWS")
+    assert rule.verdict == "conform"
+    assert special.notes == [
+        "service-quality/checklist.csv is in pack service-quality's folder: only "
+        "service-quality reads it"
+    ]
+    assert service.notes == []
+    assert verify_audit(tmp_path / "out").verified
+
+
+def test_a_file_in_a_pack_s_folder_that_pack_does_not_take_is_named(tmp_path) -> None:
+    """A special-service sites file put in service-quality's folder is not handed to the
+    special-service pack: service-quality has no kind for it, and the audit stops saying so."""
+    evidence = pack_folders(tmp_path / "evidence", "检查项,站点,结果,检查日期\n")
+    sites = DEMO / "special-service-monitoring" / "sites.csv"
+    shutil.copy(sites, evidence / "service-quality" / "sites.csv")
+    with pytest.raises(AuditorError) as caught:
+        run_multi_audit([RULES / f"{p}.yaml" for p in PACKS], evidence, tmp_path / "out", "2026-Q3")
+    text = str(caught.value)
+    assert "service-quality/sites.csv" in text
+    assert (
+        "in the folder of pack service-quality" in text
+        and "move it out of service-quality/" in text
+    )
+
+
 def test_a_shared_rule_decided_by_one_group_shows_that_groups_figures(tmp_path) -> None:
     """Two packs both hold the phone rule, judged in each site and month: the crosswalk shows,
     beside each verdict, the figures of the cell that decided it (as each pack's findings.json
