@@ -1446,8 +1446,9 @@ def capa() -> None:
 )
 @click.option(
     "--owner",
-    help="Only items with an action this person or role owns, case aside (one no action has "
-    "is refused, with the closest).",
+    help="Only items with an action this person or role owns, case aside: an action recorded "
+    "with capa update --action --owner, not an owner the audit's CAPA plan suggests (one no "
+    "action has is refused, with the closest).",
 )
 @click.option(
     "--format",

@@ -1488,7 +1488,31 @@ def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
     assert raised.value.suggestion == "IT ops"
     with pytest.raises(AuditorError) as raised:
         select_items(register, NOW, {"owner": "zzz"})
-    assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
+    assert raised.value.hint == (
+        "the register's owners: IT ops, ops, trainer; the register holds only the actions "
+        "recorded with capa update ITEM --action TEXT --owner 'zzz' --due YYYY-MM-DD --by NAME "
+        "(an audit's CAPA plan only suggests an owner)"
+    )
+    register.close()
+
+
+def test_an_owner_asked_for_before_any_action_is_recorded_is_told_where_actions_come_from(
+    tmp_path, monthly_audits
+) -> None:
+    """Right after an audit the items have no action: the owner the audit's plan suggests is
+    not one of the register's, and the refusal says which command records an action."""
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, NOW, {"owner": "service desk lead"})
+    assert str(raised.value) == (
+        "no action of the register is owned by 'service desk lead'; no item has an action "
+        "yet; the register holds only the actions recorded with capa update ITEM --action "
+        "TEXT --owner 'service desk lead' --due YYYY-MM-DD --by NAME (an audit's CAPA plan "
+        "only suggests an owner)"
+    )
     register.close()
 
 

@@ -69,9 +69,21 @@ def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[
         raise AuditorError(
             f"no action of the register is owned by '{owner}'",
             suggestion=suggestion,
-            hint=_known("owners", known) if not suggestion else None,
+            hint=f"{_known('owners', known)}; {_recorded_actions(owner)}"
+            if not suggestion
+            else None,
         )
     return [i for i in items if i["id"] in owners[wanted]]
+
+
+def _recorded_actions(owner: str) -> str:
+    """Where the register's actions come from: not from an audit's CAPA plan, whose owners
+    are the pack's suggestions, but from capa update, the command that records one."""
+    return (
+        "the register holds only the actions recorded with capa update ITEM --action TEXT "
+        f"--owner '{owner.strip()}' --due YYYY-MM-DD --by NAME (an audit's CAPA plan only "
+        "suggests an owner)"
+    )
 
 
 def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
@@ -97,7 +109,7 @@ def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
 
 def _known(what: str, names: set[str]) -> str:
     if not names:
-        empty = {"rules": "the register has no item", "owners": "no action has an owner"}
+        empty = {"rules": "the register has no item", "owners": "no item has an action yet"}
         return empty.get(what, "no item is of a group")
     shown = sorted(names)
     more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
