@@ -1473,7 +1473,7 @@ def capa_list(
     An item is overdue when it is not closed and its own due day has ended in the pack's
     time zone, or the due day of one of its open actions has: the due column says which.
     """
-    from .register.views import as_records, list_table, select_items
+    from .register.views import as_records, list_table, nothing_listed, select_items
 
     register = _open_register(register_path)
     try:
@@ -1486,6 +1486,7 @@ def capa_list(
             "owner": owner,
         }
         items = select_items(register, _now(), filters)
+        nothing = nothing_listed(register, filters) if not items else None
     finally:
         register.close()
     if output == "json":
@@ -1499,6 +1500,8 @@ def capa_list(
         writer.writeheader()
         writer.writerows(as_records(items))
         click.echo(buffer.getvalue(), nl=False)
+    elif nothing is not None:  # one line saying so, not a header over no row
+        click.echo(nothing)
     else:
         colour = sys.stdout.isatty()
         for line, late in list_table(items):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import AuditorError, closest_group, closest_name
-from ..formatting import padded, shown_width
+from ..formatting import count, padded, shown_width
 from .lifecycle import CLOSED, Status, deadline
 from .register import Register
 from .replay import shown_change
@@ -50,6 +50,28 @@ def select_items(
     if filters.get("owner"):
         items = _owned(register, items, str(filters["owner"]))
     return sorted(items, key=lambda i: (not i["overdue"], i["id"]))
+
+
+def nothing_listed(register: Register, filters: dict[str, Any]) -> str:
+    """The line a list with no item prints instead of a bare header: which filters matched
+    nothing, and how many items the register has (those not closed, for --overdue)."""
+    items = register.store.items()
+    if not items:
+        return "the register has no item"
+    not_closed = sum(item["status"] not in CLOSED for item in items)
+    held = f"the register has {_items(len(items))}, {count(not_closed)} not closed"
+    given = [
+        "--overdue" if name == "overdue" else f"--{name} '{value}'"
+        for name, value in filters.items()
+        if value
+    ]
+    if given == ["--overdue"]:
+        return f"no item is overdue ({held})"
+    return f"no item matches {' '.join(given)} ({held})" if given else f"no item ({held})"
+
+
+def _items(number: int) -> str:
+    return f"{count(number)} item{'' if number == 1 else 's'}"
 
 
 def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
