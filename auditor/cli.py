@@ -1701,8 +1701,10 @@ def capa_verify(
         )  # fmt: skip
     finally:
         register.close()
+    figures = f": {result.figures}" if result.figures else ""
     click.echo(
-        f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}); now {result.status}"
+        f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}){figures}; "
+        f"now {result.status}"
     )
 
 

@@ -90,7 +90,12 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
                       "--by", "auditor-x", "--register", register)  # fmt: skip
     assert verified.exit_code == 0, verified.output
     # In August 47 of 50 agents are still trained on the standard: the fix did not work.
-    assert "ineffective over 2026-08-01..2026-08-30" in verified.output
+    # The line gives those figures as the finding's sentence does (47 / 50 = 94 %, against
+    # the pack's target of 100 %), the value kept below the target it misses.
+    assert verified.output.replace("\u00a0", " ") == (
+        f"{item}: ineffective over 2026-08-01..2026-08-30 (STANDARD-TRAINED): 94.0 % (47 of "
+        "50), target ≥ 100 %; now verified-ineffective\n"
+    )
     shown = invoke(runner, "capa", "show", item, "--register", register).output
     assert "verified-ineffective" in shown and "escalation" in shown
     assert '"by": "site lead"' in shown  # the auditee's acknowledgement
