@@ -1448,8 +1448,9 @@ def capa() -> None:
 )
 @click.option(
     "--owner",
-    help="Only items with an action this person or role owns, case aside (one no action has "
-    "is refused, with the closest).",
+    help="Only items with an action this person or role owns, case aside: an action recorded "
+    "with capa update --action --owner, not an owner the audit's CAPA plan suggests (one no "
+    "action has is refused, with the closest).",
 )
 @click.option(
     "--format",
@@ -1474,7 +1475,7 @@ def capa_list(
     An item is overdue when it is not closed and its own due day has ended in the pack's
     time zone, or the due day of one of its open actions has: the due column says which.
     """
-    from .register.views import as_records, list_table, select_items
+    from .register.views import as_records, list_table, nothing_listed, select_items
 
     register = _open_register(register_path)
     try:
@@ -1487,6 +1488,7 @@ def capa_list(
             "owner": owner,
         }
         items = select_items(register, _now(), filters)
+        nothing = nothing_listed(register, filters) if not items else None
     finally:
         register.close()
     if output == "json":
@@ -1500,6 +1502,8 @@ def capa_list(
         writer.writeheader()
         writer.writerows(as_records(items))
         click.echo(buffer.getvalue(), nl=False)
+    elif nothing is not None:  # one line saying so, not a header over no row
+        click.echo(nothing)
     else:
         colour = sys.stdout.isatty()
         for line, late in list_table(items):
@@ -1699,8 +1703,10 @@ def capa_verify(
         )  # fmt: skip
     finally:
         register.close()
+    figures = f": {result.figures}" if result.figures else ""
     click.echo(
-        f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}); now {result.status}"
+        f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}){figures}; "
+        f"now {result.status}"
     )
 
 

@@ -1488,7 +1488,31 @@ def test_an_owner_no_action_has_is_matched_case_aside_and_owners_named_once(
     assert raised.value.suggestion == "IT ops"
     with pytest.raises(AuditorError) as raised:
         select_items(register, NOW, {"owner": "zzz"})
-    assert raised.value.hint == "the register's owners: IT ops, ops, trainer"
+    assert raised.value.hint == (
+        "the register's owners: IT ops, ops, trainer; the register holds only the actions "
+        "recorded with capa update ITEM --action TEXT --owner 'zzz' --due YYYY-MM-DD --by NAME "
+        "(an audit's CAPA plan only suggests an owner)"
+    )
+    register.close()
+
+
+def test_an_owner_asked_for_before_any_action_is_recorded_is_told_where_actions_come_from(
+    tmp_path, monthly_audits
+) -> None:
+    """Right after an audit the items have no action: the owner the audit's plan suggests is
+    not one of the register's, and the refusal says which command records an action."""
+    from auditor.register.views import select_items
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    with pytest.raises(AuditorError) as raised:
+        select_items(register, NOW, {"owner": "service desk lead"})
+    assert str(raised.value) == (
+        "no action of the register is owned by 'service desk lead'; no item has an action "
+        "yet; the register holds only the actions recorded with capa update ITEM --action "
+        "TEXT --owner 'service desk lead' --due YYYY-MM-DD --by NAME (an audit's CAPA plan "
+        "only suggests an owner)"
+    )
     register.close()
 
 
@@ -1533,6 +1557,50 @@ def test_an_item_opened_after_a_closed_one_names_it_and_a_linked_one_its_other_p
         assert repeats == (july[key] if closing else None)
         assert f"  recurring: yes ({recurring})\n" in item_text(register, latest["id"])
         register.close()
+
+
+@pytest.mark.parametrize(
+    ("found", "then", "why"),
+    [
+        ("2026-08", "2026-07", "2026-07 is an earlier period than {closed} found (2026-08)"),
+        (
+            "2026-07",
+            "2026-08",
+            "2026-08 starts before {closed}'s fix was in place (implemented 2026-09-01)",
+        ),
+    ],
+)
+def test_a_closed_item_s_rule_failing_before_its_fix_opens_an_item_not_raised(
+    tmp_path, monthly_audits, found, then, why
+) -> None:
+    """STANDARD-TRAINED is a minor nonconformity in July and in August. Its item, closed
+    with the fix implemented on 2026-09-01, is not shown to fail again by an audit of a
+    period that starts before that day: July, earlier than the item's own August, or
+    August, before the fix. The new item keeps the audit's minor, its minor due date and
+    its statement, and says why it is not a recurrence."""
+    from auditor.register.views import item_text
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, found)
+    closed = next(i for i in register.store.items() if i["rule"] == "STANDARD-TRAINED")
+    assert closed["severity"] == "minor"
+    _implemented(register, closed["id"], "2026-09-01")
+    register.record_verification(closed["id"], "cert", {"status": "verified-effective"}, TODAY)
+    done = record(register, monthly_audits, then)
+    new = next(
+        i
+        for i in register.store.items()
+        if i["rule"] == "STANDARD-TRAINED" and i["id"] != closed["id"]
+    )
+    assert new["id"] in done.created and done.recurring == []
+    assert (new["severity"], new["recurring"], new["escalation"]) == ("minor", 0, None)
+    assert new["due"] == closed["due"]  # minor, recorded the same day: due the same day
+    assert "raised to major" not in new["statement"]
+    assert f"  recurring: no ({why.format(closed=closed['id'])})\n" in item_text(
+        register, new["id"]
+    )
+    assert register.check() == []
+    register.close()
 
 
 def test_a_re_audit_of_a_period_recorded_already_opens_no_item_and_links_its_findings(

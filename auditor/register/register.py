@@ -6,7 +6,9 @@ holds is linked to that item; when it comes back in another period (before or
 after, whichever audit was recorded first) the item is flagged recurring, and a
 recurring minor becomes major, with the reason on it. A re-audit of a period an item
 was found in already (another findings.json, the same period) is linked to that item (its
-verdict and value kept on the link) and changes nothing on it.
+verdict and value kept on the link) and changes nothing on it. A nonconformity of a closed
+item's rule and group opens a new item: recurring (minor -> major) only when its period
+starts after the closed item's fix was implemented, as it is otherwise.
 """
 
 from __future__ import annotations
@@ -158,24 +160,44 @@ class Register:
             if later:
                 recorded.recurring.append(earlier["id"])
             return
-        item = self._new_item(document, audit, key, rule, finding, today, earlier)
+        closed = earlier if earlier is not None and self.after_fix(audit, earlier) else None
+        item = self._new_item(document, audit, key, rule, finding, today, closed)
         self.store.insert_item(item)
         self._log(item["id"], who, today, "created", None, item_event(item))
         self._add_link(item["id"], audit, finding)
         recorded.created.append(item["id"])
-        if earlier is not None:
+        if closed is not None:
             recorded.recurring.append(item["id"])
 
     def repeats(self, item: dict[str, Any]) -> str | None:
         """The id of the closed item that ``item`` was opened after (its rule and group of the
         same pack failing again once that one was closed); None for none."""
+        earlier = self.opened_after(item)
+        return None if earlier is None else str(earlier["id"])
+
+    def opened_after(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The item of the same rule, group and pack opened last before ``item`` (closed when
+        ``item`` was opened, or ``item`` would have been linked to it); None for none."""
         audit = {a["id"]: a for a in self.store.audits()}.get(item.get("first_audit"))
         if audit is None:
             return None
-        earlier = self.store.latest_item(
-            item["rule"], item["group_key"], audit["pack_id"], item["id"]
-        )
-        return None if earlier is None else str(earlier["id"])
+        return self.store.latest_item(item["rule"], item["group_key"], audit["pack_id"], item["id"])
+
+    def fixed_on(self, closed: dict[str, Any]) -> str:
+        """The last day a closed item's fix was not yet in place: its implementation date, or,
+        for an item recorded without one, the last day of the period that first found it."""
+        if closed.get("implemented_on"):
+            return str(closed["implemented_on"])
+        audits = {a["id"]: a for a in self.store.audits()}
+        return str(audits[closed["first_audit"]]["last_day"])
+
+    def after_fix(self, audit: int, closed: dict[str, Any]) -> bool:
+        """Whether the audit's period starts after the closed item's fix was implemented: only
+        then can its nonconformity be the problem coming back after closing (a recurrence,
+        minor -> major). A period that starts on or before that day (an earlier period than the
+        item found, or one before its fix) holds no evidence that the fix did not hold."""
+        audits = {a["id"]: a for a in self.store.audits()}
+        return bool(audits[audit]["first_day"] > self.fixed_on(closed))
 
     def _apart(self, audit: int, first_audit: int) -> bool:
         """Whether the audit's period lies wholly before or after that of the item's first

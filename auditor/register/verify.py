@@ -24,8 +24,10 @@ from ..errors import AuditorError
 from ..evaluate.verdicts import level, worst
 from ..evidence_span import KindCoverage, kind_coverage
 from ..findings import Finding
-from ..findings.contract import Severity
+from ..findings.contract import JUDGED, Severity, Threshold, Unit
 from ..findings.nonconformities import due_in_days, group_key
+from ..findings.sentences import PIECES
+from ..formatting import count, target_text, value_text
 from ..mapping import Mapping
 from ..periods import Period
 from .lifecycle import LifecycleError, Status, stepped_up
@@ -41,6 +43,9 @@ class Verification:
     status: str
     #: the sub-period cells of the item's group inside the window (judged or not)
     cells: list[Finding] = field(default_factory=list)
+    #: the deciding finding's value, what it is of and the target, as a finding prints them
+    #: (``26.3 % (1,065 of 4,057), target ≥ 95 %``); empty when nothing was judged
+    figures: str = ""
 
 
 def verify_item(
@@ -97,7 +102,8 @@ def verify_item(
             report, DEFAULT_MAX_QUARANTINE if max_quarantine is None else max_quarantine
         )
         evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
-        findings = evaluation.evaluate(rule).findings
+        result = evaluation.evaluate(rule)
+        findings = result.findings
         key = item["group_key"]
         if key and rule.period != "all":  # the group over the whole window, not only by cell
             findings += evaluation.evaluate(dataclasses.replace(rule, period="all")).findings[1:]
@@ -112,9 +118,33 @@ def verify_item(
         )
     major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
     criterion = {"target": str(rule.target), "pack_sha256": pack.sha256}
-    return _record(
+    recorded = _record(
         register, item, finding, (whole, cells), period, who, today, engine, major_days, criterion
     )
+    label = (result.unit_label or {}).get("en")
+    return dataclasses.replace(recorded, figures=judged_figures(finding, result.calendar, label))
+
+
+def judged_figures(finding: Finding, calendar: str | None, label: str | None) -> str:
+    """The value a finding was judged on, what it is of and the target, in the words and
+    formats of a finding's sentence: ``26.3 % (1,065 of 4,057), target ≥ 95 %``, or
+    ``4.2 min (n = 310), target ≤ 5 min``; empty for a finding with no value."""
+    if finding.value is None or finding.verdict not in JUDGED:
+        return ""
+    threshold = Threshold.model_validate(finding.threshold) if finding.threshold else None
+    shown = value_text(finding.value, finding.unit, threshold, "en", calendar, label=label)
+    counts = finding.counts
+    of = (
+        PIECES["en"]["of"].format(k=count(counts.conforming), n=count(counts.n))
+        if finding.unit == Unit.SHARE
+        else f"n = {count(counts.n)}"
+    )
+    target = (
+        target_text(threshold, finding.unit, "en", calendar, label)
+        if threshold is not None
+        else finding.target
+    )
+    return f"{shown} ({of}), target {target}"
 
 
 def _check_criterion(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import AuditorError, closest_group, closest_name
-from ..formatting import padded, shown_width
+from ..formatting import count, padded, shown_width
 from .lifecycle import CLOSED, Status, deadline
 from .register import Register
 from .replay import shown_change
@@ -52,6 +52,28 @@ def select_items(
     return sorted(items, key=lambda i: (not i["overdue"], i["id"]))
 
 
+def nothing_listed(register: Register, filters: dict[str, Any]) -> str:
+    """The line a list with no item prints instead of a bare header: which filters matched
+    nothing, and how many items the register has (those not closed, for --overdue)."""
+    items = register.store.items()
+    if not items:
+        return "the register has no item"
+    not_closed = sum(item["status"] not in CLOSED for item in items)
+    held = f"the register has {_items(len(items))}, {count(not_closed)} not closed"
+    given = [
+        "--overdue" if name == "overdue" else f"--{name} '{value}'"
+        for name, value in filters.items()
+        if value
+    ]
+    if given == ["--overdue"]:
+        return f"no item is overdue ({held})"
+    return f"no item matches {' '.join(given)} ({held})" if given else f"no item ({held})"
+
+
+def _items(number: int) -> str:
+    return f"{count(number)} item{'' if number == 1 else 's'}"
+
+
 def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
     """The items with an action of ``owner`` (case aside); an owner no action has is refused,
     with the closest, case aside too (a typo would list nothing)."""
@@ -69,9 +91,21 @@ def _owned(register: Register, items: list[dict[str, Any]], owner: str) -> list[
         raise AuditorError(
             f"no action of the register is owned by '{owner}'",
             suggestion=suggestion,
-            hint=_known("owners", known) if not suggestion else None,
+            hint=f"{_known('owners', known)}; {_recorded_actions(owner)}"
+            if not suggestion
+            else None,
         )
     return [i for i in items if i["id"] in owners[wanted]]
+
+
+def _recorded_actions(owner: str) -> str:
+    """Where the register's actions come from: not from an audit's CAPA plan, whose owners
+    are the pack's suggestions, but from capa update, the command that records one."""
+    return (
+        "the register holds only the actions recorded with capa update ITEM --action TEXT "
+        f"--owner '{owner.strip()}' --due YYYY-MM-DD --by NAME (an audit's CAPA plan only "
+        "suggests an owner)"
+    )
 
 
 def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
@@ -97,7 +131,7 @@ def _check_known(items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
 
 def _known(what: str, names: set[str]) -> str:
     if not names:
-        empty = {"rules": "the register has no item", "owners": "no action has an owner"}
+        empty = {"rules": "the register has no item", "owners": "no item has an action yet"}
         return empty.get(what, "no item is of a group")
     shown = sorted(names)
     more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
@@ -144,12 +178,34 @@ def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _recurring(register: Register, item: dict[str, Any]) -> str:
-    """``yes``, with the closed item it repeats, or that it failed again in another period."""
-    earlier = register.repeats(item)
-    if earlier is not None:
-        return f"yes (after {earlier} was closed)"
-    return "yes (in another audit period)"
+def _recurring(register: Register, item: dict[str, Any]) -> str | None:
+    """``yes``, with the closed item it repeats, or that it failed again in another period;
+    for an item opened beside a closed one in a period before its fix, ``no`` and why."""
+    earlier = register.opened_after(item)
+    if item["recurring"]:
+        return (
+            f"yes (after {earlier['id']} was closed)"
+            if earlier
+            else "yes (in another audit period)"
+        )
+    return None if earlier is None else f"no ({_before_fix(register, item, earlier)})"
+
+
+def _before_fix(register: Register, item: dict[str, Any], closed: dict[str, Any]) -> str:
+    """Why an item of a closed item's rule and group is not a recurrence after its closing:
+    its period is an earlier one than the closed item found, or starts before its fix."""
+    audits = {a["id"]: a for a in register.store.audits()}
+    period, found = audits[item["first_audit"]], audits[closed["first_audit"]]
+    if period["last_day"] < found["first_day"]:
+        return (
+            f"{period['period']} is an earlier period than {closed['id']} found ({found['period']})"
+        )
+    if closed.get("implemented_on"):
+        return (
+            f"{period['period']} starts before {closed['id']}'s fix was in place "
+            f"(implemented {closed['implemented_on']})"
+        )
+    return f"{period['period']} does not start after the period {closed['id']} found ({found['period']})"
 
 
 def _label(item: dict[str, Any], name: str) -> str:
@@ -172,7 +228,7 @@ def item_text(register: Register, item_id: str) -> str:
     ):  # fmt: skip
         value = item.get(name)
         if name == "recurring":  # stored as 0 or 1
-            value = _recurring(register, item) if value else None
+            value = _recurring(register, item)
         if value not in (None, "", [], {}):
             shown = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value

@@ -90,7 +90,12 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
                       "--by", "auditor-x", "--register", register)  # fmt: skip
     assert verified.exit_code == 0, verified.output
     # In August 47 of 50 agents are still trained on the standard: the fix did not work.
-    assert "ineffective over 2026-08-01..2026-08-30" in verified.output
+    # The line gives those figures as the finding's sentence does (47 / 50 = 94 %, against
+    # the pack's target of 100 %), the value kept below the target it misses.
+    assert verified.output.replace("\u00a0", " ") == (
+        f"{item}: ineffective over 2026-08-01..2026-08-30 (STANDARD-TRAINED): 94.0 % (47 of "
+        "50), target ≥ 100 %; now verified-ineffective\n"
+    )
     shown = invoke(runner, "capa", "show", item, "--register", register).output
     assert "verified-ineffective" in shown and "escalation" in shown
     assert '"by": "site lead"' in shown  # the auditee's acknowledgement
@@ -720,7 +725,33 @@ def test_an_item_with_an_open_action_past_due_is_listed_overdue(
                   "--register", register)  # fmt: skip
     assert done.exit_code == 0, done.output
     after = invoke(runner, "capa", "list", "--overdue", "--register", register).output
-    assert after.splitlines()[1:] == []
+    assert after.splitlines() == ["no item is overdue (the register has 3 items, 3 not closed)"]
+
+
+def test_capa_list_of_no_item_says_so_in_a_line_and_keeps_csv_and_json_as_they_are(
+    runner, tmp_path, july_31
+) -> None:
+    """July opens three items, all open and none due yet on 2026-07-31: a table that would
+    list none is one line naming the filters, not a header over no row; csv is the header
+    alone and json an empty list, for a program to read."""
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+
+    def listed(*options: str) -> str:
+        result = invoke(runner, "capa", "list", *options, "--register", register)
+        assert result.exit_code == 0, result.output
+        return str(result.output)
+
+    held = "(the register has 3 items, 3 not closed)"
+    assert listed("--overdue") == f"no item is overdue {held}\n"
+    assert listed("--status", "planned") == f"no item matches --status 'planned' {held}\n"
+    assert listed("--overdue", "--severity", "major") == (
+        f"no item matches --overdue --severity 'major' {held}\n"
+    )
+    assert listed("--overdue", "--format", "json") == "[]\n"
+    assert listed("--overdue", "--format", "csv") == (
+        "id,status,severity,rule,group_key,due,recurring,overdue,statement\n"
+    )
 
 
 def test_capa_list_counts_a_due_day_over_at_its_end_in_the_pack_s_zone(
@@ -746,7 +777,7 @@ def test_capa_list_counts_a_due_day_over_at_its_end_in_the_pack_s_zone(
         ).output.splitlines()
 
     assert overdue_at("2026-08-30T15:30:00+00:00") == [
-        "item  status  severity  rule  group  due  recurring"
+        "no item is overdue (the register has 3 items, 3 not closed)"
     ]
     assert overdue_at("2026-08-30T23:30:00+00:00") == [
         "item            status  severity  rule         group  due                            recurring",
