@@ -72,6 +72,17 @@ def _iso(moment: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(moment, zone).isoformat()
 
 
+def _refuse_a_past_until(clock: str, until: float | None, now: float, zone: ZoneInfo) -> None:
+    """On the wall clock a watch ends when the clock reaches ``until``: one already reached
+    (a mistyped year) would read nothing and end as a quiet, healthy feed does."""
+    if clock == "wall" and until is not None and until <= now:
+        raise AuditorError(
+            f"--until {_iso(until, zone)} is already past on the wall clock "
+            f"(now {_iso(float(int(now)), zone)}): the watch would end before reading a line",
+            hint="give a moment still to come, or --clock event to judge past records by their own times",
+        )
+
+
 # ------------------------------------------------------------ the watcher
 
 
@@ -138,6 +149,7 @@ class Watcher:
             until if until is not None else float("inf")
         )  # ends later than this are not seen
         self.until = until
+        _refuse_a_past_until(clock, until, now(), self.zone)
         self.counts = WatchCounts()
         self.plans: dict[str, RowPlan] = {}
         self.rules: list[Any] = []

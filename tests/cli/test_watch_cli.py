@@ -88,6 +88,23 @@ def test_bad_until_is_one_line(runner) -> None:
     assert "not an ISO date" in result.stderr
 
 
+def test_a_wall_clock_until_already_past_is_refused_before_any_input(runner) -> None:
+    """--until 2012-04-05 on the wall clock (a mistyped year) read nothing and ended with
+    "0 records read" and exit 0, as a quiet healthy feed does."""
+    late = json.dumps({"kind": "interactions", "interaction_id": "I1", "channel": "phone",
+                       "site": "BJ", "received_at": "2012-04-01 10:00:00"})  # fmt: skip
+    result = runner.invoke(
+        main, ["watch", PACK, "--clock", "wall", "--until", "2012-04-05"], input=late + "\n"
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    # midnight of 5 April 2012 in the pack's zone, Asia/Shanghai (UTC+8, no summer time)
+    assert line.startswith(
+        "error: --until 2012-04-05T00:00:00+08:00 is already past on the wall clock (now 20"
+    )
+    assert "records read" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("option", "value", "what"),
     [
