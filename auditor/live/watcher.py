@@ -57,6 +57,12 @@ from ..timeparse import OrderUndecided
 from . import adapter as dr
 
 Alert = dict[str, Any]
+
+#: what to do about a record's time in no format known: a watch has no mapping to give a
+#: format in; it reads the ingest's formats, ISO 8601 first (docs/watch.md)
+RECORD_TIME_ADVICE = (
+    "write it as an ISO 8601 date/time, e.g. 2026-07-01 10:00:00 or 2026-07-01T10:00:00+08:00"
+)
 Sink = Callable[[Alert], None]
 
 
@@ -204,6 +210,7 @@ class Watcher:
                 self.zone,
                 Path("<stream>"),
                 rows_are_dicts=True,
+                time_advice=RECORD_TIME_ADVICE,
             )
             self.plans[kind.name] = plan
         return plan

@@ -333,6 +333,23 @@ def test_a_whole_number_rejected_is_told_as_the_line_writes_it(runner) -> None:
     assert f"1 rejected: line 1: {told}" in [line.strip() for line in result.stderr.splitlines()]
 
 
+def test_a_time_in_no_known_format_is_told_what_watch_reads_not_a_mapping(runner) -> None:
+    """received_at 'yesterday' was told to "give format: for this column in the mapping";
+    watch has no mapping, so it is told the form it reads."""
+    call = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "yesterday", "agent_id": "A",
+    }  # fmt: skip
+    result = runner.invoke(main, ["watch", PACK], input=json.dumps(call) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("-:")] == [
+        "-:1: rejected: interactions.received_at: 'yesterday' is not a date/time in a known "
+        "format; write it as an ISO 8601 date/time, e.g. 2026-07-01 10:00:00 or "
+        "2026-07-01T10:00:00+08:00"
+    ]
+    assert "mapping" not in result.stderr
+
+
 def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None:
     """--until ends the watch's period as a batch audit's ends: a record received at or after
     it is judged by no rule, a condition's not even at the end (AGENT-KNOWN alerted only B, the
