@@ -95,6 +95,15 @@ class BadValue(Exception):
 
 Converter = Callable[[Any], Any]
 
+#: how a file's warning that an optional field has no column in it begins
+NO_COLUMN_WARNING = "optional field "
+
+
+def is_no_column_warning(warning: str) -> bool:
+    """Whether a file's warning is that an optional field has no column in it (an audit's
+    findings tell that one from the file's columns: ``optional-field-missing``)."""
+    return warning.startswith(NO_COLUMN_WARNING)
+
 
 def sql_type(spec: FieldSpec) -> type:
     """The Python type sqlite-utils maps to the column's SQL type."""
@@ -567,7 +576,7 @@ class RowPlan:
 
     def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
         self.warnings.append(
-            f"optional field '{spec.name}' has no column in this file{detail}; "
+            f"{NO_COLUMN_WARNING}'{spec.name}' has no column in this file{detail}; "
             "its records are left out of the rules that judge by it"
         )
 
