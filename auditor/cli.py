@@ -395,15 +395,26 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
         f"rows read {report.rows_read:,} = stored {report.stored:,} + quarantined {report.quarantined:,}"
         + ("" if balanced else "  (DOES NOT BALANCE)")
     )
-    lines.extend(
-        f"warning: {Path(f.path).name}: {warning}" for f in report.files for warning in f.warnings
-    )
+    lines.extend(f"warning: {line}" for line in _file_warning_lines(report))
     lines.extend(f"note: {note}" for f in report.files for note in f.date_order_notes())
     lines.extend(_reason_lines(report, store_path))
     unread = report.not_evidence_note()
     if unread:
         lines.append(f"note: {unread}")
     return "\n".join(lines)
+
+
+def _file_warning_lines(
+    report: IngestReport, leave_out: Callable[[str], bool] = lambda warning: False
+) -> list[str]:
+    """Each evidence file's warnings, ``FILE: WARNING`` (the file by its name), but those
+    ``leave_out`` says are told otherwise."""
+    return [
+        f"{Path(f.path).name}: {warning}"
+        for f in report.files
+        for warning in f.warnings
+        if not leave_out(warning)
+    ]
 
 
 def _reason_lines(report: IngestReport, store_path: str | None) -> list[str]:
@@ -865,7 +876,11 @@ def audit_command(
     click.echo(_audit_summary(result))
     if register_path:
         click.echo(_record(register_path, result))
-    for line in [*_warning_lines(result), *_previous_pack_lines(earlier_given, result.findings)]:
+    for line in [
+        *_warning_lines(result),
+        *_evidence_warning_lines(result),
+        *_previous_pack_lines(earlier_given, result.findings),
+    ]:
         click.echo(f"warning: {line}", err=True)
     _replaced_notes(replaced)
     _font_warning(wanted)
@@ -971,6 +986,7 @@ def _audit_several(
             click.echo(_record(outputs.register, audit, audit.findings.manifest.pack.id))
         for line in [
             *_warning_lines(audit),
+            *_evidence_warning_lines(audit),
             *_previous_pack_lines(outputs.previous, audit.findings),
         ]:
             click.echo(f"warning: {audit.findings.manifest.pack.id}: {line}", err=True)
@@ -1173,6 +1189,14 @@ def _warning_lines(result: AuditResult) -> list[str]:
     for item in decision["not_evaluable"]:
         lines.append(f"{item['rule']} (clause {item['clause']}) not evaluable: {item['reason']}")
     return lines
+
+
+def _evidence_warning_lines(result: AuditResult) -> list[str]:
+    """The evidence files' warnings as the ingest prints them (a field two columns match),
+    but an optional field with no column: the findings' warnings tell it (above)."""
+    from .convert import is_no_column_warning
+
+    return _file_warning_lines(result.ingest, leave_out=is_no_column_warning)
 
 
 def _pending_lines(document: FindingsDocument) -> list[str]:

@@ -95,6 +95,15 @@ class BadValue(Exception):
 
 Converter = Callable[[Any], Any]
 
+#: how a file's warning that an optional field has no column in it begins
+NO_COLUMN_WARNING = "optional field "
+
+
+def is_no_column_warning(warning: str) -> bool:
+    """Whether a file's warning is that an optional field has no column in it (an audit's
+    findings tell that one from the file's columns: ``optional-field-missing``)."""
+    return warning.startswith(NO_COLUMN_WARNING)
+
 
 def sql_type(spec: FieldSpec) -> type:
     """The Python type sqlite-utils maps to the column's SQL type."""
@@ -115,10 +124,12 @@ def converter(
     fmt: str | None,
     values: dict[str, str | None],
     order: DayMonthOrder | None = None,
+    advice: str = FORMAT_ADVICE,
 ) -> Converter:
     """A function from a raw value (text, number, datetime, bool) to the stored value.
 
-    ``order`` is the column's day/month order, for timestamps and dates without ``fmt``.
+    ``order`` is the column's day/month order, for timestamps and dates without ``fmt``;
+    ``advice`` what to do about a time in no format known.
     """
     kind = spec.type
     if kind in ("string",):
@@ -134,8 +145,8 @@ def converter(
     if kind == "duration":
         return _duration
     if kind == "date":
-        return _date(zone, fmt, order)
-    return _timestamp(zone, dst, fmt, order)
+        return _date(zone, fmt, order, advice)
+    return _timestamp(zone, dst, fmt, order, advice)
 
 
 def _text(raw: Any) -> str:
@@ -279,8 +290,10 @@ def _duration(raw: Any) -> float:
         raise ValueError(f"'{text[:40]}' is not a duration (seconds or H:MM:SS)") from None
 
 
-def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder | None) -> Converter:
-    parser = TimestampParser(zone, (fmt,) if fmt else (), dst, order)
+def _timestamp(
+    zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder | None, advice: str
+) -> Converter:
+    parser = TimestampParser(zone, (fmt,) if fmt else (), dst, order, advice)
 
     def convert(raw: Any) -> float:
         if raw.__class__ is str:
@@ -301,8 +314,8 @@ def _timestamp(zone: ZoneInfo, dst: str, fmt: str | None, order: DayMonthOrder |
     return convert
 
 
-def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None) -> Converter:
-    parser = TimestampParser(ZoneInfo("UTC"), (fmt,) if fmt else (), "strict", order)
+def _date(zone: ZoneInfo, fmt: str | None, order: DayMonthOrder | None, advice: str) -> Converter:
+    parser = TimestampParser(ZoneInfo("UTC"), (fmt,) if fmt else (), "strict", order, advice)
     clock = LocalClock(zone)
 
     def convert(raw: Any) -> float:
@@ -393,8 +406,12 @@ class RowPlan:
         sheets: tuple[str, ...] = (),
         header_row: int = 1,
         rows_below: tuple[tuple[int, tuple[str, ...]], ...] = (),
+        time_advice: str = FORMAT_ADVICE,
     ) -> None:
         check_fields(mapping, kind)
+        #: what a time in no format known is told to do: a file's is given a format in its
+        #: mapping; records without a mapping (a watch's) say what they accept
+        self.time_advice = time_advice
         self.kind = kind
         self.mapping = mapping
         self.header = header
@@ -499,7 +516,9 @@ class RowPlan:
             self.date_times[spec.name] = (column, order)
         if column.join:
             self.joins[spec.name] = tuple(column.join)
-        convert = converter(spec, self.zone, self.mapping.dst, column.format, column.values, order)
+        convert = converter(
+            spec, self.zone, self.mapping.dst, column.format, column.values, order, self.time_advice
+        )
         clock = getattr(convert, "clock", None)
         if clock is not None:
             self.clocks.append((spec.name, clock))
@@ -557,7 +576,7 @@ class RowPlan:
 
     def _warn_absent(self, spec: FieldSpec, detail: str) -> None:
         self.warnings.append(
-            f"optional field '{spec.name}' has no column in this file{detail}; "
+            f"{NO_COLUMN_WARNING}'{spec.name}' has no column in this file{detail}; "
             "its records are left out of the rules that judge by it"
         )
 

@@ -39,7 +39,8 @@ from .errors import EvidenceError, Location
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UTC = UTC
 
-#: what to do about a value in no format the reader knows (docs/evidence.md, mappings)
+#: what to do about a value in no format the reader knows, in a file read through a mapping
+#: (docs/evidence.md, mappings); a reader of other input gives its own (``advice``)
 FORMAT_ADVICE = "give format: for this column in the mapping"
 #: the letters a strptime format's % may stand before
 STRPTIME_DIRECTIVES = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
@@ -523,9 +524,12 @@ class TimestampParser:
         formats: tuple[str, ...] = (),
         dst: str = "strict",
         order: DayMonthOrder | None = None,
+        advice: str = FORMAT_ADVICE,
     ) -> None:
         self.zone = zone
         self.dst = dst
+        #: what to do about a value in no format known, as the input it comes from allows
+        self.advice = advice
         self.clock = LocalClock(zone, dst)
         self.explicit = bool(formats)
         #: the column's day/month order; without one, d/m/yyyy dates are read month-first
@@ -659,7 +663,7 @@ class TimestampParser:
             return f"'{_short(written)}' does not match the format {self.formats[0]}"
         if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
             return f"'{_short(written)}' is not a valid date/time (impossible day, month or hour?)"
-        return f"'{_short(written)}' is not a date/time in a known format; {FORMAT_ADVICE}"
+        return f"'{_short(written)}' is not a date/time in a known format; {self.advice}"
 
 
 def _short(value: str, limit: int = 40) -> str:

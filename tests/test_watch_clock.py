@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from auditor import load_pack
+from auditor.errors import AuditorError
 from auditor.live import timed_lines, watch
 
 from .conftest import ROOT, RULES
@@ -124,6 +127,34 @@ def test_a_wall_clock_watch_ends_at_until() -> None:
     assert read == []  # nothing was read after the wall clock passed --until
     assert [(a["key"], a["event_time"]) for a in alerts] == [("I1", "2026-07-01T10:01:00+08:00")]
     assert watcher.verdicts()["RESP-PHONE-30S"] == {"I1": "breach"}
+
+
+@pytest.mark.parametrize("until", [T - 86_400, T])
+def test_a_wall_clock_watch_whose_until_is_past_is_refused_before_any_line(until: float) -> None:
+    """On the wall clock a watch ends at --until: one already reached read no line and
+    ended as a quiet feed does, with no word."""
+    read: list[str] = []
+
+    def stream() -> Iterator[str | None]:
+        read.append("a line")
+        yield call("I1", T)
+
+    with pytest.raises(AuditorError) as refused:
+        watch(load_pack(PACK), stream(), [].append, clock="wall", until=until, now=Clock(T + 0.6))
+    assert read == []
+    shown = datetime.fromtimestamp(until, SH).strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    assert str(refused.value).startswith(
+        f"--until {shown} is already past on the wall clock (now 2026-07-01T10:00:00+08:00)"
+    )
+
+
+def test_a_wall_clock_until_to_come_and_an_event_clock_until_past_are_watched() -> None:
+    alerts: list[dict] = []
+    watch(load_pack(PACK), iter([call("I1", T)]), alerts.append, clock="wall", until=T + 1,
+          now=Clock(T))  # fmt: skip
+    watch(load_pack(PACK), iter([call("I2", T - 100, T - 50)]), alerts.append, clock="event",
+          until=T - 10, now=Clock(T))  # fmt: skip
+    assert [a["key"] for a in alerts] == ["I2"]
 
 
 def test_timed_lines_gives_lines_as_they_come_and_ticks_between() -> None:

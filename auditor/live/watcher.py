@@ -57,6 +57,12 @@ from ..timeparse import OrderUndecided
 from . import adapter as dr
 
 Alert = dict[str, Any]
+
+#: what to do about a record's time in no format known: a watch has no mapping to give a
+#: format in; it reads the ingest's formats, ISO 8601 first (docs/watch.md)
+RECORD_TIME_ADVICE = (
+    "write it as an ISO 8601 date/time, e.g. 2026-07-01 10:00:00 or 2026-07-01T10:00:00+08:00"
+)
 Sink = Callable[[Alert], None]
 
 
@@ -70,6 +76,17 @@ def _live_rule_class(pointer: str | None) -> Any:
 
 def _iso(moment: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(moment, zone).isoformat()
+
+
+def _refuse_a_past_until(clock: str, until: float | None, now: float, zone: ZoneInfo) -> None:
+    """On the wall clock a watch ends when the clock reaches ``until``: one already reached
+    (a mistyped year) would read nothing and end as a quiet, healthy feed does."""
+    if clock == "wall" and until is not None and until <= now:
+        raise AuditorError(
+            f"--until {_iso(until, zone)} is already past on the wall clock "
+            f"(now {_iso(float(int(now)), zone)}): the watch would end before reading a line",
+            hint="give a moment still to come, or --clock event to judge past records by their own times",
+        )
 
 
 # ------------------------------------------------------------ the watcher
@@ -138,6 +155,7 @@ class Watcher:
             until if until is not None else float("inf")
         )  # ends later than this are not seen
         self.until = until
+        _refuse_a_past_until(clock, until, now(), self.zone)
         self.counts = WatchCounts()
         self.plans: dict[str, RowPlan] = {}
         self.rules: list[Any] = []
@@ -192,6 +210,7 @@ class Watcher:
                 self.zone,
                 Path("<stream>"),
                 rows_are_dicts=True,
+                time_advice=RECORD_TIME_ADVICE,
             )
             self.plans[kind.name] = plan
         return plan

@@ -459,6 +459,38 @@ def test_a_recurring_sub_periods_chart_names_it(runner, write_pack, tmp_path) ->
     ]
 
 
+def test_an_evidence_file_s_warning_is_printed_by_the_audit_as_by_validate(
+    runner, tmp_path
+) -> None:
+    """agents.csv with both 站点 and site: the field site matches the two columns, which
+    `evidence validate` warned of and the audit said only in findings.json; the audit's
+    console says it too, once, as validate does."""
+    import shutil
+
+    folder = tmp_path / "ev"
+    shutil.copytree(DEMO, folder)
+    roster = folder / "agents.csv"
+    header, *rows = roster.read_text(encoding="utf-8-sig").splitlines()
+    assert header == "工号,站点,在职"
+    roster.write_text(
+        "\n".join([f"{header},site", *(f"{row},{row.split(',')[1]}" for row in rows)]) + "\n",
+        encoding="utf-8-sig",
+    )
+    said = (
+        "warning: agents.csv: field 'site' matches the columns site, 站点: each row's value "
+        "is the first of them that has one"
+    )
+    validated = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    assert said in validated.output.splitlines()
+    result = runner.invoke(
+        main,
+        ["audit", PACK, str(folder), "--period", "2026-Q3", "--out", str(tmp_path / "out"),
+         *JSON_ONLY],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines().count(said) == 1, result.stderr
+
+
 def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
     runner, tmp_path
 ) -> None:
@@ -477,4 +509,6 @@ def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
         "warning: tickets-2026Q4extra.xlsx: optional field 'first_solution_at' has no column; "
         "its records are left out of the rules that judge by it"
     ) in result.output.splitlines()
+    # said once: not again in the file's own words, which the audit prints for other warnings
+    assert result.output.count("optional field 'first_solution_at'") == 1, result.output
     assert re.search(r"TECH-INITIAL-4H .* 96\.8 % .* 221 +221 ", result.output), result.output

@@ -88,6 +88,23 @@ def test_bad_until_is_one_line(runner) -> None:
     assert "not an ISO date" in result.stderr
 
 
+def test_a_wall_clock_until_already_past_is_refused_before_any_input(runner) -> None:
+    """--until 2012-04-05 on the wall clock (a mistyped year) read nothing and ended with
+    "0 records read" and exit 0, as a quiet healthy feed does."""
+    late = json.dumps({"kind": "interactions", "interaction_id": "I1", "channel": "phone",
+                       "site": "BJ", "received_at": "2012-04-01 10:00:00"})  # fmt: skip
+    result = runner.invoke(
+        main, ["watch", PACK, "--clock", "wall", "--until", "2012-04-05"], input=late + "\n"
+    )
+    assert (result.exit_code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    # midnight of 5 April 2012 in the pack's zone, Asia/Shanghai (UTC+8, no summer time)
+    assert line.startswith(
+        "error: --until 2012-04-05T00:00:00+08:00 is already past on the wall clock (now 20"
+    )
+    assert "records read" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("option", "value", "what"),
     [
@@ -314,6 +331,23 @@ def test_a_whole_number_rejected_is_told_as_the_line_writes_it(runner) -> None:
     assert result.exit_code == 0, result.output + result.stderr
     told = "interactions.received_at: '20260813' is not a plausible Excel date serial (1954-2119)"
     assert f"1 rejected: line 1: {told}" in [line.strip() for line in result.stderr.splitlines()]
+
+
+def test_a_time_in_no_known_format_is_told_what_watch_reads_not_a_mapping(runner) -> None:
+    """received_at 'yesterday' was told to "give format: for this column in the mapping";
+    watch has no mapping, so it is told the form it reads."""
+    call = {
+        "kind": "interactions", "interaction_id": "I1", "channel": "phone", "site": "BJ",
+        "received_at": "yesterday", "agent_id": "A",
+    }  # fmt: skip
+    result = runner.invoke(main, ["watch", PACK], input=json.dumps(call) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("-:")] == [
+        "-:1: rejected: interactions.received_at: 'yesterday' is not a date/time in a known "
+        "format; write it as an ISO 8601 date/time, e.g. 2026-07-01 10:00:00 or "
+        "2026-07-01T10:00:00+08:00"
+    ]
+    assert "mapping" not in result.stderr
 
 
 def test_records_at_or_after_until_are_read_not_judged(runner, tmp_path) -> None:
