@@ -924,13 +924,15 @@ class _FileLoad:
         raise _Restart
 
     def _shown_key(self, key: Any) -> Any:
-        """A key of several fields as the report prints it (``T1|2026-09-24``), not a tuple."""
-        if not isinstance(key, tuple):
-            return key
-        from .evaluate.scope import dated_key, key_text
+        """A key as the report prints it (``T1|2026-09-24``, not a tuple; a date or timestamp
+        part as ISO text, see :func:`shown_key`); a key of one field of another type as it is."""
+        from .evaluate.scope import TIME_TYPES, key_text, key_types, shown_key
 
-        dated = [self.kind.fields[name].type == "date" for name in self.kind.key]
-        return dated_key(key_text(list(key)), dated, ZoneInfo(self.ingest.pack.timezone))
+        types = key_types(self.kind)
+        if not isinstance(key, tuple) and types[0] not in TIME_TYPES:
+            return key
+        parts = list(key) if isinstance(key, tuple) else [key]
+        return shown_key(key_text(parts), types, ZoneInfo(self.ingest.pack.timezone))
 
     def _refuse(self, raw: RawRow, problem: str) -> None:
         """Quarantine a row that cannot be converted for ``problem``; one whose problem is a

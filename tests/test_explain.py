@@ -546,7 +546,7 @@ def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
     and time as its moment; a part in its stored form, or of another type, as it is."""
     from zoneinfo import ZoneInfo
 
-    from auditor.evaluate.scope import dated_key, stored_key_fields
+    from auditor.evaluate.scope import shown_key, stored_key_fields
     from auditor.model import EvidenceKind, FieldSpec
     from auditor.standards import Text
 
@@ -563,8 +563,8 @@ def test_a_printed_key_reads_back_as_the_stored_fields() -> None:
         "day": f"{skipped}",
         "at": f"{skipped}",
     }
-    assert dated_key(f"SP|{skipped}|{skipped}", [False, True, False], zone) == (
-        f"SP|2018-11-04|{skipped}"
+    assert shown_key(f"SP|{skipped}|{skipped}", ["string", "date", "timestamp"], zone) == (
+        "SP|2018-11-04|2018-11-04T01:00:00-02:00"
     )
     assert stored_key_fields(kind, f"SP|{skipped}|{skipped}", zone) == {
         "site": "SP",

@@ -135,7 +135,7 @@ def explain_record(
     store); ``key`` as the report prints it (a date part as a date) or as stored;
     ``contribution``: what the record adds to an aggregate rule's figures, if it counts;
     ``evidence_root``: the evidence folder the audit recorded, files are named relative to it."""
-    from ..evaluate.scope import stored_key_fields
+    from ..evaluate.scope import key_text, key_types, shown_key, stored_key_fields
 
     rule = pack.rule(rule_id)
     if rule is None:
@@ -160,7 +160,8 @@ def explain_record(
     entry = (store.manifest_entry(int(source)) if source is not None else None) or {}
     reader = _reader_options(entry)
     sheet = f" (sheet '{reader['sheet']}')" if reader.get("sheet") else ""
-    out.add(f"record {key}: {out.file_name(record['_file'])}{sheet} line {record['_line']}")
+    shown = shown_key(key_text([record[k] for k in kind.key]), key_types(kind), zone)
+    out.add(f"record {shown}: {out.file_name(record['_file'])}{sheet} line {record['_line']}")
     _raw_cells(record, reader, entry.get("sha256"), out)
     _values(kind, record, zone, out, _file_zone(entry, zone))
     if outcome is None and measure.per_record and not measure.series:
@@ -449,10 +450,11 @@ def _repeats(
     out: Explanation,
 ) -> None:
     """A repeat_contact rule: the same customer's (and matter's) other contacts, later or not."""
-    from ..evaluate.scope import key_text
+    from ..evaluate.scope import key_text, key_types, shown_key
     from ..expression import holds
 
     measure: Any = rule.measure
+    key = key_text([record[k] for k in kind.key])  # stored, as the others' (typed as shown or not)
     same = [measure.customer] + ([measure.matter] if measure.matter else [])
     at, end = record.get(measure.at), period.end(zone)
     if at is None:
@@ -478,7 +480,8 @@ def _repeats(
             why = "a repeat" if counts else ("earlier" if not later else "too late")
             if later and when <= at + measure.within.seconds and when >= end:
                 why = "after the period end (not read)"
-        out.add(f"  {other}: {measure.at} {_moment(when, zone)}, {when - at:+.0f} s: {why}")
+        shown = shown_key(other, key_types(kind), zone)
+        out.add(f"  {shown}: {measure.at} {_moment(when, zone)}, {when - at:+.0f} s: {why}")
 
 
 def _sequence(

@@ -8,6 +8,7 @@ the batch engines and as conditions for the live monitor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -59,24 +60,49 @@ def _real_text(value: float) -> str:
     return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
 
 
-def _day_text(text: str, zone: Any) -> str:
-    from datetime import datetime
-
-    try:
-        return datetime.fromtimestamp(float(text), zone).date().isoformat()
-    except (ValueError, OverflowError, OSError):
-        return text
+#: the field types whose key parts are moments: stored as epoch seconds, shown as ISO text
+TIME_TYPES = ("date", "timestamp")
 
 
-def dated_key(key: str, dated: list[bool], zone: Any) -> str:
-    """A key whose parts marked ``dated`` are local midnights, with those parts as ISO dates."""
-    parts = key.split("|") if len(dated) > 1 else [key]
-    if len(parts) != len(dated):
+def shown_key(key: str, types: Sequence[str], zone: Any) -> str:
+    """A record key as people read it (the key text of :func:`key_text` whose parts have the
+    field types ``types``): a date part (a local midnight) as its ISO date (``2026-09-24``), a
+    timestamp part as its ISO local date and time in ``zone`` with the UTC offset
+    (``2012-05-03T13:48:40+02:00``, fractional seconds kept), other parts as they are; the key
+    as it is when its parts are not as many as ``types``. The inverse of
+    :func:`stored_key_fields`; every key a person reads is shown by this function."""
+    if not any(type_ in TIME_TYPES for type_ in types):
+        return key
+    parts = key.split("|") if len(types) > 1 else [key]
+    if len(parts) != len(types):
         return key
     return "|".join(
-        _day_text(part, zone) if is_date else part
-        for part, is_date in zip(parts, dated, strict=True)
+        _shown_part(part, type_, zone) for part, type_ in zip(parts, types, strict=True)
     )
+
+
+def key_types(kind: EvidenceKind, fields: Sequence[str] | None = None) -> list[str]:
+    """The field types of a key's parts: ``fields`` of ``kind`` (its record key without)."""
+    return [kind.fields[name].type for name in (fields or kind.key)]
+
+
+def _shown_part(text: str, type_: str, zone: Any) -> str:
+    """A key part's text as people read it (see :func:`shown_key`)."""
+    from datetime import datetime
+
+    if type_ not in TIME_TYPES or not _is_number(text):
+        return text
+    try:
+        moment = datetime.fromtimestamp(float(text), zone)
+    except (ValueError, OverflowError, OSError):
+        return text
+    if type_ == "date":
+        return moment.date().isoformat()
+    shown = moment.isoformat(timespec="seconds")
+    if moment.microsecond:  # 13:48:40.25, not 13:48:40.250000
+        fraction = f"{moment.microsecond:06d}".rstrip("0")
+        shown = f"{shown[:19]}.{fraction}{shown[19:]}"
+    return shown
 
 
 def stored_key_fields(kind: EvidenceKind, key: str, zone: Any) -> dict[str, str]:
@@ -242,13 +268,13 @@ class Scope:
         return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
 
     def display_keys(self, keys: list[str]) -> list[str]:
-        """Record keys as people read them: parts that are dates (local midnights) as ISO
-        dates; the keys as they are when no part of the kind's key is a date."""
-        dated = [self.kind.fields[k].type == "date" for k in self.kind.key]
-        if self.env is None or not any(dated):
+        """The keys the rule judges (a record's, a sequence's case) as people read them
+        (see :func:`shown_key`): date and timestamp parts as ISO text in the pack's zone."""
+        types = key_types(self.kind, self.rule.measure.outcome_key(self.kind))
+        if self.env is None or not any(type_ in TIME_TYPES for type_ in types):
             return list(keys)
         zone = self.env.window.zone
-        return [dated_key(key, dated, zone) for key in keys]
+        return [shown_key(key, types, zone) for key in keys]
 
     def display_key(self, key: str) -> str:
         """One record key as people read it (see :meth:`display_keys`)."""

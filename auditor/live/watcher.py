@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from ..business_time import ClockCache
 from ..convert import BadValue, RowPlan
 from ..errors import AuditorError, EvidenceError, Location, closest_name, did_you_mean
-from ..evaluate.scope import key_text
+from ..evaluate.scope import key_text, key_types, shown_key
 from ..interrupts import signal_gate
 from ..mapping import auto_mapping
 from ..model import EvidenceKind, Pack, Rule
@@ -188,11 +188,13 @@ class Watcher:
         }
 
     def alert(self, rule: Rule, key: str, what: str, by: float | None, moment: float) -> None:
+        kind = self.pack.evidence[rule.evidence]
+        types = key_types(kind, rule.measure.outcome_key(kind))
         self.sink(
             {
                 "rule": rule.id,
                 "clause": rule.clause,
-                "key": key,
+                "key": shown_key(key, types, self.zone),  # as the batch audit's failing lists
                 "breach": what,
                 "by_seconds": None if by is None else round(by, 3),
                 "event_time": _iso(moment, self.zone),
