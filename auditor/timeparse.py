@@ -661,7 +661,7 @@ class TimestampParser:
             return f"'{_short(written)}' is not a valid date/time: {problem}"
         if self.explicit:
             return f"'{_short(written)}' does not match the format {self.formats[0]}"
-        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", value) or _NUMERIC_DATE.match(value):
+        if _has_known_shape(value):
             return f"'{_short(written)}' is not a valid date/time (impossible day, month or hour?)"
         return f"'{_short(written)}' is not a date/time in a known format; {self.advice}"
 
@@ -766,6 +766,58 @@ class NumericDates:
             self._last = fmt
             return result
         raise ValueError(f"{value!r} is not a numeric date")
+
+
+#: the pattern each directive of a known layout stands for in its shape: any number of
+#: the digits strptime reads there, in or out of range (month 13, hour 25, second 75)
+_SHAPE_OF_DIRECTIVE = {
+    "Y": r"\d{4}",
+    "m": r"\d{1,2}",
+    "d": r"\d{1,2}",
+    "H": r"\d{1,2}",
+    "I": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"\d{1,2}",
+    "f": r"\d{1,6}",
+    "p": r"[AaPp][Mm]",
+}
+
+
+def layout_shape(fmt: str) -> str:
+    """The regular expression of the texts written in the layout of strptime format ``fmt``:
+    its separators (``/``, ``.``, ``年``...) where it has them, and digits as many as each
+    directive reads, whatever their value (``%m`` matches 13)."""
+    pieces = re.split(r"(%.|\s+)", fmt)
+    return "".join(
+        _SHAPE_OF_DIRECTIVE[piece[1]]
+        if piece.startswith("%")
+        else r"\s+"
+        if piece.isspace()
+        else re.escape(piece)
+        for piece in pieces
+    )
+
+
+#: the texts written in one of the layouts read without a mapping's format (year first,
+#: Chinese units, 12-hour times, either order of day and month), whatever their numbers
+_KNOWN_SHAPES = re.compile(
+    "|".join(
+        f"(?:{layout_shape(fmt)})"
+        for fmt in (*FORMATS, *NumericDates(DAY_FIRST).formats, *NumericDates(MONTH_FIRST).formats)
+    )
+)
+#: the start of an ISO 8601 date (its time may be written in any of its forms)
+_ISO_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _has_known_shape(value: str) -> bool:
+    """Whether ``value`` (as :func:`as_read` gives it) is written in a layout the reader knows,
+    so that not reading it means a number out of range (month 13, 30 February, hour 25), not
+    a layout to give with ``format:``: an ISO or year-last numeric date at its start, or
+    the whole value in one of :data:`FORMATS` or the numeric dates' layouts."""
+    return bool(
+        _ISO_START.match(value) or _NUMERIC_DATE.match(value) or _KNOWN_SHAPES.fullmatch(value)
+    )
 
 
 class OrderUndecided(Exception):

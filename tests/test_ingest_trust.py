@@ -1825,3 +1825,67 @@ def test_a_joined_key_names_its_empty_part_and_a_totals_row_is_no_record(tmp_pat
     assert translate_reason(
         "record_id: call is empty, line is not; correct it in column call", "zh"
     ) == ("record_id:call 为空,line 不为空;请在列 call 中更正")
+
+
+#: what the compliance officer's trial file held: impossible dates in layouts the reader knows
+TRIAL_IMPOSSIBLE = [
+    "2026/13/01 10:00:00",
+    "2026-13-01 10:00:00",
+    "2026/02/30 10:00:00",
+    "2026年13月01日 10:00:00",
+    "2010/8/1 25:00:00",
+    "13/13/2010 10:00",
+    "2026.02.29 10:00",
+    "2026年2月3日 10时75分",
+]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+@pytest.mark.parametrize("rows", [20, 2000], ids=["value by value", "column-wise"])
+def test_an_impossible_date_in_a_known_layout_is_quarantined_as_impossible(
+    tmp_path, engine: str, rows: int
+) -> None:
+    """2026/13/01 was told "not a date/time in a known format; give format:", advice that
+    makes no month 13 valid and would quarantine the rest of the column; ISO 2026-13-01 was
+    told it is impossible. Every known layout is now told the same, on every ingest path
+    (few rows are read value by value, many column-wise), into either engine's store."""
+    good = [f"2010-08-01 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}" for n in range(rows)]
+    values = good[:5] + TRIAL_IMPOSSIBLE + good[5:]
+    write(tmp_path, "records.csv", csv_of(values))
+    report, store = run(tmp_path, store=EvidenceStore(str(tmp_path / "s.db"), engine=engine))
+    counted = "at: not a valid date/time (impossible day, month or hour?)"
+    assert (report.files[0].stored, dict(report.files[0].reasons)) == (
+        rows,
+        {counted: len(TRIAL_IMPOSSIBLE)},
+    )
+    quarantined = store.db.execute(
+        "SELECT line, raw_value, reason FROM _quarantine ORDER BY line"
+    ).fetchall()
+    assert quarantined == [
+        (7 + n, value, f"at: '{value}' is not a valid date/time (impossible day, month or hour?)")
+        for n, value in enumerate(TRIAL_IMPOSSIBLE)
+    ]
+
+
+def test_an_impossible_date_in_a_workbooks_text_cell_is_quarantined_as_impossible(
+    tmp_path,
+) -> None:
+    workbook(
+        tmp_path / "records.xlsx",
+        {
+            "Calls": [
+                ["record_id", "at"],
+                ["A", "2026/01/02 10:00:00"],
+                ["B", "2026/13/01 10:00:00"],
+            ]
+        },
+    )
+    report, store = run(tmp_path)
+    assert report.files[0].stored == 1
+    assert store.db.execute("SELECT line, raw_value, reason FROM _quarantine").fetchall() == [
+        (
+            3,
+            "2026/13/01 10:00:00",
+            "at: '2026/13/01 10:00:00' is not a valid date/time (impossible day, month or hour?)",
+        )
+    ]

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from auditor.timeparse import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    DayMonthOrder,
     LocalClock,
     TimestampParser,
     TimeValueError,
@@ -519,3 +524,167 @@ def test_a_mapping_format_reads_chinese_units_as_written_or_as_a_clock(fmt: str,
     without one; a format with a clock reads them as the clock they are."""
     parser = TimestampParser(UTC_ZONE, (fmt,))
     assert parser(text) == AUGUST_1_1999 + 15 * 3600 + 20 * 60
+
+
+# ------------------------------------------------------------ impossible values in known layouts
+
+IMPOSSIBLE = "is not a valid date/time (impossible day, month or hour?)"
+
+#: each layout docs/evidence.md lists as known, written out by hand from a date's parts (y, m,
+#: d, H, M, S, ms, h12 and ampm for a 12-hour time, half for 上午/下午), with the parts of the
+#: datetime it writes (what is not written is 0)
+KNOWN_LAYOUTS: dict[str, tuple[str, ...]] = {
+    "{y}-{m:02d}-{d:02d} {H:02d}:{M:02d}:{S:02d}": ("m", "d", "H", "M", "S"),
+    "{y}-{m}-{d} {H}:{M:02d}": ("m", "d", "H", "M"),
+    "{y}/{m:02d}/{d:02d} {H:02d}:{M:02d}:{S:02d}": ("m", "d", "H", "M", "S"),
+    "{y}/{m}/{d} {H}:{M:02d}": ("m", "d", "H", "M"),
+    "{y}/{m}/{d} {H}:{M:02d}:{S:02d}.{ms:03d}": ("m", "d", "H", "M", "S", "ms"),
+    "{y}/{m}/{d}": ("m", "d"),
+    "{y}/{m}/{d} {h12}:{M:02d}:{S:02d} {ampm}": ("m", "d", "h12", "M", "S"),
+    "{y}年{m:02d}月{d:02d}日 {H:02d}:{M:02d}:{S:02d}": ("m", "d", "H", "M", "S"),
+    "{y}年{m}月{d}日 {H}:{M:02d}": ("m", "d", "H", "M"),
+    "{y}年{m}月{d}日": ("m", "d"),
+    "{y}年{m}月{d}日 {H}时{M}分{S}秒": ("m", "d", "H", "M", "S"),
+    "{y}年{m}月{d}日{H}点{M}分": ("m", "d", "H", "M"),
+    "{y}年{m}月{d}日 {H}点": ("m", "d", "H"),
+    "{y}年{m}月{d}日 {half}{h12}:{M:02d}": ("m", "d", "M"),
+    "{y}.{m}.{d} {H}:{M:02d}:{S:02d}": ("m", "d", "H", "M", "S"),
+    "{y}.{m:02d}.{d:02d} {H:02d}:{M:02d}": ("m", "d", "H", "M"),
+    "{y}.{m}.{d}": ("m", "d"),
+    "{y}／{m}／{d} {H}：{M:02d}": ("m", "d", "H", "M"),
+    "{m}/{d}/{y} {H}:{M:02d}": ("m", "d", "H", "M"),
+    "{m:02d}/{d:02d}/{y} {h12}:{M:02d}:{S:02d} {ampm}": ("m", "d", "h12", "M", "S"),
+    "{m}.{d}.{y}": ("m", "d"),
+    "{d}-{m}-{y} {H}:{M:02d}:{S:02d}": ("m", "d", "H", "M", "S"),
+    "{d:02d}/{m:02d}/{y}": ("m", "d"),
+}
+
+
+def _parser(layout: str, ordered: bool) -> TimestampParser:
+    """A column's parser, as an ingest makes it (with the column's day/month order, here the
+    layout's) or without an order (d/m/yyyy read month-first, with / only)."""
+    if not ordered:
+        assume(not re.search(r"[.\-]\{y\}", layout))  # a year last after . or - needs an order
+        assume(not layout.startswith("{d"))
+        return TimestampParser(UTC_ZONE)
+    order = DAY_FIRST if layout.startswith("{d") else MONTH_FIRST
+    return TimestampParser(UTC_ZONE, order=DayMonthOrder("at", "at", "records.csv", order))
+
+
+def _out_of_range(part: str, year: int, month: int) -> st.SearchStrategy[int]:
+    """Numbers of one or two digits that ``part`` cannot be: month 0 or 13+, a day past the
+    end of the month (30 February, 29 February of a common year), hour 24+ (a 12-hour
+    hour 13+), minute or second 60+."""
+    if part == "d":
+        last = calendar.monthrange(year, month)[1]
+        return st.one_of(st.just(0), st.integers(last + 1, 99))
+    lowest = {"m": 13, "H": 24, "h12": 13, "M": 60, "S": 60}[part]
+    return st.integers(lowest, 99) if part != "m" else st.sampled_from([0, *range(13, 100)])
+
+
+def _written(layout: str, moment: datetime, **changed: int) -> str:
+    h12 = changed.pop("h12", moment.hour % 12 or 12)
+    parts = dict(
+        y=moment.year,
+        m=moment.month,
+        d=moment.day,
+        H=moment.hour,
+        M=moment.minute,
+        S=moment.second,
+        ms=moment.microsecond // 1000,
+    )
+    parts.update(changed)
+    return layout.format(
+        **parts,
+        h12=h12,
+        ampm="AM" if moment.hour < 12 else "PM",
+        half="上午" if moment.hour < 12 else "下午",
+    )
+
+
+def _kept(layout: str, moment: datetime) -> datetime:
+    """``moment`` with only the parts ``layout`` writes (an independent reference)."""
+    written = KNOWN_LAYOUTS[layout]
+    hour = moment.hour if {"H", "h12"} & set(written) or "{half}" in layout else 0
+    return datetime(
+        moment.year,
+        moment.month,
+        moment.day,
+        hour,
+        moment.minute if "M" in written else 0,
+        moment.second if "S" in written else 0,
+        moment.microsecond // 1000 * 1000 if "ms" in written else 0,
+    )
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(sorted(KNOWN_LAYOUTS)),
+    st.datetimes(min_value=datetime(1954, 1, 1), max_value=datetime(2100, 12, 31)),
+    st.booleans(),
+)
+def test_a_valid_value_in_a_known_layout_is_the_datetime_it_writes(
+    layout: str, moment: datetime, ordered: bool
+) -> None:
+    parser = _parser(layout, ordered)
+    text = _written(layout, moment)
+    expected = _kept(layout, moment).replace(tzinfo=UTC).timestamp()
+    assert parser(text) == expected, text
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(sorted(KNOWN_LAYOUTS)),
+    st.datetimes(min_value=datetime(1954, 1, 1), max_value=datetime(2100, 12, 31)),
+    st.booleans(),
+    st.data(),
+)
+def test_a_value_in_a_known_layout_with_a_part_out_of_range_is_told_impossible(
+    layout: str, moment: datetime, ordered: bool, data: st.DataObject
+) -> None:
+    """2026/13/01, 2026年2月30日, 2010/8/1 25:00: the layout is known, a number in it is not
+    possible; the reason says so, not to give format: (which would make no month 13 valid)."""
+    part = data.draw(st.sampled_from([p for p in KNOWN_LAYOUTS[layout] if p != "ms"]))
+    wrong = data.draw(_out_of_range(part, moment.year, moment.month))
+    text = _written(layout, moment, **{part: wrong})
+    parser = _parser(layout, ordered)
+    with pytest.raises(TimeValueError) as refused:
+        parser(text)
+    assert str(refused.value) == f"'{text}' {IMPOSSIBLE}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026/13/01 10:00:00",
+        "2026/02/30 10:00:00",
+        "2026年13月01日 10:00:00",
+        "2010/8/1 25:00:00",
+        "2026.04.31",
+        "2026年2月29日 10时61分",
+    ],
+)
+def test_the_trials_impossible_values_are_told_impossible(text: str) -> None:
+    with pytest.raises(TimeValueError) as refused:
+        TimestampParser(UTC_ZONE)(text)
+    assert str(refused.value) == f"'{text}' {IMPOSSIBLE}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3月5日 15:20",
+        "2026/13/01 noon",
+        "2026年13月",
+        "13 2026",
+        "2026/01/01 10:00:00:00",
+        "2026/1",
+    ],
+)
+def test_a_value_in_no_known_layout_keeps_the_advice_to_give_format(text: str) -> None:
+    with pytest.raises(TimeValueError) as refused:
+        TimestampParser(UTC_ZONE)(text)
+    assert str(refused.value) == (
+        f"'{text}' is not a date/time in a known format; give format: for this column in the "
+        "mapping"
+    )
