@@ -2013,7 +2013,8 @@ def keygen_command(out: str) -> None:
 def explain_command(
     rule_id: str, key: str, audit_dir: str | None, store_path: str | None, pack_path: str | None
 ) -> None:
-    """Show one record's computation step by step: source line, values, business time, outcome."""
+    """Show one record's computation step by step: source line, the finding it counts in,
+    values, business time, outcome."""
     from .certify.explain import explain_in_audit
 
     if (audit_dir is None) == (store_path is None):

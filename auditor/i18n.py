@@ -157,6 +157,31 @@ LABELS: dict[str, dict[str, str]] = {
     "gap_analysis": {"zh": "差距分析", "en": "Gap analysis"},
     "trend": {"zh": "各期趋势", "en": "Trend by period"},
     "pareto": {"zh": "不符合记录按分组的帕累托图", "en": "Pareto of failures by group"},
+    "pareto_caption_periods": {
+        "zh": "每根柱计入该分组各期间的全部不符合记录,不论该期间的结论如何。",
+        "en": "Each bar counts all a group's failing records, in every one of its periods "
+        "whatever that period's verdict.",
+    },
+    "pareto_caption": {
+        "zh": "每根柱计入该分组在 {period} 的全部不符合记录,不论其结论如何。",
+        "en": "Each bar counts all a group's failing records in {period}, whatever its verdict.",
+    },
+    "pareto_outside_plan": {
+        "zh": "{group}:纠正措施计划处理其 {total} 条不符合记录中的 {planned} 条;"
+        "其余 {n} 条所在的期间不是不符合,不在计划内:{cells}。",
+        "en": "{group}: the corrective-action plan deals with {planned} of its {total} failing "
+        "records; the other {n} are in periods that are not nonconformities, which it does "
+        "not deal with: {cells}.",
+    },
+    "pareto_outside_plan_all": {
+        "zh": "{group}:纠正措施计划不处理其 {total} 条不符合记录,它们所在的期间不是不符合:{cells}。",
+        "en": "{group}: the corrective-action plan deals with none of its {total} failing "
+        "records; they are in periods that are not nonconformities: {cells}.",
+    },
+    "pareto_outside_cell": {
+        "zh": "{period} 的 {n} 条({verdict},{figures})",
+        "en": "{n} in {period} — {verdict}, {figures}",
+    },
     "cumulative": {"zh": "累计占比", "en": "cumulative share"},
     "control_chart": {
         "zh": "控制图:各期数值与基准期 {baseline} 得出的控制限",

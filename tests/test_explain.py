@@ -772,7 +772,98 @@ def test_in_a_combined_audit_files_are_named_from_the_evidence_folder(runner, tm
     lines = _explain(runner, out / "service-quality", "ROOT-CAUSE", row["key"])
     assert lines[1] == "record ROOT-CAUSE|SH|2026-09-24: service-quality/checklist.csv line 6"
     events = _explain(runner, out, "COMPLAINT-HANDLING", "CP00002")
-    assert events[2] == (
+    # the case's cell and the pooled finding it counts in (the rule is judged pooled), then
+    # its events
+    assert [line.split(" (")[0] for line in events[2:4]] == [
+        "counted in finding COMPLAINT-HANDLING@site=BJ",
+        "counted in finding COMPLAINT-HANDLING",
+    ]
+    assert events[4] == (
         "  special-service-monitoring/complaint_events.csv line 6: "
         "received at 2026-08-03 07:46:20+08:00"
+    )
+
+
+# ------------------------------------------------------------ the finding a record counts in
+
+
+def cell_audit(write_pack: Any, tmp_path: Path) -> Path:
+    """An audit of 2026-Q3 with two rules over the same calls, by site and month: MONTHLY
+    judged in each group, POOLED on its pooled figure. BJ July: 4 calls, 1 answered (0.25,
+    a minor nonconformity under MONTHLY), and a fifth, B-X, excluded (csat 0: a test call);
+    BJ August: 2 calls, none answered (fewer than min_records 3: not evaluable); BJ September:
+    50 calls, 49 answered; GZ July: 3 calls, none answered; G-OCT falls in October."""
+    from datetime import date
+
+    from auditor.audit import run_audit
+
+    from .series_pack import PACK, calls, rule, write
+
+    cells = "    min_records: 3\n    group_by: [site]\n    period: month\n"
+    body = "    evidence: calls\n    condition: answered\n    target: 80%\n" + cells
+    body += "    exclude: [{when: csat == 0, reason: test call}]\n"
+    pack = write_pack(
+        PACK
+        + rule("MONTHLY", body + "    judge: each-group\n")
+        + rule("POOLED", body + "    judge: pooled\n")
+    )
+    rows: list[tuple[Any, ...]] = []
+    for site, month, answered, n in (
+        ("BJ", "07", 1, 4),
+        ("BJ", "08", 0, 2),
+        ("BJ", "09", 49, 50),
+        ("GZ", "07", 0, 3),
+    ):
+        for i in range(n):
+            at = f"2026-{month}-{i % 28 + 1:02d} {10 + i // 28}:00:00"
+            rows.append((f"{site}-{month}-{i}", site, at, i < answered, None))
+    rows.append(("B-X", "BJ", "2026-07-20 10:00:00", False, 0))
+    rows.append(("G-OCT", "GZ", "2026-10-02 10:00:00", False, None))
+    evidence = tmp_path / "evidence"
+    write(evidence, "calls.csv", calls(rows))
+    out = tmp_path / "out"
+    run_audit(pack, evidence, out, "2026-Q3", today=date(2026, 10, 15))
+    return out
+
+
+def test_explain_names_the_finding_a_record_is_counted_in(write_pack, tmp_path) -> None:
+    """A user trial: explain gave a record's cells, values and outcome, but not the finding
+    it counts in, so a certifier tracing a record to the verdict it moved had to work out its
+    group and month by hand. It names the finding, with its verdict, value and n as
+    findings.json gives them; under a rule judged pooled, the pooled finding too; for a
+    record excluded or out of scope, that no finding's rate counts it, and why."""
+    import json
+
+    out = cell_audit(write_pack, tmp_path)
+    store = out / "evidence.db"
+    document = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    pooled = next(r for r in document["rules"] if r["rule"] == "POOLED")["findings"][0]
+    assert pooled["value"] == 50 / 59  # 1 + 0 + 49 + 0 of 4 + 2 + 50 + 3
+
+    def lines(rule: str, key: str) -> list[str]:
+        return explain_in_audit(store, rule, key).lines
+
+    failing = lines("MONTHLY", "BJ-07-1")
+    assert failing[2] == (
+        "counted in finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
+        "nonconform (minor), value 0.25, n = 4 in findings.json"
+    )
+    assert failing[-1] == "outcome: breach"
+    assert lines("MONTHLY", "BJ-08-0")[2] == (
+        "counted in finding MONTHLY@site=BJ@2026-08 (group site=BJ, sub-period 2026-08): "
+        "not-evaluable, no value, n = 2 (minimum 3) in findings.json"
+    )
+    assert lines("POOLED", "BJ-07-0")[2:4] == [
+        "counted in finding POOLED@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
+        "nonconform (minor), value 0.25, n = 4 in findings.json",
+        "counted in finding POOLED (pooled: all groups, period 2026-Q3; the rule is judged on "
+        f"it): {pooled['verdict']}, value {50 / 59}, n = 59 in findings.json",
+    ]
+    assert lines("MONTHLY", "B-X")[2] == (
+        "counted in no finding's rate: excluded (test call); it is the one excluded "
+        "record of finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
+        "nonconform (minor), value 0.25, n = 4 in findings.json"
+    )
+    assert lines("MONTHLY", "G-OCT")[2] == (
+        "counted in no finding: the record is not in the rule's scope for this period"
     )

@@ -984,3 +984,92 @@ def test_capa_xlsx_does_not_read_a_parquet_file_that_is_not_the_audit_s(
     sheets = xlsx_sheets(tmp_path / "capa.xlsx")
     assert sum(row[1] == CUT_FINDING for row in sheets["failing records"]) == 20
     assert sheets["notes"] == [("note",), (TRUNCATED_NOTES["en"],)]
+
+
+def _monthly_calls() -> list[tuple[Any, ...]]:
+    """Calls per site and month: BJ July 1 of 4 answered (nonconforming, 3 failing), August
+    0 of 2 (not evaluable, 2 failing), September 49 of 50 (conforming, 1 failing); GZ July
+    0 of 3 (nonconforming, 3 failing); SH August 0 of 2 (not evaluable, 2 failing)."""
+    cells = [
+        ("BJ", "2026-07", 1, 4),
+        ("BJ", "2026-08", 0, 2),
+        ("BJ", "2026-09", 49, 50),
+        ("GZ", "2026-07", 0, 3),
+        ("SH", "2026-08", 0, 2),
+    ]
+    rows = []
+    for site, month, answered, n in cells:
+        for i in range(n):
+            day = f"{month}-{i % 28 + 1:02d} {10 + i // 28}:00:00"
+            rows.append((f"{site}-{month}-{i}", site, day, i < answered, None))
+    return rows
+
+
+def test_the_pareto_says_what_it_counts_and_what_the_plan_leaves_out(write_pack, tmp_path) -> None:
+    """A user trial found the Pareto bar of a group judged in each month (26) and the CAPA
+    plan's row for it (22 records, of its nonconforming months) disagreeing without a word:
+    the bar counts every failing record of the group, the plan those of its nonconforming
+    periods. The chart now says what its bars count and, for each group whose bar holds
+    records the plan does not deal with, how many, in which periods and why. Here the bars
+    are BJ 3 + 2 + 1 = 6, GZ 3, SH 2; the plan deals with BJ's July (3) and GZ's July (3)."""
+    from datetime import date
+
+    from auditor.i18n import Words
+    from auditor.report.registers import capa_items
+
+    from .series_pack import PACK, calls, rule, write
+
+    body = "    evidence: calls\n    condition: answered\n    target: 80%\n    min_records: 3\n"
+    body += "    group_by: [site]\n    period: month\n    judge: each-group\n"
+    pack = write_pack(PACK + rule("MONTHLY", body))
+    evidence = tmp_path / "evidence"
+    write(evidence, "calls.csv", calls(_monthly_calls()))
+    result = run_audit(pack, evidence, tmp_path / "out", "2026-Q3", today=date(2026, 10, 15))
+    document = result.document
+    monthly = next(r for r in document["rules"] if r["rule"] == "MONTHLY")
+    assert monthly["verdict"] == "nonconform"
+    expected = {
+        "en": (
+            "Each bar counts all a group's failing records, in every one of its periods "
+            "whatever that period's verdict.",
+            [
+                "site=BJ: the corrective-action plan deals with 3 of its 6 failing records; "
+                "the other 3 are in periods that are not nonconformities, which it does not "
+                "deal with: 2 in 2026-08 — not evaluable, n = 2 (minimum 3); "
+                "1 in 2026-09 — conform, 49 / 50.",
+                "site=SH: the corrective-action plan deals with none of its 2 failing "
+                "records; they are in periods that are not nonconformities: "
+                "2 in 2026-08 — not evaluable, n = 2 (minimum 3).",
+            ],
+            ["Deal with the 3 failing records listed"] * 2,
+        ),
+        "zh": (
+            "每根柱计入该分组各期间的全部不符合记录,不论该期间的结论如何。",
+            [
+                "site=BJ:纠正措施计划处理其 6 条不符合记录中的 3 条;其余 3 条所在的期间"
+                "不是不符合,不在计划内:2026-08 的 2 条(无法评价,n = 2(最少 3));"
+                "2026-09 的 1 条(符合,49 / 50)。",
+                "site=SH:纠正措施计划不处理其 2 条不符合记录,它们所在的期间不是不符合:"
+                "2026-08 的 2 条(无法评价,n = 2(最少 3))。",
+            ],
+            ["处理清单中的 3 条不符合记录"] * 2,
+        ),
+    }
+    for lang, (caption, outside, corrections) in expected.items():
+        render_reports(document, tmp_path / lang, ("html",), lang)
+        html = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        gap = html[html.index('<div class="gap" data-rule="MONTHLY"') :]
+        notes = [e for e in parse(gap).items if "pareto" in (e.get("class") or "")]
+        assert [e["class"] for e in notes[:2]] == ["chart pareto", "note pareto-caption"]
+        assert notes[1]["_text"] == caption
+        assert [e["_text"] for e in notes[2:] if "outside" in e["class"]] == outside
+        items = [
+            i
+            for i in capa_items(result.findings, date(2026, 10, 1), Words(lang))
+            if i.rule == "MONTHLY"
+        ]
+        # the plan's rows: BJ's 6 less the 3 outside it, GZ's 3 (SH has no row)
+        assert [(i.finding, i.failing_count, i.correction) for i in items] == [
+            ("MONTHLY@site=BJ@2026-07", 3, corrections[0]),
+            ("MONTHLY@site=GZ@2026-07", 3, corrections[1]),
+        ]

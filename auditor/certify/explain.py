@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
+from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
 from ..model import EvidenceKind, Pack, Rule
 from ..paths import recorded_relative
 
@@ -82,7 +83,7 @@ def explain_in_audit(
     store = EvidenceStore(store_path, read_only=True)
     try:
         store.check_kinds(pack.evidence.values())
-        explained = _explained_in_store(pack, rule_id, key, store, period, root)
+        explained = _explained_in_store(pack, rule_id, key, store, period, root, document)
         explained.warnings = columns_not_recorded_warnings(pack, store, root)
         return explained
     finally:
@@ -90,9 +91,16 @@ def explain_in_audit(
 
 
 def _explained_in_store(
-    pack: Pack, rule_id: str, key: str, store: Any, period: Any, root: str | None
+    pack: Pack,
+    rule_id: str,
+    key: str,
+    store: Any,
+    period: Any,
+    root: str | None,
+    document: FindingsDocument | None = None,
 ) -> Explanation:
-    """Record ``key`` explained with the outcome the engine gives it from ``store``."""
+    """Record ``key`` explained with the outcome the engine gives it from ``store``; with the
+    audit's ``document``, the finding it is counted in, as findings.json gives it."""
     from ..evaluate.driver import Evaluation, backend_for
 
     rule = pack.rule(rule_id)
@@ -104,8 +112,81 @@ def _explained_in_store(
     engine_key = _engine_key(pack, rule, key, store)
     outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
     contribution = evaluation.record_contribution(rule, engine_key)
-    return explain_record(
+    explained = explain_record(
         pack, rule_id, key, store, period, outcome, contribution, evidence_root=root
+    )
+    entry = next((r for r in document.rules if r.rule == rule.id), None) if document else None
+    if entry is None or measure.series or measure.name == "every":
+        return explained  # no findings.json, or findings not of the record's cell
+    if measure.per_record:
+        cells = evaluation.record_findings(rule, engine_key)
+        left_out = None if outcome in COUNTED else (outcome or "")
+    else:
+        cells = [finding for finding, _ in contribution.cells] if contribution else []
+        left_out = None if contribution is None else contribution.excluded
+        left_out = None if left_out is None else f"excluded:{left_out}"
+    figure = "rate" if measure.per_record else "figure"
+    # under the lines naming the rule and the record (or case), before its computation
+    explained.lines[2:2] = counted_in(entry, rule, cells, left_out, figure)
+    return explained
+
+
+#: the outcomes a finding's rate counts (its n): a record's others leave it out
+COUNTED = ("conform", "valid", "breach")
+
+
+def counted_in(
+    entry: RuleEntry, rule: Rule, cells: list[str], left_out: str | None, figure: str
+) -> list[str]:
+    """The findings a record is counted in, each with its verdict and value as findings.json
+    gives them: its own cell's and, for a rule judged pooled, the pooled one (``cells``: the
+    record's cell first, then the pooled one; none when the record is not in the rule's
+    scope). ``left_out``: ``excluded:<why>`` or ``pending`` for a record its cell holds but
+    does not count in its ``figure`` (a rate, or an aggregate's figure)."""
+    if not cells:
+        return ["counted in no finding: the record is not in the rule's scope for this period"]
+    findings = {f.id: f for f in entry.findings}
+    whole = entry.findings[0].period
+    if left_out is not None:
+        state, _, why = left_out.partition(":")
+        held = findings.get(cells[0])
+        return [
+            f"counted in no finding's {figure}: {state}{f' ({why})' if why else ''}; it is "
+            f"{_among(held, state)}{_finding_text(cells[0], held, whole)}"
+        ]
+    shown = cells if rule.judge == "pooled" else cells[:1]
+    return [f"counted in {_finding_text(c, findings.get(c), whole, rule.judge)}" for c in shown]
+
+
+def _among(finding: FindingEntry | None, state: str) -> str:
+    """``one of the 20 excluded records of `` a finding (``the one pending record of ``)."""
+    if finding is None:
+        return "in "
+    held = finding.counts.pending if state == "pending" else finding.counts.excluded
+    return f"the one {state} record of " if held == 1 else f"one of the {held} {state} records of "
+
+
+def _finding_text(
+    finding_id: str, finding: FindingEntry | None, whole: str, judge: str = ""
+) -> str:
+    """``finding R@site=SH@2026-08 (group site=SH, sub-period 2026-08): nonconform (minor),
+    value 0.6875, n = 32 in findings.json`` (``whole``: the audit period)."""
+    if finding is None:
+        return f"finding {finding_id} (not in findings.json)"
+    if finding.pooled:
+        judged = "; the rule is judged on it" if judge == "pooled" else ""
+        where = f"pooled: all groups, period {finding.period}{judged}"
+    else:
+        groups = ", ".join(f"{g}={v}" for g, v in finding.group.items())
+        part = "period" if finding.period == whole else "sub-period"
+        where = f"{'group ' + groups + ', ' if groups else ''}{part} {finding.period}"
+    severity = f" ({finding.severity.value})" if finding.severity else ""
+    value = "no value" if finding.value is None else f"value {finding.value}"
+    why = finding.not_evaluable
+    minimum = f" (minimum {why.minimum})" if why and why.code == "too-few" and why.minimum else ""
+    return (
+        f"finding {finding_id} ({where}): {finding.verdict.value}{severity}, {value}, "
+        f"n = {finding.counts.n}{minimum} in findings.json"
     )
 
 

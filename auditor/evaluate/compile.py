@@ -258,6 +258,16 @@ def _aggregate_records(scope: Scope, measure: AggregateMeasure, sql: Sql) -> str
     return f"WITH m AS ({scope.select(sql, columns)}) "
 
 
+def record_member(plan: RulePlan, key: str) -> Statement:
+    """One record (or case) of a per-record rule, by its key as the engine writes it: its
+    groups and sub-period; no row when the record is not in the rule's scope."""
+    measure = cast(RecordMeasure, plan.measure)
+    sql = Sql()
+    base = f"WITH m AS ({measure.records_sql(plan.scope, sql)}) "
+    place = ", ".join([*plan.scope.group_names(), "_period"])
+    return sql.statement(base + f"SELECT {place} FROM m WHERE _key = {sql.value(key)}")
+
+
 def aggregate_member(plan: RulePlan, key: str) -> Statement:
     """One record of an aggregate rule (by its key as the engine writes it): its groups,
     sub-period, the reason it cannot count (or NULL), its value, 1 when the failing list names

@@ -14,7 +14,13 @@ from ..errors import closest_names
 from ..findings import Counts, Finding, RuleResult, group_text
 from ..measures import AggregateMeasure, ComparedValue, Figure, RecordMeasure, SeriesMeasure
 from ..periods import sub_periods
-from .compile import RulePlan, aggregate_member, compile_rule, sources_in_scope
+from .compile import (
+    RulePlan,
+    aggregate_member,
+    compile_rule,
+    record_member,
+    sources_in_scope,
+)
 from .env import Env, Window, files_without_column
 from .failing_lists import FailingNotes, FailingSources
 from .tally import Cell, Tally
@@ -282,6 +288,23 @@ class Evaluation:
             figure = measure.figure(summary) if summary is not None and summary[0] else None
             found.cells.append((self._finding(rule, group_values, label).id, figure))
         return found
+
+    def record_findings(self, rule: Rule, key: str) -> list[str]:
+        """The findings record ``key`` (as the engine writes keys) of a per-record rule is
+        counted in: its own cell's, then the pooled one when it differs; none when the record
+        is not in the rule's scope."""
+        plan = self.plan(rule)
+        if plan.missing or not plan.measure.per_record or plan.measure.series:
+            return []
+        for helper in plan.helpers:
+            self.backend.create_helper(helper)
+        rows = self.backend.query(record_member(plan, key))
+        if not rows:
+            return []
+        ngroups = len(rule.group_by)
+        group, period = tuple(rows[0][:ngroups]), rows[0][ngroups]
+        tally = Tally(self.env.window.period.label, ngroups)
+        return [self._finding(rule, g, p).id for g, p in reversed(tally.cells_of(group, period))]
 
     # ------------------------------------------------------------ findings
 

@@ -41,15 +41,22 @@ def group_key(finding: Grouped) -> str:
 def nonconformities(document: FindingsDocument) -> list[tuple[str, RuleEntry, FindingEntry]]:
     """Each nonconformity as (group key, its rule, the finding that shows it), in rule order
     and, within a rule, by group."""
-    found: list[tuple[str, RuleEntry, FindingEntry]] = []
-    for rule in document.rules:
-        if rule.verdict != Verdict.NONCONFORM:
-            continue
-        groups = _failing_groups(rule) if rule.judge == "each-group" else {}
-        if not groups:
-            found.append(("", rule, rule.deciding_finding()))
-        found.extend((key, rule, groups[key]) for key in sorted(groups))
-    return found
+    return [
+        (key, rule, shown_by)
+        for rule in document.rules
+        for key, shown_by in rule_nonconformities(rule)
+    ]
+
+
+def rule_nonconformities(rule: RuleEntry) -> list[tuple[str, FindingEntry]]:
+    """A rule's nonconformities as (group key, the finding that shows it), by group: none for
+    a rule that does not fail, one of key ``''`` for a rule judged pooled."""
+    if rule.verdict != Verdict.NONCONFORM:
+        return []
+    groups = _failing_groups(rule) if rule.judge == "each-group" else {}
+    if not groups:
+        return [("", rule.deciding_finding())]
+    return [(key, groups[key]) for key in sorted(groups)]
 
 
 def waived_findings(document: FindingsDocument) -> list[WaivedFinding]:

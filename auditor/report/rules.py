@@ -20,7 +20,9 @@ from ..findings.contract import (
     Unit,
     Verdict,
 )
+from ..findings.nonconformities import dealt_with, group_key, rule_nonconformities
 from ..findings.series_sentences import PeriodRow, trend_rows
+from ..formatting import count
 from ..i18n import Words
 
 #: failing records listed under a gap (the complete list is in failing-records.csv)
@@ -166,6 +168,10 @@ class Gap:
     failing_file: FailingRecordsFile | None
     #: a trend's periods: the followed rule's value in each
     periods: list[PeriodRow] = field(default_factory=list)
+    #: what the Pareto chart's bars count
+    pareto_caption: str | None = None
+    #: each group whose bar holds failing records the corrective-action plan does not deal with
+    pareto_outside_plan: list[str] = field(default_factory=list)
 
     @property
     def for_reference(self) -> bool:
@@ -230,6 +236,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
     excerpt = heapq.nsmallest(
         FAILING_IN_REPORT, failing_rows(rule), key=lambda r: (r.key, r.finding)
     )
+    chart = pareto(rule, words)
     return Gap(
         rule=rule,
         pooled=pooled,
@@ -241,7 +248,7 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
         decisive=deciding,
         decisive_sentence=sentences.deciding_sentence(rule, words),
         trend=trend(rule, words),
-        pareto=pareto(rule, words),
+        pareto=chart,
         control=control(rule, words),
         groups=group_rows(rule, words),
         failing=[
@@ -258,6 +265,8 @@ def gap(rule: RuleEntry, words: Words, failing_file: FailingRecordsFile | None) 
         failing_total=pooled.failing_count,
         failing_file=failing_file,
         periods=trend_rows(rule, words),
+        pareto_caption=pareto_caption(rule, words) if chart else None,
+        pareto_outside_plan=outside_plan(rule, words) if chart else [],
     )
 
 
@@ -329,15 +338,21 @@ def series_trend(rule: RuleEntry, words: Words) -> str | None:
     )
 
 
-def pareto(rule: RuleEntry, words: Words) -> str | None:
-    """Failures by group (summed over sub-periods when groups exist only per period)."""
+def pareto_cells(rule: RuleEntry) -> list[FindingEntry]:
+    """The group findings a Pareto chart's bars add up: each group's over the whole period,
+    or its sub-periods' when groups exist only per period (whatever their verdicts)."""
     pooled = rule.findings[0]
-    if pooled.unit != Unit.SHARE:
-        return None
     cells = [f for f in rule.findings[1:] if f.group]
     whole = [f for f in cells if f.period == pooled.period]
+    return whole or cells
+
+
+def pareto(rule: RuleEntry, words: Words) -> str | None:
+    """Failures by group (summed over sub-periods when groups exist only per period)."""
+    if rule.findings[0].unit != Unit.SHARE:
+        return None
     totals: dict[str, int] = defaultdict(int)
-    for f in whole or cells:
+    for f in pareto_cells(rule):
         totals[words.group(f.group)] += f.counts.breached
     if len(charts.pareto_bars(list(totals.items()), "")) < 2:
         return None
@@ -347,6 +362,65 @@ def pareto(rule: RuleEntry, words: Words) -> str | None:
         words.label("count"),
         words.label("cumulative"),
         words.label("other_groups"),
+    )
+
+
+def pareto_caption(rule: RuleEntry, words: Words) -> str:
+    """What a Pareto chart's bars count: a group's failing records in every one of its
+    findings, whatever each one's verdict."""
+    pooled = rule.findings[0]
+    if any(f.period != pooled.period for f in pareto_cells(rule)):
+        return words.label("pareto_caption_periods")
+    return words.label("pareto_caption", period=words.period(pooled.period, pooled.days))
+
+
+def outside_plan(rule: RuleEntry, words: Words) -> list[str]:
+    """For each group whose bar holds failing records the corrective-action plan does not deal
+    with (those of its periods that are not evaluable, conform or only an observation, under
+    a rule judged in each group): how many of the bar's, in which periods and why. Largest
+    bar first, as the chart draws them."""
+    items = rule_nonconformities(rule)
+    if not items or any(not key for key, _ in items):
+        return []  # no plan, or one item for the whole rule, all its failing records
+    planned = {f.id for key, shown_by in items for f in dealt_with(rule, key, shown_by)}
+    by_group: dict[str, list[FindingEntry]] = defaultdict(list)
+    for f in pareto_cells(rule):
+        by_group[group_key(f)].append(f)
+    notes = []
+    for cells in sorted(by_group.values(), key=lambda c: (-_breached(c), group_key(c[0]))):
+        outside = [f for f in cells if f.id not in planned and f.counts.breached]
+        if outside:
+            notes.append(_outside_note(cells, outside, rule, words))
+    return notes
+
+
+def _breached(cells: list[FindingEntry]) -> int:
+    return sum(f.counts.breached for f in cells)
+
+
+def _outside_note(
+    cells: list[FindingEntry], outside: list[FindingEntry], rule: RuleEntry, words: Words
+) -> str:
+    """``agency=X: the corrective-action plan deals with 22 of its 26 failing records; the
+    other 4 are in periods it does not deal with: 4 in 2014-09, not evaluable, n = 9 ...``."""
+    where = [
+        words.label(
+            "pareto_outside_cell",
+            n=count(f.counts.breached),
+            period=words.period(f.period, f.days),
+            verdict=words.verdict(f.verdict, f.severity),
+            figures=sentences.figures(f, rule, words),
+        )
+        for f in outside
+    ]
+    total, other = _breached(cells), _breached(outside)
+    return words.label(
+        "pareto_outside_plan" if other < total else "pareto_outside_plan_all",
+        group=words.group(cells[0].group),
+        planned=count(total - other),
+        total=count(total),
+        n=count(other),
+        cells=(";" if words.lang == "zh" else "; ").join(where),
     )
 
 

@@ -411,3 +411,22 @@ def test_verify_says_what_a_register_made_by_an_earlier_version_cannot_check(
     assert verified.exit_code == 0, verified.output
     assert verified.output.splitlines()[0] == f"note: register register.db: {unchecked}"
     assert verified.output.splitlines()[-1] == "verified: 47 findings reproduced from 7 files"
+
+
+def test_explain_names_the_finding_the_record_counts_in(runner, write_pack, tmp_path) -> None:
+    """explain on the command line names the finding a record is counted in, under the
+    record's source line: BJ-07-1, an unanswered call of BJ's July (1 of 4 answered)."""
+    from ..test_explain import cell_audit
+
+    out = cell_audit(write_pack, tmp_path)
+    explained = runner.invoke(
+        main, ["explain", "MONTHLY", "--record", "BJ-07-1", "--audit", str(out)]
+    )
+    assert explained.exit_code == 0, explained.output + explained.stderr
+    lines = explained.output.splitlines()
+    assert lines[1] == "record BJ-07-1: calls.csv line 3"
+    assert lines[2] == (
+        "counted in finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
+        "nonconform (minor), value 0.25, n = 4 in findings.json"
+    )
+    assert lines[-1] == "outcome: breach"
