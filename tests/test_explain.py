@@ -253,6 +253,15 @@ def test_a_sequence_case_shows_each_step_against_its_bound(runner, tmp_path) -> 
         main, ["explain", "COMPLAINT-HANDLING", "--record", "CP00005", "--audit", str(out)]
     )
     assert "step resolved: out of order (before acknowledged)" in unordered.output
+    # a case key no record has: the kind named once (it read "no complaint_events events")
+    missing = runner.invoke(
+        main, ["explain", "COMPLAINT-HANDLING", "--record", "CP0002", "--audit", str(out)]
+    )
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines()[0] == (
+        "error: no complaint_events record with complaint_id 'CP0002' in the store; copy the "
+        "case key from the report or failing-records.csv"
+    )
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
@@ -846,23 +855,23 @@ def test_explain_names_the_finding_a_record_is_counted_in(write_pack, tmp_path) 
     failing = lines("MONTHLY", "BJ-07-1")
     assert failing[2] == (
         "counted in finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
-        "nonconform (minor), value 0.25, n = 4 in findings.json"
+        "nonconform (minor), value 25.0 % (0.25 in findings.json), n = 4"
     )
     assert failing[-1] == "outcome: breach"
     assert lines("MONTHLY", "BJ-08-0")[2] == (
         "counted in finding MONTHLY@site=BJ@2026-08 (group site=BJ, sub-period 2026-08): "
-        "not-evaluable, no value, n = 2 (minimum 3) in findings.json"
+        "not-evaluable, no value, n = 2 (minimum 3)"
     )
     assert lines("POOLED", "BJ-07-0")[2:4] == [
         "counted in finding POOLED@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
-        "nonconform (minor), value 0.25, n = 4 in findings.json",
+        "nonconform (minor), value 25.0 % (0.25 in findings.json), n = 4",
         "counted in finding POOLED (pooled: all groups, period 2026-Q3; the rule is judged on "
-        f"it): {pooled['verdict']}, value {50 / 59}, n = 59 in findings.json",
+        f"it): {pooled['verdict']}, value 84.7 % ({50 / 59} in findings.json), n = 59",
     ]
     assert lines("MONTHLY", "B-X")[2] == (
         "counted in no finding's rate: excluded (test call); it is the one excluded "
         "record of finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
-        "nonconform (minor), value 0.25, n = 4 in findings.json"
+        "nonconform (minor), value 25.0 % (0.25 in findings.json), n = 4"
     )
     assert lines("MONTHLY", "G-OCT")[2] == (
         "counted in no finding: the record is not in the rule's scope for this period"

@@ -152,10 +152,12 @@ def counted_in(
         held = findings.get(cells[0])
         return [
             f"counted in no finding's {figure}: {state}{f' ({why})' if why else ''}; it is "
-            f"{_among(held, state)}{_finding_text(cells[0], held, whole)}"
+            f"{_among(held, state)}{_finding_text(cells[0], held, entry, whole)}"
         ]
     shown = cells if rule.judge == "pooled" else cells[:1]
-    return [f"counted in {_finding_text(c, findings.get(c), whole, rule.judge)}" for c in shown]
+    return [
+        f"counted in {_finding_text(c, findings.get(c), entry, whole, rule.judge)}" for c in shown
+    ]
 
 
 def _among(finding: FindingEntry | None, state: str) -> str:
@@ -167,10 +169,11 @@ def _among(finding: FindingEntry | None, state: str) -> str:
 
 
 def _finding_text(
-    finding_id: str, finding: FindingEntry | None, whole: str, judge: str = ""
+    finding_id: str, finding: FindingEntry | None, entry: RuleEntry, whole: str, judge: str = ""
 ) -> str:
     """``finding R@site=SH@2026-08 (group site=SH, sub-period 2026-08): nonconform (minor),
-    value 0.6875, n = 32 in findings.json`` (``whole``: the audit period)."""
+    value 68.8 % (0.6875 in findings.json), n = 32`` (``whole``: the audit period): the value
+    as the report prints it, and exactly as findings.json holds it."""
     if finding is None:
         return f"finding {finding_id} (not in findings.json)"
     if finding.pooled:
@@ -181,13 +184,24 @@ def _finding_text(
         part = "period" if finding.period == whole else "sub-period"
         where = f"{'group ' + groups + ', ' if groups else ''}{part} {finding.period}"
     severity = f" ({finding.severity.value})" if finding.severity else ""
-    value = "no value" if finding.value is None else f"value {finding.value}"
+    value = "no value" if finding.value is None else f"value {_value_shown(finding, entry)}"
     why = finding.not_evaluable
     minimum = f" (minimum {why.minimum})" if why and why.code == "too-few" and why.minimum else ""
     return (
         f"finding {finding_id} ({where}): {finding.verdict.value}{severity}, {value}, "
-        f"n = {finding.counts.n}{minimum} in findings.json"
+        f"n = {finding.counts.n}{minimum}"
     )
+
+
+def _value_shown(finding: FindingEntry, entry: RuleEntry) -> str:
+    """``68.8 % (0.6875 in findings.json)``: as the report prints it, then as recorded."""
+    from ..formatting import value_text
+
+    label = entry.unit_label.en if entry.unit_label else None
+    text = value_text(
+        finding.value, finding.unit, finding.threshold, "en", entry.calendar, label=label
+    ).replace("\u00a0", " ")
+    return f"{text} ({finding.value} in findings.json)"
 
 
 def _engine_key(pack: Pack, rule: Rule, key: str, store: Any) -> str:
@@ -321,6 +335,27 @@ def _no_record(
         f"no {kind.name} record with key '{key}' in the store",
         suggestion=spelled,
         hint=None if spelled else "copy the key from the report",
+    )
+
+
+def _no_case(
+    kind: EvidenceKind, field: str, key: str, store: Any, evidence_root: str | None
+) -> AuditorError:
+    """No record of a sequence's case ``key`` (its ``field``): the quarantined row that holds
+    it, when there is one."""
+    held = store.quarantined_holding(kind.name, key, limit=1)
+    where = ""
+    if held:
+        place = held[0]
+        where = (
+            f": the row at {file_name(place['file'], evidence_root)}:{place['line']} that holds "
+            f"it was quarantined ({place['reason']})"
+        )
+    return AuditorError(
+        f"no {kind.name} record with {field} '{key}' in the store{where}",
+        hint="the audit's evidence appendix lists the quarantined rows"
+        if held
+        else "copy the case key from the report or failing-records.csv",
     )
 
 
@@ -581,7 +616,7 @@ def _sequence(
     zone = ZoneInfo(pack.timezone)
     events = sorted(store.records(kind, {measure.key: key}), key=lambda r: r.get(measure.at) or 0)
     if not events:
-        raise AuditorError(f"no {kind.name} events with {measure.key} '{key}' in the store")
+        raise _no_case(kind, measure.key, key, store, evidence_root)
     out = Explanation(evidence_root=evidence_root)
     out.add(f"rule {rule.id} (sequence) of {pack.id}: {rule.title.en}")
     out.add(f"case {key}: {len(events)} records of {kind.name}")

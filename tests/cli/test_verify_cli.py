@@ -427,6 +427,6 @@ def test_explain_names_the_finding_the_record_counts_in(runner, write_pack, tmp_
     assert lines[1] == "record BJ-07-1: calls.csv line 3"
     assert lines[2] == (
         "counted in finding MONTHLY@site=BJ@2026-07 (group site=BJ, sub-period 2026-07): "
-        "nonconform (minor), value 0.25, n = 4 in findings.json"
+        "nonconform (minor), value 25.0 % (0.25 in findings.json), n = 4"
     )
     assert lines[-1] == "outcome: breach"
