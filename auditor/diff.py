@@ -128,7 +128,7 @@ class Row:
     def cell(self) -> Side | None:
         """The side that names the part of the audit period the row is of; None for a row of
         whole-period findings. A row of a group's nonconformity paired by group (its sides may
-        be of different parts; :attr:`spans_text` names both) is named by the nonconformity
+        be of different parts; :meth:`spans_text` names both) is named by the nonconformity
         now, else by the one before."""
         sides = [s for s in (self.old, self.new) if s is not None]
         if self.match == "whole-period" or all(s.whole for s in sides):
@@ -138,15 +138,14 @@ class Row:
             return None if shown is None or shown.whole else shown
         return sides[0]
 
-    @property
-    def spans_text(self) -> str:
+    def spans_text(self, words: Words = ENGLISH) -> str:
         """The part of the audit period each side is of, ``2026-08``, or ``2026-07 → 2026-11``
         for a row paired by group whose sides are of different parts; "" for whole-period
         findings."""
         if self.match != "group":
-            return self.cell.span_text() if self.cell else ""
+            return self.cell.span_text(words) if self.cell else ""
         assert self.old is not None and self.new is not None
-        old, new = self.old.span_text(), self.new.span_text()
+        old, new = self.old.span_text(words), self.new.span_text(words)
         return old if old == new else f"{old} → {new}"
 
     @property
@@ -154,7 +153,7 @@ class Row:
         """``all``, ``site=SH``; a finding of a part of an audit period adds it: ``site=SH@2026-08``,
         ``all@2026-W31 (1–2 Aug)``, ``site=SH@2026-07 → 2026-11`` (paired by group)."""
         text = group_text(self.group, "@") or "all"
-        spans = self.spans_text
+        spans = self.spans_text()
         return f"{text}@{spans}" if spans else text
 
 

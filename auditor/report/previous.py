@@ -77,9 +77,10 @@ class _Values:
 
 
 def _period(row: Row, words: Words) -> str:
-    """The part of the audit period the row is of, ``2026-W31 (1–2 Aug)``; "" for a row of
+    """The part of the audit period the row is of, ``2026-W31 (1–2 Aug)``, each side's for a
+    group's nonconformity found in other parts (``2026-07 → 2026-11``); "" for a row of
     whole-period findings."""
-    return row.cell.span_text(words) if row.cell else ""
+    return row.spans_text(words)
 
 
 def _row(row: Row, old: _Values, new: _Values, words: Words) -> PreviousRow:
