@@ -432,7 +432,8 @@ def test_the_previous_audits_rows_name_their_sub_period(runner, write_pack, tmp_
     """August against July: each site's worst week is named with its week and, for a week
     August cuts (its findings.json `days`: 1-2 and 31 August), its days. Site A failed in
     July's week 31 (27-31 July) and fails in August's (1-2 August): one recurring
-    nonconformity of the site, as the CAPA register links it; site B's week 36 is new. The
+    nonconformity of the site, as the CAPA register links it, named by both its weeks; site
+    B's week 36 is new. The
     pooled figure is no nonconformity of August's plan. The pdf is rendered from the same
     page."""
     from ..test_report_trust import overflowing_boxes
@@ -442,11 +443,14 @@ def test_the_previous_audits_rows_name_their_sub_period(runner, write_pack, tmp_
     if lang == "en":
         failing = f"{NONCONFORM}0.0\u00a0%"
         assert rows == [
-            ["site=A", "2026-W31 (1–2 Aug)", failing, failing, "recurring"],
+            ["site=A", "2026-W31 (27–31 Jul) → 2026-W31 (1–2 Aug)", failing, failing, "recurring"],
             ["site=B", "2026-W36 (31 Aug only)", "–", failing, "new"],
         ]
     else:
-        assert [row[1] for row in rows] == ["2026-W31（8月1日–2日）", "2026-W36（仅 8月31日）"]
+        assert [row[1] for row in rows] == [
+            "2026-W31（7月27日–31日） → 2026-W31（8月1日–2日）",
+            "2026-W36（仅 8月31日）",
+        ]
     assert overflowing_boxes(html) == []
 
 
