@@ -260,6 +260,7 @@ def run_audit(
             str(evidence),
             engine,
             exported,
+            today,
         )
         findings = findings_document(inputs, results)
     finally:

@@ -1161,6 +1161,21 @@ def _ceiling(text: str) -> float:
         raise click.BadParameter(str(exc), param_hint="--max-quarantine") from None
 
 
+def _evidence_gap_line(warning: dict[str, Any], period: str) -> str:
+    from .findings.document import evidence_gap_line
+    from .i18n import Words
+
+    return evidence_gap_line(
+        Words("en"),
+        period,
+        warning["edge"],
+        warning["first"],
+        warning["last"],
+        warning["days"],
+        warning["no_finding"],
+    )
+
+
 def _warning_lines(result: AuditResult) -> list[str]:
     from .findings.document import columns_not_recorded_line
 
@@ -1180,6 +1195,8 @@ def _warning_lines(result: AuditResult) -> list[str]:
             lines.append(f"no {warning['kind']} record in {result.period.label}")
         elif warning["code"] == "columns-not-recorded":
             lines.append(columns_not_recorded_line(warning["files"]))
+        elif warning["code"] == "evidence-gap":
+            lines.append(_evidence_gap_line(warning, result.period.label))
     lines.extend(result.notes)
     for rule in result.findings.rules:  # a rule's notes (a step that never occurs ...)
         notes = rule.findings[0].details.get("notes", [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,22 @@ class KindCoverage:
     #: records one of the kind's dating fields (its time, or the one a rule dates them by)
     #: places in the period: what a rule may judge there; None for kinds no time places
     placed: int | None = None
+    #: the earliest and latest moment one of the kind's dating fields holds in the period
+    placed_first: float | None = None
+    placed_last: float | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Days at the start or the end of the audit period with no record a rule judges."""
+
+    edge: str  # "start" or "end"
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
 
 
 def judged_kinds(pack: Pack) -> list[str]:
@@ -64,11 +80,12 @@ def kind_coverage(pack: Pack, store: Any, period: Period) -> dict[str, KindCover
         start, end = period.start(zone), period.end(zone)
         result = {}
         for kind in pack.evidence.values():
-            stored, in_period, outside, untimed, placed, first, last = backend.time_summary(
+            summary = backend.time_summary(
                 kind.name, kind.time, start, end, dating_fields(pack, kind)
             )
+            stored, in_period, outside, untimed, placed, first, last, low, high = summary
             result[kind.name] = KindCoverage(
-                kind.name, stored, in_period, first, last, untimed, outside, placed
+                kind.name, stored, in_period, first, last, untimed, outside, placed, low, high
             )
         return result
     finally:
@@ -91,3 +108,28 @@ def span_text(pack: Pack, coverage: dict[str, KindCoverage]) -> str | None:
 
 def _day(moment: float, zone: ZoneInfo) -> date:
     return datetime.fromtimestamp(moment, zone).date()
+
+
+def gap_threshold(period: Period) -> int:
+    """The fewest empty days at an edge of ``period`` that :func:`evidence_gaps` tells of: a
+    week, or a tenth of a shorter period (rounded up) when that is less, never under 3 days
+    (a weekend is no gap): 7 for a quarter, 4 for a 31-day month, 3 for a week."""
+    days = (period.last - period.first).days + 1
+    return max(3, min(7, -(-days // 10)))
+
+
+def evidence_gaps(pack: Pack, period: Period, coverage: dict[str, KindCoverage]) -> list[Gap]:
+    """The days before the first and after the last record placed in ``period`` of the kinds
+    the rules judge, local days in the pack's zone, when at least :func:`gap_threshold`."""
+    judged = set(judged_kinds(pack))
+    placed = [c for c in coverage.values() if c.kind in judged]
+    firsts = [c.placed_first for c in placed if c.placed_first is not None]
+    lasts = [c.placed_last for c in placed if c.placed_last is not None]
+    if not firsts or not lasts:  # nothing dated in the period: the audit stops or warns so
+        return []
+    zone = ZoneInfo(pack.timezone)
+    first, last = _day(min(firsts), zone), _day(max(lasts), zone)
+    one = timedelta(days=1)
+    gaps = [Gap("start", period.first, first - one), Gap("end", last + one, period.last)]
+    least = gap_threshold(period)
+    return [gap for gap in gaps if gap.days >= least]

@@ -452,6 +452,15 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "由早期版本导入的文件({n} 个:{files})未记录其所含的列:不会因文件缺少某列而排除任何记录",
         "en": "files ingested by an earlier version ({n}: {files}): which columns they had is not recorded; no record is excluded for a column its file lacked",
     },
+    "evidence-gap-end": {
+        "zh": "证据止于 {day}:{period} 的最后 {days} 天({first} 至 {last})没有任何规则所判定的记录{no_finding}",
+        "en": "evidence ends {day}: the last {days} days of {period} ({first} to {last}) hold no record the rules judge{no_finding}",
+    },
+    "evidence-gap-start": {
+        "zh": "证据始于 {day}:{period} 的最初 {days} 天({first} 至 {last})没有任何规则所判定的记录{no_finding}",
+        "en": "evidence starts {day}: the first {days} days of {period} ({first} to {last}) hold no record the rules judge{no_finding}",
+    },
+    "gap_no_finding": {"zh": ";{periods} 无发现", "en": "; no finding for {periods}"},
     "kind-empty-in-period": {
         "zh": "{kind}:审核期间内无记录",
         "en": "{kind}: no record in the audit period",

@@ -298,7 +298,12 @@ def test_records_only_a_rule_dates_in_the_period_are_evidence_of_it(tmp_path: Pa
     }
     assert verdicts == {"ANSWERED-30S": ("not-evaluable", 0), "SERVER-RECORDED": ("observation", 3)}
     assert document["summary"]["recommendation"]["decision"] == "withheld"
-    assert document["summary"]["warnings"] == []
+    # no kind said empty; the calls of 6 July leave 1-5 July (5 days) and 7-31 July (25) empty
+    gaps = [("start", "2026-07-01", "2026-07-05", 5), ("end", "2026-07-07", "2026-07-31", 25)]
+    assert [
+        (w["code"], w["edge"], w["first"], w["last"], w["days"])
+        for w in document["summary"]["warnings"]
+    ] == [("evidence-gap", *gap) for gap in gaps]
     assert "no calls record in 2026-07" not in shown.output
     render_reports(document, tmp_path / "report", ("html",), "en")
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
@@ -387,6 +392,7 @@ def test_files_whose_columns_were_not_recorded_are_named_in_one_note(
             "kind": None,
             "field": None,
             "zone": None,
+            **dict.fromkeys(("edge", "first", "last", "days", "no_finding")),  # evidence-gap's
         }
     ]
     server = next(r for r in result.document["rules"] if r["rule"] == "SERVER-RECORDED")

@@ -26,6 +26,16 @@ class HelperTable:
         return f", PRIMARY KEY ({', '.join(quote_identifier(c) for c in self.primary_key)})"
 
 
+#: what :meth:`Backend.time_summary` counts of a kind's table: rows; rows in the window by its
+#: time field and outside it; rows no dating field places in any period; rows a dating field
+#: places in the window; the time field's first and last moment; the first and last moment a
+#: dating field holds in the window
+TimeSummary = tuple[
+    int, int | None, int | None, int | None, int | None,
+    float | None, float | None, float | None, float | None,
+]  # fmt: skip
+
+
 class Backend(Protocol):
     """A database engine holding the evidence store."""
 
@@ -55,11 +65,11 @@ class Backend(Protocol):
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float, dating: Sequence[str] = ()
-    ) -> tuple[int, int | None, int | None, int | None, int | None, float | None, float | None]:
+    ) -> TimeSummary:
         """Rows of ``table``; of them, rows with ``column`` in [start, end), rows with a
         ``column`` outside it, rows with no value in any of the fields ``dating`` and rows
         that one of the fields ``dating`` (``column`` without them) places in [start, end);
-        the column's range."""
+        the column's range; the earliest and latest moment of those fields in [start, end)."""
         ...
 
     def time_range(

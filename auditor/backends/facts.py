@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..expression import quote_identifier as q
+from .base import TimeSummary
 from .statement import Statement
 
 
@@ -56,16 +57,18 @@ class StatementFacts:
 
     def time_summary(
         self, table: str, column: str | None, start: float, end: float, dating: Sequence[str] = ()
-    ) -> tuple[int, int | None, int | None, int | None, int | None, float | None, float | None]:
+    ) -> TimeSummary:
         """Rows of ``table``; of them, rows with ``column`` in [start, end), rows with a
         ``column`` outside it, rows with no value in any of the fields ``dating`` (None
         without ``column``, without ``dating``) and rows that one of the fields ``dating``
-        (``column`` without them) places in [start, end) (None with neither); and the
-        column's range (one scan). A table that does not exist holds no rows."""
+        (``column`` without them) places in [start, end) (None with neither); the column's
+        range; and the earliest and latest moment those fields hold in [start, end) (one
+        scan). A table that does not exist holds no rows."""
         placing = dating or ((column,) if column else ())
         if not self.has_table(table):
             timed = 0 if column else None
-            return 0, timed, timed, (0 if dating else None), (0 if placing else None), None, None
+            placed = 0 if placing else None
+            return 0, timed, timed, (0 if dating else None), placed, None, None, None, None
         c = q(column) if column else None
         untimed = " AND ".join(f"{q(name)} IS NULL" for name in dating)
         in_window = " OR ".join(f"({q(name)} >= :start AND {q(name)} < :end)" for name in placing)
@@ -78,11 +81,15 @@ class StatementFacts:
             f"MIN({c})" if c else "NULL",
             f"MAX({c})" if c else "NULL",
         ]
+        for name in placing:  # the moments each dating field holds in the window
+            moment = f"CASE WHEN {q(name)} >= :start AND {q(name)} < :end THEN {q(name)} END"
+            columns += [f"MIN({moment})", f"MAX({moment})"]
         params = {"start": start, "end": end} if in_window else {}
         text = f"SELECT {', '.join(columns)} FROM {q(table)}"
-        stored, in_period, outside, undated, placed, first, last = self.query(
-            Statement(text, params)
-        )[0]
+        row = self.query(Statement(text, params))[0]
+        stored, in_period, outside, undated, placed, first, last = row[:7]
+        lows = [v for v in row[7::2] if v is not None]
+        highs = [v for v in row[8::2] if v is not None]
         return (
             int(stored),
             int(in_period or 0) if c else None,
@@ -91,6 +98,8 @@ class StatementFacts:
             int(placed or 0) if in_window else None,
             first,
             last,
+            min(lows) if lows else None,
+            max(highs) if highs else None,
         )
 
     def has_table(self, name: str) -> bool:

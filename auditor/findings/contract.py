@@ -533,7 +533,11 @@ class KindSummary(Model):
 
 class Warning_(Model):
     code: Literal[
-        "optional-field-missing", "kind-empty-in-period", "timezone-differs", "columns-not-recorded"
+        "optional-field-missing",
+        "kind-empty-in-period",
+        "timezone-differs",
+        "columns-not-recorded",
+        "evidence-gap",
     ]
     file: str | None = None
     kind: str | None = None
@@ -542,6 +546,13 @@ class Warning_(Model):
     zone: str | None = None
     #: for columns-not-recorded: the files whose columns their manifest entry does not record
     files: list[str] | None = None
+    #: for evidence-gap: the edge of the period the empty days are at, the first and last of
+    #: them and how many, and the sub-periods in them a rule has no finding for
+    edge: Literal["start", "end"] | None = None
+    first: IsoDate | None = None
+    last: IsoDate | None = None
+    days: int | None = Field(default=None, ge=1)
+    no_finding: list[str] | None = None
 
 
 class Summary(Model):

@@ -8,17 +8,17 @@ order, record keys sorted).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .. import __version__
 from .. import failing as failing_module
-from ..evidence_span import KindCoverage, judged_kinds
+from ..evidence_span import Gap, KindCoverage, evidence_gaps, judged_kinds
 from ..failing import capped
 from ..i18n import Words
 from ..paths import relative_path, working_relative
-from ..periods import cell
+from ..periods import cell, sub_periods
 from ..recommendation import recommendation
 from .contract import SCHEMA_VERSION, FindingsDocument
 from .results import Finding, RuleResult
@@ -51,6 +51,9 @@ class AuditInputs:
     engine: str = "sqlite"
     #: the Parquet files of the evidence export the audit read instead of evidence files
     export: list[Any] | None = None
+    #: the day of the audit in the pack's zone: a period not ended by then has no gap at its
+    #: end told (its records are still to come); None for a period taken as ended
+    today: date | None = None
 
 
 def findings_document(inputs: AuditInputs, results: list[RuleResult]) -> FindingsDocument:
@@ -226,7 +229,10 @@ def _summary(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, Any]:
         "quarantined": report.quarantined,
         "recommendation": recommendation(results),
         "kinds": kinds_summary(inputs.pack, report, inputs.coverage),
-        "warnings": audit_warnings(inputs.pack, report, inputs.coverage, inputs.evidence_root),
+        "warnings": [
+            *audit_warnings(inputs.pack, report, inputs.coverage, inputs.evidence_root),
+            *gap_warnings(inputs, results),
+        ],
     }
 
 
@@ -288,6 +294,65 @@ def audit_warnings(
         if covered is not None and covered.placed == 0:
             warnings.append({"code": "kind-empty-in-period", "kind": name})
     return warnings
+
+
+def gap_warnings(inputs: AuditInputs, results: list[RuleResult]) -> list[dict[str, Any]]:
+    """An ``evidence-gap`` warning for each edge of the period that a stretch of days with no
+    record a rule judges begins or ends (:func:`evidence_gaps`), with the sub-periods inside
+    it (a month of a rule with ``period: month``) that a rule has no finding for; none at
+    the end of a period not ended on the day of the audit."""
+    pack, period = inputs.pack, inputs.period
+    ended = inputs.today is None or period.last < inputs.today
+    gaps = [
+        gap for gap in evidence_gaps(pack, period, inputs.coverage) if gap.edge == "start" or ended
+    ]
+    return [
+        {
+            "code": "evidence-gap",
+            "edge": gap.edge,
+            "first": gap.first.isoformat(),
+            "last": gap.last.isoformat(),
+            "days": gap.days,
+            "no_finding": _without_finding(pack, period, gap, results),
+        }
+        for gap in gaps
+    ]
+
+
+def _without_finding(pack: Pack, period: Period, gap: Gap, results: list[RuleResult]) -> list[str]:
+    """The labels of the sub-periods wholly in ``gap`` that a rule reports by and has no
+    finding for, in the order of their days."""
+    missing: dict[str, Period] = {}
+    for result in results:
+        rule = pack.rule(result.rule)
+        if rule is None or rule.period == "all":
+            continue
+        found = {f.period for f in result.findings}
+        for sub in sub_periods(period, rule.period):
+            if gap.first <= sub.first and sub.last <= gap.last and sub.label not in found:
+                missing.setdefault(sub.label, sub)
+    return [label for label, sub in sorted(missing.items(), key=lambda i: (i[1].first, i[1].last))]
+
+
+def evidence_gap_line(
+    words: Words, period: str, edge: str, first: str, last: str, days: int, no_finding: list[str]
+) -> str:
+    """The ``evidence-gap`` warning in ``words``' language: ``evidence ends 2012-05-23: the
+    last 38 days of 2012-Q2 (2012-05-24 to 2012-06-30) hold no record the rules judge``."""
+    from ..formatting import count, first_names
+
+    one = timedelta(days=1)
+    beside = date.fromisoformat(first) - one if edge == "end" else date.fromisoformat(last) + one
+    unfound = words.label("gap_no_finding", periods=first_names(no_finding)) if no_finding else ""
+    return words.label(
+        f"evidence-gap-{edge}",
+        day=beside.isoformat(),
+        days=count(days),
+        period=period,
+        first=first,
+        last=last,
+        no_finding=unfound,
+    )
 
 
 def columns_not_recorded(pack: Pack, files: Iterable[FileReport]) -> list[FileReport]:

@@ -26,6 +26,7 @@ from ..findings.contract import (
     Warning_,
     level,
 )
+from ..findings.document import evidence_gap_line
 from ..findings.nonconformities import waived_findings
 from ..formatting import count, first_names
 from ..i18n import Words
@@ -208,7 +209,7 @@ def cover(document: FindingsDocument, options: Options, words: Words) -> dict[st
         "empty_kinds": empty_kinds(document.summary, words),
         "untimed_kinds": untimed_kinds(document.summary, words),
         "warnings": [
-            warning_text(w, words, document.manifest.parameters.timezone)
+            warning_text(w, words, params.timezone, params.period.label)
             for w in document.summary.warnings
         ],
     }
@@ -250,8 +251,18 @@ def untimed_kinds(summary: Summary, words: Words) -> list[str]:
     ]
 
 
-def warning_text(warning: Warning_, words: Words, pack_zone: str) -> str:
-    """An audit warning in the report's language."""
+def warning_text(warning: Warning_, words: Words, pack_zone: str, period: str = "") -> str:
+    """An audit warning in the report's language (``period``: the audit period's label)."""
+    if warning.code == "evidence-gap":
+        return evidence_gap_line(
+            words,
+            period,
+            warning.edge or "end",
+            warning.first or "",
+            warning.last or "",
+            warning.days or 0,
+            warning.no_finding or [],
+        )
     kind = words.kind(warning.kind) if warning.kind else ""
     return words.label(
         warning.code,

@@ -306,4 +306,5 @@ def test_a_mapping_in_another_zone_than_the_pack_is_a_warning(runner, tmp_path) 
         "field": None,
         "zone": "UTC",
         "files": None,  # only columns-not-recorded names files
+        **dict.fromkeys(("edge", "first", "last", "days", "no_finding")),  # evidence-gap's
     } in document["summary"]["warnings"]
