@@ -1131,10 +1131,20 @@ def _record(register_path: str, result: AuditResult, pack: str | None = None) ->
         raise
     if done.already:
         return f"{register}: this audit is already recorded; nothing new"
-    return (
+    line = (
         f"{register}: {_items_named(done.created, 'opened', done.recurring)}, "
         f"{_items_named(done.linked, 'linked', done.recurring)}"
     )
+    return line + (f", {_items_waived(done.waived)}" if done.waived else "")
+
+
+def _items_waived(waived: list[tuple[str, str]]) -> str:
+    """``1 item waived (CAPA-2026-0001 under W-1)``: the items whose nonconformity the audit
+    found waived, each with its waiver."""
+    named = [f"{item} under {waiver}" for item, waiver in waived[:ITEMS_NAMED]]
+    more = f" and {len(waived) - ITEMS_NAMED} more" if len(waived) > ITEMS_NAMED else ""
+    noun = "item" if len(waived) == 1 else "items"
+    return f"{len(waived)} {noun} waived ({', '.join(named)}{more})"
 
 
 #: item ids the register line names before it counts the rest
@@ -1477,7 +1487,8 @@ def capa() -> None:
     "--overdue",
     is_flag=True,
     help="Only items not closed whose own due day, or an open action's, has ended in the "
-    "pack's time zone (the due column says which).",
+    "pack's time zone (the due column says which); an item's own due day waits while a "
+    "waiver is in force for it (the waived column).",
 )
 @click.option("--severity", type=Choice(["major", "minor"]), help="Only this severity.")
 @click.option(
@@ -1515,6 +1526,10 @@ def capa_list(
 
     An item is overdue when it is not closed and its own due day has ended in the pack's
     time zone, or the due day of one of its open actions has: the due column says which.
+    An item whose nonconformity an audit recorded here found waived under a waiver of the
+    register names that waiver while it is in force (the waived column, `waiver` in csv
+    and json: W-1 until 2027-03-31); its own due day waits till the waiver ends or is
+    revoked, its actions' due days do not.
     """
     from .register.views import as_records, list_table, nothing_listed, select_items
 

@@ -1759,3 +1759,99 @@ def test_a_register_made_for_work_that_fails_is_removed_and_an_earlier_one_kept(
     kept = Register(str(made))
     assert len(kept.store.audits()) == 1 and kept.check() == []
     kept.close()
+
+
+def _waived_audit(tmp_path, month: str, waivers: list) -> tuple[FindingsDocument, str, str]:
+    """The demo audited for ``month`` on TODAY with ``waivers`` applied, as its findings.json."""
+    import hashlib
+
+    from auditor.audit import run_audit
+
+    out = tmp_path / f"waived-{month}-{len(list(tmp_path.iterdir()))}"
+    run_audit(RULES / "service-quality.yaml", DEMO, out, month, waivers=waivers, today=TODAY)
+    path = out / "findings.json"
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return FindingsDocument.load(path), sha, str(path)
+
+
+def _waiver(rule: str, group: str = "", until: date = TODAY + timedelta(days=100)):
+    from auditor.register.waivers import Waiver
+
+    return Waiver("W-?", rule, group, "new switch", "medium", "ops", "director", TODAY, until)
+
+
+def test_a_waived_nonconformity_is_linked_to_its_open_item_naming_the_waiver(tmp_path) -> None:
+    """2026-Q3 audited, then again under W-1 (RESP-PHONE-30S, site=SH): the item of that rule
+    and group is linked to the re-audit's finding as waived under W-1 until its last day, and
+    is otherwise left as it was; the history stays intact."""
+    register = Register(str(tmp_path / "register.db"))
+    first = register.record_audit(*_waived_audit(tmp_path, "2026-Q3", []), TODAY)
+    items = {(i["rule"], i["group_key"]): i for i in register.store.items()}
+    phone = items[("RESP-PHONE-30S", "site=SH")]
+    assert register.add_waiver(_waiver("RESP-PHONE-30S", "site=SH"), "quality", TODAY) == "W-1"
+    again = register.record_audit(*_waived_audit(tmp_path, "2026-Q3", register.waivers()), TODAY)
+    assert (again.created, again.recurring) == ([], [])
+    assert sorted(again.linked) == sorted(set(first.created) - {phone["id"]})
+    assert again.waived == [(phone["id"], "W-1")]
+    waived = [link for link in register.store.links(phone["id"]) if link["audit"] == again.audit]
+    assert [(w["finding"], w["verdict"], w["waiver"], w["waived_until"]) for w in waived] == [
+        ("RESP-PHONE-30S@site=SH@2026-08", "waived", "W-1", "2027-01-18")  # TODAY + 100 days
+    ]
+    assert register.item(phone["id"]) == phone  # status, due, severity, version as they were
+    assert register.check() == []
+    from auditor.register.oscal import poam
+
+    (finding,) = [
+        f for f in poam(register)["plan-of-action-and-milestones"]["findings"]
+        if f["props"][-1]["value"] == str(again.audit) and f["title"].startswith("RESP-PHONE")
+    ]  # fmt: skip
+    assert finding["target"]["status"]["state"] == "not-satisfied"  # waived: still short
+    assert "under waiver W-1 until 2027-01-18" in finding["description"]
+    register.close()
+
+
+def test_a_waived_finding_links_no_closed_item_and_no_waiver_the_register_does_not_hold(
+    tmp_path, monthly_audits
+) -> None:
+    """A waiver of a waivers.yaml (Y-1), which the register does not hold, links nothing; nor
+    does a waived nonconformity whose item is closed, or that has no item."""
+    from dataclasses import replace
+
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-08")
+    beside = replace(_waiver("RESP-PHONE-30S", "site=SH"), id="Y-1")
+    document, sha, path = _waived_audit(tmp_path, "2026-08", [beside])
+    assert register.record_audit(document, sha, path, TODAY).waived == []
+    trained = next(i for i in register.store.items() if i["rule"] == "STANDARD-TRAINED")
+    _implemented(register, trained["id"], "2026-08-31")
+    register.record_verification(trained["id"], "cert", {"status": "verified-effective"}, TODAY)
+    register.add_waiver(_waiver("STANDARD-TRAINED"), "quality", TODAY)
+    register.add_waiver(_waiver("CSAT-Q-4.2"), "quality", TODAY)  # July's, no item here
+    document, sha, path = _waived_audit(tmp_path, "2026-07", register.waivers())
+    done = register.record_audit(document, sha, path, TODAY)
+    assert done.waived == []
+    assert not [i for i in register.store.items() if i["rule"] == "CSAT-Q-4.2"]
+    assert register.check() == []
+    register.close()
+
+
+def test_a_period_found_waived_is_not_a_period_found_so_its_nonconformity_later_recurs(
+    tmp_path, monthly_audits
+) -> None:
+    """July's STANDARD-TRAINED item (minor) is linked waived for August under W-1; August
+    audited without the waiver (revoked) is the rule failing in another period: recurring,
+    minor -> major, not a re-audit of a period the item dealt with."""
+    register = Register(str(tmp_path / "register.db"))
+    record(register, monthly_audits, "2026-07")
+    trained = next(i for i in register.store.items() if i["rule"] == "STANDARD-TRAINED")
+    assert trained["severity"] == "minor"
+    register.add_waiver(_waiver("STANDARD-TRAINED"), "quality", TODAY)
+    document, sha, path = _waived_audit(tmp_path, "2026-08", register.waivers())
+    assert register.record_audit(document, sha, path, TODAY).waived == [(trained["id"], "W-1")]
+    assert register.item(trained["id"])["severity"] == "minor"
+    register.revoke_waiver("W-1", "quality", TODAY)
+    august = record(register, monthly_audits, "2026-08")
+    assert trained["id"] in august.linked and trained["id"] in august.recurring
+    assert register.item(trained["id"])["severity"] == "major"
+    assert register.check() == []
+    register.close()

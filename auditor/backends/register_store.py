@@ -63,7 +63,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "links": {
         "columns": {
             "item": str, "audit": int, "finding": str, "period": str, "verdict": str,
-            "severity": str, "value": float,
+            "severity": str, "value": float, "waiver": str, "waived_until": str,
         },
         "pk": ("item", "audit", "finding"),
     },
@@ -268,12 +268,14 @@ class RegisterStore:
     ) -> dict[str, Any] | None:
         """The most recent item of a rule and group that an audit of pack ``pack_id`` opened
         and that an audit of the period ``first_day``..``last_day`` found (opened or was
-        linked to), whatever its status; None when no audit of that period found one."""
+        linked to), whatever its status; None when no audit of that period found one. A
+        finding waived in that period is not one found (the waiver set it aside)."""
         cursor = self.db.execute(
             "SELECT items.* FROM items JOIN audits AS opened ON opened.id = items.first_audit "
             "JOIN links ON links.item = items.id JOIN audits ON audits.id = links.audit "
             "WHERE items.rule = ? AND items.group_key = ? AND opened.pack_id = ? "
-            "AND audits.first_day = ? AND audits.last_day = ? ORDER BY items.id DESC LIMIT 1",
+            "AND audits.first_day = ? AND audits.last_day = ? AND links.verdict <> 'waived' "
+            "ORDER BY items.id DESC LIMIT 1",
             [rule, group_key, pack_id, first_day, last_day],
         )
         return self._first_item(cursor)
@@ -331,7 +333,9 @@ class RegisterStore:
         self.db.table("actions").upsert(row, pk=("item", "no"))
 
     def insert_link(self, row: dict[str, Any]) -> None:
-        self.db.table("links").insert(row, ignore=True)
+        """A finding linked to an item; a waived one's columns (``waiver``, ``waived_until``)
+        are added to a register an earlier version made, which has not got them."""
+        self.db.table("links").insert(row, ignore=True, alter=True)
 
     def findings_in_audit(self, audit: int) -> dict[str, str]:
         """The item each finding of a given audit was opened as or linked to, by finding id."""

@@ -22,6 +22,7 @@ from .contract import (
     Verdict,
     WaivedFinding,
     level,
+    verdict_level,
 )
 from .results import group_text
 
@@ -57,6 +58,41 @@ def rule_nonconformities(rule: RuleEntry) -> list[tuple[str, FindingEntry]]:
     if not groups:
         return [("", rule.deciding_finding())]
     return [(key, groups[key]) for key in sorted(groups)]
+
+
+def waived_nonconformities(
+    document: FindingsDocument,
+) -> list[tuple[str, RuleEntry, FindingEntry]]:
+    """Each nonconformity a waiver in force turned into ``waived``, as :func:`nonconformities`
+    would give it without the waiver: (group key, its rule, the waived finding that shows it).
+    A rule judged in each group gives one per waived group (its worst waived cell, by what it
+    would have been); a rule whose own nonconformity is waived and no group of it, the rule's."""
+    found: list[tuple[str, RuleEntry, FindingEntry]] = []
+    for rule in document.rules:
+        groups = _waived_groups(rule) if rule.judge == "each-group" else {}
+        if not groups and rule.waived is not None:  # its pooled finding
+            found.append(("", rule, rule.findings[0]))
+        found.extend((key, rule, groups[key]) for key in sorted(groups))
+    return found
+
+
+def _waived_groups(rule: RuleEntry) -> dict[str, FindingEntry]:
+    """Each group's worst waived cell, by the verdict it would have had (then its shortfall)."""
+    worst: dict[str, FindingEntry] = {}
+    for finding in rule.findings[1:]:
+        if finding.waived is None or not finding.group:
+            continue
+        key = group_key(finding)
+        held = worst.get(key)
+        if held is None or _would_be(finding) > _would_be(held):
+            worst[key] = finding
+    return worst
+
+
+def _would_be(finding: FindingEntry) -> tuple[int, float]:
+    would = finding.waived.would_be if finding.waived is not None else None
+    shown = 0 if would is None else verdict_level(would.verdict, would.severity)
+    return shown, finding.shortfall or 0
 
 
 def waived_findings(document: FindingsDocument) -> list[WaivedFinding]:

@@ -202,8 +202,10 @@ def _risk(
 
 def _finding(item: dict[str, Any], link: dict[str, Any]) -> dict[str, Any]:
     """The audit finding ``link`` ties to ``item``, as an OSCAL finding about the rule."""
-    satisfied = link.get("verdict") != "nonconform"
+    satisfied = link.get("verdict") not in ("nonconform", "waived")  # waived: still not met
     described = [f"{link['verdict']} in audit {link['audit']}"]
+    if link.get("waiver"):
+        described.append(f"under waiver {link['waiver']} until {link.get('waived_until')}")
     if link.get("period"):
         described.append(f"period {link['period']}")
     if link.get("severity"):

@@ -8,7 +8,9 @@ recurring minor becomes major, with the reason on it. A re-audit of a period an 
 was found in already (another findings.json, the same period) is linked to that item (its
 verdict and value kept on the link) and changes nothing on it. A nonconformity of a closed
 item's rule and group opens a new item: recurring (minor -> major) only when its period
-starts after the closed item's fix was implemented, as it is otherwise.
+starts after the closed item's fix was implemented, as it is otherwise. A nonconformity the
+audit found waived under a waiver of the register opens nothing; the item of its rule and
+group not closed, if there is one, is linked to it as waived (the waiver and its last day).
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from typing import Any
 
 from ..backends.register_store import RegisterStore, remove_register
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry, Severity, Verdict
-from ..findings.nonconformities import dealt_with, due_in_days, failing_total, nonconformities
+from ..findings.nonconformities import (
+    dealt_with,
+    due_in_days,
+    failing_total,
+    nonconformities,
+    waived_nonconformities,
+)
 from .history import as_text, broken_rows, chained, moment
 from .lifecycle import (
     BY_VERIFICATION,
+    CLOSED,
     LifecycleError,
     Status,
     accepted_by,
@@ -60,6 +69,8 @@ class Recorded:
     created: list[str] = field(default_factory=list)
     linked: list[str] = field(default_factory=list)
     recurring: list[str] = field(default_factory=list)
+    #: (item id, waiver id) of each item not closed whose nonconformity the audit found waived
+    waived: list[tuple[str, str]] = field(default_factory=list)
 
 
 #: the statuses of an item whose plan a certifier has accepted
@@ -118,7 +129,33 @@ class Register:
             recorded = Recorded(audit)
             for key, rule, finding in nonconformities(document):
                 self._one(document, audit, key, rule, finding, today, who, recorded)
+            for key, rule, finding in waived_nonconformities(document):
+                self._waived(document.manifest.pack.id, audit, key, rule, finding, recorded)
         return recorded
+
+    def _waived(
+        self,
+        pack_id: str,
+        audit: int,
+        key: str,
+        rule: RuleEntry,
+        finding: FindingEntry,
+        recorded: Recorded,
+    ) -> None:
+        """A nonconformity the audit found waived under a waiver of this register: linked, as
+        waived under it until its last day, to the item of its rule and group not closed (if
+        there is one), which is otherwise left as it is. A waiver the register does not hold
+        (one of a waivers.yaml beside the pack) links nothing: the register cannot tell
+        whether it is still in force."""
+        waived = finding.waived
+        item = self.store.latest_item(rule.rule, key, pack_id)
+        if waived is None or item is None or item["status"] in CLOSED:
+            return
+        held = {f"W-{row['id']}": row for row in self.store.waivers()}
+        if held.get(waived.waiver, {}).get("rule") != rule.rule:
+            return
+        self._add_link(item["id"], audit, finding, waived.waiver, waived.valid_until)
+        recorded.waived.append((item["id"], waived.waiver))
 
     def previous_audit(self, pack_id: str, first_day: str) -> str | None:
         """The findings.json of the audit an audit of pack ``pack_id`` whose period starts on
@@ -269,18 +306,27 @@ class Register:
         self._apply(item, changes, who, today)
         self._add_link(item["id"], audit, finding)
 
-    def _add_link(self, item_id: str, audit: int, finding: FindingEntry) -> None:
-        self.store.insert_link(
-            {
-                "item": item_id,
-                "audit": audit,
-                "finding": finding.id,
-                "period": finding.period,
-                "verdict": str(finding.verdict),
-                "severity": str(finding.severity) if finding.severity else None,
-                "value": finding.value,
-            }
-        )
+    def _add_link(
+        self,
+        item_id: str,
+        audit: int,
+        finding: FindingEntry,
+        waiver: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        """The audit's finding linked to the item; a waived one names its waiver and last day."""
+        link = {
+            "item": item_id,
+            "audit": audit,
+            "finding": finding.id,
+            "period": finding.period,
+            "verdict": str(finding.verdict),
+            "severity": str(finding.severity) if finding.severity else None,
+            "value": finding.value,
+        }
+        if waiver is not None:
+            link |= {"waiver": waiver, "waived_until": until}
+        self.store.insert_link(link)
 
     # ------------------------------------------------------------ changes
 

@@ -15,14 +15,46 @@ from .replay import shown_change
 LIST_COLUMNS = ("id", "status", "severity", "rule", "group_key", "due", "recurring", "overdue")
 
 
-def overdue(item: dict[str, Any], now: datetime, open_actions: list[dict[str, Any]]) -> list[str]:
+def overdue(
+    item: dict[str, Any],
+    now: datetime,
+    open_actions: list[dict[str, Any]],
+    waiver: str = "",
+) -> list[str]:
     """What of an item not closed is past its due day at ``now``: ``item`` (its own), ``action N``
     (each of its open actions past its own); empty when nothing is, or the item is closed. A due
-    day ends at its last second in the pack's zone (see :func:`deadline`)."""
+    day ends at its last second in the pack's zone (see :func:`deadline`). While a waiver is in
+    force for the item (``waiver``, see :func:`waiver_in_force`) its own due day waits: the
+    nonconformity is accepted until the waiver ends; its actions, the team's own dates, do not."""
     if item["status"] in CLOSED:
         return []
-    late = ["item"] if deadline(item, item["due"]) < now else []
+    late = ["item"] if deadline(item, item["due"]) < now and not waiver else []
     return late + [f"action {a['no']}" for a in open_actions if deadline(item, a["due"]) < now]
+
+
+def waiver_in_force(
+    item: dict[str, Any],
+    links: list[dict[str, Any]],
+    waivers: dict[str, dict[str, Any]],
+    now: datetime,
+) -> str:
+    """``W-1 until 2027-03-31``: the waiver of the register in force at ``now`` under which an
+    audit recorded in the register found the item's nonconformity waived (its ``links``), the
+    one that ends last; ``''`` for none. A waiver is in force until its last day ends in the
+    pack's zone (as a due day does), unless revoked."""
+    if item["status"] in CLOSED:
+        return ""
+    held = []
+    for link in links:
+        row = waivers.get(str(link.get("waiver") or ""))
+        if row is None or row.get("revoked_on"):
+            continue
+        if now <= deadline(item, str(row["valid_until"])):
+            held.append((str(row["valid_until"]), str(link["waiver"])))
+    if not held:
+        return ""
+    until, waiver = max(held)
+    return f"{waiver} until {until}"
 
 
 def select_items(
@@ -30,15 +62,18 @@ def select_items(
 ) -> list[dict[str, Any]]:
     """Items matching the filters (status, severity, rule, group, overdue), overdue first then by id.
 
-    Each item carries ``overdue``: what of it is past its due day at ``now`` (see :func:`overdue`).
+    Each item carries ``overdue``: what of it is past its due day at ``now`` (see :func:`overdue`),
+    and ``waiver``: the waiver in force for it (see :func:`waiver_in_force`).
     """
     open_actions: dict[str, list[dict[str, Any]]] = {}
     for action in register.store.open_actions():
         open_actions.setdefault(action["item"], []).append(action)
-    items = [
-        {**item, "overdue": overdue(item, now, open_actions.get(item["id"], []))}
-        for item in register.store.items()
-    ]
+    waivers = {f"W-{row['id']}": row for row in register.store.waivers()}
+    items = []
+    for item in register.store.items():
+        waiver = waiver_in_force(item, register.store.links(item["id"]), waivers, now)
+        late = overdue(item, now, open_actions.get(item["id"], []), waiver)
+        items.append({**item, "overdue": late, "waiver": waiver})
     _check_known(items, filters)
     for name in ("status", "severity", "rule"):
         if filters.get(name):
@@ -150,16 +185,19 @@ def _due(item: dict[str, Any]) -> str:
 
 
 def list_table(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
-    """Lines of the list, each with whether it is overdue (for colour on a terminal)."""
-    rows = [("item", "status", "severity", "rule", "group", "due", "recurring")]
+    """Lines of the list, each with whether it is overdue (for colour on a terminal); the
+    column ``waived`` (the waiver in force for the item) when an item listed has one."""
+    header = ("item", "status", "severity", "rule", "group", "due", "recurring", "waived")
+    shown = len(header) if any(item.get("waiver") for item in items) else len(header) - 1
+    rows = [header[:shown]]
     flags = [False]
     for item in items:
-        rows.append(
-            (
-                item["id"], item["status"], item["severity"], item["rule"],
-                item["group_key"] or "all", _due(item), "yes" if item["recurring"] else "",
-            )
+        row = (
+            item["id"], item["status"], item["severity"], item["rule"],
+            item["group_key"] or "all", _due(item), "yes" if item["recurring"] else "",
+            item.get("waiver") or "",
         )  # fmt: skip
+        rows.append(row[:shown])
         flags.append(bool(item.get("overdue")))
     widths = [max(shown_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(padded(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
@@ -168,11 +206,13 @@ def list_table(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
 
 def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The items for JSON and CSV; ``overdue`` says what of each is past its due date
-    (``item, action 2``; empty when nothing is)."""
+    (``item, action 2``; empty when nothing is), ``waiver`` the waiver in force for it
+    (``W-1 until 2027-03-31``; empty when none is)."""
     return [
         {
             **{k: item.get(k) for k in (*LIST_COLUMNS, "statement")},
             "overdue": ", ".join(item.get("overdue") or []),
+            "waiver": item.get("waiver") or "",
         }
         for item in items
     ]
@@ -216,6 +256,16 @@ def _label(item: dict[str, Any], name: str) -> str:
     return name
 
 
+def _verdict(link: dict[str, Any], waivers: dict[str, dict[str, Any]]) -> str:
+    """A linked finding's verdict; a waived one's with its waiver and last day, and when the
+    waiver was revoked since (``waived under W-1 until 2027-03-31, revoked 2027-01-10``)."""
+    if not link.get("waiver"):
+        return str(link["verdict"])
+    revoked = (waivers.get(link["waiver"]) or {}).get("revoked_on")
+    shown = f"{link['verdict']} under {link['waiver']} until {link.get('waived_until')}"
+    return shown + (f", revoked {revoked}" if revoked else "")
+
+
 def item_text(register: Register, item_id: str) -> str:
     """One item: its fields, actions, linked findings across audits and every change."""
     item_id = register.item_id(item_id)
@@ -242,10 +292,12 @@ def item_text(register: Register, item_id: str) -> str:
         )
     lines.append("findings:")
     audits = {a["id"]: a for a in register.store.audits()}
+    waivers = {f"W-{row['id']}": row for row in register.store.waivers()}
     for link in register.store.links(item_id):
         audit = audits[link["audit"]]
         lines.append(
-            f"  audit {link['audit']} ({audit['period']}): {link['finding']} {link['verdict']}"
+            f"  audit {link['audit']} ({audit['period']}): {link['finding']} "
+            f"{_verdict(link, waivers)}"
         )
     lines.append("history:")
     for row in register.store.history(item_id):

@@ -4,8 +4,9 @@ A waiver names a rule (and optionally a group), a reason, a risk (low, medium,
 high), who requested it and who approved it (never the same person), and a
 validity ending at most a year out. While it is in force, a nonconformity it
 covers is reported as **waived** with what it would have been; it fails no
-``--fail-on`` and opens no CAPA item. Once expired or revoked, the next audit
-shows the nonconformity again. Waivers live in the register, or in a
+``--fail-on`` and opens no CAPA item (an item of its rule and group that the
+register holds already is linked to it as waived, and waits while the waiver is
+in force). Once expired or revoked, the next audit shows the nonconformity again. Waivers live in the register, or in a
 ``waivers.yaml`` beside the pack.
 """
 

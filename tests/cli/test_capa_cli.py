@@ -191,7 +191,7 @@ def test_an_item_raised_to_major_says_so_in_its_statement(runner, tmp_path, july
         "CAPA-2026-0003,open,major,STANDARD-TRAINED,,2026-08-30,1,,Every active agent trained "
         "on the service standard: 94.0 % (47 of 50; 95 % CI 83.8 %–97.9 %) against ≥ 100 %: "
         "minor nonconformity; 3 more conforming records were needed; raised to major "
-        "nonconformity in the register: recurring in another period\n"
+        "nonconformity in the register: recurring in another period,\n"  # no waiver
     ) in listed.output
 
 
@@ -750,7 +750,7 @@ def test_capa_list_of_no_item_says_so_in_a_line_and_keeps_csv_and_json_as_they_a
     )
     assert listed("--overdue", "--format", "json") == "[]\n"
     assert listed("--overdue", "--format", "csv") == (
-        "id,status,severity,rule,group_key,due,recurring,overdue,statement\n"
+        "id,status,severity,rule,group_key,due,recurring,overdue,statement,waiver\n"
     )
 
 
@@ -791,7 +791,8 @@ def test_capa_list_help_says_overdue_is_a_due_day_ended_in_the_pack_s_zone(runne
     shown = " ".join(invoke(runner, "capa", "list", "--help").output.split())
     assert (
         "--overdue Only items not closed whose own due day, or an open action's, has ended in "
-        "the pack's time zone (the due column says which)."
+        "the pack's time zone (the due column says which); an item's own due day waits while "
+        "a waiver is in force for it (the waived column)."
     ) in shown
 
 

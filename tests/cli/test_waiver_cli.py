@@ -318,3 +318,67 @@ def test_a_waiver_forged_in_the_register_is_never_applied(runner, tmp_path) -> N
     assert line.startswith(f"error: {register}: the register fails its check (2 problem(s), ")
     assert "its waivers are not applied" in line
     assert not out.exists()
+
+
+def test_an_item_found_waived_names_its_waiver_and_is_not_overdue_while_it_is_in_force(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """The trial: 2026-Q3 audited with a register, RESP-PHONE-30S waived for site=SH, audited
+    again. The register line counts the item waived, capa show lists the waived finding with
+    its waiver, capa list names the waiver in force, and the item (major, due in 30 days) is
+    not overdue inside the waiver's term; after it, or once revoked, it is."""
+    import csv
+    import io
+    from datetime import UTC, datetime, time
+
+    register = str(tmp_path / "r.db")
+    today = date.today()
+    until = today + timedelta(days=200)
+
+    def audit(out: str) -> str:
+        done = runner.invoke(
+            main,
+            ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(tmp_path / out),
+             "--format", "json", "--fail-on", "never", "--register", register],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        return next(line for line in done.output.splitlines() if line.startswith("register"))
+
+    def listed(on: date, *extra: str) -> str:
+        monkeypatch.setattr("auditor.cli._now", lambda: datetime.combine(on, time(11), UTC))
+        done = runner.invoke(main, ["capa", "list", "--register", register, *extra])
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    assert "3 items opened" in audit("first")
+    item = f"CAPA-{today.year}-0001"  # the first rule's nonconformity: RESP-PHONE-30S, site=SH
+    added = add(runner, register, "--group", "site=SH", "--approved-by", "quality director",
+                "--until", until.isoformat())  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert audit("second").endswith(f", 1 item waived ({item} under W-1)")
+    shown = runner.invoke(main, ["capa", "show", item, "--register", register]).output
+    assert (
+        f"  audit 2 (2026-Q3): RESP-PHONE-30S@site=SH@2026-08 waived under W-1 until {until}"
+    ) in shown.splitlines()
+    due = (today + timedelta(days=30)).isoformat()  # the pack's due days for a major
+    late = today + timedelta(days=100)  # past its due day, inside the waiver's term
+    row = next(line for line in listed(late).splitlines() if line.startswith(item))
+    assert row.split()[5:] == [due, "W-1", "until", until.isoformat()], row
+    assert item not in listed(late, "--overdue")
+    records = json.loads(listed(late, "--format", "json"))
+    assert [(r["waiver"], r["overdue"]) for r in records if r["id"] == item] == [
+        (f"W-1 until {until}", "")
+    ]
+    rows = csv.DictReader(io.StringIO(listed(late, "--format", "csv")))
+    assert [(r["waiver"], r["overdue"]) for r in rows if r["id"] == item] == [
+        (f"W-1 until {until}", "")
+    ]
+    after = listed(until + timedelta(days=1), "--overdue")
+    assert f"{item}  open    major" in after and f"{due} (overdue)" in after
+    check = runner.invoke(main, ["capa", "check", "--register", register])
+    assert (check.exit_code, check.output) == (0, "history intact\n")
+    revoked = runner.invoke(main, ["waiver", "revoke", "W-1", "--by", "qd", "--register", register])
+    assert revoked.exit_code == 0, revoked.output
+    assert f"{due} (overdue)" in listed(late, "--overdue")
+    shown = runner.invoke(main, ["capa", "show", item, "--register", register]).output
+    assert f"waived under W-1 until {until}, revoked {today}" in shown
