@@ -209,11 +209,17 @@ def apply_waivers(results: list[RuleResult], waivers: list[Waiver], on: date) ->
 
 
 def _rule_verdict(result: RuleResult, active: list[Waiver]) -> None:
-    """The rule's verdict once its findings are waived: still nonconform if any is left, else waived."""
+    """The rule's verdict once its findings are waived: still nonconform if any is left, else
+    waived. A rule judged in each group is judged by its groups once one of them is waived:
+    its pooled finding holds the waived group's records too, so it would report the waived
+    nonconformity again as the rule's own (the groups left conforming, their pooled figure
+    conforms as well)."""
     if result.verdict != "nonconform":
         return
     if result.judge == "each-group":
-        left = worst([f for f in result.findings if f.verdict != "waived"])
+        groups_waived = any(f.waived for f in result.findings[1:])
+        judged = result.findings[1:] if groups_waived else result.findings
+        left = worst([f for f in judged if f.verdict != "waived"])
         if left is not None and left.verdict == "nonconform":
             result.verdict_severity = left.severity
             return

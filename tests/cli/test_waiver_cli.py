@@ -382,3 +382,38 @@ def test_an_item_found_waived_names_its_waiver_and_is_not_overdue_while_it_is_in
     assert f"{due} (overdue)" in listed(late, "--overdue")
     shown = runner.invoke(main, ["capa", "show", item, "--register", register]).output
     assert f"waived under W-1 until {until}, revoked {today}" in shown
+
+
+def test_a_waived_group_is_not_reported_again_by_the_pooled_figure(runner, tmp_path) -> None:
+    """A user trial: August alone, site SH's phone answers waived (56.2 %, a major). BJ and GZ
+    meet the 90 % target, but the pooled 84.9 % (661 calls, SH's 194 among them) was left to
+    decide the rule: it read "nonconform (minor) 84.9 % all" and opened an
+    item for the waived calls. Judged in each group, the rule is waived (the groups left
+    conform) and no item is opened for it."""
+    register = str(tmp_path / "r.db")
+    added = add(runner, register, "--group", "site=SH", "--approved-by", "quality director",
+                "--until", SOON)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main,
+        ["audit", PACK, DEMO, "--period", "2026-08", "--out", str(out), "--format", "json",
+         "--fail-on", "never", "--register", register],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rule = next(
+        r
+        for r in json.loads((out / "findings.json").read_text(encoding="utf-8"))["rules"]
+        if r["rule"] == "RESP-PHONE-30S"
+    )
+    verdicts = {f["id"]: (f["verdict"], f["value"] >= 0.9) for f in rule["findings"]}
+    assert verdicts == {
+        "RESP-PHONE-30S": ("nonconform", False),  # the pooled figure, SH's calls among them
+        "RESP-PHONE-30S@site=BJ": ("conform", True),
+        "RESP-PHONE-30S@site=GZ": ("conform", True),
+        "RESP-PHONE-30S@site=SH": ("waived", False),
+    }
+    assert (rule["verdict"], rule["verdict_severity"]) == ("waived", None)
+    assert rule["waived"]["would_be"] == {"verdict": "nonconform", "severity": "major"}
+    items = Register(register).store.items()
+    assert not [i for i in items if i["rule"] == "RESP-PHONE-30S"]
