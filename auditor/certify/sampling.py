@@ -493,18 +493,20 @@ def _population(
     evaluation = Evaluation(pack, backend_for(store), period, (rule,))  # its calendar only
     details = evaluation.record_details(rule)
     unit = rule.measure.failing_unit(pack.evidence[rule.evidence])
-    shown = evaluation.plan(rule).scope.display_key
+    judged = [(k, d) for k, d in sorted(details.items()) if d["outcome"] in ("conform", "breach")]
+    shown = evaluation.plan(rule).scope.display_keys(
+        [key for key, _ in judged]
+    )  # once, not per key
     return [
         {
-            "key": shown(key),
+            "key": key,
             "engine_outcome": detail["outcome"],
             "source_file": _file_cell(detail["source_file"], evidence_root),
             "line": detail["line"],
             "value": _value_cell(detail["value"], unit, rule),
             **{g: detail[g] for g in rule.group_by},
         }
-        for key, detail in sorted(details.items())
-        if detail["outcome"] in ("conform", "breach")
+        for key, (_, detail) in zip(shown, judged, strict=True)
     ]
 
 

@@ -276,10 +276,6 @@ class Scope:
         zone = self.env.window.zone
         return [shown_key(key, types, zone) for key in keys]
 
-    def display_key(self, key: str) -> str:
-        """One record key as people read it (see :meth:`display_keys`)."""
-        return self.display_keys([key])[0]
-
     def group_columns(self, alias: str = "t") -> str:
         """``, t.site AS _g_site`` for each group field."""
         return "".join(f", {alias}.{q(g)} AS {q('_g_' + g)}" for g in self.group_by)
