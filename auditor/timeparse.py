@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -798,14 +799,21 @@ def layout_shape(fmt: str) -> str:
     )
 
 
-#: the texts written in one of the layouts read without a mapping's format (year first,
-#: Chinese units, 12-hour times, either order of day and month), whatever their numbers
-_KNOWN_SHAPES = re.compile(
-    "|".join(
-        f"(?:{layout_shape(fmt)})"
-        for fmt in (*FORMATS, *NumericDates(DAY_FIRST).formats, *NumericDates(MONTH_FIRST).formats)
-    )
-)
+def shaped_layouts() -> list[str]:
+    """The layouts read without a mapping's format (year first, Chinese units, 12-hour times,
+    either order of day and month) whose every directive has a shape (a test holds each of
+    them to have one, so a layout added with another directive is told there, not at import)."""
+    layouts = (*FORMATS, *NumericDates(DAY_FIRST).formats, *NumericDates(MONTH_FIRST).formats)
+    return [f for f in layouts if set(re.findall(r"%(.)", f)) <= _SHAPE_OF_DIRECTIVE.keys()]
+
+
+@cache
+def _known_shapes() -> re.Pattern[str]:
+    """The texts written in one of :func:`shaped_layouts`, whatever their numbers; made on the
+    first value not read, not when the module is imported."""
+    return re.compile("|".join(f"(?:{layout_shape(fmt)})" for fmt in shaped_layouts()))
+
+
 #: the start of an ISO 8601 date (its time may be written in any of its forms)
 _ISO_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
@@ -816,7 +824,7 @@ def _has_known_shape(value: str) -> bool:
     a layout to give with ``format:``: an ISO or year-last numeric date at its start, or
     the whole value in one of :data:`FORMATS` or the numeric dates' layouts."""
     return bool(
-        _ISO_START.match(value) or _NUMERIC_DATE.match(value) or _KNOWN_SHAPES.fullmatch(value)
+        _ISO_START.match(value) or _NUMERIC_DATE.match(value) or _known_shapes().fullmatch(value)
     )
 
 

@@ -688,3 +688,12 @@ def test_a_value_in_no_known_layout_keeps_the_advice_to_give_format(text: str) -
         f"'{text}' is not a date/time in a known format; give format: for this column in the "
         "mapping"
     )
+
+
+def test_every_layout_read_without_a_format_has_a_shape() -> None:
+    """A layout whose directive has no shape would not be told impossible when its numbers are
+    out of range (it would get the advice to give format:): each must have one."""
+    from auditor.timeparse import DAY_FIRST, FORMATS, MONTH_FIRST, NumericDates, shaped_layouts
+
+    layouts = [*FORMATS, *NumericDates(DAY_FIRST).formats, *NumericDates(MONTH_FIRST).formats]
+    assert shaped_layouts() == layouts
