@@ -168,15 +168,14 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "pareto_outside_plan": {
         "zh": "{group}:纠正措施计划处理其 {total} 条不符合记录中的 {planned} 条;"
-        "其余 {n} 条所在的期间不是不符合,不在计划内:{cells}。",
+        "其余 {n} 条所在的期间不在计划内:{cells}。",
         "en": "{group}: the corrective-action plan deals with {planned} of its {total} failing "
-        "records; the other {n} are in periods that are not nonconformities, which it does "
-        "not deal with: {cells}.",
+        "records; the other {n} are in periods it does not deal with: {cells}.",
     },
     "pareto_outside_plan_all": {
-        "zh": "{group}:纠正措施计划不处理其 {total} 条不符合记录,它们所在的期间不是不符合:{cells}。",
+        "zh": "{group}:纠正措施计划不处理其 {total} 条不符合记录,它们所在的期间不在计划内:{cells}。",
         "en": "{group}: the corrective-action plan deals with none of its {total} failing "
-        "records; they are in periods that are not nonconformities: {cells}.",
+        "records; they are in periods it does not deal with: {cells}.",
     },
     "pareto_outside_cell": {
         "zh": "{period} 的 {n} 条({verdict},{figures})",

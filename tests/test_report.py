@@ -1034,11 +1034,11 @@ def test_the_pareto_says_what_it_counts_and_what_the_plan_leaves_out(write_pack,
             "whatever that period's verdict.",
             [
                 "site=BJ: the corrective-action plan deals with 3 of its 6 failing records; "
-                "the other 3 are in periods that are not nonconformities, which it does not "
-                "deal with: 2 in 2026-08 — not evaluable, n = 2 (minimum 3); "
+                "the other 3 are in periods it does not deal with: 2 in 2026-08 — not "
+                "evaluable, n = 2 (minimum 3); "
                 "1 in 2026-09 — conform, 49 / 50.",
                 "site=SH: the corrective-action plan deals with none of its 2 failing "
-                "records; they are in periods that are not nonconformities: "
+                "records; they are in periods it does not deal with: "
                 "2 in 2026-08 — not evaluable, n = 2 (minimum 3).",
             ],
             ["Deal with the 3 failing records listed"] * 2,
@@ -1047,9 +1047,9 @@ def test_the_pareto_says_what_it_counts_and_what_the_plan_leaves_out(write_pack,
             "每根柱计入该分组各期间的全部不符合记录,不论该期间的结论如何。",
             [
                 "site=BJ:纠正措施计划处理其 6 条不符合记录中的 3 条;其余 3 条所在的期间"
-                "不是不符合,不在计划内:2026-08 的 2 条(无法评价,n = 2(最少 3));"
+                "不在计划内:2026-08 的 2 条(无法评价,n = 2(最少 3));"
                 "2026-09 的 1 条(符合,49 / 50)。",
-                "site=SH:纠正措施计划不处理其 2 条不符合记录,它们所在的期间不是不符合:"
+                "site=SH:纠正措施计划不处理其 2 条不符合记录,它们所在的期间不在计划内:"
                 "2026-08 的 2 条(无法评价,n = 2(最少 3))。",
             ],
             ["处理清单中的 3 条不符合记录"] * 2,
