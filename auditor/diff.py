@@ -9,7 +9,13 @@ Findings are paired in these steps:
    audit's of the same rule and group, whatever their sub-periods, when either
    holds only part of its audit period, so that a group failing in July and
    again in November is one recurring nonconformity, as the CAPA register
-   links it (two whole-period findings are left to steps 2 and 3);
+   links it (two whole-period findings are left to steps 2 and 3). When both
+   audits hold both sub-periods (a re-run of Q4 whose site's worst month moved
+   from October to November), each is left to step 2 and paired with its own
+   month, and the group is still classed once: the row of the new
+   nonconformity against the old audit's nonconformity of the group, the row
+   of the old one, whose group still fails, as a finding that is no
+   nonconformity (never resolved);
 2. by rule, group and the span the finding covers: its own period and the days
    of it the audit holds (a week the audit period cuts is its days: week 31 of
    a July audit, 27-31 July, is not week 31 of an August audit, 1-2 August),
@@ -37,7 +43,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import partial
@@ -377,13 +383,19 @@ def _cells(document: FindingsDocument) -> list[_Cell]:
 Pair = tuple[_Cell | None, _Cell | None, Match | None]
 
 
+_Key = tuple[str, str, str, CellDays | None]
+
+
 class _Pairing:
     """The pairs made so far: each new cell's old partner and how they were paired, and the
-    old cells not paired yet."""
+    old cells not paired yet; and, for a group whose nonconformity moved to another
+    sub-period both audits hold (each paired with its own), what its rows are classed by."""
 
     def __init__(self, old: list[_Cell]) -> None:
         self.old_left = {c.key: c for c in old}
-        self.partner: dict[tuple[str, str, str, CellDays | None], tuple[_Cell, Match]] = {}
+        self.partner: dict[_Key, tuple[_Cell, Match]] = {}
+        self.judged_by: dict[_Key, _Cell] = {}  # a new nonconformity: the old one of its group
+        self.still_failing: set[_Key] = set()  # an old nonconformity whose group fails now
 
     def paired(self, cell: _Cell) -> bool:
         return cell.key in self.partner
@@ -391,6 +403,25 @@ class _Pairing:
     def pair(self, cell: _Cell, other: _Cell, match: Match) -> None:
         del self.old_left[other.key]
         self.partner[cell.key] = (other, match)
+
+    def moved(self, cell: _Cell, other: _Cell) -> None:
+        """The group's nonconformity ``cell`` now and ``other`` before, of different
+        sub-periods both audits hold: left to be paired by span, classed as one."""
+        self.judged_by[cell.key] = other
+        self.still_failing.add(other.key)
+
+    def classed_against(
+        self, before: _Cell | None, after: _Cell | None, old: Side | None
+    ) -> Side | None:
+        """What a row's new side is classed against: the old audit's nonconformity of the
+        group for a nonconformity that moved; the row's old side ``old``, as no nonconformity,
+        for the old nonconformity of a group that still fails (it is not resolved); else
+        ``old``."""
+        if after is not None and after.key in self.judged_by:
+            return _side(self.judged_by[after.key], "")
+        if before is not None and before.key in self.still_failing and old is not None:
+            return replace(old, nonconformity=False)
+        return old
 
 
 def _by_group(cells: list[_Cell]) -> dict[tuple[str, str], list[_Cell]]:
@@ -424,13 +455,14 @@ def _worst(cells: list[_Cell]) -> _Cell:
     )
 
 
-def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
+def _pairs(old: list[_Cell], new: list[_Cell]) -> tuple[list[Pair], _Pairing]:
     """Pairs of a group's nonconformities, then by rule, group and span, then the whole-period
     findings left by rule and group, then an old group's nonconformity left with the new
     audit's worst finding of the group left (see the module's docstring).
 
     In rule order (the new audit's, then rules only in the old one); within a
-    rule the new audit's findings in order, then those only in the old one.
+    rule the new audit's findings in order, then those only in the old one. The pairing
+    is returned too: what the rows of a nonconformity that moved are classed against.
     """
     pairing = _Pairing(old)
     _pair_nonconformities(pairing, old, new)
@@ -442,16 +474,22 @@ def _pairs(old: list[_Cell], new: list[_Cell]) -> list[Pair]:
         if not pairing.paired(cell) and cell.whole and cell.key[:2] in whole_left:
             pairing.pair(cell, whole_left.pop(cell.key[:2]), "whole-period")
     _pair_with_the_group(pairing, new)
-    return _in_order(pairing, old, new)
+    return _in_order(pairing, old, new), pairing
 
 
 def _pair_nonconformities(pairing: _Pairing, old: list[_Cell], new: list[_Cell]) -> None:
     """Step 1: a group's nonconformity in each audit, by rule and group whatever their
-    sub-periods (one per group and audit: its worst sub-period)."""
+    sub-periods (one per group and audit: its worst sub-period); when both audits hold both
+    sub-periods, each is left to be paired with its own by span (step 2)."""
     before = {c.key[:2]: c for c in old if c.nonconformity}
+    old_keys, new_keys = {c.key for c in old}, {c.key for c in new}
     for cell in new:
         other = before.get(cell.key[:2]) if cell.nonconformity else None
-        if other is not None and _of_a_sub_period(other, cell):
+        if other is None or not _of_a_sub_period(other, cell):
+            continue
+        if other.key != cell.key and other.key in new_keys and cell.key in old_keys:
+            pairing.moved(cell, other)
+        else:
             pairing.pair(cell, other, _group_match(other, cell))
 
 
@@ -608,9 +646,10 @@ def audit_ref(document: FindingsDocument) -> AuditRef:
 def diff_findings(old: FindingsDocument, new: FindingsDocument) -> FindingsDiff:
     """Compare two audits: one row per pair of findings, each nonconformity classified."""
     rows = []
-    for before, after, match in _pairs(_cells(old), _cells(new)):
+    pairs, pairing = _pairs(_cells(old), _cells(new))
+    for before, after, match in pairs:
         old_side, new_side = _sides(before, after)
-        change, worse = _change(old_side, new_side)
+        change, worse = _change(pairing.classed_against(before, after, old_side), new_side)
         cell = after or before
         assert cell is not None
         rows.append(

@@ -576,22 +576,81 @@ def test_a_group_failing_in_other_months_of_the_next_quarter_recurs(write_pack, 
     assert diff.counts() == {"new": 1, "resolved": 0, "recurring": 1, "worsened": 1}
 
 
+def b_months(q4: FindingsDocument, figures: dict[str, str]) -> FindingsDocument:
+    """Q4 with site B's month cells given the verdict and value of another of B's months, all
+    at once: ``{"2026-10": "2026-11"}`` gives October November's."""
+
+    def edit(data: dict[str, Any]) -> None:
+        cells = {
+            month: finding(data, f"BY-SITE-MONTH@site=B@{month}")
+            for month in quarter_months("2026-Q4")
+        }
+        was = {month: dict(cell) for month, cell in cells.items()}
+        for month, source in figures.items():
+            kept = {key: was[month][key] for key in ("id", "period", "days")}
+            cells[month].update(was[source] | kept)
+
+    return edited(q4, edit)
+
+
+def b_rows(diff: Any) -> dict[str, tuple[str | None, str, tuple[str, ...]]]:
+    """Site B's rows by month: (how paired, the change, worsened by); each row holds one month."""
+    rows = {}
+    for row in diff.rows:
+        if row.group == {"site": "B"}:
+            assert row.old is not None and row.new is not None, row  # both audits hold each month
+            assert row.old.span == row.new.span, row
+            rows[row.new.span] = (row.match, str(row.change), row.worsened_by)
+    return rows
+
+
 def test_a_group_failing_in_the_same_audit_period_pairs_its_worst_months(
     write_pack, tmp_path
 ) -> None:
     """Q4 against itself with B's worst month moved from October to November (60 % and 90 %
-    swapped): B is still one recurring nonconformity, not October resolved and November new."""
+    swapped). By hand, from ANSWERED_OF_10: B fails in October (60 %, its worst: the old CAPA
+    item) and November (90 %), then in November (60 %, its worst: the new item) and October
+    (90 %). Each month is paired with its own; November now is B's nonconformity, recurring
+    against the old one (60 % then 60 %, minor both); October, no longer B's worst but B still
+    failing, is not resolved: nonconform minor both, 60 % then 90 %, value changed. B is one
+    recurring nonconformity, not October resolved and November new, and no month of B is in
+    one audit only."""
     _, q4 = site_months(write_pack, tmp_path)
-
-    def swap(data: dict[str, Any]) -> None:
-        october = finding(data, "BY-SITE-MONTH@site=B@2026-10")
-        november = finding(data, "BY-SITE-MONTH@site=B@2026-11")
-        for key in set(october) - {"id", "period", "days"}:
-            october[key], november[key] = november[key], october[key]
-
-    moved = edited(q4, swap)
+    moved = b_months(q4, {"2026-10": "2026-11", "2026-11": "2026-10"})
     diff = diff_findings(q4, moved)
     assert diff.counts() == {"new": 0, "resolved": 0, "recurring": 3, "worsened": 0}
+    assert b_rows(diff) == {
+        "2026-10": ("period", "value changed", ()),
+        "2026-11": ("period", "recurring", ()),
+        "2026-12": ("period", "unchanged", ()),
+    }
     b = next(r for r in diff.rows if r.group == {"site": "B"} and r.change == Change.RECURRING)
     assert b.old is not None and b.new is not None
-    assert (b.old.period, b.new.period, b.match) == ("2026-10", "2026-11", "group")
+    assert (b.old.nonconformity, b.new.nonconformity) == (False, True)
+    assert b.group_text == "site=B@2026-11"
+    lines = [line for line in diff_text(diff).splitlines() if "site=B" in line]
+    assert len(lines) == 3 and not [line for line in lines if "only in" in line]
+    # the report's table of the previous audit gives the same
+    view = previous_view(q4, moved, EN)
+    assert list(view.counts.values()) == list(diff.counts().values())
+    assert [(r.period, r.key) for r in view.rows if r.group == "site=B"] == [
+        ("2026-11", "recurring")
+    ]
+
+    # October fixed (100 %, an observation) and November failing at 60 %: B still fails, so
+    # October is not resolved (nonconform minor -> observation: verdict changed)
+    fixed = b_months(q4, {"2026-10": "2026-12", "2026-11": "2026-10"})
+    diff = diff_findings(q4, fixed)
+    assert diff.counts() == {"new": 0, "resolved": 0, "recurring": 3, "worsened": 0}
+    assert b_rows(diff)["2026-10"] == ("period", "verdict changed", ())
+    assert b_rows(diff)["2026-11"] == ("period", "recurring", ())
+    view = previous_view(q4, fixed, EN)
+    assert [(r.period, r.key) for r in view.rows if r.group == "site=B"] == [
+        ("2026-11", "recurring")
+    ]
+
+    # November now at 50 %: further from 96 % than the old nonconformity's 60 %, worsened;
+    # at 75 % nearer to it than 60 %, recurring (though further than November's 90 % before)
+    for value, change, by in ((0.5, "worsened", ("value",)), (0.75, "recurring", ())):
+        now = edited(moved, setting("BY-SITE-MONTH@site=B@2026-11", value=value))
+        assert b_rows(diff_findings(q4, now))["2026-11"] == ("period", change, by), value
