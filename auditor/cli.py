@@ -1172,18 +1172,11 @@ def _ceiling(text: str) -> float:
 
 
 def _evidence_gap_line(warning: dict[str, Any], period: str) -> str:
+    from .findings.contract import Warning_
     from .findings.document import evidence_gap_line
     from .i18n import Words
 
-    return evidence_gap_line(
-        Words("en"),
-        period,
-        warning["edge"],
-        warning["first"],
-        warning["last"],
-        warning["days"],
-        warning["no_finding"],
-    )
+    return evidence_gap_line(Words("en"), period, Warning_.model_validate(warning))
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
