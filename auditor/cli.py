@@ -1172,18 +1172,11 @@ def _ceiling(text: str) -> float:
 
 
 def _evidence_gap_line(warning: dict[str, Any], period: str) -> str:
+    from .findings.contract import Warning_
     from .findings.document import evidence_gap_line
     from .i18n import Words
 
-    return evidence_gap_line(
-        Words("en"),
-        period,
-        warning["edge"],
-        warning["first"],
-        warning["last"],
-        warning["days"],
-        warning["no_finding"],
-    )
+    return evidence_gap_line(Words("en"), period, Warning_.model_validate(warning))
 
 
 def _warning_lines(result: AuditResult) -> list[str]:
@@ -1219,11 +1212,20 @@ def _warning_lines(result: AuditResult) -> list[str]:
 
 
 def _evidence_warning_lines(result: AuditResult) -> list[str]:
-    """The evidence files' warnings as the ingest prints them (a field two columns match),
-    but an optional field with no column: the findings' warnings tell it (above)."""
+    """The evidence files' warnings (a field two columns match), each file named relative to
+    the evidence folder as the findings' warnings name it (in a combined audit two packs'
+    folders may hold files of one name), but an optional field with no column: the
+    findings' warnings tell it (above)."""
     from .convert import is_no_column_warning
+    from .paths import relative_path
 
-    return _file_warning_lines(result.ingest, leave_out=is_no_column_warning)
+    root = result.findings.manifest.parameters.evidence_root
+    return [
+        f"{relative_path(f.path, root)}: {warning}"
+        for f in result.ingest.files
+        for warning in f.warnings
+        if not is_no_column_warning(warning)
+    ]
 
 
 def _pending_lines(document: FindingsDocument) -> list[str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from .model import EvidenceKind, Pack
-from .periods import Period
+from .periods import Period, days_from
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,16 @@ class KindCoverage:
 class Gap:
     """Days at the start or the end of the audit period with no record a rule judges."""
 
-    edge: str  # "start" or "end"
-    first: date
-    last: date
+    edge: Literal["start", "end"]
+    empty: Period  # the days with no record
 
     @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
+    def evidence_day(self) -> date:
+        """The day beside the empty ones: the evidence's first day after a gap at the start,
+        its last day before a gap at the end."""
+        if self.edge == "start":
+            return self.empty.last + timedelta(days=1)
+        return self.empty.first - timedelta(days=1)
 
 
 def judged_kinds(pack: Pack) -> list[str]:
@@ -114,8 +117,7 @@ def gap_threshold(period: Period) -> int:
     """The fewest empty days at an edge of ``period`` that :func:`evidence_gaps` tells of: a
     week, or a tenth of a shorter period (rounded up) when that is less, never under 3 days
     (a weekend is no gap): 7 for a quarter, 4 for a 31-day month, 3 for a week."""
-    days = (period.last - period.first).days + 1
-    return max(3, min(7, -(-days // 10)))
+    return max(3, min(7, -(-period.days // 10)))
 
 
 def evidence_gaps(pack: Pack, period: Period, coverage: dict[str, KindCoverage]) -> list[Gap]:
@@ -130,6 +132,9 @@ def evidence_gaps(pack: Pack, period: Period, coverage: dict[str, KindCoverage])
     zone = ZoneInfo(pack.timezone)
     first, last = _day(min(firsts), zone), _day(max(lasts), zone)
     one = timedelta(days=1)
-    gaps = [Gap("start", period.first, first - one), Gap("end", last + one, period.last)]
+    gaps = [
+        Gap("start", days_from(period.first, first - one)),
+        Gap("end", days_from(last + one, period.last)),
+    ]
     least = gap_threshold(period)
-    return [gap for gap in gaps if gap.days >= least]
+    return [gap for gap in gaps if gap.empty.days >= least]

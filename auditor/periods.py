@@ -31,8 +31,18 @@ class Period:
         """Epoch seconds of the first moment after the period."""
         return datetime.combine(self.last + timedelta(days=1), time(0), zone).timestamp()
 
+    @property
+    def days(self) -> int:
+        """How many days the period holds (none when it ends before it starts)."""
+        return max(0, (self.last - self.first).days + 1)
+
     def __str__(self) -> str:
         return self.label
+
+
+def days_from(first: date, last: date) -> Period:
+    """The days from ``first`` to ``last``, labelled ``2026-07-01..2026-07-09``."""
+    return Period(f"{first}..{last}", first, last)
 
 
 def end_of_day(day: date, zone: ZoneInfo | None = None) -> datetime:
@@ -106,7 +116,7 @@ def _period_of(value: str) -> Period | None:
         first, last = _day(match.group(1)), _day(match.group(2))
         if last < first:
             raise _NotAPeriod(f"it ends before it starts ({last} is before {first})")
-        return Period(f"{first}..{last}", first, last)
+        return days_from(first, last)
     return None
 
 

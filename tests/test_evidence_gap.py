@@ -275,3 +275,37 @@ def test_every_engine_finds_the_same_first_and_last_record_in_the_period(
         datetime(2026, 5, 2, 8, tzinfo=zone).timestamp(),
         datetime(2026, 5, 31, 22, tzinfo=zone).timestamp(),
     )
+
+
+def test_one_line_for_the_warning_in_both_languages() -> None:
+    """The console and the report say a warning with one function, given the warning: the
+    day beside the empty ones is the evidence's last (an end gap) or first (a start gap)."""
+    from auditor.findings.contract import Warning_
+    from auditor.findings.document import evidence_gap_line
+    from auditor.i18n import Words
+
+    end = Warning_(code="evidence-gap", edge="end", first="2026-05-24", last="2026-06-30", days=38)
+    start = Warning_(
+        code="evidence-gap",
+        edge="start",
+        first="2026-04-01",
+        last="2026-04-07",
+        days=7,
+        no_finding=["2026-W14"],
+    )
+    assert evidence_gap_line(Words("en"), "2026-Q2", end) == (
+        "evidence ends 2026-05-23: the last 38 days of 2026-Q2 (2026-05-24 to 2026-06-30) "
+        "hold no record the rules judge"
+    )
+    assert evidence_gap_line(Words("zh"), "2026-Q2", start).startswith(
+        "证据始于 2026-04-08:2026-Q2 的最初 7 天(2026-04-01 至 2026-04-07)"
+    )
+
+
+def test_a_period_counts_its_days() -> None:
+    # 2026-Q2: 30 + 31 + 30; 2024: a leap year; a range holds both its ends
+    assert [parse_period(p).days for p in ("2026-Q2", "2024", "2026-06-01..2026-06-07")] == [
+        91,
+        366,
+        7,
+    ]

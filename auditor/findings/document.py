@@ -8,7 +8,7 @@ order, record keys sorted).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,9 @@ from ..evidence_span import Gap, KindCoverage, evidence_gaps, judged_kinds
 from ..failing import capped
 from ..i18n import Words
 from ..paths import relative_path, working_relative
-from ..periods import cell, sub_periods
+from ..periods import cell, days_from, sub_periods
 from ..recommendation import recommendation
-from .contract import SCHEMA_VERSION, FindingsDocument
+from .contract import SCHEMA_VERSION, FindingsDocument, Warning_
 from .results import Finding, RuleResult
 from .sentences import sentence
 
@@ -310,9 +310,9 @@ def gap_warnings(inputs: AuditInputs, results: list[RuleResult]) -> list[dict[st
         {
             "code": "evidence-gap",
             "edge": gap.edge,
-            "first": gap.first.isoformat(),
-            "last": gap.last.isoformat(),
-            "days": gap.days,
+            "first": gap.empty.first.isoformat(),
+            "last": gap.empty.last.isoformat(),
+            "days": gap.empty.days,
             "no_finding": _without_finding(pack, period, gap, results),
         }
         for gap in gaps
@@ -323,36 +323,44 @@ def _without_finding(pack: Pack, period: Period, gap: Gap, results: list[RuleRes
     """The labels of the sub-periods wholly in ``gap`` that a rule reports by and has no
     finding for, in the order of their days."""
     missing: dict[str, Period] = {}
+    empty = gap.empty
     for result in results:
         rule = pack.rule(result.rule)
         if rule is None or rule.period == "all":
             continue
         found = {f.period for f in result.findings}
         for sub in sub_periods(period, rule.period):
-            if gap.first <= sub.first and sub.last <= gap.last and sub.label not in found:
+            if empty.first <= sub.first and sub.last <= empty.last and sub.label not in found:
                 missing.setdefault(sub.label, sub)
     return [label for label, sub in sorted(missing.items(), key=lambda i: (i[1].first, i[1].last))]
 
 
-def evidence_gap_line(
-    words: Words, period: str, edge: str, first: str, last: str, days: int, no_finding: list[str]
-) -> str:
-    """The ``evidence-gap`` warning in ``words``' language: ``evidence ends 2012-05-23: the
-    last 38 days of 2012-Q2 (2012-05-24 to 2012-06-30) hold no record the rules judge``."""
+def evidence_gap_line(words: Words, period: str, warning: Warning_) -> str:
+    """The ``evidence-gap`` ``warning`` in ``words``' language, ``period`` the audit period's
+    label: ``evidence ends 2012-05-23: the last 38 days of 2012-Q2 (2012-05-24 to
+    2012-06-30) hold no record the rules judge``."""
     from ..formatting import count, first_names
 
-    one = timedelta(days=1)
-    beside = date.fromisoformat(first) - one if edge == "end" else date.fromisoformat(last) + one
+    gap = warned_gap(warning)
+    no_finding = warning.no_finding or []
     unfound = words.label("gap_no_finding", periods=first_names(no_finding)) if no_finding else ""
     return words.label(
-        f"evidence-gap-{edge}",
-        day=beside.isoformat(),
-        days=count(days),
+        f"evidence-gap-{gap.edge}",
+        day=gap.evidence_day.isoformat(),
+        days=count(gap.empty.days),
         period=period,
-        first=first,
-        last=last,
+        first=gap.empty.first.isoformat(),
+        last=gap.empty.last.isoformat(),
         no_finding=unfound,
     )
+
+
+def warned_gap(warning: Warning_) -> Gap:
+    """The empty days an ``evidence-gap`` warning tells of."""
+    if warning.edge is None or warning.first is None or warning.last is None:
+        raise ValueError(f"a {warning.code} warning names no empty days")
+    first, last = date.fromisoformat(warning.first), date.fromisoformat(warning.last)
+    return Gap(warning.edge, days_from(first, last))
 
 
 def columns_not_recorded(pack: Pack, files: Iterable[FileReport]) -> list[FileReport]:

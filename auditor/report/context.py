@@ -254,15 +254,7 @@ def untimed_kinds(summary: Summary, words: Words) -> list[str]:
 def warning_text(warning: Warning_, words: Words, pack_zone: str, period: str = "") -> str:
     """An audit warning in the report's language (``period``: the audit period's label)."""
     if warning.code == "evidence-gap":
-        return evidence_gap_line(
-            words,
-            period,
-            warning.edge or "end",
-            warning.first or "",
-            warning.last or "",
-            warning.days or 0,
-            warning.no_finding or [],
-        )
+        return evidence_gap_line(words, period, warning)
     kind = words.kind(warning.kind) if warning.kind else ""
     return words.label(
         warning.code,

@@ -495,6 +495,36 @@ def test_an_evidence_file_s_warning_is_printed_by_the_audit_as_by_validate(
     assert result.stderr.splitlines().count(said) == 1, result.stderr
 
 
+def test_an_evidence_file_s_warning_names_it_relative_to_the_evidence_folder(
+    runner, tmp_path
+) -> None:
+    """agents.csv in a folder people/ of the evidence, with both 站点 and site: the audit's
+    console names it people/agents.csv, as findings.json names the files, not agents.csv
+    (which in a combined audit another pack's folder may hold too)."""
+    import shutil
+
+    folder = tmp_path / "ev"
+    shutil.copytree(DEMO, folder)
+    (folder / "people").mkdir()
+    roster = (folder / "agents.csv").rename(folder / "people" / "agents.csv")
+    header, *rows = roster.read_text(encoding="utf-8-sig").splitlines()
+    roster.write_text(
+        "\n".join([f"{header},site", *(f"{row},{row.split(',')[1]}" for row in rows)]) + "\n",
+        encoding="utf-8-sig",
+    )
+    result = runner.invoke(
+        main,
+        ["audit", PACK, str(folder), "--period", "2026-Q3", "--out", str(tmp_path / "out"),
+         *JSON_ONLY],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    named = [line for line in result.stderr.splitlines() if "matches the columns" in line]
+    assert named == [
+        "warning: people/agents.csv: field 'site' matches the columns site, 站点: each row's "
+        "value is the first of them that has one"
+    ], result.stderr
+
+
 def test_a_file_without_a_column_is_said_to_be_left_out_of_the_rules_reading_it(
     runner, tmp_path
 ) -> None:
