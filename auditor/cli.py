@@ -405,12 +405,16 @@ def _summary(report: IngestReport, store_path: str | None = None) -> str:
 
 
 def _file_warning_lines(
-    report: IngestReport, leave_out: Callable[[str], bool] = lambda warning: False
+    report: IngestReport,
+    root: str | None = None,
+    leave_out: Callable[[str], bool] = lambda warning: False,
 ) -> list[str]:
-    """Each evidence file's warnings, ``FILE: WARNING`` (the file by its name), but those
-    ``leave_out`` says are told otherwise."""
+    """Each evidence file's warnings, ``FILE: WARNING`` (the file by its path in the evidence
+    folder ``root``, else by its name), but those ``leave_out`` says are told otherwise."""
+    from .paths import relative_path
+
     return [
-        f"{Path(f.path).name}: {warning}"
+        f"{relative_path(f.path, root) if root else Path(f.path).name}: {warning}"
         for f in report.files
         for warning in f.warnings
         if not leave_out(warning)
@@ -1217,15 +1221,9 @@ def _evidence_warning_lines(result: AuditResult) -> list[str]:
     folders may hold files of one name), but an optional field with no column: the
     findings' warnings tell it (above)."""
     from .convert import is_no_column_warning
-    from .paths import relative_path
 
     root = result.findings.manifest.parameters.evidence_root
-    return [
-        f"{relative_path(f.path, root)}: {warning}"
-        for f in result.ingest.files
-        for warning in f.warnings
-        if not is_no_column_warning(warning)
-    ]
+    return _file_warning_lines(result.ingest, root, is_no_column_warning)
 
 
 def _pending_lines(document: FindingsDocument) -> list[str]:
