@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, EvidenceError, Location
 from ..expression import quote_identifier as q
+from ..interrupts import handlers_kept
 from .base import HelperTable
 from .facts import StatementFacts
 from .statement import Statement
@@ -219,10 +220,11 @@ def spark_session(master: str | None = None) -> Any:
     conf = _spark_conf(SparkConf(), chosen, folder)
     where = chosen or "as configured"
     try:
-        with log_file.open("wb") as log:
-            gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
-        SparkContext._ensure_initialized(gateway=gateway, conf=conf)
-        session = SparkSession.builder.config(conf=conf).getOrCreate()
+        with handlers_kept():  # the context's SIGINT handler, made for a shell, is not kept
+            with log_file.open("wb") as log:
+                gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
+            SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+            session = SparkSession.builder.config(conf=conf).getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
         _check_cluster(session)
     except Exception as exc:  # the JVM did not start, the master did not answer
@@ -317,12 +319,39 @@ def _check_cluster(session: Any) -> None:
 
 
 def _quiet_python_loggers() -> None:
-    """pyspark's own loggers print every failed query's plan; the audit reports its errors itself."""
+    """pyspark's own loggers print every failed query's plan, py4j's every call a signal stopped;
+    the audit reports its errors, and its interrupts, itself."""
+    from py4j import java_gateway
     from pyspark.logger import PySparkLogger
 
     logging.getLogger("py4j").setLevel(logging.CRITICAL)
+    if not isinstance(java_gateway.logging, _LoggingOnLogger):
+        java_gateway.logging = _LoggingOnLogger(java_gateway.logger)
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
+#: the logging module's functions that log on the root logger
+_ROOT_LOGGER_CALLS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
+
+
+class _LoggingOnLogger:
+    """The ``logging`` module as py4j's ``java_gateway`` sees it, its root-logger calls made on
+    its own logger.
+
+    py4j logs a call that Ctrl-C or SIGTERM stopped with ``logging.exception``, on
+    the root logger: with no handler there, that call first sets one up on stderr
+    (``logging.basicConfig``) and prints "ERROR:root:..." and a traceback, which
+    no level on py4j's loggers holds back. Made on ``py4j.java_gateway``'s logger
+    instead, it is held back by that logger's level, and the root logger is left
+    as it was.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.logger if name in _ROOT_LOGGER_CALLS else logging, name)
 
 
 def _configured_master() -> bool:
