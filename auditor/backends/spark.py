@@ -21,13 +21,14 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, EvidenceError, Location
 from ..expression import quote_identifier as q
-from ..interrupts import handlers_kept
+from ..interrupts import handlers_kept, held
 from .base import HelperTable
 from .facts import StatementFacts
 from .statement import Statement
@@ -199,9 +200,7 @@ def spark_session(master: str | None = None) -> Any:
     if _SESSION is not None:
         return _SESSION
     try:
-        from pyspark import SparkConf, SparkContext
-        from pyspark.java_gateway import launch_gateway
-        from pyspark.sql import SparkSession
+        from pyspark import SparkConf
     except ImportError:
         raise EngineError(
             "the spark engine needs pyspark, which is not installed", hint=INSTALL_HINT
@@ -220,11 +219,7 @@ def spark_session(master: str | None = None) -> Any:
     conf = _spark_conf(SparkConf(), chosen, folder)
     where = chosen or "as configured"
     try:
-        with handlers_kept():  # the context's SIGINT handler, made for a shell, is not kept
-            with log_file.open("wb") as log:
-                gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
-            SparkContext._ensure_initialized(gateway=gateway, conf=conf)
-            session = SparkSession.builder.config(conf=conf).getOrCreate()
+        session = _started_session(conf, log_file)
         session.sparkContext.setLogLevel("ERROR")
         _check_cluster(session)
     except Exception as exc:  # the JVM did not start, the master did not answer
@@ -237,6 +232,29 @@ def spark_session(master: str | None = None) -> Any:
     _LOGS.append(log_file)
     atexit.register(stop_session)
     return session
+
+
+def _started_session(conf: Any, log_file: Path) -> Any:
+    """A session on a JVM started for it, its console output in ``log_file``; Ctrl-C and
+    SIGTERM stop the start with no more than the command's one line, and no JVM left running.
+
+    The JVM ends when this process does once it has told pyspark where to reach it
+    (it then waits for the end of its input, a pipe from here); a signal is held until
+    then, or the JVM, told nowhere, would run on. The SparkContext's SIGINT
+    handler, made for an interactive shell, is not kept, and the warning pyspark
+    gives when the context an interrupt stopped half-made cannot stop cleanly is not
+    shown.
+    """
+    from pyspark import SparkContext
+    from pyspark.java_gateway import launch_gateway
+    from pyspark.sql import SparkSession
+
+    with handlers_kept(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unable to cleanly shutdown Spark JVM", RuntimeWarning)
+        with held(), log_file.open("wb") as log:
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
+        SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+        return SparkSession.builder.config(conf=conf).getOrCreate()
 
 
 def _spark_conf(conf: Any, master: str, folder: Path) -> Any:
@@ -332,7 +350,9 @@ def _quiet_python_loggers() -> None:
 
 
 #: the logging module's functions that log on the root logger
-_ROOT_LOGGER_CALLS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
+_ROOT_LOGGER_CALLS = frozenset(
+    {"debug", "info", "warning", "error", "exception", "critical", "log"}
+)
 
 
 class _LoggingOnLogger:
