@@ -400,3 +400,25 @@ def test_a_spark_audit_stopped_while_its_jvm_starts_leaves_no_jvm(tmp_path) -> N
     )
     assert jvm
     assert _gone(jvm), "the JVM outlived the audit"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None, reason="spark engine: pyspark is not installed"
+)
+def test_py4j_s_log_of_a_stopped_call_stays_off_the_root_logger(caplog) -> None:
+    """py4j logs a call a signal stopped with ``logging.exception``: on the root logger, which
+    printed "ERROR:root:KeyboardInterrupt while sending command." and a traceback. It is made
+    on py4j's own logger, kept to critical messages."""
+    import logging
+
+    from py4j import java_gateway
+
+    spark_engine._quiet_python_loggers()
+    with caplog.at_level(logging.DEBUG):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            java_gateway.logging.exception("KeyboardInterrupt while sending command.")
+        java_gateway.logging.info("Exception while sending command.", exc_info=True)
+    assert caplog.records == []
+    assert java_gateway.logging.DEBUG == logging.DEBUG  # the module's other names as they were
