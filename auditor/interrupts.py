@@ -170,6 +170,26 @@ def signal_gate() -> Iterator[SignalGate]:
 
 
 @contextmanager
+def handlers_kept() -> Iterator[None]:
+    """The SIGINT and SIGTERM handlers in place before the block are in place after it.
+
+    For a library that sets its own while the block runs (pyspark's SparkContext
+    sets one for SIGINT that calls the JVM from inside the signal, in the middle
+    of the call the signal interrupted): Ctrl-C and SIGTERM stay the command's.
+    """
+    if not _main_thread():  # only the main thread sets handlers, a library's included
+        yield
+        return
+    earlier = {number: signal.getsignal(number) for number in STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in earlier.items():
+            if handler is not None:  # None: set outside Python, cannot be set back
+                signal.signal(number, handler)
+
+
+@contextmanager
 def held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block is over (then act as usual)."""
     with signal_gate() as gate, gate:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -310,3 +312,113 @@ def test_an_audit_on_a_master_that_refuses_stops_before_spark_starts(tmp_path) -
     assert done.returncode == 2
     assert f"cannot reach the Spark master spark://127.0.0.1:{port}" in done.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def _child_processes(pid: int) -> list[int]:
+    """The processes ``pid`` started (the JVM of its Spark session), as Linux lists them."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(n) for n in children.read_text().split()] if children.exists() else []
+
+
+def _waited_for(ready: Callable[[int], bool], audit: subprocess.Popen[str]) -> bool:
+    """Whether ``ready(its process id)`` came true while the audit ran (within 90 s)."""
+    deadline = time.monotonic() + 90
+    while audit.poll() is None and time.monotonic() < deadline:
+        if ready(audit.pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _stopped_spark_audit(tmp_path: Path, signum: int, ready: Callable[[int], bool]) -> list[int]:
+    """A Spark audit of the demo in a process of its own, sent ``signum`` once ``ready(pid)``:
+    stopped with the signal's one line and code, no output folder; its JVM's process ids."""
+    out = tmp_path / "out"
+    audit = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "audit", str(RULES / "special-service-monitoring.yaml"),
+         str(ROOT / "evidence" / "demo" / "special-service-monitoring"), "--period", "2026-Q3",
+         "--out", str(out), "--engine", "spark", "--format", "json"],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert _waited_for(ready, audit), audit.stderr and audit.stderr.read()
+        jvm = _child_processes(audit.pid)
+        audit.send_signal(signum)
+        _, stderr = audit.communicate(timeout=60)
+    finally:
+        audit.kill()
+    name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
+    assert stderr == (
+        f"error: interrupted ({name}); nothing half-written was kept, run the command again\n"
+    )
+    assert audit.returncode == 128 + signum
+    assert not out.exists()
+    return jvm
+
+
+def _gone(processes: list[int]) -> bool:
+    """Whether the processes have all ended (within 30 s: a JVM takes a few to stop); those
+    left are killed."""
+    deadline = time.monotonic() + 30
+    while left := [pid for pid in processes if Path(f"/proc/{pid}").exists()]:
+        if time.monotonic() > deadline:
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@needs_spark
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_spark_audit_stopped_by_a_signal_says_one_line(tmp_path, signum) -> None:
+    """A signal taken while Spark runs the audit's statements: py4j logged the call it stopped
+    ("ERROR:root:KeyboardInterrupt while sending command." and a traceback), and pyspark's own
+    SIGINT handler called the JVM from inside that call (more tracebacks). Now: the one line,
+    the exit code of the signal, no output folder, and the JVM gone with the process."""
+
+    def session_up(
+        audit: int,
+    ) -> bool:  # the backend makes its Parquet folder once the session is up
+        if not any(p.is_dir() for p in tmp_path.glob("auditor-spark-*")):
+            return False
+        time.sleep(1.5)  # the records exported, Spark answering the statements
+        return True
+
+    jvm = _stopped_spark_audit(tmp_path, signum, session_up)
+    assert jvm
+    assert _gone(jvm), "the JVM outlived the audit"
+
+
+@needs_spark
+def test_a_spark_audit_stopped_while_its_jvm_starts_leaves_no_jvm(tmp_path) -> None:
+    """SIGTERM as soon as the JVM is there, before it has told pyspark where to reach it: the
+    JVM, left with nowhere to write that, ran on after the audit had stopped."""
+    jvm = _stopped_spark_audit(
+        tmp_path, signal.SIGTERM, lambda audit: bool(_child_processes(audit))
+    )
+    assert jvm
+    assert _gone(jvm), "the JVM outlived the audit"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None, reason="spark engine: pyspark is not installed"
+)
+def test_py4j_s_log_of_a_stopped_call_stays_off_the_root_logger(caplog) -> None:
+    """py4j logs a call a signal stopped with ``logging.exception``: on the root logger, which
+    printed "ERROR:root:KeyboardInterrupt while sending command." and a traceback. It is made
+    on py4j's own logger, kept to critical messages."""
+    import logging
+
+    from py4j import java_gateway
+
+    spark_engine._quiet_python_loggers()
+    with caplog.at_level(logging.DEBUG):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            java_gateway.logging.exception("KeyboardInterrupt while sending command.")
+        java_gateway.logging.info("Exception while sending command.", exc_info=True)
+    assert caplog.records == []
+    assert java_gateway.logging.DEBUG == logging.DEBUG  # the module's other names as they were

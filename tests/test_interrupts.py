@@ -87,3 +87,24 @@ def test_a_reader_that_closes_the_output_stops_the_command_quietly(tmp_path) -> 
     command.stdout.close()  # before the first line is written
     error = command.stderr.read()
     assert (command.wait(timeout=60), error) == (141, b"")
+
+
+def test_the_handlers_before_a_block_are_back_after_it() -> None:
+    """pyspark's SparkContext sets a SIGINT handler of its own (it calls the JVM from inside
+    the signal): the command's handlers are the ones in place once the block is over."""
+
+    def ours(signum, frame):  # pragma: no cover - never called
+        raise KeyboardInterrupt
+
+    def library_s(signum, frame):  # pragma: no cover - never called
+        raise KeyboardInterrupt
+
+    before = {n: signal.signal(n, ours) for n in interrupts.STOPPING}
+    try:
+        with interrupts.handlers_kept():
+            signal.signal(signal.SIGINT, library_s)
+            signal.signal(signal.SIGTERM, library_s)
+        assert [signal.getsignal(n) for n in interrupts.STOPPING] == [ours, ours]
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)

@@ -21,12 +21,14 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, EvidenceError, Location
 from ..expression import quote_identifier as q
+from ..interrupts import handlers_kept, held
 from .base import HelperTable
 from .facts import StatementFacts
 from .statement import Statement
@@ -198,9 +200,7 @@ def spark_session(master: str | None = None) -> Any:
     if _SESSION is not None:
         return _SESSION
     try:
-        from pyspark import SparkConf, SparkContext
-        from pyspark.java_gateway import launch_gateway
-        from pyspark.sql import SparkSession
+        from pyspark import SparkConf
     except ImportError:
         raise EngineError(
             "the spark engine needs pyspark, which is not installed", hint=INSTALL_HINT
@@ -219,10 +219,7 @@ def spark_session(master: str | None = None) -> Any:
     conf = _spark_conf(SparkConf(), chosen, folder)
     where = chosen or "as configured"
     try:
-        with log_file.open("wb") as log:
-            gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
-        SparkContext._ensure_initialized(gateway=gateway, conf=conf)
-        session = SparkSession.builder.config(conf=conf).getOrCreate()
+        session = _started_session(conf, log_file)
         session.sparkContext.setLogLevel("ERROR")
         _check_cluster(session)
     except Exception as exc:  # the JVM did not start, the master did not answer
@@ -235,6 +232,29 @@ def spark_session(master: str | None = None) -> Any:
     _LOGS.append(log_file)
     atexit.register(stop_session)
     return session
+
+
+def _started_session(conf: Any, log_file: Path) -> Any:
+    """A session on a JVM started for it, its console output in ``log_file``; Ctrl-C and
+    SIGTERM stop the start with no more than the command's one line, and no JVM left running.
+
+    The JVM ends when this process does once it has told pyspark where to reach it
+    (it then waits for the end of its input, a pipe from here); a signal is held until
+    then, or the JVM, told nowhere, would run on. The SparkContext's SIGINT
+    handler, made for an interactive shell, is not kept, and the warning pyspark
+    gives when the context an interrupt stopped half-made cannot stop cleanly is not
+    shown.
+    """
+    from pyspark import SparkContext
+    from pyspark.java_gateway import launch_gateway
+    from pyspark.sql import SparkSession
+
+    with handlers_kept(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unable to cleanly shutdown Spark JVM", RuntimeWarning)
+        with held(), log_file.open("wb") as log:
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
+        SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+        return SparkSession.builder.config(conf=conf).getOrCreate()
 
 
 def _spark_conf(conf: Any, master: str, folder: Path) -> Any:
@@ -317,12 +337,41 @@ def _check_cluster(session: Any) -> None:
 
 
 def _quiet_python_loggers() -> None:
-    """pyspark's own loggers print every failed query's plan; the audit reports its errors itself."""
+    """pyspark's own loggers print every failed query's plan, py4j's every call a signal stopped;
+    the audit reports its errors, and its interrupts, itself."""
+    from py4j import java_gateway
     from pyspark.logger import PySparkLogger
 
     logging.getLogger("py4j").setLevel(logging.CRITICAL)
+    if not isinstance(java_gateway.logging, _LoggingOnLogger):
+        java_gateway.logging = _LoggingOnLogger(java_gateway.logger)
     for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
+#: the logging module's functions that log on the root logger
+_ROOT_LOGGER_CALLS = frozenset(
+    {"debug", "info", "warning", "error", "exception", "critical", "log"}
+)
+
+
+class _LoggingOnLogger:
+    """The ``logging`` module as py4j's ``java_gateway`` sees it, its root-logger calls made on
+    its own logger.
+
+    py4j logs a call that Ctrl-C or SIGTERM stopped with ``logging.exception``, on
+    the root logger: with no handler there, that call first sets one up on stderr
+    (``logging.basicConfig``) and prints "ERROR:root:..." and a traceback, which
+    no level on py4j's loggers holds back. Made on ``py4j.java_gateway``'s logger
+    instead, it is held back by that logger's level, and the root logger is left
+    as it was.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.logger if name in _ROOT_LOGGER_CALLS else logging, name)
 
 
 def _configured_master() -> bool:
