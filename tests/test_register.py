@@ -12,6 +12,7 @@ from auditor.backends.register_store import JSON_FIELDS, Conflict
 from auditor.errors import AuditorError, StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
+from auditor.register.replay import Replayed
 
 from .conftest import ROOT, RULES
 
@@ -1120,11 +1121,13 @@ def test_an_action_s_history_text_is_made_once_and_each_of_its_fields_checked(
 
 def _as_an_earlier_version_made_it(path) -> None:
     """The register as the version before ``created`` rows held every field wrote it: an
-    item's ``created`` row holds its statement alone (the chain made again over the rows)."""
+    item's ``created`` row holds its statement alone (the chain made again over the rows),
+    and items have no ``closed_before`` (a later version added it)."""
     from auditor.register.history import chained
 
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
+        db.execute("ALTER TABLE items DROP COLUMN closed_before")
         previous = ""
         for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
             if row["field"] == "created":
@@ -1600,6 +1603,121 @@ def test_a_closed_item_s_rule_failing_before_its_fix_opens_an_item_not_raised(
         register, new["id"]
     )
     assert register.check() == []
+    register.close()
+
+
+def _as_period(month: tuple, label: str, first_day: str, last_day: str) -> tuple:
+    """An audit's findings as another period's (its label and days), under another fingerprint."""
+    document, sha, path = month
+    parameters = document.manifest.parameters
+    period = parameters.period.model_copy(
+        update={"label": label, "first_day": first_day, "last_day": last_day}
+    )
+    manifest = document.manifest.model_copy(
+        update={"parameters": parameters.model_copy(update={"period": period})}
+    )
+    return document.model_copy(update={"manifest": manifest}), f"{sha}-{label}", path
+
+
+def _closed_in_august_then_july_and_june(register: Register, monthly_audits) -> tuple[str, str]:
+    """STANDARD-TRAINED found in August, its item A closed with the fix implemented on
+    2026-09-01; then July audited (before A's fix: item B opens, not a recurrence), then June
+    (B fails in another period: linked, recurring). A's id and B's."""
+    record(register, monthly_audits, "2026-08")
+    closed = next(i["id"] for i in register.store.items() if i["rule"] == "STANDARD-TRAINED")
+    _implemented(register, closed, "2026-09-01")
+    register.record_verification(closed, "cert", {"status": "verified-effective"}, TODAY)
+    record(register, monthly_audits, "2026-07")
+    opened = next(
+        i["id"]
+        for i in register.store.items()
+        if i["rule"] == "STANDARD-TRAINED" and i["id"] != closed
+    )
+    june = _as_period(monthly_audits["2026-07"], "2026-06", "2026-06-01", "2026-06-30")
+    done = register.record_audit(*june[:2], str(june[2]), TODAY)
+    assert opened in done.linked and opened in done.recurring
+    return closed, opened
+
+
+def test_an_item_opened_before_a_closed_one_s_fix_recurs_in_another_period_not_after_it(
+    tmp_path, monthly_audits
+) -> None:
+    """Item B, opened by July beside A (found in August, closed, fixed on 2026-09-01), is no
+    recurrence after A's closing; June failing too makes B recur in another period, which is
+    what capa show says, not that B came back after A was closed."""
+    from auditor.register.views import item_text
+
+    register = Register(str(tmp_path / "register.db"))
+    closed, opened = _closed_in_august_then_july_and_june(register, monthly_audits)
+    item = register.item(opened)
+    assert (item["recurring"], item["escalation"]) == (1, "recurring in another period")
+    assert "  recurring: yes (in another audit period)\n" in item_text(register, opened)
+    assert item["closed_before"] == {
+        "item": closed,
+        "recurs": False,
+        "why": f"2026-07 is an earlier period than {closed} found (2026-08)",
+    }
+    assert register.repeats(item) is None
+    assert register.integrity() == Replayed([], {})
+    register.close()
+
+
+def _as_before_closed_before_was_recorded(path) -> None:
+    """The register as the version before items recorded the closed item they were opened
+    beside wrote it: no such column, and no such field in the ``created`` rows (the chain
+    made again over the rows)."""
+    from auditor.register.history import chained
+
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        db.execute("ALTER TABLE items DROP COLUMN closed_before")
+        previous = ""
+        for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
+            if row["field"] == "created" and not str(row["item"]).startswith("W-"):
+                fields = json.loads(row["new"])
+                del fields["closed_before"]
+                row["new"] = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+            entry = chained(row, previous)
+            db.execute(
+                "UPDATE history SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
+            )
+            previous = entry["hash"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+
+
+def test_a_register_made_before_items_recorded_the_closed_item_they_follow_reads_the_same(
+    tmp_path, monthly_audits
+) -> None:
+    """Its items say the same (worked out from the periods, by the rule an audit applies), its
+    history is intact with nothing left unchecked, and an audit recorded in it adds the field."""
+    from auditor.register.views import item_text
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    closed, opened = _closed_in_august_then_july_and_june(register, monthly_audits)
+    register.close()
+    _as_before_closed_before_was_recorded(path)
+    register = Register(str(path))
+    assert "closed_before" not in register.item(opened)
+    assert register.closed_before(register.item(opened)) == {
+        "item": closed,
+        "recurs": False,
+        "why": f"2026-07 is an earlier period than {closed} found (2026-08)",
+    }
+    assert "  recurring: yes (in another audit period)\n" in item_text(register, opened)
+    assert register.integrity() == Replayed([], {})
+    register.close()
+
+    path = tmp_path / "july-first.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    register.close()
+    _as_before_closed_before_was_recorded(path)
+    register = Register(str(path))
+    (new,) = record(register, monthly_audits, "2026-08").created
+    assert register.item(new)["closed_before"] == {"item": None}
+    assert register.integrity() == Replayed([], {})
     register.close()
 
 
