@@ -488,6 +488,46 @@ def test_a_minor_item_whose_fix_did_not_work_is_due_as_a_major_one(tmp_path, mon
     register.close()
 
 
+@pytest.mark.parametrize(
+    ("unit", "value", "details", "limit", "label", "figures"),
+    [
+        # 3 of 1,200 calls escalated: 3 / 1,200 x 1,000 = 2.50 per 1,000, against at most 2
+        ("per_1000", 2.5, {"count": 3, "n": 1200}, 2.0, None, "2.50 ‰ (3 of 1,200), target ≤ 2 ‰"),
+        # 1,302 minutes over 310 calls: a mean of 4.20 min, against at most 5 min
+        (
+            "number",
+            4.2,
+            {"sum": 1302.0, "n": 310},
+            5.0,
+            {"zh": "分钟", "en": "min"},
+            "mean 4.20 min (sum 1,302 min / 310), target ≤ 5 min",
+        ),
+    ],
+)
+def test_verify_s_figures_read_as_the_finding_s_sentence_has_them(
+    unit, value, details, limit, label, figures
+) -> None:
+    """The value the verification was judged on, the figures that make it and the target, in
+    the words of a finding's sentence for every measure: the count behind a rate per 1,000,
+    the sum behind a mean (not ``n = 1,200`` beside any value but a share)."""
+    from auditor.findings.results import Counts, Finding, RuleResult
+    from auditor.register.verify import judged_figures
+
+    finding = Finding(
+        id="CALLS@2026-09-01..2026-09-30", rule="CALLS", clause="8.2", measure="m", group={},
+        period="2026-09-01..2026-09-30", pooled=True, verdict="nonconform", severity="minor",
+        counts=Counts(n=details["n"], conforming=details["n"]), value=value, unit=unit,
+        target=f"<= {limit}", threshold={"op": "<=", "value": limit}, details=details,
+    )  # fmt: skip
+    result = RuleResult(
+        rule="CALLS", clause="8.2", title_en="Calls", title_zh="呼叫", measure="m",
+        severity="minor", verdict="nonconform", verdict_severity="minor", judge="pooled",
+        findings=[finding], unit_label=label,
+        capa={"action": {"zh": "改进", "en": "Improve"}, "owner": "ops", "due_days": 30},
+    )  # fmt: skip
+    assert judged_figures(finding, result).replace("\xa0", " ") == figures
+
+
 def test_verify_waits_for_the_window_to_end_and_for_evidence_that_covers_it(
     tmp_path, monthly_audits
 ) -> None:
