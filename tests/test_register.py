@@ -12,6 +12,7 @@ from auditor.backends.register_store import JSON_FIELDS, Conflict
 from auditor.errors import AuditorError, StoreError
 from auditor.findings.contract import FindingsDocument
 from auditor.register import LifecycleError, Register, Status, nonconformities
+from auditor.register.replay import Replayed
 
 from .conftest import ROOT, RULES
 
@@ -485,6 +486,46 @@ def test_a_minor_item_whose_fix_did_not_work_is_due_as_a_major_one(tmp_path, mon
     major_days = min(august.manifest.parameters.due_days["major"], rule.capa.due_days)
     assert after["due"] == (TODAY + timedelta(days=major_days)).isoformat() < item["due"]
     register.close()
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "details", "limit", "label", "figures"),
+    [
+        # 3 of 1,200 calls escalated: 3 / 1,200 x 1,000 = 2.50 per 1,000, against at most 2
+        ("per_1000", 2.5, {"count": 3, "n": 1200}, 2.0, None, "2.50 ‰ (3 of 1,200), target ≤ 2 ‰"),
+        # 1,302 minutes over 310 calls: a mean of 4.20 min, against at most 5 min
+        (
+            "number",
+            4.2,
+            {"sum": 1302.0, "n": 310},
+            5.0,
+            {"zh": "分钟", "en": "min"},
+            "mean 4.20 min (sum 1,302 min / 310), target ≤ 5 min",
+        ),
+    ],
+)
+def test_verify_s_figures_read_as_the_finding_s_sentence_has_them(
+    unit, value, details, limit, label, figures
+) -> None:
+    """The value the verification was judged on, the figures that make it and the target, in
+    the words of a finding's sentence for every measure: the count behind a rate per 1,000,
+    the sum behind a mean (not ``n = 1,200`` beside any value but a share)."""
+    from auditor.findings.results import Counts, Finding, RuleResult
+    from auditor.register.verify import judged_figures
+
+    finding = Finding(
+        id="CALLS@2026-09-01..2026-09-30", rule="CALLS", clause="8.2", measure="m", group={},
+        period="2026-09-01..2026-09-30", pooled=True, verdict="nonconform", severity="minor",
+        counts=Counts(n=details["n"], conforming=details["n"]), value=value, unit=unit,
+        target=f"<= {limit}", threshold={"op": "<=", "value": limit}, details=details,
+    )  # fmt: skip
+    result = RuleResult(
+        rule="CALLS", clause="8.2", title_en="Calls", title_zh="呼叫", measure="m",
+        severity="minor", verdict="nonconform", verdict_severity="minor", judge="pooled",
+        findings=[finding], unit_label=label,
+        capa={"action": {"zh": "改进", "en": "Improve"}, "owner": "ops", "due_days": 30},
+    )  # fmt: skip
+    assert judged_figures(finding, result).replace("\xa0", " ") == figures
 
 
 def test_verify_waits_for_the_window_to_end_and_for_evidence_that_covers_it(
@@ -1120,11 +1161,13 @@ def test_an_action_s_history_text_is_made_once_and_each_of_its_fields_checked(
 
 def _as_an_earlier_version_made_it(path) -> None:
     """The register as the version before ``created`` rows held every field wrote it: an
-    item's ``created`` row holds its statement alone (the chain made again over the rows)."""
+    item's ``created`` row holds its statement alone (the chain made again over the rows),
+    and items have no ``closed_before`` (a later version added it)."""
     from auditor.register.history import chained
 
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
+        db.execute("ALTER TABLE items DROP COLUMN closed_before")
         previous = ""
         for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
             if row["field"] == "created":
@@ -1600,6 +1643,121 @@ def test_a_closed_item_s_rule_failing_before_its_fix_opens_an_item_not_raised(
         register, new["id"]
     )
     assert register.check() == []
+    register.close()
+
+
+def _as_period(month: tuple, label: str, first_day: str, last_day: str) -> tuple:
+    """An audit's findings as another period's (its label and days), under another fingerprint."""
+    document, sha, path = month
+    parameters = document.manifest.parameters
+    period = parameters.period.model_copy(
+        update={"label": label, "first_day": first_day, "last_day": last_day}
+    )
+    manifest = document.manifest.model_copy(
+        update={"parameters": parameters.model_copy(update={"period": period})}
+    )
+    return document.model_copy(update={"manifest": manifest}), f"{sha}-{label}", path
+
+
+def _closed_in_august_then_july_and_june(register: Register, monthly_audits) -> tuple[str, str]:
+    """STANDARD-TRAINED found in August, its item A closed with the fix implemented on
+    2026-09-01; then July audited (before A's fix: item B opens, not a recurrence), then June
+    (B fails in another period: linked, recurring). A's id and B's."""
+    record(register, monthly_audits, "2026-08")
+    closed = next(i["id"] for i in register.store.items() if i["rule"] == "STANDARD-TRAINED")
+    _implemented(register, closed, "2026-09-01")
+    register.record_verification(closed, "cert", {"status": "verified-effective"}, TODAY)
+    record(register, monthly_audits, "2026-07")
+    opened = next(
+        i["id"]
+        for i in register.store.items()
+        if i["rule"] == "STANDARD-TRAINED" and i["id"] != closed
+    )
+    june = _as_period(monthly_audits["2026-07"], "2026-06", "2026-06-01", "2026-06-30")
+    done = register.record_audit(*june[:2], str(june[2]), TODAY)
+    assert opened in done.linked and opened in done.recurring
+    return closed, opened
+
+
+def test_an_item_opened_before_a_closed_one_s_fix_recurs_in_another_period_not_after_it(
+    tmp_path, monthly_audits
+) -> None:
+    """Item B, opened by July beside A (found in August, closed, fixed on 2026-09-01), is no
+    recurrence after A's closing; June failing too makes B recur in another period, which is
+    what capa show says, not that B came back after A was closed."""
+    from auditor.register.views import item_text
+
+    register = Register(str(tmp_path / "register.db"))
+    closed, opened = _closed_in_august_then_july_and_june(register, monthly_audits)
+    item = register.item(opened)
+    assert (item["recurring"], item["escalation"]) == (1, "recurring in another period")
+    assert "  recurring: yes (in another audit period)\n" in item_text(register, opened)
+    assert item["closed_before"] == {
+        "item": closed,
+        "recurs": False,
+        "why": f"2026-07 is an earlier period than {closed} found (2026-08)",
+    }
+    assert register.repeats(item) is None
+    assert register.integrity() == Replayed([], {})
+    register.close()
+
+
+def _as_before_closed_before_was_recorded(path) -> None:
+    """The register as the version before items recorded the closed item they were opened
+    beside wrote it: no such column, and no such field in the ``created`` rows (the chain
+    made again over the rows)."""
+    from auditor.register.history import chained
+
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        db.execute("ALTER TABLE items DROP COLUMN closed_before")
+        previous = ""
+        for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
+            if row["field"] == "created" and not str(row["item"]).startswith("W-"):
+                fields = json.loads(row["new"])
+                del fields["closed_before"]
+                row["new"] = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+            entry = chained(row, previous)
+            db.execute(
+                "UPDATE history SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                (entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
+            )
+            previous = entry["hash"]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+
+
+def test_a_register_made_before_items_recorded_the_closed_item_they_follow_reads_the_same(
+    tmp_path, monthly_audits
+) -> None:
+    """Its items say the same (worked out from the periods, by the rule an audit applies), its
+    history is intact with nothing left unchecked, and an audit recorded in it adds the field."""
+    from auditor.register.views import item_text
+
+    path = tmp_path / "register.db"
+    register = Register(str(path))
+    closed, opened = _closed_in_august_then_july_and_june(register, monthly_audits)
+    register.close()
+    _as_before_closed_before_was_recorded(path)
+    register = Register(str(path))
+    assert "closed_before" not in register.item(opened)
+    assert register.closed_before(register.item(opened)) == {
+        "item": closed,
+        "recurs": False,
+        "why": f"2026-07 is an earlier period than {closed} found (2026-08)",
+    }
+    assert "  recurring: yes (in another audit period)\n" in item_text(register, opened)
+    assert register.integrity() == Replayed([], {})
+    register.close()
+
+    path = tmp_path / "july-first.db"
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    register.close()
+    _as_before_closed_before_was_recorded(path)
+    register = Register(str(path))
+    (new,) = record(register, monthly_audits, "2026-08").created
+    assert register.item(new)["closed_before"] == {"item": None}
+    assert register.integrity() == Replayed([], {})
     register.close()
 
 

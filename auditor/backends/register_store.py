@@ -31,6 +31,7 @@ JSON_FIELDS = (
     "verification",
     "acceptance",
     "acknowledged",
+    "closed_before",
 )
 
 TABLES: dict[str, dict[str, Any]] = {
@@ -49,7 +50,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "escalation": str, "first_audit": int, "last_audit": int, "root_cause": str,
             "whys": str, "correction": str, "correction_date": str, "containment": str,
             "extent": str, "criterion": str, "verification": str, "acceptance": str,
-            "acknowledged": str, "implemented_on": str, "version": int,
+            "acknowledged": str, "implemented_on": str, "version": int, "closed_before": str,
         },
         "pk": "id",
     },
@@ -294,7 +295,9 @@ class RegisterStore:
         return int(row[0] or 0) + 1
 
     def insert_item(self, row: dict[str, Any]) -> None:
-        self.db.table("items").insert(_encoded(row))
+        """A new item; a column a later version added (``closed_before``) is added to a
+        register an earlier version made, which has not got it."""
+        self.db.table("items").insert(_encoded(row), alter=True)
 
     def update_item(self, item_id: str, changes: dict[str, Any], version: int) -> None:
         """Apply ``changes`` if the item is still at ``version``; else raise :class:`Conflict`.

@@ -28,7 +28,7 @@ from ..formatting import (
 )
 from ..i18n import LABELS, Words
 from . import series_sentences
-from .contract import FailingNote, FindingEntry, RuleEntry, Unit, Verdict
+from .contract import JUDGED, FailingNote, FindingEntry, RuleEntry, Unit, Verdict
 
 #: the words of the sentences, per language; ``{name}`` are the figures put in
 PIECES: dict[str, dict[str, str]] = {
@@ -47,6 +47,7 @@ PIECES: dict[str, dict[str, str]] = {
         "pending": "{k} pending at period end",
         "ci": "95 % CI {low}–{high}",
         "against": " against {target}: {verdict}",
+        "target": ", target {target}",
         "why": " ({why})",
         "shortfall": "; {k} more conforming records were needed",
         "shortfall_one": "; 1 more conforming record was needed",
@@ -101,6 +102,7 @@ PIECES: dict[str, dict[str, str]] = {
         "pending": "期末待定 {k} 条",
         "ci": "95% 置信区间 {low}–{high}",
         "against": ",目标 {target}:{verdict}",
+        "target": ",目标 {target}",
         "why": "({why})",
         "shortfall": ";尚需再有 {k} 条符合方能达标",
         "mean": "均值 {value}",
@@ -350,6 +352,22 @@ def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     for note in Figures.of(finding).notes:
         text += _fmt(words, "sep") + _fmt(words, "note", note=words.reason(note))
     return text
+
+
+def judged_figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
+    """The value a finding was judged on, the figures that make it and the target, as its
+    sentence says them (without the records left out, the interval and the verdict):
+    ``94.0 % (47 of 50), target ≥ 100 %``, ``mean 4.20 min (sum 1,302 min / 310), target ≤
+    5 min``; empty for a finding not judged on a value."""
+    if finding.value is None or finding.verdict not in JUDGED:
+        return ""
+    tail = _fmt(words, "target", target=target(finding, rule, words))
+    special = series_sentences.sentence(finding, rule, words, tail)
+    if special is not None:
+        return special
+    head, pieces = _head(finding, rule, words)
+    inner = _fmt(words, "sep").join(pieces)
+    return f"{head}{_fmt(words, 'open')}{inner}{_fmt(words, 'close')}{tail}"
 
 
 def _head(finding: FindingEntry, rule: RuleEntry, words: Words) -> tuple[str, list[str]]:

@@ -197,8 +197,10 @@ class Register:
             if later:
                 recorded.recurring.append(earlier["id"])
             return
-        closed = earlier if earlier is not None and self.after_fix(audit, earlier) else None
+        beside = self.beside_closed(audit, earlier)
+        closed = earlier if beside.get("recurs") else None
         item = self._new_item(document, audit, key, rule, finding, today, closed)
+        item["closed_before"] = beside
         self.store.insert_item(item)
         self._log(item["id"], who, today, "created", None, item_event(item))
         self._add_link(item["id"], audit, finding)
@@ -209,8 +211,17 @@ class Register:
     def repeats(self, item: dict[str, Any]) -> str | None:
         """The id of the closed item that ``item`` was opened after (its rule and group of the
         same pack failing again once that one was closed); None for none."""
+        beside = self.closed_before(item)
+        return str(beside["item"]) if beside.get("recurs") else None
+
+    def closed_before(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The closed item of its rule and group that ``item`` was opened beside, as recorded
+        when it was opened (see :meth:`beside_closed`); for an item an earlier version
+        recorded, which did not keep it, worked out now by the same rule."""
+        if item.get("closed_before") is not None:
+            return dict(item["closed_before"])
         earlier = self.opened_after(item)
-        return None if earlier is None else str(earlier["id"])
+        return self.beside_closed(item["first_audit"], earlier) if earlier else {"item": None}
 
     def opened_after(self, item: dict[str, Any]) -> dict[str, Any] | None:
         """The item of the same rule, group and pack opened last before ``item`` (closed when
@@ -220,21 +231,19 @@ class Register:
             return None
         return self.store.latest_item(item["rule"], item["group_key"], audit["pack_id"], item["id"])
 
-    def fixed_on(self, closed: dict[str, Any]) -> str:
-        """The last day a closed item's fix was not yet in place: its implementation date, or,
-        for an item recorded without one, the last day of the period that first found it."""
-        if closed.get("implemented_on"):
-            return str(closed["implemented_on"])
+    def beside_closed(self, audit: int, closed: dict[str, Any] | None) -> dict[str, Any]:
+        """What an item the audit opens records of ``closed``, the closed item of its rule and
+        group (None: there is none): its id (``item``), whether the audit's nonconformity is
+        that problem coming back after its fix (``recurs``, minor -> major: the audit's period
+        starts after the fix was implemented) and, when it is not, ``why``."""
+        if closed is None:
+            return {"item": None}
         audits = {a["id"]: a for a in self.store.audits()}
-        return str(audits[closed["first_audit"]]["last_day"])
-
-    def after_fix(self, audit: int, closed: dict[str, Any]) -> bool:
-        """Whether the audit's period starts after the closed item's fix was implemented: only
-        then can its nonconformity be the problem coming back after closing (a recurrence,
-        minor -> major). A period that starts on or before that day (an earlier period than the
-        item found, or one before its fix) holds no evidence that the fix did not hold."""
-        audits = {a["id"]: a for a in self.store.audits()}
-        return bool(audits[audit]["first_day"] > self.fixed_on(closed))
+        period, found = audits[audit], audits[closed["first_audit"]]
+        fixed_on = closed.get("implemented_on") or found["last_day"]
+        if period["first_day"] > fixed_on:
+            return {"item": closed["id"], "recurs": True}
+        return {"item": closed["id"], "recurs": False, "why": _before_fix(period, found, closed)}
 
     def _apart(self, audit: int, first_audit: int) -> bool:
         """Whether the audit's period lies wholly before or after that of the item's first
@@ -856,6 +865,26 @@ def _recorded_path(kept: str, register: str) -> str | None:
         if place.is_file():
             return os.path.normpath(place)
     return None
+
+
+def _before_fix(period: dict[str, Any], found: dict[str, Any], closed: dict[str, Any]) -> str:
+    """Why the nonconformity of the audit of ``period`` is not the closed item's coming back
+    after its fix: its period is an earlier one than the audit that ``found`` the closed item,
+    or does not start after its fix (its implementation date; for an item recorded without
+    one, the last day of the period that found it)."""
+    if period["last_day"] < found["first_day"]:
+        return (
+            f"{period['period']} is an earlier period than {closed['id']} found ({found['period']})"
+        )
+    if closed.get("implemented_on"):
+        return (
+            f"{period['period']} starts before {closed['id']}'s fix was in place "
+            f"(implemented {closed['implemented_on']})"
+        )
+    return (
+        f"{period['period']} does not start after the period {closed['id']} found "
+        f"({found['period']})"
+    )
 
 
 def _check_revocable(waiver_id: str, row: dict[str, Any], today: date) -> None:

@@ -73,6 +73,10 @@ SET_AT_CREATION = (
     "criterion",
 )
 
+#: the fields a later version added to an item, which an earlier version created no item
+#: with: a ``created`` row without one tells it empty (the item had none), not unknown
+ADDED_LATER = ("closed_before",)
+
 
 @dataclass
 class Replayed:
@@ -255,6 +259,7 @@ def _recorded_item(text: str | None) -> tuple[dict[str, str | None], tuple[str, 
     except ValueError:
         fields = None
     if isinstance(fields, dict) and "statement" in fields:
+        fields = {name: None for name in ADDED_LATER} | fields
         recorded = {name: as_text(fields[name]) for name in ITEM_FIELDS if name in fields}
         return recorded, tuple(name for name in ITEM_FIELDS if name not in fields)
     told: dict[str, str | None] = {"statement": text, "status": "open"}  # the rest: empty

@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 from ..errors import AuditorError
 from ..evaluate.verdicts import level, worst
 from ..evidence_span import KindCoverage, kind_coverage
-from ..findings import Finding
-from ..findings.contract import JUDGED, Severity, Threshold, Unit
+from ..findings import Finding, sentences
+from ..findings.contract import FindingEntry, RuleEntry, Severity
 from ..findings.nonconformities import due_in_days, group_key
-from ..findings.sentences import PIECES
-from ..formatting import count, target_text, value_text
+from ..findings.results import RuleResult
+from ..i18n import Words
 from ..mapping import Mapping
 from ..periods import Period
 from .lifecycle import LifecycleError, Status, stepped_up
@@ -43,8 +43,9 @@ class Verification:
     status: str
     #: the sub-period cells of the item's group inside the window (judged or not)
     cells: list[Finding] = field(default_factory=list)
-    #: the deciding finding's value, what it is of and the target, as a finding prints them
-    #: (``26.3 % (1,065 of 4,057), target ≥ 95 %``); empty when nothing was judged
+    #: the deciding finding's value, what makes it and the target, as its sentence in
+    #: findings.json says them (``26.3 % (1,065 of 4,057), target ≥ 95 %``, ``mean 4.20 min
+    #: (sum 1,302 min / 310), target ≤ 5 min``); empty when nothing was judged
     figures: str = ""
 
 
@@ -121,30 +122,66 @@ def verify_item(
     recorded = _record(
         register, item, finding, (whole, cells), period, who, today, engine, major_days, criterion
     )
-    label = (result.unit_label or {}).get("en")
-    return dataclasses.replace(recorded, figures=judged_figures(finding, result.calendar, label))
+    return dataclasses.replace(recorded, figures=judged_figures(finding, result))
 
 
-def judged_figures(finding: Finding, calendar: str | None, label: str | None) -> str:
-    """The value a finding was judged on, what it is of and the target, in the words and
-    formats of a finding's sentence: ``26.3 % (1,065 of 4,057), target ≥ 95 %``, or
-    ``4.2 min (n = 310), target ≤ 5 min``; empty for a finding with no value."""
-    if finding.value is None or finding.verdict not in JUDGED:
-        return ""
-    threshold = Threshold.model_validate(finding.threshold) if finding.threshold else None
-    shown = value_text(finding.value, finding.unit, threshold, "en", calendar, label=label)
-    counts = finding.counts
-    of = (
-        PIECES["en"]["of"].format(k=count(counts.conforming), n=count(counts.n))
-        if finding.unit == Unit.SHARE
-        else f"n = {count(counts.n)}"
+def judged_figures(finding: Finding, result: RuleResult) -> str:
+    """The value a finding was judged on, what makes it and the target, as the finding's
+    sentence in findings.json says them (:func:`auditor.findings.sentences.judged_figures`):
+    ``26.3 % (1,065 of 4,057), target ≥ 95 %``, ``mean 4.20 min (sum 1,302 min / 310),
+    target ≤ 5 min``; empty for a finding with no value."""
+    entry = _entry(finding)
+    rule = RuleEntry.model_validate(
+        {
+            "rule": result.rule,
+            "clause": result.clause,
+            "clause_title": None,
+            "title": {"zh": result.title_zh, "en": result.title_en},
+            "measure": result.measure,
+            "severity": result.severity,
+            "judge": result.judge,
+            "verdict": result.verdict,
+            "verdict_severity": result.verdict_severity,
+            "capa": result.capa,
+            "calendar": result.calendar,
+            "failing_unit": result.failing_unit,
+            "unit_label": result.unit_label,
+            "findings": [entry],
+        }
     )
-    target = (
-        target_text(threshold, finding.unit, "en", calendar, label)
-        if threshold is not None
-        else finding.target
+    return sentences.judged_figures(entry, rule, Words("en"))
+
+
+def _entry(finding: Finding) -> FindingEntry:
+    """The verification's finding typed as findings.json has it, with the figures its
+    sentence reads (not its failing records, which the figures do not show)."""
+    return FindingEntry.model_validate(
+        {
+            "id": finding.id,
+            "group": finding.group,
+            "period": finding.period,
+            "pooled": finding.pooled,
+            "verdict": finding.verdict,
+            "severity": finding.severity,
+            "counts": finding.counts.as_dict(),
+            "value": finding.value,
+            "unit": finding.unit,
+            "interval": list(finding.interval) if finding.interval else None,
+            "target": finding.target,
+            "threshold": finding.threshold,
+            "shortfall": finding.shortfall,
+            "explanation": "",
+            "reasons": finding.reasons,
+            "details": finding.details,
+            "excluded_by_reason": finding.excluded_by_reason,
+            "not_evaluable": finding.not_evaluable,
+            "failing_count": 0,
+            "failing": [],
+            "failing_values": [],
+            "failing_notes": [],
+            "failing_truncated": False,
+        }
     )
-    return f"{shown} ({of}), target {target}"
 
 
 def _check_criterion(

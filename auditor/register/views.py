@@ -220,32 +220,16 @@ def as_records(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _recurring(register: Register, item: dict[str, Any]) -> str | None:
     """``yes``, with the closed item it repeats, or that it failed again in another period;
-    for an item opened beside a closed one in a period before its fix, ``no`` and why."""
-    earlier = register.opened_after(item)
+    for an item opened beside a closed one in a period before its fix, ``no`` and why (what
+    the register recorded when it opened the item: see :meth:`Register.closed_before`)."""
+    beside = register.closed_before(item)
     if item["recurring"]:
         return (
-            f"yes (after {earlier['id']} was closed)"
-            if earlier
+            f"yes (after {beside['item']} was closed)"
+            if beside.get("recurs")
             else "yes (in another audit period)"
         )
-    return None if earlier is None else f"no ({_before_fix(register, item, earlier)})"
-
-
-def _before_fix(register: Register, item: dict[str, Any], closed: dict[str, Any]) -> str:
-    """Why an item of a closed item's rule and group is not a recurrence after its closing:
-    its period is an earlier one than the closed item found, or starts before its fix."""
-    audits = {a["id"]: a for a in register.store.audits()}
-    period, found = audits[item["first_audit"]], audits[closed["first_audit"]]
-    if period["last_day"] < found["first_day"]:
-        return (
-            f"{period['period']} is an earlier period than {closed['id']} found ({found['period']})"
-        )
-    if closed.get("implemented_on"):
-        return (
-            f"{period['period']} starts before {closed['id']}'s fix was in place "
-            f"(implemented {closed['implemented_on']})"
-        )
-    return f"{period['period']} does not start after the period {closed['id']} found ({found['period']})"
+    return None if beside["item"] is None else f"no ({beside['why']})"
 
 
 def _label(item: dict[str, Any], name: str) -> str:
