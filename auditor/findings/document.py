@@ -445,14 +445,12 @@ def _pair(text: Text | None) -> dict[str, str] | None:
     return None if text is None else {"zh": text.zh, "en": text.en}
 
 
-def _rule_entry(inputs: AuditInputs, result: RuleResult) -> dict[str, Any]:
-    pack, root = inputs.pack, inputs.evidence_root
-    clause = pack.standard.clause(result.clause)
-    rule = pack.rule(result.rule)
+def rule_fields(result: RuleResult) -> dict[str, Any]:
+    """A rule's entry in findings.json as its result gives it (its clause's title, its pack's
+    interpretation and its findings apart)."""
     return {
         "rule": result.rule,
         "clause": result.clause,
-        "clause_title": {"zh": clause.title.zh, "en": clause.title.en} if clause else None,
         "title": {"zh": result.title_zh, "en": result.title_en},
         "measure": result.measure,
         "severity": result.severity,
@@ -464,6 +462,16 @@ def _rule_entry(inputs: AuditInputs, result: RuleResult) -> dict[str, Any]:
         "failing_unit": result.failing_unit,
         "unit_label": result.unit_label,
         "waived": result.waived,
+    }
+
+
+def _rule_entry(inputs: AuditInputs, result: RuleResult) -> dict[str, Any]:
+    pack, root = inputs.pack, inputs.evidence_root
+    clause = pack.standard.clause(result.clause)
+    rule = pack.rule(result.rule)
+    return {
+        **rule_fields(result),
+        "clause_title": {"zh": clause.title.zh, "en": clause.title.en} if clause else None,
         "interpretation": _pair(rule.interpretation if rule is not None else None),
         "findings": [capped(_finding_entry(f, root, inputs.period)) for f in result.findings],
     }
@@ -477,13 +485,13 @@ def _days(period: Period, label: str) -> dict[str, Any] | None:
     return {"first": held.first.isoformat(), "last": held.last.isoformat(), "clipped": held.clipped}
 
 
-def _finding_entry(f: Finding, root: str | None, period: Period) -> dict[str, Any]:
-    shown = min(len(f.failing), failing_module.CAP_PER_FINDING)
+def finding_fields(f: Finding) -> dict[str, Any]:
+    """A finding's entry in findings.json but for its days and failing records: its verdict
+    and the figures its sentence reads."""
     return {
         "id": f.id,
         "group": f.group,
         "period": f.period,
-        "days": _days(period, f.period),
         "pooled": f.pooled,
         "verdict": f.verdict,
         "severity": f.severity,
@@ -497,6 +505,17 @@ def _finding_entry(f: Finding, root: str | None, period: Period) -> dict[str, An
         "reasons": f.reasons,
         "details": f.details,
         "excluded_by_reason": f.excluded_by_reason,
+        "threshold": f.threshold,
+        "not_evaluable": f.not_evaluable,
+        "waived": f.waived,
+    }
+
+
+def _finding_entry(f: Finding, root: str | None, period: Period) -> dict[str, Any]:
+    shown = min(len(f.failing), failing_module.CAP_PER_FINDING)
+    return {
+        **finding_fields(f),
+        "days": _days(period, f.period),
         "failing_count": len(f.failing),
         "failing": f.failing,
         "failing_values": f.failing_values,
@@ -507,7 +526,4 @@ def _finding_entry(f: Finding, root: str | None, period: Period) -> dict[str, An
             None if where is None else {**where, "file": relative_path(where["file"], root)}
             for where in (f.failing_sources[:shown] or [None] * shown)
         ],
-        "threshold": f.threshold,
-        "not_evaluable": f.not_evaluable,
-        "waived": f.waived,
     }

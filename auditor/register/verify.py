@@ -130,24 +130,11 @@ def judged_figures(finding: Finding, result: RuleResult) -> str:
     sentence in findings.json says them (:func:`auditor.findings.sentences.judged_figures`):
     ``26.3 % (1,065 of 4,057), target ≥ 95 %``, ``mean 4.20 min (sum 1,302 min / 310),
     target ≤ 5 min``; empty for a finding with no value."""
+    from ..findings.document import rule_fields
+
     entry = _entry(finding)
     rule = RuleEntry.model_validate(
-        {
-            "rule": result.rule,
-            "clause": result.clause,
-            "clause_title": None,
-            "title": {"zh": result.title_zh, "en": result.title_en},
-            "measure": result.measure,
-            "severity": result.severity,
-            "judge": result.judge,
-            "verdict": result.verdict,
-            "verdict_severity": result.verdict_severity,
-            "capa": result.capa,
-            "calendar": result.calendar,
-            "failing_unit": result.failing_unit,
-            "unit_label": result.unit_label,
-            "findings": [entry],
-        }
+        {**rule_fields(result), "clause_title": None, "findings": [entry]}
     )
     return sentences.judged_figures(entry, rule, Words("en"))
 
@@ -155,26 +142,11 @@ def judged_figures(finding: Finding, result: RuleResult) -> str:
 def _entry(finding: Finding) -> FindingEntry:
     """The verification's finding typed as findings.json has it, with the figures its
     sentence reads (not its failing records, which the figures do not show)."""
+    from ..findings.document import finding_fields
+
     return FindingEntry.model_validate(
         {
-            "id": finding.id,
-            "group": finding.group,
-            "period": finding.period,
-            "pooled": finding.pooled,
-            "verdict": finding.verdict,
-            "severity": finding.severity,
-            "counts": finding.counts.as_dict(),
-            "value": finding.value,
-            "unit": finding.unit,
-            "interval": list(finding.interval) if finding.interval else None,
-            "target": finding.target,
-            "threshold": finding.threshold,
-            "shortfall": finding.shortfall,
-            "explanation": "",
-            "reasons": finding.reasons,
-            "details": finding.details,
-            "excluded_by_reason": finding.excluded_by_reason,
-            "not_evaluable": finding.not_evaluable,
+            **finding_fields(finding),
             "failing_count": 0,
             "failing": [],
             "failing_values": [],
