@@ -31,8 +31,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .audit import DEFAULT_MAX_QUARANTINE, AuditResult, run_audit
+from .build import tool_entry
 from .errors import AuditorError, EvidenceError, Location, all_of
 from .exported import is_export
 from .findings.combined import (
@@ -412,7 +412,7 @@ def combined_document(
             "schema_version": findings[0][0].schema_version,
             "document": COMBINED,
             "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "tool": {"name": "auditor", "version": __version__},
+            "tool": tool_entry(),
             "evidence_root": evidence,
             "packs": entries,
             "crosswalk": crosswalk(packs, [doc for doc, _ in findings]),

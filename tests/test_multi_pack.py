@@ -537,6 +537,29 @@ def test_verify_names_the_summary_field_a_combined_findings_forged(audited) -> N
     assert not any("a re-run would prove nothing" in note for note in report.notes)
 
 
+def test_a_combined_audit_by_another_build_says_so_only_when_something_differs(audited) -> None:
+    """The build the combined findings.json records is not compared: another one verifies;
+    with a difference as well, a note says another build made the audit."""
+
+    def other_build(data: dict[str, Any]) -> None:
+        data["tool"]["build"] = "3f2a9c1d" + "0" * 56
+
+    edit_combined(audited, other_build)
+    report = verify_audit(audited)
+    assert report.verified, report.differences
+    assert not any("another build" in note for note in report.notes)
+
+    def forge(data: dict[str, Any]) -> None:
+        data["packs"][0]["summary"]["verdicts"]["conform"] += 1
+
+    edit_combined(audited, forge)
+    report = verify_audit(audited)
+    assert len(report.differences) == 1
+    assert report.notes[0].startswith(
+        "this audit was made by another build of auditor (build 3f2a9c1d0000..., this is "
+    )
+
+
 def test_verify_of_one_pack_folder_names_the_combined_folder(audited) -> None:
     with pytest.raises(AuditorError) as caught:
         verify_audit(audited / "special-service-monitoring")

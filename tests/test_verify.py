@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import auditor as auditor_package
 from auditor.audit import run_audit
+from auditor.build import source_digest
 from auditor.certify.signing import keygen, sign, signature_problem
 from auditor.certify.verify import NOT_RECOMPUTED, sha256_of, verify_audit
 from auditor.errors import AuditorError, ReportError
@@ -123,6 +125,74 @@ def test_a_value_changed_in_findings_json_is_named(machine) -> None:
         line.startswith(f"finding {finding['id']}: counts.conforming was")
         for line in report.differences
     )
+
+
+#: a build of auditor other than the running one, as findings.json records it
+OTHER_BUILD = "3f2a9c1d" + "0" * 56
+#: what verify adds to the differences the re-run found in an audit another build made
+MAY_COME_FROM_THE_TOOL = (
+    ": a difference may come from the tool, not the audit; verify with the build that made it"
+)
+
+
+def _made_by(machine, build: str | None, edit_a_count: bool) -> Path:
+    """The machine's audit as another build made it (``build``; None: one that recorded no
+    build), a finding's count edited too when ``edit_a_count``."""
+    path = machine["audit"] / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["manifest"]["tool"]["build"] = build
+    if build is None:
+        del data["manifest"]["tool"]["build"]
+    if edit_a_count:
+        data["rules"][0]["findings"][0]["counts"]["conforming"] += 1
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return machine["audit"]
+
+
+def test_an_audit_by_another_build_whose_findings_agree_verifies_without_a_note(machine) -> None:
+    for build in (OTHER_BUILD, None):
+        report = verify_audit(_made_by(machine, build, edit_a_count=False))
+        assert report.verified, report.differences
+        assert not any(MAY_COME_FROM_THE_TOOL in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("build", "made"),
+    [
+        (OTHER_BUILD, "another build of auditor (build 3f2a9c1d0000..., this is {running}...)"),
+        (None, "an earlier version of auditor, which did not record its build (this is build "
+               "{running}...)"),
+    ],
+)  # fmt: skip
+def test_a_difference_in_an_audit_by_another_build_says_the_tool_may_be_why(
+    machine, build, made
+) -> None:
+    """The difference is still one (not verified), and the first note says the audit was
+    made by another build, naming both."""
+    running = source_digest(Path(auditor_package.__file__).parent)[:12]
+    report = verify_audit(_made_by(machine, build, edit_a_count=True))
+    assert not report.verified
+    assert len(report.differences) == 1 and "counts.conforming was" in report.differences[0]
+    expected = f"this audit was made by {made.format(running=running)}{MAY_COME_FROM_THE_TOOL}"
+    assert report.notes[0] == expected
+
+
+def test_a_difference_in_an_audit_by_this_build_has_no_such_note(machine) -> None:
+    path = machine["audit"] / "findings.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["rules"][0]["findings"][0]["counts"]["conforming"] += 1
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = verify_audit(machine["audit"])
+    assert not report.verified
+    assert not any(MAY_COME_FROM_THE_TOOL in note for note in report.notes)
+
+
+def test_an_input_changed_in_an_audit_by_another_build_has_no_such_note(machine) -> None:
+    """The findings are not computed again: the tool did not make the difference."""
+    flip(_made_by(machine, OTHER_BUILD, edit_a_count=False).parent / "evidence" / "agents.csv")
+    report = verify_audit(machine["audit"])
+    assert not report.verified
+    assert not any(MAY_COME_FROM_THE_TOOL in note for note in report.notes)
 
 
 def test_where_a_quarantine_reason_was_first_given_is_compared(machine) -> None:

@@ -23,6 +23,7 @@ from .verify import (
     NOT_RECOMPUTED,
     STORE_NAME,
     VerifyReport,
+    another_build,
     check_inputs,
     check_store,
     compare,
@@ -89,7 +90,11 @@ def verify_combined(
     held, unchecked = register_checked(register)
     report.differences.extend(held)
     report.notes.extend(unchecked)
+    before = len(report.differences)
     _rerun_all(combined, path, documents, packs, root, mapping, report, engine, register)
+    if len(report.differences) > before:
+        builds = [combined.tool.build, *(d.manifest.tool.build for d in documents)]
+        report.notes[:0] = another_build(builds)
     return report
 
 
@@ -136,10 +141,13 @@ def _combined_differences(
 
     findings = [(d, folder / e.findings) for d, e in zip(documents, combined.packs, strict=True)]
     again = combined_document(packs, findings, folder, combined.evidence_root)
-    return data_differences(_without_time(combined), _without_time(again))
+    return data_differences(_comparable_combined(combined), _comparable_combined(again))
 
 
-def _without_time(document: CombinedDocument) -> dict[str, Any]:
+def _comparable_combined(document: CombinedDocument) -> dict[str, Any]:
+    """The combined document as JSON data, less when it was made and by which build (a note
+    names another build when there are differences)."""
     data = document.model_dump(mode="json")
     data.pop("generated_at")
+    data["tool"].pop("build", None)
     return data

@@ -481,10 +481,12 @@ RECOMMENDATION_FIELDS = ("decision", "majors", "minors", "not_evaluable")
 FILE_FIELDS = ("kind", "rows_read", "stored", "quarantined", "status", "quarantine_reasons")
 
 
-#: what a re-run may state otherwise: when it ran, where its inputs were read from (their
-#: hashes are checked first) and the engine it ran on (``verify --engine``)
+#: what a re-run may state otherwise: when it ran, the build of auditor it ran on (a note
+#: names another when there are differences), where its inputs were read from (their hashes
+#: are checked first) and the engine it ran on (``verify --engine``)
 RERUN_MAY_DIFFER = (
     ("generated_at",),
+    ("manifest", "tool", "build"),
     ("manifest", "parameters", "evidence_root"),
     ("manifest", "parameters", "engine"),
     ("manifest", "pack", "path"),
@@ -823,10 +825,35 @@ def verify_audit(
     )
     roots = (str(params.evidence_root or evidence), str(evidence))
     report.engine, report.recorded_engine = engine, params.engine
+    before = len(report.differences)
     with rerun(document, evidence, pack, chosen, files, engine) as (again, made):
         compare(document, again, report, roots)
         check_store(folder / STORE_NAME, made / STORE_NAME, report, roots)
+    if len(report.differences) > before:
+        report.notes[:0] = another_build([document.manifest.tool.build])
     return report
+
+
+def another_build(recorded: Sequence[str | None]) -> list[str]:
+    """The note for differences the re-run found when a build of auditor other than the
+    running one made the audit (``recorded``: the builds its findings.json files record,
+    None for one written before the build was recorded); none when this build made it."""
+    from ..build import short, this_build
+
+    running = this_build()
+    other = [build for build in recorded if build != running]
+    if not other:
+        return []
+    made = (
+        f"another build of auditor (build {short(other[0])}, this is {short(running)})"
+        if other[0]
+        else "an earlier version of auditor, which did not record its build (this is build "
+        f"{short(running)})"
+    )
+    return [
+        f"this audit was made by {made}: a difference may come from the tool, not the "
+        "audit; verify with the build that made it"
+    ]
 
 
 #: what a verification without a signature cannot show: the re-run takes these as recorded

@@ -355,6 +355,9 @@ def verdict_level(verdict: Verdict | str, severity: Severity | str | None) -> in
 class Tool(Model):
     name: Literal["auditor"]
     version: str
+    #: the build that wrote the document: the SHA-256 of its source (see
+    #: :mod:`auditor.build`); None in one written before it was recorded
+    build: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
 
 
 class PackRef(Model):

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .. import __version__
 from .. import failing as failing_module
+from ..build import tool_entry
 from ..evidence_span import Gap, KindCoverage, evidence_gaps, judged_kinds
 from ..failing import capped
 from ..i18n import Words
@@ -89,7 +89,7 @@ def _document_data(inputs: AuditInputs, results: list[RuleResult]) -> dict[str, 
         "schema_version": SCHEMA_VERSION,
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "manifest": {
-            "tool": {"name": "auditor", "version": __version__},
+            "tool": tool_entry(),
             "pack": _pack_ref(pack),
             "standard": {
                 "id": pack.standard.id,

@@ -68,6 +68,34 @@ def test_differences_exit_1_and_bad_input_exit_2(runner, tmp_path) -> None:
     assert not_audit.exit_code == 2 and "not an audit" in not_audit.output
 
 
+def test_an_audit_by_an_earlier_build_that_differs_says_so_and_exits_1(runner, tmp_path) -> None:
+    """An audit written before the build was recorded, one finding's count edited: the
+    difference is named and exits 1, and the next line says another build made the audit."""
+    import json
+
+    from auditor.build import short, this_build
+
+    out = tmp_path / "audit"
+    runner.invoke(main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out),
+                         "--format", "json", "--fail-on", "never"])  # fmt: skip
+    findings = out / "findings.json"
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    del data["manifest"]["tool"]["build"]
+    verified = runner.invoke(main, ["verify", str(out)])
+    assert verified.exit_code == 0 and "another build" not in verified.output
+    data["rules"][0]["findings"][0]["counts"]["conforming"] += 1
+    findings.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    differs = runner.invoke(main, ["verify", str(out)])
+    assert differs.exit_code == 1
+    lines = differs.output.splitlines()
+    assert lines[0].startswith(f"differs: finding {data['rules'][0]['findings'][0]['id']}: ")
+    assert lines[1] == (
+        "note: this audit was made by an earlier version of auditor, which did not record its "
+        f"build (this is build {short(this_build())}): a difference may come from the tool, "
+        "not the audit; verify with the build that made it"
+    )
+
+
 def test_a_file_that_changes_while_it_is_read_is_refused(runner, tmp_path, monkeypatch) -> None:
     real = ingest_module.file_digest
     calls = {"n": 0}
