@@ -239,7 +239,7 @@ def test_a_write_error_outranks_a_later_rule_s_error(tmp_path, monkeypatch) -> N
 
 
 def test_ctrl_c_while_a_finding_is_written_removes_both_files_once_it_is(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, ctrl_c
 ) -> None:
     """Discarding waits for the finding being written, a second Ctrl-C meanwhile included,
     removes both files, then raises the interrupt."""

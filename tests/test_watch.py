@@ -546,7 +546,7 @@ def test_an_interrupt_in_an_action_stops_as_an_interrupt() -> None:
     assert len(seen) == 1
 
 
-def test_ctrl_c_while_a_line_is_judged_stops_the_watch_after_that_line() -> None:
+def test_ctrl_c_while_a_line_is_judged_stops_the_watch_after_that_line(ctrl_c) -> None:
     """Ctrl-C landing while an alert was written lost it (counted, not in the file) and
     counted a line not fully judged: the stop now waits for the line to be judged."""
     import signal
@@ -593,7 +593,7 @@ def test_the_stop_signals_handlers_are_swapped_once_for_a_watch_not_for_each_lin
     assert sorted(swaps) == sorted([signal.SIGINT, signal.SIGTERM] * 2)  # swapped, then back
 
 
-def test_ctrl_c_while_the_watch_waits_for_a_line_stops_it_at_once() -> None:
+def test_ctrl_c_while_the_watch_waits_for_a_line_stops_it_at_once(ctrl_c) -> None:
     """Between lines (waiting on a quiet feed) the stop is not held for a line to come."""
     import signal
 
