@@ -1163,6 +1163,16 @@ def _as_an_earlier_version_made_it(path) -> None:
     """The register as the version before ``created`` rows held every field wrote it: an
     item's ``created`` row holds its statement alone (the chain made again over the rows),
     and items have no ``closed_before`` (a later version added it)."""
+
+    def statement_alone(row: dict) -> str | None:
+        return json.loads(row["new"])["statement"] if row["field"] == "created" else None
+
+    _without_closed_before(path, statement_alone)
+
+
+def _without_closed_before(path, rewrite) -> None:
+    """Drop the items' ``closed_before`` column, give each history row the ``new`` text
+    ``rewrite(row)`` returns (None: as it is), and make the hash chain again over the rows."""
     from auditor.register.history import chained
 
     with sqlite3.connect(path) as db:
@@ -1170,8 +1180,8 @@ def _as_an_earlier_version_made_it(path) -> None:
         db.execute("ALTER TABLE items DROP COLUMN closed_before")
         previous = ""
         for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
-            if row["field"] == "created":
-                row["new"] = json.loads(row["new"])["statement"]
+            new = rewrite(row)
+            row["new"] = row["new"] if new is None else new
             entry = chained(row, previous)
             db.execute(
                 "UPDATE history SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
@@ -1706,24 +1716,15 @@ def _as_before_closed_before_was_recorded(path) -> None:
     """The register as the version before items recorded the closed item they were opened
     beside wrote it: no such column, and no such field in the ``created`` rows (the chain
     made again over the rows)."""
-    from auditor.register.history import chained
 
-    with sqlite3.connect(path) as db:
-        db.row_factory = sqlite3.Row
-        db.execute("ALTER TABLE items DROP COLUMN closed_before")
-        previous = ""
-        for row in [dict(r) for r in db.execute("SELECT * FROM history ORDER BY seq")]:
-            if row["field"] == "created" and not str(row["item"]).startswith("W-"):
-                fields = json.loads(row["new"])
-                del fields["closed_before"]
-                row["new"] = json.dumps(fields, ensure_ascii=False, sort_keys=True)
-            entry = chained(row, previous)
-            db.execute(
-                "UPDATE history SET new = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                (entry["new"], entry["prev_hash"], entry["hash"], row["seq"]),
-            )
-            previous = entry["hash"]
-        db.execute("UPDATE meta SET value = ? WHERE key = 'history_head'", (previous,))
+    def without_the_field(row: dict) -> str | None:
+        if row["field"] != "created" or str(row["item"]).startswith("W-"):
+            return None
+        fields = json.loads(row["new"])
+        del fields["closed_before"]
+        return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+    _without_closed_before(path, without_the_field)
 
 
 def test_a_register_made_before_items_recorded_the_closed_item_they_follow_reads_the_same(
