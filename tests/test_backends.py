@@ -125,7 +125,8 @@ def test_the_native_read_leaves_the_store_locked_as_before(tmp_path) -> None:
     on_sqlite = SqliteBackend(store)  # made before the copy, used after it
     backend = engine.DuckdbBackend(store)  # copies every table through the driver
     assert backend.con.execute("SELECT sum(x) FROM t").fetchone() == (3.0,)
-    assert _posix_locks_on(path) == held
+    after = _posix_locks_on(path)
+    assert after == held, f"this process's locks on the store before the copy {held}, after {after}"
     assert store.count("t") == 2  # and the store is usable as before
     assert on_sqlite.db.execute("SELECT sum(x) FROM t").fetchone() == (3.0,)
     backend.close()
