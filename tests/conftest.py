@@ -103,7 +103,7 @@ def spark() -> Iterator[Any]:
     engine.stop_session()
 
 
-#: Spark settings for the tests' small evidence: about a third less time per audit
+#: Spark settings for the tests' small evidence: about a quarter less time per audit
 #: (one shuffle partition, no adaptive re-planning, no whole-stage code generation, each
 #: of which pays off only on large data). The audits run by the command line in the
 #: tests (its own JVM) keep Spark's defaults, as a user's do.
