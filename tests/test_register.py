@@ -2014,3 +2014,75 @@ def test_a_period_found_waived_is_not_a_period_found_so_its_nonconformity_later_
     assert register.item(trained["id"])["severity"] == "major"
     assert register.check() == []
     register.close()
+
+
+def _window_rate(conforming: int, breached: int, pending: int, verdict: str):  # type: ignore[no-untyped-def]
+    """The item's group over a window, a rate against 80 % with records open at its end."""
+    from auditor.findings.results import Counts, Finding
+
+    n = conforming + breached
+    return Finding(
+        id="HD-RESOLVE-40BH@seriousness_2=Value 1", rule="HD-RESOLVE-40BH", clause="1.2",
+        measure="sequence", group={"seriousness_2": "Value 1"},
+        period="2012-06-02..2012-07-01", pooled=False, verdict=verdict,
+        counts=Counts(n=n, conforming=conforming, pending=pending), value=conforming / n,
+        unit="share", target=">= 80%", threshold={"op": ">=", "value": 0.8},
+    )  # fmt: skip
+
+
+def _rule_of_80_percent(finding):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from auditor.findings.results import RuleResult
+
+    rule = SimpleNamespace(target=SimpleNamespace(share=Decimal("0.80")))
+    result = RuleResult(
+        rule="HD-RESOLVE-40BH", clause="1.2", title_en="Resolved", title_zh="解决",
+        measure="sequence", severity="minor", verdict=finding.verdict, verdict_severity=None,
+        judge="each-group",
+        findings=[finding], capa={"action": {"zh": "复核", "en": "Review"}, "owner": "lead",
+                                  "due_days": 90},
+    )  # fmt: skip
+    return rule, result
+
+
+def test_verify_does_not_close_an_item_its_open_records_could_still_take_below_target() -> None:
+    """81 of 96 conforming is 84.4 %, but 10 records are still open at the window's end:
+    once they end the rate lies between 81 / 106 = 76.4 % and 91 / 106 = 85.8 %, which
+    crosses the 80 % target, so the window decides nothing and the item stays as it is."""
+    from auditor.periods import Period
+    from auditor.register.verify import _refuse_while_open_records_could_fail
+
+    window = Period("2012-06-02..2012-07-01", date(2012, 6, 2), date(2012, 7, 1))
+    finding = _window_rate(81, 15, 10, "observation")
+    rule, result = _rule_of_80_percent(finding)
+    with pytest.raises(LifecycleError) as refused:
+        _refuse_while_open_records_could_fail("CAPA-2012-0002", window, [finding], rule, result)
+    said = str(refused.value).replace("\xa0", " ")
+    assert said.startswith(
+        "CAPA-2012-0002 cannot be judged over 2012-06-02..2012-07-01 "
+        "(HD-RESOLVE-40BH@seriousness_2=Value 1): 84.4 % (81 of 96), target ≥ 80 %: observation"
+    )
+    assert "10 records still open at the window's end could take it below the target" in said
+    assert "2012-07-01" in (refused.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("conforming", "breached", "pending"),
+    [
+        (86, 10, 10),  # every open record breached: 86 / 106 = 81.1 %, still ≥ 80 %
+        (80, 10, 10),  # every open record breached: 80 / 100 = 80.0 %, the target exactly
+        (81, 15, 0),  # nothing open: 81 / 96 = 84.4 % is the window's rate
+    ],
+)
+def test_verify_decides_a_rate_that_meets_its_target_whatever_its_open_records_give(
+    conforming: int, breached: int, pending: int
+) -> None:
+    from auditor.periods import Period
+    from auditor.register.verify import _refuse_while_open_records_could_fail
+
+    window = Period("2012-06-02..2012-07-01", date(2012, 6, 2), date(2012, 7, 1))
+    finding = _window_rate(conforming, breached, pending, "conform")
+    rule, result = _rule_of_80_percent(finding)
+    _refuse_while_open_records_could_fail("CAPA-2012-0002", window, [finding], rule, result)
