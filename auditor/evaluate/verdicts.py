@@ -83,20 +83,15 @@ def _changes_once_ended(rule: Rule, f: Finding, target: Fraction) -> bool:
     return False
 
 
-def once_ended(c: Counts) -> tuple[Fraction, Fraction]:
-    """The lowest and highest the rate can be once the records pending at the period end
-    end: none of them conforming, all of them (the rate itself when none is pending)."""
-    ended = c.n + c.pending
-    return Fraction(c.conforming, ended), Fraction(c.conforming + c.pending, ended)
-
-
 def pending_range(c: Counts, target: Fraction, may_change: bool) -> list[str]:
     """The records still open at the period end, not in the rate, and the range the rate
     will lie in once they end (none of them conforming to all), saying when the verdict
     may then change (``may_change``); nothing when none is open."""
     if not c.pending:
         return []
-    lowest, highest = once_ended(c)
+    ended = c.n + c.pending
+    lowest = Fraction(c.conforming, ended)
+    highest = Fraction(c.conforming + c.pending, ended)
     records, are, end = (
         ("record", "is", "it ends") if c.pending == 1 else ("records", "are", "they end")
     )

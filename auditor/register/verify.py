@@ -6,10 +6,9 @@ judged in each group and sub-period (``period: month``), every cell of the
 group inside the window that has enough records to be judged, and the group
 over the whole window. The worst of them decides: conform (or an observation)
 closes the item as effective; a nonconformity reopens it, one severity level
-up; too few records in the whole window changes nothing and says so. A rate that
-meets its target but whose records still open at the window's end could take it
-below the target once they end decides nothing: the verification is refused and the
-item stays as it is.
+up; too few records in the whole window changes nothing and says so. The deciding
+finding's verdict is told with why, as its sentence in findings.json ends: with records
+still open at the window's end, the range its rate will lie in once they end.
 The rule runs on the SQL engine asked for (SQLite by default), recorded with
 the verification's figures.
 """
@@ -19,13 +18,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import AuditorError
-from ..evaluate.verdicts import level, once_ended, worst
+from ..evaluate.verdicts import level, worst
 from ..evidence_span import KindCoverage, kind_coverage
 from ..findings import Finding, sentences
 from ..findings.contract import FindingEntry, RuleEntry, Severity
@@ -124,7 +122,6 @@ def verify_item(
         return Verification(
             item_id, f"not-evaluable: {short}", period.label, finding, item["status"], cells
         )
-    _refuse_while_open_records_could_fail(item_id, period, [whole, *cells], rule, result)
     major_days = due_in_days(rule.capa.due_days, Severity.MAJOR, pack.due_days)
     criterion = {"target": str(rule.target), "pack_sha256": pack.sha256}
     recorded = _record(
@@ -139,30 +136,6 @@ def _said(finding: Finding, result: RuleResult) -> tuple[str, str]:
     if finding.value is None or finding.verdict not in ("conform", "observation", "nonconform"):
         return "", ""
     return judged_figures(finding, result), sentences.judged(_entry(finding), Words("en"))
-
-
-def _refuse_while_open_records_could_fail(
-    item_id: str, period: Period, window: list[Finding], rule: Any, result: RuleResult
-) -> None:
-    """Refuse to decide on a rate that meets its target while the records still open at the
-    window's end could take it (the whole window's or a cell's) below the target once they
-    end; a rate that meets it even if every open record breaches decides as before."""
-    target = Fraction(rule.target.share) if rule.target.share is not None else None
-    if target is None or any(f.verdict == "nonconform" for f in window):
-        return
-    for finding in window:
-        judged = finding.verdict in ("conform", "observation") and finding.unit == "share"
-        if not judged or not finding.counts.pending or once_ended(finding.counts)[0] >= target:
-            continue
-        pending = finding.counts.pending
-        records = "record" if pending == 1 else "records"
-        raise LifecycleError(
-            f"{item_id} cannot be judged over {period.label} ({finding.id}): "
-            f"{': '.join(_said(finding, result))}; {pending:,} {records} still open at the window's "
-            f"end could take it below the target, so it stays as it is",
-            hint=f"the open records are judged as they stood on {period.last}, the window's "
-            "last day: a later verification of this window finds them open too",
-        )
 
 
 def judged_figures(finding: Finding, result: RuleResult) -> str:
