@@ -1759,7 +1759,7 @@ def capa_verify(
         )  # fmt: skip
     finally:
         register.close()
-    figures = f": {result.figures}" if result.figures else ""
+    figures = f": {result.figures}: {result.verdict}" if result.figures else ""
     click.echo(
         f"{result.item}: {result.outcome} over {result.period} ({result.finding.id}){figures}; "
         f"now {result.status}"

@@ -2014,3 +2014,57 @@ def test_a_period_found_waived_is_not_a_period_found_so_its_nonconformity_later_
     assert register.item(trained["id"])["severity"] == "major"
     assert register.check() == []
     register.close()
+
+
+def _window_rate(conforming: int, breached: int, pending: int, verdict: str):  # type: ignore[no-untyped-def]
+    """The item's group over a window, a rate against 80 % with records open at its end."""
+    from auditor.findings.results import Counts, Finding
+
+    n = conforming + breached
+    return Finding(
+        id="HD-RESOLVE-40BH@seriousness_2=Value 1", rule="HD-RESOLVE-40BH", clause="1.2",
+        measure="sequence", group={"seriousness_2": "Value 1"},
+        period="2012-06-02..2012-07-01", pooled=False, verdict=verdict,
+        counts=Counts(n=n, conforming=conforming, pending=pending), value=conforming / n,
+        unit="share", target=">= 80%", threshold={"op": ">=", "value": 0.8},
+    )  # fmt: skip
+
+
+def _rule_of_80_percent(finding):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from auditor.findings.results import RuleResult
+
+    rule = SimpleNamespace(target=SimpleNamespace(share=Decimal("0.80")))
+    result = RuleResult(
+        rule="HD-RESOLVE-40BH", clause="1.2", title_en="Resolved", title_zh="解决",
+        measure="sequence", severity="minor", verdict=finding.verdict, verdict_severity=None,
+        judge="each-group",
+        findings=[finding], capa={"action": {"zh": "复核", "en": "Review"}, "owner": "lead",
+                                  "due_days": 90},
+    )  # fmt: skip
+    return rule, result
+
+
+def test_verify_tells_the_verdict_and_the_range_its_open_records_leave() -> None:
+    """81 of 96 conforming is 84.4 %, an observation against 80 %, with 10 records still open
+    at the window's end: once they end the rate lies between 81 / 106 = 76.4 % and
+    91 / 106 = 85.8 %. The verification's line says so, as the audit's sentence does."""
+    import dataclasses
+    from fractions import Fraction
+
+    from auditor.evaluate.verdicts import pending_range
+    from auditor.register.verify import _said
+
+    finding = _window_rate(81, 15, 10, "observation")
+    finding = dataclasses.replace(
+        finding, reasons=pending_range(finding.counts, Fraction(4, 5), may_change=True)
+    )
+    _, result = _rule_of_80_percent(finding)
+    figures, verdict = _said(finding, result)
+    assert figures.replace("\xa0", " ") == "84.4 % (81 of 96), target ≥ 80 %"
+    assert verdict.replace("\xa0", " ") == (
+        "observation (10 records still open at the period end are not in the rate: once they "
+        "end, the rate will lie between 76.4 % and 85.8 %, and the verdict may change)"
+    )

@@ -334,9 +334,9 @@ def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
         # judged by the measure's own test (a control chart): the reason, then the verdict,
         # as every other sentence ends (and the verdict is not said twice after a heading)
         return f"{why}: {verdict}"
-    tail = _fmt(words, "against", target=target(finding, rule, words), verdict=verdict)
-    if finding.reasons:
-        tail += _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
+    tail = _fmt(
+        words, "against", target=target(finding, rule, words), verdict=judged(finding, words)
+    )
     special = series_sentences.sentence(finding, rule, words, tail)
     if special is not None:
         return special
@@ -352,6 +352,17 @@ def sentence(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:
     for note in Figures.of(finding).notes:
         text += _fmt(words, "sep") + _fmt(words, "note", note=words.reason(note))
     return text
+
+
+def judged(finding: FindingEntry, words: Words) -> str:
+    """The verdict of a judged finding and why, as its sentence ends: ``observation (meets
+    the target but the 95 % lower bound 75.8 % is below it; 10 records still open at the
+    period end are not in the rate: once they end, the rate will lie between 76.4 % and
+    85.8 %, and the verdict may change)``."""
+    verdict = words.verdict(finding.verdict, finding.severity)
+    if not finding.reasons:
+        return verdict
+    return verdict + _fmt(words, "why", why=words.join(words.reason(r) for r in finding.reasons))
 
 
 def judged_figures(finding: FindingEntry, rule: RuleEntry, words: Words) -> str:

@@ -6,7 +6,9 @@ judged in each group and sub-period (``period: month``), every cell of the
 group inside the window that has enough records to be judged, and the group
 over the whole window. The worst of them decides: conform (or an observation)
 closes the item as effective; a nonconformity reopens it, one severity level
-up; too few records in the whole window changes nothing and says so.
+up; too few records in the whole window changes nothing and says so. The deciding
+finding's verdict is told with why, as its sentence in findings.json ends: with records
+still open at the window's end, the range its rate will lie in once they end.
 The rule runs on the SQL engine asked for (SQLite by default), recorded with
 the verification's figures.
 """
@@ -47,6 +49,9 @@ class Verification:
     #: findings.json says them (``26.3 % (1,065 of 4,057), target ≥ 95 %``, ``mean 4.20 min
     #: (sum 1,302 min / 310), target ≤ 5 min``); empty when nothing was judged
     figures: str = ""
+    #: the deciding finding's verdict and why, as its sentence in findings.json ends
+    #: (``observation (meets the target but ...)``); empty when nothing was judged
+    verdict: str = ""
 
 
 def verify_item(
@@ -122,7 +127,15 @@ def verify_item(
     recorded = _record(
         register, item, finding, (whole, cells), period, who, today, engine, major_days, criterion
     )
-    return dataclasses.replace(recorded, figures=judged_figures(finding, result))
+    figures, verdict = _said(finding, result)
+    return dataclasses.replace(recorded, figures=figures, verdict=verdict)
+
+
+def _said(finding: Finding, result: RuleResult) -> tuple[str, str]:
+    """The finding's judged figures and its verdict with why, as its sentence says them."""
+    if finding.value is None or finding.verdict not in ("conform", "observation", "nonconform"):
+        return "", ""
+    return judged_figures(finding, result), sentences.judged(_entry(finding), Words("en"))
 
 
 def judged_figures(finding: Finding, result: RuleResult) -> str:

@@ -94,7 +94,7 @@ def test_the_capa_loop(runner, tmp_path, july_31) -> None:
     # the pack's target of 100 %), the value kept below the target it misses.
     assert verified.output.replace("\u00a0", " ") == (
         f"{item}: ineffective over 2026-08-01..2026-08-30 (STANDARD-TRAINED): 94.0 % (47 of "
-        "50), target ≥ 100 %; now verified-ineffective\n"
+        "50), target ≥ 100 %: minor nonconformity; now verified-ineffective\n"
     )
     shown = invoke(runner, "capa", "show", item, "--register", register).output
     assert "verified-ineffective" in shown and "escalation" in shown
