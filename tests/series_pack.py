@@ -108,3 +108,20 @@ def answered(month: str, site: str, good: int, total: int, start: int = 0) -> li
         (f"{site}{month}-{start + k}", site, f"{month}-{k % 28 + 1:02d} 10:00:00", k < good, None)
         for k in range(total)
     ]
+
+
+def unrated_audit(write_pack: Any, folder: Path) -> Path:
+    """An audit of 2026-Q3 (written to ``folder``/out) whose calls all have an empty csat:
+    RATED (csat >= 3, by site) and CSAT (a mean of csat) are not evaluable, the engine judges
+    none of their records; ANSWERED is judged. Calls C0-C2 are of BJ, C3-C4 of GZ."""
+    from datetime import date
+
+    from auditor.audit import run_audit
+
+    body = "    evidence: calls\n    condition: csat >= 3\n    target: 80%\n    group_by: [site]\n"
+    pack = write_pack(PACK + rule("RATED", body))
+    rows = [(f"C{i}", "BJ" if i < 3 else "GZ", f"2026-07-0{i + 1} 10:00:00", True, None)
+            for i in range(5)]  # fmt: skip
+    write(folder / "evidence", "calls.csv", calls(rows))
+    run_audit(pack, folder / "evidence", folder / "out", "2026-Q3", today=date(2026, 10, 15))
+    return folder / "out"

@@ -876,3 +876,88 @@ def test_explain_names_the_finding_a_record_is_counted_in(write_pack, tmp_path) 
     assert lines("MONTHLY", "G-OCT")[2] == (
         "counted in no finding: the record is not in the rule's scope for this period"
     )
+
+
+# ------------------------------------------------------------ a rule the audit did not judge
+
+NO_CSAT = "field 'csat' is empty in all 5 calls records in scope"
+
+
+def test_a_record_of_a_rule_the_audit_found_not_evaluable_has_no_outcome(
+    write_pack, tmp_path
+) -> None:
+    """A certifier's trial: the audit found COUNTER-WAIT-15MIN not evaluable (served_at empty
+    in every record, n = 0), yet explain said the record was "counted in finding
+    ...@site=BJ (not in findings.json)" and gave it "outcome: breach". The audit judged no
+    record of the rule: explain shows the record and says so, with the audit's reason."""
+    from .series_pack import unrated_audit
+
+    store = unrated_audit(write_pack, tmp_path) / "evidence.db"
+    said = (
+        f"counted in no finding: the audit found this rule not evaluable ({NO_CSAT}) and "
+        "judged none of its records"
+    )
+    for rule_id in ("RATED", "CSAT"):  # a rate of records, and a mean
+        lines = explain_in_audit(store, rule_id, "C1").lines
+        assert lines[1] == "record C1: calls.csv line 3"
+        assert lines[2] == said
+        assert "  csat = None" in lines
+        assert lines[-1] == "outcome: none (the audit judged no record of this rule)"
+        assert not [line for line in lines if "breach" in line or "counted in finding" in line]
+    judged = explain_in_audit(store, "ANSWERED", "C1").lines  # another rule of the audit
+    assert judged[2].startswith("counted in finding ANSWERED") and judged[-1] == "outcome: conform"
+
+
+def test_only_the_records_of_a_group_the_audit_did_not_judge_say_so(write_pack, tmp_path) -> None:
+    """A finding of one group that judged none of its records (site=GZ here) takes the
+    outcome from that group's records only; BJ's keep theirs."""
+    from auditor.certify.unjudged import Unjudged
+
+    from .series_pack import unrated_audit
+
+    out = unrated_audit(write_pack, tmp_path)
+    pack = load_pack(out.parent / "rules" / "pack.yaml", [STANDARDS])
+    store = EvidenceStore(out / "evidence.db", read_only=True)
+    unjudged = [Unjudged({"site": "GZ"}, "no answered_at in GZ")]
+    try:
+
+        def lines(key: str) -> list[str]:
+            period = parse_period("2026-Q3")
+            return explain_record(
+                pack, "ANSWERED", key, store, period, "conform", unjudged=unjudged
+            ).lines
+
+        gz = lines("C4")
+        assert gz[2] == (
+            "counted in no finding: the audit found group site=GZ of this rule not evaluable "
+            "(no answered_at in GZ) and judged none of its records"
+        )
+        assert gz[-1] == "outcome: none (the audit judged no record of group site=GZ of this rule)"
+        assert lines("C1")[-1] == "outcome: conform"
+    finally:
+        store.close()
+
+
+def test_an_unknown_rule_names_the_closest_or_lists_the_packs_rules(write_pack, tmp_path) -> None:
+    from .series_pack import unrated_audit
+
+    store = unrated_audit(write_pack, tmp_path) / "evidence.db"
+    with pytest.raises(AuditorError) as far:
+        explain_in_audit(store, "NOPE", "C1")
+    assert str(far.value) == "no rule 'NOPE'; the pack's rules are ANSWERED, CSAT, RATED"
+    with pytest.raises(AuditorError) as near:
+        explain_in_audit(store, "RATE", "C1")
+    assert str(near.value) == "no rule 'RATE'; did you mean 'RATED'?"
+
+
+def test_a_group_not_evaluable_for_too_few_records_is_still_sampled(write_pack, tmp_path) -> None:
+    """BJ August's finding is not evaluable for too few records (2, minimum 3), but the audit
+    judged those 2: they stay in the lot, 59 records by hand (4 + 2 + 50 + 3)."""
+    from auditor.certify.sampling import sample_audit
+
+    out = cell_audit(write_pack, tmp_path)
+    _, rows, _, lot, warnings = sample_audit(
+        out, "MONTHLY", tmp_path / "s.csv", seed=1, size=100, stratify="site"
+    )
+    assert lot == 59 and len(rows) == 59 and not warnings
+    assert sum(row["key"].startswith("BJ-08-") for row in rows) == 2

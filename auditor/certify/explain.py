@@ -26,6 +26,7 @@ from ..errors import AuditorError
 from ..findings.contract import FindingEntry, FindingsDocument, RuleEntry
 from ..model import EvidenceKind, Pack, Rule
 from ..paths import recorded_relative
+from .unjudged import Unjudged, no_rule, unjudged_findings, unjudged_for
 
 if TYPE_CHECKING:
     from ..evaluate.driver import Contribution
@@ -42,6 +43,8 @@ class Explanation:
     evidence_root: str | None = None
     #: what a reader must know of the audit's store (files whose columns were not recorded)
     warnings: list[str] = field(default_factory=list)
+    #: the finding the audit judged no record of that holds the record (``None``: judged)
+    unjudged: Unjudged | None = None
 
     def add(self, text: str) -> None:
         self.lines.append(text)
@@ -106,6 +109,9 @@ def _explained_in_store(
     rule = pack.rule(rule_id)
     if rule is None:
         return explain_record(pack, rule_id, key, store, period, None, evidence_root=root)
+    unjudged = unjudged_findings(document, rule.id)
+    if any(not u.group for u in unjudged):  # the audit judged no record of the rule
+        return explain_record(pack, rule_id, key, store, period, None, None, root, unjudged)
     measure: Any = rule.measure
     judged = measure.shape(rule) if getattr(measure, "own_records", False) else rule
     evaluation = Evaluation(pack, backend_for(store), period, (judged,))  # its calendar only
@@ -113,10 +119,10 @@ def _explained_in_store(
     outcome = evaluation.record_outcomes(judged, reasons=True).get(engine_key)
     contribution = evaluation.record_contribution(rule, engine_key)
     explained = explain_record(
-        pack, rule_id, key, store, period, outcome, contribution, evidence_root=root
+        pack, rule_id, key, store, period, outcome, contribution, root, unjudged
     )
     entry = next((r for r in document.rules if r.rule == rule.id), None) if document else None
-    if entry is None or measure.series or measure.name == "every":
+    if explained.unjudged or entry is None or measure.series or measure.name == "every":
         return explained  # no findings.json, or findings not of the record's cell
     if measure.per_record:
         cells = evaluation.record_findings(rule, engine_key)
@@ -225,24 +231,23 @@ def explain_record(
     outcome: str | None,
     contribution: Contribution | None = None,
     evidence_root: str | None = None,
+    unjudged: list[Unjudged] | None = None,
 ) -> Explanation:
     """The computation of record ``key`` under rule ``rule_id`` (``store``: the audit's evidence
     store); ``key`` as the report prints it (a date part as a date) or as stored;
     ``contribution``: what the record adds to an aggregate rule's figures, if it counts;
-    ``evidence_root``: the evidence folder the audit recorded, files are named relative to it."""
+    ``evidence_root``: the evidence folder the audit recorded, files are named relative to it;
+    ``unjudged``: the rule's findings the audit judged no record of (a record of one is shown,
+    but with no outcome and no finding it counts in)."""
     from ..evaluate.scope import key_text, key_types, shown_key, stored_key_fields
 
     rule = pack.rule(rule_id)
     if rule is None:
-        from ..errors import closest_name
-
-        raise AuditorError(
-            f"no rule '{rule_id}'", suggestion=closest_name(rule_id, [r.id for r in pack.rules])
-        )
+        raise no_rule(rule_id, [r.id for r in pack.rules])
     kind = pack.evidence[rule.evidence]
     measure: Any = rule.measure
     if getattr(measure, "steps", None):  # a sequence: the key is a case's, its events are records
-        return _sequence(pack, rule, key, store, period, outcome, evidence_root)
+        return _sequence(pack, rule, key, store, period, outcome, evidence_root, unjudged)
     zone = ZoneInfo(pack.timezone)
     fields = stored_key_fields(kind, key, zone)
     records = store.records(kind, fields)
@@ -259,6 +264,8 @@ def explain_record(
     out.add(f"record {shown}: {out.file_name(record['_file'])}{sheet} line {record['_line']}")
     _raw_cells(record, reader, entry.get("sha256"), out)
     _values(kind, record, zone, out, _file_zone(entry, zone))
+    if _not_judged(unjudged, record, out):
+        return out
     if outcome is None and measure.per_record and not measure.series:
         # not judged by the rule (its filter, or another period): nothing of it to work out
         out.add(
@@ -296,6 +303,21 @@ def explain_record(
         return out
     out.add(f"outcome: {outcome.replace('excluded:', 'excluded: ', 1)}")
     return out
+
+
+def _not_judged(unjudged: list[Unjudged] | None, record: dict[str, Any], out: Explanation) -> bool:
+    """Said, when the record is of a rule or group the audit found not evaluable and judged
+    none of the records of: it has no outcome and counts in no finding. Whether it is."""
+    found = unjudged_for(unjudged or [], record)
+    if found is None:
+        return False
+    out.unjudged = found
+    out.lines[2:2] = [
+        f"counted in no finding: the audit found {found.what} not evaluable ({found.reason}) "
+        "and judged none of its records"
+    ]
+    out.add(f"outcome: none (the audit judged no record of {found.what})")
+    return True
 
 
 def _every_period(
@@ -608,6 +630,7 @@ def _sequence(
     period: Any,
     outcome: str | None,
     evidence_root: str | None,
+    unjudged: list[Unjudged] | None = None,
 ) -> Explanation:
     from ..business_time import ClockCache
 
@@ -629,6 +652,8 @@ def _sequence(
         when = "no time" if at is None else _moment(at, zone)
         note = "" if first else " (a repeat: only the first counts)"
         out.add(f"  {out.file_name(event['_file'])} line {event['_line']}: {step} at {when}{note}")
+    if _not_judged(unjudged, events[0], out):
+        return out
     end = period.end(zone)
     clocks = ClockCache(pack.calendars, zone)
     for index, step in enumerate(measure.steps[1:], start=1):

@@ -34,6 +34,7 @@ from ..findings import group_text
 from ..findings.combined import read_json
 from ..formatting import value_text
 from .iso2859 import Plan, single_plan
+from .unjudged import Unjudged, no_rule, unjudged_findings, unjudged_for
 
 if TYPE_CHECKING:
     from ..backends.store import EvidenceStore
@@ -531,9 +532,7 @@ def _value_cell(value: Any, unit: str | None, rule: Rule) -> str | None:
 def _per_record_rule(pack: Pack, rule_id: str) -> Rule:
     rules = {rule.id: rule for rule in pack.rules}
     if rule_id not in rules:
-        raise AuditorError(
-            f"no rule '{rule_id}' in the pack", suggestion=closest_name(rule_id, rules)
-        )
+        raise no_rule(rule_id, rules, " in the pack")
     rule = rules[rule_id]
     if not rule.measure.per_record:
         raise AuditorError(
@@ -569,10 +568,14 @@ def sample_audit(
     rule = _per_record_rule(pack, rule_id)
     if stratify is not None:  # a field may be named by its alias (站点 for site)
         stratify = pack.evidence[rule.evidence].field_named(stratify)
+    unjudged = unjudged_findings(document, rule_id)
+    _refuse_a_rule_not_judged(unjudged, rule_id)
     root = document.manifest.parameters.evidence_root
     with _store_read(folder / "evidence.db") as store:
         population = _population(store, pack, rule, recorded_period(document), root)
         warnings = columns_not_recorded_warnings(pack, store, root)
+    population, left_out = _judged_by_the_audit(population, unjudged, rule_id)
+    warnings = left_out + warnings
     plan, rows, side = create_sample(
         population,
         Path(out),
@@ -584,3 +587,29 @@ def sample_audit(
         stratify=stratify,
     )
     return plan, rows, side, len(population), warnings
+
+
+def _refuse_a_rule_not_judged(unjudged: list[Unjudged], rule_id: str) -> None:
+    """An error when the audit found the whole rule not evaluable: it judged none of its
+    records (though the engine could work out an outcome for each)."""
+    whole = next((u for u in unjudged if not u.group), None)
+    if whole is not None:
+        raise AuditorError(
+            f"the audit found rule {rule_id} not evaluable ({whole.reason}): it judged none of "
+            "its records, so there is nothing to sample",
+            rule_id=rule_id,
+        )
+
+
+def _judged_by_the_audit(
+    population: list[dict[str, Any]], unjudged: list[Unjudged], rule_id: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The population without the records of the groups the audit found not evaluable and
+    judged none of, and a line for each group left out."""
+    kept = [row for row in population if unjudged_for(unjudged, row) is None]
+    left_out = [
+        f"the audit found group {group_text(u.group)} of rule {rule_id} not evaluable "
+        f"({u.reason}): it judged none of its records, they are left out of the sample"
+        for u in unjudged
+    ]
+    return kept, left_out

@@ -154,3 +154,41 @@ def test_a_sample_stratified_by_the_rules_group_takes_each_site_from_its_line(
         assert (source[0], source[2]) == (row["key"], row["group"])
     wrong = runner.invoke(main, [*args[:-4], "--stratify", "sit", "--seed", "3", "--out", str(out)])
     assert wrong.exit_code == 2 and "did you mean 'site'?" in wrong.output
+
+
+def test_a_rule_the_audit_found_not_evaluable_is_not_sampled(runner, write_pack, tmp_path) -> None:
+    """A certifier's trial: the audit found COUNTER-WAIT-15MIN not evaluable (n = 0), yet
+    sample "drew 5 of 306 judged records", each marked breach. The audit judged none: sample
+    refuses with the audit's reason; an unknown rule lists the pack's rules when none is close."""
+    from ..series_pack import unrated_audit
+
+    audit = str(unrated_audit(write_pack, tmp_path))
+    out = tmp_path / "s.csv"
+    args = ["--audit", audit, "--size", "5", "--seed", "1", "--out", str(out)]
+    refused = runner.invoke(main, ["sample", "RATED", *args])
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.strip().splitlines() == [
+        "error: the audit found rule RATED not evaluable (field 'csat' is empty in all 5 calls "
+        "records in scope): it judged none of its records, so there is nothing to sample"
+    ]
+    assert not out.exists()
+    unknown = runner.invoke(main, ["sample", "NOPE", *args])
+    assert unknown.exit_code == 2, unknown.output
+    assert unknown.output.strip() == (
+        "error: no rule 'NOPE' in the pack; the pack's rules are ANSWERED, CSAT, RATED"
+    )
+    drawn = runner.invoke(main, ["sample", "ANSWERED", *args])  # a rule the audit judged
+    assert drawn.exit_code == 0 and "drew 5 of 5 judged records" in drawn.output
+
+
+def test_a_group_the_audit_did_not_judge_is_left_out_of_the_lot() -> None:
+    from auditor.certify.sampling import _judged_by_the_audit
+    from auditor.certify.unjudged import Unjudged
+
+    population = [{"key": f"C{i}", "site": "BJ" if i < 3 else "GZ"} for i in range(5)]
+    kept, said = _judged_by_the_audit(population, [Unjudged({"site": "GZ"}, "why")], "R")
+    assert [row["key"] for row in kept] == ["C0", "C1", "C2"]
+    assert said == [
+        "the audit found group site=GZ of rule R not evaluable (why): it judged none of its "
+        "records, they are left out of the sample"
+    ]
