@@ -248,8 +248,8 @@ LABELS: dict[str, dict[str, str]] = {
     "tracked_as": {"zh": "登记册编号", "en": "tracked as"},
     "audit_gave": {"zh": "审核:{value}", "en": "audit: {value}"},
     "plan_register_note": {
-        "zh": "每项注明其在 CAPA 登记册中的编号。登记册的严重程度或完成期限与本次审核不同时(如再次发生的一般不符合项在登记册中升为严重),显示登记册的(团队据以执行),并注明审核给出的。团队已在登记册中填写根本原因和纠正的,显示登记册的。",
-        "en": "Each item names the CAPA register item it is tracked as. Where the register's severity or due date differs from this audit's (a recurring minor is major there), the register's is shown, as the team works to it, with the audit's below it. The root cause and correction are the register's where the team has given them there.",
+        "zh": "每项注明其在 CAPA 登记册中的编号。登记册的严重程度或完成期限与本次审核不同时(如再次发生的一般不符合项在登记册中升为严重),显示登记册的(团队据以执行),并注明审核给出的。每项注明其在登记册中的状态;团队已在登记册中填写根本原因、纠正或纠正措施(含责任岗位和完成期限)的,显示登记册的。",
+        "en": "Each item names the CAPA register item it is tracked as. Where the register's severity or due date differs from this audit's (a recurring minor is major there), the register's is shown, as the team works to it, with the audit's below it. Each item shows its status in the register; the root cause, correction and actions (with their owners and due dates) are the register's where the team has recorded them there.",
     },
     "effectiveness": {"zh": "有效性验证", "en": "Effectiveness check"},
     "effectiveness_text": {

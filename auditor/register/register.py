@@ -78,6 +78,15 @@ PLAN_ACCEPTED = (Status.ACCEPTED, Status.IMPLEMENTED, Status.VERIFIED_EFFECTIVE)
 
 
 @dataclass(frozen=True)
+class TrackedAction:
+    """An action the team has recorded for an item (capa update --action, --owner, --due)."""
+
+    text: str
+    owner: str = ""
+    due: str = ""
+
+
+@dataclass(frozen=True)
 class TrackedItem:
     """The register's item for a nonconformity of an audit, as the register has it now."""
 
@@ -88,12 +97,17 @@ class TrackedItem:
     #: what the team has given (capa update --root-cause, --correction); "" until it has
     root_cause: str = ""
     correction: str = ""
+    #: the item's status in the register ("" where not given)
+    status: str = ""
+    #: the actions the team has recorded, in their order; none until it has
+    actions: tuple[TrackedAction, ...] = ()
 
 
-def _tracked(item: dict[str, Any]) -> TrackedItem:
+def _tracked(item: dict[str, Any], actions: list[dict[str, Any]]) -> TrackedItem:
     return TrackedItem(
         item["id"], item["severity"], item["due"], item["status"] in PLAN_ACCEPTED,
-        item.get("root_cause") or "", item.get("correction") or "",
+        item.get("root_cause") or "", item.get("correction") or "", item["status"],
+        tuple(TrackedAction(a["text"], a.get("owner") or "", a.get("due") or "") for a in actions),
     )  # fmt: skip
 
 
@@ -682,7 +696,7 @@ class Register:
             )
         items = {item["id"]: item for item in self.store.items()}
         return {
-            finding: _tracked(items[item_id])
+            finding: _tracked(items[item_id], self.store.actions(item_id))
             for finding, item_id in self.store.findings_in_audit(audit["id"]).items()
         }
 

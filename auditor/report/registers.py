@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +70,19 @@ def capa_items(document: FindingsDocument, issued: date, words: Words) -> list[C
 
 
 @dataclass(frozen=True)
+class PlanAction:
+    """An action of a plan's row: the team's, as recorded in the register, or the audit's."""
+
+    text: str
+    owner: str
+    due: str
+
+
+#: between the actions of a row (and their owners and due days) in one cell of capa.csv
+ACTIONS_JOINED = "; "
+
+
+@dataclass(frozen=True)
 class PlanRow:
     """A row of the report's plan: the audit's item and, made with a CAPA register, the
     register's item it is tracked as, whose severity and due date the team works to."""
@@ -94,6 +107,39 @@ class PlanRow:
     def root_cause(self) -> str:
         """The register's root cause where the team has given one, else the audit's (none)."""
         return (self.tracked.root_cause if self.tracked else "") or self.item.root_cause
+
+    @property
+    def status(self) -> str:
+        """The register's status of the item where it tracks one, else the audit's (open)."""
+        return (self.tracked.status if self.tracked else "") or self.item.status
+
+    @property
+    def actions_recorded(self) -> bool:
+        """Whether the team has recorded the row's actions in the register."""
+        return bool(self.tracked and self.tracked.actions)
+
+    @property
+    def actions(self) -> list[PlanAction]:
+        """The actions the team has recorded in the register, each with its owner and due
+        day; where it has recorded none, the audit's (the pack's), due on the audit's date."""
+        if self.tracked and self.tracked.actions:
+            return [PlanAction(a.text, a.owner, a.due) for a in self.tracked.actions]
+        return [PlanAction(self.item.action, self.item.owner, self.item.due)]
+
+    @property
+    def as_planned(self) -> CapaItem:
+        """The audit's item with what the register holds for it in its place: status, root
+        cause, correction and actions (capa.csv's and capa.xlsx's row, the report's)."""
+        actions = self.actions
+        return replace(
+            self.item,
+            correction=self.correction,
+            root_cause=self.root_cause,
+            action=ACTIONS_JOINED.join(a.text for a in actions),
+            owner=ACTIONS_JOINED.join(a.owner for a in actions),
+            due=ACTIONS_JOINED.join(a.due for a in actions),
+            status=self.status,
+        )
 
     @property
     def audit_severity(self) -> str | None:
@@ -177,14 +223,15 @@ def _register_sheet(
     items: list[CapaItem], tracked: Mapping[str, TrackedItem] | None
 ) -> tuple[list[str], list[list[Any]]]:
     """The plan's header and rows; with a register, each row with the item it is tracked as
-    (empty for a row the register does not track)."""
+    (empty for a row the register does not track), and what the register holds for it in
+    place of the audit's (see :attr:`PlanRow.as_planned`)."""
     if tracked is None:
         return CAPA_HEADER, [_cells(item) for item in items]
     rows = []
     for row in plan_rows(items, tracked):
         held = row.tracked
         register = [held.id, held.severity, held.due] if held else ["", "", ""]
-        rows.append([*_cells(row.item), *register])
+        rows.append([*_cells(row.as_planned), *register])
     return [*CAPA_HEADER, *REGISTER_HEADER], rows
 
 

@@ -510,6 +510,72 @@ def test_the_plan_rendered_with_a_register_shows_the_team_s_root_cause_and_corre
     ]
 
 
+def test_the_plan_rendered_with_a_register_shows_the_item_s_status_and_recorded_actions(
+    runner, tmp_path, july_31
+) -> None:
+    """The team planned CAPA-2026-0003 (STANDARD-TRAINED, September's CAPA-001) in the
+    register: root cause, correction, one action with its owner and due day, accepted, done
+    and implemented. September's plan rendered with the register, as HTML and as capa.csv,
+    shows that status, root cause, correction and action, not the pack's suggestion; CAPA-002
+    (CAPA-2026-0004), for which nothing is recorded, keeps the audit's (open, the pack's
+    action and owner, as the plan rendered without the register gives them)."""
+    import csv
+
+    register = str(tmp_path / "r.db")
+    assert audit(runner, tmp_path, "2026-07").exit_code == 0
+    assert audit(runner, tmp_path, "2026-09").exit_code == 0
+    steps = [
+        ("update", "--by", "li", "--root-cause", "new starters skip the standard module",
+         "--correction", "trained the two new agents", "--correction-date", "2026-07-31",
+         "--action", "Add the module to the induction", "--owner", "training lead",
+         "--due", "2026-08-15", "--status", "planned"),
+        ("accept", "--by", "auditor-x"),
+        ("update", "--by", "li", "--done", "1"),
+        ("update", "--by", "li", "--status", "implemented", "--implemented-on", "2026-07-31"),
+    ]  # fmt: skip
+    for step in steps:
+        done = invoke(runner, "capa", step[0], "CAPA-2026-0003", *step[1:], "--register", register)
+        assert done.exit_code == 0, (step, done.output)
+    findings = str(tmp_path / "2026-09" / "findings.json")
+
+    def plan(*register_option: str) -> tuple[str, list[dict[str, str]]]:
+        out = tmp_path / "plan" / str(len(register_option))
+        args = ["report", "render", findings, "--format", "html,csv", "--lang", "en",
+                "--date", "2026-10-01", "--out", str(out), *register_option]  # fmt: skip
+        rendered = invoke(runner, *args)
+        assert rendered.exit_code == 0, rendered.output
+        with (out / "capa.csv").open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return (out / "report.html").read_text(encoding="utf-8"), rows
+
+    html, rows = plan("--register", register)
+    _, audit_rows = plan()
+    columns = ("status", "root_cause", "correction", "action", "owner", "due")
+    assert [[row[c] for c in ("register_item", *columns)] for row in rows] == [
+        ["CAPA-2026-0003", "implemented", "new starters skip the standard module",
+         "trained the two new agents", "Add the module to the induction", "training lead",
+         "2026-08-15"],
+        ["CAPA-2026-0004", "open", "", audit_rows[1]["correction"], audit_rows[1]["action"],
+         audit_rows[1]["owner"], "2026-12-30"],
+    ]  # fmt: skip
+    assert audit_rows[0]["action"] != "Add the module to the induction"
+    cells = re.findall(
+        r'<span class="note status">([^<]*)</span></td>.*?<td class="correction">([^<]*)</td>'
+        r'<td class="root-cause">([^<]*)</td>\s*<td class="action">([^<]*)</td>\s*'
+        r'<td class="owner">([^<]*)</td>\s*<td class="due">([^<]*)<',
+        html,
+        re.DOTALL,
+    )
+    assert cells[0] == (
+        "implemented", "trained the two new agents", "new starters skip the standard module",
+        "Add the module to the induction", "training lead", "2026-08-15",
+    )  # fmt: skip
+    assert cells[1] == (
+        "open", audit_rows[1]["correction"], "", audit_rows[1]["action"],
+        audit_rows[1]["owner"], "2026-10-29",
+    )  # fmt: skip
+
+
 def test_a_plan_rendered_with_a_register_the_audit_is_not_in_is_refused(runner, tmp_path) -> None:
     """A register that has not recorded the audit cannot name its items: one line, exit 2,
     nothing written (it wrote the plan without the register's columns, as if asked for none)."""
