@@ -423,20 +423,21 @@ def _file_warning_lines(
 
 def _reason_lines(report: IngestReport, store_path: str | None) -> list[str]:
     """The most frequent quarantine reasons (a tie by the file and line each is first given
-    for), each with that place and value, and one line counting the others (where the store
-    keeps them all)."""
+    for), each with that place and value and how many other files it was given for, and one
+    line counting the others (where the store keeps them all)."""
     from .ingest import first_place
 
     reasons = report.reasons()
     if not reasons:
         return []
     first = report.first_places()
+    files = report.reason_files()
     by_count = sorted(reasons.items(), key=lambda item: (-item[1], *first[item[0]][:2]))
     shown = by_count[:REASONS_SHOWN]  # the most frequent, a tie in the order they are first met
     lines = ["quarantine reasons:"]
     for reason, count in shown:
         path, line, value = first[reason]
-        place = first_place(line, value, Path(path).name)
+        place = first_place(line, value, Path(path).name, len(files[reason]) - 1)
         lines.append(f"  {count:>8,}  {reason} ({place})")
     if len(reasons) > len(shown):
         import shlex

@@ -224,6 +224,14 @@ class IngestReport:
                 seen.setdefault(reason, (f.path, place.line, place.value))
         return seen
 
+    def reason_files(self) -> dict[str, list[str]]:
+        """Reason (as counted) -> the files it was given for, in the order they were read."""
+        files: dict[str, list[str]] = {}
+        for f in self.files:
+            for reason in f.reasons:
+                files.setdefault(reason, []).append(f.path)
+        return files
+
 
 #: files in no evidence format named in the ingest's note (the rest are counted)
 NOT_EVIDENCE_SHOWN = 5
@@ -1435,16 +1443,20 @@ def _printable(text: str) -> str:
 SHOWN_VALUE = 40
 
 
-def first_place(line: int, value: str | None, path: str | None = None) -> str:
+def first_place(line: int, value: str | None, path: str | None = None, other_files: int = 0) -> str:
     """Where a quarantine reason was first given, and the value, for the console: ``first
     quarantined at tickets.csv:3, value '2026-13-01'`` (the value cut to :data:`SHOWN_VALUE`
-    characters). The row quarantined, not where a value first appeared: for a repeated key,
-    the first repeat (the record kept is earlier)."""
+    characters), and ``; also in 2 other files`` when the reason was given for rows of
+    ``other_files`` files besides. The row quarantined, not where a value first appeared: for
+    a repeated key, the first repeat (the record kept is earlier)."""
     where = f"{path}:{line}" if path else f"line {line}"
     shown = shown_value(value)
-    if shown is None:
-        return f"first quarantined at {where}"
-    return f"first quarantined at {where}, value {shown!r}"
+    place = f"first quarantined at {where}"
+    if shown is not None:
+        place += f", value {shown!r}"
+    if other_files:
+        place += f"; also in {other_files:,} other file{'s' if other_files > 1 else ''}"
+    return place
 
 
 def shown_value(value: str | None) -> str | None:

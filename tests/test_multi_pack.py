@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.certify.verify import verify_audit
+from auditor.certify.verify import NOT_RECOMPUTED, verify_audit
 from auditor.diff import load_previous
 from auditor.errors import AuditorError, ReportError
 from auditor.findings.combined import CombinedDocument
@@ -446,6 +446,39 @@ def test_verify_passes_then_names_an_edited_pack_findings(audited) -> None:
     (line,) = report.differences
     assert line.startswith("service-quality/findings.json: different SHA-256 (")
     assert line.endswith("...)") and ", recorded " in line  # both hashes, as for any file
+
+
+def test_verify_says_findings_json_was_checked_only_when_its_findings_were_rerun(
+    audited,
+) -> None:
+    """The combined audit's report and a pack's: "rendered from findings.json (which is)" on a
+    clean run; with an evidence file changed, or a pack's findings.json, nothing is computed
+    again, and the notes said findings.json was checked all the same."""
+    (audited / "report.html").write_text("<p>combined</p>", encoding="utf-8")
+    (audited / "service-quality" / "report.html").write_text("<p>one</p>", encoding="utf-8")
+    checked = (
+        "report.html not checked: it is rendered from findings.json (which is); to check it, "
+        "render it again with auditor report render and compare"
+    )
+    assert verify_audit(audited).notes == [checked, f"service-quality/{checked}"]
+    not_rerun = (
+        "report.html not checked: it is rendered from findings.json, whose findings were not "
+        "computed again (see below)"
+    )
+    agents = audited.parent / "evidence" / "agents.csv"
+    kept = agents.read_bytes()
+    agents.write_bytes(kept + b"\n")
+    report = verify_audit(audited)
+    assert report.differences and report.notes == [
+        not_rerun, f"service-quality/{not_rerun}", NOT_RECOMPUTED
+    ]  # fmt: skip
+    agents.write_bytes(kept)
+    findings = audited / "special-service-monitoring" / "findings.json"
+    findings.write_bytes(findings.read_bytes() + b"\n")
+    report = verify_audit(audited)
+    assert report.differences and report.notes == [
+        not_rerun, f"service-quality/{not_rerun}", NOT_RECOMPUTED
+    ]  # fmt: skip
 
 
 def test_verify_takes_the_evidence_folder_holding_the_files_read(tmp_path, monkeypatch) -> None:

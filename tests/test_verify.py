@@ -766,6 +766,24 @@ def test_the_outputs_rendered_from_findings_json_are_named_as_not_checked(machin
     ]
 
 
+def test_the_rendered_outputs_note_does_not_say_findings_json_was_checked_when_not_rerun(
+    machine,
+) -> None:
+    """An evidence file changed stops verify before the re-run: the note on the rendered
+    outputs said findings.json was checked ("which is"), while the next note said its findings
+    were not computed again; it now says only the latter."""
+    (machine["audit"] / "report.html").write_text("<p>all conform</p>", encoding="utf-8")
+    (machine["audit"] / "capa.csv").write_text("edited\n", encoding="utf-8")
+    flip(machine["evidence"] / "surveys.jsonl")
+    report = verify_audit(machine["audit"])
+    assert not report.verified
+    assert report.notes == [
+        "report.html, capa.csv not checked: they are rendered from findings.json, whose "
+        "findings were not computed again (see below)",
+        NOT_RECOMPUTED,
+    ]
+
+
 def test_a_differing_copy_of_the_evidence_passed_over_is_named(tmp_path, monkeypatch) -> None:
     """Run from a folder whose own evidence/ was edited since, verify takes the audit tree's
     untouched folder, and says that the copy in the working folder is not what was read."""

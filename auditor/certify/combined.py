@@ -59,12 +59,8 @@ def verify_combined(
     for entry in combined.packs:
         differs = file_difference(entry.findings, folder / entry.findings, entry.sha256)
         report.differences.extend([differs] if differs else [])
-    report.notes.extend(unchecked_outputs(folder))
-    for entry in combined.packs:
-        report.notes.extend(unchecked_outputs((folder / entry.findings).parent, f"{entry.id}/"))
-    if report.differences:
-        report.notes.append(NOT_RECOMPUTED)
-        return report
+    if report.differences:  # a findings.json not as recorded
+        return _not_recomputed(combined, folder, report)
     documents = [FindingsDocument.load(folder / e.findings) for e in combined.packs]
     # a file two packs read (a checklist) is one file verified
     report.files = len({e.file for d in documents for e in files_read(d)})
@@ -84,8 +80,8 @@ def verify_combined(
             document, pack, root, (folder / entry.findings).parent, entry.id, report, mapping
         )
     if report.differences:  # inputs that changed: re-running would prove nothing
-        report.notes.append(NOT_RECOMPUTED)
-        return report
+        return _not_recomputed(combined, folder, report)
+    report.notes[:0] = _outputs_notes(combined, folder)
     report.engine, report.recorded_engine = engine, documents[0].manifest.parameters.engine
     held, unchecked = register_checked(register)
     report.differences.extend(held)
@@ -95,6 +91,24 @@ def verify_combined(
     if len(report.differences) > before:
         builds = [combined.tool.build, *(d.manifest.tool.build for d in documents)]
         report.notes[:0] = another_build(builds)
+    return report
+
+
+def _outputs_notes(combined: CombinedDocument, folder: Path, recomputed: bool = True) -> list[str]:
+    """The notes for the outputs made from the findings.json files, the combined audit's and
+    each pack's, which verify does not compare."""
+    notes = unchecked_outputs(folder, recomputed=recomputed)
+    for entry in combined.packs:
+        pack_folder = (folder / entry.findings).parent
+        notes.extend(unchecked_outputs(pack_folder, f"{entry.id}/", recomputed))
+    return notes
+
+
+def _not_recomputed(combined: CombinedDocument, folder: Path, report: VerifyReport) -> VerifyReport:
+    """The report of a verification stopped before the re-run: its outputs' notes first, as
+    a verification that re-ran gives them, and the note that nothing was computed again."""
+    report.notes[:0] = _outputs_notes(combined, folder, recomputed=False)
+    report.notes.append(NOT_RECOMPUTED)
     return report
 
 

@@ -740,17 +740,23 @@ def failing_files_differ(document: FindingsDocument, folder: Path) -> list[str]:
 CERTIFIER_OUTPUTS = ("junit.xml", "assessment-results.json")
 
 
-def unchecked_outputs(folder: Path, label: str = "") -> list[str]:
+def unchecked_outputs(folder: Path, label: str = "", recomputed: bool = True) -> list[str]:
     """A note for the outputs in ``folder`` made from findings.json, which verify does not
-    compare (findings.json is): an edited report would otherwise pass unremarked."""
+    compare (findings.json is, when its findings are ``recomputed``; when they are not, the
+    note says so): an edited report would otherwise pass unremarked."""
     notes = []
     rendered = [name for name in REPORT_FILES if (folder / name).is_file()]
     if rendered:
         they, them = _pronouns(rendered)
+        checked = (
+            f" (which is); to check {them}, render {them} again with auditor report render "
+            "and compare"
+            if recomputed
+            else ", whose findings were not computed again (see below)"
+        )
         notes.append(
-            f"{label}{', '.join(rendered)} not checked: {they} rendered from findings.json "
-            f"(which is); to check {them}, render {them} again with auditor report render and "
-            "compare"
+            f"{label}{', '.join(rendered)} not checked: {they} rendered from findings.json"
+            + checked
         )
     written = [name for name in CERTIFIER_OUTPUTS if (folder / name).is_file()]
     if written:
@@ -808,8 +814,9 @@ def verify_audit(
     if searched and params.evidence_root:
         report.notes.extend(passed_over(params.evidence_root, folder, [document], evidence))
     report.differences.extend(failing_files_differ(document, folder))
-    report.notes.extend(unchecked_outputs(folder))
-    if report.differences:  # inputs that changed: re-running would prove nothing
+    recomputed = not report.differences  # inputs that changed: re-running would prove nothing
+    report.notes.extend(unchecked_outputs(folder, recomputed=recomputed))
+    if not recomputed:
         report.notes.append(NOT_RECOMPUTED)
         return report
     chosen = recorded_mapping(document, evidence, mapping, folder)

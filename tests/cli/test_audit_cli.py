@@ -197,6 +197,30 @@ def test_an_audit_lists_its_quarantine_reasons_as_ingest_does(runner, tmp_path) 
     )
 
 
+def test_an_audits_quarantine_reason_in_two_files_says_the_other_one(runner, tmp_path) -> None:
+    """The same status 'void' in two files: the audit's line named the first file's line
+    only, as if both rows were in it; it says the reason was given in one other file too."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    for name in ("a", "b"):
+        rows = [f"T{name}{i},technical,BJ,2026-07-01 10:00:00,closed,phone" for i in range(60)]
+        rows[3] = f"T{name}3,technical,BJ,2026-07-01 10:00:00,void,phone"  # line 5
+        (folder / f"tickets-{name}.csv").write_text(
+            "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n",
+            "utf-8",
+        )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(out), "--period", "2026-07", *JSON_ONLY]
+    )
+    assert "evidence: 120 rows read = 118 stored + 2 quarantined" in result.output
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()[0]
+    assert listed == (
+        "         2  status: not one of open, waiting_customer, resolved, closed (first "
+        "quarantined at tickets-a.csv:5, value 'void'; also in 1 other file)"
+    )
+
+
 def test_a_period_told_in_the_packs_zone_names_the_months_of_the_files_zone(
     runner, tmp_path
 ) -> None:

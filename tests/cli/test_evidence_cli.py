@@ -206,6 +206,34 @@ def test_the_summary_of_a_repeated_key_names_the_first_repeat_as_quarantined(
     assert listed == ["         1  duplicate key (first quarantined at tickets.csv:4, value 'T1')"]
 
 
+def test_the_summary_says_when_a_reason_was_given_in_other_files_too(runner, tmp_path) -> None:
+    """A status 'void' in each of three files, an impossible date in two, a repeated key in
+    one: each line named only the first file's line, as if every row were in it; it now says
+    how many other files the reason was given in (none said for one file)."""
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        rows = [f"T{name}{i},technical,BJ,2026-07-01 10:00:00,closed,phone" for i in range(6)]
+        rows[1] = f"T{name}1,technical,BJ,2026-07-01 10:00:00,void,phone"  # line 3
+        if name != "b":
+            rows[2] = f"T{name}2,technical,BJ,2026-13-45 10:00:00,closed,phone"  # line 4
+        else:
+            rows[3] = rows[0]  # line 5 repeats T b0
+        (folder / f"tickets-{name}.csv").write_text(
+            "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n",
+            "utf-8",
+        )
+    result = runner.invoke(main, ["evidence", "validate", str(folder), "--pack", PACK])
+    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()
+    assert listed == [
+        "         3  status: not one of open, waiting_customer, resolved, closed (first "
+        "quarantined at tickets-a.csv:3, value 'void'; also in 2 other files)",
+        "         2  opened_at: not a valid date/time (impossible day, month or hour?) (first "
+        "quarantined at tickets-a.csv:4, value '2026-13-45 10:00:00'; also in 1 other file)",
+        "         1  duplicate key (first quarantined at tickets-b.csv:5, value 'Tb0')",
+    ]
+
+
 def test_the_summary_of_a_value_not_a_date_names_no_value_but_the_first(runner, tmp_path) -> None:
     """A total row under the records (共2条 in the date column): the reason counted has no
     value in it (it read "opened_at: '…' is not a date/time ...", taken for a value '…'), and
