@@ -246,6 +246,13 @@ LABELS: dict[str, dict[str, str]] = {
     "owner": {"zh": "责任岗位", "en": "Owner"},
     "due": {"zh": "完成期限", "en": "Due"},
     "tracked_as": {"zh": "登记册编号", "en": "tracked as"},
+    # a CAPA register item's status, as the plan shows it (the register's own words in English)
+    "register_status_open": {"zh": "待处理", "en": "open"},
+    "register_status_planned": {"zh": "已制定计划", "en": "planned"},
+    "register_status_accepted": {"zh": "计划已接受", "en": "accepted"},
+    "register_status_implemented": {"zh": "已实施", "en": "implemented"},
+    "register_status_verified-effective": {"zh": "已验证有效", "en": "verified-effective"},
+    "register_status_verified-ineffective": {"zh": "验证无效", "en": "verified-ineffective"},
     "audit_gave": {"zh": "审核:{value}", "en": "audit: {value}"},
     "plan_register_note": {
         "zh": "每项注明其在 CAPA 登记册中的编号。登记册的严重程度或完成期限与本次审核不同时(如再次发生的一般不符合项在登记册中升为严重),显示登记册的(团队据以执行),并注明审核给出的。每项注明其在登记册中的状态;团队已在登记册中填写根本原因、纠正或纠正措施(含责任岗位和完成期限)的,显示登记册的。",

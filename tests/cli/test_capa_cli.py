@@ -538,9 +538,9 @@ def test_the_plan_rendered_with_a_register_shows_the_item_s_status_and_recorded_
         assert done.exit_code == 0, (step, done.output)
     findings = str(tmp_path / "2026-09" / "findings.json")
 
-    def plan(*register_option: str) -> tuple[str, list[dict[str, str]]]:
-        out = tmp_path / "plan" / str(len(register_option))
-        args = ["report", "render", findings, "--format", "html,csv", "--lang", "en",
+    def plan(*register_option: str, lang: str = "en") -> tuple[str, list[dict[str, str]]]:
+        out = tmp_path / "plan" / f"{len(register_option)}-{lang}"
+        args = ["report", "render", findings, "--format", "html,csv", "--lang", lang,
                 "--date", "2026-10-01", "--out", str(out), *register_option]  # fmt: skip
         rendered = invoke(runner, *args)
         assert rendered.exit_code == 0, rendered.output
@@ -574,6 +574,9 @@ def test_the_plan_rendered_with_a_register_shows_the_item_s_status_and_recorded_
         "open", audit_rows[1]["correction"], "", audit_rows[1]["action"],
         audit_rows[1]["owner"], "2026-10-29",
     )  # fmt: skip
+    # the Chinese report names the statuses in Chinese
+    chinese, _ = plan("--register", register, lang="zh")
+    assert re.findall(r'<span class="note status">([^<]*)</span>', chinese) == ["已实施", "待处理"]
 
 
 def test_a_plan_rendered_with_a_register_the_audit_is_not_in_is_refused(runner, tmp_path) -> None:
