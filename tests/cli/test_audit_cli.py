@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -182,15 +183,9 @@ def test_an_audit_lists_its_quarantine_reasons_as_ingest_does(runner, tmp_path) 
     folder.mkdir()
     rows = [f"T{i},technical,BJ,2026-07-0{1 + i % 9} 10:00:00,closed,phone" for i in range(60)]
     rows[3] = "T3,technical,BJ,2026-13-45 10:00:00,closed,phone"
-    (folder / "tickets.csv").write_text(
-        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
-    )
-    out = tmp_path / "out"
-    result = runner.invoke(
-        main, ["audit", PACK, str(folder), "--out", str(out), "--period", "2026-07", *JSON_ONLY]
-    )
-    assert "evidence: 60 rows read = 59 stored + 1 quarantined" in result.output
-    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()[0]
+    _write_tickets(folder / "tickets.csv", rows)
+    output, listed = _first_quarantine_reason(runner, folder, tmp_path / "out")
+    assert "evidence: 60 rows read = 59 stored + 1 quarantined" in output
     assert listed == (
         "         1  opened_at: not a valid date/time (impossible day, month or hour?) "
         "(first quarantined at tickets.csv:5, value '2026-13-45 10:00:00')"
@@ -205,20 +200,27 @@ def test_an_audits_quarantine_reason_in_two_files_says_the_other_one(runner, tmp
     for name in ("a", "b"):
         rows = [f"T{name}{i},technical,BJ,2026-07-01 10:00:00,closed,phone" for i in range(60)]
         rows[3] = f"T{name}3,technical,BJ,2026-07-01 10:00:00,void,phone"  # line 5
-        (folder / f"tickets-{name}.csv").write_text(
-            "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n",
-            "utf-8",
-        )
-    out = tmp_path / "out"
-    result = runner.invoke(
-        main, ["audit", PACK, str(folder), "--out", str(out), "--period", "2026-07", *JSON_ONLY]
-    )
-    assert "evidence: 120 rows read = 118 stored + 2 quarantined" in result.output
-    listed = result.output.split("quarantine reasons:\n", 1)[1].splitlines()[0]
+        _write_tickets(folder / f"tickets-{name}.csv", rows)
+    output, listed = _first_quarantine_reason(runner, folder, tmp_path / "out")
+    assert "evidence: 120 rows read = 118 stored + 2 quarantined" in output
     assert listed == (
         "         2  status: not one of open, waiting_customer, resolved, closed (first "
         "quarantined at tickets-a.csv:5, value 'void'; also in 1 other file)"
     )
+
+
+def _write_tickets(path: Path, rows: list[str]) -> None:
+    path.write_text(
+        "ticket_id,category,site,opened_at,status,channel\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+
+
+def _first_quarantine_reason(runner, folder: Path, out: Path) -> tuple[str, str]:
+    """A July audit of ``folder``: its console output and its first quarantine reason's line."""
+    result = runner.invoke(
+        main, ["audit", PACK, str(folder), "--out", str(out), "--period", "2026-07", *JSON_ONLY]
+    )
+    return result.output, result.output.split("quarantine reasons:\n", 1)[1].splitlines()[0]
 
 
 def test_a_period_told_in_the_packs_zone_names_the_months_of_the_files_zone(
