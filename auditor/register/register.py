@@ -695,8 +695,11 @@ class Register:
                 "auditor audit --register",
             )
         items = {item["id"]: item for item in self.store.items()}
+        actions: dict[str, list[dict[str, Any]]] = {}
+        for action in self.store.all_actions():  # one read, by item and number
+            actions.setdefault(action["item"], []).append(action)
         return {
-            finding: _tracked(items[item_id], self.store.actions(item_id))
+            finding: _tracked(items[item_id], actions.get(item_id, []))
             for finding, item_id in self.store.findings_in_audit(audit["id"]).items()
         }
 
