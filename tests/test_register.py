@@ -1159,6 +1159,16 @@ def test_an_action_s_history_text_is_made_once_and_each_of_its_fields_checked(
     ]
 
 
+def _july_recorded_by_an_earlier_version(path, monthly_audits, made_earlier) -> Register:
+    """A register with July's audit recorded, then rewritten by ``made_earlier`` as an earlier
+    version of the tool would have left it, and opened again."""
+    register = Register(str(path))
+    record(register, monthly_audits, "2026-07")
+    register.close()
+    made_earlier(path)
+    return Register(str(path))
+
+
 def _as_an_earlier_version_made_it(path) -> None:
     """The register as the version before ``created`` rows held every field wrote it: an
     item's ``created`` row holds its statement alone (the chain made again over the rows),
@@ -1203,11 +1213,9 @@ def test_a_register_an_earlier_version_made_opens_and_says_what_cannot_be_checke
     from auditor.register.replay import SET_AT_CREATION
 
     path = tmp_path / "register.db"
-    register = Register(str(path))
-    record(register, monthly_audits, "2026-07")
-    register.close()
-    _as_an_earlier_version_made_it(path)
-    register = Register(str(path))
+    register = _july_recorded_by_an_earlier_version(
+        path, monthly_audits, _as_an_earlier_version_made_it
+    )
     july = register.store.item_ids()
     august = record(register, monthly_audits, "2026-08")  # links one July item, opens one
     (linked,) = august.linked
@@ -1750,12 +1758,9 @@ def test_a_register_made_before_items_recorded_the_closed_item_they_follow_reads
     assert register.integrity() == Replayed([], {})
     register.close()
 
-    path = tmp_path / "july-first.db"
-    register = Register(str(path))
-    record(register, monthly_audits, "2026-07")
-    register.close()
-    _as_before_closed_before_was_recorded(path)
-    register = Register(str(path))
+    register = _july_recorded_by_an_earlier_version(
+        tmp_path / "july-first.db", monthly_audits, _as_before_closed_before_was_recorded
+    )
     (new,) = record(register, monthly_audits, "2026-08").created
     assert register.item(new)["closed_before"] == {"item": None}
     assert register.integrity() == Replayed([], {})

@@ -29,17 +29,22 @@ def add(runner, register: str, *extra: str):
     )  # fmt: skip
 
 
+def audited(runner, register: str, out, *options: str, period: str = "2026-Q3"):
+    """The service-quality demo audited for ``period`` with ``register``, into ``out``."""
+    return runner.invoke(
+        main,
+        ["audit", PACK, DEMO, "--period", period, "--out", str(out), *options,
+         "--register", register],
+    )  # fmt: skip
+
+
 def test_a_waived_major_passes_and_is_reported_with_what_it_would_be(runner, tmp_path) -> None:
     register = str(tmp_path / "r.db")
     added = add(runner, register, "--approved-by", "quality director", "--until", SOON)
     assert added.exit_code == 0, added.output
     assert added.output.startswith("W-1: RESP-PHONE-30S all waived until")
     out = tmp_path / "out"
-    result = runner.invoke(
-        main,
-        ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json,html",
-         "--fail-on", "major", "--register", register],
-    )  # fmt: skip
+    result = audited(runner, register, out, "--format", "json,html", "--fail-on", "major")
     assert result.exit_code == 0, result.output
     # the console's decision names what it leaves out: the rule and its deciding group
     assert (
@@ -214,11 +219,8 @@ def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refuse
     runner, tmp_path
 ) -> None:
     register = str(tmp_path / "r.db")
-    audited = runner.invoke(
-        main, ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(tmp_path / "out"),
-               "--format", "json", "--fail-on", "never", "--register", register],
-    )  # fmt: skip
-    assert audited.exit_code == 0, audited.output
+    first = audited(runner, register, tmp_path / "out", "--format", "json", "--fail-on", "never")
+    assert first.exit_code == 0, first.output
 
     def refused(*extra: str) -> str:
         result = runner.invoke(
@@ -259,8 +261,6 @@ def test_a_waiver_for_a_mistyped_rule_is_warned_a_bare_group_or_back_date_refuse
 def test_a_waived_rule_is_shown_with_the_finding_its_waiver_covers(runner, tmp_path) -> None:
     """The summary row of a waived rule gives the waived group's figure (what a reader must
     weigh), not the pooled one that conforms."""
-    from ..conftest import ROOT, RULES
-
     register = tmp_path / "reg.db"
     added = runner.invoke(
         main,
@@ -269,13 +269,8 @@ def test_a_waived_rule_is_shown_with_the_finding_its_waiver_covers(runner, tmp_p
          "--register", str(register)],
     )  # fmt: skip
     assert added.exit_code == 0, added.output
-    audited = runner.invoke(
-        main,
-        ["audit", str(RULES / "service-quality.yaml"), str(ROOT / "evidence/demo/service-quality"),
-         "--period", "2026-Q3", "--out", str(tmp_path / "a"), "--register", str(register),
-         "--format", "json"],
-    )  # fmt: skip
-    row = next(line for line in audited.output.splitlines() if line.startswith("RESP-PHONE-30S"))
+    done = audited(runner, str(register), tmp_path / "a", "--format", "json")
+    row = next(line for line in done.output.splitlines() if line.startswith("RESP-PHONE-30S"))
     assert row.split()[2:5] == ["waived", "56.2", "%"], row
     assert row.endswith("site=SH@2026-08"), row
 
@@ -308,11 +303,7 @@ def test_a_waiver_forged_in_the_register_is_never_applied(runner, tmp_path) -> N
         "2 problem(s)",
     ]
     out = tmp_path / "out"
-    audit = runner.invoke(
-        main,
-        ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(out), "--format", "json",
-         "--quiet", "--register", register],
-    )  # fmt: skip
+    audit = audited(runner, register, out, "--format", "json", "--quiet")
     assert audit.exit_code == 2
     (line,) = audit.output.splitlines()
     assert line.startswith(f"error: {register}: the register fails its check (2 problem(s), ")
@@ -336,11 +327,7 @@ def test_an_item_found_waived_names_its_waiver_and_is_not_overdue_while_it_is_in
     until = today + timedelta(days=200)
 
     def audit(out: str) -> str:
-        done = runner.invoke(
-            main,
-            ["audit", PACK, DEMO, "--period", "2026-Q3", "--out", str(tmp_path / out),
-             "--format", "json", "--fail-on", "never", "--register", register],
-        )  # fmt: skip
+        done = audited(runner, register, tmp_path / out, "--format", "json", "--fail-on", "never")
         assert done.exit_code == 0, done.output
         return next(line for line in done.output.splitlines() if line.startswith("register"))
 
@@ -395,11 +382,9 @@ def test_a_waived_group_is_not_reported_again_by_the_pooled_figure(runner, tmp_p
                 "--until", SOON)  # fmt: skip
     assert added.exit_code == 0, added.output
     out = tmp_path / "out"
-    result = runner.invoke(
-        main,
-        ["audit", PACK, DEMO, "--period", "2026-08", "--out", str(out), "--format", "json",
-         "--fail-on", "never", "--register", register],
-    )  # fmt: skip
+    result = audited(
+        runner, register, out, "--format", "json", "--fail-on", "never", period="2026-08"
+    )
     assert result.exit_code == 0, result.output
     rule = next(
         r
